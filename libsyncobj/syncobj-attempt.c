@@ -1,0 +1,323 @@
+/* syncobj-attempt.c: one persist attempt of a transaction
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+/**
+ * SyncobjAttempt:
+ *
+ * One call of the persist function for a [class@Syncobj.Transaction].
+ *
+ * A transaction records an attempt each time it is sent to the backend:
+ * when the attempt started, when it ended, the error it ended with, and,
+ * when it failed with a retriable error, when the next attempt is due.
+ * Attempts are listed by [method@Syncobj.Transaction.get_attempts].
+ *
+ * All properties are read-only and change only on the main context of the
+ * collection that owns the transaction.
+ */
+
+G_DEFINE_FINAL_TYPE (SyncobjAttempt, syncobj_attempt, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_NUMBER,
+  PROP_STARTED_AT,
+  PROP_COMPLETED_AT,
+  PROP_RETRY_SCHEDULED_FOR,
+  PROP_ERROR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+syncobj_attempt_finalize (GObject *object)
+{
+  SyncobjAttempt *self = SYNCOBJ_ATTEMPT (object);
+
+  g_clear_pointer (&self->id, g_free);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->started_at, g_date_time_unref);
+  g_clear_pointer (&self->completed_at, g_date_time_unref);
+  g_clear_pointer (&self->retry_scheduled_for, g_date_time_unref);
+
+  G_OBJECT_CLASS (syncobj_attempt_parent_class)->finalize (object);
+}
+
+static void
+syncobj_attempt_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  SyncobjAttempt *self = SYNCOBJ_ATTEMPT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, syncobj_attempt_get_id (self));
+      break;
+    case PROP_NUMBER:
+      g_value_set_uint (value, syncobj_attempt_get_number (self));
+      break;
+    case PROP_STARTED_AT:
+      g_value_set_boxed (value, syncobj_attempt_get_started_at (self));
+      break;
+    case PROP_COMPLETED_AT:
+      g_value_set_boxed (value, syncobj_attempt_get_completed_at (self));
+      break;
+    case PROP_RETRY_SCHEDULED_FOR:
+      g_value_set_boxed (value, syncobj_attempt_get_retry_scheduled_for (self));
+      break;
+    case PROP_ERROR:
+      g_value_set_boxed (value, syncobj_attempt_get_error (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_attempt_class_init (SyncobjAttemptClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = syncobj_attempt_finalize;
+  object_class->get_property = syncobj_attempt_get_property;
+
+  /**
+   * SyncobjAttempt:id:
+   *
+   * A unique identifier of the attempt (a random UUID).
+   */
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjAttempt:number:
+   *
+   * The number of the attempt within its transaction, starting at 1.
+   */
+  properties[PROP_NUMBER] =
+    g_param_spec_uint ("number", NULL, NULL,
+                       0, G_MAXUINT, 1,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjAttempt:started-at:
+   *
+   * When the persist call started, in the local time zone.
+   */
+  properties[PROP_STARTED_AT] =
+    g_param_spec_boxed ("started-at", NULL, NULL,
+                        G_TYPE_DATE_TIME,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjAttempt:completed-at:
+   *
+   * When the persist call ended, or %NULL while it is running.
+   */
+  properties[PROP_COMPLETED_AT] =
+    g_param_spec_boxed ("completed-at", NULL, NULL,
+                        G_TYPE_DATE_TIME,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjAttempt:retry-scheduled-for:
+   *
+   * When the next attempt is due, if this one failed and will be retried;
+   * %NULL otherwise.
+   */
+  properties[PROP_RETRY_SCHEDULED_FOR] =
+    g_param_spec_boxed ("retry-scheduled-for", NULL, NULL,
+                        G_TYPE_DATE_TIME,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjAttempt:error:
+   *
+   * The error the attempt failed with, or %NULL while it is running or
+   * when it succeeded.
+   */
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL,
+                        G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+syncobj_attempt_init (SyncobjAttempt *self)
+{
+}
+
+SyncobjAttempt *
+_syncobj_attempt_new (guint  number,
+                      gint64 started_at_us)
+{
+  SyncobjAttempt *self = g_object_new (SYNCOBJ_TYPE_ATTEMPT, NULL);
+
+  self->id = g_uuid_string_random ();
+  self->number = number;
+  self->started_at_us = started_at_us;
+
+  return self;
+}
+
+void
+_syncobj_attempt_finish (SyncobjAttempt *self,
+                         gint64          completed_at_us,
+                         const GError   *error)
+{
+  g_return_if_fail (SYNCOBJ_IS_ATTEMPT (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->completed_at_us != completed_at_us)
+    {
+      self->completed_at_us = completed_at_us;
+      g_clear_pointer (&self->completed_at, g_date_time_unref);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPLETED_AT]);
+    }
+
+  if (self->error != NULL || error != NULL)
+    {
+      g_clear_error (&self->error);
+      self->error = error != NULL ? g_error_copy (error) : NULL;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+_syncobj_attempt_set_retry_scheduled_for (SyncobjAttempt *self,
+                                          gint64          unix_us)
+{
+  g_return_if_fail (SYNCOBJ_IS_ATTEMPT (self));
+
+  if (self->retry_scheduled_for_us == unix_us)
+    return;
+
+  self->retry_scheduled_for_us = unix_us;
+  g_clear_pointer (&self->retry_scheduled_for, g_date_time_unref);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_SCHEDULED_FOR]);
+}
+
+/* Makes *@cache from @unix_us on first use. */
+static GDateTime *
+cached_date_time (GDateTime **cache,
+                  gint64      unix_us)
+{
+  if (*cache == NULL)
+    *cache = _syncobj_date_time_new (unix_us);
+  return *cache;
+}
+
+/**
+ * syncobj_attempt_get_id:
+ * @self: an attempt
+ *
+ * Gets the unique identifier of @self.
+ *
+ * Returns: (transfer none): the identifier, a UUID
+ */
+const char *
+syncobj_attempt_get_id (SyncobjAttempt *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), NULL);
+
+  return self->id;
+}
+
+/**
+ * syncobj_attempt_get_number:
+ * @self: an attempt
+ *
+ * Gets the number of @self within its transaction: 1 for the first
+ * attempt, 2 for the first retry, and so on.
+ *
+ * Returns: the 1-based attempt number
+ */
+guint
+syncobj_attempt_get_number (SyncobjAttempt *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), 0);
+
+  return self->number;
+}
+
+/**
+ * syncobj_attempt_get_started_at:
+ * @self: an attempt
+ *
+ * Gets when the persist call of @self started.
+ *
+ * Returns: (transfer none): the start time, in the local time zone
+ */
+GDateTime *
+syncobj_attempt_get_started_at (SyncobjAttempt *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), NULL);
+
+  return cached_date_time (&self->started_at, self->started_at_us);
+}
+
+/**
+ * syncobj_attempt_get_completed_at:
+ * @self: an attempt
+ *
+ * Gets when the persist call of @self ended.
+ *
+ * Returns: (transfer none) (nullable): the end time, or %NULL while the
+ *   attempt is running
+ */
+GDateTime *
+syncobj_attempt_get_completed_at (SyncobjAttempt *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), NULL);
+
+  return cached_date_time (&self->completed_at, self->completed_at_us);
+}
+
+/**
+ * syncobj_attempt_get_error:
+ * @self: an attempt
+ *
+ * Gets the error @self failed with.
+ *
+ * Returns: (transfer none) (nullable): the error, or %NULL while the
+ *   attempt is running or when it succeeded
+ */
+const GError *
+syncobj_attempt_get_error (SyncobjAttempt *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), NULL);
+
+  return self->error;
+}
+
+/**
+ * syncobj_attempt_get_retry_scheduled_for:
+ * @self: an attempt
+ *
+ * Gets when the attempt after @self is due, if @self failed with an error
+ * that will be retried.
+ *
+ * Returns: (transfer none) (nullable): the time of the next attempt, or
+ *   %NULL when no retry is scheduled
+ */
+GDateTime *
+syncobj_attempt_get_retry_scheduled_for (SyncobjAttempt *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), NULL);
+
+  return cached_date_time (&self->retry_scheduled_for, self->retry_scheduled_for_us);
+}

@@ -1,0 +1,125 @@
+/* syncobj-engine-private.h: how collections, transactions, syncs and the
+ * store talk to each other. The flow of one write reads:
+ *
+ *   syncobj-collection.c   validate, apply optimistically (overlay)
+ *   syncobj-transaction.c  commit → queue → store → persist → retry →
+ *                          await sync → complete or fail (+ cascade)
+ *   syncobj-collection.c   lock keys, hold sync writes, drop the overlay
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-private.h"
+
+G_BEGIN_DECLS
+
+/* A FIFO of committed transactions that have not yet persisted. An ordered
+ * collection has one lane for itself and, with SYNCOBJ_QUEUE_SCOPE_KEY, one
+ * per key. A transaction may start when it heads every lane it is in. */
+typedef struct
+{
+  GQueue             queue;       /* SyncobjTransaction *, unowned */
+  char              *key;         /* NULL for the collection lane */
+  SyncobjCollection *collection;  /* unowned: the collection owns its lanes */
+} SyncobjLane;
+
+/* One write coming from the sync side. */
+typedef struct
+{
+  SyncobjMutationType  type;
+  char                *key;
+  JsonObject          *value;    /* nullable for a delete */
+} SyncobjSyncWrite;
+
+void _syncobj_sync_write_clear (SyncobjSyncWrite *write);
+
+/* ---- syncobj-collection.c ---------------------------------------------- */
+
+/* The one write path: validates, picks the transaction (@transaction, else
+ * the thread's open one, else a new one committed at once) and applies the
+ * write optimistically. Returns the transaction (transfer full). */
+SyncobjTransaction *_syncobj_collection_write               (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction,
+                                                             SyncobjMutationType  type,
+                                                             const char          *key,
+                                                             JsonObject          *value,
+                                                             GError             **error);
+/* Applies one sync commit. With @truncate, synced records not written in
+ * this commit are deleted. */
+void                _syncobj_collection_apply_sync          (SyncobjCollection   *self,
+                                                             SyncobjSyncWrite    *writes,
+                                                             guint                n_writes,
+                                                             gboolean             truncate);
+void                _syncobj_collection_set_ready           (SyncobjCollection   *self,
+                                                             gboolean             ready);
+/* The lanes @transaction must wait in for its mutations of @self (none for
+ * a parallel collection); creates them on demand. */
+void                _syncobj_collection_collect_lanes       (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction,
+                                                             GPtrArray           *lanes);
+/* The lane a transaction writing @key waits in, if it exists. */
+SyncobjLane        *_syncobj_collection_find_lane           (SyncobjCollection   *self,
+                                                             const char          *key);
+/* Frees a key lane once it is empty. */
+void                _syncobj_collection_release_lane        (SyncobjCollection   *self,
+                                                             SyncobjLane         *lane);
+/* Locks the keys of @transaction's mutations of @self (ordered only). */
+void                _syncobj_collection_lock                (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction);
+/* Drops (or, while another transaction locks the key, retires) the overlay
+ * of @transaction, unlocks, applies held sync writes: one visible step. */
+void                _syncobj_collection_finish_transaction  (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction,
+                                                             gboolean             failed);
+void                _syncobj_collection_add_transaction     (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction);
+/* Re-applies @mutation after a restart (used by the store's recovery). */
+void                _syncobj_collection_restore_mutation    (SyncobjCollection      *self,
+                                                             SyncobjPendingMutation *mutation);
+
+/* ---- syncobj-transaction.c --------------------------------------------- */
+
+SyncobjTransaction     *_syncobj_transaction_new              (SyncobjCollection   *owner);
+/* The innermost transaction begun on this thread and not yet committed. */
+SyncobjTransaction     *_syncobj_transaction_get_open         (void);
+void                    _syncobj_transaction_push_open        (SyncobjTransaction  *self);
+gboolean                _syncobj_transaction_is_committed     (SyncobjTransaction  *self);
+SyncobjPendingMutation *_syncobj_transaction_find_mutation    (SyncobjTransaction  *self,
+                                                               SyncobjCollection   *collection,
+                                                               const char          *key);
+void                    _syncobj_transaction_add_mutation     (SyncobjTransaction     *self,
+                                                               SyncobjPendingMutation *mutation);
+void                    _syncobj_transaction_remove_mutation  (SyncobjTransaction     *self,
+                                                               SyncobjPendingMutation *mutation);
+/* Collections touched, in first-touch order (transfer none). */
+GPtrArray              *_syncobj_transaction_get_collections  (SyncobjTransaction  *self);
+guint64                 _syncobj_transaction_get_sequence     (SyncobjTransaction  *self);
+/* A mutator may ask for the next retry to wait @delay_ms (Retry-After). */
+void                    _syncobj_transaction_set_retry_after  (SyncobjTransaction  *self,
+                                                               guint                delay_ms);
+
+/* ---- syncobj-sync.c ----------------------------------------------------- */
+
+/* Binds @self to its collection, delivers commits made before, and calls
+ * the start vfunc. */
+void _syncobj_sync_attach (SyncobjSync       *self,
+                           SyncobjCollection *collection);
+void _syncobj_sync_detach (SyncobjSync       *self);
+
+/* ---- syncobj-store.c ----------------------------------------------------- */
+
+/* Makes @transaction (and its mutations) durable; the callback runs on the
+ * caller's main context once it is on disk. */
+void     _syncobj_store_save_async          (SyncobjStore        *self,
+                                             SyncobjTransaction  *transaction,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean _syncobj_store_save_finish         (SyncobjStore        *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+/* Records a state change or attempt of @transaction (no wait). */
+void     _syncobj_store_transaction_changed (SyncobjStore        *self,
+                                             SyncobjTransaction  *transaction);
+
+G_END_DECLS

@@ -1,0 +1,72 @@
+/* syncobj-error.c: the error domain, translations and structured logging
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+#include <locale.h>
+
+/**
+ * syncobj_error_quark:
+ *
+ * The error domain of libsyncobj, also available as %SYNCOBJ_ERROR.
+ *
+ * Returns: the quark of the `syncobj-error-quark` domain
+ */
+G_DEFINE_QUARK (syncobj-error-quark, syncobj_error)
+
+void
+_syncobj_ensure_i18n (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+/* The syslog priority g_log_structured() derives from a level; the array
+ * variant leaves it to the caller. */
+static const char *
+level_to_priority (GLogLevelFlags level)
+{
+  if (level & G_LOG_LEVEL_ERROR)
+    return "3";
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    return "4";
+  if (level & G_LOG_LEVEL_MESSAGE)
+    return "5";
+  if (level & G_LOG_LEVEL_INFO)
+    return "6";
+  if (level & G_LOG_LEVEL_DEBUG)
+    return "7";
+  return "5";
+}
+
+void
+_syncobj_log_transaction (GLogLevelFlags      level,
+                          SyncobjTransaction *transaction,
+                          const char         *format,
+                          ...)
+{
+  g_autofree char *message = NULL;
+  GLogField fields[4];
+  gsize n_fields = 0;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  fields[n_fields++] = (GLogField) { "GLIB_DOMAIN", SYNCOBJ_LOG_DOMAIN, -1 };
+  fields[n_fields++] = (GLogField) { "MESSAGE", message, -1 };
+  fields[n_fields++] = (GLogField) { "PRIORITY", level_to_priority (level), -1 };
+  if (transaction != NULL)
+    fields[n_fields++] = (GLogField) { "SYNCOBJ_TRANSACTION_ID",
+                                       syncobj_transaction_get_id (transaction), -1 };
+
+  g_log_structured_array (level, fields, n_fields);
+}

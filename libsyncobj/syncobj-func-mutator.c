@@ -1,0 +1,438 @@
+/* syncobj-func-mutator.c: a mutator that calls a plain function
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+/**
+ * SyncobjFuncMutator:
+ *
+ * A [class@Syncobj.Mutator] that hands each persist call to a plain
+ * function, as a [class@Syncobj.PersistJob]. This is how C programs
+ * without a subclass, Python and GJS write their persist side.
+ *
+ * ```c
+ * static void
+ * persist (SyncobjPersistJob *job,
+ *          gpointer           user_data)
+ * {
+ *   g_autofree char *body = syncobj_persist_job_get_changes_json (job);
+ *
+ *   // send body; later, from the reply:
+ *   syncobj_persist_job_complete (job);
+ * }
+ *
+ * mutator = syncobj_func_mutator_new (persist, NULL, NULL);
+ * ```
+ *
+ * After a transaction is persisted the mutator can wait for its echo:
+ * with an await-sync function (see
+ * [method@Syncobj.FuncMutator.set_await_sync_func]), or, with
+ * [property@Syncobj.FuncMutator:await-echo] set, until the collection's
+ * [class@Syncobj.Sync] has delivered every key the transaction wrote
+ * (see [method@Syncobj.Sync.wait_for_keys_async]). Otherwise the
+ * transaction completes as soon as it is persisted.
+ */
+
+struct _SyncobjFuncMutator
+{
+  SyncobjMutator      parent_instance;
+
+  SyncobjPersistFunc  persist_func;
+  gpointer            persist_data;
+  GDestroyNotify      persist_destroy;
+
+  SyncobjPersistFunc  await_sync_func;
+  gpointer            await_sync_data;
+  GDestroyNotify      await_sync_destroy;
+
+  gboolean            await_echo;
+  guint               echo_timeout_ms;
+};
+
+G_DEFINE_FINAL_TYPE (SyncobjFuncMutator, syncobj_func_mutator, SYNCOBJ_TYPE_MUTATOR)
+
+enum {
+  PROP_0,
+  PROP_AWAIT_ECHO,
+  PROP_ECHO_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+#define DEFAULT_ECHO_TIMEOUT 30000
+
+/* Sets *@func and its closure, freeing the previous closure. */
+static void
+replace_func (SyncobjPersistFunc *func_slot,
+              gpointer           *data_slot,
+              GDestroyNotify     *destroy_slot,
+              SyncobjPersistFunc  func,
+              gpointer            data,
+              GDestroyNotify      destroy)
+{
+  GDestroyNotify old_destroy = *destroy_slot;
+  gpointer old_data = *data_slot;
+
+  *func_slot = func;
+  *data_slot = data;
+  *destroy_slot = destroy;
+
+  if (old_destroy != NULL)
+    old_destroy (old_data);
+}
+
+/* Hands @task to @func as a job; the job finishes the task. */
+static void
+run_job (SyncobjPersistFunc  func,
+         gpointer            data,
+         SyncobjTransaction *transaction,
+         SyncobjSync        *sync,
+         GTask              *task)
+{
+  g_autoptr(SyncobjPersistJob) job = _syncobj_persist_job_new (transaction, sync, task);
+
+  /* A function that finishes later keeps its own reference. */
+  func (job, data);
+}
+
+static void
+syncobj_func_mutator_persist_async (SyncobjMutator      *mutator,
+                                    SyncobjTransaction  *transaction,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
+  g_autoptr(GTask) task = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, syncobj_func_mutator_persist_async);
+
+  if (self->persist_func == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  run_job (self->persist_func, self->persist_data, transaction, NULL, task);
+}
+
+static void
+wait_for_keys_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (syncobj_sync_wait_for_keys_finish (SYNCOBJ_SYNC (object), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* The keys @transaction wrote in the collection of @sync; a transaction
+ * can span collections, and only this one's keys come back through @sync. */
+static GStrv
+collect_keys (SyncobjTransaction *transaction,
+              SyncobjSync        *sync)
+{
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+  SyncobjCollection *collection = syncobj_sync_get_collection (sync);
+  const char *collection_id = collection != NULL ? syncobj_collection_get_id (collection) : NULL;
+  g_autoptr(GStrvBuilder) keys = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n_mutations = g_list_model_get_n_items (mutations);
+
+  for (guint i = 0; i < n_mutations; i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      const char *key = syncobj_pending_mutation_get_key (mutation);
+
+      if (collection_id != NULL &&
+          g_strcmp0 (syncobj_pending_mutation_get_collection_id (mutation), collection_id) != 0)
+        continue;
+      if (!g_hash_table_add (seen, (gpointer) key))
+        continue;
+
+      g_strv_builder_add (keys, key);
+    }
+
+  return g_strv_builder_end (keys);
+}
+
+static void
+syncobj_func_mutator_await_sync_async (SyncobjMutator      *mutator,
+                                       SyncobjTransaction  *transaction,
+                                       SyncobjSync         *sync,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
+  g_autoptr(GTask) task = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, syncobj_func_mutator_await_sync_async);
+
+  if (sync == NULL)
+    {
+      SyncobjCollection *collection = syncobj_transaction_get_collection (transaction);
+
+      if (collection != NULL)
+        sync = syncobj_collection_get_sync (collection);
+    }
+
+  if (self->await_sync_func != NULL)
+    {
+      run_job (self->await_sync_func, self->await_sync_data, transaction, sync, task);
+    }
+  else if (self->await_echo && sync != NULL)
+    {
+      g_auto(GStrv) keys = collect_keys (transaction, sync);
+
+      if (keys[0] == NULL)
+        g_task_return_boolean (task, TRUE);
+      else
+        syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys,
+                                          self->echo_timeout_ms, cancellable,
+                                          wait_for_keys_cb, g_steal_pointer (&task));
+    }
+  else
+    {
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+static void
+syncobj_func_mutator_finalize (GObject *object)
+{
+  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (object);
+
+  replace_func (&self->persist_func, &self->persist_data, &self->persist_destroy,
+                NULL, NULL, NULL);
+  replace_func (&self->await_sync_func, &self->await_sync_data, &self->await_sync_destroy,
+                NULL, NULL, NULL);
+
+  G_OBJECT_CLASS (syncobj_func_mutator_parent_class)->finalize (object);
+}
+
+static void
+syncobj_func_mutator_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_AWAIT_ECHO:
+      g_value_set_boolean (value, self->await_echo);
+      break;
+    case PROP_ECHO_TIMEOUT:
+      g_value_set_uint (value, self->echo_timeout_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_func_mutator_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_AWAIT_ECHO:
+      syncobj_func_mutator_set_await_echo (self, g_value_get_boolean (value));
+      break;
+    case PROP_ECHO_TIMEOUT:
+      syncobj_func_mutator_set_echo_timeout (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_func_mutator_class_init (SyncobjFuncMutatorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  SyncobjMutatorClass *mutator_class = SYNCOBJ_MUTATOR_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = syncobj_func_mutator_finalize;
+  object_class->get_property = syncobj_func_mutator_get_property;
+  object_class->set_property = syncobj_func_mutator_set_property;
+
+  /* The finish vfuncs of SyncobjMutator propagate our GTasks. */
+  mutator_class->persist_async = syncobj_func_mutator_persist_async;
+  mutator_class->await_sync_async = syncobj_func_mutator_await_sync_async;
+
+  /**
+   * SyncobjFuncMutator:await-echo:
+   *
+   * Whether a persisted transaction waits, before it completes, until the
+   * collection's sync delivered every key the transaction wrote. Used only
+   * when no await-sync function is set and the collection has a sync.
+   */
+  properties[PROP_AWAIT_ECHO] =
+    g_param_spec_boolean ("await-echo", NULL, NULL, FALSE, flags);
+
+  /**
+   * SyncobjFuncMutator:echo-timeout:
+   *
+   * How long to wait for the echo when
+   * [property@Syncobj.FuncMutator:await-echo] is set, in milliseconds.
+   * When it runs out the wait fails; the transaction, already persisted,
+   * still completes.
+   */
+  properties[PROP_ECHO_TIMEOUT] =
+    g_param_spec_uint ("echo-timeout", NULL, NULL,
+                       0, G_MAXUINT, DEFAULT_ECHO_TIMEOUT, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+syncobj_func_mutator_init (SyncobjFuncMutator *self)
+{
+  self->echo_timeout_ms = DEFAULT_ECHO_TIMEOUT;
+}
+
+/**
+ * syncobj_func_mutator_new:
+ * @func: (nullable) (scope notified) (closure user_data) (destroy destroy):
+ *   the persist function, or %NULL for a mutator whose persist calls
+ *   succeed at once (useful for local-only collections and tests)
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when the mutator is finalized
+ *
+ * Creates a mutator that calls @func for each persist call, with a
+ * [class@Syncobj.PersistJob] that @func finishes now or later.
+ *
+ * Returns: (transfer full): a new mutator
+ */
+SyncobjMutator *
+syncobj_func_mutator_new (SyncobjPersistFunc func,
+                          gpointer           user_data,
+                          GDestroyNotify     destroy)
+{
+  SyncobjFuncMutator *self = g_object_new (SYNCOBJ_TYPE_FUNC_MUTATOR, NULL);
+
+  self->persist_func = func;
+  self->persist_data = user_data;
+  self->persist_destroy = destroy;
+
+  return SYNCOBJ_MUTATOR (self);
+}
+
+/**
+ * syncobj_func_mutator_set_await_sync_func:
+ * @self: a func mutator
+ * @func: (nullable) (scope notified) (closure user_data) (destroy destroy):
+ *   the await-sync function, or %NULL to remove it
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when @func is replaced or the
+ *   mutator is finalized
+ *
+ * Sets a function called after each successful persist, with a job whose
+ * [property@Syncobj.PersistJob:sync] is the collection's sync. It finishes
+ * the job when the persisted changes came back; the transaction completes
+ * then. It takes precedence over
+ * [property@Syncobj.FuncMutator:await-echo].
+ */
+void
+syncobj_func_mutator_set_await_sync_func (SyncobjFuncMutator *self,
+                                          SyncobjPersistFunc  func,
+                                          gpointer            user_data,
+                                          GDestroyNotify      destroy)
+{
+  g_return_if_fail (SYNCOBJ_IS_FUNC_MUTATOR (self));
+
+  replace_func (&self->await_sync_func, &self->await_sync_data, &self->await_sync_destroy,
+                func, user_data, destroy);
+}
+
+/**
+ * syncobj_func_mutator_get_await_echo:
+ * @self: a func mutator
+ *
+ * Gets whether persisted transactions wait for their echo through the
+ * collection's sync.
+ *
+ * Returns: %TRUE when they wait
+ */
+gboolean
+syncobj_func_mutator_get_await_echo (SyncobjFuncMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_FUNC_MUTATOR (self), FALSE);
+
+  return self->await_echo;
+}
+
+/**
+ * syncobj_func_mutator_set_await_echo:
+ * @self: a func mutator
+ * @await_echo: whether to wait for the echo
+ *
+ * Sets whether a persisted transaction waits, before it completes, until
+ * the collection's sync delivered every key it wrote.
+ */
+void
+syncobj_func_mutator_set_await_echo (SyncobjFuncMutator *self,
+                                     gboolean            await_echo)
+{
+  g_return_if_fail (SYNCOBJ_IS_FUNC_MUTATOR (self));
+
+  await_echo = !!await_echo;
+  if (self->await_echo == await_echo)
+    return;
+
+  self->await_echo = await_echo;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AWAIT_ECHO]);
+}
+
+/**
+ * syncobj_func_mutator_get_echo_timeout:
+ * @self: a func mutator
+ *
+ * Gets how long a transaction waits for its echo.
+ *
+ * Returns: the timeout in milliseconds
+ */
+guint
+syncobj_func_mutator_get_echo_timeout (SyncobjFuncMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_FUNC_MUTATOR (self), DEFAULT_ECHO_TIMEOUT);
+
+  return self->echo_timeout_ms;
+}
+
+/**
+ * syncobj_func_mutator_set_echo_timeout:
+ * @self: a func mutator
+ * @timeout_ms: the timeout in milliseconds
+ *
+ * Sets how long a transaction waits for its echo when
+ * [property@Syncobj.FuncMutator:await-echo] is set.
+ */
+void
+syncobj_func_mutator_set_echo_timeout (SyncobjFuncMutator *self,
+                                       guint               timeout_ms)
+{
+  g_return_if_fail (SYNCOBJ_IS_FUNC_MUTATOR (self));
+
+  if (self->echo_timeout_ms == timeout_ms)
+    return;
+
+  self->echo_timeout_ms = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ECHO_TIMEOUT]);
+}

@@ -1,0 +1,186 @@
+/* syncobj-mutator.c: the persist side, writing transactions to a backend
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+/**
+ * SyncobjMutator:
+ *
+ * The persist side of a [class@Syncobj.Collection]: it sends a committed
+ * [class@Syncobj.Transaction] to the backend.
+ *
+ * Subclasses implement [vfunc@Syncobj.Mutator.persist_async] and
+ * [vfunc@Syncobj.Mutator.persist_finish]. A transaction goes to
+ * `persisted_awaiting_sync` when the persist call succeeds; failed calls are
+ * retried according to the collection's [class@Syncobj.RetryPolicy], unless
+ * they fail with %SYNCOBJ_ERROR_NON_RETRIABLE.
+ *
+ * Optionally they also implement [vfunc@Syncobj.Mutator.await_sync_async]
+ * and [vfunc@Syncobj.Mutator.await_sync_finish], to wait until the
+ * persisted changes came back through the collection's
+ * [class@Syncobj.Sync]; without them a transaction completes as soon as it
+ * is persisted.
+ *
+ * To write a mutator as a plain function, from C or a language binding,
+ * use [class@Syncobj.FuncMutator].
+ */
+
+G_DEFINE_ABSTRACT_TYPE (SyncobjMutator, syncobj_mutator, G_TYPE_OBJECT)
+
+static gboolean
+syncobj_mutator_real_persist_finish (SyncobjMutator  *self,
+                                     GAsyncResult    *result,
+                                     GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+syncobj_mutator_real_await_sync_finish (SyncobjMutator  *self,
+                                        GAsyncResult    *result,
+                                        GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+syncobj_mutator_class_init (SyncobjMutatorClass *klass)
+{
+  /* GTask-based subclasses need not write their finish functions. */
+  klass->persist_finish = syncobj_mutator_real_persist_finish;
+  klass->await_sync_finish = syncobj_mutator_real_await_sync_finish;
+}
+
+static void
+syncobj_mutator_init (SyncobjMutator *self)
+{
+}
+
+/**
+ * syncobj_mutator_persist_async:
+ * @self: a mutator
+ * @transaction: the transaction to persist; its current attempt number is
+ *   [method@Syncobj.Transaction.get_current_attempt]
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the persist call ended
+ * @user_data: data for @callback
+ *
+ * Sends @transaction to the backend. Collections call this; applications
+ * implement it.
+ */
+void
+syncobj_mutator_persist_async (SyncobjMutator      *self,
+                               SyncobjTransaction  *transaction,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  SyncobjMutatorClass *klass;
+
+  g_return_if_fail (SYNCOBJ_IS_MUTATOR (self));
+  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = SYNCOBJ_MUTATOR_GET_CLASS (self);
+  g_return_if_fail (klass->persist_async != NULL);
+
+  klass->persist_async (self, transaction, cancellable, callback, user_data);
+}
+
+/**
+ * syncobj_mutator_persist_finish:
+ * @self: a mutator
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Syncobj.Mutator.persist_async].
+ *
+ * Returns: %TRUE when the backend accepted the transaction; %FALSE with
+ *   @error set otherwise (%SYNCOBJ_ERROR_NON_RETRIABLE when it must not be
+ *   retried)
+ */
+gboolean
+syncobj_mutator_persist_finish (SyncobjMutator  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_MUTATOR (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return SYNCOBJ_MUTATOR_GET_CLASS (self)->persist_finish (self, result, error);
+}
+
+/**
+ * syncobj_mutator_await_sync_async:
+ * @self: a mutator
+ * @transaction: a transaction that was persisted
+ * @sync: (nullable): the sync of the transaction's collection, if any
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the changes came back, or the wait
+ *   failed
+ * @user_data: data for @callback
+ *
+ * Waits until the persisted changes of @transaction came back through
+ * @sync. When the mutator does not implement
+ * [vfunc@Syncobj.Mutator.await_sync_async] this completes at once,
+ * successfully.
+ */
+void
+syncobj_mutator_await_sync_async (SyncobjMutator      *self,
+                                  SyncobjTransaction  *transaction,
+                                  SyncobjSync         *sync,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  SyncobjMutatorClass *klass;
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SYNCOBJ_IS_MUTATOR (self));
+  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
+  g_return_if_fail (sync == NULL || SYNCOBJ_IS_SYNC (sync));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  klass = SYNCOBJ_MUTATOR_GET_CLASS (self);
+  if (klass->await_sync_async != NULL)
+    {
+      klass->await_sync_async (self, transaction, sync, cancellable, callback, user_data);
+      return;
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, syncobj_mutator_await_sync_async);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * syncobj_mutator_await_sync_finish:
+ * @self: a mutator
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Syncobj.Mutator.await_sync_async].
+ *
+ * Returns: %TRUE when the changes came back; %FALSE with @error set
+ *   otherwise
+ */
+gboolean
+syncobj_mutator_await_sync_finish (SyncobjMutator  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_MUTATOR (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (g_async_result_is_tagged (result, syncobj_mutator_await_sync_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
+
+  return SYNCOBJ_MUTATOR_GET_CLASS (self)->await_sync_finish (self, result, error);
+}

@@ -1,0 +1,700 @@
+/* syncobj-pending-mutation.c: one write inside a transaction
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+/**
+ * SyncobjPendingMutation:
+ *
+ * One write (an insert, an update or a delete of one key) that a
+ * [class@Syncobj.Transaction] applied optimistically and has yet to persist.
+ *
+ * A mutation carries the value of the record before the write
+ * ([property@Syncobj.PendingMutation:original]), after it
+ * ([property@Syncobj.PendingMutation:modified]) and the members it changed
+ * ([property@Syncobj.PendingMutation:changes]). Several writes to the same
+ * key inside one transaction merge into one mutation, so its type and values
+ * may change while the transaction is still pending.
+ *
+ * All values are immutable [struct@Json.Object] snapshots. Every property
+ * but [property@Syncobj.PendingMutation:metadata] is read-only.
+ */
+
+G_DEFINE_FINAL_TYPE (SyncobjPendingMutation, syncobj_pending_mutation, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_MUTATION_ID,
+  PROP_KEY,
+  PROP_COLLECTION_ID,
+  PROP_COLLECTION,
+  PROP_MUTATION_TYPE,
+  PROP_STATE,
+  PROP_ORIGINAL,
+  PROP_MODIFIED,
+  PROP_CHANGES,
+  PROP_METADATA,
+  PROP_CREATED_AT,
+  PROP_UPDATED_AT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Creation order across the whole process; gsize so that it can be bumped
+ * atomically with the GLib API. */
+static gsize last_sequence = 0;
+
+static const char * const mutation_type_names[] = {
+  [SYNCOBJ_MUTATION_TYPE_INSERT] = "insert",
+  [SYNCOBJ_MUTATION_TYPE_UPDATE] = "update",
+  [SYNCOBJ_MUTATION_TYPE_DELETE] = "delete",
+};
+
+const char *
+_syncobj_mutation_type_to_string (SyncobjMutationType type)
+{
+  g_return_val_if_fail ((guint) type < G_N_ELEMENTS (mutation_type_names), NULL);
+
+  return mutation_type_names[type];
+}
+
+gboolean
+_syncobj_mutation_type_from_string (const char          *string,
+                                    SyncobjMutationType *type)
+{
+  g_return_val_if_fail (type != NULL, FALSE);
+
+  if (string == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (mutation_type_names); i++)
+    {
+      if (g_str_equal (string, mutation_type_names[i]))
+        {
+          *type = (SyncobjMutationType) i;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+syncobj_pending_mutation_finalize (GObject *object)
+{
+  SyncobjPendingMutation *self = SYNCOBJ_PENDING_MUTATION (object);
+
+  g_clear_pointer (&self->mutation_id, g_free);
+  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->collection_id, g_free);
+  g_clear_pointer (&self->original, json_object_unref);
+  g_clear_pointer (&self->modified, json_object_unref);
+  g_clear_pointer (&self->changes, json_object_unref);
+  g_clear_pointer (&self->metadata, json_object_unref);
+  g_clear_pointer (&self->created_at, g_date_time_unref);
+  g_clear_pointer (&self->updated_at, g_date_time_unref);
+  g_weak_ref_clear (&self->collection);
+
+  G_OBJECT_CLASS (syncobj_pending_mutation_parent_class)->finalize (object);
+}
+
+static void
+syncobj_pending_mutation_get_property (GObject    *object,
+                                       guint       prop_id,
+                                       GValue     *value,
+                                       GParamSpec *pspec)
+{
+  SyncobjPendingMutation *self = SYNCOBJ_PENDING_MUTATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_MUTATION_ID:
+      g_value_set_string (value, self->mutation_id);
+      break;
+    case PROP_KEY:
+      g_value_set_string (value, self->key);
+      break;
+    case PROP_COLLECTION_ID:
+      g_value_set_string (value, self->collection_id);
+      break;
+    case PROP_COLLECTION:
+      g_value_take_object (value, g_weak_ref_get (&self->collection));
+      break;
+    case PROP_MUTATION_TYPE:
+      g_value_set_enum (value, self->type);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_ORIGINAL:
+      g_value_set_boxed (value, self->original);
+      break;
+    case PROP_MODIFIED:
+      g_value_set_boxed (value, self->modified);
+      break;
+    case PROP_CHANGES:
+      g_value_set_boxed (value, self->changes);
+      break;
+    case PROP_METADATA:
+      g_value_set_boxed (value, self->metadata);
+      break;
+    case PROP_CREATED_AT:
+      g_value_set_boxed (value, syncobj_pending_mutation_get_created_at (self));
+      break;
+    case PROP_UPDATED_AT:
+      g_value_set_boxed (value, syncobj_pending_mutation_get_updated_at (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_pending_mutation_set_property (GObject      *object,
+                                       guint         prop_id,
+                                       const GValue *value,
+                                       GParamSpec   *pspec)
+{
+  SyncobjPendingMutation *self = SYNCOBJ_PENDING_MUTATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_METADATA:
+      syncobj_pending_mutation_set_metadata (self, g_value_get_boxed (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_pending_mutation_class_init (SyncobjPendingMutationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags read_only = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags changing = read_only | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = syncobj_pending_mutation_finalize;
+  object_class->get_property = syncobj_pending_mutation_get_property;
+  object_class->set_property = syncobj_pending_mutation_set_property;
+
+  /**
+   * SyncobjPendingMutation:mutation-id:
+   *
+   * A unique identifier of the mutation (a random UUID).
+   */
+  properties[PROP_MUTATION_ID] =
+    g_param_spec_string ("mutation-id", NULL, NULL, NULL, read_only);
+
+  /**
+   * SyncobjPendingMutation:key:
+   *
+   * The key of the record the mutation writes.
+   */
+  properties[PROP_KEY] =
+    g_param_spec_string ("key", NULL, NULL, NULL, read_only);
+
+  /**
+   * SyncobjPendingMutation:collection-id:
+   *
+   * The identifier of the collection the mutation belongs to; it stays
+   * available after the collection is gone.
+   */
+  properties[PROP_COLLECTION_ID] =
+    g_param_spec_string ("collection-id", NULL, NULL, NULL, read_only);
+
+  /**
+   * SyncobjPendingMutation:collection:
+   *
+   * The collection the mutation belongs to, or %NULL once it was finalized.
+   * The mutation does not keep its collection alive.
+   */
+  properties[PROP_COLLECTION] =
+    g_param_spec_object ("collection", NULL, NULL,
+                         SYNCOBJ_TYPE_COLLECTION, read_only);
+
+  /**
+   * SyncobjPendingMutation:mutation-type:
+   *
+   * Whether the mutation inserts, updates or deletes its record.
+   */
+  properties[PROP_MUTATION_TYPE] =
+    g_param_spec_enum ("mutation-type", NULL, NULL,
+                       SYNCOBJ_TYPE_MUTATION_TYPE,
+                       SYNCOBJ_MUTATION_TYPE_INSERT,
+                       changing);
+
+  /**
+   * SyncobjPendingMutation:state:
+   *
+   * How far the mutation got: created, persisting or synced.
+   */
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       SYNCOBJ_TYPE_MUTATION_STATE,
+                       SYNCOBJ_MUTATION_STATE_CREATED,
+                       changing);
+
+  /**
+   * SyncobjPendingMutation:original:
+   *
+   * The visible value of the record before the write, or %NULL for an
+   * insert.
+   */
+  properties[PROP_ORIGINAL] =
+    g_param_spec_boxed ("original", NULL, NULL, JSON_TYPE_OBJECT, changing);
+
+  /**
+   * SyncobjPendingMutation:modified:
+   *
+   * The value of the record after the write, or %NULL for a delete.
+   */
+  properties[PROP_MODIFIED] =
+    g_param_spec_boxed ("modified", NULL, NULL, JSON_TYPE_OBJECT, changing);
+
+  /**
+   * SyncobjPendingMutation:changes:
+   *
+   * The members the write sets: the whole record for an insert, the
+   * changed members for an update, an empty object for a delete.
+   */
+  properties[PROP_CHANGES] =
+    g_param_spec_boxed ("changes", NULL, NULL, JSON_TYPE_OBJECT, changing);
+
+  /**
+   * SyncobjPendingMutation:metadata:
+   *
+   * Application data attached to the mutation, handed to the persist
+   * function and kept in the store; %NULL when none.
+   */
+  properties[PROP_METADATA] =
+    g_param_spec_boxed ("metadata", NULL, NULL,
+                        JSON_TYPE_OBJECT,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjPendingMutation:created-at:
+   *
+   * When the mutation was created, in the local time zone.
+   */
+  properties[PROP_CREATED_AT] =
+    g_param_spec_boxed ("created-at", NULL, NULL, G_TYPE_DATE_TIME, read_only);
+
+  /**
+   * SyncobjPendingMutation:updated-at:
+   *
+   * When the mutation last changed, in the local time zone.
+   */
+  properties[PROP_UPDATED_AT] =
+    g_param_spec_boxed ("updated-at", NULL, NULL, G_TYPE_DATE_TIME, changing);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+syncobj_pending_mutation_init (SyncobjPendingMutation *self)
+{
+  g_weak_ref_init (&self->collection, NULL);
+}
+
+SyncobjPendingMutation *
+_syncobj_pending_mutation_new (SyncobjCollection   *collection,
+                               SyncobjTransaction  *transaction,
+                               const char          *key,
+                               SyncobjMutationType  type,
+                               gint64               now_us)
+{
+  SyncobjPendingMutation *self;
+
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  self = g_object_new (SYNCOBJ_TYPE_PENDING_MUTATION, NULL);
+  self->mutation_id = g_uuid_string_random ();
+  self->key = g_strdup (key);
+  self->collection_id = g_strdup (syncobj_collection_get_id (collection));
+  self->type = type;
+  self->state = SYNCOBJ_MUTATION_STATE_CREATED;
+  self->changes = json_object_new ();
+  json_object_seal (self->changes);
+  self->created_at_us = now_us;
+  self->updated_at_us = now_us;
+  g_weak_ref_set (&self->collection, collection);
+  self->transaction = transaction;
+  self->sequence = (guint64) g_atomic_pointer_add (&last_sequence, 1) + 1;
+
+  return self;
+}
+
+/* Bumps updated-at; called after a change, inside a notify freeze. */
+static void
+touch (SyncobjPendingMutation *self,
+       gint64                  now_us)
+{
+  if (self->updated_at_us == now_us)
+    return;
+
+  self->updated_at_us = now_us;
+  g_clear_pointer (&self->updated_at, g_date_time_unref);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED_AT]);
+}
+
+/* Replaces *@slot by a new reference to @value; %TRUE when the pointer
+ * changed. Values are immutable, so a new pointer is a new value. */
+static gboolean
+replace_object (JsonObject **slot,
+                JsonObject  *value)
+{
+  if (*slot == value)
+    return FALSE;
+
+  g_clear_pointer (slot, json_object_unref);
+  *slot = value != NULL ? json_object_ref (value) : NULL;
+  return TRUE;
+}
+
+void
+_syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
+                                      SyncobjMutationType     type,
+                                      JsonObject             *original,
+                                      JsonObject             *modified,
+                                      JsonObject             *changes,
+                                      gint64                  now_us)
+{
+  GObject *object = G_OBJECT (self);
+  gboolean changed = FALSE;
+
+  g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
+  g_return_if_fail (changes != NULL);
+
+  g_object_freeze_notify (object);
+
+  if (self->type != type)
+    {
+      self->type = type;
+      g_object_notify_by_pspec (object, properties[PROP_MUTATION_TYPE]);
+      changed = TRUE;
+    }
+  if (replace_object (&self->original, original))
+    {
+      g_object_notify_by_pspec (object, properties[PROP_ORIGINAL]);
+      changed = TRUE;
+    }
+  if (replace_object (&self->modified, modified))
+    {
+      g_object_notify_by_pspec (object, properties[PROP_MODIFIED]);
+      changed = TRUE;
+    }
+  if (replace_object (&self->changes, changes))
+    {
+      g_object_notify_by_pspec (object, properties[PROP_CHANGES]);
+      changed = TRUE;
+    }
+  if (changed)
+    touch (self, now_us);
+
+  g_object_thaw_notify (object);
+}
+
+void
+_syncobj_pending_mutation_set_state (SyncobjPendingMutation *self,
+                                     SyncobjMutationState    state,
+                                     gint64                  now_us)
+{
+  GObject *object = G_OBJECT (self);
+
+  g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
+
+  if (self->state == state)
+    return;
+
+  g_object_freeze_notify (object);
+  self->state = state;
+  g_object_notify_by_pspec (object, properties[PROP_STATE]);
+  touch (self, now_us);
+  g_object_thaw_notify (object);
+}
+
+/**
+ * syncobj_pending_mutation_get_mutation_id:
+ * @self: a pending mutation
+ *
+ * Gets the unique identifier of @self.
+ *
+ * Returns: (transfer none): the identifier, a UUID
+ */
+const char *
+syncobj_pending_mutation_get_mutation_id (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return self->mutation_id;
+}
+
+/**
+ * syncobj_pending_mutation_get_key:
+ * @self: a pending mutation
+ *
+ * Gets the key of the record @self writes.
+ *
+ * Returns: (transfer none): the key
+ */
+const char *
+syncobj_pending_mutation_get_key (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return self->key;
+}
+
+/**
+ * syncobj_pending_mutation_get_mutation_type:
+ * @self: a pending mutation
+ *
+ * Gets whether @self inserts, updates or deletes its record.
+ *
+ * Returns: the type of the write
+ */
+SyncobjMutationType
+syncobj_pending_mutation_get_mutation_type (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), SYNCOBJ_MUTATION_TYPE_INSERT);
+
+  return self->type;
+}
+
+/**
+ * syncobj_pending_mutation_get_original:
+ * @self: a pending mutation
+ *
+ * Gets the visible value of the record before the write.
+ *
+ * Returns: (transfer none) (nullable): the previous value, or %NULL for an
+ *   insert
+ */
+JsonObject *
+syncobj_pending_mutation_get_original (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return self->original;
+}
+
+/**
+ * syncobj_pending_mutation_get_modified:
+ * @self: a pending mutation
+ *
+ * Gets the value of the record after the write.
+ *
+ * Returns: (transfer none) (nullable): the new value, or %NULL for a delete
+ */
+JsonObject *
+syncobj_pending_mutation_get_modified (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return self->modified;
+}
+
+/**
+ * syncobj_pending_mutation_get_changes:
+ * @self: a pending mutation
+ *
+ * Gets the members the write sets: the whole record for an insert, the
+ * changed members for an update, an empty object for a delete.
+ *
+ * Returns: (transfer none): the changes
+ */
+JsonObject *
+syncobj_pending_mutation_get_changes (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return self->changes;
+}
+
+/**
+ * syncobj_pending_mutation_get_metadata:
+ * @self: a pending mutation
+ *
+ * Gets the application data attached to @self.
+ *
+ * Returns: (transfer none) (nullable): the metadata, or %NULL when none
+ */
+JsonObject *
+syncobj_pending_mutation_get_metadata (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return self->metadata;
+}
+
+/**
+ * syncobj_pending_mutation_set_metadata:
+ * @self: a pending mutation
+ * @metadata: (nullable): application data, or %NULL to remove it
+ *
+ * Attaches application data to @self. A sealed copy of @metadata is kept:
+ * later changes to @metadata do not affect the mutation.
+ */
+void
+syncobj_pending_mutation_set_metadata (SyncobjPendingMutation *self,
+                                       JsonObject             *metadata)
+{
+  GObject *object = G_OBJECT (self);
+
+  g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
+
+  if (_syncobj_json_equal (self->metadata, metadata))
+    return;
+
+  g_clear_pointer (&self->metadata, json_object_unref);
+  self->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
+
+  g_object_freeze_notify (object);
+  g_object_notify_by_pspec (object, properties[PROP_METADATA]);
+  touch (self, _syncobj_scheduler_now (_syncobj_scheduler_get_default ()));
+  g_object_thaw_notify (object);
+}
+
+/* Makes *@cache from @unix_us on first use. */
+static GDateTime *
+cached_date_time (GDateTime **cache,
+                  gint64      unix_us)
+{
+  if (*cache == NULL)
+    *cache = _syncobj_date_time_new (unix_us);
+  return *cache;
+}
+
+/**
+ * syncobj_pending_mutation_get_created_at:
+ * @self: a pending mutation
+ *
+ * Gets when @self was created.
+ *
+ * Returns: (transfer none): the creation time, in the local time zone
+ */
+GDateTime *
+syncobj_pending_mutation_get_created_at (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return cached_date_time (&self->created_at, self->created_at_us);
+}
+
+/**
+ * syncobj_pending_mutation_get_updated_at:
+ * @self: a pending mutation
+ *
+ * Gets when @self last changed: its values, its state or its metadata.
+ *
+ * Returns: (transfer none): the time of the last change, in the local
+ *   time zone
+ */
+GDateTime *
+syncobj_pending_mutation_get_updated_at (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return cached_date_time (&self->updated_at, self->updated_at_us);
+}
+
+/**
+ * syncobj_pending_mutation_get_state:
+ * @self: a pending mutation
+ *
+ * Gets how far @self got.
+ *
+ * Returns: the state of the mutation
+ */
+SyncobjMutationState
+syncobj_pending_mutation_get_state (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), SYNCOBJ_MUTATION_STATE_CREATED);
+
+  return self->state;
+}
+
+/**
+ * syncobj_pending_mutation_get_collection:
+ * @self: a pending mutation
+ *
+ * Gets the collection @self belongs to. The mutation does not keep its
+ * collection alive.
+ *
+ * Returns: (transfer none) (nullable): the collection, or %NULL once it
+ *   was finalized
+ */
+SyncobjCollection *
+syncobj_pending_mutation_get_collection (SyncobjPendingMutation *self)
+{
+  g_autoptr(GObject) collection = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  /* Transfer none: whoever holds the collection keeps it alive; the
+   * strong reference only guards the read. */
+  collection = g_weak_ref_get (&self->collection);
+  return (SyncobjCollection *) collection;
+}
+
+/**
+ * syncobj_pending_mutation_get_collection_id:
+ * @self: a pending mutation
+ *
+ * Gets the identifier of the collection @self belongs to. Unlike
+ * [method@Syncobj.PendingMutation.get_collection] it is available after
+ * the collection is gone.
+ *
+ * Returns: (transfer none): the collection identifier
+ */
+const char *
+syncobj_pending_mutation_get_collection_id (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  return self->collection_id;
+}
+
+/**
+ * syncobj_pending_mutation_to_json:
+ * @self: a pending mutation
+ *
+ * Serializes @self as compact JSON text, the form persist functions send
+ * to a backend:
+ *
+ * ```json
+ * {"mutation_id": "…", "collection": "todos", "key": "1", "type": "update",
+ *  "changes": {…}, "original": {…}, "modified": {…}, "metadata": {…}}
+ * ```
+ *
+ * `type` is `insert`, `update` or `delete`; `original`, `modified` and
+ * `metadata` are left out when they are %NULL.
+ *
+ * Returns: (transfer full): the JSON text
+ */
+char *
+syncobj_pending_mutation_to_json (SyncobjPendingMutation *self)
+{
+  g_autoptr(JsonObject) object = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "mutation_id", self->mutation_id);
+  json_object_set_string_member (object, "collection", self->collection_id);
+  json_object_set_string_member (object, "key", self->key);
+  json_object_set_string_member (object, "type", _syncobj_mutation_type_to_string (self->type));
+  json_object_set_object_member (object, "changes", json_object_ref (self->changes));
+  if (self->original != NULL)
+    json_object_set_object_member (object, "original", json_object_ref (self->original));
+  if (self->modified != NULL)
+    json_object_set_object_member (object, "modified", json_object_ref (self->modified));
+  if (self->metadata != NULL)
+    json_object_set_object_member (object, "metadata", json_object_ref (self->metadata));
+
+  return _syncobj_json_to_string (object);
+}

@@ -1,0 +1,409 @@
+/* syncobj-persist-job.c: one persist (or await-sync) call handed to a function
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+/**
+ * SyncobjPersistJob:
+ *
+ * One call of the function of a [class@Syncobj.FuncMutator]: the
+ * transaction to persist (or whose echo to await) and the means to report
+ * the outcome.
+ *
+ * The function finishes the job exactly once, now or later, with
+ * [method@Syncobj.PersistJob.complete] or one of
+ * [method@Syncobj.PersistJob.fail], [method@Syncobj.PersistJob.fail_message]
+ * and [method@Syncobj.PersistJob.fail_non_retriable]. To finish it after
+ * returning, keep a reference to the job. A job may be finished from any
+ * thread; the result reaches the collection on its own main context.
+ *
+ * A job released without being finished fails its call with
+ * %SYNCOBJ_ERROR_FAILED, so a forgotten job turns into a retry rather than
+ * a transaction stuck forever.
+ */
+
+struct _SyncobjPersistJob
+{
+  GObject             parent_instance;
+
+  SyncobjTransaction *transaction;
+  SyncobjSync        *sync;          /* nullable */
+  GTask              *task;
+  gint                finished;      /* atomic boolean */
+};
+
+G_DEFINE_FINAL_TYPE (SyncobjPersistJob, syncobj_persist_job, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_TRANSACTION,
+  PROP_ATTEMPT,
+  PROP_SYNC,
+  PROP_FINISHED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+syncobj_persist_job_dispose (GObject *object)
+{
+  SyncobjPersistJob *self = SYNCOBJ_PERSIST_JOB (object);
+
+  if (self->task != NULL &&
+      g_atomic_int_compare_and_exchange (&self->finished, FALSE, TRUE))
+    {
+      g_task_return_new_error (self->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED,
+                               _("The persist function dropped its job without completing or failing it"));
+    }
+
+  g_clear_object (&self->task);
+  g_clear_object (&self->sync);
+  g_clear_object (&self->transaction);
+
+  G_OBJECT_CLASS (syncobj_persist_job_parent_class)->dispose (object);
+}
+
+static void
+syncobj_persist_job_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  SyncobjPersistJob *self = SYNCOBJ_PERSIST_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_TRANSACTION:
+      g_value_set_object (value, self->transaction);
+      break;
+    case PROP_ATTEMPT:
+      g_value_set_uint (value, syncobj_persist_job_get_attempt (self));
+      break;
+    case PROP_SYNC:
+      g_value_set_object (value, self->sync);
+      break;
+    case PROP_FINISHED:
+      g_value_set_boolean (value, syncobj_persist_job_get_finished (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_persist_job_class_init (SyncobjPersistJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags read_only = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  _syncobj_ensure_i18n ();
+
+  object_class->dispose = syncobj_persist_job_dispose;
+  object_class->get_property = syncobj_persist_job_get_property;
+
+  /**
+   * SyncobjPersistJob:transaction:
+   *
+   * The transaction to persist, or whose changes to await.
+   */
+  properties[PROP_TRANSACTION] =
+    g_param_spec_object ("transaction", NULL, NULL,
+                         SYNCOBJ_TYPE_TRANSACTION, read_only);
+
+  /**
+   * SyncobjPersistJob:attempt:
+   *
+   * The number of the current attempt of the transaction, starting at 1.
+   * Backends can use it to log retries.
+   */
+  properties[PROP_ATTEMPT] =
+    g_param_spec_uint ("attempt", NULL, NULL,
+                       0, G_MAXUINT, 0, read_only);
+
+  /**
+   * SyncobjPersistJob:sync:
+   *
+   * The sync of the transaction's collection, for a job that awaits the
+   * echo of persisted changes; %NULL for a persist job or a collection
+   * without sync.
+   */
+  properties[PROP_SYNC] =
+    g_param_spec_object ("sync", NULL, NULL,
+                         SYNCOBJ_TYPE_SYNC, read_only);
+
+  /**
+   * SyncobjPersistJob:finished:
+   *
+   * Whether the job was completed or failed. It is notified on the main
+   * context of the call, whatever thread finished the job.
+   */
+  properties[PROP_FINISHED] =
+    g_param_spec_boolean ("finished", NULL, NULL,
+                          FALSE, read_only | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+syncobj_persist_job_init (SyncobjPersistJob *self)
+{
+}
+
+SyncobjPersistJob *
+_syncobj_persist_job_new (SyncobjTransaction *transaction,
+                          SyncobjSync        *sync,
+                          GTask              *task)
+{
+  SyncobjPersistJob *self;
+
+  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (transaction), NULL);
+  g_return_val_if_fail (sync == NULL || SYNCOBJ_IS_SYNC (sync), NULL);
+  g_return_val_if_fail (G_IS_TASK (task), NULL);
+
+  self = g_object_new (SYNCOBJ_TYPE_PERSIST_JOB, NULL);
+  self->transaction = g_object_ref (transaction);
+  self->sync = sync != NULL ? g_object_ref (sync) : NULL;
+  self->task = g_object_ref (task);
+
+  return self;
+}
+
+static gboolean
+notify_finished_cb (gpointer user_data)
+{
+  g_object_notify_by_pspec (G_OBJECT (user_data), properties[PROP_FINISHED]);
+  return G_SOURCE_REMOVE;
+}
+
+/* Claims the right to return the result of the task: %FALSE, with a
+ * critical, when the job was finished already. */
+static gboolean
+begin_finish (SyncobjPersistJob *self)
+{
+  gboolean first = g_atomic_int_compare_and_exchange (&self->finished, FALSE, TRUE);
+
+  g_return_val_if_fail (first, FALSE);
+  return first;
+}
+
+/* Notifies ::finished on the context of the task, which is this thread's
+ * when the job is finished from the main context (then at once). */
+static void
+end_finish (SyncobjPersistJob *self)
+{
+  g_main_context_invoke_full (g_task_get_context (self->task),
+                              G_PRIORITY_DEFAULT,
+                              notify_finished_cb,
+                              g_object_ref (self),
+                              g_object_unref);
+}
+
+/**
+ * syncobj_persist_job_get_transaction:
+ * @self: a persist job
+ *
+ * Gets the transaction of @self.
+ *
+ * Returns: (transfer none): the transaction
+ */
+SyncobjTransaction *
+syncobj_persist_job_get_transaction (SyncobjPersistJob *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), NULL);
+
+  return self->transaction;
+}
+
+/**
+ * syncobj_persist_job_get_attempt:
+ * @self: a persist job
+ *
+ * Gets the number of the current attempt of the transaction of @self.
+ *
+ * Returns: the 1-based attempt number
+ */
+guint
+syncobj_persist_job_get_attempt (SyncobjPersistJob *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), 0);
+
+  return syncobj_transaction_get_current_attempt (self->transaction);
+}
+
+/**
+ * syncobj_persist_job_get_sync:
+ * @self: a persist job
+ *
+ * Gets the sync whose echo an await-sync job waits for.
+ *
+ * Returns: (transfer none) (nullable): the sync, or %NULL for a persist
+ *   job or a collection without sync
+ */
+SyncobjSync *
+syncobj_persist_job_get_sync (SyncobjPersistJob *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), NULL);
+
+  return self->sync;
+}
+
+/**
+ * syncobj_persist_job_get_cancellable:
+ * @self: a persist job
+ *
+ * Gets the cancellable of the call, cancelled when the result is no
+ * longer wanted (the collection went away, for instance). Pass it to the
+ * backend request.
+ *
+ * Returns: (transfer none) (nullable): the cancellable, or %NULL
+ */
+GCancellable *
+syncobj_persist_job_get_cancellable (SyncobjPersistJob *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), NULL);
+
+  return g_task_get_cancellable (self->task);
+}
+
+/**
+ * syncobj_persist_job_get_finished:
+ * @self: a persist job
+ *
+ * Gets whether @self was completed or failed already.
+ *
+ * Returns: %TRUE once the job is finished
+ */
+gboolean
+syncobj_persist_job_get_finished (SyncobjPersistJob *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), FALSE);
+
+  return g_atomic_int_get (&self->finished);
+}
+
+/**
+ * syncobj_persist_job_get_changes_json:
+ * @self: a persist job
+ *
+ * Serializes every mutation of the transaction of @self as one compact
+ * JSON array, each element in the form of
+ * [method@Syncobj.PendingMutation.to_json]. It is a ready-made request
+ * body for a backend that takes whole transactions.
+ *
+ * Returns: (transfer full): the JSON text of the array
+ */
+char *
+syncobj_persist_job_get_changes_json (SyncobjPersistJob *self)
+{
+  GListModel *mutations;
+  GString *json;
+  guint n_mutations;
+
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), NULL);
+
+  mutations = syncobj_transaction_get_mutations (self->transaction);
+  n_mutations = g_list_model_get_n_items (mutations);
+  json = g_string_new ("[");
+
+  for (guint i = 0; i < n_mutations; i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      g_autofree char *mutation_json = syncobj_pending_mutation_to_json (mutation);
+
+      if (i > 0)
+        g_string_append_c (json, ',');
+      g_string_append (json, mutation_json);
+    }
+
+  g_string_append_c (json, ']');
+  return g_string_free (json, FALSE);
+}
+
+/**
+ * syncobj_persist_job_complete:
+ * @self: a persist job
+ *
+ * Reports that the call succeeded: the backend accepted the transaction
+ * (or, for an await-sync job, its changes came back). May be called from
+ * any thread, once.
+ */
+void
+syncobj_persist_job_complete (SyncobjPersistJob *self)
+{
+  g_return_if_fail (SYNCOBJ_IS_PERSIST_JOB (self));
+
+  if (!begin_finish (self))
+    return;
+
+  g_task_return_boolean (self->task, TRUE);
+  end_finish (self);
+}
+
+/**
+ * syncobj_persist_job_fail:
+ * @self: a persist job
+ * @error: the error
+ *
+ * Reports that the call failed with @error. The transaction is retried
+ * unless its retry policy says otherwise (see
+ * [method@Syncobj.RetryPolicy.is_retriable]). May be called from any
+ * thread, once.
+ */
+void
+syncobj_persist_job_fail (SyncobjPersistJob *self,
+                          const GError      *error)
+{
+  g_return_if_fail (SYNCOBJ_IS_PERSIST_JOB (self));
+  g_return_if_fail (error != NULL);
+
+  if (!begin_finish (self))
+    return;
+
+  g_task_return_error (self->task, g_error_copy (error));
+  end_finish (self);
+}
+
+/**
+ * syncobj_persist_job_fail_message:
+ * @self: a persist job
+ * @message: a description of the failure, for people
+ *
+ * Reports that the call failed, with a %SYNCOBJ_ERROR_FAILED error: the
+ * transaction is retried. May be called from any thread, once.
+ */
+void
+syncobj_persist_job_fail_message (SyncobjPersistJob *self,
+                                  const char        *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SYNCOBJ_IS_PERSIST_JOB (self));
+  g_return_if_fail (message != NULL);
+
+  error = g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED, message);
+  syncobj_persist_job_fail (self, error);
+}
+
+/**
+ * syncobj_persist_job_fail_non_retriable:
+ * @self: a persist job
+ * @message: a description of the failure, for people
+ *
+ * Reports that the call failed for good, with a
+ * %SYNCOBJ_ERROR_NON_RETRIABLE error: the transaction fails and its
+ * optimistic changes roll back. May be called from any thread, once.
+ */
+void
+syncobj_persist_job_fail_non_retriable (SyncobjPersistJob *self,
+                                        const char        *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SYNCOBJ_IS_PERSIST_JOB (self));
+  g_return_if_fail (message != NULL);
+
+  error = g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE, message);
+  syncobj_persist_job_fail (self, error);
+}

@@ -1,0 +1,196 @@
+/* syncobj-private.h: internals shared by the files of libsyncobj
+ *
+ * Each section names the file that implements it.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "syncobj.h"
+
+G_BEGIN_DECLS
+
+/* ---- syncobj-error.c ------------------------------------------------ */
+
+/* Binds the gettext domain once; every class_init that can produce a
+ * user-visible string calls it. */
+void        _syncobj_ensure_i18n (void);
+
+/* Structured logging with the transaction id as a field. */
+#define SYNCOBJ_LOG_DOMAIN "Syncobj"
+void        _syncobj_log_transaction (GLogLevelFlags      level,
+                                      SyncobjTransaction *transaction,
+                                      const char         *format,
+                                      ...) G_GNUC_PRINTF (3, 4);
+
+/* ---- syncobj-json.c -------------------------------------------------- */
+
+/* Returns a new sealed object: @base (may be NULL) with the members of
+ * @changes (may be NULL) set on top, shallowly. */
+JsonObject *_syncobj_json_merge        (JsonObject  *base,
+                                        JsonObject  *changes);
+/* A sealed copy; members are shared (JsonNodes are copied shallowly). */
+JsonObject *_syncobj_json_copy         (JsonObject  *object);
+/* Parses @json which must hold one JSON object; errors name what is wrong
+ * (SYNCOBJ_ERROR_INVALID_RECORD). Returns a sealed object. */
+JsonObject *_syncobj_json_parse_object (const char  *json,
+                                        gssize       length,
+                                        GError     **error);
+/* Compact JSON text of @object. */
+char       *_syncobj_json_to_string    (JsonObject  *object);
+/* NULL-safe json_object_equal. */
+gboolean    _syncobj_json_equal        (JsonObject  *a,
+                                        JsonObject  *b);
+/* Reads the key member of @value: a non-empty string, else an error
+ * (SYNCOBJ_ERROR_INVALID_RECORD) naming @key_member. */
+const char *_syncobj_json_get_key      (JsonObject  *value,
+                                        const char  *key_member,
+                                        GError     **error);
+/* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
+GDateTime  *_syncobj_date_time_new     (gint64       unix_us);
+
+/* ---- syncobj-scheduler.c --------------------------------------------- */
+
+/* The one scheduler of every timer in libsyncobj: retries, network delays
+ * of the test harness, echo timeouts. A test switches it to a virtual clock
+ * and drives time with _syncobj_scheduler_advance(); nothing sleeps. */
+#define SYNCOBJ_TYPE_SCHEDULER (_syncobj_scheduler_get_type ())
+G_DECLARE_FINAL_TYPE (SyncobjScheduler, _syncobj_scheduler, SYNCOBJ, SCHEDULER, GObject)
+
+SyncobjScheduler *_syncobj_scheduler_get_default (void);
+/* Microseconds since the epoch: g_get_real_time(), or the virtual clock. */
+gint64            _syncobj_scheduler_now         (SyncobjScheduler *self);
+/* One-shot timer after @delay_ms on the thread-default main context; a
+ * delay of 0 runs from an idle. Returns an id for _remove(). @func's return
+ * value is ignored (one-shot). */
+guint             _syncobj_scheduler_add         (SyncobjScheduler *self,
+                                                  guint             delay_ms,
+                                                  GSourceFunc       func,
+                                                  gpointer          data,
+                                                  GDestroyNotify    destroy);
+void              _syncobj_scheduler_remove      (SyncobjScheduler *self,
+                                                  guint             id);
+void              _syncobj_scheduler_set_virtual (SyncobjScheduler *self,
+                                                  gboolean          virtual_clock);
+gboolean          _syncobj_scheduler_is_virtual  (SyncobjScheduler *self);
+/* Virtual clock only: moves time forward by @ms, firing due timers in
+ * order, and dispatching the main context before and after each one. */
+void              _syncobj_scheduler_advance     (SyncobjScheduler *self,
+                                                  guint             ms);
+/* Dispatches everything ready on the thread-default main context. */
+void              _syncobj_scheduler_run_pending (SyncobjScheduler *self);
+/* Whether the network is usable; property "online", notify::online.
+ * Defaults to TRUE; set by the test harness and by network monitoring. */
+gboolean          _syncobj_scheduler_get_online  (SyncobjScheduler *self);
+void              _syncobj_scheduler_set_online  (SyncobjScheduler *self,
+                                                  gboolean          online);
+
+/* ---- syncobj-attempt.c ----------------------------------------------- */
+
+struct _SyncobjAttempt
+{
+  GObject  parent_instance;
+  char    *id;
+  guint    number;
+  gint64   started_at_us;
+  gint64   completed_at_us;          /* 0 while running */
+  gint64   retry_scheduled_for_us;   /* 0 when none */
+  GError  *error;
+
+  /* GDateTimes made on demand from the *_us fields (syncobj-attempt.c) */
+  GDateTime *started_at;
+  GDateTime *completed_at;
+  GDateTime *retry_scheduled_for;
+};
+
+SyncobjAttempt *_syncobj_attempt_new                     (guint           number,
+                                                          gint64          started_at_us);
+/* Records the end of the attempt (error may be NULL); notifies. */
+void            _syncobj_attempt_finish                  (SyncobjAttempt *self,
+                                                          gint64          completed_at_us,
+                                                          const GError   *error);
+void            _syncobj_attempt_set_retry_scheduled_for (SyncobjAttempt *self,
+                                                          gint64          unix_us);
+
+/* ---- syncobj-pending-mutation.c ---------------------------------------- */
+
+struct _SyncobjPendingMutation
+{
+  GObject              parent_instance;
+  char                *mutation_id;
+  char                *key;
+  char                *collection_id;
+  SyncobjMutationType  type;
+  SyncobjMutationState state;
+  JsonObject          *original;       /* nullable: NULL for an insert */
+  JsonObject          *modified;       /* nullable: NULL for a delete */
+  JsonObject          *changes;        /* never NULL; empty for a delete */
+  JsonObject          *metadata;       /* nullable */
+  gint64               created_at_us;
+  gint64               updated_at_us;
+  GWeakRef             collection;
+  SyncobjTransaction  *transaction;    /* unowned: the transaction owns us */
+  guint64              sequence;       /* creation order, process-wide */
+  guint                retired : 1;    /* finished; kept in the overlay until
+                                        * the key's lock releases */
+  guint                locked : 1;     /* holds a lock on its key (ordered) */
+
+  /* GDateTimes made on demand (syncobj-pending-mutation.c) */
+  GDateTime           *created_at;
+  GDateTime           *updated_at;
+};
+
+SyncobjPendingMutation *_syncobj_pending_mutation_new       (SyncobjCollection      *collection,
+                                                             SyncobjTransaction     *transaction,
+                                                             const char             *key,
+                                                             SyncobjMutationType     type,
+                                                             gint64                  now_us);
+/* Replaces type/original/modified/changes (takes references); notifies. */
+void                    _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
+                                                              SyncobjMutationType     type,
+                                                              JsonObject             *original,
+                                                              JsonObject             *modified,
+                                                              JsonObject             *changes,
+                                                              gint64                  now_us);
+void                    _syncobj_pending_mutation_set_state  (SyncobjPendingMutation *self,
+                                                              SyncobjMutationState    state,
+                                                              gint64                  now_us);
+/* JSON member for a mutation type: "insert", "update", "delete". */
+const char             *_syncobj_mutation_type_to_string     (SyncobjMutationType     type);
+gboolean                _syncobj_mutation_type_from_string   (const char             *string,
+                                                              SyncobjMutationType    *type);
+
+/* ---- syncobj-record.c ------------------------------------------------ */
+
+SyncobjRecord *_syncobj_record_new    (SyncobjCollection *collection,
+                                       const char        *key);
+/* Sets the snapshot (references taken; NULL value = not visible) and emits
+ * notify for each property that changed. */
+void           _syncobj_record_update (SyncobjRecord     *self,
+                                       JsonObject        *value,
+                                       JsonObject        *synced_value,
+                                       gboolean           pending);
+
+/* ---- syncobj-persist-job.c ------------------------------------------- */
+
+/* The job finishes @task: complete() returns TRUE, fail*() return the error.
+ * A job finalized without a result fails the task with a clear error. */
+SyncobjPersistJob *_syncobj_persist_job_new (SyncobjTransaction *transaction,
+                                             SyncobjSync        *sync,
+                                             GTask              *task);
+
+/* ---- syncobj-registry.c ---------------------------------------------- */
+
+void _syncobj_registry_add_collection      (SyncobjRegistry    *self,
+                                            SyncobjCollection  *collection);
+void _syncobj_registry_add_transaction     (SyncobjRegistry    *self,
+                                            SyncobjTransaction *transaction);
+/* Emits ::transaction-state-changed. */
+void _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
+                                            SyncobjTransaction *transaction);
+
+G_END_DECLS

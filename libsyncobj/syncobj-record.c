@@ -1,0 +1,527 @@
+/* syncobj-record.c: the live object for one key of a collection
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+/**
+ * SyncobjRecord:
+ *
+ * The live object for one key of a [class@Syncobj.Collection].
+ *
+ * A record stays the same object for as long as it is referenced, while its
+ * [property@Syncobj.Record:value] changes: each visible change, local or
+ * from the sync side, replaces the value by a new immutable
+ * [struct@Json.Object] snapshot and emits `notify::value`. Bind a row of a
+ * list to a record and update the row from that signal.
+ *
+ * [property@Syncobj.Record:synced-value] is the value the server last sent;
+ * [property@Syncobj.Record:pending] tells whether optimistic changes are
+ * still on top of it. A deleted record, or one whose optimistic insert was
+ * rolled back, is not [property@Syncobj.Record:visible]: its value is %NULL.
+ *
+ * The typed getters read one member of the visible value and return a
+ * default when the member is missing or has another type, which suits
+ * binding records to widgets.
+ *
+ * All properties are read-only; records change only through their
+ * collection, on its main context.
+ */
+
+struct _SyncobjRecord
+{
+  GObject     parent_instance;
+
+  char       *key;
+  GWeakRef    collection;
+  JsonObject *value;          /* visible value; NULL when not visible */
+  JsonObject *synced_value;   /* NULL when the server has no such key */
+  gboolean    pending;
+};
+
+G_DEFINE_FINAL_TYPE (SyncobjRecord, syncobj_record, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_KEY,
+  PROP_COLLECTION,
+  PROP_VALUE,
+  PROP_SYNCED_VALUE,
+  PROP_PENDING,
+  PROP_VISIBLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+syncobj_record_finalize (GObject *object)
+{
+  SyncobjRecord *self = SYNCOBJ_RECORD (object);
+
+  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->value, json_object_unref);
+  g_clear_pointer (&self->synced_value, json_object_unref);
+  g_weak_ref_clear (&self->collection);
+
+  G_OBJECT_CLASS (syncobj_record_parent_class)->finalize (object);
+}
+
+static void
+syncobj_record_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  SyncobjRecord *self = SYNCOBJ_RECORD (object);
+
+  switch (prop_id)
+    {
+    case PROP_KEY:
+      g_value_set_string (value, self->key);
+      break;
+    case PROP_COLLECTION:
+      g_value_take_object (value, g_weak_ref_get (&self->collection));
+      break;
+    case PROP_VALUE:
+      g_value_set_boxed (value, self->value);
+      break;
+    case PROP_SYNCED_VALUE:
+      g_value_set_boxed (value, self->synced_value);
+      break;
+    case PROP_PENDING:
+      g_value_set_boolean (value, self->pending);
+      break;
+    case PROP_VISIBLE:
+      g_value_set_boolean (value, self->value != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_record_class_init (SyncobjRecordClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags read_only = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags changing = read_only | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = syncobj_record_finalize;
+  object_class->get_property = syncobj_record_get_property;
+
+  /**
+   * SyncobjRecord:key:
+   *
+   * The key of the record: the value of the collection's key member.
+   */
+  properties[PROP_KEY] =
+    g_param_spec_string ("key", NULL, NULL, NULL, read_only);
+
+  /**
+   * SyncobjRecord:collection:
+   *
+   * The collection the record belongs to, or %NULL once it was finalized.
+   * A record does not keep its collection alive.
+   */
+  properties[PROP_COLLECTION] =
+    g_param_spec_object ("collection", NULL, NULL,
+                         SYNCOBJ_TYPE_COLLECTION, read_only);
+
+  /**
+   * SyncobjRecord:value:
+   *
+   * The visible value: the synced value with every pending change on top.
+   * An immutable snapshot, replaced (and notified) on every change; %NULL
+   * when the record is not visible.
+   */
+  properties[PROP_VALUE] =
+    g_param_spec_boxed ("value", NULL, NULL, JSON_TYPE_OBJECT, changing);
+
+  /**
+   * SyncobjRecord:synced-value:
+   *
+   * The value the sync side last confirmed, without optimistic changes;
+   * %NULL when the server does not have the key (yet).
+   */
+  properties[PROP_SYNCED_VALUE] =
+    g_param_spec_boxed ("synced-value", NULL, NULL, JSON_TYPE_OBJECT, changing);
+
+  /**
+   * SyncobjRecord:pending:
+   *
+   * Whether optimistic changes not yet synced back are part of the
+   * visible value.
+   */
+  properties[PROP_PENDING] =
+    g_param_spec_boolean ("pending", NULL, NULL, FALSE, changing);
+
+  /**
+   * SyncobjRecord:visible:
+   *
+   * Whether the record is part of its collection right now, that is
+   * whether [property@Syncobj.Record:value] is not %NULL.
+   */
+  properties[PROP_VISIBLE] =
+    g_param_spec_boolean ("visible", NULL, NULL, FALSE, changing);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+syncobj_record_init (SyncobjRecord *self)
+{
+  g_weak_ref_init (&self->collection, NULL);
+}
+
+SyncobjRecord *
+_syncobj_record_new (SyncobjCollection *collection,
+                     const char        *key)
+{
+  SyncobjRecord *self;
+
+  g_return_val_if_fail (collection == NULL || SYNCOBJ_IS_COLLECTION (collection), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  self = g_object_new (SYNCOBJ_TYPE_RECORD, NULL);
+  self->key = g_strdup (key);
+  g_weak_ref_set (&self->collection, collection);
+
+  return self;
+}
+
+void
+_syncobj_record_update (SyncobjRecord *self,
+                        JsonObject    *value,
+                        JsonObject    *synced_value,
+                        gboolean       pending)
+{
+  GObject *object = G_OBJECT (self);
+  gboolean was_visible;
+
+  g_return_if_fail (SYNCOBJ_IS_RECORD (self));
+
+  pending = !!pending;
+  was_visible = self->value != NULL;
+
+  g_object_freeze_notify (object);
+
+  /* Values are immutable snapshots: a new pointer is a new value. */
+  if (self->value != value)
+    {
+      g_clear_pointer (&self->value, json_object_unref);
+      self->value = value != NULL ? json_object_ref (value) : NULL;
+      g_object_notify_by_pspec (object, properties[PROP_VALUE]);
+    }
+  if (self->synced_value != synced_value)
+    {
+      g_clear_pointer (&self->synced_value, json_object_unref);
+      self->synced_value = synced_value != NULL ? json_object_ref (synced_value) : NULL;
+      g_object_notify_by_pspec (object, properties[PROP_SYNCED_VALUE]);
+    }
+  if (self->pending != pending)
+    {
+      self->pending = pending;
+      g_object_notify_by_pspec (object, properties[PROP_PENDING]);
+    }
+  if (was_visible != (self->value != NULL))
+    g_object_notify_by_pspec (object, properties[PROP_VISIBLE]);
+
+  g_object_thaw_notify (object);
+}
+
+/* The member @name of the visible value when it holds a scalar. */
+static JsonNode *
+get_scalar_member (SyncobjRecord *self,
+                   const char    *name)
+{
+  JsonNode *node;
+
+  if (self->value == NULL)
+    return NULL;
+
+  node = json_object_get_member (self->value, name);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  return node;
+}
+
+/**
+ * syncobj_record_get_key:
+ * @self: a record
+ *
+ * Gets the key of @self.
+ *
+ * Returns: (transfer none): the key
+ */
+const char *
+syncobj_record_get_key (SyncobjRecord *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
+
+  return self->key;
+}
+
+/**
+ * syncobj_record_get_value:
+ * @self: a record
+ *
+ * Gets the visible value of @self: the synced value with every pending
+ * change on top. The object is an immutable snapshot; it is replaced, not
+ * changed, when the record changes.
+ *
+ * Returns: (transfer none) (nullable): the visible value, or %NULL when
+ *   the record is not visible
+ */
+JsonObject *
+syncobj_record_get_value (SyncobjRecord *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
+
+  return self->value;
+}
+
+/**
+ * syncobj_record_get_synced_value:
+ * @self: a record
+ *
+ * Gets the value the sync side last confirmed for @self, without
+ * optimistic changes.
+ *
+ * Returns: (transfer none) (nullable): the synced value, or %NULL when the
+ *   server does not have the key
+ */
+JsonObject *
+syncobj_record_get_synced_value (SyncobjRecord *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
+
+  return self->synced_value;
+}
+
+/**
+ * syncobj_record_get_pending:
+ * @self: a record
+ *
+ * Gets whether optimistic changes not yet synced back are part of the
+ * visible value of @self.
+ *
+ * Returns: %TRUE while changes are pending
+ */
+gboolean
+syncobj_record_get_pending (SyncobjRecord *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
+
+  return self->pending;
+}
+
+/**
+ * syncobj_record_get_visible:
+ * @self: a record
+ *
+ * Gets whether @self is part of its collection right now.
+ *
+ * Returns: %TRUE when the record has a visible value
+ */
+gboolean
+syncobj_record_get_visible (SyncobjRecord *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
+
+  return self->value != NULL;
+}
+
+/**
+ * syncobj_record_get_collection:
+ * @self: a record
+ *
+ * Gets the collection @self belongs to. A record does not keep its
+ * collection alive.
+ *
+ * Returns: (transfer none) (nullable): the collection, or %NULL once it
+ *   was finalized
+ */
+SyncobjCollection *
+syncobj_record_get_collection (SyncobjRecord *self)
+{
+  g_autoptr(GObject) collection = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
+
+  /* Transfer none: whoever holds the collection keeps it alive; the
+   * strong reference only guards the read. */
+  collection = g_weak_ref_get (&self->collection);
+  return (SyncobjCollection *) collection;
+}
+
+/**
+ * syncobj_record_has_member:
+ * @self: a record
+ * @member: a member name
+ *
+ * Checks whether the visible value of @self has a member called @member,
+ * whatever its type (`null` included).
+ *
+ * Returns: %TRUE when the member exists
+ */
+gboolean
+syncobj_record_has_member (SyncobjRecord *self,
+                           const char    *member)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+
+  return self->value != NULL && json_object_has_member (self->value, member);
+}
+
+/**
+ * syncobj_record_get_string:
+ * @self: a record
+ * @member: a member name
+ *
+ * Reads a string member of the visible value of @self.
+ *
+ * Returns: (transfer none) (nullable): the string, or %NULL when the
+ *   member is missing or is not a string. It stays valid until the value
+ *   of the record changes.
+ */
+const char *
+syncobj_record_get_string (SyncobjRecord *self,
+                           const char    *member)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
+  g_return_val_if_fail (member != NULL, NULL);
+
+  node = get_scalar_member (self, member);
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+/**
+ * syncobj_record_get_int:
+ * @self: a record
+ * @member: a member name
+ *
+ * Reads an integer member of the visible value of @self. A floating point
+ * number with an integral value (such as `3.0`) is accepted too.
+ *
+ * Returns: the integer, or 0 when the member is missing or is not an
+ *   integer
+ */
+gint64
+syncobj_record_get_int (SyncobjRecord *self,
+                        const char    *member)
+{
+  JsonNode *node;
+  GType type;
+
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), 0);
+  g_return_val_if_fail (member != NULL, 0);
+
+  node = get_scalar_member (self, member);
+  if (node == NULL)
+    return 0;
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    return json_node_get_int (node);
+
+  if (type == G_TYPE_DOUBLE)
+    {
+      double number = json_node_get_double (node);
+
+      /* -2^63 and 2^63 are exact doubles; the range is half-open. NaN and
+       * the infinities fail the range test, so the cast is defined. */
+      if (number >= -9223372036854775808.0 && number < 9223372036854775808.0 &&
+          (double) (gint64) number == number)
+        return (gint64) number;
+    }
+
+  return 0;
+}
+
+/**
+ * syncobj_record_get_double:
+ * @self: a record
+ * @member: a member name
+ *
+ * Reads a number member of the visible value of @self; integers are
+ * converted.
+ *
+ * Returns: the number, or 0.0 when the member is missing or is not a
+ *   number
+ */
+double
+syncobj_record_get_double (SyncobjRecord *self,
+                           const char    *member)
+{
+  JsonNode *node;
+  GType type;
+
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), 0.0);
+  g_return_val_if_fail (member != NULL, 0.0);
+
+  node = get_scalar_member (self, member);
+  if (node == NULL)
+    return 0.0;
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_DOUBLE)
+    return json_node_get_double (node);
+  if (type == G_TYPE_INT64)
+    return (double) json_node_get_int (node);
+
+  return 0.0;
+}
+
+/**
+ * syncobj_record_get_boolean:
+ * @self: a record
+ * @member: a member name
+ *
+ * Reads a boolean member of the visible value of @self.
+ *
+ * Returns: the boolean, or %FALSE when the member is missing or is not a
+ *   boolean
+ */
+gboolean
+syncobj_record_get_boolean (SyncobjRecord *self,
+                            const char    *member)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
+
+  node = get_scalar_member (self, member);
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+
+  return json_node_get_boolean (node);
+}
+
+/**
+ * syncobj_record_to_json:
+ * @self: a record
+ *
+ * Serializes the visible value of @self as compact JSON text.
+ *
+ * Returns: (transfer full): the JSON text of the value, or `null` when the
+ *   record is not visible
+ */
+char *
+syncobj_record_to_json (SyncobjRecord *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
+
+  if (self->value == NULL)
+    return g_strdup ("null");
+
+  return _syncobj_json_to_string (self->value);
+}

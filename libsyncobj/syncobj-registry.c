@@ -1,0 +1,483 @@
+/* syncobj-registry.c: every live collection and every transaction
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+/* ---- a list model of weak references -------------------------------- */
+
+/* The registry must not keep collections alive: this list holds weak
+ * references and drops a collection, with ::items-changed, when it is
+ * finalized. */
+#define SYNCOBJ_TYPE_WEAK_LIST (syncobj_weak_list_get_type ())
+G_DECLARE_FINAL_TYPE (SyncobjWeakList, syncobj_weak_list, SYNCOBJ, WEAK_LIST, GObject)
+
+struct _SyncobjWeakList
+{
+  GObject    parent_instance;
+  GType      item_type;
+  GPtrArray *items;     /* unowned GObject*, weakly referenced */
+};
+
+static void syncobj_weak_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SyncobjWeakList, syncobj_weak_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      syncobj_weak_list_model_init))
+
+static void
+syncobj_weak_list_item_gone (gpointer  data,
+                             GObject  *where_the_object_was)
+{
+  SyncobjWeakList *self = data;
+  guint position;
+
+  if (g_ptr_array_find (self->items, where_the_object_was, &position))
+    {
+      g_ptr_array_remove_index (self->items, position);
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+    }
+}
+
+static GType
+syncobj_weak_list_get_item_type (GListModel *model)
+{
+  return SYNCOBJ_WEAK_LIST (model)->item_type;
+}
+
+static guint
+syncobj_weak_list_get_n_items (GListModel *model)
+{
+  return SYNCOBJ_WEAK_LIST (model)->items->len;
+}
+
+static gpointer
+syncobj_weak_list_get_item (GListModel *model,
+                            guint       position)
+{
+  SyncobjWeakList *self = SYNCOBJ_WEAK_LIST (model);
+
+  if (position >= self->items->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+syncobj_weak_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = syncobj_weak_list_get_item_type;
+  iface->get_n_items = syncobj_weak_list_get_n_items;
+  iface->get_item = syncobj_weak_list_get_item;
+}
+
+static void
+syncobj_weak_list_finalize (GObject *object)
+{
+  SyncobjWeakList *self = SYNCOBJ_WEAK_LIST (object);
+
+  for (guint i = 0; i < self->items->len; i++)
+    g_object_weak_unref (g_ptr_array_index (self->items, i),
+                         syncobj_weak_list_item_gone, self);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (syncobj_weak_list_parent_class)->finalize (object);
+}
+
+static void
+syncobj_weak_list_class_init (SyncobjWeakListClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = syncobj_weak_list_finalize;
+}
+
+static void
+syncobj_weak_list_init (SyncobjWeakList *self)
+{
+  self->items = g_ptr_array_new ();
+}
+
+static SyncobjWeakList *
+syncobj_weak_list_new (GType item_type)
+{
+  SyncobjWeakList *self = g_object_new (SYNCOBJ_TYPE_WEAK_LIST, NULL);
+
+  self->item_type = item_type;
+  return self;
+}
+
+static void
+syncobj_weak_list_append (SyncobjWeakList *self,
+                          gpointer         item)
+{
+  g_object_weak_ref (item, syncobj_weak_list_item_gone, self);
+  g_ptr_array_add (self->items, item);
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+}
+
+/* ---- the registry ----------------------------------------------------- */
+
+/**
+ * SyncobjRegistry:
+ *
+ * The one place that knows every live [class@Syncobj.Collection] and every
+ * [class@Syncobj.Transaction] of the process, for monitoring: a list of
+ * transactions in the application, the inspector page, logs.
+ *
+ * Collections are listed while they are alive; the registry does not keep
+ * them alive. Transactions are kept, finished ones included, so that the
+ * history can be shown; [method@Syncobj.Registry.forget_finished] drops
+ * the finished ones.
+ *
+ * The registry is used from the main context of the application.
+ */
+
+struct _SyncobjRegistry
+{
+  GObject          parent_instance;
+
+  SyncobjWeakList *collections;
+  GListStore      *transactions;
+  GHashTable      *transactions_by_id;   /* id → unowned SyncobjTransaction */
+};
+
+G_DEFINE_FINAL_TYPE (SyncobjRegistry, syncobj_registry, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_COLLECTIONS,
+  PROP_TRANSACTIONS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  COLLECTION_ADDED,
+  TRANSACTION_ADDED,
+  TRANSACTION_STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+syncobj_registry_finalize (GObject *object)
+{
+  SyncobjRegistry *self = SYNCOBJ_REGISTRY (object);
+
+  g_clear_object (&self->collections);
+  g_clear_object (&self->transactions);
+  g_clear_pointer (&self->transactions_by_id, g_hash_table_unref);
+
+  G_OBJECT_CLASS (syncobj_registry_parent_class)->finalize (object);
+}
+
+static void
+syncobj_registry_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  SyncobjRegistry *self = SYNCOBJ_REGISTRY (object);
+
+  switch (prop_id)
+    {
+    case PROP_COLLECTIONS:
+      g_value_set_object (value, syncobj_registry_get_collections (self));
+      break;
+    case PROP_TRANSACTIONS:
+      g_value_set_object (value, syncobj_registry_get_transactions (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_registry_class_init (SyncobjRegistryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = syncobj_registry_finalize;
+  object_class->get_property = syncobj_registry_get_property;
+
+  /**
+   * SyncobjRegistry:collections:
+   *
+   * Every live collection, in creation order, as a [iface@Gio.ListModel]
+   * of [class@Syncobj.Collection]. A collection leaves the list when it is
+   * finalized.
+   */
+  properties[PROP_COLLECTIONS] =
+    g_param_spec_object ("collections", NULL, NULL,
+                         G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjRegistry:transactions:
+   *
+   * Every transaction created in the process and not forgotten, in
+   * creation order, as a [iface@Gio.ListModel] of
+   * [class@Syncobj.Transaction].
+   */
+  properties[PROP_TRANSACTIONS] =
+    g_param_spec_object ("transactions", NULL, NULL,
+                         G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * SyncobjRegistry::collection-added:
+   * @self: the registry
+   * @collection: the new collection
+   *
+   * Emitted when a collection was created.
+   */
+  signals[COLLECTION_ADDED] =
+    g_signal_new ("collection-added",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, SYNCOBJ_TYPE_COLLECTION);
+
+  /**
+   * SyncobjRegistry::transaction-added:
+   * @self: the registry
+   * @transaction: the new transaction
+   *
+   * Emitted when a transaction was created, by a write of a collection or
+   * by [method@Syncobj.Collection.begin].
+   */
+  signals[TRANSACTION_ADDED] =
+    g_signal_new ("transaction-added",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, SYNCOBJ_TYPE_TRANSACTION);
+
+  /**
+   * SyncobjRegistry::transaction-state-changed:
+   * @self: the registry
+   * @transaction: the transaction that changed
+   *
+   * Emitted when the [property@Syncobj.Transaction:state] of any
+   * transaction changed: one handler to follow them all.
+   */
+  signals[TRANSACTION_STATE_CHANGED] =
+    g_signal_new ("transaction-state-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, SYNCOBJ_TYPE_TRANSACTION);
+}
+
+static void
+syncobj_registry_init (SyncobjRegistry *self)
+{
+  self->collections = syncobj_weak_list_new (SYNCOBJ_TYPE_COLLECTION);
+  self->transactions = g_list_store_new (SYNCOBJ_TYPE_TRANSACTION);
+  self->transactions_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/**
+ * syncobj_registry_get_default:
+ *
+ * Gets the registry of the process. It is created on first use and lives
+ * until the process exits.
+ *
+ * Returns: (transfer none): the registry
+ */
+SyncobjRegistry *
+syncobj_registry_get_default (void)
+{
+  static gsize default_registry = 0;
+
+  if (g_once_init_enter (&default_registry))
+    g_once_init_leave (&default_registry,
+                       (gsize) g_object_new (SYNCOBJ_TYPE_REGISTRY, NULL));
+
+  return (SyncobjRegistry *) default_registry;
+}
+
+/**
+ * syncobj_registry_get_collections:
+ * @self: the registry
+ *
+ * Gets every live collection, in creation order.
+ *
+ * Returns: (transfer none): a [iface@Gio.ListModel] of
+ *   [class@Syncobj.Collection]
+ */
+GListModel *
+syncobj_registry_get_collections (SyncobjRegistry *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
+
+  return G_LIST_MODEL (self->collections);
+}
+
+/**
+ * syncobj_registry_get_transactions:
+ * @self: the registry
+ *
+ * Gets every transaction not forgotten, in creation order.
+ *
+ * Returns: (transfer none): a [iface@Gio.ListModel] of
+ *   [class@Syncobj.Transaction]
+ */
+GListModel *
+syncobj_registry_get_transactions (SyncobjRegistry *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
+
+  return G_LIST_MODEL (self->transactions);
+}
+
+/**
+ * syncobj_registry_lookup_collection:
+ * @self: the registry
+ * @id: a collection identifier
+ *
+ * Finds a live collection by its identifier. Should several have the same
+ * identifier, the oldest is returned.
+ *
+ * Returns: (transfer none) (nullable): the collection, or %NULL when no
+ *   live collection has this identifier
+ */
+SyncobjCollection *
+syncobj_registry_lookup_collection (SyncobjRegistry *self,
+                                    const char      *id)
+{
+  GPtrArray *items;
+
+  g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  items = self->collections->items;
+  for (guint i = 0; i < items->len; i++)
+    {
+      SyncobjCollection *collection = g_ptr_array_index (items, i);
+
+      if (g_strcmp0 (syncobj_collection_get_id (collection), id) == 0)
+        return collection;
+    }
+
+  return NULL;
+}
+
+/**
+ * syncobj_registry_lookup_transaction:
+ * @self: the registry
+ * @id: a transaction identifier
+ *
+ * Finds a transaction by its identifier.
+ *
+ * Returns: (transfer none) (nullable): the transaction, or %NULL when it
+ *   is unknown or was forgotten
+ */
+SyncobjTransaction *
+syncobj_registry_lookup_transaction (SyncobjRegistry *self,
+                                     const char      *id)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return g_hash_table_lookup (self->transactions_by_id, id);
+}
+
+/**
+ * syncobj_registry_forget_finished:
+ * @self: the registry
+ *
+ * Removes the transactions that are completed or failed from
+ * [property@Syncobj.Registry:transactions], to bound the memory of a
+ * long-running process. The durable store keeps its own history.
+ *
+ * Returns: the number of transactions removed
+ */
+guint
+syncobj_registry_forget_finished (SyncobjRegistry *self)
+{
+  GListModel *model;
+  guint removed = 0;
+  guint end;
+
+  g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), 0);
+
+  model = G_LIST_MODEL (self->transactions);
+  end = g_list_model_get_n_items (model);
+
+  /* From the back, one splice per run of finished transactions, so that
+   * views see few and small changes. */
+  while (end > 0)
+    {
+      guint start = end;
+
+      for (;;)
+        {
+          g_autoptr(SyncobjTransaction) transaction = NULL;
+
+          if (start == 0)
+            break;
+          transaction = g_list_model_get_item (model, start - 1);
+          if (!syncobj_transaction_is_finished (transaction))
+            break;
+          g_hash_table_remove (self->transactions_by_id,
+                               syncobj_transaction_get_id (transaction));
+          start--;
+        }
+
+      if (start < end)
+        {
+          g_list_store_splice (self->transactions, start, end - start, NULL, 0);
+          removed += end - start;
+          end = start;
+        }
+      else
+        {
+          end--;
+        }
+    }
+
+  return removed;
+}
+
+void
+_syncobj_registry_add_collection (SyncobjRegistry   *self,
+                                  SyncobjCollection *collection)
+{
+  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
+  g_return_if_fail (SYNCOBJ_IS_COLLECTION (collection));
+
+  syncobj_weak_list_append (self->collections, collection);
+  g_signal_emit (self, signals[COLLECTION_ADDED], 0, collection);
+}
+
+void
+_syncobj_registry_add_transaction (SyncobjRegistry    *self,
+                                   SyncobjTransaction *transaction)
+{
+  const char *id;
+
+  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
+  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
+
+  id = syncobj_transaction_get_id (transaction);
+  if (g_hash_table_contains (self->transactions_by_id, id))
+    return;
+
+  g_hash_table_insert (self->transactions_by_id, g_strdup (id), transaction);
+  g_list_store_append (self->transactions, transaction);
+  g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
+}
+
+void
+_syncobj_registry_transaction_changed (SyncobjRegistry    *self,
+                                       SyncobjTransaction *transaction)
+{
+  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
+  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
+
+  g_signal_emit (self, signals[TRANSACTION_STATE_CHANGED], 0, transaction);
+}

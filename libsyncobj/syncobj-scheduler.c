@@ -1,0 +1,488 @@
+/* syncobj-scheduler.c: every timer of libsyncobj, on a real or virtual clock
+ *
+ * Retries, echo timeouts and the network delays of the test harness all go
+ * through here. In real mode a timer is a GSource on the thread-default main
+ * context of the caller. In virtual mode timers wait in a queue ordered by
+ * due time (then creation order) and fire only from
+ * _syncobj_scheduler_advance(), so a test drives a backoff of minutes in
+ * microseconds without sleeping. A delay of 0 is always a real idle: it
+ * means "soon", not "at a time".
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+
+typedef struct
+{
+  SyncobjScheduler *scheduler;    /* unowned: the scheduler outlives its timers */
+  guint             id;
+  GSourceFunc       func;
+  gpointer          data;
+  GDestroyNotify    destroy;
+  GMainContext     *context;      /* where real sources go */
+  GSource          *source;       /* real mode, or any idle */
+  GSequenceIter    *iter;         /* virtual mode: position in the queue */
+  gint64            due_us;       /* virtual mode: virtual time to fire */
+} Timer;
+
+struct _SyncobjScheduler
+{
+  GObject     parent_instance;
+
+  GMutex      mutex;              /* guards everything below but online */
+  GHashTable *timers;             /* id → Timer*, every timer not yet fired */
+  GSequence  *virtual_queue;      /* Timer*, by (due_us, id) */
+  guint       last_id;
+  gint64      virtual_now_us;
+  guint       virtual_clock : 1;
+
+  gint        online_flag;        /* atomic */
+};
+
+G_DEFINE_FINAL_TYPE (SyncobjScheduler, _syncobj_scheduler, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ONLINE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+timer_free (Timer *timer)
+{
+  if (timer->destroy != NULL)
+    timer->destroy (timer->data);
+  if (timer->source != NULL)
+    {
+      g_source_destroy (timer->source);
+      g_source_unref (timer->source);
+    }
+  g_clear_pointer (&timer->context, g_main_context_unref);
+  g_free (timer);
+}
+
+static void
+timer_fire (Timer *timer)
+{
+  /* One-shot: the return value has no meaning. */
+  timer->func (timer->data);
+  timer_free (timer);
+}
+
+static gboolean
+timer_source_dispatch (gpointer user_data)
+{
+  Timer *timer = user_data;
+  SyncobjScheduler *self = timer->scheduler;
+  gboolean fire;
+
+  /* Forget the timer before calling it, so that a _remove() from inside
+   * the callback (or after it) is a no-op. */
+  g_mutex_lock (&self->mutex);
+  fire = g_hash_table_steal (self->timers, GUINT_TO_POINTER (timer->id));
+  g_mutex_unlock (&self->mutex);
+
+  if (fire)
+    timer_fire (timer);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gint
+timer_compare (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  const Timer *timer_a = a;
+  const Timer *timer_b = b;
+
+  if (timer_a->due_us != timer_b->due_us)
+    return timer_a->due_us < timer_b->due_us ? -1 : 1;
+  if (timer_a->id != timer_b->id)
+    return timer_a->id < timer_b->id ? -1 : 1;
+  return 0;
+}
+
+/* Called with the mutex held. */
+static void
+timer_start_real (Timer *timer,
+                  guint  delay_ms)
+{
+  timer->source = delay_ms == 0 ? g_idle_source_new () : g_timeout_source_new (delay_ms);
+  g_source_set_static_name (timer->source, "[syncobj] timer");
+  g_source_set_callback (timer->source, timer_source_dispatch, timer, NULL);
+  g_source_attach (timer->source, timer->context);
+}
+
+/* Called with the mutex held. */
+static void
+timer_start_virtual (Timer  *timer,
+                     gint64  due_us)
+{
+  timer->due_us = due_us;
+  timer->iter = g_sequence_insert_sorted (timer->scheduler->virtual_queue,
+                                          timer, timer_compare, NULL);
+}
+
+static void
+_syncobj_scheduler_finalize (GObject *object)
+{
+  SyncobjScheduler *self = SYNCOBJ_SCHEDULER (object);
+  g_autoptr(GList) timers = g_hash_table_get_values (self->timers);
+
+  /* Only a scheduler other than the default one ever gets here. */
+  g_hash_table_remove_all (self->timers);
+  for (const GList *l = timers; l != NULL; l = l->next)
+    {
+      Timer *timer = l->data;
+
+      g_clear_pointer (&timer->iter, g_sequence_remove);
+      timer_free (timer);
+    }
+
+  g_clear_pointer (&self->virtual_queue, g_sequence_free);
+  g_clear_pointer (&self->timers, g_hash_table_unref);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (_syncobj_scheduler_parent_class)->finalize (object);
+}
+
+static void
+_syncobj_scheduler_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  SyncobjScheduler *self = SYNCOBJ_SCHEDULER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ONLINE:
+      g_value_set_boolean (value, _syncobj_scheduler_get_online (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+_syncobj_scheduler_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  SyncobjScheduler *self = SYNCOBJ_SCHEDULER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ONLINE:
+      _syncobj_scheduler_set_online (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+_syncobj_scheduler_class_init (SyncobjSchedulerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = _syncobj_scheduler_finalize;
+  object_class->get_property = _syncobj_scheduler_get_property;
+  object_class->set_property = _syncobj_scheduler_set_property;
+
+  properties[PROP_ONLINE] =
+    g_param_spec_boolean ("online", NULL, NULL,
+                          TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+_syncobj_scheduler_init (SyncobjScheduler *self)
+{
+  g_mutex_init (&self->mutex);
+  /* Removal from the table never frees: whoever removes a timer owns it. */
+  self->timers = g_hash_table_new (NULL, NULL);
+  self->virtual_queue = g_sequence_new (NULL);
+  self->online_flag = TRUE;
+}
+
+SyncobjScheduler *
+_syncobj_scheduler_get_default (void)
+{
+  static gsize default_scheduler = 0;
+
+  /* Created once, never freed: timers may be pending until exit. */
+  if (g_once_init_enter (&default_scheduler))
+    g_once_init_leave (&default_scheduler,
+                       (gsize) g_object_new (SYNCOBJ_TYPE_SCHEDULER, NULL));
+
+  return (SyncobjScheduler *) default_scheduler;
+}
+
+gint64
+_syncobj_scheduler_now (SyncobjScheduler *self)
+{
+  gint64 now;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SCHEDULER (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  now = self->virtual_clock ? self->virtual_now_us : g_get_real_time ();
+  g_mutex_unlock (&self->mutex);
+
+  return now;
+}
+
+guint
+_syncobj_scheduler_add (SyncobjScheduler *self,
+                        guint             delay_ms,
+                        GSourceFunc       func,
+                        gpointer          data,
+                        GDestroyNotify    destroy)
+{
+  Timer *timer;
+  guint id;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SCHEDULER (self), 0);
+  g_return_val_if_fail (func != NULL, 0);
+
+  timer = g_new0 (Timer, 1);
+  timer->scheduler = self;
+  timer->func = func;
+  timer->data = data;
+  timer->destroy = destroy;
+  timer->context = g_main_context_ref_thread_default ();
+
+  g_mutex_lock (&self->mutex);
+
+  /* Our own ids, never GSource ids: they stay valid across a change of
+   * clock. 0 is never handed out. */
+  do
+    id = ++self->last_id;
+  while (id == 0 || g_hash_table_contains (self->timers, GUINT_TO_POINTER (id)));
+  timer->id = id;
+  g_hash_table_insert (self->timers, GUINT_TO_POINTER (id), timer);
+
+  if (self->virtual_clock && delay_ms > 0)
+    timer_start_virtual (timer, self->virtual_now_us + (gint64) delay_ms * 1000);
+  else
+    timer_start_real (timer, delay_ms);
+
+  g_mutex_unlock (&self->mutex);
+
+  return id;
+}
+
+void
+_syncobj_scheduler_remove (SyncobjScheduler *self,
+                           guint             id)
+{
+  Timer *timer;
+
+  g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
+
+  if (id == 0)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  timer = g_hash_table_lookup (self->timers, GUINT_TO_POINTER (id));
+  if (timer != NULL)
+    {
+      g_hash_table_remove (self->timers, GUINT_TO_POINTER (id));
+      g_clear_pointer (&timer->iter, g_sequence_remove);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  /* Outside the lock: the destroy notify may call back into us. */
+  if (timer != NULL)
+    timer_free (timer);
+}
+
+void
+_syncobj_scheduler_set_virtual (SyncobjScheduler *self,
+                                gboolean          virtual_clock)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
+
+  virtual_clock = !!virtual_clock;
+
+  g_mutex_lock (&self->mutex);
+
+  if (self->virtual_clock == (guint) virtual_clock)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+
+  if (virtual_clock)
+    {
+      gint64 monotonic_now = g_get_monotonic_time ();
+
+      self->virtual_clock = TRUE;
+      self->virtual_now_us = g_get_real_time ();
+
+      /* Pending real timeouts move to the virtual queue with the time they
+       * had left; idles stay real. */
+      g_hash_table_iter_init (&iter, self->timers);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          Timer *timer = value;
+          gint64 ready_time;
+
+          if (timer->source == NULL)
+            continue;
+          ready_time = g_source_get_ready_time (timer->source);
+          if (ready_time < 0)
+            continue;   /* an idle */
+
+          g_source_destroy (timer->source);
+          g_clear_pointer (&timer->source, g_source_unref);
+          timer_start_virtual (timer,
+                               self->virtual_now_us + MAX (ready_time - monotonic_now, 0));
+        }
+    }
+  else
+    {
+      GSequenceIter *seq_iter = g_sequence_get_begin_iter (self->virtual_queue);
+
+      /* Remaining virtual timers become real ones with the delay they had
+       * left on the virtual clock. */
+      while (!g_sequence_iter_is_end (seq_iter))
+        {
+          Timer *timer = g_sequence_get (seq_iter);
+          gint64 remaining_us = MAX (timer->due_us - self->virtual_now_us, 0);
+
+          seq_iter = g_sequence_iter_next (seq_iter);
+          timer->iter = NULL;
+          timer_start_real (timer, (guint) MIN ((remaining_us + 999) / 1000, G_MAXUINT));
+        }
+      g_sequence_remove_range (g_sequence_get_begin_iter (self->virtual_queue),
+                               g_sequence_get_end_iter (self->virtual_queue));
+
+      self->virtual_clock = FALSE;
+      self->virtual_now_us = 0;
+    }
+
+  g_mutex_unlock (&self->mutex);
+}
+
+gboolean
+_syncobj_scheduler_is_virtual (SyncobjScheduler *self)
+{
+  gboolean virtual_clock;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SCHEDULER (self), FALSE);
+
+  g_mutex_lock (&self->mutex);
+  virtual_clock = self->virtual_clock;
+  g_mutex_unlock (&self->mutex);
+
+  return virtual_clock;
+}
+
+/* Takes the earliest virtual timer due at or before @target_us out of the
+ * scheduler and moves the clock to its due time; NULL when none is due. */
+static Timer *
+pop_due_timer (SyncobjScheduler *self,
+               gint64            target_us)
+{
+  GSequenceIter *first;
+  Timer *timer = NULL;
+
+  g_mutex_lock (&self->mutex);
+
+  first = g_sequence_get_begin_iter (self->virtual_queue);
+  if (!g_sequence_iter_is_end (first))
+    {
+      Timer *candidate = g_sequence_get (first);
+
+      if (candidate->due_us <= target_us)
+        {
+          timer = candidate;
+          self->virtual_now_us = MAX (self->virtual_now_us, timer->due_us);
+          g_clear_pointer (&timer->iter, g_sequence_remove);
+          g_hash_table_remove (self->timers, GUINT_TO_POINTER (timer->id));
+        }
+    }
+
+  g_mutex_unlock (&self->mutex);
+
+  return timer;
+}
+
+void
+_syncobj_scheduler_advance (SyncobjScheduler *self,
+                            guint             ms)
+{
+  gint64 target_us;
+  Timer *timer;
+
+  g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
+  g_return_if_fail (_syncobj_scheduler_is_virtual (self));
+
+  g_mutex_lock (&self->mutex);
+  target_us = self->virtual_now_us + (gint64) ms * 1000;
+  g_mutex_unlock (&self->mutex);
+
+  /* Timers added by a callback fire in the same advance when they fall
+   * due before the target. */
+  for (;;)
+    {
+      _syncobj_scheduler_run_pending (self);
+
+      timer = pop_due_timer (self, target_us);
+      if (timer == NULL)
+        break;
+
+      timer_fire (timer);
+    }
+
+  g_mutex_lock (&self->mutex);
+  if (self->virtual_clock)
+    self->virtual_now_us = MAX (self->virtual_now_us, target_us);
+  g_mutex_unlock (&self->mutex);
+
+  _syncobj_scheduler_run_pending (self);
+}
+
+void
+_syncobj_scheduler_run_pending (SyncobjScheduler *self)
+{
+  g_autoptr(GMainContext) context = NULL;
+
+  g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
+
+  context = g_main_context_ref_thread_default ();
+  while (g_main_context_iteration (context, FALSE))
+    ;
+}
+
+gboolean
+_syncobj_scheduler_get_online (SyncobjScheduler *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_SCHEDULER (self), FALSE);
+
+  return g_atomic_int_get (&self->online_flag);
+}
+
+void
+_syncobj_scheduler_set_online (SyncobjScheduler *self,
+                               gboolean          online)
+{
+  g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
+
+  online = !!online;
+  if (g_atomic_int_exchange (&self->online_flag, online) == online)
+    return;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+}

@@ -1,0 +1,967 @@
+/* syncobj-sync.c: the sync side, pushing server state into a collection
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-engine-private.h"
+
+/**
+ * SyncobjSync:
+ *
+ * The sync side of a collection (the specification's `SyncConfig`): it
+ * pushes the server's state in commits.
+ *
+ * A commit is a batch of writes between [method@Syncobj.Sync.begin] and
+ * [method@Syncobj.Sync.commit]; it reaches the collection in one step.
+ * [method@Syncobj.Sync.mark_ready] says the initial state is complete;
+ * [method@Syncobj.Sync.mark_error] reports a problem with the connection.
+ *
+ * A plain `SyncobjSync` is driven from outside: an application (in C,
+ * Python or JavaScript) calls begin/write/commit itself whenever its own
+ * connection brings news. A subclass implements the `start` virtual
+ * function, called once the collection exists, to connect to its server.
+ *
+ * Sync writes are not optimistic: `insert` sets the whole synced record,
+ * `update` merges members into it (or sets it when absent), `delete`
+ * removes it. Writes to keys locked by an ordered collection's transactions
+ * are held until the lock releases.
+ *
+ * ## Messages
+ *
+ * [method@Syncobj.Sync.apply_json] takes JSON change messages as a server
+ * would send them: one object `{"type": "insert"|"update"|"delete",
+ * "value": {…}}` (a delete may give `"key"` instead of `"value"`), or an
+ * array of them. A message set with any malformed message is rejected as a
+ * whole with %SYNCOBJ_ERROR_PARSE and changes nothing.
+ */
+
+typedef struct
+{
+  GTask      *task;
+  GHashTable *remaining;   /* keys not yet seen */
+  guint       timer;
+  guint       cancelled_idle;
+  gulong      cancelled_handler;
+  SyncobjSync *sync;       /* unowned */
+} KeyWaiter;
+
+typedef struct
+{
+  char              *id;
+  SyncobjCollection *collection;     /* weak pointer */
+  GArray            *batch;          /* SyncobjSyncWrite, while begun */
+  gboolean           truncate;
+  GPtrArray         *early_commits;  /* before a collection is attached */
+  GPtrArray         *waiters;        /* KeyWaiter */
+  GError            *error;
+  gboolean           ready;
+  gboolean           started;
+} SyncobjSyncPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (SyncobjSync, syncobj_sync, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_COLLECTION,
+  PROP_READY,
+  PROP_ERROR,
+  N_PROPS
+};
+
+enum {
+  COMMITTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  GArray   *writes;
+  gboolean  truncate;
+} EarlyCommit;
+
+void
+_syncobj_sync_write_clear (SyncobjSyncWrite *write)
+{
+  g_clear_pointer (&write->key, g_free);
+  g_clear_pointer (&write->value, json_object_unref);
+}
+
+static GArray *
+write_array_new (void)
+{
+  GArray *writes = g_array_new (FALSE, FALSE, sizeof (SyncobjSyncWrite));
+
+  g_array_set_clear_func (writes, (GDestroyNotify) _syncobj_sync_write_clear);
+  return writes;
+}
+
+static void
+early_commit_free (gpointer data)
+{
+  EarlyCommit *commit = data;
+
+  g_array_unref (commit->writes);
+  g_free (commit);
+}
+
+static const char *
+sync_key_member (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  return priv->collection != NULL ? syncobj_collection_get_key_member (priv->collection) : "id";
+}
+
+/* ---- waiting for keys ---------------------------------------------------- */
+
+static void
+key_waiter_free (KeyWaiter *waiter)
+{
+  if (waiter->timer != 0)
+    _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), waiter->timer);
+  if (waiter->cancelled_idle != 0)
+    g_source_remove (waiter->cancelled_idle);
+  if (waiter->cancelled_handler != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (waiter->task), waiter->cancelled_handler);
+  g_clear_pointer (&waiter->remaining, g_hash_table_unref);
+  g_clear_object (&waiter->task);
+  g_free (waiter);
+}
+
+static void
+key_waiter_finish (KeyWaiter *waiter,
+                   GError    *error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (waiter->sync);
+  g_autoptr(GTask) task = g_object_ref (waiter->task);
+
+  g_ptr_array_remove (priv->waiters, waiter);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+key_waiter_timeout_cb (gpointer data)
+{
+  KeyWaiter *waiter = data;
+
+  waiter->timer = 0;
+  key_waiter_finish (waiter,
+                     g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
+                                  _("Timed out waiting for %u record(s) to come back from sync “%s”"),
+                                  g_hash_table_size (waiter->remaining),
+                                  syncobj_sync_get_id (waiter->sync)));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+key_waiter_cancelled_idle (gpointer data)
+{
+  KeyWaiter *waiter = data;
+
+  waiter->cancelled_idle = 0;
+  key_waiter_finish (waiter, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  _("Waiting for the sync was cancelled")));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+key_waiter_cancelled_cb (GCancellable *cancellable,
+                         KeyWaiter    *waiter)
+{
+  /* Never finish from inside the cancellable's signal. */
+  if (waiter->cancelled_idle == 0)
+    waiter->cancelled_idle = g_idle_add (key_waiter_cancelled_idle, waiter);
+}
+
+static void
+sync_notify_waiters (SyncobjSync *self,
+                     GArray      *writes)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  g_autoptr(GPtrArray) done = g_ptr_array_new ();
+
+  for (guint i = 0; i < priv->waiters->len; i++)
+    {
+      KeyWaiter *waiter = g_ptr_array_index (priv->waiters, i);
+
+      for (guint j = 0; j < writes->len; j++)
+        g_hash_table_remove (waiter->remaining, g_array_index (writes, SyncobjSyncWrite, j).key);
+
+      if (g_hash_table_size (waiter->remaining) == 0)
+        g_ptr_array_add (done, waiter);
+    }
+
+  for (guint i = 0; i < done->len; i++)
+    key_waiter_finish (g_ptr_array_index (done, i), NULL);
+}
+
+/* ---- attaching ------------------------------------------------------------- */
+
+void
+_syncobj_sync_attach (SyncobjSync       *self,
+                      SyncobjCollection *collection)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  g_autoptr(GPtrArray) early = g_steal_pointer (&priv->early_commits);
+
+  g_return_if_fail (priv->collection == NULL);
+
+  priv->collection = collection;
+  g_object_add_weak_pointer (G_OBJECT (collection), (gpointer *) &priv->collection);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLLECTION]);
+
+  priv->early_commits = g_ptr_array_new_with_free_func (early_commit_free);
+  for (guint i = 0; early != NULL && i < early->len; i++)
+    {
+      EarlyCommit *commit = g_ptr_array_index (early, i);
+      _syncobj_collection_apply_sync (collection, (SyncobjSyncWrite *) (gpointer) commit->writes->data,
+                                      commit->writes->len, commit->truncate);
+    }
+  _syncobj_collection_set_ready (collection, priv->ready);
+
+  if (!priv->started)
+    {
+      priv->started = TRUE;
+      if (SYNCOBJ_SYNC_GET_CLASS (self)->start != NULL)
+        SYNCOBJ_SYNC_GET_CLASS (self)->start (self);
+    }
+}
+
+void
+_syncobj_sync_detach (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  if (priv->collection == NULL)
+    return;
+
+  if (priv->started && SYNCOBJ_SYNC_GET_CLASS (self)->stop != NULL)
+    SYNCOBJ_SYNC_GET_CLASS (self)->stop (self);
+  priv->started = FALSE;
+
+  g_object_remove_weak_pointer (G_OBJECT (priv->collection), (gpointer *) &priv->collection);
+  priv->collection = NULL;
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+/**
+ * syncobj_sync_new:
+ * @id: the id of the sync (the collection's id by convention)
+ *
+ * Creates a sync that the application drives itself with
+ * [method@Syncobj.Sync.begin], [method@Syncobj.Sync.write] and
+ * [method@Syncobj.Sync.commit].
+ *
+ * Returns: (transfer full): a new sync
+ */
+SyncobjSync *
+syncobj_sync_new (const char *id)
+{
+  return g_object_new (SYNCOBJ_TYPE_SYNC, "id", id, NULL);
+}
+
+/**
+ * syncobj_sync_get_id:
+ * @self: a sync
+ *
+ * Returns: (nullable): the id of the sync
+ */
+const char *
+syncobj_sync_get_id (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), NULL);
+  return priv->id;
+}
+
+/**
+ * syncobj_sync_get_collection:
+ * @self: a sync
+ *
+ * Returns: (transfer none) (nullable): the collection this sync feeds
+ */
+SyncobjCollection *
+syncobj_sync_get_collection (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), NULL);
+  return priv->collection;
+}
+
+/**
+ * syncobj_sync_get_ready:
+ * @self: a sync
+ *
+ * Returns: %TRUE once [method@Syncobj.Sync.mark_ready] was called
+ */
+gboolean
+syncobj_sync_get_ready (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  return priv->ready;
+}
+
+/**
+ * syncobj_sync_get_error:
+ * @self: a sync
+ *
+ * Returns: (nullable) (transfer none): the last error reported with
+ *   [method@Syncobj.Sync.mark_error]
+ */
+const GError *
+syncobj_sync_get_error (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), NULL);
+  return priv->error;
+}
+
+/**
+ * syncobj_sync_begin:
+ * @self: a sync
+ *
+ * Starts a commit. Writes until [method@Syncobj.Sync.commit] reach the
+ * collection together. Beginning again while a commit is open keeps
+ * gathering into the same commit.
+ */
+void
+syncobj_sync_begin (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  g_return_if_fail (SYNCOBJ_IS_SYNC (self));
+
+  if (priv->batch == NULL)
+    {
+      priv->batch = write_array_new ();
+      priv->truncate = FALSE;
+    }
+}
+
+static gboolean
+sync_check_begun (SyncobjSync  *self,
+                  GError      **error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  if (priv->batch == NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                   _("Sync “%s” has no open commit: call begin() before writing"),
+                   priv->id != NULL ? priv->id : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Validates one write; on success fills @write (taking a reference). */
+static gboolean
+sync_prepare_write (SyncobjSync         *self,
+                    SyncobjMutationType  type,
+                    JsonObject          *value,
+                    const char          *delete_key,
+                    SyncobjSyncWrite    *write,
+                    GError             **error)
+{
+  const char *key;
+
+  if (type == SYNCOBJ_MUTATION_TYPE_DELETE && value == NULL && delete_key != NULL && *delete_key != '\0')
+    key = delete_key;
+  else
+    {
+      if (value == NULL)
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                       _("A sync write needs a record (a JSON object)"));
+          return FALSE;
+        }
+      key = _syncobj_json_get_key (value, sync_key_member (self), error);
+      if (key == NULL)
+        return FALSE;
+    }
+
+  write->type = type;
+  write->key = g_strdup (key);
+  if (value != NULL && type != SYNCOBJ_MUTATION_TYPE_DELETE)
+    {
+      /* Synced values are immutable snapshots. */
+      json_object_seal (value);
+      write->value = json_object_ref (value);
+    }
+  else
+    write->value = NULL;
+
+  return TRUE;
+}
+
+/**
+ * syncobj_sync_write:
+ * @self: a sync
+ * @type: insert (set the whole record), update (merge members) or delete
+ * @value: the record; for a delete, only its key member is read
+ * @error: return location for an error
+ *
+ * Adds one write to the open commit. @value is sealed (made immutable) and
+ * kept: do not change it afterwards.
+ *
+ * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_INVALID_STATE
+ *   without an open commit, or %SYNCOBJ_ERROR_INVALID_RECORD for a value
+ *   without a valid key (the write is skipped, the commit stays open)
+ */
+gboolean
+syncobj_sync_write (SyncobjSync          *self,
+                    SyncobjMutationType   type,
+                    JsonObject           *value,
+                    GError              **error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  SyncobjSyncWrite write;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!sync_check_begun (self, error))
+    return FALSE;
+
+  if (!sync_prepare_write (self, type, value, NULL, &write, error))
+    return FALSE;
+
+  g_array_append_val (priv->batch, write);
+  return TRUE;
+}
+
+/**
+ * syncobj_sync_write_json:
+ * @self: a sync
+ * @type: insert, update or delete
+ * @json: the record as JSON text (an object)
+ * @error: return location for an error
+ *
+ * Like [method@Syncobj.Sync.write], for JSON text.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+syncobj_sync_write_json (SyncobjSync          *self,
+                         SyncobjMutationType   type,
+                         const char           *json,
+                         GError              **error)
+{
+  g_autoptr(JsonObject) value = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  if (!sync_check_begun (self, error))
+    return FALSE;
+
+  value = _syncobj_json_parse_object (json, -1, error);
+  if (value == NULL)
+    return FALSE;
+
+  return syncobj_sync_write (self, type, value, error);
+}
+
+/**
+ * syncobj_sync_truncate:
+ * @self: a sync
+ * @error: return location for an error
+ *
+ * Makes the open commit a full snapshot: synced records that it does not
+ * write are deleted when it is committed. Optimistic changes stay on top.
+ * Use it after a reconnect, with the server's fresh snapshot.
+ *
+ * Returns: %TRUE on success; %FALSE without an open commit
+ */
+gboolean
+syncobj_sync_truncate (SyncobjSync  *self,
+                       GError      **error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+
+  if (!sync_check_begun (self, error))
+    return FALSE;
+
+  priv->truncate = TRUE;
+  return TRUE;
+}
+
+static void
+sync_deliver (SyncobjSync *self,
+              GArray      *writes,
+              gboolean     truncate)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  if (priv->collection != NULL)
+    _syncobj_collection_apply_sync (priv->collection, (SyncobjSyncWrite *) (gpointer) writes->data,
+                                    writes->len, truncate);
+  else
+    {
+      EarlyCommit *commit = g_new0 (EarlyCommit, 1);
+
+      commit->writes = g_array_ref (writes);
+      commit->truncate = truncate;
+      g_ptr_array_add (priv->early_commits, commit);
+    }
+
+  sync_notify_waiters (self, writes);
+  g_signal_emit (self, signals[COMMITTED], 0, writes->len);
+}
+
+/**
+ * syncobj_sync_commit:
+ * @self: a sync
+ * @error: return location for an error
+ *
+ * Applies the open commit to the collection in one step and wakes
+ * [method@Syncobj.Sync.wait_for_keys_async] callers whose keys it wrote.
+ *
+ * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_INVALID_STATE
+ *   without an open commit
+ */
+gboolean
+syncobj_sync_commit (SyncobjSync  *self,
+                     GError      **error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  g_autoptr(GArray) writes = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!sync_check_begun (self, error))
+    return FALSE;
+
+  writes = g_steal_pointer (&priv->batch);
+  sync_deliver (self, writes, priv->truncate);
+  priv->truncate = FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+parse_message (SyncobjSync      *self,
+               JsonNode         *node,
+               guint             index,
+               SyncobjSyncWrite *write,
+               GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *message;
+  JsonNode *value_node;
+  const char *type_name;
+  const char *delete_key = NULL;
+  SyncobjMutationType type;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Sync message %u is not a JSON object"), index);
+      return FALSE;
+    }
+
+  message = json_node_get_object (node);
+  type_name = json_object_get_string_member_with_default (message, "type", NULL);
+  if (type_name == NULL || !_syncobj_mutation_type_from_string (type_name, &type))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Sync message %u has no valid “type” (insert, update or delete)"), index);
+      return FALSE;
+    }
+
+  value_node = json_object_get_member (message, "value");
+  if (type == SYNCOBJ_MUTATION_TYPE_DELETE && value_node == NULL)
+    {
+      delete_key = json_object_get_string_member_with_default (message, "key", NULL);
+      if (delete_key == NULL || *delete_key == '\0')
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                       _("Sync message %u deletes without a “key” or “value”"), index);
+          return FALSE;
+        }
+    }
+  else if (value_node == NULL || !JSON_NODE_HOLDS_OBJECT (value_node))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Sync message %u has no “value” object"), index);
+      return FALSE;
+    }
+
+  if (!sync_prepare_write (self, type,
+                           value_node != NULL ? json_node_get_object (value_node) : NULL,
+                           delete_key, write, &local_error))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Sync message %u: %s"), index, local_error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * syncobj_sync_apply_json:
+ * @self: a sync
+ * @json: one change message or an array of them, as JSON text
+ * @length: the length of @json in bytes, or -1 if nul-terminated
+ * @error: return location for an error
+ *
+ * Applies change messages (see the class description) as one commit, or
+ * adds them to the open commit if there is one.
+ *
+ * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_PARSE naming the
+ *   first malformed message, and nothing applied
+ */
+gboolean
+syncobj_sync_apply_json (SyncobjSync  *self,
+                         const char   *json,
+                         gssize        length,
+                         GError      **error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GArray) writes = write_array_new ();
+  JsonNode *root;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  if (!json_parser_load_from_data (parser, json, length, &local_error))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Malformed sync message: %s"), local_error->message);
+      return FALSE;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *array = json_node_get_array (root);
+      guint n = json_array_get_length (array);
+
+      for (guint i = 0; i < n; i++)
+        {
+          SyncobjSyncWrite write;
+
+          if (!parse_message (self, json_array_get_element (array, i), i, &write, error))
+            return FALSE;
+          g_array_append_val (writes, write);
+        }
+    }
+  else if (root != NULL)
+    {
+      SyncobjSyncWrite write;
+
+      if (!parse_message (self, root, 0, &write, error))
+        return FALSE;
+      g_array_append_val (writes, write);
+    }
+  else
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE, _("Empty sync message"));
+      return FALSE;
+    }
+
+  if (priv->batch != NULL)
+    {
+      for (guint i = 0; i < writes->len; i++)
+        {
+          SyncobjSyncWrite *write = &g_array_index (writes, SyncobjSyncWrite, i);
+          SyncobjSyncWrite moved = *write;
+
+          write->key = NULL;
+          write->value = NULL;
+          g_array_append_val (priv->batch, moved);
+        }
+      return TRUE;
+    }
+
+  sync_deliver (self, writes, FALSE);
+  return TRUE;
+}
+
+/**
+ * syncobj_sync_mark_ready:
+ * @self: a sync
+ *
+ * Says that the initial state has been committed; the collection becomes
+ * [property@Syncobj.Collection:ready].
+ */
+void
+syncobj_sync_mark_ready (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  g_return_if_fail (SYNCOBJ_IS_SYNC (self));
+
+  if (priv->ready)
+    return;
+
+  priv->ready = TRUE;
+  if (priv->collection != NULL)
+    _syncobj_collection_set_ready (priv->collection, TRUE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+}
+
+/**
+ * syncobj_sync_mark_error:
+ * @self: a sync
+ * @error: what went wrong
+ *
+ * Reports a problem of the sync connection: it is kept in
+ * [property@Syncobj.Sync:error] and logged. The synced state stays as it is.
+ */
+void
+syncobj_sync_mark_error (SyncobjSync  *self,
+                         const GError *error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  g_return_if_fail (SYNCOBJ_IS_SYNC (self));
+  g_return_if_fail (error != NULL);
+
+  g_clear_error (&priv->error);
+  priv->error = g_error_copy (error);
+  g_log_structured (SYNCOBJ_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "SYNCOBJ_SYNC_ID", priv->id != NULL ? priv->id : "",
+                    "MESSAGE", "sync %s: %s", priv->id != NULL ? priv->id : "", error->message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+}
+
+/**
+ * syncobj_sync_wait_for_keys_async:
+ * @self: a sync
+ * @keys: (array zero-terminated=1): the keys to wait for
+ * @timeout_ms: give up after this many milliseconds; 0 waits forever
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when every key was written by a commit
+ * @user_data: closure data
+ *
+ * Waits until commits made from now on have written every key of @keys
+ * (held writes count: they arrived). Mutators call it in `await_sync` to
+ * wait for the echo of what they persisted.
+ */
+void
+syncobj_sync_wait_for_keys_async (SyncobjSync         *self,
+                                  const char * const  *keys,
+                                  guint                timeout_ms,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  KeyWaiter *waiter;
+
+  g_return_if_fail (SYNCOBJ_IS_SYNC (self));
+  g_return_if_fail (keys != NULL);
+
+  waiter = g_new0 (KeyWaiter, 1);
+  waiter->sync = self;
+  waiter->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (waiter->task, syncobj_sync_wait_for_keys_async);
+  waiter->remaining = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_hash_table_add (waiter->remaining, g_strdup (keys[i]));
+
+  if (g_hash_table_size (waiter->remaining) == 0)
+    {
+      g_task_return_boolean (waiter->task, TRUE);
+      key_waiter_free (waiter);
+      return;
+    }
+
+  g_ptr_array_add (priv->waiters, waiter);
+  if (timeout_ms > 0)
+    waiter->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
+                                            key_waiter_timeout_cb, waiter, NULL);
+  if (cancellable != NULL)
+    waiter->cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (key_waiter_cancelled_cb),
+                                                       waiter, NULL);
+}
+
+/**
+ * syncobj_sync_wait_for_keys_finish:
+ * @self: a sync
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Syncobj.Sync.wait_for_keys_async].
+ *
+ * Returns: %TRUE when every key came back; %FALSE with
+ *   %SYNCOBJ_ERROR_TIMEOUT or a cancellation error
+ */
+gboolean
+syncobj_sync_wait_for_keys_finish (SyncobjSync   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- GObject ---------------------------------------------------------------- */
+
+static void
+syncobj_sync_dispose (GObject *object)
+{
+  SyncobjSync *self = SYNCOBJ_SYNC (object);
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  _syncobj_sync_detach (self);
+  while (priv->waiters->len > 0)
+    key_waiter_finish (g_ptr_array_index (priv->waiters, 0),
+                       g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
+                                    _("Sync “%s” went away"), priv->id != NULL ? priv->id : ""));
+
+  G_OBJECT_CLASS (syncobj_sync_parent_class)->dispose (object);
+}
+
+static void
+syncobj_sync_finalize (GObject *object)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (SYNCOBJ_SYNC (object));
+
+  g_free (priv->id);
+  g_clear_pointer (&priv->batch, g_array_unref);
+  g_clear_pointer (&priv->early_commits, g_ptr_array_unref);
+  g_clear_pointer (&priv->waiters, g_ptr_array_unref);
+  g_clear_error (&priv->error);
+
+  G_OBJECT_CLASS (syncobj_sync_parent_class)->finalize (object);
+}
+
+static void
+syncobj_sync_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  SyncobjSync *self = SYNCOBJ_SYNC (object);
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, priv->id);
+      break;
+    case PROP_COLLECTION:
+      g_value_set_object (value, priv->collection);
+      break;
+    case PROP_READY:
+      g_value_set_boolean (value, priv->ready);
+      break;
+    case PROP_ERROR:
+      g_value_set_boxed (value, priv->error);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_sync_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (SYNCOBJ_SYNC (object));
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_free (priv->id);
+      priv->id = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_sync_class_init (SyncobjSyncClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _syncobj_ensure_i18n ();
+
+  object_class->dispose = syncobj_sync_dispose;
+  object_class->finalize = syncobj_sync_finalize;
+  object_class->get_property = syncobj_sync_get_property;
+  object_class->set_property = syncobj_sync_set_property;
+
+  /**
+   * SyncobjSync:id:
+   *
+   * The id of the sync.
+   */
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjSync:collection:
+   *
+   * The collection this sync feeds, once it exists.
+   */
+  properties[PROP_COLLECTION] =
+    g_param_spec_object ("collection", NULL, NULL, SYNCOBJ_TYPE_COLLECTION,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjSync:ready:
+   *
+   * Whether the initial state has been committed.
+   */
+  properties[PROP_READY] =
+    g_param_spec_boolean ("ready", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjSync:error:
+   *
+   * The last problem reported by the sync connection.
+   */
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * SyncobjSync::committed:
+   * @self: the sync
+   * @n_writes: the number of writes in the commit
+   *
+   * Emitted after a commit reached the collection.
+   */
+  signals[COMMITTED] =
+    g_signal_new ("committed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+syncobj_sync_init (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  priv->early_commits = g_ptr_array_new_with_free_func (early_commit_free);
+  priv->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) key_waiter_free);
+}

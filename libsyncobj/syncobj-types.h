@@ -1,0 +1,102 @@
+/* syncobj-types.h: forward declarations and the enumerations of libsyncobj
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(__SYNCOBJ_INSIDE__) && !defined(SYNCOBJ_COMPILATION)
+#error "Only <syncobj.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef struct _SyncobjAttempt         SyncobjAttempt;
+typedef struct _SyncobjCollection      SyncobjCollection;
+typedef struct _SyncobjMutator         SyncobjMutator;
+typedef struct _SyncobjPendingMutation SyncobjPendingMutation;
+typedef struct _SyncobjPersistJob      SyncobjPersistJob;
+typedef struct _SyncobjRecord          SyncobjRecord;
+typedef struct _SyncobjRegistry        SyncobjRegistry;
+typedef struct _SyncobjRetryPolicy     SyncobjRetryPolicy;
+typedef struct _SyncobjStore           SyncobjStore;
+typedef struct _SyncobjSync            SyncobjSync;
+typedef struct _SyncobjTransaction     SyncobjTransaction;
+
+/**
+ * SyncobjTransactionState:
+ * @SYNCOBJ_TRANSACTION_STATE_PENDING: created (or committed) but not yet sent
+ * @SYNCOBJ_TRANSACTION_STATE_QUEUED: waiting behind another transaction (ordered strategy only)
+ * @SYNCOBJ_TRANSACTION_STATE_PERSISTING: the persist call is running, or a retry is scheduled
+ * @SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC: persist succeeded; waiting for the sync echo
+ * @SYNCOBJ_TRANSACTION_STATE_COMPLETED: persisted and synced back; the optimistic layer is gone
+ * @SYNCOBJ_TRANSACTION_STATE_FAILED: failed, rolled back or cancelled; see #SyncobjTransaction:error
+ *
+ * The life cycle of a [class@Syncobj.Transaction]. `completed` and `failed`
+ * are terminal.
+ */
+typedef enum {
+  SYNCOBJ_TRANSACTION_STATE_PENDING,
+  SYNCOBJ_TRANSACTION_STATE_QUEUED,
+  SYNCOBJ_TRANSACTION_STATE_PERSISTING,
+  SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC,
+  SYNCOBJ_TRANSACTION_STATE_COMPLETED,
+  SYNCOBJ_TRANSACTION_STATE_FAILED,
+} SyncobjTransactionState;
+
+/**
+ * SyncobjStrategy:
+ * @SYNCOBJ_STRATEGY_ORDERED: persist calls go out one at a time in creation
+ *   order; locked keys hold sync updates; dependent transactions fail together
+ * @SYNCOBJ_STRATEGY_PARALLEL: every transaction persists at once; sync updates
+ *   apply at once and the merge function recomputes the visible value
+ *
+ * How a collection schedules its transactions.
+ */
+typedef enum {
+  SYNCOBJ_STRATEGY_ORDERED,
+  SYNCOBJ_STRATEGY_PARALLEL,
+} SyncobjStrategy;
+
+/**
+ * SyncobjQueueScope:
+ * @SYNCOBJ_QUEUE_SCOPE_COLLECTION: one FIFO for the whole collection
+ * @SYNCOBJ_QUEUE_SCOPE_KEY: one FIFO per key; independent keys persist in parallel
+ *
+ * The width of the queue of an ordered collection.
+ */
+typedef enum {
+  SYNCOBJ_QUEUE_SCOPE_COLLECTION,
+  SYNCOBJ_QUEUE_SCOPE_KEY,
+} SyncobjQueueScope;
+
+/**
+ * SyncobjMutationType:
+ * @SYNCOBJ_MUTATION_TYPE_INSERT: a new record (in a sync write: set the whole record)
+ * @SYNCOBJ_MUTATION_TYPE_UPDATE: a shallow merge of changes into a record
+ * @SYNCOBJ_MUTATION_TYPE_DELETE: removal of a record
+ *
+ * The kind of a write, local or from the sync side.
+ */
+typedef enum {
+  SYNCOBJ_MUTATION_TYPE_INSERT,
+  SYNCOBJ_MUTATION_TYPE_UPDATE,
+  SYNCOBJ_MUTATION_TYPE_DELETE,
+} SyncobjMutationType;
+
+/**
+ * SyncobjMutationState:
+ * @SYNCOBJ_MUTATION_STATE_CREATED: applied optimistically, not yet sent
+ * @SYNCOBJ_MUTATION_STATE_PERSISTING: its transaction is being persisted
+ * @SYNCOBJ_MUTATION_STATE_SYNCED: persisted and synced back
+ *
+ * The state of one [class@Syncobj.PendingMutation].
+ */
+typedef enum {
+  SYNCOBJ_MUTATION_STATE_CREATED,
+  SYNCOBJ_MUTATION_STATE_PERSISTING,
+  SYNCOBJ_MUTATION_STATE_SYNCED,
+} SyncobjMutationState;
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+/* syncobj.h: the umbrella header of libsyncobj
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#define __SYNCOBJ_INSIDE__
+
+#include <glib-object.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "syncobj-version-macros.h"
+#include "syncobj-version.h"
+#include "syncobj-types.h"
+#include "syncobj-error.h"
+#include "syncobj-enum-types.h"
+#include "syncobj-attempt.h"
+#include "syncobj-pending-mutation.h"
+#include "syncobj-retry-policy.h"
+#include "syncobj-record.h"
+#include "syncobj-transaction.h"
+#include "syncobj-collection.h"
+#include "syncobj-sync.h"
+#include "syncobj-mutator.h"
+#include "syncobj-persist-job.h"
+#include "syncobj-func-mutator.h"
+#include "syncobj-registry.h"
+#include "syncobj-store.h"
+#include "syncobj-test-sync.h"
+
+#undef __SYNCOBJ_INSIDE__
