@@ -8,6 +8,10 @@
  */
 #include "syncobj-private.h"
 
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
 /* Immutable nodes are shared as they are; a mutable one is copied
  * shallowly so that sealing our object does not touch the caller's node. */
 static void
@@ -90,11 +94,16 @@ _syncobj_json_parse_object (const char  *json,
   g_return_val_if_fail (json != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_INVALID_RECORD, error))
+    return NULL;
+
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, json, length, &parse_error))
     {
+      g_autofree char *message = _syncobj_json_error_message (parse_error);
+
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                   _("Invalid JSON: %s"), parse_error->message);
+                   _("Invalid JSON: %s"), message);
       return NULL;
     }
 
@@ -192,4 +201,228 @@ _syncobj_date_time_new (gint64 unix_us)
     return NULL;
 
   return g_date_time_add (seconds, remainder_us);
+}
+
+/* ---- checks on outside data ---------------------------------------------- */
+
+/* The deepest nesting of arrays and objects libsyncobj accepts. json-glib
+ * parses, copies, compares and frees JSON recursively, so text nested a
+ * hundred thousand levels deep would overflow the stack; real records are
+ * nowhere near this. */
+#define MAX_DEPTH 512
+
+/* Longest number token quoted back in an error message. */
+#define MAX_QUOTED_NUMBER 40
+
+static gboolean
+check_number_token (const char  *start,
+                    gsize        length,
+                    int          error_code,
+                    GError     **error)
+{
+  g_autofree char *token = g_strndup (start, length);
+  gboolean integer = strpbrk (token, ".eE") == NULL;
+  gboolean in_range;
+
+  errno = 0;
+  if (integer)
+    {
+      /* json-glib stores integers as gint64 and silently turns larger ones
+       * into -1 or G_MAXINT64: refuse them rather than change the value. */
+      (void) g_ascii_strtoll (token, NULL, 10);
+      in_range = errno != ERANGE;
+    }
+  else
+    {
+      /* 1e999 would become infinity, which JSON cannot write back. */
+      in_range = isfinite (g_ascii_strtod (token, NULL));
+    }
+
+  if (!in_range)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, error_code,
+                   _("Number %.*s%s is out of range"),
+                   (int) MIN (length, MAX_QUOTED_NUMBER), start,
+                   length > MAX_QUOTED_NUMBER ? "…" : "");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+_syncobj_json_check_text (const char  *json,
+                          gssize       length,
+                          int          error_code,
+                          GError     **error)
+{
+  const char *p;
+  const char *end;
+  guint depth = 0;
+
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  end = json + (length < 0 ? strlen (json) : (gsize) length);
+
+  for (p = json; p < end; p++)
+    {
+      switch (*p)
+        {
+        case '[':
+        case '{':
+          if (++depth > MAX_DEPTH)
+            {
+              g_set_error (error, SYNCOBJ_ERROR, error_code,
+                           _("JSON is nested more than %u levels deep"), MAX_DEPTH);
+              return FALSE;
+            }
+          break;
+
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+
+        case '"':
+          /* Skip the string; the parser checks its syntax and encoding.
+           * "\u0000" is valid JSON but would cut the C string short. */
+          for (p++; p < end && *p != '"'; p++)
+            {
+              if (*p != '\\')
+                continue;
+              if (end - p >= 6 && strncmp (p, "\\u0000", 6) == 0)
+                {
+                  g_set_error (error, SYNCOBJ_ERROR, error_code,
+                               _("JSON strings must not contain a NUL character (\\u0000)"));
+                  return FALSE;
+                }
+              if (p + 1 < end)
+                p++;
+            }
+          break;
+
+        case '-':
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
+          {
+            const char *start = p;
+
+            while (p + 1 < end && strchr ("0123456789+-.eE", p[1]) != NULL && p[1] != '\0')
+              p++;
+            if (!check_number_token (start, p - start + 1, error_code, error))
+              return FALSE;
+          }
+          break;
+
+        default:
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean check_node (JsonNode *node, guint depth, int error_code, GError **error);
+
+static gboolean
+check_object (JsonObject  *object,
+              guint        depth,
+              int          error_code,
+              GError     **error)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  if (depth > MAX_DEPTH)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, error_code,
+                   _("JSON is nested more than %u levels deep"), MAX_DEPTH);
+      return FALSE;
+    }
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      if (!g_utf8_validate (name, -1, NULL))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, error_code,
+                       _("A member name is not valid UTF-8"));
+          return FALSE;
+        }
+      if (!check_node (node, depth, error_code, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_node (JsonNode  *node,
+            guint      depth,
+            int        error_code,
+            GError   **error)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      return check_object (json_node_get_object (node), depth + 1, error_code, error);
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        if (depth + 1 > MAX_DEPTH)
+          {
+            g_set_error (error, SYNCOBJ_ERROR, error_code,
+                         _("JSON is nested more than %u levels deep"), MAX_DEPTH);
+            return FALSE;
+          }
+        for (guint i = 0; i < n; i++)
+          if (!check_node (json_array_get_element (array, i), depth + 1, error_code, error))
+            return FALSE;
+        return TRUE;
+      }
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+          !isfinite (json_node_get_double (node)))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, error_code,
+                       _("JSON numbers must be finite (not NaN or infinity)"));
+          return FALSE;
+        }
+      if (json_node_get_value_type (node) == G_TYPE_STRING &&
+          !g_utf8_validate (json_node_get_string (node), -1, NULL))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, error_code,
+                       _("A string is not valid UTF-8"));
+          return FALSE;
+        }
+      return TRUE;
+
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
+gboolean
+_syncobj_json_check_object (JsonObject  *object,
+                            int          error_code,
+                            GError     **error)
+{
+  g_return_val_if_fail (object != NULL, FALSE);
+
+  return check_object (object, 1, error_code, error);
+}
+
+char *
+_syncobj_json_error_message (const GError *parse_error)
+{
+  /* json-glib quotes the offending bytes, which may not be UTF-8; a GError
+   * message must be (bindings turn it into a native string). */
+  return g_utf8_make_valid (parse_error->message, -1);
 }

@@ -436,6 +436,9 @@ syncobj_sync_write (SyncobjSync          *self,
   if (!sync_check_begun (self, error))
     return FALSE;
 
+  if (value != NULL && !_syncobj_json_check_object (value, SYNCOBJ_ERROR_INVALID_RECORD, error))
+    return FALSE;
+
   if (!sync_prepare_write (self, type, value, NULL, &write, error))
     return FALSE;
 
@@ -555,6 +558,21 @@ syncobj_sync_commit (SyncobjSync  *self,
   return TRUE;
 }
 
+/* A string member, or NULL when it is missing or not a string (json-glib's
+ * _get_string_member_with_default() is critical about other types, and
+ * server data may hold anything). */
+static const char *
+message_get_string (JsonObject *message,
+                    const char *name)
+{
+  JsonNode *node = json_object_get_member (message, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static gboolean
 parse_message (SyncobjSync      *self,
                JsonNode         *node,
@@ -577,7 +595,7 @@ parse_message (SyncobjSync      *self,
     }
 
   message = json_node_get_object (node);
-  type_name = json_object_get_string_member_with_default (message, "type", NULL);
+  type_name = message_get_string (message, "type");
   if (type_name == NULL || !_syncobj_mutation_type_from_string (type_name, &type))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
@@ -588,7 +606,7 @@ parse_message (SyncobjSync      *self,
   value_node = json_object_get_member (message, "value");
   if (type == SYNCOBJ_MUTATION_TYPE_DELETE && value_node == NULL)
     {
-      delete_key = json_object_get_string_member_with_default (message, "key", NULL);
+      delete_key = message_get_string (message, "key");
       if (delete_key == NULL || *delete_key == '\0')
         {
           g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
@@ -643,10 +661,13 @@ syncobj_sync_apply_json (SyncobjSync  *self,
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
-  if (!json_parser_load_from_data (parser, json, length, &local_error))
+  if (!_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error) ||
+      !json_parser_load_from_data (parser, json, length, &local_error))
     {
+      g_autofree char *message = _syncobj_json_error_message (local_error);
+
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                   _("Malformed sync message: %s"), local_error->message);
+                   _("Malformed sync message: %s"), message);
       return FALSE;
     }
 
