@@ -214,6 +214,24 @@ _syncobj_date_time_new (gint64 unix_us)
 /* Longest number token quoted back in an error message. */
 #define MAX_QUOTED_NUMBER 40
 
+/* json-glib 1.6 writes a double with "%.17g" and appends ".0" when there is
+ * no '.', so 1e20 comes out as "1e+20.0", which is not JSON: a record
+ * holding one could be neither stored nor sent. Only large numbers with
+ * one significant digit are written that way. */
+static gboolean
+double_writes_back (double value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    return FALSE;
+  if (fabs (value) < 1e17)
+    return TRUE;
+
+  g_ascii_dtostr (buffer, sizeof buffer, value);
+  return strchr (buffer, '.') != NULL || strpbrk (buffer, "eE") == NULL;
+}
+
 static gboolean
 check_number_token (const char  *start,
                     gsize        length,
@@ -235,7 +253,7 @@ check_number_token (const char  *start,
   else
     {
       /* 1e999 would become infinity, which JSON cannot write back. */
-      in_range = isfinite (g_ascii_strtod (token, NULL));
+      in_range = double_writes_back (g_ascii_strtod (token, NULL));
     }
 
   if (!in_range)
@@ -248,6 +266,82 @@ check_number_token (const char  *start,
     }
 
   return TRUE;
+}
+
+static gboolean
+read_hex4 (const char *p,
+           const char *end,
+           guint32    *unit)
+{
+  *unit = 0;
+  if (end - p < 4)
+    return FALSE;
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return FALSE;
+      *unit = *unit << 4 | digit;
+    }
+  return TRUE;
+}
+
+/* Checks the escape at *@p (a backslash) and moves *@p to its last byte.
+ * json-glib takes "\u" with fewer than four hex digits and unpaired
+ * surrogates, and makes invalid UTF-8 of them; "\u0000" is valid JSON
+ * but would cut the C string short. */
+static gboolean
+check_escape (const char **p,
+              const char  *end,
+              int          error_code,
+              GError     **error)
+{
+  const char *escape = *p;
+  guint32 unit;
+  guint32 low;
+
+  if (end - escape < 2)
+    return TRUE;   /* unterminated: the parser says so */
+
+  if (escape[1] != 'u')
+    {
+      if (strchr ("\"\\/bfnrt", escape[1]) == NULL || escape[1] == '\0')
+        goto invalid;
+      *p = escape + 1;
+      return TRUE;
+    }
+
+  if (!read_hex4 (escape + 2, end, &unit))
+    goto invalid;
+
+  if (unit == 0)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, error_code,
+                   _("JSON strings must not contain a NUL character (\\u0000)"));
+      return FALSE;
+    }
+
+  if (unit >= 0xDC00 && unit <= 0xDFFF)
+    goto invalid;
+
+  if (unit >= 0xD800 && unit <= 0xDBFF)
+    {
+      /* A high surrogate needs a low one right after it. */
+      if (end - escape < 12 || escape[6] != '\\' || escape[7] != 'u' ||
+          !read_hex4 (escape + 8, end, &low) || low < 0xDC00 || low > 0xDFFF)
+        goto invalid;
+      *p = escape + 11;
+      return TRUE;
+    }
+
+  *p = escape + 5;
+  return TRUE;
+
+invalid:
+  g_set_error (error, SYNCOBJ_ERROR, error_code,
+               _("Invalid escape sequence in a JSON string"));
+  return FALSE;
 }
 
 gboolean
@@ -285,20 +379,14 @@ _syncobj_json_check_text (const char  *json,
           break;
 
         case '"':
-          /* Skip the string; the parser checks its syntax and encoding.
-           * "\u0000" is valid JSON but would cut the C string short. */
+          /* Skip the string; the parser checks the rest of its syntax and
+           * its encoding, but not its escapes. */
           for (p++; p < end && *p != '"'; p++)
             {
               if (*p != '\\')
                 continue;
-              if (end - p >= 6 && strncmp (p, "\\u0000", 6) == 0)
-                {
-                  g_set_error (error, SYNCOBJ_ERROR, error_code,
-                               _("JSON strings must not contain a NUL character (\\u0000)"));
-                  return FALSE;
-                }
-              if (p + 1 < end)
-                p++;
+              if (!check_escape (&p, end, error_code, error))
+                return FALSE;
             }
           break;
 
@@ -388,10 +476,17 @@ check_node (JsonNode  *node,
 
     case JSON_NODE_VALUE:
       if (json_node_get_value_type (node) == G_TYPE_DOUBLE &&
-          !isfinite (json_node_get_double (node)))
+          !double_writes_back (json_node_get_double (node)))
         {
-          g_set_error (error, SYNCOBJ_ERROR, error_code,
-                       _("JSON numbers must be finite (not NaN or infinity)"));
+          char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+          if (!isfinite (json_node_get_double (node)))
+            g_set_error (error, SYNCOBJ_ERROR, error_code,
+                         _("JSON numbers must be finite (not NaN or infinity)"));
+          else
+            g_set_error (error, SYNCOBJ_ERROR, error_code,
+                         _("Number %s is out of range"),
+                         g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
           return FALSE;
         }
       if (json_node_get_value_type (node) == G_TYPE_STRING &&

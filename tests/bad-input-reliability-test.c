@@ -375,6 +375,11 @@ test_invalid_utf8 (Fixture       *f,
     "{\"id\": \"x\", \"\xe2\x82\": 1}",        /* in a member name */
     "{\"id\": \"x\", \"t\": \"\\ud800\"}",     /* a lone surrogate escape */
     "{\"id\": \"x\", \"t\": \"\xed\xa0\x80\"}", /* an encoded surrogate */
+    /* Escapes json-glib decoded into invalid UTF-8 (found by fuzz-json-object). */
+    "{\"id\": \"x\", \"t\": \"\\ud8 \"x\"}",     /* fewer than four hex digits */
+    "{\"id\": \"x\", \"t\": \"\\udc00\"}",       /* a lone low surrogate */
+    "{\"id\": \"x\", \"t\": \"\\ud800\\u0041\"}", /* a high one without its pair */
+    "{\"id\": \"x\", \"t\": \"\\q\"}",           /* no such escape */
   };
   GError *error = NULL;
 
@@ -433,6 +438,9 @@ test_huge_numbers (Fixture       *f,
   static const char *const bad_numbers[] = {
     "1e999", "-1e999", "123456789012345678901234567890", "-9223372036854775809",
     "9223372036854775808",
+    /* json-glib writes these back as "1e+20.0", which is not JSON (found by
+     * fuzz-json-object). */
+    "1e20", "-2E+22", "100000000000000000000.0", "1e308",
   };
   GError *error = NULL;
 
@@ -484,6 +492,17 @@ test_huge_numbers (Fixture       *f,
         g_assert_true (syncobj_sync_commit (fixture_sync (f), &error));
         g_assert_no_error (error);
       }
+  }
+
+  /* A double json-glib would write back as "1e+20.0". */
+  {
+    g_autoptr(JsonObject) value = json_object_new ();
+    SyncobjTransaction *transaction;
+
+    json_object_set_string_member (value, "id", "x");
+    json_object_set_double_member (value, "n", 1e20);
+    transaction = syncobj_collection_insert (f->collection, value, &error);
+    assert_refused (transaction, error, SYNCOBJ_ERROR_INVALID_RECORD, "out of range");
   }
 
   /* "\u0000" is valid JSON, but would silently cut the string short. */
