@@ -215,9 +215,9 @@ _syncobj_date_time_new (gint64 unix_us)
 #define MAX_QUOTED_NUMBER 40
 
 /* json-glib 1.6 writes a double with "%.17g" and appends ".0" when there is
- * no '.', so 1e20 comes out as "1e+20.0", which is not JSON: a record
- * holding one could be neither stored nor sent. Only large numbers with
- * one significant digit are written that way. */
+ * no '.', so 1e20 comes out as "1e+20.0" and 3e-24 as "3e-24.0", which are
+ * not JSON: a record holding one could be neither stored nor sent. Only
+ * numbers that "%.17g" writes with an exponent are at risk. */
 static gboolean
 double_writes_back (double value)
 {
@@ -225,7 +225,7 @@ double_writes_back (double value)
 
   if (!isfinite (value))
     return FALSE;
-  if (fabs (value) < 1e17)
+  if (value == 0.0 || (fabs (value) >= 1e-4 && fabs (value) < 1e17))
     return TRUE;
 
   g_ascii_dtostr (buffer, sizeof buffer, value);

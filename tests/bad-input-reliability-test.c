@@ -440,7 +440,7 @@ test_huge_numbers (Fixture       *f,
     "9223372036854775808",
     /* json-glib writes these back as "1e+20.0", which is not JSON (found by
      * fuzz-json-object). */
-    "1e20", "-2E+22", "100000000000000000000.0", "1e308",
+    "1e20", "-2E+22", "100000000000000000000.0", "1e308", "3e-24", "-1e-300",
   };
   GError *error = NULL;
 
