@@ -86,7 +86,10 @@ typedef struct
 void
 _syncobj_sync_write_clear (SyncobjSyncWrite *write)
 {
-  g_clear_pointer (&write->key, g_free);
+  if (write->key_borrowed)
+    write->key = NULL;
+  else
+    g_clear_pointer (&write->key, g_free);
   g_clear_pointer (&write->value, json_object_unref);
 }
 
@@ -394,15 +397,22 @@ sync_prepare_write (SyncobjSync         *self,
     }
 
   write->type = type;
-  write->key = g_strdup (key);
   if (value != NULL && type != SYNCOBJ_MUTATION_TYPE_DELETE)
     {
-      /* Synced values are immutable snapshots. */
+      /* Synced values are immutable snapshots, so the key can stay where
+       * it is: no copy per record (a big snapshot would otherwise leave
+       * one freed string per record behind). */
       json_object_seal (value);
       write->value = json_object_ref (value);
+      write->key = (char *) key;
+      write->key_borrowed = TRUE;
     }
   else
-    write->value = NULL;
+    {
+      write->key = g_strdup (key);
+      write->value = NULL;
+      write->key_borrowed = FALSE;
+    }
 
   return TRUE;
 }
