@@ -30,6 +30,7 @@ typedef struct
   SyncobjMutationType  type;
   char                *key;
   JsonObject          *value;    /* nullable for a delete */
+  gboolean             key_borrowed;  /* @key points into @value (sealed) */
 } SyncobjSyncWrite;
 
 void _syncobj_sync_write_clear (SyncobjSyncWrite *write);
