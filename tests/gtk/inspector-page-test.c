@@ -138,7 +138,8 @@ fixture_tear_down (Fixture       *fixture,
    * one succeed now), so that none is left behind in the registry. */
   if (!syncobj_transaction_is_finished (fixture->pending))
     g_assert_true (syncobj_transaction_rollback (fixture->pending, NULL));
-  for (guint i = 0; i < 10 && !syncobj_transaction_is_finished (fixture->queued); i++)
+  for (guint i = 0; i < 10 && !(syncobj_transaction_is_finished (fixture->queued) &&
+                               syncobj_transaction_is_finished (fixture->waiting)); i++)
     syncobj_sync_control_advance (fixture->control, 5000);
   g_assert_true (syncobj_transaction_is_finished (fixture->waiting));
   g_assert_true (syncobj_transaction_is_finished (fixture->queued));
@@ -354,7 +355,7 @@ test_retry_now (Fixture       *fixture,
   GtkWidget *button = ui_test_row_widget (row, "retry-now");
 
   g_assert_nonnull (button);
-  g_assert_true (gtk_widget_activate (button));
+  g_signal_emit_by_name (button, "clicked");
 
   /* The second attempt started at once, without moving the clock. */
   g_assert_cmpuint (syncobj_transaction_get_current_attempt (fixture->waiting), ==, 2);
@@ -372,7 +373,7 @@ test_rollback (Fixture       *fixture,
   GtkWidget *button = ui_test_row_widget (row, "rollback");
 
   g_assert_nonnull (button);
-  g_assert_true (gtk_widget_activate (button));
+  g_signal_emit_by_name (button, "clicked");
 
   g_assert_cmpint (syncobj_transaction_get_state (fixture->queued), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
   g_assert_error (syncobj_transaction_get_error (fixture->queued), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED);
