@@ -351,6 +351,11 @@ static void
 row_refresh (SyncobjCollection *self,
              SyncobjRow        *row)
 {
+  /* A handler of ::items-changed or ::notify may drop the last reference
+   * to the record (a list view unbinding the removed row does); the row
+   * must outlive this function, so the record stays alive until its end
+   * and row_maybe_free() runs from record_finalized_cb() after it. */
+  g_autoptr(SyncobjRecord) keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
   g_autoptr(JsonObject) old = g_steal_pointer (&row->visible);
   JsonObject *value = row_compose (self, row);
 
