@@ -91,6 +91,8 @@ _syncobj_sync_write_clear (SyncobjSyncWrite *write)
   else
     g_clear_pointer (&write->key, g_free);
   g_clear_pointer (&write->value, json_object_unref);
+  write->packed = NULL;
+  g_clear_pointer (&write->arena, g_bytes_unref);
 }
 
 static GArray *
@@ -396,6 +398,7 @@ sync_prepare_write (SyncobjSync         *self,
         return FALSE;
     }
 
+  *write = (SyncobjSyncWrite) { 0 };
   write->type = type;
   if (value != NULL && type != SYNCOBJ_MUTATION_TYPE_DELETE)
     {
@@ -722,6 +725,40 @@ syncobj_sync_apply_json (SyncobjSync  *self,
  *   first element that is not a record with a valid key (or the syntax
  *   error), and nothing applied
  */
+typedef struct
+{
+  GArray *writes;
+  char   *arena;       /* room for every key and record, see below */
+  gsize   used;
+} Snapshot;
+
+static gboolean
+snapshot_add_record (guint        index,
+                     const char  *object,
+                     gsize        object_length,
+                     const char  *key,
+                     gsize        key_length,
+                     gpointer     user_data,
+                     GError     **error)
+{
+  Snapshot *snapshot = user_data;
+  SyncobjSyncWrite write = { SYNCOBJ_MUTATION_TYPE_INSERT, NULL, NULL, TRUE, NULL, 0, NULL };
+  char *key_copy = snapshot->arena + snapshot->used;
+  char *packed = key_copy + key_length + 1;
+
+  memcpy (key_copy, key, key_length);
+  key_copy[key_length] = '\0';
+  write.packed_length = _syncobj_json_minify (object, object_length, packed);
+  packed[write.packed_length] = '\0';
+  snapshot->used += key_length + 1 + write.packed_length + 1;
+
+  /* Pointers into the arena; the GBytes is set once it is complete. */
+  write.key = key_copy;
+  write.packed = packed;
+  g_array_append_val (snapshot->writes, write);
+  return TRUE;
+}
+
 gboolean
 syncobj_sync_load_json_array (SyncobjSync  *self,
                               const char   *json,
@@ -729,57 +766,39 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
                               GError      **error)
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(GArray) writes = NULL;
-  JsonArray *array;
-  JsonNode *root;
-  guint n;
+  g_autoptr(GBytes) arena = NULL;
+  Snapshot snapshot;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!json_parser_load_from_data (parser, json, length, &local_error))
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                   _("Malformed snapshot: %s"), local_error->message);
-      return FALSE;
-    }
+  if (length < 0)
+    length = (gssize) strlen (json);
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                   _("A snapshot must be a JSON array of records"));
-      return FALSE;
-    }
-
-  array = json_node_get_array (root);
-  n = json_array_get_length (array);
-  writes = g_array_sized_new (FALSE, FALSE, sizeof (SyncobjSyncWrite), n);
+  /* No JsonNode is built: the text is checked and split into records,
+   * which the collection keeps as compact text. Keys and records go to
+   * one block (each record needs at most its own length twice, key
+   * included), so that loading leaves no small allocations behind. */
+  writes = g_array_new (FALSE, FALSE, sizeof (SyncobjSyncWrite));
   g_array_set_clear_func (writes, (GDestroyNotify) _syncobj_sync_write_clear);
+  snapshot.writes = writes;
+  snapshot.arena = g_malloc ((gsize) length * 2 + 2);
+  snapshot.used = 0;
 
-  for (guint i = 0; i < n; i++)
+  if (!_syncobj_json_scan_records (json, (gsize) length, sync_key_member (self),
+                                   snapshot_add_record, &snapshot, error))
     {
-      JsonNode *element = json_array_get_element (array, i);
-      SyncobjSyncWrite write;
-
-      if (!JSON_NODE_HOLDS_OBJECT (element))
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                       _("Snapshot element %u is not a JSON object"), i);
-          return FALSE;
-        }
-      if (!sync_prepare_write (self, SYNCOBJ_MUTATION_TYPE_INSERT, json_node_get_object (element),
-                               NULL, &write, &local_error))
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                       _("Snapshot element %u: %s"), i, local_error->message);
-          return FALSE;
-        }
-      g_array_append_val (writes, write);
+      /* The writes point into the arena and own nothing yet. */
+      g_array_set_clear_func (writes, NULL);
+      g_free (snapshot.arena);
+      return FALSE;
     }
+
+  arena = g_bytes_new_take (snapshot.arena, (gsize) length * 2 + 2);
+  for (guint i = 0; i < writes->len; i++)
+    g_array_index (writes, SyncobjSyncWrite, i).arena = g_bytes_ref (arena);
 
   if (priv->batch != NULL)
     {
@@ -790,6 +809,7 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
 
           write->key = NULL;
           write->value = NULL;
+          write->arena = NULL;
           g_array_append_val (priv->batch, moved);
         }
       return TRUE;
