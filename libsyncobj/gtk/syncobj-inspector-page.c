@@ -47,6 +47,7 @@ struct _SyncobjInspectorPage
 
   GHashTable         *bound_cells;     /* CellBinding* set: the cells showing an item */
   guint               tick_id;
+  guint               state_changes_id;
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjInspectorPage, syncobj_inspector_page, GTK_TYPE_WIDGET)
@@ -884,14 +885,27 @@ refresh_all (SyncobjInspectorPage *self)
   update_details (self);
 }
 
+static gboolean
+flush_state_changes (gpointer user_data)
+{
+  SyncobjInspectorPage *self = user_data;
+
+  self->state_changes_id = 0;
+  /* A new state may move transactions in or out of the filter. */
+  if (gtk_drop_down_get_selected (self->state_filter) != FILTER_ALL)
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  refresh_all (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* State changes come in bursts (a thousand a second under load): the page
+ * catches up with them at most ten times a second. */
 static void
 transaction_state_changed (SyncobjInspectorPage *self,
                            SyncobjTransaction   *transaction)
 {
-  /* A new state may move the transaction in or out of the filter. */
-  if (gtk_drop_down_get_selected (self->state_filter) != FILTER_ALL)
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  refresh_all (self);
+  if (self->state_changes_id == 0)
+    self->state_changes_id = g_timeout_add (100, flush_state_changes, self);
 }
 
 static gboolean
@@ -1177,6 +1191,7 @@ syncobj_inspector_page_dispose (GObject *object)
   SyncobjInspectorPage *self = SYNCOBJ_INSPECTOR_PAGE (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->state_changes_id, g_source_remove);
   if (self->registry != NULL)
     g_signal_handlers_disconnect_by_data (self->registry, self);
   g_clear_pointer (&self->child, gtk_widget_unparent);
