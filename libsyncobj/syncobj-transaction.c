@@ -1576,7 +1576,7 @@ syncobj_transaction_class_init (SyncobjTransactionClass *klass)
 static void
 syncobj_transaction_init (SyncobjTransaction *self)
 {
-  self->id = g_uuid_string_random ();
+  self->id = _syncobj_uuid_new ();
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
   self->mutations = g_list_store_new (SYNCOBJ_TYPE_PENDING_MUTATION);
