@@ -456,11 +456,13 @@ syncobj_sync_control_get_mutator (SyncobjSyncControl *self)
   return self->mutator;
 }
 
+/* Takes @value. */
 static void
 control_emit (SyncobjSyncControl  *self,
               SyncobjMutationType  type,
               JsonObject          *value)
 {
+  g_autoptr(JsonObject) owned = value;
   g_autoptr(GError) error = NULL;
 
   syncobj_sync_begin (self->sync);
