@@ -485,3 +485,46 @@ syncobj_test_assert_failed (SyncobjTransaction *transaction,
   g_assert_cmpstr (syncobj_transaction_get_error_transaction_id (transaction), ==,
                    syncobj_transaction_get_id (root != NULL ? root : transaction));
 }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+static guint
+count_active (SyncobjCollection *collection)
+{
+  g_autoptr(GListModel) active = syncobj_collection_get_transactions (collection);
+
+  return g_list_model_get_n_items (active);
+}
+
+SyncobjTestSnapshot *
+syncobj_test_snapshot_new (SyncobjCollection *collection)
+{
+  SyncobjTestSnapshot *snapshot = g_new0 (SyncobjTestSnapshot, 1);
+
+  snapshot->collection = g_object_ref (collection);
+  snapshot->json = syncobj_collection_to_json (collection);
+  snapshot->n_registered = syncobj_test_count_transactions (collection);
+  snapshot->n_active = count_active (collection);
+  snapshot->changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  return snapshot;
+}
+
+void
+syncobj_test_snapshot_free (SyncobjTestSnapshot *snapshot)
+{
+  syncobj_test_items_changed_free (snapshot->changes);
+  g_free (snapshot->json);
+  g_object_unref (snapshot->collection);
+  g_free (snapshot);
+}
+
+void
+syncobj_test_snapshot_assert_unchanged (SyncobjTestSnapshot *snapshot)
+{
+  g_autofree char *json = syncobj_collection_to_json (snapshot->collection);
+
+  g_assert_cmpstr (json, ==, snapshot->json);
+  syncobj_test_items_changed_assert (snapshot->changes, "");
+  g_assert_cmpuint (syncobj_test_count_transactions (snapshot->collection), ==, snapshot->n_registered);
+  g_assert_cmpuint (count_active (snapshot->collection), ==, snapshot->n_active);
+}

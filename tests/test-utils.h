@@ -142,6 +142,23 @@ void               syncobj_test_notify_assert (SyncobjTestNotify *recorder,
                                                const char        *expected);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestNotify, syncobj_test_notify_free)
 
+/* What a rejected call must leave as it was: the visible records and their
+ * order, the list model (no items-changed), the transactions of the
+ * collection in the registry and its active ones. */
+typedef struct
+{
+  SyncobjCollection       *collection;
+  char                    *json;
+  guint                    n_registered;
+  guint                    n_active;
+  SyncobjTestItemsChanged *changes;
+} SyncobjTestSnapshot;
+
+SyncobjTestSnapshot *syncobj_test_snapshot_new              (SyncobjCollection   *collection);
+void                 syncobj_test_snapshot_free             (SyncobjTestSnapshot *snapshot);
+void                 syncobj_test_snapshot_assert_unchanged (SyncobjTestSnapshot *snapshot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestSnapshot, syncobj_test_snapshot_free)
+
 /* Asserts the persist log of @control: transaction ids in call order,
  * given as the transactions themselves, NULL-terminated. */
 void        syncobj_test_assert_persist_log (SyncobjSyncControl *control,
