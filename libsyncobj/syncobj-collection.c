@@ -69,9 +69,17 @@ typedef struct
   GArray        *held;          /* SyncobjSyncWrite held while locked */
   GSequenceIter *iter;          /* position in the list model */
   SyncobjRecord *record;        /* weak */
+  const char    *packed;        /* see below */
   guint          locks;
   guint          pending_append : 1;
+  guint          inline_key : 1;  /* key (and packed text) live after the row */
 } SyncobjRow;
+
+/* A record loaded from JSON text (syncobj_sync_load_json_array()) is kept
+ * "packed": its compact JSON text, stored in the same block as the row,
+ * with synced == visible == NULL and nothing else attached. It is built
+ * into a JsonObject (row_thaw()) the first time anybody needs more than
+ * its key: about 200 bytes per record instead of about 1 KB. */
 
 struct _SyncobjCollection
 {
@@ -138,7 +146,8 @@ row_free (gpointer data)
 {
   SyncobjRow *row = data;
 
-  g_free (row->key);
+  if (!row->inline_key)
+    g_free (row->key);
   g_clear_pointer (&row->synced, json_object_unref);
   g_clear_pointer (&row->visible, json_object_unref);
   g_clear_pointer (&row->layers, g_ptr_array_unref);
@@ -146,11 +155,43 @@ row_free (gpointer data)
   g_free (row);
 }
 
+/* Builds the JsonObject of a packed row. */
+static void
+row_thaw (SyncobjRow *row)
+{
+  if (G_LIKELY (row->packed == NULL))
+    return;
+
+  row->synced = _syncobj_json_object_from_text (row->packed, -1);
+  row->packed = NULL;
+  if (row->synced == NULL)
+    row->synced = _syncobj_json_merge (NULL, NULL);  /* not reached: checked on load */
+  row->visible = json_object_ref (row->synced);
+}
+
+static inline gboolean
+row_is_visible (SyncobjRow *row)
+{
+  return row->visible != NULL || row->packed != NULL;
+}
+
+/* Every access to a row's values goes through here (or row_ensure). */
+static SyncobjRow *
+row_lookup (SyncobjCollection *self,
+            const char        *key)
+{
+  SyncobjRow *row = g_hash_table_lookup (self->rows, key);
+
+  if (row != NULL)
+    row_thaw (row);
+  return row;
+}
+
 static SyncobjRow *
 row_ensure (SyncobjCollection *self,
             const char        *key)
 {
-  SyncobjRow *row = g_hash_table_lookup (self->rows, key);
+  SyncobjRow *row = row_lookup (self, key);
 
   if (row == NULL)
     {
@@ -167,7 +208,7 @@ static void
 row_maybe_free (SyncobjCollection *self,
                 SyncobjRow        *row)
 {
-  if (row->synced == NULL && row->visible == NULL && row->record == NULL &&
+  if (row->synced == NULL && row->visible == NULL && row->packed == NULL && row->record == NULL &&
       row->iter == NULL && !row->pending_append &&
       (row->layers == NULL || row->layers->len == 0) &&
       (row->held == NULL || row->held->len == 0))
@@ -256,7 +297,7 @@ collection_flush_appends (SyncobjCollection *self)
       SyncobjRow *row = g_ptr_array_index (rows, i);
 
       row->pending_append = FALSE;
-      if (row->visible != NULL)
+      if (row_is_visible (row))
         {
           row->iter = g_sequence_append (self->order, row);
           added++;
@@ -287,12 +328,37 @@ collection_end_batch (SyncobjCollection *self)
     collection_flush_appends (self);
 }
 
+/* @row just became visible: it goes to the end of the list. */
+static void
+row_appear (SyncobjCollection *self,
+            SyncobjRow        *row)
+{
+  if (row->pending_append)
+    ; /* already waiting for the end of the batch */
+  else if (self->batch_depth > 0)
+    {
+      row->pending_append = TRUE;
+      g_ptr_array_add (self->pending_appends, row);
+    }
+  else
+    {
+      row->iter = g_sequence_append (self->order, row);
+      g_list_model_items_changed (G_LIST_MODEL (self), g_sequence_iter_get_position (row->iter), 0, 1);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+}
+
 /* Recomputes the visible value of @row and announces the change, if any:
  * one items-changed for the position and notify on the record. */
 static void
 row_refresh (SyncobjCollection *self,
              SyncobjRow        *row)
 {
+  /* A handler of ::items-changed or ::notify may drop the last reference
+   * to the record (a list view unbinding the removed row does); the row
+   * must outlive this function, so the record stays alive until its end
+   * and row_maybe_free() runs from record_finalized_cb() after it. */
+  g_autoptr(SyncobjRecord) keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
   g_autoptr(JsonObject) old = g_steal_pointer (&row->visible);
   JsonObject *value = row_compose (self, row);
 
@@ -305,21 +371,7 @@ row_refresh (SyncobjCollection *self,
   row->visible = value;
 
   if (old == NULL && value != NULL)
-    {
-      if (row->pending_append)
-        ; /* already waiting for the end of the batch */
-      else if (self->batch_depth > 0)
-        {
-          row->pending_append = TRUE;
-          g_ptr_array_add (self->pending_appends, row);
-        }
-      else
-        {
-          row->iter = g_sequence_append (self->order, row);
-          g_list_model_items_changed (G_LIST_MODEL (self), g_sequence_iter_get_position (row->iter), 0, 1);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-        }
-    }
+    row_appear (self, row);
   else if (old != NULL && value == NULL && row->iter != NULL)
     {
       guint position;
@@ -407,7 +459,7 @@ record_finalized_cb (gpointer  data,
                      GObject  *where_the_object_was)
 {
   SyncobjCollection *self = data;
-  SyncobjRow *row = g_hash_table_lookup (self->rows, syncobj_record_get_key ((SyncobjRecord *) where_the_object_was));
+  SyncobjRow *row = row_lookup (self, syncobj_record_get_key ((SyncobjRecord *) where_the_object_was));
 
   if (row != NULL && row->record == (SyncobjRecord *) where_the_object_was)
     {
@@ -423,6 +475,7 @@ row_get_record (SyncobjCollection *self,
   if (row->record != NULL)
     return g_object_ref (row->record);
 
+  row_thaw (row);
   row->record = _syncobj_record_new (self, row->key);
   _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
   g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
@@ -493,7 +546,7 @@ collection_validate_write (SyncobjCollection    *self,
       return FALSE;
     }
 
-  row = g_hash_table_lookup (self->rows, *key);
+  row = row_lookup (self, *key);
 
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && row->visible != NULL)
     {
@@ -669,6 +722,27 @@ _syncobj_collection_restore_mutation (SyncobjCollection      *self,
 
 /* ---- the sync side --------------------------------------------------------- */
 
+/* A new, visible row holding @write's text packed, in one block. */
+static void
+row_new_packed (SyncobjCollection *self,
+                SyncobjSyncWrite  *write)
+{
+  gsize key_length = strlen (write->key);
+  SyncobjRow *row = g_malloc0 (sizeof (SyncobjRow) + key_length + 1 + write->packed_length + 1);
+  char *key = (char *) (row + 1);
+  char *packed = key + key_length + 1;
+
+  memcpy (key, write->key, key_length + 1);
+  memcpy (packed, write->packed, write->packed_length);
+  packed[write->packed_length] = '\0';
+
+  row->key = key;
+  row->inline_key = TRUE;
+  row->packed = packed;
+  g_hash_table_insert (self->rows, row->key, row);
+  row_appear (self, row);
+}
+
 void
 _syncobj_collection_apply_sync (SyncobjCollection *self,
                                 SyncobjSyncWrite  *writes,
@@ -691,7 +765,7 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
 
       g_hash_table_iter_init (&iter, self->rows);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
-        if (row->synced != NULL && !g_hash_table_contains (written, row->key))
+        if ((row->synced != NULL || row->packed != NULL) && !g_hash_table_contains (written, row->key))
           g_ptr_array_add (gone, row);
 
       for (guint i = 0; i < gone->len; i++)
@@ -699,6 +773,7 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
           SyncobjRow *gone_row = g_ptr_array_index (gone, i);
           SyncobjSyncWrite deletion = { SYNCOBJ_MUTATION_TYPE_DELETE, gone_row->key, NULL };
 
+          row_thaw (gone_row);
           if (ordered && gone_row->locks > 0)
             row_hold_sync_write (gone_row, &deletion);
           else
@@ -711,7 +786,23 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
 
   for (guint i = 0; i < n_writes; i++)
     {
-      SyncobjRow *row = row_ensure (self, writes[i].key);
+      SyncobjRow *row;
+
+      if (writes[i].packed != NULL)
+        {
+          /* A new key from JSON text stays packed; anything else needs
+           * the object. */
+          row = g_hash_table_lookup (self->rows, writes[i].key);
+          if (row == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
+            {
+              row_new_packed (self, &writes[i]);
+              continue;
+            }
+          if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
+            writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
+        }
+
+      row = row_ensure (self, writes[i].key);
 
       if (ordered && row->locks > 0)
         {
@@ -861,7 +952,7 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
   for (guint i = 0; i < mutations->len; i++)
     {
       SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      SyncobjRow *row = g_hash_table_lookup (self->rows, mutation->key);
+      SyncobjRow *row = row_lookup (self, mutation->key);
 
       if (row == NULL)
         continue;
@@ -1403,7 +1494,7 @@ syncobj_collection_contains (SyncobjCollection *self,
   g_return_val_if_fail (key != NULL, FALSE);
 
   row = g_hash_table_lookup (self->rows, key);
-  return row != NULL && row->visible != NULL;
+  return row != NULL && row_is_visible (row);
 }
 
 /**
@@ -1423,7 +1514,7 @@ syncobj_collection_lookup (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  row = g_hash_table_lookup (self->rows, key);
+  row = row_lookup (self, key);
   if (row == NULL || row->visible == NULL)
     return NULL;
 
@@ -1447,7 +1538,7 @@ syncobj_collection_lookup_value (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  row = g_hash_table_lookup (self->rows, key);
+  row = row_lookup (self, key);
   return row != NULL ? row->visible : NULL;
 }
 
@@ -1474,7 +1565,7 @@ syncobj_collection_get_keys (SyncobjCollection *self)
   for (guint i = 0; i < self->pending_appends->len; i++)
     {
       SyncobjRow *row = g_ptr_array_index (self->pending_appends, i);
-      if (row->visible != NULL)
+      if (row_is_visible (row))
         g_strv_builder_add (builder, row->key);
     }
   keys = g_strv_builder_end (builder);
@@ -1550,18 +1641,31 @@ syncobj_collection_get_transactions (SyncobjCollection *self)
 char *
 syncobj_collection_to_json (SyncobjCollection *self)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+  GString *json;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
 
+  /* Packed records are written as they are, without building them. */
+  json = g_string_new ("[");
   for (GSequenceIter *iter = g_sequence_get_begin_iter (self->order);
        !g_sequence_iter_is_end (iter);
        iter = g_sequence_iter_next (iter))
-    json_array_add_object_element (array, json_object_ref (((SyncobjRow *) g_sequence_get (iter))->visible));
+    {
+      SyncobjRow *row = g_sequence_get (iter);
 
-  json_node_set_array (root, array);
-  return json_to_string (root, FALSE);
+      if (json->len > 1)
+        g_string_append_c (json, ',');
+      if (row->packed != NULL)
+        g_string_append (json, row->packed);
+      else
+        {
+          g_autofree char *text = _syncobj_json_to_string (row->visible);
+          g_string_append (json, text);
+        }
+    }
+  g_string_append_c (json, ']');
+
+  return g_string_free (json, FALSE);
 }
 
 /* ---- GListModel --------------------------------------------------------------- */

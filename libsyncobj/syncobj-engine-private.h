@@ -30,6 +30,12 @@ typedef struct
   SyncobjMutationType  type;
   char                *key;
   JsonObject          *value;    /* nullable for a delete */
+  gboolean             key_borrowed;  /* @key points into @value (sealed) */
+  /* From JSON text (syncobj_sync_load_json_array()): the record's checked,
+   * compact text, in @arena; @value is then built only when needed. */
+  const char          *packed;
+  gsize                packed_length;
+  GBytes              *arena;
 } SyncobjSyncWrite;
 
 void _syncobj_sync_write_clear (SyncobjSyncWrite *write);

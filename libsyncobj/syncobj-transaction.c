@@ -65,6 +65,7 @@ struct _SyncobjTransaction
   GWeakRef                 owner;
   GPtrArray               *collections;     /* strong while active */
   GPtrArray               *lanes;           /* SyncobjLane *, while queued */
+  GPtrArray               *lane_links;      /* GList *: our link in each lane */
   GPtrArray               *waiters;         /* GTask * of wait_async */
   GCancellable            *cancellable;
   guint64                  sequence;        /* commit order */
@@ -332,16 +333,15 @@ static gboolean
 transaction_heads_all_lanes (SyncobjTransaction  *self,
                              SyncobjTransaction **blocker)
 {
+  /* Our own links make this O(1) however many transactions are queued. */
   for (guint i = 0; i < self->lanes->len; i++)
     {
-      SyncobjLane *lane = g_ptr_array_index (self->lanes, i);
+      GList *link = g_ptr_array_index (self->lane_links, i);
 
-      if (g_queue_peek_head (&lane->queue) != self)
+      if (link->prev != NULL)
         {
-          GList *link = g_queue_find (&lane->queue, self);
-
           if (blocker != NULL)
-            *blocker = link != NULL && link->prev != NULL ? link->prev->data : g_queue_peek_head (&lane->queue);
+            *blocker = link->prev->data;
           return FALSE;
         }
     }
@@ -356,7 +356,12 @@ transaction_join_lanes (SyncobjTransaction *self)
     _syncobj_collection_collect_lanes (g_ptr_array_index (self->collections, i), self, self->lanes);
 
   for (guint i = 0; i < self->lanes->len; i++)
-    g_queue_push_tail (&((SyncobjLane *) g_ptr_array_index (self->lanes, i))->queue, self);
+    {
+      SyncobjLane *lane = g_ptr_array_index (self->lanes, i);
+
+      g_queue_push_tail (&lane->queue, self);
+      g_ptr_array_add (self->lane_links, lane->queue.tail);
+    }
 }
 
 /* Leaves every lane; the transactions that now head a lane may start. */
@@ -364,15 +369,17 @@ static void
 transaction_leave_lanes (SyncobjTransaction *self)
 {
   g_autoptr(GPtrArray) lanes = g_steal_pointer (&self->lanes);
+  g_autoptr(GPtrArray) links = g_steal_pointer (&self->lane_links);
 
   self->lanes = g_ptr_array_new ();
+  self->lane_links = g_ptr_array_new ();
 
   for (guint i = 0; i < lanes->len; i++)
     {
       SyncobjLane *lane = g_ptr_array_index (lanes, i);
       SyncobjTransaction *next;
 
-      g_queue_remove (&lane->queue, self);
+      g_queue_delete_link (&lane->queue, g_ptr_array_index (links, i));
       next = g_queue_peek_head (&lane->queue);
       if (next != NULL)
         transaction_schedule_kick (next);
@@ -1572,6 +1579,7 @@ syncobj_transaction_finalize (GObject *object)
   g_weak_ref_clear (&self->owner);
   g_clear_pointer (&self->collections, g_ptr_array_unref);
   g_clear_pointer (&self->lanes, g_ptr_array_unref);
+  g_clear_pointer (&self->lane_links, g_ptr_array_unref);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
 
@@ -1785,6 +1793,7 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
   self->lanes = g_ptr_array_new ();
+  self->lane_links = g_ptr_array_new ();
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->cancellable = g_cancellable_new ();
   self->retry_after_ms = -1;
