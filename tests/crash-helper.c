@@ -200,9 +200,9 @@ crash (const char *path,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *plan_text = NULL;
+  g_autoptr(GPtrArray) planned = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) categories = g_ptr_array_new ();
   guint n = 0;
-
-  json_builder_begin_array (plan);
 
   for (guint i = 0; i < n_awaiting; i++, n++)
     {
@@ -214,7 +214,8 @@ crash (const char *path,
       syncobj_store_test_run_pending ();
       g_assert_cmpint (syncobj_transaction_get_state (transaction), ==,
                        SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
-      plan_add (plan, transaction, "awaiting");
+      g_ptr_array_add (planned, g_object_ref (transaction));
+      g_ptr_array_add (categories, "awaiting");
     }
 
   if (!g_str_equal (head, "none"))
@@ -240,7 +241,8 @@ crash (const char *path,
             }
         }
       g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
-      plan_add (plan, transaction, in_flight ? "flight" : "backoff");
+      g_ptr_array_add (planned, g_object_ref (transaction));
+      g_ptr_array_add (categories, in_flight ? "flight" : "backoff");
     }
 
   for (guint i = 0; i < n_queued; i++, n++)
@@ -265,14 +267,22 @@ crash (const char *path,
         }
       else
         transaction = insert (collection, key, n);
-      plan_add (plan, transaction, "queued");
+      g_ptr_array_add (planned, g_object_ref (transaction));
+      g_ptr_array_add (categories, "queued");
     }
 
   /* The queued ones wait (ordered strategy) or, without a head, one of
    * them persists: let the main loop settle before taking the picture. */
   syncobj_store_test_run_pending ();
   syncobj_store_test_flush (store);
+  /* Stored, a queued transaction may start: once more, so that the plan
+   * shows what is on disk. */
+  syncobj_store_test_run_pending ();
+  syncobj_store_test_flush (store);
 
+  json_builder_begin_array (plan);
+  for (guint i = 0; i < planned->len; i++)
+    plan_add (plan, g_ptr_array_index (planned, i), g_ptr_array_index (categories, i));
   json_builder_end_array (plan);
   root = json_builder_get_root (plan);
   json_generator_set_root (generator, root);

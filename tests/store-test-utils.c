@@ -4,6 +4,8 @@
  */
 #include "store-test-utils.h"
 
+#include <libgda/libgda.h>
+
 void
 syncobj_store_test_wait_for (gboolean *flag)
 {
@@ -313,4 +315,57 @@ syncobj_store_test_assert_logged (const char *pattern)
 
   if (!found)
     g_error ("no message matching “%s” was logged", pattern);
+}
+
+/* Runs @sql on the file with a connection of the test's own. */
+void
+syncobj_store_test_run_sql (const char  *path,
+         const char **statements)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *cnc_string = g_strdup_printf ("DB_DIR=%s;DB_NAME=%s", dir, name);
+  g_autoptr(GError) error = NULL;
+  GdaConnection *cnc;
+
+  gda_init ();
+  cnc = gda_connection_open_from_string ("SQLite", cnc_string, NULL, GDA_CONNECTION_OPTIONS_NONE, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; statements[i] != NULL; i++)
+    {
+      gda_connection_execute_non_select_command (cnc, statements[i], &error);
+      g_assert_no_error (error);
+    }
+
+  gda_connection_close (cnc);
+  g_object_unref (cnc);
+}
+
+gint64
+syncobj_store_test_query_int (const char *path,
+           const char *sql)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *cnc_string = g_strdup_printf ("DB_DIR=%s;DB_NAME=%s", dir, name);
+  g_autoptr(GError) error = NULL;
+  GdaConnection *cnc;
+  GdaDataModel *model;
+  const GValue *value;
+  gint64 result;
+
+  gda_init ();
+  cnc = gda_connection_open_from_string ("SQLite", cnc_string, NULL, GDA_CONNECTION_OPTIONS_NONE, &error);
+  g_assert_no_error (error);
+  model = gda_connection_execute_select_command (cnc, sql, &error);
+  g_assert_no_error (error);
+  value = gda_data_model_get_value_at (model, 0, 0, &error);
+  g_assert_no_error (error);
+  result = G_VALUE_HOLDS_INT64 (value) ? g_value_get_int64 (value) : g_value_get_int (value);
+
+  g_object_unref (model);
+  gda_connection_close (cnc);
+  g_object_unref (cnc);
+  return result;
 }

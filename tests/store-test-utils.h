@@ -49,6 +49,13 @@ void                syncobj_store_test_assert_logged  (const char        *patter
 /* Fails the test unless @object (nullable) equals the JSON object @expected. */
 void                syncobj_store_test_assert_value   (JsonObject        *object,
                                                        const char        *expected);
+/* Runs the NULL-terminated @statements on the SQLite file @path, and
+ * reads one integer, with a connection of the test's own. */
+void                syncobj_store_test_run_sql        (const char        *path,
+                                                       const char       **statements);
+gint64              syncobj_store_test_query_int      (const char        *path,
+                                                       const char        *sql);
+
 /* Every field of @transaction, its attempts and its mutations, as JSON. */
 char               *syncobj_store_test_describe       (SyncobjTransaction *transaction);
 

@@ -21,59 +21,6 @@ make_path (const char *name)
   return g_build_filename (g_get_user_data_dir (), name, NULL);
 }
 
-/* Runs @sql on the file with a connection of the test's own. */
-static void
-run_sql (const char  *path,
-         const char **statements)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *name = g_path_get_basename (path);
-  g_autofree char *cnc_string = g_strdup_printf ("DB_DIR=%s;DB_NAME=%s", dir, name);
-  g_autoptr(GError) error = NULL;
-  GdaConnection *cnc;
-
-  gda_init ();
-  cnc = gda_connection_open_from_string ("SQLite", cnc_string, NULL, GDA_CONNECTION_OPTIONS_NONE, &error);
-  g_assert_no_error (error);
-
-  for (guint i = 0; statements[i] != NULL; i++)
-    {
-      gda_connection_execute_non_select_command (cnc, statements[i], &error);
-      g_assert_no_error (error);
-    }
-
-  gda_connection_close (cnc);
-  g_object_unref (cnc);
-}
-
-static gint64
-query_int (const char *path,
-           const char *sql)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *name = g_path_get_basename (path);
-  g_autofree char *cnc_string = g_strdup_printf ("DB_DIR=%s;DB_NAME=%s", dir, name);
-  g_autoptr(GError) error = NULL;
-  GdaConnection *cnc;
-  GdaDataModel *model;
-  const GValue *value;
-  gint64 result;
-
-  gda_init ();
-  cnc = gda_connection_open_from_string ("SQLite", cnc_string, NULL, GDA_CONNECTION_OPTIONS_NONE, &error);
-  g_assert_no_error (error);
-  model = gda_connection_execute_select_command (cnc, sql, &error);
-  g_assert_no_error (error);
-  value = gda_data_model_get_value_at (model, 0, 0, &error);
-  g_assert_no_error (error);
-  result = G_VALUE_HOLDS_INT64 (value) ? g_value_get_int64 (value) : g_value_get_int (value);
-
-  g_object_unref (model);
-  gda_connection_close (cnc);
-  g_object_unref (cnc);
-  return result;
-}
-
 static void
 setup (void)
 {
@@ -258,7 +205,7 @@ test_awaiting_sync_completes (void)
   syncobj_store_test_flush (reopened);
   g_clear_object (&restored);
   g_clear_object (&reopened);
-  g_assert_cmpint (query_int (path, "SELECT state FROM transactions"), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT state FROM transactions"), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
 
   g_clear_object (&collection);
 }
@@ -290,13 +237,13 @@ test_migration (void)
   g_autoptr(SyncobjTransaction) transaction = NULL;
   g_autoptr(SyncobjRecord) record = NULL;
 
-  run_sql (path, schema_v1);
-  g_assert_cmpint (query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 1);
+  syncobj_store_test_run_sql (path, schema_v1);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 1);
 
   store = syncobj_store_new_for_path (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 2);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM pragma_table_info('transactions') "
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 2);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM pragma_table_info('transactions') "
                                     "WHERE name IN ('counted_attempts', 'metadata')"), ==, 2);
 
   collection = syncobj_collection_new_with_store ("old", NULL, NULL, store);
@@ -370,7 +317,7 @@ test_prune (void)
   }
   syncobj_store_test_wait_for_jobs (backend, 1);
   syncobj_store_test_flush (store);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM transactions"), ==, 6);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 6);
 
   now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
   past = g_date_time_new_from_unix_utc (now / G_USEC_PER_SEC - 3600);
@@ -381,8 +328,8 @@ test_prune (void)
   /* Finished ones go; the unfinished one stays whatever its age. */
   g_assert_cmpuint (prune (store, future), ==, 5);
   syncobj_store_test_flush (store);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM transactions"), ==, 1);
-  g_assert_cmpint (query_int (path, "SELECT state FROM transactions"), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 1);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT state FROM transactions"), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
 
   g_clear_object (&collection);
 }
@@ -415,8 +362,8 @@ test_flush (void)
 
   /* Flushed: another connection sees every row. */
   syncobj_store_test_flush (store);
-  g_assert_cmpint (query_int (path, "SELECT count(*) FROM transactions"), ==, n);
-  g_assert_cmpint (query_int (path, "SELECT count(DISTINCT sequence) FROM transactions"), ==, n);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, n);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(DISTINCT sequence) FROM transactions"), ==, n);
 
   g_clear_object (&collection);
 }
@@ -542,10 +489,10 @@ test_bad_newer_schema (void)
 
   g_assert_no_error (error);
   g_clear_object (&store);
-  run_sql (path, bump);
+  syncobj_store_test_run_sql (path, bump);
 
   store = open_bad (path, "newer version of libsyncobj (schema version 99");
-  g_assert_cmpint (query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 99);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 99);
 }
 
 static void
