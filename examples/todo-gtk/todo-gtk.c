@@ -10,10 +10,12 @@
  * from the header bar. Open the GTK inspector (Ctrl+Shift+D, or the
  * button) to see the "Sync" page.
  *
- *   todo-gtk [--self-test]
+ *   todo-gtk [--self-test [--screenshot FILE]]
  *
- * --self-test adds a to-do, waits until the (simulated) server has it,
- * prints OK and exits 0; it exits 1 if that does not happen in time.
+ * --self-test adds a to-do and waits until the (simulated) server has it,
+ * has a change rejected and checks that it is undone and marked, adds a
+ * to-do offline and checks that it shows as being saved; then prints OK
+ * and exits 0. It exits 1 if a step does not happen in time.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -38,8 +40,13 @@ typedef struct {
   GtkWidget          *list_view;
   GtkLabel           *status;
   guint               clock_id;
+  GtkWidget          *offline_button;
   gboolean            self_test;
+  int                 self_test_step;
   char               *self_test_key;
+  char               *screenshot;
+  guint               self_test_check_id;
+  guint               self_test_timeout_id;
   int                 exit_status;
 } TodoApp;
 
@@ -352,55 +359,144 @@ inspector_clicked (void)
 
 /* ---- self-test ------------------------------------------------------------------ */
 
-static gboolean
-row_shows_title (GtkWidget  *widget,
-                 const char *title)
+/* The self-test drives the window as a user would and checks what it
+ * shows: a new to-do reaches the server; a change the server rejects is
+ * undone and its row says so; a change made offline stays "Saving…". */
+
+#define SELF_TEST_TITLE "Buy milk (self-test)"
+#define SELF_TEST_OFFLINE_TITLE "Call the bank (self-test)"
+#define SELF_TEST_REJECTED_KEY "inspect"
+
+typedef enum {
+  SELF_TEST_WAIT_ADDED,
+  SELF_TEST_WAIT_REJECTED,
+  SELF_TEST_WAIT_SAVING,
+} SelfTestStep;
+
+/* The row box showing a to-do titled @title, or NULL. */
+static GtkWidget *
+find_row (GtkWidget  *widget,
+          const char *title)
 {
   if (!gtk_widget_get_mapped (widget))
-    return FALSE;
+    return NULL;
   if (GTK_IS_LABEL (widget) &&
       g_strcmp0 (gtk_widget_get_name (widget), "todo-title") == 0 &&
       g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), title) == 0)
-    return TRUE;
+    return gtk_widget_get_parent (widget);
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    if (row_shows_title (child, title))
-      return TRUE;
-  return FALSE;
+    {
+      GtkWidget *row = find_row (child, title);
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
 }
 
-#define SELF_TEST_TITLE "Buy milk (self-test)"
+static const char *
+row_state (GtkWidget *row)
+{
+  GtkWidget *title = gtk_widget_get_next_sibling (gtk_widget_get_first_child (row));
+
+  return gtk_label_get_label (GTK_LABEL (gtk_widget_get_next_sibling (title)));
+}
+
+static void
+self_test_finish (TodoApp    *app,
+                  int         status,
+                  const char *message)
+{
+  if (status == 0)
+    g_print ("%s\n", message);
+  else
+    g_printerr ("%s\n", message);
+
+  if (app->screenshot != NULL)
+    {
+      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (app->window);
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      int width = gtk_widget_get_width (app->window);
+      int height = gtk_widget_get_height (app->window);
+
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+      if (node != NULL)
+        texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (app->window)),
+                                               node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      if (texture == NULL || !gdk_texture_save_to_png (texture, app->screenshot))
+        g_printerr ("could not save %s\n", app->screenshot);
+    }
+
+  app->exit_status = status;
+  g_application_quit (G_APPLICATION (app->application));
+}
 
 static gboolean
 self_test_check (gpointer user_data)
 {
   TodoApp *app = user_data;
   g_autoptr(SyncobjRecord) record = NULL;
+  GtkWidget *row;
 
-  if (app->self_test_key == NULL)
-    return G_SOURCE_CONTINUE;
-  record = syncobj_collection_lookup (app->todos, app->self_test_key);
-
-  /* In the collection, confirmed by the server, shown by the list. */
-  if (record != NULL && !syncobj_record_get_pending (record) &&
-      syncobj_sync_control_get_persist_count (app->server) >= 1 &&
-      row_shows_title (app->list_view, SELF_TEST_TITLE))
+  switch (app->self_test_step)
     {
-      g_print ("OK\n");
-      app->exit_status = 0;
-      g_application_quit (G_APPLICATION (app->application));
+    case SELF_TEST_WAIT_ADDED:
+      /* In the collection, confirmed by the server, shown by the list. */
+      record = syncobj_collection_lookup (app->todos, app->self_test_key);
+      row = find_row (app->list_view, SELF_TEST_TITLE);
+      if (record == NULL || syncobj_record_get_pending (record) ||
+          syncobj_sync_control_get_persist_count (app->server) < 1 ||
+          row == NULL || g_strcmp0 (row_state (row), "") != 0)
+        return G_SOURCE_CONTINUE;
+
+      /* Next: the server rejects ticking off a to-do. */
+      reject_next_clicked (app);
+      record = syncobj_collection_lookup (app->todos, SELF_TEST_REJECTED_KEY);
+      row = find_row (app->list_view, syncobj_record_get_string (record, "title"));
+      g_assert (row != NULL);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_first_child (row)), TRUE);
+      app->self_test_step = SELF_TEST_WAIT_REJECTED;
+      return G_SOURCE_CONTINUE;
+
+    case SELF_TEST_WAIT_REJECTED:
+      /* Undone, and the row says why. */
+      record = syncobj_collection_lookup (app->todos, SELF_TEST_REJECTED_KEY);
+      row = find_row (app->list_view, syncobj_record_get_string (record, "title"));
+      if (row == NULL || syncobj_record_get_pending (record) ||
+          syncobj_record_get_boolean (record, "done") ||
+          !g_str_has_prefix (row_state (row), _("Not saved: ")))
+        return G_SOURCE_CONTINUE;
+
+      /* Next: offline, a new to-do stays "Saving…". */
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (app->offline_button), TRUE);
+      gtk_editable_set_text (GTK_EDITABLE (app->entry), SELF_TEST_OFFLINE_TITLE);
+      g_signal_emit_by_name (app->entry, "activate");
+      app->self_test_step = SELF_TEST_WAIT_SAVING;
+      return G_SOURCE_CONTINUE;
+
+    case SELF_TEST_WAIT_SAVING:
+    default:
+      row = find_row (app->list_view, SELF_TEST_OFFLINE_TITLE);
+      if (row == NULL || g_strcmp0 (row_state (row), _("Saving…")) != 0)
+        return G_SOURCE_CONTINUE;
+
+      app->self_test_check_id = 0;
+      self_test_finish (app, 0, "OK");
       return G_SOURCE_REMOVE;
     }
-  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
 self_test_timeout (gpointer user_data)
 {
   TodoApp *app = user_data;
+  g_autofree char *message = g_strdup_printf ("FAIL: step %d not reached within %d ms",
+                                              app->self_test_step, SELF_TEST_TIMEOUT_MS);
 
-  g_printerr ("FAIL: the to-do did not reach the collection within %d ms\n", SELF_TEST_TIMEOUT_MS);
-  app->exit_status = 1;
-  g_application_quit (G_APPLICATION (app->application));
+  app->self_test_timeout_id = 0;
+  self_test_finish (app, 1, message);
   return G_SOURCE_REMOVE;
 }
 
@@ -411,8 +507,8 @@ self_test_start (TodoApp *app)
   gtk_editable_set_text (GTK_EDITABLE (app->entry), SELF_TEST_TITLE);
   g_signal_emit_by_name (app->entry, "activate");
 
-  g_timeout_add (20, self_test_check, app);
-  g_timeout_add (SELF_TEST_TIMEOUT_MS, self_test_timeout, app);
+  app->self_test_check_id = g_timeout_add (20, self_test_check, app);
+  app->self_test_timeout_id = g_timeout_add (SELF_TEST_TIMEOUT_MS, self_test_timeout, app);
 }
 
 /* ---- window ---------------------------------------------------------------------- */
@@ -462,7 +558,7 @@ activate (GtkApplication *application,
                              header_button (_("Reject next save"),
                                             _("The server refuses the next save; it is undone"),
                                             G_CALLBACK (reject_next_clicked), app));
-  offline = gtk_toggle_button_new_with_label (_("Offline"));
+  offline = app->offline_button = gtk_toggle_button_new_with_label (_("Offline"));
   g_signal_connect (offline, "toggled", G_CALLBACK (offline_toggled), app);
   gtk_header_bar_pack_start (GTK_HEADER_BAR (header), offline);
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header),
@@ -513,6 +609,8 @@ shutdown (GtkApplication *application,
 {
   g_signal_handlers_disconnect_by_data (syncobj_registry_get_default (), app);
   g_clear_handle_id (&app->clock_id, g_source_remove);
+  g_clear_handle_id (&app->self_test_check_id, g_source_remove);
+  g_clear_handle_id (&app->self_test_timeout_id, g_source_remove);
 }
 
 int
@@ -523,6 +621,8 @@ main (int    argc,
   GOptionEntry options[] = {
     { "self-test", 0, 0, G_OPTION_ARG_NONE, &app.self_test,
       N_("Add a to-do, wait until the server has it, print OK and exit"), NULL },
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &app.screenshot,
+      N_("With --self-test, save a picture of the window to FILE at the end"), N_("FILE") },
     G_OPTION_ENTRY_NULL
   };
   int status;
@@ -549,5 +649,6 @@ main (int    argc,
   g_clear_pointer (&app.failures, g_hash_table_unref);
   g_clear_pointer (&app.rows, g_hash_table_unref);
   g_free (app.self_test_key);
+  g_free (app.screenshot);
   return status;
 }

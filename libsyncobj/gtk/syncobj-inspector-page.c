@@ -250,11 +250,16 @@ typedef char *(*CellTextFunc) (SyncobjInspectorPage *self,
 typedef struct _CellBinding CellBinding;
 typedef void (*CellRefreshFunc) (CellBinding *binding);
 
+/* A style class for the cell of @item ("error", "warning", …), or NULL. */
+typedef const char *(*CellStyleFunc) (gpointer item);
+
 typedef struct {
   const char      *name;         /* the widget name of the cells */
   const char      *title;        /* translated at use */
   CellTextFunc     text;
   gboolean         expand;
+  int              width_chars;  /* 0: small */
+  CellStyleFunc    style;
 } Column;
 
 struct _CellBinding
@@ -265,6 +270,7 @@ struct _CellBinding
   GObject              *item;    /* while bound */
   gulong                notify_handler;
   CellRefreshFunc       refresh;
+  const char           *style;   /* the style class set by column->style */
 };
 
 static void
@@ -291,6 +297,20 @@ cell_refresh_label (CellBinding *binding)
       gtk_label_set_label (label, text);
       gtk_widget_set_tooltip_text (binding->widget, text[0] != '\0' ? text : NULL);
     }
+
+  if (binding->column->style != NULL)
+    {
+      const char *style = binding->column->style (binding->item);
+
+      if (g_strcmp0 (style, binding->style) != 0)
+        {
+          if (binding->style != NULL)
+            gtk_widget_remove_css_class (binding->widget, binding->style);
+          if (style != NULL)
+            gtk_widget_add_css_class (binding->widget, style);
+          binding->style = style;
+        }
+    }
 }
 
 static void
@@ -310,7 +330,7 @@ cell_setup (GtkSignalListItemFactory *factory,
 
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_width_chars (GTK_LABEL (label), 4);
+  gtk_label_set_width_chars (GTK_LABEL (label), column->width_chars > 0 ? column->width_chars : 4);
   gtk_widget_set_name (label, column->name);
 
   binding->page = self;
@@ -433,12 +453,12 @@ collection_locked_text (SyncobjInspectorPage *self,
 }
 
 static const Column collection_columns[] = {
-  { "collection-id", N_("Collection"), collection_id_text, TRUE },
-  { "collection-strategy", N_("Strategy"), collection_strategy_text, FALSE },
-  { "collection-size", N_("Size"), collection_size_text, FALSE },
-  { "collection-ready", N_("Ready"), collection_ready_text, FALSE },
-  { "collection-persistent", N_("Store"), collection_persistent_text, FALSE },
-  { "collection-locked-keys", N_("Locked keys"), collection_locked_text, TRUE },
+  { "collection-id", N_("Collection"), collection_id_text, TRUE, 12, NULL },
+  { "collection-strategy", N_("Strategy"), collection_strategy_text, FALSE, 0, NULL },
+  { "collection-size", N_("Size"), collection_size_text, FALSE, 0, NULL },
+  { "collection-ready", N_("Ready"), collection_ready_text, FALSE, 0, NULL },
+  { "collection-persistent", N_("Store"), collection_persistent_text, FALSE, 0, NULL },
+  { "collection-locked-keys", N_("Locked keys"), collection_locked_text, TRUE, 8, NULL },
 };
 
 /* ---- records ------------------------------------------------------------ */
@@ -471,11 +491,17 @@ record_pending_text (SyncobjInspectorPage *self,
   return g_strdup (syncobj_record_get_pending (item) ? _("pending") : _("synced"));
 }
 
+static const char *
+record_state_style (gpointer item)
+{
+  return syncobj_record_get_pending (item) ? "warning" : NULL;
+}
+
 static const Column record_columns[] = {
-  { "record-key", N_("Key"), record_key_text, FALSE },
-  { "record-state", N_("State"), record_pending_text, FALSE },
-  { "record-value", N_("Visible value"), record_value_text, TRUE },
-  { "record-synced-value", N_("Synced value"), record_synced_text, TRUE },
+  { "record-key", N_("Key"), record_key_text, FALSE, 6, NULL },
+  { "record-state", N_("State"), record_pending_text, FALSE, 7, record_state_style },
+  { "record-value", N_("Visible value"), record_value_text, TRUE, 20, NULL },
+  { "record-synced-value", N_("Synced value"), record_synced_text, TRUE, 20, NULL },
 };
 
 /* ---- transactions ------------------------------------------------------- */
@@ -542,15 +568,31 @@ transaction_reason_text (SyncobjInspectorPage *self,
   return transaction_reason (item);
 }
 
+static const char *
+transaction_state_style (gpointer item)
+{
+  switch (syncobj_transaction_get_state (item))
+    {
+    case SYNCOBJ_TRANSACTION_STATE_FAILED:
+      return "error";
+    case SYNCOBJ_TRANSACTION_STATE_COMPLETED:
+      return "success";
+    case SYNCOBJ_TRANSACTION_STATE_PERSISTING:
+      return transaction_waits_for_retry (item) ? "warning" : NULL;
+    default:
+      return NULL;
+    }
+}
+
 static const Column transaction_columns[] = {
-  { "transaction-id", N_("Transaction"), transaction_id_text, FALSE },
-  { "transaction-collection", N_("Collection"), transaction_collection_text, FALSE },
-  { "transaction-state", N_("State"), transaction_state_text, FALSE },
-  { "transaction-age", N_("Age"), transaction_age_text, FALSE },
-  { "transaction-attempts", N_("Attempts"), transaction_attempts_text, FALSE },
-  { "transaction-queued-behind", N_("Queued behind"), transaction_queued_behind_text, FALSE },
-  { "transaction-keys", N_("Keys"), transaction_keys_text, FALSE },
-  { "transaction-reason", N_("Why not on the server yet"), transaction_reason_text, TRUE },
+  { "transaction-id", N_("Transaction"), transaction_id_text, FALSE, 10, NULL },
+  { "transaction-collection", N_("Collection"), transaction_collection_text, FALSE, 8, NULL },
+  { "transaction-state", N_("State"), transaction_state_text, FALSE, 13, transaction_state_style },
+  { "transaction-age", N_("Age"), transaction_age_text, FALSE, 0, NULL },
+  { "transaction-attempts", N_("Attempts"), transaction_attempts_text, FALSE, 0, NULL },
+  { "transaction-queued-behind", N_("Queued behind"), transaction_queued_behind_text, FALSE, 10, NULL },
+  { "transaction-keys", N_("Keys"), transaction_keys_text, FALSE, 4, NULL },
+  { "transaction-reason", N_("Why not on the server yet"), transaction_reason_text, TRUE, 24, NULL },
 };
 
 /* The actions column: "Retry now" and "Roll back" buttons, shown only on
@@ -673,11 +715,11 @@ attempt_retry_text (SyncobjInspectorPage *self,
 }
 
 static const Column attempt_columns[] = {
-  { "attempt-number", N_("Attempt"), attempt_number_text, FALSE },
-  { "attempt-started", N_("Started"), attempt_started_text, FALSE },
-  { "attempt-completed", N_("Finished"), attempt_completed_text, FALSE },
-  { "attempt-error", N_("Error"), attempt_error_text, TRUE },
-  { "attempt-retry", N_("Next retry"), attempt_retry_text, FALSE },
+  { "attempt-number", N_("Attempt"), attempt_number_text, FALSE, 0, NULL },
+  { "attempt-started", N_("Started"), attempt_started_text, FALSE, 0, NULL },
+  { "attempt-completed", N_("Finished"), attempt_completed_text, FALSE, 0, NULL },
+  { "attempt-error", N_("Error"), attempt_error_text, TRUE, 16, NULL },
+  { "attempt-retry", N_("Next retry"), attempt_retry_text, FALSE, 12, NULL },
 };
 
 /* ---- selection and details --------------------------------------------- */
@@ -859,11 +901,36 @@ tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Colours for the state classes the cells use, which the default theme
+ * only gives to some widgets. Added once per display. */
+static void
+ensure_style (GtkWidget *widget)
+{
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  g_autoptr(GtkCssProvider) provider = NULL;
+
+  if (g_object_get_data (G_OBJECT (display), "syncobj-inspector-style") != NULL)
+    return;
+
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (provider,
+                                   "syncobj-inspector-page label.warning { color: #c64600; }\n"
+                                   "syncobj-inspector-page label.success { color: #26a269; }\n"
+                                   "syncobj-inspector-page label.error { color: #c01c28; }\n"
+                                   "syncobj-inspector-page row:selected label { color: inherit; }\n",
+                                   -1);
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "syncobj-inspector-style",
+                          g_steal_pointer (&provider), g_object_unref);
+}
+
 static void
 syncobj_inspector_page_map (GtkWidget *widget)
 {
   SyncobjInspectorPage *self = SYNCOBJ_INSPECTOR_PAGE (widget);
 
+  ensure_style (widget);
   GTK_WIDGET_CLASS (syncobj_inspector_page_parent_class)->map (widget);
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, tick, self);
@@ -1007,7 +1074,8 @@ syncobj_inspector_page_init (SyncobjInspectorPage *self)
     _("Waiting to retry"), _("Awaiting sync"), _("Completed"), _("Failed"), NULL,
   };
   GtkWidget *toolbar, *box, *label, *button, *collections_section, *records_section;
-  GtkWidget *transactions_section, *details_box, *details_scrolled, *top, *bottom;
+  GtkWidget *transactions_section, *details_section, *attempts_section, *top, *bottom;
+  GtkWidget *middle, *outer;
   GtkFilterListModel *filtered;
   GtkColumnView *collections_view, *transactions_view;
 
@@ -1058,28 +1126,34 @@ syncobj_inspector_page_init (SyncobjInspectorPage *self)
   add_actions_column (self, transactions_view);
   transactions_section = section_new (gtk_label_new (_("Transactions")), GTK_WIDGET (transactions_view));
 
-  details_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   self->details = GTK_LABEL (gtk_label_new (NULL));
   gtk_widget_set_name (GTK_WIDGET (self->details), "transaction-details");
   gtk_label_set_xalign (self->details, 0.0);
+  gtk_label_set_yalign (self->details, 0.0);
   gtk_label_set_wrap (self->details, TRUE);
   gtk_label_set_selectable (self->details, TRUE);
   gtk_widget_set_margin_start (GTK_WIDGET (self->details), 6);
   gtk_widget_set_margin_end (GTK_WIDGET (self->details), 6);
-  gtk_box_append (GTK_BOX (details_box), GTK_WIDGET (self->details));
+  details_section = section_new (gtk_label_new (_("Selected transaction")), GTK_WIDGET (self->details));
   self->attempts_view = column_view_new (NULL, "attempts");
   add_columns (self, self->attempts_view, attempt_columns, G_N_ELEMENTS (attempt_columns));
-  details_scrolled = section_new (gtk_label_new (_("Attempts")), GTK_WIDGET (self->attempts_view));
-  gtk_box_append (GTK_BOX (details_box), details_scrolled);
+  attempts_section = section_new (gtk_label_new (_("Attempts")), GTK_WIDGET (self->attempts_view));
 
+  /* Collections | records
+   * transactions
+   * details | attempts */
   top = paned_new (GTK_ORIENTATION_HORIZONTAL, collections_section, records_section);
-  gtk_paned_set_position (GTK_PANED (top), 520);
-  bottom = paned_new (GTK_ORIENTATION_HORIZONTAL, transactions_section, details_box);
-  gtk_paned_set_position (GTK_PANED (bottom), 900);
+  gtk_paned_set_position (GTK_PANED (top), 560);
+  bottom = paned_new (GTK_ORIENTATION_HORIZONTAL, details_section, attempts_section);
+  gtk_paned_set_position (GTK_PANED (bottom), 560);
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_box_append (GTK_BOX (box), toolbar);
-  gtk_box_append (GTK_BOX (box), paned_new (GTK_ORIENTATION_VERTICAL, top, bottom));
+  middle = paned_new (GTK_ORIENTATION_VERTICAL, transactions_section, bottom);
+  gtk_paned_set_position (GTK_PANED (middle), 300);
+  outer = paned_new (GTK_ORIENTATION_VERTICAL, top, middle);
+  gtk_paned_set_position (GTK_PANED (outer), 220);
+  gtk_box_append (GTK_BOX (box), outer);
   gtk_widget_set_vexpand (gtk_widget_get_last_child (box), TRUE);
   self->child = box;
   gtk_widget_set_parent (box, GTK_WIDGET (self));
