@@ -264,6 +264,9 @@ row_compose (SyncobjCollection *self,
               g_clear_pointer (&value, json_object_unref);
               value = merged;
             }
+          else if (mutation->restored && mutation->modified != NULL)
+            /* After a restart the synced value may not be known yet. */
+            value = json_object_ref (mutation->modified);
           break;
         case SYNCOBJ_MUTATION_TYPE_DELETE:
           g_clear_pointer (&value, json_object_unref);
@@ -345,11 +348,13 @@ row_appear (SyncobjCollection *self,
     }
 }
 
-/* Recomputes the visible value of @row and announces the change, if any:
- * one items-changed for the position and notify on the record. */
+/* Sets the visible value of @row to @value (transfer full: what
+ * row_compose() gives) and announces the change, if any: one items-changed
+ * for the position and notify on the record. */
 static void
-row_refresh (SyncobjCollection *self,
-             SyncobjRow        *row)
+row_refresh_to (SyncobjCollection *self,
+                SyncobjRow        *row,
+                JsonObject        *value)
 {
   /* A handler of ::items-changed or ::notify may drop the last reference
    * to the record (a list view unbinding the removed row does); the row
@@ -357,7 +362,6 @@ row_refresh (SyncobjCollection *self,
    * and row_maybe_free() runs from record_finalized_cb() after it. */
   g_autoptr(SyncobjRecord) keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
   g_autoptr(JsonObject) old = g_steal_pointer (&row->visible);
-  JsonObject *value = row_compose (self, row);
 
   if (old != NULL && value != NULL && old != value && _syncobj_json_equal (old, value))
     {
@@ -390,6 +394,14 @@ row_refresh (SyncobjCollection *self,
     _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
 
   row_maybe_free (self, row);
+}
+
+/* Recomputes the visible value of @row and announces the change. */
+static void
+row_refresh (SyncobjCollection *self,
+             SyncobjRow        *row)
+{
+  row_refresh_to (self, row, row_compose (self, row));
 }
 
 static void
@@ -648,6 +660,8 @@ _syncobj_collection_write (SyncobjCollection    *self,
   gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
   gboolean auto_commit;
   SyncobjRow *row;
+  JsonObject *composed = NULL;
+  gboolean have_composed = FALSE;
 
   if (!collection_validate_write (self, type, &key, value, error))
     return NULL;
@@ -695,9 +709,21 @@ _syncobj_collection_write (SyncobjCollection    *self,
         row->layers = g_ptr_array_new_with_free_func (g_object_unref);
       g_ptr_array_add (row->layers, g_object_ref (created));
       _syncobj_transaction_add_mutation (target, created);
+
+      /* The new layer is the last one, so the composition of all layers
+       * is the visible value with it applied: `modified`. No need to
+       * compose (and merge) again, unless a merge function decides. */
+      if (!(self->strategy == SYNCOBJ_STRATEGY_PARALLEL && self->merge_func != NULL))
+        {
+          composed = modified != NULL ? json_object_ref (modified) : NULL;
+          have_composed = TRUE;
+        }
     }
 
-  row_refresh (self, row);
+  if (have_composed)
+    row_refresh_to (self, row, composed);
+  else
+    row_refresh (self, row);
 
   if (auto_commit)
     syncobj_transaction_commit (target, NULL);
@@ -1021,6 +1047,43 @@ syncobj_collection_new (const char     *id,
                        "id", id,
                        "sync", sync,
                        "mutator", mutator,
+                       NULL);
+}
+
+/**
+ * syncobj_collection_new_with_store:
+ * @id: the id of the collection; @store recognises its transactions by it
+ * @sync: (nullable): the sync side, pushing server state
+ * @mutator: (nullable): the persist side
+ * @store: (nullable): where transactions are kept durably, for example
+ *   [func@Syncobj.Store.get_default]; %NULL keeps them in memory
+ *
+ * Creates a collection whose transactions survive a restart. The
+ * unfinished transactions that @store holds for @id are restored at once:
+ * their optimistic changes are visible when this function returns and
+ * they resume in their original order (see [class@Syncobj.Store]).
+ *
+ * [ctor@Syncobj.Collection.new] uses no store: collections persist only
+ * when given one.
+ *
+ * Returns: (transfer full): a new collection
+ */
+SyncobjCollection *
+syncobj_collection_new_with_store (const char     *id,
+                                   SyncobjSync    *sync,
+                                   SyncobjMutator *mutator,
+                                   SyncobjStore   *store)
+{
+  g_return_val_if_fail (id != NULL && *id != '\0', NULL);
+  g_return_val_if_fail (sync == NULL || SYNCOBJ_IS_SYNC (sync), NULL);
+  g_return_val_if_fail (mutator == NULL || SYNCOBJ_IS_MUTATOR (mutator), NULL);
+  g_return_val_if_fail (store == NULL || SYNCOBJ_IS_STORE (store), NULL);
+
+  return g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                       "id", id,
+                       "sync", sync,
+                       "mutator", mutator,
+                       "store", store,
                        NULL);
 }
 
@@ -1407,7 +1470,7 @@ gboolean
 syncobj_collection_get_persistent (SyncobjCollection *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
-  return self->store != NULL;
+  return self->store != NULL && syncobj_store_get_persistent (self->store);
 }
 
 /**
@@ -1681,6 +1744,11 @@ syncobj_collection_constructed (GObject *object)
     self->retry_policy = syncobj_retry_policy_new ();
 
   _syncobj_registry_add_collection (syncobj_registry_get_default (), self);
+
+  /* Unfinished transactions of a previous run come back before the sync
+   * starts, so that their keys are locked and their changes visible. */
+  if (self->store != NULL)
+    _syncobj_store_restore (self->store, self);
 
   if (self->sync != NULL)
     _syncobj_sync_attach (self->sync, self);
