@@ -243,7 +243,7 @@ test_shows_every_state (Fixture       *fixture,
   /* Records of the selected collection: optimistic vs synced values. */
   row = wait_for_label (fixture->page, "record-key", "a");
   assert_row_label (row, "record-state", "pending");
-  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "record-state"), "warning"));
+  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "record-state"), "syncobj-waiting"));
   assert_row_label (row, "record-value", "{\"id\":\"a\",\"title\":\"Apricots\"}");
   assert_row_label (row, "record-synced-value", "{\"id\":\"a\",\"title\":\"Apples\"}");
   row = wait_for_label (fixture->page, "record-key", "b");
@@ -261,7 +261,7 @@ test_shows_every_state (Fixture       *fixture,
 
   row = transaction_row (fixture, fixture->failed);
   assert_row_label (row, "transaction-state", "failed");
-  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "transaction-state"), "error"));
+  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "transaction-state"), "syncobj-failed"));
   reason = ui_test_row_label (row, "transaction-reason");
   g_assert_true (g_str_has_prefix (reason, "Failed: "));
   g_assert_nonnull (strstr (reason, syncobj_transaction_get_error (fixture->failed)->message));
