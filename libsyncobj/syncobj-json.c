@@ -238,9 +238,42 @@ check_number_token (const char  *start,
                     int          error_code,
                     GError     **error)
 {
-  g_autofree char *token = g_strndup (start, length);
-  gboolean integer = strpbrk (token, ".eE") == NULL;
+  const char *digits = start[0] == '-' ? start + 1 : start;
+  gsize n_digits = length - (digits - start);
+  gsize int_digits = 0;
+  gboolean integer = TRUE;
   gboolean in_range;
+  char buffer[64];
+  g_autofree char *long_token = NULL;
+  const char *token;
+
+  for (gsize i = 0; i < n_digits; i++)
+    {
+      if (!g_ascii_isdigit (digits[i]))
+        {
+          integer = FALSE;
+          break;
+        }
+      int_digits++;
+    }
+
+  /* The common cases need no conversion: integers of up to 18 digits fit
+   * in a gint64, and a plain decimal of 1 up to 16 integer digits is
+   * written back without an exponent. */
+  if (integer && n_digits <= 18)
+    return TRUE;
+  if (!integer && digits[int_digits] == '.' && int_digits <= 16 && digits[0] != '0' &&
+      memchr (digits, 'e', n_digits) == NULL && memchr (digits, 'E', n_digits) == NULL)
+    return TRUE;
+
+  if (length < sizeof buffer)
+    {
+      memcpy (buffer, start, length);
+      buffer[length] = '\0';
+      token = buffer;
+    }
+  else
+    token = long_token = g_strndup (start, length);
 
   errno = 0;
   if (integer)
@@ -353,6 +386,7 @@ _syncobj_json_check_text (const char  *json,
   const char *p;
   const char *end;
   guint depth = 0;
+  gboolean root_closed = FALSE;
 
   g_return_val_if_fail (json != NULL, FALSE);
 
@@ -360,6 +394,15 @@ _syncobj_json_check_text (const char  *json,
 
   for (p = json; p < end; p++)
     {
+      /* json-glib refuses a second value after the root, but leaks the
+       * first (json-glib 1.6.6); refuse it here instead. */
+      if (root_closed && !g_ascii_isspace (*p))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, error_code,
+                       _("Unexpected text after the end of the JSON value"));
+          return FALSE;
+        }
+
       switch (*p)
         {
         case '[':
@@ -374,8 +417,8 @@ _syncobj_json_check_text (const char  *json,
 
         case ']':
         case '}':
-          if (depth > 0)
-            depth--;
+          if (depth > 0 && --depth == 0)
+            root_closed = TRUE;
           break;
 
         case '"':
@@ -404,8 +447,16 @@ _syncobj_json_check_text (const char  *json,
           break;
 
         default:
+          /* true, false, null (or a typo): one token */
+          if (g_ascii_isalpha (*p))
+            while (p + 1 < end && g_ascii_isalnum (p[1]))
+              p++;
           break;
         }
+
+      /* A root that is not an object or an array ends with its token. */
+      if (depth == 0 && !g_ascii_isspace (*p))
+        root_closed = TRUE;
     }
 
   return TRUE;

@@ -780,6 +780,24 @@ snapshot_add_record (guint        index,
   return TRUE;
 }
 
+/* What the scanner lets through but could not be stored or sent back
+ * intact: lone surrogates, "\u0000", out-of-range numbers, absurd nesting
+ * (refused as by every other entry point). */
+static gboolean
+snapshot_check_values (const char  *json,
+                       gssize       length,
+                       GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error))
+    return TRUE;
+
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+               _("Malformed snapshot: %s"), local_error->message);
+  return FALSE;
+}
+
 gboolean
 syncobj_sync_load_json_array (SyncobjSync  *self,
                               const char   *json,
@@ -809,7 +827,8 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
   snapshot.used = 0;
 
   if (!_syncobj_json_scan_records (json, (gsize) length, sync_key_member (self),
-                                   snapshot_add_record, &snapshot, error))
+                                   snapshot_add_record, &snapshot, error) ||
+      !snapshot_check_values (json, length, error))
     {
       /* The writes point into the arena and own nothing yet. */
       g_array_set_clear_func (writes, NULL);
