@@ -455,7 +455,7 @@ _syncobj_json_check_text (const char  *json,
         }
 
       /* A root that is not an object or an array ends with its token. */
-      if (depth == 0 && !g_ascii_isspace (*p))
+      if (depth == 0 && p < end && !g_ascii_isspace (*p))
         root_closed = TRUE;
     }
 
@@ -949,7 +949,7 @@ _syncobj_json_scan_records (const char          *text,
   if (!g_utf8_validate_len (text, length, &p))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                   _("Malformed snapshot: invalid UTF-8 at byte %" G_GSIZE_FORMAT), (gsize) (p - text));
+                   _("Malformed snapshot: invalid UTF-8 at byte %lu"), (gulong) (p - text));
       return FALSE;
     }
 
@@ -1048,8 +1048,8 @@ _syncobj_json_scan_records (const char          *text,
   if (scan.error_at != NULL)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                   _("Malformed snapshot at byte %" G_GSIZE_FORMAT ": %s"),
-                   (gsize) (scan.error_at - text), scan.error_what);
+                   _("Malformed snapshot at byte %lu: %s"),
+                   (gulong) (scan.error_at - text), scan.error_what);
       return FALSE;
     }
 
