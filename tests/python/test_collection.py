@@ -149,3 +149,28 @@ def test_transaction_gathers_dict_writes(todos):
     assert transaction.metadata_dict() == {'reason': 'test'}
     assert [m.get_key() for m in transaction.get_mutations()] == ['3', '1']
     assert transaction.get_mutations()[1].changes_dict() == {'done': True}
+
+
+def test_record_attributes_give_dicts(todos):
+    collection, control = todos
+    collection.update('1', {'done': True})
+    record = collection['1']
+
+    assert record.key == '1'
+    assert record.value == {'id': '1', 'title': 'Buy milk', 'done': True}
+    assert record.synced_value == {'id': '1', 'title': 'Buy milk', 'done': False}
+    assert record.pending is True
+    assert isinstance(record.props.value, Json.Object)
+
+
+def test_pending_mutation_attributes_give_dicts(todos):
+    collection, control = todos
+    transaction = collection.update('2', {'done': False})
+    mutation = transaction.get_mutations()[0]
+
+    assert mutation.key == '2'
+    assert mutation.type == Syncobj.MutationType.UPDATE
+    assert mutation.changes == {'done': False}
+    assert mutation.original == {'id': '2', 'title': 'Walk the dog', 'done': True}
+    assert mutation.modified == {'id': '2', 'title': 'Walk the dog', 'done': False}
+    assert mutation.to_dict()['type'] == 'update'
