@@ -174,3 +174,33 @@ def test_pending_mutation_attributes_give_dicts(todos):
     assert mutation.original == {'id': '2', 'title': 'Walk the dog', 'done': True}
     assert mutation.modified == {'id': '2', 'title': 'Walk the dog', 'done': False}
     assert mutation.to_dict()['type'] == 'update'
+
+
+def test_transaction_as_context_manager_commits(todos):
+    collection, control = todos
+
+    with collection.begin() as transaction:
+        transaction.insert(collection, {'id': '3', 'title': 'Batch'})
+        transaction.update(collection, '1', {'done': True})
+        assert transaction.get_state() == Syncobj.TransactionState.PENDING
+    control.advance(1000)
+
+    assert transaction.get_state() == Syncobj.TransactionState.COMPLETED
+    assert control.get_persist_count() == 1
+    assert collection['3']['title'] == 'Batch'
+    assert collection['1']['done'] is True
+
+
+def test_transaction_as_context_manager_rolls_back_on_an_exception(todos):
+    collection, control = todos
+
+    with pytest.raises(RuntimeError):
+        with collection.begin() as transaction:
+            transaction.insert(collection, {'id': '3', 'title': 'Abandoned'})
+            assert '3' in collection
+            raise RuntimeError('changed my mind')
+
+    assert transaction.get_state() == Syncobj.TransactionState.FAILED
+    assert_syncobj_error(transaction.get_error(), Syncobj.Error.CANCELLED)
+    assert '3' not in collection
+    assert control.get_persist_count() == 0

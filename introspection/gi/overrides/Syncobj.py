@@ -248,7 +248,25 @@ _export('Collection')
 
 
 class Transaction(Syncobj.Transaction):
-    """A set of writes persisted all-or-nothing; its writes take dicts."""
+    """A set of writes persisted all-or-nothing; its writes take dicts.
+
+    A transaction from Collection.begin() is also a context manager: it
+    commits when the block ends and rolls back when the block raises.
+
+        with todos.begin() as transaction:
+            transaction.insert(todos, {"id": "3", "title": "Water plants"})
+            transaction.update(todos, "1", {"done": True})
+    """
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback_):
+        if exc_type is None:
+            self.commit()
+        elif self.get_state() == Syncobj.TransactionState.PENDING:
+            self.rollback()
+        return False
 
     def insert(self, collection, value):
         return super().insert(collection, to_json_object(value))
