@@ -348,11 +348,13 @@ row_appear (SyncobjCollection *self,
     }
 }
 
-/* Recomputes the visible value of @row and announces the change, if any:
- * one items-changed for the position and notify on the record. */
+/* Sets the visible value of @row to @value (transfer full: what
+ * row_compose() gives) and announces the change, if any: one items-changed
+ * for the position and notify on the record. */
 static void
-row_refresh (SyncobjCollection *self,
-             SyncobjRow        *row)
+row_refresh_to (SyncobjCollection *self,
+                SyncobjRow        *row,
+                JsonObject        *value)
 {
   /* A handler of ::items-changed or ::notify may drop the last reference
    * to the record (a list view unbinding the removed row does); the row
@@ -360,7 +362,6 @@ row_refresh (SyncobjCollection *self,
    * and row_maybe_free() runs from record_finalized_cb() after it. */
   g_autoptr(SyncobjRecord) keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
   g_autoptr(JsonObject) old = g_steal_pointer (&row->visible);
-  JsonObject *value = row_compose (self, row);
 
   if (old != NULL && value != NULL && old != value && _syncobj_json_equal (old, value))
     {
@@ -393,6 +394,14 @@ row_refresh (SyncobjCollection *self,
     _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
 
   row_maybe_free (self, row);
+}
+
+/* Recomputes the visible value of @row and announces the change. */
+static void
+row_refresh (SyncobjCollection *self,
+             SyncobjRow        *row)
+{
+  row_refresh_to (self, row, row_compose (self, row));
 }
 
 static void
@@ -651,6 +660,8 @@ _syncobj_collection_write (SyncobjCollection    *self,
   gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
   gboolean auto_commit;
   SyncobjRow *row;
+  JsonObject *composed = NULL;
+  gboolean have_composed = FALSE;
 
   if (!collection_validate_write (self, type, &key, value, error))
     return NULL;
@@ -698,9 +709,21 @@ _syncobj_collection_write (SyncobjCollection    *self,
         row->layers = g_ptr_array_new_with_free_func (g_object_unref);
       g_ptr_array_add (row->layers, g_object_ref (created));
       _syncobj_transaction_add_mutation (target, created);
+
+      /* The new layer is the last one, so the composition of all layers
+       * is the visible value with it applied: `modified`. No need to
+       * compose (and merge) again, unless a merge function decides. */
+      if (!(self->strategy == SYNCOBJ_STRATEGY_PARALLEL && self->merge_func != NULL))
+        {
+          composed = modified != NULL ? json_object_ref (modified) : NULL;
+          have_composed = TRUE;
+        }
     }
 
-  row_refresh (self, row);
+  if (have_composed)
+    row_refresh_to (self, row, composed);
+  else
+    row_refresh (self, row);
 
   if (auto_commit)
     syncobj_transaction_commit (target, NULL);

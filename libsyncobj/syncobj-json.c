@@ -972,3 +972,39 @@ _syncobj_json_object_from_text (const char *text,
   json_object_seal (object);
   return object;
 }
+
+/* ---- ids ------------------------------------------------------------------- */
+
+/* A random (version 4) UUID like g_uuid_string_random(), whose printf-based
+ * formatting costs more than the rest of creating a transaction. */
+char *
+_syncobj_uuid_new (void)
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 bytes[16];
+  char *out = g_malloc (37);
+  char *o = out;
+
+  for (guint i = 0; i < 16; i += 4)
+    {
+      guint32 r = g_random_int ();
+
+      bytes[i] = r & 0xff;
+      bytes[i + 1] = (r >> 8) & 0xff;
+      bytes[i + 2] = (r >> 16) & 0xff;
+      bytes[i + 3] = (r >> 24) & 0xff;
+    }
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;   /* version 4 */
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;   /* RFC 4122 variant */
+
+  for (guint i = 0; i < 16; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        *o++ = '-';
+      *o++ = hex[bytes[i] >> 4];
+      *o++ = hex[bytes[i] & 0x0f];
+    }
+  *o = '\0';
+
+  return out;
+}

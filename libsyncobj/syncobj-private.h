@@ -77,6 +77,8 @@ gsize       _syncobj_json_minify       (const char  *text,
  * JsonParser for one small object. NULL if @text is not an object. */
 JsonObject *_syncobj_json_object_from_text (const char *text,
                                             gssize      length);
+/* A random UUID string (version 4), as g_uuid_string_random() but faster. */
+char       *_syncobj_uuid_new          (void);
 /* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
 GDateTime  *_syncobj_date_time_new     (gint64       unix_us);
 

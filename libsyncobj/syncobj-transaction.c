@@ -39,7 +39,9 @@
  *
  * Everything happens on the thread-default main context of the thread that
  * created the collection; [signal@GObject.Object::notify] for `state` is
- * emitted on every change.
+ * emitted on every change. When it says `completed` or `failed`, the
+ * collections already show the outcome: the optimistic values are confirmed
+ * or rolled back.
  */
 
 struct _SyncobjTransaction
@@ -155,6 +157,16 @@ transaction_changed (SyncobjTransaction *self)
 }
 
 static void
+transaction_announce_state (SyncobjTransaction *self)
+{
+  _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self, "transaction %s → %s",
+                            self->id, syncobj_transaction_get_state_name (self));
+  transaction_changed (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  _syncobj_registry_transaction_changed (syncobj_registry_get_default (), self);
+}
+
+static void
 transaction_set_state (SyncobjTransaction      *self,
                        SyncobjTransactionState  state)
 {
@@ -162,11 +174,7 @@ transaction_set_state (SyncobjTransaction      *self,
     return;
 
   self->state = state;
-  _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self, "transaction %s → %s",
-                            self->id, syncobj_transaction_get_state_name (self));
-  transaction_changed (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  _syncobj_registry_transaction_changed (syncobj_registry_get_default (), self);
+  transaction_announce_state (self);
 }
 
 static void
@@ -503,6 +511,10 @@ transaction_finish (SyncobjTransaction *self)
   for (guint i = 0; i < waiters->len; i++)
     {
       GTask *task = g_ptr_array_index (waiters, i);
+      gulong cancelled_handler = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+
+      if (cancelled_handler != 0)
+        g_cancellable_disconnect (g_task_get_cancellable (task), cancelled_handler);
 
       if (self->state == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
         g_task_return_boolean (task, TRUE);
@@ -521,9 +533,12 @@ transaction_complete (SyncobjTransaction *self)
   g_autoptr(GPtrArray) collections = g_ptr_array_ref (self->collections);
 
   transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_SYNCED);
-  transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  /* Final at once, announced once the collections show the outcome: a
+   * handler of notify::state sees the records as they now stay. */
+  self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
   for (guint i = 0; i < collections->len; i++)
     _syncobj_collection_finish_transaction (g_ptr_array_index (collections, i), self, FALSE);
+  transaction_announce_state (self);
   transaction_finish (self);
 }
 
@@ -587,12 +602,14 @@ transaction_fail (SyncobjTransaction *self,
   _syncobj_log_transaction (G_LOG_LEVEL_INFO, self, "transaction %s failed: %s",
                             self->id, error->message);
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_TRANSACTION_ID]);
-  transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_FAILED);
-
+  /* As in transaction_complete(): announced after the rollback. */
+  self->state = SYNCOBJ_TRANSACTION_STATE_FAILED;
   for (guint i = 0; i < collections->len; i++)
     _syncobj_collection_finish_transaction (g_ptr_array_index (collections, i), self, TRUE);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_TRANSACTION_ID]);
+  transaction_announce_state (self);
 
   if (self->committed)
     {
@@ -1195,6 +1212,37 @@ syncobj_transaction_delete (SyncobjTransaction  *self,
   return transaction != NULL;
 }
 
+/* A cancelled wait ends at once; the transaction goes on. From an idle:
+ * a handler of ::cancelled must not disconnect itself. */
+static gboolean
+wait_cancelled_idle (gpointer data)
+{
+  GTask *task = data;
+  SyncobjTransaction *self = g_task_get_source_object (task);
+  guint index;
+
+  if (g_ptr_array_find (self->waiters, task, &index))
+    {
+      g_autoptr(GTask) cancelled = g_ptr_array_steal_index (self->waiters, index);
+
+      g_cancellable_disconnect (g_task_get_cancellable (cancelled),
+                                GPOINTER_TO_SIZE (g_task_get_task_data (cancelled)));
+      g_task_return_error_if_cancelled (cancelled);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_cancelled_cb (GCancellable *cancellable,
+                   GTask        *task)
+{
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, wait_cancelled_idle, g_object_ref (task), g_object_unref);
+  g_source_attach (idle, g_task_get_context (task));
+}
+
 /**
  * syncobj_transaction_wait_async:
  * @self: a transaction
@@ -1202,7 +1250,9 @@ syncobj_transaction_delete (SyncobjTransaction  *self,
  * @callback: (scope async): called when the transaction is finished
  * @user_data: closure data
  *
- * Waits until the transaction is `completed` or `failed`.
+ * Waits until the transaction is `completed` or `failed`. Cancelling
+ * @cancellable ends the wait at once with %G_IO_ERROR_CANCELLED; it does
+ * not stop the transaction (see [method@Syncobj.Transaction.rollback]).
  */
 void
 syncobj_transaction_wait_async (SyncobjTransaction  *self,
@@ -1222,8 +1272,15 @@ syncobj_transaction_wait_async (SyncobjTransaction  *self,
     g_task_return_boolean (task, TRUE);
   else if (self->state == SYNCOBJ_TRANSACTION_STATE_FAILED)
     g_task_return_error (task, g_error_copy (self->error));
-  else
-    g_ptr_array_add (self->waiters, g_steal_pointer (&task));
+  else if (!g_task_return_error_if_cancelled (task))
+    {
+      if (cancellable != NULL)
+        g_task_set_task_data (task,
+                              GSIZE_TO_POINTER (g_cancellable_connect (cancellable, G_CALLBACK (wait_cancelled_cb),
+                                                                       task, NULL)),
+                              NULL);
+      g_ptr_array_add (self->waiters, g_steal_pointer (&task));
+    }
 }
 
 /**
@@ -1787,7 +1844,7 @@ syncobj_transaction_class_init (SyncobjTransactionClass *klass)
 static void
 syncobj_transaction_init (SyncobjTransaction *self)
 {
-  self->id = g_uuid_string_random ();
+  self->id = _syncobj_uuid_new ();
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
   self->mutations = g_list_store_new (SYNCOBJ_TYPE_PENDING_MUTATION);

@@ -179,3 +179,22 @@ def test_exception_raising_glib_error_fails_with_it(todos):
     assert transaction.get_state() == State.FAILED
     assert_syncobj_error(transaction.get_error(), Syncobj.Error.NON_RETRIABLE)
     assert '3' not in collection
+
+
+def test_await_echo_completes_only_when_the_sync_delivers(todos):
+    collection, control = todos
+    mutator = Syncobj.FuncMutator.new(lambda job: job.complete())
+    mutator.props.await_echo = True
+    collection.set_mutator(mutator)
+
+    transaction = collection.update('1', {'title': 'Buy oat milk'})
+    wait_for(lambda: transaction.get_state() == State.PERSISTED_AWAITING_SYNC, control)
+    assert collection['1']['title'] == 'Buy oat milk'
+    assert collection['1'].props.pending is True
+
+    control.emit_update({'id': '1', 'title': 'Buy oat milk', 'done': False})
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert collection['1']['title'] == 'Buy oat milk'
+    assert collection['1'].props.pending is False
