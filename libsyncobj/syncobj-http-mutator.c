@@ -348,35 +348,53 @@ _syncobj_http_wait_for_network (GUri *uri)
  * await_sync (qdata on the transaction). */
 typedef struct
 {
-  gboolean    has_position;
-  guint64     position;     /* the sync's position before the first request */
-  GHashTable *no_echo;      /* mutation ids that will not be echoed */
+  SyncobjHttpEchoWatch *watch;      /* with an HTTP sync */
+  GHashTable           *no_echo;    /* mutation ids that will not be echoed */
+  gulong                state_handler;
 } EchoInfo;
+
+static GQuark
+echo_info_quark (void)
+{
+  static GQuark quark;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("syncobj-http-mutator-echo");
+  return quark;
+}
 
 static void
 echo_info_free (gpointer data)
 {
   EchoInfo *info = data;
 
+  g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
   g_clear_pointer (&info->no_echo, g_hash_table_unref);
   g_free (info);
+}
+
+static void
+echo_info_state_cb (SyncobjTransaction *transaction,
+                    GParamSpec         *pspec,
+                    EchoInfo           *info)
+{
+  /* A failed transaction has nothing to wait for. */
+  if (syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_FAILED)
+    g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
 }
 
 static EchoInfo *
 echo_info_get (SyncobjTransaction *transaction)
 {
-  static GQuark quark;
-  EchoInfo *info;
+  EchoInfo *info = g_object_get_qdata (G_OBJECT (transaction), echo_info_quark ());
 
-  if (quark == 0)
-    quark = g_quark_from_static_string ("syncobj-http-mutator-echo");
-
-  info = g_object_get_qdata (G_OBJECT (transaction), quark);
   if (info == NULL)
     {
       info = g_new0 (EchoInfo, 1);
       info->no_echo = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_object_set_qdata_full (G_OBJECT (transaction), quark, info, echo_info_free);
+      g_object_set_qdata_full (G_OBJECT (transaction), echo_info_quark (), info, echo_info_free);
+      info->state_handler = g_signal_connect (transaction, "notify::state",
+                                              G_CALLBACK (echo_info_state_cb), info);
     }
   return info;
 }
@@ -646,7 +664,29 @@ persist_sent_cb (GObject      *source,
       return;
     }
   if (not_found)
-    g_hash_table_add (echo_info_get (run->transaction)->no_echo, g_strdup (run->current->mutation_id));
+    {
+      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&run->current->collection);
+      SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
+
+      EchoInfo *info = echo_info_get (run->transaction);
+      g_autofree char *key = idempotency_key (run->transaction, run->current);
+
+      /* The server has no such record and will send no echo: tell the sync
+       * side, so the record does not come back when the delete completes. */
+      g_hash_table_add (info->no_echo, g_strdup (run->current->mutation_id));
+      if (info->watch != NULL)
+        _syncobj_http_echo_watch_skip (info->watch, key);
+      if (sync != NULL)
+        {
+          g_autoptr(JsonObject) gone = json_object_new ();
+          g_autofree char *message = NULL;
+
+          json_object_set_string_member (gone, "type", "delete");
+          json_object_set_string_member (gone, "key", run->current->key);
+          message = _syncobj_json_to_string (gone);
+          syncobj_sync_apply_json (sync, message, -1, NULL);
+        }
+    }
 
   persist_next (task);
 }
@@ -713,18 +753,34 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
   g_task_set_source_tag (task, syncobj_http_mutator_persist_async);
   g_task_set_task_data (task, run, persist_run_free);
 
-  /* An echo may overtake the answer: remember where the stream stood
-   * before the first request went out. */
-  if (!info->has_position && SYNCOBJ_IS_HTTP_SYNC (sync))
-    {
-      info->has_position = TRUE;
-      info->position = _syncobj_http_sync_get_position (SYNCOBJ_HTTP_SYNC (sync));
-    }
-
   run->transaction = g_object_ref (transaction);
   run->mutations = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
     g_ptr_array_add (run->mutations, g_list_model_get_item (mutations, i));
+
+  /* An echo may overtake the answer: watch for it from before the first
+   * request goes out. */
+  if (info->watch == NULL && SYNCOBJ_IS_HTTP_SYNC (sync))
+    {
+      SyncobjCollection *collection = syncobj_sync_get_collection (sync);
+
+      info->watch = _syncobj_http_echo_watch_new (SYNCOBJ_HTTP_SYNC (sync));
+      for (guint i = 0; i < run->mutations->len; i++)
+        {
+          SyncobjPendingMutation *mutation = g_ptr_array_index (run->mutations, i);
+          g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
+          g_autofree char *key = NULL;
+          gboolean is_put = g_ascii_strcasecmp (mutation_target (self, mutation)->update_method, "PUT") == 0;
+
+          if (mutation_collection != collection)
+            continue;
+          key = idempotency_key (transaction, mutation);
+          _syncobj_http_echo_watch_add (info->watch, key, mutation->key,
+                                        mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !is_put ?
+                                        mutation->changes : mutation->modified,
+                                        mutation->type == SYNCOBJ_MUTATION_TYPE_DELETE);
+        }
+    }
 
   persist_next (task);
 }
@@ -737,14 +793,17 @@ await_echo_cb (GObject      *source,
                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  SyncobjTransaction *transaction = g_task_get_task_data (task);
+  EchoInfo *info = echo_info_get (transaction);
   GError *error = NULL;
   gboolean ok;
 
-  if (SYNCOBJ_IS_HTTP_SYNC (source))
-    ok = _syncobj_http_sync_wait_for_echo_finish (SYNCOBJ_HTTP_SYNC (source), result, &error);
-  else
+  if (source != NULL)
     ok = syncobj_sync_wait_for_keys_finish (SYNCOBJ_SYNC (source), result, &error);
+  else
+    ok = _syncobj_http_echo_watch_wait_finish (result, &error);
 
+  g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
   if (ok)
     g_task_return_boolean (task, TRUE);
   else
@@ -762,30 +821,36 @@ syncobj_http_mutator_await_sync_async (SyncobjMutator      *mutator,
   SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (mutator);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) idempotency_keys = g_ptr_array_new_with_free_func (g_free);
   GListModel *mutations = syncobj_transaction_get_mutations (transaction);
   SyncobjCollection *collection;
   EchoInfo *info = echo_info_get (transaction);
 
   g_task_set_source_tag (task, syncobj_http_mutator_await_sync_async);
+  g_task_set_task_data (task, g_object_ref (transaction), g_object_unref);
 
-  if (sync == NULL || (!SYNCOBJ_IS_HTTP_SYNC (sync) && !self->await_echo))
+  if (info->watch != NULL)
+    {
+      _syncobj_http_echo_watch_wait_async (info->watch, self->sync_timeout_ms, cancellable,
+                                           await_echo_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  if (sync == NULL || SYNCOBJ_IS_HTTP_SYNC (sync) || !self->await_echo)
     {
       g_task_return_boolean (task, TRUE);
       return;
     }
 
+  /* Another kind of sync: wait for any change of the keys from now on. */
   collection = syncobj_sync_get_collection (sync);
   for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
     {
       g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
       g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
 
-      if (mutation_collection != collection ||
-          g_hash_table_contains (info->no_echo, mutation->mutation_id))
-        continue;
-      g_ptr_array_add (keys, g_strdup (mutation->key));
-      g_ptr_array_add (idempotency_keys, idempotency_key (transaction, mutation));
+      if (mutation_collection == collection &&
+          !g_hash_table_contains (info->no_echo, mutation->mutation_id))
+        g_ptr_array_add (keys, g_strdup (mutation->key));
     }
 
   if (keys->len == 0)
@@ -793,19 +858,9 @@ syncobj_http_mutator_await_sync_async (SyncobjMutator      *mutator,
       g_task_return_boolean (task, TRUE);
       return;
     }
-
-  if (SYNCOBJ_IS_HTTP_SYNC (sync))
-    _syncobj_http_sync_wait_for_echo_async (SYNCOBJ_HTTP_SYNC (sync), idempotency_keys, keys,
-                                            info->has_position ? info->position
-                                                               : _syncobj_http_sync_get_position (SYNCOBJ_HTTP_SYNC (sync)),
-                                            self->sync_timeout_ms, cancellable,
-                                            await_echo_cb, g_steal_pointer (&task));
-  else
-    {
-      g_ptr_array_add (keys, NULL);
-      syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys->pdata, self->sync_timeout_ms,
-                                        cancellable, await_echo_cb, g_steal_pointer (&task));
-    }
+  g_ptr_array_add (keys, NULL);
+  syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys->pdata, self->sync_timeout_ms,
+                                    cancellable, await_echo_cb, g_steal_pointer (&task));
 }
 
 /* ---- public API ------------------------------------------------------------------ */

@@ -60,22 +60,31 @@ void       _syncobj_http_wait_for_network (GUri               *uri);
 
 /* ---- syncobj-http-sync.c: echo tracking ---------------------------------- */
 
-/* A position in the stream of changes; a mutator records it before its
- * first request so that an echo arriving before await_sync still counts. */
-guint64    _syncobj_http_sync_get_position   (SyncobjHttpSync     *self);
-/* Waits until, for each i, a change tagged with idempotency_keys[i] came
- * in, or an untagged change of keys[i] came in after @since, or a snapshot
- * requested after this call was applied. */
-void       _syncobj_http_sync_wait_for_echo_async  (SyncobjHttpSync     *self,
-                                                    GPtrArray           *idempotency_keys,
-                                                    GPtrArray           *keys,
-                                                    guint64              since,
-                                                    guint                timeout_ms,
-                                                    GCancellable        *cancellable,
-                                                    GAsyncReadyCallback  callback,
-                                                    gpointer             user_data);
-gboolean   _syncobj_http_sync_wait_for_echo_finish (SyncobjHttpSync     *self,
-                                                    GAsyncResult        *result,
-                                                    GError             **error);
+/* A mutator starts watching for the echo of a transaction before its first
+ * request goes out, so that an echo (or a snapshot holding the change) that
+ * overtakes the answer still counts. Each entry is one mutation: done when
+ * a change message tagged with its idempotency key comes in, or an untagged
+ * change of its key, or a snapshot in which the record holds @expected's
+ * members (or, for a delete, lacks the record). */
+typedef struct _SyncobjHttpEchoWatch SyncobjHttpEchoWatch;
+
+SyncobjHttpEchoWatch *_syncobj_http_echo_watch_new    (SyncobjHttpSync      *sync);
+void       _syncobj_http_echo_watch_add               (SyncobjHttpEchoWatch *watch,
+                                                       const char           *idempotency_key,
+                                                       const char           *key,
+                                                       JsonObject           *expected,
+                                                       gboolean              deleted);
+/* No echo will come for this entry (a delete answered 404). */
+void       _syncobj_http_echo_watch_skip              (SyncobjHttpEchoWatch *watch,
+                                                       const char           *idempotency_key);
+/* Stops watching; a pending wait fails with G_IO_ERROR_CANCELLED. */
+void       _syncobj_http_echo_watch_free              (SyncobjHttpEchoWatch *watch);
+void       _syncobj_http_echo_watch_wait_async        (SyncobjHttpEchoWatch *watch,
+                                                       guint                 timeout_ms,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+gboolean   _syncobj_http_echo_watch_wait_finish       (GAsyncResult         *result,
+                                                       GError              **error);
 
 G_END_DECLS

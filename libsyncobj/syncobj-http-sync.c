@@ -39,7 +39,8 @@
  * A change message may carry an `"idempotency_key"` member: the
  * `Idempotency-Key` of the request that caused it. A
  * [class@Syncobj.HttpMutator] then knows exactly which echo completes which
- * transaction; without it, any later change of the same key counts.
+ * transaction; without it, any later change of the same key counts. A
+ * snapshot that already holds a transaction's changes counts as its echo.
  */
 
 struct _SyncobjHttpSync
@@ -65,13 +66,7 @@ struct _SyncobjHttpSync
   guint                    timer;          /* reconnect or poll */
   guint                    failures;
 
-  /* echo tracking */
-  guint64                  position;       /* applied changes and snapshots */
-  guint64                  epoch;          /* waiter registrations and snapshot requests */
-  GHashTable              *seen;           /* idempotency keys seen */
-  GQueue                   seen_order;
-  GHashTable              *key_positions;  /* key → position of its last untagged change */
-  GPtrArray               *echo_waiters;
+  GPtrArray               *watches;        /* SyncobjHttpEchoWatch, unowned */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjHttpSync, syncobj_http_sync, SYNCOBJ_TYPE_SYNC)
@@ -104,39 +99,59 @@ static void http_sync_connect (SyncobjHttpSync *self);
 
 typedef struct
 {
-  SyncobjHttpSync *sync;          /* unowned */
-  GTask           *task;
-  GPtrArray       *idempotency_keys;
-  GPtrArray       *keys;
-  guint64          since;
-  guint64          epoch;
+  char       *idempotency_key;
+  char       *key;
+  JsonObject *expected;   /* nullable */
+  gboolean    deleted;
+  gboolean    done;
+} EchoEntry;
+
+struct _SyncobjHttpEchoWatch
+{
+  SyncobjHttpSync *sync;          /* weak pointer */
+  GArray          *entries;       /* EchoEntry */
+  GTask           *task;          /* while waiting */
   guint            timer;
   guint            cancelled_idle;
   gulong           cancelled_handler;
-} EchoWaiter;
+};
 
 static void
-echo_waiter_free (EchoWaiter *waiter)
+echo_entry_clear (EchoEntry *entry)
 {
-  if (waiter->timer != 0)
-    _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), waiter->timer);
-  if (waiter->cancelled_idle != 0)
-    g_source_remove (waiter->cancelled_idle);
-  if (waiter->cancelled_handler != 0)
-    g_cancellable_disconnect (g_task_get_cancellable (waiter->task), waiter->cancelled_handler);
-  g_clear_pointer (&waiter->idempotency_keys, g_ptr_array_unref);
-  g_clear_pointer (&waiter->keys, g_ptr_array_unref);
-  g_clear_object (&waiter->task);
-  g_free (waiter);
+  g_clear_pointer (&entry->idempotency_key, g_free);
+  g_clear_pointer (&entry->key, g_free);
+  g_clear_pointer (&entry->expected, json_object_unref);
 }
 
 static void
-echo_waiter_finish (EchoWaiter *waiter,
-                    GError     *error)
+echo_watch_stop_waiting (SyncobjHttpEchoWatch *watch)
 {
-  g_autoptr(GTask) task = g_object_ref (waiter->task);
+  if (watch->timer != 0)
+    _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), watch->timer);
+  watch->timer = 0;
+  if (watch->cancelled_idle != 0)
+    g_source_remove (watch->cancelled_idle);
+  watch->cancelled_idle = 0;
+  if (watch->cancelled_handler != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (watch->task), watch->cancelled_handler);
+  watch->cancelled_handler = 0;
+}
 
-  g_ptr_array_remove (waiter->sync->echo_waiters, waiter);
+static void
+echo_watch_return (SyncobjHttpEchoWatch *watch,
+                   GError               *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&watch->task);
+
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  watch->task = task;
+  echo_watch_stop_waiting (watch);
+  watch->task = NULL;
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -144,183 +159,268 @@ echo_waiter_finish (EchoWaiter *waiter,
 }
 
 static gboolean
-echo_waiter_satisfied (EchoWaiter *waiter)
+echo_watch_complete (SyncobjHttpEchoWatch *watch)
 {
-  SyncobjHttpSync *self = waiter->sync;
-
-  for (guint i = 0; i < waiter->keys->len; i++)
-    {
-      gpointer position;
-
-      if (g_hash_table_contains (self->seen, g_ptr_array_index (waiter->idempotency_keys, i)))
-        continue;
-      if (g_hash_table_lookup_extended (self->key_positions, g_ptr_array_index (waiter->keys, i), NULL, &position) &&
-          *(guint64 *) position > waiter->since)
-        continue;
+  for (guint i = 0; i < watch->entries->len; i++)
+    if (!g_array_index (watch->entries, EchoEntry, i).done)
       return FALSE;
-    }
   return TRUE;
 }
 
-/* Finishes every waiter whose echo is complete; after a snapshot requested
- * at @snapshot_epoch, also every waiter registered before it. */
 static void
-echo_waiters_check (SyncobjHttpSync *self,
-                    guint64          snapshot_epoch)
+echo_watch_check (SyncobjHttpEchoWatch *watch)
 {
-  g_autoptr(GPtrArray) done = g_ptr_array_new ();
+  if (watch->task != NULL && echo_watch_complete (watch))
+    echo_watch_return (watch, NULL);
+}
 
-  for (guint i = 0; i < self->echo_waiters->len; i++)
+SyncobjHttpEchoWatch *
+_syncobj_http_echo_watch_new (SyncobjHttpSync *sync)
+{
+  SyncobjHttpEchoWatch *watch = g_new0 (SyncobjHttpEchoWatch, 1);
+
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_SYNC (sync), NULL);
+
+  watch->sync = sync;
+  g_object_add_weak_pointer (G_OBJECT (sync), (gpointer *) &watch->sync);
+  watch->entries = g_array_new (FALSE, TRUE, sizeof (EchoEntry));
+  g_array_set_clear_func (watch->entries, (GDestroyNotify) echo_entry_clear);
+  g_ptr_array_add (sync->watches, watch);
+  return watch;
+}
+
+void
+_syncobj_http_echo_watch_add (SyncobjHttpEchoWatch *watch,
+                              const char           *idempotency_key,
+                              const char           *key,
+                              JsonObject           *expected,
+                              gboolean              deleted)
+{
+  EchoEntry entry = { 0, };
+
+  entry.idempotency_key = g_strdup (idempotency_key);
+  entry.key = g_strdup (key);
+  entry.expected = expected != NULL ? json_object_ref (expected) : NULL;
+  entry.deleted = deleted;
+  g_array_append_val (watch->entries, entry);
+}
+
+void
+_syncobj_http_echo_watch_skip (SyncobjHttpEchoWatch *watch,
+                               const char           *idempotency_key)
+{
+  for (guint i = 0; i < watch->entries->len; i++)
     {
-      EchoWaiter *waiter = g_ptr_array_index (self->echo_waiters, i);
+      EchoEntry *entry = &g_array_index (watch->entries, EchoEntry, i);
 
-      if (waiter->epoch < snapshot_epoch || echo_waiter_satisfied (waiter))
-        g_ptr_array_add (done, waiter);
+      if (g_str_equal (entry->idempotency_key, idempotency_key))
+        entry->done = TRUE;
     }
-  for (guint i = 0; i < done->len; i++)
-    echo_waiter_finish (g_ptr_array_index (done, i), NULL);
+  echo_watch_check (watch);
 }
 
-static void
-note_idempotency_key (SyncobjHttpSync *self,
-                      const char      *idempotency_key)
+void
+_syncobj_http_echo_watch_free (SyncobjHttpEchoWatch *watch)
 {
-  char *copy;
-
-  if (g_hash_table_contains (self->seen, idempotency_key))
+  if (watch == NULL)
     return;
-  copy = g_strdup (idempotency_key);
-  g_hash_table_add (self->seen, copy);
-  g_queue_push_tail (&self->seen_order, copy);
-  while (g_queue_get_length (&self->seen_order) > MAX_SEEN)
-    g_hash_table_remove (self->seen, g_queue_pop_head (&self->seen_order));
+
+  echo_watch_return (watch, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 _("Waiting for the sync was cancelled")));
+  if (watch->sync != NULL)
+    {
+      g_ptr_array_remove (watch->sync->watches, watch);
+      g_object_remove_weak_pointer (G_OBJECT (watch->sync), (gpointer *) &watch->sync);
+    }
+  g_array_unref (watch->entries);
+  g_free (watch);
+}
+
+static gboolean
+echo_watch_timeout_cb (gpointer data)
+{
+  SyncobjHttpEchoWatch *watch = data;
+  guint missing = 0;
+
+  watch->timer = 0;
+  for (guint i = 0; i < watch->entries->len; i++)
+    if (!g_array_index (watch->entries, EchoEntry, i).done)
+      missing++;
+  echo_watch_return (watch,
+                     g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
+                                  _("Timed out waiting for %u change(s) to come back from sync “%s”"),
+                                  missing,
+                                  watch->sync != NULL ? syncobj_sync_get_id (SYNCOBJ_SYNC (watch->sync)) : ""));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+echo_watch_cancelled_idle (gpointer data)
+{
+  SyncobjHttpEchoWatch *watch = data;
+
+  watch->cancelled_idle = 0;
+  echo_watch_return (watch, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 _("Waiting for the sync was cancelled")));
+  return G_SOURCE_REMOVE;
 }
 
 static void
-note_key (SyncobjHttpSync *self,
-          const char      *key)
+echo_watch_cancelled_cb (GCancellable         *cancellable,
+                         SyncobjHttpEchoWatch *watch)
 {
-  guint64 *position = g_new (guint64, 1);
-
-  *position = self->position;
-  g_hash_table_replace (self->key_positions, g_strdup (key), position);
+  /* Never finish from inside the cancellable's signal. */
+  if (watch->cancelled_idle == 0)
+    watch->cancelled_idle = g_idle_add (echo_watch_cancelled_idle, watch);
 }
 
-/* Records what one applied change message says about echoes. */
+void
+_syncobj_http_echo_watch_wait_async (SyncobjHttpEchoWatch *watch,
+                                     guint                 timeout_ms,
+                                     GCancellable         *cancellable,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, _syncobj_http_echo_watch_wait_async);
+  g_return_if_fail (watch->task == NULL);
+
+  if (echo_watch_complete (watch))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (watch->sync == NULL)
+    {
+      g_task_return_new_error (task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
+                               _("The sync went away before the changes came back"));
+      return;
+    }
+
+  watch->task = g_steal_pointer (&task);
+  if (timeout_ms > 0)
+    watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
+                                           echo_watch_timeout_cb, watch, NULL);
+  if (cancellable != NULL)
+    watch->cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (echo_watch_cancelled_cb),
+                                                      watch, NULL);
+}
+
+gboolean
+_syncobj_http_echo_watch_wait_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Records what one applied change message means for the watches. */
 static void
 note_change (SyncobjHttpSync *self,
              JsonNode        *node)
 {
   SyncobjCollection *collection = syncobj_sync_get_collection (SYNCOBJ_SYNC (self));
   const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
-  JsonObject *message, *value;
+  JsonObject *message;
+  JsonNode *value;
   const char *tag, *key = NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return;
   message = json_node_get_object (node);
   tag = json_object_get_string_member_with_default (message, "idempotency_key", NULL);
-  if (tag != NULL)
-    {
-      note_idempotency_key (self, tag);
-      return;
-    }
-
-  value = json_object_has_member (message, "value") ? json_object_get_object_member (message, "value") : NULL;
-  if (value != NULL)
-    key = json_object_get_string_member_with_default (value, key_member, NULL);
+  value = json_object_get_member (message, "value");
+  if (value != NULL && JSON_NODE_HOLDS_OBJECT (value))
+    key = json_object_get_string_member_with_default (json_node_get_object (value), key_member, NULL);
   if (key == NULL)
     key = json_object_get_string_member_with_default (message, "key", NULL);
-  if (key != NULL)
-    note_key (self, key);
-}
 
-guint64
-_syncobj_http_sync_get_position (SyncobjHttpSync *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_HTTP_SYNC (self), 0);
-  return self->position;
-}
+  for (guint w = 0; w < self->watches->len; w++)
+    {
+      SyncobjHttpEchoWatch *watch = g_ptr_array_index (self->watches, w);
 
-static gboolean
-echo_waiter_timeout_cb (gpointer data)
-{
-  EchoWaiter *waiter = data;
+      for (guint i = 0; i < watch->entries->len; i++)
+        {
+          EchoEntry *entry = &g_array_index (watch->entries, EchoEntry, i);
 
-  waiter->timer = 0;
-  echo_waiter_finish (waiter,
-                      g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
-                                   _("Timed out waiting for %u change(s) to come back from sync “%s”"),
-                                   waiter->keys->len, syncobj_sync_get_id (SYNCOBJ_SYNC (waiter->sync))));
-  return G_SOURCE_REMOVE;
+          /* A tagged change counts for its own request only. */
+          if (tag != NULL ? g_str_equal (tag, entry->idempotency_key)
+                          : (key != NULL && g_str_equal (key, entry->key)))
+            entry->done = TRUE;
+        }
+    }
 }
 
 static gboolean
-echo_waiter_cancelled_idle (gpointer data)
+object_holds (JsonObject *record,
+              JsonObject *expected)
 {
-  EchoWaiter *waiter = data;
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
 
-  waiter->cancelled_idle = 0;
-  echo_waiter_finish (waiter, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                   _("Waiting for the sync was cancelled")));
-  return G_SOURCE_REMOVE;
+  json_object_iter_init (&iter, expected);
+  while (json_object_iter_next (&iter, &member, &node))
+    {
+      JsonNode *actual = json_object_get_member (record, member);
+
+      if (actual == NULL || !json_node_equal (actual, node))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A snapshot holding a change counts as its echo. */
+static void
+note_snapshot (SyncobjHttpSync *self,
+               JsonArray       *array)
+{
+  SyncobjCollection *collection = syncobj_sync_get_collection (SYNCOBJ_SYNC (self));
+  const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
+  g_autoptr(GHashTable) records = NULL;
+  guint n = json_array_get_length (array);
+
+  if (self->watches->len == 0)
+    return;
+
+  records = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *key;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      key = json_object_get_string_member_with_default (json_node_get_object (element), key_member, NULL);
+      if (key != NULL)
+        g_hash_table_insert (records, (gpointer) key, json_node_get_object (element));
+    }
+
+  for (guint w = 0; w < self->watches->len; w++)
+    {
+      SyncobjHttpEchoWatch *watch = g_ptr_array_index (self->watches, w);
+
+      for (guint i = 0; i < watch->entries->len; i++)
+        {
+          EchoEntry *entry = &g_array_index (watch->entries, EchoEntry, i);
+          JsonObject *record = g_hash_table_lookup (records, entry->key);
+
+          if (entry->deleted ? record == NULL
+                             : (record != NULL && entry->expected != NULL && object_holds (record, entry->expected)))
+            entry->done = TRUE;
+        }
+    }
 }
 
 static void
-echo_waiter_cancelled_cb (GCancellable *cancellable,
-                          EchoWaiter   *waiter)
+check_watches (SyncobjHttpSync *self)
 {
-  /* Never finish from inside the cancellable's signal. */
-  if (waiter->cancelled_idle == 0)
-    waiter->cancelled_idle = g_idle_add (echo_waiter_cancelled_idle, waiter);
-}
+  g_autoptr(GPtrArray) watches = g_ptr_array_copy (self->watches, NULL, NULL);
 
-void
-_syncobj_http_sync_wait_for_echo_async (SyncobjHttpSync     *self,
-                                        GPtrArray           *idempotency_keys,
-                                        GPtrArray           *keys,
-                                        guint64              since,
-                                        guint                timeout_ms,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data)
-{
-  EchoWaiter *waiter;
-
-  g_return_if_fail (SYNCOBJ_IS_HTTP_SYNC (self));
-  g_return_if_fail (idempotency_keys->len == keys->len);
-
-  waiter = g_new0 (EchoWaiter, 1);
-  waiter->sync = self;
-  waiter->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (waiter->task, _syncobj_http_sync_wait_for_echo_async);
-  waiter->idempotency_keys = g_ptr_array_ref (idempotency_keys);
-  waiter->keys = g_ptr_array_ref (keys);
-  waiter->since = since;
-  waiter->epoch = ++self->epoch;
-
-  g_ptr_array_add (self->echo_waiters, waiter);
-  if (echo_waiter_satisfied (waiter))
-    {
-      echo_waiter_finish (waiter, NULL);
-      return;
-    }
-
-  if (timeout_ms > 0)
-    waiter->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
-                                            echo_waiter_timeout_cb, waiter, NULL);
-  if (cancellable != NULL)
-    waiter->cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (echo_waiter_cancelled_cb),
-                                                       waiter, NULL);
-}
-
-gboolean
-_syncobj_http_sync_wait_for_echo_finish (SyncobjHttpSync  *self,
-                                         GAsyncResult     *result,
-                                         GError          **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  /* A finished wait may free its watch (and others): work on a copy. */
+  for (guint i = 0; i < watches->len; i++)
+    if (g_ptr_array_find (self->watches, g_ptr_array_index (watches, i), NULL))
+      echo_watch_check (g_ptr_array_index (watches, i));
 }
 
 /* ---- messages ------------------------------------------------------------------ */
@@ -349,7 +449,6 @@ handle_message (SyncobjHttpSync *self,
     }
 
   /* apply_json accepted it, so it parses. */
-  self->position++;
   if (json_parser_load_from_data (parser, text, (gssize) length, NULL) &&
       (root = json_parser_get_root (parser)) != NULL)
     {
@@ -363,7 +462,7 @@ handle_message (SyncobjHttpSync *self,
       else
         note_change (self, root);
     }
-  echo_waiters_check (self, 0);
+  check_watches (self);
 }
 
 static void
@@ -519,6 +618,7 @@ apply_snapshot (SyncobjHttpSync  *self,
       return FALSE;
     }
 
+  note_snapshot (self, array);
   n = json_array_get_length (array);
   syncobj_sync_begin (sync);
   syncobj_sync_truncate (sync, NULL);
@@ -545,7 +645,6 @@ typedef struct
 {
   SyncobjHttpSync *self;
   SoupMessage     *message;
-  guint64          epoch;
 } SnapshotRequest;
 
 static void
@@ -614,10 +713,9 @@ snapshot_cb (GObject      *source,
   g_free (self->etag);
   self->etag = g_strdup (etag);
 
-  self->position++;
   self->failures = 0;
   self->have_snapshot = TRUE;
-  echo_waiters_check (self, request->epoch);
+  check_watches (self);
   syncobj_sync_mark_ready (SYNCOBJ_SYNC (self));
   set_connected (self, TRUE);
 
@@ -652,7 +750,6 @@ fetch_snapshot (SyncobjHttpSync *self)
   request = g_new0 (SnapshotRequest, 1);
   request->self = g_object_ref (self);
   request->message = soup_message_new_from_uri ("GET", uri);
-  request->epoch = ++self->epoch;
   _syncobj_http_headers_apply (&self->headers, request->message);
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
   /* Only a poll may be answered with "not modified": after a reconnect
@@ -993,12 +1090,12 @@ syncobj_http_sync_dispose (GObject *object)
 
   self->running = FALSE;
   stop_connection (self);
-  while (self->echo_waiters->len > 0)
-    echo_waiter_finish (g_ptr_array_index (self->echo_waiters, 0),
-                        g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
-                                     _("Sync “%s” went away"),
-                                     syncobj_sync_get_id (SYNCOBJ_SYNC (self)) != NULL ?
-                                     syncobj_sync_get_id (SYNCOBJ_SYNC (self)) : ""));
+  for (guint i = 0; i < self->watches->len; i++)
+    echo_watch_return (g_ptr_array_index (self->watches, i),
+                       g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
+                                    _("Sync “%s” went away"),
+                                    syncobj_sync_get_id (SYNCOBJ_SYNC (self)) != NULL ?
+                                    syncobj_sync_get_id (SYNCOBJ_SYNC (self)) : ""));
 
   G_OBJECT_CLASS (syncobj_http_sync_parent_class)->dispose (object);
 }
@@ -1015,10 +1112,8 @@ syncobj_http_sync_finalize (GObject *object)
   _syncobj_http_headers_clear (&self->headers);
   g_clear_object (&self->session);
   g_clear_pointer (&self->early_messages, g_ptr_array_unref);
-  g_queue_clear (&self->seen_order);
-  g_clear_pointer (&self->seen, g_hash_table_unref);
-  g_clear_pointer (&self->key_positions, g_hash_table_unref);
-  g_clear_pointer (&self->echo_waiters, g_ptr_array_unref);
+  /* Watches outliving the sync see its weak pointer cleared. */
+  g_clear_pointer (&self->watches, g_ptr_array_unref);
 
   G_OBJECT_CLASS (syncobj_http_sync_parent_class)->finalize (object);
 }
@@ -1185,8 +1280,5 @@ syncobj_http_sync_init (SyncobjHttpSync *self)
   _syncobj_http_headers_init (&self->headers);
   self->session = soup_session_new ();
   self->early_messages = g_ptr_array_new_with_free_func (g_free);
-  self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_queue_init (&self->seen_order);
-  self->key_positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->echo_waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) echo_waiter_free);
+  self->watches = g_ptr_array_new ();
 }

@@ -34,7 +34,7 @@
  *   POST /_admin/delete?key= deletes a record without telling anyone
  *
  * Command line: --port N (0: any free port), --db FILE, --fail-next N,
- * --fail-status S. The first line on stdout is "PORT N".
+ * --fail-status S, --token T (writes need "Authorization: Bearer T"). The first line on stdout is "PORT N".
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -61,6 +61,8 @@ typedef struct
   guint       delay_ms;
   guint       drop_count;
   guint       drop_after_apply_count;
+
+  char       *token;            /* writes need "Authorization: Bearer TOKEN" */
 } Server;
 
 typedef struct
@@ -661,8 +663,21 @@ handle_write (Server            *self,
 {
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   const char *idempotency_key = soup_message_headers_get_one (request_headers, "Idempotency-Key");
+  const char *authorization = soup_message_headers_get_one (request_headers, "Authorization");
   Outcome outcome = { 0, };
   gboolean drop_after = FALSE;
+
+  if (self->token != NULL)
+    {
+      g_autofree char *expected = g_strdup_printf ("Bearer %s", self->token);
+
+      if (g_strcmp0 (authorization, expected) != 0)
+        {
+          g_autofree char *body = error_body ("missing or wrong bearer token");
+          respond (msg, 401, body);
+          return;
+        }
+    }
 
   if (self->fail_count > 0)
     {
@@ -871,6 +886,7 @@ main (int   argc,
     { "db", 'd', 0, G_OPTION_ARG_FILENAME, &db_path, "SQLite database file", "FILE" },
     { "fail-next", 0, 0, G_OPTION_ARG_INT, &fail_next, "Fail the next N writes", "N" },
     { "fail-status", 0, 0, G_OPTION_ARG_INT, &fail_status, "Status of those failures (503)", "STATUS" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &self.token, "Bearer token that writes must carry", "TOKEN" },
     { NULL }
   };
 
@@ -923,6 +939,7 @@ main (int   argc,
   g_main_loop_unref (self.loop);
   g_free (self.fail_reason);
   g_free (self.retry_after);
+  g_free (self.token);
   sqlite3_close (self.db);
   return 0;
 }
