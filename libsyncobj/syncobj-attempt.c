@@ -164,7 +164,7 @@ _syncobj_attempt_new (guint  number,
 {
   SyncobjAttempt *self = g_object_new (SYNCOBJ_TYPE_ATTEMPT, NULL);
 
-  self->id = g_uuid_string_random ();
+  self->id = _syncobj_uuid_new ();
   self->number = number;
   self->started_at_us = started_at_us;
 

@@ -57,6 +57,11 @@ _syncobj_log_transaction (GLogLevelFlags      level,
   gsize n_fields = 0;
   va_list args;
 
+  /* Debug messages (one per state change) are off unless G_MESSAGES_DEBUG
+   * asks for them: do not format them for nothing. */
+  if (level == G_LOG_LEVEL_DEBUG && g_log_writer_default_would_drop (level, SYNCOBJ_LOG_DOMAIN))
+    return;
+
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);

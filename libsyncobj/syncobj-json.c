@@ -8,6 +8,9 @@
  */
 #include "syncobj-private.h"
 
+#include <errno.h>
+#include <string.h>
+
 /* Immutable nodes are shared as they are; a mutable one is copied
  * shallowly so that sealing our object does not touch the caller's node. */
 static void
@@ -192,4 +195,816 @@ _syncobj_date_time_new (gint64 unix_us)
     return NULL;
 
   return g_date_time_add (seconds, remainder_us);
+}
+
+/* ---- a fast scanner and builder for JSON text ---------------------------
+ *
+ * json-glib's parser builds a tree of JsonNodes for a whole document; a
+ * snapshot of many records only needs to be checked, split into records and
+ * have each record's key read. The records are kept as compact JSON text
+ * and built into JsonObjects when somebody asks for them. */
+
+#define SCAN_MAX_DEPTH 512
+
+typedef struct
+{
+  const char *start;
+  const char *end;
+  const char *error_at;
+  const char *error_what;
+  guint       depth;
+} Scan;
+
+static inline const char *
+skip_ws (const char *p,
+         const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  return p;
+}
+
+static const char *
+scan_fail (Scan       *scan,
+           const char *at,
+           const char *what)
+{
+  if (scan->error_at == NULL)
+    {
+      scan->error_at = at;
+      scan->error_what = what;
+    }
+  return NULL;
+}
+
+static inline gboolean
+is_hex (char c)
+{
+  return g_ascii_isxdigit (c);
+}
+
+/* @p is at the opening quote; returns the position after the closing one. */
+static const char *
+scan_string (Scan       *scan,
+             const char *p,
+             gboolean   *escaped)
+{
+  const char *end = scan->end;
+
+  *escaped = FALSE;
+  for (p++; p < end; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"')
+        return p + 1;
+      if (c < 0x20)
+        return scan_fail (scan, p, "control character in a string");
+      if (c == '\\')
+        {
+          *escaped = TRUE;
+          if (++p >= end)
+            break;
+          switch (*p)
+            {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+              break;
+            case 'u':
+              if (end - p < 5 || !is_hex (p[1]) || !is_hex (p[2]) || !is_hex (p[3]) || !is_hex (p[4]))
+                return scan_fail (scan, p, "bad \\u escape");
+              p += 4;
+              break;
+            default:
+              return scan_fail (scan, p, "bad escape");
+            }
+        }
+    }
+
+  return scan_fail (scan, end, "unterminated string");
+}
+
+static const char *
+scan_number (Scan       *scan,
+             const char *p,
+             gboolean   *is_double)
+{
+  const char *end = scan->end;
+
+  *is_double = FALSE;
+  if (p < end && *p == '-')
+    p++;
+  if (p >= end || !g_ascii_isdigit (*p))
+    return scan_fail (scan, p, "bad number");
+  if (*p == '0')
+    p++;
+  else
+    while (p < end && g_ascii_isdigit (*p))
+      p++;
+  if (p < end && *p == '.')
+    {
+      *is_double = TRUE;
+      p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return scan_fail (scan, p, "bad number");
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      *is_double = TRUE;
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return scan_fail (scan, p, "bad number");
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  return p;
+}
+
+static const char *
+scan_literal (Scan       *scan,
+              const char *p,
+              const char *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (scan->end - p) < len || memcmp (p, word, len) != 0)
+    return scan_fail (scan, p, "unexpected character");
+  return p + len;
+}
+
+static const char *scan_value (Scan *scan, const char *p);
+static gsize       unescape   (const char *p, const char *end, char *out);
+
+/* @p is at '{'. With @key_member, the (last) member of that name is
+ * reported through @key/@key_end/@key_escaped, and @key_kind tells what its
+ * value was: 0 absent, 1 string, 2 anything else. */
+static const char *
+scan_object (Scan        *scan,
+             const char  *p,
+             const char  *key_member,
+             gsize        key_member_len,
+             const char **key,
+             const char **key_end,
+             gboolean    *key_escaped,
+             int         *key_kind)
+{
+  const char *end = scan->end;
+
+  if (++scan->depth > SCAN_MAX_DEPTH)
+    return scan_fail (scan, p, "nested too deeply");
+
+  p = skip_ws (p + 1, end);
+  if (p < end && *p == '}')
+    {
+      scan->depth--;
+      return p + 1;
+    }
+
+  for (;;)
+    {
+      const char *name = p;
+      const char *name_stop;
+      const char *value;
+      gboolean name_escaped;
+      gboolean value_escaped = FALSE;
+
+      if (p >= end || *p != '"')
+        return scan_fail (scan, p, "expected a member name");
+      p = scan_string (scan, p, &name_escaped);
+      if (p == NULL)
+        return NULL;
+      name_stop = p - 1;
+      p = skip_ws (p, end);
+      if (p >= end || *p != ':')
+        return scan_fail (scan, p, "expected ':'");
+      p = skip_ws (p + 1, end);
+      value = p;
+      if (p < end && *p == '"')
+        p = scan_string (scan, p, &value_escaped);
+      else
+        p = scan_value (scan, p);
+      if (p == NULL)
+        return NULL;
+
+      if (key_member != NULL)
+        {
+          gsize name_len = (gsize) (name_stop - (name + 1));
+          gboolean match;
+
+          if (name_escaped)
+            {
+              char *unescaped = g_alloca (name_len + 1);
+
+              match = unescape (name + 1, name_stop, unescaped) == key_member_len &&
+                      memcmp (unescaped, key_member, key_member_len) == 0;
+            }
+          else
+            match = name_len == key_member_len && memcmp (name + 1, key_member, name_len) == 0;
+
+          if (match && *value == '"')
+            {
+              *key = value + 1;
+              *key_end = p - 1;
+              *key_escaped = value_escaped;
+              *key_kind = 1;
+            }
+          else if (match)
+            *key_kind = 2;
+        }
+
+      p = skip_ws (p, end);
+      if (p < end && *p == ',')
+        {
+          p = skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == '}')
+        {
+          scan->depth--;
+          return p + 1;
+        }
+      return scan_fail (scan, p, "expected ',' or '}'");
+    }
+}
+
+static const char *
+scan_array (Scan       *scan,
+            const char *p)
+{
+  const char *end = scan->end;
+
+  if (++scan->depth > SCAN_MAX_DEPTH)
+    return scan_fail (scan, p, "nested too deeply");
+
+  p = skip_ws (p + 1, end);
+  if (p < end && *p == ']')
+    {
+      scan->depth--;
+      return p + 1;
+    }
+
+  for (;;)
+    {
+      p = scan_value (scan, p);
+      if (p == NULL)
+        return NULL;
+      p = skip_ws (p, end);
+      if (p < end && *p == ',')
+        {
+          p = skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == ']')
+        {
+          scan->depth--;
+          return p + 1;
+        }
+      return scan_fail (scan, p, "expected ',' or ']'");
+    }
+}
+
+static const char *
+scan_value (Scan       *scan,
+            const char *p)
+{
+  gboolean flag;
+
+  if (p >= scan->end)
+    return scan_fail (scan, p, "unexpected end");
+
+  switch (*p)
+    {
+    case '"':
+      return scan_string (scan, p, &flag);
+    case '{':
+      {
+        const char *k = NULL, *k_end = NULL;
+        gboolean k_escaped = FALSE;
+        int k_kind = 0;
+
+        return scan_object (scan, p, NULL, 0, &k, &k_end, &k_escaped, &k_kind);
+      }
+    case '[':
+      return scan_array (scan, p);
+    case 't':
+      return scan_literal (scan, p, "true");
+    case 'f':
+      return scan_literal (scan, p, "false");
+    case 'n':
+      return scan_literal (scan, p, "null");
+    default:
+      return scan_number (scan, p, &flag);
+    }
+}
+
+/* Writes the unescaped content of a valid JSON string body [@p, @end) to
+ * @out (which has room for end - p bytes); returns the length written. */
+static gsize
+unescape (const char *p,
+          const char *end,
+          char       *out)
+{
+  char *o = out;
+
+  while (p < end)
+    {
+      if (*p != '\\')
+        {
+          *o++ = *p++;
+          continue;
+        }
+      p++;
+      switch (*p++)
+        {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u':
+          {
+            gunichar c = (gunichar) g_ascii_strtoull ((char[5]) { p[0], p[1], p[2], p[3], 0 }, NULL, 16);
+
+            p += 4;
+            if (c >= 0xD800 && c < 0xDC00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u')
+              {
+                gunichar low = (gunichar) g_ascii_strtoull ((char[5]) { p[2], p[3], p[4], p[5], 0 }, NULL, 16);
+
+                if (low >= 0xDC00 && low < 0xE000)
+                  {
+                    c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+                    p += 6;
+                  }
+              }
+            if ((c >= 0xD800 && c < 0xE000) || c == 0)
+              c = 0xFFFD;
+            /* A \uXXXX escape is 6 bytes; its UTF-8 form at most 4. */
+            o += g_unichar_to_utf8 (c, o);
+          }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  return (gsize) (o - out);
+}
+
+gboolean
+_syncobj_json_scan_records (const char          *text,
+                            gsize                length,
+                            const char          *key_member,
+                            SyncobjJsonRecordFunc func,
+                            gpointer             user_data,
+                            GError             **error)
+{
+  Scan scan = { text, text + length, NULL, NULL, 0 };
+  const char *end = text + length;
+  gsize key_member_len = strlen (key_member);
+  const char *p;
+  guint index = 0;
+
+  if (!g_utf8_validate_len (text, length, &p))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Malformed snapshot: invalid UTF-8 at byte %" G_GSIZE_FORMAT), (gsize) (p - text));
+      return FALSE;
+    }
+
+  p = skip_ws (text, end);
+  if (p >= end || *p != '[')
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("A snapshot must be a JSON array of records"));
+      return FALSE;
+    }
+
+  p = skip_ws (p + 1, end);
+  if (p < end && *p == ']')
+    p++;
+  else
+    for (;;)
+      {
+        const char *object = p;
+        const char *key = NULL, *key_end = NULL;
+        gboolean key_escaped = FALSE;
+        int key_kind = 0;
+        char *key_copy;
+        gsize key_len;
+
+        if (p >= end || *p != '{')
+          {
+            if (p < end && scan_value (&scan, p) != NULL)
+              {
+                g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                             _("Snapshot element %u is not a JSON object"), index);
+                return FALSE;
+              }
+            scan_fail (&scan, p, "expected a value");
+            break;
+          }
+
+        scan.depth = 1;
+        p = scan_object (&scan, p, key_member, key_member_len, &key, &key_end, &key_escaped, &key_kind);
+        if (p == NULL)
+          break;
+
+        if (key_kind == 0)
+          {
+            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                         _("Snapshot element %u: Record has no “%s” member"), index, key_member);
+            return FALSE;
+          }
+        if (key_kind != 1 || key == key_end)
+          {
+            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                         _("Snapshot element %u: Member “%s” of the record must be a non-empty string"),
+                         index, key_member);
+            return FALSE;
+          }
+
+        key_copy = g_alloca (key_end - key + 1);
+        key_len = key_escaped ? unescape (key, key_end, key_copy) : (gsize) (key_end - key);
+        if (!key_escaped)
+          memcpy (key_copy, key, key_len);
+        key_copy[key_len] = '\0';
+        if (key_len == 0 || strlen (key_copy) != key_len)
+          {
+            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                         _("Snapshot element %u: Member “%s” of the record must be a non-empty string"),
+                         index, key_member);
+            return FALSE;
+          }
+
+        if (!func (index, object, (gsize) (p - object), key_copy, key_len, user_data, error))
+          return FALSE;
+        index++;
+
+        p = skip_ws (p, end);
+        if (p < end && *p == ',')
+          {
+            p = skip_ws (p + 1, end);
+            continue;
+          }
+        if (p < end && *p == ']')
+          {
+            p++;
+            break;
+          }
+        scan_fail (&scan, p, "expected ',' or ']'");
+        p = NULL;
+        break;
+      }
+
+  if (p != NULL)
+    {
+      p = skip_ws (p, end);
+      if (p < end)
+        scan_fail (&scan, p, "trailing characters after the array");
+    }
+
+  if (scan.error_at != NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Malformed snapshot at byte %" G_GSIZE_FORMAT ": %s"),
+                   (gsize) (scan.error_at - text), scan.error_what);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gsize
+_syncobj_json_minify (const char *text,
+                      gsize       length,
+                      char       *out)
+{
+  const char *end = text + length;
+  char *o = out;
+  gboolean in_string = FALSE;
+
+  for (const char *p = text; p < end; p++)
+    {
+      char c = *p;
+
+      if (in_string)
+        {
+          *o++ = c;
+          if (c == '\\')
+            *o++ = *++p;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        {
+          in_string = TRUE;
+          *o++ = c;
+        }
+      else if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+        *o++ = c;
+    }
+
+  return (gsize) (o - out);
+}
+
+/* ---- building JsonObjects from checked text ------------------------------ */
+
+static const char *build_value (const char *p, const char *end, JsonNode **node);
+
+/* A nul-terminated copy of a string body; uses @buffer when it fits. */
+static char *
+string_body (const char *p,
+             const char *end,
+             gboolean    escaped,
+             char       *buffer,
+             gsize       buffer_size)
+{
+  gsize room = (gsize) (end - p) + 1;
+  char *out = room <= buffer_size ? buffer : g_malloc (room);
+  gsize len;
+
+  if (escaped)
+    len = unescape (p, end, out);
+  else
+    {
+      len = (gsize) (end - p);
+      memcpy (out, p, len);
+    }
+  out[len] = '\0';
+  return out;
+}
+
+/* @p at the opening quote of a checked string: finds its end. */
+static const char *
+string_end (const char *p,
+            const char *end,
+            gboolean   *escaped)
+{
+  *escaped = FALSE;
+  for (p++; p < end; p++)
+    {
+      if (*p == '\\')
+        {
+          *escaped = TRUE;
+          p++;
+        }
+      else if (*p == '"')
+        return p;
+    }
+  return NULL;
+}
+
+static const char *
+build_object (const char  *p,
+              const char  *end,
+              JsonObject **out)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  p = skip_ws (p + 1, end);
+  if (p < end && *p == '}')
+    {
+      *out = g_steal_pointer (&object);
+      return p + 1;
+    }
+
+  while (p < end)
+    {
+      char buffer[128];
+      const char *name_end;
+      gboolean escaped;
+      char *name;
+      JsonNode *node = NULL;
+
+      if (*p != '"' || (name_end = string_end (p, end, &escaped)) == NULL)
+        return NULL;
+      name = string_body (p + 1, name_end, escaped, buffer, sizeof buffer);
+      p = skip_ws (name_end + 1, end);
+      if (p >= end || *p != ':')
+        {
+          if (name != buffer)
+            g_free (name);
+          return NULL;
+        }
+      p = build_value (skip_ws (p + 1, end), end, &node);
+      if (p != NULL)
+        json_object_set_member (object, name, node);
+      if (name != buffer)
+        g_free (name);
+      if (p == NULL)
+        return NULL;
+
+      p = skip_ws (p, end);
+      if (p < end && *p == ',')
+        {
+          p = skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == '}')
+        {
+          *out = g_steal_pointer (&object);
+          return p + 1;
+        }
+      return NULL;
+    }
+
+  return NULL;
+}
+
+static const char *
+build_array (const char  *p,
+             const char  *end,
+             JsonArray  **out)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+
+  p = skip_ws (p + 1, end);
+  if (p < end && *p == ']')
+    {
+      *out = g_steal_pointer (&array);
+      return p + 1;
+    }
+
+  while (p < end)
+    {
+      JsonNode *node = NULL;
+
+      p = build_value (p, end, &node);
+      if (p == NULL)
+        return NULL;
+      json_array_add_element (array, node);
+
+      p = skip_ws (p, end);
+      if (p < end && *p == ',')
+        {
+          p = skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == ']')
+        {
+          *out = g_steal_pointer (&array);
+          return p + 1;
+        }
+      return NULL;
+    }
+
+  return NULL;
+}
+
+static const char *
+build_value (const char  *p,
+             const char  *end,
+             JsonNode   **node)
+{
+  if (p >= end)
+    return NULL;
+
+  switch (*p)
+    {
+    case '"':
+      {
+        char buffer[256];
+        gboolean escaped;
+        const char *string_stop = string_end (p, end, &escaped);
+        char *body;
+
+        if (string_stop == NULL)
+          return NULL;
+        body = string_body (p + 1, string_stop, escaped, buffer, sizeof buffer);
+        *node = json_node_init_string (json_node_alloc (), body);
+        if (body != buffer)
+          g_free (body);
+        return string_stop + 1;
+      }
+    case '{':
+      {
+        JsonObject *object = NULL;
+
+        p = build_object (p, end, &object);
+        if (p != NULL)
+          {
+            *node = json_node_alloc ();
+            json_node_init_object (*node, object);
+            json_object_unref (object);
+          }
+        return p;
+      }
+    case '[':
+      {
+        JsonArray *array = NULL;
+
+        p = build_array (p, end, &array);
+        if (p != NULL)
+          {
+            *node = json_node_alloc ();
+            json_node_init_array (*node, array);
+            json_array_unref (array);
+          }
+        return p;
+      }
+    case 't':
+      *node = json_node_init_boolean (json_node_alloc (), TRUE);
+      return p + 4;
+    case 'f':
+      *node = json_node_init_boolean (json_node_alloc (), FALSE);
+      return p + 5;
+    case 'n':
+      *node = json_node_init_null (json_node_alloc ());
+      return p + 4;
+    default:
+      {
+        Scan scan = { p, end, NULL, NULL, 0 };
+        gboolean is_double;
+        const char *stop = scan_number (&scan, p, &is_double);
+        char buffer[64];
+        gsize len;
+
+        if (stop == NULL || (len = (gsize) (stop - p)) >= sizeof buffer)
+          return NULL;
+        memcpy (buffer, p, len);
+        buffer[len] = '\0';
+        if (!is_double)
+          {
+            gint64 value;
+
+            errno = 0;
+            value = g_ascii_strtoll (buffer, NULL, 10);
+            if (errno == 0)
+              {
+                *node = json_node_init_int (json_node_alloc (), value);
+                return stop;
+              }
+          }
+        *node = json_node_init_double (json_node_alloc (), g_ascii_strtod (buffer, NULL));
+        return stop;
+      }
+    }
+}
+
+JsonObject *
+_syncobj_json_object_from_text (const char *text,
+                                gssize      length)
+{
+  const char *end;
+  const char *p;
+  JsonObject *object = NULL;
+
+  if (length < 0)
+    length = (gssize) strlen (text);
+  end = text + length;
+
+  p = skip_ws (text, end);
+  if (p >= end || *p != '{')
+    return NULL;
+  p = build_object (p, end, &object);
+  if (p == NULL || skip_ws (p, end) != end)
+    {
+      g_clear_pointer (&object, json_object_unref);
+      return _syncobj_json_parse_object (text, length, NULL);
+    }
+
+  json_object_seal (object);
+  return object;
+}
+
+/* ---- ids ------------------------------------------------------------------- */
+
+/* A random (version 4) UUID like g_uuid_string_random(), whose printf-based
+ * formatting costs more than the rest of creating a transaction. */
+char *
+_syncobj_uuid_new (void)
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 bytes[16];
+  char *out = g_malloc (37);
+  char *o = out;
+
+  for (guint i = 0; i < 16; i += 4)
+    {
+      guint32 r = g_random_int ();
+
+      bytes[i] = r & 0xff;
+      bytes[i + 1] = (r >> 8) & 0xff;
+      bytes[i + 2] = (r >> 16) & 0xff;
+      bytes[i + 3] = (r >> 24) & 0xff;
+    }
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;   /* version 4 */
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;   /* RFC 4122 variant */
+
+  for (guint i = 0; i < 16; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        *o++ = '-';
+      *o++ = hex[bytes[i] >> 4];
+      *o++ = hex[bytes[i] & 0x0f];
+    }
+  *o = '\0';
+
+  return out;
 }

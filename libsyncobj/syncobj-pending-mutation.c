@@ -312,7 +312,7 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
   g_return_val_if_fail (key != NULL, NULL);
 
   self = g_object_new (SYNCOBJ_TYPE_PENDING_MUTATION, NULL);
-  self->mutation_id = g_uuid_string_random ();
+  self->mutation_id = _syncobj_uuid_new ();
   self->key = g_strdup (key);
   self->collection_id = g_strdup (syncobj_collection_get_id (collection));
   self->type = type;

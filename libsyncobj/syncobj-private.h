@@ -50,6 +50,35 @@ gboolean    _syncobj_json_equal        (JsonObject  *a,
 const char *_syncobj_json_get_key      (JsonObject  *value,
                                         const char  *key_member,
                                         GError     **error);
+/* Called for each record of a snapshot: @object is its JSON text (checked),
+ * @key its key, unescaped and nul-terminated (valid during the call). */
+typedef gboolean (*SyncobjJsonRecordFunc) (guint        index,
+                                           const char  *object,
+                                           gsize        object_length,
+                                           const char  *key,
+                                           gsize        key_length,
+                                           gpointer     user_data,
+                                           GError     **error);
+/* Checks that @text is a JSON array of objects, each with a non-empty
+ * string @key_member, and calls @func for each, in order; without building
+ * any JsonNode. Errors are SYNCOBJ_ERROR_PARSE and name the element. */
+gboolean    _syncobj_json_scan_records (const char            *text,
+                                        gsize                  length,
+                                        const char            *key_member,
+                                        SyncobjJsonRecordFunc  func,
+                                        gpointer               user_data,
+                                        GError               **error);
+/* Copies checked JSON text to @out (room for @length bytes) without the
+ * whitespace between tokens; returns the length written. */
+gsize       _syncobj_json_minify       (const char  *text,
+                                        gsize        length,
+                                        char        *out);
+/* A sealed object from checked JSON object text: much faster than
+ * JsonParser for one small object. NULL if @text is not an object. */
+JsonObject *_syncobj_json_object_from_text (const char *text,
+                                            gssize      length);
+/* A random UUID string (version 4), as g_uuid_string_random() but faster. */
+char       *_syncobj_uuid_new          (void);
 /* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
 GDateTime  *_syncobj_date_time_new     (gint64       unix_us);
 
@@ -138,6 +167,7 @@ struct _SyncobjPendingMutation
   guint                retired : 1;    /* finished; kept in the overlay until
                                         * the key's lock releases */
   guint                locked : 1;     /* holds a lock on its key (ordered) */
+  guint                restored : 1;   /* read back from a store after a restart */
 
   /* GDateTimes made on demand (syncobj-pending-mutation.c) */
   GDateTime           *created_at;

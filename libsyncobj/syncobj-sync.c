@@ -86,8 +86,13 @@ typedef struct
 void
 _syncobj_sync_write_clear (SyncobjSyncWrite *write)
 {
-  g_clear_pointer (&write->key, g_free);
+  if (write->key_borrowed)
+    write->key = NULL;
+  else
+    g_clear_pointer (&write->key, g_free);
   g_clear_pointer (&write->value, json_object_unref);
+  write->packed = NULL;
+  g_clear_pointer (&write->arena, g_bytes_unref);
 }
 
 static GArray *
@@ -393,16 +398,24 @@ sync_prepare_write (SyncobjSync         *self,
         return FALSE;
     }
 
+  *write = (SyncobjSyncWrite) { 0 };
   write->type = type;
-  write->key = g_strdup (key);
   if (value != NULL && type != SYNCOBJ_MUTATION_TYPE_DELETE)
     {
-      /* Synced values are immutable snapshots. */
+      /* Synced values are immutable snapshots, so the key can stay where
+       * it is: no copy per record (a big snapshot would otherwise leave
+       * one freed string per record behind). */
       json_object_seal (value);
       write->value = json_object_ref (value);
+      write->key = (char *) key;
+      write->key_borrowed = TRUE;
     }
   else
-    write->value = NULL;
+    {
+      write->key = g_strdup (key);
+      write->value = NULL;
+      write->key_borrowed = FALSE;
+    }
 
   return TRUE;
 }
@@ -688,6 +701,115 @@ syncobj_sync_apply_json (SyncobjSync  *self,
 
           write->key = NULL;
           write->value = NULL;
+          g_array_append_val (priv->batch, moved);
+        }
+      return TRUE;
+    }
+
+  sync_deliver (self, writes, FALSE);
+  return TRUE;
+}
+
+/**
+ * syncobj_sync_load_json_array:
+ * @self: a sync
+ * @json: a JSON array of records, as JSON text (an HTTP body, say)
+ * @length: the length of @json in bytes, or -1 if nul-terminated
+ * @error: return location for an error
+ *
+ * Inserts every record of a JSON array as the synced state, as one commit,
+ * or adds the inserts to the open commit if there is one. This is the fast
+ * way to load a server's snapshot: `[{"id": "a", …}, {"id": "b", …}]`.
+ *
+ * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_PARSE naming the
+ *   first element that is not a record with a valid key (or the syntax
+ *   error), and nothing applied
+ */
+typedef struct
+{
+  GArray *writes;
+  char   *arena;       /* room for every key and record, see below */
+  gsize   used;
+} Snapshot;
+
+static gboolean
+snapshot_add_record (guint        index,
+                     const char  *object,
+                     gsize        object_length,
+                     const char  *key,
+                     gsize        key_length,
+                     gpointer     user_data,
+                     GError     **error)
+{
+  Snapshot *snapshot = user_data;
+  SyncobjSyncWrite write = { SYNCOBJ_MUTATION_TYPE_INSERT, NULL, NULL, TRUE, NULL, 0, NULL };
+  char *key_copy = snapshot->arena + snapshot->used;
+  char *packed = key_copy + key_length + 1;
+
+  memcpy (key_copy, key, key_length);
+  key_copy[key_length] = '\0';
+  write.packed_length = _syncobj_json_minify (object, object_length, packed);
+  packed[write.packed_length] = '\0';
+  snapshot->used += key_length + 1 + write.packed_length + 1;
+
+  /* Pointers into the arena; the GBytes is set once it is complete. */
+  write.key = key_copy;
+  write.packed = packed;
+  g_array_append_val (snapshot->writes, write);
+  return TRUE;
+}
+
+gboolean
+syncobj_sync_load_json_array (SyncobjSync  *self,
+                              const char   *json,
+                              gssize        length,
+                              GError      **error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  g_autoptr(GArray) writes = NULL;
+  g_autoptr(GBytes) arena = NULL;
+  Snapshot snapshot;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (length < 0)
+    length = (gssize) strlen (json);
+
+  /* No JsonNode is built: the text is checked and split into records,
+   * which the collection keeps as compact text. Keys and records go to
+   * one block (each record needs at most its own length twice, key
+   * included), so that loading leaves no small allocations behind. */
+  writes = g_array_new (FALSE, FALSE, sizeof (SyncobjSyncWrite));
+  g_array_set_clear_func (writes, (GDestroyNotify) _syncobj_sync_write_clear);
+  snapshot.writes = writes;
+  snapshot.arena = g_malloc ((gsize) length * 2 + 2);
+  snapshot.used = 0;
+
+  if (!_syncobj_json_scan_records (json, (gsize) length, sync_key_member (self),
+                                   snapshot_add_record, &snapshot, error))
+    {
+      /* The writes point into the arena and own nothing yet. */
+      g_array_set_clear_func (writes, NULL);
+      g_free (snapshot.arena);
+      return FALSE;
+    }
+
+  arena = g_bytes_new_take (snapshot.arena, (gsize) length * 2 + 2);
+  for (guint i = 0; i < writes->len; i++)
+    g_array_index (writes, SyncobjSyncWrite, i).arena = g_bytes_ref (arena);
+
+  if (priv->batch != NULL)
+    {
+      for (guint i = 0; i < writes->len; i++)
+        {
+          SyncobjSyncWrite *write = &g_array_index (writes, SyncobjSyncWrite, i);
+          SyncobjSyncWrite moved = *write;
+
+          write->key = NULL;
+          write->value = NULL;
+          write->arena = NULL;
           g_array_append_val (priv->batch, moved);
         }
       return TRUE;

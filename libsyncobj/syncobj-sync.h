@@ -73,6 +73,11 @@ gboolean           syncobj_sync_apply_json         (SyncobjSync   *self,
                                                     gssize         length,
                                                     GError       **error);
 SYNCOBJ_AVAILABLE_IN_ALL
+gboolean           syncobj_sync_load_json_array    (SyncobjSync   *self,
+                                                    const char    *json,
+                                                    gssize         length,
+                                                    GError       **error);
+SYNCOBJ_AVAILABLE_IN_ALL
 void               syncobj_sync_mark_ready         (SyncobjSync   *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 void               syncobj_sync_mark_error         (SyncobjSync   *self,

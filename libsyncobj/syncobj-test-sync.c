@@ -224,31 +224,35 @@ static gboolean
 echo_cb (gpointer data)
 {
   Answer *answer = data;
-  SyncobjTestMutator *self = g_task_get_source_object (answer->task);
-  SyncobjSync *sync = self->control != NULL ? self->control->sync : NULL;
   GListModel *mutations = syncobj_transaction_get_mutations (answer->transaction);
   guint n = g_list_model_get_n_items (mutations);
+  g_autoptr(GPtrArray) syncs = g_ptr_array_new_with_free_func (g_object_unref);
 
-  if (sync != NULL)
+  /* Each mutation comes back through the sync of its own collection: a
+   * transaction may span several. */
+  for (guint i = 0; i < n; i++)
     {
-      syncobj_sync_begin (sync);
-      for (guint i = 0; i < n; i++)
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      g_autoptr(JsonObject) key_only = json_object_new ();
+      g_autoptr(JsonObject) value = NULL;
+      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+      SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
+
+      if (sync == NULL)
+        continue;
+      if (!g_ptr_array_find (syncs, sync, NULL))
         {
-          g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-          g_autoptr(JsonObject) value = NULL;
-          g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
-          const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
-
-          /* The changes (with the key) merge into the server's record. */
-          value = json_object_new ();
-          json_object_set_string_member (value, key_member, mutation->key);
-          value = ({ JsonObject *merged = _syncobj_json_merge (value, mutation->changes);
-                     json_object_unref (value); merged; });
-
-          syncobj_sync_write (sync, mutation->type, value, NULL);
+          g_ptr_array_add (syncs, g_object_ref (sync));
+          syncobj_sync_begin (sync);
         }
-      syncobj_sync_commit (sync, NULL);
+
+      /* The changes (with the key) merge into the server's record. */
+      json_object_set_string_member (key_only, syncobj_collection_get_key_member (collection), mutation->key);
+      value = _syncobj_json_merge (key_only, mutation->changes);
+      syncobj_sync_write (sync, mutation->type, value, NULL);
     }
+  for (guint i = 0; i < syncs->len; i++)
+    syncobj_sync_commit (g_ptr_array_index (syncs, i), NULL);
 
   g_task_return_boolean (answer->task, TRUE);
   return G_SOURCE_REMOVE;
@@ -304,10 +308,14 @@ syncobj_test_mutator_await_sync_async (SyncobjMutator      *mutator,
       g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
       g_auto(GStrv) keys = NULL;
 
+      /* Only the keys of @sync's collection come back through it. */
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-          g_strv_builder_add (builder, mutation->key);
+          g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+
+          if (collection == syncobj_sync_get_collection (sync))
+            g_strv_builder_add (builder, mutation->key);
         }
       keys = g_strv_builder_end (builder);
 
@@ -452,11 +460,13 @@ syncobj_sync_control_get_mutator (SyncobjSyncControl *self)
   return self->mutator;
 }
 
+/* Takes @value. */
 static void
 control_emit (SyncobjSyncControl  *self,
               SyncobjMutationType  type,
               JsonObject          *value)
 {
+  g_autoptr(JsonObject) owned = value;
   g_autoptr(GError) error = NULL;
 
   syncobj_sync_begin (self->sync);

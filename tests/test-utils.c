@@ -6,6 +6,9 @@
 
 #include <locale.h>
 
+/* For the scheduler behind syncobj_test_add_timer(). */
+#include "syncobj-private.h"
+
 void
 syncobj_test_init (int    *argc,
                    char ***argv)
@@ -63,10 +66,8 @@ syncobj_test_assert_json (JsonObject *object,
                           const char *expected_json)
 {
   g_autoptr(JsonNode) expected = parse_node (expected_json);
-  g_autoptr(JsonNode) actual = json_node_new (JSON_NODE_NULL);
-
-  if (object != NULL)
-    json_node_set_object (actual, object);
+  g_autoptr(JsonNode) actual = object != NULL ? json_node_init_object (json_node_alloc (), object)
+                                              : json_node_new (JSON_NODE_NULL);
 
   if (!json_node_equal (actual, expected))
     {
@@ -78,4 +79,452 @@ syncobj_test_assert_json (JsonObject *object,
 
       g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
     }
+}
+
+/* ---- collections -------------------------------------------------------- */
+
+SyncobjCollection *
+syncobj_test_collection_from_json (const char          *initial_json,
+                                   SyncobjStrategy      strategy,
+                                   SyncobjSyncControl **control)
+{
+  g_autoptr(JsonArray) initial = initial_json != NULL ? syncobj_test_array (initial_json) : NULL;
+
+  return syncobj_test_collection_new (initial, strategy, control);
+}
+
+SyncobjTransaction *
+syncobj_test_insert (SyncobjCollection *collection,
+                     const char        *value_json)
+{
+  g_autoptr(GError) error = NULL;
+  SyncobjTransaction *transaction = syncobj_collection_insert_json (collection, value_json, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (SYNCOBJ_IS_TRANSACTION (transaction));
+  return transaction;
+}
+
+SyncobjTransaction *
+syncobj_test_update (SyncobjCollection *collection,
+                     const char        *key,
+                     const char        *changes_json)
+{
+  g_autoptr(GError) error = NULL;
+  SyncobjTransaction *transaction = syncobj_collection_update_json (collection, key, changes_json, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (SYNCOBJ_IS_TRANSACTION (transaction));
+  return transaction;
+}
+
+SyncobjTransaction *
+syncobj_test_delete (SyncobjCollection *collection,
+                     const char        *key)
+{
+  g_autoptr(GError) error = NULL;
+  SyncobjTransaction *transaction = syncobj_collection_delete (collection, key, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (SYNCOBJ_IS_TRANSACTION (transaction));
+  return transaction;
+}
+
+void
+syncobj_test_transaction_write (SyncobjTransaction  *transaction,
+                                SyncobjCollection   *collection,
+                                SyncobjMutationType  type,
+                                const char          *key,
+                                const char          *json)
+{
+  g_autoptr(JsonObject) value = json != NULL ? syncobj_test_object (json) : NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
+
+  switch (type)
+    {
+    case SYNCOBJ_MUTATION_TYPE_INSERT:
+      ok = syncobj_transaction_insert (transaction, collection, value, &error);
+      break;
+    case SYNCOBJ_MUTATION_TYPE_UPDATE:
+      ok = syncobj_transaction_update (transaction, collection, key, value, &error);
+      break;
+    case SYNCOBJ_MUTATION_TYPE_DELETE:
+      ok = syncobj_transaction_delete (transaction, collection, key, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+void
+syncobj_test_emit_update (SyncobjSyncControl *control,
+                          const char         *value_json)
+{
+  g_autoptr(JsonObject) value = syncobj_test_object (value_json);
+
+  syncobj_sync_control_emit_update (control, value);
+}
+
+static void
+assert_strv_joined (char      **strv,
+                    const char *expected,
+                    const char *what)
+{
+  g_autofree char *joined = g_strjoinv (" ", strv);
+
+  if (g_strcmp0 (joined, expected) != 0)
+    {
+      g_autofree char *message = g_strdup_printf ("%s: expected \"%s\", got \"%s\"", what, expected, joined);
+      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+    }
+}
+
+void
+syncobj_test_assert_keys (SyncobjCollection *collection,
+                          const char        *expected)
+{
+  g_auto(GStrv) keys = syncobj_collection_get_keys (collection);
+
+  assert_strv_joined (keys, expected, "visible keys");
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, g_strv_length (keys));
+}
+
+void
+syncobj_test_assert_locked_keys (SyncobjCollection *collection,
+                                 const char        *expected)
+{
+  g_auto(GStrv) keys = syncobj_collection_get_locked_keys (collection);
+
+  assert_strv_joined (keys, expected, "locked keys");
+}
+
+guint
+syncobj_test_count_transactions (SyncobjCollection *collection)
+{
+  GListModel *transactions = syncobj_registry_get_transactions (syncobj_registry_get_default ());
+  guint n = g_list_model_get_n_items (transactions);
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjTransaction) transaction = g_list_model_get_item (transactions, i);
+
+      if (syncobj_transaction_get_collection (transaction) == collection)
+        count++;
+    }
+
+  return count;
+}
+
+SyncobjRetryPolicy *
+syncobj_test_exact_retry_policy (SyncobjCollection *collection,
+                                 guint              max_attempts)
+{
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+
+  syncobj_retry_policy_set_max_attempts (policy, max_attempts);
+  syncobj_retry_policy_set_initial_delay (policy, 1000);
+  syncobj_retry_policy_set_factor (policy, 2.0);
+  syncobj_retry_policy_set_max_delay (policy, 30000);
+  syncobj_retry_policy_set_jitter (policy, 0.0);
+  syncobj_collection_set_retry_policy (collection, policy);
+
+  return policy;
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+SyncobjTransactionState
+syncobj_test_wait_transaction (SyncobjSyncControl *control,
+                               SyncobjTransaction *transaction,
+                               guint               step_ms,
+                               guint               max_ms)
+{
+  guint waited = 0;
+
+  syncobj_sync_control_run_pending (control);
+  while (!syncobj_transaction_is_finished (transaction))
+    {
+      if (waited >= max_ms)
+        g_error ("transaction %s still %s after %u virtual ms",
+                 syncobj_transaction_get_id (transaction),
+                 syncobj_transaction_get_state_name (transaction), waited);
+      syncobj_sync_control_advance (control, step_ms);
+      waited += step_ms;
+    }
+
+  return syncobj_transaction_get_state (transaction);
+}
+
+void
+syncobj_test_drain (SyncobjSyncControl *control,
+                    SyncobjCollection  *collection)
+{
+  guint waited = 0;
+
+  syncobj_sync_control_set_offline (control, FALSE);
+  syncobj_sync_control_run_pending (control);
+  for (;;)
+    {
+      g_autoptr(GListModel) active = syncobj_collection_get_transactions (collection);
+
+      if (g_list_model_get_n_items (active) == 0)
+        break;
+      if (waited >= 600000)
+        g_error ("collection %s still has %u active transactions after ten virtual minutes",
+                 syncobj_collection_get_id (collection), g_list_model_get_n_items (active));
+      syncobj_sync_control_advance (control, 1000);
+      waited += 1000;
+    }
+}
+
+void
+syncobj_test_add_timer (guint       delay_ms,
+                        GSourceFunc func,
+                        gpointer    data)
+{
+  _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay_ms, func, data, NULL);
+}
+
+/* ---- signal recorders -------------------------------------------------- */
+
+static void
+items_changed_cb (GListModel              *model,
+                  guint                    position,
+                  guint                    removed,
+                  guint                    added,
+                  SyncobjTestItemsChanged *recorder)
+{
+  guint triple[3] = { position, removed, added };
+
+  g_array_append_vals (recorder->changes, triple, 3);
+}
+
+SyncobjTestItemsChanged *
+syncobj_test_items_changed_new (GListModel *model)
+{
+  SyncobjTestItemsChanged *recorder = g_new0 (SyncobjTestItemsChanged, 1);
+
+  recorder->model = g_object_ref (model);
+  recorder->changes = g_array_new (FALSE, FALSE, sizeof (guint));
+  recorder->handler = g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), recorder);
+  return recorder;
+}
+
+void
+syncobj_test_items_changed_free (SyncobjTestItemsChanged *recorder)
+{
+  g_clear_signal_handler (&recorder->handler, recorder->model);
+  g_clear_object (&recorder->model);
+  g_array_unref (recorder->changes);
+  g_free (recorder);
+}
+
+guint
+syncobj_test_items_changed_count (SyncobjTestItemsChanged *recorder)
+{
+  return recorder->changes->len / 3;
+}
+
+void
+syncobj_test_items_changed_clear (SyncobjTestItemsChanged *recorder)
+{
+  g_array_set_size (recorder->changes, 0);
+}
+
+void
+syncobj_test_items_changed_assert (SyncobjTestItemsChanged *recorder,
+                                   const char              *expected)
+{
+  g_autoptr(GString) actual = g_string_new ("");
+
+  for (guint i = 0; i < recorder->changes->len; i += 3)
+    g_string_append_printf (actual, "%s%u,%u,%u", i > 0 ? " " : "",
+                            g_array_index (recorder->changes, guint, i),
+                            g_array_index (recorder->changes, guint, i + 1),
+                            g_array_index (recorder->changes, guint, i + 2));
+
+  if (g_strcmp0 (actual->str, expected) != 0)
+    {
+      g_autofree char *message = g_strdup_printf ("items-changed: expected \"%s\", got \"%s\"",
+                                                  expected, actual->str);
+      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+    }
+}
+
+static char *
+describe_property (GObject    *object,
+                   GParamSpec *pspec)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, pspec->value_type);
+  g_object_get_property (object, pspec->name, &value);
+
+  if (pspec->value_type == JSON_TYPE_OBJECT)
+    {
+      JsonObject *json = g_value_get_boxed (&value);
+      g_autoptr(JsonNode) node = NULL;
+
+      if (json == NULL)
+        return g_strdup ("null");
+      node = json_node_init_object (json_node_alloc (), json);
+      return json_to_string (node, FALSE);
+    }
+  if (SYNCOBJ_IS_TRANSACTION (object) && g_strcmp0 (pspec->name, "state") == 0)
+    return g_strdup (syncobj_transaction_get_state_name (SYNCOBJ_TRANSACTION (object)));
+  if (G_TYPE_IS_ENUM (pspec->value_type))
+    {
+      GEnumClass *klass = g_type_class_peek (pspec->value_type);
+      GEnumValue *enum_value = g_enum_get_value (klass, g_value_get_enum (&value));
+
+      return g_strdup (enum_value != NULL ? enum_value->value_nick : "?");
+    }
+  if (pspec->value_type == G_TYPE_BOOLEAN)
+    return g_strdup (g_value_get_boolean (&value) ? "true" : "false");
+
+  return g_strdup_value_contents (&value);
+}
+
+static void
+notify_cb (GObject           *object,
+           GParamSpec        *pspec,
+           SyncobjTestNotify *recorder)
+{
+  g_ptr_array_add (recorder->values, describe_property (object, pspec));
+}
+
+SyncobjTestNotify *
+syncobj_test_notify_new (gpointer    object,
+                         const char *property)
+{
+  SyncobjTestNotify *recorder = g_new0 (SyncobjTestNotify, 1);
+  g_autofree char *signal = g_strconcat ("notify::", property, NULL);
+
+  g_assert_nonnull (g_object_class_find_property (G_OBJECT_GET_CLASS (object), property));
+  recorder->object = g_object_ref (object);
+  recorder->property = g_strdup (property);
+  recorder->values = g_ptr_array_new_with_free_func (g_free);
+  recorder->handler = g_signal_connect (object, signal, G_CALLBACK (notify_cb), recorder);
+  return recorder;
+}
+
+void
+syncobj_test_notify_free (SyncobjTestNotify *recorder)
+{
+  g_clear_signal_handler (&recorder->handler, recorder->object);
+  g_clear_object (&recorder->object);
+  g_free (recorder->property);
+  g_ptr_array_unref (recorder->values);
+  g_free (recorder);
+}
+
+guint
+syncobj_test_notify_count (SyncobjTestNotify *recorder)
+{
+  return recorder->values->len;
+}
+
+void
+syncobj_test_notify_assert (SyncobjTestNotify *recorder,
+                            const char        *expected)
+{
+  g_autoptr(GString) actual = g_string_new ("");
+
+  for (guint i = 0; i < recorder->values->len; i++)
+    g_string_append_printf (actual, "%s%s", i > 0 ? " | " : "",
+                            (const char *) g_ptr_array_index (recorder->values, i));
+
+  if (g_strcmp0 (actual->str, expected) != 0)
+    {
+      g_autofree char *message = g_strdup_printf ("notify::%s: expected \"%s\", got \"%s\"",
+                                                  recorder->property, expected, actual->str);
+      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+    }
+}
+
+void
+syncobj_test_assert_persist_log (SyncobjSyncControl *control,
+                                 ...)
+{
+  g_auto(GStrv) log = syncobj_sync_control_get_persist_log (control);
+  g_autoptr(GString) expected = g_string_new ("");
+  g_autofree char *actual = NULL;
+  SyncobjTransaction *transaction;
+  va_list args;
+
+  va_start (args, control);
+  while ((transaction = va_arg (args, SyncobjTransaction *)) != NULL)
+    g_string_append_printf (expected, "%s%s", expected->len > 0 ? " " : "",
+                            syncobj_transaction_get_id (transaction));
+  va_end (args);
+
+  actual = g_strjoinv (" ", log);
+  if (g_strcmp0 (actual, expected->str) != 0)
+    {
+      g_autofree char *message = g_strdup_printf ("persist log: expected \"%s\", got \"%s\"",
+                                                  expected->str, actual);
+      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+    }
+}
+
+void
+syncobj_test_assert_failed (SyncobjTransaction *transaction,
+                            SyncobjError        code,
+                            SyncobjTransaction *root)
+{
+  const GError *error = syncobj_transaction_get_error (transaction);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "failed");
+  g_assert_nonnull (error);
+  g_assert_error ((GError *) error, SYNCOBJ_ERROR, (gint) code);
+  g_assert_cmpstr (syncobj_transaction_get_error_transaction_id (transaction), ==,
+                   syncobj_transaction_get_id (root != NULL ? root : transaction));
+}
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+static guint
+count_active (SyncobjCollection *collection)
+{
+  g_autoptr(GListModel) active = syncobj_collection_get_transactions (collection);
+
+  return g_list_model_get_n_items (active);
+}
+
+SyncobjTestSnapshot *
+syncobj_test_snapshot_new (SyncobjCollection *collection)
+{
+  SyncobjTestSnapshot *snapshot = g_new0 (SyncobjTestSnapshot, 1);
+
+  snapshot->collection = g_object_ref (collection);
+  snapshot->json = syncobj_collection_to_json (collection);
+  snapshot->n_registered = syncobj_test_count_transactions (collection);
+  snapshot->n_active = count_active (collection);
+  snapshot->changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  return snapshot;
+}
+
+void
+syncobj_test_snapshot_free (SyncobjTestSnapshot *snapshot)
+{
+  syncobj_test_items_changed_free (snapshot->changes);
+  g_free (snapshot->json);
+  g_object_unref (snapshot->collection);
+  g_free (snapshot);
+}
+
+void
+syncobj_test_snapshot_assert_unchanged (SyncobjTestSnapshot *snapshot)
+{
+  g_autofree char *json = syncobj_collection_to_json (snapshot->collection);
+
+  g_assert_cmpstr (json, ==, snapshot->json);
+  syncobj_test_items_changed_assert (snapshot->changes, "");
+  g_assert_cmpuint (syncobj_test_count_transactions (snapshot->collection), ==, snapshot->n_registered);
+  g_assert_cmpuint (count_active (snapshot->collection), ==, snapshot->n_active);
 }

@@ -28,4 +28,146 @@ JsonArray  *syncobj_test_array       (const char  *json);
 void        syncobj_test_assert_json (JsonObject  *object,
                                       const char  *expected_json);
 
+/* ---- collections -------------------------------------------------------- */
+
+/* A test collection (syncobj_test_collection_new()) whose server holds the
+ * records of @initial_json, a JSON array literal (NULL for none).
+ * Returns: (transfer full) */
+SyncobjCollection *syncobj_test_collection_from_json (const char          *initial_json,
+                                                      SyncobjStrategy      strategy,
+                                                      SyncobjSyncControl **control);
+
+/* Writes that must succeed (the test fails otherwise); the JSON texts
+ * are objects. Return the transaction (transfer full). */
+SyncobjTransaction *syncobj_test_insert (SyncobjCollection *collection,
+                                         const char        *value_json);
+SyncobjTransaction *syncobj_test_update (SyncobjCollection *collection,
+                                         const char        *key,
+                                         const char        *changes_json);
+SyncobjTransaction *syncobj_test_delete (SyncobjCollection *collection,
+                                         const char        *key);
+/* Adds a write to an uncommitted @transaction; @key is ignored for an
+ * insert, @json for a delete. */
+void        syncobj_test_transaction_write (SyncobjTransaction  *transaction,
+                                            SyncobjCollection   *collection,
+                                            SyncobjMutationType  type,
+                                            const char          *key,
+                                            const char          *json);
+/* syncobj_sync_control_emit_update() of a JSON object literal. */
+void        syncobj_test_emit_update (SyncobjSyncControl *control,
+                                      const char         *value_json);
+
+/* Asserts the visible value of @key ("null": not visible). */
+#define syncobj_test_assert_value(collection, key, expected_json) \
+  syncobj_test_assert_json (syncobj_collection_lookup_value ((collection), (key)), (expected_json))
+
+/* Asserts the visible keys of @collection in list order, as one string
+ * joined with spaces ("" for none). */
+void        syncobj_test_assert_keys (SyncobjCollection *collection,
+                                      const char        *expected);
+
+/* Asserts the locked keys of @collection, sorted and joined with spaces. */
+void        syncobj_test_assert_locked_keys (SyncobjCollection *collection,
+                                             const char        *expected);
+
+/* The number of transactions in the registry created on @collection. */
+guint       syncobj_test_count_transactions (SyncobjCollection *collection);
+
+/* A retry policy with @max_attempts, a 1 s initial delay doubling up to
+ * 30 s, and no jitter, so delays are exact. Set on @collection.
+ * Returns: (transfer none) */
+SyncobjRetryPolicy *syncobj_test_exact_retry_policy (SyncobjCollection *collection,
+                                                     guint              max_attempts);
+
+/* ---- time --------------------------------------------------------------- */
+
+/* Advances the virtual clock by steps of @step_ms until @transaction is
+ * finished, and fails the test if that takes more than @max_ms. Returns the
+ * final state. */
+SyncobjTransactionState syncobj_test_wait_transaction (SyncobjSyncControl *control,
+                                                       SyncobjTransaction *transaction,
+                                                       guint               step_ms,
+                                                       guint               max_ms);
+
+/* Advances the virtual clock until @collection has no active transaction
+ * (failing the test after ten virtual minutes) and brings the network back:
+ * leaves nothing behind for the next test. */
+void        syncobj_test_drain       (SyncobjSyncControl *control,
+                                      SyncobjCollection  *collection);
+
+/* Runs @func after @delay_ms of libsyncobj's scheduler (the virtual clock
+ * in tests; 0 = from an idle). */
+void        syncobj_test_add_timer   (guint        delay_ms,
+                                      GSourceFunc  func,
+                                      gpointer     data);
+
+/* ---- signal recorders -------------------------------------------------- */
+
+/* Records every ::items-changed of a list model. */
+typedef struct
+{
+  GListModel *model;
+  gulong      handler;
+  GArray     *changes;   /* guint triples: position, removed, added */
+} SyncobjTestItemsChanged;
+
+SyncobjTestItemsChanged *syncobj_test_items_changed_new   (GListModel              *model);
+void                     syncobj_test_items_changed_free  (SyncobjTestItemsChanged *recorder);
+guint                    syncobj_test_items_changed_count (SyncobjTestItemsChanged *recorder);
+void                     syncobj_test_items_changed_clear (SyncobjTestItemsChanged *recorder);
+/* Asserts that the emissions so far are exactly the triples of
+ * @expected, written "pos,removed,added" and separated by spaces
+ * ("" for none). */
+void                     syncobj_test_items_changed_assert (SyncobjTestItemsChanged *recorder,
+                                                            const char              *expected);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestItemsChanged, syncobj_test_items_changed_free)
+
+/* Records the notify emissions of one property of an object, and the
+ * property's value at each (for "value": the JSON text; for "state": the
+ * state name; for booleans "true"/"false"). */
+typedef struct
+{
+  GObject   *object;
+  char      *property;
+  gulong     handler;
+  GPtrArray *values;     /* char * */
+} SyncobjTestNotify;
+
+SyncobjTestNotify *syncobj_test_notify_new    (gpointer           object,
+                                               const char        *property);
+void               syncobj_test_notify_free   (SyncobjTestNotify *recorder);
+guint              syncobj_test_notify_count  (SyncobjTestNotify *recorder);
+/* Asserts the recorded values, joined with " | ". */
+void               syncobj_test_notify_assert (SyncobjTestNotify *recorder,
+                                               const char        *expected);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestNotify, syncobj_test_notify_free)
+
+/* What a rejected call must leave as it was: the visible records and their
+ * order, the list model (no items-changed), the transactions of the
+ * collection in the registry and its active ones. */
+typedef struct
+{
+  SyncobjCollection       *collection;
+  char                    *json;
+  guint                    n_registered;
+  guint                    n_active;
+  SyncobjTestItemsChanged *changes;
+} SyncobjTestSnapshot;
+
+SyncobjTestSnapshot *syncobj_test_snapshot_new              (SyncobjCollection   *collection);
+void                 syncobj_test_snapshot_free             (SyncobjTestSnapshot *snapshot);
+void                 syncobj_test_snapshot_assert_unchanged (SyncobjTestSnapshot *snapshot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestSnapshot, syncobj_test_snapshot_free)
+
+/* Asserts the persist log of @control: transaction ids in call order,
+ * given as the transactions themselves, NULL-terminated. */
+void        syncobj_test_assert_persist_log (SyncobjSyncControl *control,
+                                             ...) G_GNUC_NULL_TERMINATED;
+
+/* Asserts that @transaction failed with @code, naming @root (itself when
+ * NULL) as the failing transaction. */
+void        syncobj_test_assert_failed (SyncobjTransaction *transaction,
+                                        SyncobjError        code,
+                                        SyncobjTransaction *root);
+
 G_END_DECLS

@@ -1,0 +1,438 @@
+# Syncobj.py: PyGObject override for libsyncobj
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Makes libsyncobj feel like Python: records are read-only mappings, writes
+# and sync updates take dicts, collections support len(), iteration and
+# collection[key], persist and merge functions are plain callables.
+#
+# Conversion between Python values and JsonObject goes through JSON text
+# (the library has JSON-text entry points; json-glib parses faster than a
+# member-by-member build from Python).
+
+import json
+import sys
+import traceback
+
+from ..module import get_introspection_module
+from ..overrides import override
+
+from gi.repository import GLib, Gio, Json  # noqa: F401 (Gio: ListModel override)
+
+Syncobj = get_introspection_module('Syncobj')
+
+__all__ = []
+
+
+def _export(name):
+    __all__.append(name)
+
+
+# -- JSON <-> Python -----------------------------------------------------
+
+
+def to_python(value):
+    """Converts a Json.Object, Json.Array or Json.Node to Python values
+    (dict, list, str, int, float, bool, None). None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, Json.Node):
+        node = value
+    elif isinstance(value, Json.Object):
+        node = Json.Node.alloc().init_object(value)
+    elif isinstance(value, Json.Array):
+        node = Json.Node.alloc().init_array(value)
+    else:
+        raise TypeError('expected a Json.Object, Json.Array or Json.Node, not %s'
+                        % type(value).__name__)
+    return json.loads(Json.to_string(node, False))
+
+
+def _dumps(value, what):
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise TypeError('%s is not representable as JSON: %s' % (what, e)) from None
+
+
+def to_json_object(value):
+    """Converts a dict (or a Mapping such as a Syncobj.Record) to a
+    Json.Object. A Json.Object is returned as is; None stays None."""
+    if value is None or isinstance(value, Json.Object):
+        return value
+    if isinstance(value, Record):
+        value = value.to_dict()
+    if not isinstance(value, dict):
+        try:
+            value = dict(value)
+        except (TypeError, ValueError):
+            raise TypeError('expected a dict or a Json.Object, not %s'
+                            % type(value).__name__) from None
+    return Json.from_string(_dumps(value, 'the record')).get_object()
+
+
+def to_json_array(values):
+    """Converts a list of dicts to a Json.Array (None stays None)."""
+    if values is None or isinstance(values, Json.Array):
+        return values
+    values = [v.to_dict() if isinstance(v, Record) else v for v in values]
+    for v in values:
+        if not isinstance(v, dict):
+            raise TypeError('expected a list of dicts, found %s' % type(v).__name__)
+    return Json.from_string(_dumps(values, 'the records')).get_array()
+
+
+_export('to_python')
+_export('to_json_object')
+_export('to_json_array')
+
+#: The GLib.Error domain of libsyncobj errors, as PyGObject reports it in
+#: GLib.Error.domain; the codes are Syncobj.Error.
+ERROR_DOMAIN = GLib.quark_to_string(Syncobj.error_quark())
+_export('ERROR_DOMAIN')
+
+
+# -- Records -------------------------------------------------------------
+
+
+class Record(Syncobj.Record):
+    """The live object of one key: a read-only mapping over its visible
+    value (record["title"], dict(record), "title" in record, len(record),
+    iteration over member names)."""
+
+    # Python attributes for the properties, with JSON values as dicts
+    # (props.value and get_value() still give the Json.Object).
+    key = property(lambda self: self.get_key(), doc='The key of the record.')
+    value = property(lambda self: to_python(self.get_value()),
+                     doc='The visible value as a new dict, or None once the record is gone.')
+    synced_value = property(lambda self: to_python(self.get_synced_value()),
+                            doc='The synced value as a new dict, or None when the server has none.')
+    pending = property(lambda self: self.get_pending(),
+                       doc='Whether optimistic changes are part of the visible value.')
+
+    def to_dict(self):
+        """The visible value as a new dict ({} once the record is gone)."""
+        return to_python(self.get_value()) or {}
+
+    def synced_dict(self):
+        """The synced value as a new dict, or None when the server has none."""
+        return to_python(self.get_synced_value())
+
+    def keys(self):
+        value = self.get_value()
+        return list(value.get_members()) if value is not None else []
+
+    def values(self):
+        return list(self.to_dict().values())
+
+    def items(self):
+        return list(self.to_dict().items())
+
+    def get(self, member, default=None):
+        value = self.get_value()
+        if value is None or not value.has_member(member):
+            return default
+        return to_python(value.get_member(member))
+
+    def __getitem__(self, member):
+        if not isinstance(member, str):
+            raise TypeError('record members are strings, not %s' % type(member).__name__)
+        value = self.get_value()
+        if value is None or not value.has_member(member):
+            raise KeyError(member)
+        return to_python(value.get_member(member))
+
+    def __contains__(self, member):
+        return isinstance(member, str) and self.has_member(member)
+
+    def __len__(self):
+        value = self.get_value()
+        return value.get_size() if value is not None else 0
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __repr__(self):
+        return '<Syncobj.Record %r %s>' % (self.get_key(), self.to_json())
+
+
+Record = override(Record)
+_export('Record')
+
+
+# -- Collections ---------------------------------------------------------
+
+
+class Collection(Syncobj.Collection):
+    """A keyed data set and a Gio.ListModel of Syncobj.Record:
+    len(collection), iteration over records, collection[key] (KeyError when
+    no record is visible for key), key in collection, and writes that take
+    dicts."""
+
+    def __len__(self):
+        return self.get_n_items()
+
+    def __iter__(self):
+        for i in range(self.get_n_items()):
+            yield self.get_item(i)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            record = self.lookup(key)
+            if record is None:
+                raise KeyError(key)
+            return record
+        if isinstance(key, int) and not isinstance(key, bool):
+            n = self.get_n_items()
+            index = key + n if key < 0 else key
+            if not 0 <= index < n:
+                raise IndexError('collection index out of range')
+            return self.get_item(index)
+        raise TypeError('collection keys are strings (or positions), not %s'
+                        % type(key).__name__)
+
+    def __contains__(self, key):
+        if isinstance(key, Record):
+            key = key.get_key()
+        return isinstance(key, str) and self.contains(key)
+
+    def get(self, key, default=None):
+        record = self.lookup(key)
+        return record if record is not None else default
+
+    def keys(self):
+        return list(self.get_keys())
+
+    def to_list(self):
+        """The visible values, in list-model order, as a list of dicts."""
+        return json.loads(self.to_json())
+
+    def insert(self, value):
+        """Inserts a record (a dict or a Json.Object); returns its transaction."""
+        if isinstance(value, Json.Object):
+            return super().insert(value)
+        if not isinstance(value, dict):
+            value = to_python(to_json_object(value))
+        return self.insert_json(_dumps(value, 'the record'))
+
+    def update(self, key, changes):
+        """Merges changes (a dict or a Json.Object) into the record of key."""
+        if isinstance(changes, Json.Object):
+            return super().update(key, changes)
+        if not isinstance(changes, dict):
+            changes = to_python(to_json_object(changes))
+        return self.update_json(key, _dumps(changes, 'the changes'))
+
+    def set_merge_func(self, func, *user_data):
+        """Sets the merge function of a parallel collection:
+        func(collection, key, synced, mutations, *user_data) gets the synced
+        value as a dict (or None) and the pending mutations as a list of
+        Syncobj.PendingMutation, and returns the visible value as a dict
+        (or a Json.Object), or None to hide the record. None as func goes
+        back to the default composition."""
+        if func is None:
+            return super().set_merge_func(None)
+
+        def merge(collection, key, synced, mutations, *data):
+            result = func(collection, key, to_python(synced), list(mutations), *data)
+            return to_json_object(result)
+
+        return super().set_merge_func(merge, *user_data)
+
+
+Collection = override(Collection)
+_export('Collection')
+
+
+# -- Transactions and mutations ------------------------------------------
+
+
+class Transaction(Syncobj.Transaction):
+    """A set of writes persisted all-or-nothing; its writes take dicts.
+
+    A transaction from Collection.begin() is also a context manager: it
+    commits when the block ends and rolls back when the block raises.
+
+        with todos.begin() as transaction:
+            transaction.insert(todos, {"id": "3", "title": "Water plants"})
+            transaction.update(todos, "1", {"done": True})
+    """
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback_):
+        if exc_type is None:
+            self.commit()
+        elif self.get_state() == Syncobj.TransactionState.PENDING:
+            self.rollback()
+        return False
+
+    def insert(self, collection, value):
+        return super().insert(collection, to_json_object(value))
+
+    def update(self, collection, key, changes):
+        return super().update(collection, key, to_json_object(changes))
+
+    def set_metadata(self, metadata):
+        return super().set_metadata(to_json_object(metadata))
+
+    def metadata_dict(self):
+        return to_python(self.get_metadata())
+
+    def to_dict(self):
+        return json.loads(self.to_json())
+
+    def __repr__(self):
+        return '<Syncobj.Transaction %s %s>' % (self.get_id(), self.get_state_name())
+
+
+Transaction = override(Transaction)
+_export('Transaction')
+
+
+class PendingMutation(Syncobj.PendingMutation):
+    """One write of a transaction, with dict views of its JSON values."""
+
+    key = property(lambda self: self.get_key(), doc='The key the mutation writes.')
+    type = property(lambda self: self.get_mutation_type(),
+                    doc='Syncobj.MutationType.INSERT, UPDATE or DELETE.')
+    changes = property(lambda self: to_python(self.get_changes()),
+                       doc='The changes as a dict (the whole record for an insert).')
+    original = property(lambda self: to_python(self.get_original()),
+                        doc='The record before the mutation as a dict, or None.')
+    modified = property(lambda self: to_python(self.get_modified()),
+                        doc='The record after the mutation as a dict, or None for a delete.')
+
+    def changes_dict(self):
+        return to_python(self.get_changes())
+
+    def original_dict(self):
+        return to_python(self.get_original())
+
+    def modified_dict(self):
+        return to_python(self.get_modified())
+
+    def set_metadata(self, metadata):
+        return super().set_metadata(to_json_object(metadata))
+
+    def to_dict(self):
+        return json.loads(self.to_json())
+
+
+PendingMutation = override(PendingMutation)
+_export('PendingMutation')
+
+
+class PersistJob(Syncobj.PersistJob):
+    """One persist call; finish it once with complete(), fail(error),
+    fail_message(message) or fail_non_retriable(message), from any thread."""
+
+    def get_changes(self):
+        """The transaction's mutations as a list of dicts (the parsed
+        get_changes_json())."""
+        return json.loads(self.get_changes_json())
+
+
+PersistJob = override(PersistJob)
+_export('PersistJob')
+
+
+# -- Persist functions ---------------------------------------------------
+
+
+def _wrap_persist_func(func):
+    """Runs func(job, *user_data); an exception it raises fails the job
+    (GLib.Error as is, anything else as a retriable failure) instead of
+    leaving the transaction waiting for ever."""
+
+    def persist(job, *user_data):
+        try:
+            func(job, *user_data)
+        except GLib.Error as e:
+            if not job.get_finished():
+                job.fail(e)
+        except Exception as e:
+            traceback.print_exc(file=sys.stderr)
+            if not job.get_finished():
+                job.fail_message('%s: %s' % (type(e).__name__, e))
+
+    return persist
+
+
+class FuncMutator(Syncobj.FuncMutator):
+    """A mutator over a plain Python callable func(job, *user_data) that
+    finishes the job, now or later (from GLib.timeout_add, GLib.idle_add,
+    another thread or another async call)."""
+
+    @classmethod
+    def new(cls, func, *user_data):
+        if func is None:
+            return Syncobj.FuncMutator.new(None)
+        return Syncobj.FuncMutator.new(_wrap_persist_func(func), *user_data)
+
+    def set_await_sync_func(self, func, *user_data):
+        if func is None:
+            return super().set_await_sync_func(None)
+        return super().set_await_sync_func(_wrap_persist_func(func), *user_data)
+
+
+FuncMutator = override(FuncMutator)
+_export('FuncMutator')
+
+
+# -- Sync side and test harness ------------------------------------------
+
+
+class Sync(Syncobj.Sync):
+    """The sync side; write() takes a dict."""
+
+    def write(self, type, value):
+        return super().write(type, to_json_object(value))
+
+
+Sync = override(Sync)
+_export('Sync')
+
+
+class TestSync(Syncobj.TestSync):
+    __test__ = False  # not a pytest test class
+
+    @classmethod
+    def new(cls, id, initial_data=None):
+        return Syncobj.TestSync.new(id, to_json_array(initial_data))
+
+
+TestSync = override(TestSync)
+_export('TestSync')
+
+
+class SyncControl(Syncobj.SyncControl):
+    """The control of a test collection; emit_update() takes a dict."""
+
+    def emit_update(self, value):
+        return super().emit_update(to_json_object(value))
+
+
+SyncControl = override(SyncControl)
+_export('SyncControl')
+
+
+def test_collection_new(initial_data=None, strategy=Syncobj.Strategy.ORDERED):
+    """Creates a test collection from a list of dicts (or a Json.Array);
+    returns (collection, control)."""
+    return Syncobj.test_collection_new(to_json_array(initial_data), strategy)
+
+
+test_collection_new.__test__ = False
+
+
+def test_collection_new_for_id(id, initial_data=None, strategy=Syncobj.Strategy.ORDERED):
+    """Like test_collection_new() with a chosen collection id."""
+    return Syncobj.test_collection_new_for_id(id, to_json_array(initial_data), strategy)
+
+
+test_collection_new_for_id.__test__ = False
+
+_export('test_collection_new')
+_export('test_collection_new_for_id')

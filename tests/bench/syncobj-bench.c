@@ -1,0 +1,670 @@
+/* syncobj-bench.c: libsyncobj's side of the side-by-side benchmarks
+ *
+ * usage: syncobj-bench WORKLOAD [N] [M]
+ *
+ * Workloads, sizes and JSON keys are those of the TanStack DB anchor
+ * (../shared/bench/README.md). The program drives the public API the way
+ * an application does: a collection made with syncobj_collection_new() on
+ * a plain SyncobjSync, a SyncobjFuncMutator whose persist completes at
+ * once, an items-changed handler attached (as a GtkListView would be), and
+ * the final values checked at the end so that no work can be skipped. It
+ * prints one JSON line; a wrong result exits with status 1.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <syncobj.h>
+
+static guint n_records = 100000;
+static guint m_ops = 1000;
+
+/* What a list widget would see. */
+typedef struct
+{
+  guint64 signals;
+  gint64  added;
+  gint64  removed;
+} ListWatch;
+
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  ListWatch  *watch)
+{
+  watch->signals++;
+  watch->added += added;
+  watch->removed += removed;
+}
+
+static double
+now_ms (void)
+{
+  return g_get_monotonic_time () / 1000.0;
+}
+
+static G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) void
+fail (const char *format,
+      ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  fprintf (stderr, "syncobj-bench: ");
+  vfprintf (stderr, format, args);
+  fprintf (stderr, "\n");
+  va_end (args);
+  exit (1);
+}
+
+static char *
+key_of (guint i)
+{
+  return g_strdup_printf ("k%u", i);
+}
+
+/* {"id":"k<i>","title":"item <i>","done":false,"n":<n>} */
+static JsonObject *
+record_new (guint  i,
+            gint64 n)
+{
+  JsonObject *object = json_object_new ();
+  char buffer[32];
+
+  g_snprintf (buffer, sizeof buffer, "k%u", i);
+  json_object_set_string_member (object, "id", buffer);
+  g_snprintf (buffer, sizeof buffer, "item %u", i);
+  json_object_set_string_member (object, "title", buffer);
+  json_object_set_boolean_member (object, "done", FALSE);
+  json_object_set_int_member (object, "n", n);
+  return object;
+}
+
+/* The server's snapshot as JSON.stringify would write it. */
+static GString *
+snapshot_text (guint n)
+{
+  GString *text = g_string_sized_new ((gsize) n * 56 + 2);
+
+  g_string_append_c (text, '[');
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, "%s{\"id\":\"k%u\",\"title\":\"item %u\",\"done\":false,\"n\":%u}",
+                            i > 0 ? "," : "", i, i, i);
+  g_string_append_c (text, ']');
+  return text;
+}
+
+/* ---- the persist side ------------------------------------------------------ */
+
+typedef struct
+{
+  SyncobjSync *sync;   /* unowned: where the server's echo arrives */
+  GPtrArray   *held;   /* jobs never answered (sync_churn) */
+  guint64      persisted;
+} Backend;
+
+/* The server accepts the transaction at once; its new state comes back
+ * through the sync, as the echo of a real backend would. */
+static void
+persist_at_once (SyncobjPersistJob *job,
+                 gpointer           user_data)
+{
+  Backend *backend = user_data;
+  GListModel *mutations = syncobj_transaction_get_mutations (syncobj_persist_job_get_transaction (job));
+  guint n = g_list_model_get_n_items (mutations);
+  g_autoptr(GError) error = NULL;
+
+  backend->persisted++;
+
+  syncobj_sync_begin (backend->sync);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      g_autoptr(JsonObject) echo = json_object_new ();
+      JsonObject *changes = syncobj_pending_mutation_get_changes (mutation);
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *node;
+
+      json_object_iter_init_ordered (&iter, changes);
+      while (json_object_iter_next_ordered (&iter, &name, &node))
+        json_object_set_member (echo, name, json_node_copy (node));
+      json_object_set_string_member (echo, "id", syncobj_pending_mutation_get_key (mutation));
+      if (!syncobj_sync_write (backend->sync, SYNCOBJ_MUTATION_TYPE_UPDATE, echo, &error))
+        fail ("echo: %s", error->message);
+    }
+  if (!syncobj_sync_commit (backend->sync, &error))
+    fail ("echo commit: %s", error->message);
+
+  syncobj_persist_job_complete (job);
+}
+
+static void
+persist_never (SyncobjPersistJob *job,
+               gpointer           user_data)
+{
+  Backend *backend = user_data;
+
+  /* The server never answers: the job stays unfinished. */
+  g_ptr_array_add (backend->held, g_object_ref (job));
+}
+
+/* ---- the collection ----------------------------------------------------------- */
+
+typedef struct
+{
+  SyncobjSync       *sync;
+  SyncobjCollection *collection;
+  ListWatch          watch;
+  Backend            backend;
+  gulong             handler;
+} Bench;
+
+static void
+bench_open (Bench              *bench,
+            SyncobjPersistFunc  persist)
+{
+  g_autoptr(SyncobjMutator) mutator = NULL;
+
+  memset (bench, 0, sizeof *bench);
+  bench->backend.held = g_ptr_array_new_with_free_func (g_object_unref);
+  bench->sync = syncobj_sync_new ("b");
+  bench->backend.sync = bench->sync;
+  mutator = syncobj_func_mutator_new (persist, &bench->backend, NULL);
+  bench->collection = syncobj_collection_new ("b", bench->sync, mutator);
+  bench->handler = g_signal_connect (bench->collection, "items-changed",
+                                     G_CALLBACK (items_changed_cb), &bench->watch);
+}
+
+static void
+bench_close (Bench *bench)
+{
+  g_signal_handler_disconnect (bench->collection, bench->handler);
+  g_clear_object (&bench->collection);
+  g_clear_object (&bench->sync);
+  g_clear_pointer (&bench->backend.held, g_ptr_array_unref);
+}
+
+/* N records in one sync commit, as TanStack's make() does: from the
+ * server's snapshot as JSON text (as an HTTP body arrives), or, with
+ * @objects, one JsonObject per record through syncobj_sync_write(). */
+static void
+bench_load (Bench   *bench,
+            GString *snapshot,
+            gboolean objects)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (objects)
+    {
+      syncobj_sync_begin (bench->sync);
+      for (guint i = 0; i < n_records; i++)
+        {
+          g_autoptr(JsonObject) record = record_new (i, i);
+
+          if (!syncobj_sync_write (bench->sync, SYNCOBJ_MUTATION_TYPE_INSERT, record, &error))
+            fail ("sync write: %s", error->message);
+        }
+      if (!syncobj_sync_commit (bench->sync, &error))
+        fail ("sync commit: %s", error->message);
+    }
+  else if (!syncobj_sync_load_json_array (bench->sync, snapshot->str, snapshot->len, &error))
+    fail ("load: %s", error->message);
+  syncobj_sync_mark_ready (bench->sync);
+
+  if (!syncobj_collection_get_ready (bench->collection))
+    fail ("collection not ready after the initial commit");
+  if (syncobj_collection_get_size (bench->collection) != n_records)
+    fail ("size %u after loading %u records", syncobj_collection_get_size (bench->collection), n_records);
+}
+
+/* Runs the main loop until nothing is left to dispatch. */
+static void
+drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gint64
+visible_n (Bench      *bench,
+           const char *key)
+{
+  JsonObject *value = syncobj_collection_lookup_value (bench->collection, key);
+
+  if (value == NULL || !json_object_has_member (value, "n"))
+    fail ("record %s is missing", key);
+  return json_object_get_int_member (value, "n");
+}
+
+/* One optimistic update, as `d => { d.n++ }`. */
+static SyncobjTransaction *
+bump (Bench *bench,
+      guint  i)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autofree char *key = key_of (i);
+  SyncobjTransaction *transaction;
+
+  json_object_set_int_member (changes, "n", visible_n (bench, key) + 1);
+  transaction = syncobj_collection_update (bench->collection, key, changes, &error);
+  if (transaction == NULL)
+    fail ("update %s: %s", key, error->message);
+  return transaction;
+}
+
+/* Every record's n is its index plus the number of times it was bumped;
+ * returns the number of records checked. */
+static guint
+verify_counts (Bench       *bench,
+               const guint *bumps)
+{
+  for (guint i = 0; i < n_records; i++)
+    {
+      g_autofree char *key = key_of (i);
+      gint64 expected = (gint64) i + (bumps != NULL ? bumps[i] : 0);
+      gint64 n = visible_n (bench, key);
+
+      if (n != expected)
+        fail ("record %s has n = %" G_GINT64_FORMAT ", expected %" G_GINT64_FORMAT, key, n, expected);
+    }
+  if (syncobj_collection_get_size (bench->collection) != n_records)
+    fail ("size %u, expected %u", syncobj_collection_get_size (bench->collection), n_records);
+  return n_records;
+}
+
+static void
+verify_list_watch (Bench  *bench,
+                   guint64 min_changes)
+{
+  if (bench->watch.added - bench->watch.removed != (gint64) n_records)
+    fail ("items-changed announced %" G_GINT64_FORMAT " records, expected %u",
+          bench->watch.added - bench->watch.removed, n_records);
+  if (bench->watch.signals < min_changes)
+    fail ("items-changed emitted %" G_GUINT64_FORMAT " times, expected at least %" G_GUINT64_FORMAT,
+          bench->watch.signals, min_changes);
+}
+
+/* ---- workloads ------------------------------------------------------------------ */
+
+static void
+run_initial_sync (JsonObject *out)
+{
+  g_autoptr(GString) text = snapshot_text (n_records);
+  g_autoptr(GError) error = NULL;
+  Bench bench;
+  double t0, parse_ms, load_ms;
+
+  /* The floor: json-glib's bare parse of the same text. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+
+    t0 = now_ms ();
+    if (!json_parser_load_from_data (parser, text->str, text->len, &error))
+      fail ("json-glib parse: %s", error->message);
+    parse_ms = now_ms () - t0;
+    if (json_array_get_length (json_node_get_array (json_parser_get_root (parser))) != n_records)
+      fail ("json-glib parsed the wrong number of records");
+  }
+
+  bench_open (&bench, persist_at_once);
+  t0 = now_ms ();
+  if (!syncobj_sync_load_json_array (bench.sync, text->str, text->len, &error))
+    fail ("load: %s", error->message);
+  syncobj_sync_mark_ready (bench.sync);
+  load_ms = now_ms () - t0;
+
+  if (!syncobj_collection_get_ready (bench.collection))
+    fail ("collection not ready");
+  verify_list_watch (&bench, 1);
+  json_object_set_int_member (out, "verified_records", verify_counts (&bench, NULL));
+  json_object_set_double_member (out, "initial_sync_ms", load_ms);
+  json_object_set_double_member (out, "parse_floor_ms", parse_ms);
+  json_object_set_int_member (out, "text_bytes", text->len);
+  bench_close (&bench);
+}
+
+static gsize
+heap_in_use (void)
+{
+  struct mallinfo2 info = mallinfo2 ();
+
+  return info.uordblks + info.hblkhd;
+}
+
+/* Heap growth per record of a loaded collection. */
+static double
+measure_memory (GString  *snapshot,
+                gboolean  objects)
+{
+  Bench bench;
+  gsize before, after;
+
+  malloc_trim (0);
+  before = heap_in_use ();
+  bench_open (&bench, persist_at_once);
+  bench_load (&bench, snapshot, objects);
+  drain ();
+  after = heap_in_use ();
+
+  verify_list_watch (&bench, 1);
+  if (verify_counts (&bench, NULL) != n_records)
+    fail ("memory: wrong records");
+  bench_close (&bench);
+
+  return ((double) after - (double) before) / n_records;
+}
+
+/* Measures in a fresh child process, so that memory freed by an earlier
+ * measurement (GSlice keeps it) is not reused and undercounted. */
+static double
+measure_in_child (GString  *snapshot,
+                  gboolean  objects)
+{
+  int fds[2];
+  double result = -1;
+  pid_t pid;
+  int status;
+
+  if (pipe (fds) != 0)
+    fail ("pipe failed");
+  fflush (stdout);
+  pid = fork ();
+  if (pid < 0)
+    fail ("fork failed");
+  if (pid == 0)
+    {
+      double value = measure_memory (snapshot, objects);
+
+      close (fds[0]);
+      if (write (fds[1], &value, sizeof value) != sizeof value)
+        _exit (1);
+      _exit (0);
+    }
+
+  close (fds[1]);
+  if (read (fds[0], &result, sizeof result) != sizeof result)
+    fail ("the memory measurement failed");
+  close (fds[0]);
+  waitpid (pid, &status, 0);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    fail ("the memory measurement failed");
+  return result;
+}
+
+static void
+run_memory (JsonObject *out)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  Bench bench;
+
+  /* Warm the type system up so that one-off class data is not counted. */
+  bench_open (&bench, persist_at_once);
+  bench_close (&bench);
+
+  /* The snapshot arrives as JSON text (what HTTP sync does); records
+   * written one by one as JsonObjects are measured too. */
+  double objects = measure_in_child (snapshot, TRUE);
+
+  json_object_set_double_member (out, "bytes_per_record", measure_memory (snapshot, FALSE));
+  json_object_set_double_member (out, "bytes_per_record_objects", objects);
+  json_object_set_string_member (out, "bytes_measured", "allocator delta (mallinfo2 uordblks+hblkhd)");
+  json_object_set_int_member (out, "verified_records", n_records);
+}
+
+static void
+run_update_latency (JsonObject *out)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autofree guint *bumps = g_new0 (guint, n_records);
+  Bench bench;
+  double t0, elapsed;
+
+  bench_open (&bench, persist_at_once);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+
+  t0 = now_ms ();
+  for (guint i = 0; i < m_ops; i++)
+    {
+      guint index = (guint) ((guint64) i * 7919 % n_records);
+      g_autoptr(SyncobjTransaction) transaction = bump (&bench, index);
+
+      bumps[index]++;
+      while (!syncobj_transaction_is_finished (transaction))
+        g_main_context_iteration (NULL, TRUE);
+      if (syncobj_transaction_get_state (transaction) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+        fail ("transaction %u did not complete", i);
+    }
+  elapsed = now_ms () - t0;
+
+  json_object_set_double_member (out, "us_per_op", elapsed * 1000 / m_ops);
+  if (bench.backend.persisted != m_ops)
+    fail ("%" G_GUINT64_FORMAT " persist calls, expected %u", bench.backend.persisted, m_ops);
+  verify_list_watch (&bench, 1 + (guint64) m_ops);
+  json_object_set_int_member (out, "verified_records", verify_counts (&bench, bumps));
+  bench_close (&bench);
+}
+
+static void
+run_burst (JsonObject *out)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autofree guint *bumps = g_new0 (guint, n_records);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  Bench bench;
+  double t0, apply_ms, complete_ms;
+  gboolean all_done;
+
+  bench_open (&bench, persist_at_once);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+
+  t0 = now_ms ();
+  for (guint i = 0; i < m_ops; i++)
+    {
+      guint index = (guint) ((guint64) i * 7919 % n_records);
+
+      g_ptr_array_add (transactions, bump (&bench, index));
+      bumps[index]++;
+    }
+  apply_ms = now_ms () - t0;
+
+  do
+    {
+      g_main_context_iteration (NULL, TRUE);
+      all_done = TRUE;
+      for (guint i = transactions->len; all_done && i > 0; i--)
+        all_done = syncobj_transaction_is_finished (g_ptr_array_index (transactions, i - 1));
+    }
+  while (!all_done);
+  complete_ms = now_ms () - t0;
+
+  for (guint i = 0; i < transactions->len; i++)
+    if (syncobj_transaction_get_state (g_ptr_array_index (transactions, i)) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+      fail ("transaction %u did not complete", i);
+
+  json_object_set_double_member (out, "apply_us_per_op", apply_ms * 1000 / m_ops);
+  json_object_set_double_member (out, "complete_us_per_op", complete_ms * 1000 / m_ops);
+  if (bench.backend.persisted != m_ops)
+    fail ("%" G_GUINT64_FORMAT " persist calls, expected %u", bench.backend.persisted, m_ops);
+  verify_list_watch (&bench, 1 + (guint64) m_ops);
+  json_object_set_int_member (out, "verified_records", verify_counts (&bench, bumps));
+  bench_close (&bench);
+}
+
+static void
+run_sync_churn (JsonObject *out)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree gint64 *synced_n = g_new (gint64, n_records);
+  g_auto(GStrv) locked = NULL;
+  g_autoptr(GHashTable) locked_set = g_hash_table_new (g_str_hash, g_str_equal);
+  guint in_flight = MIN (1000u, n_records);
+  guint applied = 0, held = 0;
+  Bench bench;
+  double t0, elapsed;
+
+  bench_open (&bench, persist_never);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+
+  /* 1000 transactions stay in flight. */
+  for (guint i = 0; i < in_flight; i++)
+    {
+      g_autoptr(JsonObject) changes = json_object_new ();
+      g_autofree char *key = key_of (i);
+      SyncobjTransaction *transaction;
+
+      json_object_set_boolean_member (changes, "done", TRUE);
+      transaction = syncobj_collection_update (bench.collection, key, changes, &error);
+      if (transaction == NULL)
+        fail ("update %s: %s", key, error->message);
+      g_ptr_array_add (transactions, transaction);
+    }
+  drain ();
+
+  locked = syncobj_collection_get_locked_keys (bench.collection);
+  for (guint i = 0; locked[i] != NULL; i++)
+    g_hash_table_add (locked_set, locked[i]);
+
+  for (guint i = 0; i < n_records; i++)
+    synced_n[i] = i;
+
+  /* M server rows arrive in commits of 100. */
+  t0 = now_ms ();
+  for (guint b = 0; b < m_ops / 100; b++)
+    {
+      syncobj_sync_begin (bench.sync);
+      for (guint j = 0; j < 100; j++)
+        {
+          guint i = (guint) ((guint64) (b * 100 + j) * 31 % n_records);
+          g_autoptr(JsonObject) row = record_new (i, -(gint64) i);
+
+          if (!syncobj_sync_write (bench.sync, SYNCOBJ_MUTATION_TYPE_UPDATE, row, &error))
+            fail ("sync write: %s", error->message);
+        }
+      if (!syncobj_sync_commit (bench.sync, &error))
+        fail ("sync commit: %s", error->message);
+    }
+  elapsed = now_ms () - t0;
+
+  /* Rows on unlocked keys are applied (visible now); on locked keys held. */
+  for (guint b = 0; b < m_ops / 100; b++)
+    for (guint j = 0; j < 100; j++)
+      synced_n[(guint64) (b * 100 + j) * 31 % n_records] = -(gint64) ((guint64) (b * 100 + j) * 31 % n_records);
+
+  for (guint i = 0; i < n_records; i++)
+    {
+      g_autofree char *key = key_of (i);
+      gboolean is_locked = g_hash_table_contains (locked_set, key);
+      gint64 n = visible_n (&bench, key);
+      JsonObject *value = syncobj_collection_lookup_value (bench.collection, key);
+      gboolean done = json_object_get_boolean_member (value, "done");
+
+      if (is_locked && synced_n[i] != (gint64) i)
+        {
+          held++;
+          if (n != (gint64) i)
+            fail ("held row %s is visible too early", key);
+        }
+      else if (n != synced_n[i])
+        fail ("record %s has n = %" G_GINT64_FORMAT ", expected %" G_GINT64_FORMAT, key, n, synced_n[i]);
+      else if (synced_n[i] != (gint64) i)
+        applied++;
+
+      if (done != (i < in_flight))
+        fail ("record %s lost its optimistic change", key);
+    }
+
+  for (guint i = 0; i < transactions->len; i++)
+    if (syncobj_transaction_is_finished (g_ptr_array_index (transactions, i)))
+      fail ("transaction %u finished although its persist never answered", i);
+
+  json_object_set_double_member (out, "us_per_row", elapsed * 1000 / m_ops);
+  json_object_set_int_member (out, "rows_applied", applied);
+  json_object_set_int_member (out, "rows_held", held);
+  json_object_set_int_member (out, "locked_keys", g_hash_table_size (locked_set));
+  json_object_set_int_member (out, "in_flight", transactions->len);
+
+  /* Let the never-answered jobs go without failing into retries. */
+  g_signal_handler_disconnect (bench.collection, bench.handler);
+  bench.handler = 0;
+  g_clear_object (&bench.collection);
+  g_ptr_array_set_size (transactions, 0);
+  g_clear_object (&bench.sync);
+  g_clear_pointer (&bench.backend.held, g_ptr_array_unref);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *line = NULL;
+  const char *workload;
+
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: %s WORKLOAD [N] [M]\n"
+                       "workloads: initial_sync memory update_latency burst sync_churn\n", argv[0]);
+      return 2;
+    }
+  workload = argv[1];
+  if (argc > 2)
+    n_records = (guint) g_ascii_strtoull (argv[2], NULL, 10);
+  if (argc > 3)
+    m_ops = (guint) g_ascii_strtoull (argv[3], NULL, 10);
+  if (n_records == 0)
+    fail ("N must be at least 1");
+
+  json_object_set_string_member (out, "impl", "libsyncobj");
+  json_object_set_string_member (out, "workload", workload);
+  json_object_set_int_member (out, "n", n_records);
+  json_object_set_int_member (out, "m", m_ops);
+  json_object_set_string_member (out, "store", "memory");
+
+  if (g_str_equal (workload, "initial_sync"))
+    run_initial_sync (out);
+  else if (g_str_equal (workload, "memory"))
+    run_memory (out);
+  else if (g_str_equal (workload, "update_latency"))
+    {
+      if (m_ops == 0 || m_ops > n_records)
+        fail ("update_latency needs 1 ≤ M ≤ N");
+      run_update_latency (out);
+    }
+  else if (g_str_equal (workload, "burst"))
+    {
+      if (m_ops == 0 || m_ops > n_records)
+        fail ("burst needs 1 ≤ M ≤ N");
+      run_burst (out);
+    }
+  else if (g_str_equal (workload, "sync_churn"))
+    {
+      if (m_ops < 100 || m_ops % 100 != 0)
+        fail ("sync_churn needs M as a multiple of 100");
+      run_sync_churn (out);
+    }
+  else
+    {
+      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn\n");
+      return 2;
+    }
+
+  root = json_node_init_object (json_node_alloc (), out);
+  line = json_to_string (root, FALSE);
+  printf ("%s\n", line);
+  return 0;
+}

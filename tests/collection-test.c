@@ -1,0 +1,709 @@
+/* collection-test.c: writes, the list model and its items-changed
+ * positions, and the locks of the ordered strategy
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+
+#define TODOS \
+  "[{\"id\": \"a\", \"title\": \"A\", \"done\": false}," \
+  " {\"id\": \"b\", \"title\": \"B\", \"done\": false}," \
+  " {\"id\": \"c\", \"title\": \"C\", \"done\": true}]"
+
+/* ---- writes ----------------------------------------------------------------- */
+
+static void
+test_insert_visible_at_once (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  g_assert_true (syncobj_collection_get_ready (collection));
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, 3);
+
+  transaction = syncobj_test_insert (collection, "{\"id\": \"d\", \"title\": \"D\"}");
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "pending");
+  g_assert_true (syncobj_collection_contains (collection, "d"));
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, 4);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 4);
+  syncobj_test_assert_value (collection, "d", "{\"id\": \"d\", \"title\": \"D\"}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "d", "{\"id\": \"d\", \"title\": \"D\"}");
+  syncobj_test_assert_keys (collection, "a b c d");
+}
+
+static void
+test_insert_copies_value (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"d\", \"title\": \"D\"}");
+  g_autoptr(SyncobjTransaction) transaction = syncobj_collection_insert (collection, value, NULL);
+
+  g_assert_nonnull (transaction);
+  json_object_set_string_member (value, "title", "changed afterwards");
+  syncobj_test_assert_value (collection, "d", "{\"id\": \"d\", \"title\": \"D\"}");
+  syncobj_test_drain (control, collection);
+}
+
+static void
+test_update_shallow_merge (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": \"a\", \"title\": \"A\", \"meta\": {\"x\": 1, \"y\": 2}}]",
+                                       SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"meta\": {\"x\": 5}, \"done\": true}");
+
+  /* Shallow: "meta" is replaced, not merged; other members stay. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"meta\": {\"x\": 5}, \"done\": true}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"meta\": {\"x\": 5}, \"done\": true}");
+}
+
+static void
+test_update_may_repeat_key (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"id\": \"a\", \"done\": true}");
+
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"done\": true}");
+  syncobj_test_drain (control, collection);
+}
+
+static void
+test_delete_removes (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_delete (collection, "b");
+
+  g_assert_false (syncobj_collection_contains (collection, "b"));
+  g_assert_null (syncobj_collection_lookup (collection, "b"));
+  syncobj_test_assert_keys (collection, "a c");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "a c");
+}
+
+static void
+test_delete_then_insert_same_key (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) deleted = syncobj_test_delete (collection, "b");
+  g_autoptr(SyncobjTransaction) inserted = syncobj_test_insert (collection, "{\"id\": \"b\", \"title\": \"B2\"}");
+
+  g_assert_true (deleted != inserted);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"title\": \"B2\"}");
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (inserted), ==, "completed");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"title\": \"B2\"}");
+}
+
+static void
+test_to_json (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_delete (collection, "a");
+  g_autofree char *json = syncobj_collection_to_json (collection);
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(JsonNode) expected = json_from_string ("[{\"id\": \"b\", \"title\": \"B\", \"done\": false},"
+                                                   " {\"id\": \"c\", \"title\": \"C\", \"done\": true}]", NULL);
+
+  g_assert_true (json_node_equal (node, expected));
+  syncobj_test_drain (control, collection);
+}
+
+/* ---- the list model ----------------------------------------------------------- */
+
+static void
+test_initial_sync_one_emission (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("initial-sync");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("initial-sync", sync, NULL);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTestNotify) ready = syncobj_test_notify_new (collection, "ready");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (syncobj_collection_get_ready (collection));
+
+  syncobj_sync_begin (sync);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"k%u\"}", i);
+      g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, json, &error));
+      g_assert_no_error (error);
+    }
+  /* Nothing before the commit. */
+  syncobj_test_items_changed_assert (changes, "");
+  g_assert_true (syncobj_sync_commit (sync, &error));
+
+  syncobj_test_items_changed_assert (changes, "0,0,5");
+  syncobj_test_assert_keys (collection, "k0 k1 k2 k3 k4");
+  g_assert_false (syncobj_collection_get_ready (collection));
+
+  syncobj_sync_mark_ready (sync);
+  g_assert_true (syncobj_collection_get_ready (collection));
+  syncobj_test_notify_assert (ready, "true");
+}
+
+static void
+test_items_changed_insert_appends (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) t1 = syncobj_test_insert (collection, "{\"id\": \"0\"}");
+  g_autoptr(SyncobjTransaction) t2 = syncobj_test_insert (collection, "{\"id\": \"d\"}");
+  g_autoptr(SyncobjRecord) last = NULL;
+
+  syncobj_test_items_changed_assert (changes, "3,0,1 4,0,1");
+  last = g_list_model_get_item (G_LIST_MODEL (collection), 4);
+  g_assert_cmpstr (syncobj_record_get_key (last), ==, "d");
+  syncobj_test_drain (control, collection);
+
+  /* The echo confirms them where they are: no further emission. */
+  syncobj_test_items_changed_assert (changes, "3,0,1 4,0,1");
+  syncobj_test_assert_keys (collection, "a b c 0 d");
+}
+
+static void
+test_items_changed_delete_position (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) t1 = syncobj_test_delete (collection, "b");
+  g_autoptr(SyncobjTransaction) t2 = syncobj_test_delete (collection, "c");
+  g_autoptr(SyncobjTransaction) t3 = syncobj_test_delete (collection, "a");
+
+  syncobj_test_items_changed_assert (changes, "1,1,0 1,1,0 0,1,0");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 0);
+  syncobj_test_drain (control, collection);
+  syncobj_test_items_changed_assert (changes, "1,1,0 1,1,0 0,1,0");
+}
+
+static void
+test_items_changed_update_in_place (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) t1 = syncobj_test_update (collection, "b", "{\"done\": true}");
+  g_autoptr(SyncobjTransaction) t2 = syncobj_test_update (collection, "c", "{\"done\": false}");
+
+  syncobj_test_items_changed_assert (changes, "1,1,1 2,1,1");
+  syncobj_test_drain (control, collection);
+  /* The echo carries the same values: nothing visible changes. */
+  syncobj_test_items_changed_assert (changes, "1,1,1 2,1,1");
+}
+
+static void
+test_items_changed_update_to_same_value (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "b", "{\"done\": false}");
+
+  syncobj_test_items_changed_assert (changes, "");
+  syncobj_test_drain (control, collection);
+  syncobj_test_items_changed_assert (changes, "");
+}
+
+static void
+test_items_changed_sync_batch (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_control_emit_json (control,
+                                                 "[{\"type\": \"insert\", \"value\": {\"id\": \"d\"}},"
+                                                 " {\"type\": \"update\", \"value\": {\"id\": \"a\", \"done\": true}},"
+                                                 " {\"type\": \"insert\", \"value\": {\"id\": \"e\"}},"
+                                                 " {\"type\": \"delete\", \"key\": \"c\"}]",
+                                                 &error));
+  g_assert_no_error (error);
+
+  /* Appended records are announced before any later change, so that
+   * every position is valid when it is emitted. */
+  syncobj_test_items_changed_assert (changes, "3,0,1 0,1,1 4,0,1 2,1,0");
+  syncobj_test_assert_keys (collection, "a b d e");
+}
+
+static void
+test_items_changed_sync_appends_one_range (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_control_emit_json (control,
+                                                 "[{\"type\": \"insert\", \"value\": {\"id\": \"d\"}},"
+                                                 " {\"type\": \"insert\", \"value\": {\"id\": \"e\"}},"
+                                                 " {\"type\": \"insert\", \"value\": {\"id\": \"f\"}}]",
+                                                 &error));
+  g_assert_no_error (error);
+  syncobj_test_items_changed_assert (changes, "3,0,3");
+  syncobj_test_assert_keys (collection, "a b c d e f");
+}
+
+static void
+test_items_changed_truncate (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"b\", \"title\": \"B\", \"done\": false}", NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+
+  syncobj_test_assert_keys (collection, "b");
+  g_assert_cmpuint (syncobj_test_items_changed_count (changes), ==, 2);
+}
+
+/* ---- locks (ordered) ------------------------------------------------------------ */
+
+static void
+test_lock_holds_sync_update_while_persisting (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "a");
+  g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"title\": \"mine\"}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+  syncobj_test_assert_locked_keys (collection, "a");
+
+  changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"title\": \"theirs\", \"color\": \"red\"}");
+
+  /* Held: neither the visible nor the synced value moved. */
+  syncobj_test_items_changed_assert (changes, "");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"mine\", \"done\": false}");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"A\", \"done\": false}");
+  g_assert_true (syncobj_record_get_pending (record));
+
+  /* Completion applies the held write, then the echo of "mine". */
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"mine\", \"done\": false, \"color\": \"red\"}");
+  syncobj_test_items_changed_assert (changes, "0,1,1");
+  syncobj_test_assert_locked_keys (collection, "");
+}
+
+static void
+test_lock_other_keys_apply_at_once (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"title\": \"mine\"}");
+  syncobj_sync_control_run_pending (control);
+
+  changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"title\": \"theirs\"}");
+  syncobj_test_items_changed_assert (changes, "1,1,1");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"title\": \"theirs\", \"done\": false}");
+  syncobj_test_drain (control, collection);
+}
+
+static void
+test_lock_applies_on_completion_without_flicker (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "a");
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTestNotify) values = syncobj_test_notify_new (record, "value");
+  g_autoptr(SyncobjTestNotify) pending = syncobj_test_notify_new (record, "pending");
+
+  syncobj_sync_control_set_auto_echo (control, FALSE);
+  transaction = syncobj_test_update (collection, "a", "{\"title\": \"mine\"}");
+  syncobj_sync_control_advance (control, 100);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisted_awaiting_sync");
+  syncobj_test_assert_locked_keys (collection, "a");
+
+  /* The echo, with a member the server added: one step to the final value. */
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"title\": \"mine\", \"rev\": 2}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+
+  syncobj_test_items_changed_assert (changes, "0,1,1 0,1,1");
+  syncobj_test_notify_assert (values,
+                              "{\"id\":\"a\",\"title\":\"mine\",\"done\":false} | "
+                              "{\"id\":\"a\",\"title\":\"mine\",\"done\":false,\"rev\":2}");
+  syncobj_test_notify_assert (pending, "true | false");
+  syncobj_test_assert_locked_keys (collection, "");
+  syncobj_sync_control_set_auto_echo (control, TRUE);
+}
+
+static void
+test_lock_release_lets_sync_through (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"title\": \"mine\"}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_locked_keys (collection, "");
+
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"title\": \"later\"}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"later\", \"done\": false}");
+}
+
+static void
+test_lock_released_on_failure (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  transaction = syncobj_test_update (collection, "a", "{\"title\": \"mine\"}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"title\": \"theirs\"}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"mine\", \"done\": false}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  /* Rolled back onto the server's value that arrived meanwhile. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"theirs\", \"done\": false}");
+  syncobj_test_assert_locked_keys (collection, "");
+}
+
+static void
+test_lock_queued_does_not_lock (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "b");
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "a", "{\"title\": \"mine\"}");
+  t2 = syncobj_test_update (collection, "b", "{\"title\": \"mine too\"}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "queued");
+  syncobj_test_assert_locked_keys (collection, "a");
+
+  /* b is not locked: the server's value reaches the synced state. */
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"done\": true}");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"b\", \"title\": \"B\", \"done\": true}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"title\": \"mine too\", \"done\": true}");
+  syncobj_test_drain (control, collection);
+}
+
+static void
+test_parallel_sync_applies_at_once (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_PARALLEL, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "a");
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"title\": \"mine\"}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_locked_keys (collection, "");
+
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"title\": \"theirs\", \"done\": true}");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"theirs\", \"done\": true}");
+  /* The pending change is re-applied on top. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"mine\", \"done\": true}");
+  syncobj_test_drain (control, collection);
+}
+
+static void
+test_lock_completed_echo_survives_later_failure (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "a");
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "a", "{\"title\": \"first\"}");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  syncobj_sync_control_run_pending (control);
+
+  /* t1 persists at 100 and t2 starts (and will fail); at 200 t1's echo
+   * arrives, held by t2's lock, t1 completes, then t2 fails. */
+  syncobj_sync_control_advance (control, 99);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  syncobj_sync_control_advance (control, 1);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "persisting");
+  syncobj_sync_control_advance (control, 100);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+  syncobj_test_assert_failed (t2, SYNCOBJ_ERROR_NON_RETRIABLE, NULL);
+
+  /* t2 rolled back; t1's value, confirmed by its held echo, stays. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"first\", \"done\": false}");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"first\", \"done\": false}");
+  g_assert_false (syncobj_record_get_pending (record));
+  syncobj_test_assert_locked_keys (collection, "");
+}
+
+static void
+test_lock_completed_while_another_locks (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "a");
+  g_autoptr(SyncobjTestNotify) values = syncobj_test_notify_new (record, "value");
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "a", "{\"title\": \"first\"}");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  syncobj_sync_control_advance (control, 200);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+  g_assert_false (syncobj_transaction_is_finished (t2));
+  syncobj_test_assert_locked_keys (collection, "a");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"first\", \"done\": true}");
+  /* The held echo has not reached the synced value yet. */
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"A\", \"done\": false}");
+  g_assert_true (syncobj_record_get_pending (record));
+
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "completed");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"first\", \"done\": true}");
+  g_assert_false (syncobj_record_get_pending (record));
+  /* Two optimistic steps, no flicker on the way. */
+  syncobj_test_notify_assert (values,
+                              "{\"id\":\"a\",\"title\":\"first\",\"done\":false} | "
+                              "{\"id\":\"a\",\"title\":\"first\",\"done\":true}");
+}
+
+/* Hides records whose pending changes set "hidden". */
+static JsonObject *
+hiding_merge (SyncobjCollection *collection,
+              const char        *key,
+              JsonObject        *synced,
+              GPtrArray         *mutations,
+              gpointer           user_data)
+{
+  JsonObject *visible = synced != NULL ? json_object_ref (synced) : NULL;
+
+  for (guint i = 0; i < mutations->len; i++)
+    {
+      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
+      JsonObject *changes = syncobj_pending_mutation_get_changes (mutation);
+
+      if (json_object_get_boolean_member_with_default (changes, "hidden", FALSE))
+        g_clear_pointer (&visible, json_object_unref);
+      else if (syncobj_pending_mutation_get_mutation_type (mutation) == SYNCOBJ_MUTATION_TYPE_INSERT)
+        {
+          g_clear_pointer (&visible, json_object_unref);
+          visible = json_object_ref (changes);
+        }
+    }
+
+  return visible;
+}
+
+static void
+test_parallel_merge_func_may_hide (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_PARALLEL, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) hide = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+
+  syncobj_collection_set_merge_func (collection, hiding_merge, NULL, NULL);
+  syncobj_sync_control_set_network_delay (control, 100);
+  syncobj_sync_control_set_auto_echo (control, FALSE);
+
+  hide = syncobj_test_update (collection, "b", "{\"hidden\": true}");
+  syncobj_test_assert_keys (collection, "a c");
+  insert = syncobj_test_insert (collection, "{\"id\": \"d\"}");
+  syncobj_test_assert_keys (collection, "a c d");
+  syncobj_test_items_changed_assert (changes, "1,1,0 2,0,1");
+
+  /* Once the server confirms, the synced state alone counts again. */
+  syncobj_sync_control_advance (control, 100);
+  syncobj_test_emit_update (control, "{\"id\": \"b\"}");
+  syncobj_test_emit_update (control, "{\"id\": \"d\"}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (hide), ==, "completed");
+  g_assert_cmpstr (syncobj_transaction_get_state_name (insert), ==, "completed");
+  syncobj_test_assert_keys (collection, "a c d b");
+  syncobj_sync_control_set_auto_echo (control, TRUE);
+}
+
+static void
+n_items_cb (GObject    *object,
+            GParamSpec *pspec,
+            guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_n_items_notify (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+  guint count = 0;
+  guint n_items = 0;
+
+  g_signal_connect (collection, "notify::n-items", G_CALLBACK (n_items_cb), &count);
+  t1 = syncobj_test_insert (collection, "{\"id\": \"d\"}");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  t3 = syncobj_test_delete (collection, "b");
+  g_assert_cmpuint (count, ==, 2);
+  g_object_get (collection, "n-items", &n_items, NULL);
+  g_assert_cmpuint (n_items, ==, 3);
+  syncobj_test_drain (control, collection);
+  g_assert_cmpuint (count, ==, 2);
+}
+
+/* ---- records loaded from JSON text (kept packed until needed) ---------------- */
+
+static SyncobjCollection *
+packed_collection_new (SyncobjSyncControl **control)
+{
+  SyncobjCollection *collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, control);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (*control),
+                                               "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                                               " {\"id\": \"b\", \"n\": 0},"
+                                               " {\"id\": \"c\", \"n\": 0}]",
+                                               -1, &error));
+  g_assert_no_error (error);
+  return collection;
+}
+
+static void
+test_packed_sync_update_merges (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"n\": 5}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 5}");
+  syncobj_sync_control_emit_delete (control, "a");
+  syncobj_test_items_changed_assert (changes, "1,1,1 0,1,0");
+  syncobj_test_assert_keys (collection, "b c");
+}
+
+static void
+test_packed_lock_holds_sync_update (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2]}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"color\": \"red\"}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2]}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2], \"color\": \"red\"}");
+}
+
+static void
+test_packed_truncate (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  g_assert_true (syncobj_sync_load_json_array (sync, "[{\"id\": \"b\", \"n\": 1}, {\"id\": \"d\"}]", -1, NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+
+  syncobj_test_assert_keys (collection, "b d");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 1}");
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, g_list_model_get_n_items (G_LIST_MODEL (collection)));
+}
+
+static void
+test_packed_records_and_json (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjRecord) record = g_list_model_get_item (G_LIST_MODEL (collection), 2);
+  g_autofree char *json = syncobj_collection_to_json (collection);
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(JsonNode) expected = json_from_string ("[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                                                   " {\"id\": \"b\", \"n\": 0}, {\"id\": \"c\", \"n\": 0}]", NULL);
+
+  g_assert_true (json_node_equal (node, expected));
+  g_assert_cmpstr (syncobj_record_get_key (record), ==, "c");
+  g_assert_true (syncobj_collection_contains (collection, "b"));
+  g_assert_false (syncobj_record_get_pending (record));
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"c\", \"n\": 0}");
+}
+
+int
+main (int argc, char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/collection/insert/visible-at-once", test_insert_visible_at_once);
+  g_test_add_func ("/collection/insert/copies-value", test_insert_copies_value);
+  g_test_add_func ("/collection/update/shallow-merge", test_update_shallow_merge);
+  g_test_add_func ("/collection/update/may-repeat-key", test_update_may_repeat_key);
+  g_test_add_func ("/collection/delete/removes", test_delete_removes);
+  g_test_add_func ("/collection/delete/then-insert-same-key", test_delete_then_insert_same_key);
+  g_test_add_func ("/collection/to-json", test_to_json);
+  g_test_add_func ("/collection/items-changed/initial-sync-one-emission", test_initial_sync_one_emission);
+  g_test_add_func ("/collection/items-changed/insert-appends", test_items_changed_insert_appends);
+  g_test_add_func ("/collection/items-changed/delete-at-position", test_items_changed_delete_position);
+  g_test_add_func ("/collection/items-changed/update-in-place", test_items_changed_update_in_place);
+  g_test_add_func ("/collection/items-changed/update-to-same-value-is-silent", test_items_changed_update_to_same_value);
+  g_test_add_func ("/collection/items-changed/sync-batch-mixed", test_items_changed_sync_batch);
+  g_test_add_func ("/collection/items-changed/sync-appends-one-range", test_items_changed_sync_appends_one_range);
+  g_test_add_func ("/collection/items-changed/truncate", test_items_changed_truncate);
+  g_test_add_func ("/collection/ordered/lock/holds-sync-update-while-persisting", test_lock_holds_sync_update_while_persisting);
+  g_test_add_func ("/collection/ordered/lock/other-keys-apply-at-once", test_lock_other_keys_apply_at_once);
+  g_test_add_func ("/collection/ordered/lock/applies-on-completion-without-flicker", test_lock_applies_on_completion_without_flicker);
+  g_test_add_func ("/collection/ordered/lock/release-lets-sync-through", test_lock_release_lets_sync_through);
+  g_test_add_func ("/collection/ordered/lock/released-on-failure", test_lock_released_on_failure);
+  g_test_add_func ("/collection/ordered/lock/queued-does-not-lock", test_lock_queued_does_not_lock);
+  g_test_add_func ("/collection/parallel/sync-applies-at-once", test_parallel_sync_applies_at_once);
+  g_test_add_func ("/collection/parallel/merge-func-may-hide", test_parallel_merge_func_may_hide);
+  g_test_add_func ("/collection/ordered/lock/completed-echo-survives-later-failure", test_lock_completed_echo_survives_later_failure);
+  g_test_add_func ("/collection/ordered/lock/completed-while-another-locks", test_lock_completed_while_another_locks);
+  g_test_add_func ("/collection/n-items-notify", test_n_items_notify);
+  g_test_add_func ("/collection/packed/sync-update-merges", test_packed_sync_update_merges);
+  g_test_add_func ("/collection/packed/lock-holds-sync-update", test_packed_lock_holds_sync_update);
+  g_test_add_func ("/collection/packed/truncate", test_packed_truncate);
+  g_test_add_func ("/collection/packed/records-and-json", test_packed_records_and_json);
+
+  return g_test_run ();
+}

@@ -1,0 +1,378 @@
+/* func-mutator-test.c: SyncobjFuncMutator and SyncobjPersistJob
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+
+#define RECORDS "[{\"id\": \"a\", \"n\": 0}]"
+
+typedef enum {
+  KEEP,          /* keep the job; the test finishes it */
+  DROP,          /* drop it without finishing */
+  COMPLETE_NOW,
+} Behaviour;
+
+typedef struct
+{
+  Behaviour  behaviour;
+  GPtrArray *jobs;        /* SyncobjPersistJob, kept */
+  guint      calls;
+  gboolean   destroyed;
+} Backend;
+
+static void
+backend_persist (SyncobjPersistJob *job,
+                 gpointer           user_data)
+{
+  Backend *backend = user_data;
+
+  backend->calls++;
+  switch (backend->behaviour)
+    {
+    case KEEP:
+      g_ptr_array_add (backend->jobs, g_object_ref (job));
+      break;
+    case DROP:
+      break;
+    case COMPLETE_NOW:
+      syncobj_persist_job_complete (job);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+backend_destroy (gpointer user_data)
+{
+  ((Backend *) user_data)->destroyed = TRUE;
+}
+
+static void
+backend_clear (Backend *backend)
+{
+  g_clear_pointer (&backend->jobs, g_ptr_array_unref);
+}
+
+/* A test collection whose mutator is a SyncobjFuncMutator calling
+ * @backend. */
+static SyncobjCollection *
+func_collection_new (Backend             *backend,
+                     Behaviour            behaviour,
+                     SyncobjSyncControl **control)
+{
+  SyncobjCollection *collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, control);
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (backend_persist, backend, NULL);
+
+  backend->behaviour = behaviour;
+  backend->jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  syncobj_collection_set_mutator (collection, mutator);
+  return collection;
+}
+
+static SyncobjPersistJob *
+backend_job (Backend *backend,
+             guint    index)
+{
+  g_assert_cmpuint (backend->jobs->len, >, index);
+  return g_ptr_array_index (backend->jobs, index);
+}
+
+static gboolean
+complete_job_cb (gpointer data)
+{
+  syncobj_persist_job_complete (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_complete_later_from_timer (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, KEEP, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  SyncobjPersistJob *job;
+  g_autofree char *changes = NULL;
+  g_autoptr(JsonNode) changes_node = NULL;
+  g_autoptr(JsonNode) expected = NULL;
+
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpuint (backend.calls, ==, 1);
+  job = backend_job (&backend, 0);
+  g_assert_true (syncobj_persist_job_get_transaction (job) == transaction);
+  g_assert_cmpuint (syncobj_persist_job_get_attempt (job), ==, 1);
+  g_assert_false (syncobj_persist_job_get_finished (job));
+  g_assert_null (syncobj_persist_job_get_sync (job));
+  g_assert_nonnull (syncobj_persist_job_get_cancellable (job));
+
+  changes = syncobj_persist_job_get_changes_json (job);
+  changes_node = json_from_string (changes, NULL);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (changes_node));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (changes_node)), ==, 1);
+  expected = json_from_string ("{\"n\": 1}", NULL);
+  g_assert_true (json_node_equal (json_object_get_member (json_array_get_object_element (json_node_get_array (changes_node), 0), "changes"),
+                                  expected));
+
+  syncobj_test_add_timer (5000, complete_job_cb, job);
+  syncobj_sync_control_advance (control, 4999);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+
+  syncobj_sync_control_advance (control, 1);
+  g_assert_true (syncobj_persist_job_get_finished (job));
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_cmpuint (backend.calls, ==, 1);
+  backend_clear (&backend);
+}
+
+static gboolean
+complete_job_idle (gpointer data)
+{
+  syncobj_persist_job_complete (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_complete_later_from_idle (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, KEEP, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_autoptr(SyncobjTestNotify) finished = NULL;
+
+  syncobj_sync_control_run_pending (control);
+  finished = syncobj_test_notify_new (backend_job (&backend, 0), "finished");
+  g_idle_add (complete_job_idle, backend_job (&backend, 0));
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  syncobj_test_notify_assert (finished, "true");
+  backend_clear (&backend);
+}
+
+static void
+test_complete_at_once (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, COMPLETE_NOW, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  backend_clear (&backend);
+}
+
+static void
+test_fail_is_retried (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, KEEP, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "refused");
+  g_autoptr(SyncobjAttempt) first = NULL;
+
+  syncobj_test_exact_retry_policy (collection, 3);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_persist_job_fail (backend_job (&backend, 0), error);
+  syncobj_sync_control_run_pending (control);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (transaction), 0);
+  g_assert_error ((GError *) syncobj_attempt_get_error (first), G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_nonnull (syncobj_attempt_get_retry_scheduled_for (first));
+
+  syncobj_sync_control_advance (control, 1000);
+  g_assert_cmpuint (backend.calls, ==, 2);
+  g_assert_cmpuint (syncobj_persist_job_get_attempt (backend_job (&backend, 1)), ==, 2);
+  syncobj_persist_job_complete (backend_job (&backend, 1));
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  backend_clear (&backend);
+}
+
+static void
+test_fail_non_retriable (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, KEEP, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  syncobj_sync_control_run_pending (control);
+  syncobj_persist_job_fail_non_retriable (backend_job (&backend, 0), "rejected by the server");
+  syncobj_test_drain (control, collection);
+
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_NON_RETRIABLE, NULL);
+  g_assert_cmpstr (syncobj_transaction_get_error (transaction)->message, ==, "rejected by the server");
+  g_assert_cmpuint (backend.calls, ==, 1);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+  backend_clear (&backend);
+}
+
+static void
+test_dropped_job_fails_attempt (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, DROP, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_test_exact_retry_policy (collection, 2);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 500, 5000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+
+  /* A dropped job is an ordinary (retriable) failure. */
+  g_assert_cmpuint (backend.calls, ==, 2);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_FAILED, NULL);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+  backend_clear (&backend);
+}
+
+static void
+test_await_echo (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, COMPLETE_NOW, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  SyncobjFuncMutator *mutator = SYNCOBJ_FUNC_MUTATOR (syncobj_collection_get_mutator (collection));
+
+  syncobj_func_mutator_set_await_echo (mutator, TRUE);
+  g_assert_true (syncobj_func_mutator_get_await_echo (mutator));
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_advance (control, 1000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisted_awaiting_sync");
+
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  backend_clear (&backend);
+}
+
+static void
+test_await_echo_timeout_completes (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, COMPLETE_NOW, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  SyncobjFuncMutator *mutator = SYNCOBJ_FUNC_MUTATOR (syncobj_collection_get_mutator (collection));
+
+  syncobj_func_mutator_set_await_echo (mutator, TRUE);
+  syncobj_func_mutator_set_echo_timeout (mutator, 3000);
+  g_assert_cmpuint (syncobj_func_mutator_get_echo_timeout (mutator), ==, 3000);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_advance (control, 2999);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisted_awaiting_sync");
+
+  /* Persisted cannot fail any more: a missing echo completes it anyway. */
+  syncobj_sync_control_advance (control, 1);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_null (syncobj_transaction_get_error (transaction));
+  backend_clear (&backend);
+}
+
+static void
+await_sync_keep (SyncobjPersistJob *job,
+                 gpointer           user_data)
+{
+  GPtrArray *jobs = user_data;
+
+  g_ptr_array_add (jobs, g_object_ref (job));
+}
+
+static void
+test_await_sync_func (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, COMPLETE_NOW, &control);
+  g_autoptr(GPtrArray) await_jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  SyncobjFuncMutator *mutator = SYNCOBJ_FUNC_MUTATOR (syncobj_collection_get_mutator (collection));
+  SyncobjPersistJob *job;
+
+  syncobj_func_mutator_set_await_sync_func (mutator, await_sync_keep, await_jobs, NULL);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisted_awaiting_sync");
+  g_assert_cmpuint (await_jobs->len, ==, 1);
+
+  job = g_ptr_array_index (await_jobs, 0);
+  g_assert_true (syncobj_persist_job_get_sync (job) == syncobj_sync_control_get_sync (control));
+  g_assert_true (syncobj_persist_job_get_transaction (job) == transaction);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"n\": 1}");
+  syncobj_test_add_timer (200, complete_job_cb, job);
+  syncobj_sync_control_advance (control, 200);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  backend_clear (&backend);
+}
+
+static void
+test_destroy_notify (void)
+{
+  Backend backend = { 0 };
+  SyncobjMutator *mutator = syncobj_func_mutator_new (backend_persist, &backend, backend_destroy);
+
+  g_assert_false (backend.destroyed);
+  g_object_unref (mutator);
+  g_assert_true (backend.destroyed);
+}
+
+static gpointer
+complete_in_thread (gpointer data)
+{
+  syncobj_persist_job_complete (data);
+  return NULL;
+}
+
+static void
+test_complete_from_another_thread (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, KEEP, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_autoptr(SyncobjTestNotify) finished = NULL;
+  GThread *thread;
+
+  syncobj_sync_control_run_pending (control);
+  finished = syncobj_test_notify_new (backend_job (&backend, 0), "finished");
+  thread = g_thread_new ("backend", complete_in_thread, backend_job (&backend, 0));
+  g_thread_join (thread);
+
+  /* Nothing happens on the worker thread: the main context finishes it. */
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+  syncobj_test_notify_assert (finished, "");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  syncobj_test_notify_assert (finished, "true");
+  backend_clear (&backend);
+}
+
+int
+main (int argc, char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/func-mutator/complete/later-from-timer", test_complete_later_from_timer);
+  g_test_add_func ("/func-mutator/complete/later-from-idle", test_complete_later_from_idle);
+  g_test_add_func ("/func-mutator/complete/at-once", test_complete_at_once);
+  g_test_add_func ("/func-mutator/complete/from-another-thread", test_complete_from_another_thread);
+  g_test_add_func ("/func-mutator/fail/retried", test_fail_is_retried);
+  g_test_add_func ("/func-mutator/fail/non-retriable", test_fail_non_retriable);
+  g_test_add_func ("/func-mutator/fail/dropped-job", test_dropped_job_fails_attempt);
+  g_test_add_func ("/func-mutator/await-echo/completes-on-echo", test_await_echo);
+  g_test_add_func ("/func-mutator/await-echo/timeout-completes", test_await_echo_timeout_completes);
+  g_test_add_func ("/func-mutator/await-sync-func", test_await_sync_func);
+  g_test_add_func ("/func-mutator/destroy-notify", test_destroy_notify);
+
+  return g_test_run ();
+}

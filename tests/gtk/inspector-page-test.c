@@ -1,0 +1,487 @@
+/* inspector-page-test.c: the libsyncobj page of the GTK inspector, shown
+ * in a window under Xvfb, asserted through its widget tree
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+
+#include <syncobj-gtk.h>
+
+#include "ui-test-utils.h"
+
+#define NETWORK_DELAY_MS 100
+#define WAIT_MS 5000
+
+/* One ordered collection with a transaction in every state: completed,
+ * failed, persisting while waiting for a retry, queued behind it, and
+ * pending (begun, not committed); a parallel collection beside it. */
+typedef struct {
+  SyncobjCollection  *collection;
+  SyncobjSyncControl *control;
+  SyncobjCollection  *parallel;
+  SyncobjSyncControl *parallel_control;
+  SyncobjTransaction *completed;
+  SyncobjTransaction *failed;
+  SyncobjTransaction *waiting;
+  SyncobjTransaction *queued;
+  SyncobjTransaction *pending;
+  GtkWidget          *window;
+  GtkWidget          *page;
+} Fixture;
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  return json_object_ref (json_node_get_object (node));
+}
+
+static JsonArray *
+parse_array (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  return json_array_ref (json_node_get_array (node));
+}
+
+static SyncobjTransaction *
+update (SyncobjCollection *collection,
+        const char        *key,
+        const char        *changes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = parse_object (changes);
+  SyncobjTransaction *transaction = syncobj_collection_update (collection, key, object, &error);
+
+  g_assert_no_error (error);
+  return transaction;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(JsonArray) initial = parse_array ("[{\"id\":\"a\",\"title\":\"Apples\"},"
+                                              " {\"id\":\"b\",\"title\":\"Bread\"},"
+                                              " {\"id\":\"c\",\"title\":\"Cheese\"}]");
+  g_autoptr(JsonArray) parallel_initial = parse_array ("[{\"id\":\"x\",\"n\":1}]");
+  g_autoptr(JsonObject) d = parse_object ("{\"id\":\"d\",\"title\":\"Dates\"}");
+  g_autoptr(JsonObject) c_changes = parse_object ("{\"title\":\"Cheddar\"}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjAttempt) attempt = NULL;
+
+  fixture->collection = syncobj_test_collection_new_for_id ("groceries", initial,
+                                                            SYNCOBJ_STRATEGY_ORDERED,
+                                                            &fixture->control);
+  fixture->parallel = syncobj_test_collection_new_for_id ("counters", parallel_initial,
+                                                          SYNCOBJ_STRATEGY_PARALLEL,
+                                                          &fixture->parallel_control);
+  syncobj_sync_control_set_network_delay (fixture->control, NETWORK_DELAY_MS);
+
+  /* Persisted, echoed: completed. */
+  fixture->completed = update (fixture->collection, "c", "{\"title\":\"Camembert\"}");
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->completed), ==,
+                   SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  /* Refused by the server: failed. */
+  syncobj_sync_control_fail_next_persist_non_retriable (fixture->control);
+  fixture->failed = update (fixture->collection, "b", "{\"title\":\"Baguette\"}");
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->failed), ==,
+                   SYNCOBJ_TRANSACTION_STATE_FAILED);
+
+  /* A retriable failure: persisting, waiting for its retry. */
+  syncobj_sync_control_fail_next_persist (fixture->control);
+  fixture->waiting = update (fixture->collection, "a", "{\"title\":\"Apricots\"}");
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->waiting), ==,
+                   SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_attempts (fixture->waiting)), ==, 1);
+  attempt = g_list_model_get_item (syncobj_transaction_get_attempts (fixture->waiting), 0);
+  g_assert_nonnull (syncobj_attempt_get_retry_scheduled_for (attempt));
+
+  /* Behind it in the queue. */
+  fixture->queued = syncobj_collection_insert (fixture->collection, d, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->queued), ==,
+                   SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (fixture->queued), ==,
+                   syncobj_transaction_get_id (fixture->waiting));
+
+  /* Begun, not committed. */
+  fixture->pending = syncobj_collection_begin (fixture->collection);
+  g_assert_true (syncobj_transaction_update (fixture->pending, fixture->collection, "c", c_changes, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->pending), ==,
+                   SYNCOBJ_TRANSACTION_STATE_PENDING);
+
+  fixture->window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1500, 800);
+  fixture->page = syncobj_inspector_page_new ();
+  gtk_window_set_child (GTK_WINDOW (fixture->window), fixture->page);
+  syncobj_inspector_page_set_object (SYNCOBJ_INSPECTOR_PAGE (fixture->page),
+                                     G_OBJECT (fixture->collection));
+  gtk_window_present (GTK_WINDOW (fixture->window));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  /* Finish every transaction of the fixture (the retry and the queued
+   * one succeed now), so that none is left behind in the registry. */
+  if (!syncobj_transaction_is_finished (fixture->pending))
+    g_assert_true (syncobj_transaction_rollback (fixture->pending, NULL));
+  for (guint i = 0; i < 10 && !(syncobj_transaction_is_finished (fixture->queued) &&
+                               syncobj_transaction_is_finished (fixture->waiting)); i++)
+    syncobj_sync_control_advance (fixture->control, 5000);
+  g_assert_true (syncobj_transaction_is_finished (fixture->waiting));
+  g_assert_true (syncobj_transaction_is_finished (fixture->queued));
+
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  ui_test_iterate (100);
+
+  g_clear_object (&fixture->completed);
+  g_clear_object (&fixture->failed);
+  g_clear_object (&fixture->waiting);
+  g_clear_object (&fixture->queued);
+  g_clear_object (&fixture->pending);
+  g_clear_object (&fixture->collection);
+  g_clear_object (&fixture->control);
+  g_clear_object (&fixture->parallel);
+  g_clear_object (&fixture->parallel_control);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
+/* The label of the transaction id @transaction's row, once shown. */
+typedef struct {
+  GtkWidget  *root;
+  const char *name;
+  const char *text;
+} LabelQuery;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelQuery *query = data;
+
+  return ui_test_find_label (query->root, query->name, query->text) != NULL;
+}
+
+static GtkWidget *
+wait_for_label (GtkWidget  *root,
+                const char *name,
+                const char *text)
+{
+  LabelQuery query = { root, name, text };
+
+  if (!ui_test_wait_until (label_shown, &query, WAIT_MS))
+    g_error ("no label %s showing \"%s\" within %u ms", name, text, WAIT_MS);
+  return ui_test_find_label (root, name, text);
+}
+
+static GtkWidget *
+transaction_row (Fixture            *fixture,
+                 SyncobjTransaction *transaction)
+{
+  return wait_for_label (fixture->page, "transaction-id", syncobj_transaction_get_id (transaction));
+}
+
+typedef struct {
+  GtkWidget  *cell;
+  const char *name;
+  const char *text;
+} RowQuery;
+
+static gboolean
+row_label_is (gpointer data)
+{
+  RowQuery *query = data;
+
+  return g_strcmp0 (ui_test_row_label (query->cell, query->name), query->text) == 0;
+}
+
+/* Waits until the label @name in the row of @cell shows @text. */
+static void
+assert_row_label (GtkWidget  *cell,
+                  const char *name,
+                  const char *text)
+{
+  RowQuery query = { cell, name, text };
+
+  ui_test_wait_until (row_label_is, &query, WAIT_MS);
+  g_assert_cmpstr (ui_test_row_label (cell, name), ==, text);
+}
+
+static void
+test_shows_every_state (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GtkWidget *row;
+  const char *reason;
+  g_autofree char *path = NULL;
+  g_autofree char *expected = NULL;
+
+  /* Collections, with their strategy and the keys locked by the
+   * transaction that is persisting. */
+  row = wait_for_label (fixture->page, "collection-id", "groceries");
+  assert_row_label (row, "collection-strategy", "ordered");
+  assert_row_label (row, "collection-size", "4");
+  assert_row_label (row, "collection-ready", "ready");
+  assert_row_label (row, "collection-persistent", "in memory");
+  assert_row_label (row, "collection-locked-keys", "a");
+  row = wait_for_label (fixture->page, "collection-id", "counters");
+  assert_row_label (row, "collection-strategy", "parallel");
+  assert_row_label (row, "collection-size", "1");
+
+  /* Records of the selected collection: optimistic vs synced values. */
+  row = wait_for_label (fixture->page, "record-key", "a");
+  assert_row_label (row, "record-state", "pending");
+  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "record-state"), "syncobj-waiting"));
+  assert_row_label (row, "record-value", "{\"id\":\"a\",\"title\":\"Apricots\"}");
+  assert_row_label (row, "record-synced-value", "{\"id\":\"a\",\"title\":\"Apples\"}");
+  row = wait_for_label (fixture->page, "record-key", "b");
+  assert_row_label (row, "record-state", "synced");
+  assert_row_label (row, "record-value", "{\"id\":\"b\",\"title\":\"Bread\"}");
+  row = wait_for_label (fixture->page, "record-key", "d");
+  assert_row_label (row, "record-synced-value", "—");
+
+  /* Transactions, one row each, with their state and why. */
+  row = transaction_row (fixture, fixture->completed);
+  assert_row_label (row, "transaction-state", "completed");
+  assert_row_label (row, "transaction-collection", "groceries");
+  assert_row_label (row, "transaction-attempts", "1");
+  assert_row_label (row, "transaction-keys", "c");
+
+  row = transaction_row (fixture, fixture->failed);
+  assert_row_label (row, "transaction-state", "failed");
+  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "transaction-state"), "syncobj-failed"));
+  reason = ui_test_row_label (row, "transaction-reason");
+  g_assert_true (g_str_has_prefix (reason, "Failed: "));
+  g_assert_nonnull (strstr (reason, syncobj_transaction_get_error (fixture->failed)->message));
+
+  row = transaction_row (fixture, fixture->waiting);
+  assert_row_label (row, "transaction-state", "persisting");
+  assert_row_label (row, "transaction-attempts", "1");
+  reason = ui_test_row_label (row, "transaction-reason");
+  g_assert_true (g_str_has_prefix (reason, "Retrying at "));
+  g_assert_nonnull (strstr (reason, "Simulated failure"));
+  g_assert_true (gtk_widget_get_mapped (ui_test_row_widget (row, "retry-now")));
+  g_assert_null (ui_test_row_widget (row, "rollback"));
+
+  row = transaction_row (fixture, fixture->queued);
+  assert_row_label (row, "transaction-state", "queued");
+  assert_row_label (row, "transaction-queued-behind", syncobj_transaction_get_id (fixture->waiting));
+  expected = g_strdup_printf ("Waiting behind %s", syncobj_transaction_get_id (fixture->waiting));
+  assert_row_label (row, "transaction-reason", expected);
+  g_assert_null (ui_test_row_widget (row, "retry-now"));
+  g_assert_true (gtk_widget_get_mapped (ui_test_row_widget (row, "rollback")));
+
+  row = transaction_row (fixture, fixture->pending);
+  assert_row_label (row, "transaction-state", "pending");
+  assert_row_label (row, "transaction-reason", "Not committed yet");
+
+  /* The attempts of a selected transaction, with error and next retry. */
+  syncobj_inspector_page_set_object (SYNCOBJ_INSPECTOR_PAGE (fixture->page), G_OBJECT (fixture->waiting));
+  row = wait_for_label (fixture->page, "attempt-number", "1");
+  g_assert_nonnull (strstr (ui_test_row_label (row, "attempt-error"), "Simulated failure"));
+  g_assert_nonnull (strstr (ui_test_row_label (row, "attempt-retry"), "(in "));
+
+  path = g_build_filename (g_getenv ("SYNCOBJ_TEST_ARTEFACT_DIR") ? g_getenv ("SYNCOBJ_TEST_ARTEFACT_DIR") : ".",
+                           "inspector-page.png", NULL);
+  ui_test_save_screenshot (fixture->page, path);
+}
+
+static gboolean
+only_queued_shown (gpointer data)
+{
+  Fixture *fixture = data;
+  g_autoptr(GPtrArray) ids = ui_test_find_labels (fixture->page, "transaction-id");
+
+  return ids->len == 1 &&
+         g_strcmp0 (gtk_label_get_label (g_ptr_array_index (ids, 0)),
+                    syncobj_transaction_get_id (fixture->queued)) == 0;
+}
+
+static gboolean
+no_transaction_shown (gpointer data)
+{
+  Fixture *fixture = data;
+  g_autoptr(GPtrArray) ids = ui_test_find_labels (fixture->page, "transaction-id");
+
+  return ids->len == 0;
+}
+
+static void
+test_filter_by_state (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GtkWidget *filter;
+  GtkStringObject *item;
+
+  transaction_row (fixture, fixture->completed);
+
+  filter = ui_test_find_widget (fixture->page, "state-filter");
+  g_assert_true (GTK_IS_DROP_DOWN (filter));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (filter), 3);
+  item = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (filter));
+  g_assert_cmpstr (gtk_string_object_get_string (item), ==, "Queued");
+
+  g_assert_true (ui_test_wait_until (only_queued_shown, fixture, WAIT_MS));
+
+  /* Rolling the queued one back moves it out of the filter, and the
+   * "Failed" entry shows it again beside the other failed one. */
+  g_assert_true (syncobj_transaction_rollback (fixture->queued, NULL));
+  g_assert_true (ui_test_wait_until (no_transaction_shown, fixture, WAIT_MS));
+
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (filter), 8);
+  item = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (filter));
+  g_assert_cmpstr (gtk_string_object_get_string (item), ==, "Failed");
+  transaction_row (fixture, fixture->queued);
+  transaction_row (fixture, fixture->failed);
+  g_assert_null (ui_test_find_label (fixture->page, "transaction-id",
+                                     syncobj_transaction_get_id (fixture->waiting)));
+}
+
+static void
+test_retry_now (Fixture       *fixture,
+                gconstpointer  data)
+{
+  GtkWidget *row = transaction_row (fixture, fixture->waiting);
+  GtkWidget *button = ui_test_row_widget (row, "retry-now");
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+
+  /* The second attempt started at once, without moving the clock. */
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (fixture->waiting), ==, 2);
+  assert_row_label (row, "transaction-attempts", "2");
+  assert_row_label (row, "transaction-reason", "Sending to the server (attempt 2)");
+  g_assert_null (ui_test_row_widget (row, "retry-now"));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (ui_test_find_widget (fixture->page, "status"))), !=, "");
+}
+
+static void
+test_rollback (Fixture       *fixture,
+               gconstpointer  data)
+{
+  GtkWidget *row = transaction_row (fixture, fixture->queued);
+  GtkWidget *button = ui_test_row_widget (row, "rollback");
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->queued), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_error (syncobj_transaction_get_error (fixture->queued), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED);
+  g_assert_false (syncobj_collection_contains (fixture->collection, "d"));
+  assert_row_label (row, "transaction-state", "failed");
+  g_assert_null (ui_test_row_widget (row, "rollback"));
+
+  /* The one that is already persisting cannot be rolled back: the action
+   * reports why and changes nothing. */
+  gtk_widget_activate_action (fixture->page, "inspector-page.rollback", "s",
+                              syncobj_transaction_get_id (fixture->waiting));
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->waiting), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (ui_test_find_widget (fixture->page, "status"))),
+                            syncobj_transaction_get_id (fixture->waiting)));
+}
+
+static void
+test_follows_live_changes (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(SyncobjTransaction) added = NULL;
+  GtkWidget *waiting_row = transaction_row (fixture, fixture->waiting);
+  GtkWidget *queued_row = transaction_row (fixture, fixture->queued);
+  GtkWidget *record_row = wait_for_label (fixture->page, "record-key", "a");
+  GtkWidget *collection_row = wait_for_label (fixture->page, "collection-id", "groceries");
+  GtkWidget *row;
+
+  /* The retry fires and succeeds, the queued insert follows; both are
+   * echoed: the rows, the record and the locks follow without any help. */
+  for (guint i = 0; i < 10 && !syncobj_transaction_is_finished (fixture->queued); i++)
+    syncobj_sync_control_advance (fixture->control, 1000);
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->queued), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  assert_row_label (waiting_row, "transaction-state", "completed");
+  assert_row_label (waiting_row, "transaction-attempts", "2");
+  assert_row_label (waiting_row, "transaction-reason", "Done");
+  assert_row_label (queued_row, "transaction-state", "completed");
+  assert_row_label (record_row, "record-state", "synced");
+  assert_row_label (record_row, "record-synced-value", "{\"id\":\"a\",\"title\":\"Apricots\"}");
+  assert_row_label (collection_row, "collection-locked-keys", "");
+
+  /* Committing the open transaction sends it. */
+  row = transaction_row (fixture, fixture->pending);
+  assert_row_label (row, "transaction-state", "pending");
+  g_assert_true (syncobj_transaction_commit (fixture->pending, NULL));
+  assert_row_label (row, "transaction-state", "persisting");
+  assert_row_label (row, "transaction-reason", "Sending to the server (attempt 1)");
+  assert_row_label (collection_row, "collection-locked-keys", "c");
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  assert_row_label (row, "transaction-state", "completed");
+
+  /* A new transaction gets a row of its own. */
+  added = update (fixture->collection, "b", "{\"title\":\"Brioche\"}");
+  g_assert_true (added != fixture->pending);
+  row = transaction_row (fixture, added);
+  assert_row_label (row, "transaction-keys", "b");
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  assert_row_label (row, "transaction-state", "completed");
+}
+
+static void
+test_registered (void)
+{
+  GIOExtensionPoint *point;
+  GIOExtension *extension;
+  g_autoptr(GtkWidget) page = NULL;
+  g_autofree char *title = NULL;
+
+  syncobj_gtk_init ();
+  syncobj_gtk_init ();
+
+  point = g_io_extension_point_lookup ("gtk-inspector-page");
+  g_assert_nonnull (point);
+  extension = g_io_extension_point_get_extension_by_name (point, "libsyncobj");
+  g_assert_nonnull (extension);
+  g_assert_true (g_io_extension_get_type (extension) == SYNCOBJ_TYPE_INSPECTOR_PAGE);
+
+  page = g_object_ref_sink (g_object_new (g_io_extension_get_type (extension), NULL));
+  g_object_get (page, "title", &title, NULL);
+  g_assert_cmpstr (title, ==, "Sync");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      g_test_skip ("no display");
+      return 77;
+    }
+
+  g_test_add_func ("/gtk/inspector-page/registered", test_registered);
+  g_test_add ("/gtk/inspector-page/shows-every-state", Fixture, NULL,
+              fixture_set_up, test_shows_every_state, fixture_tear_down);
+  g_test_add ("/gtk/inspector-page/filter-by-state", Fixture, NULL,
+              fixture_set_up, test_filter_by_state, fixture_tear_down);
+  g_test_add ("/gtk/inspector-page/follows-live-changes", Fixture, NULL,
+              fixture_set_up, test_follows_live_changes, fixture_tear_down);
+  g_test_add ("/gtk/inspector-page/retry-now", Fixture, NULL,
+              fixture_set_up, test_retry_now, fixture_tear_down);
+  g_test_add ("/gtk/inspector-page/rollback", Fixture, NULL,
+              fixture_set_up, test_rollback, fixture_tear_down);
+
+  return g_test_run ();
+}

@@ -1,0 +1,91 @@
+# conftest.py: shared helpers of the Python tests of libsyncobj
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Runs against the uninstalled build: meson's test environment points
+# GI_TYPELIB_PATH and LD_LIBRARY_PATH at the build tree and PYTHONPATH at
+# introspection/, where gi/overrides/Syncobj.py lives.
+
+import gi
+
+gi.require_version('Syncobj', '1.0')
+gi.require_version('Json', '1.0')
+
+import pytest  # noqa: E402
+from gi.repository import GLib, Syncobj  # noqa: E402
+
+# The test collections put every libsyncobj timer on a virtual clock: a
+# retry scheduled 1 s ahead fires only from control.advance(). Enough
+# virtual time for any backoff of the default policy (30 s cap + jitter).
+LONG_ENOUGH_MS = 60_000
+
+
+def wait_for(predicate, control=None, timeout_s=5.0):
+    """Dispatches the default main context until predicate() holds, for
+    at most timeout_s seconds of real time (a bound, never a sleep)."""
+    context = GLib.MainContext.default()
+    expired = []
+
+    def on_timeout():
+        expired.append(True)
+        return GLib.SOURCE_REMOVE
+
+    source_id = GLib.timeout_add(int(timeout_s * 1000), on_timeout)
+    try:
+        while True:
+            if control is not None:
+                control.run_pending()
+            if predicate():
+                return
+            if expired:
+                raise AssertionError('condition not reached within %.1f s' % timeout_s)
+            context.iteration(True)
+    finally:
+        if not expired:
+            GLib.source_remove(source_id)
+
+
+def assert_syncobj_error(error, code):
+    assert isinstance(error, GLib.Error)
+    assert error.domain == Syncobj.ERROR_DOMAIN == 'syncobj-error-quark'
+    assert error.code == code, (error.code, error.message)
+    assert error.matches(Syncobj.error_quark(), code)
+
+
+class ItemsChanged:
+    """Records the items-changed emissions of a list model."""
+
+    def __init__(self, model):
+        self.calls = []
+        self.model = model
+        self.handler = model.connect('items-changed', self._on_items_changed)
+
+    def _on_items_changed(self, model, position, removed, added):
+        self.calls.append((position, removed, added))
+
+    def take(self):
+        calls, self.calls = self.calls, []
+        return calls
+
+    def disconnect(self):
+        self.model.disconnect(self.handler)
+
+
+@pytest.fixture
+def todos():
+    """An ordered test collection holding two todos, and its control."""
+    return Syncobj.test_collection_new([
+        {'id': '1', 'title': 'Buy milk', 'done': False},
+        {'id': '2', 'title': 'Walk the dog', 'done': True},
+    ])
+
+
+def echo_to_server(control, job):
+    """Plays the backend of a Python persist function: applies the job's
+    changes to the test server, whose sync echoes them back (as a real
+    backend's live updates would)."""
+    for change in job.get_changes():
+        if change['type'] == 'delete':
+            control.emit_delete(change['key'])
+        else:
+            control.emit_update(change['modified'])

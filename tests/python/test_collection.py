@@ -1,0 +1,206 @@
+# test_collection.py: records and collections as Python containers
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import pytest
+from gi.repository import GLib, Json, Syncobj
+
+from conftest import assert_syncobj_error
+
+
+def test_record_is_a_read_only_mapping(todos):
+    collection, control = todos
+    record = collection['1']
+
+    assert record['title'] == 'Buy milk'
+    assert record['done'] is False
+    assert dict(record) == {'id': '1', 'title': 'Buy milk', 'done': False}
+    assert 'title' in record
+    assert 'missing' not in record
+    assert len(record) == 3
+    assert list(record) == ['id', 'title', 'done']
+    assert record.get('missing', 'fallback') == 'fallback'
+    with pytest.raises(KeyError):
+        record['missing']
+    with pytest.raises(TypeError):
+        record['title'] = 'changed'
+
+
+def test_record_nested_values_become_python_values():
+    collection, control = Syncobj.test_collection_new(
+        [{'id': 'n', 'tags': ['a', 'b'], 'meta': {'score': 2.5, 'none': None}}])
+    record = collection['n']
+
+    assert record['tags'] == ['a', 'b']
+    assert record['meta'] == {'score': 2.5, 'none': None}
+    assert record.to_dict() == {'id': 'n', 'tags': ['a', 'b'],
+                                'meta': {'score': 2.5, 'none': None}}
+
+
+def test_record_value_is_a_json_object_and_to_dict_a_dict(todos):
+    collection, control = todos
+    record = collection['2']
+
+    assert isinstance(record.get_value(), Json.Object)
+    assert record.to_dict() == {'id': '2', 'title': 'Walk the dog', 'done': True}
+    assert record.synced_dict() == record.to_dict()
+    assert Syncobj.to_python(record.props.value) == record.to_dict()
+
+
+def test_collection_len_iteration_and_lookup(todos):
+    collection, control = todos
+
+    assert len(collection) == 2
+    assert [r.get_key() for r in collection] == ['1', '2']
+    assert all(isinstance(r, Syncobj.Record) for r in collection)
+    assert collection['1'] is collection[0]
+    assert collection[-1] is collection['2']
+    assert '1' in collection and 'nope' not in collection
+    assert collection.get('nope') is None
+    assert collection.to_list() == [dict(r) for r in collection]
+    with pytest.raises(KeyError):
+        collection['nope']
+    with pytest.raises(IndexError):
+        collection[2]
+
+
+def test_record_is_unique_per_key_and_live(todos):
+    collection, control = todos
+    record = collection['1']
+
+    collection.update('1', {'done': True})
+
+    assert collection['1'] is record
+    assert record['done'] is True
+
+
+def test_insert_takes_a_dict_or_a_json_object(todos):
+    collection, control = todos
+
+    collection.insert({'id': '3', 'title': 'From a dict'})
+    collection.insert(Json.from_string('{"id": "4", "title": "From JSON"}').get_object())
+
+    assert collection['3']['title'] == 'From a dict'
+    assert collection['4']['title'] == 'From JSON'
+
+
+def test_insert_of_a_non_mapping_is_a_type_error_and_changes_nothing(todos):
+    collection, control = todos
+
+    with pytest.raises(TypeError):
+        collection.insert(['not', 'a', 'record'])
+    with pytest.raises(TypeError):
+        collection.insert({'id': '5', 'when': object()})
+
+    assert len(collection) == 2
+
+
+def test_insert_of_an_existing_key_raises_key_exists(todos):
+    collection, control = todos
+
+    with pytest.raises(GLib.Error) as info:
+        collection.insert({'id': '1', 'title': 'Again'})
+
+    assert_syncobj_error(info.value, Syncobj.Error.KEY_EXISTS)
+    assert '1' in info.value.message
+    assert dict(collection['1'])['title'] == 'Buy milk'
+
+
+def test_update_of_an_unknown_key_raises_key_not_found(todos):
+    collection, control = todos
+
+    with pytest.raises(GLib.Error) as info:
+        collection.update('nope', {'title': 'x'})
+
+    assert_syncobj_error(info.value, Syncobj.Error.KEY_NOT_FOUND)
+    assert len(collection) == 2
+
+
+def test_insert_without_a_key_raises_invalid_record(todos):
+    collection, control = todos
+
+    with pytest.raises(GLib.Error) as info:
+        collection.insert({'title': 'no id'})
+
+    assert_syncobj_error(info.value, Syncobj.Error.INVALID_RECORD)
+    assert len(collection) == 2
+
+
+def test_emit_update_takes_a_dict(todos):
+    collection, control = todos
+
+    control.emit_update({'id': '1', 'title': 'Buy oat milk', 'done': False})
+
+    assert collection['1']['title'] == 'Buy oat milk'
+    assert collection['1'].synced_dict()['title'] == 'Buy oat milk'
+
+
+def test_transaction_gathers_dict_writes(todos):
+    collection, control = todos
+    transaction = collection.begin()
+
+    transaction.insert(collection, {'id': '3', 'title': 'Batch'})
+    transaction.update(collection, '1', {'done': True})
+    transaction.set_metadata({'reason': 'test'})
+    transaction.commit()
+
+    assert collection['3']['title'] == 'Batch'
+    assert collection['1']['done'] is True
+    assert transaction.metadata_dict() == {'reason': 'test'}
+    assert [m.get_key() for m in transaction.get_mutations()] == ['3', '1']
+    assert transaction.get_mutations()[1].changes_dict() == {'done': True}
+
+
+def test_record_attributes_give_dicts(todos):
+    collection, control = todos
+    collection.update('1', {'done': True})
+    record = collection['1']
+
+    assert record.key == '1'
+    assert record.value == {'id': '1', 'title': 'Buy milk', 'done': True}
+    assert record.synced_value == {'id': '1', 'title': 'Buy milk', 'done': False}
+    assert record.pending is True
+    assert isinstance(record.props.value, Json.Object)
+
+
+def test_pending_mutation_attributes_give_dicts(todos):
+    collection, control = todos
+    transaction = collection.update('2', {'done': False})
+    mutation = transaction.get_mutations()[0]
+
+    assert mutation.key == '2'
+    assert mutation.type == Syncobj.MutationType.UPDATE
+    assert mutation.changes == {'done': False}
+    assert mutation.original == {'id': '2', 'title': 'Walk the dog', 'done': True}
+    assert mutation.modified == {'id': '2', 'title': 'Walk the dog', 'done': False}
+    assert mutation.to_dict()['type'] == 'update'
+
+
+def test_transaction_as_context_manager_commits(todos):
+    collection, control = todos
+
+    with collection.begin() as transaction:
+        transaction.insert(collection, {'id': '3', 'title': 'Batch'})
+        transaction.update(collection, '1', {'done': True})
+        assert transaction.get_state() == Syncobj.TransactionState.PENDING
+    control.advance(1000)
+
+    assert transaction.get_state() == Syncobj.TransactionState.COMPLETED
+    assert control.get_persist_count() == 1
+    assert collection['3']['title'] == 'Batch'
+    assert collection['1']['done'] is True
+
+
+def test_transaction_as_context_manager_rolls_back_on_an_exception(todos):
+    collection, control = todos
+
+    with pytest.raises(RuntimeError):
+        with collection.begin() as transaction:
+            transaction.insert(collection, {'id': '3', 'title': 'Abandoned'})
+            assert '3' in collection
+            raise RuntimeError('changed my mind')
+
+    assert transaction.get_state() == Syncobj.TransactionState.FAILED
+    assert_syncobj_error(transaction.get_error(), Syncobj.Error.CANCELLED)
+    assert '3' not in collection
+    assert control.get_persist_count() == 0

@@ -1,0 +1,223 @@
+/* registry-test.c: every collection by id, every transaction, signals
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+
+#define RECORDS "[{\"id\": \"a\", \"n\": 0}]"
+
+static gboolean
+list_contains (GListModel *model,
+               gpointer    item)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) object = g_list_model_get_item (model, i);
+
+      if (object == item)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_default_is_singleton (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+
+  g_assert_true (SYNCOBJ_IS_REGISTRY (registry));
+  g_assert_true (registry == syncobj_registry_get_default ());
+  g_assert_true (g_list_model_get_item_type (syncobj_registry_get_collections (registry)) == SYNCOBJ_TYPE_COLLECTION);
+  g_assert_true (g_list_model_get_item_type (syncobj_registry_get_transactions (registry)) == SYNCOBJ_TYPE_TRANSACTION);
+}
+
+static void
+test_collection_by_id (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_new_for_id ("registry-todos", NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+
+  g_assert_true (syncobj_registry_lookup_collection (registry, "registry-todos") == collection);
+  g_assert_null (syncobj_registry_lookup_collection (registry, "registry-nothing"));
+  g_assert_true (list_contains (syncobj_registry_get_collections (registry), collection));
+}
+
+static void
+count_cb (gpointer  emitter,
+          gpointer  item,
+          GPtrArray *seen)
+{
+  g_ptr_array_add (seen, g_object_ref (item));
+}
+
+static void
+test_collection_added_signal (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_object_unref);
+  gulong handler = g_signal_connect (registry, "collection-added", G_CALLBACK (count_cb), seen);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+
+  g_signal_handler_disconnect (registry, handler);
+  g_assert_cmpuint (seen->len, ==, 1);
+  g_assert_true (g_ptr_array_index (seen, 0) == collection);
+}
+
+static void
+test_finalized_collection_leaves (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  GListModel *collections = syncobj_registry_get_collections (registry);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(JsonArray) initial = syncobj_test_array (RECORDS);
+  SyncobjCollection *collection =
+    syncobj_test_collection_new_for_id ("registry-short-lived", initial, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (collections);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  guint n_before = g_list_model_get_n_items (collections);
+
+  /* Finished transactions do not keep their collection alive. */
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_object_add_weak_pointer (G_OBJECT (collection), (gpointer *) &collection);
+  g_object_unref (collection);
+
+  g_assert_null (collection);
+  g_assert_null (syncobj_registry_lookup_collection (registry, "registry-short-lived"));
+  g_assert_cmpuint (g_list_model_get_n_items (collections), ==, n_before - 1);
+  g_assert_cmpuint (syncobj_test_items_changed_count (changes), ==, 1);
+  g_assert_cmpuint (g_array_index (changes->changes, guint, 1), ==, 1);
+
+  /* The transaction stays as history. */
+  g_assert_true (syncobj_registry_lookup_transaction (registry, syncobj_transaction_get_id (transaction)) == transaction);
+  g_assert_null (syncobj_transaction_get_collection (transaction));
+}
+
+static void
+test_transactions_listed (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  gulong handler = g_signal_connect (registry, "transaction-added", G_CALLBACK (count_cb), added);
+  g_autoptr(SyncobjTransaction) written = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_autoptr(SyncobjTransaction) begun = syncobj_collection_begin (collection);
+
+  g_signal_handler_disconnect (registry, handler);
+  g_assert_cmpuint (added->len, ==, 2);
+  g_assert_true (g_ptr_array_index (added, 0) == written);
+  g_assert_true (g_ptr_array_index (added, 1) == begun);
+
+  g_assert_true (list_contains (syncobj_registry_get_transactions (registry), written));
+  g_assert_true (syncobj_registry_lookup_transaction (registry, syncobj_transaction_get_id (written)) == written);
+  g_assert_true (syncobj_registry_lookup_transaction (registry, syncobj_transaction_get_id (begun)) == begun);
+  g_assert_null (syncobj_registry_lookup_transaction (registry, "no-such-transaction"));
+  g_assert_cmpuint (syncobj_test_count_transactions (collection), ==, 2);
+
+  g_assert_true (syncobj_transaction_rollback (begun, NULL));
+  syncobj_test_drain (control, collection);
+}
+
+static void
+test_collection_transaction_added_signal (void)
+{
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GListModel) active = NULL;
+
+  g_signal_connect (collection, "transaction-added", G_CALLBACK (count_cb), added);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_cmpuint (added->len, ==, 1);
+  g_assert_true (g_ptr_array_index (added, 0) == transaction);
+
+  active = syncobj_collection_get_transactions (collection);
+  g_assert_cmpuint (g_list_model_get_n_items (active), ==, 1);
+  syncobj_test_drain (control, collection);
+  g_clear_object (&active);
+  active = syncobj_collection_get_transactions (collection);
+  g_assert_cmpuint (g_list_model_get_n_items (active), ==, 0);
+}
+
+typedef struct
+{
+  SyncobjTransaction *watched;
+  GString            *states;
+} StateLog;
+
+static void
+state_changed_cb (SyncobjRegistry    *registry,
+                  SyncobjTransaction *transaction,
+                  StateLog           *log)
+{
+  if (transaction != log->watched)
+    return;
+  g_string_append_printf (log->states, "%s%s", log->states->len > 0 ? " " : "",
+                          syncobj_transaction_get_state_name (transaction));
+}
+
+static void
+test_transaction_state_changed_signal (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GString) states = g_string_new ("");
+  StateLog log = { NULL, states };
+  gulong handler = g_signal_connect (registry, "transaction-state-changed", G_CALLBACK (state_changed_cb), &log);
+
+  syncobj_sync_control_fail_next_persist (control);
+  syncobj_test_exact_retry_policy (collection, 3);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  log.watched = transaction;
+  syncobj_test_drain (control, collection);
+  g_signal_handler_disconnect (registry, handler);
+
+  /* A retry does not change the state. */
+  g_assert_cmpstr (states->str, ==, "persisting persisted_awaiting_sync completed");
+}
+
+static void
+test_forget_finished (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) done = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_autoptr(SyncobjTransaction) open = NULL;
+
+  syncobj_test_drain (control, collection);
+  open = syncobj_collection_begin (collection);
+
+  g_assert_cmpuint (syncobj_registry_forget_finished (registry), >=, 1);
+  g_assert_null (syncobj_registry_lookup_transaction (registry, syncobj_transaction_get_id (done)));
+  g_assert_false (list_contains (syncobj_registry_get_transactions (registry), done));
+  g_assert_true (syncobj_registry_lookup_transaction (registry, syncobj_transaction_get_id (open)) == open);
+  g_assert_true (list_contains (syncobj_registry_get_transactions (registry), open));
+
+  g_assert_true (syncobj_transaction_rollback (open, NULL));
+}
+
+int
+main (int argc, char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/registry/default-is-singleton", test_default_is_singleton);
+  g_test_add_func ("/registry/collections/by-id", test_collection_by_id);
+  g_test_add_func ("/registry/collections/added-signal", test_collection_added_signal);
+  g_test_add_func ("/registry/collections/finalized-leaves", test_finalized_collection_leaves);
+  g_test_add_func ("/registry/transactions/listed-with-added-signal", test_transactions_listed);
+  g_test_add_func ("/registry/transactions/collection-transaction-added", test_collection_transaction_added_signal);
+  g_test_add_func ("/registry/transactions/state-changed-signal", test_transaction_state_changed_signal);
+  g_test_add_func ("/registry/transactions/forget-finished", test_forget_finished);
+
+  return g_test_run ();
+}

@@ -1,0 +1,355 @@
+/* retry-test.c: the retry policy, attempts and their timing, offline
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+
+#define RECORDS "[{\"id\": \"a\", \"n\": 0}, {\"id\": \"b\", \"n\": 0}]"
+
+static gint64
+to_us (GDateTime *date_time)
+{
+  g_assert_nonnull (date_time);
+  return g_date_time_to_unix (date_time) * G_USEC_PER_SEC + g_date_time_get_microsecond (date_time);
+}
+
+static SyncobjAttempt *
+get_attempt (SyncobjTransaction *transaction,
+             guint               number)
+{
+  g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (syncobj_transaction_get_attempts (transaction), number - 1);
+
+  g_assert_nonnull (attempt);
+  g_assert_cmpuint (syncobj_attempt_get_number (attempt), ==, number);
+  /* The transaction keeps it. */
+  return attempt;
+}
+
+/* ---- the policy ------------------------------------------------------------- */
+
+static void
+test_policy_defaults (void)
+{
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+
+  g_assert_cmpuint (syncobj_retry_policy_get_max_attempts (policy), ==, 5);
+  g_assert_cmpuint (syncobj_retry_policy_get_initial_delay (policy), ==, 1000);
+  g_assert_cmpfloat (syncobj_retry_policy_get_factor (policy), ==, 2.0);
+  g_assert_cmpuint (syncobj_retry_policy_get_max_delay (policy), ==, 30000);
+  g_assert_cmpfloat (syncobj_retry_policy_get_jitter (policy), ==, 0.3);
+}
+
+static void
+test_policy_exact_delays (void)
+{
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+  const guint expected[] = { 1000, 2000, 4000, 8000, 16000, 30000, 30000 };
+
+  syncobj_retry_policy_set_jitter (policy, 0.0);
+  for (guint attempt = 1; attempt <= G_N_ELEMENTS (expected); attempt++)
+    g_assert_cmpuint (syncobj_retry_policy_get_delay (policy, attempt), ==, expected[attempt - 1]);
+}
+
+static void
+test_policy_jitter_bounds (void)
+{
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+
+  for (guint i = 0; i < 200; i++)
+    {
+      guint delay = syncobj_retry_policy_get_delay (policy, 2);
+
+      g_assert_cmpuint (delay, >=, 2000);
+      g_assert_cmpuint (delay, <=, 2600);
+    }
+}
+
+static gboolean
+only_io_errors_retriable (const GError *error,
+                          gpointer      user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  return error->domain == G_IO_ERROR;
+}
+
+static void
+test_policy_classify (void)
+{
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+  g_autoptr(GError) io_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
+  g_autoptr(GError) failed = g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED, "failed");
+  g_autoptr(GError) non_retriable = g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE, "no");
+  guint calls = 0;
+
+  g_assert_true (syncobj_retry_policy_is_retriable (policy, failed));
+  g_assert_false (syncobj_retry_policy_is_retriable (policy, non_retriable));
+
+  syncobj_retry_policy_set_classify_func (policy, only_io_errors_retriable, &calls, NULL);
+  g_assert_true (syncobj_retry_policy_is_retriable (policy, io_error));
+  g_assert_false (syncobj_retry_policy_is_retriable (policy, failed));
+  /* Non-retriable by definition: the hook is not even asked. */
+  g_assert_false (syncobj_retry_policy_is_retriable (policy, non_retriable));
+  g_assert_cmpuint (calls, ==, 2);
+}
+
+/* ---- attempts ---------------------------------------------------------------- */
+
+static void
+test_attempts_scheduled_exponentially (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  gint64 start;
+  gint64 expected_start;
+
+  syncobj_test_exact_retry_policy (collection, 5);
+  syncobj_sync_control_fail_next_persists (control, 4);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  start = syncobj_sync_control_get_now (control);
+  syncobj_sync_control_run_pending (control);
+
+  expected_start = start;
+  for (guint n = 1; n <= 4; n++)
+    {
+      SyncobjAttempt *attempt = get_attempt (transaction, n);
+      guint delay = 1000u << (n - 1);
+
+      g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, n);
+      g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+      g_assert_cmpint (to_us (syncobj_attempt_get_started_at (attempt)), ==, expected_start);
+      g_assert_cmpint (to_us (syncobj_attempt_get_completed_at (attempt)), ==, expected_start);
+      g_assert_error ((GError *) syncobj_attempt_get_error (attempt), SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED);
+      g_assert_cmpint (to_us (syncobj_attempt_get_retry_scheduled_for (attempt)), ==,
+                       expected_start + (gint64) delay * 1000);
+
+      /* Not a millisecond early. */
+      syncobj_sync_control_advance (control, delay - 1);
+      g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, n);
+      syncobj_sync_control_advance (control, 1);
+      expected_start += (gint64) delay * 1000;
+    }
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 5);
+  g_assert_cmpint (to_us (syncobj_attempt_get_started_at (get_attempt (transaction, 5))), ==, start + 15 * G_USEC_PER_SEC);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_null (syncobj_attempt_get_error (get_attempt (transaction, 5)));
+  g_assert_null (syncobj_attempt_get_retry_scheduled_for (get_attempt (transaction, 5)));
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_attempts (transaction)), ==, 5);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 5);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+}
+
+static void
+test_attempts_max_then_failed (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autofree char *last_message = NULL;
+  SyncobjAttempt *last;
+
+  syncobj_test_exact_retry_policy (collection, 3);
+  syncobj_sync_control_fail_next_persists (control, 10);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 500, 10000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 3);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 3);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_FAILED, NULL);
+
+  /* The transaction's error is the last attempt's. */
+  last = get_attempt (transaction, 3);
+  g_assert_cmpstr (syncobj_attempt_get_error (last)->message, ==, syncobj_transaction_get_error (transaction)->message);
+  g_assert_null (syncobj_attempt_get_retry_scheduled_for (last));
+  g_assert_nonnull (syncobj_attempt_get_retry_scheduled_for (get_attempt (transaction, 2)));
+
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+  syncobj_test_drain (control, collection);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 3);
+}
+
+static void
+test_attempts_default_policy_five (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_sync_control_fail_next_persists (control, 10);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  /* With up to 30 % jitter the four waits take at most 1.3 × 15 s. */
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 1000, 20000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 5);
+  syncobj_test_drain (control, collection);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 5);
+}
+
+static gboolean
+never_retry (const GError *error,
+             gpointer      user_data)
+{
+  return FALSE;
+}
+
+static void
+test_classify_makes_error_non_retriable (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  SyncobjRetryPolicy *policy = syncobj_test_exact_retry_policy (collection, 5);
+
+  syncobj_retry_policy_set_classify_func (policy, never_retry, NULL, NULL);
+  syncobj_sync_control_fail_next_persist (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 1);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_FAILED, NULL);
+  g_assert_null (syncobj_attempt_get_retry_scheduled_for (get_attempt (transaction, 1)));
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+}
+
+static void
+test_non_retriable_fails_at_once (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_test_exact_retry_policy (collection, 5);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  transaction = syncobj_test_insert (collection, "{\"id\": \"c\"}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 1);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_NON_RETRIABLE, NULL);
+  g_assert_false (syncobj_collection_contains (collection, "c"));
+  syncobj_test_assert_keys (collection, "a b");
+}
+
+static void
+test_retry_now (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_test_exact_retry_policy (collection, 5);
+  syncobj_sync_control_fail_next_persist (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_false (syncobj_transaction_retry_now (transaction));
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 1);
+
+  g_assert_true (syncobj_transaction_retry_now (transaction));
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 2);
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_false (syncobj_transaction_retry_now (transaction));
+
+  /* The cancelled timer does not start a third attempt later. */
+  syncobj_sync_control_advance (control, 5000);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 2);
+}
+
+/* ---- offline ------------------------------------------------------------------ */
+
+static void
+test_offline_no_attempt_spent (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_test_exact_retry_policy (collection, 2);
+  syncobj_sync_control_set_offline (control, TRUE);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_advance (control, 120000);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 0);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 0);
+  g_assert_false (syncobj_transaction_is_finished (transaction));
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+
+  /* Back online: the attempt starts at once, without waiting for a timer. */
+  syncobj_sync_control_set_offline (control, FALSE);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 1);
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+}
+
+static void
+test_offline_retry_waits_for_network (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  /* Two attempts in all: had offline time counted, it would fail. */
+  syncobj_test_exact_retry_policy (collection, 2);
+  syncobj_sync_control_fail_next_persist (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 1);
+
+  syncobj_sync_control_set_offline (control, TRUE);
+  syncobj_sync_control_advance (control, 60000);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 1);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 1);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+
+  syncobj_sync_control_set_offline (control, FALSE);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 2);
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+}
+
+static void
+test_offline_back_before_retry_is_due (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_test_exact_retry_policy (collection, 5);
+  syncobj_sync_control_fail_next_persist (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+
+  /* A blip shorter than the backoff changes nothing. */
+  syncobj_sync_control_set_offline (control, TRUE);
+  syncobj_sync_control_set_offline (control, FALSE);
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 1);
+
+  syncobj_sync_control_advance (control, 1000);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 2);
+  syncobj_test_drain (control, collection);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 2);
+}
+
+int
+main (int argc, char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/retry/policy/defaults", test_policy_defaults);
+  g_test_add_func ("/retry/policy/exact-delays-without-jitter", test_policy_exact_delays);
+  g_test_add_func ("/retry/policy/jitter-bounds", test_policy_jitter_bounds);
+  g_test_add_func ("/retry/policy/classify", test_policy_classify);
+  g_test_add_func ("/retry/attempts/scheduled-exponentially", test_attempts_scheduled_exponentially);
+  g_test_add_func ("/retry/attempts/max-then-failed-with-last-error", test_attempts_max_then_failed);
+  g_test_add_func ("/retry/attempts/default-policy-five", test_attempts_default_policy_five);
+  g_test_add_func ("/retry/classify/makes-error-non-retriable", test_classify_makes_error_non_retriable);
+  g_test_add_func ("/retry/non-retriable/fails-at-once", test_non_retriable_fails_at_once);
+  g_test_add_func ("/retry/retry-now", test_retry_now);
+  g_test_add_func ("/retry/offline/no-attempt-spent", test_offline_no_attempt_spent);
+  g_test_add_func ("/retry/offline/retry-waits-for-network", test_offline_retry_waits_for_network);
+  g_test_add_func ("/retry/offline/back-before-retry-is-due", test_offline_back_before_retry_is_due);
+
+  return g_test_run ();
+}

@@ -1,0 +1,366 @@
+/* sync-test.c: SyncobjSync driven by hand and subclassed, change
+ * messages, waiting for keys
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+
+#define RECORDS "[{\"id\": \"a\", \"n\": 0}, {\"id\": \"b\", \"n\": 0}]"
+
+/* ---- a subclass with a start vfunc --------------------------------------- */
+
+#define TEST_TYPE_STARTING_SYNC (test_starting_sync_get_type ())
+G_DECLARE_FINAL_TYPE (TestStartingSync, test_starting_sync, TEST, STARTING_SYNC, SyncobjSync)
+
+struct _TestStartingSync
+{
+  SyncobjSync parent_instance;
+  guint       starts;
+  guint       stops;
+};
+
+G_DEFINE_FINAL_TYPE (TestStartingSync, test_starting_sync, SYNCOBJ_TYPE_SYNC)
+
+static void
+test_starting_sync_start (SyncobjSync *sync)
+{
+  TestStartingSync *self = TEST_STARTING_SYNC (sync);
+
+  self->starts++;
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"s1\"}", NULL));
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"s2\"}", NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  syncobj_sync_mark_ready (sync);
+}
+
+static void
+test_starting_sync_stop (SyncobjSync *sync)
+{
+  TEST_STARTING_SYNC (sync)->stops++;
+}
+
+static void
+test_starting_sync_class_init (TestStartingSyncClass *klass)
+{
+  SYNCOBJ_SYNC_CLASS (klass)->start = test_starting_sync_start;
+  SYNCOBJ_SYNC_CLASS (klass)->stop = test_starting_sync_stop;
+}
+
+static void
+test_starting_sync_init (TestStartingSync *self)
+{
+}
+
+static void
+test_subclass_start (void)
+{
+  g_autoptr(TestStartingSync) sync = g_object_new (TEST_TYPE_STARTING_SYNC, "id", "starting", NULL);
+  SyncobjCollection *collection = syncobj_collection_new ("starting", SYNCOBJ_SYNC (sync), NULL);
+
+  g_assert_cmpuint (sync->starts, ==, 1);
+  g_assert_true (syncobj_collection_get_ready (collection));
+  g_assert_true (syncobj_sync_get_ready (SYNCOBJ_SYNC (sync)));
+  g_assert_true (syncobj_sync_get_collection (SYNCOBJ_SYNC (sync)) == collection);
+  syncobj_test_assert_keys (collection, "s1 s2");
+
+  g_object_unref (collection);
+  g_assert_cmpuint (sync->stops, ==, 1);
+  g_assert_null (syncobj_sync_get_collection (SYNCOBJ_SYNC (sync)));
+}
+
+/* ---- a plain sync driven by hand ------------------------------------------- */
+
+static void
+test_plain_writes (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("plain");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("plain", sync, NULL);
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"a\", \"x\": 1, \"y\": 1}", NULL));
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"b\"}", NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  syncobj_test_assert_keys (collection, "a b");
+
+  /* update merges members; insert replaces the whole record. */
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_UPDATE, "{\"id\": \"a\", \"y\": 2}", NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"x\": 1, \"y\": 2}");
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"a\", \"z\": 3}", NULL));
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_DELETE, "{\"id\": \"b\"}", NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"z\": 3}");
+  syncobj_test_assert_keys (collection, "a");
+
+  record = syncobj_collection_lookup (collection, "a");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"z\": 3}");
+  g_assert_false (syncobj_record_get_pending (record));
+}
+
+static void
+test_commits_before_attach (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("early");
+  g_autoptr(SyncobjCollection) collection = NULL;
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"early\"}", NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  syncobj_sync_mark_ready (sync);
+
+  collection = syncobj_collection_new ("early", sync, NULL);
+  syncobj_test_assert_keys (collection, "early");
+  g_assert_true (syncobj_collection_get_ready (collection));
+}
+
+static void
+test_write_value_is_sealed (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("sealed");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("sealed", sync, NULL);
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"a\"}");
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_INSERT, value, NULL));
+  g_assert_true (json_object_is_immutable (value));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+}
+
+static void
+committed_cb (SyncobjSync *sync,
+              guint        n_writes,
+              GArray      *seen)
+{
+  g_array_append_val (seen, n_writes);
+}
+
+static void
+test_committed_signal (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("signal");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("signal", sync, NULL);
+  g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  g_signal_connect (sync, "committed", G_CALLBACK (committed_cb), seen);
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"a\"}", NULL));
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"b\"}", NULL));
+  g_assert_cmpuint (seen->len, ==, 0);
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  g_assert_cmpuint (seen->len, ==, 1);
+  g_assert_cmpuint (g_array_index (seen, guint, 0), ==, 2);
+}
+
+static void
+test_mark_error (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("error");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("error", sync, NULL);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "connection closed");
+  g_autoptr(SyncobjTestNotify) notified = syncobj_test_notify_new (sync, "error");
+
+  g_assert_null (syncobj_sync_get_error (sync));
+  syncobj_sync_mark_error (sync, error);
+  g_assert_error ((GError *) syncobj_sync_get_error (sync), G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_assert_cmpuint (syncobj_test_notify_count (notified), ==, 1);
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, 0);
+}
+
+/* ---- change messages ----------------------------------------------------------- */
+
+static void
+test_apply_json_messages (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("messages");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("messages", sync, NULL);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_apply_json (sync, "{\"type\": \"insert\", \"value\": {\"id\": \"a\", \"n\": 1}}", -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_sync_apply_json (sync,
+                                          "[{\"type\": \"insert\", \"value\": {\"id\": \"b\"}},"
+                                          " {\"type\": \"update\", \"value\": {\"id\": \"a\", \"n\": 2}}]",
+                                          -1, &error));
+  g_assert_no_error (error);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 2}");
+
+  g_assert_true (syncobj_sync_apply_json (sync, "{\"type\": \"delete\", \"key\": \"b\"}", -1, &error));
+  g_assert_true (syncobj_sync_apply_json (sync, "{\"type\": \"delete\", \"value\": {\"id\": \"a\"}}", -1, &error));
+  g_assert_no_error (error);
+  syncobj_test_assert_keys (collection, "");
+  syncobj_test_items_changed_assert (changes, "0,0,1 1,0,1 0,1,1 1,1,0 0,1,0");
+}
+
+static void
+test_apply_json_joins_open_commit (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("open-commit");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("open-commit", sync, NULL);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"a\"}", NULL));
+  g_assert_true (syncobj_sync_apply_json (sync, "[{\"type\": \"insert\", \"value\": {\"id\": \"b\"}}]", -1, NULL));
+  syncobj_test_assert_keys (collection, "");
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  syncobj_test_items_changed_assert (changes, "0,0,2");
+}
+
+static void
+test_truncate_keeps_optimistic (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_insert (collection, "{\"id\": \"mine\"}");
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, "{\"id\": \"b\", \"n\": 5}", NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+
+  /* a is gone from the server; the optimistic insert stays on top. */
+  syncobj_test_assert_keys (collection, "b mine");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 5}");
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_keys (collection, "b mine");
+}
+
+/* ---- waiting for keys -------------------------------------------------------------- */
+
+static void
+wait_for_keys_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (syncobj_sync_wait_for_keys_finish (SYNCOBJ_SYNC (source), result, error))
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "all keys arrived");
+}
+
+static void
+test_wait_for_keys_success (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  const char *keys[] = { "a", "c", NULL };
+  g_autoptr(GError) result = NULL;
+
+  syncobj_sync_wait_for_keys_async (sync, keys, 10000, NULL, wait_for_keys_cb, &result);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_null (result);
+
+  syncobj_test_emit_update (control, "{\"id\": \"c\", \"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+
+  /* The timeout was dropped with the wait. */
+  g_clear_error (&result);
+  syncobj_sync_control_advance (control, 20000);
+  g_assert_null (result);
+}
+
+static void
+test_wait_for_keys_timeout (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  const char *keys[] = { "a", "b", NULL };
+  g_autoptr(GError) result = NULL;
+
+  syncobj_sync_wait_for_keys_async (sync, keys, 5000, NULL, wait_for_keys_cb, &result);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"n\": 1}");
+  syncobj_sync_control_advance (control, 4999);
+  g_assert_null (result);
+
+  syncobj_sync_control_advance (control, 1);
+  g_assert_error (result, SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT);
+}
+
+static void
+test_wait_for_keys_held_writes_count (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  const char *keys[] = { "a", NULL };
+  g_autoptr(GError) result = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_locked_keys (collection, "a");
+
+  syncobj_sync_wait_for_keys_async (sync, keys, 0, NULL, wait_for_keys_cb, &result);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"n\": 7}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  syncobj_test_drain (control, collection);
+}
+
+static void
+test_wait_for_keys_cancelled (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  const char *keys[] = { "a", NULL };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) result = NULL;
+
+  syncobj_sync_wait_for_keys_async (sync, keys, 0, cancellable, wait_for_keys_cb, &result);
+  g_cancellable_cancel (cancellable);
+  g_assert_null (result);
+  syncobj_sync_control_run_pending (control);
+  g_assert_error (result, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+test_wait_for_no_keys (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  const char *keys[] = { NULL };
+  g_autoptr(GError) result = NULL;
+
+  syncobj_sync_wait_for_keys_async (syncobj_sync_control_get_sync (control), keys, 0, NULL, wait_for_keys_cb, &result);
+  syncobj_sync_control_run_pending (control);
+  g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+}
+
+int
+main (int argc, char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/sync/subclass/start-and-stop", test_subclass_start);
+  g_test_add_func ("/sync/plain/writes", test_plain_writes);
+  g_test_add_func ("/sync/plain/commits-before-attach", test_commits_before_attach);
+  g_test_add_func ("/sync/plain/write-seals-value", test_write_value_is_sealed);
+  g_test_add_func ("/sync/plain/committed-signal", test_committed_signal);
+  g_test_add_func ("/sync/plain/mark-error", test_mark_error);
+  g_test_add_func ("/sync/apply-json/messages", test_apply_json_messages);
+  g_test_add_func ("/sync/apply-json/joins-open-commit", test_apply_json_joins_open_commit);
+  g_test_add_func ("/sync/truncate/keeps-optimistic", test_truncate_keeps_optimistic);
+  g_test_add_func ("/sync/wait-for-keys/success", test_wait_for_keys_success);
+  g_test_add_func ("/sync/wait-for-keys/timeout", test_wait_for_keys_timeout);
+  g_test_add_func ("/sync/wait-for-keys/held-writes-count", test_wait_for_keys_held_writes_count);
+  g_test_add_func ("/sync/wait-for-keys/cancelled", test_wait_for_keys_cancelled);
+  g_test_add_func ("/sync/wait-for-keys/no-keys", test_wait_for_no_keys);
+
+  return g_test_run ();
+}
