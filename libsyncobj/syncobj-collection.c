@@ -1748,7 +1748,11 @@ syncobj_collection_constructed (GObject *object)
   /* Unfinished transactions of a previous run come back before the sync
    * starts, so that their keys are locked and their changes visible. */
   if (self->store != NULL)
-    _syncobj_store_restore (self->store, self);
+    {
+      collection_begin_batch (self);
+      _syncobj_store_restore (self->store, self);
+      collection_end_batch (self);
+    }
 
   if (self->sync != NULL)
     _syncobj_sync_attach (self->sync, self);

@@ -584,6 +584,91 @@ test_n_items_notify (void)
   g_assert_cmpuint (count, ==, 2);
 }
 
+/* ---- records loaded from JSON text (kept packed until needed) ---------------- */
+
+static SyncobjCollection *
+packed_collection_new (SyncobjSyncControl **control)
+{
+  SyncobjCollection *collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, control);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (*control),
+                                               "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                                               " {\"id\": \"b\", \"n\": 0},"
+                                               " {\"id\": \"c\", \"n\": 0}]",
+                                               -1, &error));
+  g_assert_no_error (error);
+  return collection;
+}
+
+static void
+test_packed_sync_update_merges (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"n\": 5}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 5}");
+  syncobj_sync_control_emit_delete (control, "a");
+  syncobj_test_items_changed_assert (changes, "1,1,1 0,1,0");
+  syncobj_test_assert_keys (collection, "b c");
+}
+
+static void
+test_packed_lock_holds_sync_update (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2]}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"color\": \"red\"}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2]}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2], \"color\": \"red\"}");
+}
+
+static void
+test_packed_truncate (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  g_assert_true (syncobj_sync_load_json_array (sync, "[{\"id\": \"b\", \"n\": 1}, {\"id\": \"d\"}]", -1, NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+
+  syncobj_test_assert_keys (collection, "b d");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 1}");
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, g_list_model_get_n_items (G_LIST_MODEL (collection)));
+}
+
+static void
+test_packed_records_and_json (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjRecord) record = g_list_model_get_item (G_LIST_MODEL (collection), 2);
+  g_autofree char *json = syncobj_collection_to_json (collection);
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(JsonNode) expected = json_from_string ("[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                                                   " {\"id\": \"b\", \"n\": 0}, {\"id\": \"c\", \"n\": 0}]", NULL);
+
+  g_assert_true (json_node_equal (node, expected));
+  g_assert_cmpstr (syncobj_record_get_key (record), ==, "c");
+  g_assert_true (syncobj_collection_contains (collection, "b"));
+  g_assert_false (syncobj_record_get_pending (record));
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"c\", \"n\": 0}");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -615,6 +700,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/ordered/lock/completed-echo-survives-later-failure", test_lock_completed_echo_survives_later_failure);
   g_test_add_func ("/collection/ordered/lock/completed-while-another-locks", test_lock_completed_while_another_locks);
   g_test_add_func ("/collection/n-items-notify", test_n_items_notify);
+  g_test_add_func ("/collection/packed/sync-update-merges", test_packed_sync_update_merges);
+  g_test_add_func ("/collection/packed/lock-holds-sync-update", test_packed_lock_holds_sync_update);
+  g_test_add_func ("/collection/packed/truncate", test_packed_truncate);
+  g_test_add_func ("/collection/packed/records-and-json", test_packed_records_and_json);
 
   return g_test_run ();
 }
