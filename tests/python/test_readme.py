@@ -63,3 +63,21 @@ def test_readme_store_snippet_runs(tmp_path, monkeypatch):
     wait_for(lambda: True)
 
     assert namespace['todos'].get_store().get_path() == str(tmp_path / 'todos.db')
+
+
+def test_readme_wait_callback_reports_the_failure(capsys):
+    namespace = {}
+    exec(snippet_containing('Syncobj.test_collection_new'), namespace)
+    control = namespace['control']
+    control.advance(1000)
+    control.fail_next_persist_non_retriable()
+    exec(snippet_containing('Syncobj.Error.KEY_EXISTS'), namespace)
+    transaction = namespace['transaction']
+    printed = []
+
+    control.advance(1000)
+    wait_for(lambda: printed.append(capsys.readouterr().out) or transaction.get_id() in ''.join(printed),
+             control)
+
+    assert transaction.get_state() == Syncobj.TransactionState.FAILED
+    assert 'Simulated non-retriable failure' in ''.join(printed)
