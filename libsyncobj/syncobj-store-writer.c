@@ -690,7 +690,7 @@ load_rows (SyncobjStoreWriter  *self,
   g_autoptr(GdaStatement) statement = parse_statement (sql, error);
   g_autoptr(GdaSet) params = NULL;
   g_autoptr(GdaDataModel) model = NULL;
-  g_autoptr(GdaDataModelIter) iter = NULL;
+  gint n_rows;
 
   if (statement == NULL ||
       !gda_statement_get_parameters (statement, &params, error) ||
@@ -698,31 +698,35 @@ load_rows (SyncobjStoreWriter  *self,
       (limit >= 0 && !set_int (params, "limit", limit, error)))
     return FALSE;
 
+  /* Random access reads the rows once; a cursor's iterator would set (and
+   * signal) fourteen holders per row. */
   model = gda_connection_statement_execute_select_full (self->cnc, statement, params,
-                                                        GDA_STATEMENT_MODEL_CURSOR_FORWARD,
+                                                        GDA_STATEMENT_MODEL_RANDOM_ACCESS,
                                                         (GType *) row_column_types, error);
   if (model == NULL)
     return FALSE;
 
-  iter = gda_data_model_create_iter (model);
-  while (gda_data_model_iter_move_next (iter))
+  n_rows = gda_data_model_get_n_rows (model);
+  for (gint i = 0; i < n_rows; i++)
     {
       SyncobjStoreRow *row = g_new0 (SyncobjStoreRow, 1);
 
-      row->id = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 0)));
-      row->collection_id = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 1)));
-      row->state = value_int (gda_data_model_iter_get_value_at (iter, 2));
-      row->created_at = value_int (gda_data_model_iter_get_value_at (iter, 3));
-      row->updated_at = value_int (gda_data_model_iter_get_value_at (iter, 4));
-      row->sequence = value_int (gda_data_model_iter_get_value_at (iter, 5));
-      row->current_attempt = value_int (gda_data_model_iter_get_value_at (iter, 6));
-      row->counted_attempts = value_int (gda_data_model_iter_get_value_at (iter, 7));
-      row->queued_behind = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 8)));
-      row->error = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 9)));
-      row->error_transaction_id = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 10)));
-      row->metadata = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 11)));
-      row->attempts = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 12)));
-      row->mutations = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 13)));
+#define CELL(column) gda_data_model_get_value_at (model, column, i, NULL)
+      row->id = g_strdup (value_text (CELL (0)));
+      row->collection_id = g_strdup (value_text (CELL (1)));
+      row->state = value_int (CELL (2));
+      row->created_at = value_int (CELL (3));
+      row->updated_at = value_int (CELL (4));
+      row->sequence = value_int (CELL (5));
+      row->current_attempt = value_int (CELL (6));
+      row->counted_attempts = value_int (CELL (7));
+      row->queued_behind = g_strdup (value_text (CELL (8)));
+      row->error = g_strdup (value_text (CELL (9)));
+      row->error_transaction_id = g_strdup (value_text (CELL (10)));
+      row->metadata = g_strdup (value_text (CELL (11)));
+      row->attempts = g_strdup (value_text (CELL (12)));
+      row->mutations = g_strdup (value_text (CELL (13)));
+#undef CELL
       g_ptr_array_add (rows, row);
     }
 

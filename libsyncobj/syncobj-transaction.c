@@ -1530,6 +1530,8 @@ syncobj_transaction_set_metadata (SyncobjTransaction *self,
   g_clear_pointer (&self->metadata, json_object_unref);
   self->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METADATA]);
+  /* The store keeps metadata too. */
+  transaction_changed (self);
 }
 
 /**
