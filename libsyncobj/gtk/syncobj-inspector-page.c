@@ -543,8 +543,28 @@ static char *
 transaction_collection_text (SyncobjInspectorPage *self,
                              gpointer              item)
 {
-  SyncobjCollection *collection = syncobj_transaction_get_collection (item);
+  GListModel *mutations = syncobj_transaction_get_mutations (item);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  SyncobjCollection *collection;
 
+  /* A transaction begun with syncobj_collection_begin() may write to
+   * several collections: name each once. */
+  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      const char *id = syncobj_pending_mutation_get_collection_id (mutation);
+
+      if (id != NULL && !g_ptr_array_find_with_equal_func (ids, id, g_str_equal, NULL))
+        g_ptr_array_add (ids, (gpointer) id);
+    }
+
+  if (ids->len > 0)
+    {
+      g_ptr_array_add (ids, NULL);
+      return g_strjoinv (", ", (char **) ids->pdata);
+    }
+
+  collection = syncobj_transaction_get_collection (item);
   return g_strdup (collection != NULL ? syncobj_collection_get_id (collection) : "");
 }
 

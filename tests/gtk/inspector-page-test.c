@@ -71,6 +71,7 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(JsonArray) parallel_initial = parse_array ("[{\"id\":\"x\",\"n\":1}]");
   g_autoptr(JsonObject) d = parse_object ("{\"id\":\"d\",\"title\":\"Dates\"}");
   g_autoptr(JsonObject) c_changes = parse_object ("{\"title\":\"Cheddar\"}");
+  g_autoptr(JsonObject) x_changes = parse_object ("{\"n\":2}");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjAttempt) attempt = NULL;
 
@@ -117,6 +118,8 @@ fixture_set_up (Fixture       *fixture,
   /* Begun, not committed. */
   fixture->pending = syncobj_collection_begin (fixture->collection);
   g_assert_true (syncobj_transaction_update (fixture->pending, fixture->collection, "c", c_changes, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_transaction_update (fixture->pending, fixture->parallel, "x", x_changes, &error));
   g_assert_no_error (error);
   g_assert_cmpint (syncobj_transaction_get_state (fixture->pending), ==,
                    SYNCOBJ_TRANSACTION_STATE_PENDING);
@@ -286,6 +289,8 @@ test_shows_every_state (Fixture       *fixture,
   row = transaction_row (fixture, fixture->pending);
   assert_row_label (row, "transaction-state", "pending");
   assert_row_label (row, "transaction-reason", "Not committed yet");
+  assert_row_label (row, "transaction-collection", "groceries, counters");
+  assert_row_label (row, "transaction-keys", "c, x");
 
   /* The attempts of a selected transaction, with error and next retry. */
   syncobj_inspector_page_set_object (SYNCOBJ_INSPECTOR_PAGE (fixture->page), G_OBJECT (fixture->waiting));
