@@ -208,8 +208,23 @@ transaction_reason (SyncobjTransaction *transaction)
       return g_strdup (_("Not committed yet"));
 
     case SYNCOBJ_TRANSACTION_STATE_QUEUED:
-      return g_strdup_printf (_("Waiting behind %s"),
-                              syncobj_transaction_get_queued_behind (transaction));
+      {
+        const char *behind = syncobj_transaction_get_queued_behind (transaction);
+        SyncobjTransaction *blocker = NULL;
+        g_autofree char *blocker_reason = NULL;
+
+        if (behind != NULL)
+          blocker = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), behind);
+        /* One level down: what holds up the transaction ahead holds this
+         * one up too. */
+        if (blocker != NULL && syncobj_transaction_get_state (blocker) != SYNCOBJ_TRANSACTION_STATE_QUEUED)
+          {
+            blocker_reason = transaction_reason (blocker);
+            /* Translators: a transaction id, then why that transaction waits */
+            return g_strdup_printf (_("Waiting behind %s: %s"), behind, blocker_reason);
+          }
+        return g_strdup_printf (_("Waiting behind %s"), behind != NULL ? behind : "?");
+      }
 
     case SYNCOBJ_TRANSACTION_STATE_PERSISTING:
       if (transaction_waits_for_retry (transaction))
