@@ -986,6 +986,15 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
           row->locks--;
         }
 
+      /* Nobody echoes a collection without sync: what its transactions
+       * completed is its synced state. */
+      if (!failed && self->sync == NULL)
+        {
+          SyncobjSyncWrite write = { .type = mutation->type, .key = mutation->key, .value = mutation->changes };
+
+          row_apply_sync_write (row, &write);
+        }
+
       if (failed || row->locks == 0)
         g_ptr_array_remove (row->layers, mutation);
       else
@@ -1026,7 +1035,8 @@ _syncobj_collection_add_transaction (SyncobjCollection  *self,
  * syncobj_collection_new:
  * @id: the id of the collection; a store recognises its transactions by it
  * @sync: (nullable): the sync side, pushing server state; %NULL for a
- *   collection that holds only local writes
+ *   collection that holds only local writes: with no echo to wait for,
+ *   what a transaction completed becomes the synced state
  * @mutator: (nullable): the persist side; without one, writes fail until
  *   [method@Syncobj.Collection.set_mutator] is called
  *

@@ -669,6 +669,41 @@ test_packed_records_and_json (void)
   syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"c\", \"n\": 0}");
 }
 
+/* ---- a collection without sync ------------------------------------------------ */
+
+static void
+test_no_sync_completed_writes_stay (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) reference = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_collection_new ("local-only", NULL, syncobj_sync_control_get_mutator (control));
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjTransaction) deleted = NULL;
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  g_assert_true (syncobj_collection_get_ready (collection));
+  inserted = syncobj_test_insert (collection, "{\"id\": \"a\", \"n\": 0}");
+  g_clear_object (&inserted);
+  inserted = syncobj_test_insert (collection, "{\"id\": \"b\", \"n\": 0}");
+  updated = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, updated, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  /* Nobody echoes them, yet completed writes stay: they are all there is. */
+  syncobj_test_assert_keys (collection, "a b");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  record = syncobj_collection_lookup (collection, "a");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"n\": 1}");
+  g_assert_false (syncobj_record_get_pending (record));
+
+  deleted = syncobj_test_delete (collection, "b");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, deleted, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "a");
+  syncobj_test_items_changed_assert (changes, "0,0,1 1,0,1 0,1,1 1,1,0");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -700,6 +735,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/ordered/lock/completed-echo-survives-later-failure", test_lock_completed_echo_survives_later_failure);
   g_test_add_func ("/collection/ordered/lock/completed-while-another-locks", test_lock_completed_while_another_locks);
   g_test_add_func ("/collection/n-items-notify", test_n_items_notify);
+  g_test_add_func ("/collection/no-sync/completed-writes-stay", test_no_sync_completed_writes_stay);
   g_test_add_func ("/collection/packed/sync-update-merges", test_packed_sync_update_merges);
   g_test_add_func ("/collection/packed/lock-holds-sync-update", test_packed_lock_holds_sync_update);
   g_test_add_func ("/collection/packed/truncate", test_packed_truncate);

@@ -1195,6 +1195,35 @@ test_fields_and_json (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (described, "mutations")), ==, 1);
 }
 
+static void
+test_on_thread_default_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  {
+    g_autoptr(SyncobjSyncControl) control = NULL;
+    g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+    g_autoptr(SyncobjTransaction) t1 = NULL;
+    g_autoptr(SyncobjTransaction) t2 = NULL;
+    g_autoptr(GError) result = NULL;
+
+    syncobj_sync_control_set_network_delay (control, 100);
+    syncobj_sync_control_fail_next_persist (control);
+    t1 = syncobj_test_update (collection, "a", "{\"n\": 1}");
+    t2 = syncobj_test_update (collection, "b", "{\"n\": 2}");
+    syncobj_transaction_wait_async (t2, NULL, wait_cb, &result);
+
+    /* Nothing is left for the global default context to run. */
+    g_assert_false (g_main_context_pending (NULL));
+    syncobj_test_drain (control, collection);
+    g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+    g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_assert_false (g_main_context_pending (NULL));
+  }
+  g_main_context_pop_thread_default (context);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1231,6 +1260,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/parallel/no-cascade", test_parallel_no_cascade);
   g_test_add_func ("/transaction/wait/completed", test_wait_completed);
   g_test_add_func ("/transaction/wait/failed", test_wait_failed);
+  g_test_add_func ("/transaction/thread-default-context", test_on_thread_default_context);
   g_test_add_func ("/transaction/ordered/cascade-across-collections", test_ordered_cascade_across_collections);
   g_test_add_func ("/transaction/rollback/uncommitted-across-collections", test_rollback_uncommitted_across_collections);
   g_test_add_func ("/transaction/mutations/fields", test_pending_mutation_fields);
