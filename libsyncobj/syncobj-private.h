@@ -204,6 +204,13 @@ void           _syncobj_record_update (SyncobjRecord     *self,
                                        JsonObject        *synced_value,
                                        gboolean           pending);
 
+/* ---- syncobj-func-mutator.c ------------------------------------------ */
+
+/* FALSE when awaiting the sync of a persisted transaction would finish at
+ * once; @sync is the collection's sync. */
+gboolean _syncobj_func_mutator_awaits (SyncobjFuncMutator *self,
+                                       SyncobjSync        *sync);
+
 /* ---- syncobj-persist-job.c ------------------------------------------- */
 
 /* The job finishes @task: complete() returns TRUE, fail*() return the error.
