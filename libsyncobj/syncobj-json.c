@@ -818,7 +818,19 @@ _syncobj_json_write_compact (JsonObject *object)
               write_string (out, json_node_get_string (node));
               break;
             case G_TYPE_INT64:
-              g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+              {
+                gint64 value = json_node_get_int (node);
+                guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+                char digits[24];
+                int n = sizeof digits;
+
+                do
+                  digits[--n] = (char) ('0' + magnitude % 10);
+                while ((magnitude /= 10) != 0);
+                if (value < 0)
+                  digits[--n] = '-';
+                g_string_append_len (out, digits + n, sizeof digits - n);
+              }
               break;
             case G_TYPE_BOOLEAN:
               g_string_append (out, json_node_get_boolean (node) ? "true" : "false");

@@ -204,7 +204,7 @@ test_load_then_sync (Fixture       *fixture,
   JsonObject *value;
 
   g_assert_true (syncobj_sync_load_json_array (fixture->sync,
-                                               "[{\"id\":\"a\",\"t\":\"say \\\"hi\\\"\",\"n\":1,\"ok\":true},"
+                                               "[{\"id\":\"a\",\"t\":\"say \\\"hi\\\"\",\"n\":1,\"neg\":-70,\"ok\":true},"
                                                " {\"id\":\"b\",\"n\":2}]",
                                                -1, &error));
   g_assert_no_error (error);
@@ -213,14 +213,14 @@ test_load_then_sync (Fixture       *fixture,
   /* The same whole record again, as the server sent it: nothing
    * visible changes, no signal. */
   g_assert_true (syncobj_sync_apply_json (fixture->sync,
-                                          "{\"type\":\"update\",\"value\":{\"id\":\"a\",\"t\":\"say \\\"hi\\\"\",\"n\":1,\"ok\":true}}",
+                                          "{\"type\":\"update\",\"value\":{\"id\":\"a\",\"t\":\"say \\\"hi\\\"\",\"n\":1,\"neg\":-70,\"ok\":true}}",
                                           -1, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (fixture->signals, ==, 1);
 
   /* A whole record with a new value: one signal, the new value. */
   g_assert_true (syncobj_sync_apply_json (fixture->sync,
-                                          "{\"type\":\"update\",\"value\":{\"id\":\"a\",\"t\":\"x\",\"n\":5,\"ok\":true}}",
+                                          "{\"type\":\"update\",\"value\":{\"id\":\"a\",\"t\":\"x\",\"n\":5,\"neg\":-70,\"ok\":true}}",
                                           -1, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (fixture->signals, ==, 2);
