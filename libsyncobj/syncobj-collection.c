@@ -264,6 +264,9 @@ row_compose (SyncobjCollection *self,
               g_clear_pointer (&value, json_object_unref);
               value = merged;
             }
+          else if (mutation->restored && mutation->modified != NULL)
+            /* After a restart the synced value may not be known yet. */
+            value = json_object_ref (mutation->modified);
           break;
         case SYNCOBJ_MUTATION_TYPE_DELETE:
           g_clear_pointer (&value, json_object_unref);
@@ -1046,6 +1049,15 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
           row->locks--;
         }
 
+      /* Nobody echoes a collection without sync: what its transactions
+       * completed is its synced state. */
+      if (!failed && self->sync == NULL)
+        {
+          SyncobjSyncWrite write = { .type = mutation->type, .key = mutation->key, .value = mutation->changes };
+
+          row_apply_sync_write (row, &write);
+        }
+
       if (failed || row->locks == 0)
         g_ptr_array_remove (row->layers, mutation);
       else
@@ -1086,7 +1098,8 @@ _syncobj_collection_add_transaction (SyncobjCollection  *self,
  * syncobj_collection_new:
  * @id: the id of the collection; a store recognises its transactions by it
  * @sync: (nullable): the sync side, pushing server state; %NULL for a
- *   collection that holds only local writes
+ *   collection that holds only local writes: with no echo to wait for,
+ *   what a transaction completed becomes the synced state
  * @mutator: (nullable): the persist side; without one, writes fail until
  *   [method@Syncobj.Collection.set_mutator] is called
  *
@@ -1107,6 +1120,43 @@ syncobj_collection_new (const char     *id,
                        "id", id,
                        "sync", sync,
                        "mutator", mutator,
+                       NULL);
+}
+
+/**
+ * syncobj_collection_new_with_store:
+ * @id: the id of the collection; @store recognises its transactions by it
+ * @sync: (nullable): the sync side, pushing server state
+ * @mutator: (nullable): the persist side
+ * @store: (nullable): where transactions are kept durably, for example
+ *   [func@Syncobj.Store.get_default]; %NULL keeps them in memory
+ *
+ * Creates a collection whose transactions survive a restart. The
+ * unfinished transactions that @store holds for @id are restored at once:
+ * their optimistic changes are visible when this function returns and
+ * they resume in their original order (see [class@Syncobj.Store]).
+ *
+ * [ctor@Syncobj.Collection.new] uses no store: collections persist only
+ * when given one.
+ *
+ * Returns: (transfer full): a new collection
+ */
+SyncobjCollection *
+syncobj_collection_new_with_store (const char     *id,
+                                   SyncobjSync    *sync,
+                                   SyncobjMutator *mutator,
+                                   SyncobjStore   *store)
+{
+  g_return_val_if_fail (id != NULL && *id != '\0', NULL);
+  g_return_val_if_fail (sync == NULL || SYNCOBJ_IS_SYNC (sync), NULL);
+  g_return_val_if_fail (mutator == NULL || SYNCOBJ_IS_MUTATOR (mutator), NULL);
+  g_return_val_if_fail (store == NULL || SYNCOBJ_IS_STORE (store), NULL);
+
+  return g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                       "id", id,
+                       "sync", sync,
+                       "mutator", mutator,
+                       "store", store,
                        NULL);
 }
 
@@ -1493,7 +1543,7 @@ gboolean
 syncobj_collection_get_persistent (SyncobjCollection *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
-  return self->store != NULL;
+  return self->store != NULL && syncobj_store_get_persistent (self->store);
 }
 
 /**
@@ -1767,6 +1817,15 @@ syncobj_collection_constructed (GObject *object)
     self->retry_policy = syncobj_retry_policy_new ();
 
   _syncobj_registry_add_collection (syncobj_registry_get_default (), self);
+
+  /* Unfinished transactions of a previous run come back before the sync
+   * starts, so that their keys are locked and their changes visible. */
+  if (self->store != NULL)
+    {
+      collection_begin_batch (self);
+      _syncobj_store_restore (self->store, self);
+      collection_end_batch (self);
+    }
 
   if (self->sync != NULL)
     _syncobj_sync_attach (self->sync, self);

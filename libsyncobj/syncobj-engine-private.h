@@ -40,6 +40,39 @@ typedef struct
 
 void _syncobj_sync_write_clear (SyncobjSyncWrite *write);
 
+/* What a store kept of a transaction, read back after a restart
+ * (syncobj-store.c fills it, _syncobj_transaction_restore() uses it). */
+typedef struct
+{
+  char                *mutation_id;
+  char                *collection_id;
+  char                *key;
+  SyncobjMutationType  type;
+  JsonObject          *original;   /* nullable */
+  JsonObject          *modified;   /* nullable */
+  JsonObject          *changes;
+  JsonObject          *metadata;   /* nullable */
+  gint64               created_at_us;
+  gint64               updated_at_us;
+} SyncobjStoredMutation;
+
+typedef struct
+{
+  char                    *id;
+  SyncobjTransactionState  state;
+  gint64                   created_at_us;
+  gint64                   updated_at_us;
+  guint64                  sequence;
+  guint                    current_attempt;
+  guint                    counted_attempts;
+  char                    *queued_behind;         /* nullable */
+  GError                  *error;                 /* nullable */
+  char                    *error_transaction_id;  /* nullable */
+  JsonObject              *metadata;              /* nullable */
+  GPtrArray               *attempts;              /* SyncobjAttempt */
+  GPtrArray               *mutations;             /* SyncobjStoredMutation */
+} SyncobjStoredTransaction;
+
 /* ---- syncobj-collection.c ---------------------------------------------- */
 
 /* The one write path: validates, picks the transaction (@transaction, else
@@ -104,6 +137,18 @@ guint64                 _syncobj_transaction_get_sequence     (SyncobjTransactio
 /* A mutator may ask for the next retry to wait @delay_ms (Retry-After). */
 void                    _syncobj_transaction_set_retry_after  (SyncobjTransaction  *self,
                                                                guint                delay_ms);
+/* Recovery: rebuilds a stored transaction for @owner. An unfinished one
+ * re-applies its optimistic changes at once and resumes (queued again in
+ * commit order; persisting ones keep their attempts and retry schedule); a
+ * persisted_awaiting_sync one is completed; finished ones are history. */
+SyncobjTransaction     *_syncobj_transaction_restore          (SyncobjCollection        *owner,
+                                                               SyncobjStoredTransaction *stored);
+/* New commits get a sequence above @sequence (the highest in a store). */
+void                    _syncobj_transaction_ensure_sequence_above (guint64          sequence);
+guint                   _syncobj_transaction_get_counted_attempts  (SyncobjTransaction *self);
+void                    _syncobj_transaction_get_times        (SyncobjTransaction  *self,
+                                                               gint64              *created_at_us,
+                                                               gint64              *updated_at_us);
 
 /* ---- syncobj-sync.c ----------------------------------------------------- */
 
@@ -127,5 +172,9 @@ gboolean _syncobj_store_save_finish         (SyncobjStore        *self,
 /* Records a state change or attempt of @transaction (no wait). */
 void     _syncobj_store_transaction_changed (SyncobjStore        *self,
                                              SyncobjTransaction  *transaction);
+/* Recovery, from the collection's constructed(): restores the transactions
+ * the store holds for @collection (waits for the disk: start-up only). */
+void     _syncobj_store_restore             (SyncobjStore        *self,
+                                             SyncobjCollection   *collection);
 
 G_END_DECLS

@@ -31,6 +31,7 @@ struct _SyncobjPersistJob
   SyncobjSync        *sync;          /* nullable */
   GTask              *task;
   gint                finished;      /* atomic boolean */
+  GThread            *thread;        /* that made the job */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjPersistJob, syncobj_persist_job, G_TYPE_OBJECT)
@@ -166,6 +167,7 @@ _syncobj_persist_job_new (SyncobjTransaction *transaction,
   self->transaction = g_object_ref (transaction);
   self->sync = sync != NULL ? g_object_ref (sync) : NULL;
   self->task = g_object_ref (task);
+  self->thread = g_thread_self ();
 
   return self;
 }
@@ -188,16 +190,24 @@ begin_finish (SyncobjPersistJob *self)
   return first;
 }
 
-/* Notifies ::finished on the context of the task, which is this thread's
- * when the job is finished from the main context (then at once). */
+/* Notifies ::finished at once on the thread that made the job; from any
+ * other thread, through an idle on the task's context. (Not
+ * g_main_context_invoke(): it runs the callback on the calling thread
+ * whenever that thread can acquire the context.) */
 static void
 end_finish (SyncobjPersistJob *self)
 {
-  g_main_context_invoke_full (g_task_get_context (self->task),
-                              G_PRIORITY_DEFAULT,
-                              notify_finished_cb,
-                              g_object_ref (self),
-                              g_object_unref);
+  g_autoptr(GSource) idle = NULL;
+
+  if (g_thread_self () == self->thread)
+    {
+      notify_finished_cb (self);
+      return;
+    }
+
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, notify_finished_cb, g_object_ref (self), g_object_unref);
+  g_source_attach (idle, g_task_get_context (self->task));
 }
 
 /**

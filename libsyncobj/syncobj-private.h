@@ -174,6 +174,7 @@ struct _SyncobjPendingMutation
   guint                retired : 1;    /* finished; kept in the overlay until
                                         * the key's lock releases */
   guint                locked : 1;     /* holds a lock on its key (ordered) */
+  guint                restored : 1;   /* read back from a store after a restart */
 
   /* GDateTimes made on demand (syncobj-pending-mutation.c) */
   GDateTime           *created_at;

@@ -3,25 +3,150 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-engine-private.h"
+#include "syncobj-store-private.h"
+
+#include <glib/gstdio.h>
 
 /**
  * SyncobjStore:
  *
- * Where transactions are written so that they survive a restart.
+ * Where transactions are written so that they survive a restart: a SQLite
+ * file accessed through libgda, or nothing at all for an in-memory store.
+ *
+ * A collection persists its transactions only when it is given a store,
+ * with [ctor@Syncobj.Collection.new_with_store] or the
+ * [property@Syncobj.Collection:store] construct property;
+ * [ctor@Syncobj.Collection.new] keeps everything in memory. Applications
+ * usually pass [func@Syncobj.Store.get_default], a file under
+ * `$XDG_DATA_HOME/PRGNAME/syncobj/`.
+ *
+ * ## What is written, and when
+ *
+ * A committed transaction is written, with all its mutations, before its
+ * first persist attempt starts; every later state change and attempt is
+ * written too. One row per transaction: the state, dates and counters as
+ * columns, the mutations and attempts as JSON.
+ *
+ * All disk work happens on one writer thread that owns the connection; the
+ * main thread never waits for the disk, except once when a collection is
+ * created and reads back its transactions. The writer commits everything
+ * queued since its last commit in one SQLite transaction (group commit),
+ * in write-ahead-log mode with `synchronous=NORMAL` by default: a commit
+ * survives the application being killed at any moment, and with
+ * [property@Syncobj.Store:synchronous] set to
+ * %SYNCOBJ_STORE_SYNCHRONOUS_FULL also a power loss.
+ * [method@Syncobj.Store.flush_async] tells when everything written so far
+ * is committed, for example before quitting.
+ *
+ * ## Recovery
+ *
+ * A collection created with the same id and store after a restart
+ * restores, before it returns, the unfinished transactions of the previous
+ * run: their optimistic changes are visible at once, before any network
+ * reply. Transactions that had persisted (`persisted_awaiting_sync`) are
+ * completed: the server has them. The others resume in their original
+ * order with their attempts: a retry waits for the rest of its scheduled
+ * delay, an attempt interrupted by the restart counts as failed and is
+ * retried at once. Finished transactions come back as history (the newest
+ * 1000 per collection) in the [class@Syncobj.Registry].
+ *
+ * Nothing is removed automatically; [method@Syncobj.Store.prune_async]
+ * removes finished transactions older than a date.
+ *
+ * ## When the file cannot be used
+ *
+ * [ctor@Syncobj.Store.new_for_path] fails with %SYNCOBJ_ERROR_STORE naming
+ * the path and the reason (permissions, a damaged file, a file written by a
+ * newer libsyncobj). A store made with g_object_new() and a
+ * [property@Syncobj.Store:path], like [func@Syncobj.Store.get_default],
+ * instead logs that reason and works in memory:
+ * [property@Syncobj.Store:persistent] is %FALSE. The file is never deleted;
+ * a damaged file is renamed to `PATH.corrupt-TIMESTAMP`, and a new one
+ * made, only when [property@Syncobj.Store:move-corrupt-aside] is set.
  */
+
+#define HISTORY_LIMIT 1000
 
 struct _SyncobjStore
 {
-  GObject parent_instance;
+  GObject                  parent_instance;
+
+  char                    *path;
+  SyncobjStoreSynchronous  synchronous;
+  gboolean                 move_corrupt_aside;
+  SyncobjStoreWriter      *writer;       /* NULL: in memory */
+  GError                  *open_error;
+
+  /* Transactions changed since the last idle: written once per main-loop
+   * iteration however often they changed. */
+  GPtrArray               *dirty;        /* SyncobjTransaction, strong */
+  GHashTable              *dirty_set;
+  GSource                 *dirty_source;
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjStore, syncobj_store, G_TYPE_OBJECT)
 
+enum {
+  PROP_0,
+  PROP_PATH,
+  PROP_SYNCHRONOUS,
+  PROP_MOVE_CORRUPT_ASIDE,
+  PROP_PERSISTENT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ---- opening -------------------------------------------------------------- */
+
+static gboolean
+store_open (SyncobjStore  *self,
+            GError       **error)
+{
+  self->writer = _syncobj_store_writer_open (self->path,
+                                             self->synchronous == SYNCOBJ_STORE_SYNCHRONOUS_FULL,
+                                             self->move_corrupt_aside, error);
+  if (self->writer == NULL)
+    return FALSE;
+
+  _syncobj_transaction_ensure_sequence_above ((guint64) _syncobj_store_writer_get_max_sequence (self->writer));
+  return TRUE;
+}
+
+/**
+ * syncobj_store_new_for_path:
+ * @path: (type filename): the SQLite file; created (mode 0600) if missing
+ * @error: return location for an error
+ *
+ * Opens the store in @path, migrating an older file to the current schema.
+ * Waits for the disk: call it at start-up.
+ *
+ * Returns: (transfer full) (nullable): the store, or %NULL with
+ *   %SYNCOBJ_ERROR_STORE naming @path and the reason; the file is left
+ *   untouched
+ */
+SyncobjStore *
+syncobj_store_new_for_path (const char  *path,
+                            GError     **error)
+{
+  g_autoptr(SyncobjStore) self = NULL;
+
+  g_return_val_if_fail (path != NULL && *path != '\0', NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (SYNCOBJ_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+  if (!store_open (self, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
 /**
  * syncobj_store_new_in_memory:
  *
- * Creates a store that keeps nothing across restarts, for tests.
+ * Creates a store that keeps nothing across restarts, for tests and
+ * benchmarks: every write succeeds at once.
  *
  * Returns: (transfer full): a new store
  */
@@ -29,6 +154,239 @@ SyncobjStore *
 syncobj_store_new_in_memory (void)
 {
   return g_object_new (SYNCOBJ_TYPE_STORE, NULL);
+}
+
+/**
+ * syncobj_store_get_default:
+ *
+ * The store of the application, in
+ * `$XDG_DATA_HOME/PRGNAME/syncobj/transactions.db` (see g_get_prgname()).
+ * If it cannot be opened, the reason is logged and the store works in
+ * memory ([property@Syncobj.Store:persistent] is %FALSE).
+ *
+ * The store is never freed; call [method@Syncobj.Store.flush_async] before
+ * quitting so that the last writes are committed.
+ *
+ * Returns: (transfer none): the default store
+ */
+SyncobjStore *
+syncobj_store_get_default (void)
+{
+  static gsize default_store = 0;
+
+  if (g_once_init_enter (&default_store))
+    {
+      const char *name = g_get_prgname ();
+      g_autofree char *dir = g_build_filename (g_get_user_data_dir (),
+                                               name != NULL ? name : "syncobj",
+                                               "syncobj", NULL);
+      g_autofree char *path = g_build_filename (dir, "transactions.db", NULL);
+
+      /* A failure shows when the file is opened, with its reason. */
+      g_mkdir_with_parents (dir, 0700);
+      g_once_init_leave (&default_store,
+                         (gsize) g_object_new (SYNCOBJ_TYPE_STORE, "path", path, NULL));
+    }
+
+  return (SyncobjStore *) default_store;
+}
+
+/* ---- transactions → rows ------------------------------------------------ */
+
+/* The rows are written as text directly: JsonBuilder and JsonGenerator
+ * cost more than the rest of a commit. */
+static void
+append_string (GString    *out,
+               const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        default:
+          if ((guchar) *p < 0x20)
+            g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
+          else
+            g_string_append_c (out, *p);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_member (GString    *out,
+               const char *name)
+{
+  if (out->len > 0 && out->str[out->len - 1] != '{' && out->str[out->len - 1] != '[')
+    g_string_append_c (out, ',');
+  append_string (out, name);
+  g_string_append_c (out, ':');
+}
+
+static void
+append_string_member (GString    *out,
+                      const char *name,
+                      const char *value)
+{
+  append_member (out, name);
+  append_string (out, value != NULL ? value : "");
+}
+
+static void
+append_int_member (GString    *out,
+                   const char *name,
+                   gint64      value)
+{
+  append_member (out, name);
+  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+}
+
+static void
+append_object_member (GString    *out,
+                      const char *name,
+                      JsonObject *object)
+{
+  g_autofree char *text = NULL;
+
+  if (object == NULL)
+    return;
+
+  text = _syncobj_json_to_string (object);
+  append_member (out, name);
+  g_string_append (out, text);
+}
+
+static void
+append_error (GString      *out,
+              const GError *error)
+{
+  g_string_append_c (out, '{');
+  append_string_member (out, "domain", g_quark_to_string (error->domain));
+  append_int_member (out, "code", error->code);
+  append_string_member (out, "message", error->message);
+  g_string_append_c (out, '}');
+}
+
+static char *
+error_to_text (const GError *error)
+{
+  GString *out;
+
+  if (error == NULL)
+    return g_strdup ("");
+
+  out = g_string_new (NULL);
+  append_error (out, error);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+attempts_to_text (SyncobjTransaction *transaction)
+{
+  GListModel *attempts = syncobj_transaction_get_attempts (transaction);
+  guint n = g_list_model_get_n_items (attempts);
+  GString *out = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (attempts, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '{');
+      append_string_member (out, "id", attempt->id);
+      append_int_member (out, "number", attempt->number);
+      append_int_member (out, "started_at", attempt->started_at_us);
+      append_int_member (out, "completed_at", attempt->completed_at_us);
+      append_int_member (out, "retry_scheduled_for", attempt->retry_scheduled_for_us);
+      if (attempt->error != NULL)
+        {
+          append_member (out, "error");
+          append_error (out, attempt->error);
+        }
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+
+  return g_string_free (out, FALSE);
+}
+
+static char *
+mutations_to_text (SyncobjTransaction *transaction)
+{
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+  guint n = g_list_model_get_n_items (mutations);
+  GString *out = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '{');
+      append_string_member (out, "id", mutation->mutation_id);
+      append_string_member (out, "collection", mutation->collection_id);
+      append_string_member (out, "key", mutation->key);
+      append_string_member (out, "type", _syncobj_mutation_type_to_string (mutation->type));
+      append_object_member (out, "original", mutation->original);
+      /* An insert's modified value is its changes: written once. */
+      if (mutation->modified != mutation->changes)
+        append_object_member (out, "modified", mutation->modified);
+      append_object_member (out, "changes", mutation->changes);
+      append_object_member (out, "metadata", mutation->metadata);
+      append_int_member (out, "created_at", mutation->created_at_us);
+      append_int_member (out, "updated_at", mutation->updated_at_us);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+
+  return g_string_free (out, FALSE);
+}
+
+/* The row of @transaction; with @full, also what never changes after the
+ * commit (collection, creation date, sequence, mutations). */
+static SyncobjStoreRow *
+row_from_transaction (SyncobjTransaction *transaction,
+                      gboolean            full)
+{
+  SyncobjStoreRow *row = g_new0 (SyncobjStoreRow, 1);
+  JsonObject *metadata = syncobj_transaction_get_metadata (transaction);
+  const char *queued_behind = syncobj_transaction_get_queued_behind (transaction);
+  const char *error_transaction_id = syncobj_transaction_get_error_transaction_id (transaction);
+
+  row->id = g_strdup (syncobj_transaction_get_id (transaction));
+  row->state = syncobj_transaction_get_state (transaction);
+  _syncobj_transaction_get_times (transaction, &row->created_at, &row->updated_at);
+  row->current_attempt = syncobj_transaction_get_current_attempt (transaction);
+  row->counted_attempts = _syncobj_transaction_get_counted_attempts (transaction);
+  row->queued_behind = g_strdup (queued_behind != NULL ? queued_behind : "");
+  row->error = error_to_text (syncobj_transaction_get_error (transaction));
+  row->error_transaction_id = g_strdup (error_transaction_id != NULL ? error_transaction_id : "");
+  row->metadata = metadata != NULL ? _syncobj_json_to_string (metadata) : g_strdup ("");
+  row->attempts = attempts_to_text (transaction);
+
+  if (full)
+    {
+      g_autoptr(SyncobjCollection) collection = NULL;
+
+      g_object_get (transaction, "collection", &collection, NULL);
+      row->collection_id = g_strdup (collection != NULL ? syncobj_collection_get_id (collection) : "");
+      row->sequence = (gint64) _syncobj_transaction_get_sequence (transaction);
+      row->mutations = mutations_to_text (transaction);
+    }
+
+  return row;
 }
 
 void
@@ -39,7 +397,16 @@ _syncobj_store_save_async (SyncobjStore        *self,
 {
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
 
-  g_task_return_boolean (task, TRUE);
+  g_task_set_source_tag (task, _syncobj_store_save_async);
+
+  if (self->writer == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  _syncobj_store_writer_put (self->writer, row_from_transaction (transaction, TRUE),
+                             g_steal_pointer (&task));
 }
 
 gboolean
@@ -50,18 +417,632 @@ _syncobj_store_save_finish (SyncobjStore  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Queues the rows of the transactions changed since the last call. */
+static void
+store_write_dirty (SyncobjStore *self)
+{
+  g_autoptr(GPtrArray) dirty = g_steal_pointer (&self->dirty);
+
+  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_remove_all (self->dirty_set);
+  if (self->dirty_source != NULL)
+    {
+      g_source_destroy (self->dirty_source);
+      g_clear_pointer (&self->dirty_source, g_source_unref);
+    }
+
+  for (guint i = 0; self->writer != NULL && i < dirty->len; i++)
+    _syncobj_store_writer_put (self->writer, row_from_transaction (g_ptr_array_index (dirty, i), FALSE), NULL);
+}
+
+static gboolean
+dirty_cb (gpointer data)
+{
+  SyncobjStore *self = data;
+
+  g_clear_pointer (&self->dirty_source, g_source_unref);
+  store_write_dirty (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 _syncobj_store_transaction_changed (SyncobjStore       *self,
                                     SyncobjTransaction *transaction)
 {
+  if (self->writer == NULL || !g_hash_table_add (self->dirty_set, transaction))
+    return;
+
+  g_ptr_array_add (self->dirty, g_object_ref (transaction));
+  if (self->dirty_source == NULL)
+    {
+      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+      self->dirty_source = g_idle_source_new ();
+      g_source_set_priority (self->dirty_source, G_PRIORITY_HIGH_IDLE);
+      g_source_set_static_name (self->dirty_source, "[syncobj] store changes");
+      g_source_set_callback (self->dirty_source, dirty_cb, self, NULL);
+      g_source_attach (self->dirty_source, context);
+    }
+}
+
+/* ---- rows → transactions (recovery) ---------------------------------------- */
+
+static void
+stored_mutation_free (SyncobjStoredMutation *mutation)
+{
+  g_free (mutation->mutation_id);
+  g_free (mutation->collection_id);
+  g_free (mutation->key);
+  g_clear_pointer (&mutation->original, json_object_unref);
+  g_clear_pointer (&mutation->modified, json_object_unref);
+  g_clear_pointer (&mutation->changes, json_object_unref);
+  g_clear_pointer (&mutation->metadata, json_object_unref);
+  g_free (mutation);
+}
+
+static void
+stored_transaction_free (SyncobjStoredTransaction *stored)
+{
+  g_free (stored->id);
+  g_free (stored->queued_behind);
+  g_clear_error (&stored->error);
+  g_free (stored->error_transaction_id);
+  g_clear_pointer (&stored->metadata, json_object_unref);
+  g_clear_pointer (&stored->attempts, g_ptr_array_unref);
+  g_clear_pointer (&stored->mutations, g_ptr_array_unref);
+  g_free (stored);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredTransaction, stored_transaction_free)
+
+/* Parses @text with @parser (reused: creating a parser per blob costs more
+ * than parsing a small one); the node belongs to the parser until the next
+ * call. */
+static JsonNode *
+parse_text (JsonParser  *parser,
+            const char  *text,
+            const char  *what,
+            GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!json_parser_load_from_data (parser, text, -1, &local_error) ||
+      json_parser_get_root (parser) == NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),
+                   what, local_error != NULL ? local_error->message : _("empty"));
+      return NULL;
+    }
+
+  return json_parser_get_root (parser);
+}
+
+/* A sealed reference to the object member @name, or NULL. */
+static JsonObject *
+dup_object_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  JsonObject *member;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  member = json_node_dup_object (node);
+  json_object_seal (member);
+  return member;
+}
+
+static GError *
+error_from_object (JsonObject *object)
+{
+  const char *domain = json_object_get_string_member_with_default (object, "domain", "");
+
+  return g_error_new_literal (g_quark_from_string (domain),
+                              (gint) json_object_get_int_member_with_default (object, "code", 0),
+                              json_object_get_string_member_with_default (object, "message", ""));
+}
+
+static SyncobjStoredTransaction *
+stored_transaction_from_row (SyncobjStoreRow  *row,
+                             JsonParser       *parser,
+                             GError          **error)
+{
+  g_autoptr(SyncobjStoredTransaction) stored = g_new0 (SyncobjStoredTransaction, 1);
+  JsonNode *mutations = NULL;
+  JsonNode *attempts = NULL;
+  JsonArray *array;
+
+  if (row->state < SYNCOBJ_TRANSACTION_STATE_PENDING || row->state > SYNCOBJ_TRANSACTION_STATE_FAILED)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                   _("its state %" G_GINT64_FORMAT " is unknown"), row->state);
+      return NULL;
+    }
+
+  stored->id = g_strdup (row->id);
+  stored->state = (SyncobjTransactionState) row->state;
+  stored->created_at_us = row->created_at;
+  stored->updated_at_us = row->updated_at;
+  stored->sequence = (guint64) MAX (row->sequence, 0);
+  stored->current_attempt = (guint) row->current_attempt;
+  stored->counted_attempts = (guint) row->counted_attempts;
+  stored->queued_behind = *row->queued_behind != '\0' ? g_strdup (row->queued_behind) : NULL;
+  stored->error_transaction_id = *row->error_transaction_id != '\0' ? g_strdup (row->error_transaction_id) : NULL;
+  stored->attempts = g_ptr_array_new_with_free_func (g_object_unref);
+  stored->mutations = g_ptr_array_new_with_free_func ((GDestroyNotify) stored_mutation_free);
+
+  if (*row->error != '\0')
+    {
+      JsonNode *node = parse_text (parser, row->error, _("error"), error);
+
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        return NULL;
+      stored->error = error_from_object (json_node_get_object (node));
+    }
+
+  if (*row->metadata != '\0')
+    {
+      stored->metadata = _syncobj_json_parse_object (row->metadata, -1, error);
+      if (stored->metadata == NULL)
+        return NULL;
+    }
+
+  /* Most unfinished transactions have not been attempted yet. */
+  if (!g_str_equal (row->attempts, "[]"))
+    {
+      attempts = parse_text (parser, row->attempts, _("attempts"), error);
+      if (attempts == NULL)
+        return NULL;
+    }
+  array = attempts != NULL && JSON_NODE_HOLDS_ARRAY (attempts) ? json_node_get_array (attempts) : NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+      SyncobjAttempt *attempt;
+
+      if (object == NULL)
+        continue;
+      attempt = _syncobj_attempt_new ((guint) json_object_get_int_member_with_default (object, "number", i + 1),
+                                      json_object_get_int_member_with_default (object, "started_at", 0));
+      g_free (attempt->id);
+      attempt->id = g_strdup (json_object_get_string_member_with_default (object, "id", ""));
+      attempt->completed_at_us = json_object_get_int_member_with_default (object, "completed_at", 0);
+      attempt->retry_scheduled_for_us = json_object_get_int_member_with_default (object, "retry_scheduled_for", 0);
+      if (json_object_has_member (object, "error"))
+        attempt->error = error_from_object (json_object_get_object_member (object, "error"));
+      g_ptr_array_add (stored->attempts, attempt);
+    }
+
+  mutations = parse_text (parser, row->mutations, _("mutations"), error);
+  if (mutations == NULL)
+    return NULL;
+  array = JSON_NODE_HOLDS_ARRAY (mutations) ? json_node_get_array (mutations) : NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+      SyncobjStoredMutation *mutation;
+      const char *key;
+
+      key = object != NULL ? json_object_get_string_member_with_default (object, "key", NULL) : NULL;
+      if (key == NULL)
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its mutation %u has no key"), i);
+          return NULL;
+        }
+
+      mutation = g_new0 (SyncobjStoredMutation, 1);
+      g_ptr_array_add (stored->mutations, mutation);
+      mutation->mutation_id = g_strdup (json_object_get_string_member_with_default (object, "id", ""));
+      mutation->collection_id = g_strdup (json_object_get_string_member_with_default (object, "collection", row->collection_id));
+      mutation->key = g_strdup (key);
+      if (!_syncobj_mutation_type_from_string (json_object_get_string_member_with_default (object, "type", NULL),
+                                               &mutation->type))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                       _("the type of its write of “%s” is unknown"), key);
+          return NULL;
+        }
+      mutation->original = dup_object_member (object, "original");
+      mutation->modified = dup_object_member (object, "modified");
+      mutation->changes = dup_object_member (object, "changes");
+      if (mutation->changes == NULL)
+        mutation->changes = _syncobj_json_merge (NULL, NULL);
+      if (mutation->modified == NULL && mutation->type != SYNCOBJ_MUTATION_TYPE_DELETE)
+        mutation->modified = json_object_ref (mutation->changes);
+      mutation->metadata = dup_object_member (object, "metadata");
+      mutation->created_at_us = json_object_get_int_member_with_default (object, "created_at", row->created_at);
+      mutation->updated_at_us = json_object_get_int_member_with_default (object, "updated_at", row->updated_at);
+    }
+
+  return g_steal_pointer (&stored);
+}
+
+void
+_syncobj_store_restore (SyncobjStore      *self,
+                        SyncobjCollection *collection)
+{
+  const char *collection_id = syncobj_collection_get_id (collection);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  guint n_active = 0;
+
+  if (self->writer == NULL)
+    return;
+
+  rows = _syncobj_store_writer_load (self->writer, collection_id, HISTORY_LIMIT, &error);
+  if (rows == NULL)
+    {
+      g_message ("%s", error->message);
+      return;
+    }
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SyncobjStoreRow *row = g_ptr_array_index (rows, i);
+      g_autoptr(SyncobjStoredTransaction) stored = NULL;
+      g_autoptr(SyncobjTransaction) transaction = NULL;
+
+      /* Already alive in this process (a second collection with the same
+       * id): restoring it again would persist it twice. */
+      if (syncobj_registry_lookup_transaction (syncobj_registry_get_default (), row->id) != NULL)
+        continue;
+
+      stored = stored_transaction_from_row (row, parser, &error);
+
+      if (stored == NULL)
+        {
+          g_message ("Transaction %s in the store %s cannot be read and was skipped: %s",
+                     row->id, self->path, error->message);
+          g_clear_error (&error);
+          continue;
+        }
+
+      transaction = _syncobj_transaction_restore (collection, stored);
+      if (!syncobj_transaction_is_finished (transaction))
+        n_active++;
+    }
+
+  g_debug ("collection %s: %u transactions restored from %s (%u unfinished) in %" G_GINT64_FORMAT " µs",
+           collection_id, rows->len, self->path, n_active, g_get_monotonic_time () - started);
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+/**
+ * syncobj_store_get_path:
+ * @self: a store
+ *
+ * Returns: (nullable) (type filename): the file of the store; %NULL for an
+ *   in-memory store
+ */
+const char *
+syncobj_store_get_path (SyncobjStore *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_STORE (self), NULL);
+  return self->path;
+}
+
+/**
+ * syncobj_store_get_persistent:
+ * @self: a store
+ *
+ * Returns: %TRUE when the store writes to a file; %FALSE for an in-memory
+ *   store, including one whose file could not be opened
+ */
+gboolean
+syncobj_store_get_persistent (SyncobjStore *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_STORE (self), FALSE);
+  return self->writer != NULL;
+}
+
+/**
+ * syncobj_store_get_synchronous:
+ * @self: a store
+ *
+ * Returns: how hard the store pushes its writes to the disk
+ */
+SyncobjStoreSynchronous
+syncobj_store_get_synchronous (SyncobjStore *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_STORE (self), SYNCOBJ_STORE_SYNCHRONOUS_NORMAL);
+  return self->synchronous;
+}
+
+/**
+ * syncobj_store_get_open_error:
+ * @self: a store
+ *
+ * Returns: (nullable) (transfer none): why the file of a store made with a
+ *   [property@Syncobj.Store:path] could not be opened, or %NULL
+ */
+const GError *
+syncobj_store_get_open_error (SyncobjStore *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_STORE (self), NULL);
+  return self->open_error;
+}
+
+/**
+ * syncobj_store_flush_async:
+ * @self: a store
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when everything written before is
+ *   committed
+ * @user_data: closure data
+ *
+ * Waits until every transaction change recorded so far is committed to
+ * the file, for example before quitting.
+ */
+void
+syncobj_store_flush_async (SyncobjStore        *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SYNCOBJ_IS_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, syncobj_store_flush_async);
+
+  if (self->writer == NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    {
+      store_write_dirty (self);
+      _syncobj_store_writer_flush (self->writer, g_steal_pointer (&task));
+    }
+}
+
+/**
+ * syncobj_store_flush_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Syncobj.Store.flush_async].
+ *
+ * Returns: %TRUE when everything is committed
+ */
+gboolean
+syncobj_store_flush_finish (SyncobjStore  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * syncobj_store_prune_async:
+ * @self: a store
+ * @older_than: remove finished transactions last changed before this date
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: closure data
+ *
+ * Removes `completed` and `failed` transactions whose
+ * [property@Syncobj.Transaction:updated-at] is before @older_than from the
+ * file. Unfinished transactions are never removed, and nothing is pruned
+ * unless asked.
+ */
+void
+syncobj_store_prune_async (SyncobjStore        *self,
+                           GDateTime           *older_than,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SYNCOBJ_IS_STORE (self));
+  g_return_if_fail (older_than != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, syncobj_store_prune_async);
+
+  if (self->writer == NULL)
+    g_task_return_int (task, 0);
+  else
+    _syncobj_store_writer_prune (self->writer,
+                                 g_date_time_to_unix (older_than) * G_USEC_PER_SEC +
+                                 g_date_time_get_microsecond (older_than),
+                                 g_steal_pointer (&task));
+}
+
+/**
+ * syncobj_store_prune_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @n_removed: (out) (optional): return location for the number of
+ *   transactions removed
+ * @error: return location for an error
+ *
+ * Finishes [method@Syncobj.Store.prune_async].
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+syncobj_store_prune_finish (SyncobjStore  *self,
+                            GAsyncResult  *result,
+                            guint         *n_removed,
+                            GError       **error)
+{
+  gssize removed;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  removed = g_task_propagate_int (G_TASK (result), error);
+  if (removed < 0)
+    return FALSE;
+
+  if (n_removed != NULL)
+    *n_removed = (guint) removed;
+  return TRUE;
+}
+
+/* ---- GObject ---------------------------------------------------------------- */
+
+static void
+syncobj_store_constructed (GObject *object)
+{
+  SyncobjStore *self = SYNCOBJ_STORE (object);
+  g_autoptr(GError) error = NULL;
+
+  G_OBJECT_CLASS (syncobj_store_parent_class)->constructed (object);
+
+  if (self->path == NULL)
+    return;
+
+  if (!store_open (self, &error))
+    {
+      g_message ("%s; transactions are kept in memory only", error->message);
+      self->open_error = g_steal_pointer (&error);
+    }
+}
+
+static void
+syncobj_store_dispose (GObject *object)
+{
+  SyncobjStore *self = SYNCOBJ_STORE (object);
+
+  /* Everything queued is committed before the thread stops. */
+  store_write_dirty (self);
+  g_clear_pointer (&self->writer, _syncobj_store_writer_close);
+
+  G_OBJECT_CLASS (syncobj_store_parent_class)->dispose (object);
+}
+
+static void
+syncobj_store_finalize (GObject *object)
+{
+  SyncobjStore *self = SYNCOBJ_STORE (object);
+
+  g_free (self->path);
+  g_clear_error (&self->open_error);
+  g_clear_pointer (&self->dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->dirty_set, g_hash_table_unref);
+
+  G_OBJECT_CLASS (syncobj_store_parent_class)->finalize (object);
+}
+
+static void
+syncobj_store_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  SyncobjStore *self = SYNCOBJ_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    case PROP_SYNCHRONOUS:
+      g_value_set_enum (value, self->synchronous);
+      break;
+    case PROP_MOVE_CORRUPT_ASIDE:
+      g_value_set_boolean (value, self->move_corrupt_aside);
+      break;
+    case PROP_PERSISTENT:
+      g_value_set_boolean (value, syncobj_store_get_persistent (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_store_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  SyncobjStore *self = SYNCOBJ_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_free (self->path);
+      self->path = g_value_dup_string (value);
+      break;
+    case PROP_SYNCHRONOUS:
+      self->synchronous = g_value_get_enum (value);
+      break;
+    case PROP_MOVE_CORRUPT_ASIDE:
+      self->move_corrupt_aside = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
 syncobj_store_class_init (SyncobjStoreClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _syncobj_ensure_i18n ();
+
+  object_class->constructed = syncobj_store_constructed;
+  object_class->dispose = syncobj_store_dispose;
+  object_class->finalize = syncobj_store_finalize;
+  object_class->get_property = syncobj_store_get_property;
+  object_class->set_property = syncobj_store_set_property;
+
+  /**
+   * SyncobjStore:path:
+   *
+   * The SQLite file of the store; unset for an in-memory store. When the
+   * file cannot be opened, the reason is logged and the store works in
+   * memory.
+   */
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjStore:synchronous:
+   *
+   * How hard the store pushes its writes to the disk.
+   */
+  properties[PROP_SYNCHRONOUS] =
+    g_param_spec_enum ("synchronous", NULL, NULL,
+                       SYNCOBJ_TYPE_STORE_SYNCHRONOUS, SYNCOBJ_STORE_SYNCHRONOUS_NORMAL,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjStore:move-corrupt-aside:
+   *
+   * Whether a damaged file is renamed to `PATH.corrupt-TIMESTAMP` and
+   * replaced by a new, empty store. Off by default: the file is left alone
+   * and the store works in memory.
+   */
+  properties[PROP_MOVE_CORRUPT_ASIDE] =
+    g_param_spec_boolean ("move-corrupt-aside", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjStore:persistent:
+   *
+   * Whether the store writes to a file.
+   */
+  properties[PROP_PERSISTENT] =
+    g_param_spec_boolean ("persistent", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 syncobj_store_init (SyncobjStore *self)
 {
+  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  self->dirty_set = g_hash_table_new (NULL, NULL);
 }

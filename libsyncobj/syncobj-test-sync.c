@@ -308,10 +308,14 @@ syncobj_test_mutator_await_sync_async (SyncobjMutator      *mutator,
       g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
       g_auto(GStrv) keys = NULL;
 
+      /* Only the keys of @sync's collection come back through it. */
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-          g_strv_builder_add (builder, mutation->key);
+          g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+
+          if (collection == syncobj_sync_get_collection (sync))
+            g_strv_builder_add (builder, mutation->key);
         }
       keys = g_strv_builder_end (builder);
 

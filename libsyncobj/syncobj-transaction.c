@@ -39,7 +39,9 @@
  *
  * Everything happens on the thread-default main context of the thread that
  * created the collection; [signal@GObject.Object::notify] for `state` is
- * emitted on every change.
+ * emitted on every change. When it says `completed` or `failed`, the
+ * collections already show the outcome: the optimistic values are confirmed
+ * or rolled back.
  */
 
 struct _SyncobjTransaction
@@ -98,6 +100,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* Commit order; above every sequence found in an open store. */
+static guint64 last_sequence;
 
 static void transaction_start_attempt (SyncobjTransaction *self);
 static void transaction_fail          (SyncobjTransaction *self,
@@ -170,6 +175,16 @@ transaction_changed (SyncobjTransaction *self)
 }
 
 static void
+transaction_announce_state (SyncobjTransaction *self)
+{
+  _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self, "transaction %s → %s",
+                            self->id, syncobj_transaction_get_state_name (self));
+  transaction_changed (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  _syncobj_registry_transaction_changed (syncobj_registry_get_default (), self);
+}
+
+static void
 transaction_set_state (SyncobjTransaction      *self,
                        SyncobjTransactionState  state)
 {
@@ -177,11 +192,7 @@ transaction_set_state (SyncobjTransaction      *self,
     return;
 
   self->state = state;
-  _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self, "transaction %s → %s",
-                            self->id, syncobj_transaction_get_state_name (self));
-  transaction_changed (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-  _syncobj_registry_transaction_changed (syncobj_registry_get_default (), self);
+  transaction_announce_state (self);
 }
 
 static void
@@ -518,6 +529,10 @@ transaction_finish (SyncobjTransaction *self)
   for (guint i = 0; i < waiters->len; i++)
     {
       GTask *task = g_ptr_array_index (waiters, i);
+      gulong cancelled_handler = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+
+      if (cancelled_handler != 0)
+        g_cancellable_disconnect (g_task_get_cancellable (task), cancelled_handler);
 
       if (self->state == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
         g_task_return_boolean (task, TRUE);
@@ -536,9 +551,12 @@ transaction_complete (SyncobjTransaction *self)
   g_autoptr(GPtrArray) collections = g_ptr_array_ref (self->collections);
 
   transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_SYNCED);
-  transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  /* Final at once, announced once the collections show the outcome: a
+   * handler of notify::state sees the records as they now stay. */
+  self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
   for (guint i = 0; i < collections->len; i++)
     _syncobj_collection_finish_transaction (g_ptr_array_index (collections, i), self, FALSE);
+  transaction_announce_state (self);
   transaction_finish (self);
 }
 
@@ -602,12 +620,14 @@ transaction_fail (SyncobjTransaction *self,
   _syncobj_log_transaction (G_LOG_LEVEL_INFO, self, "transaction %s failed: %s",
                             self->id, error->message);
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_TRANSACTION_ID]);
-  transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_FAILED);
-
+  /* As in transaction_complete(): announced after the rollback. */
+  self->state = SYNCOBJ_TRANSACTION_STATE_FAILED;
   for (guint i = 0; i < collections->len; i++)
     _syncobj_collection_finish_transaction (g_ptr_array_index (collections, i), self, TRUE);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_TRANSACTION_ID]);
+  transaction_announce_state (self);
 
   if (self->committed)
     {
@@ -739,6 +759,20 @@ persist_cb (GObject      *source,
     transaction_attempt_failed (self, attempt, error);
 }
 
+/* From the first attempt on, the keys are locked and cannot roll back. */
+static void
+transaction_mark_started (SyncobjTransaction *self)
+{
+  if (self->started)
+    return;
+
+  self->started = TRUE;
+  transaction_set_queued_behind (self, NULL);
+  for (guint i = 0; i < self->collections->len; i++)
+    _syncobj_collection_lock (g_ptr_array_index (self->collections, i), self);
+  transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_PERSISTING);
+}
+
 static void
 transaction_start_attempt (SyncobjTransaction *self)
 {
@@ -756,14 +790,7 @@ transaction_start_attempt (SyncobjTransaction *self)
       return;
     }
 
-  if (!self->started)
-    {
-      self->started = TRUE;
-      transaction_set_queued_behind (self, NULL);
-      for (guint i = 0; i < self->collections->len; i++)
-        _syncobj_collection_lock (g_ptr_array_index (self->collections, i), self);
-      transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_PERSISTING);
-    }
+  transaction_mark_started (self);
 
   if (mutator == NULL)
     {
@@ -803,6 +830,206 @@ store_saved_cb (GObject      *source,
   transaction_schedule_kick (self);
 }
 
+/* ---- recovery after a restart (the store reads, this file resumes) ------- */
+
+void
+_syncobj_transaction_ensure_sequence_above (guint64 sequence)
+{
+  last_sequence = MAX (last_sequence, sequence);
+}
+
+guint
+_syncobj_transaction_get_counted_attempts (SyncobjTransaction *self)
+{
+  return self->counted_attempts;
+}
+
+void
+_syncobj_transaction_get_times (SyncobjTransaction *self,
+                                gint64             *created_at_us,
+                                gint64             *updated_at_us)
+{
+  *created_at_us = self->created_at_us;
+  *updated_at_us = self->updated_at_us;
+}
+
+static SyncobjPendingMutation *
+restore_mutation (SyncobjTransaction    *self,
+                  SyncobjCollection     *owner,
+                  SyncobjStoredMutation *stored,
+                  gboolean               active)
+{
+  SyncobjCollection *collection = owner;
+  SyncobjPendingMutation *mutation;
+
+  /* A mutation of another collection comes back only if that collection
+   * is already open. */
+  if (g_strcmp0 (stored->collection_id, syncobj_collection_get_id (owner)) != 0)
+    collection = syncobj_registry_lookup_collection (syncobj_registry_get_default (), stored->collection_id);
+  if (collection == NULL)
+    {
+      _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self,
+                                "transaction %s: the write of “%s” to collection “%s” was not restored: "
+                                "open that collection before “%s”",
+                                self->id, stored->key, stored->collection_id,
+                                syncobj_collection_get_id (owner));
+      return NULL;
+    }
+
+  mutation = _syncobj_pending_mutation_new (collection, self, stored->key, stored->type, stored->created_at_us);
+  g_free (mutation->mutation_id);
+  mutation->mutation_id = g_strdup (stored->mutation_id);
+  _syncobj_pending_mutation_set_values (mutation, stored->type, stored->original, stored->modified,
+                                        stored->changes, stored->updated_at_us);
+  mutation->updated_at_us = stored->updated_at_us;
+  mutation->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
+  /* The state each had when the transaction was last written. */
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+    mutation->state = SYNCOBJ_MUTATION_STATE_SYNCED;
+  else if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING || self->current_attempt > 0)
+    mutation->state = SYNCOBJ_MUTATION_STATE_PERSISTING;
+  else
+    mutation->state = SYNCOBJ_MUTATION_STATE_CREATED;
+  mutation->restored = TRUE;
+
+  if (active)
+    {
+      _syncobj_transaction_add_mutation (self, mutation);
+      _syncobj_collection_restore_mutation (collection, mutation);
+    }
+  else
+    {
+      /* History: listed, but no longer part of any collection. */
+      g_hash_table_insert (self->mutation_index, mutation_index_key (collection, mutation->key), mutation);
+      g_list_store_append (self->mutations, mutation);
+    }
+
+  return mutation;
+}
+
+/* Resumes a restored persisting transaction: its keys lock at once; the
+ * interrupted attempt, if any, counts; the retry schedule holds. */
+static void
+restore_persisting (SyncobjTransaction *self,
+                    SyncobjCollection  *owner)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attempts));
+  g_autoptr(SyncobjAttempt) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (self->attempts), n - 1) : NULL;
+  SyncobjRetryPolicy *policy = syncobj_collection_get_retry_policy (owner);
+  gint64 delay_us = 0;
+
+  transaction_mark_started (self);
+
+  if (last != NULL && last->completed_at_us == 0)
+    {
+      GError *error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED,
+                                   _("The application stopped during attempt %u of transaction %s"),
+                                   last->number, self->id);
+
+      _syncobj_attempt_finish (last, now_us (), error);
+      self->counted_attempts++;
+      if (policy != NULL && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy))
+        {
+          transaction_fail (self, error, NULL);
+          return;
+        }
+      g_error_free (error);
+      transaction_changed (self);
+    }
+  else if (last != NULL && last->retry_scheduled_for_us != 0)
+    delay_us = last->retry_scheduled_for_us - now_us ();
+
+  self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (),
+                                              delay_us > 0 ? (guint) MIN (delay_us / 1000, G_MAXUINT) : 0,
+                                              retry_cb, self, NULL);
+}
+
+SyncobjTransaction *
+_syncobj_transaction_restore (SyncobjCollection        *owner,
+                              SyncobjStoredTransaction *stored)
+{
+  SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
+  SyncobjAttempt *last = NULL;
+  gboolean active;
+
+  g_free (self->id);
+  self->id = g_strdup (stored->id);
+  self->state = stored->state;
+  self->created_at_us = stored->created_at_us;
+  self->updated_at_us = stored->updated_at_us;
+  self->sequence = stored->sequence;
+  self->current_attempt = stored->current_attempt;
+  self->counted_attempts = stored->counted_attempts;
+  self->queued_behind = g_strdup (stored->queued_behind);
+  self->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
+  self->error_transaction_id = g_strdup (stored->error_transaction_id);
+  self->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
+  self->committed = TRUE;
+  self->durable = TRUE;
+  g_weak_ref_set (&self->owner, owner);
+
+  for (guint i = 0; i < stored->attempts->len; i++)
+    g_list_store_append (self->attempts, g_ptr_array_index (stored->attempts, i));
+  if (stored->attempts->len > 0)
+    last = g_ptr_array_index (stored->attempts, stored->attempts->len - 1);
+
+  /* Persisted before the restart: the server has it (the specification
+   * assumes success); its optimistic state is not re-applied. */
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC ||
+      (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING && last != NULL &&
+       last->completed_at_us != 0 && last->error == NULL))
+    self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
+
+  active = !state_is_final (self->state);
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self);
+  if (active)
+    {
+      _syncobj_collection_add_transaction (owner, self);
+      g_ptr_array_add (self->collections, g_object_ref (owner));
+    }
+
+  for (guint i = 0; i < stored->mutations->len; i++)
+    restore_mutation (self, owner, g_ptr_array_index (stored->mutations, i), active);
+
+  if (!active)
+    {
+      if (self->state != stored->state)
+        {
+          _syncobj_log_transaction (G_LOG_LEVEL_INFO, self,
+                                    "transaction %s had persisted before the restart; it is completed",
+                                    self->id);
+          transaction_changed (self);
+        }
+      return self;
+    }
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->mutations)) == 0)
+    {
+      transaction_complete (self);
+      return self;
+    }
+
+  /* Back in its queues, behind the transactions restored before it. */
+  transaction_join_lanes (self);
+
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
+    restore_persisting (self, owner);
+  else
+    {
+      SyncobjTransaction *blocker = NULL;
+
+      if (transaction_heads_all_lanes (self, &blocker))
+        transaction_schedule_kick (self);
+      else
+        {
+          transaction_set_queued_behind (self, blocker != NULL ? blocker->id : NULL);
+          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+        }
+    }
+
+  return self;
+}
+
 /* ---- public API -------------------------------------------------------- */
 
 /**
@@ -821,7 +1048,6 @@ gboolean
 syncobj_transaction_commit (SyncobjTransaction  *self,
                             GError             **error)
 {
-  static guint64 sequence;
   SyncobjStore *store;
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
@@ -838,7 +1064,7 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
 
   transaction_pop_open (self);
   self->committed = TRUE;
-  self->sequence = ++sequence;
+  self->sequence = ++last_sequence;
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->mutations)) == 0)
     {
@@ -1009,6 +1235,37 @@ syncobj_transaction_delete (SyncobjTransaction  *self,
   return transaction != NULL;
 }
 
+/* A cancelled wait ends at once; the transaction goes on. From an idle:
+ * a handler of ::cancelled must not disconnect itself. */
+static gboolean
+wait_cancelled_idle (gpointer data)
+{
+  GTask *task = data;
+  SyncobjTransaction *self = g_task_get_source_object (task);
+  guint index;
+
+  if (g_ptr_array_find (self->waiters, task, &index))
+    {
+      g_autoptr(GTask) cancelled = g_ptr_array_steal_index (self->waiters, index);
+
+      g_cancellable_disconnect (g_task_get_cancellable (cancelled),
+                                GPOINTER_TO_SIZE (g_task_get_task_data (cancelled)));
+      g_task_return_error_if_cancelled (cancelled);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_cancelled_cb (GCancellable *cancellable,
+                   GTask        *task)
+{
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, wait_cancelled_idle, g_object_ref (task), g_object_unref);
+  g_source_attach (idle, g_task_get_context (task));
+}
+
 /**
  * syncobj_transaction_wait_async:
  * @self: a transaction
@@ -1016,7 +1273,9 @@ syncobj_transaction_delete (SyncobjTransaction  *self,
  * @callback: (scope async): called when the transaction is finished
  * @user_data: closure data
  *
- * Waits until the transaction is `completed` or `failed`.
+ * Waits until the transaction is `completed` or `failed`. Cancelling
+ * @cancellable ends the wait at once with %G_IO_ERROR_CANCELLED; it does
+ * not stop the transaction (see [method@Syncobj.Transaction.rollback]).
  */
 void
 syncobj_transaction_wait_async (SyncobjTransaction  *self,
@@ -1036,8 +1295,15 @@ syncobj_transaction_wait_async (SyncobjTransaction  *self,
     g_task_return_boolean (task, TRUE);
   else if (self->state == SYNCOBJ_TRANSACTION_STATE_FAILED)
     g_task_return_error (task, g_error_copy (self->error));
-  else
-    g_ptr_array_add (self->waiters, g_steal_pointer (&task));
+  else if (!g_task_return_error_if_cancelled (task))
+    {
+      if (cancellable != NULL)
+        g_task_set_task_data (task,
+                              GSIZE_TO_POINTER (g_cancellable_connect (cancellable, G_CALLBACK (wait_cancelled_cb),
+                                                                       task, NULL)),
+                              NULL);
+      g_ptr_array_add (self->waiters, g_steal_pointer (&task));
+    }
 }
 
 /**
@@ -1287,6 +1553,8 @@ syncobj_transaction_set_metadata (SyncobjTransaction *self,
   g_clear_pointer (&self->metadata, json_object_unref);
   self->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METADATA]);
+  /* The store keeps metadata too. */
+  transaction_changed (self);
 }
 
 /**

@@ -465,6 +465,35 @@ test_control_emit_json_garbage (Fixture       *fixture,
   syncobj_test_snapshot_assert_unchanged (snapshot);
 }
 
+static void
+test_sync_load_json_array_garbage (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  SyncobjSync *sync = syncobj_sync_control_get_sync (fixture->control);
+  const char *inputs[] = {
+    "[",
+    "{\"id\": \"c\"}",
+    "[1]",
+    "[{\"id\": 1}]",
+    "[{\"title\": \"no key\"}]",
+    "[{\"id\": \"c\"}, {\"id\": \"\"}]",
+    "[{\"id\": \"c\"}, 5]",
+    "[{\"id\": \"c\"}] trailing",
+    "[{\"id\": \"c\", \"n\": tru}]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr(SyncobjTestSnapshot) snapshot = syncobj_test_snapshot_new (fixture->collection);
+      g_autoptr(GError) error = NULL;
+
+      if (syncobj_sync_load_json_array (sync, inputs[i], -1, &error))
+        g_error ("snapshot accepted: %s", inputs[i]);
+      g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+      syncobj_test_snapshot_assert_unchanged (snapshot);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -492,6 +521,7 @@ main (int argc, char *argv[])
   add_test ("/bad-input/sync/apply-json-partial-garbage", test_sync_apply_json_partial_garbage);
   add_test ("/bad-input/sync/apply-json-garbage-into-open-commit", test_sync_apply_json_garbage_into_open_commit);
   add_test ("/bad-input/sync/control-emit-json-garbage", test_control_emit_json_garbage);
+  add_test ("/bad-input/sync/load-json-array-garbage", test_sync_load_json_array_garbage);
 
   return g_test_run ();
 }

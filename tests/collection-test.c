@@ -433,6 +433,277 @@ test_parallel_sync_applies_at_once (void)
   syncobj_test_drain (control, collection);
 }
 
+static void
+test_lock_completed_echo_survives_later_failure (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "a");
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "a", "{\"title\": \"first\"}");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  syncobj_sync_control_run_pending (control);
+
+  /* t1 persists at 100 and t2 starts (and will fail); at 200 t1's echo
+   * arrives, held by t2's lock, t1 completes, then t2 fails. */
+  syncobj_sync_control_advance (control, 99);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  syncobj_sync_control_advance (control, 1);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "persisting");
+  syncobj_sync_control_advance (control, 100);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+  syncobj_test_assert_failed (t2, SYNCOBJ_ERROR_NON_RETRIABLE, NULL);
+
+  /* t2 rolled back; t1's value, confirmed by its held echo, stays. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"first\", \"done\": false}");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"first\", \"done\": false}");
+  g_assert_false (syncobj_record_get_pending (record));
+  syncobj_test_assert_locked_keys (collection, "");
+}
+
+static void
+test_lock_completed_while_another_locks (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "a");
+  g_autoptr(SyncobjTestNotify) values = syncobj_test_notify_new (record, "value");
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "a", "{\"title\": \"first\"}");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  syncobj_sync_control_advance (control, 200);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+  g_assert_false (syncobj_transaction_is_finished (t2));
+  syncobj_test_assert_locked_keys (collection, "a");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"first\", \"done\": true}");
+  /* The held echo has not reached the synced value yet. */
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"A\", \"done\": false}");
+  g_assert_true (syncobj_record_get_pending (record));
+
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "completed");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"first\", \"done\": true}");
+  g_assert_false (syncobj_record_get_pending (record));
+  /* Two optimistic steps, no flicker on the way. */
+  syncobj_test_notify_assert (values,
+                              "{\"id\":\"a\",\"title\":\"first\",\"done\":false} | "
+                              "{\"id\":\"a\",\"title\":\"first\",\"done\":true}");
+}
+
+/* Hides records whose pending changes set "hidden". */
+static JsonObject *
+hiding_merge (SyncobjCollection *collection,
+              const char        *key,
+              JsonObject        *synced,
+              GPtrArray         *mutations,
+              gpointer           user_data)
+{
+  JsonObject *visible = synced != NULL ? json_object_ref (synced) : NULL;
+
+  for (guint i = 0; i < mutations->len; i++)
+    {
+      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
+      JsonObject *changes = syncobj_pending_mutation_get_changes (mutation);
+
+      if (json_object_get_boolean_member_with_default (changes, "hidden", FALSE))
+        g_clear_pointer (&visible, json_object_unref);
+      else if (syncobj_pending_mutation_get_mutation_type (mutation) == SYNCOBJ_MUTATION_TYPE_INSERT)
+        {
+          g_clear_pointer (&visible, json_object_unref);
+          visible = json_object_ref (changes);
+        }
+    }
+
+  return visible;
+}
+
+static void
+test_parallel_merge_func_may_hide (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_PARALLEL, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) hide = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+
+  syncobj_collection_set_merge_func (collection, hiding_merge, NULL, NULL);
+  syncobj_sync_control_set_network_delay (control, 100);
+  syncobj_sync_control_set_auto_echo (control, FALSE);
+
+  hide = syncobj_test_update (collection, "b", "{\"hidden\": true}");
+  syncobj_test_assert_keys (collection, "a c");
+  insert = syncobj_test_insert (collection, "{\"id\": \"d\"}");
+  syncobj_test_assert_keys (collection, "a c d");
+  syncobj_test_items_changed_assert (changes, "1,1,0 2,0,1");
+
+  /* Once the server confirms, the synced state alone counts again. */
+  syncobj_sync_control_advance (control, 100);
+  syncobj_test_emit_update (control, "{\"id\": \"b\"}");
+  syncobj_test_emit_update (control, "{\"id\": \"d\"}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (hide), ==, "completed");
+  g_assert_cmpstr (syncobj_transaction_get_state_name (insert), ==, "completed");
+  syncobj_test_assert_keys (collection, "a c d b");
+  syncobj_sync_control_set_auto_echo (control, TRUE);
+}
+
+static void
+n_items_cb (GObject    *object,
+            GParamSpec *pspec,
+            guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_n_items_notify (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+  guint count = 0;
+  guint n_items = 0;
+
+  g_signal_connect (collection, "notify::n-items", G_CALLBACK (n_items_cb), &count);
+  t1 = syncobj_test_insert (collection, "{\"id\": \"d\"}");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  t3 = syncobj_test_delete (collection, "b");
+  g_assert_cmpuint (count, ==, 2);
+  g_object_get (collection, "n-items", &n_items, NULL);
+  g_assert_cmpuint (n_items, ==, 3);
+  syncobj_test_drain (control, collection);
+  g_assert_cmpuint (count, ==, 2);
+}
+
+/* ---- records loaded from JSON text (kept packed until needed) ---------------- */
+
+static SyncobjCollection *
+packed_collection_new (SyncobjSyncControl **control)
+{
+  SyncobjCollection *collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, control);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (*control),
+                                               "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                                               " {\"id\": \"b\", \"n\": 0},"
+                                               " {\"id\": \"c\", \"n\": 0}]",
+                                               -1, &error));
+  g_assert_no_error (error);
+  return collection;
+}
+
+static void
+test_packed_sync_update_merges (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"n\": 5}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 5}");
+  syncobj_sync_control_emit_delete (control, "a");
+  syncobj_test_items_changed_assert (changes, "1,1,1 0,1,0");
+  syncobj_test_assert_keys (collection, "b c");
+}
+
+static void
+test_packed_lock_holds_sync_update (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2]}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"color\": \"red\"}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2]}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2], \"color\": \"red\"}");
+}
+
+static void
+test_packed_truncate (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  g_assert_true (syncobj_sync_load_json_array (sync, "[{\"id\": \"b\", \"n\": 1}, {\"id\": \"d\"}]", -1, NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+
+  syncobj_test_assert_keys (collection, "b d");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 1}");
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, g_list_model_get_n_items (G_LIST_MODEL (collection)));
+}
+
+static void
+test_packed_records_and_json (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  g_autoptr(SyncobjRecord) record = g_list_model_get_item (G_LIST_MODEL (collection), 2);
+  g_autofree char *json = syncobj_collection_to_json (collection);
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(JsonNode) expected = json_from_string ("[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                                                   " {\"id\": \"b\", \"n\": 0}, {\"id\": \"c\", \"n\": 0}]", NULL);
+
+  g_assert_true (json_node_equal (node, expected));
+  g_assert_cmpstr (syncobj_record_get_key (record), ==, "c");
+  g_assert_true (syncobj_collection_contains (collection, "b"));
+  g_assert_false (syncobj_record_get_pending (record));
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"c\", \"n\": 0}");
+}
+
+/* ---- a collection without sync ------------------------------------------------ */
+
+static void
+test_no_sync_completed_writes_stay (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) reference = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_collection_new ("local-only", NULL, syncobj_sync_control_get_mutator (control));
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjTransaction) deleted = NULL;
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  g_assert_true (syncobj_collection_get_ready (collection));
+  inserted = syncobj_test_insert (collection, "{\"id\": \"a\", \"n\": 0}");
+  g_clear_object (&inserted);
+  inserted = syncobj_test_insert (collection, "{\"id\": \"b\", \"n\": 0}");
+  updated = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, updated, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  /* Nobody echoes them, yet completed writes stay: they are all there is. */
+  syncobj_test_assert_keys (collection, "a b");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  record = syncobj_collection_lookup (collection, "a");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"n\": 1}");
+  g_assert_false (syncobj_record_get_pending (record));
+
+  deleted = syncobj_test_delete (collection, "b");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, deleted, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "a");
+  syncobj_test_items_changed_assert (changes, "0,0,1 1,0,1 0,1,1 1,1,0");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -460,6 +731,15 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/ordered/lock/released-on-failure", test_lock_released_on_failure);
   g_test_add_func ("/collection/ordered/lock/queued-does-not-lock", test_lock_queued_does_not_lock);
   g_test_add_func ("/collection/parallel/sync-applies-at-once", test_parallel_sync_applies_at_once);
+  g_test_add_func ("/collection/parallel/merge-func-may-hide", test_parallel_merge_func_may_hide);
+  g_test_add_func ("/collection/ordered/lock/completed-echo-survives-later-failure", test_lock_completed_echo_survives_later_failure);
+  g_test_add_func ("/collection/ordered/lock/completed-while-another-locks", test_lock_completed_while_another_locks);
+  g_test_add_func ("/collection/n-items-notify", test_n_items_notify);
+  g_test_add_func ("/collection/no-sync/completed-writes-stay", test_no_sync_completed_writes_stay);
+  g_test_add_func ("/collection/packed/sync-update-merges", test_packed_sync_update_merges);
+  g_test_add_func ("/collection/packed/lock-holds-sync-update", test_packed_lock_holds_sync_update);
+  g_test_add_func ("/collection/packed/truncate", test_packed_truncate);
+  g_test_add_func ("/collection/packed/records-and-json", test_packed_records_and_json);
 
   return g_test_run ();
 }

@@ -326,6 +326,37 @@ test_destroy_notify (void)
   g_assert_true (backend.destroyed);
 }
 
+static gpointer
+complete_in_thread (gpointer data)
+{
+  syncobj_persist_job_complete (data);
+  return NULL;
+}
+
+static void
+test_complete_from_another_thread (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, KEEP, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_autoptr(SyncobjTestNotify) finished = NULL;
+  GThread *thread;
+
+  syncobj_sync_control_run_pending (control);
+  finished = syncobj_test_notify_new (backend_job (&backend, 0), "finished");
+  thread = g_thread_new ("backend", complete_in_thread, backend_job (&backend, 0));
+  g_thread_join (thread);
+
+  /* Nothing happens on the worker thread: the main context finishes it. */
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+  syncobj_test_notify_assert (finished, "");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  syncobj_test_notify_assert (finished, "true");
+  backend_clear (&backend);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -334,6 +365,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/func-mutator/complete/later-from-timer", test_complete_later_from_timer);
   g_test_add_func ("/func-mutator/complete/later-from-idle", test_complete_later_from_idle);
   g_test_add_func ("/func-mutator/complete/at-once", test_complete_at_once);
+  g_test_add_func ("/func-mutator/complete/from-another-thread", test_complete_from_another_thread);
   g_test_add_func ("/func-mutator/fail/retried", test_fail_is_retried);
   g_test_add_func ("/func-mutator/fail/non-retriable", test_fail_non_retriable);
   g_test_add_func ("/func-mutator/fail/dropped-job", test_dropped_job_fails_attempt);

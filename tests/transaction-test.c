@@ -888,6 +888,342 @@ test_wait_failed (void)
   g_assert_cmpstr (result->message, ==, syncobj_transaction_get_error (transaction)->message);
 }
 
+
+static void
+test_wait_cancelled (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) result = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 1000);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_transaction_wait_async (transaction, cancellable, wait_cb, &result);
+  syncobj_sync_control_run_pending (control);
+  g_cancellable_cancel (cancellable);
+  syncobj_sync_control_run_pending (control);
+
+  /* The wait ends at once; the transaction goes on. */
+  g_assert_error (result, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+  g_clear_error (&result);
+
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_null (result);
+}
+
+typedef struct
+{
+  SyncobjCollection *collection;
+  GString           *seen;
+} StateObserver;
+
+/* What a handler of notify::state sees of the record. */
+static void
+observe_state_cb (SyncobjTransaction *transaction,
+                  GParamSpec         *pspec,
+                  StateObserver      *observer)
+{
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *value = NULL;
+
+  if (!syncobj_transaction_is_finished (transaction))
+    return;
+
+  record = syncobj_collection_lookup (observer->collection, "a");
+  value = syncobj_record_to_json (record);
+  g_string_append_printf (observer->seen, "%s %s pending=%d",
+                          syncobj_transaction_get_state_name (transaction), value,
+                          syncobj_record_get_pending (record));
+}
+
+static void
+test_state_notified_after_rollback (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GString) seen = g_string_new ("");
+  StateObserver observer = { collection, seen };
+
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_signal_connect (transaction, "notify::state", G_CALLBACK (observe_state_cb), &observer);
+  syncobj_test_drain (control, collection);
+
+  g_assert_cmpstr (seen->str, ==, "failed {\"id\":\"a\",\"n\":0} pending=0");
+}
+
+static void
+test_state_notified_after_completion (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GString) seen = g_string_new ("");
+  StateObserver observer = { collection, seen };
+
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_signal_connect (transaction, "notify::state", G_CALLBACK (observe_state_cb), &observer);
+  syncobj_test_drain (control, collection);
+
+  g_assert_cmpstr (seen->str, ==, "completed {\"id\":\"a\",\"n\":1} pending=0");
+}
+
+static void
+test_ordered_key_scope_cascade (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+  g_autoptr(SyncobjTransaction) t4 = NULL;
+
+  syncobj_collection_set_queue_scope (collection, SYNCOBJ_QUEUE_SCOPE_KEY);
+  syncobj_sync_control_set_network_delay (control, 100);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  t1 = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  t2 = syncobj_collection_begin (collection);
+  syncobj_test_transaction_write (t2, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 2}");
+  syncobj_test_transaction_write (t2, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "b", "{\"n\": 2}");
+  g_assert_true (syncobj_transaction_commit (t2, NULL));
+  t3 = syncobj_test_update (collection, "b", "{\"n\": 3}");
+  t4 = syncobj_test_update (collection, "c", "{\"n\": 4}");
+
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t2), ==, syncobj_transaction_get_id (t1));
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t3), ==, syncobj_transaction_get_id (t2));
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t4), ==, "pending");
+
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_persist_log (control, t1, t4, NULL);
+  syncobj_sync_control_advance (control, 100);
+
+  syncobj_test_assert_failed (t1, SYNCOBJ_ERROR_NON_RETRIABLE, NULL);
+  syncobj_test_assert_failed (t2, SYNCOBJ_ERROR_DEPENDENCY_FAILED, t1);
+  syncobj_test_assert_failed (t3, SYNCOBJ_ERROR_DEPENDENCY_FAILED, t1);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 0}");
+
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t4), ==, "completed");
+  syncobj_test_assert_persist_log (control, t1, t4, NULL);
+
+  /* The emptied key queues are gone: new writes start at once. */
+  g_clear_object (&t1);
+  t1 = syncobj_test_update (collection, "b", "{\"n\": 9}");
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "pending");
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 9}");
+}
+
+static void
+test_cross_collection_without_auto_echo (void)
+{
+  g_autoptr(SyncobjSyncControl) control_a = NULL;
+  g_autoptr(SyncobjSyncControl) control_b = NULL;
+  g_autoptr(SyncobjCollection) lists = syncobj_test_collection_from_json ("[{\"id\": \"l1\", \"count\": 0}]", SYNCOBJ_STRATEGY_ORDERED, &control_a);
+  g_autoptr(SyncobjCollection) todos = syncobj_test_collection_from_json ("[]", SYNCOBJ_STRATEGY_ORDERED, &control_b);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (lists);
+
+  syncobj_sync_control_set_auto_echo (control_a, FALSE);
+  syncobj_test_transaction_write (transaction, todos, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"t1\"}");
+  syncobj_test_transaction_write (transaction, lists, SYNCOBJ_MUTATION_TYPE_UPDATE, "l1", "{\"count\": 1}");
+  g_assert_true (syncobj_transaction_commit (transaction, NULL));
+  syncobj_sync_control_run_pending (control_a);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisted_awaiting_sync");
+
+  /* The echo of each collection comes through its own sync. */
+  syncobj_test_emit_update (control_b, "{\"id\": \"t1\"}");
+  syncobj_sync_control_run_pending (control_a);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisted_awaiting_sync");
+  syncobj_test_emit_update (control_a, "{\"id\": \"l1\", \"count\": 1}");
+  syncobj_sync_control_run_pending (control_a);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+
+  syncobj_test_assert_keys (lists, "l1");
+  syncobj_test_assert_keys (todos, "t1");
+  syncobj_sync_control_set_auto_echo (control_a, TRUE);
+}
+
+static void
+test_ordered_cascade_across_collections (void)
+{
+  g_autoptr(SyncobjSyncControl) control_a = NULL;
+  g_autoptr(SyncobjSyncControl) control_b = NULL;
+  g_autoptr(SyncobjCollection) a = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control_a);
+  g_autoptr(SyncobjCollection) b = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control_b);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+  g_autoptr(SyncobjTransaction) t4 = NULL;
+
+  syncobj_sync_control_set_network_delay (control_a, 100);
+  syncobj_sync_control_set_network_delay (control_b, 100);
+  syncobj_sync_control_fail_next_persist_non_retriable (control_a);
+  t1 = syncobj_test_update (a, "a", "{\"n\": 1}");
+  t2 = syncobj_collection_begin (a);
+  syncobj_test_transaction_write (t2, a, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 2}");
+  syncobj_test_transaction_write (t2, b, SYNCOBJ_MUTATION_TYPE_UPDATE, "b", "{\"n\": 2}");
+  g_assert_true (syncobj_transaction_commit (t2, NULL));
+  t3 = syncobj_test_update (b, "b", "{\"n\": 3}");
+  t4 = syncobj_test_update (b, "c", "{\"n\": 4}");
+
+  /* t2 heads b's queue but waits for t1 in a's; t3 and t4 wait behind it. */
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t2), ==, syncobj_transaction_get_id (t1));
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t3), ==, syncobj_transaction_get_id (t2));
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t4), ==, syncobj_transaction_get_id (t3));
+
+  syncobj_sync_control_run_pending (control_a);
+  syncobj_sync_control_advance (control_a, 100);
+  syncobj_test_assert_failed (t1, SYNCOBJ_ERROR_NON_RETRIABLE, NULL);
+  syncobj_test_assert_failed (t2, SYNCOBJ_ERROR_DEPENDENCY_FAILED, t1);
+  syncobj_test_assert_failed (t3, SYNCOBJ_ERROR_DEPENDENCY_FAILED, t1);
+  syncobj_test_assert_value (b, "b", "{\"id\": \"b\", \"n\": 0}");
+
+  syncobj_test_drain (control_b, b);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t4), ==, "completed");
+  syncobj_test_assert_persist_log (control_b, t4, NULL);
+  syncobj_test_assert_value (b, "c", "{\"id\": \"c\", \"n\": 4}");
+}
+
+static void
+test_rollback_uncommitted_across_collections (void)
+{
+  g_autoptr(SyncobjSyncControl) control_a = NULL;
+  g_autoptr(SyncobjSyncControl) control_b = NULL;
+  g_autoptr(SyncobjCollection) a = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control_a);
+  g_autoptr(SyncobjCollection) b = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_PARALLEL, &control_b);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (a);
+  g_autoptr(GListModel) active = NULL;
+
+  syncobj_test_transaction_write (transaction, a, SYNCOBJ_MUTATION_TYPE_DELETE, "a", NULL);
+  syncobj_test_transaction_write (transaction, b, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"new\"}");
+  syncobj_test_assert_keys (a, "b c");
+  syncobj_test_assert_keys (b, "a b c new");
+
+  g_assert_true (syncobj_transaction_rollback (transaction, NULL));
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_CANCELLED, NULL);
+  syncobj_test_assert_keys (a, "b c a");
+  syncobj_test_assert_keys (b, "a b c");
+  active = syncobj_collection_get_transactions (b);
+  g_assert_cmpuint (g_list_model_get_n_items (active), ==, 0);
+  syncobj_sync_control_advance (control_a, 1000);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control_a), ==, 0);
+}
+
+static void
+test_pending_mutation_fields (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collection);
+  SyncobjPendingMutation *inserted;
+  SyncobjPendingMutation *updated;
+  SyncobjPendingMutation *deleted;
+  gint64 start = syncobj_sync_control_get_now (control);
+
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"d\", \"n\": 1}");
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 2}");
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_DELETE, "b", NULL);
+  g_assert_true (syncobj_transaction_commit (transaction, NULL));
+  syncobj_sync_control_set_network_delay (control, 100);
+
+  inserted = get_mutation (transaction, 0);
+  updated = get_mutation (transaction, 1);
+  deleted = get_mutation (transaction, 2);
+
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (inserted), ==, "d");
+  g_assert_cmpint (syncobj_pending_mutation_get_mutation_type (inserted), ==, SYNCOBJ_MUTATION_TYPE_INSERT);
+  g_assert_null (syncobj_pending_mutation_get_original (inserted));
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (inserted), "{\"id\": \"d\", \"n\": 1}");
+
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (updated), "{\"id\": \"a\", \"n\": 0}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (updated), "{\"id\": \"a\", \"n\": 2}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_changes (updated), "{\"n\": 2}");
+
+  g_assert_cmpint (syncobj_pending_mutation_get_mutation_type (deleted), ==, SYNCOBJ_MUTATION_TYPE_DELETE);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (deleted), "{\"id\": \"b\", \"n\": 0}");
+  g_assert_null (syncobj_pending_mutation_get_modified (deleted));
+  syncobj_test_assert_json (syncobj_pending_mutation_get_changes (deleted), "{}");
+
+  g_assert_cmpstr (syncobj_pending_mutation_get_mutation_id (inserted), !=, syncobj_pending_mutation_get_mutation_id (updated));
+  g_assert_cmpstr (syncobj_pending_mutation_get_collection_id (updated), ==, syncobj_collection_get_id (collection));
+  g_assert_true (syncobj_pending_mutation_get_collection (updated) == collection);
+  g_assert_cmpint (g_date_time_to_unix (syncobj_pending_mutation_get_created_at (updated)), ==, start / G_USEC_PER_SEC);
+
+  g_assert_cmpint (syncobj_pending_mutation_get_state (updated), ==, SYNCOBJ_MUTATION_STATE_CREATED);
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpint (syncobj_pending_mutation_get_state (updated), ==, SYNCOBJ_MUTATION_STATE_PERSISTING);
+  syncobj_test_drain (control, collection);
+  g_assert_cmpint (syncobj_pending_mutation_get_state (updated), ==, SYNCOBJ_MUTATION_STATE_SYNCED);
+  g_assert_cmpint (syncobj_pending_mutation_get_state (deleted), ==, SYNCOBJ_MUTATION_STATE_SYNCED);
+}
+
+static void
+test_fields_and_json (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) metadata = syncobj_test_object ("{\"reason\": \"test\"}");
+  g_autofree char *json = NULL;
+  g_autoptr(JsonObject) described = NULL;
+  gint64 start = syncobj_sync_control_get_now (control);
+
+  syncobj_sync_control_set_network_delay (control, 1500);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_transaction_set_metadata (transaction, metadata);
+  syncobj_test_assert_json (syncobj_transaction_get_metadata (transaction), "{\"reason\": \"test\"}");
+  g_assert_true (syncobj_transaction_get_collection (transaction) == collection);
+  g_assert_true (g_uuid_string_is_valid (syncobj_transaction_get_id (transaction)));
+  g_assert_cmpint (g_date_time_to_unix (syncobj_transaction_get_created_at (transaction)), ==, start / G_USEC_PER_SEC);
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 1500, 10000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  /* Two network delays later, on the virtual clock. */
+  g_assert_cmpint (g_date_time_difference (syncobj_transaction_get_updated_at (transaction),
+                                           syncobj_transaction_get_created_at (transaction)), ==, 3000 * 1000);
+
+  json = syncobj_transaction_to_json (transaction);
+  described = syncobj_test_object (json);
+  g_assert_cmpstr (json_object_get_string_member (described, "id"), ==, syncobj_transaction_get_id (transaction));
+  g_assert_cmpstr (json_object_get_string_member (described, "state"), ==, "completed");
+  g_assert_cmpint (json_object_get_int_member (described, "current_attempt"), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (described, "mutations")), ==, 1);
+}
+
+static void
+test_on_thread_default_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  {
+    g_autoptr(SyncobjSyncControl) control = NULL;
+    g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+    g_autoptr(SyncobjTransaction) t1 = NULL;
+    g_autoptr(SyncobjTransaction) t2 = NULL;
+    g_autoptr(GError) result = NULL;
+
+    syncobj_sync_control_set_network_delay (control, 100);
+    syncobj_sync_control_fail_next_persist (control);
+    t1 = syncobj_test_update (collection, "a", "{\"n\": 1}");
+    t2 = syncobj_test_update (collection, "b", "{\"n\": 2}");
+    syncobj_transaction_wait_async (t2, NULL, wait_cb, &result);
+
+    /* Nothing is left for the global default context to run. */
+    g_assert_false (g_main_context_pending (NULL));
+    syncobj_test_drain (control, collection);
+    g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+    g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_assert_false (g_main_context_pending (NULL));
+  }
+  g_main_context_pop_thread_default (context);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -924,6 +1260,16 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/parallel/no-cascade", test_parallel_no_cascade);
   g_test_add_func ("/transaction/wait/completed", test_wait_completed);
   g_test_add_func ("/transaction/wait/failed", test_wait_failed);
+  g_test_add_func ("/transaction/thread-default-context", test_on_thread_default_context);
+  g_test_add_func ("/transaction/ordered/cascade-across-collections", test_ordered_cascade_across_collections);
+  g_test_add_func ("/transaction/rollback/uncommitted-across-collections", test_rollback_uncommitted_across_collections);
+  g_test_add_func ("/transaction/mutations/fields", test_pending_mutation_fields);
+  g_test_add_func ("/transaction/fields-and-json", test_fields_and_json);
+  g_test_add_func ("/transaction/wait/cancelled", test_wait_cancelled);
+  g_test_add_func ("/transaction/state/notified-after-rollback", test_state_notified_after_rollback);
+  g_test_add_func ("/transaction/state/notified-after-completion", test_state_notified_after_completion);
+  g_test_add_func ("/transaction/ordered/key-scope/dependent-rollback", test_ordered_key_scope_cascade);
+  g_test_add_func ("/transaction/cross-collection/echo-through-each-sync", test_cross_collection_without_auto_echo);
 
   return g_test_run ();
 }

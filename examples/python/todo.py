@@ -75,7 +75,7 @@ class TodoApp:
 
     def show(self):
         for todo in self.todos:
-            print('    %s %s [%s] %s' % ('*' if todo.props.pending else ' ', todo['id'],
+            print('    %s %s [%s] %s' % ('*' if todo.pending else ' ', todo['id'],
                                         'x' if todo.get('done') else ' ', todo['title']))
 
     def watch(self, transaction, what):

@@ -47,6 +47,7 @@ struct _SyncobjInspectorPage
 
   GHashTable         *bound_cells;     /* CellBinding* set: the cells showing an item */
   guint               tick_id;
+  guint               state_changes_id;
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjInspectorPage, syncobj_inspector_page, GTK_TYPE_WIDGET)
@@ -250,7 +251,7 @@ typedef char *(*CellTextFunc) (SyncobjInspectorPage *self,
 typedef struct _CellBinding CellBinding;
 typedef void (*CellRefreshFunc) (CellBinding *binding);
 
-/* A style class for the cell of @item ("error", "warning", …), or NULL. */
+/* A style class for the cell of @item ("syncobj-failed", …), or NULL. */
 typedef const char *(*CellStyleFunc) (gpointer item);
 
 typedef struct {
@@ -281,6 +282,30 @@ cell_binding_free (CellBinding *binding)
   g_free (binding);
 }
 
+/* The text colour of the state classes. A Pango attribute rather than
+ * CSS: it needs no style provider and works in any theme. */
+static void
+set_colour (GtkLabel   *label,
+            const char *style)
+{
+  static const struct { const char *style; guint16 red, green, blue; } colours[] = {
+    { "syncobj-waiting", 0xc6c6, 0x4646, 0x0000 },
+    { "syncobj-done", 0x2626, 0xa2a2, 0x6969 },
+    { "syncobj-failed", 0xc0c0, 0x1c1c, 0x2828 },
+  };
+  g_autoptr(PangoAttrList) attributes = NULL;
+
+  for (gsize i = 0; style != NULL && i < G_N_ELEMENTS (colours); i++)
+    if (g_str_equal (style, colours[i].style))
+      {
+        attributes = pango_attr_list_new ();
+        pango_attr_list_insert (attributes, pango_attr_foreground_new (colours[i].red,
+                                                                       colours[i].green,
+                                                                       colours[i].blue));
+      }
+  gtk_label_set_attributes (label, attributes);
+}
+
 static void
 cell_refresh_label (CellBinding *binding)
 {
@@ -309,6 +334,7 @@ cell_refresh_label (CellBinding *binding)
           if (style != NULL)
             gtk_widget_add_css_class (binding->widget, style);
           binding->style = style;
+          set_colour (label, style);
         }
     }
 }
@@ -494,7 +520,7 @@ record_pending_text (SyncobjInspectorPage *self,
 static const char *
 record_state_style (gpointer item)
 {
-  return syncobj_record_get_pending (item) ? "warning" : NULL;
+  return syncobj_record_get_pending (item) ? "syncobj-waiting" : NULL;
 }
 
 static const Column record_columns[] = {
@@ -574,11 +600,11 @@ transaction_state_style (gpointer item)
   switch (syncobj_transaction_get_state (item))
     {
     case SYNCOBJ_TRANSACTION_STATE_FAILED:
-      return "error";
+      return "syncobj-failed";
     case SYNCOBJ_TRANSACTION_STATE_COMPLETED:
-      return "success";
+      return "syncobj-done";
     case SYNCOBJ_TRANSACTION_STATE_PERSISTING:
-      return transaction_waits_for_retry (item) ? "warning" : NULL;
+      return transaction_waits_for_retry (item) ? "syncobj-waiting" : NULL;
     default:
       return NULL;
     }
@@ -884,14 +910,27 @@ refresh_all (SyncobjInspectorPage *self)
   update_details (self);
 }
 
+static gboolean
+flush_state_changes (gpointer user_data)
+{
+  SyncobjInspectorPage *self = user_data;
+
+  self->state_changes_id = 0;
+  /* A new state may move transactions in or out of the filter. */
+  if (gtk_drop_down_get_selected (self->state_filter) != FILTER_ALL)
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  refresh_all (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* State changes come in bursts (a thousand a second under load): the page
+ * catches up with them at most ten times a second. */
 static void
 transaction_state_changed (SyncobjInspectorPage *self,
                            SyncobjTransaction   *transaction)
 {
-  /* A new state may move the transaction in or out of the filter. */
-  if (gtk_drop_down_get_selected (self->state_filter) != FILTER_ALL)
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  refresh_all (self);
+  if (self->state_changes_id == 0)
+    self->state_changes_id = g_timeout_add (100, flush_state_changes, self);
 }
 
 static gboolean
@@ -901,36 +940,11 @@ tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Colours for the state classes the cells use, which the default theme
- * only gives to some widgets. Added once per display. */
-static void
-ensure_style (GtkWidget *widget)
-{
-  GdkDisplay *display = gtk_widget_get_display (widget);
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (g_object_get_data (G_OBJECT (display), "syncobj-inspector-style") != NULL)
-    return;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_data (provider,
-                                   "syncobj-inspector-page label.warning { color: #c64600; }\n"
-                                   "syncobj-inspector-page label.success { color: #26a269; }\n"
-                                   "syncobj-inspector-page label.error { color: #c01c28; }\n"
-                                   "syncobj-inspector-page row:selected label { color: inherit; }\n",
-                                   -1);
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  g_object_set_data_full (G_OBJECT (display), "syncobj-inspector-style",
-                          g_steal_pointer (&provider), g_object_unref);
-}
-
 static void
 syncobj_inspector_page_map (GtkWidget *widget)
 {
   SyncobjInspectorPage *self = SYNCOBJ_INSPECTOR_PAGE (widget);
 
-  ensure_style (widget);
   GTK_WIDGET_CLASS (syncobj_inspector_page_parent_class)->map (widget);
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, tick, self);
@@ -1177,6 +1191,7 @@ syncobj_inspector_page_dispose (GObject *object)
   SyncobjInspectorPage *self = SYNCOBJ_INSPECTOR_PAGE (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->state_changes_id, g_source_remove);
   if (self->registry != NULL)
     g_signal_handlers_disconnect_by_data (self->registry, self);
   g_clear_pointer (&self->child, gtk_widget_unparent);

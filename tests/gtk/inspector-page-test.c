@@ -243,7 +243,7 @@ test_shows_every_state (Fixture       *fixture,
   /* Records of the selected collection: optimistic vs synced values. */
   row = wait_for_label (fixture->page, "record-key", "a");
   assert_row_label (row, "record-state", "pending");
-  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "record-state"), "warning"));
+  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "record-state"), "syncobj-waiting"));
   assert_row_label (row, "record-value", "{\"id\":\"a\",\"title\":\"Apricots\"}");
   assert_row_label (row, "record-synced-value", "{\"id\":\"a\",\"title\":\"Apples\"}");
   row = wait_for_label (fixture->page, "record-key", "b");
@@ -261,7 +261,7 @@ test_shows_every_state (Fixture       *fixture,
 
   row = transaction_row (fixture, fixture->failed);
   assert_row_label (row, "transaction-state", "failed");
-  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "transaction-state"), "error"));
+  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "transaction-state"), "syncobj-failed"));
   reason = ui_test_row_label (row, "transaction-reason");
   g_assert_true (g_str_has_prefix (reason, "Failed: "));
   g_assert_nonnull (strstr (reason, syncobj_transaction_get_error (fixture->failed)->message));
@@ -393,6 +393,52 @@ test_rollback (Fixture       *fixture,
 }
 
 static void
+test_follows_live_changes (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(SyncobjTransaction) added = NULL;
+  GtkWidget *waiting_row = transaction_row (fixture, fixture->waiting);
+  GtkWidget *queued_row = transaction_row (fixture, fixture->queued);
+  GtkWidget *record_row = wait_for_label (fixture->page, "record-key", "a");
+  GtkWidget *collection_row = wait_for_label (fixture->page, "collection-id", "groceries");
+  GtkWidget *row;
+
+  /* The retry fires and succeeds, the queued insert follows; both are
+   * echoed: the rows, the record and the locks follow without any help. */
+  for (guint i = 0; i < 10 && !syncobj_transaction_is_finished (fixture->queued); i++)
+    syncobj_sync_control_advance (fixture->control, 1000);
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->queued), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  assert_row_label (waiting_row, "transaction-state", "completed");
+  assert_row_label (waiting_row, "transaction-attempts", "2");
+  assert_row_label (waiting_row, "transaction-reason", "Done");
+  assert_row_label (queued_row, "transaction-state", "completed");
+  assert_row_label (record_row, "record-state", "synced");
+  assert_row_label (record_row, "record-synced-value", "{\"id\":\"a\",\"title\":\"Apricots\"}");
+  assert_row_label (collection_row, "collection-locked-keys", "");
+
+  /* Committing the open transaction sends it. */
+  row = transaction_row (fixture, fixture->pending);
+  assert_row_label (row, "transaction-state", "pending");
+  g_assert_true (syncobj_transaction_commit (fixture->pending, NULL));
+  assert_row_label (row, "transaction-state", "persisting");
+  assert_row_label (row, "transaction-reason", "Sending to the server (attempt 1)");
+  assert_row_label (collection_row, "collection-locked-keys", "c");
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  assert_row_label (row, "transaction-state", "completed");
+
+  /* A new transaction gets a row of its own. */
+  added = update (fixture->collection, "b", "{\"title\":\"Brioche\"}");
+  g_assert_true (added != fixture->pending);
+  row = transaction_row (fixture, added);
+  assert_row_label (row, "transaction-keys", "b");
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  syncobj_sync_control_advance (fixture->control, NETWORK_DELAY_MS);
+  assert_row_label (row, "transaction-state", "completed");
+}
+
+static void
 test_registered (void)
 {
   GIOExtensionPoint *point;
@@ -430,6 +476,8 @@ main (int    argc,
               fixture_set_up, test_shows_every_state, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/filter-by-state", Fixture, NULL,
               fixture_set_up, test_filter_by_state, fixture_tear_down);
+  g_test_add ("/gtk/inspector-page/follows-live-changes", Fixture, NULL,
+              fixture_set_up, test_follows_live_changes, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/retry-now", Fixture, NULL,
               fixture_set_up, test_retry_now, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/rollback", Fixture, NULL,

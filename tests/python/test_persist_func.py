@@ -179,3 +179,42 @@ def test_exception_raising_glib_error_fails_with_it(todos):
     assert transaction.get_state() == State.FAILED
     assert_syncobj_error(transaction.get_error(), Syncobj.Error.NON_RETRIABLE)
     assert '3' not in collection
+
+
+def test_await_echo_completes_only_when_the_sync_delivers(todos):
+    collection, control = todos
+    mutator = Syncobj.FuncMutator.new(lambda job: job.complete())
+    mutator.props.await_echo = True
+    collection.set_mutator(mutator)
+
+    transaction = collection.update('1', {'title': 'Buy oat milk'})
+    wait_for(lambda: transaction.get_state() == State.PERSISTED_AWAITING_SYNC, control)
+    assert collection['1']['title'] == 'Buy oat milk'
+    assert collection['1'].props.pending is True
+
+    control.emit_update({'id': '1', 'title': 'Buy oat milk', 'done': False})
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert collection['1']['title'] == 'Buy oat milk'
+    assert collection['1'].props.pending is False
+
+
+def test_await_sync_function_in_python_finishes_the_wait(todos):
+    collection, control = todos
+    waits = []
+    mutator = Syncobj.FuncMutator.new(lambda job: job.complete())
+
+    def await_sync(job, tag):
+        waits.append((job.get_sync(), tag))
+        echo_to_server(control, job)
+        GLib.idle_add(lambda: job.complete() or GLib.SOURCE_REMOVE)
+
+    mutator.set_await_sync_func(await_sync, 'tag')
+    collection.set_mutator(mutator)
+    transaction = collection.insert({'id': '3', 'title': 'Echoed'})
+    wait_for(transaction.is_finished, control)
+
+    assert waits == [(control.get_sync(), 'tag')]
+    assert transaction.get_state() == State.COMPLETED
+    assert collection['3'].synced_value == {'id': '3', 'title': 'Echoed'}

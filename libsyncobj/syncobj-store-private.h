@@ -1,0 +1,78 @@
+/* syncobj-store-private.h: the store's writer thread and its rows
+ *
+ * syncobj-store.c turns transactions into rows and back, on the main
+ * thread; syncobj-store-writer.c owns the SQLite connection (libgda-5.0)
+ * on its own thread and is the only code that touches the disk.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-engine-private.h"
+
+G_BEGIN_DECLS
+
+/* The current schema; older files are migrated on open, newer ones refused. */
+#define SYNCOBJ_STORE_SCHEMA_VERSION 2
+
+/* One row of the `transactions` table. libgda 5 leaks NULL parameters, so
+ * every text column holds "" rather than NULL. */
+typedef struct
+{
+  char   *id;
+  char   *collection_id;
+  gint64  state;
+  gint64  created_at;            /* µs since the epoch */
+  gint64  updated_at;
+  gint64  sequence;              /* commit order, across restarts */
+  gint64  current_attempt;
+  gint64  counted_attempts;
+  char   *queued_behind;
+  char   *error;                 /* JSON {domain, code, message} or "" */
+  char   *error_transaction_id;
+  char   *metadata;              /* JSON object or "" */
+  char   *attempts;              /* JSON array */
+  char   *mutations;             /* JSON array; NULL: an update that keeps them */
+} SyncobjStoreRow;
+
+void             _syncobj_store_row_free (SyncobjStoreRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreRow, _syncobj_store_row_free)
+
+typedef struct _SyncobjStoreWriter SyncobjStoreWriter;
+
+/* Opens (creating it with mode 0600 if needed) and migrates the file at
+ * @path, on a new writer thread; waits for the outcome. On failure the
+ * error (SYNCOBJ_ERROR_STORE) names the path and the reason; the file is
+ * left alone unless @move_corrupt_aside and it is corrupt, in which case it
+ * is renamed to PATH.corrupt-TIMESTAMP and a new file is made. */
+SyncobjStoreWriter *_syncobj_store_writer_open   (const char          *path,
+                                                  gboolean             synchronous_full,
+                                                  gboolean             move_corrupt_aside,
+                                                  GError             **error);
+/* Drains the queue (everything queued is committed) and stops the thread. */
+void                _syncobj_store_writer_close  (SyncobjStoreWriter  *self);
+/* The highest commit sequence found in the file when it was opened. */
+gint64              _syncobj_store_writer_get_max_sequence (SyncobjStoreWriter *self);
+/* Queues @row (taken); @task (nullable, taken) returns TRUE once the row
+ * is committed, or the write error. Rows of one id queued close together
+ * are written as one. */
+void                _syncobj_store_writer_put    (SyncobjStoreWriter  *self,
+                                                  SyncobjStoreRow     *row,
+                                                  GTask               *task);
+/* @task returns TRUE once everything queued before is committed. */
+void                _syncobj_store_writer_flush  (SyncobjStoreWriter  *self,
+                                                  GTask               *task);
+/* @task returns the number of finished transactions updated before
+ * @older_than_us that were deleted (as a gssize). */
+void                _syncobj_store_writer_prune  (SyncobjStoreWriter  *self,
+                                                  gint64               older_than_us,
+                                                  GTask               *task);
+/* Reads the rows of @collection_id (after everything queued is written):
+ * every unfinished one and the newest @history_limit finished ones, in
+ * commit order. Waits for the writer thread. */
+GPtrArray          *_syncobj_store_writer_load   (SyncobjStoreWriter  *self,
+                                                  const char          *collection_id,
+                                                  guint                history_limit,
+                                                  GError             **error);
+
+G_END_DECLS

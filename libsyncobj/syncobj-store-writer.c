@@ -1,0 +1,1014 @@
+/* syncobj-store-writer.c: the thread that owns the store's SQLite file
+ *
+ * Every disk access of a SyncobjStore happens here, on one thread that owns
+ * the libgda connection. The main thread queues rows and returns at once;
+ * the writer takes everything queued so far and commits it as one SQLite
+ * transaction (group commit), at most SYNCOBJ_STORE_BATCH statements at a
+ * time: libgda 5 slows down quadratically with longer transactions.
+ *
+ * libgda 5 pitfalls designed around here: columns are INT64 (libgda maps
+ * INTEGER to a 32-bit gint), no parameter is ever NULL (libgda leaks them),
+ * PRAGMAs go through the select path (they return rows), and result column
+ * types are given explicitly.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-store-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <libgda/libgda.h>
+
+/* libgda 5 predates g_autoptr. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaSqlParser, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaStatement, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaSet, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModel, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModelIter, g_object_unref)
+
+#define SYNCOBJ_STORE_BATCH 500
+#define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
+
+typedef enum
+{
+  JOB_ROW,
+  JOB_FLUSH,
+  JOB_PRUNE,
+  JOB_LOAD,
+} JobType;
+
+typedef struct
+{
+  JobType          type;
+  SyncobjStoreRow *row;            /* JOB_ROW */
+  GTask           *task;           /* nullable */
+  gint64           older_than_us;  /* JOB_PRUNE */
+  char            *collection_id;  /* JOB_LOAD */
+  guint            history_limit;
+  GPtrArray       *loaded;         /* JOB_LOAD result */
+  GError          *error;          /* JOB_LOAD result */
+  gboolean         done;           /* JOB_LOAD: the main thread waits */
+} Job;
+
+struct _SyncobjStoreWriter
+{
+  GThread       *thread;
+  GMutex         mutex;
+  GCond          cond;        /* jobs queued, or closing */
+  GCond          done_cond;   /* a waited-for job is done */
+  GQueue         jobs;
+  gboolean       closing;
+
+  /* set while opening, then read-only */
+  char          *path;
+  gboolean       synchronous_full;
+  gboolean       move_corrupt_aside;
+  GError        *open_error;
+  gboolean       opened;
+  gint64         max_sequence;
+
+  /* writer thread only */
+  GdaConnection *cnc;
+  GdaStatement  *insert;
+  GdaSet        *insert_params;
+  GdaStatement  *update;
+  GdaSet        *update_params;
+};
+
+static const char *row_columns =
+  "id, collection_id, state, created_at, updated_at, sequence, current_attempt, "
+  "counted_attempts, queued_behind, error, error_transaction_id, metadata, attempts, mutations";
+
+static const GType row_column_types[] = {
+  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT64, G_TYPE_INT64, G_TYPE_INT64,
+  G_TYPE_INT64, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_NONE,
+};
+
+void
+_syncobj_store_row_free (SyncobjStoreRow *row)
+{
+  if (row == NULL)
+    return;
+
+  g_free (row->id);
+  g_free (row->collection_id);
+  g_free (row->queued_behind);
+  g_free (row->error);
+  g_free (row->error_transaction_id);
+  g_free (row->metadata);
+  g_free (row->attempts);
+  g_free (row->mutations);
+  g_free (row);
+}
+
+static void
+job_free (Job *job)
+{
+  g_clear_pointer (&job->row, _syncobj_store_row_free);
+  g_clear_object (&job->task);
+  g_free (job->collection_id);
+  g_clear_pointer (&job->loaded, g_ptr_array_unref);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+/* ---- SQL helpers (writer thread) ----------------------------------------- */
+
+static GdaStatement *
+parse_statement (const char  *sql,
+                 GError     **error)
+{
+  g_autoptr(GdaSqlParser) parser = gda_sql_parser_new ();
+
+  return gda_sql_parser_parse_string (parser, sql, NULL, error);
+}
+
+/* Runs @sql, which must not return rows. */
+static gboolean
+execute (SyncobjStoreWriter  *self,
+         const char          *sql,
+         GError             **error)
+{
+  g_autoptr(GdaStatement) statement = parse_statement (sql, error);
+
+  if (statement == NULL)
+    return FALSE;
+
+  /* -2 means "number of rows unknown", as for DDL; -1 is an error. */
+  return gda_connection_statement_execute_non_select (self->cnc, statement, NULL, NULL, error) != -1;
+}
+
+/* Runs a query (or a PRAGMA, which returns rows) and gives the first column
+ * of the first row as text; "" when there is no row. */
+static char *
+query_text (SyncobjStoreWriter  *self,
+            const char          *sql,
+            GError             **error)
+{
+  g_autoptr(GdaStatement) statement = parse_statement (sql, error);
+  g_autoptr(GdaDataModel) model = NULL;
+  const GValue *value;
+
+  if (statement == NULL)
+    return NULL;
+
+  model = gda_connection_statement_execute_select (self->cnc, statement, NULL, error);
+  if (model == NULL)
+    return NULL;
+
+  if (gda_data_model_get_n_rows (model) < 1)
+    return g_strdup ("");
+
+  value = gda_data_model_get_value_at (model, 0, 0, error);
+  if (value == NULL)
+    return NULL;
+  if (G_VALUE_HOLDS_STRING (value))
+    return g_value_dup_string (value);
+  if (gda_value_is_null (value))
+    return g_strdup ("");
+  return gda_value_stringify (value);
+}
+
+static gboolean
+set_text (GdaSet      *params,
+          const char  *name,
+          const char  *text,
+          GError     **error)
+{
+  GdaHolder *holder = gda_set_get_holder (params, name);
+  GValue value = G_VALUE_INIT;
+  gboolean ok;
+
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_static_string (&value, text != NULL ? text : "");
+  ok = gda_holder_set_value (holder, &value, error);
+  g_value_unset (&value);
+
+  return ok;
+}
+
+static gboolean
+set_int (GdaSet      *params,
+         const char  *name,
+         gint64       number,
+         GError     **error)
+{
+  GdaHolder *holder = gda_set_get_holder (params, name);
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_INT64);
+  g_value_set_int64 (&value, number);
+  return gda_holder_set_value (holder, &value, error);
+}
+
+static const char *
+value_text (const GValue *value)
+{
+  return value != NULL && G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL
+         ? g_value_get_string (value) : "";
+}
+
+static gint64
+value_int (const GValue *value)
+{
+  if (value == NULL)
+    return 0;
+  if (G_VALUE_HOLDS_INT64 (value))
+    return g_value_get_int64 (value);
+  if (G_VALUE_HOLDS_INT (value))
+    return g_value_get_int (value);
+  return 0;
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+/* Version 1 kept neither the counted attempts nor metadata. */
+static const char *schema_v1[] = {
+  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INT64 NOT NULL)",
+  "CREATE TABLE transactions ("
+  "  id TEXT PRIMARY KEY NOT NULL,"
+  "  collection_id TEXT NOT NULL,"
+  "  state INT64 NOT NULL,"
+  "  created_at INT64 NOT NULL,"
+  "  updated_at INT64 NOT NULL,"
+  "  sequence INT64 NOT NULL,"
+  "  current_attempt INT64 NOT NULL,"
+  "  queued_behind TEXT NOT NULL,"
+  "  error TEXT NOT NULL,"
+  "  error_transaction_id TEXT NOT NULL,"
+  "  attempts TEXT NOT NULL,"
+  "  mutations TEXT NOT NULL)",
+  "CREATE INDEX transactions_by_collection ON transactions (collection_id, sequence)",
+  "INSERT INTO meta (key, value) VALUES ('schema_version', 1)",
+  NULL
+};
+
+/* Migrations: migrations[n] takes a file from version n + 1 to n + 2. */
+static const char *migration_v2[] = {
+  "ALTER TABLE transactions ADD COLUMN counted_attempts INT64 NOT NULL DEFAULT 0",
+  "ALTER TABLE transactions ADD COLUMN metadata TEXT NOT NULL DEFAULT ''",
+  "UPDATE transactions SET counted_attempts = current_attempt",
+  "CREATE INDEX transactions_by_state ON transactions (state, updated_at)",
+  "UPDATE meta SET value = 2 WHERE key = 'schema_version'",
+  NULL
+};
+
+static const char **migrations[] = { migration_v2 };
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) + 1 == SYNCOBJ_STORE_SCHEMA_VERSION);
+
+static gboolean
+run_script (SyncobjStoreWriter  *self,
+            const char         **script,
+            GError             **error)
+{
+  if (!gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, error))
+    return FALSE;
+
+  for (guint i = 0; script[i] != NULL; i++)
+    if (!execute (self, script[i], error))
+      {
+        gda_connection_rollback_transaction (self->cnc, NULL, NULL);
+        return FALSE;
+      }
+
+  return gda_connection_commit_transaction (self->cnc, NULL, error);
+}
+
+static gint64
+read_schema_version (SyncobjStoreWriter  *self,
+                     GError             **error)
+{
+  g_autofree char *has_meta = NULL;
+  g_autofree char *version = NULL;
+
+  has_meta = query_text (self, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", error);
+  if (has_meta == NULL)
+    return -1;
+  if (g_strcmp0 (has_meta, "0") == 0)
+    return 0;
+
+  version = query_text (self, "SELECT value FROM meta WHERE key = 'schema_version'", error);
+  if (version == NULL)
+    return -1;
+
+  return g_ascii_strtoll (version, NULL, 10);
+}
+
+static gboolean
+migrate (SyncobjStoreWriter  *self,
+         GError             **error)
+{
+  gint64 version = read_schema_version (self, error);
+
+  if (version < 0)
+    return FALSE;
+
+  if (version > SYNCOBJ_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                   _("it was written by a newer version of libsyncobj (schema version %" G_GINT64_FORMAT
+                     "; this version reads up to %d)"),
+                   version, SYNCOBJ_STORE_SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  if (version == 0 && !run_script (self, schema_v1, error))
+    return FALSE;
+
+  for (gint64 v = MAX (version, 1); v < SYNCOBJ_STORE_SCHEMA_VERSION; v++)
+    {
+      g_debug ("migrating store %s from schema version %" G_GINT64_FORMAT, self->path, v);
+      if (!run_script (self, migrations[v - 1], error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+prepare_statements (SyncobjStoreWriter  *self,
+                    GError             **error)
+{
+  g_autofree char *insert_sql =
+    g_strdup_printf ("INSERT OR REPLACE INTO transactions (%s) VALUES ("
+                     "##id::string, ##collection_id::string, ##state::gint64, ##created_at::gint64, "
+                     "##updated_at::gint64, ##sequence::gint64, ##current_attempt::gint64, "
+                     "##counted_attempts::gint64, ##queued_behind::string, ##error::string, "
+                     "##error_transaction_id::string, ##metadata::string, ##attempts::string, "
+                     "##mutations::string)", row_columns);
+  const char *update_sql =
+    "UPDATE transactions SET state = ##state::gint64, updated_at = ##updated_at::gint64, "
+    "current_attempt = ##current_attempt::gint64, counted_attempts = ##counted_attempts::gint64, "
+    "queued_behind = ##queued_behind::string, error = ##error::string, "
+    "error_transaction_id = ##error_transaction_id::string, metadata = ##metadata::string, "
+    "attempts = ##attempts::string WHERE id = ##id::string";
+
+  self->insert = parse_statement (insert_sql, error);
+  if (self->insert == NULL || !gda_statement_get_parameters (self->insert, &self->insert_params, error))
+    return FALSE;
+
+  self->update = parse_statement (update_sql, error);
+  if (self->update == NULL || !gda_statement_get_parameters (self->update, &self->update_params, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+file_looks_corrupt (const char *path)
+{
+  static const char header[16] = "SQLite format 3";
+  char buffer[16] = { 0 };
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  gssize n;
+
+  if (fd < 0)
+    return FALSE;
+  n = read (fd, buffer, sizeof buffer);
+  g_close (fd, NULL);
+
+  /* An empty file is a new database, not a corrupt one. */
+  return n > 0 && (n < (gssize) sizeof buffer || memcmp (buffer, header, sizeof buffer) != 0);
+}
+
+/* Opens the connection and brings the schema up to date. */
+static gboolean
+open_connection (SyncobjStoreWriter  *self,
+                 gboolean            *corrupt,
+                 GError             **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *name = g_path_get_basename (self->path);
+  g_autofree char *dir_encoded = gda_rfc1738_encode (dir);
+  g_autofree char *name_encoded = gda_rfc1738_encode (name);
+  g_autofree char *cnc_string = g_strdup_printf ("DB_DIR=%s;DB_NAME=%s", dir_encoded, name_encoded);
+  g_autofree char *journal = NULL;
+  g_autofree char *check = NULL;
+  g_autofree char *pragma = NULL;
+  g_autofree char *ignored = NULL;
+  g_autoptr(GError) check_error = NULL;
+  int fd;
+
+  *corrupt = FALSE;
+
+  /* Create the file ourselves so that it is private to the user; SQLite
+   * gives its -wal and -shm files the same mode. */
+  fd = g_open (self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error_literal (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, g_strerror (saved_errno));
+      return FALSE;
+    }
+  g_close (fd, NULL);
+
+  if (file_looks_corrupt (self->path))
+    {
+      *corrupt = TRUE;
+      g_set_error_literal (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                           _("the file is not an SQLite database"));
+      return FALSE;
+    }
+
+  /* The file opened for writing above, so a failure here is damage: the
+   * provider reads the schema while it opens. */
+  self->cnc = gda_connection_open_from_string ("SQLite", cnc_string, NULL,
+                                               GDA_CONNECTION_OPTIONS_NONE, &check_error);
+  if (self->cnc == NULL)
+    {
+      *corrupt = TRUE;
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("the database is damaged (%s)"),
+                   check_error != NULL ? check_error->message : _("unknown error"));
+      return FALSE;
+    }
+
+  /* A damaged file opens fine and fails later; check it now. */
+  check = query_text (self, "PRAGMA quick_check", &check_error);
+  if (check == NULL)
+    {
+      *corrupt = TRUE;
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                   _("the database is damaged (%s)"), check_error->message);
+      return FALSE;
+    }
+  if (g_strcmp0 (check, "ok") != 0)
+    {
+      *corrupt = TRUE;
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                   _("the database is damaged (%s)"), check);
+      return FALSE;
+    }
+
+  pragma = g_strdup_printf ("PRAGMA busy_timeout = %d", SYNCOBJ_STORE_BUSY_TIMEOUT_MS);
+  ignored = query_text (self, pragma, error);
+  if (ignored == NULL)
+    return FALSE;
+
+  journal = query_text (self, "PRAGMA journal_mode = WAL", error);
+  if (journal == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (journal, "wal") != 0)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                   _("write-ahead logging is not available (journal mode “%s”)"), journal);
+      return FALSE;
+    }
+
+  g_clear_pointer (&ignored, g_free);
+  ignored = query_text (self, self->synchronous_full ? "PRAGMA synchronous = FULL"
+                                                     : "PRAGMA synchronous = NORMAL", error);
+  if (ignored == NULL)
+    return FALSE;
+
+  if (!migrate (self, error) || !prepare_statements (self, error))
+    return FALSE;
+
+  g_clear_pointer (&ignored, g_free);
+  ignored = query_text (self, "SELECT coalesce(max(sequence), 0) FROM transactions", error);
+  if (ignored == NULL)
+    return FALSE;
+  self->max_sequence = g_ascii_strtoll (ignored, NULL, 10);
+
+  return TRUE;
+}
+
+static void
+close_connection (SyncobjStoreWriter *self)
+{
+  g_clear_object (&self->insert);
+  g_clear_object (&self->insert_params);
+  g_clear_object (&self->update);
+  g_clear_object (&self->update_params);
+  if (self->cnc != NULL)
+    {
+      gda_connection_close (self->cnc);
+      g_clear_object (&self->cnc);
+    }
+}
+
+/* Renames the file (and its -wal and -shm) to PATH.corrupt-TIMESTAMP. */
+static gboolean
+move_aside (SyncobjStoreWriter  *self,
+            GError             **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
+  g_autofree char *target = g_strdup_printf ("%s.corrupt-%s", self->path, stamp);
+  static const char *suffixes[] = { "-wal", "-shm" };
+
+  if (g_rename (self->path, target) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                   _("it could not be moved aside: %s"), g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *from = g_strconcat (self->path, suffixes[i], NULL);
+      g_autofree char *to = g_strconcat (target, suffixes[i], NULL);
+
+      if (g_file_test (from, G_FILE_TEST_EXISTS))
+        g_rename (from, to);
+    }
+
+  g_message ("Syncobj store %s was corrupt; it was moved to %s and a new store was created",
+             self->path, target);
+  return TRUE;
+}
+
+static gboolean
+writer_open (SyncobjStoreWriter  *self,
+             GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean corrupt = FALSE;
+
+  if (open_connection (self, &corrupt, &local_error))
+    return TRUE;
+
+  close_connection (self);
+
+  if (corrupt && self->move_corrupt_aside)
+    {
+      g_clear_error (&local_error);
+      if (move_aside (self, &local_error) && open_connection (self, &corrupt, &local_error))
+        return TRUE;
+      close_connection (self);
+    }
+
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+               _("Cannot open the transaction store %s: %s"), self->path,
+               local_error != NULL ? local_error->message : _("unknown error"));
+  return FALSE;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+static gboolean
+write_row (SyncobjStoreWriter  *self,
+           SyncobjStoreRow     *row,
+           GError             **error)
+{
+  gboolean full = row->mutations != NULL;
+  GdaSet *params = full ? self->insert_params : self->update_params;
+
+  if (!set_text (params, "id", row->id, error) ||
+      !set_int (params, "state", row->state, error) ||
+      !set_int (params, "updated_at", row->updated_at, error) ||
+      !set_int (params, "current_attempt", row->current_attempt, error) ||
+      !set_int (params, "counted_attempts", row->counted_attempts, error) ||
+      !set_text (params, "queued_behind", row->queued_behind, error) ||
+      !set_text (params, "error", row->error, error) ||
+      !set_text (params, "error_transaction_id", row->error_transaction_id, error) ||
+      !set_text (params, "metadata", row->metadata, error) ||
+      !set_text (params, "attempts", row->attempts, error))
+    return FALSE;
+
+  if (full &&
+      (!set_text (params, "collection_id", row->collection_id, error) ||
+       !set_int (params, "created_at", row->created_at, error) ||
+       !set_int (params, "sequence", row->sequence, error) ||
+       !set_text (params, "mutations", row->mutations, error)))
+    return FALSE;
+
+  return gda_connection_statement_execute_non_select (self->cnc, full ? self->insert : self->update,
+                                                      params, NULL, error) != -1;
+}
+
+/* Folds @newer into @older: an update keeps the mutations already queued. */
+static void
+row_merge (SyncobjStoreRow *older,
+           SyncobjStoreRow *newer)
+{
+  if (newer->mutations == NULL)
+    {
+      newer->mutations = g_steal_pointer (&older->mutations);
+      if (newer->collection_id == NULL)
+        newer->collection_id = g_steal_pointer (&older->collection_id);
+      newer->created_at = older->created_at;
+      newer->sequence = older->sequence;
+    }
+}
+
+/* Writes the rows of @jobs[start, end) in one SQLite transaction and
+ * finishes their tasks. */
+static void
+write_batch (SyncobjStoreWriter *self,
+             GPtrArray          *jobs,
+             guint               start,
+             guint               end)
+{
+  g_autoptr(GHashTable) latest = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  /* Several changes of one transaction become one statement. */
+  for (guint i = start; i < end; i++)
+    {
+      Job *job = g_ptr_array_index (jobs, i);
+      Job *previous = g_hash_table_lookup (latest, job->row->id);
+
+      if (previous != NULL)
+        {
+          row_merge (previous->row, job->row);
+          g_ptr_array_remove (order, previous);
+        }
+      g_hash_table_insert (latest, job->row->id, job);
+      g_ptr_array_add (order, job);
+    }
+
+  if (gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, &error))
+    {
+      for (guint i = 0; i < order->len && error == NULL; i++)
+        write_row (self, ((Job *) g_ptr_array_index (order, i))->row, &error);
+
+      if (error == NULL)
+        gda_connection_commit_transaction (self->cnc, NULL, &error);
+      else
+        gda_connection_rollback_transaction (self->cnc, NULL, NULL);
+    }
+
+  for (guint i = start; i < end; i++)
+    {
+      Job *job = g_ptr_array_index (jobs, i);
+
+      if (job->task == NULL)
+        continue;
+      if (error != NULL)
+        g_task_return_new_error (job->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                 _("Cannot write to the transaction store %s: %s"),
+                                 self->path, error->message);
+      else
+        g_task_return_boolean (job->task, TRUE);
+    }
+
+  if (error != NULL)
+    g_message ("Syncobj store %s: writing %u transactions failed: %s",
+               self->path, order->len, error->message);
+}
+
+static void
+do_prune (SyncobjStoreWriter *self,
+          Job                *job)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdaStatement) statement = NULL;
+  g_autoptr(GdaSet) params = NULL;
+  gint removed = -1;
+
+  statement = parse_statement ("DELETE FROM transactions WHERE state IN (4, 5) "
+                               "AND updated_at < ##older_than::gint64", &error);
+  if (statement != NULL &&
+      gda_statement_get_parameters (statement, &params, &error) &&
+      set_int (params, "older_than", job->older_than_us, &error))
+    removed = gda_connection_statement_execute_non_select (self->cnc, statement, params, NULL, &error);
+
+  if (removed < 0)
+    g_task_return_new_error (job->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                             _("Cannot prune the transaction store %s: %s"),
+                             self->path, error != NULL ? error->message : _("unknown error"));
+  else
+    g_task_return_int (job->task, removed);
+}
+
+static gboolean
+load_rows (SyncobjStoreWriter  *self,
+           const char          *sql,
+           const char          *collection_id,
+           gint64               limit,
+           GPtrArray           *rows,
+           GError             **error)
+{
+  g_autoptr(GdaStatement) statement = parse_statement (sql, error);
+  g_autoptr(GdaSet) params = NULL;
+  g_autoptr(GdaDataModel) model = NULL;
+  gint n_rows;
+
+  if (statement == NULL ||
+      !gda_statement_get_parameters (statement, &params, error) ||
+      !set_text (params, "collection_id", collection_id, error) ||
+      (limit >= 0 && !set_int (params, "limit", limit, error)))
+    return FALSE;
+
+  /* Random access reads the rows once; a cursor's iterator would set (and
+   * signal) fourteen holders per row. */
+  model = gda_connection_statement_execute_select_full (self->cnc, statement, params,
+                                                        GDA_STATEMENT_MODEL_RANDOM_ACCESS,
+                                                        (GType *) row_column_types, error);
+  if (model == NULL)
+    return FALSE;
+
+  n_rows = gda_data_model_get_n_rows (model);
+  for (gint i = 0; i < n_rows; i++)
+    {
+      SyncobjStoreRow *row = g_new0 (SyncobjStoreRow, 1);
+
+#define CELL(column) gda_data_model_get_value_at (model, column, i, NULL)
+      row->id = g_strdup (value_text (CELL (0)));
+      row->collection_id = g_strdup (value_text (CELL (1)));
+      row->state = value_int (CELL (2));
+      row->created_at = value_int (CELL (3));
+      row->updated_at = value_int (CELL (4));
+      row->sequence = value_int (CELL (5));
+      row->current_attempt = value_int (CELL (6));
+      row->counted_attempts = value_int (CELL (7));
+      row->queued_behind = g_strdup (value_text (CELL (8)));
+      row->error = g_strdup (value_text (CELL (9)));
+      row->error_transaction_id = g_strdup (value_text (CELL (10)));
+      row->metadata = g_strdup (value_text (CELL (11)));
+      row->attempts = g_strdup (value_text (CELL (12)));
+      row->mutations = g_strdup (value_text (CELL (13)));
+#undef CELL
+      g_ptr_array_add (rows, row);
+    }
+
+  return TRUE;
+}
+
+static void
+do_load (SyncobjStoreWriter *self,
+         Job                *job)
+{
+  g_autofree char *unfinished_sql =
+    g_strdup_printf ("SELECT %s FROM transactions WHERE collection_id = ##collection_id::string "
+                     "AND state NOT IN (4, 5) ORDER BY sequence", row_columns);
+  g_autofree char *finished_sql =
+    g_strdup_printf ("SELECT * FROM (SELECT %s FROM transactions "
+                     "WHERE collection_id = ##collection_id::string AND state IN (4, 5) "
+                     "ORDER BY sequence DESC LIMIT ##limit::gint64) ORDER BY sequence", row_columns);
+  g_autoptr(GPtrArray) history = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  g_autoptr(GError) error = NULL;
+
+  job->loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+
+  if ((job->history_limit == 0 ||
+       load_rows (self, finished_sql, job->collection_id, job->history_limit, history, &error)) &&
+      load_rows (self, unfinished_sql, job->collection_id, -1, job->loaded, &error))
+    {
+      /* History first: it is older than anything unfinished that follows. */
+      g_ptr_array_extend_and_steal (history, g_steal_pointer (&job->loaded));
+      job->loaded = g_steal_pointer (&history);
+      return;
+    }
+
+  g_set_error (&job->error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+               _("Cannot read the transaction store %s: %s"), self->path, error->message);
+  g_clear_pointer (&job->loaded, g_ptr_array_unref);
+}
+
+static void
+process (SyncobjStoreWriter *self,
+         GPtrArray          *jobs)
+{
+  guint i = 0;
+
+  while (i < jobs->len)
+    {
+      Job *job = g_ptr_array_index (jobs, i);
+
+      if (job->type == JOB_ROW)
+        {
+          guint end = i;
+
+          while (end < jobs->len && end - i < SYNCOBJ_STORE_BATCH &&
+                 ((Job *) g_ptr_array_index (jobs, end))->type == JOB_ROW)
+            end++;
+          write_batch (self, jobs, i, end);
+          i = end;
+          continue;
+        }
+
+      switch (job->type)
+        {
+        case JOB_FLUSH:
+          g_task_return_boolean (job->task, TRUE);
+          break;
+        case JOB_PRUNE:
+          do_prune (self, job);
+          break;
+        case JOB_LOAD:
+          do_load (self, job);
+          break;
+        case JOB_ROW:
+        default:
+          g_assert_not_reached ();
+        }
+      i++;
+    }
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  SyncobjStoreWriter *self = data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = writer_open (self, &error);
+
+  g_mutex_lock (&self->mutex);
+  self->open_error = g_steal_pointer (&error);
+  self->opened = TRUE;
+  g_cond_broadcast (&self->done_cond);
+
+  while (ok)
+    {
+      g_autoptr(GPtrArray) jobs = NULL;
+      Job *job;
+
+      while (g_queue_is_empty (&self->jobs) && !self->closing)
+        g_cond_wait (&self->cond, &self->mutex);
+      if (g_queue_is_empty (&self->jobs))
+        break;
+
+      /* Everything queued so far goes into this round: group commit. */
+      jobs = g_ptr_array_new ();
+      while ((job = g_queue_pop_head (&self->jobs)) != NULL)
+        g_ptr_array_add (jobs, job);
+      g_mutex_unlock (&self->mutex);
+
+      process (self, jobs);
+
+      /* Load jobs belong to the thread that waits for them: once told,
+       * it frees them. */
+      g_mutex_lock (&self->mutex);
+      for (guint i = 0; i < jobs->len; i++)
+        {
+          Job *done = g_ptr_array_index (jobs, i);
+
+          if (done->type == JOB_LOAD)
+            {
+              done->done = TRUE;
+              g_cond_broadcast (&self->done_cond);
+            }
+          else
+            job_free (done);
+        }
+    }
+
+  g_mutex_unlock (&self->mutex);
+  close_connection (self);
+  return NULL;
+}
+
+/* ---- the main thread's side ------------------------------------------------- */
+
+static void
+ensure_gda (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      gda_init ();
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+SyncobjStoreWriter *
+_syncobj_store_writer_open (const char  *path,
+                            gboolean     synchronous_full,
+                            gboolean     move_corrupt_aside,
+                            GError     **error)
+{
+  SyncobjStoreWriter *self = g_new0 (SyncobjStoreWriter, 1);
+
+  ensure_gda ();
+
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+  g_cond_init (&self->done_cond);
+  g_queue_init (&self->jobs);
+  self->path = g_strdup (path);
+  self->synchronous_full = synchronous_full;
+  self->move_corrupt_aside = move_corrupt_aside;
+
+  self->thread = g_thread_new ("syncobj-store", writer_thread, self);
+
+  g_mutex_lock (&self->mutex);
+  while (!self->opened)
+    g_cond_wait (&self->done_cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+
+  if (self->open_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->open_error));
+      _syncobj_store_writer_close (self);
+      return NULL;
+    }
+
+  return self;
+}
+
+void
+_syncobj_store_writer_close (SyncobjStoreWriter *self)
+{
+  if (self == NULL)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  self->closing = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+
+  g_thread_join (self->thread);
+
+  g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
+  g_clear_error (&self->open_error);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+  g_cond_clear (&self->done_cond);
+  g_free (self->path);
+  g_free (self);
+}
+
+gint64
+_syncobj_store_writer_get_max_sequence (SyncobjStoreWriter *self)
+{
+  return self->max_sequence;
+}
+
+static void
+queue_job (SyncobjStoreWriter *self,
+           Job                *job)
+{
+  g_mutex_lock (&self->mutex);
+  g_queue_push_tail (&self->jobs, job);
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+_syncobj_store_writer_put (SyncobjStoreWriter *self,
+                           SyncobjStoreRow    *row,
+                           GTask              *task)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->type = JOB_ROW;
+  job->row = row;
+  job->task = task;
+  queue_job (self, job);
+}
+
+void
+_syncobj_store_writer_flush (SyncobjStoreWriter *self,
+                             GTask              *task)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->type = JOB_FLUSH;
+  job->task = task;
+  queue_job (self, job);
+}
+
+void
+_syncobj_store_writer_prune (SyncobjStoreWriter *self,
+                             gint64              older_than_us,
+                             GTask              *task)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->type = JOB_PRUNE;
+  job->older_than_us = older_than_us;
+  job->task = task;
+  queue_job (self, job);
+}
+
+GPtrArray *
+_syncobj_store_writer_load (SyncobjStoreWriter  *self,
+                            const char          *collection_id,
+                            guint                history_limit,
+                            GError             **error)
+{
+  Job *job = g_new0 (Job, 1);
+  GPtrArray *rows;
+
+  job->type = JOB_LOAD;
+  job->collection_id = g_strdup (collection_id);
+  job->history_limit = history_limit;
+
+  g_mutex_lock (&self->mutex);
+  g_queue_push_tail (&self->jobs, job);
+  g_cond_signal (&self->cond);
+  while (!job->done)
+    g_cond_wait (&self->done_cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+
+  if (job->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&job->error));
+      job_free (job);
+      return NULL;
+    }
+
+  rows = g_steal_pointer (&job->loaded);
+  job_free (job);
+  return rows;
+}

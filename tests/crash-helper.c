@@ -1,0 +1,339 @@
+/* crash-helper.c: writes transactions to a store, then dies
+ *
+ * Used by recovery-test and store-test, which read the store back in
+ * another process:
+ *
+ *   crash-helper round-trip PATH
+ *     leaves three transactions (persisting with a retry scheduled, queued,
+ *     rolled back), flushes, prints each with syncobj_store_test_describe()
+ *     separated by lines "---", and exits normally.
+ *
+ *   crash-helper crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT
+ *     N_AWAITING transactions persisted and waiting for their sync echo;
+ *     HEAD is "none", "flight-K" (attempt K + 1 running after K failed
+ *     ones) or "backoff-K" (K failed attempts, a retry in an hour);
+ *     N_QUEUED transactions queued behind it; everything flushed and printed
+ *     as one JSON line (the plan). Then N_TAIL more transactions are
+ *     committed, each id printed as "tail ID" as soon as it is committed,
+ *     and the process kills itself with SIGKILL: at once (TAIL_WAIT 0),
+ *     after letting the main loop run a little (1), or after a short busy
+ *     wait of random length (2).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "store-test-utils.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define HOUR_MS (3600 * 1000)
+
+static void
+advance (guint ms)
+{
+  _syncobj_scheduler_advance (_syncobj_scheduler_get_default (), ms);
+}
+
+static SyncobjPersistJob *
+last_job (SyncobjTestBackend *backend)
+{
+  g_assert_cmpuint (backend->jobs->len, >, 0);
+  return g_ptr_array_index (backend->jobs, backend->jobs->len - 1);
+}
+
+static void
+fail_job (SyncobjPersistJob *job)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                                                 "connection \"refused\"\n\tby the café \\ server\x01");
+
+  syncobj_persist_job_fail (job, error);
+  syncobj_store_test_run_pending ();
+}
+
+static SyncobjTransaction *
+insert (SyncobjCollection *collection,
+        const char        *key,
+        guint              n)
+{
+  g_autofree char *json = g_strdup_printf ("{\"id\": \"%s\", \"n\": %u}", key, n);
+  g_autoptr(JsonObject) value = syncobj_test_object (json);
+  g_autoptr(GError) error = NULL;
+  SyncobjTransaction *transaction = syncobj_collection_insert (collection, value, &error);
+
+  g_assert_no_error (error);
+  return transaction;
+}
+
+static SyncobjCollection *
+open_collection (const char         *path,
+                 SyncobjStore      **store,
+                 SyncobjTestBackend *backend,
+                 SyncobjTestBackend *echo)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjMutator) mutator = syncobj_store_test_backend_init (backend);
+  SyncobjRetryPolicy *policy;
+  SyncobjCollection *collection;
+
+  *store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+
+  /* The sync echo never comes: persisted transactions keep waiting. */
+  g_object_unref (syncobj_store_test_backend_init (echo));
+  syncobj_func_mutator_set_await_sync_func (SYNCOBJ_FUNC_MUTATOR (mutator),
+                                            syncobj_store_test_backend_persist, echo, NULL);
+
+  collection = syncobj_collection_new_with_store ("todos", NULL, mutator, *store);
+  policy = syncobj_collection_get_retry_policy (collection);
+  syncobj_retry_policy_set_initial_delay (policy, HOUR_MS);
+  syncobj_retry_policy_set_max_delay (policy, 100 * HOUR_MS);
+  syncobj_retry_policy_set_factor (policy, 1.0);
+  syncobj_retry_policy_set_jitter (policy, 0.0);
+
+  return collection;
+}
+
+static int
+round_trip (const char *path)
+{
+  g_autoptr(SyncobjStore) store = NULL;
+  SyncobjTestBackend backend = { 0 };
+  SyncobjTestBackend echo = { 0 };
+  g_autoptr(SyncobjCollection) collection = open_collection (path, &store, &backend, &echo);
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"a\", \"title\": \"Milk\", \"n\": 1234567890123}");
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"title\": \"Oat milk\", \"done\": true}");
+  g_autoptr(JsonObject) other = syncobj_test_object ("{\"id\": \"b\", \"title\": \"Bread\", \"tags\": [\"x\", {\"y\": null}]}");
+  g_autoptr(JsonObject) metadata = syncobj_test_object ("{\"origin\": \"round-trip\", \"weight\": 2.5}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjTransaction) first = NULL;
+  g_autoptr(SyncobjTransaction) second = NULL;
+  g_autoptr(SyncobjTransaction) third = NULL;
+  SyncobjTransaction *all[3];
+
+  /* 1: persisting, its first attempt failed, a retry in an hour. */
+  first = syncobj_collection_insert (collection, value, &error);
+  g_assert_no_error (error);
+  syncobj_transaction_set_metadata (first, metadata);
+
+  /* 2: two writes, queued behind 1. */
+  second = syncobj_collection_begin (collection);
+  g_assert_true (syncobj_transaction_update (second, collection, "a", changes, &error));
+  g_assert_true (syncobj_transaction_insert (second, collection, other, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_transaction_commit (second, &error));
+
+  /* 3: rolled back while queued: history, with its error. */
+  third = syncobj_collection_delete (collection, "b", &error);
+  g_assert_no_error (error);
+
+  syncobj_store_test_wait_for_jobs (&backend, 1);
+  g_assert_true (syncobj_transaction_rollback (third, &error));
+  g_assert_no_error (error);
+  fail_job (last_job (&backend));
+  g_assert_cmpint (syncobj_transaction_get_state (first), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_cmpint (syncobj_transaction_get_state (second), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  g_assert_cmpint (syncobj_transaction_get_state (third), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  syncobj_store_test_flush (store);
+
+  all[0] = first;
+  all[1] = second;
+  all[2] = third;
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      g_autofree char *text = syncobj_store_test_describe (all[i]);
+
+      printf ("%s\n---\n", text);
+    }
+  fflush (stdout);
+
+  /* Leave without cleaning up, like an application that quits. */
+  _exit (0);
+}
+
+static void
+plan_add (JsonBuilder        *builder,
+          SyncobjTransaction *transaction,
+          const char         *category)
+{
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, syncobj_transaction_get_id (transaction));
+  json_builder_set_member_name (builder, "category");
+  json_builder_add_string_value (builder, category);
+  json_builder_set_member_name (builder, "current_attempt");
+  json_builder_add_int_value (builder, syncobj_transaction_get_current_attempt (transaction));
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, syncobj_transaction_get_state_name (transaction));
+  json_builder_set_member_name (builder, "values");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      JsonNode *node = json_node_alloc ();
+
+      json_node_init_object (node, syncobj_pending_mutation_get_modified (mutation));
+      json_builder_add_value (builder, node);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static int
+crash (const char *path,
+       guint       n_awaiting,
+       const char *head,
+       guint       n_queued,
+       guint       n_tail,
+       guint       tail_wait)
+{
+  SyncobjStore *store = NULL;
+  SyncobjTestBackend backend = { 0 };
+  SyncobjTestBackend echo = { 0 };
+  SyncobjCollection *collection = open_collection (path, &store, &backend, &echo);
+  g_autoptr(JsonBuilder) plan = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *plan_text = NULL;
+  g_autoptr(GPtrArray) planned = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) categories = g_ptr_array_new ();
+  guint n = 0;
+
+  for (guint i = 0; i < n_awaiting; i++, n++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", n);
+      g_autoptr(SyncobjTransaction) transaction = insert (collection, key, n);
+
+      syncobj_store_test_wait_for_jobs (&backend, backend.jobs->len + 1);
+      syncobj_persist_job_complete (last_job (&backend));
+      syncobj_store_test_run_pending ();
+      g_assert_cmpint (syncobj_transaction_get_state (transaction), ==,
+                       SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+      g_ptr_array_add (planned, g_object_ref (transaction));
+      g_ptr_array_add (categories, "awaiting");
+    }
+
+  if (!g_str_equal (head, "none"))
+    {
+      gboolean in_flight = g_str_has_prefix (head, "flight-");
+      guint failures = (guint) g_ascii_strtoull (strchr (head, '-') + 1, NULL, 10);
+      g_autofree char *key = g_strdup_printf ("k%u", n);
+      g_autoptr(SyncobjTransaction) transaction = insert (collection, key, n);
+
+      n++;
+      if (!in_flight)
+        failures = MAX (failures, 1);
+      syncobj_store_test_wait_for_jobs (&backend, backend.jobs->len + 1);
+      for (guint f = 0; f < failures; f++)
+        {
+          fail_job (last_job (&backend));
+          if (in_flight || f + 1 < failures)
+            {
+              guint before = backend.jobs->len;
+
+              advance (HOUR_MS);
+              g_assert_cmpuint (backend.jobs->len, ==, before + 1);
+            }
+        }
+      g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+      g_ptr_array_add (planned, g_object_ref (transaction));
+      g_ptr_array_add (categories, in_flight ? "flight" : "backoff");
+    }
+
+  for (guint i = 0; i < n_queued; i++, n++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", n);
+      g_autoptr(SyncobjTransaction) transaction = NULL;
+
+      if (i % 2 == 1)
+        {
+          /* Every other one writes two keys. */
+          g_autofree char *json = g_strdup_printf ("{\"id\": \"%s\", \"n\": %u}", key, n);
+          g_autofree char *json2 = g_strdup_printf ("{\"id\": \"%s-bis\", \"n\": %u}", key, n);
+          g_autoptr(JsonObject) value = syncobj_test_object (json);
+          g_autoptr(JsonObject) value2 = syncobj_test_object (json2);
+          g_autoptr(GError) error = NULL;
+
+          transaction = syncobj_collection_begin (collection);
+          g_assert_true (syncobj_transaction_insert (transaction, collection, value, &error));
+          g_assert_true (syncobj_transaction_insert (transaction, collection, value2, &error));
+          g_assert_true (syncobj_transaction_commit (transaction, &error));
+          g_assert_no_error (error);
+        }
+      else
+        transaction = insert (collection, key, n);
+      g_ptr_array_add (planned, g_object_ref (transaction));
+      g_ptr_array_add (categories, "queued");
+    }
+
+  /* The queued ones wait (ordered strategy) or, without a head, one of
+   * them persists: let the main loop settle before taking the picture. */
+  syncobj_store_test_run_pending ();
+  syncobj_store_test_flush (store);
+  /* Stored, a queued transaction may start: once more, so that the plan
+   * shows what is on disk. */
+  syncobj_store_test_run_pending ();
+  syncobj_store_test_flush (store);
+
+  json_builder_begin_array (plan);
+  for (guint i = 0; i < planned->len; i++)
+    plan_add (plan, g_ptr_array_index (planned, i), g_ptr_array_index (categories, i));
+  json_builder_end_array (plan);
+  root = json_builder_get_root (plan);
+  json_generator_set_root (generator, root);
+  plan_text = json_generator_to_data (generator, NULL);
+  printf ("plan %s\n", plan_text);
+  fflush (stdout);
+
+  for (guint i = 0; i < n_tail; i++, n++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", n);
+      g_autoptr(SyncobjTransaction) transaction = insert (collection, key, n);
+
+      printf ("tail %s\n", syncobj_transaction_get_id (transaction));
+      fflush (stdout);
+    }
+
+  switch (tail_wait)
+    {
+    case 1:
+      for (guint i = 0; i < 3; i++)
+        g_main_context_iteration (NULL, FALSE);
+      break;
+    case 2:
+      {
+        gint64 until = g_get_monotonic_time () + g_random_int_range (0, 3000);
+
+        while (g_get_monotonic_time () < until)
+          ;
+      }
+      break;
+    default:
+      break;
+    }
+
+  raise (SIGKILL);
+  g_assert_not_reached ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "");
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+
+  if (argc == 3 && g_str_equal (argv[1], "round-trip"))
+    return round_trip (argv[2]);
+
+  if (argc == 8 && g_str_equal (argv[1], "crash"))
+    return crash (argv[2], atoi (argv[3]), argv[4], atoi (argv[5]), atoi (argv[6]), atoi (argv[7]));
+
+  fprintf (stderr, "usage: %s round-trip PATH | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
+  return 2;
+}

@@ -1,0 +1,59 @@
+# test_store.py: transactions survive the process, through one store file
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gi.repository import Syncobj
+
+CHILD = Path(__file__).resolve().parent / 'store_child.py'
+
+pytestmark = pytest.mark.skipif(not hasattr(Syncobj.Store, 'new_for_path'),
+                                reason='this libsyncobj has no durable store')
+
+
+def run_child(mode, path):
+    result = subprocess.run([sys.executable, str(CHILD), mode, str(path)],
+                            capture_output=True, text=True, timeout=60,
+                            env=os.environ.copy())
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_unfinished_insert_survives_a_crash_and_resumes(tmp_path):
+    path = tmp_path / 'todos.db'
+
+    written = run_child('write', path)
+    assert written['state'] == 'persisting'
+    assert path.exists()
+
+    resumed = run_child('resume', path)
+
+    # Visible at once, before any network reply, still pending.
+    assert resumed['visible_at_once'] == {'id': 'a', 'title': 'Written before the crash'}
+    assert resumed['pending_at_once'] is True
+    # The same transaction resumed, its interrupted attempt counted.
+    assert resumed['transactions'] == [written['transaction']]
+    assert resumed['attempts'] == [2]
+    assert resumed['states'] == ['completed']
+    assert resumed['final'] == {'id': 'a', 'title': 'Written before the crash'}
+    assert resumed['final_pending'] is False
+
+
+def test_completed_transaction_does_not_come_back(tmp_path):
+    path = tmp_path / 'todos.db'
+    run_child('write', path)
+    run_child('resume', path)
+
+    again = run_child('resume', path)
+
+    assert again['transactions'] == []
+    assert again['attempts'] == []
+    # The backend of this test keeps nothing between runs: the todo lives
+    # on the server now, not in the store.
+    assert again['visible_at_once'] is None

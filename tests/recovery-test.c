@@ -1,0 +1,278 @@
+/* recovery-test.c: a process killed with SIGKILL loses nothing
+ *
+ * For every kill point, crash-helper leaves transactions in chosen states
+ * (persisted and awaiting their sync echo, persisting with an attempt in
+ * flight, waiting for a retry, queued), flushes the store, prints what it
+ * left, commits a few more transactions and kills itself with SIGKILL at
+ * once or a little later, while the writer thread may be committing. This
+ * process then opens the same file and checks the recovery rules:
+ *
+ * - unfinished transactions are active again as soon as the collection is
+ *   created, before any network reply, with their optimistic values
+ *   visible and their attempt counts;
+ * - persisted_awaiting_sync ones are completed, their values not re-applied;
+ * - the rest resume in their original order (a retry waits for the rest
+ *   of its delay; an interrupted attempt is retried at once);
+ * - nothing is lost or duplicated: of the transactions committed after the
+ *   last flush, a prefix is there, whole.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "store-test-utils.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#define N_KILL_POINTS 64
+#define HOUR_MS (3600 * 1000)
+
+typedef struct
+{
+  guint       awaiting;
+  const char *head;
+  guint       queued;
+  guint       tail;
+  guint       tail_wait;
+} KillPoint;
+
+static const char *heads[] = { "none", "flight-0", "flight-1", "backoff-1", "backoff-2" };
+
+static KillPoint
+kill_point (guint i)
+{
+  KillPoint point = {
+    .awaiting = i % 3,
+    .head = heads[(i / 3) % G_N_ELEMENTS (heads)],
+    .queued = (i / 5) % 4,
+    .tail = (i * 7) % 6,
+    .tail_wait = (i / 2) % 3,
+  };
+
+  return point;
+}
+
+typedef struct
+{
+  char       *id;
+  char       *category;
+  char       *state;
+  guint       current_attempt;
+  JsonArray  *values;
+} Planned;
+
+static void
+planned_free (Planned *planned)
+{
+  g_free (planned->id);
+  g_free (planned->category);
+  g_free (planned->state);
+  g_clear_pointer (&planned->values, json_array_unref);
+  g_free (planned);
+}
+
+static void
+assert_value (SyncobjCollection *collection,
+              JsonObject        *expected)
+{
+  const char *key = json_object_get_string_member (expected, "id");
+  JsonObject *value = syncobj_collection_lookup_value (collection, key);
+
+  if (value == NULL || !json_object_equal (value, expected))
+    g_error ("key %s is not visible with its optimistic value", key);
+}
+
+static void
+run_kill_point (guint index)
+{
+  KillPoint point = kill_point (index);
+  g_autofree char *name = g_strdup_printf ("kill-%02u.db", index);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), name, NULL);
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  g_autofree char *awaiting = g_strdup_printf ("%u", point.awaiting);
+  g_autofree char *queued = g_strdup_printf ("%u", point.queued);
+  g_autofree char *tail = g_strdup_printf ("%u", point.tail);
+  g_autofree char *tail_wait = g_strdup_printf ("%u", point.tail_wait);
+  const char *argv[] = { helper, "crash", path, awaiting, point.head, queued, tail, tail_wait, NULL };
+  g_autofree char *output = NULL;
+  g_autofree char *errors = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) plan = g_ptr_array_new_with_free_func ((GDestroyNotify) planned_free);
+  g_autoptr(GPtrArray) tail_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) expected_calls = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(GListModel) active = NULL;
+  SyncobjTestBackend *backend;
+  gboolean waits_for_retry = FALSE;
+  guint n_active_planned = 0;
+  guint n_tail_present;
+  gint64 deadline;
+  int status;
+
+  g_test_message ("kill point %u: %u awaiting, head %s, %u queued, %u after the flush, wait %u",
+                  index, point.awaiting, point.head, point.queued, point.tail, point.tail_wait);
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, &errors, &status, &error);
+  g_assert_no_error (error);
+  if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGKILL)
+    g_error ("crash-helper did not die of SIGKILL (status %d): %s", status, errors);
+
+  lines = g_strsplit (output, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "plan "))
+        {
+          g_autoptr(JsonNode) node = json_from_string (lines[i] + 5, &error);
+          JsonArray *array;
+
+          g_assert_no_error (error);
+          array = json_node_get_array (node);
+          for (guint j = 0; j < json_array_get_length (array); j++)
+            {
+              JsonObject *object = json_array_get_object_element (array, j);
+              Planned *planned = g_new0 (Planned, 1);
+
+              planned->id = g_strdup (json_object_get_string_member (object, "id"));
+              planned->category = g_strdup (json_object_get_string_member (object, "category"));
+              planned->state = g_strdup (json_object_get_string_member (object, "state"));
+              planned->current_attempt = (guint) json_object_get_int_member (object, "current_attempt");
+              planned->values = json_array_ref (json_object_get_array_member (object, "values"));
+              g_ptr_array_add (plan, planned);
+            }
+        }
+      else if (g_str_has_prefix (lines[i], "tail "))
+        g_ptr_array_add (tail_ids, g_strdup (lines[i] + 5));
+    }
+  g_assert_cmpuint (plan->len, ==, point.awaiting + (g_str_equal (point.head, "none") ? 0 : 1) + point.queued);
+  g_assert_cmpuint (tail_ids->len, ==, point.tail);
+
+  /* Each kill point starts its own virtual clock at the real time, as the
+   * helper did. */
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), FALSE);
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  backend = syncobj_store_test_backend_new (&mutator);
+  backend->complete_at_once = TRUE;
+  collection = syncobj_collection_new_with_store ("todos", NULL, mutator, store);
+
+  /* At once, before any persist call: the unfinished ones are back, in
+   * order, with their values and attempt counts. */
+  g_assert_cmpuint (backend->calls->len, ==, 0);
+  active = syncobj_collection_get_transactions (collection);
+  for (guint i = 0; i < plan->len; i++)
+    {
+      Planned *planned = g_ptr_array_index (plan, i);
+      SyncobjTransaction *found = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), planned->id);
+
+      g_assert_nonnull (found);
+      if (g_str_equal (planned->state, "persisted_awaiting_sync"))
+        {
+          g_assert_cmpint (syncobj_transaction_get_state (found), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+          for (guint v = 0; v < json_array_get_length (planned->values); v++)
+            g_assert_false (syncobj_collection_contains (collection,
+                                                         json_object_get_string_member (json_array_get_object_element (planned->values, v), "id")));
+          continue;
+        }
+
+      g_assert_cmpuint (n_active_planned, <, g_list_model_get_n_items (active));
+      {
+        g_autoptr(SyncobjTransaction) transaction = g_list_model_get_item (active, n_active_planned);
+
+        g_assert_cmpstr (syncobj_transaction_get_id (transaction), ==, planned->id);
+        g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, planned->current_attempt);
+        g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_attempts (transaction)), ==,
+                          planned->current_attempt);
+      }
+      n_active_planned++;
+
+      for (guint v = 0; v < json_array_get_length (planned->values); v++)
+        assert_value (collection, json_array_get_object_element (planned->values, v));
+
+      if (g_str_equal (planned->category, "backoff"))
+        waits_for_retry = TRUE;
+      g_ptr_array_add (expected_calls, g_strdup_printf ("%s %u", planned->id, planned->current_attempt + 1));
+    }
+
+  /* What was committed after the flush: a prefix, each one whole. */
+  n_tail_present = g_list_model_get_n_items (active) - n_active_planned;
+  g_assert_cmpuint (n_tail_present, <=, tail_ids->len);
+  for (guint i = 0; i < tail_ids->len; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", plan->len + i);
+
+      if (i < n_tail_present)
+        {
+          g_autoptr(SyncobjTransaction) transaction = g_list_model_get_item (active, n_active_planned + i);
+          g_autofree char *json = g_strdup_printf ("{\"id\": \"%s\", \"n\": %u}", key, plan->len + i);
+          g_autoptr(JsonObject) value = syncobj_test_object (json);
+
+          g_assert_cmpstr (syncobj_transaction_get_id (transaction), ==, g_ptr_array_index (tail_ids, i));
+          g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (transaction)), ==, 1);
+          assert_value (collection, value);
+          /* It may have started its first attempt before the kill. */
+          g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), <=, 1);
+          g_ptr_array_add (expected_calls, g_strdup_printf ("%s %u", (char *) g_ptr_array_index (tail_ids, i),
+                                                            syncobj_transaction_get_current_attempt (transaction) + 1));
+        }
+      else
+        g_assert_false (syncobj_collection_contains (collection, key));
+    }
+
+  g_test_message ("  %u of %u committed after the flush were on disk", n_tail_present, tail_ids->len);
+
+  /* Resuming: a retry waits for the rest of its delay. */
+  syncobj_store_test_run_pending ();
+  if (waits_for_retry)
+    {
+      g_assert_cmpuint (backend->calls->len, ==, 0);
+      _syncobj_scheduler_advance (_syncobj_scheduler_get_default (), 3 * HOUR_MS);
+    }
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (backend->calls->len < expected_calls->len)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  syncobj_store_test_run_pending ();
+
+  /* In the original order, each once, with its next attempt number. */
+  g_assert_cmpuint (backend->calls->len, ==, expected_calls->len);
+  for (guint i = 0; i < expected_calls->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (backend->calls, i), ==, g_ptr_array_index (expected_calls, i));
+
+  /* Nothing duplicated in the file either. */
+  syncobj_store_test_flush (store);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==,
+                   plan->len + n_tail_present);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions WHERE state <> 4"), ==, 0);
+
+  g_clear_object (&collection);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
+static void
+test_kill_points (void)
+{
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+
+  for (guint i = 0; i < N_KILL_POINTS; i++)
+    run_kill_point (i);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+  syncobj_store_test_capture_log ();
+
+  g_test_add_func ("/recovery/kill-points", test_kill_points);
+
+  return g_test_run ();
+}

@@ -1,0 +1,593 @@
+/* store-test.c: the durable store — round trip, migrations, prune, flush,
+ * files that cannot be used
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "store-test-utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <libgda/libgda.h>
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static char *
+make_path (const char *name)
+{
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  return g_build_filename (g_get_user_data_dir (), name, NULL);
+}
+
+static void
+setup (void)
+{
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void
+test_in_memory (void)
+{
+  g_autoptr(SyncobjStore) store = syncobj_store_new_in_memory ();
+  g_autoptr(SyncobjCollection) plain = syncobj_collection_new ("plain", NULL, NULL);
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new_with_store ("memory", NULL, NULL, store);
+
+  g_assert_false (syncobj_store_get_persistent (store));
+  g_assert_null (syncobj_store_get_path (store));
+  g_assert_false (syncobj_collection_get_persistent (collection));
+  g_assert_false (syncobj_collection_get_persistent (plain));
+  g_assert_null (syncobj_collection_get_store (plain));
+  syncobj_store_test_flush (store);
+}
+
+static void
+test_file_mode (void)
+{
+  g_autofree char *path = make_path ("mode.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  struct stat info;
+
+  g_assert_no_error (error);
+  g_assert_true (syncobj_store_get_persistent (store));
+  g_assert_cmpstr (syncobj_store_get_path (store), ==, path);
+  g_assert_cmpint (syncobj_store_get_synchronous (store), ==, SYNCOBJ_STORE_SYNCHRONOUS_NORMAL);
+
+  collection = syncobj_collection_new_with_store ("mode", NULL, NULL, store);
+  g_assert_true (syncobj_collection_get_persistent (collection));
+
+  g_assert_cmpint (g_stat (path, &info), ==, 0);
+  g_assert_cmpint (info.st_mode & 0777, ==, 0600);
+}
+
+static void
+test_default (void)
+{
+  SyncobjStore *store = syncobj_store_get_default ();
+  g_autofree char *expected = g_build_filename (g_get_user_data_dir (), g_get_prgname (),
+                                                "syncobj", "transactions.db", NULL);
+
+  g_assert_true (store == syncobj_store_get_default ());
+  g_assert_cmpstr (syncobj_store_get_path (store), ==, expected);
+  g_assert_true (syncobj_store_get_persistent (store));
+  g_assert_null (syncobj_store_get_open_error (store));
+  g_assert_true (g_file_test (expected, G_FILE_TEST_IS_REGULAR));
+}
+
+/* Another process writes three transactions in different states; this
+ * one reads them back field by field. */
+static void
+test_round_trip (void)
+{
+  g_autofree char *path = make_path ("round-trip.db");
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  const char *argv[] = { helper, "round-trip", path, NULL };
+  g_autofree char *output = NULL;
+  g_auto(GStrv) before = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(GListModel) transactions = NULL;
+  SyncobjTransaction *restored[3];
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_auto(GStrv) locked = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  before = g_strsplit (output, "\n---\n", -1);
+  g_assert_cmpuint (g_strv_length (before), ==, 4);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  collection = syncobj_collection_new_with_store ("todos", NULL, mutator, store);
+
+  /* The unfinished ones are active again, in their order, at once. */
+  transactions = syncobj_collection_get_transactions (collection);
+  g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, 2);
+  restored[0] = g_list_model_get_item (transactions, 0);
+  restored[1] = g_list_model_get_item (transactions, 1);
+  restored[2] = NULL;
+  {
+    GListModel *all = syncobj_registry_get_transactions (syncobj_registry_get_default ());
+
+    for (guint i = 0; i < g_list_model_get_n_items (all); i++)
+      {
+        g_autoptr(SyncobjTransaction) transaction = g_list_model_get_item (all, i);
+
+        if (syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_FAILED &&
+            syncobj_transaction_get_collection (transaction) == collection)
+          restored[2] = g_object_ref (transaction);
+      }
+  }
+  g_assert_nonnull (restored[2]);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *after = syncobj_store_test_describe (restored[i]);
+
+      g_assert_cmpstr (after, ==, before[i]);
+    }
+
+  record = syncobj_collection_lookup (collection, "a");
+  g_assert_nonnull (record);
+  syncobj_store_test_assert_value (syncobj_record_get_value (record),
+                            "{\"id\": \"a\", \"title\": \"Oat milk\", \"n\": 1234567890123, \"done\": true}");
+  g_assert_true (syncobj_collection_contains (collection, "b"));
+  locked = syncobj_collection_get_locked_keys (collection);
+  g_assert_cmpstrv (locked, ((const char *[]) { "a", NULL }));
+
+  /* The retry waits for the rest of its hour, then resumes at attempt 2;
+   * the queued one follows with its first attempt. */
+  syncobj_store_test_run_pending ();
+  g_assert_cmpuint (backend->jobs->len, ==, 0);
+  _syncobj_scheduler_advance (_syncobj_scheduler_get_default (), 2 * 3600 * 1000);
+  g_assert_cmpuint (backend->jobs->len, ==, 1);
+  g_assert_true (syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 0)) == restored[0]);
+  g_assert_cmpuint (syncobj_persist_job_get_attempt (g_ptr_array_index (backend->jobs, 0)), ==, 2);
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 0));
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (restored[0]), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (backend->jobs->len, ==, 2);
+  g_assert_true (syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 1)) == restored[1]);
+  g_assert_cmpuint (syncobj_persist_job_get_attempt (g_ptr_array_index (backend->jobs, 1)), ==, 1);
+
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (restored[i]);
+  g_clear_object (&collection);
+}
+
+static void
+test_same_process_no_duplicate (void)
+{
+  g_autofree char *path = make_path ("awaiting.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"k\"}");
+  g_autoptr(SyncobjStore) reopened = NULL;
+  g_autoptr(SyncobjCollection) restored = NULL;
+  g_autoptr(GListModel) active = NULL;
+
+  g_assert_no_error (error);
+  /* await_sync never answers: the transaction stays persisted_awaiting_sync. */
+  syncobj_func_mutator_set_await_sync_func (SYNCOBJ_FUNC_MUTATOR (mutator), syncobj_store_test_backend_persist, backend, NULL);
+  collection = syncobj_collection_new_with_store ("awaiting", NULL, mutator, store);
+  transaction = syncobj_collection_insert (collection, value, &error);
+  g_assert_no_error (error);
+  syncobj_store_test_wait_for_jobs (backend, 1);
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 0));
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==,
+                   SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+  syncobj_store_test_flush (store);
+
+  /* A second collection with the same id in the same process: the live
+   * transaction is not restored (and so not persisted) a second time. */
+  reopened = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  restored = syncobj_collection_new_with_store ("awaiting", NULL, NULL, reopened);
+
+  active = syncobj_collection_get_transactions (restored);
+  g_assert_cmpuint (g_list_model_get_n_items (active), ==, 0);
+  g_assert_false (syncobj_collection_contains (restored, "k"));
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==,
+                   SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+  syncobj_store_test_flush (reopened);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT state FROM transactions"), ==,
+                   SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+  g_assert_cmpuint (backend->calls->len, ==, 2);   /* one persist, one await */
+
+  g_clear_object (&restored);
+  g_clear_object (&collection);
+}
+
+static const char *schema_v1[] = {
+  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INT64 NOT NULL)",
+  "CREATE TABLE transactions (id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL,"
+  " state INT64 NOT NULL, created_at INT64 NOT NULL, updated_at INT64 NOT NULL,"
+  " sequence INT64 NOT NULL, current_attempt INT64 NOT NULL, queued_behind TEXT NOT NULL,"
+  " error TEXT NOT NULL, error_transaction_id TEXT NOT NULL, attempts TEXT NOT NULL,"
+  " mutations TEXT NOT NULL)",
+  "CREATE INDEX transactions_by_collection ON transactions (collection_id, sequence)",
+  "INSERT INTO meta (key, value) VALUES ('schema_version', 1)",
+  "INSERT INTO transactions VALUES ('00000000-0000-4000-8000-000000000001', 'old', 0,"
+  " 1700000000000000, 1700000000000000, 7, 0, '', '', '', '[]',"
+  " '[{\"id\":\"m1\",\"collection\":\"old\",\"key\":\"x\",\"type\":\"insert\","
+  "\"modified\":{\"id\":\"x\",\"v\":1},\"changes\":{\"id\":\"x\",\"v\":1},"
+  "\"created_at\":1700000000000000,\"updated_at\":1700000000000000}]')",
+  NULL
+};
+
+static void
+test_migration (void)
+{
+  g_autofree char *path = make_path ("v1.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  syncobj_store_test_run_sql (path, schema_v1);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 1);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 2);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM pragma_table_info('transactions') "
+                                    "WHERE name IN ('counted_attempts', 'metadata')"), ==, 2);
+
+  collection = syncobj_collection_new_with_store ("old", NULL, NULL, store);
+  transaction = syncobj_store_test_transaction_at (collection, 0);
+  g_assert_cmpstr (syncobj_transaction_get_id (transaction), ==, "00000000-0000-4000-8000-000000000001");
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_PENDING);
+  record = syncobj_collection_lookup (collection, "x");
+  syncobj_store_test_assert_value (syncobj_record_get_value (record), "{\"id\": \"x\", \"v\": 1}");
+  g_assert_cmpint (g_date_time_to_unix (syncobj_transaction_get_created_at (transaction)), ==, 1700000000);
+
+  /* New commits come after the restored ones. */
+  g_assert_cmpuint (_syncobj_transaction_get_sequence (transaction), ==, 7);
+}
+
+static void
+prune_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  guint *removed = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_store_prune_finish (SYNCOBJ_STORE (source), result, removed, &error));
+  g_assert_no_error (error);
+}
+
+static guint
+prune (SyncobjStore *store,
+       GDateTime    *older_than)
+{
+  guint removed = G_MAXUINT;
+
+  syncobj_store_prune_async (store, older_than, NULL, prune_cb, &removed);
+  while (removed == G_MAXUINT)
+    g_main_context_iteration (NULL, TRUE);
+  return removed;
+}
+
+static void
+test_prune (void)
+{
+  g_autofree char *path = make_path ("prune.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) unfinished = NULL;
+  g_autoptr(GDateTime) past = NULL;
+  g_autoptr(GDateTime) future = NULL;
+  gint64 now;
+
+  g_assert_no_error (error);
+  collection = syncobj_collection_new_with_store ("prune", NULL, mutator, store);
+  backend->complete_at_once = TRUE;
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"done-%u\"}", i);
+      g_autoptr(JsonObject) value = syncobj_test_object (json);
+      g_autoptr(SyncobjTransaction) transaction = syncobj_collection_insert (collection, value, &error);
+
+      g_assert_no_error (error);
+      while (!syncobj_transaction_is_finished (transaction))
+        g_main_context_iteration (NULL, TRUE);
+    }
+  backend->complete_at_once = FALSE;
+  {
+    g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"open\"}");
+    unfinished = syncobj_collection_insert (collection, value, &error);
+    g_assert_no_error (error);
+  }
+  syncobj_store_test_wait_for_jobs (backend, 1);
+  syncobj_store_test_flush (store);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 6);
+
+  now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
+  past = g_date_time_new_from_unix_utc (now / G_USEC_PER_SEC - 3600);
+  future = g_date_time_new_from_unix_utc (now / G_USEC_PER_SEC + 3600);
+
+  /* Nothing is older than an hour ago. */
+  g_assert_cmpuint (prune (store, past), ==, 0);
+  /* Finished ones go; the unfinished one stays whatever its age. */
+  g_assert_cmpuint (prune (store, future), ==, 5);
+  syncobj_store_test_flush (store);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 1);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT state FROM transactions"), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+
+  g_clear_object (&collection);
+}
+
+static void
+test_flush (void)
+{
+  g_autofree char *path = make_path ("flush.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = g_object_new (SYNCOBJ_TYPE_STORE, "path", path,
+                                                "synchronous", SYNCOBJ_STORE_SYNCHRONOUS_FULL, NULL);
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  const guint n = 1200;   /* more than one batch of 500 */
+
+  g_assert_true (syncobj_store_get_persistent (store));
+  g_assert_cmpint (syncobj_store_get_synchronous (store), ==, SYNCOBJ_STORE_SYNCHRONOUS_FULL);
+  syncobj_store_test_backend_new (&mutator);
+  collection = syncobj_collection_new_with_store ("flush", NULL, mutator, store);
+  syncobj_collection_set_strategy (collection, SYNCOBJ_STRATEGY_PARALLEL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"key-%u\", \"i\": %u}", i, i);
+      g_autoptr(JsonObject) value = syncobj_test_object (json);
+      g_autoptr(SyncobjTransaction) transaction = syncobj_collection_insert (collection, value, &error);
+
+      g_assert_no_error (error);
+    }
+
+  /* Flushed: another connection sees every row. */
+  syncobj_store_test_flush (store);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, n);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(DISTINCT sequence) FROM transactions"), ==, n);
+
+  g_clear_object (&collection);
+}
+
+/* ---- files that cannot be used ---------------------------------------------- */
+
+static void
+write_file (const char *path,
+            const char *contents,
+            gssize      length)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+read_file (const char *path,
+           gsize      *length)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (path, &contents, length, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+/* Opens @path both ways; expects the fallback (logged with @pattern) and
+ * the error; returns the fallback store. */
+static SyncobjStore *
+open_bad (const char *path,
+          const char *pattern)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) strict = syncobj_store_new_for_path (path, &error);
+  g_autofree char *message_pattern = g_strdup_printf ("*%s*%s*kept in memory only*", path, pattern);
+  g_autofree char *error_pattern = g_strdup_printf ("*%s*%s*", path, pattern);
+  SyncobjStore *store;
+  g_autoptr(SyncobjCollection) collection = NULL;
+
+  g_assert_null (strict);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+  if (!g_pattern_match_simple (error_pattern, error->message))
+    g_error ("unexpected error: %s", error->message);
+
+  syncobj_store_test_assert_logged (NULL);
+  store = g_object_new (SYNCOBJ_TYPE_STORE, "path", path, NULL);
+  syncobj_store_test_assert_logged (message_pattern);
+
+  g_assert_false (syncobj_store_get_persistent (store));
+  g_assert_nonnull (syncobj_store_get_open_error (store));
+  collection = syncobj_collection_new_with_store ("bad", NULL, NULL, store);
+  g_assert_false (syncobj_collection_get_persistent (collection));
+  return store;
+}
+
+static void
+test_bad_garbage (void)
+{
+  g_autofree char *path = make_path ("garbage.db");
+  g_autofree char *garbage = g_strnfill (8192, 'x');
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autofree char *after = NULL;
+  gsize length;
+
+  write_file (path, garbage, -1);
+  store = open_bad (path, "not an SQLite database");
+  after = read_file (path, &length);
+  g_assert_cmpmem (after, length, garbage, strlen (garbage));
+}
+
+static void
+test_bad_truncated (void)
+{
+  g_autofree char *path = make_path ("truncated.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *after = NULL;
+  gsize length, after_length;
+
+  g_assert_no_error (error);
+  collection = syncobj_collection_new_with_store ("truncated", NULL, mutator, store);
+  syncobj_collection_set_strategy (collection, SYNCOBJ_STRATEGY_PARALLEL);
+  backend->complete_at_once = TRUE;
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"key-%u\", \"text\": \"%0200u\"}", i, i);
+      g_autoptr(JsonObject) value = syncobj_test_object (json);
+      g_autoptr(SyncobjTransaction) transaction = syncobj_collection_insert (collection, value, &error);
+
+      g_assert_no_error (error);
+      while (!syncobj_transaction_is_finished (transaction))
+        g_main_context_iteration (NULL, TRUE);
+    }
+  syncobj_store_test_flush (store);
+  /* Finished transactions let their collection go, and the collection its
+   * store: closing checkpoints the log into the file. */
+  g_clear_object (&collection);
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  contents = read_file (path, &length);
+  g_assert_cmpuint (length, >, 16384);
+  write_file (path, contents, length / 2);
+
+  store = open_bad (path, "damaged");
+  after = read_file (path, &after_length);
+  g_assert_cmpmem (after, after_length, contents, length / 2);
+}
+
+static void
+test_bad_newer_schema (void)
+{
+  g_autofree char *path = make_path ("newer.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  const char *bump[] = { "UPDATE meta SET value = 99 WHERE key = 'schema_version'", NULL };
+
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  syncobj_store_test_run_sql (path, bump);
+
+  store = open_bad (path, "newer version of libsyncobj (schema version 99");
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 99);
+}
+
+static void
+test_bad_read_only_directory (void)
+{
+  g_autofree char *dir = make_path ("read-only");
+  g_autofree char *probe = g_build_filename (dir, "probe", NULL);
+  g_autofree char *path = g_build_filename (dir, "store.db", NULL);
+  g_autoptr(SyncobjStore) store = NULL;
+  int fd;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0500), ==, 0);
+  g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
+
+  /* root ignores directory permissions; sysfs refuses new files to all. */
+  fd = g_open (probe, O_CREAT | O_WRONLY, 0600);
+  if (fd >= 0)
+    {
+      g_close (fd, NULL);
+      g_unlink (probe);
+      g_clear_pointer (&path, g_free);
+      path = g_strdup ("/sys/syncobj-store-test.db");
+      fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+      if (fd >= 0 || errno != EACCES)
+        {
+          if (fd >= 0)
+            {
+              g_close (fd, NULL);
+              g_unlink (path);
+            }
+          g_test_skip ("no directory refuses new files here");
+          return;
+        }
+    }
+
+  store = open_bad (path, "Permission denied");
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_chmod (dir, 0700);
+}
+
+static void
+test_bad_move_aside (void)
+{
+  g_autofree char *path = make_path ("aside.db");
+  g_autofree char *garbage = g_strnfill (4096, 'z');
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *prefix = g_strdup ("aside.db.corrupt-");
+  g_autofree char *message = g_strdup_printf ("*%s was corrupt*moved to*", path);
+  const char *name;
+
+  write_file (path, garbage, -1);
+  store = g_object_new (SYNCOBJ_TYPE_STORE, "path", path, "move-corrupt-aside", TRUE, NULL);
+  syncobj_store_test_assert_logged (message);
+  g_assert_true (syncobj_store_get_persistent (store));
+
+  dir = g_dir_open (g_get_user_data_dir (), 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, prefix))
+      moved = g_build_filename (g_get_user_data_dir (), name, NULL);
+  g_assert_nonnull (moved);
+  {
+    gsize length;
+    g_autofree char *contents = read_file (moved, &length);
+
+    g_assert_cmpmem (contents, length, garbage, strlen (garbage));
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+  syncobj_store_test_capture_log ();
+  setup ();
+
+  g_test_add_func ("/store/in-memory", test_in_memory);
+  g_test_add_func ("/store/file-mode", test_file_mode);
+  g_test_add_func ("/store/default", test_default);
+  g_test_add_func ("/store/round-trip", test_round_trip);
+  g_test_add_func ("/store/same-process-no-duplicate", test_same_process_no_duplicate);
+  g_test_add_func ("/store/migration/v1", test_migration);
+  g_test_add_func ("/store/prune", test_prune);
+  g_test_add_func ("/store/flush", test_flush);
+  g_test_add_func ("/store/bad-file/garbage", test_bad_garbage);
+  g_test_add_func ("/store/bad-file/truncated", test_bad_truncated);
+  g_test_add_func ("/store/bad-file/newer-schema", test_bad_newer_schema);
+  g_test_add_func ("/store/bad-file/read-only-directory", test_bad_read_only_directory);
+  g_test_add_func ("/store/bad-file/move-aside", test_bad_move_aside);
+
+  return g_test_run ();
+}
