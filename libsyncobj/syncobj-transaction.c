@@ -913,8 +913,8 @@ static void
 restore_persisting (SyncobjTransaction *self,
                     SyncobjCollection  *owner)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attempts));
-  g_autoptr(SyncobjAttempt) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (self->attempts), n - 1) : NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (transaction_attempts (self)));
+  g_autoptr(SyncobjAttempt) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (transaction_attempts (self)), n - 1) : NULL;
   SyncobjRetryPolicy *policy = syncobj_collection_get_retry_policy (owner);
   gint64 delay_us = 0;
 
@@ -969,7 +969,7 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
   g_weak_ref_set (&self->owner, owner);
 
   for (guint i = 0; i < stored->attempts->len; i++)
-    g_list_store_append (self->attempts, g_ptr_array_index (stored->attempts, i));
+    g_list_store_append (transaction_attempts (self), g_ptr_array_index (stored->attempts, i));
   if (stored->attempts->len > 0)
     last = g_ptr_array_index (stored->attempts, stored->attempts->len - 1);
 
