@@ -528,3 +528,89 @@ syncobj_test_snapshot_assert_unchanged (SyncobjTestSnapshot *snapshot)
   g_assert_cmpuint (syncobj_test_count_transactions (snapshot->collection), ==, snapshot->n_registered);
   g_assert_cmpuint (count_active (snapshot->collection), ==, snapshot->n_active);
 }
+
+/* ---- a mirror of a list model -------------------------------------------- */
+
+static char *
+item_key (GListModel *model,
+          guint       position)
+{
+  g_autoptr(SyncobjRecord) record = g_list_model_get_item (model, position);
+
+  if (record == NULL)
+    g_error ("items-changed announced an item at %u, but the model has %u",
+             position, g_list_model_get_n_items (model));
+  return g_strdup (syncobj_record_get_key (record));
+}
+
+static void
+shadow_items_changed_cb (GListModel        *model,
+                         guint              position,
+                         guint              removed,
+                         guint              added,
+                         SyncobjTestShadow *shadow)
+{
+  if (position + removed > shadow->keys->len)
+    g_error ("items-changed (%u, %u, %u) beyond the %u items announced so far",
+             position, removed, added, shadow->keys->len);
+
+  g_ptr_array_remove_range (shadow->keys, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (shadow->keys, position + i, item_key (model, position + i));
+
+  if (shadow->keys->len != g_list_model_get_n_items (model))
+    g_error ("after items-changed (%u, %u, %u) the model has %u items, its views %u",
+             position, removed, added, g_list_model_get_n_items (model), shadow->keys->len);
+}
+
+SyncobjTestShadow *
+syncobj_test_shadow_new (GListModel *model)
+{
+  SyncobjTestShadow *shadow = g_new0 (SyncobjTestShadow, 1);
+  guint n = g_list_model_get_n_items (model);
+
+  shadow->model = g_object_ref (model);
+  shadow->keys = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (shadow->keys, item_key (model, i));
+  shadow->handler = g_signal_connect (model, "items-changed", G_CALLBACK (shadow_items_changed_cb), shadow);
+  return shadow;
+}
+
+void
+syncobj_test_shadow_free (SyncobjTestShadow *shadow)
+{
+  g_clear_signal_handler (&shadow->handler, shadow->model);
+  g_clear_object (&shadow->model);
+  g_ptr_array_unref (shadow->keys);
+  g_free (shadow);
+}
+
+void
+syncobj_test_shadow_assert (SyncobjTestShadow *shadow)
+{
+  guint n = g_list_model_get_n_items (shadow->model);
+
+  g_assert_cmpuint (shadow->keys->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = item_key (shadow->model, i);
+
+      g_assert_cmpstr (g_ptr_array_index (shadow->keys, i), ==, key);
+    }
+
+  if (SYNCOBJ_IS_COLLECTION (shadow->model))
+    {
+      SyncobjCollection *collection = SYNCOBJ_COLLECTION (shadow->model);
+      g_auto(GStrv) keys = syncobj_collection_get_keys (collection);
+
+      g_assert_cmpuint (g_strv_length (keys), ==, n);
+      g_assert_cmpuint (syncobj_collection_get_size (collection), ==, n);
+      for (guint i = 0; i < n; i++)
+        {
+          g_assert_cmpstr (keys[i], ==, g_ptr_array_index (shadow->keys, i));
+          g_assert_true (syncobj_collection_contains (collection, keys[i]));
+          g_assert_nonnull (syncobj_collection_lookup_value (collection, keys[i]));
+        }
+    }
+}

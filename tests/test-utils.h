@@ -122,6 +122,22 @@ void                     syncobj_test_items_changed_assert (SyncobjTestItemsChan
                                                             const char              *expected);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestItemsChanged, syncobj_test_items_changed_free)
 
+/* Mirrors a list model the way a view does: on every ::items-changed it
+ * removes the removed rows and fetches the added ones at once.
+ * syncobj_test_shadow_assert() checks that the mirror matches the model
+ * (the emissions were consistent) and, for a collection, its keys. */
+typedef struct
+{
+  GListModel *model;
+  gulong      handler;
+  GPtrArray  *keys;      /* char *, the record keys in mirror order */
+} SyncobjTestShadow;
+
+SyncobjTestShadow *syncobj_test_shadow_new    (GListModel        *model);
+void               syncobj_test_shadow_free   (SyncobjTestShadow *shadow);
+void               syncobj_test_shadow_assert (SyncobjTestShadow *shadow);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestShadow, syncobj_test_shadow_free)
+
 /* Records the notify emissions of one property of an object, and the
  * property's value at each (for "value": the JSON text; for "state": the
  * state name; for booleans "true"/"false"). */
