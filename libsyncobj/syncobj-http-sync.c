@@ -298,6 +298,14 @@ _syncobj_http_echo_watch_wait_async (SyncobjHttpEchoWatch *watch,
       return;
     }
 
+  /* The server just answered a write: if the feed is waiting to
+   * reconnect, it need not wait any longer. */
+  if (watch->sync->running && !watch->sync->connected && watch->sync->timer != 0)
+    {
+      watch->sync->failures = 0;
+      http_sync_connect (watch->sync);
+    }
+
   watch->task = g_steal_pointer (&task);
   if (timeout_ms > 0)
     watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
