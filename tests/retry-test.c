@@ -332,6 +332,35 @@ test_offline_back_before_retry_is_due (void)
   g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 2);
 }
 
+static void
+test_offline_queued_at_head_is_pending (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  t2 = syncobj_test_update (collection, "b", "{\"n\": 2}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t2), ==, syncobj_transaction_get_id (t1));
+
+  /* t1's call was made: it persists and completes; t2 may go next but the
+   * network is down. */
+  syncobj_sync_control_set_offline (control, TRUE);
+  syncobj_sync_control_advance (control, 1000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (t2), ==, 0);
+  g_assert_null (syncobj_transaction_get_queued_behind (t2));
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "pending");
+
+  syncobj_sync_control_set_offline (control, FALSE);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "persisting");
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "completed");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -350,6 +379,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/retry/offline/no-attempt-spent", test_offline_no_attempt_spent);
   g_test_add_func ("/retry/offline/retry-waits-for-network", test_offline_retry_waits_for_network);
   g_test_add_func ("/retry/offline/back-before-retry-is-due", test_offline_back_before_retry_is_due);
+  g_test_add_func ("/retry/offline/queued-at-head-is-pending", test_offline_queued_at_head_is_pending);
 
   return g_test_run ();
 }
