@@ -25,10 +25,11 @@
  *
  *   POST /_admin/faults      {"fail": N, "status": 503, "reason": "…",
  *                             "retry_after": "1", "delay_ms": 200,
- *                             "drop": N, "drop_after_apply": N}
+ *                             "drop": N, "drop_after_apply": N, "mute": N}
  *                            fail/drop the next N requests to /items and
  *                            /batch; "drop_after_apply" applies the change
- *                            and then drops the connection (lost response)
+ *                            and then drops the connection (lost response);
+ *                            "mute" applies without a change message
  *   GET  /_admin/effects     every applied change, in order
  *   POST /_admin/broadcast   sends the body as-is to every WebSocket
  *   POST /_admin/disconnect  closes every WebSocket
@@ -62,6 +63,7 @@ typedef struct
   guint       delay_ms;
   guint       drop_count;
   guint       drop_after_apply_count;
+  guint       mute_count;       /* apply without broadcasting */
 
   char       *token;            /* writes need "Authorization: Bearer TOKEN" */
 } Server;
@@ -719,7 +721,9 @@ handle_write (Server            *self,
   else
     apply_request (self, msg, idempotency_key, &outcome);
 
-  if (outcome.broadcast != NULL)
+  if (outcome.broadcast != NULL && self->mute_count > 0)
+    self->mute_count--;
+  else if (outcome.broadcast != NULL)
     broadcast (self, outcome.broadcast);
 
   if (drop_after)
@@ -789,6 +793,7 @@ admin_handler (SoupServer        *server,
       self->delay_ms = (guint) json_object_get_int_member_with_default (faults, "delay_ms", 0);
       self->drop_count = (guint) json_object_get_int_member_with_default (faults, "drop", 0);
       self->drop_after_apply_count = (guint) json_object_get_int_member_with_default (faults, "drop_after_apply", 0);
+      self->mute_count = (guint) json_object_get_int_member_with_default (faults, "mute", 0);
       respond (msg, 200, "{}");
     }
   else if (g_str_equal (path, "/_admin/effects"))
