@@ -77,6 +77,7 @@ struct _SyncobjStoreWriter
   GdaSet        *insert_params;
   GdaStatement  *update;
   GdaSet        *update_params;
+  GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
 };
 
 static const char *row_columns =
@@ -125,6 +126,25 @@ parse_statement (const char  *sql,
   g_autoptr(GdaSqlParser) parser = gda_sql_parser_new ();
 
   return gda_sql_parser_parse_string (parser, sql, NULL, error);
+}
+
+/* The statement for @sql, parsed once: libgda keeps (and leaks) a little
+ * for every statement it prepares. */
+static GdaStatement *
+cached_statement (SyncobjStoreWriter  *self,
+                  const char          *sql,
+                  GError             **error)
+{
+  GdaStatement *statement = g_hash_table_lookup (self->statements, sql);
+
+  if (statement == NULL)
+    {
+      statement = parse_statement (sql, error);
+      if (statement != NULL)
+        g_hash_table_insert (self->statements, g_strdup (sql), statement);
+    }
+
+  return statement;
 }
 
 /* Runs @sql, which must not return rows. */
@@ -485,6 +505,7 @@ close_connection (SyncobjStoreWriter *self)
   g_clear_object (&self->insert_params);
   g_clear_object (&self->update);
   g_clear_object (&self->update_params);
+  g_hash_table_remove_all (self->statements);
   if (self->cnc != NULL)
     {
       gda_connection_close (self->cnc);
@@ -661,11 +682,11 @@ do_prune (SyncobjStoreWriter *self,
           Job                *job)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GdaStatement) statement = NULL;
+  GdaStatement *statement;
   g_autoptr(GdaSet) params = NULL;
   gint removed = -1;
 
-  statement = parse_statement ("DELETE FROM transactions WHERE state IN (4, 5) "
+  statement = cached_statement (self, "DELETE FROM transactions WHERE state IN (4, 5) "
                                "AND updated_at < ##older_than::gint64", &error);
   if (statement != NULL &&
       gda_statement_get_parameters (statement, &params, &error) &&
@@ -688,7 +709,7 @@ load_rows (SyncobjStoreWriter  *self,
            GPtrArray           *rows,
            GError             **error)
 {
-  g_autoptr(GdaStatement) statement = parse_statement (sql, error);
+  GdaStatement *statement = cached_statement (self, sql, error);
   g_autoptr(GdaSet) params = NULL;
   g_autoptr(GdaDataModel) model = NULL;
   gint n_rows;
@@ -885,6 +906,7 @@ _syncobj_store_writer_open (const char  *path,
   g_cond_init (&self->done_cond);
   g_queue_init (&self->jobs);
   self->path = g_strdup (path);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -924,6 +946,7 @@ _syncobj_store_writer_close (SyncobjStoreWriter *self)
   g_cond_clear (&self->cond);
   g_cond_clear (&self->done_cond);
   g_free (self->path);
+  g_hash_table_unref (self->statements);
   g_free (self);
 }
 
