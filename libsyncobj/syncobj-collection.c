@@ -404,6 +404,26 @@ row_refresh (SyncobjCollection *self,
   row_refresh_to (self, row, row_compose (self, row));
 }
 
+/* Whether @changes sets every member of @base, so that merging @changes
+ * into @base gives @changes (members in @changes' order). */
+static gboolean
+json_covers (JsonObject *changes,
+             JsonObject *base)
+{
+  JsonObjectIter iter;
+  const char *name;
+
+  if (json_object_get_size (changes) < json_object_get_size (base))
+    return FALSE;
+
+  json_object_iter_init (&iter, base);
+  while (json_object_iter_next (&iter, &name, NULL))
+    if (!json_object_has_member (changes, name))
+      return FALSE;
+
+  return TRUE;
+}
+
 static void
 row_apply_sync_write (SyncobjRow       *row,
                       SyncobjSyncWrite *write)
@@ -416,8 +436,11 @@ row_apply_sync_write (SyncobjRow       *row,
       synced = json_object_ref (write->value);
       break;
     case SYNCOBJ_MUTATION_TYPE_UPDATE:
-      synced = row->synced != NULL ? _syncobj_json_merge (row->synced, write->value)
-                                   : json_object_ref (write->value);
+      /* A server usually sends whole records: then the merge is the
+       * (sealed) record itself, and nothing needs copying. */
+      synced = row->synced != NULL && !json_covers (write->value, row->synced)
+               ? _syncobj_json_merge (row->synced, write->value)
+               : json_object_ref (write->value);
       break;
     case SYNCOBJ_MUTATION_TYPE_DELETE:
       break;
@@ -766,6 +789,43 @@ row_new_packed (SyncobjCollection *self,
   row_appear (self, row);
 }
 
+/* A sync write that replaces every member of a packed record (servers
+ * usually send whole records) needs no JsonObject built for the old value:
+ * the new one is compared as text. Returns FALSE when the write must go
+ * the general way. */
+static gboolean
+row_sync_packed (SyncobjCollection *self,
+                 SyncobjSyncWrite  *write)
+{
+  SyncobjRow *row;
+  g_autofree char *text = NULL;
+
+  if (write->value == NULL ||
+      (write->type != SYNCOBJ_MUTATION_TYPE_INSERT && write->type != SYNCOBJ_MUTATION_TYPE_UPDATE))
+    return FALSE;
+
+  /* Packed rows have no layers, held writes, locks or record. */
+  row = g_hash_table_lookup (self->rows, write->key);
+  if (row == NULL || row->packed == NULL)
+    return FALSE;
+  if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !_syncobj_json_text_members_in (row->packed, write->value))
+    return FALSE;
+
+  text = _syncobj_json_write_compact (write->value);
+  if (g_str_equal (text, row->packed))
+    return TRUE;  /* the same record again: nothing changes */
+
+  row->packed = NULL;
+  row->synced = json_object_ref (write->value);
+  row->visible = json_object_ref (write->value);
+  if (row->iter != NULL)
+    {
+      collection_flush_appends (self);
+      g_list_model_items_changed (G_LIST_MODEL (self), g_sequence_iter_get_position (row->iter), 1, 1);
+    }
+  return TRUE;
+}
+
 void
 _syncobj_collection_apply_sync (SyncobjCollection *self,
                                 SyncobjSyncWrite  *writes,
@@ -824,6 +884,9 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
           if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
             writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
         }
+
+      if (row_sync_packed (self, &writes[i]))
+        continue;
 
       row = row_ensure (self, writes[i].key);
 
@@ -986,6 +1049,15 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
           row->locks--;
         }
 
+      /* Nobody echoes a collection without sync: what its transactions
+       * completed is its synced state. */
+      if (!failed && self->sync == NULL)
+        {
+          SyncobjSyncWrite write = { .type = mutation->type, .key = mutation->key, .value = mutation->changes };
+
+          row_apply_sync_write (row, &write);
+        }
+
       if (failed || row->locks == 0)
         g_ptr_array_remove (row->layers, mutation);
       else
@@ -1026,7 +1098,8 @@ _syncobj_collection_add_transaction (SyncobjCollection  *self,
  * syncobj_collection_new:
  * @id: the id of the collection; a store recognises its transactions by it
  * @sync: (nullable): the sync side, pushing server state; %NULL for a
- *   collection that holds only local writes
+ *   collection that holds only local writes: with no echo to wait for,
+ *   what a transaction completed becomes the synced state
  * @mutator: (nullable): the persist side; without one, writes fail until
  *   [method@Syncobj.Collection.set_mutator] is called
  *
@@ -1235,6 +1308,14 @@ syncobj_collection_update_json (SyncobjCollection  *self,
  * its siblings, on any collection, join it and return it.
  * [method@Syncobj.Transaction.insert] and its siblings name it explicitly.
  * The transaction is persisted by this collection's mutator.
+ *
+ * Several writes to one key fold into one mutation: insert then update is
+ * an insert of the merged record; insert then delete leaves nothing (a
+ * transaction left without writes completes at once when committed);
+ * update then update is one update with the changes of both; update then
+ * delete is a delete; delete then insert is an update whose changes are
+ * the inserted record, so members of the old record that the insert does
+ * not set keep their values.
  *
  * Returns: (transfer full): a `pending` transaction
  */

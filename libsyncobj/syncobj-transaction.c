@@ -110,6 +110,24 @@ static void transaction_fail          (SyncobjTransaction *self,
                                        const char         *root_id);
 static void transaction_schedule_kick (SyncobjTransaction *self);
 
+/* The attempts list and the cancellable are made on first use: a write
+ * returns sooner, and a burst of writes allocates less. */
+static GListStore *
+transaction_attempts (SyncobjTransaction *self)
+{
+  if (self->attempts == NULL)
+    self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
+  return self->attempts;
+}
+
+static GCancellable *
+transaction_cancellable (SyncobjTransaction *self)
+{
+  if (self->cancellable == NULL)
+    self->cancellable = g_cancellable_new ();
+  return self->cancellable;
+}
+
 static gint64
 now_us (void)
 {
@@ -649,14 +667,19 @@ transaction_persisted (SyncobjTransaction *self)
   transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
   transaction_leave_lanes (self);
 
-  if (mutator == NULL)
+  /* Nothing to wait for: complete now rather than one main-loop iteration
+   * later through a GTask that is already done. */
+  if (mutator == NULL ||
+      SYNCOBJ_MUTATOR_GET_CLASS (mutator)->await_sync_async == NULL ||
+      (SYNCOBJ_IS_FUNC_MUTATOR (mutator) &&
+       !_syncobj_func_mutator_awaits (SYNCOBJ_FUNC_MUTATOR (mutator), syncobj_collection_get_sync (owner))))
     {
       transaction_complete (self);
       return;
     }
 
   syncobj_mutator_await_sync_async (mutator, self, syncobj_collection_get_sync (owner),
-                                    self->cancellable, await_sync_cb, g_object_ref (self));
+                                    transaction_cancellable (self), await_sync_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -727,7 +750,7 @@ persist_cb (GObject      *source,
       return;
     }
 
-  attempt = g_list_model_get_item (G_LIST_MODEL (self->attempts), self->current_attempt - 1);
+  attempt = g_list_model_get_item (G_LIST_MODEL (transaction_attempts (self)), self->current_attempt - 1);
   _syncobj_attempt_finish (attempt, now_us (), error);
 
   if (ok)
@@ -762,7 +785,13 @@ transaction_start_attempt (SyncobjTransaction *self)
 
   if (!_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()))
     {
-      /* No attempt is spent while the network is down. */
+      /* No attempt is spent while the network is down. One that may go
+       * next but never went waits for nobody: it is pending again. */
+      if (!self->started)
+        {
+          transaction_set_queued_behind (self, NULL);
+          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PENDING);
+        }
       transaction_wait_for_network (self);
       return;
     }
@@ -780,14 +809,14 @@ transaction_start_attempt (SyncobjTransaction *self)
     }
 
   attempt = _syncobj_attempt_new (++self->current_attempt, now_us ());
-  g_list_store_append (self->attempts, attempt);
+  g_list_store_append (transaction_attempts (self), attempt);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_ATTEMPT]);
   if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     transaction_changed (self);
   else
     transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
 
-  syncobj_mutator_persist_async (mutator, self, self->cancellable, persist_cb, g_object_ref (self));
+  syncobj_mutator_persist_async (mutator, self, transaction_cancellable (self), persist_cb, g_object_ref (self));
 }
 
 static void
@@ -916,8 +945,8 @@ static void
 restore_persisting (SyncobjTransaction *self,
                     SyncobjCollection  *owner)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attempts));
-  g_autoptr(SyncobjAttempt) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (self->attempts), n - 1) : NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (transaction_attempts (self)));
+  g_autoptr(SyncobjAttempt) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (transaction_attempts (self)), n - 1) : NULL;
   SyncobjRetryPolicy *policy = syncobj_collection_get_retry_policy (owner);
   gint64 delay_us = 0;
 
@@ -980,7 +1009,7 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
   g_weak_ref_set (&self->owner, owner);
 
   for (guint i = 0; i < stored->attempts->len; i++)
-    g_list_store_append (self->attempts, g_ptr_array_index (stored->attempts, i));
+    g_list_store_append (transaction_attempts (self), g_ptr_array_index (stored->attempts, i));
   if (stored->attempts->len > 0)
     last = g_ptr_array_index (stored->attempts, stored->attempts->len - 1);
 
@@ -1454,7 +1483,7 @@ GListModel *
 syncobj_transaction_get_attempts (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return G_LIST_MODEL (self->attempts);
+  return G_LIST_MODEL (transaction_attempts (self));
 }
 
 /**
@@ -1705,7 +1734,7 @@ syncobj_transaction_get_property (GObject    *object,
       g_value_set_object (value, self->mutations);
       break;
     case PROP_ATTEMPTS:
-      g_value_set_object (value, self->attempts);
+      g_value_set_object (value, transaction_attempts (self));
       break;
     case PROP_CURRENT_ATTEMPT:
       g_value_set_uint (value, self->current_attempt);
@@ -1882,13 +1911,11 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
   self->mutations = g_list_store_new (SYNCOBJ_TYPE_PENDING_MUTATION);
-  self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
   self->mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
   self->lanes = g_ptr_array_new ();
   self->lane_links = g_ptr_array_new ();
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  self->cancellable = g_cancellable_new ();
   self->retry_after_ms = -1;
   g_weak_ref_init (&self->owner, NULL);
 }
