@@ -32,7 +32,9 @@
  *                            own: {"p_fail": 0.05, "p_fail_after_apply",
  *                            "p_drop", "p_drop_after_apply", "p_delay",
  *                            "max_delay_ms": 100, "seed": 1}; "fail_after_
- *                            apply" applies, then answers the 5xx
+ *                            apply" applies, then answers the 5xx;
+ *                            "ignore_idempotency": true breaks the server
+ *                            on purpose (replays apply again)
  *   GET  /_admin/faults      how many random faults were injected, by kind
  *                            (kept in the database: survives restarts)
  *   GET  /_admin/effects     every applied change, in order
@@ -77,6 +79,7 @@ typedef struct
   double      p_delay;
   guint       max_delay_ms;
   GRand      *rand;
+  gboolean    ignore_idempotency;
 
   char       *token;            /* writes need "Authorization: Bearer TOKEN" */
 } Server;
@@ -761,7 +764,7 @@ handle_write (Server            *self,
   else if (!drop_after && random_fault (self, self->p_fail_after_apply, "fail_after_apply"))
     fail_after = TRUE;
 
-  if (idempotency_key != NULL && db_find_outcome (self, idempotency_key, &outcome))
+  if (idempotency_key != NULL && !self->ignore_idempotency && db_find_outcome (self, idempotency_key, &outcome))
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Idempotent-Replayed", "true");
   else
@@ -851,6 +854,7 @@ admin_handler (SoupServer        *server,
       self->p_drop_after_apply = json_object_get_double_member_with_default (faults, "p_drop_after_apply", 0);
       self->p_delay = json_object_get_double_member_with_default (faults, "p_delay", 0);
       self->max_delay_ms = (guint) json_object_get_int_member_with_default (faults, "max_delay_ms", 0);
+      self->ignore_idempotency = json_object_get_boolean_member_with_default (faults, "ignore_idempotency", FALSE);
       if (json_object_has_member (faults, "seed"))
         g_rand_set_seed (self->rand, (guint32) json_object_get_int_member (faults, "seed"));
       respond (msg, 200, "{}");

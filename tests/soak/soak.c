@@ -89,6 +89,7 @@ typedef struct
   char        *client_path;
   gboolean     keep;
   gboolean     verbose;
+  gboolean     sabotage;
 
   GMainLoop   *loop;
   GRand       *rand;
@@ -222,7 +223,8 @@ server_line_cb (GObject      *source,
   /* Faults for every write request, drawn by the server. */
   faults = g_strdup_printf ("{\"p_fail\": 0.04, \"p_fail_after_apply\": 0.02, \"p_drop\": 0.02,"
                             " \"p_drop_after_apply\": 0.02, \"p_delay\": 0.05, \"max_delay_ms\": 150,"
-                            " \"seed\": %u}", g_rand_int (soak.rand));
+                            " \"seed\": %u, \"ignore_idempotency\": %s}", g_rand_int (soak.rand),
+                            soak.sabotage ? "true" : "false");
   answer = admin ("POST", "/_admin/faults", faults);
   if (answer == NULL)
     return;
@@ -711,6 +713,32 @@ verify (void)
        permanent_failures == 0 && state_mismatches == 0 && effect_mismatches == 0 &&
        soak.n_accepted == soak.n_mutations;
 
+  /* A soak that injected nothing proves nothing. */
+  if ((int) soak.server_kills != soak.n_server_restarts || (int) soak.client_kills != soak.n_client_restarts)
+    {
+      ok = FALSE;
+      g_printerr ("soak: %u of %d server restarts and %u of %d client restarts happened\n",
+                  soak.server_kills, soak.n_server_restarts, soak.client_kills, soak.n_client_restarts);
+    }
+  {
+    static const char *kinds[] = { "fail", "fail_after_apply", "drop", "drop_after_apply", "delay" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+      if (soak.n_mutations >= 500 && json_object_get_int_member_with_default (json_node_get_object (faults), kinds[i], 0) == 0)
+        {
+          ok = FALSE;
+          g_printerr ("soak: no fault of kind %s was injected\n", kinds[i]);
+        }
+  }
+
+  /* With the server broken on purpose, the checks must see it. */
+  if (soak.sabotage)
+    {
+      g_printerr ("soak: sabotaged run: %" G_GUINT64_FORMAT " duplicated, %s\n", duplicated,
+                  duplicated > 0 ? "seen, as they should be" : "NOT SEEN");
+      ok = duplicated > 0;
+    }
+
   json_builder_begin_object (builder);
 #define FIGURE(name, number) \
   G_STMT_START { json_builder_set_member_name (builder, name); json_builder_add_int_value (builder, (gint64) (number)); } G_STMT_END
@@ -758,7 +786,9 @@ verify (void)
           soak.n_accepted, soak.n_keys, soak.mutations->len, (guint) (soak.mutations->len - soak.n_accepted),
           applied, n_faults, soak.ws_disconnects, soak.server_kills, soak.client_kills, wall,
           lost, duplicated, order_violations, unaccepted_applied, permanent_failures,
-          state_mismatches + effect_mismatches, ok ? "OK" : "FAILED");
+          state_mismatches + effect_mismatches,
+          soak.sabotage ? (ok ? "the broken server was caught, as it should be" : "FAILED: the broken server went unseen")
+                        : (ok ? "OK" : "FAILED"));
   fflush (stdout);
 
   if (!ok)
@@ -831,6 +861,8 @@ main (int   argc,
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &soak.server_path, "The demo server program", "PATH" },
     { "client", 0, 0, G_OPTION_ARG_FILENAME, &soak.client_path, "The soak-client program", "PATH" },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &soak.keep, "Keep the databases", NULL },
+    { "sabotage", 0, 0, G_OPTION_ARG_NONE, &soak.sabotage,
+      "Check the checks: the server ignores Idempotency-Key; succeed only if duplicates are found", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &soak.verbose, "Say what happens", NULL },
     { NULL }
   };
