@@ -1309,6 +1309,14 @@ syncobj_collection_update_json (SyncobjCollection  *self,
  * [method@Syncobj.Transaction.insert] and its siblings name it explicitly.
  * The transaction is persisted by this collection's mutator.
  *
+ * Several writes to one key fold into one mutation: insert then update is
+ * an insert of the merged record; insert then delete leaves nothing (a
+ * transaction left without writes completes at once when committed);
+ * update then update is one update with the changes of both; update then
+ * delete is a delete; delete then insert is an update whose changes are
+ * the inserted record, so members of the old record that the insert does
+ * not set keep their values.
+ *
  * Returns: (transfer full): a `pending` transaction
  */
 SyncobjTransaction *

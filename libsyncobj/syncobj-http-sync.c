@@ -142,16 +142,15 @@ static void
 echo_watch_return (SyncobjHttpEchoWatch *watch,
                    GError               *error)
 {
-  g_autoptr(GTask) task = g_steal_pointer (&watch->task);
+  g_autoptr(GTask) task = NULL;
 
-  if (task == NULL)
+  if (watch->task == NULL)
     {
       g_clear_error (&error);
       return;
     }
-  watch->task = task;
   echo_watch_stop_waiting (watch);
-  watch->task = NULL;
+  task = g_steal_pointer (&watch->task);
   if (error != NULL)
     g_task_return_error (task, error);
   else

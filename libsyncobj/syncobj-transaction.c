@@ -785,7 +785,13 @@ transaction_start_attempt (SyncobjTransaction *self)
 
   if (!_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()))
     {
-      /* No attempt is spent while the network is down. */
+      /* No attempt is spent while the network is down. One that may go
+       * next but never went waits for nobody: it is pending again. */
+      if (!self->started)
+        {
+          transaction_set_queued_behind (self, NULL);
+          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PENDING);
+        }
       transaction_wait_for_network (self);
       return;
     }

@@ -5,6 +5,8 @@
  */
 #include "test-utils.h"
 
+#include <string.h>
+
 #define TODOS \
   "[{\"id\": \"a\", \"title\": \"A\", \"done\": false}," \
   " {\"id\": \"b\", \"title\": \"B\", \"done\": false}," \
@@ -891,6 +893,54 @@ test_random_operations (gconstpointer data)
   }
 }
 
+/* ---- another key member ------------------------------------------------------ */
+
+static void
+test_custom_key_member (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) unused = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(JsonArray) initial = syncobj_test_array ("[{\"uuid\": \"x\", \"id\": 1}]");
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new ("by-uuid", initial);
+  g_autoptr(SyncobjCollection) collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                                                          "id", "by-uuid",
+                                                          "key-member", "uuid",
+                                                          "sync", sync,
+                                                          "mutator", syncobj_sync_control_get_mutator (control),
+                                                          NULL);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) rejected = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (syncobj_collection_get_key_member (collection), ==, "uuid");
+  syncobj_test_assert_keys (collection, "x");
+
+  inserted = syncobj_test_insert (collection, "{\"uuid\": \"y\", \"title\": \"Y\"}");
+  rejected = syncobj_collection_insert_json (collection, "{\"id\": \"z\"}", &error);
+  g_assert_null (rejected);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD);
+  g_assert_nonnull (strstr (error->message, "uuid"));
+  g_clear_error (&error);
+  rejected = syncobj_collection_update_json (collection, "x", "{\"uuid\": \"other\"}", &error);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD);
+  g_clear_error (&error);
+
+  /* An "id" member is an ordinary member here. */
+  g_clear_object (&rejected);
+  rejected = syncobj_test_update (collection, "x", "{\"id\": 2}");
+
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_keys (collection, "x y");
+  syncobj_test_assert_value (collection, "y", "{\"uuid\": \"y\", \"title\": \"Y\"}");
+  syncobj_test_assert_value (collection, "x", "{\"uuid\": \"x\", \"id\": 2}");
+
+  g_assert_true (syncobj_sync_apply_json (SYNCOBJ_SYNC (sync), "{\"type\": \"delete\", \"key\": \"y\"}", -1, NULL));
+  g_assert_true (syncobj_sync_apply_json (SYNCOBJ_SYNC (sync), "{\"type\": \"insert\", \"value\": {\"uuid\": \"w\"}}", -1, NULL));
+  g_assert_false (syncobj_sync_apply_json (SYNCOBJ_SYNC (sync), "{\"type\": \"insert\", \"value\": {\"id\": \"v\"}}", -1, &error));
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+  syncobj_test_assert_keys (collection, "x w");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -923,6 +973,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/ordered/lock/completed-while-another-locks", test_lock_completed_while_another_locks);
   g_test_add_func ("/collection/n-items-notify", test_n_items_notify);
   g_test_add_func ("/collection/no-sync/completed-writes-stay", test_no_sync_completed_writes_stay);
+  g_test_add_func ("/collection/key-member/custom", test_custom_key_member);
   {
     static const RandomCase cases[] = {
       { SYNCOBJ_STRATEGY_ORDERED, SYNCOBJ_QUEUE_SCOPE_COLLECTION, 1 },

@@ -1224,6 +1224,24 @@ test_on_thread_default_context (void)
   g_main_context_pop_thread_default (context);
 }
 
+static void
+test_merge_delete_insert_keeps_unset_members (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": \"a\", \"title\": \"old\", \"done\": true}]", SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collection);
+
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_DELETE, "a", NULL);
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"a\", \"title\": \"new\"}");
+  g_assert_true (syncobj_transaction_commit (transaction, NULL));
+
+  /* An update: "done" was not set by the insert and keeps its value. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"done\": true}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"done\": true}");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1246,6 +1264,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/merge/update-update-unions-changes", test_merge_update_update);
   g_test_add_func ("/transaction/merge/update-delete-is-delete", test_merge_update_delete);
   g_test_add_func ("/transaction/merge/delete-insert-is-update", test_merge_delete_insert);
+  g_test_add_func ("/transaction/merge/delete-insert-keeps-unset-members", test_merge_delete_insert_keeps_unset_members);
   g_test_add_func ("/transaction/cross-collection/one-transaction", test_cross_collection);
   g_test_add_func ("/transaction/cross-collection/failure-rolls-back-both", test_cross_collection_failure_rolls_back_both);
   g_test_add_func ("/transaction/ordered/fifo", test_ordered_fifo);
