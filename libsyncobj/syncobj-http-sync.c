@@ -30,7 +30,9 @@
  *
  * Without a WebSocket, the sync polls the snapshot every
  * [property@Syncobj.HttpSync:poll-interval] milliseconds with
- * `If-None-Match`, so an unchanged collection costs a 304.
+ * `If-None-Match`, so an unchanged collection costs a 304. It also polls
+ * when the server answers the WebSocket handshake with something else
+ * (until the next reconnect, which tries the WebSocket again).
  *
  * When the connection drops, the sync reconnects with exponential backoff
  * (from [property@Syncobj.HttpSync:reconnect-delay] up to 30 s), at once
@@ -63,6 +65,8 @@ struct _SyncobjHttpSync
   SoupWebsocketConnection *socket;
   GPtrArray               *early_messages; /* char *, before the snapshot */
   gboolean                 have_snapshot;  /* of the current connection */
+  gboolean                 feed_refused;   /* of the current connection: the
+                                            * server has no WebSocket there */
   char                    *etag;
   guint                    timer;          /* reconnect or poll */
   guint                    failures;
@@ -535,6 +539,7 @@ stop_connection (SyncobjHttpSync *self)
   self->timer = 0;
   g_ptr_array_set_size (self->early_messages, 0);
   self->have_snapshot = FALSE;
+  self->feed_refused = FALSE;
   set_connected (self, FALSE);
 }
 
@@ -595,10 +600,16 @@ socket_closed_cb (SoupWebsocketConnection *socket,
 static gboolean
 schedule_poll_cb (gpointer data);
 
+static gboolean
+is_polling (SyncobjHttpSync *self)
+{
+  return self->websocket_uri == NULL || self->feed_refused;
+}
+
 static void
 schedule_poll (SyncobjHttpSync *self)
 {
-  if (self->websocket_uri == NULL && self->running && self->poll_interval_ms > 0)
+  if (is_polling (self) && self->running && self->poll_interval_ms > 0)
     self->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->poll_interval_ms,
                                           schedule_poll_cb, self, NULL);
 }
@@ -774,7 +785,7 @@ fetch_snapshot (SyncobjHttpSync *self)
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
   /* Only a poll may be answered with "not modified": after a reconnect
    * the collection needs the whole snapshot. */
-  if (self->etag != NULL && self->have_snapshot && self->websocket_uri == NULL)
+  if (self->etag != NULL && self->have_snapshot && is_polling (self))
     soup_message_headers_replace (soup_message_get_request_headers (request->message),
                                   "If-None-Match", self->etag);
 
@@ -804,6 +815,19 @@ websocket_connected_cb (GObject      *source,
   socket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (socket == NULL && error->domain == SOUP_WEBSOCKET_ERROR)
+    {
+      g_autoptr(GError) refused = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                                               _("The server refused the change feed %s (%s); polling instead"),
+                                               self->websocket_uri, error->message);
+
+      /* The server answers, but not with a WebSocket (a proxy in the
+       * way, an API without one): poll until the next reconnect. */
+      syncobj_sync_mark_error (SYNCOBJ_SYNC (self), refused);
+      self->feed_refused = TRUE;
+      fetch_snapshot (self);
+      return;
+    }
   if (socket == NULL)
     {
       g_autoptr(GError) connect_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,

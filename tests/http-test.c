@@ -719,6 +719,28 @@ test_polling_with_etag (void)
 }
 
 static void
+test_refused_feed_falls_back_to_polling (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(SyncobjHttpSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *id = unique_id ("refused");
+  g_autofree char *answer = NULL;
+
+  /* /items answers the handshake with plain JSON, not a WebSocket. */
+  sync = syncobj_http_sync_new (id, items, items);
+  syncobj_http_sync_set_poll_interval (sync, 20);
+  collection = syncobj_collection_new (id, SYNCOBJ_SYNC (sync), NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_error (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)), SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (syncobj_sync_get_error (SYNCOBJ_SYNC (sync))->message, "polling"));
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+  WAIT_FOR (syncobj_collection_contains (collection, "a"), WAIT_TIMEOUT_MS);
+}
+
+static void
 committed_cb (SyncobjSync *sync,
               guint        n_writes,
               guint       *commits)
@@ -1040,6 +1062,7 @@ main (int   argc,
   g_test_add_func ("/http/sync/websocket-echo-completes", test_websocket_echo_completes);
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);
+  g_test_add_func ("/http/sync/refused-feed-falls-back-to-polling", test_refused_feed_falls_back_to_polling);
   g_test_add_func ("/http/sync/reconnect-resnapshot", test_reconnect_resnapshot);
   g_test_add_func ("/http/sync/reconnect-when-back-online", test_reconnect_when_back_online);
   g_test_add_func ("/http/sync/resnapshot-completes-persisted", test_resnapshot_completes_persisted);
