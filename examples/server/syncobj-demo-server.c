@@ -4,7 +4,8 @@
  * One collection of JSON records ("items", keyed by "id") stored in SQLite:
  *
  *   GET    /items            the whole collection, a JSON array (ETag /
- *                            If-None-Match → 304)
+ *                            If-None-Match → 304); ?wrap=NAME gives
+ *                            {"NAME": [...]} instead
  *   GET    /items/KEY        one record
  *   POST   /items            insert (201 + the record; 409 if the key exists)
  *   PATCH  /items/KEY        merge the members of the body (200 + the record)
@@ -595,7 +596,8 @@ drop_connection (SoupServerMessage *msg)
 static void
 handle_collection_get (Server            *self,
                        SoupServerMessage *msg,
-                       const char        *path)
+                       const char        *path,
+                       GHashTable        *query)
 {
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", db_version (self));
@@ -605,6 +607,7 @@ handle_collection_get (Server            *self,
 
   if (g_str_equal (path, "/items") || g_str_equal (path, "/items/"))
     {
+      const char *wrap = query != NULL ? g_hash_table_lookup (query, "wrap") : NULL;
       g_autoptr(GString) text = g_string_new ("[");
       sqlite3_stmt *stmt;
       gboolean first = TRUE;
@@ -625,6 +628,14 @@ handle_collection_get (Server            *self,
         }
       sqlite3_finalize (stmt);
       g_string_append_c (text, ']');
+      /* ?wrap=NAME answers {"NAME": [...]}, as many APIs do. */
+      if (wrap != NULL)
+        {
+          g_string_prepend (text, "\":");
+          g_string_prepend (text, wrap);
+          g_string_prepend (text, "{\"");
+          g_string_append_c (text, '}');
+        }
       respond (msg, 200, text->str);
     }
   else
@@ -730,7 +741,7 @@ data_handler (SoupServer        *server,
 
   if (g_str_equal (method, "GET") && g_str_has_prefix (path, "/items"))
     {
-      handle_collection_get (self, msg, path);
+      handle_collection_get (self, msg, path, query);
       return;
     }
 
