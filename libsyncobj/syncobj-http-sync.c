@@ -69,6 +69,7 @@ struct _SyncobjHttpSync
   gulong                   online_handler;
 
   GPtrArray               *watches;        /* SyncobjHttpEchoWatch, unowned */
+  guint64                  epoch;          /* orders waits and snapshot requests */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjHttpSync, syncobj_http_sync, SYNCOBJ_TYPE_SYNC)
@@ -113,6 +114,7 @@ struct _SyncobjHttpEchoWatch
   SyncobjHttpSync *sync;          /* weak pointer */
   GArray          *entries;       /* EchoEntry */
   GTask           *task;          /* while waiting */
+  guint64          epoch;         /* when the wait began */
   guint            timer;
   guint            cancelled_idle;
   gulong           cancelled_handler;
@@ -308,6 +310,7 @@ _syncobj_http_echo_watch_wait_async (SyncobjHttpEchoWatch *watch,
     }
 
   watch->task = g_steal_pointer (&task);
+  watch->epoch = ++watch->sync->epoch;
   if (timeout_ms > 0)
     watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
                                            echo_watch_timeout_cb, watch, NULL);
@@ -379,10 +382,12 @@ object_holds (JsonObject *record,
   return TRUE;
 }
 
-/* A snapshot holding a change counts as its echo. */
+/* A snapshot holding a change counts as its echo; so does any snapshot
+ * requested after the server answered the write (waits begin then). */
 static void
 note_snapshot (SyncobjHttpSync *self,
-               JsonArray       *array)
+               JsonArray       *array,
+               guint64          request_epoch)
 {
   SyncobjCollection *collection = syncobj_sync_get_collection (SYNCOBJ_SYNC (self));
   const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
@@ -408,13 +413,16 @@ note_snapshot (SyncobjHttpSync *self,
   for (guint w = 0; w < self->watches->len; w++)
     {
       SyncobjHttpEchoWatch *watch = g_ptr_array_index (self->watches, w);
+      gboolean answered_before = watch->task != NULL && watch->epoch < request_epoch;
 
       for (guint i = 0; i < watch->entries->len; i++)
         {
           EchoEntry *entry = &g_array_index (watch->entries, EchoEntry, i);
           JsonObject *record = g_hash_table_lookup (records, entry->key);
 
-          if (entry->deleted ? record == NULL
+          if (answered_before)
+            entry->done = TRUE;
+          else if (entry->deleted ? record == NULL
                              : (record != NULL && entry->expected != NULL && object_holds (record, entry->expected)))
             entry->done = TRUE;
         }
@@ -599,6 +607,7 @@ schedule_poll (SyncobjHttpSync *self)
 static gboolean
 apply_snapshot (SyncobjHttpSync  *self,
                 JsonNode         *root,
+                guint64           request_epoch,
                 GError          **error)
 {
   SyncobjSync *sync = SYNCOBJ_SYNC (self);
@@ -627,7 +636,7 @@ apply_snapshot (SyncobjHttpSync  *self,
       return FALSE;
     }
 
-  note_snapshot (self, array);
+  note_snapshot (self, array, request_epoch);
   n = json_array_get_length (array);
   syncobj_sync_begin (sync);
   syncobj_sync_truncate (sync, NULL);
@@ -654,6 +663,7 @@ typedef struct
 {
   SyncobjHttpSync *self;
   SoupMessage     *message;
+  guint64          epoch;
 } SnapshotRequest;
 
 static void
@@ -712,7 +722,7 @@ snapshot_cb (GObject      *source,
       connection_failed (self, parse_error);
       goto out;
     }
-  if (!apply_snapshot (self, json_parser_get_root (parser), &error))
+  if (!apply_snapshot (self, json_parser_get_root (parser), request->epoch, &error))
     {
       connection_failed (self, error);
       goto out;
@@ -759,6 +769,7 @@ fetch_snapshot (SyncobjHttpSync *self)
   request = g_new0 (SnapshotRequest, 1);
   request->self = g_object_ref (self);
   request->message = soup_message_new_from_uri ("GET", uri);
+  request->epoch = ++self->epoch;
   _syncobj_http_headers_apply (&self->headers, request->message);
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
   /* Only a poll may be answered with "not modified": after a reconnect

@@ -783,6 +783,29 @@ test_reconnect_when_back_online (void)
 }
 
 static void
+test_resnapshot_completes_persisted (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autofree char *answer = NULL;
+
+  /* The echo is lost and someone else changes the record at once: only a
+   * snapshot requested after the server answered can complete the insert. */
+  syncobj_http_mutator_set_sync_timeout (client->mutator, 0);
+  demo_server_admin (server, "/_admin/faults", "{\"mute\": 2}");
+  insert = client_insert (client, "{\"id\": \"a\", \"n\": 1}");
+  WAIT_FOR (syncobj_transaction_get_state (insert) == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC,
+            WAIT_TIMEOUT_MS);
+  answer = demo_server_request (server, "PATCH", "/items/a", "other-1", "{\"n\": 2}", NULL);
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+
+  demo_server_admin (server, "/_admin/disconnect", NULL);
+  assert_completed (insert);
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"), "{\"id\": \"a\", \"n\": 2}");
+}
+
+static void
 message_error_cb (SyncobjHttpSync *sync,
                   const GError    *error,
                   GError         **reported)
@@ -1019,6 +1042,7 @@ main (int   argc,
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);
   g_test_add_func ("/http/sync/reconnect-resnapshot", test_reconnect_resnapshot);
   g_test_add_func ("/http/sync/reconnect-when-back-online", test_reconnect_when_back_online);
+  g_test_add_func ("/http/sync/resnapshot-completes-persisted", test_resnapshot_completes_persisted);
   g_test_add_func ("/http/sync/malformed-message-skipped", test_malformed_message_skipped);
 
   return g_test_run ();
