@@ -404,6 +404,26 @@ row_refresh (SyncobjCollection *self,
   row_refresh_to (self, row, row_compose (self, row));
 }
 
+/* Whether @changes sets every member of @base, so that merging @changes
+ * into @base gives @changes (members in @changes' order). */
+static gboolean
+json_covers (JsonObject *changes,
+             JsonObject *base)
+{
+  JsonObjectIter iter;
+  const char *name;
+
+  if (json_object_get_size (changes) < json_object_get_size (base))
+    return FALSE;
+
+  json_object_iter_init (&iter, base);
+  while (json_object_iter_next (&iter, &name, NULL))
+    if (!json_object_has_member (changes, name))
+      return FALSE;
+
+  return TRUE;
+}
+
 static void
 row_apply_sync_write (SyncobjRow       *row,
                       SyncobjSyncWrite *write)
@@ -416,8 +436,11 @@ row_apply_sync_write (SyncobjRow       *row,
       synced = json_object_ref (write->value);
       break;
     case SYNCOBJ_MUTATION_TYPE_UPDATE:
-      synced = row->synced != NULL ? _syncobj_json_merge (row->synced, write->value)
-                                   : json_object_ref (write->value);
+      /* A server usually sends whole records: then the merge is the
+       * (sealed) record itself, and nothing needs copying. */
+      synced = row->synced != NULL && !json_covers (write->value, row->synced)
+               ? _syncobj_json_merge (row->synced, write->value)
+               : json_object_ref (write->value);
       break;
     case SYNCOBJ_MUTATION_TYPE_DELETE:
       break;
@@ -771,6 +794,43 @@ row_new_packed (SyncobjCollection *self,
   row_appear (self, row);
 }
 
+/* A sync write that replaces every member of a packed record (servers
+ * usually send whole records) needs no JsonObject built for the old value:
+ * the new one is compared as text. Returns FALSE when the write must go
+ * the general way. */
+static gboolean
+row_sync_packed (SyncobjCollection *self,
+                 SyncobjSyncWrite  *write)
+{
+  SyncobjRow *row;
+  g_autofree char *text = NULL;
+
+  if (write->value == NULL ||
+      (write->type != SYNCOBJ_MUTATION_TYPE_INSERT && write->type != SYNCOBJ_MUTATION_TYPE_UPDATE))
+    return FALSE;
+
+  /* Packed rows have no layers, held writes, locks or record. */
+  row = g_hash_table_lookup (self->rows, write->key);
+  if (row == NULL || row->packed == NULL)
+    return FALSE;
+  if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !_syncobj_json_text_members_in (row->packed, write->value))
+    return FALSE;
+
+  text = _syncobj_json_write_compact (write->value);
+  if (g_str_equal (text, row->packed))
+    return TRUE;  /* the same record again: nothing changes */
+
+  row->packed = NULL;
+  row->synced = json_object_ref (write->value);
+  row->visible = json_object_ref (write->value);
+  if (row->iter != NULL)
+    {
+      collection_flush_appends (self);
+      g_list_model_items_changed (G_LIST_MODEL (self), g_sequence_iter_get_position (row->iter), 1, 1);
+    }
+  return TRUE;
+}
+
 void
 _syncobj_collection_apply_sync (SyncobjCollection *self,
                                 SyncobjSyncWrite  *writes,
@@ -829,6 +889,9 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
           if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
             writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
         }
+
+      if (row_sync_packed (self, &writes[i]))
+        continue;
 
       row = row_ensure (self, writes[i].key);
 
@@ -991,6 +1054,15 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
           row->locks--;
         }
 
+      /* Nobody echoes a collection without sync: what its transactions
+       * completed is its synced state. */
+      if (!failed && self->sync == NULL)
+        {
+          SyncobjSyncWrite write = { .type = mutation->type, .key = mutation->key, .value = mutation->changes };
+
+          row_apply_sync_write (row, &write);
+        }
+
       if (failed || row->locks == 0)
         g_ptr_array_remove (row->layers, mutation);
       else
@@ -1031,7 +1103,8 @@ _syncobj_collection_add_transaction (SyncobjCollection  *self,
  * syncobj_collection_new:
  * @id: the id of the collection; a store recognises its transactions by it
  * @sync: (nullable): the sync side, pushing server state; %NULL for a
- *   collection that holds only local writes
+ *   collection that holds only local writes: with no echo to wait for,
+ *   what a transaction completed becomes the synced state
  * @mutator: (nullable): the persist side; without one, writes fail until
  *   [method@Syncobj.Collection.set_mutator] is called
  *
@@ -1241,6 +1314,14 @@ syncobj_collection_update_json (SyncobjCollection  *self,
  * [method@Syncobj.Transaction.insert] and its siblings name it explicitly.
  * The transaction is persisted by this collection's mutator.
  *
+ * Several writes to one key fold into one mutation: insert then update is
+ * an insert of the merged record; insert then delete leaves nothing (a
+ * transaction left without writes completes at once when committed);
+ * update then update is one update with the changes of both; update then
+ * delete is a delete; delete then insert is an update whose changes are
+ * the inserted record, so members of the old record that the insert does
+ * not set keep their values.
+ *
  * Returns: (transfer full): a `pending` transaction
  */
 SyncobjTransaction *
@@ -1378,7 +1459,10 @@ syncobj_collection_get_queue_scope (SyncobjCollection *self)
  *
  * With %SYNCOBJ_QUEUE_SCOPE_KEY, an ordered collection keeps one FIFO per
  * key, and transactions on independent keys persist in parallel. Set it
- * before the first write.
+ * before the first write. A collection with a store restores its
+ * unfinished transactions as it is constructed: pass the scope to
+ * g_object_new() then, or restored transactions stay in the collection's
+ * single queue while new ones on the same keys may overtake them.
  */
 void
 syncobj_collection_set_queue_scope (SyncobjCollection *self,
@@ -1753,7 +1837,11 @@ syncobj_collection_constructed (GObject *object)
   /* Unfinished transactions of a previous run come back before the sync
    * starts, so that their keys are locked and their changes visible. */
   if (self->store != NULL)
-    _syncobj_store_restore (self->store, self);
+    {
+      collection_begin_batch (self);
+      _syncobj_store_restore (self->store, self);
+      collection_end_batch (self);
+    }
 
   if (self->sync != NULL)
     _syncobj_sync_attach (self->sync, self);
@@ -1978,11 +2066,16 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
    * SyncobjCollection:strategy:
    *
    * How transactions are scheduled.
+   *
+   * Like [property@Syncobj.Collection:queue-scope] and
+   * [property@Syncobj.Collection:retry-policy], it is a construct property:
+   * passed to g_object_new(), it applies before the transactions of the
+   * store are restored into their queues.
    */
   properties[PROP_STRATEGY] =
     g_param_spec_enum ("strategy", NULL, NULL,
                        SYNCOBJ_TYPE_STRATEGY, SYNCOBJ_STRATEGY_ORDERED,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjCollection:queue-scope:
@@ -1992,7 +2085,7 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
   properties[PROP_QUEUE_SCOPE] =
     g_param_spec_enum ("queue-scope", NULL, NULL,
                        SYNCOBJ_TYPE_QUEUE_SCOPE, SYNCOBJ_QUEUE_SCOPE_COLLECTION,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjCollection:retry-policy:
@@ -2001,7 +2094,7 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
    */
   properties[PROP_RETRY_POLICY] =
     g_param_spec_object ("retry-policy", NULL, NULL, SYNCOBJ_TYPE_RETRY_POLICY,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjCollection:ready:

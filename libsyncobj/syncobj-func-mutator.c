@@ -163,6 +163,15 @@ collect_keys (SyncobjTransaction *transaction,
   return g_strv_builder_end (keys);
 }
 
+/* Whether await_sync_async() has anything to wait for, or would finish at
+ * once (no await-sync function, and no echo to wait for through @sync). */
+gboolean
+_syncobj_func_mutator_awaits (SyncobjFuncMutator *self,
+                              SyncobjSync        *sync)
+{
+  return self->await_sync_func != NULL || (self->await_echo && sync != NULL);
+}
+
 static void
 syncobj_func_mutator_await_sync_async (SyncobjMutator      *mutator,
                                        SyncobjTransaction  *transaction,

@@ -711,8 +711,11 @@ scan_literal (Scan       *scan,
   return p + len;
 }
 
-static const char *scan_value (Scan *scan, const char *p);
-static gsize       unescape   (const char *p, const char *end, char *out);
+static const char *scan_value  (Scan *scan, const char *p);
+static gsize       unescape    (const char *p, const char *end, char *out);
+static const char *string_end  (const char *p, const char *end, gboolean *escaped);
+static char       *string_body (const char *p, const char *end, gboolean escaped,
+                                char *buffer, gsize buffer_size);
 
 /* @p is at '{'. With @key_member, the (last) member of that name is
  * reported through @key/@key_end/@key_escaped, and @key_kind tells what its
@@ -1087,6 +1090,144 @@ _syncobj_json_minify (const char *text,
     }
 
   return (gsize) (o - out);
+}
+
+/* ---- comparing packed text with objects ----------------------------------- */
+
+gboolean
+_syncobj_json_text_members_in (const char *text,
+                               JsonObject *object)
+{
+  Scan scan = { text, text + strlen (text), NULL, NULL, 0 };
+  const char *end = scan.end;
+  const char *p = skip_ws (text, end);
+
+  if (p >= end || *p != '{')
+    return FALSE;
+  p = skip_ws (p + 1, end);
+  if (p < end && *p == '}')
+    return TRUE;
+
+  while (p < end)
+    {
+      char buffer[128];
+      const char *name_stop;
+      gboolean escaped;
+      char *name;
+      gboolean found;
+
+      if (*p != '"' || (name_stop = string_end (p, end, &escaped)) == NULL)
+        return FALSE;
+      name = string_body (p + 1, name_stop, escaped, buffer, sizeof buffer);
+      found = json_object_has_member (object, name);
+      if (name != buffer)
+        g_free (name);
+      if (!found)
+        return FALSE;
+
+      p = skip_ws (name_stop + 1, end);
+      if (p >= end || *p != ':')
+        return FALSE;
+      p = scan_value (&scan, skip_ws (p + 1, end));
+      if (p == NULL)
+        return FALSE;
+      p = skip_ws (p, end);
+      if (p < end && *p == ',')
+        p = skip_ws (p + 1, end);
+      else
+        return p < end && *p == '}';
+    }
+
+  return FALSE;
+}
+
+static void
+write_string (GString    *out,
+              const char *string)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = string; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, c);
+        }
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, c);
+    }
+  g_string_append_c (out, '"');
+}
+
+char *
+_syncobj_json_write_compact (JsonObject *object)
+{
+  GString *out = g_string_sized_new (64);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+  gboolean first = TRUE;
+
+  g_string_append_c (out, '{');
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
+    {
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      write_string (out, name);
+      g_string_append_c (out, ':');
+
+      switch (JSON_NODE_TYPE (node))
+        {
+        case JSON_NODE_NULL:
+          g_string_append (out, "null");
+          break;
+        case JSON_NODE_VALUE:
+          switch (json_node_get_value_type (node))
+            {
+            case G_TYPE_STRING:
+              write_string (out, json_node_get_string (node));
+              break;
+            case G_TYPE_INT64:
+              {
+                gint64 value = json_node_get_int (node);
+                guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+                char digits[24];
+                int n = sizeof digits;
+
+                do
+                  digits[--n] = (char) ('0' + magnitude % 10);
+                while ((magnitude /= 10) != 0);
+                if (value < 0)
+                  digits[--n] = '-';
+                g_string_append_len (out, digits + n, sizeof digits - n);
+              }
+              break;
+            case G_TYPE_BOOLEAN:
+              g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+              break;
+            default:
+              {
+                g_autofree char *text = json_to_string (node, FALSE);
+                g_string_append (out, text);
+              }
+            }
+          break;
+        default:
+          {
+            g_autofree char *text = json_to_string (node, FALSE);
+            g_string_append (out, text);
+          }
+        }
+    }
+  g_string_append_c (out, '}');
+
+  return g_string_free (out, FALSE);
 }
 
 /* ---- building JsonObjects from checked text ------------------------------ */

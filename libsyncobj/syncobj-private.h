@@ -77,6 +77,13 @@ gsize       _syncobj_json_minify       (const char  *text,
  * JsonParser for one small object. NULL if @text is not an object. */
 JsonObject *_syncobj_json_object_from_text (const char *text,
                                             gssize      length);
+/* Whether every top-level member of the checked object text @text is a
+ * member of @object. */
+gboolean    _syncobj_json_text_members_in (const char *text,
+                                           JsonObject *object);
+/* Compact JSON text of @object, written directly (faster than
+ * JsonGenerator for flat records). */
+char       *_syncobj_json_write_compact (JsonObject *object);
 /* A random UUID string (version 4), as g_uuid_string_random() but faster. */
 char       *_syncobj_uuid_new          (void);
 /* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
@@ -219,6 +226,13 @@ void           _syncobj_record_update (SyncobjRecord     *self,
                                        JsonObject        *value,
                                        JsonObject        *synced_value,
                                        gboolean           pending);
+
+/* ---- syncobj-func-mutator.c ------------------------------------------ */
+
+/* FALSE when awaiting the sync of a persisted transaction would finish at
+ * once; @sync is the collection's sync. */
+gboolean _syncobj_func_mutator_awaits (SyncobjFuncMutator *self,
+                                       SyncobjSync        *sync);
 
 /* ---- syncobj-persist-job.c ------------------------------------------- */
 

@@ -47,10 +47,12 @@ typedef struct
   gint64           older_than_us;  /* JOB_PRUNE */
   char            *collection_id;  /* JOB_LOAD */
   guint            history_limit;
-  GPtrArray       *loaded;         /* JOB_LOAD result */
-  GError          *error;          /* JOB_LOAD result */
-  gboolean         done;           /* JOB_LOAD: the main thread waits */
+  SyncobjStoreDecodeFunc decode;
+  GAsyncQueue     *results;        /* decoded rows, then the end mark */
 } Job;
+
+/* Pushed after the last decoded row of a load. */
+static char load_end_mark;
 
 struct _SyncobjStoreWriter
 {
@@ -60,6 +62,7 @@ struct _SyncobjStoreWriter
   GCond          done_cond;   /* a waited-for job is done */
   GQueue         jobs;
   gboolean       closing;
+  gboolean       detached;    /* closed from its own thread: frees itself */
 
   /* set while opening, then read-only */
   char          *path;
@@ -75,6 +78,7 @@ struct _SyncobjStoreWriter
   GdaSet        *insert_params;
   GdaStatement  *update;
   GdaSet        *update_params;
+  GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
 };
 
 static const char *row_columns =
@@ -104,14 +108,15 @@ _syncobj_store_row_free (SyncobjStoreRow *row)
   g_free (row);
 }
 
+static void writer_free (SyncobjStoreWriter *self);
+
 static void
 job_free (Job *job)
 {
   g_clear_pointer (&job->row, _syncobj_store_row_free);
   g_clear_object (&job->task);
   g_free (job->collection_id);
-  g_clear_pointer (&job->loaded, g_ptr_array_unref);
-  g_clear_error (&job->error);
+  g_clear_pointer (&job->results, g_async_queue_unref);
   g_free (job);
 }
 
@@ -124,6 +129,25 @@ parse_statement (const char  *sql,
   g_autoptr(GdaSqlParser) parser = gda_sql_parser_new ();
 
   return gda_sql_parser_parse_string (parser, sql, NULL, error);
+}
+
+/* The statement for @sql, parsed once: libgda keeps (and leaks) a little
+ * for every statement it prepares. */
+static GdaStatement *
+cached_statement (SyncobjStoreWriter  *self,
+                  const char          *sql,
+                  GError             **error)
+{
+  GdaStatement *statement = g_hash_table_lookup (self->statements, sql);
+
+  if (statement == NULL)
+    {
+      statement = parse_statement (sql, error);
+      if (statement != NULL)
+        g_hash_table_insert (self->statements, g_strdup (sql), statement);
+    }
+
+  return statement;
 }
 
 /* Runs @sql, which must not return rows. */
@@ -484,6 +508,7 @@ close_connection (SyncobjStoreWriter *self)
   g_clear_object (&self->insert_params);
   g_clear_object (&self->update);
   g_clear_object (&self->update_params);
+  g_hash_table_remove_all (self->statements);
   if (self->cnc != NULL)
     {
       gda_connection_close (self->cnc);
@@ -660,11 +685,11 @@ do_prune (SyncobjStoreWriter *self,
           Job                *job)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GdaStatement) statement = NULL;
+  GdaStatement *statement;
   g_autoptr(GdaSet) params = NULL;
   gint removed = -1;
 
-  statement = parse_statement ("DELETE FROM transactions WHERE state IN (4, 5) "
+  statement = cached_statement (self, "DELETE FROM transactions WHERE state IN (4, 5) "
                                "AND updated_at < ##older_than::gint64", &error);
   if (statement != NULL &&
       gda_statement_get_parameters (statement, &params, &error) &&
@@ -687,10 +712,10 @@ load_rows (SyncobjStoreWriter  *self,
            GPtrArray           *rows,
            GError             **error)
 {
-  g_autoptr(GdaStatement) statement = parse_statement (sql, error);
+  GdaStatement *statement = cached_statement (self, sql, error);
   g_autoptr(GdaSet) params = NULL;
   g_autoptr(GdaDataModel) model = NULL;
-  g_autoptr(GdaDataModelIter) iter = NULL;
+  gint n_rows;
 
   if (statement == NULL ||
       !gda_statement_get_parameters (statement, &params, error) ||
@@ -698,37 +723,44 @@ load_rows (SyncobjStoreWriter  *self,
       (limit >= 0 && !set_int (params, "limit", limit, error)))
     return FALSE;
 
+  /* Random access reads the rows once; a cursor's iterator would set (and
+   * signal) fourteen holders per row. */
   model = gda_connection_statement_execute_select_full (self->cnc, statement, params,
-                                                        GDA_STATEMENT_MODEL_CURSOR_FORWARD,
+                                                        GDA_STATEMENT_MODEL_RANDOM_ACCESS,
                                                         (GType *) row_column_types, error);
   if (model == NULL)
     return FALSE;
 
-  iter = gda_data_model_create_iter (model);
-  while (gda_data_model_iter_move_next (iter))
+  n_rows = gda_data_model_get_n_rows (model);
+  for (gint i = 0; i < n_rows; i++)
     {
       SyncobjStoreRow *row = g_new0 (SyncobjStoreRow, 1);
 
-      row->id = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 0)));
-      row->collection_id = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 1)));
-      row->state = value_int (gda_data_model_iter_get_value_at (iter, 2));
-      row->created_at = value_int (gda_data_model_iter_get_value_at (iter, 3));
-      row->updated_at = value_int (gda_data_model_iter_get_value_at (iter, 4));
-      row->sequence = value_int (gda_data_model_iter_get_value_at (iter, 5));
-      row->current_attempt = value_int (gda_data_model_iter_get_value_at (iter, 6));
-      row->counted_attempts = value_int (gda_data_model_iter_get_value_at (iter, 7));
-      row->queued_behind = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 8)));
-      row->error = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 9)));
-      row->error_transaction_id = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 10)));
-      row->metadata = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 11)));
-      row->attempts = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 12)));
-      row->mutations = g_strdup (value_text (gda_data_model_iter_get_value_at (iter, 13)));
+#define CELL(column) gda_data_model_get_value_at (model, column, i, NULL)
+      row->id = g_strdup (value_text (CELL (0)));
+      row->collection_id = g_strdup (value_text (CELL (1)));
+      row->state = value_int (CELL (2));
+      row->created_at = value_int (CELL (3));
+      row->updated_at = value_int (CELL (4));
+      row->sequence = value_int (CELL (5));
+      row->current_attempt = value_int (CELL (6));
+      row->counted_attempts = value_int (CELL (7));
+      row->queued_behind = g_strdup (value_text (CELL (8)));
+      row->error = g_strdup (value_text (CELL (9)));
+      row->error_transaction_id = g_strdup (value_text (CELL (10)));
+      row->metadata = g_strdup (value_text (CELL (11)));
+      row->attempts = g_strdup (value_text (CELL (12)));
+      row->mutations = g_strdup (value_text (CELL (13)));
+#undef CELL
       g_ptr_array_add (rows, row);
     }
 
   return TRUE;
 }
 
+/* Reads the rows and decodes them here, handing each to the main thread
+ * as soon as it is decoded: the main thread restores the first ones while
+ * this thread decodes the next. */
 static void
 do_load (SyncobjStoreWriter *self,
          Job                *job)
@@ -740,24 +772,32 @@ do_load (SyncobjStoreWriter *self,
     g_strdup_printf ("SELECT * FROM (SELECT %s FROM transactions "
                      "WHERE collection_id = ##collection_id::string AND state IN (4, 5) "
                      "ORDER BY sequence DESC LIMIT ##limit::gint64) ORDER BY sequence", row_columns);
-  g_autoptr(GPtrArray) history = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) error = NULL;
 
-  job->loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  /* History first: it is older than anything unfinished that follows. */
+  if ((job->history_limit > 0 &&
+       !load_rows (self, finished_sql, job->collection_id, job->history_limit, rows, &error)) ||
+      !load_rows (self, unfinished_sql, job->collection_id, -1, rows, &error))
+    g_message ("Cannot read the transaction store %s: %s", self->path, error->message);
+  else
+    for (guint i = 0; i < rows->len; i++)
+      {
+        SyncobjStoreRow *row = g_ptr_array_index (rows, i);
+        gpointer decoded = job->decode (row, parser, &error);
 
-  if ((job->history_limit == 0 ||
-       load_rows (self, finished_sql, job->collection_id, job->history_limit, history, &error)) &&
-      load_rows (self, unfinished_sql, job->collection_id, -1, job->loaded, &error))
-    {
-      /* History first: it is older than anything unfinished that follows. */
-      g_ptr_array_extend_and_steal (history, g_steal_pointer (&job->loaded));
-      job->loaded = g_steal_pointer (&history);
-      return;
-    }
+        if (decoded != NULL)
+          g_async_queue_push (job->results, decoded);
+        else
+          {
+            g_message ("Transaction %s in the store %s cannot be read and was skipped: %s",
+                       row->id, self->path, error->message);
+            g_clear_error (&error);
+          }
+      }
 
-  g_set_error (&job->error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-               _("Cannot read the transaction store %s: %s"), self->path, error->message);
-  g_clear_pointer (&job->loaded, g_ptr_array_unref);
+  g_async_queue_push (job->results, &load_end_mark);
 }
 
 static void
@@ -831,25 +871,18 @@ writer_thread (gpointer data)
 
       process (self, jobs);
 
-      /* Load jobs belong to the thread that waits for them: once told,
-       * it frees them. */
+      g_ptr_array_foreach (jobs, (GFunc) job_free, NULL);
       g_mutex_lock (&self->mutex);
-      for (guint i = 0; i < jobs->len; i++)
-        {
-          Job *done = g_ptr_array_index (jobs, i);
-
-          if (done->type == JOB_LOAD)
-            {
-              done->done = TRUE;
-              g_cond_broadcast (&self->done_cond);
-            }
-          else
-            job_free (done);
-        }
     }
 
   g_mutex_unlock (&self->mutex);
   close_connection (self);
+
+  if (self->detached)
+    {
+      g_thread_unref (self->thread);
+      writer_free (self);
+    }
   return NULL;
 }
 
@@ -882,6 +915,7 @@ _syncobj_store_writer_open (const char  *path,
   g_cond_init (&self->done_cond);
   g_queue_init (&self->jobs);
   self->path = g_strdup (path);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -911,16 +945,32 @@ _syncobj_store_writer_close (SyncobjStoreWriter *self)
   g_mutex_lock (&self->mutex);
   self->closing = TRUE;
   g_cond_signal (&self->cond);
+
+  /* The writer thread dropped the last reference to a task, the task the
+   * last one to the store: the thread cannot join itself, so it finishes
+   * what is queued and frees the writer on its way out. */
+  if (g_thread_self () == self->thread)
+    {
+      self->detached = TRUE;
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
   g_mutex_unlock (&self->mutex);
 
   g_thread_join (self->thread);
+  writer_free (self);
+}
 
+static void
+writer_free (SyncobjStoreWriter *self)
+{
   g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
   g_clear_error (&self->open_error);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   g_cond_clear (&self->done_cond);
   g_free (self->path);
+  g_hash_table_unref (self->statements);
   g_free (self);
 }
 
@@ -977,34 +1027,29 @@ _syncobj_store_writer_prune (SyncobjStoreWriter *self,
   queue_job (self, job);
 }
 
-GPtrArray *
-_syncobj_store_writer_load (SyncobjStoreWriter  *self,
-                            const char          *collection_id,
-                            guint                history_limit,
-                            GError             **error)
+GAsyncQueue *
+_syncobj_store_writer_load (SyncobjStoreWriter     *self,
+                            const char             *collection_id,
+                            guint                   history_limit,
+                            SyncobjStoreDecodeFunc  decode)
 {
   Job *job = g_new0 (Job, 1);
-  GPtrArray *rows;
+  GAsyncQueue *results = g_async_queue_new ();
 
   job->type = JOB_LOAD;
   job->collection_id = g_strdup (collection_id);
   job->history_limit = history_limit;
+  job->decode = decode;
+  job->results = g_async_queue_ref (results);
+  queue_job (self, job);
 
-  g_mutex_lock (&self->mutex);
-  g_queue_push_tail (&self->jobs, job);
-  g_cond_signal (&self->cond);
-  while (!job->done)
-    g_cond_wait (&self->done_cond, &self->mutex);
-  g_mutex_unlock (&self->mutex);
+  return results;
+}
 
-  if (job->error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&job->error));
-      job_free (job);
-      return NULL;
-    }
+gpointer
+_syncobj_store_writer_load_next (GAsyncQueue *results)
+{
+  gpointer item = g_async_queue_pop (results);
 
-  rows = g_steal_pointer (&job->loaded);
-  job_free (job);
-  return rows;
+  return item == &load_end_mark ? NULL : item;
 }

@@ -76,6 +76,12 @@ struct _SyncobjStore
   gboolean                 move_corrupt_aside;
   SyncobjStoreWriter      *writer;       /* NULL: in memory */
   GError                  *open_error;
+
+  /* Transactions changed since the last idle: written once per main-loop
+   * iteration however often they changed. */
+  GPtrArray               *dirty;        /* SyncobjTransaction, strong */
+  GHashTable              *dirty_set;
+  GSource                 *dirty_source;
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjStore, syncobj_store, G_TYPE_OBJECT)
@@ -187,130 +193,165 @@ syncobj_store_get_default (void)
 
 /* ---- transactions → rows ------------------------------------------------ */
 
+/* The rows are written as text directly: JsonBuilder and JsonGenerator
+ * cost more than the rest of a commit. */
 static void
-add_object_member (JsonBuilder *builder,
-                   const char  *name,
-                   JsonObject  *object)
+append_string (GString    *out,
+               const char *text)
 {
-  JsonNode *node;
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        default:
+          if ((guchar) *p < 0x20)
+            g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
+          else
+            g_string_append_c (out, *p);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_member (GString    *out,
+               const char *name)
+{
+  if (out->len > 0 && out->str[out->len - 1] != '{' && out->str[out->len - 1] != '[')
+    g_string_append_c (out, ',');
+  append_string (out, name);
+  g_string_append_c (out, ':');
+}
+
+static void
+append_string_member (GString    *out,
+                      const char *name,
+                      const char *value)
+{
+  append_member (out, name);
+  append_string (out, value != NULL ? value : "");
+}
+
+static void
+append_int_member (GString    *out,
+                   const char *name,
+                   gint64      value)
+{
+  append_member (out, name);
+  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+}
+
+static void
+append_object_member (GString    *out,
+                      const char *name,
+                      JsonObject *object)
+{
+  g_autofree char *text = NULL;
 
   if (object == NULL)
     return;
 
-  node = json_node_alloc ();
-  json_node_init_object (node, object);
-  json_builder_set_member_name (builder, name);
-  json_builder_add_value (builder, node);
+  text = _syncobj_json_to_string (object);
+  append_member (out, name);
+  g_string_append (out, text);
 }
 
 static void
-add_error_members (JsonBuilder  *builder,
-                   const GError *error)
+append_error (GString      *out,
+              const GError *error)
 {
-  json_builder_set_member_name (builder, "domain");
-  json_builder_add_string_value (builder, g_quark_to_string (error->domain));
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_int_value (builder, error->code);
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, error->message);
-}
-
-static char *
-builder_to_text (JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  g_string_append_c (out, '{');
+  append_string_member (out, "domain", g_quark_to_string (error->domain));
+  append_int_member (out, "code", error->code);
+  append_string_member (out, "message", error->message);
+  g_string_append_c (out, '}');
 }
 
 static char *
 error_to_text (const GError *error)
 {
-  g_autoptr(JsonBuilder) builder = NULL;
+  GString *out;
 
   if (error == NULL)
     return g_strdup ("");
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  add_error_members (builder, error);
-  json_builder_end_object (builder);
-  return builder_to_text (builder);
+  out = g_string_new (NULL);
+  append_error (out, error);
+  return g_string_free (out, FALSE);
 }
 
 static char *
 attempts_to_text (SyncobjTransaction *transaction)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   GListModel *attempts = syncobj_transaction_get_attempts (transaction);
   guint n = g_list_model_get_n_items (attempts);
+  GString *out = g_string_new ("[");
 
-  json_builder_begin_array (builder);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (attempts, i);
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, attempt->id);
-      json_builder_set_member_name (builder, "number");
-      json_builder_add_int_value (builder, attempt->number);
-      json_builder_set_member_name (builder, "started_at");
-      json_builder_add_int_value (builder, attempt->started_at_us);
-      json_builder_set_member_name (builder, "completed_at");
-      json_builder_add_int_value (builder, attempt->completed_at_us);
-      json_builder_set_member_name (builder, "retry_scheduled_for");
-      json_builder_add_int_value (builder, attempt->retry_scheduled_for_us);
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '{');
+      append_string_member (out, "id", attempt->id);
+      append_int_member (out, "number", attempt->number);
+      append_int_member (out, "started_at", attempt->started_at_us);
+      append_int_member (out, "completed_at", attempt->completed_at_us);
+      append_int_member (out, "retry_scheduled_for", attempt->retry_scheduled_for_us);
       if (attempt->error != NULL)
         {
-          json_builder_set_member_name (builder, "error");
-          json_builder_begin_object (builder);
-          add_error_members (builder, attempt->error);
-          json_builder_end_object (builder);
+          append_member (out, "error");
+          append_error (out, attempt->error);
         }
-      json_builder_end_object (builder);
+      g_string_append_c (out, '}');
     }
-  json_builder_end_array (builder);
+  g_string_append_c (out, ']');
 
-  return builder_to_text (builder);
+  return g_string_free (out, FALSE);
 }
 
 static char *
 mutations_to_text (SyncobjTransaction *transaction)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   GListModel *mutations = syncobj_transaction_get_mutations (transaction);
   guint n = g_list_model_get_n_items (mutations);
+  GString *out = g_string_new ("[");
 
-  json_builder_begin_array (builder);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, mutation->mutation_id);
-      json_builder_set_member_name (builder, "collection");
-      json_builder_add_string_value (builder, mutation->collection_id);
-      json_builder_set_member_name (builder, "key");
-      json_builder_add_string_value (builder, mutation->key);
-      json_builder_set_member_name (builder, "type");
-      json_builder_add_string_value (builder, _syncobj_mutation_type_to_string (mutation->type));
-      add_object_member (builder, "original", mutation->original);
-      add_object_member (builder, "modified", mutation->modified);
-      add_object_member (builder, "changes", mutation->changes);
-      add_object_member (builder, "metadata", mutation->metadata);
-      json_builder_set_member_name (builder, "created_at");
-      json_builder_add_int_value (builder, mutation->created_at_us);
-      json_builder_set_member_name (builder, "updated_at");
-      json_builder_add_int_value (builder, mutation->updated_at_us);
-      json_builder_end_object (builder);
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '{');
+      append_string_member (out, "id", mutation->mutation_id);
+      append_string_member (out, "collection", mutation->collection_id);
+      append_string_member (out, "key", mutation->key);
+      append_string_member (out, "type", _syncobj_mutation_type_to_string (mutation->type));
+      append_object_member (out, "original", mutation->original);
+      /* An insert's modified value is its changes: written once. */
+      if (mutation->modified != mutation->changes)
+        append_object_member (out, "modified", mutation->modified);
+      append_object_member (out, "changes", mutation->changes);
+      append_object_member (out, "metadata", mutation->metadata);
+      append_int_member (out, "created_at", mutation->created_at_us);
+      append_int_member (out, "updated_at", mutation->updated_at_us);
+      g_string_append_c (out, '}');
     }
-  json_builder_end_array (builder);
+  g_string_append_c (out, ']');
 
-  return builder_to_text (builder);
+  return g_string_free (out, FALSE);
 }
 
 /* The row of @transaction; with @full, also what never changes after the
@@ -376,14 +417,52 @@ _syncobj_store_save_finish (SyncobjStore  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Queues the rows of the transactions changed since the last call. */
+static void
+store_write_dirty (SyncobjStore *self)
+{
+  g_autoptr(GPtrArray) dirty = g_steal_pointer (&self->dirty);
+
+  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_remove_all (self->dirty_set);
+  if (self->dirty_source != NULL)
+    {
+      g_source_destroy (self->dirty_source);
+      g_clear_pointer (&self->dirty_source, g_source_unref);
+    }
+
+  for (guint i = 0; self->writer != NULL && i < dirty->len; i++)
+    _syncobj_store_writer_put (self->writer, row_from_transaction (g_ptr_array_index (dirty, i), FALSE), NULL);
+}
+
+static gboolean
+dirty_cb (gpointer data)
+{
+  SyncobjStore *self = data;
+
+  g_clear_pointer (&self->dirty_source, g_source_unref);
+  store_write_dirty (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 _syncobj_store_transaction_changed (SyncobjStore       *self,
                                     SyncobjTransaction *transaction)
 {
-  if (self->writer == NULL)
+  if (self->writer == NULL || !g_hash_table_add (self->dirty_set, transaction))
     return;
 
-  _syncobj_store_writer_put (self->writer, row_from_transaction (transaction, FALSE), NULL);
+  g_ptr_array_add (self->dirty, g_object_ref (transaction));
+  if (self->dirty_source == NULL)
+    {
+      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+      self->dirty_source = g_idle_source_new ();
+      g_source_set_priority (self->dirty_source, G_PRIORITY_HIGH_IDLE);
+      g_source_set_static_name (self->dirty_source, "[syncobj] store changes");
+      g_source_set_callback (self->dirty_source, dirty_cb, self, NULL);
+      g_source_attach (self->dirty_source, context);
+    }
 }
 
 /* ---- rows → transactions (recovery) ---------------------------------------- */
@@ -416,18 +495,26 @@ stored_transaction_free (SyncobjStoredTransaction *stored)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredTransaction, stored_transaction_free)
 
+/* Parses @text with @parser (reused: creating a parser per blob costs more
+ * than parsing a small one); the node belongs to the parser until the next
+ * call. */
 static JsonNode *
-parse_text (const char  *text,
+parse_text (JsonParser  *parser,
+            const char  *text,
             const char  *what,
             GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  JsonNode *node = json_from_string (text, &local_error);
 
-  if (node == NULL)
-    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),
-                 what, local_error != NULL ? local_error->message : _("empty"));
-  return node;
+  if (!json_parser_load_from_data (parser, text, -1, &local_error) ||
+      json_parser_get_root (parser) == NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),
+                   what, local_error != NULL ? local_error->message : _("empty"));
+      return NULL;
+    }
+
+  return json_parser_get_root (parser);
 }
 
 /* A sealed reference to the object member @name, or NULL. */
@@ -458,11 +545,12 @@ error_from_object (JsonObject *object)
 
 static SyncobjStoredTransaction *
 stored_transaction_from_row (SyncobjStoreRow  *row,
+                             JsonParser       *parser,
                              GError          **error)
 {
   g_autoptr(SyncobjStoredTransaction) stored = g_new0 (SyncobjStoredTransaction, 1);
-  g_autoptr(JsonNode) mutations = NULL;
-  g_autoptr(JsonNode) attempts = NULL;
+  JsonNode *mutations = NULL;
+  JsonNode *attempts = NULL;
   JsonArray *array;
 
   if (row->state < SYNCOBJ_TRANSACTION_STATE_PENDING || row->state > SYNCOBJ_TRANSACTION_STATE_FAILED)
@@ -486,7 +574,7 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
 
   if (*row->error != '\0')
     {
-      g_autoptr(JsonNode) node = parse_text (row->error, _("error"), error);
+      JsonNode *node = parse_text (parser, row->error, _("error"), error);
 
       if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
         return NULL;
@@ -500,10 +588,14 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
         return NULL;
     }
 
-  attempts = parse_text (row->attempts, _("attempts"), error);
-  if (attempts == NULL)
-    return NULL;
-  array = JSON_NODE_HOLDS_ARRAY (attempts) ? json_node_get_array (attempts) : NULL;
+  /* Most unfinished transactions have not been attempted yet. */
+  if (!g_str_equal (row->attempts, "[]"))
+    {
+      attempts = parse_text (parser, row->attempts, _("attempts"), error);
+      if (attempts == NULL)
+        return NULL;
+    }
+  array = attempts != NULL && JSON_NODE_HOLDS_ARRAY (attempts) ? json_node_get_array (attempts) : NULL;
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonObject *object = json_array_get_object_element (array, i);
@@ -522,7 +614,7 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
       g_ptr_array_add (stored->attempts, attempt);
     }
 
-  mutations = parse_text (row->mutations, _("mutations"), error);
+  mutations = parse_text (parser, row->mutations, _("mutations"), error);
   if (mutations == NULL)
     return NULL;
   array = JSON_NODE_HOLDS_ARRAY (mutations) ? json_node_get_array (mutations) : NULL;
@@ -556,6 +648,8 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
       mutation->changes = dup_object_member (object, "changes");
       if (mutation->changes == NULL)
         mutation->changes = _syncobj_json_merge (NULL, NULL);
+      if (mutation->modified == NULL && mutation->type != SYNCOBJ_MUTATION_TYPE_DELETE)
+        mutation->modified = json_object_ref (mutation->changes);
       mutation->metadata = dup_object_member (object, "metadata");
       mutation->created_at_us = json_object_get_int_member_with_default (object, "created_at", row->created_at);
       mutation->updated_at_us = json_object_get_int_member_with_default (object, "updated_at", row->updated_at);
@@ -569,42 +663,37 @@ _syncobj_store_restore (SyncobjStore      *self,
                         SyncobjCollection *collection)
 {
   const char *collection_id = syncobj_collection_get_id (collection);
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncQueue) results = NULL;
+  SyncobjStoredTransaction *stored;
   gint64 started = g_get_monotonic_time ();
+  guint n_restored = 0;
   guint n_active = 0;
 
   if (self->writer == NULL)
     return;
 
-  rows = _syncobj_store_writer_load (self->writer, collection_id, HISTORY_LIMIT, &error);
-  if (rows == NULL)
-    {
-      g_message ("%s", error->message);
-      return;
-    }
+  /* The writer thread reads and decodes while this one restores. */
+  results = _syncobj_store_writer_load (self->writer, collection_id, HISTORY_LIMIT,
+                                        (SyncobjStoreDecodeFunc) stored_transaction_from_row);
 
-  for (guint i = 0; i < rows->len; i++)
+  while ((stored = _syncobj_store_writer_load_next (results)) != NULL)
     {
-      SyncobjStoreRow *row = g_ptr_array_index (rows, i);
-      g_autoptr(SyncobjStoredTransaction) stored = stored_transaction_from_row (row, &error);
+      g_autoptr(SyncobjStoredTransaction) owned = stored;
       g_autoptr(SyncobjTransaction) transaction = NULL;
 
-      if (stored == NULL)
-        {
-          g_message ("Transaction %s in the store %s cannot be read and was skipped: %s",
-                     row->id, self->path, error->message);
-          g_clear_error (&error);
-          continue;
-        }
+      /* Already alive in this process (a second collection with the same
+       * id): restoring it again would persist it twice. */
+      if (syncobj_registry_lookup_transaction (syncobj_registry_get_default (), stored->id) != NULL)
+        continue;
 
       transaction = _syncobj_transaction_restore (collection, stored);
+      n_restored++;
       if (!syncobj_transaction_is_finished (transaction))
         n_active++;
     }
 
   g_debug ("collection %s: %u transactions restored from %s (%u unfinished) in %" G_GINT64_FORMAT " µs",
-           collection_id, rows->len, self->path, n_active, g_get_monotonic_time () - started);
+           collection_id, n_restored, self->path, n_active, g_get_monotonic_time () - started);
 }
 
 /* ---- public API ------------------------------------------------------------ */
@@ -691,7 +780,10 @@ syncobj_store_flush_async (SyncobjStore        *self,
   if (self->writer == NULL)
     g_task_return_boolean (task, TRUE);
   else
-    _syncobj_store_writer_flush (self->writer, g_steal_pointer (&task));
+    {
+      store_write_dirty (self);
+      _syncobj_store_writer_flush (self->writer, g_steal_pointer (&task));
+    }
 }
 
 /**
@@ -807,6 +899,7 @@ syncobj_store_dispose (GObject *object)
   SyncobjStore *self = SYNCOBJ_STORE (object);
 
   /* Everything queued is committed before the thread stops. */
+  store_write_dirty (self);
   g_clear_pointer (&self->writer, _syncobj_store_writer_close);
 
   G_OBJECT_CLASS (syncobj_store_parent_class)->dispose (object);
@@ -819,6 +912,8 @@ syncobj_store_finalize (GObject *object)
 
   g_free (self->path);
   g_clear_error (&self->open_error);
+  g_clear_pointer (&self->dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->dirty_set, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_store_parent_class)->finalize (object);
 }
@@ -935,4 +1030,6 @@ syncobj_store_class_init (SyncobjStoreClass *klass)
 static void
 syncobj_store_init (SyncobjStore *self)
 {
+  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  self->dirty_set = g_hash_table_new (NULL, NULL);
 }

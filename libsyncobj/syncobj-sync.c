@@ -40,7 +40,7 @@ typedef struct
   GTask      *task;
   GHashTable *remaining;   /* keys not yet seen */
   guint       timer;
-  guint       cancelled_idle;
+  GSource    *cancelled_idle;  /* on the task's context */
   gulong      cancelled_handler;
   SyncobjSync *sync;       /* unowned */
 } KeyWaiter;
@@ -128,8 +128,11 @@ key_waiter_free (KeyWaiter *waiter)
 {
   if (waiter->timer != 0)
     _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), waiter->timer);
-  if (waiter->cancelled_idle != 0)
-    g_source_remove (waiter->cancelled_idle);
+  if (waiter->cancelled_idle != NULL)
+    {
+      g_source_destroy (waiter->cancelled_idle);
+      g_clear_pointer (&waiter->cancelled_idle, g_source_unref);
+    }
   if (waiter->cancelled_handler != 0)
     g_cancellable_disconnect (g_task_get_cancellable (waiter->task), waiter->cancelled_handler);
   g_clear_pointer (&waiter->remaining, g_hash_table_unref);
@@ -170,7 +173,7 @@ key_waiter_cancelled_idle (gpointer data)
 {
   KeyWaiter *waiter = data;
 
-  waiter->cancelled_idle = 0;
+  g_clear_pointer (&waiter->cancelled_idle, g_source_unref);
   key_waiter_finish (waiter, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                   _("Waiting for the sync was cancelled")));
   return G_SOURCE_REMOVE;
@@ -181,8 +184,12 @@ key_waiter_cancelled_cb (GCancellable *cancellable,
                          KeyWaiter    *waiter)
 {
   /* Never finish from inside the cancellable's signal. */
-  if (waiter->cancelled_idle == 0)
-    waiter->cancelled_idle = g_idle_add (key_waiter_cancelled_idle, waiter);
+  if (waiter->cancelled_idle == NULL)
+    {
+      waiter->cancelled_idle = g_idle_source_new ();
+      g_source_set_callback (waiter->cancelled_idle, key_waiter_cancelled_idle, waiter, NULL);
+      g_source_attach (waiter->cancelled_idle, g_task_get_context (waiter->task));
+    }
 }
 
 static void

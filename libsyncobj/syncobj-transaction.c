@@ -110,6 +110,24 @@ static void transaction_fail          (SyncobjTransaction *self,
                                        const char         *root_id);
 static void transaction_schedule_kick (SyncobjTransaction *self);
 
+/* The attempts list and the cancellable are made on first use: a write
+ * returns sooner, and a burst of writes allocates less. */
+static GListStore *
+transaction_attempts (SyncobjTransaction *self)
+{
+  if (self->attempts == NULL)
+    self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
+  return self->attempts;
+}
+
+static GCancellable *
+transaction_cancellable (SyncobjTransaction *self)
+{
+  if (self->cancellable == NULL)
+    self->cancellable = g_cancellable_new ();
+  return self->cancellable;
+}
+
 static gint64
 now_us (void)
 {
@@ -649,14 +667,19 @@ transaction_persisted (SyncobjTransaction *self)
   transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
   transaction_leave_lanes (self);
 
-  if (mutator == NULL)
+  /* Nothing to wait for: complete now rather than one main-loop iteration
+   * later through a GTask that is already done. */
+  if (mutator == NULL ||
+      SYNCOBJ_MUTATOR_GET_CLASS (mutator)->await_sync_async == NULL ||
+      (SYNCOBJ_IS_FUNC_MUTATOR (mutator) &&
+       !_syncobj_func_mutator_awaits (SYNCOBJ_FUNC_MUTATOR (mutator), syncobj_collection_get_sync (owner))))
     {
       transaction_complete (self);
       return;
     }
 
   syncobj_mutator_await_sync_async (mutator, self, syncobj_collection_get_sync (owner),
-                                    self->cancellable, await_sync_cb, g_object_ref (self));
+                                    transaction_cancellable (self), await_sync_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -727,7 +750,7 @@ persist_cb (GObject      *source,
       return;
     }
 
-  attempt = g_list_model_get_item (G_LIST_MODEL (self->attempts), self->current_attempt - 1);
+  attempt = g_list_model_get_item (G_LIST_MODEL (transaction_attempts (self)), self->current_attempt - 1);
   _syncobj_attempt_finish (attempt, now_us (), error);
 
   if (ok)
@@ -762,7 +785,13 @@ transaction_start_attempt (SyncobjTransaction *self)
 
   if (!_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()))
     {
-      /* No attempt is spent while the network is down. */
+      /* No attempt is spent while the network is down. One that may go
+       * next but never went waits for nobody: it is pending again. */
+      if (!self->started)
+        {
+          transaction_set_queued_behind (self, NULL);
+          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PENDING);
+        }
       transaction_wait_for_network (self);
       return;
     }
@@ -780,14 +809,14 @@ transaction_start_attempt (SyncobjTransaction *self)
     }
 
   attempt = _syncobj_attempt_new (++self->current_attempt, now_us ());
-  g_list_store_append (self->attempts, attempt);
+  g_list_store_append (transaction_attempts (self), attempt);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_ATTEMPT]);
   if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     transaction_changed (self);
   else
     transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
 
-  syncobj_mutator_persist_async (mutator, self, self->cancellable, persist_cb, g_object_ref (self));
+  syncobj_mutator_persist_async (mutator, self, transaction_cancellable (self), persist_cb, g_object_ref (self));
 }
 
 static void
@@ -884,14 +913,40 @@ restore_mutation (SyncobjTransaction    *self,
   return mutation;
 }
 
+typedef struct
+{
+  SyncobjTransaction *transaction;
+  GError             *error;
+} RestoreFailure;
+
+static void
+restore_failure_free (gpointer data)
+{
+  RestoreFailure *failure = data;
+
+  g_clear_object (&failure->transaction);
+  g_clear_error (&failure->error);
+  g_free (failure);
+}
+
+static gboolean
+restore_fail_cb (gpointer data)
+{
+  RestoreFailure *failure = data;
+
+  failure->transaction->retry_timer = 0;
+  transaction_fail (failure->transaction, g_steal_pointer (&failure->error), NULL);
+  return G_SOURCE_REMOVE;
+}
+
 /* Resumes a restored persisting transaction: its keys lock at once; the
  * interrupted attempt, if any, counts; the retry schedule holds. */
 static void
 restore_persisting (SyncobjTransaction *self,
                     SyncobjCollection  *owner)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->attempts));
-  g_autoptr(SyncobjAttempt) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (self->attempts), n - 1) : NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (transaction_attempts (self)));
+  g_autoptr(SyncobjAttempt) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (transaction_attempts (self)), n - 1) : NULL;
   SyncobjRetryPolicy *policy = syncobj_collection_get_retry_policy (owner);
   gint64 delay_us = 0;
 
@@ -905,13 +960,21 @@ restore_persisting (SyncobjTransaction *self,
 
       _syncobj_attempt_finish (last, now_us (), error);
       self->counted_attempts++;
+      transaction_changed (self);
       if (policy != NULL && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy))
         {
-          transaction_fail (self, error, NULL);
+          /* Out of attempts: it fails from an idle, once every restored
+           * transaction is back in its queue, so that its dependents fail
+           * with it. */
+          RestoreFailure *failure = g_new0 (RestoreFailure, 1);
+
+          failure->transaction = g_object_ref (self);
+          failure->error = error;
+          self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), 0,
+                                                      restore_fail_cb, failure, restore_failure_free);
           return;
         }
       g_error_free (error);
-      transaction_changed (self);
     }
   else if (last != NULL && last->retry_scheduled_for_us != 0)
     delay_us = last->retry_scheduled_for_us - now_us ();
@@ -946,7 +1009,7 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
   g_weak_ref_set (&self->owner, owner);
 
   for (guint i = 0; i < stored->attempts->len; i++)
-    g_list_store_append (self->attempts, g_ptr_array_index (stored->attempts, i));
+    g_list_store_append (transaction_attempts (self), g_ptr_array_index (stored->attempts, i));
   if (stored->attempts->len > 0)
     last = g_ptr_array_index (stored->attempts, stored->attempts->len - 1);
 
@@ -1420,7 +1483,7 @@ GListModel *
 syncobj_transaction_get_attempts (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return G_LIST_MODEL (self->attempts);
+  return G_LIST_MODEL (transaction_attempts (self));
 }
 
 /**
@@ -1530,6 +1593,8 @@ syncobj_transaction_set_metadata (SyncobjTransaction *self,
   g_clear_pointer (&self->metadata, json_object_unref);
   self->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METADATA]);
+  /* The store keeps metadata too. */
+  transaction_changed (self);
 }
 
 /**
@@ -1669,7 +1734,7 @@ syncobj_transaction_get_property (GObject    *object,
       g_value_set_object (value, self->mutations);
       break;
     case PROP_ATTEMPTS:
-      g_value_set_object (value, self->attempts);
+      g_value_set_object (value, transaction_attempts (self));
       break;
     case PROP_CURRENT_ATTEMPT:
       g_value_set_uint (value, self->current_attempt);
@@ -1846,13 +1911,11 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
   self->mutations = g_list_store_new (SYNCOBJ_TYPE_PENDING_MUTATION);
-  self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
   self->mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
   self->lanes = g_ptr_array_new ();
   self->lane_links = g_ptr_array_new ();
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  self->cancellable = g_cancellable_new ();
   self->retry_after_ms = -1;
   g_weak_ref_init (&self->owner, NULL);
 }

@@ -26,7 +26,8 @@ typedef struct _SyncobjTransaction     SyncobjTransaction;
 
 /**
  * SyncobjTransactionState:
- * @SYNCOBJ_TRANSACTION_STATE_PENDING: created (or committed) but not yet sent
+ * @SYNCOBJ_TRANSACTION_STATE_PENDING: created (or committed) but not yet sent;
+ *   also when nothing is ahead of it but the network is down
  * @SYNCOBJ_TRANSACTION_STATE_QUEUED: waiting behind another transaction (ordered strategy only)
  * @SYNCOBJ_TRANSACTION_STATE_PERSISTING: the persist call is running, or a retry is scheduled
  * @SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC: persist succeeded; waiting for the sync echo

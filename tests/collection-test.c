@@ -5,6 +5,8 @@
  */
 #include "test-utils.h"
 
+#include <string.h>
+
 #define TODOS \
   "[{\"id\": \"a\", \"title\": \"A\", \"done\": false}," \
   " {\"id\": \"b\", \"title\": \"B\", \"done\": false}," \
@@ -669,6 +671,376 @@ test_packed_records_and_json (void)
   syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"c\", \"n\": 0}");
 }
 
+/* ---- a collection without sync ------------------------------------------------ */
+
+static void
+test_no_sync_completed_writes_stay (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) reference = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_collection_new ("local-only", NULL, syncobj_sync_control_get_mutator (control));
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjTransaction) deleted = NULL;
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  g_assert_true (syncobj_collection_get_ready (collection));
+  inserted = syncobj_test_insert (collection, "{\"id\": \"a\", \"n\": 0}");
+  g_clear_object (&inserted);
+  inserted = syncobj_test_insert (collection, "{\"id\": \"b\", \"n\": 0}");
+  updated = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, updated, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  /* Nobody echoes them, yet completed writes stay: they are all there is. */
+  syncobj_test_assert_keys (collection, "a b");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  record = syncobj_collection_lookup (collection, "a");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"n\": 1}");
+  g_assert_false (syncobj_record_get_pending (record));
+
+  deleted = syncobj_test_delete (collection, "b");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, deleted, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "a");
+  syncobj_test_items_changed_assert (changes, "0,0,1 1,0,1 0,1,1 1,1,0");
+}
+
+/* ---- random operations --------------------------------------------------------- */
+
+typedef struct
+{
+  SyncobjStrategy   strategy;
+  SyncobjQueueScope scope;
+  guint32           seed;
+} RandomCase;
+
+static char *
+random_visible_key (SyncobjCollection *collection,
+                    GRand             *rand)
+{
+  g_auto(GStrv) keys = syncobj_collection_get_keys (collection);
+  guint n = g_strv_length (keys);
+
+  return n > 0 ? g_strdup (keys[g_rand_int_range (rand, 0, n)]) : NULL;
+}
+
+/* One local write of a random kind; it may be rejected (a key that went
+ * away meanwhile), but never with anything but a SyncobjError. */
+static void
+random_write (SyncobjCollection *collection,
+              GRand             *rand,
+              guint              step,
+              GPtrArray         *transactions)
+{
+  g_autofree char *key = random_visible_key (collection, rand);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  SyncobjTransaction *transaction = NULL;
+
+  switch (key != NULL ? g_rand_int_range (rand, 0, 4) : 0)
+    {
+    case 0:
+      json = g_strdup_printf ("{\"id\": \"n%u-%u\", \"v\": %u}", step, g_rand_int_range (rand, 0, 1000), step);
+      transaction = syncobj_collection_insert_json (collection, json, &error);
+      break;
+    case 1:
+    case 2:
+      json = g_strdup_printf ("{\"v\": %u, \"f%u\": %u}", step, g_rand_int_range (rand, 0, 3), step);
+      transaction = syncobj_collection_update_json (collection, key, json, &error);
+      break;
+    default:
+      transaction = syncobj_collection_delete (collection, key, &error);
+      break;
+    }
+
+  if (transaction == NULL)
+    g_assert_true (error != NULL && error->domain == SYNCOBJ_ERROR);
+  else
+    g_ptr_array_add (transactions, transaction);
+}
+
+static void
+test_random_operations (gconstpointer data)
+{
+  const RandomCase *random_case = data;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (random_case->seed);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": \"k0\", \"v\": 0}, {\"id\": \"k1\", \"v\": 0}, {\"id\": \"k2\", \"v\": 0},"
+                                       " {\"id\": \"k3\", \"v\": 0}, {\"id\": \"k4\", \"v\": 0}]",
+                                       random_case->strategy, &control);
+  g_autoptr(SyncobjTestShadow) shadow = syncobj_test_shadow_new (G_LIST_MODEL (collection));
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  g_auto(GStrv) keys = NULL;
+
+  syncobj_collection_set_queue_scope (collection, random_case->scope);
+  syncobj_test_exact_retry_policy (collection, 3);
+  syncobj_sync_control_set_network_delay (control, 50);
+
+  for (guint step = 0; step < 300; step++)
+    {
+      g_autofree char *key = random_visible_key (collection, rand);
+      g_autofree char *json = NULL;
+
+      switch (g_rand_int_range (rand, 0, 14))
+        {
+        case 0:
+        case 1:
+        case 2:
+          random_write (collection, rand, step, transactions);
+          break;
+        case 3:
+          {
+            g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collection);
+            guint n = g_rand_int_range (rand, 1, 4);
+
+            for (guint i = 0; i < n; i++)
+              random_write (collection, rand, step, transactions);
+            if (g_rand_boolean (rand))
+              g_assert_true (syncobj_transaction_commit (transaction, NULL));
+            else
+              g_assert_true (syncobj_transaction_rollback (transaction, NULL));
+          }
+          break;
+        case 4:
+          json = g_strdup_printf ("{\"id\": \"%s\", \"w\": %u}",
+                                  key != NULL && g_rand_boolean (rand) ? key : "server", step);
+          syncobj_test_emit_update (control, json);
+          break;
+        case 5:
+          if (key != NULL)
+            syncobj_sync_control_emit_delete (control, key);
+          break;
+        case 6:
+          json = g_strdup_printf ("[{\"type\": \"insert\", \"value\": {\"id\": \"s%u\", \"v\": 1}},"
+                                  " {\"type\": \"update\", \"value\": {\"id\": \"%s\", \"w\": %u}},"
+                                  " {\"type\": \"delete\", \"key\": \"s%u\"},"
+                                  " {\"type\": \"insert\", \"value\": {\"id\": \"t%u\"}}]",
+                                  step, key != NULL ? key : "k0", step, step - 1, step);
+          g_assert_true (syncobj_sync_control_emit_json (control, json, NULL));
+          break;
+        case 7:
+          if (g_rand_boolean (rand))
+            syncobj_sync_control_fail_next_persist (control);
+          else
+            syncobj_sync_control_fail_next_persist_non_retriable (control);
+          break;
+        case 8:
+          if (transactions->len > 0)
+            {
+              SyncobjTransaction *victim = g_ptr_array_index (transactions, g_rand_int_range (rand, 0, transactions->len));
+              g_autoptr(GError) error = NULL;
+
+              if (!syncobj_transaction_rollback (victim, &error))
+                g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
+            }
+          break;
+        case 9:
+          {
+            g_auto(GStrv) visible = syncobj_collection_get_keys (collection);
+
+            /* A fresh snapshot without one of the records. */
+            syncobj_sync_begin (sync);
+            g_assert_true (syncobj_sync_truncate (sync, NULL));
+            for (guint i = 0; visible[i] != NULL; i++)
+              if (key == NULL || g_strcmp0 (visible[i], key) != 0)
+                {
+                  g_autofree char *record = g_strdup_printf ("{\"id\": \"%s\", \"t\": %u}", visible[i], step);
+                  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, record, NULL));
+                }
+            g_assert_true (syncobj_sync_commit (sync, NULL));
+          }
+          break;
+        case 10:
+          syncobj_sync_control_run_pending (control);
+          break;
+        default:
+          syncobj_sync_control_advance (control, g_rand_int_range (rand, 0, 150));
+          break;
+        }
+
+      syncobj_test_shadow_assert (shadow);
+    }
+
+  syncobj_test_drain (control, collection);
+  syncobj_test_shadow_assert (shadow);
+  syncobj_test_assert_locked_keys (collection, "");
+
+  /* Nothing optimistic is left: every record shows its synced value. */
+  keys = syncobj_collection_get_keys (collection);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, keys[i]);
+
+      g_assert_false (syncobj_record_get_pending (record));
+      g_assert_nonnull (syncobj_record_get_synced_value (record));
+      g_assert_true (json_object_equal (syncobj_record_get_value (record), syncobj_record_get_synced_value (record)));
+    }
+  {
+    guint failed = 0;
+
+    for (guint i = 0; i < transactions->len; i++)
+      {
+        SyncobjTransaction *transaction = g_ptr_array_index (transactions, i);
+
+        g_assert_true (syncobj_transaction_is_finished (transaction));
+        failed += syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_FAILED;
+      }
+    g_test_message ("%u transactions, %u failed, %u records at the end",
+                    transactions->len, failed, g_strv_length (keys));
+  }
+}
+
+/* ---- another key member ------------------------------------------------------ */
+
+static void
+test_custom_key_member (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) unused = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(JsonArray) initial = syncobj_test_array ("[{\"uuid\": \"x\", \"id\": 1}]");
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new ("by-uuid", initial);
+  g_autoptr(SyncobjCollection) collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                                                          "id", "by-uuid",
+                                                          "key-member", "uuid",
+                                                          "sync", sync,
+                                                          "mutator", syncobj_sync_control_get_mutator (control),
+                                                          NULL);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) rejected = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (syncobj_collection_get_key_member (collection), ==, "uuid");
+  syncobj_test_assert_keys (collection, "x");
+
+  inserted = syncobj_test_insert (collection, "{\"uuid\": \"y\", \"title\": \"Y\"}");
+  rejected = syncobj_collection_insert_json (collection, "{\"id\": \"z\"}", &error);
+  g_assert_null (rejected);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD);
+  g_assert_nonnull (strstr (error->message, "uuid"));
+  g_clear_error (&error);
+  rejected = syncobj_collection_update_json (collection, "x", "{\"uuid\": \"other\"}", &error);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD);
+  g_clear_error (&error);
+
+  /* An "id" member is an ordinary member here. */
+  g_clear_object (&rejected);
+  rejected = syncobj_test_update (collection, "x", "{\"id\": 2}");
+
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_keys (collection, "x y");
+  syncobj_test_assert_value (collection, "y", "{\"uuid\": \"y\", \"title\": \"Y\"}");
+  syncobj_test_assert_value (collection, "x", "{\"uuid\": \"x\", \"id\": 2}");
+
+  g_assert_true (syncobj_sync_apply_json (SYNCOBJ_SYNC (sync), "{\"type\": \"delete\", \"key\": \"y\"}", -1, NULL));
+  g_assert_true (syncobj_sync_apply_json (SYNCOBJ_SYNC (sync), "{\"type\": \"insert\", \"value\": {\"uuid\": \"w\"}}", -1, NULL));
+  g_assert_false (syncobj_sync_apply_json (SYNCOBJ_SYNC (sync), "{\"type\": \"insert\", \"value\": {\"id\": \"v\"}}", -1, &error));
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+  syncobj_test_assert_keys (collection, "x w");
+}
+
+/* ---- re-entrancy --------------------------------------------------------------- */
+
+typedef struct
+{
+  SyncobjCollection *collection;
+  GPtrArray         *transactions;
+  guint              writes;
+} Reentrant;
+
+/* Like an application reacting to a new row: counts it on "a". */
+static void
+count_on_insert_cb (GListModel *model,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    Reentrant  *reentrant)
+{
+  g_autofree char *changes = NULL;
+  SyncobjTransaction *transaction;
+
+  if (added == 0 || removed != 0 || !syncobj_collection_contains (reentrant->collection, "a"))
+    return;
+
+  changes = g_strdup_printf ("{\"count\": %u}", ++reentrant->writes);
+  transaction = syncobj_collection_update_json (reentrant->collection, "a", changes, NULL);
+  g_assert_nonnull (transaction);
+  g_ptr_array_add (reentrant->transactions, transaction);
+}
+
+static void
+test_reentrant_writes_from_items_changed (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestShadow) shadow = syncobj_test_shadow_new (G_LIST_MODEL (collection));
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(GError) error = NULL;
+  Reentrant reentrant = { collection, transactions, 0 };
+  gulong handler;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  handler = g_signal_connect (collection, "items-changed", G_CALLBACK (count_on_insert_cb), &reentrant);
+
+  inserted = syncobj_test_insert (collection, "{\"id\": \"d\"}");
+  syncobj_test_shadow_assert (shadow);
+  g_assert_true (syncobj_sync_control_emit_json (control,
+                                                 "[{\"type\": \"insert\", \"value\": {\"id\": \"e\"}},"
+                                                 " {\"type\": \"update\", \"value\": {\"id\": \"b\", \"done\": true}},"
+                                                 " {\"type\": \"insert\", \"value\": {\"id\": \"f\"}},"
+                                                 " {\"type\": \"delete\", \"key\": \"c\"}]",
+                                                 &error));
+  g_assert_no_error (error);
+  syncobj_test_shadow_assert (shadow);
+  g_assert_cmpuint (reentrant.writes, ==, 3);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"done\": false, \"count\": 3}");
+
+  syncobj_test_drain (control, collection);
+  g_signal_handler_disconnect (collection, handler);
+  syncobj_test_shadow_assert (shadow);
+  syncobj_test_assert_keys (collection, "a b d e f");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"done\": false, \"count\": 3}");
+}
+
+/* Like a view dropping its rows: releases the record the moment it goes. */
+static void
+drop_records_cb (GListModel *model,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 GPtrArray  *held)
+{
+  g_ptr_array_set_size (held, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (held, g_list_model_get_item (model, i));
+}
+
+static void
+test_records_dropped_from_items_changed (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTestShadow) shadow = syncobj_test_shadow_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  gulong handler;
+
+  drop_records_cb (G_LIST_MODEL (collection), 0, 0, 0, held);
+  handler = g_signal_connect (collection, "items-changed", G_CALLBACK (drop_records_cb), held);
+  t1 = syncobj_test_delete (collection, "b");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  syncobj_sync_control_emit_delete (control, "c");
+  syncobj_test_drain (control, collection);
+  g_signal_handler_disconnect (collection, handler);
+
+  syncobj_test_shadow_assert (shadow);
+  syncobj_test_assert_keys (collection, "a");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -700,6 +1072,29 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/ordered/lock/completed-echo-survives-later-failure", test_lock_completed_echo_survives_later_failure);
   g_test_add_func ("/collection/ordered/lock/completed-while-another-locks", test_lock_completed_while_another_locks);
   g_test_add_func ("/collection/n-items-notify", test_n_items_notify);
+  g_test_add_func ("/collection/no-sync/completed-writes-stay", test_no_sync_completed_writes_stay);
+  g_test_add_func ("/collection/key-member/custom", test_custom_key_member);
+  g_test_add_func ("/collection/reentrancy/writes-from-items-changed", test_reentrant_writes_from_items_changed);
+  g_test_add_func ("/collection/reentrancy/records-dropped-from-items-changed", test_records_dropped_from_items_changed);
+  {
+    static const RandomCase cases[] = {
+      { SYNCOBJ_STRATEGY_ORDERED, SYNCOBJ_QUEUE_SCOPE_COLLECTION, 1 },
+      { SYNCOBJ_STRATEGY_ORDERED, SYNCOBJ_QUEUE_SCOPE_COLLECTION, 2 },
+      { SYNCOBJ_STRATEGY_ORDERED, SYNCOBJ_QUEUE_SCOPE_KEY, 3 },
+      { SYNCOBJ_STRATEGY_ORDERED, SYNCOBJ_QUEUE_SCOPE_KEY, 4 },
+      { SYNCOBJ_STRATEGY_PARALLEL, SYNCOBJ_QUEUE_SCOPE_COLLECTION, 5 },
+      { SYNCOBJ_STRATEGY_PARALLEL, SYNCOBJ_QUEUE_SCOPE_COLLECTION, 6 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/collection/model/consistent-under-random-operations/%s-%s-%u",
+                                                 cases[i].strategy == SYNCOBJ_STRATEGY_ORDERED ? "ordered" : "parallel",
+                                                 cases[i].scope == SYNCOBJ_QUEUE_SCOPE_KEY ? "key" : "collection",
+                                                 cases[i].seed);
+        g_test_add_data_func (path, &cases[i], test_random_operations);
+      }
+  }
   g_test_add_func ("/collection/packed/sync-update-merges", test_packed_sync_update_merges);
   g_test_add_func ("/collection/packed/lock-holds-sync-update", test_packed_lock_holds_sync_update);
   g_test_add_func ("/collection/packed/truncate", test_packed_truncate);

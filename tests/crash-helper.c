@@ -48,7 +48,7 @@ static void
 fail_job (SyncobjPersistJob *job)
 {
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
-                                                 "connection refused");
+                                                 "connection \"refused\"\n\tby the café \\ server\x01");
 
   syncobj_persist_job_fail (job, error);
   syncobj_store_test_run_pending ();

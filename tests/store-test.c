@@ -167,7 +167,7 @@ test_round_trip (void)
 }
 
 static void
-test_awaiting_sync_completes (void)
+test_same_process_no_duplicate (void)
 {
   g_autofree char *path = make_path ("awaiting.db");
   g_autoptr(GError) error = NULL;
@@ -194,6 +194,8 @@ test_awaiting_sync_completes (void)
                    SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
   syncobj_store_test_flush (store);
 
+  /* A second collection with the same id in the same process: the live
+   * transaction is not restored (and so not persisted) a second time. */
   reopened = syncobj_store_new_for_path (path, &error);
   g_assert_no_error (error);
   restored = syncobj_collection_new_with_store ("awaiting", NULL, NULL, reopened);
@@ -201,12 +203,14 @@ test_awaiting_sync_completes (void)
   active = syncobj_collection_get_transactions (restored);
   g_assert_cmpuint (g_list_model_get_n_items (active), ==, 0);
   g_assert_false (syncobj_collection_contains (restored, "k"));
-  /* The file says completed once the change is written. */
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==,
+                   SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
   syncobj_store_test_flush (reopened);
-  g_clear_object (&restored);
-  g_clear_object (&reopened);
-  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT state FROM transactions"), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT state FROM transactions"), ==,
+                   SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+  g_assert_cmpuint (backend->calls->len, ==, 2);   /* one persist, one await */
 
+  g_clear_object (&restored);
   g_clear_object (&collection);
 }
 
@@ -575,7 +579,7 @@ main (int   argc,
   g_test_add_func ("/store/file-mode", test_file_mode);
   g_test_add_func ("/store/default", test_default);
   g_test_add_func ("/store/round-trip", test_round_trip);
-  g_test_add_func ("/store/awaiting-sync-completes", test_awaiting_sync_completes);
+  g_test_add_func ("/store/same-process-no-duplicate", test_same_process_no_duplicate);
   g_test_add_func ("/store/migration/v1", test_migration);
   g_test_add_func ("/store/prune", test_prune);
   g_test_add_func ("/store/flush", test_flush);

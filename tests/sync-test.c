@@ -342,6 +342,29 @@ test_wait_for_no_keys (void)
   g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
 }
 
+static void
+test_wait_for_keys_cancelled_on_thread_default_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) result = NULL;
+  const char *keys[] = { "a", NULL };
+
+  g_main_context_push_thread_default (context);
+  {
+    g_autoptr(SyncobjSyncControl) control = NULL;
+    g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+
+    syncobj_sync_wait_for_keys_async (syncobj_sync_control_get_sync (control), keys, 0, cancellable,
+                                      wait_for_keys_cb, &result);
+    g_cancellable_cancel (cancellable);
+    /* Dispatches the thread-default context, where everything lives. */
+    syncobj_sync_control_run_pending (control);
+    g_assert_error (result, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+  g_main_context_pop_thread_default (context);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -360,6 +383,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/wait-for-keys/timeout", test_wait_for_keys_timeout);
   g_test_add_func ("/sync/wait-for-keys/held-writes-count", test_wait_for_keys_held_writes_count);
   g_test_add_func ("/sync/wait-for-keys/cancelled", test_wait_for_keys_cancelled);
+  g_test_add_func ("/sync/wait-for-keys/cancelled-on-thread-default-context", test_wait_for_keys_cancelled_on_thread_default_context);
   g_test_add_func ("/sync/wait-for-keys/no-keys", test_wait_for_no_keys);
 
   return g_test_run ();

@@ -62,8 +62,11 @@ node_to_string (JsonNode *node)
 }
 
 void
-syncobj_test_assert_json (JsonObject *object,
-                          const char *expected_json)
+_syncobj_test_assert_json_at (const char *file,
+                              int         line,
+                              const char *func,
+                              JsonObject *object,
+                              const char *expected_json)
 {
   g_autoptr(JsonNode) expected = parse_node (expected_json);
   g_autoptr(JsonNode) actual = object != NULL ? json_node_init_object (json_node_alloc (), object)
@@ -77,7 +80,7 @@ syncobj_test_assert_json (JsonObject *object,
         g_strdup_printf ("JSON mismatch\n  expected: %s\n  actual:   %s",
                          expected_text, actual_text);
 
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
@@ -170,7 +173,10 @@ syncobj_test_emit_update (SyncobjSyncControl *control,
 }
 
 static void
-assert_strv_joined (char      **strv,
+assert_strv_joined (const char *file,
+                    int         line,
+                    const char *func,
+                    char      **strv,
                     const char *expected,
                     const char *what)
 {
@@ -179,27 +185,38 @@ assert_strv_joined (char      **strv,
   if (g_strcmp0 (joined, expected) != 0)
     {
       g_autofree char *message = g_strdup_printf ("%s: expected \"%s\", got \"%s\"", what, expected, joined);
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
 void
-syncobj_test_assert_keys (SyncobjCollection *collection,
-                          const char        *expected)
+_syncobj_test_assert_keys_at (const char        *file,
+                              int                line,
+                              const char        *func,
+                              SyncobjCollection *collection,
+                              const char        *expected)
 {
   g_auto(GStrv) keys = syncobj_collection_get_keys (collection);
 
-  assert_strv_joined (keys, expected, "visible keys");
-  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, g_strv_length (keys));
+  assert_strv_joined (file, line, func, keys, expected, "visible keys");
+  if (syncobj_collection_get_size (collection) != g_strv_length (keys))
+    {
+      g_autofree char *message = g_strdup_printf ("size %u but %u visible keys",
+                                                  syncobj_collection_get_size (collection), g_strv_length (keys));
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
+    }
 }
 
 void
-syncobj_test_assert_locked_keys (SyncobjCollection *collection,
-                                 const char        *expected)
+_syncobj_test_assert_locked_keys_at (const char        *file,
+                                     int                line,
+                                     const char        *func,
+                                     SyncobjCollection *collection,
+                                     const char        *expected)
 {
   g_auto(GStrv) keys = syncobj_collection_get_locked_keys (collection);
 
-  assert_strv_joined (keys, expected, "locked keys");
+  assert_strv_joined (file, line, func, keys, expected, "locked keys");
 }
 
 guint
@@ -337,8 +354,11 @@ syncobj_test_items_changed_clear (SyncobjTestItemsChanged *recorder)
 }
 
 void
-syncobj_test_items_changed_assert (SyncobjTestItemsChanged *recorder,
-                                   const char              *expected)
+_syncobj_test_items_changed_assert_at (const char              *file,
+                                       int                      line,
+                                       const char              *func,
+                                       SyncobjTestItemsChanged *recorder,
+                                       const char              *expected)
 {
   g_autoptr(GString) actual = g_string_new ("");
 
@@ -352,7 +372,7 @@ syncobj_test_items_changed_assert (SyncobjTestItemsChanged *recorder,
     {
       g_autofree char *message = g_strdup_printf ("items-changed: expected \"%s\", got \"%s\"",
                                                   expected, actual->str);
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
@@ -430,8 +450,11 @@ syncobj_test_notify_count (SyncobjTestNotify *recorder)
 }
 
 void
-syncobj_test_notify_assert (SyncobjTestNotify *recorder,
-                            const char        *expected)
+_syncobj_test_notify_assert_at (const char        *file,
+                                int                line,
+                                const char        *func,
+                                SyncobjTestNotify *recorder,
+                                const char        *expected)
 {
   g_autoptr(GString) actual = g_string_new ("");
 
@@ -443,13 +466,16 @@ syncobj_test_notify_assert (SyncobjTestNotify *recorder,
     {
       g_autofree char *message = g_strdup_printf ("notify::%s: expected \"%s\", got \"%s\"",
                                                   recorder->property, expected, actual->str);
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
 void
-syncobj_test_assert_persist_log (SyncobjSyncControl *control,
-                                 ...)
+_syncobj_test_assert_persist_log_at (const char         *file,
+                                     int                 line,
+                                     const char         *func,
+                                     SyncobjSyncControl *control,
+                                     ...)
 {
   g_auto(GStrv) log = syncobj_sync_control_get_persist_log (control);
   g_autoptr(GString) expected = g_string_new ("");
@@ -468,22 +494,39 @@ syncobj_test_assert_persist_log (SyncobjSyncControl *control,
     {
       g_autofree char *message = g_strdup_printf ("persist log: expected \"%s\", got \"%s\"",
                                                   expected->str, actual);
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
 void
-syncobj_test_assert_failed (SyncobjTransaction *transaction,
-                            SyncobjError        code,
-                            SyncobjTransaction *root)
+_syncobj_test_assert_failed_at (const char         *file,
+                                int                 line,
+                                const char         *func,
+                                SyncobjTransaction *transaction,
+                                SyncobjError        code,
+                                SyncobjTransaction *root)
 {
   const GError *error = syncobj_transaction_get_error (transaction);
+  const char *expected_root = syncobj_transaction_get_id (root != NULL ? root : transaction);
+  g_autofree char *message = NULL;
 
-  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "failed");
-  g_assert_nonnull (error);
-  g_assert_error ((GError *) error, SYNCOBJ_ERROR, (gint) code);
-  g_assert_cmpstr (syncobj_transaction_get_error_transaction_id (transaction), ==,
-                   syncobj_transaction_get_id (root != NULL ? root : transaction));
+  if (syncobj_transaction_get_state (transaction) != SYNCOBJ_TRANSACTION_STATE_FAILED)
+    message = g_strdup_printf ("transaction %s is %s, not failed", syncobj_transaction_get_id (transaction),
+                               syncobj_transaction_get_state_name (transaction));
+  else if (error == NULL || error->domain != SYNCOBJ_ERROR || error->code != (gint) code)
+    message = g_strdup_printf ("transaction %s failed with %s %d (%s), not SYNCOBJ_ERROR %d",
+                               syncobj_transaction_get_id (transaction),
+                               error != NULL ? g_quark_to_string (error->domain) : "no error",
+                               error != NULL ? error->code : -1,
+                               error != NULL ? error->message : "",
+                               (gint) code);
+  else if (g_strcmp0 (syncobj_transaction_get_error_transaction_id (transaction), expected_root) != 0)
+    message = g_strdup_printf ("transaction %s names %s as the failed one, not %s",
+                               syncobj_transaction_get_id (transaction),
+                               syncobj_transaction_get_error_transaction_id (transaction), expected_root);
+
+  if (message != NULL)
+    g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
 }
 
 /* ---- snapshots ------------------------------------------------------------ */
@@ -527,4 +570,90 @@ syncobj_test_snapshot_assert_unchanged (SyncobjTestSnapshot *snapshot)
   syncobj_test_items_changed_assert (snapshot->changes, "");
   g_assert_cmpuint (syncobj_test_count_transactions (snapshot->collection), ==, snapshot->n_registered);
   g_assert_cmpuint (count_active (snapshot->collection), ==, snapshot->n_active);
+}
+
+/* ---- a mirror of a list model -------------------------------------------- */
+
+static char *
+item_key (GListModel *model,
+          guint       position)
+{
+  g_autoptr(SyncobjRecord) record = g_list_model_get_item (model, position);
+
+  if (record == NULL)
+    g_error ("items-changed announced an item at %u, but the model has %u",
+             position, g_list_model_get_n_items (model));
+  return g_strdup (syncobj_record_get_key (record));
+}
+
+static void
+shadow_items_changed_cb (GListModel        *model,
+                         guint              position,
+                         guint              removed,
+                         guint              added,
+                         SyncobjTestShadow *shadow)
+{
+  if (position + removed > shadow->keys->len)
+    g_error ("items-changed (%u, %u, %u) beyond the %u items announced so far",
+             position, removed, added, shadow->keys->len);
+
+  g_ptr_array_remove_range (shadow->keys, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (shadow->keys, position + i, item_key (model, position + i));
+
+  if (shadow->keys->len != g_list_model_get_n_items (model))
+    g_error ("after items-changed (%u, %u, %u) the model has %u items, its views %u",
+             position, removed, added, g_list_model_get_n_items (model), shadow->keys->len);
+}
+
+SyncobjTestShadow *
+syncobj_test_shadow_new (GListModel *model)
+{
+  SyncobjTestShadow *shadow = g_new0 (SyncobjTestShadow, 1);
+  guint n = g_list_model_get_n_items (model);
+
+  shadow->model = g_object_ref (model);
+  shadow->keys = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (shadow->keys, item_key (model, i));
+  shadow->handler = g_signal_connect (model, "items-changed", G_CALLBACK (shadow_items_changed_cb), shadow);
+  return shadow;
+}
+
+void
+syncobj_test_shadow_free (SyncobjTestShadow *shadow)
+{
+  g_clear_signal_handler (&shadow->handler, shadow->model);
+  g_clear_object (&shadow->model);
+  g_ptr_array_unref (shadow->keys);
+  g_free (shadow);
+}
+
+void
+syncobj_test_shadow_assert (SyncobjTestShadow *shadow)
+{
+  guint n = g_list_model_get_n_items (shadow->model);
+
+  g_assert_cmpuint (shadow->keys->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = item_key (shadow->model, i);
+
+      g_assert_cmpstr (g_ptr_array_index (shadow->keys, i), ==, key);
+    }
+
+  if (SYNCOBJ_IS_COLLECTION (shadow->model))
+    {
+      SyncobjCollection *collection = SYNCOBJ_COLLECTION (shadow->model);
+      g_auto(GStrv) keys = syncobj_collection_get_keys (collection);
+
+      g_assert_cmpuint (g_strv_length (keys), ==, n);
+      g_assert_cmpuint (syncobj_collection_get_size (collection), ==, n);
+      for (guint i = 0; i < n; i++)
+        {
+          g_assert_cmpstr (keys[i], ==, g_ptr_array_index (shadow->keys, i));
+          g_assert_true (syncobj_collection_contains (collection, keys[i]));
+          g_assert_nonnull (syncobj_collection_lookup_value (collection, keys[i]));
+        }
+    }
 }

@@ -1195,6 +1195,53 @@ test_fields_and_json (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (described, "mutations")), ==, 1);
 }
 
+static void
+test_on_thread_default_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  {
+    g_autoptr(SyncobjSyncControl) control = NULL;
+    g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+    g_autoptr(SyncobjTransaction) t1 = NULL;
+    g_autoptr(SyncobjTransaction) t2 = NULL;
+    g_autoptr(GError) result = NULL;
+
+    syncobj_sync_control_set_network_delay (control, 100);
+    syncobj_sync_control_fail_next_persist (control);
+    t1 = syncobj_test_update (collection, "a", "{\"n\": 1}");
+    t2 = syncobj_test_update (collection, "b", "{\"n\": 2}");
+    syncobj_transaction_wait_async (t2, NULL, wait_cb, &result);
+
+    /* Nothing is left for the global default context to run. */
+    g_assert_false (g_main_context_pending (NULL));
+    syncobj_test_drain (control, collection);
+    g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+    g_assert_error (result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_assert_false (g_main_context_pending (NULL));
+  }
+  g_main_context_pop_thread_default (context);
+}
+
+static void
+test_merge_delete_insert_keeps_unset_members (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": \"a\", \"title\": \"old\", \"done\": true}]", SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collection);
+
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_DELETE, "a", NULL);
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"a\", \"title\": \"new\"}");
+  g_assert_true (syncobj_transaction_commit (transaction, NULL));
+
+  /* An update: "done" was not set by the insert and keeps its value. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"done\": true}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"done\": true}");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1217,6 +1264,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/merge/update-update-unions-changes", test_merge_update_update);
   g_test_add_func ("/transaction/merge/update-delete-is-delete", test_merge_update_delete);
   g_test_add_func ("/transaction/merge/delete-insert-is-update", test_merge_delete_insert);
+  g_test_add_func ("/transaction/merge/delete-insert-keeps-unset-members", test_merge_delete_insert_keeps_unset_members);
   g_test_add_func ("/transaction/cross-collection/one-transaction", test_cross_collection);
   g_test_add_func ("/transaction/cross-collection/failure-rolls-back-both", test_cross_collection_failure_rolls_back_both);
   g_test_add_func ("/transaction/ordered/fifo", test_ordered_fifo);
@@ -1231,6 +1279,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/parallel/no-cascade", test_parallel_no_cascade);
   g_test_add_func ("/transaction/wait/completed", test_wait_completed);
   g_test_add_func ("/transaction/wait/failed", test_wait_failed);
+  g_test_add_func ("/transaction/thread-default-context", test_on_thread_default_context);
   g_test_add_func ("/transaction/ordered/cascade-across-collections", test_ordered_cascade_across_collections);
   g_test_add_func ("/transaction/rollback/uncommitted-across-collections", test_rollback_uncommitted_across_collections);
   g_test_add_func ("/transaction/mutations/fields", test_pending_mutation_fields);

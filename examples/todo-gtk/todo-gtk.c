@@ -10,7 +10,10 @@
  * from the header bar. Open the GTK inspector (Ctrl+Shift+D, or the
  * button) to see the "Sync" page.
  *
- *   todo-gtk [--self-test [--screenshot FILE]]
+ *   todo-gtk [--server URI] [--self-test [--screenshot FILE]]
+ *
+ * --server uses the demo server of examples/server/ (REST on URI/items,
+ * changes on the WebSocket URI/changes) instead of the simulated one.
  *
  * --self-test adds a to-do and waits until the (simulated) server has it,
  * has a change rejected and checks that it is undone and marked, adds a
@@ -22,8 +25,14 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 #include <syncobj-gtk.h>
+
+#ifndef HAVE_SYNCOBJ_HTTP
+#define HAVE_SYNCOBJ_HTTP 0
+#endif
 
 #define SIMULATED_NETWORK_DELAY_MS 600
 #define CLOCK_TICK_MS 50
@@ -41,6 +50,7 @@ typedef struct {
   GtkLabel           *status;
   guint               clock_id;
   GtkWidget          *offline_button;
+  char               *server_uri;      /* --server, or NULL: simulated */
   gboolean            self_test;
   int                 self_test_step;
   char               *self_test_key;
@@ -64,11 +74,12 @@ advance_clock (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
-create_collection (TodoApp *app)
+static SyncobjCollection *
+create_simulated_collection (TodoApp *app)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
+  SyncobjCollection *todos;
 
   json_parser_load_from_data (parser,
                               "[{\"id\":\"welcome\",\"title\":\"Try libsyncobj\",\"done\":true},"
@@ -76,12 +87,50 @@ create_collection (TodoApp *app)
                               -1, &error);
   g_assert_no_error (error);
 
-  app->todos = syncobj_test_collection_new_for_id ("todos",
-                                                   json_node_get_array (json_parser_get_root (parser)),
-                                                   SYNCOBJ_STRATEGY_ORDERED,
-                                                   &app->server);
+  todos = syncobj_test_collection_new_for_id ("todos",
+                                              json_node_get_array (json_parser_get_root (parser)),
+                                              SYNCOBJ_STRATEGY_ORDERED,
+                                              &app->server);
   syncobj_sync_control_set_network_delay (app->server, SIMULATED_NETWORK_DELAY_MS);
   app->clock_id = g_timeout_add (CLOCK_TICK_MS, advance_clock, app);
+  return todos;
+}
+
+#if HAVE_SYNCOBJ_HTTP
+/* The demo server (examples/server/): REST on /items, changes on the
+ * WebSocket /changes. */
+static SyncobjCollection *
+create_server_collection (TodoApp *app)
+{
+  g_autofree char *base = g_strstrip (g_strdup (app->server_uri));
+  g_autofree char *items = NULL;
+  g_autofree char *changes = NULL;
+  g_autoptr(SyncobjHttpSync) sync = NULL;
+  g_autoptr(SyncobjHttpMutator) mutator = NULL;
+
+  if (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  items = g_strconcat (base, "/items", NULL);
+  changes = g_strconcat (g_str_has_prefix (base, "https:") ? "wss:" : "ws:",
+                         strchr (base, ':') + 1, "/changes", NULL);
+
+  sync = syncobj_http_sync_new ("todos", items, changes);
+  mutator = syncobj_http_mutator_new (items);
+  return syncobj_collection_new ("todos", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+}
+#endif
+
+static void
+create_collection (TodoApp *app)
+{
+#if HAVE_SYNCOBJ_HTTP
+  if (app->server_uri != NULL)
+    {
+      app->todos = create_server_collection (app);
+      return;
+    }
+#endif
+  app->todos = create_simulated_collection (app);
 }
 
 /* ---- rows ------------------------------------------------------------------ */
@@ -447,9 +496,17 @@ self_test_check (gpointer user_data)
       record = syncobj_collection_lookup (app->todos, app->self_test_key);
       row = find_row (app->list_view, SELF_TEST_TITLE);
       if (record == NULL || syncobj_record_get_pending (record) ||
-          syncobj_sync_control_get_persist_count (app->server) < 1 ||
+          syncobj_record_get_synced_value (record) == NULL ||
           row == NULL || g_strcmp0 (row_state (row), "") != 0)
         return G_SOURCE_CONTINUE;
+
+      /* A real server has no switch to make it fail: done. */
+      if (app->server == NULL)
+        {
+          app->self_test_check_id = 0;
+          self_test_finish (app, 0, "OK");
+          return G_SOURCE_REMOVE;
+        }
 
       /* Next: the server rejects ticking off a to-do. */
       reject_next_clicked (app);
@@ -526,11 +583,30 @@ header_button (const char *label,
   return button;
 }
 
+/* Buttons that make the simulated server misbehave. */
+static void
+add_simulation_buttons (TodoApp      *app,
+                        GtkHeaderBar *header)
+{
+  gtk_header_bar_pack_start (header,
+                             header_button (_("Fail next save"),
+                                            _("The server fails the next save once; it is retried"),
+                                            G_CALLBACK (fail_next_clicked), app));
+  gtk_header_bar_pack_start (header,
+                             header_button (_("Reject next save"),
+                                            _("The server refuses the next save; it is undone"),
+                                            G_CALLBACK (reject_next_clicked), app));
+  app->offline_button = gtk_toggle_button_new_with_label (_("Offline"));
+  gtk_widget_set_tooltip_text (app->offline_button, _("Saves fail as if the network were down; they wait and are retried"));
+  g_signal_connect (app->offline_button, "toggled", G_CALLBACK (offline_toggled), app);
+  gtk_header_bar_pack_start (header, app->offline_button);
+}
+
 static void
 activate (GtkApplication *application,
           TodoApp        *app)
 {
-  GtkWidget *header, *box, *scrolled, *offline;
+  GtkWidget *header, *box, *scrolled;
   GtkListItemFactory *factory;
   GtkNoSelection *selection;
 
@@ -550,17 +626,8 @@ activate (GtkApplication *application,
   gtk_window_set_default_size (GTK_WINDOW (app->window), 640, 480);
 
   header = gtk_header_bar_new ();
-  gtk_header_bar_pack_start (GTK_HEADER_BAR (header),
-                             header_button (_("Fail next save"),
-                                            _("The server fails the next save once; it is retried"),
-                                            G_CALLBACK (fail_next_clicked), app));
-  gtk_header_bar_pack_start (GTK_HEADER_BAR (header),
-                             header_button (_("Reject next save"),
-                                            _("The server refuses the next save; it is undone"),
-                                            G_CALLBACK (reject_next_clicked), app));
-  offline = app->offline_button = gtk_toggle_button_new_with_label (_("Offline"));
-  g_signal_connect (offline, "toggled", G_CALLBACK (offline_toggled), app);
-  gtk_header_bar_pack_start (GTK_HEADER_BAR (header), offline);
+  if (app->server != NULL)
+    add_simulation_buttons (app, GTK_HEADER_BAR (header));
   gtk_header_bar_pack_end (GTK_HEADER_BAR (header),
                            header_button (_("Inspector"), _("Open the GTK inspector and its Sync page"),
                                           G_CALLBACK (inspector_clicked), app));
@@ -613,6 +680,21 @@ shutdown (GtkApplication *application,
   g_clear_handle_id (&app->self_test_timeout_id, g_source_remove);
 }
 
+static int
+handle_local_options (GApplication *application,
+                      GVariantDict *options,
+                      TodoApp      *app)
+{
+  if (app->server_uri != NULL &&
+      !g_str_has_prefix (app->server_uri, "http://") &&
+      !g_str_has_prefix (app->server_uri, "https://"))
+    {
+      g_printerr (_("--server needs an http:// or https:// URI, not “%s”\n"), app->server_uri);
+      return 2;
+    }
+  return -1;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -621,6 +703,10 @@ main (int    argc,
   GOptionEntry options[] = {
     { "self-test", 0, 0, G_OPTION_ARG_NONE, &app.self_test,
       N_("Add a to-do, wait until the server has it, print OK and exit"), NULL },
+#if HAVE_SYNCOBJ_HTTP
+    { "server", 0, 0, G_OPTION_ARG_STRING, &app.server_uri,
+      N_("Use the demo server at URI (like http://localhost:8080) instead of a simulated one"), N_("URI") },
+#endif
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &app.screenshot,
       N_("With --self-test, save a picture of the window to FILE at the end"), N_("FILE") },
     G_OPTION_ENTRY_NULL
@@ -636,6 +722,7 @@ main (int    argc,
   app.rows = g_hash_table_new (NULL, NULL);
   app.application = gtk_application_new ("org.libsyncobj.TodoGtk", G_APPLICATION_NON_UNIQUE);
   g_application_add_main_option_entries (G_APPLICATION (app.application), options);
+  g_signal_connect (app.application, "handle-local-options", G_CALLBACK (handle_local_options), &app);
   g_signal_connect (app.application, "activate", G_CALLBACK (activate), &app);
   g_signal_connect (app.application, "shutdown", G_CALLBACK (shutdown), &app);
 
@@ -650,5 +737,6 @@ main (int    argc,
   g_clear_pointer (&app.rows, g_hash_table_unref);
   g_free (app.self_test_key);
   g_free (app.screenshot);
+  g_free (app.server_uri);
   return status;
 }

@@ -74,8 +74,6 @@ typedef enum {
   FILTER_FAILED,
 } StateFilter;
 
-static void refresh_all (SyncobjInspectorPage *self);
-
 /* ---- words -------------------------------------------------------------- */
 
 static const char *
@@ -208,8 +206,23 @@ transaction_reason (SyncobjTransaction *transaction)
       return g_strdup (_("Not committed yet"));
 
     case SYNCOBJ_TRANSACTION_STATE_QUEUED:
-      return g_strdup_printf (_("Waiting behind %s"),
-                              syncobj_transaction_get_queued_behind (transaction));
+      {
+        const char *behind = syncobj_transaction_get_queued_behind (transaction);
+        SyncobjTransaction *blocker = NULL;
+        g_autofree char *blocker_reason = NULL;
+
+        if (behind != NULL)
+          blocker = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), behind);
+        /* One level down: what holds up the transaction ahead holds this
+         * one up too. */
+        if (blocker != NULL && syncobj_transaction_get_state (blocker) != SYNCOBJ_TRANSACTION_STATE_QUEUED)
+          {
+            blocker_reason = transaction_reason (blocker);
+            /* Translators: a transaction id, then why that transaction waits */
+            return g_strdup_printf (_("Waiting behind %s: %s"), behind, blocker_reason);
+          }
+        return g_strdup_printf (_("Waiting behind %s"), behind != NULL ? behind : "?");
+      }
 
     case SYNCOBJ_TRANSACTION_STATE_PERSISTING:
       if (transaction_waits_for_retry (transaction))
@@ -277,6 +290,10 @@ struct _CellBinding
 static void
 cell_binding_free (CellBinding *binding)
 {
+  /* A cell destroyed while bound (GTK unbinds first; be safe anyway). The
+   * page disposes of its widgets before it finalizes the set. */
+  if (binding->item != NULL && binding->page->bound_cells != NULL)
+    g_hash_table_remove (binding->page->bound_cells, binding);
   g_clear_signal_handler (&binding->notify_handler, binding->item);
   g_clear_object (&binding->item);
   g_free (binding);
@@ -357,6 +374,9 @@ cell_setup (GtkSignalListItemFactory *factory,
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_label_set_width_chars (GTK_LABEL (label), column->width_chars > 0 ? column->width_chars : 4);
+  /* Fixed columns stay narrow (ids are long); the tooltip has the text. */
+  if (!column->expand && column->width_chars > 0)
+    gtk_label_set_max_width_chars (GTK_LABEL (label), column->width_chars);
   gtk_widget_set_name (label, column->name);
 
   binding->page = self;
@@ -524,7 +544,7 @@ record_state_style (gpointer item)
 }
 
 static const Column record_columns[] = {
-  { "record-key", N_("Key"), record_key_text, FALSE, 6, NULL },
+  { "record-key", N_("Key"), record_key_text, FALSE, 12, NULL },
   { "record-state", N_("State"), record_pending_text, FALSE, 7, record_state_style },
   { "record-value", N_("Visible value"), record_value_text, TRUE, 20, NULL },
   { "record-synced-value", N_("Synced value"), record_synced_text, TRUE, 20, NULL },
@@ -543,8 +563,28 @@ static char *
 transaction_collection_text (SyncobjInspectorPage *self,
                              gpointer              item)
 {
-  SyncobjCollection *collection = syncobj_transaction_get_collection (item);
+  GListModel *mutations = syncobj_transaction_get_mutations (item);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  SyncobjCollection *collection;
 
+  /* A transaction begun with syncobj_collection_begin() may write to
+   * several collections: name each once. */
+  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      const char *id = syncobj_pending_mutation_get_collection_id (mutation);
+
+      if (id != NULL && !g_ptr_array_find_with_equal_func (ids, id, g_str_equal, NULL))
+        g_ptr_array_add (ids, (gpointer) id);
+    }
+
+  if (ids->len > 0)
+    {
+      g_ptr_array_add (ids, NULL);
+      return g_strjoinv (", ", (char **) ids->pdata);
+    }
+
+  collection = syncobj_transaction_get_collection (item);
   return g_strdup (collection != NULL ? syncobj_collection_get_id (collection) : "");
 }
 
@@ -611,13 +651,13 @@ transaction_state_style (gpointer item)
 }
 
 static const Column transaction_columns[] = {
-  { "transaction-id", N_("Transaction"), transaction_id_text, FALSE, 10, NULL },
-  { "transaction-collection", N_("Collection"), transaction_collection_text, FALSE, 8, NULL },
+  { "transaction-id", N_("Transaction"), transaction_id_text, FALSE, 13, NULL },
+  { "transaction-collection", N_("Collection"), transaction_collection_text, FALSE, 18, NULL },
   { "transaction-state", N_("State"), transaction_state_text, FALSE, 13, transaction_state_style },
   { "transaction-age", N_("Age"), transaction_age_text, FALSE, 0, NULL },
   { "transaction-attempts", N_("Attempts"), transaction_attempts_text, FALSE, 0, NULL },
-  { "transaction-queued-behind", N_("Queued behind"), transaction_queued_behind_text, FALSE, 10, NULL },
-  { "transaction-keys", N_("Keys"), transaction_keys_text, FALSE, 4, NULL },
+  { "transaction-queued-behind", N_("Queued behind"), transaction_queued_behind_text, FALSE, 13, NULL },
+  { "transaction-keys", N_("Keys"), transaction_keys_text, FALSE, 12, NULL },
   { "transaction-reason", N_("Why not on the server yet"), transaction_reason_text, TRUE, 24, NULL },
 };
 
@@ -745,7 +785,7 @@ static const Column attempt_columns[] = {
   { "attempt-started", N_("Started"), attempt_started_text, FALSE, 0, NULL },
   { "attempt-completed", N_("Finished"), attempt_completed_text, FALSE, 0, NULL },
   { "attempt-error", N_("Error"), attempt_error_text, TRUE, 16, NULL },
-  { "attempt-retry", N_("Next retry"), attempt_retry_text, FALSE, 12, NULL },
+  { "attempt-retry", N_("Next retry"), attempt_retry_text, FALSE, 18, NULL },
 };
 
 /* ---- selection and details --------------------------------------------- */

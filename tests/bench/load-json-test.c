@@ -171,6 +171,7 @@ test_load_then_write (Fixture       *fixture,
   transaction = syncobj_collection_update (fixture->collection, "a", changes, &error);
   g_assert_no_error (error);
   g_assert_nonnull (transaction);
+  g_assert_true (g_uuid_string_is_valid (syncobj_transaction_get_id (transaction)));
   value = syncobj_collection_lookup_value (fixture->collection, "a");
   g_assert_cmpint (json_object_get_int_member (value, "n"), ==, 10);
   g_assert_cmpstr (json_object_get_string_member (value, "t"), ==, "x");
@@ -193,6 +194,49 @@ test_load_then_write (Fixture       *fixture,
   g_assert_cmpuint (syncobj_collection_get_size (fixture->collection), ==, 2);
   json = syncobj_collection_to_json (fixture->collection);
   g_assert_cmpstr (json, ==, "[{\"id\":\"a\",\"n\":10,\"t\":\"x\"},{\"id\":\"b\",\"n\":3}]");
+}
+
+static void
+test_load_then_sync (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *value;
+
+  g_assert_true (syncobj_sync_load_json_array (fixture->sync,
+                                               "[{\"id\":\"a\",\"t\":\"say \\\"hi\\\"\",\"n\":1,\"neg\":-70,\"ok\":true},"
+                                               " {\"id\":\"b\",\"n\":2}]",
+                                               -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fixture->signals, ==, 1);
+
+  /* The same whole record again, as the server sent it: nothing
+   * visible changes, no signal. */
+  g_assert_true (syncobj_sync_apply_json (fixture->sync,
+                                          "{\"type\":\"update\",\"value\":{\"id\":\"a\",\"t\":\"say \\\"hi\\\"\",\"n\":1,\"neg\":-70,\"ok\":true}}",
+                                          -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fixture->signals, ==, 1);
+
+  /* A whole record with a new value: one signal, the new value. */
+  g_assert_true (syncobj_sync_apply_json (fixture->sync,
+                                          "{\"type\":\"update\",\"value\":{\"id\":\"a\",\"t\":\"x\",\"n\":5,\"neg\":-70,\"ok\":true}}",
+                                          -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fixture->signals, ==, 2);
+  value = syncobj_collection_lookup_value (fixture->collection, "a");
+  g_assert_cmpint (json_object_get_int_member (value, "n"), ==, 5);
+  g_assert_cmpstr (json_object_get_string_member (value, "t"), ==, "x");
+
+  /* An insert (whole record) replaces a packed record too. */
+  g_assert_true (syncobj_sync_apply_json (fixture->sync,
+                                          "{\"type\":\"insert\",\"value\":{\"id\":\"b\",\"z\":0}}", -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fixture->signals, ==, 3);
+  value = syncobj_collection_lookup_value (fixture->collection, "b");
+  g_assert_false (json_object_has_member (value, "n"));
+  g_assert_cmpint (json_object_get_int_member (value, "z"), ==, 0);
+  g_assert_cmpuint (syncobj_collection_get_size (fixture->collection), ==, 2);
 }
 
 static void
@@ -282,6 +326,7 @@ main (int    argc,
   g_test_add ("/load-json/values", Fixture, NULL, fixture_set_up, test_load_values, fixture_tear_down);
   g_test_add ("/load-json/list-model", Fixture, NULL, fixture_set_up, test_load_list_model, fixture_tear_down);
   g_test_add ("/load-json/then-write", Fixture, NULL, fixture_set_up, test_load_then_write, fixture_tear_down);
+  g_test_add ("/load-json/then-sync", Fixture, NULL, fixture_set_up, test_load_then_sync, fixture_tear_down);
   g_test_add ("/load-json/in-commit", Fixture, NULL, fixture_set_up, test_load_in_commit, fixture_tear_down);
   g_test_add ("/load-json/bad", Fixture, NULL, fixture_set_up, test_load_bad, fixture_tear_down);
   g_test_add_func ("/load-json/before-attach", test_load_before_attach);

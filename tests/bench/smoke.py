@@ -19,6 +19,8 @@ CASES = [
     ("update_latency", 300, 50, ["us_per_op"]),
     ("burst", 300, 200, ["apply_us_per_op", "complete_us_per_op"]),
     ("sync_churn", 3000, 500, ["us_per_row"]),
+    ("store_throughput", 300, 100, ["tx_per_s"]),
+    ("recovery", 10, 100, ["recovery_ms"]),
 ]
 
 
@@ -42,7 +44,8 @@ def main():
     for number, (workload, n, m, keys) in enumerate(CASES, 1):
         out = run(workload, n, m)
         check(out["impl"] == "libsyncobj", f"{workload}: impl {out['impl']!r}")
-        check(out["store"] == "memory", f"{workload}: store {out['store']!r}")
+        expected_store = "sqlite" if workload in ("store_throughput", "recovery") else "memory"
+        check(out["store"] == expected_store, f"{workload}: store {out['store']!r}")
         check(out["workload"] == workload and out["n"] == n and out["m"] == m, f"{workload}: echoed sizes {out}")
         for key in keys:
             check(isinstance(out.get(key), (int, float)) and out[key] >= 0, f"{workload}: {key} missing in {out}")
@@ -53,6 +56,9 @@ def main():
             check(out["rows_applied"] + out["rows_held"] > 0, f"sync_churn: nothing written: {out}")
             check(out["rows_applied"] >= m - out["locked_keys"] - out["rows_held"], f"sync_churn: rows not applied: {out}")
             check(out["rows_held"] <= out["locked_keys"], f"sync_churn: more rows held than locked keys: {out}")
+        elif workload == "recovery":
+            # Every unfinished transaction is visible again after the restart.
+            check(out["verified_records"] == m, f"recovery: verified {out.get('verified_records')} of {m}")
         else:
             check(out["verified_records"] == n, f"{workload}: verified {out.get('verified_records')} of {n}")
         if workload == "memory":

@@ -19,7 +19,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <syncobj.h>
+
+#ifdef HAVE_SQLITE3
+#include <sqlite3.h>
+#endif
 
 static guint n_records = 100000;
 static guint m_ops = 1000;
@@ -168,8 +173,9 @@ typedef struct
 } Bench;
 
 static void
-bench_open (Bench              *bench,
-            SyncobjPersistFunc  persist)
+bench_open_with_store (Bench              *bench,
+                       SyncobjPersistFunc  persist,
+                       SyncobjStore       *store)
 {
   g_autoptr(SyncobjMutator) mutator = NULL;
 
@@ -178,9 +184,17 @@ bench_open (Bench              *bench,
   bench->sync = syncobj_sync_new ("b");
   bench->backend.sync = bench->sync;
   mutator = syncobj_func_mutator_new (persist, &bench->backend, NULL);
-  bench->collection = syncobj_collection_new ("b", bench->sync, mutator);
+  bench->collection = store != NULL ? syncobj_collection_new_with_store ("b", bench->sync, mutator, store)
+                                    : syncobj_collection_new ("b", bench->sync, mutator);
   bench->handler = g_signal_connect (bench->collection, "items-changed",
                                      G_CALLBACK (items_changed_cb), &bench->watch);
+}
+
+static void
+bench_open (Bench              *bench,
+            SyncobjPersistFunc  persist)
+{
+  bench_open_with_store (bench, persist, NULL);
 }
 
 static void
@@ -606,6 +620,276 @@ run_sync_churn (JsonObject *out)
   g_clear_pointer (&bench.backend.held, g_ptr_array_unref);
 }
 
+/* ---- the durable store ------------------------------------------------------ */
+
+static void
+flush_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!syncobj_store_flush_finish (SYNCOBJ_STORE (source), result, &error))
+    fail ("store flush: %s", error->message);
+  *done = TRUE;
+}
+
+/* Waits until everything written to @store so far is committed. */
+static void
+store_flush (SyncobjStore *store)
+{
+  gboolean done = FALSE;
+
+  syncobj_store_flush_async (store, NULL, flush_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static SyncobjStore *
+store_open (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  SyncobjStore *store = syncobj_store_new_for_path (path, &error);
+
+  if (store == NULL)
+    fail ("store: %s", error->message);
+  if (!syncobj_store_get_persistent (store))
+    fail ("store %s is not persistent", path);
+  return store;
+}
+
+static void
+remove_store_files (const char *dir,
+                    const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_unlink (file);
+    }
+  if (*dir != '\0')
+    g_rmdir (dir);
+}
+
+#ifdef HAVE_SQLITE3
+/* The same rows written by raw sqlite3 in this process: one row per
+ * transaction (with its mutation as JSON), inserted and then updated to its
+ * final state, in WAL mode with synchronous=NORMAL, all in one SQLite
+ * transaction: a ceiling for any store on this disk. */
+static double
+raw_sqlite_tx_per_s (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "raw.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *insert = NULL, *update = NULL;
+  double t0, elapsed;
+
+  if (sqlite3_open (path, &db) != SQLITE_OK)
+    fail ("sqlite3: %s", sqlite3_errmsg (db));
+  if (sqlite3_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                        "CREATE TABLE transactions (id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL,"
+                        " state INT64 NOT NULL, created_at INT64 NOT NULL, updated_at INT64 NOT NULL,"
+                        " sequence INT64 NOT NULL, attempts TEXT NOT NULL, mutations TEXT NOT NULL)",
+                    NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "INSERT INTO transactions VALUES (?, 'b', 1, ?, ?, ?, '[]', ?)", -1, &insert, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "UPDATE transactions SET state = 4, updated_at = ?, attempts = ? WHERE id = ?", -1, &update, NULL) != SQLITE_OK)
+    fail ("sqlite3: %s", sqlite3_errmsg (db));
+
+  t0 = now_ms ();
+  sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  for (guint i = 0; i < m_ops; i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      g_autofree char *mutation = g_strdup_printf ("[{\"key\":\"k%u\",\"type\":\"update\",\"changes\":{\"n\":%u},"
+                                                   "\"original\":{\"id\":\"k%u\",\"title\":\"item %u\",\"done\":false,\"n\":%u}}]",
+                                                   i, i + 1, i, i, i);
+      gint64 now = g_get_real_time ();
+
+      sqlite3_bind_text (insert, 1, id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (insert, 2, now);
+      sqlite3_bind_int64 (insert, 3, now);
+      sqlite3_bind_int64 (insert, 4, i);
+      sqlite3_bind_text (insert, 5, mutation, -1, SQLITE_STATIC);
+      if (sqlite3_step (insert) != SQLITE_DONE)
+        fail ("sqlite3: %s", sqlite3_errmsg (db));
+      sqlite3_reset (insert);
+
+      sqlite3_bind_int64 (update, 1, now);
+      sqlite3_bind_text (update, 2, "[{\"number\":1}]", -1, SQLITE_STATIC);
+      sqlite3_bind_text (update, 3, id, -1, SQLITE_STATIC);
+      if (sqlite3_step (update) != SQLITE_DONE)
+        fail ("sqlite3: %s", sqlite3_errmsg (db));
+      sqlite3_reset (update);
+    }
+  if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    fail ("sqlite3: %s", sqlite3_errmsg (db));
+  elapsed = now_ms () - t0;
+
+  sqlite3_finalize (insert);
+  sqlite3_finalize (update);
+  sqlite3_close (db);
+  remove_store_files ("", path);
+
+  return m_ops / (elapsed / 1000.0);
+}
+#endif
+
+/* M transactions in flight at once through a collection with a store on
+ * disk, persisted at once, until all are completed and the store has
+ * committed everything. */
+static void
+run_store_throughput (JsonObject *out)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autofree guint *bumps = g_new0 (guint, n_records);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  Bench bench;
+  double t0, elapsed;
+  gboolean all_done;
+
+  if (dir == NULL)
+    fail ("temporary directory: %s", error->message);
+  path = g_build_filename (dir, "store.db", NULL);
+  store = store_open (path);
+
+  bench_open_with_store (&bench, persist_at_once, store);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+
+  t0 = now_ms ();
+  for (guint i = 0; i < m_ops; i++)
+    {
+      guint index = (guint) ((guint64) i * 7919 % n_records);
+
+      g_ptr_array_add (transactions, bump (&bench, index));
+      bumps[index]++;
+    }
+  do
+    {
+      g_main_context_iteration (NULL, TRUE);
+      all_done = TRUE;
+      for (guint i = transactions->len; all_done && i > 0; i--)
+        all_done = syncobj_transaction_is_finished (g_ptr_array_index (transactions, i - 1));
+    }
+  while (!all_done);
+  store_flush (store);
+  elapsed = now_ms () - t0;
+
+  for (guint i = 0; i < transactions->len; i++)
+    if (syncobj_transaction_get_state (g_ptr_array_index (transactions, i)) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+      fail ("transaction %u did not complete", i);
+
+  json_object_set_string_member (out, "store", "sqlite");
+  json_object_set_double_member (out, "tx_per_s", m_ops / (elapsed / 1000.0));
+#ifdef HAVE_SQLITE3
+  json_object_set_double_member (out, "raw_sqlite_tx_per_s", raw_sqlite_tx_per_s (dir));
+#endif
+  json_object_set_int_member (out, "verified_records", verify_counts (&bench, bumps));
+
+  bench_close (&bench);
+  g_clear_object (&store);
+  remove_store_files (dir, path);
+}
+
+/* The child: M inserts whose persist never answers, committed to the store,
+ * then the process ends as if killed. */
+static G_GNUC_NORETURN void
+recovery_prepare (const char *path)
+{
+  g_autoptr(SyncobjStore) store = store_open (path);
+  g_autoptr(GError) error = NULL;
+  Bench bench;
+
+  bench_open_with_store (&bench, persist_never, store);
+  for (guint i = 0; i < m_ops; i++)
+    {
+      g_autoptr(JsonObject) record = record_new (i, i);
+      g_autoptr(SyncobjTransaction) transaction = syncobj_collection_insert (bench.collection, record, &error);
+
+      if (transaction == NULL)
+        fail ("insert: %s", error->message);
+    }
+  drain ();
+  store_flush (store);
+  fflush (NULL);
+  _exit (0);
+}
+
+static void
+run_recovery (JsonObject *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  Backend backend = { NULL, g_ptr_array_new_with_free_func (g_object_unref), 0 };
+  double t0, elapsed;
+  pid_t pid;
+  int status;
+
+  if (dir == NULL)
+    fail ("temporary directory: %s", error->message);
+  path = g_build_filename (dir, "store.db", NULL);
+
+  /* The first run, in a child process that ends with M transactions
+   * unfinished. */
+  fflush (NULL);
+  pid = fork ();
+  if (pid < 0)
+    fail ("fork failed");
+  if (pid == 0)
+    recovery_prepare (path);
+  waitpid (pid, &status, 0);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    fail ("preparing the store failed");
+
+  /* The restart: open the store and the collection until every
+   * transaction is visible again. */
+  t0 = now_ms ();
+  store = store_open (path);
+  sync = syncobj_sync_new ("b");
+  backend.sync = sync;
+  mutator = syncobj_func_mutator_new (persist_never, &backend, NULL);
+  collection = syncobj_collection_new_with_store ("b", sync, mutator, store);
+  elapsed = now_ms () - t0;
+
+  if (syncobj_collection_get_size (collection) != m_ops)
+    fail ("%u records visible after the restart, expected %u", syncobj_collection_get_size (collection), m_ops);
+  for (guint i = 0; i < m_ops; i++)
+    {
+      g_autofree char *key = key_of (i);
+      JsonObject *value = syncobj_collection_lookup_value (collection, key);
+
+      if (value == NULL || json_object_get_int_member (value, "n") != i)
+        fail ("record %s was not restored", key);
+    }
+  {
+    g_autoptr(GListModel) active = syncobj_collection_get_transactions (collection);
+
+    if (g_list_model_get_n_items (active) != m_ops)
+      fail ("%u transactions restored, expected %u", g_list_model_get_n_items (active), m_ops);
+  }
+
+  json_object_set_string_member (out, "store", "sqlite");
+  json_object_set_double_member (out, "recovery_ms", elapsed);
+  json_object_set_int_member (out, "verified_records", m_ops);
+
+  g_clear_object (&collection);
+  g_clear_object (&store);
+  g_clear_pointer (&backend.held, g_ptr_array_unref);
+  remove_store_files (dir, path);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -618,7 +902,7 @@ main (int    argc,
   if (argc < 2)
     {
       fprintf (stderr, "usage: %s WORKLOAD [N] [M]\n"
-                       "workloads: initial_sync memory update_latency burst sync_churn\n", argv[0]);
+                       "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery\n", argv[0]);
       return 2;
     }
   workload = argv[1];
@@ -651,6 +935,18 @@ main (int    argc,
         fail ("burst needs 1 ≤ M ≤ N");
       run_burst (out);
     }
+  else if (g_str_equal (workload, "store_throughput"))
+    {
+      if (m_ops == 0 || m_ops > n_records)
+        fail ("store_throughput needs 1 ≤ M ≤ N");
+      run_store_throughput (out);
+    }
+  else if (g_str_equal (workload, "recovery"))
+    {
+      if (m_ops == 0)
+        fail ("recovery needs M ≥ 1");
+      run_recovery (out);
+    }
   else if (g_str_equal (workload, "sync_churn"))
     {
       if (m_ops < 100 || m_ops % 100 != 0)
@@ -659,7 +955,7 @@ main (int    argc,
     }
   else
     {
-      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn\n");
+      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery\n");
       return 2;
     }
 

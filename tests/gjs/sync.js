@@ -3,7 +3,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 imports.searchPath.unshift(imports.gi.GLib.path_get_dirname(imports.system.programPath));
-const {test, run, assertEqual, assertThrowsSyncobjError, value, keys} = imports.lib.harness;
+const {
+    test, run, assertEqual, assertSyncobjError, assertThrowsSyncobjError, value, keys, todos, waitFor,
+} = imports.lib.harness;
 const {GObject, Syncobj} = imports.gi;
 const Type = Syncobj.MutationType;
 
@@ -60,6 +62,36 @@ test('sync subclass in JavaScript starts with the collection', () => {
     assertEqual(sync.started, 1);
     assertEqual(collection.ready, true);
     assertEqual(value(collection, 'x'), {id: 'x', n: 1});
+});
+
+test('promisified wait_for_keys resolves when the sync delivers the keys', async () => {
+    const [collection, control] = todos();
+    const sync = control.get_sync();
+    let resolved = false;
+
+    const waiting = sync.wait_for_keys_async(['7', '8'], 5000, null).then(r => (resolved = r));
+    control.emit_json(JSON.stringify({type: 'insert', value: {id: '7'}}));
+    await null;
+    assertEqual(resolved, false);
+    control.emit_json(JSON.stringify({type: 'insert', value: {id: '8'}}));
+    await waiting;
+
+    assertEqual(resolved, true);
+    assertEqual(keys(collection), ['1', '2', '7', '8']);
+});
+
+test('promisified wait_for_keys rejects with a timeout on the virtual clock', async () => {
+    const [, control] = todos();
+    let error = null;
+
+    const waiting = control.get_sync().wait_for_keys_async(['never'], 1000, null).catch(e => (error = e));
+    control.advance(999);
+    await waitFor(() => true, control);
+    assertEqual(error, null);
+    control.advance(1);
+    await waiting;
+
+    assertSyncobjError(error, Syncobj.Error.TIMEOUT);
 });
 
 run();

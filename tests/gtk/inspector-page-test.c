@@ -71,6 +71,7 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(JsonArray) parallel_initial = parse_array ("[{\"id\":\"x\",\"n\":1}]");
   g_autoptr(JsonObject) d = parse_object ("{\"id\":\"d\",\"title\":\"Dates\"}");
   g_autoptr(JsonObject) c_changes = parse_object ("{\"title\":\"Cheddar\"}");
+  g_autoptr(JsonObject) x_changes = parse_object ("{\"n\":2}");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjAttempt) attempt = NULL;
 
@@ -117,6 +118,8 @@ fixture_set_up (Fixture       *fixture,
   /* Begun, not committed. */
   fixture->pending = syncobj_collection_begin (fixture->collection);
   g_assert_true (syncobj_transaction_update (fixture->pending, fixture->collection, "c", c_changes, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_transaction_update (fixture->pending, fixture->parallel, "x", x_changes, &error));
   g_assert_no_error (error);
   g_assert_cmpint (syncobj_transaction_get_state (fixture->pending), ==,
                    SYNCOBJ_TRANSACTION_STATE_PENDING);
@@ -278,14 +281,19 @@ test_shows_every_state (Fixture       *fixture,
   row = transaction_row (fixture, fixture->queued);
   assert_row_label (row, "transaction-state", "queued");
   assert_row_label (row, "transaction-queued-behind", syncobj_transaction_get_id (fixture->waiting));
-  expected = g_strdup_printf ("Waiting behind %s", syncobj_transaction_get_id (fixture->waiting));
-  assert_row_label (row, "transaction-reason", expected);
+  /* Says what holds up the transaction ahead. */
+  expected = g_strdup_printf ("Waiting behind %s: Retrying at ", syncobj_transaction_get_id (fixture->waiting));
+  reason = ui_test_row_label (row, "transaction-reason");
+  g_assert_true (g_str_has_prefix (reason, expected));
+  g_assert_nonnull (strstr (reason, "Simulated failure"));
   g_assert_null (ui_test_row_widget (row, "retry-now"));
   g_assert_true (gtk_widget_get_mapped (ui_test_row_widget (row, "rollback")));
 
   row = transaction_row (fixture, fixture->pending);
   assert_row_label (row, "transaction-state", "pending");
   assert_row_label (row, "transaction-reason", "Not committed yet");
+  assert_row_label (row, "transaction-collection", "groceries, counters");
+  assert_row_label (row, "transaction-keys", "c, x");
 
   /* The attempts of a selected transaction, with error and next retry. */
   syncobj_inspector_page_set_object (SYNCOBJ_INSPECTOR_PAGE (fixture->page), G_OBJECT (fixture->waiting));

@@ -149,3 +149,58 @@ def test_transaction_gathers_dict_writes(todos):
     assert transaction.metadata_dict() == {'reason': 'test'}
     assert [m.get_key() for m in transaction.get_mutations()] == ['3', '1']
     assert transaction.get_mutations()[1].changes_dict() == {'done': True}
+
+
+def test_record_attributes_give_dicts(todos):
+    collection, control = todos
+    collection.update('1', {'done': True})
+    record = collection['1']
+
+    assert record.key == '1'
+    assert record.value == {'id': '1', 'title': 'Buy milk', 'done': True}
+    assert record.synced_value == {'id': '1', 'title': 'Buy milk', 'done': False}
+    assert record.pending is True
+    assert isinstance(record.props.value, Json.Object)
+
+
+def test_pending_mutation_attributes_give_dicts(todos):
+    collection, control = todos
+    transaction = collection.update('2', {'done': False})
+    mutation = transaction.get_mutations()[0]
+
+    assert mutation.key == '2'
+    assert mutation.type == Syncobj.MutationType.UPDATE
+    assert mutation.changes == {'done': False}
+    assert mutation.original == {'id': '2', 'title': 'Walk the dog', 'done': True}
+    assert mutation.modified == {'id': '2', 'title': 'Walk the dog', 'done': False}
+    assert mutation.to_dict()['type'] == 'update'
+
+
+def test_transaction_as_context_manager_commits(todos):
+    collection, control = todos
+
+    with collection.begin() as transaction:
+        transaction.insert(collection, {'id': '3', 'title': 'Batch'})
+        transaction.update(collection, '1', {'done': True})
+        assert transaction.get_state() == Syncobj.TransactionState.PENDING
+    control.advance(1000)
+
+    assert transaction.get_state() == Syncobj.TransactionState.COMPLETED
+    assert control.get_persist_count() == 1
+    assert collection['3']['title'] == 'Batch'
+    assert collection['1']['done'] is True
+
+
+def test_transaction_as_context_manager_rolls_back_on_an_exception(todos):
+    collection, control = todos
+
+    with pytest.raises(RuntimeError):
+        with collection.begin() as transaction:
+            transaction.insert(collection, {'id': '3', 'title': 'Abandoned'})
+            assert '3' in collection
+            raise RuntimeError('changed my mind')
+
+    assert transaction.get_state() == Syncobj.TransactionState.FAILED
+    assert_syncobj_error(transaction.get_error(), Syncobj.Error.CANCELLED)
+    assert '3' not in collection
+    assert control.get_persist_count() == 0

@@ -19,7 +19,7 @@ def add_up(collection, key, synced, mutations):
     overwriting it."""
     value = dict(synced or {'id': key, 'count': 0})
     for mutation in mutations:
-        value['count'] += mutation.changes_dict().get('add', 0)
+        value['count'] += mutation.changes.get('add', 0)
     return value
 
 

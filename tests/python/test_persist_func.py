@@ -198,3 +198,23 @@ def test_await_echo_completes_only_when_the_sync_delivers(todos):
     assert transaction.get_state() == State.COMPLETED
     assert collection['1']['title'] == 'Buy oat milk'
     assert collection['1'].props.pending is False
+
+
+def test_await_sync_function_in_python_finishes_the_wait(todos):
+    collection, control = todos
+    waits = []
+    mutator = Syncobj.FuncMutator.new(lambda job: job.complete())
+
+    def await_sync(job, tag):
+        waits.append((job.get_sync(), tag))
+        echo_to_server(control, job)
+        GLib.idle_add(lambda: job.complete() or GLib.SOURCE_REMOVE)
+
+    mutator.set_await_sync_func(await_sync, 'tag')
+    collection.set_mutator(mutator)
+    transaction = collection.insert({'id': '3', 'title': 'Echoed'})
+    wait_for(transaction.is_finished, control)
+
+    assert waits == [(control.get_sync(), 'tag')]
+    assert transaction.get_state() == State.COMPLETED
+    assert collection['3'].synced_value == {'id': '3', 'title': 'Echoed'}

@@ -5,7 +5,7 @@
 import pytest
 from gi.repository import GLib, Syncobj
 
-from conftest import assert_syncobj_error
+from conftest import assert_syncobj_error, wait_for
 
 Type = Syncobj.MutationType
 
@@ -71,3 +71,38 @@ def test_sync_subclass_in_python_starts_with_the_collection():
     assert collection.props.ready is True
     assert collection['x']['n'] == 1
     assert collection.get_sync() is sync
+
+
+def test_wait_for_keys_finishes_when_the_sync_delivers_them(todos):
+    collection, control = todos
+    results = []
+
+    control.get_sync().wait_for_keys_async(
+        ['7', '8'], 5000, None, lambda sync, result: results.append(sync.wait_for_keys_finish(result)))
+    control.emit_update({'id': '7'})
+    wait_for(lambda: True, control)
+    assert results == []
+    control.emit_update({'id': '8'})
+    wait_for(lambda: results, control)
+
+    assert results == [True]
+
+
+def test_wait_for_keys_times_out_on_the_virtual_clock(todos):
+    collection, control = todos
+    errors = []
+
+    def on_waited(sync, result):
+        try:
+            sync.wait_for_keys_finish(result)
+        except GLib.Error as e:
+            errors.append(e)
+
+    control.get_sync().wait_for_keys_async(['never'], 1000, None, on_waited)
+    control.advance(999)
+    wait_for(lambda: True, control)
+    assert errors == []
+    control.advance(1)
+    wait_for(lambda: errors, control)
+
+    assert_syncobj_error(errors[0], Syncobj.Error.TIMEOUT)

@@ -100,6 +100,16 @@ class Record(Syncobj.Record):
     value (record["title"], dict(record), "title" in record, len(record),
     iteration over member names)."""
 
+    # Python attributes for the properties, with JSON values as dicts
+    # (props.value and get_value() still give the Json.Object).
+    key = property(lambda self: self.get_key(), doc='The key of the record.')
+    value = property(lambda self: to_python(self.get_value()),
+                     doc='The visible value as a new dict, or None once the record is gone.')
+    synced_value = property(lambda self: to_python(self.get_synced_value()),
+                            doc='The synced value as a new dict, or None when the server has none.')
+    pending = property(lambda self: self.get_pending(),
+                       doc='Whether optimistic changes are part of the visible value.')
+
     def to_dict(self):
         """The visible value as a new dict ({} once the record is gone)."""
         return to_python(self.get_value()) or {}
@@ -238,7 +248,25 @@ _export('Collection')
 
 
 class Transaction(Syncobj.Transaction):
-    """A set of writes persisted all-or-nothing; its writes take dicts."""
+    """A set of writes persisted all-or-nothing; its writes take dicts.
+
+    A transaction from Collection.begin() is also a context manager: it
+    commits when the block ends and rolls back when the block raises.
+
+        with todos.begin() as transaction:
+            transaction.insert(todos, {"id": "3", "title": "Water plants"})
+            transaction.update(todos, "1", {"done": True})
+    """
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback_):
+        if exc_type is None:
+            self.commit()
+        elif self.get_state() == Syncobj.TransactionState.PENDING:
+            self.rollback()
+        return False
 
     def insert(self, collection, value):
         return super().insert(collection, to_json_object(value))
@@ -265,6 +293,16 @@ _export('Transaction')
 
 class PendingMutation(Syncobj.PendingMutation):
     """One write of a transaction, with dict views of its JSON values."""
+
+    key = property(lambda self: self.get_key(), doc='The key the mutation writes.')
+    type = property(lambda self: self.get_mutation_type(),
+                    doc='Syncobj.MutationType.INSERT, UPDATE or DELETE.')
+    changes = property(lambda self: to_python(self.get_changes()),
+                       doc='The changes as a dict (the whole record for an insert).')
+    original = property(lambda self: to_python(self.get_original()),
+                        doc='The record before the mutation as a dict, or None.')
+    modified = property(lambda self: to_python(self.get_modified()),
+                        doc='The record after the mutation as a dict, or None for a delete.')
 
     def changes_dict(self):
         return to_python(self.get_changes())

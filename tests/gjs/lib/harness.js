@@ -39,6 +39,8 @@ function run() {
                 print(`not ok - ${name}`);
                 printerr(`# ${name}: ${e}\n${e.stack ?? ''}`);
             }
+            // Finalizes what the test dropped (collections stop their syncs).
+            System.gc();
         }
         loop.quit();
     })();

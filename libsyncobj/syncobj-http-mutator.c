@@ -1,0 +1,1236 @@
+/* syncobj-http-mutator.c: a mutator for REST/JSON APIs over HTTP
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-http-private.h"
+
+#include <string.h>
+
+/**
+ * SyncobjHttpMutator:
+ *
+ * A [class@Syncobj.Mutator] that persists transactions to a REST/JSON API
+ * with libsoup 3.
+ *
+ * Each mutation of a transaction becomes one request, sent in order:
+ *
+ * - an insert is `POST <base-uri>` with the record as body (answered with
+ *   201 or 200, with the created object or no body);
+ * - an update is `PATCH <base-uri>/<key>` with the changed members as body,
+ *   or, when [property@Syncobj.HttpMutator:update-method] is `PUT`,
+ *   `PUT <base-uri>/<key>` with the whole record;
+ * - a delete is `DELETE <base-uri>/<key>`; a 404 answer counts as done.
+ *
+ * With [property@Syncobj.HttpMutator:batch-uri] set, the whole transaction
+ * is one `POST` of a JSON array of mutations instead, each
+ * `{"type", "key", "value" | "changes", "collection", "idempotency_key"}`,
+ * so that a server can apply it all or nothing.
+ *
+ * Every request carries `Content-Type: application/json` and
+ * `Idempotency-Key: <transaction id>-<mutation id>` (the transaction id
+ * alone for a batch): a retried request has the same key, so a server that
+ * deduplicates applies it once even when an answer was lost.
+ *
+ * Answers 400–499, except 408 and 429, fail the transaction at once with
+ * %SYNCOBJ_ERROR_NON_RETRIABLE, naming the method, URI, status and the
+ * server's reason. 5xx, 408, 429 and network errors fail the attempt with
+ * %SYNCOBJ_ERROR_HTTP and are retried; a `Retry-After` header (seconds or
+ * an HTTP date) sets the delay before the next attempt. When a request
+ * fails because the host cannot be reached and `GNetworkMonitor` agrees,
+ * no attempt is spent: retries wait until the network comes back.
+ *
+ * TLS certificates are checked as libsoup does by default; a certificate
+ * error is an error, never silently accepted.
+ *
+ * After a successful persist, when the collection's sync is a
+ * [class@Syncobj.HttpSync] (or [property@Syncobj.HttpMutator:await-echo] is
+ * set), the transaction waits for the echo of its changes, up to
+ * [property@Syncobj.HttpMutator:sync-timeout].
+ */
+
+struct _SyncobjHttpMutator
+{
+  SyncobjMutator      parent_instance;
+
+  char               *base_uri;       /* without a trailing slash */
+  char               *batch_uri;
+  char               *update_method;
+  guint               sync_timeout_ms;
+  gboolean            await_echo;
+  SyncobjHttpHeaders  headers;
+  SoupSession        *session;
+};
+
+G_DEFINE_FINAL_TYPE (SyncobjHttpMutator, syncobj_http_mutator, SYNCOBJ_TYPE_MUTATOR)
+
+enum {
+  PROP_0,
+  PROP_BASE_URI,
+  PROP_BATCH_URI,
+  PROP_UPDATE_METHOD,
+  PROP_SYNC_TIMEOUT,
+  PROP_AWAIT_ECHO,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+#define DEFAULT_SYNC_TIMEOUT_MS 30000
+#define OFFLINE_SAFETY_MS       30000
+
+/* ---- shared with SyncobjHttpSync: headers ---------------------------------- */
+
+void
+_syncobj_http_headers_init (SyncobjHttpHeaders *headers)
+{
+  memset (headers, 0, sizeof *headers);
+  headers->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+void
+_syncobj_http_headers_clear (SyncobjHttpHeaders *headers)
+{
+  g_clear_pointer (&headers->headers, g_hash_table_unref);
+  if (headers->auth_destroy != NULL)
+    headers->auth_destroy (headers->auth_data);
+  headers->auth_func = NULL;
+  headers->auth_data = NULL;
+  headers->auth_destroy = NULL;
+}
+
+void
+_syncobj_http_headers_set (SyncobjHttpHeaders *headers,
+                           const char         *name,
+                           const char         *value)
+{
+  if (value != NULL)
+    g_hash_table_replace (headers->headers, g_strdup (name), g_strdup (value));
+  else
+    g_hash_table_remove (headers->headers, name);
+}
+
+void
+_syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
+                                SyncobjHttpAuthFunc  func,
+                                gpointer             user_data,
+                                GDestroyNotify       destroy)
+{
+  if (headers->auth_destroy != NULL)
+    headers->auth_destroy (headers->auth_data);
+  headers->auth_func = func;
+  headers->auth_data = user_data;
+  headers->auth_destroy = destroy;
+}
+
+void
+_syncobj_http_headers_apply (SyncobjHttpHeaders *headers,
+                             SoupMessage        *message)
+{
+  SoupMessageHeaders *request_headers = soup_message_get_request_headers (message);
+  GHashTableIter iter;
+  gpointer name, value;
+
+  g_hash_table_iter_init (&iter, headers->headers);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    soup_message_headers_replace (request_headers, name, value);
+
+  if (headers->auth_func != NULL)
+    {
+      g_autofree char *uri = g_uri_to_string (soup_message_get_uri (message));
+      g_autofree char *authorization = headers->auth_func (soup_message_get_method (message),
+                                                           uri, headers->auth_data);
+
+      if (authorization != NULL)
+        soup_message_headers_replace (request_headers, "Authorization", authorization);
+      else
+        soup_message_headers_remove (request_headers, "Authorization");
+    }
+}
+
+/* ---- shared: errors ------------------------------------------------------------ */
+
+char *
+_syncobj_http_error_reason (SoupMessage *message,
+                            GBytes      *body)
+{
+  const char *data;
+  gsize length = 0;
+
+  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+  if (data != NULL && length > 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+
+      if (json_parser_load_from_data (parser, data, (gssize) length, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        {
+          JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+          JsonNode *error = json_object_get_member (object, "error");
+          const char *text = NULL;
+
+          if (error != NULL && JSON_NODE_HOLDS_VALUE (error) &&
+              json_node_get_value_type (error) == G_TYPE_STRING)
+            text = json_node_get_string (error);
+          else if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
+            text = json_object_get_string_member_with_default (json_node_get_object (error), "message", NULL);
+          if (text == NULL)
+            text = json_object_get_string_member_with_default (object, "message", NULL);
+          if (text != NULL)
+            return g_strdup (text);
+        }
+      else if (g_utf8_validate (data, (gssize) MIN (length, 200), NULL))
+        return g_strstrip (g_strndup (data, MIN (length, 200)));
+    }
+
+  return g_strdup (soup_message_get_reason_phrase (message) != NULL ?
+                   soup_message_get_reason_phrase (message) : "");
+}
+
+gboolean
+_syncobj_http_is_network_error (const GError *error)
+{
+  return error != NULL &&
+         !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+         (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR ||
+          error->domain == G_TLS_ERROR);
+}
+
+GError *
+_syncobj_http_network_error (SoupMessage  *message,
+                             const GError *cause)
+{
+  g_autofree char *uri = g_uri_to_string (soup_message_get_uri (message));
+
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (cause);
+
+  return g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP, _("%s %s failed: %s"),
+                      soup_message_get_method (message), uri, cause->message);
+}
+
+/* ---- shared: network monitoring ------------------------------------------------- */
+
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return TRUE;
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static void
+can_reach_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean reachable = TRUE;
+
+  if (!g_network_monitor_can_reach_finish (G_NETWORK_MONITOR (source), result, &error))
+    {
+      /* Only a clear "unreachable" counts; anything else is unknown. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE))
+        reachable = FALSE;
+      else if (error->domain == G_RESOLVER_ERROR)
+        reachable = g_network_monitor_get_network_available (G_NETWORK_MONITOR (source));
+    }
+  g_task_return_boolean (task, reachable);
+}
+
+void
+_syncobj_http_can_reach_async (GUri                *uri,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GSocketConnectable) address = NULL;
+  const char *host = g_uri_get_host (uri);
+  int port = g_uri_get_port (uri);
+
+  g_task_set_source_tag (task, _syncobj_http_can_reach_async);
+  if (host_is_loopback (host))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (port < 0)
+    port = g_strcmp0 (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
+  address = g_network_address_new (host, (guint16) port);
+  g_network_monitor_can_reach_async (g_network_monitor_get_default (), address, cancellable,
+                                     can_reach_cb, g_steal_pointer (&task));
+}
+
+gboolean
+_syncobj_http_can_reach_finish (GAsyncResult *result)
+{
+  return g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
+/* While a host cannot be reached the scheduler is offline: no attempts are
+ * spent and scheduled retries wait. One watcher for the process. */
+typedef struct
+{
+  GUri  *uri;
+  gulong changed_handler;
+  guint  safety_timer;
+} NetworkWatch;
+
+static NetworkWatch network_watch;
+
+static void
+network_watch_end (void)
+{
+  if (network_watch.changed_handler != 0)
+    g_signal_handler_disconnect (g_network_monitor_get_default (), network_watch.changed_handler);
+  network_watch.changed_handler = 0;
+  if (network_watch.safety_timer != 0)
+    _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), network_watch.safety_timer);
+  network_watch.safety_timer = 0;
+  g_clear_pointer (&network_watch.uri, g_uri_unref);
+  _syncobj_scheduler_set_online (_syncobj_scheduler_get_default (), TRUE);
+}
+
+static void
+network_recheck_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  if (_syncobj_http_can_reach_finish (result) && network_watch.uri != NULL)
+    network_watch_end ();
+}
+
+static void
+network_changed_cb (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    gpointer         user_data)
+{
+  if (network_watch.uri != NULL)
+    _syncobj_http_can_reach_async (network_watch.uri, NULL, network_recheck_cb, NULL);
+}
+
+static gboolean
+network_safety_cb (gpointer data)
+{
+  /* GNetworkMonitor may be wrong (no default route, but the host is on the
+   * local network): never wait for it forever. */
+  network_watch.safety_timer = 0;
+  network_watch_end ();
+  return G_SOURCE_REMOVE;
+}
+
+void
+_syncobj_http_wait_for_network (GUri *uri)
+{
+  if (network_watch.uri != NULL)
+    return;
+
+  network_watch.uri = g_uri_ref (uri);
+  network_watch.changed_handler = g_signal_connect (g_network_monitor_get_default (), "network-changed",
+                                                    G_CALLBACK (network_changed_cb), NULL);
+  network_watch.safety_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), OFFLINE_SAFETY_MS,
+                                                       network_safety_cb, NULL, NULL);
+  _syncobj_scheduler_set_online (_syncobj_scheduler_get_default (), FALSE);
+}
+
+/* ---- persisting ------------------------------------------------------------------ */
+
+/* What the mutator remembers about a transaction between persist and
+ * await_sync (qdata on the transaction). */
+typedef struct
+{
+  SyncobjHttpEchoWatch *watch;      /* with an HTTP sync */
+  GHashTable           *no_echo;    /* mutation ids that will not be echoed */
+  gulong                state_handler;
+} EchoInfo;
+
+static GQuark
+echo_info_quark (void)
+{
+  static GQuark quark;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("syncobj-http-mutator-echo");
+  return quark;
+}
+
+static void
+echo_info_free (gpointer data)
+{
+  EchoInfo *info = data;
+
+  g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
+  g_clear_pointer (&info->no_echo, g_hash_table_unref);
+  g_free (info);
+}
+
+static void
+echo_info_state_cb (SyncobjTransaction *transaction,
+                    GParamSpec         *pspec,
+                    EchoInfo           *info)
+{
+  /* A failed transaction has nothing to wait for. */
+  if (syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_FAILED)
+    g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
+}
+
+static EchoInfo *
+echo_info_get (SyncobjTransaction *transaction)
+{
+  EchoInfo *info = g_object_get_qdata (G_OBJECT (transaction), echo_info_quark ());
+
+  if (info == NULL)
+    {
+      info = g_new0 (EchoInfo, 1);
+      info->no_echo = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_object_set_qdata_full (G_OBJECT (transaction), echo_info_quark (), info, echo_info_free);
+      info->state_handler = g_signal_connect (transaction, "notify::state",
+                                              G_CALLBACK (echo_info_state_cb), info);
+    }
+  return info;
+}
+
+typedef struct
+{
+  SyncobjTransaction *transaction;
+  GPtrArray          *mutations;    /* SyncobjPendingMutation */
+  guint               next;
+  SoupMessage        *message;      /* the request in flight */
+  SyncobjPendingMutation *current;  /* its mutation; NULL for a batch */
+  GError             *network_error;
+} PersistRun;
+
+static void
+persist_run_free (gpointer data)
+{
+  PersistRun *run = data;
+
+  g_clear_object (&run->transaction);
+  g_clear_pointer (&run->mutations, g_ptr_array_unref);
+  g_clear_object (&run->message);
+  g_clear_error (&run->network_error);
+  g_free (run);
+}
+
+static char *
+idempotency_key (SyncobjTransaction     *transaction,
+                 SyncobjPendingMutation *mutation)
+{
+  return g_strdup_printf ("%s-%s", syncobj_transaction_get_id (transaction), mutation->mutation_id);
+}
+
+/* The mutator whose URIs serve @mutation: its collection's, when that is an
+ * HTTP mutator, else @self. */
+static SyncobjHttpMutator *
+mutation_target (SyncobjHttpMutator     *self,
+                 SyncobjPendingMutation *mutation)
+{
+  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+  SyncobjMutator *mutator = collection != NULL ? syncobj_collection_get_mutator (collection) : NULL;
+
+  return SYNCOBJ_IS_HTTP_MUTATOR (mutator) ? SYNCOBJ_HTTP_MUTATOR (mutator) : self;
+}
+
+static SoupMessage *
+new_json_request (SyncobjHttpMutator  *self,
+                  const char          *method,
+                  const char          *uri,
+                  const char          *body,
+                  const char          *key,
+                  GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GUri) parsed = g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, &local_error);
+  g_autoptr(SoupMessage) message = NULL;
+  SoupMessageHeaders *headers;
+
+  if (parsed == NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE,
+                   _("“%s” is not a valid URI: %s"), uri, local_error->message);
+      return NULL;
+    }
+
+  message = soup_message_new_from_uri (method, parsed);
+  headers = soup_message_get_request_headers (message);
+  _syncobj_http_headers_apply (&self->headers, message);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  soup_message_headers_replace (headers, "Idempotency-Key", key);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+  else
+    soup_message_headers_replace (headers, "Content-Type", "application/json");
+
+  return g_steal_pointer (&message);
+}
+
+static SoupMessage *
+mutation_request (SyncobjHttpMutator      *self,
+                  SyncobjTransaction      *transaction,
+                  SyncobjPendingMutation  *mutation,
+                  GError                 **error)
+{
+  SyncobjHttpMutator *target = mutation_target (self, mutation);
+  g_autofree char *key = idempotency_key (transaction, mutation);
+  g_autofree char *escaped = g_uri_escape_string (mutation->key, NULL, FALSE);
+  g_autofree char *item_uri = g_strdup_printf ("%s/%s", target->base_uri, escaped);
+  g_autofree char *body = NULL;
+
+  switch (mutation->type)
+    {
+    case SYNCOBJ_MUTATION_TYPE_INSERT:
+      body = _syncobj_json_to_string (mutation->modified);
+      return new_json_request (self, "POST", target->base_uri, body, key, error);
+
+    case SYNCOBJ_MUTATION_TYPE_UPDATE:
+      if (g_ascii_strcasecmp (target->update_method, "PUT") == 0)
+        {
+          body = _syncobj_json_to_string (mutation->modified);
+          return new_json_request (self, "PUT", item_uri, body, key, error);
+        }
+      body = _syncobj_json_to_string (mutation->changes);
+      return new_json_request (self, target->update_method, item_uri, body, key, error);
+
+    case SYNCOBJ_MUTATION_TYPE_DELETE:
+    default:
+      return new_json_request (self, "DELETE", item_uri, NULL, key, error);
+    }
+}
+
+static SoupMessage *
+batch_request (SyncobjHttpMutator  *self,
+               SyncobjTransaction  *transaction,
+               GPtrArray           *mutations,
+               GError             **error)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+
+  for (guint i = 0; i < mutations->len; i++)
+    {
+      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
+      g_autofree char *key = idempotency_key (transaction, mutation);
+      JsonObject *entry = json_object_new ();
+
+      json_object_set_string_member (entry, "type", _syncobj_mutation_type_to_string (mutation->type));
+      json_object_set_string_member (entry, "key", mutation->key);
+      json_object_set_string_member (entry, "collection", mutation->collection_id);
+      json_object_set_string_member (entry, "idempotency_key", key);
+      if (mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT && mutation->modified != NULL)
+        json_object_set_object_member (entry, "value", json_object_ref (mutation->modified));
+      else if (mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE)
+        json_object_set_object_member (entry, "changes", json_object_ref (mutation->changes));
+      json_array_add_object_element (array, entry);
+    }
+
+  root = json_node_init_array (json_node_alloc (), array);
+  body = json_to_string (root, FALSE);
+  return new_json_request (self, "POST", self->batch_uri, body,
+                           syncobj_transaction_get_id (transaction), error);
+}
+
+/* Milliseconds asked for by a Retry-After header, or -1. */
+static gint64
+retry_after_ms (SoupMessage *message)
+{
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                    "Retry-After");
+  g_autoptr(GDateTime) date = NULL;
+  guint64 seconds;
+
+  if (value == NULL)
+    return -1;
+  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32 / 1000, &seconds, NULL))
+    return (gint64) seconds * 1000;
+
+  date = soup_date_time_new_from_http_string (value);
+  if (date == NULL)
+    return -1;
+  return MAX ((g_date_time_to_unix (date) * G_USEC_PER_SEC - g_get_real_time ()) / 1000, 0);
+}
+
+/* Turns the answer to @message into success or an error. */
+static gboolean
+check_response (SyncobjTransaction  *transaction,
+                SoupMessage         *message,
+                GBytes              *body,
+                gboolean             is_delete,
+                gboolean            *not_found,
+                GError             **error)
+{
+  guint status = soup_message_get_status (message);
+  g_autofree char *uri = NULL;
+  g_autofree char *reason = NULL;
+  gint64 delay;
+
+  *not_found = FALSE;
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    return TRUE;
+  if (status == SOUP_STATUS_NOT_FOUND && is_delete)
+    {
+      /* Already gone: what the delete wanted. */
+      *not_found = TRUE;
+      return TRUE;
+    }
+
+  uri = g_uri_to_string (soup_message_get_uri (message));
+  reason = _syncobj_http_error_reason (message, body);
+
+  if (SOUP_STATUS_IS_CLIENT_ERROR (status) &&
+      status != SOUP_STATUS_REQUEST_TIMEOUT && status != 429 /* Too Many Requests */)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE,
+                   _("%s %s was refused with status %u: %s"),
+                   soup_message_get_method (message), uri, status, reason);
+      return FALSE;
+    }
+
+  delay = retry_after_ms (message);
+  if (delay >= 0)
+    _syncobj_transaction_set_retry_after (transaction, (guint) MIN (delay, (gint64) G_MAXUINT));
+
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+               _("%s %s failed with status %u: %s"),
+               soup_message_get_method (message), uri, status, reason);
+  return FALSE;
+}
+
+static void persist_next (GTask *task);
+
+static void
+persist_reach_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PersistRun *run = g_task_get_task_data (task);
+  GError *error = g_steal_pointer (&run->network_error);
+
+  if (!_syncobj_http_can_reach_finish (result))
+    {
+      g_autoptr(GError) cause = error;
+
+      /* No attempt is spent while the host cannot be reached. */
+      _syncobj_http_wait_for_network (soup_message_get_uri (run->message));
+      error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE,
+                           _("The network is unreachable (%s)"), cause->message);
+    }
+  g_task_return_error (task, error);
+}
+
+static void
+persist_sent_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PersistRun *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  gboolean not_found = FALSE;
+  gboolean is_delete;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (body == NULL)
+    {
+      run->network_error = _syncobj_http_network_error (run->message, error);
+      if (!_syncobj_http_is_network_error (error))
+        {
+          g_task_return_error (task, g_steal_pointer (&run->network_error));
+          return;
+        }
+      _syncobj_http_can_reach_async (soup_message_get_uri (run->message), g_task_get_cancellable (task),
+                                     persist_reach_cb, g_object_ref (task));
+      return;
+    }
+
+  is_delete = run->current != NULL && run->current->type == SYNCOBJ_MUTATION_TYPE_DELETE;
+  if (!check_response (run->transaction, run->message, body, is_delete, &not_found, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (not_found)
+    {
+      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&run->current->collection);
+      SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
+
+      EchoInfo *info = echo_info_get (run->transaction);
+      g_autofree char *key = idempotency_key (run->transaction, run->current);
+
+      /* The server has no such record and will send no echo: tell the sync
+       * side, so the record does not come back when the delete completes. */
+      g_hash_table_add (info->no_echo, g_strdup (run->current->mutation_id));
+      if (info->watch != NULL)
+        _syncobj_http_echo_watch_skip (info->watch, key);
+      if (sync != NULL)
+        {
+          g_autoptr(JsonObject) gone = json_object_new ();
+          g_autofree char *message = NULL;
+
+          json_object_set_string_member (gone, "type", "delete");
+          json_object_set_string_member (gone, "key", run->current->key);
+          message = _syncobj_json_to_string (gone);
+          syncobj_sync_apply_json (sync, message, -1, NULL);
+        }
+    }
+
+  persist_next (task);
+}
+
+static void
+persist_next (GTask *task)
+{
+  SyncobjHttpMutator *self = g_task_get_source_object (task);
+  PersistRun *run = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_clear_object (&run->message);
+  run->current = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (self->batch_uri != NULL)
+    {
+      if (run->next > 0)
+        {
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      run->next = run->mutations->len;
+      run->message = batch_request (self, run->transaction, run->mutations, &error);
+    }
+  else
+    {
+      if (run->next >= run->mutations->len)
+        {
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+      run->current = g_ptr_array_index (run->mutations, run->next++);
+      run->message = mutation_request (self, run->transaction, run->current, &error);
+    }
+
+  if (run->message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  soup_session_send_and_read_async (self->session, run->message, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), persist_sent_cb, g_object_ref (task));
+}
+
+static void
+syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
+                                    SyncobjTransaction  *transaction,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (mutator);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+  SyncobjCollection *owner = syncobj_transaction_get_collection (transaction);
+  SyncobjSync *sync = owner != NULL ? syncobj_collection_get_sync (owner) : NULL;
+  EchoInfo *info = echo_info_get (transaction);
+  PersistRun *run = g_new0 (PersistRun, 1);
+
+  g_task_set_source_tag (task, syncobj_http_mutator_persist_async);
+  g_task_set_task_data (task, run, persist_run_free);
+
+  run->transaction = g_object_ref (transaction);
+  run->mutations = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
+    g_ptr_array_add (run->mutations, g_list_model_get_item (mutations, i));
+
+  /* An echo may overtake the answer: watch for it from before the first
+   * request goes out. */
+  if (info->watch == NULL && SYNCOBJ_IS_HTTP_SYNC (sync))
+    {
+      SyncobjCollection *collection = syncobj_sync_get_collection (sync);
+
+      info->watch = _syncobj_http_echo_watch_new (SYNCOBJ_HTTP_SYNC (sync));
+      for (guint i = 0; i < run->mutations->len; i++)
+        {
+          SyncobjPendingMutation *mutation = g_ptr_array_index (run->mutations, i);
+          g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
+          g_autofree char *key = NULL;
+          gboolean is_put = g_ascii_strcasecmp (mutation_target (self, mutation)->update_method, "PUT") == 0;
+
+          if (mutation_collection != collection)
+            continue;
+          key = idempotency_key (transaction, mutation);
+          _syncobj_http_echo_watch_add (info->watch, key, mutation->key,
+                                        mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !is_put ?
+                                        mutation->changes : mutation->modified,
+                                        mutation->type == SYNCOBJ_MUTATION_TYPE_DELETE);
+        }
+    }
+
+  persist_next (task);
+}
+
+/* ---- waiting for the echo ----------------------------------------------------------- */
+
+static void
+await_echo_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyncobjTransaction *transaction = g_task_get_task_data (task);
+  EchoInfo *info = echo_info_get (transaction);
+  GError *error = NULL;
+  gboolean ok;
+
+  if (source != NULL)
+    ok = syncobj_sync_wait_for_keys_finish (SYNCOBJ_SYNC (source), result, &error);
+  else
+    ok = _syncobj_http_echo_watch_wait_finish (result, &error);
+
+  g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+syncobj_http_mutator_await_sync_async (SyncobjMutator      *mutator,
+                                       SyncobjTransaction  *transaction,
+                                       SyncobjSync         *sync,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (mutator);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+  SyncobjCollection *collection;
+  EchoInfo *info = echo_info_get (transaction);
+
+  g_task_set_source_tag (task, syncobj_http_mutator_await_sync_async);
+  g_task_set_task_data (task, g_object_ref (transaction), g_object_unref);
+
+  if (info->watch != NULL)
+    {
+      _syncobj_http_echo_watch_wait_async (info->watch, self->sync_timeout_ms, cancellable,
+                                           await_echo_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  if (sync == NULL || SYNCOBJ_IS_HTTP_SYNC (sync) || !self->await_echo)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* Another kind of sync: wait for any change of the keys from now on. */
+  collection = syncobj_sync_get_collection (sync);
+  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
+
+      if (mutation_collection == collection &&
+          !g_hash_table_contains (info->no_echo, mutation->mutation_id))
+        g_ptr_array_add (keys, g_strdup (mutation->key));
+    }
+
+  if (keys->len == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_ptr_array_add (keys, NULL);
+  syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys->pdata, self->sync_timeout_ms,
+                                    cancellable, await_echo_cb, g_steal_pointer (&task));
+}
+
+/* ---- public API ------------------------------------------------------------------ */
+
+/**
+ * syncobj_http_mutator_new:
+ * @base_uri: the collection's endpoint, e.g. `https://example.com/api/todos`
+ *
+ * Creates a mutator that persists to the REST endpoint @base_uri.
+ *
+ * Returns: (transfer full): a new mutator
+ */
+SyncobjHttpMutator *
+syncobj_http_mutator_new (const char *base_uri)
+{
+  g_return_val_if_fail (base_uri != NULL, NULL);
+
+  return g_object_new (SYNCOBJ_TYPE_HTTP_MUTATOR, "base-uri", base_uri, NULL);
+}
+
+/**
+ * syncobj_http_mutator_get_base_uri:
+ * @self: a mutator
+ *
+ * Returns: the endpoint of the collection, without a trailing slash
+ */
+const char *
+syncobj_http_mutator_get_base_uri (SyncobjHttpMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), NULL);
+  return self->base_uri;
+}
+
+/**
+ * syncobj_http_mutator_get_batch_uri:
+ * @self: a mutator
+ *
+ * Returns: (nullable): the batch endpoint, if transactions are sent whole
+ */
+const char *
+syncobj_http_mutator_get_batch_uri (SyncobjHttpMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), NULL);
+  return self->batch_uri;
+}
+
+/**
+ * syncobj_http_mutator_set_batch_uri:
+ * @self: a mutator
+ * @batch_uri: (nullable): an endpoint taking a whole transaction in one
+ *   `POST`, or %NULL for one request per mutation
+ *
+ * Sets [property@Syncobj.HttpMutator:batch-uri].
+ */
+void
+syncobj_http_mutator_set_batch_uri (SyncobjHttpMutator *self,
+                                    const char         *batch_uri)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
+
+  if (g_strcmp0 (self->batch_uri, batch_uri) == 0)
+    return;
+  g_free (self->batch_uri);
+  self->batch_uri = g_strdup (batch_uri);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BATCH_URI]);
+}
+
+/**
+ * syncobj_http_mutator_get_update_method:
+ * @self: a mutator
+ *
+ * Returns: the method of update requests, `PATCH` or `PUT`
+ */
+const char *
+syncobj_http_mutator_get_update_method (SyncobjHttpMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), NULL);
+  return self->update_method;
+}
+
+/**
+ * syncobj_http_mutator_set_update_method:
+ * @self: a mutator
+ * @method: `PATCH` (send the changed members) or `PUT` (send the whole
+ *   record)
+ *
+ * Sets [property@Syncobj.HttpMutator:update-method].
+ */
+void
+syncobj_http_mutator_set_update_method (SyncobjHttpMutator *self,
+                                        const char         *method)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
+  g_return_if_fail (method != NULL &&
+                    (g_ascii_strcasecmp (method, "PATCH") == 0 || g_ascii_strcasecmp (method, "PUT") == 0));
+
+  if (g_ascii_strcasecmp (self->update_method, method) == 0)
+    return;
+  g_free (self->update_method);
+  self->update_method = g_ascii_strup (method, -1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATE_METHOD]);
+}
+
+/**
+ * syncobj_http_mutator_get_sync_timeout:
+ * @self: a mutator
+ *
+ * Returns: how long a persisted transaction waits for its echo, in ms
+ */
+guint
+syncobj_http_mutator_get_sync_timeout (SyncobjHttpMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), 0);
+  return self->sync_timeout_ms;
+}
+
+/**
+ * syncobj_http_mutator_set_sync_timeout:
+ * @self: a mutator
+ * @timeout_ms: milliseconds; 0 waits forever
+ *
+ * Sets [property@Syncobj.HttpMutator:sync-timeout].
+ */
+void
+syncobj_http_mutator_set_sync_timeout (SyncobjHttpMutator *self,
+                                       guint               timeout_ms)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
+
+  if (self->sync_timeout_ms == timeout_ms)
+    return;
+  self->sync_timeout_ms = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNC_TIMEOUT]);
+}
+
+/**
+ * syncobj_http_mutator_get_await_echo:
+ * @self: a mutator
+ *
+ * Returns: whether transactions wait for their echo from any kind of sync
+ */
+gboolean
+syncobj_http_mutator_get_await_echo (SyncobjHttpMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), FALSE);
+  return self->await_echo;
+}
+
+/**
+ * syncobj_http_mutator_set_await_echo:
+ * @self: a mutator
+ * @await_echo: whether to wait for the echo from any kind of sync
+ *
+ * Sets [property@Syncobj.HttpMutator:await-echo].
+ */
+void
+syncobj_http_mutator_set_await_echo (SyncobjHttpMutator *self,
+                                     gboolean            await_echo)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
+
+  await_echo = !!await_echo;
+  if (self->await_echo == await_echo)
+    return;
+  self->await_echo = await_echo;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AWAIT_ECHO]);
+}
+
+/**
+ * syncobj_http_mutator_set_header:
+ * @self: a mutator
+ * @name: a header name
+ * @value: (nullable): its value, or %NULL to stop sending it
+ *
+ * Adds a header to every request (an API key, a client version, …).
+ */
+void
+syncobj_http_mutator_set_header (SyncobjHttpMutator *self,
+                                 const char         *name,
+                                 const char         *value)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
+  g_return_if_fail (name != NULL);
+
+  _syncobj_http_headers_set (&self->headers, name, value);
+}
+
+/**
+ * syncobj_http_mutator_set_auth_func:
+ * @self: a mutator
+ * @func: (nullable) (scope notified) (closure user_data) (destroy destroy):
+ *   called before each request for its `Authorization` header
+ * @user_data: closure data for @func
+ * @destroy: (nullable): frees @user_data
+ *
+ * Sets the callback that authorizes requests; it is called before every
+ * request, including retries, so it can hand out a refreshed token.
+ */
+void
+syncobj_http_mutator_set_auth_func (SyncobjHttpMutator  *self,
+                                    SyncobjHttpAuthFunc  func,
+                                    gpointer             user_data,
+                                    GDestroyNotify       destroy)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
+
+  _syncobj_http_headers_set_auth (&self->headers, func, user_data, destroy);
+}
+
+/* ---- GObject ------------------------------------------------------------------------ */
+
+static void
+syncobj_http_mutator_set_base_uri (SyncobjHttpMutator *self,
+                                   const char         *base_uri)
+{
+  gsize length;
+
+  g_free (self->base_uri);
+  self->base_uri = g_strdup (base_uri != NULL ? base_uri : "");
+  length = strlen (self->base_uri);
+  while (length > 0 && self->base_uri[length - 1] == '/')
+    self->base_uri[--length] = '\0';
+}
+
+static void
+syncobj_http_mutator_finalize (GObject *object)
+{
+  SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (object);
+
+  g_free (self->base_uri);
+  g_free (self->batch_uri);
+  g_free (self->update_method);
+  _syncobj_http_headers_clear (&self->headers);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (syncobj_http_mutator_parent_class)->finalize (object);
+}
+
+static void
+syncobj_http_mutator_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URI:
+      g_value_set_string (value, self->base_uri);
+      break;
+    case PROP_BATCH_URI:
+      g_value_set_string (value, self->batch_uri);
+      break;
+    case PROP_UPDATE_METHOD:
+      g_value_set_string (value, self->update_method);
+      break;
+    case PROP_SYNC_TIMEOUT:
+      g_value_set_uint (value, self->sync_timeout_ms);
+      break;
+    case PROP_AWAIT_ECHO:
+      g_value_set_boolean (value, self->await_echo);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_http_mutator_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URI:
+      syncobj_http_mutator_set_base_uri (self, g_value_get_string (value));
+      break;
+    case PROP_BATCH_URI:
+      syncobj_http_mutator_set_batch_uri (self, g_value_get_string (value));
+      break;
+    case PROP_UPDATE_METHOD:
+      syncobj_http_mutator_set_update_method (self, g_value_get_string (value));
+      break;
+    case PROP_SYNC_TIMEOUT:
+      syncobj_http_mutator_set_sync_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_AWAIT_ECHO:
+      syncobj_http_mutator_set_await_echo (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  SyncobjMutatorClass *mutator_class = SYNCOBJ_MUTATOR_CLASS (klass);
+
+  _syncobj_ensure_i18n ();
+
+  object_class->finalize = syncobj_http_mutator_finalize;
+  object_class->get_property = syncobj_http_mutator_get_property;
+  object_class->set_property = syncobj_http_mutator_set_property;
+
+  mutator_class->persist_async = syncobj_http_mutator_persist_async;
+  mutator_class->await_sync_async = syncobj_http_mutator_await_sync_async;
+
+  /**
+   * SyncobjHttpMutator:base-uri:
+   *
+   * The collection's endpoint: inserts are posted here, updates and
+   * deletes go to `<base-uri>/<key>`.
+   */
+  properties[PROP_BASE_URI] =
+    g_param_spec_string ("base-uri", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpMutator:batch-uri:
+   *
+   * When set, each transaction is one `POST` of all its mutations here.
+   */
+  properties[PROP_BATCH_URI] =
+    g_param_spec_string ("batch-uri", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpMutator:update-method:
+   *
+   * `PATCH` (the default: the body holds the changed members) or `PUT`
+   * (the body holds the whole record).
+   */
+  properties[PROP_UPDATE_METHOD] =
+    g_param_spec_string ("update-method", NULL, NULL, "PATCH",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpMutator:sync-timeout:
+   *
+   * How long, in milliseconds, a persisted transaction waits for the echo
+   * of its changes before completing anyway; 0 waits forever.
+   */
+  properties[PROP_SYNC_TIMEOUT] =
+    g_param_spec_uint ("sync-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_SYNC_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpMutator:await-echo:
+   *
+   * Whether to wait for the echo with any kind of sync; with a
+   * [class@Syncobj.HttpSync] the mutator always waits.
+   */
+  properties[PROP_AWAIT_ECHO] =
+    g_param_spec_boolean ("await-echo", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+syncobj_http_mutator_init (SyncobjHttpMutator *self)
+{
+  self->update_method = g_strdup ("PATCH");
+  self->sync_timeout_ms = DEFAULT_SYNC_TIMEOUT_MS;
+  _syncobj_http_headers_init (&self->headers);
+  self->session = soup_session_new ();
+}

@@ -1,0 +1,1072 @@
+/* http-test.c: SyncobjHttpMutator and SyncobjHttpSync against the demo
+ * server of examples/server/, started by each test on 127.0.0.1.
+ *
+ * Real HTTP needs the real clock: waits are on events with a bounded
+ * timeout, and retry delays are made short with a retry policy.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+
+#include <libsoup/soup.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "syncobj-http-private.h"
+
+#define WAIT_TIMEOUT_MS 10000
+
+/* ---- waiting on events --------------------------------------------------- */
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main context until @cond holds or @timeout_ms passed; the test
+ * fails on timeout. The wake-up source only bounds the wait. */
+#define WAIT_FOR(cond, timeout_ms)                                                 \
+  G_STMT_START {                                                                   \
+    gint64 deadline_ = g_get_monotonic_time () + (gint64) (timeout_ms) * 1000;     \
+    guint wake_ = g_timeout_add (20, wake_cb, NULL);                               \
+    while (!(cond) && g_get_monotonic_time () < deadline_)                         \
+      g_main_context_iteration (NULL, TRUE);                                       \
+    g_source_remove (wake_);                                                       \
+    if (!(cond))                                                                   \
+      g_error ("timed out after %d ms waiting for %s", (int) (timeout_ms), #cond); \
+  } G_STMT_END
+
+/* Fails unless @object equals the JSON object @expected_json. */
+static void
+assert_json (JsonObject *object,
+             const char *expected_json)
+{
+  g_autoptr(JsonObject) expected = syncobj_test_object (expected_json);
+
+  if (object == NULL || !json_object_equal (object, expected))
+    {
+      g_autoptr(JsonNode) node = object != NULL ? json_node_init_object (json_node_alloc (), object) : NULL;
+      g_autofree char *actual = node != NULL ? json_to_string (node, FALSE) : g_strdup ("NULL");
+
+      g_error ("JSON mismatch: expected %s, got %s", expected_json, actual);
+    }
+}
+
+/* ---- the demo server -------------------------------------------------------- */
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *dir;
+  char        *db_path;
+  guint        port;
+  char        *token;
+  SoupSession *admin;
+} DemoServer;
+
+static void
+read_port_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **line = user_data;
+
+  *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  if (*line == NULL)
+    *line = g_strdup ("");
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  /* A crashed test leaves no server behind. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Starts the server on @server->port (0: any) and waits for its port. */
+static void
+demo_server_spawn (DemoServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *line = NULL;
+  const char *path = g_getenv ("SYNCOBJ_DEMO_SERVER");
+
+  g_ptr_array_add (argv, g_strdup (path));
+  g_ptr_array_add (argv, g_strdup_printf ("--port=%u", server->port));
+  g_ptr_array_add (argv, g_strdup_printf ("--db=%s", server->db_path));
+  if (server->token != NULL)
+    g_ptr_array_add (argv, g_strdup_printf ("--token=%s", server->token));
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  g_data_input_stream_read_line_async (output, G_PRIORITY_DEFAULT, NULL, read_port_cb, &line);
+  WAIT_FOR (line != NULL, WAIT_TIMEOUT_MS);
+  if (!g_str_has_prefix (line, "PORT "))
+    g_error ("the demo server did not start: “%s”", line);
+  server->port = (guint) g_ascii_strtoull (line + 5, NULL, 10);
+  g_assert_cmpuint (server->port, >, 0);
+}
+
+static DemoServer *
+demo_server_start_with_token (const char *token)
+{
+  DemoServer *server = g_new0 (DemoServer, 1);
+  g_autoptr(GError) error = NULL;
+
+  server->dir = g_dir_make_tmp ("syncobj-http-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  server->db_path = g_build_filename (server->dir, "demo.db", NULL);
+  server->token = g_strdup (token);
+  server->admin = soup_session_new ();
+  demo_server_spawn (server);
+  return server;
+}
+
+static DemoServer *
+demo_server_start (void)
+{
+  return demo_server_start_with_token (NULL);
+}
+
+/* Kills the server without warning (a crash) and waits until it is gone. */
+static void
+demo_server_kill (DemoServer *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (server->process, SIGKILL);
+  g_subprocess_wait (server->process, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&server->process);
+}
+
+/* Restarts a killed server on the same port with the same database. */
+static void
+demo_server_restart (DemoServer *server)
+{
+  guint port = server->port;
+
+  demo_server_spawn (server);
+  g_assert_cmpuint (server->port, ==, port);
+}
+
+static void
+demo_server_free (DemoServer *server)
+{
+  if (server->process != NULL)
+    {
+      g_subprocess_send_signal (server->process, SIGTERM);
+      g_subprocess_wait (server->process, NULL, NULL);
+      g_clear_object (&server->process);
+    }
+  if (server->db_path != NULL)
+    {
+      g_autofree char *wal = g_strconcat (server->db_path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (server->db_path, "-shm", NULL);
+
+      g_unlink (server->db_path);
+      g_unlink (wal);
+      g_unlink (shm);
+    }
+  g_rmdir (server->dir);
+  g_free (server->dir);
+  g_free (server->db_path);
+  g_free (server->token);
+  g_clear_object (&server->admin);
+  g_free (server);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DemoServer, demo_server_free)
+
+static char *
+demo_server_uri (DemoServer *server,
+                 const char *path)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u%s", server->port, path);
+}
+
+/* A request from the test itself (blocking; the server is another process).
+ * Returns the body; @status gets the status. */
+static char *
+demo_server_request (DemoServer  *server,
+                     const char  *method,
+                     const char  *path,
+                     const char  *idempotency_key,
+                     const char  *body,
+                     guint       *status)
+{
+  g_autofree char *uri = demo_server_uri (server, path);
+  g_autoptr(SoupMessage) message = soup_message_new (method, uri);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) response = NULL;
+
+  if (idempotency_key != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (message), "Idempotency-Key", idempotency_key);
+  if (server->token != NULL)
+    {
+      g_autofree char *authorization = g_strdup_printf ("Bearer %s", server->token);
+      soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization", authorization);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+  response = soup_session_send_and_read (server->admin, message, NULL, &error);
+  g_assert_no_error (error);
+  if (status != NULL)
+    *status = soup_message_get_status (message);
+  return g_strndup (g_bytes_get_data (response, NULL), g_bytes_get_size (response));
+}
+
+static void
+demo_server_admin (DemoServer *server,
+                   const char *path,
+                   const char *body)
+{
+  guint status = 0;
+  g_autofree char *answer = demo_server_request (server, "POST", path, NULL, body != NULL ? body : "{}", &status);
+
+  g_assert_cmpuint (status, ==, 200);
+}
+
+/* Every applied change, in order (from /_admin/effects). */
+static JsonArray *
+demo_server_effects (DemoServer *server)
+{
+  g_autofree char *text = demo_server_request (server, "GET", "/_admin/effects", NULL, NULL, NULL);
+
+  return syncobj_test_array (text);
+}
+
+static JsonArray *
+demo_server_items (DemoServer *server)
+{
+  g_autofree char *text = demo_server_request (server, "GET", "/items", NULL, NULL, NULL);
+
+  return syncobj_test_array (text);
+}
+
+/* ---- a collection on the demo server ------------------------------------------------ */
+
+typedef struct
+{
+  SyncobjCollection  *collection;
+  SyncobjHttpMutator *mutator;
+  SyncobjHttpSync    *sync;
+} Client;
+
+static char *
+unique_id (const char *prefix)
+{
+  static guint counter;
+
+  return g_strdup_printf ("%s-%u-%u", prefix, (guint) getpid (), ++counter);
+}
+
+/* A collection with an HTTP mutator and an HTTP sync (WebSocket feed when
+ * @websocket), retries after 10 ms, ready when it returns. */
+static Client *
+client_new (DemoServer *server,
+            gboolean    websocket)
+{
+  Client *client = g_new0 (Client, 1);
+  g_autofree char *id = unique_id ("items");
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *changes = websocket ? demo_server_uri (server, "/changes") : NULL;
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+
+  client->mutator = syncobj_http_mutator_new (items);
+  client->sync = syncobj_http_sync_new (id, items, changes);
+  syncobj_http_sync_set_reconnect_delay (client->sync, 20);
+  syncobj_http_sync_set_poll_interval (client->sync, 0);
+  client->collection = syncobj_collection_new (id, SYNCOBJ_SYNC (client->sync), SYNCOBJ_MUTATOR (client->mutator));
+
+  syncobj_retry_policy_set_initial_delay (policy, 10);
+  syncobj_retry_policy_set_max_delay (policy, 100);
+  syncobj_retry_policy_set_jitter (policy, 0);
+  syncobj_collection_set_retry_policy (client->collection, policy);
+
+  WAIT_FOR (syncobj_collection_get_ready (client->collection), WAIT_TIMEOUT_MS);
+  return client;
+}
+
+static void
+client_free (Client *client)
+{
+  g_clear_object (&client->collection);
+  g_clear_object (&client->sync);
+  g_clear_object (&client->mutator);
+  g_free (client);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client, client_free)
+
+static SyncobjTransaction *
+client_insert (Client     *client,
+               const char *json)
+{
+  g_autoptr(JsonObject) value = syncobj_test_object (json);
+  g_autoptr(GError) error = NULL;
+  SyncobjTransaction *transaction = syncobj_collection_insert (client->collection, value, &error);
+
+  g_assert_no_error (error);
+  return transaction;
+}
+
+static SyncobjTransaction *
+client_update (Client     *client,
+               const char *key,
+               const char *json)
+{
+  g_autoptr(JsonObject) changes = syncobj_test_object (json);
+  g_autoptr(GError) error = NULL;
+  SyncobjTransaction *transaction = syncobj_collection_update (client->collection, key, changes, &error);
+
+  g_assert_no_error (error);
+  return transaction;
+}
+
+static void
+wait_finished (SyncobjTransaction *transaction)
+{
+  WAIT_FOR (syncobj_transaction_is_finished (transaction), WAIT_TIMEOUT_MS);
+}
+
+static void
+assert_completed (SyncobjTransaction *transaction)
+{
+  wait_finished (transaction);
+  g_assert_no_error (syncobj_transaction_get_error (transaction));
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+}
+
+static char *
+expected_idempotency_key (SyncobjTransaction *transaction,
+                          guint               position)
+{
+  g_autoptr(SyncobjPendingMutation) mutation =
+    g_list_model_get_item (syncobj_transaction_get_mutations (transaction), position);
+
+  return g_strdup_printf ("%s-%s", syncobj_transaction_get_id (transaction),
+                          syncobj_pending_mutation_get_mutation_id (mutation));
+}
+
+static const char *
+effect_member (JsonArray  *effects,
+               guint       index,
+               const char *member)
+{
+  return json_object_get_string_member (json_array_get_object_element (effects, index), member);
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void
+test_crud_round_trip (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *insert_key = NULL;
+  g_autofree char *update_key = NULL;
+  g_autofree char *delete_key = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  assert_completed (insert);
+  record = syncobj_collection_lookup (client->collection, "a");
+  g_assert_false (syncobj_record_get_pending (record));
+  assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"milk\"}");
+
+  update = client_update (client, "a", "{\"done\": true}");
+  assert_completed (update);
+  assert_json (syncobj_record_get_synced_value (record),
+                            "{\"id\": \"a\", \"title\": \"milk\", \"done\": true}");
+
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  assert_json (json_array_get_object_element (items, 0),
+                            "{\"id\": \"a\", \"title\": \"milk\", \"done\": true}");
+
+  delete = syncobj_collection_delete (client->collection, "a", &error);
+  g_assert_no_error (error);
+  assert_completed (delete);
+  g_assert_false (syncobj_collection_contains (client->collection, "a"));
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 3);
+  insert_key = expected_idempotency_key (insert, 0);
+  update_key = expected_idempotency_key (update, 0);
+  delete_key = expected_idempotency_key (delete, 0);
+  g_assert_cmpstr (effect_member (effects, 0, "method"), ==, "insert");
+  g_assert_cmpstr (effect_member (effects, 0, "idempotency_key"), ==, insert_key);
+  g_assert_cmpstr (effect_member (effects, 1, "method"), ==, "update");
+  g_assert_cmpstr (effect_member (effects, 1, "idempotency_key"), ==, update_key);
+  g_assert_cmpstr (effect_member (effects, 2, "method"), ==, "delete");
+  g_assert_cmpstr (effect_member (effects, 2, "idempotency_key"), ==, delete_key);
+
+  g_clear_pointer (&items, json_array_unref);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 0);
+}
+
+static void
+test_update_with_put (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonObject) body = NULL;
+
+  syncobj_http_mutator_set_update_method (client->mutator, "PUT");
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  assert_completed (insert);
+  update = client_update (client, "a", "{\"done\": true}");
+  assert_completed (update);
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 2);
+  g_assert_cmpstr (effect_member (effects, 1, "method"), ==, "put");
+  /* PUT sends the whole record, not only the changes. */
+  body = syncobj_test_object (effect_member (effects, 1, "body"));
+  assert_json (body, "{\"id\": \"a\", \"title\": \"milk\", \"done\": true}");
+}
+
+static void
+test_idempotent_replay (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(JsonArray) effects = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  guint status = 0;
+
+  first = demo_server_request (server, "POST", "/items", "tx-1-m-1", "{\"id\": \"a\", \"n\": 1}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  second = demo_server_request (server, "POST", "/items", "tx-1-m-1", "{\"id\": \"a\", \"n\": 1}", &status);
+  /* The replay gets the first answer, not a 409 for an existing key. */
+  g_assert_cmpuint (status, ==, 201);
+  g_assert_cmpstr (first, ==, second);
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 1);
+}
+
+static void
+test_lost_answer_replayed_once (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+
+  /* The server applies the insert, then the connection drops before the
+   * answer: the mutator retries with the same Idempotency-Key. */
+  demo_server_admin (server, "/_admin/faults", "{\"drop_after_apply\": 1}");
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  assert_completed (insert);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 2);
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 1);
+}
+
+static void
+test_503_then_success (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  const GError *error;
+
+  demo_server_admin (server, "/_admin/faults", "{\"fail\": 1, \"status\": 503, \"reason\": \"down for a moment\"}");
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  assert_completed (insert);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 2);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (insert), 0);
+  error = syncobj_attempt_get_error (first);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "503"));
+  g_assert_nonnull (strstr (error->message, "down for a moment"));
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 1);
+}
+
+static void
+test_422_rolls_back (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autofree char *uri = demo_server_uri (server, "/items/a");
+  const GError *error;
+
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  assert_completed (insert);
+
+  update = client_update (client, "a", "{\"title\": \"invalid\"}");
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"),
+                            "{\"id\": \"a\", \"title\": \"invalid\"}");
+  wait_finished (update);
+
+  g_assert_cmpint (syncobj_transaction_get_state (update), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (update), ==, 1);
+  error = syncobj_transaction_get_error (update);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE);
+  g_assert_nonnull (strstr (error->message, "PATCH"));
+  g_assert_nonnull (strstr (error->message, uri));
+  g_assert_nonnull (strstr (error->message, "422"));
+  g_assert_nonnull (strstr (error->message, "must not be"));
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"),
+                            "{\"id\": \"a\", \"title\": \"milk\"}");
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 1);
+}
+
+static void
+test_retry_after (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(SyncobjAttempt) second = NULL;
+  GTimeSpan waited;
+
+  /* 429 is retriable; its Retry-After (1 s) overrides the 10 ms policy. */
+  demo_server_admin (server, "/_admin/faults", "{\"fail\": 1, \"status\": 429, \"retry_after\": \"1\"}");
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  assert_completed (insert);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 2);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (insert), 0);
+  second = g_list_model_get_item (syncobj_transaction_get_attempts (insert), 1);
+  g_assert_error (syncobj_attempt_get_error (first), SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  waited = g_date_time_difference (syncobj_attempt_get_retry_scheduled_for (first),
+                                   syncobj_attempt_get_completed_at (first));
+  g_assert_cmpint (waited, >=, 990 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (waited, <=, 1010 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (g_date_time_difference (syncobj_attempt_get_started_at (second),
+                                           syncobj_attempt_get_completed_at (first)),
+                   >=, 990 * G_TIME_SPAN_MILLISECOND);
+}
+
+static void
+test_retry_after_date (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) later = g_date_time_add_seconds (now, 2);
+  g_autofree char *date = g_date_time_format (later, "%a, %d %b %Y %H:%M:%S GMT");
+  g_autofree char *faults = g_strdup_printf ("{\"fail\": 1, \"status\": 503, \"retry_after\": \"%s\"}", date);
+  GTimeSpan waited;
+
+  /* An HTTP date: the retry waits until then (whole seconds: 1–2 s). */
+  demo_server_admin (server, "/_admin/faults", faults);
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  assert_completed (insert);
+
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (insert), 0);
+  waited = g_date_time_difference (syncobj_attempt_get_retry_scheduled_for (first),
+                                   syncobj_attempt_get_completed_at (first));
+  g_assert_cmpint (waited, >=, 900 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (waited, <=, 2100 * G_TIME_SPAN_MILLISECOND);
+}
+
+static void
+test_array_member (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(SyncobjHttpSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *uri = demo_server_uri (server, "/items?wrap=data");
+  g_autofree char *id = unique_id ("wrapped");
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+  sync = syncobj_http_sync_new (id, uri, NULL);
+  syncobj_http_sync_set_array_member (sync, "data");
+  syncobj_http_sync_set_poll_interval (sync, 0);
+  collection = syncobj_collection_new (id, SYNCOBJ_SYNC (sync), NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_collection_contains (collection, "a"));
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, 1);
+}
+
+static void
+reach_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  int *reachable = user_data;
+
+  *reachable = _syncobj_http_can_reach_finish (result) ? 1 : 0;
+}
+
+static void
+test_loopback_always_reachable (void)
+{
+  g_autoptr(GUri) uri = g_uri_parse ("http://127.0.0.1:1/items", G_URI_FLAGS_NONE, NULL);
+  int reachable = -1;
+
+  /* Whatever GNetworkMonitor says (CI machines without a default route
+   * report no network at all), loopback never counts as offline. */
+  _syncobj_http_can_reach_async (uri, NULL, reach_cb, &reachable);
+  WAIT_FOR (reachable != -1, WAIT_TIMEOUT_MS);
+  g_assert_cmpint (reachable, ==, 1);
+}
+
+static void
+state_changed_cb (SyncobjTransaction *transaction,
+                  GParamSpec         *pspec,
+                  GArray             *states)
+{
+  SyncobjTransactionState state = syncobj_transaction_get_state (transaction);
+
+  g_array_append_val (states, state);
+}
+
+static void
+test_websocket_echo_completes (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (SyncobjTransactionState));
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  /* A timeout far beyond the test's: only the echo can complete it. */
+  syncobj_http_mutator_set_sync_timeout (client->mutator, 0);
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  g_signal_connect (insert, "notify::state", G_CALLBACK (state_changed_cb), states);
+  assert_completed (insert);
+
+  g_assert_cmpuint (states->len, >=, 2);
+  g_assert_cmpint (g_array_index (states, SyncobjTransactionState, states->len - 2), ==,
+                   SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+  record = syncobj_collection_lookup (client->collection, "a");
+  assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"milk\"}");
+  g_assert_false (syncobj_record_get_pending (record));
+}
+
+static void
+test_no_echo_waits_for_timeout (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, FALSE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  /* Polling is off: no echo ever comes, so the transaction stays
+   * persisted_awaiting_sync until the timeout, then completes. */
+  syncobj_http_mutator_set_sync_timeout (client->mutator, 300);
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  WAIT_FOR (syncobj_transaction_get_state (insert) == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC,
+            WAIT_TIMEOUT_MS);
+  record = syncobj_collection_lookup (client->collection, "a");
+  g_assert_true (syncobj_record_get_pending (record));
+  assert_completed (insert);
+}
+
+static void
+test_polling_with_etag (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = NULL;
+  g_autofree char *answer = NULL;
+  guint status = 0;
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  client = client_new (server, FALSE);
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+
+  syncobj_http_sync_set_poll_interval (client->sync, 20);
+  syncobj_http_sync_reconnect (client->sync);
+  g_free (answer);
+  answer = demo_server_request (server, "POST", "/items", "k2", "{\"id\": \"b\"}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  WAIT_FOR (syncobj_collection_contains (client->collection, "b"), WAIT_TIMEOUT_MS);
+}
+
+static void
+test_refused_feed_falls_back_to_polling (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(SyncobjHttpSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *id = unique_id ("refused");
+  g_autofree char *answer = NULL;
+
+  /* /items answers the handshake with plain JSON, not a WebSocket. */
+  sync = syncobj_http_sync_new (id, items, items);
+  syncobj_http_sync_set_poll_interval (sync, 20);
+  collection = syncobj_collection_new (id, SYNCOBJ_SYNC (sync), NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_error (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)), SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (syncobj_sync_get_error (SYNCOBJ_SYNC (sync))->message, "polling"));
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+  WAIT_FOR (syncobj_collection_contains (collection, "a"), WAIT_TIMEOUT_MS);
+}
+
+static void
+committed_cb (SyncobjSync *sync,
+              guint        n_writes,
+              guint       *commits)
+{
+  (*commits)++;
+}
+
+static void
+test_reconnect_resnapshot (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autofree char *answer = NULL;
+  guint commits = 0;
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+  g_free (answer);
+  answer = demo_server_request (server, "POST", "/items", "k2", "{\"id\": \"b\"}", NULL);
+  client = client_new (server, TRUE);
+  g_assert_true (syncobj_collection_contains (client->collection, "b"));
+
+  /* An optimistic insert stays pending (the server answers slowly) while
+   * "b" disappears on the server without a word, and the feed drops. */
+  demo_server_admin (server, "/_admin/faults", "{\"delay_ms\": 1500}");
+  insert = client_insert (client, "{\"id\": \"c\"}");
+  demo_server_admin (server, "/_admin/delete?key=b", NULL);
+  g_signal_connect (client->sync, "committed", G_CALLBACK (committed_cb), &commits);
+  demo_server_admin (server, "/_admin/disconnect", NULL);
+
+  /* The reconnect brings a fresh snapshot that replaces the synced state. */
+  WAIT_FOR (!syncobj_collection_contains (client->collection, "b"), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (commits, ==, 1);
+  g_assert_true (syncobj_http_sync_get_connected (client->sync));
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+  g_assert_true (syncobj_collection_contains (client->collection, "c"));
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+
+  assert_completed (insert);
+  g_assert_true (syncobj_collection_contains (client->collection, "c"));
+}
+
+static void
+test_reconnect_when_back_online (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  SyncobjScheduler *scheduler = _syncobj_scheduler_get_default ();
+  g_autofree char *answer = NULL;
+
+  /* A long backoff: only the network coming back can reconnect soon. */
+  syncobj_http_sync_set_reconnect_delay (client->sync, 60000);
+  _syncobj_scheduler_set_online (scheduler, FALSE);
+  demo_server_kill (server);
+  WAIT_FOR (!syncobj_http_sync_get_connected (client->sync), WAIT_TIMEOUT_MS);
+  demo_server_restart (server);
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+
+  _syncobj_scheduler_set_online (scheduler, TRUE);
+  WAIT_FOR (syncobj_http_sync_get_connected (client->sync), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+}
+
+static void
+test_resnapshot_completes_persisted (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autofree char *answer = NULL;
+
+  /* The echo is lost and someone else changes the record at once: only a
+   * snapshot requested after the server answered can complete the insert. */
+  syncobj_http_mutator_set_sync_timeout (client->mutator, 0);
+  demo_server_admin (server, "/_admin/faults", "{\"mute\": 2}");
+  insert = client_insert (client, "{\"id\": \"a\", \"n\": 1}");
+  WAIT_FOR (syncobj_transaction_get_state (insert) == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC,
+            WAIT_TIMEOUT_MS);
+  answer = demo_server_request (server, "PATCH", "/items/a", "other-1", "{\"n\": 2}", NULL);
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+
+  demo_server_admin (server, "/_admin/disconnect", NULL);
+  assert_completed (insert);
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"), "{\"id\": \"a\", \"n\": 2}");
+}
+
+static void
+message_error_cb (SyncobjHttpSync *sync,
+                  const GError    *error,
+                  GError         **reported)
+{
+  g_clear_error (reported);
+  *reported = g_error_copy (error);
+}
+
+static void
+test_malformed_message_skipped (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(GError) reported = NULL;
+
+  g_signal_connect (client->sync, "message-error", G_CALLBACK (message_error_cb), &reported);
+  demo_server_admin (server, "/_admin/broadcast", "{\"type\": \"upsert\", \"value\": {\"id\": \"x\"}");
+  WAIT_FOR (reported != NULL, WAIT_TIMEOUT_MS);
+  g_assert_error (reported, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+  g_assert_error (syncobj_sync_get_error (SYNCOBJ_SYNC (client->sync)), SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+  g_assert_false (syncobj_collection_contains (client->collection, "x"));
+
+  /* The stream goes on: the next message applies. */
+  demo_server_admin (server, "/_admin/broadcast", "{\"type\": \"insert\", \"value\": {\"id\": \"y\"}}");
+  WAIT_FOR (syncobj_collection_contains (client->collection, "y"), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_http_sync_get_connected (client->sync));
+}
+
+static void
+test_delete_404_is_done (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+  client = client_new (server, TRUE);
+  demo_server_admin (server, "/_admin/delete?key=a", NULL);
+
+  /* No echo will come for a record already gone: no wait for one either. */
+  syncobj_http_mutator_set_sync_timeout (client->mutator, 0);
+  delete = syncobj_collection_delete (client->collection, "a", &error);
+  g_assert_no_error (error);
+  assert_completed (delete);
+  g_assert_false (syncobj_collection_contains (client->collection, "a"));
+}
+
+static void
+test_batch (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) a = syncobj_test_object ("{\"id\": \"a\"}");
+  g_autoptr(JsonObject) b = syncobj_test_object ("{\"id\": \"b\"}");
+  g_autofree char *batch = demo_server_uri (server, "/batch");
+  g_autofree char *key_a = NULL;
+  g_autofree char *key_b = NULL;
+
+  syncobj_http_mutator_set_batch_uri (client->mutator, batch);
+  transaction = syncobj_collection_begin (client->collection);
+  syncobj_transaction_insert (transaction, client->collection, a, &error);
+  g_assert_no_error (error);
+  syncobj_transaction_insert (transaction, client->collection, b, &error);
+  g_assert_no_error (error);
+  syncobj_transaction_commit (transaction, &error);
+  g_assert_no_error (error);
+  syncobj_http_mutator_set_sync_timeout (client->mutator, 0);
+  assert_completed (transaction);
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 2);
+  key_a = expected_idempotency_key (transaction, 0);
+  key_b = expected_idempotency_key (transaction, 1);
+  g_assert_cmpstr (effect_member (effects, 0, "idempotency_key"), ==, key_a);
+  g_assert_cmpstr (effect_member (effects, 1, "idempotency_key"), ==, key_b);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 2);
+}
+
+static char *
+auth_cb (const char *method,
+         const char *uri,
+         gpointer    user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  return g_strdup ("Bearer s3cret");
+}
+
+static void
+test_auth_callback (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start_with_token ("s3cret");
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) refused = NULL;
+  g_autoptr(SyncobjTransaction) accepted = NULL;
+  guint calls = 0;
+
+  /* Without the token: 401, not retriable. */
+  refused = client_insert (client, "{\"id\": \"a\"}");
+  wait_finished (refused);
+  g_assert_error (syncobj_transaction_get_error (refused), SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE);
+  g_assert_nonnull (strstr (syncobj_transaction_get_error (refused)->message, "401"));
+
+  /* The callback runs before every request, retries included (a token
+   * refreshed between attempts is used). */
+  syncobj_http_mutator_set_auth_func (client->mutator, auth_cb, &calls, NULL);
+  syncobj_http_mutator_set_header (client->mutator, "X-Client", "http-test");
+  demo_server_admin (server, "/_admin/faults", "{\"fail\": 1, \"status\": 503}");
+  accepted = client_insert (client, "{\"id\": \"a\"}");
+  assert_completed (accepted);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (accepted), ==, 2);
+  g_assert_cmpuint (calls, ==, 2);
+}
+
+/* The server dies in the middle of a burst of 200 mutations and comes back:
+ * every one reaches it exactly once, in order per key. */
+static void
+test_server_restart_during_burst (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autoptr(GHashTable) keys_seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) last_n = g_hash_table_new (g_str_hash, g_str_equal);
+  const guint n_keys = 20, n_per_key = 10;
+  guint attempts = 0;
+
+  syncobj_retry_policy_set_max_attempts (syncobj_collection_get_retry_policy (client->collection), 1000);
+
+  for (guint round = 0; round < n_per_key; round++)
+    for (guint k = 0; k < n_keys; k++)
+      {
+        g_autofree char *json = g_strdup_printf ("{\"id\": \"k%02u\", \"n\": %u}", k, round);
+
+        if (round == 0)
+          g_ptr_array_add (transactions, client_insert (client, json));
+        else
+          {
+            g_autofree char *key = g_strdup_printf ("k%02u", k);
+            g_autofree char *changes = g_strdup_printf ("{\"n\": %u}", round);
+            g_ptr_array_add (transactions, client_update (client, key, changes));
+          }
+      }
+  g_assert_cmpuint (transactions->len, ==, 200);
+
+  /* Crash the server once a quarter of the burst got through. */
+  WAIT_FOR (syncobj_transaction_get_state (g_ptr_array_index (transactions, 50)) >=
+            SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC, WAIT_TIMEOUT_MS);
+  demo_server_kill (server);
+  demo_server_restart (server);
+
+  for (guint i = 0; i < transactions->len; i++)
+    {
+      assert_completed (g_ptr_array_index (transactions, i));
+      attempts += syncobj_transaction_get_current_attempt (g_ptr_array_index (transactions, i));
+    }
+  /* The crash did hit work in flight. */
+  g_assert_cmpuint (attempts, >, transactions->len);
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 200);
+  for (guint i = 0; i < json_array_get_length (effects); i++)
+    {
+      JsonObject *effect = json_array_get_object_element (effects, i);
+      const char *idempotency_key = json_object_get_string_member (effect, "idempotency_key");
+      const char *key = json_object_get_string_member (effect, "key");
+      g_autoptr(JsonObject) body = syncobj_test_object (json_object_get_string_member (effect, "body"));
+      guint n = (guint) json_object_get_int_member (body, "n");
+
+      g_assert_false (g_hash_table_contains (keys_seen, idempotency_key));
+      g_hash_table_add (keys_seen, (gpointer) idempotency_key);
+      if (g_hash_table_contains (last_n, key))
+        g_assert_cmpuint (n, ==, GPOINTER_TO_UINT (g_hash_table_lookup (last_n, key)) + 1);
+      else
+        g_assert_cmpuint (n, ==, 0);
+      g_hash_table_insert (last_n, (gpointer) key, GUINT_TO_POINTER (n));
+    }
+
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, n_keys);
+  for (guint k = 0; k < n_keys; k++)
+    {
+      JsonObject *item = json_array_get_object_element (items, k);
+      const char *key = json_object_get_string_member (item, "id");
+      g_autofree char *text = json_to_string (json_array_get_element (items, k), FALSE);
+
+      g_assert_cmpint (json_object_get_int_member (item, "n"), ==, n_per_key - 1);
+      assert_json (syncobj_collection_lookup_value (client->collection, key),
+                                text);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* The isolated XDG directories hide the GSettings schemas that GNOME's
+   * proxy resolver needs; everything here is on 127.0.0.1 anyway. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  syncobj_test_init (&argc, &argv);
+
+  if (g_getenv ("SYNCOBJ_DEMO_SERVER") == NULL)
+    {
+      g_test_skip ("SYNCOBJ_DEMO_SERVER is not set (the demo server was not built)");
+      return g_test_run ();
+    }
+
+  g_test_add_func ("/http/crud/round-trip", test_crud_round_trip);
+  g_test_add_func ("/http/crud/update-with-put", test_update_with_put);
+  g_test_add_func ("/http/idempotency/replay-applies-once", test_idempotent_replay);
+  g_test_add_func ("/http/idempotency/lost-answer-retried-once", test_lost_answer_replayed_once);
+  g_test_add_func ("/http/retry/503-then-success", test_503_then_success);
+  g_test_add_func ("/http/retry/422-non-retriable-rollback", test_422_rolls_back);
+  g_test_add_func ("/http/retry/retry-after", test_retry_after);
+  g_test_add_func ("/http/retry/retry-after-date", test_retry_after_date);
+  g_test_add_func ("/http/retry/loopback-always-reachable", test_loopback_always_reachable);
+  g_test_add_func ("/http/sync/array-member", test_array_member);
+  g_test_add_func ("/http/retry/server-restart-during-burst", test_server_restart_during_burst);
+  g_test_add_func ("/http/mutator/delete-404-is-done", test_delete_404_is_done);
+  g_test_add_func ("/http/mutator/batch", test_batch);
+  g_test_add_func ("/http/mutator/auth-callback", test_auth_callback);
+  g_test_add_func ("/http/sync/websocket-echo-completes", test_websocket_echo_completes);
+  g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
+  g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);
+  g_test_add_func ("/http/sync/refused-feed-falls-back-to-polling", test_refused_feed_falls_back_to_polling);
+  g_test_add_func ("/http/sync/reconnect-resnapshot", test_reconnect_resnapshot);
+  g_test_add_func ("/http/sync/reconnect-when-back-online", test_reconnect_when_back_online);
+  g_test_add_func ("/http/sync/resnapshot-completes-persisted", test_resnapshot_completes_persisted);
+  g_test_add_func ("/http/sync/malformed-message-skipped", test_malformed_message_skipped);
+
+  return g_test_run ();
+}

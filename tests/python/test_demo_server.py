@@ -1,0 +1,158 @@
+# test_demo_server.py: HTTP mutator and sync from Python, against the demo
+# server of examples/server/
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Network I/O is real and waited for with a bound; libsyncobj's timers
+# (retries) run on the virtual clock, driven through the control of a
+# throwaway test collection (the clock is process-wide).
+
+import json
+import os
+import subprocess
+import urllib.request
+
+import pytest
+from gi.repository import Syncobj
+
+from conftest import LONG_ENOUGH_MS, ItemsChanged, assert_syncobj_error, wait_for
+
+SERVER = os.environ.get('SYNCOBJ_DEMO_SERVER')
+TOKEN = 'python-token'
+State = Syncobj.TransactionState
+
+pytestmark = pytest.mark.skipif(not SERVER or not hasattr(Syncobj, 'HttpMutator'),
+                                reason='the demo server or the HTTP classes are not built')
+
+
+class DemoServer:
+    def __init__(self, tmp_path):
+        self.process = subprocess.Popen(
+            [SERVER, '--port=0', '--db=%s' % (tmp_path / 'demo.db'), '--token=%s' % TOKEN],
+            stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        assert line.startswith('PORT '), 'the demo server did not start: %r' % line
+        self.base = 'http://127.0.0.1:%d' % int(line.split()[1])
+
+    def admin(self, path, body=None):
+        """A request of the test itself, outside libsyncobj (blocking is
+        fine: the server is another process)."""
+        request = urllib.request.Request(self.base + path, method='POST' if body is not None else 'GET',
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={'Content-Type': 'application/json'})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or 'null')
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    server = DemoServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clock():
+    collection, control = Syncobj.test_collection_new([])
+    return control
+
+
+counter = iter(range(1_000_000))
+
+
+def items_collection(demo, auth=True):
+    """A collection of the server's items, with a Python auth function."""
+    name = 'items-%d' % next(counter)
+    sync = Syncobj.HttpSync.new(name, demo.base + '/items', demo.base.replace('http', 'ws') + '/changes')
+    mutator = Syncobj.HttpMutator.new(demo.base + '/items')
+    asked = []
+
+    def authorization(method, uri):
+        asked.append(method)
+        return 'Bearer ' + TOKEN if auth else None
+
+    mutator.set_auth_func(authorization)
+    collection = Syncobj.Collection.new(name, sync, mutator)
+    wait_for(lambda: collection.props.ready and sync.props.connected)
+    return collection, asked
+
+
+def test_insert_persists_to_the_server_with_the_python_auth_function(demo, clock):
+    collection, asked = items_collection(demo)
+
+    transaction = collection.insert({'id': 'a', 'title': 'Over the wire'})
+    assert collection['a']['title'] == 'Over the wire'
+    wait_for(transaction.is_finished, clock)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert asked == ['POST']
+    assert demo.admin('/items/a') == {'id': 'a', 'title': 'Over the wire'}
+    assert collection['a'].synced_value == {'id': 'a', 'title': 'Over the wire'}
+
+
+def test_update_and_delete_reach_the_server(demo, clock):
+    collection, asked = items_collection(demo)
+    wait_for(collection.insert({'id': 'a', 'title': 'First'}).is_finished, clock)
+
+    update = collection.update('a', {'done': True})
+    wait_for(update.is_finished, clock)
+    assert demo.admin('/items/a') == {'id': 'a', 'title': 'First', 'done': True}
+
+    delete = collection.delete('a')
+    wait_for(delete.is_finished, clock)
+    assert delete.get_state() == State.COMPLETED
+    assert 'a' not in collection
+    assert demo.admin('/items') == []
+
+
+def test_unauthorised_write_is_rolled_back(demo, clock):
+    collection, asked = items_collection(demo, auth=False)
+
+    transaction = collection.insert({'id': 'a', 'title': 'No token'})
+    wait_for(transaction.is_finished, clock)
+
+    assert transaction.get_state() == State.FAILED
+    error = transaction.get_error()
+    assert_syncobj_error(error, Syncobj.Error.NON_RETRIABLE)
+    assert '401' in error.message, error.message
+    assert 'a' not in collection
+    assert demo.admin('/items') == []
+
+
+def test_server_errors_are_retried_on_the_virtual_clock(demo, clock):
+    collection, asked = items_collection(demo)
+    demo.admin('/_admin/faults', {'fail': 2, 'status': 503})
+
+    transaction = collection.insert({'id': 'a', 'title': 'Eventually'})
+    wait_for(lambda: len(transaction.get_attempts()) == 1
+             and transaction.get_attempts()[0].get_error() is not None, clock)
+    assert_syncobj_error(transaction.get_attempts()[0].get_error(), Syncobj.Error.HTTP)
+    assert '503' in transaction.get_attempts()[0].get_error().message
+    assert transaction.get_state() == State.PERSISTING
+
+    while not transaction.is_finished():
+        clock.advance(LONG_ENOUGH_MS)
+        wait_for(lambda: transaction.is_finished() or
+                 transaction.get_attempts()[len(transaction.get_attempts()) - 1].get_completed_at() is not None,
+                 clock)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert len(transaction.get_attempts()) == 3
+    assert demo.admin('/items/a')['title'] == 'Eventually'
+
+
+def test_another_clients_change_arrives_as_items_changed(demo, clock):
+    mine, _ = items_collection(demo)
+    theirs, _ = items_collection(demo)
+    changes = ItemsChanged(mine)
+
+    wait_for(theirs.insert({'id': 'b', 'title': 'From elsewhere'}).is_finished, clock)
+    wait_for(lambda: 'b' in mine, clock)
+
+    assert changes.take() == [(0, 0, 1)]
+    assert mine['b'].value == {'id': 'b', 'title': 'From elsewhere'}
+    assert mine['b'].pending is False

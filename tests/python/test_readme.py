@@ -1,0 +1,83 @@
+# test_readme.py: the Python snippets of README.md run as written
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The persist function of the README is exercised over real HTTP in
+# test_http_persist.py; this runs the other snippets in one namespace.
+
+import re
+from pathlib import Path
+
+from gi.repository import Syncobj
+
+from conftest import wait_for
+
+README = Path(__file__).resolve().parents[2] / 'README.md'
+
+
+def python_snippets():
+    text = README.read_text(encoding='utf-8')
+    section = text.split('\n## Python\n', 1)[1].split('\n## ', 1)[0]
+    return re.findall(r'```python\n(.*?)```', section, re.S)
+
+
+def snippet_containing(needle):
+    (snippet,) = [s for s in python_snippets() if needle in s]
+    return snippet
+
+
+def test_readme_quick_start_and_errors_run():
+    namespace = {}
+    exec(snippet_containing('Syncobj.test_collection_new'), namespace)
+    todos = namespace['todos']
+    assert [r['title'] for r in todos] == ['Buy milk', 'Walk the dog']
+    assert todos['1']['done'] is True
+
+    exec(snippet_containing('Syncobj.Error.KEY_EXISTS'), namespace)
+    transaction = namespace['transaction']
+    assert transaction.get_error() is None
+    assert todos['1']['title'] == ''
+
+
+def test_readme_merge_function_runs():
+    counters, control = Syncobj.test_collection_new([{'id': 'likes', 'count': 10}],
+                                                    Syncobj.Strategy.PARALLEL)
+    namespace = {'counters': counters}
+
+    exec(snippet_containing('set_merge_func'), namespace)
+    counters.update('likes', {'add': 2})
+
+    assert counters['likes']['count'] == 12
+
+
+def test_readme_store_snippet_runs(tmp_path, monkeypatch):
+    snippet = snippet_containing('new_with_store').replace('...\n', '')
+    sync = Syncobj.Sync.new('readme-store-sync')
+    mutator = Syncobj.FuncMutator.new(lambda job: job.complete())
+    namespace = {'sync': sync, 'mutator': mutator}
+    # Syncobj.Store.get_default() would write under $XDG_DATA_HOME.
+    snippet = snippet.replace('Syncobj.Store.get_default()',
+                              'Syncobj.Store.new_for_path(%r)' % str(tmp_path / 'todos.db'))
+
+    exec(snippet, {'Syncobj': Syncobj, **namespace}, namespace)
+    wait_for(lambda: True)
+
+    assert namespace['todos'].get_store().get_path() == str(tmp_path / 'todos.db')
+
+
+def test_readme_wait_callback_reports_the_failure(capsys):
+    namespace = {}
+    exec(snippet_containing('Syncobj.test_collection_new'), namespace)
+    control = namespace['control']
+    control.advance(1000)
+    control.fail_next_persist_non_retriable()
+    exec(snippet_containing('Syncobj.Error.KEY_EXISTS'), namespace)
+    transaction = namespace['transaction']
+    printed = []
+
+    control.advance(1000)
+    wait_for(lambda: printed.append(capsys.readouterr().out) or transaction.get_id() in ''.join(printed),
+             control)
+
+    assert transaction.get_state() == Syncobj.TransactionState.FAILED
+    assert 'Simulated non-retriable failure' in ''.join(printed)
