@@ -31,6 +31,33 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModelIter, g_object_unref)
 #define SYNCOBJ_STORE_BATCH 500
 #define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
 
+/* The parameters of a row, in the order write_row() sets them. */
+enum
+{
+  ROW_ID,
+  ROW_STATE,
+  ROW_UPDATED_AT,
+  ROW_CURRENT_ATTEMPT,
+  ROW_COUNTED_ATTEMPTS,
+  ROW_QUEUED_BEHIND,
+  ROW_ERROR,
+  ROW_ERROR_TRANSACTION_ID,
+  ROW_METADATA,
+  ROW_ATTEMPTS,
+  N_UPDATE_HOLDERS,
+  /* the insert only */
+  ROW_COLLECTION_ID = N_UPDATE_HOLDERS,
+  ROW_CREATED_AT,
+  ROW_SEQUENCE,
+  ROW_MUTATIONS,
+  N_ROW_HOLDERS
+};
+
+static const char *row_holder_names[N_ROW_HOLDERS] = {
+  "id", "state", "updated_at", "current_attempt", "counted_attempts", "queued_behind", "error",
+  "error_transaction_id", "metadata", "attempts", "collection_id", "created_at", "sequence", "mutations",
+};
+
 typedef enum
 {
   JOB_ROW,
@@ -78,6 +105,9 @@ struct _SyncobjStoreWriter
   GdaStatement  *update;
   GdaSet        *update_params;
   GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
+  /* The parameters of insert and update, looked up once, in ROW_* order. */
+  GdaHolder     *insert_holders[N_ROW_HOLDERS];
+  GdaHolder     *update_holders[N_ROW_HOLDERS];
 };
 
 static const char *row_columns =
@@ -194,12 +224,10 @@ query_text (SyncobjStoreWriter  *self,
 }
 
 static gboolean
-set_text (GdaSet      *params,
-          const char  *name,
-          const char  *text,
-          GError     **error)
+set_text_holder (GdaHolder   *holder,
+                 const char  *text,
+                 GError     **error)
 {
-  GdaHolder *holder = gda_set_get_holder (params, name);
   GValue value = G_VALUE_INIT;
   gboolean ok;
 
@@ -212,17 +240,33 @@ set_text (GdaSet      *params,
 }
 
 static gboolean
-set_int (GdaSet      *params,
-         const char  *name,
-         gint64       number,
-         GError     **error)
+set_int_holder (GdaHolder   *holder,
+                gint64       number,
+                GError     **error)
 {
-  GdaHolder *holder = gda_set_get_holder (params, name);
   GValue value = G_VALUE_INIT;
 
   g_value_init (&value, G_TYPE_INT64);
   g_value_set_int64 (&value, number);
   return gda_holder_set_value (holder, &value, error);
+}
+
+static gboolean
+set_text (GdaSet      *params,
+          const char  *name,
+          const char  *text,
+          GError     **error)
+{
+  return set_text_holder (gda_set_get_holder (params, name), text, error);
+}
+
+static gboolean
+set_int (GdaSet      *params,
+         const char  *name,
+         gint64       number,
+         GError     **error)
+{
+  return set_int_holder (gda_set_get_holder (params, name), number, error);
 }
 
 static const char *
@@ -375,6 +419,13 @@ prepare_statements (SyncobjStoreWriter  *self,
   self->update = parse_statement (update_sql, error);
   if (self->update == NULL || !gda_statement_get_parameters (self->update, &self->update_params, error))
     return FALSE;
+
+  for (guint i = 0; i < N_ROW_HOLDERS; i++)
+    {
+      self->insert_holders[i] = gda_set_get_holder (self->insert_params, row_holder_names[i]);
+      if (i < N_UPDATE_HOLDERS)
+        self->update_holders[i] = gda_set_get_holder (self->update_params, row_holder_names[i]);
+    }
 
   return TRUE;
 }
@@ -580,29 +631,30 @@ write_row (SyncobjStoreWriter  *self,
            GError             **error)
 {
   gboolean full = row->mutations != NULL;
-  GdaSet *params = full ? self->insert_params : self->update_params;
+  GdaHolder **holders = full ? self->insert_holders : self->update_holders;
 
-  if (!set_text (params, "id", row->id, error) ||
-      !set_int (params, "state", row->state, error) ||
-      !set_int (params, "updated_at", row->updated_at, error) ||
-      !set_int (params, "current_attempt", row->current_attempt, error) ||
-      !set_int (params, "counted_attempts", row->counted_attempts, error) ||
-      !set_text (params, "queued_behind", row->queued_behind, error) ||
-      !set_text (params, "error", row->error, error) ||
-      !set_text (params, "error_transaction_id", row->error_transaction_id, error) ||
-      !set_text (params, "metadata", row->metadata, error) ||
-      !set_text (params, "attempts", row->attempts, error))
+  if (!set_text_holder (holders[ROW_ID], row->id, error) ||
+      !set_int_holder (holders[ROW_STATE], row->state, error) ||
+      !set_int_holder (holders[ROW_UPDATED_AT], row->updated_at, error) ||
+      !set_int_holder (holders[ROW_CURRENT_ATTEMPT], row->current_attempt, error) ||
+      !set_int_holder (holders[ROW_COUNTED_ATTEMPTS], row->counted_attempts, error) ||
+      !set_text_holder (holders[ROW_QUEUED_BEHIND], row->queued_behind, error) ||
+      !set_text_holder (holders[ROW_ERROR], row->error, error) ||
+      !set_text_holder (holders[ROW_ERROR_TRANSACTION_ID], row->error_transaction_id, error) ||
+      !set_text_holder (holders[ROW_METADATA], row->metadata, error) ||
+      !set_text_holder (holders[ROW_ATTEMPTS], row->attempts, error))
     return FALSE;
 
   if (full &&
-      (!set_text (params, "collection_id", row->collection_id, error) ||
-       !set_int (params, "created_at", row->created_at, error) ||
-       !set_int (params, "sequence", row->sequence, error) ||
-       !set_text (params, "mutations", row->mutations, error)))
+      (!set_text_holder (holders[ROW_COLLECTION_ID], row->collection_id, error) ||
+       !set_int_holder (holders[ROW_CREATED_AT], row->created_at, error) ||
+       !set_int_holder (holders[ROW_SEQUENCE], row->sequence, error) ||
+       !set_text_holder (holders[ROW_MUTATIONS], row->mutations, error)))
     return FALSE;
 
   return gda_connection_statement_execute_non_select (self->cnc, full ? self->insert : self->update,
-                                                      params, NULL, error) != -1;
+                                                      full ? self->insert_params : self->update_params,
+                                                      NULL, error) != -1;
 }
 
 /* Folds @newer into @older: an update keeps the mutations already queued. */
