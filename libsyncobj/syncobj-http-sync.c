@@ -33,8 +33,9 @@
  * `If-None-Match`, so an unchanged collection costs a 304.
  *
  * When the connection drops, the sync reconnects with exponential backoff
- * (from [property@Syncobj.HttpSync:reconnect-delay] up to 30 s) and
- * fetches a fresh snapshot, which replaces the synced state.
+ * (from [property@Syncobj.HttpSync:reconnect-delay] up to 30 s), at once
+ * when the network comes back or a write reaches the server, and fetches a
+ * fresh snapshot, which replaces the synced state.
  *
  * A change message may carry an `"idempotency_key"` member: the
  * `Idempotency-Key` of the request that caused it. A
@@ -65,6 +66,7 @@ struct _SyncobjHttpSync
   char                    *etag;
   guint                    timer;          /* reconnect or poll */
   guint                    failures;
+  gulong                   online_handler;
 
   GPtrArray               *watches;        /* SyncobjHttpEchoWatch, unowned */
 };
@@ -844,12 +846,28 @@ http_sync_connect (SyncobjHttpSync *self)
 }
 
 static void
+online_changed_cb (SyncobjScheduler *scheduler,
+                   GParamSpec       *pspec,
+                   SyncobjHttpSync  *self)
+{
+  /* Back online: reconnect at once instead of waiting out the backoff. */
+  if (_syncobj_scheduler_get_online (scheduler) && self->running && !self->connected && self->timer != 0)
+    {
+      self->failures = 0;
+      http_sync_connect (self);
+    }
+}
+
+static void
 syncobj_http_sync_start (SyncobjSync *sync)
 {
   SyncobjHttpSync *self = SYNCOBJ_HTTP_SYNC (sync);
 
   self->running = TRUE;
   self->failures = 0;
+  if (self->online_handler == 0)
+    self->online_handler = g_signal_connect (_syncobj_scheduler_get_default (), "notify::online",
+                                             G_CALLBACK (online_changed_cb), self);
   http_sync_connect (self);
 }
 
@@ -859,6 +877,9 @@ syncobj_http_sync_stop (SyncobjSync *sync)
   SyncobjHttpSync *self = SYNCOBJ_HTTP_SYNC (sync);
 
   self->running = FALSE;
+  if (self->online_handler != 0)
+    g_signal_handler_disconnect (_syncobj_scheduler_get_default (), self->online_handler);
+  self->online_handler = 0;
   stop_connection (self);
 }
 
@@ -1095,8 +1116,7 @@ syncobj_http_sync_dispose (GObject *object)
 {
   SyncobjHttpSync *self = SYNCOBJ_HTTP_SYNC (object);
 
-  self->running = FALSE;
-  stop_connection (self);
+  syncobj_http_sync_stop (SYNCOBJ_SYNC (self));
   for (guint i = 0; i < self->watches->len; i++)
     echo_watch_return (g_ptr_array_index (self->watches, i),
                        g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,

@@ -941,6 +941,106 @@ test_custom_key_member (void)
   syncobj_test_assert_keys (collection, "x w");
 }
 
+/* ---- re-entrancy --------------------------------------------------------------- */
+
+typedef struct
+{
+  SyncobjCollection *collection;
+  GPtrArray         *transactions;
+  guint              writes;
+} Reentrant;
+
+/* Like an application reacting to a new row: counts it on "a". */
+static void
+count_on_insert_cb (GListModel *model,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    Reentrant  *reentrant)
+{
+  g_autofree char *changes = NULL;
+  SyncobjTransaction *transaction;
+
+  if (added == 0 || removed != 0 || !syncobj_collection_contains (reentrant->collection, "a"))
+    return;
+
+  changes = g_strdup_printf ("{\"count\": %u}", ++reentrant->writes);
+  transaction = syncobj_collection_update_json (reentrant->collection, "a", changes, NULL);
+  g_assert_nonnull (transaction);
+  g_ptr_array_add (reentrant->transactions, transaction);
+}
+
+static void
+test_reentrant_writes_from_items_changed (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestShadow) shadow = syncobj_test_shadow_new (G_LIST_MODEL (collection));
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(GError) error = NULL;
+  Reentrant reentrant = { collection, transactions, 0 };
+  gulong handler;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  handler = g_signal_connect (collection, "items-changed", G_CALLBACK (count_on_insert_cb), &reentrant);
+
+  inserted = syncobj_test_insert (collection, "{\"id\": \"d\"}");
+  syncobj_test_shadow_assert (shadow);
+  g_assert_true (syncobj_sync_control_emit_json (control,
+                                                 "[{\"type\": \"insert\", \"value\": {\"id\": \"e\"}},"
+                                                 " {\"type\": \"update\", \"value\": {\"id\": \"b\", \"done\": true}},"
+                                                 " {\"type\": \"insert\", \"value\": {\"id\": \"f\"}},"
+                                                 " {\"type\": \"delete\", \"key\": \"c\"}]",
+                                                 &error));
+  g_assert_no_error (error);
+  syncobj_test_shadow_assert (shadow);
+  g_assert_cmpuint (reentrant.writes, ==, 3);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"done\": false, \"count\": 3}");
+
+  syncobj_test_drain (control, collection);
+  g_signal_handler_disconnect (collection, handler);
+  syncobj_test_shadow_assert (shadow);
+  syncobj_test_assert_keys (collection, "a b d e f");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"done\": false, \"count\": 3}");
+}
+
+/* Like a view dropping its rows: releases the record the moment it goes. */
+static void
+drop_records_cb (GListModel *model,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 GPtrArray  *held)
+{
+  g_ptr_array_set_size (held, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (held, g_list_model_get_item (model, i));
+}
+
+static void
+test_records_dropped_from_items_changed (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTestShadow) shadow = syncobj_test_shadow_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  gulong handler;
+
+  drop_records_cb (G_LIST_MODEL (collection), 0, 0, 0, held);
+  handler = g_signal_connect (collection, "items-changed", G_CALLBACK (drop_records_cb), held);
+  t1 = syncobj_test_delete (collection, "b");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  syncobj_sync_control_emit_delete (control, "c");
+  syncobj_test_drain (control, collection);
+  g_signal_handler_disconnect (collection, handler);
+
+  syncobj_test_shadow_assert (shadow);
+  syncobj_test_assert_keys (collection, "a");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -974,6 +1074,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/n-items-notify", test_n_items_notify);
   g_test_add_func ("/collection/no-sync/completed-writes-stay", test_no_sync_completed_writes_stay);
   g_test_add_func ("/collection/key-member/custom", test_custom_key_member);
+  g_test_add_func ("/collection/reentrancy/writes-from-items-changed", test_reentrant_writes_from_items_changed);
+  g_test_add_func ("/collection/reentrancy/records-dropped-from-items-changed", test_records_dropped_from_items_changed);
   {
     static const RandomCase cases[] = {
       { SYNCOBJ_STRATEGY_ORDERED, SYNCOBJ_QUEUE_SCOPE_COLLECTION, 1 },

@@ -762,6 +762,27 @@ test_reconnect_resnapshot (void)
 }
 
 static void
+test_reconnect_when_back_online (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  SyncobjScheduler *scheduler = _syncobj_scheduler_get_default ();
+  g_autofree char *answer = NULL;
+
+  /* A long backoff: only the network coming back can reconnect soon. */
+  syncobj_http_sync_set_reconnect_delay (client->sync, 60000);
+  _syncobj_scheduler_set_online (scheduler, FALSE);
+  demo_server_kill (server);
+  WAIT_FOR (!syncobj_http_sync_get_connected (client->sync), WAIT_TIMEOUT_MS);
+  demo_server_restart (server);
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+
+  _syncobj_scheduler_set_online (scheduler, TRUE);
+  WAIT_FOR (syncobj_http_sync_get_connected (client->sync), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+}
+
+static void
 message_error_cb (SyncobjHttpSync *sync,
                   const GError    *error,
                   GError         **reported)
@@ -997,6 +1018,7 @@ main (int   argc,
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);
   g_test_add_func ("/http/sync/reconnect-resnapshot", test_reconnect_resnapshot);
+  g_test_add_func ("/http/sync/reconnect-when-back-online", test_reconnect_when_back_online);
   g_test_add_func ("/http/sync/malformed-message-skipped", test_malformed_message_skipped);
 
   return g_test_run ();
