@@ -147,6 +147,63 @@ job_free (Job *job)
   g_free (job);
 }
 
+/* ---- answering the main thread ------------------------------------------- */
+
+typedef struct
+{
+  GTask    *task;
+  GError   *error;
+  gssize    value;
+  gboolean  is_int;   /* a prune's count; else a boolean */
+} Completion;
+
+static gboolean
+complete_in_context (gpointer data)
+{
+  Completion *completion = data;
+
+  if (completion->error != NULL)
+    g_task_return_error (completion->task, g_steal_pointer (&completion->error));
+  else if (completion->is_int)
+    g_task_return_int (completion->task, completion->value);
+  else
+    g_task_return_boolean (completion->task, completion->value != 0);
+  g_object_unref (completion->task);
+  g_free (completion);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns the task of @job (with @error, taken, or @value) on the task's
+ * own context: this thread must never hold the last reference of a task,
+ * which may be the last reference of the store that owns this thread. */
+static void
+complete_job (Job    *job,
+              GError *error,
+              gssize  value)
+{
+  Completion *completion;
+  g_autoptr(GSource) source = NULL;
+
+  if (job->task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  completion = g_new0 (Completion, 1);
+  completion->task = g_steal_pointer (&job->task);
+  completion->error = error;
+  completion->value = value;
+  completion->is_int = job->type == JOB_PRUNE;
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[syncobj] store answer");
+  g_source_set_callback (source, complete_in_context, completion, NULL);
+  g_source_attach (source, g_task_get_context (completion->task));
+}
+
 /* ---- SQL helpers (writer thread) ----------------------------------------- */
 
 static GdaStatement *
@@ -714,14 +771,12 @@ write_batch (SyncobjStoreWriter *self,
     {
       Job *job = g_ptr_array_index (jobs, i);
 
-      if (job->task == NULL)
-        continue;
       if (error != NULL)
-        g_task_return_new_error (job->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                                 _("Cannot write to the transaction store %s: %s"),
-                                 self->path, error->message);
+        complete_job (job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                        _("Cannot write to the transaction store %s: %s"),
+                                        self->path, error->message), 0);
       else
-        g_task_return_boolean (job->task, TRUE);
+        complete_job (job, NULL, TRUE);
     }
 
   if (error != NULL)
@@ -746,11 +801,11 @@ do_prune (SyncobjStoreWriter *self,
     removed = gda_connection_statement_execute_non_select (self->cnc, statement, params, NULL, &error);
 
   if (removed < 0)
-    g_task_return_new_error (job->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                             _("Cannot prune the transaction store %s: %s"),
-                             self->path, error != NULL ? error->message : _("unknown error"));
+    complete_job (job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                    _("Cannot prune the transaction store %s: %s"),
+                                    self->path, error != NULL ? error->message : _("unknown error")), 0);
   else
-    g_task_return_int (job->task, removed);
+    complete_job (job, NULL, removed);
 }
 
 static gboolean
@@ -874,7 +929,7 @@ process (SyncobjStoreWriter *self,
       switch (job->type)
         {
         case JOB_FLUSH:
-          g_task_return_boolean (job->task, TRUE);
+          complete_job (job, NULL, TRUE);
           break;
         case JOB_PRUNE:
           do_prune (self, job);
