@@ -30,7 +30,9 @@
  *
  * Without a WebSocket, the sync polls the snapshot every
  * [property@Syncobj.HttpSync:poll-interval] milliseconds with
- * `If-None-Match`, so an unchanged collection costs a 304.
+ * `If-None-Match`, so an unchanged collection costs a 304. It also polls
+ * when the server answers the WebSocket handshake with something else
+ * (until the next reconnect, which tries the WebSocket again).
  *
  * When the connection drops, the sync reconnects with exponential backoff
  * (from [property@Syncobj.HttpSync:reconnect-delay] up to 30 s), at once
@@ -63,12 +65,15 @@ struct _SyncobjHttpSync
   SoupWebsocketConnection *socket;
   GPtrArray               *early_messages; /* char *, before the snapshot */
   gboolean                 have_snapshot;  /* of the current connection */
+  gboolean                 feed_refused;   /* of the current connection: the
+                                            * server has no WebSocket there */
   char                    *etag;
   guint                    timer;          /* reconnect or poll */
   guint                    failures;
   gulong                   online_handler;
 
   GPtrArray               *watches;        /* SyncobjHttpEchoWatch, unowned */
+  guint64                  epoch;          /* orders waits and snapshot requests */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjHttpSync, syncobj_http_sync, SYNCOBJ_TYPE_SYNC)
@@ -113,6 +118,7 @@ struct _SyncobjHttpEchoWatch
   SyncobjHttpSync *sync;          /* weak pointer */
   GArray          *entries;       /* EchoEntry */
   GTask           *task;          /* while waiting */
+  guint64          epoch;         /* when the wait began */
   guint            timer;
   guint            cancelled_idle;
   gulong           cancelled_handler;
@@ -308,6 +314,7 @@ _syncobj_http_echo_watch_wait_async (SyncobjHttpEchoWatch *watch,
     }
 
   watch->task = g_steal_pointer (&task);
+  watch->epoch = ++watch->sync->epoch;
   if (timeout_ms > 0)
     watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
                                            echo_watch_timeout_cb, watch, NULL);
@@ -379,10 +386,12 @@ object_holds (JsonObject *record,
   return TRUE;
 }
 
-/* A snapshot holding a change counts as its echo. */
+/* A snapshot holding a change counts as its echo; so does any snapshot
+ * requested after the server answered the write (waits begin then). */
 static void
 note_snapshot (SyncobjHttpSync *self,
-               JsonArray       *array)
+               JsonArray       *array,
+               guint64          request_epoch)
 {
   SyncobjCollection *collection = syncobj_sync_get_collection (SYNCOBJ_SYNC (self));
   const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
@@ -408,13 +417,16 @@ note_snapshot (SyncobjHttpSync *self,
   for (guint w = 0; w < self->watches->len; w++)
     {
       SyncobjHttpEchoWatch *watch = g_ptr_array_index (self->watches, w);
+      gboolean answered_before = watch->task != NULL && watch->epoch < request_epoch;
 
       for (guint i = 0; i < watch->entries->len; i++)
         {
           EchoEntry *entry = &g_array_index (watch->entries, EchoEntry, i);
           JsonObject *record = g_hash_table_lookup (records, entry->key);
 
-          if (entry->deleted ? record == NULL
+          if (answered_before)
+            entry->done = TRUE;
+          else if (entry->deleted ? record == NULL
                              : (record != NULL && entry->expected != NULL && object_holds (record, entry->expected)))
             entry->done = TRUE;
         }
@@ -527,6 +539,7 @@ stop_connection (SyncobjHttpSync *self)
   self->timer = 0;
   g_ptr_array_set_size (self->early_messages, 0);
   self->have_snapshot = FALSE;
+  self->feed_refused = FALSE;
   set_connected (self, FALSE);
 }
 
@@ -587,10 +600,16 @@ socket_closed_cb (SoupWebsocketConnection *socket,
 static gboolean
 schedule_poll_cb (gpointer data);
 
+static gboolean
+is_polling (SyncobjHttpSync *self)
+{
+  return self->websocket_uri == NULL || self->feed_refused;
+}
+
 static void
 schedule_poll (SyncobjHttpSync *self)
 {
-  if (self->websocket_uri == NULL && self->running && self->poll_interval_ms > 0)
+  if (is_polling (self) && self->running && self->poll_interval_ms > 0)
     self->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->poll_interval_ms,
                                           schedule_poll_cb, self, NULL);
 }
@@ -599,6 +618,7 @@ schedule_poll (SyncobjHttpSync *self)
 static gboolean
 apply_snapshot (SyncobjHttpSync  *self,
                 JsonNode         *root,
+                guint64           request_epoch,
                 GError          **error)
 {
   SyncobjSync *sync = SYNCOBJ_SYNC (self);
@@ -627,7 +647,7 @@ apply_snapshot (SyncobjHttpSync  *self,
       return FALSE;
     }
 
-  note_snapshot (self, array);
+  note_snapshot (self, array, request_epoch);
   n = json_array_get_length (array);
   syncobj_sync_begin (sync);
   syncobj_sync_truncate (sync, NULL);
@@ -654,6 +674,7 @@ typedef struct
 {
   SyncobjHttpSync *self;
   SoupMessage     *message;
+  guint64          epoch;
 } SnapshotRequest;
 
 static void
@@ -712,7 +733,7 @@ snapshot_cb (GObject      *source,
       connection_failed (self, parse_error);
       goto out;
     }
-  if (!apply_snapshot (self, json_parser_get_root (parser), &error))
+  if (!apply_snapshot (self, json_parser_get_root (parser), request->epoch, &error))
     {
       connection_failed (self, error);
       goto out;
@@ -759,11 +780,12 @@ fetch_snapshot (SyncobjHttpSync *self)
   request = g_new0 (SnapshotRequest, 1);
   request->self = g_object_ref (self);
   request->message = soup_message_new_from_uri ("GET", uri);
+  request->epoch = ++self->epoch;
   _syncobj_http_headers_apply (&self->headers, request->message);
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
   /* Only a poll may be answered with "not modified": after a reconnect
    * the collection needs the whole snapshot. */
-  if (self->etag != NULL && self->have_snapshot && self->websocket_uri == NULL)
+  if (self->etag != NULL && self->have_snapshot && is_polling (self))
     soup_message_headers_replace (soup_message_get_request_headers (request->message),
                                   "If-None-Match", self->etag);
 
@@ -793,6 +815,19 @@ websocket_connected_cb (GObject      *source,
   socket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (socket == NULL && error->domain == SOUP_WEBSOCKET_ERROR)
+    {
+      g_autoptr(GError) refused = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                                               _("The server refused the change feed %s (%s); polling instead"),
+                                               self->websocket_uri, error->message);
+
+      /* The server answers, but not with a WebSocket (a proxy in the
+       * way, an API without one): poll until the next reconnect. */
+      syncobj_sync_mark_error (SYNCOBJ_SYNC (self), refused);
+      self->feed_refused = TRUE;
+      fetch_snapshot (self);
+      return;
+    }
   if (socket == NULL)
     {
       g_autoptr(GError) connect_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
