@@ -62,6 +62,7 @@ struct _SyncobjStoreWriter
   GCond          done_cond;   /* a waited-for job is done */
   GQueue         jobs;
   gboolean       closing;
+  gboolean       detached;    /* closed from its own thread: frees itself */
 
   /* set while opening, then read-only */
   char          *path;
@@ -106,6 +107,8 @@ _syncobj_store_row_free (SyncobjStoreRow *row)
   g_free (row->mutations);
   g_free (row);
 }
+
+static void writer_free (SyncobjStoreWriter *self);
 
 static void
 job_free (Job *job)
@@ -874,6 +877,12 @@ writer_thread (gpointer data)
 
   g_mutex_unlock (&self->mutex);
   close_connection (self);
+
+  if (self->detached)
+    {
+      g_thread_unref (self->thread);
+      writer_free (self);
+    }
   return NULL;
 }
 
@@ -936,10 +945,25 @@ _syncobj_store_writer_close (SyncobjStoreWriter *self)
   g_mutex_lock (&self->mutex);
   self->closing = TRUE;
   g_cond_signal (&self->cond);
+
+  /* The writer thread dropped the last reference to a task, the task the
+   * last one to the store: the thread cannot join itself, so it finishes
+   * what is queued and frees the writer on its way out. */
+  if (g_thread_self () == self->thread)
+    {
+      self->detached = TRUE;
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
   g_mutex_unlock (&self->mutex);
 
   g_thread_join (self->thread);
+  writer_free (self);
+}
 
+static void
+writer_free (SyncobjStoreWriter *self)
+{
   g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
   g_clear_error (&self->open_error);
   g_mutex_clear (&self->mutex);

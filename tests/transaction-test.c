@@ -242,7 +242,7 @@ test_merge_insert_update (void)
   g_autoptr(SyncobjTransaction) joined = NULL;
   SyncobjPendingMutation *mutation;
 
-  g_clear_object (&joined);
+  /* Plain writes join the open transaction. */
   joined = syncobj_test_insert (collection, "{\"id\": \"d\", \"title\": \"D\", \"n\": 0}");
   g_assert_true (joined == transaction);
   g_clear_object (&joined);
@@ -1242,6 +1242,37 @@ test_merge_delete_insert_keeps_unset_members (void)
   syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"done\": true}");
 }
 
+static void
+test_begin_nested (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) outer = syncobj_collection_begin (collection);
+  g_autoptr(SyncobjTransaction) inner = syncobj_collection_begin (collection);
+  g_autoptr(SyncobjTransaction) joined = NULL;
+  g_autoptr(SyncobjTransaction) own = NULL;
+
+  /* The innermost open transaction is joined... */
+  joined = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_true (joined == inner);
+  g_assert_true (syncobj_transaction_commit (inner, NULL));
+
+  /* ...then, once it is committed, the one around it... */
+  g_clear_object (&joined);
+  joined = syncobj_test_update (collection, "b", "{\"n\": 2}");
+  g_assert_true (joined == outer);
+  g_assert_true (syncobj_transaction_commit (outer, NULL));
+
+  /* ...and without any, a write makes its own. */
+  own = syncobj_test_update (collection, "c", "{\"n\": 3}");
+  g_assert_true (own != inner && own != outer);
+
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_persist_log (control, inner, outer, own, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (inner)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (outer)), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1258,6 +1289,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/rollback/ordered-last-of-three", test_ordered_rollback_last_of_three);
   g_test_add_func ("/transaction/failure/middle-of-three-restores-its-fields", test_failure_of_middle_restores_its_fields);
   g_test_add_func ("/transaction/commit/twice-errors", test_commit_twice_errors);
+  g_test_add_func ("/transaction/begin/innermost-open-is-joined", test_begin_nested);
   g_test_add_func ("/transaction/commit/empty-completes-at-once", test_commit_empty_completes);
   g_test_add_func ("/transaction/merge/insert-update-is-insert", test_merge_insert_update);
   g_test_add_func ("/transaction/merge/insert-delete-is-nothing", test_merge_insert_delete);
