@@ -1454,7 +1454,10 @@ syncobj_collection_get_queue_scope (SyncobjCollection *self)
  *
  * With %SYNCOBJ_QUEUE_SCOPE_KEY, an ordered collection keeps one FIFO per
  * key, and transactions on independent keys persist in parallel. Set it
- * before the first write.
+ * before the first write. A collection with a store restores its
+ * unfinished transactions as it is constructed: pass the scope to
+ * g_object_new() then, or restored transactions stay in the collection's
+ * single queue while new ones on the same keys may overtake them.
  */
 void
 syncobj_collection_set_queue_scope (SyncobjCollection *self,
@@ -2058,11 +2061,16 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
    * SyncobjCollection:strategy:
    *
    * How transactions are scheduled.
+   *
+   * Like [property@Syncobj.Collection:queue-scope] and
+   * [property@Syncobj.Collection:retry-policy], it is a construct property:
+   * passed to g_object_new(), it applies before the transactions of the
+   * store are restored into their queues.
    */
   properties[PROP_STRATEGY] =
     g_param_spec_enum ("strategy", NULL, NULL,
                        SYNCOBJ_TYPE_STRATEGY, SYNCOBJ_STRATEGY_ORDERED,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjCollection:queue-scope:
@@ -2072,7 +2080,7 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
   properties[PROP_QUEUE_SCOPE] =
     g_param_spec_enum ("queue-scope", NULL, NULL,
                        SYNCOBJ_TYPE_QUEUE_SCOPE, SYNCOBJ_QUEUE_SCOPE_COLLECTION,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjCollection:retry-policy:
@@ -2081,7 +2089,7 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
    */
   properties[PROP_RETRY_POLICY] =
     g_param_spec_object ("retry-policy", NULL, NULL, SYNCOBJ_TYPE_RETRY_POLICY,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjCollection:ready:

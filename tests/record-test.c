@@ -178,6 +178,41 @@ test_record_outlives_collection (void)
   g_assert_cmpstr (syncobj_record_get_string (record, "title"), ==, "A");
 }
 
+static void
+test_getters_wrong_types (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": \"a\", \"s\": \"text\", \"i\": 7, \"f\": 2.0, \"o\": {\"x\": 1},"
+                                       " \"l\": [1], \"z\": null, \"big\": 1e300}]",
+                                       SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "a");
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autofree char *json = NULL;
+
+  g_assert_null (syncobj_record_get_string (record, "i"));
+  g_assert_null (syncobj_record_get_string (record, "o"));
+  g_assert_null (syncobj_record_get_string (record, "z"));
+  g_assert_cmpint (syncobj_record_get_int (record, "s"), ==, 0);
+  g_assert_cmpint (syncobj_record_get_int (record, "l"), ==, 0);
+  g_assert_cmpint (syncobj_record_get_int (record, "f"), ==, 2);
+  g_assert_cmpint (syncobj_record_get_int (record, "big"), ==, 0);
+  g_assert_cmpfloat (syncobj_record_get_double (record, "i"), ==, 7.0);
+  g_assert_cmpfloat (syncobj_record_get_double (record, "o"), ==, 0.0);
+  g_assert_false (syncobj_record_get_boolean (record, "s"));
+  g_assert_false (syncobj_record_get_boolean (record, "z"));
+  g_assert_true (syncobj_record_has_member (record, "z"));
+
+  /* A record that is not visible reads as empty. */
+  transaction = syncobj_test_delete (collection, "a");
+  g_assert_null (syncobj_record_get_string (record, "s"));
+  g_assert_cmpint (syncobj_record_get_int (record, "i"), ==, 0);
+  g_assert_false (syncobj_record_has_member (record, "s"));
+  json = syncobj_record_to_json (record);
+  g_assert_cmpstr (json, ==, "null");
+  syncobj_test_drain (control, collection);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -186,6 +221,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/record/identity/same-object-while-referenced", test_identity_while_referenced);
   g_test_add_func ("/record/identity/unknown-key", test_lookup_unknown);
   g_test_add_func ("/record/getters", test_getters);
+  g_test_add_func ("/record/getters-wrong-types", test_getters_wrong_types);
   g_test_add_func ("/record/notify/value-once-per-change", test_notify_value_once_per_change);
   g_test_add_func ("/record/notify/pending", test_notify_pending);
   g_test_add_func ("/record/notify/pending-cleared-on-failure", test_pending_cleared_on_failure);

@@ -361,6 +361,55 @@ test_offline_queued_at_head_is_pending (void)
   g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "completed");
 }
 
+/* A policy subclass that gives up on SYNCOBJ_ERROR_FAILED. */
+#define TEST_TYPE_STRICT_POLICY (test_strict_policy_get_type ())
+G_DECLARE_FINAL_TYPE (TestStrictPolicy, test_strict_policy, TEST, STRICT_POLICY, SyncobjRetryPolicy)
+
+struct _TestStrictPolicy
+{
+  SyncobjRetryPolicy parent_instance;
+  guint              calls;
+};
+
+G_DEFINE_FINAL_TYPE (TestStrictPolicy, test_strict_policy, SYNCOBJ_TYPE_RETRY_POLICY)
+
+static gboolean
+test_strict_policy_classify (SyncobjRetryPolicy *policy,
+                             const GError       *error)
+{
+  TEST_STRICT_POLICY (policy)->calls++;
+  return !g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED);
+}
+
+static void
+test_strict_policy_class_init (TestStrictPolicyClass *klass)
+{
+  SYNCOBJ_RETRY_POLICY_CLASS (klass)->classify = test_strict_policy_classify;
+}
+
+static void
+test_strict_policy_init (TestStrictPolicy *self)
+{
+}
+
+static void
+test_classify_vfunc (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(TestStrictPolicy) policy = g_object_new (TEST_TYPE_STRICT_POLICY, "jitter", 0.0, NULL);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_collection_set_retry_policy (collection, SYNCOBJ_RETRY_POLICY (policy));
+  syncobj_sync_control_fail_next_persist (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (policy->calls, ==, 1);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 1);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_FAILED, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -374,6 +423,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/retry/attempts/max-then-failed-with-last-error", test_attempts_max_then_failed);
   g_test_add_func ("/retry/attempts/default-policy-five", test_attempts_default_policy_five);
   g_test_add_func ("/retry/classify/makes-error-non-retriable", test_classify_makes_error_non_retriable);
+  g_test_add_func ("/retry/classify/vfunc", test_classify_vfunc);
   g_test_add_func ("/retry/non-retriable/fails-at-once", test_non_retriable_fails_at_once);
   g_test_add_func ("/retry/retry-now", test_retry_now);
   g_test_add_func ("/retry/offline/no-attempt-spent", test_offline_no_attempt_spent);

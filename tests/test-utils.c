@@ -62,8 +62,11 @@ node_to_string (JsonNode *node)
 }
 
 void
-syncobj_test_assert_json (JsonObject *object,
-                          const char *expected_json)
+_syncobj_test_assert_json_at (const char *file,
+                              int         line,
+                              const char *func,
+                              JsonObject *object,
+                              const char *expected_json)
 {
   g_autoptr(JsonNode) expected = parse_node (expected_json);
   g_autoptr(JsonNode) actual = object != NULL ? json_node_init_object (json_node_alloc (), object)
@@ -77,7 +80,7 @@ syncobj_test_assert_json (JsonObject *object,
         g_strdup_printf ("JSON mismatch\n  expected: %s\n  actual:   %s",
                          expected_text, actual_text);
 
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
@@ -170,7 +173,10 @@ syncobj_test_emit_update (SyncobjSyncControl *control,
 }
 
 static void
-assert_strv_joined (char      **strv,
+assert_strv_joined (const char *file,
+                    int         line,
+                    const char *func,
+                    char      **strv,
                     const char *expected,
                     const char *what)
 {
@@ -179,27 +185,38 @@ assert_strv_joined (char      **strv,
   if (g_strcmp0 (joined, expected) != 0)
     {
       g_autofree char *message = g_strdup_printf ("%s: expected \"%s\", got \"%s\"", what, expected, joined);
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
 void
-syncobj_test_assert_keys (SyncobjCollection *collection,
-                          const char        *expected)
+_syncobj_test_assert_keys_at (const char        *file,
+                              int                line,
+                              const char        *func,
+                              SyncobjCollection *collection,
+                              const char        *expected)
 {
   g_auto(GStrv) keys = syncobj_collection_get_keys (collection);
 
-  assert_strv_joined (keys, expected, "visible keys");
-  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, g_strv_length (keys));
+  assert_strv_joined (file, line, func, keys, expected, "visible keys");
+  if (syncobj_collection_get_size (collection) != g_strv_length (keys))
+    {
+      g_autofree char *message = g_strdup_printf ("size %u but %u visible keys",
+                                                  syncobj_collection_get_size (collection), g_strv_length (keys));
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
+    }
 }
 
 void
-syncobj_test_assert_locked_keys (SyncobjCollection *collection,
-                                 const char        *expected)
+_syncobj_test_assert_locked_keys_at (const char        *file,
+                                     int                line,
+                                     const char        *func,
+                                     SyncobjCollection *collection,
+                                     const char        *expected)
 {
   g_auto(GStrv) keys = syncobj_collection_get_locked_keys (collection);
 
-  assert_strv_joined (keys, expected, "locked keys");
+  assert_strv_joined (file, line, func, keys, expected, "locked keys");
 }
 
 guint
@@ -337,8 +354,11 @@ syncobj_test_items_changed_clear (SyncobjTestItemsChanged *recorder)
 }
 
 void
-syncobj_test_items_changed_assert (SyncobjTestItemsChanged *recorder,
-                                   const char              *expected)
+_syncobj_test_items_changed_assert_at (const char              *file,
+                                       int                      line,
+                                       const char              *func,
+                                       SyncobjTestItemsChanged *recorder,
+                                       const char              *expected)
 {
   g_autoptr(GString) actual = g_string_new ("");
 
@@ -352,7 +372,7 @@ syncobj_test_items_changed_assert (SyncobjTestItemsChanged *recorder,
     {
       g_autofree char *message = g_strdup_printf ("items-changed: expected \"%s\", got \"%s\"",
                                                   expected, actual->str);
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
@@ -430,8 +450,11 @@ syncobj_test_notify_count (SyncobjTestNotify *recorder)
 }
 
 void
-syncobj_test_notify_assert (SyncobjTestNotify *recorder,
-                            const char        *expected)
+_syncobj_test_notify_assert_at (const char        *file,
+                                int                line,
+                                const char        *func,
+                                SyncobjTestNotify *recorder,
+                                const char        *expected)
 {
   g_autoptr(GString) actual = g_string_new ("");
 
@@ -443,13 +466,16 @@ syncobj_test_notify_assert (SyncobjTestNotify *recorder,
     {
       g_autofree char *message = g_strdup_printf ("notify::%s: expected \"%s\", got \"%s\"",
                                                   recorder->property, expected, actual->str);
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
 void
-syncobj_test_assert_persist_log (SyncobjSyncControl *control,
-                                 ...)
+_syncobj_test_assert_persist_log_at (const char         *file,
+                                     int                 line,
+                                     const char         *func,
+                                     SyncobjSyncControl *control,
+                                     ...)
 {
   g_auto(GStrv) log = syncobj_sync_control_get_persist_log (control);
   g_autoptr(GString) expected = g_string_new ("");
@@ -468,22 +494,39 @@ syncobj_test_assert_persist_log (SyncobjSyncControl *control,
     {
       g_autofree char *message = g_strdup_printf ("persist log: expected \"%s\", got \"%s\"",
                                                   expected->str, actual);
-      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+      g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
     }
 }
 
 void
-syncobj_test_assert_failed (SyncobjTransaction *transaction,
-                            SyncobjError        code,
-                            SyncobjTransaction *root)
+_syncobj_test_assert_failed_at (const char         *file,
+                                int                 line,
+                                const char         *func,
+                                SyncobjTransaction *transaction,
+                                SyncobjError        code,
+                                SyncobjTransaction *root)
 {
   const GError *error = syncobj_transaction_get_error (transaction);
+  const char *expected_root = syncobj_transaction_get_id (root != NULL ? root : transaction);
+  g_autofree char *message = NULL;
 
-  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "failed");
-  g_assert_nonnull (error);
-  g_assert_error ((GError *) error, SYNCOBJ_ERROR, (gint) code);
-  g_assert_cmpstr (syncobj_transaction_get_error_transaction_id (transaction), ==,
-                   syncobj_transaction_get_id (root != NULL ? root : transaction));
+  if (syncobj_transaction_get_state (transaction) != SYNCOBJ_TRANSACTION_STATE_FAILED)
+    message = g_strdup_printf ("transaction %s is %s, not failed", syncobj_transaction_get_id (transaction),
+                               syncobj_transaction_get_state_name (transaction));
+  else if (error == NULL || error->domain != SYNCOBJ_ERROR || error->code != (gint) code)
+    message = g_strdup_printf ("transaction %s failed with %s %d (%s), not SYNCOBJ_ERROR %d",
+                               syncobj_transaction_get_id (transaction),
+                               error != NULL ? g_quark_to_string (error->domain) : "no error",
+                               error != NULL ? error->code : -1,
+                               error != NULL ? error->message : "",
+                               (gint) code);
+  else if (g_strcmp0 (syncobj_transaction_get_error_transaction_id (transaction), expected_root) != 0)
+    message = g_strdup_printf ("transaction %s names %s as the failed one, not %s",
+                               syncobj_transaction_get_id (transaction),
+                               syncobj_transaction_get_error_transaction_id (transaction), expected_root);
+
+  if (message != NULL)
+    g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
 }
 
 /* ---- snapshots ------------------------------------------------------------ */

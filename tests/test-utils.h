@@ -25,8 +25,13 @@ JsonArray  *syncobj_test_array       (const char  *json);
  * (compared as JSON values, so member order and spacing do not matter).
  * On a mismatch both sides are printed. @object may be NULL, which only
  * matches the literal "null". */
-void        syncobj_test_assert_json (JsonObject  *object,
-                                      const char  *expected_json);
+#define syncobj_test_assert_json(object, expected_json) \
+  _syncobj_test_assert_json_at (__FILE__, __LINE__, G_STRFUNC, (object), (expected_json))
+void        _syncobj_test_assert_json_at (const char  *file,
+                                          int          line,
+                                          const char  *func,
+                                          JsonObject  *object,
+                                          const char  *expected_json);
 
 /* ---- collections -------------------------------------------------------- */
 
@@ -63,12 +68,22 @@ void        syncobj_test_emit_update (SyncobjSyncControl *control,
 
 /* Asserts the visible keys of @collection in list order, as one string
  * joined with spaces ("" for none). */
-void        syncobj_test_assert_keys (SyncobjCollection *collection,
-                                      const char        *expected);
+#define syncobj_test_assert_keys(collection, expected) \
+  _syncobj_test_assert_keys_at (__FILE__, __LINE__, G_STRFUNC, (collection), (expected))
+void        _syncobj_test_assert_keys_at (const char        *file,
+                                          int                line,
+                                          const char        *func,
+                                          SyncobjCollection *collection,
+                                          const char        *expected);
 
 /* Asserts the locked keys of @collection, sorted and joined with spaces. */
-void        syncobj_test_assert_locked_keys (SyncobjCollection *collection,
-                                             const char        *expected);
+#define syncobj_test_assert_locked_keys(collection, expected) \
+  _syncobj_test_assert_locked_keys_at (__FILE__, __LINE__, G_STRFUNC, (collection), (expected))
+void        _syncobj_test_assert_locked_keys_at (const char        *file,
+                                                 int                line,
+                                                 const char        *func,
+                                                 SyncobjCollection *collection,
+                                                 const char        *expected);
 
 /* The number of transactions in the registry created on @collection. */
 guint       syncobj_test_count_transactions (SyncobjCollection *collection);
@@ -118,8 +133,13 @@ void                     syncobj_test_items_changed_clear (SyncobjTestItemsChang
 /* Asserts that the emissions so far are exactly the triples of
  * @expected, written "pos,removed,added" and separated by spaces
  * ("" for none). */
-void                     syncobj_test_items_changed_assert (SyncobjTestItemsChanged *recorder,
-                                                            const char              *expected);
+#define syncobj_test_items_changed_assert(recorder, expected) \
+  _syncobj_test_items_changed_assert_at (__FILE__, __LINE__, G_STRFUNC, (recorder), (expected))
+void                     _syncobj_test_items_changed_assert_at (const char              *file,
+                                                                int                      line,
+                                                                const char              *func,
+                                                                SyncobjTestItemsChanged *recorder,
+                                                                const char              *expected);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestItemsChanged, syncobj_test_items_changed_free)
 
 /* Mirrors a list model the way a view does: on every ::items-changed it
@@ -154,8 +174,13 @@ SyncobjTestNotify *syncobj_test_notify_new    (gpointer           object,
 void               syncobj_test_notify_free   (SyncobjTestNotify *recorder);
 guint              syncobj_test_notify_count  (SyncobjTestNotify *recorder);
 /* Asserts the recorded values, joined with " | ". */
-void               syncobj_test_notify_assert (SyncobjTestNotify *recorder,
-                                               const char        *expected);
+#define syncobj_test_notify_assert(recorder, expected) \
+  _syncobj_test_notify_assert_at (__FILE__, __LINE__, G_STRFUNC, (recorder), (expected))
+void               _syncobj_test_notify_assert_at (const char        *file,
+                                                   int                line,
+                                                   const char        *func,
+                                                   SyncobjTestNotify *recorder,
+                                                   const char        *expected);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestNotify, syncobj_test_notify_free)
 
 /* What a rejected call must leave as it was: the visible records and their
@@ -175,15 +200,27 @@ void                 syncobj_test_snapshot_free             (SyncobjTestSnapshot
 void                 syncobj_test_snapshot_assert_unchanged (SyncobjTestSnapshot *snapshot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjTestSnapshot, syncobj_test_snapshot_free)
 
+/* The assertions below report the caller's file and line. */
+
 /* Asserts the persist log of @control: transaction ids in call order,
  * given as the transactions themselves, NULL-terminated. */
-void        syncobj_test_assert_persist_log (SyncobjSyncControl *control,
-                                             ...) G_GNUC_NULL_TERMINATED;
+#define syncobj_test_assert_persist_log(control, ...) \
+  _syncobj_test_assert_persist_log_at (__FILE__, __LINE__, G_STRFUNC, (control), __VA_ARGS__)
+void        _syncobj_test_assert_persist_log_at (const char         *file,
+                                                 int                 line,
+                                                 const char         *func,
+                                                 SyncobjSyncControl *control,
+                                                 ...) G_GNUC_NULL_TERMINATED;
 
 /* Asserts that @transaction failed with @code, naming @root (itself when
  * NULL) as the failing transaction. */
-void        syncobj_test_assert_failed (SyncobjTransaction *transaction,
-                                        SyncobjError        code,
-                                        SyncobjTransaction *root);
+#define syncobj_test_assert_failed(transaction, code, root) \
+  _syncobj_test_assert_failed_at (__FILE__, __LINE__, G_STRFUNC, (transaction), (code), (root))
+void        _syncobj_test_assert_failed_at (const char         *file,
+                                            int                 line,
+                                            const char         *func,
+                                            SyncobjTransaction *transaction,
+                                            SyncobjError        code,
+                                            SyncobjTransaction *root);
 
 G_END_DECLS

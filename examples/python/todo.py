@@ -3,52 +3,65 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Runs against the test sync (Syncobj.test_collection_new): the "server" is
-# a few lines of Python below, time is libsyncobj's virtual clock, so the
-# retries of a flaky server take no real time. It shows
+# It shows
 #   - optimistic writes: a new todo is listed at once, marked pending (*);
-#   - rollback: the server rejects a title for good, the todo disappears;
+#   - rollback: the server refuses a write for good, the todo disappears;
 #   - retries: a flaky server fails twice, libsyncobj retries with backoff.
 #
+# By default it runs against the test sync (Syncobj.test_collection_new):
+# the "server" is a few lines of Python below with a persist function, and
+# time is libsyncobj's virtual clock, so retries take no real time. With
+# --server URL it talks to the demo server (examples/server/) through
+# Syncobj.HttpSync and Syncobj.HttpMutator, in real time.
+#
 # Usage (from the source tree, after `meson setup _build && ninja -C _build`):
-#   GI_TYPELIB_PATH=_build/introspection LD_LIBRARY_PATH=_build/libsyncobj \
-#   PYTHONPATH=introspection examples/python/todo.py            # the demo
-#   ... examples/python/todo.py -            # commands from stdin:
-#   list | add TITLE | done ID | rm ID | flaky N | quit
+#   export GI_TYPELIB_PATH=_build/introspection LD_LIBRARY_PATH=_build/libsyncobj
+#   export PYTHONPATH=introspection
+#   examples/python/todo.py                  # the demo, on the test sync
+#   examples/python/todo.py -                # commands from stdin:
+#       list | add TITLE | done ID | rm ID | flaky N | reject | quit
+#   _build/tests/syncobj-demo-server --port 8080 &
+#   examples/python/todo.py --server http://127.0.0.1:8080
 
-import itertools
+import argparse
+import json
 import sys
+import urllib.request
 
 import gi
 
 gi.require_version('Syncobj', '1.0')
 from gi.repository import GLib, Syncobj  # noqa: E402
 
-MAX_TITLE = 40
+In = Syncobj.TransactionState
 
 
-class Server:
-    """The backend: validates, sometimes fails, and echoes what it stored
-    through the sync (as a real server's live updates would)."""
+class TestServer:
+    """The backend on the test sync: a persist function that answers from
+    the main loop, fails when told to, and echoes what it stored through
+    the sync (as a real server's live updates would)."""
 
-    def __init__(self, control):
-        self.control = control
+    def __init__(self):
+        self.todos, self.control = Syncobj.test_collection_new([
+            {'id': '1', 'title': 'Read the libsyncobj README', 'done': True},
+        ])
+        self.todos.set_mutator(Syncobj.FuncMutator.new(self.persist))
         self.failures_left = 0
+        self.reject = False
+        self.start = self.control.get_now()
 
     def persist(self, job):
-        # Answer later, from the main loop, as a network reply would.
-        GLib.idle_add(self.answer, job)
+        GLib.idle_add(self.answer, job)         # later, as a network reply
 
     def answer(self, job):
-        changes = job.get_changes()
-        if self.failures_left > 0:
+        if self.reject:
+            self.reject = False
+            job.fail_non_retriable('422 Refused by the server')
+        elif self.failures_left > 0:
             self.failures_left -= 1
             job.fail_message('503 Service Unavailable')
-        elif any(len(c['modified'].get('title', '')) > MAX_TITLE
-                 for c in changes if c['type'] != 'delete'):
-            job.fail_non_retriable('422 Title longer than %d characters' % MAX_TITLE)
         else:
-            for change in changes:
+            for change in job.get_changes():
                 if change['type'] == 'delete':
                     self.control.emit_delete(change['key'])
                 else:
@@ -56,34 +69,82 @@ class Server:
             job.complete()
         return GLib.SOURCE_REMOVE
 
+    def fail_next(self, count):
+        self.failures_left = count
 
-class TodoApp:
-    def __init__(self):
-        self.todos, self.control = Syncobj.test_collection_new([
-            {'id': '1', 'title': 'Read the libsyncobj README', 'done': True},
-        ])
-        self.server = Server(self.control)
-        self.todos.set_mutator(Syncobj.FuncMutator.new(self.server.persist))
-        self.ids = itertools.count(2)
-        self.start = self.control.get_now()
+    def reject_next(self):
+        self.reject = True
 
     def now(self):
         return (self.control.get_now() - self.start) / 1e6
 
+    def step(self):
+        # Nothing ready on the main loop: move the virtual clock instead.
+        self.control.advance(100)
+
+
+class DemoServer:
+    """The demo server of examples/server/, over HTTP and a WebSocket."""
+
+    def __init__(self, url):
+        self.url = url.rstrip('/')
+        sync = Syncobj.HttpSync.new('todos', self.url + '/items',
+                                    self.url.replace('http', 'ws', 1) + '/changes')
+        self.todos = Syncobj.Collection.new('todos', sync, Syncobj.HttpMutator.new(self.url + '/items'))
+        self.todos.get_retry_policy().props.initial_delay = 500    # a snappier demo
+        self.start = GLib.get_monotonic_time()
+        deadline = self.start + 10_000_000
+        while not self.todos.props.ready and GLib.get_monotonic_time() < deadline:
+            GLib.MainContext.default().iteration(True)
+        if not self.todos.props.ready:
+            raise SystemExit('cannot load %s/items: %s' % (self.url, sync.get_error()))
+
+    def faults(self, **faults):
+        # The demo server's test switch; not part of a real API.
+        request = urllib.request.Request(self.url + '/_admin/faults', data=json.dumps(faults).encode(),
+                                         headers={'Content-Type': 'application/json'})
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def fail_next(self, count):
+        self.faults(fail=count, status=503)
+
+    def reject_next(self):
+        self.faults(fail=1, status=422, reason='Refused by the server')
+
+    def now(self):
+        return (GLib.get_monotonic_time() - self.start) / 1e6
+
+    def step(self):
+        GLib.MainContext.default().iteration(True)
+
+
+class TodoApp:
+    def __init__(self, server):
+        self.server = server
+        self.todos = server.todos
+        if len(self.todos) == 0:
+            self.todos.insert({'id': '1', 'title': 'Read the libsyncobj README', 'done': True})
+            self.settle()
+        self.last_id = max((int(k) for k in self.todos.keys() if k.isdigit()), default=0)
+
     def say(self, text):
-        print('[%6.2f s] %s' % (self.now(), text))
+        print('[%6.2f s] %s' % (self.server.now(), text))
 
     def show(self):
         for todo in self.todos:
             print('    %s %s [%s] %s' % ('*' if todo.pending else ' ', todo['id'],
                                         'x' if todo.get('done') else ' ', todo['title']))
 
+    def next_id(self):
+        self.last_id += 1
+        return str(self.last_id)
+
     def watch(self, transaction, what):
         def on_state(t, pspec):
             attempts = len(t.get_attempts())
-            if t.get_state() == Syncobj.TransactionState.COMPLETED:
+            if t.get_state() == In.COMPLETED:
                 self.say('%s: saved after %d attempt(s)' % (what, attempts))
-            elif t.get_state() == Syncobj.TransactionState.FAILED:
+            elif t.get_state() == In.FAILED:
                 self.say('%s: rolled back: %s' % (what, t.get_error().message))
 
         def on_attempt(attempts, position, removed, added):
@@ -96,14 +157,17 @@ class TodoApp:
         transaction.connect('notify::state', on_state)
         transaction.get_attempts().connect('items-changed', on_attempt)
 
+    def in_flight(self):
+        return any(not t.is_finished() for t in self.todos.get_transactions())
+
     def settle(self):
-        """Lets the server answer and the clock run until nothing is in flight."""
+        """Runs until the server has answered everything in flight."""
         context = GLib.MainContext.default()
-        while any(not t.is_finished() for t in self.todos.get_transactions()):
+        while self.in_flight():
             while context.pending():
                 context.iteration(False)
-            if any(not t.is_finished() for t in self.todos.get_transactions()):
-                self.control.advance(100)
+            if self.in_flight():
+                self.server.step()
 
     def run(self, command):
         verb, _, rest = command.strip().partition(' ')
@@ -111,7 +175,7 @@ class TodoApp:
             if verb == 'list':
                 self.show()
             elif verb == 'add':
-                key = str(next(self.ids))
+                key = self.next_id()
                 self.watch(self.todos.insert({'id': key, 'title': rest, 'done': False}),
                            'add %s' % key)
                 self.say('added %s at once (pending):' % key)
@@ -123,8 +187,11 @@ class TodoApp:
                 self.watch(self.todos.delete(rest), 'rm %s' % rest)
                 self.say('removed %s' % rest)
             elif verb == 'flaky':
-                self.server.failures_left = int(rest)
+                self.server.fail_next(int(rest))
                 self.say('the server will fail the next %s request(s)' % rest)
+            elif verb == 'reject':
+                self.server.reject_next()
+                self.say('the server will refuse the next write')
             elif verb:
                 print('unknown command: %s' % verb, file=sys.stderr)
         except GLib.Error as e:
@@ -135,7 +202,8 @@ class TodoApp:
 DEMO = [
     'list',
     'add Buy milk',
-    'add Write a to-do title so long that the server refuses it',
+    'reject',
+    'add Something the server refuses',
     'flaky 2',
     'add Water the plants',
     'done 2',
@@ -144,9 +212,14 @@ DEMO = [
 
 
 def main(argv):
+    parser = argparse.ArgumentParser(description='A to-do list on libsyncobj.')
+    parser.add_argument('--server', metavar='URL', help='the demo server, e.g. http://127.0.0.1:8080')
+    parser.add_argument('commands', nargs='?', help='"-" to read commands from stdin')
+    args = parser.parse_args(argv[1:])
     sys.stdout.reconfigure(line_buffering=True)
-    app = TodoApp()
-    commands = sys.stdin if argv[1:] == ['-'] else DEMO
+
+    app = TodoApp(DemoServer(args.server) if args.server else TestServer())
+    commands = sys.stdin if args.commands == '-' else DEMO
     for command in commands:
         if command.strip() == 'quit':
             break

@@ -4,7 +4,8 @@
  * One collection of JSON records ("items", keyed by "id") stored in SQLite:
  *
  *   GET    /items            the whole collection, a JSON array (ETag /
- *                            If-None-Match → 304)
+ *                            If-None-Match → 304); ?wrap=NAME gives
+ *                            {"NAME": [...]} instead
  *   GET    /items/KEY        one record
  *   POST   /items            insert (201 + the record; 409 if the key exists)
  *   PATCH  /items/KEY        merge the members of the body (200 + the record)
@@ -24,10 +25,20 @@
  *
  *   POST /_admin/faults      {"fail": N, "status": 503, "reason": "…",
  *                             "retry_after": "1", "delay_ms": 200,
- *                             "drop": N, "drop_after_apply": N}
+ *                             "drop": N, "drop_after_apply": N, "mute": N}
  *                            fail/drop the next N requests to /items and
  *                            /batch; "drop_after_apply" applies the change
- *                            and then drops the connection (lost response)
+ *                            and then drops the connection (lost response);
+ *                            "mute" applies without a change message;
+ *                            random faults, each write request drawing its
+ *                            own: {"p_fail": 0.05, "p_fail_after_apply",
+ *                            "p_drop", "p_drop_after_apply", "p_delay",
+ *                            "max_delay_ms": 100, "seed": 1}; "fail_after_
+ *                            apply" applies, then answers the 5xx;
+ *                            "ignore_idempotency": true breaks the server
+ *                            on purpose (replays apply again)
+ *   GET  /_admin/faults      how many random faults were injected, by kind
+ *                            (kept in the database: survives restarts)
  *   GET  /_admin/effects     every applied change, in order
  *   POST /_admin/broadcast   sends the body as-is to every WebSocket
  *   POST /_admin/disconnect  closes every WebSocket
@@ -61,6 +72,17 @@ typedef struct
   guint       delay_ms;
   guint       drop_count;
   guint       drop_after_apply_count;
+  guint       mute_count;       /* apply without broadcasting */
+
+  /* random faults: probabilities per write request */
+  double      p_fail;
+  double      p_fail_after_apply;
+  double      p_drop;
+  double      p_drop_after_apply;
+  double      p_delay;
+  guint       max_delay_ms;
+  GRand      *rand;
+  gboolean    ignore_idempotency;
 
   char       *token;            /* writes need "Authorization: Bearer TOKEN" */
 } Server;
@@ -126,7 +148,8 @@ db_open (Server      *self,
                   "CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, value TEXT NOT NULL);"
                   "CREATE TABLE IF NOT EXISTS effects (id INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL,"
                   "  key TEXT NOT NULL, idempotency_key TEXT NOT NULL, body TEXT NOT NULL);"
-                  "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);",
+                  "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS faults (kind TEXT PRIMARY KEY, n INTEGER NOT NULL);",
                   error);
 }
 
@@ -249,6 +272,30 @@ db_store_outcome (Server        *self,
   sqlite3_bind_text (stmt, 3, outcome->body != NULL ? outcome->body : "", -1, SQLITE_TRANSIENT);
   sqlite3_step (stmt);
   sqlite3_finalize (stmt);
+}
+
+/* One more random fault of this kind. */
+static void
+db_count_fault (Server     *self,
+                const char *kind)
+{
+  sqlite3_stmt *stmt = db_prepare (self,
+    "INSERT INTO faults (kind, n) VALUES (?, 1) ON CONFLICT(kind) DO UPDATE SET n = n + 1");
+
+  sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_TRANSIENT);
+  sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+}
+
+static gboolean
+random_fault (Server     *self,
+              double      probability,
+              const char *kind)
+{
+  if (probability <= 0 || g_rand_double (self->rand) >= probability)
+    return FALSE;
+  db_count_fault (self, kind);
+  return TRUE;
 }
 
 /* ---- JSON helpers ------------------------------------------------------- */
@@ -595,7 +642,8 @@ drop_connection (SoupServerMessage *msg)
 static void
 handle_collection_get (Server            *self,
                        SoupServerMessage *msg,
-                       const char        *path)
+                       const char        *path,
+                       GHashTable        *query)
 {
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", db_version (self));
@@ -605,6 +653,7 @@ handle_collection_get (Server            *self,
 
   if (g_str_equal (path, "/items") || g_str_equal (path, "/items/"))
     {
+      const char *wrap = query != NULL ? g_hash_table_lookup (query, "wrap") : NULL;
       g_autoptr(GString) text = g_string_new ("[");
       sqlite3_stmt *stmt;
       gboolean first = TRUE;
@@ -625,6 +674,14 @@ handle_collection_get (Server            *self,
         }
       sqlite3_finalize (stmt);
       g_string_append_c (text, ']');
+      /* ?wrap=NAME answers {"NAME": [...]}, as many APIs do. */
+      if (wrap != NULL)
+        {
+          g_string_prepend (text, "\":");
+          g_string_prepend (text, wrap);
+          g_string_prepend (text, "{\"");
+          g_string_append_c (text, '}');
+        }
       respond (msg, 200, text->str);
     }
   else
@@ -666,6 +723,7 @@ handle_write (Server            *self,
   const char *authorization = soup_message_headers_get_one (request_headers, "Authorization");
   Outcome outcome = { 0, };
   gboolean drop_after = FALSE;
+  gboolean fail_after = FALSE;
 
   if (self->token != NULL)
     {
@@ -701,18 +759,42 @@ handle_write (Server            *self,
       self->drop_after_apply_count--;
       drop_after = TRUE;
     }
+  if (random_fault (self, self->p_fail, "fail"))
+    {
+      g_autofree char *body = error_body ("injected random failure");
+      static const guint statuses[] = { 500, 502, 503, 504 };
 
-  if (idempotency_key != NULL && db_find_outcome (self, idempotency_key, &outcome))
+      respond (msg, statuses[g_rand_int_range (self->rand, 0, G_N_ELEMENTS (statuses))], body);
+      return;
+    }
+  if (random_fault (self, self->p_drop, "drop"))
+    {
+      drop_connection (msg);
+      return;
+    }
+  if (!drop_after && random_fault (self, self->p_drop_after_apply, "drop_after_apply"))
+    drop_after = TRUE;
+  else if (!drop_after && random_fault (self, self->p_fail_after_apply, "fail_after_apply"))
+    fail_after = TRUE;
+
+  if (idempotency_key != NULL && !self->ignore_idempotency && db_find_outcome (self, idempotency_key, &outcome))
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Idempotent-Replayed", "true");
   else
     apply_request (self, msg, idempotency_key, &outcome);
 
-  if (outcome.broadcast != NULL)
+  if (outcome.broadcast != NULL && self->mute_count > 0)
+    self->mute_count--;
+  else if (outcome.broadcast != NULL)
     broadcast (self, outcome.broadcast);
 
   if (drop_after)
     drop_connection (msg);
+  else if (fail_after)
+    {
+      g_autofree char *body = error_body ("injected failure after the change was applied");
+      respond (msg, 503, body);
+    }
   else
     respond (msg, outcome.status, outcome.body);
   outcome_clear (&outcome);
@@ -730,18 +812,21 @@ data_handler (SoupServer        *server,
 
   if (g_str_equal (method, "GET") && g_str_has_prefix (path, "/items"))
     {
-      handle_collection_get (self, msg, path);
+      handle_collection_get (self, msg, path, query);
       return;
     }
 
-  if (self->delay_ms > 0)
+  if (self->delay_ms > 0 ||
+      (self->max_delay_ms > 0 && random_fault (self, self->p_delay, "delay")))
     {
       Delayed *delayed = g_new0 (Delayed, 1);
+      guint delay_ms = self->delay_ms > 0 ? self->delay_ms
+                                          : (guint) g_rand_int_range (self->rand, 1, (gint32) self->max_delay_ms + 1);
 
       delayed->server = self;
       delayed->msg = g_object_ref (msg);
       soup_server_message_pause (msg);
-      g_timeout_add (self->delay_ms, delayed_cb, delayed);
+      g_timeout_add (delay_ms, delayed_cb, delayed);
       return;
     }
 
@@ -778,7 +863,29 @@ admin_handler (SoupServer        *server,
       self->delay_ms = (guint) json_object_get_int_member_with_default (faults, "delay_ms", 0);
       self->drop_count = (guint) json_object_get_int_member_with_default (faults, "drop", 0);
       self->drop_after_apply_count = (guint) json_object_get_int_member_with_default (faults, "drop_after_apply", 0);
+      self->mute_count = (guint) json_object_get_int_member_with_default (faults, "mute", 0);
+      self->p_fail = json_object_get_double_member_with_default (faults, "p_fail", 0);
+      self->p_fail_after_apply = json_object_get_double_member_with_default (faults, "p_fail_after_apply", 0);
+      self->p_drop = json_object_get_double_member_with_default (faults, "p_drop", 0);
+      self->p_drop_after_apply = json_object_get_double_member_with_default (faults, "p_drop_after_apply", 0);
+      self->p_delay = json_object_get_double_member_with_default (faults, "p_delay", 0);
+      self->max_delay_ms = (guint) json_object_get_int_member_with_default (faults, "max_delay_ms", 0);
+      self->ignore_idempotency = json_object_get_boolean_member_with_default (faults, "ignore_idempotency", FALSE);
+      if (json_object_has_member (faults, "seed"))
+        g_rand_set_seed (self->rand, (guint32) json_object_get_int_member (faults, "seed"));
       respond (msg, 200, "{}");
+    }
+  else if (g_str_equal (path, "/_admin/faults") && g_str_equal (method, "GET"))
+    {
+      g_autoptr(GString) text = g_string_new ("{");
+      sqlite3_stmt *stmt = db_prepare (self, "SELECT kind, n FROM faults ORDER BY kind");
+
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_string_append_printf (text, "%s\"%s\":%" G_GINT64_FORMAT, text->len > 1 ? "," : "",
+                                (const char *) sqlite3_column_text (stmt, 0), (gint64) sqlite3_column_int64 (stmt, 1));
+      sqlite3_finalize (stmt);
+      g_string_append_c (text, '}');
+      respond (msg, 200, text->str);
     }
   else if (g_str_equal (path, "/_admin/effects"))
     {
@@ -906,6 +1013,7 @@ main (int   argc,
   self.fail_count = (guint) MAX (fail_next, 0);
   self.fail_status = (guint) fail_status;
   self.sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  self.rand = g_rand_new ();
   self.loop = g_main_loop_new (NULL, FALSE);
   self.server = soup_server_new ("server-header", "syncobj-demo-server", NULL);
   soup_server_add_handler (self.server, "/items", data_handler, &self, NULL);
@@ -939,6 +1047,7 @@ main (int   argc,
   g_main_loop_unref (self.loop);
   g_free (self.fail_reason);
   g_free (self.retry_after);
+  g_rand_free (self.rand);
   g_free (self.token);
   sqlite3_close (self.db);
   return 0;

@@ -74,8 +74,6 @@ typedef enum {
   FILTER_FAILED,
 } StateFilter;
 
-static void refresh_all (SyncobjInspectorPage *self);
-
 /* ---- words -------------------------------------------------------------- */
 
 static const char *
@@ -292,6 +290,10 @@ struct _CellBinding
 static void
 cell_binding_free (CellBinding *binding)
 {
+  /* A cell destroyed while bound (GTK unbinds first; be safe anyway). The
+   * page disposes of its widgets before it finalizes the set. */
+  if (binding->item != NULL && binding->page->bound_cells != NULL)
+    g_hash_table_remove (binding->page->bound_cells, binding);
   g_clear_signal_handler (&binding->notify_handler, binding->item);
   g_clear_object (&binding->item);
   g_free (binding);

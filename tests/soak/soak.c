@@ -1,0 +1,943 @@
+/* soak.c: the fault-injection soak of libsyncobj
+ *
+ * Runs the demo server (examples/server/) on 127.0.0.1 with random faults
+ * switched on (5xx before or after applying, dropped connections before or
+ * after applying, delays), and soak-client, which issues MUTATIONS
+ * mutations over KEYS keys through SyncobjHttpMutator with a durable store
+ * file. Meanwhile the server is killed with SIGKILL and restarted on the
+ * same port and database SERVER_RESTARTS times, the client is killed with
+ * SIGKILL and restarted on the same store CLIENT_RESTARTS times, and the
+ * server closes the WebSockets now and then. Everything stops by itself.
+ *
+ * What counts as accepted. A mutation is accepted when its transaction was
+ * committed without error and is in the client's store file: the client
+ * says "accepted" only after a store flush begun after the commit has
+ * finished, or a restarted client finds the transaction in the store. A
+ * mutation committed but not yet in the file when the client was killed
+ * is not accepted: it was never sent either (a transaction is stored
+ * before its first attempt), and the restarted client issues others in its
+ * place, until MUTATIONS are accepted.
+ *
+ * At the end, with every transaction finished, the driver reads the
+ * server's effects log (each applied change with its Idempotency-Key,
+ * "<transaction id>-<mutation id>") and its records, and checks:
+ *
+ * - lost: an accepted mutation the server never applied;
+ * - duplicated: a mutation applied more than once;
+ * - order violations: per key, a mutation applied after a later one;
+ * - unaccepted applied: a change the server applied for no accepted
+ *   mutation;
+ * - permanent failures: transactions that failed for good (transient
+ *   faults should never do that with the client's retry policy);
+ * - state mismatches: keys whose record on the server differs from what
+ *   replaying the accepted mutations in order gives.
+ *
+ * Prints one JSON line of figures and a summary; exits 1 if any of these
+ * is not 0 (or a process misbehaved, or --timeout passed).
+ *
+ *   soak [--mutations 10000] [--keys 200] [--server-restarts 5]
+ *        [--client-restarts 5] [--seed S] [--timeout 600]
+ *        [--server PATH] [--client PATH] [--keep] [--verbose]
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+typedef struct
+{
+  guint64     index;
+  char       *txid;
+  char       *key;
+  char       *op;
+  JsonObject *body;      /* NULL for a delete */
+  gboolean    accepted;
+  gboolean    failed;
+  guint       applied;
+  guint       generation;   /* of the client that issued it */
+  char       *recovered;    /* state in which a restarted client found it */
+} Mutation;
+
+static void
+mutation_free (Mutation *m)
+{
+  g_free (m->txid);
+  g_free (m->key);
+  g_free (m->op);
+  g_free (m->recovered);
+  g_clear_pointer (&m->body, json_object_unref);
+  g_free (m);
+}
+
+typedef struct
+{
+  /* options */
+  guint64      n_mutations;
+  int          n_keys;
+  int          n_server_restarts;
+  int          n_client_restarts;
+  int          seed;
+  int          timeout_s;
+  char        *server_path;
+  char        *client_path;
+  gboolean     keep;
+  gboolean     verbose;
+  gboolean     sabotage;
+
+  GMainLoop   *loop;
+  GRand       *rand;
+  char        *dir;
+  char        *db_path;
+  char        *store_path;
+  SoupSession *session;
+  gint64       started_us;
+
+  /* the server */
+  GSubprocess *server;
+  guint        port;
+  gboolean     server_up;
+  guint        server_kills;
+  guint64     *server_kill_at;   /* accepted counts */
+  guint        ws_disconnects;
+  guint64      next_disconnect_at;
+
+  /* the client */
+  GSubprocess *client;
+  GOutputStream *client_in;
+  guint        client_generation;
+  guint        restart_after_generation;   /* 0: none */
+  guint        client_runs;
+  guint        client_kills;
+  guint64     *client_kill_at;   /* accepted counts */
+  int          client_kill_countdown;  /* lines to let by before the kill; -1: none due */
+  gboolean     client_finished;
+
+  /* what happened */
+  GHashTable  *by_txid;        /* txid → Mutation (owned by mutations) */
+  GPtrArray   *mutations;      /* Mutation, in issue order (= index order) */
+  GHashTable  *failed_txids;   /* txid → message, for transactions not issued by this run */
+  guint64      n_accepted;
+  guint64      next_index;
+  gboolean     failed_run;
+  gboolean     verified;
+  char        *failure;
+} Soak;
+
+static Soak soak;
+
+static void
+fail_run (const char *format,
+          ...) G_GNUC_PRINTF (1, 2);
+
+static void
+fail_run (const char *format,
+          ...)
+{
+  va_list args;
+
+  if (soak.failed_run)
+    return;
+  va_start (args, format);
+  soak.failure = g_strdup_vprintf (format, args);
+  va_end (args);
+  soak.failed_run = TRUE;
+  g_printerr ("soak: %s\n", soak.failure);
+  g_main_loop_quit (soak.loop);
+}
+
+static double
+elapsed_s (void)
+{
+  return (g_get_monotonic_time () - soak.started_us) / 1e6;
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* ---- admin requests (loopback, never faulted, answered at once) ---------- */
+
+static char *
+admin (const char *method,
+       const char *path,
+       const char *body)
+{
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u%s", soak.port, path);
+  g_autoptr(SoupMessage) message = soup_message_new (method, uri);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+  answer = soup_session_send_and_read (soak.session, message, NULL, &error);
+  if (answer == NULL || soup_message_get_status (message) != SOUP_STATUS_OK)
+    {
+      fail_run ("%s %s: %s", method, path, error != NULL ? error->message : soup_message_get_reason_phrase (message));
+      return NULL;
+    }
+  return g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+}
+
+/* ---- the server ------------------------------------------------------------ */
+
+static void verify (void);
+static void client_start (void);
+
+static void
+server_line_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GDataInputStream) output = G_DATA_INPUT_STREAM (source);
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (output, result, NULL, NULL);
+  g_autofree char *faults = NULL;
+  g_autofree char *answer = NULL;
+  guint port;
+
+  if (line == NULL || !g_str_has_prefix (line, "PORT "))
+    {
+      fail_run ("the demo server did not start (%s)", line != NULL ? line : "no output");
+      return;
+    }
+  port = (guint) g_ascii_strtoull (line + 5, NULL, 10);
+  if (soak.port != 0 && port != soak.port)
+    {
+      fail_run ("the demo server came back on port %u instead of %u", port, soak.port);
+      return;
+    }
+  soak.port = port;
+  soak.server_up = TRUE;
+
+  /* Faults for every write request, drawn by the server. */
+  faults = g_strdup_printf ("{\"p_fail\": 0.04, \"p_fail_after_apply\": 0.02, \"p_drop\": 0.02,"
+                            " \"p_drop_after_apply\": 0.02, \"p_delay\": 0.05, \"max_delay_ms\": 150,"
+                            " \"seed\": %u, \"ignore_idempotency\": %s}", g_rand_int (soak.rand),
+                            soak.sabotage ? "true" : "false");
+  answer = admin ("POST", "/_admin/faults", faults);
+  if (answer == NULL)
+    return;
+
+  if (soak.client_generation == 0)
+    client_start ();
+  else if (soak.client_finished && soak.client == NULL)
+    verify ();
+}
+
+static void
+server_start (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = g_strdup_printf ("--port=%u", soak.port);
+  g_autofree char *db = g_strdup_printf ("--db=%s", soak.db_path);
+  GDataInputStream *output;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  soak.server = g_subprocess_launcher_spawn (launcher, &error, soak.server_path, port, db, NULL);
+  if (soak.server == NULL)
+    {
+      fail_run ("cannot start the demo server %s: %s", soak.server_path, error->message);
+      return;
+    }
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (soak.server));
+  g_data_input_stream_read_line_async (output, G_PRIORITY_DEFAULT, NULL, server_line_cb, NULL);
+}
+
+static gboolean
+server_restart_cb (gpointer data)
+{
+  server_start ();
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_kill (void)
+{
+  g_subprocess_send_signal (soak.server, SIGKILL);
+  g_subprocess_wait (soak.server, NULL, NULL);
+  g_clear_object (&soak.server);
+  soak.server_up = FALSE;
+  soak.server_kills++;
+  if (soak.verbose)
+    g_printerr ("[%6.2f s] server killed (%u), %" G_GUINT64_FORMAT " accepted\n",
+                elapsed_s (), soak.server_kills, soak.n_accepted);
+  /* Down for up to a fifth of a second: retries meet a refused
+   * connection, the WebSocket reconnects. */
+  g_timeout_add (g_rand_int_range (soak.rand, 0, 200), server_restart_cb, NULL);
+}
+
+/* ---- the client -------------------------------------------------------------- */
+
+static void client_line_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* The client closed its output: killed on purpose, or done. */
+static void
+client_ended (void)
+{
+  g_autoptr(GSubprocess) process = g_steal_pointer (&soak.client);
+
+  g_clear_object (&soak.client_in);
+  g_subprocess_wait (process, NULL, NULL);
+  if (!soak.client_finished || !g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      fail_run ("the client ended on its own before finishing (%s %d)",
+                g_subprocess_get_if_signaled (process) ? "signal" : "status",
+                g_subprocess_get_if_signaled (process) ? g_subprocess_get_term_sig (process)
+                                                       : g_subprocess_get_exit_status (process));
+      return;
+    }
+  if (soak.server_up)
+    verify ();
+}
+
+static void
+client_start (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = g_strdup_printf ("--port=%u", soak.port);
+  g_autofree char *store = g_strdup_printf ("--store=%s", soak.store_path);
+  g_autofree char *keys = g_strdup_printf ("--keys=%d", soak.n_keys);
+  g_autofree char *seed = g_strdup_printf ("--seed=%d", soak.seed);
+  GDataInputStream *output;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  soak.client = g_subprocess_launcher_spawn (launcher, &error, soak.client_path, port, store, keys, seed,
+                                             soak.verbose ? "--verbose" : NULL, NULL);
+  if (soak.client == NULL)
+    {
+      fail_run ("cannot start the client %s: %s", soak.client_path, error->message);
+      return;
+    }
+  soak.client_generation++;
+  soak.client_runs++;
+  soak.client_in = g_object_ref (g_subprocess_get_stdin_pipe (soak.client));
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (soak.client));
+  g_data_input_stream_read_line_async (output, G_PRIORITY_DEFAULT, NULL, client_line_cb,
+                                       GUINT_TO_POINTER (soak.client_generation));
+}
+
+/* The next client starts once every line of this one is read (its end
+ * of file): the driver must know all it issued before the next says
+ * what it recovered. */
+static void
+client_kill (void)
+{
+  soak.restart_after_generation = soak.client_generation;
+  soak.client_generation++;
+  g_subprocess_send_signal (soak.client, SIGKILL);
+  g_clear_object (&soak.client);
+  g_clear_object (&soak.client_in);
+  soak.client_kills++;
+  soak.client_kill_countdown = -1;
+  if (soak.verbose)
+    g_printerr ("[%6.2f s] client killed (%u), %" G_GUINT64_FORMAT " accepted, %u issued\n",
+                elapsed_s (), soak.client_kills, soak.n_accepted, soak.mutations->len);
+}
+
+static void
+accept_mutation (Mutation *m)
+{
+  if (m->accepted)
+    return;
+  m->accepted = TRUE;
+  soak.n_accepted++;
+}
+
+static Mutation *
+lookup_txid (const char *txid,
+             const char *line)
+{
+  Mutation *m = g_hash_table_lookup (soak.by_txid, txid);
+
+  if (m == NULL)
+    fail_run ("the client names a transaction it never issued: %s", line);
+  return m;
+}
+
+static void
+handle_line (const char *line)
+{
+  g_auto(GStrv) words = g_strsplit (line, " ", 6);
+  guint n = g_strv_length (words);
+
+  if (n == 0)
+    return;
+
+  if (g_str_equal (words[0], "issue") && n == 6)
+    {
+      Mutation *m = g_new0 (Mutation, 1);
+
+      m->index = g_ascii_strtoull (words[1], NULL, 10);
+      m->txid = g_strdup (words[2]);
+      m->key = g_strdup (words[3]);
+      m->op = g_strdup (words[4]);
+      m->generation = soak.client_runs;
+      if (!g_str_equal (m->op, "delete"))
+        {
+          g_autoptr(JsonNode) node = json_from_string (words[5], NULL);
+
+          if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+            {
+              mutation_free (m);
+              fail_run ("unreadable line from the client: %s", line);
+              return;
+            }
+          m->body = json_object_ref (json_node_get_object (node));
+        }
+      if (m->index != soak.next_index)
+        {
+          mutation_free (m);
+          fail_run ("the client issued mutation %s, expected %" G_GUINT64_FORMAT, words[1], soak.next_index);
+          return;
+        }
+      soak.next_index++;
+      g_ptr_array_add (soak.mutations, m);
+      g_hash_table_insert (soak.by_txid, m->txid, m);
+    }
+  else if (g_str_equal (words[0], "accepted") && n == 2)
+    {
+      Mutation *m = lookup_txid (words[1], line);
+
+      if (m != NULL)
+        accept_mutation (m);
+    }
+  else if (g_str_equal (words[0], "recovered") && n == 3)
+    {
+      Mutation *m = lookup_txid (words[1], line);
+
+      if (m != NULL)
+        {
+          accept_mutation (m);
+          if (m->recovered == NULL)
+            m->recovered = g_strdup (words[2]);
+          if (g_str_equal (words[2], "failed"))
+            m->failed = TRUE;
+        }
+    }
+  else if (g_str_equal (words[0], "failed") && n >= 2)
+    {
+      Mutation *m = lookup_txid (words[1], line);
+
+      if (m != NULL)
+        m->failed = TRUE;
+      g_printerr ("soak: transaction failed for good: %s\n", line + strlen ("failed "));
+    }
+  else if (g_str_equal (words[0], "ready") && n == 1)
+    {
+      g_autofree char *command = g_strdup_printf ("go %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
+                                                  soak.next_index, soak.n_mutations - MIN (soak.n_accepted, soak.n_mutations));
+
+      if (!g_output_stream_write_all (soak.client_in, command, strlen (command), NULL, NULL, NULL))
+        fail_run ("cannot talk to the client");
+    }
+  else if (g_str_equal (words[0], "finished") && n == 1)
+    soak.client_finished = TRUE;
+  else
+    fail_run ("unexpected line from the client: %s", line);
+}
+
+/* Faults whose moment depends on progress: kills, WebSocket closes. */
+static void
+maybe_inject (void)
+{
+  if (soak.client_finished)
+    return;
+
+  if (soak.server_up && (int) soak.server_kills < soak.n_server_restarts &&
+      soak.n_accepted >= soak.server_kill_at[soak.server_kills])
+    server_kill ();
+
+  if (soak.server_up && soak.n_accepted >= soak.next_disconnect_at)
+    {
+      g_autofree char *answer = admin ("POST", "/_admin/disconnect", "");
+
+      soak.ws_disconnects++;
+      soak.next_disconnect_at += MAX (soak.n_mutations / 10, 1) + g_rand_int_range (soak.rand, 0, 50);
+    }
+
+  if (soak.client_kill_countdown < 0 && (int) soak.client_kills < soak.n_client_restarts &&
+      soak.n_accepted >= soak.client_kill_at[soak.client_kills])
+    /* A random number of lines later, so that the kill falls anywhere:
+     * mid-flush, mid-request, with a retry scheduled… */
+    soak.client_kill_countdown = g_rand_int_range (soak.rand, 0, 48);
+
+  if (soak.client_kill_countdown >= 0 && soak.client_kill_countdown-- == 0)
+    client_kill ();
+}
+
+static void
+client_line_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GDataInputStream *output = G_DATA_INPUT_STREAM (source);
+  guint generation = GPOINTER_TO_UINT (user_data);
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (output, result, NULL, NULL);
+
+  /* A killed client's last lines still count: they were written. */
+  if (line == NULL)
+    {
+      g_object_unref (output);
+      if (generation == soak.restart_after_generation && !soak.failed_run)
+        {
+          soak.restart_after_generation = 0;
+          client_start ();
+        }
+      else if (generation == soak.client_generation && !soak.failed_run)
+        client_ended ();
+      return;
+    }
+  handle_line (line);
+  if (soak.failed_run)
+    {
+      g_object_unref (output);
+      return;
+    }
+  if (generation == soak.client_generation)
+    maybe_inject ();
+  g_data_input_stream_read_line_async (output, G_PRIORITY_DEFAULT, NULL, client_line_cb, user_data);
+}
+
+/* ---- the verdict --------------------------------------------------------------- */
+
+static JsonNode *
+parse_or_fail (const char *text,
+               const char *what)
+{
+  JsonNode *node = text != NULL ? json_from_string (text, NULL) : NULL;
+
+  if (node == NULL)
+    fail_run ("cannot read %s", what);
+  return node;
+}
+
+static const char *
+effect_method (const char *op)
+{
+  return op;   /* the server logs "insert", "update" (PATCH) and "delete" */
+}
+
+static void
+verify (void)
+{
+  g_autofree char *off = NULL;
+  g_autofree char *faults_text = NULL;
+  g_autofree char *effects_text = NULL;
+  g_autofree char *items_text = NULL;
+  g_autoptr(JsonNode) faults = NULL;
+  g_autoptr(JsonNode) effects = NULL;
+  g_autoptr(JsonNode) items = NULL;
+  g_autoptr(GHashTable) last_index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) json_object_unref);
+  g_autoptr(GHashTable) actual = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) json_object_unref);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *figures = NULL;
+  guint64 lost = 0, duplicated = 0, order_violations = 0, unaccepted_applied = 0;
+  guint64 permanent_failures = 0, state_mismatches = 0, effect_mismatches = 0, applied = 0;
+  guint64 n_faults = 0;
+  double wall = elapsed_s ();
+  GHashTableIter iter;
+  gpointer key, value;
+  JsonArray *array;
+  JsonObjectIter members;
+  const char *member;
+  JsonNode *member_node;
+  gboolean ok;
+
+  if (soak.failed_run || soak.verified)
+    return;
+  soak.verified = TRUE;
+  off = admin ("POST", "/_admin/faults", "{}");
+  faults_text = admin ("GET", "/_admin/faults", NULL);
+  effects_text = admin ("GET", "/_admin/effects", NULL);
+  items_text = admin ("GET", "/items", NULL);
+  faults = parse_or_fail (faults_text, "the fault counts");
+  effects = parse_or_fail (effects_text, "the effects log");
+  items = parse_or_fail (items_text, "the records");
+  if (soak.failed_run)
+    return;
+
+  /* Every applied change: whose, how often, in which order per key. */
+  array = json_node_get_array (effects);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *effect = json_array_get_object_element (array, i);
+      const char *idempotency_key = json_object_get_string_member_with_default (effect, "idempotency_key", "");
+      const char *dash = strchr (idempotency_key, '-') != NULL ? idempotency_key + 36 : NULL;
+      g_autofree char *txid = dash != NULL && strlen (idempotency_key) > 36 ? g_strndup (idempotency_key, 36) : NULL;
+      Mutation *m = txid != NULL ? g_hash_table_lookup (soak.by_txid, txid) : NULL;
+      guint64 *last;
+
+      applied++;
+      if (m == NULL)
+        {
+          unaccepted_applied++;
+          g_printerr ("soak: a change nobody asked for: %s %s (%s)\n",
+                      json_object_get_string_member_with_default (effect, "method", "?"),
+                      json_object_get_string_member_with_default (effect, "key", "?"), idempotency_key);
+          continue;
+        }
+      if (!m->accepted)
+        {
+          unaccepted_applied++;
+          g_printerr ("soak: mutation %" G_GUINT64_FORMAT " was applied but never accepted\n", m->index);
+        }
+      if (++m->applied > 1)
+        {
+          duplicated++;
+          g_printerr ("soak: mutation %" G_GUINT64_FORMAT " (%s %s) applied %u times\n", m->index, m->op, m->key, m->applied);
+        }
+      if (g_strcmp0 (json_object_get_string_member_with_default (effect, "key", NULL), m->key) != 0 ||
+          g_strcmp0 (json_object_get_string_member_with_default (effect, "method", NULL), effect_method (m->op)) != 0)
+        {
+          effect_mismatches++;
+          g_printerr ("soak: mutation %" G_GUINT64_FORMAT " is %s %s, the server applied %s %s\n", m->index, m->op, m->key,
+                      json_object_get_string_member_with_default (effect, "method", "?"),
+                      json_object_get_string_member_with_default (effect, "key", "?"));
+        }
+      last = g_hash_table_lookup (last_index, m->key);
+      if (last != NULL && *last > m->index)
+        {
+          Mutation *later = NULL;
+
+          for (guint j = 0; j < soak.mutations->len && later == NULL; j++)
+            if (((Mutation *) g_ptr_array_index (soak.mutations, j))->index == *last)
+              later = g_ptr_array_index (soak.mutations, j);
+          order_violations++;
+          g_printerr ("soak: key %s: mutation %" G_GUINT64_FORMAT " (%s, client %u%s%s) applied after mutation %"
+                      G_GUINT64_FORMAT " (%s, client %u)\n",
+                      m->key, m->index, m->op, m->generation, m->recovered != NULL ? ", recovered " : "",
+                      m->recovered != NULL ? m->recovered : "", *last, later != NULL ? later->op : "?",
+                      later != NULL ? later->generation : 0);
+        }
+      else if (last == NULL)
+        {
+          last = g_new (guint64, 1);
+          *last = m->index;
+          g_hash_table_insert (last_index, m->key, last);
+        }
+      else
+        *last = m->index;
+    }
+
+  /* What the accepted mutations, replayed in order, leave. */
+  for (guint i = 0; i < soak.mutations->len; i++)
+    {
+      Mutation *m = g_ptr_array_index (soak.mutations, i);
+      JsonObject *current;
+
+      if (m->failed)
+        permanent_failures++;
+      if (!m->accepted || m->failed)
+        continue;
+      if (m->applied == 0)
+        {
+          lost++;
+          g_printerr ("soak: mutation %" G_GUINT64_FORMAT " (%s %s) was accepted and never applied\n", m->index, m->op, m->key);
+        }
+
+      current = g_hash_table_lookup (expected, m->key);
+      if (g_str_equal (m->op, "insert"))
+        {
+          JsonObject *copy = json_object_new ();
+
+          if (current != NULL)
+            {
+              state_mismatches++;
+              g_printerr ("soak: mutation %" G_GUINT64_FORMAT " inserts %s, which exists\n", m->index, m->key);
+            }
+          json_object_iter_init (&members, m->body);
+          while (json_object_iter_next (&members, &member, &member_node))
+            json_object_set_member (copy, member, json_node_copy (member_node));
+          g_hash_table_insert (expected, m->key, copy);
+        }
+      else if (current == NULL)
+        {
+          state_mismatches++;
+          g_printerr ("soak: mutation %" G_GUINT64_FORMAT " (%s) names %s, which does not exist\n", m->index, m->op, m->key);
+        }
+      else if (g_str_equal (m->op, "delete"))
+        g_hash_table_remove (expected, m->key);
+      else
+        {
+          json_object_iter_init (&members, m->body);
+          while (json_object_iter_next (&members, &member, &member_node))
+            json_object_set_member (current, member, json_node_copy (member_node));
+        }
+    }
+
+  array = json_node_get_array (items);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *item = json_array_get_object_element (array, i);
+      const char *id = json_object_get_string_member_with_default (item, "id", NULL);
+
+      if (id != NULL)
+        g_hash_table_insert (actual, (gpointer) id, json_object_ref (item));
+    }
+  g_hash_table_iter_init (&iter, expected);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      JsonObject *item = g_hash_table_lookup (actual, key);
+
+      if (item == NULL || !json_object_equal (item, value))
+        {
+          state_mismatches++;
+          g_printerr ("soak: record %s differs from the accepted mutations\n", (const char *) key);
+        }
+    }
+  g_hash_table_iter_init (&iter, actual);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (expected, key))
+      {
+        state_mismatches++;
+        g_printerr ("soak: record %s should not exist\n", (const char *) key);
+      }
+
+  ok = lost == 0 && duplicated == 0 && order_violations == 0 && unaccepted_applied == 0 &&
+       permanent_failures == 0 && state_mismatches == 0 && effect_mismatches == 0 &&
+       soak.n_accepted == soak.n_mutations;
+
+  /* A soak that injected nothing proves nothing. */
+  if ((int) soak.server_kills != soak.n_server_restarts || (int) soak.client_kills != soak.n_client_restarts)
+    {
+      ok = FALSE;
+      g_printerr ("soak: %u of %d server restarts and %u of %d client restarts happened\n",
+                  soak.server_kills, soak.n_server_restarts, soak.client_kills, soak.n_client_restarts);
+    }
+  {
+    static const char *kinds[] = { "fail", "fail_after_apply", "drop", "drop_after_apply", "delay" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+      if (soak.n_mutations >= 500 && json_object_get_int_member_with_default (json_node_get_object (faults), kinds[i], 0) == 0)
+        {
+          ok = FALSE;
+          g_printerr ("soak: no fault of kind %s was injected\n", kinds[i]);
+        }
+  }
+
+  /* With the server broken on purpose, the checks must see it. */
+  if (soak.sabotage)
+    {
+      g_printerr ("soak: sabotaged run: %" G_GUINT64_FORMAT " duplicated, %s\n", duplicated,
+                  duplicated > 0 ? "seen, as they should be" : "NOT SEEN");
+      ok = duplicated > 0;
+    }
+
+  json_builder_begin_object (builder);
+#define FIGURE(name, number) \
+  G_STMT_START { json_builder_set_member_name (builder, name); json_builder_add_int_value (builder, (gint64) (number)); } G_STMT_END
+  FIGURE ("mutations", soak.n_mutations);
+  FIGURE ("keys", soak.n_keys);
+  FIGURE ("issued", soak.mutations->len);
+  FIGURE ("accepted", soak.n_accepted);
+  FIGURE ("not_stored_at_client_kill", soak.mutations->len - soak.n_accepted);
+  FIGURE ("applied", applied);
+  json_builder_set_member_name (builder, "faults");
+  json_builder_begin_object (builder);
+  json_object_iter_init (&members, json_node_get_object (faults));
+  while (json_object_iter_next (&members, &member, &member_node))
+    {
+      FIGURE (member, json_node_get_int (member_node));
+      n_faults += (guint64) json_node_get_int (member_node);
+    }
+  FIGURE ("websocket_close", soak.ws_disconnects);
+  json_builder_end_object (builder);
+  FIGURE ("server_restarts", soak.server_kills);
+  FIGURE ("client_restarts", soak.client_kills);
+  FIGURE ("permanent_failures", permanent_failures);
+  FIGURE ("lost", lost);
+  FIGURE ("duplicated", duplicated);
+  FIGURE ("order_violations", order_violations);
+  FIGURE ("unaccepted_applied", unaccepted_applied);
+  FIGURE ("state_mismatches", state_mismatches + effect_mismatches);
+  FIGURE ("records", g_hash_table_size (actual));
+#undef FIGURE
+  json_builder_set_member_name (builder, "wall_time_s");
+  json_builder_add_double_value (builder, ((gint64) (wall * 100)) / 100.0);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, ok);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  figures = json_to_string (root, FALSE);
+
+  printf ("%s\n", figures);
+  printf ("soak: %" G_GUINT64_FORMAT " mutations over %d keys accepted (%u issued; %u not yet stored when the client was killed),\n"
+          "      %" G_GUINT64_FORMAT " changes applied by the server, %" G_GUINT64_FORMAT " random faults + %u WebSocket closes,\n"
+          "      %u server restarts, %u client restarts, in %.1f s:\n"
+          "      lost %" G_GUINT64_FORMAT ", duplicated %" G_GUINT64_FORMAT ", order violations %" G_GUINT64_FORMAT
+          ", applied but not accepted %" G_GUINT64_FORMAT ",\n"
+          "      permanent failures %" G_GUINT64_FORMAT ", records differing %" G_GUINT64_FORMAT " — %s\n",
+          soak.n_accepted, soak.n_keys, soak.mutations->len, (guint) (soak.mutations->len - soak.n_accepted),
+          applied, n_faults, soak.ws_disconnects, soak.server_kills, soak.client_kills, wall,
+          lost, duplicated, order_violations, unaccepted_applied, permanent_failures,
+          state_mismatches + effect_mismatches,
+          soak.sabotage ? (ok ? "the broken server was caught, as it should be" : "FAILED: the broken server went unseen")
+                        : (ok ? "OK" : "FAILED"));
+  fflush (stdout);
+
+  if (!ok)
+    fail_run ("the soak found violations");
+  g_main_loop_quit (soak.loop);
+}
+
+/* ---- main ------------------------------------------------------------------------ */
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  fail_run ("timed out after %d s (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " mutations accepted)",
+            soak.timeout_s, soak.n_accepted, soak.n_mutations);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+      g_unlink (file);
+    }
+  g_rmdir (path);
+}
+
+static int
+compare_guint64 (gconstpointer a,
+                 gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* COUNT moments spread over the run, jittered, never at the very end. */
+static guint64 *
+spread (int    count,
+        double phase)
+{
+  guint64 *at = g_new0 (guint64, MAX (count, 1));
+  double step = 0.85 * (double) soak.n_mutations / MAX (count, 1);
+
+  for (int i = 0; i < count; i++)
+    at[i] = (guint64) (step * (i + phase) + g_rand_double_range (soak.rand, -0.25, 0.25) * step);
+  qsort (at, (gsize) count, sizeof (guint64), compare_guint64);
+  return at;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("— the fault-injection soak of libsyncobj");
+  g_autoptr(GError) error = NULL;
+  gint64 mutations = 10000;
+  g_autofree char *self_dir = NULL;
+  GOptionEntry entries[] = {
+    { "mutations", 'm', 0, G_OPTION_ARG_INT64, &mutations, "Mutations to have accepted (10000)", "N" },
+    { "keys", 'k', 0, G_OPTION_ARG_INT, &soak.n_keys, "Keys (200)", "N" },
+    { "server-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_server_restarts, "Server kills and restarts (5)", "N" },
+    { "client-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_client_restarts, "Client kills and restarts (5)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &soak.seed, "Seed (default: random, printed)", "S" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &soak.timeout_s, "Give up after this many seconds (600)", "S" },
+    { "server", 0, 0, G_OPTION_ARG_FILENAME, &soak.server_path, "The demo server program", "PATH" },
+    { "client", 0, 0, G_OPTION_ARG_FILENAME, &soak.client_path, "The soak-client program", "PATH" },
+    { "keep", 0, 0, G_OPTION_ARG_NONE, &soak.keep, "Keep the databases", NULL },
+    { "sabotage", 0, 0, G_OPTION_ARG_NONE, &soak.sabotage,
+      "Check the checks: the server ignores Idempotency-Key; succeed only if duplicates are found", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &soak.verbose, "Say what happens", NULL },
+    { NULL }
+  };
+
+  soak.n_keys = 200;
+  soak.n_server_restarts = 5;
+  soak.n_client_restarts = 5;
+  soak.timeout_s = 600;
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (mutations <= 0 || soak.n_keys <= 0 || soak.n_server_restarts < 0 || soak.n_client_restarts < 0 || soak.timeout_s <= 0)
+    {
+      g_printerr ("soak: --mutations, --keys and --timeout must be positive, restarts not negative\n");
+      return 2;
+    }
+  soak.n_mutations = (guint64) mutations;
+  if (soak.seed == 0)
+    soak.seed = g_random_int_range (1, G_MAXINT32);
+
+  /* Next to this program by default. */
+  self_dir = g_path_get_dirname (argv[0]);
+  if (soak.client_path == NULL)
+    soak.client_path = g_build_filename (self_dir, "soak-client", NULL);
+  if (soak.server_path == NULL)
+    soak.server_path = g_strdup (g_getenv ("SYNCOBJ_DEMO_SERVER"));
+  if (soak.server_path == NULL)
+    soak.server_path = g_strdup (SOAK_DEMO_SERVER);
+
+  soak.started_us = g_get_monotonic_time ();
+  soak.rand = g_rand_new_with_seed ((guint32) soak.seed);
+  soak.loop = g_main_loop_new (NULL, FALSE);
+  soak.session = soup_session_new ();
+  soak.mutations = g_ptr_array_new_with_free_func ((GDestroyNotify) mutation_free);
+  soak.by_txid = g_hash_table_new (g_str_hash, g_str_equal);
+  soak.client_kill_countdown = -1;
+  soak.server_kill_at = spread (soak.n_server_restarts, 0.5);
+  soak.client_kill_at = spread (soak.n_client_restarts, 0.75);
+  soak.next_disconnect_at = MAX (soak.n_mutations / 10, 1);
+  soak.dir = g_dir_make_tmp ("syncobj-soak-XXXXXX", &error);
+  if (soak.dir == NULL)
+    {
+      g_printerr ("soak: %s\n", error->message);
+      return 1;
+    }
+  soak.db_path = g_build_filename (soak.dir, "server.db", NULL);
+  soak.store_path = g_build_filename (soak.dir, "client-store.db", NULL);
+
+  printf ("soak: seed %d, %" G_GUINT64_FORMAT " mutations over %d keys, %d server restarts, %d client restarts, in %s\n",
+          soak.seed, soak.n_mutations, soak.n_keys, soak.n_server_restarts, soak.n_client_restarts, soak.dir);
+  fflush (stdout);
+
+  g_timeout_add_seconds ((guint) soak.timeout_s, timeout_cb, NULL);
+  server_start ();
+  g_main_loop_run (soak.loop);
+
+  if (soak.client != NULL)
+    {
+      g_subprocess_send_signal (soak.client, SIGKILL);
+      g_subprocess_wait (soak.client, NULL, NULL);
+      g_clear_object (&soak.client);
+    }
+  if (soak.server != NULL)
+    {
+      g_subprocess_send_signal (soak.server, SIGTERM);
+      g_subprocess_wait (soak.server, NULL, NULL);
+      g_clear_object (&soak.server);
+    }
+  if (soak.keep || soak.failed_run)
+    printf ("soak: the databases are kept in %s\n", soak.dir);
+  else
+    remove_dir (soak.dir);
+
+  return soak.failed_run ? 1 : 0;
+}
