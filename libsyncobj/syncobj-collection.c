@@ -1136,6 +1136,11 @@ syncobj_collection_new (const char     *id,
  * their optimistic changes are visible when this function returns and
  * they resume in their original order (see [class@Syncobj.Store]).
  *
+ * Restored transactions are queued with the strategy, queue scope and
+ * retry policy the collection has while it is constructed: when they differ
+ * from the defaults, create the collection with g_object_new() and pass
+ * them together with [property@Syncobj.Collection:store].
+ *
  * [ctor@Syncobj.Collection.new] uses no store: collections persist only
  * when given one.
  *
