@@ -551,6 +551,7 @@ verify (void)
   guint64 permanent_failures = 0, state_mismatches = 0, effect_mismatches = 0, applied = 0;
   guint64 n_faults = 0;
   double wall = elapsed_s ();
+  char wall_text[G_ASCII_DTOSTR_BUF_SIZE];
   GHashTableIter iter;
   gpointer key, value;
   JsonArray *array;
@@ -768,15 +769,13 @@ verify (void)
   FIGURE ("state_mismatches", state_mismatches + effect_mismatches);
   FIGURE ("records", g_hash_table_size (actual));
 #undef FIGURE
-  json_builder_set_member_name (builder, "wall_time_s");
-  json_builder_add_double_value (builder, ((gint64) (wall * 100)) / 100.0);
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, ok);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   figures = json_to_string (root, FALSE);
-
-  printf ("%s\n", figures);
+  /* The wall time with two decimals, not as a binary double spells it. */
+  figures[strlen (figures) - 1] = '\0';
+  printf ("%s,\"wall_time_s\":%s,\"ok\":%s}\n", figures,
+          g_ascii_formatd (wall_text, sizeof wall_text, "%.2f", wall), ok ? "true" : "false");
   printf ("soak: %" G_GUINT64_FORMAT " mutations over %d keys accepted (%u issued; %u not yet stored when the client was killed),\n"
           "      %" G_GUINT64_FORMAT " changes applied by the server, %" G_GUINT64_FORMAT " random faults + %u WebSocket closes,\n"
           "      %u server restarts, %u client restarts, in %.1f s:\n"
