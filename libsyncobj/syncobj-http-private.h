@@ -65,7 +65,8 @@ void       _syncobj_http_wait_for_network (GUri               *uri);
  * overtakes the answer still counts. Each entry is one mutation: done when
  * a change message tagged with its idempotency key comes in, or an untagged
  * change of its key, or a snapshot in which the record holds @expected's
- * members (or, for a delete, lacks the record). */
+ * members (or, for a delete, lacks the record), or any snapshot requested
+ * after the wait began (the server had answered the write by then). */
 typedef struct _SyncobjHttpEchoWatch SyncobjHttpEchoWatch;
 
 SyncobjHttpEchoWatch *_syncobj_http_echo_watch_new    (SyncobjHttpSync      *sync);

@@ -67,12 +67,22 @@ void                _syncobj_store_writer_flush  (SyncobjStoreWriter  *self,
 void                _syncobj_store_writer_prune  (SyncobjStoreWriter  *self,
                                                   gint64               older_than_us,
                                                   GTask               *task);
-/* Reads the rows of @collection_id (after everything queued is written):
- * every unfinished one and the newest @history_limit finished ones, in
- * commit order. Waits for the writer thread. */
-GPtrArray          *_syncobj_store_writer_load   (SyncobjStoreWriter  *self,
-                                                  const char          *collection_id,
-                                                  guint                history_limit,
-                                                  GError             **error);
+/* Turns a row into what the main thread restores (NULL with @error to skip
+ * it); runs on the writer thread, with a parser of the thread's own. */
+typedef gpointer (*SyncobjStoreDecodeFunc) (SyncobjStoreRow  *row,
+                                            JsonParser       *parser,
+                                            GError          **error);
+
+/* Reads the rows of @collection_id (after everything queued before is
+ * written): the newest @history_limit finished ones and every unfinished
+ * one, in commit order, each decoded by @decode on the writer thread and
+ * handed over as soon as it is. Take them with _load_next() until it
+ * returns NULL, then unref the queue. */
+GAsyncQueue        *_syncobj_store_writer_load      (SyncobjStoreWriter     *self,
+                                                     const char             *collection_id,
+                                                     guint                   history_limit,
+                                                     SyncobjStoreDecodeFunc  decode);
+/* Waits for the next decoded row; NULL after the last. */
+gpointer            _syncobj_store_writer_load_next (GAsyncQueue            *results);
 
 G_END_DECLS

@@ -31,6 +31,33 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModelIter, g_object_unref)
 #define SYNCOBJ_STORE_BATCH 500
 #define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
 
+/* The parameters of a row, in the order write_row() sets them. */
+enum
+{
+  ROW_ID,
+  ROW_STATE,
+  ROW_UPDATED_AT,
+  ROW_CURRENT_ATTEMPT,
+  ROW_COUNTED_ATTEMPTS,
+  ROW_QUEUED_BEHIND,
+  ROW_ERROR,
+  ROW_ERROR_TRANSACTION_ID,
+  ROW_METADATA,
+  ROW_ATTEMPTS,
+  N_UPDATE_HOLDERS,
+  /* the insert only */
+  ROW_COLLECTION_ID = N_UPDATE_HOLDERS,
+  ROW_CREATED_AT,
+  ROW_SEQUENCE,
+  ROW_MUTATIONS,
+  N_ROW_HOLDERS
+};
+
+static const char *row_holder_names[N_ROW_HOLDERS] = {
+  "id", "state", "updated_at", "current_attempt", "counted_attempts", "queued_behind", "error",
+  "error_transaction_id", "metadata", "attempts", "collection_id", "created_at", "sequence", "mutations",
+};
+
 typedef enum
 {
   JOB_ROW,
@@ -47,10 +74,12 @@ typedef struct
   gint64           older_than_us;  /* JOB_PRUNE */
   char            *collection_id;  /* JOB_LOAD */
   guint            history_limit;
-  GPtrArray       *loaded;         /* JOB_LOAD result */
-  GError          *error;          /* JOB_LOAD result */
-  gboolean         done;           /* JOB_LOAD: the main thread waits */
+  SyncobjStoreDecodeFunc decode;
+  GAsyncQueue     *results;        /* decoded rows, then the end mark */
 } Job;
+
+/* Pushed after the last decoded row of a load. */
+static char load_end_mark;
 
 struct _SyncobjStoreWriter
 {
@@ -60,6 +89,7 @@ struct _SyncobjStoreWriter
   GCond          done_cond;   /* a waited-for job is done */
   GQueue         jobs;
   gboolean       closing;
+  gboolean       detached;    /* closed from its own thread: frees itself */
 
   /* set while opening, then read-only */
   char          *path;
@@ -75,6 +105,10 @@ struct _SyncobjStoreWriter
   GdaSet        *insert_params;
   GdaStatement  *update;
   GdaSet        *update_params;
+  GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
+  /* The parameters of insert and update, looked up once, in ROW_* order. */
+  GdaHolder     *insert_holders[N_ROW_HOLDERS];
+  GdaHolder     *update_holders[N_ROW_HOLDERS];
 };
 
 static const char *row_columns =
@@ -104,15 +138,73 @@ _syncobj_store_row_free (SyncobjStoreRow *row)
   g_free (row);
 }
 
+static void writer_free (SyncobjStoreWriter *self);
+
 static void
 job_free (Job *job)
 {
   g_clear_pointer (&job->row, _syncobj_store_row_free);
   g_clear_object (&job->task);
   g_free (job->collection_id);
-  g_clear_pointer (&job->loaded, g_ptr_array_unref);
-  g_clear_error (&job->error);
+  g_clear_pointer (&job->results, g_async_queue_unref);
   g_free (job);
+}
+
+/* ---- answering the main thread ------------------------------------------- */
+
+typedef struct
+{
+  GTask    *task;
+  GError   *error;
+  gssize    value;
+  gboolean  is_int;   /* a prune's count; else a boolean */
+} Completion;
+
+static gboolean
+complete_in_context (gpointer data)
+{
+  Completion *completion = data;
+
+  if (completion->error != NULL)
+    g_task_return_error (completion->task, g_steal_pointer (&completion->error));
+  else if (completion->is_int)
+    g_task_return_int (completion->task, completion->value);
+  else
+    g_task_return_boolean (completion->task, completion->value != 0);
+  g_object_unref (completion->task);
+  g_free (completion);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns the task of @job (with @error, taken, or @value) on the task's
+ * own context: this thread must never hold the last reference of a task,
+ * which may be the last reference of the store that owns this thread. */
+static void
+complete_job (Job    *job,
+              GError *error,
+              gssize  value)
+{
+  Completion *completion;
+  g_autoptr(GSource) source = NULL;
+
+  if (job->task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  completion = g_new0 (Completion, 1);
+  completion->task = g_steal_pointer (&job->task);
+  completion->error = error;
+  completion->value = value;
+  completion->is_int = job->type == JOB_PRUNE;
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[syncobj] store answer");
+  g_source_set_callback (source, complete_in_context, completion, NULL);
+  g_source_attach (source, g_task_get_context (completion->task));
 }
 
 /* ---- SQL helpers (writer thread) ----------------------------------------- */
@@ -124,6 +216,25 @@ parse_statement (const char  *sql,
   g_autoptr(GdaSqlParser) parser = gda_sql_parser_new ();
 
   return gda_sql_parser_parse_string (parser, sql, NULL, error);
+}
+
+/* The statement for @sql, parsed once: libgda keeps (and leaks) a little
+ * for every statement it prepares. */
+static GdaStatement *
+cached_statement (SyncobjStoreWriter  *self,
+                  const char          *sql,
+                  GError             **error)
+{
+  GdaStatement *statement = g_hash_table_lookup (self->statements, sql);
+
+  if (statement == NULL)
+    {
+      statement = parse_statement (sql, error);
+      if (statement != NULL)
+        g_hash_table_insert (self->statements, g_strdup (sql), statement);
+    }
+
+  return statement;
 }
 
 /* Runs @sql, which must not return rows. */
@@ -173,12 +284,10 @@ query_text (SyncobjStoreWriter  *self,
 }
 
 static gboolean
-set_text (GdaSet      *params,
-          const char  *name,
-          const char  *text,
-          GError     **error)
+set_text_holder (GdaHolder   *holder,
+                 const char  *text,
+                 GError     **error)
 {
-  GdaHolder *holder = gda_set_get_holder (params, name);
   GValue value = G_VALUE_INIT;
   gboolean ok;
 
@@ -191,17 +300,33 @@ set_text (GdaSet      *params,
 }
 
 static gboolean
-set_int (GdaSet      *params,
-         const char  *name,
-         gint64       number,
-         GError     **error)
+set_int_holder (GdaHolder   *holder,
+                gint64       number,
+                GError     **error)
 {
-  GdaHolder *holder = gda_set_get_holder (params, name);
   GValue value = G_VALUE_INIT;
 
   g_value_init (&value, G_TYPE_INT64);
   g_value_set_int64 (&value, number);
   return gda_holder_set_value (holder, &value, error);
+}
+
+static gboolean
+set_text (GdaSet      *params,
+          const char  *name,
+          const char  *text,
+          GError     **error)
+{
+  return set_text_holder (gda_set_get_holder (params, name), text, error);
+}
+
+static gboolean
+set_int (GdaSet      *params,
+         const char  *name,
+         gint64       number,
+         GError     **error)
+{
+  return set_int_holder (gda_set_get_holder (params, name), number, error);
 }
 
 static const char *
@@ -355,6 +480,13 @@ prepare_statements (SyncobjStoreWriter  *self,
   if (self->update == NULL || !gda_statement_get_parameters (self->update, &self->update_params, error))
     return FALSE;
 
+  for (guint i = 0; i < N_ROW_HOLDERS; i++)
+    {
+      self->insert_holders[i] = gda_set_get_holder (self->insert_params, row_holder_names[i]);
+      if (i < N_UPDATE_HOLDERS)
+        self->update_holders[i] = gda_set_get_holder (self->update_params, row_holder_names[i]);
+    }
+
   return TRUE;
 }
 
@@ -484,6 +616,7 @@ close_connection (SyncobjStoreWriter *self)
   g_clear_object (&self->insert_params);
   g_clear_object (&self->update);
   g_clear_object (&self->update_params);
+  g_hash_table_remove_all (self->statements);
   if (self->cnc != NULL)
     {
       gda_connection_close (self->cnc);
@@ -558,29 +691,30 @@ write_row (SyncobjStoreWriter  *self,
            GError             **error)
 {
   gboolean full = row->mutations != NULL;
-  GdaSet *params = full ? self->insert_params : self->update_params;
+  GdaHolder **holders = full ? self->insert_holders : self->update_holders;
 
-  if (!set_text (params, "id", row->id, error) ||
-      !set_int (params, "state", row->state, error) ||
-      !set_int (params, "updated_at", row->updated_at, error) ||
-      !set_int (params, "current_attempt", row->current_attempt, error) ||
-      !set_int (params, "counted_attempts", row->counted_attempts, error) ||
-      !set_text (params, "queued_behind", row->queued_behind, error) ||
-      !set_text (params, "error", row->error, error) ||
-      !set_text (params, "error_transaction_id", row->error_transaction_id, error) ||
-      !set_text (params, "metadata", row->metadata, error) ||
-      !set_text (params, "attempts", row->attempts, error))
+  if (!set_text_holder (holders[ROW_ID], row->id, error) ||
+      !set_int_holder (holders[ROW_STATE], row->state, error) ||
+      !set_int_holder (holders[ROW_UPDATED_AT], row->updated_at, error) ||
+      !set_int_holder (holders[ROW_CURRENT_ATTEMPT], row->current_attempt, error) ||
+      !set_int_holder (holders[ROW_COUNTED_ATTEMPTS], row->counted_attempts, error) ||
+      !set_text_holder (holders[ROW_QUEUED_BEHIND], row->queued_behind, error) ||
+      !set_text_holder (holders[ROW_ERROR], row->error, error) ||
+      !set_text_holder (holders[ROW_ERROR_TRANSACTION_ID], row->error_transaction_id, error) ||
+      !set_text_holder (holders[ROW_METADATA], row->metadata, error) ||
+      !set_text_holder (holders[ROW_ATTEMPTS], row->attempts, error))
     return FALSE;
 
   if (full &&
-      (!set_text (params, "collection_id", row->collection_id, error) ||
-       !set_int (params, "created_at", row->created_at, error) ||
-       !set_int (params, "sequence", row->sequence, error) ||
-       !set_text (params, "mutations", row->mutations, error)))
+      (!set_text_holder (holders[ROW_COLLECTION_ID], row->collection_id, error) ||
+       !set_int_holder (holders[ROW_CREATED_AT], row->created_at, error) ||
+       !set_int_holder (holders[ROW_SEQUENCE], row->sequence, error) ||
+       !set_text_holder (holders[ROW_MUTATIONS], row->mutations, error)))
     return FALSE;
 
   return gda_connection_statement_execute_non_select (self->cnc, full ? self->insert : self->update,
-                                                      params, NULL, error) != -1;
+                                                      full ? self->insert_params : self->update_params,
+                                                      NULL, error) != -1;
 }
 
 /* Folds @newer into @older: an update keeps the mutations already queued. */
@@ -640,14 +774,12 @@ write_batch (SyncobjStoreWriter *self,
     {
       Job *job = g_ptr_array_index (jobs, i);
 
-      if (job->task == NULL)
-        continue;
       if (error != NULL)
-        g_task_return_new_error (job->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                                 _("Cannot write to the transaction store %s: %s"),
-                                 self->path, error->message);
+        complete_job (job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                        _("Cannot write to the transaction store %s: %s"),
+                                        self->path, error->message), 0);
       else
-        g_task_return_boolean (job->task, TRUE);
+        complete_job (job, NULL, TRUE);
     }
 
   if (error != NULL)
@@ -660,11 +792,11 @@ do_prune (SyncobjStoreWriter *self,
           Job                *job)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GdaStatement) statement = NULL;
+  GdaStatement *statement;
   g_autoptr(GdaSet) params = NULL;
   gint removed = -1;
 
-  statement = parse_statement ("DELETE FROM transactions WHERE state IN (4, 5) "
+  statement = cached_statement (self, "DELETE FROM transactions WHERE state IN (4, 5) "
                                "AND updated_at < ##older_than::gint64", &error);
   if (statement != NULL &&
       gda_statement_get_parameters (statement, &params, &error) &&
@@ -672,11 +804,11 @@ do_prune (SyncobjStoreWriter *self,
     removed = gda_connection_statement_execute_non_select (self->cnc, statement, params, NULL, &error);
 
   if (removed < 0)
-    g_task_return_new_error (job->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                             _("Cannot prune the transaction store %s: %s"),
-                             self->path, error != NULL ? error->message : _("unknown error"));
+    complete_job (job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                    _("Cannot prune the transaction store %s: %s"),
+                                    self->path, error != NULL ? error->message : _("unknown error")), 0);
   else
-    g_task_return_int (job->task, removed);
+    complete_job (job, NULL, removed);
 }
 
 static gboolean
@@ -687,7 +819,7 @@ load_rows (SyncobjStoreWriter  *self,
            GPtrArray           *rows,
            GError             **error)
 {
-  g_autoptr(GdaStatement) statement = parse_statement (sql, error);
+  GdaStatement *statement = cached_statement (self, sql, error);
   g_autoptr(GdaSet) params = NULL;
   g_autoptr(GdaDataModel) model = NULL;
   gint n_rows;
@@ -733,6 +865,9 @@ load_rows (SyncobjStoreWriter  *self,
   return TRUE;
 }
 
+/* Reads the rows and decodes them here, handing each to the main thread
+ * as soon as it is decoded: the main thread restores the first ones while
+ * this thread decodes the next. */
 static void
 do_load (SyncobjStoreWriter *self,
          Job                *job)
@@ -744,24 +879,32 @@ do_load (SyncobjStoreWriter *self,
     g_strdup_printf ("SELECT * FROM (SELECT %s FROM transactions "
                      "WHERE collection_id = ##collection_id::string AND state IN (4, 5) "
                      "ORDER BY sequence DESC LIMIT ##limit::gint64) ORDER BY sequence", row_columns);
-  g_autoptr(GPtrArray) history = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) error = NULL;
 
-  job->loaded = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  /* History first: it is older than anything unfinished that follows. */
+  if ((job->history_limit > 0 &&
+       !load_rows (self, finished_sql, job->collection_id, job->history_limit, rows, &error)) ||
+      !load_rows (self, unfinished_sql, job->collection_id, -1, rows, &error))
+    g_message ("Cannot read the transaction store %s: %s", self->path, error->message);
+  else
+    for (guint i = 0; i < rows->len; i++)
+      {
+        SyncobjStoreRow *row = g_ptr_array_index (rows, i);
+        gpointer decoded = job->decode (row, parser, &error);
 
-  if ((job->history_limit == 0 ||
-       load_rows (self, finished_sql, job->collection_id, job->history_limit, history, &error)) &&
-      load_rows (self, unfinished_sql, job->collection_id, -1, job->loaded, &error))
-    {
-      /* History first: it is older than anything unfinished that follows. */
-      g_ptr_array_extend_and_steal (history, g_steal_pointer (&job->loaded));
-      job->loaded = g_steal_pointer (&history);
-      return;
-    }
+        if (decoded != NULL)
+          g_async_queue_push (job->results, decoded);
+        else
+          {
+            g_message ("Transaction %s in the store %s cannot be read and was skipped: %s",
+                       row->id, self->path, error->message);
+            g_clear_error (&error);
+          }
+      }
 
-  g_set_error (&job->error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-               _("Cannot read the transaction store %s: %s"), self->path, error->message);
-  g_clear_pointer (&job->loaded, g_ptr_array_unref);
+  g_async_queue_push (job->results, &load_end_mark);
 }
 
 static void
@@ -789,7 +932,7 @@ process (SyncobjStoreWriter *self,
       switch (job->type)
         {
         case JOB_FLUSH:
-          g_task_return_boolean (job->task, TRUE);
+          complete_job (job, NULL, TRUE);
           break;
         case JOB_PRUNE:
           do_prune (self, job);
@@ -835,25 +978,18 @@ writer_thread (gpointer data)
 
       process (self, jobs);
 
-      /* Load jobs belong to the thread that waits for them: once told,
-       * it frees them. */
+      g_ptr_array_foreach (jobs, (GFunc) job_free, NULL);
       g_mutex_lock (&self->mutex);
-      for (guint i = 0; i < jobs->len; i++)
-        {
-          Job *done = g_ptr_array_index (jobs, i);
-
-          if (done->type == JOB_LOAD)
-            {
-              done->done = TRUE;
-              g_cond_broadcast (&self->done_cond);
-            }
-          else
-            job_free (done);
-        }
     }
 
   g_mutex_unlock (&self->mutex);
   close_connection (self);
+
+  if (self->detached)
+    {
+      g_thread_unref (self->thread);
+      writer_free (self);
+    }
   return NULL;
 }
 
@@ -886,6 +1022,7 @@ _syncobj_store_writer_open (const char  *path,
   g_cond_init (&self->done_cond);
   g_queue_init (&self->jobs);
   self->path = g_strdup (path);
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -915,16 +1052,32 @@ _syncobj_store_writer_close (SyncobjStoreWriter *self)
   g_mutex_lock (&self->mutex);
   self->closing = TRUE;
   g_cond_signal (&self->cond);
+
+  /* The writer thread dropped the last reference to a task, the task the
+   * last one to the store: the thread cannot join itself, so it finishes
+   * what is queued and frees the writer on its way out. */
+  if (g_thread_self () == self->thread)
+    {
+      self->detached = TRUE;
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
   g_mutex_unlock (&self->mutex);
 
   g_thread_join (self->thread);
+  writer_free (self);
+}
 
+static void
+writer_free (SyncobjStoreWriter *self)
+{
   g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
   g_clear_error (&self->open_error);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   g_cond_clear (&self->done_cond);
   g_free (self->path);
+  g_hash_table_unref (self->statements);
   g_free (self);
 }
 
@@ -981,34 +1134,29 @@ _syncobj_store_writer_prune (SyncobjStoreWriter *self,
   queue_job (self, job);
 }
 
-GPtrArray *
-_syncobj_store_writer_load (SyncobjStoreWriter  *self,
-                            const char          *collection_id,
-                            guint                history_limit,
-                            GError             **error)
+GAsyncQueue *
+_syncobj_store_writer_load (SyncobjStoreWriter     *self,
+                            const char             *collection_id,
+                            guint                   history_limit,
+                            SyncobjStoreDecodeFunc  decode)
 {
   Job *job = g_new0 (Job, 1);
-  GPtrArray *rows;
+  GAsyncQueue *results = g_async_queue_new ();
 
   job->type = JOB_LOAD;
   job->collection_id = g_strdup (collection_id);
   job->history_limit = history_limit;
+  job->decode = decode;
+  job->results = g_async_queue_ref (results);
+  queue_job (self, job);
 
-  g_mutex_lock (&self->mutex);
-  g_queue_push_tail (&self->jobs, job);
-  g_cond_signal (&self->cond);
-  while (!job->done)
-    g_cond_wait (&self->done_cond, &self->mutex);
-  g_mutex_unlock (&self->mutex);
+  return results;
+}
 
-  if (job->error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&job->error));
-      job_free (job);
-      return NULL;
-    }
+gpointer
+_syncobj_store_writer_load_next (GAsyncQueue *results)
+{
+  gpointer item = g_async_queue_pop (results);
 
-  rows = g_steal_pointer (&job->loaded);
-  job_free (job);
-  return rows;
+  return item == &load_end_mark ? NULL : item;
 }

@@ -663,50 +663,37 @@ _syncobj_store_restore (SyncobjStore      *self,
                         SyncobjCollection *collection)
 {
   const char *collection_id = syncobj_collection_get_id (collection);
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncQueue) results = NULL;
+  SyncobjStoredTransaction *stored;
   gint64 started = g_get_monotonic_time ();
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  guint n_restored = 0;
   guint n_active = 0;
 
   if (self->writer == NULL)
     return;
 
-  rows = _syncobj_store_writer_load (self->writer, collection_id, HISTORY_LIMIT, &error);
-  if (rows == NULL)
-    {
-      g_message ("%s", error->message);
-      return;
-    }
+  /* The writer thread reads and decodes while this one restores. */
+  results = _syncobj_store_writer_load (self->writer, collection_id, HISTORY_LIMIT,
+                                        (SyncobjStoreDecodeFunc) stored_transaction_from_row);
 
-  for (guint i = 0; i < rows->len; i++)
+  while ((stored = _syncobj_store_writer_load_next (results)) != NULL)
     {
-      SyncobjStoreRow *row = g_ptr_array_index (rows, i);
-      g_autoptr(SyncobjStoredTransaction) stored = NULL;
+      g_autoptr(SyncobjStoredTransaction) owned = stored;
       g_autoptr(SyncobjTransaction) transaction = NULL;
 
       /* Already alive in this process (a second collection with the same
        * id): restoring it again would persist it twice. */
-      if (syncobj_registry_lookup_transaction (syncobj_registry_get_default (), row->id) != NULL)
+      if (syncobj_registry_lookup_transaction (syncobj_registry_get_default (), stored->id) != NULL)
         continue;
 
-      stored = stored_transaction_from_row (row, parser, &error);
-
-      if (stored == NULL)
-        {
-          g_message ("Transaction %s in the store %s cannot be read and was skipped: %s",
-                     row->id, self->path, error->message);
-          g_clear_error (&error);
-          continue;
-        }
-
       transaction = _syncobj_transaction_restore (collection, stored);
+      n_restored++;
       if (!syncobj_transaction_is_finished (transaction))
         n_active++;
     }
 
   g_debug ("collection %s: %u transactions restored from %s (%u unfinished) in %" G_GINT64_FORMAT " µs",
-           collection_id, rows->len, self->path, n_active, g_get_monotonic_time () - started);
+           collection_id, n_restored, self->path, n_active, g_get_monotonic_time () - started);
 }
 
 /* ---- public API ------------------------------------------------------------ */

@@ -913,6 +913,32 @@ restore_mutation (SyncobjTransaction    *self,
   return mutation;
 }
 
+typedef struct
+{
+  SyncobjTransaction *transaction;
+  GError             *error;
+} RestoreFailure;
+
+static void
+restore_failure_free (gpointer data)
+{
+  RestoreFailure *failure = data;
+
+  g_clear_object (&failure->transaction);
+  g_clear_error (&failure->error);
+  g_free (failure);
+}
+
+static gboolean
+restore_fail_cb (gpointer data)
+{
+  RestoreFailure *failure = data;
+
+  failure->transaction->retry_timer = 0;
+  transaction_fail (failure->transaction, g_steal_pointer (&failure->error), NULL);
+  return G_SOURCE_REMOVE;
+}
+
 /* Resumes a restored persisting transaction: its keys lock at once; the
  * interrupted attempt, if any, counts; the retry schedule holds. */
 static void
@@ -934,13 +960,21 @@ restore_persisting (SyncobjTransaction *self,
 
       _syncobj_attempt_finish (last, now_us (), error);
       self->counted_attempts++;
+      transaction_changed (self);
       if (policy != NULL && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy))
         {
-          transaction_fail (self, error, NULL);
+          /* Out of attempts: it fails from an idle, once every restored
+           * transaction is back in its queue, so that its dependents fail
+           * with it. */
+          RestoreFailure *failure = g_new0 (RestoreFailure, 1);
+
+          failure->transaction = g_object_ref (self);
+          failure->error = error;
+          self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), 0,
+                                                      restore_fail_cb, failure, restore_failure_free);
           return;
         }
       g_error_free (error);
-      transaction_changed (self);
     }
   else if (last != NULL && last->retry_scheduled_for_us != 0)
     delay_us = last->retry_scheduled_for_us - now_us ();

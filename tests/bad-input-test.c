@@ -494,6 +494,25 @@ test_sync_load_json_array_garbage (Fixture       *fixture,
     }
 }
 
+static void
+test_initial_data_with_bad_records (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  const GError *error;
+
+  collection = syncobj_test_collection_from_json ("[{\"id\": \"a\"}, 1, {\"title\": \"no key\"}, {\"id\": \"b\"}]",
+                                                  SYNCOBJ_STRATEGY_ORDERED, &control);
+
+  /* The good records are there; the sync reports the bad ones. */
+  syncobj_test_assert_keys (collection, "a b");
+  g_assert_true (syncobj_collection_get_ready (collection));
+  error = syncobj_sync_get_error (syncobj_sync_control_get_sync (control));
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == SYNCOBJ_ERROR);
+  g_assert_cmpint (error->code, ==, SYNCOBJ_ERROR_INVALID_RECORD);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -522,6 +541,7 @@ main (int argc, char *argv[])
   add_test ("/bad-input/sync/apply-json-garbage-into-open-commit", test_sync_apply_json_garbage_into_open_commit);
   add_test ("/bad-input/sync/control-emit-json-garbage", test_control_emit_json_garbage);
   add_test ("/bad-input/sync/load-json-array-garbage", test_sync_load_json_array_garbage);
+  g_test_add_func ("/bad-input/test-collection/initial-data-with-bad-records", test_initial_data_with_bad_records);
 
   return g_test_run ();
 }

@@ -941,6 +941,202 @@ test_custom_key_member (void)
   syncobj_test_assert_keys (collection, "x w");
 }
 
+/* ---- re-entrancy --------------------------------------------------------------- */
+
+typedef struct
+{
+  SyncobjCollection *collection;
+  GPtrArray         *transactions;
+  guint              writes;
+} Reentrant;
+
+/* Like an application reacting to a new row: counts it on "a". */
+static void
+count_on_insert_cb (GListModel *model,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    Reentrant  *reentrant)
+{
+  g_autofree char *changes = NULL;
+  SyncobjTransaction *transaction;
+
+  if (added == 0 || removed != 0 || !syncobj_collection_contains (reentrant->collection, "a"))
+    return;
+
+  changes = g_strdup_printf ("{\"count\": %u}", ++reentrant->writes);
+  transaction = syncobj_collection_update_json (reentrant->collection, "a", changes, NULL);
+  g_assert_nonnull (transaction);
+  g_ptr_array_add (reentrant->transactions, transaction);
+}
+
+static void
+test_reentrant_writes_from_items_changed (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestShadow) shadow = syncobj_test_shadow_new (G_LIST_MODEL (collection));
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(GError) error = NULL;
+  Reentrant reentrant = { collection, transactions, 0 };
+  gulong handler;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  handler = g_signal_connect (collection, "items-changed", G_CALLBACK (count_on_insert_cb), &reentrant);
+
+  inserted = syncobj_test_insert (collection, "{\"id\": \"d\"}");
+  syncobj_test_shadow_assert (shadow);
+  g_assert_true (syncobj_sync_control_emit_json (control,
+                                                 "[{\"type\": \"insert\", \"value\": {\"id\": \"e\"}},"
+                                                 " {\"type\": \"update\", \"value\": {\"id\": \"b\", \"done\": true}},"
+                                                 " {\"type\": \"insert\", \"value\": {\"id\": \"f\"}},"
+                                                 " {\"type\": \"delete\", \"key\": \"c\"}]",
+                                                 &error));
+  g_assert_no_error (error);
+  syncobj_test_shadow_assert (shadow);
+  g_assert_cmpuint (reentrant.writes, ==, 3);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"done\": false, \"count\": 3}");
+
+  syncobj_test_drain (control, collection);
+  g_signal_handler_disconnect (collection, handler);
+  syncobj_test_shadow_assert (shadow);
+  syncobj_test_assert_keys (collection, "a b d e f");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A\", \"done\": false, \"count\": 3}");
+}
+
+/* Like a view dropping its rows: releases the record the moment it goes. */
+static void
+drop_records_cb (GListModel *model,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 GPtrArray  *held)
+{
+  g_ptr_array_set_size (held, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (held, g_list_model_get_item (model, i));
+}
+
+static void
+test_records_dropped_from_items_changed (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTestShadow) shadow = syncobj_test_shadow_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  gulong handler;
+
+  drop_records_cb (G_LIST_MODEL (collection), 0, 0, 0, held);
+  handler = g_signal_connect (collection, "items-changed", G_CALLBACK (drop_records_cb), held);
+  t1 = syncobj_test_delete (collection, "b");
+  t2 = syncobj_test_update (collection, "a", "{\"done\": true}");
+  syncobj_sync_control_emit_delete (control, "c");
+  syncobj_test_drain (control, collection);
+  g_signal_handler_disconnect (collection, handler);
+
+  syncobj_test_shadow_assert (shadow);
+  syncobj_test_assert_keys (collection, "a");
+}
+
+static void
+test_random_operations_across_collections (gconstpointer data)
+{
+  const RandomCase *random_case = data;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (random_case->seed);
+  SyncobjSyncControl *controls[2] = { NULL, NULL };
+  SyncobjCollection *collections[2];
+  SyncobjTestShadow *shadows[2];
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+
+  collections[0] = syncobj_test_collection_from_json ("[{\"id\": \"k0\"}, {\"id\": \"k1\"}, {\"id\": \"k2\"}]",
+                                                      SYNCOBJ_STRATEGY_ORDERED, &controls[0]);
+  collections[1] = syncobj_test_collection_from_json ("[{\"id\": \"k0\"}, {\"id\": \"k1\"}, {\"id\": \"k2\"}]",
+                                                      random_case->strategy, &controls[1]);
+  syncobj_collection_set_queue_scope (collections[1], random_case->scope);
+  for (guint c = 0; c < 2; c++)
+    {
+      shadows[c] = syncobj_test_shadow_new (G_LIST_MODEL (collections[c]));
+      syncobj_test_exact_retry_policy (collections[c], 2);
+      syncobj_sync_control_set_network_delay (controls[c], 30 + 40 * c);
+    }
+
+  for (guint step = 0; step < 300; step++)
+    {
+      guint c = g_rand_int_range (rand, 0, 2);
+
+      switch (g_rand_int_range (rand, 0, 8))
+        {
+        case 0:
+        case 1:
+          random_write (collections[c], rand, step, transactions);
+          break;
+        case 2:
+        case 3:
+          {
+            g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collections[c]);
+
+            random_write (collections[0], rand, step, transactions);
+            random_write (collections[1], rand, step, transactions);
+            if (g_rand_int_range (rand, 0, 4) > 0)
+              g_assert_true (syncobj_transaction_commit (transaction, NULL));
+            else
+              g_assert_true (syncobj_transaction_rollback (transaction, NULL));
+          }
+          break;
+        case 4:
+          if (g_rand_boolean (rand))
+            syncobj_sync_control_fail_next_persist (controls[c]);
+          else
+            syncobj_sync_control_fail_next_persist_non_retriable (controls[c]);
+          break;
+        case 5:
+          {
+            g_autofree char *key = random_visible_key (collections[c], rand);
+            g_autofree char *json = g_strdup_printf ("{\"id\": \"%s\", \"w\": %u}", key != NULL ? key : "server", step);
+
+            syncobj_test_emit_update (controls[c], json);
+          }
+          break;
+        default:
+          syncobj_sync_control_advance (controls[0], g_rand_int_range (rand, 0, 100));
+          break;
+        }
+
+      syncobj_test_shadow_assert (shadows[0]);
+      syncobj_test_shadow_assert (shadows[1]);
+    }
+
+  for (guint c = 0; c < 2; c++)
+    syncobj_test_drain (controls[c], collections[c]);
+  for (guint c = 0; c < 2; c++)
+    {
+      g_auto(GStrv) keys = syncobj_collection_get_keys (collections[c]);
+
+      syncobj_test_drain (controls[c], collections[c]);
+      syncobj_test_shadow_assert (shadows[c]);
+      syncobj_test_assert_locked_keys (collections[c], "");
+      for (guint i = 0; keys[i] != NULL; i++)
+        {
+          g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collections[c], keys[i]);
+
+          g_assert_false (syncobj_record_get_pending (record));
+          g_assert_true (json_object_equal (syncobj_record_get_value (record), syncobj_record_get_synced_value (record)));
+        }
+    }
+  for (guint i = 0; i < transactions->len; i++)
+    g_assert_true (syncobj_transaction_is_finished (g_ptr_array_index (transactions, i)));
+
+  for (guint c = 0; c < 2; c++)
+    {
+      syncobj_test_shadow_free (shadows[c]);
+      g_object_unref (collections[c]);
+      g_object_unref (controls[c]);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -974,6 +1170,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/n-items-notify", test_n_items_notify);
   g_test_add_func ("/collection/no-sync/completed-writes-stay", test_no_sync_completed_writes_stay);
   g_test_add_func ("/collection/key-member/custom", test_custom_key_member);
+  g_test_add_func ("/collection/reentrancy/writes-from-items-changed", test_reentrant_writes_from_items_changed);
+  g_test_add_func ("/collection/reentrancy/records-dropped-from-items-changed", test_records_dropped_from_items_changed);
   {
     static const RandomCase cases[] = {
       { SYNCOBJ_STRATEGY_ORDERED, SYNCOBJ_QUEUE_SCOPE_COLLECTION, 1 },
@@ -991,6 +1189,12 @@ main (int argc, char *argv[])
                                                  cases[i].scope == SYNCOBJ_QUEUE_SCOPE_KEY ? "key" : "collection",
                                                  cases[i].seed);
         g_test_add_data_func (path, &cases[i], test_random_operations);
+        g_free (path);
+        path = g_strdup_printf ("/collection/model/consistent-across-collections/%s-%s-%u",
+                                cases[i].strategy == SYNCOBJ_STRATEGY_ORDERED ? "ordered" : "parallel",
+                                cases[i].scope == SYNCOBJ_QUEUE_SCOPE_KEY ? "key" : "collection",
+                                cases[i].seed);
+        g_test_add_data_func (path, &cases[i], test_random_operations_across_collections);
       }
   }
   g_test_add_func ("/collection/packed/sync-update-merges", test_packed_sync_update_merges);

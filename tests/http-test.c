@@ -719,6 +719,28 @@ test_polling_with_etag (void)
 }
 
 static void
+test_refused_feed_falls_back_to_polling (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(SyncobjHttpSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *id = unique_id ("refused");
+  g_autofree char *answer = NULL;
+
+  /* /items answers the handshake with plain JSON, not a WebSocket. */
+  sync = syncobj_http_sync_new (id, items, items);
+  syncobj_http_sync_set_poll_interval (sync, 20);
+  collection = syncobj_collection_new (id, SYNCOBJ_SYNC (sync), NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_error (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)), SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (syncobj_sync_get_error (SYNCOBJ_SYNC (sync))->message, "polling"));
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+  WAIT_FOR (syncobj_collection_contains (collection, "a"), WAIT_TIMEOUT_MS);
+}
+
+static void
 committed_cb (SyncobjSync *sync,
               guint        n_writes,
               guint       *commits)
@@ -759,6 +781,50 @@ test_reconnect_resnapshot (void)
 
   assert_completed (insert);
   g_assert_true (syncobj_collection_contains (client->collection, "c"));
+}
+
+static void
+test_reconnect_when_back_online (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  SyncobjScheduler *scheduler = _syncobj_scheduler_get_default ();
+  g_autofree char *answer = NULL;
+
+  /* A long backoff: only the network coming back can reconnect soon. */
+  syncobj_http_sync_set_reconnect_delay (client->sync, 60000);
+  _syncobj_scheduler_set_online (scheduler, FALSE);
+  demo_server_kill (server);
+  WAIT_FOR (!syncobj_http_sync_get_connected (client->sync), WAIT_TIMEOUT_MS);
+  demo_server_restart (server);
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+
+  _syncobj_scheduler_set_online (scheduler, TRUE);
+  WAIT_FOR (syncobj_http_sync_get_connected (client->sync), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+}
+
+static void
+test_resnapshot_completes_persisted (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autofree char *answer = NULL;
+
+  /* The echo is lost and someone else changes the record at once: only a
+   * snapshot requested after the server answered can complete the insert. */
+  syncobj_http_mutator_set_sync_timeout (client->mutator, 0);
+  demo_server_admin (server, "/_admin/faults", "{\"mute\": 2}");
+  insert = client_insert (client, "{\"id\": \"a\", \"n\": 1}");
+  WAIT_FOR (syncobj_transaction_get_state (insert) == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC,
+            WAIT_TIMEOUT_MS);
+  answer = demo_server_request (server, "PATCH", "/items/a", "other-1", "{\"n\": 2}", NULL);
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+
+  demo_server_admin (server, "/_admin/disconnect", NULL);
+  assert_completed (insert);
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"), "{\"id\": \"a\", \"n\": 2}");
 }
 
 static void
@@ -996,7 +1062,10 @@ main (int   argc,
   g_test_add_func ("/http/sync/websocket-echo-completes", test_websocket_echo_completes);
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);
+  g_test_add_func ("/http/sync/refused-feed-falls-back-to-polling", test_refused_feed_falls_back_to_polling);
   g_test_add_func ("/http/sync/reconnect-resnapshot", test_reconnect_resnapshot);
+  g_test_add_func ("/http/sync/reconnect-when-back-online", test_reconnect_when_back_online);
+  g_test_add_func ("/http/sync/resnapshot-completes-persisted", test_resnapshot_completes_persisted);
   g_test_add_func ("/http/sync/malformed-message-skipped", test_malformed_message_skipped);
 
   return g_test_run ();

@@ -214,10 +214,55 @@ test_forget_finished (void)
   g_assert_true (syncobj_transaction_rollback (open, NULL));
 }
 
+/* ---- structured logging ------------------------------------------------------ */
+
+static GPtrArray *logged_ids;   /* SYNCOBJ_TRANSACTION_ID of Syncobj records */
+
+static GLogWriterOutput
+recording_writer (GLogLevelFlags   level,
+                  const GLogField *fields,
+                  gsize            n_fields,
+                  gpointer         user_data)
+{
+  const char *domain = NULL;
+  const char *id = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "SYNCOBJ_TRANSACTION_ID") == 0)
+        id = fields[i].value;
+    }
+  if (logged_ids != NULL && g_strcmp0 (domain, "Syncobj") == 0 && id != NULL)
+    g_ptr_array_add (logged_ids, g_strdup (id));
+
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+static void
+test_log_names_transaction (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  logged_ids = g_ptr_array_new_with_free_func (g_free);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_test_drain (control, collection);
+
+  /* The failure is logged with the transaction's id as a field. */
+  g_assert_true (g_ptr_array_find_with_equal_func (logged_ids, syncobj_transaction_get_id (transaction),
+                                                   g_str_equal, NULL));
+  g_clear_pointer (&logged_ids, g_ptr_array_unref);
+}
+
 int
 main (int argc, char *argv[])
 {
   syncobj_test_init (&argc, &argv);
+  g_log_set_writer_func (recording_writer, NULL, NULL);
 
   g_test_add_func ("/registry/default-is-singleton", test_default_is_singleton);
   g_test_add_func ("/registry/collections/by-id", test_collection_by_id);
@@ -227,6 +272,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/registry/transactions/collection-transaction-added", test_collection_transaction_added_signal);
   g_test_add_func ("/registry/transactions/state-changed-signal", test_transaction_state_changed_signal);
   g_test_add_func ("/registry/transactions/forget-finished", test_forget_finished);
+  g_test_add_func ("/registry/logging/names-the-transaction", test_log_names_transaction);
 
   return g_test_run ();
 }

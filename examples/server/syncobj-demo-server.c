@@ -25,10 +25,11 @@
  *
  *   POST /_admin/faults      {"fail": N, "status": 503, "reason": "…",
  *                             "retry_after": "1", "delay_ms": 200,
- *                             "drop": N, "drop_after_apply": N}
+ *                             "drop": N, "drop_after_apply": N, "mute": N}
  *                            fail/drop the next N requests to /items and
  *                            /batch; "drop_after_apply" applies the change
- *                            and then drops the connection (lost response)
+ *                            and then drops the connection (lost response);
+ *                            "mute" applies without a change message;
  *                            random faults, each write request drawing its
  *                            own: {"p_fail": 0.05, "p_fail_after_apply",
  *                            "p_drop", "p_drop_after_apply", "p_delay",
@@ -71,6 +72,7 @@ typedef struct
   guint       delay_ms;
   guint       drop_count;
   guint       drop_after_apply_count;
+  guint       mute_count;       /* apply without broadcasting */
 
   /* random faults: probabilities per write request */
   double      p_fail;
@@ -781,7 +783,9 @@ handle_write (Server            *self,
   else
     apply_request (self, msg, idempotency_key, &outcome);
 
-  if (outcome.broadcast != NULL)
+  if (outcome.broadcast != NULL && self->mute_count > 0)
+    self->mute_count--;
+  else if (outcome.broadcast != NULL)
     broadcast (self, outcome.broadcast);
 
   if (drop_after)
@@ -859,6 +863,7 @@ admin_handler (SoupServer        *server,
       self->delay_ms = (guint) json_object_get_int_member_with_default (faults, "delay_ms", 0);
       self->drop_count = (guint) json_object_get_int_member_with_default (faults, "drop", 0);
       self->drop_after_apply_count = (guint) json_object_get_int_member_with_default (faults, "drop_after_apply", 0);
+      self->mute_count = (guint) json_object_get_int_member_with_default (faults, "mute", 0);
       self->p_fail = json_object_get_double_member_with_default (faults, "p_fail", 0);
       self->p_fail_after_apply = json_object_get_double_member_with_default (faults, "p_fail_after_apply", 0);
       self->p_drop = json_object_get_double_member_with_default (faults, "p_drop", 0);

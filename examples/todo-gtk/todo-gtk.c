@@ -680,6 +680,21 @@ shutdown (GtkApplication *application,
   g_clear_handle_id (&app->self_test_timeout_id, g_source_remove);
 }
 
+static int
+handle_local_options (GApplication *application,
+                      GVariantDict *options,
+                      TodoApp      *app)
+{
+  if (app->server_uri != NULL &&
+      !g_str_has_prefix (app->server_uri, "http://") &&
+      !g_str_has_prefix (app->server_uri, "https://"))
+    {
+      g_printerr (_("--server needs an http:// or https:// URI, not “%s”\n"), app->server_uri);
+      return 2;
+    }
+  return -1;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -707,6 +722,7 @@ main (int    argc,
   app.rows = g_hash_table_new (NULL, NULL);
   app.application = gtk_application_new ("org.libsyncobj.TodoGtk", G_APPLICATION_NON_UNIQUE);
   g_application_add_main_option_entries (G_APPLICATION (app.application), options);
+  g_signal_connect (app.application, "handle-local-options", G_CALLBACK (handle_local_options), &app);
   g_signal_connect (app.application, "activate", G_CALLBACK (activate), &app);
   g_signal_connect (app.application, "shutdown", G_CALLBACK (shutdown), &app);
 
