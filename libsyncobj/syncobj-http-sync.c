@@ -72,7 +72,9 @@ struct _SyncobjHttpSync
   guint                    failures;
   gulong                   online_handler;
 
-  GPtrArray               *watches;        /* SyncobjHttpEchoWatch, unowned */
+  GHashTable              *watches;        /* SyncobjHttpEchoWatch set, unowned */
+  GHashTable              *entries_by_tag; /* idempotency key → EchoEntry */
+  GHashTable              *entries_by_key; /* record key → GPtrArray of EchoEntry */
   guint64                  epoch;          /* orders waits and snapshot requests */
 };
 
@@ -98,25 +100,28 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 #define MAX_RECONNECT_DELAY_MS 30000
-#define MAX_SEEN               10000
 
 static void http_sync_connect (SyncobjHttpSync *self);
 
-/* ---- echo tracking ------------------------------------------------------- */
+/* ---- echo tracking -------------------------------------------------------
+ * Entries are indexed by idempotency key and by record key, so that the
+ * cost of a change message does not grow with the writes in flight. */
 
 typedef struct
 {
-  char       *idempotency_key;
-  char       *key;
-  JsonObject *expected;   /* nullable */
-  gboolean    deleted;
-  gboolean    done;
+  SyncobjHttpEchoWatch *watch;
+  char                 *idempotency_key;
+  char                 *key;
+  JsonObject           *expected;   /* nullable */
+  gboolean              deleted;
+  gboolean              done;
 } EchoEntry;
 
 struct _SyncobjHttpEchoWatch
 {
   SyncobjHttpSync *sync;          /* weak pointer */
-  GArray          *entries;       /* EchoEntry */
+  GPtrArray       *entries;       /* EchoEntry */
+  guint            n_pending;
   GTask           *task;          /* while waiting */
   guint64          epoch;         /* when the wait began */
   guint            timer;
@@ -125,11 +130,21 @@ struct _SyncobjHttpEchoWatch
 };
 
 static void
-echo_entry_clear (EchoEntry *entry)
+echo_entry_free (EchoEntry *entry)
 {
-  g_clear_pointer (&entry->idempotency_key, g_free);
-  g_clear_pointer (&entry->key, g_free);
+  g_free (entry->idempotency_key);
+  g_free (entry->key);
   g_clear_pointer (&entry->expected, json_object_unref);
+  g_free (entry);
+}
+
+static void
+echo_entry_done (EchoEntry *entry)
+{
+  if (entry->done)
+    return;
+  entry->done = TRUE;
+  entry->watch->n_pending--;
 }
 
 static void
@@ -165,19 +180,10 @@ echo_watch_return (SyncobjHttpEchoWatch *watch,
     g_task_return_boolean (task, TRUE);
 }
 
-static gboolean
-echo_watch_complete (SyncobjHttpEchoWatch *watch)
-{
-  for (guint i = 0; i < watch->entries->len; i++)
-    if (!g_array_index (watch->entries, EchoEntry, i).done)
-      return FALSE;
-  return TRUE;
-}
-
 static void
 echo_watch_check (SyncobjHttpEchoWatch *watch)
 {
-  if (watch->task != NULL && echo_watch_complete (watch))
+  if (watch->task != NULL && watch->n_pending == 0)
     echo_watch_return (watch, NULL);
 }
 
@@ -190,9 +196,8 @@ _syncobj_http_echo_watch_new (SyncobjHttpSync *sync)
 
   watch->sync = sync;
   g_object_add_weak_pointer (G_OBJECT (sync), (gpointer *) &watch->sync);
-  watch->entries = g_array_new (FALSE, TRUE, sizeof (EchoEntry));
-  g_array_set_clear_func (watch->entries, (GDestroyNotify) echo_entry_clear);
-  g_ptr_array_add (sync->watches, watch);
+  watch->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) echo_entry_free);
+  g_hash_table_add (sync->watches, watch);
   return watch;
 }
 
@@ -203,13 +208,27 @@ _syncobj_http_echo_watch_add (SyncobjHttpEchoWatch *watch,
                               JsonObject           *expected,
                               gboolean              deleted)
 {
-  EchoEntry entry = { 0, };
+  EchoEntry *entry = g_new0 (EchoEntry, 1);
+  GPtrArray *same_key;
 
-  entry.idempotency_key = g_strdup (idempotency_key);
-  entry.key = g_strdup (key);
-  entry.expected = expected != NULL ? json_object_ref (expected) : NULL;
-  entry.deleted = deleted;
-  g_array_append_val (watch->entries, entry);
+  entry->watch = watch;
+  entry->idempotency_key = g_strdup (idempotency_key);
+  entry->key = g_strdup (key);
+  entry->expected = expected != NULL ? json_object_ref (expected) : NULL;
+  entry->deleted = deleted;
+  g_ptr_array_add (watch->entries, entry);
+  watch->n_pending++;
+
+  if (watch->sync == NULL)
+    return;
+  g_hash_table_replace (watch->sync->entries_by_tag, entry->idempotency_key, entry);
+  same_key = g_hash_table_lookup (watch->sync->entries_by_key, entry->key);
+  if (same_key == NULL)
+    {
+      same_key = g_ptr_array_new ();
+      g_hash_table_insert (watch->sync->entries_by_key, g_strdup (entry->key), same_key);
+    }
+  g_ptr_array_add (same_key, entry);
 }
 
 void
@@ -218,12 +237,34 @@ _syncobj_http_echo_watch_skip (SyncobjHttpEchoWatch *watch,
 {
   for (guint i = 0; i < watch->entries->len; i++)
     {
-      EchoEntry *entry = &g_array_index (watch->entries, EchoEntry, i);
+      EchoEntry *entry = g_ptr_array_index (watch->entries, i);
 
       if (g_str_equal (entry->idempotency_key, idempotency_key))
-        entry->done = TRUE;
+        echo_entry_done (entry);
     }
   echo_watch_check (watch);
+}
+
+static void
+echo_watch_unindex (SyncobjHttpEchoWatch *watch)
+{
+  SyncobjHttpSync *sync = watch->sync;
+
+  for (guint i = 0; i < watch->entries->len; i++)
+    {
+      EchoEntry *entry = g_ptr_array_index (watch->entries, i);
+      GPtrArray *same_key = g_hash_table_lookup (sync->entries_by_key, entry->key);
+
+      if (g_hash_table_lookup (sync->entries_by_tag, entry->idempotency_key) == entry)
+        g_hash_table_remove (sync->entries_by_tag, entry->idempotency_key);
+      if (same_key != NULL)
+        {
+          g_ptr_array_remove_fast (same_key, entry);
+          if (same_key->len == 0)
+            g_hash_table_remove (sync->entries_by_key, entry->key);
+        }
+    }
+  g_hash_table_remove (sync->watches, watch);
 }
 
 void
@@ -236,10 +277,10 @@ _syncobj_http_echo_watch_free (SyncobjHttpEchoWatch *watch)
                                                  _("Waiting for the sync was cancelled")));
   if (watch->sync != NULL)
     {
-      g_ptr_array_remove (watch->sync->watches, watch);
+      echo_watch_unindex (watch);
       g_object_remove_weak_pointer (G_OBJECT (watch->sync), (gpointer *) &watch->sync);
     }
-  g_array_unref (watch->entries);
+  g_ptr_array_unref (watch->entries);
   g_free (watch);
 }
 
@@ -247,16 +288,12 @@ static gboolean
 echo_watch_timeout_cb (gpointer data)
 {
   SyncobjHttpEchoWatch *watch = data;
-  guint missing = 0;
 
   watch->timer = 0;
-  for (guint i = 0; i < watch->entries->len; i++)
-    if (!g_array_index (watch->entries, EchoEntry, i).done)
-      missing++;
   echo_watch_return (watch,
                      g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
                                   _("Timed out waiting for %u change(s) to come back from sync “%s”"),
-                                  missing,
+                                  watch->n_pending,
                                   watch->sync != NULL ? syncobj_sync_get_id (SYNCOBJ_SYNC (watch->sync)) : ""));
   return G_SOURCE_REMOVE;
 }
@@ -293,7 +330,7 @@ _syncobj_http_echo_watch_wait_async (SyncobjHttpEchoWatch *watch,
   g_task_set_source_tag (task, _syncobj_http_echo_watch_wait_async);
   g_return_if_fail (watch->task == NULL);
 
-  if (echo_watch_complete (watch))
+  if (watch->n_pending == 0)
     {
       g_task_return_boolean (task, TRUE);
       return;
@@ -330,10 +367,37 @@ _syncobj_http_echo_watch_wait_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Records what one applied change message means for the watches. */
+static GPtrArray *
+watches_copy (SyncobjHttpSync *self)
+{
+  GPtrArray *watches = g_ptr_array_sized_new (g_hash_table_size (self->watches));
+  GHashTableIter iter;
+  gpointer watch;
+
+  g_hash_table_iter_init (&iter, self->watches);
+  while (g_hash_table_iter_next (&iter, &watch, NULL))
+    g_ptr_array_add (watches, watch);
+  return watches;
+}
+
+/* Finishes the waits of @watches (a snapshot of pointers) that are
+ * complete. A finished wait may free its watch, and others: each one is
+ * checked for membership first. */
+static void
+check_watches (SyncobjHttpSync *self,
+               GPtrArray       *watches)
+{
+  for (guint i = 0; i < watches->len; i++)
+    if (g_hash_table_contains (self->watches, g_ptr_array_index (watches, i)))
+      echo_watch_check (g_ptr_array_index (watches, i));
+}
+
+/* Marks what one applied change message echoes; adds the watches it
+ * touched to @touched. */
 static void
 note_change (SyncobjHttpSync *self,
-             JsonNode        *node)
+             JsonNode        *node,
+             GPtrArray       *touched)
 {
   SyncobjCollection *collection = syncobj_sync_get_collection (SYNCOBJ_SYNC (self));
   const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
@@ -345,24 +409,35 @@ note_change (SyncobjHttpSync *self,
     return;
   message = json_node_get_object (node);
   tag = json_object_get_string_member_with_default (message, "idempotency_key", NULL);
+
+  /* A tagged change counts for its own request only. */
+  if (tag != NULL)
+    {
+      EchoEntry *entry = g_hash_table_lookup (self->entries_by_tag, tag);
+
+      if (entry != NULL)
+        {
+          echo_entry_done (entry);
+          g_ptr_array_add (touched, entry->watch);
+        }
+      return;
+    }
+
   value = json_object_get_member (message, "value");
   if (value != NULL && JSON_NODE_HOLDS_OBJECT (value))
     key = json_object_get_string_member_with_default (json_node_get_object (value), key_member, NULL);
   if (key == NULL)
     key = json_object_get_string_member_with_default (message, "key", NULL);
-
-  for (guint w = 0; w < self->watches->len; w++)
+  if (key != NULL)
     {
-      SyncobjHttpEchoWatch *watch = g_ptr_array_index (self->watches, w);
+      GPtrArray *same_key = g_hash_table_lookup (self->entries_by_key, key);
 
-      for (guint i = 0; i < watch->entries->len; i++)
+      for (guint i = 0; same_key != NULL && i < same_key->len; i++)
         {
-          EchoEntry *entry = &g_array_index (watch->entries, EchoEntry, i);
+          EchoEntry *entry = g_ptr_array_index (same_key, i);
 
-          /* A tagged change counts for its own request only. */
-          if (tag != NULL ? g_str_equal (tag, entry->idempotency_key)
-                          : (key != NULL && g_str_equal (key, entry->key)))
-            entry->done = TRUE;
+          echo_entry_done (entry);
+          g_ptr_array_add (touched, entry->watch);
         }
     }
 }
@@ -397,8 +472,10 @@ note_snapshot (SyncobjHttpSync *self,
   const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
   g_autoptr(GHashTable) records = NULL;
   guint n = json_array_get_length (array);
+  GHashTableIter iter;
+  gpointer watch_pointer;
 
-  if (self->watches->len == 0)
+  if (g_hash_table_size (self->watches) == 0)
     return;
 
   records = g_hash_table_new (g_str_hash, g_str_equal);
@@ -414,34 +491,31 @@ note_snapshot (SyncobjHttpSync *self,
         g_hash_table_insert (records, (gpointer) key, json_node_get_object (element));
     }
 
-  for (guint w = 0; w < self->watches->len; w++)
+  g_hash_table_iter_init (&iter, self->watches);
+  while (g_hash_table_iter_next (&iter, &watch_pointer, NULL))
     {
-      SyncobjHttpEchoWatch *watch = g_ptr_array_index (self->watches, w);
+      SyncobjHttpEchoWatch *watch = watch_pointer;
       gboolean answered_before = watch->task != NULL && watch->epoch < request_epoch;
 
       for (guint i = 0; i < watch->entries->len; i++)
         {
-          EchoEntry *entry = &g_array_index (watch->entries, EchoEntry, i);
+          EchoEntry *entry = g_ptr_array_index (watch->entries, i);
           JsonObject *record = g_hash_table_lookup (records, entry->key);
 
-          if (answered_before)
-            entry->done = TRUE;
-          else if (entry->deleted ? record == NULL
-                             : (record != NULL && entry->expected != NULL && object_holds (record, entry->expected)))
-            entry->done = TRUE;
+          if (answered_before ||
+              (entry->deleted ? record == NULL
+                              : (record != NULL && entry->expected != NULL && object_holds (record, entry->expected))))
+            echo_entry_done (entry);
         }
     }
 }
 
 static void
-check_watches (SyncobjHttpSync *self)
+check_all_watches (SyncobjHttpSync *self)
 {
-  g_autoptr(GPtrArray) watches = g_ptr_array_copy (self->watches, NULL, NULL);
+  g_autoptr(GPtrArray) watches = watches_copy (self);
 
-  /* A finished wait may free its watch (and others): work on a copy. */
-  for (guint i = 0; i < watches->len; i++)
-    if (g_ptr_array_find (self->watches, g_ptr_array_index (watches, i), NULL))
-      echo_watch_check (g_ptr_array_index (watches, i));
+  check_watches (self, watches);
 }
 
 /* ---- messages ------------------------------------------------------------------ */
@@ -461,6 +535,7 @@ handle_message (SyncobjHttpSync *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GPtrArray) touched = NULL;
   JsonNode *root;
 
   if (!syncobj_sync_apply_json (SYNCOBJ_SYNC (self), text, (gssize) length, &error))
@@ -469,7 +544,11 @@ handle_message (SyncobjHttpSync *self,
       return;
     }
 
+  if (g_hash_table_size (self->watches) == 0)
+    return;
+
   /* apply_json accepted it, so it parses. */
+  touched = g_ptr_array_new ();
   if (json_parser_load_from_data (parser, text, (gssize) length, NULL) &&
       (root = json_parser_get_root (parser)) != NULL)
     {
@@ -478,12 +557,12 @@ handle_message (SyncobjHttpSync *self,
           JsonArray *array = json_node_get_array (root);
 
           for (guint i = 0; i < json_array_get_length (array); i++)
-            note_change (self, json_array_get_element (array, i));
+            note_change (self, json_array_get_element (array, i), touched);
         }
       else
-        note_change (self, root);
+        note_change (self, root, touched);
     }
-  check_watches (self);
+  check_watches (self, touched);
 }
 
 static void
@@ -745,7 +824,7 @@ snapshot_cb (GObject      *source,
 
   self->failures = 0;
   self->have_snapshot = TRUE;
-  check_watches (self);
+  check_all_watches (self);
   syncobj_sync_mark_ready (SYNCOBJ_SYNC (self));
   set_connected (self, TRUE);
 
@@ -1152,12 +1231,18 @@ syncobj_http_sync_dispose (GObject *object)
   SyncobjHttpSync *self = SYNCOBJ_HTTP_SYNC (object);
 
   syncobj_http_sync_stop (SYNCOBJ_SYNC (self));
-  for (guint i = 0; i < self->watches->len; i++)
-    echo_watch_return (g_ptr_array_index (self->watches, i),
-                       g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
-                                    _("Sync “%s” went away"),
-                                    syncobj_sync_get_id (SYNCOBJ_SYNC (self)) != NULL ?
-                                    syncobj_sync_get_id (SYNCOBJ_SYNC (self)) : ""));
+  {
+    g_autoptr(GPtrArray) watches = watches_copy (self);
+
+    /* A finished wait may free watches: check membership each time. */
+    for (guint i = 0; i < watches->len; i++)
+      if (g_hash_table_contains (self->watches, g_ptr_array_index (watches, i)))
+        echo_watch_return (g_ptr_array_index (watches, i),
+                           g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
+                                        _("Sync “%s” went away"),
+                                        syncobj_sync_get_id (SYNCOBJ_SYNC (self)) != NULL ?
+                                        syncobj_sync_get_id (SYNCOBJ_SYNC (self)) : ""));
+  }
 
   G_OBJECT_CLASS (syncobj_http_sync_parent_class)->dispose (object);
 }
@@ -1175,7 +1260,9 @@ syncobj_http_sync_finalize (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->early_messages, g_ptr_array_unref);
   /* Watches outliving the sync see its weak pointer cleared. */
-  g_clear_pointer (&self->watches, g_ptr_array_unref);
+  g_clear_pointer (&self->watches, g_hash_table_unref);
+  g_clear_pointer (&self->entries_by_tag, g_hash_table_unref);
+  g_clear_pointer (&self->entries_by_key, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_http_sync_parent_class)->finalize (object);
 }
@@ -1342,5 +1429,8 @@ syncobj_http_sync_init (SyncobjHttpSync *self)
   _syncobj_http_headers_init (&self->headers);
   self->session = soup_session_new ();
   self->early_messages = g_ptr_array_new_with_free_func (g_free);
-  self->watches = g_ptr_array_new ();
+  self->watches = g_hash_table_new (NULL, NULL);
+  self->entries_by_tag = g_hash_table_new (g_str_hash, g_str_equal);
+  self->entries_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                (GDestroyNotify) g_ptr_array_unref);
 }

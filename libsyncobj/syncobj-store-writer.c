@@ -31,6 +31,33 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModelIter, g_object_unref)
 #define SYNCOBJ_STORE_BATCH 500
 #define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
 
+/* The parameters of a row, in the order write_row() sets them. */
+enum
+{
+  ROW_ID,
+  ROW_STATE,
+  ROW_UPDATED_AT,
+  ROW_CURRENT_ATTEMPT,
+  ROW_COUNTED_ATTEMPTS,
+  ROW_QUEUED_BEHIND,
+  ROW_ERROR,
+  ROW_ERROR_TRANSACTION_ID,
+  ROW_METADATA,
+  ROW_ATTEMPTS,
+  N_UPDATE_HOLDERS,
+  /* the insert only */
+  ROW_COLLECTION_ID = N_UPDATE_HOLDERS,
+  ROW_CREATED_AT,
+  ROW_SEQUENCE,
+  ROW_MUTATIONS,
+  N_ROW_HOLDERS
+};
+
+static const char *row_holder_names[N_ROW_HOLDERS] = {
+  "id", "state", "updated_at", "current_attempt", "counted_attempts", "queued_behind", "error",
+  "error_transaction_id", "metadata", "attempts", "collection_id", "created_at", "sequence", "mutations",
+};
+
 typedef enum
 {
   JOB_ROW,
@@ -79,6 +106,10 @@ struct _SyncobjStoreWriter
   GdaStatement  *update;
   GdaSet        *update_params;
   GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
+  GPtrArray     *answers;     /* Completion, for send_answers() */
+  /* The parameters of insert and update, looked up once, in ROW_* order. */
+  GdaHolder     *insert_holders[N_ROW_HOLDERS];
+  GdaHolder     *update_holders[N_ROW_HOLDERS];
 };
 
 static const char *row_columns =
@@ -118,6 +149,103 @@ job_free (Job *job)
   g_free (job->collection_id);
   g_clear_pointer (&job->results, g_async_queue_unref);
   g_free (job);
+}
+
+/* ---- answering the main thread ------------------------------------------- */
+
+typedef struct
+{
+  GTask    *task;
+  GError   *error;
+  gssize    value;
+  gboolean  is_int;   /* a prune's count; else a boolean */
+} Completion;
+
+static void
+completion_free (Completion *completion)
+{
+  g_clear_object (&completion->task);
+  g_clear_error (&completion->error);
+  g_free (completion);
+}
+
+/* Runs on the tasks' context: returns them, in order, and drops them. */
+static gboolean
+complete_in_context (gpointer data)
+{
+  GPtrArray *completions = data;
+
+  for (guint i = 0; i < completions->len; i++)
+    {
+      Completion *completion = g_ptr_array_index (completions, i);
+
+      if (completion->error != NULL)
+        g_task_return_error (completion->task, g_steal_pointer (&completion->error));
+      else if (completion->is_int)
+        g_task_return_int (completion->task, completion->value);
+      else
+        g_task_return_boolean (completion->task, completion->value != 0);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues the answer to the task of @job (with @error, taken, or @value);
+ * send_answers() delivers it. */
+static void
+complete_job (SyncobjStoreWriter *self,
+              Job                *job,
+              GError             *error,
+              gssize              value)
+{
+  Completion *completion;
+
+  if (job->task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  completion = g_new0 (Completion, 1);
+  completion->task = g_steal_pointer (&job->task);
+  completion->error = error;
+  completion->value = value;
+  completion->is_int = job->type == JOB_PRUNE;
+  g_ptr_array_add (self->answers, completion);
+}
+
+/* Answers go back from an idle on each task's own context, one idle per
+ * round and context: this thread must never hold the last reference of a
+ * task, which may be the last reference of the store that owns it. */
+static void
+send_answers (SyncobjStoreWriter *self)
+{
+  guint start = 0;
+
+  while (start < self->answers->len)
+    {
+      GMainContext *context = g_task_get_context (((Completion *) g_ptr_array_index (self->answers, start))->task);
+      g_autoptr(GPtrArray) completions = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
+      g_autoptr(GSource) source = NULL;
+      guint end = start;
+
+      while (end < self->answers->len &&
+             g_task_get_context (((Completion *) g_ptr_array_index (self->answers, end))->task) == context)
+        g_ptr_array_add (completions, g_ptr_array_index (self->answers, end++));
+
+      source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[syncobj] store answers");
+      g_source_set_callback (source, complete_in_context, g_steal_pointer (&completions),
+                             (GDestroyNotify) g_ptr_array_unref);
+      g_source_attach (source, context);
+      start = end;
+    }
+
+  /* The completions now belong to the idles. */
+  g_ptr_array_set_free_func (self->answers, NULL);
+  g_ptr_array_set_size (self->answers, 0);
+  g_ptr_array_set_free_func (self->answers, (GDestroyNotify) completion_free);
 }
 
 /* ---- SQL helpers (writer thread) ----------------------------------------- */
@@ -197,12 +325,10 @@ query_text (SyncobjStoreWriter  *self,
 }
 
 static gboolean
-set_text (GdaSet      *params,
-          const char  *name,
-          const char  *text,
-          GError     **error)
+set_text_holder (GdaHolder   *holder,
+                 const char  *text,
+                 GError     **error)
 {
-  GdaHolder *holder = gda_set_get_holder (params, name);
   GValue value = G_VALUE_INIT;
   gboolean ok;
 
@@ -215,17 +341,33 @@ set_text (GdaSet      *params,
 }
 
 static gboolean
-set_int (GdaSet      *params,
-         const char  *name,
-         gint64       number,
-         GError     **error)
+set_int_holder (GdaHolder   *holder,
+                gint64       number,
+                GError     **error)
 {
-  GdaHolder *holder = gda_set_get_holder (params, name);
   GValue value = G_VALUE_INIT;
 
   g_value_init (&value, G_TYPE_INT64);
   g_value_set_int64 (&value, number);
   return gda_holder_set_value (holder, &value, error);
+}
+
+static gboolean
+set_text (GdaSet      *params,
+          const char  *name,
+          const char  *text,
+          GError     **error)
+{
+  return set_text_holder (gda_set_get_holder (params, name), text, error);
+}
+
+static gboolean
+set_int (GdaSet      *params,
+         const char  *name,
+         gint64       number,
+         GError     **error)
+{
+  return set_int_holder (gda_set_get_holder (params, name), number, error);
 }
 
 static const char *
@@ -378,6 +520,13 @@ prepare_statements (SyncobjStoreWriter  *self,
   self->update = parse_statement (update_sql, error);
   if (self->update == NULL || !gda_statement_get_parameters (self->update, &self->update_params, error))
     return FALSE;
+
+  for (guint i = 0; i < N_ROW_HOLDERS; i++)
+    {
+      self->insert_holders[i] = gda_set_get_holder (self->insert_params, row_holder_names[i]);
+      if (i < N_UPDATE_HOLDERS)
+        self->update_holders[i] = gda_set_get_holder (self->update_params, row_holder_names[i]);
+    }
 
   return TRUE;
 }
@@ -583,29 +732,30 @@ write_row (SyncobjStoreWriter  *self,
            GError             **error)
 {
   gboolean full = row->mutations != NULL;
-  GdaSet *params = full ? self->insert_params : self->update_params;
+  GdaHolder **holders = full ? self->insert_holders : self->update_holders;
 
-  if (!set_text (params, "id", row->id, error) ||
-      !set_int (params, "state", row->state, error) ||
-      !set_int (params, "updated_at", row->updated_at, error) ||
-      !set_int (params, "current_attempt", row->current_attempt, error) ||
-      !set_int (params, "counted_attempts", row->counted_attempts, error) ||
-      !set_text (params, "queued_behind", row->queued_behind, error) ||
-      !set_text (params, "error", row->error, error) ||
-      !set_text (params, "error_transaction_id", row->error_transaction_id, error) ||
-      !set_text (params, "metadata", row->metadata, error) ||
-      !set_text (params, "attempts", row->attempts, error))
+  if (!set_text_holder (holders[ROW_ID], row->id, error) ||
+      !set_int_holder (holders[ROW_STATE], row->state, error) ||
+      !set_int_holder (holders[ROW_UPDATED_AT], row->updated_at, error) ||
+      !set_int_holder (holders[ROW_CURRENT_ATTEMPT], row->current_attempt, error) ||
+      !set_int_holder (holders[ROW_COUNTED_ATTEMPTS], row->counted_attempts, error) ||
+      !set_text_holder (holders[ROW_QUEUED_BEHIND], row->queued_behind, error) ||
+      !set_text_holder (holders[ROW_ERROR], row->error, error) ||
+      !set_text_holder (holders[ROW_ERROR_TRANSACTION_ID], row->error_transaction_id, error) ||
+      !set_text_holder (holders[ROW_METADATA], row->metadata, error) ||
+      !set_text_holder (holders[ROW_ATTEMPTS], row->attempts, error))
     return FALSE;
 
   if (full &&
-      (!set_text (params, "collection_id", row->collection_id, error) ||
-       !set_int (params, "created_at", row->created_at, error) ||
-       !set_int (params, "sequence", row->sequence, error) ||
-       !set_text (params, "mutations", row->mutations, error)))
+      (!set_text_holder (holders[ROW_COLLECTION_ID], row->collection_id, error) ||
+       !set_int_holder (holders[ROW_CREATED_AT], row->created_at, error) ||
+       !set_int_holder (holders[ROW_SEQUENCE], row->sequence, error) ||
+       !set_text_holder (holders[ROW_MUTATIONS], row->mutations, error)))
     return FALSE;
 
   return gda_connection_statement_execute_non_select (self->cnc, full ? self->insert : self->update,
-                                                      params, NULL, error) != -1;
+                                                      full ? self->insert_params : self->update_params,
+                                                      NULL, error) != -1;
 }
 
 /* Folds @newer into @older: an update keeps the mutations already queued. */
@@ -665,14 +815,12 @@ write_batch (SyncobjStoreWriter *self,
     {
       Job *job = g_ptr_array_index (jobs, i);
 
-      if (job->task == NULL)
-        continue;
       if (error != NULL)
-        g_task_return_new_error (job->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                                 _("Cannot write to the transaction store %s: %s"),
-                                 self->path, error->message);
+        complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                        _("Cannot write to the transaction store %s: %s"),
+                                        self->path, error->message), 0);
       else
-        g_task_return_boolean (job->task, TRUE);
+        complete_job (self, job, NULL, TRUE);
     }
 
   if (error != NULL)
@@ -697,11 +845,11 @@ do_prune (SyncobjStoreWriter *self,
     removed = gda_connection_statement_execute_non_select (self->cnc, statement, params, NULL, &error);
 
   if (removed < 0)
-    g_task_return_new_error (job->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                             _("Cannot prune the transaction store %s: %s"),
-                             self->path, error != NULL ? error->message : _("unknown error"));
+    complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                    _("Cannot prune the transaction store %s: %s"),
+                                    self->path, error != NULL ? error->message : _("unknown error")), 0);
   else
-    g_task_return_int (job->task, removed);
+    complete_job (self, job, NULL, removed);
 }
 
 static gboolean
@@ -825,7 +973,7 @@ process (SyncobjStoreWriter *self,
       switch (job->type)
         {
         case JOB_FLUSH:
-          g_task_return_boolean (job->task, TRUE);
+          complete_job (self, job, NULL, TRUE);
           break;
         case JOB_PRUNE:
           do_prune (self, job);
@@ -870,6 +1018,7 @@ writer_thread (gpointer data)
       g_mutex_unlock (&self->mutex);
 
       process (self, jobs);
+      send_answers (self);
 
       g_ptr_array_foreach (jobs, (GFunc) job_free, NULL);
       g_mutex_lock (&self->mutex);
@@ -916,6 +1065,7 @@ _syncobj_store_writer_open (const char  *path,
   g_queue_init (&self->jobs);
   self->path = g_strdup (path);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -971,6 +1121,7 @@ writer_free (SyncobjStoreWriter *self)
   g_cond_clear (&self->done_cond);
   g_free (self->path);
   g_hash_table_unref (self->statements);
+  g_ptr_array_unref (self->answers);
   g_free (self);
 }
 

@@ -1041,6 +1041,102 @@ test_records_dropped_from_items_changed (void)
   syncobj_test_assert_keys (collection, "a");
 }
 
+static void
+test_random_operations_across_collections (gconstpointer data)
+{
+  const RandomCase *random_case = data;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (random_case->seed);
+  SyncobjSyncControl *controls[2] = { NULL, NULL };
+  SyncobjCollection *collections[2];
+  SyncobjTestShadow *shadows[2];
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+
+  collections[0] = syncobj_test_collection_from_json ("[{\"id\": \"k0\"}, {\"id\": \"k1\"}, {\"id\": \"k2\"}]",
+                                                      SYNCOBJ_STRATEGY_ORDERED, &controls[0]);
+  collections[1] = syncobj_test_collection_from_json ("[{\"id\": \"k0\"}, {\"id\": \"k1\"}, {\"id\": \"k2\"}]",
+                                                      random_case->strategy, &controls[1]);
+  syncobj_collection_set_queue_scope (collections[1], random_case->scope);
+  for (guint c = 0; c < 2; c++)
+    {
+      shadows[c] = syncobj_test_shadow_new (G_LIST_MODEL (collections[c]));
+      syncobj_test_exact_retry_policy (collections[c], 2);
+      syncobj_sync_control_set_network_delay (controls[c], 30 + 40 * c);
+    }
+
+  for (guint step = 0; step < 300; step++)
+    {
+      guint c = g_rand_int_range (rand, 0, 2);
+
+      switch (g_rand_int_range (rand, 0, 8))
+        {
+        case 0:
+        case 1:
+          random_write (collections[c], rand, step, transactions);
+          break;
+        case 2:
+        case 3:
+          {
+            g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collections[c]);
+
+            random_write (collections[0], rand, step, transactions);
+            random_write (collections[1], rand, step, transactions);
+            if (g_rand_int_range (rand, 0, 4) > 0)
+              g_assert_true (syncobj_transaction_commit (transaction, NULL));
+            else
+              g_assert_true (syncobj_transaction_rollback (transaction, NULL));
+          }
+          break;
+        case 4:
+          if (g_rand_boolean (rand))
+            syncobj_sync_control_fail_next_persist (controls[c]);
+          else
+            syncobj_sync_control_fail_next_persist_non_retriable (controls[c]);
+          break;
+        case 5:
+          {
+            g_autofree char *key = random_visible_key (collections[c], rand);
+            g_autofree char *json = g_strdup_printf ("{\"id\": \"%s\", \"w\": %u}", key != NULL ? key : "server", step);
+
+            syncobj_test_emit_update (controls[c], json);
+          }
+          break;
+        default:
+          syncobj_sync_control_advance (controls[0], g_rand_int_range (rand, 0, 100));
+          break;
+        }
+
+      syncobj_test_shadow_assert (shadows[0]);
+      syncobj_test_shadow_assert (shadows[1]);
+    }
+
+  for (guint c = 0; c < 2; c++)
+    syncobj_test_drain (controls[c], collections[c]);
+  for (guint c = 0; c < 2; c++)
+    {
+      g_auto(GStrv) keys = syncobj_collection_get_keys (collections[c]);
+
+      syncobj_test_drain (controls[c], collections[c]);
+      syncobj_test_shadow_assert (shadows[c]);
+      syncobj_test_assert_locked_keys (collections[c], "");
+      for (guint i = 0; keys[i] != NULL; i++)
+        {
+          g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collections[c], keys[i]);
+
+          g_assert_false (syncobj_record_get_pending (record));
+          g_assert_true (json_object_equal (syncobj_record_get_value (record), syncobj_record_get_synced_value (record)));
+        }
+    }
+  for (guint i = 0; i < transactions->len; i++)
+    g_assert_true (syncobj_transaction_is_finished (g_ptr_array_index (transactions, i)));
+
+  for (guint c = 0; c < 2; c++)
+    {
+      syncobj_test_shadow_free (shadows[c]);
+      g_object_unref (collections[c]);
+      g_object_unref (controls[c]);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1093,6 +1189,12 @@ main (int argc, char *argv[])
                                                  cases[i].scope == SYNCOBJ_QUEUE_SCOPE_KEY ? "key" : "collection",
                                                  cases[i].seed);
         g_test_add_data_func (path, &cases[i], test_random_operations);
+        g_free (path);
+        path = g_strdup_printf ("/collection/model/consistent-across-collections/%s-%s-%u",
+                                cases[i].strategy == SYNCOBJ_STRATEGY_ORDERED ? "ordered" : "parallel",
+                                cases[i].scope == SYNCOBJ_QUEUE_SCOPE_KEY ? "key" : "collection",
+                                cases[i].seed);
+        g_test_add_data_func (path, &cases[i], test_random_operations_across_collections);
       }
   }
   g_test_add_func ("/collection/packed/sync-update-merges", test_packed_sync_update_merges);

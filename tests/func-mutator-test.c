@@ -357,6 +357,32 @@ test_complete_from_another_thread (void)
   backend_clear (&backend);
 }
 
+static void
+test_replaced_mutator_takes_next_attempt (void)
+{
+  Backend backend = { KEEP, NULL, 0, FALSE };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (backend_persist, &backend, NULL);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  backend.behaviour = COMPLETE_NOW;
+  backend.jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  syncobj_test_exact_retry_policy (collection, 3);
+  syncobj_sync_control_fail_next_persist (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 1);
+
+  /* The retry goes to the new mutator. */
+  syncobj_collection_set_mutator (collection, mutator);
+  syncobj_sync_control_advance (control, 1000);
+  g_assert_cmpuint (backend.calls, ==, 1);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 1);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  backend_clear (&backend);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -373,6 +399,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/func-mutator/await-echo/timeout-completes", test_await_echo_timeout_completes);
   g_test_add_func ("/func-mutator/await-sync-func", test_await_sync_func);
   g_test_add_func ("/func-mutator/destroy-notify", test_destroy_notify);
+  g_test_add_func ("/func-mutator/replaced-mutator-takes-next-attempt", test_replaced_mutator_takes_next_attempt);
 
   return g_test_run ();
 }

@@ -242,7 +242,7 @@ test_merge_insert_update (void)
   g_autoptr(SyncobjTransaction) joined = NULL;
   SyncobjPendingMutation *mutation;
 
-  g_clear_object (&joined);
+  /* Plain writes join the open transaction. */
   joined = syncobj_test_insert (collection, "{\"id\": \"d\", \"title\": \"D\", \"n\": 0}");
   g_assert_true (joined == transaction);
   g_clear_object (&joined);
@@ -1242,6 +1242,78 @@ test_merge_delete_insert_keeps_unset_members (void)
   syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"done\": true}");
 }
 
+static void
+test_begin_nested (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) outer = syncobj_collection_begin (collection);
+  g_autoptr(SyncobjTransaction) inner = syncobj_collection_begin (collection);
+  g_autoptr(SyncobjTransaction) joined = NULL;
+  g_autoptr(SyncobjTransaction) own = NULL;
+
+  /* The innermost open transaction is joined... */
+  joined = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_true (joined == inner);
+  g_assert_true (syncobj_transaction_commit (inner, NULL));
+
+  /* ...then, once it is committed, the one around it... */
+  g_clear_object (&joined);
+  joined = syncobj_test_update (collection, "b", "{\"n\": 2}");
+  g_assert_true (joined == outer);
+  g_assert_true (syncobj_transaction_commit (outer, NULL));
+
+  /* ...and without any, a write makes its own. */
+  own = syncobj_test_update (collection, "c", "{\"n\": 3}");
+  g_assert_true (own != inner && own != outer);
+
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_persist_log (control, inner, outer, own, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (inner)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (outer)), ==, 1);
+}
+
+static void
+test_ordered_key_scope_queued_behind_follows_blockers (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+  g_autoptr(SyncobjTestNotify) behind = NULL;
+
+  syncobj_collection_set_queue_scope (collection, SYNCOBJ_QUEUE_SCOPE_KEY);
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_sync_control_set_network_delay (control, 300);
+  t2 = syncobj_test_update (collection, "b", "{\"n\": 2}");
+  syncobj_sync_control_run_pending (control);
+
+  t3 = syncobj_collection_begin (collection);
+  syncobj_test_transaction_write (t3, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 3}");
+  syncobj_test_transaction_write (t3, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "b", "{\"n\": 3}");
+  g_assert_true (syncobj_transaction_commit (t3, NULL));
+  behind = syncobj_test_notify_new (t3, "queued-behind");
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t3), ==, syncobj_transaction_get_id (t1));
+
+  /* t1 persisted; t2 (slower) still blocks b. */
+  syncobj_sync_control_advance (control, 100);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t3), ==, "queued");
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t3), ==, syncobj_transaction_get_id (t2));
+
+  syncobj_sync_control_advance (control, 200);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t3), ==, "persisting");
+  g_assert_null (syncobj_transaction_get_queued_behind (t3));
+  g_assert_cmpuint (syncobj_test_notify_count (behind), ==, 2);
+
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 3}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 3}");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1258,6 +1330,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/rollback/ordered-last-of-three", test_ordered_rollback_last_of_three);
   g_test_add_func ("/transaction/failure/middle-of-three-restores-its-fields", test_failure_of_middle_restores_its_fields);
   g_test_add_func ("/transaction/commit/twice-errors", test_commit_twice_errors);
+  g_test_add_func ("/transaction/begin/innermost-open-is-joined", test_begin_nested);
   g_test_add_func ("/transaction/commit/empty-completes-at-once", test_commit_empty_completes);
   g_test_add_func ("/transaction/merge/insert-update-is-insert", test_merge_insert_update);
   g_test_add_func ("/transaction/merge/insert-delete-is-nothing", test_merge_insert_delete);
@@ -1272,6 +1345,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/ordered/queued-behind-names-the-one-ahead", test_ordered_queued_behind);
   g_test_add_func ("/transaction/ordered/key-scope/independent-keys-in-parallel", test_ordered_key_scope_parallel_keys);
   g_test_add_func ("/transaction/ordered/key-scope/same-key-queued", test_ordered_key_scope_same_key_queued);
+  g_test_add_func ("/transaction/ordered/key-scope/queued-behind-follows-blockers", test_ordered_key_scope_queued_behind_follows_blockers);
   g_test_add_func ("/transaction/ordered/dependent-rollback", test_ordered_dependent_rollback);
   g_test_add_func ("/transaction/ordered/dependency-error-names-root", test_ordered_dependency_error_names_root);
   g_test_add_func ("/transaction/parallel/persist-at-once", test_parallel_persist_at_once);
