@@ -162,7 +162,9 @@ _syncobj_http_error_reason (SoupMessage *message,
     {
       g_autoptr(JsonParser) parser = json_parser_new_immutable ();
 
-      if (json_parser_load_from_data (parser, data, (gssize) length, NULL) &&
+      /* The body is outside data: checked as every other JSON text is. */
+      if (_syncobj_json_check_text (data, (gssize) length, SYNCOBJ_ERROR_PARSE, NULL) &&
+          json_parser_load_from_data (parser, data, (gssize) length, NULL) &&
           JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           JsonObject *object = json_node_get_object (json_parser_get_root (parser));
@@ -173,9 +175,9 @@ _syncobj_http_error_reason (SoupMessage *message,
               json_node_get_value_type (error) == G_TYPE_STRING)
             text = json_node_get_string (error);
           else if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
-            text = json_object_get_string_member_with_default (json_node_get_object (error), "message", NULL);
+            text = _syncobj_json_get_string_member (json_node_get_object (error), "message");
           if (text == NULL)
-            text = json_object_get_string_member_with_default (object, "message", NULL);
+            text = _syncobj_json_get_string_member (object, "message");
           if (text != NULL)
             return g_strdup (text);
         }

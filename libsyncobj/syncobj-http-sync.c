@@ -804,11 +804,16 @@ snapshot_cb (GObject      *source,
     }
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body), &error))
+  /* Checked first, as every JSON text from outside: json-glib would crash
+   * on deep nesting and change out-of-range numbers. */
+  if (!_syncobj_json_check_text (g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body),
+                                 SYNCOBJ_ERROR_PARSE, &error) ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body), &error))
     {
+      g_autofree char *message = _syncobj_json_error_message (error);
       g_autoptr(GError) parse_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
                                                    _("The snapshot from %s is not valid JSON: %s"),
-                                                   self->uri, error->message);
+                                                   self->uri, message);
       connection_failed (self, parse_error);
       goto out;
     }

@@ -565,6 +565,18 @@ _syncobj_json_check_object (JsonObject  *object,
   return check_object (object, 1, error_code, error);
 }
 
+const char *
+_syncobj_json_get_string_member (JsonObject *object,
+                                 const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 char *
 _syncobj_json_error_message (const GError *parse_error)
 {

@@ -101,6 +101,11 @@ gboolean    _syncobj_json_check_text   (const char  *json,
 gboolean    _syncobj_json_check_object (JsonObject  *object,
                                         int          error_code,
                                         GError     **error);
+/* A string member of @object, or NULL when it is missing or not a string
+ * (json-glib's _get_string_member_with_default() is critical about other
+ * types, and outside data may hold anything). */
+const char *_syncobj_json_get_string_member (JsonObject *object,
+                                             const char *name);
 /* The message of a json-glib parse error, made valid UTF-8. */
 char       *_syncobj_json_error_message (const GError *parse_error);
 

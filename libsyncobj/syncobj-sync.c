@@ -578,21 +578,6 @@ syncobj_sync_commit (SyncobjSync  *self,
   return TRUE;
 }
 
-/* A string member, or NULL when it is missing or not a string (json-glib's
- * _get_string_member_with_default() is critical about other types, and
- * server data may hold anything). */
-static const char *
-message_get_string (JsonObject *message,
-                    const char *name)
-{
-  JsonNode *node = json_object_get_member (message, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gboolean
 parse_message (SyncobjSync      *self,
                JsonNode         *node,
@@ -615,7 +600,7 @@ parse_message (SyncobjSync      *self,
     }
 
   message = json_node_get_object (node);
-  type_name = message_get_string (message, "type");
+  type_name = _syncobj_json_get_string_member (message, "type");
   if (type_name == NULL || !_syncobj_mutation_type_from_string (type_name, &type))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
@@ -626,7 +611,7 @@ parse_message (SyncobjSync      *self,
   value_node = json_object_get_member (message, "value");
   if (type == SYNCOBJ_MUTATION_TYPE_DELETE && value_node == NULL)
     {
-      delete_key = message_get_string (message, "key");
+      delete_key = _syncobj_json_get_string_member (message, "key");
       if (delete_key == NULL || *delete_key == '\0')
         {
           g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
