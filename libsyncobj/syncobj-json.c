@@ -262,7 +262,7 @@ check_number_token (const char  *start,
    * written back without an exponent. */
   if (integer && n_digits <= 18)
     return TRUE;
-  if (!integer && digits[int_digits] == '.' && int_digits <= 16 && digits[0] != '0' &&
+  if (!integer && int_digits > 0 && digits[int_digits] == '.' && int_digits <= 16 && digits[0] != '0' &&
       memchr (digits, 'e', n_digits) == NULL && memchr (digits, 'E', n_digits) == NULL)
     return TRUE;
 
@@ -434,6 +434,7 @@ _syncobj_json_check_text (const char  *json,
           break;
 
         case '-':
+        case '.':   /* json-glib also takes ".5" */
         case '0': case '1': case '2': case '3': case '4':
         case '5': case '6': case '7': case '8': case '9':
           {
@@ -575,6 +576,19 @@ _syncobj_json_get_string_member (JsonObject *object,
       json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
+}
+
+gint64
+_syncobj_json_get_int_member (JsonObject *object,
+                              const char *name,
+                              gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
 }
 
 char *

@@ -106,6 +106,11 @@ gboolean    _syncobj_json_check_object (JsonObject  *object,
  * types, and outside data may hold anything). */
 const char *_syncobj_json_get_string_member (JsonObject *object,
                                              const char *name);
+/* An integer member of @object, or @fallback when it is missing or not an
+ * integer. */
+gint64      _syncobj_json_get_int_member    (JsonObject *object,
+                                             const char *name,
+                                             gint64      fallback);
 /* The message of a json-glib parse error, made valid UTF-8. */
 char       *_syncobj_json_error_message (const GError *parse_error);
 

@@ -38,6 +38,11 @@ typedef struct
 void             _syncobj_store_row_free (SyncobjStoreRow *row);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreRow, _syncobj_store_row_free)
 
+/* Decodes @row as a restart would, and drops the result: whether the row
+ * can be restored (tests/fuzz/fuzz-store-row.c feeds it damaged rows). */
+gboolean         _syncobj_store_check_row (SyncobjStoreRow  *row,
+                                           GError          **error);
+
 typedef struct _SyncobjStoreWriter SyncobjStoreWriter;
 
 /* Opens (creating it with mode 0600 if needed) and migrates the file at

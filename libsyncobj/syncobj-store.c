@@ -506,7 +506,9 @@ parse_text (JsonParser  *parser,
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (!json_parser_load_from_data (parser, text, -1, &local_error) ||
+  /* A damaged file is outside data too: checked before json-glib sees it. */
+  if (!_syncobj_json_check_text (text, -1, SYNCOBJ_ERROR_STORE, &local_error) ||
+      !json_parser_load_from_data (parser, text, -1, &local_error) ||
       json_parser_get_root (parser) == NULL)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),
@@ -533,14 +535,23 @@ dup_object_member (JsonObject *object,
   return member;
 }
 
+/* A string member, or @fallback; a damaged row may hold any type. */
+static const char *
+string_member (JsonObject *object,
+               const char *name,
+               const char *fallback)
+{
+  const char *value = _syncobj_json_get_string_member (object, name);
+
+  return value != NULL ? value : fallback;
+}
+
 static GError *
 error_from_object (JsonObject *object)
 {
-  const char *domain = json_object_get_string_member_with_default (object, "domain", "");
-
-  return g_error_new_literal (g_quark_from_string (domain),
-                              (gint) json_object_get_int_member_with_default (object, "code", 0),
-                              json_object_get_string_member_with_default (object, "message", ""));
+  return g_error_new_literal (g_quark_from_string (string_member (object, "domain", "")),
+                              (gint) _syncobj_json_get_int_member (object, "code", 0),
+                              string_member (object, "message", ""));
 }
 
 static SyncobjStoredTransaction *
@@ -600,17 +611,19 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
     {
       JsonObject *object = json_array_get_object_element (array, i);
       SyncobjAttempt *attempt;
+      JsonNode *error_node;
 
       if (object == NULL)
         continue;
-      attempt = _syncobj_attempt_new ((guint) json_object_get_int_member_with_default (object, "number", i + 1),
-                                      json_object_get_int_member_with_default (object, "started_at", 0));
+      attempt = _syncobj_attempt_new ((guint) _syncobj_json_get_int_member (object, "number", i + 1),
+                                      _syncobj_json_get_int_member (object, "started_at", 0));
       g_free (attempt->id);
-      attempt->id = g_strdup (json_object_get_string_member_with_default (object, "id", ""));
-      attempt->completed_at_us = json_object_get_int_member_with_default (object, "completed_at", 0);
-      attempt->retry_scheduled_for_us = json_object_get_int_member_with_default (object, "retry_scheduled_for", 0);
-      if (json_object_has_member (object, "error"))
-        attempt->error = error_from_object (json_object_get_object_member (object, "error"));
+      attempt->id = g_strdup (string_member (object, "id", ""));
+      attempt->completed_at_us = _syncobj_json_get_int_member (object, "completed_at", 0);
+      attempt->retry_scheduled_for_us = _syncobj_json_get_int_member (object, "retry_scheduled_for", 0);
+      error_node = json_object_get_member (object, "error");
+      if (error_node != NULL && JSON_NODE_HOLDS_OBJECT (error_node))
+        attempt->error = error_from_object (json_node_get_object (error_node));
       g_ptr_array_add (stored->attempts, attempt);
     }
 
@@ -624,7 +637,7 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
       SyncobjStoredMutation *mutation;
       const char *key;
 
-      key = object != NULL ? json_object_get_string_member_with_default (object, "key", NULL) : NULL;
+      key = object != NULL ? _syncobj_json_get_string_member (object, "key") : NULL;
       if (key == NULL)
         {
           g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its mutation %u has no key"), i);
@@ -633,10 +646,10 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
 
       mutation = g_new0 (SyncobjStoredMutation, 1);
       g_ptr_array_add (stored->mutations, mutation);
-      mutation->mutation_id = g_strdup (json_object_get_string_member_with_default (object, "id", ""));
-      mutation->collection_id = g_strdup (json_object_get_string_member_with_default (object, "collection", row->collection_id));
+      mutation->mutation_id = g_strdup (string_member (object, "id", ""));
+      mutation->collection_id = g_strdup (string_member (object, "collection", row->collection_id));
       mutation->key = g_strdup (key);
-      if (!_syncobj_mutation_type_from_string (json_object_get_string_member_with_default (object, "type", NULL),
+      if (!_syncobj_mutation_type_from_string (_syncobj_json_get_string_member (object, "type"),
                                                &mutation->type))
         {
           g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
@@ -651,11 +664,21 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
       if (mutation->modified == NULL && mutation->type != SYNCOBJ_MUTATION_TYPE_DELETE)
         mutation->modified = json_object_ref (mutation->changes);
       mutation->metadata = dup_object_member (object, "metadata");
-      mutation->created_at_us = json_object_get_int_member_with_default (object, "created_at", row->created_at);
-      mutation->updated_at_us = json_object_get_int_member_with_default (object, "updated_at", row->updated_at);
+      mutation->created_at_us = _syncobj_json_get_int_member (object, "created_at", row->created_at);
+      mutation->updated_at_us = _syncobj_json_get_int_member (object, "updated_at", row->updated_at);
     }
 
   return g_steal_pointer (&stored);
+}
+
+gboolean
+_syncobj_store_check_row (SyncobjStoreRow  *row,
+                          GError          **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(SyncobjStoredTransaction) stored = stored_transaction_from_row (row, parser, error);
+
+  return stored != NULL;
 }
 
 void
