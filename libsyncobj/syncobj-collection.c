@@ -846,9 +846,13 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
       for (guint i = 0; i < n_writes; i++)
         g_hash_table_add (written, writes[i].key);
 
+      /* A locked key whose only synced value so far is a held write (say,
+       * from an earlier snapshot) is gone too: its held writes end with
+       * the deletion. */
       g_hash_table_iter_init (&iter, self->rows);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
-        if ((row->synced != NULL || row->packed != NULL) && !g_hash_table_contains (written, row->key))
+        if ((row->synced != NULL || row->packed != NULL || (row->held != NULL && row->held->len > 0)) &&
+            !g_hash_table_contains (written, row->key))
           g_ptr_array_add (gone, row);
 
       for (guint i = 0; i < gone->len; i++)
@@ -1135,6 +1139,11 @@ syncobj_collection_new (const char     *id,
  * unfinished transactions that @store holds for @id are restored at once:
  * their optimistic changes are visible when this function returns and
  * they resume in their original order (see [class@Syncobj.Store]).
+ *
+ * Restored transactions are queued with the strategy, queue scope and
+ * retry policy the collection has while it is constructed: when they differ
+ * from the defaults, create the collection with g_object_new() and pass
+ * them together with [property@Syncobj.Collection:store].
  *
  * [ctor@Syncobj.Collection.new] uses no store: collections persist only
  * when given one.

@@ -84,6 +84,54 @@ emit (const char *format,
 
 static void try_issue (void);
 
+static gboolean tracing;
+
+static char *
+value_text (JsonObject *value)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (value == NULL)
+    return g_strdup ("absent");
+  node = json_node_init_object (json_node_alloc (), value);
+  return json_to_string (node, FALSE);
+}
+
+static char *
+transaction_keys (SyncobjTransaction *transaction)
+{
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+  g_autoptr(GString) keys = g_string_new ("");
+
+  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+
+      g_string_append_printf (keys, "%s%s", i > 0 ? "," : "", syncobj_pending_mutation_get_key (mutation));
+    }
+  return g_string_free (g_steal_pointer (&keys), FALSE);
+}
+
+/* SOAK_TRACE=1: what the client saw, on stderr, to find out why. */
+static void
+trace (const char *format,
+       ...) G_GNUC_PRINTF (1, 2);
+
+static void
+trace (const char *format,
+       ...)
+{
+  va_list args;
+  g_autofree char *text = NULL;
+
+  if (!tracing)
+    return;
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "trace %.6f %s\n", g_get_real_time () / 1e6, text);
+}
+
 static void
 check_finished (void)
 {
@@ -101,6 +149,13 @@ state_cb (SyncobjTransaction *transaction,
           GParamSpec         *pspec,
           gpointer            user_data)
 {
+  if (tracing)
+    {
+      g_autofree char *keys = transaction_keys (transaction);
+
+      trace ("state %s %s %s", syncobj_transaction_get_id (transaction), keys,
+             syncobj_transaction_get_state_name (transaction));
+    }
   if (!syncobj_transaction_is_finished (transaction) ||
       g_object_get_data (G_OBJECT (transaction), "soak-finished") != NULL)
     return;
@@ -175,6 +230,7 @@ issue_one (guint64 index)
   g_autoptr(GRand) rand = g_rand_new_with_seed ((guint32) (client.seed * 2654435761u + index * 40503u + 1));
   g_autofree char *key = g_strdup_printf ("k%03d", g_rand_int_range (rand, 0, (gint32) client.n_keys));
   JsonObject *visible = syncobj_collection_lookup_value (client.collection, key);
+  g_autoptr(SyncobjRecord) record = tracing ? syncobj_collection_lookup (client.collection, key) : NULL;
   g_autoptr(JsonObject) body = json_object_new ();
   g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (client.collection);
   g_autoptr(GError) error = NULL;
@@ -214,6 +270,14 @@ issue_one (guint64 index)
       json = json_to_string (node, FALSE);
     }
   emit ("issue %" G_GUINT64_FORMAT " %s %s %s %s", index, syncobj_transaction_get_id (transaction), key, op, json);
+  if (tracing)
+    {
+      g_autofree char *visible_text = value_text (visible);
+      g_autofree char *synced_text = value_text (record != NULL ? syncobj_record_get_synced_value (record) : NULL);
+
+      trace ("issue %" G_GUINT64_FORMAT " %s %s %s visible %s synced %s", index,
+             syncobj_transaction_get_id (transaction), key, op, visible_text, synced_text);
+    }
 
   if (!syncobj_transaction_commit (transaction, &error))
     g_error ("mutation %" G_GUINT64_FORMAT " (%s %s): %s", index, op, key, error->message);
@@ -284,17 +348,35 @@ ready_cb (SyncobjCollection *collection,
   g_data_input_stream_read_line_async (client.input, G_PRIORITY_DEFAULT, NULL, command_cb, NULL);
 }
 
-/* Only the driver's lines on stdout; the library's messages (one per
- * retry, echo timeout…) only with --verbose. */
+/* Only the driver's lines on stdout: every log message goes to stderr,
+ * and the library's messages (one per retry, echo timeout…) only with
+ * --verbose. */
 static GLogWriterOutput
-quiet_writer (GLogLevelFlags   level,
-              const GLogField *fields,
-              gsize            n_fields,
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  gboolean verbose = GPOINTER_TO_INT (user_data);
+  g_autofree char *text = NULL;
+
+  if (!verbose && (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) != 0)
+    return G_LOG_WRITER_HANDLED;
+  if ((level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) != 0 && g_log_writer_default_would_drop (level, "Syncobj"))
+    return G_LOG_WRITER_HANDLED;
+  if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0)
+    return g_log_writer_default (level, fields, n_fields, NULL);   /* fatal-warnings and all */
+  text = g_log_writer_format_fields (level, fields, n_fields, FALSE);
+  fprintf (stderr, "%s\n", text);
+  return G_LOG_WRITER_HANDLED;
+}
+
+static void
+connected_cb (SyncobjHttpSync *sync,
+              GParamSpec      *pspec,
               gpointer         user_data)
 {
-  if ((level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) != 0)
-    return G_LOG_WRITER_HANDLED;
-  return g_log_writer_default (level, fields, n_fields, user_data);
+  trace ("sync connected %d", syncobj_http_sync_get_connected (sync));
 }
 
 int
@@ -340,8 +422,8 @@ main (int   argc,
 
   /* Dies with the driver. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (!verbose)
-    g_log_set_writer_func (quiet_writer, NULL, NULL);
+  g_log_set_writer_func (log_writer, GINT_TO_POINTER (verbose), NULL);
+  tracing = g_getenv ("SOAK_TRACE") != NULL;
 
   client.n_keys = (guint) n_keys;
   client.seed = (guint) seed;
@@ -406,6 +488,8 @@ main (int   argc,
     }
 
   g_signal_connect (client.collection, "notify::ready", G_CALLBACK (ready_cb), NULL);
+  if (tracing)
+    g_signal_connect (sync, "notify::connected", G_CALLBACK (connected_cb), NULL);
   ready_cb (client.collection, NULL, NULL);
 
   g_main_loop_run (client.loop);

@@ -124,6 +124,8 @@ typedef struct
   GPtrArray   *mutations;      /* Mutation, in issue order (= index order) */
   GHashTable  *failed_txids;   /* txid → message, for transactions not issued by this run */
   guint64      n_accepted;
+  guint64      n_accepted_on_recovery;   /* in the store, not yet said accepted at the kill */
+  gboolean     kill_on_issue;            /* the pending client kill counts only "issue" lines */
   guint64      next_index;
   gboolean     failed_run;
   gboolean     verified;
@@ -421,6 +423,8 @@ handle_line (const char *line)
 
       if (m != NULL)
         {
+          if (!m->accepted)
+            soak.n_accepted_on_recovery++;
           accept_mutation (m);
           if (m->recovered == NULL)
             m->recovered = g_strdup (words[2]);
@@ -452,7 +456,7 @@ handle_line (const char *line)
 
 /* Faults whose moment depends on progress: kills, WebSocket closes. */
 static void
-maybe_inject (void)
+maybe_inject (gboolean is_issue)
 {
   if (soak.client_finished)
     return;
@@ -473,9 +477,15 @@ maybe_inject (void)
       soak.n_accepted >= soak.client_kill_at[soak.client_kills])
     /* A random number of lines later, so that the kill falls anywhere:
      * mid-flush, mid-request, with a retry scheduled… */
-    soak.client_kill_countdown = g_rand_int_range (soak.rand, 0, 48);
+    {
+      /* Half of the kills count only "issue" lines: they fall while the
+       * client commits and flushes, between its store and its word. */
+      soak.kill_on_issue = g_rand_boolean (soak.rand);
+      soak.client_kill_countdown = g_rand_int_range (soak.rand, 0, soak.kill_on_issue ? 16 : 48);
+    }
 
-  if (soak.client_kill_countdown >= 0 && soak.client_kill_countdown-- == 0)
+  if (soak.client_kill_countdown >= 0 && (!soak.kill_on_issue || is_issue) &&
+      soak.client_kill_countdown-- == 0)
     client_kill ();
 }
 
@@ -508,7 +518,7 @@ client_line_cb (GObject      *source,
       return;
     }
   if (generation == soak.client_generation)
-    maybe_inject ();
+    maybe_inject (g_str_has_prefix (line, "issue "));
   g_data_input_stream_read_line_async (output, G_PRIORITY_DEFAULT, NULL, client_line_cb, user_data);
 }
 
@@ -551,6 +561,7 @@ verify (void)
   guint64 permanent_failures = 0, state_mismatches = 0, effect_mismatches = 0, applied = 0;
   guint64 n_faults = 0;
   double wall = elapsed_s ();
+  char wall_text[G_ASCII_DTOSTR_BUF_SIZE];
   GHashTableIter iter;
   gpointer key, value;
   JsonArray *array;
@@ -747,6 +758,7 @@ verify (void)
   FIGURE ("issued", soak.mutations->len);
   FIGURE ("accepted", soak.n_accepted);
   FIGURE ("not_stored_at_client_kill", soak.mutations->len - soak.n_accepted);
+  FIGURE ("stored_unconfirmed_at_client_kill", soak.n_accepted_on_recovery);
   FIGURE ("applied", applied);
   json_builder_set_member_name (builder, "faults");
   json_builder_begin_object (builder);
@@ -768,15 +780,13 @@ verify (void)
   FIGURE ("state_mismatches", state_mismatches + effect_mismatches);
   FIGURE ("records", g_hash_table_size (actual));
 #undef FIGURE
-  json_builder_set_member_name (builder, "wall_time_s");
-  json_builder_add_double_value (builder, ((gint64) (wall * 100)) / 100.0);
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, ok);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   figures = json_to_string (root, FALSE);
-
-  printf ("%s\n", figures);
+  /* The wall time with two decimals, not as a binary double spells it. */
+  figures[strlen (figures) - 1] = '\0';
+  printf ("%s,\"wall_time_s\":%s,\"ok\":%s}\n", figures,
+          g_ascii_formatd (wall_text, sizeof wall_text, "%.2f", wall), ok ? "true" : "false");
   printf ("soak: %" G_GUINT64_FORMAT " mutations over %d keys accepted (%u issued; %u not yet stored when the client was killed),\n"
           "      %" G_GUINT64_FORMAT " changes applied by the server, %" G_GUINT64_FORMAT " random faults + %u WebSocket closes,\n"
           "      %u server restarts, %u client restarts, in %.1f s:\n"
