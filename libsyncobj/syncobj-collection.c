@@ -559,6 +559,11 @@ collection_validate_write (SyncobjCollection    *self,
 {
   SyncobjRow *row;
 
+  /* NaN, infinity, invalid UTF-8 or absurd nesting could be neither
+   * stored nor sent. */
+  if (value != NULL && !_syncobj_json_check_object (value, SYNCOBJ_ERROR_INVALID_RECORD, error))
+    return FALSE;
+
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT)
     {
       if (value == NULL)
@@ -1139,6 +1144,11 @@ syncobj_collection_new (const char     *id,
  * unfinished transactions that @store holds for @id are restored at once:
  * their optimistic changes are visible when this function returns and
  * they resume in their original order (see [class@Syncobj.Store]).
+ *
+ * Restored transactions are queued with the strategy, queue scope and
+ * retry policy the collection has while it is constructed: when they differ
+ * from the defaults, create the collection with g_object_new() and pass
+ * them together with [property@Syncobj.Collection:store].
  *
  * [ctor@Syncobj.Collection.new] uses no store: collections persist only
  * when given one.

@@ -54,6 +54,10 @@ void       _syncobj_http_can_reach_async  (GUri               *uri,
                                            GAsyncReadyCallback callback,
                                            gpointer            user_data);
 gboolean   _syncobj_http_can_reach_finish (GAsyncResult       *result);
+/* Tests only: replaces the reachability check (NULL restores it). */
+typedef gboolean (*SyncobjHttpReachFunc) (GUri *uri);
+void       _syncobj_http_set_reach_func   (SyncobjHttpReachFunc func);
+
 /* Marks the scheduler offline until GNetworkMonitor reports a change after
  * which @uri is reachable again (or, as a safety net, 30 s pass). */
 void       _syncobj_http_wait_for_network (GUri               *uri);

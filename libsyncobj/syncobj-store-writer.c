@@ -106,6 +106,7 @@ struct _SyncobjStoreWriter
   GdaStatement  *update;
   GdaSet        *update_params;
   GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
+  GPtrArray     *answers;     /* Completion, for send_answers() */
   /* The parameters of insert and update, looked up once, in ROW_* order. */
   GdaHolder     *insert_holders[N_ROW_HOLDERS];
   GdaHolder     *update_holders[N_ROW_HOLDERS];
@@ -160,33 +161,44 @@ typedef struct
   gboolean  is_int;   /* a prune's count; else a boolean */
 } Completion;
 
+static void
+completion_free (Completion *completion)
+{
+  g_clear_object (&completion->task);
+  g_clear_error (&completion->error);
+  g_free (completion);
+}
+
+/* Runs on the tasks' context: returns them, in order, and drops them. */
 static gboolean
 complete_in_context (gpointer data)
 {
-  Completion *completion = data;
+  GPtrArray *completions = data;
 
-  if (completion->error != NULL)
-    g_task_return_error (completion->task, g_steal_pointer (&completion->error));
-  else if (completion->is_int)
-    g_task_return_int (completion->task, completion->value);
-  else
-    g_task_return_boolean (completion->task, completion->value != 0);
-  g_object_unref (completion->task);
-  g_free (completion);
+  for (guint i = 0; i < completions->len; i++)
+    {
+      Completion *completion = g_ptr_array_index (completions, i);
+
+      if (completion->error != NULL)
+        g_task_return_error (completion->task, g_steal_pointer (&completion->error));
+      else if (completion->is_int)
+        g_task_return_int (completion->task, completion->value);
+      else
+        g_task_return_boolean (completion->task, completion->value != 0);
+    }
 
   return G_SOURCE_REMOVE;
 }
 
-/* Returns the task of @job (with @error, taken, or @value) on the task's
- * own context: this thread must never hold the last reference of a task,
- * which may be the last reference of the store that owns this thread. */
+/* Queues the answer to the task of @job (with @error, taken, or @value);
+ * send_answers() delivers it. */
 static void
-complete_job (Job    *job,
-              GError *error,
-              gssize  value)
+complete_job (SyncobjStoreWriter *self,
+              Job                *job,
+              GError             *error,
+              gssize              value)
 {
   Completion *completion;
-  g_autoptr(GSource) source = NULL;
 
   if (job->task == NULL)
     {
@@ -199,12 +211,41 @@ complete_job (Job    *job,
   completion->error = error;
   completion->value = value;
   completion->is_int = job->type == JOB_PRUNE;
+  g_ptr_array_add (self->answers, completion);
+}
 
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (source, "[syncobj] store answer");
-  g_source_set_callback (source, complete_in_context, completion, NULL);
-  g_source_attach (source, g_task_get_context (completion->task));
+/* Answers go back from an idle on each task's own context, one idle per
+ * round and context: this thread must never hold the last reference of a
+ * task, which may be the last reference of the store that owns it. */
+static void
+send_answers (SyncobjStoreWriter *self)
+{
+  guint start = 0;
+
+  while (start < self->answers->len)
+    {
+      GMainContext *context = g_task_get_context (((Completion *) g_ptr_array_index (self->answers, start))->task);
+      g_autoptr(GPtrArray) completions = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
+      g_autoptr(GSource) source = NULL;
+      guint end = start;
+
+      while (end < self->answers->len &&
+             g_task_get_context (((Completion *) g_ptr_array_index (self->answers, end))->task) == context)
+        g_ptr_array_add (completions, g_ptr_array_index (self->answers, end++));
+
+      source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (source, "[syncobj] store answers");
+      g_source_set_callback (source, complete_in_context, g_steal_pointer (&completions),
+                             (GDestroyNotify) g_ptr_array_unref);
+      g_source_attach (source, context);
+      start = end;
+    }
+
+  /* The completions now belong to the idles. */
+  g_ptr_array_set_free_func (self->answers, NULL);
+  g_ptr_array_set_size (self->answers, 0);
+  g_ptr_array_set_free_func (self->answers, (GDestroyNotify) completion_free);
 }
 
 /* ---- SQL helpers (writer thread) ----------------------------------------- */
@@ -435,9 +476,9 @@ migrate (SyncobjStoreWriter  *self,
   if (version > SYNCOBJ_STORE_SCHEMA_VERSION)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("it was written by a newer version of libsyncobj (schema version %" G_GINT64_FORMAT
+                   _("it was written by a newer version of libsyncobj (schema version %lld"
                      "; this version reads up to %d)"),
-                   version, SYNCOBJ_STORE_SCHEMA_VERSION);
+                   (long long) version, SYNCOBJ_STORE_SCHEMA_VERSION);
       return FALSE;
     }
 
@@ -775,11 +816,11 @@ write_batch (SyncobjStoreWriter *self,
       Job *job = g_ptr_array_index (jobs, i);
 
       if (error != NULL)
-        complete_job (job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+        complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
                                         _("Cannot write to the transaction store %s: %s"),
                                         self->path, error->message), 0);
       else
-        complete_job (job, NULL, TRUE);
+        complete_job (self, job, NULL, TRUE);
     }
 
   if (error != NULL)
@@ -804,11 +845,11 @@ do_prune (SyncobjStoreWriter *self,
     removed = gda_connection_statement_execute_non_select (self->cnc, statement, params, NULL, &error);
 
   if (removed < 0)
-    complete_job (job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+    complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
                                     _("Cannot prune the transaction store %s: %s"),
                                     self->path, error != NULL ? error->message : _("unknown error")), 0);
   else
-    complete_job (job, NULL, removed);
+    complete_job (self, job, NULL, removed);
 }
 
 static gboolean
@@ -932,7 +973,7 @@ process (SyncobjStoreWriter *self,
       switch (job->type)
         {
         case JOB_FLUSH:
-          complete_job (job, NULL, TRUE);
+          complete_job (self, job, NULL, TRUE);
           break;
         case JOB_PRUNE:
           do_prune (self, job);
@@ -977,6 +1018,7 @@ writer_thread (gpointer data)
       g_mutex_unlock (&self->mutex);
 
       process (self, jobs);
+      send_answers (self);
 
       g_ptr_array_foreach (jobs, (GFunc) job_free, NULL);
       g_mutex_lock (&self->mutex);
@@ -1023,6 +1065,7 @@ _syncobj_store_writer_open (const char  *path,
   g_queue_init (&self->jobs);
   self->path = g_strdup (path);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -1078,6 +1121,7 @@ writer_free (SyncobjStoreWriter *self)
   g_cond_clear (&self->done_cond);
   g_free (self->path);
   g_hash_table_unref (self->statements);
+  g_ptr_array_unref (self->answers);
   g_free (self);
 }
 

@@ -56,7 +56,8 @@ struct _SyncobjTransaction
   GDateTime               *updated_at;
   GListStore              *mutations;
   GListStore              *attempts;
-  GHashTable              *mutation_index;  /* "collection\nkey" → mutation */
+  GHashTable              *mutation_index;  /* "collection\nkey" → mutation; made
+                                             * once there are many mutations */
   guint                    current_attempt;
   guint                    counted_attempts; /* offline attempts do not count */
   char                    *queued_behind;
@@ -312,14 +313,64 @@ mutation_index_key (SyncobjCollection *collection,
   return g_strconcat (syncobj_collection_get_id (collection), "\n", key, NULL);
 }
 
+/* Most transactions hold one mutation: a short list is searched, the
+ * index is made only for longer ones. */
+#define MUTATION_INDEX_MIN 8
+
 SyncobjPendingMutation *
 _syncobj_transaction_find_mutation (SyncobjTransaction *self,
                                     SyncobjCollection  *collection,
                                     const char         *key)
 {
-  g_autofree char *index_key = mutation_index_key (collection, key);
+  g_autofree char *index_key = NULL;
+  const char *collection_id;
+  guint n;
 
-  return g_hash_table_lookup (self->mutation_index, index_key);
+  if (self->mutation_index != NULL)
+    {
+      index_key = mutation_index_key (collection, key);
+      return g_hash_table_lookup (self->mutation_index, index_key);
+    }
+
+  collection_id = syncobj_collection_get_id (collection);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->mutations));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (G_LIST_MODEL (self->mutations), i);
+
+      if (g_str_equal (mutation->key, key) && g_strcmp0 (mutation->collection_id, collection_id) == 0)
+        return mutation;  /* the list keeps it alive */
+    }
+
+  return NULL;
+}
+
+/* Lists @mutation (of @collection) in the transaction. */
+static void
+transaction_list_mutation (SyncobjTransaction     *self,
+                           SyncobjCollection      *collection,
+                           SyncobjPendingMutation *mutation)
+{
+  guint n;
+
+  g_list_store_append (self->mutations, mutation);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->mutations));
+
+  if (self->mutation_index != NULL)
+    g_hash_table_insert (self->mutation_index, mutation_index_key (collection, mutation->key), mutation);
+  else if (n > MUTATION_INDEX_MIN)
+    {
+      self->mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(SyncobjPendingMutation) listed = g_list_model_get_item (G_LIST_MODEL (self->mutations), i);
+
+          g_hash_table_insert (self->mutation_index,
+                               g_strconcat (listed->collection_id != NULL ? listed->collection_id : "",
+                                            "\n", listed->key, NULL),
+                               listed);
+        }
+    }
 }
 
 void
@@ -328,10 +379,7 @@ _syncobj_transaction_add_mutation (SyncobjTransaction     *self,
 {
   g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
 
-  g_hash_table_insert (self->mutation_index,
-                       mutation_index_key (collection, mutation->key),
-                       mutation);
-  g_list_store_append (self->mutations, mutation);
+  transaction_list_mutation (self, collection, mutation);
 
   if (!g_ptr_array_find (self->collections, collection, NULL))
     {
@@ -345,10 +393,13 @@ _syncobj_transaction_remove_mutation (SyncobjTransaction     *self,
                                       SyncobjPendingMutation *mutation)
 {
   g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
-  g_autofree char *index_key = mutation_index_key (collection, mutation->key);
   guint position;
 
-  g_hash_table_remove (self->mutation_index, index_key);
+  if (self->mutation_index != NULL)
+    {
+      g_autofree char *index_key = mutation_index_key (collection, mutation->key);
+      g_hash_table_remove (self->mutation_index, index_key);
+    }
   if (g_list_store_find (self->mutations, mutation, &position))
     g_list_store_remove (self->mutations, position);
 }
@@ -906,8 +957,7 @@ restore_mutation (SyncobjTransaction    *self,
   else
     {
       /* History: listed, but no longer part of any collection. */
-      g_hash_table_insert (self->mutation_index, mutation_index_key (collection, mutation->key), mutation);
-      g_list_store_append (self->mutations, mutation);
+      transaction_list_mutation (self, collection, mutation);
     }
 
   return mutation;
@@ -1029,7 +1079,11 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
     }
 
   for (guint i = 0; i < stored->mutations->len; i++)
-    restore_mutation (self, owner, g_ptr_array_index (stored->mutations, i), active);
+    {
+      /* The transaction holds its own reference to each. */
+      g_autoptr(SyncobjPendingMutation) mutation =
+        restore_mutation (self, owner, g_ptr_array_index (stored->mutations, i), active);
+    }
 
   if (!active)
     {
@@ -1911,7 +1965,6 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
   self->mutations = g_list_store_new (SYNCOBJ_TYPE_PENDING_MUTATION);
-  self->mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
   self->lanes = g_ptr_array_new ();
   self->lane_links = g_ptr_array_new ();

@@ -645,6 +645,47 @@ test_loopback_always_reachable (void)
   g_assert_cmpint (reachable, ==, 1);
 }
 
+static gboolean reachable_now;
+
+static gboolean
+fake_reach (GUri *uri)
+{
+  return reachable_now;
+}
+
+static void
+test_unreachable_spends_no_attempts (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  SyncobjScheduler *scheduler = _syncobj_scheduler_get_default ();
+
+  /* One attempt only: an attempt spent while offline would fail it. */
+  syncobj_retry_policy_set_max_attempts (syncobj_collection_get_retry_policy (client->collection), 1);
+  reachable_now = FALSE;
+  _syncobj_http_set_reach_func (fake_reach);
+  demo_server_kill (server);
+
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  WAIT_FOR (!_syncobj_scheduler_get_online (scheduler), WAIT_TIMEOUT_MS);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (insert), 0);
+  g_assert_error (syncobj_attempt_get_error (first), SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE);
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  record = syncobj_collection_lookup (client->collection, "a");
+  g_assert_true (syncobj_record_get_pending (record));
+
+  /* The network comes back: the work resumes at once and succeeds. */
+  demo_server_restart (server);
+  reachable_now = TRUE;
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  WAIT_FOR (_syncobj_scheduler_get_online (scheduler), WAIT_TIMEOUT_MS);
+  _syncobj_http_set_reach_func (NULL);
+  assert_completed (insert);
+}
+
 static void
 state_changed_cb (SyncobjTransaction *transaction,
                   GParamSpec         *pspec,
@@ -1054,6 +1095,7 @@ main (int   argc,
   g_test_add_func ("/http/retry/retry-after", test_retry_after);
   g_test_add_func ("/http/retry/retry-after-date", test_retry_after_date);
   g_test_add_func ("/http/retry/loopback-always-reachable", test_loopback_always_reachable);
+  g_test_add_func ("/http/retry/unreachable-spends-no-attempts", test_unreachable_spends_no_attempts);
   g_test_add_func ("/http/sync/array-member", test_array_member);
   g_test_add_func ("/http/retry/server-restart-during-burst", test_server_restart_during_burst);
   g_test_add_func ("/http/mutator/delete-404-is-done", test_delete_404_is_done);

@@ -317,6 +317,56 @@ test_load_before_attach (void)
   g_assert_cmpint (json_object_get_int_member (syncobj_collection_lookup_value (collection, "a"), "n"), ==, 7);
 }
 
+/* A transaction with many writes indexes its mutations; writes to a key
+ * it already wrote fold into that key's mutation, before and after. */
+static void
+test_many_writes_fold (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GString) snapshot = g_string_new ("[");
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n = 20;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (snapshot, "%s{\"id\":\"k%u\",\"n\":%u}", i > 0 ? "," : "", i, i);
+  g_string_append_c (snapshot, ']');
+  g_assert_true (syncobj_sync_load_json_array (fixture->sync, snapshot->str, -1, &error));
+  g_assert_no_error (error);
+
+  transaction = syncobj_collection_begin (fixture->collection);
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < n; i++)
+      {
+        g_autofree char *key = g_strdup_printf ("k%u", i);
+        g_autoptr(JsonObject) changes = json_object_new ();
+        g_autoptr(SyncobjTransaction) same = NULL;
+
+        json_object_set_int_member (changes, round == 0 ? "a" : "b", i);
+        same = syncobj_collection_update (fixture->collection, key, changes, &error);
+        g_assert_no_error (error);
+        g_assert_true (same == transaction);
+        /* Short lists are searched, long ones indexed: one mutation per key. */
+        g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (transaction)), ==,
+                          round == 0 ? i + 1 : n);
+      }
+  g_assert_true (syncobj_transaction_commit (transaction, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (syncobj_transaction_get_mutations (transaction), i);
+      JsonObject *value = syncobj_collection_lookup_value (fixture->collection, key);
+
+      g_assert_cmpstr (syncobj_pending_mutation_get_key (mutation), ==, key);
+      g_assert_cmpint (json_object_get_int_member (syncobj_pending_mutation_get_changes (mutation), "a"), ==, i);
+      g_assert_cmpint (json_object_get_int_member (syncobj_pending_mutation_get_changes (mutation), "b"), ==, i);
+      g_assert_cmpint (json_object_get_int_member (value, "n"), ==, i);
+      g_assert_cmpint (json_object_get_int_member (value, "b"), ==, i);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -330,6 +380,7 @@ main (int    argc,
   g_test_add ("/load-json/in-commit", Fixture, NULL, fixture_set_up, test_load_in_commit, fixture_tear_down);
   g_test_add ("/load-json/bad", Fixture, NULL, fixture_set_up, test_load_bad, fixture_tear_down);
   g_test_add_func ("/load-json/before-attach", test_load_before_attach);
+  g_test_add ("/transaction/many-writes-fold", Fixture, NULL, fixture_set_up, test_many_writes_fold, fixture_tear_down);
 
   return g_test_run ();
 }
