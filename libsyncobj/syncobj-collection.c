@@ -563,6 +563,11 @@ collection_validate_write (SyncobjCollection    *self,
 {
   SyncobjRow *row;
 
+  /* NaN, infinity, invalid UTF-8 or absurd nesting could be neither
+   * stored nor sent. */
+  if (value != NULL && !_syncobj_json_check_object (value, SYNCOBJ_ERROR_INVALID_RECORD, error))
+    return FALSE;
+
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT)
     {
       if (value == NULL)

@@ -474,6 +474,9 @@ new_json_request (SyncobjHttpMutator  *self,
     }
 
   message = soup_message_new_from_uri (method, parsed);
+  /* The Idempotency-Key makes a resend safe; libsoup then reuses idle
+   * connections instead of opening one per POST. */
+  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
   headers = soup_message_get_request_headers (message);
   _syncobj_http_headers_apply (&self->headers, message);
   soup_message_headers_replace (headers, "Accept", "application/json");

@@ -88,6 +88,21 @@ char       *_syncobj_json_write_compact (JsonObject *object);
 char       *_syncobj_uuid_new          (void);
 /* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
 GDateTime  *_syncobj_date_time_new     (gint64       unix_us);
+/* Checks on outside data, before json-glib sees it: nesting at most 512
+ * levels deep (json-glib recurses), no integer beyond gint64 and no number
+ * beyond a finite double (json-glib would change their value), no "\u0000"
+ * (it would cut strings short). Errors use @error_code in SYNCOBJ_ERROR. */
+gboolean    _syncobj_json_check_text   (const char  *json,
+                                        gssize       length,
+                                        int          error_code,
+                                        GError     **error);
+/* The same for an object built through the API: nesting, finite numbers,
+ * UTF-8 strings and member names. */
+gboolean    _syncobj_json_check_object (JsonObject  *object,
+                                        int          error_code,
+                                        GError     **error);
+/* The message of a json-glib parse error, made valid UTF-8. */
+char       *_syncobj_json_error_message (const GError *parse_error);
 
 /* ---- syncobj-scheduler.c --------------------------------------------- */
 

@@ -476,9 +476,9 @@ migrate (SyncobjStoreWriter  *self,
   if (version > SYNCOBJ_STORE_SCHEMA_VERSION)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("it was written by a newer version of libsyncobj (schema version %" G_GINT64_FORMAT
+                   _("it was written by a newer version of libsyncobj (schema version %lld"
                      "; this version reads up to %d)"),
-                   version, SYNCOBJ_STORE_SCHEMA_VERSION);
+                   (long long) version, SYNCOBJ_STORE_SCHEMA_VERSION);
       return FALSE;
     }
 

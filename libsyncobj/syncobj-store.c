@@ -556,7 +556,7 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
   if (row->state < SYNCOBJ_TRANSACTION_STATE_PENDING || row->state > SYNCOBJ_TRANSACTION_STATE_FAILED)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("its state %" G_GINT64_FORMAT " is unknown"), row->state);
+                   _("its state %lld is unknown"), (long long) row->state);
       return NULL;
     }
 

@@ -456,6 +456,9 @@ syncobj_sync_write (SyncobjSync          *self,
   if (!sync_check_begun (self, error))
     return FALSE;
 
+  if (value != NULL && !_syncobj_json_check_object (value, SYNCOBJ_ERROR_INVALID_RECORD, error))
+    return FALSE;
+
   if (!sync_prepare_write (self, type, value, NULL, &write, error))
     return FALSE;
 
@@ -575,6 +578,21 @@ syncobj_sync_commit (SyncobjSync  *self,
   return TRUE;
 }
 
+/* A string member, or NULL when it is missing or not a string (json-glib's
+ * _get_string_member_with_default() is critical about other types, and
+ * server data may hold anything). */
+static const char *
+message_get_string (JsonObject *message,
+                    const char *name)
+{
+  JsonNode *node = json_object_get_member (message, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static gboolean
 parse_message (SyncobjSync      *self,
                JsonNode         *node,
@@ -597,7 +615,7 @@ parse_message (SyncobjSync      *self,
     }
 
   message = json_node_get_object (node);
-  type_name = json_object_get_string_member_with_default (message, "type", NULL);
+  type_name = message_get_string (message, "type");
   if (type_name == NULL || !_syncobj_mutation_type_from_string (type_name, &type))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
@@ -608,7 +626,7 @@ parse_message (SyncobjSync      *self,
   value_node = json_object_get_member (message, "value");
   if (type == SYNCOBJ_MUTATION_TYPE_DELETE && value_node == NULL)
     {
-      delete_key = json_object_get_string_member_with_default (message, "key", NULL);
+      delete_key = message_get_string (message, "key");
       if (delete_key == NULL || *delete_key == '\0')
         {
           g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
@@ -663,10 +681,13 @@ syncobj_sync_apply_json (SyncobjSync  *self,
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
-  if (!json_parser_load_from_data (parser, json, length, &local_error))
+  if (!_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error) ||
+      !json_parser_load_from_data (parser, json, length, &local_error))
     {
+      g_autofree char *message = _syncobj_json_error_message (local_error);
+
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                   _("Malformed sync message: %s"), local_error->message);
+                   _("Malformed sync message: %s"), message);
       return FALSE;
     }
 
@@ -766,6 +787,24 @@ snapshot_add_record (guint        index,
   return TRUE;
 }
 
+/* What the scanner lets through but could not be stored or sent back
+ * intact: lone surrogates, "\u0000", out-of-range numbers, absurd nesting
+ * (refused as by every other entry point). */
+static gboolean
+snapshot_check_values (const char  *json,
+                       gssize       length,
+                       GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error))
+    return TRUE;
+
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+               _("Malformed snapshot: %s"), local_error->message);
+  return FALSE;
+}
+
 gboolean
 syncobj_sync_load_json_array (SyncobjSync  *self,
                               const char   *json,
@@ -795,7 +834,8 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
   snapshot.used = 0;
 
   if (!_syncobj_json_scan_records (json, (gsize) length, sync_key_member (self),
-                                   snapshot_add_record, &snapshot, error))
+                                   snapshot_add_record, &snapshot, error) ||
+      !snapshot_check_values (json, length, error))
     {
       /* The writes point into the arena and own nothing yet. */
       g_array_set_clear_func (writes, NULL);

@@ -1079,7 +1079,11 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
     }
 
   for (guint i = 0; i < stored->mutations->len; i++)
-    restore_mutation (self, owner, g_ptr_array_index (stored->mutations, i), active);
+    {
+      /* The transaction holds its own reference to each. */
+      g_autoptr(SyncobjPendingMutation) mutation =
+        restore_mutation (self, owner, g_ptr_array_index (stored->mutations, i), active);
+    }
 
   if (!active)
     {
