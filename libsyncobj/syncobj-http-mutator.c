@@ -124,6 +124,21 @@ _syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
 }
 
 void
+_syncobj_http_forbid_resend (SoupMessage *message)
+{
+  /* The methods libsoup resends: SOUP_METHOD_IS_IDEMPOTENT, not public. */
+  static const char * const resent[] = { "GET", "HEAD", "OPTIONS", "PROPFIND", "TRACE", "PUT", "DELETE" };
+  const char *method = soup_message_get_method (message);
+
+  for (guint i = 0; i < G_N_ELEMENTS (resent); i++)
+    if (g_ascii_strcasecmp (method, resent[i]) == 0)
+      {
+        soup_message_add_flags (message, SOUP_MESSAGE_NEW_CONNECTION);
+        return;
+      }
+}
+
+void
 _syncobj_http_headers_apply (SyncobjHttpHeaders *headers,
                              SoupMessage        *message)
 {
@@ -477,6 +492,7 @@ new_json_request (SyncobjHttpMutator  *self,
   /* The Idempotency-Key makes a resend safe; libsoup then reuses idle
    * connections instead of opening one per POST. */
   soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
+  _syncobj_http_forbid_resend (message);
   headers = soup_message_get_request_headers (message);
   _syncobj_http_headers_apply (&self->headers, message);
   soup_message_headers_replace (headers, "Accept", "application/json");

@@ -34,6 +34,17 @@ void       _syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
 void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,
                                          SoupMessage        *message);
 
+/* libsoup 3.2 resends a GET, HEAD, PUT, DELETE (any method it deems
+ * idempotent) by itself when the kept-alive connection it went out on
+ * turns out to be closed, and that resend races with the first attempt's
+ * error: the message ends with that error while the resend reads the
+ * answer, and libsoup then reads a reply for a message without I/O (a NULL
+ * dereference in run_until_read_done). Such a request gets a connection of
+ * its own (a fresh connection is never resent), so that a lost connection
+ * is an error the retry policy handles. POST and PATCH are never resent
+ * and keep reusing connections. */
+void       _syncobj_http_forbid_resend  (SoupMessage        *message);
+
 /* The reason the server gave in an error body ({"error": "…"},
  * {"message": "…"}, {"error": {"message": "…"}} or short text), else the
  * status' reason phrase. */

@@ -860,6 +860,7 @@ fetch_snapshot (SyncobjHttpSync *self)
   request->self = g_object_ref (self);
   request->message = soup_message_new_from_uri ("GET", uri);
   request->epoch = ++self->epoch;
+  _syncobj_http_forbid_resend (request->message);
   _syncobj_http_headers_apply (&self->headers, request->message);
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
   /* Only a poll may be answered with "not modified": after a reconnect
@@ -951,6 +952,7 @@ http_sync_connect (SyncobjHttpSync *self)
           return;
         }
       message = soup_message_new_from_uri ("GET", uri);
+      _syncobj_http_forbid_resend (message);
       _syncobj_http_headers_apply (&self->headers, message);
       soup_session_websocket_connect_async (self->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
                                             self->cancellable, websocket_connected_cb, g_object_ref (self));
