@@ -45,13 +45,17 @@ void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,
  * and keep reusing connections. */
 void       _syncobj_http_forbid_resend  (SoupMessage        *message);
 
+/* The default of the timeout properties, in seconds. */
+#define SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S 30
+
 /* The reason the server gave in an error body ({"error": "…"},
  * {"message": "…"}, {"error": {"message": "…"}} or short text), else the
  * status' reason phrase. */
 char      *_syncobj_http_error_reason   (SoupMessage        *message,
                                          GBytes             *body);
 /* An error for a request that got no answer: SYNCOBJ_ERROR_HTTP naming
- * method, URI and cause (cancellation stays G_IO_ERROR_CANCELLED). */
+ * method, URI and cause, SYNCOBJ_ERROR_TIMEOUT when the session's timeout
+ * passed (both retriable; cancellation stays G_IO_ERROR_CANCELLED). */
 GError    *_syncobj_http_network_error  (SoupMessage        *message,
                                          const GError       *cause);
 /* Whether @error is a failure to reach the server at all. */
