@@ -252,7 +252,11 @@ row_compose (SyncobjCollection *self,
         {
         case SYNCOBJ_MUTATION_TYPE_INSERT:
           {
-            JsonObject *merged = _syncobj_json_merge (value, mutation->changes);
+            /* Sealed changes are an immutable snapshot: shared, not copied,
+             * when there is nothing to merge them into. */
+            JsonObject *merged = value != NULL || !json_object_is_immutable (mutation->changes)
+                                 ? _syncobj_json_merge (value, mutation->changes)
+                                 : json_object_ref (mutation->changes);
             g_clear_pointer (&value, json_object_unref);
             value = merged;
           }

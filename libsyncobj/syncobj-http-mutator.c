@@ -70,6 +70,7 @@ enum {
   PROP_BATCH_URI,
   PROP_UPDATE_METHOD,
   PROP_SYNC_TIMEOUT,
+  PROP_TIMEOUT,
   PROP_AWAIT_ECHO,
   N_PROPS
 };
@@ -121,6 +122,21 @@ _syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
   headers->auth_func = func;
   headers->auth_data = user_data;
   headers->auth_destroy = destroy;
+}
+
+void
+_syncobj_http_forbid_resend (SoupMessage *message)
+{
+  /* The methods libsoup resends: SOUP_METHOD_IS_IDEMPOTENT, not public. */
+  static const char * const resent[] = { "GET", "HEAD", "OPTIONS", "PROPFIND", "TRACE", "PUT", "DELETE" };
+  const char *method = soup_message_get_method (message);
+
+  for (guint i = 0; i < G_N_ELEMENTS (resent); i++)
+    if (g_ascii_strcasecmp (method, resent[i]) == 0)
+      {
+        soup_message_add_flags (message, SOUP_MESSAGE_NEW_CONNECTION);
+        return;
+      }
 }
 
 void
@@ -206,6 +222,9 @@ _syncobj_http_network_error (SoupMessage  *message,
 
   if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (cause);
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT, _("%s %s timed out: %s"),
+                        soup_message_get_method (message), uri, cause->message);
 
   return g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP, _("%s %s failed: %s"),
                       soup_message_get_method (message), uri, cause->message);
@@ -476,6 +495,10 @@ new_json_request (SyncobjHttpMutator  *self,
     }
 
   message = soup_message_new_from_uri (method, parsed);
+  /* The Idempotency-Key makes a resend safe; libsoup then reuses idle
+   * connections instead of opening one per POST. */
+  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
+  _syncobj_http_forbid_resend (message);
   headers = soup_message_get_request_headers (message);
   _syncobj_http_headers_apply (&self->headers, message);
   soup_message_headers_replace (headers, "Accept", "application/json");
@@ -980,6 +1003,39 @@ syncobj_http_mutator_set_update_method (SyncobjHttpMutator *self,
 }
 
 /**
+ * syncobj_http_mutator_get_timeout:
+ * @self: a mutator
+ *
+ * Returns: how long a request may wait for the server, in seconds (0: no
+ *   limit)
+ */
+guint
+syncobj_http_mutator_get_timeout (SyncobjHttpMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), 0);
+  return soup_session_get_timeout (self->session);
+}
+
+/**
+ * syncobj_http_mutator_set_timeout:
+ * @self: a mutator
+ * @timeout_s: seconds; 0 waits as long as the connection stays up
+ *
+ * Sets [property@Syncobj.HttpMutator:timeout].
+ */
+void
+syncobj_http_mutator_set_timeout (SyncobjHttpMutator *self,
+                                  guint               timeout_s)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
+
+  if (soup_session_get_timeout (self->session) == timeout_s)
+    return;
+  soup_session_set_timeout (self->session, timeout_s);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+/**
  * syncobj_http_mutator_get_sync_timeout:
  * @self: a mutator
  *
@@ -1136,6 +1192,9 @@ syncobj_http_mutator_get_property (GObject    *object,
     case PROP_SYNC_TIMEOUT:
       g_value_set_uint (value, self->sync_timeout_ms);
       break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, syncobj_http_mutator_get_timeout (self));
+      break;
     case PROP_AWAIT_ECHO:
       g_value_set_boolean (value, self->await_echo);
       break;
@@ -1165,6 +1224,9 @@ syncobj_http_mutator_set_property (GObject      *object,
       break;
     case PROP_SYNC_TIMEOUT:
       syncobj_http_mutator_set_sync_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_TIMEOUT:
+      syncobj_http_mutator_set_timeout (self, g_value_get_uint (value));
       break;
     case PROP_AWAIT_ECHO:
       syncobj_http_mutator_set_await_echo (self, g_value_get_boolean (value));
@@ -1229,6 +1291,19 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * SyncobjHttpMutator:timeout:
+   *
+   * How long, in seconds, a request may wait for the server (to connect,
+   * to send, for each part of the answer) before it fails with
+   * %SYNCOBJ_ERROR_TIMEOUT, a retriable error; 0 waits as long as the
+   * connection stays up. The request may still have reached the server:
+   * the retry carries the same `Idempotency-Key`.
+   */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * SyncobjHttpMutator:await-echo:
    *
    * Whether to wait for the echo with any kind of sync; with a
@@ -1247,5 +1322,5 @@ syncobj_http_mutator_init (SyncobjHttpMutator *self)
   self->update_method = g_strdup ("PATCH");
   self->sync_timeout_ms = DEFAULT_SYNC_TIMEOUT_MS;
   _syncobj_http_headers_init (&self->headers);
-  self->session = soup_session_new ();
+  self->session = soup_session_new_with_options ("timeout", SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S, NULL);
 }

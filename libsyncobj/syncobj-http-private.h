@@ -34,13 +34,28 @@ void       _syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
 void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,
                                          SoupMessage        *message);
 
+/* libsoup 3.2 resends a GET, HEAD, PUT, DELETE (any method it deems
+ * idempotent) by itself when the kept-alive connection it went out on
+ * turns out to be closed, and that resend races with the first attempt's
+ * error: the message ends with that error while the resend reads the
+ * answer, and libsoup then reads a reply for a message without I/O (a NULL
+ * dereference in run_until_read_done). Such a request gets a connection of
+ * its own (a fresh connection is never resent), so that a lost connection
+ * is an error the retry policy handles. POST and PATCH are never resent
+ * and keep reusing connections. */
+void       _syncobj_http_forbid_resend  (SoupMessage        *message);
+
+/* The default of the timeout properties, in seconds. */
+#define SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S 30
+
 /* The reason the server gave in an error body ({"error": "…"},
  * {"message": "…"}, {"error": {"message": "…"}} or short text), else the
  * status' reason phrase. */
 char      *_syncobj_http_error_reason   (SoupMessage        *message,
                                          GBytes             *body);
 /* An error for a request that got no answer: SYNCOBJ_ERROR_HTTP naming
- * method, URI and cause (cancellation stays G_IO_ERROR_CANCELLED). */
+ * method, URI and cause, SYNCOBJ_ERROR_TIMEOUT when the session's timeout
+ * passed (both retriable; cancellation stays G_IO_ERROR_CANCELLED). */
 GError    *_syncobj_http_network_error  (SoupMessage        *message,
                                          const GError       *cause);
 /* Whether @error is a failure to reach the server at all. */

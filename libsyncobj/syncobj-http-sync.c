@@ -87,6 +87,7 @@ enum {
   PROP_ARRAY_MEMBER,
   PROP_POLL_INTERVAL,
   PROP_RECONNECT_DELAY,
+  PROP_TIMEOUT,
   PROP_CONNECTED,
   N_PROPS
 };
@@ -865,6 +866,7 @@ fetch_snapshot (SyncobjHttpSync *self)
   request->self = g_object_ref (self);
   request->message = soup_message_new_from_uri ("GET", uri);
   request->epoch = ++self->epoch;
+  _syncobj_http_forbid_resend (request->message);
   _syncobj_http_headers_apply (&self->headers, request->message);
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
   /* Only a poll may be answered with "not modified": after a reconnect
@@ -956,6 +958,7 @@ http_sync_connect (SyncobjHttpSync *self)
           return;
         }
       message = soup_message_new_from_uri ("GET", uri);
+      _syncobj_http_forbid_resend (message);
       _syncobj_http_headers_apply (&self->headers, message);
       soup_session_websocket_connect_async (self->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
                                             self->cancellable, websocket_connected_cb, g_object_ref (self));
@@ -1157,6 +1160,39 @@ syncobj_http_sync_set_reconnect_delay (SyncobjHttpSync *self,
 }
 
 /**
+ * syncobj_http_sync_get_timeout:
+ * @self: a sync
+ *
+ * Returns: how long a request may wait for the server, in seconds (0: no
+ *   limit)
+ */
+guint
+syncobj_http_sync_get_timeout (SyncobjHttpSync *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_SYNC (self), 0);
+  return soup_session_get_timeout (self->session);
+}
+
+/**
+ * syncobj_http_sync_set_timeout:
+ * @self: a sync
+ * @timeout_s: seconds; 0 waits as long as the connection stays up
+ *
+ * Sets [property@Syncobj.HttpSync:timeout].
+ */
+void
+syncobj_http_sync_set_timeout (SyncobjHttpSync *self,
+                               guint            timeout_s)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_SYNC (self));
+
+  if (soup_session_get_timeout (self->session) == timeout_s)
+    return;
+  soup_session_set_timeout (self->session, timeout_s);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+/**
  * syncobj_http_sync_get_connected:
  * @self: a sync
  *
@@ -1297,6 +1333,9 @@ syncobj_http_sync_get_property (GObject    *object,
     case PROP_RECONNECT_DELAY:
       g_value_set_uint (value, self->reconnect_delay_ms);
       break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, syncobj_http_sync_get_timeout (self));
+      break;
     case PROP_CONNECTED:
       g_value_set_boolean (value, self->connected);
       break;
@@ -1331,6 +1370,9 @@ syncobj_http_sync_set_property (GObject      *object,
       break;
     case PROP_RECONNECT_DELAY:
       syncobj_http_sync_set_reconnect_delay (self, g_value_get_uint (value));
+      break;
+    case PROP_TIMEOUT:
+      syncobj_http_sync_set_timeout (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1402,6 +1444,19 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * SyncobjHttpSync:timeout:
+   *
+   * How long, in seconds, a snapshot request or a WebSocket handshake may
+   * wait for the server (to connect, to send, for each part of the answer);
+   * after that the sync reconnects with backoff, as after any failed
+   * connection. 0 waits as long as the connection stays up. An open
+   * WebSocket has no timeout: the feed may stay quiet for long.
+   */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * SyncobjHttpSync:connected:
    *
    * Whether the sync is up to date with the server: the snapshot of the
@@ -1432,7 +1487,7 @@ syncobj_http_sync_init (SyncobjHttpSync *self)
   self->poll_interval_ms = 5000;
   self->reconnect_delay_ms = 1000;
   _syncobj_http_headers_init (&self->headers);
-  self->session = soup_session_new ();
+  self->session = soup_session_new_with_options ("timeout", SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S, NULL);
   self->early_messages = g_ptr_array_new_with_free_func (g_free);
   self->watches = g_hash_table_new (NULL, NULL);
   self->entries_by_tag = g_hash_table_new (g_str_hash, g_str_equal);

@@ -27,7 +27,9 @@
  *                             "retry_after": "1", "delay_ms": 200,
  *                             "drop": N, "drop_after_apply": N, "mute": N}
  *                            fail/drop the next N requests to /items and
- *                            /batch; "drop_after_apply" applies the change
+ *                            /batch ("delay_ms" delays every write,
+ *                            "delay_snapshot_ms" every GET of /items);
+ *                            "drop_after_apply" applies the change
  *                            and then drops the connection (lost response);
  *                            "mute" applies without a change message;
  *                            random faults, each write request drawing its
@@ -70,6 +72,7 @@ typedef struct
   char       *fail_reason;
   char       *retry_after;
   guint       delay_ms;
+  guint       delay_snapshot_ms;
   guint       drop_count;
   guint       drop_after_apply_count;
   guint       mute_count;       /* apply without broadcasting */
@@ -698,6 +701,8 @@ typedef struct
 {
   Server            *server;
   SoupServerMessage *msg;
+  char              *path;    /* a GET: its path and query */
+  GHashTable        *query;
 } Delayed;
 
 static void handle_write (Server *self, SoupServerMessage *msg);
@@ -707,9 +712,14 @@ delayed_cb (gpointer data)
 {
   Delayed *delayed = data;
 
-  handle_write (delayed->server, delayed->msg);
+  if (delayed->path != NULL)
+    handle_collection_get (delayed->server, delayed->msg, delayed->path, delayed->query);
+  else
+    handle_write (delayed->server, delayed->msg);
   soup_server_message_unpause (delayed->msg);
   g_object_unref (delayed->msg);
+  g_free (delayed->path);
+  g_clear_pointer (&delayed->query, g_hash_table_unref);
   g_free (delayed);
   return G_SOURCE_REMOVE;
 }
@@ -812,6 +822,18 @@ data_handler (SoupServer        *server,
 
   if (g_str_equal (method, "GET") && g_str_has_prefix (path, "/items"))
     {
+      if (self->delay_snapshot_ms > 0)
+        {
+          Delayed *delayed = g_new0 (Delayed, 1);
+
+          delayed->server = self;
+          delayed->msg = g_object_ref (msg);
+          delayed->path = g_strdup (path);
+          delayed->query = query != NULL ? g_hash_table_ref (query) : NULL;
+          soup_server_message_pause (msg);
+          g_timeout_add (self->delay_snapshot_ms, delayed_cb, delayed);
+          return;
+        }
       handle_collection_get (self, msg, path, query);
       return;
     }
@@ -861,6 +883,7 @@ admin_handler (SoupServer        *server,
       g_free (self->retry_after);
       self->retry_after = g_strdup (json_object_get_string_member_with_default (faults, "retry_after", NULL));
       self->delay_ms = (guint) json_object_get_int_member_with_default (faults, "delay_ms", 0);
+      self->delay_snapshot_ms = (guint) json_object_get_int_member_with_default (faults, "delay_snapshot_ms", 0);
       self->drop_count = (guint) json_object_get_int_member_with_default (faults, "drop", 0);
       self->drop_after_apply_count = (guint) json_object_get_int_member_with_default (faults, "drop_after_apply", 0);
       self->mute_count = (guint) json_object_get_int_member_with_default (faults, "mute", 0);

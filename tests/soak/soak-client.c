@@ -10,6 +10,10 @@
  *   soak-client --port P --store FILE [--keys N] [--seed S] [--window W]
  *               [--queue-scope key|collection] [--verbose]
  *
+ * With SOAK_TRACE set, it also says on stderr, with timestamps, what it saw
+ * (visible and synced value) at each mutation and every state change of
+ * its transactions.
+ *
  * It speaks with the driver in lines. On stdout, each written with one
  * write(2) (shorter than PIPE_BUF, so never cut by a kill):
  *

@@ -36,8 +36,12 @@
  * is not 0 (or a process misbehaved, or --timeout passed).
  *
  *   soak [--mutations 10000] [--keys 200] [--server-restarts 5]
- *        [--client-restarts 5] [--seed S] [--timeout 600]
- *        [--server PATH] [--client PATH] [--keep] [--verbose]
+ *        [--client-restarts 5] [--seed S] [--queue-scope key|collection]
+ *        [--timeout 600] [--server PATH] [--client PATH] [--keep]
+ *        [--verbose] [--sabotage]
+ *
+ * SOAK_TRACE=1 makes the client say on stderr what it saw at each
+ * mutation and each transaction state change.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -87,6 +91,7 @@ typedef struct
   int          timeout_s;
   char        *server_path;
   char        *client_path;
+  char        *queue_scope;
   gboolean     keep;
   gboolean     verbose;
   gboolean     sabotage;
@@ -314,10 +319,11 @@ client_start (void)
   g_autofree char *store = g_strdup_printf ("--store=%s", soak.store_path);
   g_autofree char *keys = g_strdup_printf ("--keys=%d", soak.n_keys);
   g_autofree char *seed = g_strdup_printf ("--seed=%d", soak.seed);
+  g_autofree char *scope = g_strdup_printf ("--queue-scope=%s", soak.queue_scope);
   GDataInputStream *output;
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  soak.client = g_subprocess_launcher_spawn (launcher, &error, soak.client_path, port, store, keys, seed,
+  soak.client = g_subprocess_launcher_spawn (launcher, &error, soak.client_path, port, store, keys, seed, scope,
                                              soak.verbose ? "--verbose" : NULL, NULL);
   if (soak.client == NULL)
     {
@@ -867,6 +873,7 @@ main (int   argc,
     { "server-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_server_restarts, "Server kills and restarts (5)", "N" },
     { "client-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_client_restarts, "Client kills and restarts (5)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &soak.seed, "Seed (default: random, printed)", "S" },
+    { "queue-scope", 0, 0, G_OPTION_ARG_STRING, &soak.queue_scope, "The client's queues: key (default) or collection", "SCOPE" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &soak.timeout_s, "Give up after this many seconds (600)", "S" },
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &soak.server_path, "The demo server program", "PATH" },
     { "client", 0, 0, G_OPTION_ARG_FILENAME, &soak.client_path, "The soak-client program", "PATH" },
@@ -893,6 +900,13 @@ main (int   argc,
       return 2;
     }
   soak.n_mutations = (guint64) mutations;
+  if (soak.queue_scope == NULL)
+    soak.queue_scope = g_strdup ("key");
+  if (!g_str_equal (soak.queue_scope, "key") && !g_str_equal (soak.queue_scope, "collection"))
+    {
+      g_printerr ("soak: --queue-scope is key or collection\n");
+      return 2;
+    }
   if (soak.seed == 0)
     soak.seed = g_random_int_range (1, G_MAXINT32);
 
