@@ -181,6 +181,7 @@ _syncobj_http_error_reason (SoupMessage *message,
       /* The body is outside data: checked as every other JSON text is. */
       if (_syncobj_json_check_text (data, (gssize) length, SYNCOBJ_ERROR_PARSE, NULL) &&
           json_parser_load_from_data (parser, data, (gssize) length, NULL) &&
+          json_parser_get_root (parser) != NULL &&   /* NULL for a blank body */
           JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           JsonObject *object = json_node_get_object (json_parser_get_root (parser));
