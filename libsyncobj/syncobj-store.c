@@ -587,8 +587,14 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
     {
       JsonNode *node = parse_text (parser, row->error, _("error"), error);
 
-      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+      if (node == NULL)
         return NULL;
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),
+                       _("error"), _("not a JSON object"));
+          return NULL;
+        }
       stored->error = error_from_object (json_node_get_object (node));
     }
 
