@@ -530,6 +530,24 @@ check_dropped_request_not_resent (const char *update_method)
   g_assert_cmpstr (effect_member (effects, 1, "method"), ==, update_method != NULL ? "put" : "delete");
 }
 
+/* Which requests get a fresh connection: those libsoup would resend. */
+static void
+test_resent_methods_get_own_connection (void)
+{
+  static const struct { const char *method; gboolean own; } cases[] = {
+    { "GET", TRUE }, { "HEAD", TRUE }, { "PUT", TRUE }, { "DELETE", TRUE }, { "OPTIONS", TRUE },
+    { "POST", FALSE }, { "PATCH", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SoupMessage) message = soup_message_new (cases[i].method, "http://127.0.0.1:1/items");
+
+      _syncobj_http_forbid_resend (message);
+      g_assert_cmpint (soup_message_query_flags (message, SOUP_MESSAGE_NEW_CONNECTION), ==, cases[i].own);
+    }
+}
+
 static void
 test_dropped_delete_not_resent (void)
 {
@@ -1221,6 +1239,7 @@ main (int   argc,
   g_test_add_func ("/http/crud/update-with-put", test_update_with_put);
   g_test_add_func ("/http/idempotency/replay-applies-once", test_idempotent_replay);
   g_test_add_func ("/http/idempotency/lost-answer-retried-once", test_lost_answer_replayed_once);
+  g_test_add_func ("/http/retry/resent-methods-get-own-connection", test_resent_methods_get_own_connection);
   g_test_add_func ("/http/retry/dropped-delete-not-resent-by-libsoup", test_dropped_delete_not_resent);
   g_test_add_func ("/http/retry/dropped-put-not-resent-by-libsoup", test_dropped_put_not_resent);
   g_test_add_func ("/http/retry/request-timeout-retried", test_request_timeout_retried);
