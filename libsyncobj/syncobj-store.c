@@ -535,6 +535,17 @@ dup_object_member (JsonObject *object,
   return member;
 }
 
+/* Element @index of @array if it is an object, else NULL; a damaged row
+ * may hold anything. */
+static JsonObject *
+element_object (JsonArray *array,
+                guint      index)
+{
+  JsonNode *element = json_array_get_element (array, index);
+
+  return JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+}
+
 /* A string member, or @fallback; a damaged row may hold any type. */
 static const char *
 string_member (JsonObject *object,
@@ -615,7 +626,7 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
   array = attempts != NULL && JSON_NODE_HOLDS_ARRAY (attempts) ? json_node_get_array (attempts) : NULL;
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      JsonObject *object = json_array_get_object_element (array, i);
+      JsonObject *object = element_object (array, i);
       SyncobjAttempt *attempt;
       JsonNode *error_node;
 
@@ -639,7 +650,7 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
   array = JSON_NODE_HOLDS_ARRAY (mutations) ? json_node_get_array (mutations) : NULL;
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      JsonObject *object = json_array_get_object_element (array, i);
+      JsonObject *object = element_object (array, i);
       SyncobjStoredMutation *mutation;
       const char *key;
 
