@@ -578,6 +578,32 @@ syncobj_sync_commit (SyncobjSync  *self,
   return TRUE;
 }
 
+/* Writes parsed from outside text join the open commit, if there is one
+ * (moved, not copied); otherwise they are one commit of their own. */
+static void
+sync_take_writes (SyncobjSync *self,
+                  GArray      *writes)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  if (priv->batch == NULL)
+    {
+      sync_deliver (self, writes, FALSE);
+      return;
+    }
+
+  for (guint i = 0; i < writes->len; i++)
+    {
+      SyncobjSyncWrite *write = &g_array_index (writes, SyncobjSyncWrite, i);
+      SyncobjSyncWrite moved = *write;
+
+      write->key = NULL;
+      write->value = NULL;
+      write->arena = NULL;
+      g_array_append_val (priv->batch, moved);
+    }
+}
+
 static gboolean
 parse_message (SyncobjSync      *self,
                JsonNode         *node,
@@ -657,7 +683,6 @@ syncobj_sync_apply_json (SyncobjSync  *self,
                          gssize        length,
                          GError      **error)
 {
-  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GArray) writes = write_array_new ();
@@ -705,21 +730,7 @@ syncobj_sync_apply_json (SyncobjSync  *self,
       return FALSE;
     }
 
-  if (priv->batch != NULL)
-    {
-      for (guint i = 0; i < writes->len; i++)
-        {
-          SyncobjSyncWrite *write = &g_array_index (writes, SyncobjSyncWrite, i);
-          SyncobjSyncWrite moved = *write;
-
-          write->key = NULL;
-          write->value = NULL;
-          g_array_append_val (priv->batch, moved);
-        }
-      return TRUE;
-    }
-
-  sync_deliver (self, writes, FALSE);
+  sync_take_writes (self, writes);
   return TRUE;
 }
 
@@ -796,7 +807,6 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
                               gssize        length,
                               GError      **error)
 {
-  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
   g_autoptr(GArray) writes = NULL;
   g_autoptr(GBytes) arena = NULL;
   Snapshot snapshot;
@@ -832,22 +842,7 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
   for (guint i = 0; i < writes->len; i++)
     g_array_index (writes, SyncobjSyncWrite, i).arena = g_bytes_ref (arena);
 
-  if (priv->batch != NULL)
-    {
-      for (guint i = 0; i < writes->len; i++)
-        {
-          SyncobjSyncWrite *write = &g_array_index (writes, SyncobjSyncWrite, i);
-          SyncobjSyncWrite moved = *write;
-
-          write->key = NULL;
-          write->value = NULL;
-          write->arena = NULL;
-          g_array_append_val (priv->batch, moved);
-        }
-      return TRUE;
-    }
-
-  sync_deliver (self, writes, FALSE);
+  sync_take_writes (self, writes);
   return TRUE;
 }
 
