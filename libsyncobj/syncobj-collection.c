@@ -356,9 +356,10 @@ row_appear (SyncobjCollection *self,
  * row_compose() gives) and announces the change, if any: one items-changed
  * for the position and notify on the record. */
 static void
-row_refresh_to (SyncobjCollection *self,
-                SyncobjRow        *row,
-                JsonObject        *value)
+row_refresh_to_full (SyncobjCollection *self,
+                     SyncobjRow        *row,
+                     JsonObject        *value,
+                     gboolean           known_different)
 {
   /* A handler of ::items-changed or ::notify may drop the last reference
    * to the record (a list view unbinding the removed row does); the row
@@ -367,7 +368,7 @@ row_refresh_to (SyncobjCollection *self,
   g_autoptr(SyncobjRecord) keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
   g_autoptr(JsonObject) old = g_steal_pointer (&row->visible);
 
-  if (old != NULL && value != NULL && old != value && _syncobj_json_equal (old, value))
+  if (!known_different && old != NULL && value != NULL && old != value && _syncobj_json_equal (old, value))
     {
       /* Same content: keep the old snapshot, so nothing flickers. */
       json_object_unref (value);
@@ -398,6 +399,16 @@ row_refresh_to (SyncobjCollection *self,
     _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
 
   row_maybe_free (self, row);
+}
+
+/* @known_different: the caller knows @value is not equal to the visible
+ * value, so the comparison is skipped. */
+static void
+row_refresh_to (SyncobjCollection *self,
+                SyncobjRow        *row,
+                JsonObject        *value)
+{
+  row_refresh_to_full (self, row, value, FALSE);
 }
 
 /* Recomputes the visible value of @row and announces the change. */
@@ -441,10 +452,16 @@ row_apply_sync_write (SyncobjRow       *row,
       break;
     case SYNCOBJ_MUTATION_TYPE_UPDATE:
       /* A server usually sends whole records: then the merge is the
-       * (sealed) record itself, and nothing needs copying. */
-      synced = row->synced != NULL && !json_covers (write->value, row->synced)
-               ? _syncobj_json_merge (row->synced, write->value)
-               : json_object_ref (write->value);
+       * (sealed) record itself, and nothing needs copying. An echo that
+       * confirms the optimistic value makes that value the synced one. */
+      if (row->synced == NULL || json_covers (write->value, row->synced))
+        synced = json_object_ref (write->value);
+      else if (row->visible != NULL && row->visible != row->synced &&
+               json_object_is_immutable (row->visible) &&
+               _syncobj_json_merge_is (row->synced, write->value, row->visible))
+        synced = json_object_ref (row->visible);
+      else
+        synced = _syncobj_json_merge (row->synced, write->value);
       break;
     case SYNCOBJ_MUTATION_TYPE_DELETE:
       break;
@@ -694,6 +711,7 @@ _syncobj_collection_write (SyncobjCollection    *self,
   SyncobjRow *row;
   JsonObject *composed = NULL;
   gboolean have_composed = FALSE;
+  gboolean known_different = FALSE;
 
   if (!collection_validate_write (self, type, &key, value, error))
     return NULL;
@@ -728,6 +746,7 @@ _syncobj_collection_write (SyncobjCollection    *self,
         case SYNCOBJ_MUTATION_TYPE_UPDATE:
           changes = _syncobj_json_copy (value);
           modified = _syncobj_json_merge (row->visible, changes);
+          known_different = _syncobj_json_changes_differ (row->visible, changes);
           break;
         case SYNCOBJ_MUTATION_TYPE_DELETE:
           changes = _syncobj_json_merge (NULL, NULL);
@@ -753,7 +772,7 @@ _syncobj_collection_write (SyncobjCollection    *self,
     }
 
   if (have_composed)
-    row_refresh_to (self, row, composed);
+    row_refresh_to_full (self, row, composed, known_different);
   else
     row_refresh (self, row);
 

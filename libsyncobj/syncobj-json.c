@@ -53,6 +53,92 @@ _syncobj_json_merge (JsonObject *base,
   return g_steal_pointer (&merged);
 }
 
+/* Equal and of the same JSON type: 4 and 4.0 are not the same here.
+ * Containers count only when they are the same node. */
+static gboolean
+nodes_identical (JsonNode *a,
+                 JsonNode *b)
+{
+  if (a == b)
+    return TRUE;
+  if (JSON_NODE_TYPE (a) != JSON_NODE_TYPE (b))
+    return FALSE;
+
+  switch (JSON_NODE_TYPE (a))
+    {
+    case JSON_NODE_NULL:
+      return TRUE;
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (a) == json_node_get_value_type (b) && json_node_equal (a, b);
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+_syncobj_json_merge_is (JsonObject *base,
+                        JsonObject *changes,
+                        JsonObject *expected)
+{
+  JsonObjectIter base_iter, expected_iter;
+  const char *name, *expected_name;
+  JsonNode *node, *expected_node;
+  guint added = 0;
+
+  g_return_val_if_fail (base != NULL && expected != NULL, FALSE);
+
+  /* The merge lists the members of @base in their order, each with the
+   * value of @changes when it has one, then the new members of @changes. */
+  json_object_iter_init_ordered (&base_iter, base);
+  json_object_iter_init_ordered (&expected_iter, expected);
+  while (json_object_iter_next_ordered (&base_iter, &name, &node))
+    {
+      JsonNode *changed = changes != NULL ? json_object_get_member (changes, name) : NULL;
+
+      if (!json_object_iter_next_ordered (&expected_iter, &expected_name, &expected_node) ||
+          !g_str_equal (name, expected_name) ||
+          !nodes_identical (changed != NULL ? changed : node, expected_node))
+        return FALSE;
+    }
+
+  if (changes != NULL)
+    {
+      json_object_iter_init_ordered (&base_iter, changes);
+      while (json_object_iter_next_ordered (&base_iter, &name, &node))
+        {
+          if (json_object_has_member (base, name))
+            continue;
+          if (!json_object_iter_next_ordered (&expected_iter, &expected_name, &expected_node) ||
+              !g_str_equal (name, expected_name) ||
+              !nodes_identical (node, expected_node))
+            return FALSE;
+          added++;
+        }
+    }
+
+  return json_object_get_size (expected) == json_object_get_size (base) + added;
+}
+
+gboolean
+_syncobj_json_changes_differ (JsonObject *value,
+                              JsonObject *changes)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, changes);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      JsonNode *current = json_object_get_member (value, name);
+
+      if (current == NULL || !json_node_equal (current, node))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 JsonObject *
 _syncobj_json_copy (JsonObject *object)
 {

@@ -33,6 +33,16 @@ void        _syncobj_log_transaction (GLogLevelFlags      level,
  * @changes (may be NULL) set on top, shallowly. */
 JsonObject *_syncobj_json_merge        (JsonObject  *base,
                                         JsonObject  *changes);
+/* Whether _syncobj_json_merge (@base, @changes) would hold exactly the
+ * members of @expected, in the same order, with values of the same type
+ * (so @expected can stand for the merge). @base must not be NULL. */
+gboolean    _syncobj_json_merge_is     (JsonObject  *base,
+                                        JsonObject  *changes,
+                                        JsonObject  *expected);
+/* Whether some member of @changes is missing from @value or differs from
+ * it there: then merging @changes into @value gives an unequal object. */
+gboolean    _syncobj_json_changes_differ (JsonObject *value,
+                                          JsonObject *changes);
 /* A sealed copy; members are shared (JsonNodes are copied shallowly). */
 JsonObject *_syncobj_json_copy         (JsonObject  *object);
 /* Parses @json which must hold one JSON object; errors name what is wrong
