@@ -826,7 +826,7 @@ row_sync_packed (SyncobjCollection *self,
                  SyncobjSyncWrite  *write)
 {
   SyncobjRow *row;
-  g_autofree char *text = NULL;
+  gboolean covers, same;
 
   if (write->value == NULL ||
       (write->type != SYNCOBJ_MUTATION_TYPE_INSERT && write->type != SYNCOBJ_MUTATION_TYPE_UPDATE))
@@ -836,11 +836,10 @@ row_sync_packed (SyncobjCollection *self,
   row = g_hash_table_lookup (self->rows, write->key);
   if (row == NULL || row->packed == NULL)
     return FALSE;
-  if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !_syncobj_json_text_members_in (row->packed, write->value))
+  same = _syncobj_json_text_compare (row->packed, write->value, &covers);
+  if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !covers)
     return FALSE;
-
-  text = _syncobj_json_write_compact (write->value);
-  if (g_str_equal (text, row->packed))
+  if (same)
     return TRUE;  /* the same record again: nothing changes */
 
   row->packed = NULL;

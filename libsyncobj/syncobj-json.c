@@ -44,9 +44,30 @@ _syncobj_json_merge (JsonObject *base,
 {
   g_autoptr(JsonObject) merged = json_object_new ();
 
-  if (base != NULL)
+  if (base != NULL && changes != NULL)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *node;
+
+      /* One pass: a member that @changes sets is set once, with its new
+       * value, in @base's order; json-glib's replacing of a member costs
+       * a second lookup and a list search. */
+      json_object_iter_init_ordered (&iter, base);
+      while (json_object_iter_next_ordered (&iter, &name, &node))
+        {
+          JsonNode *changed = json_object_get_member (changes, name);
+
+          set_member_shared (merged, name, changed != NULL ? changed : node);
+        }
+      json_object_iter_init_ordered (&iter, changes);
+      while (json_object_iter_next_ordered (&iter, &name, &node))
+        if (!json_object_has_member (base, name))
+          set_member_shared (merged, name, node);
+    }
+  else if (base != NULL)
     copy_members (merged, base);
-  if (changes != NULL)
+  else if (changes != NULL)
     copy_members (merged, changes);
 
   json_object_seal (merged);
@@ -1206,53 +1227,6 @@ _syncobj_json_minify (const char *text,
 
 /* ---- comparing packed text with objects ----------------------------------- */
 
-gboolean
-_syncobj_json_text_members_in (const char *text,
-                               JsonObject *object)
-{
-  Scan scan = { text, text + strlen (text), NULL, NULL, 0 };
-  const char *end = scan.end;
-  const char *p = skip_ws (text, end);
-
-  if (p >= end || *p != '{')
-    return FALSE;
-  p = skip_ws (p + 1, end);
-  if (p < end && *p == '}')
-    return TRUE;
-
-  while (p < end)
-    {
-      char buffer[128];
-      const char *name_stop;
-      gboolean escaped;
-      char *name;
-      gboolean found;
-
-      if (*p != '"' || (name_stop = string_end (p, end, &escaped)) == NULL)
-        return FALSE;
-      name = string_body (p + 1, name_stop, escaped, buffer, sizeof buffer);
-      found = json_object_has_member (object, name);
-      if (name != buffer)
-        g_free (name);
-      if (!found)
-        return FALSE;
-
-      p = skip_ws (name_stop + 1, end);
-      if (p >= end || *p != ':')
-        return FALSE;
-      p = scan_value (&scan, skip_ws (p + 1, end));
-      if (p == NULL)
-        return FALSE;
-      p = skip_ws (p, end);
-      if (p < end && *p == ',')
-        p = skip_ws (p + 1, end);
-      else
-        return p < end && *p == '}';
-    }
-
-  return FALSE;
-}
-
 static void
 write_string (GString    *out,
               const char *string)
@@ -1275,6 +1249,56 @@ write_string (GString    *out,
   g_string_append_c (out, '"');
 }
 
+/* The compact text of one member value, as _syncobj_json_write_compact()
+ * writes it. */
+static void
+write_node (GString  *out,
+            JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_NULL:
+      g_string_append (out, "null");
+      break;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_STRING:
+          write_string (out, json_node_get_string (node));
+          break;
+        case G_TYPE_INT64:
+          {
+            gint64 value = json_node_get_int (node);
+            guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+            char digits[24];
+            int n = sizeof digits;
+
+            do
+              digits[--n] = (char) ('0' + magnitude % 10);
+            while ((magnitude /= 10) != 0);
+            if (value < 0)
+              digits[--n] = '-';
+            g_string_append_len (out, digits + n, sizeof digits - n);
+          }
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          break;
+        default:
+          {
+            g_autofree char *text = json_to_string (node, FALSE);
+            g_string_append (out, text);
+          }
+        }
+      break;
+    default:
+      {
+        g_autofree char *text = json_to_string (node, FALSE);
+        g_string_append (out, text);
+      }
+    }
+}
+
 char *
 _syncobj_json_write_compact (JsonObject *object)
 {
@@ -1293,53 +1317,152 @@ _syncobj_json_write_compact (JsonObject *object)
       first = FALSE;
       write_string (out, name);
       g_string_append_c (out, ':');
-
-      switch (JSON_NODE_TYPE (node))
-        {
-        case JSON_NODE_NULL:
-          g_string_append (out, "null");
-          break;
-        case JSON_NODE_VALUE:
-          switch (json_node_get_value_type (node))
-            {
-            case G_TYPE_STRING:
-              write_string (out, json_node_get_string (node));
-              break;
-            case G_TYPE_INT64:
-              {
-                gint64 value = json_node_get_int (node);
-                guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-                char digits[24];
-                int n = sizeof digits;
-
-                do
-                  digits[--n] = (char) ('0' + magnitude % 10);
-                while ((magnitude /= 10) != 0);
-                if (value < 0)
-                  digits[--n] = '-';
-                g_string_append_len (out, digits + n, sizeof digits - n);
-              }
-              break;
-            case G_TYPE_BOOLEAN:
-              g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
-              break;
-            default:
-              {
-                g_autofree char *text = json_to_string (node, FALSE);
-                g_string_append (out, text);
-              }
-            }
-          break;
-        default:
-          {
-            g_autofree char *text = json_to_string (node, FALSE);
-            g_string_append (out, text);
-          }
-        }
+      write_node (out, node);
     }
   g_string_append_c (out, '}');
 
   return g_string_free (out, FALSE);
+}
+
+/* Whether the text from @p to @end is what write_string (@string) or,
+ * with @node, write_node (@node) writes. */
+static gboolean
+text_is_written (const char *p,
+                 const char *end,
+                 const char *string,
+                 JsonNode   *node)
+{
+  g_autoptr(GString) out = g_string_sized_new ((gsize) (end - p) + 8);
+
+  if (node != NULL)
+    write_node (out, node);
+  else
+    write_string (out, string);
+  return out->len == (gsize) (end - p) && memcmp (out->str, p, out->len) == 0;
+}
+
+/* Whether the text of one checked value, from @p to @end, is what
+ * write_node (@node) writes; the common cases without writing. */
+static gboolean
+value_text_is (const char *p,
+               const char *end,
+               JsonNode   *node)
+{
+  gsize length = (gsize) (end - p);
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_NULL:
+      return length == 4 && memcmp (p, "null", 4) == 0;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_STRING:
+          {
+            const char *string = json_node_get_string (node);
+            gboolean escaped = FALSE;
+
+            /* Without escapes the body is the string itself (text that
+             * holds a quote, backslash or control character has some). */
+            for (const char *c = p + 1; c < end - 1; c++)
+              if (*c == '\\')
+                {
+                  escaped = TRUE;
+                  break;
+                }
+            if (!escaped)
+              return *p == '"' && length >= 2 && strlen (string) == length - 2 &&
+                     memcmp (p + 1, string, length - 2) == 0;
+          }
+          break;
+        case G_TYPE_BOOLEAN:
+          return json_node_get_boolean (node)
+                 ? length == 4 && memcmp (p, "true", 4) == 0
+                 : length == 5 && memcmp (p, "false", 5) == 0;
+        default:
+          break;
+        }
+      break;
+    default:
+      break;
+    }
+
+  return text_is_written (p, end, NULL, node);
+}
+
+gboolean
+_syncobj_json_text_compare (const char *text,
+                            JsonObject *object,
+                            gboolean   *covers)
+{
+  Scan scan = { text, text + strlen (text), NULL, NULL, 0 };
+  const char *end = scan.end;
+  const char *p = text;
+  g_autoptr(GList) names = NULL;
+  GList *next_name;
+  gboolean same;
+
+  *covers = FALSE;
+  if (p >= end || *p != '{')
+    return FALSE;
+
+  /* The object's members in order, without a hash lookup per member as
+   * the ordered iterator makes. */
+  names = json_object_get_members (object);
+  next_name = names;
+  same = TRUE;
+
+  p++;
+  if (p < end && *p == '}')
+    {
+      *covers = TRUE;
+      return names == NULL && p + 1 == end;
+    }
+
+  while (p < end)
+    {
+      char buffer[128];
+      const char *name_stop, *value_start;
+      gboolean escaped;
+      char *name;
+      JsonNode *node;
+
+      if (*p != '"' || (name_stop = string_end (p, end, &escaped)) == NULL)
+        return FALSE;
+      name = string_body (p + 1, name_stop, escaped, buffer, sizeof buffer);
+      node = json_object_get_member (object, name);
+      if (node != NULL && same)
+        same = next_name != NULL && g_str_equal (next_name->data, name) &&
+               (!escaped || text_is_written (p, name_stop + 1, name, NULL));
+      if (name != buffer)
+        g_free (name);
+      if (node == NULL)
+        return FALSE;
+      next_name = next_name != NULL ? next_name->next : NULL;
+
+      /* Compact text has nothing between the tokens. */
+      p = name_stop + 1;
+      if (p >= end || *p != ':')
+        return FALSE;
+      value_start = p + 1;
+      p = scan_value (&scan, value_start);
+      if (p == NULL)
+        return FALSE;
+      if (same)
+        same = value_text_is (value_start, p, node);
+
+      if (p < end && *p == ',')
+        p++;
+      else if (p < end && *p == '}')
+        {
+          *covers = TRUE;
+          return same && next_name == NULL && p + 1 == end;
+        }
+      else
+        return FALSE;
+    }
+
+  return FALSE;
 }
 
 /* ---- building JsonObjects from checked text ------------------------------ */

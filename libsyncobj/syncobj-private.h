@@ -87,10 +87,13 @@ gsize       _syncobj_json_minify       (const char  *text,
  * JsonParser for one small object. NULL if @text is not an object. */
 JsonObject *_syncobj_json_object_from_text (const char *text,
                                             gssize      length);
-/* Whether every top-level member of the checked object text @text is a
- * member of @object. */
-gboolean    _syncobj_json_text_members_in (const char *text,
-                                           JsonObject *object);
+/* For the compact, checked object text @text (a packed record): whether
+ * _syncobj_json_write_compact (@object) would give @text exactly; sets
+ * @covers to whether every top-level member of @text is a member of
+ * @object. */
+gboolean    _syncobj_json_text_compare (const char *text,
+                                        JsonObject *object,
+                                        gboolean   *covers);
 /* Compact JSON text of @object, written directly (faster than
  * JsonGenerator for flat records). */
 char       *_syncobj_json_write_compact (JsonObject *object);

@@ -277,7 +277,8 @@ syncobj_registry_init (SyncobjRegistry *self)
 {
   self->collections = syncobj_weak_list_new (SYNCOBJ_TYPE_COLLECTION);
   self->transactions = g_list_store_new (SYNCOBJ_TYPE_TRANSACTION);
-  self->transactions_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Keys are the ids of the listed transactions, which keep them alive. */
+  self->transactions_by_id = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 /**
@@ -467,7 +468,7 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
   if (g_hash_table_contains (self->transactions_by_id, id))
     return;
 
-  g_hash_table_insert (self->transactions_by_id, g_strdup (id), transaction);
+  g_hash_table_insert (self->transactions_by_id, (gpointer) id, transaction);
   g_list_store_append (self->transactions, transaction);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
 }

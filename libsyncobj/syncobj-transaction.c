@@ -55,7 +55,8 @@ struct _SyncobjTransaction
   GDateTime               *created_at;      /* caches */
   GDateTime               *updated_at;
   GListStore              *mutations;
-  GListStore              *attempts;
+  GListStore              *attempts;        /* made when asked for */
+  GPtrArray               *attempt_list;    /* SyncobjAttempt, the same */
   GHashTable              *mutation_index;  /* "collection\nkey" → mutation; made
                                              * once there are many mutations */
   guint                    current_attempt;
@@ -111,14 +112,40 @@ static void transaction_fail          (SyncobjTransaction *self,
                                        const char         *root_id);
 static void transaction_schedule_kick (SyncobjTransaction *self);
 
-/* The attempts list and the cancellable are made on first use: a write
- * returns sooner, and a burst of writes allocates less. */
+/* The attempts list model and the cancellable are made on first use: a
+ * write returns sooner, and a burst of writes allocates less. Attempts are
+ * kept in a plain array; the list model mirrors it once someone asks. */
 static GListStore *
 transaction_attempts (SyncobjTransaction *self)
 {
   if (self->attempts == NULL)
-    self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
+    {
+      self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
+      if (self->attempt_list != NULL)
+        g_list_store_splice (self->attempts, 0, 0, self->attempt_list->pdata, self->attempt_list->len);
+    }
   return self->attempts;
+}
+
+static void
+transaction_add_attempt (SyncobjTransaction *self,
+                         SyncobjAttempt     *attempt)
+{
+  if (self->attempt_list == NULL)
+    self->attempt_list = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->attempt_list, g_object_ref (attempt));
+  if (self->attempts != NULL)
+    g_list_store_append (self->attempts, attempt);
+}
+
+/* The attempt numbered @number (from 1), or NULL. */
+static SyncobjAttempt *
+transaction_get_attempt (SyncobjTransaction *self,
+                         guint               number)
+{
+  if (self->attempt_list == NULL || number == 0 || number > self->attempt_list->len)
+    return NULL;
+  return g_ptr_array_index (self->attempt_list, number - 1);
 }
 
 static GCancellable *
@@ -445,12 +472,14 @@ transaction_join_lanes (SyncobjTransaction *self)
 static void
 transaction_leave_lanes (SyncobjTransaction *self)
 {
-  g_autoptr(GPtrArray) lanes = g_steal_pointer (&self->lanes);
-  g_autoptr(GPtrArray) links = g_steal_pointer (&self->lane_links);
+  GPtrArray *lanes = self->lanes;
+  GPtrArray *links = self->lane_links;
 
-  self->lanes = g_ptr_array_new ();
-  self->lane_links = g_ptr_array_new ();
+  if (lanes->len == 0)
+    return;
 
+  /* Nothing below calls out (a kick only schedules), so the arrays are
+   * emptied in place once done. */
   for (guint i = 0; i < lanes->len; i++)
     {
       SyncobjLane *lane = g_ptr_array_index (lanes, i);
@@ -470,6 +499,9 @@ transaction_leave_lanes (SyncobjTransaction *self)
       if (lane->key != NULL && g_queue_is_empty (&lane->queue))
         _syncobj_collection_release_lane (lane->collection, lane);
     }
+
+  g_ptr_array_set_size (lanes, 0);
+  g_ptr_array_set_size (links, 0);
 }
 
 /* ---- starting --------------------------------------------------------------- */
@@ -569,7 +601,6 @@ transaction_finish (SyncobjTransaction *self)
 {
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
 
-  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   transaction_stop_waiting_for_network (self);
   if (self->retry_timer != 0)
     {
@@ -577,7 +608,7 @@ transaction_finish (SyncobjTransaction *self)
       self->retry_timer = 0;
     }
 
-  for (guint i = 0; i < waiters->len; i++)
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
     {
       GTask *task = g_ptr_array_index (waiters, i);
       gulong cancelled_handler = GPOINTER_TO_SIZE (g_task_get_task_data (task));
@@ -801,7 +832,9 @@ persist_cb (GObject      *source,
       return;
     }
 
-  attempt = g_list_model_get_item (G_LIST_MODEL (transaction_attempts (self)), self->current_attempt - 1);
+  attempt = transaction_get_attempt (self, self->current_attempt);
+  if (attempt != NULL)
+    g_object_ref (attempt);
   _syncobj_attempt_finish (attempt, now_us (), error);
 
   if (ok)
@@ -860,7 +893,7 @@ transaction_start_attempt (SyncobjTransaction *self)
     }
 
   attempt = _syncobj_attempt_new (++self->current_attempt, now_us ());
-  g_list_store_append (transaction_attempts (self), attempt);
+  transaction_add_attempt (self, attempt);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_ATTEMPT]);
   if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     transaction_changed (self);
@@ -995,8 +1028,8 @@ static void
 restore_persisting (SyncobjTransaction *self,
                     SyncobjCollection  *owner)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (transaction_attempts (self)));
-  g_autoptr(SyncobjAttempt) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (transaction_attempts (self)), n - 1) : NULL;
+  guint n = self->attempt_list != NULL ? self->attempt_list->len : 0;
+  g_autoptr(SyncobjAttempt) last = n > 0 ? g_object_ref (transaction_get_attempt (self, n)) : NULL;
   SyncobjRetryPolicy *policy = syncobj_collection_get_retry_policy (owner);
   gint64 delay_us = 0;
 
@@ -1059,7 +1092,7 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
   g_weak_ref_set (&self->owner, owner);
 
   for (guint i = 0; i < stored->attempts->len; i++)
-    g_list_store_append (transaction_attempts (self), g_ptr_array_index (stored->attempts, i));
+    transaction_add_attempt (self, g_ptr_array_index (stored->attempts, i));
   if (stored->attempts->len > 0)
     last = g_ptr_array_index (stored->attempts, stored->attempts->len - 1);
 
@@ -1338,7 +1371,7 @@ wait_cancelled_idle (gpointer data)
   SyncobjTransaction *self = g_task_get_source_object (task);
   guint index;
 
-  if (g_ptr_array_find (self->waiters, task, &index))
+  if (self->waiters != NULL && g_ptr_array_find (self->waiters, task, &index))
     {
       g_autoptr(GTask) cancelled = g_ptr_array_steal_index (self->waiters, index);
 
@@ -1396,6 +1429,9 @@ syncobj_transaction_wait_async (SyncobjTransaction  *self,
                               GSIZE_TO_POINTER (g_cancellable_connect (cancellable, G_CALLBACK (wait_cancelled_cb),
                                                                        task, NULL)),
                               NULL);
+      /* Made on first use: most transactions are never waited for. */
+      if (self->waiters == NULL)
+        self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
       g_ptr_array_add (self->waiters, g_steal_pointer (&task));
     }
 }
@@ -1747,6 +1783,7 @@ syncobj_transaction_finalize (GObject *object)
   g_clear_pointer (&self->updated_at, g_date_time_unref);
   g_clear_object (&self->mutations);
   g_clear_object (&self->attempts);
+  g_clear_pointer (&self->attempt_list, g_ptr_array_unref);
   g_clear_pointer (&self->mutation_index, g_hash_table_unref);
   g_free (self->queued_behind);
   g_clear_error (&self->error);
@@ -1968,7 +2005,6 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
   self->lanes = g_ptr_array_new ();
   self->lane_links = g_ptr_array_new ();
-  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->retry_after_ms = -1;
   g_weak_ref_init (&self->owner, NULL);
 }
