@@ -1342,10 +1342,12 @@ text_is_written (const char *p,
 }
 
 /* Whether the text of one checked value, from @p to @end, is what
- * write_node (@node) writes; the common cases without writing. */
+ * write_node (@node) writes; the common cases without writing. @escaped:
+ * the text is a string with escapes. */
 static gboolean
 value_text_is (const char *p,
                const char *end,
+               gboolean    escaped,
                JsonNode   *node)
 {
   gsize length = (gsize) (end - p);
@@ -1358,23 +1360,31 @@ value_text_is (const char *p,
       switch (json_node_get_value_type (node))
         {
         case G_TYPE_STRING:
-          {
-            const char *string = json_node_get_string (node);
-            gboolean escaped = FALSE;
+          /* Without escapes the body is the string itself (text that
+           * holds a quote, backslash or control character has some). */
+          if (*p != '"')
+            return FALSE;
+          if (!escaped)
+            {
+              const char *string = json_node_get_string (node);
 
-            /* Without escapes the body is the string itself (text that
-             * holds a quote, backslash or control character has some). */
-            for (const char *c = p + 1; c < end - 1; c++)
-              if (*c == '\\')
-                {
-                  escaped = TRUE;
-                  break;
-                }
-            if (!escaped)
-              return *p == '"' && length >= 2 && strlen (string) == length - 2 &&
-                     memcmp (p + 1, string, length - 2) == 0;
-          }
+              return strncmp (p + 1, string, length - 2) == 0 && string[length - 2] == '\0';
+            }
           break;
+        case G_TYPE_INT64:
+          {
+            gint64 value = json_node_get_int (node);
+            guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+            char digits[24];
+            int n = sizeof digits;
+
+            do
+              digits[--n] = (char) ('0' + magnitude % 10);
+            while ((magnitude /= 10) != 0);
+            if (value < 0)
+              digits[--n] = '-';
+            return length == sizeof digits - n && memcmp (p, digits + n, length) == 0;
+          }
         case G_TYPE_BOOLEAN:
           return json_node_get_boolean (node)
                  ? length == 4 && memcmp (p, "true", 4) == 0
@@ -1445,11 +1455,15 @@ _syncobj_json_text_compare (const char *text,
       if (p >= end || *p != ':')
         return FALSE;
       value_start = p + 1;
-      p = scan_value (&scan, value_start);
+      escaped = FALSE;
+      if (value_start < end && *value_start == '"')
+        p = (p = string_end (value_start, end, &escaped)) != NULL ? p + 1 : NULL;
+      else
+        p = scan_value (&scan, value_start);
       if (p == NULL)
         return FALSE;
       if (same)
-        same = value_text_is (value_start, p, node);
+        same = value_text_is (value_start, p, escaped, node);
 
       if (p < end && *p == ',')
         p++;

@@ -671,6 +671,39 @@ test_packed_records_and_json (void)
   syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"c\", \"n\": 0}");
 }
 
+/* A server that sends a record again, member for member as it is kept,
+ * changes nothing; any difference in a value or in the order of the
+ * members replaces it. */
+static void
+test_packed_same_record_again (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+  const char *record = "{\"id\": \"a\", \"title\": \"say \\\"hi\\\"\", \"done\": true, \"n\": -42,"
+                       " \"none\": null, \"tags\": [1, \"x\"], \"ratio\": 0.5}";
+  g_autofree char *array = g_strdup_printf ("[%s, {\"id\": \"b\", \"n\": 7}]", record);
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (control), array, -1, NULL));
+  changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+
+  syncobj_test_emit_update (control, record);
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"n\": 7}");
+  g_assert_cmpuint (syncobj_test_items_changed_count (changes), ==, 0);
+
+  syncobj_test_emit_update (control, "{\"n\": 7, \"id\": \"b\"}");
+  syncobj_test_items_changed_assert (changes, "1,1,1");
+  syncobj_test_emit_update (control, "{\"n\": 7, \"id\": \"b\"}");
+  syncobj_test_items_changed_assert (changes, "1,1,1");
+
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"title\": \"say \\\"ho\\\"\", \"done\": true, \"n\": -42,"
+                                     " \"none\": null, \"tags\": [1, \"x\"], \"ratio\": 0.5}");
+  syncobj_test_items_changed_assert (changes, "1,1,1 0,1,1");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"say \\\"ho\\\"\", \"done\": true, \"n\": -42,"
+                                              " \"none\": null, \"tags\": [1, \"x\"], \"ratio\": 0.5}");
+  syncobj_test_assert_value (collection, "b", "{\"n\": 7, \"id\": \"b\"}");
+}
+
 /* ---- a collection without sync ------------------------------------------------ */
 
 static void
@@ -1201,6 +1234,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/packed/lock-holds-sync-update", test_packed_lock_holds_sync_update);
   g_test_add_func ("/collection/packed/truncate", test_packed_truncate);
   g_test_add_func ("/collection/packed/records-and-json", test_packed_records_and_json);
+  g_test_add_func ("/collection/packed/same-record-again", test_packed_same_record_again);
 
   return g_test_run ();
 }
