@@ -961,19 +961,17 @@ static GPtrArray *
 collection_mutations_of (SyncobjCollection  *self,
                          SyncobjTransaction *transaction)
 {
-  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
-  GPtrArray *mine = g_ptr_array_new_with_free_func (g_object_unref);
-  guint n = g_list_model_get_n_items (mutations);
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
+  guint n = _syncobj_object_list_get_length (mutations);
+  GPtrArray *mine = g_ptr_array_new_full (n, g_object_unref);
 
   for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *mutation = g_list_model_get_item (mutations, i);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
       g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
 
       if (collection == self)
-        g_ptr_array_add (mine, mutation);
-      else
-        g_object_unref (mutation);
+        g_ptr_array_add (mine, g_object_ref (mutation));
     }
 
   return mine;

@@ -133,6 +133,8 @@ void                    _syncobj_transaction_remove_mutation  (SyncobjTransactio
                                                                SyncobjPendingMutation *mutation);
 /* Collections touched, in first-touch order (transfer none). */
 GPtrArray              *_syncobj_transaction_get_collections  (SyncobjTransaction  *self);
+/* The mutations, for reading without a reference per item. */
+SyncobjObjectList      *_syncobj_transaction_peek_mutations   (SyncobjTransaction  *self);
 guint64                 _syncobj_transaction_get_sequence     (SyncobjTransaction  *self);
 /* A mutator may ask for the next retry to wait @delay_ms (Retry-After). */
 void                    _syncobj_transaction_set_retry_after  (SyncobjTransaction  *self,

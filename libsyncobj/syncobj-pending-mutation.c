@@ -317,8 +317,8 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
   self->collection_id = g_strdup (syncobj_collection_get_id (collection));
   self->type = type;
   self->state = SYNCOBJ_MUTATION_STATE_CREATED;
-  self->changes = json_object_new ();
-  json_object_seal (self->changes);
+  /* changes stays NULL until _syncobj_pending_mutation_set_values(), which
+   * every caller calls next. */
   self->created_at_us = now_us;
   self->updated_at_us = now_us;
   g_weak_ref_set (&self->collection, collection);

@@ -127,6 +127,27 @@ gint64      _syncobj_json_get_int_member    (JsonObject *object,
 /* The message of a json-glib parse error, made valid UTF-8. */
 char       *_syncobj_json_error_message (const GError *parse_error);
 
+/* ---- syncobj-object-list.c ------------------------------------------- */
+
+/* A list model over an array of objects (strong references): O(1) append
+ * and access by position, ::items-changed on each change. */
+#define SYNCOBJ_TYPE_OBJECT_LIST (_syncobj_object_list_get_type ())
+G_DECLARE_FINAL_TYPE (SyncobjObjectList, _syncobj_object_list, SYNCOBJ, OBJECT_LIST, GObject)
+
+SyncobjObjectList *_syncobj_object_list_new          (GType              item_type);
+void               _syncobj_object_list_append       (SyncobjObjectList *self,
+                                                      gpointer           item);
+void               _syncobj_object_list_remove_range (SyncobjObjectList *self,
+                                                      guint              position,
+                                                      guint              n_items);
+gboolean           _syncobj_object_list_find         (SyncobjObjectList *self,
+                                                      gpointer           item,
+                                                      guint             *position);
+guint              _syncobj_object_list_get_length   (SyncobjObjectList *self);
+/* The item at @position, borrowed. */
+gpointer           _syncobj_object_list_peek         (SyncobjObjectList *self,
+                                                      guint              position);
+
 /* ---- syncobj-scheduler.c --------------------------------------------- */
 
 /* The one scheduler of every timer in libsyncobj: retries, network delays
@@ -202,7 +223,8 @@ struct _SyncobjPendingMutation
   SyncobjMutationState state;
   JsonObject          *original;       /* nullable: NULL for an insert */
   JsonObject          *modified;       /* nullable: NULL for a delete */
-  JsonObject          *changes;        /* never NULL; empty for a delete */
+  JsonObject          *changes;        /* never NULL once its values are set;
+                                        * empty for a delete */
   JsonObject          *metadata;       /* nullable */
   gint64               created_at_us;
   gint64               updated_at_us;

@@ -133,11 +133,11 @@ syncobj_weak_list_append (SyncobjWeakList *self,
 
 struct _SyncobjRegistry
 {
-  GObject          parent_instance;
+  GObject            parent_instance;
 
-  SyncobjWeakList *collections;
-  GListStore      *transactions;
-  GHashTable      *transactions_by_id;   /* id → unowned SyncobjTransaction */
+  SyncobjWeakList   *collections;
+  SyncobjObjectList *transactions;
+  GHashTable        *transactions_by_id;   /* id → unowned SyncobjTransaction */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjRegistry, syncobj_registry, G_TYPE_OBJECT)
@@ -276,7 +276,7 @@ static void
 syncobj_registry_init (SyncobjRegistry *self)
 {
   self->collections = syncobj_weak_list_new (SYNCOBJ_TYPE_COLLECTION);
-  self->transactions = g_list_store_new (SYNCOBJ_TYPE_TRANSACTION);
+  self->transactions = _syncobj_object_list_new (SYNCOBJ_TYPE_TRANSACTION);
   /* Keys are the ids of the listed transactions, which keep them alive. */
   self->transactions_by_id = g_hash_table_new (g_str_hash, g_str_equal);
 }
@@ -431,7 +431,7 @@ syncobj_registry_forget_finished (SyncobjRegistry *self)
 
       if (start < end)
         {
-          g_list_store_splice (self->transactions, start, end - start, NULL, 0);
+          _syncobj_object_list_remove_range (self->transactions, start, end - start);
           removed += end - start;
           end = start;
         }
@@ -469,7 +469,7 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
     return;
 
   g_hash_table_insert (self->transactions_by_id, (gpointer) id, transaction);
-  g_list_store_append (self->transactions, transaction);
+  _syncobj_object_list_append (self->transactions, transaction);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
 }
 

@@ -54,7 +54,7 @@ struct _SyncobjTransaction
   gint64                   updated_at_us;
   GDateTime               *created_at;      /* caches */
   GDateTime               *updated_at;
-  GListStore              *mutations;
+  SyncobjObjectList       *mutations;
   GListStore              *attempts;        /* made when asked for */
   GPtrArray               *attempt_list;    /* SyncobjAttempt, the same */
   GHashTable              *mutation_index;  /* "collection\nkey" → mutation; made
@@ -239,12 +239,12 @@ static void
 transaction_set_mutations_state (SyncobjTransaction   *self,
                                  SyncobjMutationState  state)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->mutations));
+  guint n = _syncobj_object_list_get_length (self->mutations);
   gint64 now = now_us ();
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (G_LIST_MODEL (self->mutations), i);
+      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (self->mutations, i));
       _syncobj_pending_mutation_set_state (mutation, state, now);
     }
 }
@@ -326,6 +326,12 @@ _syncobj_transaction_get_collections (SyncobjTransaction *self)
   return self->collections;
 }
 
+SyncobjObjectList *
+_syncobj_transaction_peek_mutations (SyncobjTransaction *self)
+{
+  return self->mutations;
+}
+
 void
 _syncobj_transaction_set_retry_after (SyncobjTransaction *self,
                                       guint               delay_ms)
@@ -360,10 +366,10 @@ _syncobj_transaction_find_mutation (SyncobjTransaction *self,
     }
 
   collection_id = syncobj_collection_get_id (collection);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->mutations));
+  n = _syncobj_object_list_get_length (self->mutations);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (G_LIST_MODEL (self->mutations), i);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (self->mutations, i);
 
       if (g_str_equal (mutation->key, key) && g_strcmp0 (mutation->collection_id, collection_id) == 0)
         return mutation;  /* the list keeps it alive */
@@ -380,8 +386,8 @@ transaction_list_mutation (SyncobjTransaction     *self,
 {
   guint n;
 
-  g_list_store_append (self->mutations, mutation);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->mutations));
+  _syncobj_object_list_append (self->mutations, mutation);
+  n = _syncobj_object_list_get_length (self->mutations);
 
   if (self->mutation_index != NULL)
     g_hash_table_insert (self->mutation_index, mutation_index_key (collection, mutation->key), mutation);
@@ -390,7 +396,7 @@ transaction_list_mutation (SyncobjTransaction     *self,
       self->mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       for (guint i = 0; i < n; i++)
         {
-          g_autoptr(SyncobjPendingMutation) listed = g_list_model_get_item (G_LIST_MODEL (self->mutations), i);
+          SyncobjPendingMutation *listed = _syncobj_object_list_peek (self->mutations, i);
 
           g_hash_table_insert (self->mutation_index,
                                g_strconcat (listed->collection_id != NULL ? listed->collection_id : "",
@@ -427,8 +433,8 @@ _syncobj_transaction_remove_mutation (SyncobjTransaction     *self,
       g_autofree char *index_key = mutation_index_key (collection, mutation->key);
       g_hash_table_remove (self->mutation_index, index_key);
     }
-  if (g_list_store_find (self->mutations, mutation, &position))
-    g_list_store_remove (self->mutations, position);
+  if (_syncobj_object_list_find (self->mutations, mutation, &position))
+    _syncobj_object_list_remove_range (self->mutations, position, 1);
 }
 
 /* ---- queue ---------------------------------------------------------------- */
@@ -649,11 +655,11 @@ transaction_cascade (SyncobjTransaction *self,
                      const char         *root_id)
 {
   g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func (g_object_unref);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->mutations));
+  guint n = _syncobj_object_list_get_length (self->mutations);
 
   for (guint m = 0; m < n; m++)
     {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (G_LIST_MODEL (self->mutations), m);
+      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (self->mutations, m));
       g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
       SyncobjLane *lane = collection != NULL ? _syncobj_collection_find_lane (collection, mutation->key) : NULL;
 
@@ -1130,7 +1136,7 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
       return self;
     }
 
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->mutations)) == 0)
+  if (_syncobj_object_list_get_length (self->mutations) == 0)
     {
       transaction_complete (self);
       return self;
@@ -1193,7 +1199,7 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
   self->committed = TRUE;
   self->sequence = ++last_sequence;
 
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->mutations)) == 0)
+  if (_syncobj_object_list_get_length (self->mutations) == 0)
     {
       transaction_complete (self);
       return TRUE;
@@ -1739,10 +1745,10 @@ syncobj_transaction_to_json (SyncobjTransaction *self)
     }
   json_builder_set_member_name (builder, "mutations");
   json_builder_begin_array (builder);
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->mutations));
+  n = _syncobj_object_list_get_length (self->mutations);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (G_LIST_MODEL (self->mutations), i);
+      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (self->mutations, i));
       g_autofree char *text = syncobj_pending_mutation_to_json (mutation);
 
       json_builder_add_value (builder, json_from_string (text, NULL));
@@ -2001,7 +2007,7 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->id = _syncobj_uuid_new ();
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
-  self->mutations = g_list_store_new (SYNCOBJ_TYPE_PENDING_MUTATION);
+  self->mutations = _syncobj_object_list_new (SYNCOBJ_TYPE_PENDING_MUTATION);
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
   self->lanes = g_ptr_array_new ();
   self->lane_links = g_ptr_array_new ();
