@@ -50,7 +50,12 @@
  *                            of the cut body); "html_snapshot": N and
  *                            "truncate_snapshot": N do the same to the
  *                            next N GETs of the whole collection (an HTML
- *                            page; the JSON array cut in half)
+ *                            page; the JSON array cut in half); "answer":
+ *                            N answers the next N writes with status
+ *                            "answer_status" (200), Content-Type
+ *                            "answer_type" (none when absent) and body
+ *                            "answer_body" (none when absent), WITHOUT
+ *                            applying them
  *   GET  /_admin/faults      how many faults were injected, by kind (the
  *                            random ones, "html", "truncate",
  *                            "html_snapshot", "truncate_snapshot")
@@ -95,6 +100,10 @@ typedef struct
   guint       truncate_count;   /* apply, answer half of the JSON body */
   guint       html_snapshot_count;
   guint       truncate_snapshot_count;
+  guint       answer_count;     /* a given answer, apply nothing */
+  guint       answer_status;
+  char       *answer_type;
+  char       *answer_body;
 
   /* random faults: probabilities per write request */
   double      p_fail;
@@ -827,6 +836,19 @@ handle_write (Server            *self,
       drop_connection (msg);
       return;
     }
+  if (self->answer_count > 0)
+    {
+      self->answer_count--;
+      db_count_fault (self, "answer");
+      soup_server_message_set_status (msg, self->answer_status, NULL);
+      if (self->answer_type != NULL)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                      "Content-Type", self->answer_type);
+      if (self->answer_body != NULL)
+        soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_COPY,
+                                  self->answer_body, strlen (self->answer_body));
+      return;
+    }
   if (self->html_count > 0)
     {
       /* Whatever stands between client and API answered: nothing applied. */
@@ -971,6 +993,12 @@ admin_handler (SoupServer        *server,
       self->truncate_count = (guint) json_object_get_int_member_with_default (faults, "truncate", 0);
       self->html_snapshot_count = (guint) json_object_get_int_member_with_default (faults, "html_snapshot", 0);
       self->truncate_snapshot_count = (guint) json_object_get_int_member_with_default (faults, "truncate_snapshot", 0);
+      self->answer_count = (guint) json_object_get_int_member_with_default (faults, "answer", 0);
+      self->answer_status = (guint) json_object_get_int_member_with_default (faults, "answer_status", 200);
+      g_free (self->answer_type);
+      self->answer_type = g_strdup (json_object_get_string_member_with_default (faults, "answer_type", NULL));
+      g_free (self->answer_body);
+      self->answer_body = g_strdup (json_object_get_string_member_with_default (faults, "answer_body", NULL));
       self->p_fail = json_object_get_double_member_with_default (faults, "p_fail", 0);
       self->p_fail_after_apply = json_object_get_double_member_with_default (faults, "p_fail_after_apply", 0);
       self->p_drop = json_object_get_double_member_with_default (faults, "p_drop", 0);
@@ -1154,6 +1182,8 @@ main (int   argc,
   g_main_loop_unref (self.loop);
   g_free (self.fail_reason);
   g_free (self.retry_after);
+  g_free (self.answer_type);
+  g_free (self.answer_body);
   g_rand_free (self.rand);
   g_free (self.token);
   sqlite3_close (self.db);
