@@ -107,6 +107,10 @@ struct _SyncobjStoreWriter
   GdaSet        *update_params;
   GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
   GPtrArray     *answers;     /* Completion, for send_answers() */
+  /* Rows a failed commit left unwritten (a full disk, an I/O error): task-less
+   * jobs, one per transaction, written again before the next rows. */
+  GPtrArray     *unwritten;
+  GError        *write_error; /* why, while unwritten is not empty */
   /* The parameters of insert and update, looked up once, in ROW_* order. */
   GdaHolder     *insert_holders[N_ROW_HOLDERS];
   GdaHolder     *update_holders[N_ROW_HOLDERS];
@@ -773,8 +777,10 @@ row_merge (SyncobjStoreRow *older,
     }
 }
 
-/* Writes the rows of @jobs[start, end) in one SQLite transaction and
- * finishes their tasks. */
+/* Writes the rows left unwritten by an earlier failure, then those of
+ * @jobs[start, end), in one SQLite transaction, and finishes their tasks.
+ * A failure keeps every row for the next round: a full disk loses nothing,
+ * and the rows are written once there is room again. */
 static void
 write_batch (SyncobjStoreWriter *self,
              GPtrArray          *jobs,
@@ -783,12 +789,16 @@ write_batch (SyncobjStoreWriter *self,
 {
   g_autoptr(GHashTable) latest = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autoptr(GPtrArray) earlier = g_steal_pointer (&self->unwritten);
   g_autoptr(GError) error = NULL;
 
+  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+
   /* Several changes of one transaction become one statement. */
-  for (guint i = start; i < end; i++)
+  for (guint i = 0; i < earlier->len + (end - start); i++)
     {
-      Job *job = g_ptr_array_index (jobs, i);
+      Job *job = i < earlier->len ? g_ptr_array_index (earlier, i)
+                                  : g_ptr_array_index (jobs, start + i - earlier->len);
       Job *previous = g_hash_table_lookup (latest, job->row->id);
 
       if (previous != NULL)
@@ -799,6 +809,9 @@ write_batch (SyncobjStoreWriter *self,
       g_hash_table_insert (latest, job->row->id, job);
       g_ptr_array_add (order, job);
     }
+
+  if (order->len == 0)
+    return;
 
   if (gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, &error))
     {
@@ -811,21 +824,37 @@ write_batch (SyncobjStoreWriter *self,
         gda_connection_rollback_transaction (self->cnc, NULL, NULL);
     }
 
-  for (guint i = start; i < end; i++)
+  if (error == NULL)
     {
-      Job *job = g_ptr_array_index (jobs, i);
+      if (self->write_error != NULL)
+        g_message ("Syncobj store %s: writing works again; the changes kept in memory are written",
+                   self->path);
+      g_clear_error (&self->write_error);
+    }
+  else
+    {
+      /* The newest row of each transaction stays, as a job of its own. */
+      for (guint i = 0; i < order->len; i++)
+        {
+          Job *job = g_ptr_array_index (order, i);
+          Job *kept = g_new0 (Job, 1);
 
-      if (error != NULL)
-        complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                                        _("Cannot write to the transaction store %s: %s"),
-                                        self->path, error->message), 0);
-      else
-        complete_job (self, job, NULL, TRUE);
+          kept->type = JOB_ROW;
+          kept->row = g_steal_pointer (&job->row);
+          g_ptr_array_add (self->unwritten, kept);
+        }
+      if (self->write_error == NULL)
+        g_message ("Syncobj store %s: writing failed, the changes are kept in memory "
+                   "and written again later: %s", self->path, error->message);
+      g_clear_error (&self->write_error);
+      self->write_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                       _("Cannot write to the transaction store %s: %s"),
+                                       self->path, error->message);
     }
 
-  if (error != NULL)
-    g_message ("Syncobj store %s: writing %u transactions failed: %s",
-               self->path, order->len, error->message);
+  for (guint i = start; i < end; i++)
+    complete_job (self, g_ptr_array_index (jobs, i),
+                  self->write_error != NULL ? g_error_copy (self->write_error) : NULL, TRUE);
 }
 
 static void
@@ -973,7 +1002,11 @@ process (SyncobjStoreWriter *self,
       switch (job->type)
         {
         case JOB_FLUSH:
-          complete_job (self, job, NULL, TRUE);
+          /* Rows an earlier failure left are tried once more. */
+          if (self->unwritten->len > 0)
+            write_batch (self, jobs, i, i);
+          complete_job (self, job,
+                        self->write_error != NULL ? g_error_copy (self->write_error) : NULL, TRUE);
           break;
         case JOB_PRUNE:
           do_prune (self, job);
@@ -1025,6 +1058,9 @@ writer_thread (gpointer data)
     }
 
   g_mutex_unlock (&self->mutex);
+  /* A last try for rows a failed commit left, before the file is closed. */
+  if (ok && self->unwritten->len > 0)
+    write_batch (self, NULL, 0, 0);
   close_connection (self);
 
   if (self->detached)
@@ -1066,6 +1102,7 @@ _syncobj_store_writer_open (const char  *path,
   self->path = g_strdup (path);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
+  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -1122,6 +1159,8 @@ writer_free (SyncobjStoreWriter *self)
   g_free (self->path);
   g_hash_table_unref (self->statements);
   g_ptr_array_unref (self->answers);
+  g_ptr_array_unref (self->unwritten);
+  g_clear_error (&self->write_error);
   g_free (self);
 }
 

@@ -250,6 +250,17 @@ demo_server_effects (DemoServer *server)
   return syncobj_test_array (text);
 }
 
+/* How many faults of @kind the server injected (from /_admin/faults). */
+static gint64
+demo_server_fault_count (DemoServer *server,
+                         const char *kind)
+{
+  g_autofree char *text = demo_server_request (server, "GET", "/_admin/faults", NULL, NULL, NULL);
+  g_autoptr(JsonObject) counts = syncobj_test_object (text);
+
+  return json_object_get_int_member_with_default (counts, kind, 0);
+}
+
 static JsonArray *
 demo_server_items (DemoServer *server)
 {
@@ -1173,9 +1184,13 @@ test_server_restart_during_burst (void)
       }
   g_assert_cmpuint (transactions->len, ==, 200);
 
-  /* Crash the server once a quarter of the burst got through. */
+  /* Crash the server once a quarter of the burst got through, with a
+   * request it holds and cannot have answered: the crash hits work in
+   * flight however slow the client is (under valgrind, say). */
   WAIT_FOR (syncobj_transaction_get_state (g_ptr_array_index (transactions, 50)) >=
             SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC, WAIT_TIMEOUT_MS);
+  demo_server_admin (server, "/_admin/faults", "{\"delay_ms\": 600000}");
+  WAIT_FOR (demo_server_fault_count (server, "held") > 0, WAIT_TIMEOUT_MS);
   demo_server_kill (server);
   demo_server_restart (server);
 
@@ -1232,17 +1247,6 @@ count_removals_cb (GListModel *model,
 {
   if (removed > added)
     *removals += removed - added;
-}
-
-/* How many faults of @kind the demo server injected (GET /_admin/faults). */
-static gint64
-demo_server_fault_count (DemoServer *server,
-                         const char *kind)
-{
-  g_autofree char *text = demo_server_request (server, "GET", "/_admin/faults", NULL, NULL, NULL);
-  g_autoptr(JsonObject) faults = syncobj_test_object (text);
-
-  return json_object_get_int_member_with_default (faults, kind, 0);
 }
 
 /* The error of the first attempt of @transaction, which must have one. */

@@ -57,8 +57,9 @@
  *                            "answer_body" (none when absent), WITHOUT
  *                            applying them
  *   GET  /_admin/faults      how many faults were injected, by kind (the
- *                            random ones, "html", "truncate",
- *                            "html_snapshot", "truncate_snapshot")
+ *                            random ones, "html", "truncate", "answer",
+ *                            "html_snapshot", "truncate_snapshot"), and
+ *                            how many writes "delay_ms" held ("held")
  *                            (kept in the database: survives restarts)
  *   GET  /_admin/effects     every applied change, in order
  *   POST /_admin/broadcast   sends the body as-is to every WebSocket
@@ -946,6 +947,8 @@ data_handler (SoupServer        *server,
       guint delay_ms = self->delay_ms > 0 ? self->delay_ms
                                           : (guint) g_rand_int_range (self->rand, 1, (gint32) self->max_delay_ms + 1);
 
+      if (self->delay_ms > 0)
+        db_count_fault (self, "held");
       delayed->server = self;
       delayed->msg = g_object_ref (msg);
       soup_server_message_pause (msg);
