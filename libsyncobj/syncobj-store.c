@@ -788,6 +788,8 @@ _syncobj_store_restore (SyncobjStore      *self,
  * syncobj_store_get_path:
  * @self: a store
  *
+ * Gets the SQLite file of the store, [property@Syncobj.Store:path].
+ *
  * Returns: (nullable) (type filename): the file of the store; %NULL for an
  *   in-memory store
  */
@@ -801,6 +803,9 @@ syncobj_store_get_path (SyncobjStore *self)
 /**
  * syncobj_store_get_persistent:
  * @self: a store
+ *
+ * Tells whether the store writes to a file,
+ * [property@Syncobj.Store:persistent].
  *
  * Returns: %TRUE when the store writes to a file; %FALSE for an in-memory
  *   store, including one whose file could not be opened
@@ -816,6 +821,8 @@ syncobj_store_get_persistent (SyncobjStore *self)
  * syncobj_store_get_synchronous:
  * @self: a store
  *
+ * Gets [property@Syncobj.Store:synchronous].
+ *
  * Returns: how hard the store pushes its writes to the disk
  */
 SyncobjStoreSynchronous
@@ -828,6 +835,8 @@ syncobj_store_get_synchronous (SyncobjStore *self)
 /**
  * syncobj_store_get_open_error:
  * @self: a store
+ *
+ * Tells why the store works in memory although it was given a file.
  *
  * Returns: (nullable) (transfer none): why the file of a store made with a
  *   [property@Syncobj.Store:path] could not be opened, or %NULL
