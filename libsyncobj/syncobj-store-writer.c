@@ -107,6 +107,7 @@ struct _SyncobjStoreWriter
   GdaSet        *update_params;
   GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
   GPtrArray     *answers;     /* Completion, for send_answers() */
+  GHashTable    *answer_queues; /* GMainContext → AnswerQueue */
   /* Rows a failed commit left unwritten (a full disk, an I/O error): task-less
    * jobs, one per transaction, written again before the next rows. */
   GPtrArray     *unwritten;
@@ -173,15 +174,72 @@ completion_free (Completion *completion)
   g_free (completion);
 }
 
-/* Runs on the tasks' context: returns them, in order, and drops them. */
+/* The answers waiting for one main context, in the order the writer gave
+ * them. One idle at a time returns a few per main-loop iteration: a round
+ * after a slow commit (a WAL checkpoint) may hold hundreds, and each
+ * answer runs its callback at once, so returning them all in one go would
+ * stall the application for as long. Shared by the writer (which adds)
+ * and the idle (which takes), hence the lock and the reference count. */
+typedef struct
+{
+  gatomicrefcount  ref;
+  GMutex           mutex;
+  GQueue           completions;   /* Completion */
+  gboolean         scheduled;     /* an idle is attached */
+  GMainContext    *context;
+} AnswerQueue;
+
+#define ANSWERS_PER_DISPATCH 32
+
+static AnswerQueue *
+answer_queue_new (GMainContext *context)
+{
+  AnswerQueue *queue = g_new0 (AnswerQueue, 1);
+
+  g_atomic_ref_count_init (&queue->ref);
+  g_mutex_init (&queue->mutex);
+  g_queue_init (&queue->completions);
+  queue->context = g_main_context_ref (context);
+  return queue;
+}
+
+static AnswerQueue *
+answer_queue_ref (AnswerQueue *queue)
+{
+  g_atomic_ref_count_inc (&queue->ref);
+  return queue;
+}
+
+static void
+answer_queue_unref (AnswerQueue *queue)
+{
+  if (!g_atomic_ref_count_dec (&queue->ref))
+    return;
+  g_queue_clear_full (&queue->completions, (GDestroyNotify) completion_free);
+  g_mutex_clear (&queue->mutex);
+  g_main_context_unref (queue->context);
+  g_free (queue);
+}
+
+/* Runs on the tasks' context: returns the oldest answers, in order. */
 static gboolean
 complete_in_context (gpointer data)
 {
-  GPtrArray *completions = data;
+  AnswerQueue *queue = data;
+  Completion *batch[ANSWERS_PER_DISPATCH];
+  guint n = 0;
+  gboolean more;
 
-  for (guint i = 0; i < completions->len; i++)
+  g_mutex_lock (&queue->mutex);
+  while (n < ANSWERS_PER_DISPATCH && !g_queue_is_empty (&queue->completions))
+    batch[n++] = g_queue_pop_head (&queue->completions);
+  more = !g_queue_is_empty (&queue->completions);
+  queue->scheduled = more;
+  g_mutex_unlock (&queue->mutex);
+
+  for (guint i = 0; i < n; i++)
     {
-      Completion *completion = g_ptr_array_index (completions, i);
+      Completion *completion = batch[i];
 
       if (completion->error != NULL)
         g_task_return_error (completion->task, g_steal_pointer (&completion->error));
@@ -189,9 +247,10 @@ complete_in_context (gpointer data)
         g_task_return_int (completion->task, completion->value);
       else
         g_task_return_boolean (completion->task, completion->value != 0);
+      completion_free (completion);
     }
 
-  return G_SOURCE_REMOVE;
+  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 /* Queues the answer to the task of @job (with @error, taken, or @value);
@@ -218,35 +277,41 @@ complete_job (SyncobjStoreWriter *self,
   g_ptr_array_add (self->answers, completion);
 }
 
-/* Answers go back from an idle on each task's own context, one idle per
- * round and context: this thread must never hold the last reference of a
- * task, which may be the last reference of the store that owns it. */
+/* Answers go back from an idle on each task's own context (see
+ * AnswerQueue): this thread must never hold the last reference of a task,
+ * which may be the last reference of the store that owns it. */
 static void
 send_answers (SyncobjStoreWriter *self)
 {
-  guint start = 0;
-
-  while (start < self->answers->len)
+  for (guint i = 0; i < self->answers->len; i++)
     {
-      GMainContext *context = g_task_get_context (((Completion *) g_ptr_array_index (self->answers, start))->task);
-      g_autoptr(GPtrArray) completions = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
-      g_autoptr(GSource) source = NULL;
-      guint end = start;
+      Completion *completion = g_ptr_array_index (self->answers, i);
+      GMainContext *context = g_task_get_context (completion->task);
+      AnswerQueue *queue = g_hash_table_lookup (self->answer_queues, context);
 
-      while (end < self->answers->len &&
-             g_task_get_context (((Completion *) g_ptr_array_index (self->answers, end))->task) == context)
-        g_ptr_array_add (completions, g_ptr_array_index (self->answers, end++));
+      if (queue == NULL)
+        {
+          queue = answer_queue_new (context);
+          g_hash_table_insert (self->answer_queues, context, queue);
+        }
 
-      source = g_idle_source_new ();
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (source, "[syncobj] store answers");
-      g_source_set_callback (source, complete_in_context, g_steal_pointer (&completions),
-                             (GDestroyNotify) g_ptr_array_unref);
-      g_source_attach (source, context);
-      start = end;
+      g_mutex_lock (&queue->mutex);
+      g_queue_push_tail (&queue->completions, completion);
+      if (!queue->scheduled)
+        {
+          g_autoptr(GSource) source = g_idle_source_new ();
+
+          queue->scheduled = TRUE;
+          g_source_set_priority (source, G_PRIORITY_DEFAULT);
+          g_source_set_static_name (source, "[syncobj] store answers");
+          g_source_set_callback (source, complete_in_context, answer_queue_ref (queue),
+                                 (GDestroyNotify) answer_queue_unref);
+          g_source_attach (source, context);
+        }
+      g_mutex_unlock (&queue->mutex);
     }
 
-  /* The completions now belong to the idles. */
+  /* The completions now belong to the queues. */
   g_ptr_array_set_free_func (self->answers, NULL);
   g_ptr_array_set_size (self->answers, 0);
   g_ptr_array_set_free_func (self->answers, (GDestroyNotify) completion_free);
@@ -1102,6 +1167,7 @@ _syncobj_store_writer_open (const char  *path,
   self->path = g_strdup (path);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
+  self->answer_queues = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) answer_queue_unref);
   self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
@@ -1159,6 +1225,7 @@ writer_free (SyncobjStoreWriter *self)
   g_free (self->path);
   g_hash_table_unref (self->statements);
   g_ptr_array_unref (self->answers);
+  g_hash_table_unref (self->answer_queues);
   g_ptr_array_unref (self->unwritten);
   g_clear_error (&self->write_error);
   g_free (self);
