@@ -40,6 +40,18 @@
  * fails because the host cannot be reached and `GNetworkMonitor` agrees,
  * no attempt is spent: retries wait until the network comes back.
  *
+ * A 2xx answer counts as success only when its body can be the API's:
+ * empty (204, or 200 without a body), JSON that parses, or another type
+ * that is not a page (`text/plain` "OK"). An HTML page (`text/html`, or
+ * a body starting with `<` and no `Content-Type`) is what a captive
+ * portal or a proxy's login answers without passing the request on, and
+ * JSON that does not parse is an answer cut short: both fail the attempt
+ * with %SYNCOBJ_ERROR_HTTP, naming method, URI and what was wrong (never
+ * the page itself), and are retried. The retry is safe even when the
+ * server did apply the change: it carries the same `Idempotency-Key`. An
+ * error status with an HTML page gives the status' reason phrase as the
+ * server's reason.
+ *
  * TLS certificates are checked as libsoup does by default; a certificate
  * error is an error, never silently accepted.
  *
@@ -166,15 +178,116 @@ _syncobj_http_headers_apply (SyncobjHttpHeaders *headers,
 
 /* ---- shared: errors ------------------------------------------------------------ */
 
-char *
-_syncobj_http_error_reason (SoupMessage *message,
-                            GBytes      *body)
+gboolean
+_syncobj_http_body_starts_with_markup (GBytes *body)
 {
   const char *data;
   gsize length = 0;
 
   data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
-  if (data != NULL && length > 0)
+  for (gsize i = 0; data != NULL && i < length; i++)
+    if (!g_ascii_isspace (data[i]))
+      return data[i] == '<';
+  return FALSE;
+}
+
+const char *
+_syncobj_http_body_markup_type (SoupMessage *message,
+                                GBytes      *body)
+{
+  const char *type = soup_message_headers_get_content_type (soup_message_get_response_headers (message), NULL);
+
+  if (type != NULL &&
+      (g_ascii_strcasecmp (type, "text/html") == 0 || g_ascii_strcasecmp (type, "application/xhtml+xml") == 0))
+    return type;
+  /* No type at all: a page is recognised by its first character. */
+  if (type == NULL && _syncobj_http_body_starts_with_markup (body))
+    return "text/html";
+  return NULL;
+}
+
+gboolean
+_syncobj_http_body_is_json (SoupMessage *message)
+{
+  const char *type = soup_message_headers_get_content_type (soup_message_get_response_headers (message), NULL);
+
+  return type != NULL &&
+         (g_ascii_strcasecmp (type, "application/json") == 0 ||
+          (strlen (type) > 5 && g_ascii_strcasecmp (type + strlen (type) - 5, "+json") == 0));
+}
+
+gboolean
+_syncobj_http_body_is_blank (GBytes *body)
+{
+  const char *data;
+  gsize length = 0;
+
+  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+  for (gsize i = 0; data != NULL && i < length; i++)
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Whether @data ends inside a string, an object or an array: an answer
+ * cut short, which json-glib reports as whatever token it missed. */
+static gboolean
+json_is_cut_short (const char *data,
+                   gsize       length)
+{
+  gssize depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (in_string)
+        {
+          if (data[i] == '\\')
+            i++;
+          else if (data[i] == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (data[i] == '"')
+        in_string = TRUE;
+      else if (data[i] == '[' || data[i] == '{')
+        depth++;
+      else if (data[i] == ']' || data[i] == '}')
+        depth--;
+    }
+  return in_string || depth > 0;
+}
+
+char *
+_syncobj_http_json_reason (const GError *parse_error,
+                           const char   *data,
+                           gsize         length)
+{
+  g_autofree char *message = NULL;
+
+  if (data != NULL && json_is_cut_short (data, length))
+    return g_strdup (_("the text ends before the JSON value does (cut short)"));
+
+  message = _syncobj_json_error_message (parse_error);
+
+  /* json-glib names its input "<data>": no news for a reader. */
+  if (g_str_has_prefix (message, "<data>:"))
+    return g_strdup (message + strlen ("<data>:"));
+  return g_steal_pointer (&message);
+}
+
+char *
+_syncobj_http_error_reason (SoupMessage *message,
+                            GBytes      *body)
+{
+  const char *data;
+  const char *phrase;
+  gsize length = 0;
+
+  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+  /* An error page (a proxy's, a load balancer's) is no reason to show:
+   * the status' reason phrase is. */
+  if (data != NULL && length > 0 && _syncobj_http_body_markup_type (message, body) == NULL)
     {
       g_autoptr(JsonParser) parser = json_parser_new_immutable ();
 
@@ -202,8 +315,10 @@ _syncobj_http_error_reason (SoupMessage *message,
         return g_strstrip (g_strndup (data, MIN (length, 200)));
     }
 
-  return g_strdup (soup_message_get_reason_phrase (message) != NULL ?
-                   soup_message_get_reason_phrase (message) : "");
+  phrase = soup_message_get_reason_phrase (message);
+  if (phrase == NULL || *phrase == '\0')
+    phrase = soup_status_get_phrase (soup_message_get_status (message));
+  return g_strdup (phrase != NULL ? phrase : "");
 }
 
 gboolean
@@ -601,6 +716,63 @@ retry_after_ms (SoupMessage *message)
   return MAX ((g_date_time_to_unix (date) * G_USEC_PER_SEC - g_get_real_time ()) / 1000, 0);
 }
 
+/* A 2xx answer counts as success unless its body shows that the API did
+ * not write it: an HTML page (a captive portal, a proxy's login) or JSON
+ * cut short. */
+static gboolean
+check_success_body (SoupMessage  *message,
+                    GBytes       *body,
+                    GError      **error)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  const char *markup_type;
+  const char *data;
+  gsize length;
+
+  if (_syncobj_http_body_is_blank (body))
+    return TRUE;
+
+  markup_type = _syncobj_http_body_markup_type (message, body);
+  if (markup_type != NULL)
+    {
+      uri = g_uri_to_string (soup_message_get_uri (message));
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                   _("%s %s answered %s, not JSON"),
+                   soup_message_get_method (message), uri, markup_type);
+      return FALSE;
+    }
+  if (!_syncobj_http_body_is_json (message))
+    return TRUE;
+
+  data = g_bytes_get_data (body, &length);
+  if (_syncobj_http_body_starts_with_markup (body))
+    {
+      /* A page served under a JSON type: no parse error to quote. */
+      uri = g_uri_to_string (soup_message_get_uri (message));
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                   _("%s %s answered an HTML page labelled %s, not JSON"),
+                   soup_message_get_method (message), uri,
+                   soup_message_headers_get_content_type (soup_message_get_response_headers (message), NULL));
+      return FALSE;
+    }
+  parser = json_parser_new_immutable ();
+  if (_syncobj_json_check_text (data, (gssize) length, SYNCOBJ_ERROR_PARSE, &parse_error) &&
+      json_parser_load_from_data (parser, data, (gssize) length, &parse_error))
+    return TRUE;
+
+  {
+    g_autofree char *reason = _syncobj_http_json_reason (parse_error, data, length);
+
+    uri = g_uri_to_string (soup_message_get_uri (message));
+    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                 _("%s %s answered JSON that does not parse: %s"),
+                 soup_message_get_method (message), uri, reason);
+  }
+  return FALSE;
+}
+
 /* Turns the answer to @message into success or an error. */
 static gboolean
 check_response (SyncobjTransaction  *transaction,
@@ -617,7 +789,7 @@ check_response (SyncobjTransaction  *transaction,
 
   *not_found = FALSE;
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    return TRUE;
+    return check_success_body (message, body, error);
   if (status == SOUP_STATUS_NOT_FOUND && is_delete)
     {
       /* Already gone: what the delete wanted. */

@@ -49,10 +49,27 @@ void       _syncobj_http_forbid_resend  (SoupMessage        *message);
 #define SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S 30
 
 /* The reason the server gave in an error body ({"error": "…"},
- * {"message": "…"}, {"error": {"message": "…"}} or short text), else the
- * status' reason phrase. */
+ * {"message": "…"}, {"error": {"message": "…"}} or short text), else (an
+ * HTML error page, no body) the status' reason phrase. */
 char      *_syncobj_http_error_reason   (SoupMessage        *message,
                                          GBytes             *body);
+/* The type of an answer that is a page, not data: text/html or
+ * application/xhtml+xml, or "text/html" for a body starting with `<` that
+ * has no Content-Type; NULL otherwise. */
+const char *_syncobj_http_body_markup_type (SoupMessage     *message,
+                                            GBytes          *body);
+/* Whether the first character of @body that is not a space is `<`. */
+gboolean   _syncobj_http_body_starts_with_markup (GBytes    *body);
+/* Whether the answer's Content-Type is application/json or …+json. */
+gboolean   _syncobj_http_body_is_json   (SoupMessage        *message);
+/* Why the JSON text @data of an answer does not parse: that it is cut
+ * short (ends inside a string, object or array), else @parse_error's
+ * message. */
+char      *_syncobj_http_json_reason    (const GError       *parse_error,
+                                         const char         *data,
+                                         gsize               length);
+/* Whether @body is NULL, empty or only whitespace. */
+gboolean   _syncobj_http_body_is_blank  (GBytes             *body);
 /* An error for a request that got no answer: SYNCOBJ_ERROR_HTTP naming
  * method, URI and cause, SYNCOBJ_ERROR_TIMEOUT when the session's timeout
  * passed (both retriable; cancellation stays G_IO_ERROR_CANCELLED). */

@@ -39,6 +39,12 @@
  * when the network comes back or a write reaches the server, and fetches a
  * fresh snapshot, which replaces the synced state.
  *
+ * A snapshot that is not whole JSON (an HTML page from a captive portal or
+ * a proxy, or a JSON text cut short) changes nothing: it is reported with
+ * [method@Syncobj.Sync.mark_error] as %SYNCOBJ_ERROR_PARSE and the sync
+ * reconnects with backoff, keeping the synced state it had until a
+ * snapshot loads.
+ *
  * A change message may carry an `"idempotency_key"` member: the
  * `Idempotency-Key` of the request that caused it. A
  * [class@Syncobj.HttpMutator] then knows exactly which echo completes which
@@ -777,6 +783,7 @@ snapshot_cb (GObject      *source,
   g_autoptr(JsonParser) parser = NULL;
   guint status;
   const char *etag;
+  const char *markup_type;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -804,6 +811,19 @@ snapshot_cb (GObject      *source,
       goto out;
     }
 
+  /* A captive portal's or a proxy's page instead of the API's answer. */
+  markup_type = _syncobj_http_body_markup_type (request->message, body);
+  if (markup_type == NULL && _syncobj_http_body_starts_with_markup (body))
+    markup_type = "text/html";   /* whatever its label says */
+  if (markup_type != NULL)
+    {
+      g_autoptr(GError) parse_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                                                   _("The snapshot from %s is %s, not JSON"),
+                                                   self->uri, markup_type);
+      connection_failed (self, parse_error);
+      goto out;
+    }
+
   parser = json_parser_new_immutable ();
   /* Checked first, as every JSON text from outside: json-glib would crash
    * on deep nesting and change out-of-range numbers. */
@@ -811,7 +831,7 @@ snapshot_cb (GObject      *source,
                                  SYNCOBJ_ERROR_PARSE, &error) ||
       !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body), &error))
     {
-      g_autofree char *message = _syncobj_json_error_message (error);
+      g_autofree char *message = _syncobj_http_json_reason (error, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
       g_autoptr(GError) parse_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
                                                    _("The snapshot from %s is not valid JSON: %s"),
                                                    self->uri, message);

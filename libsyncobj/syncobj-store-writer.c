@@ -107,6 +107,11 @@ struct _SyncobjStoreWriter
   GdaSet        *update_params;
   GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
   GPtrArray     *answers;     /* Completion, for send_answers() */
+  GHashTable    *answer_queues; /* GMainContext → AnswerQueue */
+  /* Rows a failed commit left unwritten (a full disk, an I/O error): task-less
+   * jobs, one per transaction, written again before the next rows. */
+  GPtrArray     *unwritten;
+  GError        *write_error; /* why, while unwritten is not empty */
   /* The parameters of insert and update, looked up once, in ROW_* order. */
   GdaHolder     *insert_holders[N_ROW_HOLDERS];
   GdaHolder     *update_holders[N_ROW_HOLDERS];
@@ -169,15 +174,72 @@ completion_free (Completion *completion)
   g_free (completion);
 }
 
-/* Runs on the tasks' context: returns them, in order, and drops them. */
+/* The answers waiting for one main context, in the order the writer gave
+ * them. One idle at a time returns a few per main-loop iteration: a round
+ * after a slow commit (a WAL checkpoint) may hold hundreds, and each
+ * answer runs its callback at once, so returning them all in one go would
+ * stall the application for as long. Shared by the writer (which adds)
+ * and the idle (which takes), hence the lock and the reference count. */
+typedef struct
+{
+  gatomicrefcount  ref;
+  GMutex           mutex;
+  GQueue           completions;   /* Completion */
+  gboolean         scheduled;     /* an idle is attached */
+  GMainContext    *context;
+} AnswerQueue;
+
+#define ANSWERS_PER_DISPATCH 32
+
+static AnswerQueue *
+answer_queue_new (GMainContext *context)
+{
+  AnswerQueue *queue = g_new0 (AnswerQueue, 1);
+
+  g_atomic_ref_count_init (&queue->ref);
+  g_mutex_init (&queue->mutex);
+  g_queue_init (&queue->completions);
+  queue->context = g_main_context_ref (context);
+  return queue;
+}
+
+static AnswerQueue *
+answer_queue_ref (AnswerQueue *queue)
+{
+  g_atomic_ref_count_inc (&queue->ref);
+  return queue;
+}
+
+static void
+answer_queue_unref (AnswerQueue *queue)
+{
+  if (!g_atomic_ref_count_dec (&queue->ref))
+    return;
+  g_queue_clear_full (&queue->completions, (GDestroyNotify) completion_free);
+  g_mutex_clear (&queue->mutex);
+  g_main_context_unref (queue->context);
+  g_free (queue);
+}
+
+/* Runs on the tasks' context: returns the oldest answers, in order. */
 static gboolean
 complete_in_context (gpointer data)
 {
-  GPtrArray *completions = data;
+  AnswerQueue *queue = data;
+  Completion *batch[ANSWERS_PER_DISPATCH];
+  guint n = 0;
+  gboolean more;
 
-  for (guint i = 0; i < completions->len; i++)
+  g_mutex_lock (&queue->mutex);
+  while (n < ANSWERS_PER_DISPATCH && !g_queue_is_empty (&queue->completions))
+    batch[n++] = g_queue_pop_head (&queue->completions);
+  more = !g_queue_is_empty (&queue->completions);
+  queue->scheduled = more;
+  g_mutex_unlock (&queue->mutex);
+
+  for (guint i = 0; i < n; i++)
     {
-      Completion *completion = g_ptr_array_index (completions, i);
+      Completion *completion = batch[i];
 
       if (completion->error != NULL)
         g_task_return_error (completion->task, g_steal_pointer (&completion->error));
@@ -185,9 +247,10 @@ complete_in_context (gpointer data)
         g_task_return_int (completion->task, completion->value);
       else
         g_task_return_boolean (completion->task, completion->value != 0);
+      completion_free (completion);
     }
 
-  return G_SOURCE_REMOVE;
+  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 /* Queues the answer to the task of @job (with @error, taken, or @value);
@@ -214,35 +277,41 @@ complete_job (SyncobjStoreWriter *self,
   g_ptr_array_add (self->answers, completion);
 }
 
-/* Answers go back from an idle on each task's own context, one idle per
- * round and context: this thread must never hold the last reference of a
- * task, which may be the last reference of the store that owns it. */
+/* Answers go back from an idle on each task's own context (see
+ * AnswerQueue): this thread must never hold the last reference of a task,
+ * which may be the last reference of the store that owns it. */
 static void
 send_answers (SyncobjStoreWriter *self)
 {
-  guint start = 0;
-
-  while (start < self->answers->len)
+  for (guint i = 0; i < self->answers->len; i++)
     {
-      GMainContext *context = g_task_get_context (((Completion *) g_ptr_array_index (self->answers, start))->task);
-      g_autoptr(GPtrArray) completions = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
-      g_autoptr(GSource) source = NULL;
-      guint end = start;
+      Completion *completion = g_ptr_array_index (self->answers, i);
+      GMainContext *context = g_task_get_context (completion->task);
+      AnswerQueue *queue = g_hash_table_lookup (self->answer_queues, context);
 
-      while (end < self->answers->len &&
-             g_task_get_context (((Completion *) g_ptr_array_index (self->answers, end))->task) == context)
-        g_ptr_array_add (completions, g_ptr_array_index (self->answers, end++));
+      if (queue == NULL)
+        {
+          queue = answer_queue_new (context);
+          g_hash_table_insert (self->answer_queues, context, queue);
+        }
 
-      source = g_idle_source_new ();
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (source, "[syncobj] store answers");
-      g_source_set_callback (source, complete_in_context, g_steal_pointer (&completions),
-                             (GDestroyNotify) g_ptr_array_unref);
-      g_source_attach (source, context);
-      start = end;
+      g_mutex_lock (&queue->mutex);
+      g_queue_push_tail (&queue->completions, completion);
+      if (!queue->scheduled)
+        {
+          g_autoptr(GSource) source = g_idle_source_new ();
+
+          queue->scheduled = TRUE;
+          g_source_set_priority (source, G_PRIORITY_DEFAULT);
+          g_source_set_static_name (source, "[syncobj] store answers");
+          g_source_set_callback (source, complete_in_context, answer_queue_ref (queue),
+                                 (GDestroyNotify) answer_queue_unref);
+          g_source_attach (source, context);
+        }
+      g_mutex_unlock (&queue->mutex);
     }
 
-  /* The completions now belong to the idles. */
+  /* The completions now belong to the queues. */
   g_ptr_array_set_free_func (self->answers, NULL);
   g_ptr_array_set_size (self->answers, 0);
   g_ptr_array_set_free_func (self->answers, (GDestroyNotify) completion_free);
@@ -773,8 +842,10 @@ row_merge (SyncobjStoreRow *older,
     }
 }
 
-/* Writes the rows of @jobs[start, end) in one SQLite transaction and
- * finishes their tasks. */
+/* Writes the rows left unwritten by an earlier failure, then those of
+ * @jobs[start, end), in one SQLite transaction, and finishes their tasks.
+ * A failure keeps every row for the next round: a full disk loses nothing,
+ * and the rows are written once there is room again. */
 static void
 write_batch (SyncobjStoreWriter *self,
              GPtrArray          *jobs,
@@ -783,12 +854,16 @@ write_batch (SyncobjStoreWriter *self,
 {
   g_autoptr(GHashTable) latest = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autoptr(GPtrArray) earlier = g_steal_pointer (&self->unwritten);
   g_autoptr(GError) error = NULL;
 
+  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+
   /* Several changes of one transaction become one statement. */
-  for (guint i = start; i < end; i++)
+  for (guint i = 0; i < earlier->len + (end - start); i++)
     {
-      Job *job = g_ptr_array_index (jobs, i);
+      Job *job = i < earlier->len ? g_ptr_array_index (earlier, i)
+                                  : g_ptr_array_index (jobs, start + i - earlier->len);
       Job *previous = g_hash_table_lookup (latest, job->row->id);
 
       if (previous != NULL)
@@ -799,6 +874,9 @@ write_batch (SyncobjStoreWriter *self,
       g_hash_table_insert (latest, job->row->id, job);
       g_ptr_array_add (order, job);
     }
+
+  if (order->len == 0)
+    return;
 
   if (gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, &error))
     {
@@ -811,21 +889,37 @@ write_batch (SyncobjStoreWriter *self,
         gda_connection_rollback_transaction (self->cnc, NULL, NULL);
     }
 
-  for (guint i = start; i < end; i++)
+  if (error == NULL)
     {
-      Job *job = g_ptr_array_index (jobs, i);
+      if (self->write_error != NULL)
+        g_message ("Syncobj store %s: writing works again; the changes kept in memory are written",
+                   self->path);
+      g_clear_error (&self->write_error);
+    }
+  else
+    {
+      /* The newest row of each transaction stays, as a job of its own. */
+      for (guint i = 0; i < order->len; i++)
+        {
+          Job *job = g_ptr_array_index (order, i);
+          Job *kept = g_new0 (Job, 1);
 
-      if (error != NULL)
-        complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                                        _("Cannot write to the transaction store %s: %s"),
-                                        self->path, error->message), 0);
-      else
-        complete_job (self, job, NULL, TRUE);
+          kept->type = JOB_ROW;
+          kept->row = g_steal_pointer (&job->row);
+          g_ptr_array_add (self->unwritten, kept);
+        }
+      if (self->write_error == NULL)
+        g_message ("Syncobj store %s: writing failed, the changes are kept in memory "
+                   "and written again later: %s", self->path, error->message);
+      g_clear_error (&self->write_error);
+      self->write_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                       _("Cannot write to the transaction store %s: %s"),
+                                       self->path, error->message);
     }
 
-  if (error != NULL)
-    g_message ("Syncobj store %s: writing %u transactions failed: %s",
-               self->path, order->len, error->message);
+  for (guint i = start; i < end; i++)
+    complete_job (self, g_ptr_array_index (jobs, i),
+                  self->write_error != NULL ? g_error_copy (self->write_error) : NULL, TRUE);
 }
 
 static void
@@ -973,7 +1067,11 @@ process (SyncobjStoreWriter *self,
       switch (job->type)
         {
         case JOB_FLUSH:
-          complete_job (self, job, NULL, TRUE);
+          /* Rows an earlier failure left are tried once more. */
+          if (self->unwritten->len > 0)
+            write_batch (self, jobs, i, i);
+          complete_job (self, job,
+                        self->write_error != NULL ? g_error_copy (self->write_error) : NULL, TRUE);
           break;
         case JOB_PRUNE:
           do_prune (self, job);
@@ -1025,6 +1123,9 @@ writer_thread (gpointer data)
     }
 
   g_mutex_unlock (&self->mutex);
+  /* A last try for rows a failed commit left, before the file is closed. */
+  if (ok && self->unwritten->len > 0)
+    write_batch (self, NULL, 0, 0);
   close_connection (self);
 
   if (self->detached)
@@ -1066,6 +1167,8 @@ _syncobj_store_writer_open (const char  *path,
   self->path = g_strdup (path);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
+  self->answer_queues = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) answer_queue_unref);
+  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -1122,6 +1225,9 @@ writer_free (SyncobjStoreWriter *self)
   g_free (self->path);
   g_hash_table_unref (self->statements);
   g_ptr_array_unref (self->answers);
+  g_hash_table_unref (self->answer_queues);
+  g_ptr_array_unref (self->unwritten);
+  g_clear_error (&self->write_error);
   g_free (self);
 }
 

@@ -76,6 +76,7 @@ struct _SyncobjStore
   gboolean                 move_corrupt_aside;
   SyncobjStoreWriter      *writer;       /* NULL: in memory */
   GError                  *open_error;
+  GError                  *write_error;  /* the last write failed: why */
 
   /* Transactions changed since the last idle: written once per main-loop
    * iteration however often they changed. */
@@ -92,6 +93,7 @@ enum {
   PROP_SYNCHRONOUS,
   PROP_MOVE_CORRUPT_ASIDE,
   PROP_PERSISTENT,
+  PROP_WRITE_ERROR,
   N_PROPS
 };
 
@@ -389,6 +391,25 @@ row_from_transaction (SyncobjTransaction *transaction,
   return row;
 }
 
+/* Every answer of the writer about rows tells whether the file holds
+ * everything recorded so far: the one place that keeps
+ * [property@Syncobj.Store:write-error] current. */
+static void
+store_note_write (SyncobjStore *self,
+                           const GError *error)
+{
+  if (error == NULL && self->write_error == NULL)
+    return;
+  if (error != NULL && self->write_error != NULL &&
+      g_error_matches (error, self->write_error->domain, self->write_error->code) &&
+      g_strcmp0 (error->message, self->write_error->message) == 0)
+    return;
+
+  g_clear_error (&self->write_error);
+  self->write_error = error != NULL ? g_error_copy (error) : NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WRITE_ERROR]);
+}
+
 void
 _syncobj_store_save_async (SyncobjStore        *self,
                            SyncobjTransaction  *transaction,
@@ -414,10 +435,31 @@ _syncobj_store_save_finish (SyncobjStore  *self,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  g_autoptr(GError) local_error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &local_error))
+    {
+      store_note_write (self, NULL);
+      return TRUE;
+    }
+  store_note_write (self, local_error);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
-/* Queues the rows of the transactions changed since the last call. */
+static void
+dirty_written_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  store_note_write (SYNCOBJ_STORE (source), error);
+}
+
+/* Queues the rows of the transactions changed since the last call; the
+ * answer to the last one tells how they all went. */
 static void
 store_write_dirty (SyncobjStore *self)
 {
@@ -432,7 +474,8 @@ store_write_dirty (SyncobjStore *self)
     }
 
   for (guint i = 0; self->writer != NULL && i < dirty->len; i++)
-    _syncobj_store_writer_put (self->writer, row_from_transaction (g_ptr_array_index (dirty, i), FALSE), NULL);
+    _syncobj_store_writer_put (self->writer, row_from_transaction (g_ptr_array_index (dirty, i), FALSE),
+                               i + 1 == dirty->len ? g_task_new (self, NULL, dirty_written_cb, NULL) : NULL);
 }
 
 static gboolean
@@ -745,6 +788,8 @@ _syncobj_store_restore (SyncobjStore      *self,
  * syncobj_store_get_path:
  * @self: a store
  *
+ * Gets the SQLite file of the store, [property@Syncobj.Store:path].
+ *
  * Returns: (nullable) (type filename): the file of the store; %NULL for an
  *   in-memory store
  */
@@ -758,6 +803,9 @@ syncobj_store_get_path (SyncobjStore *self)
 /**
  * syncobj_store_get_persistent:
  * @self: a store
+ *
+ * Tells whether the store writes to a file,
+ * [property@Syncobj.Store:persistent].
  *
  * Returns: %TRUE when the store writes to a file; %FALSE for an in-memory
  *   store, including one whose file could not be opened
@@ -773,6 +821,8 @@ syncobj_store_get_persistent (SyncobjStore *self)
  * syncobj_store_get_synchronous:
  * @self: a store
  *
+ * Gets [property@Syncobj.Store:synchronous].
+ *
  * Returns: how hard the store pushes its writes to the disk
  */
 SyncobjStoreSynchronous
@@ -786,6 +836,8 @@ syncobj_store_get_synchronous (SyncobjStore *self)
  * syncobj_store_get_open_error:
  * @self: a store
  *
+ * Tells why the store works in memory although it was given a file.
+ *
  * Returns: (nullable) (transfer none): why the file of a store made with a
  *   [property@Syncobj.Store:path] could not be opened, or %NULL
  */
@@ -797,6 +849,45 @@ syncobj_store_get_open_error (SyncobjStore *self)
 }
 
 /**
+ * syncobj_store_get_write_error:
+ * @self: a store
+ *
+ * Tells why the last write to the file failed, for example because the
+ * disk is full. Transactions keep going in memory meanwhile, and nothing
+ * is dropped: the store writes the rows again with the next change or
+ * [method@Syncobj.Store.flush_async], and this goes back to %NULL once
+ * they are all in the file.
+ *
+ * Returns: (nullable) (transfer none): the error of the last failed
+ *   write, or %NULL when everything recorded so far is written
+ */
+const GError *
+syncobj_store_get_write_error (SyncobjStore *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_STORE (self), NULL);
+  return self->write_error;
+}
+
+static void
+flushed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    store_note_write (SYNCOBJ_STORE (source), NULL);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    store_note_write (SYNCOBJ_STORE (source), error);
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
  * syncobj_store_flush_async:
  * @self: a store
  * @cancellable: (nullable): a #GCancellable
@@ -805,7 +896,8 @@ syncobj_store_get_open_error (SyncobjStore *self)
  * @user_data: closure data
  *
  * Waits until every transaction change recorded so far is committed to
- * the file, for example before quitting.
+ * the file, for example before quitting. Rows that an earlier write could
+ * not store (a full disk) are tried again first.
  */
 void
 syncobj_store_flush_async (SyncobjStore        *self,
@@ -825,7 +917,8 @@ syncobj_store_flush_async (SyncobjStore        *self,
   else
     {
       store_write_dirty (self);
-      _syncobj_store_writer_flush (self->writer, g_steal_pointer (&task));
+      _syncobj_store_writer_flush (self->writer, g_task_new (self, cancellable, flushed_cb,
+                                                             g_steal_pointer (&task)));
     }
 }
 
@@ -837,7 +930,10 @@ syncobj_store_flush_async (SyncobjStore        *self,
  *
  * Finishes [method@Syncobj.Store.flush_async].
  *
- * Returns: %TRUE when everything is committed
+ * Returns: %TRUE when everything is committed; %FALSE with
+ *   %SYNCOBJ_ERROR_STORE when some of it could not be written (the
+ *   transactions keep going in memory, see
+ *   [property@Syncobj.Store:write-error])
  */
 gboolean
 syncobj_store_flush_finish (SyncobjStore  *self,
@@ -955,6 +1051,7 @@ syncobj_store_finalize (GObject *object)
 
   g_free (self->path);
   g_clear_error (&self->open_error);
+  g_clear_error (&self->write_error);
   g_clear_pointer (&self->dirty, g_ptr_array_unref);
   g_clear_pointer (&self->dirty_set, g_hash_table_unref);
 
@@ -982,6 +1079,9 @@ syncobj_store_get_property (GObject    *object,
       break;
     case PROP_PERSISTENT:
       g_value_set_boolean (value, syncobj_store_get_persistent (self));
+      break;
+    case PROP_WRITE_ERROR:
+      g_value_set_boxed (value, self->write_error);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1066,6 +1166,19 @@ syncobj_store_class_init (SyncobjStoreClass *klass)
   properties[PROP_PERSISTENT] =
     g_param_spec_boolean ("persistent", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjStore:write-error: (getter get_write_error)
+   *
+   * Why the last write to the file failed (a full disk, an I/O error), or
+   * %NULL when everything recorded so far is written. Transactions keep
+   * going in memory while it is set, and their rows are written again with
+   * the next change or flush: watch `notify::write-error` to tell the user
+   * that changes are not safe on disk right now.
+   */
+  properties[PROP_WRITE_ERROR] =
+    g_param_spec_boxed ("write-error", NULL, NULL, G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

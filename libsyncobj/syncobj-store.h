@@ -50,6 +50,8 @@ SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjStoreSynchronous  syncobj_store_get_synchronous   (SyncobjStore         *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 const GError            *syncobj_store_get_open_error    (SyncobjStore         *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+const GError            *syncobj_store_get_write_error   (SyncobjStore         *self);
 
 SYNCOBJ_AVAILABLE_IN_ALL
 void                     syncobj_store_flush_async       (SyncobjStore         *self,

@@ -284,6 +284,8 @@ syncobj_sync_new (const char *id)
  * syncobj_sync_get_id:
  * @self: a sync
  *
+ * Gets the id of the sync, used in log messages.
+ *
  * Returns: (nullable): the id of the sync
  */
 const char *
@@ -298,6 +300,9 @@ syncobj_sync_get_id (SyncobjSync *self)
 /**
  * syncobj_sync_get_collection:
  * @self: a sync
+ *
+ * Gets the collection the sync feeds, set when the sync is given to a
+ * collection.
  *
  * Returns: (transfer none) (nullable): the collection this sync feeds
  */
@@ -314,6 +319,8 @@ syncobj_sync_get_collection (SyncobjSync *self)
  * syncobj_sync_get_ready:
  * @self: a sync
  *
+ * Tells whether the first full state arrived, [property@Syncobj.Sync:ready].
+ *
  * Returns: %TRUE once [method@Syncobj.Sync.mark_ready] was called
  */
 gboolean
@@ -328,6 +335,8 @@ syncobj_sync_get_ready (SyncobjSync *self)
 /**
  * syncobj_sync_get_error:
  * @self: a sync
+ *
+ * Gets the last error of the sync, [property@Syncobj.Sync:error].
  *
  * Returns: (nullable) (transfer none): the last error reported with
  *   [method@Syncobj.Sync.mark_error]

@@ -438,6 +438,8 @@ syncobj_test_collection_new (JsonArray           *initial_data,
  * syncobj_sync_control_get_sync:
  * @self: a control
  *
+ * Gets the test sync this control drives.
+ *
  * Returns: (transfer none): the test sync
  */
 SyncobjSync *
@@ -450,6 +452,8 @@ syncobj_sync_control_get_sync (SyncobjSyncControl *self)
 /**
  * syncobj_sync_control_get_mutator:
  * @self: a control
+ *
+ * Gets the mutator that plays the server: give it to the collection.
  *
  * Returns: (transfer none): the mutator that plays the server
  */
@@ -556,6 +560,8 @@ syncobj_sync_control_set_network_delay (SyncobjSyncControl *self,
 /**
  * syncobj_sync_control_get_network_delay:
  * @self: a control
+ *
+ * Gets how long the pretend server takes to answer a persist call.
  *
  * Returns: the network delay in milliseconds
  */
@@ -679,6 +685,9 @@ syncobj_sync_control_run_pending (SyncobjSyncControl *self)
  * syncobj_sync_control_get_now:
  * @self: a control
  *
+ * Gets the current virtual time, which only
+ * [method@Syncobj.SyncControl.advance] moves.
+ *
  * Returns: the virtual time, in microseconds since the epoch
  */
 gint64
@@ -692,6 +701,8 @@ syncobj_sync_control_get_now (SyncobjSyncControl *self)
  * syncobj_sync_control_get_persist_count:
  * @self: a control
  *
+ * Counts the persist calls the pretend server received, retries included.
+ *
  * Returns: how many persist calls were made
  */
 guint
@@ -704,6 +715,8 @@ syncobj_sync_control_get_persist_count (SyncobjSyncControl *self)
 /**
  * syncobj_sync_control_get_persist_log:
  * @self: a control
+ *
+ * Lists the persist calls the pretend server received.
  *
  * Returns: (transfer full) (array zero-terminated=1): the transaction id of
  *   every persist call, in call order (a retried transaction appears once

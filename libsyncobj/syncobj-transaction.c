@@ -917,9 +917,10 @@ store_saved_cb (GObject      *source,
   g_autoptr(SyncobjTransaction) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* A store that fails keeps the app working, in memory. */
+  /* A store that fails keeps the app working, in memory; the store tells
+   * the app (SyncobjStore:write-error) and writes the row again later. */
   if (!_syncobj_store_save_finish (SYNCOBJ_STORE (source), result, &error))
-    _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self,
+    _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self,
                               "transaction %s could not be stored: %s", self->id, error->message);
 
   self->durable = TRUE;

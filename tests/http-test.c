@@ -250,6 +250,17 @@ demo_server_effects (DemoServer *server)
   return syncobj_test_array (text);
 }
 
+/* How many faults of @kind the server injected (from /_admin/faults). */
+static gint64
+demo_server_fault_count (DemoServer *server,
+                         const char *kind)
+{
+  g_autofree char *text = demo_server_request (server, "GET", "/_admin/faults", NULL, NULL, NULL);
+  g_autoptr(JsonObject) counts = syncobj_test_object (text);
+
+  return json_object_get_int_member_with_default (counts, kind, 0);
+}
+
 static JsonArray *
 demo_server_items (DemoServer *server)
 {
@@ -1173,9 +1184,13 @@ test_server_restart_during_burst (void)
       }
   g_assert_cmpuint (transactions->len, ==, 200);
 
-  /* Crash the server once a quarter of the burst got through. */
+  /* Crash the server once a quarter of the burst got through, with a
+   * request it holds and cannot have answered: the crash hits work in
+   * flight however slow the client is (under valgrind, say). */
   WAIT_FOR (syncobj_transaction_get_state (g_ptr_array_index (transactions, 50)) >=
             SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC, WAIT_TIMEOUT_MS);
+  demo_server_admin (server, "/_admin/faults", "{\"delay_ms\": 600000}");
+  WAIT_FOR (demo_server_fault_count (server, "held") > 0, WAIT_TIMEOUT_MS);
   demo_server_kill (server);
   demo_server_restart (server);
 
@@ -1218,6 +1233,430 @@ test_server_restart_during_burst (void)
       assert_json (syncobj_collection_lookup_value (client->collection, key),
                                 text);
     }
+}
+
+/* ---- answers that are not the API's JSON ------------------------------------------ */
+
+/* Counts rows that disappeared from a collection. */
+static void
+count_removals_cb (GListModel *model,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   guint      *removals)
+{
+  if (removed > added)
+    *removals += removed - added;
+}
+
+/* The error of the first attempt of @transaction, which must have one. */
+static const GError *
+first_attempt_error (SyncobjTransaction *transaction)
+{
+  g_autoptr(SyncobjAttempt) first = g_list_model_get_item (syncobj_transaction_get_attempts (transaction), 0);
+
+  g_assert_nonnull (first);
+  g_assert_nonnull (syncobj_attempt_get_error (first));
+  /* The attempt keeps its error alive as long as the transaction. */
+  return syncobj_attempt_get_error (first);
+}
+
+/* Fails unless @message is short and free of the page's markup. */
+static void
+assert_no_page_in (const char *message)
+{
+  g_assert_null (strstr (message, "<html"));
+  g_assert_null (strstr (message, "<body"));
+  g_assert_null (strstr (message, "DOCTYPE"));
+  g_assert_null (strstr (message, "Sign in"));
+  g_assert_null (strstr (message, "Log in"));
+  g_assert_cmpuint (strlen (message), <, 200);
+}
+
+/* A captive portal answers the POST with 200 and a login page, and the
+ * server never sees the insert: the attempt fails, the retry writes it. */
+static void
+test_html_200_retried (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autofree char *uri = demo_server_uri (server, "/items");
+  g_autofree char *key = NULL;
+  const GError *error;
+  guint removals = 0;
+
+  g_signal_connect (client->collection, "items-changed", G_CALLBACK (count_removals_cb), &removals);
+  demo_server_admin (server, "/_admin/faults", "{\"html\": 1}");
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+  assert_completed (insert);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 2);
+  error = first_attempt_error (insert);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "POST"));
+  g_assert_nonnull (strstr (error->message, uri));
+  g_assert_nonnull (strstr (error->message, "text/html, not JSON"));
+  assert_no_page_in (error->message);
+
+  /* The optimistic row never went away, and the server has it once. */
+  g_assert_cmpuint (removals, ==, 0);
+  record = syncobj_collection_lookup (client->collection, "a");
+  g_assert_false (syncobj_record_get_pending (record));
+  assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"milk\"}");
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 1);
+  key = expected_idempotency_key (insert, 0);
+  g_assert_cmpstr (effect_member (effects, 0, "idempotency_key"), ==, key);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  g_assert_cmpint (demo_server_fault_count (server, "html"), ==, 1);
+}
+
+/* A proxy's 502 error page: the reason is the status' phrase, not the
+ * page, and the retry writes the change. */
+static void
+test_html_502_short_reason (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  const GError *error;
+
+  demo_server_admin (server, "/_admin/faults", "{\"html\": 1, \"html_status\": 502}");
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  assert_completed (insert);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 2);
+  error = first_attempt_error (insert);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "status 502: Bad Gateway"));
+  assert_no_page_in (error->message);
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 1);
+}
+
+/* The server applies the update, then its answer is cut in half: the
+ * attempt fails, the retry (same Idempotency-Key) gets the stored answer
+ * and the server applied the change once. */
+static void
+test_truncated_answer_applied_once (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autofree char *uri = demo_server_uri (server, "/items/a");
+  g_autofree char *key = NULL;
+  const GError *error;
+
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  assert_completed (insert);
+
+  demo_server_admin (server, "/_admin/faults", "{\"truncate\": 1}");
+  update = client_update (client, "a", "{\"done\": true}");
+  assert_completed (update);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (update), ==, 2);
+  error = first_attempt_error (update);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "PATCH"));
+  g_assert_nonnull (strstr (error->message, uri));
+  g_assert_nonnull (strstr (error->message, "JSON that does not parse: the text ends before the JSON value does"));
+  g_assert_cmpint (demo_server_fault_count (server, "truncate"), ==, 1);
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 2);
+  key = expected_idempotency_key (update, 0);
+  g_assert_cmpstr (effect_member (effects, 1, "method"), ==, "update");
+  g_assert_cmpstr (effect_member (effects, 1, "idempotency_key"), ==, key);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  assert_json (json_array_get_object_element (items, 0), "{\"id\": \"a\", \"title\": \"milk\", \"done\": true}");
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"),
+               "{\"id\": \"a\", \"title\": \"milk\", \"done\": true}");
+}
+
+/* A batch of two inserts, the first answer to it spoiled by @faults. */
+static void
+check_batch_bad_answer (const char *faults,
+                        const char *expected_message)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) a = syncobj_test_object ("{\"id\": \"a\"}");
+  g_autoptr(JsonObject) b = syncobj_test_object ("{\"id\": \"b\"}");
+  g_autofree char *batch = demo_server_uri (server, "/batch");
+  guint removals = 0;
+  const GError *first;
+
+  syncobj_http_mutator_set_batch_uri (client->mutator, batch);
+  g_signal_connect (client->collection, "items-changed", G_CALLBACK (count_removals_cb), &removals);
+  demo_server_admin (server, "/_admin/faults", faults);
+  transaction = syncobj_collection_begin (client->collection);
+  syncobj_transaction_insert (transaction, client->collection, a, &error);
+  g_assert_no_error (error);
+  syncobj_transaction_insert (transaction, client->collection, b, &error);
+  g_assert_no_error (error);
+  syncobj_transaction_commit (transaction, &error);
+  g_assert_no_error (error);
+  assert_completed (transaction);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 2);
+  first = first_attempt_error (transaction);
+  g_assert_error (first, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (first->message, batch));
+  g_assert_nonnull (strstr (first->message, expected_message));
+  assert_no_page_in (first->message);
+
+  g_assert_cmpuint (removals, ==, 0);
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+  g_assert_true (syncobj_collection_contains (client->collection, "b"));
+  /* Two inserts applied once each, whether or not the first try got in. */
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 2);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 2);
+}
+
+static void
+test_batch_html_retried (void)
+{
+  check_batch_bad_answer ("{\"html\": 1}", "answered text/html, not JSON");
+}
+
+static void
+test_batch_truncated_applied_once (void)
+{
+  check_batch_bad_answer ("{\"truncate\": 1}", "answered JSON that does not parse: the text ends before");
+}
+
+/* What the collection looked like when the sync reported a parse error. */
+typedef struct
+{
+  SyncobjCollection *collection;
+  GError            *error;
+  gboolean           had_a, had_b, had_c, c_pending;
+  guint              commits;
+  guint              commits_then;
+} SnapshotWatch;
+
+static void
+snapshot_error_cb (SyncobjSync   *sync,
+                   GParamSpec    *pspec,
+                   SnapshotWatch *watch)
+{
+  const GError *error = syncobj_sync_get_error (sync);
+  g_autoptr(SyncobjRecord) c = NULL;
+
+  if (watch->error != NULL || !g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE))
+    return;
+  watch->error = g_error_copy (error);
+  watch->had_a = syncobj_collection_contains (watch->collection, "a");
+  watch->had_b = syncobj_collection_contains (watch->collection, "b");
+  c = syncobj_collection_lookup (watch->collection, "c");
+  watch->had_c = c != NULL;
+  watch->c_pending = c != NULL && syncobj_record_get_pending (c);
+  watch->commits_then = watch->commits;
+}
+
+static void
+snapshot_committed_cb (SyncobjSync   *sync,
+                       guint          n_writes,
+                       SnapshotWatch *watch)
+{
+  watch->commits++;
+}
+
+/* The server holds "a" and "b"; the client has them and a pending insert
+ * of "c" (the server refuses it with 503 until the end) when "b"
+ * disappears on the server and the feed drops. The next snapshot is
+ * spoiled by the fault @fault_kind: it must change nothing and be
+ * reported; the one after it replaces the synced state. */
+static void
+check_bad_snapshot (const char *fault_kind,
+                    const char *expected_message)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *faults = g_strdup_printf ("{\"fail\": 1000000, \"status\": 503, \"%s\": 1}", fault_kind);
+  g_autofree char *uri = demo_server_uri (server, "/items");
+  SnapshotWatch watch = { NULL, };
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+  g_free (answer);
+  answer = demo_server_request (server, "POST", "/items", "k2", "{\"id\": \"b\"}", NULL);
+  client = client_new (server, TRUE);
+  g_assert_true (syncobj_collection_contains (client->collection, "b"));
+  syncobj_retry_policy_set_max_attempts (syncobj_collection_get_retry_policy (client->collection), G_MAXUINT);
+
+  watch.collection = client->collection;
+  g_signal_connect (client->sync, "notify::error", G_CALLBACK (snapshot_error_cb), &watch);
+  g_signal_connect (client->sync, "committed", G_CALLBACK (snapshot_committed_cb), &watch);
+  demo_server_admin (server, "/_admin/faults", faults);
+  insert = client_insert (client, "{\"id\": \"c\"}");
+  demo_server_admin (server, "/_admin/delete?key=b", NULL);
+  demo_server_admin (server, "/_admin/disconnect", NULL);
+
+  WAIT_FOR (watch.error != NULL, WAIT_TIMEOUT_MS);
+  g_assert_nonnull (strstr (watch.error->message, uri));
+  g_assert_nonnull (strstr (watch.error->message, expected_message));
+  assert_no_page_in (watch.error->message);
+  /* Nothing lost, nothing half-replaced. */
+  g_assert_cmpuint (watch.commits_then, ==, 0);
+  g_assert_true (watch.had_a);
+  g_assert_true (watch.had_b);
+  g_assert_true (watch.had_c);
+  g_assert_true (watch.c_pending);
+
+  /* The sync reconnects and the next snapshot loads. */
+  WAIT_FOR (!syncobj_collection_contains (client->collection, "b"), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (watch.commits, ==, 1);
+  g_assert_true (syncobj_http_sync_get_connected (client->sync));
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+  g_assert_true (syncobj_collection_contains (client->collection, "c"));
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_cmpint (demo_server_fault_count (server, fault_kind), ==, 1);
+
+  /* The server takes writes again: the insert goes through. */
+  demo_server_admin (server, "/_admin/faults", "{}");
+  assert_completed (insert);
+  g_assert_true (syncobj_collection_contains (client->collection, "c"));
+  g_signal_handlers_disconnect_by_data (client->sync, &watch);
+  g_clear_error (&watch.error);
+}
+
+static void
+test_html_snapshot_changes_nothing (void)
+{
+  check_bad_snapshot ("html_snapshot", "is text/html, not JSON");
+}
+
+static void
+test_truncated_snapshot_changes_nothing (void)
+{
+  check_bad_snapshot ("truncate_snapshot", "is not valid JSON: the text ends before the JSON value does (cut short)");
+}
+
+/* A change message cut in half is reported and skipped; the records and
+ * the stream stay. */
+static void
+test_truncated_message_skipped (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = NULL;
+  g_autoptr(GError) reported = NULL;
+  g_autofree char *answer = NULL;
+  const char *whole = "{\"type\": \"insert\", \"value\": {\"id\": \"x\", \"title\": \"milk\"}}";
+  g_autofree char *half = g_strndup (whole, strlen (whole) / 2);
+
+  answer = demo_server_request (server, "POST", "/items", "k1", "{\"id\": \"a\"}", NULL);
+  client = client_new (server, TRUE);
+  g_signal_connect (client->sync, "message-error", G_CALLBACK (message_error_cb), &reported);
+  demo_server_admin (server, "/_admin/broadcast", half);
+  WAIT_FOR (reported != NULL, WAIT_TIMEOUT_MS);
+  g_assert_error (reported, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+  g_assert_nonnull (strstr (reported->message, "Malformed sync message"));
+  g_assert_error (syncobj_sync_get_error (SYNCOBJ_SYNC (client->sync)), SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+  g_assert_false (syncobj_collection_contains (client->collection, "x"));
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+
+  demo_server_admin (server, "/_admin/broadcast", whole);
+  WAIT_FOR (syncobj_collection_contains (client->collection, "x"), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_collection_contains (client->collection, "a"));
+  g_assert_true (syncobj_http_sync_get_connected (client->sync));
+}
+
+/* ---- how other 2xx bodies count --------------------------------------------------- */
+
+typedef struct
+{
+  const char *name;
+  const char *faults;         /* the answer the demo server gives instead */
+  const char *error;          /* NULL: success; else part of the error */
+} BodyCase;
+
+static const BodyCase body_cases[] = {
+  { "plain-ok", "{\"answer_type\": \"text/plain\", \"answer_body\": \"OK\"}", NULL },
+  { "empty-200", "{}", NULL },
+  { "no-content", "{\"answer_status\": 204}", NULL },
+  { "json", "{\"answer_status\": 201, \"answer_type\": \"application/json\", \"answer_body\": \"{\\\"id\\\": \\\"a\\\"}\"}", NULL },
+  { "vendor-json", "{\"answer_type\": \"application/vnd.api+json\", \"answer_body\": \"{\\\"data\\\": {}}\"}", NULL },
+  { "html", "{\"answer_type\": \"text/html; charset=utf-8\", \"answer_body\": \"<html><body>Log in</body></html>\"}",
+    "answered text/html, not JSON" },
+  { "untyped-html", "{\"answer_body\": \"\\n<!DOCTYPE html><html></html>\"}", "answered text/html, not JSON" },
+  { "json-page", "{\"answer_type\": \"application/json\", \"answer_body\": \"<html><body>Log in</body></html>\"}",
+    "answered an HTML page labelled application/json, not JSON" },
+  { "json-cut", "{\"answer_type\": \"application/json\", \"answer_body\": \"{\\\"id\\\": \\\"a\\\", \\\"ti\"}",
+    "JSON that does not parse: the text ends before" },
+  { "error-page", "{\"answer_status\": 503, \"answer_type\": \"text/html\","
+                  " \"answer_body\": \"<html><body><h1>Service Unavailable</h1></body></html>\"}",
+    "status 503: Service Unavailable" },
+};
+
+/* Empty bodies and types other than pages and JSON count as success; a
+ * page, or a JSON body that does not parse, is a retriable error. */
+static void
+test_other_bodies (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autofree char *uri = demo_server_uri (server, "/items");
+
+  for (guint i = 0; i < G_N_ELEMENTS (body_cases); i++)
+    {
+      const BodyCase *c = &body_cases[i];
+      g_autofree char *id = unique_id ("bodies");
+      g_autofree char *faults = NULL;
+      g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (uri);
+      g_autoptr(SyncobjCollection) collection = NULL;
+      g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+      g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"a\"}");
+      g_autoptr(SyncobjTransaction) insert = NULL;
+      g_autoptr(JsonNode) node = json_from_string (c->faults, NULL);
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", c->name);
+      /* Without a sync no echo is awaited: the answer alone decides. */
+      collection = syncobj_collection_new (id, NULL, SYNCOBJ_MUTATOR (mutator));
+      syncobj_retry_policy_set_max_attempts (policy, 1);
+      syncobj_collection_set_retry_policy (collection, policy);
+      json_object_set_int_member (json_node_get_object (node), "answer", 1);
+      faults = json_to_string (node, FALSE);
+      demo_server_admin (server, "/_admin/faults", faults);
+      insert = syncobj_collection_insert (collection, value, &error);
+      g_assert_no_error (error);
+      wait_finished (insert);
+
+      if (c->error == NULL)
+        {
+          g_assert_no_error (syncobj_transaction_get_error (insert));
+          g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+        }
+      else
+        {
+          const GError *failure = first_attempt_error (insert);
+
+          g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+          g_assert_error (failure, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+          g_assert_nonnull (strstr (failure->message, uri));
+          g_assert_nonnull (strstr (failure->message, c->error));
+          assert_no_page_in (failure->message);
+        }
+    }
+  g_assert_cmpint (demo_server_fault_count (server, "answer"), ==, G_N_ELEMENTS (body_cases));
 }
 
 int
@@ -1263,6 +1702,15 @@ main (int   argc,
   g_test_add_func ("/http/sync/snapshot-timeout-reconnects", test_snapshot_timeout_reconnects);
   g_test_add_func ("/http/sync/resnapshot-completes-persisted", test_resnapshot_completes_persisted);
   g_test_add_func ("/http/sync/malformed-message-skipped", test_malformed_message_skipped);
+  g_test_add_func ("/http/bad-answer/html-200-retried", test_html_200_retried);
+  g_test_add_func ("/http/bad-answer/html-502-short-reason", test_html_502_short_reason);
+  g_test_add_func ("/http/bad-answer/truncated-json-applied-once", test_truncated_answer_applied_once);
+  g_test_add_func ("/http/bad-answer/batch-html-retried", test_batch_html_retried);
+  g_test_add_func ("/http/bad-answer/batch-truncated-applied-once", test_batch_truncated_applied_once);
+  g_test_add_func ("/http/bad-answer/other-bodies", test_other_bodies);
+  g_test_add_func ("/http/bad-answer/html-snapshot-changes-nothing", test_html_snapshot_changes_nothing);
+  g_test_add_func ("/http/bad-answer/truncated-snapshot-changes-nothing", test_truncated_snapshot_changes_nothing);
+  g_test_add_func ("/http/bad-answer/truncated-message-skipped", test_truncated_message_skipped);
 
   return g_test_run ();
 }

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <libgda/libgda.h>
@@ -567,6 +569,162 @@ test_bad_move_aside (void)
   }
 }
 
+/* ---- a full disk -------------------------------------------------------------- */
+
+static void
+flush_expect_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GError **error = user_data;
+  gboolean ok = syncobj_store_flush_finish (SYNCOBJ_STORE (source), result, error);
+
+  g_assert_true (ok == (*error == NULL));
+  if (*error == NULL)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "flushed");
+}
+
+/* Flushes and returns the error, or NULL when everything was written. */
+static GError *
+flush_error (SyncobjStore *store)
+{
+  GError *error = NULL;
+
+  syncobj_store_flush_async (store, NULL, flush_expect_cb, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    g_clear_error (&error);
+  return error;
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static SyncobjTransaction *
+insert_json (SyncobjCollection *collection,
+             const char        *json)
+{
+  g_autoptr(JsonObject) value = syncobj_test_object (json);
+  g_autoptr(GError) error = NULL;
+  SyncobjTransaction *transaction = syncobj_collection_insert (collection, value, &error);
+
+  g_assert_no_error (error);
+  return transaction;
+}
+
+/* The file size limit stands in for a full disk: every write to a file
+ * fails with EFBIG, as SQLite sees ENOSPC. */
+static void
+set_file_size_limit (rlim_t limit)
+{
+  struct rlimit rl;
+
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &rl), ==, 0);
+  rl.rlim_cur = limit == RLIM_INFINITY ? rl.rlim_max : limit;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &rl), ==, 0);
+}
+
+static void
+test_full_disk (void)
+{
+  g_autofree char *path = make_path ("full-disk.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) before = NULL;
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) held = NULL;
+  g_autofree char *error_pattern = NULL;
+  g_autofree char *sql = NULL;
+  guint notified = 0;
+
+  g_assert_no_error (error);
+  collection = syncobj_collection_new_with_store ("full-disk", NULL, mutator, store);
+  g_signal_connect (store, "notify::write-error", G_CALLBACK (count_notify_cb), &notified);
+
+  /* Written while there is room. */
+  before = insert_json (collection, "{\"id\": \"a\", \"n\": 1}");
+  syncobj_store_test_wait_for_jobs (backend, 1);
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 0));
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (before), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_null (flush_error (store));
+  g_assert_null (syncobj_store_get_write_error (store));
+
+  /* The disk is full: new transactions cannot be stored at commit nor at
+   * any later change. */
+  signal (SIGXFSZ, SIG_IGN);
+  set_file_size_limit (0);
+  syncobj_store_test_assert_logged (NULL);
+  inserted = insert_json (collection, "{\"id\": \"b\", \"n\": 2}");
+  held = insert_json (collection, "{\"id\": \"c\", \"n\": 3}");
+  error = flush_error (store);
+
+  error_pattern = g_strdup_printf ("Cannot write to the transaction store %s: *", path);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+  if (!g_pattern_match_simple (error_pattern, error->message))
+    g_error ("unexpected error: %s", error->message);
+  g_assert_nonnull (syncobj_store_get_write_error (store));
+  g_assert_cmpstr (syncobj_store_get_write_error (store)->message, ==, error->message);
+  g_assert_cmpuint (notified, ==, 1);
+  /* Logged once, not once per failed round. */
+  syncobj_store_test_assert_logged ("*full-disk.db: writing failed, the changes are kept in memory*");
+  g_clear_error (&error);
+
+  /* The collection keeps working in memory: the changes are visible, and
+   * persisting goes on to completion. */
+  g_assert_true (syncobj_collection_contains (collection, "b"));
+  g_assert_true (syncobj_collection_contains (collection, "c"));
+  syncobj_store_test_wait_for_jobs (backend, 2);
+  g_assert_true (syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 1)) == inserted);
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 1));
+  syncobj_store_test_run_pending ();
+  syncobj_store_test_wait_for_jobs (backend, 3);
+  g_assert_true (syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 2)) == held);
+  g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (held), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  error = flush_error (store);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+  g_clear_error (&error);
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* Room again: the next flush writes everything kept, with the states
+   * reached meanwhile, and the error goes away. */
+  set_file_size_limit (RLIM_INFINITY);
+  signal (SIGXFSZ, SIG_DFL);
+  g_assert_null (flush_error (store));
+  g_assert_null (syncobj_store_get_write_error (store));
+  g_assert_cmpuint (notified, ==, 2);
+  syncobj_store_test_assert_logged ("*full-disk.db: writing works again*");
+
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 3);
+  sql = g_strdup_printf ("SELECT state FROM transactions WHERE id = '%s'", syncobj_transaction_get_id (inserted));
+  g_assert_cmpint (syncobj_store_test_query_int (path, sql), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT state FROM transactions WHERE id = '%s' AND mutations LIKE '%%\"c\"%%'",
+                         syncobj_transaction_get_id (held));
+  g_assert_cmpint (syncobj_store_test_query_int (path, sql), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+
+  /* And later writes go straight to the file again. */
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 2));
+  syncobj_store_test_run_pending ();
+  g_assert_null (flush_error (store));
+  g_assert_cmpint (syncobj_store_test_query_int (path, sql), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (notified, ==, 2);
+
+  /* Finished jobs hold their mutator, which holds the backend. */
+  g_ptr_array_set_size (backend->jobs, 0);
+  g_clear_object (&collection);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -588,6 +746,7 @@ main (int   argc,
   g_test_add_func ("/store/bad-file/newer-schema", test_bad_newer_schema);
   g_test_add_func ("/store/bad-file/read-only-directory", test_bad_read_only_directory);
   g_test_add_func ("/store/bad-file/move-aside", test_bad_move_aside);
+  g_test_add_func ("/store/full-disk", test_full_disk);
 
   return g_test_run ();
 }

@@ -38,8 +38,28 @@
  *                            "max_delay_ms": 100, "seed": 1}; "fail_after_
  *                            apply" applies, then answers the 5xx;
  *                            "ignore_idempotency": true breaks the server
- *                            on purpose (replays apply again)
- *   GET  /_admin/faults      how many random faults were injected, by kind
+ *                            on purpose (replays apply again);
+ *                            answers that are not the API's JSON:
+ *                            "html": N answers the next N writes with an
+ *                            HTML page (a captive portal or proxy login)
+ *                            WITHOUT applying them, status "html_status"
+ *                            (200 by default; e.g. 502 for a proxy's
+ *                            error page); "truncate": N applies the next N
+ *                            writes, then answers with their usual status
+ *                            and the JSON body cut in half (Content-Length
+ *                            of the cut body); "html_snapshot": N and
+ *                            "truncate_snapshot": N do the same to the
+ *                            next N GETs of the whole collection (an HTML
+ *                            page; the JSON array cut in half); "answer":
+ *                            N answers the next N writes with status
+ *                            "answer_status" (200), Content-Type
+ *                            "answer_type" (none when absent) and body
+ *                            "answer_body" (none when absent), WITHOUT
+ *                            applying them
+ *   GET  /_admin/faults      how many faults were injected, by kind (the
+ *                            random ones, "html", "truncate", "answer",
+ *                            "html_snapshot", "truncate_snapshot"), and
+ *                            how many writes "delay_ms" held ("held")
  *                            (kept in the database: survives restarts)
  *   GET  /_admin/effects     every applied change, in order
  *   POST /_admin/broadcast   sends the body as-is to every WebSocket
@@ -76,6 +96,15 @@ typedef struct
   guint       drop_count;
   guint       drop_after_apply_count;
   guint       mute_count;       /* apply without broadcasting */
+  guint       html_count;       /* answer an HTML page, apply nothing */
+  guint       html_status;
+  guint       truncate_count;   /* apply, answer half of the JSON body */
+  guint       html_snapshot_count;
+  guint       truncate_snapshot_count;
+  guint       answer_count;     /* a given answer, apply nothing */
+  guint       answer_status;
+  char       *answer_type;
+  char       *answer_body;
 
   /* random faults: probabilities per write request */
   double      p_fail;
@@ -631,6 +660,34 @@ respond (SoupServerMessage *msg,
     soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
 }
 
+/* What a captive portal or a proxy answers instead of the API. */
+static const char html_page[] =
+  "<!DOCTYPE html>\n<html><head><title>Sign in to the network</title></head>\n"
+  "<body><h1>Sign in to the network</h1><p>Please accept the terms of use "
+  "to continue.</p><form method=\"post\"><button>Accept</button></form></body></html>\n";
+
+static void
+respond_html (SoupServerMessage *msg,
+              guint              status)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_remove (soup_server_message_get_response_headers (msg), "ETag");
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC,
+                                    html_page, strlen (html_page));
+}
+
+/* Answers the first half of @body, as a connection cut by a proxy would
+ * leave it (the Content-Length is that of the cut body). */
+static void
+respond_truncated (SoupServerMessage *msg,
+                   guint              status,
+                   const char        *body)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  if (body != NULL)
+    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body) / 2);
+}
+
 static void
 drop_connection (SoupServerMessage *msg)
 {
@@ -661,7 +718,14 @@ handle_collection_get (Server            *self,
       sqlite3_stmt *stmt;
       gboolean first = TRUE;
 
-      if (if_none_match != NULL && g_str_equal (if_none_match, etag))
+      if (self->html_snapshot_count > 0)
+        {
+          self->html_snapshot_count--;
+          db_count_fault (self, "html_snapshot");
+          respond_html (msg, 200);
+          return;
+        }
+      if (if_none_match != NULL && g_str_equal (if_none_match, etag) && self->truncate_snapshot_count == 0)
         {
           soup_server_message_set_status (msg, 304, NULL);
           return;
@@ -684,6 +748,14 @@ handle_collection_get (Server            *self,
           g_string_prepend (text, wrap);
           g_string_prepend (text, "{\"");
           g_string_append_c (text, '}');
+        }
+      if (self->truncate_snapshot_count > 0)
+        {
+          self->truncate_snapshot_count--;
+          db_count_fault (self, "truncate_snapshot");
+          soup_message_headers_remove (soup_server_message_get_response_headers (msg), "ETag");
+          respond_truncated (msg, 200, text->str);
+          return;
         }
       respond (msg, 200, text->str);
     }
@@ -734,6 +806,7 @@ handle_write (Server            *self,
   Outcome outcome = { 0, };
   gboolean drop_after = FALSE;
   gboolean fail_after = FALSE;
+  gboolean truncate = FALSE;
 
   if (self->token != NULL)
     {
@@ -764,10 +837,37 @@ handle_write (Server            *self,
       drop_connection (msg);
       return;
     }
+  if (self->answer_count > 0)
+    {
+      self->answer_count--;
+      db_count_fault (self, "answer");
+      soup_server_message_set_status (msg, self->answer_status, NULL);
+      if (self->answer_type != NULL)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                      "Content-Type", self->answer_type);
+      if (self->answer_body != NULL)
+        soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_COPY,
+                                  self->answer_body, strlen (self->answer_body));
+      return;
+    }
+  if (self->html_count > 0)
+    {
+      /* Whatever stands between client and API answered: nothing applied. */
+      self->html_count--;
+      db_count_fault (self, "html");
+      respond_html (msg, self->html_status);
+      return;
+    }
   if (self->drop_after_apply_count > 0)
     {
       self->drop_after_apply_count--;
       drop_after = TRUE;
+    }
+  if (self->truncate_count > 0)
+    {
+      self->truncate_count--;
+      db_count_fault (self, "truncate");
+      truncate = TRUE;
     }
   if (random_fault (self, self->p_fail, "fail"))
     {
@@ -805,6 +905,8 @@ handle_write (Server            *self,
       g_autofree char *body = error_body ("injected failure after the change was applied");
       respond (msg, 503, body);
     }
+  else if (truncate)
+    respond_truncated (msg, outcome.status, outcome.body);
   else
     respond (msg, outcome.status, outcome.body);
   outcome_clear (&outcome);
@@ -845,6 +947,8 @@ data_handler (SoupServer        *server,
       guint delay_ms = self->delay_ms > 0 ? self->delay_ms
                                           : (guint) g_rand_int_range (self->rand, 1, (gint32) self->max_delay_ms + 1);
 
+      if (self->delay_ms > 0)
+        db_count_fault (self, "held");
       delayed->server = self;
       delayed->msg = g_object_ref (msg);
       soup_server_message_pause (msg);
@@ -887,6 +991,17 @@ admin_handler (SoupServer        *server,
       self->drop_count = (guint) json_object_get_int_member_with_default (faults, "drop", 0);
       self->drop_after_apply_count = (guint) json_object_get_int_member_with_default (faults, "drop_after_apply", 0);
       self->mute_count = (guint) json_object_get_int_member_with_default (faults, "mute", 0);
+      self->html_count = (guint) json_object_get_int_member_with_default (faults, "html", 0);
+      self->html_status = (guint) json_object_get_int_member_with_default (faults, "html_status", 200);
+      self->truncate_count = (guint) json_object_get_int_member_with_default (faults, "truncate", 0);
+      self->html_snapshot_count = (guint) json_object_get_int_member_with_default (faults, "html_snapshot", 0);
+      self->truncate_snapshot_count = (guint) json_object_get_int_member_with_default (faults, "truncate_snapshot", 0);
+      self->answer_count = (guint) json_object_get_int_member_with_default (faults, "answer", 0);
+      self->answer_status = (guint) json_object_get_int_member_with_default (faults, "answer_status", 200);
+      g_free (self->answer_type);
+      self->answer_type = g_strdup (json_object_get_string_member_with_default (faults, "answer_type", NULL));
+      g_free (self->answer_body);
+      self->answer_body = g_strdup (json_object_get_string_member_with_default (faults, "answer_body", NULL));
       self->p_fail = json_object_get_double_member_with_default (faults, "p_fail", 0);
       self->p_fail_after_apply = json_object_get_double_member_with_default (faults, "p_fail_after_apply", 0);
       self->p_drop = json_object_get_double_member_with_default (faults, "p_drop", 0);
@@ -1070,6 +1185,8 @@ main (int   argc,
   g_main_loop_unref (self.loop);
   g_free (self.fail_reason);
   g_free (self.retry_after);
+  g_free (self.answer_type);
+  g_free (self.answer_body);
   g_rand_free (self.rand);
   g_free (self.token);
   sqlite3_close (self.db);

@@ -21,6 +21,8 @@ CASES = [
     ("sync_churn", 3000, 500, ["us_per_row"]),
     ("store_throughput", 300, 100, ["tx_per_s"]),
     ("recovery", 10, 100, ["recovery_ms"]),
+    ("main_loop_stall", 300, 100, ["max_stall_ms", "max_stall_cpu_ms", "p99_iteration_ms",
+                                   "memory_max_stall_ms", "memory_max_stall_cpu_ms"]),
 ]
 
 
@@ -44,7 +46,7 @@ def main():
     for number, (workload, n, m, keys) in enumerate(CASES, 1):
         out = run(workload, n, m)
         check(out["impl"] == "libsyncobj", f"{workload}: impl {out['impl']!r}")
-        expected_store = "sqlite" if workload in ("store_throughput", "recovery") else "memory"
+        expected_store = "sqlite" if workload in ("store_throughput", "recovery", "main_loop_stall") else "memory"
         check(out["store"] == expected_store, f"{workload}: store {out['store']!r}")
         check(out["workload"] == workload and out["n"] == n and out["m"] == m, f"{workload}: echoed sizes {out}")
         for key in keys:

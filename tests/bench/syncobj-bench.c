@@ -12,10 +12,13 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+
+#define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -798,6 +801,199 @@ run_store_throughput (JsonObject *out)
   remove_store_files (dir, path);
 }
 
+/* ---- main_loop_stall: what the store costs the main thread ------------------ */
+
+/* The time between a poll returning and the next poll is one main-loop
+ * iteration's work: what a GTK application would not be drawing in. Both
+ * the wall-clock time and the main thread's CPU time are kept: on a
+ * shared machine the wall clock also counts the time the thread was not
+ * scheduled, which is not the library's doing. */
+typedef struct
+{
+  gint64   returned;      /* when the last poll returned; 0: not yet */
+  gint64   returned_cpu;
+  GArray  *busy_us;       /* gint64 per iteration, wall clock */
+  GArray  *busy_cpu_us;   /* gint64 per iteration, CPU time of the thread */
+  long     nvcsw, nivcsw; /* context switches, for STALL_DEBUG */
+} StallWatch;
+
+static StallWatch *stall_watch;
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static gint
+stall_poll (GPollFD *fds,
+            guint    n_fds,
+            gint     timeout)
+{
+  gint result;
+
+  if (stall_watch != NULL && stall_watch->returned != 0)
+    {
+      gint64 busy = g_get_monotonic_time () - stall_watch->returned;
+      gint64 busy_cpu = thread_cpu_us () - stall_watch->returned_cpu;
+
+      g_array_append_val (stall_watch->busy_us, busy);
+      g_array_append_val (stall_watch->busy_cpu_us, busy_cpu);
+      if (g_getenv ("STALL_DEBUG") != NULL && (busy > 1000 || busy_cpu > 500))
+        {
+          struct rusage ru;
+          getrusage (RUSAGE_THREAD, &ru);
+          fprintf (stderr, "iteration %u: %.3f ms, %.3f ms of CPU; switches %ld voluntary %ld involuntary\n",
+                   stall_watch->busy_us->len, busy / 1000.0, busy_cpu / 1000.0,
+                   ru.ru_nvcsw - stall_watch->nvcsw, ru.ru_nivcsw - stall_watch->nivcsw);
+        }
+    }
+  result = g_poll (fds, n_fds, timeout);
+  if (stall_watch != NULL)
+    {
+      stall_watch->returned = g_get_monotonic_time ();
+      stall_watch->returned_cpu = thread_cpu_us ();
+      if (g_getenv ("STALL_DEBUG") != NULL)
+        {
+          struct rusage ru;
+          getrusage (RUSAGE_THREAD, &ru);
+          stall_watch->nvcsw = ru.ru_nvcsw;
+          stall_watch->nivcsw = ru.ru_nivcsw;
+        }
+    }
+  return result;
+}
+
+typedef struct
+{
+  Bench     *bench;
+  GPtrArray *transactions;
+  guint     *bumps;
+  gint64     start;
+  guint      issued;
+} Pacer;
+
+/* Issues updates at 1000 per second of real time, catching up after a
+ * late tick, until M are out. */
+static gboolean
+pace_cb (gpointer data)
+{
+  Pacer *pacer = data;
+  guint due = (guint) MIN ((g_get_monotonic_time () - pacer->start) / 1000 + 1, (gint64) m_ops);
+
+  for (; pacer->issued < due; pacer->issued++)
+    {
+      guint index = (guint) ((guint64) pacer->issued * 7919 % n_records);
+
+      g_ptr_array_add (pacer->transactions, bump (pacer->bench, index));
+      pacer->bumps[index]++;
+    }
+  return pacer->issued < m_ops ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* M updates at 1000 per second through @store (NULL: in memory); sets
+ * PREFIX_max_stall_ms (wall clock), PREFIX_max_stall_cpu_ms (the main
+ * thread's CPU time in that iteration) and PREFIX_p99_iteration_ms. */
+static void
+measure_stall (JsonObject   *out,
+               const char   *prefix,
+               SyncobjStore *store)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autofree guint *bumps = g_new0 (guint, n_records);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) busy_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) busy_cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *max_key = g_strconcat (prefix, "max_stall_ms", NULL);
+  g_autofree char *max_cpu_key = g_strconcat (prefix, "max_stall_cpu_ms", NULL);
+  g_autofree char *p99_key = g_strconcat (prefix, "p99_iteration_ms", NULL);
+  StallWatch watch = { 0, 0, busy_us, busy_cpu_us, 0, 0 };
+  Pacer pacer;
+  Bench bench;
+  gboolean all_done;
+  gint64 max = 0, max_cpu = 0;
+
+  bench_open_with_store (&bench, persist_at_once, store);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+
+  pacer = (Pacer) { &bench, transactions, bumps, g_get_monotonic_time (), 0 };
+  stall_watch = &watch;
+  g_timeout_add (1, pace_cb, &pacer);
+  do
+    {
+      g_main_context_iteration (NULL, TRUE);
+      all_done = pacer.issued == m_ops;
+      for (guint i = transactions->len; all_done && i > 0; i--)
+        all_done = syncobj_transaction_is_finished (g_ptr_array_index (transactions, i - 1));
+    }
+  while (!all_done);
+  if (store != NULL)
+    store_flush (store);
+  stall_watch = NULL;
+
+  for (guint i = 0; i < transactions->len; i++)
+    if (syncobj_transaction_get_state (g_ptr_array_index (transactions, i)) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+      fail ("transaction %u did not complete", i);
+  verify_counts (&bench, bumps);
+
+  g_array_sort (busy_us, compare_gint64);
+  g_array_sort (busy_cpu_us, compare_gint64);
+  if (busy_us->len > 0)
+    {
+      max = g_array_index (busy_us, gint64, busy_us->len - 1);
+      max_cpu = g_array_index (busy_cpu_us, gint64, busy_cpu_us->len - 1);
+    }
+  json_object_set_double_member (out, max_key, max / 1000.0);
+  json_object_set_double_member (out, max_cpu_key, max_cpu / 1000.0);
+  json_object_set_double_member (out, p99_key,
+                                 busy_us->len > 0 ? g_array_index (busy_us, gint64, busy_us->len * 99 / 100) / 1000.0 : 0);
+  bench_close (&bench);
+}
+
+/* The target: no main-thread stall over 2 ms caused by the store at 1000
+ * tx/s. The longest main-loop iteration with the SQLite store, against the
+ * same run in memory in the same process (the baseline: what is not the
+ * store's). STALL_DEBUG=1 prints every iteration over 1 ms (or 0.5 ms of
+ * CPU) with the main thread's context switches in it: involuntary ones
+ * are the machine's, voluntary ones a wait. */
+static void
+run_main_loop_stall (JsonObject *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+
+  if (dir == NULL)
+    fail ("temporary directory: %s", error->message);
+  path = g_build_filename (dir, "store.db", NULL);
+  store = store_open (path);
+
+  g_main_context_set_poll_func (NULL, stall_poll);
+  measure_stall (out, "memory_", NULL);
+  measure_stall (out, "", store);
+  g_main_context_set_poll_func (NULL, NULL);
+
+  json_object_set_string_member (out, "store", "sqlite");
+  json_object_set_double_member (out, "tx_per_s", 1000);
+  json_object_set_int_member (out, "verified_records", n_records);
+  g_clear_object (&store);
+  remove_store_files (dir, path);
+}
+
 /* The child: M inserts whose persist never answers, committed to the store,
  * then the process ends as if killed. */
 static G_GNUC_NORETURN void
@@ -902,7 +1098,7 @@ main (int    argc,
   if (argc < 2)
     {
       fprintf (stderr, "usage: %s WORKLOAD [N] [M]\n"
-                       "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery\n", argv[0]);
+                       "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery main_loop_stall\n", argv[0]);
       return 2;
     }
   workload = argv[1];
@@ -947,6 +1143,12 @@ main (int    argc,
         fail ("recovery needs M ≥ 1");
       run_recovery (out);
     }
+  else if (g_str_equal (workload, "main_loop_stall"))
+    {
+      if (m_ops == 0 || m_ops > n_records)
+        fail ("main_loop_stall needs 1 ≤ M ≤ N");
+      run_main_loop_stall (out);
+    }
   else if (g_str_equal (workload, "sync_churn"))
     {
       if (m_ops < 100 || m_ops % 100 != 0)
@@ -955,7 +1157,7 @@ main (int    argc,
     }
   else
     {
-      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery\n");
+      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery main_loop_stall\n");
       return 2;
     }
 

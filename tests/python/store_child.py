@@ -8,10 +8,15 @@
 #   store_child.py resume PATH   reopens the store, reports what is visible
 #                                at once, lets the backend answer, and
 #                                reports the outcome
+#   store_child.py full-disk PATH  as write, but the disk is full (a file
+#                                size limit of 0) until after the insert;
+#                                reports the store's errors, then dies
 # Each run prints one JSON object on stdout.
 
 import json
 import os
+import resource
+import signal
 import sys
 
 import gi
@@ -36,8 +41,17 @@ def wait_for(predicate):
 
 def flush(store):
     done = []
-    store.flush_async(None, lambda s, result: done.append(s.flush_finish(result)))
+
+    def finish(s, result):
+        try:
+            done.append(s.flush_finish(result))
+        except GLib.Error as error:
+            done.append(error)
+
+    store.flush_async(None, finish)
     wait_for(lambda: done)
+    if isinstance(done[0], GLib.Error):
+        raise done[0]
 
 
 def main(mode, path):
@@ -58,6 +72,31 @@ def main(mode, path):
     collection = Syncobj.Collection.new_with_store(
         'todos', sync, Syncobj.FuncMutator.new(persist), store)
     sync.mark_ready()
+
+    if mode == 'full-disk':
+        notified = []
+        store.connect('notify::write-error',
+                      lambda s, pspec: notified.append(s.props.write_error))
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))
+        transaction = collection.insert({'id': 'a', 'title': 'Written before the crash'})
+        wait_for(lambda: jobs)
+        try:
+            flush(store)
+            flush_error = None
+        except GLib.Error as error:
+            flush_error = {'code': error.code, 'message': error.message}
+        visible = collection['a'].to_dict() if 'a' in collection else None
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        flush(store)
+        print(json.dumps({'transaction': transaction.get_id(),
+                          'state': transaction.get_state_name(),
+                          'flush_error': flush_error,
+                          'visible': visible,
+                          'notified': [e.message if e is not None else None for e in notified],
+                          'write_error_after': store.props.write_error is not None}), flush=True)
+        os._exit(0)   # killed while the persist call is in flight
 
     if mode == 'write':
         transaction = collection.insert({'id': 'a', 'title': 'Written before the crash'})

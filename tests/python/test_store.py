@@ -57,3 +57,26 @@ def test_completed_transaction_does_not_come_back(tmp_path):
     # The backend of this test keeps nothing between runs: the todo lives
     # on the server now, not in the store.
     assert again['visible_at_once'] is None
+
+
+def test_full_disk_is_reported_and_nothing_is_lost(tmp_path):
+    path = tmp_path / 'todos.db'
+
+    full = run_child('full-disk', path)
+
+    # The flush says why, naming the file; so does write-error, once set
+    # and once cleared when there is room again.
+    assert full['flush_error']['code'] == Syncobj.Error.STORE
+    assert full['flush_error']['message'].startswith(
+        'Cannot write to the transaction store %s: ' % path)
+    assert full['notified'] == [full['flush_error']['message'], None]
+    assert full['write_error_after'] is False
+    # The app kept working meanwhile.
+    assert full['visible'] == {'id': 'a', 'title': 'Written before the crash'}
+    assert full['state'] == 'persisting'
+
+    # Written once there was room: it survives the crash that followed.
+    resumed = run_child('resume', path)
+    assert resumed['transactions'] == [full['transaction']]
+    assert resumed['visible_at_once'] == {'id': 'a', 'title': 'Written before the crash'}
+    assert resumed['states'] == ['completed']
