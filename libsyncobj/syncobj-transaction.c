@@ -513,14 +513,18 @@ transaction_leave_lanes (SyncobjTransaction *self)
 /* ---- starting --------------------------------------------------------------- */
 
 static GPtrArray *kick_list;   /* transactions to try to start, from one idle */
-static guint kick_source;
 
-static gboolean
-kick_cb (gpointer data)
+/* The idle of the kicks: one GSource that stays attached to the main
+ * context and is made ready when a kick is scheduled. A new idle per
+ * write, through the scheduler, cost more than the rest of a commit. */
+static GSource *kick_source;
+static gboolean kick_pending;
+
+static void
+kick_run (void)
 {
   g_autoptr(GPtrArray) list = g_steal_pointer (&kick_list);
 
-  kick_source = 0;
   for (guint i = 0; list != NULL && i < list->len; i++)
     {
       SyncobjTransaction *self = g_ptr_array_index (list, i);
@@ -542,8 +546,49 @@ kick_cb (gpointer data)
 
       transaction_start_attempt (self);
     }
+}
 
-  return G_SOURCE_REMOVE;
+static gboolean
+kick_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  /* Kicks scheduled from here on go to the next dispatch. */
+  g_source_set_ready_time (source, -1);
+  kick_pending = FALSE;
+  kick_run ();
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs kick_source_funcs = {
+  .dispatch = kick_source_dispatch,
+};
+
+/* Makes the kick idle ready on the thread-default main context. */
+static void
+kick_source_schedule (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+  if (kick_source != NULL &&
+      (g_source_is_destroyed (kick_source) || g_source_get_context (kick_source) != context))
+    {
+      /* Its context is gone, or kicks now come from another one. */
+      g_source_destroy (kick_source);
+      g_clear_pointer (&kick_source, g_source_unref);
+    }
+
+  if (kick_source == NULL)
+    {
+      kick_source = g_source_new (&kick_source_funcs, sizeof (GSource));
+      g_source_set_priority (kick_source, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_static_name (kick_source, "[syncobj] kick");
+      g_source_attach (kick_source, context);
+    }
+
+  g_source_set_ready_time (kick_source, 0);
+  kick_pending = TRUE;
 }
 
 /* Starting is deferred to one idle so that a caller sees its transaction
@@ -560,8 +605,8 @@ transaction_schedule_kick (SyncobjTransaction *self)
     kick_list = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (kick_list, g_object_ref (self));
 
-  if (kick_source == 0)
-    kick_source = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), 0, kick_cb, NULL, NULL);
+  if (!kick_pending || g_source_is_destroyed (kick_source))
+    kick_source_schedule ();
 }
 
 static void
