@@ -19,6 +19,8 @@ struct _SyncobjObjectList
 
 static void syncobj_object_list_model_init (GListModelInterface *iface);
 
+static guint items_changed_signal;
+
 G_DEFINE_FINAL_TYPE_WITH_CODE (SyncobjObjectList, _syncobj_object_list, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
                                                       syncobj_object_list_model_init))
@@ -71,6 +73,23 @@ _syncobj_object_list_class_init (SyncobjObjectListClass *klass)
   G_OBJECT_CLASS (klass)->finalize = syncobj_object_list_finalize;
 }
 
+/* Most of these lists are never watched; an emission without handlers
+ * still costs more than the change itself. */
+static void
+object_list_items_changed (SyncobjObjectList *self,
+                           guint              position,
+                           guint              removed,
+                           guint              added)
+{
+  /* Looked up here, where an instance exists: the interface's signals are
+   * made when the first class implementing it is. */
+  if (G_UNLIKELY (items_changed_signal == 0))
+    items_changed_signal = g_signal_lookup ("items-changed", G_TYPE_LIST_MODEL);
+
+  if (g_signal_has_handler_pending (self, items_changed_signal, 0, TRUE))
+    g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+}
+
 static void
 _syncobj_object_list_init (SyncobjObjectList *self)
 {
@@ -91,7 +110,7 @@ _syncobj_object_list_append (SyncobjObjectList *self,
                              gpointer           item)
 {
   g_ptr_array_add (self->items, g_object_ref (item));
-  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  object_list_items_changed (self, self->items->len - 1, 0, 1);
 }
 
 void
@@ -105,7 +124,7 @@ _syncobj_object_list_remove_range (SyncobjObjectList *self,
     return;
 
   g_ptr_array_remove_range (self->items, position, n_items);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, n_items, 0);
+  object_list_items_changed (self, position, n_items, 0);
 }
 
 gboolean
