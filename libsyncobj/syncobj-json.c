@@ -1408,25 +1408,24 @@ _syncobj_json_text_compare (const char *text,
   Scan scan = { text, text + strlen (text), NULL, NULL, 0 };
   const char *end = scan.end;
   const char *p = text;
-  g_autoptr(GList) names = NULL;
-  GList *next_name;
+  JsonObjectIter iter;
+  guint matched = 0;
   gboolean same;
 
   *covers = FALSE;
   if (p >= end || *p != '{')
     return FALSE;
 
-  /* The object's members in order, without a hash lookup per member as
-   * the ordered iterator makes. */
-  names = json_object_get_members (object);
-  next_name = names;
+  /* The object's members are walked in order alongside the text's while
+   * they match; after a difference, only membership is looked up. */
+  json_object_iter_init_ordered (&iter, object);
   same = TRUE;
 
   p++;
   if (p < end && *p == '}')
     {
       *covers = TRUE;
-      return names == NULL && p + 1 == end;
+      return json_object_get_size (object) == 0 && p + 1 == end;
     }
 
   while (p < end)
@@ -1435,20 +1434,32 @@ _syncobj_json_text_compare (const char *text,
       const char *name_stop, *value_start;
       gboolean escaped;
       char *name;
-      JsonNode *node;
+      JsonNode *node = NULL;
 
       if (*p != '"' || (name_stop = string_end (p, end, &escaped)) == NULL)
         return FALSE;
       name = string_body (p + 1, name_stop, escaped, buffer, sizeof buffer);
-      node = json_object_get_member (object, name);
-      if (node != NULL && same)
-        same = next_name != NULL && g_str_equal (next_name->data, name) &&
-               (!escaped || text_is_written (p, name_stop + 1, name, NULL));
+      if (same)
+        {
+          const char *member_name;
+          JsonNode *member_node;
+
+          if (json_object_iter_next_ordered (&iter, &member_name, &member_node) &&
+              g_str_equal (member_name, name))
+            {
+              node = member_node;
+              matched++;
+              same = !escaped || text_is_written (p, name_stop + 1, name, NULL);
+            }
+          else
+            same = FALSE;
+        }
+      if (node == NULL)
+        node = json_object_get_member (object, name);
       if (name != buffer)
         g_free (name);
       if (node == NULL)
         return FALSE;
-      next_name = next_name != NULL ? next_name->next : NULL;
 
       /* Compact text has nothing between the tokens. */
       p = name_stop + 1;
@@ -1470,7 +1481,7 @@ _syncobj_json_text_compare (const char *text,
       else if (p < end && *p == '}')
         {
           *covers = TRUE;
-          return same && next_name == NULL && p + 1 == end;
+          return same && matched == json_object_get_size (object) && p + 1 == end;
         }
       else
         return FALSE;
