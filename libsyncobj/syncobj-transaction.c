@@ -515,8 +515,10 @@ transaction_leave_lanes (SyncobjTransaction *self)
 static GPtrArray *kick_list;   /* transactions to try to start, from one idle */
 
 /* The idle of the kicks: one GSource that stays attached to the main
- * context and is made ready when a kick is scheduled. A new idle per
- * write, through the scheduler, cost more than the rest of a commit. */
+ * context and is ready while a kick is pending. A new idle per write,
+ * through the scheduler, cost more than the rest of a commit; making a
+ * source ready with g_source_set_ready_time() would write to the
+ * context's wakeup fd every time, where attaching an idle did not. */
 static GSource *kick_source;
 static gboolean kick_pending;
 
@@ -549,12 +551,25 @@ kick_run (void)
 }
 
 static gboolean
+kick_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  *timeout = -1;
+  return kick_pending;
+}
+
+static gboolean
+kick_source_check (GSource *source)
+{
+  return kick_pending;
+}
+
+static gboolean
 kick_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
                       gpointer     user_data)
 {
   /* Kicks scheduled from here on go to the next dispatch. */
-  g_source_set_ready_time (source, -1);
   kick_pending = FALSE;
   kick_run ();
 
@@ -562,6 +577,8 @@ kick_source_dispatch (GSource     *source,
 }
 
 static GSourceFuncs kick_source_funcs = {
+  .prepare = kick_source_prepare,
+  .check = kick_source_check,
   .dispatch = kick_source_dispatch,
 };
 
@@ -587,8 +604,18 @@ kick_source_schedule (void)
       g_source_attach (kick_source, context);
     }
 
-  g_source_set_ready_time (kick_source, 0);
   kick_pending = TRUE;
+
+  /* As g_source_attach() does: a context that another thread is running
+   * must wake up to see the kick; one that nobody runs, or this thread
+   * does, checks its sources before it next waits. */
+  if (!g_main_context_is_owner (context))
+    {
+      if (g_main_context_acquire (context))
+        g_main_context_release (context);
+      else
+        g_main_context_wakeup (context);
+    }
 }
 
 /* Starting is deferred to one idle so that a caller sees its transaction
