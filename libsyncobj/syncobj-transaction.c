@@ -172,6 +172,10 @@ state_is_final (SyncobjTransactionState state)
 static SyncobjCollection *
 transaction_dup_owner (SyncobjTransaction *self)
 {
+  /* While the transaction is active its owner is the first collection it
+   * holds: no trip through the weak reference's global lock. */
+  if (self->collections->len > 0)
+    return g_object_ref (g_ptr_array_index (self->collections, 0));
   return g_weak_ref_get (&self->owner);
 }
 
@@ -301,9 +305,9 @@ _syncobj_transaction_new (SyncobjCollection *owner)
   SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
 
   g_weak_ref_set (&self->owner, owner);
+  g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self);
   _syncobj_collection_add_transaction (owner, self);
-  g_ptr_array_add (self->collections, g_object_ref (owner));
 
   return self;
 }
@@ -1183,12 +1187,11 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
     self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
 
   active = !state_is_final (self->state);
+  if (active)
+    g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self);
   if (active)
-    {
-      _syncobj_collection_add_transaction (owner, self);
-      g_ptr_array_add (self->collections, g_object_ref (owner));
-    }
+    _syncobj_collection_add_transaction (owner, self);
 
   for (guint i = 0; i < stored->mutations->len; i++)
     {
