@@ -719,10 +719,10 @@ retry_after_ms (SoupMessage *message)
 /* A 2xx answer counts as success unless its body shows that the API did
  * not write it: an HTML page (a captive portal, a proxy's login) or JSON
  * cut short. */
-static gboolean
-check_success_body (SoupMessage  *message,
-                    GBytes       *body,
-                    GError      **error)
+gboolean
+_syncobj_http_check_success_body (SoupMessage  *message,
+                                  GBytes       *body,
+                                  GError      **error)
 {
   g_autofree char *uri = NULL;
   g_autoptr(GError) parse_error = NULL;
@@ -789,7 +789,7 @@ check_response (SyncobjTransaction  *transaction,
 
   *not_found = FALSE;
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    return check_success_body (message, body, error);
+    return _syncobj_http_check_success_body (message, body, error);
   if (status == SOUP_STATUS_NOT_FOUND && is_delete)
     {
       /* Already gone: what the delete wanted. */
