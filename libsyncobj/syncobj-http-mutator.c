@@ -229,53 +229,6 @@ _syncobj_http_body_is_blank (GBytes *body)
   return TRUE;
 }
 
-/* Whether @data ends inside a string, an object or an array: an answer
- * cut short, which json-glib reports as whatever token it missed. */
-static gboolean
-json_is_cut_short (const char *data,
-                   gsize       length)
-{
-  gssize depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      if (in_string)
-        {
-          if (data[i] == '\\')
-            i++;
-          else if (data[i] == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (data[i] == '"')
-        in_string = TRUE;
-      else if (data[i] == '[' || data[i] == '{')
-        depth++;
-      else if (data[i] == ']' || data[i] == '}')
-        depth--;
-    }
-  return in_string || depth > 0;
-}
-
-char *
-_syncobj_http_json_reason (const GError *parse_error,
-                           const char   *data,
-                           gsize         length)
-{
-  g_autofree char *message = NULL;
-
-  if (data != NULL && json_is_cut_short (data, length))
-    return g_strdup (_("the text ends before the JSON value does (cut short)"));
-
-  message = _syncobj_json_error_message (parse_error);
-
-  /* json-glib names its input "<data>": no news for a reader. */
-  if (g_str_has_prefix (message, "<data>:"))
-    return g_strdup (message + strlen ("<data>:"));
-  return g_steal_pointer (&message);
-}
-
 char *
 _syncobj_http_error_reason (SoupMessage *message,
                             GBytes      *body)
@@ -763,7 +716,7 @@ _syncobj_http_check_success_body (SoupMessage  *message,
     return TRUE;
 
   {
-    g_autofree char *reason = _syncobj_http_json_reason (parse_error, data, length);
+    g_autofree char *reason = _syncobj_json_error_message (parse_error, data, (gssize) length);
 
     uri = g_uri_to_string (soup_message_get_uri (message));
     g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,

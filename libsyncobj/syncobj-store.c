@@ -554,7 +554,7 @@ parse_text (JsonParser  *parser,
       !json_parser_load_from_data (parser, text, -1, &local_error) ||
       json_parser_get_root (parser) == NULL)
     {
-      g_autofree char *message = local_error != NULL ? _syncobj_json_error_message (local_error)
+      g_autofree char *message = local_error != NULL ? _syncobj_json_error_message (local_error, text, -1)
                                                      : g_strdup (_("empty"));
 
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),
