@@ -178,8 +178,9 @@ _syncobj_http_headers_apply (SyncobjHttpHeaders *headers,
 
 /* ---- shared: errors ------------------------------------------------------------ */
 
-gboolean
-_syncobj_http_body_starts_with_markup (GBytes *body)
+/* The first byte of @body that is not white space, or -1. */
+static int
+body_first_byte (GBytes *body)
 {
   const char *data;
   gsize length = 0;
@@ -187,8 +188,14 @@ _syncobj_http_body_starts_with_markup (GBytes *body)
   data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
   for (gsize i = 0; data != NULL && i < length; i++)
     if (!g_ascii_isspace (data[i]))
-      return data[i] == '<';
-  return FALSE;
+      return (guchar) data[i];
+  return -1;
+}
+
+gboolean
+_syncobj_http_body_starts_with_markup (GBytes *body)
+{
+  return body_first_byte (body) == '<';
 }
 
 const char *
@@ -219,14 +226,7 @@ _syncobj_http_body_is_json (SoupMessage *message)
 gboolean
 _syncobj_http_body_is_blank (GBytes *body)
 {
-  const char *data;
-  gsize length = 0;
-
-  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
-  for (gsize i = 0; data != NULL && i < length; i++)
-    if (!g_ascii_isspace (data[i]))
-      return FALSE;
-  return TRUE;
+  return body_first_byte (body) < 0;
 }
 
 char *
