@@ -178,8 +178,9 @@ _syncobj_http_headers_apply (SyncobjHttpHeaders *headers,
 
 /* ---- shared: errors ------------------------------------------------------------ */
 
-gboolean
-_syncobj_http_body_starts_with_markup (GBytes *body)
+/* The first byte of @body that is not white space, or -1. */
+static int
+body_first_byte (GBytes *body)
 {
   const char *data;
   gsize length = 0;
@@ -187,8 +188,14 @@ _syncobj_http_body_starts_with_markup (GBytes *body)
   data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
   for (gsize i = 0; data != NULL && i < length; i++)
     if (!g_ascii_isspace (data[i]))
-      return data[i] == '<';
-  return FALSE;
+      return (guchar) data[i];
+  return -1;
+}
+
+gboolean
+_syncobj_http_body_starts_with_markup (GBytes *body)
+{
+  return body_first_byte (body) == '<';
 }
 
 const char *
@@ -219,61 +226,7 @@ _syncobj_http_body_is_json (SoupMessage *message)
 gboolean
 _syncobj_http_body_is_blank (GBytes *body)
 {
-  const char *data;
-  gsize length = 0;
-
-  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
-  for (gsize i = 0; data != NULL && i < length; i++)
-    if (!g_ascii_isspace (data[i]))
-      return FALSE;
-  return TRUE;
-}
-
-/* Whether @data ends inside a string, an object or an array: an answer
- * cut short, which json-glib reports as whatever token it missed. */
-static gboolean
-json_is_cut_short (const char *data,
-                   gsize       length)
-{
-  gssize depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      if (in_string)
-        {
-          if (data[i] == '\\')
-            i++;
-          else if (data[i] == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (data[i] == '"')
-        in_string = TRUE;
-      else if (data[i] == '[' || data[i] == '{')
-        depth++;
-      else if (data[i] == ']' || data[i] == '}')
-        depth--;
-    }
-  return in_string || depth > 0;
-}
-
-char *
-_syncobj_http_json_reason (const GError *parse_error,
-                           const char   *data,
-                           gsize         length)
-{
-  g_autofree char *message = NULL;
-
-  if (data != NULL && json_is_cut_short (data, length))
-    return g_strdup (_("the text ends before the JSON value does (cut short)"));
-
-  message = _syncobj_json_error_message (parse_error);
-
-  /* json-glib names its input "<data>": no news for a reader. */
-  if (g_str_has_prefix (message, "<data>:"))
-    return g_strdup (message + strlen ("<data>:"));
-  return g_steal_pointer (&message);
+  return body_first_byte (body) < 0;
 }
 
 char *
@@ -719,10 +672,10 @@ retry_after_ms (SoupMessage *message)
 /* A 2xx answer counts as success unless its body shows that the API did
  * not write it: an HTML page (a captive portal, a proxy's login) or JSON
  * cut short. */
-static gboolean
-check_success_body (SoupMessage  *message,
-                    GBytes       *body,
-                    GError      **error)
+gboolean
+_syncobj_http_check_success_body (SoupMessage  *message,
+                                  GBytes       *body,
+                                  GError      **error)
 {
   g_autofree char *uri = NULL;
   g_autoptr(GError) parse_error = NULL;
@@ -763,7 +716,7 @@ check_success_body (SoupMessage  *message,
     return TRUE;
 
   {
-    g_autofree char *reason = _syncobj_http_json_reason (parse_error, data, length);
+    g_autofree char *reason = _syncobj_json_error_message (parse_error, data, (gssize) length);
 
     uri = g_uri_to_string (soup_message_get_uri (message));
     g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
@@ -789,7 +742,7 @@ check_response (SyncobjTransaction  *transaction,
 
   *not_found = FALSE;
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    return check_success_body (message, body, error);
+    return _syncobj_http_check_success_body (message, body, error);
   if (status == SOUP_STATUS_NOT_FOUND && is_delete)
     {
       /* Already gone: what the delete wanted. */

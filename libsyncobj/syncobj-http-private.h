@@ -62,12 +62,13 @@ const char *_syncobj_http_body_markup_type (SoupMessage     *message,
 gboolean   _syncobj_http_body_starts_with_markup (GBytes    *body);
 /* Whether the answer's Content-Type is application/json or …+json. */
 gboolean   _syncobj_http_body_is_json   (SoupMessage        *message);
-/* Why the JSON text @data of an answer does not parse: that it is cut
- * short (ends inside a string, object or array), else @parse_error's
- * message. */
-char      *_syncobj_http_json_reason    (const GError       *parse_error,
-                                         const char         *data,
-                                         gsize               length);
+/* Whether the body of a 2xx answer to @message may count as success:
+ * FALSE, with SYNCOBJ_ERROR_HTTP naming method, URI and what was wrong,
+ * for an HTML page or JSON that does not parse; blank bodies and other
+ * types pass. */
+gboolean   _syncobj_http_check_success_body (SoupMessage    *message,
+                                             GBytes         *body,
+                                             GError        **error);
 /* Whether @body is NULL, empty or only whitespace. */
 gboolean   _syncobj_http_body_is_blank  (GBytes             *body);
 /* An error for a request that got no answer: SYNCOBJ_ERROR_HTTP naming

@@ -831,7 +831,7 @@ snapshot_cb (GObject      *source,
                                  SYNCOBJ_ERROR_PARSE, &error) ||
       !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body), &error))
     {
-      g_autofree char *message = _syncobj_http_json_reason (error, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+      g_autofree char *message = _syncobj_json_error_message (error, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body));
       g_autoptr(GError) parse_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
                                                    _("The snapshot from %s is not valid JSON: %s"),
                                                    self->uri, message);

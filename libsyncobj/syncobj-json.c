@@ -211,7 +211,7 @@ _syncobj_json_parse_object (const char  *json,
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, json, length, &parse_error))
     {
-      g_autofree char *message = _syncobj_json_error_message (parse_error);
+      g_autofree char *message = _syncobj_json_error_message (parse_error, json, length);
 
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
                    _("Invalid JSON: %s"), message);
@@ -702,12 +702,54 @@ _syncobj_json_get_int_member (JsonObject *object,
   return json_node_get_int (node);
 }
 
-char *
-_syncobj_json_error_message (const GError *parse_error)
+/* Whether @data ends inside a string, an object or an array: a text cut
+ * short, which json-glib reports as whatever token it missed. */
+static gboolean
+json_is_cut_short (const char *data,
+                   gsize       length)
 {
+  gssize depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (in_string)
+        {
+          if (data[i] == '\\')
+            i++;
+          else if (data[i] == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (data[i] == '"')
+        in_string = TRUE;
+      else if (data[i] == '[' || data[i] == '{')
+        depth++;
+      else if (data[i] == ']' || data[i] == '}')
+        depth--;
+    }
+  return in_string || depth > 0;
+}
+
+char *
+_syncobj_json_error_message (const GError *parse_error,
+                             const char   *data,
+                             gssize        length)
+{
+  g_autofree char *message = NULL;
+
+  if (data != NULL && g_error_matches (parse_error, JSON_PARSER_ERROR, parse_error->code) &&
+      json_is_cut_short (data, length < 0 ? strlen (data) : (gsize) length))
+    return g_strdup (_("the text ends before the JSON value does (cut short)"));
+
   /* json-glib quotes the offending bytes, which may not be UTF-8; a GError
    * message must be (bindings turn it into a native string). */
-  return g_utf8_make_valid (parse_error->message, -1);
+  message = g_utf8_make_valid (parse_error->message, -1);
+
+  /* json-glib names its input "<data>": no news for a reader. */
+  if (g_str_has_prefix (message, "<data>:"))
+    return g_strdup (message + strlen ("<data>:"));
+  return g_steal_pointer (&message);
 }
 
 /* ---- a fast scanner and builder for JSON text ---------------------------

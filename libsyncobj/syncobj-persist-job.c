@@ -29,7 +29,9 @@ struct _SyncobjPersistJob
 
   SyncobjTransaction *transaction;
   SyncobjSync        *sync;          /* nullable */
-  GTask              *task;
+  GTask              *task;          /* dropped once finished */
+  GCancellable       *cancellable;   /* nullable, the task's */
+  GMainContext       *context;       /* the task's */
   gint                finished;      /* atomic boolean */
   GThread            *thread;        /* that made the job */
 };
@@ -60,6 +62,8 @@ syncobj_persist_job_dispose (GObject *object)
     }
 
   g_clear_object (&self->task);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->sync);
   g_clear_object (&self->transaction);
 
@@ -167,6 +171,8 @@ _syncobj_persist_job_new (SyncobjTransaction *transaction,
   self->transaction = g_object_ref (transaction);
   self->sync = sync != NULL ? g_object_ref (sync) : NULL;
   self->task = g_object_ref (task);
+  self->cancellable = g_task_get_cancellable (task) != NULL ? g_object_ref (g_task_get_cancellable (task)) : NULL;
+  self->context = g_main_context_ref (g_task_get_context (task));
   self->thread = g_thread_self ();
 
   return self;
@@ -190,8 +196,11 @@ begin_finish (SyncobjPersistJob *self)
   return first;
 }
 
-/* Notifies ::finished at once on the thread that made the job; from any
- * other thread, through an idle on the task's context. (Not
+/* Drops the task, whose result is given: a finished job that the app
+ * keeps (in a list of jobs, say) no longer holds the mutator, the task's
+ * source object, which may hold the app's persist function and with it
+ * that list. Then notifies ::finished at once on the thread that made the
+ * job; from any other thread, through an idle on the task's context. (Not
  * g_main_context_invoke(): it runs the callback on the calling thread
  * whenever that thread can acquire the context.) */
 static void
@@ -199,6 +208,7 @@ end_finish (SyncobjPersistJob *self)
 {
   g_autoptr(GSource) idle = NULL;
 
+  g_clear_object (&self->task);
   if (g_thread_self () == self->thread)
     {
       notify_finished_cb (self);
@@ -207,7 +217,7 @@ end_finish (SyncobjPersistJob *self)
 
   idle = g_idle_source_new ();
   g_source_set_callback (idle, notify_finished_cb, g_object_ref (self), g_object_unref);
-  g_source_attach (idle, g_task_get_context (self->task));
+  g_source_attach (idle, self->context);
 }
 
 /**
@@ -274,7 +284,7 @@ syncobj_persist_job_get_cancellable (SyncobjPersistJob *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), NULL);
 
-  return g_task_get_cancellable (self->task);
+  return self->cancellable;
 }
 
 /**

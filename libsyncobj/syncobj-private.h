@@ -125,7 +125,9 @@ gint64      _syncobj_json_get_int_member    (JsonObject *object,
                                              const char *name,
                                              gint64      fallback);
 /* The message of a json-glib parse error, made valid UTF-8. */
-char       *_syncobj_json_error_message (const GError *parse_error);
+char       *_syncobj_json_error_message (const GError *parse_error,
+                                         const char   *data,
+                                         gssize        length);
 
 /* ---- syncobj-object-list.c ------------------------------------------- */
 

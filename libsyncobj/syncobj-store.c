@@ -63,6 +63,17 @@
  * [property@Syncobj.Store:persistent] is %FALSE. The file is never deleted;
  * a damaged file is renamed to `PATH.corrupt-TIMESTAMP`, and a new one
  * made, only when [property@Syncobj.Store:move-corrupt-aside] is set.
+ *
+ * ## When writing fails
+ *
+ * A write that fails once the file is open (the disk is full, an I/O
+ * error) loses nothing: transactions keep going in memory, the failure is
+ * logged once, [property@Syncobj.Store:write-error] says why, and the
+ * writer keeps the newest row of every transaction it could not write and
+ * writes it before the next ones. [method@Syncobj.Store.flush_async] tries
+ * them again and fails with %SYNCOBJ_ERROR_STORE until they are written;
+ * then `write-error` goes back to %NULL. A change made while the disk is
+ * full survives a crash only once it is written.
  */
 
 #define HISTORY_LIMIT 1000
@@ -554,7 +565,7 @@ parse_text (JsonParser  *parser,
       !json_parser_load_from_data (parser, text, -1, &local_error) ||
       json_parser_get_root (parser) == NULL)
     {
-      g_autofree char *message = local_error != NULL ? _syncobj_json_error_message (local_error)
+      g_autofree char *message = local_error != NULL ? _syncobj_json_error_message (local_error, text, -1)
                                                      : g_strdup (_("empty"));
 
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),

@@ -703,7 +703,7 @@ syncobj_sync_apply_json (SyncobjSync  *self,
   if (!_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error) ||
       !json_parser_load_from_data (parser, json, length, &local_error))
     {
-      g_autofree char *message = _syncobj_json_error_message (local_error);
+      g_autofree char *message = _syncobj_json_error_message (local_error, json, length);
 
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
                    _("Malformed sync message: %s"), message);

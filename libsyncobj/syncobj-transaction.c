@@ -463,11 +463,38 @@ transaction_heads_all_lanes (SyncobjTransaction  *self,
   return TRUE;
 }
 
+/* Whether @self writes to @collection: a transaction begun on one
+ * collection may write only to others. */
+static gboolean
+transaction_writes_to (SyncobjTransaction *self,
+                       SyncobjCollection  *collection)
+{
+  guint n = _syncobj_object_list_get_length (self->mutations);
+
+  for (guint i = 0; i < n; i++)
+    {
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (self->mutations, i);
+      g_autoptr(SyncobjCollection) written = g_weak_ref_get (&mutation->collection);
+
+      if (written == collection)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Queues @self in the lanes of the collections it writes to: only those,
+ * so that a transaction begun on one collection that writes only to
+ * another does not wait behind the first one's transactions. */
 static void
 transaction_join_lanes (SyncobjTransaction *self)
 {
   for (guint i = 0; i < self->collections->len; i++)
-    _syncobj_collection_collect_lanes (g_ptr_array_index (self->collections, i), self, self->lanes);
+    {
+      SyncobjCollection *collection = g_ptr_array_index (self->collections, i);
+
+      if (self->collections->len == 1 || transaction_writes_to (self, collection))
+        _syncobj_collection_collect_lanes (collection, self, self->lanes);
+    }
 
   for (guint i = 0; i < self->lanes->len; i++)
     {

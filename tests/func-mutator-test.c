@@ -326,6 +326,43 @@ test_destroy_notify (void)
   g_assert_true (backend.destroyed);
 }
 
+/* A finished job the app keeps holds neither the mutator nor, through it,
+ * the persist function's data: keeping jobs in a list that the persist
+ * function's closure also holds (as Python and GJS apps do) is no cycle. */
+static void
+test_finished_job_keeps_no_mutator (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjMutator *mutator = syncobj_func_mutator_new (backend_persist, &backend, backend_destroy);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+
+  backend.behaviour = KEEP;
+  backend.jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  syncobj_collection_set_mutator (collection, mutator);
+  g_object_add_weak_pointer (G_OBJECT (mutator), (gpointer *) &mutator);
+  g_object_unref (mutator);
+
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  cancellable = g_object_ref (syncobj_persist_job_get_cancellable (backend_job (&backend, 0)));
+  syncobj_persist_job_complete (backend_job (&backend, 0));
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+
+  /* The collection lets its mutator go; the kept job does not hold it. */
+  syncobj_collection_set_mutator (collection, NULL);
+  g_assert_null (mutator);
+  g_assert_true (backend.destroyed);
+  /* What the job still tells stays valid. */
+  g_assert_true (syncobj_persist_job_get_finished (backend_job (&backend, 0)));
+  g_assert_true (syncobj_persist_job_get_cancellable (backend_job (&backend, 0)) == cancellable);
+  g_assert_true (syncobj_persist_job_get_transaction (backend_job (&backend, 0)) == transaction);
+  backend_clear (&backend);
+}
+
 static gpointer
 complete_in_thread (gpointer data)
 {
@@ -399,6 +436,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/func-mutator/await-echo/timeout-completes", test_await_echo_timeout_completes);
   g_test_add_func ("/func-mutator/await-sync-func", test_await_sync_func);
   g_test_add_func ("/func-mutator/destroy-notify", test_destroy_notify);
+  g_test_add_func ("/func-mutator/finished-job-keeps-no-mutator", test_finished_job_keeps_no_mutator);
   g_test_add_func ("/func-mutator/replaced-mutator-takes-next-attempt", test_replaced_mutator_takes_next_attempt);
 
   return g_test_run ();

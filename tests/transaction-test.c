@@ -1090,6 +1090,45 @@ test_ordered_cascade_across_collections (void)
   syncobj_test_assert_value (b, "c", "{\"id\": \"c\", \"n\": 4}");
 }
 
+/* A transaction begun on one collection that writes only to another is
+ * queued in that other collection alone: it does not wait behind the
+ * first collection's transactions, with which it shares nothing. */
+static void
+test_begun_on_one_collection_writing_another (void)
+{
+  g_autoptr(SyncobjSyncControl) control_a = NULL;
+  g_autoptr(SyncobjSyncControl) control_b = NULL;
+  g_autoptr(SyncobjCollection) a = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control_a);
+  g_autoptr(SyncobjCollection) b = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control_b);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+
+  syncobj_sync_control_set_network_delay (control_a, 100);
+  syncobj_sync_control_set_network_delay (control_b, 100);
+  t1 = syncobj_test_update (a, "a", "{\"n\": 1}");
+  t2 = syncobj_collection_begin (a);
+  syncobj_test_transaction_write (t2, b, SYNCOBJ_MUTATION_TYPE_UPDATE, "b", "{\"n\": 2}");
+  g_assert_true (syncobj_transaction_commit (t2, NULL));
+  t3 = syncobj_test_update (b, "c", "{\"n\": 3}");
+
+  g_assert_null (syncobj_transaction_get_queued_behind (t2));
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (t3), ==, syncobj_transaction_get_id (t2));
+  syncobj_sync_control_run_pending (control_a);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "persisting");
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "persisting");
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t3), ==, "queued");
+
+  syncobj_test_drain (control_a, a);
+  syncobj_test_drain (control_b, b);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t1), ==, "completed");
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "completed");
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t3), ==, "completed");
+  syncobj_test_assert_value (a, "a", "{\"id\": \"a\", \"n\": 1}");
+  syncobj_test_assert_value (b, "b", "{\"id\": \"b\", \"n\": 2}");
+  syncobj_test_assert_value (b, "c", "{\"id\": \"c\", \"n\": 3}");
+}
+
 static void
 test_rollback_uncommitted_across_collections (void)
 {
@@ -1355,6 +1394,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/wait/failed", test_wait_failed);
   g_test_add_func ("/transaction/thread-default-context", test_on_thread_default_context);
   g_test_add_func ("/transaction/ordered/cascade-across-collections", test_ordered_cascade_across_collections);
+  g_test_add_func ("/transaction/ordered/begun-on-one-collection-writing-another", test_begun_on_one_collection_writing_another);
   g_test_add_func ("/transaction/rollback/uncommitted-across-collections", test_rollback_uncommitted_across_collections);
   g_test_add_func ("/transaction/mutations/fields", test_pending_mutation_fields);
   g_test_add_func ("/transaction/fields-and-json", test_fields_and_json);

@@ -278,6 +278,32 @@ bump (Bench *bench,
   return transaction;
 }
 
+/* Runs the main loop until every transaction of @transactions is finished
+ * and, with @issued, until *@issued reached M (more are still coming). */
+static void
+run_until_finished (GPtrArray   *transactions,
+                    const guint *issued)
+{
+  gboolean all_done;
+
+  do
+    {
+      g_main_context_iteration (NULL, TRUE);
+      all_done = issued == NULL || *issued == m_ops;
+      for (guint i = transactions->len; all_done && i > 0; i--)
+        all_done = syncobj_transaction_is_finished (g_ptr_array_index (transactions, i - 1));
+    }
+  while (!all_done);
+}
+
+static void
+check_completed (GPtrArray *transactions)
+{
+  for (guint i = 0; i < transactions->len; i++)
+    if (syncobj_transaction_get_state (g_ptr_array_index (transactions, i)) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+      fail ("transaction %u did not complete", i);
+}
+
 /* Every record's n is its index plus the number of times it was bumped;
  * returns the number of records checked. */
 static guint
@@ -479,7 +505,6 @@ run_burst (JsonObject *out)
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
   Bench bench;
   double t0, apply_ms, complete_ms;
-  gboolean all_done;
 
   bench_open (&bench, persist_at_once);
   bench_load (&bench, snapshot, FALSE);
@@ -495,19 +520,10 @@ run_burst (JsonObject *out)
     }
   apply_ms = now_ms () - t0;
 
-  do
-    {
-      g_main_context_iteration (NULL, TRUE);
-      all_done = TRUE;
-      for (guint i = transactions->len; all_done && i > 0; i--)
-        all_done = syncobj_transaction_is_finished (g_ptr_array_index (transactions, i - 1));
-    }
-  while (!all_done);
+  run_until_finished (transactions, NULL);
   complete_ms = now_ms () - t0;
 
-  for (guint i = 0; i < transactions->len; i++)
-    if (syncobj_transaction_get_state (g_ptr_array_index (transactions, i)) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
-      fail ("transaction %u did not complete", i);
+  check_completed (transactions);
 
   json_object_set_double_member (out, "apply_us_per_op", apply_ms * 1000 / m_ops);
   json_object_set_double_member (out, "complete_us_per_op", complete_ms * 1000 / m_ops);
@@ -755,7 +771,6 @@ run_store_throughput (JsonObject *out)
   g_autoptr(SyncobjStore) store = NULL;
   Bench bench;
   double t0, elapsed;
-  gboolean all_done;
 
   if (dir == NULL)
     fail ("temporary directory: %s", error->message);
@@ -774,20 +789,11 @@ run_store_throughput (JsonObject *out)
       g_ptr_array_add (transactions, bump (&bench, index));
       bumps[index]++;
     }
-  do
-    {
-      g_main_context_iteration (NULL, TRUE);
-      all_done = TRUE;
-      for (guint i = transactions->len; all_done && i > 0; i--)
-        all_done = syncobj_transaction_is_finished (g_ptr_array_index (transactions, i - 1));
-    }
-  while (!all_done);
+  run_until_finished (transactions, NULL);
   store_flush (store);
   elapsed = now_ms () - t0;
 
-  for (guint i = 0; i < transactions->len; i++)
-    if (syncobj_transaction_get_state (g_ptr_array_index (transactions, i)) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
-      fail ("transaction %u did not complete", i);
+  check_completed (transactions);
 
   json_object_set_string_member (out, "store", "sqlite");
   json_object_set_double_member (out, "tx_per_s", m_ops / (elapsed / 1000.0));
@@ -922,7 +928,6 @@ measure_stall (JsonObject   *out,
   StallWatch watch = { 0, 0, busy_us, busy_cpu_us, 0, 0 };
   Pacer pacer;
   Bench bench;
-  gboolean all_done;
   gint64 max = 0, max_cpu = 0;
 
   bench_open_with_store (&bench, persist_at_once, store);
@@ -932,21 +937,12 @@ measure_stall (JsonObject   *out,
   pacer = (Pacer) { &bench, transactions, bumps, g_get_monotonic_time (), 0 };
   stall_watch = &watch;
   g_timeout_add (1, pace_cb, &pacer);
-  do
-    {
-      g_main_context_iteration (NULL, TRUE);
-      all_done = pacer.issued == m_ops;
-      for (guint i = transactions->len; all_done && i > 0; i--)
-        all_done = syncobj_transaction_is_finished (g_ptr_array_index (transactions, i - 1));
-    }
-  while (!all_done);
+  run_until_finished (transactions, &pacer.issued);
   if (store != NULL)
     store_flush (store);
   stall_watch = NULL;
 
-  for (guint i = 0; i < transactions->len; i++)
-    if (syncobj_transaction_get_state (g_ptr_array_index (transactions, i)) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
-      fail ("transaction %u did not complete", i);
+  check_completed (transactions);
   verify_counts (&bench, bumps);
 
   g_array_sort (busy_us, compare_gint64);
