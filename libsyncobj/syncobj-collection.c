@@ -439,9 +439,12 @@ json_covers (JsonObject *changes,
   return TRUE;
 }
 
+/* @confirmed: the update whose layer the row shows alone, ending now, or
+ * NULL; a write that sets what it set makes its value the synced one. */
 static void
-row_apply_sync_write (SyncobjRow       *row,
-                      SyncobjSyncWrite *write)
+row_apply_sync_write (SyncobjRow             *row,
+                      SyncobjSyncWrite       *write,
+                      SyncobjPendingMutation *confirmed)
 {
   JsonObject *synced = NULL;
 
@@ -456,6 +459,11 @@ row_apply_sync_write (SyncobjRow       *row,
        * confirms the optimistic value makes that value the synced one. */
       if (row->synced == NULL || json_covers (write->value, row->synced))
         synced = json_object_ref (write->value);
+      else if (confirmed != NULL && confirmed->merged && confirmed->type == SYNCOBJ_MUTATION_TYPE_UPDATE &&
+               confirmed->original == row->synced && row->visible != NULL &&
+               confirmed->modified == row->visible && json_object_is_immutable (row->visible) &&
+               _syncobj_json_same_update (row->synced, confirmed->changes, write->value))
+        synced = json_object_ref (row->visible);   /* the common echo, checked cheaply */
       else if (row->visible != NULL && row->visible != row->synced &&
                json_object_is_immutable (row->visible) &&
                _syncobj_json_merge_is (row->synced, write->value, row->visible))
@@ -494,10 +502,11 @@ row_hold_sync_write (SyncobjRow       *row,
 /* When the last lock of a key releases: held sync writes reach the synced
  * state and retired layers leave the overlay, before one refresh. */
 static void
-row_release (SyncobjRow *row)
+row_release (SyncobjRow             *row,
+             SyncobjPendingMutation *confirmed)
 {
   for (guint i = 0; row->held != NULL && i < row->held->len; i++)
-    row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i));
+    row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i), i == 0 ? confirmed : NULL);
   g_clear_pointer (&row->held, g_array_unref);
 
   for (guint i = row->layers != NULL ? row->layers->len : 0; i > 0; i--)
@@ -693,6 +702,7 @@ mutation_fold (SyncobjPendingMutation *mutation,
     }
 
   _syncobj_pending_mutation_set_values (mutation, folded, mutation->original, modified, changes, now);
+  mutation->merged = mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && type == SYNCOBJ_MUTATION_TYPE_UPDATE;
   return TRUE;
 }
 
@@ -747,6 +757,7 @@ _syncobj_collection_write (SyncobjCollection    *self,
           changes = _syncobj_json_copy (value);
           modified = _syncobj_json_merge (row->visible, changes);
           known_different = _syncobj_json_changes_differ (row->visible, changes);
+          created->merged = TRUE;
           break;
         case SYNCOBJ_MUTATION_TYPE_DELETE:
           changes = _syncobj_json_merge (NULL, NULL);
@@ -892,7 +903,7 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
             row_hold_sync_write (gone_row, &deletion);
           else
             {
-              row_apply_sync_write (gone_row, &deletion);
+              row_apply_sync_write (gone_row, &deletion, NULL);
               row_refresh (self, gone_row);
             }
         }
@@ -927,7 +938,7 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
           continue;
         }
 
-      row_apply_sync_write (row, &writes[i]);
+      row_apply_sync_write (row, &writes[i], NULL);
       row_refresh (self, row);
     }
 
@@ -1068,9 +1079,15 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
     {
       SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
       SyncobjRow *row = row_lookup (self, mutation->key);
+      SyncobjPendingMutation *confirmed;
 
       if (row == NULL)
         continue;
+
+      /* A completed update that the row shows alone: its echo is likely
+       * to set exactly what it set. */
+      confirmed = !failed && row->layers != NULL && row->layers->len == 1 &&
+                  g_ptr_array_index (row->layers, 0) == mutation ? mutation : NULL;
 
       if (mutation->locked)
         {
@@ -1084,7 +1101,8 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
         {
           SyncobjSyncWrite write = { .type = mutation->type, .key = mutation->key, .value = mutation->changes };
 
-          row_apply_sync_write (row, &write);
+          row_apply_sync_write (row, &write, confirmed);
+          confirmed = NULL;   /* the synced value has moved on */
         }
 
       if (failed || row->locks == 0)
@@ -1093,7 +1111,7 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
         mutation->retired = TRUE;
 
       if (row->locks == 0)
-        row_release (row);
+        row_release (row, confirmed);
 
       row_refresh (self, row);
     }
