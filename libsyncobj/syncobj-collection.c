@@ -485,10 +485,14 @@ static void
 row_hold_sync_write (SyncobjRow       *row,
                      SyncobjSyncWrite *write)
 {
+  /* A key that lives in the (sealed) value stays there: the copy keeps
+   * the value. Keys of packed records live in the commit's arena. */
+  gboolean borrow = write->key_borrowed && write->value != NULL && write->arena == NULL && write->packed == NULL;
   SyncobjSyncWrite copy = {
     write->type,
-    g_strdup (write->key),
+    borrow ? write->key : g_strdup (write->key),
     write->value != NULL ? json_object_ref (write->value) : NULL,
+    borrow,
   };
 
   if (row->held == NULL)
@@ -988,6 +992,26 @@ collection_mutations_of (SyncobjCollection  *self,
   return mine;
 }
 
+/* Whether @transaction holds mutations of @self only (the usual case: one
+ * collection), so that no mutation needs its collection looked up. */
+static gboolean
+transaction_only_touches (SyncobjTransaction *transaction,
+                          SyncobjCollection  *self)
+{
+  GPtrArray *collections = _syncobj_transaction_get_collections (transaction);
+
+  return collections->len == 1 && g_ptr_array_index (collections, 0) == self;
+}
+
+static gboolean
+mutation_is_of (SyncobjPendingMutation *mutation,
+                SyncobjCollection      *self)
+{
+  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+
+  return collection == self;
+}
+
 void
 _syncobj_collection_collect_lanes (SyncobjCollection  *self,
                                    SyncobjTransaction *transaction,
@@ -1046,17 +1070,22 @@ void
 _syncobj_collection_lock (SyncobjCollection  *self,
                           SyncobjTransaction *transaction)
 {
-  g_autoptr(GPtrArray) mutations = NULL;
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
+  gboolean all_mine = transaction_only_touches (transaction, self);
+  guint n = _syncobj_object_list_get_length (mutations);
 
   if (!collection_is_ordered (self))
     return;
 
-  mutations = collection_mutations_of (self, transaction);
-  for (guint i = 0; i < mutations->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      SyncobjRow *row = row_ensure (self, mutation->key);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+      SyncobjRow *row;
 
+      if (!all_mine && !mutation_is_of (mutation, self))
+        continue;
+
+      row = row_ensure (self, mutation->key);
       if (!mutation->locked)
         {
           mutation->locked = TRUE;
@@ -1070,17 +1099,24 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
                                         SyncobjTransaction *transaction,
                                         gboolean            failed)
 {
-  g_autoptr(GPtrArray) mutations = collection_mutations_of (self, transaction);
+  /* The list stays as it is: the transaction is committed or failed. */
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
+  gboolean all_mine = transaction_only_touches (transaction, self);
+  guint n = _syncobj_object_list_get_length (mutations);
   GList *link;
 
   collection_begin_batch (self);
 
-  for (guint i = 0; i < mutations->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      SyncobjRow *row = row_lookup (self, mutation->key);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+      SyncobjRow *row;
       SyncobjPendingMutation *confirmed;
 
+      if (!all_mine && !mutation_is_of (mutation, self))
+        continue;
+
+      row = row_lookup (self, mutation->key);
       if (row == NULL)
         continue;
 
