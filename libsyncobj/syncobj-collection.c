@@ -1919,12 +1919,12 @@ syncobj_collection_constructed (GObject *object)
 
   /* Unfinished transactions of a previous run come back before the sync
    * starts, so that their keys are locked and their changes visible. */
+  collection_begin_batch (self);
   if (self->store != NULL)
-    {
-      collection_begin_batch (self);
-      _syncobj_store_restore (self->store, self);
-      collection_end_batch (self);
-    }
+    _syncobj_store_restore (self->store, self);
+  /* Writes to this collection of transactions restored by another one. */
+  _syncobj_transaction_collection_opened (self);
+  collection_end_batch (self);
 
   if (self->sync != NULL)
     _syncobj_sync_attach (self->sync, self);

@@ -56,6 +56,8 @@ typedef struct
   gint64               updated_at_us;
 } SyncobjStoredMutation;
 
+void _syncobj_stored_mutation_free (SyncobjStoredMutation *mutation);
+
 typedef struct
 {
   char                    *id;
@@ -145,6 +147,9 @@ void                    _syncobj_transaction_set_retry_after  (SyncobjTransactio
  * persisted_awaiting_sync one is completed; finished ones are history. */
 SyncobjTransaction     *_syncobj_transaction_restore          (SyncobjCollection        *owner,
                                                                SyncobjStoredTransaction *stored);
+/* Restores the writes to @collection (just opened) of transactions that
+ * were restored before it was; those that now have all their writes start. */
+void                _syncobj_transaction_collection_opened (SyncobjCollection *collection);
 /* New commits get a sequence above @sequence (the highest in a store). */
 void                    _syncobj_transaction_ensure_sequence_above (guint64          sequence);
 guint                   _syncobj_transaction_get_counted_attempts  (SyncobjTransaction *self);

@@ -1049,6 +1049,9 @@ syncobj_http_mutator_new (const char *base_uri)
  * syncobj_http_mutator_get_base_uri:
  * @self: a mutator
  *
+ * Gets [property@Syncobj.HttpMutator:base-uri], where inserts are posted and
+ * below which each record lives.
+ *
  * Returns: the endpoint of the collection, without a trailing slash
  */
 const char *
@@ -1061,6 +1064,9 @@ syncobj_http_mutator_get_base_uri (SyncobjHttpMutator *self)
 /**
  * syncobj_http_mutator_get_batch_uri:
  * @self: a mutator
+ *
+ * Gets [property@Syncobj.HttpMutator:batch-uri]; when set, each transaction
+ * is sent whole in one request.
  *
  * Returns: (nullable): the batch endpoint, if transactions are sent whole
  */
@@ -1095,6 +1101,9 @@ syncobj_http_mutator_set_batch_uri (SyncobjHttpMutator *self,
 /**
  * syncobj_http_mutator_get_update_method:
  * @self: a mutator
+ *
+ * Gets [property@Syncobj.HttpMutator:update-method], the method updates are
+ * sent with.
  *
  * Returns: the method of update requests, `PATCH` or `PUT`
  */
@@ -1132,6 +1141,9 @@ syncobj_http_mutator_set_update_method (SyncobjHttpMutator *self,
  * syncobj_http_mutator_get_timeout:
  * @self: a mutator
  *
+ * Gets [property@Syncobj.HttpMutator:timeout], after which a request with no
+ * answer counts as a failed attempt.
+ *
  * Returns: how long a request may wait for the server, in seconds (0: no
  *   limit)
  */
@@ -1165,6 +1177,9 @@ syncobj_http_mutator_set_timeout (SyncobjHttpMutator *self,
  * syncobj_http_mutator_get_sync_timeout:
  * @self: a mutator
  *
+ * Gets [property@Syncobj.HttpMutator:sync-timeout], how long a persisted
+ * transaction waits for its echo before it completes anyway.
+ *
  * Returns: how long a persisted transaction waits for its echo, in ms
  */
 guint
@@ -1196,6 +1211,8 @@ syncobj_http_mutator_set_sync_timeout (SyncobjHttpMutator *self,
 /**
  * syncobj_http_mutator_get_await_echo:
  * @self: a mutator
+ *
+ * Gets [property@Syncobj.HttpMutator:await-echo].
  *
  * Returns: whether transactions wait for their echo from any kind of sync
  */

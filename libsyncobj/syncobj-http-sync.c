@@ -1056,6 +1056,8 @@ syncobj_http_sync_new (const char *id,
  * syncobj_http_sync_get_uri:
  * @self: a sync
  *
+ * Gets [property@Syncobj.HttpSync:uri], the address of the snapshot.
+ *
  * Returns: where the snapshot comes from
  */
 const char *
@@ -1069,6 +1071,9 @@ syncobj_http_sync_get_uri (SyncobjHttpSync *self)
  * syncobj_http_sync_get_websocket_uri:
  * @self: a sync
  *
+ * Gets [property@Syncobj.HttpSync:websocket-uri], the address of the live
+ * change feed.
+ *
  * Returns: (nullable): the change feed, if any
  */
 const char *
@@ -1081,6 +1086,9 @@ syncobj_http_sync_get_websocket_uri (SyncobjHttpSync *self)
 /**
  * syncobj_http_sync_get_array_member:
  * @self: a sync
+ *
+ * Gets [property@Syncobj.HttpSync:array-member], for APIs that wrap the
+ * snapshot's records in an object.
  *
  * Returns: (nullable): the member of the snapshot object holding the records
  */
@@ -1117,6 +1125,9 @@ syncobj_http_sync_set_array_member (SyncobjHttpSync *self,
  * syncobj_http_sync_get_poll_interval:
  * @self: a sync
  *
+ * Gets [property@Syncobj.HttpSync:poll-interval], how often the snapshot is
+ * fetched again when there is no change feed.
+ *
  * Returns: the polling interval in milliseconds, without a WebSocket
  */
 guint
@@ -1148,6 +1159,9 @@ syncobj_http_sync_set_poll_interval (SyncobjHttpSync *self,
 /**
  * syncobj_http_sync_get_reconnect_delay:
  * @self: a sync
+ *
+ * Gets [property@Syncobj.HttpSync:reconnect-delay], the first wait before
+ * reconnecting; it doubles with each failure, up to 30 s.
  *
  * Returns: the first delay before reconnecting, in milliseconds
  */
@@ -1183,6 +1197,9 @@ syncobj_http_sync_set_reconnect_delay (SyncobjHttpSync *self,
  * syncobj_http_sync_get_timeout:
  * @self: a sync
  *
+ * Gets [property@Syncobj.HttpSync:timeout], after which a snapshot request
+ * with no answer fails and the sync reconnects.
+ *
  * Returns: how long a request may wait for the server, in seconds (0: no
  *   limit)
  */
@@ -1215,6 +1232,9 @@ syncobj_http_sync_set_timeout (SyncobjHttpSync *self,
 /**
  * syncobj_http_sync_get_connected:
  * @self: a sync
+ *
+ * Tells whether the sync is up to date with the server,
+ * [property@Syncobj.HttpSync:connected].
  *
  * Returns: whether the snapshot of the current connection was applied and
  *   the change feed is open

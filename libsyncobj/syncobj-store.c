@@ -521,9 +521,11 @@ _syncobj_store_transaction_changed (SyncobjStore       *self,
 
 /* ---- rows → transactions (recovery) ---------------------------------------- */
 
-static void
-stored_mutation_free (SyncobjStoredMutation *mutation)
+void
+_syncobj_stored_mutation_free (SyncobjStoredMutation *mutation)
 {
+  if (mutation == NULL)
+    return;
   g_free (mutation->mutation_id);
   g_free (mutation->collection_id);
   g_free (mutation->key);
@@ -649,7 +651,7 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
   stored->queued_behind = *row->queued_behind != '\0' ? g_strdup (row->queued_behind) : NULL;
   stored->error_transaction_id = *row->error_transaction_id != '\0' ? g_strdup (row->error_transaction_id) : NULL;
   stored->attempts = g_ptr_array_new_with_free_func (g_object_unref);
-  stored->mutations = g_ptr_array_new_with_free_func ((GDestroyNotify) stored_mutation_free);
+  stored->mutations = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
 
   if (*row->error != '\0')
     {

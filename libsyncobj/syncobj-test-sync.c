@@ -435,6 +435,42 @@ syncobj_test_collection_new (JsonArray           *initial_data,
 }
 
 /**
+ * syncobj_test_collection_new_from_json:
+ * @initial_json: (nullable): the server's records as JSON text, an array
+ *   of objects: `[{"id": "a", …}, …]`
+ * @strategy: the strategy of the collection
+ * @control: (out) (transfer full) (optional): return location for the
+ *   control
+ * @error: return location for an error
+ *
+ * Like [func@Syncobj.test_collection_new], with the initial data as JSON
+ * text: the handy form from GJS, where building a #JsonArray takes a
+ * detour through `Json.from_string()`.
+ *
+ * Returns: (transfer full) (nullable): a ready collection with a unique
+ *   id; %NULL with %SYNCOBJ_ERROR_PARSE naming what is wrong when
+ *   @initial_json is not an array of records with a key
+ */
+SyncobjCollection *
+syncobj_test_collection_new_from_json (const char          *initial_json,
+                                       SyncobjStrategy      strategy,
+                                       SyncobjSyncControl **control,
+                                       GError             **error)
+{
+  g_autoptr(SyncobjSyncControl) self = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_new (NULL, strategy, &self);
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (initial_json != NULL && !syncobj_sync_load_json_array (self->sync, initial_json, -1, error))
+    return NULL;
+
+  if (control != NULL)
+    *control = g_steal_pointer (&self);
+  return g_steal_pointer (&collection);
+}
+
+/**
  * syncobj_sync_control_get_sync:
  * @self: a control
  *

@@ -26,6 +26,11 @@ SyncobjCollection *syncobj_test_collection_new                      (JsonArray  
                                                                      SyncobjStrategy      strategy,
                                                                      SyncobjSyncControl **control);
 SYNCOBJ_AVAILABLE_IN_ALL
+SyncobjCollection *syncobj_test_collection_new_from_json            (const char          *initial_json,
+                                                                     SyncobjStrategy      strategy,
+                                                                     SyncobjSyncControl **control,
+                                                                     GError             **error);
+SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjCollection *syncobj_test_collection_new_for_id               (const char          *id,
                                                                      JsonArray           *initial_data,
                                                                      SyncobjStrategy      strategy,

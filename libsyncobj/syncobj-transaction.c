@@ -71,6 +71,8 @@ struct _SyncobjTransaction
   GPtrArray               *lanes;           /* SyncobjLane *, while queued */
   GPtrArray               *lane_links;      /* GList *: our link in each lane */
   GPtrArray               *waiters;         /* GTask * of wait_async */
+  GPtrArray               *parked;          /* SyncobjStoredMutation: restored
+                                               writes to collections not open yet */
   GCancellable            *cancellable;
   guint64                  sequence;        /* commit order */
   guint                    retry_timer;
@@ -492,7 +494,7 @@ transaction_join_lanes (SyncobjTransaction *self)
     {
       SyncobjCollection *collection = g_ptr_array_index (self->collections, i);
 
-      if (self->collections->len == 1 || transaction_writes_to (self, collection))
+      if ((self->collections->len == 1 && self->parked == NULL) || transaction_writes_to (self, collection))
         _syncobj_collection_collect_lanes (collection, self, self->lanes);
     }
 
@@ -1053,26 +1055,32 @@ _syncobj_transaction_get_times (SyncobjTransaction *self,
   *updated_at_us = self->updated_at_us;
 }
 
+/* Restores the mutation in *@slot. One to a collection that is not open
+ * yet is parked (taken from *@slot) when the transaction is unfinished: it
+ * is restored when that collection opens (see
+ * _syncobj_transaction_collection_opened()). */
 static SyncobjPendingMutation *
-restore_mutation (SyncobjTransaction    *self,
-                  SyncobjCollection     *owner,
-                  SyncobjStoredMutation *stored,
-                  gboolean               active)
+restore_mutation (SyncobjTransaction     *self,
+                  SyncobjCollection      *owner,
+                  SyncobjStoredMutation **slot,
+                  gboolean                active)
 {
+  SyncobjStoredMutation *stored = *slot;
   SyncobjCollection *collection = owner;
   SyncobjPendingMutation *mutation;
 
-  /* A mutation of another collection comes back only if that collection
-   * is already open. */
   if (g_strcmp0 (stored->collection_id, syncobj_collection_get_id (owner)) != 0)
     collection = syncobj_registry_lookup_collection (syncobj_registry_get_default (), stored->collection_id);
   if (collection == NULL)
     {
-      _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self,
-                                "transaction %s: the write of “%s” to collection “%s” was not restored: "
-                                "open that collection before “%s”",
-                                self->id, stored->key, stored->collection_id,
-                                syncobj_collection_get_id (owner));
+      /* History needs no collection to show; an unfinished transaction
+       * waits for it. */
+      if (active)
+        {
+          if (self->parked == NULL)
+            self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
+          g_ptr_array_add (self->parked, g_steal_pointer (slot));
+        }
       return NULL;
     }
 
@@ -1177,6 +1185,33 @@ restore_persisting (SyncobjTransaction *self,
                                               retry_cb, self, NULL);
 }
 
+/* Restored transactions with writes to collections that were not open
+ * yet: they keep their place in their queues and start once every
+ * collection they write to is open. */
+G_LOCK_DEFINE_STATIC (waiting);
+static GPtrArray *waiting_transactions;   /* SyncobjTransaction, strong */
+
+/* Takes up a restored transaction where it stopped. */
+static void
+restore_resume (SyncobjTransaction *self,
+                SyncobjCollection  *owner)
+{
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
+    restore_persisting (self, owner);
+  else
+    {
+      SyncobjTransaction *blocker = NULL;
+
+      if (transaction_heads_all_lanes (self, &blocker))
+        transaction_schedule_kick (self);
+      else
+        {
+          transaction_set_queued_behind (self, blocker != NULL ? blocker->id : NULL);
+          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+        }
+    }
+}
+
 SyncobjTransaction *
 _syncobj_transaction_restore (SyncobjCollection        *owner,
                               SyncobjStoredTransaction *stored)
@@ -1224,7 +1259,7 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
     {
       /* The transaction holds its own reference to each. */
       g_autoptr(SyncobjPendingMutation) mutation =
-        restore_mutation (self, owner, g_ptr_array_index (stored->mutations, i), active);
+        restore_mutation (self, owner, (SyncobjStoredMutation **) &g_ptr_array_index (stored->mutations, i), active);
     }
 
   if (!active)
@@ -1239,7 +1274,7 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
       return self;
     }
 
-  if (_syncobj_object_list_get_length (self->mutations) == 0)
+  if (_syncobj_object_list_get_length (self->mutations) == 0 && self->parked == NULL)
     {
       transaction_complete (self);
       return self;
@@ -1248,22 +1283,121 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
   /* Back in its queues, behind the transactions restored before it. */
   transaction_join_lanes (self);
 
-  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
-    restore_persisting (self, owner);
-  else
+  if (self->parked != NULL)
     {
-      SyncobjTransaction *blocker = NULL;
+      /* It keeps its place in the queues it joined and starts once every
+       * collection it writes to is open. */
+      G_LOCK (waiting);
+      if (waiting_transactions == NULL)
+        waiting_transactions = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (waiting_transactions, g_object_ref (self));
+      G_UNLOCK (waiting);
+      _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self,
+                                "transaction %s waits until collection “%s” is open: it writes to it",
+                                self->id, ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id);
+      return self;
+    }
 
-      if (transaction_heads_all_lanes (self, &blocker))
-        transaction_schedule_kick (self);
+  restore_resume (self, owner);
+  return self;
+}
+
+/* Joins the lanes of @collection (newly open) in commit order: after the
+ * transactions of that collection restored with a lower sequence. */
+static void
+transaction_join_lanes_of (SyncobjTransaction *self,
+                           SyncobjCollection  *collection)
+{
+  g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
+
+  _syncobj_collection_collect_lanes (collection, self, lanes);
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      SyncobjLane *lane = g_ptr_array_index (lanes, i);
+      GList *after = lane->queue.tail;
+
+      if (g_ptr_array_find (self->lanes, lane, NULL))
+        continue;
+      while (after != NULL && ((SyncobjTransaction *) after->data)->sequence > self->sequence)
+        after = after->prev;
+      if (after == NULL)
+        g_queue_push_head (&lane->queue, self);
       else
+        g_queue_insert_after (&lane->queue, after, self);
+      g_ptr_array_add (self->lanes, lane);
+      g_ptr_array_add (self->lane_links, after == NULL ? lane->queue.head : after->next);
+    }
+}
+
+void
+_syncobj_transaction_collection_opened (SyncobjCollection *collection)
+{
+  const char *id = syncobj_collection_get_id (collection);
+  g_autoptr(GPtrArray) ready = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) touched = g_ptr_array_new_with_free_func (g_object_unref);
+
+  G_LOCK (waiting);
+  for (guint i = 0; waiting_transactions != NULL && i < waiting_transactions->len; i++)
+    {
+      SyncobjTransaction *self = g_ptr_array_index (waiting_transactions, i);
+
+      /* Failed meanwhile (rolled back, or with one ahead of it). */
+      if (state_is_final (self->state))
         {
-          transaction_set_queued_behind (self, blocker != NULL ? blocker->id : NULL);
-          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+          g_ptr_array_remove_index (waiting_transactions, i--);
+          continue;
+        }
+      for (guint j = 0; j < self->parked->len; j++)
+        if (g_strcmp0 (((SyncobjStoredMutation *) g_ptr_array_index (self->parked, j))->collection_id, id) == 0)
+          {
+            g_ptr_array_add (touched, g_object_ref (self));
+            break;
+          }
+    }
+  G_UNLOCK (waiting);
+
+  for (guint i = 0; i < touched->len; i++)
+    {
+      SyncobjTransaction *self = g_ptr_array_index (touched, i);
+      g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+
+      if (owner == NULL || state_is_final (self->state))
+        continue;
+
+      for (guint j = 0; j < self->parked->len;)
+        {
+          SyncobjStoredMutation **slot = (SyncobjStoredMutation **) &g_ptr_array_index (self->parked, j);
+
+          if (g_strcmp0 ((*slot)->collection_id, id) != 0)
+            {
+              j++;
+              continue;
+            }
+          {
+            g_autoptr(SyncobjPendingMutation) mutation = restore_mutation (self, owner, slot, TRUE);
+          }
+          g_ptr_array_remove_index (self->parked, j);
+        }
+      transaction_join_lanes_of (self, collection);
+
+      if (self->parked->len == 0)
+        {
+          g_clear_pointer (&self->parked, g_ptr_array_unref);
+          g_ptr_array_add (ready, g_object_ref (self));
         }
     }
 
-  return self;
+  for (guint i = 0; i < ready->len; i++)
+    {
+      SyncobjTransaction *self = g_ptr_array_index (ready, i);
+      g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+
+      G_LOCK (waiting);
+      g_ptr_array_remove (waiting_transactions, self);
+      G_UNLOCK (waiting);
+      if (owner != NULL)
+        restore_resume (self, owner);
+    }
 }
 
 /* ---- public API -------------------------------------------------------- */
@@ -1903,6 +2037,7 @@ syncobj_transaction_finalize (GObject *object)
   g_clear_pointer (&self->lanes, g_ptr_array_unref);
   g_clear_pointer (&self->lane_links, g_ptr_array_unref);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->parked, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (syncobj_transaction_parent_class)->finalize (object);

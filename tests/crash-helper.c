@@ -8,6 +8,13 @@
  *     rolled back), flushes, prints each with syncobj_store_test_describe()
  *     separated by lines "---", and exits normally.
  *
+ *   crash-helper cross-collection PATH
+ *     collections "cross-lists" and "cross-todos" in one store: t1, begun on lists,
+ *     writes l1 to lists and t1 to todos and is persisting; t2 writes l2 to
+ *     lists (queued behind t1); t3, begun on lists, writes only t2 to todos
+ *     (queued behind t1 in todos). Flushes, prints {"t1": ID, "t2": ID,
+ *     "t3": ID} and dies with the persist call in flight.
+ *
  *   crash-helper crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT
  *     N_AWAITING transactions persisted and waiting for their sync echo;
  *     HEAD is "none", "flight-K" (attempt K + 1 running after K failed
@@ -151,6 +158,50 @@ round_trip (const char *path)
   fflush (stdout);
 
   /* Leave without cleaning up, like an application that quits. */
+  _exit (0);
+}
+
+static int
+cross_collection (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  SyncobjTestBackend backend = { 0 };
+  g_autoptr(SyncobjMutator) mutator = syncobj_store_test_backend_init (&backend);
+  g_autoptr(SyncobjCollection) lists = NULL;
+  g_autoptr(SyncobjCollection) todos = NULL;
+  g_autoptr(JsonObject) l1 = syncobj_test_object ("{\"id\": \"l1\"}");
+  g_autoptr(JsonObject) l2 = syncobj_test_object ("{\"id\": \"l2\"}");
+  g_autoptr(JsonObject) todo1 = syncobj_test_object ("{\"id\": \"t1\", \"list\": \"l1\"}");
+  g_autoptr(JsonObject) todo2 = syncobj_test_object ("{\"id\": \"t2\", \"list\": \"l2\"}");
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+
+  g_assert_no_error (error);
+  lists = syncobj_collection_new_with_store ("cross-lists", NULL, mutator, store);
+  todos = syncobj_collection_new_with_store ("cross-todos", NULL, NULL, store);
+
+  t1 = syncobj_collection_begin (lists);
+  g_assert_true (syncobj_transaction_insert (t1, lists, l1, &error));
+  g_assert_true (syncobj_transaction_insert (t1, todos, todo1, &error));
+  g_assert_true (syncobj_transaction_commit (t1, &error));
+  t2 = syncobj_collection_insert (lists, l2, &error);
+  g_assert_no_error (error);
+  t3 = syncobj_collection_begin (lists);
+  g_assert_true (syncobj_transaction_insert (t3, todos, todo2, &error));
+  g_assert_true (syncobj_transaction_commit (t3, &error));
+  g_assert_no_error (error);
+
+  syncobj_store_test_wait_for_jobs (&backend, 1);
+  g_assert_cmpint (syncobj_transaction_get_state (t1), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_cmpint (syncobj_transaction_get_state (t2), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  g_assert_cmpint (syncobj_transaction_get_state (t3), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  syncobj_store_test_flush (store);
+
+  printf ("{\"t1\": \"%s\", \"t2\": \"%s\", \"t3\": \"%s\"}\n", syncobj_transaction_get_id (t1),
+          syncobj_transaction_get_id (t2), syncobj_transaction_get_id (t3));
+  fflush (stdout);
   _exit (0);
 }
 
@@ -331,9 +382,12 @@ main (int   argc,
   if (argc == 3 && g_str_equal (argv[1], "round-trip"))
     return round_trip (argv[2]);
 
+  if (argc == 3 && g_str_equal (argv[1], "cross-collection"))
+    return cross_collection (argv[2]);
+
   if (argc == 8 && g_str_equal (argv[1], "crash"))
     return crash (argv[2], atoi (argv[3]), argv[4], atoi (argv[5]), atoi (argv[6]), atoi (argv[7]));
 
-  fprintf (stderr, "usage: %s round-trip PATH | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
+  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
   return 2;
 }

@@ -365,6 +365,37 @@ test_wait_for_keys_cancelled_on_thread_default_context (void)
   g_main_context_pop_thread_default (context);
 }
 
+static void
+test_test_collection_from_json_text (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_new_from_json ("[{\"id\": \"a\", \"n\": 1}, {\"id\": \"b\", \"n\": 2}]",
+                                           SYNCOBJ_STRATEGY_PARALLEL, &control, &error);
+  g_autoptr(SyncobjCollection) bad = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (syncobj_collection_get_ready (collection));
+  g_assert_cmpint (syncobj_collection_get_strategy (collection), ==, SYNCOBJ_STRATEGY_PARALLEL);
+  syncobj_test_assert_keys (collection, "a b");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 2}");
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 5}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 5}");
+
+  /* Not an array of records: a clear error, no collection. */
+  bad = syncobj_test_collection_new_from_json ("[{\"id\": \"a\"}, {\"title\": \"no key\"}]",
+                                               SYNCOBJ_STRATEGY_ORDERED, NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+  g_clear_error (&error);
+  bad = syncobj_test_collection_new_from_json ("{\"id\": \"a\"", SYNCOBJ_STRATEGY_ORDERED, NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -372,6 +403,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/sync/subclass/start-and-stop", test_subclass_start);
   g_test_add_func ("/sync/plain/writes", test_plain_writes);
+  g_test_add_func ("/sync/test-harness/from-json-text", test_test_collection_from_json_text);
   g_test_add_func ("/sync/plain/commits-before-attach", test_commits_before_attach);
   g_test_add_func ("/sync/plain/write-seals-value", test_write_value_is_sealed);
   g_test_add_func ("/sync/plain/committed-signal", test_committed_signal);

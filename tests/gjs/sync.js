@@ -55,6 +55,20 @@ const StaticSync = GObject.registerClass(class StaticSync extends Syncobj.Sync {
     }
 });
 
+test('the test harness takes its initial data as JSON text', () => {
+    const [collection, control] = Syncobj.test_collection_new_from_json(
+        JSON.stringify([{id: 'a', n: 1}, {id: 'b', n: 2}]), Syncobj.Strategy.ORDERED);
+    assertEqual(keys(collection), ['a', 'b']);
+
+    const transaction = collection.update_json('a', JSON.stringify({n: 5}));
+    control.advance(1000);
+    assertEqual(transaction.get_state_name(), 'completed');
+    assertEqual(value(collection, 'a'), {id: 'a', n: 5});
+
+    assertThrowsSyncobjError(() => Syncobj.test_collection_new_from_json('[{"title": "no key"}]',
+        Syncobj.Strategy.ORDERED), Syncobj.Error.PARSE);
+});
+
 test('sync subclass in JavaScript starts with the collection', () => {
     const sync = new StaticSync([{id: 'x', n: 1}], {id: 'gjs-static-sync'});
     const collection = Syncobj.Collection.new('gjs-static', sync, null);

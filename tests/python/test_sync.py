@@ -63,6 +63,17 @@ class StaticSync(Syncobj.Sync):
         self.mark_ready()
 
 
+def test_test_harness_takes_its_initial_data_as_json_text():
+    collection, control = Syncobj.test_collection_new_from_json(
+        '[{"id": "a", "n": 1}, {"id": "b", "n": 2}]', Syncobj.Strategy.ORDERED)
+    assert [record.get_key() for record in collection] == ['a', 'b']
+    assert collection['b'].to_dict() == {'id': 'b', 'n': 2}
+
+    with pytest.raises(GLib.Error) as raised:
+        Syncobj.test_collection_new_from_json('[{"title": "no key"}]', Syncobj.Strategy.ORDERED)
+    assert_syncobj_error(raised.value, Syncobj.Error.PARSE)
+
+
 def test_sync_subclass_in_python_starts_with_the_collection():
     sync = StaticSync([{'id': 'x', 'n': 1}], id='python-static-sync')
     collection = Syncobj.Collection.new('python-static', sync, None)
