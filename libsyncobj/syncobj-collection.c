@@ -70,7 +70,8 @@ typedef struct
   GSequenceIter *iter;          /* position in the list model */
   SyncobjRecord *record;        /* weak */
   const char    *packed;        /* see below */
-  guint          locks;
+  guint          position;      /* in the list model when appended; see row_position() */
+  guint          locks : 30;    /* one word with the flags: rows are many */
   guint          pending_append : 1;
   guint          inline_key : 1;  /* key (and packed text) live after the row */
 } SyncobjRow;
@@ -101,6 +102,7 @@ struct _SyncobjCollection
   GSequence          *order;            /* SyncobjRow, visible and announced */
   GPtrArray          *pending_appends;  /* SyncobjRow, during a batch */
   guint               batch_depth;
+  guint               order_removed : 1;  /* a row ever left self->order */
 
   GQueue              active;           /* SyncobjTransaction (strong), creation order */
   GHashTable         *active_links;     /* transaction → GList link */
@@ -283,6 +285,19 @@ row_compose (SyncobjCollection *self,
   return g_steal_pointer (&value);
 }
 
+/* The position of @row (in self->order) in the list model. Rows are only
+ * ever appended, so until one leaves, each stays where it was appended;
+ * GSequence's walk to the root, a cache miss per level in a big list, is
+ * needed only after that. */
+static guint
+row_position (SyncobjCollection *self,
+              SyncobjRow        *row)
+{
+  if (!self->order_removed)
+    return row->position;
+  return g_sequence_iter_get_position (row->iter);
+}
+
 static void
 collection_flush_appends (SyncobjCollection *self)
 {
@@ -304,6 +319,7 @@ collection_flush_appends (SyncobjCollection *self)
       if (row_is_visible (row))
         {
           row->iter = g_sequence_append (self->order, row);
+          row->position = position + added;
           added++;
         }
       else
@@ -347,7 +363,8 @@ row_appear (SyncobjCollection *self,
   else
     {
       row->iter = g_sequence_append (self->order, row);
-      g_list_model_items_changed (G_LIST_MODEL (self), g_sequence_iter_get_position (row->iter), 0, 1);
+      row->position = g_sequence_iter_get_position (row->iter);
+      g_list_model_items_changed (G_LIST_MODEL (self), row->position, 0, 1);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
 }
@@ -383,16 +400,17 @@ row_refresh_to_full (SyncobjCollection *self,
       guint position;
 
       collection_flush_appends (self);
-      position = g_sequence_iter_get_position (row->iter);
+      position = row_position (self, row);
       g_sequence_remove (row->iter);
       row->iter = NULL;
+      self->order_removed = TRUE;
       g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
   else if (old != NULL && value != NULL && old != value && row->iter != NULL)
     {
       collection_flush_appends (self);
-      g_list_model_items_changed (G_LIST_MODEL (self), g_sequence_iter_get_position (row->iter), 1, 1);
+      g_list_model_items_changed (G_LIST_MODEL (self), row_position (self, row), 1, 1);
     }
 
   if (row->record != NULL)
@@ -863,7 +881,7 @@ row_sync_packed (SyncobjCollection *self,
   if (row->iter != NULL)
     {
       collection_flush_appends (self);
-      g_list_model_items_changed (G_LIST_MODEL (self), g_sequence_iter_get_position (row->iter), 1, 1);
+      g_list_model_items_changed (G_LIST_MODEL (self), row_position (self, row), 1, 1);
     }
   return TRUE;
 }
