@@ -301,12 +301,15 @@ row_position (SyncobjCollection *self,
 static void
 collection_flush_appends (SyncobjCollection *self)
 {
-  guint position = g_sequence_get_length (self->order);
+  guint position;
   guint added = 0;
   g_autoptr(GPtrArray) rows = NULL;
 
   if (self->pending_appends->len == 0)
     return;
+
+  /* Not before: the length is a walk to the GSequence's root. */
+  position = g_sequence_get_length (self->order);
 
   rows = g_steal_pointer (&self->pending_appends);
   self->pending_appends = g_ptr_array_new ();
