@@ -98,7 +98,7 @@ struct _SyncobjCollection
   gpointer            merge_data;
   GDestroyNotify      merge_destroy;
 
-  GHashTable         *rows;             /* key → SyncobjRow */
+  GHashTable         *rows;             /* SyncobjRow, a set by key: see rows_find() */
   GSequence          *order;            /* SyncobjRow, visible and announced */
   GPtrArray          *pending_appends;  /* SyncobjRow, during a batch */
   guint               batch_depth;
@@ -157,6 +157,32 @@ row_free (gpointer data)
   g_free (row);
 }
 
+/* self->rows holds the rows themselves, hashed and compared by key: a set
+ * keeps no array of values beside the keys, which saves memory per record
+ * and a cache miss per lookup in a big collection. */
+static guint
+row_hash (gconstpointer data)
+{
+  return g_str_hash (((const SyncobjRow *) data)->key);
+}
+
+static gboolean
+row_equal (gconstpointer a,
+           gconstpointer b)
+{
+  return g_str_equal (((const SyncobjRow *) a)->key, ((const SyncobjRow *) b)->key);
+}
+
+/* The row of @key, whatever its state (packed or not), or NULL. */
+static SyncobjRow *
+rows_find (SyncobjCollection *self,
+           const char        *key)
+{
+  SyncobjRow probe = { .key = (char *) key };
+
+  return g_hash_table_lookup (self->rows, &probe);
+}
+
 /* Builds the JsonObject of a packed row. */
 static void
 row_thaw (SyncobjRow *row)
@@ -182,7 +208,7 @@ static SyncobjRow *
 row_lookup (SyncobjCollection *self,
             const char        *key)
 {
-  SyncobjRow *row = g_hash_table_lookup (self->rows, key);
+  SyncobjRow *row = rows_find (self, key);
 
   if (row != NULL)
     row_thaw (row);
@@ -199,7 +225,7 @@ row_ensure (SyncobjCollection *self,
     {
       row = g_new0 (SyncobjRow, 1);
       row->key = g_strdup (key);
-      g_hash_table_insert (self->rows, row->key, row);
+      g_hash_table_add (self->rows, row);
     }
 
   return row;
@@ -214,7 +240,7 @@ row_maybe_free (SyncobjCollection *self,
       row->iter == NULL && !row->pending_append &&
       (row->layers == NULL || row->layers->len == 0) &&
       (row->held == NULL || row->held->len == 0))
-    g_hash_table_remove (self->rows, row->key);
+    g_hash_table_remove (self->rows, row);
 }
 
 static gboolean
@@ -849,7 +875,7 @@ row_new_packed (SyncobjCollection *self,
   row->key = key;
   row->inline_key = TRUE;
   row->packed = packed;
-  g_hash_table_insert (self->rows, row->key, row);
+  g_hash_table_add (self->rows, row);
   row_appear (self, row);
 }
 
@@ -869,7 +895,7 @@ row_sync_packed (SyncobjCollection *self,
     return FALSE;
 
   /* Packed rows have no layers, held writes, locks or record. */
-  row = g_hash_table_lookup (self->rows, write->key);
+  row = rows_find (self, write->key);
   if (row == NULL || row->packed == NULL)
     return FALSE;
   same = _syncobj_json_text_compare (row->packed, write->value, &covers);
@@ -942,7 +968,7 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
         {
           /* A new key from JSON text stays packed; anything else needs
            * the object. */
-          row = g_hash_table_lookup (self->rows, writes[i].key);
+          row = rows_find (self, writes[i].key);
           if (row == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
             {
               row_new_packed (self, &writes[i]);
@@ -1709,7 +1735,7 @@ syncobj_collection_contains (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
-  row = g_hash_table_lookup (self->rows, key);
+  row = rows_find (self, key);
   return row != NULL && row_is_visible (row);
 }
 
@@ -2235,7 +2261,7 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
 static void
 syncobj_collection_init (SyncobjCollection *self)
 {
-  self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, row_free);
+  self->rows = g_hash_table_new_full (row_hash, row_equal, row_free, NULL);
   self->order = g_sequence_new (NULL);
   self->pending_appends = g_ptr_array_new ();
   self->active_links = g_hash_table_new (NULL, NULL);
