@@ -301,8 +301,11 @@ SyncobjPersistJob *_syncobj_persist_job_new (SyncobjTransaction *transaction,
 
 void _syncobj_registry_add_collection      (SyncobjRegistry    *self,
                                             SyncobjCollection  *collection);
+/* Lists @transaction; @new_id: its id was just made (a transaction read
+ * back from a store may be listed already: it is then not listed again). */
 void _syncobj_registry_add_transaction     (SyncobjRegistry    *self,
-                                            SyncobjTransaction *transaction);
+                                            SyncobjTransaction *transaction,
+                                            gboolean            new_id);
 /* Emits ::transaction-state-changed. */
 void _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
                                             SyncobjTransaction *transaction);

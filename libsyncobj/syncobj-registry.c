@@ -137,7 +137,8 @@ struct _SyncobjRegistry
 
   SyncobjWeakList   *collections;
   SyncobjObjectList *transactions;
-  GHashTable        *transactions_by_id;   /* id → unowned SyncobjTransaction */
+  GHashTable        *transactions_by_id;   /* id → unowned SyncobjTransaction;
+                                            * made by the first lookup */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjRegistry, syncobj_registry, G_TYPE_OBJECT)
@@ -277,8 +278,30 @@ syncobj_registry_init (SyncobjRegistry *self)
 {
   self->collections = syncobj_weak_list_new (SYNCOBJ_TYPE_COLLECTION);
   self->transactions = _syncobj_object_list_new (SYNCOBJ_TYPE_TRANSACTION);
-  /* Keys are the ids of the listed transactions, which keep them alive. */
-  self->transactions_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+/* The index of the listed transactions by id, made on first use: many
+ * applications never look one up, and a write then costs no insertion
+ * into an ever growing table. Keys are the ids of the listed transactions,
+ * which keep them alive. */
+static GHashTable *
+registry_index (SyncobjRegistry *self)
+{
+  if (self->transactions_by_id == NULL)
+    {
+      guint n = _syncobj_object_list_get_length (self->transactions);
+
+      self->transactions_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < n; i++)
+        {
+          SyncobjTransaction *transaction = _syncobj_object_list_peek (self->transactions, i);
+
+          g_hash_table_insert (self->transactions_by_id, (gpointer) syncobj_transaction_get_id (transaction),
+                               transaction);
+        }
+    }
+
+  return self->transactions_by_id;
 }
 
 /**
@@ -384,7 +407,7 @@ syncobj_registry_lookup_transaction (SyncobjRegistry *self,
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  return g_hash_table_lookup (self->transactions_by_id, id);
+  return g_hash_table_lookup (registry_index (self), id);
 }
 
 /**
@@ -424,8 +447,8 @@ syncobj_registry_forget_finished (SyncobjRegistry *self)
           transaction = g_list_model_get_item (model, start - 1);
           if (!syncobj_transaction_is_finished (transaction))
             break;
-          g_hash_table_remove (self->transactions_by_id,
-                               syncobj_transaction_get_id (transaction));
+          if (self->transactions_by_id != NULL)
+            g_hash_table_remove (self->transactions_by_id, syncobj_transaction_get_id (transaction));
           start--;
         }
 
@@ -457,18 +480,21 @@ _syncobj_registry_add_collection (SyncobjRegistry   *self,
 
 void
 _syncobj_registry_add_transaction (SyncobjRegistry    *self,
-                                   SyncobjTransaction *transaction)
+                                   SyncobjTransaction *transaction,
+                                   gboolean            new_id)
 {
   const char *id;
 
   g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
   g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
 
+  /* A transaction read back from a store may be listed already. */
   id = syncobj_transaction_get_id (transaction);
-  if (g_hash_table_contains (self->transactions_by_id, id))
+  if (!new_id && g_hash_table_contains (registry_index (self), id))
     return;
 
-  g_hash_table_insert (self->transactions_by_id, (gpointer) id, transaction);
+  if (self->transactions_by_id != NULL)
+    g_hash_table_insert (self->transactions_by_id, (gpointer) id, transaction);
   _syncobj_object_list_append (self->transactions, transaction);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
 }

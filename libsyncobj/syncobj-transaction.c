@@ -308,7 +308,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
 
   g_weak_ref_set (&self->owner, owner);
   g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self);
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, TRUE);
   _syncobj_collection_add_transaction (owner, self);
 
   return self;
@@ -1251,7 +1251,7 @@ _syncobj_transaction_restore (SyncobjCollection        *owner,
   active = !state_is_final (self->state);
   if (active)
     g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self);
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, FALSE);
   if (active)
     _syncobj_collection_add_transaction (owner, self);
 
