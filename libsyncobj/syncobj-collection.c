@@ -439,9 +439,12 @@ json_covers (JsonObject *changes,
   return TRUE;
 }
 
+/* @confirmed: the update whose layer the row shows alone, ending now, or
+ * NULL; a write that sets what it set makes its value the synced one. */
 static void
-row_apply_sync_write (SyncobjRow       *row,
-                      SyncobjSyncWrite *write)
+row_apply_sync_write (SyncobjRow             *row,
+                      SyncobjSyncWrite       *write,
+                      SyncobjPendingMutation *confirmed)
 {
   JsonObject *synced = NULL;
 
@@ -456,6 +459,11 @@ row_apply_sync_write (SyncobjRow       *row,
        * confirms the optimistic value makes that value the synced one. */
       if (row->synced == NULL || json_covers (write->value, row->synced))
         synced = json_object_ref (write->value);
+      else if (confirmed != NULL && confirmed->merged && confirmed->type == SYNCOBJ_MUTATION_TYPE_UPDATE &&
+               confirmed->original == row->synced && row->visible != NULL &&
+               confirmed->modified == row->visible && json_object_is_immutable (row->visible) &&
+               _syncobj_json_same_update (row->synced, confirmed->changes, write->value))
+        synced = json_object_ref (row->visible);   /* the common echo, checked cheaply */
       else if (row->visible != NULL && row->visible != row->synced &&
                json_object_is_immutable (row->visible) &&
                _syncobj_json_merge_is (row->synced, write->value, row->visible))
@@ -477,10 +485,14 @@ static void
 row_hold_sync_write (SyncobjRow       *row,
                      SyncobjSyncWrite *write)
 {
+  /* A key that lives in the (sealed) value stays there: the copy keeps
+   * the value. Keys of packed records live in the commit's arena. */
+  gboolean borrow = write->key_borrowed && write->value != NULL && write->arena == NULL && write->packed == NULL;
   SyncobjSyncWrite copy = {
     write->type,
-    g_strdup (write->key),
+    borrow ? write->key : g_strdup (write->key),
     write->value != NULL ? json_object_ref (write->value) : NULL,
+    borrow,
   };
 
   if (row->held == NULL)
@@ -494,10 +506,11 @@ row_hold_sync_write (SyncobjRow       *row,
 /* When the last lock of a key releases: held sync writes reach the synced
  * state and retired layers leave the overlay, before one refresh. */
 static void
-row_release (SyncobjRow *row)
+row_release (SyncobjRow             *row,
+             SyncobjPendingMutation *confirmed)
 {
   for (guint i = 0; row->held != NULL && i < row->held->len; i++)
-    row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i));
+    row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i), i == 0 ? confirmed : NULL);
   g_clear_pointer (&row->held, g_array_unref);
 
   for (guint i = row->layers != NULL ? row->layers->len : 0; i > 0; i--)
@@ -693,6 +706,7 @@ mutation_fold (SyncobjPendingMutation *mutation,
     }
 
   _syncobj_pending_mutation_set_values (mutation, folded, mutation->original, modified, changes, now);
+  mutation->merged = mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && type == SYNCOBJ_MUTATION_TYPE_UPDATE;
   return TRUE;
 }
 
@@ -747,6 +761,7 @@ _syncobj_collection_write (SyncobjCollection    *self,
           changes = _syncobj_json_copy (value);
           modified = _syncobj_json_merge (row->visible, changes);
           known_different = _syncobj_json_changes_differ (row->visible, changes);
+          created->merged = TRUE;
           break;
         case SYNCOBJ_MUTATION_TYPE_DELETE:
           changes = _syncobj_json_merge (NULL, NULL);
@@ -892,7 +907,7 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
             row_hold_sync_write (gone_row, &deletion);
           else
             {
-              row_apply_sync_write (gone_row, &deletion);
+              row_apply_sync_write (gone_row, &deletion, NULL);
               row_refresh (self, gone_row);
             }
         }
@@ -927,7 +942,7 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
           continue;
         }
 
-      row_apply_sync_write (row, &writes[i]);
+      row_apply_sync_write (row, &writes[i], NULL);
       row_refresh (self, row);
     }
 
@@ -975,6 +990,26 @@ collection_mutations_of (SyncobjCollection  *self,
     }
 
   return mine;
+}
+
+/* Whether @transaction holds mutations of @self only (the usual case: one
+ * collection), so that no mutation needs its collection looked up. */
+static gboolean
+transaction_only_touches (SyncobjTransaction *transaction,
+                          SyncobjCollection  *self)
+{
+  GPtrArray *collections = _syncobj_transaction_get_collections (transaction);
+
+  return collections->len == 1 && g_ptr_array_index (collections, 0) == self;
+}
+
+static gboolean
+mutation_is_of (SyncobjPendingMutation *mutation,
+                SyncobjCollection      *self)
+{
+  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+
+  return collection == self;
 }
 
 void
@@ -1035,17 +1070,22 @@ void
 _syncobj_collection_lock (SyncobjCollection  *self,
                           SyncobjTransaction *transaction)
 {
-  g_autoptr(GPtrArray) mutations = NULL;
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
+  gboolean all_mine = transaction_only_touches (transaction, self);
+  guint n = _syncobj_object_list_get_length (mutations);
 
   if (!collection_is_ordered (self))
     return;
 
-  mutations = collection_mutations_of (self, transaction);
-  for (guint i = 0; i < mutations->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      SyncobjRow *row = row_ensure (self, mutation->key);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+      SyncobjRow *row;
 
+      if (!all_mine && !mutation_is_of (mutation, self))
+        continue;
+
+      row = row_ensure (self, mutation->key);
       if (!mutation->locked)
         {
           mutation->locked = TRUE;
@@ -1059,18 +1099,31 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
                                         SyncobjTransaction *transaction,
                                         gboolean            failed)
 {
-  g_autoptr(GPtrArray) mutations = collection_mutations_of (self, transaction);
+  /* The list stays as it is: the transaction is committed or failed. */
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
+  gboolean all_mine = transaction_only_touches (transaction, self);
+  guint n = _syncobj_object_list_get_length (mutations);
   GList *link;
 
   collection_begin_batch (self);
 
-  for (guint i = 0; i < mutations->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      SyncobjRow *row = row_lookup (self, mutation->key);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+      SyncobjRow *row;
+      SyncobjPendingMutation *confirmed;
 
+      if (!all_mine && !mutation_is_of (mutation, self))
+        continue;
+
+      row = row_lookup (self, mutation->key);
       if (row == NULL)
         continue;
+
+      /* A completed update that the row shows alone: its echo is likely
+       * to set exactly what it set. */
+      confirmed = !failed && row->layers != NULL && row->layers->len == 1 &&
+                  g_ptr_array_index (row->layers, 0) == mutation ? mutation : NULL;
 
       if (mutation->locked)
         {
@@ -1084,7 +1137,8 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
         {
           SyncobjSyncWrite write = { .type = mutation->type, .key = mutation->key, .value = mutation->changes };
 
-          row_apply_sync_write (row, &write);
+          row_apply_sync_write (row, &write, confirmed);
+          confirmed = NULL;   /* the synced value has moved on */
         }
 
       if (failed || row->locks == 0)
@@ -1093,7 +1147,7 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
         mutation->retired = TRUE;
 
       if (row->locks == 0)
-        row_release (row);
+        row_release (row, confirmed);
 
       row_refresh (self, row);
     }

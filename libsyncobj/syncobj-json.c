@@ -144,6 +144,50 @@ _syncobj_json_merge_is (JsonObject *base,
   return json_object_get_size (expected) == json_object_get_size (base) + added;
 }
 
+/* The value @changes sets for @name, else the one of @base. */
+static JsonNode *
+updated_member (JsonObject *base,
+                JsonObject *changes,
+                const char *name)
+{
+  JsonNode *node = json_object_get_member (changes, name);
+
+  return node != NULL ? node : json_object_get_member (base, name);
+}
+
+gboolean
+_syncobj_json_same_update (JsonObject *base,
+                           JsonObject *a,
+                           JsonObject *b)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  /* Neither adds a member, so both merges list @base's members in its
+   * order; they are the same when every member either sets has the same
+   * value in both. */
+  json_object_iter_init (&iter, a);
+  while (json_object_iter_next (&iter, &name, &node))
+    if (!json_object_has_member (base, name) || !nodes_identical (node, updated_member (base, b, name)))
+      return FALSE;
+
+  /* Members both set were compared above. */
+  json_object_iter_init (&iter, b);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      JsonNode *base_node;
+
+      if (json_object_has_member (a, name))
+        continue;
+      base_node = json_object_get_member (base, name);
+      if (base_node == NULL || !nodes_identical (node, base_node))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 gboolean
 _syncobj_json_changes_differ (JsonObject *value,
                               JsonObject *changes)

@@ -39,6 +39,12 @@ JsonObject *_syncobj_json_merge        (JsonObject  *base,
 gboolean    _syncobj_json_merge_is     (JsonObject  *base,
                                         JsonObject  *changes,
                                         JsonObject  *expected);
+/* Whether _syncobj_json_merge (@base, @a) and _syncobj_json_merge (@base, @b)
+ * are the same (members, order, values of the same type), for @a and @b
+ * that set only members @base has; FALSE when either sets another. */
+gboolean    _syncobj_json_same_update  (JsonObject  *base,
+                                        JsonObject  *a,
+                                        JsonObject  *b);
 /* Whether some member of @changes is missing from @value or differs from
  * it there: then merging @changes into @value gives an unequal object. */
 gboolean    _syncobj_json_changes_differ (JsonObject *value,
@@ -237,6 +243,8 @@ struct _SyncobjPendingMutation
                                         * the key's lock releases */
   guint                locked : 1;     /* holds a lock on its key (ordered) */
   guint                restored : 1;   /* read back from a store after a restart */
+  guint                merged : 1;     /* modified is _syncobj_json_merge (original,
+                                        * changes), as an update's is */
 
   /* GDateTimes made on demand (syncobj-pending-mutation.c) */
   GDateTime           *created_at;

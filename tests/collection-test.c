@@ -704,6 +704,67 @@ test_packed_same_record_again (void)
   syncobj_test_assert_value (collection, "b", "{\"n\": 7, \"id\": \"b\"}");
 }
 
+static char *
+object_text (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return json_to_string (node, FALSE);
+}
+
+/* The echo of a completed update becomes the synced value whatever it
+ * holds (exactly the optimistic value, more, or something else), merged
+ * member by member; the visible value changes only if the content does. */
+static void
+test_echo_of_update_becomes_synced (void)
+{
+  const struct {
+    const char *echo;
+    const char *synced;
+    const char *changes;   /* items-changed at completion */
+  } cases[] = {
+    { "{\"id\": \"a\", \"n\": 1}", "{\"id\": \"a\", \"title\": \"A\", \"n\": 1}", "" },
+    { "{\"n\": 1, \"id\": \"a\", \"title\": \"A\"}", "{\"n\": 1, \"id\": \"a\", \"title\": \"A\"}", "" },
+    { "{\"id\": \"a\", \"n\": 2}", "{\"id\": \"a\", \"title\": \"A\", \"n\": 2}", "0,1,1" },
+    { "{\"id\": \"a\", \"n\": 1.5}", "{\"id\": \"a\", \"title\": \"A\", \"n\": 1.5}", "0,1,1" },
+    { "{\"id\": \"a\", \"n\": 1.0}", "{\"id\": \"a\", \"title\": \"A\", \"n\": 1.0}", "" },
+    { "{\"id\": \"a\", \"n\": 1, \"title\": \"B\"}", "{\"id\": \"a\", \"n\": 1, \"title\": \"B\"}", "0,1,1" },
+    { "{\"id\": \"a\", \"title\": \"B\"}", "{\"id\": \"a\", \"title\": \"B\", \"n\": 0}", "0,1,1" },
+    { "{\"id\": \"a\", \"n\": 1, \"done\": true}", "{\"id\": \"a\", \"title\": \"A\", \"n\": 1, \"done\": true}", "0,1,1" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SyncobjSyncControl) control = NULL;
+      g_autoptr(SyncobjCollection) collection =
+        syncobj_test_collection_from_json ("[{\"id\": \"a\", \"title\": \"A\", \"n\": 0}]",
+                                           SYNCOBJ_STRATEGY_ORDERED, &control);
+      g_autoptr(SyncobjTransaction) transaction = NULL;
+      g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+      g_autoptr(SyncobjRecord) record = NULL;
+      g_autoptr(JsonNode) expected = json_from_string (cases[i].synced, NULL);
+      g_autofree char *expected_text = json_to_string (expected, FALSE);
+      g_autofree char *synced = NULL;
+
+      syncobj_sync_control_set_auto_echo (control, FALSE);
+      transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+      syncobj_sync_control_advance (control, 1000);
+      g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+      changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+
+      syncobj_test_emit_update (control, cases[i].echo);
+      syncobj_sync_control_run_pending (control);
+      g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+      syncobj_test_items_changed_assert (changes, cases[i].changes);
+      record = syncobj_collection_lookup (collection, "a");
+      g_assert_false (syncobj_record_get_pending (record));
+      /* Member order and number types are those of the merge. */
+      synced = object_text (syncobj_record_get_synced_value (record));
+      g_assert_cmpstr (synced, ==, expected_text);
+      syncobj_test_assert_value (collection, "a", cases[i].synced);
+    }
+}
+
 /* ---- a collection without sync ------------------------------------------------ */
 
 static void
@@ -1235,6 +1296,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/packed/truncate", test_packed_truncate);
   g_test_add_func ("/collection/packed/records-and-json", test_packed_records_and_json);
   g_test_add_func ("/collection/packed/same-record-again", test_packed_same_record_again);
+  g_test_add_func ("/collection/ordered/echo-of-update-becomes-synced", test_echo_of_update_becomes_synced);
 
   return g_test_run ();
 }
