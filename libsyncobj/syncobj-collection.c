@@ -1423,6 +1423,9 @@ syncobj_collection_begin (SyncobjCollection *self)
  * syncobj_collection_get_id:
  * @self: a collection
  *
+ * Gets [property@Syncobj.Collection:id], which names the collection in the
+ * store, the registry and log messages.
+ *
  * Returns: the id of the collection
  */
 const char *
@@ -1435,6 +1438,8 @@ syncobj_collection_get_id (SyncobjCollection *self)
 /**
  * syncobj_collection_get_key_member:
  * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:key-member].
  *
  * Returns: the member of each record that holds its key (default `"id"`)
  */
@@ -1449,6 +1454,8 @@ syncobj_collection_get_key_member (SyncobjCollection *self)
  * syncobj_collection_get_sync:
  * @self: a collection
  *
+ * Gets the sync that feeds the collection the server's state.
+ *
  * Returns: (transfer none) (nullable): the sync side
  */
 SyncobjSync *
@@ -1461,6 +1468,8 @@ syncobj_collection_get_sync (SyncobjCollection *self)
 /**
  * syncobj_collection_get_mutator:
  * @self: a collection
+ *
+ * Gets the mutator that persists the collection's transactions.
  *
  * Returns: (transfer none) (nullable): the persist side
  */
@@ -1492,6 +1501,9 @@ syncobj_collection_set_mutator (SyncobjCollection *self,
 /**
  * syncobj_collection_get_strategy:
  * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:strategy]: ordered (queued, locked keys)
+ * or parallel.
  *
  * Returns: how the collection schedules its transactions
  */
@@ -1525,6 +1537,9 @@ syncobj_collection_set_strategy (SyncobjCollection *self,
 /**
  * syncobj_collection_get_queue_scope:
  * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:queue-scope]: one queue for the
+ * collection, or one per key.
  *
  * Returns: the width of the queue of an ordered collection
  */
@@ -1590,6 +1605,8 @@ syncobj_collection_set_merge_func (SyncobjCollection *self,
  * syncobj_collection_get_retry_policy:
  * @self: a collection
  *
+ * Gets the policy that decides which failed attempts are retried, and when.
+ *
  * Returns: (transfer none): the retry policy of the collection's
  *   transactions
  */
@@ -1622,6 +1639,8 @@ syncobj_collection_set_retry_policy (SyncobjCollection  *self,
  * syncobj_collection_get_store:
  * @self: a collection
  *
+ * Gets the store that keeps the collection's transactions across restarts.
+ *
  * Returns: (transfer none) (nullable): the durable store of the
  *   collection's transactions
  */
@@ -1636,6 +1655,9 @@ syncobj_collection_get_store (SyncobjCollection *self)
  * syncobj_collection_get_persistent:
  * @self: a collection
  *
+ * Tells whether the collection's transactions survive a restart,
+ * [property@Syncobj.Collection:persistent].
+ *
  * Returns: %TRUE when transactions are written to a durable store
  */
 gboolean
@@ -1648,6 +1670,9 @@ syncobj_collection_get_persistent (SyncobjCollection *self)
 /**
  * syncobj_collection_get_ready:
  * @self: a collection
+ *
+ * Tells whether the collection holds the server's initial state,
+ * [property@Syncobj.Collection:ready].
  *
  * Returns: %TRUE once the sync has committed its initial state and marked
  *   it ready (always %TRUE without a sync)
@@ -1662,6 +1687,8 @@ syncobj_collection_get_ready (SyncobjCollection *self)
 /**
  * syncobj_collection_get_size:
  * @self: a collection
+ *
+ * Counts the visible records, the same as g_list_model_get_n_items().
  *
  * Returns: the number of visible records
  */
@@ -1741,6 +1768,8 @@ syncobj_collection_lookup_value (SyncobjCollection *self,
  * syncobj_collection_get_keys:
  * @self: a collection
  *
+ * Lists the keys of the visible records.
+ *
  * Returns: (transfer full) (array zero-terminated=1): the visible keys in
  *   list order
  */
@@ -1808,6 +1837,8 @@ syncobj_collection_get_locked_keys (SyncobjCollection *self)
 /**
  * syncobj_collection_get_transactions:
  * @self: a collection
+ *
+ * Lists the transactions that still change what the collection shows.
  *
  * Returns: (transfer full): a snapshot list of the active (not finished)
  *   transactions touching the collection, oldest first
