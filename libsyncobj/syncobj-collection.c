@@ -1704,6 +1704,8 @@ syncobj_collection_get_size (SyncobjCollection *self)
  * @self: a collection
  * @key: a key
  *
+ * Tells whether a record with @key is visible, synced or optimistic.
+ *
  * Returns: %TRUE if a record with @key is visible
  */
 gboolean
@@ -1723,6 +1725,9 @@ syncobj_collection_contains (SyncobjCollection *self,
  * syncobj_collection_lookup:
  * @self: a collection
  * @key: a key
+ *
+ * Looks up the live record for @key: the same object for as long as someone
+ * holds it, updated in place (watch `notify::value`).
  *
  * Returns: (transfer full) (nullable): the live record for @key, or %NULL
  *   if no record with @key is visible
@@ -1747,6 +1752,9 @@ syncobj_collection_lookup (SyncobjCollection *self,
  * syncobj_collection_lookup_value:
  * @self: a collection
  * @key: a key
+ *
+ * Looks up the visible value for @key, without making a
+ * [class@Syncobj.Record].
  *
  * Returns: (transfer none) (nullable): the visible value for @key, an
  *   immutable snapshot; %NULL if not visible
@@ -1860,6 +1868,8 @@ syncobj_collection_get_transactions (SyncobjCollection *self)
 /**
  * syncobj_collection_to_json:
  * @self: a collection
+ *
+ * Writes the visible records out as JSON text, handy from GJS and for logs.
  *
  * Returns: (transfer full): the visible records as a JSON array, in list
  *   order
