@@ -5,11 +5,10 @@
  */
 
 #include "store-test-utils.h"
+#include "disk-full.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <libgda/libgda.h>
@@ -693,18 +692,6 @@ insert_json (SyncobjCollection *collection,
   return transaction;
 }
 
-/* The file size limit stands in for a full disk: every write to a file
- * fails with EFBIG, as SQLite sees ENOSPC. */
-static void
-set_file_size_limit (rlim_t limit)
-{
-  struct rlimit rl;
-
-  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-  rl.rlim_cur = limit == RLIM_INFINITY ? rl.rlim_max : limit;
-  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-}
-
 static void
 test_full_disk (void)
 {
@@ -739,8 +726,7 @@ test_full_disk (void)
 
   /* The disk is full: new transactions cannot be stored at commit nor at
    * any later change. */
-  signal (SIGXFSZ, SIG_IGN);
-  set_file_size_limit (0);
+  syncobj_test_set_disk_full (TRUE);
   syncobj_store_test_assert_logged (NULL);
   inserted = insert_json (collection, "{\"id\": \"b\", \"n\": 2}");
   held = insert_json (collection, "{\"id\": \"c\", \"n\": 3}");
@@ -787,8 +773,7 @@ test_full_disk (void)
 
   /* Room again: the next flush writes everything kept, with the states
    * reached meanwhile, and the error goes away. */
-  set_file_size_limit (RLIM_INFINITY);
-  signal (SIGXFSZ, SIG_DFL);
+  syncobj_test_set_disk_full (FALSE);
   g_assert_null (flush_error (store));
   g_assert_null (syncobj_store_get_write_error (store));
   g_assert_cmpuint (notified, ==, 2);

@@ -4,14 +4,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include <signal.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include <glib/gstdio.h>
 #include <syncobj-gtk.h>
 
 #include "ui-test-utils.h"
+#include "../disk-full.h"
 
 #define NETWORK_DELAY_MS 100
 #define WAIT_MS 5000
@@ -498,16 +497,6 @@ flush (SyncobjStore *store)
 }
 
 static void
-set_file_size_limit (rlim_t limit)
-{
-  struct rlimit rl;
-
-  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-  rl.rlim_cur = limit == RLIM_INFINITY ? rl.rlim_max : limit;
-  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-}
-
-static void
 persist_at_once (SyncobjPersistJob *job,
                  gpointer           user_data)
 {
@@ -542,8 +531,7 @@ test_shows_store_write_error (void)
   row = wait_for_label (page, "collection-id", "inspected-store");
   assert_row_label (row, "collection-persistent", "on disk");
 
-  signal (SIGXFSZ, SIG_IGN);
-  set_file_size_limit (0);
+  syncobj_test_set_disk_full (TRUE);
   insert = syncobj_collection_insert (collection, value, &error);
   g_assert_no_error (error);
   flush (store);
@@ -551,8 +539,7 @@ test_shows_store_write_error (void)
   expected = g_strdup_printf ("not written: %s", syncobj_store_get_write_error (store)->message);
   assert_row_label (row, "collection-persistent", expected);
 
-  set_file_size_limit (RLIM_INFINITY);
-  signal (SIGXFSZ, SIG_DFL);
+  syncobj_test_set_disk_full (FALSE);
   flush (store);
   g_assert_null (syncobj_store_get_write_error (store));
   assert_row_label (row, "collection-persistent", "on disk");
