@@ -112,6 +112,18 @@ sync_error_cb (SyncobjSync *sync,
     say ("  sync: %s", syncobj_sync_get_error (sync)->message);
 }
 
+/* A full disk: the changes keep going in memory; tell the user. */
+static void
+store_write_error_cb (SyncobjStore *store,
+                      GParamSpec   *pspec,
+                      gpointer      user_data)
+{
+  if (syncobj_store_get_write_error (store) != NULL)
+    say ("  store: %s (changes are kept in memory meanwhile)", syncobj_store_get_write_error (store)->message);
+  else
+    say ("  store: writing works again");
+}
+
 static void
 sync_connected_cb (SyncobjHttpSync *sync,
                    GParamSpec      *pspec,
@@ -377,6 +389,7 @@ main (int   argc,
   store_path = g_build_filename (demo.dir, "transactions.db", NULL);
   store = syncobj_store_new_for_path (store_path, &error);
   g_assert_no_error (error);
+  g_signal_connect (store, "notify::write-error", G_CALLBACK (store_write_error_cb), NULL);
   sync = syncobj_http_sync_new ("todos", items_uri, changes_uri);
   syncobj_http_sync_set_reconnect_delay (sync, 200);
   g_signal_connect (sync, "notify::error", G_CALLBACK (sync_error_cb), NULL);

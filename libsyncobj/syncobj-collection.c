@@ -1470,6 +1470,9 @@ syncobj_collection_begin (SyncobjCollection *self)
  * syncobj_collection_get_id:
  * @self: a collection
  *
+ * Gets [property@Syncobj.Collection:id], which names the collection in the
+ * store, the registry and log messages.
+ *
  * Returns: the id of the collection
  */
 const char *
@@ -1482,6 +1485,8 @@ syncobj_collection_get_id (SyncobjCollection *self)
 /**
  * syncobj_collection_get_key_member:
  * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:key-member].
  *
  * Returns: the member of each record that holds its key (default `"id"`)
  */
@@ -1496,6 +1501,8 @@ syncobj_collection_get_key_member (SyncobjCollection *self)
  * syncobj_collection_get_sync:
  * @self: a collection
  *
+ * Gets the sync that feeds the collection the server's state.
+ *
  * Returns: (transfer none) (nullable): the sync side
  */
 SyncobjSync *
@@ -1508,6 +1515,8 @@ syncobj_collection_get_sync (SyncobjCollection *self)
 /**
  * syncobj_collection_get_mutator:
  * @self: a collection
+ *
+ * Gets the mutator that persists the collection's transactions.
  *
  * Returns: (transfer none) (nullable): the persist side
  */
@@ -1539,6 +1548,9 @@ syncobj_collection_set_mutator (SyncobjCollection *self,
 /**
  * syncobj_collection_get_strategy:
  * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:strategy]: ordered (queued, locked keys)
+ * or parallel.
  *
  * Returns: how the collection schedules its transactions
  */
@@ -1572,6 +1584,9 @@ syncobj_collection_set_strategy (SyncobjCollection *self,
 /**
  * syncobj_collection_get_queue_scope:
  * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:queue-scope]: one queue for the
+ * collection, or one per key.
  *
  * Returns: the width of the queue of an ordered collection
  */
@@ -1637,6 +1652,8 @@ syncobj_collection_set_merge_func (SyncobjCollection *self,
  * syncobj_collection_get_retry_policy:
  * @self: a collection
  *
+ * Gets the policy that decides which failed attempts are retried, and when.
+ *
  * Returns: (transfer none): the retry policy of the collection's
  *   transactions
  */
@@ -1669,6 +1686,8 @@ syncobj_collection_set_retry_policy (SyncobjCollection  *self,
  * syncobj_collection_get_store:
  * @self: a collection
  *
+ * Gets the store that keeps the collection's transactions across restarts.
+ *
  * Returns: (transfer none) (nullable): the durable store of the
  *   collection's transactions
  */
@@ -1683,6 +1702,9 @@ syncobj_collection_get_store (SyncobjCollection *self)
  * syncobj_collection_get_persistent:
  * @self: a collection
  *
+ * Tells whether the collection's transactions survive a restart,
+ * [property@Syncobj.Collection:persistent].
+ *
  * Returns: %TRUE when transactions are written to a durable store
  */
 gboolean
@@ -1695,6 +1717,9 @@ syncobj_collection_get_persistent (SyncobjCollection *self)
 /**
  * syncobj_collection_get_ready:
  * @self: a collection
+ *
+ * Tells whether the collection holds the server's initial state,
+ * [property@Syncobj.Collection:ready].
  *
  * Returns: %TRUE once the sync has committed its initial state and marked
  *   it ready (always %TRUE without a sync)
@@ -1710,6 +1735,8 @@ syncobj_collection_get_ready (SyncobjCollection *self)
  * syncobj_collection_get_size:
  * @self: a collection
  *
+ * Counts the visible records, the same as g_list_model_get_n_items().
+ *
  * Returns: the number of visible records
  */
 guint
@@ -1723,6 +1750,8 @@ syncobj_collection_get_size (SyncobjCollection *self)
  * syncobj_collection_contains:
  * @self: a collection
  * @key: a key
+ *
+ * Tells whether a record with @key is visible, synced or optimistic.
  *
  * Returns: %TRUE if a record with @key is visible
  */
@@ -1743,6 +1772,9 @@ syncobj_collection_contains (SyncobjCollection *self,
  * syncobj_collection_lookup:
  * @self: a collection
  * @key: a key
+ *
+ * Looks up the live record for @key: the same object for as long as someone
+ * holds it, updated in place (watch `notify::value`).
  *
  * Returns: (transfer full) (nullable): the live record for @key, or %NULL
  *   if no record with @key is visible
@@ -1768,6 +1800,9 @@ syncobj_collection_lookup (SyncobjCollection *self,
  * @self: a collection
  * @key: a key
  *
+ * Looks up the visible value for @key, without making a
+ * [class@Syncobj.Record].
+ *
  * Returns: (transfer none) (nullable): the visible value for @key, an
  *   immutable snapshot; %NULL if not visible
  */
@@ -1787,6 +1822,8 @@ syncobj_collection_lookup_value (SyncobjCollection *self,
 /**
  * syncobj_collection_get_keys:
  * @self: a collection
+ *
+ * Lists the keys of the visible records.
  *
  * Returns: (transfer full) (array zero-terminated=1): the visible keys in
  *   list order
@@ -1856,6 +1893,8 @@ syncobj_collection_get_locked_keys (SyncobjCollection *self)
  * syncobj_collection_get_transactions:
  * @self: a collection
  *
+ * Lists the transactions that still change what the collection shows.
+ *
  * Returns: (transfer full): a snapshot list of the active (not finished)
  *   transactions touching the collection, oldest first
  */
@@ -1876,6 +1915,8 @@ syncobj_collection_get_transactions (SyncobjCollection *self)
 /**
  * syncobj_collection_to_json:
  * @self: a collection
+ *
+ * Writes the visible records out as JSON text, handy from GJS and for logs.
  *
  * Returns: (transfer full): the visible records as a JSON array, in list
  *   order

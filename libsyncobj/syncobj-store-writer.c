@@ -856,6 +856,7 @@ write_batch (SyncobjStoreWriter *self,
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
   g_autoptr(GPtrArray) earlier = g_steal_pointer (&self->unwritten);
   g_autoptr(GError) error = NULL;
+  guint written = 0;
 
   self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
 
@@ -878,15 +879,24 @@ write_batch (SyncobjStoreWriter *self,
   if (order->len == 0)
     return;
 
-  if (gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, &error))
+  /* At most SYNCOBJ_STORE_BATCH statements per SQLite transaction, also
+   * when many rows were kept from failed rounds. */
+  for (guint from = 0; from < order->len && error == NULL; from += SYNCOBJ_STORE_BATCH)
     {
-      for (guint i = 0; i < order->len && error == NULL; i++)
-        write_row (self, ((Job *) g_ptr_array_index (order, i))->row, &error);
+      guint to = MIN (from + SYNCOBJ_STORE_BATCH, order->len);
 
+      if (gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, &error))
+        {
+          for (guint i = from; i < to && error == NULL; i++)
+            write_row (self, ((Job *) g_ptr_array_index (order, i))->row, &error);
+
+          if (error == NULL)
+            gda_connection_commit_transaction (self->cnc, NULL, &error);
+          else
+            gda_connection_rollback_transaction (self->cnc, NULL, NULL);
+        }
       if (error == NULL)
-        gda_connection_commit_transaction (self->cnc, NULL, &error);
-      else
-        gda_connection_rollback_transaction (self->cnc, NULL, NULL);
+        written = to;
     }
 
   if (error == NULL)
@@ -898,8 +908,9 @@ write_batch (SyncobjStoreWriter *self,
     }
   else
     {
-      /* The newest row of each transaction stays, as a job of its own. */
-      for (guint i = 0; i < order->len; i++)
+      /* The newest row of each transaction not written stays, as a job of
+       * its own. */
+      for (guint i = written; i < order->len; i++)
         {
           Job *job = g_ptr_array_index (order, i);
           Job *kept = g_new0 (Job, 1);

@@ -1704,6 +1704,9 @@ syncobj_transaction_wait_finish (SyncobjTransaction  *self,
  * syncobj_transaction_get_id:
  * @self: a transaction
  *
+ * Gets [property@Syncobj.Transaction:id], which also makes the
+ * Idempotency-Key of its requests.
+ *
  * Returns: the unique id of the transaction (a UUID)
  */
 const char *
@@ -1716,6 +1719,9 @@ syncobj_transaction_get_id (SyncobjTransaction *self)
 /**
  * syncobj_transaction_get_state:
  * @self: a transaction
+ *
+ * Gets [property@Syncobj.Transaction:state]; watch `notify::state` to follow
+ * it.
  *
  * Returns: the state of the transaction
  */
@@ -1750,6 +1756,8 @@ syncobj_transaction_get_state_name (SyncobjTransaction *self)
  * syncobj_transaction_is_finished:
  * @self: a transaction
  *
+ * Tells whether the transaction reached a final state.
+ *
  * Returns: %TRUE when the transaction is `completed` or `failed`
  */
 gboolean
@@ -1762,6 +1770,8 @@ syncobj_transaction_is_finished (SyncobjTransaction *self)
 /**
  * syncobj_transaction_get_created_at:
  * @self: a transaction
+ *
+ * Gets [property@Syncobj.Transaction:created-at].
  *
  * Returns: (transfer none): when the transaction was created
  */
@@ -1779,6 +1789,9 @@ syncobj_transaction_get_created_at (SyncobjTransaction *self)
  * syncobj_transaction_get_updated_at:
  * @self: a transaction
  *
+ * Gets [property@Syncobj.Transaction:updated-at], the time of its last change
+ * of state, attempt or mutation.
+ *
  * Returns: (transfer none): when the transaction last changed
  */
 GDateTime *
@@ -1795,6 +1808,8 @@ syncobj_transaction_get_updated_at (SyncobjTransaction *self)
  * syncobj_transaction_get_mutations:
  * @self: a transaction
  *
+ * Gets the writes of the transaction.
+ *
  * Returns: (transfer none): a list model of [class@Syncobj.PendingMutation],
  *   one per written key
  */
@@ -1808,6 +1823,9 @@ syncobj_transaction_get_mutations (SyncobjTransaction *self)
 /**
  * syncobj_transaction_get_attempts:
  * @self: a transaction
+ *
+ * Gets the persist attempts of the transaction, each with its times and
+ * error.
  *
  * Returns: (transfer none): a list model of [class@Syncobj.Attempt], oldest
  *   first
@@ -1823,6 +1841,8 @@ syncobj_transaction_get_attempts (SyncobjTransaction *self)
  * syncobj_transaction_get_current_attempt:
  * @self: a transaction
  *
+ * Gets [property@Syncobj.Transaction:current-attempt].
+ *
  * Returns: the number of the latest persist attempt, 0 before the first
  */
 guint
@@ -1835,6 +1855,8 @@ syncobj_transaction_get_current_attempt (SyncobjTransaction *self)
 /**
  * syncobj_transaction_get_queued_behind:
  * @self: a transaction
+ *
+ * Gets [property@Syncobj.Transaction:queued-behind].
  *
  * Returns: (nullable): the id of the transaction this one waits for while
  *   `queued`
@@ -1849,6 +1871,8 @@ syncobj_transaction_get_queued_behind (SyncobjTransaction *self)
 /**
  * syncobj_transaction_get_error:
  * @self: a transaction
+ *
+ * Gets [property@Syncobj.Transaction:error]: set when the transaction failed.
  *
  * Returns: (nullable) (transfer none): why the transaction failed
  */
@@ -1879,6 +1903,8 @@ syncobj_transaction_get_error_transaction_id (SyncobjTransaction *self)
  * syncobj_transaction_get_collection:
  * @self: a transaction
  *
+ * Gets the collection the transaction was begun on.
+ *
  * Returns: (transfer none) (nullable): the collection the transaction was
  *   created on, whose mutator persists it; %NULL once it was finalized
  */
@@ -1897,6 +1923,9 @@ syncobj_transaction_get_collection (SyncobjTransaction *self)
 /**
  * syncobj_transaction_get_metadata:
  * @self: a transaction
+ *
+ * Gets the application's data attached with
+ * [method@Syncobj.Transaction.set_metadata].
  *
  * Returns: (transfer none) (nullable): application data attached to the
  *   transaction

@@ -5,11 +5,10 @@
  */
 
 #include "store-test-utils.h"
+#include "disk-full.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <libgda/libgda.h>
@@ -693,18 +692,6 @@ insert_json (SyncobjCollection *collection,
   return transaction;
 }
 
-/* The file size limit stands in for a full disk: every write to a file
- * fails with EFBIG, as SQLite sees ENOSPC. */
-static void
-set_file_size_limit (rlim_t limit)
-{
-  struct rlimit rl;
-
-  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-  rl.rlim_cur = limit == RLIM_INFINITY ? rl.rlim_max : limit;
-  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &rl), ==, 0);
-}
-
 static void
 test_full_disk (void)
 {
@@ -720,6 +707,9 @@ test_full_disk (void)
   g_autofree char *error_pattern = NULL;
   g_autofree char *sql = NULL;
   guint notified = 0;
+  g_autoptr(SyncobjMutator) bulk_mutator = NULL;
+  SyncobjTestBackend *bulk_backend;
+  g_autoptr(SyncobjCollection) bulk = NULL;
 
   g_assert_no_error (error);
   collection = syncobj_collection_new_with_store ("full-disk", NULL, mutator, store);
@@ -736,11 +726,21 @@ test_full_disk (void)
 
   /* The disk is full: new transactions cannot be stored at commit nor at
    * any later change. */
-  signal (SIGXFSZ, SIG_IGN);
-  set_file_size_limit (0);
+  syncobj_test_set_disk_full (TRUE);
   syncobj_store_test_assert_logged (NULL);
   inserted = insert_json (collection, "{\"id\": \"b\", \"n\": 2}");
   held = insert_json (collection, "{\"id\": \"c\", \"n\": 3}");
+  /* More transactions than one SQLite transaction takes (500), finished
+   * while the disk is full. */
+  bulk_backend = syncobj_store_test_backend_new (&bulk_mutator);
+  bulk_backend->complete_at_once = TRUE;
+  bulk = syncobj_collection_new_with_store ("full-disk-bulk", NULL, bulk_mutator, store);
+  syncobj_collection_set_strategy (bulk, SYNCOBJ_STRATEGY_PARALLEL);
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"bulk-%u\"}", i);
+      g_autoptr(SyncobjTransaction) transaction = insert_json (bulk, json);
+    }
   error = flush_error (store);
 
   error_pattern = g_strdup_printf ("Cannot write to the transaction store %s: *", path);
@@ -773,14 +773,17 @@ test_full_disk (void)
 
   /* Room again: the next flush writes everything kept, with the states
    * reached meanwhile, and the error goes away. */
-  set_file_size_limit (RLIM_INFINITY);
-  signal (SIGXFSZ, SIG_DFL);
+  syncobj_test_set_disk_full (FALSE);
   g_assert_null (flush_error (store));
   g_assert_null (syncobj_store_get_write_error (store));
   g_assert_cmpuint (notified, ==, 2);
   syncobj_store_test_assert_logged ("*full-disk.db: writing works again*");
 
-  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 3);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 603);
+  sql = g_strdup_printf ("SELECT count(*) FROM transactions WHERE collection_id = 'full-disk-bulk' AND state = %d",
+                         SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_store_test_query_int (path, sql), ==, 600);
+  g_clear_pointer (&sql, g_free);
   sql = g_strdup_printf ("SELECT state FROM transactions WHERE id = '%s'", syncobj_transaction_get_id (inserted));
   g_assert_cmpint (syncobj_store_test_query_int (path, sql), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
   g_free (sql);

@@ -35,6 +35,8 @@
  *                            random faults, each write request drawing its
  *                            own: {"p_fail": 0.05, "p_fail_after_apply",
  *                            "p_drop", "p_drop_after_apply", "p_delay",
+ *                            "p_html" (a page, nothing applied),
+ *                            "p_truncate" (applied, the answer cut in half),
  *                            "max_delay_ms": 100, "seed": 1}; "fail_after_
  *                            apply" applies, then answers the 5xx;
  *                            "ignore_idempotency": true breaks the server
@@ -112,6 +114,8 @@ typedef struct
   double      p_drop;
   double      p_drop_after_apply;
   double      p_delay;
+  double      p_html;
+  double      p_truncate;
   guint       max_delay_ms;
   GRand      *rand;
   gboolean    ignore_idempotency;
@@ -882,10 +886,17 @@ handle_write (Server            *self,
       drop_connection (msg);
       return;
     }
+  if (random_fault (self, self->p_html, "html"))
+    {
+      respond_html (msg, 200);
+      return;
+    }
   if (!drop_after && random_fault (self, self->p_drop_after_apply, "drop_after_apply"))
     drop_after = TRUE;
   else if (!drop_after && random_fault (self, self->p_fail_after_apply, "fail_after_apply"))
     fail_after = TRUE;
+  else if (!drop_after && !truncate && random_fault (self, self->p_truncate, "truncate"))
+    truncate = TRUE;
 
   if (idempotency_key != NULL && !self->ignore_idempotency && db_find_outcome (self, idempotency_key, &outcome))
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -1006,6 +1017,8 @@ admin_handler (SoupServer        *server,
       self->p_fail_after_apply = json_object_get_double_member_with_default (faults, "p_fail_after_apply", 0);
       self->p_drop = json_object_get_double_member_with_default (faults, "p_drop", 0);
       self->p_drop_after_apply = json_object_get_double_member_with_default (faults, "p_drop_after_apply", 0);
+      self->p_html = json_object_get_double_member_with_default (faults, "p_html", 0);
+      self->p_truncate = json_object_get_double_member_with_default (faults, "p_truncate", 0);
       self->p_delay = json_object_get_double_member_with_default (faults, "p_delay", 0);
       self->max_delay_ms = (guint) json_object_get_int_member_with_default (faults, "max_delay_ms", 0);
       self->ignore_idempotency = json_object_get_boolean_member_with_default (faults, "ignore_idempotency", FALSE);

@@ -482,11 +482,21 @@ collection_ready_text (SyncobjInspectorPage *self,
   return g_strdup (syncobj_collection_get_ready (item) ? _("ready") : _("loading"));
 }
 
+/* Where the collection's transactions are kept, and whether the last
+ * write to the store failed (a full disk): then they are only in memory
+ * until the store writes them again. */
 static char *
 collection_persistent_text (SyncobjInspectorPage *self,
                             gpointer              item)
 {
-  return g_strdup (syncobj_collection_get_persistent (item) ? _("on disk") : _("in memory"));
+  SyncobjStore *store = syncobj_collection_get_store (item);
+  const GError *write_error = store != NULL ? syncobj_store_get_write_error (store) : NULL;
+
+  if (!syncobj_collection_get_persistent (item))
+    return g_strdup (_("in memory"));
+  if (write_error != NULL)
+    return g_strdup_printf (_("not written: %s"), write_error->message);
+  return g_strdup (_("on disk"));
 }
 
 static char *

@@ -6,9 +6,11 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <syncobj-gtk.h>
 
 #include "ui-test-utils.h"
+#include "../disk-full.h"
 
 #define NETWORK_DELAY_MS 100
 #define WAIT_MS 5000
@@ -468,6 +470,93 @@ test_registered (void)
   g_assert_cmpstr (title, ==, "Sync");
 }
 
+static void
+flushed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  syncobj_store_flush_finish (SYNCOBJ_STORE (source), result, NULL);
+  *done = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+flush (SyncobjStore *store)
+{
+  gboolean done = FALSE;
+
+  syncobj_store_flush_async (store, NULL, flushed_cb, &done);
+  g_assert_true (ui_test_wait_until (is_true, &done, WAIT_MS));
+}
+
+static void
+persist_at_once (SyncobjPersistJob *job,
+                 gpointer           user_data)
+{
+  syncobj_persist_job_complete (job);
+}
+
+/* A store that cannot write (a full disk, here a file size limit of 0)
+ * shows in the Store column until it writes again. */
+static void
+test_shows_store_write_error (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("syncobj-inspector-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "store.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(JsonObject) value = parse_object ("{\"id\": \"a\"}");
+  g_autofree char *expected = NULL;
+  GtkWidget *window, *page, *row;
+
+  g_assert_no_error (error);
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (persist_at_once, NULL, NULL);
+
+  collection = syncobj_collection_new_with_store ("inspected-store", NULL, mutator, store);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 800);
+  page = syncobj_inspector_page_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+
+  row = wait_for_label (page, "collection-id", "inspected-store");
+  assert_row_label (row, "collection-persistent", "on disk");
+
+  syncobj_test_set_disk_full (TRUE);
+  insert = syncobj_collection_insert (collection, value, &error);
+  g_assert_no_error (error);
+  flush (store);
+  g_assert_nonnull (syncobj_store_get_write_error (store));
+  expected = g_strdup_printf ("not written: %s", syncobj_store_get_write_error (store)->message);
+  assert_row_label (row, "collection-persistent", expected);
+
+  syncobj_test_set_disk_full (FALSE);
+  flush (store);
+  g_assert_null (syncobj_store_get_write_error (store));
+  assert_row_label (row, "collection-persistent", "on disk");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&insert);
+  g_clear_object (&collection);
+  g_clear_object (&store);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *file = g_strconcat (path, (const char *[]) { "", "-wal", "-shm" }[i], NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -480,6 +569,7 @@ main (int    argc,
     }
 
   g_test_add_func ("/gtk/inspector-page/registered", test_registered);
+  g_test_add_func ("/gtk/inspector-page/shows-store-write-error", test_shows_store_write_error);
   g_test_add ("/gtk/inspector-page/shows-every-state", Fixture, NULL,
               fixture_set_up, test_shows_every_state, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/filter-by-state", Fixture, NULL,

@@ -2,7 +2,8 @@
  *
  * Runs the demo server (examples/server/) on 127.0.0.1 with random faults
  * switched on (5xx before or after applying, dropped connections before or
- * after applying, delays), and soak-client, which issues MUTATIONS
+ * after applying, delays, an HTML page instead of the API's answer, an
+ * answer cut in half after applying), and soak-client, which issues MUTATIONS
  * mutations over KEYS keys through SyncobjHttpMutator with a durable store
  * file. Meanwhile the server is killed with SIGKILL and restarted on the
  * same port and database SERVER_RESTARTS times, the client is killed with
@@ -230,6 +231,7 @@ server_line_cb (GObject      *source,
   /* Faults for every write request, drawn by the server. */
   faults = g_strdup_printf ("{\"p_fail\": 0.04, \"p_fail_after_apply\": 0.02, \"p_drop\": 0.02,"
                             " \"p_drop_after_apply\": 0.02, \"p_delay\": 0.05, \"max_delay_ms\": 150,"
+                            " \"p_html\": 0.01, \"p_truncate\": 0.01,"
                             " \"seed\": %u, \"ignore_idempotency\": %s}", g_rand_int (soak.rand),
                             soak.sabotage ? "true" : "false");
   answer = admin ("POST", "/_admin/faults", faults);
@@ -738,7 +740,7 @@ verify (void)
                   soak.server_kills, soak.n_server_restarts, soak.client_kills, soak.n_client_restarts);
     }
   {
-    static const char *kinds[] = { "fail", "fail_after_apply", "drop", "drop_after_apply", "delay" };
+    static const char *kinds[] = { "fail", "fail_after_apply", "drop", "drop_after_apply", "delay", "html", "truncate" };
 
     for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
       if (soak.n_mutations >= 500 && json_object_get_int_member_with_default (json_node_get_object (faults), kinds[i], 0) == 0)
