@@ -1026,7 +1026,6 @@ do_load (SyncobjStoreWriter *self,
                      "WHERE collection_id = ##collection_id::string AND state IN (4, 5) "
                      "ORDER BY sequence DESC LIMIT ##limit::gint64) ORDER BY sequence", row_columns);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) error = NULL;
 
   /* History first: it is older than anything unfinished that follows. */
@@ -1038,8 +1037,14 @@ do_load (SyncobjStoreWriter *self,
     for (guint i = 0; i < rows->len; i++)
       {
         SyncobjStoreRow *row = g_ptr_array_index (rows, i);
+        g_autoptr(JsonParser) parser = json_parser_new_immutable ();
         gpointer decoded = job->decode (row, parser, &error);
 
+        /* The decoded row holds references to objects of the parser's
+         * tree, and JsonObject counts references without atomics: the
+         * tree must go here, before the main thread can see the row, not
+         * when the next row is parsed while the main thread uses it. */
+        g_clear_object (&parser);
         if (decoded != NULL)
           g_async_queue_push (job->results, decoded);
         else
