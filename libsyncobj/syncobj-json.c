@@ -1339,6 +1339,27 @@ write_string (GString    *out,
   g_string_append_c (out, '"');
 }
 
+/* The decimal text of @value, as JSON writes it, in @buffer (no nul):
+ * returns where it starts and sets *@length. */
+#define INT64_TEXT_SIZE 24
+
+static const char *
+int64_to_text (gint64  value,
+               char    buffer[INT64_TEXT_SIZE],
+               gsize  *length)
+{
+  guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+  int n = INT64_TEXT_SIZE;
+
+  do
+    buffer[--n] = (char) ('0' + magnitude % 10);
+  while ((magnitude /= 10) != 0);
+  if (value < 0)
+    buffer[--n] = '-';
+  *length = INT64_TEXT_SIZE - n;
+  return buffer + n;
+}
+
 /* The compact text of one member value, as _syncobj_json_write_compact()
  * writes it. */
 static void
@@ -1358,17 +1379,11 @@ write_node (GString  *out,
           break;
         case G_TYPE_INT64:
           {
-            gint64 value = json_node_get_int (node);
-            guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-            char digits[24];
-            int n = sizeof digits;
+            char digits[INT64_TEXT_SIZE];
+            gsize n;
+            const char *text = int64_to_text (json_node_get_int (node), digits, &n);
 
-            do
-              digits[--n] = (char) ('0' + magnitude % 10);
-            while ((magnitude /= 10) != 0);
-            if (value < 0)
-              digits[--n] = '-';
-            g_string_append_len (out, digits + n, sizeof digits - n);
+            g_string_append_len (out, text, n);
           }
           break;
         case G_TYPE_BOOLEAN:
@@ -1463,17 +1478,11 @@ value_text_is (const char *p,
           break;
         case G_TYPE_INT64:
           {
-            gint64 value = json_node_get_int (node);
-            guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-            char digits[24];
-            int n = sizeof digits;
+            char digits[INT64_TEXT_SIZE];
+            gsize n;
+            const char *text = int64_to_text (json_node_get_int (node), digits, &n);
 
-            do
-              digits[--n] = (char) ('0' + magnitude % 10);
-            while ((magnitude /= 10) != 0);
-            if (value < 0)
-              digits[--n] = '-';
-            return length == sizeof digits - n && memcmp (p, digits + n, length) == 0;
+            return length == n && memcmp (p, text, length) == 0;
           }
         case G_TYPE_BOOLEAN:
           return json_node_get_boolean (node)
