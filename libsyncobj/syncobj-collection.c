@@ -31,8 +31,9 @@
  * the order in which keys first became visible: the initial sync's order,
  * then later syncs and local inserts appended. A record keeps its position
  * when the sync echo confirms its optimistic insert. Every visible change
- * emits one [signal@Gio.ListModel::items-changed] (one per contiguous range
- * of appended records in a sync commit) and
+ * emits one [signal@Gio.ListModel::items-changed] (in a sync commit, one
+ * per contiguous range of appended records, and one per contiguous range
+ * of records changed in place; each removal on its own) and
  * [signal@GObject.Object::notify] on the record. Records are created when
  * asked for and stay unique per key while referenced. Sort and filter with
  * `GtkSortListModel` and `GtkFilterListModel` on top.
@@ -101,6 +102,8 @@ struct _SyncobjCollection
   GHashTable         *rows;             /* SyncobjRow, a set by key: see rows_find() */
   GSequence          *order;            /* SyncobjRow, visible and announced */
   GPtrArray          *pending_appends;  /* SyncobjRow, during a batch */
+  guint               changed_start;    /* in-place changes during a batch: */
+  guint               changed_count;    /*   one contiguous range, not announced yet */
   guint               batch_depth;
   guint               order_removed : 1;  /* a row ever left self->order */
 
@@ -362,6 +365,43 @@ collection_flush_appends (SyncobjCollection *self)
     }
 }
 
+/* Announces the range of rows changed in place during the batch so far. */
+static void
+collection_flush_changes (SyncobjCollection *self)
+{
+  guint count = self->changed_count;
+
+  if (count == 0)
+    return;
+  self->changed_count = 0;
+  g_list_model_items_changed (G_LIST_MODEL (self), self->changed_start, count, count);
+}
+
+/* The visible value of the row at @position changed; the row stays where
+ * it is. In a batch (a sync commit), changes to neighbouring rows become
+ * one items-changed for their range. */
+static void
+collection_item_changed (SyncobjCollection *self,
+                         guint              position)
+{
+  if (self->batch_depth > 0 && self->changed_count > 0 &&
+      position == self->changed_start + self->changed_count)
+    {
+      self->changed_count++;
+      return;
+    }
+
+  collection_flush_changes (self);
+  collection_flush_appends (self);
+  if (self->batch_depth > 0)
+    {
+      self->changed_start = position;
+      self->changed_count = 1;
+    }
+  else
+    g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
+}
+
 static void
 collection_begin_batch (SyncobjCollection *self)
 {
@@ -374,7 +414,10 @@ collection_end_batch (SyncobjCollection *self)
   g_assert (self->batch_depth > 0);
 
   if (--self->batch_depth == 0)
-    collection_flush_appends (self);
+    {
+      collection_flush_changes (self);
+      collection_flush_appends (self);
+    }
 }
 
 /* @row just became visible: it goes to the end of the list. */
@@ -428,6 +471,7 @@ row_refresh_to_full (SyncobjCollection *self,
     {
       guint position;
 
+      collection_flush_changes (self);
       collection_flush_appends (self);
       position = row_position (self, row);
       g_sequence_remove (row->iter);
@@ -437,10 +481,7 @@ row_refresh_to_full (SyncobjCollection *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
   else if (old != NULL && value != NULL && old != value && row->iter != NULL)
-    {
-      collection_flush_appends (self);
-      g_list_model_items_changed (G_LIST_MODEL (self), row_position (self, row), 1, 1);
-    }
+    collection_item_changed (self, row_position (self, row));
 
   if (row->record != NULL)
     _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
@@ -908,10 +949,7 @@ row_sync_packed (SyncobjCollection *self,
   row->synced = json_object_ref (write->value);
   row->visible = json_object_ref (write->value);
   if (row->iter != NULL)
-    {
-      collection_flush_appends (self);
-      g_list_model_items_changed (G_LIST_MODEL (self), row_position (self, row), 1, 1);
-    }
+    collection_item_changed (self, row_position (self, row));
   return TRUE;
 }
 

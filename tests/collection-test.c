@@ -240,6 +240,38 @@ test_items_changed_sync_batch (void)
   syncobj_test_assert_keys (collection, "a b d e");
 }
 
+/* Rows changed in place by one commit: one items-changed per contiguous
+ * range, in the order the writes came. */
+static void
+test_items_changed_sync_changes_one_range (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (
+    "[{\"id\": \"a\"}, {\"id\": \"b\"}, {\"id\": \"c\"}, {\"id\": \"d\"}, {\"id\": \"e\"}]",
+    SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_control_emit_json (control,
+                                                 "[{\"type\": \"update\", \"value\": {\"id\": \"b\", \"x\": 1}},"
+                                                 " {\"type\": \"update\", \"value\": {\"id\": \"c\", \"x\": 1}},"
+                                                 " {\"type\": \"update\", \"value\": {\"id\": \"d\", \"x\": 1}},"
+                                                 " {\"type\": \"update\", \"value\": {\"id\": \"a\", \"x\": 1}}]",
+                                                 &error));
+  g_assert_no_error (error);
+  syncobj_test_items_changed_assert (changes, "1,3,3 0,1,1");
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"x\": 1}");
+
+  /* A commit with one change: one items-changed for its row. */
+  syncobj_test_items_changed_clear (changes);
+  {
+    g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"e\", \"x\": 2}");
+
+    syncobj_sync_control_emit_update (control, value);
+  }
+  syncobj_test_items_changed_assert (changes, "4,1,1");
+}
+
 static void
 test_items_changed_sync_appends_one_range (void)
 {
@@ -1250,6 +1282,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/items-changed/update-to-same-value-is-silent", test_items_changed_update_to_same_value);
   g_test_add_func ("/collection/items-changed/sync-batch-mixed", test_items_changed_sync_batch);
   g_test_add_func ("/collection/items-changed/sync-appends-one-range", test_items_changed_sync_appends_one_range);
+  g_test_add_func ("/collection/items-changed/sync-changes-one-range", test_items_changed_sync_changes_one_range);
   g_test_add_func ("/collection/items-changed/truncate", test_items_changed_truncate);
   g_test_add_func ("/collection/ordered/lock/holds-sync-update-while-persisting", test_lock_holds_sync_update_while_persisting);
   g_test_add_func ("/collection/ordered/lock/other-keys-apply-at-once", test_lock_other_keys_apply_at_once);
