@@ -293,7 +293,12 @@ row_compose (SyncobjCollection *self,
           }
           break;
         case SYNCOBJ_MUTATION_TYPE_UPDATE:
-          if (value != NULL)
+          if (mutation->replaces)
+            {
+              g_clear_pointer (&value, json_object_unref);
+              value = json_object_ref (mutation->changes);
+            }
+          else if (value != NULL)
             {
               JsonObject *merged = _syncobj_json_merge (value, mutation->changes);
               g_clear_pointer (&value, json_object_unref);
@@ -552,6 +557,9 @@ row_apply_sync_write (SyncobjRow             *row,
                confirmed->modified == row->visible && json_object_is_immutable (row->visible) &&
                _syncobj_json_same_update (row->synced, confirmed->changes, write->value))
         synced = json_object_ref (row->visible);   /* the common echo, checked cheaply */
+      else if (confirmed != NULL && confirmed->replaces && confirmed->modified != NULL &&
+               _syncobj_json_equal (write->value, confirmed->modified))
+        synced = json_object_ref (write->value);   /* the echo of a replacement */
       else if (row->visible != NULL && row->visible != row->synced &&
                json_object_is_immutable (row->visible) &&
                _syncobj_json_merge_is (row->synced, write->value, row->visible))
@@ -780,7 +788,9 @@ mutation_fold (SyncobjPendingMutation *mutation,
         {
           folded = SYNCOBJ_MUTATION_TYPE_UPDATE;
           changes = _syncobj_json_merge (mutation->changes, value);
-          modified = _syncobj_json_merge (mutation->original, changes);
+          /* A replacing update stays one: its changes are the record. */
+          modified = mutation->replaces ? json_object_ref (changes)
+                                        : _syncobj_json_merge (mutation->original, changes);
         }
       break;
     case SYNCOBJ_MUTATION_TYPE_DELETE:
@@ -794,7 +804,11 @@ mutation_fold (SyncobjPendingMutation *mutation,
     }
 
   _syncobj_pending_mutation_set_values (mutation, folded, mutation->original, modified, changes, now);
-  mutation->merged = mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && type == SYNCOBJ_MUTATION_TYPE_UPDATE;
+  /* Deleted, then inserted again: the old record's members are gone. */
+  mutation->replaces = folded == SYNCOBJ_MUTATION_TYPE_UPDATE &&
+                       (mutation->replaces || type == SYNCOBJ_MUTATION_TYPE_INSERT);
+  mutation->merged = mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && type == SYNCOBJ_MUTATION_TYPE_UPDATE &&
+                     !mutation->replaces;
   return TRUE;
 }
 
@@ -1220,7 +1234,11 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
        * completed is its synced state. */
       if (!failed && self->sync == NULL)
         {
-          SyncobjSyncWrite write = { .type = mutation->type, .key = mutation->key, .value = mutation->changes };
+          SyncobjSyncWrite write = {
+            .type = mutation->replaces ? SYNCOBJ_MUTATION_TYPE_INSERT : mutation->type,
+            .key = mutation->key,
+            .value = mutation->changes,
+          };
 
           row_apply_sync_write (row, &write, confirmed);
           confirmed = NULL;   /* the synced value has moved on */
@@ -1486,9 +1504,10 @@ syncobj_collection_update_json (SyncobjCollection  *self,
  * an insert of the merged record; insert then delete leaves nothing (a
  * transaction left without writes completes at once when committed);
  * update then update is one update with the changes of both; update then
- * delete is a delete; delete then insert is an update whose changes are
- * the inserted record, so members of the old record that the insert does
- * not set keep their values.
+ * delete is a delete; delete then insert is an update that replaces the
+ * record: its changes are the inserted record, and members of the old
+ * record that the insert does not set are gone (the HTTP mutator sends it
+ * with `PUT`).
  *
  * Returns: (transfer full): a `pending` transaction
  */

@@ -52,6 +52,7 @@ typedef struct
   JsonObject          *modified;   /* nullable */
   JsonObject          *changes;
   JsonObject          *metadata;   /* nullable */
+  gboolean             replaces;   /* see SyncobjPendingMutation */
   gint64               created_at_us;
   gint64               updated_at_us;
 } SyncobjStoredMutation;

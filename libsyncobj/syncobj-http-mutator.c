@@ -19,13 +19,16 @@
  *   201 or 200, with the created object or no body);
  * - an update is `PATCH <base-uri>/<key>` with the changed members as body,
  *   or, when [property@Syncobj.HttpMutator:update-method] is `PUT`,
- *   `PUT <base-uri>/<key>` with the whole record;
+ *   `PUT <base-uri>/<key>` with the whole record; a record deleted and
+ *   inserted again in one transaction (an update that replaces it) is
+ *   always a `PUT`;
  * - a delete is `DELETE <base-uri>/<key>`; a 404 answer counts as done.
  *
  * With [property@Syncobj.HttpMutator:batch-uri] set, the whole transaction
  * is one `POST` of a JSON array of mutations instead, each
  * `{"type", "key", "value" | "changes", "collection", "idempotency_key"}`,
- * so that a server can apply it all or nothing.
+ * so that a server can apply it all or nothing; an update that replaces
+ * the record carries `"replace": true` and the whole record as `"value"`.
  *
  * Every request carries `Content-Type: application/json` and
  * `Idempotency-Key: <transaction id>-<mutation id>` (the transaction id
@@ -602,7 +605,8 @@ mutation_request (SyncobjHttpMutator      *self,
       return new_json_request (self, "POST", target->base_uri, body, key, error);
 
     case SYNCOBJ_MUTATION_TYPE_UPDATE:
-      if (g_ascii_strcasecmp (target->update_method, "PUT") == 0)
+      /* A record deleted and inserted again is replaced whole. */
+      if (mutation->replaces || g_ascii_strcasecmp (target->update_method, "PUT") == 0)
         {
           body = _syncobj_json_to_string (mutation->modified);
           return new_json_request (self, "PUT", item_uri, body, key, error);
@@ -636,10 +640,12 @@ batch_request (SyncobjHttpMutator  *self,
       json_object_set_string_member (entry, "key", mutation->key);
       json_object_set_string_member (entry, "collection", mutation->collection_id);
       json_object_set_string_member (entry, "idempotency_key", key);
-      if (mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT && mutation->modified != NULL)
+      if ((mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT || mutation->replaces) && mutation->modified != NULL)
         json_object_set_object_member (entry, "value", json_object_ref (mutation->modified));
-      else if (mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE)
+      if (mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE)
         json_object_set_object_member (entry, "changes", json_object_ref (mutation->changes));
+      if (mutation->replaces)
+        json_object_set_boolean_member (entry, "replace", TRUE);
       json_array_add_object_element (array, entry);
     }
 
@@ -934,7 +940,8 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
           SyncobjPendingMutation *mutation = g_ptr_array_index (run->mutations, i);
           g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
           g_autofree char *key = NULL;
-          gboolean is_put = g_ascii_strcasecmp (mutation_target (self, mutation)->update_method, "PUT") == 0;
+          gboolean is_put = mutation->replaces ||
+                            g_ascii_strcasecmp (mutation_target (self, mutation)->update_method, "PUT") == 0;
 
           if (mutation_collection != collection)
             continue;

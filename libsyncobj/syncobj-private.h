@@ -245,6 +245,9 @@ struct _SyncobjPendingMutation
   guint                restored : 1;   /* read back from a store after a restart */
   guint                merged : 1;     /* modified is _syncobj_json_merge (original,
                                         * changes), as an update's is */
+  guint                replaces : 1;   /* an update folded from a delete and an
+                                        * insert: changes are the whole record,
+                                        * which replaces the one below */
 
   /* GDateTimes made on demand (syncobj-pending-mutation.c) */
   GDateTime           *created_at;

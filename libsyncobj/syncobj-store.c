@@ -357,6 +357,11 @@ mutations_to_text (SyncobjTransaction *transaction)
       if (mutation->modified != mutation->changes)
         append_object_member (out, "modified", mutation->modified);
       append_object_member (out, "changes", mutation->changes);
+      if (mutation->replaces)
+        {
+          append_member (out, "replaces");
+          g_string_append (out, "true");
+        }
       append_object_member (out, "metadata", mutation->metadata);
       append_int_member (out, "created_at", mutation->created_at_us);
       append_int_member (out, "updated_at", mutation->updated_at_us);
@@ -740,6 +745,15 @@ stored_transaction_from_row (SyncobjStoreRow  *row,
       if (mutation->modified == NULL && mutation->type != SYNCOBJ_MUTATION_TYPE_DELETE)
         mutation->modified = json_object_ref (mutation->changes);
       mutation->metadata = dup_object_member (object, "metadata");
+      {
+        JsonNode *replaces = json_object_get_member (object, "replaces");
+
+        /* Damaged rows are outside data: only a real true counts. */
+        mutation->replaces = mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && replaces != NULL &&
+                             JSON_NODE_HOLDS_VALUE (replaces) &&
+                             json_node_get_value_type (replaces) == G_TYPE_BOOLEAN &&
+                             json_node_get_boolean (replaces);
+      }
       mutation->created_at_us = _syncobj_json_get_int_member (object, "created_at", row->created_at);
       mutation->updated_at_us = _syncobj_json_get_int_member (object, "updated_at", row->updated_at);
     }

@@ -249,7 +249,8 @@ echo_cb (gpointer data)
       /* The changes (with the key) merge into the server's record. */
       json_object_set_string_member (key_only, syncobj_collection_get_key_member (collection), mutation->key);
       value = _syncobj_json_merge (key_only, mutation->changes);
-      syncobj_sync_write (sync, mutation->type, value, NULL);
+      /* A replacing update comes back as the whole record. */
+      syncobj_sync_write (sync, mutation->replaces ? SYNCOBJ_MUTATION_TYPE_INSERT : mutation->type, value, NULL);
     }
   for (guint i = 0; i < syncs->len; i++)
     syncobj_sync_commit (g_ptr_array_index (syncs, i), NULL);

@@ -1091,6 +1091,7 @@ restore_mutation (SyncobjTransaction     *self,
                                         stored->changes, stored->updated_at_us);
   mutation->updated_at_us = stored->updated_at_us;
   mutation->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
+  mutation->replaces = stored->replaces;
   /* The state each had when the transaction was last written. */
   if (self->state == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
     mutation->state = SYNCOBJ_MUTATION_STATE_SYNCED;

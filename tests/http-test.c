@@ -462,6 +462,55 @@ test_update_with_put (void)
   assert_json (body, "{\"id\": \"a\", \"title\": \"milk\", \"done\": true}");
 }
 
+/* A record deleted and inserted again in one transaction is replaced on
+ * the server (PUT, or "replace" in a batch): the old record's members are
+ * gone there and, after the echo, in the collection. */
+static void
+check_replaced (gboolean batch)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) again = syncobj_test_object ("{\"id\": \"a\", \"title\": \"oat milk\"}");
+  g_autoptr(JsonArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (batch)
+    {
+      g_autofree char *batch_uri = demo_server_uri (server, "/batch");
+
+      syncobj_http_mutator_set_batch_uri (client->mutator, batch_uri);
+    }
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\", \"done\": true}");
+  assert_completed (insert);
+
+  transaction = syncobj_collection_begin (client->collection);
+  g_assert_true (syncobj_transaction_delete (transaction, client->collection, "a", &error));
+  g_assert_true (syncobj_transaction_insert (transaction, client->collection, again, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_transaction_commit (transaction, &error));
+  g_assert_no_error (error);
+  assert_completed (transaction);
+
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  assert_json (json_array_get_object_element (items, 0), "{\"id\": \"a\", \"title\": \"oat milk\"}");
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"), "{\"id\": \"a\", \"title\": \"oat milk\"}");
+}
+
+static void
+test_delete_insert_replaces (void)
+{
+  check_replaced (FALSE);
+}
+
+static void
+test_delete_insert_replaces_in_batch (void)
+{
+  check_replaced (TRUE);
+}
+
 static void
 test_idempotent_replay (void)
 {
@@ -1677,6 +1726,8 @@ main (int   argc,
 
   g_test_add_func ("/http/crud/round-trip", test_crud_round_trip);
   g_test_add_func ("/http/crud/update-with-put", test_update_with_put);
+  g_test_add_func ("/http/crud/delete-insert-replaces", test_delete_insert_replaces);
+  g_test_add_func ("/http/crud/delete-insert-replaces-in-batch", test_delete_insert_replaces_in_batch);
   g_test_add_func ("/http/idempotency/replay-applies-once", test_idempotent_replay);
   g_test_add_func ("/http/idempotency/lost-answer-retried-once", test_lost_answer_replayed_once);
   g_test_add_func ("/http/retry/resent-methods-get-own-connection", test_resent_methods_get_own_connection);

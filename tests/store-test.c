@@ -803,6 +803,40 @@ test_full_disk (void)
   g_clear_object (&collection);
 }
 
+/* A record deleted and inserted again is stored as an update that
+ * replaces it, so that it still replaces the record after a restart. */
+static void
+test_replacing_update_stored (void)
+{
+  g_autofree char *path = make_path ("replacing.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) again = syncobj_test_object ("{\"id\": \"a\", \"title\": \"new\"}");
+
+  g_assert_no_error (error);
+  collection = syncobj_collection_new_with_store ("replacing", NULL, mutator, store);
+  backend->complete_at_once = TRUE;
+  insert = insert_json (collection, "{\"id\": \"a\", \"title\": \"old\", \"done\": true}");
+  backend->complete_at_once = FALSE;
+
+  transaction = syncobj_collection_begin (collection);
+  g_assert_true (syncobj_transaction_delete (transaction, collection, "a", &error));
+  g_assert_true (syncobj_transaction_insert (transaction, collection, again, &error));
+  g_assert_true (syncobj_transaction_commit (transaction, &error));
+  g_assert_no_error (error);
+  syncobj_store_test_flush (store);
+
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions "
+                                                       "WHERE mutations LIKE '%\"replaces\":true%'"), ==, 1);
+  g_ptr_array_set_size (backend->jobs, 0);
+  g_clear_object (&collection);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -825,6 +859,7 @@ main (int   argc,
   g_test_add_func ("/store/bad-file/read-only-directory", test_bad_read_only_directory);
   g_test_add_func ("/store/bad-file/move-aside", test_bad_move_aside);
   g_test_add_func ("/store/full-disk", test_full_disk);
+  g_test_add_func ("/store/replacing-update-stored", test_replacing_update_stored);
   g_test_add_func ("/store/cross-collection-restored-in-any-order", test_cross_collection_restored_in_any_order);
 
   return g_test_run ();

@@ -1263,22 +1263,45 @@ test_on_thread_default_context (void)
   g_main_context_pop_thread_default (context);
 }
 
+/* A record deleted and inserted again is replaced: the members of the old
+ * one that the insert does not set are gone, while pending, after the echo,
+ * and on the synced side; rolling it back brings the old record back. */
 static void
-test_merge_delete_insert_keeps_unset_members (void)
+test_merge_delete_insert_replaces_the_record (void)
 {
   g_autoptr(SyncobjSyncControl) control = NULL;
   g_autoptr(SyncobjCollection) collection =
-    syncobj_test_collection_from_json ("[{\"id\": \"a\", \"title\": \"old\", \"done\": true}]", SYNCOBJ_STRATEGY_ORDERED, &control);
+    syncobj_test_collection_from_json ("[{\"id\": \"a\", \"title\": \"old\", \"done\": true},"
+                                       " {\"id\": \"b\", \"title\": \"old\", \"done\": true}]",
+                                       SYNCOBJ_STRATEGY_ORDERED, &control);
   g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collection);
+  g_autoptr(SyncobjTransaction) rolled_back = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
 
   syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_DELETE, "a", NULL);
   syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"a\", \"title\": \"new\"}");
+  mutation = g_list_model_get_item (syncobj_transaction_get_mutations (transaction), 0);
+  g_assert_cmpint (syncobj_pending_mutation_get_mutation_type (mutation), ==, SYNCOBJ_MUTATION_TYPE_UPDATE);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), "{\"id\": \"a\", \"title\": \"new\"}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\"}");
+  /* A later update in the same transaction keeps it a replacement. */
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 1}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"n\": 1}");
   g_assert_true (syncobj_transaction_commit (transaction, NULL));
 
-  /* An update: "done" was not set by the insert and keeps its value. */
-  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"done\": true}");
   g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
-  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"done\": true}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"new\", \"n\": 1}");
+  record = syncobj_collection_lookup (collection, "a");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"title\": \"new\", \"n\": 1}");
+
+  /* Rolled back: the old record is back whole. */
+  rolled_back = syncobj_collection_begin (collection);
+  syncobj_test_transaction_write (rolled_back, collection, SYNCOBJ_MUTATION_TYPE_DELETE, "b", NULL);
+  syncobj_test_transaction_write (rolled_back, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"b\"}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\"}");
+  g_assert_true (syncobj_transaction_rollback (rolled_back, NULL));
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"title\": \"old\", \"done\": true}");
 }
 
 static void
@@ -1376,7 +1399,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/merge/update-update-unions-changes", test_merge_update_update);
   g_test_add_func ("/transaction/merge/update-delete-is-delete", test_merge_update_delete);
   g_test_add_func ("/transaction/merge/delete-insert-is-update", test_merge_delete_insert);
-  g_test_add_func ("/transaction/merge/delete-insert-keeps-unset-members", test_merge_delete_insert_keeps_unset_members);
+  g_test_add_func ("/transaction/merge/delete-insert-replaces-the-record", test_merge_delete_insert_replaces_the_record);
   g_test_add_func ("/transaction/cross-collection/one-transaction", test_cross_collection);
   g_test_add_func ("/transaction/cross-collection/failure-rolls-back-both", test_cross_collection_failure_rolls_back_both);
   g_test_add_func ("/transaction/ordered/fifo", test_ordered_fifo);

@@ -514,7 +514,8 @@ apply_delete (Server      *self,
 }
 
 /* One mutation of a batch: {"type", "key", "value" | "changes",
- * "idempotency_key"}. */
+ * "idempotency_key"}; an update with "replace": true replaces the record
+ * with its "value". */
 static gboolean
 apply_batch_entry (Server     *self,
                    JsonNode   *node,
@@ -548,6 +549,17 @@ apply_batch_entry (Server     *self,
   if (g_str_equal (type, "insert"))
     return value_is_acceptable (json_node_get_object (value), outcome) &&
            apply_insert (self, json_node_get_object (value), idempotency_key, changes, outcome);
+  if (g_str_equal (type, "update") && key != NULL && json_object_get_boolean_member_with_default (entry, "replace", FALSE))
+    {
+      JsonNode *record = json_object_get_member (entry, "value");
+
+      if (record == NULL || !JSON_NODE_HOLDS_OBJECT (record))
+        {
+          outcome_set_error (outcome, 400, "a replacing update has no \"value\" object");
+          return FALSE;
+        }
+      return apply_update (self, key, json_node_get_object (record), TRUE, idempotency_key, changes, outcome);
+    }
   if (g_str_equal (type, "update") && key != NULL)
     return apply_update (self, key, json_node_get_object (value), FALSE, idempotency_key, changes, outcome);
 
