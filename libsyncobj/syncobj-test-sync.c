@@ -5,6 +5,9 @@
 
 #include "syncobj-engine-private.h"
 
+/* How long the test mutator waits for an echo the test sends by hand. */
+#define TEST_ECHO_TIMEOUT_MS 30000
+
 /**
  * SyncobjTestSync:
  *
@@ -320,7 +323,9 @@ syncobj_test_mutator_await_sync_async (SyncobjMutator      *mutator,
         }
       keys = g_strv_builder_end (builder);
 
-      syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys, 0, cancellable,
+      /* As a real mutator would, it gives up after a while: the
+       * transaction then completes anyway (the server has it). */
+      syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys, TEST_ECHO_TIMEOUT_MS, cancellable,
                                         echo_waited_cb, g_steal_pointer (&task));
     }
 }
@@ -678,7 +683,9 @@ syncobj_sync_control_set_offline (SyncobjSyncControl *self,
  * With auto-echo (the default), a persisted transaction's changes are
  * written back through the sync after the network delay, which completes
  * it. Without, the transaction stays `persisted_awaiting_sync` until the
- * test emits an update for each of its keys.
+ * test emits an update for each of its keys, or until 30 s of virtual
+ * time have passed: then the wait is logged as timed out and the
+ * transaction completes, as with any mutator whose echo does not come.
  */
 void
 syncobj_sync_control_set_auto_echo (SyncobjSyncControl *self,

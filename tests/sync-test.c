@@ -396,6 +396,31 @@ test_test_collection_from_json_text (void)
   g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
 }
 
+/* Without auto-echo the test sends echoes by hand; one that never comes
+ * makes the transaction wait 30 s of virtual time, then it completes (the
+ * server has it), as with any mutator. */
+static void
+test_test_harness_echo_timeout (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": \"a\", \"n\": 0}]", SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_sync_control_set_auto_echo (control, FALSE);
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_advance (control, 100);
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+  syncobj_sync_control_advance (control, 29999);
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+  syncobj_sync_control_advance (control, 1);
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  /* Its optimistic layer went with it: what shows is what the sync
+   * delivered, until the server's state arrives. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -404,6 +429,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/subclass/start-and-stop", test_subclass_start);
   g_test_add_func ("/sync/plain/writes", test_plain_writes);
   g_test_add_func ("/sync/test-harness/from-json-text", test_test_collection_from_json_text);
+  g_test_add_func ("/sync/test-harness/echo-timeout", test_test_harness_echo_timeout);
   g_test_add_func ("/sync/plain/commits-before-attach", test_commits_before_attach);
   g_test_add_func ("/sync/plain/write-seals-value", test_write_value_is_sealed);
   g_test_add_func ("/sync/plain/committed-signal", test_committed_signal);
