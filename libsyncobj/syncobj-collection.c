@@ -558,8 +558,8 @@ row_apply_sync_write (SyncobjRow             *row,
                _syncobj_json_same_update (row->synced, confirmed->changes, write->value))
         synced = json_object_ref (row->visible);   /* the common echo, checked cheaply */
       else if (confirmed != NULL && confirmed->replaces && confirmed->modified != NULL &&
-               _syncobj_json_equal (write->value, confirmed->modified))
-        synced = json_object_ref (write->value);   /* the echo of a replacement */
+               json_covers (write->value, confirmed->modified))
+        synced = json_object_ref (write->value);   /* the echo of a replacement: a whole record */
       else if (row->visible != NULL && row->visible != row->synced &&
                json_object_is_immutable (row->visible) &&
                _syncobj_json_merge_is (row->synced, write->value, row->visible))
