@@ -1095,7 +1095,9 @@ syncobj_sync_class_init (SyncobjSyncClass *klass)
   /**
    * SyncobjSync:error:
    *
-   * The last problem reported by the sync connection.
+   * The last problem reported by the sync connection. It stays set once
+   * the problem is over: [property@Syncobj.HttpSync:connected] (or
+   * [property@Syncobj.Sync:ready]) tells whether the sync works now.
    */
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
