@@ -96,6 +96,7 @@ enum {
   PROP_ATTEMPTS,
   PROP_CURRENT_ATTEMPT,
   PROP_QUEUED_BEHIND,
+  PROP_WAITING_FOR_COLLECTION,
   PROP_ERROR,
   PROP_ERROR_TRANSACTION_ID,
   PROP_COLLECTION,
@@ -1386,6 +1387,7 @@ _syncobj_transaction_collection_opened (SyncobjCollection *collection)
           g_clear_pointer (&self->parked, g_ptr_array_unref);
           g_ptr_array_add (ready, g_object_ref (self));
         }
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAITING_FOR_COLLECTION]);
     }
 
   for (guint i = 0; i < ready->len; i++)
@@ -1854,6 +1856,26 @@ syncobj_transaction_get_current_attempt (SyncobjTransaction *self)
 }
 
 /**
+ * syncobj_transaction_get_waiting_for_collection:
+ * @self: a transaction
+ *
+ * Gets [property@Syncobj.Transaction:waiting-for-collection]: why a
+ * transaction restored after a restart has not resumed yet.
+ *
+ * Returns: (nullable): the id of a collection the transaction writes to
+ *   that is not open yet, or %NULL
+ */
+const char *
+syncobj_transaction_get_waiting_for_collection (SyncobjTransaction *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
+
+  if (self->parked == NULL || self->parked->len == 0)
+    return NULL;
+  return ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id;
+}
+
+/**
  * syncobj_transaction_get_queued_behind:
  * @self: a transaction
  *
@@ -2107,6 +2129,9 @@ syncobj_transaction_get_property (GObject    *object,
     case PROP_QUEUED_BEHIND:
       g_value_set_string (value, self->queued_behind);
       break;
+    case PROP_WAITING_FOR_COLLECTION:
+      g_value_set_string (value, syncobj_transaction_get_waiting_for_collection (self));
+      break;
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
       break;
@@ -2226,6 +2251,18 @@ syncobj_transaction_class_init (SyncobjTransactionClass *klass)
    */
   properties[PROP_QUEUED_BEHIND] =
     g_param_spec_string ("queued-behind", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjTransaction:waiting-for-collection: (getter get_waiting_for_collection)
+   *
+   * After a restart, the id of a collection this transaction writes to
+   * that is not open yet. The transaction keeps its place in its queues
+   * and resumes, with all its writes, once every collection it writes to
+   * is open.
+   */
+  properties[PROP_WAITING_FOR_COLLECTION] =
+    g_param_spec_string ("waiting-for-collection", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**

@@ -40,6 +40,8 @@ guint                    syncobj_transaction_get_current_attempt      (SyncobjTr
 SYNCOBJ_AVAILABLE_IN_ALL
 const char              *syncobj_transaction_get_queued_behind        (SyncobjTransaction *self);
 SYNCOBJ_AVAILABLE_IN_ALL
+const char              *syncobj_transaction_get_waiting_for_collection (SyncobjTransaction *self);
+SYNCOBJ_AVAILABLE_IN_ALL
 const GError            *syncobj_transaction_get_error                (SyncobjTransaction *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 const char              *syncobj_transaction_get_error_transaction_id (SyncobjTransaction *self);

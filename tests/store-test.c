@@ -568,81 +568,6 @@ test_bad_move_aside (void)
   }
 }
 
-/* A transaction that writes to two collections comes back whole, whichever
- * collection is opened first after the restart: the one opened first keeps
- * it waiting, in its place in the queue, until the other one is open. */
-static void
-test_cross_collection_restored_in_any_order (void)
-{
-  g_autofree char *path = make_path ("cross-collection.db");
-  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
-  const char *argv[] = { helper, "cross-collection", path, NULL };
-  g_autofree char *output = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) ids = NULL;
-  g_autoptr(SyncobjStore) store = NULL;
-  g_autoptr(SyncobjMutator) mutator = NULL;
-  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
-  g_autoptr(SyncobjCollection) lists = NULL;
-  g_autoptr(SyncobjCollection) todos = NULL;
-  SyncobjRegistry *registry = syncobj_registry_get_default ();
-  SyncobjTransaction *t1, *t2, *t3;
-  int status;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, NULL, &status, &error);
-  g_assert_no_error (error);
-  g_spawn_check_wait_status (status, &error);
-  g_assert_no_error (error);
-  ids = syncobj_test_object (output);
-
-  store = syncobj_store_new_for_path (path, &error);
-  g_assert_no_error (error);
-  syncobj_store_test_assert_logged (NULL);
-  lists = syncobj_collection_new_with_store ("cross-lists", NULL, mutator, store);
-  syncobj_store_test_assert_logged ("*waits until collection “cross-todos” is open*");
-  t1 = syncobj_registry_lookup_transaction (registry, json_object_get_string_member (ids, "t1"));
-  t2 = syncobj_registry_lookup_transaction (registry, json_object_get_string_member (ids, "t2"));
-  t3 = syncobj_registry_lookup_transaction (registry, json_object_get_string_member (ids, "t3"));
-  g_assert_nonnull (t1);
-  g_assert_nonnull (t2);
-  g_assert_nonnull (t3);
-
-  /* lists shows its writes; t1 waits for todos and holds lists' queue. */
-  g_assert_true (syncobj_collection_contains (lists, "l1"));
-  g_assert_true (syncobj_collection_contains (lists, "l2"));
-  syncobj_store_test_run_pending ();
-  g_assert_cmpuint (backend->jobs->len, ==, 0);
-  g_assert_cmpint (syncobj_transaction_get_state (t2), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
-  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (t1)), ==, 1);
-
-  /* todos opens: its writes are back, and t1 resumes with both. */
-  todos = syncobj_collection_new_with_store ("cross-todos", NULL, NULL, store);
-  g_assert_true (syncobj_collection_contains (todos, "t1"));
-  g_assert_true (syncobj_collection_contains (todos, "t2"));
-  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (t1)), ==, 2);
-  syncobj_store_test_wait_for_jobs (backend, 1);
-  g_assert_true (syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 0)) == t1);
-  g_assert_cmpuint (syncobj_persist_job_get_attempt (g_ptr_array_index (backend->jobs, 0)), ==, 2);
-  g_assert_cmpint (syncobj_transaction_get_state (t2), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
-  g_assert_cmpint (syncobj_transaction_get_state (t3), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
-
-  /* Then the others, in their order. */
-  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 0));
-  syncobj_store_test_wait_for_jobs (backend, 3);
-  g_assert_true (syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 1)) == t2 ||
-                 syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 1)) == t3);
-  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 1));
-  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 2));
-  syncobj_store_test_run_pending ();
-  g_assert_cmpint (syncobj_transaction_get_state (t1), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
-  g_assert_cmpint (syncobj_transaction_get_state (t2), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
-  g_assert_cmpint (syncobj_transaction_get_state (t3), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
-
-  g_ptr_array_set_size (backend->jobs, 0);
-  g_clear_object (&todos);
-  g_clear_object (&lists);
-}
-
 /* ---- a full disk -------------------------------------------------------------- */
 
 static void
@@ -835,6 +760,89 @@ test_replacing_update_stored (void)
                                                        "WHERE mutations LIKE '%\"replaces\":true%'"), ==, 1);
   g_ptr_array_set_size (backend->jobs, 0);
   g_clear_object (&collection);
+}
+
+/* A transaction that writes to two collections comes back whole, whichever
+ * collection is opened first after the restart: the one opened first keeps
+ * it waiting, in its place in the queue, until the other one is open. */
+static void
+test_cross_collection_restored_in_any_order (void)
+{
+  g_autofree char *path = make_path ("cross-collection.db");
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  const char *argv[] = { helper, "cross-collection", path, NULL };
+  g_autofree char *output = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) ids = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) lists = NULL;
+  g_autoptr(SyncobjCollection) todos = NULL;
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  SyncobjTransaction *t1, *t2, *t3;
+  guint waiting_notified = 0;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  ids = syncobj_test_object (output);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  syncobj_store_test_assert_logged (NULL);
+  lists = syncobj_collection_new_with_store ("cross-lists", NULL, mutator, store);
+  syncobj_store_test_assert_logged ("*waits until collection “cross-todos” is open*");
+  t1 = syncobj_registry_lookup_transaction (registry, json_object_get_string_member (ids, "t1"));
+  t2 = syncobj_registry_lookup_transaction (registry, json_object_get_string_member (ids, "t2"));
+  t3 = syncobj_registry_lookup_transaction (registry, json_object_get_string_member (ids, "t3"));
+  g_assert_nonnull (t1);
+  g_assert_nonnull (t2);
+  g_assert_nonnull (t3);
+
+  /* lists shows its writes; t1 waits for todos and holds lists' queue. */
+  g_assert_cmpstr (syncobj_transaction_get_waiting_for_collection (t1), ==, "cross-todos");
+  g_assert_cmpstr (syncobj_transaction_get_waiting_for_collection (t3), ==, "cross-todos");
+  g_assert_null (syncobj_transaction_get_waiting_for_collection (t2));
+  g_signal_connect (t1, "notify::waiting-for-collection", G_CALLBACK (count_notify_cb), &waiting_notified);
+  g_assert_true (syncobj_collection_contains (lists, "l1"));
+  g_assert_true (syncobj_collection_contains (lists, "l2"));
+  syncobj_store_test_run_pending ();
+  g_assert_cmpuint (backend->jobs->len, ==, 0);
+  g_assert_cmpint (syncobj_transaction_get_state (t2), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (t1)), ==, 1);
+
+  /* todos opens: its writes are back, and t1 resumes with both. */
+  todos = syncobj_collection_new_with_store ("cross-todos", NULL, NULL, store);
+  g_assert_true (syncobj_collection_contains (todos, "t1"));
+  g_assert_true (syncobj_collection_contains (todos, "t2"));
+  g_assert_null (syncobj_transaction_get_waiting_for_collection (t1));
+  g_assert_null (syncobj_transaction_get_waiting_for_collection (t3));
+  g_assert_cmpuint (waiting_notified, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (t1)), ==, 2);
+  syncobj_store_test_wait_for_jobs (backend, 1);
+  g_assert_true (syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 0)) == t1);
+  g_assert_cmpuint (syncobj_persist_job_get_attempt (g_ptr_array_index (backend->jobs, 0)), ==, 2);
+  g_assert_cmpint (syncobj_transaction_get_state (t2), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  g_assert_cmpint (syncobj_transaction_get_state (t3), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+
+  /* Then the others, in their order. */
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 0));
+  syncobj_store_test_wait_for_jobs (backend, 3);
+  g_assert_true (syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 1)) == t2 ||
+                 syncobj_persist_job_get_transaction (g_ptr_array_index (backend->jobs, 1)) == t3);
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 1));
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 2));
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (t1), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (t2), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (t3), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  g_ptr_array_set_size (backend->jobs, 0);
+  g_clear_object (&todos);
+  g_clear_object (&lists);
 }
 
 int

@@ -198,7 +198,12 @@ static char *
 transaction_reason (SyncobjTransaction *transaction)
 {
   g_autoptr(SyncobjAttempt) last = dup_last_attempt (transaction);
+  const char *waiting_for = syncobj_transaction_get_waiting_for_collection (transaction);
   const GError *error;
+
+  /* Restored after a restart, it waits for another collection to open. */
+  if (waiting_for != NULL)
+    return g_strdup_printf (_("Waiting until collection “%s” is open"), waiting_for);
 
   switch (syncobj_transaction_get_state (transaction))
     {
