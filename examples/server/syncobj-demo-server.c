@@ -935,6 +935,25 @@ handle_write (Server            *self,
   outcome_clear (&outcome);
 }
 
+/* Pauses @msg and answers it after @delay_ms (a GET of @path with @query,
+ * or a write when @path is NULL). */
+static void
+hold_request (Server            *self,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              guint              delay_ms)
+{
+  Delayed *delayed = g_new0 (Delayed, 1);
+
+  delayed->server = self;
+  delayed->msg = g_object_ref (msg);
+  delayed->path = g_strdup (path);
+  delayed->query = query != NULL ? g_hash_table_ref (query) : NULL;
+  soup_server_message_pause (msg);
+  g_timeout_add (delay_ms, delayed_cb, delayed);
+}
+
 static void
 data_handler (SoupServer        *server,
               SoupServerMessage *msg,
@@ -949,14 +968,7 @@ data_handler (SoupServer        *server,
     {
       if (self->delay_snapshot_ms > 0)
         {
-          Delayed *delayed = g_new0 (Delayed, 1);
-
-          delayed->server = self;
-          delayed->msg = g_object_ref (msg);
-          delayed->path = g_strdup (path);
-          delayed->query = query != NULL ? g_hash_table_ref (query) : NULL;
-          soup_server_message_pause (msg);
-          g_timeout_add (self->delay_snapshot_ms, delayed_cb, delayed);
+          hold_request (self, msg, path, query, self->delay_snapshot_ms);
           return;
         }
       handle_collection_get (self, msg, path, query);
@@ -966,16 +978,12 @@ data_handler (SoupServer        *server,
   if (self->delay_ms > 0 ||
       (self->max_delay_ms > 0 && random_fault (self, self->p_delay, "delay")))
     {
-      Delayed *delayed = g_new0 (Delayed, 1);
       guint delay_ms = self->delay_ms > 0 ? self->delay_ms
                                           : (guint) g_rand_int_range (self->rand, 1, (gint32) self->max_delay_ms + 1);
 
       if (self->delay_ms > 0)
         db_count_fault (self, "held");
-      delayed->server = self;
-      delayed->msg = g_object_ref (msg);
-      soup_server_message_pause (msg);
-      g_timeout_add (delay_ms, delayed_cb, delayed);
+      hold_request (self, msg, NULL, NULL, delay_ms);
       return;
     }
 
