@@ -812,7 +812,33 @@ typedef struct
   const char *error_at;
   const char *error_what;
   guint       depth;
+  /* Heap room for unescaping a member name or a key: reused for every
+   * member and record, so that no stack use grows with the input. */
+  char       *scratch;
+  gsize       scratch_size;
 } Scan;
+
+/* Returns room for @size bytes in @scan's scratch buffer, growing it. */
+static char *
+scan_scratch (Scan  *scan,
+              gsize  size)
+{
+  if (size > scan->scratch_size)
+    {
+      scan->scratch_size = MAX (size, 2 * scan->scratch_size);
+      scan->scratch = g_realloc (scan->scratch, scan->scratch_size);
+    }
+  return scan->scratch;
+}
+
+static void
+scan_clear (Scan *scan)
+{
+  g_clear_pointer (&scan->scratch, g_free);
+  scan->scratch_size = 0;
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Scan, scan_clear)
 
 static inline const char *
 skip_ws (const char *p,
@@ -998,7 +1024,7 @@ scan_object (Scan        *scan,
 
           if (name_escaped)
             {
-              char *unescaped = g_alloca (name_len + 1);
+              char *unescaped = scan_scratch (scan, name_len + 1);
 
               match = unescape (name + 1, name_stop, unescaped) == key_member_len &&
                       memcmp (unescaped, key_member, key_member_len) == 0;
@@ -1166,11 +1192,13 @@ _syncobj_json_scan_records (const char          *text,
                             gpointer             user_data,
                             GError             **error)
 {
-  Scan scan = { text, text + length, NULL, NULL, 0 };
+  g_auto(Scan) scan = { text, text + length, NULL, NULL, 0, NULL, 0 };
+  g_autofree char *key_buffer = NULL;
+  gsize key_buffer_size = 0;
   const char *end = text + length;
   gsize key_member_len = strlen (key_member);
   const char *p;
-  guint index = 0;
+  gsize index = 0;
 
   if (!g_utf8_validate_len (text, length, &p))
     {
@@ -1205,7 +1233,7 @@ _syncobj_json_scan_records (const char          *text,
             if (p < end && scan_value (&scan, p) != NULL)
               {
                 g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                             _("Snapshot element %u is not a JSON object"), index);
+                             _("Snapshot element %lu is not a JSON object"), (gulong) index);
                 return FALSE;
               }
             scan_fail (&scan, p, "expected a value");
@@ -1220,18 +1248,26 @@ _syncobj_json_scan_records (const char          *text,
         if (key_kind == 0)
           {
             g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                         _("Snapshot element %u: Record has no “%s” member"), index, key_member);
+                         _("Snapshot element %lu: Record has no “%s” member"), (gulong) index, key_member);
             return FALSE;
           }
         if (key_kind != 1 || key == key_end)
           {
             g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                         _("Snapshot element %u: Member “%s” of the record must be a non-empty string"),
-                         index, key_member);
+                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string"),
+                         (gulong) index, key_member);
             return FALSE;
           }
 
-        key_copy = g_alloca (key_end - key + 1);
+        /* The key is copied to heap room reused for every record: stack
+         * room (alloca) would be freed only on return, and a snapshot of a
+         * few hundred thousand records would overflow the stack. */
+        if ((gsize) (key_end - key + 1) > key_buffer_size)
+          {
+            key_buffer_size = MAX ((gsize) (key_end - key + 1), 2 * key_buffer_size);
+            key_buffer = g_realloc (key_buffer, key_buffer_size);
+          }
+        key_copy = key_buffer;
         key_len = key_escaped ? unescape (key, key_end, key_copy) : (gsize) (key_end - key);
         if (!key_escaped)
           memcpy (key_copy, key, key_len);
@@ -1239,8 +1275,8 @@ _syncobj_json_scan_records (const char          *text,
         if (key_len == 0 || strlen (key_copy) != key_len)
           {
             g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                         _("Snapshot element %u: Member “%s” of the record must be a non-empty string"),
-                         index, key_member);
+                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string"),
+                         (gulong) index, key_member);
             return FALSE;
           }
 
@@ -1504,7 +1540,7 @@ _syncobj_json_text_compare (const char *text,
                             JsonObject *object,
                             gboolean   *covers)
 {
-  Scan scan = { text, text + strlen (text), NULL, NULL, 0 };
+  g_auto(Scan) scan = { text, text + strlen (text), NULL, NULL, 0, NULL, 0 };
   const char *end = scan.end;
   const char *p = text;
   JsonObjectIter iter;
@@ -1795,7 +1831,7 @@ build_value (const char  *p,
       return p + 4;
     default:
       {
-        Scan scan = { p, end, NULL, NULL, 0 };
+        g_auto(Scan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
         gboolean is_double;
         const char *stop = scan_number (&scan, p, &is_double);
         char buffer[64];

@@ -68,7 +68,7 @@ const char *_syncobj_json_get_key      (JsonObject  *value,
                                         GError     **error);
 /* Called for each record of a snapshot: @object is its JSON text (checked),
  * @key its key, unescaped and nul-terminated (valid during the call). */
-typedef gboolean (*SyncobjJsonRecordFunc) (guint        index,
+typedef gboolean (*SyncobjJsonRecordFunc) (gsize        index,
                                            const char  *object,
                                            gsize        object_length,
                                            const char  *key,

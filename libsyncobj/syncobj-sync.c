@@ -766,7 +766,7 @@ typedef struct
 } Snapshot;
 
 static gboolean
-snapshot_add_record (guint        index,
+snapshot_add_record (gsize        index,
                      const char  *object,
                      gsize        object_length,
                      const char  *key,
