@@ -513,7 +513,11 @@ typedef struct
   SoupMessage        *message;      /* the request in flight */
   SyncobjPendingMutation *current;  /* its mutation; NULL for a batch */
   GError             *network_error;
+  guint               redirects;    /* 307/308 followed for this request */
 } PersistRun;
+
+/* How many 307/308 redirects one write follows before it fails. */
+#define MAX_WRITE_REDIRECTS 5
 
 static void
 persist_run_free (gpointer data)
@@ -568,8 +572,10 @@ new_json_request (SyncobjHttpMutator  *self,
 
   message = soup_message_new_from_uri (method, parsed);
   /* The Idempotency-Key makes a resend safe; libsoup then reuses idle
-   * connections instead of opening one per POST. */
-  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT);
+   * connections instead of opening one per POST. Redirects are ours to
+   * follow: libsoup turns a POST answered with 301/302 into a bodyless
+   * GET, whose answer would count as the write's (see follow_redirect()). */
+  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT | SOUP_MESSAGE_NO_REDIRECT);
   _syncobj_http_forbid_resend (message);
   headers = soup_message_get_request_headers (message);
   _syncobj_http_headers_apply (&self->headers, message);
@@ -579,6 +585,9 @@ new_json_request (SyncobjHttpMutator  *self,
     {
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
       soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+      /* Kept for a 307/308 redirect, which sends the same body again. */
+      g_object_set_data_full (G_OBJECT (message), "syncobj-request-body",
+                              g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
     }
   else
     soup_message_headers_replace (headers, "Content-Type", "application/json");
@@ -757,6 +766,21 @@ check_response (SyncobjTransaction  *transaction,
     }
 
   uri = g_uri_to_string (soup_message_get_uri (message));
+
+  if (SOUP_STATUS_IS_REDIRECTION (status) && status != SOUP_STATUS_NOT_MODIFIED)
+    {
+      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                           "Location");
+
+      /* Never a success: the write did not reach its resource. Retriable,
+       * so that a store keeps the change until the application points the
+       * mutator at the new address that the error names. */
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                   _("%s %s was redirected with status %u to “%s”; a write follows only 307 and 308 redirects"),
+                   soup_message_get_method (message), uri, status, location != NULL ? location : "");
+      return FALSE;
+    }
+
   reason = _syncobj_http_error_reason (message, body);
 
   if (SOUP_STATUS_IS_CLIENT_ERROR (status) &&
@@ -779,6 +803,76 @@ check_response (SyncobjTransaction  *transaction,
 }
 
 static void persist_next (GTask *task);
+static void persist_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* A copy of @message sent to @target: same method, headers and body, as a
+ * 307 or 308 asks. Credentials and cookies go only to the same origin. */
+static SoupMessage *
+redirected_request (SoupMessage *message,
+                    GUri        *target)
+{
+  GUri *from = soup_message_get_uri (message);
+  SoupMessage *copy = soup_message_new_from_uri (soup_message_get_method (message), target);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (copy);
+  GBytes *body = g_object_get_data (G_OBJECT (message), "syncobj-request-body");
+  gboolean same_origin = g_strcmp0 (g_uri_get_scheme (from), g_uri_get_scheme (target)) == 0 &&
+                         g_strcmp0 (g_uri_get_host (from), g_uri_get_host (target)) == 0 &&
+                         g_uri_get_port (from) == g_uri_get_port (target);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  soup_message_add_flags (copy, soup_message_get_flags (message));
+  soup_message_headers_iter_init (&iter, soup_message_get_request_headers (message));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    {
+      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+        continue;
+      if (!same_origin && (g_ascii_strcasecmp (name, "Authorization") == 0 ||
+                           g_ascii_strcasecmp (name, "Cookie") == 0))
+        continue;
+      soup_message_headers_append (headers, name, value);
+    }
+  if (body != NULL)
+    {
+      soup_message_set_request_body_from_bytes (copy, "application/json", body);
+      g_object_set_data_full (G_OBJECT (copy), "syncobj-request-body",
+                              g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
+    }
+  return copy;
+}
+
+/* Sends @run's request again where a 307 or 308 answer points; FALSE when
+ * the answer is no such redirect (check_response() then refuses it). */
+static gboolean
+follow_redirect (GTask      *task,
+                 PersistRun *run)
+{
+  SyncobjHttpMutator *self = g_task_get_source_object (task);
+  guint status = soup_message_get_status (run->message);
+  const char *location;
+  g_autoptr(GUri) target = NULL;
+  SoupMessage *copy;
+
+  if (status != SOUP_STATUS_TEMPORARY_REDIRECT && status != SOUP_STATUS_PERMANENT_REDIRECT)
+    return FALSE;
+  if (run->redirects >= MAX_WRITE_REDIRECTS)
+    return FALSE;
+  location = soup_message_headers_get_one (soup_message_get_response_headers (run->message), "Location");
+  if (location == NULL)
+    return FALSE;
+  target = g_uri_parse_relative (soup_message_get_uri (run->message), location, SOUP_HTTP_URI_FLAGS, NULL);
+  if (target == NULL ||
+      (g_strcmp0 (g_uri_get_scheme (target), "http") != 0 && g_strcmp0 (g_uri_get_scheme (target), "https") != 0))
+    return FALSE;
+
+  copy = redirected_request (run->message, target);
+  g_clear_object (&run->message);
+  run->message = copy;
+  run->redirects++;
+  soup_session_send_and_read_async (self->session, run->message, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), persist_sent_cb, g_object_ref (task));
+  return TRUE;
+}
 
 static void
 persist_reach_cb (GObject      *source,
@@ -827,6 +921,9 @@ persist_sent_cb (GObject      *source,
       return;
     }
 
+  if (follow_redirect (task, run))
+    return;
+
   is_delete = run->current != NULL && run->current->type == SYNCOBJ_MUTATION_TYPE_DELETE;
   if (!check_response (run->transaction, run->message, body, is_delete, &not_found, &error))
     {
@@ -870,6 +967,7 @@ persist_next (GTask *task)
 
   g_clear_object (&run->message);
   run->current = NULL;
+  run->redirects = 0;
 
   if (g_task_return_error_if_cancelled (task))
     return;

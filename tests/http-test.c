@@ -382,6 +382,177 @@ effect_member (JsonArray  *effects,
   return json_object_get_string_member (json_array_get_object_element (effects, index), member);
 }
 
+
+/* ---- redirected writes ------------------------------------------------------------ */
+
+/* An HTTP server on 127.0.0.1 that answers every request with @status and
+ * a Location on the demo server, and counts what it was sent. */
+typedef struct
+{
+  SoupServer *server;
+  char       *target;   /* the demo server's base URI */
+  guint       status;
+  guint       requests;
+  guint       gets;
+} Redirector;
+
+static void
+redirector_cb (SoupServer        *server,
+               SoupServerMessage *message,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  Redirector *redirector = user_data;
+  g_autofree char *location = g_strconcat (redirector->target, path, NULL);
+
+  redirector->requests++;
+  if (g_strcmp0 (soup_server_message_get_method (message), "GET") == 0)
+    {
+      /* What libsoup would have fetched after turning the write into a GET. */
+      redirector->gets++;
+      soup_server_message_set_status (message, 200, NULL);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, "[]", 2);
+      return;
+    }
+  soup_server_message_set_status (message, redirector->status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (message), "Location", location);
+}
+
+static Redirector *
+redirector_new (DemoServer *demo,
+                guint       status)
+{
+  Redirector *redirector = g_new0 (Redirector, 1);
+  g_autoptr(GError) error = NULL;
+
+  redirector->target = demo_server_uri (demo, "");
+  redirector->status = status;
+  redirector->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (redirector->server, NULL, redirector_cb, redirector, NULL);
+  soup_server_listen_local (redirector->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  return redirector;
+}
+
+static char *
+redirector_uri (Redirector *redirector,
+                const char *path)
+{
+  GSList *uris = soup_server_get_uris (redirector->server);
+  g_autofree char *base = g_uri_to_string (uris->data);
+  char *uri;
+
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* g_uri_to_string () ends the base with "/". */
+  uri = g_strconcat (base, path[0] == '/' ? path + 1 : path, NULL);
+  return uri;
+}
+
+static void
+redirector_free (Redirector *redirector)
+{
+  soup_server_disconnect (redirector->server);
+  g_clear_object (&redirector->server);
+  g_free (redirector->target);
+  g_free (redirector);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Redirector, redirector_free)
+
+/* A client whose writes go to @redirector, its sync to the demo server. */
+static Client *
+client_behind_redirector (DemoServer *server,
+                          Redirector *redirector)
+{
+  Client *client = client_new (server, TRUE);
+  g_autofree char *items = redirector_uri (redirector, "/items");
+  g_autoptr(SyncobjRetryPolicy) policy = g_object_ref (syncobj_collection_get_retry_policy (client->collection));
+  g_autofree char *id = g_strdup (syncobj_collection_get_id (client->collection));
+
+  g_clear_object (&client->collection);
+  g_clear_object (&client->mutator);
+  client->mutator = syncobj_http_mutator_new (items);
+  client->collection = syncobj_collection_new (id, SYNCOBJ_SYNC (client->sync), SYNCOBJ_MUTATOR (client->mutator));
+  syncobj_collection_set_retry_policy (client->collection, policy);
+  WAIT_FOR (syncobj_collection_get_ready (client->collection), WAIT_TIMEOUT_MS);
+  return client;
+}
+
+/* 301, 302 and 303 answers to a write are never its success: libsoup would
+ * turn the POST into a bodyless GET, and that GET's 200 would complete the
+ * transaction while the server never saw the insert. */
+static void
+test_redirect_not_success (gconstpointer data)
+{
+  guint status = GPOINTER_TO_UINT (data);
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Redirector) redirector = redirector_new (server, status);
+  g_autoptr(Client) client = client_behind_redirector (server, redirector);
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autofree char *status_text = g_strdup_printf ("%u", status);
+  const GError *error;
+
+  syncobj_retry_policy_set_max_attempts (policy, 2);
+  syncobj_retry_policy_set_initial_delay (policy, 10);
+  syncobj_retry_policy_set_jitter (policy, 0);
+  syncobj_collection_set_retry_policy (client->collection, policy);
+
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  wait_finished (insert);
+
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  /* Retriable: both attempts were spent, the redirect was not followed. */
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 2);
+  g_assert_cmpuint (redirector->requests, ==, 2);
+  g_assert_cmpuint (redirector->gets, ==, 0);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (insert), 0);
+  error = syncobj_attempt_get_error (first);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "POST"));
+  g_assert_nonnull (strstr (error->message, status_text));
+  g_assert_nonnull (strstr (error->message, redirector->target));
+  g_assert_null (syncobj_collection_lookup_value (client->collection, "a"));
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 0);
+}
+
+/* 307 and 308 keep the method and the body: the write reaches the server
+ * where the answer points, once, with its Idempotency-Key. */
+static void
+test_redirect_followed (gconstpointer data)
+{
+  guint status = GPOINTER_TO_UINT (data);
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Redirector) redirector = redirector_new (server, status);
+  g_autoptr(Client) client = client_behind_redirector (server, redirector);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autofree char *key = NULL;
+
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  assert_completed (insert);
+  update = client_update (client, "a", "{\"title\": \"oat milk\"}");
+  assert_completed (update);
+
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 1);
+  g_assert_cmpuint (redirector->requests, ==, 2);
+  g_assert_cmpuint (redirector->gets, ==, 0);
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 2);
+  key = expected_idempotency_key (insert, 0);
+  g_assert_cmpstr (effect_member (effects, 0, "idempotency_key"), ==, key);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  assert_json (json_array_get_object_element (items, 0), "{\"id\": \"a\", \"title\": \"oat milk\"}");
+}
+
 /* ---- tests ------------------------------------------------------------------------ */
 
 static void
@@ -1763,6 +1934,12 @@ main (int   argc,
   g_test_add_func ("/http/bad-answer/html-snapshot-changes-nothing", test_html_snapshot_changes_nothing);
   g_test_add_func ("/http/bad-answer/truncated-snapshot-changes-nothing", test_truncated_snapshot_changes_nothing);
   g_test_add_func ("/http/bad-answer/truncated-message-skipped", test_truncated_message_skipped);
+
+  g_test_add_data_func ("/http/redirect/301-not-success", GUINT_TO_POINTER (301), test_redirect_not_success);
+  g_test_add_data_func ("/http/redirect/302-not-success", GUINT_TO_POINTER (302), test_redirect_not_success);
+  g_test_add_data_func ("/http/redirect/303-not-success", GUINT_TO_POINTER (303), test_redirect_not_success);
+  g_test_add_data_func ("/http/redirect/307-followed", GUINT_TO_POINTER (307), test_redirect_followed);
+  g_test_add_data_func ("/http/redirect/308-followed", GUINT_TO_POINTER (308), test_redirect_followed);
 
   return g_test_run ();
 }
