@@ -8,14 +8,16 @@
 #include <glib/gi18n-lib.h>
 
 #include "syncobj-gtk.h"
+#include "syncobj-inspector-page-private.h"
 
 /**
  * syncobj_gtk_init:
  *
- * Registers [class@SyncobjGtk.InspectorPage] on the `gtk-inspector-page`
- * extension point, so that the GTK inspector (`GTK_DEBUG=interactive`,
- * or Ctrl+Shift+D when enabled) shows a "Sync" page listing the
- * collections and transactions of the process.
+ * Adds the libsyncobj page to the GTK inspector: it registers the page on
+ * the `gtk-inspector-page` extension point (under the name `libsyncobj`),
+ * so that the inspector (`GTK_DEBUG=interactive`, or Ctrl+Shift+D when
+ * enabled) shows a "Sync" page listing the collections and transactions of
+ * the process, with their records, attempts and errors.
  *
  * Call it after gtk_init() (or in [signal@Gio.Application::startup]).
  * Calling it again does nothing. Applications that do not call it still

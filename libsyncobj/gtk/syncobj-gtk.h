@@ -1,18 +1,12 @@
-/* syncobj-gtk.h: the umbrella header of libsyncobj-gtk
+/* syncobj-gtk.h: the public header of libsyncobj-gtk
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #pragma once
 
-#define __SYNCOBJ_GTK_INSIDE__
-
 #include <gtk/gtk.h>
 #include <syncobj.h>
-
-#include "syncobj-inspector-page.h"
-
-#undef __SYNCOBJ_GTK_INSIDE__
 
 G_BEGIN_DECLS
 

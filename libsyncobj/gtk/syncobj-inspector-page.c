@@ -8,6 +8,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "syncobj-gtk.h"
+#include "syncobj-inspector-page-private.h"
+#include "syncobj-inspector-text-private.h"
 
 /**
  * SyncobjInspectorPage:
@@ -22,32 +24,36 @@
  * started persisting can be rolled back from the page.
  *
  * Everything comes from [func@Syncobj.Registry.get_default]. The page is
- * registered with the inspector by [func@SyncobjGtk.init] or by the
- * libsyncobj inspector module; it can also be put in any window, like any
- * other widget.
+ * private: syncobj_gtk_init() (called by the libsyncobj inspector module
+ * too) registers it on the "gtk-inspector-page" extension point, and GTK
+ * creates it. Its widgets are the template syncobj-inspector-page.ui; the
+ * cells of its column views are made here, by the factory of each column
+ * (the factory's id in the template is the widget name of its cells).
  */
 
 struct _SyncobjInspectorPage
 {
   GtkWidget           parent_instance;
 
-  GObject            *object;
-  SyncobjRegistry    *registry;
+  GObject             *object;
+  SyncobjRegistry     *registry;
 
-  GtkWidget          *child;
-  GtkDropDown        *state_filter;
-  GtkLabel           *status;
-  GtkSingleSelection *collections_selection;
-  GtkColumnView      *records_view;
-  GtkLabel           *records_title;
-  GtkSingleSelection *transactions_selection;
-  GtkCustomFilter    *filter;
-  GtkLabel           *details;
-  GtkColumnView      *attempts_view;
+  /* From the template; gtk_widget_dispose_template() unparents the child */
+  GtkWidget           *child;
+  GtkDropDown         *state_filter;
+  GtkLabel            *status;
+  GtkSingleSelection  *collections_selection;
+  GtkColumnView       *records_view;
+  GtkLabel            *records_title;
+  GtkSingleSelection  *transactions_selection;
+  GtkFilterListModel  *transactions_filtered;
+  GtkCustomFilter     *filter;
+  GtkLabel            *details;
+  GtkColumnView       *attempts_view;
 
-  GHashTable         *bound_cells;     /* CellBinding* set: the cells showing an item */
-  guint               tick_id;
-  guint               state_changes_id;
+  GHashTable          *bound_cells;     /* CellBinding* set: the cells showing an item */
+  guint                tick_id;
+  guint                state_changes_id;
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjInspectorPage, syncobj_inspector_page, GTK_TYPE_WIDGET)
@@ -61,7 +67,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* The entries of the state filter, in the order of the drop-down. */
+/* The entries of the state filter, in the order of the drop-down of the
+ * template. */
 typedef enum {
   FILTER_ALL,
   FILTER_ACTIVE,
@@ -73,188 +80,6 @@ typedef enum {
   FILTER_COMPLETED,
   FILTER_FAILED,
 } StateFilter;
-
-/* ---- words -------------------------------------------------------------- */
-
-static const char *
-state_label (SyncobjTransactionState state)
-{
-  switch (state)
-    {
-    case SYNCOBJ_TRANSACTION_STATE_PENDING:
-      return _("pending");
-    case SYNCOBJ_TRANSACTION_STATE_QUEUED:
-      return _("queued");
-    case SYNCOBJ_TRANSACTION_STATE_PERSISTING:
-      return _("persisting");
-    case SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC:
-      return _("awaiting sync");
-    case SYNCOBJ_TRANSACTION_STATE_COMPLETED:
-      return _("completed");
-    case SYNCOBJ_TRANSACTION_STATE_FAILED:
-      return _("failed");
-    default:
-      return "?";
-    }
-}
-
-static gint64
-date_time_to_us (GDateTime *time)
-{
-  return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
-}
-
-static char *
-format_clock (GDateTime *time)
-{
-  g_autoptr(GDateTime) local = NULL;
-
-  if (time == NULL)
-    return g_strdup ("");
-  local = g_date_time_to_local (time);
-  return g_date_time_format (local, "%H:%M:%S");
-}
-
-static char *
-format_duration (gint64 microseconds)
-{
-  int seconds = (int) MIN (MAX (microseconds, 0) / G_USEC_PER_SEC, G_MAXINT);
-
-  /* Translators: durations, abbreviated */
-  if (seconds < 60)
-    return g_strdup_printf (_("%d s"), seconds);
-  if (seconds < 3600)
-    return g_strdup_printf (_("%d min"), seconds / 60);
-  return g_strdup_printf (_("%d h"), seconds / 3600);
-}
-
-static char *
-format_json (JsonObject *object)
-{
-  g_autoptr(JsonNode) node = NULL;
-
-  if (object == NULL)
-    return g_strdup ("—");
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_set_object (node, object);
-  return json_to_string (node, FALSE);
-}
-
-/* The last attempt of @transaction, or NULL. */
-static SyncobjAttempt *
-dup_last_attempt (SyncobjTransaction *transaction)
-{
-  GListModel *attempts = syncobj_transaction_get_attempts (transaction);
-  guint n = g_list_model_get_n_items (attempts);
-
-  return n > 0 ? g_list_model_get_item (attempts, n - 1) : NULL;
-}
-
-/* TRUE if @transaction waits for a scheduled retry (what "Retry now"
- * shortens). */
-static gboolean
-transaction_waits_for_retry (SyncobjTransaction *transaction)
-{
-  g_autoptr(SyncobjAttempt) last = NULL;
-
-  if (syncobj_transaction_get_state (transaction) != SYNCOBJ_TRANSACTION_STATE_PERSISTING)
-    return FALSE;
-  last = dup_last_attempt (transaction);
-  return last != NULL &&
-         syncobj_attempt_get_completed_at (last) != NULL &&
-         syncobj_attempt_get_retry_scheduled_for (last) != NULL;
-}
-
-/* TRUE if @transaction has not started persisting and may be rolled back. */
-static gboolean
-transaction_can_roll_back (SyncobjTransaction *transaction)
-{
-  SyncobjTransactionState state = syncobj_transaction_get_state (transaction);
-
-  return state == SYNCOBJ_TRANSACTION_STATE_PENDING ||
-         state == SYNCOBJ_TRANSACTION_STATE_QUEUED;
-}
-
-static char *
-transaction_keys (SyncobjTransaction *transaction)
-{
-  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
-    {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-
-      if (text->len > 0)
-        g_string_append (text, ", ");
-      g_string_append (text, syncobj_pending_mutation_get_key (mutation));
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
-/* One sentence saying why @transaction has not reached the server yet, or
- * what became of it. */
-static char *
-transaction_reason (SyncobjTransaction *transaction)
-{
-  g_autoptr(SyncobjAttempt) last = dup_last_attempt (transaction);
-  const char *waiting_for = syncobj_transaction_get_waiting_for_collection (transaction);
-  const GError *error;
-
-  /* Restored after a restart, it waits for another collection to open. */
-  if (waiting_for != NULL)
-    return g_strdup_printf (_("Waiting until collection “%s” is open"), waiting_for);
-
-  switch (syncobj_transaction_get_state (transaction))
-    {
-    case SYNCOBJ_TRANSACTION_STATE_PENDING:
-      return g_strdup (_("Not committed yet"));
-
-    case SYNCOBJ_TRANSACTION_STATE_QUEUED:
-      {
-        const char *behind = syncobj_transaction_get_queued_behind (transaction);
-        SyncobjTransaction *blocker = NULL;
-        g_autofree char *blocker_reason = NULL;
-
-        if (behind != NULL)
-          blocker = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), behind);
-        /* One level down: what holds up the transaction ahead holds this
-         * one up too. */
-        if (blocker != NULL && syncobj_transaction_get_state (blocker) != SYNCOBJ_TRANSACTION_STATE_QUEUED)
-          {
-            blocker_reason = transaction_reason (blocker);
-            /* Translators: a transaction id, then why that transaction waits */
-            return g_strdup_printf (_("Waiting behind %s: %s"), behind, blocker_reason);
-          }
-        return g_strdup_printf (_("Waiting behind %s"), behind != NULL ? behind : "?");
-      }
-
-    case SYNCOBJ_TRANSACTION_STATE_PERSISTING:
-      if (transaction_waits_for_retry (transaction))
-        {
-          g_autofree char *when = format_clock (syncobj_attempt_get_retry_scheduled_for (last));
-
-          error = syncobj_attempt_get_error (last);
-          return g_strdup_printf (_("Retrying at %s after: %s"), when,
-                                  error != NULL ? error->message : _("unknown error"));
-        }
-      return g_strdup_printf (_("Sending to the server (attempt %u)"),
-                              syncobj_transaction_get_current_attempt (transaction));
-
-    case SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC:
-      return g_strdup (_("Saved; waiting for the server's update"));
-
-    case SYNCOBJ_TRANSACTION_STATE_COMPLETED:
-      return g_strdup (_("Done"));
-
-    case SYNCOBJ_TRANSACTION_STATE_FAILED:
-      error = syncobj_transaction_get_error (transaction);
-      return g_strdup_printf (_("Failed: %s"), error != NULL ? error->message : _("unknown error"));
-
-    default:
-      return g_strdup ("");
-    }
-}
 
 /* ---- cells -------------------------------------------------------------- */
 
@@ -272,12 +97,12 @@ typedef void (*CellRefreshFunc) (CellBinding *binding);
 /* A style class for the cell of @item ("syncobj-failed", …), or NULL. */
 typedef const char *(*CellStyleFunc) (gpointer item);
 
+/* A column of the template: its title, width and order are there. */
 typedef struct {
-  const char      *name;         /* the widget name of the cells */
-  const char      *title;        /* translated at use */
+  const char      *name;             /* the factory's id, the cells' widget name */
   CellTextFunc     text;
-  gboolean         expand;
-  int              width_chars;  /* 0: small */
+  int              width_chars;      /* 0: small */
+  int              max_width_chars;  /* 0: as wide as the column */
   CellStyleFunc    style;
 } Column;
 
@@ -340,10 +165,7 @@ cell_refresh_label (CellBinding *binding)
   if (text == NULL)
     text = g_strdup ("");
   if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    {
-      gtk_label_set_label (label, text);
-      gtk_widget_set_tooltip_text (binding->widget, text[0] != '\0' ? text : NULL);
-    }
+    gtk_label_set_label (label, text);
 
   if (binding->column->style != NULL)
     {
@@ -367,6 +189,21 @@ cell_item_notify (CellBinding *binding)
   binding->refresh (binding);
 }
 
+/* A cell cut off at its width (ids are long, values longer) shows its whole
+ * text as a tooltip; one that fits shows none. */
+static gboolean
+cell_query_tooltip (GtkLabel   *label,
+                    int         x,
+                    int         y,
+                    gboolean    keyboard_mode,
+                    GtkTooltip *tooltip)
+{
+  if (!pango_layout_is_ellipsized (gtk_label_get_layout (label)))
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, gtk_label_get_label (label));
+  return TRUE;
+}
+
 static void
 cell_setup (GtkSignalListItemFactory *factory,
             GtkListItem              *list_item,
@@ -380,9 +217,11 @@ cell_setup (GtkSignalListItemFactory *factory,
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_label_set_width_chars (GTK_LABEL (label), column->width_chars > 0 ? column->width_chars : 4);
   /* Fixed columns stay narrow (ids are long); the tooltip has the text. */
-  if (!column->expand && column->width_chars > 0)
-    gtk_label_set_max_width_chars (GTK_LABEL (label), column->width_chars);
+  if (column->max_width_chars > 0)
+    gtk_label_set_max_width_chars (GTK_LABEL (label), column->max_width_chars);
   gtk_widget_set_name (label, column->name);
+  gtk_widget_set_has_tooltip (label, TRUE);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (cell_query_tooltip), NULL);
 
   binding->page = self;
   binding->column = column;
@@ -421,34 +260,39 @@ cell_unbind (GtkSignalListItemFactory *factory,
   g_clear_object (&binding->item);
 }
 
-static GtkListItemFactory *
-cell_factory_new (SyncobjInspectorPage *self,
-                  const Column         *column)
+/* Makes the cells of @column with the factory of the template whose id is
+ * the column's name (declared by bind_factories()). */
+static void
+setup_column (SyncobjInspectorPage *self,
+              const Column         *column)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GObject *factory = gtk_widget_get_template_child (GTK_WIDGET (self), SYNCOBJ_TYPE_INSPECTOR_PAGE,
+                                                    column->name);
 
-  g_object_set_data (G_OBJECT (factory), "syncobj-page", self);
+  g_assert (GTK_IS_SIGNAL_LIST_ITEM_FACTORY (factory));
+  g_object_set_data (factory, "syncobj-page", self);
   g_signal_connect (factory, "setup", G_CALLBACK (cell_setup), (gpointer) column);
   g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), (gpointer) column);
   g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), (gpointer) column);
-  return factory;
+}
+
+/* Lets setup_column() find the factories of @columns in the template. */
+static void
+bind_factories (GtkWidgetClass *widget_class,
+                const Column   *columns,
+                gsize           n_columns)
+{
+  for (gsize i = 0; i < n_columns; i++)
+    gtk_widget_class_bind_template_child_full (widget_class, columns[i].name, FALSE, 0);
 }
 
 static void
-add_columns (SyncobjInspectorPage *self,
-             GtkColumnView        *view,
-             const Column         *columns,
-             gsize                 n_columns)
+setup_columns (SyncobjInspectorPage *self,
+               const Column         *columns,
+               gsize                 n_columns)
 {
   for (gsize i = 0; i < n_columns; i++)
-    {
-      g_autoptr(GtkColumnViewColumn) column =
-        gtk_column_view_column_new (_(columns[i].title), cell_factory_new (self, &columns[i]));
-
-      gtk_column_view_column_set_resizable (column, TRUE);
-      gtk_column_view_column_set_expand (column, columns[i].expand);
-      gtk_column_view_append_column (view, column);
-    }
+    setup_column (self, &columns[i]);
 }
 
 /* ---- collections -------------------------------------------------------- */
@@ -514,12 +358,12 @@ collection_locked_text (SyncobjInspectorPage *self,
 }
 
 static const Column collection_columns[] = {
-  { "collection-id", N_("Collection"), collection_id_text, TRUE, 12, NULL },
-  { "collection-strategy", N_("Strategy"), collection_strategy_text, FALSE, 0, NULL },
-  { "collection-size", N_("Size"), collection_size_text, FALSE, 0, NULL },
-  { "collection-ready", N_("Ready"), collection_ready_text, FALSE, 0, NULL },
-  { "collection-persistent", N_("Store"), collection_persistent_text, FALSE, 0, NULL },
-  { "collection-locked-keys", N_("Locked keys"), collection_locked_text, TRUE, 8, NULL },
+  { "collection-id", collection_id_text, 12, 0, NULL },
+  { "collection-strategy", collection_strategy_text, 0, 0, NULL },
+  { "collection-size", collection_size_text, 0, 0, NULL },
+  { "collection-ready", collection_ready_text, 0, 0, NULL },
+  { "collection-persistent", collection_persistent_text, 0, 0, NULL },
+  { "collection-locked-keys", collection_locked_text, 8, 0, NULL },
 };
 
 /* ---- records ------------------------------------------------------------ */
@@ -535,14 +379,14 @@ static char *
 record_value_text (SyncobjInspectorPage *self,
                    gpointer              item)
 {
-  return format_json (syncobj_record_get_value (item));
+  return syncobj_inspector_format_json (syncobj_record_get_value (item));
 }
 
 static char *
 record_synced_text (SyncobjInspectorPage *self,
                     gpointer              item)
 {
-  return format_json (syncobj_record_get_synced_value (item));
+  return syncobj_inspector_format_json (syncobj_record_get_synced_value (item));
 }
 
 static char *
@@ -559,10 +403,10 @@ record_state_style (gpointer item)
 }
 
 static const Column record_columns[] = {
-  { "record-key", N_("Key"), record_key_text, FALSE, 12, NULL },
-  { "record-state", N_("State"), record_pending_text, FALSE, 7, record_state_style },
-  { "record-value", N_("Visible value"), record_value_text, TRUE, 20, NULL },
-  { "record-synced-value", N_("Synced value"), record_synced_text, TRUE, 20, NULL },
+  { "record-key", record_key_text, 12, 12, NULL },
+  { "record-state", record_pending_text, 7, 7, record_state_style },
+  { "record-value", record_value_text, 20, 0, NULL },
+  { "record-synced-value", record_synced_text, 20, 0, NULL },
 };
 
 /* ---- transactions ------------------------------------------------------- */
@@ -578,36 +422,14 @@ static char *
 transaction_collection_text (SyncobjInspectorPage *self,
                              gpointer              item)
 {
-  GListModel *mutations = syncobj_transaction_get_mutations (item);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
-  SyncobjCollection *collection;
-
-  /* A transaction begun with syncobj_collection_begin() may write to
-   * several collections: name each once. */
-  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
-    {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-      const char *id = syncobj_pending_mutation_get_collection_id (mutation);
-
-      if (id != NULL && !g_ptr_array_find_with_equal_func (ids, id, g_str_equal, NULL))
-        g_ptr_array_add (ids, (gpointer) id);
-    }
-
-  if (ids->len > 0)
-    {
-      g_ptr_array_add (ids, NULL);
-      return g_strjoinv (", ", (char **) ids->pdata);
-    }
-
-  collection = syncobj_transaction_get_collection (item);
-  return g_strdup (collection != NULL ? syncobj_collection_get_id (collection) : "");
+  return syncobj_inspector_transaction_collections (item);
 }
 
 static char *
 transaction_state_text (SyncobjInspectorPage *self,
                         gpointer              item)
 {
-  return g_strdup (state_label (syncobj_transaction_get_state (item)));
+  return g_strdup (syncobj_inspector_state_label (syncobj_transaction_get_state (item)));
 }
 
 static char *
@@ -618,7 +440,7 @@ transaction_age_text (SyncobjInspectorPage *self,
 
   if (created == NULL)
     return g_strdup ("");
-  return format_duration (g_get_real_time () - date_time_to_us (created));
+  return syncobj_inspector_format_duration (g_get_real_time () - syncobj_inspector_date_time_to_us (created));
 }
 
 static char *
@@ -639,14 +461,14 @@ static char *
 transaction_keys_text (SyncobjInspectorPage *self,
                        gpointer              item)
 {
-  return transaction_keys (item);
+  return syncobj_inspector_transaction_keys (item);
 }
 
 static char *
 transaction_reason_text (SyncobjInspectorPage *self,
                          gpointer              item)
 {
-  return transaction_reason (item);
+  return syncobj_inspector_transaction_reason (item);
 }
 
 static const char *
@@ -659,21 +481,21 @@ transaction_state_style (gpointer item)
     case SYNCOBJ_TRANSACTION_STATE_COMPLETED:
       return "syncobj-done";
     case SYNCOBJ_TRANSACTION_STATE_PERSISTING:
-      return transaction_waits_for_retry (item) ? "syncobj-waiting" : NULL;
+      return syncobj_inspector_waits_for_retry (item) ? "syncobj-waiting" : NULL;
     default:
       return NULL;
     }
 }
 
 static const Column transaction_columns[] = {
-  { "transaction-id", N_("Transaction"), transaction_id_text, FALSE, 13, NULL },
-  { "transaction-collection", N_("Collection"), transaction_collection_text, FALSE, 18, NULL },
-  { "transaction-state", N_("State"), transaction_state_text, FALSE, 13, transaction_state_style },
-  { "transaction-age", N_("Age"), transaction_age_text, FALSE, 0, NULL },
-  { "transaction-attempts", N_("Attempts"), transaction_attempts_text, FALSE, 0, NULL },
-  { "transaction-queued-behind", N_("Queued behind"), transaction_queued_behind_text, FALSE, 13, NULL },
-  { "transaction-keys", N_("Keys"), transaction_keys_text, FALSE, 12, NULL },
-  { "transaction-reason", N_("Why not on the server yet"), transaction_reason_text, TRUE, 24, NULL },
+  { "transaction-id", transaction_id_text, 13, 13, NULL },
+  { "transaction-collection", transaction_collection_text, 18, 18, NULL },
+  { "transaction-state", transaction_state_text, 13, 13, transaction_state_style },
+  { "transaction-age", transaction_age_text, 0, 0, NULL },
+  { "transaction-attempts", transaction_attempts_text, 0, 0, NULL },
+  { "transaction-queued-behind", transaction_queued_behind_text, 13, 13, NULL },
+  { "transaction-keys", transaction_keys_text, 12, 12, NULL },
+  { "transaction-reason", transaction_reason_text, 24, 0, NULL },
 };
 
 /* The actions column: "Retry now" and "Roll back" buttons, shown only on
@@ -692,8 +514,8 @@ cell_refresh_actions (CellBinding *binding)
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (rollback), target);
   g_variant_unref (target);
 
-  gtk_widget_set_visible (retry, transaction_waits_for_retry (transaction));
-  gtk_widget_set_visible (rollback, transaction_can_roll_back (transaction));
+  gtk_widget_set_visible (retry, syncobj_inspector_waits_for_retry (transaction));
+  gtk_widget_set_visible (rollback, syncobj_inspector_can_roll_back (transaction));
 }
 
 static void
@@ -730,17 +552,15 @@ actions_setup (GtkSignalListItemFactory *factory,
 }
 
 static void
-add_actions_column (SyncobjInspectorPage *self,
-                    GtkColumnView        *view)
+setup_actions_column (SyncobjInspectorPage *self)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  g_autoptr(GtkColumnViewColumn) column = NULL;
+  GObject *factory = gtk_widget_get_template_child (GTK_WIDGET (self), SYNCOBJ_TYPE_INSPECTOR_PAGE,
+                                                    "transaction-actions");
 
+  g_assert (GTK_IS_SIGNAL_LIST_ITEM_FACTORY (factory));
   g_signal_connect (factory, "setup", G_CALLBACK (actions_setup), self);
   g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), NULL);
-  column = gtk_column_view_column_new (_("Actions"), factory);
-  gtk_column_view_append_column (view, column);
 }
 
 /* ---- attempts ----------------------------------------------------------- */
@@ -756,7 +576,7 @@ static char *
 attempt_started_text (SyncobjInspectorPage *self,
                       gpointer              item)
 {
-  return format_clock (syncobj_attempt_get_started_at (item));
+  return syncobj_inspector_format_clock (syncobj_attempt_get_started_at (item));
 }
 
 static char *
@@ -765,7 +585,7 @@ attempt_completed_text (SyncobjInspectorPage *self,
 {
   if (syncobj_attempt_get_completed_at (item) == NULL)
     return g_strdup (_("running"));
-  return format_clock (syncobj_attempt_get_completed_at (item));
+  return syncobj_inspector_format_clock (syncobj_attempt_get_completed_at (item));
 }
 
 static char *
@@ -789,18 +609,18 @@ attempt_retry_text (SyncobjInspectorPage *self,
 
   if (when == NULL)
     return g_strdup ("");
-  clock = format_clock (when);
-  in = format_duration (date_time_to_us (when) - g_get_real_time ());
+  clock = syncobj_inspector_format_clock (when);
+  in = syncobj_inspector_format_duration (syncobj_inspector_date_time_to_us (when) - g_get_real_time ());
   /* Translators: a time of day, then how long until then, like "14:03:07 (in 2 s)" */
   return g_strdup_printf (_("%s (in %s)"), clock, in);
 }
 
 static const Column attempt_columns[] = {
-  { "attempt-number", N_("Attempt"), attempt_number_text, FALSE, 0, NULL },
-  { "attempt-started", N_("Started"), attempt_started_text, FALSE, 0, NULL },
-  { "attempt-completed", N_("Finished"), attempt_completed_text, FALSE, 0, NULL },
-  { "attempt-error", N_("Error"), attempt_error_text, TRUE, 16, NULL },
-  { "attempt-retry", N_("Next retry"), attempt_retry_text, FALSE, 18, NULL },
+  { "attempt-number", attempt_number_text, 0, 0, NULL },
+  { "attempt-started", attempt_started_text, 0, 0, NULL },
+  { "attempt-completed", attempt_completed_text, 0, 0, NULL },
+  { "attempt-error", attempt_error_text, 16, 0, NULL },
+  { "attempt-retry", attempt_retry_text, 18, 18, NULL },
 };
 
 /* ---- selection and details --------------------------------------------- */
@@ -829,11 +649,11 @@ update_details (SyncobjInspectorPage *self)
     }
 
   text = g_string_new (NULL);
-  created = format_clock (syncobj_transaction_get_created_at (transaction));
-  reason = transaction_reason (transaction);
+  created = syncobj_inspector_format_clock (syncobj_transaction_get_created_at (transaction));
+  reason = syncobj_inspector_transaction_reason (transaction);
   g_string_append_printf (text, _("Transaction %s, created at %s, is %s."),
                           syncobj_transaction_get_id (transaction), created,
-                          state_label (syncobj_transaction_get_state (transaction)));
+                          syncobj_inspector_state_label (syncobj_transaction_get_state (transaction)));
   g_string_append_c (text, '\n');
   g_string_append (text, reason);
 
@@ -850,7 +670,7 @@ update_details (SyncobjInspectorPage *self)
   for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
     {
       g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-      g_autofree char *changes = format_json (syncobj_pending_mutation_get_changes (mutation));
+      g_autofree char *changes = syncobj_inspector_format_json (syncobj_pending_mutation_get_changes (mutation));
       const char *type;
 
       switch (syncobj_pending_mutation_get_mutation_type (mutation))
@@ -930,7 +750,7 @@ filter_transaction (gpointer item,
     case FILTER_PERSISTING:
       return state == SYNCOBJ_TRANSACTION_STATE_PERSISTING;
     case FILTER_WAITING_RETRY:
-      return transaction_waits_for_retry (item);
+      return syncobj_inspector_waits_for_retry (item);
     case FILTER_AWAITING_SYNC:
       return state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC;
     case FILTER_COMPLETED:
@@ -1090,156 +910,33 @@ forget_finished_activated (GtkWidget  *widget,
 
 /* ---- construction --------------------------------------------------------- */
 
-static GtkWidget *
-section_new (GtkWidget  *title,
-             GtkWidget  *content)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *scrolled = gtk_scrolled_window_new ();
-
-  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
-  gtk_widget_add_css_class (title, "heading");
-  gtk_widget_set_margin_start (title, 6);
-  gtk_widget_set_margin_top (title, 6);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), content);
-  gtk_widget_set_vexpand (scrolled, TRUE);
-  gtk_widget_set_hexpand (scrolled, TRUE);
-  gtk_box_append (GTK_BOX (box), title);
-  gtk_box_append (GTK_BOX (box), scrolled);
-  return box;
-}
-
-static GtkWidget *
-paned_new (GtkOrientation  orientation,
-           GtkWidget      *start,
-           GtkWidget      *end)
-{
-  GtkWidget *paned = gtk_paned_new (orientation);
-
-  gtk_paned_set_start_child (GTK_PANED (paned), start);
-  gtk_paned_set_end_child (GTK_PANED (paned), end);
-  gtk_paned_set_wide_handle (GTK_PANED (paned), TRUE);
-  return paned;
-}
-
-static GtkColumnView *
-column_view_new (GtkSelectionModel *model,
-                 const char        *name)
-{
-  GtkWidget *view = gtk_column_view_new (model != NULL ? g_object_ref (model) : NULL);
-
-  gtk_widget_set_name (view, name);
-  gtk_column_view_set_show_column_separators (GTK_COLUMN_VIEW (view), TRUE);
-  gtk_column_view_set_show_row_separators (GTK_COLUMN_VIEW (view), TRUE);
-  gtk_widget_add_css_class (view, "data-table");
-  return GTK_COLUMN_VIEW (view);
-}
-
 static void
 syncobj_inspector_page_init (SyncobjInspectorPage *self)
 {
-  const char *filter_names[] = {
-    _("All"), _("Active"), _("Pending"), _("Queued"), _("Persisting"),
-    _("Waiting to retry"), _("Awaiting sync"), _("Completed"), _("Failed"), NULL,
-  };
-  GtkWidget *toolbar, *box, *label, *button, *collections_section, *records_section;
-  GtkWidget *transactions_section, *details_section, *attempts_section, *top, *bottom;
-  GtkWidget *middle, *outer;
-  GtkFilterListModel *filtered;
-  GtkColumnView *collections_view, *transactions_view;
-
   self->registry = g_object_ref (syncobj_registry_get_default ());
   self->bound_cells = g_hash_table_new (NULL, NULL);
 
-  /* Toolbar: filter, forget, status. */
-  toolbar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_margin_start (toolbar, 6);
-  gtk_widget_set_margin_end (toolbar, 6);
-  gtk_widget_set_margin_top (toolbar, 6);
-  label = gtk_label_new (_("Show transactions:"));
-  gtk_box_append (GTK_BOX (toolbar), label);
-  self->state_filter = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (filter_names));
-  gtk_widget_set_name (GTK_WIDGET (self->state_filter), "state-filter");
-  gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->state_filter));
-  button = gtk_button_new_with_label (_("Forget finished"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "inspector-page.forget-finished");
-  gtk_box_append (GTK_BOX (toolbar), button);
-  self->status = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_set_name (GTK_WIDGET (self->status), "status");
-  gtk_label_set_xalign (self->status, 1.0);
-  gtk_label_set_ellipsize (self->status, PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (GTK_WIDGET (self->status), TRUE);
-  gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->status));
+  gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* Collections and the records of the selected one. */
-  self->collections_selection =
-    gtk_single_selection_new (g_object_ref (syncobj_registry_get_collections (self->registry)));
-  collections_view = column_view_new (GTK_SELECTION_MODEL (self->collections_selection), "collections");
-  add_columns (self, collections_view, collection_columns, G_N_ELEMENTS (collection_columns));
-  collections_section = section_new (gtk_label_new (_("Collections")), GTK_WIDGET (collections_view));
+  setup_columns (self, collection_columns, G_N_ELEMENTS (collection_columns));
+  setup_columns (self, record_columns, G_N_ELEMENTS (record_columns));
+  setup_columns (self, transaction_columns, G_N_ELEMENTS (transaction_columns));
+  setup_actions_column (self);
+  setup_columns (self, attempt_columns, G_N_ELEMENTS (attempt_columns));
 
-  self->records_view = column_view_new (NULL, "records");
-  add_columns (self, self->records_view, record_columns, G_N_ELEMENTS (record_columns));
-  self->records_title = GTK_LABEL (gtk_label_new (_("Records")));
-  records_section = section_new (GTK_WIDGET (self->records_title), GTK_WIDGET (self->records_view));
+  /* The models are the registry's own lists: nothing is copied. */
+  gtk_single_selection_set_model (self->collections_selection,
+                                  syncobj_registry_get_collections (self->registry));
+  gtk_custom_filter_set_filter_func (self->filter, filter_transaction, self, NULL);
+  gtk_filter_list_model_set_model (self->transactions_filtered,
+                                   syncobj_registry_get_transactions (self->registry));
 
-  /* Transactions, filtered by state, and the details of the selected one. */
-  self->filter = gtk_custom_filter_new (filter_transaction, self, NULL);
-  filtered = gtk_filter_list_model_new (g_object_ref (syncobj_registry_get_transactions (self->registry)),
-                                        GTK_FILTER (g_object_ref (self->filter)));
-  self->transactions_selection = gtk_single_selection_new (G_LIST_MODEL (filtered));
-  gtk_single_selection_set_autoselect (self->transactions_selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->transactions_selection, TRUE);
-  transactions_view = column_view_new (GTK_SELECTION_MODEL (self->transactions_selection), "transactions");
-  add_columns (self, transactions_view, transaction_columns, G_N_ELEMENTS (transaction_columns));
-  add_actions_column (self, transactions_view);
-  transactions_section = section_new (gtk_label_new (_("Transactions")), GTK_WIDGET (transactions_view));
-
-  self->details = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_set_name (GTK_WIDGET (self->details), "transaction-details");
-  gtk_label_set_xalign (self->details, 0.0);
-  gtk_label_set_yalign (self->details, 0.0);
-  gtk_label_set_wrap (self->details, TRUE);
-  gtk_label_set_selectable (self->details, TRUE);
-  gtk_widget_set_margin_start (GTK_WIDGET (self->details), 6);
-  gtk_widget_set_margin_end (GTK_WIDGET (self->details), 6);
-  details_section = section_new (gtk_label_new (_("Selected transaction")), GTK_WIDGET (self->details));
-  self->attempts_view = column_view_new (NULL, "attempts");
-  add_columns (self, self->attempts_view, attempt_columns, G_N_ELEMENTS (attempt_columns));
-  attempts_section = section_new (gtk_label_new (_("Attempts")), GTK_WIDGET (self->attempts_view));
-
-  /* Collections | records
-   * transactions
-   * details | attempts */
-  top = paned_new (GTK_ORIENTATION_HORIZONTAL, collections_section, records_section);
-  gtk_paned_set_position (GTK_PANED (top), 560);
-  bottom = paned_new (GTK_ORIENTATION_HORIZONTAL, details_section, attempts_section);
-  gtk_paned_set_position (GTK_PANED (bottom), 560);
-
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_box_append (GTK_BOX (box), toolbar);
-  middle = paned_new (GTK_ORIENTATION_VERTICAL, transactions_section, bottom);
-  gtk_paned_set_position (GTK_PANED (middle), 300);
-  outer = paned_new (GTK_ORIENTATION_VERTICAL, top, middle);
-  gtk_paned_set_position (GTK_PANED (outer), 220);
-  gtk_box_append (GTK_BOX (box), outer);
-  gtk_widget_set_vexpand (gtk_widget_get_last_child (box), TRUE);
-  self->child = box;
-  gtk_widget_set_parent (box, GTK_WIDGET (self));
-
-  g_signal_connect_swapped (self->state_filter, "notify::selected",
-                            G_CALLBACK (state_filter_changed), self);
-  g_signal_connect_swapped (self->collections_selection, "notify::selected-item",
-                            G_CALLBACK (collection_selected), self);
-  g_signal_connect_swapped (self->transactions_selection, "notify::selected-item",
-                            G_CALLBACK (update_details), self);
   g_signal_connect_object (self->registry, "transaction-state-changed",
                            G_CALLBACK (transaction_state_changed), self, G_CONNECT_SWAPPED);
 
   collection_selected (self);
   update_details (self);
 }
-
 static void
 syncobj_inspector_page_dispose (GObject *object)
 {
@@ -1249,10 +946,7 @@ syncobj_inspector_page_dispose (GObject *object)
   g_clear_handle_id (&self->state_changes_id, g_source_remove);
   if (self->registry != NULL)
     g_signal_handlers_disconnect_by_data (self->registry, self);
-  g_clear_pointer (&self->child, gtk_widget_unparent);
-  g_clear_object (&self->collections_selection);
-  g_clear_object (&self->transactions_selection);
-  g_clear_object (&self->filter);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SYNCOBJ_TYPE_INSPECTOR_PAGE);
   g_clear_object (&self->object);
   g_clear_object (&self->registry);
 
@@ -1267,6 +961,52 @@ syncobj_inspector_page_finalize (GObject *object)
   g_clear_pointer (&self->bound_cells, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_inspector_page_parent_class)->finalize (object);
+}
+
+static gboolean
+select_item (GtkSingleSelection *selection,
+             gpointer            item)
+{
+  GListModel *model = G_LIST_MODEL (selection);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GObject) candidate = g_list_model_get_item (model, i);
+
+      if (candidate == item)
+        {
+          gtk_single_selection_set_selected (selection, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* The object the inspector selected: a collection or a record selects its
+ * collection, a transaction selects the transaction (and shows every
+ * state if the filter hides it); other objects are ignored. */
+static void
+set_object (SyncobjInspectorPage *self,
+            GObject              *object)
+{
+  if (!g_set_object (&self->object, object))
+    return;
+
+  if (SYNCOBJ_IS_RECORD (object))
+    object = G_OBJECT (syncobj_record_get_collection (SYNCOBJ_RECORD (object)));
+
+  if (SYNCOBJ_IS_COLLECTION (object))
+    select_item (self->collections_selection, object);
+  else if (SYNCOBJ_IS_TRANSACTION (object))
+    {
+      if (!select_item (self->transactions_selection, object))
+        {
+          gtk_drop_down_set_selected (self->state_filter, FILTER_ALL);
+          select_item (self->transactions_selection, object);
+        }
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OBJECT]);
 }
 
 static void
@@ -1301,7 +1041,7 @@ syncobj_inspector_page_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_OBJECT:
-      syncobj_inspector_page_set_object (self, g_value_get_object (value));
+      set_object (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1324,21 +1064,12 @@ syncobj_inspector_page_class_init (SyncobjInspectorPageClass *klass)
   widget_class->map = syncobj_inspector_page_map;
   widget_class->unmap = syncobj_inspector_page_unmap;
 
-  /**
-   * SyncobjInspectorPage:title:
-   *
-   * The title of the page in the inspector.
-   */
+  /* The title of the page in the inspector. */
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  /**
-   * SyncobjInspectorPage:object:
-   *
-   * The object selected in the inspector. When it is a collection, a
-   * record or a transaction of libsyncobj, the page selects it.
-   */
+  /* The object selected in the inspector (see set_object()). */
   properties[PROP_OBJECT] =
     g_param_spec_object ("object", NULL, NULL, G_TYPE_OBJECT,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -1350,90 +1081,28 @@ syncobj_inspector_page_class_init (SyncobjInspectorPageClass *klass)
   gtk_widget_class_install_action (widget_class, "inspector-page.forget-finished", NULL,
                                    forget_finished_activated);
 
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/gnome/Syncobj/Gtk/syncobj-inspector-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, child);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, state_filter);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, status);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, collections_selection);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, records_view);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, records_title);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, transactions_selection);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, transactions_filtered);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, filter);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, details);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, attempts_view);
+  bind_factories (widget_class, collection_columns, G_N_ELEMENTS (collection_columns));
+  bind_factories (widget_class, record_columns, G_N_ELEMENTS (record_columns));
+  bind_factories (widget_class, transaction_columns, G_N_ELEMENTS (transaction_columns));
+  gtk_widget_class_bind_template_child_full (widget_class, "transaction-actions", FALSE, 0);
+  bind_factories (widget_class, attempt_columns, G_N_ELEMENTS (attempt_columns));
+  gtk_widget_class_bind_template_callback (widget_class, state_filter_changed);
+  gtk_widget_class_bind_template_callback (widget_class, collection_selected);
+  gtk_widget_class_bind_template_callback (widget_class, update_details);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "syncobj-inspector-page");
-}
-
-/**
- * syncobj_inspector_page_new:
- *
- * Creates a page showing the collections and transactions of the process.
- *
- * Returns: (transfer full): a new page
- */
-GtkWidget *
-syncobj_inspector_page_new (void)
-{
-  return g_object_new (SYNCOBJ_TYPE_INSPECTOR_PAGE, NULL);
-}
-
-/**
- * syncobj_inspector_page_get_object:
- * @self: a page
- *
- * Gets the object the inspector selected.
- *
- * Returns: (transfer none) (nullable): the object
- */
-GObject *
-syncobj_inspector_page_get_object (SyncobjInspectorPage *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_INSPECTOR_PAGE (self), NULL);
-  return self->object;
-}
-
-static gboolean
-select_item (GtkSingleSelection *selection,
-             gpointer            item)
-{
-  GListModel *model = G_LIST_MODEL (selection);
-
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr(GObject) candidate = g_list_model_get_item (model, i);
-
-      if (candidate == item)
-        {
-          gtk_single_selection_set_selected (selection, i);
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-/**
- * syncobj_inspector_page_set_object:
- * @self: a page
- * @object: (nullable): the object the inspector selected
- *
- * Tells the page which object the inspector selected. A
- * [class@Syncobj.Collection] or [class@Syncobj.Record] selects its
- * collection, a [class@Syncobj.Transaction] selects the transaction (and
- * shows every state if the filter hides it); other objects are ignored.
- */
-void
-syncobj_inspector_page_set_object (SyncobjInspectorPage *self,
-                                   GObject              *object)
-{
-  g_return_if_fail (SYNCOBJ_IS_INSPECTOR_PAGE (self));
-  g_return_if_fail (object == NULL || G_IS_OBJECT (object));
-
-  if (!g_set_object (&self->object, object))
-    return;
-
-  if (SYNCOBJ_IS_RECORD (object))
-    object = G_OBJECT (syncobj_record_get_collection (SYNCOBJ_RECORD (object)));
-
-  if (SYNCOBJ_IS_COLLECTION (object))
-    select_item (self->collections_selection, object);
-  else if (SYNCOBJ_IS_TRANSACTION (object))
-    {
-      if (!select_item (self->transactions_selection, object))
-        {
-          gtk_drop_down_set_selected (self->state_filter, FILTER_ALL);
-          select_item (self->transactions_selection, object);
-        }
-    }
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OBJECT]);
 }

@@ -1,5 +1,7 @@
 /* inspector-page-test.c: the libsyncobj page of the GTK inspector, shown
- * in a window under Xvfb, asserted through its widget tree
+ * in a window under Xvfb, asserted through its widget tree. The page is
+ * private: it is made, as the inspector makes it, from the extension point
+ * that syncobj_gtk_init() fills.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -31,6 +33,21 @@ typedef struct {
   GtkWidget          *window;
   GtkWidget          *page;
 } Fixture;
+
+/* A new page, made as the GTK inspector makes its pages. */
+static GtkWidget *
+page_new (void)
+{
+  GIOExtensionPoint *point;
+  GIOExtension *extension;
+
+  syncobj_gtk_init ();
+  point = g_io_extension_point_lookup ("gtk-inspector-page");
+  g_assert_nonnull (point);
+  extension = g_io_extension_point_get_extension_by_name (point, "libsyncobj");
+  g_assert_nonnull (extension);
+  return g_object_new (g_io_extension_get_type (extension), NULL);
+}
 
 static JsonObject *
 parse_object (const char *json)
@@ -128,10 +145,9 @@ fixture_set_up (Fixture       *fixture,
 
   fixture->window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1500, 800);
-  fixture->page = syncobj_inspector_page_new ();
+  fixture->page = page_new ();
   gtk_window_set_child (GTK_WINDOW (fixture->window), fixture->page);
-  syncobj_inspector_page_set_object (SYNCOBJ_INSPECTOR_PAGE (fixture->page),
-                                     G_OBJECT (fixture->collection));
+  g_object_set (fixture->page, "object", fixture->collection, NULL);
   gtk_window_present (GTK_WINDOW (fixture->window));
 }
 
@@ -298,7 +314,7 @@ test_shows_every_state (Fixture       *fixture,
   assert_row_label (row, "transaction-keys", "c, x");
 
   /* The attempts of a selected transaction, with error and next retry. */
-  syncobj_inspector_page_set_object (SYNCOBJ_INSPECTOR_PAGE (fixture->page), G_OBJECT (fixture->waiting));
+  g_object_set (fixture->page, "object", fixture->waiting, NULL);
   row = wait_for_label (fixture->page, "attempt-number", "1");
   g_assert_nonnull (strstr (ui_test_row_label (row, "attempt-error"), "Simulated failure"));
   g_assert_nonnull (strstr (ui_test_row_label (row, "attempt-retry"), "(in "));
@@ -306,6 +322,37 @@ test_shows_every_state (Fixture       *fixture,
   path = g_build_filename (g_getenv ("SYNCOBJ_TEST_ARTEFACT_DIR") ? g_getenv ("SYNCOBJ_TEST_ARTEFACT_DIR") : ".",
                            "inspector-page.png", NULL);
   ui_test_save_screenshot (fixture->page, path);
+}
+
+/* Whether @cell shows a tooltip when the pointer rests on it. */
+static gboolean
+cell_has_tooltip (GtkWidget *cell)
+{
+  g_autoptr(GtkTooltip) tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  gboolean shown = FALSE;
+
+  g_assert_true (gtk_widget_get_has_tooltip (cell));
+  g_signal_emit_by_name (cell, "query-tooltip", 1, 1, FALSE, tooltip, &shown);
+  return shown;
+}
+
+/* At the default width, an id cut off in its narrow column gets a tooltip
+ * (with the whole id); cells that fit get none. */
+static void
+test_tooltips_on_cut_off_cells (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  GtkWidget *row = transaction_row (fixture, fixture->waiting);
+  GtkWidget *id = ui_test_row_widget (row, "transaction-id");
+  GtkWidget *attempts = ui_test_row_widget (row, "transaction-attempts");
+
+  g_assert_cmpint (strlen (syncobj_transaction_get_id (fixture->waiting)), >, 13);
+  g_assert_true (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (id))));
+  g_assert_true (cell_has_tooltip (id));
+
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (attempts))));
+  g_assert_false (cell_has_tooltip (attempts));
+  g_assert_false (cell_has_tooltip (wait_for_label (fixture->page, "collection-id", "groceries")));
 }
 
 static gboolean
@@ -463,11 +510,13 @@ test_registered (void)
   g_assert_nonnull (point);
   extension = g_io_extension_point_get_extension_by_name (point, "libsyncobj");
   g_assert_nonnull (extension);
-  g_assert_true (g_io_extension_get_type (extension) == SYNCOBJ_TYPE_INSPECTOR_PAGE);
+  g_assert_cmpstr (g_type_name (g_io_extension_get_type (extension)), ==, "SyncobjInspectorPage");
+  g_assert_true (g_type_is_a (g_io_extension_get_type (extension), GTK_TYPE_WIDGET));
 
   page = g_object_ref_sink (g_object_new (g_io_extension_get_type (extension), NULL));
   g_object_get (page, "title", &title, NULL);
   g_assert_cmpstr (title, ==, "Sync");
+  g_object_set (page, "object", NULL, NULL);
 }
 
 static void
@@ -524,7 +573,7 @@ test_shows_store_write_error (void)
   collection = syncobj_collection_new_with_store ("inspected-store", NULL, mutator, store);
   window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (window), 1500, 800);
-  page = syncobj_inspector_page_new ();
+  page = page_new ();
   gtk_window_set_child (GTK_WINDOW (window), page);
   gtk_window_present (GTK_WINDOW (window));
 
@@ -572,6 +621,8 @@ main (int    argc,
   g_test_add_func ("/gtk/inspector-page/shows-store-write-error", test_shows_store_write_error);
   g_test_add ("/gtk/inspector-page/shows-every-state", Fixture, NULL,
               fixture_set_up, test_shows_every_state, fixture_tear_down);
+  g_test_add ("/gtk/inspector-page/tooltips-on-cut-off-cells", Fixture, NULL,
+              fixture_set_up, test_tooltips_on_cut_off_cells, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/filter-by-state", Fixture, NULL,
               fixture_set_up, test_filter_by_state, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/follows-live-changes", Fixture, NULL,
