@@ -1,9 +1,9 @@
-// http-persist.js: the README's async persist function, over real HTTP
+// http-persist.js: the GJS guide's async persist function, over real HTTP
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // A libsoup server on the loopback plays the backend; the persist function
-// is the one of the README's GJS section.
+// is the one of introspection/docs/gjs.md.
 
 imports.searchPath.unshift(imports.gi.GLib.path_get_dirname(imports.system.programPath));
 const {
@@ -47,7 +47,7 @@ function httpTodos() {
     const API_URL = server.url;
     const session = new Soup.Session();
 
-    // --- the README's persist function ---
+    // --- the guide's persist function ---
     todos_.set_mutator(Syncobj.FuncMutator.new(async job => {
         try {
             const message = Soup.Message.new('POST', API_URL);

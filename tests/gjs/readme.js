@@ -1,8 +1,9 @@
-// readme.js: the JavaScript snippets of README.md run as written
+// readme.js: the JavaScript snippets of the GJS guide
+// (introspection/docs/gjs.md) run as written
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// The persist function of the README is exercised over real HTTP in
+// The guide's persist function is exercised over real HTTP in
 // http-persist.js; this runs the other snippets.
 
 imports.searchPath.unshift(imports.gi.GLib.path_get_dirname(imports.system.programPath));
@@ -10,8 +11,9 @@ const {test, run, assert, assertEqual, value, jsonArray} = imports.lib.harness;
 const {GLib, Json, Syncobj} = imports.gi;
 
 const here = GLib.path_get_dirname(imports.system.programPath);
-const [, readmeBytes] = GLib.file_get_contents(GLib.build_filenamev([here, '..', '..', 'README.md']));
-const section = new TextDecoder().decode(readmeBytes).split('\n## GJS\n')[1].split('\n## ')[0];
+const [, guideBytes] = GLib.file_get_contents(
+    GLib.build_filenamev([here, '..', '..', 'introspection', 'docs', 'gjs.md']));
+const section = new TextDecoder().decode(guideBytes);
 const snippets = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map(m => m[1]);
 const AsyncFunction = (async () => {}).constructor;
 

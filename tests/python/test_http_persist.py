@@ -1,9 +1,9 @@
-# test_http_persist.py: the README's persist function, over real HTTP
+# test_http_persist.py: the Python guide's persist function, over real HTTP
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # A libsoup server on the loopback plays the backend; the persist function
-# is the one of the README's Python section. Waits are bounded by events
+# is the one of introspection/docs/python.md. Waits are bounded by events
 # (wait_for), retries run on the virtual clock.
 
 import json
@@ -64,7 +64,7 @@ def http_todos(todos):
     backend = Backend(control)
     API_URL = backend.url
 
-    # --- the README's persist function ---
+    # --- the guide's persist function ---
     session = Soup.Session()
 
     def persist(job):

@@ -1,8 +1,9 @@
-# test_readme.py: the Python snippets of README.md run as written
+# test_readme.py: the Python snippets of README.md and of the Python guide
+# (introspection/docs/python.md) run as written
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The persist function of the README is exercised over real HTTP in
+# The guide's persist function is exercised over real HTTP in
 # test_http_persist.py; this runs the other snippets in one namespace.
 
 import re
@@ -12,18 +13,29 @@ from gi.repository import Syncobj
 
 from conftest import wait_for
 
-README = Path(__file__).resolve().parents[2] / 'README.md'
+TOP = Path(__file__).resolve().parents[2]
+README = TOP / 'README.md'
+GUIDE = TOP / 'introspection' / 'docs' / 'python.md'
 
 
-def python_snippets():
-    text = README.read_text(encoding='utf-8')
-    section = text.split('\n## Python\n', 1)[1].split('\n## ', 1)[0]
-    return re.findall(r'```python\n(.*?)```', section, re.S)
+def python_snippets(path=GUIDE):
+    return re.findall(r'```python\n(.*?)```', path.read_text(encoding='utf-8'), re.S)
 
 
 def snippet_containing(needle):
     (snippet,) = [s for s in python_snippets() if needle in s]
     return snippet
+
+
+def test_readme_front_page_example_runs():
+    (snippet,) = python_snippets(README)
+    namespace = {}
+
+    exec(snippet, namespace)
+
+    todos = namespace['todos']
+    assert todos.to_list() == [{'id': '1', 'title': 'Buy oat milk', 'done': True}]
+    assert todos['1'].pending
 
 
 def test_readme_quick_start_and_errors_run():
