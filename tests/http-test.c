@@ -14,7 +14,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "syncobj-http-private.h"
+#include "http/syncobj-http-request-private.h"
+#include "syncobj-network-private.h"
 
 #define WAIT_TIMEOUT_MS 10000
 
@@ -972,7 +973,7 @@ reach_cb (GObject      *source,
 {
   int *reachable = user_data;
 
-  *reachable = _syncobj_http_can_reach_finish (result) ? 1 : 0;
+  *reachable = _syncobj_network_can_reach_finish (result) ? 1 : 0;
 }
 
 static void
@@ -983,7 +984,7 @@ test_loopback_always_reachable (void)
 
   /* Whatever GNetworkMonitor says (CI machines without a default route
    * report no network at all), loopback never counts as offline. */
-  _syncobj_http_can_reach_async (uri, NULL, reach_cb, &reachable);
+  _syncobj_network_can_reach_async (uri, NULL, reach_cb, &reachable);
   WAIT_FOR (reachable != -1, WAIT_TIMEOUT_MS);
   g_assert_cmpint (reachable, ==, 1);
 }
@@ -1009,7 +1010,7 @@ test_unreachable_spends_no_attempts (void)
   /* One attempt only: an attempt spent while offline would fail it. */
   syncobj_retry_policy_set_max_attempts (syncobj_collection_get_retry_policy (client->collection), 1);
   reachable_now = FALSE;
-  _syncobj_http_set_reach_func (fake_reach);
+  _syncobj_network_set_reach_func (fake_reach);
   demo_server_kill (server);
 
   insert = client_insert (client, "{\"id\": \"a\"}");
@@ -1025,7 +1026,7 @@ test_unreachable_spends_no_attempts (void)
   reachable_now = TRUE;
   g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
   WAIT_FOR (_syncobj_scheduler_get_online (scheduler), WAIT_TIMEOUT_MS);
-  _syncobj_http_set_reach_func (NULL);
+  _syncobj_network_set_reach_func (NULL);
   assert_completed (insert);
 }
 

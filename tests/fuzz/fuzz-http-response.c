@@ -16,7 +16,7 @@
  */
 #include "fuzz-common.h"
 
-#include "syncobj-http-private.h"
+#include "http/syncobj-http-request-private.h"
 
 static const char *content_types[] = {
   NULL, "application/json", "application/problem+json", "text/html", "text/plain",

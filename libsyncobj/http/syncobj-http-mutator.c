@@ -3,7 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-http-private.h"
+#include "syncobj-engine-private.h"
+#include "syncobj-http-echo-private.h"
+#include "syncobj-http-request-private.h"
+#include "syncobj-network-private.h"
 
 #include <string.h>
 
@@ -93,360 +96,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 #define DEFAULT_SYNC_TIMEOUT_MS 30000
-#define OFFLINE_SAFETY_MS       30000
-
-/* ---- shared with SyncobjHttpSync: headers ---------------------------------- */
-
-void
-_syncobj_http_headers_init (SyncobjHttpHeaders *headers)
-{
-  memset (headers, 0, sizeof *headers);
-  headers->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-}
-
-void
-_syncobj_http_headers_clear (SyncobjHttpHeaders *headers)
-{
-  g_clear_pointer (&headers->headers, g_hash_table_unref);
-  if (headers->auth_destroy != NULL)
-    headers->auth_destroy (headers->auth_data);
-  headers->auth_func = NULL;
-  headers->auth_data = NULL;
-  headers->auth_destroy = NULL;
-}
-
-void
-_syncobj_http_headers_set (SyncobjHttpHeaders *headers,
-                           const char         *name,
-                           const char         *value)
-{
-  if (value != NULL)
-    g_hash_table_replace (headers->headers, g_strdup (name), g_strdup (value));
-  else
-    g_hash_table_remove (headers->headers, name);
-}
-
-void
-_syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
-                                SyncobjHttpAuthFunc  func,
-                                gpointer             user_data,
-                                GDestroyNotify       destroy)
-{
-  if (headers->auth_destroy != NULL)
-    headers->auth_destroy (headers->auth_data);
-  headers->auth_func = func;
-  headers->auth_data = user_data;
-  headers->auth_destroy = destroy;
-}
-
-void
-_syncobj_http_forbid_resend (SoupMessage *message)
-{
-  /* The methods libsoup resends: SOUP_METHOD_IS_IDEMPOTENT, not public. */
-  static const char * const resent[] = { "GET", "HEAD", "OPTIONS", "PROPFIND", "TRACE", "PUT", "DELETE" };
-  const char *method = soup_message_get_method (message);
-
-  for (guint i = 0; i < G_N_ELEMENTS (resent); i++)
-    if (g_ascii_strcasecmp (method, resent[i]) == 0)
-      {
-        soup_message_add_flags (message, SOUP_MESSAGE_NEW_CONNECTION);
-        return;
-      }
-}
-
-void
-_syncobj_http_headers_apply (SyncobjHttpHeaders *headers,
-                             SoupMessage        *message)
-{
-  SoupMessageHeaders *request_headers = soup_message_get_request_headers (message);
-  GHashTableIter iter;
-  gpointer name, value;
-
-  g_hash_table_iter_init (&iter, headers->headers);
-  while (g_hash_table_iter_next (&iter, &name, &value))
-    soup_message_headers_replace (request_headers, name, value);
-
-  if (headers->auth_func != NULL)
-    {
-      g_autofree char *uri = g_uri_to_string (soup_message_get_uri (message));
-      g_autofree char *authorization = headers->auth_func (soup_message_get_method (message),
-                                                           uri, headers->auth_data);
-
-      if (authorization != NULL)
-        soup_message_headers_replace (request_headers, "Authorization", authorization);
-      else
-        soup_message_headers_remove (request_headers, "Authorization");
-    }
-}
-
-/* ---- shared: errors ------------------------------------------------------------ */
-
-/* The first byte of @body that is not white space, or -1. */
-static int
-body_first_byte (GBytes *body)
-{
-  const char *data;
-  gsize length = 0;
-
-  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
-  for (gsize i = 0; data != NULL && i < length; i++)
-    if (!g_ascii_isspace (data[i]))
-      return (guchar) data[i];
-  return -1;
-}
-
-gboolean
-_syncobj_http_body_starts_with_markup (GBytes *body)
-{
-  return body_first_byte (body) == '<';
-}
-
-const char *
-_syncobj_http_body_markup_type (SoupMessage *message,
-                                GBytes      *body)
-{
-  const char *type = soup_message_headers_get_content_type (soup_message_get_response_headers (message), NULL);
-
-  if (type != NULL &&
-      (g_ascii_strcasecmp (type, "text/html") == 0 || g_ascii_strcasecmp (type, "application/xhtml+xml") == 0))
-    return type;
-  /* No type at all: a page is recognised by its first character. */
-  if (type == NULL && _syncobj_http_body_starts_with_markup (body))
-    return "text/html";
-  return NULL;
-}
-
-gboolean
-_syncobj_http_body_is_json (SoupMessage *message)
-{
-  const char *type = soup_message_headers_get_content_type (soup_message_get_response_headers (message), NULL);
-
-  return type != NULL &&
-         (g_ascii_strcasecmp (type, "application/json") == 0 ||
-          (strlen (type) > 5 && g_ascii_strcasecmp (type + strlen (type) - 5, "+json") == 0));
-}
-
-gboolean
-_syncobj_http_body_is_blank (GBytes *body)
-{
-  return body_first_byte (body) < 0;
-}
-
-char *
-_syncobj_http_error_reason (SoupMessage *message,
-                            GBytes      *body)
-{
-  const char *data;
-  const char *phrase;
-  gsize length = 0;
-
-  data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
-  /* An error page (a proxy's, a load balancer's) is no reason to show:
-   * the status' reason phrase is. */
-  if (data != NULL && length > 0 && _syncobj_http_body_markup_type (message, body) == NULL)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-
-      /* The body is outside data: checked as every other JSON text is. */
-      if (_syncobj_json_check_text (data, (gssize) length, SYNCOBJ_ERROR_PARSE, NULL) &&
-          json_parser_load_from_data (parser, data, (gssize) length, NULL) &&
-          json_parser_get_root (parser) != NULL &&   /* NULL for a blank body */
-          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        {
-          JsonObject *object = json_node_get_object (json_parser_get_root (parser));
-          JsonNode *error = json_object_get_member (object, "error");
-          const char *text = NULL;
-
-          if (error != NULL && JSON_NODE_HOLDS_VALUE (error) &&
-              json_node_get_value_type (error) == G_TYPE_STRING)
-            text = json_node_get_string (error);
-          else if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
-            text = _syncobj_json_get_string_member (json_node_get_object (error), "message");
-          if (text == NULL)
-            text = _syncobj_json_get_string_member (object, "message");
-          if (text != NULL)
-            return g_strdup (text);
-        }
-      else if (g_utf8_validate (data, (gssize) MIN (length, 200), NULL))
-        return g_strstrip (g_strndup (data, MIN (length, 200)));
-    }
-
-  phrase = soup_message_get_reason_phrase (message);
-  if (phrase == NULL || *phrase == '\0')
-    phrase = soup_status_get_phrase (soup_message_get_status (message));
-  return g_strdup (phrase != NULL ? phrase : "");
-}
-
-gboolean
-_syncobj_http_is_network_error (const GError *error)
-{
-  return error != NULL &&
-         !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-         (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR ||
-          error->domain == G_TLS_ERROR);
-}
-
-GError *
-_syncobj_http_network_error (SoupMessage  *message,
-                             const GError *cause)
-{
-  g_autofree char *uri = g_uri_to_string (soup_message_get_uri (message));
-
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (cause);
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    return g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT, _("%s %s timed out: %s"),
-                        soup_message_get_method (message), uri, cause->message);
-
-  return g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP, _("%s %s failed: %s"),
-                      soup_message_get_method (message), uri, cause->message);
-}
-
-/* ---- shared: network monitoring ------------------------------------------------- */
-
-static SyncobjHttpReachFunc reach_override;
-
-void
-_syncobj_http_set_reach_func (SyncobjHttpReachFunc func)
-{
-  reach_override = func;
-}
-
-static gboolean
-host_is_loopback (const char *host)
-{
-  g_autoptr(GInetAddress) address = NULL;
-
-  if (host == NULL)
-    return TRUE;
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
-static void
-can_reach_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean reachable = TRUE;
-
-  if (!g_network_monitor_can_reach_finish (G_NETWORK_MONITOR (source), result, &error))
-    {
-      /* Only a clear "unreachable" counts; anything else is unknown. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
-          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE))
-        reachable = FALSE;
-      else if (error->domain == G_RESOLVER_ERROR)
-        reachable = g_network_monitor_get_network_available (G_NETWORK_MONITOR (source));
-    }
-  g_task_return_boolean (task, reachable);
-}
-
-void
-_syncobj_http_can_reach_async (GUri                *uri,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(GSocketConnectable) address = NULL;
-  const char *host = g_uri_get_host (uri);
-  int port = g_uri_get_port (uri);
-
-  g_task_set_source_tag (task, _syncobj_http_can_reach_async);
-  if (reach_override != NULL)
-    {
-      g_task_return_boolean (task, reach_override (uri));
-      return;
-    }
-  if (host_is_loopback (host))
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  if (port < 0)
-    port = g_strcmp0 (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
-  address = g_network_address_new (host, (guint16) port);
-  g_network_monitor_can_reach_async (g_network_monitor_get_default (), address, cancellable,
-                                     can_reach_cb, g_steal_pointer (&task));
-}
-
-gboolean
-_syncobj_http_can_reach_finish (GAsyncResult *result)
-{
-  return g_task_propagate_boolean (G_TASK (result), NULL);
-}
-
-/* While a host cannot be reached the scheduler is offline: no attempts are
- * spent and scheduled retries wait. One watcher for the process. */
-typedef struct
-{
-  GUri  *uri;
-  gulong changed_handler;
-  guint  safety_timer;
-} NetworkWatch;
-
-static NetworkWatch network_watch;
-
-static void
-network_watch_end (void)
-{
-  if (network_watch.changed_handler != 0)
-    g_signal_handler_disconnect (g_network_monitor_get_default (), network_watch.changed_handler);
-  network_watch.changed_handler = 0;
-  if (network_watch.safety_timer != 0)
-    _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), network_watch.safety_timer);
-  network_watch.safety_timer = 0;
-  g_clear_pointer (&network_watch.uri, g_uri_unref);
-  _syncobj_scheduler_set_online (_syncobj_scheduler_get_default (), TRUE);
-}
-
-static void
-network_recheck_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  if (_syncobj_http_can_reach_finish (result) && network_watch.uri != NULL)
-    network_watch_end ();
-}
-
-static void
-network_changed_cb (GNetworkMonitor *monitor,
-                    gboolean         available,
-                    gpointer         user_data)
-{
-  if (network_watch.uri != NULL)
-    _syncobj_http_can_reach_async (network_watch.uri, NULL, network_recheck_cb, NULL);
-}
-
-static gboolean
-network_safety_cb (gpointer data)
-{
-  /* GNetworkMonitor may be wrong (no default route, but the host is on the
-   * local network): never wait for it forever. */
-  network_watch.safety_timer = 0;
-  network_watch_end ();
-  return G_SOURCE_REMOVE;
-}
-
-void
-_syncobj_http_wait_for_network (GUri *uri)
-{
-  if (network_watch.uri != NULL)
-    return;
-
-  network_watch.uri = g_uri_ref (uri);
-  network_watch.changed_handler = g_signal_connect (g_network_monitor_get_default (), "network-changed",
-                                                    G_CALLBACK (network_changed_cb), NULL);
-  network_watch.safety_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), OFFLINE_SAFETY_MS,
-                                                       network_safety_cb, NULL, NULL);
-  _syncobj_scheduler_set_online (_syncobj_scheduler_get_default (), FALSE);
-}
 
 /* ---- persisting ------------------------------------------------------------------ */
 
@@ -684,63 +333,6 @@ retry_after_ms (SoupMessage *message)
   return MAX ((g_date_time_to_unix (date) * G_USEC_PER_SEC - g_get_real_time ()) / 1000, 0);
 }
 
-/* A 2xx answer counts as success unless its body shows that the API did
- * not write it: an HTML page (a captive portal, a proxy's login) or JSON
- * cut short. */
-gboolean
-_syncobj_http_check_success_body (SoupMessage  *message,
-                                  GBytes       *body,
-                                  GError      **error)
-{
-  g_autofree char *uri = NULL;
-  g_autoptr(GError) parse_error = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  const char *markup_type;
-  const char *data;
-  gsize length;
-
-  if (_syncobj_http_body_is_blank (body))
-    return TRUE;
-
-  markup_type = _syncobj_http_body_markup_type (message, body);
-  if (markup_type != NULL)
-    {
-      uri = g_uri_to_string (soup_message_get_uri (message));
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
-                   _("%s %s answered %s, not JSON"),
-                   soup_message_get_method (message), uri, markup_type);
-      return FALSE;
-    }
-  if (!_syncobj_http_body_is_json (message))
-    return TRUE;
-
-  data = g_bytes_get_data (body, &length);
-  if (_syncobj_http_body_starts_with_markup (body))
-    {
-      /* A page served under a JSON type: no parse error to quote. */
-      uri = g_uri_to_string (soup_message_get_uri (message));
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
-                   _("%s %s answered an HTML page labelled %s, not JSON"),
-                   soup_message_get_method (message), uri,
-                   soup_message_headers_get_content_type (soup_message_get_response_headers (message), NULL));
-      return FALSE;
-    }
-  parser = json_parser_new_immutable ();
-  if (_syncobj_json_check_text (data, (gssize) length, SYNCOBJ_ERROR_PARSE, &parse_error) &&
-      json_parser_load_from_data (parser, data, (gssize) length, &parse_error))
-    return TRUE;
-
-  {
-    g_autofree char *reason = _syncobj_json_error_message (parse_error, data, (gssize) length);
-
-    uri = g_uri_to_string (soup_message_get_uri (message));
-    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
-                 _("%s %s answered JSON that does not parse: %s"),
-                 soup_message_get_method (message), uri, reason);
-  }
-  return FALSE;
-}
-
 /* Turns the answer to @message into success or an error. */
 static gboolean
 check_response (SyncobjTransaction  *transaction,
@@ -883,12 +475,12 @@ persist_reach_cb (GObject      *source,
   PersistRun *run = g_task_get_task_data (task);
   GError *error = g_steal_pointer (&run->network_error);
 
-  if (!_syncobj_http_can_reach_finish (result))
+  if (!_syncobj_network_can_reach_finish (result))
     {
       g_autoptr(GError) cause = error;
 
       /* No attempt is spent while the host cannot be reached. */
-      _syncobj_http_wait_for_network (soup_message_get_uri (run->message));
+      _syncobj_network_wait_until_reachable (soup_message_get_uri (run->message));
       error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE,
                            _("The network is unreachable (%s)"), cause->message);
     }
@@ -916,8 +508,8 @@ persist_sent_cb (GObject      *source,
           g_task_return_error (task, g_steal_pointer (&run->network_error));
           return;
         }
-      _syncobj_http_can_reach_async (soup_message_get_uri (run->message), g_task_get_cancellable (task),
-                                     persist_reach_cb, g_object_ref (task));
+      _syncobj_network_can_reach_async (soup_message_get_uri (run->message), g_task_get_cancellable (task),
+                                        persist_reach_cb, g_object_ref (task));
       return;
     }
 
@@ -1015,6 +607,7 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
   GListModel *mutations = syncobj_transaction_get_mutations (transaction);
   SyncobjCollection *owner = syncobj_transaction_get_collection (transaction);
   SyncobjSync *sync = owner != NULL ? syncobj_collection_get_sync (owner) : NULL;
+  SyncobjHttpEchoes *echoes = _syncobj_http_echoes_of (sync);
   EchoInfo *info = echo_info_get (transaction);
   PersistRun *run = g_new0 (PersistRun, 1);
 
@@ -1028,11 +621,11 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
 
   /* An echo may overtake the answer: watch for it from before the first
    * request goes out. */
-  if (info->watch == NULL && SYNCOBJ_IS_HTTP_SYNC (sync))
+  if (info->watch == NULL && echoes != NULL)
     {
       SyncobjCollection *collection = syncobj_sync_get_collection (sync);
 
-      info->watch = _syncobj_http_echo_watch_new (SYNCOBJ_HTTP_SYNC (sync));
+      info->watch = _syncobj_http_echo_watch_new (echoes);
       for (guint i = 0; i < run->mutations->len; i++)
         {
           SyncobjPendingMutation *mutation = g_ptr_array_index (run->mutations, i);
@@ -1104,7 +697,7 @@ syncobj_http_mutator_await_sync_async (SyncobjMutator      *mutator,
       return;
     }
 
-  if (sync == NULL || SYNCOBJ_IS_HTTP_SYNC (sync) || !self->await_echo)
+  if (sync == NULL || _syncobj_http_echoes_of (sync) != NULL || !self->await_echo)
     {
       g_task_return_boolean (task, TRUE);
       return;

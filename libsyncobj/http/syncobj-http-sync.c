@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-http-private.h"
+#include "syncobj-http-echo-private.h"
+#include "syncobj-http-request-private.h"
 
 #include <string.h>
 
@@ -78,10 +79,7 @@ struct _SyncobjHttpSync
   guint                    failures;
   gulong                   online_handler;
 
-  GHashTable              *watches;        /* SyncobjHttpEchoWatch set, unowned */
-  GHashTable              *entries_by_tag; /* idempotency key → EchoEntry */
-  GHashTable              *entries_by_key; /* record key → GPtrArray of EchoEntry */
-  guint64                  epoch;          /* orders waits and snapshot requests */
+  SyncobjHttpEchoes       *echoes;
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjHttpSync, syncobj_http_sync, SYNCOBJ_TYPE_SYNC)
@@ -110,421 +108,6 @@ static guint signals[N_SIGNALS];
 
 static void http_sync_connect (SyncobjHttpSync *self);
 
-/* ---- echo tracking -------------------------------------------------------
- * Entries are indexed by idempotency key and by record key, so that the
- * cost of a change message does not grow with the writes in flight. */
-
-typedef struct
-{
-  SyncobjHttpEchoWatch *watch;
-  char                 *idempotency_key;
-  char                 *key;
-  JsonObject           *expected;   /* nullable */
-  gboolean              deleted;
-  gboolean              done;
-} EchoEntry;
-
-struct _SyncobjHttpEchoWatch
-{
-  SyncobjHttpSync *sync;          /* weak pointer */
-  GPtrArray       *entries;       /* EchoEntry */
-  guint            n_pending;
-  GTask           *task;          /* while waiting */
-  guint64          epoch;         /* when the wait began */
-  guint            timer;
-  guint            cancelled_idle;
-  gulong           cancelled_handler;
-};
-
-static void
-echo_entry_free (EchoEntry *entry)
-{
-  g_free (entry->idempotency_key);
-  g_free (entry->key);
-  g_clear_pointer (&entry->expected, json_object_unref);
-  g_free (entry);
-}
-
-static void
-echo_entry_done (EchoEntry *entry)
-{
-  if (entry->done)
-    return;
-  entry->done = TRUE;
-  entry->watch->n_pending--;
-}
-
-static void
-echo_watch_stop_waiting (SyncobjHttpEchoWatch *watch)
-{
-  if (watch->timer != 0)
-    _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), watch->timer);
-  watch->timer = 0;
-  if (watch->cancelled_idle != 0)
-    g_source_remove (watch->cancelled_idle);
-  watch->cancelled_idle = 0;
-  if (watch->cancelled_handler != 0)
-    g_cancellable_disconnect (g_task_get_cancellable (watch->task), watch->cancelled_handler);
-  watch->cancelled_handler = 0;
-}
-
-static void
-echo_watch_return (SyncobjHttpEchoWatch *watch,
-                   GError               *error)
-{
-  g_autoptr(GTask) task = NULL;
-
-  if (watch->task == NULL)
-    {
-      g_clear_error (&error);
-      return;
-    }
-  echo_watch_stop_waiting (watch);
-  task = g_steal_pointer (&watch->task);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-echo_watch_check (SyncobjHttpEchoWatch *watch)
-{
-  if (watch->task != NULL && watch->n_pending == 0)
-    echo_watch_return (watch, NULL);
-}
-
-SyncobjHttpEchoWatch *
-_syncobj_http_echo_watch_new (SyncobjHttpSync *sync)
-{
-  SyncobjHttpEchoWatch *watch = g_new0 (SyncobjHttpEchoWatch, 1);
-
-  g_return_val_if_fail (SYNCOBJ_IS_HTTP_SYNC (sync), NULL);
-
-  watch->sync = sync;
-  g_object_add_weak_pointer (G_OBJECT (sync), (gpointer *) &watch->sync);
-  watch->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) echo_entry_free);
-  g_hash_table_add (sync->watches, watch);
-  return watch;
-}
-
-void
-_syncobj_http_echo_watch_add (SyncobjHttpEchoWatch *watch,
-                              const char           *idempotency_key,
-                              const char           *key,
-                              JsonObject           *expected,
-                              gboolean              deleted)
-{
-  EchoEntry *entry = g_new0 (EchoEntry, 1);
-  GPtrArray *same_key;
-
-  entry->watch = watch;
-  entry->idempotency_key = g_strdup (idempotency_key);
-  entry->key = g_strdup (key);
-  entry->expected = expected != NULL ? json_object_ref (expected) : NULL;
-  entry->deleted = deleted;
-  g_ptr_array_add (watch->entries, entry);
-  watch->n_pending++;
-
-  if (watch->sync == NULL)
-    return;
-  g_hash_table_replace (watch->sync->entries_by_tag, entry->idempotency_key, entry);
-  same_key = g_hash_table_lookup (watch->sync->entries_by_key, entry->key);
-  if (same_key == NULL)
-    {
-      same_key = g_ptr_array_new ();
-      g_hash_table_insert (watch->sync->entries_by_key, g_strdup (entry->key), same_key);
-    }
-  g_ptr_array_add (same_key, entry);
-}
-
-void
-_syncobj_http_echo_watch_skip (SyncobjHttpEchoWatch *watch,
-                               const char           *idempotency_key)
-{
-  for (guint i = 0; i < watch->entries->len; i++)
-    {
-      EchoEntry *entry = g_ptr_array_index (watch->entries, i);
-
-      if (g_str_equal (entry->idempotency_key, idempotency_key))
-        echo_entry_done (entry);
-    }
-  echo_watch_check (watch);
-}
-
-static void
-echo_watch_unindex (SyncobjHttpEchoWatch *watch)
-{
-  SyncobjHttpSync *sync = watch->sync;
-
-  for (guint i = 0; i < watch->entries->len; i++)
-    {
-      EchoEntry *entry = g_ptr_array_index (watch->entries, i);
-      GPtrArray *same_key = g_hash_table_lookup (sync->entries_by_key, entry->key);
-
-      if (g_hash_table_lookup (sync->entries_by_tag, entry->idempotency_key) == entry)
-        g_hash_table_remove (sync->entries_by_tag, entry->idempotency_key);
-      if (same_key != NULL)
-        {
-          g_ptr_array_remove_fast (same_key, entry);
-          if (same_key->len == 0)
-            g_hash_table_remove (sync->entries_by_key, entry->key);
-        }
-    }
-  g_hash_table_remove (sync->watches, watch);
-}
-
-void
-_syncobj_http_echo_watch_free (SyncobjHttpEchoWatch *watch)
-{
-  if (watch == NULL)
-    return;
-
-  echo_watch_return (watch, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 _("Waiting for the sync was cancelled")));
-  if (watch->sync != NULL)
-    {
-      echo_watch_unindex (watch);
-      g_object_remove_weak_pointer (G_OBJECT (watch->sync), (gpointer *) &watch->sync);
-    }
-  g_ptr_array_unref (watch->entries);
-  g_free (watch);
-}
-
-static gboolean
-echo_watch_timeout_cb (gpointer data)
-{
-  SyncobjHttpEchoWatch *watch = data;
-
-  watch->timer = 0;
-  echo_watch_return (watch,
-                     g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
-                                  _("Timed out waiting for %u change(s) to come back from sync “%s”"),
-                                  watch->n_pending,
-                                  watch->sync != NULL ? syncobj_sync_get_id (SYNCOBJ_SYNC (watch->sync)) : ""));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-echo_watch_cancelled_idle (gpointer data)
-{
-  SyncobjHttpEchoWatch *watch = data;
-
-  watch->cancelled_idle = 0;
-  echo_watch_return (watch, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                 _("Waiting for the sync was cancelled")));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-echo_watch_cancelled_cb (GCancellable         *cancellable,
-                         SyncobjHttpEchoWatch *watch)
-{
-  /* Never finish from inside the cancellable's signal. */
-  if (watch->cancelled_idle == 0)
-    watch->cancelled_idle = g_idle_add (echo_watch_cancelled_idle, watch);
-}
-
-void
-_syncobj_http_echo_watch_wait_async (SyncobjHttpEchoWatch *watch,
-                                     guint                 timeout_ms,
-                                     GCancellable         *cancellable,
-                                     GAsyncReadyCallback   callback,
-                                     gpointer              user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, _syncobj_http_echo_watch_wait_async);
-  g_return_if_fail (watch->task == NULL);
-
-  if (watch->n_pending == 0)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  if (watch->sync == NULL)
-    {
-      g_task_return_new_error (task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
-                               _("The sync went away before the changes came back"));
-      return;
-    }
-
-  /* The server just answered a write: if the feed is waiting to
-   * reconnect, it need not wait any longer. */
-  if (watch->sync->running && !watch->sync->connected && watch->sync->timer != 0)
-    {
-      watch->sync->failures = 0;
-      http_sync_connect (watch->sync);
-    }
-
-  watch->task = g_steal_pointer (&task);
-  watch->epoch = ++watch->sync->epoch;
-  if (timeout_ms > 0)
-    watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
-                                           echo_watch_timeout_cb, watch, NULL);
-  if (cancellable != NULL)
-    watch->cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (echo_watch_cancelled_cb),
-                                                      watch, NULL);
-}
-
-gboolean
-_syncobj_http_echo_watch_wait_finish (GAsyncResult  *result,
-                                      GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static GPtrArray *
-watches_copy (SyncobjHttpSync *self)
-{
-  GPtrArray *watches = g_ptr_array_sized_new (g_hash_table_size (self->watches));
-  GHashTableIter iter;
-  gpointer watch;
-
-  g_hash_table_iter_init (&iter, self->watches);
-  while (g_hash_table_iter_next (&iter, &watch, NULL))
-    g_ptr_array_add (watches, watch);
-  return watches;
-}
-
-/* Finishes the waits of @watches (a snapshot of pointers) that are
- * complete. A finished wait may free its watch, and others: each one is
- * checked for membership first. */
-static void
-check_watches (SyncobjHttpSync *self,
-               GPtrArray       *watches)
-{
-  for (guint i = 0; i < watches->len; i++)
-    if (g_hash_table_contains (self->watches, g_ptr_array_index (watches, i)))
-      echo_watch_check (g_ptr_array_index (watches, i));
-}
-
-/* Marks what one applied change message echoes; adds the watches it
- * touched to @touched. */
-static void
-note_change (SyncobjHttpSync *self,
-             JsonNode        *node,
-             GPtrArray       *touched)
-{
-  SyncobjCollection *collection = syncobj_sync_get_collection (SYNCOBJ_SYNC (self));
-  const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
-  JsonObject *message;
-  JsonNode *value;
-  const char *tag, *key = NULL;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return;
-  message = json_node_get_object (node);
-  tag = json_object_get_string_member_with_default (message, "idempotency_key", NULL);
-
-  /* A tagged change counts for its own request only. */
-  if (tag != NULL)
-    {
-      EchoEntry *entry = g_hash_table_lookup (self->entries_by_tag, tag);
-
-      if (entry != NULL)
-        {
-          echo_entry_done (entry);
-          g_ptr_array_add (touched, entry->watch);
-        }
-      return;
-    }
-
-  value = json_object_get_member (message, "value");
-  if (value != NULL && JSON_NODE_HOLDS_OBJECT (value))
-    key = json_object_get_string_member_with_default (json_node_get_object (value), key_member, NULL);
-  if (key == NULL)
-    key = json_object_get_string_member_with_default (message, "key", NULL);
-  if (key != NULL)
-    {
-      GPtrArray *same_key = g_hash_table_lookup (self->entries_by_key, key);
-
-      for (guint i = 0; same_key != NULL && i < same_key->len; i++)
-        {
-          EchoEntry *entry = g_ptr_array_index (same_key, i);
-
-          echo_entry_done (entry);
-          g_ptr_array_add (touched, entry->watch);
-        }
-    }
-}
-
-static gboolean
-object_holds (JsonObject *record,
-              JsonObject *expected)
-{
-  JsonObjectIter iter;
-  const char *member;
-  JsonNode *node;
-
-  json_object_iter_init (&iter, expected);
-  while (json_object_iter_next (&iter, &member, &node))
-    {
-      JsonNode *actual = json_object_get_member (record, member);
-
-      if (actual == NULL || !json_node_equal (actual, node))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* A snapshot holding a change counts as its echo; so does any snapshot
- * requested after the server answered the write (waits begin then). */
-static void
-note_snapshot (SyncobjHttpSync *self,
-               JsonArray       *array,
-               guint64          request_epoch)
-{
-  SyncobjCollection *collection = syncobj_sync_get_collection (SYNCOBJ_SYNC (self));
-  const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
-  g_autoptr(GHashTable) records = NULL;
-  guint n = json_array_get_length (array);
-  GHashTableIter iter;
-  gpointer watch_pointer;
-
-  if (g_hash_table_size (self->watches) == 0)
-    return;
-
-  records = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      const char *key;
-
-      if (!JSON_NODE_HOLDS_OBJECT (element))
-        continue;
-      key = json_object_get_string_member_with_default (json_node_get_object (element), key_member, NULL);
-      if (key != NULL)
-        g_hash_table_insert (records, (gpointer) key, json_node_get_object (element));
-    }
-
-  g_hash_table_iter_init (&iter, self->watches);
-  while (g_hash_table_iter_next (&iter, &watch_pointer, NULL))
-    {
-      SyncobjHttpEchoWatch *watch = watch_pointer;
-      gboolean answered_before = watch->task != NULL && watch->epoch < request_epoch;
-
-      for (guint i = 0; i < watch->entries->len; i++)
-        {
-          EchoEntry *entry = g_ptr_array_index (watch->entries, i);
-          JsonObject *record = g_hash_table_lookup (records, entry->key);
-
-          if (answered_before ||
-              (entry->deleted ? record == NULL
-                              : (record != NULL && entry->expected != NULL && object_holds (record, entry->expected))))
-            echo_entry_done (entry);
-        }
-    }
-}
-
-static void
-check_all_watches (SyncobjHttpSync *self)
-{
-  g_autoptr(GPtrArray) watches = watches_copy (self);
-
-  check_watches (self, watches);
-}
-
 /* ---- messages ------------------------------------------------------------------ */
 
 static void
@@ -541,35 +124,13 @@ handle_message (SyncobjHttpSync *self,
                 gsize            length)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GPtrArray) touched = NULL;
-  JsonNode *root;
 
   if (!syncobj_sync_apply_json (SYNCOBJ_SYNC (self), text, (gssize) length, &error))
     {
       report_message_error (self, error);
       return;
     }
-
-  if (g_hash_table_size (self->watches) == 0)
-    return;
-
-  /* apply_json accepted it, so it parses. */
-  touched = g_ptr_array_new ();
-  if (json_parser_load_from_data (parser, text, (gssize) length, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL)
-    {
-      if (JSON_NODE_HOLDS_ARRAY (root))
-        {
-          JsonArray *array = json_node_get_array (root);
-
-          for (guint i = 0; i < json_array_get_length (array); i++)
-            note_change (self, json_array_get_element (array, i), touched);
-        }
-      else
-        note_change (self, root, touched);
-    }
-  check_watches (self, touched);
+  _syncobj_http_echoes_note_message (self->echoes, text, length);
 }
 
 static void
@@ -733,7 +294,7 @@ apply_snapshot (SyncobjHttpSync  *self,
       return FALSE;
     }
 
-  note_snapshot (self, array, request_epoch);
+  _syncobj_http_echoes_note_snapshot (self->echoes, array, request_epoch);
   n = json_array_get_length (array);
   syncobj_sync_begin (sync);
   syncobj_sync_truncate (sync, NULL);
@@ -850,7 +411,7 @@ snapshot_cb (GObject      *source,
 
   self->failures = 0;
   self->have_snapshot = TRUE;
-  check_all_watches (self);
+  _syncobj_http_echoes_check (self->echoes);
   syncobj_sync_mark_ready (SYNCOBJ_SYNC (self));
   set_connected (self, TRUE);
 
@@ -885,7 +446,7 @@ fetch_snapshot (SyncobjHttpSync *self)
   request = g_new0 (SnapshotRequest, 1);
   request->self = g_object_ref (self);
   request->message = soup_message_new_from_uri ("GET", uri);
-  request->epoch = ++self->epoch;
+  request->epoch = _syncobj_http_echoes_next_epoch (self->echoes);
   _syncobj_http_forbid_resend (request->message);
   _syncobj_http_headers_apply (&self->headers, request->message);
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
@@ -985,6 +546,20 @@ http_sync_connect (SyncobjHttpSync *self)
     }
   else
     fetch_snapshot (self);
+}
+
+static void
+echo_wait_begins_cb (gpointer data)
+{
+  SyncobjHttpSync *self = data;
+
+  /* The server just answered a write: if the feed is waiting to
+   * reconnect, it need not wait any longer. */
+  if (self->running && !self->connected && self->timer != 0)
+    {
+      self->failures = 0;
+      http_sync_connect (self);
+    }
 }
 
 static void
@@ -1312,18 +887,7 @@ syncobj_http_sync_dispose (GObject *object)
   SyncobjHttpSync *self = SYNCOBJ_HTTP_SYNC (object);
 
   syncobj_http_sync_stop (SYNCOBJ_SYNC (self));
-  {
-    g_autoptr(GPtrArray) watches = watches_copy (self);
-
-    /* A finished wait may free watches: check membership each time. */
-    for (guint i = 0; i < watches->len; i++)
-      if (g_hash_table_contains (self->watches, g_ptr_array_index (watches, i)))
-        echo_watch_return (g_ptr_array_index (watches, i),
-                           g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
-                                        _("Sync “%s” went away"),
-                                        syncobj_sync_get_id (SYNCOBJ_SYNC (self)) != NULL ?
-                                        syncobj_sync_get_id (SYNCOBJ_SYNC (self)) : ""));
-  }
+  _syncobj_http_echoes_cancel (self->echoes);
 
   G_OBJECT_CLASS (syncobj_http_sync_parent_class)->dispose (object);
 }
@@ -1340,10 +904,7 @@ syncobj_http_sync_finalize (GObject *object)
   _syncobj_http_headers_clear (&self->headers);
   g_clear_object (&self->session);
   g_clear_pointer (&self->early_messages, g_ptr_array_unref);
-  /* Watches outliving the sync see its weak pointer cleared. */
-  g_clear_pointer (&self->watches, g_hash_table_unref);
-  g_clear_pointer (&self->entries_by_tag, g_hash_table_unref);
-  g_clear_pointer (&self->entries_by_key, g_hash_table_unref);
+  g_clear_pointer (&self->echoes, _syncobj_http_echoes_free);
 
   G_OBJECT_CLASS (syncobj_http_sync_parent_class)->finalize (object);
 }
@@ -1529,8 +1090,5 @@ syncobj_http_sync_init (SyncobjHttpSync *self)
   _syncobj_http_headers_init (&self->headers);
   self->session = soup_session_new_with_options ("timeout", SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S, NULL);
   self->early_messages = g_ptr_array_new_with_free_func (g_free);
-  self->watches = g_hash_table_new (NULL, NULL);
-  self->entries_by_tag = g_hash_table_new (g_str_hash, g_str_equal);
-  self->entries_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                (GDestroyNotify) g_ptr_array_unref);
+  self->echoes = _syncobj_http_echoes_new (SYNCOBJ_SYNC (self), echo_wait_begins_cb, self);
 }

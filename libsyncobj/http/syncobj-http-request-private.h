@@ -1,4 +1,5 @@
-/* syncobj-http-private.h: what SyncobjHttpMutator and SyncobjHttpSync share
+/* syncobj-http-request-private.h: requests and answers, as
+ * SyncobjHttpMutator and SyncobjHttpSync both send and read them
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -6,11 +7,9 @@
 
 #include <libsoup/soup.h>
 
-#include "syncobj-engine-private.h"
+#include "syncobj-private.h"
 
 G_BEGIN_DECLS
-
-/* ---- syncobj-http-mutator.c: requests, errors, network --------------- */
 
 /* Extra headers and the auth callback, applied to every request. */
 typedef struct
@@ -78,51 +77,5 @@ GError    *_syncobj_http_network_error  (SoupMessage        *message,
                                          const GError       *cause);
 /* Whether @error is a failure to reach the server at all. */
 gboolean   _syncobj_http_is_network_error (const GError     *error);
-
-/* Asks GNetworkMonitor whether @uri's host can be reached. Loopback hosts
- * always can (CI machines without a default route report no network).
- * Finishes with TRUE when reachable or unknown. */
-void       _syncobj_http_can_reach_async  (GUri               *uri,
-                                           GCancellable       *cancellable,
-                                           GAsyncReadyCallback callback,
-                                           gpointer            user_data);
-gboolean   _syncobj_http_can_reach_finish (GAsyncResult       *result);
-/* Tests only: replaces the reachability check (NULL restores it). */
-typedef gboolean (*SyncobjHttpReachFunc) (GUri *uri);
-void       _syncobj_http_set_reach_func   (SyncobjHttpReachFunc func);
-
-/* Marks the scheduler offline until GNetworkMonitor reports a change after
- * which @uri is reachable again (or, as a safety net, 30 s pass). */
-void       _syncobj_http_wait_for_network (GUri               *uri);
-
-/* ---- syncobj-http-sync.c: echo tracking ---------------------------------- */
-
-/* A mutator starts watching for the echo of a transaction before its first
- * request goes out, so that an echo (or a snapshot holding the change) that
- * overtakes the answer still counts. Each entry is one mutation: done when
- * a change message tagged with its idempotency key comes in, or an untagged
- * change of its key, or a snapshot in which the record holds @expected's
- * members (or, for a delete, lacks the record), or any snapshot requested
- * after the wait began (the server had answered the write by then). */
-typedef struct _SyncobjHttpEchoWatch SyncobjHttpEchoWatch;
-
-SyncobjHttpEchoWatch *_syncobj_http_echo_watch_new    (SyncobjHttpSync      *sync);
-void       _syncobj_http_echo_watch_add               (SyncobjHttpEchoWatch *watch,
-                                                       const char           *idempotency_key,
-                                                       const char           *key,
-                                                       JsonObject           *expected,
-                                                       gboolean              deleted);
-/* No echo will come for this entry (a delete answered 404). */
-void       _syncobj_http_echo_watch_skip              (SyncobjHttpEchoWatch *watch,
-                                                       const char           *idempotency_key);
-/* Stops watching; a pending wait fails with G_IO_ERROR_CANCELLED. */
-void       _syncobj_http_echo_watch_free              (SyncobjHttpEchoWatch *watch);
-void       _syncobj_http_echo_watch_wait_async        (SyncobjHttpEchoWatch *watch,
-                                                       guint                 timeout_ms,
-                                                       GCancellable         *cancellable,
-                                                       GAsyncReadyCallback   callback,
-                                                       gpointer              user_data);
-gboolean   _syncobj_http_echo_watch_wait_finish       (GAsyncResult         *result,
-                                                       GError              **error);
 
 G_END_DECLS
