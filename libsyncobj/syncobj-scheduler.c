@@ -466,6 +466,10 @@ _syncobj_scheduler_run_pending (SyncobjScheduler *self)
     ;
 }
 
+/* While the scheduler is offline no attempt is spent: retries wait.
+ * Network monitoring (syncobj-network.c) takes it offline when a server
+ * cannot be reached and back online when it can; the test harness sets it
+ * by hand. */
 gboolean
 _syncobj_scheduler_get_online (SyncobjScheduler *self)
 {

@@ -36,15 +36,15 @@ typedef struct
 
 struct _SyncobjHttpEchoWatch
 {
-  SyncobjSync       *sync;        /* weak pointer */
-  SyncobjHttpEchoes *echoes;      /* the sync's, while it is set */
-  GPtrArray       *entries;       /* EchoEntry */
-  guint            n_pending;
-  GTask           *task;          /* while waiting */
-  guint64          epoch;         /* when the wait began */
-  guint            timer;
-  guint            cancelled_idle;
-  gulong           cancelled_handler;
+  SyncobjSync       *sync;          /* weak pointer */
+  SyncobjHttpEchoes *echoes;        /* the sync's, while it is set */
+  GPtrArray         *entries;       /* EchoEntry */
+  guint              n_pending;
+  GTask             *task;          /* while waiting */
+  guint64            epoch;         /* when the wait began */
+  guint              timer;
+  guint              cancelled_idle;
+  gulong             cancelled_handler;
 };
 
 /* ---- a mutator's watch ------------------------------------------------------- */
