@@ -4,6 +4,7 @@
  */
 
 #include "syncobj-engine-private.h"
+#include "syncobj-recovery-private.h"
 
 /**
  * SyncobjCollection:
@@ -2066,9 +2067,9 @@ syncobj_collection_constructed (GObject *object)
    * starts, so that their keys are locked and their changes visible. */
   collection_begin_batch (self);
   if (self->store != NULL)
-    _syncobj_store_restore (self->store, self);
+    _syncobj_recovery_restore (self->store, self);
   /* Writes to this collection of transactions restored by another one. */
-  _syncobj_transaction_collection_opened (self);
+  _syncobj_recovery_collection_opened (self);
   collection_end_batch (self);
 
   if (self->sync != NULL)

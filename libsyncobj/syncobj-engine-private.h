@@ -40,42 +40,6 @@ typedef struct
 
 void _syncobj_sync_write_clear (SyncobjSyncWrite *write);
 
-/* What a store kept of a transaction, read back after a restart
- * (syncobj-store.c fills it, _syncobj_transaction_restore() uses it). */
-typedef struct
-{
-  char                *mutation_id;
-  char                *collection_id;
-  char                *key;
-  SyncobjMutationType  type;
-  JsonObject          *original;   /* nullable */
-  JsonObject          *modified;   /* nullable */
-  JsonObject          *changes;
-  JsonObject          *metadata;   /* nullable */
-  gboolean             replaces;   /* see SyncobjPendingMutation */
-  gint64               created_at_us;
-  gint64               updated_at_us;
-} SyncobjStoredMutation;
-
-void _syncobj_stored_mutation_free (SyncobjStoredMutation *mutation);
-
-typedef struct
-{
-  char                    *id;
-  SyncobjTransactionState  state;
-  gint64                   created_at_us;
-  gint64                   updated_at_us;
-  guint64                  sequence;
-  guint                    current_attempt;
-  guint                    counted_attempts;
-  char                    *queued_behind;         /* nullable */
-  GError                  *error;                 /* nullable */
-  char                    *error_transaction_id;  /* nullable */
-  JsonObject              *metadata;              /* nullable */
-  GPtrArray               *attempts;              /* SyncobjAttempt */
-  GPtrArray               *mutations;             /* SyncobjStoredMutation */
-} SyncobjStoredTransaction;
-
 /* ---- syncobj-collection.c ---------------------------------------------- */
 
 /* The one write path: validates, picks the transaction (@transaction, else
@@ -142,21 +106,43 @@ guint64                 _syncobj_transaction_get_sequence     (SyncobjTransactio
 /* A mutator may ask for the next retry to wait @delay_ms (Retry-After). */
 void                    _syncobj_transaction_set_retry_after  (SyncobjTransaction  *self,
                                                                guint                delay_ms);
-/* Recovery: rebuilds a stored transaction for @owner. An unfinished one
- * re-applies its optimistic changes at once and resumes (queued again in
- * commit order; persisting ones keep their attempts and retry schedule); a
- * persisted_awaiting_sync one is completed; finished ones are history. */
-SyncobjTransaction     *_syncobj_transaction_restore          (SyncobjCollection        *owner,
-                                                               SyncobjStoredTransaction *stored);
-/* Restores the writes to @collection (just opened) of transactions that
- * were restored before it was; those that now have all their writes start. */
-void                _syncobj_transaction_collection_opened (SyncobjCollection *collection);
 /* New commits get a sequence above @sequence (the highest in a store). */
 void                    _syncobj_transaction_ensure_sequence_above (guint64          sequence);
-guint                   _syncobj_transaction_get_counted_attempts  (SyncobjTransaction *self);
-void                    _syncobj_transaction_get_times        (SyncobjTransaction  *self,
-                                                               gint64              *created_at_us,
-                                                               gint64              *updated_at_us);
+
+/* Recovery (syncobj-recovery.c) rebuilds transactions from what the store
+ * read back (syncobj-store-private.h) with these. */
+typedef struct _SyncobjStoredTransaction SyncobjStoredTransaction;
+typedef struct _SyncobjStoredMutation    SyncobjStoredMutation;
+
+/* A transaction with the durable state of @stored, listed in the registry
+ * and, unfinished, in @owner. One that had persisted before the restart is
+ * completed: the server has it. */
+SyncobjTransaction     *_syncobj_transaction_new_restored     (SyncobjCollection        *owner,
+                                                               SyncobjStoredTransaction *stored);
+/* Adds a restored write to @collection: an unfinished transaction
+ * re-applies it at once; a finished one only lists it (history). */
+void                    _syncobj_transaction_add_restored_mutation (SyncobjTransaction     *self,
+                                                                    SyncobjCollection      *collection,
+                                                                    SyncobjPendingMutation *mutation);
+/* Keeps @mutation (taken), a restored write to a collection that is not
+ * open yet, until that collection opens; it names the collection in
+ * SyncobjTransaction:waiting-for-collection meanwhile. */
+void                    _syncobj_transaction_park_mutation    (SyncobjTransaction    *self,
+                                                               SyncobjStoredMutation *mutation);
+/* The parked writes (SyncobjStoredMutation, transfer none), or NULL. */
+GPtrArray              *_syncobj_transaction_get_parked       (SyncobjTransaction  *self);
+/* After parked writes were taken out: notifies; TRUE when none is left. */
+gboolean                _syncobj_transaction_parked_changed   (SyncobjTransaction  *self);
+/* Puts a restored unfinished transaction back in its queues, behind the
+ * ones restored before it; one without writes completes instead (FALSE). */
+gboolean                _syncobj_transaction_requeue          (SyncobjTransaction  *self);
+/* Joins the lanes of @collection (just opened) in commit order. */
+void                    _syncobj_transaction_join_lanes_of    (SyncobjTransaction  *self,
+                                                               SyncobjCollection   *collection);
+/* Takes up a restored transaction where it stopped: a persisting one keeps
+ * its attempts and retry schedule (an interrupted attempt counts as
+ * failed); the others queue or start. */
+void                    _syncobj_transaction_resume           (SyncobjTransaction  *self);
 
 /* ---- syncobj-sync.c ----------------------------------------------------- */
 
@@ -165,24 +151,5 @@ void                    _syncobj_transaction_get_times        (SyncobjTransactio
 void _syncobj_sync_attach (SyncobjSync       *self,
                            SyncobjCollection *collection);
 void _syncobj_sync_detach (SyncobjSync       *self);
-
-/* ---- syncobj-store.c ----------------------------------------------------- */
-
-/* Makes @transaction (and its mutations) durable; the callback runs on the
- * caller's main context once it is on disk. */
-void     _syncobj_store_save_async          (SyncobjStore        *self,
-                                             SyncobjTransaction  *transaction,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data);
-gboolean _syncobj_store_save_finish         (SyncobjStore        *self,
-                                             GAsyncResult        *result,
-                                             GError             **error);
-/* Records a state change or attempt of @transaction (no wait). */
-void     _syncobj_store_transaction_changed (SyncobjStore        *self,
-                                             SyncobjTransaction  *transaction);
-/* Recovery, from the collection's constructed(): restores the transactions
- * the store holds for @collection (waits for the disk: start-up only). */
-void     _syncobj_store_restore             (SyncobjStore        *self,
-                                             SyncobjCollection   *collection);
 
 G_END_DECLS

@@ -1,93 +1,130 @@
-/* syncobj-store-private.h: the store's writer thread and its rows
+/* syncobj-store-private.h: what the store keeps, as plain structs
  *
- * syncobj-store.c turns transactions into rows and back, on the main
- * thread; syncobj-store-writer.c owns the SQLite connection (libgda-5.0)
- * on its own thread and is the only code that touches the disk.
+ * The store is a leaf: it maps these structs to its SQLite file and back,
+ * on its writer thread, and knows nothing of collections, transactions or
+ * the registry. The engine takes a snapshot of a transaction's durable
+ * state (syncobj-transaction.c) and hands it over; recovery
+ * (syncobj-recovery.c) asks the store for what it holds and rebuilds the
+ * transactions from it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
-#include "syncobj-engine-private.h"
+#include "syncobj-private.h"
 
 G_BEGIN_DECLS
 
-/* The current schema; older files are migrated on open, newer ones refused. */
-#define SYNCOBJ_STORE_SCHEMA_VERSION 2
+/* ---- the plain structs (syncobj-stored-transaction.c) --------------------- */
 
-/* One row of the `transactions` table. libgda 5 leaks NULL parameters, so
- * every text column holds "" rather than NULL. */
+/* One attempt to persist a transaction. */
 typedef struct
 {
-  char   *id;
-  char   *collection_id;
-  gint64  state;
-  gint64  created_at;            /* µs since the epoch */
-  gint64  updated_at;
-  gint64  sequence;              /* commit order, across restarts */
-  gint64  current_attempt;
-  gint64  counted_attempts;
-  char   *queued_behind;
-  char   *error;                 /* JSON {domain, code, message} or "" */
-  char   *error_transaction_id;
-  char   *metadata;              /* JSON object or "" */
-  char   *attempts;              /* JSON array */
-  char   *mutations;             /* JSON array; NULL: an update that keeps them */
-} SyncobjStoreRow;
+  char    *id;
+  guint    number;                  /* from 1 */
+  gint64   started_at_us;
+  gint64   completed_at_us;         /* 0 while running */
+  gint64   retry_scheduled_for_us;  /* 0 when none */
+  GError  *error;                   /* nullable */
+} SyncobjStoredAttempt;
 
-void             _syncobj_store_row_free (SyncobjStoreRow *row);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreRow, _syncobj_store_row_free)
+/* One write of a transaction. The JSON objects are sealed and shared with
+ * whoever made the struct; they are only read. */
+typedef struct _SyncobjStoredMutation SyncobjStoredMutation;
 
-/* Decodes @row as a restart would, and drops the result: whether the row
- * can be restored (tests/fuzz/fuzz-store-row.c feeds it damaged rows). */
-gboolean         _syncobj_store_check_row (SyncobjStoreRow  *row,
-                                           GError          **error);
+struct _SyncobjStoredMutation
+{
+  char                *mutation_id;
+  char                *collection_id;
+  char                *key;
+  SyncobjMutationType  type;
+  JsonObject          *original;   /* nullable */
+  JsonObject          *modified;   /* nullable; may be @changes itself (an insert) */
+  JsonObject          *changes;
+  JsonObject          *metadata;   /* nullable */
+  gboolean             replaces;   /* see SyncobjPendingMutation */
+  gint64               created_at_us;
+  gint64               updated_at_us;
+};
 
-typedef struct _SyncobjStoreWriter SyncobjStoreWriter;
+SyncobjStoredMutation    *_syncobj_stored_mutation_new      (void);
+void                      _syncobj_stored_mutation_free     (SyncobjStoredMutation *mutation);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredMutation, _syncobj_stored_mutation_free)
 
-/* Opens (creating it with mode 0600 if needed) and migrates the file at
- * @path, on a new writer thread; waits for the outcome. On failure the
- * error (SYNCOBJ_ERROR_STORE) names the path and the reason; the file is
- * left alone unless @move_corrupt_aside and it is corrupt, in which case it
- * is renamed to PATH.corrupt-TIMESTAMP and a new file is made. */
-SyncobjStoreWriter *_syncobj_store_writer_open   (const char          *path,
-                                                  gboolean             synchronous_full,
-                                                  gboolean             move_corrupt_aside,
-                                                  GError             **error);
-/* Drains the queue (everything queued is committed) and stops the thread. */
-void                _syncobj_store_writer_close  (SyncobjStoreWriter  *self);
-/* The highest commit sequence found in the file when it was opened. */
-gint64              _syncobj_store_writer_get_max_sequence (SyncobjStoreWriter *self);
-/* Queues @row (taken); @task (nullable, taken) returns TRUE once the row
- * is committed, or the write error. Rows of one id queued close together
- * are written as one. */
-void                _syncobj_store_writer_put    (SyncobjStoreWriter  *self,
-                                                  SyncobjStoreRow     *row,
-                                                  GTask               *task);
-/* @task returns TRUE once everything queued before is committed. */
-void                _syncobj_store_writer_flush  (SyncobjStoreWriter  *self,
-                                                  GTask               *task);
-/* @task returns the number of finished transactions updated before
- * @older_than_us that were deleted (as a gssize). */
-void                _syncobj_store_writer_prune  (SyncobjStoreWriter  *self,
-                                                  gint64               older_than_us,
-                                                  GTask               *task);
-/* Turns a row into what the main thread restores (NULL with @error to skip
- * it); runs on the writer thread, with a parser of the thread's own. */
-typedef gpointer (*SyncobjStoreDecodeFunc) (SyncobjStoreRow  *row,
-                                            JsonParser       *parser,
-                                            GError          **error);
+/* The durable state of one transaction: a snapshot the engine hands to the
+ * store, or what the store read back. */
+typedef struct _SyncobjStoredTransaction SyncobjStoredTransaction;
 
-/* Reads the rows of @collection_id (after everything queued before is
- * written): the newest @history_limit finished ones and every unfinished
- * one, in commit order, each decoded by @decode on the writer thread and
- * handed over as soon as it is. Take them with _load_next() until it
- * returns NULL, then unref the queue. */
-GAsyncQueue        *_syncobj_store_writer_load      (SyncobjStoreWriter     *self,
-                                                     const char             *collection_id,
-                                                     guint                   history_limit,
-                                                     SyncobjStoreDecodeFunc  decode);
-/* Waits for the next decoded row; NULL after the last. */
-gpointer            _syncobj_store_writer_load_next (GAsyncQueue            *results);
+struct _SyncobjStoredTransaction
+{
+  char                    *id;
+  char                    *collection_id;         /* the collection it was begun on */
+  SyncobjTransactionState  state;
+  gint64                   created_at_us;
+  gint64                   updated_at_us;
+  guint64                  sequence;              /* commit order, across restarts */
+  guint                    current_attempt;
+  guint                    counted_attempts;      /* offline attempts do not count */
+  char                    *queued_behind;         /* nullable */
+  GError                  *error;                 /* nullable */
+  char                    *error_transaction_id;  /* nullable */
+  JsonObject              *metadata;              /* nullable */
+  GArray                  *attempts;              /* SyncobjStoredAttempt */
+  /* SyncobjStoredMutation. In a snapshot of a change after the commit,
+   * NULL: collection, creation date, sequence and mutations never change
+   * after the commit, and the store keeps what it has of them. */
+  GPtrArray               *mutations;
+};
+
+/* A transaction with an empty attempt list and, with @with_mutations, an
+ * empty mutation list. */
+SyncobjStoredTransaction *_syncobj_stored_transaction_new   (gboolean               with_mutations);
+void                      _syncobj_stored_transaction_free  (SyncobjStoredTransaction *stored);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredTransaction, _syncobj_stored_transaction_free)
+
+/* ---- the store (syncobj-store.c) ------------------------------------------ */
+
+/* Writes @transaction (taken), a snapshot with its mutations, before its
+ * first persist attempt; the callback runs on the caller's main context
+ * once it is on disk. */
+void                      _syncobj_store_save_async         (SyncobjStore              *self,
+                                                             SyncobjStoredTransaction  *transaction,
+                                                             GAsyncReadyCallback        callback,
+                                                             gpointer                   user_data);
+gboolean                  _syncobj_store_save_finish        (SyncobjStore              *self,
+                                                             GAsyncResult              *result,
+                                                             GError                   **error);
+
+/* Takes the snapshot of @source's durable state, without mutations. */
+typedef SyncobjStoredTransaction *(*SyncobjStoreSnapshotFunc) (GObject *source);
+
+/* Records that the durable state of @source (a reference is kept until it
+ * is written) changed. @snapshot is called once per main-loop iteration
+ * however often @source changed, or before a flush, and what it returns
+ * is written. Nothing happens for an in-memory store. */
+void                      _syncobj_store_changed            (SyncobjStore              *self,
+                                                             GObject                   *source,
+                                                             SyncobjStoreSnapshotFunc   snapshot);
+
+/* The highest commit sequence in the file when it was opened; 0 for an
+ * in-memory store. */
+guint64                   _syncobj_store_get_max_sequence   (SyncobjStore              *self);
+
+/* Reading back, for recovery. Reads the transactions of @collection_id
+ * (after everything queued before is written): the newest @history_limit
+ * finished ones and every unfinished one, in commit order. The writer
+ * thread reads and decodes while the caller takes them one by one with
+ * _syncobj_store_load_next(); rows that cannot be decoded are skipped with
+ * a log line. Waits for the disk: start-up only. NULL for an in-memory
+ * store. */
+typedef struct _SyncobjStoreLoad SyncobjStoreLoad;
+
+SyncobjStoreLoad         *_syncobj_store_load               (SyncobjStore              *self,
+                                                             const char                *collection_id,
+                                                             guint                      history_limit);
+/* The next transaction (transfer full), or NULL after the last one. */
+SyncobjStoredTransaction *_syncobj_store_load_next          (SyncobjStoreLoad          *load);
+void                      _syncobj_store_load_free          (SyncobjStoreLoad          *load);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreLoad, _syncobj_store_load_free)
 
 G_END_DECLS

@@ -14,7 +14,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-store-private.h"
+#include "syncobj-store-writer-private.h"
 
 #include <errno.h>
 #include <fcntl.h>

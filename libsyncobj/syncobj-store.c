@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-store-private.h"
+#include "syncobj-store-writer-private.h"
 
 #include <glib/gstdio.h>
 
@@ -76,8 +76,6 @@
  * full survives a crash only once it is written.
  */
 
-#define HISTORY_LIMIT 1000
-
 struct _SyncobjStore
 {
   GObject                  parent_instance;
@@ -89,9 +87,9 @@ struct _SyncobjStore
   GError                  *open_error;
   GError                  *write_error;  /* the last write failed: why */
 
-  /* Transactions changed since the last idle: written once per main-loop
-   * iteration however often they changed. */
-  GPtrArray               *dirty;        /* SyncobjTransaction, strong */
+  /* What changed since the last idle (see _syncobj_store_changed()):
+   * written once per main-loop iteration however often it changed. */
+  GArray                  *dirty;        /* DirtySource */
   GHashTable              *dirty_set;
   GSource                 *dirty_source;
 };
@@ -119,11 +117,7 @@ store_open (SyncobjStore  *self,
   self->writer = _syncobj_store_writer_open (self->path,
                                              self->synchronous == SYNCOBJ_STORE_SYNCHRONOUS_FULL,
                                              self->move_corrupt_aside, error);
-  if (self->writer == NULL)
-    return FALSE;
-
-  _syncobj_transaction_ensure_sequence_above ((guint64) _syncobj_store_writer_get_max_sequence (self->writer));
-  return TRUE;
+  return self->writer != NULL;
 }
 
 /**
@@ -204,208 +198,7 @@ syncobj_store_get_default (void)
   return (SyncobjStore *) default_store;
 }
 
-/* ---- transactions → rows ------------------------------------------------ */
-
-/* The rows are written as text directly: JsonBuilder and JsonGenerator
- * cost more than the rest of a commit. */
-static void
-append_string (GString    *out,
-               const char *text)
-{
-  g_string_append_c (out, '"');
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      switch (*p)
-        {
-        case '"':
-          g_string_append (out, "\\\"");
-          break;
-        case '\\':
-          g_string_append (out, "\\\\");
-          break;
-        case '\n':
-          g_string_append (out, "\\n");
-          break;
-        default:
-          if ((guchar) *p < 0x20)
-            g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
-          else
-            g_string_append_c (out, *p);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
-append_member (GString    *out,
-               const char *name)
-{
-  if (out->len > 0 && out->str[out->len - 1] != '{' && out->str[out->len - 1] != '[')
-    g_string_append_c (out, ',');
-  append_string (out, name);
-  g_string_append_c (out, ':');
-}
-
-static void
-append_string_member (GString    *out,
-                      const char *name,
-                      const char *value)
-{
-  append_member (out, name);
-  append_string (out, value != NULL ? value : "");
-}
-
-static void
-append_int_member (GString    *out,
-                   const char *name,
-                   gint64      value)
-{
-  append_member (out, name);
-  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
-}
-
-static void
-append_object_member (GString    *out,
-                      const char *name,
-                      JsonObject *object)
-{
-  g_autofree char *text = NULL;
-
-  if (object == NULL)
-    return;
-
-  text = _syncobj_json_to_string (object);
-  append_member (out, name);
-  g_string_append (out, text);
-}
-
-static void
-append_error (GString      *out,
-              const GError *error)
-{
-  g_string_append_c (out, '{');
-  append_string_member (out, "domain", g_quark_to_string (error->domain));
-  append_int_member (out, "code", error->code);
-  append_string_member (out, "message", error->message);
-  g_string_append_c (out, '}');
-}
-
-static char *
-error_to_text (const GError *error)
-{
-  GString *out;
-
-  if (error == NULL)
-    return g_strdup ("");
-
-  out = g_string_new (NULL);
-  append_error (out, error);
-  return g_string_free (out, FALSE);
-}
-
-static char *
-attempts_to_text (SyncobjTransaction *transaction)
-{
-  GListModel *attempts = syncobj_transaction_get_attempts (transaction);
-  guint n = g_list_model_get_n_items (attempts);
-  GString *out = g_string_new ("[");
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (attempts, i);
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append_c (out, '{');
-      append_string_member (out, "id", attempt->id);
-      append_int_member (out, "number", attempt->number);
-      append_int_member (out, "started_at", attempt->started_at_us);
-      append_int_member (out, "completed_at", attempt->completed_at_us);
-      append_int_member (out, "retry_scheduled_for", attempt->retry_scheduled_for_us);
-      if (attempt->error != NULL)
-        {
-          append_member (out, "error");
-          append_error (out, attempt->error);
-        }
-      g_string_append_c (out, '}');
-    }
-  g_string_append_c (out, ']');
-
-  return g_string_free (out, FALSE);
-}
-
-static char *
-mutations_to_text (SyncobjTransaction *transaction)
-{
-  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
-  guint n = g_list_model_get_n_items (mutations);
-  GString *out = g_string_new ("[");
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append_c (out, '{');
-      append_string_member (out, "id", mutation->mutation_id);
-      append_string_member (out, "collection", mutation->collection_id);
-      append_string_member (out, "key", mutation->key);
-      append_string_member (out, "type", _syncobj_mutation_type_to_string (mutation->type));
-      append_object_member (out, "original", mutation->original);
-      /* An insert's modified value is its changes: written once. */
-      if (mutation->modified != mutation->changes)
-        append_object_member (out, "modified", mutation->modified);
-      append_object_member (out, "changes", mutation->changes);
-      if (mutation->replaces)
-        {
-          append_member (out, "replaces");
-          g_string_append (out, "true");
-        }
-      append_object_member (out, "metadata", mutation->metadata);
-      append_int_member (out, "created_at", mutation->created_at_us);
-      append_int_member (out, "updated_at", mutation->updated_at_us);
-      g_string_append_c (out, '}');
-    }
-  g_string_append_c (out, ']');
-
-  return g_string_free (out, FALSE);
-}
-
-/* The row of @transaction; with @full, also what never changes after the
- * commit (collection, creation date, sequence, mutations). */
-static SyncobjStoreRow *
-row_from_transaction (SyncobjTransaction *transaction,
-                      gboolean            full)
-{
-  SyncobjStoreRow *row = g_new0 (SyncobjStoreRow, 1);
-  JsonObject *metadata = syncobj_transaction_get_metadata (transaction);
-  const char *queued_behind = syncobj_transaction_get_queued_behind (transaction);
-  const char *error_transaction_id = syncobj_transaction_get_error_transaction_id (transaction);
-
-  row->id = g_strdup (syncobj_transaction_get_id (transaction));
-  row->state = syncobj_transaction_get_state (transaction);
-  _syncobj_transaction_get_times (transaction, &row->created_at, &row->updated_at);
-  row->current_attempt = syncobj_transaction_get_current_attempt (transaction);
-  row->counted_attempts = _syncobj_transaction_get_counted_attempts (transaction);
-  row->queued_behind = g_strdup (queued_behind != NULL ? queued_behind : "");
-  row->error = error_to_text (syncobj_transaction_get_error (transaction));
-  row->error_transaction_id = g_strdup (error_transaction_id != NULL ? error_transaction_id : "");
-  row->metadata = metadata != NULL ? _syncobj_json_to_string (metadata) : g_strdup ("");
-  row->attempts = attempts_to_text (transaction);
-
-  if (full)
-    {
-      g_autoptr(SyncobjCollection) collection = NULL;
-
-      g_object_get (transaction, "collection", &collection, NULL);
-      row->collection_id = g_strdup (collection != NULL ? syncobj_collection_get_id (collection) : "");
-      row->sequence = (gint64) _syncobj_transaction_get_sequence (transaction);
-      row->mutations = mutations_to_text (transaction);
-    }
-
-  return row;
-}
+/* ---- writing ------------------------------------------------------------ */
 
 /* Every answer of the writer about rows tells whether the file holds
  * everything recorded so far: the one place that keeps
@@ -427,11 +220,12 @@ store_note_write (SyncobjStore *self,
 }
 
 void
-_syncobj_store_save_async (SyncobjStore        *self,
-                           SyncobjTransaction  *transaction,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+_syncobj_store_save_async (SyncobjStore             *self,
+                           SyncobjStoredTransaction *transaction,
+                           GAsyncReadyCallback       callback,
+                           gpointer                  user_data)
 {
+  g_autoptr(SyncobjStoredTransaction) owned = transaction;
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
 
   g_task_set_source_tag (task, _syncobj_store_save_async);
@@ -442,7 +236,8 @@ _syncobj_store_save_async (SyncobjStore        *self,
       return;
     }
 
-  _syncobj_store_writer_put (self->writer, row_from_transaction (transaction, TRUE),
+  g_return_if_fail (transaction->mutations != NULL);
+  _syncobj_store_writer_put (self->writer, _syncobj_stored_transaction_to_row (transaction),
                              g_steal_pointer (&task));
 }
 
@@ -474,14 +269,36 @@ dirty_written_cb (GObject      *source,
   store_note_write (SYNCOBJ_STORE (source), error);
 }
 
-/* Queues the rows of the transactions changed since the last call; the
- * answer to the last one tells how they all went. */
+/* Something whose durable state changed, and how to take its snapshot. */
+typedef struct
+{
+  GObject                  *source;
+  SyncobjStoreSnapshotFunc  snapshot;
+} DirtySource;
+
+static void
+dirty_source_clear (DirtySource *dirty)
+{
+  g_clear_object (&dirty->source);
+}
+
+static GArray *
+dirty_new (void)
+{
+  GArray *dirty = g_array_new (FALSE, FALSE, sizeof (DirtySource));
+
+  g_array_set_clear_func (dirty, (GDestroyNotify) dirty_source_clear);
+  return dirty;
+}
+
+/* Queues the rows of what changed since the last call; the answer to the
+ * last one tells how they all went. */
 static void
 store_write_dirty (SyncobjStore *self)
 {
-  g_autoptr(GPtrArray) dirty = g_steal_pointer (&self->dirty);
+  g_autoptr(GArray) dirty = g_steal_pointer (&self->dirty);
 
-  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  self->dirty = dirty_new ();
   g_hash_table_remove_all (self->dirty_set);
   if (self->dirty_source != NULL)
     {
@@ -490,8 +307,13 @@ store_write_dirty (SyncobjStore *self)
     }
 
   for (guint i = 0; self->writer != NULL && i < dirty->len; i++)
-    _syncobj_store_writer_put (self->writer, row_from_transaction (g_ptr_array_index (dirty, i), FALSE),
-                               i + 1 == dirty->len ? g_task_new (self, NULL, dirty_written_cb, NULL) : NULL);
+    {
+      DirtySource *changed = &g_array_index (dirty, DirtySource, i);
+      g_autoptr(SyncobjStoredTransaction) snapshot = changed->snapshot (changed->source);
+
+      _syncobj_store_writer_put (self->writer, _syncobj_stored_transaction_to_row (snapshot),
+                                 i + 1 == dirty->len ? g_task_new (self, NULL, dirty_written_cb, NULL) : NULL);
+    }
 }
 
 static gboolean
@@ -505,13 +327,17 @@ dirty_cb (gpointer data)
 }
 
 void
-_syncobj_store_transaction_changed (SyncobjStore       *self,
-                                    SyncobjTransaction *transaction)
+_syncobj_store_changed (SyncobjStore             *self,
+                        GObject                  *source,
+                        SyncobjStoreSnapshotFunc  snapshot)
 {
-  if (self->writer == NULL || !g_hash_table_add (self->dirty_set, transaction))
+  DirtySource changed = { NULL, snapshot };
+
+  if (self->writer == NULL || !g_hash_table_add (self->dirty_set, source))
     return;
 
-  g_ptr_array_add (self->dirty, g_object_ref (transaction));
+  changed.source = g_object_ref (source);
+  g_array_append_val (self->dirty, changed);
   if (self->dirty_source == NULL)
     {
       g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
@@ -524,289 +350,62 @@ _syncobj_store_transaction_changed (SyncobjStore       *self,
     }
 }
 
-/* ---- rows → transactions (recovery) ---------------------------------------- */
+/* ---- reading back ------------------------------------------------------------ */
 
-void
-_syncobj_stored_mutation_free (SyncobjStoredMutation *mutation)
+struct _SyncobjStoreLoad
 {
-  if (mutation == NULL)
-    return;
-  g_free (mutation->mutation_id);
-  g_free (mutation->collection_id);
-  g_free (mutation->key);
-  g_clear_pointer (&mutation->original, json_object_unref);
-  g_clear_pointer (&mutation->modified, json_object_unref);
-  g_clear_pointer (&mutation->changes, json_object_unref);
-  g_clear_pointer (&mutation->metadata, json_object_unref);
-  g_free (mutation);
-}
+  GAsyncQueue *results;
+  gboolean     done;     /* the end mark was taken */
+};
 
-static void
-stored_transaction_free (SyncobjStoredTransaction *stored)
+SyncobjStoreLoad *
+_syncobj_store_load (SyncobjStore *self,
+                     const char   *collection_id,
+                     guint         history_limit)
 {
-  g_free (stored->id);
-  g_free (stored->queued_behind);
-  g_clear_error (&stored->error);
-  g_free (stored->error_transaction_id);
-  g_clear_pointer (&stored->metadata, json_object_unref);
-  g_clear_pointer (&stored->attempts, g_ptr_array_unref);
-  g_clear_pointer (&stored->mutations, g_ptr_array_unref);
-  g_free (stored);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredTransaction, stored_transaction_free)
-
-/* Parses @text with @parser (reused: creating a parser per blob costs more
- * than parsing a small one); the node belongs to the parser until the next
- * call. */
-static JsonNode *
-parse_text (JsonParser  *parser,
-            const char  *text,
-            const char  *what,
-            GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  /* A damaged file is outside data too: checked before json-glib sees it. */
-  if (!_syncobj_json_check_text (text, -1, SYNCOBJ_ERROR_STORE, &local_error) ||
-      !json_parser_load_from_data (parser, text, -1, &local_error) ||
-      json_parser_get_root (parser) == NULL)
-    {
-      g_autofree char *message = local_error != NULL ? _syncobj_json_error_message (local_error, text, -1)
-                                                     : g_strdup (_("empty"));
-
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),
-                   what, message);
-      return NULL;
-    }
-
-  return json_parser_get_root (parser);
-}
-
-/* A sealed reference to the object member @name, or NULL. */
-static JsonObject *
-dup_object_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-  JsonObject *member;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-
-  member = json_node_dup_object (node);
-  json_object_seal (member);
-  return member;
-}
-
-/* Element @index of @array if it is an object, else NULL; a damaged row
- * may hold anything. */
-static JsonObject *
-element_object (JsonArray *array,
-                guint      index)
-{
-  JsonNode *element = json_array_get_element (array, index);
-
-  return JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-}
-
-/* A string member, or @fallback; a damaged row may hold any type. */
-static const char *
-string_member (JsonObject *object,
-               const char *name,
-               const char *fallback)
-{
-  const char *value = _syncobj_json_get_string_member (object, name);
-
-  return value != NULL ? value : fallback;
-}
-
-static GError *
-error_from_object (JsonObject *object)
-{
-  return g_error_new_literal (g_quark_from_string (string_member (object, "domain", "")),
-                              (gint) _syncobj_json_get_int_member (object, "code", 0),
-                              string_member (object, "message", ""));
-}
-
-static SyncobjStoredTransaction *
-stored_transaction_from_row (SyncobjStoreRow  *row,
-                             JsonParser       *parser,
-                             GError          **error)
-{
-  g_autoptr(SyncobjStoredTransaction) stored = g_new0 (SyncobjStoredTransaction, 1);
-  JsonNode *mutations = NULL;
-  JsonNode *attempts = NULL;
-  JsonArray *array;
-
-  if (row->state < SYNCOBJ_TRANSACTION_STATE_PENDING || row->state > SYNCOBJ_TRANSACTION_STATE_FAILED)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("its state %lld is unknown"), (long long) row->state);
-      return NULL;
-    }
-
-  stored->id = g_strdup (row->id);
-  stored->state = (SyncobjTransactionState) row->state;
-  stored->created_at_us = row->created_at;
-  stored->updated_at_us = row->updated_at;
-  stored->sequence = (guint64) MAX (row->sequence, 0);
-  stored->current_attempt = (guint) row->current_attempt;
-  stored->counted_attempts = (guint) row->counted_attempts;
-  stored->queued_behind = *row->queued_behind != '\0' ? g_strdup (row->queued_behind) : NULL;
-  stored->error_transaction_id = *row->error_transaction_id != '\0' ? g_strdup (row->error_transaction_id) : NULL;
-  stored->attempts = g_ptr_array_new_with_free_func (g_object_unref);
-  stored->mutations = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
-
-  if (*row->error != '\0')
-    {
-      JsonNode *node = parse_text (parser, row->error, _("error"), error);
-
-      if (node == NULL)
-        return NULL;
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its %s are not valid JSON: %s"),
-                       _("error"), _("not a JSON object"));
-          return NULL;
-        }
-      stored->error = error_from_object (json_node_get_object (node));
-    }
-
-  if (*row->metadata != '\0')
-    {
-      stored->metadata = _syncobj_json_parse_object (row->metadata, -1, error);
-      if (stored->metadata == NULL)
-        return NULL;
-    }
-
-  /* Most unfinished transactions have not been attempted yet. */
-  if (!g_str_equal (row->attempts, "[]"))
-    {
-      attempts = parse_text (parser, row->attempts, _("attempts"), error);
-      if (attempts == NULL)
-        return NULL;
-    }
-  array = attempts != NULL && JSON_NODE_HOLDS_ARRAY (attempts) ? json_node_get_array (attempts) : NULL;
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonObject *object = element_object (array, i);
-      SyncobjAttempt *attempt;
-      JsonNode *error_node;
-
-      if (object == NULL)
-        continue;
-      attempt = _syncobj_attempt_new ((guint) _syncobj_json_get_int_member (object, "number", i + 1),
-                                      _syncobj_json_get_int_member (object, "started_at", 0));
-      g_free (attempt->id);
-      attempt->id = g_strdup (string_member (object, "id", ""));
-      attempt->completed_at_us = _syncobj_json_get_int_member (object, "completed_at", 0);
-      attempt->retry_scheduled_for_us = _syncobj_json_get_int_member (object, "retry_scheduled_for", 0);
-      error_node = json_object_get_member (object, "error");
-      if (error_node != NULL && JSON_NODE_HOLDS_OBJECT (error_node))
-        attempt->error = error_from_object (json_node_get_object (error_node));
-      g_ptr_array_add (stored->attempts, attempt);
-    }
-
-  mutations = parse_text (parser, row->mutations, _("mutations"), error);
-  if (mutations == NULL)
-    return NULL;
-  array = JSON_NODE_HOLDS_ARRAY (mutations) ? json_node_get_array (mutations) : NULL;
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonObject *object = element_object (array, i);
-      SyncobjStoredMutation *mutation;
-      const char *key;
-
-      key = object != NULL ? _syncobj_json_get_string_member (object, "key") : NULL;
-      if (key == NULL)
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("its mutation %u has no key"), i);
-          return NULL;
-        }
-
-      mutation = g_new0 (SyncobjStoredMutation, 1);
-      g_ptr_array_add (stored->mutations, mutation);
-      mutation->mutation_id = g_strdup (string_member (object, "id", ""));
-      mutation->collection_id = g_strdup (string_member (object, "collection", row->collection_id));
-      mutation->key = g_strdup (key);
-      if (!_syncobj_mutation_type_from_string (_syncobj_json_get_string_member (object, "type"),
-                                               &mutation->type))
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                       _("the type of its write of “%s” is unknown"), key);
-          return NULL;
-        }
-      mutation->original = dup_object_member (object, "original");
-      mutation->modified = dup_object_member (object, "modified");
-      mutation->changes = dup_object_member (object, "changes");
-      if (mutation->changes == NULL)
-        mutation->changes = _syncobj_json_merge (NULL, NULL);
-      if (mutation->modified == NULL && mutation->type != SYNCOBJ_MUTATION_TYPE_DELETE)
-        mutation->modified = json_object_ref (mutation->changes);
-      mutation->metadata = dup_object_member (object, "metadata");
-      {
-        JsonNode *replaces = json_object_get_member (object, "replaces");
-
-        /* Damaged rows are outside data: only a real true counts. */
-        mutation->replaces = mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && replaces != NULL &&
-                             JSON_NODE_HOLDS_VALUE (replaces) &&
-                             json_node_get_value_type (replaces) == G_TYPE_BOOLEAN &&
-                             json_node_get_boolean (replaces);
-      }
-      mutation->created_at_us = _syncobj_json_get_int_member (object, "created_at", row->created_at);
-      mutation->updated_at_us = _syncobj_json_get_int_member (object, "updated_at", row->updated_at);
-    }
-
-  return g_steal_pointer (&stored);
-}
-
-gboolean
-_syncobj_store_check_row (SyncobjStoreRow  *row,
-                          GError          **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(SyncobjStoredTransaction) stored = stored_transaction_from_row (row, parser, error);
-
-  return stored != NULL;
-}
-
-void
-_syncobj_store_restore (SyncobjStore      *self,
-                        SyncobjCollection *collection)
-{
-  const char *collection_id = syncobj_collection_get_id (collection);
-  g_autoptr(GAsyncQueue) results = NULL;
-  SyncobjStoredTransaction *stored;
-  gint64 started = g_get_monotonic_time ();
-  guint n_restored = 0;
-  guint n_active = 0;
+  SyncobjStoreLoad *load;
 
   if (self->writer == NULL)
+    return NULL;
+
+  load = g_new0 (SyncobjStoreLoad, 1);
+  load->results = _syncobj_store_writer_load (self->writer, collection_id, history_limit,
+                                              (SyncobjStoreDecodeFunc) _syncobj_stored_transaction_from_row);
+  return load;
+}
+
+SyncobjStoredTransaction *
+_syncobj_store_load_next (SyncobjStoreLoad *load)
+{
+  SyncobjStoredTransaction *stored;
+
+  if (load->done)
+    return NULL;
+
+  stored = _syncobj_store_writer_load_next (load->results);
+  load->done = stored == NULL;
+  return stored;
+}
+
+/* Takes what the writer still hands over: it decodes every row it read. */
+void
+_syncobj_store_load_free (SyncobjStoreLoad *load)
+{
+  SyncobjStoredTransaction *stored;
+
+  if (load == NULL)
     return;
 
-  /* The writer thread reads and decodes while this one restores. */
-  results = _syncobj_store_writer_load (self->writer, collection_id, HISTORY_LIMIT,
-                                        (SyncobjStoreDecodeFunc) stored_transaction_from_row);
+  while ((stored = _syncobj_store_load_next (load)) != NULL)
+    _syncobj_stored_transaction_free (stored);
+  g_async_queue_unref (load->results);
+  g_free (load);
+}
 
-  while ((stored = _syncobj_store_writer_load_next (results)) != NULL)
-    {
-      g_autoptr(SyncobjStoredTransaction) owned = stored;
-      g_autoptr(SyncobjTransaction) transaction = NULL;
-
-      /* Already alive in this process (a second collection with the same
-       * id): restoring it again would persist it twice. */
-      if (syncobj_registry_lookup_transaction (syncobj_registry_get_default (), stored->id) != NULL)
-        continue;
-
-      transaction = _syncobj_transaction_restore (collection, stored);
-      n_restored++;
-      if (!syncobj_transaction_is_finished (transaction))
-        n_active++;
-    }
-
-  g_debug ("collection %s: %u transactions restored from %s (%u unfinished) in %" G_GINT64_FORMAT " µs",
-           collection_id, n_restored, self->path, n_active, g_get_monotonic_time () - started);
+guint64
+_syncobj_store_get_max_sequence (SyncobjStore *self)
+{
+  return self->writer != NULL ? (guint64) MAX (_syncobj_store_writer_get_max_sequence (self->writer), 0) : 0;
 }
 
 /* ---- public API ------------------------------------------------------------ */
@@ -1079,7 +678,7 @@ syncobj_store_finalize (GObject *object)
   g_free (self->path);
   g_clear_error (&self->open_error);
   g_clear_error (&self->write_error);
-  g_clear_pointer (&self->dirty, g_ptr_array_unref);
+  g_clear_pointer (&self->dirty, g_array_unref);
   g_clear_pointer (&self->dirty_set, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_store_parent_class)->finalize (object);
@@ -1213,6 +812,6 @@ syncobj_store_class_init (SyncobjStoreClass *klass)
 static void
 syncobj_store_init (SyncobjStore *self)
 {
-  self->dirty = g_ptr_array_new_with_free_func (g_object_unref);
+  self->dirty = dirty_new ();
   self->dirty_set = g_hash_table_new (NULL, NULL);
 }

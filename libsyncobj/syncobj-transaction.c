@@ -4,6 +4,7 @@
  */
 
 #include "syncobj-engine-private.h"
+#include "syncobj-store-private.h"
 
 /**
  * SyncobjTransaction:
@@ -114,6 +115,7 @@ static void transaction_fail          (SyncobjTransaction *self,
                                        GError             *error,
                                        const char         *root_id);
 static void transaction_schedule_kick (SyncobjTransaction *self);
+static SyncobjStoredTransaction *transaction_snapshot_cb (GObject *source);
 
 /* The attempts list model and the cancellable are made on first use: a
  * write returns sooner, and a burst of writes allocates less. Attempts are
@@ -206,7 +208,7 @@ transaction_changed (SyncobjTransaction *self)
 
   transaction_touch (self);
   if (store != NULL && self->committed)
-    _syncobj_store_transaction_changed (store, self);
+    _syncobj_store_changed (store, G_OBJECT (self), transaction_snapshot_cb);
 }
 
 static void
@@ -1033,7 +1035,7 @@ store_saved_cb (GObject      *source,
   transaction_schedule_kick (self);
 }
 
-/* ---- recovery after a restart (the store reads, this file resumes) ------- */
+/* ---- the durable state: snapshots for the store, rebuilt by recovery ----- */
 
 void
 _syncobj_transaction_ensure_sequence_above (guint64 sequence)
@@ -1041,79 +1043,225 @@ _syncobj_transaction_ensure_sequence_above (guint64 sequence)
   last_sequence = MAX (last_sequence, sequence);
 }
 
-guint
-_syncobj_transaction_get_counted_attempts (SyncobjTransaction *self)
+static SyncobjStoredMutation *
+stored_mutation_new (SyncobjPendingMutation *mutation)
 {
-  return self->counted_attempts;
+  SyncobjStoredMutation *stored = _syncobj_stored_mutation_new ();
+
+  stored->mutation_id = g_strdup (mutation->mutation_id);
+  stored->collection_id = g_strdup (mutation->collection_id);
+  stored->key = g_strdup (mutation->key);
+  stored->type = mutation->type;
+  stored->original = mutation->original != NULL ? json_object_ref (mutation->original) : NULL;
+  stored->modified = mutation->modified != NULL ? json_object_ref (mutation->modified) : NULL;
+  stored->changes = mutation->changes != NULL ? json_object_ref (mutation->changes) : NULL;
+  stored->metadata = mutation->metadata != NULL ? json_object_ref (mutation->metadata) : NULL;
+  stored->replaces = mutation->replaces;
+  stored->created_at_us = mutation->created_at_us;
+  stored->updated_at_us = mutation->updated_at_us;
+  return stored;
+}
+
+/* What the store keeps of @self; with @with_mutations, also what never
+ * changes after the commit (collection, sequence, mutations). */
+static SyncobjStoredTransaction *
+transaction_snapshot (SyncobjTransaction *self,
+                      gboolean            with_mutations)
+{
+  SyncobjStoredTransaction *stored = _syncobj_stored_transaction_new (with_mutations);
+  guint n_attempts = self->attempt_list != NULL ? self->attempt_list->len : 0;
+
+  stored->id = g_strdup (self->id);
+  stored->state = self->state;
+  stored->created_at_us = self->created_at_us;
+  stored->updated_at_us = self->updated_at_us;
+  stored->sequence = self->sequence;
+  stored->current_attempt = self->current_attempt;
+  stored->counted_attempts = self->counted_attempts;
+  stored->queued_behind = g_strdup (self->queued_behind);
+  stored->error = self->error != NULL ? g_error_copy (self->error) : NULL;
+  stored->error_transaction_id = g_strdup (self->error_transaction_id);
+  stored->metadata = self->metadata != NULL ? json_object_ref (self->metadata) : NULL;
+
+  for (guint i = 0; i < n_attempts; i++)
+    {
+      SyncobjAttempt *attempt = g_ptr_array_index (self->attempt_list, i);
+      SyncobjStoredAttempt copy = {
+        g_strdup (attempt->id), attempt->number, attempt->started_at_us, attempt->completed_at_us,
+        attempt->retry_scheduled_for_us, attempt->error != NULL ? g_error_copy (attempt->error) : NULL,
+      };
+
+      g_array_append_val (stored->attempts, copy);
+    }
+
+  if (with_mutations)
+    {
+      g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+      guint n = _syncobj_object_list_get_length (self->mutations);
+
+      stored->collection_id = g_strdup (owner != NULL ? syncobj_collection_get_id (owner) : "");
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (stored->mutations, stored_mutation_new (_syncobj_object_list_peek (self->mutations, i)));
+    }
+
+  return stored;
+}
+
+static SyncobjStoredTransaction *
+transaction_snapshot_cb (GObject *source)
+{
+  return transaction_snapshot (SYNCOBJ_TRANSACTION (source), FALSE);
+}
+
+static SyncobjAttempt *
+attempt_from_stored (SyncobjStoredAttempt *stored)
+{
+  SyncobjAttempt *attempt = _syncobj_attempt_new (stored->number, stored->started_at_us);
+
+  g_free (attempt->id);
+  attempt->id = g_strdup (stored->id);
+  attempt->completed_at_us = stored->completed_at_us;
+  attempt->retry_scheduled_for_us = stored->retry_scheduled_for_us;
+  attempt->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
+  return attempt;
+}
+
+SyncobjTransaction *
+_syncobj_transaction_new_restored (SyncobjCollection        *owner,
+                                   SyncobjStoredTransaction *stored)
+{
+  SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
+  SyncobjAttempt *last = NULL;
+  gboolean active;
+
+  g_free (self->id);
+  self->id = g_strdup (stored->id);
+  self->state = stored->state;
+  self->created_at_us = stored->created_at_us;
+  self->updated_at_us = stored->updated_at_us;
+  self->sequence = stored->sequence;
+  self->current_attempt = stored->current_attempt;
+  self->counted_attempts = stored->counted_attempts;
+  self->queued_behind = g_strdup (stored->queued_behind);
+  self->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
+  self->error_transaction_id = g_strdup (stored->error_transaction_id);
+  self->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
+  self->committed = TRUE;
+  self->durable = TRUE;
+  g_weak_ref_set (&self->owner, owner);
+
+  for (guint i = 0; i < stored->attempts->len; i++)
+    {
+      g_autoptr(SyncobjAttempt) attempt = attempt_from_stored (&g_array_index (stored->attempts, SyncobjStoredAttempt, i));
+
+      transaction_add_attempt (self, attempt);
+      last = attempt;
+    }
+
+  /* Persisted before the restart: the server has it (the specification
+   * assumes success); its optimistic state is not re-applied. */
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC ||
+      (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING && last != NULL &&
+       last->completed_at_us != 0 && last->error == NULL))
+    self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
+
+  active = !state_is_final (self->state);
+  if (active)
+    g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, FALSE);
+  if (active)
+    _syncobj_collection_add_transaction (owner, self);
+  else if (self->state != stored->state)
+    {
+      _syncobj_log_transaction (G_LOG_LEVEL_INFO, self,
+                                "transaction %s had persisted before the restart; it is completed",
+                                self->id);
+      transaction_changed (self);
+    }
+
+  return self;
 }
 
 void
-_syncobj_transaction_get_times (SyncobjTransaction *self,
-                                gint64             *created_at_us,
-                                gint64             *updated_at_us)
+_syncobj_transaction_add_restored_mutation (SyncobjTransaction     *self,
+                                            SyncobjCollection      *collection,
+                                            SyncobjPendingMutation *mutation)
 {
-  *created_at_us = self->created_at_us;
-  *updated_at_us = self->updated_at_us;
-}
-
-/* Restores the mutation in *@slot. One to a collection that is not open
- * yet is parked (taken from *@slot) when the transaction is unfinished: it
- * is restored when that collection opens (see
- * _syncobj_transaction_collection_opened()). */
-static SyncobjPendingMutation *
-restore_mutation (SyncobjTransaction     *self,
-                  SyncobjCollection      *owner,
-                  SyncobjStoredMutation **slot,
-                  gboolean                active)
-{
-  SyncobjStoredMutation *stored = *slot;
-  SyncobjCollection *collection = owner;
-  SyncobjPendingMutation *mutation;
-
-  if (g_strcmp0 (stored->collection_id, syncobj_collection_get_id (owner)) != 0)
-    collection = syncobj_registry_lookup_collection (syncobj_registry_get_default (), stored->collection_id);
-  if (collection == NULL)
-    {
-      /* History needs no collection to show; an unfinished transaction
-       * waits for it. */
-      if (active)
-        {
-          if (self->parked == NULL)
-            self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
-          g_ptr_array_add (self->parked, g_steal_pointer (slot));
-        }
-      return NULL;
-    }
-
-  mutation = _syncobj_pending_mutation_new (collection, self, stored->key, stored->type, stored->created_at_us);
-  g_free (mutation->mutation_id);
-  mutation->mutation_id = g_strdup (stored->mutation_id);
-  _syncobj_pending_mutation_set_values (mutation, stored->type, stored->original, stored->modified,
-                                        stored->changes, stored->updated_at_us);
-  mutation->updated_at_us = stored->updated_at_us;
-  mutation->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
-  mutation->replaces = stored->replaces;
-  /* The state each had when the transaction was last written. */
-  if (self->state == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
-    mutation->state = SYNCOBJ_MUTATION_STATE_SYNCED;
-  else if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING || self->current_attempt > 0)
-    mutation->state = SYNCOBJ_MUTATION_STATE_PERSISTING;
-  else
-    mutation->state = SYNCOBJ_MUTATION_STATE_CREATED;
-  mutation->restored = TRUE;
-
-  if (active)
-    {
-      _syncobj_transaction_add_mutation (self, mutation);
-      _syncobj_collection_restore_mutation (collection, mutation);
-    }
-  else
+  if (state_is_final (self->state))
     {
       /* History: listed, but no longer part of any collection. */
       transaction_list_mutation (self, collection, mutation);
+      return;
     }
 
-  return mutation;
+  _syncobj_transaction_add_mutation (self, mutation);
+  _syncobj_collection_restore_mutation (collection, mutation);
+}
+
+void
+_syncobj_transaction_park_mutation (SyncobjTransaction    *self,
+                                    SyncobjStoredMutation *mutation)
+{
+  if (self->parked == NULL)
+    self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
+  g_ptr_array_add (self->parked, mutation);
+}
+
+GPtrArray *
+_syncobj_transaction_get_parked (SyncobjTransaction *self)
+{
+  return self->parked;
+}
+
+gboolean
+_syncobj_transaction_parked_changed (SyncobjTransaction *self)
+{
+  gboolean done = self->parked->len == 0;
+
+  if (done)
+    g_clear_pointer (&self->parked, g_ptr_array_unref);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAITING_FOR_COLLECTION]);
+  return done;
+}
+
+gboolean
+_syncobj_transaction_requeue (SyncobjTransaction *self)
+{
+  if (_syncobj_object_list_get_length (self->mutations) == 0 && self->parked == NULL)
+    {
+      transaction_complete (self);
+      return FALSE;
+    }
+
+  transaction_join_lanes (self);
+  return TRUE;
+}
+
+/* Joins the lanes of @collection (newly open) in commit order: after the
+ * transactions of that collection restored with a lower sequence. */
+void
+_syncobj_transaction_join_lanes_of (SyncobjTransaction *self,
+                                   SyncobjCollection  *collection)
+{
+  g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
+
+  _syncobj_collection_collect_lanes (collection, self, lanes);
+  for (guint i = 0; i < lanes->len; i++)
+    {
+      SyncobjLane *lane = g_ptr_array_index (lanes, i);
+      GList *after = lane->queue.tail;
+
+      if (g_ptr_array_find (self->lanes, lane, NULL))
+        continue;
+      while (after != NULL && ((SyncobjTransaction *) after->data)->sequence > self->sequence)
+        after = after->prev;
+      if (after == NULL)
+        g_queue_push_head (&lane->queue, self);
+      else
+        g_queue_insert_after (&lane->queue, after, self);
+      g_ptr_array_add (self->lanes, lane);
+      g_ptr_array_add (self->lane_links, after == NULL ? lane->queue.head : after->next);
+    }
 }
 
 typedef struct
@@ -1187,17 +1335,14 @@ restore_persisting (SyncobjTransaction *self,
                                               retry_cb, self, NULL);
 }
 
-/* Restored transactions with writes to collections that were not open
- * yet: they keep their place in their queues and start once every
- * collection they write to is open. */
-G_LOCK_DEFINE_STATIC (waiting);
-static GPtrArray *waiting_transactions;   /* SyncobjTransaction, strong */
-
-/* Takes up a restored transaction where it stopped. */
-static void
-restore_resume (SyncobjTransaction *self,
-                SyncobjCollection  *owner)
+void
+_syncobj_transaction_resume (SyncobjTransaction *self)
 {
+  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+
+  if (owner == NULL)
+    return;
+
   if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     restore_persisting (self, owner);
   else
@@ -1211,195 +1356,6 @@ restore_resume (SyncobjTransaction *self,
           transaction_set_queued_behind (self, blocker != NULL ? blocker->id : NULL);
           transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
         }
-    }
-}
-
-SyncobjTransaction *
-_syncobj_transaction_restore (SyncobjCollection        *owner,
-                              SyncobjStoredTransaction *stored)
-{
-  SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
-  SyncobjAttempt *last = NULL;
-  gboolean active;
-
-  g_free (self->id);
-  self->id = g_strdup (stored->id);
-  self->state = stored->state;
-  self->created_at_us = stored->created_at_us;
-  self->updated_at_us = stored->updated_at_us;
-  self->sequence = stored->sequence;
-  self->current_attempt = stored->current_attempt;
-  self->counted_attempts = stored->counted_attempts;
-  self->queued_behind = g_strdup (stored->queued_behind);
-  self->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
-  self->error_transaction_id = g_strdup (stored->error_transaction_id);
-  self->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
-  self->committed = TRUE;
-  self->durable = TRUE;
-  g_weak_ref_set (&self->owner, owner);
-
-  for (guint i = 0; i < stored->attempts->len; i++)
-    transaction_add_attempt (self, g_ptr_array_index (stored->attempts, i));
-  if (stored->attempts->len > 0)
-    last = g_ptr_array_index (stored->attempts, stored->attempts->len - 1);
-
-  /* Persisted before the restart: the server has it (the specification
-   * assumes success); its optimistic state is not re-applied. */
-  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC ||
-      (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING && last != NULL &&
-       last->completed_at_us != 0 && last->error == NULL))
-    self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
-
-  active = !state_is_final (self->state);
-  if (active)
-    g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, FALSE);
-  if (active)
-    _syncobj_collection_add_transaction (owner, self);
-
-  for (guint i = 0; i < stored->mutations->len; i++)
-    {
-      /* The transaction holds its own reference to each. */
-      g_autoptr(SyncobjPendingMutation) mutation =
-        restore_mutation (self, owner, (SyncobjStoredMutation **) &g_ptr_array_index (stored->mutations, i), active);
-    }
-
-  if (!active)
-    {
-      if (self->state != stored->state)
-        {
-          _syncobj_log_transaction (G_LOG_LEVEL_INFO, self,
-                                    "transaction %s had persisted before the restart; it is completed",
-                                    self->id);
-          transaction_changed (self);
-        }
-      return self;
-    }
-
-  if (_syncobj_object_list_get_length (self->mutations) == 0 && self->parked == NULL)
-    {
-      transaction_complete (self);
-      return self;
-    }
-
-  /* Back in its queues, behind the transactions restored before it. */
-  transaction_join_lanes (self);
-
-  if (self->parked != NULL)
-    {
-      /* It keeps its place in the queues it joined and starts once every
-       * collection it writes to is open. */
-      G_LOCK (waiting);
-      if (waiting_transactions == NULL)
-        waiting_transactions = g_ptr_array_new_with_free_func (g_object_unref);
-      g_ptr_array_add (waiting_transactions, g_object_ref (self));
-      G_UNLOCK (waiting);
-      _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self,
-                                "transaction %s waits until collection “%s” is open: it writes to it",
-                                self->id, ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id);
-      return self;
-    }
-
-  restore_resume (self, owner);
-  return self;
-}
-
-/* Joins the lanes of @collection (newly open) in commit order: after the
- * transactions of that collection restored with a lower sequence. */
-static void
-transaction_join_lanes_of (SyncobjTransaction *self,
-                           SyncobjCollection  *collection)
-{
-  g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
-
-  _syncobj_collection_collect_lanes (collection, self, lanes);
-  for (guint i = 0; i < lanes->len; i++)
-    {
-      SyncobjLane *lane = g_ptr_array_index (lanes, i);
-      GList *after = lane->queue.tail;
-
-      if (g_ptr_array_find (self->lanes, lane, NULL))
-        continue;
-      while (after != NULL && ((SyncobjTransaction *) after->data)->sequence > self->sequence)
-        after = after->prev;
-      if (after == NULL)
-        g_queue_push_head (&lane->queue, self);
-      else
-        g_queue_insert_after (&lane->queue, after, self);
-      g_ptr_array_add (self->lanes, lane);
-      g_ptr_array_add (self->lane_links, after == NULL ? lane->queue.head : after->next);
-    }
-}
-
-void
-_syncobj_transaction_collection_opened (SyncobjCollection *collection)
-{
-  const char *id = syncobj_collection_get_id (collection);
-  g_autoptr(GPtrArray) ready = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) touched = g_ptr_array_new_with_free_func (g_object_unref);
-
-  G_LOCK (waiting);
-  for (guint i = 0; waiting_transactions != NULL && i < waiting_transactions->len; i++)
-    {
-      SyncobjTransaction *self = g_ptr_array_index (waiting_transactions, i);
-
-      /* Failed meanwhile (rolled back, or with one ahead of it). */
-      if (state_is_final (self->state))
-        {
-          g_ptr_array_remove_index (waiting_transactions, i--);
-          continue;
-        }
-      for (guint j = 0; j < self->parked->len; j++)
-        if (g_strcmp0 (((SyncobjStoredMutation *) g_ptr_array_index (self->parked, j))->collection_id, id) == 0)
-          {
-            g_ptr_array_add (touched, g_object_ref (self));
-            break;
-          }
-    }
-  G_UNLOCK (waiting);
-
-  for (guint i = 0; i < touched->len; i++)
-    {
-      SyncobjTransaction *self = g_ptr_array_index (touched, i);
-      g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
-
-      if (owner == NULL || state_is_final (self->state))
-        continue;
-
-      for (guint j = 0; j < self->parked->len;)
-        {
-          SyncobjStoredMutation **slot = (SyncobjStoredMutation **) &g_ptr_array_index (self->parked, j);
-
-          if (g_strcmp0 ((*slot)->collection_id, id) != 0)
-            {
-              j++;
-              continue;
-            }
-          {
-            g_autoptr(SyncobjPendingMutation) mutation = restore_mutation (self, owner, slot, TRUE);
-          }
-          g_ptr_array_remove_index (self->parked, j);
-        }
-      transaction_join_lanes_of (self, collection);
-
-      if (self->parked->len == 0)
-        {
-          g_clear_pointer (&self->parked, g_ptr_array_unref);
-          g_ptr_array_add (ready, g_object_ref (self));
-        }
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAITING_FOR_COLLECTION]);
-    }
-
-  for (guint i = 0; i < ready->len; i++)
-    {
-      SyncobjTransaction *self = g_ptr_array_index (ready, i);
-      g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
-
-      G_LOCK (waiting);
-      g_ptr_array_remove (waiting_transactions, self);
-      G_UNLOCK (waiting);
-      if (owner != NULL)
-        restore_resume (self, owner);
     }
 }
 
@@ -1449,7 +1405,7 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
 
   store = transaction_get_store (self);
   if (store != NULL)
-    _syncobj_store_save_async (store, self, store_saved_cb, g_object_ref (self));
+    _syncobj_store_save_async (store, transaction_snapshot (self, TRUE), store_saved_cb, g_object_ref (self));
   else
     self->durable = TRUE;
 

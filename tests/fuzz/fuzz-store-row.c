@@ -11,7 +11,7 @@
 #include "fuzz-common.h"
 
 #include "syncobj-private.h"
-#include "syncobj-store-private.h"
+#include "syncobj-store-writer-private.h"
 
 #include <string.h>
 

@@ -1,0 +1,106 @@
+/* syncobj-store-writer-private.h: the store's rows and its writer thread
+ *
+ * syncobj-stored-transaction.c turns the plain structs of
+ * syncobj-store-private.h into rows and back; syncobj-store-writer.c owns
+ * the SQLite connection (libgda-5.0) on its own thread and is the only
+ * code that touches the disk.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-store-private.h"
+
+G_BEGIN_DECLS
+
+/* The current schema; older files are migrated on open, newer ones refused. */
+#define SYNCOBJ_STORE_SCHEMA_VERSION 2
+
+/* One row of the `transactions` table. libgda 5 leaks NULL parameters, so
+ * every text column holds "" rather than NULL. */
+typedef struct
+{
+  char   *id;
+  char   *collection_id;
+  gint64  state;
+  gint64  created_at;            /* µs since the epoch */
+  gint64  updated_at;
+  gint64  sequence;              /* commit order, across restarts */
+  gint64  current_attempt;
+  gint64  counted_attempts;
+  char   *queued_behind;
+  char   *error;                 /* JSON {domain, code, message} or "" */
+  char   *error_transaction_id;
+  char   *metadata;              /* JSON object or "" */
+  char   *attempts;              /* JSON array */
+  char   *mutations;             /* JSON array; NULL: an update that keeps them */
+} SyncobjStoreRow;
+
+void             _syncobj_store_row_free (SyncobjStoreRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreRow, _syncobj_store_row_free)
+
+/* ---- syncobj-stored-transaction.c ----------------------------------------- */
+
+/* The row of @stored; without mutations, an update that keeps the
+ * collection, creation date, sequence and mutations already written. */
+SyncobjStoreRow          *_syncobj_stored_transaction_to_row   (SyncobjStoredTransaction  *stored);
+/* Decodes @row (on the writer thread, with a parser of the thread's own);
+ * NULL with @error (SYNCOBJ_ERROR_STORE) when it cannot be restored. */
+SyncobjStoredTransaction *_syncobj_stored_transaction_from_row (SyncobjStoreRow           *row,
+                                                                JsonParser                *parser,
+                                                                GError                   **error);
+/* Decodes @row as a restart would, and drops the result: whether the row
+ * can be restored (tests/fuzz/fuzz-store-row.c feeds it damaged rows). */
+gboolean                  _syncobj_store_check_row             (SyncobjStoreRow           *row,
+                                                                GError                   **error);
+
+/* ---- syncobj-store-writer.c ------------------------------------------------ */
+
+typedef struct _SyncobjStoreWriter SyncobjStoreWriter;
+
+/* Opens (creating it with mode 0600 if needed) and migrates the file at
+ * @path, on a new writer thread; waits for the outcome. On failure the
+ * error (SYNCOBJ_ERROR_STORE) names the path and the reason; the file is
+ * left alone unless @move_corrupt_aside and it is corrupt, in which case it
+ * is renamed to PATH.corrupt-TIMESTAMP and a new file is made. */
+SyncobjStoreWriter *_syncobj_store_writer_open   (const char          *path,
+                                                  gboolean             synchronous_full,
+                                                  gboolean             move_corrupt_aside,
+                                                  GError             **error);
+/* Drains the queue (everything queued is committed) and stops the thread. */
+void                _syncobj_store_writer_close  (SyncobjStoreWriter  *self);
+/* The highest commit sequence found in the file when it was opened. */
+gint64              _syncobj_store_writer_get_max_sequence (SyncobjStoreWriter *self);
+/* Queues @row (taken); @task (nullable, taken) returns TRUE once the row
+ * is committed, or the write error. Rows of one id queued close together
+ * are written as one. */
+void                _syncobj_store_writer_put    (SyncobjStoreWriter  *self,
+                                                  SyncobjStoreRow     *row,
+                                                  GTask               *task);
+/* @task returns TRUE once everything queued before is committed. */
+void                _syncobj_store_writer_flush  (SyncobjStoreWriter  *self,
+                                                  GTask               *task);
+/* @task returns the number of finished transactions updated before
+ * @older_than_us that were deleted (as a gssize). */
+void                _syncobj_store_writer_prune  (SyncobjStoreWriter  *self,
+                                                  gint64               older_than_us,
+                                                  GTask               *task);
+/* Turns a row into what the main thread restores (NULL with @error to skip
+ * it); runs on the writer thread, with a parser of the thread's own. */
+typedef gpointer (*SyncobjStoreDecodeFunc) (SyncobjStoreRow  *row,
+                                            JsonParser       *parser,
+                                            GError          **error);
+
+/* Reads the rows of @collection_id (after everything queued before is
+ * written): the newest @history_limit finished ones and every unfinished
+ * one, in commit order, each decoded by @decode on the writer thread and
+ * handed over as soon as it is. Take them with _load_next() until it
+ * returns NULL, then unref the queue. */
+GAsyncQueue        *_syncobj_store_writer_load      (SyncobjStoreWriter     *self,
+                                                     const char             *collection_id,
+                                                     guint                   history_limit,
+                                                     SyncobjStoreDecodeFunc  decode);
+/* Waits for the next decoded row; NULL after the last. */
+gpointer            _syncobj_store_writer_load_next (GAsyncQueue            *results);
+
+G_END_DECLS
