@@ -3,7 +3,8 @@
  * syncobj-stored-transaction.c turns the plain structs of
  * syncobj-store-private.h into rows and back; syncobj-store-writer.c owns
  * the SQLite connection (libgda-5.0) on its own thread and is the only
- * code that touches the disk.
+ * code that touches the disk, with the SQL helpers and the schema of
+ * syncobj-store-sql.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,9 +13,6 @@
 #include "syncobj-store-private.h"
 
 G_BEGIN_DECLS
-
-/* The current schema; older files are migrated on open, newer ones refused. */
-#define SYNCOBJ_STORE_SCHEMA_VERSION 2
 
 /* One row of the `transactions` table. libgda 5 leaks NULL parameters, so
  * every text column holds "" rather than NULL. */

@@ -6,27 +6,18 @@
  * transaction (group commit), at most SYNCOBJ_STORE_BATCH statements at a
  * time: libgda 5 slows down quadratically with longer transactions.
  *
- * libgda 5 pitfalls designed around here: columns are INT64 (libgda maps
- * INTEGER to a 32-bit gint), no parameter is ever NULL (libgda leaks them),
- * PRAGMAs go through the select path (they return rows), and result column
- * types are given explicitly.
+ * The SQL helpers and the schema are in syncobj-store-sql.c, with the
+ * libgda 5 pitfalls designed around.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "syncobj-store-writer-private.h"
+#include "syncobj-store-sql-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <libgda/libgda.h>
-
-/* libgda 5 predates g_autoptr. */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaSqlParser, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaStatement, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaSet, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModel, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModelIter, g_object_unref)
 
 #define SYNCOBJ_STORE_BATCH 500
 #define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
@@ -319,15 +310,6 @@ send_answers (SyncobjStoreWriter *self)
 
 /* ---- SQL helpers (writer thread) ----------------------------------------- */
 
-static GdaStatement *
-parse_statement (const char  *sql,
-                 GError     **error)
-{
-  g_autoptr(GdaSqlParser) parser = gda_sql_parser_new ();
-
-  return gda_sql_parser_parse_string (parser, sql, NULL, error);
-}
-
 /* The statement for @sql, parsed once: libgda keeps (and leaks) a little
  * for every statement it prepares. */
 static GdaStatement *
@@ -339,7 +321,7 @@ cached_statement (SyncobjStoreWriter  *self,
 
   if (statement == NULL)
     {
-      statement = parse_statement (sql, error);
+      statement = _syncobj_store_sql_parse (sql, error);
       if (statement != NULL)
         g_hash_table_insert (self->statements, g_strdup (sql), statement);
     }
@@ -347,222 +329,7 @@ cached_statement (SyncobjStoreWriter  *self,
   return statement;
 }
 
-/* Runs @sql, which must not return rows. */
-static gboolean
-execute (SyncobjStoreWriter  *self,
-         const char          *sql,
-         GError             **error)
-{
-  g_autoptr(GdaStatement) statement = parse_statement (sql, error);
-
-  if (statement == NULL)
-    return FALSE;
-
-  /* -2 means "number of rows unknown", as for DDL; -1 is an error. */
-  return gda_connection_statement_execute_non_select (self->cnc, statement, NULL, NULL, error) != -1;
-}
-
-/* Runs a query (or a PRAGMA, which returns rows) and gives the first column
- * of the first row as text; "" when there is no row. */
-static char *
-query_text (SyncobjStoreWriter  *self,
-            const char          *sql,
-            GError             **error)
-{
-  g_autoptr(GdaStatement) statement = parse_statement (sql, error);
-  g_autoptr(GdaDataModel) model = NULL;
-  const GValue *value;
-
-  if (statement == NULL)
-    return NULL;
-
-  model = gda_connection_statement_execute_select (self->cnc, statement, NULL, error);
-  if (model == NULL)
-    return NULL;
-
-  if (gda_data_model_get_n_rows (model) < 1)
-    return g_strdup ("");
-
-  value = gda_data_model_get_value_at (model, 0, 0, error);
-  if (value == NULL)
-    return NULL;
-  if (G_VALUE_HOLDS_STRING (value))
-    return g_value_dup_string (value);
-  if (gda_value_is_null (value))
-    return g_strdup ("");
-  return gda_value_stringify (value);
-}
-
-static gboolean
-set_text_holder (GdaHolder   *holder,
-                 const char  *text,
-                 GError     **error)
-{
-  GValue value = G_VALUE_INIT;
-  gboolean ok;
-
-  g_value_init (&value, G_TYPE_STRING);
-  g_value_set_static_string (&value, text != NULL ? text : "");
-  ok = gda_holder_set_value (holder, &value, error);
-  g_value_unset (&value);
-
-  return ok;
-}
-
-static gboolean
-set_int_holder (GdaHolder   *holder,
-                gint64       number,
-                GError     **error)
-{
-  GValue value = G_VALUE_INIT;
-
-  g_value_init (&value, G_TYPE_INT64);
-  g_value_set_int64 (&value, number);
-  return gda_holder_set_value (holder, &value, error);
-}
-
-static gboolean
-set_text (GdaSet      *params,
-          const char  *name,
-          const char  *text,
-          GError     **error)
-{
-  return set_text_holder (gda_set_get_holder (params, name), text, error);
-}
-
-static gboolean
-set_int (GdaSet      *params,
-         const char  *name,
-         gint64       number,
-         GError     **error)
-{
-  return set_int_holder (gda_set_get_holder (params, name), number, error);
-}
-
-static const char *
-value_text (const GValue *value)
-{
-  return value != NULL && G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL
-         ? g_value_get_string (value) : "";
-}
-
-static gint64
-value_int (const GValue *value)
-{
-  if (value == NULL)
-    return 0;
-  if (G_VALUE_HOLDS_INT64 (value))
-    return g_value_get_int64 (value);
-  if (G_VALUE_HOLDS_INT (value))
-    return g_value_get_int (value);
-  return 0;
-}
-
 /* ---- opening ------------------------------------------------------------- */
-
-/* Version 1 kept neither the counted attempts nor metadata. */
-static const char *schema_v1[] = {
-  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INT64 NOT NULL)",
-  "CREATE TABLE transactions ("
-  "  id TEXT PRIMARY KEY NOT NULL,"
-  "  collection_id TEXT NOT NULL,"
-  "  state INT64 NOT NULL,"
-  "  created_at INT64 NOT NULL,"
-  "  updated_at INT64 NOT NULL,"
-  "  sequence INT64 NOT NULL,"
-  "  current_attempt INT64 NOT NULL,"
-  "  queued_behind TEXT NOT NULL,"
-  "  error TEXT NOT NULL,"
-  "  error_transaction_id TEXT NOT NULL,"
-  "  attempts TEXT NOT NULL,"
-  "  mutations TEXT NOT NULL)",
-  "CREATE INDEX transactions_by_collection ON transactions (collection_id, sequence)",
-  "INSERT INTO meta (key, value) VALUES ('schema_version', 1)",
-  NULL
-};
-
-/* Migrations: migrations[n] takes a file from version n + 1 to n + 2. */
-static const char *migration_v2[] = {
-  "ALTER TABLE transactions ADD COLUMN counted_attempts INT64 NOT NULL DEFAULT 0",
-  "ALTER TABLE transactions ADD COLUMN metadata TEXT NOT NULL DEFAULT ''",
-  "UPDATE transactions SET counted_attempts = current_attempt",
-  "CREATE INDEX transactions_by_state ON transactions (state, updated_at)",
-  "UPDATE meta SET value = 2 WHERE key = 'schema_version'",
-  NULL
-};
-
-static const char **migrations[] = { migration_v2 };
-
-G_STATIC_ASSERT (G_N_ELEMENTS (migrations) + 1 == SYNCOBJ_STORE_SCHEMA_VERSION);
-
-static gboolean
-run_script (SyncobjStoreWriter  *self,
-            const char         **script,
-            GError             **error)
-{
-  if (!gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, error))
-    return FALSE;
-
-  for (guint i = 0; script[i] != NULL; i++)
-    if (!execute (self, script[i], error))
-      {
-        gda_connection_rollback_transaction (self->cnc, NULL, NULL);
-        return FALSE;
-      }
-
-  return gda_connection_commit_transaction (self->cnc, NULL, error);
-}
-
-static gint64
-read_schema_version (SyncobjStoreWriter  *self,
-                     GError             **error)
-{
-  g_autofree char *has_meta = NULL;
-  g_autofree char *version = NULL;
-
-  has_meta = query_text (self, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", error);
-  if (has_meta == NULL)
-    return -1;
-  if (g_strcmp0 (has_meta, "0") == 0)
-    return 0;
-
-  version = query_text (self, "SELECT value FROM meta WHERE key = 'schema_version'", error);
-  if (version == NULL)
-    return -1;
-
-  return g_ascii_strtoll (version, NULL, 10);
-}
-
-static gboolean
-migrate (SyncobjStoreWriter  *self,
-         GError             **error)
-{
-  gint64 version = read_schema_version (self, error);
-
-  if (version < 0)
-    return FALSE;
-
-  if (version > SYNCOBJ_STORE_SCHEMA_VERSION)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("it was written by a newer version of libsyncobj (schema version %lld"
-                     "; this version reads up to %d)"),
-                   (long long) version, SYNCOBJ_STORE_SCHEMA_VERSION);
-      return FALSE;
-    }
-
-  if (version == 0 && !run_script (self, schema_v1, error))
-    return FALSE;
-
-  for (gint64 v = MAX (version, 1); v < SYNCOBJ_STORE_SCHEMA_VERSION; v++)
-    {
-      g_debug ("migrating store %s from schema version %" G_GINT64_FORMAT, self->path, v);
-      if (!run_script (self, migrations[v - 1], error))
-        return FALSE;
-    }
-
-  return TRUE;
-}
 
 static gboolean
 prepare_statements (SyncobjStoreWriter  *self,
@@ -582,11 +349,11 @@ prepare_statements (SyncobjStoreWriter  *self,
     "error_transaction_id = ##error_transaction_id::string, metadata = ##metadata::string, "
     "attempts = ##attempts::string WHERE id = ##id::string";
 
-  self->insert = parse_statement (insert_sql, error);
+  self->insert = _syncobj_store_sql_parse (insert_sql, error);
   if (self->insert == NULL || !gda_statement_get_parameters (self->insert, &self->insert_params, error))
     return FALSE;
 
-  self->update = parse_statement (update_sql, error);
+  self->update = _syncobj_store_sql_parse (update_sql, error);
   if (self->update == NULL || !gda_statement_get_parameters (self->update, &self->update_params, error))
     return FALSE;
 
@@ -670,7 +437,7 @@ open_connection (SyncobjStoreWriter  *self,
     }
 
   /* A damaged file opens fine and fails later; check it now. */
-  check = query_text (self, "PRAGMA quick_check", &check_error);
+  check = _syncobj_store_sql_query_text (self->cnc, "PRAGMA quick_check", &check_error);
   if (check == NULL)
     {
       *corrupt = TRUE;
@@ -687,11 +454,11 @@ open_connection (SyncobjStoreWriter  *self,
     }
 
   pragma = g_strdup_printf ("PRAGMA busy_timeout = %d", SYNCOBJ_STORE_BUSY_TIMEOUT_MS);
-  ignored = query_text (self, pragma, error);
+  ignored = _syncobj_store_sql_query_text (self->cnc, pragma, error);
   if (ignored == NULL)
     return FALSE;
 
-  journal = query_text (self, "PRAGMA journal_mode = WAL", error);
+  journal = _syncobj_store_sql_query_text (self->cnc, "PRAGMA journal_mode = WAL", error);
   if (journal == NULL)
     return FALSE;
   if (g_ascii_strcasecmp (journal, "wal") != 0)
@@ -702,16 +469,19 @@ open_connection (SyncobjStoreWriter  *self,
     }
 
   g_clear_pointer (&ignored, g_free);
-  ignored = query_text (self, self->synchronous_full ? "PRAGMA synchronous = FULL"
-                                                     : "PRAGMA synchronous = NORMAL", error);
+  ignored = _syncobj_store_sql_query_text (self->cnc,
+                                           self->synchronous_full ? "PRAGMA synchronous = FULL"
+                                                                  : "PRAGMA synchronous = NORMAL",
+                                           error);
   if (ignored == NULL)
     return FALSE;
 
-  if (!migrate (self, error) || !prepare_statements (self, error))
+  if (!_syncobj_store_sql_migrate (self->cnc, self->path, error) || !prepare_statements (self, error))
     return FALSE;
 
   g_clear_pointer (&ignored, g_free);
-  ignored = query_text (self, "SELECT coalesce(max(sequence), 0) FROM transactions", error);
+  ignored = _syncobj_store_sql_query_text (self->cnc, "SELECT coalesce(max(sequence), 0) FROM transactions",
+                                           error);
   if (ignored == NULL)
     return FALSE;
   self->max_sequence = g_ascii_strtoll (ignored, NULL, 10);
@@ -803,23 +573,23 @@ write_row (SyncobjStoreWriter  *self,
   gboolean full = row->mutations != NULL;
   GdaHolder **holders = full ? self->insert_holders : self->update_holders;
 
-  if (!set_text_holder (holders[ROW_ID], row->id, error) ||
-      !set_int_holder (holders[ROW_STATE], row->state, error) ||
-      !set_int_holder (holders[ROW_UPDATED_AT], row->updated_at, error) ||
-      !set_int_holder (holders[ROW_CURRENT_ATTEMPT], row->current_attempt, error) ||
-      !set_int_holder (holders[ROW_COUNTED_ATTEMPTS], row->counted_attempts, error) ||
-      !set_text_holder (holders[ROW_QUEUED_BEHIND], row->queued_behind, error) ||
-      !set_text_holder (holders[ROW_ERROR], row->error, error) ||
-      !set_text_holder (holders[ROW_ERROR_TRANSACTION_ID], row->error_transaction_id, error) ||
-      !set_text_holder (holders[ROW_METADATA], row->metadata, error) ||
-      !set_text_holder (holders[ROW_ATTEMPTS], row->attempts, error))
+  if (!_syncobj_store_sql_set_text_holder (holders[ROW_ID], row->id, error) ||
+      !_syncobj_store_sql_set_int_holder (holders[ROW_STATE], row->state, error) ||
+      !_syncobj_store_sql_set_int_holder (holders[ROW_UPDATED_AT], row->updated_at, error) ||
+      !_syncobj_store_sql_set_int_holder (holders[ROW_CURRENT_ATTEMPT], row->current_attempt, error) ||
+      !_syncobj_store_sql_set_int_holder (holders[ROW_COUNTED_ATTEMPTS], row->counted_attempts, error) ||
+      !_syncobj_store_sql_set_text_holder (holders[ROW_QUEUED_BEHIND], row->queued_behind, error) ||
+      !_syncobj_store_sql_set_text_holder (holders[ROW_ERROR], row->error, error) ||
+      !_syncobj_store_sql_set_text_holder (holders[ROW_ERROR_TRANSACTION_ID], row->error_transaction_id, error) ||
+      !_syncobj_store_sql_set_text_holder (holders[ROW_METADATA], row->metadata, error) ||
+      !_syncobj_store_sql_set_text_holder (holders[ROW_ATTEMPTS], row->attempts, error))
     return FALSE;
 
   if (full &&
-      (!set_text_holder (holders[ROW_COLLECTION_ID], row->collection_id, error) ||
-       !set_int_holder (holders[ROW_CREATED_AT], row->created_at, error) ||
-       !set_int_holder (holders[ROW_SEQUENCE], row->sequence, error) ||
-       !set_text_holder (holders[ROW_MUTATIONS], row->mutations, error)))
+      (!_syncobj_store_sql_set_text_holder (holders[ROW_COLLECTION_ID], row->collection_id, error) ||
+       !_syncobj_store_sql_set_int_holder (holders[ROW_CREATED_AT], row->created_at, error) ||
+       !_syncobj_store_sql_set_int_holder (holders[ROW_SEQUENCE], row->sequence, error) ||
+       !_syncobj_store_sql_set_text_holder (holders[ROW_MUTATIONS], row->mutations, error)))
     return FALSE;
 
   return gda_connection_statement_execute_non_select (self->cnc, full ? self->insert : self->update,
@@ -946,7 +716,7 @@ do_prune (SyncobjStoreWriter *self,
                                "AND updated_at < ##older_than::gint64", &error);
   if (statement != NULL &&
       gda_statement_get_parameters (statement, &params, &error) &&
-      set_int (params, "older_than", job->older_than_us, &error))
+      _syncobj_store_sql_set_int (params, "older_than", job->older_than_us, &error))
     removed = gda_connection_statement_execute_non_select (self->cnc, statement, params, NULL, &error);
 
   if (removed < 0)
@@ -972,8 +742,8 @@ load_rows (SyncobjStoreWriter  *self,
 
   if (statement == NULL ||
       !gda_statement_get_parameters (statement, &params, error) ||
-      !set_text (params, "collection_id", collection_id, error) ||
-      (limit >= 0 && !set_int (params, "limit", limit, error)))
+      !_syncobj_store_sql_set_text (params, "collection_id", collection_id, error) ||
+      (limit >= 0 && !_syncobj_store_sql_set_int (params, "limit", limit, error)))
     return FALSE;
 
   /* Random access reads the rows once; a cursor's iterator would set (and
@@ -990,20 +760,20 @@ load_rows (SyncobjStoreWriter  *self,
       SyncobjStoreRow *row = g_new0 (SyncobjStoreRow, 1);
 
 #define CELL(column) gda_data_model_get_value_at (model, column, i, NULL)
-      row->id = g_strdup (value_text (CELL (0)));
-      row->collection_id = g_strdup (value_text (CELL (1)));
-      row->state = value_int (CELL (2));
-      row->created_at = value_int (CELL (3));
-      row->updated_at = value_int (CELL (4));
-      row->sequence = value_int (CELL (5));
-      row->current_attempt = value_int (CELL (6));
-      row->counted_attempts = value_int (CELL (7));
-      row->queued_behind = g_strdup (value_text (CELL (8)));
-      row->error = g_strdup (value_text (CELL (9)));
-      row->error_transaction_id = g_strdup (value_text (CELL (10)));
-      row->metadata = g_strdup (value_text (CELL (11)));
-      row->attempts = g_strdup (value_text (CELL (12)));
-      row->mutations = g_strdup (value_text (CELL (13)));
+      row->id = g_strdup (_syncobj_store_sql_value_text (CELL (0)));
+      row->collection_id = g_strdup (_syncobj_store_sql_value_text (CELL (1)));
+      row->state = _syncobj_store_sql_value_int (CELL (2));
+      row->created_at = _syncobj_store_sql_value_int (CELL (3));
+      row->updated_at = _syncobj_store_sql_value_int (CELL (4));
+      row->sequence = _syncobj_store_sql_value_int (CELL (5));
+      row->current_attempt = _syncobj_store_sql_value_int (CELL (6));
+      row->counted_attempts = _syncobj_store_sql_value_int (CELL (7));
+      row->queued_behind = g_strdup (_syncobj_store_sql_value_text (CELL (8)));
+      row->error = g_strdup (_syncobj_store_sql_value_text (CELL (9)));
+      row->error_transaction_id = g_strdup (_syncobj_store_sql_value_text (CELL (10)));
+      row->metadata = g_strdup (_syncobj_store_sql_value_text (CELL (11)));
+      row->attempts = g_strdup (_syncobj_store_sql_value_text (CELL (12)));
+      row->mutations = g_strdup (_syncobj_store_sql_value_text (CELL (13)));
 #undef CELL
       g_ptr_array_add (rows, row);
     }
