@@ -7,6 +7,13 @@
  * (syncobj-recovery.c) asks the store for what it holds and rebuilds the
  * transactions from it.
  *
+ * Another kind of row (such as a collection's cached synced records and
+ * its cursor) gets its plain struct here, its row codec beside
+ * syncobj-stored-transaction.c, a job of the writer thread
+ * (syncobj-store-writer.c, whose write_batch() commits the rows queued
+ * together in one SQLite transaction) and its tables in the schema, as a
+ * migration (syncobj-store-sql.c).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once

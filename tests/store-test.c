@@ -6,6 +6,7 @@
 
 #include "store-test-utils.h"
 #include "disk-full.h"
+#include "syncobj-store-writer-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -845,6 +846,134 @@ test_cross_collection_restored_in_any_order (void)
   g_clear_object (&lists);
 }
 
+/* The store's contract: a stored transaction written as a row reads back
+ * as the same plain struct. */
+static SyncobjStoredMutation *
+stored_mutation (const char          *key,
+                 SyncobjMutationType  type,
+                 const char          *original,
+                 const char          *changes)
+{
+  SyncobjStoredMutation *mutation = _syncobj_stored_mutation_new ();
+
+  mutation->mutation_id = g_strdup_printf ("m-%s", key);
+  mutation->collection_id = g_strdup ("rows");
+  mutation->key = g_strdup (key);
+  mutation->type = type;
+  mutation->original = original != NULL ? _syncobj_json_parse_object (original, -1, NULL) : NULL;
+  mutation->changes = _syncobj_json_parse_object (changes, -1, NULL);
+  mutation->created_at_us = 10;
+  mutation->updated_at_us = 20;
+  return mutation;
+}
+
+static void
+assert_same_json (JsonObject *a,
+                  JsonObject *b)
+{
+  g_assert_true (_syncobj_json_equal (a, b));
+}
+
+static void
+test_row_round_trip (void)
+{
+  g_autoptr(SyncobjStoredTransaction) stored = _syncobj_stored_transaction_new (TRUE);
+  g_autoptr(SyncobjStoredTransaction) read = NULL;
+  g_autoptr(SyncobjStoreRow) row = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) error = NULL;
+  SyncobjStoredAttempt attempt = { g_strdup ("a-1"), 1, 100, 200, 300,
+                                   g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED, "line\n\"quoted\"") };
+  SyncobjStoredMutation *insert = stored_mutation ("k1", SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\":\"k1\",\"n\":1}");
+  SyncobjStoredMutation *update = stored_mutation ("k2", SYNCOBJ_MUTATION_TYPE_UPDATE, "{\"id\":\"k2\",\"n\":1}",
+                                                   "{\"id\":\"k2\",\"n\":2}");
+  SyncobjStoredMutation *mutation;
+
+  stored->id = g_strdup ("t-1");
+  stored->collection_id = g_strdup ("rows");
+  stored->state = SYNCOBJ_TRANSACTION_STATE_PERSISTING;
+  stored->created_at_us = 1;
+  stored->updated_at_us = 2;
+  stored->sequence = 3;
+  stored->current_attempt = 1;
+  stored->counted_attempts = 1;
+  stored->queued_behind = g_strdup ("t-0");
+  stored->error = g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED, "failed");
+  stored->error_transaction_id = g_strdup ("t-0");
+  stored->metadata = _syncobj_json_parse_object ("{\"origin\":\"test\"}", -1, NULL);
+  g_array_append_val (stored->attempts, attempt);
+  insert->modified = json_object_ref (insert->changes);   /* an insert's modified value is its changes */
+  update->modified = _syncobj_json_merge (update->original, update->changes);
+  update->replaces = TRUE;
+  update->metadata = _syncobj_json_parse_object ("{\"why\":\"test\"}", -1, NULL);
+  g_ptr_array_add (stored->mutations, insert);
+  g_ptr_array_add (stored->mutations, update);
+
+  row = _syncobj_stored_transaction_to_row (stored);
+  read = _syncobj_stored_transaction_from_row (row, parser, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (read->id, ==, "t-1");
+  g_assert_cmpstr (read->collection_id, ==, "rows");
+  g_assert_cmpint (read->state, ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_cmpint (read->created_at_us, ==, 1);
+  g_assert_cmpint (read->updated_at_us, ==, 2);
+  g_assert_cmpuint (read->sequence, ==, 3);
+  g_assert_cmpuint (read->current_attempt, ==, 1);
+  g_assert_cmpuint (read->counted_attempts, ==, 1);
+  g_assert_cmpstr (read->queued_behind, ==, "t-0");
+  g_assert_error (read->error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED);
+  g_assert_cmpstr (read->error->message, ==, "failed");
+  g_assert_cmpstr (read->error_transaction_id, ==, "t-0");
+  assert_same_json (read->metadata, stored->metadata);
+
+  g_assert_cmpuint (read->attempts->len, ==, 1);
+  g_assert_cmpstr (g_array_index (read->attempts, SyncobjStoredAttempt, 0).id, ==, "a-1");
+  g_assert_cmpuint (g_array_index (read->attempts, SyncobjStoredAttempt, 0).number, ==, 1);
+  g_assert_cmpint (g_array_index (read->attempts, SyncobjStoredAttempt, 0).started_at_us, ==, 100);
+  g_assert_cmpint (g_array_index (read->attempts, SyncobjStoredAttempt, 0).completed_at_us, ==, 200);
+  g_assert_cmpint (g_array_index (read->attempts, SyncobjStoredAttempt, 0).retry_scheduled_for_us, ==, 300);
+  g_assert_cmpstr (g_array_index (read->attempts, SyncobjStoredAttempt, 0).error->message, ==, "line\n\"quoted\"");
+
+  g_assert_cmpuint (read->mutations->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      SyncobjStoredMutation *written = g_ptr_array_index (stored->mutations, i);
+
+      mutation = g_ptr_array_index (read->mutations, i);
+      g_assert_cmpstr (mutation->mutation_id, ==, written->mutation_id);
+      g_assert_cmpstr (mutation->collection_id, ==, "rows");
+      g_assert_cmpstr (mutation->key, ==, written->key);
+      g_assert_cmpint (mutation->type, ==, written->type);
+      assert_same_json (mutation->original, written->original);
+      assert_same_json (mutation->modified, written->modified);
+      assert_same_json (mutation->changes, written->changes);
+      assert_same_json (mutation->metadata, written->metadata);
+      g_assert_cmpint (mutation->replaces, ==, written->replaces);
+      g_assert_cmpint (mutation->created_at_us, ==, 10);
+      g_assert_cmpint (mutation->updated_at_us, ==, 20);
+    }
+}
+
+/* A snapshot of a change after the commit updates the row: it carries
+ * neither the mutations nor what never changes after the commit. */
+static void
+test_row_change_keeps_mutations (void)
+{
+  g_autoptr(SyncobjStoredTransaction) stored = _syncobj_stored_transaction_new (FALSE);
+  g_autoptr(SyncobjStoreRow) row = NULL;
+
+  stored->id = g_strdup ("t-1");
+  stored->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
+  row = _syncobj_stored_transaction_to_row (stored);
+
+  g_assert_null (row->mutations);
+  g_assert_cmpint (row->state, ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpstr (row->attempts, ==, "[]");
+  g_assert_cmpstr (row->error, ==, "");
+  g_assert_cmpstr (row->queued_behind, ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -869,6 +998,8 @@ main (int   argc,
   g_test_add_func ("/store/full-disk", test_full_disk);
   g_test_add_func ("/store/replacing-update-stored", test_replacing_update_stored);
   g_test_add_func ("/store/cross-collection-restored-in-any-order", test_cross_collection_restored_in_any_order);
+  g_test_add_func ("/store/row/round-trip", test_row_round_trip);
+  g_test_add_func ("/store/row/change-keeps-mutations", test_row_change_keeps_mutations);
 
   return g_test_run ();
 }
