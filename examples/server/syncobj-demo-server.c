@@ -69,7 +69,11 @@
  *   POST /_admin/delete?key= deletes a record without telling anyone
  *
  * Command line: --port N (0: any free port), --db FILE, --fail-next N,
- * --fail-status S, --token T (writes need "Authorization: Bearer T"). The first line on stdout is "PORT N".
+ * --fail-status S, --token T (writes need "Authorization: Bearer T"),
+ * --records N (adds N records {"id": KEY, "title": "item I"} for I = 0 … N−1,
+ * KEY being I in the UUID form "%08x-0000-4000-8000-%012x", before
+ * listening: a large collection in a second). The first line on stdout is
+ * "PORT N".
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -182,6 +186,7 @@ db_open (Server      *self,
                   "PRAGMA journal_mode=WAL;"
                   "PRAGMA synchronous=NORMAL;"
                   "CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, seq INTEGER NOT NULL, value TEXT NOT NULL);"
+                  "CREATE INDEX IF NOT EXISTS items_by_seq ON items (seq);"
                   "CREATE TABLE IF NOT EXISTS effects (id INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL,"
                   "  key TEXT NOT NULL, idempotency_key TEXT NOT NULL, body TEXT NOT NULL);"
                   "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);"
@@ -1138,6 +1143,44 @@ websocket_handler (SoupServer              *server,
   g_ptr_array_add (self->sockets, g_object_ref (connection));
 }
 
+/* --records N: N records in one SQLite transaction, in key order. */
+static gboolean
+db_fill (Server      *self,
+         guint        n,
+         GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 base;
+
+  if (!db_exec (self, "BEGIN", error))
+    return FALSE;
+  stmt = db_prepare (self, "SELECT IFNULL(MAX(seq), 0) FROM items");
+  base = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_finalize (stmt);
+  stmt = db_prepare (self, "INSERT OR REPLACE INTO items (key, seq, value) VALUES (?1, ?2, ?3)");
+  for (guint i = 0; i < n; i++)
+    {
+      char key[37];
+      char value[96];
+
+      g_snprintf (key, sizeof key, "%08x-0000-4000-8000-%012x", i, i);
+      g_snprintf (value, sizeof value, "{\"id\":\"%s\",\"title\":\"item %u\"}", key, i);
+      sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, base + i + 1);
+      sqlite3_bind_text (stmt, 3, value, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot add record %u: %s",
+                       i, sqlite3_errmsg (self->db));
+          sqlite3_finalize (stmt);
+          return FALSE;
+        }
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  return db_exec (self, "COMMIT", error);
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 static gboolean
@@ -1158,6 +1201,7 @@ main (int   argc,
   int port = 0;
   int fail_next = 0;
   int fail_status = 503;
+  int n_records = 0;
   Server self = { 0, };
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: any free port)", "N" },
@@ -1165,6 +1209,7 @@ main (int   argc,
     { "fail-next", 0, 0, G_OPTION_ARG_INT, &fail_next, "Fail the next N writes", "N" },
     { "fail-status", 0, 0, G_OPTION_ARG_INT, &fail_status, "Status of those failures (503)", "STATUS" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &self.token, "Bearer token that writes must carry", "TOKEN" },
+    { "records", 0, 0, G_OPTION_ARG_INT, &n_records, "Add N records before listening", "N" },
     { NULL }
   };
 
@@ -1175,7 +1220,8 @@ main (int   argc,
       return 2;
     }
 
-  if (!db_open (&self, db_path != NULL ? db_path : ":memory:", &error))
+  if (!db_open (&self, db_path != NULL ? db_path : ":memory:", &error) ||
+      (n_records > 0 && !db_fill (&self, (guint) n_records, &error)))
     {
       g_printerr ("%s\n", error->message);
       return 1;
