@@ -803,7 +803,7 @@ _syncobj_json_error_message (const GError *parse_error,
  * have each record's key read. The records are kept as compact JSON text
  * and built into JsonObjects when somebody asks for them. */
 
-#define SCAN_MAX_DEPTH 512
+#define SCAN_MAX_DEPTH MAX_DEPTH
 
 typedef struct
 {
@@ -982,7 +982,7 @@ scan_object (Scan        *scan,
   const char *end = scan->end;
 
   if (++scan->depth > SCAN_MAX_DEPTH)
-    return scan_fail (scan, p, "nested too deeply");
+    return scan_fail (scan, p, "nested more than " G_STRINGIFY (SCAN_MAX_DEPTH) " levels deep");
 
   p = skip_ws (p + 1, end);
   if (p < end && *p == '}')
@@ -1065,7 +1065,7 @@ scan_array (Scan       *scan,
   const char *end = scan->end;
 
   if (++scan->depth > SCAN_MAX_DEPTH)
-    return scan_fail (scan, p, "nested too deeply");
+    return scan_fail (scan, p, "nested more than " G_STRINGIFY (SCAN_MAX_DEPTH) " levels deep");
 
   p = skip_ws (p + 1, end);
   if (p < end && *p == ']')
