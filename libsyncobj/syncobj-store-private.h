@@ -91,24 +91,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredTransaction, _syncobj_stored_transac
 
 /* ---- the store (syncobj-store.c) ------------------------------------------ */
 
-/* Writes @transaction (taken), a snapshot with its mutations, before its
- * first persist attempt; the callback runs on the caller's main context
- * once it is on disk. */
+/* Takes the snapshot of @source's durable state. */
+typedef SyncobjStoredTransaction *(*SyncobjStoreSnapshotFunc) (GObject *source);
+
+/* Writes a committed transaction, @source, before its first persist
+ * attempt: @snapshot is called at once (not at all for an in-memory
+ * store) and must give the snapshot with its mutations. The callback runs
+ * on the caller's main context once it is on disk. */
 void                      _syncobj_store_save_async         (SyncobjStore              *self,
-                                                             SyncobjStoredTransaction  *transaction,
+                                                             GObject                   *source,
+                                                             SyncobjStoreSnapshotFunc   snapshot,
                                                              GAsyncReadyCallback        callback,
                                                              gpointer                   user_data);
 gboolean                  _syncobj_store_save_finish        (SyncobjStore              *self,
                                                              GAsyncResult              *result,
                                                              GError                   **error);
 
-/* Takes the snapshot of @source's durable state, without mutations. */
-typedef SyncobjStoredTransaction *(*SyncobjStoreSnapshotFunc) (GObject *source);
-
 /* Records that the durable state of @source (a reference is kept until it
  * is written) changed. @snapshot is called once per main-loop iteration
- * however often @source changed, or before a flush, and what it returns
- * is written. Nothing happens for an in-memory store. */
+ * however often @source changed, or before a flush, and gives the
+ * snapshot without mutations; what it returns is written. Nothing happens
+ * for an in-memory store. */
 void                      _syncobj_store_changed            (SyncobjStore              *self,
                                                              GObject                   *source,
                                                              SyncobjStoreSnapshotFunc   snapshot);

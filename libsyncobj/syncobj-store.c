@@ -221,12 +221,13 @@ store_note_write (SyncobjStore *self,
 
 void
 _syncobj_store_save_async (SyncobjStore             *self,
-                           SyncobjStoredTransaction *transaction,
+                           GObject                  *source,
+                           SyncobjStoreSnapshotFunc  snapshot,
                            GAsyncReadyCallback       callback,
                            gpointer                  user_data)
 {
-  g_autoptr(SyncobjStoredTransaction) owned = transaction;
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(SyncobjStoredTransaction) transaction = NULL;
 
   g_task_set_source_tag (task, _syncobj_store_save_async);
 
@@ -236,6 +237,7 @@ _syncobj_store_save_async (SyncobjStore             *self,
       return;
     }
 
+  transaction = snapshot (source);
   g_return_if_fail (transaction->mutations != NULL);
   _syncobj_store_writer_put (self->writer, _syncobj_stored_transaction_to_row (transaction),
                              g_steal_pointer (&task));

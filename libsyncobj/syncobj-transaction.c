@@ -1113,6 +1113,12 @@ transaction_snapshot_cb (GObject *source)
   return transaction_snapshot (SYNCOBJ_TRANSACTION (source), FALSE);
 }
 
+static SyncobjStoredTransaction *
+transaction_full_snapshot_cb (GObject *source)
+{
+  return transaction_snapshot (SYNCOBJ_TRANSACTION (source), TRUE);
+}
+
 static SyncobjAttempt *
 attempt_from_stored (SyncobjStoredAttempt *stored)
 {
@@ -1405,7 +1411,8 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
 
   store = transaction_get_store (self);
   if (store != NULL)
-    _syncobj_store_save_async (store, transaction_snapshot (self, TRUE), store_saved_cb, g_object_ref (self));
+    _syncobj_store_save_async (store, G_OBJECT (self), transaction_full_snapshot_cb, store_saved_cb,
+                               g_object_ref (self));
   else
     self->durable = TRUE;
 
