@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-private.h"
+#include "syncobj-uuid-private.h"
 
 /**
  * SyncobjAttempt:

@@ -5,6 +5,10 @@
 
 #include "syncobj-engine-private.h"
 #include "syncobj-recovery-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
+#include "syncobj-json-writer-private.h"
+#include "syncobj-json-parser-private.h"
 
 /**
  * SyncobjCollection:

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-uuid-private.h"
 
 /**
  * SyncobjPendingMutation:

@@ -27,114 +27,6 @@ void        _syncobj_log_transaction (GLogLevelFlags      level,
                                       const char         *format,
                                       ...) G_GNUC_PRINTF (3, 4);
 
-/* ---- syncobj-json.c -------------------------------------------------- */
-
-/* Returns a new sealed object: @base (may be NULL) with the members of
- * @changes (may be NULL) set on top, shallowly. */
-JsonObject *_syncobj_json_merge        (JsonObject  *base,
-                                        JsonObject  *changes);
-/* Whether _syncobj_json_merge (@base, @changes) would hold exactly the
- * members of @expected, in the same order, with values of the same type
- * (so @expected can stand for the merge). @base must not be NULL. */
-gboolean    _syncobj_json_merge_is     (JsonObject  *base,
-                                        JsonObject  *changes,
-                                        JsonObject  *expected);
-/* Whether _syncobj_json_merge (@base, @a) and _syncobj_json_merge (@base, @b)
- * are the same (members, order, values of the same type), for @a and @b
- * that set only members @base has; FALSE when either sets another. */
-gboolean    _syncobj_json_same_update  (JsonObject  *base,
-                                        JsonObject  *a,
-                                        JsonObject  *b);
-/* Whether some member of @changes is missing from @value or differs from
- * it there: then merging @changes into @value gives an unequal object. */
-gboolean    _syncobj_json_changes_differ (JsonObject *value,
-                                          JsonObject *changes);
-/* A sealed copy; members are shared (JsonNodes are copied shallowly). */
-JsonObject *_syncobj_json_copy         (JsonObject  *object);
-/* Parses @json which must hold one JSON object; errors name what is wrong
- * (SYNCOBJ_ERROR_INVALID_RECORD). Returns a sealed object. */
-JsonObject *_syncobj_json_parse_object (const char  *json,
-                                        gssize       length,
-                                        GError     **error);
-/* Compact JSON text of @object. */
-char       *_syncobj_json_to_string    (JsonObject  *object);
-/* NULL-safe json_object_equal. */
-gboolean    _syncobj_json_equal        (JsonObject  *a,
-                                        JsonObject  *b);
-/* Reads the key member of @value: a non-empty string, else an error
- * (SYNCOBJ_ERROR_INVALID_RECORD) naming @key_member. */
-const char *_syncobj_json_get_key      (JsonObject  *value,
-                                        const char  *key_member,
-                                        GError     **error);
-/* Called for each record of a snapshot: @object is its JSON text (checked),
- * @key its key, unescaped and nul-terminated (valid during the call). */
-typedef gboolean (*SyncobjJsonRecordFunc) (gsize        index,
-                                           const char  *object,
-                                           gsize        object_length,
-                                           const char  *key,
-                                           gsize        key_length,
-                                           gpointer     user_data,
-                                           GError     **error);
-/* Checks that @text is a JSON array of objects, each with a non-empty
- * string @key_member, and calls @func for each, in order; without building
- * any JsonNode. Errors are SYNCOBJ_ERROR_PARSE and name the element. */
-gboolean    _syncobj_json_scan_records (const char            *text,
-                                        gsize                  length,
-                                        const char            *key_member,
-                                        SyncobjJsonRecordFunc  func,
-                                        gpointer               user_data,
-                                        GError               **error);
-/* Copies checked JSON text to @out (room for @length bytes) without the
- * whitespace between tokens; returns the length written. */
-gsize       _syncobj_json_minify       (const char  *text,
-                                        gsize        length,
-                                        char        *out);
-/* A sealed object from checked JSON object text: much faster than
- * JsonParser for one small object. NULL if @text is not an object. */
-JsonObject *_syncobj_json_object_from_text (const char *text,
-                                            gssize      length);
-/* For the compact, checked object text @text (a packed record): whether
- * _syncobj_json_write_compact (@object) would give @text exactly; sets
- * @covers to whether every top-level member of @text is a member of
- * @object. */
-gboolean    _syncobj_json_text_compare (const char *text,
-                                        JsonObject *object,
-                                        gboolean   *covers);
-/* Compact JSON text of @object, written directly (faster than
- * JsonGenerator for flat records). */
-char       *_syncobj_json_write_compact (JsonObject *object);
-/* A random UUID string (version 4), as g_uuid_string_random() but faster. */
-char       *_syncobj_uuid_new          (void);
-/* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
-GDateTime  *_syncobj_date_time_new     (gint64       unix_us);
-/* Checks on outside data, before json-glib sees it: nesting at most 512
- * levels deep (json-glib recurses), no integer beyond gint64 and no number
- * beyond a finite double (json-glib would change their value), no "\u0000"
- * (it would cut strings short). Errors use @error_code in SYNCOBJ_ERROR. */
-gboolean    _syncobj_json_check_text   (const char  *json,
-                                        gssize       length,
-                                        int          error_code,
-                                        GError     **error);
-/* The same for an object built through the API: nesting, finite numbers,
- * UTF-8 strings and member names. */
-gboolean    _syncobj_json_check_object (JsonObject  *object,
-                                        int          error_code,
-                                        GError     **error);
-/* A string member of @object, or NULL when it is missing or not a string
- * (json-glib's _get_string_member_with_default() is critical about other
- * types, and outside data may hold anything). */
-const char *_syncobj_json_get_string_member (JsonObject *object,
-                                             const char *name);
-/* An integer member of @object, or @fallback when it is missing or not an
- * integer. */
-gint64      _syncobj_json_get_int_member    (JsonObject *object,
-                                             const char *name,
-                                             gint64      fallback);
-/* The message of a json-glib parse error, made valid UTF-8. */
-char       *_syncobj_json_error_message (const GError *parse_error,
-                                         const char   *data,
-                                         gssize        length);
-
 /* ---- syncobj-object-list.c ------------------------------------------- */
 
 /* A list model over an array of objects (strong references): O(1) append
@@ -191,6 +83,8 @@ void              _syncobj_scheduler_run_pending (SyncobjScheduler *self);
 gboolean          _syncobj_scheduler_get_online  (SyncobjScheduler *self);
 void              _syncobj_scheduler_set_online  (SyncobjScheduler *self,
                                                   gboolean          online);
+/* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
+GDateTime        *_syncobj_date_time_new         (gint64            unix_us);
 
 /* ---- syncobj-attempt.c ----------------------------------------------- */
 

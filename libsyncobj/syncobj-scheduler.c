@@ -490,3 +490,29 @@ _syncobj_scheduler_set_online (SyncobjScheduler *self,
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
 }
+
+GDateTime *
+_syncobj_date_time_new (gint64 unix_us)
+{
+  g_autoptr(GDateTime) seconds = NULL;
+  gint64 unix_s;
+  gint64 remainder_us;
+
+  if (unix_us == 0)
+    return NULL;
+
+  /* Floor division, so that times before the epoch stay right. */
+  unix_s = unix_us / G_USEC_PER_SEC;
+  remainder_us = unix_us % G_USEC_PER_SEC;
+  if (remainder_us < 0)
+    {
+      unix_s -= 1;
+      remainder_us += G_USEC_PER_SEC;
+    }
+
+  seconds = g_date_time_new_from_unix_local (unix_s);
+  if (seconds == NULL)
+    return NULL;
+
+  return g_date_time_add (seconds, remainder_us);
+}

@@ -10,6 +10,9 @@
  */
 
 #include "syncobj-store-writer-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
+#include "syncobj-json-writer-private.h"
 
 /* ---- the plain structs ------------------------------------------------------ */
 
@@ -71,43 +74,15 @@ _syncobj_stored_transaction_free (SyncobjStoredTransaction *stored)
 
 /* ---- to a row ----------------------------------------------------------------- */
 
-/* The rows are written as text directly: JsonBuilder and JsonGenerator
- * cost more than the rest of a commit. */
-static void
-append_string (GString    *out,
-               const char *text)
-{
-  g_string_append_c (out, '"');
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      switch (*p)
-        {
-        case '"':
-          g_string_append (out, "\\\"");
-          break;
-        case '\\':
-          g_string_append (out, "\\\\");
-          break;
-        case '\n':
-          g_string_append (out, "\\n");
-          break;
-        default:
-          if ((guchar) *p < 0x20)
-            g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
-          else
-            g_string_append_c (out, *p);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
+/* The rows are written as text directly (syncobj-json-writer.c):
+ * JsonBuilder and JsonGenerator cost more than the rest of a commit. */
 static void
 append_member (GString    *out,
                const char *name)
 {
   if (out->len > 0 && out->str[out->len - 1] != '{' && out->str[out->len - 1] != '[')
     g_string_append_c (out, ',');
-  append_string (out, name);
+  _syncobj_json_write_string (out, name);
   g_string_append_c (out, ':');
 }
 
@@ -117,7 +92,7 @@ append_string_member (GString    *out,
                       const char *value)
 {
   append_member (out, name);
-  append_string (out, value != NULL ? value : "");
+  _syncobj_json_write_string (out, value != NULL ? value : "");
 }
 
 static void
@@ -134,14 +109,11 @@ append_object_member (GString    *out,
                       const char *name,
                       JsonObject *object)
 {
-  g_autofree char *text = NULL;
-
   if (object == NULL)
     return;
 
-  text = _syncobj_json_to_string (object);
   append_member (out, name);
-  g_string_append (out, text);
+  _syncobj_json_write_object (out, object);
 }
 
 static void
@@ -247,7 +219,7 @@ _syncobj_stored_transaction_to_row (SyncobjStoredTransaction *stored)
   row->queued_behind = g_strdup (stored->queued_behind != NULL ? stored->queued_behind : "");
   row->error = error_to_text (stored->error);
   row->error_transaction_id = g_strdup (stored->error_transaction_id != NULL ? stored->error_transaction_id : "");
-  row->metadata = stored->metadata != NULL ? _syncobj_json_to_string (stored->metadata) : g_strdup ("");
+  row->metadata = stored->metadata != NULL ? _syncobj_json_write_compact (stored->metadata) : g_strdup ("");
   row->attempts = attempts_to_text (stored->attempts);
 
   if (stored->mutations != NULL)

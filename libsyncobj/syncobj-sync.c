@@ -4,6 +4,9 @@
  */
 
 #include "syncobj-engine-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
+#include "syncobj-json-scan-private.h"
 
 /**
  * SyncobjSync:

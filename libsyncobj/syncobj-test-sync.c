@@ -4,6 +4,7 @@
  */
 
 #include "syncobj-engine-private.h"
+#include "syncobj-json-util-private.h"
 
 /* How long the test mutator waits for an echo the test sends by hand. */
 #define TEST_ECHO_TIMEOUT_MS 30000

@@ -5,6 +5,8 @@
 
 #include "syncobj-engine-private.h"
 #include "syncobj-store-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-uuid-private.h"
 
 /**
  * SyncobjTransaction:

@@ -7,6 +7,7 @@
 #include "store-test-utils.h"
 #include "disk-full.h"
 #include "syncobj-store-writer-private.h"
+#include "syncobj-json-util-private.h"
 
 #include <errno.h>
 #include <fcntl.h>

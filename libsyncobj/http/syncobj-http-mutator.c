@@ -7,6 +7,7 @@
 #include "syncobj-http-echo-private.h"
 #include "syncobj-http-request-private.h"
 #include "syncobj-network-private.h"
+#include "syncobj-json-util-private.h"
 
 #include <string.h>
 

@@ -7,6 +7,8 @@
  */
 
 #include "syncobj-http-request-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
 
 #include <string.h>
 

@@ -5,6 +5,8 @@
 
 #include "syncobj-http-echo-private.h"
 #include "syncobj-http-request-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
 
 #include <string.h>
 

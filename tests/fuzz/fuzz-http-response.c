@@ -17,6 +17,7 @@
 #include "fuzz-common.h"
 
 #include "http/syncobj-http-request-private.h"
+#include "syncobj-json-validate-private.h"
 
 static const char *content_types[] = {
   NULL, "application/json", "application/problem+json", "text/html", "text/plain",

@@ -10,6 +10,8 @@
 #include "fuzz-common.h"
 
 #include "syncobj-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data,

@@ -1,0 +1,99 @@
+/* syncobj-json-scan-private.h: the scanner of JSON text (syncobj-json-scan.c)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Called for each record of a snapshot: @object is its JSON text (checked),
+ * @key its key, unescaped and nul-terminated (valid during the call). */
+typedef gboolean (*SyncobjJsonRecordFunc) (gsize        index,
+                                           const char  *object,
+                                           gsize        object_length,
+                                           const char  *key,
+                                           gsize        key_length,
+                                           gpointer     user_data,
+                                           GError     **error);
+/* Checks that @text is a JSON array of objects, each with a non-empty
+ * string @key_member, and calls @func for each, in order; without building
+ * any JsonNode. Errors are SYNCOBJ_ERROR_PARSE and name the element. */
+gboolean    _syncobj_json_scan_records (const char            *text,
+                                        gsize                  length,
+                                        const char            *key_member,
+                                        SyncobjJsonRecordFunc  func,
+                                        gpointer               user_data,
+                                        GError               **error);
+/* Copies checked JSON text to @out (room for @length bytes) without the
+ * whitespace between tokens; returns the length written. */
+gsize       _syncobj_json_minify       (const char  *text,
+                                        gsize        length,
+                                        char        *out);
+
+/* ---- tokens of JSON text, for the writer and the parser ------------------- */
+
+/* Where a scan is, and the first error it met. */
+typedef struct
+{
+  const char *start;
+  const char *end;
+  const char *error_at;
+  const char *error_what;
+  guint       depth;
+  /* Heap room for unescaping a member name or a key: reused for every
+   * member and record, so that no stack use grows with the input. */
+  char       *scratch;
+  gsize       scratch_size;
+} SyncobjJsonScan;
+
+void        _syncobj_json_scan_clear   (SyncobjJsonScan *scan);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SyncobjJsonScan, _syncobj_json_scan_clear)
+
+/* Each returns the position after the token at @p, or NULL (the error is
+ * recorded in @scan). */
+const char *_syncobj_json_scan_value   (SyncobjJsonScan *scan,
+                                        const char      *p);
+const char *_syncobj_json_scan_number  (SyncobjJsonScan *scan,
+                                        const char      *p,
+                                        gboolean        *is_double);
+
+static inline const char *
+_syncobj_json_skip_ws (const char *p,
+                       const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  return p;
+}
+
+/* @p at the opening quote of a checked string: finds its end. */
+static inline const char *
+_syncobj_json_string_end (const char *p,
+                          const char *end,
+                          gboolean   *escaped)
+{
+  *escaped = FALSE;
+  for (p++; p < end; p++)
+    {
+      if (*p == '\\')
+        {
+          *escaped = TRUE;
+          p++;
+        }
+      else if (*p == '"')
+        return p;
+    }
+  return NULL;
+}
+
+/* A nul-terminated copy of a string body; uses @buffer when it fits. */
+char       *_syncobj_json_string_body  (const char *p,
+                                        const char *end,
+                                        gboolean    escaped,
+                                        char       *buffer,
+                                        gsize       buffer_size);
+
+G_END_DECLS

@@ -1,0 +1,558 @@
+/* syncobj-json-scan.c: a fast scanner for JSON text
+ *
+ * json-glib's parser builds a tree of JsonNodes for a whole document; a
+ * snapshot of many records only needs to be checked, split into records and
+ * have each record's key read. The records are kept as compact JSON text
+ * and built into JsonObjects when somebody asks for them
+ * (syncobj-json-parser.c).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-private.h"
+#include "syncobj-json-scan-private.h"
+#include "syncobj-json-validate-private.h"
+
+#include <string.h>
+
+#define SCAN_MAX_DEPTH SYNCOBJ_JSON_MAX_DEPTH
+
+/* Returns room for @size bytes in @scan's scratch buffer, growing it. */
+static char *
+scan_scratch (SyncobjJsonScan *scan,
+              gsize            size)
+{
+  if (size > scan->scratch_size)
+    {
+      scan->scratch_size = MAX (size, 2 * scan->scratch_size);
+      scan->scratch = g_realloc (scan->scratch, scan->scratch_size);
+    }
+  return scan->scratch;
+}
+
+void
+_syncobj_json_scan_clear (SyncobjJsonScan *scan)
+{
+  g_clear_pointer (&scan->scratch, g_free);
+  scan->scratch_size = 0;
+}
+
+static const char *
+scan_fail (SyncobjJsonScan *scan,
+           const char      *at,
+           const char      *what)
+{
+  if (scan->error_at == NULL)
+    {
+      scan->error_at = at;
+      scan->error_what = what;
+    }
+  return NULL;
+}
+
+static inline gboolean
+is_hex (char c)
+{
+  return g_ascii_isxdigit (c);
+}
+
+/* @p is at the opening quote; returns the position after the closing one. */
+static const char *
+scan_string (SyncobjJsonScan *scan,
+             const char      *p,
+             gboolean        *escaped)
+{
+  const char *end = scan->end;
+
+  *escaped = FALSE;
+  for (p++; p < end; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"')
+        return p + 1;
+      if (c < 0x20)
+        return scan_fail (scan, p, "control character in a string");
+      if (c == '\\')
+        {
+          *escaped = TRUE;
+          if (++p >= end)
+            break;
+          switch (*p)
+            {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+              break;
+            case 'u':
+              if (end - p < 5 || !is_hex (p[1]) || !is_hex (p[2]) || !is_hex (p[3]) || !is_hex (p[4]))
+                return scan_fail (scan, p, "bad \\u escape");
+              p += 4;
+              break;
+            default:
+              return scan_fail (scan, p, "bad escape");
+            }
+        }
+    }
+
+  return scan_fail (scan, end, "unterminated string");
+}
+
+const char *
+_syncobj_json_scan_number (SyncobjJsonScan *scan,
+                           const char      *p,
+                           gboolean        *is_double)
+{
+  const char *end = scan->end;
+
+  *is_double = FALSE;
+  if (p < end && *p == '-')
+    p++;
+  if (p >= end || !g_ascii_isdigit (*p))
+    return scan_fail (scan, p, "bad number");
+  if (*p == '0')
+    p++;
+  else
+    while (p < end && g_ascii_isdigit (*p))
+      p++;
+  if (p < end && *p == '.')
+    {
+      *is_double = TRUE;
+      p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return scan_fail (scan, p, "bad number");
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      *is_double = TRUE;
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return scan_fail (scan, p, "bad number");
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  return p;
+}
+
+static const char *
+scan_literal (SyncobjJsonScan *scan,
+              const char      *p,
+              const char      *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (scan->end - p) < len || memcmp (p, word, len) != 0)
+    return scan_fail (scan, p, "unexpected character");
+  return p + len;
+}
+
+static gsize unescape (const char *p, const char *end, char *out);
+
+/* @p is at '{'. With @key_member, the (last) member of that name is
+ * reported through @key/@key_end/@key_escaped, and @key_kind tells what its
+ * value was: 0 absent, 1 string, 2 anything else. */
+static const char *
+scan_object (SyncobjJsonScan *scan,
+             const char      *p,
+             const char      *key_member,
+             gsize            key_member_len,
+             const char     **key,
+             const char     **key_end,
+             gboolean        *key_escaped,
+             int             *key_kind)
+{
+  const char *end = scan->end;
+
+  if (++scan->depth > SCAN_MAX_DEPTH)
+    return scan_fail (scan, p, "nested more than " G_STRINGIFY (SCAN_MAX_DEPTH) " levels deep");
+
+  p = _syncobj_json_skip_ws (p + 1, end);
+  if (p < end && *p == '}')
+    {
+      scan->depth--;
+      return p + 1;
+    }
+
+  for (;;)
+    {
+      const char *name = p;
+      const char *name_stop;
+      const char *value;
+      gboolean name_escaped;
+      gboolean value_escaped = FALSE;
+
+      if (p >= end || *p != '"')
+        return scan_fail (scan, p, "expected a member name");
+      p = scan_string (scan, p, &name_escaped);
+      if (p == NULL)
+        return NULL;
+      name_stop = p - 1;
+      p = _syncobj_json_skip_ws (p, end);
+      if (p >= end || *p != ':')
+        return scan_fail (scan, p, "expected ':'");
+      p = _syncobj_json_skip_ws (p + 1, end);
+      value = p;
+      if (p < end && *p == '"')
+        p = scan_string (scan, p, &value_escaped);
+      else
+        p = _syncobj_json_scan_value (scan, p);
+      if (p == NULL)
+        return NULL;
+
+      if (key_member != NULL)
+        {
+          gsize name_len = (gsize) (name_stop - (name + 1));
+          gboolean match;
+
+          if (name_escaped)
+            {
+              char *unescaped = scan_scratch (scan, name_len + 1);
+
+              match = unescape (name + 1, name_stop, unescaped) == key_member_len &&
+                      memcmp (unescaped, key_member, key_member_len) == 0;
+            }
+          else
+            match = name_len == key_member_len && memcmp (name + 1, key_member, name_len) == 0;
+
+          if (match && *value == '"')
+            {
+              *key = value + 1;
+              *key_end = p - 1;
+              *key_escaped = value_escaped;
+              *key_kind = 1;
+            }
+          else if (match)
+            *key_kind = 2;
+        }
+
+      p = _syncobj_json_skip_ws (p, end);
+      if (p < end && *p == ',')
+        {
+          p = _syncobj_json_skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == '}')
+        {
+          scan->depth--;
+          return p + 1;
+        }
+      return scan_fail (scan, p, "expected ',' or '}'");
+    }
+}
+
+static const char *
+scan_array (SyncobjJsonScan *scan,
+            const char      *p)
+{
+  const char *end = scan->end;
+
+  if (++scan->depth > SCAN_MAX_DEPTH)
+    return scan_fail (scan, p, "nested more than " G_STRINGIFY (SCAN_MAX_DEPTH) " levels deep");
+
+  p = _syncobj_json_skip_ws (p + 1, end);
+  if (p < end && *p == ']')
+    {
+      scan->depth--;
+      return p + 1;
+    }
+
+  for (;;)
+    {
+      p = _syncobj_json_scan_value (scan, p);
+      if (p == NULL)
+        return NULL;
+      p = _syncobj_json_skip_ws (p, end);
+      if (p < end && *p == ',')
+        {
+          p = _syncobj_json_skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == ']')
+        {
+          scan->depth--;
+          return p + 1;
+        }
+      return scan_fail (scan, p, "expected ',' or ']'");
+    }
+}
+
+const char *
+_syncobj_json_scan_value (SyncobjJsonScan *scan,
+                          const char      *p)
+{
+  gboolean flag;
+
+  if (p >= scan->end)
+    return scan_fail (scan, p, "unexpected end");
+
+  switch (*p)
+    {
+    case '"':
+      return scan_string (scan, p, &flag);
+    case '{':
+      {
+        const char *k = NULL, *k_end = NULL;
+        gboolean k_escaped = FALSE;
+        int k_kind = 0;
+
+        return scan_object (scan, p, NULL, 0, &k, &k_end, &k_escaped, &k_kind);
+      }
+    case '[':
+      return scan_array (scan, p);
+    case 't':
+      return scan_literal (scan, p, "true");
+    case 'f':
+      return scan_literal (scan, p, "false");
+    case 'n':
+      return scan_literal (scan, p, "null");
+    default:
+      return _syncobj_json_scan_number (scan, p, &flag);
+    }
+}
+
+/* Writes the unescaped content of a valid JSON string body [@p, @end) to
+ * @out (which has room for end - p bytes); returns the length written. */
+static gsize
+unescape (const char *p,
+          const char *end,
+          char       *out)
+{
+  char *o = out;
+
+  while (p < end)
+    {
+      if (*p != '\\')
+        {
+          *o++ = *p++;
+          continue;
+        }
+      p++;
+      switch (*p++)
+        {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u':
+          {
+            gunichar c = (gunichar) g_ascii_strtoull ((char[5]) { p[0], p[1], p[2], p[3], 0 }, NULL, 16);
+
+            p += 4;
+            if (c >= 0xD800 && c < 0xDC00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u')
+              {
+                gunichar low = (gunichar) g_ascii_strtoull ((char[5]) { p[2], p[3], p[4], p[5], 0 }, NULL, 16);
+
+                if (low >= 0xDC00 && low < 0xE000)
+                  {
+                    c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+                    p += 6;
+                  }
+              }
+            if ((c >= 0xD800 && c < 0xE000) || c == 0)
+              c = 0xFFFD;
+            /* A \uXXXX escape is 6 bytes; its UTF-8 form at most 4. */
+            o += g_unichar_to_utf8 (c, o);
+          }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  return (gsize) (o - out);
+}
+
+gboolean
+_syncobj_json_scan_records (const char           *text,
+                            gsize                 length,
+                            const char           *key_member,
+                            SyncobjJsonRecordFunc func,
+                            gpointer              user_data,
+                            GError              **error)
+{
+  g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0 };
+  g_autofree char *key_buffer = NULL;
+  gsize key_buffer_size = 0;
+  const char *end = text + length;
+  gsize key_member_len = strlen (key_member);
+  const char *p;
+  gsize index = 0;
+
+  if (!g_utf8_validate_len (text, length, &p))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Malformed snapshot: invalid UTF-8 at byte %lu"), (gulong) (p - text));
+      return FALSE;
+    }
+
+  p = _syncobj_json_skip_ws (text, end);
+  if (p >= end || *p != '[')
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("A snapshot must be a JSON array of records"));
+      return FALSE;
+    }
+
+  p = _syncobj_json_skip_ws (p + 1, end);
+  if (p < end && *p == ']')
+    p++;
+  else
+    for (;;)
+      {
+        const char *object = p;
+        const char *key = NULL, *key_end = NULL;
+        gboolean key_escaped = FALSE;
+        int key_kind = 0;
+        char *key_copy;
+        gsize key_len;
+
+        if (p >= end || *p != '{')
+          {
+            if (p < end && _syncobj_json_scan_value (&scan, p) != NULL)
+              {
+                g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                             _("Snapshot element %lu is not a JSON object"), (gulong) index);
+                return FALSE;
+              }
+            scan_fail (&scan, p, "expected a value");
+            break;
+          }
+
+        scan.depth = 1;
+        p = scan_object (&scan, p, key_member, key_member_len, &key, &key_end, &key_escaped, &key_kind);
+        if (p == NULL)
+          break;
+
+        if (key_kind == 0)
+          {
+            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                         _("Snapshot element %lu: Record has no “%s” member"), (gulong) index, key_member);
+            return FALSE;
+          }
+        if (key_kind != 1 || key == key_end)
+          {
+            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string"),
+                         (gulong) index, key_member);
+            return FALSE;
+          }
+
+        /* The key is copied to heap room reused for every record: stack
+         * room (alloca) would be freed only on return, and a snapshot of a
+         * few hundred thousand records would overflow the stack. */
+        if ((gsize) (key_end - key + 1) > key_buffer_size)
+          {
+            key_buffer_size = MAX ((gsize) (key_end - key + 1), 2 * key_buffer_size);
+            key_buffer = g_realloc (key_buffer, key_buffer_size);
+          }
+        key_copy = key_buffer;
+        key_len = key_escaped ? unescape (key, key_end, key_copy) : (gsize) (key_end - key);
+        if (!key_escaped)
+          memcpy (key_copy, key, key_len);
+        key_copy[key_len] = '\0';
+        if (key_len == 0 || strlen (key_copy) != key_len)
+          {
+            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string"),
+                         (gulong) index, key_member);
+            return FALSE;
+          }
+
+        if (!func (index, object, (gsize) (p - object), key_copy, key_len, user_data, error))
+          return FALSE;
+        index++;
+
+        p = _syncobj_json_skip_ws (p, end);
+        if (p < end && *p == ',')
+          {
+            p = _syncobj_json_skip_ws (p + 1, end);
+            continue;
+          }
+        if (p < end && *p == ']')
+          {
+            p++;
+            break;
+          }
+        scan_fail (&scan, p, "expected ',' or ']'");
+        p = NULL;
+        break;
+      }
+
+  if (p != NULL)
+    {
+      p = _syncobj_json_skip_ws (p, end);
+      if (p < end)
+        scan_fail (&scan, p, "trailing characters after the array");
+    }
+
+  if (scan.error_at != NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Malformed snapshot at byte %lu: %s"),
+                   (gulong) (scan.error_at - text), scan.error_what);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gsize
+_syncobj_json_minify (const char *text,
+                      gsize       length,
+                      char       *out)
+{
+  const char *end = text + length;
+  char *o = out;
+  gboolean in_string = FALSE;
+
+  for (const char *p = text; p < end; p++)
+    {
+      char c = *p;
+
+      if (in_string)
+        {
+          *o++ = c;
+          if (c == '\\')
+            *o++ = *++p;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        {
+          in_string = TRUE;
+          *o++ = c;
+        }
+      else if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+        *o++ = c;
+    }
+
+  return (gsize) (o - out);
+}
+
+/* A nul-terminated copy of a string body; uses @buffer when it fits. */
+char *
+_syncobj_json_string_body (const char *p,
+                           const char *end,
+                           gboolean    escaped,
+                           char       *buffer,
+                           gsize       buffer_size)
+{
+  gsize room = (gsize) (end - p) + 1;
+  char *out = room <= buffer_size ? buffer : g_malloc (room);
+  gsize len;
+
+  if (escaped)
+    len = unescape (p, end, out);
+  else
+    {
+      len = (gsize) (end - p);
+      memcpy (out, p, len);
+    }
+  out[len] = '\0';
+  return out;
+}
