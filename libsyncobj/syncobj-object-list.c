@@ -6,6 +6,10 @@
  * rest of adding a mutation; this list is an array, O(1) to append and to
  * read by position, and emits only ::items-changed.
  *
+ * A weak list (the registry's list of collections, which must not keep
+ * them alive) holds weak references instead and drops an item, with
+ * ::items-changed, when it is finalized.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-private.h"
@@ -14,7 +18,8 @@ struct _SyncobjObjectList
 {
   GObject    parent_instance;
   GType      item_type;
-  GPtrArray *items;     /* strong */
+  GPtrArray *items;     /* strong, or unowned and weakly referenced */
+  gboolean   weak;
 };
 
 static void syncobj_object_list_model_init (GListModelInterface *iface);
@@ -57,11 +62,18 @@ syncobj_object_list_model_init (GListModelInterface *iface)
   iface->get_item = syncobj_object_list_get_item;
 }
 
+static void object_list_item_gone (gpointer  data,
+                                   GObject  *where_the_object_was);
+
 static void
 syncobj_object_list_finalize (GObject *object)
 {
   SyncobjObjectList *self = SYNCOBJ_OBJECT_LIST (object);
 
+  if (self->weak)
+    for (guint i = 0; i < self->items->len; i++)
+      g_object_weak_unref (g_ptr_array_index (self->items, i),
+                           object_list_item_gone, self);
   g_clear_pointer (&self->items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (_syncobj_object_list_parent_class)->finalize (object);
@@ -91,6 +103,20 @@ object_list_items_changed (SyncobjObjectList *self,
 }
 
 static void
+object_list_item_gone (gpointer  data,
+                       GObject  *where_the_object_was)
+{
+  SyncobjObjectList *self = data;
+  guint position;
+
+  if (g_ptr_array_find (self->items, where_the_object_was, &position))
+    {
+      g_ptr_array_remove_index (self->items, position);
+      object_list_items_changed (self, position, 1, 0);
+    }
+}
+
+static void
 _syncobj_object_list_init (SyncobjObjectList *self)
 {
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
@@ -105,11 +131,27 @@ _syncobj_object_list_new (GType item_type)
   return self;
 }
 
+SyncobjObjectList *
+_syncobj_object_list_new_weak (GType item_type)
+{
+  SyncobjObjectList *self = _syncobj_object_list_new (item_type);
+
+  self->weak = TRUE;
+  g_ptr_array_set_free_func (self->items, NULL);
+  return self;
+}
+
 void
 _syncobj_object_list_append (SyncobjObjectList *self,
                              gpointer           item)
 {
-  g_ptr_array_add (self->items, g_object_ref (item));
+  if (self->weak)
+    {
+      g_object_weak_ref (item, object_list_item_gone, self);
+      g_ptr_array_add (self->items, item);
+    }
+  else
+    g_ptr_array_add (self->items, g_object_ref (item));
   object_list_items_changed (self, self->items->len - 1, 0, 1);
 }
 
@@ -123,6 +165,10 @@ _syncobj_object_list_remove_range (SyncobjObjectList *self,
   if (n_items == 0)
     return;
 
+  if (self->weak)
+    for (guint i = position; i < position + n_items; i++)
+      g_object_weak_unref (g_ptr_array_index (self->items, i),
+                           object_list_item_gone, self);
   g_ptr_array_remove_range (self->items, position, n_items);
   object_list_items_changed (self, position, n_items, 0);
 }

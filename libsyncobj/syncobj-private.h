@@ -29,12 +29,15 @@ void        _syncobj_log_transaction (GLogLevelFlags      level,
 
 /* ---- syncobj-object-list.c ------------------------------------------- */
 
-/* A list model over an array of objects (strong references): O(1) append
- * and access by position, ::items-changed on each change. */
+/* A list model over an array of objects (strong references, or weak ones
+ * for a list made with _new_weak(), which drops an item when it is
+ * finalized): O(1) append and access by position, ::items-changed on each
+ * change. */
 #define SYNCOBJ_TYPE_OBJECT_LIST (_syncobj_object_list_get_type ())
 G_DECLARE_FINAL_TYPE (SyncobjObjectList, _syncobj_object_list, SYNCOBJ, OBJECT_LIST, GObject)
 
 SyncobjObjectList *_syncobj_object_list_new          (GType              item_type);
+SyncobjObjectList *_syncobj_object_list_new_weak     (GType              item_type);
 void               _syncobj_object_list_append       (SyncobjObjectList *self,
                                                       gpointer           item);
 void               _syncobj_object_list_remove_range (SyncobjObjectList *self,

@@ -4,118 +4,6 @@
  */
 #include "syncobj-private.h"
 
-/* ---- a list model of weak references -------------------------------- */
-
-/* The registry must not keep collections alive: this list holds weak
- * references and drops a collection, with ::items-changed, when it is
- * finalized. */
-#define SYNCOBJ_TYPE_WEAK_LIST (syncobj_weak_list_get_type ())
-G_DECLARE_FINAL_TYPE (SyncobjWeakList, syncobj_weak_list, SYNCOBJ, WEAK_LIST, GObject)
-
-struct _SyncobjWeakList
-{
-  GObject    parent_instance;
-  GType      item_type;
-  GPtrArray *items;     /* unowned GObject*, weakly referenced */
-};
-
-static void syncobj_weak_list_model_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (SyncobjWeakList, syncobj_weak_list, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
-                                                      syncobj_weak_list_model_init))
-
-static void
-syncobj_weak_list_item_gone (gpointer  data,
-                             GObject  *where_the_object_was)
-{
-  SyncobjWeakList *self = data;
-  guint position;
-
-  if (g_ptr_array_find (self->items, where_the_object_was, &position))
-    {
-      g_ptr_array_remove_index (self->items, position);
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-    }
-}
-
-static GType
-syncobj_weak_list_get_item_type (GListModel *model)
-{
-  return SYNCOBJ_WEAK_LIST (model)->item_type;
-}
-
-static guint
-syncobj_weak_list_get_n_items (GListModel *model)
-{
-  return SYNCOBJ_WEAK_LIST (model)->items->len;
-}
-
-static gpointer
-syncobj_weak_list_get_item (GListModel *model,
-                            guint       position)
-{
-  SyncobjWeakList *self = SYNCOBJ_WEAK_LIST (model);
-
-  if (position >= self->items->len)
-    return NULL;
-
-  return g_object_ref (g_ptr_array_index (self->items, position));
-}
-
-static void
-syncobj_weak_list_model_init (GListModelInterface *iface)
-{
-  iface->get_item_type = syncobj_weak_list_get_item_type;
-  iface->get_n_items = syncobj_weak_list_get_n_items;
-  iface->get_item = syncobj_weak_list_get_item;
-}
-
-static void
-syncobj_weak_list_finalize (GObject *object)
-{
-  SyncobjWeakList *self = SYNCOBJ_WEAK_LIST (object);
-
-  for (guint i = 0; i < self->items->len; i++)
-    g_object_weak_unref (g_ptr_array_index (self->items, i),
-                         syncobj_weak_list_item_gone, self);
-  g_clear_pointer (&self->items, g_ptr_array_unref);
-
-  G_OBJECT_CLASS (syncobj_weak_list_parent_class)->finalize (object);
-}
-
-static void
-syncobj_weak_list_class_init (SyncobjWeakListClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = syncobj_weak_list_finalize;
-}
-
-static void
-syncobj_weak_list_init (SyncobjWeakList *self)
-{
-  self->items = g_ptr_array_new ();
-}
-
-static SyncobjWeakList *
-syncobj_weak_list_new (GType item_type)
-{
-  SyncobjWeakList *self = g_object_new (SYNCOBJ_TYPE_WEAK_LIST, NULL);
-
-  self->item_type = item_type;
-  return self;
-}
-
-static void
-syncobj_weak_list_append (SyncobjWeakList *self,
-                          gpointer         item)
-{
-  g_object_weak_ref (item, syncobj_weak_list_item_gone, self);
-  g_ptr_array_add (self->items, item);
-  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
-}
-
-/* ---- the registry ----------------------------------------------------- */
-
 /**
  * SyncobjRegistry:
  *
@@ -135,7 +23,8 @@ struct _SyncobjRegistry
 {
   GObject            parent_instance;
 
-  SyncobjWeakList   *collections;
+  SyncobjObjectList *collections;    /* weak: the registry does not keep
+                                       * collections alive */
   SyncobjObjectList *transactions;
   GHashTable        *transactions_by_id;   /* id → unowned SyncobjTransaction;
                                             * made by the first lookup */
@@ -276,7 +165,7 @@ syncobj_registry_class_init (SyncobjRegistryClass *klass)
 static void
 syncobj_registry_init (SyncobjRegistry *self)
 {
-  self->collections = syncobj_weak_list_new (SYNCOBJ_TYPE_COLLECTION);
+  self->collections = _syncobj_object_list_new_weak (SYNCOBJ_TYPE_COLLECTION);
   self->transactions = _syncobj_object_list_new (SYNCOBJ_TYPE_TRANSACTION);
 }
 
@@ -373,15 +262,15 @@ SyncobjCollection *
 syncobj_registry_lookup_collection (SyncobjRegistry *self,
                                     const char      *id)
 {
-  GPtrArray *items;
+  guint n_collections;
 
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  items = self->collections->items;
-  for (guint i = 0; i < items->len; i++)
+  n_collections = _syncobj_object_list_get_length (self->collections);
+  for (guint i = 0; i < n_collections; i++)
     {
-      SyncobjCollection *collection = g_ptr_array_index (items, i);
+      SyncobjCollection *collection = _syncobj_object_list_peek (self->collections, i);
 
       if (g_strcmp0 (syncobj_collection_get_id (collection), id) == 0)
         return collection;
@@ -474,7 +363,7 @@ _syncobj_registry_add_collection (SyncobjRegistry   *self,
   g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (collection));
 
-  syncobj_weak_list_append (self->collections, collection);
+  _syncobj_object_list_append (self->collections, collection);
   g_signal_emit (self, signals[COLLECTION_ADDED], 0, collection);
 }
 

@@ -28,6 +28,7 @@
 #include "syncobj-registry.h"
 #include "syncobj-store.h"
 #include "syncobj-test-sync.h"
+#include "syncobj-sync-control.h"
 #include "syncobj-http-mutator.h"
 #include "syncobj-http-sync.h"
 
