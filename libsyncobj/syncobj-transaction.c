@@ -758,13 +758,30 @@ transaction_complete (SyncobjTransaction *self)
   transaction_finish (self);
 }
 
-/* Fails every queued transaction that touches a key of @self, in commit
- * order; their own dependents follow through the recursion. */
-static void
-transaction_cascade (SyncobjTransaction *self,
-                     const char         *root_id)
+static void transaction_fail_full (SyncobjTransaction *self, GError *error, const char *root_id,
+                                   gboolean cascade);
+
+static gint
+compare_sequence (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
 {
-  g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func (g_object_unref);
+  const SyncobjTransaction *x = a;
+  const SyncobjTransaction *y = b;
+
+  return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+}
+
+/* Adds to @found the transactions queued behind @self on its keys that
+ * have not started, except for the keys of a lane in @scanned: those were
+ * scanned from a transaction committed earlier, so whatever waits there
+ * behind @self on that key is known. */
+static void
+transaction_find_dependents (SyncobjTransaction *self,
+                             GHashTable         *scanned,
+                             GHashTable         *seen,
+                             GSequence          *found)
+{
   guint n = _syncobj_object_list_get_length (self->mutations);
 
   for (guint m = 0; m < n; m++)
@@ -773,16 +790,55 @@ transaction_cascade (SyncobjTransaction *self,
       g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
       SyncobjLane *lane = collection != NULL ? _syncobj_collection_find_lane (collection, mutation->key) : NULL;
 
-      for (GList *l = lane != NULL ? lane->queue.head : NULL; l != NULL; l = l->next)
+      /* A collection's lane holds every key of it: scanned once per key. */
+      if (lane == NULL || !g_hash_table_add (scanned, g_strdup_printf ("%p %s", (gpointer) lane, mutation->key)))
+        continue;
+
+      for (GList *l = lane->queue.head; l != NULL; l = l->next)
         {
           SyncobjTransaction *other = l->data;
 
-          if (other == self || other->sequence < self->sequence || other->started)
+          if (other == self || other->sequence < self->sequence || other->started ||
+              state_is_final (other->state) || g_hash_table_contains (seen, other))
             continue;
 
-          if (_syncobj_transaction_find_mutation (other, collection, mutation->key) != NULL &&
-              !g_ptr_array_find (victims, other, NULL))
-            g_ptr_array_add (victims, g_object_ref (other));
+          if (_syncobj_transaction_find_mutation (other, collection, mutation->key) != NULL)
+            {
+              g_hash_table_add (seen, other);
+              g_sequence_insert_sorted (found, g_object_ref (other), compare_sequence, NULL);
+            }
+        }
+    }
+}
+
+/* Fails every queued transaction that touches a key of @self, then those
+ * that touch a key of one of them, and so on: in commit order, one after
+ * the other. No recursion: a chain of a hundred thousand transactions,
+ * each waiting for the one before, fails in constant stack. Dependents
+ * are found in commit order, so each key of a lane is scanned once, from
+ * the earliest failing transaction on that key. */
+static void
+transaction_cascade (SyncobjTransaction *self,
+                     const char         *root_id)
+{
+  g_autoptr(GSequence) found = g_sequence_new (g_object_unref);
+  g_autoptr(GPtrArray) victims = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) scanned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  SyncobjTransaction *next = self;
+
+  while (next != NULL)
+    {
+      GSequenceIter *first;
+
+      transaction_find_dependents (next, scanned, seen, found);
+      first = g_sequence_get_begin_iter (found);
+      next = NULL;
+      if (!g_sequence_iter_is_end (first))
+        {
+          next = g_sequence_get (first);
+          g_ptr_array_add (victims, g_object_ref (next));
+          g_sequence_remove (first);
         }
     }
 
@@ -793,18 +849,20 @@ transaction_cascade (SyncobjTransaction *self,
       if (state_is_final (victim->state))
         continue;
 
-      transaction_fail (victim,
-                        g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_DEPENDENCY_FAILED,
-                                     _("Transaction %s failed because transaction %s, which it depends on, failed"),
-                                     victim->id, root_id),
-                        root_id);
+      transaction_fail_full (victim,
+                             g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_DEPENDENCY_FAILED,
+                                          _("Transaction %s failed because transaction %s, which it depends on, failed"),
+                                          victim->id, root_id),
+                             root_id, FALSE);
     }
 }
 
+/* With @cascade, the transactions that depend on @self fail too. */
 static void
-transaction_fail (SyncobjTransaction *self,
-                  GError             *error,
-                  const char         *root_id)
+transaction_fail_full (SyncobjTransaction *self,
+                       GError             *error,
+                       const char         *root_id,
+                       gboolean            cascade)
 {
   g_autoptr(SyncobjTransaction) keep = g_object_ref (self);
   g_autoptr(GPtrArray) collections = g_ptr_array_ref (self->collections);
@@ -829,11 +887,20 @@ transaction_fail (SyncobjTransaction *self,
 
   if (self->committed)
     {
-      transaction_cascade (self, self->error_transaction_id);
+      if (cascade)
+        transaction_cascade (self, self->error_transaction_id);
       transaction_leave_lanes (self);
     }
 
   transaction_finish (self);
+}
+
+static void
+transaction_fail (SyncobjTransaction *self,
+                  GError             *error,
+                  const char         *root_id)
+{
+  transaction_fail_full (self, error, root_id, TRUE);
 }
 
 /* ---- persisting ------------------------------------------------------------ */

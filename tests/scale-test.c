@@ -523,6 +523,51 @@ test_recovery (void)
   assert_snapshot_loaded (collection, n);
 }
 
+/* ---- long queues ------------------------------------------------------------------ */
+
+/* A long chain of dependent transactions (a queue per key): transaction i
+ * inserts "k<i>" and updates "k<i−1>", so it waits for transaction i − 1.
+ * When the first is refused, every one fails with it, in order, and
+ * nothing of them stays visible; the failure does not recurse down the
+ * chain (which overflowed the stack) nor rescan it for every link. */
+static void
+test_failure_cascade (void)
+{
+  guint n = scaled (100000);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  syncobj_collection_set_queue_scope (collection, SYNCOBJ_QUEUE_SCOPE_KEY);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  for (guint i = 0; i < n; i++)
+    {
+      SyncobjTransaction *transaction = syncobj_collection_begin (collection);
+      g_autofree char *value = g_strdup_printf ("{\"id\": \"k%u\"}", i);
+
+      syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, value);
+      if (i > 0)
+        {
+          g_autofree char *previous = g_strdup_printf ("k%u", i - 1);
+
+          syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, previous,
+                                          "{\"next\": true}");
+        }
+      g_assert_true (syncobj_transaction_commit (transaction, &error));
+      g_assert_no_error (error);
+      g_ptr_array_add (transactions, transaction);
+    }
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, n);
+
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_failed (g_ptr_array_index (transactions, 0), SYNCOBJ_ERROR_NON_RETRIABLE, NULL);
+  for (guint i = 1; i < n; i++)
+    syncobj_test_assert_failed (g_ptr_array_index (transactions, i), SYNCOBJ_ERROR_DEPENDENCY_FAILED,
+                                g_ptr_array_index (transactions, 0));
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, 0);
+}
+
 /* ---- big records ------------------------------------------------------------------- */
 
 /* A record of about @size bytes of JSON: {"id": "big", "body": "…"}, the
@@ -673,6 +718,7 @@ main (int   argc,
   if (g_getenv ("SYNCOBJ_DEMO_SERVER") != NULL)
     g_test_add_func ("/scale/snapshot/http", test_snapshot_http);
   g_test_add_func ("/scale/store/recovery", test_recovery);
+  g_test_add_func ("/scale/queue/failure-cascade", test_failure_cascade);
   g_test_add_func ("/scale/record/10-mb", test_long_record);
   g_test_add_func ("/scale/record/100000-members", test_wide_record);
 
