@@ -3,23 +3,88 @@
  *
  * One collection of JSON records ("items", keyed by "id") stored in SQLite:
  *
- *   GET    /items            the whole collection, a JSON array (ETag /
- *                            If-None-Match → 304); ?wrap=NAME gives
- *                            {"NAME": [...]} instead
+ *   GET    /items            the whole collection, a JSON array, in insertion
+ *                            order (ETag / If-None-Match → 304); ?wrap=NAME
+ *                            gives {"NAME": [...]} instead; ?since=SEQ gives
+ *                            the changes after SEQ instead (see Resuming)
  *   GET    /items/KEY        one record
- *   POST   /items            insert (201 + the record; 409 if the key exists)
+ *   POST   /items            insert (201 + the record + Location; 409 if the
+ *                            key exists; no "id": the server assigns one)
  *   PATCH  /items/KEY        merge the members of the body (200 + the record)
  *   PUT    /items/KEY        replace or create (200 + the record)
  *   DELETE /items/KEY        204; 404 if absent
  *   POST   /batch            a JSON array of mutations {"type", "key",
- *                            "value" | "changes"}, applied all or nothing
+ *                            "value" | "changes", "if_match"}, applied all
+ *                            or nothing; 200 {"applied": N, "records":
+ *                            [record as stored | null for a delete, ...]}
  *   WS     /changes          change messages, as SyncobjSync reads them:
- *                            {"type", "value" | "key", "idempotency_key"}
+ *                            {"type", "value" | "key", "idempotency_key",
+ *                            "seq"}; a batch sends one array of them
+ *
+ * Keys. A record's "id" is a non-empty string or an integer (64 bits); its
+ * key, in paths and in /_admin, is the string or the integer's decimal
+ * text, so {"id": 1} and {"id": "1"} cannot both exist (the second insert
+ * answers 409). Fractions, booleans, null, objects and "" answer 422.
+ * Updates keep the stored "id" with its JSON type (PATCH /items/7 of
+ * {"id": 7}); a delete message's "key" has the JSON type of the id.
+ *
+ * Server-assigned ids. A POST (or batch insert) whose record has no "id"
+ * member gets the next integer, as a SERIAL column would: one more than
+ * both the last id assigned and the largest integer key stored (1, 2, 3,
+ * …; never reused, even after a delete). The answer is 201 with the
+ * record as created ({"id": 7, …}) and "Location: http://HOST/items/7".
+ * A replay of its Idempotency-Key answers the same record, id and
+ * Location (plus "Idempotent-Replayed: true"), even after a restart; it
+ * never assigns a second id.
+ *
+ * Resuming. Every applied change has a sequence number SEQ, 1, 2, 3, …
+ * in the order applied (the "id" of /_admin/effects). Every change
+ * message carries its "seq". GET /items answers, with the snapshot,
+ * "ETag: \"SEQ\"" and "X-Syncobj-Seq: SEQ", SEQ being that of the last
+ * change the snapshot holds (0 for none); "If-None-Match: \"SEQ\"" (or a
+ * list, W/ allowed, or *) answers 304 with the same two headers. A
+ * client keeps SEQ as its cursor (the last "seq" it applied, or the
+ * snapshot's) and asks for what followed:
+ *
+ *   GET /items?since=SEQ     200, a JSON array of the change messages
+ *                            after SEQ in order ([] when none), with ETag
+ *                            and X-Syncobj-Seq of the newest; 304 as above
+ *                            when If-None-Match names the newest
+ *   WS  /changes?since=SEQ   the change messages after SEQ, one per frame,
+ *                            then {"type": "caught_up", "seq": N}, then
+ *                            live changes as usual
+ *
+ * SEQ may be given bare (12) or as its entity tag ("12", W/"12",
+ * URL-encoded). The server keeps the last --change-log N changes (10000
+ * by default; 0 keeps none). When the log no longer holds every change
+ * after SEQ, when SEQ is ahead of the server (another database) or is not
+ * a number, the answer says to start over: GET answers 410 Gone with, and
+ * the WebSocket sends as its first message, {"type": "reset", "seq": N,
+ * "reason": "…"}, N being the current sequence number; the client then
+ * loads a full snapshot (the WebSocket stays open and sends live changes).
+ * Without ?since= nothing changes: no caught_up, no reset. A gap in the
+ * "seq" of live messages means a message was lost (see "mute"): a client
+ * can reconnect with ?since= to fill it.
+ *
+ * Versions (--versions; off by default, so records are exactly what was
+ * written). Every record gets a "version" member set by the server: 1
+ * when created, one more on every write (whatever the body says; a record
+ * deleted and created again starts at 1). Answers that carry one record
+ * (POST, PATCH, PUT, GET /items/KEY, 412) have "ETag: \"VERSION\"".
+ * PATCH, PUT and DELETE honour "If-Match" ("\"3\"", W/"3", a bare 3, a
+ * list, or *): when it does not name the record's version, nothing is
+ * applied and the answer is 412 with the record as the server has it as
+ * the body. If-Match on a record that does not exist answers 404. In a
+ * batch, an entry's "if_match" (a version number or an entity tag) does
+ * the same, and a mismatch fails the whole batch with 412 {"error",
+ * "index", "current": record}. Without --versions, If-Match is ignored.
  *
  * Every writing request may carry an Idempotency-Key header. Its outcome is
  * stored in the same SQLite transaction as the change, so a replay, even
  * after a crash and restart, returns the first answer and never applies
- * twice.
+ * twice. Conflicts (409, 412) and 5xx answers are not stored: they applied
+ * nothing, and the same request sent again, after the client resolved
+ * the conflict, is judged afresh.
  *
  * Fault switches, for tests (never part of a real API):
  *
@@ -70,10 +135,10 @@
  *
  * Command line: --port N (0: any free port), --db FILE, --fail-next N,
  * --fail-status S, --token T (writes need "Authorization: Bearer T"),
- * --records N (adds N records {"id": KEY, "title": "item I"} for I = 0 … N−1,
- * KEY being I in the UUID form "%08x-0000-4000-8000-%012x", before
- * listening: a large collection in a second). The first line on stdout is
- * "PORT N".
+ * --versions, --change-log N, --records N (adds N records {"id": KEY,
+ * "title": "item I"} for I = 0 … N−1, KEY being I in the UUID form
+ * "%08x-0000-4000-8000-%012x", before listening: a large collection in a
+ * second). The first line on stdout is "PORT N".
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -125,6 +190,8 @@ typedef struct
   gboolean    ignore_idempotency;
 
   char       *token;            /* writes need "Authorization: Bearer TOKEN" */
+  gboolean    versions;         /* records carry a "version" member */
+  gint64      change_log_size;  /* changes kept for ?since= */
 } Server;
 
 typedef struct
@@ -133,6 +200,11 @@ typedef struct
   char  *body;        /* JSON text, may be NULL */
   char  *broadcast;   /* change message(s) to send once committed */
 } Outcome;
+
+/* Conflicts apply nothing and are not kept for the Idempotency-Key: a
+ * request sent again after the client resolved one is judged afresh. */
+#define OUTCOME_IS_STORED(outcome) \
+  ((outcome)->status < 500 && (outcome)->status != 409 && (outcome)->status != 412)
 
 static void
 outcome_clear (Outcome *outcome)
@@ -190,7 +262,9 @@ db_open (Server      *self,
                   "CREATE TABLE IF NOT EXISTS effects (id INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL,"
                   "  key TEXT NOT NULL, idempotency_key TEXT NOT NULL, body TEXT NOT NULL);"
                   "CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);"
-                  "CREATE TABLE IF NOT EXISTS faults (kind TEXT PRIMARY KEY, n INTEGER NOT NULL);",
+                  "CREATE TABLE IF NOT EXISTS faults (kind TEXT PRIMARY KEY, n INTEGER NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, message TEXT NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS serial (name TEXT PRIMARY KEY, last INTEGER NOT NULL);",
                   error);
 }
 
@@ -249,7 +323,8 @@ db_delete_item (Server     *self,
   sqlite3_finalize (stmt);
 }
 
-static void
+/* Logs an applied change; returns its sequence number. */
+static gint64
 db_log_effect (Server     *self,
                const char *method,
                const char *key,
@@ -263,12 +338,90 @@ db_log_effect (Server     *self,
   sqlite3_bind_text (stmt, 2, key, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, idempotency_key != NULL ? idempotency_key : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, body != NULL ? body : "", -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_error ("cannot log a change of %s: %s", key, sqlite3_errmsg (self->db));
+  sqlite3_finalize (stmt);
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+/* Keeps the change message of change @seq for ?since=, and forgets the
+ * ones older than the last change_log_size changes. */
+static void
+db_log_change (Server     *self,
+               gint64      seq,
+               const char *message)
+{
+  sqlite3_stmt *stmt;
+
+  if (self->change_log_size > 0)
+    {
+      stmt = db_prepare (self, "INSERT INTO changes (seq, message) VALUES (?, ?)");
+      sqlite3_bind_int64 (stmt, 1, seq);
+      sqlite3_bind_text (stmt, 2, message, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        g_error ("cannot log change %" G_GINT64_FORMAT ": %s", seq, sqlite3_errmsg (self->db));
+      sqlite3_finalize (stmt);
+    }
+
+  stmt = db_prepare (self, "DELETE FROM changes WHERE seq <= ?");
+  sqlite3_bind_int64 (stmt, 1, seq - self->change_log_size);
   sqlite3_step (stmt);
   sqlite3_finalize (stmt);
 }
 
+/* Whether the change log holds every change after @since, up to the
+ * current sequence number @current. The log is a contiguous run of
+ * sequence numbers ending at @current. */
+static gboolean
+db_log_covers (Server *self,
+               gint64  since,
+               gint64  current)
+{
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (since == current)
+    return TRUE;
+  if (since < 0 || since > current)
+    return FALSE;
+  stmt = db_prepare (self, "SELECT 1 FROM changes WHERE seq = ?");
+  sqlite3_bind_int64 (stmt, 1, since + 1);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+/* The next integer id for a record posted without one: one more than both
+ * the last one given and the largest integer key stored, as a SERIAL
+ * column (or SQLite's AUTOINCREMENT) would give. Returns 0 when the ids
+ * are exhausted. */
 static gint64
-db_version (Server *self)
+db_next_serial (Server *self)
+{
+  sqlite3_stmt *stmt = db_prepare (self,
+    "SELECT MAX(IFNULL((SELECT last FROM serial WHERE name = 'items'), 0),"
+    "           IFNULL((SELECT MAX(CAST(key AS INTEGER)) FROM items"
+    "                   WHERE key GLOB '[1-9]*' AND key NOT GLOB '*[^0-9]*' AND length(key) <= 19), 0))");
+  gint64 last = 0;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    last = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (last >= G_MAXINT64)
+    return 0;
+
+  stmt = db_prepare (self,
+    "INSERT INTO serial (name, last) VALUES ('items', ?1) ON CONFLICT(name) DO UPDATE SET last = ?1");
+  sqlite3_bind_int64 (stmt, 1, last + 1);
+  sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  return last + 1;
+}
+
+/* The current sequence number: that of the last change applied (0 before
+ * any). */
+static gint64
+db_current_seq (Server *self)
 {
   sqlite3_stmt *stmt = db_prepare (self, "SELECT IFNULL(MAX(id), 0) FROM effects");
   gint64 version = 0;
@@ -364,11 +517,14 @@ outcome_set_error (Outcome    *outcome,
   outcome->body = error_body (reason);
 }
 
+/* A change message: {"type", "value" | "key", "idempotency_key", "seq"};
+ * a delete names the record by @id, its "id" member (string or integer). */
 static char *
 change_message (const char *type,
-                const char *key,
+                JsonNode   *id,
                 JsonObject *value,
-                const char *idempotency_key)
+                const char *idempotency_key,
+                gint64      seq)
 {
   g_autoptr(JsonObject) message = json_object_new ();
   g_autoptr(JsonNode) node = NULL;
@@ -377,11 +533,85 @@ change_message (const char *type,
   if (value != NULL)
     json_object_set_object_member (message, "value", json_object_ref (value));
   else
-    json_object_set_string_member (message, "key", key);
+    json_object_set_member (message, "key", json_node_copy (id));
   if (idempotency_key != NULL)
     json_object_set_string_member (message, "idempotency_key", idempotency_key);
+  json_object_set_int_member (message, "seq", seq);
   node = json_node_init_object (json_node_alloc (), message);
   return json_to_string (node, FALSE);
+}
+
+/* The key of a record whose "id" member is @id: a non-empty string as it
+ * is, an integer as its decimal text; NULL for anything else. */
+static char *
+key_from_id (JsonNode *id)
+{
+  if (id == NULL || !JSON_NODE_HOLDS_VALUE (id))
+    return NULL;
+  if (json_node_get_value_type (id) == G_TYPE_STRING)
+    {
+      const char *text = json_node_get_string (id);
+
+      return *text != '\0' ? g_strdup (text) : NULL;
+    }
+  if (json_node_get_value_type (id) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (id));
+  return NULL;
+}
+
+/* The version of a stored record (0 if it has none). */
+static gint64
+record_version (JsonObject *record)
+{
+  JsonNode *node = record != NULL ? json_object_get_member (record, "version") : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  return 0;
+}
+
+/* Strips W/ and the quotes of one entity tag (or of a bare value). */
+static char *
+entity_tag_value (const char *tag)
+{
+  g_autofree char *text = g_strstrip (g_strdup (tag));
+  const char *start = text;
+  gsize length;
+
+  if (g_str_has_prefix (start, "W/"))
+    start += 2;
+  length = strlen (start);
+  if (length >= 2 && start[0] == '"' && start[length - 1] == '"')
+    return g_strndup (start + 1, length - 2);
+  return g_strdup (start);
+}
+
+/* Whether an If-Match value ("*" or a list of entity tags, "3" or W/"3",
+ * or a bare number) names the version of @record. */
+static gboolean
+if_match_holds (const char *if_match,
+                JsonObject *record)
+{
+  g_auto(GStrv) tags = g_strsplit (if_match, ",", -1);
+  g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT, record_version (record));
+
+  for (guint i = 0; tags[i] != NULL; i++)
+    {
+      g_autofree char *value = entity_tag_value (tags[i]);
+
+      if (g_str_equal (value, "*") || g_str_equal (value, version))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Answers a failed If-Match: 412 with the record as the server has it. */
+static void
+outcome_set_precondition_failed (Outcome    *outcome,
+                                 JsonObject *existing)
+{
+  outcome->status = 412;
+  outcome->body = object_to_string (existing);
 }
 
 static JsonNode *
@@ -402,6 +632,26 @@ parse_body (SoupServerMessage *msg)
  * Each apply_* runs inside an open SQLite transaction, logs its effect and
  * appends its change message to @changes. */
 
+/* Logs a change to the record @id (@key as text): its effect, its change
+ * message in the change log and in @changes. @value is NULL for a delete. */
+static void
+record_change (Server     *self,
+               const char *method,
+               const char *type,
+               const char *key,
+               JsonNode   *id,
+               JsonObject *value,
+               const char *text,
+               const char *idempotency_key,
+               GPtrArray  *changes)
+{
+  gint64 seq = db_log_effect (self, method, key, idempotency_key, text);
+  char *message = change_message (type, id, value, idempotency_key, seq);
+
+  db_log_change (self, seq, message);
+  g_ptr_array_add (changes, message);
+}
+
 static gboolean
 apply_insert (Server      *self,
               JsonObject  *value,
@@ -409,27 +659,41 @@ apply_insert (Server      *self,
               GPtrArray   *changes,
               Outcome     *outcome)
 {
-  const char *key = json_object_get_string_member_with_default (value, "id", NULL);
+  g_autofree char *key = NULL;
   g_autoptr(JsonObject) existing = NULL;
   g_autofree char *text = NULL;
 
-  if (key == NULL || *key == '\0')
+  if (!json_object_has_member (value, "id"))
     {
-      outcome_set_error (outcome, 422, "the record has no string member \"id\"");
+      gint64 id = db_next_serial (self);
+
+      if (id == 0)
+        {
+          outcome_set_error (outcome, 500, "no integer id is left to give");
+          return FALSE;
+        }
+      json_object_set_int_member (value, "id", id);
+    }
+  key = key_from_id (json_object_get_member (value, "id"));
+  if (key == NULL)
+    {
+      outcome_set_error (outcome, 422, "the member \"id\" is not a non-empty string or an integer");
       return FALSE;
     }
   existing = db_get_item (self, key);
   if (existing != NULL)
     {
-      g_autofree char *reason = g_strdup_printf ("a record with id \"%s\" already exists", key);
+      g_autofree char *reason = g_strdup_printf ("a record with id %s already exists", key);
       outcome_set_error (outcome, 409, reason);
       return FALSE;
     }
 
+  if (self->versions)
+    json_object_set_int_member (value, "version", 1);
   text = object_to_string (value);
   db_put_item (self, key, value);
-  db_log_effect (self, "insert", key, idempotency_key, text);
-  g_ptr_array_add (changes, change_message ("insert", key, value, idempotency_key));
+  record_change (self, "insert", "insert", key, json_object_get_member (value, "id"), value, text,
+                 idempotency_key, changes);
   outcome->status = 201;
   outcome->body = g_steal_pointer (&text);
   return TRUE;
@@ -449,11 +713,29 @@ value_is_acceptable (JsonObject *value,
   return TRUE;
 }
 
+/* The "id" member of the record at @key after an update: the stored one
+ * (its JSON type kept), else the body's when it names @key, else @key. */
+static JsonNode *
+updated_id (JsonObject *existing,
+            JsonObject *body,
+            const char *key)
+{
+  JsonNode *id = body != NULL ? json_object_get_member (body, "id") : NULL;
+  g_autofree char *body_key = key_from_id (id);
+
+  if (existing != NULL && json_object_has_member (existing, "id"))
+    return json_node_copy (json_object_get_member (existing, "id"));
+  if (g_strcmp0 (body_key, key) == 0)
+    return json_node_copy (id);
+  return json_node_init_string (json_node_alloc (), key);
+}
+
 static gboolean
 apply_update (Server      *self,
               const char  *key,
               JsonObject  *changes_in,
               gboolean     replace,
+              const char  *if_match,
               const char  *idempotency_key,
               GPtrArray   *changes,
               Outcome     *outcome)
@@ -465,31 +747,39 @@ apply_update (Server      *self,
   const char *member;
   JsonNode *node;
 
+  /* Members keep their order: existing ones first, then new ones. */
   if (!value_is_acceptable (changes_in, outcome))
     return FALSE;
 
-  if (existing == NULL && !replace)
+  if (existing == NULL && (!replace || (self->versions && if_match != NULL)))
     {
       g_autofree char *reason = g_strdup_printf ("no record with id \"%s\"", key);
       outcome_set_error (outcome, 404, reason);
       return FALSE;
     }
+  if (self->versions && if_match != NULL && !if_match_holds (if_match, existing))
+    {
+      outcome_set_precondition_failed (outcome, existing);
+      return FALSE;
+    }
 
   if (existing != NULL && !replace)
     {
-      json_object_iter_init (&iter, existing);
-      while (json_object_iter_next (&iter, &member, &node))
+      json_object_iter_init_ordered (&iter, existing);
+      while (json_object_iter_next_ordered (&iter, &member, &node))
         json_object_set_member (merged, member, json_node_copy (node));
     }
-  json_object_iter_init (&iter, changes_in);
-  while (json_object_iter_next (&iter, &member, &node))
+  json_object_iter_init_ordered (&iter, changes_in);
+  while (json_object_iter_next_ordered (&iter, &member, &node))
     json_object_set_member (merged, member, json_node_copy (node));
-  json_object_set_string_member (merged, "id", key);
+  json_object_set_member (merged, "id", updated_id (existing, changes_in, key));
+  if (self->versions)
+    json_object_set_int_member (merged, "version", record_version (existing) + 1);
 
   text = object_to_string (merged);
   db_put_item (self, key, merged);
-  db_log_effect (self, replace ? "put" : "update", key, idempotency_key, text);
-  g_ptr_array_add (changes, change_message (existing != NULL ? "update" : "insert", key, merged, idempotency_key));
+  record_change (self, replace ? "put" : "update", existing != NULL ? "update" : "insert", key,
+                 json_object_get_member (merged, "id"), merged, text, idempotency_key, changes);
   outcome->status = 200;
   outcome->body = g_steal_pointer (&text);
   return TRUE;
@@ -498,11 +788,13 @@ apply_update (Server      *self,
 static gboolean
 apply_delete (Server      *self,
               const char  *key,
+              const char  *if_match,
               const char  *idempotency_key,
               GPtrArray   *changes,
               Outcome     *outcome)
 {
   g_autoptr(JsonObject) existing = db_get_item (self, key);
+  g_autoptr(JsonNode) id = NULL;
 
   if (existing == NULL)
     {
@@ -510,41 +802,53 @@ apply_delete (Server      *self,
       outcome_set_error (outcome, 404, reason);
       return FALSE;
     }
+  if (self->versions && if_match != NULL && !if_match_holds (if_match, existing))
+    {
+      outcome_set_precondition_failed (outcome, existing);
+      return FALSE;
+    }
 
+  id = updated_id (existing, NULL, key);
   db_delete_item (self, key);
-  db_log_effect (self, "delete", key, idempotency_key, "");
-  g_ptr_array_add (changes, change_message ("delete", key, NULL, idempotency_key));
+  record_change (self, "delete", "delete", key, id, NULL, "", idempotency_key, changes);
   outcome->status = 204;
   return TRUE;
 }
 
-/* One mutation of a batch: {"type", "key", "value" | "changes",
- * "idempotency_key"}; an update with "replace": true replaces the record
- * with its "value". */
-static gboolean
-apply_batch_entry (Server     *self,
-                   JsonNode   *node,
-                   const char *fallback_key,
-                   GPtrArray  *changes,
-                   Outcome    *outcome)
+/* The If-Match of a batch entry: its "if_match" member, a string or an
+ * integer (the version). */
+static char *
+batch_entry_if_match (JsonObject *entry)
 {
-  JsonObject *entry;
-  const char *type, *key, *idempotency_key;
-  JsonNode *value;
+  JsonNode *node = json_object_get_member (entry, "if_match");
 
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      outcome_set_error (outcome, 400, "a batch entry is not an object");
-      return FALSE;
-    }
-  entry = json_node_get_object (node);
-  type = json_object_get_string_member_with_default (entry, "type", "");
-  key = json_object_get_string_member_with_default (entry, "key", NULL);
-  idempotency_key = json_object_get_string_member_with_default (entry, "idempotency_key", fallback_key);
-  value = json_object_get_member (entry, g_str_equal (type, "update") ? "changes" : "value");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return NULL;
+}
+
+/* One mutation of a batch: {"type", "key", "value" | "changes",
+ * "idempotency_key", "if_match"}; an update with "replace": true replaces
+ * the record with its "value". */
+static gboolean
+apply_batch_entry_object (Server     *self,
+                          JsonObject *entry,
+                          const char *fallback_key,
+                          GPtrArray  *changes,
+                          Outcome    *outcome)
+{
+  const char *type = json_object_get_string_member_with_default (entry, "type", "");
+  g_autofree char *key = key_from_id (json_object_get_member (entry, "key"));
+  g_autofree char *if_match = batch_entry_if_match (entry);
+  const char *idempotency_key = json_object_get_string_member_with_default (entry, "idempotency_key", fallback_key);
+  JsonNode *value = json_object_get_member (entry, g_str_equal (type, "update") ? "changes" : "value");
 
   if (g_str_equal (type, "delete") && key != NULL)
-    return apply_delete (self, key, idempotency_key, changes, outcome);
+    return apply_delete (self, key, if_match, idempotency_key, changes, outcome);
 
   if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value))
     {
@@ -563,13 +867,98 @@ apply_batch_entry (Server     *self,
           outcome_set_error (outcome, 400, "a replacing update has no \"value\" object");
           return FALSE;
         }
-      return apply_update (self, key, json_node_get_object (record), TRUE, idempotency_key, changes, outcome);
+      return apply_update (self, key, json_node_get_object (record), TRUE, if_match,
+                           idempotency_key, changes, outcome);
     }
   if (g_str_equal (type, "update") && key != NULL)
-    return apply_update (self, key, json_node_get_object (value), FALSE, idempotency_key, changes, outcome);
+    return apply_update (self, key, json_node_get_object (value), FALSE, if_match,
+                         idempotency_key, changes, outcome);
 
   outcome_set_error (outcome, 400, "a batch entry has no valid \"type\" and \"key\"");
   return FALSE;
+}
+
+static gboolean
+apply_batch_entry (Server     *self,
+                   JsonNode   *node,
+                   const char *fallback_key,
+                   GPtrArray  *changes,
+                   Outcome    *outcome)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      outcome_set_error (outcome, 400, "a batch entry is not an object");
+      return FALSE;
+    }
+  return apply_batch_entry_object (self, json_node_get_object (node), fallback_key, changes, outcome);
+}
+
+/* A whole batch, all or nothing. Its answer: {"applied": N, "records":
+ * [...]}, each entry's record as stored (null for a delete); a failed
+ * entry's answer is the batch's, with its "index" added to an object body. */
+static gboolean
+apply_batch (Server     *self,
+             JsonNode   *body,
+             const char *idempotency_key,
+             GPtrArray  *changes,
+             Outcome    *outcome)
+{
+  g_autoptr(JsonArray) records = json_array_new ();
+  JsonArray *array;
+  guint n;
+
+  if (body == NULL || !JSON_NODE_HOLDS_ARRAY (body))
+    {
+      outcome_set_error (outcome, 400, "the body is not a JSON array of mutations");
+      return FALSE;
+    }
+  array = json_node_get_array (body);
+  n = json_array_get_length (array);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonNode) answer = NULL;
+
+      outcome_clear (outcome);
+      if (!apply_batch_entry (self, json_array_get_element (array, i), idempotency_key, changes, outcome))
+        {
+          g_autoptr(JsonNode) failed = outcome->body != NULL ? json_from_string (outcome->body, NULL) : NULL;
+
+          if (failed != NULL && JSON_NODE_HOLDS_OBJECT (failed) && outcome->status != 412)
+            {
+              json_object_set_int_member (json_node_get_object (failed), "index", i);
+              g_free (outcome->body);
+              outcome->body = json_to_string (failed, FALSE);
+            }
+          else if (outcome->status == 412)
+            {
+              g_autoptr(JsonObject) wrapped = json_object_new ();
+              g_autoptr(JsonNode) root = NULL;
+
+              json_object_set_string_member (wrapped, "error", "the record has another version");
+              json_object_set_int_member (wrapped, "index", i);
+              json_object_set_member (wrapped, "current", g_steal_pointer (&failed));
+              root = json_node_init_object (json_node_alloc (), wrapped);
+              g_free (outcome->body);
+              outcome->body = json_to_string (root, FALSE);
+            }
+          return FALSE;
+        }
+      answer = outcome->body != NULL ? json_from_string (outcome->body, NULL) : NULL;
+      json_array_add_element (records, answer != NULL ? g_steal_pointer (&answer) : json_node_new (JSON_NODE_NULL));
+    }
+
+  {
+    g_autoptr(JsonObject) result = json_object_new ();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_object_set_int_member (result, "applied", n);
+    json_object_set_array_member (result, "records", g_steal_pointer (&records));
+    root = json_node_init_object (json_node_alloc (), g_steal_pointer (&result));
+    outcome_clear (outcome);
+    outcome->status = 200;
+    outcome->body = json_to_string (root, FALSE);
+  }
+  return TRUE;
 }
 
 static void
@@ -594,6 +983,7 @@ apply_request (Server            *self,
 {
   const char *method = soup_server_message_get_method (msg);
   const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  const char *if_match = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "If-Match");
   g_autoptr(JsonNode) body = parse_body (msg);
   g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *key = NULL;
@@ -605,27 +995,7 @@ apply_request (Server            *self,
   db_exec (self, "BEGIN IMMEDIATE", NULL);
 
   if (g_str_equal (path, "/batch") && g_str_equal (method, "POST"))
-    {
-      if (body == NULL || !JSON_NODE_HOLDS_ARRAY (body))
-        outcome_set_error (outcome, 400, "the body is not a JSON array of mutations");
-      else
-        {
-          JsonArray *array = json_node_get_array (body);
-
-          ok = TRUE;
-          for (guint i = 0; ok && i < json_array_get_length (array); i++)
-            {
-              outcome_clear (outcome);
-              ok = apply_batch_entry (self, json_array_get_element (array, i), idempotency_key, changes, outcome);
-            }
-          if (ok)
-            {
-              outcome_clear (outcome);
-              outcome->status = 200;
-              outcome->body = g_strdup_printf ("{\"applied\":%u}", json_array_get_length (array));
-            }
-        }
-    }
+    ok = apply_batch (self, body, idempotency_key, changes, outcome);
   else if (g_str_equal (method, "POST") && key == NULL)
     {
       if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
@@ -640,10 +1010,10 @@ apply_request (Server            *self,
         outcome_set_error (outcome, 400, "the body is not a JSON object");
       else
         ok = apply_update (self, key, json_node_get_object (body), g_str_equal (method, "PUT"),
-                           idempotency_key, changes, outcome);
+                           if_match, idempotency_key, changes, outcome);
     }
   else if (g_str_equal (method, "DELETE") && key != NULL)
-    ok = apply_delete (self, key, idempotency_key, changes, outcome);
+    ok = apply_delete (self, key, if_match, idempotency_key, changes, outcome);
   else
     outcome_set_error (outcome, 405, "method not allowed here");
 
@@ -655,7 +1025,7 @@ apply_request (Server            *self,
     }
 
   /* Client errors are answers too: a replay gets the same one. */
-  if (idempotency_key != NULL && outcome->status < 500)
+  if (idempotency_key != NULL && OUTCOME_IS_STORED (outcome))
     db_store_outcome (self, idempotency_key, outcome);
   db_exec (self, "COMMIT", NULL);
 
@@ -720,72 +1090,261 @@ drop_connection (SoupServerMessage *msg)
   soup_server_message_set_status (msg, 500, NULL);
 }
 
+/* Sets ETag: "SEQ" and X-Syncobj-Seq: SEQ on an answer about the whole
+ * collection. */
+static void
+set_seq_headers (SoupServerMessage *msg,
+                 gint64             seq)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", seq);
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+
+  soup_message_headers_replace (headers, "ETag", etag);
+  soup_message_headers_replace (headers, "X-Syncobj-Seq", text);
+}
+
+/* Whether an If-None-Match value ("*" or a list of entity tags, weak or
+ * strong) names the sequence number @seq. */
+static gboolean
+if_none_match_holds (const char *if_none_match,
+                     gint64      seq)
+{
+  g_auto(GStrv) tags = g_strsplit (if_none_match, ",", -1);
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+
+  for (guint i = 0; tags[i] != NULL; i++)
+    {
+      g_autofree char *value = entity_tag_value (tags[i]);
+
+      if (g_str_equal (value, "*") || g_str_equal (value, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Parses a cursor given as ?since=: a sequence number, bare or as its
+ * entity tag ("12", W/"12"). FALSE for anything else. */
+static gboolean
+parse_since (const char *since,
+             gint64     *seq)
+{
+  g_autofree char *value = entity_tag_value (since);
+  guint64 number;
+
+  if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT64, &number, NULL))
+    return FALSE;
+  *seq = (gint64) number;
+  return TRUE;
+}
+
+/* Whether the change log can answer ?since=@since (NULL: no ?since=) with
+ * the changes after it; otherwise @reason says why not. */
+static gboolean
+since_is_usable (Server      *self,
+                 const char  *since,
+                 gint64       current,
+                 gint64      *seq,
+                 char       **reason)
+{
+  if (!parse_since (since, seq))
+    {
+      *reason = g_strdup_printf ("“%s” is not a sequence number", since);
+      return FALSE;
+    }
+  if (*seq > current)
+    {
+      *reason = g_strdup_printf ("sequence number %" G_GINT64_FORMAT " is ahead of this server's %"
+                                 G_GINT64_FORMAT, *seq, current);
+      return FALSE;
+    }
+  if (!db_log_covers (self, *seq, current))
+    {
+      *reason = g_strdup_printf ("the change log no longer holds the changes after %" G_GINT64_FORMAT, *seq);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The change messages after @seq, in order, as a JSON array. */
+static char *
+changes_after (Server *self,
+               gint64  seq)
+{
+  g_autoptr(GString) text = g_string_new ("[");
+  sqlite3_stmt *stmt = db_prepare (self, "SELECT message FROM changes WHERE seq > ? ORDER BY seq");
+
+  sqlite3_bind_int64 (stmt, 1, seq);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (text->len > 1)
+        g_string_append_c (text, ',');
+      g_string_append (text, (const char *) sqlite3_column_text (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+  g_string_append_c (text, ']');
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* {"type": "reset", "seq": N, "reason": "…"} */
+static char *
+reset_message (gint64      seq,
+               const char *reason)
+{
+  g_autoptr(JsonObject) message = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_object_set_string_member (message, "type", "reset");
+  json_object_set_int_member (message, "seq", seq);
+  json_object_set_string_member (message, "reason", reason);
+  node = json_node_init_object (json_node_alloc (), g_steal_pointer (&message));
+  return json_to_string (node, FALSE);
+}
+
+/* The whole collection, in insertion order, as a JSON array (or as
+ * {"NAME": [...]} for ?wrap=NAME). */
+static char *
+snapshot_text (Server     *self,
+               const char *wrap)
+{
+  g_autoptr(GString) text = g_string_new ("[");
+  sqlite3_stmt *stmt = db_prepare (self, "SELECT value FROM items ORDER BY seq");
+
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (text->len > 1)
+        g_string_append_c (text, ',');
+      g_string_append (text, (const char *) sqlite3_column_text (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+  g_string_append_c (text, ']');
+  /* ?wrap=NAME answers {"NAME": [...]}, as many APIs do. */
+  if (wrap != NULL)
+    {
+      g_string_prepend (text, "\":");
+      g_string_prepend (text, wrap);
+      g_string_prepend (text, "{\"");
+      g_string_append_c (text, '}');
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* GET /items: the snapshot, or with ?since= the changes after a cursor. */
+static void
+handle_snapshot (Server            *self,
+                 SoupServerMessage *msg,
+                 GHashTable        *query)
+{
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+  const char *if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
+  const char *since = query != NULL ? g_hash_table_lookup (query, "since") : NULL;
+  gint64 current = db_current_seq (self);
+  g_autofree char *text = NULL;
+
+  set_seq_headers (msg, current);
+  if (self->html_snapshot_count > 0)
+    {
+      self->html_snapshot_count--;
+      db_count_fault (self, "html_snapshot");
+      respond_html (msg, 200);
+      return;
+    }
+  if (if_none_match != NULL && if_none_match_holds (if_none_match, current) && self->truncate_snapshot_count == 0)
+    {
+      soup_server_message_set_status (msg, 304, NULL);
+      return;
+    }
+
+  if (since != NULL)
+    {
+      g_autofree char *reason = NULL;
+      gint64 seq;
+
+      if (!since_is_usable (self, since, current, &seq, &reason))
+        {
+          g_autofree char *body = reset_message (current, reason);
+
+          respond (msg, 410, body);
+          return;
+        }
+      text = changes_after (self, seq);
+    }
+  else
+    text = snapshot_text (self, query != NULL ? g_hash_table_lookup (query, "wrap") : NULL);
+
+  if (self->truncate_snapshot_count > 0)
+    {
+      self->truncate_snapshot_count--;
+      db_count_fault (self, "truncate_snapshot");
+      soup_message_headers_remove (soup_server_message_get_response_headers (msg), "ETag");
+      soup_message_headers_remove (soup_server_message_get_response_headers (msg), "X-Syncobj-Seq");
+      respond_truncated (msg, 200, text);
+      return;
+    }
+  respond (msg, 200, text);
+}
+
+/* With versions, ETag: "VERSION" of the record in @body. */
+static void
+set_version_header (Server            *self,
+                    SoupServerMessage *msg,
+                    const char        *body)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *etag = NULL;
+
+  if (!self->versions || body == NULL)
+    return;
+  node = json_from_string (body, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
+      !json_object_has_member (json_node_get_object (node), "version"))
+    return;
+  etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", record_version (json_node_get_object (node)));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
+}
+
+/* Location: the URI of the record a 201 answer created (@body). */
+static void
+set_location_header (SoupServerMessage *msg,
+                     const char        *body)
+{
+  g_autoptr(JsonNode) node = body != NULL ? json_from_string (body, NULL) : NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GUri) location = NULL;
+  g_autofree char *text = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  key = key_from_id (json_object_get_member (json_node_get_object (node), "id"));
+  if (key == NULL)
+    return;
+  escaped = g_uri_escape_string (key, NULL, FALSE);
+  path = g_strconcat ("/items/", escaped, NULL);
+  location = g_uri_parse_relative (soup_server_message_get_uri (msg), path, G_URI_FLAGS_ENCODED, NULL);
+  if (location == NULL)
+    return;
+  text = g_uri_to_string (location);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", text);
+}
+
 static void
 handle_collection_get (Server            *self,
                        SoupServerMessage *msg,
                        const char        *path,
                        GHashTable        *query)
 {
-  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
-  g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", db_version (self));
-  const char *if_none_match = soup_message_headers_get_one (request_headers, "If-None-Match");
-
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
-
   if (g_str_equal (path, "/items") || g_str_equal (path, "/items/"))
-    {
-      const char *wrap = query != NULL ? g_hash_table_lookup (query, "wrap") : NULL;
-      g_autoptr(GString) text = g_string_new ("[");
-      sqlite3_stmt *stmt;
-      gboolean first = TRUE;
-
-      if (self->html_snapshot_count > 0)
-        {
-          self->html_snapshot_count--;
-          db_count_fault (self, "html_snapshot");
-          respond_html (msg, 200);
-          return;
-        }
-      if (if_none_match != NULL && g_str_equal (if_none_match, etag) && self->truncate_snapshot_count == 0)
-        {
-          soup_server_message_set_status (msg, 304, NULL);
-          return;
-        }
-
-      stmt = db_prepare (self, "SELECT value FROM items ORDER BY seq");
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          if (!first)
-            g_string_append_c (text, ',');
-          g_string_append (text, (const char *) sqlite3_column_text (stmt, 0));
-          first = FALSE;
-        }
-      sqlite3_finalize (stmt);
-      g_string_append_c (text, ']');
-      /* ?wrap=NAME answers {"NAME": [...]}, as many APIs do. */
-      if (wrap != NULL)
-        {
-          g_string_prepend (text, "\":");
-          g_string_prepend (text, wrap);
-          g_string_prepend (text, "{\"");
-          g_string_append_c (text, '}');
-        }
-      if (self->truncate_snapshot_count > 0)
-        {
-          self->truncate_snapshot_count--;
-          db_count_fault (self, "truncate_snapshot");
-          soup_message_headers_remove (soup_server_message_get_response_headers (msg), "ETag");
-          respond_truncated (msg, 200, text->str);
-          return;
-        }
-      respond (msg, 200, text->str);
-    }
+    handle_snapshot (self, msg, query);
   else
     {
       g_autofree char *key = g_uri_unescape_string (path + strlen ("/items/"), NULL);
       g_autoptr(JsonObject) item = db_get_item (self, key);
       g_autofree char *text = item != NULL ? object_to_string (item) : error_body ("no such record");
 
+      if (item != NULL)
+        set_version_header (self, msg, text);
       respond (msg, item != NULL ? 200 : 404, text);
     }
 }
@@ -933,10 +1492,17 @@ handle_write (Server            *self,
       g_autofree char *body = error_body ("injected failure after the change was applied");
       respond (msg, 503, body);
     }
-  else if (truncate)
-    respond_truncated (msg, outcome.status, outcome.body);
   else
-    respond (msg, outcome.status, outcome.body);
+    {
+      if (outcome.status == 201)
+        set_location_header (msg, outcome.body);
+      if (outcome.status == 200 || outcome.status == 201 || outcome.status == 412)
+        set_version_header (self, msg, outcome.body);
+      if (truncate)
+        respond_truncated (msg, outcome.status, outcome.body);
+      else
+        respond (msg, outcome.status, outcome.body);
+    }
   outcome_clear (&outcome);
 }
 
@@ -1128,6 +1694,38 @@ socket_closed_cb (SoupWebsocketConnection *connection,
   g_ptr_array_remove (self->sockets, connection);
 }
 
+/* Resuming: the change messages after @since, one per frame, then
+ * {"type": "caught_up", "seq": N}; or {"type": "reset", "seq": N,
+ * "reason"} when the change log cannot answer. Live changes follow either
+ * way; nothing else runs in between (one thread). */
+static void
+send_changes_since (Server                  *self,
+                    SoupWebsocketConnection *connection,
+                    const char              *since)
+{
+  gint64 current = db_current_seq (self);
+  g_autofree char *reason = NULL;
+  g_autofree char *caught_up = NULL;
+  sqlite3_stmt *stmt;
+  gint64 seq;
+
+  if (!since_is_usable (self, since, current, &seq, &reason))
+    {
+      g_autofree char *reset = reset_message (current, reason);
+
+      soup_websocket_connection_send_text (connection, reset);
+      return;
+    }
+
+  stmt = db_prepare (self, "SELECT message FROM changes WHERE seq > ? ORDER BY seq");
+  sqlite3_bind_int64 (stmt, 1, seq);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    soup_websocket_connection_send_text (connection, (const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  caught_up = g_strdup_printf ("{\"type\":\"caught_up\",\"seq\":%" G_GINT64_FORMAT "}", current);
+  soup_websocket_connection_send_text (connection, caught_up);
+}
+
 static void
 websocket_handler (SoupServer              *server,
                    SoupServerMessage       *msg,
@@ -1136,9 +1734,14 @@ websocket_handler (SoupServer              *server,
                    gpointer                 user_data)
 {
   Server *self = user_data;
+  const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autoptr(GHashTable) params = query != NULL ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
+  const char *since = params != NULL ? g_hash_table_lookup (params, "since") : NULL;
 
   /* Keep-alive pings make a dead peer visible within seconds. */
   soup_websocket_connection_set_keepalive_interval (connection, 5);
+  if (since != NULL)
+    send_changes_since (self, connection, since);
   g_signal_connect (connection, "closed", G_CALLBACK (socket_closed_cb), self);
   g_ptr_array_add (self->sockets, g_object_ref (connection));
 }
@@ -1202,6 +1805,7 @@ main (int   argc,
   int fail_next = 0;
   int fail_status = 503;
   int n_records = 0;
+  gint64 change_log_size = 10000;
   Server self = { 0, };
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: any free port)", "N" },
@@ -1210,6 +1814,8 @@ main (int   argc,
     { "fail-status", 0, 0, G_OPTION_ARG_INT, &fail_status, "Status of those failures (503)", "STATUS" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &self.token, "Bearer token that writes must carry", "TOKEN" },
     { "records", 0, 0, G_OPTION_ARG_INT, &n_records, "Add N records before listening", "N" },
+    { "versions", 0, 0, G_OPTION_ARG_NONE, &self.versions, "Give records a \"version\" member and honour If-Match", NULL },
+    { "change-log", 0, 0, G_OPTION_ARG_INT64, &change_log_size, "Changes kept for ?since= (10000)", "N" },
     { NULL }
   };
 
@@ -1228,6 +1834,7 @@ main (int   argc,
     }
 
   self.fail_count = (guint) MAX (fail_next, 0);
+  self.change_log_size = MAX (change_log_size, 0);
   self.fail_status = (guint) fail_status;
   self.sockets = g_ptr_array_new_with_free_func (g_object_unref);
   self.rand = g_rand_new ();
