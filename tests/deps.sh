@@ -40,3 +40,44 @@ syncobj_install_deps () {
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
       apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
 }
+
+# json-server, a REST server nobody here wrote, for tests against a real
+# third-party API (integer ids assigned on POST). Pinned: its 1.0 betas use
+# string ids. Installed from the npm registry with the machine's own
+# Node.js and npm (not Debian's npm package) into a cache directory shared
+# by every checkout.
+SYNCOBJ_JSON_SERVER_VERSION=0.17.4
+SYNCOBJ_NPM_CACHE=${SYNCOBJ_NPM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/libsyncobj/npm}
+SYNCOBJ_JSON_SERVER_DIR="$SYNCOBJ_NPM_CACHE/json-server-$SYNCOBJ_JSON_SERVER_VERSION"
+
+# Installs json-server $SYNCOBJ_JSON_SERVER_VERSION unless it is there, and
+# exports SYNCOBJ_JSON_SERVER (its program) for the tests. Without node and
+# npm, or when the install fails (within 5 minutes), says so and returns 1:
+# the tests that need it then skip.
+syncobj_install_json_server () {
+  local program="$SYNCOBJ_JSON_SERVER_DIR/node_modules/.bin/json-server"
+  local staging
+
+  if [[ ! -x "$program" ]]; then
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+      echo "warning: no node or npm: tests against json-server will skip" >&2
+      return 1
+    fi
+    echo "Installing json-server@$SYNCOBJ_JSON_SERVER_VERSION into $SYNCOBJ_JSON_SERVER_DIR" >&2
+    mkdir -p "$SYNCOBJ_NPM_CACHE" || return 1
+    # Into a staging directory first: an interrupted install is never taken
+    # for a complete one.
+    staging=$(mktemp -d "$SYNCOBJ_NPM_CACHE/.json-server-XXXXXX") || return 1
+    if ! timeout 300 npm install --prefix "$staging" --no-save --no-package-lock \
+           --no-audit --no-fund --loglevel=error \
+           "json-server@$SYNCOBJ_JSON_SERVER_VERSION" </dev/null >&2 ||
+       ! mv -T "$staging" "$SYNCOBJ_JSON_SERVER_DIR" 2>/dev/null; then
+      rm -rf "$staging"
+      if [[ ! -x "$program" ]]; then
+        echo "warning: could not install json-server: tests against it will skip" >&2
+        return 1
+      fi
+    fi
+  fi
+  export SYNCOBJ_JSON_SERVER="$program"
+}

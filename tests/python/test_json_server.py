@@ -1,0 +1,101 @@
+# test_json_server.py: json-server 0.17 (a REST server nobody here wrote,
+# installed from npm by tests/deps.sh) runs here and assigns integer ids on
+# POST, as the tests of integer and server-assigned keys expect of it.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Every wait is bounded: the server's start, each request, its stop.
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+JSON_SERVER = os.environ.get('SYNCOBJ_JSON_SERVER')
+START_TIMEOUT_S = 30
+REQUEST_TIMEOUT_S = 10
+
+pytestmark = pytest.mark.skipif(not JSON_SERVER or not os.access(JSON_SERVER, os.X_OK),
+                                reason='json-server is not installed (tests/run-all installs it with npm)')
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+class JsonServer:
+    """json-server on 127.0.0.1 over a db.json of its own."""
+
+    def __init__(self, tmp_path, data):
+        db = tmp_path / 'db.json'
+        db.write_text(json.dumps(data))
+        self.port = free_port()
+        self.base = 'http://127.0.0.1:%d' % self.port
+        self.process = subprocess.Popen(
+            [JSON_SERVER, '--host', '127.0.0.1', '--port', str(self.port), '--quiet', str(db)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.wait_until_listening()
+
+    def wait_until_listening(self):
+        """Polls until the port answers, for at most START_TIMEOUT_S (node
+        takes a moment to start, more on a busy machine)."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError('json-server exited with %d: %s'
+                                     % (self.process.returncode, self.process.stderr.read().decode()))
+            try:
+                with socket.create_connection(('127.0.0.1', self.port), timeout=1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError('json-server did not listen within %d s' % START_TIMEOUT_S)
+                time.sleep(0.05)
+
+    def request(self, method, path, body=None):
+        """Returns (status, headers, decoded JSON body)."""
+        request = urllib.request.Request(self.base + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
+                return response.status, response.headers, json.loads(response.read() or 'null')
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, json.loads(error.read() or 'null')
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait(timeout=REQUEST_TIMEOUT_S)
+        self.process.stderr.close()
+
+
+@pytest.fixture
+def json_server(tmp_path):
+    server = JsonServer(tmp_path, {'items': [{'id': 1, 'title': 'A'}]})
+    yield server
+    server.stop()
+
+
+def test_post_without_id_gets_an_integer_id(json_server):
+    status, _, items = json_server.request('GET', '/items')
+    assert status == 200
+    assert items == [{'id': 1, 'title': 'A'}]
+
+    status, headers, created = json_server.request('POST', '/items', {'title': 'B'})
+    assert status == 201
+    assert created == {'id': 2, 'title': 'B'}
+    assert type(created['id']) is int
+    assert headers['Location'].endswith('/items/2')
+
+    status, _, patched = json_server.request('PATCH', '/items/2', {'title': 'B2'})
+    assert status == 200
+    assert patched == {'id': 2, 'title': 'B2'}
+    status, _, items = json_server.request('GET', '/items')
+    assert items == [{'id': 1, 'title': 'A'}, {'id': 2, 'title': 'B2'}]
