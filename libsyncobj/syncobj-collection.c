@@ -77,9 +77,10 @@ typedef struct
   SyncobjRecord *record;        /* weak */
   const char    *packed;        /* see below */
   guint          position;      /* in the list model when appended; see row_position() */
-  guint          locks : 30;    /* one word with the flags: rows are many */
+  guint          locks : 29;    /* one word with the flags: rows are many */
   guint          pending_append : 1;
   guint          inline_key : 1;  /* key (and packed text) live after the row */
+  guint          int_key : 1;   /* its key member holds an integer (key: its text) */
 } SyncobjRow;
 
 /* A record loaded from JSON text (syncobj_sync_load_json_array()) is kept
@@ -249,6 +250,36 @@ row_maybe_free (SyncobjCollection *self,
       (row->layers == NULL || row->layers->len == 0) &&
       (row->held == NULL || row->held->len == 0))
     g_hash_table_remove (self->rows, row);
+}
+
+/* Whether @row holds a value, synced, visible or waiting. */
+static gboolean
+row_holds_value (SyncobjRow *row)
+{
+  return row->synced != NULL || row->visible != NULL || row->packed != NULL ||
+         (row->held != NULL && row->held->len > 0);
+}
+
+/* An integer key and a string key with the same text are two records the
+ * collection cannot tell apart: the second one is refused. */
+static gboolean
+row_check_key_type (SyncobjCollection  *self,
+                    SyncobjRow         *row,
+                    gboolean            key_is_int,
+                    GError            **error)
+{
+  if (row == NULL || !row_holds_value (row) || row->int_key == key_is_int)
+    return TRUE;
+
+  if (row->int_key)
+    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
+                 _("Collection “%s” holds the integer key %s: a record with the string key “%s” cannot be held beside it"),
+                 self->id, row->key, row->key);
+  else
+    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
+                 _("Collection “%s” holds the string key “%s”: a record with the integer key %s cannot be held beside it"),
+                 self->id, row->key, row->key);
+  return FALSE;
 }
 
 static gboolean
@@ -474,6 +505,8 @@ row_refresh_to_full (SyncobjCollection *self,
       value = json_object_ref (old);
     }
   row->visible = value;
+  if (value != NULL && json_object_has_member (value, self->key_member))
+    row->int_key = _syncobj_json_key_is_int (value, self->key_member);
 
   if (old == NULL && value != NULL)
     row_appear (self, row);
@@ -594,6 +627,7 @@ row_hold_sync_write (SyncobjRow       *row,
     borrow ? write->key : g_strdup (write->key),
     write->value != NULL ? json_object_ref (write->value) : NULL,
     borrow,
+    .key_is_int = write->key_is_int,
   };
 
   if (row->held == NULL)
@@ -689,10 +723,12 @@ static gboolean
 collection_validate_write (SyncobjCollection    *self,
                            SyncobjMutationType   type,
                            const char          **key,
+                           char                  key_buffer[SYNCOBJ_INT_KEY_SIZE],
                            JsonObject           *value,
                            GError              **error)
 {
   SyncobjRow *row;
+  gboolean key_is_int = FALSE;
 
   /* NaN, infinity, invalid UTF-8 or absurd nesting could be neither
    * stored nor sent. */
@@ -707,7 +743,7 @@ collection_validate_write (SyncobjCollection    *self,
                        _("Cannot insert into collection “%s”: the record must be a JSON object"), self->id);
           return FALSE;
         }
-      *key = _syncobj_json_get_key (value, self->key_member, error);
+      *key = _syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, error);
       if (*key == NULL)
         return FALSE;
     }
@@ -719,6 +755,9 @@ collection_validate_write (SyncobjCollection    *self,
     }
 
   row = row_lookup (self, *key);
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !row_check_key_type (self, row, key_is_int, error))
+    return FALSE;
 
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && row->visible != NULL)
     {
@@ -747,8 +786,8 @@ collection_validate_write (SyncobjCollection    *self,
 
       key_node = json_object_get_member (value, self->key_member);
       if (key_node != NULL &&
-          (json_node_get_value_type (key_node) != G_TYPE_STRING ||
-           g_strcmp0 (json_node_get_string (key_node), *key) != 0))
+          (g_strcmp0 (_syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, NULL), *key) != 0 ||
+           key_is_int != row->int_key))
         {
           g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
                        _("An update must not change the key of record “%s” (member “%s”)"),
@@ -833,8 +872,9 @@ _syncobj_collection_write (SyncobjCollection    *self,
   JsonObject *composed = NULL;
   gboolean have_composed = FALSE;
   gboolean known_different = FALSE;
+  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
 
-  if (!collection_validate_write (self, type, &key, value, error))
+  if (!collection_validate_write (self, type, &key, key_buffer, value, error))
     return NULL;
 
   target = collection_pick_transaction (self, transaction, &auto_commit, error);
@@ -934,6 +974,7 @@ row_new_packed (SyncobjCollection *self,
 
   row->key = key;
   row->inline_key = TRUE;
+  row->int_key = write->key_is_int;
   row->packed = packed;
   g_hash_table_add (self->rows, row);
   row_appear (self, row);
@@ -972,12 +1013,14 @@ row_sync_packed (SyncobjCollection *self,
   return TRUE;
 }
 
-void
-_syncobj_collection_apply_sync (SyncobjCollection *self,
-                                SyncobjSyncWrite  *writes,
-                                guint              n_writes,
-                                gboolean           truncate)
+gboolean
+_syncobj_collection_apply_sync (SyncobjCollection  *self,
+                                SyncobjSyncWrite   *writes,
+                                guint               n_writes,
+                                gboolean            truncate,
+                                GError            **error)
 {
+  g_autoptr(GError) clash = NULL;
   gboolean ordered = collection_is_ordered (self);
 
   collection_begin_batch (self);
@@ -1021,6 +1064,22 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
     {
       SyncobjRow *row;
 
+      if (writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
+        {
+          g_autoptr(GError) local_error = NULL;
+
+          row = rows_find (self, writes[i].key);
+          if (!row_check_key_type (self, row, writes[i].key_is_int, &local_error))
+            {
+              /* The other records of the commit still apply. */
+              if (clash == NULL)
+                clash = g_steal_pointer (&local_error);
+              continue;
+            }
+          if (row != NULL)
+            row->int_key = writes[i].key_is_int;
+        }
+
       if (writes[i].packed != NULL)
         {
           /* A new key from JSON text stays packed; anything else needs
@@ -1051,6 +1110,13 @@ _syncobj_collection_apply_sync (SyncobjCollection *self,
     }
 
   collection_end_batch (self);
+
+  if (clash != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&clash));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void
@@ -1359,8 +1425,8 @@ syncobj_collection_new_with_store (const char     *id,
 /**
  * syncobj_collection_insert:
  * @self: a collection
- * @value: the new record; its key member must be a non-empty string that is
- *   not visible yet
+ * @value: the new record; its key member must be a non-empty string or an
+ *   integer within 64 bits that is not visible yet
  * @error: return location for an error
  *
  * Inserts @value optimistically: it is visible at once. A copy is kept, so
@@ -2252,7 +2318,12 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
   /**
    * SyncobjCollection:key-member:
    *
-   * The member of each record that holds its key: a non-empty string.
+   * The member of each record that holds its key: a non-empty string or
+   * an integer within 64 bits. An integer key is known by its decimal text
+   * (`{"id": 1}` is the record `"1"` for lookups, the list model and the
+   * store) and keeps its JSON type in values and in what is sent to the
+   * server. A collection holds either `1` or `"1"`, never both: the second
+   * one is refused with %SYNCOBJ_ERROR_KEY_EXISTS.
    */
   properties[PROP_KEY_MEMBER] =
     g_param_spec_string ("key-member", NULL, NULL, "id",

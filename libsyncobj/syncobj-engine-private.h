@@ -36,6 +36,7 @@ typedef struct
   const char          *packed;
   gsize                packed_length;
   GBytes              *arena;
+  gboolean             key_is_int;    /* the key member holds an integer (@key is its text) */
 } SyncobjSyncWrite;
 
 void _syncobj_sync_write_clear (SyncobjSyncWrite *write);
@@ -52,11 +53,14 @@ SyncobjTransaction *_syncobj_collection_write               (SyncobjCollection  
                                                              JsonObject          *value,
                                                              GError             **error);
 /* Applies one sync commit. With @truncate, synced records not written in
- * this commit are deleted. */
-void                _syncobj_collection_apply_sync          (SyncobjCollection   *self,
+ * this commit are deleted. A record whose key has the text of a held key
+ * of the other type (1 and "1") is refused: the others apply, and the
+ * first refusal is the error. */
+gboolean            _syncobj_collection_apply_sync          (SyncobjCollection   *self,
                                                              SyncobjSyncWrite    *writes,
                                                              guint                n_writes,
-                                                             gboolean             truncate);
+                                                             gboolean             truncate,
+                                                             GError             **error);
 void                _syncobj_collection_set_ready           (SyncobjCollection   *self,
                                                              gboolean             ready);
 /* The lanes @transaction must wait in for its mutations of @self (none for

@@ -9,16 +9,18 @@
 G_BEGIN_DECLS
 
 /* Called for each record of a snapshot: @object is its JSON text (checked),
- * @key its key, unescaped and nul-terminated (valid during the call). */
+ * @key its key, unescaped and nul-terminated (valid during the call); the
+ * decimal text of an integer key, with @key_is_int set. */
 typedef gboolean (*SyncobjJsonRecordFunc) (gsize        index,
                                            const char  *object,
                                            gsize        object_length,
                                            const char  *key,
                                            gsize        key_length,
+                                           gboolean     key_is_int,
                                            gpointer     user_data,
                                            GError     **error);
 /* Checks that @text is a JSON array of objects, each with a non-empty
- * string @key_member, and calls @func for each, in order; without building
+ * string or 64-bit integer @key_member, and calls @func for each, in order; without building
  * any JsonNode. Errors are SYNCOBJ_ERROR_PARSE and name the element. */
 gboolean    _syncobj_json_scan_records (const char            *text,
                                         gsize                  length,

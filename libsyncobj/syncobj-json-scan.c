@@ -10,6 +10,7 @@
  */
 #include "syncobj-private.h"
 #include "syncobj-json-scan-private.h"
+#include "syncobj-json-util-private.h"
 #include "syncobj-json-validate-private.h"
 
 #include <string.h>
@@ -151,7 +152,8 @@ static gsize unescape (const char *p, const char *end, char *out);
 
 /* @p is at '{'. With @key_member, the (last) member of that name is
  * reported through @key/@key_end/@key_escaped, and @key_kind tells what its
- * value was: 0 absent, 1 string, 2 anything else. */
+ * value was: 0 absent, 1 string, 2 anything else, 3 a number without
+ * fraction or exponent (its text in @key/@key_end). */
 static const char *
 scan_object (SyncobjJsonScan *scan,
              const char      *p,
@@ -181,6 +183,7 @@ scan_object (SyncobjJsonScan *scan,
       const char *value;
       gboolean name_escaped;
       gboolean value_escaped = FALSE;
+      gboolean value_is_double = TRUE;
 
       if (p >= end || *p != '"')
         return scan_fail (scan, p, "expected a member name");
@@ -195,6 +198,8 @@ scan_object (SyncobjJsonScan *scan,
       value = p;
       if (p < end && *p == '"')
         p = scan_string (scan, p, &value_escaped);
+      else if (p < end && (*p == '-' || g_ascii_isdigit (*p)))
+        p = _syncobj_json_scan_number (scan, p, &value_is_double);
       else
         p = _syncobj_json_scan_value (scan, p);
       if (p == NULL)
@@ -221,6 +226,13 @@ scan_object (SyncobjJsonScan *scan,
               *key_end = p - 1;
               *key_escaped = value_escaped;
               *key_kind = 1;
+            }
+          else if (match && !value_is_double)
+            {
+              *key = value;
+              *key_end = p;
+              *key_escaped = FALSE;
+              *key_kind = 3;
             }
           else if (match)
             *key_kind = 2;
@@ -434,10 +446,10 @@ _syncobj_json_scan_records (const char           *text,
                          _("Snapshot element %lu: Record has no “%s” member"), (gulong) index, key_member);
             return FALSE;
           }
-        if (key_kind != 1 || key == key_end)
+        if ((key_kind != 1 && key_kind != 3) || key == key_end)
           {
             g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string"),
+                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string or an integer"),
                          (gulong) index, key_member);
             return FALSE;
           }
@@ -445,9 +457,9 @@ _syncobj_json_scan_records (const char           *text,
         /* The key is copied to heap room reused for every record: stack
          * room (alloca) would be freed only on return, and a snapshot of a
          * few hundred thousand records would overflow the stack. */
-        if ((gsize) (key_end - key + 1) > key_buffer_size)
+        if ((gsize) (key_end - key + 1) > key_buffer_size || key_buffer_size < SYNCOBJ_INT_KEY_SIZE)
           {
-            key_buffer_size = MAX ((gsize) (key_end - key + 1), 2 * key_buffer_size);
+            key_buffer_size = MAX (MAX ((gsize) (key_end - key + 1), 2 * key_buffer_size), SYNCOBJ_INT_KEY_SIZE);
             key_buffer = g_realloc (key_buffer, key_buffer_size);
           }
         key_copy = key_buffer;
@@ -455,15 +467,29 @@ _syncobj_json_scan_records (const char           *text,
         if (!key_escaped)
           memcpy (key_copy, key, key_len);
         key_copy[key_len] = '\0';
-        if (key_len == 0 || strlen (key_copy) != key_len)
+        if (key_kind == 3)
+          {
+            /* An integer key is known by its canonical decimal text. */
+            gint64 number;
+
+            if (!g_ascii_string_to_signed (key_copy, 10, G_MININT64, G_MAXINT64, &number, NULL))
+              {
+                g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                             _("Snapshot element %lu: Member “%s” of the record must be a non-empty string or an integer within 64 bits"),
+                             (gulong) index, key_member);
+                return FALSE;
+              }
+            key_len = strlen (_syncobj_json_int_key (number, key_copy));
+          }
+        else if (key_len == 0 || strlen (key_copy) != key_len)
           {
             g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string"),
+                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string or an integer"),
                          (gulong) index, key_member);
             return FALSE;
           }
 
-        if (!func (index, object, (gsize) (p - object), key_copy, key_len, user_data, error))
+        if (!func (index, object, (gsize) (p - object), key_copy, key_len, key_kind == 3, user_data, error))
           return FALSE;
         index++;
 

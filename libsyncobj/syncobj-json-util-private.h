@@ -40,11 +40,28 @@ char       *_syncobj_json_to_string    (JsonObject  *object);
 /* NULL-safe json_object_equal. */
 gboolean    _syncobj_json_equal        (JsonObject  *a,
                                         JsonObject  *b);
-/* Reads the key member of @value: a non-empty string, else an error
+/* Room for the decimal text of any gint64, with its nul. */
+#define SYNCOBJ_INT_KEY_SIZE 24
+/* The key of an integer key member: its canonical decimal text, in @buffer. */
+const char *_syncobj_json_int_key      (gint64       value,
+                                        char         buffer[SYNCOBJ_INT_KEY_SIZE]);
+/* Reads the key member of @value: a non-empty string (returned as it is in
+ * @value) or an integer within 64 bits (its decimal text, written to
+ * @buffer; @is_int is then set), else an error
  * (SYNCOBJ_ERROR_INVALID_RECORD) naming @key_member. */
 const char *_syncobj_json_get_key      (JsonObject  *value,
                                         const char  *key_member,
+                                        char         buffer[SYNCOBJ_INT_KEY_SIZE],
+                                        gboolean    *is_int,
                                         GError     **error);
+/* Whether the key member of @value holds an integer. */
+gboolean    _syncobj_json_key_is_int   (JsonObject  *value,
+                                        const char  *key_member);
+/* Sets the key member of @value to @key, an integer when @is_int. */
+void        _syncobj_json_set_key      (JsonObject  *value,
+                                        const char  *key_member,
+                                        const char  *key,
+                                        gboolean     is_int);
 /* A string member of @object, or NULL when it is missing or not a string
  * (json-glib's _get_string_member_with_default() is critical about other
  * types, and outside data may hold anything). */

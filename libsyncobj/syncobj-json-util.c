@@ -295,12 +295,22 @@ _syncobj_json_equal (JsonObject *a,
 }
 
 const char *
+_syncobj_json_int_key (gint64  value,
+                       char    buffer[SYNCOBJ_INT_KEY_SIZE])
+{
+  g_snprintf (buffer, SYNCOBJ_INT_KEY_SIZE, "%" G_GINT64_FORMAT, value);
+  return buffer;
+}
+
+const char *
 _syncobj_json_get_key (JsonObject  *value,
                        const char  *key_member,
+                       char         buffer[SYNCOBJ_INT_KEY_SIZE],
+                       gboolean    *is_int,
                        GError     **error)
 {
   JsonNode *node;
-  const char *key;
+  GType type;
 
   g_return_val_if_fail (value != NULL, NULL);
   g_return_val_if_fail (key_member != NULL, NULL);
@@ -314,18 +324,41 @@ _syncobj_json_get_key (JsonObject  *value,
       return NULL;
     }
 
-  key = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-        ? json_node_get_string (node)
-        : NULL;
-  if (key == NULL || *key == '\0')
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                   _("Member “%s” of the record must be a non-empty string"),
-                   key_member);
-      return NULL;
-    }
+  type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+  if (is_int != NULL)
+    *is_int = type == G_TYPE_INT64;
+  if (type == G_TYPE_INT64)
+    return _syncobj_json_int_key (json_node_get_int (node), buffer);
+  if (type == G_TYPE_STRING && *json_node_get_string (node) != '\0')
+    return json_node_get_string (node);
 
-  return key;
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+               _("Member “%s” of the record must be a non-empty string or an integer"),
+               key_member);
+  return NULL;
+}
+
+gboolean
+_syncobj_json_key_is_int (JsonObject *value,
+                          const char *key_member)
+{
+  JsonNode *node = json_object_get_member (value, key_member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
+}
+
+void
+_syncobj_json_set_key (JsonObject *value,
+                       const char *key_member,
+                       const char *key,
+                       gboolean    is_int)
+{
+  gint64 number;
+
+  if (is_int && g_ascii_string_to_signed (key, 10, G_MININT64, G_MAXINT64, &number, NULL))
+    json_object_set_int_member (value, key_member, number);
+  else
+    json_object_set_string_member (value, key_member, key);
 }
 
 const char *

@@ -236,8 +236,11 @@ _syncobj_sync_attach (SyncobjSync       *self,
   for (guint i = 0; early != NULL && i < early->len; i++)
     {
       EarlyCommit *commit = g_ptr_array_index (early, i);
-      _syncobj_collection_apply_sync (collection, (SyncobjSyncWrite *) (gpointer) commit->writes->data,
-                                      commit->writes->len, commit->truncate);
+      g_autoptr(GError) error = NULL;
+
+      if (!_syncobj_collection_apply_sync (collection, (SyncobjSyncWrite *) (gpointer) commit->writes->data,
+                                           commit->writes->len, commit->truncate, &error))
+        g_debug ("Sync “%s”: %s", priv->id, error->message);
     }
   _syncobj_collection_set_ready (collection, priv->ready);
 
@@ -400,7 +403,9 @@ sync_prepare_write (SyncobjSync         *self,
                     SyncobjSyncWrite    *write,
                     GError             **error)
 {
+  char buffer[SYNCOBJ_INT_KEY_SIZE];
   const char *key;
+  gboolean key_is_int = FALSE;
 
   if (type == SYNCOBJ_MUTATION_TYPE_DELETE && value == NULL && delete_key != NULL && *delete_key != '\0')
     key = delete_key;
@@ -412,14 +417,15 @@ sync_prepare_write (SyncobjSync         *self,
                        _("A sync write needs a record (a JSON object)"));
           return FALSE;
         }
-      key = _syncobj_json_get_key (value, sync_key_member (self), error);
+      key = _syncobj_json_get_key (value, sync_key_member (self), buffer, &key_is_int, error);
       if (key == NULL)
         return FALSE;
     }
 
   *write = (SyncobjSyncWrite) { 0 };
   write->type = type;
-  if (value != NULL && type != SYNCOBJ_MUTATION_TYPE_DELETE)
+  write->key_is_int = key_is_int;
+  if (value != NULL && type != SYNCOBJ_MUTATION_TYPE_DELETE && !key_is_int)
     {
       /* Synced values are immutable snapshots, so the key can stay where
        * it is: no copy per record (a big snapshot would otherwise leave
@@ -431,8 +437,12 @@ sync_prepare_write (SyncobjSync         *self,
     }
   else
     {
+      if (value != NULL && type != SYNCOBJ_MUTATION_TYPE_DELETE)
+        {
+          json_object_seal (value);
+          write->value = json_object_ref (value);
+        }
       write->key = g_strdup (key);
-      write->value = NULL;
       write->key_borrowed = FALSE;
     }
 
@@ -536,16 +546,18 @@ syncobj_sync_truncate (SyncobjSync  *self,
   return TRUE;
 }
 
-static void
-sync_deliver (SyncobjSync *self,
-              GArray      *writes,
-              gboolean     truncate)
+static gboolean
+sync_deliver (SyncobjSync  *self,
+              GArray       *writes,
+              gboolean      truncate,
+              GError      **error)
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  gboolean applied = TRUE;
 
   if (priv->collection != NULL)
-    _syncobj_collection_apply_sync (priv->collection, (SyncobjSyncWrite *) (gpointer) writes->data,
-                                    writes->len, truncate);
+    applied = _syncobj_collection_apply_sync (priv->collection, (SyncobjSyncWrite *) (gpointer) writes->data,
+                                              writes->len, truncate, error);
   else
     {
       EarlyCommit *commit = g_new0 (EarlyCommit, 1);
@@ -557,6 +569,7 @@ sync_deliver (SyncobjSync *self,
 
   sync_notify_waiters (self, writes);
   g_signal_emit (self, signals[COMMITTED], 0, writes->len);
+  return applied;
 }
 
 /**
@@ -568,7 +581,9 @@ sync_deliver (SyncobjSync *self,
  * [method@Syncobj.Sync.wait_for_keys_async] callers whose keys it wrote.
  *
  * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_INVALID_STATE
- *   without an open commit
+ *   without an open commit, or with %SYNCOBJ_ERROR_KEY_EXISTS when a
+ *   record's key has the text of a key of the other type the collection
+ *   holds (`1` and `"1"`): that record is refused, the others apply
  */
 gboolean
 syncobj_sync_commit (SyncobjSync  *self,
@@ -576,6 +591,7 @@ syncobj_sync_commit (SyncobjSync  *self,
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
   g_autoptr(GArray) writes = NULL;
+  gboolean truncate;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -584,25 +600,23 @@ syncobj_sync_commit (SyncobjSync  *self,
     return FALSE;
 
   writes = g_steal_pointer (&priv->batch);
-  sync_deliver (self, writes, priv->truncate);
+  truncate = priv->truncate;
   priv->truncate = FALSE;
 
-  return TRUE;
+  return sync_deliver (self, writes, truncate, error);
 }
 
 /* Writes parsed from outside text join the open commit, if there is one
  * (moved, not copied); otherwise they are one commit of their own. */
-static void
-sync_take_writes (SyncobjSync *self,
-                  GArray      *writes)
+static gboolean
+sync_take_writes (SyncobjSync  *self,
+                  GArray       *writes,
+                  GError      **error)
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   if (priv->batch == NULL)
-    {
-      sync_deliver (self, writes, FALSE);
-      return;
-    }
+    return sync_deliver (self, writes, FALSE, error);
 
   for (guint i = 0; i < writes->len; i++)
     {
@@ -614,6 +628,7 @@ sync_take_writes (SyncobjSync *self,
       write->arena = NULL;
       g_array_append_val (priv->batch, moved);
     }
+  return TRUE;
 }
 
 static gboolean
@@ -687,7 +702,8 @@ parse_message (SyncobjSync      *self,
  * adds them to the open commit if there is one.
  *
  * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_PARSE naming the
- *   first malformed message, and nothing applied
+ *   first malformed message, and nothing applied; or with
+ *   %SYNCOBJ_ERROR_KEY_EXISTS as [method@Syncobj.Sync.commit] gives it
  */
 gboolean
 syncobj_sync_apply_json (SyncobjSync  *self,
@@ -742,8 +758,7 @@ syncobj_sync_apply_json (SyncobjSync  *self,
       return FALSE;
     }
 
-  sync_take_writes (self, writes);
-  return TRUE;
+  return sync_take_writes (self, writes, error);
 }
 
 /**
@@ -757,9 +772,13 @@ syncobj_sync_apply_json (SyncobjSync  *self,
  * or adds the inserts to the open commit if there is one. This is the fast
  * way to load a server's snapshot: `[{"id": "a", …}, {"id": "b", …}]`.
  *
+ * A key member holds a non-empty string or an integer within 64 bits; the
+ * key of an integer is its decimal text (`1` is the record `"1"`).
+ *
  * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_PARSE naming the
  *   first element that is not a record with a valid key (or the syntax
- *   error), and nothing applied
+ *   error), and nothing applied; or with %SYNCOBJ_ERROR_KEY_EXISTS as
+ *   [method@Syncobj.Sync.commit] gives it
  */
 typedef struct
 {
@@ -774,11 +793,12 @@ snapshot_add_record (gsize        index,
                      gsize        object_length,
                      const char  *key,
                      gsize        key_length,
+                     gboolean     key_is_int,
                      gpointer     user_data,
                      GError     **error)
 {
   Snapshot *snapshot = user_data;
-  SyncobjSyncWrite write = { SYNCOBJ_MUTATION_TYPE_INSERT, NULL, NULL, TRUE, NULL, 0, NULL };
+  SyncobjSyncWrite write = { SYNCOBJ_MUTATION_TYPE_INSERT, NULL, NULL, TRUE, NULL, 0, NULL, key_is_int };
   char *key_copy = snapshot->arena + snapshot->used;
   char *packed = key_copy + key_length + 1;
 
@@ -854,8 +874,7 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
   for (guint i = 0; i < writes->len; i++)
     g_array_index (writes, SyncobjSyncWrite, i).arena = g_bytes_ref (arena);
 
-  sync_take_writes (self, writes);
-  return TRUE;
+  return sync_take_writes (self, writes, error);
 }
 
 /**

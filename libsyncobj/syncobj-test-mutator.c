@@ -122,6 +122,7 @@ echo_cb (gpointer data)
       g_autoptr(JsonObject) value = NULL;
       g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
       SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
+      JsonObject *known;
 
       if (sync == NULL)
         continue;
@@ -132,7 +133,9 @@ echo_cb (gpointer data)
         }
 
       /* The changes (with the key) merge into the server's record. */
-      json_object_set_string_member (key_only, syncobj_collection_get_key_member (collection), mutation->key);
+      known = mutation->modified != NULL ? mutation->modified : mutation->original;
+      _syncobj_json_set_key (key_only, syncobj_collection_get_key_member (collection), mutation->key,
+                             known != NULL && _syncobj_json_key_is_int (known, syncobj_collection_get_key_member (collection)));
       value = _syncobj_json_merge (key_only, mutation->changes);
       /* A replacing update comes back as the whole record. */
       syncobj_sync_write (sync, mutation->replaces ? SYNCOBJ_MUTATION_TYPE_INSERT : mutation->type, value, NULL);

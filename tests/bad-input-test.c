@@ -86,7 +86,7 @@ test_insert_bad_key (Fixture       *fixture,
   const char *inputs[] = {
     "{\"title\": \"no key\"}",
     "{\"id\": \"\"}",
-    "{\"id\": 5}",
+    "{\"id\": 5.5}",
     "{\"id\": null}",
     "{\"id\": true}",
     "{\"id\": {\"nested\": \"a\"}}",
@@ -360,7 +360,7 @@ test_sync_write_malformed_value (Fixture       *fixture,
 {
   SyncobjSync *sync = syncobj_sync_control_get_sync (fixture->control);
   g_autoptr(SyncobjTestSnapshot) snapshot = syncobj_test_snapshot_new (fixture->collection);
-  const char *inputs[] = { "{\"n\": 1}", "{\"id\": 3}", "{\"id\": \"\"}", "[1]", "{" };
+  const char *inputs[] = { "{\"n\": 1}", "{\"id\": 3.5}", "{\"id\": \"\"}", "[1]", "{" };
   g_autoptr(GError) error = NULL;
 
   syncobj_sync_begin (sync);
@@ -394,7 +394,7 @@ test_sync_apply_json_garbage (Fixture       *fixture,
     "{\"type\": \"insert\"}",
     "{\"type\": \"insert\", \"value\": [1]}",
     "{\"type\": \"insert\", \"value\": {\"title\": \"no key\"}}",
-    "{\"type\": \"update\", \"value\": {\"id\": 7}}",
+    "{\"type\": \"update\", \"value\": {\"id\": 7.5}}",
     "{\"type\": \"delete\"}",
     "{\"type\": \"delete\", \"key\": \"\"}",
     "{\"type\": \"delete\", \"key\": 4}",
@@ -474,7 +474,7 @@ test_sync_load_json_array_garbage (Fixture       *fixture,
     "[",
     "{\"id\": \"c\"}",
     "[1]",
-    "[{\"id\": 1}]",
+    "[{\"id\": 1.5}]",
     "[{\"title\": \"no key\"}]",
     "[{\"id\": \"c\"}, {\"id\": \"\"}]",
     "[{\"id\": \"c\"}, 5]",

@@ -9,6 +9,7 @@
  */
 
 #include "syncobj-http-echo-private.h"
+#include "syncobj-json-util-private.h"
 
 /* Entries are indexed by idempotency key and by record key, so that the
  * cost of a change message does not grow with the writes in flight. */
@@ -321,6 +322,7 @@ note_change (SyncobjHttpEchoes *echoes,
   JsonObject *message;
   JsonNode *value;
   const char *tag, *key = NULL;
+  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return;
@@ -342,7 +344,7 @@ note_change (SyncobjHttpEchoes *echoes,
 
   value = json_object_get_member (message, "value");
   if (value != NULL && JSON_NODE_HOLDS_OBJECT (value))
-    key = json_object_get_string_member_with_default (json_node_get_object (value), key_member, NULL);
+    key = _syncobj_json_get_key (json_node_get_object (value), key_member, key_buffer, NULL, NULL);
   if (key == NULL)
     key = json_object_get_string_member_with_default (message, "key", NULL);
   if (key != NULL)
@@ -395,17 +397,18 @@ _syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes *echoes,
   if (g_hash_table_size (echoes->watches) == 0)
     return;
 
-  records = g_hash_table_new (g_str_hash, g_str_equal);
+  records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < n; i++)
     {
       JsonNode *element = json_array_get_element (array, i);
+      char key_buffer[SYNCOBJ_INT_KEY_SIZE];
       const char *key;
 
       if (!JSON_NODE_HOLDS_OBJECT (element))
         continue;
-      key = json_object_get_string_member_with_default (json_node_get_object (element), key_member, NULL);
+      key = _syncobj_json_get_key (json_node_get_object (element), key_member, key_buffer, NULL, NULL);
       if (key != NULL)
-        g_hash_table_insert (records, (gpointer) key, json_node_get_object (element));
+        g_hash_table_insert (records, g_strdup (key), json_node_get_object (element));
     }
 
   g_hash_table_iter_init (&iter, echoes->watches);

@@ -1,0 +1,201 @@
+/* keys-test.c: keys that are integers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+
+#include <string.h>
+
+static void
+assert_error_mentions (GError     *error,
+                       GQuark      domain,
+                       int         code,
+                       const char *needle)
+{
+  g_assert_error (error, domain, code);
+  if (strstr (error->message, needle) == NULL)
+    g_error ("“%s” does not mention “%s”", error->message, needle);
+}
+
+/* What json-server or a SERIAL column gives: `{"id": 1}`. The record is
+ * known as "1"; its value and what the mutator sees keep the integer. */
+static void
+test_integer_keys_round_trip (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": 1, \"title\": \"A\"}, {\"id\": 2, \"title\": \"B\"}]",
+                                       SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) deleted = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+  g_autofree char *json = NULL;
+
+  syncobj_test_assert_keys (collection, "1 2");
+  record = syncobj_collection_lookup (collection, "1");
+  g_assert_nonnull (record);
+  g_assert_cmpstr (syncobj_record_get_key (record), ==, "1");
+  syncobj_test_assert_json (syncobj_record_get_value (record), "{\"id\": 1, \"title\": \"A\"}");
+
+  updated = syncobj_test_update (collection, "1", "{\"title\": \"A2\"}");
+  mutation = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (mutation), ==, "1");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), "{\"id\": 1, \"title\": \"A2\"}");
+  inserted = syncobj_test_insert (collection, "{\"id\": 3, \"title\": \"C\"}");
+  deleted = syncobj_test_delete (collection, "2");
+  syncobj_test_drain (control, collection);
+
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (deleted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "1 3");
+  /* The echo came back with the integer: still one record, not pending. */
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": 1, \"title\": \"A2\"}");
+  g_assert_false (syncobj_record_get_pending (record));
+  syncobj_test_assert_value (collection, "3", "{\"id\": 3, \"title\": \"C\"}");
+  json = syncobj_collection_to_json (collection);
+  g_assert_nonnull (strstr (json, "\"id\":1"));
+  g_assert_null (strstr (json, "\"id\":\"1\""));
+}
+
+/* Every 64-bit integer is a key; the text is canonical ("-0" is "0"). */
+static void
+test_integer_keys_range (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": 9223372036854775807}, {\"id\": -9223372036854775808}, {\"id\": -0}]",
+                                       SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_collection_get_sync (collection);
+  g_autoptr(GError) error = NULL;
+
+  syncobj_test_assert_keys (collection, "9223372036854775807 -9223372036854775808 0");
+
+  g_assert_true (syncobj_sync_load_json_array (sync, "[{\"id\": 7, \"n\": 1}, {\"id\": 12345678901}]", -1, &error));
+  g_assert_no_error (error);
+  syncobj_test_assert_value (collection, "7", "{\"id\": 7, \"n\": 1}");
+  syncobj_test_assert_value (collection, "12345678901", "{\"id\": 12345678901}");
+}
+
+/* Fractions, booleans, objects, null, empty strings and integers beyond
+ * 64 bits stay refused, by every entry point, naming the member. */
+static void
+test_integer_keys_refused (void)
+{
+  const char *records[] = {
+    "{\"id\": 1.5}",
+    "{\"id\": 1.0}",
+    "{\"id\": 1e3}",
+    "{\"id\": true}",
+    "{\"id\": null}",
+    "{\"id\": \"\"}",
+    "{\"id\": {\"n\": 1}}",
+    "{\"id\": [1]}",
+    "{\"id\": 9223372036854775808}",
+    "{\"id\": -9223372036854775809}",
+  };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": 1}]", SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_collection_get_sync (collection);
+
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SyncobjTransaction) transaction = syncobj_collection_insert_json (collection, records[i], &error);
+      g_autofree char *array = g_strdup_printf ("[%s]", records[i]);
+      g_autofree char *message = g_strdup_printf ("{\"type\": \"insert\", \"value\": %s}", records[i]);
+
+      g_test_message ("%s", records[i]);
+      g_assert_null (transaction);
+      g_test_message ("%s", error->message);
+      g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD);
+      g_clear_error (&error);
+
+      g_assert_false (syncobj_sync_load_json_array (sync, array, -1, &error));
+      assert_error_mentions (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE, "id");
+      g_clear_error (&error);
+
+      g_assert_false (syncobj_sync_apply_json (sync, message, -1, &error));
+      g_assert_nonnull (error);
+    }
+
+  syncobj_test_assert_keys (collection, "1");
+  syncobj_test_assert_value (collection, "1", "{\"id\": 1}");
+}
+
+/* 1 and "1" would be two records known by one key: the second one is
+ * refused with an error that says so, wherever it comes from. */
+static void
+test_integer_and_string_key_clash (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": 1, \"title\": \"int\"}, {\"id\": \"a\"}]",
+                                       SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_collection_get_sync (collection);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) string_one = syncobj_test_object ("{\"id\": \"1\", \"title\": \"string\"}");
+
+  /* An optimistic insert. */
+  inserted = syncobj_collection_insert_json (collection, "{\"id\": \"1\"}", &error);
+  g_assert_null (inserted);
+  assert_error_mentions (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS, "integer key 1");
+  g_clear_error (&error);
+
+  /* An update that would change the key's type. */
+  updated = syncobj_collection_update_json (collection, "1", "{\"id\": \"1\"}", &error);
+  g_assert_null (updated);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD);
+  g_clear_error (&error);
+  updated = syncobj_test_update (collection, "1", "{\"id\": 1, \"n\": 2}");
+  g_clear_object (&updated);
+
+  /* A snapshot holding both: the other records apply. */
+  g_assert_false (syncobj_sync_load_json_array (sync, "[{\"id\": 5}, {\"id\": \"5\"}, {\"id\": 6}]", -1, &error));
+  assert_error_mentions (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS, "string key “5”");
+  g_clear_error (&error);
+  syncobj_test_assert_value (collection, "5", "{\"id\": 5}");
+  syncobj_test_assert_value (collection, "6", "{\"id\": 6}");
+
+  /* A change message, and a plain write joining an open commit. */
+  g_assert_false (syncobj_sync_apply_json (sync, "{\"type\": \"insert\", \"value\": {\"id\": \"1\"}}", -1, &error));
+  assert_error_mentions (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS, "integer key 1");
+  g_clear_error (&error);
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_UPDATE, string_one, &error));
+  g_assert_no_error (error);
+  g_assert_false (syncobj_sync_commit (sync, &error));
+  assert_error_mentions (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS, "integer key 1");
+  g_clear_error (&error);
+
+  /* The other way round: "a" is a string key. */
+  inserted = syncobj_collection_insert_json (collection, "{\"id\": 7}", &error);
+  g_assert_no_error (error);
+  g_assert_true (syncobj_sync_apply_json (sync, "{\"type\": \"insert\", \"value\": {\"id\": \"a\", \"b\": 1}}", -1, &error));
+  g_assert_no_error (error);
+
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_keys (collection, "1 a 5 6 7");
+  syncobj_test_assert_value (collection, "1", "{\"id\": 1, \"title\": \"int\", \"n\": 2}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"b\": 1}");
+  syncobj_test_assert_value (collection, "7", "{\"id\": 7}");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/keys/integer/round-trip", test_integer_keys_round_trip);
+  g_test_add_func ("/keys/integer/range", test_integer_keys_range);
+  g_test_add_func ("/keys/integer/refused", test_integer_keys_refused);
+  g_test_add_func ("/keys/integer/clash-with-string", test_integer_and_string_key_clash);
+
+  return g_test_run ();
+}

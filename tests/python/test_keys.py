@@ -1,0 +1,55 @@
+# test_keys.py: keys that are integers, from Python
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import json
+
+import pytest
+from gi.repository import GLib, Syncobj
+
+from conftest import assert_syncobj_error
+
+
+def test_integer_keys_are_known_by_their_text_and_keep_their_type():
+    collection, control = Syncobj.test_collection_new(
+        [{'id': 1, 'title': 'A'}, {'id': 2, 'title': 'B'}])
+
+    assert collection.keys() == ['1', '2']
+    assert collection['1'].to_dict() == {'id': 1, 'title': 'A'}
+    assert collection['1'].get_key() == '1'
+
+    updated = collection.update('1', {'title': 'A2'})
+    inserted = collection.insert({'id': 3, 'title': 'C'})
+    collection.delete('2')
+    control.advance(1000)
+
+    assert updated.get_state() == Syncobj.TransactionState.COMPLETED
+    assert inserted.get_state() == Syncobj.TransactionState.COMPLETED
+    assert collection.keys() == ['1', '3']
+    assert collection['1'].synced_dict() == {'id': 1, 'title': 'A2'}
+    assert collection.to_list() == [{'id': 1, 'title': 'A2'}, {'id': 3, 'title': 'C'}]
+
+
+def test_integer_and_string_key_with_the_same_text_are_refused():
+    collection, control = Syncobj.test_collection_new([{'id': 1}])
+
+    with pytest.raises(GLib.Error) as raised:
+        collection.insert({'id': '1'})
+    assert_syncobj_error(raised.value, Syncobj.Error.KEY_EXISTS)
+    assert 'integer key 1' in raised.value.message
+
+    sync = collection.get_sync()
+    with pytest.raises(GLib.Error) as raised:
+        sync.load_json_array(json.dumps([{'id': 5}, {'id': '5'}]), -1)
+    assert_syncobj_error(raised.value, Syncobj.Error.KEY_EXISTS)
+    assert collection['5'].to_dict() == {'id': 5}
+
+
+@pytest.mark.parametrize('key', [1.5, True, None, '', {'n': 1}, 2 ** 63])
+def test_keys_that_are_not_strings_or_64_bit_integers_are_refused(key):
+    collection, control = Syncobj.test_collection_new([])
+
+    with pytest.raises(GLib.Error) as raised:
+        collection.insert({'id': key})
+    assert_syncobj_error(raised.value, Syncobj.Error.INVALID_RECORD)
+    assert len(collection) == 0
