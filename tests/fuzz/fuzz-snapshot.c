@@ -38,10 +38,15 @@ records_by_json_glib (const guint8 *data,
       if (!JSON_NODE_HOLDS_OBJECT (element))
         return NULL;
       key = json_object_get_member (json_node_get_object (element), "id");
-      if (key == NULL || json_node_get_value_type (key) != G_TYPE_STRING)
+      if (key == NULL || (json_node_get_value_type (key) != G_TYPE_STRING &&
+                          json_node_get_value_type (key) != G_TYPE_INT64))
         return NULL;
-      /* Later duplicates win, as in a commit. */
-      g_hash_table_insert (records, g_strdup (json_node_get_string (key)),
+      /* Later duplicates win, as in a commit; an integer key is known by
+       * its decimal text. */
+      g_hash_table_insert (records,
+                           json_node_get_value_type (key) == G_TYPE_INT64
+                           ? g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (key))
+                           : g_strdup (json_node_get_string (key)),
                            json_object_ref (json_node_get_object (element)));
     }
 

@@ -48,8 +48,11 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     g_error ("fuzz: fixed sync write failed: %s", error->message);
   if (!syncobj_sync_apply_json (sync, (const char *) data, size, &error))
     g_clear_error (&error);
-  if (!syncobj_sync_commit (sync, &error))
+  /* A key of the other type than the record of its text (1 and "1") is
+   * the one refusal a commit gives: the rest of it applies. */
+  if (!syncobj_sync_commit (sync, &error) && !g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS))
     g_error ("fuzz: commit failed: %s", error->message);
+  g_clear_error (&error);
   syncobj_sync_control_run_pending (control);
   assert_visible_records_round_trip (collection);
 
