@@ -1423,6 +1423,45 @@ syncobj_collection_new_with_store (const char     *id,
 }
 
 /**
+ * syncobj_collection_get_or_create:
+ * @id: the id of the collection
+ * @sync: (nullable): the sync side, used only to create the collection
+ * @mutator: (nullable): the persist side, used only to create the collection
+ * @store: (nullable): the durable store, used only to create the collection
+ *
+ * Returns the live collection of @id, so that the components of an
+ * application that want the same data share one instance with one
+ * overlay and one queue.
+ *
+ * When the [class@Syncobj.Registry] lists a live collection of @id, that
+ * collection is returned and @sync, @mutator and @store are not used: it
+ * keeps its own. Otherwise a new collection is created as with
+ * [ctor@Syncobj.Collection.new_with_store], and later calls return it for
+ * as long as somebody holds a reference to it.
+ *
+ * Returns: (transfer full): the live collection of @id
+ */
+SyncobjCollection *
+syncobj_collection_get_or_create (const char     *id,
+                                  SyncobjSync    *sync,
+                                  SyncobjMutator *mutator,
+                                  SyncobjStore   *store)
+{
+  SyncobjCollection *live;
+
+  g_return_val_if_fail (id != NULL && *id != '\0', NULL);
+  g_return_val_if_fail (sync == NULL || SYNCOBJ_IS_SYNC (sync), NULL);
+  g_return_val_if_fail (mutator == NULL || SYNCOBJ_IS_MUTATOR (mutator), NULL);
+  g_return_val_if_fail (store == NULL || SYNCOBJ_IS_STORE (store), NULL);
+
+  live = syncobj_registry_lookup_collection (syncobj_registry_get_default (), id);
+  if (live != NULL)
+    return g_object_ref (live);
+
+  return syncobj_collection_new_with_store (id, sync, mutator, store);
+}
+
+/**
  * syncobj_collection_insert:
  * @self: a collection
  * @value: the new record; its key member must be a non-empty string or an
@@ -2125,7 +2164,17 @@ syncobj_collection_constructed (GObject *object)
   G_OBJECT_CLASS (syncobj_collection_parent_class)->constructed (object);
 
   if (self->id == NULL)
-    self->id = g_uuid_string_random ();
+    {
+      /* A random id would never find its transactions in the store again:
+       * they would be restored by nobody and wait there for ever. */
+      if (self->store != NULL)
+        {
+          g_critical ("A SyncobjCollection with a store needs an id: "
+                      "this collection runs without its store");
+          g_clear_object (&self->store);
+        }
+      self->id = g_uuid_string_random ();
+    }
   if (self->key_member == NULL)
     self->key_member = g_strdup ("id");
   if (self->retry_policy == NULL)
@@ -2310,6 +2359,11 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
    *
    * The id of the collection. A store recognises the transactions of a
    * collection by it after a restart.
+   *
+   * A collection created without one gets a random id. A collection given a
+   * [property@Syncobj.Collection:store] must be given an id too: without
+   * one, a critical warning is logged and the collection runs without its
+   * store, in memory.
    */
   properties[PROP_ID] =
     g_param_spec_string ("id", NULL, NULL, NULL,

@@ -51,6 +51,11 @@ SyncobjCollection  *syncobj_collection_new_with_store   (const char        *id,
                                                          SyncobjMutator    *mutator,
                                                          SyncobjStore      *store);
 SYNCOBJ_AVAILABLE_IN_ALL
+SyncobjCollection  *syncobj_collection_get_or_create    (const char        *id,
+                                                         SyncobjSync       *sync,
+                                                         SyncobjMutator    *mutator,
+                                                         SyncobjStore      *store);
+SYNCOBJ_AVAILABLE_IN_ALL
 const char         *syncobj_collection_get_id           (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 const char         *syncobj_collection_get_key_member   (SyncobjCollection *self);

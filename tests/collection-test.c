@@ -1263,11 +1263,42 @@ test_random_operations_across_collections (gconstpointer data)
     }
 }
 
+/* A random id would hide the collection's transactions from its store
+ * after a restart: the store is not used, and a critical says why. */
+static void
+test_store_without_id (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(SyncobjStore) store = syncobj_store_new_in_memory ();
+      g_autoptr(SyncobjCollection) collection = NULL;
+      g_autoptr(SyncobjTransaction) transaction = NULL;
+
+      /* Logged, not fatal, so that what follows the critical is checked. */
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);
+      collection = g_object_new (SYNCOBJ_TYPE_COLLECTION, "store", store, NULL);
+
+      g_assert_null (syncobj_collection_get_store (collection));
+      g_assert_false (syncobj_collection_get_persistent (collection));
+      g_assert_nonnull (syncobj_collection_get_id (collection));
+      transaction = syncobj_collection_begin (collection);
+      syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT,
+                                      NULL, "{\"id\": \"a\"}");
+      syncobj_test_assert_keys (collection, "a");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*CRITICAL*with a store needs an id*runs without its store*");
+}
+
 int
 main (int argc, char *argv[])
 {
   syncobj_test_init (&argc, &argv);
 
+  g_test_add_func ("/collection/store/without-id-runs-without-store", test_store_without_id);
   g_test_add_func ("/collection/insert/visible-at-once", test_insert_visible_at_once);
   g_test_add_func ("/collection/insert/copies-value", test_insert_copies_value);
   g_test_add_func ("/collection/update/shallow-merge", test_update_shallow_merge);

@@ -47,6 +47,34 @@ test_collection_by_id (void)
 }
 
 static void
+test_get_or_create_shares (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (NULL, NULL, NULL);
+  SyncobjCollection *first = syncobj_collection_get_or_create ("registry-shared", NULL, NULL, NULL);
+  g_autoptr(SyncobjCollection) again = NULL;
+  g_autoptr(SyncobjCollection) renewed = NULL;
+
+  g_assert_true (SYNCOBJ_IS_COLLECTION (first));
+  g_assert_cmpstr (syncobj_collection_get_id (first), ==, "registry-shared");
+  g_assert_true (syncobj_registry_lookup_collection (registry, "registry-shared") == first);
+
+  /* The live instance keeps its own sync, mutator and store. */
+  again = syncobj_collection_get_or_create ("registry-shared", NULL, mutator, NULL);
+  g_assert_true (again == first);
+  g_assert_null (syncobj_collection_get_mutator (again));
+  g_clear_object (&again);
+
+  /* Once nobody holds it, the next call creates a new one. */
+  g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+  g_object_unref (first);
+  g_assert_null (first);
+  renewed = syncobj_collection_get_or_create ("registry-shared", NULL, mutator, NULL);
+  g_assert_true (syncobj_collection_get_mutator (renewed) == mutator);
+  g_assert_true (syncobj_registry_lookup_collection (registry, "registry-shared") == renewed);
+}
+
+static void
 count_cb (gpointer  emitter,
           gpointer  item,
           GPtrArray *seen)
@@ -266,6 +294,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/registry/default-is-singleton", test_default_is_singleton);
   g_test_add_func ("/registry/collections/by-id", test_collection_by_id);
+  g_test_add_func ("/registry/collections/get-or-create-shares", test_get_or_create_shares);
   g_test_add_func ("/registry/collections/added-signal", test_collection_added_signal);
   g_test_add_func ("/registry/collections/finalized-leaves", test_finalized_collection_leaves);
   g_test_add_func ("/registry/transactions/listed-with-added-signal", test_transactions_listed);

@@ -204,3 +204,24 @@ def test_transaction_as_context_manager_rolls_back_on_an_exception(todos):
     assert_syncobj_error(transaction.get_error(), Syncobj.Error.CANCELLED)
     assert '3' not in collection
     assert control.get_persist_count() == 0
+
+
+def test_shared_returns_the_live_instance_for_an_id():
+    first = Syncobj.Collection.shared('python-shared')
+    mutator = Syncobj.FuncMutator.new(lambda job: job.complete())
+
+    again = Syncobj.Collection.shared('python-shared', mutator=mutator)
+
+    assert again is first
+    assert again.get_mutator() is None  # the live one keeps its own
+    assert Syncobj.Registry.get_default().lookup_collection('python-shared') is first
+
+
+def test_shared_creates_from_its_arguments_when_none_is_live():
+    mutator = Syncobj.FuncMutator.new(lambda job: job.complete())
+
+    collection = Syncobj.Collection.shared('python-shared-new', mutator=mutator)
+
+    assert collection.get_id() == 'python-shared-new'
+    assert collection.get_mutator() is mutator
+    assert len(collection) == 0

@@ -102,3 +102,37 @@ def test_parallel_transactions_persist_at_once():
     control.advance(1000)
     assert first.get_state() == State.COMPLETED
     assert second.get_state() == State.COMPLETED
+
+
+def test_merge_function_of_the_wrong_arity_is_refused_when_set():
+    collection, control = counters()
+
+    def merge(synced, pending):
+        return synced
+
+    try:
+        collection.set_merge_func(merge)
+    except TypeError as e:
+        assert 'merge(synced, pending)' in str(e)
+        assert 'func(collection, key, synced, mutations)' in str(e)
+    else:
+        raise AssertionError('a two-argument merge function was accepted')
+
+    # Nothing was set: writes compose by default.
+    collection.update('likes', {'count': 11})
+    assert collection['likes']['count'] == 11
+
+
+def test_merge_function_arity_counts_the_user_data():
+    collection, control = counters()
+
+    try:
+        collection.set_merge_func(add_up, 'extra')
+    except TypeError as e:
+        assert 'user_data0' in str(e)
+    else:
+        raise AssertionError('a merge function without room for user data was accepted')
+
+    collection.set_merge_func(lambda *args: add_up(*args[:4]), 'extra')
+    collection.update('likes', {'add': 1})
+    assert collection['likes']['count'] == 11

@@ -10,6 +10,7 @@
 # (the library has JSON-text entry points; json-glib parses faster than a
 # member-by-member build from Python).
 
+import inspect
 import json
 import sys
 import traceback
@@ -163,6 +164,22 @@ _export('Record')
 # -- Collections ---------------------------------------------------------
 
 
+def _check_arity(func, n_args, call):
+    """Raises TypeError unless func can be called with n_args positional
+    arguments; callables whose signature Python cannot read are accepted."""
+    if not callable(func):
+        raise TypeError('expected a callable, not %s' % type(func).__name__)
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*([None] * n_args))
+    except TypeError:
+        raise TypeError('%s%s cannot be called as %s'
+                        % (getattr(func, '__qualname__', repr(func)), signature, call)) from None
+
+
 class Collection(Syncobj.Collection):
     """A keyed data set and a Gio.ListModel of Syncobj.Record:
     len(collection), iteration over records, collection[key] (KeyError when
@@ -223,15 +240,29 @@ class Collection(Syncobj.Collection):
             changes = to_python(to_json_object(changes))
         return self.update_json(key, _dumps(changes, 'the changes'))
 
+    @classmethod
+    def shared(cls, id, sync=None, mutator=None, store=None):
+        """The live collection of id, shared by every component that asks
+        for it; created from sync, mutator and store when there is none
+        (they are not used when it exists: it keeps its own)."""
+        return Syncobj.Collection.get_or_create(id, sync, mutator, store)
+
     def set_merge_func(self, func, *user_data):
         """Sets the merge function of a parallel collection:
         func(collection, key, synced, mutations, *user_data) gets the synced
         value as a dict (or None) and the pending mutations as a list of
         Syncobj.PendingMutation, and returns the visible value as a dict
         (or a Json.Object), or None to hide the record. None as func goes
-        back to the default composition."""
+        back to the default composition.
+
+        A func that cannot take these arguments (such as a two-argument
+        merge(synced, pending)) is refused here with a TypeError, not when
+        it is first called."""
         if func is None:
             return super().set_merge_func(None)
+        _check_arity(func, 4 + len(user_data),
+                     'func(collection, key, synced, mutations%s)'
+                     % ''.join(', user_data%d' % i for i in range(len(user_data))))
 
         def merge(collection, key, synced, mutations, *data):
             result = func(collection, key, to_python(synced), list(mutations), *data)
