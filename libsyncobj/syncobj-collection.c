@@ -1440,6 +1440,8 @@ syncobj_collection_new_with_store (const char     *id,
  * as long as somebody holds a reference to it.
  *
  * Returns: (transfer full): the live collection of @id
+ *
+ * Since: 0.2
  */
 SyncobjCollection *
 syncobj_collection_get_or_create (const char     *id,

@@ -50,7 +50,7 @@ SyncobjCollection  *syncobj_collection_new_with_store   (const char        *id,
                                                          SyncobjSync       *sync,
                                                          SyncobjMutator    *mutator,
                                                          SyncobjStore      *store);
-SYNCOBJ_AVAILABLE_IN_ALL
+SYNCOBJ_AVAILABLE_IN_0_2
 SyncobjCollection  *syncobj_collection_get_or_create    (const char        *id,
                                                          SyncobjSync       *sync,
                                                          SyncobjMutator    *mutator,

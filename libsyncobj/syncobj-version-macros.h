@@ -1,6 +1,11 @@
 /* syncobj-version-macros.h: symbol visibility and availability macros
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The macros live in the generated syncobj-version.h, beside the version
+ * numbers they are computed from (SYNCOBJ_AVAILABLE_IN_*,
+ * SYNCOBJ_DEPRECATED_IN_*, SYNCOBJ_VERSION_MIN_REQUIRED and
+ * SYNCOBJ_VERSION_MAX_ALLOWED); every public header includes this one.
  */
 #pragma once
 
@@ -8,13 +13,4 @@
 #error "Only <syncobj.h> can be included directly."
 #endif
 
-#include <glib.h>
-
-#ifndef _SYNCOBJ_EXTERN
-# define _SYNCOBJ_EXTERN __attribute__((visibility("default"))) extern
-#endif
-
-#define SYNCOBJ_VERSION_1_0 (G_ENCODE_VERSION (1, 0))
-
-#define SYNCOBJ_AVAILABLE_IN_ALL _SYNCOBJ_EXTERN
-#define SYNCOBJ_AVAILABLE_IN_1_0 _SYNCOBJ_EXTERN
+#include "syncobj-version.h"
