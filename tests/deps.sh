@@ -10,7 +10,7 @@ SYNCOBJ_DEBIAN_PACKAGES=(
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   python3 python3-gi python3-pytest gjs
   libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth
-  gettext gi-docgen valgrind clang libclang-rt-14-dev
+  gettext gi-docgen valgrind clang libclang-rt-14-dev valac
 )
 
 # Installs whichever of SYNCOBJ_DEBIAN_PACKAGES are missing, with apt-get,
