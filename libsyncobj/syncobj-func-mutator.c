@@ -277,6 +277,9 @@ syncobj_func_mutator_class_init (SyncobjFuncMutatorClass *klass)
   SyncobjMutatorClass *mutator_class = SYNCOBJ_MUTATOR_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
+  /* The blurbs of the duration properties say their unit. */
+  _syncobj_ensure_i18n ();
+
   object_class->finalize = syncobj_func_mutator_finalize;
   object_class->get_property = syncobj_func_mutator_get_property;
   object_class->set_property = syncobj_func_mutator_set_property;
@@ -304,7 +307,7 @@ syncobj_func_mutator_class_init (SyncobjFuncMutatorClass *klass)
    * still completes.
    */
   properties[PROP_ECHO_TIMEOUT] =
-    g_param_spec_uint ("echo-timeout", NULL, NULL,
+    g_param_spec_uint ("echo-timeout", NULL, _("How long to wait for the echo, in milliseconds"),
                        0, G_MAXUINT, DEFAULT_ECHO_TIMEOUT, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);

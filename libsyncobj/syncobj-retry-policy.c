@@ -159,6 +159,9 @@ syncobj_retry_policy_class_init (SyncobjRetryPolicyClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
+  /* The blurbs of the duration properties say their unit. */
+  _syncobj_ensure_i18n ();
+
   object_class->finalize = syncobj_retry_policy_finalize;
   object_class->get_property = syncobj_retry_policy_get_property;
   object_class->set_property = syncobj_retry_policy_set_property;
@@ -181,7 +184,7 @@ syncobj_retry_policy_class_init (SyncobjRetryPolicyClass *klass)
    * The delay before the first retry, in milliseconds, before jitter.
    */
   properties[PROP_INITIAL_DELAY] =
-    g_param_spec_uint ("initial-delay", NULL, NULL,
+    g_param_spec_uint ("initial-delay", NULL, _("The delay before the first retry, in milliseconds"),
                        0, G_MAXUINT, DEFAULT_INITIAL_DELAY, flags);
 
   /**
@@ -201,7 +204,7 @@ syncobj_retry_policy_class_init (SyncobjRetryPolicyClass *klass)
    * jitter.
    */
   properties[PROP_MAX_DELAY] =
-    g_param_spec_uint ("max-delay", NULL, NULL,
+    g_param_spec_uint ("max-delay", NULL, _("The longest delay between two attempts, in milliseconds"),
                        0, G_MAXUINT, DEFAULT_MAX_DELAY, flags);
 
   /**

@@ -356,8 +356,8 @@ syncobj_sync_control_set_auto_echo (SyncobjSyncControl *self,
  * @self: a control
  * @ms: virtual milliseconds
  *
- * Moves the virtual clock forward by @ms, firing every timer that falls
- * due in order and dispatching the main context in between.
+ * Moves the virtual clock forward by @ms milliseconds, firing every timer
+ * that falls due in order and dispatching the main context in between.
  */
 void
 syncobj_sync_control_advance (SyncobjSyncControl *self,

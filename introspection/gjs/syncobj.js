@@ -1,0 +1,164 @@
+// syncobj.js: the GJS helper of libsyncobj
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Makes libsyncobj feel like JavaScript:
+//  - collections, the registry's lists and a transaction's mutations and
+//    attempts are iterable (for...of, spread);
+//  - writes, sync updates and metadata take plain objects as well as
+//    Json.Object (insert, update, Sync.write, SyncControl.emit_update,
+//    Transaction.insert/update/set_metadata), and test collections take a
+//    plain array of records;
+//  - a merge function may return a plain object;
+//  - JSON.stringify(record) gives the record's visible value.
+//
+// Installed in $datadir/gjs-1.0, which is on GJS's search path:
+//
+//     imports.gi.versions.Syncobj = '1.0';
+//     const Syncobj = imports.syncobj.Syncobj;   // the patched namespace
+//
+// (in an ES module, `imports.syncobj` works the same). Importing it patches
+// the Syncobj classes of the process once; it does nothing else.
+
+imports.gi.versions.Syncobj = '1.0';
+imports.gi.versions.Json = '1.0';
+const {Gio, Json} = imports.gi;
+var Syncobj = imports.gi.Syncobj;
+
+var VERSION = '0.2';
+
+// -- plain values <-> Json ------------------------------------------------
+
+function _replacer(member, value) {
+    if (typeof value === 'number' && !Number.isFinite(value))
+        throw new TypeError(`${member || 'the value'} (${value}) is not representable as JSON`);
+    return value;
+}
+
+// A Json.Object from a plain object (a Json.Object as is; null and
+// undefined give null). Throws TypeError for anything else.
+function toJsonObject(value, what = 'the record') {
+    if (value === null || value === undefined || value instanceof Json.Object)
+        return value ?? null;
+    if (typeof value !== 'object' || Array.isArray(value))
+        throw new TypeError(`${what} must be a plain object or a Json.Object, not ${Array.isArray(value) ? 'an array' : typeof value}`);
+    return Json.from_string(JSON.stringify(value, _replacer)).get_object();
+}
+
+// A Json.Array from an array of plain objects (a Json.Array as is).
+function toJsonArray(values, what = 'the records') {
+    if (values === null || values === undefined || values instanceof Json.Array)
+        return values ?? null;
+    if (!Array.isArray(values))
+        throw new TypeError(`${what} must be an array or a Json.Array, not ${typeof values}`);
+    for (const value of values) {
+        if (value === null || typeof value !== 'object' || Array.isArray(value))
+            throw new TypeError(`${what} must be plain objects`);
+    }
+    return Json.from_string(JSON.stringify(values, _replacer)).get_array();
+}
+
+// A plain value from a Json.Object, Json.Array or Json.Node (null stays null).
+function toJs(value) {
+    if (value === null || value === undefined)
+        return null;
+    let node = value;
+    if (value instanceof Json.Object)
+        node = Json.Node.alloc().init_object(value);
+    else if (value instanceof Json.Array)
+        node = Json.Node.alloc().init_array(value);
+    return JSON.parse(Json.to_string(node, false));
+}
+
+// -- iteration ------------------------------------------------------------
+
+function* _listModelItems() {
+    for (let i = 0; i < this.get_n_items(); i++)
+        yield this.get_item(i);
+}
+
+function _makeIterable(prototype) {
+    if (!(Symbol.iterator in prototype))
+        prototype[Symbol.iterator] = _listModelItems;
+}
+
+// -- patching -------------------------------------------------------------
+
+// Replaces prototype[name] with wrap(original), once.
+function _wrap(prototype, name, wrap) {
+    const original = prototype[name];
+    if (original._syncobjWrapped)
+        return;
+    const wrapped = wrap(original);
+    wrapped._syncobjWrapped = true;
+    prototype[name] = wrapped;
+}
+
+function _patch() {
+    const registry = Syncobj.Registry.get_default();
+
+    // Collections; the registry's lists and a transaction's mutations are
+    // one private list type each, reached through the registry.
+    _makeIterable(Syncobj.Collection.prototype);
+    _makeIterable(Object.getPrototypeOf(registry.get_collections()));
+    _makeIterable(Object.getPrototypeOf(registry.get_transactions()));
+    // A transaction's attempts are a Gio.ListStore.
+    _makeIterable(Gio.ListStore.prototype);
+
+    _wrap(Syncobj.Collection.prototype, 'insert', insert => function (value) {
+        return insert.call(this, toJsonObject(value));
+    });
+    _wrap(Syncobj.Collection.prototype, 'update', update => function (key, changes) {
+        return update.call(this, key, toJsonObject(changes, 'the changes'));
+    });
+    _wrap(Syncobj.Collection.prototype, 'set_merge_func', setMergeFunc => function (func) {
+        if (func === null || func === undefined)
+            return setMergeFunc.call(this, null);
+        if (typeof func !== 'function')
+            throw new TypeError('the merge function must be a function');
+        // A function of fewer declared arguments would silently get the
+        // collection as its "synced" value (func.length is 0 with ...args).
+        if (func.length !== 0 && func.length !== 4)
+            throw new TypeError(`the merge function takes ${func.length} arguments; it is called as func(collection, key, synced, mutations)`);
+        return setMergeFunc.call(this, (collection, key, synced, mutations) =>
+            toJsonObject(func(collection, key, synced, mutations), 'the merged value'));
+    });
+
+    _wrap(Syncobj.Transaction.prototype, 'insert', insert => function (collection, value) {
+        return insert.call(this, collection, toJsonObject(value));
+    });
+    _wrap(Syncobj.Transaction.prototype, 'update', update => function (collection, key, changes) {
+        return update.call(this, collection, key, toJsonObject(changes, 'the changes'));
+    });
+    _wrap(Syncobj.Transaction.prototype, 'set_metadata', setMetadata => function (metadata) {
+        return setMetadata.call(this, toJsonObject(metadata, 'the metadata'));
+    });
+    _wrap(Syncobj.PendingMutation.prototype, 'set_metadata', setMetadata => function (metadata) {
+        return setMetadata.call(this, toJsonObject(metadata, 'the metadata'));
+    });
+
+    _wrap(Syncobj.Sync.prototype, 'write', write => function (type, value) {
+        return write.call(this, type, toJsonObject(value));
+    });
+    _wrap(Syncobj.SyncControl.prototype, 'emit_update', emitUpdate => function (value) {
+        return emitUpdate.call(this, toJsonObject(value));
+    });
+
+    _wrap(Syncobj, 'test_collection_new', testCollectionNew => function (initialData, strategy) {
+        return testCollectionNew(toJsonArray(initialData), strategy ?? Syncobj.Strategy.ORDERED);
+    });
+    _wrap(Syncobj, 'test_collection_new_for_id', testCollectionNewForId => function (id, initialData, strategy) {
+        return testCollectionNewForId(id, toJsonArray(initialData), strategy ?? Syncobj.Strategy.ORDERED);
+    });
+    _wrap(Syncobj.TestSync, 'new', testSyncNew => function (id, initialData) {
+        return testSyncNew(id, toJsonArray(initialData));
+    });
+
+    if (!('toJSON' in Syncobj.Record.prototype)) {
+        Syncobj.Record.prototype.toJSON = function () {
+            return toJs(this.get_value());
+        };
+    }
+}
+
+_patch();

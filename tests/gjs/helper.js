@@ -1,0 +1,157 @@
+// helper.js: the GJS helper shipped with libsyncobj (imports.syncobj)
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+
+imports.searchPath.unshift(imports.gi.GLib.path_get_dirname(imports.system.programPath));
+const {test, run, assert, assertEqual, assertThrowsSyncobjError, keys, toJs, value} = imports.lib.harness;
+const {Syncobj} = imports.syncobj;
+const {GLib, Json} = imports.gi;
+const Type = Syncobj.MutationType;
+const State = Syncobj.TransactionState;
+
+function assertThrowsTypeError(fn, pattern) {
+    let thrown = null;
+    try {
+        fn();
+    } catch (e) {
+        thrown = e;
+    }
+    assert(thrown instanceof TypeError, `expected a TypeError, got ${thrown}`);
+    assert(pattern.test(thrown.message), `unexpected message: ${thrown.message}`);
+}
+
+function todos() {
+    return Syncobj.test_collection_new([
+        {id: '1', title: 'Buy milk', done: false},
+        {id: '2', title: 'Walk the dog', done: true},
+    ]);
+}
+
+test('the helper patches the namespace of imports.gi', () => {
+    assert(Syncobj === imports.gi.Syncobj);
+});
+
+test('a collection is iterable, in list order', () => {
+    const [collection] = todos();
+    collection.insert({id: '3', title: 'Water plants'});
+
+    assertEqual([...collection].map(record => record.key), ['1', '2', '3']);
+    const titles = [];
+    for (const record of collection)
+        titles.push(record.get_string('title'));
+    assertEqual(titles, ['Buy milk', 'Walk the dog', 'Water plants']);
+});
+
+test('mutations, attempts and the registry lists are iterable', () => {
+    const [collection, control] = todos();
+    const transaction = collection.begin();
+    transaction.update(collection, '1', {done: true});
+    transaction.insert(collection, {id: '4', title: 'Call mum'});
+    transaction.commit();
+
+    assertEqual([...transaction.get_mutations()].map(m => [m.key, m.mutation_type]),
+        [['1', Type.UPDATE], ['4', Type.INSERT]]);
+    assertEqual([...transaction.mutations].length, 2);
+
+    control.advance(1000);
+    assertEqual(transaction.state, State.COMPLETED);
+    assertEqual([...transaction.attempts].map(attempt => attempt.number), [1]);
+
+    const registry = Syncobj.Registry.get_default();
+    assert([...registry.get_collections()].includes(collection));
+    assert([...registry.get_transactions()].includes(transaction));
+});
+
+test('insert and update take plain objects', () => {
+    const [collection, control] = todos();
+
+    const inserted = collection.insert({id: '3', title: 'Water plants', tags: ['home']});
+    const updated = collection.update('1', {done: true});
+
+    assertEqual(value(collection, '3'), {id: '3', title: 'Water plants', tags: ['home']});
+    assertEqual(value(collection, '1'), {id: '1', title: 'Buy milk', done: true});
+    control.advance(1000);
+    assertEqual([inserted.state, updated.state], [State.COMPLETED, State.COMPLETED]);
+    // A Json.Object still works.
+    collection.update('2', Json.from_string('{"done": false}').get_object());
+    assertEqual(value(collection, '2').done, false);
+});
+
+test('sync.write takes a plain object', () => {
+    const sync = Syncobj.Sync.new('gjs-helper-sync');
+    const collection = Syncobj.Collection.new('gjs-helper', sync, null);
+
+    sync.begin();
+    sync.write(Type.INSERT, {id: 'q'});
+    sync.write(Type.INSERT, {id: 'r', title: 'From the server'});
+    sync.commit();
+    sync.mark_ready();
+
+    assertEqual(keys(collection), ['q', 'r']);
+    assertEqual(value(collection, 'r'), {id: 'r', title: 'From the server'});
+});
+
+test('emit_update and metadata take plain objects', () => {
+    const [collection, control] = todos();
+    control.emit_update({id: '2', title: 'Walk the cat', done: true});
+    assertEqual(value(collection, '2').title, 'Walk the cat');
+
+    const transaction = collection.begin();
+    transaction.set_metadata({reason: 'test'});
+    transaction.update(collection, '1', {done: true});
+    const mutation = transaction.get_mutations().get_item(0);
+    mutation.set_metadata({origin: 'helper'});
+    transaction.commit();
+
+    assertEqual(toJs(transaction.get_metadata()), {reason: 'test'});
+    assertEqual(JSON.parse(mutation.to_json()).metadata, {origin: 'helper'});
+});
+
+test('what is not a plain object is a TypeError and changes nothing', () => {
+    const [collection, control] = todos();
+
+    assertThrowsTypeError(() => collection.insert(['not', 'a', 'record']), /must be a plain object.*not an array/);
+    assertThrowsTypeError(() => collection.insert('{"id": "5"}'), /must be a plain object.*not string/);
+    assertThrowsTypeError(() => collection.update('1', {count: NaN}), /count \(NaN\) is not representable as JSON/);
+
+    assertEqual(keys(collection), ['1', '2']);
+    assertEqual(value(collection, '1'), {id: '1', title: 'Buy milk', done: false});
+    assertEqual(control.get_persist_count(), 0);
+    // The library's own errors still come through.
+    assertThrowsSyncobjError(() => collection.insert({id: '1'}), Syncobj.Error.KEY_EXISTS);
+});
+
+test('a merge function may return a plain object', () => {
+    const [counters] = Syncobj.test_collection_new([{id: 'likes', count: 10}], Syncobj.Strategy.PARALLEL);
+    counters.set_merge_func((collection, key, synced, mutations) => {
+        let count = synced.get_int_member('count');
+        for (const mutation of mutations)
+            count += mutation.get_changes().get_int_member('add');
+        return {id: key, count};
+    });
+
+    counters.update('likes', {add: 2});
+    counters.update('likes', {add: 3});
+
+    assertEqual(value(counters, 'likes'), {id: 'likes', count: 15});
+});
+
+test('a merge function of the wrong arity is refused when set', () => {
+    const [counters] = Syncobj.test_collection_new([{id: 'likes', count: 10}], Syncobj.Strategy.PARALLEL);
+
+    assertThrowsTypeError(() => counters.set_merge_func((synced, pending) => synced),
+        /takes 2 arguments.*func\(collection, key, synced, mutations\)/);
+
+    counters.update('likes', {count: 11});
+    assertEqual(value(counters, 'likes').count, 11);
+});
+
+test('JSON.stringify of a record gives its visible value', () => {
+    const [collection] = todos();
+    collection.update('1', {done: true});
+
+    assertEqual(JSON.parse(JSON.stringify(collection.lookup('1'))), {id: '1', title: 'Buy milk', done: true});
+    assertEqual(JSON.parse(JSON.stringify([...collection])).length, 2);
+});
+
+run();
