@@ -57,7 +57,7 @@ SYNCOBJ_AVAILABLE_IN_ALL
 guint               syncobj_http_mutator_get_timeout       (SyncobjHttpMutator  *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_http_mutator_set_timeout       (SyncobjHttpMutator  *self,
-                                                            guint                timeout_s);
+                                                            guint                timeout_ms);
 SYNCOBJ_AVAILABLE_IN_ALL
 gboolean            syncobj_http_mutator_get_await_echo    (SyncobjHttpMutator  *self);
 SYNCOBJ_AVAILABLE_IN_ALL

@@ -41,7 +41,7 @@ SYNCOBJ_AVAILABLE_IN_ALL
 guint            syncobj_http_sync_get_timeout           (SyncobjHttpSync     *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 void             syncobj_http_sync_set_timeout           (SyncobjHttpSync     *self,
-                                                          guint                timeout_s);
+                                                          guint                timeout_ms);
 SYNCOBJ_AVAILABLE_IN_ALL
 guint            syncobj_http_sync_get_reconnect_delay   (SyncobjHttpSync     *self);
 SYNCOBJ_AVAILABLE_IN_ALL

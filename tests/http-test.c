@@ -574,10 +574,11 @@ test_request_timeout_retried (void)
   const GError *error;
   guint timeout = 0;
 
-  g_assert_cmpuint (syncobj_http_mutator_get_timeout (client->mutator), ==, 30);
-  syncobj_http_mutator_set_timeout (client->mutator, 1);
+  g_assert_cmpuint (syncobj_http_mutator_get_timeout (client->mutator), ==, 30000);
+  /* Milliseconds; libsoup waits whole seconds, so 1 s here. */
+  syncobj_http_mutator_set_timeout (client->mutator, 800);
   g_object_get (client->mutator, "timeout", &timeout, NULL);
-  g_assert_cmpuint (timeout, ==, 1);
+  g_assert_cmpuint (timeout, ==, 800);
 
   demo_server_admin (server, "/_admin/faults", "{\"delay_ms\": 4000}");
   insert = client_insert (client, "{\"id\": \"a\"}");
@@ -948,8 +949,8 @@ test_snapshot_timeout_reconnects (void)
   demo_server_admin (server, "/_admin/faults", "{\"delay_snapshot_ms\": 4000}");
 
   sync = syncobj_http_sync_new (id, items, NULL);
-  g_assert_cmpuint (syncobj_http_sync_get_timeout (sync), ==, 30);
-  syncobj_http_sync_set_timeout (sync, 1);
+  g_assert_cmpuint (syncobj_http_sync_get_timeout (sync), ==, 30000);
+  syncobj_http_sync_set_timeout (sync, 1000);
   syncobj_http_sync_set_poll_interval (sync, 0);
   syncobj_http_sync_set_reconnect_delay (sync, 20);
   collection = syncobj_collection_new (id, SYNCOBJ_SYNC (sync), NULL);

@@ -76,6 +76,7 @@ struct _SyncobjHttpMutator
   char               *batch_uri;
   char               *update_method;
   guint               sync_timeout_ms;
+  guint               timeout_ms;
   gboolean            await_echo;
   SyncobjHttpHeaders  headers;
   SoupSession        *session;
@@ -843,32 +844,34 @@ syncobj_http_mutator_set_update_method (SyncobjHttpMutator *self,
  * Gets [property@Syncobj.HttpMutator:timeout], after which a request with no
  * answer counts as a failed attempt.
  *
- * Returns: how long a request may wait for the server, in seconds (0: no
- *   limit)
+ * Returns: how long a request may wait for the server, in milliseconds
+ *   (0: no limit)
  */
 guint
 syncobj_http_mutator_get_timeout (SyncobjHttpMutator *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), 0);
-  return soup_session_get_timeout (self->session);
+  return self->timeout_ms;
 }
 
 /**
  * syncobj_http_mutator_set_timeout:
  * @self: a mutator
- * @timeout_s: seconds; 0 waits as long as the connection stays up
+ * @timeout_ms: milliseconds, rounded up to whole seconds; 0 waits as long
+ *   as the connection stays up
  *
  * Sets [property@Syncobj.HttpMutator:timeout].
  */
 void
 syncobj_http_mutator_set_timeout (SyncobjHttpMutator *self,
-                                  guint               timeout_s)
+                                  guint               timeout_ms)
 {
   g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
 
-  if (soup_session_get_timeout (self->session) == timeout_s)
+  if (self->timeout_ms == timeout_ms)
     return;
-  soup_session_set_timeout (self->session, timeout_s);
+  self->timeout_ms = timeout_ms;
+  _syncobj_http_session_set_timeout (self->session, timeout_ms);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
 }
 
@@ -1129,20 +1132,27 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
    * of its changes before completing anyway; 0 waits forever.
    */
   properties[PROP_SYNC_TIMEOUT] =
-    g_param_spec_uint ("sync-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_SYNC_TIMEOUT_MS,
+    g_param_spec_uint ("sync-timeout", NULL,
+                       _("How long a persisted transaction waits for its echo, in milliseconds"),
+                       0, G_MAXUINT, DEFAULT_SYNC_TIMEOUT_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjHttpMutator:timeout:
    *
-   * How long, in seconds, a request may wait for the server (to connect,
-   * to send, for each part of the answer) before it fails with
+   * How long, in milliseconds, a request may wait for the server (to
+   * connect, to send, for each part of the answer) before it fails with
    * %SYNCOBJ_ERROR_TIMEOUT, a retriable error; 0 waits as long as the
    * connection stays up. The request may still have reached the server:
    * the retry carries the same `Idempotency-Key`.
+   *
+   * libsoup counts whole seconds: the timeout is rounded up to the next
+   * second. Until libsyncobj 0.2 this property was in seconds.
    */
   properties[PROP_TIMEOUT] =
-    g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S,
+    g_param_spec_uint ("timeout", NULL,
+                       _("How long a request may wait for the server, in milliseconds"),
+                       0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1164,5 +1174,6 @@ syncobj_http_mutator_init (SyncobjHttpMutator *self)
   self->update_method = g_strdup ("PATCH");
   self->sync_timeout_ms = DEFAULT_SYNC_TIMEOUT_MS;
   _syncobj_http_headers_init (&self->headers);
-  self->session = soup_session_new_with_options ("timeout", SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S, NULL);
+  self->timeout_ms = SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS;
+  self->session = _syncobj_http_session_new (self->timeout_ms);
 }

@@ -44,8 +44,14 @@ void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,
  * and keep reusing connections. */
 void       _syncobj_http_forbid_resend  (SoupMessage        *message);
 
-/* The default of the timeout properties, in seconds. */
-#define SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S 30
+/* The default of the timeout properties, in milliseconds. */
+#define SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS 30000
+
+/* A session whose requests wait at most @timeout_ms (0: no limit). libsoup
+ * counts whole seconds: a timeout is rounded up to the next second. */
+SoupSession *_syncobj_http_session_new         (guint          timeout_ms);
+void         _syncobj_http_session_set_timeout (SoupSession   *session,
+                                                guint          timeout_ms);
 
 /* The reason the server gave in an error body ({"error": "…"},
  * {"message": "…"}, {"error": {"message": "…"}} or short text), else (an

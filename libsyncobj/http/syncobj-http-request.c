@@ -56,6 +56,25 @@ _syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
   headers->auth_destroy = destroy;
 }
 
+static guint
+timeout_seconds (guint timeout_ms)
+{
+  return timeout_ms / 1000 + (timeout_ms % 1000 != 0 ? 1 : 0);
+}
+
+SoupSession *
+_syncobj_http_session_new (guint timeout_ms)
+{
+  return soup_session_new_with_options ("timeout", timeout_seconds (timeout_ms), NULL);
+}
+
+void
+_syncobj_http_session_set_timeout (SoupSession *session,
+                                   guint        timeout_ms)
+{
+  soup_session_set_timeout (session, timeout_seconds (timeout_ms));
+}
+
 void
 _syncobj_http_forbid_resend (SoupMessage *message)
 {

@@ -64,6 +64,7 @@ struct _SyncobjHttpSync
   char                    *array_member;
   guint                    poll_interval_ms;
   guint                    reconnect_delay_ms;
+  guint                    timeout_ms;
   SyncobjHttpHeaders       headers;
   SoupSession             *session;
 
@@ -777,32 +778,34 @@ syncobj_http_sync_set_reconnect_delay (SyncobjHttpSync *self,
  * Gets [property@Syncobj.HttpSync:timeout], after which a snapshot request
  * with no answer fails and the sync reconnects.
  *
- * Returns: how long a request may wait for the server, in seconds (0: no
- *   limit)
+ * Returns: how long a request may wait for the server, in milliseconds
+ *   (0: no limit)
  */
 guint
 syncobj_http_sync_get_timeout (SyncobjHttpSync *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_HTTP_SYNC (self), 0);
-  return soup_session_get_timeout (self->session);
+  return self->timeout_ms;
 }
 
 /**
  * syncobj_http_sync_set_timeout:
  * @self: a sync
- * @timeout_s: seconds; 0 waits as long as the connection stays up
+ * @timeout_ms: milliseconds, rounded up to whole seconds; 0 waits as long
+ *   as the connection stays up
  *
  * Sets [property@Syncobj.HttpSync:timeout].
  */
 void
 syncobj_http_sync_set_timeout (SyncobjHttpSync *self,
-                               guint            timeout_s)
+                               guint            timeout_ms)
 {
   g_return_if_fail (SYNCOBJ_IS_HTTP_SYNC (self));
 
-  if (soup_session_get_timeout (self->session) == timeout_s)
+  if (self->timeout_ms == timeout_ms)
     return;
-  soup_session_set_timeout (self->session, timeout_s);
+  self->timeout_ms = timeout_ms;
+  _syncobj_http_session_set_timeout (self->session, timeout_ms);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
 }
 
@@ -1033,7 +1036,9 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
    * 0 fetches it once.
    */
   properties[PROP_POLL_INTERVAL] =
-    g_param_spec_uint ("poll-interval", NULL, NULL, 0, G_MAXUINT, 5000,
+    g_param_spec_uint ("poll-interval", NULL,
+                       _("The time between polls of the snapshot, in milliseconds"),
+                       0, G_MAXUINT, 5000,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1043,20 +1048,27 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
    * each failure, up to 30 s.
    */
   properties[PROP_RECONNECT_DELAY] =
-    g_param_spec_uint ("reconnect-delay", NULL, NULL, 1, G_MAXUINT, 1000,
+    g_param_spec_uint ("reconnect-delay", NULL,
+                       _("The first delay before reconnecting, in milliseconds"),
+                       1, G_MAXUINT, 1000,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjHttpSync:timeout:
    *
-   * How long, in seconds, a snapshot request or a WebSocket handshake may
-   * wait for the server (to connect, to send, for each part of the answer);
-   * after that the sync reconnects with backoff, as after any failed
-   * connection. 0 waits as long as the connection stays up. An open
+   * How long, in milliseconds, a snapshot request or a WebSocket handshake
+   * may wait for the server (to connect, to send, for each part of the
+   * answer); after that the sync reconnects with backoff, as after any
+   * failed connection. 0 waits as long as the connection stays up. An open
    * WebSocket has no timeout: the feed may stay quiet for long.
+   *
+   * libsoup counts whole seconds: the timeout is rounded up to the next
+   * second. Until libsyncobj 0.2 this property was in seconds.
    */
   properties[PROP_TIMEOUT] =
-    g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S,
+    g_param_spec_uint ("timeout", NULL,
+                       _("How long a snapshot request may wait for the server, in milliseconds"),
+                       0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -1090,7 +1102,8 @@ syncobj_http_sync_init (SyncobjHttpSync *self)
   self->poll_interval_ms = 5000;
   self->reconnect_delay_ms = 1000;
   _syncobj_http_headers_init (&self->headers);
-  self->session = soup_session_new_with_options ("timeout", SYNCOBJ_HTTP_DEFAULT_TIMEOUT_S, NULL);
+  self->timeout_ms = SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS;
+  self->session = _syncobj_http_session_new (self->timeout_ms);
   self->early_messages = g_ptr_array_new_with_free_func (g_free);
   self->echoes = _syncobj_http_echoes_new (SYNCOBJ_SYNC (self), echo_wait_begins_cb, self);
 }
