@@ -7,8 +7,13 @@
  * (syncobj-recovery.c) asks the store for what it holds and rebuilds the
  * transactions from it.
  *
- * Another kind of row (such as a collection's cached synced records and
- * its cursor) gets its plain struct here, its row codec beside
+ * A collection's cache of its synced records and its sync's cursor is
+ * the other kind of row (SyncobjStoredCache, syncobj-stored-cache.c): the
+ * writer thread commits it in order with the transaction rows queued
+ * around it (syncobj-store-writer.c), in the `cache` and `cache_state`
+ * tables (syncobj-store-sql.c).
+ *
+ * Another kind of row gets its plain struct here, its row codec beside
  * syncobj-stored-transaction.c, a job of the writer thread
  * (syncobj-store-writer.c, whose write_batch() commits the rows queued
  * together in one SQLite transaction) and its tables in the schema, as a
@@ -89,6 +94,50 @@ SyncobjStoredTransaction *_syncobj_stored_transaction_new   (gboolean           
 void                      _syncobj_stored_transaction_free  (SyncobjStoredTransaction *stored);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredTransaction, _syncobj_stored_transaction_free)
 
+/* ---- the cache of synced state (syncobj-stored-cache.c) ------------------- */
+
+/* One record of a collection's synced state. */
+typedef struct
+{
+  char *key;
+  char *value;   /* its packed JSON object text; NULL: gone from the synced state */
+} SyncobjCachedRecord;
+
+/* What one sync commit changed in a collection's synced state (to write),
+ * or the whole synced state with its cursor (read back). */
+typedef struct _SyncobjStoredCache SyncobjStoredCache;
+
+struct _SyncobjStoredCache
+{
+  char     *collection_id;
+  guint     schema_version;   /* of the application's records */
+  /* The records replace every cached one, atomically: a snapshot. */
+  gboolean  replaces;
+  GArray   *records;          /* SyncobjCachedRecord, in the collection's order */
+  /* The sync's cursor after this commit; NULL keeps the one stored, ""
+   * drops it. Read back: "" when there is none. */
+  char     *cursor;
+};
+
+SyncobjStoredCache       *_syncobj_stored_cache_new         (const char                *collection_id,
+                                                             guint                      schema_version);
+void                      _syncobj_stored_cache_free        (SyncobjStoredCache        *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredCache, _syncobj_stored_cache_free)
+/* Adds a record (copied); @value NULL for a deletion. */
+void                      _syncobj_stored_cache_add         (SyncobjStoredCache        *cache,
+                                                             const char                *key,
+                                                             const char                *value,
+                                                             gssize                     value_length);
+/* Whether a cached record read back can be shown: a key and a JSON object
+ * text that the collection can build. NULL with @error naming the fault. */
+gboolean                  _syncobj_stored_cache_check_record (const char               *key,
+                                                              const char               *value,
+                                                              GError                  **error);
+/* Whether a cursor read back can be given to a sync: UTF-8 text without
+ * control characters, at most 4 KiB. */
+gboolean                  _syncobj_stored_cache_check_cursor (const char               *cursor,
+                                                              GError                  **error);
+
 /* ---- the store (syncobj-store.c) ------------------------------------------ */
 
 /* Takes the snapshot of @source's durable state. */
@@ -136,5 +185,22 @@ SyncobjStoreLoad         *_syncobj_store_load               (SyncobjStore       
 SyncobjStoredTransaction *_syncobj_store_load_next          (SyncobjStoreLoad          *load);
 void                      _syncobj_store_load_free          (SyncobjStoreLoad          *load);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreLoad, _syncobj_store_load_free)
+
+/* Queues @cache (taken), what one sync commit changed, to be committed in
+ * order with the transaction rows queued before and after it; a failure
+ * sets SyncobjStore:write-error and keeps it for the next round. Nothing
+ * happens for an in-memory store. */
+void                      _syncobj_store_write_cache        (SyncobjStore              *self,
+                                                             SyncobjStoredCache        *cache);
+/* Reads the cached synced state of @collection_id (after everything
+ * queued before is written), on the writer thread: the records in their
+ * order and the cursor. A cache written under another @schema_version is
+ * dropped, with a log line; a record that cannot be shown is skipped,
+ * with a log line, and the cursor is dropped so that the sync loads
+ * everything again. Waits for the disk: start-up only. NULL for an
+ * in-memory store or when nothing is cached. */
+SyncobjStoredCache       *_syncobj_store_read_cache         (SyncobjStore              *self,
+                                                             const char                *collection_id,
+                                                             guint                      schema_version);
 
 G_END_DECLS

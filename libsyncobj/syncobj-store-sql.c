@@ -164,7 +164,29 @@ static const char *migration_v2[] = {
   NULL
 };
 
-static const char **migrations[] = { migration_v2 };
+/* Version 3 adds the cache of synced state: the records of each
+ * collection's current generation (see syncobj-store-writer.c), and per
+ * collection the generation, the application's schema version and the
+ * sync's cursor. */
+static const char *migration_v3[] = {
+  "CREATE TABLE cache ("
+  "  collection_id TEXT NOT NULL,"
+  "  generation INT64 NOT NULL,"
+  "  key TEXT NOT NULL,"
+  "  position INT64 NOT NULL,"
+  "  value TEXT NOT NULL,"
+  "  PRIMARY KEY (collection_id, generation, key))",
+  "CREATE INDEX cache_by_position ON cache (collection_id, generation, position)",
+  "CREATE TABLE cache_state ("
+  "  collection_id TEXT PRIMARY KEY NOT NULL,"
+  "  generation INT64 NOT NULL,"
+  "  schema_version INT64 NOT NULL,"
+  "  cursor TEXT NOT NULL)",
+  "UPDATE meta SET value = 3 WHERE key = 'schema_version'",
+  NULL
+};
+
+static const char **migrations[] = { migration_v2, migration_v3 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) + 1 == SYNCOBJ_STORE_SCHEMA_VERSION);
 

@@ -98,6 +98,22 @@ GAsyncQueue        *_syncobj_store_writer_load      (SyncobjStoreWriter     *sel
                                                      const char             *collection_id,
                                                      guint                   history_limit,
                                                      SyncobjStoreDecodeFunc  decode);
+/* Queues @cache (taken), a sync commit's changes to the cached synced
+ * state, written in order with the rows queued around it; @task
+ * (nullable, taken) as for _put(). */
+void                _syncobj_store_writer_put_cache   (SyncobjStoreWriter *self,
+                                                       SyncobjStoredCache *cache,
+                                                       GTask              *task);
+/* Reads the cache of @collection_id (see _syncobj_store_read_cache());
+ * waits for the writer. */
+SyncobjStoredCache *_syncobj_store_writer_read_cache  (SyncobjStoreWriter *self,
+                                                       const char         *collection_id,
+                                                       guint               schema_version);
+/* Deletes the cache of @collection_id, or every cache for NULL; @task
+ * returns TRUE or the error. */
+void                _syncobj_store_writer_clear_cache (SyncobjStoreWriter *self,
+                                                       const char         *collection_id,
+                                                       GTask              *task);
 /* Waits for the next decoded row; NULL after the last. */
 gpointer            _syncobj_store_writer_load_next (GAsyncQueue            *results);
 

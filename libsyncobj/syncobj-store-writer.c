@@ -55,6 +55,9 @@ typedef enum
   JOB_FLUSH,
   JOB_PRUNE,
   JOB_LOAD,
+  JOB_CACHE,         /* a sync commit's records; written in order with the rows */
+  JOB_CACHE_READ,
+  JOB_CACHE_CLEAR,
 } JobType;
 
 typedef struct
@@ -67,6 +70,9 @@ typedef struct
   guint            history_limit;
   SyncobjStoreDecodeFunc decode;
   GAsyncQueue     *results;        /* decoded rows, then the end mark */
+  SyncobjStoredCache *cache;       /* JOB_CACHE; JOB_CACHE_READ: the answer */
+  guint            schema_version; /* JOB_CACHE_READ */
+  gboolean         done;           /* JOB_CACHE_READ: the answer is there */
 } Job;
 
 /* Pushed after the last decoded row of a load. */
@@ -103,6 +109,9 @@ struct _SyncobjStoreWriter
    * jobs, one per transaction, written again before the next rows. */
   GPtrArray     *unwritten;
   GError        *write_error; /* why, while unwritten is not empty */
+  /* collection id → CacheState: the cache_state rows, as committed */
+  GHashTable    *cache_states;
+  GHashTable    *prepared;    /* SQL (static) → Prepared */
   /* The parameters of insert and update, looked up once, in ROW_* order. */
   GdaHolder     *insert_holders[N_ROW_HOLDERS];
   GdaHolder     *update_holders[N_ROW_HOLDERS];
@@ -144,6 +153,7 @@ job_free (Job *job)
   g_clear_object (&job->task);
   g_free (job->collection_id);
   g_clear_pointer (&job->results, g_async_queue_unref);
+  g_clear_pointer (&job->cache, _syncobj_stored_cache_free);
   g_free (job);
 }
 
@@ -497,6 +507,8 @@ close_connection (SyncobjStoreWriter *self)
   g_clear_object (&self->update);
   g_clear_object (&self->update_params);
   g_hash_table_remove_all (self->statements);
+  if (self->prepared != NULL)
+    g_hash_table_remove_all (self->prepared);
   if (self->cnc != NULL)
     {
       gda_connection_close (self->cnc);
@@ -612,10 +624,366 @@ row_merge (SyncobjStoreRow *older,
     }
 }
 
-/* Writes the rows left unwritten by an earlier failure, then those of
- * @jobs[start, end), in one SQLite transaction, and finishes their tasks.
- * A failure keeps every row for the next round: a full disk loses nothing,
- * and the rows are written once there is room again. */
+/* ---- the cache of synced state ------------------------------------------ */
+
+/* The cache_state row of a collection, as committed. The records shown
+ * are those of the current generation: a snapshot writes the next one,
+ * in as many SQLite transactions as it takes, and becomes current in the
+ * last one, which also deletes the older generation. */
+typedef struct
+{
+  gint64  generation;
+  gint64  next_position;   /* one after the highest position of the generation */
+  gint64  schema_version;
+  char   *cursor;
+} CacheState;
+
+static void
+cache_state_free (CacheState *state)
+{
+  g_free (state->cursor);
+  g_free (state);
+}
+
+/* A statement with its parameters, prepared once. */
+typedef struct
+{
+  GdaStatement *statement;
+  GdaSet       *params;
+} Prepared;
+
+static void
+prepared_free (Prepared *prepared)
+{
+  g_clear_object (&prepared->statement);
+  g_clear_object (&prepared->params);
+  g_free (prepared);
+}
+
+static Prepared *
+prepare (SyncobjStoreWriter  *self,
+         const char          *sql,
+         GError             **error)
+{
+  Prepared *prepared = g_hash_table_lookup (self->prepared, sql);
+
+  if (prepared != NULL)
+    return prepared;
+
+  prepared = g_new0 (Prepared, 1);
+  prepared->statement = _syncobj_store_sql_parse (sql, error);
+  if (prepared->statement == NULL ||
+      !gda_statement_get_parameters (prepared->statement, &prepared->params, error))
+    {
+      prepared_free (prepared);
+      return NULL;
+    }
+  g_hash_table_insert (self->prepared, (gpointer) sql, prepared);
+  return prepared;
+}
+
+/* Runs @prepared with the parameters its caller set: the number of rows
+ * changed, or -1 with @error. */
+static gint
+prepared_run (SyncobjStoreWriter  *self,
+              Prepared            *prepared,
+              GError             **error)
+{
+  return gda_connection_statement_execute_non_select (self->cnc, prepared->statement,
+                                                      prepared->params, NULL, error);
+}
+
+static const char *cache_state_select_sql =
+  "SELECT generation, schema_version, cursor FROM cache_state "
+  "WHERE collection_id = ##collection_id::string";
+static const char *cache_next_position_sql =
+  "SELECT coalesce(max(position) + 1, 0) FROM cache "
+  "WHERE collection_id = ##collection_id::string AND generation = ##generation::gint64";
+static const char *cache_state_write_sql =
+  "INSERT OR REPLACE INTO cache_state (collection_id, generation, schema_version, cursor) "
+  "VALUES (##collection_id::string, ##generation::gint64, ##schema_version::gint64, ##cursor::string)";
+static const char *cache_update_sql =
+  "UPDATE cache SET value = ##value::string WHERE collection_id = ##collection_id::string "
+  "AND generation = ##generation::gint64 AND key = ##key::string";
+static const char *cache_insert_sql =
+  "INSERT OR REPLACE INTO cache (collection_id, generation, key, position, value) "
+  "VALUES (##collection_id::string, ##generation::gint64, ##key::string, ##position::gint64, ##value::string)";
+static const char *cache_delete_sql =
+  "DELETE FROM cache WHERE collection_id = ##collection_id::string "
+  "AND generation = ##generation::gint64 AND key = ##key::string";
+static const char *cache_drop_other_generations_sql =
+  "DELETE FROM cache WHERE collection_id = ##collection_id::string AND generation <> ##generation::gint64";
+static const char *cache_read_sql =
+  "SELECT key, value FROM cache WHERE collection_id = ##collection_id::string "
+  "AND generation = ##generation::gint64 ORDER BY position";
+static const char *cache_clear_sql =
+  "DELETE FROM cache WHERE collection_id = ##collection_id::string";
+static const char *cache_state_clear_sql =
+  "DELETE FROM cache_state WHERE collection_id = ##collection_id::string";
+
+/* Runs a query of @sql with @collection_id (and @generation when >= 0)
+ * and gives its model, with @types. */
+static GdaDataModel *
+cache_select (SyncobjStoreWriter  *self,
+              const char          *sql,
+              const char          *collection_id,
+              gint64               generation,
+              const GType         *types,
+              GError             **error)
+{
+  Prepared *prepared = prepare (self, sql, error);
+
+  if (prepared == NULL ||
+      !_syncobj_store_sql_set_text (prepared->params, "collection_id", collection_id, error) ||
+      (generation >= 0 && !_syncobj_store_sql_set_int (prepared->params, "generation", generation, error)))
+    return NULL;
+
+  return gda_connection_statement_execute_select_full (self->cnc, prepared->statement, prepared->params,
+                                                       GDA_STATEMENT_MODEL_RANDOM_ACCESS,
+                                                       (GType *) types, error);
+}
+
+/* The committed state of @collection_id's cache; NULL without error when
+ * nothing is cached. */
+static CacheState *
+cache_state_get (SyncobjStoreWriter  *self,
+                 const char          *collection_id,
+                 GError             **error)
+{
+  static const GType state_types[] = { G_TYPE_INT64, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_NONE };
+  static const GType position_types[] = { G_TYPE_INT64, G_TYPE_NONE };
+  CacheState *state = g_hash_table_lookup (self->cache_states, collection_id);
+  g_autoptr(GdaDataModel) model = NULL;
+  g_autoptr(GdaDataModel) positions = NULL;
+
+  if (state != NULL)
+    return state;
+
+  model = cache_select (self, cache_state_select_sql, collection_id, -1, state_types, error);
+  if (model == NULL || gda_data_model_get_n_rows (model) < 1)
+    return NULL;
+
+  state = g_new0 (CacheState, 1);
+  state->generation = _syncobj_store_sql_value_int (gda_data_model_get_value_at (model, 0, 0, NULL));
+  state->schema_version = _syncobj_store_sql_value_int (gda_data_model_get_value_at (model, 1, 0, NULL));
+  state->cursor = g_strdup (_syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 2, 0, NULL)));
+
+  positions = cache_select (self, cache_next_position_sql, collection_id, state->generation,
+                            position_types, error);
+  if (positions == NULL)
+    {
+      cache_state_free (state);
+      return NULL;
+    }
+  state->next_position = _syncobj_store_sql_value_int (gda_data_model_get_value_at (positions, 0, 0, NULL));
+
+  g_hash_table_insert (self->cache_states, g_strdup (collection_id), state);
+  return state;
+}
+
+/* One round of writing: SQLite transactions of at most
+ * SYNCOBJ_STORE_BATCH statements each, opened as needed. */
+typedef struct
+{
+  SyncobjStoreWriter *self;
+  guint               statements;
+  gboolean            open;
+  guint               job;       /* the job being written */
+  guint               written;   /* the jobs before it are committed */
+} Round;
+
+static gboolean
+round_commit (Round   *round,
+              GError **error)
+{
+  if (round->open)
+    {
+      round->open = FALSE;
+      if (!gda_connection_commit_transaction (round->self->cnc, NULL, error))
+        return FALSE;
+    }
+  round->written = round->job;
+  return TRUE;
+}
+
+/* Before a statement: opens a transaction, or commits a full one and opens
+ * the next. With @room, that many statements must go into one. */
+static gboolean
+round_statement (Round   *round,
+                 guint    room,
+                 GError **error)
+{
+  if (round->open && round->statements + room > SYNCOBJ_STORE_BATCH && !round_commit (round, error))
+    return FALSE;
+
+  if (!round->open)
+    {
+      if (!gda_connection_begin_transaction (round->self->cnc, NULL,
+                                             GDA_TRANSACTION_ISOLATION_UNKNOWN, error))
+        return FALSE;
+      round->open = TRUE;
+      round->statements = 0;
+    }
+  round->statements += room;
+  return TRUE;
+}
+
+static gboolean
+cache_write_record (SyncobjStoreWriter   *self,
+                    SyncobjStoredCache   *cache,
+                    CacheState           *state,
+                    SyncobjCachedRecord  *record,
+                    gboolean              fresh,
+                    GError              **error)
+{
+  Prepared *prepared;
+  gint changed;
+
+  if (record->value == NULL || !fresh)
+    {
+      prepared = prepare (self, record->value == NULL ? cache_delete_sql : cache_update_sql, error);
+      if (prepared == NULL ||
+          !_syncobj_store_sql_set_text (prepared->params, "collection_id", cache->collection_id, error) ||
+          !_syncobj_store_sql_set_int (prepared->params, "generation", state->generation, error) ||
+          !_syncobj_store_sql_set_text (prepared->params, "key", record->key, error) ||
+          (record->value != NULL &&
+           !_syncobj_store_sql_set_text (prepared->params, "value", record->value, error)))
+        return FALSE;
+      changed = prepared_run (self, prepared, error);
+      if (changed < 0)
+        return FALSE;
+      if (changed > 0 || record->value == NULL)
+        return TRUE;
+    }
+
+  /* A key new to this generation goes after the others. */
+  prepared = prepare (self, cache_insert_sql, error);
+  return prepared != NULL &&
+         _syncobj_store_sql_set_text (prepared->params, "collection_id", cache->collection_id, error) &&
+         _syncobj_store_sql_set_int (prepared->params, "generation", state->generation, error) &&
+         _syncobj_store_sql_set_text (prepared->params, "key", record->key, error) &&
+         _syncobj_store_sql_set_int (prepared->params, "position", state->next_position++, error) &&
+         _syncobj_store_sql_set_text (prepared->params, "value", record->value, error) &&
+         prepared_run (self, prepared, error) >= 0;
+}
+
+static gboolean
+cache_write_state (SyncobjStoreWriter  *self,
+                   const char          *collection_id,
+                   CacheState          *state,
+                   GError             **error)
+{
+  Prepared *prepared = prepare (self, cache_state_write_sql, error);
+
+  return prepared != NULL &&
+         _syncobj_store_sql_set_text (prepared->params, "collection_id", collection_id, error) &&
+         _syncobj_store_sql_set_int (prepared->params, "generation", state->generation, error) &&
+         _syncobj_store_sql_set_int (prepared->params, "schema_version", state->schema_version, error) &&
+         _syncobj_store_sql_set_text (prepared->params, "cursor", state->cursor, error) &&
+         prepared_run (self, prepared, error) >= 0;
+}
+
+static gboolean
+cache_drop_other_generations (SyncobjStoreWriter  *self,
+                              const char          *collection_id,
+                              gint64               generation,
+                              GError             **error)
+{
+  Prepared *prepared = prepare (self, cache_drop_other_generations_sql, error);
+
+  return prepared != NULL &&
+         _syncobj_store_sql_set_text (prepared->params, "collection_id", collection_id, error) &&
+         _syncobj_store_sql_set_int (prepared->params, "generation", generation, error) &&
+         prepared_run (self, prepared, error) >= 0;
+}
+
+/* Writes what one sync commit changed. A snapshot that replaces the cache
+ * writes the next generation, which the last statements make current:
+ * killed at any point, the file holds the old records or the new ones.
+ * The state (and the cursor) is written last, with or after the records. */
+static gboolean
+write_cache (SyncobjStoreWriter  *self,
+             Round               *round,
+             SyncobjStoredCache  *cache,
+             GError             **error)
+{
+  CacheState *committed;
+  CacheState state = { 1, 0, cache->schema_version, NULL };
+  g_autoptr(GError) local_error = NULL;
+
+  committed = cache_state_get (self, cache->collection_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (committed != NULL)
+    {
+      state.generation = committed->generation;
+      state.next_position = committed->next_position;
+      state.cursor = committed->cursor;
+    }
+  if (cache->cursor != NULL)
+    state.cursor = cache->cursor;
+
+  if (cache->replaces)
+    {
+      /* What a snapshot killed before it became current left behind. */
+      state.generation = committed != NULL ? committed->generation + 1 : 1;
+      state.next_position = 0;
+      if (!round_statement (round, 1, error) ||
+          !cache_drop_other_generations (self, cache->collection_id,
+                                         committed != NULL ? committed->generation : -1, error))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < cache->records->len; i++)
+    if (!round_statement (round, 1, error) ||
+        !cache_write_record (self, cache, &state,
+                             &g_array_index (cache->records, SyncobjCachedRecord, i),
+                             cache->replaces, error))
+      return FALSE;
+
+  if (!round_statement (round, 2, error) ||
+      !cache_write_state (self, cache->collection_id, &state, error) ||
+      (cache->replaces && !cache_drop_other_generations (self, cache->collection_id, state.generation, error)))
+    return FALSE;
+
+  /* What the file will hold once this round commits; a failed round
+   * forgets every state (see write_batch()). */
+  if (committed == NULL)
+    {
+      committed = g_new0 (CacheState, 1);
+      g_hash_table_insert (self->cache_states, g_strdup (cache->collection_id), committed);
+    }
+  committed->generation = state.generation;
+  committed->next_position = state.next_position;
+  committed->schema_version = state.schema_version;
+  if (committed->cursor != state.cursor)
+    {
+      g_free (committed->cursor);
+      committed->cursor = g_strdup (state.cursor);
+    }
+  return TRUE;
+}
+
+static gboolean
+write_job (SyncobjStoreWriter  *self,
+           Round               *round,
+           Job                 *job,
+           GError             **error)
+{
+  if (job->type == JOB_CACHE)
+    return write_cache (self, round, job->cache, error);
+
+  return round_statement (round, 1, error) && write_row (self, job->row, error);
+}
+
+/* Writes the rows and caches left unwritten by an earlier failure, then
+ * those of @jobs[start, end), in order, in as few SQLite transactions as
+ * SYNCOBJ_STORE_BATCH allows, and finishes their tasks. A failure keeps
+ * every row and cache not committed for the next round: a full disk
+ * loses nothing, and they are written once there is room again. */
 static void
 write_batch (SyncobjStoreWriter *self,
              GPtrArray          *jobs,
@@ -626,7 +994,7 @@ write_batch (SyncobjStoreWriter *self,
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
   g_autoptr(GPtrArray) earlier = g_steal_pointer (&self->unwritten);
   g_autoptr(GError) error = NULL;
-  guint written = 0;
+  Round round = { self, 0, FALSE, 0, 0 };
 
   self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
 
@@ -635,39 +1003,30 @@ write_batch (SyncobjStoreWriter *self,
     {
       Job *job = i < earlier->len ? g_ptr_array_index (earlier, i)
                                   : g_ptr_array_index (jobs, start + i - earlier->len);
-      Job *previous = g_hash_table_lookup (latest, job->row->id);
+      Job *previous;
 
-      if (previous != NULL)
+      if (job->type == JOB_ROW)
         {
-          row_merge (previous->row, job->row);
-          g_ptr_array_remove (order, previous);
+          previous = g_hash_table_lookup (latest, job->row->id);
+          if (previous != NULL)
+            {
+              row_merge (previous->row, job->row);
+              g_ptr_array_remove (order, previous);
+            }
+          g_hash_table_insert (latest, job->row->id, job);
         }
-      g_hash_table_insert (latest, job->row->id, job);
       g_ptr_array_add (order, job);
     }
 
   if (order->len == 0)
     return;
 
-  /* At most SYNCOBJ_STORE_BATCH statements per SQLite transaction, also
-   * when many rows were kept from failed rounds. */
-  for (guint from = 0; from < order->len && error == NULL; from += SYNCOBJ_STORE_BATCH)
-    {
-      guint to = MIN (from + SYNCOBJ_STORE_BATCH, order->len);
-
-      if (gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, &error))
-        {
-          for (guint i = from; i < to && error == NULL; i++)
-            write_row (self, ((Job *) g_ptr_array_index (order, i))->row, &error);
-
-          if (error == NULL)
-            gda_connection_commit_transaction (self->cnc, NULL, &error);
-          else
-            gda_connection_rollback_transaction (self->cnc, NULL, NULL);
-        }
-      if (error == NULL)
-        written = to;
-    }
+  for (round.job = 0; round.job < order->len && error == NULL; round.job++)
+    write_job (self, &round, g_ptr_array_index (order, round.job), &error);
+  if (error == NULL)
+    round_commit (&round, &error);
+  if (error != NULL && round.open)
+    gda_connection_rollback_transaction (self->cnc, NULL, NULL);
 
   if (error == NULL)
     {
@@ -678,15 +1037,19 @@ write_batch (SyncobjStoreWriter *self,
     }
   else
     {
-      /* The newest row of each transaction not written stays, as a job of
-       * its own. */
-      for (guint i = written; i < order->len; i++)
+      /* What the file holds is read again when needed. */
+      g_hash_table_remove_all (self->cache_states);
+
+      /* The newest row of each transaction not written, and every cache
+       * not written, stay, as a job of their own. */
+      for (guint i = round.written; i < order->len; i++)
         {
           Job *job = g_ptr_array_index (order, i);
           Job *kept = g_new0 (Job, 1);
 
-          kept->type = JOB_ROW;
+          kept->type = job->type;
           kept->row = g_steal_pointer (&job->row);
+          kept->cache = g_steal_pointer (&job->cache);
           g_ptr_array_add (self->unwritten, kept);
         }
       if (self->write_error == NULL)
@@ -828,6 +1191,143 @@ do_load (SyncobjStoreWriter *self,
   g_async_queue_push (job->results, &load_end_mark);
 }
 
+/* Deletes the cache of @collection_id, or of every collection. */
+static gboolean
+cache_clear (SyncobjStoreWriter  *self,
+             const char          *collection_id,
+             GError             **error)
+{
+  if (!gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, error))
+    return FALSE;
+
+  if (collection_id == NULL)
+    {
+      Prepared *all = prepare (self, "DELETE FROM cache", error);
+      Prepared *all_states = all != NULL ? prepare (self, "DELETE FROM cache_state", error) : NULL;
+
+      if (all_states == NULL || prepared_run (self, all, error) < 0 || prepared_run (self, all_states, error) < 0)
+        goto failed;
+      g_hash_table_remove_all (self->cache_states);
+    }
+  else
+    {
+      Prepared *rows = prepare (self, cache_clear_sql, error);
+      Prepared *state = rows != NULL ? prepare (self, cache_state_clear_sql, error) : NULL;
+
+      if (state == NULL ||
+          !_syncobj_store_sql_set_text (rows->params, "collection_id", collection_id, error) ||
+          !_syncobj_store_sql_set_text (state->params, "collection_id", collection_id, error) ||
+          prepared_run (self, rows, error) < 0 || prepared_run (self, state, error) < 0)
+        goto failed;
+      g_hash_table_remove (self->cache_states, collection_id);
+    }
+
+  return gda_connection_commit_transaction (self->cnc, NULL, error);
+
+failed:
+  gda_connection_rollback_transaction (self->cnc, NULL, NULL);
+  return FALSE;
+}
+
+static void
+do_cache_clear (SyncobjStoreWriter *self,
+                Job                *job)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Caches a failed round kept go first: they were written before. */
+  if (self->unwritten->len > 0)
+    write_batch (self, NULL, 0, 0);
+
+  if (cache_clear (self, job->collection_id, &error))
+    complete_job (self, job, NULL, TRUE);
+  else
+    complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                          _("Cannot clear the cache in the transaction store %s: %s"),
+                                          self->path, error->message), 0);
+}
+
+/* Reads the records of the current generation, checks each, and skips
+ * (with a log line) those that cannot be shown. */
+static SyncobjStoredCache *
+cache_read (SyncobjStoreWriter  *self,
+            const char          *collection_id,
+            guint                schema_version,
+            GError             **error)
+{
+  static const GType record_types[] = { G_TYPE_STRING, G_TYPE_STRING, G_TYPE_NONE };
+  g_autoptr(SyncobjStoredCache) cache = NULL;
+  g_autoptr(GdaDataModel) model = NULL;
+  g_autoptr(GError) local_error = NULL;
+  CacheState *state;
+  gboolean drop_cursor = FALSE;
+  gint n_rows;
+
+  state = cache_state_get (self, collection_id, &local_error);
+  if (state == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  if (state->schema_version != schema_version)
+    {
+      g_message ("Syncobj store %s: the cache of collection “%s” was written for schema version %"
+                 G_GINT64_FORMAT ", not %u; it is dropped", self->path, collection_id,
+                 state->schema_version, schema_version);
+      cache_clear (self, collection_id, error);
+      return NULL;
+    }
+
+  model = cache_select (self, cache_read_sql, collection_id, state->generation, record_types, error);
+  if (model == NULL)
+    return NULL;
+
+  cache = _syncobj_stored_cache_new (collection_id, schema_version);
+  n_rows = gda_data_model_get_n_rows (model);
+  g_array_set_size (cache->records, 0);
+  for (gint i = 0; i < n_rows; i++)
+    {
+      const char *key = _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 0, i, NULL));
+      const char *value = _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 1, i, NULL));
+
+      if (!_syncobj_stored_cache_check_record (key, value, &local_error))
+        {
+          g_message ("Syncobj store %s: a cached record of collection “%s” cannot be read and was "
+                     "skipped; everything is loaded again: %s", self->path, collection_id,
+                     local_error->message);
+          g_clear_error (&local_error);
+          drop_cursor = TRUE;
+          continue;
+        }
+      _syncobj_stored_cache_add (cache, key, value, -1);
+    }
+
+  if (!drop_cursor && !_syncobj_stored_cache_check_cursor (state->cursor, &local_error))
+    {
+      g_message ("Syncobj store %s: the cursor of collection “%s” cannot be read and was dropped: %s",
+                 self->path, collection_id, local_error->message);
+      drop_cursor = TRUE;
+    }
+  cache->cursor = g_strdup (drop_cursor ? "" : state->cursor);
+
+  return g_steal_pointer (&cache);
+}
+
+static void
+do_cache_read (SyncobjStoreWriter *self,
+               Job                *job)
+{
+  g_autoptr(GError) error = NULL;
+  SyncobjStoredCache *cache = cache_read (self, job->collection_id, job->schema_version, &error);
+
+  if (error != NULL)
+    g_message ("Cannot read the cache of collection “%s” in the transaction store %s: %s",
+               job->collection_id, self->path, error->message);
+  g_async_queue_push (job->results, cache != NULL ? (gpointer) cache : &load_end_mark);
+}
+
 static void
 process (SyncobjStoreWriter *self,
          GPtrArray          *jobs)
@@ -838,12 +1338,13 @@ process (SyncobjStoreWriter *self,
     {
       Job *job = g_ptr_array_index (jobs, i);
 
-      if (job->type == JOB_ROW)
+      if (job->type == JOB_ROW || job->type == JOB_CACHE)
         {
           guint end = i;
 
           while (end < jobs->len && end - i < SYNCOBJ_STORE_BATCH &&
-                 ((Job *) g_ptr_array_index (jobs, end))->type == JOB_ROW)
+                 (((Job *) g_ptr_array_index (jobs, end))->type == JOB_ROW ||
+                  ((Job *) g_ptr_array_index (jobs, end))->type == JOB_CACHE))
             end++;
           write_batch (self, jobs, i, end);
           i = end;
@@ -865,7 +1366,14 @@ process (SyncobjStoreWriter *self,
         case JOB_LOAD:
           do_load (self, job);
           break;
+        case JOB_CACHE_READ:
+          do_cache_read (self, job);
+          break;
+        case JOB_CACHE_CLEAR:
+          do_cache_clear (self, job);
+          break;
         case JOB_ROW:
+        case JOB_CACHE:
         default:
           g_assert_not_reached ();
         }
@@ -955,6 +1463,8 @@ _syncobj_store_writer_open (const char  *path,
   self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
   self->answer_queues = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) answer_queue_unref);
   self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+  self->cache_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) cache_state_free);
+  self->prepared = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) prepared_free);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -1013,6 +1523,8 @@ writer_free (SyncobjStoreWriter *self)
   g_ptr_array_unref (self->answers);
   g_hash_table_unref (self->answer_queues);
   g_ptr_array_unref (self->unwritten);
+  g_hash_table_unref (self->cache_states);
+  g_hash_table_unref (self->prepared);
   g_clear_error (&self->write_error);
   g_free (self);
 }
@@ -1095,4 +1607,47 @@ _syncobj_store_writer_load_next (GAsyncQueue *results)
   gpointer item = g_async_queue_pop (results);
 
   return item == &load_end_mark ? NULL : item;
+}
+
+void
+_syncobj_store_writer_put_cache (SyncobjStoreWriter *self,
+                                 SyncobjStoredCache *cache,
+                                 GTask              *task)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->type = JOB_CACHE;
+  job->cache = cache;
+  job->task = task;
+  queue_job (self, job);
+}
+
+SyncobjStoredCache *
+_syncobj_store_writer_read_cache (SyncobjStoreWriter *self,
+                                  const char         *collection_id,
+                                  guint               schema_version)
+{
+  Job *job = g_new0 (Job, 1);
+  g_autoptr(GAsyncQueue) results = g_async_queue_new ();
+
+  job->type = JOB_CACHE_READ;
+  job->collection_id = g_strdup (collection_id);
+  job->schema_version = schema_version;
+  job->results = g_async_queue_ref (results);
+  queue_job (self, job);
+
+  return _syncobj_store_writer_load_next (results);
+}
+
+void
+_syncobj_store_writer_clear_cache (SyncobjStoreWriter *self,
+                                   const char         *collection_id,
+                                   GTask              *task)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->type = JOB_CACHE_CLEAR;
+  job->collection_id = g_strdup (collection_id);
+  job->task = task;
+  queue_job (self, job);
 }

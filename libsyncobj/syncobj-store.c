@@ -404,6 +404,32 @@ _syncobj_store_load_free (SyncobjStoreLoad *load)
   g_free (load);
 }
 
+/* ---- the cache of synced state --------------------------------------------- */
+
+void
+_syncobj_store_write_cache (SyncobjStore       *self,
+                            SyncobjStoredCache *cache)
+{
+  if (self->writer == NULL)
+    {
+      _syncobj_stored_cache_free (cache);
+      return;
+    }
+
+  _syncobj_store_writer_put_cache (self->writer, cache, g_task_new (self, NULL, dirty_written_cb, NULL));
+}
+
+SyncobjStoredCache *
+_syncobj_store_read_cache (SyncobjStore *self,
+                           const char   *collection_id,
+                           guint         schema_version)
+{
+  if (self->writer == NULL)
+    return NULL;
+
+  return _syncobj_store_writer_read_cache (self->writer, collection_id, schema_version);
+}
+
 guint64
 _syncobj_store_get_max_sequence (SyncobjStore *self)
 {
@@ -638,6 +664,80 @@ syncobj_store_prune_finish (SyncobjStore  *self,
   if (n_removed != NULL)
     *n_removed = (guint) removed;
   return TRUE;
+}
+
+static void
+cache_cleared_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/**
+ * syncobj_store_clear_cache_async:
+ * @self: a store
+ * @collection_id: (nullable): the collection whose cache goes, or %NULL
+ *   for every collection
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the cache is deleted from the file
+ * @user_data: closure data
+ *
+ * Deletes the cached synced records and the sync cursor of a collection,
+ * or of all of them, from the file: for signing out. Transactions stay.
+ * A collection open meanwhile keeps what it shows, and its next sync
+ * commits fill the cache again; clear the cache once its collections are
+ * gone.
+ */
+void
+syncobj_store_clear_cache_async (SyncobjStore        *self,
+                                 const char          *collection_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SYNCOBJ_IS_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, syncobj_store_clear_cache_async);
+
+  if (self->writer == NULL)
+    g_task_return_boolean (task, TRUE);
+  else
+    {
+      store_write_dirty (self);
+      _syncobj_store_writer_clear_cache (self->writer, collection_id,
+                                         g_task_new (self, cancellable, cache_cleared_cb,
+                                                     g_steal_pointer (&task)));
+    }
+}
+
+/**
+ * syncobj_store_clear_cache_finish:
+ * @self: a store
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Syncobj.Store.clear_cache_async].
+ *
+ * Returns: %TRUE when the cache is deleted; %FALSE with
+ *   %SYNCOBJ_ERROR_STORE naming the reason
+ */
+gboolean
+syncobj_store_clear_cache_finish (SyncobjStore  *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- GObject ---------------------------------------------------------------- */

@@ -74,4 +74,15 @@ gboolean                 syncobj_store_prune_finish      (SyncobjStore         *
                                                           guint                *n_removed,
                                                           GError              **error);
 
+SYNCOBJ_AVAILABLE_IN_ALL
+void                     syncobj_store_clear_cache_async  (SyncobjStore         *self,
+                                                           const char           *collection_id,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean                 syncobj_store_clear_cache_finish (SyncobjStore         *self,
+                                                           GAsyncResult         *result,
+                                                           GError              **error);
+
 G_END_DECLS

@@ -1,0 +1,323 @@
+/* cache-test.c: the store's cache of synced state — round trip in order,
+ * snapshots that replace it, the cursor, schema versions, clearing,
+ * damaged rows and a full disk
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "store-test-utils.h"
+#include "disk-full.h"
+#include "syncobj-store-private.h"
+
+#include <glib/gstdio.h>
+
+static char *
+make_path (const char *name)
+{
+  g_autofree char *path = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  path = g_build_filename (g_get_user_data_dir (), name, NULL);
+  g_unlink (path);
+  return g_steal_pointer (&path);
+}
+
+/* A commit of @collection_id: "key=value" items ("key=" deletes). */
+static SyncobjStoredCache *
+commit_of (const char  *collection_id,
+           gboolean     replaces,
+           const char  *cursor,
+           const char **items)
+{
+  SyncobjStoredCache *cache = _syncobj_stored_cache_new (collection_id, 0);
+
+  cache->replaces = replaces;
+  cache->cursor = g_strdup (cursor);
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (items[i], "=", 2);
+
+      _syncobj_stored_cache_add (cache, parts[0], *parts[1] != '\0' ? parts[1] : NULL, -1);
+    }
+  return cache;
+}
+
+static void
+write_commit (SyncobjStore *store,
+              const char   *collection_id,
+              gboolean      replaces,
+              const char   *cursor,
+              const char  **items)
+{
+  _syncobj_store_write_cache (store, commit_of (collection_id, replaces, cursor, items));
+}
+
+/* "key=value;key=value|cursor" of what @store holds for @collection_id. */
+static char *
+describe (SyncobjStore *store,
+          const char   *collection_id,
+          guint         schema_version)
+{
+  g_autoptr(SyncobjStoredCache) cache = _syncobj_store_read_cache (store, collection_id, schema_version);
+  GString *out = g_string_new (NULL);
+
+  if (cache == NULL)
+    return g_string_free (out, FALSE);
+
+  for (guint i = 0; i < cache->records->len; i++)
+    {
+      SyncobjCachedRecord *record = &g_array_index (cache->records, SyncobjCachedRecord, i);
+
+      g_string_append_printf (out, "%s%s=%s", i > 0 ? ";" : "", record->key, record->value);
+    }
+  g_string_append_printf (out, "|%s", cache->cursor);
+  return g_string_free (out, FALSE);
+}
+
+static SyncobjStore *
+reopen (SyncobjStore **store,
+        const char    *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (*store != NULL)
+    syncobj_store_test_flush (*store);
+  g_clear_object (store);
+  *store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  return *store;
+}
+
+static void
+assert_cache (SyncobjStore *store,
+              const char   *collection_id,
+              const char   *expected)
+{
+  g_autofree char *described = describe (store, collection_id, 0);
+
+  g_assert_cmpstr (described, ==, expected);
+}
+
+static void
+test_round_trip (void)
+{
+  g_autofree char *path = make_path ("cache-round-trip.db");
+  g_autoptr(SyncobjStore) store = NULL;
+
+  reopen (&store, path);
+  assert_cache (store, "todos", "");
+
+  write_commit (store, "todos", FALSE, "c1", (const char *[]) { "b={\"id\":\"b\"}", "a={\"id\":\"a\"}", NULL });
+  /* An update keeps the position; a new key goes last; a deletion goes. */
+  write_commit (store, "todos", FALSE, NULL,
+                (const char *[]) { "b={\"id\":\"b\",\"n\":2}", "c={\"id\":\"c\"}", "a=", NULL });
+  assert_cache (reopen (&store, path), "todos", "b={\"id\":\"b\",\"n\":2};c={\"id\":\"c\"}|c1");
+
+  /* Another collection's records never show. */
+  write_commit (store, "other", FALSE, "o1", (const char *[]) { "x={\"id\":\"x\"}", NULL });
+  assert_cache (reopen (&store, path), "todos", "b={\"id\":\"b\",\"n\":2};c={\"id\":\"c\"}|c1");
+  assert_cache (store, "other", "x={\"id\":\"x\"}|o1");
+
+  /* A cursor "" drops it. */
+  write_commit (store, "other", FALSE, "", (const char *[]) { NULL });
+  assert_cache (reopen (&store, path), "other", "x={\"id\":\"x\"}|");
+}
+
+static void
+test_replace (void)
+{
+  g_autofree char *path = make_path ("cache-replace.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *expected = NULL;
+  GString *joined = g_string_new (NULL);
+
+  reopen (&store, path);
+  write_commit (store, "todos", FALSE, "c1",
+                (const char *[]) { "a={\"id\":\"a\"}", "b={\"id\":\"b\"}", "c={\"id\":\"c\"}", NULL });
+  /* A snapshot: only its records, in its order, with its cursor. */
+  write_commit (store, "todos", TRUE, "c2", (const char *[]) { "c={\"id\":\"c\",\"n\":1}", "a={\"id\":\"a\"}", NULL });
+  assert_cache (reopen (&store, path), "todos", "c={\"id\":\"c\",\"n\":1};a={\"id\":\"a\"}|c2");
+  /* Later writes go to the snapshot's records. */
+  write_commit (store, "todos", FALSE, "c3", (const char *[]) { "d={\"id\":\"d\"}", "c=", NULL });
+  assert_cache (reopen (&store, path), "todos", "a={\"id\":\"a\"};d={\"id\":\"d\"}|c3");
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache"), ==, 2);
+
+  /* A snapshot larger than one SQLite transaction takes. */
+  for (guint i = 0; i < 1200; i++)
+    {
+      g_ptr_array_add (items, g_strdup_printf ("k%04u={\"id\":\"k%04u\"}", i, i));
+      g_string_append_printf (joined, "%sk%04u={\"id\":\"k%04u\"}", i > 0 ? ";" : "", i, i);
+    }
+  g_ptr_array_add (items, NULL);
+  write_commit (store, "todos", TRUE, "big", (const char **) items->pdata);
+  g_string_append (joined, "|big");
+  expected = g_string_free (joined, FALSE);
+  assert_cache (reopen (&store, path), "todos", expected);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache"), ==, 1200);
+}
+
+/* What a snapshot killed before it became current wrote is never shown. */
+static void
+test_replace_interrupted (void)
+{
+  g_autofree char *path = make_path ("cache-interrupted.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  const char *leftover[] = {
+    "INSERT INTO cache (collection_id, generation, key, position, value) "
+    "VALUES ('todos', 2, 'z', 0, '{\"id\":\"z\"}')",
+    NULL
+  };
+
+  reopen (&store, path);
+  write_commit (store, "todos", TRUE, "c1", (const char *[]) { "a={\"id\":\"a\"}", NULL });
+  syncobj_store_test_flush (store);
+  g_clear_object (&store);
+  syncobj_store_test_run_sql (path, leftover);
+
+  assert_cache (reopen (&store, path), "todos", "a={\"id\":\"a\"}|c1");
+  write_commit (store, "todos", TRUE, "c2", (const char *[]) { "b={\"id\":\"b\"}", NULL });
+  assert_cache (reopen (&store, path), "todos", "b={\"id\":\"b\"}|c2");
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache"), ==, 1);
+}
+
+static void
+test_schema_version (void)
+{
+  g_autofree char *path = make_path ("cache-schema.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autofree char *described = NULL;
+
+  reopen (&store, path);
+  write_commit (store, "todos", FALSE, "c1", (const char *[]) { "a={\"id\":\"a\"}", NULL });
+  reopen (&store, path);
+  described = describe (store, "todos", 2);
+  g_assert_cmpstr (described, ==, "");
+  syncobj_store_test_assert_logged ("*cache of collection “todos” was written for schema version 0, not 2*");
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache"), ==, 0);
+}
+
+static void
+cleared_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_store_clear_cache_finish (SYNCOBJ_STORE (source), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+clear (SyncobjStore *store,
+       const char   *collection_id)
+{
+  gboolean done = FALSE;
+
+  syncobj_store_clear_cache_async (store, collection_id, NULL, cleared_cb, &done);
+  syncobj_store_test_wait_for (&done);
+}
+
+static void
+test_clear (void)
+{
+  g_autofree char *path = make_path ("cache-clear.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjStore) memory = syncobj_store_new_in_memory ();
+
+  reopen (&store, path);
+  write_commit (store, "todos", FALSE, "c1", (const char *[]) { "a={\"id\":\"a\"}", NULL });
+  write_commit (store, "lists", FALSE, "l1", (const char *[]) { "l={\"id\":\"l\"}", NULL });
+  write_commit (store, "tags", FALSE, "t1", (const char *[]) { "t={\"id\":\"t\"}", NULL });
+  clear (store, "todos");
+  assert_cache (store, "todos", "");
+  assert_cache (store, "lists", "l={\"id\":\"l\"}|l1");
+  /* Written again after a clear: only what came after it. */
+  write_commit (store, "todos", FALSE, NULL, (const char *[]) { "b={\"id\":\"b\"}", NULL });
+  assert_cache (reopen (&store, path), "todos", "b={\"id\":\"b\"}|");
+  clear (store, NULL);
+  assert_cache (reopen (&store, path), "lists", "");
+  assert_cache (store, "tags", "");
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache_state"), ==, 0);
+
+  clear (memory, NULL);
+  g_assert_null (_syncobj_store_read_cache (memory, "todos", 0));
+}
+
+static void
+test_bad_rows (void)
+{
+  g_autofree char *path = make_path ("cache-bad.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  const char *damage[] = {
+    "UPDATE cache SET value = '{\"id\":\"b\",' WHERE key = 'b'",
+    "UPDATE cache SET value = '[1]' WHERE key = 'c'",
+    NULL
+  };
+  const char *bad_cursor[] = { "UPDATE cache_state SET cursor = 'a' || char(10) || 'b'", NULL };
+
+  reopen (&store, path);
+  write_commit (store, "todos", FALSE, "c1",
+                (const char *[]) { "a={\"id\":\"a\"}", "b={\"id\":\"b\"}", "c={\"id\":\"c\"}", "d={\"id\":\"d\"}", NULL });
+  syncobj_store_test_flush (store);
+  g_clear_object (&store);
+  syncobj_store_test_run_sql (path, damage);
+
+  /* The others show; the cursor goes, so that everything loads again. */
+  assert_cache (reopen (&store, path), "todos", "a={\"id\":\"a\"};d={\"id\":\"d\"}|");
+  syncobj_store_test_assert_logged ("*a cached record of collection “todos” cannot be read and was skipped*");
+
+  g_clear_object (&store);
+  syncobj_store_test_run_sql (path, (const char *[]) { "DELETE FROM cache WHERE key IN ('b', 'c')", NULL });
+  syncobj_store_test_run_sql (path, bad_cursor);
+  assert_cache (reopen (&store, path), "todos", "a={\"id\":\"a\"};d={\"id\":\"d\"}|");
+  syncobj_store_test_assert_logged ("*the cursor of collection “todos” cannot be read and was dropped*");
+}
+
+static void
+test_full_disk (void)
+{
+  g_autofree char *path = make_path ("cache-full-disk.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reopen (&store, path);
+  write_commit (store, "todos", FALSE, "c1", (const char *[]) { "a={\"id\":\"a\"}", NULL });
+  syncobj_store_test_flush (store);
+
+  syncobj_test_set_disk_full (TRUE);
+  write_commit (store, "todos", TRUE, "c2", (const char *[]) { "b={\"id\":\"b\"}", NULL });
+  write_commit (store, "todos", FALSE, "c3", (const char *[]) { "c={\"id\":\"c\"}", NULL });
+  while (syncobj_store_get_write_error (store) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error ((GError *) syncobj_store_get_write_error (store), SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+  syncobj_store_test_assert_logged ("*cache-full-disk.db: writing failed*");
+
+  /* Room again: both commits are written, in order. */
+  syncobj_test_set_disk_full (FALSE);
+  syncobj_store_test_flush (store);
+  g_assert_null (syncobj_store_get_write_error (store));
+  syncobj_store_test_assert_logged ("*writing works again*");
+  assert_cache (reopen (&store, path), "todos", "b={\"id\":\"b\"};c={\"id\":\"c\"}|c3");
+  g_clear_error (&error);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+  syncobj_store_test_capture_log ();
+
+  g_test_add_func ("/cache/round-trip", test_round_trip);
+  g_test_add_func ("/cache/replace", test_replace);
+  g_test_add_func ("/cache/replace-interrupted", test_replace_interrupted);
+  g_test_add_func ("/cache/schema-version", test_schema_version);
+  g_test_add_func ("/cache/clear", test_clear);
+  g_test_add_func ("/cache/bad-rows", test_bad_rows);
+  g_test_add_func ("/cache/full-disk", test_full_disk);
+
+  return g_test_run ();
+}
