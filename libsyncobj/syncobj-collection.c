@@ -6,6 +6,7 @@
 #include "syncobj-engine-private.h"
 #include "syncobj-recovery-private.h"
 #include "syncobj-json-util-private.h"
+#include "syncobj-uuid-private.h"
 #include "syncobj-json-validate-private.h"
 #include "syncobj-json-writer-private.h"
 #include "syncobj-json-parser-private.h"
@@ -77,10 +78,11 @@ typedef struct
   SyncobjRecord *record;        /* weak */
   const char    *packed;        /* see below */
   guint          position;      /* in the list model when appended; see row_position() */
-  guint          locks : 29;    /* one word with the flags: rows are many */
+  guint          locks : 28;    /* one word with the flags: rows are many */
   guint          pending_append : 1;
   guint          inline_key : 1;  /* key (and packed text) live after the row */
   guint          int_key : 1;   /* its key member holds an integer (key: its text) */
+  guint          temporary : 1; /* a temporary key, until the server's answer */
 } SyncobjRow;
 
 /* A record loaded from JSON text (syncobj_sync_load_json_array()) is kept
@@ -95,6 +97,8 @@ struct _SyncobjCollection
 
   char               *id;
   char               *key_member;
+  SyncobjKeySource    key_source;
+  GHashTable         *aliases;          /* temporary key → the server's key; NULL before any */
   SyncobjSync        *sync;
   SyncobjMutator     *mutator;
   SyncobjStore       *store;
@@ -130,6 +134,7 @@ enum {
   PROP_0,
   PROP_ID,
   PROP_KEY_MEMBER,
+  PROP_KEY_SOURCE,
   PROP_SYNC,
   PROP_MUTATOR,
   PROP_STORE,
@@ -144,6 +149,7 @@ enum {
 
 enum {
   TRANSACTION_ADDED,
+  KEY_ASSIGNED,
   N_SIGNALS
 };
 
@@ -190,6 +196,20 @@ rows_find (SyncobjCollection *self,
   SyncobjRow probe = { .key = (char *) key };
 
   return g_hash_table_lookup (self->rows, &probe);
+}
+
+/* A temporary key the server has replaced names the record of the
+ * server's key for the rest of the process. */
+static const char *
+collection_resolve_key (SyncobjCollection *self,
+                        const char        *key)
+{
+  const char *alias;
+
+  if (self->aliases == NULL || key == NULL)
+    return key;
+  alias = g_hash_table_lookup (self->aliases, key);
+  return alias != NULL ? alias : key;
 }
 
 /* Builds the JsonObject of a packed row. */
@@ -677,7 +697,7 @@ row_get_record (SyncobjCollection *self,
     return g_object_ref (row->record);
 
   row_thaw (row);
-  row->record = _syncobj_record_new (self, row->key);
+  row->record = _syncobj_record_new (self, row->key, row->temporary);
   _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
   g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
 
@@ -743,9 +763,18 @@ collection_validate_write (SyncobjCollection    *self,
                        _("Cannot insert into collection “%s”: the record must be a JSON object"), self->id);
           return FALSE;
         }
-      *key = _syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, error);
+      if (*key == NULL || !g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
+        *key = _syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, error);
       if (*key == NULL)
         return FALSE;
+      if (!key_is_int && g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX) &&
+          json_object_has_member (value, self->key_member))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                       _("Cannot insert into collection “%s”: keys beginning with “%s” are temporary keys"),
+                       self->id, SYNCOBJ_TEMPORARY_KEY_PREFIX);
+          return FALSE;
+        }
     }
   else if (*key == NULL || **key == '\0')
     {
@@ -873,6 +902,18 @@ _syncobj_collection_write (SyncobjCollection    *self,
   gboolean have_composed = FALSE;
   gboolean known_different = FALSE;
   char key_buffer[SYNCOBJ_INT_KEY_SIZE];
+  g_autofree char *temporary_key = NULL;
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && value != NULL &&
+      self->key_source == SYNCOBJ_KEY_SOURCE_SERVER &&
+      !json_object_has_member (value, self->key_member))
+    {
+      g_autofree char *uuid = _syncobj_uuid_new ();
+
+      key = temporary_key = g_strconcat (SYNCOBJ_TEMPORARY_KEY_PREFIX, uuid, NULL);
+    }
+  else if (type != SYNCOBJ_MUTATION_TYPE_INSERT)
+    key = collection_resolve_key (self, key);
 
   if (!collection_validate_write (self, type, &key, key_buffer, value, error))
     return NULL;
@@ -882,6 +923,8 @@ _syncobj_collection_write (SyncobjCollection    *self,
     return NULL;
 
   row = row_ensure (self, key);
+  if (temporary_key != NULL)
+    row->temporary = TRUE;
   mutation = _syncobj_transaction_find_mutation (target, self, key);
 
   if (mutation != NULL)
@@ -942,6 +985,156 @@ _syncobj_collection_write (SyncobjCollection    *self,
     syncobj_transaction_commit (target, NULL);
 
   return g_steal_pointer (&target);
+}
+
+/* The row @row (a temporary key) leaves the table under its old key and
+ * comes back under @key: the same row, record, position and layers. */
+static void
+row_rekey (SyncobjCollection *self,
+           SyncobjRow        *row,
+           const char        *key,
+           gboolean           key_is_int)
+{
+  g_hash_table_steal (self->rows, row);
+  if (!row->inline_key)
+    g_free (row->key);
+  row->inline_key = FALSE;
+  row->key = g_strdup (key);
+  row->temporary = FALSE;
+  row->int_key = key_is_int;
+  g_hash_table_add (self->rows, row);
+}
+
+/* A row of the server's key that the sync wrote before the answer came (an
+ * echo overtaking it) gives its synced value to the re-keyed row, and goes.
+ * A row of that key the application wrote to or holds is another record. */
+static gboolean
+collection_take_early_echo (SyncobjCollection  *self,
+                            const char         *key,
+                            JsonObject        **synced,
+                            GError            **error)
+{
+  SyncobjRow *early = row_lookup (self, key);
+
+  *synced = NULL;
+  if (early == NULL)
+    return TRUE;
+  if ((early->layers != NULL && early->layers->len > 0) || (early->held != NULL && early->held->len > 0) ||
+      early->record != NULL || early->locks > 0)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
+                   _("Record “%s” already exists in collection “%s”"), key, self->id);
+      return FALSE;
+    }
+
+  *synced = g_steal_pointer (&early->synced);
+  row_refresh (self, early);
+  early = rows_find (self, key);
+  if (early != NULL)
+    g_hash_table_remove (self->rows, early);
+  return TRUE;
+}
+
+gboolean
+_syncobj_collection_assign_key (SyncobjCollection       *self,
+                                SyncobjPendingMutation  *mutation,
+                                JsonObject              *created,
+                                GError                 **error)
+{
+  g_autoptr(JsonObject) key_only = json_object_new ();
+  g_autoptr(JsonObject) early_synced = NULL;
+  g_autoptr(JsonObject) value = NULL;
+  g_autoptr(SyncobjRecord) keep_record = NULL;
+  g_autofree char *temporary_key = NULL;
+  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
+  SyncobjLane *lane;
+  SyncobjRow *row;
+  const char *key;
+  gboolean key_is_int = FALSE;
+  gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
+
+  row = rows_find (self, mutation->key);
+  if (row == NULL || !row->temporary || mutation->type != SYNCOBJ_MUTATION_TYPE_INSERT)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                   _("Mutation %s of collection “%s” is not an insert under a temporary key"),
+                   mutation->mutation_id, self->id);
+      return FALSE;
+    }
+
+  key = _syncobj_json_get_key (created, self->key_member, key_buffer, &key_is_int, error);
+  if (key == NULL)
+    return FALSE;
+  if (g_str_has_prefix (key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                   _("The server answered with the temporary key “%s”"), key);
+      return FALSE;
+    }
+
+  if (!collection_take_early_echo (self, key, &early_synced, error))
+    return FALSE;
+
+  row_thaw (row);
+  keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
+  temporary_key = g_strdup (row->key);
+  row_rekey (self, row, key, key_is_int);
+
+  if (self->aliases == NULL)
+    self->aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (self->aliases, g_strdup (temporary_key), g_strdup (key));
+
+  lane = g_hash_table_lookup (self->key_lanes, temporary_key);
+  if (lane != NULL)
+    {
+      g_hash_table_steal (self->key_lanes, temporary_key);
+      g_free (lane->key);
+      lane->key = g_strdup (key);
+      g_hash_table_insert (self->key_lanes, lane->key, lane);
+    }
+
+  /* Every write to the record (the insert and what waits behind it) now
+   * carries the server's key, the member included. */
+  _syncobj_json_set_key (key_only, self->key_member, key, key_is_int);
+  for (guint i = 0; row->layers != NULL && i < row->layers->len; i++)
+    {
+      SyncobjPendingMutation *layer = g_ptr_array_index (row->layers, i);
+      g_autoptr(JsonObject) changes = layer->type == SYNCOBJ_MUTATION_TYPE_INSERT
+                                      ? _syncobj_json_merge (key_only, layer->changes)
+                                      : json_object_ref (layer->changes);
+      g_autoptr(JsonObject) original = layer->original != NULL ? _syncobj_json_merge (layer->original, key_only) : NULL;
+      g_autoptr(JsonObject) modified = layer->modified != NULL ? _syncobj_json_merge (layer->modified, key_only) : NULL;
+
+      _syncobj_pending_mutation_set_key (layer, key);
+      _syncobj_pending_mutation_set_values (layer, layer->type, original, modified, changes, now);
+    }
+
+  /* What the server created is its state of the record: the echo that
+   * follows finds it already there. */
+  {
+    g_autoptr(JsonObject) sealed = _syncobj_json_copy (created);
+    SyncobjSyncWrite write = { SYNCOBJ_MUTATION_TYPE_INSERT, (char *) key, sealed, FALSE, NULL, 0, NULL, key_is_int };
+
+    if (early_synced != NULL)
+      row->synced = g_steal_pointer (&early_synced);
+    if (collection_is_ordered (self) && row->locks > 0)
+      row_hold_sync_write (row, &write);
+    else
+      row_apply_sync_write (row, &write, NULL);
+  }
+
+  /* Re-keyed in place: the record notifies, the list model says nothing. */
+  value = row_compose (self, row);
+  g_clear_pointer (&row->visible, json_object_unref);
+  row->visible = g_steal_pointer (&value);
+  if (row->record != NULL)
+    {
+      _syncobj_record_set_key (row->record, key);
+      _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
+    }
+
+  g_signal_emit (self, signals[KEY_ASSIGNED], 0, temporary_key, key);
+  return TRUE;
 }
 
 void
@@ -1667,6 +1860,22 @@ syncobj_collection_get_key_member (SyncobjCollection *self)
 }
 
 /**
+ * syncobj_collection_get_key_source:
+ * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:key-source].
+ *
+ * Returns: who gives records their keys
+ */
+SyncobjKeySource
+syncobj_collection_get_key_source (SyncobjCollection *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), SYNCOBJ_KEY_SOURCE_CLIENT);
+
+  return self->key_source;
+}
+
+/**
  * syncobj_collection_get_sync:
  * @self: a collection
  *
@@ -1933,7 +2142,7 @@ syncobj_collection_contains (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
-  row = rows_find (self, key);
+  row = rows_find (self, collection_resolve_key (self, key));
   return row != NULL && row_is_visible (row);
 }
 
@@ -1957,7 +2166,7 @@ syncobj_collection_lookup (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  row = row_lookup (self, key);
+  row = row_lookup (self, collection_resolve_key (self, key));
   if (row == NULL || row->visible == NULL)
     return NULL;
 
@@ -1984,7 +2193,7 @@ syncobj_collection_lookup_value (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  row = row_lookup (self, key);
+  row = row_lookup (self, collection_resolve_key (self, key));
   return row != NULL ? row->visible : NULL;
 }
 
@@ -2246,6 +2455,7 @@ syncobj_collection_finalize (GObject *object)
   g_clear_pointer (&self->active_links, g_hash_table_unref);
   g_queue_clear (&self->lane.queue);
   g_clear_pointer (&self->key_lanes, g_hash_table_unref);
+  g_clear_pointer (&self->aliases, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_collection_parent_class)->finalize (object);
 }
@@ -2265,6 +2475,9 @@ syncobj_collection_get_property (GObject    *object,
       break;
     case PROP_KEY_MEMBER:
       g_value_set_string (value, self->key_member);
+      break;
+    case PROP_KEY_SOURCE:
+      g_value_set_enum (value, self->key_source);
       break;
     case PROP_SYNC:
       g_value_set_object (value, self->sync);
@@ -2318,6 +2531,9 @@ syncobj_collection_set_property (GObject      *object,
           g_free (self->key_member);
           self->key_member = g_value_dup_string (value);
         }
+      break;
+    case PROP_KEY_SOURCE:
+      self->key_source = g_value_get_enum (value);
       break;
     case PROP_SYNC:
       self->sync = g_value_dup_object (value);
@@ -2384,6 +2600,23 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
   properties[PROP_KEY_MEMBER] =
     g_param_spec_string ("key-member", NULL, NULL, "id",
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjCollection:key-source:
+   *
+   * Who gives records their keys. With %SYNCOBJ_KEY_SOURCE_SERVER an
+   * insert may omit the key member: the record gets a temporary key
+   * (`~tmp-` and a UUID), is visible at once, and is sent without a key.
+   * The persist answer brings the server's key
+   * ([method@Syncobj.PersistJob.set_created]); the same
+   * [class@Syncobj.Record] then takes it in place: `notify::key`, the same
+   * position, no `items-changed`, and [signal@Syncobj.Collection::key-assigned].
+   * The temporary key stays an alias of the server's key for lookups,
+   * updates and deletes.
+   */
+  properties[PROP_KEY_SOURCE] =
+    g_param_spec_enum ("key-source", NULL, NULL, SYNCOBJ_TYPE_KEY_SOURCE, SYNCOBJ_KEY_SOURCE_CLIENT,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjCollection:sync:
@@ -2486,6 +2719,21 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
   signals[TRANSACTION_ADDED] =
     g_signal_new ("transaction-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, SYNCOBJ_TYPE_TRANSACTION);
+
+  /**
+   * SyncobjCollection::key-assigned:
+   * @self: the collection
+   * @temporary_key: the temporary key the record had
+   * @key: the key the server gave it
+   *
+   * Emitted when the server's answer brings the key of a record inserted
+   * without one, after the record took it. Records of the application
+   * that refer to @temporary_key (a to-do's `list_id`, say) can be
+   * rewritten from here.
+   */
+  signals[KEY_ASSIGNED] =
+    g_signal_new ("key-assigned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void

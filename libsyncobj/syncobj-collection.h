@@ -60,6 +60,8 @@ const char         *syncobj_collection_get_id           (SyncobjCollection *self
 SYNCOBJ_AVAILABLE_IN_ALL
 const char         *syncobj_collection_get_key_member   (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL
+SyncobjKeySource    syncobj_collection_get_key_source   (SyncobjCollection *self);
+SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjSync        *syncobj_collection_get_sync         (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjMutator     *syncobj_collection_get_mutator      (SyncobjCollection *self);

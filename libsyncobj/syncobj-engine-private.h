@@ -61,6 +61,16 @@ gboolean            _syncobj_collection_apply_sync          (SyncobjCollection  
                                                              guint                n_writes,
                                                              gboolean             truncate,
                                                              GError             **error);
+/* The documented form of temporary keys: this prefix and a UUID. */
+#define SYNCOBJ_TEMPORARY_KEY_PREFIX "~tmp-"
+/* The server created the record that @mutation (an insert under a
+ * temporary key) inserted, as @created: the record takes the server's key
+ * in place, the temporary key becomes an alias of it, and @created is the
+ * record's synced value. */
+gboolean            _syncobj_collection_assign_key          (SyncobjCollection       *self,
+                                                             SyncobjPendingMutation  *mutation,
+                                                             JsonObject              *created,
+                                                             GError                 **error);
 void                _syncobj_collection_set_ready           (SyncobjCollection   *self,
                                                              gboolean             ready);
 /* The lanes @transaction must wait in for its mutations of @self (none for

@@ -435,6 +435,17 @@ syncobj_pending_mutation_get_mutation_id (SyncobjPendingMutation *self)
   return self->mutation_id;
 }
 
+void
+_syncobj_pending_mutation_set_key (SyncobjPendingMutation *self,
+                                   const char             *key)
+{
+  g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
+
+  g_free (self->key);
+  self->key = g_strdup (key);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY]);
+}
+
 /**
  * syncobj_pending_mutation_get_key:
  * @self: a pending mutation

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-private.h"
+#include "syncobj-engine-private.h"
+#include "syncobj-json-util-private.h"
 
 /**
  * SyncobjPersistJob:
@@ -339,6 +341,81 @@ syncobj_persist_job_get_changes_json (SyncobjPersistJob *self)
 
   g_string_append_c (json, ']');
   return g_string_free (json, FALSE);
+}
+
+/**
+ * syncobj_persist_job_set_created:
+ * @self: a persist job
+ * @mutation: an insert of the job's transaction, made without a key in a
+ *   collection whose [property@Syncobj.Collection:key-source] is
+ *   %SYNCOBJ_KEY_SOURCE_SERVER
+ * @record: the record as the server created it (at least its key member,
+ *   which keeps its JSON type: `{"id": 17}`)
+ * @error: return location for an error
+ *
+ * Tells the collection the key the server gave the record @mutation
+ * inserted, before the job completes. The record takes it in place (see
+ * [property@Syncobj.Collection:key-source]) and the writes waiting behind
+ * the insert are sent with it. Call it from the thread of the collection.
+ *
+ * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_INVALID_RECORD when
+ *   @record has no valid key, %SYNCOBJ_ERROR_KEY_EXISTS when the collection
+ *   already holds another record of that key, or
+ *   %SYNCOBJ_ERROR_INVALID_STATE when @mutation is not such an insert
+ */
+gboolean
+syncobj_persist_job_set_created (SyncobjPersistJob       *self,
+                                 SyncobjPendingMutation  *mutation,
+                                 JsonObject              *record,
+                                 GError                 **error)
+{
+  g_autoptr(SyncobjCollection) collection = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), FALSE);
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (mutation), FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  collection = g_weak_ref_get (&mutation->collection);
+  if (collection == NULL || _syncobj_transaction_find_mutation (self->transaction, collection, mutation->key) != mutation)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                   _("Mutation %s is not one of transaction %s"),
+                   mutation->mutation_id, syncobj_transaction_get_id (self->transaction));
+      return FALSE;
+    }
+
+  return _syncobj_collection_assign_key (collection, mutation, record, error);
+}
+
+/**
+ * syncobj_persist_job_set_created_json:
+ * @self: a persist job
+ * @mutation: an insert of the job's transaction, see
+ *   [method@Syncobj.PersistJob.set_created]
+ * @json: the record as the server created it, as JSON text
+ * @error: return location for an error
+ *
+ * [method@Syncobj.PersistJob.set_created] with the record as JSON text
+ * (for GJS: `job.set_created_json(mutation, JSON.stringify(created))`).
+ *
+ * Returns: %TRUE on success; %FALSE with an error naming what was wrong
+ */
+gboolean
+syncobj_persist_job_set_created_json (SyncobjPersistJob       *self,
+                                      SyncobjPendingMutation  *mutation,
+                                      const char              *json,
+                                      GError                 **error)
+{
+  g_autoptr(JsonObject) record = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  record = _syncobj_json_parse_object (json, -1, error);
+  if (record == NULL)
+    return FALSE;
+  return syncobj_persist_job_set_created (self, mutation, record, error);
 }
 
 /**

@@ -33,6 +33,16 @@ char               *syncobj_persist_job_get_changes_json (SyncobjPersistJob *sel
 SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_persist_job_complete         (SyncobjPersistJob *self);
 SYNCOBJ_AVAILABLE_IN_ALL
+gboolean            syncobj_persist_job_set_created      (SyncobjPersistJob      *self,
+                                                          SyncobjPendingMutation *mutation,
+                                                          JsonObject             *record,
+                                                          GError                **error);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean            syncobj_persist_job_set_created_json (SyncobjPersistJob      *self,
+                                                          SyncobjPendingMutation *mutation,
+                                                          const char             *json,
+                                                          GError                **error);
+SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_persist_job_fail             (SyncobjPersistJob *self,
                                                           const GError      *error);
 SYNCOBJ_AVAILABLE_IN_ALL

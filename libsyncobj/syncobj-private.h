@@ -157,6 +157,9 @@ SyncobjPendingMutation *_syncobj_pending_mutation_new       (SyncobjCollection  
                                                              SyncobjMutationType     type,
                                                              gint64                  now_us);
 /* Replaces type/original/modified/changes (takes references); notifies. */
+/* The server's key replaces a temporary one; notifies. */
+void                    _syncobj_pending_mutation_set_key    (SyncobjPendingMutation *self,
+                                                              const char             *key);
 void                    _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
                                                               SyncobjMutationType     type,
                                                               JsonObject             *original,
@@ -174,7 +177,11 @@ gboolean                _syncobj_mutation_type_from_string   (const char        
 /* ---- syncobj-record.c ------------------------------------------------ */
 
 SyncobjRecord *_syncobj_record_new    (SyncobjCollection *collection,
-                                       const char        *key);
+                                       const char        *key,
+                                       gboolean           temporary);
+/* The server's key replaces the temporary one: notify::key. */
+void           _syncobj_record_set_key (SyncobjRecord    *self,
+                                        const char       *key);
 /* Sets the snapshot (references taken; NULL value = not visible) and emits
  * notify for each property that changed. */
 void           _syncobj_record_update (SyncobjRecord     *self,

@@ -38,6 +38,7 @@ struct _SyncobjRecord
   JsonObject *value;          /* visible value; NULL when not visible */
   JsonObject *synced_value;   /* NULL when the server has no such key */
   gboolean    pending;
+  gboolean    temporary;      /* the key is a temporary one (server keys) */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjRecord, syncobj_record, G_TYPE_OBJECT)
@@ -114,10 +115,15 @@ syncobj_record_class_init (SyncobjRecordClass *klass)
   /**
    * SyncobjRecord:key:
    *
-   * The key of the record: the value of the collection's key member.
+   * The key of the record: the value of the collection's key member (the
+   * decimal text of an integer). A record inserted without a key into a
+   * collection whose [property@Syncobj.Collection:key-source] is
+   * %SYNCOBJ_KEY_SOURCE_SERVER has a temporary key (`~tmp-<uuid>`) until
+   * the server's answer brings its key: then this property changes, in
+   * place, and notifies.
    */
   properties[PROP_KEY] =
-    g_param_spec_string ("key", NULL, NULL, NULL, read_only);
+    g_param_spec_string ("key", NULL, NULL, NULL, read_only | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
    * SyncobjRecord:collection:
@@ -177,7 +183,8 @@ syncobj_record_init (SyncobjRecord *self)
 
 SyncobjRecord *
 _syncobj_record_new (SyncobjCollection *collection,
-                     const char        *key)
+                     const char        *key,
+                     gboolean           temporary)
 {
   SyncobjRecord *self;
 
@@ -186,9 +193,23 @@ _syncobj_record_new (SyncobjCollection *collection,
 
   self = g_object_new (SYNCOBJ_TYPE_RECORD, NULL);
   self->key = g_strdup (key);
+  self->temporary = temporary;
   g_weak_ref_set (&self->collection, collection);
 
   return self;
+}
+
+void
+_syncobj_record_set_key (SyncobjRecord *self,
+                         const char    *key)
+{
+  g_return_if_fail (SYNCOBJ_IS_RECORD (self));
+  g_return_if_fail (key != NULL);
+
+  g_free (self->key);
+  self->key = g_strdup (key);
+  self->temporary = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY]);
 }
 
 void
@@ -262,6 +283,25 @@ syncobj_record_get_key (SyncobjRecord *self)
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
 
   return self->key;
+}
+
+/**
+ * syncobj_record_is_temporary:
+ * @self: a record
+ *
+ * Whether the key of @self is a temporary one: the record was inserted
+ * without a key into a collection whose
+ * [property@Syncobj.Collection:key-source] is %SYNCOBJ_KEY_SOURCE_SERVER,
+ * and the server has not answered yet.
+ *
+ * Returns: %TRUE while the key is temporary
+ */
+gboolean
+syncobj_record_is_temporary (SyncobjRecord *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
+
+  return self->temporary;
 }
 
 /**

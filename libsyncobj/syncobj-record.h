@@ -21,6 +21,8 @@ G_DECLARE_FINAL_TYPE (SyncobjRecord, syncobj_record, SYNCOBJ, RECORD, GObject)
 SYNCOBJ_AVAILABLE_IN_ALL
 const char        *syncobj_record_get_key          (SyncobjRecord *self);
 SYNCOBJ_AVAILABLE_IN_ALL
+gboolean           syncobj_record_is_temporary     (SyncobjRecord *self);
+SYNCOBJ_AVAILABLE_IN_ALL
 JsonObject        *syncobj_record_get_value        (SyncobjRecord *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 JsonObject        *syncobj_record_get_synced_value (SyncobjRecord *self);

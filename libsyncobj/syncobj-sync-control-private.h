@@ -21,6 +21,7 @@ struct _SyncobjSyncControl
   GPtrArray      *persist_log;
   gboolean        offline;
   gboolean        auto_echo;
+  gint64          last_server_key;  /* the last integer key the server assigned */
 };
 
 G_END_DECLS

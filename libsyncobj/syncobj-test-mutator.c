@@ -41,10 +41,46 @@ answer_free (gpointer data)
   g_free (answer);
 }
 
+/* The server assigns integer keys, as a SERIAL column would, to records
+ * inserted without one; the answer brings the record as created. */
+static void
+assign_server_keys (SyncobjSyncControl *control,
+                    SyncobjTransaction *transaction)
+{
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+
+  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+      g_autoptr(JsonObject) key_only = json_object_new ();
+      g_autoptr(JsonObject) created = NULL;
+      g_autoptr(GError) error = NULL;
+      char key[SYNCOBJ_INT_KEY_SIZE];
+
+      if (collection == NULL || mutation->type != SYNCOBJ_MUTATION_TYPE_INSERT ||
+          !g_str_has_prefix (mutation->key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
+        continue;
+
+      do
+        control->last_server_key++;
+      while (syncobj_collection_contains (collection, _syncobj_json_int_key (control->last_server_key, key)));
+
+      json_object_set_int_member (key_only, syncobj_collection_get_key_member (collection), control->last_server_key);
+      created = _syncobj_json_merge (mutation->changes, key_only);
+      if (!_syncobj_collection_assign_key (collection, mutation, created, &error))
+        g_debug ("Test server: %s", error->message);
+    }
+}
+
 static gboolean
 persist_answer_cb (gpointer data)
 {
   Answer *answer = data;
+  SyncobjTestMutator *self = g_task_get_source_object (answer->task);
+
+  if (answer->error == NULL && self->control != NULL)
+    assign_server_keys (self->control, answer->transaction);
 
   if (answer->error != NULL)
     g_task_return_error (answer->task, g_steal_pointer (&answer->error));
@@ -67,6 +103,7 @@ syncobj_test_mutator_persist_async (SyncobjMutator      *mutator,
   guint delay = control != NULL ? control->network_delay_ms : 0;
 
   answer->task = g_task_new (self, cancellable, callback, user_data);
+  answer->transaction = g_object_ref (transaction);
   g_task_set_source_tag (answer->task, syncobj_test_mutator_persist_async);
 
   if (control != NULL)

@@ -61,6 +61,20 @@ typedef enum {
 } SyncobjStrategy;
 
 /**
+ * SyncobjKeySource:
+ * @SYNCOBJ_KEY_SOURCE_CLIENT: every record carries its key member when it is
+ *   inserted
+ * @SYNCOBJ_KEY_SOURCE_SERVER: an insert may omit the key member; the record
+ *   has a temporary key until the server's answer brings its key
+ *
+ * Who gives the records of a collection their keys.
+ */
+typedef enum {
+  SYNCOBJ_KEY_SOURCE_CLIENT,
+  SYNCOBJ_KEY_SOURCE_SERVER,
+} SyncobjKeySource;
+
+/**
  * SyncobjQueueScope:
  * @SYNCOBJ_QUEUE_SCOPE_COLLECTION: one FIFO for the whole collection
  * @SYNCOBJ_QUEUE_SCOPE_KEY: one FIFO per key; independent keys persist in parallel

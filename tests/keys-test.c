@@ -186,6 +186,185 @@ test_integer_and_string_key_clash (void)
   syncobj_test_assert_value (collection, "7", "{\"id\": 7}");
 }
 
+/* ---- keys from the server ------------------------------------------------ */
+
+/* A collection whose server assigns integer keys (the test server does, to
+ * inserts without a key), and its control. */
+static SyncobjCollection *
+server_keyed_collection (const char          *id,
+                         SyncobjSyncControl **control)
+{
+  g_autoptr(SyncobjCollection) unused = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, control);
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new (id, NULL);
+
+  return g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                       "id", id,
+                       "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                       "sync", sync,
+                       "mutator", syncobj_sync_control_get_mutator (*control),
+                       NULL);
+}
+
+typedef struct
+{
+  guint  notify_key;
+  char  *temporary_key;
+  char  *key;
+} KeyEvents;
+
+static void
+notify_key_cb (GObject    *record,
+               GParamSpec *pspec,
+               gpointer    data)
+{
+  ((KeyEvents *) data)->notify_key++;
+}
+
+static void
+key_assigned_cb (SyncobjCollection *collection,
+                 const char        *temporary_key,
+                 const char        *key,
+                 gpointer           data)
+{
+  KeyEvents *events = data;
+
+  g_free (events->temporary_key);
+  g_free (events->key);
+  events->temporary_key = g_strdup (temporary_key);
+  events->key = g_strdup (key);
+}
+
+/* An insert without a key shows at once under a temporary key; the answer
+ * re-keys the same record in place: notify::key, no items-changed, the
+ * temporary key an alias; the write made behind it goes out with the
+ * server's key, and the echo is the same record. */
+static void
+test_server_keys_rekey_in_place (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = server_keyed_collection ("server-keyed", &control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjTransaction) deleted = NULL;
+  g_autoptr(SyncobjPendingMutation) update = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *temporary_key = NULL;
+  KeyEvents events = { 0 };
+
+  g_assert_cmpint (syncobj_collection_get_key_source (collection), ==, SYNCOBJ_KEY_SOURCE_SERVER);
+  syncobj_sync_control_set_network_delay (control, 100);
+
+  inserted = syncobj_test_insert (collection, "{\"title\": \"Groceries\"}");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 1);
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  temporary_key = g_strdup (syncobj_record_get_key (record));
+  g_assert_true (g_str_has_prefix (temporary_key, "~tmp-"));
+  g_assert_true (syncobj_record_is_temporary (record));
+  syncobj_test_assert_json (syncobj_record_get_value (record), "{\"title\": \"Groceries\"}");
+  g_assert_true (syncobj_collection_lookup (collection, temporary_key) == record);
+  g_object_unref (record);   /* the lookup's */
+
+  /* Behind the insert, under the temporary key. */
+  updated = syncobj_test_update (collection, temporary_key, "{\"title\": \"Food\"}");
+  update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (update), ==, temporary_key);
+
+  g_signal_connect (record, "notify::key", G_CALLBACK (notify_key_cb), &events);
+  g_signal_connect (collection, "key-assigned", G_CALLBACK (key_assigned_cb), &events);
+  syncobj_test_items_changed_clear (changes);
+
+  syncobj_test_drain (control, collection);
+
+  g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpstr (syncobj_record_get_key (record), ==, "1");
+  g_assert_false (syncobj_record_is_temporary (record));
+  g_assert_cmpuint (events.notify_key, ==, 1);
+  g_assert_cmpstr (events.temporary_key, ==, temporary_key);
+  g_assert_cmpstr (events.key, ==, "1");
+  g_assert_cmpuint (syncobj_test_items_changed_count (changes), ==, 0);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (update), ==, "1");
+
+  /* One record, known by both keys, with the integer key member. */
+  syncobj_test_assert_keys (collection, "1");
+  g_assert_true (g_list_model_get_item (G_LIST_MODEL (collection), 0) == record);
+  g_object_unref (record);
+  g_assert_true (syncobj_collection_lookup (collection, "1") == record);
+  g_object_unref (record);
+  g_assert_true (syncobj_collection_lookup (collection, temporary_key) == record);
+  g_object_unref (record);
+  syncobj_test_assert_json (syncobj_record_get_value (record), "{\"id\": 1, \"title\": \"Food\"}");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": 1, \"title\": \"Food\"}");
+  g_assert_false (syncobj_record_get_pending (record));
+
+  /* The alias writes too. */
+  deleted = syncobj_test_delete (collection, temporary_key);
+  syncobj_test_drain (control, collection);
+  g_assert_cmpint (syncobj_transaction_get_state (deleted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "");
+
+  g_signal_handlers_disconnect_by_data (record, &events);
+  g_signal_handlers_disconnect_by_data (collection, &events);
+  g_free (events.temporary_key);
+  g_free (events.key);
+}
+
+/* A failed insert takes its temporary record away and fails what waited
+ * behind it. */
+static void
+test_server_keys_failed_insert (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = server_keyed_collection ("server-keyed-failing", &control);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  inserted = syncobj_test_insert (collection, "{\"title\": \"Refused\"}");
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  updated = syncobj_test_update (collection, syncobj_record_get_key (record), "{\"title\": \"Still refused\"}");
+
+  syncobj_test_drain (control, collection);
+
+  g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_error (syncobj_transaction_get_error (updated), SYNCOBJ_ERROR, SYNCOBJ_ERROR_DEPENDENCY_FAILED);
+  g_assert_true (syncobj_record_is_temporary (record));
+  syncobj_test_assert_keys (collection, "");
+}
+
+/* By default records carry their keys; temporary keys are not the
+ * application's to invent. */
+static void
+test_server_keys_only_when_asked (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) client_keyed = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjSyncControl) server_control = NULL;
+  g_autoptr(SyncobjCollection) server_keyed = server_keyed_collection ("server-keyed-explicit", &server_control);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (syncobj_collection_get_key_source (client_keyed), ==, SYNCOBJ_KEY_SOURCE_CLIENT);
+  inserted = syncobj_collection_insert_json (client_keyed, "{\"title\": \"no key\"}", &error);
+  g_assert_null (inserted);
+  assert_error_mentions (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD, "“id”");
+  g_clear_error (&error);
+
+  inserted = syncobj_collection_insert_json (server_keyed, "{\"id\": \"~tmp-mine\"}", &error);
+  g_assert_null (inserted);
+  assert_error_mentions (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD, "~tmp-");
+  g_clear_error (&error);
+
+  /* A key the application gives is used as it is. */
+  inserted = syncobj_test_insert (server_keyed, "{\"id\": 40, \"title\": \"mine\"}");
+  syncobj_test_drain (server_control, server_keyed);
+  syncobj_test_assert_keys (server_keyed, "40");
+  syncobj_test_drain (control, client_keyed);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -196,6 +375,9 @@ main (int   argc,
   g_test_add_func ("/keys/integer/range", test_integer_keys_range);
   g_test_add_func ("/keys/integer/refused", test_integer_keys_refused);
   g_test_add_func ("/keys/integer/clash-with-string", test_integer_and_string_key_clash);
+  g_test_add_func ("/keys/server/rekey-in-place", test_server_keys_rekey_in_place);
+  g_test_add_func ("/keys/server/failed-insert", test_server_keys_failed_insert);
+  g_test_add_func ("/keys/server/only-when-asked", test_server_keys_only_when_asked);
 
   return g_test_run ();
 }

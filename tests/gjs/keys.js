@@ -4,7 +4,7 @@
 
 imports.searchPath.unshift(imports.gi.GLib.path_get_dirname(imports.system.programPath));
 const {
-    test, run, assertEqual, assertThrowsSyncobjError, value, keys, jsonArray,
+    test, run, assertEqual, assertThrowsSyncobjError, waitFor, value, keys, jsonArray,
 } = imports.lib.harness;
 const {Syncobj} = imports.gi;
 
@@ -31,6 +31,34 @@ test('an integer and a string key with the same text are refused', () => {
     assertThrowsSyncobjError(() => collection.insert_json('{"id": "1"}'), Syncobj.Error.KEY_EXISTS);
     assertThrowsSyncobjError(() => collection.insert_json('{"id": 1.5}'), Syncobj.Error.INVALID_RECORD);
     assertEqual(value(collection, '1'), {id: 1});
+});
+
+test('a persist function gives the server key as JSON text', async () => {
+    const collection = new Syncobj.Collection({id: 'server-keyed-gjs', key_source: Syncobj.KeySource.SERVER});
+    collection.set_mutator(Syncobj.FuncMutator.new(job => {
+        const mutations = job.get_transaction().get_mutations();
+        for (let i = 0; i < mutations.get_n_items(); i++) {
+            const mutation = mutations.get_item(i);
+            const created = Object.assign(JSON.parse(mutation.to_json()).changes, {id: 5});
+            job.set_created_json(mutation, JSON.stringify(created));
+        }
+        job.complete();
+    }));
+    let assigned = null;
+    collection.connect('key-assigned', (c, temporary, key) => {
+        assigned = [temporary, key];
+    });
+
+    const transaction = collection.insert_json('{"title": "Groceries"}');
+    const record = collection.get_item(0);
+    const temporary = record.key;
+    assertEqual(record.is_temporary(), true);
+    await waitFor(() => transaction.state === Syncobj.TransactionState.COMPLETED);
+
+    assertEqual(assigned, [temporary, '5']);
+    assertEqual(record.key, '5');
+    assertEqual(collection.lookup(temporary), record);
+    assertEqual(value(collection, '5'), {id: 5, title: 'Groceries'});
 });
 
 run();

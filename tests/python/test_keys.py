@@ -7,7 +7,7 @@ import json
 import pytest
 from gi.repository import GLib, Syncobj
 
-from conftest import assert_syncobj_error
+from conftest import ItemsChanged, assert_syncobj_error, wait_for
 
 
 def test_integer_keys_are_known_by_their_text_and_keep_their_type():
@@ -53,3 +53,38 @@ def test_keys_that_are_not_strings_or_64_bit_integers_are_refused(key):
         collection.insert({'id': key})
     assert_syncobj_error(raised.value, Syncobj.Error.INVALID_RECORD)
     assert len(collection) == 0
+
+
+def test_a_persist_function_gives_the_server_key_and_the_record_keeps_its_place():
+    collection = Syncobj.Collection(id='server-keyed-py', key_source=Syncobj.KeySource.SERVER)
+    sent = []
+
+    def persist(job):
+        mutations = job.get_transaction().get_mutations()
+        for i in range(mutations.get_n_items()):
+            mutation = mutations.get_item(i)
+            sent.append(mutation.changes)
+            if mutation.get_mutation_type() == Syncobj.MutationType.INSERT:
+                job.set_created(mutation, dict(mutation.changes, id=17))
+        GLib.idle_add(lambda: job.complete() or GLib.SOURCE_REMOVE)
+
+    collection.set_mutator(Syncobj.FuncMutator.new(persist))
+    assigned = []
+    collection.connect('key-assigned', lambda c, temporary, key: assigned.append((temporary, key)))
+    changes = ItemsChanged(collection)
+
+    transaction = collection.insert({'title': 'Groceries'})
+    record = collection[0]
+    temporary = record.get_key()
+    assert temporary.startswith('~tmp-') and record.is_temporary()
+    assert changes.take() == [(0, 0, 1)]
+
+    wait_for(transaction.is_finished)
+
+    assert transaction.get_state() == Syncobj.TransactionState.COMPLETED
+    assert sent == [{'title': 'Groceries'}]          # no temporary id on the wire
+    assert assigned == [(temporary, '17')]
+    assert record.get_key() == '17' and not record.is_temporary()
+    assert collection['17'] is record and collection[temporary] is record
+    assert record.to_dict() == {'title': 'Groceries', 'id': 17}
+    assert changes.take() == []

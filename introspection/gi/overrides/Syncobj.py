@@ -364,6 +364,15 @@ class PersistJob(Syncobj.PersistJob):
         get_changes_json())."""
         return json.loads(self.get_changes_json())
 
+    def set_created(self, mutation, record):
+        """Tells the key the server gave the record that mutation (an
+        insert made without a key) inserted: record is the record as the
+        server created it, a dict (or a Json.Object) holding at least the
+        key member."""
+        if isinstance(record, Json.Object):
+            return super().set_created(mutation, record)
+        return self.set_created_json(mutation, _dumps(record, 'the created record'))
+
 
 PersistJob = override(PersistJob)
 _export('PersistJob')
