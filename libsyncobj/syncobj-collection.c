@@ -67,30 +67,6 @@
  * context of the thread that created it.
  */
 
-typedef struct
-{
-  char          *key;
-  JsonObject    *synced;        /* NULL: absent from the synced state */
-  JsonObject    *visible;       /* NULL: not visible */
-  GPtrArray     *layers;        /* SyncobjPendingMutation, creation order */
-  GArray        *held;          /* SyncobjSyncWrite held while locked */
-  GSequenceIter *iter;          /* position in the list model */
-  SyncobjRecord *record;        /* weak */
-  const char    *packed;        /* see below */
-  guint          position;      /* in the list model when appended; see row_position() */
-  guint          locks : 28;    /* one word with the flags: rows are many */
-  guint          pending_append : 1;
-  guint          inline_key : 1;  /* key (and packed text) live after the row */
-  guint          int_key : 1;   /* its key member holds an integer (key: its text) */
-  guint          temporary : 1; /* a temporary key, until the server's answer */
-} SyncobjRow;
-
-/* A record loaded from JSON text (syncobj_sync_load_json_array()) is kept
- * "packed": its compact JSON text, stored in the same block as the row,
- * with synced == visible == NULL and nothing else attached. It is built
- * into a JsonObject (row_thaw()) the first time anybody needs more than
- * its key: about 200 bytes per record instead of about 1 KB. */
-
 struct _SyncobjCollection
 {
   GObject             parent_instance;
@@ -105,11 +81,10 @@ struct _SyncobjCollection
   SyncobjRetryPolicy *retry_policy;
   SyncobjStrategy     strategy;
   SyncobjQueueScope   queue_scope;
-  SyncobjMergeFunc    merge_func;
-  gpointer            merge_data;
-  GDestroyNotify      merge_destroy;
 
-  GHashTable         *rows;             /* SyncobjRow, a set by key: see rows_find() */
+  SyncobjOverlay     *overlay;          /* rows: what the list model shows */
+  SyncobjQueue       *queue;            /* lanes and locked keys */
+
   GSequence          *order;            /* SyncobjRow, visible and announced */
   GPtrArray          *pending_appends;  /* SyncobjRow, during a batch */
   guint               changed_start;    /* in-place changes during a batch: */
@@ -119,8 +94,6 @@ struct _SyncobjCollection
 
   GQueue              active;           /* SyncobjTransaction (strong), creation order */
   GHashTable         *active_links;     /* transaction → GList link */
-  SyncobjLane         lane;
-  GHashTable         *key_lanes;        /* key → SyncobjLane */
 
   guint               ready : 1;
 };
@@ -156,46 +129,10 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* ---- rows ------------------------------------------------------------------ */
-
-static void
-row_free (gpointer data)
-{
-  SyncobjRow *row = data;
-
-  if (!row->inline_key)
-    g_free (row->key);
-  g_clear_pointer (&row->synced, json_object_unref);
-  g_clear_pointer (&row->visible, json_object_unref);
-  g_clear_pointer (&row->layers, g_ptr_array_unref);
-  g_clear_pointer (&row->held, g_array_unref);
-  g_free (row);
-}
-
-/* self->rows holds the rows themselves, hashed and compared by key: a set
- * keeps no array of values beside the keys, which saves memory per record
- * and a cache miss per lookup in a big collection. */
-static guint
-row_hash (gconstpointer data)
-{
-  return g_str_hash (((const SyncobjRow *) data)->key);
-}
-
 static gboolean
-row_equal (gconstpointer a,
-           gconstpointer b)
+collection_is_ordered (SyncobjCollection *self)
 {
-  return g_str_equal (((const SyncobjRow *) a)->key, ((const SyncobjRow *) b)->key);
-}
-
-/* The row of @key, whatever its state (packed or not), or NULL. */
-static SyncobjRow *
-rows_find (SyncobjCollection *self,
-           const char        *key)
-{
-  SyncobjRow probe = { .key = (char *) key };
-
-  return g_hash_table_lookup (self->rows, &probe);
+  return self->strategy == SYNCOBJ_STRATEGY_ORDERED;
 }
 
 /* A temporary key the server has replaced names the record of the
@@ -212,168 +149,7 @@ collection_resolve_key (SyncobjCollection *self,
   return alias != NULL ? alias : key;
 }
 
-/* Builds the JsonObject of a packed row. */
-static void
-row_thaw (SyncobjRow *row)
-{
-  if (G_LIKELY (row->packed == NULL))
-    return;
-
-  row->synced = _syncobj_json_object_from_text (row->packed, -1);
-  row->packed = NULL;
-  if (row->synced == NULL)
-    row->synced = _syncobj_json_merge (NULL, NULL);  /* not reached: checked on load */
-  row->visible = json_object_ref (row->synced);
-}
-
-static inline gboolean
-row_is_visible (SyncobjRow *row)
-{
-  return row->visible != NULL || row->packed != NULL;
-}
-
-/* Every access to a row's values goes through here (or row_ensure). */
-static SyncobjRow *
-row_lookup (SyncobjCollection *self,
-            const char        *key)
-{
-  SyncobjRow *row = rows_find (self, key);
-
-  if (row != NULL)
-    row_thaw (row);
-  return row;
-}
-
-static SyncobjRow *
-row_ensure (SyncobjCollection *self,
-            const char        *key)
-{
-  SyncobjRow *row = row_lookup (self, key);
-
-  if (row == NULL)
-    {
-      row = g_new0 (SyncobjRow, 1);
-      row->key = g_strdup (key);
-      g_hash_table_add (self->rows, row);
-    }
-
-  return row;
-}
-
-/* Rows exist while anything refers to their key. */
-static void
-row_maybe_free (SyncobjCollection *self,
-                SyncobjRow        *row)
-{
-  if (row->synced == NULL && row->visible == NULL && row->packed == NULL && row->record == NULL &&
-      row->iter == NULL && !row->pending_append &&
-      (row->layers == NULL || row->layers->len == 0) &&
-      (row->held == NULL || row->held->len == 0))
-    g_hash_table_remove (self->rows, row);
-}
-
-/* Whether @row holds a value, synced, visible or waiting. */
-static gboolean
-row_holds_value (SyncobjRow *row)
-{
-  return row->synced != NULL || row->visible != NULL || row->packed != NULL ||
-         (row->held != NULL && row->held->len > 0);
-}
-
-/* An integer key and a string key with the same text are two records the
- * collection cannot tell apart: the second one is refused. */
-static gboolean
-row_check_key_type (SyncobjCollection  *self,
-                    SyncobjRow         *row,
-                    gboolean            key_is_int,
-                    GError            **error)
-{
-  if (row == NULL || !row_holds_value (row) || row->int_key == key_is_int)
-    return TRUE;
-
-  if (row->int_key)
-    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
-                 _("Collection “%s” holds the integer key %s: a record with the string key “%s” cannot be held beside it"),
-                 self->id, row->key, row->key);
-  else
-    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
-                 _("Collection “%s” holds the string key “%s”: a record with the integer key %s cannot be held beside it"),
-                 self->id, row->key, row->key);
-  return FALSE;
-}
-
-static gboolean
-row_is_pending (SyncobjRow *row)
-{
-  for (guint i = 0; row->layers != NULL && i < row->layers->len; i++)
-    if (!((SyncobjPendingMutation *) g_ptr_array_index (row->layers, i))->retired)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-collection_is_ordered (SyncobjCollection *self)
-{
-  return self->strategy == SYNCOBJ_STRATEGY_ORDERED;
-}
-
-/* visible = synced with every layer's changes applied in creation order. */
-static JsonObject *
-row_compose (SyncobjCollection *self,
-             SyncobjRow        *row)
-{
-  g_autoptr(JsonObject) value = NULL;
-
-  if (row->layers == NULL || row->layers->len == 0)
-    return row->synced != NULL ? json_object_ref (row->synced) : NULL;
-
-  if (self->strategy == SYNCOBJ_STRATEGY_PARALLEL && self->merge_func != NULL)
-    return self->merge_func (self, row->key, row->synced, row->layers, self->merge_data);
-
-  value = row->synced != NULL ? json_object_ref (row->synced) : NULL;
-  for (guint i = 0; i < row->layers->len; i++)
-    {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (row->layers, i);
-
-      switch (mutation->type)
-        {
-        case SYNCOBJ_MUTATION_TYPE_INSERT:
-          {
-            /* Sealed changes are an immutable snapshot: shared, not copied,
-             * when there is nothing to merge them into. */
-            JsonObject *merged = value != NULL || !json_object_is_immutable (mutation->changes)
-                                 ? _syncobj_json_merge (value, mutation->changes)
-                                 : json_object_ref (mutation->changes);
-            g_clear_pointer (&value, json_object_unref);
-            value = merged;
-          }
-          break;
-        case SYNCOBJ_MUTATION_TYPE_UPDATE:
-          if (mutation->replaces)
-            {
-              g_clear_pointer (&value, json_object_unref);
-              value = json_object_ref (mutation->changes);
-            }
-          else if (value != NULL)
-            {
-              JsonObject *merged = _syncobj_json_merge (value, mutation->changes);
-              g_clear_pointer (&value, json_object_unref);
-              value = merged;
-            }
-          else if (mutation->restored && mutation->modified != NULL)
-            /* After a restart the synced value may not be known yet. */
-            value = json_object_ref (mutation->modified);
-          break;
-        case SYNCOBJ_MUTATION_TYPE_DELETE:
-          g_clear_pointer (&value, json_object_unref);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
-
-  return g_steal_pointer (&value);
-}
+/* ---- the list model's order ------------------------------------------------ */
 
 /* The position of @row (in self->order) in the list model. Rows are only
  * ever appended, so until one leaves, each stays where it was appended;
@@ -409,14 +185,14 @@ collection_flush_appends (SyncobjCollection *self)
       SyncobjRow *row = g_ptr_array_index (rows, i);
 
       row->pending_append = FALSE;
-      if (row_is_visible (row))
+      if (_syncobj_row_is_visible (row))
         {
           row->iter = g_sequence_append (self->order, row);
           row->position = position + added;
           added++;
         }
       else
-        row_maybe_free (self, row);
+        _syncobj_overlay_row_maybe_free (self->overlay, row);
     }
 
   if (added > 0)
@@ -483,9 +259,11 @@ collection_end_batch (SyncobjCollection *self)
 
 /* @row just became visible: it goes to the end of the list. */
 static void
-row_appear (SyncobjCollection *self,
-            SyncobjRow        *row)
+row_appear (gpointer    view,
+            SyncobjRow *row)
 {
+  SyncobjCollection *self = view;
+
   if (row->pending_append)
     ; /* already waiting for the end of the batch */
   else if (self->batch_depth > 0)
@@ -502,207 +280,42 @@ row_appear (SyncobjCollection *self,
     }
 }
 
-/* Sets the visible value of @row to @value (transfer full: what
- * row_compose() gives) and announces the change, if any: one items-changed
- * for the position and notify on the record. */
+/* @row is no longer visible: it leaves the list. */
 static void
-row_refresh_to_full (SyncobjCollection *self,
-                     SyncobjRow        *row,
-                     JsonObject        *value,
-                     gboolean           known_different)
+row_disappear (gpointer    view,
+               SyncobjRow *row)
 {
-  /* A handler of ::items-changed or ::notify may drop the last reference
-   * to the record (a list view unbinding the removed row does); the row
-   * must outlive this function, so the record stays alive until its end
-   * and row_maybe_free() runs from record_finalized_cb() after it. */
-  g_autoptr(SyncobjRecord) keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
-  g_autoptr(JsonObject) old = g_steal_pointer (&row->visible);
+  SyncobjCollection *self = view;
+  guint position;
 
-  if (!known_different && old != NULL && value != NULL && old != value && _syncobj_json_equal (old, value))
-    {
-      /* Same content: keep the old snapshot, so nothing flickers. */
-      json_object_unref (value);
-      value = json_object_ref (old);
-    }
-  row->visible = value;
-  if (value != NULL && json_object_has_member (value, self->key_member))
-    row->int_key = _syncobj_json_key_is_int (value, self->key_member);
+  if (row->iter == NULL)
+    return;
 
-  if (old == NULL && value != NULL)
-    row_appear (self, row);
-  else if (old != NULL && value == NULL && row->iter != NULL)
-    {
-      guint position;
+  collection_flush_changes (self);
+  collection_flush_appends (self);
+  position = row_position (self, row);
+  g_sequence_remove (row->iter);
+  row->iter = NULL;
+  self->order_removed = TRUE;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
 
-      collection_flush_changes (self);
-      collection_flush_appends (self);
-      position = row_position (self, row);
-      g_sequence_remove (row->iter);
-      row->iter = NULL;
-      self->order_removed = TRUE;
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-  else if (old != NULL && value != NULL && old != value && row->iter != NULL)
+static void
+row_changed (gpointer    view,
+             SyncobjRow *row)
+{
+  SyncobjCollection *self = view;
+
+  if (row->iter != NULL)
     collection_item_changed (self, row_position (self, row));
-
-  if (row->record != NULL)
-    _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
-
-  row_maybe_free (self, row);
 }
 
-/* @known_different: the caller knows @value is not equal to the visible
- * value, so the comparison is skipped. */
-static void
-row_refresh_to (SyncobjCollection *self,
-                SyncobjRow        *row,
-                JsonObject        *value)
-{
-  row_refresh_to_full (self, row, value, FALSE);
-}
-
-/* Recomputes the visible value of @row and announces the change. */
-static void
-row_refresh (SyncobjCollection *self,
-             SyncobjRow        *row)
-{
-  row_refresh_to (self, row, row_compose (self, row));
-}
-
-/* Whether @changes sets every member of @base, so that merging @changes
- * into @base gives @changes (members in @changes' order). */
-static gboolean
-json_covers (JsonObject *changes,
-             JsonObject *base)
-{
-  JsonObjectIter iter;
-  const char *name;
-
-  if (json_object_get_size (changes) < json_object_get_size (base))
-    return FALSE;
-
-  json_object_iter_init (&iter, base);
-  while (json_object_iter_next (&iter, &name, NULL))
-    if (!json_object_has_member (changes, name))
-      return FALSE;
-
-  return TRUE;
-}
-
-/* @confirmed: the update whose layer the row shows alone, ending now, or
- * NULL; a write that sets what it set makes its value the synced one. */
-static void
-row_apply_sync_write (SyncobjRow             *row,
-                      SyncobjSyncWrite       *write,
-                      SyncobjPendingMutation *confirmed)
-{
-  JsonObject *synced = NULL;
-
-  switch (write->type)
-    {
-    case SYNCOBJ_MUTATION_TYPE_INSERT:
-      synced = json_object_ref (write->value);
-      break;
-    case SYNCOBJ_MUTATION_TYPE_UPDATE:
-      /* A server usually sends whole records: then the merge is the
-       * (sealed) record itself, and nothing needs copying. An echo that
-       * confirms the optimistic value makes that value the synced one. */
-      if (row->synced == NULL || json_covers (write->value, row->synced))
-        synced = json_object_ref (write->value);
-      else if (confirmed != NULL && confirmed->merged && confirmed->type == SYNCOBJ_MUTATION_TYPE_UPDATE &&
-               confirmed->original == row->synced && row->visible != NULL &&
-               confirmed->modified == row->visible && json_object_is_immutable (row->visible) &&
-               _syncobj_json_same_update (row->synced, confirmed->changes, write->value))
-        synced = json_object_ref (row->visible);   /* the common echo, checked cheaply */
-      else if (confirmed != NULL && confirmed->replaces && confirmed->modified != NULL &&
-               json_covers (write->value, confirmed->modified))
-        synced = json_object_ref (write->value);   /* the echo of a replacement: a whole record */
-      else if (row->visible != NULL && row->visible != row->synced &&
-               json_object_is_immutable (row->visible) &&
-               _syncobj_json_merge_is (row->synced, write->value, row->visible))
-        synced = json_object_ref (row->visible);
-      else
-        synced = _syncobj_json_merge (row->synced, write->value);
-      break;
-    case SYNCOBJ_MUTATION_TYPE_DELETE:
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-
-  g_clear_pointer (&row->synced, json_object_unref);
-  row->synced = synced;
-}
-
-static void
-row_hold_sync_write (SyncobjRow       *row,
-                     SyncobjSyncWrite *write)
-{
-  /* A key that lives in the (sealed) value stays there: the copy keeps
-   * the value. Keys of packed records live in the commit's arena. */
-  gboolean borrow = write->key_borrowed && write->value != NULL && write->arena == NULL && write->packed == NULL;
-  SyncobjSyncWrite copy = {
-    write->type,
-    borrow ? write->key : g_strdup (write->key),
-    write->value != NULL ? json_object_ref (write->value) : NULL,
-    borrow,
-    .key_is_int = write->key_is_int,
-  };
-
-  if (row->held == NULL)
-    {
-      row->held = g_array_new (FALSE, FALSE, sizeof (SyncobjSyncWrite));
-      g_array_set_clear_func (row->held, (GDestroyNotify) _syncobj_sync_write_clear);
-    }
-  g_array_append_val (row->held, copy);
-}
-
-/* When the last lock of a key releases: held sync writes reach the synced
- * state and retired layers leave the overlay, before one refresh. */
-static void
-row_release (SyncobjRow             *row,
-             SyncobjPendingMutation *confirmed)
-{
-  for (guint i = 0; row->held != NULL && i < row->held->len; i++)
-    row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i), i == 0 ? confirmed : NULL);
-  g_clear_pointer (&row->held, g_array_unref);
-
-  for (guint i = row->layers != NULL ? row->layers->len : 0; i > 0; i--)
-    if (((SyncobjPendingMutation *) g_ptr_array_index (row->layers, i - 1))->retired)
-      g_ptr_array_remove_index (row->layers, i - 1);
-}
-
-/* ---- records ------------------------------------------------------------- */
-
-static void
-record_finalized_cb (gpointer  data,
-                     GObject  *where_the_object_was)
-{
-  SyncobjCollection *self = data;
-  SyncobjRow *row = row_lookup (self, syncobj_record_get_key ((SyncobjRecord *) where_the_object_was));
-
-  if (row != NULL && row->record == (SyncobjRecord *) where_the_object_was)
-    {
-      row->record = NULL;
-      row_maybe_free (self, row);
-    }
-}
-
-static SyncobjRecord *
-row_get_record (SyncobjCollection *self,
-                SyncobjRow        *row)
-{
-  if (row->record != NULL)
-    return g_object_ref (row->record);
-
-  row_thaw (row);
-  row->record = _syncobj_record_new (self, row->key, row->temporary);
-  _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
-  g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
-
-  return row->record;
-}
+static const SyncobjOverlayViewFuncs overlay_view_funcs = {
+  .appear = row_appear,
+  .disappear = row_disappear,
+  .changed = row_changed,
+};
 
 /* ---- the write path ------------------------------------------------------- */
 
@@ -783,9 +396,9 @@ collection_validate_write (SyncobjCollection    *self,
       return FALSE;
     }
 
-  row = row_lookup (self, *key);
+  row = _syncobj_overlay_lookup (self->overlay, *key);
 
-  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !row_check_key_type (self, row, key_is_int, error))
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !_syncobj_overlay_check_key_type (self->overlay, row, key_is_int, error))
     return FALSE;
 
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && row->visible != NULL)
@@ -828,63 +441,6 @@ collection_validate_write (SyncobjCollection    *self,
   return TRUE;
 }
 
-/* Several writes to one key inside one transaction fold into one mutation:
- * insert+update → insert, insert+delete → nothing, update+update → update,
- * update+delete → delete, delete+insert → update. Returns FALSE when the
- * mutation vanished. */
-static gboolean
-mutation_fold (SyncobjPendingMutation *mutation,
-               SyncobjMutationType     type,
-               JsonObject             *value,
-               gint64                  now)
-{
-  g_autoptr(JsonObject) changes = NULL;
-  g_autoptr(JsonObject) modified = NULL;
-  SyncobjMutationType folded;
-
-  switch (mutation->type)
-    {
-    case SYNCOBJ_MUTATION_TYPE_INSERT:
-      if (type == SYNCOBJ_MUTATION_TYPE_DELETE)
-        return FALSE;
-      folded = SYNCOBJ_MUTATION_TYPE_INSERT;
-      changes = _syncobj_json_merge (mutation->changes, value);
-      modified = json_object_ref (changes);
-      break;
-    case SYNCOBJ_MUTATION_TYPE_UPDATE:
-      if (type == SYNCOBJ_MUTATION_TYPE_DELETE)
-        {
-          folded = SYNCOBJ_MUTATION_TYPE_DELETE;
-          changes = _syncobj_json_merge (NULL, NULL);
-        }
-      else
-        {
-          folded = SYNCOBJ_MUTATION_TYPE_UPDATE;
-          changes = _syncobj_json_merge (mutation->changes, value);
-          /* A replacing update stays one: its changes are the record. */
-          modified = mutation->replaces ? json_object_ref (changes)
-                                        : _syncobj_json_merge (mutation->original, changes);
-        }
-      break;
-    case SYNCOBJ_MUTATION_TYPE_DELETE:
-      /* Only an insert can follow a delete of the same key. */
-      folded = SYNCOBJ_MUTATION_TYPE_UPDATE;
-      changes = _syncobj_json_copy (value);
-      modified = json_object_ref (changes);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-
-  _syncobj_pending_mutation_set_values (mutation, folded, mutation->original, modified, changes, now);
-  /* Deleted, then inserted again: the old record's members are gone. */
-  mutation->replaces = folded == SYNCOBJ_MUTATION_TYPE_UPDATE &&
-                       (mutation->replaces || type == SYNCOBJ_MUTATION_TYPE_INSERT);
-  mutation->merged = mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && type == SYNCOBJ_MUTATION_TYPE_UPDATE &&
-                     !mutation->replaces;
-  return TRUE;
-}
-
 SyncobjTransaction *
 _syncobj_collection_write (SyncobjCollection    *self,
                            SyncobjTransaction   *transaction,
@@ -895,12 +451,9 @@ _syncobj_collection_write (SyncobjCollection    *self,
 {
   g_autoptr(SyncobjTransaction) target = NULL;
   SyncobjPendingMutation *mutation;
+  SyncobjOverlayWrite write;
   gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
   gboolean auto_commit;
-  SyncobjRow *row;
-  JsonObject *composed = NULL;
-  gboolean have_composed = FALSE;
-  gboolean known_different = FALSE;
   char key_buffer[SYNCOBJ_INT_KEY_SIZE];
   g_autofree char *temporary_key = NULL;
 
@@ -922,117 +475,30 @@ _syncobj_collection_write (SyncobjCollection    *self,
   if (target == NULL)
     return NULL;
 
-  row = row_ensure (self, key);
   if (temporary_key != NULL)
-    row->temporary = TRUE;
+    _syncobj_overlay_mark_temporary (self->overlay, key);
+
   mutation = _syncobj_transaction_find_mutation (target, self, key);
 
   if (mutation != NULL)
     {
-      if (!mutation_fold (mutation, type, value, now))
-        {
-          g_ptr_array_remove (row->layers, mutation);
-          _syncobj_transaction_remove_mutation (target, mutation);
-        }
+      if (!_syncobj_overlay_fold (self->overlay, &write, mutation, type, value, now))
+        _syncobj_transaction_remove_mutation (target, mutation);
     }
   else
     {
-      g_autoptr(SyncobjPendingMutation) created = _syncobj_pending_mutation_new (self, target, key, type, now);
-      g_autoptr(JsonObject) changes = NULL;
-      g_autoptr(JsonObject) modified = NULL;
+      g_autoptr(SyncobjPendingMutation) created =
+        _syncobj_overlay_push (self->overlay, &write, target, key, type, value, now);
 
-      switch (type)
-        {
-        case SYNCOBJ_MUTATION_TYPE_INSERT:
-          changes = _syncobj_json_copy (value);
-          modified = json_object_ref (changes);
-          break;
-        case SYNCOBJ_MUTATION_TYPE_UPDATE:
-          changes = _syncobj_json_copy (value);
-          modified = _syncobj_json_merge (row->visible, changes);
-          known_different = _syncobj_json_changes_differ (row->visible, changes);
-          created->merged = TRUE;
-          break;
-        case SYNCOBJ_MUTATION_TYPE_DELETE:
-          changes = _syncobj_json_merge (NULL, NULL);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-
-      _syncobj_pending_mutation_set_values (created, type, row->visible, modified, changes, now);
-      if (row->layers == NULL)
-        row->layers = g_ptr_array_new_with_free_func (g_object_unref);
-      g_ptr_array_add (row->layers, g_object_ref (created));
       _syncobj_transaction_add_mutation (target, created);
-
-      /* The new layer is the last one, so the composition of all layers
-       * is the visible value with it applied: `modified`. No need to
-       * compose (and merge) again, unless a merge function decides. */
-      if (!(self->strategy == SYNCOBJ_STRATEGY_PARALLEL && self->merge_func != NULL))
-        {
-          composed = modified != NULL ? json_object_ref (modified) : NULL;
-          have_composed = TRUE;
-        }
     }
 
-  if (have_composed)
-    row_refresh_to_full (self, row, composed, known_different);
-  else
-    row_refresh (self, row);
+  _syncobj_overlay_show_write (self->overlay, &write);
 
   if (auto_commit)
     syncobj_transaction_commit (target, NULL);
 
   return g_steal_pointer (&target);
-}
-
-/* The row @row (a temporary key) leaves the table under its old key and
- * comes back under @key: the same row, record, position and layers. */
-static void
-row_rekey (SyncobjCollection *self,
-           SyncobjRow        *row,
-           const char        *key,
-           gboolean           key_is_int)
-{
-  g_hash_table_steal (self->rows, row);
-  if (!row->inline_key)
-    g_free (row->key);
-  row->inline_key = FALSE;
-  row->key = g_strdup (key);
-  row->temporary = FALSE;
-  row->int_key = key_is_int;
-  g_hash_table_add (self->rows, row);
-}
-
-/* A row of the server's key that the sync wrote before the answer came (an
- * echo overtaking it) gives its synced value to the re-keyed row, and goes.
- * A row of that key the application wrote to or holds is another record. */
-static gboolean
-collection_take_early_echo (SyncobjCollection  *self,
-                            const char         *key,
-                            JsonObject        **synced,
-                            GError            **error)
-{
-  SyncobjRow *early = row_lookup (self, key);
-
-  *synced = NULL;
-  if (early == NULL)
-    return TRUE;
-  if ((early->layers != NULL && early->layers->len > 0) || (early->held != NULL && early->held->len > 0) ||
-      early->record != NULL || early->locks > 0)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
-                   _("Record “%s” already exists in collection “%s”"), key, self->id);
-      return FALSE;
-    }
-
-  *synced = g_steal_pointer (&early->synced);
-  row_refresh (self, early);
-  early = rows_find (self, key);
-  if (early != NULL)
-    g_hash_table_remove (self->rows, early);
-  return TRUE;
 }
 
 gboolean
@@ -1041,20 +507,13 @@ _syncobj_collection_assign_key (SyncobjCollection       *self,
                                 JsonObject              *created,
                                 GError                 **error)
 {
-  g_autoptr(JsonObject) key_only = json_object_new ();
   g_autoptr(JsonObject) early_synced = NULL;
-  g_autoptr(JsonObject) value = NULL;
-  g_autoptr(SyncobjRecord) keep_record = NULL;
   g_autofree char *temporary_key = NULL;
   char key_buffer[SYNCOBJ_INT_KEY_SIZE];
-  SyncobjLane *lane;
-  SyncobjRow *row;
   const char *key;
   gboolean key_is_int = FALSE;
-  gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
 
-  row = rows_find (self, mutation->key);
-  if (row == NULL || !row->temporary || mutation->type != SYNCOBJ_MUTATION_TYPE_INSERT)
+  if (!_syncobj_overlay_is_temporary (self->overlay, mutation))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                    _("Mutation %s of collection “%s” is not an insert under a temporary key"),
@@ -1072,66 +531,15 @@ _syncobj_collection_assign_key (SyncobjCollection       *self,
       return FALSE;
     }
 
-  if (!collection_take_early_echo (self, key, &early_synced, error))
+  if (!_syncobj_overlay_take_early_echo (self->overlay, key, &early_synced, error))
     return FALSE;
 
-  row_thaw (row);
-  keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
-  temporary_key = g_strdup (row->key);
-  row_rekey (self, row, key, key_is_int);
-
+  temporary_key = g_strdup (mutation->key);
   if (self->aliases == NULL)
     self->aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (self->aliases, g_strdup (temporary_key), g_strdup (key));
 
-  lane = g_hash_table_lookup (self->key_lanes, temporary_key);
-  if (lane != NULL)
-    {
-      g_hash_table_steal (self->key_lanes, temporary_key);
-      g_free (lane->key);
-      lane->key = g_strdup (key);
-      g_hash_table_insert (self->key_lanes, lane->key, lane);
-    }
-
-  /* Every write to the record (the insert and what waits behind it) now
-   * carries the server's key, the member included. */
-  _syncobj_json_set_key (key_only, self->key_member, key, key_is_int);
-  for (guint i = 0; row->layers != NULL && i < row->layers->len; i++)
-    {
-      SyncobjPendingMutation *layer = g_ptr_array_index (row->layers, i);
-      g_autoptr(JsonObject) changes = layer->type == SYNCOBJ_MUTATION_TYPE_INSERT
-                                      ? _syncobj_json_merge (key_only, layer->changes)
-                                      : json_object_ref (layer->changes);
-      g_autoptr(JsonObject) original = layer->original != NULL ? _syncobj_json_merge (layer->original, key_only) : NULL;
-      g_autoptr(JsonObject) modified = layer->modified != NULL ? _syncobj_json_merge (layer->modified, key_only) : NULL;
-
-      _syncobj_pending_mutation_set_key (layer, key);
-      _syncobj_pending_mutation_set_values (layer, layer->type, original, modified, changes, now);
-    }
-
-  /* What the server created is its state of the record: the echo that
-   * follows finds it already there. */
-  {
-    g_autoptr(JsonObject) sealed = _syncobj_json_copy (created);
-    SyncobjSyncWrite write = { SYNCOBJ_MUTATION_TYPE_INSERT, (char *) key, sealed, FALSE, NULL, 0, NULL, key_is_int };
-
-    if (early_synced != NULL)
-      row->synced = g_steal_pointer (&early_synced);
-    if (collection_is_ordered (self) && row->locks > 0)
-      row_hold_sync_write (row, &write);
-    else
-      row_apply_sync_write (row, &write, NULL);
-  }
-
-  /* Re-keyed in place: the record notifies, the list model says nothing. */
-  value = row_compose (self, row);
-  g_clear_pointer (&row->visible, json_object_unref);
-  row->visible = g_steal_pointer (&value);
-  if (row->record != NULL)
-    {
-      _syncobj_record_set_key (row->record, key);
-      _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
-    }
+  _syncobj_overlay_rekey (self->overlay, mutation, created, key, key_is_int, g_steal_pointer (&early_synced));
 
   g_signal_emit (self, signals[KEY_ASSIGNED], 0, temporary_key, key);
   return TRUE;
@@ -1141,70 +549,10 @@ void
 _syncobj_collection_restore_mutation (SyncobjCollection      *self,
                                       SyncobjPendingMutation *mutation)
 {
-  SyncobjRow *row = row_ensure (self, mutation->key);
-
-  if (row->layers == NULL)
-    row->layers = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (row->layers, g_object_ref (mutation));
-  row_refresh (self, row);
+  _syncobj_overlay_restore (self->overlay, mutation);
 }
 
 /* ---- the sync side --------------------------------------------------------- */
-
-/* A new, visible row holding @write's text packed, in one block. */
-static void
-row_new_packed (SyncobjCollection *self,
-                SyncobjSyncWrite  *write)
-{
-  gsize key_length = strlen (write->key);
-  SyncobjRow *row = g_malloc0 (sizeof (SyncobjRow) + key_length + 1 + write->packed_length + 1);
-  char *key = (char *) (row + 1);
-  char *packed = key + key_length + 1;
-
-  memcpy (key, write->key, key_length + 1);
-  memcpy (packed, write->packed, write->packed_length);
-  packed[write->packed_length] = '\0';
-
-  row->key = key;
-  row->inline_key = TRUE;
-  row->int_key = write->key_is_int;
-  row->packed = packed;
-  g_hash_table_add (self->rows, row);
-  row_appear (self, row);
-}
-
-/* A sync write that replaces every member of a packed record (servers
- * usually send whole records) needs no JsonObject built for the old value:
- * the new one is compared as text. Returns FALSE when the write must go
- * the general way. */
-static gboolean
-row_sync_packed (SyncobjCollection *self,
-                 SyncobjSyncWrite  *write)
-{
-  SyncobjRow *row;
-  gboolean covers, same;
-
-  if (write->value == NULL ||
-      (write->type != SYNCOBJ_MUTATION_TYPE_INSERT && write->type != SYNCOBJ_MUTATION_TYPE_UPDATE))
-    return FALSE;
-
-  /* Packed rows have no layers, held writes, locks or record. */
-  row = rows_find (self, write->key);
-  if (row == NULL || row->packed == NULL)
-    return FALSE;
-  same = _syncobj_json_text_compare (row->packed, write->value, &covers);
-  if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !covers)
-    return FALSE;
-  if (same)
-    return TRUE;  /* the same record again: nothing changes */
-
-  row->packed = NULL;
-  row->synced = json_object_ref (write->value);
-  row->visible = json_object_ref (write->value);
-  if (row->iter != NULL)
-    collection_item_changed (self, row_position (self, row));
-  return TRUE;
-}
 
 gboolean
 _syncobj_collection_apply_sync (SyncobjCollection  *self,
@@ -1213,103 +561,13 @@ _syncobj_collection_apply_sync (SyncobjCollection  *self,
                                 gboolean            truncate,
                                 GError            **error)
 {
-  g_autoptr(GError) clash = NULL;
-  gboolean ordered = collection_is_ordered (self);
+  gboolean applied;
 
   collection_begin_batch (self);
-
-  if (truncate)
-    {
-      g_autoptr(GHashTable) written = g_hash_table_new (g_str_hash, g_str_equal);
-      g_autoptr(GPtrArray) gone = g_ptr_array_new ();
-      GHashTableIter iter;
-      SyncobjRow *row;
-
-      for (guint i = 0; i < n_writes; i++)
-        g_hash_table_add (written, writes[i].key);
-
-      /* A locked key whose only synced value so far is a held write (say,
-       * from an earlier snapshot) is gone too: its held writes end with
-       * the deletion. */
-      g_hash_table_iter_init (&iter, self->rows);
-      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
-        if ((row->synced != NULL || row->packed != NULL || (row->held != NULL && row->held->len > 0)) &&
-            !g_hash_table_contains (written, row->key))
-          g_ptr_array_add (gone, row);
-
-      for (guint i = 0; i < gone->len; i++)
-        {
-          SyncobjRow *gone_row = g_ptr_array_index (gone, i);
-          SyncobjSyncWrite deletion = { SYNCOBJ_MUTATION_TYPE_DELETE, gone_row->key, NULL };
-
-          row_thaw (gone_row);
-          if (ordered && gone_row->locks > 0)
-            row_hold_sync_write (gone_row, &deletion);
-          else
-            {
-              row_apply_sync_write (gone_row, &deletion, NULL);
-              row_refresh (self, gone_row);
-            }
-        }
-    }
-
-  for (guint i = 0; i < n_writes; i++)
-    {
-      SyncobjRow *row;
-
-      if (writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
-        {
-          g_autoptr(GError) local_error = NULL;
-
-          row = rows_find (self, writes[i].key);
-          if (!row_check_key_type (self, row, writes[i].key_is_int, &local_error))
-            {
-              /* The other records of the commit still apply. */
-              if (clash == NULL)
-                clash = g_steal_pointer (&local_error);
-              continue;
-            }
-          if (row != NULL)
-            row->int_key = writes[i].key_is_int;
-        }
-
-      if (writes[i].packed != NULL)
-        {
-          /* A new key from JSON text stays packed; anything else needs
-           * the object. */
-          row = rows_find (self, writes[i].key);
-          if (row == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
-            {
-              row_new_packed (self, &writes[i]);
-              continue;
-            }
-          if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
-            writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
-        }
-
-      if (row_sync_packed (self, &writes[i]))
-        continue;
-
-      row = row_ensure (self, writes[i].key);
-
-      if (ordered && row->locks > 0)
-        {
-          row_hold_sync_write (row, &writes[i]);
-          continue;
-        }
-
-      row_apply_sync_write (row, &writes[i], NULL);
-      row_refresh (self, row);
-    }
-
+  applied = _syncobj_overlay_apply_sync (self->overlay, writes, n_writes, truncate, error);
   collection_end_batch (self);
 
-  if (clash != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&clash));
-      return FALSE;
-    }
-  return TRUE;
+  return applied;
 }
 
 void
@@ -1325,36 +583,6 @@ _syncobj_collection_set_ready (SyncobjCollection *self,
 
 /* ---- queue and locks ----------------------------------------------------- */
 
-static void
-lane_free (gpointer data)
-{
-  SyncobjLane *lane = data;
-
-  g_queue_clear (&lane->queue);
-  g_free (lane->key);
-  g_free (lane);
-}
-
-static GPtrArray *
-collection_mutations_of (SyncobjCollection  *self,
-                         SyncobjTransaction *transaction)
-{
-  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
-  guint n = _syncobj_object_list_get_length (mutations);
-  GPtrArray *mine = g_ptr_array_new_full (n, g_object_unref);
-
-  for (guint i = 0; i < n; i++)
-    {
-      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
-      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
-
-      if (collection == self)
-        g_ptr_array_add (mine, g_object_ref (mutation));
-    }
-
-  return mine;
-}
-
 /* Whether @transaction holds mutations of @self only (the usual case: one
  * collection), so that no mutation needs its collection looked up. */
 static gboolean
@@ -1366,95 +594,34 @@ transaction_only_touches (SyncobjTransaction *transaction,
   return collections->len == 1 && g_ptr_array_index (collections, 0) == self;
 }
 
-static gboolean
-mutation_is_of (SyncobjPendingMutation *mutation,
-                SyncobjCollection      *self)
-{
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
-
-  return collection == self;
-}
-
 void
 _syncobj_collection_collect_lanes (SyncobjCollection  *self,
                                    SyncobjTransaction *transaction,
                                    GPtrArray          *lanes)
 {
-  g_autoptr(GPtrArray) mutations = NULL;
-
   if (!collection_is_ordered (self))
     return;
 
-  if (self->queue_scope == SYNCOBJ_QUEUE_SCOPE_COLLECTION)
-    {
-      if (!g_ptr_array_find (lanes, &self->lane, NULL))
-        g_ptr_array_add (lanes, &self->lane);
-      return;
-    }
-
-  mutations = collection_mutations_of (self, transaction);
-  for (guint i = 0; i < mutations->len; i++)
-    {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      SyncobjLane *lane = g_hash_table_lookup (self->key_lanes, mutation->key);
-
-      if (lane == NULL)
-        {
-          lane = g_new0 (SyncobjLane, 1);
-          lane->key = g_strdup (mutation->key);
-          lane->collection = self;
-          g_hash_table_insert (self->key_lanes, lane->key, lane);
-        }
-      if (!g_ptr_array_find (lanes, lane, NULL))
-        g_ptr_array_add (lanes, lane);
-    }
+  _syncobj_queue_collect_lanes (self->queue, self->queue_scope,
+                                _syncobj_transaction_peek_mutations (transaction), lanes);
 }
 
 SyncobjLane *
 _syncobj_collection_find_lane (SyncobjCollection *self,
                                const char        *key)
 {
-  if (self->queue_scope == SYNCOBJ_QUEUE_SCOPE_COLLECTION)
-    return &self->lane;
-
-  return g_hash_table_lookup (self->key_lanes, key);
-}
-
-void
-_syncobj_collection_release_lane (SyncobjCollection *self,
-                                  SyncobjLane       *lane)
-{
-  if (lane->key != NULL && g_queue_is_empty (&lane->queue) &&
-      g_hash_table_lookup (self->key_lanes, lane->key) == lane)
-    g_hash_table_remove (self->key_lanes, lane->key);
+  return _syncobj_queue_find_lane (self->queue, self->queue_scope, key);
 }
 
 void
 _syncobj_collection_lock (SyncobjCollection  *self,
                           SyncobjTransaction *transaction)
 {
-  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
-  gboolean all_mine = transaction_only_touches (transaction, self);
-  guint n = _syncobj_object_list_get_length (mutations);
-
   if (!collection_is_ordered (self))
     return;
 
-  for (guint i = 0; i < n; i++)
-    {
-      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
-      SyncobjRow *row;
-
-      if (!all_mine && !mutation_is_of (mutation, self))
-        continue;
-
-      row = row_ensure (self, mutation->key);
-      if (!mutation->locked)
-        {
-          mutation->locked = TRUE;
-          row->locks++;
-        }
-    }
+  _syncobj_queue_lock (self->queue, _syncobj_transaction_peek_mutations (transaction),
+                       transaction_only_touches (transaction, self));
 }
 
 void
@@ -1463,62 +630,11 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
                                         gboolean            failed)
 {
   /* The list stays as it is: the transaction is committed or failed. */
-  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
-  gboolean all_mine = transaction_only_touches (transaction, self);
-  guint n = _syncobj_object_list_get_length (mutations);
   GList *link;
 
   collection_begin_batch (self);
-
-  for (guint i = 0; i < n; i++)
-    {
-      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
-      SyncobjRow *row;
-      SyncobjPendingMutation *confirmed;
-
-      if (!all_mine && !mutation_is_of (mutation, self))
-        continue;
-
-      row = row_lookup (self, mutation->key);
-      if (row == NULL)
-        continue;
-
-      /* A completed update that the row shows alone: its echo is likely
-       * to set exactly what it set. */
-      confirmed = !failed && row->layers != NULL && row->layers->len == 1 &&
-                  g_ptr_array_index (row->layers, 0) == mutation ? mutation : NULL;
-
-      if (mutation->locked)
-        {
-          mutation->locked = FALSE;
-          row->locks--;
-        }
-
-      /* Nobody echoes a collection without sync: what its transactions
-       * completed is its synced state. */
-      if (!failed && self->sync == NULL)
-        {
-          SyncobjSyncWrite write = {
-            .type = mutation->replaces ? SYNCOBJ_MUTATION_TYPE_INSERT : mutation->type,
-            .key = mutation->key,
-            .value = mutation->changes,
-          };
-
-          row_apply_sync_write (row, &write, confirmed);
-          confirmed = NULL;   /* the synced value has moved on */
-        }
-
-      if (failed || row->locks == 0)
-        g_ptr_array_remove (row->layers, mutation);
-      else
-        mutation->retired = TRUE;
-
-      if (row->locks == 0)
-        row_release (row, confirmed);
-
-      row_refresh (self, row);
-    }
-
+  _syncobj_overlay_finish (self->overlay, _syncobj_transaction_peek_mutations (transaction),
+                           transaction_only_touches (transaction, self), failed, self->sync == NULL);
   collection_end_batch (self);
 
   link = g_hash_table_lookup (self->active_links, transaction);
@@ -1956,6 +1072,7 @@ syncobj_collection_set_strategy (SyncobjCollection *self,
   if (self->strategy == strategy)
     return;
   self->strategy = strategy;
+  _syncobj_overlay_set_ordered (self->overlay, collection_is_ordered (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STRATEGY]);
 }
 
@@ -2019,11 +1136,7 @@ syncobj_collection_set_merge_func (SyncobjCollection *self,
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
 
-  if (self->merge_destroy != NULL)
-    self->merge_destroy (self->merge_data);
-  self->merge_func = func;
-  self->merge_data = user_data;
-  self->merge_destroy = destroy;
+  _syncobj_overlay_set_merge_func (self->overlay, func, user_data, destroy);
 }
 
 /**
@@ -2142,8 +1255,8 @@ syncobj_collection_contains (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
-  row = rows_find (self, collection_resolve_key (self, key));
-  return row != NULL && row_is_visible (row);
+  row = _syncobj_overlay_find (self->overlay, collection_resolve_key (self, key));
+  return row != NULL && _syncobj_row_is_visible (row);
 }
 
 /**
@@ -2166,11 +1279,11 @@ syncobj_collection_lookup (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  row = row_lookup (self, collection_resolve_key (self, key));
+  row = _syncobj_overlay_lookup (self->overlay, collection_resolve_key (self, key));
   if (row == NULL || row->visible == NULL)
     return NULL;
 
-  return row_get_record (self, row);
+  return _syncobj_overlay_get_record (self->overlay, row);
 }
 
 /**
@@ -2193,7 +1306,7 @@ syncobj_collection_lookup_value (SyncobjCollection *self,
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  row = row_lookup (self, collection_resolve_key (self, key));
+  row = _syncobj_overlay_lookup (self->overlay, collection_resolve_key (self, key));
   return row != NULL ? row->visible : NULL;
 }
 
@@ -2222,20 +1335,13 @@ syncobj_collection_get_keys (SyncobjCollection *self)
   for (guint i = 0; i < self->pending_appends->len; i++)
     {
       SyncobjRow *row = g_ptr_array_index (self->pending_appends, i);
-      if (row_is_visible (row))
+      if (_syncobj_row_is_visible (row))
         g_strv_builder_add (builder, row->key);
     }
   keys = g_strv_builder_end (builder);
   g_strv_builder_unref (builder);
 
   return keys;
-}
-
-static gint
-compare_key_pointers (gconstpointer a,
-                      gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
 /**
@@ -2251,20 +1357,9 @@ compare_key_pointers (gconstpointer a,
 char **
 syncobj_collection_get_locked_keys (SyncobjCollection *self)
 {
-  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
-  GHashTableIter iter;
-  SyncobjRow *row;
-
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
 
-  g_hash_table_iter_init (&iter, self->rows);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
-    if (row->locks > 0)
-      g_ptr_array_add (keys, g_strdup (row->key));
-
-  g_ptr_array_sort (keys, compare_key_pointers);
-  g_ptr_array_add (keys, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&keys), FALSE);
+  return _syncobj_queue_dup_locked_keys (self->queue);
 }
 
 /**
@@ -2354,7 +1449,7 @@ syncobj_collection_get_item (GListModel *model,
     return NULL;
 
   iter = g_sequence_get_iter_at_pos (self->order, position);
-  return row_get_record (self, g_sequence_get (iter));
+  return _syncobj_overlay_get_record (self->overlay, g_sequence_get (iter));
 }
 
 static void
@@ -2388,6 +1483,7 @@ syncobj_collection_constructed (GObject *object)
     }
   if (self->key_member == NULL)
     self->key_member = g_strdup ("id");
+  _syncobj_overlay_set_names (self->overlay, self->id, self->key_member);
   if (self->retry_policy == NULL)
     self->retry_policy = syncobj_retry_policy_new ();
 
@@ -2412,27 +1508,16 @@ static void
 syncobj_collection_dispose (GObject *object)
 {
   SyncobjCollection *self = SYNCOBJ_COLLECTION (object);
-  GHashTableIter iter;
-  SyncobjRow *row;
 
   if (self->sync != NULL)
     _syncobj_sync_detach (self->sync);
 
-  g_hash_table_iter_init (&iter, self->rows);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
-    if (row->record != NULL)
-      {
-        g_object_weak_unref (G_OBJECT (row->record), record_finalized_cb, self);
-        row->record = NULL;
-      }
+  _syncobj_overlay_forget_records (self->overlay);
 
   g_queue_clear_full (&self->active, g_object_unref);
   g_hash_table_remove_all (self->active_links);
 
-  if (self->merge_destroy != NULL)
-    self->merge_destroy (self->merge_data);
-  self->merge_func = NULL;
-  self->merge_destroy = NULL;
+  _syncobj_overlay_set_merge_func (self->overlay, NULL, NULL, NULL);
 
   g_clear_object (&self->sync);
   g_clear_object (&self->mutator);
@@ -2451,10 +1536,9 @@ syncobj_collection_finalize (GObject *object)
   g_free (self->key_member);
   g_clear_pointer (&self->order, g_sequence_free);
   g_clear_pointer (&self->pending_appends, g_ptr_array_unref);
-  g_clear_pointer (&self->rows, g_hash_table_unref);
+  g_clear_pointer (&self->overlay, _syncobj_overlay_free);
   g_clear_pointer (&self->active_links, g_hash_table_unref);
-  g_queue_clear (&self->lane.queue);
-  g_clear_pointer (&self->key_lanes, g_hash_table_unref);
+  g_clear_pointer (&self->queue, _syncobj_queue_free);
   g_clear_pointer (&self->aliases, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_collection_parent_class)->finalize (object);
@@ -2739,10 +1823,9 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
 static void
 syncobj_collection_init (SyncobjCollection *self)
 {
-  self->rows = g_hash_table_new_full (row_hash, row_equal, row_free, NULL);
+  self->queue = _syncobj_queue_new (self);
+  self->overlay = _syncobj_overlay_new (self, self->queue, &overlay_view_funcs, self);
   self->order = g_sequence_new (NULL);
   self->pending_appends = g_ptr_array_new ();
   self->active_links = g_hash_table_new (NULL, NULL);
-  self->key_lanes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, lane_free);
-  self->lane.collection = self;
 }

@@ -10,36 +10,10 @@
  */
 #pragma once
 
-#include "syncobj-private.h"
+#include "syncobj-overlay-private.h"
 
 G_BEGIN_DECLS
 
-/* A FIFO of committed transactions that have not yet persisted. An ordered
- * collection has one lane for itself and, with SYNCOBJ_QUEUE_SCOPE_KEY, one
- * per key. A transaction may start when it heads every lane it is in. */
-typedef struct
-{
-  GQueue             queue;       /* SyncobjTransaction *, unowned */
-  char              *key;         /* NULL for the collection lane */
-  SyncobjCollection *collection;  /* unowned: the collection owns its lanes */
-} SyncobjLane;
-
-/* One write coming from the sync side. */
-typedef struct
-{
-  SyncobjMutationType  type;
-  char                *key;
-  JsonObject          *value;    /* nullable for a delete */
-  gboolean             key_borrowed;  /* @key points into @value (sealed) */
-  /* From JSON text (syncobj_sync_load_json_array()): the record's checked,
-   * compact text, in @arena; @value is then built only when needed. */
-  const char          *packed;
-  gsize                packed_length;
-  GBytes              *arena;
-  gboolean             key_is_int;    /* the key member holds an integer (@key is its text) */
-} SyncobjSyncWrite;
-
-void _syncobj_sync_write_clear (SyncobjSyncWrite *write);
 
 /* ---- syncobj-collection.c ---------------------------------------------- */
 
@@ -81,9 +55,6 @@ void                _syncobj_collection_collect_lanes       (SyncobjCollection  
 /* The lane a transaction writing @key waits in, if it exists. */
 SyncobjLane        *_syncobj_collection_find_lane           (SyncobjCollection   *self,
                                                              const char          *key);
-/* Frees a key lane once it is empty. */
-void                _syncobj_collection_release_lane        (SyncobjCollection   *self,
-                                                             SyncobjLane         *lane);
 /* Locks the keys of @transaction's mutations of @self (ordered only). */
 void                _syncobj_collection_lock                (SyncobjCollection   *self,
                                                              SyncobjTransaction  *transaction);

@@ -330,6 +330,15 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
   return self;
 }
 
+gboolean
+_syncobj_pending_mutation_is_of (SyncobjPendingMutation *self,
+                                 gpointer                collection)
+{
+  g_autoptr(SyncobjCollection) written = g_weak_ref_get (&self->collection);
+
+  return written == collection;
+}
+
 /* Bumps updated-at; returns whether it changed (the caller notifies). */
 static gboolean
 touch (SyncobjPendingMutation *self,

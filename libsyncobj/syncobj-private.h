@@ -88,6 +88,15 @@ void              _syncobj_scheduler_set_online  (SyncobjScheduler *self,
                                                   gboolean          online);
 /* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
 GDateTime        *_syncobj_date_time_new         (gint64            unix_us);
+/* Calls @func (@data), then @destroy (@data), from the next dispatch of one
+ * idle shared by every wake-up, on the thread-default main context: much
+ * cheaper than an idle per call. Not a timer: the virtual clock does not
+ * hold it back. */
+typedef void      (*SyncobjWakeFunc)             (gpointer          data);
+void              _syncobj_scheduler_wake        (SyncobjScheduler *self,
+                                                  SyncobjWakeFunc   func,
+                                                  gpointer          data,
+                                                  GDestroyNotify    destroy);
 
 /* ---- syncobj-attempt.c ----------------------------------------------- */
 
@@ -166,6 +175,9 @@ void                    _syncobj_pending_mutation_set_values (SyncobjPendingMuta
                                                               JsonObject             *modified,
                                                               JsonObject             *changes,
                                                               gint64                  now_us);
+/* Whether @self writes to @collection (compared, never called). */
+gboolean                _syncobj_pending_mutation_is_of      (SyncobjPendingMutation *self,
+                                                              gpointer                collection);
 void                    _syncobj_pending_mutation_set_state  (SyncobjPendingMutation *self,
                                                               SyncobjMutationState    state,
                                                               gint64                  now_us);

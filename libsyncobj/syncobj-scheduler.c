@@ -37,7 +37,25 @@ struct _SyncobjScheduler
   guint       virtual_clock : 1;
 
   gint        online_flag;        /* atomic */
+
+  GSource    *wake_source;        /* see _syncobj_scheduler_wake() */
+  GArray     *wakes;              /* Wake, due at the next dispatch */
+  gint        wake_pending;       /* atomic: wake_source is ready */
 };
+
+/* One call asked for with _syncobj_scheduler_wake(). */
+typedef struct
+{
+  SyncobjWakeFunc  func;
+  gpointer         data;
+  GDestroyNotify   destroy;
+} Wake;
+
+typedef struct
+{
+  GSource           source;
+  SyncobjScheduler *scheduler;    /* unowned: it destroys the source first */
+} WakeSource;
 
 G_DEFINE_FINAL_TYPE (SyncobjScheduler, _syncobj_scheduler, G_TYPE_OBJECT)
 
@@ -144,6 +162,10 @@ _syncobj_scheduler_finalize (GObject *object)
 
   g_clear_pointer (&self->virtual_queue, g_sequence_free);
   g_clear_pointer (&self->timers, g_hash_table_unref);
+  if (self->wake_source != NULL)
+    g_source_destroy (self->wake_source);
+  g_clear_pointer (&self->wake_source, g_source_unref);
+  g_clear_pointer (&self->wakes, g_array_unref);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (_syncobj_scheduler_parent_class)->finalize (object);
@@ -515,4 +537,132 @@ _syncobj_date_time_new (gint64 unix_us)
     return NULL;
 
   return g_date_time_add (seconds, remainder_us);
+}
+
+/* ---- wake-ups -------------------------------------------------------------- */
+
+/* The wake-ups run from one GSource that stays attached to the main
+ * context and is ready while a wake-up is due. A new idle per write, through
+ * _syncobj_scheduler_add(), cost more than the rest of a commit; making a
+ * source ready with g_source_set_ready_time() would write to the context's
+ * wakeup fd every time, where attaching an idle did not. */
+
+static void
+wake_clear (gpointer data)
+{
+  Wake *wake = data;
+
+  if (wake->destroy != NULL)
+    wake->destroy (wake->data);
+}
+
+static gboolean
+wake_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  *timeout = -1;
+  return g_atomic_int_get (&((WakeSource *) source)->scheduler->wake_pending);
+}
+
+static gboolean
+wake_source_check (GSource *source)
+{
+  return g_atomic_int_get (&((WakeSource *) source)->scheduler->wake_pending);
+}
+
+static gboolean
+wake_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  SyncobjScheduler *self = ((WakeSource *) source)->scheduler;
+  g_autoptr(GArray) wakes = NULL;
+
+  /* Wake-ups asked for from here on go to the next dispatch. */
+  g_mutex_lock (&self->mutex);
+  g_atomic_int_set (&self->wake_pending, FALSE);
+  wakes = g_steal_pointer (&self->wakes);
+  g_mutex_unlock (&self->mutex);
+
+  for (guint i = 0; wakes != NULL && i < wakes->len; i++)
+    {
+      Wake *wake = &g_array_index (wakes, Wake, i);
+
+      wake->func (wake->data);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs wake_source_funcs = {
+  .prepare = wake_source_prepare,
+  .check = wake_source_check,
+  .dispatch = wake_source_dispatch,
+};
+
+/* Makes the wake source ready on @context. Called with the mutex held. */
+static void
+wake_source_schedule (SyncobjScheduler *self,
+                      GMainContext     *context)
+{
+  if (self->wake_source != NULL &&
+      (g_source_is_destroyed (self->wake_source) || g_source_get_context (self->wake_source) != context))
+    {
+      /* Its context is gone, or wake-ups now come from another one. */
+      g_source_destroy (self->wake_source);
+      g_clear_pointer (&self->wake_source, g_source_unref);
+    }
+
+  if (self->wake_source == NULL)
+    {
+      self->wake_source = g_source_new (&wake_source_funcs, sizeof (WakeSource));
+      ((WakeSource *) self->wake_source)->scheduler = self;
+      g_source_set_priority (self->wake_source, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_static_name (self->wake_source, "[syncobj] wake");
+      g_source_attach (self->wake_source, context);
+    }
+
+  g_atomic_int_set (&self->wake_pending, TRUE);
+}
+
+void
+_syncobj_scheduler_wake (SyncobjScheduler *self,
+                         SyncobjWakeFunc   func,
+                         gpointer          data,
+                         GDestroyNotify    destroy)
+{
+  g_autoptr(GMainContext) context = NULL;
+  Wake wake = { func, data, destroy };
+
+  g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
+  g_return_if_fail (func != NULL);
+
+  g_mutex_lock (&self->mutex);
+  if (self->wakes == NULL)
+    {
+      self->wakes = g_array_new (FALSE, FALSE, sizeof (Wake));
+      g_array_set_clear_func (self->wakes, wake_clear);
+    }
+  g_array_append_val (self->wakes, wake);
+
+  if (g_atomic_int_get (&self->wake_pending) && !g_source_is_destroyed (self->wake_source))
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+
+  context = g_main_context_ref_thread_default ();
+  wake_source_schedule (self, context);
+  g_mutex_unlock (&self->mutex);
+
+  /* As g_source_attach() does: a context that another thread is running
+   * must wake up to see the wake-up; one that nobody runs, or this thread
+   * does, checks its sources before it next waits. */
+  if (!g_main_context_is_owner (context))
+    {
+      if (g_main_context_acquire (context))
+        g_main_context_release (context);
+      else
+        g_main_context_wakeup (context);
+    }
 }

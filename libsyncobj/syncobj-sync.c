@@ -86,18 +86,6 @@ typedef struct
   gboolean  truncate;
 } EarlyCommit;
 
-void
-_syncobj_sync_write_clear (SyncobjSyncWrite *write)
-{
-  if (write->key_borrowed)
-    write->key = NULL;
-  else
-    g_clear_pointer (&write->key, g_free);
-  g_clear_pointer (&write->value, json_object_unref);
-  write->packed = NULL;
-  g_clear_pointer (&write->arena, g_bytes_unref);
-}
-
 static GArray *
 write_array_new (void)
 {

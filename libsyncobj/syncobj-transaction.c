@@ -71,20 +71,18 @@ struct _SyncobjTransaction
 
   GWeakRef                 owner;
   GPtrArray               *collections;     /* strong while active */
-  GPtrArray               *lanes;           /* SyncobjLane *, while queued */
-  GPtrArray               *lane_links;      /* GList *: our link in each lane */
+  SyncobjQueueEntry        entry;           /* our place in the queues; its
+                                             * sequence is the commit order */
   GPtrArray               *waiters;         /* GTask * of wait_async */
   GPtrArray               *parked;          /* SyncobjStoredMutation: restored
                                                writes to collections not open yet */
   GCancellable            *cancellable;
-  guint64                  sequence;        /* commit order */
   guint                    retry_timer;
   gint                     retry_after_ms;  /* -1: policy decides */
   gulong                   online_handler;
   guint                    committed : 1;
   guint                    durable : 1;
   guint                    started : 1;
-  guint                    kick_scheduled : 1;
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjTransaction, syncobj_transaction, G_TYPE_OBJECT)
@@ -116,7 +114,6 @@ static void transaction_start_attempt (SyncobjTransaction *self);
 static void transaction_fail          (SyncobjTransaction *self,
                                        GError             *error,
                                        const char         *root_id);
-static void transaction_schedule_kick (SyncobjTransaction *self);
 static SyncobjStoredTransaction *transaction_snapshot_cb (GObject *source);
 
 /* The attempts list model and the cancellable are made on first use: a
@@ -328,7 +325,7 @@ _syncobj_transaction_is_committed (SyncobjTransaction *self)
 guint64
 _syncobj_transaction_get_sequence (SyncobjTransaction *self)
 {
-  return self->sequence;
+  return self->entry.sequence;
 }
 
 GPtrArray *
@@ -450,24 +447,20 @@ _syncobj_transaction_remove_mutation (SyncobjTransaction     *self,
 
 /* ---- queue ---------------------------------------------------------------- */
 
+/* Whether @self may go: it heads every lane it is in. Otherwise *@blocker_id
+ * (when not NULL) names a transaction ahead of it. */
 static gboolean
 transaction_heads_all_lanes (SyncobjTransaction  *self,
-                             SyncobjTransaction **blocker)
+                             const char         **blocker_id)
 {
-  /* Our own links make this O(1) however many transactions are queued. */
-  for (guint i = 0; i < self->lanes->len; i++)
-    {
-      GList *link = g_ptr_array_index (self->lane_links, i);
+  SyncobjQueueEntry *blocker = NULL;
 
-      if (link->prev != NULL)
-        {
-          if (blocker != NULL)
-            *blocker = link->prev->data;
-          return FALSE;
-        }
-    }
+  if (_syncobj_queue_heads_all (&self->entry, &blocker))
+    return TRUE;
 
-  return TRUE;
+  if (blocker_id != NULL)
+    *blocker_id = ((SyncobjTransaction *) blocker->item)->id;
+  return FALSE;
 }
 
 /* Whether @self writes to @collection: a transaction begun on one
@@ -495,183 +488,58 @@ transaction_writes_to (SyncobjTransaction *self,
 static void
 transaction_join_lanes (SyncobjTransaction *self)
 {
+  g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
+
   for (guint i = 0; i < self->collections->len; i++)
     {
       SyncobjCollection *collection = g_ptr_array_index (self->collections, i);
 
       if ((self->collections->len == 1 && self->parked == NULL) || transaction_writes_to (self, collection))
-        _syncobj_collection_collect_lanes (collection, self, self->lanes);
+        _syncobj_collection_collect_lanes (collection, self, lanes);
     }
 
-  for (guint i = 0; i < self->lanes->len; i++)
-    {
-      SyncobjLane *lane = g_ptr_array_index (self->lanes, i);
-
-      g_queue_push_tail (&lane->queue, self);
-      g_ptr_array_add (self->lane_links, lane->queue.tail);
-    }
+  _syncobj_queue_join (&self->entry, lanes);
 }
 
 /* Leaves every lane; the transactions that now head a lane may start. */
 static void
 transaction_leave_lanes (SyncobjTransaction *self)
 {
-  GPtrArray *lanes = self->lanes;
-  GPtrArray *links = self->lane_links;
+  _syncobj_queue_leave (&self->entry);
+}
 
-  if (lanes->len == 0)
-    return;
-
-  /* Nothing below calls out (a kick only schedules), so the arrays are
-   * emptied in place once done. */
-  for (guint i = 0; i < lanes->len; i++)
-    {
-      SyncobjLane *lane = g_ptr_array_index (lanes, i);
-      SyncobjTransaction *next;
-
-      g_queue_delete_link (&lane->queue, g_ptr_array_index (links, i));
-      next = g_queue_peek_head (&lane->queue);
-      if (next != NULL)
-        transaction_schedule_kick (next);
-    }
-
-  /* Key lanes belong to their collection, which frees them once empty. */
-  for (guint i = 0; i < lanes->len; i++)
-    {
-      SyncobjLane *lane = g_ptr_array_index (lanes, i);
-
-      if (lane->key != NULL && g_queue_is_empty (&lane->queue))
-        _syncobj_collection_release_lane (lane->collection, lane);
-    }
-
-  g_ptr_array_set_size (lanes, 0);
-  g_ptr_array_set_size (links, 0);
+/* Waits behind @blocker_id. */
+static void
+transaction_queue_behind (SyncobjTransaction *self,
+                          const char         *blocker_id)
+{
+  transaction_set_queued_behind (self, blocker_id);
+  transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
 }
 
 /* ---- starting --------------------------------------------------------------- */
 
-static GPtrArray *kick_list;   /* transactions to try to start, from one idle */
-
-/* The idle of the kicks: one GSource that stays attached to the main
- * context and is ready while a kick is pending. A new idle per write,
- * through the scheduler, cost more than the rest of a commit; making a
- * source ready with g_source_set_ready_time() would write to the
- * context's wakeup fd every time, where attaching an idle did not. */
-static GSource *kick_source;
-static gboolean kick_pending;
-
+/* The queue's start function: the start was scheduled (once committed and
+ * stored, or when the transaction ahead of it left a lane). */
 static void
-kick_run (void)
+transaction_start_cb (gpointer           item,
+                      SyncobjQueueEntry *blocker)
 {
-  g_autoptr(GPtrArray) list = g_steal_pointer (&kick_list);
+  SyncobjTransaction *self = item;
 
-  for (guint i = 0; list != NULL && i < list->len; i++)
-    {
-      SyncobjTransaction *self = g_ptr_array_index (list, i);
-      SyncobjTransaction *blocker = NULL;
-
-      self->kick_scheduled = FALSE;
-      if (self->state != SYNCOBJ_TRANSACTION_STATE_PENDING &&
-          self->state != SYNCOBJ_TRANSACTION_STATE_QUEUED)
-        continue;
-      if (!self->durable)
-        continue;
-
-      if (!transaction_heads_all_lanes (self, &blocker))
-        {
-          transaction_set_queued_behind (self, blocker != NULL ? blocker->id : NULL);
-          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
-          continue;
-        }
-
-      transaction_start_attempt (self);
-    }
-}
-
-static gboolean
-kick_source_prepare (GSource *source,
-                     gint    *timeout)
-{
-  *timeout = -1;
-  return kick_pending;
-}
-
-static gboolean
-kick_source_check (GSource *source)
-{
-  return kick_pending;
-}
-
-static gboolean
-kick_source_dispatch (GSource     *source,
-                      GSourceFunc  callback,
-                      gpointer     user_data)
-{
-  /* Kicks scheduled from here on go to the next dispatch. */
-  kick_pending = FALSE;
-  kick_run ();
-
-  return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs kick_source_funcs = {
-  .prepare = kick_source_prepare,
-  .check = kick_source_check,
-  .dispatch = kick_source_dispatch,
-};
-
-/* Makes the kick idle ready on the thread-default main context. */
-static void
-kick_source_schedule (void)
-{
-  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-
-  if (kick_source != NULL &&
-      (g_source_is_destroyed (kick_source) || g_source_get_context (kick_source) != context))
-    {
-      /* Its context is gone, or kicks now come from another one. */
-      g_source_destroy (kick_source);
-      g_clear_pointer (&kick_source, g_source_unref);
-    }
-
-  if (kick_source == NULL)
-    {
-      kick_source = g_source_new (&kick_source_funcs, sizeof (GSource));
-      g_source_set_priority (kick_source, G_PRIORITY_DEFAULT_IDLE);
-      g_source_set_static_name (kick_source, "[syncobj] kick");
-      g_source_attach (kick_source, context);
-    }
-
-  kick_pending = TRUE;
-
-  /* As g_source_attach() does: a context that another thread is running
-   * must wake up to see the kick; one that nobody runs, or this thread
-   * does, checks its sources before it next waits. */
-  if (!g_main_context_is_owner (context))
-    {
-      if (g_main_context_acquire (context))
-        g_main_context_release (context);
-      else
-        g_main_context_wakeup (context);
-    }
-}
-
-/* Starting is deferred to one idle so that a caller sees its transaction
- * `pending` (or `queued`) and can connect to it before the persist call,
- * and so that a burst of writes is started in one main-loop iteration. */
-static void
-transaction_schedule_kick (SyncobjTransaction *self)
-{
-  if (self->kick_scheduled)
+  if (self->state != SYNCOBJ_TRANSACTION_STATE_PENDING &&
+      self->state != SYNCOBJ_TRANSACTION_STATE_QUEUED)
+    return;
+  if (!self->durable)
     return;
 
-  self->kick_scheduled = TRUE;
-  if (kick_list == NULL)
-    kick_list = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (kick_list, g_object_ref (self));
+  if (blocker != NULL)
+    {
+      transaction_queue_behind (self, ((SyncobjTransaction *) blocker->item)->id);
+      return;
+    }
 
-  if (!kick_pending || g_source_is_destroyed (kick_source))
-    kick_source_schedule ();
+  transaction_start_attempt (self);
 }
 
 static void
@@ -769,7 +637,7 @@ compare_sequence (gconstpointer a,
   const SyncobjTransaction *x = a;
   const SyncobjTransaction *y = b;
 
-  return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+  return x->entry.sequence < y->entry.sequence ? -1 : x->entry.sequence > y->entry.sequence;
 }
 
 /* Adds to @found the transactions queued behind @self on its keys that
@@ -796,9 +664,9 @@ transaction_find_dependents (SyncobjTransaction *self,
 
       for (GList *l = lane->queue.head; l != NULL; l = l->next)
         {
-          SyncobjTransaction *other = l->data;
+          SyncobjTransaction *other = ((SyncobjQueueEntry *) l->data)->item;
 
-          if (other == self || other->sequence < self->sequence || other->started ||
+          if (other == self || other->entry.sequence < self->entry.sequence || other->started ||
               state_is_final (other->state) || g_hash_table_contains (seen, other))
             continue;
 
@@ -1101,7 +969,7 @@ store_saved_cb (GObject      *source,
                               "transaction %s could not be stored: %s", self->id, error->message);
 
   self->durable = TRUE;
-  transaction_schedule_kick (self);
+  _syncobj_queue_schedule_start (&self->entry);
 }
 
 /* ---- the durable state: snapshots for the store, rebuilt by recovery ----- */
@@ -1144,7 +1012,7 @@ transaction_snapshot (SyncobjTransaction *self,
   stored->state = self->state;
   stored->created_at_us = self->created_at_us;
   stored->updated_at_us = self->updated_at_us;
-  stored->sequence = self->sequence;
+  stored->sequence = self->entry.sequence;
   stored->current_attempt = self->current_attempt;
   stored->counted_attempts = self->counted_attempts;
   stored->queued_behind = g_strdup (self->queued_behind);
@@ -1214,7 +1082,7 @@ _syncobj_transaction_new_restored (SyncobjCollection        *owner,
   self->state = stored->state;
   self->created_at_us = stored->created_at_us;
   self->updated_at_us = stored->updated_at_us;
-  self->sequence = stored->sequence;
+  self->entry.sequence = stored->sequence;
   self->current_attempt = stored->current_attempt;
   self->counted_attempts = stored->counted_attempts;
   self->queued_behind = g_strdup (stored->queued_behind);
@@ -1321,22 +1189,7 @@ _syncobj_transaction_join_lanes_of (SyncobjTransaction *self,
   g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
 
   _syncobj_collection_collect_lanes (collection, self, lanes);
-  for (guint i = 0; i < lanes->len; i++)
-    {
-      SyncobjLane *lane = g_ptr_array_index (lanes, i);
-      GList *after = lane->queue.tail;
-
-      if (g_ptr_array_find (self->lanes, lane, NULL))
-        continue;
-      while (after != NULL && ((SyncobjTransaction *) after->data)->sequence > self->sequence)
-        after = after->prev;
-      if (after == NULL)
-        g_queue_push_head (&lane->queue, self);
-      else
-        g_queue_insert_after (&lane->queue, after, self);
-      g_ptr_array_add (self->lanes, lane);
-      g_ptr_array_add (self->lane_links, after == NULL ? lane->queue.head : after->next);
-    }
+  _syncobj_queue_join_in_order (&self->entry, lanes);
 }
 
 typedef struct
@@ -1422,15 +1275,12 @@ _syncobj_transaction_resume (SyncobjTransaction *self)
     restore_persisting (self, owner);
   else
     {
-      SyncobjTransaction *blocker = NULL;
+      const char *blocker_id = NULL;
 
-      if (transaction_heads_all_lanes (self, &blocker))
-        transaction_schedule_kick (self);
+      if (transaction_heads_all_lanes (self, &blocker_id))
+        _syncobj_queue_schedule_start (&self->entry);
       else
-        {
-          transaction_set_queued_behind (self, blocker != NULL ? blocker->id : NULL);
-          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
-        }
+        transaction_queue_behind (self, blocker_id);
     }
 }
 
@@ -1453,6 +1303,7 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
                             GError             **error)
 {
   SyncobjStore *store;
+  const char *blocker_id = NULL;
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1468,7 +1319,7 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
 
   transaction_pop_open (self);
   self->committed = TRUE;
-  self->sequence = ++last_sequence;
+  self->entry.sequence = ++last_sequence;
 
   if (_syncobj_object_list_get_length (self->mutations) == 0)
     {
@@ -1485,16 +1336,10 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
   else
     self->durable = TRUE;
 
-  if (!transaction_heads_all_lanes (self, NULL))
-    {
-      SyncobjTransaction *blocker = NULL;
-
-      transaction_heads_all_lanes (self, &blocker);
-      transaction_set_queued_behind (self, blocker != NULL ? blocker->id : NULL);
-      transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
-    }
+  if (!transaction_heads_all_lanes (self, &blocker_id))
+    transaction_queue_behind (self, blocker_id);
   else if (self->durable)
-    transaction_schedule_kick (self);
+    _syncobj_queue_schedule_start (&self->entry);
 
   return TRUE;
 }
@@ -2118,8 +1963,7 @@ syncobj_transaction_finalize (GObject *object)
   g_clear_pointer (&self->metadata, json_object_unref);
   g_weak_ref_clear (&self->owner);
   g_clear_pointer (&self->collections, g_ptr_array_unref);
-  g_clear_pointer (&self->lanes, g_ptr_array_unref);
-  g_clear_pointer (&self->lane_links, g_ptr_array_unref);
+  _syncobj_queue_entry_clear (&self->entry);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_pointer (&self->parked, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
@@ -2346,8 +2190,7 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->created_at_us = self->updated_at_us = now_us ();
   self->mutations = _syncobj_object_list_new (SYNCOBJ_TYPE_PENDING_MUTATION);
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
-  self->lanes = g_ptr_array_new ();
-  self->lane_links = g_ptr_array_new ();
+  _syncobj_queue_entry_init (&self->entry, self, transaction_start_cb);
   self->retry_after_ms = -1;
   g_weak_ref_init (&self->owner, NULL);
 }

@@ -1,0 +1,192 @@
+/* syncobj-overlay-private.h: rows, layers, the visible value, held sync writes
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-queue-private.h"
+
+G_BEGIN_DECLS
+
+/* One write coming from the sync side. */
+typedef struct
+{
+  SyncobjMutationType  type;
+  char                *key;
+  JsonObject          *value;    /* nullable for a delete */
+  gboolean             key_borrowed;  /* @key points into @value (sealed) */
+  /* From JSON text (syncobj_sync_load_json_array()): the record's checked,
+   * compact text, in @arena; @value is then built only when needed. */
+  const char          *packed;
+  gsize                packed_length;
+  GBytes              *arena;
+  gboolean             key_is_int;    /* the key member holds an integer (@key is its text) */
+} SyncobjSyncWrite;
+
+void _syncobj_sync_write_clear (SyncobjSyncWrite *write);
+
+/* The state of one key: its synced value, the layers of the transactions
+ * writing to it, and what is visible. The list model's fields (iter,
+ * position, pending_append) belong to the collection. */
+typedef struct
+{
+  char          *key;
+  JsonObject    *synced;        /* NULL: absent from the synced state */
+  JsonObject    *visible;       /* NULL: not visible */
+  GPtrArray     *layers;        /* SyncobjPendingMutation, creation order */
+  GArray        *held;          /* SyncobjSyncWrite held while locked */
+  GSequenceIter *iter;          /* position in the list model */
+  SyncobjRecord *record;        /* weak */
+  const char    *packed;        /* see below */
+  guint          position;      /* in the list model when appended; see row_position() */
+  guint          pending_append : 1;
+  guint          inline_key : 1;  /* key (and packed text) live after the row */
+  guint          int_key : 1;   /* its key member holds an integer (key: its text) */
+  guint          temporary : 1; /* a temporary key, until the server's answer */
+} SyncobjRow;
+
+/* A record loaded from JSON text (syncobj_sync_load_json_array()) is kept
+ * "packed": its compact JSON text, stored in the same block as the row,
+ * with synced == visible == NULL and nothing else attached. It is built
+ * into a JsonObject the first time anybody needs more than its key: about
+ * 200 bytes per record instead of about 1 KB. */
+
+static inline gboolean
+_syncobj_row_is_visible (SyncobjRow *row)
+{
+  return row->visible != NULL || row->packed != NULL;
+}
+
+/* How the overlay tells the list model above it what it shows; handed to
+ * _syncobj_overlay_new(). */
+typedef struct
+{
+  /* @row just became visible. */
+  void (*appear)    (gpointer view, SyncobjRow *row);
+  /* @row is no longer visible. */
+  void (*disappear) (gpointer view, SyncobjRow *row);
+  /* The visible value of @row changed. */
+  void (*changed)   (gpointer view, SyncobjRow *row);
+} SyncobjOverlayViewFuncs;
+
+typedef struct _SyncobjOverlay SyncobjOverlay;
+
+/* @collection (unowned) owns the overlay: records and the merge function
+ * name it. @queue (unowned) tells which keys are locked. */
+SyncobjOverlay *_syncobj_overlay_new            (SyncobjCollection             *collection,
+                                                 SyncobjQueue                  *queue,
+                                                 const SyncobjOverlayViewFuncs *funcs,
+                                                 gpointer                       view);
+void            _syncobj_overlay_free           (SyncobjOverlay *self);
+/* The collection's id (for errors) and key member, once constructed; both
+ * stay the collection's. */
+void            _syncobj_overlay_set_names      (SyncobjOverlay *self,
+                                                 const char     *collection_id,
+                                                 const char     *key_member);
+/* Lets go of the records (they outlive the collection). */
+void            _syncobj_overlay_forget_records (SyncobjOverlay *self);
+
+/* Ordered: sync writes to locked keys are held. Parallel: the merge
+ * function, if any, composes the visible value. */
+void            _syncobj_overlay_set_ordered    (SyncobjOverlay   *self,
+                                                 gboolean          ordered);
+void            _syncobj_overlay_set_merge_func (SyncobjOverlay   *self,
+                                                 SyncobjMergeFunc  func,
+                                                 gpointer          user_data,
+                                                 GDestroyNotify    destroy);
+
+/* The row of @key, packed or not, or NULL: enough for its key and whether
+ * it is visible. */
+SyncobjRow     *_syncobj_overlay_find           (SyncobjOverlay *self,
+                                                 const char     *key);
+/* The row of @key with its values built, or NULL. */
+SyncobjRow     *_syncobj_overlay_lookup         (SyncobjOverlay *self,
+                                                 const char     *key);
+/* Frees @row if nothing refers to its key any more. */
+void            _syncobj_overlay_row_maybe_free (SyncobjOverlay *self,
+                                                 SyncobjRow     *row);
+/* An integer key and a string key with the same text are two records the
+ * collection cannot tell apart: FALSE, with SYNCOBJ_ERROR_KEY_EXISTS, when
+ * @row (may be NULL) holds a value under a key of the other type. */
+gboolean        _syncobj_overlay_check_key_type (SyncobjOverlay *self,
+                                                 SyncobjRow     *row,
+                                                 gboolean        key_is_int,
+                                                 GError        **error);
+/* The live record of @row (transfer full). */
+SyncobjRecord  *_syncobj_overlay_get_record     (SyncobjOverlay *self,
+                                                 SyncobjRow     *row);
+
+/* A local write, in three steps so that the collection lists the mutation
+ * in its transaction in between. _syncobj_overlay_fold() folds the write
+ * into @mutation, @key's layer of the same transaction, and returns FALSE
+ * (after removing the layer) when it vanished; _syncobj_overlay_push()
+ * adds a new layer and returns it (transfer full); both leave what the
+ * refresh needs in @write; _syncobj_overlay_show_write() then shows it. */
+typedef struct
+{
+  SyncobjRow *row;
+  JsonObject *composed;         /* owned, when have_composed */
+  gboolean    have_composed;
+  gboolean    known_different;
+} SyncobjOverlayWrite;
+
+gboolean                _syncobj_overlay_fold       (SyncobjOverlay         *self,
+                                                     SyncobjOverlayWrite    *write,
+                                                     SyncobjPendingMutation *mutation,
+                                                     SyncobjMutationType     type,
+                                                     JsonObject             *value,
+                                                     gint64                  now_us);
+SyncobjPendingMutation *_syncobj_overlay_push       (SyncobjOverlay         *self,
+                                                     SyncobjOverlayWrite    *write,
+                                                     SyncobjTransaction     *transaction,
+                                                     const char             *key,
+                                                     SyncobjMutationType     type,
+                                                     JsonObject             *value,
+                                                     gint64                  now_us);
+void                    _syncobj_overlay_show_write (SyncobjOverlay         *self,
+                                                     SyncobjOverlayWrite    *write);
+
+/* The row of @key (new) holds a temporary key, until the server's answer. */
+void            _syncobj_overlay_mark_temporary (SyncobjOverlay         *self,
+                                                 const char             *key);
+/* Whether @mutation is an insert under a temporary key. */
+gboolean        _syncobj_overlay_is_temporary   (SyncobjOverlay         *self,
+                                                 SyncobjPendingMutation *mutation);
+/* A row of the server's @key that the sync wrote before the answer came
+ * (an echo overtaking it) gives its synced value (*@synced, transfer full)
+ * to the re-keyed row, and goes. A row of that key the application wrote
+ * to or holds is another record: FALSE, SYNCOBJ_ERROR_KEY_EXISTS. */
+gboolean        _syncobj_overlay_take_early_echo (SyncobjOverlay        *self,
+                                                  const char            *key,
+                                                  JsonObject           **synced,
+                                                  GError               **error);
+/* The row of @mutation (a temporary key) takes @key in place: the same
+ * row, record, position, layers, lane and locks; every layer carries the
+ * key; @created (with @early_synced, taken) is its synced value. */
+void            _syncobj_overlay_rekey          (SyncobjOverlay         *self,
+                                                 SyncobjPendingMutation *mutation,
+                                                 JsonObject             *created,
+                                                 const char             *key,
+                                                 gboolean                key_is_int,
+                                                 JsonObject             *early_synced);
+/* Re-applies @mutation after a restart. */
+void            _syncobj_overlay_restore        (SyncobjOverlay         *self,
+                                                 SyncobjPendingMutation *mutation);
+/* Applies one sync commit; see _syncobj_collection_apply_sync(). */
+gboolean        _syncobj_overlay_apply_sync     (SyncobjOverlay   *self,
+                                                 SyncobjSyncWrite *writes,
+                                                 guint             n_writes,
+                                                 gboolean          truncate,
+                                                 GError          **error);
+/* Drops (or, while another transaction locks the key, retires) the layers
+ * of @mutations (those of this collection; all of them with @all_mine),
+ * releases their locks and applies held sync writes. With
+ * @synced_by_completion (no sync echoes the collection), what completed
+ * becomes the synced state. */
+void            _syncobj_overlay_finish         (SyncobjOverlay    *self,
+                                                 SyncobjObjectList *mutations,
+                                                 gboolean           all_mine,
+                                                 gboolean           failed,
+                                                 gboolean           synced_by_completion);
+
+G_END_DECLS

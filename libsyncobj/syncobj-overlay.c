@@ -1,0 +1,1046 @@
+/* syncobj-overlay.c: the optimistic overlay of a collection
+ *
+ * Every key has a row: its synced value, the layers (pending mutations) of
+ * the transactions writing to it, in creation order, and the visible value
+ * composed from both. Sync writes to a locked key are held in its row until
+ * the last lock releases, then applied in the same step that drops the
+ * retired layers, so the record never flickers back to an old value.
+ *
+ * The overlay tells the collection's list model what became visible, left
+ * or changed through the SyncobjOverlayViewFuncs it was handed.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-overlay-private.h"
+#include "syncobj-json-parser-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-writer-private.h"
+
+struct _SyncobjOverlay
+{
+  GHashTable                    *rows;   /* SyncobjRow, a set by key: see overlay_find() */
+  SyncobjCollection             *collection;
+  SyncobjQueue                  *queue;
+  const SyncobjOverlayViewFuncs *funcs;
+  gpointer                       view;
+  SyncobjMergeFunc               merge_func;
+  gpointer                       merge_data;
+  GDestroyNotify                 merge_destroy;
+  const char                    *collection_id;
+  const char                    *key_member;
+  gboolean                       ordered;
+};
+
+/* ---- rows ------------------------------------------------------------------ */
+
+static void
+row_free (gpointer data)
+{
+  SyncobjRow *row = data;
+
+  if (!row->inline_key)
+    g_free (row->key);
+  g_clear_pointer (&row->synced, json_object_unref);
+  g_clear_pointer (&row->visible, json_object_unref);
+  g_clear_pointer (&row->layers, g_ptr_array_unref);
+  g_clear_pointer (&row->held, g_array_unref);
+  g_free (row);
+}
+
+/* self->rows holds the rows themselves, hashed and compared by key: a set
+ * keeps no array of values beside the keys, which saves memory per record
+ * and a cache miss per lookup in a big collection. */
+static guint
+row_hash (gconstpointer data)
+{
+  return g_str_hash (((const SyncobjRow *) data)->key);
+}
+
+static gboolean
+row_equal (gconstpointer a,
+           gconstpointer b)
+{
+  return g_str_equal (((const SyncobjRow *) a)->key, ((const SyncobjRow *) b)->key);
+}
+
+SyncobjRow *
+_syncobj_overlay_find (SyncobjOverlay *self,
+                       const char     *key)
+{
+  SyncobjRow probe = { .key = (char *) key };
+
+  return g_hash_table_lookup (self->rows, &probe);
+}
+
+/* Builds the JsonObject of a packed row. */
+static void
+row_thaw (SyncobjRow *row)
+{
+  if (G_LIKELY (row->packed == NULL))
+    return;
+
+  row->synced = _syncobj_json_object_from_text (row->packed, -1);
+  row->packed = NULL;
+  if (row->synced == NULL)
+    row->synced = _syncobj_json_merge (NULL, NULL);  /* not reached: checked on load */
+  row->visible = json_object_ref (row->synced);
+}
+
+/* Every access to a row's values goes through here (or row_ensure). */
+SyncobjRow *
+_syncobj_overlay_lookup (SyncobjOverlay *self,
+                         const char     *key)
+{
+  SyncobjRow *row = _syncobj_overlay_find (self, key);
+
+  if (row != NULL)
+    row_thaw (row);
+  return row;
+}
+
+static SyncobjRow *
+row_ensure (SyncobjOverlay *self,
+            const char     *key)
+{
+  SyncobjRow *row = _syncobj_overlay_lookup (self, key);
+
+  if (row == NULL)
+    {
+      row = g_new0 (SyncobjRow, 1);
+      row->key = g_strdup (key);
+      g_hash_table_add (self->rows, row);
+    }
+
+  return row;
+}
+
+/* Rows exist while anything refers to their key. */
+void
+_syncobj_overlay_row_maybe_free (SyncobjOverlay *self,
+                                 SyncobjRow     *row)
+{
+  if (row->synced == NULL && row->visible == NULL && row->packed == NULL && row->record == NULL &&
+      row->iter == NULL && !row->pending_append &&
+      (row->layers == NULL || row->layers->len == 0) &&
+      (row->held == NULL || row->held->len == 0))
+    g_hash_table_remove (self->rows, row);
+}
+
+/* Whether @row holds a value, synced, visible or waiting. */
+static gboolean
+row_holds_value (SyncobjRow *row)
+{
+  return row->synced != NULL || row->visible != NULL || row->packed != NULL ||
+         (row->held != NULL && row->held->len > 0);
+}
+
+gboolean
+_syncobj_overlay_check_key_type (SyncobjOverlay  *self,
+                                 SyncobjRow      *row,
+                                 gboolean         key_is_int,
+                                 GError         **error)
+{
+  if (row == NULL || !row_holds_value (row) || row->int_key == key_is_int)
+    return TRUE;
+
+  if (row->int_key)
+    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
+                 _("Collection “%s” holds the integer key %s: a record with the string key “%s” cannot be held beside it"),
+                 self->collection_id, row->key, row->key);
+  else
+    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
+                 _("Collection “%s” holds the string key “%s”: a record with the integer key %s cannot be held beside it"),
+                 self->collection_id, row->key, row->key);
+  return FALSE;
+}
+
+static gboolean
+row_is_pending (SyncobjRow *row)
+{
+  for (guint i = 0; row->layers != NULL && i < row->layers->len; i++)
+    if (!((SyncobjPendingMutation *) g_ptr_array_index (row->layers, i))->retired)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+row_add_layer (SyncobjRow             *row,
+               SyncobjPendingMutation *mutation)
+{
+  if (row->layers == NULL)
+    row->layers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (row->layers, g_object_ref (mutation));
+}
+
+/* Whether the merge function, not the layers, makes the visible value. */
+static gboolean
+overlay_merges (SyncobjOverlay *self)
+{
+  return !self->ordered && self->merge_func != NULL;
+}
+
+/* ---- composing the visible value ------------------------------------------ */
+
+/* Applies the changes of @mutation to @value (transfer full). */
+static JsonObject *
+layer_apply (JsonObject             *value,
+             SyncobjPendingMutation *mutation)
+{
+  JsonObject *merged;
+
+  switch (mutation->type)
+    {
+    case SYNCOBJ_MUTATION_TYPE_INSERT:
+      /* Sealed changes are an immutable snapshot: shared, not copied,
+       * when there is nothing to merge them into. */
+      merged = value != NULL || !json_object_is_immutable (mutation->changes)
+               ? _syncobj_json_merge (value, mutation->changes)
+               : json_object_ref (mutation->changes);
+      g_clear_pointer (&value, json_object_unref);
+      return merged;
+    case SYNCOBJ_MUTATION_TYPE_UPDATE:
+      if (mutation->replaces)
+        {
+          g_clear_pointer (&value, json_object_unref);
+          return json_object_ref (mutation->changes);
+        }
+      if (value != NULL)
+        {
+          merged = _syncobj_json_merge (value, mutation->changes);
+          g_clear_pointer (&value, json_object_unref);
+          return merged;
+        }
+      if (mutation->restored && mutation->modified != NULL)
+        /* After a restart the synced value may not be known yet. */
+        return json_object_ref (mutation->modified);
+      return NULL;
+    case SYNCOBJ_MUTATION_TYPE_DELETE:
+      g_clear_pointer (&value, json_object_unref);
+      return NULL;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* visible = synced with every layer's changes applied in creation order. */
+static JsonObject *
+row_compose (SyncobjOverlay *self,
+             SyncobjRow     *row)
+{
+  JsonObject *value;
+
+  if (row->layers == NULL || row->layers->len == 0)
+    return row->synced != NULL ? json_object_ref (row->synced) : NULL;
+
+  if (overlay_merges (self))
+    return self->merge_func (self->collection, row->key, row->synced, row->layers, self->merge_data);
+
+  value = row->synced != NULL ? json_object_ref (row->synced) : NULL;
+  for (guint i = 0; i < row->layers->len; i++)
+    value = layer_apply (value, g_ptr_array_index (row->layers, i));
+
+  return value;
+}
+
+/* Sets the visible value of @row to @value (transfer full: what
+ * row_compose() gives) and announces the change, if any: to the list
+ * model, and notify on the record. */
+static void
+row_refresh_to_full (SyncobjOverlay *self,
+                     SyncobjRow     *row,
+                     JsonObject     *value,
+                     gboolean        known_different)
+{
+  /* A handler of ::items-changed or ::notify may drop the last reference
+   * to the record (a list view unbinding the removed row does); the row
+   * must outlive this function, so the record stays alive until its end
+   * and the row is freed from record_finalized_cb() after it. */
+  g_autoptr(SyncobjRecord) keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
+  g_autoptr(JsonObject) old = g_steal_pointer (&row->visible);
+
+  if (!known_different && old != NULL && value != NULL && old != value && _syncobj_json_equal (old, value))
+    {
+      /* Same content: keep the old snapshot, so nothing flickers. */
+      json_object_unref (value);
+      value = json_object_ref (old);
+    }
+  row->visible = value;
+  if (value != NULL && json_object_has_member (value, self->key_member))
+    row->int_key = _syncobj_json_key_is_int (value, self->key_member);
+
+  if (old == NULL && value != NULL)
+    self->funcs->appear (self->view, row);
+  else if (old != NULL && value == NULL)
+    self->funcs->disappear (self->view, row);
+  else if (old != NULL && value != NULL && old != value)
+    self->funcs->changed (self->view, row);
+
+  if (row->record != NULL)
+    _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
+
+  _syncobj_overlay_row_maybe_free (self, row);
+}
+
+/* Recomputes the visible value of @row and announces the change. */
+static void
+row_refresh (SyncobjOverlay *self,
+             SyncobjRow     *row)
+{
+  row_refresh_to_full (self, row, row_compose (self, row), FALSE);
+}
+
+/* ---- sync writes ------------------------------------------------------------ */
+
+void
+_syncobj_sync_write_clear (SyncobjSyncWrite *write)
+{
+  if (write->key_borrowed)
+    write->key = NULL;
+  else
+    g_clear_pointer (&write->key, g_free);
+  g_clear_pointer (&write->value, json_object_unref);
+  write->packed = NULL;
+  g_clear_pointer (&write->arena, g_bytes_unref);
+}
+
+/* Whether @changes sets every member of @base, so that merging @changes
+ * into @base gives @changes (members in @changes' order). */
+static gboolean
+json_covers (JsonObject *changes,
+             JsonObject *base)
+{
+  JsonObjectIter iter;
+  const char *name;
+
+  if (json_object_get_size (changes) < json_object_get_size (base))
+    return FALSE;
+
+  json_object_iter_init (&iter, base);
+  while (json_object_iter_next (&iter, &name, NULL))
+    if (!json_object_has_member (changes, name))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* The synced value after the update @write: @confirmed is the update
+ * whose layer the row shows alone, ending now, or NULL; a write that sets
+ * what it set makes its value the synced one. */
+static JsonObject *
+row_merge_sync_update (SyncobjRow             *row,
+                       SyncobjSyncWrite       *write,
+                       SyncobjPendingMutation *confirmed)
+{
+  /* A server usually sends whole records: then the merge is the (sealed)
+   * record itself, and nothing needs copying. An echo that confirms the
+   * optimistic value makes that value the synced one. */
+  if (row->synced == NULL || json_covers (write->value, row->synced))
+    return json_object_ref (write->value);
+  if (confirmed != NULL && confirmed->merged && confirmed->type == SYNCOBJ_MUTATION_TYPE_UPDATE &&
+      confirmed->original == row->synced && row->visible != NULL &&
+      confirmed->modified == row->visible && json_object_is_immutable (row->visible) &&
+      _syncobj_json_same_update (row->synced, confirmed->changes, write->value))
+    return json_object_ref (row->visible);   /* the common echo, checked cheaply */
+  if (confirmed != NULL && confirmed->replaces && confirmed->modified != NULL &&
+      json_covers (write->value, confirmed->modified))
+    return json_object_ref (write->value);   /* the echo of a replacement: a whole record */
+  if (row->visible != NULL && row->visible != row->synced &&
+      json_object_is_immutable (row->visible) &&
+      _syncobj_json_merge_is (row->synced, write->value, row->visible))
+    return json_object_ref (row->visible);
+  return _syncobj_json_merge (row->synced, write->value);
+}
+
+/* @confirmed: see row_merge_sync_update(). */
+static void
+row_apply_sync_write (SyncobjRow             *row,
+                      SyncobjSyncWrite       *write,
+                      SyncobjPendingMutation *confirmed)
+{
+  JsonObject *synced = NULL;
+
+  switch (write->type)
+    {
+    case SYNCOBJ_MUTATION_TYPE_INSERT:
+      synced = json_object_ref (write->value);
+      break;
+    case SYNCOBJ_MUTATION_TYPE_UPDATE:
+      synced = row_merge_sync_update (row, write, confirmed);
+      break;
+    case SYNCOBJ_MUTATION_TYPE_DELETE:
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_clear_pointer (&row->synced, json_object_unref);
+  row->synced = synced;
+}
+
+static void
+row_hold_sync_write (SyncobjRow       *row,
+                     SyncobjSyncWrite *write)
+{
+  /* A key that lives in the (sealed) value stays there: the copy keeps
+   * the value. Keys of packed records live in the commit's arena. */
+  gboolean borrow = write->key_borrowed && write->value != NULL && write->arena == NULL && write->packed == NULL;
+  SyncobjSyncWrite copy = {
+    write->type,
+    borrow ? write->key : g_strdup (write->key),
+    write->value != NULL ? json_object_ref (write->value) : NULL,
+    borrow,
+    .key_is_int = write->key_is_int,
+  };
+
+  if (row->held == NULL)
+    {
+      row->held = g_array_new (FALSE, FALSE, sizeof (SyncobjSyncWrite));
+      g_array_set_clear_func (row->held, (GDestroyNotify) _syncobj_sync_write_clear);
+    }
+  g_array_append_val (row->held, copy);
+}
+
+/* When the last lock of a key releases: held sync writes reach the synced
+ * state and retired layers leave the overlay, before one refresh. */
+static void
+row_release (SyncobjRow             *row,
+             SyncobjPendingMutation *confirmed)
+{
+  for (guint i = 0; row->held != NULL && i < row->held->len; i++)
+    row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i), i == 0 ? confirmed : NULL);
+  g_clear_pointer (&row->held, g_array_unref);
+
+  for (guint i = row->layers != NULL ? row->layers->len : 0; i > 0; i--)
+    if (((SyncobjPendingMutation *) g_ptr_array_index (row->layers, i - 1))->retired)
+      g_ptr_array_remove_index (row->layers, i - 1);
+}
+
+/* ---- records ------------------------------------------------------------- */
+
+static void
+record_finalized_cb (gpointer  data,
+                     GObject  *where_the_object_was)
+{
+  SyncobjOverlay *self = data;
+  SyncobjRow *row = _syncobj_overlay_lookup (self, syncobj_record_get_key ((SyncobjRecord *) where_the_object_was));
+
+  if (row != NULL && row->record == (SyncobjRecord *) where_the_object_was)
+    {
+      row->record = NULL;
+      _syncobj_overlay_row_maybe_free (self, row);
+    }
+}
+
+SyncobjRecord *
+_syncobj_overlay_get_record (SyncobjOverlay *self,
+                             SyncobjRow     *row)
+{
+  if (row->record != NULL)
+    return g_object_ref (row->record);
+
+  row_thaw (row);
+  row->record = _syncobj_record_new (self->collection, row->key, row->temporary);
+  _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
+  g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
+
+  return row->record;
+}
+
+void
+_syncobj_overlay_forget_records (SyncobjOverlay *self)
+{
+  GHashTableIter iter;
+  SyncobjRow *row;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
+    if (row->record != NULL)
+      {
+        g_object_weak_unref (G_OBJECT (row->record), record_finalized_cb, self);
+        row->record = NULL;
+      }
+}
+
+/* ---- local writes -------------------------------------------------------- */
+
+/* Several writes to one key inside one transaction fold into one mutation:
+ * insert+update → insert, insert+delete → nothing, update+update → update,
+ * update+delete → delete, delete+insert → update. Returns FALSE when the
+ * mutation vanished. */
+static gboolean
+mutation_fold (SyncobjPendingMutation *mutation,
+               SyncobjMutationType     type,
+               JsonObject             *value,
+               gint64                  now)
+{
+  g_autoptr(JsonObject) changes = NULL;
+  g_autoptr(JsonObject) modified = NULL;
+  SyncobjMutationType folded;
+
+  switch (mutation->type)
+    {
+    case SYNCOBJ_MUTATION_TYPE_INSERT:
+      if (type == SYNCOBJ_MUTATION_TYPE_DELETE)
+        return FALSE;
+      folded = SYNCOBJ_MUTATION_TYPE_INSERT;
+      changes = _syncobj_json_merge (mutation->changes, value);
+      modified = json_object_ref (changes);
+      break;
+    case SYNCOBJ_MUTATION_TYPE_UPDATE:
+      if (type == SYNCOBJ_MUTATION_TYPE_DELETE)
+        {
+          folded = SYNCOBJ_MUTATION_TYPE_DELETE;
+          changes = _syncobj_json_merge (NULL, NULL);
+        }
+      else
+        {
+          folded = SYNCOBJ_MUTATION_TYPE_UPDATE;
+          changes = _syncobj_json_merge (mutation->changes, value);
+          /* A replacing update stays one: its changes are the record. */
+          modified = mutation->replaces ? json_object_ref (changes)
+                                        : _syncobj_json_merge (mutation->original, changes);
+        }
+      break;
+    case SYNCOBJ_MUTATION_TYPE_DELETE:
+      /* Only an insert can follow a delete of the same key. */
+      folded = SYNCOBJ_MUTATION_TYPE_UPDATE;
+      changes = _syncobj_json_copy (value);
+      modified = json_object_ref (changes);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  _syncobj_pending_mutation_set_values (mutation, folded, mutation->original, modified, changes, now);
+  /* Deleted, then inserted again: the old record's members are gone. */
+  mutation->replaces = folded == SYNCOBJ_MUTATION_TYPE_UPDATE &&
+                       (mutation->replaces || type == SYNCOBJ_MUTATION_TYPE_INSERT);
+  mutation->merged = mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && type == SYNCOBJ_MUTATION_TYPE_UPDATE &&
+                     !mutation->replaces;
+  return TRUE;
+}
+
+gboolean
+_syncobj_overlay_fold (SyncobjOverlay         *self,
+                       SyncobjOverlayWrite    *write,
+                       SyncobjPendingMutation *mutation,
+                       SyncobjMutationType     type,
+                       JsonObject             *value,
+                       gint64                  now_us)
+{
+  *write = (SyncobjOverlayWrite) { row_ensure (self, mutation->key) };
+
+  if (mutation_fold (mutation, type, value, now_us))
+    return TRUE;
+
+  g_ptr_array_remove (write->row->layers, mutation);
+  return FALSE;
+}
+
+SyncobjPendingMutation *
+_syncobj_overlay_push (SyncobjOverlay         *self,
+                       SyncobjOverlayWrite    *write,
+                       SyncobjTransaction     *transaction,
+                       const char             *key,
+                       SyncobjMutationType     type,
+                       JsonObject             *value,
+                       gint64                  now_us)
+{
+  SyncobjRow *row = row_ensure (self, key);
+  g_autoptr(SyncobjPendingMutation) created = _syncobj_pending_mutation_new (self->collection, transaction, key, type, now_us);
+  g_autoptr(JsonObject) changes = NULL;
+  g_autoptr(JsonObject) modified = NULL;
+
+  *write = (SyncobjOverlayWrite) { row };
+
+  switch (type)
+    {
+    case SYNCOBJ_MUTATION_TYPE_INSERT:
+      changes = _syncobj_json_copy (value);
+      modified = json_object_ref (changes);
+      break;
+    case SYNCOBJ_MUTATION_TYPE_UPDATE:
+      changes = _syncobj_json_copy (value);
+      modified = _syncobj_json_merge (row->visible, changes);
+      write->known_different = _syncobj_json_changes_differ (row->visible, changes);
+      created->merged = TRUE;
+      break;
+    case SYNCOBJ_MUTATION_TYPE_DELETE:
+      changes = _syncobj_json_merge (NULL, NULL);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  _syncobj_pending_mutation_set_values (created, type, row->visible, modified, changes, now_us);
+  row_add_layer (row, created);
+
+  /* The new layer is the last one, so the composition of all layers is
+   * the visible value with it applied: `modified`. No need to compose (and
+   * merge) again, unless a merge function decides. */
+  if (!overlay_merges (self))
+    {
+      write->composed = modified != NULL ? json_object_ref (modified) : NULL;
+      write->have_composed = TRUE;
+    }
+
+  return g_steal_pointer (&created);
+}
+
+void
+_syncobj_overlay_show_write (SyncobjOverlay      *self,
+                             SyncobjOverlayWrite *write)
+{
+  if (write->have_composed)
+    row_refresh_to_full (self, write->row, g_steal_pointer (&write->composed), write->known_different);
+  else
+    row_refresh (self, write->row);
+}
+
+/* ---- keys from the server ---------------------------------------------------- */
+
+void
+_syncobj_overlay_mark_temporary (SyncobjOverlay *self,
+                                 const char     *key)
+{
+  row_ensure (self, key)->temporary = TRUE;
+}
+
+gboolean
+_syncobj_overlay_is_temporary (SyncobjOverlay         *self,
+                               SyncobjPendingMutation *mutation)
+{
+  SyncobjRow *row = _syncobj_overlay_find (self, mutation->key);
+
+  return row != NULL && row->temporary && mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT;
+}
+
+gboolean
+_syncobj_overlay_take_early_echo (SyncobjOverlay  *self,
+                                  const char      *key,
+                                  JsonObject     **synced,
+                                  GError         **error)
+{
+  SyncobjRow *early = _syncobj_overlay_lookup (self, key);
+
+  *synced = NULL;
+  if (early == NULL)
+    return TRUE;
+  if ((early->layers != NULL && early->layers->len > 0) || (early->held != NULL && early->held->len > 0) ||
+      early->record != NULL || _syncobj_queue_is_locked (self->queue, key))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
+                   _("Record “%s” already exists in collection “%s”"), key, self->collection_id);
+      return FALSE;
+    }
+
+  *synced = g_steal_pointer (&early->synced);
+  row_refresh (self, early);
+  early = _syncobj_overlay_find (self, key);
+  if (early != NULL)
+    g_hash_table_remove (self->rows, early);
+  return TRUE;
+}
+
+/* @row leaves the table under its old key and comes back under @key. */
+static void
+row_rekey (SyncobjOverlay *self,
+           SyncobjRow     *row,
+           const char     *key,
+           gboolean        key_is_int)
+{
+  g_hash_table_steal (self->rows, row);
+  if (!row->inline_key)
+    g_free (row->key);
+  row->inline_key = FALSE;
+  row->key = g_strdup (key);
+  row->temporary = FALSE;
+  row->int_key = key_is_int;
+  g_hash_table_add (self->rows, row);
+}
+
+/* Every write to the record (the insert and what waits behind it) now
+ * carries the server's key, the member included. */
+static void
+row_rekey_layers (SyncobjOverlay *self,
+                  SyncobjRow     *row,
+                  const char     *key,
+                  gboolean        key_is_int)
+{
+  g_autoptr(JsonObject) key_only = json_object_new ();
+  gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
+
+  _syncobj_json_set_key (key_only, self->key_member, key, key_is_int);
+  for (guint i = 0; row->layers != NULL && i < row->layers->len; i++)
+    {
+      SyncobjPendingMutation *layer = g_ptr_array_index (row->layers, i);
+      g_autoptr(JsonObject) changes = layer->type == SYNCOBJ_MUTATION_TYPE_INSERT
+                                      ? _syncobj_json_merge (key_only, layer->changes)
+                                      : json_object_ref (layer->changes);
+      g_autoptr(JsonObject) original = layer->original != NULL ? _syncobj_json_merge (layer->original, key_only) : NULL;
+      g_autoptr(JsonObject) modified = layer->modified != NULL ? _syncobj_json_merge (layer->modified, key_only) : NULL;
+
+      _syncobj_pending_mutation_set_key (layer, key);
+      _syncobj_pending_mutation_set_values (layer, layer->type, original, modified, changes, now);
+    }
+}
+
+void
+_syncobj_overlay_rekey (SyncobjOverlay         *self,
+                        SyncobjPendingMutation *mutation,
+                        JsonObject             *created,
+                        const char             *key,
+                        gboolean                key_is_int,
+                        JsonObject             *early_synced)
+{
+  g_autoptr(JsonObject) early = early_synced;
+  g_autoptr(JsonObject) value = NULL;
+  g_autoptr(SyncobjRecord) keep_record = NULL;
+  g_autofree char *temporary_key = NULL;
+  SyncobjRow *row = _syncobj_overlay_lookup (self, mutation->key);
+
+  keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
+  temporary_key = g_strdup (row->key);
+  row_rekey (self, row, key, key_is_int);
+  _syncobj_queue_rekey (self->queue, temporary_key, key);
+  row_rekey_layers (self, row, key, key_is_int);
+
+  /* What the server created is its state of the record: the echo that
+   * follows finds it already there. */
+  {
+    g_autoptr(JsonObject) sealed = _syncobj_json_copy (created);
+    SyncobjSyncWrite write = { SYNCOBJ_MUTATION_TYPE_INSERT, (char *) key, sealed, FALSE, NULL, 0, NULL, key_is_int };
+
+    if (early != NULL)
+      row->synced = g_steal_pointer (&early);
+    if (self->ordered && _syncobj_queue_is_locked (self->queue, key))
+      row_hold_sync_write (row, &write);
+    else
+      row_apply_sync_write (row, &write, NULL);
+  }
+
+  /* Re-keyed in place: the record notifies, the list model says nothing. */
+  value = row_compose (self, row);
+  g_clear_pointer (&row->visible, json_object_unref);
+  row->visible = g_steal_pointer (&value);
+  if (row->record != NULL)
+    {
+      _syncobj_record_set_key (row->record, key);
+      _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
+    }
+}
+
+/* ---- after a restart ---------------------------------------------------------- */
+
+void
+_syncobj_overlay_restore (SyncobjOverlay         *self,
+                          SyncobjPendingMutation *mutation)
+{
+  SyncobjRow *row = row_ensure (self, mutation->key);
+
+  row_add_layer (row, mutation);
+  row_refresh (self, row);
+}
+
+/* ---- the sync side --------------------------------------------------------- */
+
+/* A new, visible row holding @write's text packed, in one block. */
+static void
+row_new_packed (SyncobjOverlay   *self,
+                SyncobjSyncWrite *write)
+{
+  gsize key_length = strlen (write->key);
+  SyncobjRow *row = g_malloc0 (sizeof (SyncobjRow) + key_length + 1 + write->packed_length + 1);
+  char *key = (char *) (row + 1);
+  char *packed = key + key_length + 1;
+
+  memcpy (key, write->key, key_length + 1);
+  memcpy (packed, write->packed, write->packed_length);
+  packed[write->packed_length] = '\0';
+
+  row->key = key;
+  row->inline_key = TRUE;
+  row->int_key = write->key_is_int;
+  row->packed = packed;
+  g_hash_table_add (self->rows, row);
+  self->funcs->appear (self->view, row);
+}
+
+/* A sync write that replaces every member of a packed record (servers
+ * usually send whole records) needs no JsonObject built for the old value:
+ * the new one is compared as text. Returns FALSE when the write must go
+ * the general way. */
+static gboolean
+row_sync_packed (SyncobjOverlay   *self,
+                 SyncobjSyncWrite *write)
+{
+  SyncobjRow *row;
+  gboolean covers, same;
+
+  if (write->value == NULL ||
+      (write->type != SYNCOBJ_MUTATION_TYPE_INSERT && write->type != SYNCOBJ_MUTATION_TYPE_UPDATE))
+    return FALSE;
+
+  /* Packed rows have no layers, held writes, locks or record. */
+  row = _syncobj_overlay_find (self, write->key);
+  if (row == NULL || row->packed == NULL)
+    return FALSE;
+  same = _syncobj_json_text_compare (row->packed, write->value, &covers);
+  if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !covers)
+    return FALSE;
+  if (same)
+    return TRUE;  /* the same record again: nothing changes */
+
+  row->packed = NULL;
+  row->synced = json_object_ref (write->value);
+  row->visible = json_object_ref (write->value);
+  self->funcs->changed (self->view, row);
+  return TRUE;
+}
+
+/* Applies @write now, or holds it while its key is locked. */
+static void
+row_sync (SyncobjOverlay   *self,
+          SyncobjRow       *row,
+          SyncobjSyncWrite *write)
+{
+  if (self->ordered && _syncobj_queue_is_locked (self->queue, row->key))
+    {
+      row_hold_sync_write (row, write);
+      return;
+    }
+
+  row_apply_sync_write (row, write, NULL);
+  row_refresh (self, row);
+}
+
+/* Deletes the synced records not written in this commit. A locked key
+ * whose only synced value so far is a held write (say, from an earlier
+ * snapshot) is gone too: its held writes end with the deletion. */
+static void
+overlay_truncate (SyncobjOverlay   *self,
+                  SyncobjSyncWrite *writes,
+                  guint             n_writes)
+{
+  g_autoptr(GHashTable) written = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  SyncobjRow *row;
+
+  for (guint i = 0; i < n_writes; i++)
+    g_hash_table_add (written, writes[i].key);
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
+    if ((row->synced != NULL || row->packed != NULL || (row->held != NULL && row->held->len > 0)) &&
+        !g_hash_table_contains (written, row->key))
+      g_ptr_array_add (gone, row);
+
+  for (guint i = 0; i < gone->len; i++)
+    {
+      SyncobjRow *gone_row = g_ptr_array_index (gone, i);
+      SyncobjSyncWrite deletion = { SYNCOBJ_MUTATION_TYPE_DELETE, gone_row->key, NULL };
+
+      row_thaw (gone_row);
+      row_sync (self, gone_row, &deletion);
+    }
+}
+
+/* Whether @write may reach its row: FALSE (with *@clash set to the first
+ * refusal) when its key has the type other than the row's; see
+ * _syncobj_overlay_check_key_type(). */
+static gboolean
+overlay_accept_key (SyncobjOverlay    *self,
+                    SyncobjSyncWrite  *write,
+                    GError           **clash)
+{
+  g_autoptr(GError) local_error = NULL;
+  SyncobjRow *row;
+
+  if (write->type == SYNCOBJ_MUTATION_TYPE_DELETE)
+    return TRUE;
+
+  row = _syncobj_overlay_find (self, write->key);
+  if (!_syncobj_overlay_check_key_type (self, row, write->key_is_int, &local_error))
+    {
+      /* The other records of the commit still apply. */
+      if (*clash == NULL)
+        *clash = g_steal_pointer (&local_error);
+      return FALSE;
+    }
+  if (row != NULL)
+    row->int_key = write->key_is_int;
+  return TRUE;
+}
+
+gboolean
+_syncobj_overlay_apply_sync (SyncobjOverlay    *self,
+                             SyncobjSyncWrite  *writes,
+                             guint              n_writes,
+                             gboolean           truncate,
+                             GError           **error)
+{
+  g_autoptr(GError) clash = NULL;
+
+  if (truncate)
+    overlay_truncate (self, writes, n_writes);
+
+  for (guint i = 0; i < n_writes; i++)
+    {
+      if (!overlay_accept_key (self, &writes[i], &clash))
+        continue;
+
+      if (writes[i].packed != NULL)
+        {
+          /* A new key from JSON text stays packed; anything else needs
+           * the object. */
+          SyncobjRow *row = _syncobj_overlay_find (self, writes[i].key);
+
+          if (row == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
+            {
+              row_new_packed (self, &writes[i]);
+              continue;
+            }
+          if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
+            writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
+        }
+
+      if (row_sync_packed (self, &writes[i]))
+        continue;
+
+      row_sync (self, row_ensure (self, writes[i].key), &writes[i]);
+    }
+
+  if (clash != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&clash));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- the end of a transaction --------------------------------------------- */
+
+/* Ends the layer of @mutation in @row; see _syncobj_overlay_finish(). */
+static void
+row_finish_layer (SyncobjOverlay         *self,
+                  SyncobjRow             *row,
+                  SyncobjPendingMutation *mutation,
+                  gboolean                failed,
+                  gboolean                synced_by_completion)
+{
+  /* A completed update that the row shows alone: its echo is likely to
+   * set exactly what it set. */
+  SyncobjPendingMutation *confirmed = !failed && row->layers != NULL && row->layers->len == 1 &&
+                                      g_ptr_array_index (row->layers, 0) == mutation ? mutation : NULL;
+  gboolean locked;
+
+  _syncobj_queue_unlock (self->queue, mutation);
+  locked = _syncobj_queue_is_locked (self->queue, row->key);
+
+  /* Nobody echoes a collection without sync: what its transactions
+   * completed is its synced state. */
+  if (!failed && synced_by_completion)
+    {
+      SyncobjSyncWrite write = {
+        .type = mutation->replaces ? SYNCOBJ_MUTATION_TYPE_INSERT : mutation->type,
+        .key = mutation->key,
+        .value = mutation->changes,
+      };
+
+      row_apply_sync_write (row, &write, confirmed);
+      confirmed = NULL;   /* the synced value has moved on */
+    }
+
+  if (failed || !locked)
+    g_ptr_array_remove (row->layers, mutation);
+  else
+    mutation->retired = TRUE;
+
+  if (!locked)
+    row_release (row, confirmed);
+
+  row_refresh (self, row);
+}
+
+void
+_syncobj_overlay_finish (SyncobjOverlay    *self,
+                         SyncobjObjectList *mutations,
+                         gboolean           all_mine,
+                         gboolean           failed,
+                         gboolean           synced_by_completion)
+{
+  guint n = _syncobj_object_list_get_length (mutations);
+
+  for (guint i = 0; i < n; i++)
+    {
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+      SyncobjRow *row;
+
+      if (!all_mine && !_syncobj_pending_mutation_is_of (mutation, self->collection))
+        continue;
+
+      row = _syncobj_overlay_lookup (self, mutation->key);
+      if (row != NULL)
+        row_finish_layer (self, row, mutation, failed, synced_by_completion);
+    }
+}
+
+/* ---- life ---------------------------------------------------------------- */
+
+SyncobjOverlay *
+_syncobj_overlay_new (SyncobjCollection             *collection,
+                      SyncobjQueue                  *queue,
+                      const SyncobjOverlayViewFuncs *funcs,
+                      gpointer                       view)
+{
+  SyncobjOverlay *self = g_new0 (SyncobjOverlay, 1);
+
+  self->rows = g_hash_table_new_full (row_hash, row_equal, row_free, NULL);
+  self->collection = collection;
+  self->queue = queue;
+  self->funcs = funcs;
+  self->view = view;
+  self->ordered = TRUE;
+
+  return self;
+}
+
+void
+_syncobj_overlay_free (SyncobjOverlay *self)
+{
+  _syncobj_overlay_forget_records (self);
+  _syncobj_overlay_set_merge_func (self, NULL, NULL, NULL);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
+  g_free (self);
+}
+
+void
+_syncobj_overlay_set_names (SyncobjOverlay *self,
+                            const char     *collection_id,
+                            const char     *key_member)
+{
+  self->collection_id = collection_id;
+  self->key_member = key_member;
+}
+
+void
+_syncobj_overlay_set_ordered (SyncobjOverlay *self,
+                              gboolean        ordered)
+{
+  self->ordered = !!ordered;
+}
+
+void
+_syncobj_overlay_set_merge_func (SyncobjOverlay   *self,
+                                 SyncobjMergeFunc  func,
+                                 gpointer          user_data,
+                                 GDestroyNotify    destroy)
+{
+  if (self->merge_destroy != NULL)
+    self->merge_destroy (self->merge_data);
+  self->merge_func = func;
+  self->merge_data = user_data;
+  self->merge_destroy = destroy;
+}

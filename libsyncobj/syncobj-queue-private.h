@@ -1,0 +1,99 @@
+/* syncobj-queue-private.h: lanes, key locks, starting the next transaction
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-private.h"
+
+G_BEGIN_DECLS
+
+/* The lanes and locked keys of one collection. */
+typedef struct _SyncobjQueue SyncobjQueue;
+
+/* A FIFO of committed transactions that have not yet persisted. An ordered
+ * collection has one lane for itself and, with SYNCOBJ_QUEUE_SCOPE_KEY, one
+ * per key. A transaction may start when it heads every lane it is in. */
+typedef struct
+{
+  GQueue        queue;   /* SyncobjQueueEntry *, unowned */
+  char         *key;     /* NULL for the collection lane */
+  SyncobjQueue *owner;   /* unowned: the queue owns its lanes */
+} SyncobjLane;
+
+typedef struct _SyncobjQueueEntry SyncobjQueueEntry;
+
+/* Called (from the scheduler's wake-up) for an entry whose start was
+ * scheduled: @blocker is NULL when it heads every lane it is in, else an
+ * entry ahead of it. */
+typedef void (*SyncobjQueueStartFunc) (gpointer           item,
+                                       SyncobjQueueEntry *blocker);
+
+/* The place of one transaction in the queues; the transaction embeds it. */
+struct _SyncobjQueueEntry
+{
+  gpointer               item;      /* the transaction (a GObject), unowned */
+  SyncobjQueueStartFunc  start;
+  guint64                sequence;  /* commit order */
+  GPtrArray             *lanes;     /* SyncobjLane *, while queued */
+  GPtrArray             *links;     /* GList *: our link in each lane */
+  guint                  start_scheduled : 1;
+};
+
+/* @owner: the collection whose lanes these are (unowned), told apart from
+ * other collections in a transaction's mutations. */
+SyncobjQueue *_syncobj_queue_new                (gpointer            owner);
+void          _syncobj_queue_free               (SyncobjQueue       *self);
+
+void          _syncobj_queue_entry_init         (SyncobjQueueEntry  *entry,
+                                                 gpointer            item,
+                                                 SyncobjQueueStartFunc start);
+void          _syncobj_queue_entry_clear        (SyncobjQueueEntry  *entry);
+
+/* Adds to @lanes (without duplicates) the lanes of @self that a transaction
+ * with @mutations must wait in, creating key lanes on demand. */
+void          _syncobj_queue_collect_lanes      (SyncobjQueue       *self,
+                                                 SyncobjQueueScope   scope,
+                                                 SyncobjObjectList  *mutations,
+                                                 GPtrArray          *lanes);
+/* The lane a transaction writing @key waits in, if it exists. */
+SyncobjLane  *_syncobj_queue_find_lane          (SyncobjQueue       *self,
+                                                 SyncobjQueueScope   scope,
+                                                 const char         *key);
+
+/* Queues @entry at the tail of @lanes. */
+void          _syncobj_queue_join               (SyncobjQueueEntry  *entry,
+                                                 GPtrArray          *lanes);
+/* Queues @entry in those of @lanes it is not in yet, in commit order: after
+ * the entries with a lower sequence. */
+void          _syncobj_queue_join_in_order      (SyncobjQueueEntry  *entry,
+                                                 GPtrArray          *lanes);
+/* Whether @entry heads every lane it is in; else *@blocker (may be NULL)
+ * is an entry ahead of it. */
+gboolean      _syncobj_queue_heads_all          (SyncobjQueueEntry  *entry,
+                                                 SyncobjQueueEntry **blocker);
+/* Leaves every lane; the entries that now head a lane may start. */
+void          _syncobj_queue_leave              (SyncobjQueueEntry  *entry);
+/* Calls @entry's start function from the scheduler's next wake-up (once,
+ * however often it is asked); holds a reference on its item until then. */
+void          _syncobj_queue_schedule_start     (SyncobjQueueEntry  *entry);
+
+/* Locks the keys of those of @mutations that belong to the owner (all of
+ * them with @all_mine); each mutation locks its key once. */
+void          _syncobj_queue_lock               (SyncobjQueue       *self,
+                                                 SyncobjObjectList  *mutations,
+                                                 gboolean            all_mine);
+/* Releases the lock @mutation holds, if any. */
+void          _syncobj_queue_unlock             (SyncobjQueue           *self,
+                                                 SyncobjPendingMutation *mutation);
+gboolean      _syncobj_queue_is_locked          (SyncobjQueue       *self,
+                                                 const char         *key);
+/* The record of @old_key took @key (from the server): its key lane and
+ * locks go with it. */
+void          _syncobj_queue_rekey              (SyncobjQueue       *self,
+                                                 const char         *old_key,
+                                                 const char         *key);
+/* The locked keys, sorted, NULL-terminated. */
+char        **_syncobj_queue_dup_locked_keys    (SyncobjQueue       *self);
+
+G_END_DECLS
