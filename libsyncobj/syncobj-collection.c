@@ -488,8 +488,9 @@ _syncobj_collection_write (SyncobjCollection    *self,
   else
     {
       g_autoptr(SyncobjPendingMutation) created =
-        _syncobj_overlay_push (self->overlay, &write, target, key, type, value, now);
+        _syncobj_pending_mutation_new (self, self->id, target, key, type, now);
 
+      _syncobj_overlay_push (self->overlay, &write, created, value, now);
       _syncobj_transaction_add_mutation (target, created);
     }
 

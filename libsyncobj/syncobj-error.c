@@ -47,9 +47,9 @@ level_to_priority (GLogLevelFlags level)
 }
 
 void
-_syncobj_log_transaction (GLogLevelFlags      level,
-                          SyncobjTransaction *transaction,
-                          const char         *format,
+_syncobj_log_transaction (GLogLevelFlags  level,
+                          const char     *transaction_id,
+                          const char     *format,
                           ...)
 {
   g_autofree char *message = NULL;
@@ -69,9 +69,8 @@ _syncobj_log_transaction (GLogLevelFlags      level,
   fields[n_fields++] = (GLogField) { "GLIB_DOMAIN", SYNCOBJ_LOG_DOMAIN, -1 };
   fields[n_fields++] = (GLogField) { "MESSAGE", message, -1 };
   fields[n_fields++] = (GLogField) { "PRIORITY", level_to_priority (level), -1 };
-  if (transaction != NULL)
-    fields[n_fields++] = (GLogField) { "SYNCOBJ_TRANSACTION_ID",
-                                       syncobj_transaction_get_id (transaction), -1 };
+  if (transaction_id != NULL)
+    fields[n_fields++] = (GLogField) { "SYNCOBJ_TRANSACTION_ID", transaction_id, -1 };
 
   g_log_structured_array (level, fields, n_fields);
 }

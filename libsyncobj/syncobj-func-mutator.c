@@ -165,10 +165,13 @@ collect_keys (SyncobjTransaction *transaction,
 
 /* Whether await_sync_async() has anything to wait for, or would finish at
  * once (no await-sync function, and no echo to wait for through @sync). */
-gboolean
-_syncobj_func_mutator_awaits (SyncobjFuncMutator *self,
-                              SyncobjSync        *sync)
+static gboolean
+syncobj_func_mutator_awaits_sync (SyncobjMutator     *mutator,
+                                  SyncobjTransaction *transaction,
+                                  SyncobjSync        *sync)
 {
+  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
+
   return self->await_sync_func != NULL || (self->await_echo && sync != NULL);
 }
 
@@ -287,6 +290,7 @@ syncobj_func_mutator_class_init (SyncobjFuncMutatorClass *klass)
   /* The finish vfuncs of SyncobjMutator propagate our GTasks. */
   mutator_class->persist_async = syncobj_func_mutator_persist_async;
   mutator_class->await_sync_async = syncobj_func_mutator_await_sync_async;
+  mutator_class->awaits_sync = syncobj_func_mutator_awaits_sync;
 
   /**
    * SyncobjFuncMutator:await-echo:

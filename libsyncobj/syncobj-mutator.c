@@ -184,3 +184,39 @@ syncobj_mutator_await_sync_finish (SyncobjMutator  *self,
 
   return SYNCOBJ_MUTATOR_GET_CLASS (self)->await_sync_finish (self, result, error);
 }
+
+/**
+ * syncobj_mutator_awaits_sync: (virtual awaits_sync)
+ * @self: a mutator
+ * @transaction: a transaction that was persisted
+ * @sync: (nullable): the sync of the transaction's collection, if any
+ *
+ * Tells whether [method@Syncobj.Mutator.await_sync_async] has anything to
+ * wait for. When it has not, the transaction completes as soon as it
+ * persisted, without a round through the main loop.
+ *
+ * A mutator without [vfunc@Syncobj.Mutator.await_sync_async] has nothing
+ * to wait for; one with it but without
+ * [vfunc@Syncobj.Mutator.awaits_sync] always waits.
+ *
+ * Returns: %FALSE when awaiting the sync of @transaction would finish at
+ *   once
+ */
+gboolean
+syncobj_mutator_awaits_sync (SyncobjMutator     *self,
+                             SyncobjTransaction *transaction,
+                             SyncobjSync        *sync)
+{
+  SyncobjMutatorClass *klass;
+
+  g_return_val_if_fail (SYNCOBJ_IS_MUTATOR (self), FALSE);
+  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (transaction), FALSE);
+  g_return_val_if_fail (sync == NULL || SYNCOBJ_IS_SYNC (sync), FALSE);
+
+  klass = SYNCOBJ_MUTATOR_GET_CLASS (self);
+  if (klass->await_sync_async == NULL)
+    return FALSE;
+  if (klass->awaits_sync == NULL)
+    return TRUE;
+  return klass->awaits_sync (self, transaction, sync);
+}

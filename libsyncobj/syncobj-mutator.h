@@ -28,6 +28,10 @@ G_DECLARE_DERIVABLE_TYPE (SyncobjMutator, syncobj_mutator, SYNCOBJ, MUTATOR, GOb
  * @await_sync_async: optional; waits until the persisted changes came back
  *   through @sync (the specification's `awaitSync`)
  * @await_sync_finish: finishes @await_sync_async
+ * @awaits_sync: optional; whether @await_sync_async has anything to wait
+ *   for after @transaction persisted, see
+ *   [method@Syncobj.Mutator.awaits_sync]. It takes the first slot of the
+ *   former padding: the class structure keeps its size.
  *
  * The class structure of [class@Syncobj.Mutator].
  */
@@ -52,9 +56,12 @@ struct _SyncobjMutatorClass
   gboolean (*await_sync_finish) (SyncobjMutator      *self,
                                  GAsyncResult        *result,
                                  GError             **error);
+  gboolean (*awaits_sync)       (SyncobjMutator      *self,
+                                 SyncobjTransaction  *transaction,
+                                 SyncobjSync         *sync);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 SYNCOBJ_AVAILABLE_IN_ALL
@@ -78,5 +85,9 @@ SYNCOBJ_AVAILABLE_IN_ALL
 gboolean syncobj_mutator_await_sync_finish (SyncobjMutator      *self,
                                             GAsyncResult        *result,
                                             GError             **error);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean syncobj_mutator_awaits_sync       (SyncobjMutator      *self,
+                                            SyncobjTransaction  *transaction,
+                                            SyncobjSync         *sync);
 
 G_END_DECLS

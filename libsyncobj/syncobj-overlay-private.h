@@ -116,12 +116,13 @@ gboolean        _syncobj_overlay_check_key_type (SyncobjOverlay *self,
 SyncobjRecord  *_syncobj_overlay_get_record     (SyncobjOverlay *self,
                                                  SyncobjRow     *row);
 
-/* A local write, in three steps so that the collection lists the mutation
+/* A local write, in two steps so that the collection lists the mutation
  * in its transaction in between. _syncobj_overlay_fold() folds the write
- * into @mutation, @key's layer of the same transaction, and returns FALSE
- * (after removing the layer) when it vanished; _syncobj_overlay_push()
- * adds a new layer and returns it (transfer full); both leave what the
- * refresh needs in @write; _syncobj_overlay_show_write() then shows it. */
+ * into @mutation, the layer of its key of the same transaction, and
+ * returns FALSE (after removing the layer) when it vanished;
+ * _syncobj_overlay_push() sets the values of @created, new, of its type,
+ * and adds it as a layer. Both leave what the refresh needs in @write;
+ * _syncobj_overlay_show_write() then shows it. */
 typedef struct
 {
   SyncobjRow *row;
@@ -136,11 +137,9 @@ gboolean                _syncobj_overlay_fold       (SyncobjOverlay         *sel
                                                      SyncobjMutationType     type,
                                                      JsonObject             *value,
                                                      gint64                  now_us);
-SyncobjPendingMutation *_syncobj_overlay_push       (SyncobjOverlay         *self,
+void                    _syncobj_overlay_push       (SyncobjOverlay         *self,
                                                      SyncobjOverlayWrite    *write,
-                                                     SyncobjTransaction     *transaction,
-                                                     const char             *key,
-                                                     SyncobjMutationType     type,
+                                                     SyncobjPendingMutation *created,
                                                      JsonObject             *value,
                                                      gint64                  now_us);
 void                    _syncobj_overlay_show_write (SyncobjOverlay         *self,

@@ -538,17 +538,15 @@ _syncobj_overlay_fold (SyncobjOverlay         *self,
   return FALSE;
 }
 
-SyncobjPendingMutation *
+void
 _syncobj_overlay_push (SyncobjOverlay         *self,
                        SyncobjOverlayWrite    *write,
-                       SyncobjTransaction     *transaction,
-                       const char             *key,
-                       SyncobjMutationType     type,
+                       SyncobjPendingMutation *created,
                        JsonObject             *value,
                        gint64                  now_us)
 {
-  SyncobjRow *row = row_ensure (self, key);
-  g_autoptr(SyncobjPendingMutation) created = _syncobj_pending_mutation_new (self->collection, transaction, key, type, now_us);
+  SyncobjRow *row = row_ensure (self, created->key);
+  SyncobjMutationType type = created->type;
   g_autoptr(JsonObject) changes = NULL;
   g_autoptr(JsonObject) modified = NULL;
 
@@ -584,8 +582,6 @@ _syncobj_overlay_push (SyncobjOverlay         *self,
       write->composed = modified != NULL ? json_object_ref (modified) : NULL;
       write->have_composed = TRUE;
     }
-
-  return g_steal_pointer (&created);
 }
 
 void

@@ -303,6 +303,7 @@ syncobj_pending_mutation_init (SyncobjPendingMutation *self)
 
 SyncobjPendingMutation *
 _syncobj_pending_mutation_new (SyncobjCollection   *collection,
+                               const char          *collection_id,
                                SyncobjTransaction  *transaction,
                                const char          *key,
                                SyncobjMutationType  type,
@@ -316,7 +317,7 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
   self = g_object_new (SYNCOBJ_TYPE_PENDING_MUTATION, NULL);
   self->mutation_id = _syncobj_uuid_new ();
   self->key = g_strdup (key);
-  self->collection_id = g_strdup (syncobj_collection_get_id (collection));
+  self->collection_id = g_strdup (collection_id);
   self->type = type;
   self->state = SYNCOBJ_MUTATION_STATE_CREATED;
   /* changes stays NULL until _syncobj_pending_mutation_set_values(), which

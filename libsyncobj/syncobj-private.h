@@ -20,11 +20,11 @@ G_BEGIN_DECLS
  * user-visible string calls it. */
 void        _syncobj_ensure_i18n (void);
 
-/* Structured logging with the transaction id as a field. */
+/* Structured logging with the transaction id (may be NULL) as a field. */
 #define SYNCOBJ_LOG_DOMAIN "Syncobj"
-void        _syncobj_log_transaction (GLogLevelFlags      level,
-                                      SyncobjTransaction *transaction,
-                                      const char         *format,
+void        _syncobj_log_transaction (GLogLevelFlags  level,
+                                      const char     *transaction_id,
+                                      const char     *format,
                                       ...) G_GNUC_PRINTF (3, 4);
 
 /* ---- syncobj-object-list.c ------------------------------------------- */
@@ -160,7 +160,9 @@ struct _SyncobjPendingMutation
   GDateTime           *updated_at;
 };
 
+/* @collection_id: the id of @collection (which it does not ask for). */
 SyncobjPendingMutation *_syncobj_pending_mutation_new       (SyncobjCollection      *collection,
+                                                             const char             *collection_id,
                                                              SyncobjTransaction     *transaction,
                                                              const char             *key,
                                                              SyncobjMutationType     type,
@@ -201,13 +203,6 @@ void           _syncobj_record_update (SyncobjRecord     *self,
                                        JsonObject        *synced_value,
                                        gboolean           pending);
 
-/* ---- syncobj-func-mutator.c ------------------------------------------ */
-
-/* FALSE when awaiting the sync of a persisted transaction would finish at
- * once; @sync is the collection's sync. */
-gboolean _syncobj_func_mutator_awaits (SyncobjFuncMutator *self,
-                                       SyncobjSync        *sync);
-
 /* ---- syncobj-persist-job.c ------------------------------------------- */
 
 /* The job finishes @task: complete() returns TRUE, fail*() return the error.
@@ -220,10 +215,12 @@ SyncobjPersistJob *_syncobj_persist_job_new (SyncobjTransaction *transaction,
 
 void _syncobj_registry_add_collection      (SyncobjRegistry    *self,
                                             SyncobjCollection  *collection);
-/* Lists @transaction; @new_id: its id was just made (a transaction read
- * back from a store may be listed already: it is then not listed again). */
+/* Lists @transaction, whose id is @id; @new_id: @id was just made (a
+ * transaction read back from a store may be listed already: it is then
+ * not listed again). */
 void _syncobj_registry_add_transaction     (SyncobjRegistry    *self,
                                             SyncobjTransaction *transaction,
+                                            const char         *id,
                                             gboolean            new_id);
 /* Emits ::transaction-state-changed. */
 void _syncobj_registry_transaction_changed (SyncobjRegistry    *self,

@@ -61,8 +61,8 @@ restore_mutation (SyncobjTransaction     *transaction,
       return;
     }
 
-  mutation = _syncobj_pending_mutation_new (collection, transaction, stored->key, stored->type,
-                                            stored->created_at_us);
+  mutation = _syncobj_pending_mutation_new (collection, syncobj_collection_get_id (collection), transaction,
+                                            stored->key, stored->type, stored->created_at_us);
   g_free (mutation->mutation_id);
   mutation->mutation_id = g_strdup (stored->mutation_id);
   _syncobj_pending_mutation_set_values (mutation, stored->type, stored->original, stored->modified,
@@ -87,7 +87,7 @@ wait_for_collections (SyncobjTransaction *transaction)
   g_ptr_array_add (waiting_transactions, g_object_ref (transaction));
   G_UNLOCK (waiting);
 
-  _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, transaction,
+  _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, syncobj_transaction_get_id (transaction),
                             "transaction %s waits until collection “%s” is open: it writes to it",
                             syncobj_transaction_get_id (transaction),
                             ((SyncobjStoredMutation *) g_ptr_array_index (parked, 0))->collection_id);

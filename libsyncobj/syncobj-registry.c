@@ -169,10 +169,20 @@ syncobj_registry_init (SyncobjRegistry *self)
   self->transactions = _syncobj_object_list_new (SYNCOBJ_TYPE_TRANSACTION);
 }
 
+/* The registry knows collections and transactions through their
+ * properties: it is told about them, and never calls them. */
+static char *
+object_dup_id (gpointer object)
+{
+  char *id = NULL;
+
+  g_object_get (object, "id", &id, NULL);
+  return id;
+}
+
 /* The index of the listed transactions by id, made on first use: many
  * applications never look one up, and a write then costs no insertion
- * into an ever growing table. Keys are the ids of the listed transactions,
- * which keep them alive. */
+ * into an ever growing table. */
 static GHashTable *
 registry_index (SyncobjRegistry *self)
 {
@@ -180,17 +190,25 @@ registry_index (SyncobjRegistry *self)
     {
       guint n = _syncobj_object_list_get_length (self->transactions);
 
-      self->transactions_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+      self->transactions_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       for (guint i = 0; i < n; i++)
         {
           SyncobjTransaction *transaction = _syncobj_object_list_peek (self->transactions, i);
 
-          g_hash_table_insert (self->transactions_by_id, (gpointer) syncobj_transaction_get_id (transaction),
-                               transaction);
+          g_hash_table_insert (self->transactions_by_id, object_dup_id (transaction), transaction);
         }
     }
 
   return self->transactions_by_id;
+}
+
+static gboolean
+transaction_is_finished (SyncobjTransaction *transaction)
+{
+  SyncobjTransactionState state;
+
+  g_object_get (transaction, "state", &state, NULL);
+  return state == SYNCOBJ_TRANSACTION_STATE_COMPLETED || state == SYNCOBJ_TRANSACTION_STATE_FAILED;
 }
 
 /**
@@ -271,8 +289,9 @@ syncobj_registry_lookup_collection (SyncobjRegistry *self,
   for (guint i = 0; i < n_collections; i++)
     {
       SyncobjCollection *collection = _syncobj_object_list_peek (self->collections, i);
+      g_autofree char *collection_id = object_dup_id (collection);
 
-      if (g_strcmp0 (syncobj_collection_get_id (collection), id) == 0)
+      if (g_strcmp0 (collection_id, id) == 0)
         return collection;
     }
 
@@ -334,10 +353,14 @@ syncobj_registry_forget_finished (SyncobjRegistry *self)
           if (start == 0)
             break;
           transaction = g_list_model_get_item (model, start - 1);
-          if (!syncobj_transaction_is_finished (transaction))
+          if (!transaction_is_finished (transaction))
             break;
           if (self->transactions_by_id != NULL)
-            g_hash_table_remove (self->transactions_by_id, syncobj_transaction_get_id (transaction));
+            {
+              g_autofree char *id = object_dup_id (transaction);
+
+              g_hash_table_remove (self->transactions_by_id, id);
+            }
           start--;
         }
 
@@ -370,20 +393,18 @@ _syncobj_registry_add_collection (SyncobjRegistry   *self,
 void
 _syncobj_registry_add_transaction (SyncobjRegistry    *self,
                                    SyncobjTransaction *transaction,
+                                   const char         *id,
                                    gboolean            new_id)
 {
-  const char *id;
-
   g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
   g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
 
   /* A transaction read back from a store may be listed already. */
-  id = syncobj_transaction_get_id (transaction);
   if (!new_id && g_hash_table_contains (registry_index (self), id))
     return;
 
   if (self->transactions_by_id != NULL)
-    g_hash_table_insert (self->transactions_by_id, (gpointer) id, transaction);
+    g_hash_table_insert (self->transactions_by_id, g_strdup (id), transaction);
   _syncobj_object_list_append (self->transactions, transaction);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
 }

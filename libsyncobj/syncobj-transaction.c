@@ -213,7 +213,7 @@ transaction_changed (SyncobjTransaction *self)
 static void
 transaction_announce_state (SyncobjTransaction *self)
 {
-  _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self, "transaction %s → %s",
+  _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self->id, "transaction %s → %s",
                             self->id, syncobj_transaction_get_state_name (self));
   transaction_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
@@ -310,7 +310,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
 
   g_weak_ref_set (&self->owner, owner);
   g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, TRUE);
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, self->id, TRUE);
   _syncobj_collection_add_transaction (owner, self);
 
   return self;
@@ -741,7 +741,7 @@ transaction_fail_full (SyncobjTransaction *self,
   self->error_transaction_id = g_strdup (root_id != NULL ? root_id : self->id);
   transaction_pop_open (self);
 
-  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self, "transaction %s failed: %s",
+  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id, "transaction %s failed: %s",
                             self->id, error->message);
 
   /* As in transaction_complete(): announced after the rollback. */
@@ -783,7 +783,7 @@ await_sync_cb (GObject      *source,
 
   /* A persisted transaction can no longer fail: the server has it. */
   if (!syncobj_mutator_await_sync_finish (SYNCOBJ_MUTATOR (source), result, &error))
-    _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self,
+    _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self->id,
                               "transaction %s persisted, but waiting for its sync echo failed: %s",
                               self->id, error->message);
 
@@ -802,10 +802,7 @@ transaction_persisted (SyncobjTransaction *self)
 
   /* Nothing to wait for: complete now rather than one main-loop iteration
    * later through a GTask that is already done. */
-  if (mutator == NULL ||
-      SYNCOBJ_MUTATOR_GET_CLASS (mutator)->await_sync_async == NULL ||
-      (SYNCOBJ_IS_FUNC_MUTATOR (mutator) &&
-       !_syncobj_func_mutator_awaits (SYNCOBJ_FUNC_MUTATOR (mutator), syncobj_collection_get_sync (owner))))
+  if (mutator == NULL || !syncobj_mutator_awaits_sync (mutator, self, syncobj_collection_get_sync (owner)))
     {
       transaction_complete (self);
       return;
@@ -853,7 +850,7 @@ transaction_attempt_failed (SyncobjTransaction *self,
     delay = syncobj_retry_policy_get_delay (policy, MAX (self->counted_attempts, 1));
   self->retry_after_ms = -1;
 
-  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self,
+  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
                             "transaction %s attempt %u failed (%s); retrying in %u ms",
                             self->id, attempt->number, error->message, delay);
   g_error_free (error);
@@ -965,7 +962,7 @@ store_saved_cb (GObject      *source,
   /* A store that fails keeps the app working, in memory; the store tells
    * the app (SyncobjStore:write-error) and writes the row again later. */
   if (!_syncobj_store_save_finish (SYNCOBJ_STORE (source), result, &error))
-    _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self,
+    _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self->id,
                               "transaction %s could not be stored: %s", self->id, error->message);
 
   self->durable = TRUE;
@@ -1111,12 +1108,12 @@ _syncobj_transaction_new_restored (SyncobjCollection        *owner,
   active = !state_is_final (self->state);
   if (active)
     g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, FALSE);
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, self->id, FALSE);
   if (active)
     _syncobj_collection_add_transaction (owner, self);
   else if (self->state != stored->state)
     {
-      _syncobj_log_transaction (G_LOG_LEVEL_INFO, self,
+      _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
                                 "transaction %s had persisted before the restart; it is completed",
                                 self->id);
       transaction_changed (self);
