@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "syncobj-private.h"
+#include "syncobj-attempt-private.h"
 #include "syncobj-uuid-private.h"
 
 /**

@@ -3,7 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-engine-private.h"
+#include "syncobj-collection-private.h"
+#include "syncobj-overlay-private.h"
+#include "syncobj-queue-private.h"
+#include "syncobj-registry-private.h"
+#include "syncobj-sync-private.h"
+#include "syncobj-transaction-private.h"
 #include "syncobj-recovery-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-uuid-private.h"

@@ -16,6 +16,8 @@
 #include "syncobj-json-parser-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-writer-private.h"
+#include "syncobj-queue-private.h"
+#include "syncobj-record-private.h"
 
 struct _SyncobjOverlay
 {

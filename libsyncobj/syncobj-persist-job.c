@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "syncobj-private.h"
-#include "syncobj-engine-private.h"
+#include "syncobj-persist-job-private.h"
+#include "syncobj-collection-private.h"
+#include "syncobj-transaction-private.h"
 #include "syncobj-json-util-private.h"
 
 /**

@@ -98,33 +98,6 @@ void              _syncobj_scheduler_wake        (SyncobjScheduler *self,
                                                   gpointer          data,
                                                   GDestroyNotify    destroy);
 
-/* ---- syncobj-attempt.c ----------------------------------------------- */
-
-struct _SyncobjAttempt
-{
-  GObject  parent_instance;
-  char    *id;
-  guint    number;
-  gint64   started_at_us;
-  gint64   completed_at_us;          /* 0 while running */
-  gint64   retry_scheduled_for_us;   /* 0 when none */
-  GError  *error;
-
-  /* GDateTimes made on demand from the *_us fields (syncobj-attempt.c) */
-  GDateTime *started_at;
-  GDateTime *completed_at;
-  GDateTime *retry_scheduled_for;
-};
-
-SyncobjAttempt *_syncobj_attempt_new                     (guint           number,
-                                                          gint64          started_at_us);
-/* Records the end of the attempt (error may be NULL); notifies. */
-void            _syncobj_attempt_finish                  (SyncobjAttempt *self,
-                                                          gint64          completed_at_us,
-                                                          const GError   *error);
-void            _syncobj_attempt_set_retry_scheduled_for (SyncobjAttempt *self,
-                                                          gint64          unix_us);
-
 /* ---- syncobj-pending-mutation.c ---------------------------------------- */
 
 struct _SyncobjPendingMutation
@@ -187,43 +160,5 @@ void                    _syncobj_pending_mutation_set_state  (SyncobjPendingMuta
 const char             *_syncobj_mutation_type_to_string     (SyncobjMutationType     type);
 gboolean                _syncobj_mutation_type_from_string   (const char             *string,
                                                               SyncobjMutationType    *type);
-
-/* ---- syncobj-record.c ------------------------------------------------ */
-
-SyncobjRecord *_syncobj_record_new    (SyncobjCollection *collection,
-                                       const char        *key,
-                                       gboolean           temporary);
-/* The server's key replaces the temporary one: notify::key. */
-void           _syncobj_record_set_key (SyncobjRecord    *self,
-                                        const char       *key);
-/* Sets the snapshot (references taken; NULL value = not visible) and emits
- * notify for each property that changed. */
-void           _syncobj_record_update (SyncobjRecord     *self,
-                                       JsonObject        *value,
-                                       JsonObject        *synced_value,
-                                       gboolean           pending);
-
-/* ---- syncobj-persist-job.c ------------------------------------------- */
-
-/* The job finishes @task: complete() returns TRUE, fail*() return the error.
- * A job finalized without a result fails the task with a clear error. */
-SyncobjPersistJob *_syncobj_persist_job_new (SyncobjTransaction *transaction,
-                                             SyncobjSync        *sync,
-                                             GTask              *task);
-
-/* ---- syncobj-registry.c ---------------------------------------------- */
-
-void _syncobj_registry_add_collection      (SyncobjRegistry    *self,
-                                            SyncobjCollection  *collection);
-/* Lists @transaction, whose id is @id; @new_id: @id was just made (a
- * transaction read back from a store may be listed already: it is then
- * not listed again). */
-void _syncobj_registry_add_transaction     (SyncobjRegistry    *self,
-                                            SyncobjTransaction *transaction,
-                                            const char         *id,
-                                            gboolean            new_id);
-/* Emits ::transaction-state-changed. */
-void _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
-                                            SyncobjTransaction *transaction);
 
 G_END_DECLS

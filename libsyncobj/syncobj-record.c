@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "syncobj-private.h"
+#include "syncobj-record-private.h"
 #include "syncobj-json-util-private.h"
 
 /**

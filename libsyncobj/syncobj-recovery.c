@@ -13,7 +13,7 @@
 
 #include "syncobj-recovery-private.h"
 
-#include "syncobj-engine-private.h"
+#include "syncobj-transaction-private.h"
 #include "syncobj-store-private.h"
 
 /* Finished transactions restored per collection, newest first. */

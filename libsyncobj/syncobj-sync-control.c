@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-engine-private.h"
+#include "syncobj-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-sync-control-private.h"
 #include "syncobj-test-mutator-private.h"

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-engine-private.h"
+#include "syncobj-sync-private.h"
+#include "syncobj-collection-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-validate-private.h"
 #include "syncobj-json-scan-private.h"

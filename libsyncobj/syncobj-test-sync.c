@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-engine-private.h"
+#include "syncobj-private.h"
 
 /**
  * SyncobjTestSync:

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "test-utils.h"
-#include "syncobj-engine-private.h"
+#include "syncobj-transaction-private.h"
 
 G_BEGIN_DECLS
 

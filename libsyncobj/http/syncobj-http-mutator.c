@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-engine-private.h"
+#include "syncobj-transaction-private.h"
 #include "syncobj-http-echo-private.h"
 #include "syncobj-http-request-private.h"
 #include "syncobj-network-private.h"

@@ -1,0 +1,65 @@
+/* syncobj-collection-private.h: what a collection offers the rest of the engine:
+ * the write path, sync commits, its lanes and locks, the end of a transaction
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-overlay-private.h"
+#include "syncobj-queue-private.h"
+
+G_BEGIN_DECLS
+
+/* The one write path: validates, picks the transaction (@transaction, else
+ * the thread's open one, else a new one committed at once) and applies the
+ * write optimistically. Returns the transaction (transfer full). */
+SyncobjTransaction *_syncobj_collection_write               (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction,
+                                                             SyncobjMutationType  type,
+                                                             const char          *key,
+                                                             JsonObject          *value,
+                                                             GError             **error);
+/* Applies one sync commit. With @truncate, synced records not written in
+ * this commit are deleted. A record whose key has the text of a held key
+ * of the other type (1 and "1") is refused: the others apply, and the
+ * first refusal is the error. */
+gboolean            _syncobj_collection_apply_sync          (SyncobjCollection   *self,
+                                                             SyncobjSyncWrite    *writes,
+                                                             guint                n_writes,
+                                                             gboolean             truncate,
+                                                             GError             **error);
+/* The documented form of temporary keys: this prefix and a UUID. */
+#define SYNCOBJ_TEMPORARY_KEY_PREFIX "~tmp-"
+/* The server created the record that @mutation (an insert under a
+ * temporary key) inserted, as @created: the record takes the server's key
+ * in place, the temporary key becomes an alias of it, and @created is the
+ * record's synced value. */
+gboolean            _syncobj_collection_assign_key          (SyncobjCollection       *self,
+                                                             SyncobjPendingMutation  *mutation,
+                                                             JsonObject              *created,
+                                                             GError                 **error);
+void                _syncobj_collection_set_ready           (SyncobjCollection   *self,
+                                                             gboolean             ready);
+/* The lanes @transaction must wait in for its mutations of @self (none for
+ * a parallel collection); creates them on demand. */
+void                _syncobj_collection_collect_lanes       (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction,
+                                                             GPtrArray           *lanes);
+/* The lane a transaction writing @key waits in, if it exists. */
+SyncobjLane        *_syncobj_collection_find_lane           (SyncobjCollection   *self,
+                                                             const char          *key);
+/* Locks the keys of @transaction's mutations of @self (ordered only). */
+void                _syncobj_collection_lock                (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction);
+/* Drops (or, while another transaction locks the key, retires) the overlay
+ * of @transaction, unlocks, applies held sync writes: one visible step. */
+void                _syncobj_collection_finish_transaction  (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction,
+                                                             gboolean             failed);
+void                _syncobj_collection_add_transaction     (SyncobjCollection   *self,
+                                                             SyncobjTransaction  *transaction);
+/* Re-applies @mutation after a restart (used by the store's recovery). */
+void                _syncobj_collection_restore_mutation    (SyncobjCollection      *self,
+                                                             SyncobjPendingMutation *mutation);
+
+G_END_DECLS

@@ -1,0 +1,24 @@
+/* syncobj-registry-private.h: how collections and transactions are listed
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-private.h"
+
+G_BEGIN_DECLS
+
+void _syncobj_registry_add_collection      (SyncobjRegistry    *self,
+                                            SyncobjCollection  *collection);
+/* Lists @transaction, whose id is @id; @new_id: @id was just made (a
+ * transaction read back from a store may be listed already: it is then
+ * not listed again). */
+void _syncobj_registry_add_transaction     (SyncobjRegistry    *self,
+                                            SyncobjTransaction *transaction,
+                                            const char         *id,
+                                            gboolean            new_id);
+/* Emits ::transaction-state-changed. */
+void _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
+                                            SyncobjTransaction *transaction);
+
+G_END_DECLS
