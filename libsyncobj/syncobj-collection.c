@@ -1,20 +1,21 @@
-/* syncobj-collection.c: synced state, optimistic overlay, list model
+/* syncobj-collection.c: a keyed set of JSON records, as apps see it
+ *
+ * The public API of SyncobjCollection (creation, settings, reading), the
+ * entry points of sync commits, and its GObject side. Writes go through
+ * syncobj-collection-write.c, rows live in syncobj-overlay.c, and
+ * syncobj-collection-list.c shows them as a list model.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-collection-private.h"
-#include "syncobj-overlay-private.h"
-#include "syncobj-queue-private.h"
+#include "syncobj-collection-fields-private.h"
+#include "syncobj-collection-list-private.h"
+#include "syncobj-recovery-private.h"
 #include "syncobj-registry-private.h"
 #include "syncobj-sync-private.h"
 #include "syncobj-transaction-private.h"
-#include "syncobj-recovery-private.h"
 #include "syncobj-json-util-private.h"
-#include "syncobj-uuid-private.h"
-#include "syncobj-json-validate-private.h"
 #include "syncobj-json-writer-private.h"
-#include "syncobj-json-parser-private.h"
 
 /**
  * SyncobjCollection:
@@ -71,59 +72,10 @@
  * A collection and everything it does live on the thread-default main
  * context of the thread that created it.
  */
-
-struct _SyncobjCollection
-{
-  GObject             parent_instance;
-
-  char               *id;
-  char               *key_member;
-  SyncobjKeySource    key_source;
-  GHashTable         *aliases;          /* temporary key → the server's key; NULL before any */
-  SyncobjSync        *sync;
-  SyncobjMutator     *mutator;
-  SyncobjStore       *store;
-  SyncobjRetryPolicy *retry_policy;
-  SyncobjStrategy     strategy;
-  SyncobjQueueScope   queue_scope;
-
-  SyncobjOverlay     *overlay;          /* rows: what the list model shows */
-  SyncobjQueue       *queue;            /* lanes and locked keys */
-
-  GSequence          *order;            /* SyncobjRow, visible and announced */
-  GPtrArray          *pending_appends;  /* SyncobjRow, during a batch */
-  guint               changed_start;    /* in-place changes during a batch: */
-  guint               changed_count;    /*   one contiguous range, not announced yet */
-  guint               batch_depth;
-  guint               order_removed : 1;  /* a row ever left self->order */
-
-  GQueue              active;           /* SyncobjTransaction (strong), creation order */
-  GHashTable         *active_links;     /* transaction → GList link */
-
-  guint               ready : 1;
-};
-
-static void syncobj_collection_list_model_init (GListModelInterface *iface);
-
 G_DEFINE_FINAL_TYPE_WITH_CODE (SyncobjCollection, syncobj_collection, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, syncobj_collection_list_model_init))
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, _syncobj_collection_list_model_init))
 
-enum {
-  PROP_0,
-  PROP_ID,
-  PROP_KEY_MEMBER,
-  PROP_KEY_SOURCE,
-  PROP_SYNC,
-  PROP_MUTATOR,
-  PROP_STORE,
-  PROP_PERSISTENT,
-  PROP_STRATEGY,
-  PROP_QUEUE_SCOPE,
-  PROP_RETRY_POLICY,
-  PROP_READY,
-  PROP_N_ITEMS,
-  N_PROPS
-};
+static GParamSpec *properties[N_PROPS];
 
 enum {
   TRANSACTION_ADDED,
@@ -131,431 +83,28 @@ enum {
   N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static gboolean
-collection_is_ordered (SyncobjCollection *self)
+void
+_syncobj_collection_notify (SyncobjCollection        *self,
+                            SyncobjCollectionProperty prop)
 {
-  return self->strategy == SYNCOBJ_STRATEGY_ORDERED;
-}
-
-/* A temporary key the server has replaced names the record of the
- * server's key for the rest of the process. */
-static const char *
-collection_resolve_key (SyncobjCollection *self,
-                        const char        *key)
-{
-  const char *alias;
-
-  if (self->aliases == NULL || key == NULL)
-    return key;
-  alias = g_hash_table_lookup (self->aliases, key);
-  return alias != NULL ? alias : key;
-}
-
-/* ---- the list model's order ------------------------------------------------ */
-
-/* The position of @row (in self->order) in the list model. Rows are only
- * ever appended, so until one leaves, each stays where it was appended;
- * GSequence's walk to the root, a cache miss per level in a big list, is
- * needed only after that. */
-static guint
-row_position (SyncobjCollection *self,
-              SyncobjRow        *row)
-{
-  if (!self->order_removed)
-    return row->position;
-  return g_sequence_iter_get_position (row->iter);
-}
-
-static void
-collection_flush_appends (SyncobjCollection *self)
-{
-  guint position;
-  guint added = 0;
-  g_autoptr(GPtrArray) rows = NULL;
-
-  if (self->pending_appends->len == 0)
-    return;
-
-  /* Not before: the length is a walk to the GSequence's root. */
-  position = g_sequence_get_length (self->order);
-
-  rows = g_steal_pointer (&self->pending_appends);
-  self->pending_appends = g_ptr_array_new ();
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      SyncobjRow *row = g_ptr_array_index (rows, i);
-
-      row->pending_append = FALSE;
-      if (_syncobj_row_is_visible (row))
-        {
-          row->iter = g_sequence_append (self->order, row);
-          row->position = position + added;
-          added++;
-        }
-      else
-        _syncobj_overlay_row_maybe_free (self->overlay, row);
-    }
-
-  if (added > 0)
-    {
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-}
-
-/* Announces the range of rows changed in place during the batch so far. */
-static void
-collection_flush_changes (SyncobjCollection *self)
-{
-  guint count = self->changed_count;
-
-  if (count == 0)
-    return;
-  self->changed_count = 0;
-  g_list_model_items_changed (G_LIST_MODEL (self), self->changed_start, count, count);
-}
-
-/* The visible value of the row at @position changed; the row stays where
- * it is. In a batch (a sync commit), changes to neighbouring rows become
- * one items-changed for their range. */
-static void
-collection_item_changed (SyncobjCollection *self,
-                         guint              position)
-{
-  if (self->batch_depth > 0 && self->changed_count > 0 &&
-      position == self->changed_start + self->changed_count)
-    {
-      self->changed_count++;
-      return;
-    }
-
-  collection_flush_changes (self);
-  collection_flush_appends (self);
-  if (self->batch_depth > 0)
-    {
-      self->changed_start = position;
-      self->changed_count = 1;
-    }
-  else
-    g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
-}
-
-static void
-collection_begin_batch (SyncobjCollection *self)
-{
-  self->batch_depth++;
-}
-
-static void
-collection_end_batch (SyncobjCollection *self)
-{
-  g_assert (self->batch_depth > 0);
-
-  if (--self->batch_depth == 0)
-    {
-      collection_flush_changes (self);
-      collection_flush_appends (self);
-    }
-}
-
-/* @row just became visible: it goes to the end of the list. */
-static void
-row_appear (gpointer    view,
-            SyncobjRow *row)
-{
-  SyncobjCollection *self = view;
-
-  if (row->pending_append)
-    ; /* already waiting for the end of the batch */
-  else if (self->batch_depth > 0)
-    {
-      row->pending_append = TRUE;
-      g_ptr_array_add (self->pending_appends, row);
-    }
-  else
-    {
-      row->iter = g_sequence_append (self->order, row);
-      row->position = g_sequence_iter_get_position (row->iter);
-      g_list_model_items_changed (G_LIST_MODEL (self), row->position, 0, 1);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-}
-
-/* @row is no longer visible: it leaves the list. */
-static void
-row_disappear (gpointer    view,
-               SyncobjRow *row)
-{
-  SyncobjCollection *self = view;
-  guint position;
-
-  if (row->iter == NULL)
-    return;
-
-  collection_flush_changes (self);
-  collection_flush_appends (self);
-  position = row_position (self, row);
-  g_sequence_remove (row->iter);
-  row->iter = NULL;
-  self->order_removed = TRUE;
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-}
-
-static void
-row_changed (gpointer    view,
-             SyncobjRow *row)
-{
-  SyncobjCollection *self = view;
-
-  if (row->iter != NULL)
-    collection_item_changed (self, row_position (self, row));
-}
-
-static const SyncobjOverlayViewFuncs overlay_view_funcs = {
-  .appear = row_appear,
-  .disappear = row_disappear,
-  .changed = row_changed,
-};
-
-/* ---- the write path ------------------------------------------------------- */
-
-static SyncobjTransaction *
-collection_pick_transaction (SyncobjCollection   *self,
-                             SyncobjTransaction  *transaction,
-                             gboolean            *auto_commit,
-                             GError             **error)
-{
-  if (transaction == NULL)
-    transaction = _syncobj_transaction_get_open ();
-
-  *auto_commit = transaction == NULL;
-
-  if (transaction != NULL)
-    {
-      if (_syncobj_transaction_is_committed (transaction) || syncobj_transaction_is_finished (transaction))
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
-                       _("Transaction %s is already committed; begin a new one"),
-                       syncobj_transaction_get_id (transaction));
-          return NULL;
-        }
-      return g_object_ref (transaction);
-    }
-
-  if (self->mutator == NULL)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
-                   _("Collection “%s” has no mutator; set one before writing to it"), self->id);
-      return NULL;
-    }
-
-  return _syncobj_transaction_new (self);
-}
-
-static gboolean
-collection_validate_write (SyncobjCollection    *self,
-                           SyncobjMutationType   type,
-                           const char          **key,
-                           char                  key_buffer[SYNCOBJ_INT_KEY_SIZE],
-                           JsonObject           *value,
-                           GError              **error)
-{
-  SyncobjRow *row;
-  gboolean key_is_int = FALSE;
-
-  /* NaN, infinity, invalid UTF-8 or absurd nesting could be neither
-   * stored nor sent. */
-  if (value != NULL && !_syncobj_json_check_object (value, SYNCOBJ_ERROR_INVALID_RECORD, error))
-    return FALSE;
-
-  if (type == SYNCOBJ_MUTATION_TYPE_INSERT)
-    {
-      if (value == NULL)
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                       _("Cannot insert into collection “%s”: the record must be a JSON object"), self->id);
-          return FALSE;
-        }
-      if (*key == NULL || !g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
-        *key = _syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, error);
-      if (*key == NULL)
-        return FALSE;
-      if (!key_is_int && g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX) &&
-          json_object_has_member (value, self->key_member))
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                       _("Cannot insert into collection “%s”: keys beginning with “%s” are temporary keys"),
-                       self->id, SYNCOBJ_TEMPORARY_KEY_PREFIX);
-          return FALSE;
-        }
-    }
-  else if (*key == NULL || **key == '\0')
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                   _("Cannot write to collection “%s”: the key must be a non-empty string"), self->id);
-      return FALSE;
-    }
-
-  row = _syncobj_overlay_lookup (self->overlay, *key);
-
-  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !_syncobj_overlay_check_key_type (self->overlay, row, key_is_int, error))
-    return FALSE;
-
-  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && row->visible != NULL)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
-                   _("Record “%s” already exists in collection “%s”"), *key, self->id);
-      return FALSE;
-    }
-
-  if (type != SYNCOBJ_MUTATION_TYPE_INSERT && (row == NULL || row->visible == NULL))
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_NOT_FOUND,
-                   _("No record “%s” in collection “%s”"), *key, self->id);
-      return FALSE;
-    }
-
-  if (type == SYNCOBJ_MUTATION_TYPE_UPDATE)
-    {
-      JsonNode *key_node;
-
-      if (value == NULL)
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                       _("Cannot update record “%s”: the changes must be a JSON object"), *key);
-          return FALSE;
-        }
-
-      key_node = json_object_get_member (value, self->key_member);
-      if (key_node != NULL &&
-          (g_strcmp0 (_syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, NULL), *key) != 0 ||
-           key_is_int != row->int_key))
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                       _("An update must not change the key of record “%s” (member “%s”)"),
-                       *key, self->key_member);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
-}
-
-SyncobjTransaction *
-_syncobj_collection_write (SyncobjCollection    *self,
-                           SyncobjTransaction   *transaction,
-                           SyncobjMutationType   type,
-                           const char           *key,
-                           JsonObject           *value,
-                           GError              **error)
-{
-  g_autoptr(SyncobjTransaction) target = NULL;
-  SyncobjPendingMutation *mutation;
-  SyncobjOverlayWrite write;
-  gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
-  gboolean auto_commit;
-  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
-  g_autofree char *temporary_key = NULL;
-
-  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && value != NULL &&
-      self->key_source == SYNCOBJ_KEY_SOURCE_SERVER &&
-      !json_object_has_member (value, self->key_member))
-    {
-      g_autofree char *uuid = _syncobj_uuid_new ();
-
-      key = temporary_key = g_strconcat (SYNCOBJ_TEMPORARY_KEY_PREFIX, uuid, NULL);
-    }
-  else if (type != SYNCOBJ_MUTATION_TYPE_INSERT)
-    key = collection_resolve_key (self, key);
-
-  if (!collection_validate_write (self, type, &key, key_buffer, value, error))
-    return NULL;
-
-  target = collection_pick_transaction (self, transaction, &auto_commit, error);
-  if (target == NULL)
-    return NULL;
-
-  if (temporary_key != NULL)
-    _syncobj_overlay_mark_temporary (self->overlay, key);
-
-  mutation = _syncobj_transaction_find_mutation (target, self, key);
-
-  if (mutation != NULL)
-    {
-      if (!_syncobj_overlay_fold (self->overlay, &write, mutation, type, value, now))
-        _syncobj_transaction_remove_mutation (target, mutation);
-    }
-  else
-    {
-      g_autoptr(SyncobjPendingMutation) created =
-        _syncobj_pending_mutation_new (self, self->id, target, key, type, now);
-
-      _syncobj_overlay_push (self->overlay, &write, created, value, now);
-      _syncobj_transaction_add_mutation (target, created);
-    }
-
-  _syncobj_overlay_show_write (self->overlay, &write);
-
-  if (auto_commit)
-    syncobj_transaction_commit (target, NULL);
-
-  return g_steal_pointer (&target);
-}
-
-gboolean
-_syncobj_collection_assign_key (SyncobjCollection       *self,
-                                SyncobjPendingMutation  *mutation,
-                                JsonObject              *created,
-                                GError                 **error)
-{
-  g_autoptr(JsonObject) early_synced = NULL;
-  g_autofree char *temporary_key = NULL;
-  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
-  const char *key;
-  gboolean key_is_int = FALSE;
-
-  if (!_syncobj_overlay_is_temporary (self->overlay, mutation))
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
-                   _("Mutation %s of collection “%s” is not an insert under a temporary key"),
-                   mutation->mutation_id, self->id);
-      return FALSE;
-    }
-
-  key = _syncobj_json_get_key (created, self->key_member, key_buffer, &key_is_int, error);
-  if (key == NULL)
-    return FALSE;
-  if (g_str_has_prefix (key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                   _("The server answered with the temporary key “%s”"), key);
-      return FALSE;
-    }
-
-  if (!_syncobj_overlay_take_early_echo (self->overlay, key, &early_synced, error))
-    return FALSE;
-
-  temporary_key = g_strdup (mutation->key);
-  if (self->aliases == NULL)
-    self->aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_hash_table_insert (self->aliases, g_strdup (temporary_key), g_strdup (key));
-
-  _syncobj_overlay_rekey (self->overlay, mutation, created, key, key_is_int, g_steal_pointer (&early_synced));
-
-  g_signal_emit (self, signals[KEY_ASSIGNED], 0, temporary_key, key);
-  return TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 void
-_syncobj_collection_restore_mutation (SyncobjCollection      *self,
-                                      SyncobjPendingMutation *mutation)
+_syncobj_collection_emit_transaction_added (SyncobjCollection  *self,
+                                            SyncobjTransaction *transaction)
 {
-  _syncobj_overlay_restore (self->overlay, mutation);
+  g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
+}
+
+void
+_syncobj_collection_emit_key_assigned (SyncobjCollection *self,
+                                       const char        *temporary_key,
+                                       const char        *key)
+{
+  g_signal_emit (self, signals[KEY_ASSIGNED], 0, temporary_key, key);
 }
 
 /* ---- the sync side --------------------------------------------------------- */
@@ -569,9 +118,9 @@ _syncobj_collection_apply_sync (SyncobjCollection  *self,
 {
   gboolean applied;
 
-  collection_begin_batch (self);
+  _syncobj_collection_begin_batch (self);
   applied = _syncobj_overlay_apply_sync (self->overlay, writes, n_writes, truncate, error);
-  collection_end_batch (self);
+  _syncobj_collection_end_batch (self);
 
   return applied;
 }
@@ -584,84 +133,7 @@ _syncobj_collection_set_ready (SyncobjCollection *self,
     return;
 
   self->ready = !!ready;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
-}
-
-/* ---- queue and locks ----------------------------------------------------- */
-
-/* Whether @transaction holds mutations of @self only (the usual case: one
- * collection), so that no mutation needs its collection looked up. */
-static gboolean
-transaction_only_touches (SyncobjTransaction *transaction,
-                          SyncobjCollection  *self)
-{
-  GPtrArray *collections = _syncobj_transaction_get_collections (transaction);
-
-  return collections->len == 1 && g_ptr_array_index (collections, 0) == self;
-}
-
-void
-_syncobj_collection_collect_lanes (SyncobjCollection  *self,
-                                   SyncobjTransaction *transaction,
-                                   GPtrArray          *lanes)
-{
-  if (!collection_is_ordered (self))
-    return;
-
-  _syncobj_queue_collect_lanes (self->queue, self->queue_scope,
-                                _syncobj_transaction_peek_mutations (transaction), lanes);
-}
-
-SyncobjLane *
-_syncobj_collection_find_lane (SyncobjCollection *self,
-                               const char        *key)
-{
-  return _syncobj_queue_find_lane (self->queue, self->queue_scope, key);
-}
-
-void
-_syncobj_collection_lock (SyncobjCollection  *self,
-                          SyncobjTransaction *transaction)
-{
-  if (!collection_is_ordered (self))
-    return;
-
-  _syncobj_queue_lock (self->queue, _syncobj_transaction_peek_mutations (transaction),
-                       transaction_only_touches (transaction, self));
-}
-
-void
-_syncobj_collection_finish_transaction (SyncobjCollection  *self,
-                                        SyncobjTransaction *transaction,
-                                        gboolean            failed)
-{
-  /* The list stays as it is: the transaction is committed or failed. */
-  GList *link;
-
-  collection_begin_batch (self);
-  _syncobj_overlay_finish (self->overlay, _syncobj_transaction_peek_mutations (transaction),
-                           transaction_only_touches (transaction, self), failed, self->sync == NULL);
-  collection_end_batch (self);
-
-  link = g_hash_table_lookup (self->active_links, transaction);
-  if (link != NULL)
-    {
-      g_hash_table_remove (self->active_links, transaction);
-      g_queue_delete_link (&self->active, link);
-      g_object_unref (transaction);
-    }
-}
-
-void
-_syncobj_collection_add_transaction (SyncobjCollection  *self,
-                                     SyncobjTransaction *transaction)
-{
-  if (g_hash_table_contains (self->active_links, transaction))
-    return;
-
-  g_queue_push_tail (&self->active, g_object_ref (transaction));
-  g_hash_table_insert (self->active_links, transaction, self->active.tail);
-  g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
+  _syncobj_collection_notify (self, PROP_READY);
 }
 
 /* ---- public API -------------------------------------------------------------- */
@@ -779,178 +251,6 @@ syncobj_collection_get_or_create (const char     *id,
 }
 
 /**
- * syncobj_collection_insert:
- * @self: a collection
- * @value: the new record; its key member must be a non-empty string or an
- *   integer within 64 bits that is not visible yet
- * @error: return location for an error
- *
- * Inserts @value optimistically: it is visible at once. A copy is kept, so
- * @value may be changed afterwards.
- *
- * Inside an open transaction (see [method@Syncobj.Collection.begin]) the
- * write joins it; otherwise a new transaction is created and committed.
- *
- * Returns: (transfer full): the transaction, or %NULL with @error set
- *   (%SYNCOBJ_ERROR_INVALID_RECORD, %SYNCOBJ_ERROR_KEY_EXISTS,
- *   %SYNCOBJ_ERROR_INVALID_STATE) and nothing changed
- */
-SyncobjTransaction *
-syncobj_collection_insert (SyncobjCollection  *self,
-                           JsonObject         *value,
-                           GError            **error)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, value, error);
-}
-
-/**
- * syncobj_collection_update:
- * @self: a collection
- * @key: the key of a visible record
- * @changes: the members to set, merged shallowly into the record; it may
- *   repeat the key member but not change it
- * @error: return location for an error
- *
- * Updates a record optimistically: the merged value is visible at once.
- *
- * Returns: (transfer full): the transaction, or %NULL with @error set
- *   (%SYNCOBJ_ERROR_KEY_NOT_FOUND, %SYNCOBJ_ERROR_INVALID_RECORD,
- *   %SYNCOBJ_ERROR_INVALID_STATE) and nothing changed
- */
-SyncobjTransaction *
-syncobj_collection_update (SyncobjCollection  *self,
-                           const char         *key,
-                           JsonObject         *changes,
-                           GError            **error)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_UPDATE, key, changes, error);
-}
-
-/**
- * syncobj_collection_delete:
- * @self: a collection
- * @key: the key of a visible record
- * @error: return location for an error
- *
- * Deletes a record optimistically: it disappears at once.
- *
- * Returns: (transfer full): the transaction, or %NULL with @error set
- *   (%SYNCOBJ_ERROR_KEY_NOT_FOUND, %SYNCOBJ_ERROR_INVALID_STATE) and nothing
- *   changed
- */
-SyncobjTransaction *
-syncobj_collection_delete (SyncobjCollection  *self,
-                           const char         *key,
-                           GError            **error)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_DELETE, key, NULL, error);
-}
-
-/**
- * syncobj_collection_insert_json:
- * @self: a collection
- * @json: the new record as JSON text (an object)
- * @error: return location for an error
- *
- * Like [method@Syncobj.Collection.insert], for JSON text (handy from
- * JavaScript: `collection.insert_json(JSON.stringify(todo))`).
- *
- * Returns: (transfer full): the transaction, or %NULL with @error set
- */
-SyncobjTransaction *
-syncobj_collection_insert_json (SyncobjCollection  *self,
-                                const char         *json,
-                                GError            **error)
-{
-  g_autoptr(JsonObject) value = NULL;
-
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
-  g_return_val_if_fail (json != NULL, NULL);
-
-  value = _syncobj_json_parse_object (json, -1, error);
-  if (value == NULL)
-    return NULL;
-
-  return syncobj_collection_insert (self, value, error);
-}
-
-/**
- * syncobj_collection_update_json:
- * @self: a collection
- * @key: the key of a visible record
- * @json: the changes as JSON text (an object)
- * @error: return location for an error
- *
- * Like [method@Syncobj.Collection.update], for JSON text.
- *
- * Returns: (transfer full): the transaction, or %NULL with @error set
- */
-SyncobjTransaction *
-syncobj_collection_update_json (SyncobjCollection  *self,
-                                const char         *key,
-                                const char         *json,
-                                GError            **error)
-{
-  g_autoptr(JsonObject) changes = NULL;
-
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
-  g_return_val_if_fail (json != NULL, NULL);
-
-  changes = _syncobj_json_parse_object (json, -1, error);
-  if (changes == NULL)
-    return NULL;
-
-  return syncobj_collection_update (self, key, changes, error);
-}
-
-/**
- * syncobj_collection_begin:
- * @self: a collection
- *
- * Opens a transaction that gathers several writes, to this or other
- * collections, and persists them all-or-nothing on
- * [method@Syncobj.Transaction.commit] (the specification's
- * `withMutation`). The writes apply optimistically as they are made.
- *
- * Until it is committed or rolled back, the transaction is the open
- * transaction of the calling thread: [method@Syncobj.Collection.insert] and
- * its siblings, on any collection, join it and return it.
- * [method@Syncobj.Transaction.insert] and its siblings name it explicitly.
- * The transaction is persisted by this collection's mutator.
- *
- * Several writes to one key fold into one mutation: insert then update is
- * an insert of the merged record; insert then delete leaves nothing (a
- * transaction left without writes completes at once when committed);
- * update then update is one update with the changes of both; update then
- * delete is a delete; delete then insert is an update that replaces the
- * record: its changes are the inserted record, and members of the old
- * record that the insert does not set are gone (the HTTP mutator sends it
- * with `PUT`).
- *
- * Returns: (transfer full): a `pending` transaction
- */
-SyncobjTransaction *
-syncobj_collection_begin (SyncobjCollection *self)
-{
-  SyncobjTransaction *transaction;
-
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
-
-  transaction = _syncobj_transaction_new (self);
-  _syncobj_transaction_push_open (transaction);
-  return transaction;
-}
-
-/**
  * syncobj_collection_get_id:
  * @self: a collection
  *
@@ -1042,7 +342,7 @@ syncobj_collection_set_mutator (SyncobjCollection *self,
   g_return_if_fail (mutator == NULL || SYNCOBJ_IS_MUTATOR (mutator));
 
   if (g_set_object (&self->mutator, mutator))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MUTATOR]);
+    _syncobj_collection_notify (self, PROP_MUTATOR);
 }
 
 /**
@@ -1079,7 +379,7 @@ syncobj_collection_set_strategy (SyncobjCollection *self,
     return;
   self->strategy = strategy;
   _syncobj_overlay_set_ordered (self->overlay, collection_is_ordered (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STRATEGY]);
+  _syncobj_collection_notify (self, PROP_STRATEGY);
 }
 
 /**
@@ -1119,7 +419,7 @@ syncobj_collection_set_queue_scope (SyncobjCollection *self,
   if (self->queue_scope == scope)
     return;
   self->queue_scope = scope;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_SCOPE]);
+  _syncobj_collection_notify (self, PROP_QUEUE_SCOPE);
 }
 
 /**
@@ -1176,7 +476,7 @@ syncobj_collection_set_retry_policy (SyncobjCollection  *self,
   g_return_if_fail (SYNCOBJ_IS_RETRY_POLICY (policy));
 
   if (g_set_object (&self->retry_policy, policy))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_POLICY]);
+    _syncobj_collection_notify (self, PROP_RETRY_POLICY);
 }
 
 /**
@@ -1430,42 +730,6 @@ syncobj_collection_to_json (SyncobjCollection *self)
   return g_string_free (json, FALSE);
 }
 
-/* ---- GListModel --------------------------------------------------------------- */
-
-static GType
-syncobj_collection_get_item_type (GListModel *model)
-{
-  return SYNCOBJ_TYPE_RECORD;
-}
-
-static guint
-syncobj_collection_get_n_items (GListModel *model)
-{
-  return g_sequence_get_length (SYNCOBJ_COLLECTION (model)->order);
-}
-
-static gpointer
-syncobj_collection_get_item (GListModel *model,
-                             guint       position)
-{
-  SyncobjCollection *self = SYNCOBJ_COLLECTION (model);
-  GSequenceIter *iter;
-
-  if (position >= (guint) g_sequence_get_length (self->order))
-    return NULL;
-
-  iter = g_sequence_get_iter_at_pos (self->order, position);
-  return _syncobj_overlay_get_record (self->overlay, g_sequence_get (iter));
-}
-
-static void
-syncobj_collection_list_model_init (GListModelInterface *iface)
-{
-  iface->get_item_type = syncobj_collection_get_item_type;
-  iface->get_n_items = syncobj_collection_get_n_items;
-  iface->get_item = syncobj_collection_get_item;
-}
-
 /* ---- GObject --------------------------------------------------------------- */
 
 static void
@@ -1497,12 +761,12 @@ syncobj_collection_constructed (GObject *object)
 
   /* Unfinished transactions of a previous run come back before the sync
    * starts, so that their keys are locked and their changes visible. */
-  collection_begin_batch (self);
+  _syncobj_collection_begin_batch (self);
   if (self->store != NULL)
     _syncobj_recovery_restore (self->store, self);
   /* Writes to this collection of transactions restored by another one. */
   _syncobj_recovery_collection_opened (self);
-  collection_end_batch (self);
+  _syncobj_collection_end_batch (self);
 
   if (self->sync != NULL)
     _syncobj_sync_attach (self->sync, self);
@@ -1830,8 +1094,9 @@ static void
 syncobj_collection_init (SyncobjCollection *self)
 {
   self->queue = _syncobj_queue_new (self);
-  self->overlay = _syncobj_overlay_new (self, self->queue, &overlay_view_funcs, self);
+  self->overlay = _syncobj_overlay_new (self, self->queue, &_syncobj_collection_overlay_view_funcs, self);
   self->order = g_sequence_new (NULL);
   self->pending_appends = g_ptr_array_new ();
   self->active_links = g_hash_table_new (NULL, NULL);
 }
+

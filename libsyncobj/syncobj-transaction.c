@@ -1,15 +1,20 @@
 /* syncobj-transaction.c: the life of a set of writes
  *
+ * The state machine of SyncobjTransaction: gathering writes, commit, its
+ * place in the queues, completing, failing and failing what depends on it,
+ * and waiting for the end. Persist attempts are in
+ * syncobj-transaction-persist.c, the durable form in
+ * syncobj-transaction-stored.c, the properties in
+ * syncobj-transaction-properties.c.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-transaction-private.h"
-#include "syncobj-attempt-private.h"
-#include "syncobj-collection-private.h"
-#include "syncobj-queue-private.h"
+#include "syncobj-transaction-fields-private.h"
+#include "syncobj-transaction-persist-private.h"
+#include "syncobj-transaction-stored-private.h"
+#include "syncobj-transaction-properties-private.h"
 #include "syncobj-registry-private.h"
-#include "syncobj-store-private.h"
-#include "syncobj-json-util-private.h"
 #include "syncobj-uuid-private.h"
 
 /**
@@ -51,141 +56,26 @@
  * or rolled back.
  */
 
-struct _SyncobjTransaction
-{
-  GObject                  parent_instance;
-
-  char                    *id;
-  SyncobjTransactionState  state;
-  gint64                   created_at_us;
-  gint64                   updated_at_us;
-  GDateTime               *created_at;      /* caches */
-  GDateTime               *updated_at;
-  SyncobjObjectList       *mutations;
-  GListStore              *attempts;        /* made when asked for */
-  GPtrArray               *attempt_list;    /* SyncobjAttempt, the same */
-  GHashTable              *mutation_index;  /* "collection\nkey" → mutation; made
-                                             * once there are many mutations */
-  guint                    current_attempt;
-  guint                    counted_attempts; /* offline attempts do not count */
-  char                    *queued_behind;
-  GError                  *error;
-  char                    *error_transaction_id;
-  JsonObject              *metadata;
-
-  GWeakRef                 owner;
-  GPtrArray               *collections;     /* strong while active */
-  SyncobjQueueEntry        entry;           /* our place in the queues; its
-                                             * sequence is the commit order */
-  GPtrArray               *waiters;         /* GTask * of wait_async */
-  GPtrArray               *parked;          /* SyncobjStoredMutation: restored
-                                               writes to collections not open yet */
-  GCancellable            *cancellable;
-  guint                    retry_timer;
-  gint                     retry_after_ms;  /* -1: policy decides */
-  gulong                   online_handler;
-  guint                    committed : 1;
-  guint                    durable : 1;
-  guint                    started : 1;
-};
-
 G_DEFINE_FINAL_TYPE (SyncobjTransaction, syncobj_transaction, G_TYPE_OBJECT)
 
-enum {
-  PROP_0,
-  PROP_ID,
-  PROP_STATE,
-  PROP_CREATED_AT,
-  PROP_UPDATED_AT,
-  PROP_MUTATIONS,
-  PROP_ATTEMPTS,
-  PROP_CURRENT_ATTEMPT,
-  PROP_QUEUED_BEHIND,
-  PROP_WAITING_FOR_COLLECTION,
-  PROP_ERROR,
-  PROP_ERROR_TRANSACTION_ID,
-  PROP_COLLECTION,
-  PROP_METADATA,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
-/* Commit order; above every sequence found in an open store. */
+/* Commit order; above every sequence found in an open store. Collections
+ * of several threads commit: under the lock. */
 static guint64 last_sequence;
+G_LOCK_DEFINE_STATIC (last_sequence);
 
-static void transaction_start_attempt (SyncobjTransaction *self);
-static void transaction_fail          (SyncobjTransaction *self,
-                                       GError             *error,
-                                       const char         *root_id);
-static SyncobjStoredTransaction *transaction_snapshot_cb (GObject *source);
-
-/* The attempts list model and the cancellable are made on first use: a
- * write returns sooner, and a burst of writes allocates less. Attempts are
- * kept in a plain array; the list model mirrors it once someone asks. */
-static GListStore *
-transaction_attempts (SyncobjTransaction *self)
+static guint64
+next_sequence (void)
 {
-  if (self->attempts == NULL)
-    {
-      self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
-      if (self->attempt_list != NULL)
-        g_list_store_splice (self->attempts, 0, 0, self->attempt_list->pdata, self->attempt_list->len);
-    }
-  return self->attempts;
+  guint64 sequence;
+
+  G_LOCK (last_sequence);
+  sequence = ++last_sequence;
+  G_UNLOCK (last_sequence);
+  return sequence;
 }
 
-static void
-transaction_add_attempt (SyncobjTransaction *self,
-                         SyncobjAttempt     *attempt)
-{
-  if (self->attempt_list == NULL)
-    self->attempt_list = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (self->attempt_list, g_object_ref (attempt));
-  if (self->attempts != NULL)
-    g_list_store_append (self->attempts, attempt);
-}
-
-/* The attempt numbered @number (from 1), or NULL. */
-static SyncobjAttempt *
-transaction_get_attempt (SyncobjTransaction *self,
-                         guint               number)
-{
-  if (self->attempt_list == NULL || number == 0 || number > self->attempt_list->len)
-    return NULL;
-  return g_ptr_array_index (self->attempt_list, number - 1);
-}
-
-static GCancellable *
-transaction_cancellable (SyncobjTransaction *self)
-{
-  if (self->cancellable == NULL)
-    self->cancellable = g_cancellable_new ();
-  return self->cancellable;
-}
-
-static gint64
-now_us (void)
-{
-  return _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
-}
-
-static gboolean
-state_is_final (SyncobjTransactionState state)
-{
-  return state == SYNCOBJ_TRANSACTION_STATE_COMPLETED ||
-         state == SYNCOBJ_TRANSACTION_STATE_FAILED;
-}
-
-static SyncobjCollection *
-transaction_dup_owner (SyncobjTransaction *self)
-{
-  /* While the transaction is active its owner is the first collection it
-   * holds: no trip through the weak reference's global lock. */
-  if (self->collections->len > 0)
-    return g_object_ref (g_ptr_array_index (self->collections, 0));
-  return g_weak_ref_get (&self->owner);
-}
+static void transaction_fail_full (SyncobjTransaction *self, GError *error, const char *root_id,
+                                   gboolean cascade);
 
 static SyncobjStore *
 transaction_get_store (SyncobjTransaction *self)
@@ -200,18 +90,18 @@ transaction_touch (SyncobjTransaction *self)
 {
   self->updated_at_us = now_us ();
   g_clear_pointer (&self->updated_at, g_date_time_unref);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED_AT]);
+  _syncobj_transaction_notify (self, PROP_UPDATED_AT);
 }
 
 /* Records a change of anything the store keeps: state, attempts, errors. */
-static void
-transaction_changed (SyncobjTransaction *self)
+void
+_syncobj_transaction_changed (SyncobjTransaction *self)
 {
   SyncobjStore *store = transaction_get_store (self);
 
   transaction_touch (self);
   if (store != NULL && self->committed)
-    _syncobj_store_changed (store, G_OBJECT (self), transaction_snapshot_cb);
+    _syncobj_transaction_store_changed (self, store);
 }
 
 static void
@@ -219,14 +109,14 @@ transaction_announce_state (SyncobjTransaction *self)
 {
   _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self->id, "transaction %s → %s",
                             self->id, syncobj_transaction_get_state_name (self));
-  transaction_changed (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  _syncobj_transaction_changed (self);
+  _syncobj_transaction_notify (self, PROP_STATE);
   _syncobj_registry_transaction_changed (syncobj_registry_get_default (), self);
 }
 
-static void
-transaction_set_state (SyncobjTransaction      *self,
-                       SyncobjTransactionState  state)
+void
+_syncobj_transaction_set_state (SyncobjTransaction      *self,
+                                SyncobjTransactionState  state)
 {
   if (self->state == state)
     return;
@@ -235,21 +125,21 @@ transaction_set_state (SyncobjTransaction      *self,
   transaction_announce_state (self);
 }
 
-static void
-transaction_set_queued_behind (SyncobjTransaction *self,
-                               const char         *id)
+void
+_syncobj_transaction_set_queued_behind (SyncobjTransaction *self,
+                                        const char         *id)
 {
   if (g_strcmp0 (self->queued_behind, id) == 0)
     return;
 
   g_free (self->queued_behind);
   self->queued_behind = g_strdup (id);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BEHIND]);
+  _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
 }
 
-static void
-transaction_set_mutations_state (SyncobjTransaction   *self,
-                                 SyncobjMutationState  state)
+void
+_syncobj_transaction_set_mutations_state (SyncobjTransaction   *self,
+                                          SyncobjMutationState  state)
 {
   guint n = _syncobj_object_list_get_length (self->mutations);
   gint64 now = now_us ();
@@ -391,10 +281,10 @@ _syncobj_transaction_find_mutation (SyncobjTransaction *self,
 }
 
 /* Lists @mutation (of @collection) in the transaction. */
-static void
-transaction_list_mutation (SyncobjTransaction     *self,
-                           SyncobjCollection      *collection,
-                           SyncobjPendingMutation *mutation)
+void
+_syncobj_transaction_list_mutation (SyncobjTransaction     *self,
+                                    SyncobjCollection      *collection,
+                                    SyncobjPendingMutation *mutation)
 {
   guint n;
 
@@ -424,7 +314,7 @@ _syncobj_transaction_add_mutation (SyncobjTransaction     *self,
 {
   g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
 
-  transaction_list_mutation (self, collection, mutation);
+  _syncobj_transaction_list_mutation (self, collection, mutation);
 
   if (!g_ptr_array_find (self->collections, collection, NULL))
     {
@@ -453,9 +343,9 @@ _syncobj_transaction_remove_mutation (SyncobjTransaction     *self,
 
 /* Whether @self may go: it heads every lane it is in. Otherwise *@blocker_id
  * (when not NULL) names a transaction ahead of it. */
-static gboolean
-transaction_heads_all_lanes (SyncobjTransaction  *self,
-                             const char         **blocker_id)
+gboolean
+_syncobj_transaction_heads_all_lanes (SyncobjTransaction  *self,
+                                      const char         **blocker_id)
 {
   SyncobjQueueEntry *blocker = NULL;
 
@@ -489,8 +379,8 @@ transaction_writes_to (SyncobjTransaction *self,
 /* Queues @self in the lanes of the collections it writes to: only those,
  * so that a transaction begun on one collection that writes only to
  * another does not wait behind the first one's transactions. */
-static void
-transaction_join_lanes (SyncobjTransaction *self)
+void
+_syncobj_transaction_join_lanes (SyncobjTransaction *self)
 {
   g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
 
@@ -505,20 +395,13 @@ transaction_join_lanes (SyncobjTransaction *self)
   _syncobj_queue_join (&self->entry, lanes);
 }
 
-/* Leaves every lane; the transactions that now head a lane may start. */
-static void
-transaction_leave_lanes (SyncobjTransaction *self)
-{
-  _syncobj_queue_leave (&self->entry);
-}
-
 /* Waits behind @blocker_id. */
-static void
-transaction_queue_behind (SyncobjTransaction *self,
-                          const char         *blocker_id)
+void
+_syncobj_transaction_queue_behind (SyncobjTransaction *self,
+                                   const char         *blocker_id)
 {
-  transaction_set_queued_behind (self, blocker_id);
-  transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  _syncobj_transaction_set_queued_behind (self, blocker_id);
+  _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
 }
 
 /* ---- starting --------------------------------------------------------------- */
@@ -539,49 +422,12 @@ transaction_start_cb (gpointer           item,
 
   if (blocker != NULL)
     {
-      transaction_queue_behind (self, ((SyncobjTransaction *) blocker->item)->id);
+      _syncobj_transaction_queue_behind (self, ((SyncobjTransaction *) blocker->item)->id);
       return;
     }
 
-  transaction_start_attempt (self);
+  _syncobj_transaction_start_attempt (self);
 }
-
-static void
-transaction_stop_waiting_for_network (SyncobjTransaction *self)
-{
-  if (self->online_handler != 0)
-    {
-      g_signal_handler_disconnect (_syncobj_scheduler_get_default (), self->online_handler);
-      self->online_handler = 0;
-    }
-}
-
-static void
-online_changed_cb (SyncobjScheduler   *scheduler,
-                   GParamSpec         *pspec,
-                   SyncobjTransaction *self)
-{
-  if (!_syncobj_scheduler_get_online (scheduler))
-    return;
-
-  transaction_stop_waiting_for_network (self);
-  if (self->retry_timer != 0)
-    {
-      /* Back online: pending work resumes at once. */
-      _syncobj_scheduler_remove (scheduler, self->retry_timer);
-      self->retry_timer = 0;
-    }
-  transaction_start_attempt (self);
-}
-
-static void
-transaction_wait_for_network (SyncobjTransaction *self)
-{
-  if (self->online_handler == 0)
-    self->online_handler = g_signal_connect (_syncobj_scheduler_get_default (), "notify::online",
-                                             G_CALLBACK (online_changed_cb), self);
-}
-
 /* ---- finishing ---------------------------------------------------------- */
 
 static void
@@ -589,7 +435,7 @@ transaction_finish (SyncobjTransaction *self)
 {
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
 
-  transaction_stop_waiting_for_network (self);
+  _syncobj_transaction_stop_waiting_for_network (self);
   if (self->retry_timer != 0)
     {
       _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);
@@ -615,12 +461,12 @@ transaction_finish (SyncobjTransaction *self)
   g_ptr_array_set_size (self->collections, 0);
 }
 
-static void
-transaction_complete (SyncobjTransaction *self)
+void
+_syncobj_transaction_complete (SyncobjTransaction *self)
 {
   g_autoptr(GPtrArray) collections = g_ptr_array_ref (self->collections);
 
-  transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_SYNCED);
+  _syncobj_transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_SYNCED);
   /* Final at once, announced once the collections show the outcome: a
    * handler of notify::state sees the records as they now stay. */
   self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
@@ -629,9 +475,6 @@ transaction_complete (SyncobjTransaction *self)
   transaction_announce_state (self);
   transaction_finish (self);
 }
-
-static void transaction_fail_full (SyncobjTransaction *self, GError *error, const char *root_id,
-                                   gboolean cascade);
 
 static gint
 compare_sequence (gconstpointer a,
@@ -748,13 +591,13 @@ transaction_fail_full (SyncobjTransaction *self,
   _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id, "transaction %s failed: %s",
                             self->id, error->message);
 
-  /* As in transaction_complete(): announced after the rollback. */
+  /* As in _syncobj_transaction_complete(): announced after the rollback. */
   self->state = SYNCOBJ_TRANSACTION_STATE_FAILED;
   for (guint i = 0; i < collections->len; i++)
     _syncobj_collection_finish_transaction (g_ptr_array_index (collections, i), self, TRUE);
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_TRANSACTION_ID]);
+  _syncobj_transaction_notify (self, PROP_ERROR);
+  _syncobj_transaction_notify (self, PROP_ERROR_TRANSACTION_ID);
   transaction_announce_state (self);
 
   if (self->committed)
@@ -767,522 +610,20 @@ transaction_fail_full (SyncobjTransaction *self,
   transaction_finish (self);
 }
 
-static void
-transaction_fail (SyncobjTransaction *self,
-                  GError             *error,
-                  const char         *root_id)
+void
+_syncobj_transaction_fail (SyncobjTransaction *self,
+                           GError             *error,
+                           const char         *root_id)
 {
   transaction_fail_full (self, error, root_id, TRUE);
 }
 
-/* ---- persisting ------------------------------------------------------------ */
-
-static void
-await_sync_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(SyncobjTransaction) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* A persisted transaction can no longer fail: the server has it. */
-  if (!syncobj_mutator_await_sync_finish (SYNCOBJ_MUTATOR (source), result, &error))
-    _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self->id,
-                              "transaction %s persisted, but waiting for its sync echo failed: %s",
-                              self->id, error->message);
-
-  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC)
-    transaction_complete (self);
-}
-
-static void
-transaction_persisted (SyncobjTransaction *self)
-{
-  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
-  SyncobjMutator *mutator = owner != NULL ? syncobj_collection_get_mutator (owner) : NULL;
-
-  transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
-  transaction_leave_lanes (self);
-
-  /* Nothing to wait for: complete now rather than one main-loop iteration
-   * later through a GTask that is already done. */
-  if (mutator == NULL || !syncobj_mutator_awaits_sync (mutator, self, syncobj_collection_get_sync (owner)))
-    {
-      transaction_complete (self);
-      return;
-    }
-
-  syncobj_mutator_await_sync_async (mutator, self, syncobj_collection_get_sync (owner),
-                                    transaction_cancellable (self), await_sync_cb, g_object_ref (self));
-}
-
-static gboolean
-retry_cb (gpointer data)
-{
-  SyncobjTransaction *self = data;
-
-  self->retry_timer = 0;
-  transaction_start_attempt (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-transaction_attempt_failed (SyncobjTransaction *self,
-                            SyncobjAttempt     *attempt,
-                            GError             *error)
-{
-  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
-  SyncobjRetryPolicy *policy = owner != NULL ? syncobj_collection_get_retry_policy (owner) : NULL;
-  gboolean offline = g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE);
-  guint delay;
-
-  if (!offline)
-    self->counted_attempts++;
-
-  if (policy == NULL ||
-      (!offline && !syncobj_retry_policy_is_retriable (policy, error)) ||
-      (!offline && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy)))
-    {
-      transaction_fail (self, error, NULL);
-      return;
-    }
-
-  if (self->retry_after_ms >= 0)
-    delay = (guint) self->retry_after_ms;
-  else
-    delay = syncobj_retry_policy_get_delay (policy, MAX (self->counted_attempts, 1));
-  self->retry_after_ms = -1;
-
-  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
-                            "transaction %s attempt %u failed (%s); retrying in %u ms",
-                            self->id, attempt->number, error->message, delay);
-  g_error_free (error);
-
-  _syncobj_attempt_set_retry_scheduled_for (attempt, now_us () + (gint64) delay * 1000);
-  self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay,
-                                              retry_cb, self, NULL);
-  transaction_changed (self);
-  if (offline)
-    transaction_wait_for_network (self);
-}
-
-static void
-persist_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(SyncobjTransaction) self = user_data;
-  g_autoptr(SyncobjAttempt) attempt = NULL;
-  GError *error = NULL;
-  gboolean ok;
-
-  ok = syncobj_mutator_persist_finish (SYNCOBJ_MUTATOR (source), result, &error);
-  if (self->state != SYNCOBJ_TRANSACTION_STATE_PERSISTING)
-    {
-      g_clear_error (&error);
-      return;
-    }
-
-  attempt = transaction_get_attempt (self, self->current_attempt);
-  if (attempt != NULL)
-    g_object_ref (attempt);
-  _syncobj_attempt_finish (attempt, now_us (), error);
-
-  if (ok)
-    transaction_persisted (self);
-  else
-    transaction_attempt_failed (self, attempt, error);
-}
-
-/* From the first attempt on, the keys are locked and cannot roll back. */
-static void
-transaction_mark_started (SyncobjTransaction *self)
-{
-  if (self->started)
-    return;
-
-  self->started = TRUE;
-  transaction_set_queued_behind (self, NULL);
-  for (guint i = 0; i < self->collections->len; i++)
-    _syncobj_collection_lock (g_ptr_array_index (self->collections, i), self);
-  transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_PERSISTING);
-}
-
-static void
-transaction_start_attempt (SyncobjTransaction *self)
-{
-  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
-  SyncobjMutator *mutator = owner != NULL ? syncobj_collection_get_mutator (owner) : NULL;
-  g_autoptr(SyncobjAttempt) attempt = NULL;
-
-  if (state_is_final (self->state))
-    return;
-
-  if (!_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()))
-    {
-      /* No attempt is spent while the network is down. One that may go
-       * next but never went waits for nobody: it is pending again. */
-      if (!self->started)
-        {
-          transaction_set_queued_behind (self, NULL);
-          transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PENDING);
-        }
-      transaction_wait_for_network (self);
-      return;
-    }
-
-  transaction_mark_started (self);
-
-  if (mutator == NULL)
-    {
-      transaction_fail (self,
-                        g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
-                                     _("Collection “%s” has no mutator to persist transaction %s"),
-                                     owner != NULL ? syncobj_collection_get_id (owner) : "?", self->id),
-                        NULL);
-      return;
-    }
-
-  attempt = _syncobj_attempt_new (++self->current_attempt, now_us ());
-  transaction_add_attempt (self, attempt);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CURRENT_ATTEMPT]);
-  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
-    transaction_changed (self);
-  else
-    transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
-
-  syncobj_mutator_persist_async (mutator, self, transaction_cancellable (self), persist_cb, g_object_ref (self));
-}
-
-static void
-store_saved_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(SyncobjTransaction) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* A store that fails keeps the app working, in memory; the store tells
-   * the app (SyncobjStore:write-error) and writes the row again later. */
-  if (!_syncobj_store_save_finish (SYNCOBJ_STORE (source), result, &error))
-    _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self->id,
-                              "transaction %s could not be stored: %s", self->id, error->message);
-
-  self->durable = TRUE;
-  _syncobj_queue_schedule_start (&self->entry);
-}
-
-/* ---- the durable state: snapshots for the store, rebuilt by recovery ----- */
-
 void
 _syncobj_transaction_ensure_sequence_above (guint64 sequence)
 {
+  G_LOCK (last_sequence);
   last_sequence = MAX (last_sequence, sequence);
-}
-
-static SyncobjStoredMutation *
-stored_mutation_new (SyncobjPendingMutation *mutation)
-{
-  SyncobjStoredMutation *stored = _syncobj_stored_mutation_new ();
-
-  stored->mutation_id = g_strdup (mutation->mutation_id);
-  stored->collection_id = g_strdup (mutation->collection_id);
-  stored->key = g_strdup (mutation->key);
-  stored->type = mutation->type;
-  stored->original = mutation->original != NULL ? json_object_ref (mutation->original) : NULL;
-  stored->modified = mutation->modified != NULL ? json_object_ref (mutation->modified) : NULL;
-  stored->changes = mutation->changes != NULL ? json_object_ref (mutation->changes) : NULL;
-  stored->metadata = mutation->metadata != NULL ? json_object_ref (mutation->metadata) : NULL;
-  stored->replaces = mutation->replaces;
-  stored->created_at_us = mutation->created_at_us;
-  stored->updated_at_us = mutation->updated_at_us;
-  return stored;
-}
-
-/* What the store keeps of @self; with @with_mutations, also what never
- * changes after the commit (collection, sequence, mutations). */
-static SyncobjStoredTransaction *
-transaction_snapshot (SyncobjTransaction *self,
-                      gboolean            with_mutations)
-{
-  SyncobjStoredTransaction *stored = _syncobj_stored_transaction_new (with_mutations);
-  guint n_attempts = self->attempt_list != NULL ? self->attempt_list->len : 0;
-
-  stored->id = g_strdup (self->id);
-  stored->state = self->state;
-  stored->created_at_us = self->created_at_us;
-  stored->updated_at_us = self->updated_at_us;
-  stored->sequence = self->entry.sequence;
-  stored->current_attempt = self->current_attempt;
-  stored->counted_attempts = self->counted_attempts;
-  stored->queued_behind = g_strdup (self->queued_behind);
-  stored->error = self->error != NULL ? g_error_copy (self->error) : NULL;
-  stored->error_transaction_id = g_strdup (self->error_transaction_id);
-  stored->metadata = self->metadata != NULL ? json_object_ref (self->metadata) : NULL;
-
-  for (guint i = 0; i < n_attempts; i++)
-    {
-      SyncobjAttempt *attempt = g_ptr_array_index (self->attempt_list, i);
-      SyncobjStoredAttempt copy = {
-        g_strdup (attempt->id), attempt->number, attempt->started_at_us, attempt->completed_at_us,
-        attempt->retry_scheduled_for_us, attempt->error != NULL ? g_error_copy (attempt->error) : NULL,
-      };
-
-      g_array_append_val (stored->attempts, copy);
-    }
-
-  if (with_mutations)
-    {
-      g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
-      guint n = _syncobj_object_list_get_length (self->mutations);
-
-      stored->collection_id = g_strdup (owner != NULL ? syncobj_collection_get_id (owner) : "");
-      for (guint i = 0; i < n; i++)
-        g_ptr_array_add (stored->mutations, stored_mutation_new (_syncobj_object_list_peek (self->mutations, i)));
-    }
-
-  return stored;
-}
-
-static SyncobjStoredTransaction *
-transaction_snapshot_cb (GObject *source)
-{
-  return transaction_snapshot (SYNCOBJ_TRANSACTION (source), FALSE);
-}
-
-static SyncobjStoredTransaction *
-transaction_full_snapshot_cb (GObject *source)
-{
-  return transaction_snapshot (SYNCOBJ_TRANSACTION (source), TRUE);
-}
-
-static SyncobjAttempt *
-attempt_from_stored (SyncobjStoredAttempt *stored)
-{
-  SyncobjAttempt *attempt = _syncobj_attempt_new (stored->number, stored->started_at_us);
-
-  g_free (attempt->id);
-  attempt->id = g_strdup (stored->id);
-  attempt->completed_at_us = stored->completed_at_us;
-  attempt->retry_scheduled_for_us = stored->retry_scheduled_for_us;
-  attempt->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
-  return attempt;
-}
-
-SyncobjTransaction *
-_syncobj_transaction_new_restored (SyncobjCollection        *owner,
-                                   SyncobjStoredTransaction *stored)
-{
-  SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
-  SyncobjAttempt *last = NULL;
-  gboolean active;
-
-  g_free (self->id);
-  self->id = g_strdup (stored->id);
-  self->state = stored->state;
-  self->created_at_us = stored->created_at_us;
-  self->updated_at_us = stored->updated_at_us;
-  self->entry.sequence = stored->sequence;
-  self->current_attempt = stored->current_attempt;
-  self->counted_attempts = stored->counted_attempts;
-  self->queued_behind = g_strdup (stored->queued_behind);
-  self->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
-  self->error_transaction_id = g_strdup (stored->error_transaction_id);
-  self->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
-  self->committed = TRUE;
-  self->durable = TRUE;
-  g_weak_ref_set (&self->owner, owner);
-
-  for (guint i = 0; i < stored->attempts->len; i++)
-    {
-      g_autoptr(SyncobjAttempt) attempt = attempt_from_stored (&g_array_index (stored->attempts, SyncobjStoredAttempt, i));
-
-      transaction_add_attempt (self, attempt);
-      last = attempt;
-    }
-
-  /* Persisted before the restart: the server has it (the specification
-   * assumes success); its optimistic state is not re-applied. */
-  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC ||
-      (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING && last != NULL &&
-       last->completed_at_us != 0 && last->error == NULL))
-    self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
-
-  active = !state_is_final (self->state);
-  if (active)
-    g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, self->id, FALSE);
-  if (active)
-    _syncobj_collection_add_transaction (owner, self);
-  else if (self->state != stored->state)
-    {
-      _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
-                                "transaction %s had persisted before the restart; it is completed",
-                                self->id);
-      transaction_changed (self);
-    }
-
-  return self;
-}
-
-void
-_syncobj_transaction_add_restored_mutation (SyncobjTransaction     *self,
-                                            SyncobjCollection      *collection,
-                                            SyncobjPendingMutation *mutation)
-{
-  if (state_is_final (self->state))
-    {
-      /* History: listed, but no longer part of any collection. */
-      transaction_list_mutation (self, collection, mutation);
-      return;
-    }
-
-  _syncobj_transaction_add_mutation (self, mutation);
-  _syncobj_collection_restore_mutation (collection, mutation);
-}
-
-void
-_syncobj_transaction_park_mutation (SyncobjTransaction    *self,
-                                    SyncobjStoredMutation *mutation)
-{
-  if (self->parked == NULL)
-    self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
-  g_ptr_array_add (self->parked, mutation);
-}
-
-GPtrArray *
-_syncobj_transaction_get_parked (SyncobjTransaction *self)
-{
-  return self->parked;
-}
-
-gboolean
-_syncobj_transaction_parked_changed (SyncobjTransaction *self)
-{
-  gboolean done = self->parked->len == 0;
-
-  if (done)
-    g_clear_pointer (&self->parked, g_ptr_array_unref);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAITING_FOR_COLLECTION]);
-  return done;
-}
-
-gboolean
-_syncobj_transaction_requeue (SyncobjTransaction *self)
-{
-  if (_syncobj_object_list_get_length (self->mutations) == 0 && self->parked == NULL)
-    {
-      transaction_complete (self);
-      return FALSE;
-    }
-
-  transaction_join_lanes (self);
-  return TRUE;
-}
-
-/* Joins the lanes of @collection (newly open) in commit order: after the
- * transactions of that collection restored with a lower sequence. */
-void
-_syncobj_transaction_join_lanes_of (SyncobjTransaction *self,
-                                   SyncobjCollection  *collection)
-{
-  g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
-
-  _syncobj_collection_collect_lanes (collection, self, lanes);
-  _syncobj_queue_join_in_order (&self->entry, lanes);
-}
-
-typedef struct
-{
-  SyncobjTransaction *transaction;
-  GError             *error;
-} RestoreFailure;
-
-static void
-restore_failure_free (gpointer data)
-{
-  RestoreFailure *failure = data;
-
-  g_clear_object (&failure->transaction);
-  g_clear_error (&failure->error);
-  g_free (failure);
-}
-
-static gboolean
-restore_fail_cb (gpointer data)
-{
-  RestoreFailure *failure = data;
-
-  failure->transaction->retry_timer = 0;
-  transaction_fail (failure->transaction, g_steal_pointer (&failure->error), NULL);
-  return G_SOURCE_REMOVE;
-}
-
-/* Resumes a restored persisting transaction: its keys lock at once; the
- * interrupted attempt, if any, counts; the retry schedule holds. */
-static void
-restore_persisting (SyncobjTransaction *self,
-                    SyncobjCollection  *owner)
-{
-  guint n = self->attempt_list != NULL ? self->attempt_list->len : 0;
-  g_autoptr(SyncobjAttempt) last = n > 0 ? g_object_ref (transaction_get_attempt (self, n)) : NULL;
-  SyncobjRetryPolicy *policy = syncobj_collection_get_retry_policy (owner);
-  gint64 delay_us = 0;
-
-  transaction_mark_started (self);
-
-  if (last != NULL && last->completed_at_us == 0)
-    {
-      GError *error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED,
-                                   _("The application stopped during attempt %u of transaction %s"),
-                                   last->number, self->id);
-
-      _syncobj_attempt_finish (last, now_us (), error);
-      self->counted_attempts++;
-      transaction_changed (self);
-      if (policy != NULL && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy))
-        {
-          /* Out of attempts: it fails from an idle, once every restored
-           * transaction is back in its queue, so that its dependents fail
-           * with it. */
-          RestoreFailure *failure = g_new0 (RestoreFailure, 1);
-
-          failure->transaction = g_object_ref (self);
-          failure->error = error;
-          self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), 0,
-                                                      restore_fail_cb, failure, restore_failure_free);
-          return;
-        }
-      g_error_free (error);
-    }
-  else if (last != NULL && last->retry_scheduled_for_us != 0)
-    delay_us = last->retry_scheduled_for_us - now_us ();
-
-  self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (),
-                                              delay_us > 0 ? (guint) MIN (delay_us / 1000, G_MAXUINT) : 0,
-                                              retry_cb, self, NULL);
-}
-
-void
-_syncobj_transaction_resume (SyncobjTransaction *self)
-{
-  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
-
-  if (owner == NULL)
-    return;
-
-  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
-    restore_persisting (self, owner);
-  else
-    {
-      const char *blocker_id = NULL;
-
-      if (transaction_heads_all_lanes (self, &blocker_id))
-        _syncobj_queue_schedule_start (&self->entry);
-      else
-        transaction_queue_behind (self, blocker_id);
-    }
+  G_UNLOCK (last_sequence);
 }
 
 /* ---- public API -------------------------------------------------------- */
@@ -1320,25 +661,24 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
 
   transaction_pop_open (self);
   self->committed = TRUE;
-  self->entry.sequence = ++last_sequence;
+  self->entry.sequence = next_sequence ();
 
   if (_syncobj_object_list_get_length (self->mutations) == 0)
     {
-      transaction_complete (self);
+      _syncobj_transaction_complete (self);
       return TRUE;
     }
 
-  transaction_join_lanes (self);
+  _syncobj_transaction_join_lanes (self);
 
   store = transaction_get_store (self);
   if (store != NULL)
-    _syncobj_store_save_async (store, G_OBJECT (self), transaction_full_snapshot_cb, store_saved_cb,
-                               g_object_ref (self));
+    _syncobj_transaction_save (self, store);
   else
     self->durable = TRUE;
 
-  if (!transaction_heads_all_lanes (self, &blocker_id))
-    transaction_queue_behind (self, blocker_id);
+  if (!_syncobj_transaction_heads_all_lanes (self, &blocker_id))
+    _syncobj_transaction_queue_behind (self, blocker_id);
   else if (self->durable)
     _syncobj_queue_schedule_start (&self->entry);
 
@@ -1373,10 +713,10 @@ syncobj_transaction_rollback (SyncobjTransaction  *self,
       return FALSE;
     }
 
-  transaction_fail (self,
-                    g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
-                                 _("Transaction %s was rolled back"), self->id),
-                    NULL);
+  _syncobj_transaction_fail (self,
+                             g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
+                             _("Transaction %s was rolled back"), self->id),
+                             NULL);
   return TRUE;
 }
 
@@ -1399,7 +739,7 @@ syncobj_transaction_retry_now (SyncobjTransaction *self)
 
   _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);
   self->retry_timer = 0;
-  transaction_start_attempt (self);
+  _syncobj_transaction_start_attempt (self);
   return TRUE;
 }
 
@@ -1581,353 +921,6 @@ syncobj_transaction_wait_finish (SyncobjTransaction  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/**
- * syncobj_transaction_get_id:
- * @self: a transaction
- *
- * Gets [property@Syncobj.Transaction:id], which also makes the
- * Idempotency-Key of its requests.
- *
- * Returns: the unique id of the transaction (a UUID)
- */
-const char *
-syncobj_transaction_get_id (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->id;
-}
-
-/**
- * syncobj_transaction_get_state:
- * @self: a transaction
- *
- * Gets [property@Syncobj.Transaction:state]; watch `notify::state` to follow
- * it.
- *
- * Returns: the state of the transaction
- */
-SyncobjTransactionState
-syncobj_transaction_get_state (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), SYNCOBJ_TRANSACTION_STATE_FAILED);
-  return self->state;
-}
-
-/**
- * syncobj_transaction_get_state_name:
- * @self: a transaction
- *
- * The state as the specification spells it: `pending`, `queued`,
- * `persisting`, `persisted_awaiting_sync`, `completed` or `failed`.
- *
- * Returns: the name of the state
- */
-const char *
-syncobj_transaction_get_state_name (SyncobjTransaction *self)
-{
-  static const char *names[] = {
-    "pending", "queued", "persisting", "persisted_awaiting_sync", "completed", "failed",
-  };
-
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return names[self->state];
-}
-
-/**
- * syncobj_transaction_is_finished:
- * @self: a transaction
- *
- * Tells whether the transaction reached a final state.
- *
- * Returns: %TRUE when the transaction is `completed` or `failed`
- */
-gboolean
-syncobj_transaction_is_finished (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), TRUE);
-  return state_is_final (self->state);
-}
-
-/**
- * syncobj_transaction_get_created_at:
- * @self: a transaction
- *
- * Gets [property@Syncobj.Transaction:created-at].
- *
- * Returns: (transfer none): when the transaction was created
- */
-GDateTime *
-syncobj_transaction_get_created_at (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-
-  if (self->created_at == NULL)
-    self->created_at = _syncobj_date_time_new (self->created_at_us);
-  return self->created_at;
-}
-
-/**
- * syncobj_transaction_get_updated_at:
- * @self: a transaction
- *
- * Gets [property@Syncobj.Transaction:updated-at], the time of its last change
- * of state, attempt or mutation.
- *
- * Returns: (transfer none): when the transaction last changed
- */
-GDateTime *
-syncobj_transaction_get_updated_at (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-
-  if (self->updated_at == NULL)
-    self->updated_at = _syncobj_date_time_new (self->updated_at_us);
-  return self->updated_at;
-}
-
-/**
- * syncobj_transaction_get_mutations:
- * @self: a transaction
- *
- * Gets the writes of the transaction.
- *
- * Returns: (transfer none): a list model of [class@Syncobj.PendingMutation],
- *   one per written key
- */
-GListModel *
-syncobj_transaction_get_mutations (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return G_LIST_MODEL (self->mutations);
-}
-
-/**
- * syncobj_transaction_get_attempts:
- * @self: a transaction
- *
- * Gets the persist attempts of the transaction, each with its times and
- * error.
- *
- * Returns: (transfer none): a list model of [class@Syncobj.Attempt], oldest
- *   first
- */
-GListModel *
-syncobj_transaction_get_attempts (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return G_LIST_MODEL (transaction_attempts (self));
-}
-
-/**
- * syncobj_transaction_get_current_attempt:
- * @self: a transaction
- *
- * Gets [property@Syncobj.Transaction:current-attempt].
- *
- * Returns: the number of the latest persist attempt, 0 before the first
- */
-guint
-syncobj_transaction_get_current_attempt (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), 0);
-  return self->current_attempt;
-}
-
-/**
- * syncobj_transaction_get_waiting_for_collection:
- * @self: a transaction
- *
- * Gets [property@Syncobj.Transaction:waiting-for-collection]: why a
- * transaction restored after a restart has not resumed yet.
- *
- * Returns: (nullable): the id of a collection the transaction writes to
- *   that is not open yet, or %NULL
- */
-const char *
-syncobj_transaction_get_waiting_for_collection (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-
-  if (self->parked == NULL || self->parked->len == 0)
-    return NULL;
-  return ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id;
-}
-
-/**
- * syncobj_transaction_get_queued_behind:
- * @self: a transaction
- *
- * Gets [property@Syncobj.Transaction:queued-behind].
- *
- * Returns: (nullable): the id of the transaction this one waits for while
- *   `queued`
- */
-const char *
-syncobj_transaction_get_queued_behind (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->queued_behind;
-}
-
-/**
- * syncobj_transaction_get_error:
- * @self: a transaction
- *
- * Gets [property@Syncobj.Transaction:error]: set when the transaction failed.
- *
- * Returns: (nullable) (transfer none): why the transaction failed
- */
-const GError *
-syncobj_transaction_get_error (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->error;
-}
-
-/**
- * syncobj_transaction_get_error_transaction_id:
- * @self: a transaction
- *
- * For a dependency failure, the id of the transaction whose failure caused
- * it; for any other failure, the id of @self.
- *
- * Returns: (nullable): a transaction id, or %NULL unless failed
- */
-const char *
-syncobj_transaction_get_error_transaction_id (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->error_transaction_id;
-}
-
-/**
- * syncobj_transaction_get_collection:
- * @self: a transaction
- *
- * Gets the collection the transaction was begun on.
- *
- * Returns: (transfer none) (nullable): the collection the transaction was
- *   created on, whose mutator persists it; %NULL once it was finalized
- */
-SyncobjCollection *
-syncobj_transaction_get_collection (SyncobjTransaction *self)
-{
-  g_autoptr(SyncobjCollection) owner = NULL;
-
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-
-  /* Weak: the pointer stays valid while anybody else holds the collection. */
-  owner = transaction_dup_owner (self);
-  return owner;
-}
-
-/**
- * syncobj_transaction_get_metadata:
- * @self: a transaction
- *
- * Gets the application's data attached with
- * [method@Syncobj.Transaction.set_metadata].
- *
- * Returns: (transfer none) (nullable): application data attached to the
- *   transaction
- */
-JsonObject *
-syncobj_transaction_get_metadata (SyncobjTransaction *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->metadata;
-}
-
-/**
- * syncobj_transaction_set_metadata:
- * @self: a transaction
- * @metadata: (nullable): application data, stored with the transaction
- *
- * Attaches application data to the transaction; mutators may read it.
- */
-void
-syncobj_transaction_set_metadata (SyncobjTransaction *self,
-                                  JsonObject         *metadata)
-{
-  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (self));
-
-  if (self->metadata == metadata)
-    return;
-  g_clear_pointer (&self->metadata, json_object_unref);
-  self->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METADATA]);
-  /* The store keeps metadata too. */
-  transaction_changed (self);
-}
-
-/**
- * syncobj_transaction_to_json:
- * @self: a transaction
- *
- * Describes the transaction as JSON: id, state, dates (ISO 8601), current
- * attempt, queued-behind, error, and its mutations.
- *
- * Returns: (transfer full): compact JSON text
- */
-char *
-syncobj_transaction_to_json (SyncobjTransaction *self)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *created = NULL;
-  g_autofree char *updated = NULL;
-  guint n;
-
-  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-
-  created = g_date_time_format_iso8601 (syncobj_transaction_get_created_at (self));
-  updated = g_date_time_format_iso8601 (syncobj_transaction_get_updated_at (self));
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, self->id);
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, syncobj_transaction_get_state_name (self));
-  json_builder_set_member_name (builder, "created_at");
-  json_builder_add_string_value (builder, created);
-  json_builder_set_member_name (builder, "updated_at");
-  json_builder_add_string_value (builder, updated);
-  json_builder_set_member_name (builder, "current_attempt");
-  json_builder_add_int_value (builder, self->current_attempt);
-  if (self->queued_behind != NULL)
-    {
-      json_builder_set_member_name (builder, "queued_behind");
-      json_builder_add_string_value (builder, self->queued_behind);
-    }
-  if (self->error != NULL)
-    {
-      json_builder_set_member_name (builder, "error");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "message");
-      json_builder_add_string_value (builder, self->error->message);
-      json_builder_set_member_name (builder, "transaction_id");
-      json_builder_add_string_value (builder, self->error_transaction_id);
-      json_builder_end_object (builder);
-    }
-  json_builder_set_member_name (builder, "mutations");
-  json_builder_begin_array (builder);
-  n = _syncobj_object_list_get_length (self->mutations);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (self->mutations, i));
-      g_autofree char *text = syncobj_pending_mutation_to_json (mutation);
-
-      json_builder_add_value (builder, json_from_string (text, NULL));
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
-}
-
 /* ---- GObject ---------------------------------------------------------------- */
 
 static void
@@ -1935,7 +928,7 @@ syncobj_transaction_dispose (GObject *object)
 {
   SyncobjTransaction *self = SYNCOBJ_TRANSACTION (object);
 
-  transaction_stop_waiting_for_network (self);
+  _syncobj_transaction_stop_waiting_for_network (self);
   if (self->retry_timer != 0)
     {
       _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);
@@ -1973,78 +966,6 @@ syncobj_transaction_finalize (GObject *object)
 }
 
 static void
-syncobj_transaction_get_property (GObject    *object,
-                                  guint       prop_id,
-                                  GValue     *value,
-                                  GParamSpec *pspec)
-{
-  SyncobjTransaction *self = SYNCOBJ_TRANSACTION (object);
-
-  switch (prop_id)
-    {
-    case PROP_ID:
-      g_value_set_string (value, self->id);
-      break;
-    case PROP_STATE:
-      g_value_set_enum (value, self->state);
-      break;
-    case PROP_CREATED_AT:
-      g_value_set_boxed (value, syncobj_transaction_get_created_at (self));
-      break;
-    case PROP_UPDATED_AT:
-      g_value_set_boxed (value, syncobj_transaction_get_updated_at (self));
-      break;
-    case PROP_MUTATIONS:
-      g_value_set_object (value, self->mutations);
-      break;
-    case PROP_ATTEMPTS:
-      g_value_set_object (value, transaction_attempts (self));
-      break;
-    case PROP_CURRENT_ATTEMPT:
-      g_value_set_uint (value, self->current_attempt);
-      break;
-    case PROP_QUEUED_BEHIND:
-      g_value_set_string (value, self->queued_behind);
-      break;
-    case PROP_WAITING_FOR_COLLECTION:
-      g_value_set_string (value, syncobj_transaction_get_waiting_for_collection (self));
-      break;
-    case PROP_ERROR:
-      g_value_set_boxed (value, self->error);
-      break;
-    case PROP_ERROR_TRANSACTION_ID:
-      g_value_set_string (value, self->error_transaction_id);
-      break;
-    case PROP_COLLECTION:
-      g_value_take_object (value, transaction_dup_owner (self));
-      break;
-    case PROP_METADATA:
-      g_value_set_boxed (value, self->metadata);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-syncobj_transaction_set_property (GObject      *object,
-                                  guint         prop_id,
-                                  const GValue *value,
-                                  GParamSpec   *pspec)
-{
-  SyncobjTransaction *self = SYNCOBJ_TRANSACTION (object);
-
-  switch (prop_id)
-    {
-    case PROP_METADATA:
-      syncobj_transaction_set_metadata (self, g_value_get_boxed (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 syncobj_transaction_class_init (SyncobjTransactionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -2053,134 +974,7 @@ syncobj_transaction_class_init (SyncobjTransactionClass *klass)
 
   object_class->dispose = syncobj_transaction_dispose;
   object_class->finalize = syncobj_transaction_finalize;
-  object_class->get_property = syncobj_transaction_get_property;
-  object_class->set_property = syncobj_transaction_set_property;
-
-  /**
-   * SyncobjTransaction:id:
-   *
-   * The unique id of the transaction (a UUID).
-   */
-  properties[PROP_ID] =
-    g_param_spec_string ("id", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:state:
-   *
-   * Where the transaction is in its life cycle.
-   */
-  properties[PROP_STATE] =
-    g_param_spec_enum ("state", NULL, NULL,
-                       SYNCOBJ_TYPE_TRANSACTION_STATE, SYNCOBJ_TRANSACTION_STATE_PENDING,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:created-at:
-   *
-   * When the transaction was created.
-   */
-  properties[PROP_CREATED_AT] =
-    g_param_spec_boxed ("created-at", NULL, NULL, G_TYPE_DATE_TIME,
-                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:updated-at:
-   *
-   * When the transaction last changed state or recorded an attempt.
-   */
-  properties[PROP_UPDATED_AT] =
-    g_param_spec_boxed ("updated-at", NULL, NULL, G_TYPE_DATE_TIME,
-                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:mutations:
-   *
-   * The writes of the transaction, one [class@Syncobj.PendingMutation] per
-   * written key.
-   */
-  properties[PROP_MUTATIONS] =
-    g_param_spec_object ("mutations", NULL, NULL, G_TYPE_LIST_MODEL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:attempts:
-   *
-   * Every persist attempt, as [class@Syncobj.Attempt], oldest first.
-   */
-  properties[PROP_ATTEMPTS] =
-    g_param_spec_object ("attempts", NULL, NULL, G_TYPE_LIST_MODEL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:current-attempt:
-   *
-   * The number of the latest attempt; 0 before the first.
-   */
-  properties[PROP_CURRENT_ATTEMPT] =
-    g_param_spec_uint ("current-attempt", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:queued-behind:
-   *
-   * While `queued`, the id of the transaction this one waits for.
-   */
-  properties[PROP_QUEUED_BEHIND] =
-    g_param_spec_string ("queued-behind", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:waiting-for-collection: (getter get_waiting_for_collection)
-   *
-   * After a restart, the id of a collection this transaction writes to
-   * that is not open yet. The transaction keeps its place in its queues
-   * and resumes, with all its writes, once every collection it writes to
-   * is open.
-   */
-  properties[PROP_WAITING_FOR_COLLECTION] =
-    g_param_spec_string ("waiting-for-collection", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:error:
-   *
-   * Why the transaction failed, in the %SYNCOBJ_ERROR domain or the
-   * mutator's own.
-   */
-  properties[PROP_ERROR] =
-    g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
-                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:error-transaction-id:
-   *
-   * The id of the transaction whose failure failed this one (itself, unless
-   * it is a dependency failure).
-   */
-  properties[PROP_ERROR_TRANSACTION_ID] =
-    g_param_spec_string ("error-transaction-id", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:collection:
-   *
-   * The collection the transaction was created on.
-   */
-  properties[PROP_COLLECTION] =
-    g_param_spec_object ("collection", NULL, NULL, SYNCOBJ_TYPE_COLLECTION,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjTransaction:metadata:
-   *
-   * Application data attached to the transaction.
-   */
-  properties[PROP_METADATA] =
-    g_param_spec_boxed ("metadata", NULL, NULL, JSON_TYPE_OBJECT,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  _syncobj_transaction_install_properties (object_class);
 }
 
 static void

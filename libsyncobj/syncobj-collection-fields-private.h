@@ -1,0 +1,93 @@
+/* syncobj-collection-fields-private.h: what a SyncobjCollection holds
+ *
+ * For the files of the collection only: syncobj-collection.c (public API),
+ * syncobj-collection-write.c (writes and their transactions) and
+ * syncobj-collection-list.c (the list model). Everything else sees a
+ * collection through syncobj-collection-private.h.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-collection-private.h"
+
+G_BEGIN_DECLS
+
+
+struct _SyncobjCollection
+{
+  GObject             parent_instance;
+
+  char               *id;
+  char               *key_member;
+  SyncobjKeySource    key_source;
+  GHashTable         *aliases;          /* temporary key → the server's key; NULL before any */
+  SyncobjSync        *sync;
+  SyncobjMutator     *mutator;
+  SyncobjStore       *store;
+  SyncobjRetryPolicy *retry_policy;
+  SyncobjStrategy     strategy;
+  SyncobjQueueScope   queue_scope;
+
+  SyncobjOverlay     *overlay;          /* rows: what the list model shows */
+  SyncobjQueue       *queue;            /* lanes and locked keys */
+
+  GSequence          *order;            /* SyncobjRow, visible and announced */
+  GPtrArray          *pending_appends;  /* SyncobjRow, during a batch */
+  guint               changed_start;    /* in-place changes during a batch: */
+  guint               changed_count;    /*   one contiguous range, not announced yet */
+  guint               batch_depth;
+  guint               order_removed : 1;  /* a row ever left self->order */
+
+  GQueue              active;           /* SyncobjTransaction (strong), creation order */
+  GHashTable         *active_links;     /* transaction → GList link */
+
+  guint               ready : 1;
+};
+
+typedef enum {
+  PROP_0,
+  PROP_ID,
+  PROP_KEY_MEMBER,
+  PROP_KEY_SOURCE,
+  PROP_SYNC,
+  PROP_MUTATOR,
+  PROP_STORE,
+  PROP_PERSISTENT,
+  PROP_STRATEGY,
+  PROP_QUEUE_SCOPE,
+  PROP_RETRY_POLICY,
+  PROP_READY,
+  PROP_N_ITEMS,
+  N_PROPS
+} SyncobjCollectionProperty;
+
+void _syncobj_collection_notify                 (SyncobjCollection        *self,
+                                                 SyncobjCollectionProperty prop);
+void _syncobj_collection_emit_transaction_added (SyncobjCollection        *self,
+                                                 SyncobjTransaction       *transaction);
+void _syncobj_collection_emit_key_assigned      (SyncobjCollection        *self,
+                                                 const char               *temporary_key,
+                                                 const char               *key);
+
+static inline gboolean
+collection_is_ordered (SyncobjCollection *self)
+{
+  return self->strategy == SYNCOBJ_STRATEGY_ORDERED;
+}
+
+/* A temporary key the server has replaced names the record of the
+ * server's key for the rest of the process. */
+static inline const char *
+collection_resolve_key (SyncobjCollection *self,
+                        const char        *key)
+{
+  const char *alias;
+
+  if (self->aliases == NULL || key == NULL)
+    return key;
+  alias = g_hash_table_lookup (self->aliases, key);
+  return alias != NULL ? alias : key;
+}
+
+G_END_DECLS

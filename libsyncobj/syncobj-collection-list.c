@@ -1,0 +1,214 @@
+/* syncobj-collection-list.c: a collection as a list model
+ *
+ * The GListModel of a SyncobjCollection: the order in which its rows
+ * became visible, and the items-changed signals for what the overlay
+ * reports appearing, leaving or changing, batched over a sync commit or the
+ * end of a transaction into one signal per contiguous range.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-collection-fields-private.h"
+#include "syncobj-collection-list-private.h"
+
+/* The position of @row (in self->order) in the list model. Rows are only
+ * ever appended, so until one leaves, each stays where it was appended;
+ * GSequence's walk to the root, a cache miss per level in a big list, is
+ * needed only after that. */
+static guint
+row_position (SyncobjCollection *self,
+              SyncobjRow        *row)
+{
+  if (!self->order_removed)
+    return row->position;
+  return g_sequence_iter_get_position (row->iter);
+}
+
+static void
+collection_flush_appends (SyncobjCollection *self)
+{
+  guint position;
+  guint added = 0;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (self->pending_appends->len == 0)
+    return;
+
+  /* Not before: the length is a walk to the GSequence's root. */
+  position = g_sequence_get_length (self->order);
+
+  rows = g_steal_pointer (&self->pending_appends);
+  self->pending_appends = g_ptr_array_new ();
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SyncobjRow *row = g_ptr_array_index (rows, i);
+
+      row->pending_append = FALSE;
+      if (_syncobj_row_is_visible (row))
+        {
+          row->iter = g_sequence_append (self->order, row);
+          row->position = position + added;
+          added++;
+        }
+      else
+        _syncobj_overlay_row_maybe_free (self->overlay, row);
+    }
+
+  if (added > 0)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
+      _syncobj_collection_notify (self, PROP_N_ITEMS);
+    }
+}
+
+/* Announces the range of rows changed in place during the batch so far. */
+static void
+collection_flush_changes (SyncobjCollection *self)
+{
+  guint count = self->changed_count;
+
+  if (count == 0)
+    return;
+  self->changed_count = 0;
+  g_list_model_items_changed (G_LIST_MODEL (self), self->changed_start, count, count);
+}
+
+/* The visible value of the row at @position changed; the row stays where
+ * it is. In a batch (a sync commit), changes to neighbouring rows become
+ * one items-changed for their range. */
+static void
+collection_item_changed (SyncobjCollection *self,
+                         guint              position)
+{
+  if (self->batch_depth > 0 && self->changed_count > 0 &&
+      position == self->changed_start + self->changed_count)
+    {
+      self->changed_count++;
+      return;
+    }
+
+  collection_flush_changes (self);
+  collection_flush_appends (self);
+  if (self->batch_depth > 0)
+    {
+      self->changed_start = position;
+      self->changed_count = 1;
+    }
+  else
+    g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
+}
+
+void
+_syncobj_collection_begin_batch (SyncobjCollection *self)
+{
+  self->batch_depth++;
+}
+
+void
+_syncobj_collection_end_batch (SyncobjCollection *self)
+{
+  g_assert (self->batch_depth > 0);
+
+  if (--self->batch_depth == 0)
+    {
+      collection_flush_changes (self);
+      collection_flush_appends (self);
+    }
+}
+
+/* @row just became visible: it goes to the end of the list. */
+static void
+row_appear (gpointer    view,
+            SyncobjRow *row)
+{
+  SyncobjCollection *self = view;
+
+  if (row->pending_append)
+    ; /* already waiting for the end of the batch */
+  else if (self->batch_depth > 0)
+    {
+      row->pending_append = TRUE;
+      g_ptr_array_add (self->pending_appends, row);
+    }
+  else
+    {
+      row->iter = g_sequence_append (self->order, row);
+      row->position = g_sequence_iter_get_position (row->iter);
+      g_list_model_items_changed (G_LIST_MODEL (self), row->position, 0, 1);
+      _syncobj_collection_notify (self, PROP_N_ITEMS);
+    }
+}
+
+/* @row is no longer visible: it leaves the list. */
+static void
+row_disappear (gpointer    view,
+               SyncobjRow *row)
+{
+  SyncobjCollection *self = view;
+  guint position;
+
+  if (row->iter == NULL)
+    return;
+
+  collection_flush_changes (self);
+  collection_flush_appends (self);
+  position = row_position (self, row);
+  g_sequence_remove (row->iter);
+  row->iter = NULL;
+  self->order_removed = TRUE;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  _syncobj_collection_notify (self, PROP_N_ITEMS);
+}
+
+static void
+row_changed (gpointer    view,
+             SyncobjRow *row)
+{
+  SyncobjCollection *self = view;
+
+  if (row->iter != NULL)
+    collection_item_changed (self, row_position (self, row));
+}
+
+const SyncobjOverlayViewFuncs _syncobj_collection_overlay_view_funcs = {
+  .appear = row_appear,
+  .disappear = row_disappear,
+  .changed = row_changed,
+};
+
+/* ---- GListModel --------------------------------------------------------------- */
+
+static GType
+syncobj_collection_get_item_type (GListModel *model)
+{
+  return SYNCOBJ_TYPE_RECORD;
+}
+
+static guint
+syncobj_collection_get_n_items (GListModel *model)
+{
+  return g_sequence_get_length (SYNCOBJ_COLLECTION (model)->order);
+}
+
+static gpointer
+syncobj_collection_get_item (GListModel *model,
+                             guint       position)
+{
+  SyncobjCollection *self = SYNCOBJ_COLLECTION (model);
+  GSequenceIter *iter;
+
+  if (position >= (guint) g_sequence_get_length (self->order))
+    return NULL;
+
+  iter = g_sequence_get_iter_at_pos (self->order, position);
+  return _syncobj_overlay_get_record (self->overlay, g_sequence_get (iter));
+}
+
+void
+_syncobj_collection_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = syncobj_collection_get_item_type;
+  iface->get_n_items = syncobj_collection_get_n_items;
+  iface->get_item = syncobj_collection_get_item;
+}

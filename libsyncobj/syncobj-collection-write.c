@@ -1,0 +1,506 @@
+/* syncobj-collection-write.c: a write to a collection, up to its transaction
+ *
+ * The public writes of SyncobjCollection (insert, update, delete, their
+ * JSON forms, begin), their validation, the choice of their transaction and
+ * the step into the overlay; the server's key replacing a temporary one;
+ * and the transactions of the collection: the lanes they wait in, the keys
+ * they lock, and what the collection does when one ends.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-collection-fields-private.h"
+#include "syncobj-collection-list-private.h"
+#include "syncobj-transaction-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
+#include "syncobj-json-parser-private.h"
+#include "syncobj-uuid-private.h"
+
+/* ---- the write path ------------------------------------------------------- */
+
+static SyncobjTransaction *
+collection_pick_transaction (SyncobjCollection   *self,
+                             SyncobjTransaction  *transaction,
+                             gboolean            *auto_commit,
+                             GError             **error)
+{
+  if (transaction == NULL)
+    transaction = _syncobj_transaction_get_open ();
+
+  *auto_commit = transaction == NULL;
+
+  if (transaction != NULL)
+    {
+      if (_syncobj_transaction_is_committed (transaction) || syncobj_transaction_is_finished (transaction))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                       _("Transaction %s is already committed; begin a new one"),
+                       syncobj_transaction_get_id (transaction));
+          return NULL;
+        }
+      return g_object_ref (transaction);
+    }
+
+  if (self->mutator == NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                   _("Collection “%s” has no mutator; set one before writing to it"), self->id);
+      return NULL;
+    }
+
+  return _syncobj_transaction_new (self);
+}
+
+static gboolean
+collection_validate_write (SyncobjCollection    *self,
+                           SyncobjMutationType   type,
+                           const char          **key,
+                           char                  key_buffer[SYNCOBJ_INT_KEY_SIZE],
+                           JsonObject           *value,
+                           GError              **error)
+{
+  SyncobjRow *row;
+  gboolean key_is_int = FALSE;
+
+  /* NaN, infinity, invalid UTF-8 or absurd nesting could be neither
+   * stored nor sent. */
+  if (value != NULL && !_syncobj_json_check_object (value, SYNCOBJ_ERROR_INVALID_RECORD, error))
+    return FALSE;
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT)
+    {
+      if (value == NULL)
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                       _("Cannot insert into collection “%s”: the record must be a JSON object"), self->id);
+          return FALSE;
+        }
+      if (*key == NULL || !g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
+        *key = _syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, error);
+      if (*key == NULL)
+        return FALSE;
+      if (!key_is_int && g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX) &&
+          json_object_has_member (value, self->key_member))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                       _("Cannot insert into collection “%s”: keys beginning with “%s” are temporary keys"),
+                       self->id, SYNCOBJ_TEMPORARY_KEY_PREFIX);
+          return FALSE;
+        }
+    }
+  else if (*key == NULL || **key == '\0')
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                   _("Cannot write to collection “%s”: the key must be a non-empty string"), self->id);
+      return FALSE;
+    }
+
+  row = _syncobj_overlay_lookup (self->overlay, *key);
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !_syncobj_overlay_check_key_type (self->overlay, row, key_is_int, error))
+    return FALSE;
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && row->visible != NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
+                   _("Record “%s” already exists in collection “%s”"), *key, self->id);
+      return FALSE;
+    }
+
+  if (type != SYNCOBJ_MUTATION_TYPE_INSERT && (row == NULL || row->visible == NULL))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_NOT_FOUND,
+                   _("No record “%s” in collection “%s”"), *key, self->id);
+      return FALSE;
+    }
+
+  if (type == SYNCOBJ_MUTATION_TYPE_UPDATE)
+    {
+      JsonNode *key_node;
+
+      if (value == NULL)
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                       _("Cannot update record “%s”: the changes must be a JSON object"), *key);
+          return FALSE;
+        }
+
+      key_node = json_object_get_member (value, self->key_member);
+      if (key_node != NULL &&
+          (g_strcmp0 (_syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, NULL), *key) != 0 ||
+           key_is_int != row->int_key))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                       _("An update must not change the key of record “%s” (member “%s”)"),
+                       *key, self->key_member);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+SyncobjTransaction *
+_syncobj_collection_write (SyncobjCollection    *self,
+                           SyncobjTransaction   *transaction,
+                           SyncobjMutationType   type,
+                           const char           *key,
+                           JsonObject           *value,
+                           GError              **error)
+{
+  g_autoptr(SyncobjTransaction) target = NULL;
+  SyncobjPendingMutation *mutation;
+  SyncobjOverlayWrite write;
+  gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
+  gboolean auto_commit;
+  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
+  g_autofree char *temporary_key = NULL;
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && value != NULL &&
+      self->key_source == SYNCOBJ_KEY_SOURCE_SERVER &&
+      !json_object_has_member (value, self->key_member))
+    {
+      g_autofree char *uuid = _syncobj_uuid_new ();
+
+      key = temporary_key = g_strconcat (SYNCOBJ_TEMPORARY_KEY_PREFIX, uuid, NULL);
+    }
+  else if (type != SYNCOBJ_MUTATION_TYPE_INSERT)
+    key = collection_resolve_key (self, key);
+
+  if (!collection_validate_write (self, type, &key, key_buffer, value, error))
+    return NULL;
+
+  target = collection_pick_transaction (self, transaction, &auto_commit, error);
+  if (target == NULL)
+    return NULL;
+
+  if (temporary_key != NULL)
+    _syncobj_overlay_mark_temporary (self->overlay, key);
+
+  mutation = _syncobj_transaction_find_mutation (target, self, key);
+
+  if (mutation != NULL)
+    {
+      if (!_syncobj_overlay_fold (self->overlay, &write, mutation, type, value, now))
+        _syncobj_transaction_remove_mutation (target, mutation);
+    }
+  else
+    {
+      g_autoptr(SyncobjPendingMutation) created =
+        _syncobj_pending_mutation_new (self, self->id, target, key, type, now);
+
+      _syncobj_overlay_push (self->overlay, &write, created, value, now);
+      _syncobj_transaction_add_mutation (target, created);
+    }
+
+  _syncobj_overlay_show_write (self->overlay, &write);
+
+  if (auto_commit)
+    syncobj_transaction_commit (target, NULL);
+
+  return g_steal_pointer (&target);
+}
+
+gboolean
+_syncobj_collection_assign_key (SyncobjCollection       *self,
+                                SyncobjPendingMutation  *mutation,
+                                JsonObject              *created,
+                                GError                 **error)
+{
+  g_autoptr(JsonObject) early_synced = NULL;
+  g_autofree char *temporary_key = NULL;
+  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
+  const char *key;
+  gboolean key_is_int = FALSE;
+
+  if (!_syncobj_overlay_is_temporary (self->overlay, mutation))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                   _("Mutation %s of collection “%s” is not an insert under a temporary key"),
+                   mutation->mutation_id, self->id);
+      return FALSE;
+    }
+
+  key = _syncobj_json_get_key (created, self->key_member, key_buffer, &key_is_int, error);
+  if (key == NULL)
+    return FALSE;
+  if (g_str_has_prefix (key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                   _("The server answered with the temporary key “%s”"), key);
+      return FALSE;
+    }
+
+  if (!_syncobj_overlay_take_early_echo (self->overlay, key, &early_synced, error))
+    return FALSE;
+
+  temporary_key = g_strdup (mutation->key);
+  if (self->aliases == NULL)
+    self->aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (self->aliases, g_strdup (temporary_key), g_strdup (key));
+
+  _syncobj_overlay_rekey (self->overlay, mutation, created, key, key_is_int, g_steal_pointer (&early_synced));
+
+  _syncobj_collection_emit_key_assigned (self, temporary_key, key);
+  return TRUE;
+}
+
+void
+_syncobj_collection_restore_mutation (SyncobjCollection      *self,
+                                      SyncobjPendingMutation *mutation)
+{
+  _syncobj_overlay_restore (self->overlay, mutation);
+}
+
+/* ---- queue and locks ----------------------------------------------------- */
+
+/* Whether @transaction holds mutations of @self only (the usual case: one
+ * collection), so that no mutation needs its collection looked up. */
+static gboolean
+transaction_only_touches (SyncobjTransaction *transaction,
+                          SyncobjCollection  *self)
+{
+  GPtrArray *collections = _syncobj_transaction_get_collections (transaction);
+
+  return collections->len == 1 && g_ptr_array_index (collections, 0) == self;
+}
+
+void
+_syncobj_collection_collect_lanes (SyncobjCollection  *self,
+                                   SyncobjTransaction *transaction,
+                                   GPtrArray          *lanes)
+{
+  if (!collection_is_ordered (self))
+    return;
+
+  _syncobj_queue_collect_lanes (self->queue, self->queue_scope,
+                                _syncobj_transaction_peek_mutations (transaction), lanes);
+}
+
+SyncobjLane *
+_syncobj_collection_find_lane (SyncobjCollection *self,
+                               const char        *key)
+{
+  return _syncobj_queue_find_lane (self->queue, self->queue_scope, key);
+}
+
+void
+_syncobj_collection_lock (SyncobjCollection  *self,
+                          SyncobjTransaction *transaction)
+{
+  if (!collection_is_ordered (self))
+    return;
+
+  _syncobj_queue_lock (self->queue, _syncobj_transaction_peek_mutations (transaction),
+                       transaction_only_touches (transaction, self));
+}
+
+void
+_syncobj_collection_finish_transaction (SyncobjCollection  *self,
+                                        SyncobjTransaction *transaction,
+                                        gboolean            failed)
+{
+  /* The list stays as it is: the transaction is committed or failed. */
+  GList *link;
+
+  _syncobj_collection_begin_batch (self);
+  _syncobj_overlay_finish (self->overlay, _syncobj_transaction_peek_mutations (transaction),
+                           transaction_only_touches (transaction, self), failed, self->sync == NULL);
+  _syncobj_collection_end_batch (self);
+
+  link = g_hash_table_lookup (self->active_links, transaction);
+  if (link != NULL)
+    {
+      g_hash_table_remove (self->active_links, transaction);
+      g_queue_delete_link (&self->active, link);
+      g_object_unref (transaction);
+    }
+}
+
+void
+_syncobj_collection_add_transaction (SyncobjCollection  *self,
+                                     SyncobjTransaction *transaction)
+{
+  if (g_hash_table_contains (self->active_links, transaction))
+    return;
+
+  g_queue_push_tail (&self->active, g_object_ref (transaction));
+  g_hash_table_insert (self->active_links, transaction, self->active.tail);
+  _syncobj_collection_emit_transaction_added (self, transaction);
+}
+
+/* ---- public API -------------------------------------------------------------- */
+
+/**
+ * syncobj_collection_insert:
+ * @self: a collection
+ * @value: the new record; its key member must be a non-empty string or an
+ *   integer within 64 bits that is not visible yet
+ * @error: return location for an error
+ *
+ * Inserts @value optimistically: it is visible at once. A copy is kept, so
+ * @value may be changed afterwards.
+ *
+ * Inside an open transaction (see [method@Syncobj.Collection.begin]) the
+ * write joins it; otherwise a new transaction is created and committed.
+ *
+ * Returns: (transfer full): the transaction, or %NULL with @error set
+ *   (%SYNCOBJ_ERROR_INVALID_RECORD, %SYNCOBJ_ERROR_KEY_EXISTS,
+ *   %SYNCOBJ_ERROR_INVALID_STATE) and nothing changed
+ */
+SyncobjTransaction *
+syncobj_collection_insert (SyncobjCollection  *self,
+                           JsonObject         *value,
+                           GError            **error)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, value, error);
+}
+
+/**
+ * syncobj_collection_update:
+ * @self: a collection
+ * @key: the key of a visible record
+ * @changes: the members to set, merged shallowly into the record; it may
+ *   repeat the key member but not change it
+ * @error: return location for an error
+ *
+ * Updates a record optimistically: the merged value is visible at once.
+ *
+ * Returns: (transfer full): the transaction, or %NULL with @error set
+ *   (%SYNCOBJ_ERROR_KEY_NOT_FOUND, %SYNCOBJ_ERROR_INVALID_RECORD,
+ *   %SYNCOBJ_ERROR_INVALID_STATE) and nothing changed
+ */
+SyncobjTransaction *
+syncobj_collection_update (SyncobjCollection  *self,
+                           const char         *key,
+                           JsonObject         *changes,
+                           GError            **error)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_UPDATE, key, changes, error);
+}
+
+/**
+ * syncobj_collection_delete:
+ * @self: a collection
+ * @key: the key of a visible record
+ * @error: return location for an error
+ *
+ * Deletes a record optimistically: it disappears at once.
+ *
+ * Returns: (transfer full): the transaction, or %NULL with @error set
+ *   (%SYNCOBJ_ERROR_KEY_NOT_FOUND, %SYNCOBJ_ERROR_INVALID_STATE) and nothing
+ *   changed
+ */
+SyncobjTransaction *
+syncobj_collection_delete (SyncobjCollection  *self,
+                           const char         *key,
+                           GError            **error)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_DELETE, key, NULL, error);
+}
+
+/**
+ * syncobj_collection_insert_json:
+ * @self: a collection
+ * @json: the new record as JSON text (an object)
+ * @error: return location for an error
+ *
+ * Like [method@Syncobj.Collection.insert], for JSON text (handy from
+ * JavaScript: `collection.insert_json(JSON.stringify(todo))`).
+ *
+ * Returns: (transfer full): the transaction, or %NULL with @error set
+ */
+SyncobjTransaction *
+syncobj_collection_insert_json (SyncobjCollection  *self,
+                                const char         *json,
+                                GError            **error)
+{
+  g_autoptr(JsonObject) value = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  g_return_val_if_fail (json != NULL, NULL);
+
+  value = _syncobj_json_parse_object (json, -1, error);
+  if (value == NULL)
+    return NULL;
+
+  return syncobj_collection_insert (self, value, error);
+}
+
+/**
+ * syncobj_collection_update_json:
+ * @self: a collection
+ * @key: the key of a visible record
+ * @json: the changes as JSON text (an object)
+ * @error: return location for an error
+ *
+ * Like [method@Syncobj.Collection.update], for JSON text.
+ *
+ * Returns: (transfer full): the transaction, or %NULL with @error set
+ */
+SyncobjTransaction *
+syncobj_collection_update_json (SyncobjCollection  *self,
+                                const char         *key,
+                                const char         *json,
+                                GError            **error)
+{
+  g_autoptr(JsonObject) changes = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  g_return_val_if_fail (json != NULL, NULL);
+
+  changes = _syncobj_json_parse_object (json, -1, error);
+  if (changes == NULL)
+    return NULL;
+
+  return syncobj_collection_update (self, key, changes, error);
+}
+
+/**
+ * syncobj_collection_begin:
+ * @self: a collection
+ *
+ * Opens a transaction that gathers several writes, to this or other
+ * collections, and persists them all-or-nothing on
+ * [method@Syncobj.Transaction.commit] (the specification's
+ * `withMutation`). The writes apply optimistically as they are made.
+ *
+ * Until it is committed or rolled back, the transaction is the open
+ * transaction of the calling thread: [method@Syncobj.Collection.insert] and
+ * its siblings, on any collection, join it and return it.
+ * [method@Syncobj.Transaction.insert] and its siblings name it explicitly.
+ * The transaction is persisted by this collection's mutator.
+ *
+ * Several writes to one key fold into one mutation: insert then update is
+ * an insert of the merged record; insert then delete leaves nothing (a
+ * transaction left without writes completes at once when committed);
+ * update then update is one update with the changes of both; update then
+ * delete is a delete; delete then insert is an update that replaces the
+ * record: its changes are the inserted record, and members of the old
+ * record that the insert does not set are gone (the HTTP mutator sends it
+ * with `PUT`).
+ *
+ * Returns: (transfer full): a `pending` transaction
+ */
+SyncobjTransaction *
+syncobj_collection_begin (SyncobjCollection *self)
+{
+  SyncobjTransaction *transaction;
+
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+
+  transaction = _syncobj_transaction_new (self);
+  _syncobj_transaction_push_open (transaction);
+  return transaction;
+}
+

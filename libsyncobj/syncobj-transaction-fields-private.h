@@ -1,0 +1,142 @@
+/* syncobj-transaction-fields-private.h: what a SyncobjTransaction holds
+ *
+ * For the files of the transaction only: syncobj-transaction.c (the state
+ * machine), syncobj-transaction-persist.c (attempts and retries),
+ * syncobj-transaction-stored.c (its durable form) and
+ * syncobj-transaction-properties.c (what it shows). Everything else sees a
+ * transaction through syncobj-transaction-private.h.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-transaction-private.h"
+#include "syncobj-attempt-private.h"
+#include "syncobj-collection-private.h"
+#include "syncobj-queue-private.h"
+#include "syncobj-json-util-private.h"
+
+G_BEGIN_DECLS
+
+
+struct _SyncobjTransaction
+{
+  GObject                  parent_instance;
+
+  char                    *id;
+  SyncobjTransactionState  state;
+  gint64                   created_at_us;
+  gint64                   updated_at_us;
+  GDateTime               *created_at;      /* caches */
+  GDateTime               *updated_at;
+  SyncobjObjectList       *mutations;
+  GListStore              *attempts;        /* made when asked for */
+  GPtrArray               *attempt_list;    /* SyncobjAttempt, the same */
+  GHashTable              *mutation_index;  /* "collection\nkey" → mutation; made
+                                             * once there are many mutations */
+  guint                    current_attempt;
+  guint                    counted_attempts; /* offline attempts do not count */
+  char                    *queued_behind;
+  GError                  *error;
+  char                    *error_transaction_id;
+  JsonObject              *metadata;
+
+  GWeakRef                 owner;
+  GPtrArray               *collections;     /* strong while active */
+  SyncobjQueueEntry        entry;           /* our place in the queues; its
+                                             * sequence is the commit order */
+  GPtrArray               *waiters;         /* GTask * of wait_async */
+  GPtrArray               *parked;          /* SyncobjStoredMutation: restored
+                                               writes to collections not open yet */
+  GCancellable            *cancellable;
+  guint                    retry_timer;
+  gint                     retry_after_ms;  /* -1: policy decides */
+  gulong                   online_handler;
+  guint                    committed : 1;
+  guint                    durable : 1;
+  guint                    started : 1;
+};
+
+static inline gint64
+now_us (void)
+{
+  return _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
+}
+
+static inline gboolean
+state_is_final (SyncobjTransactionState state)
+{
+  return state == SYNCOBJ_TRANSACTION_STATE_COMPLETED ||
+         state == SYNCOBJ_TRANSACTION_STATE_FAILED;
+}
+
+static inline SyncobjCollection *
+transaction_dup_owner (SyncobjTransaction *self)
+{
+  /* While the transaction is active its owner is the first collection it
+   * holds: no trip through the weak reference's global lock. */
+  if (self->collections->len > 0)
+    return g_object_ref (g_ptr_array_index (self->collections, 0));
+  return g_weak_ref_get (&self->owner);
+}
+
+/* Leaves every lane; the transactions that now head a lane may start. */
+static inline void
+transaction_leave_lanes (SyncobjTransaction *self)
+{
+  _syncobj_queue_leave (&self->entry);
+}
+
+/* Attempts are kept in a plain array; the list model
+ * (syncobj-transaction-properties.c) mirrors it once someone asks. */
+static inline void
+transaction_add_attempt (SyncobjTransaction *self,
+                         SyncobjAttempt     *attempt)
+{
+  if (self->attempt_list == NULL)
+    self->attempt_list = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->attempt_list, g_object_ref (attempt));
+  if (self->attempts != NULL)
+    g_list_store_append (self->attempts, attempt);
+}
+
+/* The attempt numbered @number (from 1), or NULL. */
+static inline SyncobjAttempt *
+transaction_get_attempt (SyncobjTransaction *self,
+                         guint               number)
+{
+  if (self->attempt_list == NULL || number == 0 || number > self->attempt_list->len)
+    return NULL;
+  return g_ptr_array_index (self->attempt_list, number - 1);
+}
+
+/* The state machine's steps (syncobj-transaction.c) that the other files of
+ * the transaction take. */
+
+/* Records a change of anything the store keeps: state, attempts, errors. */
+void     _syncobj_transaction_changed            (SyncobjTransaction      *self);
+void     _syncobj_transaction_set_state          (SyncobjTransaction      *self,
+                                                  SyncobjTransactionState  state);
+void     _syncobj_transaction_set_queued_behind  (SyncobjTransaction      *self,
+                                                  const char              *id);
+void     _syncobj_transaction_set_mutations_state (SyncobjTransaction   *self,
+                                                   SyncobjMutationState  state);
+/* Lists @mutation (of @collection) in the transaction. */
+void     _syncobj_transaction_list_mutation      (SyncobjTransaction     *self,
+                                                  SyncobjCollection      *collection,
+                                                  SyncobjPendingMutation *mutation);
+/* Whether @self heads every lane it is in; otherwise *@blocker_id (when
+ * not NULL) names a transaction ahead of it. */
+gboolean _syncobj_transaction_heads_all_lanes    (SyncobjTransaction  *self,
+                                                  const char         **blocker_id);
+void     _syncobj_transaction_join_lanes         (SyncobjTransaction *self);
+/* Waits behind @blocker_id. */
+void     _syncobj_transaction_queue_behind       (SyncobjTransaction *self,
+                                                  const char         *blocker_id);
+void     _syncobj_transaction_complete           (SyncobjTransaction *self);
+/* Fails @self (taking @error) and the queued transactions that depend on it. */
+void     _syncobj_transaction_fail               (SyncobjTransaction *self,
+                                                  GError             *error,
+                                                  const char         *root_id);
+
+G_END_DECLS

@@ -1,0 +1,21 @@
+/* syncobj-transaction-persist-private.h: persisting a committed transaction
+ * (syncobj-transaction-persist.c), for the files of the transaction
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-transaction-fields-private.h"
+
+G_BEGIN_DECLS
+
+/* Starts the next attempt, or waits for the network without spending one. */
+void _syncobj_transaction_start_attempt             (SyncobjTransaction *self);
+/* From the first attempt on, the keys are locked and cannot roll back. */
+void _syncobj_transaction_mark_started              (SyncobjTransaction *self);
+/* Starts the next attempt in @delay_ms. */
+void _syncobj_transaction_retry_in                  (SyncobjTransaction *self,
+                                                     guint               delay_ms);
+void _syncobj_transaction_stop_waiting_for_network  (SyncobjTransaction *self);
+
+G_END_DECLS

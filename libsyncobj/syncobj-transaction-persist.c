@@ -1,0 +1,249 @@
+/* syncobj-transaction-persist.c: persisting a committed transaction
+ *
+ * The attempts of a transaction through its collection's mutator: starting
+ * one (its keys lock with the first), retrying a failed one after the
+ * retry policy's delay or the server's Retry-After, waiting for the
+ * network without spending an attempt, and once persisted waiting for the
+ * sync echo when the mutator has one to wait for.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-transaction-fields-private.h"
+#include "syncobj-transaction-persist-private.h"
+#include "syncobj-transaction-properties-private.h"
+
+/* Made on first use: a burst of writes allocates less. */
+static GCancellable *
+transaction_cancellable (SyncobjTransaction *self)
+{
+  if (self->cancellable == NULL)
+    self->cancellable = g_cancellable_new ();
+  return self->cancellable;
+}
+
+/* ---- waiting for the network ---------------------------------------------- */
+
+void
+_syncobj_transaction_stop_waiting_for_network (SyncobjTransaction *self)
+{
+  if (self->online_handler != 0)
+    {
+      g_signal_handler_disconnect (_syncobj_scheduler_get_default (), self->online_handler);
+      self->online_handler = 0;
+    }
+}
+
+static void
+online_changed_cb (SyncobjScheduler   *scheduler,
+                   GParamSpec         *pspec,
+                   SyncobjTransaction *self)
+{
+  if (!_syncobj_scheduler_get_online (scheduler))
+    return;
+
+  _syncobj_transaction_stop_waiting_for_network (self);
+  if (self->retry_timer != 0)
+    {
+      /* Back online: pending work resumes at once. */
+      _syncobj_scheduler_remove (scheduler, self->retry_timer);
+      self->retry_timer = 0;
+    }
+  _syncobj_transaction_start_attempt (self);
+}
+
+static void
+transaction_wait_for_network (SyncobjTransaction *self)
+{
+  if (self->online_handler == 0)
+    self->online_handler = g_signal_connect (_syncobj_scheduler_get_default (), "notify::online",
+                                             G_CALLBACK (online_changed_cb), self);
+}
+
+/* ---- persisting ------------------------------------------------------------ */
+
+static void
+await_sync_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(SyncobjTransaction) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* A persisted transaction can no longer fail: the server has it. */
+  if (!syncobj_mutator_await_sync_finish (SYNCOBJ_MUTATOR (source), result, &error))
+    _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self->id,
+                              "transaction %s persisted, but waiting for its sync echo failed: %s",
+                              self->id, error->message);
+
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC)
+    _syncobj_transaction_complete (self);
+}
+
+static void
+transaction_persisted (SyncobjTransaction *self)
+{
+  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+  SyncobjMutator *mutator = owner != NULL ? syncobj_collection_get_mutator (owner) : NULL;
+
+  _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+  transaction_leave_lanes (self);
+
+  /* Nothing to wait for: complete now rather than one main-loop iteration
+   * later through a GTask that is already done. */
+  if (mutator == NULL || !syncobj_mutator_awaits_sync (mutator, self, syncobj_collection_get_sync (owner)))
+    {
+      _syncobj_transaction_complete (self);
+      return;
+    }
+
+  syncobj_mutator_await_sync_async (mutator, self, syncobj_collection_get_sync (owner),
+                                    transaction_cancellable (self), await_sync_cb, g_object_ref (self));
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  SyncobjTransaction *self = data;
+
+  self->retry_timer = 0;
+  _syncobj_transaction_start_attempt (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+transaction_attempt_failed (SyncobjTransaction *self,
+                            SyncobjAttempt     *attempt,
+                            GError             *error)
+{
+  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+  SyncobjRetryPolicy *policy = owner != NULL ? syncobj_collection_get_retry_policy (owner) : NULL;
+  gboolean offline = g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE);
+  guint delay;
+
+  if (!offline)
+    self->counted_attempts++;
+
+  if (policy == NULL ||
+      (!offline && !syncobj_retry_policy_is_retriable (policy, error)) ||
+      (!offline && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy)))
+    {
+      _syncobj_transaction_fail (self, error, NULL);
+      return;
+    }
+
+  if (self->retry_after_ms >= 0)
+    delay = (guint) self->retry_after_ms;
+  else
+    delay = syncobj_retry_policy_get_delay (policy, MAX (self->counted_attempts, 1));
+  self->retry_after_ms = -1;
+
+  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
+                            "transaction %s attempt %u failed (%s); retrying in %u ms",
+                            self->id, attempt->number, error->message, delay);
+  g_error_free (error);
+
+  _syncobj_attempt_set_retry_scheduled_for (attempt, now_us () + (gint64) delay * 1000);
+  self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay,
+                                              retry_cb, self, NULL);
+  _syncobj_transaction_changed (self);
+  if (offline)
+    transaction_wait_for_network (self);
+}
+
+static void
+persist_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(SyncobjTransaction) self = user_data;
+  g_autoptr(SyncobjAttempt) attempt = NULL;
+  GError *error = NULL;
+  gboolean ok;
+
+  ok = syncobj_mutator_persist_finish (SYNCOBJ_MUTATOR (source), result, &error);
+  if (self->state != SYNCOBJ_TRANSACTION_STATE_PERSISTING)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  attempt = transaction_get_attempt (self, self->current_attempt);
+  if (attempt != NULL)
+    g_object_ref (attempt);
+  _syncobj_attempt_finish (attempt, now_us (), error);
+
+  if (ok)
+    transaction_persisted (self);
+  else
+    transaction_attempt_failed (self, attempt, error);
+}
+
+/* From the first attempt on, the keys are locked and cannot roll back. */
+void
+_syncobj_transaction_mark_started (SyncobjTransaction *self)
+{
+  if (self->started)
+    return;
+
+  self->started = TRUE;
+  _syncobj_transaction_set_queued_behind (self, NULL);
+  for (guint i = 0; i < self->collections->len; i++)
+    _syncobj_collection_lock (g_ptr_array_index (self->collections, i), self);
+  _syncobj_transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_PERSISTING);
+}
+
+void
+_syncobj_transaction_start_attempt (SyncobjTransaction *self)
+{
+  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+  SyncobjMutator *mutator = owner != NULL ? syncobj_collection_get_mutator (owner) : NULL;
+  g_autoptr(SyncobjAttempt) attempt = NULL;
+
+  if (state_is_final (self->state))
+    return;
+
+  if (!_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()))
+    {
+      /* No attempt is spent while the network is down. One that may go
+       * next but never went waits for nobody: it is pending again. */
+      if (!self->started)
+        {
+          _syncobj_transaction_set_queued_behind (self, NULL);
+          _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PENDING);
+        }
+      transaction_wait_for_network (self);
+      return;
+    }
+
+  _syncobj_transaction_mark_started (self);
+
+  if (mutator == NULL)
+    {
+      _syncobj_transaction_fail (self,
+                                 g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                                 _("Collection “%s” has no mutator to persist transaction %s"),
+                                 owner != NULL ? syncobj_collection_get_id (owner) : "?", self->id),
+                                 NULL);
+      return;
+    }
+
+  attempt = _syncobj_attempt_new (++self->current_attempt, now_us ());
+  transaction_add_attempt (self, attempt);
+  _syncobj_transaction_notify (self, PROP_CURRENT_ATTEMPT);
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
+    _syncobj_transaction_changed (self);
+  else
+    _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+
+  syncobj_mutator_persist_async (mutator, self, transaction_cancellable (self), persist_cb, g_object_ref (self));
+}
+
+void
+_syncobj_transaction_retry_in (SyncobjTransaction *self,
+                               guint               delay_ms)
+{
+  self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay_ms,
+                                              retry_cb, self, NULL);
+}

@@ -1,0 +1,21 @@
+/* syncobj-transaction-stored-private.h: a transaction's durable form
+ * (syncobj-transaction-stored.c), for the files of the transaction; recovery
+ * rebuilds transactions through syncobj-transaction-private.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-transaction-fields-private.h"
+
+G_BEGIN_DECLS
+
+/* Writes the whole of @self (just committed) to @store; once on disk (or
+ * failed: it stays in memory) it may start. */
+void _syncobj_transaction_save          (SyncobjTransaction *self,
+                                         SyncobjStore       *store);
+/* Tells @store that what it keeps of @self changed. */
+void _syncobj_transaction_store_changed (SyncobjTransaction *self,
+                                         SyncobjStore       *store);
+
+G_END_DECLS

@@ -1,0 +1,357 @@
+/* syncobj-transaction-stored.c: a transaction's durable form, both ways
+ *
+ * What the store keeps of a transaction (a SyncobjStoredTransaction
+ * snapshot, written on its writer thread), and the transaction rebuilt
+ * from such a snapshot after a restart, for syncobj-recovery.c: restored
+ * writes, writes parked until their collection opens, its place back in
+ * the queues and the resumption of an interrupted persist.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-transaction-fields-private.h"
+#include "syncobj-transaction-persist-private.h"
+#include "syncobj-transaction-stored-private.h"
+#include "syncobj-transaction-properties-private.h"
+#include "syncobj-registry-private.h"
+#include "syncobj-store-private.h"
+
+/* ---- snapshots for the store ---------------------------------------------- */
+
+static SyncobjStoredMutation *
+stored_mutation_new (SyncobjPendingMutation *mutation)
+{
+  SyncobjStoredMutation *stored = _syncobj_stored_mutation_new ();
+
+  stored->mutation_id = g_strdup (mutation->mutation_id);
+  stored->collection_id = g_strdup (mutation->collection_id);
+  stored->key = g_strdup (mutation->key);
+  stored->type = mutation->type;
+  stored->original = mutation->original != NULL ? json_object_ref (mutation->original) : NULL;
+  stored->modified = mutation->modified != NULL ? json_object_ref (mutation->modified) : NULL;
+  stored->changes = mutation->changes != NULL ? json_object_ref (mutation->changes) : NULL;
+  stored->metadata = mutation->metadata != NULL ? json_object_ref (mutation->metadata) : NULL;
+  stored->replaces = mutation->replaces;
+  stored->created_at_us = mutation->created_at_us;
+  stored->updated_at_us = mutation->updated_at_us;
+  return stored;
+}
+
+/* What the store keeps of @self; with @with_mutations, also what never
+ * changes after the commit (collection, sequence, mutations). */
+static SyncobjStoredTransaction *
+transaction_snapshot (SyncobjTransaction *self,
+                      gboolean            with_mutations)
+{
+  SyncobjStoredTransaction *stored = _syncobj_stored_transaction_new (with_mutations);
+  guint n_attempts = self->attempt_list != NULL ? self->attempt_list->len : 0;
+
+  stored->id = g_strdup (self->id);
+  stored->state = self->state;
+  stored->created_at_us = self->created_at_us;
+  stored->updated_at_us = self->updated_at_us;
+  stored->sequence = self->entry.sequence;
+  stored->current_attempt = self->current_attempt;
+  stored->counted_attempts = self->counted_attempts;
+  stored->queued_behind = g_strdup (self->queued_behind);
+  stored->error = self->error != NULL ? g_error_copy (self->error) : NULL;
+  stored->error_transaction_id = g_strdup (self->error_transaction_id);
+  stored->metadata = self->metadata != NULL ? json_object_ref (self->metadata) : NULL;
+
+  for (guint i = 0; i < n_attempts; i++)
+    {
+      SyncobjAttempt *attempt = g_ptr_array_index (self->attempt_list, i);
+      SyncobjStoredAttempt copy = {
+        g_strdup (attempt->id), attempt->number, attempt->started_at_us, attempt->completed_at_us,
+        attempt->retry_scheduled_for_us, attempt->error != NULL ? g_error_copy (attempt->error) : NULL,
+      };
+
+      g_array_append_val (stored->attempts, copy);
+    }
+
+  if (with_mutations)
+    {
+      g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+      guint n = _syncobj_object_list_get_length (self->mutations);
+
+      stored->collection_id = g_strdup (owner != NULL ? syncobj_collection_get_id (owner) : "");
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (stored->mutations, stored_mutation_new (_syncobj_object_list_peek (self->mutations, i)));
+    }
+
+  return stored;
+}
+
+static SyncobjStoredTransaction *
+transaction_snapshot_cb (GObject *source)
+{
+  return transaction_snapshot (SYNCOBJ_TRANSACTION (source), FALSE);
+}
+
+static SyncobjStoredTransaction *
+transaction_full_snapshot_cb (GObject *source)
+{
+  return transaction_snapshot (SYNCOBJ_TRANSACTION (source), TRUE);
+}
+
+void
+_syncobj_transaction_store_changed (SyncobjTransaction *self,
+                                    SyncobjStore       *store)
+{
+  _syncobj_store_changed (store, G_OBJECT (self), transaction_snapshot_cb);
+}
+
+static void
+store_saved_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(SyncobjTransaction) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* A store that fails keeps the app working, in memory; the store tells
+   * the app (SyncobjStore:write-error) and writes the row again later. */
+  if (!_syncobj_store_save_finish (SYNCOBJ_STORE (source), result, &error))
+    _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self->id,
+                              "transaction %s could not be stored: %s", self->id, error->message);
+
+  self->durable = TRUE;
+  _syncobj_queue_schedule_start (&self->entry);
+}
+
+void
+_syncobj_transaction_save (SyncobjTransaction *self,
+                           SyncobjStore       *store)
+{
+  _syncobj_store_save_async (store, G_OBJECT (self), transaction_full_snapshot_cb, store_saved_cb,
+                             g_object_ref (self));
+}
+
+/* ---- rebuilt by recovery -------------------------------------------------- */
+
+static SyncobjAttempt *
+attempt_from_stored (SyncobjStoredAttempt *stored)
+{
+  SyncobjAttempt *attempt = _syncobj_attempt_new (stored->number, stored->started_at_us);
+
+  g_free (attempt->id);
+  attempt->id = g_strdup (stored->id);
+  attempt->completed_at_us = stored->completed_at_us;
+  attempt->retry_scheduled_for_us = stored->retry_scheduled_for_us;
+  attempt->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
+  return attempt;
+}
+
+SyncobjTransaction *
+_syncobj_transaction_new_restored (SyncobjCollection        *owner,
+                                   SyncobjStoredTransaction *stored)
+{
+  SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
+  SyncobjAttempt *last = NULL;
+  gboolean active;
+
+  g_free (self->id);
+  self->id = g_strdup (stored->id);
+  self->state = stored->state;
+  self->created_at_us = stored->created_at_us;
+  self->updated_at_us = stored->updated_at_us;
+  self->entry.sequence = stored->sequence;
+  self->current_attempt = stored->current_attempt;
+  self->counted_attempts = stored->counted_attempts;
+  self->queued_behind = g_strdup (stored->queued_behind);
+  self->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
+  self->error_transaction_id = g_strdup (stored->error_transaction_id);
+  self->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
+  self->committed = TRUE;
+  self->durable = TRUE;
+  g_weak_ref_set (&self->owner, owner);
+
+  for (guint i = 0; i < stored->attempts->len; i++)
+    {
+      g_autoptr(SyncobjAttempt) attempt = attempt_from_stored (&g_array_index (stored->attempts, SyncobjStoredAttempt, i));
+
+      transaction_add_attempt (self, attempt);
+      last = attempt;
+    }
+
+  /* Persisted before the restart: the server has it (the specification
+   * assumes success); its optimistic state is not re-applied. */
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC ||
+      (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING && last != NULL &&
+       last->completed_at_us != 0 && last->error == NULL))
+    self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
+
+  active = !state_is_final (self->state);
+  if (active)
+    g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, self->id, FALSE);
+  if (active)
+    _syncobj_collection_add_transaction (owner, self);
+  else if (self->state != stored->state)
+    {
+      _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
+                                "transaction %s had persisted before the restart; it is completed",
+                                self->id);
+      _syncobj_transaction_changed (self);
+    }
+
+  return self;
+}
+
+void
+_syncobj_transaction_add_restored_mutation (SyncobjTransaction     *self,
+                                            SyncobjCollection      *collection,
+                                            SyncobjPendingMutation *mutation)
+{
+  if (state_is_final (self->state))
+    {
+      /* History: listed, but no longer part of any collection. */
+      _syncobj_transaction_list_mutation (self, collection, mutation);
+      return;
+    }
+
+  _syncobj_transaction_add_mutation (self, mutation);
+  _syncobj_collection_restore_mutation (collection, mutation);
+}
+
+void
+_syncobj_transaction_park_mutation (SyncobjTransaction    *self,
+                                    SyncobjStoredMutation *mutation)
+{
+  if (self->parked == NULL)
+    self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
+  g_ptr_array_add (self->parked, mutation);
+}
+
+GPtrArray *
+_syncobj_transaction_get_parked (SyncobjTransaction *self)
+{
+  return self->parked;
+}
+
+gboolean
+_syncobj_transaction_parked_changed (SyncobjTransaction *self)
+{
+  gboolean done = self->parked->len == 0;
+
+  if (done)
+    g_clear_pointer (&self->parked, g_ptr_array_unref);
+  _syncobj_transaction_notify (self, PROP_WAITING_FOR_COLLECTION);
+  return done;
+}
+
+gboolean
+_syncobj_transaction_requeue (SyncobjTransaction *self)
+{
+  if (_syncobj_object_list_get_length (self->mutations) == 0 && self->parked == NULL)
+    {
+      _syncobj_transaction_complete (self);
+      return FALSE;
+    }
+
+  _syncobj_transaction_join_lanes (self);
+  return TRUE;
+}
+
+/* Joins the lanes of @collection (newly open) in commit order: after the
+ * transactions of that collection restored with a lower sequence. */
+void
+_syncobj_transaction_join_lanes_of (SyncobjTransaction *self,
+                                   SyncobjCollection  *collection)
+{
+  g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
+
+  _syncobj_collection_collect_lanes (collection, self, lanes);
+  _syncobj_queue_join_in_order (&self->entry, lanes);
+}
+
+typedef struct
+{
+  SyncobjTransaction *transaction;
+  GError             *error;
+} RestoreFailure;
+
+static void
+restore_failure_free (gpointer data)
+{
+  RestoreFailure *failure = data;
+
+  g_clear_object (&failure->transaction);
+  g_clear_error (&failure->error);
+  g_free (failure);
+}
+
+static gboolean
+restore_fail_cb (gpointer data)
+{
+  RestoreFailure *failure = data;
+
+  failure->transaction->retry_timer = 0;
+  _syncobj_transaction_fail (failure->transaction, g_steal_pointer (&failure->error), NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Resumes a restored persisting transaction: its keys lock at once; the
+ * interrupted attempt, if any, counts; the retry schedule holds. */
+static void
+restore_persisting (SyncobjTransaction *self,
+                    SyncobjCollection  *owner)
+{
+  guint n = self->attempt_list != NULL ? self->attempt_list->len : 0;
+  g_autoptr(SyncobjAttempt) last = n > 0 ? g_object_ref (transaction_get_attempt (self, n)) : NULL;
+  SyncobjRetryPolicy *policy = syncobj_collection_get_retry_policy (owner);
+  gint64 delay_us = 0;
+
+  _syncobj_transaction_mark_started (self);
+
+  if (last != NULL && last->completed_at_us == 0)
+    {
+      GError *error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED,
+                                   _("The application stopped during attempt %u of transaction %s"),
+                                   last->number, self->id);
+
+      _syncobj_attempt_finish (last, now_us (), error);
+      self->counted_attempts++;
+      _syncobj_transaction_changed (self);
+      if (policy != NULL && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy))
+        {
+          /* Out of attempts: it fails from an idle, once every restored
+           * transaction is back in its queue, so that its dependents fail
+           * with it. */
+          RestoreFailure *failure = g_new0 (RestoreFailure, 1);
+
+          failure->transaction = g_object_ref (self);
+          failure->error = error;
+          self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), 0,
+                                                      restore_fail_cb, failure, restore_failure_free);
+          return;
+        }
+      g_error_free (error);
+    }
+  else if (last != NULL && last->retry_scheduled_for_us != 0)
+    delay_us = last->retry_scheduled_for_us - now_us ();
+
+  _syncobj_transaction_retry_in (self, delay_us > 0 ? (guint) MIN (delay_us / 1000, G_MAXUINT) : 0);
+}
+
+void
+_syncobj_transaction_resume (SyncobjTransaction *self)
+{
+  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+
+  if (owner == NULL)
+    return;
+
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
+    restore_persisting (self, owner);
+  else
+    {
+      const char *blocker_id = NULL;
+
+      if (_syncobj_transaction_heads_all_lanes (self, &blocker_id))
+        _syncobj_queue_schedule_start (&self->entry);
+      else
+        _syncobj_transaction_queue_behind (self, blocker_id);
+    }
+}
+
