@@ -1,125 +1,29 @@
 /* syncobj-store-writer.c: the thread that owns the store's SQLite file
  *
- * Every disk access of a SyncobjStore happens here, on one thread that owns
- * the libgda connection. The main thread queues rows and returns at once;
+ * Every disk access of a SyncobjStore happens on one thread that owns the
+ * libgda connection. This file holds that thread, its queue of jobs and
+ * the transactions table: the main thread queues rows and returns at once;
  * the writer takes everything queued so far and commits it as one SQLite
  * transaction (group commit), at most SYNCOBJ_STORE_BATCH statements at a
- * time: libgda 5 slows down quadratically with longer transactions.
+ * time, keeps what a failed commit left for the next round, prunes and
+ * loads rows.
  *
- * The SQL helpers and the schema are in syncobj-store-sql.c, with the
- * libgda 5 pitfalls designed around.
+ * Opening the file is in syncobj-store-writer-open.c, the cache tables in
+ * syncobj-store-writer-cache.c, the answers to tasks in
+ * syncobj-store-answers.c; the SQL helpers and the schema are in
+ * syncobj-store-sql.c, with the libgda 5 pitfalls designed around.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-store-writer-private.h"
+#include "syncobj-store-writer-fields-private.h"
+#include "syncobj-store-writer-cache-private.h"
+#include "syncobj-store-writer-open-private.h"
+#include "syncobj-store-answers-private.h"
 #include "syncobj-store-sql-private.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-
-#define SYNCOBJ_STORE_BATCH 500
-#define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
-
-/* The parameters of a row, in the order write_row() sets them. */
-enum
-{
-  ROW_ID,
-  ROW_STATE,
-  ROW_UPDATED_AT,
-  ROW_CURRENT_ATTEMPT,
-  ROW_COUNTED_ATTEMPTS,
-  ROW_QUEUED_BEHIND,
-  ROW_ERROR,
-  ROW_ERROR_TRANSACTION_ID,
-  ROW_METADATA,
-  ROW_ATTEMPTS,
-  N_UPDATE_HOLDERS,
-  /* the insert only */
-  ROW_COLLECTION_ID = N_UPDATE_HOLDERS,
-  ROW_CREATED_AT,
-  ROW_SEQUENCE,
-  ROW_MUTATIONS,
-  N_ROW_HOLDERS
-};
-
-static const char *row_holder_names[N_ROW_HOLDERS] = {
-  "id", "state", "updated_at", "current_attempt", "counted_attempts", "queued_behind", "error",
-  "error_transaction_id", "metadata", "attempts", "collection_id", "created_at", "sequence", "mutations",
-};
-
-typedef enum
-{
-  JOB_ROW,
-  JOB_FLUSH,
-  JOB_PRUNE,
-  JOB_LOAD,
-  JOB_CACHE,         /* a sync commit's records; written in order with the rows */
-  JOB_CACHE_READ,
-  JOB_CACHE_CLEAR,
-} JobType;
-
-typedef struct
-{
-  JobType          type;
-  SyncobjStoreRow *row;            /* JOB_ROW */
-  GTask           *task;           /* nullable */
-  gint64           older_than_us;  /* JOB_PRUNE */
-  char            *collection_id;  /* JOB_LOAD */
-  guint            history_limit;
-  SyncobjStoreDecodeFunc decode;
-  GAsyncQueue     *results;        /* decoded rows, then the end mark */
-  SyncobjStoredCache *cache;       /* JOB_CACHE; JOB_CACHE_READ: the answer */
-  guint            schema_version; /* JOB_CACHE_READ */
-  gboolean         done;           /* JOB_CACHE_READ: the answer is there */
-} Job;
 
 /* Pushed after the last decoded row of a load. */
 static char load_end_mark;
-
-struct _SyncobjStoreWriter
-{
-  GThread       *thread;
-  GMutex         mutex;
-  GCond          cond;        /* jobs queued, or closing */
-  GCond          done_cond;   /* a waited-for job is done */
-  GQueue         jobs;
-  gboolean       closing;
-  gboolean       detached;    /* closed from its own thread: frees itself */
-
-  /* set while opening, then read-only */
-  char          *path;
-  gboolean       synchronous_full;
-  gboolean       move_corrupt_aside;
-  GError        *open_error;
-  gboolean       opened;
-  gint64         max_sequence;
-
-  /* writer thread only */
-  GdaConnection *cnc;
-  GdaStatement  *insert;
-  GdaSet        *insert_params;
-  GdaStatement  *update;
-  GdaSet        *update_params;
-  GHashTable    *statements;  /* SQL → GdaStatement, parsed once */
-  GPtrArray     *answers;     /* Completion, for send_answers() */
-  GHashTable    *answer_queues; /* GMainContext → AnswerQueue */
-  /* Rows a failed commit left unwritten (a full disk, an I/O error): task-less
-   * jobs, one per transaction, written again before the next rows. */
-  GPtrArray     *unwritten;
-  GError        *write_error; /* why, while unwritten is not empty */
-  /* collection id → CacheState: the cache_state rows, as committed */
-  GHashTable    *cache_states;
-  GHashTable    *prepared;    /* SQL (static) → Prepared */
-  /* The parameters of insert and update, looked up once, in ROW_* order. */
-  GdaHolder     *insert_holders[N_ROW_HOLDERS];
-  GdaHolder     *update_holders[N_ROW_HOLDERS];
-};
-
-static const char *row_columns =
-  "id, collection_id, state, created_at, updated_at, sequence, current_attempt, "
-  "counted_attempts, queued_behind, error, error_transaction_id, metadata, attempts, mutations";
 
 static const GType row_column_types[] = {
   G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT64, G_TYPE_INT64, G_TYPE_INT64,
@@ -146,8 +50,8 @@ _syncobj_store_row_free (SyncobjStoreRow *row)
 
 static void writer_free (SyncobjStoreWriter *self);
 
-static void
-job_free (Job *job)
+void
+_syncobj_store_writer_job_free (Job *job)
 {
   g_clear_pointer (&job->row, _syncobj_store_row_free);
   g_clear_object (&job->task);
@@ -157,165 +61,22 @@ job_free (Job *job)
   g_free (job);
 }
 
-/* ---- answering the main thread ------------------------------------------- */
-
-typedef struct
-{
-  GTask    *task;
-  GError   *error;
-  gssize    value;
-  gboolean  is_int;   /* a prune's count; else a boolean */
-} Completion;
-
-static void
-completion_free (Completion *completion)
-{
-  g_clear_object (&completion->task);
-  g_clear_error (&completion->error);
-  g_free (completion);
-}
-
-/* The answers waiting for one main context, in the order the writer gave
- * them. One idle at a time returns a few per main-loop iteration: a round
- * after a slow commit (a WAL checkpoint) may hold hundreds, and each
- * answer runs its callback at once, so returning them all in one go would
- * stall the application for as long. Shared by the writer (which adds)
- * and the idle (which takes), hence the lock and the reference count. */
-typedef struct
-{
-  gatomicrefcount  ref;
-  GMutex           mutex;
-  GQueue           completions;   /* Completion */
-  gboolean         scheduled;     /* an idle is attached */
-  GMainContext    *context;
-} AnswerQueue;
-
-#define ANSWERS_PER_DISPATCH 32
-
-static AnswerQueue *
-answer_queue_new (GMainContext *context)
-{
-  AnswerQueue *queue = g_new0 (AnswerQueue, 1);
-
-  g_atomic_ref_count_init (&queue->ref);
-  g_mutex_init (&queue->mutex);
-  g_queue_init (&queue->completions);
-  queue->context = g_main_context_ref (context);
-  return queue;
-}
-
-static AnswerQueue *
-answer_queue_ref (AnswerQueue *queue)
-{
-  g_atomic_ref_count_inc (&queue->ref);
-  return queue;
-}
-
-static void
-answer_queue_unref (AnswerQueue *queue)
-{
-  if (!g_atomic_ref_count_dec (&queue->ref))
-    return;
-  g_queue_clear_full (&queue->completions, (GDestroyNotify) completion_free);
-  g_mutex_clear (&queue->mutex);
-  g_main_context_unref (queue->context);
-  g_free (queue);
-}
-
-/* Runs on the tasks' context: returns the oldest answers, in order. */
-static gboolean
-complete_in_context (gpointer data)
-{
-  AnswerQueue *queue = data;
-  Completion *batch[ANSWERS_PER_DISPATCH];
-  guint n = 0;
-  gboolean more;
-
-  g_mutex_lock (&queue->mutex);
-  while (n < ANSWERS_PER_DISPATCH && !g_queue_is_empty (&queue->completions))
-    batch[n++] = g_queue_pop_head (&queue->completions);
-  more = !g_queue_is_empty (&queue->completions);
-  queue->scheduled = more;
-  g_mutex_unlock (&queue->mutex);
-
-  for (guint i = 0; i < n; i++)
-    {
-      Completion *completion = batch[i];
-
-      if (completion->error != NULL)
-        g_task_return_error (completion->task, g_steal_pointer (&completion->error));
-      else if (completion->is_int)
-        g_task_return_int (completion->task, completion->value);
-      else
-        g_task_return_boolean (completion->task, completion->value != 0);
-      completion_free (completion);
-    }
-
-  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-}
-
 /* Queues the answer to the task of @job (with @error, taken, or @value);
- * send_answers() delivers it. */
-static void
-complete_job (SyncobjStoreWriter *self,
-              Job                *job,
-              GError             *error,
-              gssize              value)
+ * the answers go back after the round. */
+void
+_syncobj_store_writer_complete_job (SyncobjStoreWriter *self,
+                                    Job                *job,
+                                    GError             *error,
+                                    gssize              value)
 {
-  Completion *completion;
-
   if (job->task == NULL)
     {
       g_clear_error (&error);
       return;
     }
 
-  completion = g_new0 (Completion, 1);
-  completion->task = g_steal_pointer (&job->task);
-  completion->error = error;
-  completion->value = value;
-  completion->is_int = job->type == JOB_PRUNE;
-  g_ptr_array_add (self->answers, completion);
-}
-
-/* Answers go back from an idle on each task's own context (see
- * AnswerQueue): this thread must never hold the last reference of a task,
- * which may be the last reference of the store that owns it. */
-static void
-send_answers (SyncobjStoreWriter *self)
-{
-  for (guint i = 0; i < self->answers->len; i++)
-    {
-      Completion *completion = g_ptr_array_index (self->answers, i);
-      GMainContext *context = g_task_get_context (completion->task);
-      AnswerQueue *queue = g_hash_table_lookup (self->answer_queues, context);
-
-      if (queue == NULL)
-        {
-          queue = answer_queue_new (context);
-          g_hash_table_insert (self->answer_queues, context, queue);
-        }
-
-      g_mutex_lock (&queue->mutex);
-      g_queue_push_tail (&queue->completions, completion);
-      if (!queue->scheduled)
-        {
-          g_autoptr(GSource) source = g_idle_source_new ();
-
-          queue->scheduled = TRUE;
-          g_source_set_priority (source, G_PRIORITY_DEFAULT);
-          g_source_set_static_name (source, "[syncobj] store answers");
-          g_source_set_callback (source, complete_in_context, answer_queue_ref (queue),
-                                 (GDestroyNotify) answer_queue_unref);
-          g_source_attach (source, context);
-        }
-      g_mutex_unlock (&queue->mutex);
-    }
-
-  /* The completions now belong to the queues. */
-  g_ptr_array_set_free_func (self->answers, NULL);
-  g_ptr_array_set_size (self->answers, 0);
-  g_ptr_array_set_free_func (self->answers, (GDestroyNotify) completion_free);
+  _syncobj_store_answers_add (self->answers, g_steal_pointer (&job->task), error, value,
+                              job->type == JOB_PRUNE);
 }
 
 /* ---- SQL helpers (writer thread) ----------------------------------------- */
@@ -337,242 +98,6 @@ cached_statement (SyncobjStoreWriter  *self,
     }
 
   return statement;
-}
-
-/* ---- opening ------------------------------------------------------------- */
-
-static gboolean
-prepare_statements (SyncobjStoreWriter  *self,
-                    GError             **error)
-{
-  g_autofree char *insert_sql =
-    g_strdup_printf ("INSERT OR REPLACE INTO transactions (%s) VALUES ("
-                     "##id::string, ##collection_id::string, ##state::gint64, ##created_at::gint64, "
-                     "##updated_at::gint64, ##sequence::gint64, ##current_attempt::gint64, "
-                     "##counted_attempts::gint64, ##queued_behind::string, ##error::string, "
-                     "##error_transaction_id::string, ##metadata::string, ##attempts::string, "
-                     "##mutations::string)", row_columns);
-  const char *update_sql =
-    "UPDATE transactions SET state = ##state::gint64, updated_at = ##updated_at::gint64, "
-    "current_attempt = ##current_attempt::gint64, counted_attempts = ##counted_attempts::gint64, "
-    "queued_behind = ##queued_behind::string, error = ##error::string, "
-    "error_transaction_id = ##error_transaction_id::string, metadata = ##metadata::string, "
-    "attempts = ##attempts::string WHERE id = ##id::string";
-
-  self->insert = _syncobj_store_sql_parse (insert_sql, error);
-  if (self->insert == NULL || !gda_statement_get_parameters (self->insert, &self->insert_params, error))
-    return FALSE;
-
-  self->update = _syncobj_store_sql_parse (update_sql, error);
-  if (self->update == NULL || !gda_statement_get_parameters (self->update, &self->update_params, error))
-    return FALSE;
-
-  for (guint i = 0; i < N_ROW_HOLDERS; i++)
-    {
-      self->insert_holders[i] = gda_set_get_holder (self->insert_params, row_holder_names[i]);
-      if (i < N_UPDATE_HOLDERS)
-        self->update_holders[i] = gda_set_get_holder (self->update_params, row_holder_names[i]);
-    }
-
-  return TRUE;
-}
-
-static gboolean
-file_looks_corrupt (const char *path)
-{
-  static const char header[16] = "SQLite format 3";
-  char buffer[16] = { 0 };
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  gssize n;
-
-  if (fd < 0)
-    return FALSE;
-  n = read (fd, buffer, sizeof buffer);
-  g_close (fd, NULL);
-
-  /* An empty file is a new database, not a corrupt one. */
-  return n > 0 && (n < (gssize) sizeof buffer || memcmp (buffer, header, sizeof buffer) != 0);
-}
-
-/* Opens the connection and brings the schema up to date. */
-static gboolean
-open_connection (SyncobjStoreWriter  *self,
-                 gboolean            *corrupt,
-                 GError             **error)
-{
-  g_autofree char *dir = g_path_get_dirname (self->path);
-  g_autofree char *name = g_path_get_basename (self->path);
-  g_autofree char *dir_encoded = gda_rfc1738_encode (dir);
-  g_autofree char *name_encoded = gda_rfc1738_encode (name);
-  g_autofree char *cnc_string = g_strdup_printf ("DB_DIR=%s;DB_NAME=%s", dir_encoded, name_encoded);
-  g_autofree char *journal = NULL;
-  g_autofree char *check = NULL;
-  g_autofree char *pragma = NULL;
-  g_autofree char *ignored = NULL;
-  g_autoptr(GError) check_error = NULL;
-  int fd;
-
-  *corrupt = FALSE;
-
-  /* Create the file ourselves so that it is private to the user; SQLite
-   * gives its -wal and -shm files the same mode. */
-  fd = g_open (self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error_literal (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, g_strerror (saved_errno));
-      return FALSE;
-    }
-  g_close (fd, NULL);
-
-  if (file_looks_corrupt (self->path))
-    {
-      *corrupt = TRUE;
-      g_set_error_literal (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                           _("the file is not an SQLite database"));
-      return FALSE;
-    }
-
-  /* The file opened for writing above, so a failure here is damage: the
-   * provider reads the schema while it opens. */
-  self->cnc = gda_connection_open_from_string ("SQLite", cnc_string, NULL,
-                                               GDA_CONNECTION_OPTIONS_NONE, &check_error);
-  if (self->cnc == NULL)
-    {
-      *corrupt = TRUE;
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, _("the database is damaged (%s)"),
-                   check_error != NULL ? check_error->message : _("unknown error"));
-      return FALSE;
-    }
-
-  /* A damaged file opens fine and fails later; check it now. */
-  check = _syncobj_store_sql_query_text (self->cnc, "PRAGMA quick_check", &check_error);
-  if (check == NULL)
-    {
-      *corrupt = TRUE;
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("the database is damaged (%s)"), check_error->message);
-      return FALSE;
-    }
-  if (g_strcmp0 (check, "ok") != 0)
-    {
-      *corrupt = TRUE;
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("the database is damaged (%s)"), check);
-      return FALSE;
-    }
-
-  pragma = g_strdup_printf ("PRAGMA busy_timeout = %d", SYNCOBJ_STORE_BUSY_TIMEOUT_MS);
-  ignored = _syncobj_store_sql_query_text (self->cnc, pragma, error);
-  if (ignored == NULL)
-    return FALSE;
-
-  journal = _syncobj_store_sql_query_text (self->cnc, "PRAGMA journal_mode = WAL", error);
-  if (journal == NULL)
-    return FALSE;
-  if (g_ascii_strcasecmp (journal, "wal") != 0)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("write-ahead logging is not available (journal mode “%s”)"), journal);
-      return FALSE;
-    }
-
-  g_clear_pointer (&ignored, g_free);
-  ignored = _syncobj_store_sql_query_text (self->cnc,
-                                           self->synchronous_full ? "PRAGMA synchronous = FULL"
-                                                                  : "PRAGMA synchronous = NORMAL",
-                                           error);
-  if (ignored == NULL)
-    return FALSE;
-
-  if (!_syncobj_store_sql_migrate (self->cnc, self->path, error) || !prepare_statements (self, error))
-    return FALSE;
-
-  g_clear_pointer (&ignored, g_free);
-  ignored = _syncobj_store_sql_query_text (self->cnc, "SELECT coalesce(max(sequence), 0) FROM transactions",
-                                           error);
-  if (ignored == NULL)
-    return FALSE;
-  self->max_sequence = g_ascii_strtoll (ignored, NULL, 10);
-
-  return TRUE;
-}
-
-static void
-close_connection (SyncobjStoreWriter *self)
-{
-  g_clear_object (&self->insert);
-  g_clear_object (&self->insert_params);
-  g_clear_object (&self->update);
-  g_clear_object (&self->update_params);
-  g_hash_table_remove_all (self->statements);
-  if (self->prepared != NULL)
-    g_hash_table_remove_all (self->prepared);
-  if (self->cnc != NULL)
-    {
-      gda_connection_close (self->cnc);
-      g_clear_object (&self->cnc);
-    }
-}
-
-/* Renames the file (and its -wal and -shm) to PATH.corrupt-TIMESTAMP. */
-static gboolean
-move_aside (SyncobjStoreWriter  *self,
-            GError             **error)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
-  g_autofree char *target = g_strdup_printf ("%s.corrupt-%s", self->path, stamp);
-  static const char *suffixes[] = { "-wal", "-shm" };
-
-  if (g_rename (self->path, target) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("it could not be moved aside: %s"), g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *from = g_strconcat (self->path, suffixes[i], NULL);
-      g_autofree char *to = g_strconcat (target, suffixes[i], NULL);
-
-      if (g_file_test (from, G_FILE_TEST_EXISTS))
-        g_rename (from, to);
-    }
-
-  g_message ("Syncobj store %s was corrupt; it was moved to %s and a new store was created",
-             self->path, target);
-  return TRUE;
-}
-
-static gboolean
-writer_open (SyncobjStoreWriter  *self,
-             GError             **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  gboolean corrupt = FALSE;
-
-  if (open_connection (self, &corrupt, &local_error))
-    return TRUE;
-
-  close_connection (self);
-
-  if (corrupt && self->move_corrupt_aside)
-    {
-      g_clear_error (&local_error);
-      if (move_aside (self, &local_error) && open_connection (self, &corrupt, &local_error))
-        return TRUE;
-      close_connection (self);
-    }
-
-  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-               _("Cannot open the transaction store %s: %s"), self->path,
-               local_error != NULL ? local_error->message : _("unknown error"));
-  return FALSE;
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -624,177 +149,9 @@ row_merge (SyncobjStoreRow *older,
     }
 }
 
-/* ---- the cache of synced state ------------------------------------------ */
-
-/* The cache_state row of a collection, as committed. The records shown
- * are those of the current generation: a snapshot writes the next one,
- * in as many SQLite transactions as it takes, and becomes current in the
- * last one, which also deletes the older generation. */
-typedef struct
-{
-  gint64  generation;
-  gint64  next_position;   /* one after the highest position of the generation */
-  gint64  schema_version;
-  char   *cursor;
-} CacheState;
-
-static void
-cache_state_free (CacheState *state)
-{
-  g_free (state->cursor);
-  g_free (state);
-}
-
-/* A statement with its parameters, prepared once. */
-typedef struct
-{
-  GdaStatement *statement;
-  GdaSet       *params;
-} Prepared;
-
-static void
-prepared_free (Prepared *prepared)
-{
-  g_clear_object (&prepared->statement);
-  g_clear_object (&prepared->params);
-  g_free (prepared);
-}
-
-static Prepared *
-prepare (SyncobjStoreWriter  *self,
-         const char          *sql,
-         GError             **error)
-{
-  Prepared *prepared = g_hash_table_lookup (self->prepared, sql);
-
-  if (prepared != NULL)
-    return prepared;
-
-  prepared = g_new0 (Prepared, 1);
-  prepared->statement = _syncobj_store_sql_parse (sql, error);
-  if (prepared->statement == NULL ||
-      !gda_statement_get_parameters (prepared->statement, &prepared->params, error))
-    {
-      prepared_free (prepared);
-      return NULL;
-    }
-  g_hash_table_insert (self->prepared, (gpointer) sql, prepared);
-  return prepared;
-}
-
-/* Runs @prepared with the parameters its caller set: the number of rows
- * changed, or -1 with @error. */
-static gint
-prepared_run (SyncobjStoreWriter  *self,
-              Prepared            *prepared,
-              GError             **error)
-{
-  return gda_connection_statement_execute_non_select (self->cnc, prepared->statement,
-                                                      prepared->params, NULL, error);
-}
-
-static const char *cache_state_select_sql =
-  "SELECT generation, schema_version, cursor FROM cache_state "
-  "WHERE collection_id = ##collection_id::string";
-static const char *cache_next_position_sql =
-  "SELECT coalesce(max(position) + 1, 0) FROM cache "
-  "WHERE collection_id = ##collection_id::string AND generation = ##generation::gint64";
-static const char *cache_state_write_sql =
-  "INSERT OR REPLACE INTO cache_state (collection_id, generation, schema_version, cursor) "
-  "VALUES (##collection_id::string, ##generation::gint64, ##schema_version::gint64, ##cursor::string)";
-static const char *cache_update_sql =
-  "UPDATE cache SET value = ##value::string WHERE collection_id = ##collection_id::string "
-  "AND generation = ##generation::gint64 AND key = ##key::string";
-static const char *cache_insert_sql =
-  "INSERT OR REPLACE INTO cache (collection_id, generation, key, position, value) "
-  "VALUES (##collection_id::string, ##generation::gint64, ##key::string, ##position::gint64, ##value::string)";
-static const char *cache_delete_sql =
-  "DELETE FROM cache WHERE collection_id = ##collection_id::string "
-  "AND generation = ##generation::gint64 AND key = ##key::string";
-static const char *cache_drop_other_generations_sql =
-  "DELETE FROM cache WHERE collection_id = ##collection_id::string AND generation <> ##generation::gint64";
-static const char *cache_read_sql =
-  "SELECT key, value FROM cache WHERE collection_id = ##collection_id::string "
-  "AND generation = ##generation::gint64 ORDER BY position";
-static const char *cache_clear_sql =
-  "DELETE FROM cache WHERE collection_id = ##collection_id::string";
-static const char *cache_state_clear_sql =
-  "DELETE FROM cache_state WHERE collection_id = ##collection_id::string";
-
-/* Runs a query of @sql with @collection_id (and @generation when >= 0)
- * and gives its model, with @types. */
-static GdaDataModel *
-cache_select (SyncobjStoreWriter  *self,
-              const char          *sql,
-              const char          *collection_id,
-              gint64               generation,
-              const GType         *types,
-              GError             **error)
-{
-  Prepared *prepared = prepare (self, sql, error);
-
-  if (prepared == NULL ||
-      !_syncobj_store_sql_set_text (prepared->params, "collection_id", collection_id, error) ||
-      (generation >= 0 && !_syncobj_store_sql_set_int (prepared->params, "generation", generation, error)))
-    return NULL;
-
-  return gda_connection_statement_execute_select_full (self->cnc, prepared->statement, prepared->params,
-                                                       GDA_STATEMENT_MODEL_RANDOM_ACCESS,
-                                                       (GType *) types, error);
-}
-
-/* The committed state of @collection_id's cache; NULL without error when
- * nothing is cached. */
-static CacheState *
-cache_state_get (SyncobjStoreWriter  *self,
-                 const char          *collection_id,
-                 GError             **error)
-{
-  static const GType state_types[] = { G_TYPE_INT64, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_NONE };
-  static const GType position_types[] = { G_TYPE_INT64, G_TYPE_NONE };
-  CacheState *state = g_hash_table_lookup (self->cache_states, collection_id);
-  g_autoptr(GdaDataModel) model = NULL;
-  g_autoptr(GdaDataModel) positions = NULL;
-
-  if (state != NULL)
-    return state;
-
-  model = cache_select (self, cache_state_select_sql, collection_id, -1, state_types, error);
-  if (model == NULL || gda_data_model_get_n_rows (model) < 1)
-    return NULL;
-
-  state = g_new0 (CacheState, 1);
-  state->generation = _syncobj_store_sql_value_int (gda_data_model_get_value_at (model, 0, 0, NULL));
-  state->schema_version = _syncobj_store_sql_value_int (gda_data_model_get_value_at (model, 1, 0, NULL));
-  state->cursor = g_strdup (_syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 2, 0, NULL)));
-
-  positions = cache_select (self, cache_next_position_sql, collection_id, state->generation,
-                            position_types, error);
-  if (positions == NULL)
-    {
-      cache_state_free (state);
-      return NULL;
-    }
-  state->next_position = _syncobj_store_sql_value_int (gda_data_model_get_value_at (positions, 0, 0, NULL));
-
-  g_hash_table_insert (self->cache_states, g_strdup (collection_id), state);
-  return state;
-}
-
-/* One round of writing: SQLite transactions of at most
- * SYNCOBJ_STORE_BATCH statements each, opened as needed. */
-typedef struct
-{
-  SyncobjStoreWriter *self;
-  guint               statements;
-  gboolean            open;
-  guint               job;       /* the job being written */
-  guint               written;   /* the jobs before it are committed */
-} Round;
-
 static gboolean
-round_commit (Round   *round,
-              GError **error)
+round_commit (SyncobjStoreRound  *round,
+              GError            **error)
 {
   if (round->open)
     {
@@ -808,10 +165,10 @@ round_commit (Round   *round,
 
 /* Before a statement: opens a transaction, or commits a full one and opens
  * the next. With @room, that many statements must go into one. */
-static gboolean
-round_statement (Round   *round,
-                 guint    room,
-                 GError **error)
+gboolean
+_syncobj_store_writer_round_statement (SyncobjStoreRound  *round,
+                                       guint               room,
+                                       GError            **error)
 {
   if (round->open && round->statements + room > SYNCOBJ_STORE_BATCH && !round_commit (round, error))
     return FALSE;
@@ -829,154 +186,15 @@ round_statement (Round   *round,
 }
 
 static gboolean
-cache_write_record (SyncobjStoreWriter   *self,
-                    SyncobjStoredCache   *cache,
-                    CacheState           *state,
-                    SyncobjCachedRecord  *record,
-                    gboolean              fresh,
-                    GError              **error)
-{
-  Prepared *prepared;
-  gint changed;
-
-  if (record->value == NULL || !fresh)
-    {
-      prepared = prepare (self, record->value == NULL ? cache_delete_sql : cache_update_sql, error);
-      if (prepared == NULL ||
-          !_syncobj_store_sql_set_text (prepared->params, "collection_id", cache->collection_id, error) ||
-          !_syncobj_store_sql_set_int (prepared->params, "generation", state->generation, error) ||
-          !_syncobj_store_sql_set_text (prepared->params, "key", record->key, error) ||
-          (record->value != NULL &&
-           !_syncobj_store_sql_set_text (prepared->params, "value", record->value, error)))
-        return FALSE;
-      changed = prepared_run (self, prepared, error);
-      if (changed < 0)
-        return FALSE;
-      if (changed > 0 || record->value == NULL)
-        return TRUE;
-    }
-
-  /* A key new to this generation goes after the others. */
-  prepared = prepare (self, cache_insert_sql, error);
-  return prepared != NULL &&
-         _syncobj_store_sql_set_text (prepared->params, "collection_id", cache->collection_id, error) &&
-         _syncobj_store_sql_set_int (prepared->params, "generation", state->generation, error) &&
-         _syncobj_store_sql_set_text (prepared->params, "key", record->key, error) &&
-         _syncobj_store_sql_set_int (prepared->params, "position", state->next_position++, error) &&
-         _syncobj_store_sql_set_text (prepared->params, "value", record->value, error) &&
-         prepared_run (self, prepared, error) >= 0;
-}
-
-static gboolean
-cache_write_state (SyncobjStoreWriter  *self,
-                   const char          *collection_id,
-                   CacheState          *state,
-                   GError             **error)
-{
-  Prepared *prepared = prepare (self, cache_state_write_sql, error);
-
-  return prepared != NULL &&
-         _syncobj_store_sql_set_text (prepared->params, "collection_id", collection_id, error) &&
-         _syncobj_store_sql_set_int (prepared->params, "generation", state->generation, error) &&
-         _syncobj_store_sql_set_int (prepared->params, "schema_version", state->schema_version, error) &&
-         _syncobj_store_sql_set_text (prepared->params, "cursor", state->cursor, error) &&
-         prepared_run (self, prepared, error) >= 0;
-}
-
-static gboolean
-cache_drop_other_generations (SyncobjStoreWriter  *self,
-                              const char          *collection_id,
-                              gint64               generation,
-                              GError             **error)
-{
-  Prepared *prepared = prepare (self, cache_drop_other_generations_sql, error);
-
-  return prepared != NULL &&
-         _syncobj_store_sql_set_text (prepared->params, "collection_id", collection_id, error) &&
-         _syncobj_store_sql_set_int (prepared->params, "generation", generation, error) &&
-         prepared_run (self, prepared, error) >= 0;
-}
-
-/* Writes what one sync commit changed. A snapshot that replaces the cache
- * writes the next generation, which the last statements make current:
- * killed at any point, the file holds the old records or the new ones.
- * The state (and the cursor) is written last, with or after the records. */
-static gboolean
-write_cache (SyncobjStoreWriter  *self,
-             Round               *round,
-             SyncobjStoredCache  *cache,
-             GError             **error)
-{
-  CacheState *committed;
-  CacheState state = { 1, 0, cache->schema_version, NULL };
-  g_autoptr(GError) local_error = NULL;
-
-  committed = cache_state_get (self, cache->collection_id, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if (committed != NULL)
-    {
-      state.generation = committed->generation;
-      state.next_position = committed->next_position;
-      state.cursor = committed->cursor;
-    }
-  if (cache->cursor != NULL)
-    state.cursor = cache->cursor;
-
-  if (cache->replaces)
-    {
-      /* What a snapshot killed before it became current left behind. */
-      state.generation = committed != NULL ? committed->generation + 1 : 1;
-      state.next_position = 0;
-      if (!round_statement (round, 1, error) ||
-          !cache_drop_other_generations (self, cache->collection_id,
-                                         committed != NULL ? committed->generation : -1, error))
-        return FALSE;
-    }
-
-  for (guint i = 0; i < cache->records->len; i++)
-    if (!round_statement (round, 1, error) ||
-        !cache_write_record (self, cache, &state,
-                             &g_array_index (cache->records, SyncobjCachedRecord, i),
-                             cache->replaces, error))
-      return FALSE;
-
-  if (!round_statement (round, 2, error) ||
-      !cache_write_state (self, cache->collection_id, &state, error) ||
-      (cache->replaces && !cache_drop_other_generations (self, cache->collection_id, state.generation, error)))
-    return FALSE;
-
-  /* What the file will hold once this round commits; a failed round
-   * forgets every state (see write_batch()). */
-  if (committed == NULL)
-    {
-      committed = g_new0 (CacheState, 1);
-      g_hash_table_insert (self->cache_states, g_strdup (cache->collection_id), committed);
-    }
-  committed->generation = state.generation;
-  committed->next_position = state.next_position;
-  committed->schema_version = state.schema_version;
-  if (committed->cursor != state.cursor)
-    {
-      g_free (committed->cursor);
-      committed->cursor = g_strdup (state.cursor);
-    }
-  return TRUE;
-}
-
-static gboolean
 write_job (SyncobjStoreWriter  *self,
-           Round               *round,
+           SyncobjStoreRound   *round,
            Job                 *job,
            GError             **error)
 {
   if (job->type == JOB_CACHE)
-    return write_cache (self, round, job->cache, error);
+    return _syncobj_store_writer_cache_write (self, round, job->cache, error);
 
-  return round_statement (round, 1, error) && write_row (self, job->row, error);
+  return _syncobj_store_writer_round_statement (round, 1, error) && write_row (self, job->row, error);
 }
 
 /* Writes the rows and caches left unwritten by an earlier failure, then
@@ -994,9 +212,9 @@ write_batch (SyncobjStoreWriter *self,
   g_autoptr(GPtrArray) order = g_ptr_array_new ();
   g_autoptr(GPtrArray) earlier = g_steal_pointer (&self->unwritten);
   g_autoptr(GError) error = NULL;
-  Round round = { self, 0, FALSE, 0, 0 };
+  SyncobjStoreRound round = { self, 0, FALSE, 0, 0 };
 
-  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_writer_job_free);
 
   /* Several changes of one transaction become one statement. */
   for (guint i = 0; i < earlier->len + (end - start); i++)
@@ -1062,7 +280,7 @@ write_batch (SyncobjStoreWriter *self,
     }
 
   for (guint i = start; i < end; i++)
-    complete_job (self, g_ptr_array_index (jobs, i),
+    _syncobj_store_writer_complete_job (self, g_ptr_array_index (jobs, i),
                   self->write_error != NULL ? g_error_copy (self->write_error) : NULL, TRUE);
 }
 
@@ -1083,11 +301,11 @@ do_prune (SyncobjStoreWriter *self,
     removed = gda_connection_statement_execute_non_select (self->cnc, statement, params, NULL, &error);
 
   if (removed < 0)
-    complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+    _syncobj_store_writer_complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
                                     _("Cannot prune the transaction store %s: %s"),
                                     self->path, error != NULL ? error->message : _("unknown error")), 0);
   else
-    complete_job (self, job, NULL, removed);
+    _syncobj_store_writer_complete_job (self, job, NULL, removed);
 }
 
 static gboolean
@@ -1153,11 +371,11 @@ do_load (SyncobjStoreWriter *self,
 {
   g_autofree char *unfinished_sql =
     g_strdup_printf ("SELECT %s FROM transactions WHERE collection_id = ##collection_id::string "
-                     "AND state NOT IN (4, 5) ORDER BY sequence", row_columns);
+                     "AND state NOT IN (4, 5) ORDER BY sequence", SYNCOBJ_STORE_ROW_COLUMNS);
   g_autofree char *finished_sql =
     g_strdup_printf ("SELECT * FROM (SELECT %s FROM transactions "
                      "WHERE collection_id = ##collection_id::string AND state IN (4, 5) "
-                     "ORDER BY sequence DESC LIMIT ##limit::gint64) ORDER BY sequence", row_columns);
+                     "ORDER BY sequence DESC LIMIT ##limit::gint64) ORDER BY sequence", SYNCOBJ_STORE_ROW_COLUMNS);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
   g_autoptr(GError) error = NULL;
 
@@ -1191,44 +409,6 @@ do_load (SyncobjStoreWriter *self,
   g_async_queue_push (job->results, &load_end_mark);
 }
 
-/* Deletes the cache of @collection_id, or of every collection. */
-static gboolean
-cache_clear (SyncobjStoreWriter  *self,
-             const char          *collection_id,
-             GError             **error)
-{
-  if (!gda_connection_begin_transaction (self->cnc, NULL, GDA_TRANSACTION_ISOLATION_UNKNOWN, error))
-    return FALSE;
-
-  if (collection_id == NULL)
-    {
-      Prepared *all = prepare (self, "DELETE FROM cache", error);
-      Prepared *all_states = all != NULL ? prepare (self, "DELETE FROM cache_state", error) : NULL;
-
-      if (all_states == NULL || prepared_run (self, all, error) < 0 || prepared_run (self, all_states, error) < 0)
-        goto failed;
-      g_hash_table_remove_all (self->cache_states);
-    }
-  else
-    {
-      Prepared *rows = prepare (self, cache_clear_sql, error);
-      Prepared *state = rows != NULL ? prepare (self, cache_state_clear_sql, error) : NULL;
-
-      if (state == NULL ||
-          !_syncobj_store_sql_set_text (rows->params, "collection_id", collection_id, error) ||
-          !_syncobj_store_sql_set_text (state->params, "collection_id", collection_id, error) ||
-          prepared_run (self, rows, error) < 0 || prepared_run (self, state, error) < 0)
-        goto failed;
-      g_hash_table_remove (self->cache_states, collection_id);
-    }
-
-  return gda_connection_commit_transaction (self->cnc, NULL, error);
-
-failed:
-  gda_connection_rollback_transaction (self->cnc, NULL, NULL);
-  return FALSE;
-}
-
 static void
 do_cache_clear (SyncobjStoreWriter *self,
                 Job                *job)
@@ -1239,80 +419,12 @@ do_cache_clear (SyncobjStoreWriter *self,
   if (self->unwritten->len > 0)
     write_batch (self, NULL, 0, 0);
 
-  if (cache_clear (self, job->collection_id, &error))
-    complete_job (self, job, NULL, TRUE);
+  if (_syncobj_store_writer_cache_clear (self, job->collection_id, &error))
+    _syncobj_store_writer_complete_job (self, job, NULL, TRUE);
   else
-    complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+    _syncobj_store_writer_complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
                                           _("Cannot clear the cache in the transaction store %s: %s"),
                                           self->path, error->message), 0);
-}
-
-/* Reads the records of the current generation, checks each, and skips
- * (with a log line) those that cannot be shown. */
-static SyncobjStoredCache *
-cache_read (SyncobjStoreWriter  *self,
-            const char          *collection_id,
-            guint                schema_version,
-            GError             **error)
-{
-  static const GType record_types[] = { G_TYPE_STRING, G_TYPE_STRING, G_TYPE_NONE };
-  g_autoptr(SyncobjStoredCache) cache = NULL;
-  g_autoptr(GdaDataModel) model = NULL;
-  g_autoptr(GError) local_error = NULL;
-  CacheState *state;
-  gboolean drop_cursor = FALSE;
-  gint n_rows;
-
-  state = cache_state_get (self, collection_id, &local_error);
-  if (state == NULL)
-    {
-      if (local_error != NULL)
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-
-  if (state->schema_version != schema_version)
-    {
-      g_message ("Syncobj store %s: the cache of collection “%s” was written for schema version %"
-                 G_GINT64_FORMAT ", not %u; it is dropped", self->path, collection_id,
-                 state->schema_version, schema_version);
-      cache_clear (self, collection_id, error);
-      return NULL;
-    }
-
-  model = cache_select (self, cache_read_sql, collection_id, state->generation, record_types, error);
-  if (model == NULL)
-    return NULL;
-
-  cache = _syncobj_stored_cache_new (collection_id, schema_version);
-  n_rows = gda_data_model_get_n_rows (model);
-  g_array_set_size (cache->records, 0);
-  for (gint i = 0; i < n_rows; i++)
-    {
-      const char *key = _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 0, i, NULL));
-      const char *value = _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 1, i, NULL));
-
-      if (!_syncobj_stored_cache_check_record (key, value, &local_error))
-        {
-          g_message ("Syncobj store %s: a cached record of collection “%s” cannot be read and was "
-                     "skipped; everything is loaded again: %s", self->path, collection_id,
-                     local_error->message);
-          g_clear_error (&local_error);
-          drop_cursor = TRUE;
-          continue;
-        }
-      _syncobj_stored_cache_add (cache, key, value, -1);
-    }
-
-  if (!drop_cursor && !_syncobj_stored_cache_check_cursor (state->cursor, &local_error))
-    {
-      g_message ("Syncobj store %s: the cursor of collection “%s” cannot be read and was dropped: %s",
-                 self->path, collection_id, local_error->message);
-      drop_cursor = TRUE;
-    }
-  cache->cursor = g_strdup (drop_cursor ? "" : state->cursor);
-
-  return g_steal_pointer (&cache);
 }
 
 static void
@@ -1320,7 +432,7 @@ do_cache_read (SyncobjStoreWriter *self,
                Job                *job)
 {
   g_autoptr(GError) error = NULL;
-  SyncobjStoredCache *cache = cache_read (self, job->collection_id, job->schema_version, &error);
+  SyncobjStoredCache *cache = _syncobj_store_writer_cache_read (self, job->collection_id, job->schema_version, &error);
 
   if (error != NULL)
     g_message ("Cannot read the cache of collection “%s” in the transaction store %s: %s",
@@ -1357,7 +469,7 @@ process (SyncobjStoreWriter *self,
           /* Rows an earlier failure left are tried once more. */
           if (self->unwritten->len > 0)
             write_batch (self, jobs, i, i);
-          complete_job (self, job,
+          _syncobj_store_writer_complete_job (self, job,
                         self->write_error != NULL ? g_error_copy (self->write_error) : NULL, TRUE);
           break;
         case JOB_PRUNE:
@@ -1386,7 +498,7 @@ writer_thread (gpointer data)
 {
   SyncobjStoreWriter *self = data;
   g_autoptr(GError) error = NULL;
-  gboolean ok = writer_open (self, &error);
+  gboolean ok = _syncobj_store_writer_connect (self, &error);
 
   g_mutex_lock (&self->mutex);
   self->open_error = g_steal_pointer (&error);
@@ -1410,9 +522,9 @@ writer_thread (gpointer data)
       g_mutex_unlock (&self->mutex);
 
       process (self, jobs);
-      send_answers (self);
+      _syncobj_store_answers_send (self->answers);
 
-      g_ptr_array_foreach (jobs, (GFunc) job_free, NULL);
+      g_ptr_array_foreach (jobs, (GFunc) _syncobj_store_writer_job_free, NULL);
       g_mutex_lock (&self->mutex);
     }
 
@@ -1420,7 +532,7 @@ writer_thread (gpointer data)
   /* A last try for rows a failed commit left, before the file is closed. */
   if (ok && self->unwritten->len > 0)
     write_batch (self, NULL, 0, 0);
-  close_connection (self);
+  _syncobj_store_writer_disconnect (self);
 
   if (self->detached)
     {
@@ -1460,11 +572,9 @@ _syncobj_store_writer_open (const char  *path,
   g_queue_init (&self->jobs);
   self->path = g_strdup (path);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
-  self->answer_queues = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) answer_queue_unref);
-  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
-  self->cache_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) cache_state_free);
-  self->prepared = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) prepared_free);
+  self->answers = _syncobj_store_answers_new ();
+  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_writer_job_free);
+  _syncobj_store_writer_cache_init (self);
   self->synchronous_full = synchronous_full;
   self->move_corrupt_aside = move_corrupt_aside;
 
@@ -1513,15 +623,14 @@ _syncobj_store_writer_close (SyncobjStoreWriter *self)
 static void
 writer_free (SyncobjStoreWriter *self)
 {
-  g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
+  g_queue_clear_full (&self->jobs, (GDestroyNotify) _syncobj_store_writer_job_free);
   g_clear_error (&self->open_error);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   g_cond_clear (&self->done_cond);
   g_free (self->path);
   g_hash_table_unref (self->statements);
-  g_ptr_array_unref (self->answers);
-  g_hash_table_unref (self->answer_queues);
+  _syncobj_store_answers_free (self->answers);
   g_ptr_array_unref (self->unwritten);
   g_hash_table_unref (self->cache_states);
   g_hash_table_unref (self->prepared);

@@ -1,0 +1,186 @@
+/* syncobj-store-answers.c: the writer thread's answers, back on each task's main context
+ *
+ * The store's writer thread finishes tasks created on main contexts: the
+ * answers (a boolean, a count or an error) go back from one idle per
+ * context, a few per main-loop iteration, in the order the writer gave
+ * them; the writer never holds the last reference of a task.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-store-answers-private.h"
+
+typedef struct
+{
+  GTask    *task;
+  GError   *error;
+  gssize    value;
+  gboolean  is_int;   /* a prune's count; else a boolean */
+} Completion;
+
+static void
+completion_free (Completion *completion)
+{
+  g_clear_object (&completion->task);
+  g_clear_error (&completion->error);
+  g_free (completion);
+}
+
+/* The answers waiting for one main context, in the order the writer gave
+ * them. One idle at a time returns a few per main-loop iteration: a round
+ * after a slow commit (a WAL checkpoint) may hold hundreds, and each
+ * answer runs its callback at once, so returning them all in one go would
+ * stall the application for as long. Shared by the writer (which adds)
+ * and the idle (which takes), hence the lock and the reference count. */
+typedef struct
+{
+  gatomicrefcount  ref;
+  GMutex           mutex;
+  GQueue           completions;   /* Completion */
+  gboolean         scheduled;     /* an idle is attached */
+  GMainContext    *context;
+} AnswerQueue;
+
+#define ANSWERS_PER_DISPATCH 32
+
+struct _SyncobjStoreAnswers
+{
+  GPtrArray  *pending;   /* Completion, until sent */
+  GHashTable *queues;    /* GMainContext → AnswerQueue */
+};
+
+static AnswerQueue *
+answer_queue_new (GMainContext *context)
+{
+  AnswerQueue *queue = g_new0 (AnswerQueue, 1);
+
+  g_atomic_ref_count_init (&queue->ref);
+  g_mutex_init (&queue->mutex);
+  g_queue_init (&queue->completions);
+  queue->context = g_main_context_ref (context);
+  return queue;
+}
+
+static AnswerQueue *
+answer_queue_ref (AnswerQueue *queue)
+{
+  g_atomic_ref_count_inc (&queue->ref);
+  return queue;
+}
+
+static void
+answer_queue_unref (AnswerQueue *queue)
+{
+  if (!g_atomic_ref_count_dec (&queue->ref))
+    return;
+  g_queue_clear_full (&queue->completions, (GDestroyNotify) completion_free);
+  g_mutex_clear (&queue->mutex);
+  g_main_context_unref (queue->context);
+  g_free (queue);
+}
+
+/* Runs on the tasks' context: returns the oldest answers, in order. */
+static gboolean
+complete_in_context (gpointer data)
+{
+  AnswerQueue *queue = data;
+  Completion *batch[ANSWERS_PER_DISPATCH];
+  guint n = 0;
+  gboolean more;
+
+  g_mutex_lock (&queue->mutex);
+  while (n < ANSWERS_PER_DISPATCH && !g_queue_is_empty (&queue->completions))
+    batch[n++] = g_queue_pop_head (&queue->completions);
+  more = !g_queue_is_empty (&queue->completions);
+  queue->scheduled = more;
+  g_mutex_unlock (&queue->mutex);
+
+  for (guint i = 0; i < n; i++)
+    {
+      Completion *completion = batch[i];
+
+      if (completion->error != NULL)
+        g_task_return_error (completion->task, g_steal_pointer (&completion->error));
+      else if (completion->is_int)
+        g_task_return_int (completion->task, completion->value);
+      else
+        g_task_return_boolean (completion->task, completion->value != 0);
+      completion_free (completion);
+    }
+
+  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+SyncobjStoreAnswers *
+_syncobj_store_answers_new (void)
+{
+  SyncobjStoreAnswers *self = g_new0 (SyncobjStoreAnswers, 1);
+
+  self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) completion_free);
+  self->queues = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) answer_queue_unref);
+  return self;
+}
+
+void
+_syncobj_store_answers_free (SyncobjStoreAnswers *self)
+{
+  g_ptr_array_unref (self->pending);
+  g_hash_table_unref (self->queues);
+  g_free (self);
+}
+
+void
+_syncobj_store_answers_add (SyncobjStoreAnswers *self,
+                            GTask               *task,
+                            GError              *error,
+                            gssize               value,
+                            gboolean             is_int)
+{
+  Completion *completion = g_new0 (Completion, 1);
+
+  completion->task = task;
+  completion->error = error;
+  completion->value = value;
+  completion->is_int = is_int;
+  g_ptr_array_add (self->pending, completion);
+}
+
+/* Answers go back from an idle on each task's own context (see
+ * AnswerQueue): this thread must never hold the last reference of a task,
+ * which may be the last reference of the store that owns it. */
+void
+_syncobj_store_answers_send (SyncobjStoreAnswers *self)
+{
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      Completion *completion = g_ptr_array_index (self->pending, i);
+      GMainContext *context = g_task_get_context (completion->task);
+      AnswerQueue *queue = g_hash_table_lookup (self->queues, context);
+
+      if (queue == NULL)
+        {
+          queue = answer_queue_new (context);
+          g_hash_table_insert (self->queues, context, queue);
+        }
+
+      g_mutex_lock (&queue->mutex);
+      g_queue_push_tail (&queue->completions, completion);
+      if (!queue->scheduled)
+        {
+          g_autoptr(GSource) source = g_idle_source_new ();
+
+          queue->scheduled = TRUE;
+          g_source_set_priority (source, G_PRIORITY_DEFAULT);
+          g_source_set_static_name (source, "[syncobj] store answers");
+          g_source_set_callback (source, complete_in_context, answer_queue_ref (queue),
+                                 (GDestroyNotify) answer_queue_unref);
+          g_source_attach (source, context);
+        }
+      g_mutex_unlock (&queue->mutex);
+    }
+
+  /* The completions now belong to the queues. */
+  g_ptr_array_set_free_func (self->pending, NULL);
+  g_ptr_array_set_size (self->pending, 0);
+  g_ptr_array_set_free_func (self->pending, (GDestroyNotify) completion_free);
+}
