@@ -89,9 +89,9 @@ void              _syncobj_scheduler_set_online  (SyncobjScheduler *self,
 /* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
 GDateTime        *_syncobj_date_time_new         (gint64            unix_us);
 /* Calls @func (@data), then @destroy (@data), from the next dispatch of one
- * idle shared by every wake-up, on the thread-default main context: much
- * cheaper than an idle per call. Not a timer: the virtual clock does not
- * hold it back. */
+ * idle shared by every wake-up of the thread-default main context (each
+ * context has its own): much cheaper than an idle per call. Not a timer:
+ * the virtual clock does not hold it back. */
 typedef void      (*SyncobjWakeFunc)             (gpointer          data);
 void              _syncobj_scheduler_wake        (SyncobjScheduler *self,
                                                   SyncobjWakeFunc   func,

@@ -38,9 +38,8 @@ struct _SyncobjScheduler
 
   gint        online_flag;        /* atomic */
 
-  GSource    *wake_source;        /* see _syncobj_scheduler_wake() */
-  GArray     *wakes;              /* Wake, due at the next dispatch */
-  gint        wake_pending;       /* atomic: wake_source is ready */
+  GHashTable *wake_sources;       /* GMainContext → WakeSource (a reference) */
+  gpointer    last_wake;          /* the WakeSource used last */
 };
 
 /* One call asked for with _syncobj_scheduler_wake(). */
@@ -51,13 +50,19 @@ typedef struct
   GDestroyNotify   destroy;
 } Wake;
 
+/* The wake-ups of one main context; see _syncobj_scheduler_wake(). */
 typedef struct
 {
   GSource           source;
   SyncobjScheduler *scheduler;    /* unowned: it destroys the source first */
+  GMainContext     *context;      /* unowned: where it is attached */
+  GArray           *wakes;        /* Wake, due at the next dispatch; under the mutex */
+  gint              pending;      /* atomic: ready */
 } WakeSource;
 
 G_DEFINE_FINAL_TYPE (SyncobjScheduler, _syncobj_scheduler, G_TYPE_OBJECT)
+
+static void wake_source_drop (gpointer data);
 
 enum {
   PROP_0,
@@ -162,10 +167,7 @@ _syncobj_scheduler_finalize (GObject *object)
 
   g_clear_pointer (&self->virtual_queue, g_sequence_free);
   g_clear_pointer (&self->timers, g_hash_table_unref);
-  if (self->wake_source != NULL)
-    g_source_destroy (self->wake_source);
-  g_clear_pointer (&self->wake_source, g_source_unref);
-  g_clear_pointer (&self->wakes, g_array_unref);
+  g_clear_pointer (&self->wake_sources, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (_syncobj_scheduler_parent_class)->finalize (object);
@@ -232,6 +234,7 @@ _syncobj_scheduler_init (SyncobjScheduler *self)
   self->timers = g_hash_table_new (NULL, NULL);
   self->virtual_queue = g_sequence_new (NULL);
   self->online_flag = TRUE;
+  self->wake_sources = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) wake_source_drop);
 }
 
 SyncobjScheduler *
@@ -541,11 +544,13 @@ _syncobj_date_time_new (gint64 unix_us)
 
 /* ---- wake-ups -------------------------------------------------------------- */
 
-/* The wake-ups run from one GSource that stays attached to the main
- * context and is ready while a wake-up is due. A new idle per write, through
- * _syncobj_scheduler_add(), cost more than the rest of a commit; making a
- * source ready with g_source_set_ready_time() would write to the context's
- * wakeup fd every time, where attaching an idle did not. */
+/* The wake-ups of a main context run from one GSource that stays attached
+ * to it and is ready while a wake-up is due: each main context has its
+ * own, so that a wake-up runs on the thread that asked for it. A new idle
+ * per write, through _syncobj_scheduler_add(), cost more than the rest of
+ * a commit; making a source ready with g_source_set_ready_time() would
+ * write to the context's wakeup fd every time, where attaching an idle did
+ * not. */
 
 static void
 wake_clear (gpointer data)
@@ -561,13 +566,13 @@ wake_source_prepare (GSource *source,
                      gint    *timeout)
 {
   *timeout = -1;
-  return g_atomic_int_get (&((WakeSource *) source)->scheduler->wake_pending);
+  return g_atomic_int_get (&((WakeSource *) source)->pending);
 }
 
 static gboolean
 wake_source_check (GSource *source)
 {
-  return g_atomic_int_get (&((WakeSource *) source)->scheduler->wake_pending);
+  return g_atomic_int_get (&((WakeSource *) source)->pending);
 }
 
 static gboolean
@@ -575,13 +580,14 @@ wake_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
                       gpointer     user_data)
 {
-  SyncobjScheduler *self = ((WakeSource *) source)->scheduler;
+  WakeSource *wake_source = (WakeSource *) source;
+  SyncobjScheduler *self = wake_source->scheduler;
   g_autoptr(GArray) wakes = NULL;
 
   /* Wake-ups asked for from here on go to the next dispatch. */
   g_mutex_lock (&self->mutex);
-  g_atomic_int_set (&self->wake_pending, FALSE);
-  wakes = g_steal_pointer (&self->wakes);
+  g_atomic_int_set (&wake_source->pending, FALSE);
+  wakes = g_steal_pointer (&wake_source->wakes);
   g_mutex_unlock (&self->mutex);
 
   for (guint i = 0; wakes != NULL && i < wakes->len; i++)
@@ -594,35 +600,87 @@ wake_source_dispatch (GSource     *source,
   return G_SOURCE_CONTINUE;
 }
 
+static void
+wake_source_finalize (GSource *source)
+{
+  g_clear_pointer (&((WakeSource *) source)->wakes, g_array_unref);
+}
+
 static GSourceFuncs wake_source_funcs = {
   .prepare = wake_source_prepare,
   .check = wake_source_check,
   .dispatch = wake_source_dispatch,
+  .finalize = wake_source_finalize,
 };
 
-/* Makes the wake source ready on @context. Called with the mutex held. */
 static void
-wake_source_schedule (SyncobjScheduler *self,
-                      GMainContext     *context)
+wake_source_drop (gpointer data)
 {
-  if (self->wake_source != NULL &&
-      (g_source_is_destroyed (self->wake_source) || g_source_get_context (self->wake_source) != context))
+  g_source_destroy (data);
+  g_source_unref (data);
+}
+
+/* Moves the wake-ups of @from to the end of those of @to. */
+static void
+wakes_move (WakeSource *from,
+            WakeSource *to)
+{
+  if (from->wakes == NULL || from->wakes->len == 0)
+    return;
+  if (to->wakes == NULL)
+    to->wakes = g_steal_pointer (&from->wakes);
+  else
     {
-      /* Its context is gone, or wake-ups now come from another one. */
-      g_source_destroy (self->wake_source);
-      g_clear_pointer (&self->wake_source, g_source_unref);
+      g_array_append_vals (to->wakes, from->wakes->data, from->wakes->len);
+      g_array_set_clear_func (from->wakes, NULL);
+      g_clear_pointer (&from->wakes, g_array_unref);
+    }
+}
+
+/* The wake source of @context, made on first use. Sources whose context
+ * is gone leave the table (into @gone, to be dropped without the mutex:
+ * dropping runs destroy functions); their wake-ups, never run, go to the
+ * new source, as they would have before each context had its own. Called
+ * with the mutex held. */
+static WakeSource *
+wake_source_get (SyncobjScheduler *self,
+                 GMainContext     *context,
+                 GPtrArray        *gone)
+{
+  WakeSource *wake_source = self->last_wake;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (wake_source != NULL && wake_source->context == context &&
+      !g_source_is_destroyed ((GSource *) wake_source))
+    return wake_source;
+
+  wake_source = g_hash_table_lookup (self->wake_sources, context);
+  if (wake_source == NULL || g_source_is_destroyed ((GSource *) wake_source))
+    {
+      wake_source = (WakeSource *) g_source_new (&wake_source_funcs, sizeof (WakeSource));
+      wake_source->scheduler = self;
+      wake_source->context = context;
+      g_source_set_priority ((GSource *) wake_source, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_static_name ((GSource *) wake_source, "[syncobj] wake");
+
+      g_hash_table_iter_init (&iter, self->wake_sources);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (g_source_is_destroyed (value))
+          {
+            wakes_move (value, wake_source);
+            g_ptr_array_add (gone, value);
+            g_hash_table_iter_steal (&iter);
+          }
+
+      g_hash_table_insert (self->wake_sources, context, wake_source);
+      g_source_attach ((GSource *) wake_source, context);
+      if (wake_source->wakes != NULL)
+        g_atomic_int_set (&wake_source->pending, TRUE);
     }
 
-  if (self->wake_source == NULL)
-    {
-      self->wake_source = g_source_new (&wake_source_funcs, sizeof (WakeSource));
-      ((WakeSource *) self->wake_source)->scheduler = self;
-      g_source_set_priority (self->wake_source, G_PRIORITY_DEFAULT_IDLE);
-      g_source_set_static_name (self->wake_source, "[syncobj] wake");
-      g_source_attach (self->wake_source, context);
-    }
-
-  g_atomic_int_set (&self->wake_pending, TRUE);
+  self->last_wake = wake_source;
+  return wake_source;
 }
 
 void
@@ -631,28 +689,34 @@ _syncobj_scheduler_wake (SyncobjScheduler *self,
                          gpointer          data,
                          GDestroyNotify    destroy)
 {
-  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GPtrArray) gone = NULL;
+  GMainContext *context;
+  WakeSource *wake_source;
   Wake wake = { func, data, destroy };
 
   g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
   g_return_if_fail (func != NULL);
 
-  g_mutex_lock (&self->mutex);
-  if (self->wakes == NULL)
-    {
-      self->wakes = g_array_new (FALSE, FALSE, sizeof (Wake));
-      g_array_set_clear_func (self->wakes, wake_clear);
-    }
-  g_array_append_val (self->wakes, wake);
+  context = g_main_context_get_thread_default ();
+  if (context == NULL)
+    context = g_main_context_default ();
 
-  if (g_atomic_int_get (&self->wake_pending) && !g_source_is_destroyed (self->wake_source))
+  gone = g_ptr_array_new_with_free_func (wake_source_drop);
+  g_mutex_lock (&self->mutex);
+  wake_source = wake_source_get (self, context, gone);
+  if (wake_source->wakes == NULL)
+    {
+      wake_source->wakes = g_array_new (FALSE, FALSE, sizeof (Wake));
+      g_array_set_clear_func (wake_source->wakes, wake_clear);
+    }
+  g_array_append_val (wake_source->wakes, wake);
+
+  if (g_atomic_int_get (&wake_source->pending))
     {
       g_mutex_unlock (&self->mutex);
       return;
     }
-
-  context = g_main_context_ref_thread_default ();
-  wake_source_schedule (self, context);
+  g_atomic_int_set (&wake_source->pending, TRUE);
   g_mutex_unlock (&self->mutex);
 
   /* As g_source_attach() does: a context that another thread is running

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "test-utils.h"
+#include "syncobj-private.h"
 
 #include <string.h>
 
@@ -1376,6 +1377,64 @@ test_ordered_key_scope_queued_behind_follows_blockers (void)
   syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 3}");
 }
 
+/* ---- the scheduler's wake-up, per main context ------------------------------ */
+
+typedef struct
+{
+  GThread  *expected;   /* the thread whose context must run it */
+  gboolean  ran;
+  gboolean  on_expected;
+} WakeRecord;
+
+static void
+record_wake (gpointer data)
+{
+  WakeRecord *record = data;
+
+  record->ran = TRUE;
+  record->on_expected = g_thread_self () == record->expected;
+}
+
+static gpointer
+wake_on_own_context (gpointer data)
+{
+  WakeRecord *record = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  record->expected = g_thread_self ();
+  _syncobj_scheduler_wake (_syncobj_scheduler_get_default (), record_wake, record, NULL);
+  for (guint i = 0; i < 10 && !record->ran; i++)
+    g_main_context_iteration (context, FALSE);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+/* The start of a transaction (a wake-up of the scheduler) runs on the main
+ * context of the thread that committed it, even while the context of
+ * another thread has a start due. */
+static void
+test_wake_runs_on_own_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  WakeRecord here = { g_thread_self (), FALSE, FALSE };
+  WakeRecord there = { NULL, FALSE, FALSE };
+
+  g_main_context_push_thread_default (context);
+  _syncobj_scheduler_wake (_syncobj_scheduler_get_default (), record_wake, &here, NULL);
+
+  g_thread_join (g_thread_new ("own-context", wake_on_own_context, &there));
+  g_assert_true (there.ran);
+  g_assert_true (there.on_expected);
+  g_assert_false (here.ran);
+
+  for (guint i = 0; i < 10 && !here.ran; i++)
+    g_main_context_iteration (context, FALSE);
+  g_assert_true (here.ran);
+  g_assert_true (here.on_expected);
+  g_main_context_pop_thread_default (context);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1426,6 +1485,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/state/notified-after-completion", test_state_notified_after_completion);
   g_test_add_func ("/transaction/ordered/key-scope/dependent-rollback", test_ordered_key_scope_cascade);
   g_test_add_func ("/transaction/cross-collection/echo-through-each-sync", test_cross_collection_without_auto_echo);
+  g_test_add_func ("/transaction/start/on-the-committing-thread", test_wake_runs_on_own_context);
 
   return g_test_run ();
 }
