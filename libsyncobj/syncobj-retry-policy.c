@@ -201,7 +201,8 @@ syncobj_retry_policy_class_init (SyncobjRetryPolicyClass *klass)
    * SyncobjRetryPolicy:max-delay:
    *
    * The longest delay between two attempts, in milliseconds, before
-   * jitter.
+   * jitter. It also caps the delay a server asks for (an HTTP
+   * `Retry-After`).
    */
   properties[PROP_MAX_DELAY] =
     g_param_spec_uint ("max-delay", NULL, _("The longest delay between two attempts, in milliseconds"),

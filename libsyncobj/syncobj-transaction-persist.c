@@ -133,8 +133,9 @@ transaction_attempt_failed (SyncobjTransaction *self,
       return;
     }
 
+  /* A server's Retry-After never waits longer than the policy allows. */
   if (self->retry_after_ms >= 0)
-    delay = (guint) self->retry_after_ms;
+    delay = MIN ((guint) self->retry_after_ms, syncobj_retry_policy_get_max_delay (policy));
   else
     delay = syncobj_retry_policy_get_delay (policy, MAX (self->counted_attempts, 1));
   self->retry_after_ms = -1;

@@ -665,7 +665,9 @@ test_retry_after (void)
   g_autoptr(SyncobjAttempt) second = NULL;
   GTimeSpan waited;
 
-  /* 429 is retriable; its Retry-After (1 s) overrides the 10 ms policy. */
+  /* 429 is retriable; its Retry-After (1 s) overrides the 10 ms policy,
+   * within its max-delay. */
+  syncobj_retry_policy_set_max_delay (syncobj_collection_get_retry_policy (client->collection), 5000);
   demo_server_admin (server, "/_admin/faults", "{\"fail\": 1, \"status\": 429, \"retry_after\": \"1\"}");
   insert = client_insert (client, "{\"id\": \"a\"}");
   assert_completed (insert);
@@ -697,6 +699,7 @@ test_retry_after_date (void)
   GTimeSpan waited;
 
   /* An HTTP date: the retry waits until then (whole seconds: 1–2 s). */
+  syncobj_retry_policy_set_max_delay (syncobj_collection_get_retry_policy (client->collection), 5000);
   demo_server_admin (server, "/_admin/faults", faults);
   insert = client_insert (client, "{\"id\": \"a\"}");
   assert_completed (insert);

@@ -43,7 +43,8 @@
  * %SYNCOBJ_ERROR_NON_RETRIABLE, naming the method, URI, status and the
  * server's reason. 5xx, 408, 429 and network errors fail the attempt with
  * %SYNCOBJ_ERROR_HTTP and are retried; a `Retry-After` header (seconds or
- * an HTTP date) sets the delay before the next attempt. When a request
+ * an HTTP date) sets the delay before the next attempt, up to the retry
+ * policy's [property@Syncobj.RetryPolicy:max-delay]. When a request
  * fails because the host cannot be reached and `GNetworkMonitor` agrees,
  * no attempt is spent: retries wait until the network comes back.
  *
@@ -58,6 +59,11 @@
  * server did apply the change: it carries the same `Idempotency-Key`. An
  * error status with an HTML page gives the status' reason phrase as the
  * server's reason.
+ *
+ * Answers are bounded: at most [property@Syncobj.HttpMutator:max-body-size]
+ * bytes once decoded, starting within [property@Syncobj.HttpMutator:timeout]
+ * and coming at [property@Syncobj.HttpMutator:min-transfer-rate] or faster;
+ * past a limit the attempt fails and is retried.
  *
  * TLS certificates are checked as libsoup does by default; a certificate
  * error is an error, never silently accepted.
@@ -79,6 +85,7 @@ struct _SyncobjHttpMutator
   guint               timeout_ms;
   gboolean            await_echo;
   SyncobjHttpHeaders  headers;
+  SyncobjHttpLimits   limits;
   SoupSession        *session;
 };
 
@@ -92,6 +99,8 @@ enum {
   PROP_SYNC_TIMEOUT,
   PROP_TIMEOUT,
   PROP_AWAIT_ECHO,
+  PROP_MAX_BODY_SIZE,
+  PROP_MIN_TRANSFER_RATE,
   N_PROPS
 };
 
@@ -463,8 +472,8 @@ follow_redirect (GTask      *task,
   g_clear_object (&run->message);
   run->message = copy;
   run->redirects++;
-  soup_session_send_and_read_async (self->session, run->message, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), persist_sent_cb, g_object_ref (task));
+  _syncobj_http_send_and_read_async (self->session, run->message, &self->limits,
+                                     g_task_get_cancellable (task), persist_sent_cb, g_object_ref (task));
   return TRUE;
 }
 
@@ -501,7 +510,7 @@ persist_sent_cb (GObject      *source,
   gboolean not_found = FALSE;
   gboolean is_delete;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  body = _syncobj_http_send_and_read_finish (result, &error);
   if (body == NULL)
     {
       run->network_error = _syncobj_http_network_error (run->message, error);
@@ -593,8 +602,8 @@ persist_next (GTask *task)
       return;
     }
 
-  soup_session_send_and_read_async (self->session, run->message, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), persist_sent_cb, g_object_ref (task));
+  _syncobj_http_send_and_read_async (self->session, run->message, &self->limits,
+                                     g_task_get_cancellable (task), persist_sent_cb, g_object_ref (task));
 }
 
 static void
@@ -1043,6 +1052,12 @@ syncobj_http_mutator_get_property (GObject    *object,
     case PROP_AWAIT_ECHO:
       g_value_set_boolean (value, self->await_echo);
       break;
+    case PROP_MAX_BODY_SIZE:
+      g_value_set_uint64 (value, self->limits.max_body_size);
+      break;
+    case PROP_MIN_TRANSFER_RATE:
+      g_value_set_uint (value, self->limits.min_transfer_rate);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1075,6 +1090,20 @@ syncobj_http_mutator_set_property (GObject      *object,
       break;
     case PROP_AWAIT_ECHO:
       syncobj_http_mutator_set_await_echo (self, g_value_get_boolean (value));
+      break;
+    case PROP_MAX_BODY_SIZE:
+      if (self->limits.max_body_size != g_value_get_uint64 (value))
+        {
+          self->limits.max_body_size = g_value_get_uint64 (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_MIN_TRANSFER_RATE:
+      if (self->limits.min_transfer_rate != g_value_get_uint (value))
+        {
+          self->limits.min_transfer_rate = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1143,7 +1172,10 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
    * How long, in milliseconds, a request may wait for the server (to
    * connect, to send, for each part of the answer) before it fails with
    * %SYNCOBJ_ERROR_TIMEOUT, a retriable error; 0 waits as long as the
-   * connection stays up. The request may still have reached the server:
+   * connection stays up. The answer must start within this time, and its
+   * body then come at [property@Syncobj.HttpMutator:min-transfer-rate] or
+   * faster, so that a server sending a byte now and then cannot hold a
+   * request for ever. The request may still have reached the server:
    * the retry carries the same `Idempotency-Key`.
    *
    * libsoup counts whole seconds: the timeout is rounded up to the next
@@ -1165,6 +1197,32 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
     g_param_spec_boolean ("await-echo", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SyncobjHttpMutator:max-body-size:
+   *
+   * The largest answer the mutator reads, in bytes, counted after a
+   * compressed body is decoded; 0 sets no limit. A larger answer fails
+   * the attempt with %SYNCOBJ_ERROR_HTTP (retried: the retry carries the
+   * same `Idempotency-Key`) as soon as the limit is passed, without reading
+   * the rest. The default is 256 MiB.
+   */
+  properties[PROP_MAX_BODY_SIZE] =
+    g_param_spec_uint64 ("max-body-size", NULL, NULL, 0, G_MAXUINT64, SYNCOBJ_HTTP_DEFAULT_MAX_BODY_SIZE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpMutator:min-transfer-rate:
+   *
+   * The slowest an answer's body may come, in bytes per second, averaged
+   * over each period of [property@Syncobj.HttpMutator:timeout]; slower,
+   * the request fails with %SYNCOBJ_ERROR_TIMEOUT. A large answer on a slow
+   * but steady link goes on; a trickle ends. 0 sets no limit; the default
+   * is 1024 (1 KiB/s).
+   */
+  properties[PROP_MIN_TRANSFER_RATE] =
+    g_param_spec_uint ("min-transfer-rate", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_MIN_TRANSFER_RATE,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1174,6 +1232,7 @@ syncobj_http_mutator_init (SyncobjHttpMutator *self)
   self->update_method = g_strdup ("PATCH");
   self->sync_timeout_ms = DEFAULT_SYNC_TIMEOUT_MS;
   _syncobj_http_headers_init (&self->headers);
+  _syncobj_http_limits_init (&self->limits);
   self->timeout_ms = SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS;
   self->session = _syncobj_http_session_new (self->timeout_ms);
 }

@@ -52,6 +52,35 @@ void       _syncobj_http_forbid_resend  (SoupMessage        *message);
 SoupSession *_syncobj_http_session_new         (guint          timeout_ms);
 void         _syncobj_http_session_set_timeout (SoupSession   *session,
                                                 guint          timeout_ms);
+/* The defaults of the limits both the mutator and the sync have. */
+#define SYNCOBJ_HTTP_DEFAULT_MAX_BODY_SIZE      (G_GUINT64_CONSTANT (256) * 1024 * 1024)
+#define SYNCOBJ_HTTP_DEFAULT_MIN_TRANSFER_RATE  1024
+
+/* How much of an answer a client takes, and how slowly. */
+typedef struct
+{
+  guint64 max_body_size;      /* bytes after decoding; 0: no limit */
+  guint   min_transfer_rate;  /* bytes per second, averaged over the
+                               * session's timeout; 0: no limit */
+} SyncobjHttpLimits;
+
+void       _syncobj_http_limits_init    (SyncobjHttpLimits  *limits);
+
+/* Sends @message and reads its whole answer, as soup_session_send_and_read()
+ * does, within @limits: the answer must start (its headers arrive) within
+ * the session's timeout, and its body, counted after decoding, may hold at
+ * most max_body_size bytes and must advance at least min_transfer_rate
+ * bytes a second over each period of the timeout. Otherwise it fails with
+ * G_IO_ERROR_TIMED_OUT or G_IO_ERROR_MESSAGE_TOO_LARGE (naming the limit)
+ * and the connection is dropped. */
+void       _syncobj_http_send_and_read_async  (SoupSession             *session,
+                                               SoupMessage             *message,
+                                               const SyncobjHttpLimits *limits,
+                                               GCancellable            *cancellable,
+                                               GAsyncReadyCallback      callback,
+                                               gpointer                 user_data);
+GBytes    *_syncobj_http_send_and_read_finish (GAsyncResult            *result,
+                                               GError                 **error);
 
 /* The reason the server gave in an error body ({"error": "…"},
  * {"message": "…"}, {"error": {"message": "…"}} or short text), else (an

@@ -218,6 +218,7 @@ _syncobj_http_is_network_error (const GError *error)
 {
   return error != NULL &&
          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+         !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE) &&
          (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR ||
           error->domain == G_TLS_ERROR);
 }
@@ -297,3 +298,251 @@ _syncobj_http_check_success_body (SoupMessage  *message,
   return FALSE;
 }
 
+
+/* ---- reading an answer within limits ------------------------------------------------ */
+
+void
+_syncobj_http_limits_init (SyncobjHttpLimits *limits)
+{
+  limits->max_body_size = SYNCOBJ_HTTP_DEFAULT_MAX_BODY_SIZE;
+  limits->min_transfer_rate = SYNCOBJ_HTTP_DEFAULT_MIN_TRANSFER_RATE;
+}
+
+/* Read in pieces of this size, so that a limit is checked as the body
+ * comes in, not once it is all there. */
+#define READ_CHUNK_SIZE (64 * 1024)
+
+typedef struct
+{
+  SoupMessage       *message;
+  SyncobjHttpLimits  limits;
+  guint              timeout_s;      /* the session's, when the read began */
+  GCancellable      *cancellable;    /* ours: cancelled by the caller's or a limit */
+  gulong             cancelled_handler;
+  GCancellable      *caller_cancellable;
+  GSource           *timer;          /* the deadline, then each rate period */
+  GInputStream      *stream;
+  GByteArray        *body;
+  guint64            period_start;   /* body length when the period began */
+  GError            *limit_error;    /* why we cancelled */
+} ReadRun;
+
+/* The answer is read, or failed: the timer stops. */
+static void
+read_run_done (ReadRun *run)
+{
+  if (run->timer != NULL)
+    {
+      g_source_destroy (run->timer);
+      g_clear_pointer (&run->timer, g_source_unref);
+    }
+}
+
+static void
+read_run_free (gpointer data)
+{
+  ReadRun *run = data;
+
+  read_run_done (run);
+  if (run->cancelled_handler != 0)
+    g_cancellable_disconnect (run->caller_cancellable, run->cancelled_handler);
+  g_clear_object (&run->caller_cancellable);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->message);
+  g_clear_object (&run->stream);
+  g_clear_pointer (&run->body, g_byte_array_unref);
+  g_clear_error (&run->limit_error);
+  g_free (run);
+}
+
+static void
+read_run_fail (ReadRun *run,
+               GError  *error)
+{
+  if (run->limit_error == NULL)
+    run->limit_error = error;
+  else
+    g_error_free (error);
+  g_cancellable_cancel (run->cancellable);
+}
+
+/* Returns @error, or the limit that made it happen. */
+static void
+read_run_return_error (GTask  *task,
+                       GError *error)
+{
+  ReadRun *run = g_task_get_task_data (task);
+
+  read_run_done (run);
+  if (run->limit_error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_error_free (error);
+      error = g_steal_pointer (&run->limit_error);
+    }
+  g_task_return_error (task, error);
+}
+
+static gboolean
+read_timer_cb (gpointer data)
+{
+  GTask *task = data;
+  ReadRun *run = g_task_get_task_data (task);
+  guint64 wanted = (guint64) run->limits.min_transfer_rate * run->timeout_s;
+
+  if (run->stream == NULL)
+    {
+      read_run_fail (run, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                       _("no answer within %u s"), run->timeout_s));
+      return G_SOURCE_REMOVE;
+    }
+  if (run->body->len - run->period_start < wanted)
+    {
+      read_run_fail (run, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                       _("the answer came at less than %u bytes/s over %u s (min-transfer-rate)"),
+                                       run->limits.min_transfer_rate, run->timeout_s));
+      return G_SOURCE_REMOVE;
+    }
+  run->period_start = run->body->len;
+  return G_SOURCE_CONTINUE;
+}
+
+static void read_next (GTask *task);
+
+static void
+read_chunk_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ReadRun *run = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (n < 0)
+    {
+      read_run_return_error (task, error);
+      return;
+    }
+  g_byte_array_set_size (run->body, run->body->len - READ_CHUNK_SIZE + (guint) n);
+  if (n == 0)
+    {
+      read_run_done (run);
+      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&run->body)),
+                             (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+  if (run->limits.max_body_size > 0 && run->body->len > run->limits.max_body_size)
+    {
+      read_run_done (run);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                               _("the answer is larger than %" G_GUINT64_FORMAT " bytes (max-body-size)"),
+                               run->limits.max_body_size);
+      return;
+    }
+  read_next (g_steal_pointer (&task));
+}
+
+static void
+read_next (GTask *task)
+{
+  ReadRun *run = g_task_get_task_data (task);
+  guint length = run->body->len;
+
+  /* One byte past the limit is enough to know it was passed. */
+  g_byte_array_set_size (run->body, length + READ_CHUNK_SIZE);
+  g_input_stream_read_async (run->stream, run->body->data + length, READ_CHUNK_SIZE,
+                             G_PRIORITY_DEFAULT, run->cancellable, read_chunk_cb, task);
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  ReadRun *run = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  run->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (run->stream == NULL)
+    {
+      read_run_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  /* From now on the timer checks the rate of the body. */
+  if (run->limits.min_transfer_rate == 0)
+    read_run_done (run);
+  else if (run->timer != NULL)
+    g_source_set_ready_time (run->timer, g_get_monotonic_time () + (gint64) run->timeout_s * G_USEC_PER_SEC);
+  read_next (task);
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller,
+                     ReadRun      *run)
+{
+  g_cancellable_cancel (run->cancellable);
+}
+
+static gboolean
+read_timer_dispatch (GSource     *source,
+                     GSourceFunc  callback,
+                     gpointer     data)
+{
+  ReadRun *run = g_task_get_task_data (data);
+  gboolean again = callback (data);
+
+  if (again)
+    g_source_set_ready_time (source, g_get_monotonic_time () + (gint64) run->timeout_s * G_USEC_PER_SEC);
+  else
+    g_source_set_ready_time (source, -1);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs read_timer_funcs = { NULL, NULL, read_timer_dispatch, NULL, NULL, NULL };
+
+void
+_syncobj_http_send_and_read_async (SoupSession             *session,
+                                   SoupMessage             *message,
+                                   const SyncobjHttpLimits *limits,
+                                   GCancellable            *cancellable,
+                                   GAsyncReadyCallback      callback,
+                                   gpointer                 user_data)
+{
+  GTask *task = g_task_new (session, cancellable, callback, user_data);
+  ReadRun *run = g_new0 (ReadRun, 1);
+
+  g_task_set_source_tag (task, _syncobj_http_send_and_read_async);
+  g_task_set_task_data (task, run, read_run_free);
+  run->message = g_object_ref (message);
+  run->limits = *limits;
+  run->timeout_s = soup_session_get_timeout (session);
+  run->cancellable = g_cancellable_new ();
+  run->body = g_byte_array_new ();
+  if (cancellable != NULL)
+    {
+      run->caller_cancellable = g_object_ref (cancellable);
+      run->cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb), run, NULL);
+    }
+  /* libsoup's own timeout applies to each read: a server that sends a byte
+   * now and then would keep the request alive for ever. */
+  if (run->timeout_s > 0)
+    {
+      run->timer = g_source_new (&read_timer_funcs, sizeof (GSource));
+      g_source_set_callback (run->timer, read_timer_cb, task, NULL);
+      g_source_set_ready_time (run->timer, g_get_monotonic_time () + (gint64) run->timeout_s * G_USEC_PER_SEC);
+      g_source_set_static_name (run->timer, "[syncobj] HTTP answer deadline");
+      g_source_attach (run->timer, g_task_get_context (task));
+    }
+
+  soup_session_send_async (session, message, G_PRIORITY_DEFAULT, run->cancellable, sent_cb, task);
+}
+
+GBytes *
+_syncobj_http_send_and_read_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

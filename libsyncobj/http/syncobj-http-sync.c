@@ -48,6 +48,15 @@
  * reconnects with backoff, keeping the synced state it had until a
  * snapshot loads.
  *
+ * What the server sends is bounded: a snapshot holds at most
+ * [property@Syncobj.HttpSync:max-body-size] bytes once decoded, starts
+ * within [property@Syncobj.HttpSync:timeout] and comes at
+ * [property@Syncobj.HttpSync:min-transfer-rate] or faster; a change
+ * message holds at most [property@Syncobj.HttpSync:max-message-size]
+ * bytes; at most [property@Syncobj.HttpSync:max-early-messages] wait for
+ * the snapshot. Past a limit the sync reconnects with backoff for a fresh
+ * snapshot.
+ *
  * A change message may carry an `"idempotency_key"` member: the
  * `Idempotency-Key` of the request that caused it. A
  * [class@Syncobj.HttpMutator] then knows exactly which echo completes which
@@ -66,6 +75,9 @@ struct _SyncobjHttpSync
   guint                    reconnect_delay_ms;
   guint                    timeout_ms;
   SyncobjHttpHeaders       headers;
+  SyncobjHttpLimits        limits;
+  guint64                  max_message_size;
+  guint                    max_early_messages;
   SoupSession             *session;
 
   /* the connection */
@@ -79,6 +91,7 @@ struct _SyncobjHttpSync
                                             * server has no WebSocket there */
   char                    *etag;
   guint                    timer;          /* reconnect or poll */
+  guint                    handshake_timer; /* the WebSocket's deadline */
   guint                    failures;
   gulong                   online_handler;
 
@@ -96,6 +109,10 @@ enum {
   PROP_RECONNECT_DELAY,
   PROP_TIMEOUT,
   PROP_CONNECTED,
+  PROP_MAX_BODY_SIZE,
+  PROP_MIN_TRANSFER_RATE,
+  PROP_MAX_MESSAGE_SIZE,
+  PROP_MAX_EARLY_MESSAGES,
   N_PROPS
 };
 
@@ -108,8 +125,12 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 #define MAX_RECONNECT_DELAY_MS 30000
+#define DEFAULT_MAX_MESSAGE_SIZE   (G_GUINT64_CONSTANT (64) * 1024 * 1024)
+#define DEFAULT_MAX_EARLY_MESSAGES 10000
 
 static void http_sync_connect (SyncobjHttpSync *self);
+static void connection_failed (SyncobjHttpSync *self,
+                               const GError    *error);
 
 /* ---- messages ------------------------------------------------------------------ */
 
@@ -147,6 +168,17 @@ socket_message_cb (SoupWebsocketConnection *socket,
 
   if (!self->have_snapshot)
     {
+      if (self->max_early_messages > 0 && self->early_messages->len >= self->max_early_messages)
+        {
+          g_autoptr(GError) error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                                                 _("More than %u changes arrived from %s before the snapshot "
+                                                   "from %s (max-early-messages); taking a fresh snapshot"),
+                                                 self->max_early_messages, self->websocket_uri, self->uri);
+
+          /* Dropped, not lost: a snapshot requested after them holds them. */
+          connection_failed (self, error);
+          return;
+        }
       g_ptr_array_add (self->early_messages, g_strndup (data, length));
       return;
     }
@@ -184,6 +216,7 @@ stop_connection (SyncobjHttpSync *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   close_socket (self);
+  g_clear_handle_id (&self->handshake_timer, g_source_remove);
   if (self->timer != 0)
     _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->timer);
   self->timer = 0;
@@ -349,7 +382,7 @@ snapshot_cb (GObject      *source,
   const char *etag;
   const char *markup_type;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  body = _syncobj_http_send_and_read_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     goto out;
   if (body == NULL)
@@ -459,8 +492,8 @@ fetch_snapshot (SyncobjHttpSync *self)
     soup_message_headers_replace (soup_message_get_request_headers (request->message),
                                   "If-None-Match", self->etag);
 
-  soup_session_send_and_read_async (self->session, request->message, G_PRIORITY_DEFAULT,
-                                    self->cancellable, snapshot_cb, request);
+  _syncobj_http_send_and_read_async (self->session, request->message, &self->limits,
+                                     self->cancellable, snapshot_cb, request);
 }
 
 static gboolean
@@ -485,6 +518,7 @@ websocket_connected_cb (GObject      *source,
   socket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  g_clear_handle_id (&self->handshake_timer, g_source_remove);
   if (socket == NULL && error->domain == SOUP_WEBSOCKET_ERROR)
     {
       g_autoptr(GError) refused = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
@@ -510,13 +544,28 @@ websocket_connected_cb (GObject      *source,
     return;
 
   self->socket = g_steal_pointer (&socket);
-  /* Large snapshots of changes are fine; the default limit is 128 KiB. */
-  soup_websocket_connection_set_max_incoming_payload_size (self->socket, 0);
+  /* libsoup's default limit, 128 KiB, is too small for some records. */
+  soup_websocket_connection_set_max_incoming_payload_size (self->socket, self->max_message_size);
   g_signal_connect (self->socket, "message", G_CALLBACK (socket_message_cb), self);
   g_signal_connect (self->socket, "error", G_CALLBACK (socket_error_cb), self);
   g_signal_connect (self->socket, "closed", G_CALLBACK (socket_closed_cb), self);
 
   fetch_snapshot (self);
+}
+
+static gboolean
+handshake_timeout_cb (gpointer data)
+{
+  SyncobjHttpSync *self = data;
+  g_autoptr(GError) error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
+                                         _("The change feed %s did not answer within %u s"),
+                                         self->websocket_uri, soup_session_get_timeout (self->session));
+
+  /* libsoup's timeout applies to each read: a server sending its
+   * handshake a header line at a time would hold it for ever. */
+  self->handshake_timer = 0;
+  connection_failed (self, error);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -546,6 +595,9 @@ http_sync_connect (SyncobjHttpSync *self)
       _syncobj_http_headers_apply (&self->headers, message);
       soup_session_websocket_connect_async (self->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
                                             self->cancellable, websocket_connected_cb, g_object_ref (self));
+      if (soup_session_get_timeout (self->session) > 0)
+        self->handshake_timer = g_timeout_add_seconds (soup_session_get_timeout (self->session),
+                                                       handshake_timeout_cb, self);
     }
   else
     fetch_snapshot (self);
@@ -945,9 +997,45 @@ syncobj_http_sync_get_property (GObject    *object,
     case PROP_CONNECTED:
       g_value_set_boolean (value, self->connected);
       break;
+    case PROP_MAX_BODY_SIZE:
+      g_value_set_uint64 (value, self->limits.max_body_size);
+      break;
+    case PROP_MIN_TRANSFER_RATE:
+      g_value_set_uint (value, self->limits.min_transfer_rate);
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      g_value_set_uint64 (value, self->max_message_size);
+      break;
+    case PROP_MAX_EARLY_MESSAGES:
+      g_value_set_uint (value, self->max_early_messages);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+static void
+set_uint (GObject    *object,
+          GParamSpec *pspec,
+          guint      *field,
+          guint       value)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (object, pspec);
+}
+
+static void
+set_uint64 (GObject    *object,
+            GParamSpec *pspec,
+            guint64    *field,
+            guint64     value)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (object, pspec);
 }
 
 static void
@@ -979,6 +1067,18 @@ syncobj_http_sync_set_property (GObject      *object,
       break;
     case PROP_TIMEOUT:
       syncobj_http_sync_set_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_BODY_SIZE:
+      set_uint64 (object, pspec, &self->limits.max_body_size, g_value_get_uint64 (value));
+      break;
+    case PROP_MIN_TRANSFER_RATE:
+      set_uint (object, pspec, &self->limits.min_transfer_rate, g_value_get_uint (value));
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      set_uint64 (object, pspec, &self->max_message_size, g_value_get_uint64 (value));
+      break;
+    case PROP_MAX_EARLY_MESSAGES:
+      set_uint (object, pspec, &self->max_early_messages, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1059,7 +1159,9 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
    * How long, in milliseconds, a snapshot request or a WebSocket handshake
    * may wait for the server (to connect, to send, for each part of the
    * answer); after that the sync reconnects with backoff, as after any
-   * failed connection. 0 waits as long as the connection stays up. An open
+   * failed connection. 0 waits as long as the connection stays up. The
+   * answer must start within this time, and a snapshot's body then come at
+   * [property@Syncobj.HttpSync:min-transfer-rate] or faster. An open
    * WebSocket has no timeout: the feed may stay quiet for long.
    *
    * libsoup counts whole seconds: the timeout is rounded up to the next
@@ -1080,6 +1182,57 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
   properties[PROP_CONNECTED] =
     g_param_spec_boolean ("connected", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpSync:max-body-size:
+   *
+   * The largest snapshot the sync reads, in bytes, counted after a
+   * compressed body is decoded; 0 sets no limit. A larger snapshot is
+   * reported (%SYNCOBJ_ERROR_HTTP) as soon as the limit is passed, without
+   * reading the rest, and changes nothing; the sync reconnects with
+   * backoff. The default is 256 MiB.
+   */
+  properties[PROP_MAX_BODY_SIZE] =
+    g_param_spec_uint64 ("max-body-size", NULL, NULL, 0, G_MAXUINT64, SYNCOBJ_HTTP_DEFAULT_MAX_BODY_SIZE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpSync:min-transfer-rate:
+   *
+   * The slowest a snapshot may come, in bytes per second, averaged over
+   * each period of [property@Syncobj.HttpSync:timeout]; slower, the request
+   * fails with %SYNCOBJ_ERROR_TIMEOUT and the sync reconnects with backoff.
+   * A large snapshot on a slow but steady link goes on; a trickle ends. 0
+   * sets no limit; the default is 1024 (1 KiB/s).
+   */
+  properties[PROP_MIN_TRANSFER_RATE] =
+    g_param_spec_uint ("min-transfer-rate", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_MIN_TRANSFER_RATE,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpSync:max-message-size:
+   *
+   * The largest change message the WebSocket takes, in bytes; 0 sets no
+   * limit. The feed is not compressed, so this bounds what a message
+   * costs. A larger message closes the feed (the server is told why) and
+   * the sync reconnects with a fresh snapshot, which holds the change.
+   * Applies to the next connection. The default is 64 MiB.
+   */
+  properties[PROP_MAX_MESSAGE_SIZE] =
+    g_param_spec_uint64 ("max-message-size", NULL, NULL, 0, G_MAXUINT64, DEFAULT_MAX_MESSAGE_SIZE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpSync:max-early-messages:
+   *
+   * How many change messages are kept while the snapshot is on its way
+   * (they are applied after it); 0 sets no limit. One more drops them
+   * all and the sync reconnects with backoff for a fresh snapshot, which
+   * holds their changes. The default is 10000.
+   */
+  properties[PROP_MAX_EARLY_MESSAGES] =
+    g_param_spec_uint ("max-early-messages", NULL, NULL, 0, G_MAXUINT, DEFAULT_MAX_EARLY_MESSAGES,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1102,8 +1255,14 @@ syncobj_http_sync_init (SyncobjHttpSync *self)
   self->poll_interval_ms = 5000;
   self->reconnect_delay_ms = 1000;
   _syncobj_http_headers_init (&self->headers);
+  _syncobj_http_limits_init (&self->limits);
+  self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+  self->max_early_messages = DEFAULT_MAX_EARLY_MESSAGES;
   self->timeout_ms = SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS;
   self->session = _syncobj_http_session_new (self->timeout_ms);
+  /* A compressed message could pass max-message-size many times over
+   * once inflated. */
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
   self->early_messages = g_ptr_array_new_with_free_func (g_free);
   self->echoes = _syncobj_http_echoes_new (SYNCOBJ_SYNC (self), echo_wait_begins_cb, self);
 }
