@@ -36,6 +36,22 @@ wake_cb (gpointer data)
       g_error ("timed out after %d ms waiting for %s", (int) (timeout_ms), #cond); \
   } G_STMT_END
 
+/* Lines the library logged at the message level. */
+static guint log_lines;
+
+static GLogWriterOutput
+count_log_writer (GLogLevelFlags   level,
+                  const GLogField *fields,
+                  gsize            n_fields,
+                  gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0 &&
+        g_str_equal (fields[i].value, "Syncobj") && (level & G_LOG_LEVEL_MESSAGE) != 0)
+      log_lines++;
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
 static char *
 unique_id (const char *prefix)
 {
@@ -348,6 +364,29 @@ test_message_too_large (void)
   WAIT_FOR (syncobj_collection_contains (reader->collection, "small"), WAIT_TIMEOUT_MS);
 }
 
+static void
+test_malformed_burst_logged_once (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(Reader) reader = reader_new (server, "/items", TRUE);
+  const guint n = 2000;
+
+  reader_start (reader);
+  WAIT_FOR (syncobj_http_sync_get_connected (reader->sync), WAIT_TIMEOUT_MS);
+
+  /* Every bad message is a signal; the log has the first and a summary. */
+  log_lines = 0;
+  for (guint i = 0; i < n; i++)
+    hostile_server_send (server, "{\"type\": \"insert\", \"value\": 1}");
+  hostile_server_send (server, "{\"type\":\"insert\",\"value\":{\"id\":\"good\"}}");
+  WAIT_FOR (syncobj_collection_contains (reader->collection, "good"), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (reader->message_errors, ==, n);
+  g_assert_cmpuint (log_lines, ==, 1);
+  WAIT_FOR (log_lines == 2, WAIT_TIMEOUT_MS);
+  assert_error_mentions (reader_error (reader), SYNCOBJ_ERROR_PARSE, "1999 more change messages");
+  g_assert_cmpuint (reader->error_notifies, ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -356,6 +395,7 @@ main (int   argc,
   /* The isolated test directories have no GSettings schemas, which the
    * proxy resolver needs; everything here is on 127.0.0.1 anyway. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_log_set_writer_func (count_log_writer, NULL, NULL);
 
   g_test_add_func ("/hostile/defaults", test_defaults);
   g_test_add_func ("/hostile/huge-snapshot", test_huge_snapshot);
@@ -368,6 +408,7 @@ main (int   argc,
   g_test_add_data_func ("/hostile/retry-after-year-9999", "Fri, 31 Dec 9999 23:59:59 GMT", test_retry_after_clamped);
   g_test_add_func ("/hostile/flood-while-snapshot-stuck", test_flood_while_snapshot_stuck);
   g_test_add_func ("/hostile/message-too-large", test_message_too_large);
+  g_test_add_func ("/hostile/malformed-burst-logged-once", test_malformed_burst_logged_once);
 
   return g_test_run ();
 }

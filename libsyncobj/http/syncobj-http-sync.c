@@ -96,6 +96,11 @@ struct _SyncobjHttpSync
   gulong                   online_handler;
 
   SyncobjHttpEchoes       *echoes;
+
+  /* malformed change messages being counted, not logged */
+  guint                    burst_timer;
+  guint                    burst_count;
+  GError                  *burst_last;
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjHttpSync, syncobj_http_sync, SYNCOBJ_TYPE_SYNC)
@@ -134,12 +139,56 @@ static void connection_failed (SyncobjHttpSync *self,
 
 /* ---- messages ------------------------------------------------------------------ */
 
+/* A burst of malformed messages is logged as two lines: the first one,
+ * then, a second later, how many more came and the last of them; every
+ * one is still a message-error signal. */
+#define BURST_WINDOW_MS 1000
+
+static gboolean
+burst_window_cb (gpointer data)
+{
+  SyncobjHttpSync *self = data;
+  g_autoptr(GError) last = g_steal_pointer (&self->burst_last);
+  g_autoptr(GError) summary = NULL;
+
+  if (self->burst_count == 0)
+    {
+      self->burst_timer = 0;
+      return G_SOURCE_REMOVE;
+    }
+  summary = g_error_new (last->domain, last->code,
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "%u more change message from %s was skipped; the last: %s",
+                                      "%u more change messages from %s were skipped; the last: %s",
+                                      self->burst_count),
+                         self->burst_count, self->websocket_uri, last->message);
+  self->burst_count = 0;
+  syncobj_sync_mark_error (SYNCOBJ_SYNC (self), summary);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 report_message_error (SyncobjHttpSync *self,
                       const GError    *error)
 {
-  syncobj_sync_mark_error (SYNCOBJ_SYNC (self), error);
   g_signal_emit (self, signals[MESSAGE_ERROR], 0, error);
+  if (self->burst_timer == 0)
+    {
+      syncobj_sync_mark_error (SYNCOBJ_SYNC (self), error);
+      self->burst_timer = g_timeout_add (BURST_WINDOW_MS, burst_window_cb, self);
+      return;
+    }
+  self->burst_count++;
+  g_clear_error (&self->burst_last);
+  self->burst_last = g_error_copy (error);
+}
+
+static void
+stop_burst (SyncobjHttpSync *self)
+{
+  g_clear_handle_id (&self->burst_timer, g_source_remove);
+  g_clear_error (&self->burst_last);
+  self->burst_count = 0;
 }
 
 static void
@@ -944,6 +993,7 @@ syncobj_http_sync_dispose (GObject *object)
   SyncobjHttpSync *self = SYNCOBJ_HTTP_SYNC (object);
 
   syncobj_http_sync_stop (SYNCOBJ_SYNC (self));
+  stop_burst (self);
   _syncobj_http_echoes_cancel (self->echoes);
 
   G_OBJECT_CLASS (syncobj_http_sync_parent_class)->dispose (object);
