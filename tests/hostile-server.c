@@ -371,14 +371,19 @@ start_websocket (Connection *connection)
   connection->keep_open = TRUE;
   connection_write (connection, text ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                                       "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept));
-  if (!server->flooded)
+  if (!server->flooded && server->flood > 0)
     {
+      g_autoptr(GByteArray) frames = g_byte_array_new ();
+
       server->flooded = TRUE;
       for (guint i = 0; i < server->flood; i++)
         {
           g_autofree char *message = g_strdup_printf ("{\"type\":\"insert\",\"value\":{\"id\":\"f%u\"}}", i);
-          connection_write (connection, websocket_frame (message));
+          g_autoptr(GBytes) frame = websocket_frame (message);
+
+          g_byte_array_append (frames, g_bytes_get_data (frame, NULL), (guint) g_bytes_get_size (frame));
         }
+      connection_write (connection, g_byte_array_free_to_bytes (g_steal_pointer (&frames)));
     }
 }
 
@@ -633,14 +638,21 @@ hostile_server_set_flood (HostileServer *server,
 
 void
 hostile_server_send (HostileServer *server,
-                     const char    *message)
+                     const char    *message,
+                     guint          n)
 {
+  g_autoptr(GBytes) frame = websocket_frame (message);
+  g_autoptr(GByteArray) frames = g_byte_array_sized_new ((guint) g_bytes_get_size (frame) * n);
+
+  /* In one write: the client reads them all at once. */
+  for (guint i = 0; i < n; i++)
+    g_byte_array_append (frames, g_bytes_get_data (frame, NULL), (guint) g_bytes_get_size (frame));
   for (guint i = 0; i < server->connections->len; i++)
     {
       Connection *connection = g_ptr_array_index (server->connections, i);
 
       if (connection->websocket_key != NULL && connection->keep_open)
-        connection_write (connection, websocket_frame (message));
+        connection_write (connection, g_bytes_new (frames->data, frames->len));
     }
 }
 

@@ -32,7 +32,8 @@ typedef struct _HostileServer HostileServer;
  *                     else 201
  *   /feed             a WebSocket that sends hostile_server_set_flood() text
  *                     messages at once (first connection only), then the
- *                     messages of hostile_server_send()
+ *                     messages of hostile_server_send() (@n copies, in one
+ *                     write)
  */
 
 HostileServer *hostile_server_new              (void);
@@ -50,7 +51,8 @@ void           hostile_server_set_retry_after  (HostileServer *server,
 void           hostile_server_set_flood        (HostileServer *server,
                                                 guint          n);
 void           hostile_server_send             (HostileServer *server,
-                                                const char    *message);
+                                                const char    *message,
+                                                guint          n);
 
 /* Requests received, by path. */
 guint          hostile_server_get_requests     (HostileServer *server,

@@ -678,8 +678,10 @@ test_retry_after (void)
   g_assert_error (syncobj_attempt_get_error (first), SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
   waited = g_date_time_difference (syncobj_attempt_get_retry_scheduled_for (first),
                                    syncobj_attempt_get_completed_at (first));
+  /* Between the attempt's end and the schedule, the attempt's observers
+   * run: tens of milliseconds on a loaded machine under AddressSanitizer. */
   g_assert_cmpint (waited, >=, 990 * G_TIME_SPAN_MILLISECOND);
-  g_assert_cmpint (waited, <=, 1010 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (waited, <=, 1250 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpint (g_date_time_difference (syncobj_attempt_get_started_at (second),
                                            syncobj_attempt_get_completed_at (first)),
                    >=, 990 * G_TIME_SPAN_MILLISECOND);
