@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
@@ -77,6 +79,126 @@ file_looks_corrupt (const char *path)
   return n > 0 && (n < (gssize) sizeof buffer || memcmp (buffer, header, sizeof buffer) != 0);
 }
 
+/* ---- the write-ahead log ---------------------------------------------------
+ *
+ * SQLite reads its -wal file frame by frame and stops, without a word, at
+ * the first frame whose checksum is wrong: whatever was committed after a
+ * damaged frame is lost. A crash can only tear the end of the log; a frame
+ * of the current log (same salts) that is intact after a damaged one means
+ * the log was damaged, not cut short, and the store says so. */
+
+#define WAL_HEADER_SIZE 32
+#define WAL_FRAME_HEADER_SIZE 24
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static guint32
+read_le32 (const guint8 *p)
+{
+  return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
+}
+
+/* SQLite's WAL checksum over @data (a multiple of 8 bytes), continuing @sum. */
+static void
+wal_checksum (gboolean      big_endian,
+              const guint8 *data,
+              gsize         length,
+              guint32       sum[2])
+{
+  for (gsize i = 0; i + 8 <= length; i += 8)
+    {
+      guint32 x0 = big_endian ? read_be32 (data + i) : read_le32 (data + i);
+      guint32 x1 = big_endian ? read_be32 (data + i + 4) : read_le32 (data + i + 4);
+
+      sum[0] += x0 + sum[1];
+      sum[1] += x1 + sum[0];
+    }
+}
+
+/* Whether the -wal file of @path holds committed frames that SQLite
+ * would drop as damaged; sets @why. */
+static gboolean
+wal_is_damaged (const char  *path,
+                const char **why)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree guint8 *frame = NULL;
+  guint8 header[WAL_HEADER_SIZE];
+  guint32 magic, page_size, sum[2] = { 0, 0 };
+  gboolean big_endian, failed = FALSE;
+  FILE *file = fopen (wal, "rbe");
+
+  if (file == NULL)
+    return FALSE;
+  if (fread (header, 1, sizeof header, file) != sizeof header)
+    {
+      fclose (file);
+      return FALSE;   /* empty, or torn as it was begun: nothing committed */
+    }
+  magic = read_be32 (header);
+  page_size = read_be32 (header + 8);
+  big_endian = (magic & 1) != 0;
+  wal_checksum (big_endian, header, 24, sum);
+  if ((magic & 0xfffffffe) != 0x377f0682 || read_be32 (header + 4) != 3007000 ||
+      page_size < 512 || page_size > 65536 || (page_size & (page_size - 1)) != 0 ||
+      sum[0] != read_be32 (header + 24) || sum[1] != read_be32 (header + 28))
+    {
+      fclose (file);
+      *why = _("its header is damaged");
+      return TRUE;
+    }
+
+  frame = g_malloc (WAL_FRAME_HEADER_SIZE + page_size);
+  while (fread (frame, 1, WAL_FRAME_HEADER_SIZE + page_size, file) == WAL_FRAME_HEADER_SIZE + page_size)
+    {
+      gboolean current = memcmp (frame + 8, header + 16, 8) == 0;
+
+      if (!current)
+        continue;   /* a frame of an earlier log, left behind */
+      if (failed)
+        {
+          /* Intact frames of the current log after a damaged one. */
+          fclose (file);
+          *why = _("a frame in the middle is damaged");
+          return TRUE;
+        }
+      wal_checksum (big_endian, frame, 8, sum);
+      wal_checksum (big_endian, frame + WAL_FRAME_HEADER_SIZE, page_size, sum);
+      if (sum[0] != read_be32 (frame + 16) || sum[1] != read_be32 (frame + 20))
+        failed = TRUE;
+    }
+  fclose (file);
+  return FALSE;
+}
+
+/* A symbolic link would point the store at any file of the user's: the
+ * file and SQLite's files next to it must not be links (checked with
+ * lstat() before libgda opens anything). */
+static gboolean
+check_not_symlink (const char  *path,
+                   GError     **error)
+{
+  static const char * const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      GStatBuf info;
+
+      if (g_lstat (file, &info) == 0 && S_ISLNK (info.st_mode))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                       _("%s is a symbolic link, which the store does not follow"), file);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* Opens the connection and brings the schema up to date. */
 static gboolean
 open_connection (SyncobjStoreWriter  *self,
@@ -93,13 +215,16 @@ open_connection (SyncobjStoreWriter  *self,
   g_autofree char *pragma = NULL;
   g_autofree char *ignored = NULL;
   g_autoptr(GError) check_error = NULL;
+  const char *why = NULL;
   int fd;
 
   *corrupt = FALSE;
 
   /* Create the file ourselves so that it is private to the user; SQLite
    * gives its -wal and -shm files the same mode. */
-  fd = g_open (self->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (!check_not_symlink (self->path, error))
+    return FALSE;
+  fd = g_open (self->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     {
       int saved_errno = errno;
@@ -109,6 +234,14 @@ open_connection (SyncobjStoreWriter  *self,
     }
   g_close (fd, NULL);
 
+  if (wal_is_damaged (self->path, &why))
+    {
+      *corrupt = TRUE;
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                   _("the write-ahead log %s-wal is damaged (%s); unfinished transactions may be in it"),
+                   self->path, why);
+      return FALSE;
+    }
   if (file_looks_corrupt (self->path))
     {
       *corrupt = TRUE;

@@ -10,6 +10,8 @@
 #include "syncobj-json-util-private.h"
 
 #include <errno.h>
+#include <string.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
@@ -68,15 +70,93 @@ test_file_mode (void)
   g_assert_cmpint (info.st_mode & 0777, ==, 0600);
 }
 
+/* A link could point the store at any file: it is refused, the file it
+ * points to untouched; so are links in place of SQLite's -wal file. */
+static void
+test_symlink_refused (gconstpointer data)
+{
+  const char *suffix = data;
+  g_autofree char *path = make_path ("link.db");
+  g_autofree char *link = g_strconcat (path, suffix, NULL);
+  g_autofree char *target = make_path ("elsewhere");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  struct stat info;
+
+  g_assert_true (g_file_set_contents (target, "precious", -1, NULL));
+  g_assert_cmpint (symlink (target, link), ==, 0);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_assert_cmpint (g_stat (target, &info), ==, 0);
+  g_assert_cmpint (info.st_size, ==, 8);
+  g_unlink (link);
+  g_unlink (path);
+}
+
+/* A -wal file damaged in the middle would lose the transactions committed
+ * after the damage without a word from SQLite: the store refuses it, and
+ * moves it aside with the file when asked to. */
+static void
+test_damaged_wal (void)
+{
+  g_autofree char *path = make_path ("damaged-wal.db");
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  const char *argv[] = { helper, "crash", path, "0", "none", "8", "0", "0", NULL };
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(GDir) listing = NULL;
+  const char *name;
+  gboolean moved_wal = FALSE;
+  gsize length = 0;
+  guint32 page_size;
+  int status;
+
+  /* The helper dies with SIGKILL: its -wal file stays. */
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (wal, &contents, &length, &error));
+  page_size = ((guint32) (guchar) contents[8] << 24) | ((guint32) (guchar) contents[9] << 16) |
+              ((guint32) (guchar) contents[10] << 8) | (guchar) contents[11];
+  g_assert_cmpuint (length, >=, 32 + 3 * (24 + (gsize) page_size));
+  contents[32 + 24 + 100] ^= 0x55;   /* in the first frame's page */
+  g_assert_true (g_file_set_contents (wal, contents, (gssize) length, &error));
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, "write-ahead log"));
+  g_clear_error (&error);
+
+  store = g_object_new (SYNCOBJ_TYPE_STORE, "path", path, "move-corrupt-aside", TRUE, NULL);
+  g_assert_true (syncobj_store_get_persistent (store));
+  listing = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    if (g_str_has_prefix (name, "damaged-wal.db.corrupt-") && g_str_has_suffix (name, "-wal"))
+      moved_wal = TRUE;
+  g_assert_true (moved_wal);
+}
+
 static void
 test_default (void)
 {
   SyncobjStore *store = syncobj_store_get_default ();
   g_autofree char *expected = g_build_filename (g_get_user_data_dir (), g_get_prgname (),
                                                 "syncobj", "transactions.db", NULL);
+  g_autofree char *dir = g_path_get_dirname (expected);
+  struct stat info;
 
   g_assert_true (store == syncobj_store_get_default ());
   g_assert_cmpstr (syncobj_store_get_path (store), ==, expected);
+  /* The directory it made is private to the user. */
+  g_assert_cmpint (g_stat (dir, &info), ==, 0);
+  g_assert_cmpint (info.st_mode & 0777, ==, 0700);
   g_assert_true (syncobj_store_get_persistent (store));
   g_assert_null (syncobj_store_get_open_error (store));
   g_assert_true (g_file_test (expected, G_FILE_TEST_IS_REGULAR));
@@ -999,6 +1079,9 @@ main (int   argc,
   g_test_add_func ("/store/bad-file/newer-schema", test_bad_newer_schema);
   g_test_add_func ("/store/bad-file/read-only-directory", test_bad_read_only_directory);
   g_test_add_func ("/store/bad-file/move-aside", test_bad_move_aside);
+  g_test_add_data_func ("/store/bad-file/symlink", "", test_symlink_refused);
+  g_test_add_func ("/store/bad-file/damaged-wal", test_damaged_wal);
+  g_test_add_data_func ("/store/bad-file/symlink-wal", "-wal", test_symlink_refused);
   g_test_add_func ("/store/full-disk", test_full_disk);
   g_test_add_func ("/store/replacing-update-stored", test_replacing_update_stored);
   g_test_add_func ("/store/cross-collection-restored-in-any-order", test_cross_collection_restored_in_any_order);
