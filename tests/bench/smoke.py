@@ -21,6 +21,7 @@ CASES = [
     ("sync_churn", 3000, 500, ["us_per_row"]),
     ("store_throughput", 300, 100, ["tx_per_s"]),
     ("recovery", 10, 100, ["recovery_ms"]),
+    ("http_snapshot", 300, 1, ["http_snapshot_ms", "max_stall_ms"]),
     ("main_loop_stall", 300, 100, ["max_stall_ms", "max_stall_cpu_ms", "p99_iteration_ms",
                                    "memory_max_stall_ms", "memory_max_stall_cpu_ms"]),
 ]

@@ -990,6 +990,113 @@ run_main_loop_stall (JsonObject *out)
   remove_store_files (dir, path);
 }
 
+/* ---- http_snapshot: a snapshot from the demo server ----------------------- */
+
+/* The demo server next to this program (tests/syncobj-demo-server), or
+ * $SYNCOBJ_DEMO_SERVER, holding N records; returns its port. */
+static GSubprocess *
+demo_server_start (const char *dir,
+                   guint      *port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *bench_dir = self != NULL ? g_path_get_dirname (self) : g_strdup (".");
+  g_autofree char *fallback = g_build_filename (bench_dir, "..", "syncobj-demo-server", NULL);
+  const char *path = g_getenv ("SYNCOBJ_DEMO_SERVER") != NULL ? g_getenv ("SYNCOBJ_DEMO_SERVER") : fallback;
+  g_autofree char *db = g_build_filename (dir, "demo.db", NULL);
+  g_autofree char *db_arg = g_strdup_printf ("--db=%s", db);
+  g_autofree char *records_arg = g_strdup_printf ("--records=%u", n_records);
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autofree char *line = NULL;
+  GSubprocess *server;
+
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, path, "--port=0", db_arg, records_arg, NULL);
+  if (server == NULL)
+    fail ("cannot start the demo server %s: %s", path, error->message);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line_utf8 (output, NULL, NULL, &error);
+  if (line == NULL || !g_str_has_prefix (line, "PORT "))
+    fail ("the demo server did not start: %s", error != NULL ? error->message : line);
+  *port = (guint) g_ascii_strtoull (line + 5, NULL, 10);
+  return server;
+}
+
+static void
+ready_cb (GObject    *object,
+          GParamSpec *pspec,
+          double     *ready_at)
+{
+  if (syncobj_collection_get_ready (SYNCOBJ_COLLECTION (object)) && *ready_at == 0)
+    *ready_at = now_ms ();
+}
+
+/* N records from the demo server on 127.0.0.1 through SyncobjHttpSync: time
+ * until ready, heap growth per record once loaded, and the longest
+ * main-loop iteration meanwhile (the target is 16 ms, a frame). */
+static void
+run_http_snapshot (JsonObject *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GArray) busy_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) busy_cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+  StallWatch watch = { 0, 0, busy_us, busy_cpu_us, 0, 0 };
+  g_autofree char *uri = NULL;
+  SyncobjHttpSync *sync;
+  SyncobjCollection *collection;
+  double start, ready_at = 0;
+  gsize before, after;
+  gint64 max = 0, max_cpu = 0;
+  guint port = 0;
+
+  if (dir == NULL)
+    fail ("temporary directory: %s", error->message);
+  server = demo_server_start (dir, &port);
+  uri = g_strdup_printf ("http://127.0.0.1:%u/items", port);
+
+  malloc_trim (0);
+  before = heap_in_use ();
+  g_main_context_set_poll_func (NULL, stall_poll);
+  stall_watch = &watch;
+  start = now_ms ();
+  sync = syncobj_http_sync_new ("http_snapshot", uri, NULL);
+  syncobj_http_sync_set_poll_interval (sync, 0);
+  collection = syncobj_collection_new ("http_snapshot", SYNCOBJ_SYNC (sync), NULL);
+  g_signal_connect (collection, "notify::ready", G_CALLBACK (ready_cb), &ready_at);
+  while (ready_at == 0 && now_ms () - start < 600000)
+    g_main_context_iteration (NULL, TRUE);
+  stall_watch = NULL;
+  g_main_context_set_poll_func (NULL, NULL);
+  if (ready_at == 0)
+    fail ("http_snapshot: not ready after 10 minutes");
+  if (syncobj_collection_get_size (collection) != n_records)
+    fail ("http_snapshot: %u records, not %u", syncobj_collection_get_size (collection), n_records);
+  after = heap_in_use ();
+
+  for (guint i = 0; i < busy_us->len; i++)
+    {
+      max = MAX (max, g_array_index (busy_us, gint64, i));
+      max_cpu = MAX (max_cpu, g_array_index (busy_cpu_us, gint64, i));
+    }
+  json_object_set_double_member (out, "http_snapshot_ms", ready_at - start);
+  json_object_set_double_member (out, "bytes_per_record", ((double) after - (double) before) / n_records);
+  json_object_set_string_member (out, "bytes_measured", "allocator delta (mallinfo2 uordblks+hblkhd)");
+  json_object_set_double_member (out, "max_stall_ms", max / 1000.0);
+  json_object_set_double_member (out, "max_stall_cpu_ms", max_cpu / 1000.0);
+  json_object_set_int_member (out, "verified_records", n_records);
+
+  g_object_unref (collection);
+  g_object_unref (sync);
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+  {
+    g_autofree char *db = g_build_filename (dir, "demo.db", NULL);
+
+    remove_store_files (dir, db);
+  }
+}
+
 /* The child: M inserts whose persist never answers, committed to the store,
  * then the process ends as if killed. */
 static G_GNUC_NORETURN void
@@ -1094,7 +1201,7 @@ main (int    argc,
   if (argc < 2)
     {
       fprintf (stderr, "usage: %s WORKLOAD [N] [M]\n"
-                       "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery main_loop_stall\n", argv[0]);
+                       "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery main_loop_stall http_snapshot\n", argv[0]);
       return 2;
     }
   workload = argv[1];
@@ -1145,6 +1252,8 @@ main (int    argc,
         fail ("main_loop_stall needs 1 ≤ M ≤ N");
       run_main_loop_stall (out);
     }
+  else if (g_str_equal (workload, "http_snapshot"))
+    run_http_snapshot (out);
   else if (g_str_equal (workload, "sync_churn"))
     {
       if (m_ops < 100 || m_ops % 100 != 0)
@@ -1153,7 +1262,7 @@ main (int    argc,
     }
   else
     {
-      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery main_loop_stall\n");
+      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery main_loop_stall http_snapshot\n");
       return 2;
     }
 
