@@ -370,12 +370,13 @@ test_malformed_burst_logged_once (void)
 {
   g_autoptr(HostileServer) server = hostile_server_new ();
   g_autoptr(Reader) reader = reader_new (server, "/items", TRUE);
-  const guint n = 2000;
+  const guint n = 500;
 
   reader_start (reader);
   WAIT_FOR (syncobj_http_sync_get_connected (reader->sync), WAIT_TIMEOUT_MS);
 
-  /* Every bad message is a signal; the log has the first and a summary. */
+  /* Every bad message is a signal; the log has the first and, after a
+   * quiet second (however long the burst took), a summary. */
   log_lines = 0;
   hostile_server_send (server, "{\"type\": \"insert\", \"value\": 1}", n);
   hostile_server_send (server, "{\"type\":\"insert\",\"value\":{\"id\":\"good\"}}", 1);
@@ -383,7 +384,7 @@ test_malformed_burst_logged_once (void)
   g_assert_cmpuint (reader->message_errors, ==, n);
   g_assert_cmpuint (log_lines, ==, 1);
   WAIT_FOR (log_lines == 2, WAIT_TIMEOUT_MS);
-  assert_error_mentions (reader_error (reader), SYNCOBJ_ERROR_PARSE, "1999 more change messages");
+  assert_error_mentions (reader_error (reader), SYNCOBJ_ERROR_PARSE, "499 more change messages");
   g_assert_cmpuint (reader->error_notifies, ==, 2);
 }
 

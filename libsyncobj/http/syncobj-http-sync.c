@@ -100,6 +100,8 @@ struct _SyncobjHttpSync
   /* malformed change messages being counted, not logged */
   guint                    burst_timer;
   guint                    burst_count;
+  guint                    burst_windows;  /* since the last line */
+  gboolean                 burst_fresh;    /* a message in this window */
   GError                  *burst_last;
 };
 
@@ -140,22 +142,20 @@ static void connection_failed (SyncobjHttpSync *self,
 /* ---- messages ------------------------------------------------------------------ */
 
 /* A burst of malformed messages is logged as two lines: the first one,
- * then, a second later, how many more came and the last of them; every
+ * then, once a second passes without another, how many more came and the
+ * last of them (a flood that does not stop gets a line a minute); every
  * one is still a message-error signal. */
 #define BURST_WINDOW_MS 1000
+#define BURST_WINDOWS_PER_LINE 60
 
-static gboolean
-burst_window_cb (gpointer data)
+static void
+burst_log_summary (SyncobjHttpSync *self)
 {
-  SyncobjHttpSync *self = data;
   g_autoptr(GError) last = g_steal_pointer (&self->burst_last);
   g_autoptr(GError) summary = NULL;
 
   if (self->burst_count == 0)
-    {
-      self->burst_timer = 0;
-      return G_SOURCE_REMOVE;
-    }
+    return;
   summary = g_error_new (last->domain, last->code,
                          g_dngettext (GETTEXT_PACKAGE,
                                       "%u more change message from %s was skipped; the last: %s",
@@ -163,7 +163,25 @@ burst_window_cb (gpointer data)
                                       self->burst_count),
                          self->burst_count, self->websocket_uri, last->message);
   self->burst_count = 0;
+  self->burst_windows = 0;
   syncobj_sync_mark_error (SYNCOBJ_SYNC (self), summary);
+}
+
+static gboolean
+burst_window_cb (gpointer data)
+{
+  SyncobjHttpSync *self = data;
+
+  if (!self->burst_fresh)
+    {
+      /* A quiet second: the burst is over. */
+      self->burst_timer = 0;
+      burst_log_summary (self);
+      return G_SOURCE_REMOVE;
+    }
+  self->burst_fresh = FALSE;
+  if (++self->burst_windows >= BURST_WINDOWS_PER_LINE)
+    burst_log_summary (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -179,6 +197,7 @@ report_message_error (SyncobjHttpSync *self,
       return;
     }
   self->burst_count++;
+  self->burst_fresh = TRUE;
   g_clear_error (&self->burst_last);
   self->burst_last = g_error_copy (error);
 }
@@ -189,6 +208,8 @@ stop_burst (SyncobjHttpSync *self)
   g_clear_handle_id (&self->burst_timer, g_source_remove);
   g_clear_error (&self->burst_last);
   self->burst_count = 0;
+  self->burst_windows = 0;
+  self->burst_fresh = FALSE;
 }
 
 static void
