@@ -209,6 +209,7 @@ _syncobj_collection_assign_key (SyncobjCollection       *self,
                                 GError                 **error)
 {
   g_autoptr(JsonObject) early_synced = NULL;
+  g_autoptr(JsonObject) merged = NULL;
   g_autofree char *temporary_key = NULL;
   char key_buffer[SYNCOBJ_INT_KEY_SIZE];
   const char *key;
@@ -234,6 +235,10 @@ _syncobj_collection_assign_key (SyncobjCollection       *self,
 
   if (!_syncobj_overlay_take_early_echo (self->overlay, key, &early_synced, error))
     return FALSE;
+
+  /* An answer of just the key stands for the record as it was sent. */
+  if (json_object_get_size (created) == 1 && mutation->modified != NULL)
+    created = merged = _syncobj_json_merge (mutation->modified, created);
 
   temporary_key = g_strdup (mutation->key);
   if (self->aliases == NULL)

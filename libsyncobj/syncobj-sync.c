@@ -632,6 +632,7 @@ parse_message (SyncobjSync      *self,
   JsonNode *value_node;
   const char *type_name;
   const char *delete_key = NULL;
+  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
   SyncobjMutationType type;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -653,7 +654,8 @@ parse_message (SyncobjSync      *self,
   value_node = json_object_get_member (message, "value");
   if (type == SYNCOBJ_MUTATION_TYPE_DELETE && value_node == NULL)
     {
-      delete_key = _syncobj_json_get_string_member (message, "key");
+      /* A string, or an integer by its decimal text: {"key": 7}. */
+      delete_key = _syncobj_json_get_key (message, "key", key_buffer, NULL, NULL);
       if (delete_key == NULL || *delete_key == '\0')
         {
           g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,

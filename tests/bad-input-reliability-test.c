@@ -213,8 +213,9 @@ test_wrong_key_types (Fixture       *f,
     assert_refused (transaction, error, SYNCOBJ_ERROR_INVALID_RECORD, "“b”");
   }
 
-  /* Sync messages whose "type" or "key" is not a string are malformed
-   * (json-glib's typed getters would be critical about them). */
+  /* Sync messages whose "type" is not a string, or whose "key" is neither
+   * a string nor an integer, are malformed (json-glib's typed getters
+   * would be critical about them). */
   {
     static const char *const bad_messages[] = {
       "{\"type\": [\"insert\"], \"value\": {\"id\": \"z\"}}",
@@ -222,7 +223,8 @@ test_wrong_key_types (Fixture       *f,
       "{\"type\": 1, \"value\": {\"id\": \"z\"}}",
       "{\"type\": \"delete\", \"key\": [\"a\"]}",
       "{\"type\": \"delete\", \"key\": {}}",
-      "{\"type\": \"delete\", \"key\": 3}",
+      "{\"type\": \"delete\", \"key\": 3.5}",
+      "{\"type\": \"delete\", \"key\": null}",
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS (bad_messages); i++)

@@ -397,7 +397,8 @@ test_sync_apply_json_garbage (Fixture       *fixture,
     "{\"type\": \"update\", \"value\": {\"id\": 7.5}}",
     "{\"type\": \"delete\"}",
     "{\"type\": \"delete\", \"key\": \"\"}",
-    "{\"type\": \"delete\", \"key\": 4}",
+    "{\"type\": \"delete\", \"key\": 4.5}",
+    "{\"type\": \"delete\", \"key\": true}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)

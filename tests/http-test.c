@@ -51,8 +51,9 @@ unique_id (const char *prefix)
 /* A collection with an HTTP mutator and an HTTP sync (WebSocket feed when
  * @websocket), retries after 10 ms, ready when it returns. */
 static Client *
-client_new (DemoServer *server,
-            gboolean    websocket)
+client_new_full (DemoServer       *server,
+                 gboolean          websocket,
+                 SyncobjKeySource  key_source)
 {
   Client *client = g_new0 (Client, 1);
   g_autofree char *id = unique_id ("items");
@@ -64,7 +65,12 @@ client_new (DemoServer *server,
   client->sync = syncobj_http_sync_new (id, items, changes);
   syncobj_http_sync_set_reconnect_delay (client->sync, 20);
   syncobj_http_sync_set_poll_interval (client->sync, 0);
-  client->collection = syncobj_collection_new (id, SYNCOBJ_SYNC (client->sync), SYNCOBJ_MUTATOR (client->mutator));
+  client->collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                                     "id", id,
+                                     "key-source", key_source,
+                                     "sync", client->sync,
+                                     "mutator", client->mutator,
+                                     NULL);
 
   syncobj_retry_policy_set_initial_delay (policy, 10);
   syncobj_retry_policy_set_max_delay (policy, 100);
@@ -73,6 +79,13 @@ client_new (DemoServer *server,
 
   WAIT_FOR (syncobj_collection_get_ready (client->collection), WAIT_TIMEOUT_MS);
   return client;
+}
+
+static Client *
+client_new (DemoServer *server,
+            gboolean    websocket)
+{
+  return client_new_full (server, websocket, SYNCOBJ_KEY_SOURCE_CLIENT);
 }
 
 static void
@@ -1102,6 +1115,268 @@ test_batch (void)
   g_assert_cmpuint (json_array_get_length (items), ==, 2);
 }
 
+
+/* ---- keys from the server --------------------------------------------------------- */
+
+/* An insert without a key goes out without one; the demo server's answer
+ * (201, the record as created) re-keys the same record to the integer it
+ * assigned, and the update made under the temporary key meanwhile is sent
+ * as PATCH /items/1. The echo under the server's key is the same record. */
+static void
+test_server_key_from_body (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new_full (server, TRUE, SYNCOBJ_KEY_SOURCE_SERVER);
+  g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *temporary_key = NULL;
+
+  insert = client_insert (client, "{\"title\": \"milk\"}");
+  record = g_list_model_get_item (G_LIST_MODEL (client->collection), 0);
+  temporary_key = g_strdup (syncobj_record_get_key (record));
+  g_assert_true (syncobj_record_is_temporary (record));
+  update = client_update (client, temporary_key, "{\"done\": true}");
+  changes = syncobj_test_items_changed_new (G_LIST_MODEL (client->collection));
+  assert_completed (insert);
+  assert_completed (update);
+
+  g_assert_cmpstr (syncobj_record_get_key (record), ==, "1");
+  g_assert_false (syncobj_record_is_temporary (record));
+  g_assert_false (syncobj_record_get_pending (record));
+  assert_json (syncobj_record_get_value (record), "{\"id\": 1, \"title\": \"milk\", \"done\": true}");
+  /* No second row for the echo, no flicker: the list never changed. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (client->collection)), ==, 1);
+  g_assert_cmpuint (syncobj_test_items_changed_count (changes), ==, 0);
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 2);
+  g_assert_cmpstr (effect_member (effects, 0, "method"), ==, "insert");
+  /* Sent without a key: the server assigned its own. */
+  g_assert_cmpstr (effect_member (effects, 0, "key"), ==, "1");
+  g_assert_cmpstr (effect_member (effects, 1, "method"), ==, "update");
+  g_assert_cmpstr (effect_member (effects, 1, "key"), ==, "1");
+
+  delete = syncobj_collection_delete (client->collection, temporary_key, &error);
+  g_assert_no_error (error);
+  assert_completed (delete);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (client->collection)), ==, 0);
+}
+
+/* A batch sends no key for key-less inserts; its answer's "records" bring
+ * each one's key, by position. */
+static void
+test_server_key_from_batch (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new_full (server, TRUE, SYNCOBJ_KEY_SOURCE_SERVER);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) a = syncobj_test_object ("{\"title\": \"a\"}");
+  g_autoptr(JsonObject) b = syncobj_test_object ("{\"id\": \"b\", \"title\": \"b\"}");
+  g_autoptr(JsonObject) c = syncobj_test_object ("{\"title\": \"c\"}");
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *batch = demo_server_uri (server, "/batch");
+
+  syncobj_http_mutator_set_batch_uri (client->mutator, batch);
+  transaction = syncobj_collection_begin (client->collection);
+  g_assert_true (syncobj_transaction_insert (transaction, client->collection, a, &error));
+  g_assert_true (syncobj_transaction_insert (transaction, client->collection, b, &error));
+  g_assert_true (syncobj_transaction_insert (transaction, client->collection, c, &error));
+  g_assert_true (syncobj_transaction_commit (transaction, &error));
+  g_assert_no_error (error);
+  assert_completed (transaction);
+
+  assert_json (syncobj_collection_lookup_value (client->collection, "1"), "{\"id\": 1, \"title\": \"a\"}");
+  assert_json (syncobj_collection_lookup_value (client->collection, "b"), "{\"id\": \"b\", \"title\": \"b\"}");
+  assert_json (syncobj_collection_lookup_value (client->collection, "2"), "{\"id\": 2, \"title\": \"c\"}");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (client->collection)), ==, 3);
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 3);
+}
+
+/* A REST server on 127.0.0.1 that answers every POST with a fixed status,
+ * body and Location, for the answers the demo server never gives. */
+typedef struct
+{
+  SoupServer *server;
+  guint       status;
+  const char *body;       /* nullable */
+  char       *location;   /* nullable */
+  guint       posts;
+  JsonObject *posted;     /* the last POST's body */
+} Answerer;
+
+static void
+answerer_cb (SoupServer        *server,
+             SoupServerMessage *message,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  Answerer *answerer = user_data;
+
+  if (g_strcmp0 (soup_server_message_get_method (message), "POST") != 0)
+    {
+      soup_server_message_set_status (message, 204, NULL);
+      return;
+    }
+  answerer->posts++;
+  {
+    SoupMessageBody *request = soup_server_message_get_request_body (message);
+
+    g_clear_pointer (&answerer->posted, json_object_unref);
+    answerer->posted = syncobj_test_object (request->data);
+  }
+  soup_server_message_set_status (message, answerer->status, NULL);
+  if (answerer->location != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                  "Location", answerer->location);
+  if (answerer->body != NULL)
+    soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC,
+                                      answerer->body, strlen (answerer->body));
+}
+
+static void
+answerer_free (Answerer *answerer)
+{
+  soup_server_disconnect (answerer->server);
+  g_clear_object (&answerer->server);
+  g_free (answerer->location);
+  g_clear_pointer (&answerer->posted, json_object_unref);
+  g_free (answerer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Answerer, answerer_free)
+
+static Answerer *
+answerer_new (guint status,
+              const char *body)
+{
+  Answerer *answerer = g_new0 (Answerer, 1);
+  g_autoptr(GError) error = NULL;
+
+  answerer->status = status;
+  answerer->body = body;
+  answerer->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (answerer->server, NULL, answerer_cb, answerer, NULL);
+  soup_server_listen_local (answerer->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  return answerer;
+}
+
+static char *
+answerer_uri (Answerer   *answerer,
+              const char *path)
+{
+  GSList *uris = soup_server_get_uris (answerer->server);
+  g_autofree char *base = g_uri_to_string (uris->data);
+
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return g_strconcat (base, path[0] == '/' ? path + 1 : path, NULL);
+}
+
+/* A server-keyed collection without a sync, writing to @answerer, with one
+ * attempt per transaction; inserts @json and waits until it finished. */
+static SyncobjTransaction *
+insert_answered (Answerer          *answerer,
+                 const char        *json,
+                 SyncobjCollection **collection_out)
+{
+  g_autofree char *items = answerer_uri (answerer, "/api/items");
+  g_autofree char *id = unique_id ("answered");
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+  SyncobjTransaction *insert;
+
+  *collection_out = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", id,
+                                  "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                                  "mutator", mutator, NULL);
+  syncobj_retry_policy_set_max_attempts (policy, 1);
+  syncobj_collection_set_retry_policy (*collection_out, policy);
+  insert = syncobj_test_insert (*collection_out, json);
+  wait_finished (insert);
+  return insert;
+}
+
+typedef struct
+{
+  const char *name;
+  guint       status;
+  const char *body;
+  const char *location;   /* relative to the answerer; nullable */
+  const char *key;        /* the record's key afterwards, or NULL: failed */
+  const char *value;
+} CreatedCase;
+
+static const CreatedCase created_cases[] = {
+  { "body: the record", 201, "{\"id\": 7, \"title\": \"A\", \"at\": 1}", NULL, "7",
+    "{\"id\": 7, \"title\": \"A\", \"at\": 1}" },
+  { "body: just the key", 200, "{\"id\": \"x-9\"}", NULL, "x-9", "{\"title\": \"A\", \"id\": \"x-9\"}" },
+  { "Location: an integer", 201, NULL, "/api/items/42", "42", "{\"title\": \"A\", \"id\": 42}" },
+  { "Location: absolute, escaped text", 201, "", "ABSOLUTE/api/items/a%20b", "a b",
+    "{\"title\": \"A\", \"id\": \"a b\"}" },
+  { "Location with a body without the key", 201, "{\"title\": \"A\", \"at\": 2}", "/api/items/5", "5",
+    "{\"title\": \"A\", \"at\": 2, \"id\": 5}" },
+  { "no body, no Location", 201, NULL, NULL, NULL, NULL },
+  { "a body without the key", 201, "{\"ok\": true}", NULL, NULL, NULL },
+  { "Location outside the collection", 201, NULL, "/api/other/3", NULL, NULL },
+  { "a key that is no key", 201, "{\"id\": 1.5}", NULL, NULL, NULL },
+};
+
+/* The created key comes from the body (the record, or just its key), else
+ * from the Location below the collection's URI. An answer without one is
+ * a non-retriable failure that names what was missing: the record goes. */
+static void
+test_server_key_answers (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (created_cases); i++)
+    {
+      const CreatedCase *c = &created_cases[i];
+      g_autoptr(Answerer) answerer = answerer_new (c->status, c->body);
+      g_autoptr(SyncobjCollection) collection = NULL;
+      g_autoptr(SyncobjTransaction) insert = NULL;
+      g_autoptr(SyncobjRecord) record = NULL;
+
+      g_test_message ("%s", c->name);
+      if (c->location != NULL && g_str_has_prefix (c->location, "ABSOLUTE"))
+        answerer->location = answerer_uri (answerer, c->location + strlen ("ABSOLUTE"));
+      else
+        answerer->location = g_strdup (c->location);
+
+      insert = insert_answered (answerer, "{\"title\": \"A\"}", &collection);
+      g_assert_cmpuint (answerer->posts, ==, 1);
+      /* Sent without a key, never the temporary one. */
+      assert_json (answerer->posted, "{\"title\": \"A\"}");
+      if (c->key != NULL)
+        {
+          g_assert_no_error (syncobj_transaction_get_error (insert));
+          record = syncobj_collection_lookup (collection, c->key);
+          g_assert_nonnull (record);
+          g_assert_false (syncobj_record_is_temporary (record));
+          assert_json (syncobj_record_get_value (record), c->value);
+          g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 1);
+        }
+      else
+        {
+          const GError *error = syncobj_transaction_get_error (insert);
+
+          g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+          g_assert_false (syncobj_retry_policy_is_retriable (syncobj_collection_get_retry_policy (collection), error));
+          g_assert_nonnull (strstr (error->message, "POST"));
+          g_assert_nonnull (strstr (error->message, "/api/items"));
+          g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 0);
+        }
+    }
+}
+
 static char *
 auth_cb (const char *method,
          const char *uri,
@@ -1684,6 +1959,9 @@ main (int   argc,
   g_test_add_func ("/http/mutator/delete-404-is-done", test_delete_404_is_done);
   g_test_add_func ("/http/mutator/batch", test_batch);
   g_test_add_func ("/http/mutator/auth-callback", test_auth_callback);
+  g_test_add_func ("/http/keys/from-body", test_server_key_from_body);
+  g_test_add_func ("/http/keys/from-batch", test_server_key_from_batch);
+  g_test_add_func ("/http/keys/answers", test_server_key_answers);
   g_test_add_func ("/http/sync/websocket-echo-completes", test_websocket_echo_completes);
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);

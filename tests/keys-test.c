@@ -60,6 +60,25 @@ test_integer_keys_round_trip (void)
   g_assert_null (strstr (json, "\"id\":\"1\""));
 }
 
+/* A delete message names an integer key with its JSON type, as servers
+ * with integer ids send it: {"type": "delete", "key": 2}. */
+static void
+test_integer_keys_delete_message (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json ("[{\"id\": 1}, {\"id\": 2}, {\"id\": \"3\"}]",
+                                       SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_collection_get_sync (collection);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_apply_json (sync, "{\"type\": \"delete\", \"key\": 2}", -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_sync_apply_json (sync, "{\"type\": \"delete\", \"key\": 3}", -1, &error));
+  g_assert_no_error (error);
+  syncobj_test_assert_keys (collection, "1");
+}
+
 /* Every 64-bit integer is a key; the text is canonical ("-0" is "0"). */
 static void
 test_integer_keys_range (void)
@@ -373,6 +392,7 @@ main (int   argc,
 
   g_test_add_func ("/keys/integer/round-trip", test_integer_keys_round_trip);
   g_test_add_func ("/keys/integer/range", test_integer_keys_range);
+  g_test_add_func ("/keys/integer/delete-message", test_integer_keys_delete_message);
   g_test_add_func ("/keys/integer/refused", test_integer_keys_refused);
   g_test_add_func ("/keys/integer/clash-with-string", test_integer_and_string_key_clash);
   g_test_add_func ("/keys/server/rekey-in-place", test_server_keys_rekey_in_place);

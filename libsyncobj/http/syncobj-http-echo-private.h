@@ -38,6 +38,12 @@ void       _syncobj_http_echoes_note_message  (SyncobjHttpEchoes *echoes,
 void       _syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes *echoes,
                                                JsonArray         *array,
                                                guint64            request_epoch);
+/* Before the sync applies @text: a tagged insert message that echoes an
+ * insert under a temporary key gives the record its key, so that the echo
+ * finds the record already under it (no second row). */
+void       _syncobj_http_echoes_take_created  (SyncobjHttpEchoes *echoes,
+                                               const char        *text,
+                                               gsize              length);
 /* Finishes the waits that are complete. */
 void       _syncobj_http_echoes_check         (SyncobjHttpEchoes *echoes);
 /* The sync goes away: every wait fails with SYNCOBJ_ERROR_CANCELLED. */
@@ -51,7 +57,9 @@ void       _syncobj_http_echoes_cancel        (SyncobjHttpEchoes *echoes);
  * a change message tagged with its idempotency key comes in, or an untagged
  * change of its key, or a snapshot in which the record holds @expected's
  * members (or, for a delete, lacks the record), or any snapshot requested
- * after the wait began (the server had answered the write by then). */
+ * after the wait began (the server had answered the write by then).
+ * @temporary_insert (nullable) is the entry's insert when it is made under
+ * a temporary key: its tagged echo brings the key. */
 typedef struct _SyncobjHttpEchoWatch SyncobjHttpEchoWatch;
 
 SyncobjHttpEchoWatch *_syncobj_http_echo_watch_new    (SyncobjHttpEchoes    *echoes);
@@ -59,10 +67,17 @@ void       _syncobj_http_echo_watch_add               (SyncobjHttpEchoWatch *wat
                                                        const char           *idempotency_key,
                                                        const char           *key,
                                                        JsonObject           *expected,
-                                                       gboolean              deleted);
+                                                       gboolean              deleted,
+                                                       SyncobjPendingMutation *temporary_insert);
 /* No echo will come for this entry (a delete answered 404). */
 void       _syncobj_http_echo_watch_skip              (SyncobjHttpEchoWatch *watch,
                                                        const char           *idempotency_key);
+/* The record of this entry (an insert under a temporary key) took @key
+ * from the server's answer: its untagged echo and the snapshots holding it
+ * are known by @key from now on. */
+void       _syncobj_http_echo_watch_rekey             (SyncobjHttpEchoWatch *watch,
+                                                       const char           *idempotency_key,
+                                                       const char           *key);
 /* Stops watching; a pending wait fails with G_IO_ERROR_CANCELLED. */
 void       _syncobj_http_echo_watch_free              (SyncobjHttpEchoWatch *watch);
 void       _syncobj_http_echo_watch_wait_async        (SyncobjHttpEchoWatch *watch,

@@ -9,6 +9,7 @@
  */
 
 #include "syncobj-http-echo-private.h"
+#include "syncobj-collection-private.h"
 #include "syncobj-json-util-private.h"
 
 /* Entries are indexed by idempotency key and by record key, so that the
@@ -23,6 +24,7 @@ struct _SyncobjHttpEchoes
   GHashTable               *entries_by_tag; /* idempotency key → EchoEntry */
   GHashTable               *entries_by_key; /* record key → GPtrArray of EchoEntry */
   guint64                   epoch;          /* orders waits and snapshot requests */
+  guint                     n_temporary;    /* entries inserting under a temporary key */
 };
 
 typedef struct
@@ -31,6 +33,7 @@ typedef struct
   char                 *idempotency_key;
   char                 *key;
   JsonObject           *expected;   /* nullable */
+  SyncobjPendingMutation *insert;   /* an insert under a temporary key, until its key is known */
   gboolean              deleted;
   gboolean              done;
 } EchoEntry;
@@ -56,6 +59,7 @@ echo_entry_free (EchoEntry *entry)
   g_free (entry->idempotency_key);
   g_free (entry->key);
   g_clear_pointer (&entry->expected, json_object_unref);
+  g_clear_object (&entry->insert);
   g_free (entry);
 }
 
@@ -108,6 +112,33 @@ echo_watch_check (SyncobjHttpEchoWatch *watch)
     echo_watch_return (watch, NULL);
 }
 
+static void
+echo_entry_index_key (SyncobjHttpEchoes *echoes,
+                      EchoEntry         *entry)
+{
+  GPtrArray *same_key = g_hash_table_lookup (echoes->entries_by_key, entry->key);
+
+  if (same_key == NULL)
+    {
+      same_key = g_ptr_array_new ();
+      g_hash_table_insert (echoes->entries_by_key, g_strdup (entry->key), same_key);
+    }
+  g_ptr_array_add (same_key, entry);
+}
+
+static void
+echo_entry_unindex_key (SyncobjHttpEchoes *echoes,
+                        EchoEntry         *entry)
+{
+  GPtrArray *same_key = g_hash_table_lookup (echoes->entries_by_key, entry->key);
+
+  if (same_key == NULL)
+    return;
+  g_ptr_array_remove_fast (same_key, entry);
+  if (same_key->len == 0)
+    g_hash_table_remove (echoes->entries_by_key, entry->key);
+}
+
 SyncobjHttpEchoWatch *
 _syncobj_http_echo_watch_new (SyncobjHttpEchoes *echoes)
 {
@@ -126,10 +157,10 @@ _syncobj_http_echo_watch_add (SyncobjHttpEchoWatch *watch,
                               const char           *idempotency_key,
                               const char           *key,
                               JsonObject           *expected,
-                              gboolean              deleted)
+                              gboolean              deleted,
+                              SyncobjPendingMutation *temporary_insert)
 {
   EchoEntry *entry = g_new0 (EchoEntry, 1);
-  GPtrArray *same_key;
 
   entry->watch = watch;
   entry->idempotency_key = g_strdup (idempotency_key);
@@ -142,13 +173,12 @@ _syncobj_http_echo_watch_add (SyncobjHttpEchoWatch *watch,
   if (watch->sync == NULL)
     return;
   g_hash_table_replace (watch->echoes->entries_by_tag, entry->idempotency_key, entry);
-  same_key = g_hash_table_lookup (watch->echoes->entries_by_key, entry->key);
-  if (same_key == NULL)
+  echo_entry_index_key (watch->echoes, entry);
+  if (temporary_insert != NULL)
     {
-      same_key = g_ptr_array_new ();
-      g_hash_table_insert (watch->echoes->entries_by_key, g_strdup (entry->key), same_key);
+      entry->insert = g_object_ref (temporary_insert);
+      watch->echoes->n_temporary++;
     }
-  g_ptr_array_add (same_key, entry);
 }
 
 void
@@ -165,6 +195,29 @@ _syncobj_http_echo_watch_skip (SyncobjHttpEchoWatch *watch,
   echo_watch_check (watch);
 }
 
+void
+_syncobj_http_echo_watch_rekey (SyncobjHttpEchoWatch *watch,
+                                const char           *idempotency_key,
+                                const char           *key)
+{
+  for (guint i = 0; i < watch->entries->len; i++)
+    {
+      EchoEntry *entry = g_ptr_array_index (watch->entries, i);
+
+      if (!g_str_equal (entry->idempotency_key, idempotency_key))
+        continue;
+      if (entry->insert != NULL && watch->sync != NULL)
+        watch->echoes->n_temporary--;
+      g_clear_object (&entry->insert);
+      if (watch->sync != NULL)
+        echo_entry_unindex_key (watch->echoes, entry);
+      g_free (entry->key);
+      entry->key = g_strdup (key);
+      if (watch->sync != NULL)
+        echo_entry_index_key (watch->echoes, entry);
+    }
+}
+
 static void
 echo_watch_unindex (SyncobjHttpEchoWatch *watch)
 {
@@ -173,16 +226,12 @@ echo_watch_unindex (SyncobjHttpEchoWatch *watch)
   for (guint i = 0; i < watch->entries->len; i++)
     {
       EchoEntry *entry = g_ptr_array_index (watch->entries, i);
-      GPtrArray *same_key = g_hash_table_lookup (echoes->entries_by_key, entry->key);
 
       if (g_hash_table_lookup (echoes->entries_by_tag, entry->idempotency_key) == entry)
         g_hash_table_remove (echoes->entries_by_tag, entry->idempotency_key);
-      if (same_key != NULL)
-        {
-          g_ptr_array_remove_fast (same_key, entry);
-          if (same_key->len == 0)
-            g_hash_table_remove (echoes->entries_by_key, entry->key);
-        }
+      echo_entry_unindex_key (echoes, entry);
+      if (entry->insert != NULL)
+        echoes->n_temporary--;
     }
   g_hash_table_remove (echoes->watches, watch);
 }
@@ -346,7 +395,7 @@ note_change (SyncobjHttpEchoes *echoes,
   if (value != NULL && JSON_NODE_HOLDS_OBJECT (value))
     key = _syncobj_json_get_key (json_node_get_object (value), key_member, key_buffer, NULL, NULL);
   if (key == NULL)
-    key = json_object_get_string_member_with_default (message, "key", NULL);
+    key = _syncobj_json_get_key (message, "key", key_buffer, NULL, NULL);
   if (key != NULL)
     {
       GPtrArray *same_key = g_hash_table_lookup (echoes->entries_by_key, key);
@@ -436,6 +485,63 @@ _syncobj_http_echoes_check (SyncobjHttpEchoes *echoes)
   g_autoptr(GPtrArray) watches = watches_copy (echoes);
 
   check_watches (echoes, watches);
+}
+
+/* @node, a change message, is the echo of an insert made under a
+ * temporary key: the record it carries is the one the server created, as
+ * good as the answer (which it may overtake). */
+static void
+take_created (SyncobjHttpEchoes *echoes,
+              JsonNode          *node)
+{
+  g_autoptr(SyncobjCollection) collection = NULL;
+  JsonObject *message;
+  JsonNode *value;
+  const char *tag;
+  EchoEntry *entry;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  message = json_node_get_object (node);
+  tag = _syncobj_json_get_string_member (message, "idempotency_key");
+  entry = tag != NULL ? g_hash_table_lookup (echoes->entries_by_tag, tag) : NULL;
+  value = json_object_get_member (message, "value");
+  if (entry == NULL || entry->insert == NULL || value == NULL || !JSON_NODE_HOLDS_OBJECT (value) ||
+      g_strcmp0 (_syncobj_json_get_string_member (message, "type"), "insert") != 0)
+    return;
+
+  /* Refused (a key the collection holds for another record): the answer
+   * meets the same refusal and fails the insert. */
+  collection = g_weak_ref_get (&entry->insert->collection);
+  if (collection != NULL &&
+      _syncobj_collection_assign_key (collection, entry->insert, json_node_get_object (value), NULL))
+    _syncobj_http_echo_watch_rekey (entry->watch, entry->idempotency_key, entry->insert->key);
+}
+
+void
+_syncobj_http_echoes_take_created (SyncobjHttpEchoes *echoes,
+                                   const char        *text,
+                                   gsize              length)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+
+  if (echoes->n_temporary == 0)
+    return;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, text, (gssize) length, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL)
+    return;
+  if (JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *array = json_node_get_array (root);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        take_created (echoes, json_array_get_element (array, i));
+    }
+  else
+    take_created (echoes, root);
 }
 
 /* Marks what @text, a change message (or an array of them) that the sync

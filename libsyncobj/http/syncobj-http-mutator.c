@@ -4,6 +4,7 @@
  */
 
 #include "syncobj-transaction-private.h"
+#include "syncobj-collection-private.h"
 #include "syncobj-http-echo-private.h"
 #include "syncobj-http-request-private.h"
 #include "syncobj-network-private.h"
@@ -20,7 +21,12 @@
  * Each mutation of a transaction becomes one request, sent in order:
  *
  * - an insert is `POST <base-uri>` with the record as body (answered with
- *   201 or 200, with the created object or no body);
+ *   201 or 200, with the created object or no body); an insert under a
+ *   temporary key (see [property@Syncobj.Collection:key-source]) is sent
+ *   without a key, and the answer must bring the server's key: the body
+ *   holding the key member, or a `Location` below
+ *   [property@Syncobj.HttpMutator:base-uri] whose last segment is the key; without one the insert fails with
+ *   %SYNCOBJ_ERROR_NON_RETRIABLE;
  * - an update is `PATCH <base-uri>/<key>` with the changed members as body,
  *   or, when [property@Syncobj.HttpMutator:update-method] is `PUT`,
  *   `PUT <base-uri>/<key>` with the whole record; a record deleted and
@@ -210,6 +216,15 @@ mutation_target (SyncobjHttpMutator     *self,
   return SYNCOBJ_IS_HTTP_MUTATOR (mutator) ? SYNCOBJ_HTTP_MUTATOR (mutator) : self;
 }
 
+/* Whether @mutation inserts a record under a temporary key, whose key the
+ * server's answer brings. */
+static gboolean
+is_temporary_insert (SyncobjPendingMutation *mutation)
+{
+  return mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT &&
+         g_str_has_prefix (mutation->key, SYNCOBJ_TEMPORARY_KEY_PREFIX);
+}
+
 static SoupMessage *
 new_json_request (SyncobjHttpMutator  *self,
                   const char          *method,
@@ -306,7 +321,9 @@ batch_request (SyncobjHttpMutator  *self,
       JsonObject *entry = json_object_new ();
 
       json_object_set_string_member (entry, "type", _syncobj_mutation_type_to_string (mutation->type));
-      json_object_set_string_member (entry, "key", mutation->key);
+      /* A temporary key is never sent: the server assigns the key. */
+      if (!is_temporary_insert (mutation))
+        json_object_set_string_member (entry, "key", mutation->key);
       json_object_set_string_member (entry, "collection", mutation->collection_id);
       json_object_set_string_member (entry, "idempotency_key", key);
       if ((mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT || mutation->replaces) && mutation->modified != NULL)
@@ -322,6 +339,173 @@ batch_request (SyncobjHttpMutator  *self,
   body = json_to_string (root, FALSE);
   return new_json_request (self, "POST", self->batch_uri, body,
                            syncobj_transaction_get_id (transaction), error);
+}
+
+/* ---- keys from the server ------------------------------------------------------- */
+
+/* The JSON object @body holds, or NULL. */
+static JsonObject *
+answer_object (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  gsize length = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+  JsonNode *root;
+
+  if (data == NULL || length == 0 || !json_parser_load_from_data (parser, data, (gssize) length, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_object_ref (json_node_get_object (root)) : NULL;
+}
+
+/* The key a `Location` header of @message names: the last path segment
+ * below @base_uri, an integer when it is the decimal text of one. Sets
+ * @key_member of a new object to it; NULL when there is no such header. */
+static JsonObject *
+location_key (SoupMessage *message,
+              const char  *base_uri,
+              const char  *key_member)
+{
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
+  g_autoptr(GUri) target = NULL;
+  g_autoptr(GUri) base = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *segment = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  const char *path, *rest;
+  char buffer[SYNCOBJ_INT_KEY_SIZE];
+  gint64 number;
+
+  if (location == NULL)
+    return NULL;
+  target = g_uri_parse_relative (soup_message_get_uri (message), location, SOUP_HTTP_URI_FLAGS, NULL);
+  base = g_uri_parse (base_uri, SOUP_HTTP_URI_FLAGS, NULL);
+  if (target == NULL || base == NULL)
+    return NULL;
+
+  prefix = g_strconcat (g_uri_get_path (base), "/", NULL);
+  path = g_uri_get_path (target);
+  if (!g_str_has_prefix (path, prefix))
+    return NULL;
+  rest = path + strlen (prefix);
+  if (*rest == '\0' || strchr (rest, '/') != NULL)
+    return NULL;
+  segment = g_uri_unescape_string (rest, NULL);
+  if (segment == NULL || *segment == '\0')
+    return NULL;
+
+  object = json_object_new ();
+  if (g_ascii_string_to_signed (segment, 10, G_MININT64, G_MAXINT64, &number, NULL) &&
+      g_str_equal (_syncobj_json_int_key (number, buffer), segment))
+    json_object_set_int_member (object, key_member, number);
+  else
+    json_object_set_string_member (object, key_member, segment);
+  return g_steal_pointer (&object);
+}
+
+/* The record the server created for @mutation, from its answer: @answer
+ * (the body, or a batch entry's record) when it holds the key member,
+ * else @answer with the key the `Location` header names, if any. */
+static JsonObject *
+created_record (SoupMessage *message,
+                JsonObject  *answer,
+                const char  *base_uri,
+                const char  *key_member)
+{
+  g_autoptr(JsonObject) located = NULL;
+
+  if (answer != NULL && json_object_has_member (answer, key_member))
+    return json_object_ref (answer);
+  located = message != NULL ? location_key (message, base_uri, key_member) : NULL;
+  if (located == NULL)
+    return NULL;
+  return answer != NULL ? _syncobj_json_merge (answer, located) : g_steal_pointer (&located);
+}
+
+/* The answer to @mutation, an insert under a temporary key, brings the
+ * record's key: the record takes it in place (as
+ * syncobj_persist_job_set_created() does). An answer without one applied
+ * the insert where it cannot be addressed: a non-retriable error, since
+ * the same request would be answered the same way. */
+static gboolean
+take_created_key (SyncobjHttpMutator      *self,
+                  SyncobjTransaction      *transaction,
+                  SyncobjPendingMutation  *mutation,
+                  SoupMessage             *message,
+                  JsonObject              *answer,
+                  EchoInfo                *info,
+                  GError                 **error)
+{
+  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+  SyncobjHttpMutator *target = mutation_target (self, mutation);
+  g_autoptr(JsonObject) created = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *key_member;
+
+  if (collection == NULL || !is_temporary_insert (mutation))
+    return TRUE;
+
+  key_member = syncobj_collection_get_key_member (collection);
+  uri = g_uri_to_string (soup_message_get_uri (message));
+  created = created_record (self->batch_uri != NULL ? NULL : message, answer, target->base_uri, key_member);
+  if (created == NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE,
+                   _("POST %s created a record but its answer brought no key: no “%s” member in the record answered, no Location below %s"),
+                   uri, key_member, target->base_uri);
+      return FALSE;
+    }
+
+  key = idempotency_key (transaction, mutation);
+  if (!_syncobj_collection_assign_key (collection, mutation, created, &local_error))
+    {
+      g_set_error (error, SYNCOBJ_ERROR,
+                   local_error->domain == SYNCOBJ_ERROR ? local_error->code : SYNCOBJ_ERROR_NON_RETRIABLE,
+                   _("POST %s answered a key that cannot be taken: %s"), uri, local_error->message);
+      return FALSE;
+    }
+  if (info->watch != NULL)
+    _syncobj_http_echo_watch_rekey (info->watch, key, mutation->key);
+  return TRUE;
+}
+
+/* The keys a batch answer `{"records": [...]}` brings for the temporary
+ * inserts of @run, by position. */
+static gboolean
+take_batch_created_keys (SyncobjHttpMutator  *self,
+                         SyncobjTransaction  *transaction,
+                         GPtrArray           *mutations,
+                         SoupMessage         *message,
+                         GBytes              *body,
+                         GError             **error)
+{
+  g_autoptr(JsonObject) answer = NULL;
+  JsonArray *records = NULL;
+  JsonNode *node;
+  EchoInfo *info = echo_info_get (transaction);
+
+  for (guint i = 0; i < mutations->len; i++)
+    {
+      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
+      JsonNode *element;
+
+      if (!is_temporary_insert (mutation))
+        continue;
+      if (answer == NULL)
+        {
+          answer = answer_object (body);
+          node = answer != NULL ? json_object_get_member (answer, "records") : NULL;
+          records = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+        }
+      element = records != NULL && i < json_array_get_length (records) ? json_array_get_element (records, i) : NULL;
+      if (!take_created_key (self, transaction, mutation, message,
+                             element != NULL && JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL,
+                             info, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* Milliseconds asked for by a Retry-After header, or -1. */
@@ -558,6 +742,25 @@ persist_sent_cb (GObject      *source,
         }
     }
 
+  if (run->current != NULL && is_temporary_insert (run->current))
+    {
+      g_autoptr(JsonObject) answer = answer_object (body);
+
+      if (!take_created_key (g_task_get_source_object (task), run->transaction, run->current,
+                             run->message, answer, echo_info_get (run->transaction), &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  else if (run->current == NULL &&
+           !take_batch_created_keys (g_task_get_source_object (task), run->transaction, run->mutations,
+                                     run->message, body, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
   persist_next (task);
 }
 
@@ -651,7 +854,8 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
           _syncobj_http_echo_watch_add (info->watch, key, mutation->key,
                                         mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !is_put ?
                                         mutation->changes : mutation->modified,
-                                        mutation->type == SYNCOBJ_MUTATION_TYPE_DELETE);
+                                        mutation->type == SYNCOBJ_MUTATION_TYPE_DELETE,
+                                        is_temporary_insert (mutation) ? mutation : NULL);
         }
     }
 

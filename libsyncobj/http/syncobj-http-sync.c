@@ -219,6 +219,7 @@ handle_message (SyncobjHttpSync *self,
 {
   g_autoptr(GError) error = NULL;
 
+  _syncobj_http_echoes_take_created (self->echoes, text, length);
   if (!syncobj_sync_apply_json (SYNCOBJ_SYNC (self), text, (gssize) length, &error))
     {
       report_message_error (self, error);
