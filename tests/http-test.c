@@ -1329,6 +1329,8 @@ static const CreatedCase created_cases[] = {
   { "a body without the key", 201, "{\"ok\": true}", NULL, NULL, NULL },
   { "Location outside the collection", 201, NULL, "/api/other/3", NULL, NULL },
   { "a key that is no key", 201, "{\"id\": 1.5}", NULL, NULL, NULL },
+  { "Location: not UTF-8", 201, NULL, "/api/items/%FF", NULL, NULL },
+  { "Location: a NUL", 201, NULL, "/api/items/a%00b", NULL, NULL },
 };
 
 /* The created key comes from the body (the record, or just its key), else

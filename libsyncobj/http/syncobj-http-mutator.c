@@ -391,7 +391,7 @@ location_key (SoupMessage *message,
   if (*rest == '\0' || strchr (rest, '/') != NULL)
     return NULL;
   segment = g_uri_unescape_string (rest, NULL);
-  if (segment == NULL || *segment == '\0')
+  if (segment == NULL || *segment == '\0' || !g_utf8_validate (segment, -1, NULL))
     return NULL;
 
   object = json_object_new ();

@@ -15,6 +15,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+from gi.repository import GLib, Syncobj
+
+from conftest import ItemsChanged
 
 JSON_SERVER = os.environ.get('SYNCOBJ_JSON_SERVER')
 START_TIMEOUT_S = 30
@@ -99,3 +102,62 @@ def test_post_without_id_gets_an_integer_id(json_server):
     assert patched == {'id': 2, 'title': 'B2'}
     status, _, items = json_server.request('GET', '/items')
     assert items == [{'id': 1, 'title': 'A'}, {'id': 2, 'title': 'B2'}]
+
+
+def drive(control, predicate, timeout_s=30):
+    """Runs the main context until predicate() holds, for at most timeout_s
+    seconds of real time. libsyncobj's timers (the sync's polling) are on
+    the virtual clock of the test process: each turn moves it by 20 ms,
+    while the HTTP exchanges take real time."""
+    context = GLib.MainContext.default()
+    deadline = time.monotonic() + timeout_s
+    wake = GLib.timeout_add(10, lambda: GLib.SOURCE_CONTINUE)
+    try:
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError('condition not reached within %d s' % timeout_s)
+            control.advance(20)
+            context.iteration(True)
+    finally:
+        GLib.source_remove(wake)
+
+
+def test_server_keys_against_json_server(json_server):
+    """key-source SERVER against json-server's integer ids: the insert
+    without a key takes id 2 in place, the update made to the temporary key
+    while the insert was in flight is PATCH /items/2, and a delete by the
+    temporary key (an alias now) removes it. json-server has no change
+    feed: the sync polls, and its snapshots are the echo."""
+    _, control = Syncobj.test_collection_new([])      # the virtual clock
+    items = json_server.base + '/items'
+    mutator = Syncobj.HttpMutator.new(items)
+    mutator.props.sync_timeout = 0                      # drive() bounds the waits
+    mutator.props.timeout = REQUEST_TIMEOUT_S * 1000
+    sync = Syncobj.HttpSync.new('json-server-py', items, None)
+    sync.props.poll_interval = 50
+    collection = Syncobj.Collection(id='json-server-py', key_source=Syncobj.KeySource.SERVER,
+                                    sync=sync, mutator=mutator)
+    drive(control, lambda: collection.props.ready)
+    assert collection['1'].to_dict() == {'id': 1, 'title': 'A'}
+
+    inserted = collection.insert({'title': 'B'})
+    record = collection[1]
+    temporary = record.get_key()
+    assert temporary.startswith('~tmp-') and record.is_temporary()
+    updated = collection.update(temporary, {'done': True})
+    changes = ItemsChanged(collection)
+
+    drive(control, lambda: inserted.is_finished() and updated.is_finished())
+    assert inserted.get_state() == Syncobj.TransactionState.COMPLETED
+    assert updated.get_state() == Syncobj.TransactionState.COMPLETED
+    assert record.get_key() == '2' and not record.is_temporary()
+    assert record.to_dict() == {'id': 2, 'title': 'B', 'done': True}
+    assert [r.get_key() for r in collection] == ['1', '2']
+    assert changes.take() == []                       # re-keyed in place
+    assert json_server.request('GET', '/items/2')[2] == {'id': 2, 'title': 'B', 'done': True}
+
+    deleted = collection.delete(temporary)
+    drive(control, deleted.is_finished)
+    assert deleted.get_state() == Syncobj.TransactionState.COMPLETED
+    assert json_server.request('GET', '/items/2')[0] == 404
+    assert [r.get_key() for r in collection] == ['1']
