@@ -10,6 +10,7 @@
 
 #include "syncobj-collection-fields-private.h"
 #include "syncobj-collection-list-private.h"
+#include "syncobj-json-parser-private.h"
 
 /* The position of @row (in self->order) in the list model. Rows are only
  * ever appended, so until one leaves, each stays where it was appended;
@@ -151,8 +152,6 @@ row_disappear (gpointer    view,
   if (row->iter == NULL)
     return;
 
-  collection_flush_changes (self);
-  collection_flush_appends (self);
   position = row_position (self, row);
   g_sequence_remove (row->iter);
   row->iter = NULL;
@@ -171,11 +170,77 @@ row_changed (gpointer    view,
     collection_item_changed (self, row_position (self, row));
 }
 
+/* A row is about to leave: what the batch changed so far is announced
+ * while the row is still what it was announced with. */
+static void
+rows_flush (gpointer view)
+{
+  SyncobjCollection *self = view;
+
+  collection_flush_changes (self);
+  collection_flush_appends (self);
+}
+
 const SyncobjOverlayViewFuncs _syncobj_collection_overlay_view_funcs = {
+  .flush = rows_flush,
   .appear = row_appear,
   .disappear = row_disappear,
   .changed = row_changed,
 };
+
+/* ---- rows without records, for views ------------------------------------------ */
+
+/* The visible value of @row (transfer full): a packed row's is built for
+ * the caller, not kept in the row. */
+static JsonObject *
+row_peek_value (SyncobjRow *row)
+{
+  if (row->packed != NULL)
+    return _syncobj_json_object_from_text (row->packed, -1);
+  return row->visible != NULL ? json_object_ref (row->visible) : NULL;
+}
+
+void
+_syncobj_collection_foreach_value (SyncobjCollection   *self,
+                                   SyncobjRowValueFunc  func,
+                                   gpointer             user_data)
+{
+  GSequenceIter *iter;
+
+  for (iter = g_sequence_get_begin_iter (self->order); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+    {
+      SyncobjRow *row = g_sequence_get (iter);
+      g_autoptr(JsonObject) value = row_peek_value (row);
+
+      func (row->key, value, user_data);
+    }
+}
+
+JsonObject *
+_syncobj_collection_peek_item (SyncobjCollection  *self,
+                               guint               position,
+                               const char        **key)
+{
+  SyncobjRow *row;
+
+  /* @position is one the collection just announced. */
+  row = g_sequence_get (g_sequence_get_iter_at_pos (self->order, position));
+  *key = row->key;
+  return row_peek_value (row);
+}
+
+gboolean
+_syncobj_collection_find_position (SyncobjCollection *self,
+                                   const char        *key,
+                                   guint             *position)
+{
+  SyncobjRow *row = _syncobj_overlay_find (self->overlay, key);
+
+  if (row == NULL || row->iter == NULL)
+    return FALSE;
+  *position = row_position (self, row);
+  return TRUE;
+}
 
 /* ---- GListModel --------------------------------------------------------------- */
 

@@ -58,6 +58,27 @@ void                _syncobj_collection_finish_transaction  (SyncobjCollection  
                                                              gboolean             failed);
 void                _syncobj_collection_add_transaction     (SyncobjCollection   *self,
                                                              SyncobjTransaction  *transaction);
+/* Calls @func for every visible record, in list order, with its key and
+ * its visible value, without making records (a view's first fill). The
+ * value of a packed record is built for the call, not kept in the row. */
+typedef void (*SyncobjRowValueFunc) (const char *key,
+                                     JsonObject *value,
+                                     gpointer    user_data);
+void                _syncobj_collection_foreach_value       (SyncobjCollection   *self,
+                                                             SyncobjRowValueFunc  func,
+                                                             gpointer             user_data);
+/* The key and visible value (transfer full) of the record at @position
+ * of the list model, without making a record (a view following the
+ * collection's items-changed). The key lives as long as the record is
+ * in the collection. */
+JsonObject         *_syncobj_collection_peek_item           (SyncobjCollection   *self,
+                                                             guint                position,
+                                                             const char         **key);
+/* The position of the record of @key in the list model, if it is in it
+ * (announced). */
+gboolean            _syncobj_collection_find_position       (SyncobjCollection   *self,
+                                                             const char          *key,
+                                                             guint               *position);
 /* Re-applies @mutation after a restart (used by the store's recovery). */
 void                _syncobj_collection_restore_mutation    (SyncobjCollection      *self,
                                                              SyncobjPendingMutation *mutation);

@@ -38,6 +38,9 @@ G_BEGIN_DECLS
  *   (a commit of a finished transaction, a sync write with no begin)
  * @SYNCOBJ_ERROR_TIMEOUT: a wait timed out
  * @SYNCOBJ_ERROR_PARSE: malformed outside data (a sync message, a response body)
+ * @SYNCOBJ_ERROR_INVALID_VIEW: a view description or condition that does not
+ *   fit the grammar of [class@Syncobj.View]; the message names the member,
+ *   operator or value type at fault
  *
  * Error codes of the %SYNCOBJ_ERROR domain.
  */
@@ -55,6 +58,7 @@ typedef enum {
   SYNCOBJ_ERROR_INVALID_STATE,
   SYNCOBJ_ERROR_TIMEOUT,
   SYNCOBJ_ERROR_PARSE,
+  SYNCOBJ_ERROR_INVALID_VIEW,
 } SyncobjError;
 
 SYNCOBJ_AVAILABLE_IN_ALL

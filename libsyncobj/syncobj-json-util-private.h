@@ -35,6 +35,9 @@ JsonObject *_syncobj_json_copy         (JsonObject  *object);
 JsonObject *_syncobj_json_parse_object (const char  *json,
                                         gssize       length,
                                         GError     **error);
+/* The JSON name of what @node holds ("string", "array", …), for error
+ * messages; NULL is "null". */
+const char *_syncobj_json_kind         (JsonNode    *node);
 /* Compact JSON text of @object. */
 char       *_syncobj_json_to_string    (JsonObject  *object);
 /* NULL-safe json_object_equal. */

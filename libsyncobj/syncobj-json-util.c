@@ -213,8 +213,8 @@ _syncobj_json_copy (JsonObject *object)
 }
 
 /* The JSON name of what @node holds, for error messages. */
-static const char *
-json_kind (JsonNode *node)
+const char *
+_syncobj_json_kind (JsonNode *node)
 {
   GType value_type;
 
@@ -262,7 +262,7 @@ _syncobj_json_parse_object (const char  *json,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                   _("Expected a JSON object, got %s"), json_kind (root));
+                   _("Expected a JSON object, got %s"), _syncobj_json_kind (root));
       return NULL;
     }
 

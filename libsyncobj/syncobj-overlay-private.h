@@ -61,6 +61,8 @@ _syncobj_row_is_visible (SyncobjRow *row)
  * _syncobj_overlay_new(). */
 typedef struct
 {
+  /* A visible row is about to disappear: announce what is batched. */
+  void (*flush)     (gpointer view);
   /* @row just became visible. */
   void (*appear)    (gpointer view, SyncobjRow *row);
   /* @row is no longer visible. */

@@ -254,12 +254,19 @@ row_refresh_to_full (SyncobjOverlay *self,
                      JsonObject     *value,
                      gboolean        known_different)
 {
+  g_autoptr(SyncobjRecord) keep_record = NULL;
+  g_autoptr(JsonObject) old = NULL;
+
+  if (row->visible != NULL && value == NULL)
+    self->funcs->flush (self->view);
+
   /* A handler of ::items-changed or ::notify may drop the last reference
    * to the record (a list view unbinding the removed row does); the row
    * must outlive this function, so the record stays alive until its end
-   * and the row is freed from record_finalized_cb() after it. */
-  g_autoptr(SyncobjRecord) keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
-  g_autoptr(JsonObject) old = g_steal_pointer (&row->visible);
+   * and the row is freed from record_finalized_cb() after it. Taken after
+   * the flush, whose handlers may have made the record. */
+  keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
+  old = g_steal_pointer (&row->visible);
 
   if (!known_different && old != NULL && value != NULL && old != value && _syncobj_json_equal (old, value))
     {
@@ -271,15 +278,17 @@ row_refresh_to_full (SyncobjOverlay *self,
   if (value != NULL && json_object_has_member (value, self->key_member))
     row->int_key = _syncobj_json_key_is_int (value, self->key_member);
 
+  /* The record first, so that whoever handles items-changed (a filter
+   * model, a view) reads the new value from it. */
+  if (row->record != NULL)
+    _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
+
   if (old == NULL && value != NULL)
     self->funcs->appear (self->view, row);
   else if (old != NULL && value == NULL)
     self->funcs->disappear (self->view, row);
   else if (old != NULL && value != NULL && old != value)
     self->funcs->changed (self->view, row);
-
-  if (row->record != NULL)
-    _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
 
   _syncobj_overlay_row_maybe_free (self, row);
 }

@@ -31,5 +31,6 @@
 #include "syncobj-sync-control.h"
 #include "syncobj-http-mutator.h"
 #include "syncobj-http-sync.h"
+#include "syncobj-view.h"
 
 #undef __SYNCOBJ_INSIDE__

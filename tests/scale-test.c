@@ -22,26 +22,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
 #define SMALL_STACK_SIZE (512 * 1024)
 
 /* How long a snapshot of the full size may take to arrive over HTTP. */
@@ -52,7 +32,7 @@
 static gboolean
 instrumented (void)
 {
-  return UNDER_ASAN || RUNNING_ON_VALGRIND;
+  return syncobj_test_instrumented ();
 }
 
 /* @full, or a tenth of it under a sanitizer or valgrind. */

@@ -6,6 +6,34 @@
 
 #include <syncobj.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SYNCOBJ_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SYNCOBJ_TEST_UNDER_ASAN 1
+#endif
+#endif
+#ifndef SYNCOBJ_TEST_UNDER_ASAN
+#define SYNCOBJ_TEST_UNDER_ASAN 0
+#endif
+
+/* TRUE under AddressSanitizer or valgrind, where big and long tests run at
+ * a smaller size to keep the suite within its time. */
+static inline gboolean
+syncobj_test_instrumented (void)
+{
+  return SYNCOBJ_TEST_UNDER_ASAN || RUNNING_ON_VALGRIND;
+}
+
 G_BEGIN_DECLS
 
 /* g_test_init() with isolated XDG directories, and the locale from the

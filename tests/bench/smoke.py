@@ -19,6 +19,7 @@ CASES = [
     ("update_latency", 300, 50, ["us_per_op"]),
     ("burst", 300, 200, ["apply_us_per_op", "complete_us_per_op"]),
     ("sync_churn", 3000, 500, ["us_per_row"]),
+    ("live_query", 3000, 500, ["view_build_ms", "sync_us_per_row", "optimistic_us_per_op"]),
     ("store_throughput", 300, 100, ["tx_per_s"]),
     ("recovery", 10, 100, ["recovery_ms"]),
     ("http_snapshot", 300, 1, ["http_snapshot_ms", "max_stall_ms"]),
@@ -59,6 +60,9 @@ def main():
             check(out["rows_applied"] + out["rows_held"] > 0, f"sync_churn: nothing written: {out}")
             check(out["rows_applied"] >= m - out["locked_keys"] - out["rows_held"], f"sync_churn: rows not applied: {out}")
             check(out["rows_held"] <= out["locked_keys"], f"sync_churn: more rows held than locked keys: {out}")
+        elif workload == "live_query":
+            check(out["verified_records"] == n, f"live_query: verified {out.get('verified_records')} of {n}")
+            check(0 < out["view_items"] < n, f"live_query: the view holds {out['view_items']} of {n}")
         elif workload == "recovery":
             # Every unfinished transaction is visible again after the restart.
             check(out["verified_records"] == m, f"recovery: verified {out.get('verified_records')} of {m}")

@@ -29,6 +29,10 @@
 #include <sqlite3.h>
 #endif
 
+#ifdef HAVE_GTK4
+#include <gtk/gtk.h>
+#endif
+
 static guint n_records = 100000;
 static guint m_ops = 1000;
 
@@ -639,6 +643,261 @@ run_sync_churn (JsonObject *out)
   g_clear_pointer (&bench.backend.held, g_ptr_array_unref);
 }
 
+/* ---- live views --------------------------------------------------------------- */
+
+#define LIVE_QUERY \
+  "{\"where\": {\"and\": [{\"member\": \"n\", \"op\": \"<\", \"value\": %u}," \
+  "                       {\"member\": \"done\", \"op\": \"=\", \"value\": false}]}," \
+  " \"order_by\": [\"title\"]}"
+
+/* The view holds exactly the records with n < N/2 and done = false, in
+ * title order, and its items-changed told a list widget as much. */
+static void
+verify_live_view (SyncobjView *view,
+                  ListWatch   *watch,
+                  guint        expected)
+{
+  GListModel *model = G_LIST_MODEL (view);
+  g_autofree char *previous = NULL;
+  guint n = g_list_model_get_n_items (model);
+
+  if (n != expected)
+    fail ("the view holds %u records, expected %u", n, expected);
+  if (watch->added - watch->removed != (gint64) n)
+    fail ("the view's items-changed announced %" G_GINT64_FORMAT " records, it holds %u",
+          watch->added - watch->removed, n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjRecord) record = g_list_model_get_item (model, i);
+      const char *title = syncobj_record_get_string (record, "title");
+
+      if (syncobj_record_get_int (record, "n") >= n_records / 2 || syncobj_record_get_boolean (record, "done"))
+        fail ("record %s does not belong in the view", syncobj_record_get_key (record));
+      if (previous != NULL && strcmp (previous, title) > 0)
+        fail ("the view is out of order at %u: %s after %s", i, title, previous);
+      g_free (previous);
+      previous = g_strdup (title);
+    }
+}
+
+#ifdef HAVE_GTK4
+/* The same live view made of GTK's models over the same collection, in
+ * the same process: GtkFilterListModel (a GtkCustomFilter) under a
+ * GtkSortListModel (a GtkCustomSorter), not incremental, so that each
+ * change is done when its items-changed returns. */
+static gboolean
+gtk_live_filter (gpointer item,
+                 gpointer data)
+{
+  return syncobj_record_get_int (item, "n") < GPOINTER_TO_INT (data) && !syncobj_record_get_boolean (item, "done");
+}
+
+static int
+gtk_live_sort (gconstpointer a,
+               gconstpointer b,
+               gpointer      data)
+{
+  int c = strcmp (syncobj_record_get_string ((SyncobjRecord *) a, "title"),
+                  syncobj_record_get_string ((SyncobjRecord *) b, "title"));
+
+  return c < 0 ? GTK_ORDERING_SMALLER : c > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
+static void
+run_live_query_gtk (JsonObject *out)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GtkSortListModel) sorted = NULL;
+  g_autofree gint64 *n_of = g_new (gint64, n_records);
+  g_autofree gboolean *done_of = g_new0 (gboolean, n_records);
+  guint half = n_records / 2;
+  guint expected = 0;
+  Bench bench;
+  double t0;
+
+  bench_open (&bench, persist_at_once);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+  for (guint i = 0; i < n_records; i++)
+    n_of[i] = i;
+
+  t0 = now_ms ();
+  {
+    GtkCustomFilter *filter = gtk_custom_filter_new (gtk_live_filter, GINT_TO_POINTER (half), NULL);
+    GtkFilterListModel *filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (bench.collection)), GTK_FILTER (filter));
+    GtkCustomSorter *sorter = gtk_custom_sorter_new (gtk_live_sort, NULL, NULL);
+
+    sorted = gtk_sort_list_model_new (G_LIST_MODEL (filtered), GTK_SORTER (sorter));
+  }
+  if (g_list_model_get_n_items (G_LIST_MODEL (sorted)) != half)
+    fail ("GTK: the view holds %u records, expected %u", g_list_model_get_n_items (G_LIST_MODEL (sorted)), half);
+  json_object_set_double_member (out, "gtk_view_build_ms", now_ms () - t0);
+
+  t0 = now_ms ();
+  for (guint b = 0; b < m_ops / 100; b++)
+    {
+      syncobj_sync_begin (bench.sync);
+      for (guint j = 0; j < 100; j++)
+        {
+          guint i = (guint) ((guint64) (b * 100 + j) * 31 % n_records);
+          gint64 n = (i + half) % n_records;
+          g_autoptr(JsonObject) row = record_new (i, n);
+          char title[32];
+
+          g_snprintf (title, sizeof title, "moved %" G_GINT64_FORMAT, n);
+          json_object_set_string_member (row, "title", title);
+          n_of[i] = n;
+          if (!syncobj_sync_write (bench.sync, SYNCOBJ_MUTATION_TYPE_UPDATE, row, &error))
+            fail ("sync write: %s", error->message);
+        }
+      if (!syncobj_sync_commit (bench.sync, &error))
+        fail ("sync commit: %s", error->message);
+    }
+  for (guint i = 0; i < n_records; i++)
+    expected += n_of[i] < half;
+  if (g_list_model_get_n_items (G_LIST_MODEL (sorted)) != expected)
+    fail ("GTK: the view holds %u records after the sync, expected %u", g_list_model_get_n_items (G_LIST_MODEL (sorted)), expected);
+  json_object_set_double_member (out, "gtk_sync_us_per_row", (now_ms () - t0) * 1000 / m_ops);
+
+  t0 = now_ms ();
+  for (guint i = 0; i < m_ops; i++)
+    {
+      guint k = (guint) ((guint64) i * 7919 % n_records);
+      g_autoptr(JsonObject) changes = json_object_new ();
+      g_autofree char *key = key_of (k);
+      SyncobjTransaction *transaction;
+
+      done_of[k] = !done_of[k];
+      json_object_set_boolean_member (changes, "done", done_of[k]);
+      transaction = syncobj_collection_update (bench.collection, key, changes, &error);
+      if (transaction == NULL)
+        fail ("update %s: %s", key, error->message);
+      g_ptr_array_add (transactions, transaction);
+    }
+  json_object_set_double_member (out, "gtk_optimistic_us_per_op", (now_ms () - t0) * 1000 / m_ops);
+
+  expected = 0;
+  for (guint i = 0; i < n_records; i++)
+    expected += n_of[i] < half && !done_of[i];
+  if (g_list_model_get_n_items (G_LIST_MODEL (sorted)) != expected)
+    fail ("GTK: the view holds %u records after the updates, expected %u", g_list_model_get_n_items (G_LIST_MODEL (sorted)), expected);
+
+  run_until_finished (transactions, NULL);
+  g_clear_object (&sorted);
+  bench_close (&bench);
+}
+#endif
+
+static void
+run_live_query (JsonObject *out)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjView) view = NULL;
+  g_autofree char *query = g_strdup_printf (LIVE_QUERY, n_records / 2);
+  g_autofree gint64 *n_of = g_new (gint64, n_records);
+  g_autofree gboolean *done_of = g_new0 (gboolean, n_records);
+  guint half = n_records / 2;
+  guint expected = 0;
+  ListWatch watch = { 0 };
+  Bench bench;
+  double t0;
+
+  bench_open (&bench, persist_at_once);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+  for (guint i = 0; i < n_records; i++)
+    n_of[i] = i;
+
+  /* Build: until the first result holds the N/2 matching records. */
+  t0 = now_ms ();
+  view = syncobj_collection_view_json (bench.collection, query, &error);
+  if (view == NULL)
+    fail ("view: %s", error->message);
+  if (g_list_model_get_n_items (G_LIST_MODEL (view)) != half)
+    fail ("the view holds %u records, expected %u", g_list_model_get_n_items (G_LIST_MODEL (view)), half);
+  json_object_set_double_member (out, "view_build_ms", now_ms () - t0);
+
+  watch.added = half;
+  g_signal_connect (view, "items-changed", G_CALLBACK (items_changed_cb), &watch);
+
+  /* M server rows in commits of 100: records leave and enter the view and
+   * move along its order. */
+  t0 = now_ms ();
+  for (guint b = 0; b < m_ops / 100; b++)
+    {
+      syncobj_sync_begin (bench.sync);
+      for (guint j = 0; j < 100; j++)
+        {
+          guint i = (guint) ((guint64) (b * 100 + j) * 31 % n_records);
+          gint64 n = (i + half) % n_records;
+          g_autoptr(JsonObject) row = record_new (i, n);
+          char title[32];
+
+          g_snprintf (title, sizeof title, "moved %" G_GINT64_FORMAT, n);
+          json_object_set_string_member (row, "title", title);
+          n_of[i] = n;
+          if (!syncobj_sync_write (bench.sync, SYNCOBJ_MUTATION_TYPE_UPDATE, row, &error))
+            fail ("sync write: %s", error->message);
+        }
+      if (!syncobj_sync_commit (bench.sync, &error))
+        fail ("sync commit: %s", error->message);
+    }
+  for (guint i = 0; i < n_records; i++)
+    expected += n_of[i] < half;
+  if (g_list_model_get_n_items (G_LIST_MODEL (view)) != expected)
+    fail ("the view holds %u records after the sync, expected %u", g_list_model_get_n_items (G_LIST_MODEL (view)), expected);
+  json_object_set_double_member (out, "sync_us_per_row", (now_ms () - t0) * 1000 / m_ops);
+  verify_live_view (view, &watch, expected);
+
+  /* M optimistic updates issued at once, each toggling done. */
+  t0 = now_ms ();
+  for (guint i = 0; i < m_ops; i++)
+    {
+      guint k = (guint) ((guint64) i * 7919 % n_records);
+      g_autoptr(JsonObject) changes = json_object_new ();
+      g_autofree char *key = key_of (k);
+      SyncobjTransaction *transaction;
+
+      done_of[k] = !done_of[k];
+      json_object_set_boolean_member (changes, "done", done_of[k]);
+      transaction = syncobj_collection_update (bench.collection, key, changes, &error);
+      if (transaction == NULL)
+        fail ("update %s: %s", key, error->message);
+      g_ptr_array_add (transactions, transaction);
+    }
+  json_object_set_double_member (out, "optimistic_us_per_op", (now_ms () - t0) * 1000 / m_ops);
+
+  expected = 0;
+  for (guint i = 0; i < n_records; i++)
+    expected += n_of[i] < half && !done_of[i];
+  verify_live_view (view, &watch, expected);
+
+  /* Every write persists and its echo arrives; the view stays right. */
+  run_until_finished (transactions, NULL);
+  check_completed (transactions);
+  verify_live_view (view, &watch, expected);
+  for (guint i = 0; i < n_records; i++)
+    {
+      g_autofree char *key = key_of (i);
+      JsonObject *value = syncobj_collection_lookup_value (bench.collection, key);
+
+      if (visible_n (&bench, key) != n_of[i] || json_object_get_boolean_member (value, "done") != done_of[i])
+        fail ("record %s has a wrong final value", key);
+    }
+  json_object_set_int_member (out, "verified_records", n_records);
+  json_object_set_int_member (out, "view_items", expected);
+  json_object_set_int_member (out, "view_signals", (gint64) watch.signals);
+
+  g_signal_handlers_disconnect_by_data (view, &watch);
+  g_clear_object (&view);
+  bench_close (&bench);
+}
+
 /* ---- the durable store ------------------------------------------------------ */
 
 static void
@@ -1201,7 +1460,7 @@ main (int    argc,
   if (argc < 2)
     {
       fprintf (stderr, "usage: %s WORKLOAD [N] [M]\n"
-                       "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery main_loop_stall http_snapshot\n", argv[0]);
+                       "workloads: initial_sync memory update_latency burst sync_churn live_query store_throughput recovery main_loop_stall http_snapshot\n", argv[0]);
       return 2;
     }
   workload = argv[1];
@@ -1254,6 +1513,16 @@ main (int    argc,
     }
   else if (g_str_equal (workload, "http_snapshot"))
     run_http_snapshot (out);
+  else if (g_str_equal (workload, "live_query"))
+    {
+      if (m_ops < 100 || m_ops % 100 != 0 || m_ops > n_records || n_records < 2)
+        fail ("live_query needs M as a multiple of 100, M ≤ N");
+      run_live_query (out);
+#ifdef HAVE_GTK4
+      if (g_getenv ("SYNCOBJ_BENCH_GTK") != NULL)
+        run_live_query_gtk (out);
+#endif
+    }
   else if (g_str_equal (workload, "sync_churn"))
     {
       if (m_ops < 100 || m_ops % 100 != 0)
@@ -1262,7 +1531,7 @@ main (int    argc,
     }
   else
     {
-      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn store_throughput recovery main_loop_stall http_snapshot\n");
+      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn live_query store_throughput recovery main_loop_stall http_snapshot\n");
       return 2;
     }
 

@@ -271,8 +271,86 @@ class Collection(Syncobj.Collection):
         return super().set_merge_func(merge, *user_data)
 
 
+    def view(self, where=None, order_by=None, offset=0, limit=None, pending=None):
+        """A live Syncobj.View of the collection; see Syncobj.View.make()."""
+        return View.make(self, where=where, order_by=order_by, offset=offset,
+                         limit=limit, pending=pending)
+
+
 Collection = override(Collection)
 _export('Collection')
+
+
+# -- Views -----------------------------------------------------------------
+
+
+class View(Syncobj.View):
+    """A live, filtered and sorted Gio.ListModel of Syncobj.Record: len(view),
+    iteration, view[i]. Make one with collection.view(...)."""
+
+    @classmethod
+    def make(cls, source, where=None, order_by=None, offset=0, limit=None, pending=None):
+        """Makes a view of source (a collection or a view). The keywords map
+        onto the JSON description of Syncobj.View.new_from_json():
+        where is a condition in its JSON form, as a dict
+        ({'member': 'done', 'op': '=', 'value': False}, {'and': [...]}, ...),
+        or a function of the record returning a bool; order_by a list of
+        member paths, "-member" for a descending order; offset and limit
+        integers; pending None, "only" or "exclude". A description that does
+        not fit raises GLib.Error with Syncobj.Error.INVALID_VIEW."""
+        description = {}
+        func = None
+        if callable(where):
+            func = where
+        elif where is not None:
+            description['where'] = where
+        if order_by is not None:
+            if isinstance(order_by, str):
+                order_by = [order_by]
+            description['order_by'] = list(order_by)
+        if offset:
+            description['offset'] = offset
+        if limit is not None:
+            description['limit'] = limit
+        if pending is not None:
+            description['pending'] = pending
+        view = Syncobj.View.new_from_json(source, _dumps(description, 'the view description'))
+        if func is not None:
+            view.set_filter_func(func)
+        return view
+
+    def view(self, where=None, order_by=None, offset=0, limit=None, pending=None):
+        """A view of this view; see make()."""
+        return View.make(self, where=where, order_by=order_by, offset=offset,
+                         limit=limit, pending=pending)
+
+    def __len__(self):
+        return self.get_n_items()
+
+    def __iter__(self):
+        for i in range(self.get_n_items()):
+            yield self.get_item(i)
+
+    def __getitem__(self, index):
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise TypeError('view positions are integers, not %s' % type(index).__name__)
+        n = self.get_n_items()
+        position = index + n if index < 0 else index
+        if not 0 <= position < n:
+            raise IndexError('view index out of range')
+        return self.get_item(position)
+
+    def keys(self):
+        """The keys of the records shown, in order."""
+        return [record.get_key() for record in self]
+
+    def to_list(self):
+        """The values of the records shown, in order, as a list of dicts."""
+        return [record.to_dict() for record in self]
+
+
+View = override(View)
+_export('View')
 
 
 # -- Transactions and mutations ------------------------------------------

@@ -1,0 +1,703 @@
+/* syncobj-view-maintain.c: how a view keeps its filtered, sorted list
+ * of entries up to date with its source, and announces the changes
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-view-private.h"
+#include "syncobj-collection-private.h"
+
+#include <string.h>
+
+/* ---- entries ------------------------------------------------------------------ */
+
+static void entry_pending_cb (GObject *record, GParamSpec *pspec, gpointer data);
+
+/* Records are held (and watched) only for a filter that needs them: the
+ * pending filter and a filter function. Otherwise a view holds keys and
+ * values, and makes records when asked for them, as the collection does. */
+static gboolean
+view_holds_records (SyncobjView *self)
+{
+  return self->pending != SYNCOBJ_PENDING_FILTER_ALL || self->filter_func != NULL;
+}
+
+static void
+entry_hold (SyncobjViewEntry *entry,
+            SyncobjRecord    *record)
+{
+  SyncobjView *self = entry->view;
+
+  if (entry->record == NULL)
+    entry->record = record != NULL ? g_object_ref (record) : syncobj_collection_lookup (self->collection, entry->key);
+  if (entry->record != NULL && entry->pending_id == 0 && self->pending != SYNCOBJ_PENDING_FILTER_ALL)
+    entry->pending_id = g_signal_connect (entry->record, "notify::pending", G_CALLBACK (entry_pending_cb), entry);
+}
+
+static void
+entry_release (SyncobjViewEntry *entry)
+{
+  if (entry->record != NULL)
+    g_clear_signal_handler (&entry->pending_id, entry->record);
+  g_clear_object (&entry->record);
+}
+
+static SyncobjViewEntry *
+entry_new_for_key (SyncobjView *self,
+                   const char  *key)
+{
+  SyncobjViewEntry *entry = g_new0 (SyncobjViewEntry, 1);
+
+  entry->view = self;
+  entry->key = g_strdup (key);
+  entry->key_is_int = _syncobj_view_key_is_integer (entry->key, &entry->key_int);
+  return entry;
+}
+
+static SyncobjViewEntry *
+entry_new (SyncobjView   *self,
+           SyncobjRecord *record)
+{
+  SyncobjViewEntry *entry = entry_new_for_key (self, syncobj_record_get_key (record));
+
+  if (view_holds_records (self))
+    entry_hold (entry, record);
+  return entry;
+}
+
+static void
+entry_free (SyncobjViewEntry *entry)
+{
+  entry_release (entry);
+  g_clear_pointer (&entry->value, json_object_unref);
+  g_free (entry->key);
+  g_free (entry);
+}
+
+/* The first sort member is read at every comparison: found once. */
+static void
+entry_find_sort_node (SyncobjViewEntry *entry)
+{
+  GArray *sort = entry->view->sort;
+
+  entry->sort_node = NULL;
+  if (sort->len > 0 && entry->value != NULL)
+    entry->sort_node = _syncobj_view_lookup (entry->value, g_array_index (sort, SyncobjSortMember, 0).path);
+}
+
+static void
+entry_set_value (SyncobjViewEntry *entry,
+                 JsonObject       *value)
+{
+  g_assert (entry->sorted_iter == NULL);   /* sorted by its old value */
+
+  if (value != NULL)
+    json_object_ref (value);
+  g_clear_pointer (&entry->value, json_object_unref);
+  entry->value = value;
+  entry_find_sort_node (entry);
+}
+
+static int
+entry_compare (gconstpointer a,
+               gconstpointer b,
+               gpointer      data)
+{
+  const SyncobjViewEntry *x = a, *y = b;
+  SyncobjView *self = data;
+
+  for (guint i = 0; i < self->sort->len; i++)
+    {
+      SyncobjSortMember *member = &g_array_index (self->sort, SyncobjSortMember, i);
+      JsonNode *u = i == 0 ? x->sort_node : _syncobj_view_lookup (x->value, member->path);
+      JsonNode *v = i == 0 ? y->sort_node : _syncobj_view_lookup (y->value, member->path);
+      int c;
+
+      if (u == NULL || v == NULL)
+        {
+          if (u == v)
+            continue;
+          return u == NULL ? 1 : -1;   /* missing last, either direction */
+        }
+
+      c = _syncobj_view_compare_nodes (u, v);
+      if (c != 0)
+        return member->descending ? -c : c;
+    }
+
+  if (x->key_is_int != y->key_is_int)
+    return x->key_is_int ? -1 : 1;
+  if (x->key_is_int)
+    return (x->key_int > y->key_int) - (x->key_int < y->key_int);
+  return strcmp (x->key, y->key);
+}
+
+static int
+entry_compare_indirect (gconstpointer a,
+                        gconstpointer b,
+                        gpointer      data)
+{
+  return entry_compare (*(SyncobjViewEntry * const *) a, *(SyncobjViewEntry * const *) b, data);
+}
+
+static gboolean
+entry_passes (SyncobjView      *self,
+              SyncobjViewEntry *entry)
+{
+  if (entry->value == NULL)
+    return FALSE;
+  if (self->pending != SYNCOBJ_PENDING_FILTER_ALL &&
+      syncobj_record_get_pending (entry->record) != (self->pending == SYNCOBJ_PENDING_FILTER_ONLY))
+    return FALSE;
+  if (self->where != NULL && !syncobj_condition_matches (self->where, entry->value))
+    return FALSE;
+  if (self->filter_func != NULL && (entry->record == NULL || !self->filter_func (entry->record, self->filter_data)))
+    return FALSE;
+  return TRUE;
+}
+
+/* ---- announcing changes -------------------------------------------------------- */
+
+guint
+_syncobj_view_window_length (SyncobjView *self,
+                             guint        n_matched)
+{
+  return n_matched > self->offset ? MIN (n_matched - self->offset, self->limit) : 0;
+}
+
+void
+_syncobj_view_emit (SyncobjView *self,
+                    guint        position,
+                    guint        removed,
+                    guint        added)
+{
+  if (removed == 0 && added == 0)
+    return;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  if (removed != added)
+    _syncobj_view_notify_n_items (self);
+}
+
+/* Announces the open change: self->sorted is the announced state with it
+ * applied. Translated into the window's positions. */
+static void
+view_flush (SyncobjView *self)
+{
+  guint pos = self->change_pos, removed = self->change_removed, added = self->change_added;
+  guint new_length, old_length, before, after, start;
+
+  if (!self->change_open)
+    return;
+  self->change_open = FALSE;
+
+  new_length = g_sequence_get_length (self->sorted);
+  old_length = new_length - added + removed;
+  before = _syncobj_view_window_length (self, old_length);
+  after = _syncobj_view_window_length (self, new_length);
+  if (removed != added)
+    _syncobj_view_notify_n_matched (self);
+
+  /* Inside a window that the limit does not cut: exactly the change. */
+  if (pos >= self->offset &&
+      (self->limit == G_MAXUINT ||
+       (old_length - self->offset <= self->limit && new_length - self->offset <= self->limit)))
+    {
+      _syncobj_view_emit (self, pos - self->offset, removed, added);
+      return;
+    }
+
+  start = MAX (pos, self->offset);
+  if (start - self->offset >= MAX (before, after))
+    return;   /* after the window */
+
+  if (removed == added)
+    {
+      /* In place: the part inside the window changed. */
+      guint end = MIN (pos + removed, self->offset + before);
+
+      if (end > start)
+        _syncobj_view_emit (self, start - self->offset, end - start, end - start);
+      return;
+    }
+
+  /* Everything from the change to the end of the window moved. */
+  _syncobj_view_emit (self, start - self->offset, before - (start - self->offset), after - (start - self->offset));
+}
+
+/* Records that self->sorted is about to have @removed items at @position
+ * replaced by @added items. Contiguous changes become one announcement;
+ * a change elsewhere first announces the open one, so that a handler of
+ * items-changed always finds the state it was told about. */
+static void
+view_note_change (SyncobjView *self,
+                  guint        position,
+                  guint        removed,
+                  guint        added)
+{
+  guint start, end;
+
+  if (self->change_open &&
+      (position > self->change_pos + self->change_added || position + removed < self->change_pos))
+    view_flush (self);
+
+  /* After the flush: its handlers may have used the cache. */
+  self->cache_iter = NULL;
+
+  if (!self->change_open)
+    {
+      self->change_open = TRUE;
+      self->change_pos = position;
+      self->change_removed = removed;
+      self->change_added = added;
+      return;
+    }
+
+  start = MIN (self->change_pos, position);
+  end = MAX (self->change_pos + self->change_added, position + removed);
+  self->change_removed += end - start - self->change_added;
+  self->change_added = end - start - removed + added;
+  self->change_pos = start;
+}
+
+/* ---- placing entries ---------------------------------------------------------- */
+
+static void
+entry_unplace (SyncobjView      *self,
+               SyncobjViewEntry *entry)
+{
+  if (entry->sorted_iter == NULL)
+    return;
+
+  view_note_change (self, g_sequence_iter_get_position (entry->sorted_iter), 1, 0);
+  g_sequence_remove (entry->sorted_iter);
+  entry->sorted_iter = NULL;
+}
+
+static void
+entry_place (SyncobjView      *self,
+             SyncobjViewEntry *entry)
+{
+  GSequenceIter *before;
+
+  if (!entry_passes (self, entry))
+    return;
+
+  before = g_sequence_search (self->sorted, entry, entry_compare, self);
+  view_note_change (self, g_sequence_iter_get_position (before), 0, 1);
+  entry->sorted_iter = g_sequence_insert_before (before, entry);
+}
+
+/* Whether @entry, placed, passes and still sorts between its neighbours. */
+static gboolean
+entry_stays (SyncobjView      *self,
+             SyncobjViewEntry *entry)
+{
+  GSequenceIter *iter = entry->sorted_iter;
+  GSequenceIter *next = g_sequence_iter_next (iter);
+
+  if (!entry_passes (self, entry))
+    return FALSE;
+  if (!g_sequence_iter_is_begin (iter) &&
+      entry_compare (g_sequence_get (g_sequence_iter_prev (iter)), entry, self) > 0)
+    return FALSE;
+  return g_sequence_iter_is_end (next) || entry_compare (entry, g_sequence_get (next), self) < 0;
+}
+
+/* The record of @entry changed (value or pending state). One that stays
+ * where it sorts is announced as changed in place, without moving. */
+static void
+entry_refresh (SyncobjView      *self,
+               SyncobjViewEntry *entry,
+               JsonObject       *value)
+{
+  GSequenceIter *iter = g_steal_pointer (&entry->sorted_iter);
+
+  entry_set_value (entry, value);
+  entry->sorted_iter = iter;
+  if (iter != NULL && entry_stays (self, entry))
+    {
+      view_note_change (self, g_sequence_iter_get_position (iter), 1, 1);
+      return;
+    }
+  entry_unplace (self, entry);
+  entry_place (self, entry);
+}
+
+static void
+entry_pending_cb (GObject    *record,
+                  GParamSpec *pspec,
+                  gpointer    data)
+{
+  SyncobjViewEntry *entry = data;
+  SyncobjView *self = entry->view;
+
+  entry_refresh (self, entry, syncobj_record_get_value (SYNCOBJ_RECORD (record)));
+  view_flush (self);
+}
+
+/* Filters and sorts every entry again, and announces the whole window. */
+static void
+view_rebuild (SyncobjView *self,
+              guint        old_window)
+{
+  guint old_matched = g_sequence_get_length (self->sorted);
+  g_autoptr(GPtrArray) passing = g_ptr_array_new ();
+  GSequenceIter *iter;
+  guint new_window;
+
+  g_assert (!self->change_open);
+  self->cache_iter = NULL;
+  g_sequence_remove_range (g_sequence_get_begin_iter (self->sorted), g_sequence_get_end_iter (self->sorted));
+
+  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+    {
+      SyncobjViewEntry *entry = g_sequence_get (iter);
+
+      entry->sorted_iter = NULL;
+      entry_find_sort_node (entry);
+      if (entry_passes (self, entry))
+        g_ptr_array_add (passing, entry);
+    }
+
+  g_ptr_array_sort_with_data (passing, entry_compare_indirect, self);
+  for (guint i = 0; i < passing->len; i++)
+    {
+      SyncobjViewEntry *entry = g_ptr_array_index (passing, i);
+
+      entry->sorted_iter = g_sequence_append (self->sorted, entry);
+    }
+
+  new_window = _syncobj_view_window_length (self, passing->len);
+  if (old_matched != passing->len)
+    _syncobj_view_notify_n_matched (self);
+  _syncobj_view_emit (self, 0, old_window, new_window);
+  if (old_window == new_window && old_window > 0)
+    _syncobj_view_notify_n_items (self);
+}
+
+/* Holds the records of every entry, or none, as the filter needs. */
+void
+_syncobj_view_update_holds (SyncobjView *self)
+{
+  gboolean hold = view_holds_records (self);
+  GSequenceIter *iter;
+
+  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+    {
+      SyncobjViewEntry *entry = g_sequence_get (iter);
+
+      entry_release (entry);
+      if (hold)
+        entry_hold (entry, NULL);
+    }
+}
+
+void
+_syncobj_view_refilter_all (SyncobjView *self)
+{
+  if (self->populated)
+    view_rebuild (self, _syncobj_view_window_length (self, g_sequence_get_length (self->sorted)));
+}
+
+/* ---- following the source -------------------------------------------------- */
+
+/* An item of the source, as read after its items-changed. */
+typedef struct
+{
+  const char    *key;      /* the record's, or the collection row's */
+  JsonObject    *value;    /* owned */
+  SyncobjRecord *record;   /* owned; NULL when read from the collection */
+} SourceItem;
+
+static void
+source_item_clear (gpointer data)
+{
+  SourceItem *item = data;
+
+  g_clear_pointer (&item->value, json_object_unref);
+  g_clear_object (&item->record);
+}
+
+/* Reads the items [@position, @position + @n) of the source: from a
+ * collection without making records, unless the view holds them. */
+static GArray *
+source_items_read (SyncobjView *self,
+                   guint        position,
+                   guint        n)
+{
+  GArray *items = g_array_sized_new (FALSE, TRUE, sizeof (SourceItem), n);
+  gboolean peek = SYNCOBJ_IS_COLLECTION (self->source) && !view_holds_records (self);
+
+  g_array_set_clear_func (items, source_item_clear);
+  g_array_set_size (items, n);
+  for (guint i = 0; i < n; i++)
+    {
+      SourceItem *item = &g_array_index (items, SourceItem, i);
+      JsonObject *value;
+
+      if (peek)
+        {
+          item->value = _syncobj_collection_peek_item (self->collection, position + i, &item->key);
+          continue;
+        }
+      item->record = g_list_model_get_item (self->source, position + i);
+      item->key = syncobj_record_get_key (item->record);
+      value = syncobj_record_get_value (item->record);
+      item->value = value != NULL ? json_object_ref (value) : NULL;
+    }
+
+  return items;
+}
+
+/* The entry of @item changed, or is new. */
+static void
+entry_update (SyncobjView      *self,
+              SyncobjViewEntry *entry,
+              SourceItem       *item)
+{
+  if (item->value != entry->value || entry->sorted_iter == NULL)
+    entry_refresh (self, entry, item->value);
+}
+
+/* Whether the @n entries from @first hold the keys of @items: records
+ * changed in place, the common case of a sync commit or a write. */
+static gboolean
+entries_match (GSequenceIter *first,
+               GArray        *items)
+{
+  GSequenceIter *iter = first;
+
+  for (guint i = 0; i < items->len; i++, iter = g_sequence_iter_next (iter))
+    {
+      SyncobjViewEntry *entry = g_sequence_get (iter);
+
+      if (strcmp (entry->key, g_array_index (items, SourceItem, i).key) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Takes the @removed entries from @first out of the mirror. */
+static GPtrArray *
+mirror_take (SyncobjView   *self,
+             GSequenceIter *first,
+             guint          removed,
+             GSequenceIter **end)
+{
+  GPtrArray *old = g_ptr_array_sized_new (removed);
+  GSequenceIter *iter = first;
+
+  for (guint i = 0; i < removed; i++, iter = g_sequence_iter_next (iter))
+    g_ptr_array_add (old, g_sequence_get (iter));
+  *end = iter;
+
+  /* A range costs a split and a join of the tree: worth it for many. */
+  if (removed > 16)
+    g_sequence_remove_range (first, iter);
+  else
+    for (guint i = 0; i < removed; i++)
+      g_sequence_remove (((SyncobjViewEntry *) g_ptr_array_index (old, i))->mirror_iter);
+
+  return old;
+}
+
+/* Keys removed and added again (records changed in place, when they
+ * are not in the same order) keep their entries. */
+static SyncobjViewEntry *
+old_entry_take (GPtrArray   *old,
+                GHashTable  *by_key,
+                const char  *key)
+{
+  SyncobjViewEntry *entry = NULL;
+
+  if (by_key != NULL)
+    {
+      entry = g_hash_table_lookup (by_key, key);
+      if (entry != NULL)
+        g_hash_table_remove (by_key, key);
+      return entry;
+    }
+
+  for (guint j = 0; j < old->len; j++)
+    if (strcmp (((SyncobjViewEntry *) g_ptr_array_index (old, j))->key, key) == 0)
+      return g_ptr_array_steal_index (old, j);
+  return NULL;
+}
+
+/* The general case: entries leave and arrive. */
+static void
+source_items_replace (SyncobjView   *self,
+                      GSequenceIter *first,
+                      guint          removed,
+                      GArray        *items)
+{
+  GSequenceIter *end;
+  g_autoptr(GPtrArray) old = mirror_take (self, first, removed, &end);
+  g_autoptr(GHashTable) by_key = NULL;
+  g_autoptr(GPtrArray) changed = g_ptr_array_sized_new (items->len);
+
+  if (removed > 4 && items->len > 0)
+    {
+      by_key = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < old->len; i++)
+        g_hash_table_insert (by_key, ((SyncobjViewEntry *) g_ptr_array_index (old, i))->key, g_ptr_array_index (old, i));
+    }
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      SourceItem *item = &g_array_index (items, SourceItem, i);
+      SyncobjViewEntry *entry = old_entry_take (old, by_key, item->key);
+
+      if (entry == NULL)
+        {
+          entry = entry_new_for_key (self, item->key);
+          if (view_holds_records (self))
+            entry_hold (entry, item->record);
+        }
+      g_ptr_array_add (changed, entry);
+      entry->mirror_iter = g_sequence_insert_before (end, entry);
+    }
+
+  for (guint i = 0; i < old->len; i++)
+    {
+      SyncobjViewEntry *entry = g_ptr_array_index (old, i);
+
+      if (by_key != NULL && g_hash_table_lookup (by_key, entry->key) != entry)
+        continue;   /* kept */
+      entry_unplace (self, entry);
+      entry_free (entry);
+    }
+
+  for (guint i = 0; i < changed->len; i++)
+    entry_update (self, g_ptr_array_index (changed, i), &g_array_index (items, SourceItem, i));
+}
+
+void
+_syncobj_view_source_items_changed_cb (GListModel  *source,
+                                       guint        position,
+                                       guint        removed,
+                                       guint        added,
+                                       SyncobjView *self)
+{
+  g_autoptr(GArray) items = source_items_read (self, position, added);
+  GSequenceIter *first = g_sequence_get_iter_at_pos (self->mirror, position);
+
+  if (removed == added && entries_match (first, items))
+    {
+      GSequenceIter *iter = first;
+
+      for (guint i = 0; i < added; i++, iter = g_sequence_iter_next (iter))
+        entry_update (self, g_sequence_get (iter), &g_array_index (items, SourceItem, i));
+    }
+  else
+    source_items_replace (self, first, removed, items);
+
+  view_flush (self);
+}
+
+/* The entry of the record the collection just re-keyed from
+ * @temporary_key to @key, if this view has it under the temporary key:
+ * found by the record's position when the source is the collection, else
+ * by a walk. */
+static SyncobjViewEntry *
+mirror_find_rekeyed (SyncobjView *self,
+                     const char  *temporary_key,
+                     const char  *key)
+{
+  GSequenceIter *iter;
+  guint position;
+
+  if (SYNCOBJ_IS_COLLECTION (self->source))
+    {
+      SyncobjViewEntry *entry;
+
+      if (!_syncobj_collection_find_position (self->collection, key, &position) ||
+          position >= (guint) g_sequence_get_length (self->mirror))
+        return NULL;
+      entry = g_sequence_get (g_sequence_get_iter_at_pos (self->mirror, position));
+      return strcmp (entry->key, temporary_key) == 0 ? entry : NULL;
+    }
+
+  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+    {
+      SyncobjViewEntry *entry = g_sequence_get (iter);
+
+      if (strcmp (entry->key, temporary_key) == 0)
+        return entry;
+    }
+  return NULL;
+}
+
+void
+_syncobj_view_key_assigned_cb (SyncobjCollection *collection,
+                               const char        *temporary_key,
+                               const char        *key,
+                               SyncobjView       *self)
+{
+  SyncobjViewEntry *entry = mirror_find_rekeyed (self, temporary_key, key);
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  if (entry == NULL)
+    return;   /* not in this view's source, or followed already */
+
+  record = syncobj_collection_lookup (collection, key);
+  entry_unplace (self, entry);
+  g_free (entry->key);
+  entry->key = g_strdup (key);
+  entry->key_is_int = _syncobj_view_key_is_integer (entry->key, &entry->key_int);
+  entry_set_value (entry, record != NULL ? syncobj_record_get_value (record) : NULL);
+  entry_place (self, entry);
+  view_flush (self);
+}
+
+static void
+populate_row_cb (const char *key,
+                 JsonObject *value,
+                 gpointer    data)
+{
+  SyncobjView *self = data;
+  SyncobjViewEntry *entry = entry_new_for_key (self, key);
+
+  entry_set_value (entry, value);
+  entry->mirror_iter = g_sequence_append (self->mirror, entry);
+}
+
+void
+_syncobj_view_populate (SyncobjView *self)
+{
+  guint n = g_list_model_get_n_items (self->source);
+
+  /* From a collection, without making a record per row. */
+  if (SYNCOBJ_IS_COLLECTION (self->source) && !view_holds_records (self))
+    {
+      _syncobj_collection_foreach_value (self->collection, populate_row_cb, self);
+      n = 0;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjRecord) record = g_list_model_get_item (self->source, i);
+      SyncobjViewEntry *entry = entry_new (self, record);
+
+      entry_set_value (entry, syncobj_record_get_value (record));
+      entry->mirror_iter = g_sequence_append (self->mirror, entry);
+    }
+
+  self->populated = TRUE;
+  view_rebuild (self, 0);
+}
+
+/* Frees every entry (the view's dispose). */
+void
+_syncobj_view_clear_entries (SyncobjView *self)
+{
+  GSequenceIter *iter;
+
+  self->cache_iter = NULL;
+  if (self->sorted != NULL)
+    g_sequence_remove_range (g_sequence_get_begin_iter (self->sorted), g_sequence_get_end_iter (self->sorted));
+  if (self->mirror == NULL)
+    return;
+  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+    entry_free (g_sequence_get (iter));
+  g_sequence_remove_range (g_sequence_get_begin_iter (self->mirror), g_sequence_get_end_iter (self->mirror));
+}

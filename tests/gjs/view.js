@@ -1,0 +1,61 @@
+// view.js: live views from GJS through their JSON description
+//
+// SPDX-License-Identifier: LGPL-2.1-or-later
+
+imports.searchPath.unshift(imports.gi.GLib.path_get_dirname(imports.system.programPath));
+const {test, run, assert, assertEqual, assertThrowsSyncobjError, jsonArray} = imports.lib.harness;
+const {Syncobj} = imports.gi;
+
+function shop() {
+    return Syncobj.test_collection_new(jsonArray([
+        {id: '1', title: 'Milk', done: false, created: 3},
+        {id: '2', title: 'Bread', done: true, created: 1},
+        {id: '3', title: 'Apples', done: false, created: 3},
+    ]), Syncobj.Strategy.ORDERED);
+}
+
+function viewKeys(view) {
+    const keys = [];
+    for (let i = 0; i < view.get_n_items(); i++)
+        keys.push(view.get_item(i).key);
+    return keys;
+}
+
+test('a view from its JSON description follows the collection', () => {
+    const [collection] = shop();
+    const view = collection.view_json(JSON.stringify({
+        where: {member: 'done', op: '=', value: false},
+        order_by: ['-created', 'title'],
+        limit: 5,
+    }));
+    const changes = [];
+    view.connect('items-changed', (model, position, removed, added) => changes.push([position, removed, added]));
+
+    assertEqual(viewKeys(view), ['3', '1']);
+    collection.update_json('2', JSON.stringify({done: false, created: 9}));
+    assertEqual(viewKeys(view), ['2', '3', '1']);
+    assertEqual(changes, [[0, 0, 1]]);
+    assertEqual(view.n_matched, 3);
+});
+
+test('a filter function and a view of a view', () => {
+    const [collection] = shop();
+    const view = collection.view_json('{"order_by": ["title"]}');
+    view.set_filter_func(record => record.get_int('created') >= 3);
+    const top = Syncobj.View.new_from_json(view, '{"order_by": ["-title"], "limit": 1}');
+
+    assertEqual(viewKeys(view), ['3', '1']);
+    assertEqual(viewKeys(top), ['1']);
+});
+
+test('a bad description is an error naming what is wrong', () => {
+    const [collection] = shop();
+
+    let error = assertThrowsSyncobjError(() => collection.view_json('{"where": {"member": "n", "op": "~~"}}'),
+        Syncobj.Error.INVALID_VIEW);
+    assert(error.message.includes('~~'), error.message);
+    error = assertThrowsSyncobjError(() => collection.view_json('{"limit": "ten"}'), Syncobj.Error.INVALID_VIEW);
+    assert(error.message.includes('limit'), error.message);
+});
+
+run();

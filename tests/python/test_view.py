@@ -1,0 +1,92 @@
+# test_view.py: live views from Python: keywords, filter functions, errors
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import pytest
+from gi.repository import GLib, Syncobj
+
+from conftest import assert_syncobj_error
+
+
+@pytest.fixture
+def shop():
+    return Syncobj.test_collection_new([
+        {'id': '1', 'title': 'Milk', 'done': False, 'created': 3, 'owner': {'name': 'Ann'}},
+        {'id': '2', 'title': 'Bread', 'done': True, 'created': 1, 'owner': {'name': 'Bob'}},
+        {'id': '3', 'title': 'Apples', 'done': False, 'created': 3},
+        {'id': '4', 'title': 'Eggs', 'done': False, 'created': 2, 'owner': {'name': 'Joanna'}},
+    ])
+
+
+def test_keywords_filter_sort_and_limit(shop):
+    collection, control = shop
+    view = collection.view(where={'member': 'done', 'op': '=', 'value': False},
+                           order_by=['-created', 'title'], limit=2)
+
+    assert isinstance(view, Syncobj.View)
+    assert view.keys() == ['3', '1']
+    assert len(view) == 2
+    assert view.props.n_matched == 3
+    assert view[0]['title'] == 'Apples'
+    assert view[-1].get_key() == '1'
+    assert [record['title'] for record in view] == ['Apples', 'Milk']
+
+
+def test_view_follows_changes(shop):
+    collection, control = shop
+    view = collection.view(where={'member': 'owner.name', 'op': 'icontains', 'value': 'AN'},
+                           order_by='title')
+    changes = []
+    view.connect('items-changed', lambda model, *args: changes.append(args))
+
+    assert view.keys() == ['4', '1']
+    collection.update('2', {'owner': {'name': 'Dan'}})
+    assert view.keys() == ['2', '4', '1']
+    assert changes == [(0, 0, 1)]
+    collection.update('1', {'owner': None})
+    assert view.keys() == ['2', '4']
+
+
+def test_filter_function_and_view_of_view(shop):
+    collection, control = shop
+    view = collection.view(where=lambda record: record['created'] >= 2, order_by=['title'])
+    top = view.view(order_by=['-title'], offset=1)
+
+    assert view.keys() == ['3', '4', '1']
+    assert top.keys() == ['4', '3']
+    collection.update('2', {'created': 5})
+    assert view.keys() == ['3', '2', '4', '1']
+    assert top.to_list()[0]['title'] == 'Eggs'
+
+
+def test_pending_filter(shop):
+    collection, control = shop
+    control.set_network_delay(100)
+    pending = collection.view(pending='only')
+
+    assert pending.keys() == []
+    collection.update('4', {'done': True})
+    assert pending.keys() == ['4']
+
+
+def test_bad_description_raises_naming_it(shop):
+    collection, control = shop
+    with pytest.raises(GLib.Error) as info:
+        collection.view(where={'member': 'title', 'op': 'like', 'value': 'M%'})
+    assert_syncobj_error(info.value, Syncobj.Error.INVALID_VIEW)
+    assert 'like' in info.value.message
+
+    with pytest.raises(GLib.Error) as info:
+        collection.view(where={'member': 'created', 'op': '<', 'value': [1]})
+    assert_syncobj_error(info.value, Syncobj.Error.INVALID_VIEW)
+    assert 'array' in info.value.message
+
+    with pytest.raises(GLib.Error) as info:
+        collection.view(pending='sometimes')
+    assert 'sometimes' in info.value.message
+
+
+def test_condition_from_python(shop):
+    condition = Syncobj.Condition.new_from_json('{"member": "n", "op": "in", "value": [1, 2]}')
+    assert condition.matches(Syncobj.to_json_object({'n': 2}))
+    assert not condition.matches(Syncobj.to_json_object({'n': '2'}))
