@@ -42,6 +42,9 @@ struct _SyncobjCollection
   GQueue              active;           /* SyncobjTransaction (strong), creation order */
   GHashTable         *active_links;     /* transaction → GList link */
 
+  SyncobjCollectionCache *cache;        /* NULL without a persistent store */
+  guint               schema_version;
+  SyncobjCollectionStatus status;
   guint               ready : 1;
 };
 
@@ -59,11 +62,16 @@ typedef enum {
   PROP_RETRY_POLICY,
   PROP_READY,
   PROP_N_ITEMS,
+  PROP_STATUS,
+  PROP_SCHEMA_VERSION,
   N_PROPS
 } SyncobjCollectionProperty;
 
 void _syncobj_collection_notify                 (SyncobjCollection        *self,
                                                  SyncobjCollectionProperty prop);
+/* In syncobj-collection-cache.c; notifies when it changes. */
+void _syncobj_collection_set_status             (SyncobjCollection        *self,
+                                                 SyncobjCollectionStatus   status);
 void _syncobj_collection_emit_transaction_added (SyncobjCollection        *self,
                                                  SyncobjTransaction       *transaction);
 void _syncobj_collection_emit_key_assigned      (SyncobjCollection        *self,

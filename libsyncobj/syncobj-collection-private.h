@@ -20,14 +20,18 @@ SyncobjTransaction *_syncobj_collection_write               (SyncobjCollection  
                                                              JsonObject          *value,
                                                              GError             **error);
 /* Applies one sync commit. With @truncate, synced records not written in
- * this commit are deleted. A record whose key has the text of a held key
+ * this commit are deleted. With a store, what it changed in the synced
+ * state goes to the store's cache, with @cursor (nullable: unchanged). A record whose key has the text of a held key
  * of the other type (1 and "1") is refused: the others apply, and the
  * first refusal is the error. */
 gboolean            _syncobj_collection_apply_sync          (SyncobjCollection   *self,
                                                              SyncobjSyncWrite    *writes,
                                                              guint                n_writes,
                                                              gboolean             truncate,
+                                                             const char          *cursor,
                                                              GError             **error);
+/* The sync reports an error (see SyncobjCollection:status). */
+void                _syncobj_collection_sync_failed         (SyncobjCollection   *self);
 /* The documented form of temporary keys: this prefix and a UUID. */
 #define SYNCOBJ_TEMPORARY_KEY_PREFIX "~tmp-"
 /* The server created the record that @mutation (an insert under a
@@ -82,5 +86,38 @@ gboolean            _syncobj_collection_find_position       (SyncobjCollection  
 /* Re-applies @mutation after a restart (used by the store's recovery). */
 void                _syncobj_collection_restore_mutation    (SyncobjCollection      *self,
                                                              SyncobjPendingMutation *mutation);
+
+/* ---- syncobj-collection-cache.c -------------------------------------------- */
+
+/* The synced state of a collection kept in its store's cache: the
+ * collection's id, @overlay's rows and @order (the list model's
+ * SyncobjRows) stay the collection's. NULL without a persistent store. */
+typedef struct _SyncobjCollectionCache SyncobjCollectionCache;
+
+SyncobjCollectionCache *_syncobj_collection_cache_new     (SyncobjStore           *store,
+                                                           const char             *collection_id,
+                                                           guint                   schema_version,
+                                                           SyncobjOverlay         *overlay,
+                                                           GSequence              *order);
+void                    _syncobj_collection_cache_free    (SyncobjCollectionCache *self);
+/* Shows the cached synced records, packed, in their order, and gives the
+ * cached cursor to @sync; FALSE when there is no cache. */
+gboolean                _syncobj_collection_cache_restore (SyncobjCollectionCache *self,
+                                                           const char             *key_member,
+                                                           SyncobjSync            *sync);
+/* Queues what a sync commit changed in the synced state (everything, for
+ * a snapshot that truncates) and @cursor to the store. */
+void                    _syncobj_collection_cache_commit  (SyncobjCollectionCache *self,
+                                                           SyncobjSyncWrite       *writes,
+                                                           guint                   n_writes,
+                                                           gboolean                truncate,
+                                                           const char             *cursor);
+/* Queues the synced state of the keys of @mutations (those of
+ * @collection; all of them with @all_mine) after a transaction ended:
+ * held sync writes released, or what a collection without sync completed. */
+void                    _syncobj_collection_cache_finish  (SyncobjCollectionCache *self,
+                                                           SyncobjCollection      *collection,
+                                                           SyncobjObjectList      *mutations,
+                                                           gboolean                all_mine);
 
 G_END_DECLS

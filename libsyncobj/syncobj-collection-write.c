@@ -309,10 +309,16 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
   /* The list stays as it is: the transaction is committed or failed. */
   GList *link;
 
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
+  gboolean all_mine = transaction_only_touches (transaction, self);
+
   _syncobj_collection_begin_batch (self);
-  _syncobj_overlay_finish (self->overlay, _syncobj_transaction_peek_mutations (transaction),
-                           transaction_only_touches (transaction, self), failed, self->sync == NULL);
+  _syncobj_overlay_finish (self->overlay, mutations, all_mine, failed, self->sync == NULL);
   _syncobj_collection_end_batch (self);
+  /* Held sync writes released here, and what a collection without sync
+   * completed, change the synced state. */
+  if (self->cache != NULL)
+    _syncobj_collection_cache_finish (self->cache, self, mutations, all_mine);
 
   link = g_hash_table_lookup (self->active_links, transaction);
   if (link != NULL)

@@ -114,6 +114,7 @@ _syncobj_collection_apply_sync (SyncobjCollection  *self,
                                 SyncobjSyncWrite   *writes,
                                 guint               n_writes,
                                 gboolean            truncate,
+                                const char         *cursor,
                                 GError            **error)
 {
   gboolean applied;
@@ -121,6 +122,8 @@ _syncobj_collection_apply_sync (SyncobjCollection  *self,
   _syncobj_collection_begin_batch (self);
   applied = _syncobj_overlay_apply_sync (self->overlay, writes, n_writes, truncate, error);
   _syncobj_collection_end_batch (self);
+  if (self->cache != NULL)
+    _syncobj_collection_cache_commit (self->cache, writes, n_writes, truncate, cursor);
 
   return applied;
 }
@@ -134,6 +137,8 @@ _syncobj_collection_set_ready (SyncobjCollection *self,
 
   self->ready = !!ready;
   _syncobj_collection_notify (self, PROP_READY);
+  if (self->ready)
+    _syncobj_collection_set_status (self, SYNCOBJ_COLLECTION_STATUS_READY);
 }
 
 /* ---- public API -------------------------------------------------------------- */
@@ -175,10 +180,13 @@ syncobj_collection_new (const char     *id,
  * @store: (nullable): where transactions are kept durably, for example
  *   [func@Syncobj.Store.get_default]; %NULL keeps them in memory
  *
- * Creates a collection whose transactions survive a restart. The
- * unfinished transactions that @store holds for @id are restored at once:
- * their optimistic changes are visible when this function returns and
- * they resume in their original order (see [class@Syncobj.Store]).
+ * Creates a collection whose transactions and synced records survive a
+ * restart. The synced records cached in @store for @id are shown, in their
+ * order, when this function returns ([property@Syncobj.Collection:status]
+ * is then %SYNCOBJ_COLLECTION_STATUS_CACHED), and so are the optimistic
+ * changes of the unfinished transactions that @store holds for @id, which
+ * resume in their original order (see [class@Syncobj.Store]). It waits
+ * for the disk for the time reading them takes.
  *
  * Restored transactions are queued with the strategy, queue scope and
  * retry policy the collection has while it is constructed: when they differ
@@ -759,9 +767,14 @@ syncobj_collection_constructed (GObject *object)
 
   _syncobj_registry_add_collection (syncobj_registry_get_default (), self);
 
-  /* Unfinished transactions of a previous run come back before the sync
-   * starts, so that their keys are locked and their changes visible. */
+  /* The cached synced state first, then the unfinished transactions of a
+   * previous run on top, before the sync starts, so that their keys are
+   * locked and their changes visible. */
+  self->cache = _syncobj_collection_cache_new (self->store, self->id, self->schema_version,
+                                               self->overlay, self->order);
   _syncobj_collection_begin_batch (self);
+  if (self->cache != NULL && _syncobj_collection_cache_restore (self->cache, self->key_member, self->sync))
+    self->status = SYNCOBJ_COLLECTION_STATUS_CACHED;
   if (self->store != NULL)
     _syncobj_recovery_restore (self->store, self);
   /* Writes to this collection of transactions restored by another one. */
@@ -771,7 +784,10 @@ syncobj_collection_constructed (GObject *object)
   if (self->sync != NULL)
     _syncobj_sync_attach (self->sync, self);
   else
-    self->ready = TRUE;
+    {
+      self->ready = TRUE;
+      self->status = SYNCOBJ_COLLECTION_STATUS_READY;
+    }
 }
 
 static void
@@ -791,6 +807,7 @@ syncobj_collection_dispose (GObject *object)
 
   g_clear_object (&self->sync);
   g_clear_object (&self->mutator);
+  g_clear_pointer (&self->cache, _syncobj_collection_cache_free);
   g_clear_object (&self->store);
   g_clear_object (&self->retry_policy);
 
@@ -857,6 +874,12 @@ syncobj_collection_get_property (GObject    *object,
     case PROP_READY:
       g_value_set_boolean (value, self->ready);
       break;
+    case PROP_STATUS:
+      g_value_set_enum (value, self->status);
+      break;
+    case PROP_SCHEMA_VERSION:
+      g_value_set_uint (value, self->schema_version);
+      break;
     case PROP_N_ITEMS:
       g_value_set_uint (value, g_sequence_get_length (self->order));
       break;
@@ -897,6 +920,9 @@ syncobj_collection_set_property (GObject      *object,
       break;
     case PROP_STORE:
       self->store = g_value_dup_object (value);
+      break;
+    case PROP_SCHEMA_VERSION:
+      self->schema_version = g_value_get_uint (value);
       break;
     case PROP_STRATEGY:
       syncobj_collection_set_strategy (self, g_value_get_enum (value));
@@ -1060,6 +1086,38 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
   properties[PROP_N_ITEMS] =
     g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjCollection:status:
+   *
+   * Whether what the collection shows is saved data or current data.
+   *
+   * A collection with a [property@Syncobj.Collection:store] shows the
+   * synced records cached there before its constructor returns, with the
+   * restored optimistic changes on top: the status is then
+   * %SYNCOBJ_COLLECTION_STATUS_CACHED until the sync has caught up
+   * (%SYNCOBJ_COLLECTION_STATUS_READY, when
+   * [property@Syncobj.Collection:ready] becomes %TRUE). Without a cache it
+   * starts %SYNCOBJ_COLLECTION_STATUS_LOADING, and becomes
+   * %SYNCOBJ_COLLECTION_STATUS_ERROR if the sync reports an error before
+   * anything could be shown. Once ready, it stays ready when the network
+   * drops later.
+   */
+  properties[PROP_STATUS] =
+    g_param_spec_enum ("status", NULL, NULL,
+                       SYNCOBJ_TYPE_COLLECTION_STATUS, SYNCOBJ_COLLECTION_STATUS_LOADING,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjCollection:schema-version:
+   *
+   * The version of the application's record shape. A cache of synced
+   * records written under another version is dropped when the collection
+   * is created (with a log line): raise it when the records change shape.
+   */
+  properties[PROP_SCHEMA_VERSION] =
+    g_param_spec_uint ("schema-version", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

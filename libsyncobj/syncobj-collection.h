@@ -58,6 +58,10 @@ SyncobjCollection  *syncobj_collection_get_or_create    (const char        *id,
 SYNCOBJ_AVAILABLE_IN_ALL
 const char         *syncobj_collection_get_id           (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL
+SyncobjCollectionStatus syncobj_collection_get_status   (SyncobjCollection *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+guint               syncobj_collection_get_schema_version (SyncobjCollection *self);
+SYNCOBJ_AVAILABLE_IN_ALL
 const char         *syncobj_collection_get_key_member   (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjKeySource    syncobj_collection_get_key_source   (SyncobjCollection *self);

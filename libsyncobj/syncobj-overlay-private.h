@@ -101,6 +101,8 @@ void            _syncobj_overlay_set_merge_func (SyncobjOverlay   *self,
  * it is visible. */
 SyncobjRow     *_syncobj_overlay_find           (SyncobjOverlay *self,
                                                  const char     *key);
+/* Every row: a set (key and value are the row). */
+GHashTable     *_syncobj_overlay_peek_rows      (SyncobjOverlay *self);
 /* The row of @key with its values built, or NULL. */
 SyncobjRow     *_syncobj_overlay_lookup         (SyncobjOverlay *self,
                                                  const char     *key);

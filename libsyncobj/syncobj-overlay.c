@@ -75,6 +75,12 @@ _syncobj_overlay_find (SyncobjOverlay *self,
   return g_hash_table_lookup (self->rows, &probe);
 }
 
+GHashTable *
+_syncobj_overlay_peek_rows (SyncobjOverlay *self)
+{
+  return self->rows;
+}
+
 /* Builds the JsonObject of a packed row. */
 static void
 row_thaw (SyncobjRow *row)

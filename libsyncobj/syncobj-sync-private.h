@@ -14,4 +14,25 @@ void _syncobj_sync_attach (SyncobjSync       *self,
                            SyncobjCollection *collection);
 void _syncobj_sync_detach (SyncobjSync       *self);
 
+/* FALSE, with SYNCOBJ_ERROR_INVALID_STATE, without an open commit. */
+gboolean _syncobj_sync_check_begun (SyncobjSync  *self,
+                                    GError      **error);
+
+/* ---- syncobj-sync-cursor.c ------------------------------------------------ */
+
+/* Where the server's change feed stands (see syncobj_sync_set_cursor()). */
+typedef struct
+{
+  char *current;   /* of the last commit that set one, or restored */
+  char *pending;   /* set in the open commit */
+} SyncobjSyncCursor;
+
+SyncobjSyncCursor *_syncobj_sync_peek_cursor    (SyncobjSync *self);
+/* The cursor cached in the store, given back before the sync starts. */
+void               _syncobj_sync_restore_cursor (SyncobjSync *self,
+                                                 const char  *cursor);
+/* A commit brought the sync to @cursor (nullable: unchanged). */
+void               _syncobj_sync_advance_cursor (SyncobjSync *self,
+                                                 const char  *cursor);
+
 G_END_DECLS

@@ -58,6 +58,7 @@ typedef struct
   GPtrArray         *early_commits;  /* before a collection is attached */
   GPtrArray         *waiters;        /* KeyWaiter */
   GError            *error;
+  SyncobjSyncCursor  cursor;
   gboolean           ready;
   gboolean           started;
 } SyncobjSyncPrivate;
@@ -70,6 +71,7 @@ enum {
   PROP_COLLECTION,
   PROP_READY,
   PROP_ERROR,
+  PROP_CURSOR,
   N_PROPS
 };
 
@@ -85,6 +87,7 @@ typedef struct
 {
   GArray   *writes;
   gboolean  truncate;
+  char     *cursor;
 } EarlyCommit;
 
 static GArray *
@@ -102,6 +105,7 @@ early_commit_free (gpointer data)
   EarlyCommit *commit = data;
 
   g_array_unref (commit->writes);
+  g_free (commit->cursor);
   g_free (commit);
 }
 
@@ -228,10 +232,12 @@ _syncobj_sync_attach (SyncobjSync       *self,
       g_autoptr(GError) error = NULL;
 
       if (!_syncobj_collection_apply_sync (collection, (SyncobjSyncWrite *) (gpointer) commit->writes->data,
-                                           commit->writes->len, commit->truncate, &error))
+                                           commit->writes->len, commit->truncate, commit->cursor, &error))
         g_debug ("Sync “%s”: %s", priv->id, error->message);
     }
   _syncobj_collection_set_ready (collection, priv->ready);
+  if (priv->error != NULL)
+    _syncobj_collection_sync_failed (collection);
 
   if (!priv->started)
     {
@@ -367,9 +373,17 @@ syncobj_sync_begin (SyncobjSync *self)
     }
 }
 
-static gboolean
-sync_check_begun (SyncobjSync  *self,
-                  GError      **error)
+SyncobjSyncCursor *
+_syncobj_sync_peek_cursor (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  return &priv->cursor;
+}
+
+gboolean
+_syncobj_sync_check_begun (SyncobjSync  *self,
+                           GError      **error)
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
@@ -464,7 +478,7 @@ syncobj_sync_write (SyncobjSync          *self,
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!sync_check_begun (self, error))
+  if (!_syncobj_sync_check_begun (self, error))
     return FALSE;
 
   if (value != NULL && !_syncobj_json_check_object (value, SYNCOBJ_ERROR_INVALID_RECORD, error))
@@ -499,7 +513,7 @@ syncobj_sync_write_json (SyncobjSync          *self,
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
-  if (!sync_check_begun (self, error))
+  if (!_syncobj_sync_check_begun (self, error))
     return FALSE;
 
   value = _syncobj_json_parse_object (json, -1, error);
@@ -528,33 +542,39 @@ syncobj_sync_truncate (SyncobjSync  *self,
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
 
-  if (!sync_check_begun (self, error))
+  if (!_syncobj_sync_check_begun (self, error))
     return FALSE;
 
   priv->truncate = TRUE;
   return TRUE;
 }
 
+/* @cursor (taken, nullable) becomes the sync's cursor with this commit. */
 static gboolean
 sync_deliver (SyncobjSync  *self,
               GArray       *writes,
               gboolean      truncate,
+              char         *cursor,
               GError      **error)
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
   gboolean applied = TRUE;
 
+  _syncobj_sync_advance_cursor (self, cursor);
+
   if (priv->collection != NULL)
     applied = _syncobj_collection_apply_sync (priv->collection, (SyncobjSyncWrite *) (gpointer) writes->data,
-                                              writes->len, truncate, error);
+                                              writes->len, truncate, cursor, error);
   else
     {
       EarlyCommit *commit = g_new0 (EarlyCommit, 1);
 
       commit->writes = g_array_ref (writes);
       commit->truncate = truncate;
+      commit->cursor = g_steal_pointer (&cursor);
       g_ptr_array_add (priv->early_commits, commit);
     }
+  g_free (cursor);
 
   sync_notify_waiters (self, writes);
   g_signal_emit (self, signals[COMMITTED], 0, writes->len);
@@ -585,14 +605,14 @@ syncobj_sync_commit (SyncobjSync  *self,
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!sync_check_begun (self, error))
+  if (!_syncobj_sync_check_begun (self, error))
     return FALSE;
 
   writes = g_steal_pointer (&priv->batch);
   truncate = priv->truncate;
   priv->truncate = FALSE;
 
-  return sync_deliver (self, writes, truncate, error);
+  return sync_deliver (self, writes, truncate, g_steal_pointer (&priv->cursor.pending), error);
 }
 
 /* Writes parsed from outside text join the open commit, if there is one
@@ -605,7 +625,7 @@ sync_take_writes (SyncobjSync  *self,
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   if (priv->batch == NULL)
-    return sync_deliver (self, writes, FALSE, error);
+    return sync_deliver (self, writes, FALSE, NULL, error);
 
   for (guint i = 0; i < writes->len; i++)
     {
@@ -914,6 +934,8 @@ syncobj_sync_mark_error (SyncobjSync  *self,
                     "SYNCOBJ_SYNC_ID", priv->id != NULL ? priv->id : "",
                     "MESSAGE", "sync %s: %s", priv->id != NULL ? priv->id : "", error->message);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+  if (priv->collection != NULL)
+    _syncobj_collection_sync_failed (priv->collection);
 }
 
 /**
@@ -1015,6 +1037,8 @@ syncobj_sync_finalize (GObject *object)
   g_clear_pointer (&priv->early_commits, g_ptr_array_unref);
   g_clear_pointer (&priv->waiters, g_ptr_array_unref);
   g_clear_error (&priv->error);
+  g_free (priv->cursor.current);
+  g_free (priv->cursor.pending);
 
   G_OBJECT_CLASS (syncobj_sync_parent_class)->finalize (object);
 }
@@ -1041,6 +1065,9 @@ syncobj_sync_get_property (GObject    *object,
       break;
     case PROP_ERROR:
       g_value_set_boxed (value, priv->error);
+      break;
+    case PROP_CURSOR:
+      g_value_set_string (value, priv->cursor.current);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1115,6 +1142,17 @@ syncobj_sync_class_init (SyncobjSyncClass *klass)
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjSync:cursor:
+   *
+   * Where the server's change feed stands: the cursor of the last commit
+   * that set one, or the one the collection's store kept from the last
+   * run. See [method@Syncobj.Sync.set_cursor].
+   */
+  properties[PROP_CURSOR] =
+    g_param_spec_string ("cursor", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -68,6 +68,16 @@ SYNCOBJ_AVAILABLE_IN_ALL
 gboolean           syncobj_sync_commit             (SyncobjSync   *self,
                                                     GError       **error);
 SYNCOBJ_AVAILABLE_IN_ALL
+gboolean           syncobj_sync_set_cursor         (SyncobjSync   *self,
+                                                    const char    *cursor,
+                                                    GError       **error);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean           syncobj_sync_commit_with_cursor (SyncobjSync   *self,
+                                                    const char    *cursor,
+                                                    GError       **error);
+SYNCOBJ_AVAILABLE_IN_ALL
+const char        *syncobj_sync_get_cursor         (SyncobjSync   *self);
+SYNCOBJ_AVAILABLE_IN_ALL
 gboolean           syncobj_sync_apply_json         (SyncobjSync   *self,
                                                     const char    *json,
                                                     gssize         length,

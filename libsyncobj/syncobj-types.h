@@ -47,6 +47,26 @@ typedef enum {
 } SyncobjTransactionState;
 
 /**
+ * SyncobjCollectionStatus:
+ * @SYNCOBJ_COLLECTION_STATUS_LOADING: nothing to show yet
+ * @SYNCOBJ_COLLECTION_STATUS_CACHED: showing the synced state cached in the
+ *   store; the sync has not caught up yet
+ * @SYNCOBJ_COLLECTION_STATUS_READY: the sync has caught up (and stays so
+ *   when the network drops later)
+ * @SYNCOBJ_COLLECTION_STATUS_ERROR: the sync reports an error and there is
+ *   no cache to show
+ *
+ * Whether what a collection shows is saved data or current data: see
+ * [property@Syncobj.Collection:status].
+ */
+typedef enum {
+  SYNCOBJ_COLLECTION_STATUS_LOADING,
+  SYNCOBJ_COLLECTION_STATUS_CACHED,
+  SYNCOBJ_COLLECTION_STATUS_READY,
+  SYNCOBJ_COLLECTION_STATUS_ERROR,
+} SyncobjCollectionStatus;
+
+/**
  * SyncobjStrategy:
  * @SYNCOBJ_STRATEGY_ORDERED: persist calls go out one at a time in creation
  *   order; locked keys hold sync updates; dependent transactions fail together

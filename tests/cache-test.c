@@ -10,6 +10,8 @@
 #include "syncobj-store-private.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 static char *
 make_path (const char *name)
@@ -304,6 +306,176 @@ test_full_disk (void)
   g_clear_error (&error);
 }
 
+/* ---- collections ----------------------------------------------------------- */
+
+static void
+sync_commit (SyncobjSync  *sync,
+             gboolean      truncate,
+             const char   *cursor,
+             const char  **records)
+{
+  g_autoptr(GError) error = NULL;
+
+  syncobj_sync_begin (sync);
+  if (truncate)
+    g_assert_true (syncobj_sync_truncate (sync, &error));
+  for (guint i = 0; records[i] != NULL; i++)
+    {
+      g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, records[i], &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (syncobj_sync_commit_with_cursor (sync, cursor, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_collection_start_offline (void)
+{
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("todos-sync");
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reopen (&store, make_path ("cache-start.db"));
+  collection = syncobj_collection_new_with_store ("todos", sync, NULL, store);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_LOADING);
+  g_assert_null (syncobj_sync_get_cursor (sync));
+
+  sync_commit (sync, TRUE, "c1", (const char *[]) {
+    "{\"id\": \"c\", \"title\": \"three\"}", "{\"id\": \"a\", \"title\": \"one\"}",
+    "{\"id\": \"b\", \"title\": \"two\"}", NULL });
+  syncobj_sync_mark_ready (sync);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+  g_assert_cmpstr (syncobj_sync_get_cursor (sync), ==, "c1");
+  sync_commit (sync, FALSE, "c2", (const char *[]) { "{\"id\": \"a\", \"title\": \"one!\"}", NULL });
+  syncobj_store_test_flush (store);
+  g_assert_cmpint (syncobj_store_test_query_int (syncobj_store_get_path (store),
+                                                 "SELECT count(*) FROM cache WHERE collection_id = 'todos'"), ==, 3);
+
+  /* An error of the sync does not hide what is shown. */
+  error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "refused");
+  syncobj_sync_mark_error (sync, error);
+  syncobj_store_test_assert_logged ("*refused*");
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+}
+
+/* Killed while a snapshot replaces the cache, at different points: a
+ * restart offline shows the old snapshot or the new one, never a mix, in
+ * its order, with the pending edit on top, and the cursor of what it
+ * shows. */
+static void
+test_collection_killed (gconstpointer data)
+{
+  int kill_at = GPOINTER_TO_INT (data);
+  g_autofree char *name = g_strdup_printf ("cache-killed-%d.db", kill_at);
+  g_autofree char *path = make_path (name);
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  g_autofree char *n_text = g_strdup_printf ("%u", 700u);
+  g_autofree char *kill_text = g_strdup_printf ("%d", kill_at);
+  const char *argv[] = { helper, "cache", path, n_text, kill_text, NULL };
+  g_autofree char *output = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("todos-sync");
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  const char *cursor;
+  guint n;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  g_assert_cmpstr (output, ==, "flushed\n");
+
+  reopen (&store, path);
+  collection = syncobj_collection_new_with_store ("todos", sync, mutator, store);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+  cursor = syncobj_sync_get_cursor (sync);
+  g_assert_true (g_strcmp0 (cursor, "old") == 0 || g_strcmp0 (cursor, "new") == 0);
+  if (kill_at == 2)
+    g_assert_cmpstr (cursor, ==, "new");
+  n = g_str_equal (cursor, "old") ? 700 : 701;
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjRecord) item = g_list_model_get_item (G_LIST_MODEL (collection), i);
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+      JsonObject *value = syncobj_record_get_value (item);
+
+      g_assert_cmpstr (syncobj_record_get_key (item), ==, key);
+      g_assert_cmpstr (json_object_get_string_member (value, "v"), ==, cursor);
+    }
+  record = syncobj_collection_lookup (collection, "k1");
+  g_assert_cmpstr (json_object_get_string_member (syncobj_record_get_value (record), "title"), ==, "edited");
+  g_assert_true (syncobj_record_get_pending (record));
+  syncobj_store_test_wait_for_jobs (backend, 1);
+  g_ptr_array_set_size (backend->jobs, 0);
+  g_clear_object (&record);
+  g_clear_object (&collection);
+}
+
+static void
+test_collection_status_error (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("error-sync");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("no-cache", sync, NULL);
+  g_autoptr(SyncobjCollection) plain = syncobj_collection_new ("plain", NULL, NULL);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "refused");
+
+  g_assert_cmpint (syncobj_collection_get_status (plain), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_LOADING);
+  syncobj_sync_mark_error (sync, error);
+  syncobj_store_test_assert_logged ("*refused*");
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_ERROR);
+  syncobj_sync_mark_ready (sync);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+}
+
+static void
+test_collection_schema_version (void)
+{
+  g_autofree char *path = make_path ("cache-collection-schema.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("schema-sync");
+  g_autoptr(SyncobjCollection) collection = NULL;
+
+  reopen (&store, path);
+  collection = syncobj_collection_new_with_store ("todos", sync, NULL, store);
+  sync_commit (sync, FALSE, "c1", (const char *[]) { "{\"id\": \"a\"}", NULL });
+  g_clear_object (&collection);
+  g_clear_object (&sync);
+
+  reopen (&store, path);
+  sync = syncobj_sync_new ("schema-sync");
+  collection = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "todos", "sync", sync, "store", store,
+                             "schema-version", 2, NULL);
+  g_assert_cmpuint (syncobj_collection_get_schema_version (collection), ==, 2);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_LOADING);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 0);
+  g_assert_null (syncobj_sync_get_cursor (sync));
+  syncobj_store_test_assert_logged ("*was written for schema version 0, not 2; it is dropped*");
+}
+
+static void
+test_collection_bad_cursor (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("cursor-sync");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (syncobj_sync_set_cursor (sync, "c1", &error));
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
+  g_clear_error (&error);
+  syncobj_sync_begin (sync);
+  g_assert_false (syncobj_sync_set_cursor (sync, "line\nbreak", &error));
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD);
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  g_assert_null (syncobj_sync_get_cursor (sync));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -318,6 +490,13 @@ main (int   argc,
   g_test_add_func ("/cache/clear", test_clear);
   g_test_add_func ("/cache/bad-rows", test_bad_rows);
   g_test_add_func ("/cache/full-disk", test_full_disk);
+  g_test_add_func ("/cache/collection/start-offline", test_collection_start_offline);
+  g_test_add_data_func ("/cache/collection/killed/at-once", GINT_TO_POINTER (0), test_collection_killed);
+  g_test_add_data_func ("/cache/collection/killed/while-writing", GINT_TO_POINTER (1), test_collection_killed);
+  g_test_add_data_func ("/cache/collection/killed/after-flush", GINT_TO_POINTER (2), test_collection_killed);
+  g_test_add_func ("/cache/collection/status-error", test_collection_status_error);
+  g_test_add_func ("/cache/collection/schema-version", test_collection_schema_version);
+  g_test_add_func ("/cache/collection/bad-cursor", test_collection_bad_cursor);
 
   return g_test_run ();
 }

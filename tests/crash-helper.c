@@ -26,6 +26,14 @@
  *     after letting the main loop run a little (1), or after a short busy
  *     wait of random length (2).
  *
+ *   crash-helper cache PATH N KILL
+ *     collection "todos" with a sync: a snapshot of N records {"id": "kI",
+ *     "v": "old"} with cursor "old", then a pending update of k1 (title
+ *     "edited"), everything flushed and "flushed" printed; then a snapshot
+ *     replacing it with N + 1 records {"v": "new"} (cursor "new") and the
+ *     process kills itself with SIGKILL: at once (KILL 0), after a busy
+ *     wait of random length (1) or once it is flushed (2).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -102,6 +110,65 @@ open_collection (const char         *path,
   syncobj_retry_policy_set_jitter (policy, 0.0);
 
   return collection;
+}
+
+static void
+snapshot (SyncobjSync *sync,
+          guint        n,
+          const char  *version)
+{
+  g_autoptr(GError) error = NULL;
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, &error));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"k%u\", \"v\": \"%s\"}", i, version);
+
+      g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, json, &error));
+    }
+  g_assert_true (syncobj_sync_commit_with_cursor (sync, version, &error));
+  g_assert_no_error (error);
+}
+
+static int
+cache (const char *path,
+       guint       n,
+       int         kill_at)
+{
+  g_autoptr(SyncobjStore) store = NULL;
+  SyncobjTestBackend backend = { 0 };
+  g_autoptr(SyncobjMutator) mutator = syncobj_store_test_backend_init (&backend);
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("todos-sync");
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) edit = NULL;
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"title\": \"edited\"}");
+  g_autoptr(GError) error = NULL;
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  collection = syncobj_collection_new_with_store ("todos", sync, mutator, store);
+  snapshot (sync, n, "old");
+  syncobj_sync_mark_ready (sync);
+  edit = syncobj_collection_update (collection, "k1", changes, &error);
+  g_assert_no_error (error);
+  syncobj_store_test_wait_for_jobs (&backend, 1);
+  syncobj_store_test_flush (store);
+  printf ("flushed\n");
+  fflush (stdout);
+
+  snapshot (sync, n + 1, "new");
+  if (kill_at == 1)
+    {
+      gint64 until = g_get_monotonic_time () + g_random_int_range (0, 200000);
+
+      while (g_get_monotonic_time () < until)
+        ;
+    }
+  else if (kill_at == 2)
+    syncobj_store_test_flush (store);
+  kill (getpid (), SIGKILL);
+  return 1;
 }
 
 static int
@@ -385,9 +452,12 @@ main (int   argc,
   if (argc == 3 && g_str_equal (argv[1], "cross-collection"))
     return cross_collection (argv[2]);
 
+  if (argc == 5 && g_str_equal (argv[1], "cache"))
+    return cache (argv[2], atoi (argv[3]), atoi (argv[4]));
+
   if (argc == 8 && g_str_equal (argv[1], "crash"))
     return crash (argv[2], atoi (argv[3]), argv[4], atoi (argv[5]), atoi (argv[6]), atoi (argv[7]));
 
-  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
+  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
   return 2;
 }

@@ -1,0 +1,264 @@
+/* syncobj-collection-cache.c: a collection's synced state kept in its
+ * store's cache, and shown from there at the next start; the collection's
+ * status (saved data or current data)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-collection-fields-private.h"
+#include "syncobj-store-private.h"
+#include "syncobj-sync-private.h"
+#include "syncobj-json-parser-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-writer-private.h"
+
+struct _SyncobjCollectionCache
+{
+  SyncobjStore   *store;           /* unowned, persistent */
+  const char     *collection_id;   /* the collection's */
+  guint           schema_version;
+  SyncobjOverlay *overlay;         /* unowned */
+  GSequence      *order;           /* SyncobjRow, the list model's order; unowned */
+};
+
+SyncobjCollectionCache *
+_syncobj_collection_cache_new (SyncobjStore   *store,
+                               const char     *collection_id,
+                               guint           schema_version,
+                               SyncobjOverlay *overlay,
+                               GSequence      *order)
+{
+  SyncobjCollectionCache *self;
+
+  if (store == NULL || !syncobj_store_get_persistent (store))
+    return NULL;
+
+  self = g_new0 (SyncobjCollectionCache, 1);
+  self->store = store;
+  self->collection_id = collection_id;
+  self->schema_version = schema_version;
+  self->overlay = overlay;
+  self->order = order;
+  return self;
+}
+
+void
+_syncobj_collection_cache_free (SyncobjCollectionCache *self)
+{
+  g_free (self);
+}
+
+/* Adds the synced value of @key to @cache: what the server sent, held
+ * sync writes included (the cursor covers them); a deletion when the key
+ * has no synced value. */
+static void
+cache_add_key (SyncobjCollectionCache *self,
+               SyncobjStoredCache     *cache,
+               const char             *key)
+{
+  SyncobjRow *row = _syncobj_overlay_find (self->overlay, key);
+  g_autoptr(JsonObject) value = NULL;
+  g_autofree char *text = NULL;
+
+  if (row != NULL && row->packed != NULL)
+    {
+      _syncobj_stored_cache_add (cache, key, row->packed, -1);
+      return;
+    }
+
+  value = row != NULL && row->synced != NULL ? json_object_ref (row->synced) : NULL;
+  for (guint i = 0; row != NULL && row->held != NULL && i < row->held->len; i++)
+    {
+      SyncobjSyncWrite *write = &g_array_index (row->held, SyncobjSyncWrite, i);
+      JsonObject *next = NULL;
+
+      if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && value != NULL)
+        next = _syncobj_json_merge (value, write->value);
+      else if (write->type != SYNCOBJ_MUTATION_TYPE_DELETE && write->value != NULL)
+        next = json_object_ref (write->value);
+      g_clear_pointer (&value, json_object_unref);
+      value = next;
+    }
+
+  if (value != NULL)
+    text = _syncobj_json_write_compact (value);
+  _syncobj_stored_cache_add (cache, key, text, -1);
+}
+
+static gboolean
+row_has_synced (SyncobjRow *row)
+{
+  return row->packed != NULL || row->synced != NULL || (row->held != NULL && row->held->len > 0);
+}
+
+/* Every synced record, in the order of the list (synced records hidden by
+ * a pending deletion last): a cache that replaces the stored one. */
+static void
+cache_add_all (SyncobjCollectionCache *self,
+               SyncobjStoredCache     *cache)
+{
+  GHashTableIter iter;
+  SyncobjRow *row;
+
+  cache->replaces = TRUE;
+  for (GSequenceIter *it = g_sequence_get_begin_iter (self->order);
+       !g_sequence_iter_is_end (it); it = g_sequence_iter_next (it))
+    {
+      row = g_sequence_get (it);
+      if (row_has_synced (row))
+        cache_add_key (self, cache, row->key);
+    }
+
+  g_hash_table_iter_init (&iter, _syncobj_overlay_peek_rows (self->overlay));
+  while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
+    if (row->iter == NULL && row_has_synced (row))
+      cache_add_key (self, cache, row->key);
+}
+
+void
+_syncobj_collection_cache_commit (SyncobjCollectionCache *self,
+                                  SyncobjSyncWrite       *writes,
+                                  guint                   n_writes,
+                                  gboolean                truncate,
+                                  const char             *cursor)
+{
+  g_autoptr(SyncobjStoredCache) cache =
+    _syncobj_stored_cache_new (self->collection_id, self->schema_version);
+
+  cache->cursor = g_strdup (cursor);
+  if (truncate)
+    cache_add_all (self, cache);
+  else
+    for (guint i = 0; i < n_writes; i++)
+      cache_add_key (self, cache, writes[i].key);
+  _syncobj_store_write_cache (self->store, g_steal_pointer (&cache));
+}
+
+void
+_syncobj_collection_cache_finish (SyncobjCollectionCache *self,
+                                  SyncobjCollection      *collection,
+                                  SyncobjObjectList      *mutations,
+                                  gboolean                all_mine)
+{
+  g_autoptr(SyncobjStoredCache) cache =
+    _syncobj_stored_cache_new (self->collection_id, self->schema_version);
+  guint n = _syncobj_object_list_get_length (mutations);
+
+  for (guint i = 0; i < n; i++)
+    {
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+
+      if (all_mine || _syncobj_pending_mutation_is_of (mutation, collection))
+        cache_add_key (self, cache, mutation->key);
+    }
+
+  if (cache->records->len > 0)
+    _syncobj_store_write_cache (self->store, g_steal_pointer (&cache));
+}
+
+/* Whether the cached record of @key holds an integer in @key_member: the
+ * text of its key must then be a decimal integer, so only such keys are
+ * looked at. */
+static gboolean
+cached_key_is_int (const char *key,
+                   const char *value,
+                   const char *key_member)
+{
+  g_autoptr(JsonObject) object = NULL;
+  const char *p = *key == '-' ? key + 1 : key;
+
+  if (*p == '\0')
+    return FALSE;
+  for (; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+
+  object = _syncobj_json_object_from_text (value, -1);
+  return object != NULL && _syncobj_json_key_is_int (object, key_member);
+}
+
+gboolean
+_syncobj_collection_cache_restore (SyncobjCollectionCache *self,
+                                   const char             *key_member,
+                                   SyncobjSync            *sync)
+{
+  g_autoptr(SyncobjStoredCache) cache =
+    _syncobj_store_read_cache (self->store, self->collection_id, self->schema_version);
+  g_autoptr(GArray) writes = NULL;
+
+  if (cache == NULL)
+    return FALSE;
+
+  writes = g_array_sized_new (FALSE, TRUE, sizeof (SyncobjSyncWrite), cache->records->len);
+  for (guint i = 0; i < cache->records->len; i++)
+    {
+      SyncobjCachedRecord *record = &g_array_index (cache->records, SyncobjCachedRecord, i);
+      SyncobjSyncWrite write = {
+        .type = SYNCOBJ_MUTATION_TYPE_INSERT,
+        .key = record->key,
+        .packed = record->value,
+        .packed_length = strlen (record->value),
+        .key_is_int = cached_key_is_int (record->key, record->value, key_member),
+      };
+
+      g_array_append_val (writes, write);
+    }
+  /* New keys from text stay packed: nothing is built. */
+  _syncobj_overlay_apply_sync (self->overlay, (SyncobjSyncWrite *) (gpointer) writes->data,
+                               writes->len, FALSE, NULL);
+
+  if (sync != NULL && *cache->cursor != '\0')
+    _syncobj_sync_restore_cursor (sync, cache->cursor);
+  return TRUE;
+}
+
+/* ---- status ------------------------------------------------------------------ */
+
+void
+_syncobj_collection_set_status (SyncobjCollection       *self,
+                                SyncobjCollectionStatus  status)
+{
+  if (self->status == status)
+    return;
+
+  self->status = status;
+  _syncobj_collection_notify (self, PROP_STATUS);
+}
+
+void
+_syncobj_collection_sync_failed (SyncobjCollection *self)
+{
+  if (self->status == SYNCOBJ_COLLECTION_STATUS_LOADING)
+    _syncobj_collection_set_status (self, SYNCOBJ_COLLECTION_STATUS_ERROR);
+}
+
+/**
+ * syncobj_collection_get_status:
+ * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:status]: whether what the collection
+ * shows is saved data or current data.
+ *
+ * Returns: the status
+ */
+SyncobjCollectionStatus
+syncobj_collection_get_status (SyncobjCollection *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), SYNCOBJ_COLLECTION_STATUS_LOADING);
+  return self->status;
+}
+
+/**
+ * syncobj_collection_get_schema_version:
+ * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:schema-version].
+ *
+ * Returns: the version of the application's record shape
+ */
+guint
+syncobj_collection_get_schema_version (SyncobjCollection *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), 0);
+  return self->schema_version;
+}
