@@ -884,6 +884,94 @@ test_polling_with_etag (void)
 }
 
 static void
+count_committed_cb (SyncobjSync *sync,
+                    guint        n_writes,
+                    guint       *count)
+{
+  (*count)++;
+}
+
+/* One run of an application: a collection with @store on @server, started
+ * offline-first; returns it once ready (or at once with @no_wait). */
+static SyncobjCollection *
+cached_collection_new (DemoServer    *server,
+                       SyncobjStore  *store,
+                       SyncobjSync  **sync_out)
+{
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *changes = demo_server_uri (server, "/changes");
+  SyncobjHttpSync *sync = syncobj_http_sync_new ("cached-sync", items, changes);
+
+  syncobj_http_sync_set_reconnect_delay (sync, 20);
+  syncobj_http_sync_set_poll_interval (sync, 0);
+  *sync_out = SYNCOBJ_SYNC (sync);
+  return syncobj_collection_new_with_store ("cached", SYNCOBJ_SYNC (sync), NULL, store);
+}
+
+/* The snapshot's ETag is the cursor: a restart shows the cache, asks
+ * with If-None-Match, and a 304 changes nothing; a changed collection
+ * loads the whole snapshot, which keeps the records that did not change
+ * (same objects, no items-changed for them). */
+static void
+test_cached_start_etag (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "http-cached.db", NULL);
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjRecord) before = NULL;
+  g_autoptr(SyncobjRecord) after = NULL;
+  g_autoptr(SyncobjTestItemsChanged) changed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *cursor = NULL;
+  guint committed = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  answer = demo_server_request (server, "POST", "/items", "c1", "{\"id\": \"a\", \"n\": 1}", NULL);
+  g_free (answer);
+  answer = demo_server_request (server, "POST", "/items", "c2", "{\"id\": \"b\", \"n\": 2}", NULL);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  collection = cached_collection_new (server, store, &sync);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_LOADING);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+  cursor = g_strdup (syncobj_sync_get_cursor (sync));
+  g_assert_nonnull (cursor);
+  g_clear_object (&collection);
+  g_clear_object (&sync);
+
+  /* Nothing changed on the server: a 304, no commit. */
+  collection = cached_collection_new (server, store, &sync);
+  g_signal_connect (sync, "committed", G_CALLBACK (count_committed_cb), &committed);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 2);
+  g_assert_cmpstr (syncobj_sync_get_cursor (sync), ==, cursor);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+  g_assert_cmpuint (committed, ==, 0);
+  g_clear_object (&collection);
+  g_clear_object (&sync);
+
+  /* Changed meanwhile: the whole snapshot, unchanged records kept. */
+  g_free (answer);
+  answer = demo_server_request (server, "POST", "/items", "c3", "{\"id\": \"c\", \"n\": 3}", NULL);
+  collection = cached_collection_new (server, store, &sync);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+  before = syncobj_collection_lookup (collection, "a");
+  changed = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  syncobj_test_items_changed_assert (changed, "2,0,1");
+  after = syncobj_collection_lookup (collection, "a");
+  g_assert_true (before == after);
+  g_assert_cmpstr (syncobj_sync_get_cursor (sync), !=, cursor);
+  g_clear_object (&collection);
+}
+
+static void
 test_refused_feed_falls_back_to_polling (void)
 {
   g_autoptr(DemoServer) server = demo_server_start ();
@@ -1967,6 +2055,7 @@ main (int   argc,
   g_test_add_func ("/http/sync/websocket-echo-completes", test_websocket_echo_completes);
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);
+  g_test_add_func ("/http/sync/cached-start-etag", test_cached_start_etag);
   g_test_add_func ("/http/sync/refused-feed-falls-back-to-polling", test_refused_feed_falls_back_to_polling);
   g_test_add_func ("/http/sync/reconnect-resnapshot", test_reconnect_resnapshot);
   g_test_add_func ("/http/sync/reconnect-when-back-online", test_reconnect_when_back_online);

@@ -31,6 +31,12 @@
  * [signal@Syncobj.HttpSync::message-error] signal, and skipped; the stream
  * goes on.
  *
+ * The snapshot's `ETag` is the sync's cursor
+ * ([method@Syncobj.Sync.set_cursor]): a collection with a store keeps it
+ * with its cached records, and the first snapshot after a restart asks
+ * with `If-None-Match` whether they are current; a `304` changes nothing
+ * and the collection is ready with what it showed.
+ *
  * Without a WebSocket, the sync polls the snapshot every
  * [property@Syncobj.HttpSync:poll-interval] milliseconds with
  * `If-None-Match`, so an unchanged collection costs a 304. It also polls
@@ -368,11 +374,14 @@ schedule_poll (SyncobjHttpSync *self)
                                           schedule_poll_cb, self, NULL);
 }
 
-/* Commits @root (the snapshot) as a full replacement of the synced state. */
+/* Commits @root (the snapshot) as a full replacement of the synced state,
+ * with @etag (nullable) as the cursor: a store keeps it, and the next
+ * start asks with If-None-Match whether the cached records are current. */
 static gboolean
 apply_snapshot (SyncobjHttpSync  *self,
                 JsonNode         *root,
                 guint64           request_epoch,
+                const char       *etag,
                 GError          **error)
 {
   SyncobjSync *sync = SYNCOBJ_SYNC (self);
@@ -421,7 +430,49 @@ apply_snapshot (SyncobjHttpSync  *self,
           report_message_error (self, skipped);
         }
     }
+  /* A validator the store cannot keep only costs the 304 next time. */
+  if (etag != NULL)
+    syncobj_sync_set_cursor (sync, etag, NULL);
   return syncobj_sync_commit (sync, error);
+}
+
+/* The snapshot is loaded, or the one shown is current (a 304): the
+ * collection is ready, and what came meanwhile applies. */
+static void
+snapshot_loaded (SyncobjHttpSync *self,
+                 const char      *etag)
+{
+  g_free (self->etag);
+  self->etag = g_strdup (etag);
+
+  self->failures = 0;
+  self->have_snapshot = TRUE;
+  _syncobj_http_echoes_check (self->echoes);
+  syncobj_sync_mark_ready (SYNCOBJ_SYNC (self));
+  set_connected (self, TRUE);
+
+  /* Changes that came in while the snapshot was on its way. */
+  while (self->early_messages->len > 0 && self->have_snapshot)
+    {
+      g_autofree char *text = g_ptr_array_steal_index (self->early_messages, 0);
+      handle_message (self, text, strlen (text));
+    }
+
+  schedule_poll (self);
+}
+
+/* What a snapshot request asks If-None-Match with: a poll, the ETag of
+ * the snapshot it has; the first snapshot of a run, the cursor the store
+ * kept with the cached records. After a reconnect the collection needs
+ * the whole snapshot. */
+static const char *
+snapshot_validator (SyncobjHttpSync *self)
+{
+  if (self->have_snapshot)
+    return is_polling (self) ? self->etag : NULL;
+  if (self->etag == NULL)
+    return syncobj_sync_get_cursor (SYNCOBJ_SYNC (self));
+  return NULL;
 }
 
 typedef struct
@@ -429,11 +480,13 @@ typedef struct
   SyncobjHttpSync *self;
   SoupMessage     *message;
   guint64          epoch;
+  char            *validator;   /* sent as If-None-Match */
 } SnapshotRequest;
 
 static void
 snapshot_request_free (SnapshotRequest *request)
 {
+  g_free (request->validator);
   g_clear_object (&request->self);
   g_clear_object (&request->message);
   g_free (request);
@@ -464,6 +517,12 @@ snapshot_cb (GObject      *source,
     }
 
   status = soup_message_get_status (request->message);
+  if (status == SOUP_STATUS_NOT_MODIFIED && request->validator != NULL && !self->have_snapshot)
+    {
+      /* The cached records are current. */
+      snapshot_loaded (self, request->validator);
+      goto out;
+    }
   if (status == SOUP_STATUS_NOT_MODIFIED)
     {
       schedule_poll (self);
@@ -506,30 +565,13 @@ snapshot_cb (GObject      *source,
       connection_failed (self, parse_error);
       goto out;
     }
-  if (!apply_snapshot (self, json_parser_get_root (parser), request->epoch, &error))
+  etag = soup_message_headers_get_one (soup_message_get_response_headers (request->message), "ETag");
+  if (!apply_snapshot (self, json_parser_get_root (parser), request->epoch, etag, &error))
     {
       connection_failed (self, error);
       goto out;
     }
-
-  etag = soup_message_headers_get_one (soup_message_get_response_headers (request->message), "ETag");
-  g_free (self->etag);
-  self->etag = g_strdup (etag);
-
-  self->failures = 0;
-  self->have_snapshot = TRUE;
-  _syncobj_http_echoes_check (self->echoes);
-  syncobj_sync_mark_ready (SYNCOBJ_SYNC (self));
-  set_connected (self, TRUE);
-
-  /* Changes that came in while the snapshot was on its way. */
-  while (self->early_messages->len > 0 && self->have_snapshot)
-    {
-      g_autofree char *text = g_ptr_array_steal_index (self->early_messages, 0);
-      handle_message (self, text, strlen (text));
-    }
-
-  schedule_poll (self);
+  snapshot_loaded (self, etag);
 
 out:
   snapshot_request_free (request);
@@ -557,11 +599,10 @@ fetch_snapshot (SyncobjHttpSync *self)
   _syncobj_http_forbid_resend (request->message);
   _syncobj_http_headers_apply (&self->headers, request->message);
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
-  /* Only a poll may be answered with "not modified": after a reconnect
-   * the collection needs the whole snapshot. */
-  if (self->etag != NULL && self->have_snapshot && is_polling (self))
+  request->validator = g_strdup (snapshot_validator (self));
+  if (request->validator != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (request->message),
-                                  "If-None-Match", self->etag);
+                                  "If-None-Match", request->validator);
 
   _syncobj_http_send_and_read_async (self->session, request->message, &self->limits,
                                      self->cancellable, snapshot_cb, request);
