@@ -1448,6 +1448,124 @@ run_recovery (JsonObject *out)
   remove_store_files (dir, path);
 }
 
+/* ---- cold_start: the cached synced state at start ---------------------------- */
+
+/* The child: N records synced (one snapshot) and cached, nothing pending. */
+static G_GNUC_NORETURN void
+cold_start_prepare (const char *path)
+{
+  g_autoptr(SyncobjStore) store = store_open (path);
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  Bench bench;
+
+  bench_open_with_store (&bench, persist_never, store);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+  store_flush (store);
+  fflush (NULL);
+  _exit (0);
+}
+
+#ifdef HAVE_SQLITE3
+/* The same rows read by raw sqlite3 from the same file in this process,
+ * each key and text copied out: a floor for any cache on this disk. */
+static double
+raw_sqlite_read_ms (const char *path,
+                    guint      *n_read)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *select = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+  double t0 = now_ms (), elapsed;
+
+  if (sqlite3_open (path, &db) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "SELECT key, value FROM cache WHERE collection_id = 'b' AND generation = "
+                              "(SELECT generation FROM cache_state WHERE collection_id = 'b') ORDER BY position",
+                          -1, &select, NULL) != SQLITE_OK)
+    fail ("sqlite3: %s", sqlite3_errmsg (db));
+  while (sqlite3_step (select) == SQLITE_ROW)
+    {
+      g_ptr_array_add (rows, g_strdup ((const char *) sqlite3_column_text (select, 0)));
+      g_ptr_array_add (rows, g_strdup ((const char *) sqlite3_column_text (select, 1)));
+    }
+  sqlite3_finalize (select);
+  sqlite3_close (db);
+  elapsed = now_ms () - t0;
+
+  *n_read = rows->len / 2;
+  return elapsed;
+}
+#endif
+
+static void
+run_cold_start (JsonObject *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  double t0, open_ms, elapsed;
+  pid_t pid;
+  int status;
+
+  if (dir == NULL)
+    fail ("temporary directory: %s", error->message);
+  path = g_build_filename (dir, "store.db", NULL);
+
+  fflush (NULL);
+  pid = fork ();
+  if (pid < 0)
+    fail ("fork failed");
+  if (pid == 0)
+    cold_start_prepare (path);
+  waitpid (pid, &status, 0);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    fail ("preparing the store failed");
+
+  /* The restart, with no server: a sync that never answers. */
+  t0 = now_ms ();
+  store = store_open (path);
+  open_ms = now_ms () - t0;
+  t0 = now_ms ();
+  sync = syncobj_sync_new ("b");
+  collection = syncobj_collection_new_with_store ("b", sync, NULL, store);
+  elapsed = now_ms () - t0;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (collection)) != n_records)
+    fail ("%u records visible after the restart, expected %u",
+          g_list_model_get_n_items (G_LIST_MODEL (collection)), n_records);
+  if (syncobj_collection_get_status (collection) != SYNCOBJ_COLLECTION_STATUS_CACHED)
+    fail ("the collection does not show its cache");
+  for (guint i = 0; i < n_records; i += MAX (1, n_records / 1000))
+    {
+      g_autofree char *key = key_of (i);
+      JsonObject *value = syncobj_collection_lookup_value (collection, key);
+
+      if (value == NULL || json_object_get_int_member (value, "n") != i)
+        fail ("record %s was not restored", key);
+    }
+
+  json_object_set_string_member (out, "store", "sqlite");
+  json_object_set_double_member (out, "cold_start_ms", elapsed);
+  json_object_set_double_member (out, "store_open_ms", open_ms);
+#ifdef HAVE_SQLITE3
+  {
+    guint n_read = 0;
+
+    json_object_set_double_member (out, "raw_sqlite_read_ms", raw_sqlite_read_ms (path, &n_read));
+    if (n_read != n_records)
+      fail ("raw sqlite3 read %u rows, expected %u", n_read, n_records);
+  }
+#endif
+  json_object_set_int_member (out, "verified_records", n_records);
+
+  g_clear_object (&collection);
+  g_clear_object (&store);
+  remove_store_files (dir, path);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1460,7 +1578,7 @@ main (int    argc,
   if (argc < 2)
     {
       fprintf (stderr, "usage: %s WORKLOAD [N] [M]\n"
-                       "workloads: initial_sync memory update_latency burst sync_churn live_query store_throughput recovery main_loop_stall http_snapshot\n", argv[0]);
+                       "workloads: initial_sync memory update_latency burst sync_churn live_query store_throughput recovery main_loop_stall http_snapshot cold_start\n", argv[0]);
       return 2;
     }
   workload = argv[1];
@@ -1523,6 +1641,8 @@ main (int    argc,
         run_live_query_gtk (out);
 #endif
     }
+  else if (g_str_equal (workload, "cold_start"))
+    run_cold_start (out);
   else if (g_str_equal (workload, "sync_churn"))
     {
       if (m_ops < 100 || m_ops % 100 != 0)
@@ -1531,7 +1651,7 @@ main (int    argc,
     }
   else
     {
-      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn live_query store_throughput recovery main_loop_stall http_snapshot\n");
+      fprintf (stderr, "workloads: initial_sync memory update_latency burst sync_churn live_query store_throughput recovery main_loop_stall http_snapshot cold_start\n");
       return 2;
     }
 
