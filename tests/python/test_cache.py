@@ -1,0 +1,86 @@
+# test_cache.py: a collection starts with its synced records cached in the
+# store, shows whether they are saved or current data, and resumes from
+# its sync's cursor
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+import gc
+import json
+
+import pytest
+from gi.repository import GLib, Syncobj
+
+from conftest import wait_for
+
+pytestmark = pytest.mark.skipif(not hasattr(Syncobj.Sync, 'commit_with_cursor'),
+                                reason='this libsyncobj has no cache of synced state')
+
+
+def flush(store):
+    done = []
+    store.flush_async(None, lambda s, result: done.append(s.flush_finish(result)))
+    wait_for(lambda: done)
+
+
+def clear_cache(store, collection_id):
+    done = []
+    store.clear_cache_async(collection_id, None,
+                            lambda s, result: done.append(s.clear_cache_finish(result)))
+    wait_for(lambda: done)
+
+
+def one_run(path, records=None, cursor=None):
+    """Opens the collection "todos" on the store at path; commits records
+    (a snapshot) with cursor when given; returns what it showed at once."""
+    store = Syncobj.Store.new_for_path(str(path))
+    sync = Syncobj.Sync.new('todos-sync')
+    collection = Syncobj.Collection.new_with_store('todos', sync, None, store)
+    seen = {
+        'status': collection.props.status,
+        'keys': [collection.get_item(i).props.key for i in range(collection.get_n_items())],
+        'cursor': sync.get_cursor(),
+    }
+    if records is not None:
+        sync.begin()
+        sync.truncate()
+        for record in records:
+            sync.write_json(Syncobj.MutationType.INSERT, json.dumps(record))
+        sync.commit_with_cursor(cursor)
+        sync.mark_ready()
+        seen['status_after'] = collection.props.status
+    flush(store)
+    del collection, sync
+    gc.collect()
+    return seen, store
+
+
+def test_cached_records_and_cursor_come_back(tmp_path):
+    path = tmp_path / 'cache.db'
+    first, _ = one_run(path, [{'id': 'b', 'n': 2}, {'id': 'a', 'n': 1}], 'etag-1')
+    assert first == {'status': Syncobj.CollectionStatus.LOADING, 'keys': [], 'cursor': None,
+                     'status_after': Syncobj.CollectionStatus.READY}
+
+    second, _ = one_run(path)
+    assert second == {'status': Syncobj.CollectionStatus.CACHED, 'keys': ['b', 'a'],
+                      'cursor': 'etag-1'}
+
+
+def test_clear_cache_for_sign_out(tmp_path):
+    path = tmp_path / 'cache.db'
+    _, store = one_run(path, [{'id': 'a'}], 'etag-1')
+    clear_cache(store, None)
+    del store
+    gc.collect()
+
+    again, _ = one_run(path)
+    assert again == {'status': Syncobj.CollectionStatus.LOADING, 'keys': [], 'cursor': None}
+
+
+def test_a_bad_cursor_is_refused():
+    sync = Syncobj.Sync.new('cursor-sync')
+    sync.begin()
+    with pytest.raises(GLib.Error) as error:
+        sync.set_cursor('line\nbreak')
+    assert error.value.code == Syncobj.Error.INVALID_RECORD
+    sync.commit()
+    assert sync.get_cursor() is None
