@@ -324,11 +324,37 @@ collection_size_text (SyncobjInspectorPage *self,
   return g_strdup_printf ("%u", syncobj_collection_get_size (item));
 }
 
+/* Whether the collection shows saved or current data, and where its
+ * sync's change feed stands. */
 static char *
-collection_ready_text (SyncobjInspectorPage *self,
-                       gpointer              item)
+collection_status_text (SyncobjInspectorPage *self,
+                        gpointer              item)
 {
-  return g_strdup (syncobj_collection_get_ready (item) ? _("ready") : _("loading"));
+  SyncobjSync *sync = syncobj_collection_get_sync (item);
+  const char *cursor = sync != NULL ? syncobj_sync_get_cursor (sync) : NULL;
+  const char *status;
+
+  switch (syncobj_collection_get_status (item))
+    {
+    case SYNCOBJ_COLLECTION_STATUS_CACHED:
+      status = _("cached");
+      break;
+    case SYNCOBJ_COLLECTION_STATUS_READY:
+      status = _("ready");
+      break;
+    case SYNCOBJ_COLLECTION_STATUS_ERROR:
+      status = _("error");
+      break;
+    case SYNCOBJ_COLLECTION_STATUS_LOADING:
+    default:
+      status = _("loading");
+      break;
+    }
+
+  if (cursor == NULL)
+    return g_strdup (status);
+  /* TRANSLATORS: a collection's status, then its sync's cursor */
+  return g_strdup_printf (_("%s, cursor %s"), status, cursor);
 }
 
 /* Where the collection's transactions are kept, and whether the last
@@ -361,7 +387,7 @@ static const Column collection_columns[] = {
   { "collection-id", collection_id_text, 12, 0, NULL },
   { "collection-strategy", collection_strategy_text, 0, 0, NULL },
   { "collection-size", collection_size_text, 0, 0, NULL },
-  { "collection-ready", collection_ready_text, 0, 0, NULL },
+  { "collection-status", collection_status_text, 0, 0, NULL },
   { "collection-persistent", collection_persistent_text, 0, 0, NULL },
   { "collection-locked-keys", collection_locked_text, 8, 0, NULL },
 };

@@ -254,7 +254,7 @@ test_shows_every_state (Fixture       *fixture,
   row = wait_for_label (fixture->page, "collection-id", "groceries");
   assert_row_label (row, "collection-strategy", "ordered");
   assert_row_label (row, "collection-size", "4");
-  assert_row_label (row, "collection-ready", "ready");
+  assert_row_label (row, "collection-status", "ready");
   assert_row_label (row, "collection-persistent", "in memory");
   assert_row_label (row, "collection-locked-keys", "a");
   row = wait_for_label (fixture->page, "collection-id", "counters");
