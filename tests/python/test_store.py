@@ -54,9 +54,10 @@ def test_completed_transaction_does_not_come_back(tmp_path):
 
     assert again['transactions'] == []
     assert again['attempts'] == []
-    # The backend of this test keeps nothing between runs: the todo lives
-    # on the server now, not in the store.
-    assert again['visible_at_once'] is None
+    # The todo the sync echoed is synced state now: it comes back from the
+    # store's cache, not from a transaction.
+    assert again['visible_at_once'] == {'id': 'a', 'title': 'Written before the crash'}
+    assert again['pending_at_once'] is False
 
 
 def test_full_disk_is_reported_and_nothing_is_lost(tmp_path):
