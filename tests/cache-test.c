@@ -331,13 +331,13 @@ sync_commit (SyncobjSync  *sync,
 static void
 test_collection_start_offline (void)
 {
+  g_autofree char *path = make_path ("cache-start.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjSync) sync = syncobj_sync_new ("todos-sync");
   g_autoptr(SyncobjCollection) collection = NULL;
-  g_autoptr(SyncobjRecord) record = NULL;
   g_autoptr(GError) error = NULL;
 
-  reopen (&store, make_path ("cache-start.db"));
+  reopen (&store, path);
   collection = syncobj_collection_new_with_store ("todos", sync, NULL, store);
   g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_LOADING);
   g_assert_null (syncobj_sync_get_cursor (sync));
