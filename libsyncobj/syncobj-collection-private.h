@@ -44,11 +44,13 @@ gboolean            _syncobj_collection_assign_key          (SyncobjCollection  
                                                              GError                 **error);
 void                _syncobj_collection_set_ready           (SyncobjCollection   *self,
                                                              gboolean             ready);
-/* The lanes @transaction must wait in for its mutations of @self (none for
- * a parallel collection); creates them on demand. */
-void                _syncobj_collection_collect_lanes       (SyncobjCollection   *self,
+/* Queues @entry (of @transaction) in the lanes it must wait in for its
+ * mutations of @self (none for a parallel collection): at their tail, or
+ * with @in_order in commit order. */
+void                _syncobj_collection_join_lanes          (SyncobjCollection   *self,
                                                              SyncobjTransaction  *transaction,
-                                                             GPtrArray           *lanes);
+                                                             SyncobjQueueEntry   *entry,
+                                                             gboolean             in_order);
 /* The lane a transaction writing @key waits in, if it exists. */
 SyncobjLane        *_syncobj_collection_find_lane           (SyncobjCollection   *self,
                                                              const char          *key);

@@ -272,15 +272,16 @@ transaction_only_touches (SyncobjTransaction *transaction,
 }
 
 void
-_syncobj_collection_collect_lanes (SyncobjCollection  *self,
-                                   SyncobjTransaction *transaction,
-                                   GPtrArray          *lanes)
+_syncobj_collection_join_lanes (SyncobjCollection  *self,
+                                SyncobjTransaction *transaction,
+                                SyncobjQueueEntry  *entry,
+                                gboolean            in_order)
 {
   if (!collection_is_ordered (self))
     return;
 
-  _syncobj_queue_collect_lanes (self->queue, self->queue_scope,
-                                _syncobj_transaction_peek_mutations (transaction), lanes);
+  _syncobj_queue_join (self->queue, self->queue_scope,
+                       _syncobj_transaction_peek_mutations (transaction), entry, in_order);
 }
 
 SyncobjLane *

@@ -786,9 +786,9 @@ row_new_packed (SyncobjOverlay   *self,
  * the general way. */
 static gboolean
 row_sync_packed (SyncobjOverlay   *self,
+                 SyncobjRow       *row,
                  SyncobjSyncWrite *write)
 {
-  SyncobjRow *row;
   gboolean covers, same;
 
   if (write->value == NULL ||
@@ -796,7 +796,6 @@ row_sync_packed (SyncobjOverlay   *self,
     return FALSE;
 
   /* Packed rows have no layers, held writes, locks or record. */
-  row = _syncobj_overlay_find (self, write->key);
   if (row == NULL || row->packed == NULL)
     return FALSE;
   same = _syncobj_json_text_compare (row->packed, write->value, &covers);
@@ -865,16 +864,15 @@ overlay_truncate (SyncobjOverlay   *self,
  * _syncobj_overlay_check_key_type(). */
 static gboolean
 overlay_accept_key (SyncobjOverlay    *self,
+                    SyncobjRow        *row,
                     SyncobjSyncWrite  *write,
                     GError           **clash)
 {
   g_autoptr(GError) local_error = NULL;
-  SyncobjRow *row;
 
   if (write->type == SYNCOBJ_MUTATION_TYPE_DELETE)
     return TRUE;
 
-  row = _syncobj_overlay_find (self, write->key);
   if (!_syncobj_overlay_check_key_type (self, row, write->key_is_int, &local_error))
     {
       /* The other records of the commit still apply. */
@@ -901,15 +899,16 @@ _syncobj_overlay_apply_sync (SyncobjOverlay    *self,
 
   for (guint i = 0; i < n_writes; i++)
     {
-      if (!overlay_accept_key (self, &writes[i], &clash))
+      /* Looked up once: nothing below removes a row before row_sync(). */
+      SyncobjRow *row = _syncobj_overlay_find (self, writes[i].key);
+
+      if (!overlay_accept_key (self, row, &writes[i], &clash))
         continue;
 
       if (writes[i].packed != NULL)
         {
           /* A new key from JSON text stays packed; anything else needs
            * the object. */
-          SyncobjRow *row = _syncobj_overlay_find (self, writes[i].key);
-
           if (row == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
             {
               row_new_packed (self, &writes[i]);
@@ -919,10 +918,14 @@ _syncobj_overlay_apply_sync (SyncobjOverlay    *self,
             writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
         }
 
-      if (row_sync_packed (self, &writes[i]))
+      if (row_sync_packed (self, row, &writes[i]))
         continue;
 
-      row_sync (self, row_ensure (self, writes[i].key), &writes[i]);
+      if (row != NULL)
+        row_thaw (row);
+      else
+        row = row_ensure (self, writes[i].key);
+      row_sync (self, row, &writes[i]);
     }
 
   if (clash != NULL)
@@ -949,8 +952,7 @@ row_finish_layer (SyncobjOverlay         *self,
                                       g_ptr_array_index (row->layers, 0) == mutation ? mutation : NULL;
   gboolean locked;
 
-  _syncobj_queue_unlock (self->queue, mutation);
-  locked = _syncobj_queue_is_locked (self->queue, row->key);
+  locked = _syncobj_queue_unlock (self->queue, mutation);
 
   /* Nobody echoes a collection without sync: what its transactions
    * completed is its synced state. */

@@ -89,7 +89,7 @@ syncobj_pending_mutation_finalize (GObject *object)
   SyncobjPendingMutation *self = SYNCOBJ_PENDING_MUTATION (object);
 
   g_clear_pointer (&self->mutation_id, g_free);
-  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->key, g_ref_string_release);
   g_clear_pointer (&self->collection_id, g_free);
   g_clear_pointer (&self->original, json_object_unref);
   g_clear_pointer (&self->modified, json_object_unref);
@@ -316,7 +316,7 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
 
   self = g_object_new (SYNCOBJ_TYPE_PENDING_MUTATION, NULL);
   self->mutation_id = _syncobj_uuid_new ();
-  self->key = g_strdup (key);
+  self->key = g_ref_string_new (key);
   self->collection_id = g_strdup (collection_id);
   self->type = type;
   self->state = SYNCOBJ_MUTATION_STATE_CREATED;
@@ -451,8 +451,8 @@ _syncobj_pending_mutation_set_key (SyncobjPendingMutation *self,
 {
   g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
 
-  g_free (self->key);
-  self->key = g_strdup (key);
+  g_ref_string_release (self->key);
+  self->key = g_ref_string_new (key);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY]);
 }
 

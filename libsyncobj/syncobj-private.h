@@ -104,7 +104,8 @@ struct _SyncobjPendingMutation
 {
   GObject              parent_instance;
   char                *mutation_id;
-  char                *key;
+  char                *key;            /* a GRefString: the queue's lanes
+                                        * and locks share it */
   char                *collection_id;
   SyncobjMutationType  type;
   SyncobjMutationState state;

@@ -16,10 +16,19 @@ typedef struct _SyncobjQueue SyncobjQueue;
  * per key. A transaction may start when it heads every lane it is in. */
 typedef struct
 {
-  GQueue        queue;   /* SyncobjQueueEntry *, unowned */
-  char         *key;     /* NULL for the collection lane */
+  GQueue        queue;   /* of the links of SyncobjQueueEntry (SyncobjLaneLink) */
+  char         *key;     /* a GRefString shared with the mutations; NULL for
+                          * the collection lane */
   SyncobjQueue *owner;   /* unowned: the queue owns its lanes */
 } SyncobjLane;
+
+/* The place of an entry in one lane: the lane's GQueue holds @link itself
+ * (its data is the entry), so joining and leaving allocate nothing. */
+typedef struct
+{
+  GList        link;
+  SyncobjLane *lane;     /* NULL while unused */
+} SyncobjLaneLink;
 
 typedef struct _SyncobjQueueEntry SyncobjQueueEntry;
 
@@ -29,14 +38,16 @@ typedef struct _SyncobjQueueEntry SyncobjQueueEntry;
 typedef void (*SyncobjQueueStartFunc) (gpointer           item,
                                        SyncobjQueueEntry *blocker);
 
-/* The place of one transaction in the queues; the transaction embeds it. */
+/* The place of one transaction in the queues; the transaction embeds it.
+ * Most transactions wait in one lane: its link is embedded too. */
 struct _SyncobjQueueEntry
 {
   gpointer               item;      /* the transaction (a GObject), unowned */
   SyncobjQueueStartFunc  start;
   guint64                sequence;  /* commit order */
-  GPtrArray             *lanes;     /* SyncobjLane *, while queued */
-  GPtrArray             *links;     /* GList *: our link in each lane */
+  SyncobjLaneLink        first;     /* the first lane, while queued */
+  GPtrArray             *more;      /* SyncobjLaneLink *, owned: further lanes;
+                                     * NULL until a second lane */
   guint                  start_scheduled : 1;
 };
 
@@ -50,24 +61,20 @@ void          _syncobj_queue_entry_init         (SyncobjQueueEntry  *entry,
                                                  SyncobjQueueStartFunc start);
 void          _syncobj_queue_entry_clear        (SyncobjQueueEntry  *entry);
 
-/* Adds to @lanes (without duplicates) the lanes of @self that a transaction
- * with @mutations must wait in, creating key lanes on demand. */
-void          _syncobj_queue_collect_lanes      (SyncobjQueue       *self,
+/* Queues @entry in the lanes of @self that a transaction with @mutations
+ * must wait in (creating key lanes on demand), those it is not in yet: at
+ * their tail, or with @in_order in commit order, after the entries with a
+ * lower sequence. */
+void          _syncobj_queue_join               (SyncobjQueue       *self,
                                                  SyncobjQueueScope   scope,
                                                  SyncobjObjectList  *mutations,
-                                                 GPtrArray          *lanes);
+                                                 SyncobjQueueEntry  *entry,
+                                                 gboolean            in_order);
 /* The lane a transaction writing @key waits in, if it exists. */
 SyncobjLane  *_syncobj_queue_find_lane          (SyncobjQueue       *self,
                                                  SyncobjQueueScope   scope,
                                                  const char         *key);
 
-/* Queues @entry at the tail of @lanes. */
-void          _syncobj_queue_join               (SyncobjQueueEntry  *entry,
-                                                 GPtrArray          *lanes);
-/* Queues @entry in those of @lanes it is not in yet, in commit order: after
- * the entries with a lower sequence. */
-void          _syncobj_queue_join_in_order      (SyncobjQueueEntry  *entry,
-                                                 GPtrArray          *lanes);
 /* Whether @entry heads every lane it is in; else *@blocker (may be NULL)
  * is an entry ahead of it. */
 gboolean      _syncobj_queue_heads_all          (SyncobjQueueEntry  *entry,
@@ -83,8 +90,9 @@ void          _syncobj_queue_schedule_start     (SyncobjQueueEntry  *entry);
 void          _syncobj_queue_lock               (SyncobjQueue       *self,
                                                  SyncobjObjectList  *mutations,
                                                  gboolean            all_mine);
-/* Releases the lock @mutation holds, if any. */
-void          _syncobj_queue_unlock             (SyncobjQueue           *self,
+/* Releases the lock @mutation holds, if any. Returns whether its key is
+ * still locked (by other mutations). */
+gboolean      _syncobj_queue_unlock             (SyncobjQueue           *self,
                                                  SyncobjPendingMutation *mutation);
 gboolean      _syncobj_queue_is_locked          (SyncobjQueue       *self,
                                                  const char         *key);

@@ -18,8 +18,25 @@ struct _SyncobjQueue
   gpointer     owner;      /* the collection, unowned: it owns the queue */
   SyncobjLane  lane;
   GHashTable  *key_lanes;  /* key → SyncobjLane */
-  GHashTable  *locks;      /* key → number of mutations locking it */
+  GHashTable  *locks;      /* key → SyncobjKeyLock */
 };
+
+/* The locks on one key. Its key is the GRefString of the mutation that
+ * locked it first (pending mutations keep their key as one): no copy. */
+typedef struct
+{
+  char *key;
+  guint count;
+} SyncobjKeyLock;
+
+static void
+key_lock_free (gpointer data)
+{
+  SyncobjKeyLock *lock = data;
+
+  g_ref_string_release (lock->key);
+  g_free (lock);
+}
 
 /* ---- lanes ------------------------------------------------------------- */
 
@@ -29,7 +46,7 @@ lane_free (gpointer data)
   SyncobjLane *lane = data;
 
   g_queue_clear (&lane->queue);
-  g_free (lane->key);
+  g_clear_pointer (&lane->key, g_ref_string_release);
   g_free (lane);
 }
 
@@ -41,7 +58,7 @@ _syncobj_queue_new (gpointer owner)
   self->owner = owner;
   self->lane.owner = self;
   self->key_lanes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, lane_free);
-  self->locks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->locks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, key_lock_free);
 
   return self;
 }
@@ -49,12 +66,14 @@ _syncobj_queue_new (gpointer owner)
 void
 _syncobj_queue_free (SyncobjQueue *self)
 {
-  g_queue_clear (&self->lane.queue);
+  /* The links belong to their entries. */
+  g_queue_init (&self->lane.queue);
   g_clear_pointer (&self->key_lanes, g_hash_table_unref);
   g_clear_pointer (&self->locks, g_hash_table_unref);
   g_free (self);
 }
 
+/* @key: a pending mutation's key (a GRefString) */
 static SyncobjLane *
 queue_ensure_key_lane (SyncobjQueue *self,
                        const char   *key)
@@ -64,42 +83,12 @@ queue_ensure_key_lane (SyncobjQueue *self,
   if (lane == NULL)
     {
       lane = g_new0 (SyncobjLane, 1);
-      lane->key = g_strdup (key);
+      lane->key = g_ref_string_acquire ((char *) key);
       lane->owner = self;
       g_hash_table_insert (self->key_lanes, lane->key, lane);
     }
 
   return lane;
-}
-
-void
-_syncobj_queue_collect_lanes (SyncobjQueue      *self,
-                              SyncobjQueueScope  scope,
-                              SyncobjObjectList *mutations,
-                              GPtrArray         *lanes)
-{
-  guint n;
-
-  if (scope == SYNCOBJ_QUEUE_SCOPE_COLLECTION)
-    {
-      if (!g_ptr_array_find (lanes, &self->lane, NULL))
-        g_ptr_array_add (lanes, &self->lane);
-      return;
-    }
-
-  n = _syncobj_object_list_get_length (mutations);
-  for (guint i = 0; i < n; i++)
-    {
-      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
-      SyncobjLane *lane;
-
-      if (!_syncobj_pending_mutation_is_of (mutation, self->owner))
-        continue;
-
-      lane = queue_ensure_key_lane (self, mutation->key);
-      if (!g_ptr_array_find (lanes, lane, NULL))
-        g_ptr_array_add (lanes, lane);
-    }
 }
 
 SyncobjLane *
@@ -132,50 +121,110 @@ _syncobj_queue_entry_init (SyncobjQueueEntry     *entry,
 {
   entry->item = item;
   entry->start = start;
-  entry->lanes = g_ptr_array_new ();
-  entry->links = g_ptr_array_new ();
+  entry->first.link.data = entry;
 }
 
 void
 _syncobj_queue_entry_clear (SyncobjQueueEntry *entry)
 {
-  g_clear_pointer (&entry->lanes, g_ptr_array_unref);
-  g_clear_pointer (&entry->links, g_ptr_array_unref);
+  g_clear_pointer (&entry->more, g_ptr_array_unref);
 }
 
-void
-_syncobj_queue_join (SyncobjQueueEntry *entry,
-                     GPtrArray         *lanes)
+static guint
+entry_n_links (SyncobjQueueEntry *entry)
 {
-  for (guint i = 0; i < lanes->len; i++)
-    {
-      SyncobjLane *lane = g_ptr_array_index (lanes, i);
+  if (entry->first.lane == NULL)
+    return 0;
+  return 1 + (entry->more != NULL ? entry->more->len : 0);
+}
 
-      g_ptr_array_add (entry->lanes, lane);
-      g_queue_push_tail (&lane->queue, entry);
-      g_ptr_array_add (entry->links, lane->queue.tail);
+static SyncobjLaneLink *
+entry_link (SyncobjQueueEntry *entry,
+            guint              i)
+{
+  return i == 0 ? &entry->first : g_ptr_array_index (entry->more, i - 1);
+}
+
+static gboolean
+entry_is_in (SyncobjQueueEntry *entry,
+             SyncobjLane       *lane)
+{
+  guint n = entry_n_links (entry);
+
+  for (guint i = 0; i < n; i++)
+    if (entry_link (entry, i)->lane == lane)
+      return TRUE;
+  return FALSE;
+}
+
+/* A free link of @entry for one more lane. */
+static SyncobjLaneLink *
+entry_add_link (SyncobjQueueEntry *entry,
+                SyncobjLane       *lane)
+{
+  SyncobjLaneLink *link = &entry->first;
+
+  if (entry->first.lane != NULL)
+    {
+      if (entry->more == NULL)
+        entry->more = g_ptr_array_new_with_free_func (g_free);
+      link = g_new0 (SyncobjLaneLink, 1);
+      link->link.data = entry;
+      g_ptr_array_add (entry->more, link);
     }
+
+  link->lane = lane;
+  return link;
+}
+
+/* Queues @entry in @lane (once): at its tail, or in commit order. */
+static void
+entry_join_lane (SyncobjQueueEntry *entry,
+                 SyncobjLane       *lane,
+                 gboolean           in_order)
+{
+  SyncobjLaneLink *link;
+  GList *after;
+
+  if (entry_is_in (entry, lane))
+    return;
+
+  link = entry_add_link (entry, lane);
+  after = lane->queue.tail;
+  if (in_order)
+    while (after != NULL && ((SyncobjQueueEntry *) after->data)->sequence > entry->sequence)
+      after = after->prev;
+
+  if (after == NULL)
+    g_queue_push_head_link (&lane->queue, &link->link);
+  else if (after == lane->queue.tail)
+    g_queue_push_tail_link (&lane->queue, &link->link);
+  else
+    g_queue_insert_after_link (&lane->queue, after, &link->link);
 }
 
 void
-_syncobj_queue_join_in_order (SyncobjQueueEntry *entry,
-                              GPtrArray         *lanes)
+_syncobj_queue_join (SyncobjQueue      *self,
+                     SyncobjQueueScope  scope,
+                     SyncobjObjectList *mutations,
+                     SyncobjQueueEntry *entry,
+                     gboolean           in_order)
 {
-  for (guint i = 0; i < lanes->len; i++)
-    {
-      SyncobjLane *lane = g_ptr_array_index (lanes, i);
-      GList *after = lane->queue.tail;
+  guint n;
 
-      if (g_ptr_array_find (entry->lanes, lane, NULL))
-        continue;
-      while (after != NULL && ((SyncobjQueueEntry *) after->data)->sequence > entry->sequence)
-        after = after->prev;
-      if (after == NULL)
-        g_queue_push_head (&lane->queue, entry);
-      else
-        g_queue_insert_after (&lane->queue, after, entry);
-      g_ptr_array_add (entry->lanes, lane);
-      g_ptr_array_add (entry->links, after == NULL ? lane->queue.head : after->next);
+  if (scope == SYNCOBJ_QUEUE_SCOPE_COLLECTION)
+    {
+      entry_join_lane (entry, &self->lane, in_order);
+      return;
+    }
+
+  n = _syncobj_object_list_get_length (mutations);
+  for (guint i = 0; i < n; i++)
+    {
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+
+      if (_syncobj_pending_mutation_is_of (mutation, self->owner))
+        entry_join_lane (entry, queue_ensure_key_lane (self, mutation->key), in_order);
     }
 }
 
@@ -183,10 +232,12 @@ gboolean
 _syncobj_queue_heads_all (SyncobjQueueEntry  *entry,
                           SyncobjQueueEntry **blocker)
 {
+  guint n = entry_n_links (entry);
+
   /* Our own links make this O(1) however many transactions are queued. */
-  for (guint i = 0; i < entry->lanes->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      GList *link = g_ptr_array_index (entry->links, i);
+      GList *link = &entry_link (entry, i)->link;
 
       if (link->prev != NULL)
         {
@@ -202,35 +253,31 @@ _syncobj_queue_heads_all (SyncobjQueueEntry  *entry,
 void
 _syncobj_queue_leave (SyncobjQueueEntry *entry)
 {
-  GPtrArray *lanes = entry->lanes;
-  GPtrArray *links = entry->links;
+  guint n = entry_n_links (entry);
 
-  if (lanes->len == 0)
-    return;
-
-  /* Nothing below calls out (a start is only scheduled), so the arrays are
-   * emptied in place once done. */
-  for (guint i = 0; i < lanes->len; i++)
+  /* Nothing below calls out (a start is only scheduled), so the links are
+   * let go once done. */
+  for (guint i = 0; i < n; i++)
     {
-      SyncobjLane *lane = g_ptr_array_index (lanes, i);
+      SyncobjLaneLink *link = entry_link (entry, i);
       SyncobjQueueEntry *next;
 
-      g_queue_delete_link (&lane->queue, g_ptr_array_index (links, i));
-      next = g_queue_peek_head (&lane->queue);
+      g_queue_unlink (&link->lane->queue, &link->link);
+      next = g_queue_peek_head (&link->lane->queue);
       if (next != NULL)
         _syncobj_queue_schedule_start (next);
     }
 
-  for (guint i = 0; i < lanes->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      SyncobjLane *lane = g_ptr_array_index (lanes, i);
+      SyncobjLane *lane = entry_link (entry, i)->lane;
 
       if (lane->key != NULL && g_queue_is_empty (&lane->queue))
         queue_release_lane (lane->owner, lane);
     }
 
-  g_ptr_array_set_size (lanes, 0);
-  g_ptr_array_set_size (links, 0);
+  entry->first.lane = NULL;
+  g_clear_pointer (&entry->more, g_ptr_array_unref);
 }
 
 /* ---- starting ------------------------------------------------------------ */
@@ -271,26 +318,6 @@ _syncobj_queue_schedule_start (SyncobjQueueEntry *entry)
 
 /* ---- key locks ------------------------------------------------------------ */
 
-/* Adds @delta to the number of locks on @key. */
-static void
-queue_count_lock (SyncobjQueue *self,
-                  const char   *key,
-                  int           delta)
-{
-  gpointer stored_key = NULL;
-  gpointer count = NULL;
-  int n;
-
-  if (!g_hash_table_steal_extended (self->locks, key, &stored_key, &count))
-    stored_key = g_strdup (key);
-
-  n = (int) GPOINTER_TO_UINT (count) + delta;
-  if (n > 0)
-    g_hash_table_insert (self->locks, stored_key, GUINT_TO_POINTER ((guint) n));
-  else
-    g_free (stored_key);
-}
-
 void
 _syncobj_queue_lock (SyncobjQueue      *self,
                      SyncobjObjectList *mutations,
@@ -301,24 +328,43 @@ _syncobj_queue_lock (SyncobjQueue      *self,
   for (guint i = 0; i < n; i++)
     {
       SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+      SyncobjKeyLock *lock;
 
       if (mutation->locked || (!all_mine && !_syncobj_pending_mutation_is_of (mutation, self->owner)))
         continue;
 
       mutation->locked = TRUE;
-      queue_count_lock (self, mutation->key, 1);
+      lock = g_hash_table_lookup (self->locks, mutation->key);
+      if (lock == NULL)
+        {
+          lock = g_new (SyncobjKeyLock, 1);
+          lock->key = g_ref_string_acquire (mutation->key);
+          lock->count = 0;
+          g_hash_table_insert (self->locks, lock->key, lock);
+        }
+      lock->count++;
     }
 }
 
-void
+gboolean
 _syncobj_queue_unlock (SyncobjQueue           *self,
                        SyncobjPendingMutation *mutation)
 {
-  if (!mutation->locked)
-    return;
+  gboolean was_locked = mutation->locked;
+  SyncobjKeyLock *lock;
 
   mutation->locked = FALSE;
-  queue_count_lock (self, mutation->key, -1);
+  if (g_hash_table_size (self->locks) == 0)
+    return FALSE;
+
+  lock = g_hash_table_lookup (self->locks, mutation->key);
+  if (!was_locked || lock == NULL)
+    return lock != NULL;
+  if (--lock->count > 0)
+    return TRUE;
+
+  g_hash_table_remove (self->locks, lock->key);
+  return FALSE;
 }
 
 gboolean
@@ -335,21 +381,22 @@ _syncobj_queue_rekey (SyncobjQueue *self,
                       const char   *key)
 {
   SyncobjLane *lane = g_hash_table_lookup (self->key_lanes, old_key);
-  gpointer stored_key = NULL;
-  gpointer count = NULL;
+  SyncobjKeyLock *lock = g_hash_table_lookup (self->locks, old_key);
 
   if (lane != NULL)
     {
       g_hash_table_steal (self->key_lanes, old_key);
-      g_free (lane->key);
-      lane->key = g_strdup (key);
+      g_ref_string_release (lane->key);
+      lane->key = g_ref_string_new (key);
       g_hash_table_insert (self->key_lanes, lane->key, lane);
     }
 
-  if (g_hash_table_steal_extended (self->locks, old_key, &stored_key, &count))
+  if (lock != NULL)
     {
-      g_free (stored_key);
-      g_hash_table_insert (self->locks, g_strdup (key), count);
+      g_hash_table_steal (self->locks, old_key);
+      g_ref_string_release (lock->key);
+      lock->key = g_ref_string_new (key);
+      g_hash_table_replace (self->locks, lock->key, lock);
     }
 }
 

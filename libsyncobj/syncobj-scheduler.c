@@ -57,6 +57,7 @@ typedef struct
   SyncobjScheduler *scheduler;    /* unowned: it destroys the source first */
   GMainContext     *context;      /* unowned: where it is attached */
   GArray           *wakes;        /* Wake, due at the next dispatch; under the mutex */
+  GArray           *spare;        /* emptied wakes kept for reuse; under the mutex */
   gint              pending;      /* atomic: ready */
 } WakeSource;
 
@@ -582,20 +583,32 @@ wake_source_dispatch (GSource     *source,
 {
   WakeSource *wake_source = (WakeSource *) source;
   SyncobjScheduler *self = wake_source->scheduler;
-  g_autoptr(GArray) wakes = NULL;
+  GArray *wakes;
 
-  /* Wake-ups asked for from here on go to the next dispatch. */
+  /* Wake-ups asked for from here on go to the next dispatch, into the
+   * array emptied by the last one. */
   g_mutex_lock (&self->mutex);
   g_atomic_int_set (&wake_source->pending, FALSE);
   wakes = g_steal_pointer (&wake_source->wakes);
+  wake_source->wakes = g_steal_pointer (&wake_source->spare);
   g_mutex_unlock (&self->mutex);
 
-  for (guint i = 0; wakes != NULL && i < wakes->len; i++)
+  if (wakes == NULL)
+    return G_SOURCE_CONTINUE;
+
+  for (guint i = 0; i < wakes->len; i++)
     {
       Wake *wake = &g_array_index (wakes, Wake, i);
 
       wake->func (wake->data);
     }
+  g_array_set_size (wakes, 0);
+
+  g_mutex_lock (&self->mutex);
+  if (wake_source->spare == NULL)
+    wake_source->spare = g_steal_pointer (&wakes);
+  g_mutex_unlock (&self->mutex);
+  g_clear_pointer (&wakes, g_array_unref);
 
   return G_SOURCE_CONTINUE;
 }
@@ -604,6 +617,7 @@ static void
 wake_source_finalize (GSource *source)
 {
   g_clear_pointer (&((WakeSource *) source)->wakes, g_array_unref);
+  g_clear_pointer (&((WakeSource *) source)->spare, g_array_unref);
 }
 
 static GSourceFuncs wake_source_funcs = {
@@ -643,9 +657,9 @@ wakes_move (WakeSource *from,
  * new source, as they would have before each context had its own. Called
  * with the mutex held. */
 static WakeSource *
-wake_source_get (SyncobjScheduler *self,
-                 GMainContext     *context,
-                 GPtrArray        *gone)
+wake_source_get (SyncobjScheduler  *self,
+                 GMainContext      *context,
+                 GPtrArray        **gone)
 {
   WakeSource *wake_source = self->last_wake;
   GHashTableIter iter;
@@ -669,7 +683,9 @@ wake_source_get (SyncobjScheduler *self,
         if (g_source_is_destroyed (value))
           {
             wakes_move (value, wake_source);
-            g_ptr_array_add (gone, value);
+            if (*gone == NULL)
+              *gone = g_ptr_array_new_with_free_func (wake_source_drop);
+            g_ptr_array_add (*gone, value);
             g_hash_table_iter_steal (&iter);
           }
 
@@ -701,9 +717,8 @@ _syncobj_scheduler_wake (SyncobjScheduler *self,
   if (context == NULL)
     context = g_main_context_default ();
 
-  gone = g_ptr_array_new_with_free_func (wake_source_drop);
   g_mutex_lock (&self->mutex);
-  wake_source = wake_source_get (self, context, gone);
+  wake_source = wake_source_get (self, context, &gone);
   if (wake_source->wakes == NULL)
     {
       wake_source->wakes = g_array_new (FALSE, FALSE, sizeof (Wake));

@@ -259,10 +259,7 @@ void
 _syncobj_transaction_join_lanes_of (SyncobjTransaction *self,
                                    SyncobjCollection  *collection)
 {
-  g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
-
-  _syncobj_collection_collect_lanes (collection, self, lanes);
-  _syncobj_queue_join_in_order (&self->entry, lanes);
+  _syncobj_collection_join_lanes (collection, self, &self->entry, TRUE);
 }
 
 typedef struct

@@ -382,17 +382,13 @@ transaction_writes_to (SyncobjTransaction *self,
 void
 _syncobj_transaction_join_lanes (SyncobjTransaction *self)
 {
-  g_autoptr(GPtrArray) lanes = g_ptr_array_new ();
-
   for (guint i = 0; i < self->collections->len; i++)
     {
       SyncobjCollection *collection = g_ptr_array_index (self->collections, i);
 
       if ((self->collections->len == 1 && self->parked == NULL) || transaction_writes_to (self, collection))
-        _syncobj_collection_collect_lanes (collection, self, lanes);
+        _syncobj_collection_join_lanes (collection, self, &self->entry, FALSE);
     }
-
-  _syncobj_queue_join (&self->entry, lanes);
 }
 
 /* Waits behind @blocker_id. */
