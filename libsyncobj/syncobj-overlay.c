@@ -281,8 +281,13 @@ row_refresh_to_full (SyncobjOverlay *self,
       value = json_object_ref (old);
     }
   row->visible = value;
-  if (value != NULL && json_object_has_member (value, self->key_member))
-    row->int_key = _syncobj_json_key_is_int (value, self->key_member);
+  if (value != NULL)
+    {
+      JsonNode *key_node = json_object_get_member (value, self->key_member);
+
+      if (key_node != NULL)
+        row->int_key = JSON_NODE_HOLDS_VALUE (key_node) && json_node_get_value_type (key_node) == G_TYPE_INT64;
+    }
 
   /* The record first, so that whoever handles items-changed (a filter
    * model, a view) reads the new value from it. */

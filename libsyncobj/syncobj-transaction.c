@@ -80,8 +80,13 @@ static void transaction_fail_full (SyncobjTransaction *self, GError *error, cons
 static SyncobjStore *
 transaction_get_store (SyncobjTransaction *self)
 {
-  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+  g_autoptr(SyncobjCollection) owner = NULL;
 
+  /* While active, the owner is held by the transaction: no reference. */
+  if (self->collections->len > 0)
+    return syncobj_collection_get_store (g_ptr_array_index (self->collections, 0));
+
+  owner = g_weak_ref_get (&self->owner);
   return owner != NULL ? syncobj_collection_get_store (owner) : NULL;
 }
 
