@@ -6,6 +6,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <glib/gstdio.h>
 #include "test-utils.h"
 #include "demo-server-utils.h"
 
@@ -969,6 +970,187 @@ test_cached_start_etag (void)
   g_assert_true (before == after);
   g_assert_cmpstr (syncobj_sync_get_cursor (sync), !=, cursor);
   g_clear_object (&collection);
+}
+
+/* A collection with @store on @server that resumes from its cursor; with
+ * @websocket FALSE it polls every 20 ms instead. */
+static SyncobjCollection *
+resuming_collection_new (DemoServer    *server,
+                         SyncobjStore  *store,
+                         gboolean       websocket,
+                         SyncobjSync  **sync_out)
+{
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *changes = websocket ? demo_server_uri (server, "/changes") : NULL;
+  SyncobjHttpSync *sync = syncobj_http_sync_new ("resume-sync", items, changes);
+
+  syncobj_http_sync_set_reconnect_delay (sync, 20);
+  syncobj_http_sync_set_poll_interval (sync, websocket ? 0 : 20);
+  *sync_out = SYNCOBJ_SYNC (sync);
+  return syncobj_collection_new_with_store ("resume", SYNCOBJ_SYNC (sync), NULL, store);
+}
+
+static SyncobjStore *
+resume_store_new (const char *name)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), name, NULL);
+  g_autoptr(GError) error = NULL;
+  SyncobjStore *store;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  g_unlink (path);
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+/* The first run: records a, b, c loaded by a snapshot; the cursor is the
+ * server's sequence number (3). */
+static void
+resume_first_run (DemoServer   *server,
+                  SyncobjStore *store,
+                  gboolean      websocket)
+{
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  const char *records[] = { "{\"id\": \"a\", \"n\": 1}", "{\"id\": \"b\", \"n\": 2}", "{\"id\": \"c\", \"n\": 3}" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (records); i++)
+    {
+      g_autofree char *idempotency_key = g_strdup_printf ("first-%u", i);
+      g_autofree char *answer = demo_server_request (server, "POST", "/items", idempotency_key, records[i], NULL);
+    }
+
+  collection = resuming_collection_new (server, store, websocket, &sync);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 3);
+  g_assert_cmpstr (syncobj_sync_get_cursor (sync), ==, "3");
+}
+
+/* While the application is closed: b updated, d inserted (changes 4 and
+ * 5), and c deleted without a change: only a full snapshot shows that. */
+static void
+resume_change_server (DemoServer *server)
+{
+  g_autofree char *update = demo_server_request (server, "PATCH", "/items/b", "later-1", "{\"n\": 20}", NULL);
+  g_autofree char *insert = demo_server_request (server, "POST", "/items", "later-2", "{\"id\": \"d\", \"n\": 4}", NULL);
+
+  demo_server_admin (server, "/_admin/delete?key=c", NULL);
+}
+
+static void
+assert_record_n (SyncobjCollection *collection,
+                 const char        *key,
+                 gint64             n)
+{
+  JsonObject *value = syncobj_collection_lookup_value (collection, key);
+
+  g_assert_nonnull (value);
+  g_assert_cmpint (json_object_get_int_member (value, "n"), ==, n);
+}
+
+/* A restart resumes from the cursor (?since= on the WebSocket, or on the
+ * poll request): the changes since then arrive, in place, without a
+ * snapshot (c, deleted without a change, stays), and the cursor follows
+ * the feed. */
+static void
+check_resume (gboolean websocket)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(SyncobjStore) store = resume_store_new (websocket ? "resume-ws.db" : "resume-poll.db");
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjRecord) a = NULL;
+  g_autoptr(SyncobjRecord) a_after = NULL;
+  g_autoptr(SyncobjTestItemsChanged) changed = NULL;
+  g_autofree char *answer = NULL;
+
+  resume_first_run (server, store, websocket);
+  resume_change_server (server);
+
+  collection = resuming_collection_new (server, store, websocket, &sync);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+  g_assert_cmpstr (syncobj_sync_get_cursor (sync), ==, "3");
+  a = syncobj_collection_lookup (collection, "a");
+  changed = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+  g_assert_null (syncobj_sync_get_error (sync));
+
+  /* b changed in place (position 1), d appended; c stays: no snapshot. */
+  syncobj_test_items_changed_assert (changed, "1,1,1 3,0,1");
+  assert_record_n (collection, "b", 20);
+  assert_record_n (collection, "d", 4);
+  g_assert_true (syncobj_collection_contains (collection, "c"));
+  a_after = syncobj_collection_lookup (collection, "a");
+  g_assert_true (a == a_after);
+  g_assert_cmpstr (syncobj_sync_get_cursor (sync), ==, "5");
+
+  /* Live changes move the cursor on. */
+  answer = demo_server_request (server, "POST", "/items", "live-1", "{\"id\": \"e\", \"n\": 5}", NULL);
+  WAIT_FOR (syncobj_collection_contains (collection, "e"), WAIT_TIMEOUT_MS);
+  g_assert_cmpstr (syncobj_sync_get_cursor (sync), ==, "6");
+}
+
+static void
+test_resume_websocket (void)
+{
+  check_resume (TRUE);
+}
+
+static void
+test_resume_poll (void)
+{
+  check_resume (FALSE);
+}
+
+/* A cursor older than the server's change log (--change-log 0 keeps
+ * none): the reset answer (the WebSocket's first message, or 410 to the
+ * poll request) loads the full snapshot, which replaces the synced state
+ * but keeps every unchanged record's object and position, with no
+ * items-changed for them. */
+static void
+check_cursor_too_old (gboolean websocket)
+{
+  const char *args[] = { "--change-log=0", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autoptr(SyncobjStore) store = resume_store_new (websocket ? "too-old-ws.db" : "too-old-poll.db");
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjRecord) a = NULL;
+  g_autoptr(SyncobjRecord) a_after = NULL;
+  g_autoptr(SyncobjTestItemsChanged) changed = NULL;
+
+  resume_first_run (server, store, websocket);
+  resume_change_server (server);
+
+  collection = resuming_collection_new (server, store, websocket, &sync);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+  a = syncobj_collection_lookup (collection, "a");
+  changed = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  g_assert_null (syncobj_sync_get_error (sync));
+
+  /* c gone (position 2), b changed in place (1), d appended; a untouched. */
+  syncobj_test_items_changed_assert (changed, "2,1,0 1,1,1 2,0,1");
+  g_assert_false (syncobj_collection_contains (collection, "c"));
+  assert_record_n (collection, "b", 20);
+  assert_record_n (collection, "d", 4);
+  a_after = syncobj_collection_lookup (collection, "a");
+  g_assert_true (a == a_after);
+  g_assert_cmpstr (syncobj_sync_get_cursor (sync), ==, "5");
+}
+
+static void
+test_cursor_too_old_websocket (void)
+{
+  check_cursor_too_old (TRUE);
+}
+
+static void
+test_cursor_too_old_poll (void)
+{
+  check_cursor_too_old (FALSE);
 }
 
 static void
@@ -2056,6 +2238,10 @@ main (int   argc,
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);
   g_test_add_func ("/http/sync/cached-start-etag", test_cached_start_etag);
+  g_test_add_func ("/http/sync/resume/websocket", test_resume_websocket);
+  g_test_add_func ("/http/sync/resume/poll", test_resume_poll);
+  g_test_add_func ("/http/sync/resume/cursor-too-old-websocket", test_cursor_too_old_websocket);
+  g_test_add_func ("/http/sync/resume/cursor-too-old-poll", test_cursor_too_old_poll);
   g_test_add_func ("/http/sync/refused-feed-falls-back-to-polling", test_refused_feed_falls_back_to_polling);
   g_test_add_func ("/http/sync/reconnect-resnapshot", test_reconnect_resnapshot);
   g_test_add_func ("/http/sync/reconnect-when-back-online", test_reconnect_when_back_online);

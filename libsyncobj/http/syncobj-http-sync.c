@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "syncobj-http-sync-private.h"
 #include "syncobj-http-echo-private.h"
+#include "syncobj-http-feed-private.h"
 #include "syncobj-http-request-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-validate-private.h"
@@ -31,11 +33,20 @@
  * [signal@Syncobj.HttpSync::message-error] signal, and skipped; the stream
  * goes on.
  *
- * The snapshot's `ETag` is the sync's cursor
- * ([method@Syncobj.Sync.set_cursor]): a collection with a store keeps it
- * with its cached records, and the first snapshot after a restart asks
- * with `If-None-Match` whether they are current; a `304` changes nothing
- * and the collection is ready with what it showed.
+ * The sync has a cursor ([method@Syncobj.Sync.set_cursor]), which a
+ * collection with a store keeps with its cached records. A server that
+ * numbers its changes (an `X-Syncobj-Seq` header on the snapshot and a
+ * `"seq"` member in each change message, as the demo server does) makes
+ * its sequence number the cursor, and the sync resumes from it: the
+ * first connection after a restart opens the WebSocket with
+ * `?since=CURSOR` instead of loading the snapshot, and the collection is
+ * ready when the feed says `{"type": "caught_up"}`; polls ask
+ * `?since=CURSOR` too. When the server cannot resume (`{"type": "reset"}`
+ * on the WebSocket, `410 Gone` to a poll) the full snapshot loads. With
+ * other servers the snapshot's `ETag` is the cursor: the first snapshot
+ * after a restart asks with `If-None-Match` whether the cached records
+ * are current; a `304` changes nothing and the collection is ready with
+ * what it showed.
  *
  * Without a WebSocket, the sync polls the snapshot every
  * [property@Syncobj.HttpSync:poll-interval] milliseconds with
@@ -69,47 +80,6 @@
  * transaction; without it, any later change of the same key counts. A
  * snapshot that already holds a transaction's changes counts as its echo.
  */
-
-struct _SyncobjHttpSync
-{
-  SyncobjSync              parent_instance;
-
-  char                    *uri;
-  char                    *websocket_uri;
-  char                    *array_member;
-  guint                    poll_interval_ms;
-  guint                    reconnect_delay_ms;
-  guint                    timeout_ms;
-  SyncobjHttpHeaders       headers;
-  SyncobjHttpLimits        limits;
-  guint64                  max_message_size;
-  guint                    max_early_messages;
-  SoupSession             *session;
-
-  /* the connection */
-  gboolean                 running;
-  gboolean                 connected;
-  GCancellable            *cancellable;    /* of the current connection */
-  SoupWebsocketConnection *socket;
-  GPtrArray               *early_messages; /* char *, before the snapshot */
-  gboolean                 have_snapshot;  /* of the current connection */
-  gboolean                 feed_refused;   /* of the current connection: the
-                                            * server has no WebSocket there */
-  char                    *etag;
-  guint                    timer;          /* reconnect or poll */
-  guint                    handshake_timer; /* the WebSocket's deadline */
-  guint                    failures;
-  gulong                   online_handler;
-
-  SyncobjHttpEchoes       *echoes;
-
-  /* malformed change messages being counted, not logged */
-  guint                    burst_timer;
-  guint                    burst_count;
-  guint                    burst_windows;  /* since the last line */
-  gboolean                 burst_fresh;    /* a message in this window */
-  GError                  *burst_last;
-};
 
 G_DEFINE_FINAL_TYPE (SyncobjHttpSync, syncobj_http_sync, SYNCOBJ_TYPE_SYNC)
 
@@ -191,9 +161,9 @@ burst_window_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
-report_message_error (SyncobjHttpSync *self,
-                      const GError    *error)
+void
+_syncobj_http_sync_report (SyncobjHttpSync *self,
+                           const GError    *error)
 {
   g_signal_emit (self, signals[MESSAGE_ERROR], 0, error);
   if (self->burst_timer == 0)
@@ -219,22 +189,6 @@ stop_burst (SyncobjHttpSync *self)
 }
 
 static void
-handle_message (SyncobjHttpSync *self,
-                const char      *text,
-                gsize            length)
-{
-  g_autoptr(GError) error = NULL;
-
-  _syncobj_http_echoes_take_created (self->echoes, text, length);
-  if (!syncobj_sync_apply_json (SYNCOBJ_SYNC (self), text, (gssize) length, &error))
-    {
-      report_message_error (self, error);
-      return;
-    }
-  _syncobj_http_echoes_note_message (self->echoes, text, length);
-}
-
-static void
 socket_message_cb (SoupWebsocketConnection *socket,
                    int                      type,
                    GBytes                  *message,
@@ -243,7 +197,7 @@ socket_message_cb (SoupWebsocketConnection *socket,
   gsize length;
   const char *data = g_bytes_get_data (message, &length);
 
-  if (!self->have_snapshot)
+  if (!self->have_snapshot && !self->resuming)
     {
       if (self->max_early_messages > 0 && self->early_messages->len >= self->max_early_messages)
         {
@@ -259,7 +213,7 @@ socket_message_cb (SoupWebsocketConnection *socket,
       g_ptr_array_add (self->early_messages, g_strndup (data, length));
       return;
     }
-  handle_message (self, data, length);
+  _syncobj_http_feed_handle_message (self, data, length);
 }
 
 /* ---- the connection --------------------------------------------------------------- */
@@ -300,6 +254,7 @@ stop_connection (SyncobjHttpSync *self)
   g_ptr_array_set_size (self->early_messages, 0);
   self->have_snapshot = FALSE;
   self->feed_refused = FALSE;
+  self->resuming = FALSE;
   set_connected (self, FALSE);
 }
 
@@ -360,8 +315,8 @@ socket_closed_cb (SoupWebsocketConnection *socket,
 static gboolean
 schedule_poll_cb (gpointer data);
 
-static gboolean
-is_polling (SyncobjHttpSync *self)
+gboolean
+_syncobj_http_sync_is_polling (SyncobjHttpSync *self)
 {
   return self->websocket_uri == NULL || self->feed_refused;
 }
@@ -369,19 +324,20 @@ is_polling (SyncobjHttpSync *self)
 static void
 schedule_poll (SyncobjHttpSync *self)
 {
-  if (is_polling (self) && self->running && self->poll_interval_ms > 0)
+  if (_syncobj_http_sync_is_polling (self) && self->running && self->poll_interval_ms > 0)
     self->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->poll_interval_ms,
                                           schedule_poll_cb, self, NULL);
 }
 
 /* Commits @root (the snapshot) as a full replacement of the synced state,
- * with @etag (nullable) as the cursor: a store keeps it, and the next
- * start asks with If-None-Match whether the cached records are current. */
+ * with @cursor (nullable: its sequence number, or its ETag) as the cursor:
+ * a store keeps it, and the next start resumes from it (?since=) or asks
+ * with If-None-Match whether the cached records are current. */
 static gboolean
 apply_snapshot (SyncobjHttpSync  *self,
                 JsonNode         *root,
                 guint64           request_epoch,
-                const char       *etag,
+                const char       *cursor,
                 GError          **error)
 {
   SyncobjSync *sync = SYNCOBJ_SYNC (self);
@@ -427,26 +383,27 @@ apply_snapshot (SyncobjHttpSync  *self,
                                                    i, self->uri,
                                                    local_error != NULL ? local_error->message
                                                                        : _("not a JSON object"));
-          report_message_error (self, skipped);
+          _syncobj_http_sync_report (self, skipped);
         }
     }
   /* A validator the store cannot keep only costs the 304 next time. */
-  if (etag != NULL)
-    syncobj_sync_set_cursor (sync, etag, NULL);
+  if (cursor != NULL)
+    syncobj_sync_set_cursor (sync, cursor, NULL);
   return syncobj_sync_commit (sync, error);
 }
 
 /* The snapshot is loaded, or the one shown is current (a 304): the
  * collection is ready, and what came meanwhile applies. */
-static void
-snapshot_loaded (SyncobjHttpSync *self,
-                 const char      *etag)
+void
+_syncobj_http_sync_loaded (SyncobjHttpSync *self,
+                           const char      *etag)
 {
   g_free (self->etag);
   self->etag = g_strdup (etag);
 
   self->failures = 0;
   self->have_snapshot = TRUE;
+  self->loaded = TRUE;
   _syncobj_http_echoes_check (self->echoes);
   syncobj_sync_mark_ready (SYNCOBJ_SYNC (self));
   set_connected (self, TRUE);
@@ -455,7 +412,7 @@ snapshot_loaded (SyncobjHttpSync *self,
   while (self->early_messages->len > 0 && self->have_snapshot)
     {
       g_autofree char *text = g_ptr_array_steal_index (self->early_messages, 0);
-      handle_message (self, text, strlen (text));
+      _syncobj_http_feed_handle_message (self, text, strlen (text));
     }
 
   schedule_poll (self);
@@ -468,8 +425,10 @@ snapshot_loaded (SyncobjHttpSync *self,
 static const char *
 snapshot_validator (SyncobjHttpSync *self)
 {
+  if (self->need_snapshot)
+    return NULL;
   if (self->have_snapshot)
-    return is_polling (self) ? self->etag : NULL;
+    return _syncobj_http_sync_is_polling (self) ? self->etag : NULL;
   if (self->etag == NULL)
     return syncobj_sync_get_cursor (SYNCOBJ_SYNC (self));
   return NULL;
@@ -481,6 +440,7 @@ typedef struct
   SoupMessage     *message;
   guint64          epoch;
   char            *validator;   /* sent as If-None-Match */
+  gboolean         since;       /* asks for the changes since the cursor */
 } SnapshotRequest;
 
 static void
@@ -504,6 +464,7 @@ snapshot_cb (GObject      *source,
   g_autoptr(JsonParser) parser = NULL;
   guint status;
   const char *etag;
+  const char *seq;
   const char *markup_type;
 
   body = _syncobj_http_send_and_read_finish (result, &error);
@@ -520,12 +481,18 @@ snapshot_cb (GObject      *source,
   if (status == SOUP_STATUS_NOT_MODIFIED && request->validator != NULL && !self->have_snapshot)
     {
       /* The cached records are current. */
-      snapshot_loaded (self, request->validator);
+      _syncobj_http_sync_loaded (self, request->validator);
       goto out;
     }
   if (status == SOUP_STATUS_NOT_MODIFIED)
     {
       schedule_poll (self);
+      goto out;
+    }
+  if (status == SOUP_STATUS_GONE && request->since)
+    {
+      /* The cursor is too old for the server: the whole snapshot. */
+      _syncobj_http_feed_reset (self);
       goto out;
     }
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
@@ -551,6 +518,12 @@ snapshot_cb (GObject      *source,
       goto out;
     }
 
+  if (request->since)
+    {
+      _syncobj_http_feed_changes_loaded (self, request->message, body);
+      goto out;
+    }
+
   parser = json_parser_new_immutable ();
   /* Checked first, as every JSON text from outside: json-glib would crash
    * on deep nesting and change out-of-range numbers. */
@@ -566,19 +539,23 @@ snapshot_cb (GObject      *source,
       goto out;
     }
   etag = soup_message_headers_get_one (soup_message_get_response_headers (request->message), "ETag");
-  if (!apply_snapshot (self, json_parser_get_root (parser), request->epoch, etag, &error))
+  seq = soup_message_headers_get_one (soup_message_get_response_headers (request->message), "X-Syncobj-Seq");
+  if (!_syncobj_http_feed_cursor_is_seq (seq))
+    seq = NULL;
+  if (!apply_snapshot (self, json_parser_get_root (parser), request->epoch, seq != NULL ? seq : etag, &error))
     {
       connection_failed (self, error);
       goto out;
     }
-  snapshot_loaded (self, etag);
+  self->need_snapshot = FALSE;
+  _syncobj_http_sync_loaded (self, etag);
 
 out:
   snapshot_request_free (request);
 }
 
-static void
-fetch_snapshot (SyncobjHttpSync *self)
+void
+_syncobj_http_sync_fetch_snapshot (SyncobjHttpSync *self)
 {
   SnapshotRequest *request;
   g_autoptr(GError) error = NULL;
@@ -594,12 +571,23 @@ fetch_snapshot (SyncobjHttpSync *self)
 
   request = g_new0 (SnapshotRequest, 1);
   request->self = g_object_ref (self);
+  request->since = _syncobj_http_feed_use_since (self);
+  if (request->since)
+    {
+      const char *cursor = syncobj_sync_get_cursor (SYNCOBJ_SYNC (self));
+      g_autofree char *since_uri = _syncobj_http_feed_uri_since (self->uri, cursor);
+
+      g_clear_pointer (&uri, g_uri_unref);
+      uri = g_uri_parse (since_uri, SOUP_HTTP_URI_FLAGS, NULL);
+      request->validator = g_strdup_printf ("\"%s\"", cursor);
+    }
+  else
+    request->validator = g_strdup (snapshot_validator (self));
   request->message = soup_message_new_from_uri ("GET", uri);
   request->epoch = _syncobj_http_echoes_next_epoch (self->echoes);
   _syncobj_http_forbid_resend (request->message);
   _syncobj_http_headers_apply (&self->headers, request->message);
   soup_message_headers_replace (soup_message_get_request_headers (request->message), "Accept", "application/json");
-  request->validator = g_strdup (snapshot_validator (self));
   if (request->validator != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (request->message),
                                   "If-None-Match", request->validator);
@@ -614,7 +602,7 @@ schedule_poll_cb (gpointer data)
   SyncobjHttpSync *self = data;
 
   self->timer = 0;
-  fetch_snapshot (self);
+  _syncobj_http_sync_fetch_snapshot (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -641,7 +629,8 @@ websocket_connected_cb (GObject      *source,
        * way, an API without one): poll until the next reconnect. */
       syncobj_sync_mark_error (SYNCOBJ_SYNC (self), refused);
       self->feed_refused = TRUE;
-      fetch_snapshot (self);
+      self->resuming = FALSE;
+      _syncobj_http_sync_fetch_snapshot (self);
       return;
     }
   if (socket == NULL)
@@ -662,7 +651,9 @@ websocket_connected_cb (GObject      *source,
   g_signal_connect (self->socket, "error", G_CALLBACK (socket_error_cb), self);
   g_signal_connect (self->socket, "closed", G_CALLBACK (socket_closed_cb), self);
 
-  fetch_snapshot (self);
+  /* Resuming, the feed itself brings what changed, then caught_up. */
+  if (!self->resuming)
+    _syncobj_http_sync_fetch_snapshot (self);
 }
 
 static gboolean
@@ -702,6 +693,17 @@ http_sync_connect (SyncobjHttpSync *self)
           syncobj_sync_mark_error (SYNCOBJ_SYNC (self), uri_error);
           return;
         }
+      /* The first connection of a run resumes from the cached cursor. */
+      self->resuming = !self->loaded && !self->need_snapshot &&
+                       _syncobj_http_feed_cursor_is_seq (syncobj_sync_get_cursor (SYNCOBJ_SYNC (self)));
+      if (self->resuming)
+        {
+          g_autofree char *since_uri = _syncobj_http_feed_uri_since (self->websocket_uri,
+                                                                     syncobj_sync_get_cursor (SYNCOBJ_SYNC (self)));
+
+          g_clear_pointer (&uri, g_uri_unref);
+          uri = g_uri_parse (since_uri, SOUP_HTTP_URI_FLAGS, NULL);
+        }
       message = soup_message_new_from_uri ("GET", uri);
       _syncobj_http_forbid_resend (message);
       _syncobj_http_headers_apply (&self->headers, message);
@@ -712,7 +714,7 @@ http_sync_connect (SyncobjHttpSync *self)
                                                        handshake_timeout_cb, self);
     }
   else
-    fetch_snapshot (self);
+    _syncobj_http_sync_fetch_snapshot (self);
 }
 
 static void
@@ -749,6 +751,7 @@ syncobj_http_sync_start (SyncobjSync *sync)
 
   self->running = TRUE;
   self->failures = 0;
+  self->loaded = FALSE;
   if (self->online_handler == 0)
     self->online_handler = g_signal_connect (_syncobj_scheduler_get_default (), "notify::online",
                                              G_CALLBACK (online_changed_cb), self);
