@@ -17,6 +17,11 @@ void _syncobj_registry_add_transaction     (SyncobjRegistry    *self,
                                             SyncobjTransaction *transaction,
                                             const char         *id,
                                             gboolean            new_id);
+/* @transaction (listed) is finished: it counts against the history limit;
+ * the oldest finished transactions beyond it leave the list. Called once
+ * per transaction. */
+void _syncobj_registry_transaction_finished (SyncobjRegistry    *self,
+                                             SyncobjTransaction *transaction);
 /* Emits ::transaction-state-changed. */
 void _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
                                             SyncobjTransaction *transaction);

@@ -12,9 +12,16 @@
  * transactions in the application, the inspector page, logs.
  *
  * Collections are listed while they are alive; the registry does not keep
- * them alive. Transactions are kept, finished ones included, so that the
- * history can be shown; [method@Syncobj.Registry.forget_finished] drops
- * the finished ones.
+ * them alive. Transactions are kept while they are active and, once
+ * finished, up to [property@Syncobj.Registry:history-limit] of them (the
+ * most recent, 1,000 by default), so that recent history can be shown
+ * while the memory of a process that runs for days stays bounded: the
+ * oldest finished transaction leaves the list when one more finishes.
+ * [method@Syncobj.Registry.forget_finished] drops every finished one.
+ * A transaction that left the list is no longer found by
+ * [method@Syncobj.Registry.lookup_transaction]; a collection with a
+ * durable [class@Syncobj.Store] keeps its full history there (see
+ * [method@Syncobj.Store.prune_async]).
  *
  * The registry is used from the main context of the application.
  */
@@ -28,7 +35,12 @@ struct _SyncobjRegistry
   SyncobjObjectList *transactions;
   GHashTable        *transactions_by_id;   /* id → unowned SyncobjTransaction;
                                             * made by the first lookup */
+  GQueue             finished;       /* unowned SyncobjTransaction, listed
+                                      * and finished, oldest first */
+  guint              history_limit;
 };
+
+#define DEFAULT_HISTORY_LIMIT 1000
 
 G_DEFINE_FINAL_TYPE (SyncobjRegistry, syncobj_registry, G_TYPE_OBJECT)
 
@@ -36,6 +48,7 @@ enum {
   PROP_0,
   PROP_COLLECTIONS,
   PROP_TRANSACTIONS,
+  PROP_HISTORY_LIMIT,
   N_PROPS
 };
 
@@ -58,6 +71,7 @@ syncobj_registry_finalize (GObject *object)
   g_clear_object (&self->collections);
   g_clear_object (&self->transactions);
   g_clear_pointer (&self->transactions_by_id, g_hash_table_unref);
+  g_queue_clear (&self->finished);
 
   G_OBJECT_CLASS (syncobj_registry_parent_class)->finalize (object);
 }
@@ -78,6 +92,27 @@ syncobj_registry_get_property (GObject    *object,
     case PROP_TRANSACTIONS:
       g_value_set_object (value, syncobj_registry_get_transactions (self));
       break;
+    case PROP_HISTORY_LIMIT:
+      g_value_set_uint (value, syncobj_registry_get_history_limit (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+syncobj_registry_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  SyncobjRegistry *self = SYNCOBJ_REGISTRY (object);
+
+  switch (prop_id)
+    {
+    case PROP_HISTORY_LIMIT:
+      syncobj_registry_set_history_limit (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -90,6 +125,7 @@ syncobj_registry_class_init (SyncobjRegistryClass *klass)
 
   object_class->finalize = syncobj_registry_finalize;
   object_class->get_property = syncobj_registry_get_property;
+  object_class->set_property = syncobj_registry_set_property;
 
   /**
    * SyncobjRegistry:collections:
@@ -114,6 +150,21 @@ syncobj_registry_class_init (SyncobjRegistryClass *klass)
     g_param_spec_object ("transactions", NULL, NULL,
                          G_TYPE_LIST_MODEL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjRegistry:history-limit:
+   *
+   * How many finished (completed or failed) transactions
+   * [property@Syncobj.Registry:transactions] keeps: the most recent ones.
+   * When one more finishes, the oldest finished one leaves the list, so
+   * that a process that runs for days keeps bounded memory. Active
+   * transactions are always listed. 0 keeps none; %G_MAXUINT keeps every
+   * one. A collection with a durable store keeps its full history there.
+   */
+  properties[PROP_HISTORY_LIMIT] =
+    g_param_spec_uint ("history-limit", NULL, NULL,
+                       0, G_MAXUINT, DEFAULT_HISTORY_LIMIT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -167,6 +218,8 @@ syncobj_registry_init (SyncobjRegistry *self)
 {
   self->collections = _syncobj_object_list_new_weak (SYNCOBJ_TYPE_COLLECTION);
   self->transactions = _syncobj_object_list_new (SYNCOBJ_TYPE_TRANSACTION);
+  g_queue_init (&self->finished);
+  self->history_limit = DEFAULT_HISTORY_LIMIT;
 }
 
 /* The registry knows collections and transactions through their
@@ -376,7 +429,70 @@ syncobj_registry_forget_finished (SyncobjRegistry *self)
         }
     }
 
+  /* Every finished transaction left the list. */
+  g_queue_clear (&self->finished);
+
   return removed;
+}
+
+/* Drops the oldest finished transactions beyond the limit. Most often the
+ * oldest is near the head of the list: it was created early. */
+static void
+registry_trim_history (SyncobjRegistry *self)
+{
+  while (self->finished.length > self->history_limit)
+    {
+      SyncobjTransaction *oldest = g_queue_pop_head (&self->finished);
+      guint position;
+
+      if (!_syncobj_object_list_find (self->transactions, oldest, &position))
+        continue;
+      if (self->transactions_by_id != NULL)
+        {
+          g_autofree char *id = object_dup_id (oldest);
+
+          g_hash_table_remove (self->transactions_by_id, id);
+        }
+      _syncobj_object_list_remove_range (self->transactions, position, 1);
+    }
+}
+
+/**
+ * syncobj_registry_get_history_limit:
+ * @self: the registry
+ *
+ * Gets [property@Syncobj.Registry:history-limit].
+ *
+ * Returns: how many finished transactions are kept
+ */
+guint
+syncobj_registry_get_history_limit (SyncobjRegistry *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), 0);
+
+  return self->history_limit;
+}
+
+/**
+ * syncobj_registry_set_history_limit:
+ * @self: the registry
+ * @limit: how many finished transactions to keep; %G_MAXUINT for all
+ *
+ * Sets [property@Syncobj.Registry:history-limit]. A lower limit drops
+ * the oldest finished transactions at once.
+ */
+void
+syncobj_registry_set_history_limit (SyncobjRegistry *self,
+                                    guint            limit)
+{
+  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
+
+  if (self->history_limit == limit)
+    return;
+
+  self->history_limit = limit;
+  registry_trim_history (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_LIMIT]);
 }
 
 void
@@ -417,4 +533,15 @@ _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
   g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
 
   g_signal_emit (self, signals[TRANSACTION_STATE_CHANGED], 0, transaction);
+}
+
+void
+_syncobj_registry_transaction_finished (SyncobjRegistry    *self,
+                                        SyncobjTransaction *transaction)
+{
+  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
+  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
+
+  g_queue_push_tail (&self->finished, transaction);
+  registry_trim_history (self);
 }

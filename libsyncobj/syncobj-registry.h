@@ -32,5 +32,10 @@ SyncobjTransaction *syncobj_registry_lookup_transaction (SyncobjRegistry *self,
                                                          const char      *id);
 SYNCOBJ_AVAILABLE_IN_ALL
 guint               syncobj_registry_forget_finished    (SyncobjRegistry *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+guint               syncobj_registry_get_history_limit  (SyncobjRegistry *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_registry_set_history_limit  (SyncobjRegistry *self,
+                                                         guint            limit);
 
 G_END_DECLS

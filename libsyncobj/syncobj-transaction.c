@@ -457,14 +457,16 @@ transaction_finish (SyncobjTransaction *self)
         g_task_return_error (task, g_error_copy (self->error));
     }
 
-  /* Finished transactions stay in the registry as history; they no longer
-   * keep their collections alive. */
+  /* Finished transactions stay in the registry as history, up to its
+   * limit; they no longer keep their collections alive. */
   g_ptr_array_set_size (self->collections, 0);
+  _syncobj_registry_transaction_finished (syncobj_registry_get_default (), self);
 }
 
 void
 _syncobj_transaction_complete (SyncobjTransaction *self)
 {
+  g_autoptr(SyncobjTransaction) keep = g_object_ref (self);   /* the registry may let go */
   g_autoptr(GPtrArray) collections = g_ptr_array_ref (self->collections);
 
   _syncobj_transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_SYNCED);

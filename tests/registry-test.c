@@ -242,6 +242,59 @@ test_forget_finished (void)
   g_assert_true (syncobj_transaction_rollback (open, NULL));
 }
 
+/* Finished transactions beyond the history limit leave the list, oldest
+ * first; active ones stay whatever the limit. */
+static void
+test_history_limit (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  GListModel *transactions = syncobj_registry_get_transactions (registry);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTransaction) open = NULL;
+  guint active;
+
+  g_assert_cmpuint (syncobj_registry_get_history_limit (registry), ==, 1000);
+  syncobj_registry_forget_finished (registry);
+  active = g_list_model_get_n_items (transactions);   /* left by other tests */
+  syncobj_registry_set_history_limit (registry, 2);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *changes = g_strdup_printf ("{\"n\": %u}", i + 1);
+
+      g_ptr_array_add (done, syncobj_test_update (collection, "a", changes));
+      syncobj_test_drain (control, collection);
+      g_assert_true (syncobj_transaction_get_state (g_ptr_array_index (done, i)) == SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+    }
+
+  /* The last two finished, and an open one. */
+  open = syncobj_collection_begin (collection);
+  g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, active + 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      SyncobjTransaction *transaction = g_ptr_array_index (done, i);
+
+      g_assert_false (list_contains (transactions, transaction));
+      g_assert_null (syncobj_registry_lookup_transaction (registry, syncobj_transaction_get_id (transaction)));
+    }
+  for (guint i = 3; i < 5; i++)
+    g_assert_true (list_contains (transactions, g_ptr_array_index (done, i)));
+  g_assert_true (list_contains (transactions, open));
+
+  /* A lower limit drops at once; the active transaction stays. */
+  syncobj_registry_set_history_limit (registry, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, active + 1);
+  g_assert_true (list_contains (transactions, open));
+
+  g_assert_true (syncobj_transaction_rollback (open, NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, active);
+  g_assert_cmpint (syncobj_transaction_get_state (open), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+
+  syncobj_registry_set_history_limit (registry, 1000);
+}
+
 /* ---- structured logging ------------------------------------------------------ */
 
 static GPtrArray *logged_ids;   /* SYNCOBJ_TRANSACTION_ID of Syncobj records */
@@ -301,6 +354,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/registry/transactions/collection-transaction-added", test_collection_transaction_added_signal);
   g_test_add_func ("/registry/transactions/state-changed-signal", test_transaction_state_changed_signal);
   g_test_add_func ("/registry/transactions/forget-finished", test_forget_finished);
+  g_test_add_func ("/registry/transactions/history-limit", test_history_limit);
   g_test_add_func ("/registry/logging/names-the-transaction", test_log_names_transaction);
 
   return g_test_run ();

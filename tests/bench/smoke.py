@@ -19,6 +19,7 @@ CASES = [
     ("update_latency", 300, 50, ["us_per_op"]),
     ("burst", 300, 200, ["apply_us_per_op", "complete_us_per_op"]),
     ("sync_churn", 3000, 500, ["us_per_row"]),
+    ("long_run", 50, 1500, ["us_per_op", "history_limit"]),
     ("live_query", 3000, 500, ["view_build_ms", "sync_us_per_row", "optimistic_us_per_op"]),
     ("store_throughput", 300, 100, ["tx_per_s"]),
     ("recovery", 10, 100, ["recovery_ms"]),
@@ -53,6 +54,10 @@ def main():
         check(out["workload"] == workload and out["n"] == n and out["m"] == m, f"{workload}: echoed sizes {out}")
         for key in keys:
             check(isinstance(out.get(key), (int, float)) and out[key] >= 0, f"{workload}: {key} missing in {out}")
+        if workload == "long_run":
+            # Finished transactions beyond the registry's limit are dropped.
+            check(isinstance(out.get("growth_bytes_per_tx"), (int, float)), f"long_run: no growth in {out}")
+            check(out["registry_transactions"] <= out["history_limit"], f"long_run: history not bounded: {out}")
         if workload == "sync_churn":
             # 1000 transactions in flight; rows on unlocked keys applied, the
             # rest held until their lock releases.

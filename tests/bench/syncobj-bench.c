@@ -501,6 +501,69 @@ run_update_latency (JsonObject *out)
   bench_close (&bench);
 }
 
+/* M updates one after another, each persisted and completed (echoed), as
+ * an application that runs for days makes them; the heap's growth once
+ * all have finished, measured like `memory`. The updates go round the N
+ * records, so that with N small against M the growth is what finished
+ * transactions leave behind. */
+static void
+run_long_run (JsonObject *out)
+{
+  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autofree guint *bumps = g_new0 (guint, n_records);
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  Bench bench;
+  gsize before, after;
+  double t0, elapsed, growth;
+
+  bench_open (&bench, persist_at_once);
+  bench_load (&bench, snapshot, FALSE);
+  drain ();
+  /* Every record once, so that what a first write of a record costs (its
+   * object form) is not counted as growth. */
+  for (guint i = 0; i < n_records; i++)
+    {
+      g_autoptr(SyncobjTransaction) transaction = bump (&bench, i);
+
+      bumps[i]++;
+      while (!syncobj_transaction_is_finished (transaction))
+        g_main_context_iteration (NULL, TRUE);
+    }
+  drain ();
+  malloc_trim (0);
+  before = heap_in_use ();
+
+  t0 = now_ms ();
+  for (guint i = 0; i < m_ops; i++)
+    {
+      guint index = (guint) ((guint64) i * 7919 % n_records);
+      g_autoptr(SyncobjTransaction) transaction = bump (&bench, index);
+
+      bumps[index]++;
+      while (!syncobj_transaction_is_finished (transaction))
+        g_main_context_iteration (NULL, TRUE);
+      if (syncobj_transaction_get_state (transaction) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+        fail ("transaction %u did not complete", i);
+    }
+  drain ();
+  elapsed = now_ms () - t0;
+  malloc_trim (0);
+  after = heap_in_use ();
+  growth = (double) after - (double) before;
+
+  json_object_set_double_member (out, "growth_mb", growth / 1e6);
+  json_object_set_double_member (out, "growth_bytes_per_tx", growth / m_ops);
+  json_object_set_double_member (out, "us_per_op", elapsed * 1000 / m_ops);
+  json_object_set_string_member (out, "bytes_measured", "allocator delta (mallinfo2 uordblks+hblkhd), 10^6 bytes per MB");
+  json_object_set_int_member (out, "history_limit", syncobj_registry_get_history_limit (registry));
+  json_object_set_int_member (out, "registry_transactions",
+                              g_list_model_get_n_items (syncobj_registry_get_transactions (registry)));
+  if (bench.backend.persisted != (guint64) n_records + m_ops)
+    fail ("%" G_GUINT64_FORMAT " persist calls, expected %u", bench.backend.persisted, n_records + m_ops);
+  json_object_set_int_member (out, "verified_records", verify_counts (&bench, bumps));
+  bench_close (&bench);
+}
+
 static void
 run_burst (JsonObject *out)
 {
@@ -1604,6 +1667,12 @@ main (int    argc,
       if (m_ops == 0 || m_ops > n_records)
         fail ("update_latency needs 1 ≤ M ≤ N");
       run_update_latency (out);
+    }
+  else if (g_str_equal (workload, "long_run"))
+    {
+      if (m_ops == 0)
+        fail ("long_run needs M ≥ 1");
+      run_long_run (out);
     }
   else if (g_str_equal (workload, "burst"))
     {
