@@ -18,6 +18,8 @@ struct _SyncobjAttempt
   gint64   completed_at_us;          /* 0 while running */
   gint64   retry_scheduled_for_us;   /* 0 when none */
   GError  *error;
+  guint    http_status;              /* 0: no HTTP error answer */
+  GBytes  *response_body;            /* its body, cut; NULL when none */
 
   /* GDateTimes made on demand from the *_us fields (syncobj-attempt.c) */
   GDateTime *started_at;
@@ -33,5 +35,14 @@ void            _syncobj_attempt_finish                  (SyncobjAttempt *self,
                                                           const GError   *error);
 void            _syncobj_attempt_set_retry_scheduled_for (SyncobjAttempt *self,
                                                           gint64          unix_us);
+
+/* Records the error answer @self got (@body may be NULL); notifies. */
+void            _syncobj_attempt_set_http_answer         (SyncobjAttempt *self,
+                                                          guint           status,
+                                                          GBytes         *body);
+/* The same, on the current attempt of @transaction (if any). */
+void            _syncobj_attempt_record_http_answer      (SyncobjTransaction *transaction,
+                                                          guint               status,
+                                                          GBytes             *body);
 
 G_END_DECLS

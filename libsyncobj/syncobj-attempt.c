@@ -15,6 +15,12 @@
  * when it failed with a retriable error, when the next attempt is due.
  * Attempts are listed by [method@Syncobj.Transaction.get_attempts].
  *
+ * An attempt answered by an HTTP server with an error status also keeps
+ * that status and the start of the answer's body
+ * ([method@Syncobj.Attempt.get_http_status],
+ * [method@Syncobj.Attempt.get_response_body]), so that an application can
+ * show what the server said.
+ *
  * All properties are read-only and change only on the main context of the
  * collection that owns the transaction.
  */
@@ -29,6 +35,8 @@ enum {
   PROP_COMPLETED_AT,
   PROP_RETRY_SCHEDULED_FOR,
   PROP_ERROR,
+  PROP_HTTP_STATUS,
+  PROP_RESPONSE_BODY,
   N_PROPS
 };
 
@@ -41,6 +49,7 @@ syncobj_attempt_finalize (GObject *object)
 
   g_clear_pointer (&self->id, g_free);
   g_clear_error (&self->error);
+  g_clear_pointer (&self->response_body, g_bytes_unref);
   g_clear_pointer (&self->started_at, g_date_time_unref);
   g_clear_pointer (&self->completed_at, g_date_time_unref);
   g_clear_pointer (&self->retry_scheduled_for, g_date_time_unref);
@@ -75,6 +84,12 @@ syncobj_attempt_get_property (GObject    *object,
       break;
     case PROP_ERROR:
       g_value_set_boxed (value, syncobj_attempt_get_error (self));
+      break;
+    case PROP_HTTP_STATUS:
+      g_value_set_uint (value, syncobj_attempt_get_http_status (self));
+      break;
+    case PROP_RESPONSE_BODY:
+      g_value_set_boxed (value, syncobj_attempt_get_response_body (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -151,6 +166,30 @@ syncobj_attempt_class_init (SyncobjAttemptClass *klass)
                         G_TYPE_ERROR,
                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SyncobjAttempt:http-status:
+   *
+   * The HTTP status the server answered the attempt with when that was an
+   * error (4xx, 5xx, an unfollowed redirect), or 0: no answer, a success,
+   * or a backend that is not HTTP.
+   */
+  properties[PROP_HTTP_STATUS] =
+    g_param_spec_uint ("http-status", NULL, NULL,
+                       0, 999, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjAttempt:response-body:
+   *
+   * The body of the error answer of
+   * [property@Syncobj.Attempt:http-status] (its first
+   * %SYNCOBJ_ATTEMPT_MAX_RESPONSE_BODY bytes), or %NULL.
+   */
+  properties[PROP_RESPONSE_BODY] =
+    g_param_spec_boxed ("response-body", NULL, NULL,
+                        G_TYPE_BYTES,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -217,6 +256,37 @@ _syncobj_attempt_set_retry_scheduled_for (SyncobjAttempt *self,
   self->retry_scheduled_for_us = unix_us;
   g_clear_pointer (&self->retry_scheduled_for, g_date_time_unref);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_SCHEDULED_FOR]);
+}
+
+void
+_syncobj_attempt_set_http_answer (SyncobjAttempt *self,
+                                  guint           status,
+                                  GBytes         *body)
+{
+  gsize length = body != NULL ? g_bytes_get_size (body) : 0;
+
+  g_return_if_fail (SYNCOBJ_IS_ATTEMPT (self));
+
+  g_clear_pointer (&self->response_body, g_bytes_unref);
+  if (length > 0)
+    self->response_body = g_bytes_new_from_bytes (body, 0, MIN (length, SYNCOBJ_ATTEMPT_MAX_RESPONSE_BODY));
+  self->http_status = status;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HTTP_STATUS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESPONSE_BODY]);
+}
+
+void
+_syncobj_attempt_record_http_answer (SyncobjTransaction *transaction,
+                                     guint               status,
+                                     GBytes             *body)
+{
+  GListModel *attempts = syncobj_transaction_get_attempts (transaction);
+  guint n = g_list_model_get_n_items (attempts);
+  g_autoptr(SyncobjAttempt) current = n > 0 ? g_list_model_get_item (attempts, n - 1) : NULL;
+
+  if (current != NULL)
+    _syncobj_attempt_set_http_answer (current, status, body);
 }
 
 /* Makes *@cache from @unix_us on first use. */
@@ -328,4 +398,42 @@ syncobj_attempt_get_retry_scheduled_for (SyncobjAttempt *self)
   g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), NULL);
 
   return cached_date_time (&self->retry_scheduled_for, self->retry_scheduled_for_us);
+}
+
+/**
+ * syncobj_attempt_get_http_status:
+ * @self: an attempt
+ *
+ * Gets the HTTP status of the error answer that ended @self, for example
+ * 404, 422 or 503.
+ *
+ * Returns: the status, or 0 when @self got no error answer from an HTTP
+ *   server (it is running, it succeeded, no answer came, or the backend
+ *   is not HTTP)
+ */
+guint
+syncobj_attempt_get_http_status (SyncobjAttempt *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), 0);
+
+  return self->http_status;
+}
+
+/**
+ * syncobj_attempt_get_response_body:
+ * @self: an attempt
+ *
+ * Gets the body of the error answer that ended @self, as the server sent
+ * it (at most its first %SYNCOBJ_ATTEMPT_MAX_RESPONSE_BODY bytes; it need
+ * not be text).
+ *
+ * Returns: (transfer none) (nullable): the body, or %NULL when
+ *   [method@Syncobj.Attempt.get_http_status] is 0 or the answer had none
+ */
+GBytes *
+syncobj_attempt_get_response_body (SyncobjAttempt *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), NULL);
+
+  return self->response_body;
 }

@@ -762,8 +762,9 @@ syncobj_collection_constructed (GObject *object)
   if (self->key_member == NULL)
     self->key_member = g_strdup ("id");
   _syncobj_overlay_set_names (self->overlay, self->id, self->key_member);
+  /* What a store keeps waits for the server as long as it takes. */
   if (self->retry_policy == NULL)
-    self->retry_policy = syncobj_retry_policy_new ();
+    self->retry_policy = self->store != NULL ? syncobj_retry_policy_new_durable () : syncobj_retry_policy_new ();
 
   _syncobj_registry_add_collection (syncobj_registry_get_default (), self);
 
@@ -1063,7 +1064,11 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
   /**
    * SyncobjCollection:retry-policy:
    *
-   * How failed persist attempts are retried.
+   * How failed persist attempts are retried. Unless one is given, a
+   * collection with a [property@Syncobj.Collection:store] gets
+   * [ctor@Syncobj.RetryPolicy.new_durable] (no limit on attempts, backoff
+   * from 1 s to 5 minutes) and one without gets
+   * [ctor@Syncobj.RetryPolicy.new] (5 attempts, backoff up to 30 s).
    */
   properties[PROP_RETRY_POLICY] =
     g_param_spec_object ("retry-policy", NULL, NULL, SYNCOBJ_TYPE_RETRY_POLICY,

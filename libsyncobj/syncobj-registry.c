@@ -23,6 +23,13 @@
  * durable [class@Syncobj.Store] keeps its full history there (see
  * [method@Syncobj.Store.prune_async]).
  *
+ * For the user interface, [property@Syncobj.Registry:n-pending] counts the
+ * transactions of the whole process that are not finished yet ("3 changes
+ * waiting"), and [property@Syncobj.Registry:offline] says whether the
+ * network or a server cannot be reached now; both notify when they change.
+ * Each [class@Syncobj.Collection] has the same two properties for its own
+ * transactions and server.
+ *
  * The registry is used from the main context of the application.
  */
 
@@ -38,6 +45,10 @@ struct _SyncobjRegistry
   GQueue             finished;       /* unowned SyncobjTransaction, listed
                                       * and finished, oldest first */
   guint              history_limit;
+  GHashTable        *pending;        /* unowned SyncobjTransaction not finished
+                                      * (the list holds them) */
+  GHashTable        *unreachable;    /* server URIs that cannot be reached now */
+  gboolean           offline;
 };
 
 #define DEFAULT_HISTORY_LIMIT 1000
@@ -49,6 +60,8 @@ enum {
   PROP_COLLECTIONS,
   PROP_TRANSACTIONS,
   PROP_HISTORY_LIMIT,
+  PROP_N_PENDING,
+  PROP_OFFLINE,
   N_PROPS
 };
 
@@ -72,6 +85,8 @@ syncobj_registry_finalize (GObject *object)
   g_clear_object (&self->transactions);
   g_clear_pointer (&self->transactions_by_id, g_hash_table_unref);
   g_queue_clear (&self->finished);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->unreachable, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_registry_parent_class)->finalize (object);
 }
@@ -91,6 +106,12 @@ syncobj_registry_get_property (GObject    *object,
       break;
     case PROP_TRANSACTIONS:
       g_value_set_object (value, syncobj_registry_get_transactions (self));
+      break;
+    case PROP_N_PENDING:
+      g_value_set_uint (value, syncobj_registry_get_n_pending (self));
+      break;
+    case PROP_OFFLINE:
+      g_value_set_boolean (value, syncobj_registry_get_offline (self));
       break;
     case PROP_HISTORY_LIMIT:
       g_value_set_uint (value, syncobj_registry_get_history_limit (self));
@@ -166,6 +187,29 @@ syncobj_registry_class_init (SyncobjRegistryClass *klass)
                        0, G_MAXUINT, DEFAULT_HISTORY_LIMIT,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SyncobjRegistry:n-pending:
+   *
+   * The number of transactions of the process that are not finished
+   * (neither completed nor failed): those waiting to be sent, being sent,
+   * waiting for a retry, the network, credentials or the sync's echo.
+   */
+  properties[PROP_N_PENDING] =
+    g_param_spec_uint ("n-pending", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjRegistry:offline:
+   *
+   * Whether the network, or the server of some collection, cannot be
+   * reached now. Transactions wait meanwhile without spending attempts.
+   */
+  properties[PROP_OFFLINE] =
+    g_param_spec_boolean ("offline", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -214,12 +258,39 @@ syncobj_registry_class_init (SyncobjRegistryClass *klass)
 }
 
 static void
+registry_update_offline (SyncobjRegistry *self)
+{
+  gboolean offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()) ||
+                     g_hash_table_size (self->unreachable) > 0;
+
+  if (self->offline == offline)
+    return;
+
+  self->offline = offline;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
+}
+
+static void
+scheduler_online_cb (GObject    *scheduler,
+                     GParamSpec *pspec,
+                     gpointer    user_data)
+{
+  registry_update_offline (user_data);
+}
+
+static void
 syncobj_registry_init (SyncobjRegistry *self)
 {
   self->collections = _syncobj_object_list_new_weak (SYNCOBJ_TYPE_COLLECTION);
   self->transactions = _syncobj_object_list_new (SYNCOBJ_TYPE_TRANSACTION);
   g_queue_init (&self->finished);
   self->history_limit = DEFAULT_HISTORY_LIMIT;
+  self->pending = g_hash_table_new (NULL, NULL);
+  self->unreachable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* The registry lives as long as the process: so does this handler. */
+  g_signal_connect_object (_syncobj_scheduler_get_default (), "notify::online",
+                           G_CALLBACK (scheduler_online_cb), self, 0);
+  self->offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ());
 }
 
 /* The registry knows collections and transactions through their
@@ -258,10 +329,23 @@ registry_index (SyncobjRegistry *self)
 static gboolean
 transaction_is_finished (SyncobjTransaction *transaction)
 {
-  SyncobjTransactionState state;
+  return syncobj_transaction_is_finished (transaction);
+}
 
-  g_object_get (transaction, "state", &state, NULL);
-  return state == SYNCOBJ_TRANSACTION_STATE_COMPLETED || state == SYNCOBJ_TRANSACTION_STATE_FAILED;
+/* Counts @transaction in n-pending while it is not finished. */
+static void
+registry_track_pending (SyncobjRegistry    *self,
+                        SyncobjTransaction *transaction)
+{
+  gboolean changed;
+
+  if (transaction_is_finished (transaction))
+    changed = g_hash_table_remove (self->pending, transaction);
+  else
+    changed = g_hash_table_add (self->pending, transaction);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PENDING]);
 }
 
 /**
@@ -369,6 +453,40 @@ syncobj_registry_lookup_transaction (SyncobjRegistry *self,
   g_return_val_if_fail (id != NULL, NULL);
 
   return g_hash_table_lookup (registry_index (self), id);
+}
+
+/**
+ * syncobj_registry_get_n_pending:
+ * @self: the registry
+ *
+ * Gets the number of transactions of the process that are not finished
+ * yet, for a "3 changes waiting" indicator.
+ *
+ * Returns: the number of transactions neither completed nor failed
+ */
+guint
+syncobj_registry_get_n_pending (SyncobjRegistry *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), 0);
+
+  return g_hash_table_size (self->pending);
+}
+
+/**
+ * syncobj_registry_get_offline:
+ * @self: the registry
+ *
+ * Gets whether the network, or the server of some collection, cannot be
+ * reached now, for an offline notice.
+ *
+ * Returns: %TRUE while offline
+ */
+gboolean
+syncobj_registry_get_offline (SyncobjRegistry *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), FALSE);
+
+  return self->offline;
 }
 
 /**
@@ -522,6 +640,7 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
   if (self->transactions_by_id != NULL)
     g_hash_table_insert (self->transactions_by_id, g_strdup (id), transaction);
   _syncobj_object_list_append (self->transactions, transaction);
+  registry_track_pending (self, transaction);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
 }
 
@@ -532,6 +651,7 @@ _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
   g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
   g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
 
+  registry_track_pending (self, transaction);
   g_signal_emit (self, signals[TRANSACTION_STATE_CHANGED], 0, transaction);
 }
 
@@ -544,4 +664,19 @@ _syncobj_registry_transaction_finished (SyncobjRegistry    *self,
 
   g_queue_push_tail (&self->finished, transaction);
   registry_trim_history (self);
+}
+
+void
+_syncobj_registry_set_reachable (SyncobjRegistry *self,
+                                 const char      *server,
+                                 gboolean         reachable)
+{
+  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
+  g_return_if_fail (server != NULL);
+
+  if (reachable)
+    g_hash_table_remove (self->unreachable, server);
+  else
+    g_hash_table_add (self->unreachable, g_strdup (server));
+  registry_update_offline (self);
 }

@@ -37,5 +37,9 @@ guint               syncobj_registry_get_history_limit  (SyncobjRegistry *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_registry_set_history_limit  (SyncobjRegistry *self,
                                                          guint            limit);
+SYNCOBJ_AVAILABLE_IN_ALL
+guint               syncobj_registry_get_n_pending      (SyncobjRegistry *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean            syncobj_registry_get_offline        (SyncobjRegistry *self);
 
 G_END_DECLS

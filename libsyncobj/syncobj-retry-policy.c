@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "syncobj-private.h"
+#include "syncobj-retry-policy-private.h"
 
 /**
  * SyncobjRetryPolicy:
@@ -10,16 +10,29 @@
  * Decides whether a failed persist attempt is retried, and after how long.
  *
  * A transaction gets at most [property@Syncobj.RetryPolicy:max-attempts]
- * attempts in all. After attempt number `n` failed with a retriable error,
- * the next one starts after
+ * attempts in all (0: no limit), and is given up once it is older than
+ * [property@Syncobj.RetryPolicy:max-age] (0: never). After attempt number
+ * `n` failed with a retriable error, the next one starts after
  *
  * ```
  * base  = min (initial-delay × factor^(n−1), max-delay)
  * delay = round (base × (1 + jitter × r))     with r uniform in [0, 1)
  * ```
  *
- * milliseconds. The defaults — 5 attempts, 1 s doubling up to 30 s, up to
- * 30 % jitter — give delays of about 1, 2, 4 and 8 seconds.
+ * milliseconds.
+ *
+ * Two sets of defaults exist:
+ *
+ * - [ctor@Syncobj.RetryPolicy.new], which a collection without a store
+ *   gets: 5 attempts, 1 s doubling up to 30 s, up to 30 % jitter, which
+ *   gives delays of about 1, 2, 4 and 8 seconds before the transaction
+ *   fails (tests, scripts, caches of a server that is the only copy);
+ * - [ctor@Syncobj.RetryPolicy.new_durable], which a collection with a
+ *   store gets: no limit on attempts (0), 1 s doubling up to 5 minutes,
+ *   up to 30 % jitter. What the user typed waits for the server as long as
+ *   it takes; only an error that is not retriable, a
+ *   [property@Syncobj.RetryPolicy:max-age] the application sets, or
+ *   [method@Syncobj.Transaction.rollback] gives it up.
  *
  * Whether an error is retriable is decided by
  * [method@Syncobj.RetryPolicy.is_retriable]: some errors never are, the
@@ -36,6 +49,7 @@ typedef struct
   double              factor;
   guint               max_delay_ms;
   double              jitter;
+  guint               max_age_ms;
 
   SyncobjClassifyFunc classify_func;
   gpointer            classify_data;
@@ -51,6 +65,7 @@ enum {
   PROP_FACTOR,
   PROP_MAX_DELAY,
   PROP_JITTER,
+  PROP_MAX_AGE,
   N_PROPS
 };
 
@@ -61,6 +76,10 @@ static GParamSpec *properties[N_PROPS];
 #define DEFAULT_FACTOR        2.0
 #define DEFAULT_MAX_DELAY     30000
 #define DEFAULT_JITTER        0.3
+
+/* The defaults of syncobj_retry_policy_new_durable(). */
+#define DURABLE_MAX_ATTEMPTS  0
+#define DURABLE_MAX_DELAY     300000
 
 static void
 clear_classify_func (SyncobjRetryPolicyPrivate *priv)
@@ -118,6 +137,9 @@ syncobj_retry_policy_get_property (GObject    *object,
     case PROP_JITTER:
       g_value_set_double (value, syncobj_retry_policy_get_jitter (self));
       break;
+    case PROP_MAX_AGE:
+      g_value_set_uint (value, syncobj_retry_policy_get_max_age (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -148,6 +170,9 @@ syncobj_retry_policy_set_property (GObject      *object,
     case PROP_JITTER:
       syncobj_retry_policy_set_jitter (self, g_value_get_double (value));
       break;
+    case PROP_MAX_AGE:
+      syncobj_retry_policy_set_max_age (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -172,11 +197,15 @@ syncobj_retry_policy_class_init (SyncobjRetryPolicyClass *klass)
    * SyncobjRetryPolicy:max-attempts:
    *
    * The number of attempts in all, the first one included: 1 means never
-   * retry.
+   * retry, 0 means no limit (the default of
+   * [ctor@Syncobj.RetryPolicy.new_durable], which a collection with a
+   * store gets). Attempts not spent — while the network or the server
+   * cannot be reached, while credentials are awaited, to resolve a
+   * conflict — do not count.
    */
   properties[PROP_MAX_ATTEMPTS] =
     g_param_spec_uint ("max-attempts", NULL, NULL,
-                       1, G_MAXUINT, DEFAULT_MAX_ATTEMPTS, flags);
+                       0, G_MAXUINT, DEFAULT_MAX_ATTEMPTS, flags);
 
   /**
    * SyncobjRetryPolicy:initial-delay:
@@ -219,6 +248,17 @@ syncobj_retry_policy_class_init (SyncobjRetryPolicyClass *klass)
     g_param_spec_double ("jitter", NULL, NULL,
                          0.0, 1.0, DEFAULT_JITTER, flags);
 
+  /**
+   * SyncobjRetryPolicy:max-age:
+   *
+   * How old a transaction may get, in milliseconds from its creation,
+   * before a failed attempt gives it up instead of retrying; 0 (the
+   * default) means no limit.
+   */
+  properties[PROP_MAX_AGE] =
+    g_param_spec_uint ("max-age", NULL, _("How old a transaction may get before it is given up, in milliseconds"),
+                       0, G_MAXUINT, 0, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -249,12 +289,32 @@ syncobj_retry_policy_new (void)
 }
 
 /**
+ * syncobj_retry_policy_new_durable:
+ *
+ * Creates a retry policy with the defaults of a collection that has a
+ * store: no limit on attempts, an initial delay of 1 second doubling up to
+ * 5 minutes, and 30 % jitter. A transaction then waits for the server as
+ * long as it takes, unless [property@Syncobj.RetryPolicy:max-age] or
+ * [property@Syncobj.RetryPolicy:max-attempts] is set.
+ *
+ * Returns: (transfer full): a new retry policy
+ */
+SyncobjRetryPolicy *
+syncobj_retry_policy_new_durable (void)
+{
+  return g_object_new (SYNCOBJ_TYPE_RETRY_POLICY,
+                       "max-attempts", DURABLE_MAX_ATTEMPTS,
+                       "max-delay", DURABLE_MAX_DELAY,
+                       NULL);
+}
+
+/**
  * syncobj_retry_policy_get_max_attempts:
  * @self: a retry policy
  *
  * Gets the number of attempts a transaction gets in all.
  *
- * Returns: the maximum number of attempts, at least 1
+ * Returns: the maximum number of attempts, or 0 for no limit
  */
 guint
 syncobj_retry_policy_get_max_attempts (SyncobjRetryPolicy *self)
@@ -269,10 +329,10 @@ syncobj_retry_policy_get_max_attempts (SyncobjRetryPolicy *self)
 /**
  * syncobj_retry_policy_set_max_attempts:
  * @self: a retry policy
- * @max_attempts: the number of attempts in all, at least 1
+ * @max_attempts: the number of attempts in all, or 0 for no limit
  *
  * Sets the number of attempts a transaction gets in all, the first one
- * included.
+ * included; 0 retries without limit.
  */
 void
 syncobj_retry_policy_set_max_attempts (SyncobjRetryPolicy *self,
@@ -281,7 +341,6 @@ syncobj_retry_policy_set_max_attempts (SyncobjRetryPolicy *self,
   SyncobjRetryPolicyPrivate *priv = syncobj_retry_policy_get_instance_private (self);
 
   g_return_if_fail (SYNCOBJ_IS_RETRY_POLICY (self));
-  g_return_if_fail (max_attempts >= 1);
 
   if (priv->max_attempts == max_attempts)
     return;
@@ -453,6 +512,60 @@ syncobj_retry_policy_set_jitter (SyncobjRetryPolicy *self,
 
   priv->jitter = jitter;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JITTER]);
+}
+
+/**
+ * syncobj_retry_policy_get_max_age:
+ * @self: a retry policy
+ *
+ * Gets how old a transaction may get before a failed attempt gives it up.
+ *
+ * Returns: the age in milliseconds, or 0 for no limit
+ */
+guint
+syncobj_retry_policy_get_max_age (SyncobjRetryPolicy *self)
+{
+  SyncobjRetryPolicyPrivate *priv = syncobj_retry_policy_get_instance_private (self);
+
+  g_return_val_if_fail (SYNCOBJ_IS_RETRY_POLICY (self), 0);
+
+  return priv->max_age_ms;
+}
+
+/**
+ * syncobj_retry_policy_set_max_age:
+ * @self: a retry policy
+ * @max_age_ms: the age in milliseconds, or 0 for no limit
+ *
+ * Sets how old a transaction may get, counted from its creation, before a
+ * failed attempt gives it up (with the error of that attempt) instead of
+ * scheduling another one.
+ */
+void
+syncobj_retry_policy_set_max_age (SyncobjRetryPolicy *self,
+                                  guint               max_age_ms)
+{
+  SyncobjRetryPolicyPrivate *priv = syncobj_retry_policy_get_instance_private (self);
+
+  g_return_if_fail (SYNCOBJ_IS_RETRY_POLICY (self));
+
+  if (priv->max_age_ms == max_age_ms)
+    return;
+
+  priv->max_age_ms = max_age_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_AGE]);
+}
+
+gboolean
+_syncobj_retry_policy_gives_up (SyncobjRetryPolicy *self,
+                                guint               counted_attempts,
+                                gint64              age_us)
+{
+  SyncobjRetryPolicyPrivate *priv = syncobj_retry_policy_get_instance_private (self);
+
+  if (priv->max_attempts != 0 && counted_attempts >= priv->max_attempts)
+    return TRUE;
+  return priv->max_age_ms != 0 && age_us >= (gint64) priv->max_age_ms * 1000;
 }
 
 /**

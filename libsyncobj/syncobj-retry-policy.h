@@ -52,6 +52,8 @@ typedef gboolean (*SyncobjClassifyFunc) (const GError *error,
 SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjRetryPolicy *syncobj_retry_policy_new               (void);
 SYNCOBJ_AVAILABLE_IN_ALL
+SyncobjRetryPolicy *syncobj_retry_policy_new_durable       (void);
+SYNCOBJ_AVAILABLE_IN_ALL
 guint               syncobj_retry_policy_get_max_attempts  (SyncobjRetryPolicy *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_retry_policy_set_max_attempts  (SyncobjRetryPolicy *self,
@@ -76,6 +78,11 @@ double              syncobj_retry_policy_get_jitter        (SyncobjRetryPolicy *
 SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_retry_policy_set_jitter        (SyncobjRetryPolicy *self,
                                                             double              jitter);
+SYNCOBJ_AVAILABLE_IN_ALL
+guint               syncobj_retry_policy_get_max_age       (SyncobjRetryPolicy *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_retry_policy_set_max_age       (SyncobjRetryPolicy *self,
+                                                            guint               max_age_ms);
 SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_retry_policy_set_classify_func (SyncobjRetryPolicy  *self,
                                                             SyncobjClassifyFunc  func,

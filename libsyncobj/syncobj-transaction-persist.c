@@ -10,6 +10,7 @@
  */
 
 #include "syncobj-transaction-fields-private.h"
+#include "syncobj-retry-policy-private.h"
 #include "syncobj-transaction-persist-private.h"
 #include "syncobj-transaction-properties-private.h"
 
@@ -127,7 +128,8 @@ transaction_attempt_failed (SyncobjTransaction *self,
 
   if (policy == NULL ||
       (!offline && !syncobj_retry_policy_is_retriable (policy, error)) ||
-      (!offline && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy)))
+      (!offline && _syncobj_retry_policy_gives_up (policy, self->counted_attempts,
+                                                   now_us () - self->created_at_us)))
     {
       _syncobj_transaction_fail (self, error, NULL);
       return;

@@ -10,6 +10,7 @@
  */
 
 #include "syncobj-transaction-fields-private.h"
+#include "syncobj-retry-policy-private.h"
 #include "syncobj-transaction-persist-private.h"
 #include "syncobj-transaction-stored-private.h"
 #include "syncobj-transaction-properties-private.h"
@@ -310,7 +311,8 @@ restore_persisting (SyncobjTransaction *self,
       _syncobj_attempt_finish (last, now_us (), error);
       self->counted_attempts++;
       _syncobj_transaction_changed (self);
-      if (policy != NULL && self->counted_attempts >= syncobj_retry_policy_get_max_attempts (policy))
+      if (policy != NULL && _syncobj_retry_policy_gives_up (policy, self->counted_attempts,
+                                                            now_us () - self->created_at_us))
         {
           /* Out of attempts: it fails from an idle, once every restored
            * transaction is back in its queue, so that its dependents fail

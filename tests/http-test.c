@@ -630,6 +630,19 @@ test_503_then_success (void)
   g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
   g_assert_nonnull (strstr (error->message, "503"));
   g_assert_nonnull (strstr (error->message, "down for a moment"));
+  /* What the server said stays with the attempt; the one that
+   * succeeded has no error answer. */
+  g_assert_cmpuint (syncobj_attempt_get_http_status (first), ==, 503);
+  g_assert_nonnull (syncobj_attempt_get_response_body (first));
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (syncobj_attempt_get_response_body (first), NULL),
+                                  g_bytes_get_size (syncobj_attempt_get_response_body (first)),
+                                  "down for a moment"));
+  {
+    g_autoptr(SyncobjAttempt) second = g_list_model_get_item (syncobj_transaction_get_attempts (insert), 1);
+
+    g_assert_cmpuint (syncobj_attempt_get_http_status (second), ==, 0);
+    g_assert_null (syncobj_attempt_get_response_body (second));
+  }
 
   effects = demo_server_effects (server);
   g_assert_cmpuint (json_array_get_length (effects), ==, 1);
@@ -662,6 +675,16 @@ test_422_rolls_back (void)
   g_assert_nonnull (strstr (error->message, uri));
   g_assert_nonnull (strstr (error->message, "422"));
   g_assert_nonnull (strstr (error->message, "must not be"));
+  {
+    g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (syncobj_transaction_get_attempts (update), 0);
+    GBytes *body = syncobj_attempt_get_response_body (attempt);
+    guint status = 0;
+
+    g_object_get (attempt, "http-status", &status, NULL);
+    g_assert_cmpuint (status, ==, 422);
+    g_assert_nonnull (body);
+    g_assert_nonnull (g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body), "must not be"));
+  }
   assert_json (syncobj_collection_lookup_value (client->collection, "a"),
                             "{\"id\": \"a\", \"title\": \"milk\"}");
 

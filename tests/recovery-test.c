@@ -32,7 +32,7 @@
 #define N_KILL_POINTS 64
 #endif
 #define HOUR_MS (3600 * 1000)
-#define MAX_ATTEMPTS 5   /* the default retry policy */
+#define MAX_ATTEMPTS 5   /* the policy of the collection below */
 
 typedef struct
 {
@@ -110,6 +110,7 @@ run_kill_point (KillPoint   point,
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjMutator) mutator = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjRetryPolicy) policy = NULL;
   g_autoptr(GListModel) active = NULL;
   SyncobjTestBackend *backend;
   gboolean waits_for_retry = FALSE;
@@ -165,7 +166,12 @@ run_kill_point (KillPoint   point,
   g_assert_no_error (error);
   backend = syncobj_store_test_backend_new (&mutator);
   backend->complete_at_once = TRUE;
-  collection = syncobj_collection_new_with_store ("todos", NULL, mutator, store);
+  /* A limit on attempts, so that an interrupted attempt can be the last
+   * (a store's default policy retries without limit). */
+  policy = syncobj_retry_policy_new ();
+  syncobj_retry_policy_set_max_attempts (policy, MAX_ATTEMPTS);
+  collection = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "todos", "mutator", mutator,
+                             "store", store, "retry-policy", policy, NULL);
 
   /* At once, before any persist call: the unfinished ones are back, in
    * order, with their values and attempt counts. */

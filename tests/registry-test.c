@@ -339,6 +339,76 @@ test_log_names_transaction (void)
   g_clear_pointer (&logged_ids, g_ptr_array_unref);
 }
 
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* n-pending counts the unfinished transactions of the process, with
+ * notify, for a "3 changes waiting" indicator. */
+static void
+test_n_pending (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) first = NULL;
+  g_autoptr(SyncobjTransaction) second = NULL;
+  guint before = syncobj_registry_get_n_pending (registry);
+  guint notified = 0;
+  guint n = 0;
+  gulong handler = g_signal_connect (registry, "notify::n-pending", G_CALLBACK (count_notify), &notified);
+
+  syncobj_sync_control_set_offline (control, TRUE);
+  first = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  second = syncobj_test_update (collection, "a", "{\"n\": 2}");
+  g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, before + 2);
+  g_object_get (registry, "n-pending", &n, NULL);
+  g_assert_cmpuint (n, ==, before + 2);
+  g_assert_cmpuint (notified, ==, 2);
+
+  syncobj_sync_control_set_offline (control, FALSE);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, second, 100, 10000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, before);
+  g_assert_cmpuint (notified, ==, 4);
+
+  /* A failure finishes a transaction too. */
+  syncobj_test_exact_retry_policy (collection, 1);
+  syncobj_sync_control_fail_next_persists (control, 1);
+  g_clear_object (&first);
+  first = syncobj_test_update (collection, "a", "{\"n\": 3}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, first, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, before);
+  g_signal_handler_disconnect (registry, handler);
+  syncobj_test_drain (control, collection);
+}
+
+/* offline follows the network, with notify. */
+static void
+test_offline (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  guint notified = 0;
+  gboolean offline = FALSE;
+  gulong handler = g_signal_connect (registry, "notify::offline", G_CALLBACK (count_notify), &notified);
+
+  g_assert_false (syncobj_registry_get_offline (registry));
+  syncobj_sync_control_set_offline (control, TRUE);
+  g_assert_true (syncobj_registry_get_offline (registry));
+  g_object_get (registry, "offline", &offline, NULL);
+  g_assert_true (offline);
+  g_assert_cmpuint (notified, ==, 1);
+  syncobj_sync_control_set_offline (control, FALSE);
+  g_assert_false (syncobj_registry_get_offline (registry));
+  g_assert_cmpuint (notified, ==, 2);
+  g_signal_handler_disconnect (registry, handler);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -356,6 +426,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/registry/transactions/forget-finished", test_forget_finished);
   g_test_add_func ("/registry/transactions/history-limit", test_history_limit);
   g_test_add_func ("/registry/logging/names-the-transaction", test_log_names_transaction);
+
+  g_test_add_func ("/registry/n-pending", test_n_pending);
+  g_test_add_func ("/registry/offline", test_offline);
 
   return g_test_run ();
 }

@@ -187,6 +187,93 @@ test_attempts_default_policy_five (void)
   g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 5);
 }
 
+static void
+test_policy_durable_defaults (void)
+{
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new_durable ();
+  guint max_attempts = 1, max_delay = 0, max_age = 1;
+
+  g_object_get (policy, "max-attempts", &max_attempts, "max-delay", &max_delay, "max-age", &max_age, NULL);
+  g_assert_cmpuint (max_attempts, ==, 0);
+  g_assert_cmpuint (max_delay, ==, 300000);
+  g_assert_cmpuint (max_age, ==, 0);
+  g_assert_cmpuint (syncobj_retry_policy_get_initial_delay (policy), ==, 1000);
+  g_assert_cmpfloat (syncobj_retry_policy_get_jitter (policy), ==, 0.3);
+
+  /* 1 s → 5 min: capped, before jitter, from the tenth retry on. */
+  syncobj_retry_policy_set_jitter (policy, 0.0);
+  g_assert_cmpuint (syncobj_retry_policy_get_delay (policy, 1), ==, 1000);
+  g_assert_cmpuint (syncobj_retry_policy_get_delay (policy, 9), ==, 256000);
+  g_assert_cmpuint (syncobj_retry_policy_get_delay (policy, 10), ==, 300000);
+  g_assert_cmpuint (syncobj_retry_policy_get_delay (policy, 1000), ==, 300000);
+
+  /* The plain policy keeps the specification's limits. */
+  g_clear_object (&policy);
+  policy = syncobj_retry_policy_new ();
+  g_assert_cmpuint (syncobj_retry_policy_get_max_attempts (policy), ==, 5);
+  g_assert_cmpuint (syncobj_retry_policy_get_max_delay (policy), ==, 30000);
+  g_assert_cmpuint (syncobj_retry_policy_get_max_age (policy), ==, 0);
+}
+
+/* Without a limit on attempts, a transaction outlives any number of
+ * failures, whatever the mutator, and never waits more than max-delay. */
+static void
+test_unlimited_attempts (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new_durable ();
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  gint64 start;
+
+  syncobj_retry_policy_set_jitter (policy, 0.0);
+  syncobj_collection_set_retry_policy (collection, policy);
+  syncobj_sync_control_fail_next_persists (control, 40);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  start = syncobj_sync_control_get_now (control);
+  syncobj_sync_control_run_pending (control);
+
+  /* 1 + 2 + … + 256 s, then 31 waits of 5 minutes: 511 s + 9300 s. */
+  syncobj_sync_control_advance (control, 511000 + 30 * 300000);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 40);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  syncobj_sync_control_advance (control, 300000);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 41);
+  g_assert_cmpint (to_us (syncobj_attempt_get_started_at (get_attempt (transaction, 41))) - start, ==,
+                   (511000 + 31 * 300000) * (gint64) 1000);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+}
+
+/* max-age gives up the transaction at the first failure past it. */
+static void
+test_max_age (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new_durable ();
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_retry_policy_set_jitter (policy, 0.0);
+  syncobj_retry_policy_set_max_age (policy, 10000);
+  syncobj_collection_set_retry_policy (collection, policy);
+  syncobj_sync_control_fail_next_persists (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+
+  /* Attempts at 0, 1, 3 and 7 s are younger than 10 s; the one at 15 s is
+   * not, and its failure is the last. */
+  syncobj_sync_control_advance (control, 14999);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 4);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 1, 10), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 5);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_FAILED, NULL);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+  syncobj_test_drain (control, collection);
+}
+
 static gboolean
 never_retry (const GError *error,
              gpointer      user_data)
@@ -419,6 +506,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/retry/policy/exact-delays-without-jitter", test_policy_exact_delays);
   g_test_add_func ("/retry/policy/jitter-bounds", test_policy_jitter_bounds);
   g_test_add_func ("/retry/policy/classify", test_policy_classify);
+  g_test_add_func ("/retry/policy/durable-defaults", test_policy_durable_defaults);
+  g_test_add_func ("/retry/attempts/unlimited", test_unlimited_attempts);
+  g_test_add_func ("/retry/attempts/max-age", test_max_age);
   g_test_add_func ("/retry/attempts/scheduled-exponentially", test_attempts_scheduled_exponentially);
   g_test_add_func ("/retry/attempts/max-then-failed-with-last-error", test_attempts_max_then_failed);
   g_test_add_func ("/retry/attempts/default-policy-five", test_attempts_default_policy_five);

@@ -49,6 +49,29 @@ test_in_memory (void)
   syncobj_store_test_flush (store);
 }
 
+/* What a store keeps waits for the server without limit; without a store
+ * the specification's 5 attempts stay. */
+static void
+test_default_retry_policy (void)
+{
+  g_autoptr(SyncobjStore) store = syncobj_store_new_in_memory ();
+  g_autoptr(SyncobjCollection) plain = syncobj_collection_new ("plain-policy", NULL, NULL);
+  g_autoptr(SyncobjCollection) stored = syncobj_collection_new_with_store ("stored-policy", NULL, NULL, store);
+  g_autoptr(SyncobjRetryPolicy) given = syncobj_retry_policy_new ();
+  g_autoptr(SyncobjCollection) chosen = NULL;
+
+  g_assert_cmpuint (syncobj_retry_policy_get_max_attempts (syncobj_collection_get_retry_policy (plain)), ==, 5);
+  g_assert_cmpuint (syncobj_retry_policy_get_max_delay (syncobj_collection_get_retry_policy (plain)), ==, 30000);
+  g_assert_cmpuint (syncobj_retry_policy_get_max_attempts (syncobj_collection_get_retry_policy (stored)), ==, 0);
+  g_assert_cmpuint (syncobj_retry_policy_get_max_delay (syncobj_collection_get_retry_policy (stored)), ==, 300000);
+
+  /* A policy the application gives is kept. */
+  chosen = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "chosen-policy", "store", store,
+                         "retry-policy", given, NULL);
+  g_assert_true (syncobj_collection_get_retry_policy (chosen) == given);
+  syncobj_store_test_flush (store);
+}
+
 static void
 test_file_mode (void)
 {
@@ -1067,6 +1090,7 @@ main (int   argc,
   setup ();
 
   g_test_add_func ("/store/in-memory", test_in_memory);
+  g_test_add_func ("/store/default-retry-policy", test_default_retry_policy);
   g_test_add_func ("/store/file-mode", test_file_mode);
   g_test_add_func ("/store/default", test_default);
   g_test_add_func ("/store/round-trip", test_round_trip);

@@ -5,6 +5,7 @@
 
 #include "syncobj-transaction-private.h"
 #include "syncobj-collection-private.h"
+#include "syncobj-attempt-private.h"
 #include "syncobj-http-echo-private.h"
 #include "syncobj-http-request-private.h"
 #include "syncobj-network-private.h"
@@ -47,7 +48,9 @@
  *
  * Answers 400–499, except 408 and 429, fail the transaction at once with
  * %SYNCOBJ_ERROR_NON_RETRIABLE, naming the method, URI, status and the
- * server's reason. 5xx, 408, 429 and network errors fail the attempt with
+ * server's reason. The status and body of every error answer stay with
+ * the attempt ([method@Syncobj.Attempt.get_http_status],
+ * [method@Syncobj.Attempt.get_response_body]). 5xx, 408, 429 and network errors fail the attempt with
  * %SYNCOBJ_ERROR_HTTP and are retried; a `Retry-After` header (seconds or
  * an HTTP date) sets the delay before the next attempt, up to the retry
  * policy's [property@Syncobj.RetryPolicy:max-delay]. When a request
@@ -553,6 +556,8 @@ check_response (SyncobjTransaction  *transaction,
     }
 
   uri = g_uri_to_string (soup_message_get_uri (message));
+  /* What the server said stays with the attempt, for the application. */
+  _syncobj_attempt_record_http_answer (transaction, status, body);
 
   if (SOUP_STATUS_IS_REDIRECTION (status) && status != SOUP_STATUS_NOT_MODIFIED)
     {
