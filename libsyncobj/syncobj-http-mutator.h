@@ -72,5 +72,12 @@ void                syncobj_http_mutator_set_auth_func     (SyncobjHttpMutator  
                                                             SyncobjHttpAuthFunc  func,
                                                             gpointer             user_data,
                                                             GDestroyNotify       destroy);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean            syncobj_http_mutator_get_needs_auth    (SyncobjHttpMutator  *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean            syncobj_http_mutator_get_auth_on_forbidden (SyncobjHttpMutator *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_http_mutator_set_auth_on_forbidden (SyncobjHttpMutator *self,
+                                                                gboolean            auth_on_forbidden);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "syncobj-error.h"
 #include "syncobj-enum-types.h"
 #include "syncobj-attempt.h"
+#include "syncobj-auth-request.h"
 #include "syncobj-pending-mutation.h"
 #include "syncobj-retry-policy.h"
 #include "syncobj-record.h"

@@ -1684,19 +1684,43 @@ auth_cb (const char *method,
 }
 
 static void
+cancel_auth_cb (SyncobjHttpMutator *mutator,
+                SyncobjAuthRequest *request,
+                gpointer            user_data)
+{
+  guint *asked = user_data;
+
+  (*asked)++;
+  g_assert_cmpuint (syncobj_auth_request_get_http_status (request), ==, 401);
+  syncobj_auth_request_cancel (request);
+}
+
+static void
 test_auth_callback (void)
 {
   g_autoptr(DemoServer) server = demo_server_start_with_token ("s3cret");
   g_autoptr(Client) client = client_new (server, TRUE);
   g_autoptr(SyncobjTransaction) refused = NULL;
   g_autoptr(SyncobjTransaction) accepted = NULL;
+  g_autoptr(SyncobjAttempt) last = NULL;
   guint calls = 0;
+  guint asked = 0;
+  gulong handler;
 
-  /* Without the token: 401, not retriable. */
+  /* Without the token, and an application that has none to give: each
+   * attempt asks, fails with the refusal, and is retried by the policy
+   * (5 attempts here: a collection without a store). */
+  handler = g_signal_connect (client->mutator, "auth-required", G_CALLBACK (cancel_auth_cb), &asked);
   refused = client_insert (client, "{\"id\": \"a\"}");
   wait_finished (refused);
-  g_assert_error (syncobj_transaction_get_error (refused), SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE);
+  g_assert_error (syncobj_transaction_get_error (refused), SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
   g_assert_nonnull (strstr (syncobj_transaction_get_error (refused)->message, "401"));
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (refused), ==, 5);
+  g_assert_cmpuint (asked, ==, 5);
+  last = g_list_model_get_item (syncobj_transaction_get_attempts (refused), 4);
+  g_assert_cmpuint (syncobj_attempt_get_http_status (last), ==, 401);
+  g_assert_false (syncobj_http_mutator_get_needs_auth (client->mutator));
+  g_signal_handler_disconnect (client->mutator, handler);
 
   /* The callback runs before every request, retries included (a token
    * refreshed between attempts is used). */
@@ -1707,6 +1731,115 @@ test_auth_callback (void)
   assert_completed (accepted);
   g_assert_cmpuint (syncobj_transaction_get_current_attempt (accepted), ==, 2);
   g_assert_cmpuint (calls, ==, 2);
+}
+
+static void
+keep_auth_request_cb (SyncobjHttpMutator *mutator,
+                      SyncobjAuthRequest *request,
+                      gpointer            user_data)
+{
+  SyncobjAuthRequest **kept = user_data;
+
+  g_assert_null (*kept);
+  *kept = g_object_ref (request);
+}
+
+static gboolean
+all_finished (SyncobjTransaction **transactions,
+              guint                n)
+{
+  for (guint i = 0; i < n; i++)
+    if (!syncobj_transaction_is_finished (transactions[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* A 401 pauses every transaction of the mutator, spending no attempt, until
+ * the application gives a credential, later: then they are all sent again
+ * with it, and so is every later request. */
+static void
+test_auth_request_pauses (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start_with_token ("s3cret");
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjAuthRequest) request = NULL;
+  g_autoptr(SyncobjTransaction) later = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  SyncobjTransaction *writes[3];
+  gboolean needs_auth = FALSE;
+  gint64 until;
+
+  g_signal_connect (client->mutator, "auth-required", G_CALLBACK (keep_auth_request_cb), &request);
+  writes[0] = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  writes[1] = client_insert (client, "{\"id\": \"b\", \"title\": \"eggs\"}");
+  writes[2] = client_update (client, "a", "{\"title\": \"oat milk\"}");
+  WAIT_FOR (request != NULL, WAIT_TIMEOUT_MS);
+
+  g_object_get (client->mutator, "needs-auth", &needs_auth, NULL);
+  g_assert_true (needs_auth);
+  g_assert_cmpuint (syncobj_auth_request_get_http_status (request), ==, 401);
+  g_assert_nonnull (strstr (syncobj_auth_request_get_uri (request), "/items"));
+  g_assert_false (syncobj_auth_request_is_done (request));
+
+  /* The application takes its time: many retry delays (10 ms) pass, and
+   * nothing is sent, spent, or rolled back. */
+  until = g_get_monotonic_time () + 300 * 1000;
+  WAIT_FOR (g_get_monotonic_time () >= until, WAIT_TIMEOUT_MS);
+  for (guint i = 0; i < G_N_ELEMENTS (writes); i++)
+    {
+      g_assert_false (syncobj_transaction_is_finished (writes[i]));
+      g_assert_cmpuint (syncobj_transaction_get_current_attempt (writes[i]), <=, 1);
+    }
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"),
+               "{\"id\": \"a\", \"title\": \"oat milk\"}");
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 0);
+
+  syncobj_auth_request_set_credential (request, "Bearer s3cret");
+  g_assert_true (syncobj_auth_request_is_done (request));
+  g_assert_false (syncobj_http_mutator_get_needs_auth (client->mutator));
+  /* Completing it again does nothing. */
+  syncobj_auth_request_cancel (request);
+
+  WAIT_FOR (all_finished (writes, G_N_ELEMENTS (writes)), WAIT_TIMEOUT_MS);
+  for (guint i = 0; i < G_N_ELEMENTS (writes); i++)
+    {
+      assert_completed (writes[i]);
+      g_assert_cmpuint (syncobj_transaction_get_current_attempt (writes[i]), ==, 1);
+      g_object_unref (writes[i]);
+    }
+
+  later = client_insert (client, "{\"id\": \"c\"}");
+  assert_completed (later);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (later), ==, 1);
+
+  g_clear_pointer (&effects, json_array_unref);
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 4);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 3);
+}
+
+/* With auth-on-forbidden a 403 asks for credentials too. */
+static void
+test_auth_on_forbidden (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjAuthRequest) request = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+
+  syncobj_http_mutator_set_auth_on_forbidden (client->mutator, TRUE);
+  g_signal_connect (client->mutator, "auth-required", G_CALLBACK (keep_auth_request_cb), &request);
+  demo_server_admin (server, "/_admin/faults", "{\"fail\": 1, \"status\": 403}");
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  WAIT_FOR (request != NULL, WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (syncobj_auth_request_get_http_status (request), ==, 403);
+  g_assert_false (syncobj_transaction_is_finished (insert));
+  syncobj_auth_request_set_credential (request, "Bearer anything");
+  assert_completed (insert);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 1);
 }
 
 /* The server dies in the middle of a burst of 200 mutations and comes back:
@@ -2257,6 +2390,8 @@ main (int   argc,
   g_test_add_func ("/http/keys/from-body", test_server_key_from_body);
   g_test_add_func ("/http/keys/from-batch", test_server_key_from_batch);
   g_test_add_func ("/http/keys/answers", test_server_key_answers);
+  g_test_add_func ("/http/mutator/auth-request/pauses-until-credential", test_auth_request_pauses);
+  g_test_add_func ("/http/mutator/auth-request/forbidden", test_auth_on_forbidden);
   g_test_add_func ("/http/sync/websocket-echo-completes", test_websocket_echo_completes);
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);

@@ -8,6 +8,7 @@
 #include "syncobj-attempt-private.h"
 #include "syncobj-http-echo-private.h"
 #include "syncobj-http-request-private.h"
+#include "syncobj-http-auth-private.h"
 #include "syncobj-network-private.h"
 #include "syncobj-json-util-private.h"
 
@@ -74,6 +75,17 @@
  * and coming at [property@Syncobj.HttpMutator:min-transfer-rate] or faster;
  * past a limit the attempt fails and is retried.
  *
+ * A 401 answer (and a 403 with
+ * [property@Syncobj.HttpMutator:auth-on-forbidden]) is no failure: the
+ * mutator enters [property@Syncobj.HttpMutator:needs-auth] and emits
+ * [signal@Syncobj.HttpMutator::auth-required] with a
+ * [class@Syncobj.AuthRequest]. Every request of the mutator then waits,
+ * spending no attempt and rolling nothing back, until the application
+ * gives a credential ([method@Syncobj.AuthRequest.set_credential]): the
+ * waiting requests are sent again with it, as is every later one. A
+ * cancelled auth request fails the waiting attempts, which are retried
+ * as the retry policy says (and ask again).
+ *
  * TLS certificates are checked as libsoup does by default; a certificate
  * error is an error, never silently accepted.
  *
@@ -95,6 +107,7 @@ struct _SyncobjHttpMutator
   gboolean            await_echo;
   SyncobjHttpHeaders  headers;
   SyncobjHttpLimits   limits;
+  SyncobjHttpAuthGate auth;
   SoupSession        *session;
 };
 
@@ -110,10 +123,19 @@ enum {
   PROP_AWAIT_ECHO,
   PROP_MAX_BODY_SIZE,
   PROP_MIN_TRANSFER_RATE,
+  PROP_NEEDS_AUTH,
+  PROP_AUTH_ON_FORBIDDEN,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  AUTH_REQUIRED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 #define DEFAULT_SYNC_TIMEOUT_MS 30000
 
@@ -182,6 +204,9 @@ typedef struct
   SoupMessage        *message;      /* the request in flight */
   SyncobjPendingMutation *current;  /* its mutation; NULL for a batch */
   GError             *network_error;
+  GError             *auth_error;   /* the refusal, while credentials are awaited */
+  guint               auth_status;  /* its status and body */
+  GBytes             *auth_body;
   guint               redirects;    /* 307/308 followed for this request */
 } PersistRun;
 
@@ -197,6 +222,8 @@ persist_run_free (gpointer data)
   g_clear_pointer (&run->mutations, g_ptr_array_unref);
   g_clear_object (&run->message);
   g_clear_error (&run->network_error);
+  g_clear_error (&run->auth_error);
+  g_clear_pointer (&run->auth_body, g_bytes_unref);
   g_free (run);
 }
 
@@ -597,6 +624,53 @@ check_response (SyncobjTransaction  *transaction,
 static void persist_next (GTask *task);
 static void persist_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* Credentials arrived (send the request again) or will not (the refusal
+ * fails the attempt). */
+static void
+persist_auth_resume (GTask    *task,
+                     gboolean  credential)
+{
+  PersistRun *run = g_task_get_task_data (task);
+
+  if (credential)
+    {
+      g_clear_error (&run->auth_error);
+      g_clear_pointer (&run->auth_body, g_bytes_unref);
+      persist_next (task);
+      return;
+    }
+  if (run->auth_error == NULL)
+    run->auth_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                                   _("No credentials were given for transaction %s"),
+                                   syncobj_transaction_get_id (run->transaction));
+  else
+    _syncobj_attempt_record_http_answer (run->transaction, run->auth_status, run->auth_body);
+  g_task_return_error (task, g_steal_pointer (&run->auth_error));
+}
+
+/* The request of @run was refused for want of credentials: it waits for
+ * them, to be sent again from the same mutation on. */
+static void
+persist_hold_for_auth (GTask      *task,
+                       PersistRun *run,
+                       GBytes     *body)
+{
+  SyncobjHttpMutator *self = g_task_get_source_object (task);
+  guint status = soup_message_get_status (run->message);
+  g_autofree char *uri = g_uri_to_string (soup_message_get_uri (run->message));
+  g_autofree char *reason = _syncobj_http_error_reason (run->message, body);
+
+  g_clear_error (&run->auth_error);
+  g_clear_pointer (&run->auth_body, g_bytes_unref);
+  run->auth_status = status;
+  run->auth_body = body != NULL ? g_bytes_ref (body) : NULL;
+  run->auth_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                                 _("%s %s was refused with status %u: %s"),
+                                 soup_message_get_method (run->message), uri, status, reason);
+  run->next = run->current != NULL ? run->next - 1 : 0;
+  _syncobj_http_auth_gate_hold (&self->auth, task, run->message, persist_auth_resume);
+}
+
 /* A copy of @message sent to @target: same method, headers and body, as a
  * 307 or 308 asks. Credentials and cookies go only to the same origin. */
 static SoupMessage *
@@ -715,6 +789,11 @@ persist_sent_cb (GObject      *source,
 
   if (follow_redirect (task, run))
     return;
+  if (_syncobj_http_auth_gate_refused (&SYNCOBJ_HTTP_MUTATOR (g_task_get_source_object (task))->auth, run->message))
+    {
+      persist_hold_for_auth (task, run, body);
+      return;
+    }
 
   is_delete = run->current != NULL && run->current->type == SYNCOBJ_MUTATION_TYPE_DELETE;
   if (!check_response (run->transaction, run->message, body, is_delete, &not_found, &error))
@@ -807,6 +886,13 @@ persist_next (GTask *task)
   if (run->message == NULL)
     {
       g_task_return_error (task, error);
+      return;
+    }
+  /* While credentials are awaited nothing goes out. */
+  if (_syncobj_http_auth_gate_needs_auth (&self->auth))
+    {
+      run->next = run->current != NULL ? run->next - 1 : 0;
+      _syncobj_http_auth_gate_hold (&self->auth, task, NULL, persist_auth_resume);
       return;
     }
 
@@ -1204,6 +1290,59 @@ syncobj_http_mutator_set_auth_func (SyncobjHttpMutator  *self,
   _syncobj_http_headers_set_auth (&self->headers, func, user_data, destroy);
 }
 
+/**
+ * syncobj_http_mutator_get_needs_auth:
+ * @self: a mutator
+ *
+ * Gets [property@Syncobj.HttpMutator:needs-auth]: whether the server
+ * refused a request for want of credentials and the mutator waits for
+ * the application to give them.
+ *
+ * Returns: %TRUE while credentials are awaited
+ */
+gboolean
+syncobj_http_mutator_get_needs_auth (SyncobjHttpMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), FALSE);
+  return _syncobj_http_auth_gate_needs_auth (&self->auth);
+}
+
+/**
+ * syncobj_http_mutator_get_auth_on_forbidden:
+ * @self: a mutator
+ *
+ * Gets [property@Syncobj.HttpMutator:auth-on-forbidden].
+ *
+ * Returns: whether a 403 answer asks for credentials like a 401
+ */
+gboolean
+syncobj_http_mutator_get_auth_on_forbidden (SyncobjHttpMutator *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self), FALSE);
+  return self->auth.auth_on_forbidden;
+}
+
+/**
+ * syncobj_http_mutator_set_auth_on_forbidden:
+ * @self: a mutator
+ * @auth_on_forbidden: whether a 403 answer asks for credentials
+ *
+ * Sets [property@Syncobj.HttpMutator:auth-on-forbidden], for servers that
+ * answer an expired token with 403.
+ */
+void
+syncobj_http_mutator_set_auth_on_forbidden (SyncobjHttpMutator *self,
+                                            gboolean            auth_on_forbidden)
+{
+  g_return_if_fail (SYNCOBJ_IS_HTTP_MUTATOR (self));
+
+  auth_on_forbidden = !!auth_on_forbidden;
+  if (self->auth.auth_on_forbidden == auth_on_forbidden)
+    return;
+  self->auth.auth_on_forbidden = auth_on_forbidden;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTH_ON_FORBIDDEN]);
+}
+
 /* ---- GObject ------------------------------------------------------------------------ */
 
 static void
@@ -1227,6 +1366,7 @@ syncobj_http_mutator_finalize (GObject *object)
   g_free (self->base_uri);
   g_free (self->batch_uri);
   g_free (self->update_method);
+  _syncobj_http_auth_gate_clear (&self->auth);
   _syncobj_http_headers_clear (&self->headers);
   g_clear_object (&self->session);
 
@@ -1266,6 +1406,12 @@ syncobj_http_mutator_get_property (GObject    *object,
       break;
     case PROP_MIN_TRANSFER_RATE:
       g_value_set_uint (value, self->limits.min_transfer_rate);
+      break;
+    case PROP_NEEDS_AUTH:
+      g_value_set_boolean (value, syncobj_http_mutator_get_needs_auth (self));
+      break;
+    case PROP_AUTH_ON_FORBIDDEN:
+      g_value_set_boolean (value, self->auth.auth_on_forbidden);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1313,6 +1459,9 @@ syncobj_http_mutator_set_property (GObject      *object,
           self->limits.min_transfer_rate = g_value_get_uint (value);
           g_object_notify_by_pspec (object, pspec);
         }
+      break;
+    case PROP_AUTH_ON_FORBIDDEN:
+      syncobj_http_mutator_set_auth_on_forbidden (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1432,13 +1581,56 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
     g_param_spec_uint ("min-transfer-rate", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_MIN_TRANSFER_RATE,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SyncobjHttpMutator:needs-auth:
+   *
+   * Whether the server refused a request for want of credentials (401, or
+   * 403 with [property@Syncobj.HttpMutator:auth-on-forbidden]) and the
+   * mutator waits for the application to give them. Meanwhile every
+   * transaction of the mutator waits, spending no attempt.
+   */
+  properties[PROP_NEEDS_AUTH] =
+    g_param_spec_boolean ("needs-auth", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpMutator:auth-on-forbidden:
+   *
+   * Whether a 403 answer asks for credentials like a 401 (for servers
+   * that answer an expired token with 403); otherwise a 403 fails the
+   * transaction.
+   */
+  properties[PROP_AUTH_ON_FORBIDDEN] =
+    g_param_spec_boolean ("auth-on-forbidden", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * SyncobjHttpMutator::auth-required:
+   * @self: the mutator
+   * @request: what the application completes, now or later
+   *
+   * Emitted when the server refused a request for want of credentials and
+   * [property@Syncobj.HttpMutator:needs-auth] became %TRUE. Keep @request
+   * and call [method@Syncobj.AuthRequest.set_credential] (or
+   * [method@Syncobj.AuthRequest.cancel]) when the credential is known:
+   * the mutator's transactions wait until then.
+   */
+  signals[AUTH_REQUIRED] =
+    g_signal_new ("auth-required",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, SYNCOBJ_TYPE_AUTH_REQUEST);
 }
 
 static void
 syncobj_http_mutator_init (SyncobjHttpMutator *self)
 {
   self->update_method = g_strdup ("PATCH");
+  _syncobj_http_auth_gate_init (&self->auth, G_OBJECT (self), &self->headers,
+                                properties[PROP_NEEDS_AUTH], signals[AUTH_REQUIRED]);
   self->sync_timeout_ms = DEFAULT_SYNC_TIMEOUT_MS;
   _syncobj_http_headers_init (&self->headers);
   _syncobj_http_limits_init (&self->limits);

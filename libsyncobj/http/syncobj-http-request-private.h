@@ -18,6 +18,8 @@ typedef struct
   SyncobjHttpAuthFunc  auth_func;
   gpointer             auth_data;
   GDestroyNotify       auth_destroy;
+  char                *credential;     /* Authorization given through a
+                                        * SyncobjAuthRequest; wins */
 } SyncobjHttpHeaders;
 
 void       _syncobj_http_headers_init   (SyncobjHttpHeaders *headers);
@@ -29,7 +31,12 @@ void       _syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
                                            SyncobjHttpAuthFunc  func,
                                            gpointer             user_data,
                                            GDestroyNotify       destroy);
-/* Sets the extra headers, then Authorization from the callback. */
+/* The Authorization value an application gave when asked for credentials:
+ * sent from then on, in place of the auth callback's. */
+void       _syncobj_http_headers_set_credential (SyncobjHttpHeaders *headers,
+                                                 const char         *authorization);
+/* Sets the extra headers, then Authorization from the credential or the
+ * callback. */
 void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,
                                          SoupMessage        *message);
 

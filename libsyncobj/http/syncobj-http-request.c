@@ -25,6 +25,7 @@ void
 _syncobj_http_headers_clear (SyncobjHttpHeaders *headers)
 {
   g_clear_pointer (&headers->headers, g_hash_table_unref);
+  g_clear_pointer (&headers->credential, g_free);
   if (headers->auth_destroy != NULL)
     headers->auth_destroy (headers->auth_data);
   headers->auth_func = NULL;
@@ -54,6 +55,14 @@ _syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
   headers->auth_func = func;
   headers->auth_data = user_data;
   headers->auth_destroy = destroy;
+}
+
+void
+_syncobj_http_headers_set_credential (SyncobjHttpHeaders *headers,
+                                      const char         *authorization)
+{
+  g_free (headers->credential);
+  headers->credential = g_strdup (authorization);
 }
 
 static guint
@@ -102,7 +111,9 @@ _syncobj_http_headers_apply (SyncobjHttpHeaders *headers,
   while (g_hash_table_iter_next (&iter, &name, &value))
     soup_message_headers_replace (request_headers, name, value);
 
-  if (headers->auth_func != NULL)
+  if (headers->credential != NULL)
+    soup_message_headers_replace (request_headers, "Authorization", headers->credential);
+  else if (headers->auth_func != NULL)
     {
       g_autofree char *uri = g_uri_to_string (soup_message_get_uri (message));
       g_autofree char *authorization = headers->auth_func (soup_message_get_method (message),

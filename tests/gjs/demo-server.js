@@ -91,18 +91,32 @@ test('insert persists to the server with a JavaScript auth function', async () =
     server.stop();
 });
 
-test('unauthorised write is rolled back', async () => {
+test('a 401 waits for the credential the application gives later', async () => {
     const server = await startServer();
     const [collection] = await itemsCollection(server, false);
+    const mutator = collection.get_mutator();
+    const requests = [];
+    mutator.connect('auth-required', (_mutator, request) => requests.push(request));
 
-    const transaction = collection.insert_json('{"id": "a", "title": "No token"}');
-    let error = null;
-    await transaction.wait_async(null).catch(e => (error = e));
+    const transaction = collection.insert_json('{"id": "a", "title": "No token yet"}');
+    await waitFor(() => requests.length === 1);
+    assert(mutator.needs_auth, 'needs-auth');
+    assertEqual(requests[0].get_http_status(), 401);
 
-    assertSyncobjError(error, Syncobj.Error.NON_RETRIABLE);
-    assert(error.message.includes('401'), error.message);
-    assertEqual(collection.lookup('a'), null);
+    // Retries would long be due: the write waits, spending no attempt.
+    clock.advance(LONG_ENOUGH_MS);
+    assertEqual(transaction.state, State.PERSISTING);
+    assertEqual(transaction.get_current_attempt(), 1);
     assertEqual(await server.admin('/items'), []);
+
+    // Later, from a promise, as a login dialog would.
+    await new Promise(resolve => GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => resolve() ?? false));
+    requests[0].set_credential(`Bearer ${TOKEN}`);
+    await transaction.wait_async(null);
+    assertEqual(transaction.state, State.COMPLETED);
+    assertEqual(transaction.get_current_attempt(), 1);
+    assert(!mutator.needs_auth, 'needs-auth after the credential');
+    assertEqual(await server.admin('/items/a'), {id: 'a', title: 'No token yet'});
     server.stop();
 });
 

@@ -109,18 +109,58 @@ def test_update_and_delete_reach_the_server(demo, clock):
     assert demo.admin('/items') == []
 
 
-def test_unauthorised_write_is_rolled_back(demo, clock):
+def test_a_401_waits_for_the_credential_the_application_gives_later(demo, clock):
     collection, asked = items_collection(demo, auth=False)
+    mutator = collection.get_mutator()
+    requests = []
+    mutator.connect('auth-required', lambda mutator, request: requests.append(request))
 
-    transaction = collection.insert({'id': 'a', 'title': 'No token'})
+    transaction = collection.insert({'id': 'a', 'title': 'No token yet'})
+    wait_for(lambda: len(requests) == 1)
+    assert mutator.props.needs_auth
+    assert requests[0].get_http_status() == 401
+
+    # Retries would long be due: the write waits, spending no attempt.
+    clock.advance(LONG_ENOUGH_MS)
+    assert transaction.get_state() == State.PERSISTING
+    assert transaction.get_current_attempt() == 1
+    assert collection['a']['title'] == 'No token yet'
+    assert demo.admin('/items') == []
+
+    requests[0].set_credential('Bearer ' + TOKEN)
     wait_for(transaction.is_finished, clock)
+    assert transaction.get_state() == State.COMPLETED
+    assert transaction.get_current_attempt() == 1
+    assert not mutator.props.needs_auth
+    assert requests[0].is_done()
+    assert demo.admin('/items/a') == {'id': 'a', 'title': 'No token yet'}
+
+
+def test_a_cancelled_auth_request_fails_the_attempt_and_the_policy_retries(demo, clock):
+    collection, asked = items_collection(demo, auth=False)
+    mutator = collection.get_mutator()
+    asks = []
+
+    def no_credential(mutator, request):
+        asks.append(request.get_uri())
+        request.cancel()
+
+    mutator.connect('auth-required', no_credential)
+    transaction = collection.insert({'id': 'a', 'title': 'Never'})
+    while not transaction.is_finished():
+        clock.advance(LONG_ENOUGH_MS)
+        wait_for(lambda: transaction.is_finished() or
+                 transaction.get_attempts()[len(transaction.get_attempts()) - 1].get_completed_at() is not None,
+                 clock)
 
     assert transaction.get_state() == State.FAILED
     error = transaction.get_error()
-    assert_syncobj_error(error, Syncobj.Error.NON_RETRIABLE)
+    assert_syncobj_error(error, Syncobj.Error.HTTP)
     assert '401' in error.message, error.message
+    assert transaction.get_current_attempt() == 5   # no store: 5 attempts
+    assert len(asks) == 5
+    assert transaction.get_attempts()[4].get_http_status() == 401
     assert 'a' not in collection
-    assert demo.admin('/items') == []
 
 
 def test_server_errors_are_retried_on_the_virtual_clock(demo, clock):
