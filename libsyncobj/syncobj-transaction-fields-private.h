@@ -52,6 +52,8 @@ struct _SyncobjTransaction
   guint                    retry_timer;
   gint                     retry_after_ms;  /* -1: policy decides */
   gulong                   online_handler;
+  gulong                   mutator_handler;  /* on mutator_owner's notify::mutator */
+  SyncobjCollection       *mutator_owner;    /* unowned: held in collections */
   guint                    committed : 1;
   guint                    durable : 1;
   guint                    started : 1;

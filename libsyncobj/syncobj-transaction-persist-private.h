@@ -9,13 +9,15 @@
 
 G_BEGIN_DECLS
 
-/* Starts the next attempt, or waits for the network without spending one. */
+/* Starts the next attempt, or waits for the network, or for the
+ * collection to get a mutator, without spending one. */
 void _syncobj_transaction_start_attempt             (SyncobjTransaction *self);
 /* From the first attempt on, the keys are locked and cannot roll back. */
 void _syncobj_transaction_mark_started              (SyncobjTransaction *self);
 /* Starts the next attempt in @delay_ms. */
 void _syncobj_transaction_retry_in                  (SyncobjTransaction *self,
                                                      guint               delay_ms);
-void _syncobj_transaction_stop_waiting_for_network  (SyncobjTransaction *self);
+/* Stops waiting for the network or for a mutator. */
+void _syncobj_transaction_stop_waiting              (SyncobjTransaction *self);
 
 G_END_DECLS

@@ -26,13 +26,50 @@ transaction_cancellable (SyncobjTransaction *self)
 /* ---- waiting for the network ---------------------------------------------- */
 
 void
-_syncobj_transaction_stop_waiting_for_network (SyncobjTransaction *self)
+_syncobj_transaction_stop_waiting (SyncobjTransaction *self)
 {
   if (self->online_handler != 0)
     {
       g_signal_handler_disconnect (_syncobj_scheduler_get_default (), self->online_handler);
       self->online_handler = 0;
     }
+  if (self->mutator_handler != 0)
+    {
+      g_signal_handler_disconnect (self->mutator_owner, self->mutator_handler);
+      self->mutator_handler = 0;
+      self->mutator_owner = NULL;
+    }
+}
+
+/* ---- waiting for a mutator ------------------------------------------------ */
+
+static void
+mutator_changed_cb (SyncobjCollection  *owner,
+                    GParamSpec         *pspec,
+                    SyncobjTransaction *self)
+{
+  if (syncobj_collection_get_mutator (owner) == NULL)
+    return;
+
+  _syncobj_transaction_stop_waiting (self);
+  _syncobj_transaction_start_attempt (self);
+}
+
+/* A transaction restored into a collection that has no mutator yet waits
+ * for one: the user's changes stay, visible and pending. */
+static void
+transaction_wait_for_mutator (SyncobjTransaction *self,
+                              SyncobjCollection  *owner)
+{
+  if (!self->started)
+    {
+      _syncobj_transaction_set_queued_behind (self, NULL);
+      _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PENDING);
+    }
+  if (self->mutator_handler != 0)
+    return;
+  self->mutator_owner = owner;
+  self->mutator_handler = g_signal_connect (owner, "notify::mutator", G_CALLBACK (mutator_changed_cb), self);
 }
 
 static void
@@ -43,7 +80,7 @@ online_changed_cb (SyncobjScheduler   *scheduler,
   if (!_syncobj_scheduler_get_online (scheduler))
     return;
 
-  _syncobj_transaction_stop_waiting_for_network (self);
+  _syncobj_transaction_stop_waiting (self);
   if (self->retry_timer != 0)
     {
       /* Back online: pending work resumes at once. */
@@ -220,6 +257,12 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
       return;
     }
 
+  if (mutator == NULL && owner != NULL)
+    {
+      transaction_wait_for_mutator (self, owner);
+      return;
+    }
+
   _syncobj_transaction_mark_started (self);
 
   if (mutator == NULL)
@@ -227,7 +270,7 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
       _syncobj_transaction_fail (self,
                                  g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                                  _("Collection “%s” has no mutator to persist transaction %s"),
-                                 owner != NULL ? syncobj_collection_get_id (owner) : "?", self->id),
+                                 "?", self->id),
                                  NULL);
       return;
     }

@@ -436,7 +436,7 @@ transaction_finish (SyncobjTransaction *self)
 {
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
 
-  _syncobj_transaction_stop_waiting_for_network (self);
+  _syncobj_transaction_stop_waiting (self);
   if (self->retry_timer != 0)
     {
       _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);
@@ -693,13 +693,19 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
  * @self: a transaction
  * @error: return location for an error
  *
- * Abandons a transaction that has not started persisting (`pending` or
- * `queued`): its optimistic changes are removed and it ends `failed` with
- * %SYNCOBJ_ERROR_CANCELLED. Queued transactions that touch its keys fail
- * with it, as after any failure.
+ * Abandons a transaction that the server does not have yet: one that is
+ * `pending` or `queued`, or `persisting` — waiting for a retry, for the
+ * network, for credentials, or with a request in flight, which is
+ * cancelled first. Its optimistic changes are removed and it ends `failed`
+ * with %SYNCOBJ_ERROR_CANCELLED. Queued transactions that touch its keys
+ * fail with it, as after any failure.
+ *
+ * A request that was cancelled in flight may still have reached the
+ * server; the sync then brings its effect back.
  *
  * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_INVALID_STATE once
- *   the transaction is persisting or finished
+ *   the server has the transaction (`persisted_awaiting_sync`) or it is
+ *   finished
  */
 gboolean
 syncobj_transaction_rollback (SyncobjTransaction  *self,
@@ -708,13 +714,18 @@ syncobj_transaction_rollback (SyncobjTransaction  *self,
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (self->started || state_is_final (self->state))
+  if (state_is_final (self->state) || self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                    _("Transaction %s cannot be rolled back: it is already %s"),
                    self->id, syncobj_transaction_get_state_name (self));
       return FALSE;
     }
+
+  /* A request in flight, or one waiting for credentials, stops; its
+   * answer, if any, is ignored (the transaction is no longer persisting). */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
 
   _syncobj_transaction_fail (self,
                              g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
@@ -931,7 +942,7 @@ syncobj_transaction_dispose (GObject *object)
 {
   SyncobjTransaction *self = SYNCOBJ_TRANSACTION (object);
 
-  _syncobj_transaction_stop_waiting_for_network (self);
+  _syncobj_transaction_stop_waiting (self);
   if (self->retry_timer != 0)
     {
       _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);

@@ -1821,6 +1821,35 @@ test_auth_request_pauses (void)
   g_assert_cmpuint (json_array_get_length (items), ==, 3);
 }
 
+/* A transaction paused for credentials can be rolled back: it stops
+ * waiting, and the credential given later sends nothing of it. */
+static void
+test_auth_request_rollback (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start_with_token ("s3cret");
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(SyncobjAuthRequest) request = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) later = NULL;
+  g_autoptr(JsonArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (client->mutator, "auth-required", G_CALLBACK (keep_auth_request_cb), &request);
+  insert = client_insert (client, "{\"id\": \"a\"}");
+  WAIT_FOR (request != NULL, WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_transaction_rollback (insert, &error));
+  g_assert_no_error (error);
+  g_assert_error (syncobj_transaction_get_error (insert), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED);
+  g_assert_false (syncobj_collection_contains (client->collection, "a"));
+
+  syncobj_auth_request_set_credential (request, "Bearer s3cret");
+  later = client_insert (client, "{\"id\": \"b\"}");
+  assert_completed (later);
+  items = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  g_assert_false (syncobj_collection_contains (client->collection, "a"));
+}
+
 /* With auth-on-forbidden a 403 asks for credentials too. */
 static void
 test_auth_on_forbidden (void)
@@ -2392,6 +2421,7 @@ main (int   argc,
   g_test_add_func ("/http/keys/answers", test_server_key_answers);
   g_test_add_func ("/http/mutator/auth-request/pauses-until-credential", test_auth_request_pauses);
   g_test_add_func ("/http/mutator/auth-request/forbidden", test_auth_on_forbidden);
+  g_test_add_func ("/http/mutator/auth-request/rollback", test_auth_request_rollback);
   g_test_add_func ("/http/sync/websocket-echo-completes", test_websocket_echo_completes);
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);

@@ -274,6 +274,35 @@ test_max_age (void)
   syncobj_test_drain (control, collection);
 }
 
+/* Only the application gives up a transaction that waits for a retry. */
+static void
+test_rollback_waiting_for_retry (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new_durable ();
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = NULL;
+
+  syncobj_collection_set_retry_policy (collection, policy);
+  syncobj_sync_control_fail_next_persists (control, 3);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_sync_control_advance (control, 5000);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 3);
+  g_assert_nonnull (syncobj_attempt_get_retry_scheduled_for (get_attempt (transaction, 3)));
+
+  g_assert_true (syncobj_transaction_rollback (transaction, &error));
+  g_assert_no_error (error);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_CANCELLED, NULL);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+
+  /* The retry that was due never comes. */
+  syncobj_sync_control_advance (control, 600000);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 3);
+  syncobj_test_drain (control, collection);
+}
+
 static gboolean
 never_retry (const GError *error,
              gpointer      user_data)
@@ -516,6 +545,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/retry/classify/vfunc", test_classify_vfunc);
   g_test_add_func ("/retry/non-retriable/fails-at-once", test_non_retriable_fails_at_once);
   g_test_add_func ("/retry/retry-now", test_retry_now);
+  g_test_add_func ("/retry/rollback/waiting-for-retry", test_rollback_waiting_for_retry);
   g_test_add_func ("/retry/offline/no-attempt-spent", test_offline_no_attempt_spent);
   g_test_add_func ("/retry/offline/retry-waits-for-network", test_offline_retry_waits_for_network);
   g_test_add_func ("/retry/offline/back-before-retry-is-due", test_offline_back_before_retry_is_due);

@@ -371,6 +371,55 @@ test_migration (void)
   g_assert_cmpuint (_syncobj_transaction_get_sequence (transaction), ==, 7);
 }
 
+/* Transactions restored into a collection that has no mutator yet wait,
+ * pending and visible, until it gets one: the user's edits are kept. */
+static void
+test_restored_waits_for_mutator (void)
+{
+  g_autofree char *path = make_path ("no-mutator-yet.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend;
+
+  g_autoptr(GPtrArray) statements = g_ptr_array_new_with_free_func (g_free);
+
+  /* A transaction of a previous run, pending on disk: the one of
+   * schema_v1, under an id and a collection of its own. */
+  for (guint i = 0; schema_v1[i] != NULL; i++)
+    {
+      g_autoptr(GString) statement = g_string_new (schema_v1[i]);
+
+      g_string_replace (statement, "000000000001", "0000000000a1", 0);
+      g_string_replace (statement, "old", "no-mutator-yet", 0);
+      g_ptr_array_add (statements, g_string_free (g_steal_pointer (&statement), FALSE));
+    }
+  g_ptr_array_add (statements, NULL);
+  syncobj_store_test_run_sql (path, (const char **) statements->pdata);
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+
+  /* This run opens its collection before it has a mutator. */
+  collection = syncobj_collection_new_with_store ("no-mutator-yet", NULL, NULL, store);
+  transaction = syncobj_store_test_transaction_at (collection, 0);
+  syncobj_store_test_run_pending ();
+  _syncobj_scheduler_advance (_syncobj_scheduler_get_default (), 60000);
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_PENDING);
+  g_assert_no_error (syncobj_transaction_get_error (transaction));
+  g_assert_true (syncobj_collection_contains (collection, "x"));
+
+  backend = syncobj_store_test_backend_new (&mutator);
+  backend->complete_at_once = TRUE;
+  syncobj_collection_set_mutator (collection, mutator);
+  syncobj_store_test_run_pending ();
+  g_assert_cmpuint (backend->calls->len, ==, 1);
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_store_test_flush (store);
+}
+
 static void
 prune_cb (GObject      *source,
           GAsyncResult *result,
@@ -1091,6 +1140,7 @@ main (int   argc,
 
   g_test_add_func ("/store/in-memory", test_in_memory);
   g_test_add_func ("/store/default-retry-policy", test_default_retry_policy);
+  g_test_add_func ("/store/restored-waits-for-mutator", test_restored_waits_for_mutator);
   g_test_add_func ("/store/file-mode", test_file_mode);
   g_test_add_func ("/store/default", test_default);
   g_test_add_func ("/store/round-trip", test_round_trip);

@@ -171,28 +171,55 @@ test_rollback_queued (void)
   syncobj_test_assert_persist_log (control, first, NULL);
 }
 
+/* A request in flight is cancelled: the transaction fails at once with its
+ * changes rolled back, and the answer that comes later changes nothing. */
 static void
-test_rollback_persisting_errors (void)
+test_rollback_persisting (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjTransaction) next = NULL;
+  g_autoptr(GError) error = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  next = syncobj_test_update (collection, "a", "{\"m\": 2}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
+
+  g_assert_true (syncobj_transaction_rollback (transaction, &error));
+  g_assert_no_error (error);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_CANCELLED, NULL);
+  /* What was queued behind it on the same key fails with it. */
+  syncobj_test_assert_failed (next, SYNCOBJ_ERROR_DEPENDENCY_FAILED, transaction);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+  syncobj_test_assert_locked_keys (collection, "");
+
+  syncobj_sync_control_advance (control, 1000);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_CANCELLED, NULL);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+
+  g_clear_error (&error);
+  g_assert_false (syncobj_transaction_rollback (transaction, &error));
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
+  syncobj_test_drain (control, collection);
+}
+
+static void
+test_rollback_completed_errors (void)
 {
   g_autoptr(SyncobjSyncControl) control = NULL;
   g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
   g_autoptr(SyncobjTransaction) transaction = NULL;
   g_autoptr(GError) error = NULL;
 
-  syncobj_sync_control_set_network_delay (control, 100);
   transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
-  syncobj_sync_control_run_pending (control);
-
-  g_assert_false (syncobj_transaction_rollback (transaction, &error));
-  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
-  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "persisting");
-  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
-
   g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
-  g_clear_error (&error);
   g_assert_false (syncobj_transaction_rollback (transaction, &error));
   g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
   g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
 }
 
 static void
@@ -1446,7 +1473,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/state/failed-non-retriable-rolls-back", test_state_failed_non_retriable);
   g_test_add_func ("/transaction/rollback/pending", test_rollback_pending);
   g_test_add_func ("/transaction/rollback/queued", test_rollback_queued);
-  g_test_add_func ("/transaction/rollback/persisting-errors", test_rollback_persisting_errors);
+  g_test_add_func ("/transaction/rollback/persisting", test_rollback_persisting);
+  g_test_add_func ("/transaction/rollback/completed-errors", test_rollback_completed_errors);
   g_test_add_func ("/transaction/rollback/one-of-three-restores-its-fields", test_rollback_one_of_three);
   g_test_add_func ("/transaction/rollback/ordered-last-of-three", test_ordered_rollback_last_of_three);
   g_test_add_func ("/transaction/failure/middle-of-three-restores-its-fields", test_failure_of_middle_restores_its_fields);

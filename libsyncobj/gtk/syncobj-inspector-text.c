@@ -105,8 +105,12 @@ syncobj_inspector_can_roll_back (SyncobjTransaction *transaction)
 {
   SyncobjTransactionState state = syncobj_transaction_get_state (transaction);
 
+  /* Whatever the server does not have yet: also a persisting one (waiting
+   * for a retry, the network or credentials; a request in flight is
+   * cancelled). */
   return state == SYNCOBJ_TRANSACTION_STATE_PENDING ||
-         state == SYNCOBJ_TRANSACTION_STATE_QUEUED;
+         state == SYNCOBJ_TRANSACTION_STATE_QUEUED ||
+         state == SYNCOBJ_TRANSACTION_STATE_PERSISTING;
 }
 
 char *

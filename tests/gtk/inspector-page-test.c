@@ -294,7 +294,8 @@ test_shows_every_state (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (reason, "Retrying at "));
   g_assert_nonnull (strstr (reason, "Simulated failure"));
   g_assert_true (gtk_widget_get_mapped (ui_test_row_widget (row, "retry-now")));
-  g_assert_null (ui_test_row_widget (row, "rollback"));
+  /* Waiting for a retry, it can still be given up. */
+  g_assert_true (gtk_widget_get_mapped (ui_test_row_widget (row, "rollback")));
 
   row = transaction_row (fixture, fixture->queued);
   assert_row_label (row, "transaction-state", "queued");
@@ -440,13 +441,19 @@ test_rollback (Fixture       *fixture,
   assert_row_label (row, "transaction-state", "failed");
   g_assert_null (ui_test_row_widget (row, "rollback"));
 
-  /* The one that is already persisting cannot be rolled back: the action
-   * reports why and changes nothing. */
+  /* The one that waits for a retry is given up as well: only the
+   * application gives up what the server does not have yet. */
   gtk_widget_activate_action (fixture->page, "inspector-page.rollback", "s",
                               syncobj_transaction_get_id (fixture->waiting));
-  g_assert_cmpint (syncobj_transaction_get_state (fixture->waiting), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->waiting), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_error (syncobj_transaction_get_error (fixture->waiting), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED);
+
+  /* A finished one cannot be: the action reports why and changes nothing. */
+  gtk_widget_activate_action (fixture->page, "inspector-page.rollback", "s",
+                              syncobj_transaction_get_id (fixture->queued));
+  g_assert_cmpint (syncobj_transaction_get_state (fixture->queued), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (ui_test_find_widget (fixture->page, "status"))),
-                            syncobj_transaction_get_id (fixture->waiting)));
+                            syncobj_transaction_get_id (fixture->queued)));
 }
 
 static void
