@@ -46,6 +46,7 @@ struct _SyncobjCollection
   guint               schema_version;
   SyncobjCollectionStatus status;
   guint               ready : 1;
+  guint               offline : 1;
 };
 
 typedef enum {
@@ -64,6 +65,8 @@ typedef enum {
   PROP_N_ITEMS,
   PROP_STATUS,
   PROP_SCHEMA_VERSION,
+  PROP_N_PENDING,
+  PROP_OFFLINE,
   N_PROPS
 } SyncobjCollectionProperty;
 

@@ -327,6 +327,7 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
       g_hash_table_remove (self->active_links, transaction);
       g_queue_delete_link (&self->active, link);
       g_object_unref (transaction);
+      _syncobj_collection_notify (self, PROP_N_PENDING);
     }
 }
 
@@ -339,6 +340,7 @@ _syncobj_collection_add_transaction (SyncobjCollection  *self,
 
   g_queue_push_tail (&self->active, g_object_ref (transaction));
   g_hash_table_insert (self->active_links, transaction, self->active.tail);
+  _syncobj_collection_notify (self, PROP_N_PENDING);
   _syncobj_collection_emit_transaction_added (self, transaction);
 }
 

@@ -520,6 +520,51 @@ syncobj_collection_get_persistent (SyncobjCollection *self)
 }
 
 /**
+ * syncobj_collection_get_n_pending:
+ * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:n-pending].
+ *
+ * Returns: the number of transactions of @self not finished yet
+ */
+guint
+syncobj_collection_get_n_pending (SyncobjCollection *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), 0);
+
+  return g_queue_get_length (&self->active);
+}
+
+/**
+ * syncobj_collection_get_offline:
+ * @self: a collection
+ *
+ * Gets [property@Syncobj.Collection:offline].
+ *
+ * Returns: %TRUE while the server cannot be reached
+ */
+gboolean
+syncobj_collection_get_offline (SyncobjCollection *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
+
+  return self->offline;
+}
+
+static void
+scheduler_online_cb (GObject           *scheduler,
+                     GParamSpec        *pspec,
+                     SyncobjCollection *self)
+{
+  gboolean offline = !_syncobj_scheduler_get_online (SYNCOBJ_SCHEDULER (scheduler));
+
+  if (self->offline == offline)
+    return;
+  self->offline = offline;
+  _syncobj_collection_notify (self, PROP_OFFLINE);
+}
+
+/**
  * syncobj_collection_get_ready:
  * @self: a collection
  *
@@ -767,6 +812,9 @@ syncobj_collection_constructed (GObject *object)
     self->retry_policy = self->store != NULL ? syncobj_retry_policy_new_durable () : syncobj_retry_policy_new ();
 
   _syncobj_registry_add_collection (syncobj_registry_get_default (), self);
+  self->offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ());
+  g_signal_connect_object (_syncobj_scheduler_get_default (), "notify::online",
+                           G_CALLBACK (scheduler_online_cb), self, 0);
 
   /* The cached synced state first, then the unfinished transactions of a
    * previous run on top, before the sync starts, so that their keys are
@@ -880,6 +928,12 @@ syncobj_collection_get_property (GObject    *object,
       break;
     case PROP_SCHEMA_VERSION:
       g_value_set_uint (value, self->schema_version);
+      break;
+    case PROP_N_PENDING:
+      g_value_set_uint (value, syncobj_collection_get_n_pending (self));
+      break;
+    case PROP_OFFLINE:
+      g_value_set_boolean (value, self->offline);
       break;
     case PROP_N_ITEMS:
       g_value_set_uint (value, g_sequence_get_length (self->order));
@@ -1073,6 +1127,29 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
   properties[PROP_RETRY_POLICY] =
     g_param_spec_object ("retry-policy", NULL, NULL, SYNCOBJ_TYPE_RETRY_POLICY,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjCollection:n-pending:
+   *
+   * The number of transactions of the collection that are not finished
+   * (neither completed nor failed), for a "3 changes waiting" indicator;
+   * [property@Syncobj.Registry:n-pending] counts those of the process.
+   */
+  properties[PROP_N_PENDING] =
+    g_param_spec_uint ("n-pending", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjCollection:offline:
+   *
+   * Whether the server cannot be reached now (the network is down):
+   * transactions wait meanwhile, spending no attempt. For an offline
+   * notice; [property@Syncobj.Registry:offline] says the same for the
+   * process.
+   */
+  properties[PROP_OFFLINE] =
+    g_param_spec_boolean ("offline", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjCollection:ready:

@@ -99,6 +99,10 @@ gboolean            syncobj_collection_get_persistent   (SyncobjCollection *self
 SYNCOBJ_AVAILABLE_IN_ALL
 gboolean            syncobj_collection_get_ready        (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL
+guint               syncobj_collection_get_n_pending    (SyncobjCollection *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean            syncobj_collection_get_offline      (SyncobjCollection *self);
+SYNCOBJ_AVAILABLE_IN_ALL
 guint               syncobj_collection_get_size         (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 gboolean            syncobj_collection_contains         (SyncobjCollection *self,

@@ -359,13 +359,17 @@ test_n_pending (void)
   g_autoptr(SyncobjTransaction) second = NULL;
   guint before = syncobj_registry_get_n_pending (registry);
   guint notified = 0;
+  guint collection_notified = 0;
   guint n = 0;
   gulong handler = g_signal_connect (registry, "notify::n-pending", G_CALLBACK (count_notify), &notified);
 
+  g_signal_connect (collection, "notify::n-pending", G_CALLBACK (count_notify), &collection_notified);
   syncobj_sync_control_set_offline (control, TRUE);
   first = syncobj_test_update (collection, "a", "{\"n\": 1}");
   second = syncobj_test_update (collection, "a", "{\"n\": 2}");
   g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, before + 2);
+  g_assert_cmpuint (syncobj_collection_get_n_pending (collection), ==, 2);
+  g_assert_cmpuint (collection_notified, ==, 2);
   g_object_get (registry, "n-pending", &n, NULL);
   g_assert_cmpuint (n, ==, before + 2);
   g_assert_cmpuint (notified, ==, 2);
@@ -374,6 +378,8 @@ test_n_pending (void)
   g_assert_cmpint (syncobj_test_wait_transaction (control, second, 100, 10000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
   g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, before);
   g_assert_cmpuint (notified, ==, 4);
+  g_assert_cmpuint (syncobj_collection_get_n_pending (collection), ==, 0);
+  g_assert_cmpuint (collection_notified, ==, 4);
 
   /* A failure finishes a transaction too. */
   syncobj_test_exact_retry_policy (collection, 1);
@@ -395,17 +401,24 @@ test_offline (void)
   g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
   guint notified = 0;
   gboolean offline = FALSE;
+  guint collection_notified = 0;
   gulong handler = g_signal_connect (registry, "notify::offline", G_CALLBACK (count_notify), &notified);
 
+  g_signal_connect (collection, "notify::offline", G_CALLBACK (count_notify), &collection_notified);
   g_assert_false (syncobj_registry_get_offline (registry));
+  g_assert_false (syncobj_collection_get_offline (collection));
   syncobj_sync_control_set_offline (control, TRUE);
   g_assert_true (syncobj_registry_get_offline (registry));
+  g_assert_true (syncobj_collection_get_offline (collection));
+  g_assert_cmpuint (collection_notified, ==, 1);
   g_object_get (registry, "offline", &offline, NULL);
   g_assert_true (offline);
   g_assert_cmpuint (notified, ==, 1);
   syncobj_sync_control_set_offline (control, FALSE);
   g_assert_false (syncobj_registry_get_offline (registry));
+  g_assert_false (syncobj_collection_get_offline (collection));
   g_assert_cmpuint (notified, ==, 2);
+  g_assert_cmpuint (collection_notified, ==, 2);
   g_signal_handler_disconnect (registry, handler);
 }
 
