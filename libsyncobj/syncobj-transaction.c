@@ -490,6 +490,37 @@ compare_sequence (gconstpointer a,
   return x->entry.sequence < y->entry.sequence ? -1 : x->entry.sequence > y->entry.sequence;
 }
 
+/* Where to start looking in @lane for what waits behind @self: right after
+ * @self's own link when it is in @lane (the lane is in commit order, and
+ * nothing before @self depends on it), else from the head. A transaction
+ * that fails behind many others (an undo, newest first) then costs what
+ * follows it, not the whole lane. @links maps lanes to links once @self is
+ * in many lanes (NULL: a linear search is cheaper). */
+static GList *
+transaction_lane_start (SyncobjTransaction *self,
+                        SyncobjLane        *lane,
+                        GHashTable         *links)
+{
+  GPtrArray *more = self->entry.more;
+
+  if (self->entry.first.lane == lane)
+    return self->entry.first.link.next;
+  if (links != NULL)
+    {
+      SyncobjLaneLink *link = g_hash_table_lookup (links, lane);
+
+      return link != NULL ? link->link.next : lane->queue.head;
+    }
+  for (guint i = 0; more != NULL && i < more->len; i++)
+    {
+      SyncobjLaneLink *link = g_ptr_array_index (more, i);
+
+      if (link->lane == lane)
+        return link->link.next;
+    }
+  return lane->queue.head;
+}
+
 /* Adds to @found the transactions queued behind @self on its keys that
  * have not started, except for the keys of a lane in @scanned: those were
  * scanned from a transaction committed earlier, so whatever waits there
@@ -501,6 +532,18 @@ transaction_find_dependents (SyncobjTransaction *self,
                              GSequence          *found)
 {
   guint n = _syncobj_object_list_get_length (self->mutations);
+  g_autoptr(GHashTable) links = NULL;
+
+  if (self->entry.more != NULL && self->entry.more->len > 8)
+    {
+      links = g_hash_table_new (NULL, NULL);
+      for (guint i = 0; i < self->entry.more->len; i++)
+        {
+          SyncobjLaneLink *link = g_ptr_array_index (self->entry.more, i);
+
+          g_hash_table_insert (links, link->lane, link);
+        }
+    }
 
   for (guint m = 0; m < n; m++)
     {
@@ -512,7 +555,7 @@ transaction_find_dependents (SyncobjTransaction *self,
       if (lane == NULL || !g_hash_table_add (scanned, g_strdup_printf ("%p %s", (gpointer) lane, mutation->key)))
         continue;
 
-      for (GList *l = lane->queue.head; l != NULL; l = l->next)
+      for (GList *l = transaction_lane_start (self, lane, links); l != NULL; l = l->next)
         {
           SyncobjTransaction *other = ((SyncobjQueueEntry *) l->data)->item;
 
