@@ -14,8 +14,8 @@
  *
  * A member condition names a member path (`"done"`, or `"owner.name"` to
  * reach into nested objects), a [enum@Syncobj.ConditionOp] and a value.
- * Conditions combine with [ctor@Syncobj.Condition.new_and],
- * [ctor@Syncobj.Condition.new_or] and [ctor@Syncobj.Condition.new_not].
+ * Conditions combine with [method@Syncobj.Condition.new_and],
+ * [method@Syncobj.Condition.new_or] and [method@Syncobj.Condition.new_not].
  *
  * ## Semantics
  *
