@@ -744,6 +744,42 @@ verify_live_view (SyncobjView *view,
     }
 }
 
+/* The live_query workload's M server rows, in commits of 100: record i
+ * takes the number (i + N/2) mod N, so records leave and enter a filter
+ * on n < N/2 and move along a sort on n. Returns how many records then
+ * pass that filter. */
+static guint
+live_query_sync_rows (Bench  *bench,
+                      gint64 *n_of,
+                      guint   half)
+{
+  g_autoptr(GError) error = NULL;
+  guint expected = 0;
+
+  for (guint b = 0; b < m_ops / 100; b++)
+    {
+      syncobj_sync_begin (bench->sync);
+      for (guint j = 0; j < 100; j++)
+        {
+          guint i = (guint) ((guint64) (b * 100 + j) * 31 % n_records);
+          gint64 n = (i + half) % n_records;
+          g_autoptr(JsonObject) row = record_new (i, n);
+          char title[32];
+
+          g_snprintf (title, sizeof title, "moved %" G_GINT64_FORMAT, n);
+          json_object_set_string_member (row, "title", title);
+          n_of[i] = n;
+          if (!syncobj_sync_write (bench->sync, SYNCOBJ_MUTATION_TYPE_UPDATE, row, &error))
+            fail ("sync write: %s", error->message);
+        }
+      if (!syncobj_sync_commit (bench->sync, &error))
+        fail ("sync commit: %s", error->message);
+    }
+  for (guint i = 0; i < n_records; i++)
+    expected += n_of[i] < half;
+  return expected;
+}
+
 #ifdef HAVE_GTK4
 /* The same live view made of GTK's models over the same collection, in
  * the same process: GtkFilterListModel (a GtkCustomFilter) under a
@@ -800,27 +836,7 @@ run_live_query_gtk (JsonObject *out)
   json_object_set_double_member (out, "gtk_view_build_ms", now_ms () - t0);
 
   t0 = now_ms ();
-  for (guint b = 0; b < m_ops / 100; b++)
-    {
-      syncobj_sync_begin (bench.sync);
-      for (guint j = 0; j < 100; j++)
-        {
-          guint i = (guint) ((guint64) (b * 100 + j) * 31 % n_records);
-          gint64 n = (i + half) % n_records;
-          g_autoptr(JsonObject) row = record_new (i, n);
-          char title[32];
-
-          g_snprintf (title, sizeof title, "moved %" G_GINT64_FORMAT, n);
-          json_object_set_string_member (row, "title", title);
-          n_of[i] = n;
-          if (!syncobj_sync_write (bench.sync, SYNCOBJ_MUTATION_TYPE_UPDATE, row, &error))
-            fail ("sync write: %s", error->message);
-        }
-      if (!syncobj_sync_commit (bench.sync, &error))
-        fail ("sync commit: %s", error->message);
-    }
-  for (guint i = 0; i < n_records; i++)
-    expected += n_of[i] < half;
+  expected = live_query_sync_rows (&bench, n_of, half);
   if (g_list_model_get_n_items (G_LIST_MODEL (sorted)) != expected)
     fail ("GTK: the view holds %u records after the sync, expected %u", g_list_model_get_n_items (G_LIST_MODEL (sorted)), expected);
   json_object_set_double_member (out, "gtk_sync_us_per_row", (now_ms () - t0) * 1000 / m_ops);
@@ -891,27 +907,7 @@ run_live_query (JsonObject *out)
   /* M server rows in commits of 100: records leave and enter the view and
    * move along its order. */
   t0 = now_ms ();
-  for (guint b = 0; b < m_ops / 100; b++)
-    {
-      syncobj_sync_begin (bench.sync);
-      for (guint j = 0; j < 100; j++)
-        {
-          guint i = (guint) ((guint64) (b * 100 + j) * 31 % n_records);
-          gint64 n = (i + half) % n_records;
-          g_autoptr(JsonObject) row = record_new (i, n);
-          char title[32];
-
-          g_snprintf (title, sizeof title, "moved %" G_GINT64_FORMAT, n);
-          json_object_set_string_member (row, "title", title);
-          n_of[i] = n;
-          if (!syncobj_sync_write (bench.sync, SYNCOBJ_MUTATION_TYPE_UPDATE, row, &error))
-            fail ("sync write: %s", error->message);
-        }
-      if (!syncobj_sync_commit (bench.sync, &error))
-        fail ("sync commit: %s", error->message);
-    }
-  for (guint i = 0; i < n_records; i++)
-    expected += n_of[i] < half;
+  expected = live_query_sync_rows (&bench, n_of, half);
   if (g_list_model_get_n_items (G_LIST_MODEL (view)) != expected)
     fail ("the view holds %u records after the sync, expected %u", g_list_model_get_n_items (G_LIST_MODEL (view)), expected);
   json_object_set_double_member (out, "sync_us_per_row", (now_ms () - t0) * 1000 / m_ops);
