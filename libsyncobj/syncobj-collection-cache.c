@@ -1,6 +1,5 @@
 /* syncobj-collection-cache.c: a collection's synced state kept in its
- * store's cache, and shown from there at the next start; the collection's
- * status (saved data or current data)
+ * store's cache, and shown from there at the next start
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -210,42 +209,6 @@ _syncobj_collection_cache_restore (SyncobjCollectionCache *self,
   if (sync != NULL && *cache->cursor != '\0')
     _syncobj_sync_restore_cursor (sync, cache->cursor);
   return TRUE;
-}
-
-/* ---- status ------------------------------------------------------------------ */
-
-void
-_syncobj_collection_set_status (SyncobjCollection       *self,
-                                SyncobjCollectionStatus  status)
-{
-  if (self->status == status)
-    return;
-
-  self->status = status;
-  _syncobj_collection_notify (self, PROP_STATUS);
-}
-
-void
-_syncobj_collection_sync_failed (SyncobjCollection *self)
-{
-  if (self->status == SYNCOBJ_COLLECTION_STATUS_LOADING)
-    _syncobj_collection_set_status (self, SYNCOBJ_COLLECTION_STATUS_ERROR);
-}
-
-/**
- * syncobj_collection_get_status:
- * @self: a collection
- *
- * Gets [property@Syncobj.Collection:status]: whether what the collection
- * shows is saved data or current data.
- *
- * Returns: the status
- */
-SyncobjCollectionStatus
-syncobj_collection_get_status (SyncobjCollection *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), SYNCOBJ_COLLECTION_STATUS_LOADING);
-  return self->status;
 }
 
 /**

@@ -1,8 +1,10 @@
 /* syncobj-collection-fields-private.h: what a SyncobjCollection holds
  *
  * For the files of the collection only: syncobj-collection.c (public API),
- * syncobj-collection-write.c (writes and their transactions) and
- * syncobj-collection-list.c (the list model). Everything else sees a
+ * syncobj-collection-write.c (writes and their transactions),
+ * syncobj-collection-list.c (the list model), syncobj-collection-cache.c
+ * (the synced state in the store's cache) and syncobj-collection-state.c
+ * (ready, status, n-pending, offline). Everything else sees a
  * collection through syncobj-collection-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -72,14 +74,26 @@ typedef enum {
 
 void _syncobj_collection_notify                 (SyncobjCollection        *self,
                                                  SyncobjCollectionProperty prop);
-/* In syncobj-collection-cache.c; notifies when it changes. */
-void _syncobj_collection_set_status             (SyncobjCollection        *self,
-                                                 SyncobjCollectionStatus   status);
 void _syncobj_collection_emit_transaction_added (SyncobjCollection        *self,
                                                  SyncobjTransaction       *transaction);
 void _syncobj_collection_emit_key_assigned      (SyncobjCollection        *self,
                                                  const char               *temporary_key,
                                                  const char               *key);
+
+/* ---- syncobj-collection-state.c ------------------------------------------- */
+
+/* Notifies when it changes. */
+void _syncobj_collection_set_status             (SyncobjCollection        *self,
+                                                 SyncobjCollectionStatus   status);
+/* Follows the scheduler's online property in SyncobjCollection:offline. */
+void _syncobj_collection_watch_online           (SyncobjCollection        *self);
+/* Creates the GParamSpecs of ready, status, n-pending and offline in
+ * @properties (indexed by SyncobjCollectionProperty). */
+void _syncobj_collection_state_param_specs      (GParamSpec              **properties);
+/* The value of one of those four properties. */
+void _syncobj_collection_get_state_property     (SyncobjCollection        *self,
+                                                 guint                     prop_id,
+                                                 GValue                   *value);
 
 static inline gboolean
 collection_is_ordered (SyncobjCollection *self)

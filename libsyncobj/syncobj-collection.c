@@ -128,19 +128,6 @@ _syncobj_collection_apply_sync (SyncobjCollection  *self,
   return applied;
 }
 
-void
-_syncobj_collection_set_ready (SyncobjCollection *self,
-                               gboolean           ready)
-{
-  if (self->ready == !!ready)
-    return;
-
-  self->ready = !!ready;
-  _syncobj_collection_notify (self, PROP_READY);
-  if (self->ready)
-    _syncobj_collection_set_status (self, SYNCOBJ_COLLECTION_STATUS_READY);
-}
-
 /* ---- public API -------------------------------------------------------------- */
 
 /**
@@ -520,68 +507,6 @@ syncobj_collection_get_persistent (SyncobjCollection *self)
 }
 
 /**
- * syncobj_collection_get_n_pending:
- * @self: a collection
- *
- * Gets [property@Syncobj.Collection:n-pending].
- *
- * Returns: the number of transactions of @self not finished yet
- */
-guint
-syncobj_collection_get_n_pending (SyncobjCollection *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), 0);
-
-  return g_queue_get_length (&self->active);
-}
-
-/**
- * syncobj_collection_get_offline:
- * @self: a collection
- *
- * Gets [property@Syncobj.Collection:offline].
- *
- * Returns: %TRUE while the server cannot be reached
- */
-gboolean
-syncobj_collection_get_offline (SyncobjCollection *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
-
-  return self->offline;
-}
-
-static void
-scheduler_online_cb (GObject           *scheduler,
-                     GParamSpec        *pspec,
-                     SyncobjCollection *self)
-{
-  gboolean offline = !_syncobj_scheduler_get_online (SYNCOBJ_SCHEDULER (scheduler));
-
-  if (self->offline == offline)
-    return;
-  self->offline = offline;
-  _syncobj_collection_notify (self, PROP_OFFLINE);
-}
-
-/**
- * syncobj_collection_get_ready:
- * @self: a collection
- *
- * Tells whether the collection holds the server's initial state,
- * [property@Syncobj.Collection:ready].
- *
- * Returns: %TRUE once the sync has committed its initial state and marked
- *   it ready (always %TRUE without a sync)
- */
-gboolean
-syncobj_collection_get_ready (SyncobjCollection *self)
-{
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
-  return self->ready;
-}
-
-/**
  * syncobj_collection_get_size:
  * @self: a collection
  *
@@ -812,9 +737,7 @@ syncobj_collection_constructed (GObject *object)
     self->retry_policy = self->store != NULL ? syncobj_retry_policy_new_durable () : syncobj_retry_policy_new ();
 
   _syncobj_registry_add_collection (syncobj_registry_get_default (), self);
-  self->offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ());
-  g_signal_connect_object (_syncobj_scheduler_get_default (), "notify::online",
-                           G_CALLBACK (scheduler_online_cb), self, 0);
+  _syncobj_collection_watch_online (self);
 
   /* The cached synced state first, then the unfinished transactions of a
    * previous run on top, before the sync starts, so that their keys are
@@ -920,20 +843,14 @@ syncobj_collection_get_property (GObject    *object,
     case PROP_RETRY_POLICY:
       g_value_set_object (value, self->retry_policy);
       break;
-    case PROP_READY:
-      g_value_set_boolean (value, self->ready);
-      break;
-    case PROP_STATUS:
-      g_value_set_enum (value, self->status);
-      break;
     case PROP_SCHEMA_VERSION:
       g_value_set_uint (value, self->schema_version);
       break;
+    case PROP_READY:
+    case PROP_STATUS:
     case PROP_N_PENDING:
-      g_value_set_uint (value, syncobj_collection_get_n_pending (self));
-      break;
     case PROP_OFFLINE:
-      g_value_set_boolean (value, self->offline);
+      _syncobj_collection_get_state_property (self, prop_id, value);
       break;
     case PROP_N_ITEMS:
       g_value_set_uint (value, g_sequence_get_length (self->order));
@@ -1128,37 +1045,7 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
     g_param_spec_object ("retry-policy", NULL, NULL, SYNCOBJ_TYPE_RETRY_POLICY,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  /**
-   * SyncobjCollection:n-pending:
-   *
-   * The number of transactions of the collection that are not finished
-   * (neither completed nor failed), for a "3 changes waiting" indicator;
-   * [property@Syncobj.Registry:n-pending] counts those of the process.
-   */
-  properties[PROP_N_PENDING] =
-    g_param_spec_uint ("n-pending", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjCollection:offline:
-   *
-   * Whether the server cannot be reached now (the network is down):
-   * transactions wait meanwhile, spending no attempt. For an offline
-   * notice; [property@Syncobj.Registry:offline] says the same for the
-   * process.
-   */
-  properties[PROP_OFFLINE] =
-    g_param_spec_boolean ("offline", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjCollection:ready:
-   *
-   * Whether the sync has delivered the initial state.
-   */
-  properties[PROP_READY] =
-    g_param_spec_boolean ("ready", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  _syncobj_collection_state_param_specs (properties);
 
   /**
    * SyncobjCollection:n-items:
@@ -1167,27 +1054,6 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
    */
   properties[PROP_N_ITEMS] =
     g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * SyncobjCollection:status:
-   *
-   * Whether what the collection shows is saved data or current data.
-   *
-   * A collection with a [property@Syncobj.Collection:store] shows the
-   * synced records cached there before its constructor returns, with the
-   * restored optimistic changes on top: the status is then
-   * %SYNCOBJ_COLLECTION_STATUS_CACHED until the sync has caught up
-   * (%SYNCOBJ_COLLECTION_STATUS_READY, when
-   * [property@Syncobj.Collection:ready] becomes %TRUE). Without a cache it
-   * starts %SYNCOBJ_COLLECTION_STATUS_LOADING, and becomes
-   * %SYNCOBJ_COLLECTION_STATUS_ERROR if the sync reports an error before
-   * anything could be shown. Once ready, it stays ready when the network
-   * drops later.
-   */
-  properties[PROP_STATUS] =
-    g_param_spec_enum ("status", NULL, NULL,
-                       SYNCOBJ_TYPE_COLLECTION_STATUS, SYNCOBJ_COLLECTION_STATUS_LOADING,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**

@@ -3,12 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "syncobj-http-mutator-private.h"
 #include "syncobj-transaction-private.h"
 #include "syncobj-collection-private.h"
 #include "syncobj-attempt-private.h"
-#include "syncobj-http-echo-private.h"
-#include "syncobj-http-request-private.h"
-#include "syncobj-http-auth-private.h"
 #include "syncobj-network-private.h"
 #include "syncobj-json-util-private.h"
 
@@ -95,22 +93,6 @@
  * [property@Syncobj.HttpMutator:sync-timeout].
  */
 
-struct _SyncobjHttpMutator
-{
-  SyncobjMutator      parent_instance;
-
-  char               *base_uri;       /* without a trailing slash */
-  char               *batch_uri;
-  char               *update_method;
-  guint               sync_timeout_ms;
-  guint               timeout_ms;
-  gboolean            await_echo;
-  SyncobjHttpHeaders  headers;
-  SyncobjHttpLimits   limits;
-  SyncobjHttpAuthGate auth;
-  SoupSession        *session;
-};
-
 G_DEFINE_FINAL_TYPE (SyncobjHttpMutator, syncobj_http_mutator, SYNCOBJ_TYPE_MUTATOR)
 
 enum {
@@ -121,7 +103,7 @@ enum {
   PROP_SYNC_TIMEOUT,
   PROP_TIMEOUT,
   PROP_AWAIT_ECHO,
-  PROP_MAX_BODY_SIZE,
+  PROP_MAX_BODY_SIZE,       /* then PROP_MIN_TRANSFER_RATE (see syncobj-http-request.c) */
   PROP_MIN_TRANSFER_RATE,
   PROP_NEEDS_AUTH,
   PROP_AUTH_ON_FORBIDDEN,
@@ -140,61 +122,6 @@ static guint signals[N_SIGNALS];
 #define DEFAULT_SYNC_TIMEOUT_MS 30000
 
 /* ---- persisting ------------------------------------------------------------------ */
-
-/* What the mutator remembers about a transaction between persist and
- * await_sync (qdata on the transaction). */
-typedef struct
-{
-  SyncobjHttpEchoWatch *watch;      /* with an HTTP sync */
-  GHashTable           *no_echo;    /* mutation ids that will not be echoed */
-  gulong                state_handler;
-} EchoInfo;
-
-static GQuark
-echo_info_quark (void)
-{
-  static GQuark quark;
-
-  if (quark == 0)
-    quark = g_quark_from_static_string ("syncobj-http-mutator-echo");
-  return quark;
-}
-
-static void
-echo_info_free (gpointer data)
-{
-  EchoInfo *info = data;
-
-  g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
-  g_clear_pointer (&info->no_echo, g_hash_table_unref);
-  g_free (info);
-}
-
-static void
-echo_info_state_cb (SyncobjTransaction *transaction,
-                    GParamSpec         *pspec,
-                    EchoInfo           *info)
-{
-  /* A failed transaction has nothing to wait for. */
-  if (syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_FAILED)
-    g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
-}
-
-static EchoInfo *
-echo_info_get (SyncobjTransaction *transaction)
-{
-  EchoInfo *info = g_object_get_qdata (G_OBJECT (transaction), echo_info_quark ());
-
-  if (info == NULL)
-    {
-      info = g_new0 (EchoInfo, 1);
-      info->no_echo = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_object_set_qdata_full (G_OBJECT (transaction), echo_info_quark (), info, echo_info_free);
-      info->state_handler = g_signal_connect (transaction, "notify::state",
-                                              G_CALLBACK (echo_info_state_cb), info);
-    }
-  return info;
-}
 
 typedef struct
 {
@@ -225,400 +152,6 @@ persist_run_free (gpointer data)
   g_clear_error (&run->auth_error);
   g_clear_pointer (&run->auth_body, g_bytes_unref);
   g_free (run);
-}
-
-static char *
-idempotency_key (SyncobjTransaction     *transaction,
-                 SyncobjPendingMutation *mutation)
-{
-  return g_strdup_printf ("%s-%s", syncobj_transaction_get_id (transaction), mutation->mutation_id);
-}
-
-/* The mutator whose URIs serve @mutation: its collection's, when that is an
- * HTTP mutator, else @self. */
-static SyncobjHttpMutator *
-mutation_target (SyncobjHttpMutator     *self,
-                 SyncobjPendingMutation *mutation)
-{
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
-  SyncobjMutator *mutator = collection != NULL ? syncobj_collection_get_mutator (collection) : NULL;
-
-  return SYNCOBJ_IS_HTTP_MUTATOR (mutator) ? SYNCOBJ_HTTP_MUTATOR (mutator) : self;
-}
-
-/* Whether @mutation inserts a record under a temporary key, whose key the
- * server's answer brings. */
-static gboolean
-is_temporary_insert (SyncobjPendingMutation *mutation)
-{
-  return mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT &&
-         g_str_has_prefix (mutation->key, SYNCOBJ_TEMPORARY_KEY_PREFIX);
-}
-
-static SoupMessage *
-new_json_request (SyncobjHttpMutator  *self,
-                  const char          *method,
-                  const char          *uri,
-                  const char          *body,
-                  const char          *key,
-                  GError             **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GUri) parsed = g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, &local_error);
-  g_autoptr(SoupMessage) message = NULL;
-  SoupMessageHeaders *headers;
-
-  if (parsed == NULL)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE,
-                   _("“%s” is not a valid URI: %s"), uri, local_error->message);
-      return NULL;
-    }
-
-  message = soup_message_new_from_uri (method, parsed);
-  /* The Idempotency-Key makes a resend safe; libsoup then reuses idle
-   * connections instead of opening one per POST. Redirects are ours to
-   * follow: libsoup turns a POST answered with 301/302 into a bodyless
-   * GET, whose answer would count as the write's (see follow_redirect()). */
-  soup_message_add_flags (message, SOUP_MESSAGE_IDEMPOTENT | SOUP_MESSAGE_NO_REDIRECT);
-  _syncobj_http_forbid_resend (message);
-  headers = soup_message_get_request_headers (message);
-  _syncobj_http_headers_apply (&self->headers, message);
-  soup_message_headers_replace (headers, "Accept", "application/json");
-  soup_message_headers_replace (headers, "Idempotency-Key", key);
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
-      /* Kept for a 307/308 redirect, which sends the same body again. */
-      g_object_set_data_full (G_OBJECT (message), "syncobj-request-body",
-                              g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
-    }
-  else
-    soup_message_headers_replace (headers, "Content-Type", "application/json");
-
-  return g_steal_pointer (&message);
-}
-
-static SoupMessage *
-mutation_request (SyncobjHttpMutator      *self,
-                  SyncobjTransaction      *transaction,
-                  SyncobjPendingMutation  *mutation,
-                  GError                 **error)
-{
-  SyncobjHttpMutator *target = mutation_target (self, mutation);
-  g_autofree char *key = idempotency_key (transaction, mutation);
-  g_autofree char *escaped = g_uri_escape_string (mutation->key, NULL, FALSE);
-  g_autofree char *item_uri = g_strdup_printf ("%s/%s", target->base_uri, escaped);
-  g_autofree char *body = NULL;
-
-  switch (mutation->type)
-    {
-    case SYNCOBJ_MUTATION_TYPE_INSERT:
-      body = _syncobj_json_to_string (mutation->modified);
-      return new_json_request (self, "POST", target->base_uri, body, key, error);
-
-    case SYNCOBJ_MUTATION_TYPE_UPDATE:
-      /* A record deleted and inserted again is replaced whole. */
-      if (mutation->replaces || g_ascii_strcasecmp (target->update_method, "PUT") == 0)
-        {
-          body = _syncobj_json_to_string (mutation->modified);
-          return new_json_request (self, "PUT", item_uri, body, key, error);
-        }
-      body = _syncobj_json_to_string (mutation->changes);
-      return new_json_request (self, target->update_method, item_uri, body, key, error);
-
-    case SYNCOBJ_MUTATION_TYPE_DELETE:
-    default:
-      return new_json_request (self, "DELETE", item_uri, NULL, key, error);
-    }
-}
-
-static SoupMessage *
-batch_request (SyncobjHttpMutator  *self,
-               SyncobjTransaction  *transaction,
-               GPtrArray           *mutations,
-               GError             **error)
-{
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *body = NULL;
-
-  for (guint i = 0; i < mutations->len; i++)
-    {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      g_autofree char *key = idempotency_key (transaction, mutation);
-      JsonObject *entry = json_object_new ();
-
-      json_object_set_string_member (entry, "type", _syncobj_mutation_type_to_string (mutation->type));
-      /* A temporary key is never sent: the server assigns the key. */
-      if (!is_temporary_insert (mutation))
-        json_object_set_string_member (entry, "key", mutation->key);
-      json_object_set_string_member (entry, "collection", mutation->collection_id);
-      json_object_set_string_member (entry, "idempotency_key", key);
-      if ((mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT || mutation->replaces) && mutation->modified != NULL)
-        json_object_set_object_member (entry, "value", json_object_ref (mutation->modified));
-      if (mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE)
-        json_object_set_object_member (entry, "changes", json_object_ref (mutation->changes));
-      if (mutation->replaces)
-        json_object_set_boolean_member (entry, "replace", TRUE);
-      json_array_add_object_element (array, entry);
-    }
-
-  root = json_node_init_array (json_node_alloc (), array);
-  body = json_to_string (root, FALSE);
-  return new_json_request (self, "POST", self->batch_uri, body,
-                           syncobj_transaction_get_id (transaction), error);
-}
-
-/* ---- keys from the server ------------------------------------------------------- */
-
-/* The JSON object @body holds, or NULL. */
-static JsonObject *
-answer_object (GBytes *body)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  gsize length = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
-  JsonNode *root;
-
-  if (data == NULL || length == 0 || !json_parser_load_from_data (parser, data, (gssize) length, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_object_ref (json_node_get_object (root)) : NULL;
-}
-
-/* The key a `Location` header of @message names: the last path segment
- * below @base_uri, an integer when it is the decimal text of one. Sets
- * @key_member of a new object to it; NULL when there is no such header. */
-static JsonObject *
-location_key (SoupMessage *message,
-              const char  *base_uri,
-              const char  *key_member)
-{
-  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
-  g_autoptr(GUri) target = NULL;
-  g_autoptr(GUri) base = NULL;
-  g_autofree char *prefix = NULL;
-  g_autofree char *segment = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  const char *path, *rest;
-  char buffer[SYNCOBJ_INT_KEY_SIZE];
-  gint64 number;
-
-  if (location == NULL)
-    return NULL;
-  target = g_uri_parse_relative (soup_message_get_uri (message), location, SOUP_HTTP_URI_FLAGS, NULL);
-  base = g_uri_parse (base_uri, SOUP_HTTP_URI_FLAGS, NULL);
-  if (target == NULL || base == NULL)
-    return NULL;
-
-  prefix = g_strconcat (g_uri_get_path (base), "/", NULL);
-  path = g_uri_get_path (target);
-  if (!g_str_has_prefix (path, prefix))
-    return NULL;
-  rest = path + strlen (prefix);
-  if (*rest == '\0' || strchr (rest, '/') != NULL)
-    return NULL;
-  segment = g_uri_unescape_string (rest, NULL);
-  if (segment == NULL || *segment == '\0' || !g_utf8_validate (segment, -1, NULL))
-    return NULL;
-
-  object = json_object_new ();
-  if (g_ascii_string_to_signed (segment, 10, G_MININT64, G_MAXINT64, &number, NULL) &&
-      g_str_equal (_syncobj_json_int_key (number, buffer), segment))
-    json_object_set_int_member (object, key_member, number);
-  else
-    json_object_set_string_member (object, key_member, segment);
-  return g_steal_pointer (&object);
-}
-
-/* The record the server created for @mutation, from its answer: @answer
- * (the body, or a batch entry's record) when it holds the key member,
- * else @answer with the key the `Location` header names, if any. */
-static JsonObject *
-created_record (SoupMessage *message,
-                JsonObject  *answer,
-                const char  *base_uri,
-                const char  *key_member)
-{
-  g_autoptr(JsonObject) located = NULL;
-
-  if (answer != NULL && json_object_has_member (answer, key_member))
-    return json_object_ref (answer);
-  located = message != NULL ? location_key (message, base_uri, key_member) : NULL;
-  if (located == NULL)
-    return NULL;
-  return answer != NULL ? _syncobj_json_merge (answer, located) : g_steal_pointer (&located);
-}
-
-/* The answer to @mutation, an insert under a temporary key, brings the
- * record's key: the record takes it in place (as
- * syncobj_persist_job_set_created() does). An answer without one applied
- * the insert where it cannot be addressed: a non-retriable error, since
- * the same request would be answered the same way. */
-static gboolean
-take_created_key (SyncobjHttpMutator      *self,
-                  SyncobjTransaction      *transaction,
-                  SyncobjPendingMutation  *mutation,
-                  SoupMessage             *message,
-                  JsonObject              *answer,
-                  EchoInfo                *info,
-                  GError                 **error)
-{
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
-  SyncobjHttpMutator *target = mutation_target (self, mutation);
-  g_autoptr(JsonObject) created = NULL;
-  g_autofree char *uri = NULL;
-  g_autofree char *key = NULL;
-  g_autoptr(GError) local_error = NULL;
-  const char *key_member;
-
-  if (collection == NULL || !is_temporary_insert (mutation))
-    return TRUE;
-
-  key_member = syncobj_collection_get_key_member (collection);
-  uri = g_uri_to_string (soup_message_get_uri (message));
-  created = created_record (self->batch_uri != NULL ? NULL : message, answer, target->base_uri, key_member);
-  if (created == NULL)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE,
-                   _("POST %s created a record but its answer brought no key: no “%s” member in the record answered, no Location below %s"),
-                   uri, key_member, target->base_uri);
-      return FALSE;
-    }
-
-  key = idempotency_key (transaction, mutation);
-  if (!_syncobj_collection_assign_key (collection, mutation, created, &local_error))
-    {
-      g_set_error (error, SYNCOBJ_ERROR,
-                   local_error->domain == SYNCOBJ_ERROR ? local_error->code : SYNCOBJ_ERROR_NON_RETRIABLE,
-                   _("POST %s answered a key that cannot be taken: %s"), uri, local_error->message);
-      return FALSE;
-    }
-  if (info->watch != NULL)
-    _syncobj_http_echo_watch_rekey (info->watch, key, mutation->key);
-  return TRUE;
-}
-
-/* The keys a batch answer `{"records": [...]}` brings for the temporary
- * inserts of @run, by position. */
-static gboolean
-take_batch_created_keys (SyncobjHttpMutator  *self,
-                         SyncobjTransaction  *transaction,
-                         GPtrArray           *mutations,
-                         SoupMessage         *message,
-                         GBytes              *body,
-                         GError             **error)
-{
-  g_autoptr(JsonObject) answer = NULL;
-  JsonArray *records = NULL;
-  JsonNode *node;
-  EchoInfo *info = echo_info_get (transaction);
-
-  for (guint i = 0; i < mutations->len; i++)
-    {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      JsonNode *element;
-
-      if (!is_temporary_insert (mutation))
-        continue;
-      if (answer == NULL)
-        {
-          answer = answer_object (body);
-          node = answer != NULL ? json_object_get_member (answer, "records") : NULL;
-          records = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-        }
-      element = records != NULL && i < json_array_get_length (records) ? json_array_get_element (records, i) : NULL;
-      if (!take_created_key (self, transaction, mutation, message,
-                             element != NULL && JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL,
-                             info, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* Milliseconds asked for by a Retry-After header, or -1. */
-static gint64
-retry_after_ms (SoupMessage *message)
-{
-  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (message),
-                                                    "Retry-After");
-  g_autoptr(GDateTime) date = NULL;
-  guint64 seconds;
-
-  if (value == NULL)
-    return -1;
-  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32 / 1000, &seconds, NULL))
-    return (gint64) seconds * 1000;
-
-  date = soup_date_time_new_from_http_string (value);
-  if (date == NULL)
-    return -1;
-  return MAX ((g_date_time_to_unix (date) * G_USEC_PER_SEC - g_get_real_time ()) / 1000, 0);
-}
-
-/* Turns the answer to @message into success or an error. */
-static gboolean
-check_response (SyncobjTransaction  *transaction,
-                SoupMessage         *message,
-                GBytes              *body,
-                gboolean             is_delete,
-                gboolean            *not_found,
-                GError             **error)
-{
-  guint status = soup_message_get_status (message);
-  g_autofree char *uri = NULL;
-  g_autofree char *reason = NULL;
-  gint64 delay;
-
-  *not_found = FALSE;
-  if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    return _syncobj_http_check_success_body (message, body, error);
-  if (status == SOUP_STATUS_NOT_FOUND && is_delete)
-    {
-      /* Already gone: what the delete wanted. */
-      *not_found = TRUE;
-      return TRUE;
-    }
-
-  uri = g_uri_to_string (soup_message_get_uri (message));
-  /* What the server said stays with the attempt, for the application. */
-  _syncobj_attempt_record_http_answer (transaction, status, body);
-
-  if (SOUP_STATUS_IS_REDIRECTION (status) && status != SOUP_STATUS_NOT_MODIFIED)
-    {
-      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message),
-                                                           "Location");
-
-      /* Never a success: the write did not reach its resource. Retriable,
-       * so that a store keeps the change until the application points the
-       * mutator at the new address that the error names. */
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
-                   _("%s %s was redirected with status %u to “%s”; a write follows only 307 and 308 redirects"),
-                   soup_message_get_method (message), uri, status, location != NULL ? location : "");
-      return FALSE;
-    }
-
-  reason = _syncobj_http_error_reason (message, body);
-
-  if (SOUP_STATUS_IS_CLIENT_ERROR (status) &&
-      status != SOUP_STATUS_REQUEST_TIMEOUT && status != 429 /* Too Many Requests */)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE,
-                   _("%s %s was refused with status %u: %s"),
-                   soup_message_get_method (message), uri, status, reason);
-      return FALSE;
-    }
-
-  delay = retry_after_ms (message);
-  if (delay >= 0)
-    _syncobj_transaction_set_retry_after (transaction, (guint) MIN (delay, (gint64) G_MAXUINT));
-
-  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
-               _("%s %s failed with status %u: %s"),
-               soup_message_get_method (message), uri, status, reason);
-  return FALSE;
 }
 
 static void persist_next (GTask *task);
@@ -671,44 +204,9 @@ persist_hold_for_auth (GTask      *task,
   _syncobj_http_auth_gate_hold (&self->auth, task, run->message, persist_auth_resume);
 }
 
-/* A copy of @message sent to @target: same method, headers and body, as a
- * 307 or 308 asks. Credentials and cookies go only to the same origin. */
-static SoupMessage *
-redirected_request (SoupMessage *message,
-                    GUri        *target)
-{
-  GUri *from = soup_message_get_uri (message);
-  SoupMessage *copy = soup_message_new_from_uri (soup_message_get_method (message), target);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (copy);
-  GBytes *body = g_object_get_data (G_OBJECT (message), "syncobj-request-body");
-  gboolean same_origin = g_strcmp0 (g_uri_get_scheme (from), g_uri_get_scheme (target)) == 0 &&
-                         g_strcmp0 (g_uri_get_host (from), g_uri_get_host (target)) == 0 &&
-                         g_uri_get_port (from) == g_uri_get_port (target);
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-
-  soup_message_add_flags (copy, soup_message_get_flags (message));
-  soup_message_headers_iter_init (&iter, soup_message_get_request_headers (message));
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    {
-      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
-        continue;
-      if (!same_origin && (g_ascii_strcasecmp (name, "Authorization") == 0 ||
-                           g_ascii_strcasecmp (name, "Cookie") == 0))
-        continue;
-      soup_message_headers_append (headers, name, value);
-    }
-  if (body != NULL)
-    {
-      soup_message_set_request_body_from_bytes (copy, "application/json", body);
-      g_object_set_data_full (G_OBJECT (copy), "syncobj-request-body",
-                              g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
-    }
-  return copy;
-}
-
 /* Sends @run's request again where a 307 or 308 answer points; FALSE when
- * the answer is no such redirect (check_response() then refuses it). */
+ * the answer is no such redirect (_syncobj_http_mutator_check_response()
+ * then refuses it). */
 static gboolean
 follow_redirect (GTask      *task,
                  PersistRun *run)
@@ -731,7 +229,7 @@ follow_redirect (GTask      *task,
       (g_strcmp0 (g_uri_get_scheme (target), "http") != 0 && g_strcmp0 (g_uri_get_scheme (target), "https") != 0))
     return FALSE;
 
-  copy = redirected_request (run->message, target);
+  copy = _syncobj_http_mutator_redirected_request (run->message, target);
   g_clear_object (&run->message);
   run->message = copy;
   run->redirects++;
@@ -796,7 +294,7 @@ persist_sent_cb (GObject      *source,
     }
 
   is_delete = run->current != NULL && run->current->type == SYNCOBJ_MUTATION_TYPE_DELETE;
-  if (!check_response (run->transaction, run->message, body, is_delete, &not_found, &error))
+  if (!_syncobj_http_mutator_check_response (run->transaction, run->message, body, is_delete, &not_found, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -806,8 +304,8 @@ persist_sent_cb (GObject      *source,
       g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&run->current->collection);
       SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
 
-      EchoInfo *info = echo_info_get (run->transaction);
-      g_autofree char *key = idempotency_key (run->transaction, run->current);
+      EchoInfo *info = _syncobj_http_mutator_echo_info (run->transaction);
+      g_autofree char *key = _syncobj_http_mutator_idempotency_key (run->transaction, run->current);
 
       /* The server has no such record and will send no echo: tell the sync
        * side, so the record does not come back when the delete completes. */
@@ -826,20 +324,21 @@ persist_sent_cb (GObject      *source,
         }
     }
 
-  if (run->current != NULL && is_temporary_insert (run->current))
+  if (run->current != NULL && _syncobj_http_mutator_is_temporary_insert (run->current))
     {
-      g_autoptr(JsonObject) answer = answer_object (body);
+      g_autoptr(JsonObject) answer = _syncobj_http_mutator_answer_object (body);
 
-      if (!take_created_key (g_task_get_source_object (task), run->transaction, run->current,
-                             run->message, answer, echo_info_get (run->transaction), &error))
+      if (!_syncobj_http_mutator_take_created_key (g_task_get_source_object (task), run->transaction,
+                                                   run->current, run->message, answer,
+                                                   _syncobj_http_mutator_echo_info (run->transaction), &error))
         {
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
     }
   else if (run->current == NULL &&
-           !take_batch_created_keys (g_task_get_source_object (task), run->transaction, run->mutations,
-                                     run->message, body, &error))
+           !_syncobj_http_mutator_take_batch_created_keys (g_task_get_source_object (task), run->transaction,
+                                                           run->mutations, run->message, body, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -870,7 +369,7 @@ persist_next (GTask *task)
           return;
         }
       run->next = run->mutations->len;
-      run->message = batch_request (self, run->transaction, run->mutations, &error);
+      run->message = _syncobj_http_mutator_batch_request (self, run->transaction, run->mutations, &error);
     }
   else
     {
@@ -880,7 +379,7 @@ persist_next (GTask *task)
           return;
         }
       run->current = g_ptr_array_index (run->mutations, run->next++);
-      run->message = mutation_request (self, run->transaction, run->current, &error);
+      run->message = _syncobj_http_mutator_request (self, run->transaction, run->current, &error);
     }
 
   if (run->message == NULL)
@@ -913,7 +412,7 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
   SyncobjCollection *owner = syncobj_transaction_get_collection (transaction);
   SyncobjSync *sync = owner != NULL ? syncobj_collection_get_sync (owner) : NULL;
   SyncobjHttpEchoes *echoes = _syncobj_http_echoes_of (sync);
-  EchoInfo *info = echo_info_get (transaction);
+  EchoInfo *info = _syncobj_http_mutator_echo_info (transaction);
   PersistRun *run = g_new0 (PersistRun, 1);
 
   g_task_set_source_tag (task, syncobj_http_mutator_persist_async);
@@ -937,98 +436,20 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
           g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
           g_autofree char *key = NULL;
           gboolean is_put = mutation->replaces ||
-                            g_ascii_strcasecmp (mutation_target (self, mutation)->update_method, "PUT") == 0;
+                            g_ascii_strcasecmp (_syncobj_http_mutator_target (self, mutation)->update_method, "PUT") == 0;
 
           if (mutation_collection != collection)
             continue;
-          key = idempotency_key (transaction, mutation);
+          key = _syncobj_http_mutator_idempotency_key (transaction, mutation);
           _syncobj_http_echo_watch_add (info->watch, key, mutation->key,
                                         mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !is_put ?
                                         mutation->changes : mutation->modified,
                                         mutation->type == SYNCOBJ_MUTATION_TYPE_DELETE,
-                                        is_temporary_insert (mutation) ? mutation : NULL);
+                                        _syncobj_http_mutator_is_temporary_insert (mutation) ? mutation : NULL);
         }
     }
 
   persist_next (task);
-}
-
-/* ---- waiting for the echo ----------------------------------------------------------- */
-
-static void
-await_echo_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SyncobjTransaction *transaction = g_task_get_task_data (task);
-  EchoInfo *info = echo_info_get (transaction);
-  GError *error = NULL;
-  gboolean ok;
-
-  if (source != NULL)
-    ok = syncobj_sync_wait_for_keys_finish (SYNCOBJ_SYNC (source), result, &error);
-  else
-    ok = _syncobj_http_echo_watch_wait_finish (result, &error);
-
-  g_clear_pointer (&info->watch, _syncobj_http_echo_watch_free);
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-syncobj_http_mutator_await_sync_async (SyncobjMutator      *mutator,
-                                       SyncobjTransaction  *transaction,
-                                       SyncobjSync         *sync,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
-{
-  SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (mutator);
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
-  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
-  SyncobjCollection *collection;
-  EchoInfo *info = echo_info_get (transaction);
-
-  g_task_set_source_tag (task, syncobj_http_mutator_await_sync_async);
-  g_task_set_task_data (task, g_object_ref (transaction), g_object_unref);
-
-  if (info->watch != NULL)
-    {
-      _syncobj_http_echo_watch_wait_async (info->watch, self->sync_timeout_ms, cancellable,
-                                           await_echo_cb, g_steal_pointer (&task));
-      return;
-    }
-
-  if (sync == NULL || _syncobj_http_echoes_of (sync) != NULL || !self->await_echo)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  /* Another kind of sync: wait for any change of the keys from now on. */
-  collection = syncobj_sync_get_collection (sync);
-  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
-    {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-      g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
-
-      if (mutation_collection == collection &&
-          !g_hash_table_contains (info->no_echo, mutation->mutation_id))
-        g_ptr_array_add (keys, g_strdup (mutation->key));
-    }
-
-  if (keys->len == 0)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  g_ptr_array_add (keys, NULL);
-  syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys->pdata, self->sync_timeout_ms,
-                                    cancellable, await_echo_cb, g_steal_pointer (&task));
 }
 
 /* ---- public API ------------------------------------------------------------------ */
@@ -1402,10 +823,8 @@ syncobj_http_mutator_get_property (GObject    *object,
       g_value_set_boolean (value, self->await_echo);
       break;
     case PROP_MAX_BODY_SIZE:
-      g_value_set_uint64 (value, self->limits.max_body_size);
-      break;
     case PROP_MIN_TRANSFER_RATE:
-      g_value_set_uint (value, self->limits.min_transfer_rate);
+      _syncobj_http_limits_get_property (&self->limits, prop_id - PROP_MAX_BODY_SIZE, value);
       break;
     case PROP_NEEDS_AUTH:
       g_value_set_boolean (value, syncobj_http_mutator_get_needs_auth (self));
@@ -1447,18 +866,8 @@ syncobj_http_mutator_set_property (GObject      *object,
       syncobj_http_mutator_set_await_echo (self, g_value_get_boolean (value));
       break;
     case PROP_MAX_BODY_SIZE:
-      if (self->limits.max_body_size != g_value_get_uint64 (value))
-        {
-          self->limits.max_body_size = g_value_get_uint64 (value);
-          g_object_notify_by_pspec (object, pspec);
-        }
-      break;
     case PROP_MIN_TRANSFER_RATE:
-      if (self->limits.min_transfer_rate != g_value_get_uint (value))
-        {
-          self->limits.min_transfer_rate = g_value_get_uint (value);
-          g_object_notify_by_pspec (object, pspec);
-        }
+      _syncobj_http_limits_set_property (&self->limits, prop_id - PROP_MAX_BODY_SIZE, object, value, pspec);
       break;
     case PROP_AUTH_ON_FORBIDDEN:
       syncobj_http_mutator_set_auth_on_forbidden (self, g_value_get_boolean (value));
@@ -1481,7 +890,7 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
   object_class->set_property = syncobj_http_mutator_set_property;
 
   mutator_class->persist_async = syncobj_http_mutator_persist_async;
-  mutator_class->await_sync_async = syncobj_http_mutator_await_sync_async;
+  mutator_class->await_sync_async = _syncobj_http_mutator_await_sync_async;
 
   /**
    * SyncobjHttpMutator:base-uri:
@@ -1564,9 +973,6 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
    * same `Idempotency-Key`) as soon as the limit is passed, without reading
    * the rest. The default is 256 MiB.
    */
-  properties[PROP_MAX_BODY_SIZE] =
-    g_param_spec_uint64 ("max-body-size", NULL, NULL, 0, G_MAXUINT64, SYNCOBJ_HTTP_DEFAULT_MAX_BODY_SIZE,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * SyncobjHttpMutator:min-transfer-rate:
@@ -1577,9 +983,7 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
    * but steady link goes on; a trickle ends. 0 sets no limit; the default
    * is 1024 (1 KiB/s).
    */
-  properties[PROP_MIN_TRANSFER_RATE] =
-    g_param_spec_uint ("min-transfer-rate", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_MIN_TRANSFER_RATE,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  _syncobj_http_limits_param_specs (&properties[PROP_MAX_BODY_SIZE]);
 
   /**
    * SyncobjHttpMutator:needs-auth:

@@ -73,6 +73,28 @@ typedef struct
 
 void       _syncobj_http_limits_init    (SyncobjHttpLimits  *limits);
 
+/* The properties max-body-size and min-transfer-rate, which the mutator
+ * and the sync both have (each class documents its own), in this order:
+ * a class gives them two adjacent property ids and passes the id minus
+ * the first one as @which. */
+enum {
+  SYNCOBJ_HTTP_LIMITS_PROP_MAX_BODY_SIZE,
+  SYNCOBJ_HTTP_LIMITS_PROP_MIN_TRANSFER_RATE,
+  SYNCOBJ_HTTP_LIMITS_N_PROPS
+};
+
+/* Creates both GParamSpecs in @pspecs[0] and @pspecs[1]. */
+void       _syncobj_http_limits_param_specs  (GParamSpec              **pspecs);
+void       _syncobj_http_limits_get_property (const SyncobjHttpLimits  *limits,
+                                              guint                     which,
+                                              GValue                   *value);
+/* Sets the limit; notifies @pspec on @object when it changed. */
+void       _syncobj_http_limits_set_property (SyncobjHttpLimits        *limits,
+                                              guint                     which,
+                                              GObject                  *object,
+                                              const GValue             *value,
+                                              GParamSpec               *pspec);
+
 /* Sends @message and reads its whole answer, as soup_session_send_and_read()
  * does, within @limits: the answer must start (its headers arrive) within
  * the session's timeout, and its body, counted after decoding, may hold at

@@ -319,6 +319,50 @@ _syncobj_http_limits_init (SyncobjHttpLimits *limits)
   limits->min_transfer_rate = SYNCOBJ_HTTP_DEFAULT_MIN_TRANSFER_RATE;
 }
 
+void
+_syncobj_http_limits_param_specs (GParamSpec **pspecs)
+{
+  pspecs[SYNCOBJ_HTTP_LIMITS_PROP_MAX_BODY_SIZE] =
+    g_param_spec_uint64 ("max-body-size", NULL, NULL, 0, G_MAXUINT64, SYNCOBJ_HTTP_DEFAULT_MAX_BODY_SIZE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  pspecs[SYNCOBJ_HTTP_LIMITS_PROP_MIN_TRANSFER_RATE] =
+    g_param_spec_uint ("min-transfer-rate", NULL, NULL, 0, G_MAXUINT, SYNCOBJ_HTTP_DEFAULT_MIN_TRANSFER_RATE,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+void
+_syncobj_http_limits_get_property (const SyncobjHttpLimits *limits,
+                                   guint                    which,
+                                   GValue                  *value)
+{
+  if (which == SYNCOBJ_HTTP_LIMITS_PROP_MAX_BODY_SIZE)
+    g_value_set_uint64 (value, limits->max_body_size);
+  else
+    g_value_set_uint (value, limits->min_transfer_rate);
+}
+
+void
+_syncobj_http_limits_set_property (SyncobjHttpLimits *limits,
+                                   guint              which,
+                                   GObject           *object,
+                                   const GValue      *value,
+                                   GParamSpec        *pspec)
+{
+  if (which == SYNCOBJ_HTTP_LIMITS_PROP_MAX_BODY_SIZE)
+    {
+      if (limits->max_body_size == g_value_get_uint64 (value))
+        return;
+      limits->max_body_size = g_value_get_uint64 (value);
+    }
+  else
+    {
+      if (limits->min_transfer_rate == g_value_get_uint (value))
+        return;
+      limits->min_transfer_rate = g_value_get_uint (value);
+    }
+  g_object_notify_by_pspec (object, pspec);
+}
+
 /* Read in pieces of this size, so that a limit is checked as the body
  * comes in, not once it is all there. */
 #define READ_CHUNK_SIZE (64 * 1024)

@@ -1,6 +1,7 @@
 /* syncobj-http-sync-private.h: what a SyncobjHttpSync holds, for its
- * files: syncobj-http-sync.c (the connection, the snapshot, the API) and
- * syncobj-http-feed.c (the change feed, resumed from a cursor)
+ * files: syncobj-http-sync.c (the connection, the API),
+ * syncobj-http-snapshot.c (loading the snapshot) and syncobj-http-feed.c
+ * (the change feed, resumed from a cursor)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -67,9 +68,18 @@ void     _syncobj_http_sync_report         (SyncobjHttpSync *self,
  * the validator of the next poll. */
 void     _syncobj_http_sync_loaded         (SyncobjHttpSync *self,
                                             const char      *etag);
-/* GET of the snapshot, or of the changes since the cursor. */
-void     _syncobj_http_sync_fetch_snapshot (SyncobjHttpSync *self);
 /* Without a WebSocket (none, or refused): polls. */
 gboolean _syncobj_http_sync_is_polling     (SyncobjHttpSync *self);
+/* The next poll, when the sync polls. */
+void     _syncobj_http_sync_schedule_poll  (SyncobjHttpSync *self);
+/* The connection failed (@error, nullable, is the sync's error): the sync
+ * reconnects with backoff. */
+void     _syncobj_http_sync_connection_failed (SyncobjHttpSync *self,
+                                               const GError    *error);
+
+/* ---- syncobj-http-snapshot.c ---------------------------------------------- */
+
+/* GET of the snapshot, or of the changes since the cursor. */
+void     _syncobj_http_sync_fetch_snapshot (SyncobjHttpSync *self);
 
 G_END_DECLS
