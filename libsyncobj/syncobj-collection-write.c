@@ -277,18 +277,28 @@ _syncobj_collection_join_lanes (SyncobjCollection  *self,
                                 SyncobjQueueEntry  *entry,
                                 gboolean            in_order)
 {
-  if (!collection_is_ordered (self))
-    return;
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
 
-  _syncobj_queue_join (self->queue, self->queue_scope,
-                       _syncobj_transaction_peek_mutations (transaction), entry, in_order);
+  /* The one queue of a parallel collection: a write to a temporary key has
+   * nothing to address until the insert brings the server's key, so it
+   * waits behind the insert (and fails if the insert fails). */
+  if (!collection_is_ordered (self))
+    {
+      if (self->key_source == SYNCOBJ_KEY_SOURCE_SERVER)
+        _syncobj_queue_join_keys (self->queue, mutations, SYNCOBJ_TEMPORARY_KEY_PREFIX, entry, in_order);
+      return;
+    }
+
+  _syncobj_queue_join (self->queue, self->queue_scope, mutations, entry, in_order);
 }
 
 SyncobjLane *
 _syncobj_collection_find_lane (SyncobjCollection *self,
                                const char        *key)
 {
-  return _syncobj_queue_find_lane (self->queue, self->queue_scope, key);
+  return _syncobj_queue_find_lane (self->queue,
+                                   collection_is_ordered (self) ? self->queue_scope : SYNCOBJ_QUEUE_SCOPE_KEY,
+                                   key);
 }
 
 void

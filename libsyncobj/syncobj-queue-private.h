@@ -70,6 +70,14 @@ void          _syncobj_queue_join               (SyncobjQueue       *self,
                                                  SyncobjObjectList  *mutations,
                                                  SyncobjQueueEntry  *entry,
                                                  gboolean            in_order);
+/* Queues @entry in the key lanes of those of @mutations that belong to the
+ * owner and whose key begins with @prefix (all of them when NULL), as
+ * _syncobj_queue_join() does. */
+void          _syncobj_queue_join_keys          (SyncobjQueue       *self,
+                                                 SyncobjObjectList  *mutations,
+                                                 const char         *prefix,
+                                                 SyncobjQueueEntry  *entry,
+                                                 gboolean            in_order);
 /* The lane a transaction writing @key waits in, if it exists. */
 SyncobjLane  *_syncobj_queue_find_lane          (SyncobjQueue       *self,
                                                  SyncobjQueueScope   scope,

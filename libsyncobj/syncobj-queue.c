@@ -210,20 +210,30 @@ _syncobj_queue_join (SyncobjQueue      *self,
                      SyncobjQueueEntry *entry,
                      gboolean           in_order)
 {
-  guint n;
-
   if (scope == SYNCOBJ_QUEUE_SCOPE_COLLECTION)
     {
       entry_join_lane (entry, &self->lane, in_order);
       return;
     }
 
-  n = _syncobj_object_list_get_length (mutations);
+  _syncobj_queue_join_keys (self, mutations, NULL, entry, in_order);
+}
+
+void
+_syncobj_queue_join_keys (SyncobjQueue      *self,
+                          SyncobjObjectList *mutations,
+                          const char        *prefix,
+                          SyncobjQueueEntry *entry,
+                          gboolean           in_order)
+{
+  guint n = _syncobj_object_list_get_length (mutations);
+
   for (guint i = 0; i < n; i++)
     {
       SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
 
-      if (_syncobj_pending_mutation_is_of (mutation, self->owner))
+      if (_syncobj_pending_mutation_is_of (mutation, self->owner) &&
+          (prefix == NULL || g_str_has_prefix (mutation->key, prefix)))
         entry_join_lane (entry, queue_ensure_key_lane (self, mutation->key), in_order);
     }
 }

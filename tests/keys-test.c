@@ -210,8 +210,9 @@ test_integer_and_string_key_clash (void)
 /* A collection whose server assigns integer keys (the test server does, to
  * inserts without a key), and its control. */
 static SyncobjCollection *
-server_keyed_collection (const char          *id,
-                         SyncobjSyncControl **control)
+server_keyed_collection_full (const char          *id,
+                              SyncobjStrategy      strategy,
+                              SyncobjSyncControl **control)
 {
   g_autoptr(SyncobjCollection) unused = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, control);
   g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new (id, NULL);
@@ -219,9 +220,17 @@ server_keyed_collection (const char          *id,
   return g_object_new (SYNCOBJ_TYPE_COLLECTION,
                        "id", id,
                        "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                       "strategy", strategy,
                        "sync", sync,
                        "mutator", syncobj_sync_control_get_mutator (*control),
                        NULL);
+}
+
+static SyncobjCollection *
+server_keyed_collection (const char          *id,
+                         SyncobjSyncControl **control)
+{
+  return server_keyed_collection_full (id, SYNCOBJ_STRATEGY_ORDERED, control);
 }
 
 typedef struct
@@ -354,6 +363,80 @@ test_server_keys_failed_insert (void)
   syncobj_test_assert_keys (collection, "");
 }
 
+/* The exception to the parallel strategy's "no queue": a write to a
+ * temporary key waits behind the insert (queued, not sent) and goes out
+ * with the server's key; writes to other keys still go at once. */
+static void
+test_server_keys_parallel_waits (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    server_keyed_collection_full ("server-keyed-parallel", SYNCOBJ_STRATEGY_PARALLEL, &control);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjTransaction) other = NULL;
+  g_autoptr(SyncobjPendingMutation) update = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *temporary_key = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  inserted = syncobj_test_insert (collection, "{\"title\": \"Groceries\"}");
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  temporary_key = g_strdup (syncobj_record_get_key (record));
+  updated = syncobj_test_update (collection, temporary_key, "{\"title\": \"Food\"}");
+  other = syncobj_test_insert (collection, "{\"id\": \"b\", \"title\": \"Other\"}");
+  update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
+
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  g_assert_cmpstr (syncobj_transaction_get_queued_behind (updated), ==, syncobj_transaction_get_id (inserted));
+  g_assert_cmpint (syncobj_transaction_get_state (other), !=, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+  g_assert_null (syncobj_transaction_get_queued_behind (other));
+
+  syncobj_test_drain (control, collection);
+
+  g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (other), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (update), ==, "1");
+  g_assert_cmpstr (syncobj_record_get_key (record), ==, "1");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": 1, \"title\": \"Food\"}");
+  syncobj_test_assert_keys (collection, "1 b");
+}
+
+/* In the parallel strategy too, a failed insert fails the writes waiting
+ * behind it with SYNCOBJ_ERROR_DEPENDENCY_FAILED; others are untouched. */
+static void
+test_server_keys_parallel_failed_insert (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    server_keyed_collection_full ("server-keyed-parallel-failing", SYNCOBJ_STRATEGY_PARALLEL, &control);
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjTransaction) deleted = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *temporary_key = NULL;
+
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  inserted = syncobj_test_insert (collection, "{\"title\": \"Refused\"}");
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  temporary_key = g_strdup (syncobj_record_get_key (record));
+  updated = syncobj_test_update (collection, temporary_key, "{\"title\": \"Still refused\"}");
+  deleted = syncobj_test_delete (collection, temporary_key);
+
+  syncobj_test_drain (control, collection);
+
+  g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_error (syncobj_transaction_get_error (inserted), SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE);
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_error (syncobj_transaction_get_error (updated), SYNCOBJ_ERROR, SYNCOBJ_ERROR_DEPENDENCY_FAILED);
+  g_assert_cmpint (syncobj_transaction_get_state (deleted), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_error (syncobj_transaction_get_error (deleted), SYNCOBJ_ERROR, SYNCOBJ_ERROR_DEPENDENCY_FAILED);
+  g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 1);
+  syncobj_test_assert_keys (collection, "");
+}
+
 /* By default records carry their keys; temporary keys are not the
  * application's to invent. */
 static void
@@ -397,6 +480,8 @@ main (int   argc,
   g_test_add_func ("/keys/integer/clash-with-string", test_integer_and_string_key_clash);
   g_test_add_func ("/keys/server/rekey-in-place", test_server_keys_rekey_in_place);
   g_test_add_func ("/keys/server/failed-insert", test_server_keys_failed_insert);
+  g_test_add_func ("/keys/server/parallel-waits", test_server_keys_parallel_waits);
+  g_test_add_func ("/keys/server/parallel-failed-insert", test_server_keys_parallel_failed_insert);
   g_test_add_func ("/keys/server/only-when-asked", test_server_keys_only_when_asked);
 
   return g_test_run ();
