@@ -30,6 +30,7 @@ struct _SyncobjCollection
   SyncobjRetryPolicy *retry_policy;
   SyncobjStrategy     strategy;
   SyncobjQueueScope   queue_scope;
+  GThread            *owner;            /* the thread that created it */
 
   SyncobjOverlay     *overlay;          /* rows: what the list model shows */
   SyncobjQueue       *queue;            /* lanes and locked keys */
@@ -94,6 +95,10 @@ void _syncobj_collection_state_param_specs      (GParamSpec              **prope
 void _syncobj_collection_get_state_property     (SyncobjCollection        *self,
                                                  guint                     prop_id,
                                                  GValue                   *value);
+
+/* In syncobj-collection-write.c: fails while the merge function runs. */
+gboolean _syncobj_collection_check_not_merging  (SyncobjCollection        *self,
+                                                 GError                  **error);
 
 static inline gboolean
 collection_is_ordered (SyncobjCollection *self)

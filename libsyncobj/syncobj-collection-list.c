@@ -253,6 +253,7 @@ syncobj_collection_get_item_type (GListModel *model)
 static guint
 syncobj_collection_get_n_items (GListModel *model)
 {
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (SYNCOBJ_COLLECTION (model)->owner, 0);
   return g_sequence_get_length (SYNCOBJ_COLLECTION (model)->order);
 }
 
@@ -263,6 +264,7 @@ syncobj_collection_get_item (GListModel *model,
   SyncobjCollection *self = SYNCOBJ_COLLECTION (model);
   GSequenceIter *iter;
 
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   if (position >= (guint) g_sequence_get_length (self->order))
     return NULL;
 

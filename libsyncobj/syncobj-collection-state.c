@@ -125,6 +125,7 @@ gboolean
 syncobj_collection_get_ready (SyncobjCollection *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, FALSE);
   return self->ready;
 }
 

@@ -141,6 +141,25 @@ collection_validate_write (SyncobjCollection    *self,
   return TRUE;
 }
 
+GThread *
+_syncobj_collection_get_owner (SyncobjCollection *self)
+{
+  return self->owner;
+}
+
+gboolean
+_syncobj_collection_check_not_merging (SyncobjCollection  *self,
+                                       GError            **error)
+{
+  /* A merge function computes a value; a write from it would compose the
+   * row again and call it again. */
+  if (!_syncobj_overlay_is_merging (self->overlay))
+    return TRUE;
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+               _("Collection “%s” cannot be written to by its own merge function"), self->id);
+  return FALSE;
+}
+
 SyncobjTransaction *
 _syncobj_collection_write (SyncobjCollection    *self,
                            SyncobjTransaction   *transaction,
@@ -156,6 +175,10 @@ _syncobj_collection_write (SyncobjCollection    *self,
   gboolean auto_commit;
   char key_buffer[SYNCOBJ_INT_KEY_SIZE];
   g_autofree char *temporary_key = NULL;
+
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
+  if (!_syncobj_collection_check_not_merging (self, error))
+    return NULL;
 
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT && value != NULL &&
       self->key_source == SYNCOBJ_KEY_SOURCE_SERVER &&
@@ -379,6 +402,7 @@ syncobj_collection_insert (SyncobjCollection  *self,
                            GError            **error)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, value, error);
@@ -405,6 +429,7 @@ syncobj_collection_update (SyncobjCollection  *self,
                            GError            **error)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_UPDATE, key, changes, error);
@@ -428,6 +453,7 @@ syncobj_collection_delete (SyncobjCollection  *self,
                            GError            **error)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_DELETE, key, NULL, error);
@@ -452,6 +478,7 @@ syncobj_collection_insert_json (SyncobjCollection  *self,
   g_autoptr(JsonObject) value = NULL;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (json != NULL, NULL);
 
   value = _syncobj_json_parse_object (json, -1, error);
@@ -481,6 +508,7 @@ syncobj_collection_update_json (SyncobjCollection  *self,
   g_autoptr(JsonObject) changes = NULL;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (json != NULL, NULL);
 
   changes = _syncobj_json_parse_object (json, -1, error);
@@ -522,6 +550,7 @@ syncobj_collection_begin (SyncobjCollection *self)
   SyncobjTransaction *transaction;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
 
   transaction = _syncobj_transaction_new (self);
   _syncobj_transaction_push_open (transaction);

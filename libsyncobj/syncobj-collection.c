@@ -70,7 +70,9 @@
  * [method@Syncobj.Registry.lookup_collection].
  *
  * A collection and everything it does live on the thread-default main
- * context of the thread that created it.
+ * context of the thread that created it. Its methods, and those of its
+ * transactions and its sync, are called from that thread only: a call from
+ * another thread logs a critical warning and changes nothing.
  */
 G_DEFINE_FINAL_TYPE_WITH_CODE (SyncobjCollection, syncobj_collection, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, _syncobj_collection_list_model_init))
@@ -118,6 +120,9 @@ _syncobj_collection_apply_sync (SyncobjCollection  *self,
                                 GError            **error)
 {
   gboolean applied;
+
+  if (!_syncobj_collection_check_not_merging (self, error))
+    return FALSE;
 
   _syncobj_collection_begin_batch (self);
   applied = _syncobj_overlay_apply_sync (self->overlay, writes, n_writes, truncate, error);
@@ -334,6 +339,7 @@ syncobj_collection_set_mutator (SyncobjCollection *self,
                                 SyncobjMutator    *mutator)
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
   g_return_if_fail (mutator == NULL || SYNCOBJ_IS_MUTATOR (mutator));
 
   if (g_set_object (&self->mutator, mutator))
@@ -369,6 +375,7 @@ syncobj_collection_set_strategy (SyncobjCollection *self,
                                  SyncobjStrategy    strategy)
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
 
   if (self->strategy == strategy)
     return;
@@ -410,6 +417,7 @@ syncobj_collection_set_queue_scope (SyncobjCollection *self,
                                     SyncobjQueueScope  scope)
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
 
   if (self->queue_scope == scope)
     return;
@@ -436,6 +444,7 @@ syncobj_collection_set_merge_func (SyncobjCollection *self,
                                    GDestroyNotify     destroy)
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
 
   _syncobj_overlay_set_merge_func (self->overlay, func, user_data, destroy);
 }
@@ -468,6 +477,7 @@ syncobj_collection_set_retry_policy (SyncobjCollection  *self,
                                      SyncobjRetryPolicy *policy)
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
   g_return_if_fail (SYNCOBJ_IS_RETRY_POLICY (policy));
 
   if (g_set_object (&self->retry_policy, policy))
@@ -518,6 +528,7 @@ guint
 syncobj_collection_get_size (SyncobjCollection *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), 0);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, 0);
   return g_sequence_get_length (self->order) + self->pending_appends->len;
 }
 
@@ -537,6 +548,7 @@ syncobj_collection_contains (SyncobjCollection *self,
   SyncobjRow *row;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
   row = _syncobj_overlay_find (self->overlay, collection_resolve_key (self, key));
@@ -561,6 +573,7 @@ syncobj_collection_lookup (SyncobjCollection *self,
   SyncobjRow *row;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
   row = _syncobj_overlay_lookup (self->overlay, collection_resolve_key (self, key));
@@ -588,6 +601,7 @@ syncobj_collection_lookup_value (SyncobjCollection *self,
   SyncobjRow *row;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
   row = _syncobj_overlay_lookup (self->overlay, collection_resolve_key (self, key));
@@ -610,6 +624,7 @@ syncobj_collection_get_keys (SyncobjCollection *self)
   char **keys;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
 
   builder = g_strv_builder_new ();
   for (GSequenceIter *iter = g_sequence_get_begin_iter (self->order);
@@ -642,6 +657,7 @@ char **
 syncobj_collection_get_locked_keys (SyncobjCollection *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
 
   return _syncobj_queue_dup_locked_keys (self->queue);
 }
@@ -661,6 +677,7 @@ syncobj_collection_get_transactions (SyncobjCollection *self)
   GListStore *store;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
 
   store = g_list_store_new (SYNCOBJ_TYPE_TRANSACTION);
   for (GList *l = self->active.head; l != NULL; l = l->next)
@@ -684,6 +701,7 @@ syncobj_collection_to_json (SyncobjCollection *self)
   GString *json;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
 
   /* Packed records are written as they are, without building them. */
   json = g_string_new ("[");
@@ -1104,5 +1122,6 @@ syncobj_collection_init (SyncobjCollection *self)
   self->order = g_sequence_new (NULL);
   self->pending_appends = g_ptr_array_new ();
   self->active_links = g_hash_table_new (NULL, NULL);
+  self->owner = g_thread_self ();
 }
 

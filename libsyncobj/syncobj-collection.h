@@ -32,6 +32,10 @@ G_DECLARE_FINAL_TYPE (SyncobjCollection, syncobj_collection, SYNCOBJ, COLLECTION
  * synced value and its pending mutations. Called again after every sync
  * commit that touches @key while it has pending mutations.
  *
+ * The function computes a value and must not write: a write to
+ * @collection made from it (directly, or by a sync commit) fails with
+ * %SYNCOBJ_ERROR_INVALID_STATE and changes nothing.
+ *
  * Returns: (transfer full) (nullable): the visible value, or %NULL to hide
  *   the record
  */

@@ -92,6 +92,8 @@ void            _syncobj_overlay_forget_records (SyncobjOverlay *self);
  * function, if any, composes the visible value. */
 void            _syncobj_overlay_set_ordered    (SyncobjOverlay   *self,
                                                  gboolean          ordered);
+/* Whether the merge function is computing a value right now. */
+gboolean        _syncobj_overlay_is_merging     (SyncobjOverlay   *self);
 void            _syncobj_overlay_set_merge_func (SyncobjOverlay   *self,
                                                  SyncobjMergeFunc  func,
                                                  gpointer          user_data,

@@ -29,6 +29,7 @@ struct _SyncobjOverlay
   SyncobjMergeFunc               merge_func;
   gpointer                       merge_data;
   GDestroyNotify                 merge_destroy;
+  guint                          merging;   /* the merge function is running */
   const char                    *collection_id;
   const char                    *key_member;
   gboolean                       ordered;
@@ -242,7 +243,15 @@ row_compose (SyncobjOverlay *self,
     return row->synced != NULL ? json_object_ref (row->synced) : NULL;
 
   if (overlay_merges (self))
-    return self->merge_func (self->collection, row->key, row->synced, row->layers, self->merge_data);
+    {
+      /* A write from the merge function would compose the row again, and
+       * call it again, without end: the collection refuses writes
+       * meanwhile (_syncobj_overlay_is_merging()). */
+      self->merging++;
+      value = self->merge_func (self->collection, row->key, row->synced, row->layers, self->merge_data);
+      self->merging--;
+      return value;
+    }
 
   value = row->synced != NULL ? json_object_ref (row->synced) : NULL;
   for (guint i = 0; i < row->layers->len; i++)
@@ -1050,6 +1059,12 @@ _syncobj_overlay_set_ordered (SyncobjOverlay *self,
                               gboolean        ordered)
 {
   self->ordered = !!ordered;
+}
+
+gboolean
+_syncobj_overlay_is_merging (SyncobjOverlay *self)
+{
+  return self->merging > 0;
 }
 
 void

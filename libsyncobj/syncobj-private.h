@@ -27,6 +27,29 @@ void        _syncobj_log_transaction (GLogLevelFlags  level,
                                       const char     *format,
                                       ...) G_GNUC_PRINTF (3, 4);
 
+/* A collection, its records, its transactions and its sync are used from
+ * the thread that created the collection (@owner) only: a public call from
+ * another thread logs a critical, as g_return_val_if_fail() does, and
+ * returns @val with nothing changed, instead of corrupting the collection.
+ * No check while @owner is NULL (a sync not attached yet). */
+#define SYNCOBJ_IS_NOT_OWNER(owner) \
+  G_UNLIKELY (_syncobj_is_not_owner ((owner), G_STRFUNC))
+#define SYNCOBJ_RETURN_VAL_IF_NOT_OWNER(owner, val) \
+  G_STMT_START { if (SYNCOBJ_IS_NOT_OWNER (owner)) return (val); } G_STMT_END
+#define SYNCOBJ_RETURN_IF_NOT_OWNER(owner) \
+  G_STMT_START { if (SYNCOBJ_IS_NOT_OWNER (owner)) return; } G_STMT_END
+
+static inline gboolean
+_syncobj_is_not_owner (GThread    *owner,
+                       const char *function)
+{
+  if (owner == NULL || owner == g_thread_self ())
+    return FALSE;
+  g_critical ("%s: called from a thread other than the one that created the collection; "
+              "a collection is used from that thread only", function);
+  return TRUE;
+}
+
 /* ---- syncobj-object-list.c ------------------------------------------- */
 
 /* A list model over an array of objects (strong references, or weak ones

@@ -34,6 +34,7 @@ syncobj_sync_set_cursor (SyncobjSync  *self,
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
   g_return_val_if_fail (cursor != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -71,6 +72,7 @@ syncobj_sync_commit_with_cursor (SyncobjSync  *self,
                                  GError      **error)
 {
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (cursor != NULL && !syncobj_sync_set_cursor (self, cursor, error))

@@ -14,6 +14,9 @@ void _syncobj_sync_attach (SyncobjSync       *self,
                            SyncobjCollection *collection);
 void _syncobj_sync_detach (SyncobjSync       *self);
 
+/* The thread of the collection the sync feeds (NULL before it feeds one):
+ * see SYNCOBJ_RETURN_VAL_IF_NOT_OWNER(). */
+GThread *_syncobj_sync_get_owner (SyncobjSync *self);
 /* FALSE, with SYNCOBJ_ERROR_INVALID_STATE, without an open commit. */
 gboolean _syncobj_sync_check_begun (SyncobjSync  *self,
                                     GError      **error);

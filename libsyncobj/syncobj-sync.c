@@ -365,6 +365,7 @@ syncobj_sync_begin (SyncobjSync *self)
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   g_return_if_fail (SYNCOBJ_IS_SYNC (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (_syncobj_sync_get_owner (self));
 
   if (priv->batch == NULL)
     {
@@ -379,6 +380,14 @@ _syncobj_sync_peek_cursor (SyncobjSync *self)
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   return &priv->cursor;
+}
+
+GThread *
+_syncobj_sync_get_owner (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  return priv->collection != NULL ? _syncobj_collection_get_owner (priv->collection) : NULL;
 }
 
 gboolean
@@ -476,6 +485,7 @@ syncobj_sync_write (SyncobjSync          *self,
   SyncobjSyncWrite write;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!_syncobj_sync_check_begun (self, error))
@@ -511,6 +521,7 @@ syncobj_sync_write_json (SyncobjSync          *self,
   g_autoptr(JsonObject) value = NULL;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
   if (!_syncobj_sync_check_begun (self, error))
@@ -541,6 +552,7 @@ syncobj_sync_truncate (SyncobjSync  *self,
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
 
   if (!_syncobj_sync_check_begun (self, error))
     return FALSE;
@@ -603,6 +615,7 @@ syncobj_sync_commit (SyncobjSync  *self,
   gboolean truncate;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!_syncobj_sync_check_begun (self, error))
@@ -728,6 +741,7 @@ syncobj_sync_apply_json (SyncobjSync  *self,
   JsonNode *root;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
 
   if (!_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error) ||
@@ -855,6 +869,7 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
   Snapshot snapshot;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
   g_return_val_if_fail (json != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -901,6 +916,7 @@ syncobj_sync_mark_ready (SyncobjSync *self)
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   g_return_if_fail (SYNCOBJ_IS_SYNC (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (_syncobj_sync_get_owner (self));
 
   if (priv->ready)
     return;
@@ -926,6 +942,7 @@ syncobj_sync_mark_error (SyncobjSync  *self,
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   g_return_if_fail (SYNCOBJ_IS_SYNC (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (_syncobj_sync_get_owner (self));
   g_return_if_fail (error != NULL);
 
   g_clear_error (&priv->error);

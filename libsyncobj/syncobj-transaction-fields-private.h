@@ -30,6 +30,7 @@ struct _SyncobjTransaction
   GDateTime               *created_at;      /* caches */
   GDateTime               *updated_at;
   SyncobjObjectList       *mutations;
+  GThread                 *thread;          /* its collection's owner thread */
   GListStore              *attempts;        /* made when asked for */
   GPtrArray               *attempt_list;    /* SyncobjAttempt, the same */
   GHashTable              *mutation_index;  /* "collection\nkey" → mutation; made

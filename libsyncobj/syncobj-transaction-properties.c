@@ -304,6 +304,7 @@ syncobj_transaction_set_metadata (SyncobjTransaction *self,
                                   JsonObject         *metadata)
 {
   g_return_if_fail (SYNCOBJ_IS_TRANSACTION (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->thread);
 
   if (self->metadata == metadata)
     return;

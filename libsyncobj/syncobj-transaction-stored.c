@@ -165,6 +165,7 @@ _syncobj_transaction_new_restored (SyncobjCollection        *owner,
   self->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
   self->committed = TRUE;
   self->durable = TRUE;
+  self->thread = _syncobj_collection_get_owner (owner);
   g_weak_ref_set (&self->owner, owner);
 
   for (guint i = 0; i < stored->attempts->len; i++)

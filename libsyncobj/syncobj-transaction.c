@@ -207,6 +207,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
 {
   SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
 
+  self->thread = _syncobj_collection_get_owner (owner);
   g_weak_ref_set (&self->owner, owner);
   g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, self->id, TRUE);
@@ -694,6 +695,7 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
   const char *blocker_id = NULL;
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (self->committed || state_is_final (self->state))
@@ -755,6 +757,7 @@ syncobj_transaction_rollback (SyncobjTransaction  *self,
                               GError             **error)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (state_is_final (self->state) || self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC)
@@ -790,6 +793,7 @@ gboolean
 syncobj_transaction_retry_now (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
 
   if (self->retry_timer == 0)
     return FALSE;
@@ -822,6 +826,7 @@ syncobj_transaction_insert (SyncobjTransaction  *self,
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
 
   transaction = _syncobj_collection_write (collection, self, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, value, error);
   return transaction != NULL;
@@ -851,6 +856,7 @@ syncobj_transaction_update (SyncobjTransaction  *self,
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
 
   transaction = _syncobj_collection_write (collection, self, SYNCOBJ_MUTATION_TYPE_UPDATE, key, changes, error);
   return transaction != NULL;
@@ -878,6 +884,7 @@ syncobj_transaction_delete (SyncobjTransaction  *self,
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
 
   transaction = _syncobj_collection_write (collection, self, SYNCOBJ_MUTATION_TYPE_DELETE, key, NULL, error);
   return transaction != NULL;
@@ -934,6 +941,7 @@ syncobj_transaction_wait_async (SyncobjTransaction  *self,
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (SYNCOBJ_IS_TRANSACTION (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->thread);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, syncobj_transaction_wait_async);
