@@ -176,20 +176,16 @@ cached_key_is_int (const char *key,
   return object != NULL && _syncobj_json_key_is_int (object, key_member);
 }
 
-gboolean
-_syncobj_collection_cache_restore (SyncobjCollectionCache *self,
-                                   const char             *key_member,
-                                   SyncobjSync            *sync)
+void
+_syncobj_collection_cache_adopt (SyncobjCollectionCache *self,
+                                 SyncobjStoredCache     *cache,
+                                 const char             *key_member,
+                                 guint                   start,
+                                 guint                   n)
 {
-  g_autoptr(SyncobjStoredCache) cache =
-    _syncobj_store_read_cache (self->store, self->collection_id, self->schema_version);
-  g_autoptr(GArray) writes = NULL;
+  g_autoptr(GArray) writes = g_array_sized_new (FALSE, TRUE, sizeof (SyncobjSyncWrite), n);
 
-  if (cache == NULL)
-    return FALSE;
-
-  writes = g_array_sized_new (FALSE, TRUE, sizeof (SyncobjSyncWrite), cache->records->len);
-  for (guint i = 0; i < cache->records->len; i++)
+  for (guint i = start; i < start + n; i++)
     {
       SyncobjCachedRecord *record = &g_array_index (cache->records, SyncobjCachedRecord, i);
       SyncobjSyncWrite write = {
@@ -205,9 +201,29 @@ _syncobj_collection_cache_restore (SyncobjCollectionCache *self,
   /* New keys from text stay packed: nothing is built. */
   _syncobj_overlay_apply_sync (self->overlay, (SyncobjSyncWrite *) (gpointer) writes->data,
                                writes->len, FALSE, NULL);
+}
 
+void
+_syncobj_collection_cache_adopt_cursor (SyncobjStoredCache *cache,
+                                        SyncobjSync        *sync)
+{
   if (sync != NULL && *cache->cursor != '\0')
     _syncobj_sync_restore_cursor (sync, cache->cursor);
+}
+
+gboolean
+_syncobj_collection_cache_restore (SyncobjCollectionCache *self,
+                                   const char             *key_member,
+                                   SyncobjSync            *sync)
+{
+  g_autoptr(SyncobjStoredCache) cache =
+    _syncobj_store_read_cache (self->store, self->collection_id, self->schema_version);
+
+  if (cache == NULL)
+    return FALSE;
+
+  _syncobj_collection_cache_adopt (self, cache, key_member, 0, cache->records->len);
+  _syncobj_collection_cache_adopt_cursor (cache, sync);
   return TRUE;
 }
 

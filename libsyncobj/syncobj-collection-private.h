@@ -7,6 +7,7 @@
 
 #include "syncobj-overlay-private.h"
 #include "syncobj-queue-private.h"
+#include "syncobj-store-private.h"
 
 G_BEGIN_DECLS
 
@@ -44,6 +45,12 @@ gboolean            _syncobj_collection_assign_key          (SyncobjCollection  
                                                              SyncobjPendingMutation  *mutation,
                                                              JsonObject              *created,
                                                              GError                 **error);
+/* From constructed(): shows the cached synced state, restores the
+ * unfinished transactions of a previous run on top, then starts the sync
+ * (syncobj-collection-open.c); only the cache's setup while
+ * syncobj_collection_new_with_store_async() creates the collection, which
+ * does the rest off the main loop. */
+void                _syncobj_collection_open                (SyncobjCollection   *self);
 void                _syncobj_collection_set_ready           (SyncobjCollection   *self,
                                                              gboolean             ready);
 /* Queues @entry (of @transaction) in the lanes it must wait in for its
@@ -109,6 +116,17 @@ void                    _syncobj_collection_cache_free    (SyncobjCollectionCach
 gboolean                _syncobj_collection_cache_restore (SyncobjCollectionCache *self,
                                                            const char             *key_member,
                                                            SyncobjSync            *sync);
+/* The steps of _restore(), for a start off the main loop: shows the
+ * records [@start, @start + @n) of @cache (read with
+ * _syncobj_store_read_cache()) after those shown before, then gives its
+ * cursor to @sync. */
+void                    _syncobj_collection_cache_adopt   (SyncobjCollectionCache *self,
+                                                           SyncobjStoredCache     *cache,
+                                                           const char             *key_member,
+                                                           guint                   start,
+                                                           guint                   n);
+void                    _syncobj_collection_cache_adopt_cursor (SyncobjStoredCache *cache,
+                                                                SyncobjSync        *sync);
 /* Queues what a sync commit changed in the synced state (everything, for
  * a snapshot that truncates) and @cursor to the store. */
 void                    _syncobj_collection_cache_commit  (SyncobjCollectionCache *self,

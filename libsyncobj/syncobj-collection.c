@@ -757,27 +757,9 @@ syncobj_collection_constructed (GObject *object)
   _syncobj_registry_add_collection (syncobj_registry_get_default (), self);
   _syncobj_collection_watch_online (self);
 
-  /* The cached synced state first, then the unfinished transactions of a
-   * previous run on top, before the sync starts, so that their keys are
-   * locked and their changes visible. */
-  self->cache = _syncobj_collection_cache_new (self->store, self->id, self->schema_version,
-                                               self->overlay, self->order);
-  _syncobj_collection_begin_batch (self);
-  if (self->cache != NULL && _syncobj_collection_cache_restore (self->cache, self->key_member, self->sync))
-    self->status = SYNCOBJ_COLLECTION_STATUS_CACHED;
-  if (self->store != NULL)
-    _syncobj_recovery_restore (self->store, self);
-  /* Writes to this collection of transactions restored by another one. */
-  _syncobj_recovery_collection_opened (self);
-  _syncobj_collection_end_batch (self);
-
-  if (self->sync != NULL)
-    _syncobj_sync_attach (self->sync, self);
-  else
-    {
-      self->ready = TRUE;
-      self->status = SYNCOBJ_COLLECTION_STATUS_READY;
-    }
+  /* The cache, the restored transactions, then the sync:
+   * syncobj-collection-open.c. */
+  _syncobj_collection_open (self);
 }
 
 static void

@@ -55,6 +55,17 @@ SyncobjCollection  *syncobj_collection_new_with_store   (const char        *id,
                                                          SyncobjMutator    *mutator,
                                                          SyncobjStore      *store);
 SYNCOBJ_AVAILABLE_IN_0_2
+void                syncobj_collection_new_with_store_async  (const char          *id,
+                                                              SyncobjSync         *sync,
+                                                              SyncobjMutator      *mutator,
+                                                              SyncobjStore        *store,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+SYNCOBJ_AVAILABLE_IN_0_2
+SyncobjCollection  *syncobj_collection_new_with_store_finish (GAsyncResult        *result,
+                                                              GError             **error);
+SYNCOBJ_AVAILABLE_IN_0_2
 SyncobjCollection  *syncobj_collection_get_or_create    (const char        *id,
                                                          SyncobjSync       *sync,
                                                          SyncobjMutator    *mutator,

@@ -93,9 +93,13 @@ wait_for_collections (SyncobjTransaction *transaction)
                             ((SyncobjStoredMutation *) g_ptr_array_index (parked, 0))->collection_id);
 }
 
+/* Rebuilds @stored; an unfinished one that can start is added to
+ * @to_resume (it starts once every transaction read with it is back in
+ * its queues). */
 static SyncobjTransaction *
 restore_transaction (SyncobjCollection        *owner,
-                     SyncobjStoredTransaction *stored)
+                     SyncobjStoredTransaction *stored,
+                     GPtrArray                *to_resume)
 {
   SyncobjTransaction *transaction = _syncobj_transaction_new_restored (owner, stored);
 
@@ -110,9 +114,47 @@ restore_transaction (SyncobjCollection        *owner,
   if (_syncobj_transaction_get_parked (transaction) != NULL)
     wait_for_collections (transaction);
   else
-    _syncobj_transaction_resume (transaction);
+    g_ptr_array_add (to_resume, g_object_ref (transaction));
 
   return transaction;
+}
+
+void
+_syncobj_recovery_begin (SyncobjStore *store)
+{
+  /* New commits come after every one in the file. */
+  _syncobj_transaction_ensure_sequence_above (_syncobj_store_get_max_sequence (store));
+}
+
+SyncobjStoreLoad *
+_syncobj_recovery_load (SyncobjStore *store,
+                        const char   *collection_id)
+{
+  return _syncobj_store_load (store, collection_id, HISTORY_LIMIT);
+}
+
+gboolean
+_syncobj_recovery_restore_one (SyncobjCollection        *collection,
+                               SyncobjStoredTransaction *stored,
+                               GPtrArray                *to_resume)
+{
+  g_autoptr(SyncobjStoredTransaction) owned = stored;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  /* Already alive in this process (a second collection with the same
+   * id): restoring it again would persist it twice. */
+  if (syncobj_registry_lookup_transaction (syncobj_registry_get_default (), stored->id) != NULL)
+    return FALSE;
+
+  transaction = restore_transaction (collection, stored, to_resume);
+  return !syncobj_transaction_is_finished (transaction);
+}
+
+void
+_syncobj_recovery_resume (GPtrArray *to_resume)
+{
+  for (guint i = 0; i < to_resume->len; i++)
+    _syncobj_transaction_resume (g_ptr_array_index (to_resume, i));
 }
 
 void
@@ -121,37 +163,27 @@ _syncobj_recovery_restore (SyncobjStore      *store,
 {
   const char *collection_id = syncobj_collection_get_id (collection);
   g_autoptr(SyncobjStoreLoad) load = NULL;
+  g_autoptr(GPtrArray) to_resume = g_ptr_array_new_with_free_func (g_object_unref);
   SyncobjStoredTransaction *stored;
   gint64 started = g_get_monotonic_time ();
   guint n_restored = 0;
-  guint n_active = 0;
 
-  /* New commits come after every one in the file. */
-  _syncobj_transaction_ensure_sequence_above (_syncobj_store_get_max_sequence (store));
+  _syncobj_recovery_begin (store);
 
   /* The writer thread reads and decodes while this one restores. */
-  load = _syncobj_store_load (store, collection_id, HISTORY_LIMIT);
+  load = _syncobj_recovery_load (store, collection_id);
   if (load == NULL)
     return;
 
   while ((stored = _syncobj_store_load_next (load)) != NULL)
     {
-      g_autoptr(SyncobjStoredTransaction) owned = stored;
-      g_autoptr(SyncobjTransaction) transaction = NULL;
-
-      /* Already alive in this process (a second collection with the same
-       * id): restoring it again would persist it twice. */
-      if (syncobj_registry_lookup_transaction (syncobj_registry_get_default (), stored->id) != NULL)
-        continue;
-
-      transaction = restore_transaction (collection, stored);
+      _syncobj_recovery_restore_one (collection, stored, to_resume);
       n_restored++;
-      if (!syncobj_transaction_is_finished (transaction))
-        n_active++;
     }
+  _syncobj_recovery_resume (to_resume);
 
-  g_debug ("collection %s: %u transactions restored from %s (%u unfinished) in %" G_GINT64_FORMAT " µs",
-           collection_id, n_restored, syncobj_store_get_path (store), n_active,
+  g_debug ("collection %s: %u transactions read from %s (%u resumed) in %" G_GINT64_FORMAT " µs",
+           collection_id, n_restored, syncobj_store_get_path (store), to_resume->len,
            g_get_monotonic_time () - started);
 }
 

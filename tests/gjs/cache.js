@@ -53,4 +53,40 @@ test('cached records and cursor come back', async () => {
     assertEqual(second.cursor, 'etag-1');
 });
 
+test('a start off the main loop shows the cache and the cursor', async () => {
+    await oneRun([{id: 'b'}, {id: 'a'}], 'etag-2');
+    const store = Syncobj.Store.new_for_path(path);
+    const sync = Syncobj.Sync.new('todos-sync');
+    const collection = await new Promise((resolve, reject) => {
+        Syncobj.Collection.new_with_store_async('todos', sync, null, store, null, (source, result) => {
+            try {
+                resolve(Syncobj.Collection.new_with_store_finish(result));
+            } catch (error) {
+                reject(error);
+            }
+        });
+    });
+    assertEqual(collection.status, Syncobj.CollectionStatus.CACHED);
+    assertEqual(JSON.stringify([0, 1].map(i => collection.get_item(i).key)), '["b","a"]');
+    assertEqual(sync.get_cursor(), 'etag-2');
+    collection.run_dispose();
+});
+
+test('a cancelled start off the main loop gives no collection', async () => {
+    const cancellable = new Gio.Cancellable();
+    cancellable.cancel();
+    const error = await new Promise(resolve => {
+        Syncobj.Collection.new_with_store_async('todos', null, null, Syncobj.Store.new_for_path(path),
+            cancellable, (source, result) => {
+                try {
+                    Syncobj.Collection.new_with_store_finish(result);
+                    resolve(null);
+                } catch (e) {
+                    resolve(e);
+                }
+            });
+    });
+    assertEqual(error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED), true);
+});
+
 run();

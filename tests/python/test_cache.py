@@ -8,7 +8,7 @@ import gc
 import json
 
 import pytest
-from gi.repository import GLib, Syncobj
+from gi.repository import Gio, GLib, Syncobj
 
 from conftest import wait_for
 
@@ -84,3 +84,57 @@ def test_a_bad_cursor_is_refused():
     assert error.value.code == Syncobj.Error.INVALID_RECORD
     sync.commit()
     assert sync.get_cursor() is None
+
+
+def open_async(store, collection_id, sync=None, cancellable=None):
+    """Syncobj.Collection.new_with_store_async(); returns (collection, error)
+    once its callback ran, and the number of items seen before that."""
+    done = []
+    seen = []
+
+    def on_opened(source, result):
+        try:
+            done.append((Syncobj.Collection.new_with_store_finish(result), None))
+        except GLib.Error as error:
+            done.append((None, error))
+
+    Syncobj.Collection.new_with_store_async(collection_id, sync, None, store, cancellable, on_opened)
+    registry = Syncobj.Registry.get_default()
+
+    def look():
+        early = registry.lookup_collection(collection_id)
+        if early is not None and not done:
+            seen.append(early.get_n_items())
+        return bool(done)
+    wait_for(look)
+    return done[0], seen
+
+
+def test_a_start_off_the_main_loop_shows_the_cache_and_the_cursor(tmp_path):
+    path = tmp_path / 'cache.db'
+    records = [{'id': 'k%d' % i, 'n': i} for i in range(20000)]
+    one_run(path, records, 'etag-9')
+
+    store = Syncobj.Store.new_for_path(str(path))
+    sync = Syncobj.Sync.new('todos-sync')
+    (collection, error), seen = open_async(store, 'todos', sync)
+    assert error is None
+    assert collection.props.status == Syncobj.CollectionStatus.CACHED
+    assert collection.get_n_items() == 20000
+    assert [collection.get_item(i).props.key for i in (0, 1, 19999)] == ['k0', 'k1', 'k19999']
+    assert sync.get_cursor() == 'etag-9'
+    assert collection.get_store() == store
+    # The main loop ran while the records were adopted, a slice at a time.
+    assert any(0 < n < 20000 for n in seen)
+    collection.run_dispose()
+
+
+def test_a_start_off_the_main_loop_can_be_cancelled(tmp_path):
+    path = tmp_path / 'cache.db'
+    one_run(path, [{'id': 'a'}], 'etag-1')
+    store = Syncobj.Store.new_for_path(str(path))
+    cancellable = Gio.Cancellable()
+    cancellable.cancel()
+    (collection, error), _ = open_async(store, 'todos', None, cancellable)
+    assert collection is None
+    assert error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
