@@ -71,9 +71,11 @@ _syncobj_collection_open (SyncobjCollection *self)
 
 typedef struct
 {
+  /* the collection's properties, "store" last */
+  GPtrArray          *names;       /* char * */
+  GArray             *values;      /* GValue */
   char               *id;
-  SyncobjSync        *sync;
-  SyncobjMutator     *mutator;
+  guint               schema_version;
   SyncobjStore       *store;       /* NULL until the default store is open */
   /* read by the worker thread */
   SyncobjStoredCache *cache;       /* nullable */
@@ -88,9 +90,9 @@ typedef struct
 static void
 open_data_free (OpenData *data)
 {
+  g_ptr_array_unref (data->names);
+  g_array_unref (data->values);
   g_free (data->id);
-  g_clear_object (&data->sync);
-  g_clear_object (&data->mutator);
   g_clear_object (&data->store);
   g_clear_pointer (&data->cache, _syncobj_stored_cache_free);
   g_clear_pointer (&data->stored, g_ptr_array_unref);
@@ -100,7 +102,7 @@ open_data_free (OpenData *data)
 }
 
 /* The worker thread: only waits, for the file to open and for the writer
- * thread's reads; schema-version is 0 for a collection made here. */
+ * thread's reads. */
 static void
 read_thread (GTask        *task,
              gpointer      source_object,
@@ -114,7 +116,7 @@ read_thread (GTask        *task,
   if (data->store == NULL)
     data->store = g_object_ref (syncobj_store_get_default ());
 
-  data->cache = _syncobj_store_read_cache (data->store, data->id, 0);
+  data->cache = _syncobj_store_read_cache (data->store, data->id, data->schema_version);
   data->stored = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_transaction_free);
   load = _syncobj_recovery_load (data->store, data->id);
   while (load != NULL && (stored = _syncobj_store_load_next (load)) != NULL)
@@ -212,13 +214,12 @@ read_done_cb (GObject      *source,
     return;
 
   /* constructed() sets up the cache of the collection and stops there. */
+  g_value_set_object (&g_array_index (data->values, GValue, data->values->len - 1), data->store);
   g_private_set (&constructing_deferred, GINT_TO_POINTER (TRUE));
-  data->collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
-                                   "id", data->id,
-                                   "sync", data->sync,
-                                   "mutator", data->mutator,
-                                   "store", data->store,
-                                   NULL);
+  data->collection = SYNCOBJ_COLLECTION (g_object_new_with_properties (SYNCOBJ_TYPE_COLLECTION,
+                                                                       data->names->len,
+                                                                       (const char **) data->names->pdata,
+                                                                       (const GValue *) (gpointer) data->values->data));
   g_private_set (&constructing_deferred, NULL);
 
   _syncobj_recovery_begin (data->store);
@@ -230,6 +231,72 @@ read_done_cb (GObject      *source,
   g_source_set_callback (idle, adopt_cb, g_object_ref (task), g_object_unref);
   g_source_set_static_name (idle, "[syncobj] collection start");
   g_source_attach (idle, g_task_get_context (task));
+}
+
+/* Takes @names and @values; "store" is added unless given. */
+static void
+open_async (GPtrArray           *names,
+            GArray              *values,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  OpenData *data = g_new0 (OpenData, 1);
+  GTask *read;
+  guint i;
+
+  g_array_set_clear_func (values, (GDestroyNotify) g_value_unset);
+  for (i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      GValue *value = &g_array_index (values, GValue, i);
+
+      if (g_str_equal (name, "id"))
+        data->id = g_value_dup_string (value);
+      else if (g_str_equal (name, "schema-version"))
+        data->schema_version = g_value_get_uint (value);
+      else if (g_str_equal (name, "store"))
+        {
+          g_set_object (&data->store, g_value_get_object (value));
+          g_ptr_array_remove_index (names, i);
+          g_array_remove_index (values, i--);
+        }
+    }
+  /* Set once the store is open. */
+  g_ptr_array_add (names, g_strdup ("store"));
+  g_array_set_size (values, values->len + 1);
+  g_value_init (&g_array_index (values, GValue, values->len - 1), SYNCOBJ_TYPE_STORE);
+  data->names = names;
+  data->values = values;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, syncobj_collection_new_with_store_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+
+  read = g_task_new (NULL, cancellable, read_done_cb, g_steal_pointer (&task));
+  g_task_set_task_data (read, data, NULL);
+  g_task_run_in_thread (read, read_thread);
+  g_object_unref (read);
+}
+
+static void
+add_property (GPtrArray  *names,
+              GArray     *values,
+              const char *name,
+              GType       type,
+              gpointer    object)
+{
+  GValue *value;
+
+  g_ptr_array_add (names, g_strdup (name));
+  g_array_set_size (values, values->len + 1);
+  value = &g_array_index (values, GValue, values->len - 1);
+  g_value_init (value, type);
+  if (type == G_TYPE_STRING)
+    g_value_set_string (value, object);
+  else
+    g_value_set_object (value, object);
 }
 
 /**
@@ -248,7 +315,7 @@ read_done_cb (GObject      *source,
  * without blocking the main loop however big the store is: the file is
  * opened and read on other threads, and the records and transactions are
  * adopted from idle callbacks, a slice of about a millisecond per
- * main-loop iteration.
+ * main-loop iteration, below drawing and input.
  *
  * The collection is created, and listed by the [class@Syncobj.Registry],
  * once the store has been read; the cached records appear in it in their
@@ -263,8 +330,10 @@ read_done_cb (GObject      *source,
  * given up and nothing of the store changes; later, the collection is
  * returned.
  *
- * The collection has the defaults of every other property
- * ([property@Syncobj.Collection:schema-version] 0 among them).
+ * To set other properties (such as
+ * [property@Syncobj.Collection:key-source] or
+ * [property@Syncobj.Collection:schema-version]), use
+ * [func@Syncobj.Collection.new_with_properties_async].
  *
  * Since: 0.2
  */
@@ -277,9 +346,8 @@ syncobj_collection_new_with_store_async (const char          *id,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  GTask *read;
-  OpenData *data;
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GArray *values = g_array_new (FALSE, TRUE, sizeof (GValue));
 
   g_return_if_fail (id != NULL && *id != '\0');
   g_return_if_fail (sync == NULL || SYNCOBJ_IS_SYNC (sync));
@@ -287,29 +355,76 @@ syncobj_collection_new_with_store_async (const char          *id,
   g_return_if_fail (store == NULL || SYNCOBJ_IS_STORE (store));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  data = g_new0 (OpenData, 1);
-  data->id = g_strdup (id);
-  g_set_object (&data->sync, sync);
-  g_set_object (&data->mutator, mutator);
-  g_set_object (&data->store, store);
+  add_property (names, values, "id", G_TYPE_STRING, (gpointer) id);
+  add_property (names, values, "sync", SYNCOBJ_TYPE_SYNC, sync);
+  add_property (names, values, "mutator", SYNCOBJ_TYPE_MUTATOR, mutator);
+  add_property (names, values, "store", SYNCOBJ_TYPE_STORE, store);
+  open_async (names, values, cancellable, callback, user_data);
+}
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, syncobj_collection_new_with_store_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+/**
+ * syncobj_collection_new_with_properties_async:
+ * @n_properties: the number of properties
+ * @names: (array length=n_properties): the names of the properties
+ * @values: (array length=n_properties): their values
+ * @cancellable: (nullable): to give up the start
+ * @callback: called once every stored record and transaction is back
+ * @user_data: data for @callback
+ *
+ * Creates a collection with the given properties, as
+ * g_object_new_with_properties() does, and starts it from its store as
+ * [func@Syncobj.Collection.new_with_store_async] does: "id" must be given;
+ * a missing or %NULL "store" is [func@Syncobj.Store.get_default]. Finish
+ * with [ctor@Syncobj.Collection.new_with_store_finish].
+ *
+ * Since: 0.2
+ */
+void
+syncobj_collection_new_with_properties_async (guint                n_properties,
+                                              const char          *names[],
+                                              const GValue         values[],
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GPtrArray *name_array = g_ptr_array_new_with_free_func (g_free);
+  GArray *value_array = g_array_new (FALSE, TRUE, sizeof (GValue));
+  gboolean has_id = FALSE;
 
-  read = g_task_new (NULL, cancellable, read_done_cb, g_steal_pointer (&task));
-  g_task_set_task_data (read, data, NULL);
-  g_task_run_in_thread (read, read_thread);
-  g_object_unref (read);
+  g_return_if_fail (n_properties == 0 || (names != NULL && values != NULL));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  g_array_set_size (value_array, n_properties);
+  for (guint i = 0; i < n_properties; i++)
+    {
+      GValue *value = &g_array_index (value_array, GValue, i);
+
+      has_id |= g_str_equal (names[i], "id") && G_VALUE_HOLDS_STRING (&values[i]) &&
+                g_value_get_string (&values[i]) != NULL;
+      g_ptr_array_add (name_array, g_strdup (names[i]));
+      g_value_init (value, G_VALUE_TYPE (&values[i]));
+      g_value_copy (&values[i], value);
+    }
+  if (!has_id)
+    {
+      g_critical ("syncobj_collection_new_with_properties_async() needs an \"id\"");
+      g_ptr_array_unref (name_array);
+      g_array_set_clear_func (value_array, (GDestroyNotify) g_value_unset);
+      g_array_unref (value_array);
+      return;
+    }
+  open_async (name_array, value_array, cancellable, callback, user_data);
 }
 
 /**
  * syncobj_collection_new_with_store_finish:
  * @result: the result given to the callback of
- *   [func@Syncobj.Collection.new_with_store_async]
+ *   [func@Syncobj.Collection.new_with_store_async] or
+ *   [func@Syncobj.Collection.new_with_properties_async]
  * @error: return location for an error
  *
- * Finishes [func@Syncobj.Collection.new_with_store_async].
+ * Finishes [func@Syncobj.Collection.new_with_store_async] or
+ * [func@Syncobj.Collection.new_with_properties_async].
  *
  * Returns: (transfer full): the collection, or %NULL with
  *   %G_IO_ERROR_CANCELLED when the start was given up

@@ -63,6 +63,13 @@ void                syncobj_collection_new_with_store_async  (const char        
                                                               GAsyncReadyCallback  callback,
                                                               gpointer             user_data);
 SYNCOBJ_AVAILABLE_IN_0_2
+void                syncobj_collection_new_with_properties_async (guint                n_properties,
+                                                                  const char          *names[],
+                                                                  const GValue         values[],
+                                                                  GCancellable        *cancellable,
+                                                                  GAsyncReadyCallback  callback,
+                                                                  gpointer             user_data);
+SYNCOBJ_AVAILABLE_IN_0_2
 SyncobjCollection  *syncobj_collection_new_with_store_finish (GAsyncResult        *result,
                                                               GError             **error);
 SYNCOBJ_AVAILABLE_IN_0_2
