@@ -50,6 +50,13 @@ struct _SyncobjCollection
   SyncobjCollectionStatus status;
   guint               ready : 1;
   guint               offline : 1;
+
+  /* syncobj-collection-conflict.c */
+  char               *version_member;   /* nullable */
+  SyncobjConflictPolicy conflict_policy;
+  SyncobjConflictFunc conflict_func;
+  gpointer            conflict_data;
+  GDestroyNotify      conflict_destroy;
 };
 
 typedef enum {
@@ -70,6 +77,8 @@ typedef enum {
   PROP_SCHEMA_VERSION,
   PROP_N_PENDING,
   PROP_OFFLINE,
+  PROP_VERSION_MEMBER,
+  PROP_CONFLICT_POLICY,
   N_PROPS
 } SyncobjCollectionProperty;
 
@@ -99,6 +108,15 @@ void _syncobj_collection_get_state_property     (SyncobjCollection        *self,
 /* In syncobj-collection-write.c: fails while the merge function runs. */
 gboolean _syncobj_collection_check_not_merging  (SyncobjCollection        *self,
                                                  GError                  **error);
+
+/* ---- syncobj-collection-conflict.c ---------------------------------------- */
+
+/* Creates the GParamSpecs of version-member and conflict-policy in
+ * @properties, and ::conflict. */
+void _syncobj_collection_conflict_class_init    (GObjectClass             *object_class,
+                                                 GParamSpec              **properties);
+/* Drops the conflict function. */
+void _syncobj_collection_conflict_clear         (SyncobjCollection        *self);
 
 static inline gboolean
 collection_is_ordered (SyncobjCollection *self)

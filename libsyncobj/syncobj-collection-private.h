@@ -98,6 +98,21 @@ gboolean            _syncobj_collection_find_position       (SyncobjCollection  
 void                _syncobj_collection_restore_mutation    (SyncobjCollection      *self,
                                                              SyncobjPendingMutation *mutation);
 
+/* ---- syncobj-collection-conflict.c ----------------------------------------- */
+
+typedef enum {
+  SYNCOBJ_CONFLICT_OUTCOME_RESEND,   /* the mutation took its resolved values */
+  SYNCOBJ_CONFLICT_OUTCOME_GIVE_UP,  /* the transaction fails: the server wins */
+  SYNCOBJ_CONFLICT_OUTCOME_DONE,     /* the server has what the mutation wanted */
+} SyncobjConflictOutcome;
+
+/* The server refused @mutation (of @self) because its record is @current
+ * (NULL: deleted): @current becomes the synced state of the key,
+ * ::conflict is emitted and the conflict policy rewrites @mutation. */
+SyncobjConflictOutcome  _syncobj_collection_resolve_conflict (SyncobjCollection      *self,
+                                                              SyncobjPendingMutation *mutation,
+                                                              JsonObject             *current);
+
 /* ---- syncobj-collection-cache.c -------------------------------------------- */
 
 /* The synced state of a collection kept in its store's cache: the

@@ -782,6 +782,7 @@ syncobj_collection_dispose (GObject *object)
   g_clear_pointer (&self->cache, _syncobj_collection_cache_free);
   g_clear_object (&self->store);
   g_clear_object (&self->retry_policy);
+  _syncobj_collection_conflict_clear (self);
 
   G_OBJECT_CLASS (syncobj_collection_parent_class)->dispose (object);
 }
@@ -793,6 +794,7 @@ syncobj_collection_finalize (GObject *object)
 
   g_free (self->id);
   g_free (self->key_member);
+  g_free (self->version_member);
   g_clear_pointer (&self->order, g_sequence_free);
   g_clear_pointer (&self->pending_appends, g_ptr_array_unref);
   g_clear_pointer (&self->overlay, _syncobj_overlay_free);
@@ -855,6 +857,12 @@ syncobj_collection_get_property (GObject    *object,
     case PROP_N_ITEMS:
       g_value_set_uint (value, g_sequence_get_length (self->order));
       break;
+    case PROP_VERSION_MEMBER:
+      g_value_set_string (value, self->version_member);
+      break;
+    case PROP_CONFLICT_POLICY:
+      g_value_set_enum (value, self->conflict_policy);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -905,6 +913,12 @@ syncobj_collection_set_property (GObject      *object,
     case PROP_RETRY_POLICY:
       if (g_value_get_object (value) != NULL)
         syncobj_collection_set_retry_policy (self, g_value_get_object (value));
+      break;
+    case PROP_VERSION_MEMBER:
+      syncobj_collection_set_version_member (self, g_value_get_string (value));
+      break;
+    case PROP_CONFLICT_POLICY:
+      syncobj_collection_set_conflict_policy (self, g_value_get_enum (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1067,6 +1081,7 @@ syncobj_collection_class_init (SyncobjCollectionClass *klass)
     g_param_spec_uint ("schema-version", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  _syncobj_collection_conflict_class_init (object_class, properties);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**

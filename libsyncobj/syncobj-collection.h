@@ -45,6 +45,32 @@ typedef JsonObject *(*SyncobjMergeFunc) (SyncobjCollection *collection,
                                          GPtrArray         *mutations,
                                          gpointer           user_data);
 
+/**
+ * SyncobjConflictFunc:
+ * @collection: the collection
+ * @key: the key of the record
+ * @local: (nullable): the value the pending change gave the record, or
+ *   %NULL for a delete
+ * @server: (nullable): the server's current record, or %NULL when the
+ *   server deleted it
+ * @user_data: closure data
+ *
+ * Resolves a conflict of a collection whose
+ * [property@Syncobj.Collection:conflict-policy] is
+ * %SYNCOBJ_CONFLICT_POLICY_CUSTOM: the server refused the change to @key
+ * because its record changed meanwhile.
+ *
+ * Returns: (transfer full) (nullable): the value to send over the server's
+ *   current version (its version member and key are taken from @server),
+ *   or %NULL to give the change up, as %SYNCOBJ_CONFLICT_POLICY_SERVER_WINS
+ *   does
+ */
+typedef JsonObject *(*SyncobjConflictFunc) (SyncobjCollection *collection,
+                                            const char        *key,
+                                            JsonObject        *local,
+                                            JsonObject        *server,
+                                            gpointer           user_data);
+
 SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjCollection  *syncobj_collection_new              (const char        *id,
                                                          SyncobjSync       *sync,
@@ -109,6 +135,21 @@ void                syncobj_collection_set_merge_func   (SyncobjCollection *self
                                                          SyncobjMergeFunc   func,
                                                          gpointer           user_data,
                                                          GDestroyNotify     destroy);
+SYNCOBJ_AVAILABLE_IN_ALL
+const char         *syncobj_collection_get_version_member  (SyncobjCollection     *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_collection_set_version_member  (SyncobjCollection     *self,
+                                                            const char            *member);
+SYNCOBJ_AVAILABLE_IN_ALL
+SyncobjConflictPolicy syncobj_collection_get_conflict_policy (SyncobjCollection   *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_collection_set_conflict_policy (SyncobjCollection     *self,
+                                                            SyncobjConflictPolicy  policy);
+SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_collection_set_conflict_func   (SyncobjCollection     *self,
+                                                            SyncobjConflictFunc    func,
+                                                            gpointer               user_data,
+                                                            GDestroyNotify         destroy);
 SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjRetryPolicy *syncobj_collection_get_retry_policy (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL

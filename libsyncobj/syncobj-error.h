@@ -41,6 +41,10 @@ G_BEGIN_DECLS
  * @SYNCOBJ_ERROR_INVALID_VIEW: a view description or condition that does not
  *   fit the grammar of [class@Syncobj.View]; the message names the member,
  *   operator or value type at fault
+ * @SYNCOBJ_ERROR_CONFLICT: the server refused a change because its record
+ *   changed since the change was made (an HTTP 409 or 412); see
+ *   [property@Syncobj.Collection:conflict-policy]. A transaction fails with
+ *   it when the policy gives its change up, or after ten conflicts in a row
  *
  * Error codes of the %SYNCOBJ_ERROR domain.
  */
@@ -59,6 +63,7 @@ typedef enum {
   SYNCOBJ_ERROR_TIMEOUT,
   SYNCOBJ_ERROR_PARSE,
   SYNCOBJ_ERROR_INVALID_VIEW,
+  SYNCOBJ_ERROR_CONFLICT,
 } SyncobjError;
 
 SYNCOBJ_AVAILABLE_IN_ALL

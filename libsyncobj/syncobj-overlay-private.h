@@ -174,6 +174,16 @@ void            _syncobj_overlay_rekey          (SyncobjOverlay         *self,
                                                  const char             *key,
                                                  gboolean                key_is_int,
                                                  JsonObject             *early_synced);
+/* A conflict: the server's @current record (NULL: deleted) becomes the
+ * synced state of @key at once, locked or not; sync writes held for the
+ * key are older and dropped. Call _syncobj_overlay_refresh_key() once
+ * the pending mutation took its resolved values. */
+void            _syncobj_overlay_take_conflict  (SyncobjOverlay         *self,
+                                                 const char             *key,
+                                                 JsonObject             *current);
+/* Recomputes the visible value of @key and announces the change. */
+void            _syncobj_overlay_refresh_key    (SyncobjOverlay         *self,
+                                                 const char             *key);
 /* Re-applies @mutation after a restart. */
 void            _syncobj_overlay_restore        (SyncobjOverlay         *self,
                                                  SyncobjPendingMutation *mutation);

@@ -950,6 +950,32 @@ _syncobj_overlay_apply_sync (SyncobjOverlay    *self,
   return TRUE;
 }
 
+/* ---- conflicts ------------------------------------------------------------ */
+
+void
+_syncobj_overlay_take_conflict (SyncobjOverlay *self,
+                                const char     *key,
+                                JsonObject     *current)
+{
+  SyncobjRow *row = row_ensure (self, key);
+
+  /* The server's current record is newer than anything the sync sent
+   * while the key was locked. */
+  g_clear_pointer (&row->held, g_array_unref);
+  g_clear_pointer (&row->synced, json_object_unref);
+  row->synced = current != NULL ? json_object_ref (current) : NULL;
+}
+
+void
+_syncobj_overlay_refresh_key (SyncobjOverlay *self,
+                              const char     *key)
+{
+  SyncobjRow *row = _syncobj_overlay_lookup (self, key);
+
+  if (row != NULL)
+    row_refresh (self, row);
+}
+
 /* ---- the end of a transaction --------------------------------------------- */
 
 /* Ends the layer of @mutation in @row; see _syncobj_overlay_finish(). */

@@ -17,7 +17,9 @@
  * The function finishes the job exactly once, now or later, with
  * [method@Syncobj.PersistJob.complete] or one of
  * [method@Syncobj.PersistJob.fail], [method@Syncobj.PersistJob.fail_message]
- * and [method@Syncobj.PersistJob.fail_non_retriable]. To finish it after
+ * and [method@Syncobj.PersistJob.fail_non_retriable], or with
+ * [method@Syncobj.PersistJob.conflict] when the server refused a change
+ * because its record changed meanwhile. To finish it after
  * returning, keep a reference to the job. A job may be finished from any
  * thread; the result reaches the collection on its own main context.
  *
@@ -436,6 +438,53 @@ syncobj_persist_job_complete (SyncobjPersistJob *self)
     return;
 
   g_task_return_boolean (self->task, TRUE);
+  end_finish (self);
+}
+
+/**
+ * syncobj_persist_job_conflict:
+ * @self: a persist job
+ * @key: the key of the record whose change the server refused
+ * @current: (nullable): the server's current record (a JSON object), or
+ *   %NULL when the server deleted it
+ *
+ * Reports that the server refused the change to @key because its record
+ * differs from the one the change was based on (an HTTP 409 or 412, a
+ * CouchDB `conflict`), and finishes the job. @current becomes the synced
+ * state of @key, then the collection's
+ * [property@Syncobj.Collection:conflict-policy] decides: by default the
+ * change is applied again on top of @current and the transaction is sent
+ * again at once. The attempt fails with a %SYNCOBJ_ERROR_CONFLICT error
+ * that does not count against
+ * [property@Syncobj.RetryPolicy:max-attempts]; ten conflicts in a row fail
+ * the transaction.
+ *
+ * When several changes of the transaction conflict, report one: the next
+ * attempt reports the next. A mutator that knows the versions of records
+ * sends, with each update and delete, the value of the collection's
+ * [property@Syncobj.Collection:version-member] in the mutation's
+ * [property@Syncobj.PendingMutation:original] as its precondition. May be
+ * called from any thread, once, instead of the other ways of finishing
+ * the job.
+ */
+void
+syncobj_persist_job_conflict (SyncobjPersistJob *self,
+                              const char        *key,
+                              JsonNode          *current)
+{
+  g_return_if_fail (SYNCOBJ_IS_PERSIST_JOB (self));
+  g_return_if_fail (key != NULL);
+  g_return_if_fail (current == NULL || JSON_NODE_HOLDS_OBJECT (current) || JSON_NODE_HOLDS_NULL (current));
+
+  if (!begin_finish (self))
+    return;
+
+  _syncobj_transaction_set_conflict (self->transaction, key,
+                                     current != NULL && JSON_NODE_HOLDS_OBJECT (current)
+                                     ? json_node_get_object (current) : NULL);
+  g_task_return_new_error (self->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
+                           _("The server refused the change to “%s”: its record changed meanwhile (conflict)"),
+                           key);
   end_finish (self);
 }
 

@@ -43,6 +43,10 @@ gboolean            syncobj_persist_job_set_created_json (SyncobjPersistJob     
                                                           const char             *json,
                                                           GError                **error);
 SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_persist_job_conflict         (SyncobjPersistJob *self,
+                                                          const char        *key,
+                                                          JsonNode          *current);
+SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_persist_job_fail             (SyncobjPersistJob *self,
                                                           const GError      *error);
 SYNCOBJ_AVAILABLE_IN_ALL

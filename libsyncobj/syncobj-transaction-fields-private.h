@@ -52,6 +52,9 @@ struct _SyncobjTransaction
   GCancellable            *cancellable;
   guint                    retry_timer;
   gint                     retry_after_ms;  /* -1: policy decides */
+  SyncobjConflict         *conflict;        /* reported by the mutator of the
+                                             * current attempt; under a lock */
+  guint                    conflicts_in_row;
   gulong                   online_handler;
   gulong                   mutator_handler;  /* on mutator_owner's notify::mutator */
   SyncobjCollection       *mutator_owner;    /* unowned: held in collections */

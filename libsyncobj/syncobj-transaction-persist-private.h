@@ -20,4 +20,7 @@ void _syncobj_transaction_retry_in                  (SyncobjTransaction *self,
 /* Stops waiting for the network or for a mutator. */
 void _syncobj_transaction_stop_waiting              (SyncobjTransaction *self);
 
+/* Drops a conflict reported and not taken up. */
+void _syncobj_transaction_clear_conflict            (SyncobjTransaction *self);
+
 G_END_DECLS

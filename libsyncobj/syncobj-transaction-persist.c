@@ -4,7 +4,9 @@
  * one (its keys lock with the first), retrying a failed one after the
  * retry policy's delay or the server's Retry-After, waiting for the
  * network without spending an attempt, and once persisted waiting for the
- * sync echo when the mutator has one to wait for.
+ * sync echo when the mutator has one to wait for. A conflict reported by
+ * the mutator is resolved by the collection's conflict policy and sent
+ * again at once.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -192,6 +194,144 @@ transaction_attempt_failed (SyncobjTransaction *self,
     transaction_wait_for_network (self);
 }
 
+/* ---- conflicts ------------------------------------------------------------- */
+
+/* More conflicts in a row than this fail the transaction. */
+#define MAX_CONFLICTS_IN_ROW 10
+
+struct _SyncobjConflict
+{
+  char       *key;
+  JsonObject *current;    /* nullable: deleted on the server */
+};
+
+static void
+conflict_free (SyncobjConflict *conflict)
+{
+  g_free (conflict->key);
+  g_clear_pointer (&conflict->current, json_object_unref);
+  g_free (conflict);
+}
+
+G_LOCK_DEFINE_STATIC (conflict);
+
+void
+_syncobj_transaction_set_conflict (SyncobjTransaction *self,
+                                   const char         *key,
+                                   JsonObject         *current)
+{
+  SyncobjConflict *conflict = g_new0 (SyncobjConflict, 1);
+  SyncobjConflict *old;
+
+  conflict->key = g_strdup (key);
+  conflict->current = current != NULL ? json_object_ref (current) : NULL;
+
+  G_LOCK (conflict);
+  old = self->conflict;
+  self->conflict = conflict;
+  G_UNLOCK (conflict);
+
+  g_clear_pointer (&old, conflict_free);
+}
+
+static SyncobjConflict *
+transaction_take_conflict (SyncobjTransaction *self)
+{
+  SyncobjConflict *conflict;
+
+  G_LOCK (conflict);
+  conflict = g_steal_pointer (&self->conflict);
+  G_UNLOCK (conflict);
+  return conflict;
+}
+
+void
+_syncobj_transaction_clear_conflict (SyncobjTransaction *self)
+{
+  g_clear_pointer (&self->conflict, conflict_free);
+}
+
+/* Lets the collection of the conflicting key resolve it. */
+static SyncobjConflictOutcome
+transaction_resolve_conflict (SyncobjTransaction *self,
+                              SyncobjConflict    *conflict)
+{
+  SyncobjCollection *collection = NULL;
+  SyncobjPendingMutation *mutation = NULL;
+
+  for (guint i = 0; conflict != NULL && mutation == NULL && i < self->collections->len; i++)
+    {
+      collection = g_ptr_array_index (self->collections, i);
+      mutation = _syncobj_transaction_find_mutation (self, collection, conflict->key);
+    }
+  if (mutation == NULL)
+    {
+      /* Nothing known of the server's record: send the same again. */
+      if (conflict != NULL)
+        _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self->id,
+                                  "transaction %s: a conflict was reported on “%s”, which it does not write",
+                                  self->id, conflict->key);
+      return SYNCOBJ_CONFLICT_OUTCOME_RESEND;
+    }
+
+  return _syncobj_collection_resolve_conflict (collection, mutation, conflict->current);
+}
+
+/* A conflict is not a failure: the policy resolves it and the next attempt
+ * starts at once, without spending one of max-attempts. */
+static void
+transaction_attempt_conflicted (SyncobjTransaction *self,
+                                SyncobjAttempt     *attempt,
+                                GError             *error)
+{
+  SyncobjConflict *conflict = transaction_take_conflict (self);
+  SyncobjConflictOutcome outcome;
+
+  self->conflicts_in_row++;
+  outcome = transaction_resolve_conflict (self, conflict);
+  g_clear_pointer (&conflict, conflict_free);
+  if (state_is_final (self->state))
+    {
+      /* A ::conflict handler rolled it back. */
+      g_error_free (error);
+      return;
+    }
+
+  if (outcome == SYNCOBJ_CONFLICT_OUTCOME_GIVE_UP)
+    {
+      _syncobj_transaction_fail (self, error, NULL);
+      return;
+    }
+  if (outcome == SYNCOBJ_CONFLICT_OUTCOME_DONE && _syncobj_object_list_get_length (self->mutations) == 1)
+    {
+      /* The server has what the transaction wanted: nothing to echo. */
+      g_error_free (error);
+      _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC);
+      transaction_leave_lanes (self);
+      _syncobj_transaction_complete (self);
+      return;
+    }
+  if (self->conflicts_in_row >= MAX_CONFLICTS_IN_ROW)
+    {
+      g_error_free (error);
+      _syncobj_transaction_fail (self,
+                                 g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
+                                              _("Transaction %s conflicted with the server’s records %u times in a row"),
+                                              self->id, self->conflicts_in_row),
+                                 NULL);
+      return;
+    }
+
+  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
+                            "transaction %s attempt %u conflicted (%s); sending it again",
+                            self->id, attempt != NULL ? attempt->number : 0, error->message);
+  g_error_free (error);
+  if (attempt != NULL)
+    _syncobj_attempt_set_retry_scheduled_for (attempt, now_us ());
+  _syncobj_transaction_retry_in (self, 0);
+  _syncobj_transaction_changed (self);
+}
+
 static void
 persist_cb (GObject      *source,
             GAsyncResult *result,
@@ -206,6 +346,7 @@ persist_cb (GObject      *source,
   if (self->state != SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     {
       g_clear_error (&error);
+      _syncobj_transaction_clear_conflict (self);
       return;
     }
 
@@ -214,6 +355,14 @@ persist_cb (GObject      *source,
     g_object_ref (attempt);
   _syncobj_attempt_finish (attempt, now_us (), error);
 
+  if (!ok && g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT))
+    {
+      transaction_attempt_conflicted (self, attempt, error);
+      return;
+    }
+
+  self->conflicts_in_row = 0;
+  _syncobj_transaction_clear_conflict (self);
   if (ok)
     transaction_persisted (self);
   else

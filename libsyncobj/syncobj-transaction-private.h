@@ -29,6 +29,13 @@ guint64                 _syncobj_transaction_get_sequence     (SyncobjTransactio
 /* A mutator may ask for the next retry to wait @delay_ms (Retry-After). */
 void                    _syncobj_transaction_set_retry_after  (SyncobjTransaction  *self,
                                                                guint                delay_ms);
+/* A mutator reports that the server refused the change to @key because its record is @current (NULL: deleted on the
+ * server); the attempt then fails with %SYNCOBJ_ERROR_CONFLICT and the
+ * collection's conflict policy decides. Any thread. */
+typedef struct _SyncobjConflict SyncobjConflict;
+void                    _syncobj_transaction_set_conflict     (SyncobjTransaction  *self,
+                                                               const char          *key,
+                                                               JsonObject          *current);
 /* New commits get a sequence above @sequence (the highest in a store). */
 void                    _syncobj_transaction_ensure_sequence_above (guint64          sequence);
 

@@ -1026,6 +1026,7 @@ syncobj_transaction_finalize (GObject *object)
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_pointer (&self->parked, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
+  _syncobj_transaction_clear_conflict (self);
 
   G_OBJECT_CLASS (syncobj_transaction_parent_class)->finalize (object);
 }

@@ -95,6 +95,28 @@ typedef enum {
 } SyncobjKeySource;
 
 /**
+ * SyncobjConflictPolicy:
+ * @SYNCOBJ_CONFLICT_POLICY_REBASE: re-apply the members the pending change
+ *   set on top of the server's current record, and send it again
+ * @SYNCOBJ_CONFLICT_POLICY_SERVER_WINS: give the change up: its transaction
+ *   fails with %SYNCOBJ_ERROR_CONFLICT and the record shows the server's
+ *   value
+ * @SYNCOBJ_CONFLICT_POLICY_CLIENT_WINS: send the whole local value again,
+ *   over the server's current version
+ * @SYNCOBJ_CONFLICT_POLICY_CUSTOM: the function given to
+ *   [method@Syncobj.Collection.set_conflict_func] returns the value to send
+ *
+ * What a collection does when the server refuses a change because its
+ * record changed meanwhile. See [property@Syncobj.Collection:conflict-policy].
+ */
+typedef enum {
+  SYNCOBJ_CONFLICT_POLICY_REBASE,
+  SYNCOBJ_CONFLICT_POLICY_SERVER_WINS,
+  SYNCOBJ_CONFLICT_POLICY_CLIENT_WINS,
+  SYNCOBJ_CONFLICT_POLICY_CUSTOM,
+} SyncobjConflictPolicy;
+
+/**
  * SyncobjQueueScope:
  * @SYNCOBJ_QUEUE_SCOPE_COLLECTION: one FIFO for the whole collection
  * @SYNCOBJ_QUEUE_SCOPE_KEY: one FIFO per key; independent keys persist in parallel

@@ -9,7 +9,8 @@
 //    Json.Object (insert, update, Sync.write, SyncControl.emit_update,
 //    Transaction.insert/update/set_metadata), and test collections take a
 //    plain array of records;
-//  - a merge function may return a plain object;
+//  - a merge or conflict function may return a plain object, and
+//    PersistJob.conflict takes the current record as a plain object;
 //  - JSON.stringify(record) gives the record's visible value.
 //
 // Installed in $datadir/gjs-1.0, which is on GJS's search path:
@@ -122,6 +123,22 @@ function _patch() {
             throw new TypeError(`the merge function takes ${func.length} arguments; it is called as func(collection, key, synced, mutations)`);
         return setMergeFunc.call(this, (collection, key, synced, mutations) =>
             toJsonObject(func(collection, key, synced, mutations), 'the merged value'));
+    });
+
+    _wrap(Syncobj.Collection.prototype, 'set_conflict_func', setConflictFunc => function (func) {
+        if (func === null || func === undefined)
+            return setConflictFunc.call(this, null);
+        if (typeof func !== 'function')
+            throw new TypeError('the conflict function must be a function');
+        if (func.length !== 0 && func.length !== 4)
+            throw new TypeError(`the conflict function takes ${func.length} arguments; it is called as func(collection, key, local, server)`);
+        return setConflictFunc.call(this, (collection, key, local, server) =>
+            toJsonObject(func(collection, key, local, server), 'the resolved value'));
+    });
+    _wrap(Syncobj.PersistJob.prototype, 'conflict', conflict => function (key, current) {
+        if (current === null || current === undefined || current instanceof Json.Node)
+            return conflict.call(this, key, current ?? null);
+        return conflict.call(this, key, Json.Node.alloc().init_object(toJsonObject(current, 'the current record')));
     });
 
     _wrap(Syncobj.Transaction.prototype, 'insert', insert => function (collection, value) {

@@ -270,6 +270,25 @@ class Collection(Syncobj.Collection):
 
         return super().set_merge_func(merge, *user_data)
 
+    def set_conflict_func(self, func, *user_data):
+        """Sets the function that resolves conflicts, and the conflict
+        policy to CUSTOM: func(collection, key, local, server, *user_data)
+        gets the local value and the server's current record as dicts (None
+        for a delete, or a record deleted on the server) and returns the
+        value to send as a dict (or a Json.Object), or None to give the
+        change up. None as func goes back to the REBASE policy."""
+        if func is None:
+            return super().set_conflict_func(None)
+        _check_arity(func, 4 + len(user_data),
+                     'func(collection, key, local, server%s)'
+                     % ''.join(', user_data%d' % i for i in range(len(user_data))))
+
+        def resolve(collection, key, local, server, *data):
+            result = func(collection, key, to_python(local), to_python(server), *data)
+            return to_json_object(result)
+
+        return super().set_conflict_func(resolve, *user_data)
+
 
     def view(self, where=None, order_by=None, offset=0, limit=None, pending=None):
         """A live Syncobj.View of the collection; see Syncobj.View.make()."""
@@ -435,7 +454,8 @@ _export('PendingMutation')
 
 class PersistJob(Syncobj.PersistJob):
     """One persist call; finish it once with complete(), fail(error),
-    fail_message(message) or fail_non_retriable(message), from any thread."""
+    fail_message(message), fail_non_retriable(message) or conflict(key,
+    current), from any thread."""
 
     def get_changes(self):
         """The transaction's mutations as a list of dicts (the parsed
@@ -450,6 +470,14 @@ class PersistJob(Syncobj.PersistJob):
         if isinstance(record, Json.Object):
             return super().set_created(mutation, record)
         return self.set_created_json(mutation, _dumps(record, 'the created record'))
+
+    def conflict(self, key, current):
+        """Reports that the server refused the change to key because its
+        record changed: current is the server's record as a dict (or a
+        Json.Object or Json.Node), or None when the server deleted it."""
+        if current is not None and not isinstance(current, Json.Node):
+            current = Json.Node.alloc().init_object(to_json_object(current))
+        return super().conflict(key, current)
 
 
 PersistJob = override(PersistJob)

@@ -1,0 +1,485 @@
+/* conflict-test.c: conflicts reported by a mutator and the conflict policies
+ *
+ * The mutator is a SyncobjFuncMutator in front of a one-record server that
+ * checks the version each change was based on, as a server honouring
+ * If-Match does, and reports a conflict with its current record.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+
+#define RECORDS "[{\"id\": \"a\", \"n\": 0, \"m\": 0, \"version\": 1}]"
+
+typedef struct
+{
+  JsonObject *record;          /* the server's record "a"; NULL: deleted */
+  gint64      version;
+  guint       calls;
+  gboolean    always_conflict; /* someone else writes before every call */
+  GPtrArray  *sent;            /* the mutations sent, as JSON text */
+} Server;
+
+static JsonObject *
+object_from_json (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+static char *
+object_to_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return json_to_string (node, FALSE);
+}
+
+static void
+assert_json_text (const char *text,
+                  const char *expected)
+{
+  g_autoptr(JsonObject) object = object_from_json (text);
+
+  syncobj_test_assert_json (object, expected);
+}
+
+/* The server's record becomes @value (without version) at the next version. */
+static void
+server_write (Server     *server,
+              JsonObject *value)
+{
+  g_autoptr(JsonObject) keep = value != NULL ? json_object_ref (value) : NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  g_clear_pointer (&server->record, json_object_unref);
+  server->version++;
+  if (value == NULL)
+    return;
+
+  server->record = json_object_new ();
+  json_object_iter_init (&iter, value);
+  while (json_object_iter_next (&iter, &name, &member))
+    json_object_set_member (server->record, name, json_node_copy (member));
+  json_object_set_int_member (server->record, "version", server->version);
+}
+
+static void
+server_persist (SyncobjPersistJob *job,
+                gpointer           user_data)
+{
+  Server *server = user_data;
+  GListModel *mutations = syncobj_transaction_get_mutations (syncobj_persist_job_get_transaction (job));
+  g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, 0);
+  JsonObject *original = syncobj_pending_mutation_get_original (mutation);
+  SyncobjMutationType type = syncobj_pending_mutation_get_mutation_type (mutation);
+  gint64 base = original != NULL ? json_object_get_int_member_with_default (original, "version", 0) : 0;
+  gboolean conflict;
+
+  server->calls++;
+  g_ptr_array_add (server->sent, syncobj_pending_mutation_to_json (mutation));
+
+  if (server->always_conflict && server->record != NULL)
+    {
+      g_autoptr(JsonObject) value = json_object_ref (server->record);
+
+      json_object_set_int_member (value, "m", server->version);
+      server_write (server, value);
+    }
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT)
+    conflict = server->record != NULL;
+  else
+    conflict = server->record == NULL || base != server->version;
+
+  if (conflict)
+    {
+      g_autoptr(JsonNode) current = NULL;
+
+      if (server->record != NULL)
+        current = json_node_init_object (json_node_alloc (), server->record);
+      syncobj_persist_job_conflict (job, syncobj_pending_mutation_get_key (mutation), current);
+      return;
+    }
+
+  server_write (server, syncobj_pending_mutation_get_modified (mutation));
+  syncobj_persist_job_complete (job);
+}
+
+typedef struct
+{
+  guint  count;
+  char  *key;
+  char  *local;
+  char  *server;
+} Conflicts;
+
+static void
+conflict_cb (SyncobjCollection *collection,
+             const char        *key,
+             JsonObject        *local,
+             JsonObject        *server,
+             Conflicts         *conflicts)
+{
+  conflicts->count++;
+  g_free (conflicts->key);
+  g_free (conflicts->local);
+  g_free (conflicts->server);
+  conflicts->key = g_strdup (key);
+  conflicts->local = local != NULL ? object_to_string (local) : g_strdup ("null");
+  conflicts->server = server != NULL ? object_to_string (server) : g_strdup ("null");
+}
+
+static void
+conflicts_clear (Conflicts *conflicts)
+{
+  g_free (conflicts->key);
+  g_free (conflicts->local);
+  g_free (conflicts->server);
+}
+
+static void
+server_clear (Server *server)
+{
+  g_clear_pointer (&server->record, json_object_unref);
+  g_clear_pointer (&server->sent, g_ptr_array_unref);
+}
+
+/* A collection in front of @server, whose record "a" someone else changed
+ * (m = 5, version 2) since the client synced version 1. At most one
+ * attempt counts: conflicts must not. */
+static SyncobjCollection *
+conflict_collection_new (Server              *server,
+                         Conflicts           *conflicts,
+                         SyncobjSyncControl **control)
+{
+  SyncobjCollection *collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, control);
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (server_persist, server, NULL);
+  g_autoptr(JsonObject) changed = object_from_json ("{\"id\": \"a\", \"n\": 0, \"m\": 5}");
+
+  server->version = 1;
+  server->sent = g_ptr_array_new_with_free_func (g_free);
+  server_write (server, changed);
+  syncobj_collection_set_mutator (collection, mutator);
+  syncobj_collection_set_version_member (collection, "version");
+  syncobj_test_exact_retry_policy (collection, 1);
+  g_signal_connect (collection, "conflict", G_CALLBACK (conflict_cb), conflicts);
+  return collection;
+}
+
+static void
+assert_attempt_conflicted (SyncobjTransaction *transaction,
+                           guint               number)
+{
+  g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (syncobj_transaction_get_attempts (transaction), number - 1);
+
+  g_assert_nonnull (attempt);
+  g_assert_error ((GError *) syncobj_attempt_get_error (attempt), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (syncobj_attempt_get_error (attempt)->message, "conflict"));
+}
+
+/* The value the transaction's (only) mutation sends. */
+static void
+assert_modified (SyncobjTransaction *transaction,
+                 const char         *expected)
+{
+  g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (syncobj_transaction_get_mutations (transaction), 0);
+
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), expected);
+}
+
+/* The server's record comes back through the sync, and shows. */
+static void
+echo (Server             *server,
+      SyncobjSyncControl *control,
+      SyncobjCollection  *collection)
+{
+  g_autofree char *text = object_to_string (server->record);
+
+  syncobj_sync_control_emit_update (control, server->record);
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_value (collection, "a", text);
+}
+
+static void
+test_properties (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTestNotify) policy_notify = syncobj_test_notify_new (G_OBJECT (collection), "conflict-policy");
+  g_autofree char *member = NULL;
+
+  g_assert_null (syncobj_collection_get_version_member (collection));
+  g_assert_cmpint (syncobj_collection_get_conflict_policy (collection), ==, SYNCOBJ_CONFLICT_POLICY_REBASE);
+
+  g_object_set (collection, "version-member", "_rev", "conflict-policy", SYNCOBJ_CONFLICT_POLICY_SERVER_WINS, NULL);
+  g_object_get (collection, "version-member", &member, NULL);
+  g_assert_cmpstr (member, ==, "_rev");
+  g_assert_cmpint (syncobj_collection_get_conflict_policy (collection), ==, SYNCOBJ_CONFLICT_POLICY_SERVER_WINS);
+  g_assert_cmpuint (syncobj_test_notify_count (policy_notify), ==, 1);
+  syncobj_collection_set_conflict_policy (collection, SYNCOBJ_CONFLICT_POLICY_SERVER_WINS);
+  g_assert_cmpuint (syncobj_test_notify_count (policy_notify), ==, 1);
+}
+
+static void
+test_rebase (void)
+{
+  Server server = { 0 };
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = conflict_collection_new (&server, &conflicts, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  g_assert_cmpuint (server.calls, ==, 2);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), ==, 2);
+  assert_attempt_conflicted (transaction, 1);
+
+  /* ::conflict saw both sides. */
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  g_assert_cmpstr (conflicts.key, ==, "a");
+  assert_json_text (conflicts.local, "{\"id\": \"a\", \"n\": 1, \"m\": 0, \"version\": 1}");
+  assert_json_text (conflicts.server, "{\"id\": \"a\", \"n\": 0, \"m\": 5, \"version\": 2}");
+
+  /* The second attempt sent the same changes, over version 2; the server
+   * keeps the other writer's m. */
+  g_assert_nonnull (strstr (g_ptr_array_index (server.sent, 1), "\"changes\":{\"n\":1}"));
+  syncobj_test_assert_json (server.record, "{\"id\": \"a\", \"n\": 1, \"m\": 5, \"version\": 3}");
+  assert_modified (transaction, "{\"id\": \"a\", \"n\": 1, \"m\": 5, \"version\": 2}");
+  record = syncobj_collection_lookup (collection, "a");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record),
+                            "{\"id\": \"a\", \"n\": 0, \"m\": 5, \"version\": 2}");
+  echo (&server, control, collection);
+
+  syncobj_test_drain (control, collection);
+  server_clear (&server);
+  conflicts_clear (&conflicts);
+}
+
+static void
+test_server_wins (void)
+{
+  Server server = { 0 };
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = conflict_collection_new (&server, &conflicts, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_collection_set_conflict_policy (collection, SYNCOBJ_CONFLICT_POLICY_SERVER_WINS);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_CONFLICT, NULL);
+  g_assert_cmpuint (server.calls, ==, 1);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0, \"m\": 5, \"version\": 2}");
+
+  syncobj_test_drain (control, collection);
+  server_clear (&server);
+  conflicts_clear (&conflicts);
+}
+
+static void
+test_client_wins (void)
+{
+  Server server = { 0 };
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = conflict_collection_new (&server, &conflicts, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  syncobj_collection_set_conflict_policy (collection, SYNCOBJ_CONFLICT_POLICY_CLIENT_WINS);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (server.calls, ==, 2);
+  assert_attempt_conflicted (transaction, 1);
+  /* The whole local value went, over version 2: the other writer's m is
+   * overwritten. */
+  syncobj_test_assert_json (server.record, "{\"id\": \"a\", \"n\": 1, \"m\": 0, \"version\": 3}");
+  assert_modified (transaction, "{\"id\": \"a\", \"n\": 1, \"m\": 0, \"version\": 2}");
+  echo (&server, control, collection);
+
+  syncobj_test_drain (control, collection);
+  server_clear (&server);
+  conflicts_clear (&conflicts);
+}
+
+static JsonObject *
+add_up (SyncobjCollection *collection,
+        const char        *key,
+        JsonObject        *local,
+        JsonObject        *remote,
+        gpointer           user_data)
+{
+  JsonObject *merged;
+  guint *calls = user_data;
+
+  (*calls)++;
+  g_assert_cmpstr (key, ==, "a");
+  if (*calls > 1)
+    return NULL;
+
+  merged = json_object_new ();
+  json_object_set_int_member (merged, "n", json_object_get_int_member (local, "n") + json_object_get_int_member (remote, "m"));
+  return merged;
+}
+
+static void
+test_custom (void)
+{
+  Server server = { 0 };
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = conflict_collection_new (&server, &conflicts, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjTransaction) second = NULL;
+  guint calls = 0;
+
+  syncobj_collection_set_conflict_func (collection, add_up, &calls, NULL);
+  g_assert_cmpint (syncobj_collection_get_conflict_policy (collection), ==, SYNCOBJ_CONFLICT_POLICY_CUSTOM);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  /* The function's value, with the key and the server's version. */
+  syncobj_test_assert_json (server.record, "{\"n\": 6, \"id\": \"a\", \"version\": 3}");
+  assert_modified (transaction, "{\"n\": 6, \"id\": \"a\", \"version\": 2}");
+
+  /* NULL gives the change up, as the server wins. */
+  server_write (&server, server.record);
+  second = syncobj_test_update (collection, "a", "{\"n\": 7}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, second, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  syncobj_test_assert_failed (second, SYNCOBJ_ERROR_CONFLICT, NULL);
+  g_assert_cmpuint (calls, ==, 2);
+  syncobj_test_assert_value (collection, "a", "{\"n\": 6, \"id\": \"a\", \"version\": 4}");
+  g_assert_cmpuint (conflicts.count, ==, 2);
+
+  /* Unsetting the function goes back to rebasing. */
+  syncobj_collection_set_conflict_func (collection, NULL, NULL, NULL);
+  g_assert_cmpint (syncobj_collection_get_conflict_policy (collection), ==, SYNCOBJ_CONFLICT_POLICY_REBASE);
+
+  syncobj_test_drain (control, collection);
+  server_clear (&server);
+  conflicts_clear (&conflicts);
+}
+
+static void
+test_ten_in_a_row (void)
+{
+  Server server = { 0 };
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = conflict_collection_new (&server, &conflicts, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  server.always_conflict = TRUE;
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  /* No backoff between resolutions: all at the same virtual time. */
+  syncobj_sync_control_run_pending (control);
+  for (guint i = 0; i < 20 && !syncobj_transaction_is_finished (transaction); i++)
+    syncobj_sync_control_run_pending (control);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "failed");
+  syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_CONFLICT, NULL);
+  g_assert_nonnull (strstr (syncobj_transaction_get_error (transaction)->message, "10 times"));
+  g_assert_cmpuint (server.calls, ==, 10);
+  g_assert_cmpuint (conflicts.count, ==, 10);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_attempts (transaction)), ==, 10);
+  for (guint n = 1; n <= 10; n++)
+    assert_attempt_conflicted (transaction, n);
+  /* The last server record shows. */
+  {
+    g_autofree char *last = object_to_string (server.record);
+
+    syncobj_test_assert_value (collection, "a", last);
+  }
+
+  syncobj_test_drain (control, collection);
+  server_clear (&server);
+  conflicts_clear (&conflicts);
+}
+
+static void
+test_deleted_on_server (void)
+{
+  Server server = { 0 };
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = conflict_collection_new (&server, &conflicts, &control);
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+
+  /* An update of a record deleted on the server inserts it again. */
+  server_write (&server, NULL);
+  update = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, update, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpstr (conflicts.server, ==, "null");
+  g_assert_nonnull (strstr (g_ptr_array_index (server.sent, 1), "\"type\":\"insert\""));
+  syncobj_test_assert_json (server.record, "{\"id\": \"a\", \"n\": 1, \"m\": 0, \"version\": 4}");
+  echo (&server, control, collection);
+
+  /* A delete of a record deleted already is done, without sending it again. */
+  server_write (&server, NULL);
+  delete = syncobj_test_delete (collection, "a");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, delete, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (server.calls, ==, 3);
+  syncobj_test_assert_value (collection, "a", "null");
+
+  syncobj_test_drain (control, collection);
+  server_clear (&server);
+  conflicts_clear (&conflicts);
+}
+
+static void
+test_rollback_from_signal_cb (SyncobjCollection *collection,
+                              const char        *key,
+                              JsonObject        *local,
+                              JsonObject        *server,
+                              SyncobjTransaction *transaction)
+{
+  g_assert_true (syncobj_transaction_rollback (transaction, NULL));
+}
+
+static void
+test_rollback_from_signal (void)
+{
+  Server server = { 0 };
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = conflict_collection_new (&server, &conflicts, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+
+  g_signal_connect (collection, "conflict", G_CALLBACK (test_rollback_from_signal_cb), transaction);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (server.calls, ==, 1);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0, \"m\": 5, \"version\": 2}");
+
+  syncobj_test_drain (control, collection);
+  server_clear (&server);
+  conflicts_clear (&conflicts);
+}
+
+int
+main (int argc, char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/conflict/properties", test_properties);
+  g_test_add_func ("/conflict/rebase", test_rebase);
+  g_test_add_func ("/conflict/server-wins", test_server_wins);
+  g_test_add_func ("/conflict/client-wins", test_client_wins);
+  g_test_add_func ("/conflict/custom", test_custom);
+  g_test_add_func ("/conflict/ten-in-a-row", test_ten_in_a_row);
+  g_test_add_func ("/conflict/deleted-on-server", test_deleted_on_server);
+  g_test_add_func ("/conflict/rollback-from-signal", test_rollback_from_signal);
+
+  return g_test_run ();
+}

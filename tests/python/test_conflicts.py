@@ -1,0 +1,101 @@
+# test_conflicts.py: conflicts reported by a Python persist function, the
+# ::conflict signal and conflict functions written in Python
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+from gi.repository import Json, Syncobj
+
+from conftest import assert_syncobj_error, wait_for
+
+State = Syncobj.TransactionState
+
+
+class Server:
+    """One record whose version the persist function checks, as a server
+    honouring If-Match does; someone else already wrote version 2."""
+
+    def __init__(self):
+        self.record = {'id': 'a', 'likes': 5, 'title': 'theirs', 'version': 2}
+        self.sent = []
+
+    def persist(self, job):
+        change = job.get_changes()[0]
+        self.sent.append(change)
+        if change['original']['version'] != self.record['version']:
+            job.conflict(change['key'], self.record)
+            return
+        self.record = dict(change['modified'], version=self.record['version'] + 1)
+        job.complete()
+
+
+def collection_with(server):
+    collection, control = Syncobj.test_collection_new(
+        [{'id': 'a', 'likes': 0, 'title': 'mine', 'version': 1}])
+    collection.set_mutator(Syncobj.FuncMutator.new(server.persist))
+    collection.props.version_member = 'version'
+    return collection, control
+
+
+def test_conflict_signal_and_rebase():
+    server = Server()
+    collection, control = collection_with(server)
+    seen = []
+    collection.connect('conflict', lambda c, key, local, remote:
+                       seen.append((key, Syncobj.to_python(local), Syncobj.to_python(remote))))
+
+    transaction = collection.update('a', {'title': 'ours'})
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert seen == [('a', {'id': 'a', 'likes': 0, 'title': 'ours', 'version': 1},
+                     {'id': 'a', 'likes': 5, 'title': 'theirs', 'version': 2})]
+    assert collection.props.conflict_policy == Syncobj.ConflictPolicy.REBASE
+    # The title went over version 2; the other writer's likes stay.
+    assert server.record == {'id': 'a', 'likes': 5, 'title': 'ours', 'version': 3}
+    error = transaction.get_attempts().get_item(0).get_error()
+    assert_syncobj_error(error, Syncobj.Error.CONFLICT)
+
+
+def test_conflict_function_in_python():
+    server = Server()
+    collection, control = collection_with(server)
+    calls = []
+
+    def resolve(collection_, key, local, remote, tag):
+        calls.append((key, local['likes'], remote['likes'], tag))
+        return {'likes': local['likes'] + remote['likes'], 'title': 'merged'}
+
+    collection.set_conflict_func(resolve, 'tag')
+    assert collection.props.conflict_policy == Syncobj.ConflictPolicy.CUSTOM
+    transaction = collection.update('a', {'likes': 1})
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert calls == [('a', 1, 5, 'tag')]
+    assert server.record == {'id': 'a', 'likes': 6, 'title': 'merged', 'version': 3}
+
+
+def test_conflict_function_returning_none_gives_the_change_up():
+    server = Server()
+    collection, control = collection_with(server)
+    collection.set_conflict_func(lambda c, key, local, remote: None)
+
+    transaction = collection.update('a', {'likes': 1})
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.FAILED
+    assert_syncobj_error(transaction.get_error(), Syncobj.Error.CONFLICT)
+    assert collection['a'].to_dict() == server.record
+
+
+def test_conflict_function_may_return_a_json_object():
+    server = Server()
+    collection, control = collection_with(server)
+    collection.set_conflict_func(
+        lambda c, key, local, remote: Json.from_string('{"likes": 42}').get_object())
+
+    transaction = collection.update('a', {'likes': 1})
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert server.record == {'id': 'a', 'likes': 42, 'version': 3}
