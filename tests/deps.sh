@@ -43,41 +43,68 @@ syncobj_install_deps () {
 
 # json-server, a REST server nobody here wrote, for tests against a real
 # third-party API (integer ids assigned on POST). Pinned: its 1.0 betas use
-# string ids. Installed from the npm registry with the machine's own
-# Node.js and npm (not Debian's npm package) into a cache directory shared
-# by every checkout.
+# string ids. pouchdb-server, for tests against the CouchDB replication
+# protocol (_changes, _all_docs, _bulk_docs, _rev, 409 conflicts), runs
+# --in-memory or on a --dir. Both are installed from the npm registry with
+# the machine's own Node.js and npm (not Debian's npm package) into a cache
+# directory shared by every checkout.
 SYNCOBJ_JSON_SERVER_VERSION=0.17.4
+SYNCOBJ_POUCHDB_SERVER_VERSION=4.2.0
 SYNCOBJ_NPM_CACHE=${SYNCOBJ_NPM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/libsyncobj/npm}
 SYNCOBJ_JSON_SERVER_DIR="$SYNCOBJ_NPM_CACHE/json-server-$SYNCOBJ_JSON_SERVER_VERSION"
+SYNCOBJ_POUCHDB_SERVER_DIR="$SYNCOBJ_NPM_CACHE/pouchdb-server-$SYNCOBJ_POUCHDB_SERVER_VERSION"
 
-# Installs json-server $SYNCOBJ_JSON_SERVER_VERSION unless it is there, and
-# exports SYNCOBJ_JSON_SERVER (its program) for the tests. Without node and
-# npm, or when the install fails (within 5 minutes), says so and returns 1:
-# the tests that need it then skip.
-syncobj_install_json_server () {
-  local program="$SYNCOBJ_JSON_SERVER_DIR/node_modules/.bin/json-server"
+# Installs the npm package $1 at version $2 into directory $3 unless it is
+# there; prints the path of its program $1. Without node and npm, or when
+# the install fails (within 5 minutes), says so and returns 1: the tests
+# that need it then skip.
+syncobj_install_npm_program () {
+  local name="$1" version="$2" dir="$3"
+  local program="$dir/node_modules/.bin/$name"
   local staging
 
   if [[ ! -x "$program" ]]; then
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-      echo "warning: no node or npm: tests against json-server will skip" >&2
+      echo "warning: no node or npm: tests against $name will skip" >&2
       return 1
     fi
-    echo "Installing json-server@$SYNCOBJ_JSON_SERVER_VERSION into $SYNCOBJ_JSON_SERVER_DIR" >&2
+    echo "Installing $name@$version into $dir" >&2
     mkdir -p "$SYNCOBJ_NPM_CACHE" || return 1
     # Into a staging directory first: an interrupted install is never taken
     # for a complete one.
-    staging=$(mktemp -d "$SYNCOBJ_NPM_CACHE/.json-server-XXXXXX") || return 1
+    staging=$(mktemp -d "$SYNCOBJ_NPM_CACHE/.$name-XXXXXX") || return 1
     if ! timeout 300 npm install --prefix "$staging" --no-save --no-package-lock \
            --no-audit --no-fund --loglevel=error \
-           "json-server@$SYNCOBJ_JSON_SERVER_VERSION" </dev/null >&2 ||
-       ! mv -T "$staging" "$SYNCOBJ_JSON_SERVER_DIR" 2>/dev/null; then
+           "$name@$version" </dev/null >&2 ||
+       ! mv -T "$staging" "$dir" 2>/dev/null; then
       rm -rf "$staging"
       if [[ ! -x "$program" ]]; then
-        echo "warning: could not install json-server: tests against it will skip" >&2
+        echo "warning: could not install $name: tests against it will skip" >&2
         return 1
       fi
     fi
   fi
-  export SYNCOBJ_JSON_SERVER="$program"
+  echo "$program"
+}
+
+# Installs json-server $SYNCOBJ_JSON_SERVER_VERSION and pouchdb-server
+# $SYNCOBJ_POUCHDB_SERVER_VERSION unless they are there, and exports
+# SYNCOBJ_JSON_SERVER and SYNCOBJ_POUCHDB_SERVER (their programs) for the
+# tests. Returns 1 when either could not be installed.
+syncobj_install_npm_servers () {
+  local program status=0
+
+  if program=$(syncobj_install_npm_program json-server "$SYNCOBJ_JSON_SERVER_VERSION" \
+                 "$SYNCOBJ_JSON_SERVER_DIR"); then
+    export SYNCOBJ_JSON_SERVER="$program"
+  else
+    status=1
+  fi
+  if program=$(syncobj_install_npm_program pouchdb-server "$SYNCOBJ_POUCHDB_SERVER_VERSION" \
+                 "$SYNCOBJ_POUCHDB_SERVER_DIR"); then
+    export SYNCOBJ_POUCHDB_SERVER="$program"
+  else
+    status=1
+  fi
+  return $status
 }
