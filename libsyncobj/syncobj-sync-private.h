@@ -21,6 +21,34 @@ GThread *_syncobj_sync_get_owner (SyncobjSync *self);
 gboolean _syncobj_sync_check_begun (SyncobjSync  *self,
                                     GError      **error);
 
+/* Writes built from checked JSON text (a snapshot, a change feed), kept as
+ * compact text, without a JsonNode per record: add each, then take them
+ * all into the open commit (or one commit of their own). */
+typedef struct _SyncobjSyncLoad SyncobjSyncLoad;
+
+/* For writes taken from @text_length bytes of text. */
+SyncobjSyncLoad *_syncobj_sync_load_new  (gsize                text_length);
+void             _syncobj_sync_load_free (SyncobjSyncLoad     *load);
+/* @object: a record's checked JSON text (NULL for a delete of @key). */
+void             _syncobj_sync_load_add  (SyncobjSyncLoad     *load,
+                                          SyncobjMutationType  type,
+                                          const char          *key,
+                                          gsize                key_length,
+                                          gboolean             key_is_int,
+                                          const char          *object,
+                                          gsize                object_length);
+/* Takes @load's writes (and frees @load) as syncobj_sync_apply_json()
+ * takes messages. */
+gboolean         _syncobj_sync_load_take (SyncobjSync         *self,
+                                          SyncobjSyncLoad     *load,
+                                          GError             **error);
+/* What the scanner lets through but cannot be stored or sent back intact
+ * (lone surrogates, "\u0000", out-of-range numbers, absurd nesting):
+ * FALSE with SYNCOBJ_ERROR_PARSE "Malformed snapshot: …". */
+gboolean         _syncobj_sync_check_text (const char         *json,
+                                           gssize              length,
+                                           GError            **error);
+
 /* ---- syncobj-sync-cursor.c ------------------------------------------------ */
 
 /* Where the server's change feed stands (see syncobj_sync_set_cursor()). */

@@ -786,6 +786,131 @@ syncobj_sync_apply_json (SyncobjSync  *self,
   return sync_take_writes (self, writes, error);
 }
 
+/* ---- writes from checked JSON text ------------------------------------------ */
+
+/* Keys and records go to one block (a record and its key need at most
+ * twice the record's length, and records are disjoint parts of the text),
+ * so that loading leaves no small allocations behind; a write that does
+ * not fit (a key from outside its record) gets room of its own. */
+struct _SyncobjSyncLoad
+{
+  GArray *writes;
+  char   *arena;
+  gsize   size;
+  gsize   used;
+};
+
+SyncobjSyncLoad *
+_syncobj_sync_load_new (gsize text_length)
+{
+  SyncobjSyncLoad *load = g_new0 (SyncobjSyncLoad, 1);
+
+  load->writes = g_array_new (FALSE, FALSE, sizeof (SyncobjSyncWrite));
+  load->size = text_length * 2 + 2;
+  load->arena = g_malloc (load->size);
+  return load;
+}
+
+void
+_syncobj_sync_load_free (SyncobjSyncLoad *load)
+{
+  /* Writes in the arena own nothing until it is shared; others own their
+   * own block. */
+  for (guint i = 0; i < load->writes->len; i++)
+    g_clear_pointer (&g_array_index (load->writes, SyncobjSyncWrite, i).arena, g_bytes_unref);
+  g_array_unref (load->writes);
+  g_free (load->arena);
+  g_free (load);
+}
+
+void
+_syncobj_sync_load_add (SyncobjSyncLoad     *load,
+                        SyncobjMutationType  type,
+                        const char          *key,
+                        gsize                key_length,
+                        gboolean             key_is_int,
+                        const char          *object,
+                        gsize                object_length)
+{
+  SyncobjSyncWrite write = { type, NULL, NULL, TRUE, NULL, 0, NULL, key_is_int };
+  gsize need = key_length + 1 + (object != NULL ? object_length + 1 : 0);
+  char *room;
+
+  if (load->used + need <= load->size)
+    {
+      room = load->arena + load->used;
+      load->used += need;
+    }
+  else
+    {
+      room = g_malloc (need);
+      write.arena = g_bytes_new_take (room, need);
+    }
+
+  memcpy (room, key, key_length);
+  room[key_length] = '\0';
+  write.key = room;
+  if (object != NULL)
+    {
+      char *packed = room + key_length + 1;
+
+      write.packed_length = _syncobj_json_minify (object, object_length, packed);
+      packed[write.packed_length] = '\0';
+      write.packed = packed;
+    }
+  g_array_append_val (load->writes, write);
+}
+
+gboolean
+_syncobj_sync_load_take (SyncobjSync      *self,
+                         SyncobjSyncLoad  *load,
+                         GError          **error)
+{
+  g_autoptr(GArray) writes = g_steal_pointer (&load->writes);
+  g_autoptr(GBytes) arena = g_bytes_new_take (g_steal_pointer (&load->arena), load->size);
+
+  g_free (load);
+  for (guint i = 0; i < writes->len; i++)
+    {
+      SyncobjSyncWrite *write = &g_array_index (writes, SyncobjSyncWrite, i);
+
+      if (write->arena == NULL)
+        write->arena = g_bytes_ref (arena);
+    }
+  g_array_set_clear_func (writes, (GDestroyNotify) _syncobj_sync_write_clear);
+  return sync_take_writes (self, writes, error);
+}
+
+static gboolean
+snapshot_add_record (gsize        index,
+                     const char  *object,
+                     gsize        object_length,
+                     const char  *key,
+                     gsize        key_length,
+                     gboolean     key_is_int,
+                     gpointer     user_data,
+                     GError     **error)
+{
+  _syncobj_sync_load_add (user_data, SYNCOBJ_MUTATION_TYPE_INSERT, key, key_length, key_is_int,
+                          object, object_length);
+  return TRUE;
+}
+
+gboolean
+_syncobj_sync_check_text (const char  *json,
+                          gssize       length,
+                          GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error))
+    return TRUE;
+
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+               _("Malformed snapshot: %s"), local_error->message);
+  return FALSE;
+}
+
 /**
  * syncobj_sync_load_json_array:
  * @self: a sync
@@ -805,68 +930,13 @@ syncobj_sync_apply_json (SyncobjSync  *self,
  *   error), and nothing applied; or with %SYNCOBJ_ERROR_KEY_EXISTS as
  *   [method@Syncobj.Sync.commit] gives it
  */
-typedef struct
-{
-  GArray *writes;
-  char   *arena;       /* room for every key and record, see below */
-  gsize   used;
-} Snapshot;
-
-static gboolean
-snapshot_add_record (gsize        index,
-                     const char  *object,
-                     gsize        object_length,
-                     const char  *key,
-                     gsize        key_length,
-                     gboolean     key_is_int,
-                     gpointer     user_data,
-                     GError     **error)
-{
-  Snapshot *snapshot = user_data;
-  SyncobjSyncWrite write = { SYNCOBJ_MUTATION_TYPE_INSERT, NULL, NULL, TRUE, NULL, 0, NULL, key_is_int };
-  char *key_copy = snapshot->arena + snapshot->used;
-  char *packed = key_copy + key_length + 1;
-
-  memcpy (key_copy, key, key_length);
-  key_copy[key_length] = '\0';
-  write.packed_length = _syncobj_json_minify (object, object_length, packed);
-  packed[write.packed_length] = '\0';
-  snapshot->used += key_length + 1 + write.packed_length + 1;
-
-  /* Pointers into the arena; the GBytes is set once it is complete. */
-  write.key = key_copy;
-  write.packed = packed;
-  g_array_append_val (snapshot->writes, write);
-  return TRUE;
-}
-
-/* What the scanner lets through but could not be stored or sent back
- * intact: lone surrogates, "\u0000", out-of-range numbers, absurd nesting
- * (refused as by every other entry point). */
-static gboolean
-snapshot_check_values (const char  *json,
-                       gssize       length,
-                       GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error))
-    return TRUE;
-
-  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-               _("Malformed snapshot: %s"), local_error->message);
-  return FALSE;
-}
-
 gboolean
 syncobj_sync_load_json_array (SyncobjSync  *self,
                               const char   *json,
                               gssize        length,
                               GError      **error)
 {
-  g_autoptr(GArray) writes = NULL;
-  g_autoptr(GBytes) arena = NULL;
-  Snapshot snapshot;
+  SyncobjSyncLoad *load;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
@@ -877,30 +947,20 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
     length = (gssize) strlen (json);
 
   /* No JsonNode is built: the text is checked and split into records,
-   * which the collection keeps as compact text. Keys and records go to
-   * one block (each record needs at most its own length twice, key
-   * included), so that loading leaves no small allocations behind. */
-  writes = g_array_new (FALSE, FALSE, sizeof (SyncobjSyncWrite));
-  g_array_set_clear_func (writes, (GDestroyNotify) _syncobj_sync_write_clear);
-  snapshot.writes = writes;
-  snapshot.arena = g_malloc ((gsize) length * 2 + 2);
-  snapshot.used = 0;
-
+   * which the collection keeps as compact text. What the scanner lets
+   * through but could not be stored or sent back intact (lone surrogates,
+   * "\u0000", out-of-range numbers, absurd nesting) is refused as by every
+   * other entry point. */
+  load = _syncobj_sync_load_new ((gsize) length);
   if (!_syncobj_json_scan_records (json, (gsize) length, sync_key_member (self),
-                                   snapshot_add_record, &snapshot, error) ||
-      !snapshot_check_values (json, length, error))
+                                   snapshot_add_record, load, error) ||
+      !_syncobj_sync_check_text (json, length, error))
     {
-      /* The writes point into the arena and own nothing yet. */
-      g_array_set_clear_func (writes, NULL);
-      g_free (snapshot.arena);
+      _syncobj_sync_load_free (load);
       return FALSE;
     }
 
-  arena = g_bytes_new_take (snapshot.arena, (gsize) length * 2 + 2);
-  for (guint i = 0; i < writes->len; i++)
-    g_array_index (writes, SyncobjSyncWrite, i).arena = g_bytes_ref (arena);
-
-  return sync_take_writes (self, writes, error);
+  return _syncobj_sync_load_take (self, load, error);
 }
 
 /**

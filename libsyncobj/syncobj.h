@@ -32,6 +32,8 @@
 #include "syncobj-sync-control.h"
 #include "syncobj-http-mutator.h"
 #include "syncobj-http-sync.h"
+#include "syncobj-couch-sync.h"
+#include "syncobj-couch-mutator.h"
 #include "syncobj-view.h"
 
 #undef __SYNCOBJ_INSIDE__

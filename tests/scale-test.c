@@ -14,11 +14,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "store-test-utils.h"
+#include "couch/syncobj-couch-parse-private.h"
 
 #include <libsoup/soup.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -729,6 +732,86 @@ test_rollback_newest_first (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
 }
 
+/* ---- CouchDB answers -------------------------------------------------------------- */
+
+typedef struct
+{
+  guint  rows;
+  guint  deleted;
+  gsize  heap_before;
+  gsize  heap_peak;    /* the most the heap grew by while rows came */
+} CouchRows;
+
+static gsize
+heap_in_use (void)
+{
+  struct mallinfo2 info = mallinfo2 ();
+
+  return info.uordblks + info.hblkhd;
+}
+
+static gboolean
+couch_row_cb (const SyncobjCouchRow  *row,
+              gpointer                user_data,
+              GError                **error)
+{
+  CouchRows *rows = user_data;
+
+  rows->rows++;
+  rows->deleted += row->deleted ? 1 : 0;
+  if (rows->rows % 50000 == 0)
+    {
+      gsize now = heap_in_use ();
+
+      rows->heap_peak = MAX (rows->heap_peak, now > rows->heap_before ? now - rows->heap_before : 0);
+    }
+  return TRUE;
+}
+
+/* A _changes answer of 1,000,000 rows (what a first load with a selector,
+ * or a long offline spell, brings), with documents, deletions and the
+ * heartbeat newlines of a long poll: read row by row, with a heap that
+ * does not grow with the rows, in a few seconds. */
+static void
+test_couch_changes (void)
+{
+  guint n = scaled (1000000);
+  GString *text = g_string_sized_new ((gsize) n * 112 + 64);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seq = NULL;
+  CouchRows rows = { 0 };
+  gint64 start;
+
+  g_string_append (text, "{\"results\":[\n");
+  for (guint i = 0; i < n; i++)
+    {
+      if (i % 7 == 6)
+        g_string_append_printf (text, "%s{\"seq\":%u,\"id\":\"d%07u\",\"changes\":[{\"rev\":\"2-b\"}],\"deleted\":true,"
+                                "\"doc\":{\"_id\":\"d%07u\",\"_rev\":\"2-b\",\"_deleted\":true}}",
+                                i > 0 ? ",\n" : "", i + 1, i, i);
+      else
+        g_string_append_printf (text, "%s{\"seq\":%u,\"id\":\"d%07u\",\"changes\":[{\"rev\":\"1-a\"}],"
+                                "\"doc\":{\"_id\":\"d%07u\",\"_rev\":\"1-a\",\"n\":%u}}",
+                                i > 0 ? ",\n" : "", i + 1, i, i, i);
+    }
+  g_string_append_printf (text, "\n],\n\"last_seq\":%u}\n", n);
+
+  rows.heap_before = heap_in_use ();
+  start = g_get_monotonic_time ();
+  g_assert_true (_syncobj_couch_parse_rows (text->str, text->len, couch_row_cb, &rows, &seq, &error));
+  g_assert_no_error (error);
+  g_test_message ("%u _changes rows (%.0f MB): %.2f s, heap growth at most %" G_GSIZE_FORMAT " bytes",
+                  n, text->len / 1e6, (g_get_monotonic_time () - start) / 1e6, rows.heap_peak);
+  g_string_free (text, TRUE);
+
+  g_assert_cmpuint (rows.rows, ==, n);
+  g_assert_cmpuint (rows.deleted, ==, n / 7);
+  g_assert_cmpuint (strtoul (seq, NULL, 10), ==, n);
+  /* A scratch buffer and an id, never the rows. */
+  if (!instrumented ())
+    g_assert_cmpuint (rows.heap_peak, <, 64 * 1024);
+}
+
 /* Runs the test given as @data in a child process of its own: each test
  * at scale leaves nothing behind for the next (100,000 recovered
  * transactions, a 1 GB heap), and a failure names its test. Under valgrind
@@ -774,6 +857,7 @@ main (int   argc,
   add_isolated ("/scale/queue/rollback-newest-first", test_rollback_newest_first);
   add_isolated ("/scale/record/10-mb", test_long_record);
   add_isolated ("/scale/record/100000-members", test_wide_record);
+  add_isolated ("/scale/couch/changes", test_couch_changes);
 
   return g_test_run ();
 }

@@ -49,5 +49,13 @@ void     _syncobj_http_auth_gate_hold    (SyncobjHttpAuthGate       *gate,
                                           GTask                     *task,
                                           SoupMessage               *message,
                                           SyncobjHttpAuthResumeFunc  resume);
+/* The same for a refusal the answer's status does not tell (@status is
+ * the one the auth request reports): a CouchDB _bulk_docs answered 201
+ * whose documents were each refused as "unauthorized". */
+void     _syncobj_http_auth_gate_hold_status (SyncobjHttpAuthGate       *gate,
+                                              GTask                     *task,
+                                              SoupMessage               *message,
+                                              guint                      status,
+                                              SyncobjHttpAuthResumeFunc  resume);
 
 G_END_DECLS

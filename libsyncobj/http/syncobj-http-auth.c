@@ -151,6 +151,17 @@ _syncobj_http_auth_gate_hold (SyncobjHttpAuthGate       *gate,
                               SoupMessage               *message,
                               SyncobjHttpAuthResumeFunc  resume)
 {
+  _syncobj_http_auth_gate_hold_status (gate, task, message,
+                                       message != NULL ? soup_message_get_status (message) : 0, resume);
+}
+
+void
+_syncobj_http_auth_gate_hold_status (SyncobjHttpAuthGate       *gate,
+                                     GTask                     *task,
+                                     SoupMessage               *message,
+                                     guint                      status,
+                                     SyncobjHttpAuthResumeFunc  resume)
+{
   GCancellable *cancellable = g_task_get_cancellable (task);
   const char *sent = message != NULL ?
     soup_message_headers_get_one (soup_message_get_request_headers (message), "Authorization") : NULL;
@@ -179,8 +190,7 @@ _syncobj_http_auth_gate_hold (SyncobjHttpAuthGate       *gate,
       g_autofree char *uri = message != NULL ? g_uri_to_string (soup_message_get_uri (message)) : NULL;
       g_autoptr(SyncobjAuthRequest) request = NULL;
 
-      request = _syncobj_auth_request_new (uri, message != NULL ? soup_message_get_status (message) : 0,
-                                           auth_done_cb, gate);
+      request = _syncobj_auth_request_new (uri, status, auth_done_cb, gate);
       gate->request = g_object_ref (request);
       g_object_notify_by_pspec (gate->owner, gate->needs_auth_pspec);
       g_signal_emit (gate->owner, gate->signal_id, 0, request);

@@ -1,0 +1,692 @@
+/* couch-test.c: SyncobjCouchSync and SyncobjCouchMutator against
+ * pouchdb-server from npm, which speaks the CouchDB replication protocol
+ * (tests/deps.sh installs it and sets SYNCOBJ_POUCHDB_SERVER; without it
+ * the tests skip).
+ *
+ * Real HTTP needs the real clock: every wait is on an event with a bounded
+ * timeout (WAIT_FOR), including the server's start.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+#include "demo-server-utils.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* node takes a while to start on a busy machine. */
+#define START_TIMEOUT_MS 30000
+#define LONG_TIMEOUT_MS  60000
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *dir;        /* the server's working directory */
+  char        *data_dir;   /* its --dir, or NULL for --in-memory */
+  guint        port;
+  char        *base;       /* http://127.0.0.1:PORT */
+  char        *db;         /* base/db */
+  SoupSession *session;
+  const char  *authorization;  /* of the test's own requests, or NULL */
+} PouchServer;
+
+static void
+die_with_parent (gpointer data)
+{
+  /* A crashed test leaves no server behind. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (socket);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A blocking request from the test itself (the server is another
+ * process). Returns the body; @status gets the status (0: no answer). */
+static char *
+pouch_request (PouchServer *server,
+               const char  *method,
+               const char  *path,
+               const char  *body,
+               guint       *status)
+{
+  g_autofree char *uri = g_strconcat (server->db, path, NULL);
+  g_autoptr(SoupMessage) message = soup_message_new (method, uri);
+  g_autoptr(GBytes) answer = NULL;
+
+  if (server->authorization != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (message),
+                                  "Authorization", server->authorization);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
+  answer = soup_session_send_and_read (server->session, message, NULL, NULL);
+  *status = answer != NULL ? soup_message_get_status (message) : 0;
+  return answer != NULL ? g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer)) : NULL;
+}
+
+static void
+pouch_launch (PouchServer *server)
+{
+  const char *program = g_getenv ("SYNCOBJ_POUCHDB_SERVER");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port_text = g_strdup_printf ("%u", server->port);
+  gint64 deadline;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  /* It writes its log and config to its working directory. */
+  g_subprocess_launcher_set_cwd (launcher, server->dir);
+  server->process = g_subprocess_launcher_spawn (launcher, &error, program, "--host", "127.0.0.1",
+                                                 "--port", port_text,
+                                                 server->data_dir != NULL ? "--dir" : "--in-memory",
+                                                 server->data_dir, NULL);
+  g_assert_no_error (error);
+
+  /* Bounded: polls until it answers, or fails the test. */
+  deadline = g_get_monotonic_time () + (gint64) START_TIMEOUT_MS * 1000;
+  while (TRUE)
+    {
+      guint status = 0;
+      g_autofree char *body = pouch_request (server, "GET", "", NULL, &status);
+
+      if (status == 200 || status == 404)
+        break;
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (g_subprocess_get_identifier (server->process) == NULL)
+        g_error ("pouchdb-server exited instead of listening on %s", server->base);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("pouchdb-server did not answer on %s within %d ms", server->base, START_TIMEOUT_MS);
+      g_usleep (50 * 1000);
+    }
+}
+
+static void
+pouch_kill (PouchServer *server)
+{
+  g_subprocess_send_signal (server->process, SIGKILL);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_clear_object (&server->process);
+}
+
+/* Starts pouchdb-server on a free port of 127.0.0.1 with an empty database
+ * "db", in memory or (@on_disk) on a temporary --dir; NULL when
+ * pouchdb-server is not installed. */
+static PouchServer *
+pouch_start (gboolean on_disk)
+{
+  const char *program = g_getenv ("SYNCOBJ_POUCHDB_SERVER");
+  PouchServer *server;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  guint status = 0;
+
+  if (program == NULL || !g_file_test (program, G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+
+  server = g_new0 (PouchServer, 1);
+  server->dir = g_dir_make_tmp ("syncobj-pouchdb-XXXXXX", &error);
+  g_assert_no_error (error);
+  if (on_disk)
+    {
+      server->data_dir = g_build_filename (server->dir, "data", NULL);
+      g_assert_cmpint (g_mkdir (server->data_dir, 0700), ==, 0);
+    }
+  server->port = free_port ();
+  server->base = g_strdup_printf ("http://127.0.0.1:%u", server->port);
+  server->db = g_strconcat (server->base, "/db", NULL);
+  server->session = soup_session_new_with_options ("timeout", 120, NULL);
+  pouch_launch (server);
+
+  body = pouch_request (server, "PUT", "", NULL, &status);
+  g_assert_cmpuint (status, ==, 201);
+  return server;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+pouch_free (PouchServer *server)
+{
+  if (server->process != NULL)
+    pouch_kill (server);
+  g_clear_object (&server->session);
+  remove_tree (server->dir);
+  g_free (server->dir);
+  g_free (server->data_dir);
+  g_free (server->base);
+  g_free (server->db);
+  g_free (server);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PouchServer, pouch_free)
+
+#define SKIP_WITHOUT_SERVER(server)                                                          \
+  G_STMT_START {                                                                             \
+    if ((server) == NULL)                                                                    \
+      {                                                                                      \
+        g_test_skip ("pouchdb-server is not installed: SYNCOBJ_POUCHDB_SERVER is not set to " \
+                     "its program (tests/run-all installs pouchdb-server 4.2.0 with npm)");  \
+        return;                                                                              \
+      }                                                                                      \
+  } G_STMT_END
+
+/* The document the server holds (GET), or NULL for a 404. */
+static JsonObject *
+pouch_get (PouchServer *server,
+           const char  *id)
+{
+  g_autofree char *path = g_strconcat ("/", id, NULL);
+  guint status = 0;
+  g_autofree char *body = pouch_request (server, "GET", path, NULL, &status);
+
+  if (status == 404)
+    return NULL;
+  g_assert_cmpuint (status, ==, 200);
+  return syncobj_test_object (body);
+}
+
+static void
+pouch_put (PouchServer *server,
+           const char  *id,
+           const char  *json)
+{
+  g_autofree char *path = g_strconcat ("/", id, NULL);
+  guint status = 0;
+  g_autofree char *body = pouch_request (server, "PUT", path, json, &status);
+
+  g_assert_cmpuint (status, ==, 201);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  g_assert_nonnull (object);
+  g_assert_true (json_object_has_member (object, name));
+  return json_object_get_string_member (object, name);
+}
+
+static void
+assert_completed (SyncobjTransaction *transaction)
+{
+  WAIT_FOR (syncobj_transaction_is_finished (transaction), LONG_TIMEOUT_MS);
+  g_assert_no_error (syncobj_transaction_get_error (transaction));
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+}
+
+static SyncobjCollection *
+couch_collection (PouchServer       *server,
+                  const char        *id,
+                  SyncobjStore      *store,
+                  SyncobjCouchSync **sync_out)
+{
+  g_autoptr(SyncobjCouchSync) sync = syncobj_couch_sync_new (id, server->db);
+  g_autoptr(SyncobjCouchMutator) mutator = syncobj_couch_mutator_new (server->db);
+  SyncobjCollection *collection;
+
+  syncobj_couch_sync_set_reconnect_delay (sync, 50);
+  syncobj_couch_sync_set_heartbeat (sync, 1000);
+  syncobj_couch_mutator_set_sync_timeout (mutator, WAIT_TIMEOUT_MS);
+  collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                             "id", id,
+                             "key-member", "_id",
+                             "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                             "sync", sync,
+                             "mutator", mutator,
+                             "store", store,
+                             NULL);
+  if (sync_out != NULL)
+    *sync_out = g_object_ref (sync);
+  return collection;
+}
+
+static JsonObject *
+value_of (SyncobjCollection *collection,
+          const char        *key)
+{
+  JsonObject *value = syncobj_collection_lookup_value (collection, key);
+
+  g_assert_nonnull (value);
+  return value;
+}
+
+/* Insert, update and delete through _bulk_docs; the synced values keep
+ * _rev; a design document is no record; an insert without _id takes the
+ * server's id in place; a change made on the server comes through the
+ * long poll. */
+static void
+test_crud (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+  g_autoptr(SyncobjTransaction) created = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(GError) error = NULL;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"title\": \"A\"}");
+  pouch_put (server, "_design/views", "{\"views\": {}}");
+
+  collection = couch_collection (server, "couch-crud", NULL, NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a");
+  g_assert_true (g_str_has_prefix (member_string (value_of (collection, "a"), "_rev"), "1-"));
+
+  insert = syncobj_test_insert (collection, "{\"_id\": \"b\", \"title\": \"B\"}");
+  assert_completed (insert);
+  held = pouch_get (server, "b");
+  g_assert_cmpstr (member_string (held, "title"), ==, "B");
+  /* The echo came before the transaction completed: the synced value is
+   * the server's revision. */
+  g_assert_cmpstr (member_string (value_of (collection, "b"), "_rev"), ==, member_string (held, "_rev"));
+
+  update = syncobj_test_update (collection, "a", "{\"title\": \"A2\"}");
+  assert_completed (update);
+  g_clear_pointer (&held, json_object_unref);
+  held = pouch_get (server, "a");
+  g_assert_cmpstr (member_string (held, "title"), ==, "A2");
+  g_assert_true (g_str_has_prefix (member_string (held, "_rev"), "2-"));
+  g_assert_cmpstr (member_string (value_of (collection, "a"), "_rev"), ==, member_string (held, "_rev"));
+
+  delete = syncobj_collection_delete (collection, "b", &error);
+  g_assert_no_error (error);
+  assert_completed (delete);
+  gone = pouch_get (server, "b");
+  g_assert_null (gone);
+  syncobj_test_assert_keys (collection, "a");
+
+  /* No _id: the server's id, taken in place. */
+  created = syncobj_test_insert (collection, "{\"title\": \"C\"}");
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 1);
+  g_assert_true (syncobj_record_is_temporary (record));
+  assert_completed (created);
+  g_assert_false (syncobj_record_is_temporary (record));
+  g_clear_pointer (&held, json_object_unref);
+  held = pouch_get (server, syncobj_record_get_key (record));
+  g_assert_cmpstr (member_string (held, "title"), ==, "C");
+
+  /* Another client's change, through the feed. */
+  pouch_put (server, "d", "{\"title\": \"D\"}");
+  WAIT_FOR (syncobj_collection_contains (collection, "d"), WAIT_TIMEOUT_MS);
+}
+
+static void
+flush_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  syncobj_store_flush_finish (SYNCOBJ_STORE (source), result, &error);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Waits until what the store was given is on disk. */
+static void
+store_flush (SyncobjStore *store)
+{
+  gboolean done = FALSE;
+
+  syncobj_store_flush_async (store, NULL, flush_cb, &done);
+  WAIT_FOR (done, WAIT_TIMEOUT_MS);
+}
+
+/* The answer to a write was lost after the server applied it: the retry
+ * is refused as a conflict, and the mutator finds its own change in the
+ * current revision and completes. Here the "first attempt" is made by the
+ * test, with the revision the collection's update is based on. */
+static void
+test_lost_answer (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  g_autofree char *body = NULL;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"title\": \"A\"}");
+  collection = couch_collection (server, "couch-lost-answer", NULL, NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+
+  /* Queued: nothing goes out before the main loop runs. */
+  update = syncobj_test_update (collection, "a", "{\"title\": \"A2\"}");
+  body = g_strdup_printf ("{\"title\": \"A2\", \"_rev\": \"%s\"}",
+                          member_string (value_of (collection, "a"), "_rev"));
+  pouch_put (server, "a", body);
+
+  assert_completed (update);
+  held = pouch_get (server, "a");
+  g_assert_cmpstr (member_string (held, "title"), ==, "A2");
+  /* One revision: the change was not written twice. */
+  g_assert_true (g_str_has_prefix (member_string (held, "_rev"), "2-"));
+}
+
+/* A collection with a store, restarted: it shows its cached documents at
+ * once and asks only for the changes since its cursor (last_seq), with no
+ * second full load. */
+static void
+test_resume_from_cursor (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autofree char *path = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cursor = NULL;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"title\": \"A\"}");
+  pouch_put (server, "b", "{\"title\": \"B\"}");
+  path = g_build_filename (server->dir, "store.db", NULL);
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+
+  collection = couch_collection (server, "couch-resume", store, &sync);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a b");
+  g_assert_cmpuint (syncobj_couch_sync_get_full_loads (sync), ==, 1);
+  cursor = g_strdup (syncobj_sync_get_cursor (SYNCOBJ_SYNC (sync)));
+  g_assert_cmpstr (cursor, ==, "2");
+
+  g_clear_object (&collection);
+  g_clear_object (&sync);
+  store_flush (store);
+  g_clear_object (&store);
+
+  /* Meanwhile on the server. */
+  pouch_put (server, "c", "{\"title\": \"C\"}");
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  collection = couch_collection (server, "couch-resume", store, &sync);
+  /* The cache, before any answer. */
+  syncobj_test_assert_keys (collection, "a b");
+  g_assert_cmpstr (syncobj_sync_get_cursor (SYNCOBJ_SYNC (sync)), ==, cursor);
+  WAIT_FOR (syncobj_collection_contains (collection, "c"), WAIT_TIMEOUT_MS);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a b c");
+  g_assert_cmpuint (syncobj_couch_sync_get_full_loads (sync), ==, 0);
+  g_assert_cmpstr (syncobj_sync_get_cursor (SYNCOBJ_SYNC (sync)), ==, "3");
+}
+
+/* 10,000 documents loaded in one _all_docs answer, then followed. */
+static void
+test_ten_thousand (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  guint n = syncobj_test_instrumented () ? 2000 : 10000;
+
+  SKIP_WITHOUT_SERVER (server);
+  /* In requests of 1,000: pouchdb-server writes a few hundred a second on
+   * a busy machine. */
+  for (guint start = 0; start < n; start += 1000)
+    {
+      g_autoptr(GString) docs = g_string_new ("{\"docs\": [");
+      g_autofree char *answer = NULL;
+      guint status = 0;
+
+      for (guint i = start; i < start + 1000 && i < n; i++)
+        g_string_append_printf (docs, "%s{\"_id\": \"doc%05u\", \"n\": %u}", i > start ? "," : "", i, i);
+      g_string_append (docs, "]}");
+      answer = pouch_request (server, "POST", "/_bulk_docs", docs->str, &status);
+      g_assert_cmpuint (status, ==, 201);
+    }
+
+  collection = couch_collection (server, "couch-10k", NULL, NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), LONG_TIMEOUT_MS);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, n);
+  g_assert_cmpint (json_object_get_int_member (value_of (collection, "doc00042"), "n"), ==, 42);
+
+  pouch_put (server, "zzz", "{\"n\": -1}");
+  WAIT_FOR (syncobj_collection_contains (collection, "zzz"), WAIT_TIMEOUT_MS);
+  update = syncobj_test_update (collection, "doc00007", "{\"n\": 700}");
+  assert_completed (update);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, n + 1);
+}
+
+/* Edits made while the server is down wait (a collection with a store
+ * retries without limit) and reach it once it is back; the sync
+ * reconnects and catches up from its cursor. */
+static void
+test_offline_edits (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (TRUE);
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autoptr(GError) error = NULL;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"title\": \"A\"}");
+  pouch_put (server, "b", "{\"title\": \"B\"}");
+  store = syncobj_store_new_in_memory ();
+  collection = couch_collection (server, "couch-offline", store, &sync);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+
+  pouch_kill (server);
+  WAIT_FOR (!syncobj_couch_sync_get_connected (sync), WAIT_TIMEOUT_MS);
+
+  insert = syncobj_test_insert (collection, "{\"_id\": \"c\", \"title\": \"C\"}");
+  update = syncobj_test_update (collection, "a", "{\"title\": \"A offline\"}");
+  delete = syncobj_collection_delete (collection, "b", &error);
+  g_assert_no_error (error);
+  /* Shown at once, and still waiting after a failed attempt. */
+  syncobj_test_assert_keys (collection, "a c");
+  WAIT_FOR (syncobj_transaction_get_current_attempt (insert) >= 2 &&
+            !syncobj_transaction_is_finished (insert), WAIT_TIMEOUT_MS);
+
+  pouch_launch (server);
+  assert_completed (insert);
+  assert_completed (update);
+  assert_completed (delete);
+  held = pouch_get (server, "a");
+  g_assert_cmpstr (member_string (held, "title"), ==, "A offline");
+  gone = pouch_get (server, "b");
+  g_assert_null (gone);
+  WAIT_FOR (syncobj_couch_sync_get_connected (sync), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a c");
+  g_assert_cmpstr (member_string (value_of (collection, "a"), "_rev"), ==, member_string (held, "_rev"));
+}
+
+/* The server dies while a transaction's _bulk_docs is on its way; when it
+ * comes back (its --dir kept the data) the retry finds the documents the
+ * first attempt wrote, recognises its own change in their current
+ * revision and completes instead of conflicting. */
+static void
+test_server_restart_mid_write (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (TRUE);
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *all = NULL;
+  guint n = 300;
+  guint status = 0;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"title\": \"A\"}");
+  store = syncobj_store_new_in_memory ();
+  collection = couch_collection (server, "couch-restart", store, NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+
+  transaction = syncobj_collection_begin (collection);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"_id\": \"w%03u\", \"i\": %u}", i, i);
+      g_autoptr(JsonObject) value = syncobj_test_object (json);
+
+      syncobj_transaction_insert (transaction, collection, value, &error);
+      g_assert_no_error (error);
+    }
+  syncobj_transaction_commit (transaction, &error);
+  g_assert_no_error (error);
+
+  /* Killed as soon as the request is out: the server may have written
+   * some, all or none of the documents. */
+  WAIT_FOR (syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_PERSISTING,
+            WAIT_TIMEOUT_MS);
+  g_usleep (20 * 1000);
+  pouch_kill (server);
+  pouch_launch (server);
+
+  assert_completed (transaction);
+  all = pouch_request (server, "GET", "/_all_docs", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (all, "\"total_rows\":301"));
+  WAIT_FOR (g_list_model_get_n_items (G_LIST_MODEL (collection)) == n + 1, WAIT_TIMEOUT_MS);
+}
+
+#define ADMIN_BASIC "Basic YWRtaW46c2VjcmV0"   /* admin:secret */
+
+/* Ends the "admin party": an admin "admin", and the database readable by
+ * it alone. */
+static void
+pouch_require_auth (PouchServer *server)
+{
+  g_autofree char *uri = g_strconcat (server->base, "/_config/admins/admin", NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("PUT", uri);
+  g_autoptr(GBytes) secret = g_bytes_new_static ("\"secret\"", 8);
+  g_autoptr(GBytes) answer = NULL;
+  g_autofree char *body = NULL;
+  guint status = 0;
+
+  soup_message_set_request_body_from_bytes (message, "application/json", secret);
+  answer = soup_session_send_and_read (server->session, message, NULL, NULL);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+
+  server->authorization = ADMIN_BASIC;
+  body = pouch_request (server, "PUT", "/_security",
+                        "{\"admins\": {\"names\": [], \"roles\": []},"
+                        " \"members\": {\"names\": [\"admin\"], \"roles\": []}}", &status);
+  g_assert_cmpuint (status, ==, 200);
+}
+
+static void
+give_credential_cb (GObject            *owner,
+                    SyncobjAuthRequest *request,
+                    gpointer            user_data)
+{
+  guint *asked = user_data;
+
+  (*asked)++;
+  syncobj_auth_request_set_credential (request, ADMIN_BASIC);
+}
+
+/* A database readable only with credentials: the sync and the mutator
+ * each ask once through ::auth-required, then read and write with a
+ * Basic credential or (@data) a session cookie from _session. */
+static void
+test_auth (gconstpointer data)
+{
+  gboolean cookie_session = GPOINTER_TO_INT (data);
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  SyncobjCouchMutator *mutator;
+  guint sync_asked = 0, mutator_asked = 0;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"title\": \"A\"}");
+  pouch_require_auth (server);
+
+  collection = couch_collection (server, cookie_session ? "couch-cookie" : "couch-basic", NULL, &sync);
+  mutator = SYNCOBJ_COUCH_MUTATOR (syncobj_collection_get_mutator (collection));
+  syncobj_couch_sync_set_cookie_session (sync, cookie_session);
+  syncobj_couch_mutator_set_cookie_session (mutator, cookie_session);
+  g_signal_connect (sync, "auth-required", G_CALLBACK (give_credential_cb), &sync_asked);
+  g_signal_connect (mutator, "auth-required", G_CALLBACK (give_credential_cb), &mutator_asked);
+
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a");
+  g_assert_cmpuint (sync_asked, ==, 1);
+  g_assert_false (syncobj_couch_sync_get_needs_auth (sync));
+
+  insert = syncobj_test_insert (collection, "{\"_id\": \"b\", \"title\": \"B\"}");
+  assert_completed (insert);
+  g_assert_cmpuint (mutator_asked, ==, 1);
+  held = pouch_get (server, "b");
+  g_assert_cmpstr (member_string (held, "title"), ==, "B");
+
+  /* The feed goes on with the same credential or cookie. */
+  pouch_put (server, "c", "{\"title\": \"C\"}");
+  WAIT_FOR (syncobj_collection_contains (collection, "c"), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (sync_asked, ==, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* The isolated XDG directories hide the GSettings schemas that GNOME's
+   * proxy resolver needs; everything here is on 127.0.0.1 anyway. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/couch/crud", test_crud);
+  g_test_add_data_func ("/couch/auth/basic", GINT_TO_POINTER (FALSE), test_auth);
+  g_test_add_data_func ("/couch/auth/cookie-session", GINT_TO_POINTER (TRUE), test_auth);
+  g_test_add_func ("/couch/lost-answer", test_lost_answer);
+  g_test_add_func ("/couch/resume-from-cursor", test_resume_from_cursor);
+  g_test_add_func ("/couch/ten-thousand", test_ten_thousand);
+  g_test_add_func ("/couch/offline-edits", test_offline_edits);
+  g_test_add_func ("/couch/server-restart-mid-write", test_server_restart_mid_write);
+
+  return g_test_run ();
+}

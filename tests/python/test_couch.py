@@ -1,0 +1,154 @@
+# test_couch.py: Syncobj.CouchSync and Syncobj.CouchMutator from Python,
+# against pouchdb-server (installed from npm by tests/deps.sh), which
+# speaks the CouchDB replication protocol.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Every wait is bounded: the server's start, each request, its stop.
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from gi.repository import GLib, Syncobj
+
+POUCHDB_SERVER = os.environ.get('SYNCOBJ_POUCHDB_SERVER')
+START_TIMEOUT_S = 30
+REQUEST_TIMEOUT_S = 30
+
+pytestmark = pytest.mark.skipif(not POUCHDB_SERVER or not os.access(POUCHDB_SERVER, os.X_OK),
+                                reason='pouchdb-server is not installed (tests/run-all installs it with npm)')
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+class PouchServer:
+    """pouchdb-server --in-memory on 127.0.0.1, with an empty database "db"."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.db = 'http://127.0.0.1:%d/db' % self.port
+        # It writes its log and config to its working directory.
+        self.process = subprocess.Popen(
+            [POUCHDB_SERVER, '--in-memory', '--host', '127.0.0.1', '--port', str(self.port)],
+            cwd=str(tmp_path), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        self.wait_until_listening()
+        assert self.request('PUT', '')[0] == 201
+
+    def wait_until_listening(self):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError('pouchdb-server exited with %d' % self.process.returncode)
+            try:
+                with urllib.request.urlopen(self.db.rsplit('/', 1)[0] + '/', timeout=1):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError('pouchdb-server did not answer within %d s' % START_TIMEOUT_S)
+                time.sleep(0.05)
+
+    def request(self, method, path, body=None):
+        """Returns (status, decoded JSON body)."""
+        request = urllib.request.Request(self.db + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
+                return response.status, json.loads(response.read() or 'null')
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or 'null')
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait(timeout=REQUEST_TIMEOUT_S)
+
+
+@pytest.fixture
+def pouch(tmp_path):
+    server = PouchServer(tmp_path)
+    yield server
+    server.stop()
+
+
+def drive(control, predicate, timeout_s=60):
+    """Runs the main context until predicate() holds, for at most timeout_s
+    seconds of real time; libsyncobj's timers (backoffs) are on the virtual
+    clock of the test process, moved by 20 ms a turn."""
+    context = GLib.MainContext.default()
+    deadline = time.monotonic() + timeout_s
+    wake = GLib.timeout_add(10, lambda: GLib.SOURCE_CONTINUE)
+    try:
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError('condition not reached within %d s' % timeout_s)
+            control.advance(20)
+            context.iteration(True)
+    finally:
+        GLib.source_remove(wake)
+
+
+def couch_collection(pouch, name):
+    sync = Syncobj.CouchSync.new(name, pouch.db)
+    sync.props.heartbeat = 1000
+    mutator = Syncobj.CouchMutator.new(pouch.db)
+    collection = Syncobj.Collection(id=name, key_member='_id', key_source=Syncobj.KeySource.SERVER,
+                                    sync=sync, mutator=mutator)
+    return collection, sync
+
+
+def test_create_update_delete(pouch):
+    """Documents keep _rev; each write is one _bulk_docs; the server's own
+    changes come through the long poll."""
+    _, control = Syncobj.test_collection_new([])      # the virtual clock
+    assert pouch.request('PUT', '/a', {'title': 'A'})[0] == 201
+    collection, sync = couch_collection(pouch, 'couch-py')
+    drive(control, lambda: collection.props.ready)
+    assert collection['a'].to_dict()['title'] == 'A'
+    assert collection['a'].to_dict()['_rev'].startswith('1-')
+    assert sync.props.full_loads == 1
+
+    inserted = collection.insert({'_id': 'b', 'title': 'B'})
+    updated = collection.update('a', {'title': 'A2'})
+    drive(control, lambda: inserted.is_finished() and updated.is_finished())
+    assert inserted.get_state() == Syncobj.TransactionState.COMPLETED
+    assert updated.get_state() == Syncobj.TransactionState.COMPLETED
+    status, held = pouch.request('GET', '/a')
+    assert status == 200 and held['title'] == 'A2' and held['_rev'].startswith('2-')
+    assert collection['a'].to_dict()['_rev'] == held['_rev']
+
+    deleted = collection.delete('b')
+    drive(control, deleted.is_finished)
+    assert deleted.get_state() == Syncobj.TransactionState.COMPLETED
+    assert pouch.request('GET', '/b')[0] == 404
+
+    assert pouch.request('PUT', '/c', {'title': 'C'})[0] == 201
+    drive(control, lambda: 'c' in [r.get_key() for r in collection])
+    assert sorted(r.get_key() for r in collection) == ['a', 'c']
+
+
+def test_two_clients_see_each_other(pouch):
+    """Two collections on one database: what one writes, the other shows."""
+    _, control = Syncobj.test_collection_new([])
+    first, _ = couch_collection(pouch, 'couch-py-1')
+    second, _ = couch_collection(pouch, 'couch-py-2')
+    drive(control, lambda: first.props.ready and second.props.ready)
+
+    written = first.insert({'_id': 'shared', 'n': 1})
+    drive(control, written.is_finished)
+    drive(control, lambda: 'shared' in [r.get_key() for r in second])
+    changed = second.update('shared', {'n': 2})
+    drive(control, changed.is_finished)
+    assert changed.get_state() == Syncobj.TransactionState.COMPLETED
+    drive(control, lambda: first['shared'].to_dict()['n'] == 2)
+    assert first['shared'].to_dict() == second['shared'].to_dict()
