@@ -407,6 +407,12 @@ test_lost_answer (void)
   g_assert_true (g_str_has_prefix (member_string (held, "_rev"), "2-"));
 }
 
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
 /* A collection with a store, restarted: it shows its cached documents at
  * once and asks only for the changes since its cursor (last_seq), with no
  * second full load. */
@@ -591,6 +597,46 @@ test_server_restart_mid_write (void)
   WAIT_FOR (g_list_model_get_n_items (G_LIST_MODEL (collection)) == n + 1, WAIT_TIMEOUT_MS);
 }
 
+/* Two clients change one document at once, each a member of its own: the
+ * second write is a conflict, rebased on the first one's revision (the
+ * default policy) and sent again; both collections converge on the merge. */
+static void
+test_two_clients_conflict (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCollection) first = NULL;
+  g_autoptr(SyncobjCollection) second = NULL;
+  g_autoptr(SyncobjTransaction) one = NULL;
+  g_autoptr(SyncobjTransaction) two = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  guint conflicts = 0;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "s", "{\"title\": \"S\", \"count\": 1}");
+  first = couch_collection (server, "couch-first", NULL, NULL);
+  second = couch_collection (server, "couch-second", NULL, NULL);
+  g_signal_connect_swapped (second, "conflict", G_CALLBACK (count_cb), &conflicts);
+  g_signal_connect_swapped (first, "conflict", G_CALLBACK (count_cb), &conflicts);
+  WAIT_FOR (syncobj_collection_get_ready (first) && syncobj_collection_get_ready (second), WAIT_TIMEOUT_MS);
+
+  /* Both based on revision 1. */
+  one = syncobj_test_update (first, "s", "{\"title\": \"S from one\"}");
+  two = syncobj_test_update (second, "s", "{\"count\": 2}");
+  assert_completed (one);
+  assert_completed (two);
+  g_assert_cmpuint (conflicts, ==, 1);
+
+  held = pouch_get (server, "s");
+  g_assert_cmpstr (member_string (held, "title"), ==, "S from one");
+  g_assert_cmpint (json_object_get_int_member (held, "count"), ==, 2);
+  g_assert_true (g_str_has_prefix (member_string (held, "_rev"), "3-"));
+  WAIT_FOR (g_strcmp0 (member_string (value_of (first, "s"), "_rev"), member_string (held, "_rev")) == 0 &&
+            g_strcmp0 (member_string (value_of (second, "s"), "_rev"), member_string (held, "_rev")) == 0,
+            WAIT_TIMEOUT_MS);
+  g_assert_true (json_object_equal (value_of (first, "s"), held));
+  g_assert_true (json_object_equal (value_of (second, "s"), held));
+}
+
 #define ADMIN_BASIC "Basic YWRtaW46c2VjcmV0"   /* admin:secret */
 
 /* Ends the "admin party": an admin "admin", and the database readable by
@@ -683,6 +729,7 @@ main (int   argc,
   g_test_add_data_func ("/couch/auth/basic", GINT_TO_POINTER (FALSE), test_auth);
   g_test_add_data_func ("/couch/auth/cookie-session", GINT_TO_POINTER (TRUE), test_auth);
   g_test_add_func ("/couch/lost-answer", test_lost_answer);
+  g_test_add_func ("/couch/two-clients-conflict", test_two_clients_conflict);
   g_test_add_func ("/couch/resume-from-cursor", test_resume_from_cursor);
   g_test_add_func ("/couch/ten-thousand", test_ten_thousand);
   g_test_add_func ("/couch/offline-edits", test_offline_edits);

@@ -45,8 +45,10 @@
  * (the document moved on since the revision sent) is looked at: the
  * mutator reads the current revision and when it already holds the
  * change (a retry whose first attempt was applied though its answer was
- * lost) the document is done; otherwise the attempt fails with a
- * retriable %SYNCOBJ_ERROR_HTTP naming the conflict. A document refused
+ * lost) the document is done; otherwise the conflict goes to the
+ * collection's [property@Syncobj.Collection:conflict-policy] with the
+ * current revision (by default the change is applied again on top of it
+ * and sent again with its `_rev`). A document refused
  * for good (`forbidden`, `unauthorized`, `bad_request`, …) fails the
  * transaction with %SYNCOBJ_ERROR_NON_RETRIABLE naming it and the
  * server's reason: the transaction is rolled back, and the documents of
@@ -195,6 +197,8 @@ typedef struct
   GString            *refused;      /* documents refused for good */
   GString            *conflicted;   /* documents in conflict */
   gboolean            unauthorized; /* documents refused for want of credentials */
+  char               *conflict_key; /* the first, reported to the job */
+  JsonNode           *conflict_current;  /* its current revision, or NULL */
   SoupMessage        *message;
 } BulkRun;
 
@@ -209,6 +213,8 @@ bulk_run_free (gpointer data)
   g_clear_pointer (&run->conflicts, g_ptr_array_unref);
   g_string_free (run->refused, TRUE);
   g_string_free (run->conflicted, TRUE);
+  g_free (run->conflict_key);
+  g_clear_pointer (&run->conflict_current, json_node_unref);
   g_clear_object (&run->message);
   g_free (run);
 }
@@ -386,7 +392,15 @@ bulk_finish (GTask *task)
 {
   BulkRun *run = g_task_get_task_data (task);
 
-  if (run->refused->len > 0)
+  /* The collection's conflict policy takes the first conflict (rebase by
+   * default: the change applied again on the current revision, and sent
+   * again at once); the next attempt reports the next. */
+  if (run->conflict_key != NULL)
+    {
+      syncobj_persist_job_conflict (run->job, run->conflict_key, run->conflict_current);
+      g_task_return_boolean (task, TRUE);
+    }
+  else if (run->refused->len > 0)
     g_task_return_new_error (task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE,
                              _("CouchDB refused documents of transaction %s: %s"),
                              syncobj_transaction_get_id (run->transaction), run->refused->str);
@@ -479,7 +493,15 @@ conflict_read_cb (GObject      *source,
       g_hash_table_add (run->state->done, g_strdup (mutation->mutation_id));
     }
   else
-    append_doc (run->conflicted, mutation->key, _("conflict"));
+    {
+      append_doc (run->conflicted, mutation->key, _("conflict"));
+      if (run->conflict_key == NULL)
+        {
+          run->conflict_key = g_strdup (mutation->key);
+          run->conflict_current = current != NULL ? json_node_init_object (json_node_alloc (), current)
+                                                  : NULL;
+        }
+    }
 
   g_ptr_array_remove_index (run->conflicts, 0);
   conflict_next (task);

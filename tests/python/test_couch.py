@@ -152,3 +152,28 @@ def test_two_clients_see_each_other(pouch):
     assert changed.get_state() == Syncobj.TransactionState.COMPLETED
     drive(control, lambda: first['shared'].to_dict()['n'] == 2)
     assert first['shared'].to_dict() == second['shared'].to_dict()
+
+
+def test_two_clients_edit_one_document(pouch):
+    """Both change the document from the same revision: the second write is
+    a conflict, rebased on the first one's revision and sent again; both
+    collections converge on the merge."""
+    _, control = Syncobj.test_collection_new([])
+    assert pouch.request('PUT', '/s', {'title': 'S', 'count': 1})[0] == 201
+    first, _ = couch_collection(pouch, 'couch-py-a')
+    second, _ = couch_collection(pouch, 'couch-py-b')
+    conflicts = []
+    for collection in (first, second):
+        collection.connect('conflict', lambda _c, key, _local, _server: conflicts.append(key))
+    drive(control, lambda: first.props.ready and second.props.ready)
+
+    one = first.update('s', {'title': 'S from one'})
+    two = second.update('s', {'count': 2})
+    drive(control, lambda: one.is_finished() and two.is_finished())
+    assert one.get_state() == Syncobj.TransactionState.COMPLETED
+    assert two.get_state() == Syncobj.TransactionState.COMPLETED
+    assert conflicts == ['s']
+
+    status, held = pouch.request('GET', '/s')
+    assert status == 200 and held['title'] == 'S from one' and held['count'] == 2
+    drive(control, lambda: first['s'].to_dict() == held and second['s'].to_dict() == held)
