@@ -21,6 +21,14 @@ GThread *_syncobj_sync_get_owner (SyncobjSync *self);
 gboolean _syncobj_sync_check_begun (SyncobjSync  *self,
                                     GError      **error);
 
+/* Writes parsed from outside text join the open commit, if there is one
+ * (moved, not copied); otherwise they are one commit of their own. */
+gboolean _syncobj_sync_take_writes (SyncobjSync  *self,
+                                    GArray       *writes,
+                                    GError      **error);
+
+/* ---- syncobj-sync-load.c ---------------------------------------------------- */
+
 /* Writes built from checked JSON text (a snapshot, a change feed), kept as
  * compact text, without a JsonNode per record: add each, then take them
  * all into the open commit (or one commit of their own). */

@@ -628,10 +628,8 @@ syncobj_sync_commit (SyncobjSync  *self,
   return sync_deliver (self, writes, truncate, g_steal_pointer (&priv->cursor.pending), error);
 }
 
-/* Writes parsed from outside text join the open commit, if there is one
- * (moved, not copied); otherwise they are one commit of their own. */
-static gboolean
-sync_take_writes (SyncobjSync  *self,
+gboolean
+_syncobj_sync_take_writes (SyncobjSync  *self,
                   GArray       *writes,
                   GError      **error)
 {
@@ -783,102 +781,7 @@ syncobj_sync_apply_json (SyncobjSync  *self,
       return FALSE;
     }
 
-  return sync_take_writes (self, writes, error);
-}
-
-/* ---- writes from checked JSON text ------------------------------------------ */
-
-/* Keys and records go to one block (a record and its key need at most
- * twice the record's length, and records are disjoint parts of the text),
- * so that loading leaves no small allocations behind; a write that does
- * not fit (a key from outside its record) gets room of its own. */
-struct _SyncobjSyncLoad
-{
-  GArray *writes;
-  char   *arena;
-  gsize   size;
-  gsize   used;
-};
-
-SyncobjSyncLoad *
-_syncobj_sync_load_new (gsize text_length)
-{
-  SyncobjSyncLoad *load = g_new0 (SyncobjSyncLoad, 1);
-
-  load->writes = g_array_new (FALSE, FALSE, sizeof (SyncobjSyncWrite));
-  load->size = text_length * 2 + 2;
-  load->arena = g_malloc (load->size);
-  return load;
-}
-
-void
-_syncobj_sync_load_free (SyncobjSyncLoad *load)
-{
-  /* Writes in the arena own nothing until it is shared; others own their
-   * own block. */
-  for (guint i = 0; i < load->writes->len; i++)
-    g_clear_pointer (&g_array_index (load->writes, SyncobjSyncWrite, i).arena, g_bytes_unref);
-  g_array_unref (load->writes);
-  g_free (load->arena);
-  g_free (load);
-}
-
-void
-_syncobj_sync_load_add (SyncobjSyncLoad     *load,
-                        SyncobjMutationType  type,
-                        const char          *key,
-                        gsize                key_length,
-                        gboolean             key_is_int,
-                        const char          *object,
-                        gsize                object_length)
-{
-  SyncobjSyncWrite write = { type, NULL, NULL, TRUE, NULL, 0, NULL, key_is_int };
-  gsize need = key_length + 1 + (object != NULL ? object_length + 1 : 0);
-  char *room;
-
-  if (load->used + need <= load->size)
-    {
-      room = load->arena + load->used;
-      load->used += need;
-    }
-  else
-    {
-      room = g_malloc (need);
-      write.arena = g_bytes_new_take (room, need);
-    }
-
-  memcpy (room, key, key_length);
-  room[key_length] = '\0';
-  write.key = room;
-  if (object != NULL)
-    {
-      char *packed = room + key_length + 1;
-
-      write.packed_length = _syncobj_json_minify (object, object_length, packed);
-      packed[write.packed_length] = '\0';
-      write.packed = packed;
-    }
-  g_array_append_val (load->writes, write);
-}
-
-gboolean
-_syncobj_sync_load_take (SyncobjSync      *self,
-                         SyncobjSyncLoad  *load,
-                         GError          **error)
-{
-  g_autoptr(GArray) writes = g_steal_pointer (&load->writes);
-  g_autoptr(GBytes) arena = g_bytes_new_take (g_steal_pointer (&load->arena), load->size);
-
-  g_free (load);
-  for (guint i = 0; i < writes->len; i++)
-    {
-      SyncobjSyncWrite *write = &g_array_index (writes, SyncobjSyncWrite, i);
-
-      if (write->arena == NULL)
-        write->arena = g_bytes_ref (arena);
-    }
-  g_array_set_clear_func (writes, (GDestroyNotify) _syncobj_sync_write_clear);
-  return sync_take_writes (self, writes, error);
+  return _syncobj_sync_take_writes (self, writes, error);
 }
 
 static gboolean
@@ -894,21 +797,6 @@ snapshot_add_record (gsize        index,
   _syncobj_sync_load_add (user_data, SYNCOBJ_MUTATION_TYPE_INSERT, key, key_length, key_is_int,
                           object, object_length);
   return TRUE;
-}
-
-gboolean
-_syncobj_sync_check_text (const char  *json,
-                          gssize       length,
-                          GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (_syncobj_json_check_text (json, length, SYNCOBJ_ERROR_PARSE, &local_error))
-    return TRUE;
-
-  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-               _("Malformed snapshot: %s"), local_error->message);
-  return FALSE;
 }
 
 /**
