@@ -22,6 +22,7 @@
 #include "syncobj-collection-list-private.h"
 #include "syncobj-recovery-private.h"
 #include "syncobj-sync-private.h"
+#include "syncobj-transaction-private.h"
 
 /* Work done per main-loop iteration while adopting, in µs: well within a
  * frame at 60 Hz. */
@@ -59,9 +60,9 @@ _syncobj_collection_open (SyncobjCollection *self)
   if (self->cache != NULL && _syncobj_collection_cache_restore (self->cache, self->key_member, self->sync))
     self->status = SYNCOBJ_COLLECTION_STATUS_CACHED;
   if (self->store != NULL)
-    _syncobj_recovery_restore (self->store, self);
+    _syncobj_recovery_restore (self->store, self, self->id, _syncobj_transaction_recovery_ops ());
   /* Writes to this collection of transactions restored by another one. */
-  _syncobj_recovery_collection_opened (self);
+  _syncobj_recovery_collection_opened (self, self->id, _syncobj_transaction_recovery_ops ());
   _syncobj_collection_end_batch (self);
 
   collection_start_sync (self);
@@ -169,7 +170,7 @@ adopt_transactions (OpenData *data,
 
       g_ptr_array_index (data->stored, data->next_stored) = NULL;
       data->next_stored++;
-      _syncobj_recovery_restore_one (self, stored, data->to_resume);
+      _syncobj_recovery_restore_one (self, stored, data->to_resume, _syncobj_transaction_recovery_ops ());
     }
   _syncobj_collection_end_batch (self);
 
@@ -191,9 +192,10 @@ adopt_cb (gpointer user_data)
   if (!adopt_records (data, deadline) || !adopt_transactions (data, deadline))
     return G_SOURCE_CONTINUE;
 
-  _syncobj_recovery_resume (data->to_resume);
+  _syncobj_recovery_resume (data->to_resume, _syncobj_transaction_recovery_ops ());
   _syncobj_collection_begin_batch (data->collection);
-  _syncobj_recovery_collection_opened (data->collection);
+  _syncobj_recovery_collection_opened (data->collection, data->collection->id,
+                                       _syncobj_transaction_recovery_ops ());
   _syncobj_collection_end_batch (data->collection);
   collection_start_sync (data->collection);
 
@@ -222,7 +224,7 @@ read_done_cb (GObject      *source,
                                                                        (const GValue *) (gpointer) data->values->data));
   g_private_set (&constructing_deferred, NULL);
 
-  _syncobj_recovery_begin (data->store);
+  _syncobj_recovery_begin (data->store, _syncobj_transaction_recovery_ops ());
   data->to_resume = g_ptr_array_new_with_free_func (g_object_unref);
 
   /* Below redrawing and input: the application stays responsive. */

@@ -10,7 +10,6 @@
 
 #include "syncobj-collection-fields-private.h"
 #include "syncobj-collection-list-private.h"
-#include "syncobj-recovery-private.h"
 #include "syncobj-registry-private.h"
 #include "syncobj-sync-private.h"
 #include "syncobj-transaction-private.h"

@@ -48,41 +48,6 @@ static GParamSpec *properties[N_PROPS];
  * atomically with the GLib API. */
 static gsize last_sequence = 0;
 
-static const char * const mutation_type_names[] = {
-  [SYNCOBJ_MUTATION_TYPE_INSERT] = "insert",
-  [SYNCOBJ_MUTATION_TYPE_UPDATE] = "update",
-  [SYNCOBJ_MUTATION_TYPE_DELETE] = "delete",
-};
-
-const char *
-_syncobj_mutation_type_to_string (SyncobjMutationType type)
-{
-  g_return_val_if_fail ((guint) type < G_N_ELEMENTS (mutation_type_names), NULL);
-
-  return mutation_type_names[type];
-}
-
-gboolean
-_syncobj_mutation_type_from_string (const char          *string,
-                                    SyncobjMutationType *type)
-{
-  g_return_val_if_fail (type != NULL, FALSE);
-
-  if (string == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < G_N_ELEMENTS (mutation_type_names); i++)
-    {
-      if (g_str_equal (string, mutation_type_names[i]))
-        {
-          *type = (SyncobjMutationType) i;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
 static void
 syncobj_pending_mutation_finalize (GObject *object)
 {

@@ -180,7 +180,8 @@ gboolean                _syncobj_pending_mutation_is_of      (SyncobjPendingMuta
 void                    _syncobj_pending_mutation_set_state  (SyncobjPendingMutation *self,
                                                               SyncobjMutationState    state,
                                                               gint64                  now_us);
-/* JSON member for a mutation type: "insert", "update", "delete". */
+/* JSON member for a mutation type: "insert", "update", "delete"
+ * (syncobj-mutation-type.c). */
 const char             *_syncobj_mutation_type_to_string     (SyncobjMutationType     type);
 gboolean                _syncobj_mutation_type_from_string   (const char             *string,
                                                               SyncobjMutationType    *type);

@@ -39,39 +39,9 @@ void                    _syncobj_transaction_set_conflict     (SyncobjTransactio
 /* New commits get a sequence above @sequence (the highest in a store). */
 void                    _syncobj_transaction_ensure_sequence_above (guint64          sequence);
 
-/* Recovery (syncobj-recovery.c) rebuilds transactions from what the store
- * read back (syncobj-store-private.h) with these. */
-typedef struct _SyncobjStoredTransaction SyncobjStoredTransaction;
-typedef struct _SyncobjStoredMutation    SyncobjStoredMutation;
-
-/* A transaction with the durable state of @stored, listed in the registry
- * and, unfinished, in @owner. One that had persisted before the restart is
- * completed: the server has it. */
-SyncobjTransaction     *_syncobj_transaction_new_restored     (SyncobjCollection        *owner,
-                                                               SyncobjStoredTransaction *stored);
-/* Adds a restored write to @collection: an unfinished transaction
- * re-applies it at once; a finished one only lists it (history). */
-void                    _syncobj_transaction_add_restored_mutation (SyncobjTransaction     *self,
-                                                                    SyncobjCollection      *collection,
-                                                                    SyncobjPendingMutation *mutation);
-/* Keeps @mutation (taken), a restored write to a collection that is not
- * open yet, until that collection opens; it names the collection in
- * SyncobjTransaction:waiting-for-collection meanwhile. */
-void                    _syncobj_transaction_park_mutation    (SyncobjTransaction    *self,
-                                                               SyncobjStoredMutation *mutation);
-/* The parked writes (SyncobjStoredMutation, transfer none), or NULL. */
-GPtrArray              *_syncobj_transaction_get_parked       (SyncobjTransaction  *self);
-/* After parked writes were taken out: notifies; TRUE when none is left. */
-gboolean                _syncobj_transaction_parked_changed   (SyncobjTransaction  *self);
-/* Puts a restored unfinished transaction back in its queues, behind the
- * ones restored before it; one without writes completes instead (FALSE). */
-gboolean                _syncobj_transaction_requeue          (SyncobjTransaction  *self);
-/* Joins the lanes of @collection (just opened) in commit order. */
-void                    _syncobj_transaction_join_lanes_of    (SyncobjTransaction  *self,
-                                                               SyncobjCollection   *collection);
-/* Takes up a restored transaction where it stopped: a persisting one keeps
- * its attempts and retry schedule (an interrupted attempt counts as
- * failed); the others queue or start. */
-void                    _syncobj_transaction_resume           (SyncobjTransaction  *self);
+/* What recovery (syncobj-recovery.c) calls to rebuild transactions from
+ * what the store read back: syncobj-transaction-stored.c. */
+typedef struct _SyncobjRecoveryOps SyncobjRecoveryOps;
+const SyncobjRecoveryOps *_syncobj_transaction_recovery_ops   (void);
 
 G_END_DECLS

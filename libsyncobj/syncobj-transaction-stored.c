@@ -2,9 +2,10 @@
  *
  * What the store keeps of a transaction (a SyncobjStoredTransaction
  * snapshot, written on its writer thread), and the transaction rebuilt
- * from such a snapshot after a restart, for syncobj-recovery.c: restored
- * writes, writes parked until their collection opens, its place back in
- * the queues and the resumption of an interrupted persist.
+ * from such a snapshot after a restart, through the SyncobjRecoveryOps
+ * that syncobj-recovery.c calls: restored writes, writes parked until
+ * their collection opens, its place back in the queues and the
+ * resumption of an interrupted persist.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,6 +17,7 @@
 #include "syncobj-transaction-properties-private.h"
 #include "syncobj-registry-private.h"
 #include "syncobj-store-private.h"
+#include "syncobj-recovery-private.h"
 
 /* ---- snapshots for the store ---------------------------------------------- */
 
@@ -143,9 +145,9 @@ attempt_from_stored (SyncobjStoredAttempt *stored)
   return attempt;
 }
 
-SyncobjTransaction *
-_syncobj_transaction_new_restored (SyncobjCollection        *owner,
-                                   SyncobjStoredTransaction *stored)
+static SyncobjTransaction *
+transaction_new_restored (SyncobjCollection        *owner,
+                          SyncobjStoredTransaction *stored)
 {
   SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
   SyncobjAttempt *last = NULL;
@@ -200,10 +202,10 @@ _syncobj_transaction_new_restored (SyncobjCollection        *owner,
   return self;
 }
 
-void
-_syncobj_transaction_add_restored_mutation (SyncobjTransaction     *self,
-                                            SyncobjCollection      *collection,
-                                            SyncobjPendingMutation *mutation)
+static void
+transaction_add_restored_mutation (SyncobjTransaction     *self,
+                                   SyncobjCollection      *collection,
+                                   SyncobjPendingMutation *mutation)
 {
   if (state_is_final (self->state))
     {
@@ -216,23 +218,17 @@ _syncobj_transaction_add_restored_mutation (SyncobjTransaction     *self,
   _syncobj_collection_restore_mutation (collection, mutation);
 }
 
-void
-_syncobj_transaction_park_mutation (SyncobjTransaction    *self,
-                                    SyncobjStoredMutation *mutation)
+static void
+transaction_park_mutation (SyncobjTransaction    *self,
+                           SyncobjStoredMutation *mutation)
 {
   if (self->parked == NULL)
     self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
   g_ptr_array_add (self->parked, mutation);
 }
 
-GPtrArray *
-_syncobj_transaction_get_parked (SyncobjTransaction *self)
-{
-  return self->parked;
-}
-
-gboolean
-_syncobj_transaction_parked_changed (SyncobjTransaction *self)
+static gboolean
+transaction_parked_changed (SyncobjTransaction *self)
 {
   gboolean done = self->parked->len == 0;
 
@@ -242,8 +238,8 @@ _syncobj_transaction_parked_changed (SyncobjTransaction *self)
   return done;
 }
 
-gboolean
-_syncobj_transaction_requeue (SyncobjTransaction *self)
+static gboolean
+transaction_requeue (SyncobjTransaction *self)
 {
   if (_syncobj_object_list_get_length (self->mutations) == 0 && self->parked == NULL)
     {
@@ -257,9 +253,9 @@ _syncobj_transaction_requeue (SyncobjTransaction *self)
 
 /* Joins the lanes of @collection (newly open) in commit order: after the
  * transactions of that collection restored with a lower sequence. */
-void
-_syncobj_transaction_join_lanes_of (SyncobjTransaction *self,
-                                   SyncobjCollection  *collection)
+static void
+transaction_join_lanes_of (SyncobjTransaction *self,
+                           SyncobjCollection  *collection)
 {
   _syncobj_collection_join_lanes (collection, self, &self->entry, TRUE);
 }
@@ -334,8 +330,8 @@ restore_persisting (SyncobjTransaction *self,
   _syncobj_transaction_retry_in (self, delay_us > 0 ? (guint) MIN (delay_us / 1000, G_MAXUINT) : 0);
 }
 
-void
-_syncobj_transaction_resume (SyncobjTransaction *self)
+static void
+transaction_resume (SyncobjTransaction *self)
 {
   g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
 
@@ -355,3 +351,145 @@ _syncobj_transaction_resume (SyncobjTransaction *self)
     }
 }
 
+
+/* ---- what recovery calls ------------------------------------------------- */
+
+/* The state a restored write has: the one it had when its transaction was
+ * last written. */
+static SyncobjMutationState
+restored_mutation_state (SyncobjTransaction *self)
+{
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+    return SYNCOBJ_MUTATION_STATE_SYNCED;
+  if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING || self->current_attempt > 0)
+    return SYNCOBJ_MUTATION_STATE_PERSISTING;
+  return SYNCOBJ_MUTATION_STATE_CREATED;
+}
+
+/* Restores the write in *@slot. One to a collection that is not open yet
+ * is parked (taken from *@slot) when the transaction is unfinished: it is
+ * restored when that collection opens. History needs no collection. */
+static void
+restore_mutation (SyncobjTransaction     *self,
+                  SyncobjCollection      *owner,
+                  SyncobjStoredMutation **slot)
+{
+  SyncobjStoredMutation *stored = *slot;
+  SyncobjCollection *collection = owner;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+
+  if (g_strcmp0 (stored->collection_id, syncobj_collection_get_id (owner)) != 0)
+    collection = syncobj_registry_lookup_collection (syncobj_registry_get_default (), stored->collection_id);
+  if (collection == NULL)
+    {
+      if (!state_is_final (self->state))
+        transaction_park_mutation (self, g_steal_pointer (slot));
+      return;
+    }
+
+  mutation = _syncobj_pending_mutation_new (collection, syncobj_collection_get_id (collection), self,
+                                            stored->key, stored->type, stored->created_at_us);
+  g_free (mutation->mutation_id);
+  mutation->mutation_id = g_strdup (stored->mutation_id);
+  _syncobj_pending_mutation_set_values (mutation, stored->type, stored->original, stored->modified,
+                                        stored->changes, stored->updated_at_us);
+  mutation->updated_at_us = stored->updated_at_us;
+  mutation->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
+  mutation->replaces = stored->replaces;
+  mutation->state = restored_mutation_state (self);
+  mutation->restored = TRUE;
+
+  transaction_add_restored_mutation (self, collection, mutation);
+}
+
+static SyncobjTransaction *
+recovery_rebuild (SyncobjCollection        *owner,
+                  SyncobjStoredTransaction *stored,
+                  SyncobjRestored          *restored)
+{
+  SyncobjTransaction *self;
+
+  /* Already alive in this process (a second collection with the same id):
+   * restoring it again would persist it twice. */
+  if (syncobj_registry_lookup_transaction (syncobj_registry_get_default (), stored->id) != NULL)
+    {
+      *restored = SYNCOBJ_RESTORED_SKIPPED;
+      return NULL;
+    }
+
+  self = transaction_new_restored (owner, stored);
+  for (guint i = 0; i < stored->mutations->len; i++)
+    restore_mutation (self, owner, (SyncobjStoredMutation **) &g_ptr_array_index (stored->mutations, i));
+
+  if (state_is_final (self->state) || !transaction_requeue (self))
+    *restored = SYNCOBJ_RESTORED_FINISHED;
+  else if (self->parked != NULL)
+    {
+      *restored = SYNCOBJ_RESTORED_WAITING;
+      _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self->id,
+                                "transaction %s waits until collection “%s” is open: it writes to it",
+                                self->id, ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id);
+    }
+  else
+    *restored = SYNCOBJ_RESTORED_READY;
+
+  return self;
+}
+
+static gboolean
+recovery_is_finished (SyncobjTransaction *self)
+{
+  return state_is_final (self->state);
+}
+
+static gboolean
+recovery_waits_for (SyncobjTransaction *self,
+                    const char         *id)
+{
+  for (guint i = 0; self->parked != NULL && i < self->parked->len; i++)
+    if (g_strcmp0 (((SyncobjStoredMutation *) g_ptr_array_index (self->parked, i))->collection_id, id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+recovery_unpark (SyncobjTransaction *self,
+                 SyncobjCollection  *collection)
+{
+  g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
+  const char *id = syncobj_collection_get_id (collection);
+
+  if (owner == NULL || state_is_final (self->state))
+    return FALSE;
+
+  for (guint j = 0; j < self->parked->len;)
+    {
+      SyncobjStoredMutation **slot = (SyncobjStoredMutation **) &g_ptr_array_index (self->parked, j);
+
+      if (g_strcmp0 ((*slot)->collection_id, id) != 0)
+        {
+          j++;
+          continue;
+        }
+      restore_mutation (self, owner, slot);
+      g_ptr_array_remove_index (self->parked, j);
+    }
+  transaction_join_lanes_of (self, collection);
+
+  return transaction_parked_changed (self);
+}
+
+static const SyncobjRecoveryOps recovery_ops = {
+  .sequence_floor = _syncobj_transaction_ensure_sequence_above,
+  .rebuild = recovery_rebuild,
+  .is_finished = recovery_is_finished,
+  .waits_for = recovery_waits_for,
+  .unpark = recovery_unpark,
+  .resume = transaction_resume,
+};
+
+const SyncobjRecoveryOps *
+_syncobj_transaction_recovery_ops (void)
+{
+  return &recovery_ops;
+}
