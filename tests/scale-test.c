@@ -518,8 +518,10 @@ test_failure_cascade (void)
 {
   guint n = scaled (100000);
   g_autoptr(SyncobjSyncControl) control = NULL;
-  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  /* Freed after the collection: its weak references then go at once,
+   * not one by one from the far end of the collection's list. */
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
   g_autoptr(GError) error = NULL;
 
   syncobj_collection_set_queue_scope (collection, SYNCOBJ_QUEUE_SCOPE_KEY);
@@ -695,8 +697,10 @@ test_rollback_newest_first (void)
 {
   guint n = scaled (100000);
   g_autoptr(SyncobjSyncControl) control = NULL;
-  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  /* Freed after the collection: its weak references then go at once,
+   * not one by one from the far end of the collection's list. */
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
   g_autoptr(SyncobjTransaction) head = NULL;
   gint64 start;
 
