@@ -88,6 +88,16 @@ void       _syncobj_http_limits_param_specs  (GParamSpec              **pspecs);
 void       _syncobj_http_limits_get_property (const SyncobjHttpLimits  *limits,
                                               guint                     which,
                                               GValue                   *value);
+/* Sets *@field of @object, a property's value: notifies @pspec when it
+ * changed (for properties with G_PARAM_EXPLICIT_NOTIFY). */
+void       _syncobj_http_set_uint            (GObject                  *object,
+                                              GParamSpec               *pspec,
+                                              guint                    *field,
+                                              guint                     value);
+void       _syncobj_http_set_uint64          (GObject                  *object,
+                                              GParamSpec               *pspec,
+                                              guint64                  *field,
+                                              guint64                   value);
 /* Sets the limit; notifies @pspec on @object when it changed. */
 void       _syncobj_http_limits_set_property (SyncobjHttpLimits        *limits,
                                               guint                     which,

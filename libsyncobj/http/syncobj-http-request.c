@@ -342,6 +342,30 @@ _syncobj_http_limits_get_property (const SyncobjHttpLimits *limits,
 }
 
 void
+_syncobj_http_set_uint (GObject    *object,
+                        GParamSpec *pspec,
+                        guint      *field,
+                        guint       value)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (object, pspec);
+}
+
+void
+_syncobj_http_set_uint64 (GObject    *object,
+                          GParamSpec *pspec,
+                          guint64    *field,
+                          guint64     value)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (object, pspec);
+}
+
+void
 _syncobj_http_limits_set_property (SyncobjHttpLimits *limits,
                                    guint              which,
                                    GObject           *object,
@@ -349,18 +373,9 @@ _syncobj_http_limits_set_property (SyncobjHttpLimits *limits,
                                    GParamSpec        *pspec)
 {
   if (which == SYNCOBJ_HTTP_LIMITS_PROP_MAX_BODY_SIZE)
-    {
-      if (limits->max_body_size == g_value_get_uint64 (value))
-        return;
-      limits->max_body_size = g_value_get_uint64 (value);
-    }
+    _syncobj_http_set_uint64 (object, pspec, &limits->max_body_size, g_value_get_uint64 (value));
   else
-    {
-      if (limits->min_transfer_rate == g_value_get_uint (value))
-        return;
-      limits->min_transfer_rate = g_value_get_uint (value);
-    }
-  g_object_notify_by_pspec (object, pspec);
+    _syncobj_http_set_uint (object, pspec, &limits->min_transfer_rate, g_value_get_uint (value));
 }
 
 /* Read in pieces of this size, so that a limit is checked as the body

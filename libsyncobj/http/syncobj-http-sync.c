@@ -885,30 +885,6 @@ syncobj_http_sync_get_property (GObject    *object,
 }
 
 static void
-set_uint (GObject    *object,
-          GParamSpec *pspec,
-          guint      *field,
-          guint       value)
-{
-  if (*field == value)
-    return;
-  *field = value;
-  g_object_notify_by_pspec (object, pspec);
-}
-
-static void
-set_uint64 (GObject    *object,
-            GParamSpec *pspec,
-            guint64    *field,
-            guint64     value)
-{
-  if (*field == value)
-    return;
-  *field = value;
-  g_object_notify_by_pspec (object, pspec);
-}
-
-static void
 syncobj_http_sync_set_property (GObject      *object,
                                 guint         prop_id,
                                 const GValue *value,
@@ -943,10 +919,10 @@ syncobj_http_sync_set_property (GObject      *object,
       _syncobj_http_limits_set_property (&self->limits, prop_id - PROP_MAX_BODY_SIZE, object, value, pspec);
       break;
     case PROP_MAX_MESSAGE_SIZE:
-      set_uint64 (object, pspec, &self->max_message_size, g_value_get_uint64 (value));
+      _syncobj_http_set_uint64 (object, pspec, &self->max_message_size, g_value_get_uint64 (value));
       break;
     case PROP_MAX_EARLY_MESSAGES:
-      set_uint (object, pspec, &self->max_early_messages, g_value_get_uint (value));
+      _syncobj_http_set_uint (object, pspec, &self->max_early_messages, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
