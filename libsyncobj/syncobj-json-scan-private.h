@@ -6,6 +6,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include <string.h>
+
 G_BEGIN_DECLS
 
 /* Called for each record of a snapshot: @object is its JSON text (checked),
@@ -91,11 +93,35 @@ _syncobj_json_string_end (const char *p,
   return NULL;
 }
 
-/* A nul-terminated copy of a string body; uses @buffer when it fits. */
-char       *_syncobj_json_string_body  (const char *p,
+/* Writes the string body @p..@end, which holds escapes, unescaped to @out
+ * (room for end - p + 1 bytes); returns its length. */
+gsize       _syncobj_json_unescape     (const char *p,
                                         const char *end,
-                                        gboolean    escaped,
-                                        char       *buffer,
-                                        gsize       buffer_size);
+                                        char       *out);
+
+/* A nul-terminated copy of a string body; uses @buffer when it fits.
+ * Inline: the files that compare and parse packed records call it for
+ * every member name. */
+static inline char *
+_syncobj_json_string_body (const char *p,
+                           const char *end,
+                           gboolean    escaped,
+                           char       *buffer,
+                           gsize       buffer_size)
+{
+  gsize room = (gsize) (end - p) + 1;
+  char *out = room <= buffer_size ? buffer : g_malloc (room);
+  gsize len;
+
+  if (escaped)
+    len = _syncobj_json_unescape (p, end, out);
+  else
+    {
+      len = (gsize) (end - p);
+      memcpy (out, p, len);
+    }
+  out[len] = '\0';
+  return out;
+}
 
 G_END_DECLS

@@ -560,25 +560,10 @@ _syncobj_json_minify (const char *text,
   return (gsize) (o - out);
 }
 
-/* A nul-terminated copy of a string body; uses @buffer when it fits. */
-char *
-_syncobj_json_string_body (const char *p,
-                           const char *end,
-                           gboolean    escaped,
-                           char       *buffer,
-                           gsize       buffer_size)
+gsize
+_syncobj_json_unescape (const char *p,
+                        const char *end,
+                        char       *out)
 {
-  gsize room = (gsize) (end - p) + 1;
-  char *out = room <= buffer_size ? buffer : g_malloc (room);
-  gsize len;
-
-  if (escaped)
-    len = unescape (p, end, out);
-  else
-    {
-      len = (gsize) (end - p);
-      memcpy (out, p, len);
-    }
-  out[len] = '\0';
-  return out;
+  return unescape (p, end, out);
 }
