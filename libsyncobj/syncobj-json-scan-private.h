@@ -30,6 +30,36 @@ gboolean    _syncobj_json_scan_records (const char            *text,
                                         SyncobjJsonRecordFunc  func,
                                         gpointer               user_data,
                                         GError               **error);
+/* Why _syncobj_json_scan_records_skipping() passed over an element. */
+typedef enum
+{
+  SYNCOBJ_JSON_SKIP_NOT_OBJECT,
+  SYNCOBJ_JSON_SKIP_NO_KEY,      /* an object without the key member */
+  SYNCOBJ_JSON_SKIP_BAD_KEY,     /* a key neither a non-empty string nor an integer */
+  SYNCOBJ_JSON_SKIP_KEY_RANGE,   /* an integer key beyond 64 bits */
+} SyncobjJsonSkip;
+
+typedef void (*SyncobjJsonSkipFunc) (gsize            element,
+                                     SyncobjJsonSkip  reason,
+                                     gpointer         user_data);
+/* The same, but an element that is not a record with a valid key is
+ * passed to @skip (with its position in the array) instead of failing;
+ * syntax errors still fail. */
+gboolean    _syncobj_json_scan_records_skipping (const char            *text,
+                                                 gsize                  length,
+                                                 const char            *key_member,
+                                                 SyncobjJsonRecordFunc  func,
+                                                 SyncobjJsonSkipFunc    skip,
+                                                 gpointer               user_data,
+                                                 GError               **error);
+/* Whether @text is a JSON object with a member @name (the last one, if
+ * several): sets the byte span of its value. The whole text is checked as
+ * JSON; FALSE when it is not, or has no such member. */
+gboolean    _syncobj_json_find_member  (const char  *text,
+                                        gsize        length,
+                                        const char  *name,
+                                        gsize       *value_start,
+                                        gsize       *value_length);
 /* Copies checked JSON text to @out (room for @length bytes) without the
  * whitespace between tokens; returns the length written. */
 gsize       _syncobj_json_minify       (const char  *text,

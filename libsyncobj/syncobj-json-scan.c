@@ -379,6 +379,91 @@ unescape (const char *p,
   return (gsize) (o - out);
 }
 
+/* Copies the key [@key, @key_end) into @buffer (grown as needed: heap
+ * room reused for every record, never the stack; a snapshot of a few
+ * hundred thousand records would overflow a stack); an integer key
+ * (@key_kind 3) becomes its canonical decimal text. NULL, with @reason
+ * set, when it is not a non-empty string without NUL or an integer within
+ * 64 bits. */
+static char *
+copy_key (const char       *key,
+          const char       *key_end,
+          gboolean          key_escaped,
+          int               key_kind,
+          char            **buffer,
+          gsize            *buffer_size,
+          gsize            *key_len,
+          SyncobjJsonSkip  *reason)
+{
+  gsize needed = MAX ((gsize) (key_end - key + 1), SYNCOBJ_INT_KEY_SIZE);
+  gint64 number;
+
+  *reason = SYNCOBJ_JSON_SKIP_BAD_KEY;
+  if ((key_kind != 1 && key_kind != 3) || key == key_end)
+    return NULL;
+  if (needed > *buffer_size)
+    {
+      *buffer_size = MAX (needed, 2 * *buffer_size);
+      *buffer = g_realloc (*buffer, *buffer_size);
+    }
+  *key_len = key_escaped ? unescape (key, key_end, *buffer) : (gsize) (key_end - key);
+  if (!key_escaped)
+    memcpy (*buffer, key, *key_len);
+  (*buffer)[*key_len] = '\0';
+  if (key_kind == 3)
+    {
+      /* An integer key is known by its canonical decimal text. */
+      if (!g_ascii_string_to_signed (*buffer, 10, G_MININT64, G_MAXINT64, &number, NULL))
+        {
+          *reason = SYNCOBJ_JSON_SKIP_KEY_RANGE;
+          return NULL;
+        }
+      *key_len = strlen (_syncobj_json_int_key (number, *buffer));
+      return *buffer;
+    }
+  if (*key_len == 0 || strlen (*buffer) != *key_len)
+    return NULL;
+  return *buffer;
+}
+
+static gboolean
+skip_or_fail (SyncobjJsonSkipFunc   skip,
+              gpointer              user_data,
+              gsize                 element,
+              SyncobjJsonSkip       reason,
+              const char           *key_member,
+              GError              **error)
+{
+  if (skip != NULL)
+    {
+      skip (element, reason, user_data);
+      return TRUE;
+    }
+  switch (reason)
+    {
+    case SYNCOBJ_JSON_SKIP_NOT_OBJECT:
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Snapshot element %lu is not a JSON object"), (gulong) element);
+      break;
+    case SYNCOBJ_JSON_SKIP_NO_KEY:
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Snapshot element %lu: Record has no “%s” member"), (gulong) element, key_member);
+      break;
+    case SYNCOBJ_JSON_SKIP_KEY_RANGE:
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Snapshot element %lu: Member “%s” of the record must be a non-empty string or an integer within 64 bits"),
+                   (gulong) element, key_member);
+      break;
+    case SYNCOBJ_JSON_SKIP_BAD_KEY:
+    default:
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                   _("Snapshot element %lu: Member “%s” of the record must be a non-empty string or an integer"),
+                   (gulong) element, key_member);
+      break;
+    }
+  return FALSE;
+}
+
 gboolean
 _syncobj_json_scan_records (const char           *text,
                             gsize                 length,
@@ -387,6 +472,18 @@ _syncobj_json_scan_records (const char           *text,
                             gpointer              user_data,
                             GError              **error)
 {
+  return _syncobj_json_scan_records_skipping (text, length, key_member, func, NULL, user_data, error);
+}
+
+gboolean
+_syncobj_json_scan_records_skipping (const char            *text,
+                                     gsize                  length,
+                                     const char            *key_member,
+                                     SyncobjJsonRecordFunc  func,
+                                     SyncobjJsonSkipFunc    skip,
+                                     gpointer               user_data,
+                                     GError               **error)
+{
   g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0 };
   g_autofree char *key_buffer = NULL;
   gsize key_buffer_size = 0;
@@ -394,6 +491,7 @@ _syncobj_json_scan_records (const char           *text,
   gsize key_member_len = strlen (key_member);
   const char *p;
   gsize index = 0;
+  gsize element = 0;
 
   if (!g_utf8_validate_len (text, length, &p))
     {
@@ -414,84 +512,48 @@ _syncobj_json_scan_records (const char           *text,
   if (p < end && *p == ']')
     p++;
   else
-    for (;;)
+    for (;; element++)
       {
         const char *object = p;
         const char *key = NULL, *key_end = NULL;
         gboolean key_escaped = FALSE;
         int key_kind = 0;
+        SyncobjJsonSkip reason;
         char *key_copy;
         gsize key_len;
 
         if (p >= end || *p != '{')
           {
-            if (p < end && _syncobj_json_scan_value (&scan, p) != NULL)
+            p = p < end ? _syncobj_json_scan_value (&scan, p) : NULL;
+            if (p == NULL)
               {
-                g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                             _("Snapshot element %lu is not a JSON object"), (gulong) index);
-                return FALSE;
+                scan_fail (&scan, object, "expected a value");
+                break;
               }
-            scan_fail (&scan, p, "expected a value");
-            break;
+            if (!skip_or_fail (skip, user_data, element, SYNCOBJ_JSON_SKIP_NOT_OBJECT, key_member, error))
+              return FALSE;
           }
-
-        scan.depth = 1;
-        p = scan_object (&scan, p, key_member, key_member_len, &key, &key_end, &key_escaped, &key_kind);
-        if (p == NULL)
-          break;
-
-        if (key_kind == 0)
+        else
           {
-            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                         _("Snapshot element %lu: Record has no “%s” member"), (gulong) index, key_member);
-            return FALSE;
-          }
-        if ((key_kind != 1 && key_kind != 3) || key == key_end)
-          {
-            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string or an integer"),
-                         (gulong) index, key_member);
-            return FALSE;
-          }
+            scan.depth = 1;
+            p = scan_object (&scan, p, key_member, key_member_len, &key, &key_end, &key_escaped, &key_kind);
+            if (p == NULL)
+              break;
 
-        /* The key is copied to heap room reused for every record: stack
-         * room (alloca) would be freed only on return, and a snapshot of a
-         * few hundred thousand records would overflow the stack. */
-        if ((gsize) (key_end - key + 1) > key_buffer_size || key_buffer_size < SYNCOBJ_INT_KEY_SIZE)
-          {
-            key_buffer_size = MAX (MAX ((gsize) (key_end - key + 1), 2 * key_buffer_size), SYNCOBJ_INT_KEY_SIZE);
-            key_buffer = g_realloc (key_buffer, key_buffer_size);
-          }
-        key_copy = key_buffer;
-        key_len = key_escaped ? unescape (key, key_end, key_copy) : (gsize) (key_end - key);
-        if (!key_escaped)
-          memcpy (key_copy, key, key_len);
-        key_copy[key_len] = '\0';
-        if (key_kind == 3)
-          {
-            /* An integer key is known by its canonical decimal text. */
-            gint64 number;
-
-            if (!g_ascii_string_to_signed (key_copy, 10, G_MININT64, G_MAXINT64, &number, NULL))
+            reason = SYNCOBJ_JSON_SKIP_NO_KEY;
+            key_copy = NULL;
+            if (key_kind != 0)
+              key_copy = copy_key (key, key_end, key_escaped, key_kind, &key_buffer, &key_buffer_size,
+                                   &key_len, &reason);
+            if (key_copy == NULL)
               {
-                g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                             _("Snapshot element %lu: Member “%s” of the record must be a non-empty string or an integer within 64 bits"),
-                             (gulong) index, key_member);
-                return FALSE;
+                if (!skip_or_fail (skip, user_data, element, reason, key_member, error))
+                  return FALSE;
               }
-            key_len = strlen (_syncobj_json_int_key (number, key_copy));
+            else if (!func (index++, object, (gsize) (p - object), key_copy, key_len, key_kind == 3,
+                            user_data, error))
+              return FALSE;
           }
-        else if (key_len == 0 || strlen (key_copy) != key_len)
-          {
-            g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                         _("Snapshot element %lu: Member “%s” of the record must be a non-empty string or an integer"),
-                         (gulong) index, key_member);
-            return FALSE;
-          }
-
-        if (!func (index, object, (gsize) (p - object), key_copy, key_len, key_kind == 3, user_data, error))
-          return FALSE;
-        index++;
 
         p = _syncobj_json_skip_ws (p, end);
         if (p < end && *p == ',')
@@ -518,13 +580,89 @@ _syncobj_json_scan_records (const char           *text,
 
   if (scan.error_at != NULL)
     {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                   _("Malformed snapshot at byte %lu: %s"),
-                   (gulong) (scan.error_at - text), scan.error_what);
+      if (scan.error_at >= end)
+        g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                     _("Malformed snapshot: the text ends before the JSON value does (cut short)"));
+      else
+        g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                     _("Malformed snapshot at byte %lu: %s"),
+                     (gulong) (scan.error_at - text), scan.error_what);
       return FALSE;
     }
 
   return TRUE;
+}
+
+gboolean
+_syncobj_json_find_member (const char  *text,
+                           gsize        length,
+                           const char  *name,
+                           gsize       *value_start,
+                           gsize       *value_length)
+{
+  g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0 };
+  const char *end = text + length;
+  gsize name_len = strlen (name);
+  gboolean found = FALSE;
+  const char *p;
+
+  if (!g_utf8_validate_len (text, length, NULL))
+    return FALSE;
+  p = _syncobj_json_skip_ws (text, end);
+  if (p >= end || *p != '{')
+    return FALSE;
+  p = _syncobj_json_skip_ws (p + 1, end);
+  if (p < end && *p == '}')
+    return FALSE;
+
+  for (;;)
+    {
+      const char *member = p;
+      const char *value;
+      gboolean escaped;
+      gsize member_len;
+      gboolean match;
+
+      if (p >= end || *p != '"')
+        return FALSE;
+      p = scan_string (&scan, p, &escaped);
+      if (p == NULL)
+        return FALSE;
+      member_len = (gsize) (p - 1 - (member + 1));
+      if (escaped)
+        {
+          char *unescaped = scan_scratch (&scan, member_len + 1);
+
+          match = unescape (member + 1, p - 1, unescaped) == name_len && memcmp (unescaped, name, name_len) == 0;
+        }
+      else
+        match = member_len == name_len && memcmp (member + 1, name, name_len) == 0;
+      p = _syncobj_json_skip_ws (p, end);
+      if (p >= end || *p != ':')
+        return FALSE;
+      value = p = _syncobj_json_skip_ws (p + 1, end);
+      scan.depth = 1;
+      p = _syncobj_json_scan_value (&scan, p);
+      if (p == NULL)
+        return FALSE;
+      /* The last of equal names counts, as in a parsed object. */
+      if (match)
+        {
+          found = TRUE;
+          *value_start = (gsize) (value - text);
+          *value_length = (gsize) (p - value);
+        }
+      p = _syncobj_json_skip_ws (p, end);
+      if (p < end && *p == ',')
+        {
+          p = _syncobj_json_skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == '}')
+        break;
+      return FALSE;
+    }
+  return found && _syncobj_json_skip_ws (p + 1, end) == end;
 }
 
 gsize

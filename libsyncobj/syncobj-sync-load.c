@@ -118,3 +118,70 @@ _syncobj_sync_check_text (const char  *json,
                _("Malformed snapshot: %s"), local_error->message);
   return FALSE;
 }
+
+const SyncobjSyncWrite *
+_syncobj_sync_load_peek (SyncobjSyncLoad *load,
+                         guint           *n_writes)
+{
+  *n_writes = load->writes->len;
+  return (const SyncobjSyncWrite *) (gpointer) load->writes->data;
+}
+
+typedef struct
+{
+  SyncobjSyncLoad     *load;
+  SyncobjJsonSkipFunc  skip;
+  gpointer             skip_data;
+} ArrayScan;
+
+static gboolean
+array_add_record (gsize        index,
+                  const char  *object,
+                  gsize        object_length,
+                  const char  *key,
+                  gsize        key_length,
+                  gboolean     key_is_int,
+                  gpointer     user_data,
+                  GError     **error)
+{
+  ArrayScan *scan = user_data;
+
+  _syncobj_sync_load_add (scan->load, SYNCOBJ_MUTATION_TYPE_INSERT, key, key_length, key_is_int,
+                          object, object_length);
+  return TRUE;
+}
+
+static void
+array_skip (gsize            element,
+            SyncobjJsonSkip  reason,
+            gpointer         user_data)
+{
+  ArrayScan *scan = user_data;
+
+  scan->skip (element, reason, scan->skip_data);
+}
+
+SyncobjSyncLoad *
+_syncobj_sync_load_scan_array (const char           *key_member,
+                               const char           *json,
+                               gsize                 length,
+                               SyncobjJsonSkipFunc   skip,
+                               gpointer              skip_data,
+                               GError              **error)
+{
+  ArrayScan scan = { _syncobj_sync_load_new (length), skip, skip_data };
+
+  /* No JsonNode is built: the text is checked and split into records,
+   * which the collection keeps as compact text. What the scanner lets
+   * through but could not be stored or sent back intact (lone surrogates,
+   * "\u0000", out-of-range numbers, absurd nesting) is refused as by every
+   * other entry point. */
+  if (!_syncobj_json_scan_records_skipping (json, length, key_member, array_add_record,
+                                            skip != NULL ? array_skip : NULL, &scan, error) ||
+      !_syncobj_sync_check_text (json, (gssize) length, error))
+    {
+      _syncobj_sync_load_free (scan.load);
+      return NULL;
+    }
+  return scan.load;
+}

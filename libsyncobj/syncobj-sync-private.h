@@ -5,6 +5,8 @@
 #pragma once
 
 #include "syncobj-private.h"
+#include "syncobj-json-scan-private.h"
+#include "syncobj-overlay-private.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +25,8 @@ gboolean _syncobj_sync_check_begun (SyncobjSync  *self,
 
 /* Writes parsed from outside text join the open commit, if there is one
  * (moved, not copied); otherwise they are one commit of their own. */
+/* The key member of the collection the sync feeds ("id" before it has one). */
+const char *_syncobj_sync_get_key_member (SyncobjSync *self);
 gboolean _syncobj_sync_take_writes (SyncobjSync  *self,
                                     GArray       *writes,
                                     GError      **error);
@@ -50,6 +54,19 @@ void             _syncobj_sync_load_add  (SyncobjSyncLoad     *load,
 gboolean         _syncobj_sync_load_take (SyncobjSync         *self,
                                           SyncobjSyncLoad     *load,
                                           GError             **error);
+/* In any thread: the load of a JSON array of records (the packed loader
+ * of syncobj_sync_load_json_array(), and HTTP snapshots in a worker
+ * thread), or NULL with @error. An element that is not a record with a
+ * valid key goes to @skip, or with @skip NULL fails the whole array. */
+SyncobjSyncLoad *_syncobj_sync_load_scan_array (const char           *key_member,
+                                                const char           *json,
+                                                gsize                 length,
+                                                SyncobjJsonSkipFunc   skip,
+                                                gpointer              skip_data,
+                                                GError              **error);
+/* The writes of @load, still its own. */
+const SyncobjSyncWrite *_syncobj_sync_load_peek (SyncobjSyncLoad *load,
+                                                 guint           *n_writes);
 /* What the scanner lets through but cannot be stored or sent back intact
  * (lone surrogates, "\u0000", out-of-range numbers, absurd nesting):
  * FALSE with SYNCOBJ_ERROR_PARSE "Malformed snapshot: …". */

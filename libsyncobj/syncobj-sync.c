@@ -117,6 +117,12 @@ sync_key_member (SyncobjSync *self)
   return priv->collection != NULL ? syncobj_collection_get_key_member (priv->collection) : "id";
 }
 
+const char *
+_syncobj_sync_get_key_member (SyncobjSync *self)
+{
+  return sync_key_member (self);
+}
+
 /* ---- waiting for keys ---------------------------------------------------- */
 
 static void
@@ -784,21 +790,6 @@ syncobj_sync_apply_json (SyncobjSync  *self,
   return _syncobj_sync_take_writes (self, writes, error);
 }
 
-static gboolean
-snapshot_add_record (gsize        index,
-                     const char  *object,
-                     gsize        object_length,
-                     const char  *key,
-                     gsize        key_length,
-                     gboolean     key_is_int,
-                     gpointer     user_data,
-                     GError     **error)
-{
-  _syncobj_sync_load_add (user_data, SYNCOBJ_MUTATION_TYPE_INSERT, key, key_length, key_is_int,
-                          object, object_length);
-  return TRUE;
-}
-
 /**
  * syncobj_sync_load_json_array:
  * @self: a sync
@@ -839,15 +830,9 @@ syncobj_sync_load_json_array (SyncobjSync  *self,
    * through but could not be stored or sent back intact (lone surrogates,
    * "\u0000", out-of-range numbers, absurd nesting) is refused as by every
    * other entry point. */
-  load = _syncobj_sync_load_new ((gsize) length);
-  if (!_syncobj_json_scan_records (json, (gsize) length, sync_key_member (self),
-                                   snapshot_add_record, load, error) ||
-      !_syncobj_sync_check_text (json, length, error))
-    {
-      _syncobj_sync_load_free (load);
-      return FALSE;
-    }
-
+  load = _syncobj_sync_load_scan_array (sync_key_member (self), json, (gsize) length, NULL, NULL, error);
+  if (load == NULL)
+    return FALSE;
   return _syncobj_sync_load_take (self, load, error);
 }
 

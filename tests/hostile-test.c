@@ -366,6 +366,27 @@ test_message_too_large (void)
 }
 
 static void
+test_non_object_snapshot (void)
+{
+  g_autoptr(HostileServer) server = hostile_server_new ();
+  g_autoptr(Reader) reader = reader_new (server, "/non-objects", FALSE);
+  const guint n = 300000;
+
+  /* 300,000 elements that are not records: each is a signal, the log and
+   * the error get one line for the snapshot. */
+  hostile_server_set_records (server, n);
+  log_lines = 0;
+  reader_start (reader);
+  WAIT_FOR (syncobj_collection_get_ready (reader->collection), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (reader->message_errors, ==, n);
+  g_assert_cmpuint (log_lines, ==, 1);
+  g_assert_cmpuint (reader->error_notifies, ==, 1);
+  assert_error_mentions (reader_error (reader), SYNCOBJ_ERROR_PARSE, "300000 records of the snapshot");
+  assert_error_mentions (reader_error (reader), SYNCOBJ_ERROR_PARSE, "Record 0 of the snapshot");
+  g_assert_cmpuint (syncobj_collection_get_size (reader->collection), ==, 0);
+}
+
+static void
 test_malformed_burst_logged_once (void)
 {
   g_autoptr(HostileServer) server = hostile_server_new ();
@@ -410,6 +431,7 @@ main (int   argc,
   g_test_add_func ("/hostile/flood-while-snapshot-stuck", test_flood_while_snapshot_stuck);
   g_test_add_func ("/hostile/message-too-large", test_message_too_large);
   g_test_add_func ("/hostile/malformed-burst-logged-once", test_malformed_burst_logged_once);
+  g_test_add_func ("/hostile/non-object-snapshot", test_non_object_snapshot);
 
   return g_test_run ();
 }

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include "syncobj-private.h"
+#include "syncobj-overlay-private.h"
 
 G_BEGIN_DECLS
 
@@ -35,9 +35,10 @@ void       _syncobj_http_echoes_note_message  (SyncobjHttpEchoes *echoes,
                                                gsize              length);
 /* Marks the entries a snapshot (requested at @request_epoch) echoes; the
  * waits finish with _syncobj_http_echoes_check() once it is applied. */
-void       _syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes *echoes,
-                                               JsonArray         *array,
-                                               guint64            request_epoch);
+void       _syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes      *echoes,
+                                               const SyncobjSyncWrite *records,
+                                               guint                   n_records,
+                                               guint64                 request_epoch);
 /* Before the sync applies @text: a tagged insert message that echoes an
  * insert under a temporary key gives the record its key, so that the echo
  * finds the record already under it (no second row). */

@@ -10,6 +10,7 @@
 
 #include "syncobj-http-echo-private.h"
 #include "syncobj-collection-private.h"
+#include "syncobj-json-parser-private.h"
 #include "syncobj-json-util-private.h"
 
 /* Entries are indexed by idempotency key and by record key, so that the
@@ -432,33 +433,21 @@ object_holds (JsonObject *record,
 /* A snapshot holding a change counts as its echo; so does any snapshot
  * requested after the server answered the write (waits begin then). */
 void
-_syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes *echoes,
-                                    JsonArray         *array,
-                                    guint64            request_epoch)
+_syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes      *echoes,
+                                    const SyncobjSyncWrite *records,
+                                    guint                   n_records,
+                                    guint64                 request_epoch)
 {
-  SyncobjCollection *collection = syncobj_sync_get_collection (echoes->sync);
-  const char *key_member = collection != NULL ? syncobj_collection_get_key_member (collection) : "id";
-  g_autoptr(GHashTable) records = NULL;
-  guint n = json_array_get_length (array);
+  g_autoptr(GHashTable) by_key = NULL;
   GHashTableIter iter;
   gpointer watch_pointer;
 
   if (g_hash_table_size (echoes->watches) == 0)
     return;
 
-  records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      char key_buffer[SYNCOBJ_INT_KEY_SIZE];
-      const char *key;
-
-      if (!JSON_NODE_HOLDS_OBJECT (element))
-        continue;
-      key = _syncobj_json_get_key (json_node_get_object (element), key_member, key_buffer, NULL, NULL);
-      if (key != NULL)
-        g_hash_table_insert (records, g_strdup (key), json_node_get_object (element));
-    }
+  by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < n_records; i++)
+    g_hash_table_insert (by_key, records[i].key, (gpointer) &records[i]);
 
   g_hash_table_iter_init (&iter, echoes->watches);
   while (g_hash_table_iter_next (&iter, &watch_pointer, NULL))
@@ -469,11 +458,15 @@ _syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes *echoes,
       for (guint i = 0; i < watch->entries->len; i++)
         {
           EchoEntry *entry = g_ptr_array_index (watch->entries, i);
-          JsonObject *record = g_hash_table_lookup (records, entry->key);
+          const SyncobjSyncWrite *record = g_hash_table_lookup (by_key, entry->key);
+          g_autoptr(JsonObject) value = NULL;
 
+          /* Only the records being waited for are built from their text. */
+          if (record != NULL && !entry->deleted && entry->expected != NULL && !answered_before)
+            value = _syncobj_json_object_from_text (record->packed, (gssize) record->packed_length);
           if (answered_before ||
               (entry->deleted ? record == NULL
-                              : (record != NULL && entry->expected != NULL && object_holds (record, entry->expected))))
+                              : (value != NULL && object_holds (value, entry->expected))))
             echo_entry_done (entry);
         }
     }

@@ -7,71 +7,9 @@
 
 #include "syncobj-http-sync-private.h"
 #include "syncobj-http-feed-private.h"
-#include "syncobj-json-util-private.h"
-#include "syncobj-json-validate-private.h"
+#include "syncobj-sync-private.h"
 
-/* Commits @root (the snapshot) as a full replacement of the synced state,
- * with @cursor (nullable: its sequence number, or its ETag) as the cursor:
- * a store keeps it, and the next start resumes from it (?since=) or asks
- * with If-None-Match whether the cached records are current. */
-static gboolean
-apply_snapshot (SyncobjHttpSync  *self,
-                JsonNode         *root,
-                guint64           request_epoch,
-                const char       *cursor,
-                GError          **error)
-{
-  SyncobjSync *sync = SYNCOBJ_SYNC (self);
-  JsonArray *array = NULL;
-  guint n;
-
-  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root) && self->array_member == NULL)
-    array = json_node_get_array (root);
-  else if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) && self->array_member != NULL)
-    {
-      JsonNode *member = json_object_get_member (json_node_get_object (root), self->array_member);
-
-      if (member != NULL && JSON_NODE_HOLDS_ARRAY (member))
-        array = json_node_get_array (member);
-    }
-
-  if (array == NULL)
-    {
-      if (self->array_member != NULL)
-        g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                     _("The snapshot from %s is not an object with an array in “%s”"),
-                     self->uri, self->array_member);
-      else
-        g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                     _("The snapshot from %s is not a JSON array"), self->uri);
-      return FALSE;
-    }
-
-  _syncobj_http_echoes_note_snapshot (self->echoes, array, request_epoch);
-  n = json_array_get_length (array);
-  syncobj_sync_begin (sync);
-  syncobj_sync_truncate (sync, NULL);
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      g_autoptr(GError) local_error = NULL;
-
-      if (!JSON_NODE_HOLDS_OBJECT (element) ||
-          !syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_INSERT, json_node_get_object (element), &local_error))
-        {
-          g_autoptr(GError) skipped = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                                                   _("Record %u of the snapshot from %s was skipped: %s"),
-                                                   i, self->uri,
-                                                   local_error != NULL ? local_error->message
-                                                                       : _("not a JSON object"));
-          _syncobj_http_sync_report (self, skipped);
-        }
-    }
-  /* A validator the store cannot keep only costs the 304 next time. */
-  if (cursor != NULL)
-    syncobj_sync_set_cursor (sync, cursor, NULL);
-  return syncobj_sync_commit (sync, error);
-}
+#include <string.h>
 
 /* What a snapshot request asks If-None-Match with: a poll, the ETag of
  * the snapshot it has; the first snapshot of a run, the cursor the store
@@ -91,11 +29,24 @@ snapshot_validator (SyncobjHttpSync *self)
 
 typedef struct
 {
+  guint32 element;
+  guint32 reason;      /* SyncobjJsonSkip */
+} SkippedElement;
+
+typedef struct
+{
   SyncobjHttpSync *self;
   SoupMessage     *message;
   guint64          epoch;
-  char            *validator;   /* sent as If-None-Match */
-  gboolean         since;       /* asks for the changes since the cursor */
+  char            *validator;      /* sent as If-None-Match */
+  gboolean         since;          /* asks for the changes since the cursor */
+  GCancellable    *cancellable;    /* the connection's */
+  /* the scan, off the main thread */
+  GBytes          *body;
+  char            *array_member;
+  char            *key_member;
+  SyncobjSyncLoad *load;           /* the records */
+  GArray          *skipped;        /* SkippedElement */
 } SnapshotRequest;
 
 static void
@@ -104,7 +55,169 @@ snapshot_request_free (SnapshotRequest *request)
   g_free (request->validator);
   g_clear_object (&request->self);
   g_clear_object (&request->message);
+  g_clear_object (&request->cancellable);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_free (request->array_member);
+  g_free (request->key_member);
+  g_clear_pointer (&request->load, _syncobj_sync_load_free);
+  g_clear_pointer (&request->skipped, g_array_unref);
   g_free (request);
+}
+
+static void
+snapshot_skip_cb (gsize            element,
+                  SyncobjJsonSkip  reason,
+                  gpointer         user_data)
+{
+  SnapshotRequest *request = user_data;
+  SkippedElement skipped = { (guint32) MIN (element, G_MAXUINT32), reason };
+
+  g_array_append_val (request->skipped, skipped);
+}
+
+/* In a worker thread: the body becomes packed writes, as
+ * syncobj_sync_load_json_array() makes them, with no JsonNode built. */
+static void
+snapshot_scan_thread (GTask        *task,
+                      gpointer      source,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  SnapshotRequest *request = task_data;
+  const char *text = g_bytes_get_data (request->body, NULL);
+  gsize start = 0, length = g_bytes_get_size (request->body);
+  GError *error = NULL;
+
+  if (request->array_member != NULL &&
+      !_syncobj_json_find_member (text, length, request->array_member, &start, &length))
+    {
+      g_task_return_new_error (task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                               _("it is not an object with an array in “%s”"), request->array_member);
+      return;
+    }
+  request->load = _syncobj_sync_load_scan_array (request->key_member, text + start, length,
+                                                 snapshot_skip_cb, request, &error);
+  if (request->load == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* One line in the log (and one error) for the records a snapshot skipped;
+ * a message-error signal for each, when someone listens. */
+static void
+report_skipped (SyncobjHttpSync *self,
+                GArray          *skipped)
+{
+  g_autoptr(GError) first = NULL;
+  g_autoptr(GError) summary = NULL;
+  const char *key_member = _syncobj_sync_get_key_member (SYNCOBJ_SYNC (self));
+  guint signal_id = g_signal_lookup ("message-error", SYNCOBJ_TYPE_HTTP_SYNC);
+  gboolean listened = g_signal_has_handler_pending (self, signal_id, 0, FALSE);
+
+  for (guint i = 0; i < skipped->len && (listened || first == NULL); i++)
+    {
+      SkippedElement *element = &g_array_index (skipped, SkippedElement, i);
+      const char *why = element->reason == SYNCOBJ_JSON_SKIP_NOT_OBJECT ? _("not a JSON object")
+                        : element->reason == SYNCOBJ_JSON_SKIP_NO_KEY ? _("no key member")
+                        : element->reason == SYNCOBJ_JSON_SKIP_KEY_RANGE ? _("its key member is an integer beyond 64 bits")
+                        : _("its key member is neither a non-empty string nor an integer");
+      g_autoptr(GError) error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                                             _("Record %u of the snapshot from %s was skipped: %s (“%s”)"),
+                                             element->element, self->uri, why, key_member);
+
+      if (listened)
+        g_signal_emit (self, signal_id, 0, error);
+      if (first == NULL)
+        first = g_steal_pointer (&error);
+    }
+  if (first == NULL)
+    return;
+  summary = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "%u record of the snapshot from %s was skipped; the first: %s",
+                                      "%u records of the snapshot from %s were skipped; the first: %s",
+                                      skipped->len),
+                         skipped->len, self->uri, first->message);
+  syncobj_sync_mark_error (SYNCOBJ_SYNC (self), summary);
+}
+
+/* Commits the scanned snapshot as a full replacement of the synced state,
+ * with @cursor (nullable: its sequence number, or its ETag) as the cursor:
+ * a store keeps it, and the next start resumes from it (?since=) or asks
+ * with If-None-Match whether the cached records are current. */
+static gboolean
+apply_snapshot (SyncobjHttpSync  *self,
+                SnapshotRequest  *request,
+                const char       *cursor,
+                GError          **error)
+{
+  SyncobjSync *sync = SYNCOBJ_SYNC (self);
+  const SyncobjSyncWrite *records;
+  guint n_records;
+
+  records = _syncobj_sync_load_peek (request->load, &n_records);
+  _syncobj_http_echoes_note_snapshot (self->echoes, records, n_records, request->epoch);
+  syncobj_sync_begin (sync);
+  syncobj_sync_truncate (sync, NULL);
+  /* Joining the open commit cannot fail. */
+  _syncobj_sync_load_take (sync, g_steal_pointer (&request->load), NULL);
+  report_skipped (self, request->skipped);
+  /* A validator the store cannot keep only costs the 304 next time. */
+  if (cursor != NULL)
+    syncobj_sync_set_cursor (sync, cursor, NULL);
+  return syncobj_sync_commit (sync, error);
+}
+
+static void
+snapshot_failed (SyncobjHttpSync *self,
+                 const GError    *error)
+{
+  const char *prefix = _("Malformed snapshot: ");
+  const char *reason = error->message;
+  g_autoptr(GError) parse_error = NULL;
+
+  if (g_str_has_prefix (reason, prefix))
+    reason += strlen (prefix);
+  parse_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
+                             error->code == SYNCOBJ_ERROR_INVALID_RECORD ? _("The snapshot from %s is invalid: %s")
+                                                                         : _("The snapshot from %s is not valid JSON: %s"),
+                             self->uri, reason);
+  _syncobj_http_sync_connection_failed (self, parse_error);
+}
+
+static void
+snapshot_scanned_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  SnapshotRequest *request = user_data;
+  SyncobjHttpSync *self = request->self;
+  SoupMessageHeaders *headers = soup_message_get_response_headers (request->message);
+  g_autoptr(GError) error = NULL;
+  const char *etag = soup_message_headers_get_one (headers, "ETag");
+  const char *seq = soup_message_headers_get_one (headers, "X-Syncobj-Seq");
+
+  /* The connection was dropped or replaced meanwhile. */
+  if (g_cancellable_is_cancelled (request->cancellable))
+    goto out;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      snapshot_failed (self, error);
+      goto out;
+    }
+  if (!_syncobj_http_feed_cursor_is_seq (seq))
+    seq = NULL;
+  if (!apply_snapshot (self, request, seq != NULL ? seq : etag, &error))
+    {
+      _syncobj_http_sync_connection_failed (self, error);
+      goto out;
+    }
+  self->need_snapshot = FALSE;
+  _syncobj_http_sync_loaded (self, etag);
+
+out:
+  snapshot_request_free (request);
 }
 
 static void
@@ -115,14 +228,12 @@ snapshot_cb (GObject      *source,
   SnapshotRequest *request = user_data;
   SyncobjHttpSync *self = request->self;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GTask) task = NULL;
+  GBytes *body;
   guint status;
-  const char *etag;
-  const char *seq;
   const char *markup_type;
 
-  body = _syncobj_http_send_and_read_finish (result, &error);
+  body = request->body = _syncobj_http_send_and_read_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     goto out;
   if (body == NULL)
@@ -179,31 +290,16 @@ snapshot_cb (GObject      *source,
       goto out;
     }
 
-  parser = json_parser_new_immutable ();
-  /* Checked first, as every JSON text from outside: json-glib would crash
-   * on deep nesting and change out-of-range numbers. */
-  if (!_syncobj_json_check_text (g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body),
-                                 SYNCOBJ_ERROR_PARSE, &error) ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body), &error))
-    {
-      g_autofree char *message = _syncobj_json_error_message (error, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body));
-      g_autoptr(GError) parse_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                                                   _("The snapshot from %s is not valid JSON: %s"),
-                                                   self->uri, message);
-      _syncobj_http_sync_connection_failed (self, parse_error);
-      goto out;
-    }
-  etag = soup_message_headers_get_one (soup_message_get_response_headers (request->message), "ETag");
-  seq = soup_message_headers_get_one (soup_message_get_response_headers (request->message), "X-Syncobj-Seq");
-  if (!_syncobj_http_feed_cursor_is_seq (seq))
-    seq = NULL;
-  if (!apply_snapshot (self, json_parser_get_root (parser), request->epoch, seq != NULL ? seq : etag, &error))
-    {
-      _syncobj_http_sync_connection_failed (self, error);
-      goto out;
-    }
-  self->need_snapshot = FALSE;
-  _syncobj_http_sync_loaded (self, etag);
+  /* Checked and split off the main thread: a snapshot of a hundred
+   * thousand records takes tens of milliseconds to scan. */
+  request->array_member = g_strdup (self->array_member);
+  request->key_member = g_strdup (_syncobj_sync_get_key_member (SYNCOBJ_SYNC (self)));
+  request->skipped = g_array_new (FALSE, FALSE, sizeof (SkippedElement));
+  task = g_task_new (NULL, NULL, snapshot_scanned_cb, request);
+  g_task_set_source_tag (task, snapshot_cb);
+  g_task_set_task_data (task, request, NULL);
+  g_task_run_in_thread (task, snapshot_scan_thread);
+  return;
 
 out:
   snapshot_request_free (request);
@@ -226,6 +322,7 @@ _syncobj_http_sync_fetch_snapshot (SyncobjHttpSync *self)
 
   request = g_new0 (SnapshotRequest, 1);
   request->self = g_object_ref (self);
+  request->cancellable = self->cancellable != NULL ? g_object_ref (self->cancellable) : g_cancellable_new ();
   request->since = _syncobj_http_feed_use_since (self);
   if (request->since)
     {

@@ -1384,6 +1384,9 @@ run_http_snapshot (JsonObject *out)
   g_signal_connect (collection, "notify::ready", G_CALLBACK (ready_cb), &ready_at);
   while (ready_at == 0 && now_ms () - start < 600000)
     g_main_context_iteration (NULL, TRUE);
+  /* The iteration that made the collection ready (it applied the
+   * snapshot) counts too: it ends here, not at a next poll. */
+  stall_poll (NULL, 0, 0);
   stall_watch = NULL;
   g_main_context_set_poll_func (NULL, NULL);
   if (ready_at == 0)

@@ -4,11 +4,63 @@
  * and splits a whole array of records without json-glib and builds each
  * record only when asked. Whatever it accepts must mean the same as what
  * json-glib reads from the same text, survive JSON text, and leave the
- * collection working.
+ * collection working. The HTTP sync's variant of the scanner, which skips
+ * elements that are not records, and its finder of an object's member run
+ * on the same text.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fuzz-common.h"
+
+#include <string.h>
+
+#include "syncobj-json-scan-private.h"
+
+static gboolean
+count_record (gsize        index,
+              const char  *object,
+              gsize        object_length,
+              const char  *key,
+              gsize        key_length,
+              gboolean     key_is_int,
+              gpointer     user_data,
+              GError     **error)
+{
+  guint *counts = user_data;
+
+  g_assert (key_length > 0 && strlen (key) == key_length && object_length >= 2 && *object == '{');
+  counts[0]++;
+  return TRUE;
+}
+
+static void
+count_skip (gsize            element,
+            SyncobjJsonSkip  reason,
+            gpointer         user_data)
+{
+  guint *counts = user_data;
+
+  g_assert (element >= counts[1]);
+  counts[1]++;
+}
+
+/* Skipping never refuses what the strict scan takes, and skips nothing
+ * there; a member it finds lies within the text. */
+static void
+check_skipping_scan (const guint8 *data,
+                     size_t        size,
+                     gboolean      strict_ok)
+{
+  guint counts[2] = { 0, 0 };
+  gboolean ok = _syncobj_json_scan_records_skipping ((const char *) data, size, "id",
+                                                     count_record, count_skip, counts, NULL);
+  gsize start = 0, length = 0;
+
+  if (strict_ok && (!ok || counts[1] != 0))
+    g_error ("fuzz: the skipping scan refused or skipped what the strict one took");
+  if (_syncobj_json_find_member ((const char *) data, size, "items", &start, &length))
+    g_assert (start + length <= size && length > 0);
+}
 
 /* The records json-glib reads from @data, by key; NULL when json-glib
  * refuses the text or it is not an array of objects. */
@@ -68,6 +120,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
   if (syncobj_sync_load_json_array (sync, (const char *) data, size, &error))
     {
+      check_skipping_scan (data, size, TRUE);
       g_autoptr(GHashTable) expected = records_by_json_glib (data, size);
       g_auto(GStrv) keys = NULL;
       GHashTableIter iter;
@@ -99,6 +152,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     }
   else
     {
+      check_skipping_scan (data, size, FALSE);
       g_assert (error != NULL && error->domain == SYNCOBJ_ERROR);
       g_assert (g_utf8_validate (error->message, -1, NULL));
     }
