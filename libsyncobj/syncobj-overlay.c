@@ -760,14 +760,48 @@ _syncobj_overlay_rekey (SyncobjOverlay         *self,
 
 /* ---- after a restart ---------------------------------------------------------- */
 
+/* A store keeps a write's changes only (see syncobj-stored-transaction.c):
+ * its original is the record as it is shown before it, the synced value
+ * from the cache with the writes restored before it, and its modified
+ * value those changes merged in. */
+static void
+mutation_rebuild_values (SyncobjPendingMutation *mutation,
+                         JsonObject             *base)
+{
+  g_autoptr(JsonObject) modified = NULL;
+  gint64 updated_at = mutation->updated_at_us;
+
+  if (mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT || mutation->original != NULL)
+    return;
+  if (mutation->type == SYNCOBJ_MUTATION_TYPE_UPDATE)
+    modified = mutation->replaces ? json_object_ref (mutation->changes)
+                                  : _syncobj_json_merge (base, mutation->changes);
+  if (base == NULL && !mutation->replaces)
+    _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE,
+                              mutation->transaction != NULL ? syncobj_transaction_get_id (mutation->transaction) : NULL,
+                              "the record “%s” a restored write changes is not cached: "
+                              "the write is restored with its changes alone", mutation->key);
+  _syncobj_pending_mutation_set_values (mutation, mutation->type, base, modified,
+                                        mutation->changes, updated_at);
+  mutation->updated_at_us = updated_at;
+}
+
 void
 _syncobj_overlay_restore (SyncobjOverlay         *self,
                           SyncobjPendingMutation *mutation)
 {
   SyncobjRow *row = row_ensure (self, mutation->key);
 
+  mutation_rebuild_values (mutation, row->visible);
   row_add_layer (row, mutation);
-  row_refresh (self, row);
+  /* The new layer is the last one: the visible value with it applied is
+   * the composition, without merging every layer again (a thousand
+   * restored writes of one record would cost a million merges). */
+  if (overlay_merges (self))
+    row_refresh (self, row);
+  else
+    row_refresh_to_full (self, row, layer_apply (row->visible != NULL ? json_object_ref (row->visible) : NULL, mutation),
+                         FALSE);
 }
 
 /* ---- the sync side --------------------------------------------------------- */

@@ -186,7 +186,16 @@ static const char *migration_v3[] = {
   NULL
 };
 
-static const char **migrations[] = { migration_v2, migration_v3 };
+/* Version 4 keeps only the changes of a write to a collection with a
+ * cache: its original and modified values are rebuilt from the cached
+ * record at a restart. Rows of version 3, which hold them, are read as
+ * they are; a version that does not rebuild them refuses the file. */
+static const char *migration_v4[] = {
+  "UPDATE meta SET value = 4 WHERE key = 'schema_version'",
+  NULL
+};
+
+static const char **migrations[] = { migration_v2, migration_v3, migration_v4 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) + 1 == SYNCOBJ_STORE_SCHEMA_VERSION);
 

@@ -3,8 +3,10 @@
  * The plain structs of syncobj-store-private.h, and how one transaction
  * becomes a row of the store's `transactions` table and back: the state,
  * dates and counters as columns, the error, metadata, attempts and
- * mutations as JSON text. Decoding runs on the writer thread; a row is
- * outside data (a damaged file, another version) and is checked as such.
+ * mutations as JSON text (a write to a collection with a cache keeps its
+ * changes alone: see _syncobj_overlay_restore()). Decoding runs on the
+ * writer thread; a row is outside data (a damaged file, another version)
+ * and is checked as such.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -418,8 +420,6 @@ _syncobj_stored_transaction_from_row (SyncobjStoreRow  *row,
       mutation->changes = dup_object_member (object, "changes");
       if (mutation->changes == NULL)
         mutation->changes = _syncobj_json_merge (NULL, NULL);
-      if (mutation->modified == NULL && mutation->type != SYNCOBJ_MUTATION_TYPE_DELETE)
-        mutation->modified = json_object_ref (mutation->changes);
       mutation->metadata = dup_object_member (object, "metadata");
       {
         JsonNode *replaces = json_object_get_member (object, "replaces");
@@ -430,6 +430,12 @@ _syncobj_stored_transaction_from_row (SyncobjStoreRow  *row,
                              json_node_get_value_type (replaces) == G_TYPE_BOOLEAN &&
                              json_node_get_boolean (replaces);
       }
+      /* The changes of an insert or a replacing update are its value; the
+       * modified value of another update, written without one, is rebuilt
+       * from the cached record when it is restored. */
+      if (mutation->modified == NULL &&
+          (mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT || mutation->replaces))
+        mutation->modified = json_object_ref (mutation->changes);
       mutation->created_at_us = _syncobj_json_get_int_member (object, "created_at", row->created_at);
       mutation->updated_at_us = _syncobj_json_get_int_member (object, "updated_at", row->updated_at);
     }

@@ -21,17 +21,30 @@
 
 /* ---- snapshots for the store ---------------------------------------------- */
 
+/* Whether the store keeps @mutation's changes alone: its collection keeps
+ * its synced state in the store's cache, from which its original and
+ * modified values are rebuilt after a restart (_syncobj_overlay_restore()),
+ * so that a one-member change to a large record costs that member. */
+static gboolean
+mutation_stores_changes_only (SyncobjPendingMutation *mutation)
+{
+  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+
+  return collection != NULL && syncobj_collection_get_persistent (collection);
+}
+
 static SyncobjStoredMutation *
 stored_mutation_new (SyncobjPendingMutation *mutation)
 {
   SyncobjStoredMutation *stored = _syncobj_stored_mutation_new ();
+  gboolean full = !mutation_stores_changes_only (mutation);
 
   stored->mutation_id = g_strdup (mutation->mutation_id);
   stored->collection_id = g_strdup (mutation->collection_id);
   stored->key = g_strdup (mutation->key);
   stored->type = mutation->type;
-  stored->original = mutation->original != NULL ? json_object_ref (mutation->original) : NULL;
-  stored->modified = mutation->modified != NULL ? json_object_ref (mutation->modified) : NULL;
+  stored->original = full && mutation->original != NULL ? json_object_ref (mutation->original) : NULL;
+  stored->modified = full && mutation->modified != NULL ? json_object_ref (mutation->modified) : NULL;
   stored->changes = mutation->changes != NULL ? json_object_ref (mutation->changes) : NULL;
   stored->metadata = mutation->metadata != NULL ? json_object_ref (mutation->metadata) : NULL;
   stored->replaces = mutation->replaces;

@@ -187,6 +187,27 @@ test_default (void)
 
 /* Another process writes three transactions in different states; this
  * one reads them back field by field. */
+/* @described (syncobj_store_test_describe()) with the original and
+ * modified values of its writes null. */
+static char *
+without_values (const char *described)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  JsonArray *mutations;
+
+  g_assert_true (json_parser_load_from_data (parser, described, -1, NULL));
+  mutations = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "mutations");
+  for (guint i = 0; i < json_array_get_length (mutations); i++)
+    {
+      json_object_set_null_member (json_array_get_object_element (mutations, i), "original");
+      json_object_set_null_member (json_array_get_object_element (mutations, i), "modified");
+    }
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  json_generator_set_pretty (generator, TRUE);
+  return json_generator_to_data (generator, NULL);
+}
+
 static void
 test_round_trip (void)
 {
@@ -237,11 +258,14 @@ test_round_trip (void)
   }
   g_assert_nonnull (restored[2]);
 
+  /* The failed one is history: its writes come back with their changes,
+   * without the original and modified values of a record that moved on. */
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *after = syncobj_store_test_describe (restored[i]);
+      g_autofree char *expected = i == 2 ? without_values (before[i]) : g_strdup (before[i]);
 
-      g_assert_cmpstr (after, ==, before[i]);
+      g_assert_cmpstr (after, ==, expected);
     }
 
   record = syncobj_collection_lookup (collection, "a");
@@ -352,7 +376,7 @@ test_migration (void)
 
   store = syncobj_store_new_for_path (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 3);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 4);
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM pragma_table_info('transactions') "
                                     "WHERE name IN ('counted_attempts', 'metadata')"), ==, 2);
   /* Version 3: the cache of synced state, empty. */
