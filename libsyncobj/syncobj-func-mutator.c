@@ -31,7 +31,12 @@
  * [property@Syncobj.FuncMutator:await-echo] set, until the collection's
  * [class@Syncobj.Sync] has delivered every key the transaction wrote
  * (see [method@Syncobj.Sync.wait_for_keys_async]). Otherwise the
- * transaction completes as soon as it is persisted.
+ * transaction completes as soon as it is persisted, and its changes leave
+ * the collection's optimistic layer: what shows then is what the sync
+ * delivers. When the sync does not deliver every key the transaction
+ * wrote within [property@Syncobj.FuncMutator:echo-timeout] of its
+ * persist call's success, a warning is logged, once per mutator: without an echo the collection shows the
+ * server's old values.
  */
 
 struct _SyncobjFuncMutator
@@ -48,6 +53,7 @@ struct _SyncobjFuncMutator
 
   gboolean            await_echo;
   guint               echo_timeout_ms;
+  gboolean            warned_no_echo;   /* the one-time warning was given */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjFuncMutator, syncobj_func_mutator, SYNCOBJ_TYPE_MUTATOR)
@@ -97,6 +103,129 @@ run_job (SyncobjPersistFunc  func,
   func (job, data);
 }
 
+static GStrv collect_keys (SyncobjTransaction *transaction,
+                           SyncobjSync        *sync);
+
+/* The echo of one persist call: keys delivered from the start of the call
+ * count (a server may echo before it answers); echo-timeout runs from its
+ * success, so that a long call is no missing echo. */
+typedef struct
+{
+  gatomicrefcount  ref;
+  GWeakRef         self;            /* the watch does not keep the mutator */
+  char            *transaction_id;
+  GCancellable    *cancellable;     /* stops the wait */
+  guint            timer;           /* echo-timeout, once persisted */
+  gboolean         done;            /* the wait finished */
+} EchoWatch;
+
+static EchoWatch *
+echo_watch_ref (EchoWatch *watch)
+{
+  g_atomic_ref_count_inc (&watch->ref);
+  return watch;
+}
+
+static void
+echo_watch_unref (EchoWatch *watch)
+{
+  if (!g_atomic_ref_count_dec (&watch->ref))
+    return;
+  g_weak_ref_clear (&watch->self);
+  g_free (watch->transaction_id);
+  g_object_unref (watch->cancellable);
+  g_free (watch);
+}
+
+static void
+echo_watched_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  EchoWatch *watch = user_data;
+
+  watch->done = TRUE;
+  syncobj_sync_wait_for_keys_finish (SYNCOBJ_SYNC (object), result, NULL);
+  if (watch->timer != 0)
+    _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), watch->timer);
+  watch->timer = 0;
+  echo_watch_unref (watch);
+}
+
+static gboolean
+echo_timeout_cb (gpointer user_data)
+{
+  EchoWatch *watch = user_data;
+  g_autoptr(SyncobjFuncMutator) self = g_weak_ref_get (&watch->self);
+
+  watch->timer = 0;
+  if (!watch->done && self != NULL && !self->warned_no_echo)
+    {
+      self->warned_no_echo = TRUE;
+      g_warning ("Transaction %s was persisted by a SyncobjFuncMutator, but the sync of its collection "
+                 "did not deliver the keys it wrote within %u ms: the collection shows the server's "
+                 "old values. Send persisted changes back through the sync, or set await-echo so that "
+                 "transactions wait for them (this warning is given once)",
+                 watch->transaction_id, self->echo_timeout_ms);
+    }
+  g_cancellable_cancel (watch->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* For a transaction that completes as soon as it is persisted: watches
+ * the sync for the echo of its keys, to warn once when it does not come.
+ * NULL when nothing is watched. */
+static EchoWatch *
+watch_echo (SyncobjFuncMutator *self,
+            SyncobjTransaction *transaction)
+{
+  SyncobjCollection *collection = syncobj_transaction_get_collection (transaction);
+  SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
+  g_auto(GStrv) keys = NULL;
+  EchoWatch *watch;
+
+  if (sync == NULL || self->warned_no_echo || self->echo_timeout_ms == 0 ||
+      self->await_sync_func != NULL || self->await_echo)
+    return NULL;
+  keys = collect_keys (transaction, sync);
+  if (keys[0] == NULL)
+    return NULL;
+
+  watch = g_new0 (EchoWatch, 1);
+  g_atomic_ref_count_init (&watch->ref);
+  g_weak_ref_init (&watch->self, self);
+  watch->transaction_id = g_strdup (syncobj_transaction_get_id (transaction));
+  watch->cancellable = g_cancellable_new ();
+  syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys, 0, watch->cancellable,
+                                    echo_watched_cb, echo_watch_ref (watch));
+  return watch;
+}
+
+static void
+persisted_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (object);
+  EchoWatch *watch = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* Nothing reached the server: no echo to wait for. */
+      if (watch != NULL)
+        g_cancellable_cancel (watch->cancellable);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (watch != NULL && !watch->done)
+    watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->echo_timeout_ms,
+                                           echo_timeout_cb, echo_watch_ref (watch),
+                                           (GDestroyNotify) echo_watch_unref);
+  g_task_return_boolean (task, TRUE);
+}
+
 static void
 syncobj_func_mutator_persist_async (SyncobjMutator      *mutator,
                                     SyncobjTransaction  *transaction,
@@ -106,6 +235,8 @@ syncobj_func_mutator_persist_async (SyncobjMutator      *mutator,
 {
   SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) job_task = NULL;
+  EchoWatch *watch;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, syncobj_func_mutator_persist_async);
@@ -116,7 +247,12 @@ syncobj_func_mutator_persist_async (SyncobjMutator      *mutator,
       return;
     }
 
-  run_job (self->persist_func, self->persist_data, transaction, NULL, task);
+  /* The job finishes job_task; the persist call finishes after it. */
+  job_task = g_task_new (self, cancellable, persisted_cb, g_steal_pointer (&task));
+  watch = watch_echo (self, transaction);
+  if (watch != NULL)
+    g_task_set_task_data (job_task, watch, (GDestroyNotify) echo_watch_unref);
+  run_job (self->persist_func, self->persist_data, transaction, NULL, job_task);
 }
 
 static void
@@ -308,7 +444,9 @@ syncobj_func_mutator_class_init (SyncobjFuncMutatorClass *klass)
    * How long to wait for the echo when
    * [property@Syncobj.FuncMutator:await-echo] is set, in milliseconds.
    * When it runs out the wait fails; the transaction, already persisted,
-   * still completes.
+   * still completes. Without await-echo, how long after a successful
+   * persist call the echo may come (keys delivered since the call started
+   * count) before the one-time warning; 0 turns the warning off.
    */
   properties[PROP_ECHO_TIMEOUT] =
     g_param_spec_uint ("echo-timeout", NULL, _("How long to wait for the echo, in milliseconds"),

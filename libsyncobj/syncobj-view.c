@@ -485,6 +485,36 @@ syncobj_collection_view_json (SyncobjCollection  *collection,
 }
 
 /**
+ * syncobj_collection_view_changed:
+ * @collection: a collection
+ *
+ * Makes a live view of the records of @collection that have changes not
+ * saved yet ([property@Syncobj.Record:pending]), in the collection's
+ * order: what a "changes waiting" panel lists. A record leaves it when
+ * its last change is saved or rolled back; one that a pending change
+ * deletes is not shown, as in the collection. The same as a view with
+ * [property@Syncobj.View:pending-filter] %SYNCOBJ_PENDING_FILTER_ONLY.
+ *
+ * A [class@Syncobj.PersistJob] describes the changes of one transaction
+ * ([method@Syncobj.PersistJob.get_changes_json]); this view shows the
+ * records they touch.
+ *
+ * Returns: (transfer full): a new view
+ *
+ * Since: 0.2
+ */
+SyncobjView *
+syncobj_collection_view_changed (SyncobjCollection *collection)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), NULL);
+
+  return g_object_new (SYNCOBJ_TYPE_VIEW,
+                       "source", collection,
+                       "pending-filter", SYNCOBJ_PENDING_FILTER_ONLY,
+                       NULL);
+}
+
+/**
  * syncobj_view_get_source:
  * @self: a view
  *

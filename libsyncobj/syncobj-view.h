@@ -130,6 +130,8 @@ SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjView          *syncobj_collection_view_json    (SyncobjCollection    *collection,
                                                        const char           *json,
                                                        GError              **error);
+SYNCOBJ_AVAILABLE_IN_0_2
+SyncobjView          *syncobj_collection_view_changed (SyncobjCollection    *collection);
 SYNCOBJ_AVAILABLE_IN_ALL
 GListModel           *syncobj_view_get_source         (SyncobjView          *self);
 SYNCOBJ_AVAILABLE_IN_ALL

@@ -278,6 +278,67 @@ test_await_echo_timeout_completes (void)
   backend_clear (&backend);
 }
 
+/* Without await-echo, a completed transaction whose keys the sync never
+ * delivers within echo-timeout gets one warning for the mutator; one
+ * whose echo comes in time gets none. */
+static void
+test_no_echo_warns_once (void)
+{
+  if (g_test_subprocess ())
+    {
+      Backend backend = { 0 };
+      g_autoptr(SyncobjSyncControl) control = NULL;
+      g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, COMPLETE_NOW, &control);
+      g_autoptr(SyncobjTransaction) echoed = NULL;
+      g_autoptr(SyncobjTransaction) first = NULL;
+      g_autoptr(SyncobjTransaction) second = NULL;
+      SyncobjFuncMutator *mutator = SYNCOBJ_FUNC_MUTATOR (syncobj_collection_get_mutator (collection));
+
+      /* The warning is checked on stderr, not fatal here. */
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);
+      syncobj_func_mutator_set_echo_timeout (mutator, 3000);
+      echoed = syncobj_test_update (collection, "a", "{\"n\": 1}");
+      syncobj_sync_control_run_pending (control);
+      g_assert_cmpstr (syncobj_transaction_get_state_name (echoed), ==, "completed");
+      syncobj_test_emit_update (control, "{\"id\": \"a\", \"n\": 1}");
+      syncobj_sync_control_advance (control, 3000);
+      g_printerr ("echoed: fine\n");
+
+      first = syncobj_test_update (collection, "a", "{\"n\": 2}");
+      second = syncobj_test_update (collection, "a", "{\"n\": 3}");
+      syncobj_sync_control_run_pending (control);
+      g_assert_cmpstr (syncobj_transaction_get_state_name (second), ==, "completed");
+      syncobj_sync_control_advance (control, 2999);
+      g_printerr ("before the timeout\n");
+      syncobj_sync_control_advance (control, 1);
+      backend_clear (&backend);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*echoed: fine\nbefore the timeout\n*"
+                             "did not deliver the keys it wrote within 3000 ms*");
+  g_test_trap_assert_stderr_unmatched ("*did not deliver*did not deliver*");
+}
+
+/* Turned off with an echo-timeout of 0. */
+static void
+test_no_echo_warning_off (void)
+{
+  Backend backend = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, COMPLETE_NOW, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  SyncobjFuncMutator *mutator = SYNCOBJ_FUNC_MUTATOR (syncobj_collection_get_mutator (collection));
+
+  syncobj_func_mutator_set_echo_timeout (mutator, 0);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_advance (control, 3600 * 1000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  backend_clear (&backend);
+}
+
 static void
 await_sync_keep (SyncobjPersistJob *job,
                  gpointer           user_data)
@@ -434,6 +495,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/func-mutator/fail/dropped-job", test_dropped_job_fails_attempt);
   g_test_add_func ("/func-mutator/await-echo/completes-on-echo", test_await_echo);
   g_test_add_func ("/func-mutator/await-echo/timeout-completes", test_await_echo_timeout_completes);
+  g_test_add_func ("/func-mutator/no-echo/warns-once", test_no_echo_warns_once);
+  g_test_add_func ("/func-mutator/no-echo/warning-off", test_no_echo_warning_off);
   g_test_add_func ("/func-mutator/await-sync-func", test_await_sync_func);
   g_test_add_func ("/func-mutator/destroy-notify", test_destroy_notify);
   g_test_add_func ("/func-mutator/finished-job-keeps-no-mutator", test_finished_job_keeps_no_mutator);

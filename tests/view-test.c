@@ -291,6 +291,7 @@ test_pending_filter (void)
   g_autoptr(SyncobjSyncControl) control = NULL;
   g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
   g_autoptr(SyncobjView) pending = view_json (collection, "{\"pending\": \"only\"}");
+  g_autoptr(SyncobjView) changed = syncobj_collection_view_changed (collection);
   g_autoptr(SyncobjView) synced = view_json (collection, "{\"pending\": \"exclude\"}");
   g_autoptr(SyncobjTransaction) transaction = NULL;
 
@@ -300,10 +301,12 @@ test_pending_filter (void)
   syncobj_sync_control_set_network_delay (control, 100);
   transaction = syncobj_test_update (collection, "c", "{\"done\": true}");
   assert_view_keys (pending, "c");
+  assert_view_keys (changed, "c");
   assert_view_keys (synced, "a b d");
 
   g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 10, 5000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
   assert_view_keys (pending, "");
+  assert_view_keys (changed, "");
   assert_view_keys (synced, "a b c d");
 }
 

@@ -69,6 +69,21 @@ def test_pending_filter(shop):
     assert pending.keys() == ['4']
 
 
+def test_view_of_the_changed_records(shop):
+    collection, control = shop
+    control.set_network_delay(100)
+    changed = collection.view_changed()
+
+    assert isinstance(changed, Syncobj.View)
+    assert changed.keys() == []
+    collection.update('3', {'done': True})
+    collection.delete('1')
+    assert changed.keys() == ['3']         # a deleted record is no longer shown
+    control.advance(1000)
+    control.run_pending()
+    assert changed.keys() == []
+
+
 def test_bad_description_raises_naming_it(shop):
     collection, control = shop
     with pytest.raises(GLib.Error) as info:
