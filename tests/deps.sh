@@ -9,7 +9,7 @@ SYNCOBJ_DEBIAN_PACKAGES=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libgda-5.0-dev libsqlite3-dev
   gobject-introspection libgirepository1.0-dev gir1.2-json-1.0 gir1.2-soup-3.0
   python3 python3-gi python3-pytest gjs
-  libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth
+  libgtk-4-dev gir1.2-gtk-4.0 libadwaita-1-dev xvfb xauth
   gettext gi-docgen valgrind clang libclang-rt-14-dev valac
 )
 

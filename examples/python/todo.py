@@ -10,9 +10,12 @@
 #
 # By default it runs against the test sync (Syncobj.test_collection_new):
 # the "server" is a few lines of Python below with a persist function, and
-# time is libsyncobj's virtual clock, so retries take no real time. With
-# --server URL it talks to the demo server (examples/server/) through
-# Syncobj.HttpSync and Syncobj.HttpMutator, in real time.
+# time is libsyncobj's virtual clock, so retries take no real time; nothing
+# is kept. With --server URL it talks to the demo server (examples/server/)
+# through Syncobj.HttpSync and Syncobj.HttpMutator, in real time, and keeps
+# its data in the default store ($XDG_DATA_HOME/syncobj-todo-py/): started
+# again with the server down, it lists the last-known to-dos at once, and
+# changes made meanwhile wait in the store until the server is back.
 #
 # Usage (from the source tree, after `meson setup _build && ninja -C _build`):
 #   export GI_TYPELIB_PATH=_build/introspection LD_LIBRARY_PATH=_build/libsyncobj
@@ -22,8 +25,10 @@
 #       list | add TITLE | done ID | rm ID | flaky N | reject | quit
 #   _build/tests/syncobj-demo-server --port 8080 &
 #   examples/python/todo.py --server http://127.0.0.1:8080
+#   kill %1; echo list | examples/python/todo.py --server http://127.0.0.1:8080 -
 
 import argparse
+import gettext
 import json
 import sys
 import urllib.request
@@ -34,6 +39,7 @@ gi.require_version('Syncobj', '1.0')
 from gi.repository import GLib, Syncobj  # noqa: E402
 
 In = Syncobj.TransactionState
+_ = gettext.translation('libsyncobj', fallback=True).gettext
 
 
 class TestServer:
@@ -78,26 +84,45 @@ class TestServer:
     def now(self):
         return (self.control.get_now() - self.start) / 1e6
 
+    def flush(self):
+        pass            # nothing is kept
+
     def step(self):
         # Nothing ready on the main loop: move the virtual clock instead.
         self.control.advance(100)
 
 
 class DemoServer:
-    """The demo server of examples/server/, over HTTP and a WebSocket."""
+    """The demo server of examples/server/, over HTTP and a WebSocket, with
+    the to-dos kept in the default store."""
 
     def __init__(self, url):
         self.url = url.rstrip('/')
         sync = Syncobj.HttpSync.new('todos', self.url + '/items',
                                     self.url.replace('http', 'ws', 1) + '/changes')
-        self.todos = Syncobj.Collection.new('todos', sync, Syncobj.HttpMutator.new(self.url + '/items'))
+        self.store = Syncobj.Store.get_default()
+        self.todos = Syncobj.Collection.new_with_store('todos', sync,
+                                                       Syncobj.HttpMutator.new(self.url + '/items'),
+                                                       self.store)
         self.todos.get_retry_policy().props.initial_delay = 500    # a snappier demo
         self.start = GLib.get_monotonic_time()
         deadline = self.start + 10_000_000
-        while not self.todos.props.ready and GLib.get_monotonic_time() < deadline:
+        while (not self.todos.props.ready and sync.get_error() is None
+               and GLib.get_monotonic_time() < deadline):
             GLib.MainContext.default().iteration(True)
-        if not self.todos.props.ready:
-            raise SystemExit('cannot load %s/items: %s' % (self.url, sync.get_error()))
+        if self.todos.props.ready:
+            return
+        if self.todos.props.status != Syncobj.CollectionStatus.CACHED:
+            raise SystemExit(_('cannot load %s/items: %s') % (self.url, sync.get_error()))
+        # The last-known data, from the store; the sync catches up later.
+        print(_('The server cannot be reached: showing the to-dos saved on this computer.'))
+
+    def flush(self):
+        """Waits until everything is written to the store, before quitting."""
+        done = []
+        self.store.flush_async(None, lambda store, result: done.append(True))
+        while not done:
+            GLib.MainContext.default().iteration(True)
 
     def faults(self, **faults):
         # The demo server's test switch; not part of a real API.
@@ -122,8 +147,8 @@ class TodoApp:
     def __init__(self, server):
         self.server = server
         self.todos = server.todos
-        if len(self.todos) == 0:
-            self.todos.insert({'id': '1', 'title': 'Read the libsyncobj README', 'done': True})
+        if len(self.todos) == 0 and self.todos.props.ready:
+            self.todos.insert({'id': '1', 'title': _('Read the libsyncobj README'), 'done': True})
             self.settle()
         self.last_id = max((int(k) for k in self.todos.keys() if k.isdigit()), default=0)
 
@@ -143,22 +168,24 @@ class TodoApp:
         def on_state(t, pspec):
             attempts = len(t.get_attempts())
             if t.get_state() == In.COMPLETED:
-                self.say('%s: saved after %d attempt(s)' % (what, attempts))
+                self.say(_('%s: saved after %d attempt(s)') % (what, attempts))
             elif t.get_state() == In.FAILED:
-                self.say('%s: rolled back: %s' % (what, t.get_error().message))
+                self.say(_('%s: rolled back: %s') % (what, t.get_error().message))
 
         def on_attempt(attempts, position, removed, added):
             # A new attempt after a failed one: the retry is running.
             if added and position > 0:
                 failed = attempts[position - 1]
-                self.say('%s: attempt %d failed (%s); retry %d' % (
+                self.say(_('%s: attempt %d failed (%s); retry %d') % (
                     what, failed.get_number(), failed.get_error().message, position))
 
         transaction.connect('notify::state', on_state)
         transaction.get_attempts().connect('items-changed', on_attempt)
 
     def in_flight(self):
-        return any(not t.is_finished() for t in self.todos.get_transactions())
+        # Offline, changes wait in the store for the server: nothing to wait for.
+        return (not self.todos.props.offline and self.todos.props.ready
+                and any(not t.is_finished() for t in self.todos.get_transactions()))
 
     def settle(self):
         """Runs until the server has answered everything in flight."""
@@ -170,7 +197,7 @@ class TodoApp:
                 self.server.step()
 
     def run(self, command):
-        verb, _, rest = command.strip().partition(' ')
+        verb, _space, rest = command.strip().partition(' ')
         try:
             if verb == 'list':
                 self.show()
@@ -178,24 +205,24 @@ class TodoApp:
                 key = self.next_id()
                 self.watch(self.todos.insert({'id': key, 'title': rest, 'done': False}),
                            'add %s' % key)
-                self.say('added %s at once (pending):' % key)
+                self.say(_('added %s at once (pending):') % key)
                 self.show()
             elif verb == 'done':
                 self.watch(self.todos.update(rest, {'done': True}), 'done %s' % rest)
-                self.say('marked %s done' % rest)
+                self.say(_('marked %s done') % rest)
             elif verb == 'rm':
                 self.watch(self.todos.delete(rest), 'rm %s' % rest)
-                self.say('removed %s' % rest)
+                self.say(_('removed %s') % rest)
             elif verb == 'flaky':
                 self.server.fail_next(int(rest))
-                self.say('the server will fail the next %s request(s)' % rest)
+                self.say(_('the server will fail the next %s request(s)') % rest)
             elif verb == 'reject':
                 self.server.reject_next()
-                self.say('the server will refuse the next write')
+                self.say(_('the server will refuse the next write'))
             elif verb:
-                print('unknown command: %s' % verb, file=sys.stderr)
+                print(_('unknown command: %s') % verb, file=sys.stderr)
         except GLib.Error as e:
-            print('error: %s' % e.message, file=sys.stderr)
+            print(_('error: %s') % e.message, file=sys.stderr)
         self.settle()
 
 
@@ -212,11 +239,12 @@ DEMO = [
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(description='A to-do list on libsyncobj.')
-    parser.add_argument('--server', metavar='URL', help='the demo server, e.g. http://127.0.0.1:8080')
-    parser.add_argument('commands', nargs='?', help='"-" to read commands from stdin')
+    parser = argparse.ArgumentParser(description=_('A to-do list on libsyncobj.'))
+    parser.add_argument('--server', metavar='URL', help=_('the demo server, e.g. http://127.0.0.1:8080'))
+    parser.add_argument('commands', nargs='?', help=_('"-" to read commands from stdin'))
     args = parser.parse_args(argv[1:])
     sys.stdout.reconfigure(line_buffering=True)
+    GLib.set_prgname('syncobj-todo-py')         # the default store's folder
 
     app = TodoApp(DemoServer(args.server) if args.server else TestServer())
     commands = sys.stdin if args.commands == '-' else DEMO
@@ -225,6 +253,7 @@ def main(argv):
             break
         print('> %s' % command.strip())
         app.run(command)
+    app.server.flush()
     return 0
 
 

@@ -1,24 +1,40 @@
-/* todo-gtk.c: a GTK 4 to-do list on a libsyncobj collection
+/* todo-gtk.c: a libadwaita to-do list on a libsyncobj collection
  *
- * The list view shows the collection itself (a SyncobjCollection is a
- * GListModel of SyncobjRecord): nothing is copied into another model.
- * Every change is applied at once and saved in the background; rows say
- * when they are still being saved or when saving failed.
+ * Two lists, "Open" and "Done", are SyncobjViews of one collection: live,
+ * filtered list models that the GtkListViews show as they are, with
+ * nothing copied. Every change is applied at once and saved in the
+ * background; rows say when they are still being saved or when saving
+ * failed, and a toast offers Retry (or Undo for a rejected new to-do,
+ * which gives its text back). A banner says when the application is
+ * offline and how many changes wait; an empty list shows a status page.
  *
  * With no server, the collection runs on libsyncobj's test sync: a
  * simulated server with a network delay, whose failures can be triggered
- * from the header bar. Open the GTK inspector (Ctrl+Shift+D, or the
- * button) to see the "Sync" page.
+ * from the main menu; it keeps nothing between runs.
  *
- *   todo-gtk [--server URI] [--self-test [--screenshot FILE]]
+ * With --server URI, it uses the demo server of examples/server/ (REST on
+ * URI/items, changes on the WebSocket URI/changes); new to-dos are sent
+ * without a key and take the one the server gives (key-source SERVER).
+ * Its data is kept in the default store
+ * ($XDG_DATA_HOME/todo-gtk/syncobj/), opened and read without blocking
+ * the window (syncobj_collection_new_with_properties_async()) and flushed
+ * on quit: started again with the server down, it shows the last-known
+ * to-dos, and changes made meanwhile wait there until the server is back.
  *
- * --server uses the demo server of examples/server/ (REST on URI/items,
- * changes on the WebSocket URI/changes) instead of the simulated one.
+ * The GTK inspector and its "Sync" page are one shortcut away
+ * (Ctrl+Shift+D) or in the main menu.
  *
- * --self-test adds a to-do and waits until the (simulated) server has it,
- * has a change rejected and checks that it is undone and marked, adds a
- * to-do offline and checks that it shows as being saved; then prints OK
- * and exits 0. It exits 1 if a step does not happen in time.
+ *   todo-gtk [--server URI] [--self-test [--offline-start] [--screenshot FILE]]
+ *
+ * --self-test drives the window as a user would, then prints OK and exits
+ * 0 (1 if a step does not happen in time). On the simulated server: adds a
+ * to-do and waits until the server has it, ticks one off and sees it move
+ * to "Done", has a change rejected and checks the row, the toast and the
+ * undone change, and adds a to-do offline and checks the banner and the
+ * "Saving…" row. With --server: adds a to-do and waits for the key the
+ * server gives. With --offline-start (and --server, the server down):
+ * checks that the to-do added by an earlier --self-test run is shown from
+ * the store, with the banner.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -28,6 +44,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <adwaita.h>
 #include <syncobj-gtk.h>
 
 #ifndef HAVE_SYNCOBJ_HTTP
@@ -36,31 +53,43 @@
 
 #define SIMULATED_NETWORK_DELAY_MS 600
 #define CLOCK_TICK_MS 50
-#define SELF_TEST_TIMEOUT_MS 10000
+#define SELF_TEST_TIMEOUT_MS 15000
+#define FLUSH_TIMEOUT_MS 5000
 
 typedef struct {
-  GtkApplication     *application;
+  AdwApplication     *application;
   SyncobjCollection  *todos;
+  SyncobjView        *open_view;
+  SyncobjView        *done_view;
   SyncobjSyncControl *server;          /* the simulated server */
+  SyncobjStore       *store;           /* the default store, with --server */
   GHashTable         *failures;        /* key → message of its last failed change */
+  GHashTable         *failed;          /* transaction id → failed SyncobjTransaction */
   GHashTable         *rows;            /* bound row boxes (set) */
   GtkWidget          *window;
   GtkWidget          *entry;
-  GtkWidget          *list_view;
-  GtkLabel           *status;
+  GtkWidget          *stack;
+  GtkWidget          *open_list;
+  GtkWidget          *done_list;
+  GtkWidget          *banner;          /* a GtkRevealer: libadwaita 1.2 has no AdwBanner */
+  GtkWidget          *banner_label;
+  AdwWindowTitle     *title;
+  AdwToastOverlay    *toasts;
+  char               *last_toast;      /* for the self-test */
   guint               clock_id;
-  GtkWidget          *offline_button;
   char               *server_uri;      /* --server, or NULL: simulated */
   gboolean            self_test;
+  gboolean            offline_start;
   int                 self_test_step;
-  char               *self_test_key;
   char               *screenshot;
   guint               self_test_check_id;
   guint               self_test_timeout_id;
   int                 exit_status;
 } TodoApp;
 
-/* ---- the simulated server --------------------------------------------------- */
+static void self_test_start (TodoApp *app);
+
+/* ---- the collection ---------------------------------------------------------- */
 
 /* The test sync runs on a virtual clock; the app moves it with real time so
  * that the simulated network delay and the retries take as long as they
@@ -96,17 +125,35 @@ create_simulated_collection (TodoApp *app)
   return todos;
 }
 
+static void collection_ready (TodoApp *app);
+
 #if HAVE_SYNCOBJ_HTTP
+static void
+server_collection_opened (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  TodoApp *app = user_data;
+  g_autoptr(GError) error = NULL;
+
+  app->todos = syncobj_collection_new_with_store_finish (result, &error);
+  g_assert_no_error (error);   /* nothing cancels it */
+  app->store = g_object_ref (syncobj_collection_get_store (app->todos));
+  collection_ready (app);
+}
+
 /* The demo server (examples/server/): REST on /items, changes on the
- * WebSocket /changes. */
-static SyncobjCollection *
-create_server_collection (TodoApp *app)
+ * WebSocket /changes; the data kept in the default store. */
+static void
+open_server_collection (TodoApp *app)
 {
   g_autofree char *base = g_strstrip (g_strdup (app->server_uri));
   g_autofree char *items = NULL;
   g_autofree char *changes = NULL;
   g_autoptr(SyncobjHttpSync) sync = NULL;
   g_autoptr(SyncobjHttpMutator) mutator = NULL;
+  const char *names[] = { "id", "sync", "mutator", "key-source" };
+  GValue values[G_N_ELEMENTS (names)] = { G_VALUE_INIT, };
 
   if (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
@@ -116,21 +163,83 @@ create_server_collection (TodoApp *app)
 
   sync = syncobj_http_sync_new ("todos", items, changes);
   mutator = syncobj_http_mutator_new (items);
-  return syncobj_collection_new ("todos", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+
+  g_value_init (&values[0], G_TYPE_STRING);
+  g_value_set_static_string (&values[0], "todos");
+  g_value_init (&values[1], SYNCOBJ_TYPE_SYNC);
+  g_value_set_object (&values[1], sync);
+  g_value_init (&values[2], SYNCOBJ_TYPE_MUTATOR);
+  g_value_set_object (&values[2], mutator);
+  g_value_init (&values[3], SYNCOBJ_TYPE_KEY_SOURCE);
+  g_value_set_enum (&values[3], SYNCOBJ_KEY_SOURCE_SERVER);
+  /* No store given: the default one, opened and read off the main loop. */
+  syncobj_collection_new_with_properties_async (G_N_ELEMENTS (names), names, values, NULL,
+                                                server_collection_opened, app);
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    g_value_unset (&values[i]);
 }
 #endif
 
+
+/* ---- notices ------------------------------------------------------------------- */
+
 static void
-create_collection (TodoApp *app)
+toast (TodoApp    *app,
+       const char *text,
+       const char *button,
+       const char *action,
+       GVariant   *target)
 {
-#if HAVE_SYNCOBJ_HTTP
-  if (app->server_uri != NULL)
+  AdwToast *toast = adw_toast_new (text);
+
+  if (button != NULL)
     {
-      app->todos = create_server_collection (app);
-      return;
+      adw_toast_set_button_label (toast, button);
+      adw_toast_set_action_name (toast, action);
+      adw_toast_set_action_target_value (toast, target);
     }
-#endif
-  app->todos = create_simulated_collection (app);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (app->toasts, toast);
+  g_free (app->last_toast);
+  app->last_toast = g_strdup (text);
+}
+
+static void
+show_error (TodoApp      *app,
+            const GError *error)
+{
+  toast (app, error->message, NULL, NULL, NULL);
+}
+
+/* The banner, the window's subtitle and the empty page, from the
+ * collection's offline, n-pending and status. */
+static void
+update_notices (TodoApp *app)
+{
+  guint pending = syncobj_collection_get_n_pending (app->todos);
+  SyncobjSync *sync = syncobj_collection_get_sync (app->todos);
+  gboolean saved_only = syncobj_collection_get_status (app->todos) == SYNCOBJ_COLLECTION_STATUS_CACHED &&
+                        sync != NULL && syncobj_sync_get_error (sync) != NULL;
+  g_autofree char *waiting = NULL;
+
+  if (pending > 0)
+    waiting = g_strdup_printf (ngettext ("%u change waiting", "%u changes waiting", pending), pending);
+
+  if (syncobj_collection_get_offline (app->todos))
+    {
+      g_autofree char *text = pending > 0 ? g_strdup_printf (_("Offline: %s"), waiting)
+                                          : g_strdup (_("Offline: changes are kept and sent later"));
+      gtk_label_set_label (GTK_LABEL (app->banner_label), text);
+    }
+  else if (saved_only)
+    gtk_label_set_label (GTK_LABEL (app->banner_label),
+                         _("The server cannot be reached: showing the to-dos saved on this computer"));
+  gtk_revealer_set_reveal_child (GTK_REVEALER (app->banner),
+                                 syncobj_collection_get_offline (app->todos) || saved_only);
+
+  adw_window_title_set_subtitle (app->title, waiting != NULL ? waiting : "");
+  gtk_stack_set_visible_child_name (GTK_STACK (app->stack),
+                                    g_list_model_get_n_items (G_LIST_MODEL (app->todos)) > 0 ? "lists" : "empty");
 }
 
 /* ---- rows ------------------------------------------------------------------ */
@@ -164,21 +273,12 @@ row_refresh (GtkWidget *row)
     }
   else if (failure != NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("Not saved: %s"), failure);
-
-      gtk_label_set_label (GTK_LABEL (state), text);
+      gtk_label_set_label (GTK_LABEL (state), _("Not saved"));
+      gtk_widget_set_tooltip_text (state, failure);
       gtk_widget_add_css_class (state, "error");
     }
   else
     gtk_label_set_label (GTK_LABEL (state), "");
-}
-
-static void
-show_error (TodoApp      *app,
-            const GError *error)
-{
-  gtk_label_set_label (app->status, error->message);
-  gtk_widget_add_css_class (GTK_WIDGET (app->status), "error");
 }
 
 static void
@@ -236,10 +336,9 @@ row_setup (GtkSignalListItemFactory *factory,
   gtk_label_set_xalign (GTK_LABEL (title), 0.0);
   gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (title, TRUE);
-  gtk_label_set_ellipsize (GTK_LABEL (state), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (state), 40);
   gtk_widget_add_css_class (delete, "flat");
   gtk_widget_set_tooltip_text (delete, _("Delete"));
+  gtk_widget_set_tooltip_text (check, _("Done"));
 
   gtk_box_append (GTK_BOX (row), check);
   gtk_box_append (GTK_BOX (row), title);
@@ -291,7 +390,32 @@ refresh_rows (TodoApp *app)
     row_refresh (row);
 }
 
-/* ---- failures --------------------------------------------------------------- */
+/* A list of @model's records, under a heading. */
+static GtkWidget *
+todo_list (TodoApp    *app,
+           GListModel *model,
+           GtkWidget **list_view)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkNoSelection *selection = gtk_no_selection_new (g_object_ref (model));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (row_setup), app);
+  g_signal_connect (factory, "bind", G_CALLBACK (row_bind), app);
+  g_signal_connect (factory, "unbind", G_CALLBACK (row_unbind), app);
+  *list_view = gtk_list_view_new (GTK_SELECTION_MODEL (selection), factory);
+  gtk_widget_add_css_class (*list_view, "card");
+  return *list_view;
+}
+
+/* ---- failures: Retry, or Undo for a rejected new to-do ------------------------ */
+
+static SyncobjPendingMutation *
+first_mutation (SyncobjTransaction *transaction)
+{
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+
+  return g_list_model_get_n_items (mutations) > 0 ? g_list_model_get_item (mutations, 0) : NULL;
+}
 
 static void
 transaction_state_changed (SyncobjRegistry    *registry,
@@ -301,6 +425,8 @@ transaction_state_changed (SyncobjRegistry    *registry,
   GListModel *mutations = syncobj_transaction_get_mutations (transaction);
   SyncobjTransactionState state = syncobj_transaction_get_state (transaction);
   const GError *error = syncobj_transaction_get_error (transaction);
+  g_autoptr(SyncobjPendingMutation) first = NULL;
+  g_autofree char *message = NULL;
 
   if (syncobj_transaction_get_collection (transaction) != app->todos)
     return;
@@ -317,112 +443,403 @@ transaction_state_changed (SyncobjRegistry    *registry,
       else
         g_hash_table_remove (app->failures, key);
     }
-
-  if (state == SYNCOBJ_TRANSACTION_STATE_FAILED)
-    {
-      g_autofree char *message = g_strdup_printf (_("A change was not saved and was undone: %s"),
-                                                  error->message);
-      gtk_label_set_label (app->status, message);
-      gtk_widget_add_css_class (GTK_WIDGET (app->status), "error");
-    }
   refresh_rows (app);
+  if (state != SYNCOBJ_TRANSACTION_STATE_FAILED)
+    return;
+
+  first = first_mutation (transaction);
+  message = g_strdup_printf (_("Not saved: %s"), error->message);
+  if (first != NULL && syncobj_pending_mutation_get_mutation_type (first) == SYNCOBJ_MUTATION_TYPE_INSERT)
+    {
+      JsonObject *value = syncobj_pending_mutation_get_modified (first);
+      const char *title = value != NULL && json_object_has_member (value, "title")
+                          ? json_object_get_string_member (value, "title") : "";
+
+      toast (app, message, _("Undo"), "app.restore-text", g_variant_new_string (title));
+      return;
+    }
+  g_hash_table_insert (app->failed, g_strdup (syncobj_transaction_get_id (transaction)),
+                       g_object_ref (transaction));
+  toast (app, message, _("Retry"), "app.retry",
+         g_variant_new_string (syncobj_transaction_get_id (transaction)));
+}
+
+/* Undo of a rejected new to-do: its text goes back into the entry. */
+static void
+restore_text_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        TodoApp       *app)
+{
+  gtk_editable_set_text (GTK_EDITABLE (app->entry), g_variant_get_string (parameter, NULL));
+  gtk_widget_grab_focus (app->entry);
+}
+
+/* Makes the changes of a failed transaction again. */
+static void
+retry_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 TodoApp       *app)
+{
+  SyncobjTransaction *failed = g_hash_table_lookup (app->failed, g_variant_get_string (parameter, NULL));
+  GListModel *mutations;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (failed == NULL)
+    return;
+  mutations = syncobj_transaction_get_mutations (failed);
+  transaction = syncobj_collection_begin (app->todos);
+  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      const char *key = syncobj_pending_mutation_get_key (mutation);
+
+      if (syncobj_pending_mutation_get_mutation_type (mutation) == SYNCOBJ_MUTATION_TYPE_DELETE)
+        syncobj_transaction_delete (transaction, app->todos, key, &error);
+      else
+        syncobj_transaction_update (transaction, app->todos, key,
+                                    syncobj_pending_mutation_get_changes (mutation), &error);
+      if (error != NULL)
+        break;
+    }
+  if (error == NULL)
+    syncobj_transaction_commit (transaction, &error);
+  else
+    syncobj_transaction_rollback (transaction, NULL);
+  if (error != NULL)
+    show_error (app, error);
+  g_hash_table_remove (app->failed, g_variant_get_string (parameter, NULL));
 }
 
 /* ---- adding ----------------------------------------------------------------- */
-
-/* Adds a to-do titled @title; returns its key, or NULL with the error shown. */
-static char *
-add_todo (TodoApp    *app,
-          const char *title)
-{
-  g_autoptr(JsonObject) todo = json_object_new ();
-  g_autoptr(SyncobjTransaction) transaction = NULL;
-  g_autoptr(GError) error = NULL;
-  char *key = g_uuid_string_random ();
-
-  json_object_set_string_member (todo, "id", key);
-  json_object_set_string_member (todo, "title", title);
-  json_object_set_boolean_member (todo, "done", FALSE);
-
-  transaction = syncobj_collection_insert (app->todos, todo, &error);
-  if (transaction == NULL)
-    {
-      show_error (app, error);
-      g_clear_pointer (&key, g_free);
-    }
-  return key;
-}
 
 static void
 entry_activated (GtkEntry *entry,
                  TodoApp  *app)
 {
   const char *title = gtk_editable_get_text (GTK_EDITABLE (entry));
-  g_autofree char *key = NULL;
+  g_autoptr(JsonObject) todo = json_object_new ();
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (title[0] == '\0')
+  if (title[0] == '\0' || app->todos == NULL)
     return;
-  key = add_todo (app, title);
-  if (key != NULL)
+
+  /* The server gives the key; the simulated one takes ours. */
+  if (app->server != NULL)
     {
-      gtk_editable_set_text (GTK_EDITABLE (entry), "");
-      if (app->self_test && app->self_test_key == NULL)
-        app->self_test_key = g_steal_pointer (&key);
+      g_autofree char *key = g_uuid_string_random ();
+      json_object_set_string_member (todo, "id", key);
     }
+  json_object_set_string_member (todo, "title", title);
+  json_object_set_boolean_member (todo, "done", FALSE);
+
+  transaction = syncobj_collection_insert (app->todos, todo, &error);
+  if (transaction == NULL)
+    show_error (app, error);
+  else
+    gtk_editable_set_text (GTK_EDITABLE (entry), "");
 }
 
-/* ---- simulated failures ------------------------------------------------------- */
+/* ---- the menu ----------------------------------------------------------------- */
 
 static void
-fail_next_clicked (TodoApp *app)
+fail_next_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     TodoApp       *app)
 {
   syncobj_sync_control_fail_next_persist (app->server);
-  gtk_label_set_label (app->status, _("The next save will fail once and be retried."));
-  gtk_widget_remove_css_class (GTK_WIDGET (app->status), "error");
+  toast (app, _("The next save will fail once and be retried"), NULL, NULL, NULL);
 }
 
 static void
-reject_next_clicked (TodoApp *app)
+reject_next_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       TodoApp       *app)
 {
   syncobj_sync_control_fail_next_persist_non_retriable (app->server);
-  gtk_label_set_label (app->status, _("The server will reject the next save."));
-  gtk_widget_remove_css_class (GTK_WIDGET (app->status), "error");
+  toast (app, _("The server will reject the next save"), NULL, NULL, NULL);
 }
 
 static void
-offline_toggled (GtkToggleButton *button,
-                 TodoApp         *app)
+offline_changed (GSimpleAction *action,
+                 GVariant      *value,
+                 TodoApp       *app)
 {
-  gboolean offline = gtk_toggle_button_get_active (button);
-
-  syncobj_sync_control_set_offline (app->server, offline);
-  gtk_label_set_label (app->status, offline ? _("Offline: changes wait and are retried.") : _("Online."));
-  gtk_widget_remove_css_class (GTK_WIDGET (app->status), "error");
+  g_simple_action_set_state (action, value);
+  syncobj_sync_control_set_offline (app->server, g_variant_get_boolean (value));
 }
 
 static void
-inspector_clicked (void)
+inspector_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     TodoApp       *app)
 {
   gtk_window_set_interactive_debugging (TRUE);
+}
+
+static GtkWidget *
+main_menu_button (TodoApp *app)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GtkWidget *button = gtk_menu_button_new ();
+
+  if (app->server != NULL)
+    {
+      g_autoptr(GMenu) simulation = g_menu_new ();
+
+      g_menu_append (simulation, _("Fail Next Save"), "app.fail-next");
+      g_menu_append (simulation, _("Reject Next Save"), "app.reject-next");
+      g_menu_append (simulation, _("Simulate Offline"), "app.offline");
+      g_menu_append_section (menu, _("Simulated Server"), G_MENU_MODEL (simulation));
+    }
+  g_menu_append (menu, _("Inspector"), "app.inspector");
+
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "open-menu-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), G_MENU_MODEL (menu));
+  gtk_widget_set_tooltip_text (button, _("Main Menu"));
+  return button;
+}
+
+static void
+add_actions (TodoApp *app)
+{
+  const GActionEntry entries[] = {
+    { "fail-next", (gpointer) fail_next_activated, NULL, NULL, NULL, { 0 } },
+    { "reject-next", (gpointer) reject_next_activated, NULL, NULL, NULL, { 0 } },
+    { "offline", NULL, NULL, "false", (gpointer) offline_changed, { 0 } },
+    { "inspector", (gpointer) inspector_activated, NULL, NULL, NULL, { 0 } },
+    { "retry", (gpointer) retry_activated, "s", NULL, NULL, { 0 } },
+    { "restore-text", (gpointer) restore_text_activated, "s", NULL, NULL, { 0 } },
+  };
+  const char *inspector_accels[] = { "<Control><Shift>d", NULL };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app->application), entries, G_N_ELEMENTS (entries), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app->application), "app.inspector", inspector_accels);
+}
+
+/* ---- window ---------------------------------------------------------------------- */
+
+static GtkWidget *
+section (const char *heading,
+         GtkWidget  *list)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_label_new (heading);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), list);
+  return box;
+}
+
+static GtkWidget *
+banner_new (TodoApp *app)
+{
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_css_provider_load_from_data (css, ".todo-banner { background-color: alpha(@warning_bg_color, 0.3);"
+                                   " padding: 9px 12px; }", -1);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  app->banner_label = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (app->banner_label), TRUE);
+  gtk_widget_set_hexpand (app->banner_label, TRUE);
+  gtk_widget_add_css_class (box, "todo-banner");
+  gtk_box_append (GTK_BOX (box), app->banner_label);
+
+  app->banner = gtk_revealer_new ();
+  gtk_revealer_set_child (GTK_REVEALER (app->banner), box);
+  return app->banner;
+}
+
+static GtkWidget *
+content_new (TodoApp *app)
+{
+  GtkWidget *loading = adw_status_page_new ();
+  GtkWidget *empty = adw_status_page_new ();
+
+  adw_status_page_set_title (ADW_STATUS_PAGE (loading), _("Loading…"));
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (empty), "checkbox-checked-symbolic");
+  adw_status_page_set_title (ADW_STATUS_PAGE (empty), _("No To-dos"));
+  adw_status_page_set_description (ADW_STATUS_PAGE (empty), _("Type one above and press Enter"));
+
+  app->stack = gtk_stack_new ();
+  gtk_stack_add_named (GTK_STACK (app->stack), loading, "loading");
+  gtk_stack_add_named (GTK_STACK (app->stack), empty, "empty");
+  gtk_widget_set_vexpand (app->stack, TRUE);
+  return app->stack;
+}
+
+/* The lists, once the collection is there. */
+static void
+collection_ready (TodoApp *app)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *box, *scrolled, *clamp;
+
+  app->open_view = syncobj_collection_view_json (app->todos,
+                                                 "{\"where\": {\"member\": \"done\", \"op\": \"=\", \"value\": false}}",
+                                                 &error);
+  g_assert_no_error (error);
+  app->done_view = syncobj_collection_view_json (app->todos,
+                                                 "{\"where\": {\"member\": \"done\", \"op\": \"=\", \"value\": true}}",
+                                                 &error);
+  g_assert_no_error (error);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_box_append (GTK_BOX (box), section (_("Open"), todo_list (app, G_LIST_MODEL (app->open_view), &app->open_list)));
+  gtk_box_append (GTK_BOX (box), section (_("Done"), todo_list (app, G_LIST_MODEL (app->done_view), &app->done_list)));
+  clamp = adw_clamp_new ();
+  adw_clamp_set_child (ADW_CLAMP (clamp), box);
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+  gtk_stack_add_named (GTK_STACK (app->stack), scrolled, "lists");
+
+  g_signal_connect (syncobj_registry_get_default (), "transaction-state-changed",
+                    G_CALLBACK (transaction_state_changed), app);
+  g_signal_connect_swapped (app->todos, "notify::offline", G_CALLBACK (update_notices), app);
+  g_signal_connect_swapped (app->todos, "notify::n-pending", G_CALLBACK (update_notices), app);
+  g_signal_connect_swapped (app->todos, "notify::status", G_CALLBACK (update_notices), app);
+  g_signal_connect_swapped (app->todos, "items-changed", G_CALLBACK (update_notices), app);
+  if (syncobj_collection_get_sync (app->todos) != NULL)
+    g_signal_connect_swapped (syncobj_collection_get_sync (app->todos), "notify::error",
+                              G_CALLBACK (update_notices), app);
+  update_notices (app);
+
+  if (app->self_test)
+    self_test_start (app);
+}
+
+static void
+activate (GtkApplication *application,
+          TodoApp        *app)
+{
+  GtkWidget *header, *box, *entry_box;
+
+  if (app->window != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (app->window));
+      return;
+    }
+
+  syncobj_gtk_init ();
+  if (app->server_uri == NULL)
+    app->todos = create_simulated_collection (app);
+  add_actions (app);
+
+  app->window = adw_application_window_new (application);
+  gtk_window_set_title (GTK_WINDOW (app->window), _("To-do"));
+  gtk_window_set_default_size (GTK_WINDOW (app->window), 640, 560);
+
+  header = adw_header_bar_new ();
+  app->title = ADW_WINDOW_TITLE (adw_window_title_new (_("To-do"), ""));
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), GTK_WIDGET (app->title));
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), main_menu_button (app));
+
+  app->entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (app->entry), _("What needs to be done?"));
+  g_signal_connect (app->entry, "activate", G_CALLBACK (entry_activated), app);
+  entry_box = adw_clamp_new ();
+  gtk_widget_set_margin_top (entry_box, 12);
+  gtk_widget_set_margin_start (entry_box, 12);
+  gtk_widget_set_margin_end (entry_box, 12);
+  adw_clamp_set_child (ADW_CLAMP (entry_box), app->entry);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_box_append (GTK_BOX (box), banner_new (app));
+  gtk_box_append (GTK_BOX (box), entry_box);
+  gtk_box_append (GTK_BOX (box), content_new (app));
+
+  app->toasts = ADW_TOAST_OVERLAY (adw_toast_overlay_new ());
+  adw_toast_overlay_set_child (app->toasts, box);
+  adw_application_window_set_content (ADW_APPLICATION_WINDOW (app->window), GTK_WIDGET (app->toasts));
+  gtk_window_present (GTK_WINDOW (app->window));
+
+#if HAVE_SYNCOBJ_HTTP
+  if (app->todos == NULL)
+    {
+      open_server_collection (app);
+      return;
+    }
+#endif
+  collection_ready (app);
+}
+
+/* What the store still has to write is written before the process ends. */
+static void
+flushed (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  syncobj_store_flush_finish (SYNCOBJ_STORE (source), result, NULL);
+  *done = TRUE;
+}
+
+static void
+shutdown (GtkApplication *application,
+          TodoApp        *app)
+{
+  gboolean done = FALSE;
+  gint64 deadline = g_get_monotonic_time () + FLUSH_TIMEOUT_MS * 1000;
+
+  g_signal_handlers_disconnect_by_data (syncobj_registry_get_default (), app);
+  g_clear_handle_id (&app->clock_id, g_source_remove);
+  g_clear_handle_id (&app->self_test_check_id, g_source_remove);
+  g_clear_handle_id (&app->self_test_timeout_id, g_source_remove);
+
+  if (app->store == NULL)
+    return;
+  syncobj_store_flush_async (app->store, NULL, flushed, &done);
+  while (!done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static int
+handle_local_options (GApplication *application,
+                      GVariantDict *options,
+                      TodoApp      *app)
+{
+  if (app->server_uri != NULL &&
+      !g_str_has_prefix (app->server_uri, "http://") &&
+      !g_str_has_prefix (app->server_uri, "https://"))
+    {
+      g_printerr (_("--server needs an http:// or https:// URI, not “%s”\n"), app->server_uri);
+      return 2;
+    }
+  return -1;
 }
 
 /* ---- self-test ------------------------------------------------------------------ */
 
 /* The self-test drives the window as a user would and checks what it
- * shows: a new to-do reaches the server; a change the server rejects is
- * undone and its row says so; a change made offline stays "Saving…". */
+ * shows (see the top of this file). */
 
 #define SELF_TEST_TITLE "Buy milk (self-test)"
 #define SELF_TEST_OFFLINE_TITLE "Call the bank (self-test)"
 #define SELF_TEST_REJECTED_KEY "inspect"
 
 typedef enum {
+  /* the simulated server */
   SELF_TEST_WAIT_ADDED,
+  SELF_TEST_WAIT_DONE,
   SELF_TEST_WAIT_REJECTED,
   SELF_TEST_WAIT_SAVING,
+  /* --server */
+  SELF_TEST_WAIT_EMPTY,
+  SELF_TEST_WAIT_KEYED,
+  /* --server --offline-start */
+  SELF_TEST_WAIT_SAVED,
 } SelfTestStep;
 
-/* The row box showing a to-do titled @title, or NULL. */
+/* The row box showing a to-do titled @title under @widget, or NULL. */
 static GtkWidget *
 find_row (GtkWidget  *widget,
           const char *title)
@@ -450,6 +867,62 @@ row_state (GtkWidget *row)
   return gtk_label_get_label (GTK_LABEL (gtk_widget_get_next_sibling (title)));
 }
 
+/* The record titled @title (transfer full), or NULL. */
+static SyncobjRecord *
+find_record (TodoApp    *app,
+             const char *title)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (app->todos)); i++)
+    {
+      g_autoptr(SyncobjRecord) record = g_list_model_get_item (G_LIST_MODEL (app->todos), i);
+
+      if (g_strcmp0 (syncobj_record_get_string (record, "title"), title) == 0)
+        return g_steal_pointer (&record);
+    }
+  return NULL;
+}
+
+/* @title is shown in @list, saved. */
+static gboolean
+saved_in (TodoApp    *app,
+          GtkWidget  *list,
+          const char *title)
+{
+  g_autoptr(SyncobjRecord) record = find_record (app, title);
+  GtkWidget *row = find_row (list, title);
+
+  return record != NULL && !syncobj_record_get_pending (record) &&
+         syncobj_record_get_synced_value (record) != NULL &&
+         row != NULL && g_strcmp0 (row_state (row), "") == 0;
+}
+
+static void
+type_into_entry (TodoApp    *app,
+                 const char *title)
+{
+  gtk_editable_set_text (GTK_EDITABLE (app->entry), title);
+  g_signal_emit_by_name (app->entry, "activate");
+}
+
+static void
+save_screenshot (TodoApp *app)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (app->window);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (app->window);
+  int height = gtk_widget_get_height (app->window);
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node != NULL)
+    texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (app->window)),
+                                           node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (texture == NULL || !gdk_texture_save_to_png (texture, app->screenshot))
+    g_printerr ("could not save %s\n", app->screenshot);
+}
+
 static void
 self_test_finish (TodoApp    *app,
                   int         status,
@@ -461,88 +934,115 @@ self_test_finish (TodoApp    *app,
     g_printerr ("%s\n", message);
 
   if (app->screenshot != NULL)
-    {
-      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (app->window);
-      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-      g_autoptr(GskRenderNode) node = NULL;
-      g_autoptr(GdkTexture) texture = NULL;
-      int width = gtk_widget_get_width (app->window);
-      int height = gtk_widget_get_height (app->window);
-
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-      if (node != NULL)
-        texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (app->window)),
-                                               node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-      if (texture == NULL || !gdk_texture_save_to_png (texture, app->screenshot))
-        g_printerr ("could not save %s\n", app->screenshot);
-    }
-
+    save_screenshot (app);
   app->exit_status = status;
   g_application_quit (G_APPLICATION (app->application));
 }
 
+/* One step of the simulated server's test; TRUE when all are done. */
 static gboolean
-self_test_check (gpointer user_data)
+self_test_simulated (TodoApp *app)
 {
-  TodoApp *app = user_data;
   g_autoptr(SyncobjRecord) record = NULL;
   GtkWidget *row;
 
   switch (app->self_test_step)
     {
     case SELF_TEST_WAIT_ADDED:
-      /* In the collection, confirmed by the server, shown by the list. */
-      record = syncobj_collection_lookup (app->todos, app->self_test_key);
-      row = find_row (app->list_view, SELF_TEST_TITLE);
-      if (record == NULL || syncobj_record_get_pending (record) ||
-          syncobj_record_get_synced_value (record) == NULL ||
-          row == NULL || g_strcmp0 (row_state (row), "") != 0)
-        return G_SOURCE_CONTINUE;
+      if (!saved_in (app, app->open_list, SELF_TEST_TITLE))
+        return FALSE;
+      /* Ticked off, it moves to the "Done" view. */
+      row = find_row (app->open_list, SELF_TEST_TITLE);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_first_child (row)), TRUE);
+      app->self_test_step = SELF_TEST_WAIT_DONE;
+      return FALSE;
 
-      /* A real server has no switch to make it fail: done. */
-      if (app->server == NULL)
-        {
-          app->self_test_check_id = 0;
-          self_test_finish (app, 0, "OK");
-          return G_SOURCE_REMOVE;
-        }
-
-      /* Next: the server rejects ticking off a to-do. */
-      reject_next_clicked (app);
+    case SELF_TEST_WAIT_DONE:
+      if (!saved_in (app, app->done_list, SELF_TEST_TITLE) || find_row (app->open_list, SELF_TEST_TITLE) != NULL)
+        return FALSE;
+      /* The server rejects ticking off another one. */
+      g_action_group_activate_action (G_ACTION_GROUP (app->application), "reject-next", NULL);
       record = syncobj_collection_lookup (app->todos, SELF_TEST_REJECTED_KEY);
-      row = find_row (app->list_view, syncobj_record_get_string (record, "title"));
+      row = find_row (app->open_list, syncobj_record_get_string (record, "title"));
       g_assert (row != NULL);
       gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_first_child (row)), TRUE);
       app->self_test_step = SELF_TEST_WAIT_REJECTED;
-      return G_SOURCE_CONTINUE;
+      return FALSE;
 
     case SELF_TEST_WAIT_REJECTED:
-      /* Undone, and the row says why. */
+      /* Undone, back in "Open", the row and a toast say so. */
       record = syncobj_collection_lookup (app->todos, SELF_TEST_REJECTED_KEY);
-      row = find_row (app->list_view, syncobj_record_get_string (record, "title"));
+      row = find_row (app->open_list, syncobj_record_get_string (record, "title"));
       if (row == NULL || syncobj_record_get_pending (record) ||
           syncobj_record_get_boolean (record, "done") ||
-          !g_str_has_prefix (row_state (row), _("Not saved: ")))
-        return G_SOURCE_CONTINUE;
-
-      /* Next: offline, a new to-do stays "Saving…". */
-      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (app->offline_button), TRUE);
-      gtk_editable_set_text (GTK_EDITABLE (app->entry), SELF_TEST_OFFLINE_TITLE);
-      g_signal_emit_by_name (app->entry, "activate");
+          g_strcmp0 (row_state (row), _("Not saved")) != 0 ||
+          app->last_toast == NULL || !g_str_has_prefix (app->last_toast, _("Not saved: ")))
+        return FALSE;
+      /* Offline: the banner, and a new to-do stays "Saving…". */
+      g_action_group_change_action_state (G_ACTION_GROUP (app->application), "offline",
+                                          g_variant_new_boolean (TRUE));
+      type_into_entry (app, SELF_TEST_OFFLINE_TITLE);
       app->self_test_step = SELF_TEST_WAIT_SAVING;
-      return G_SOURCE_CONTINUE;
+      return FALSE;
 
     case SELF_TEST_WAIT_SAVING:
     default:
-      row = find_row (app->list_view, SELF_TEST_OFFLINE_TITLE);
-      if (row == NULL || g_strcmp0 (row_state (row), _("Saving…")) != 0)
-        return G_SOURCE_CONTINUE;
-
-      app->self_test_check_id = 0;
-      self_test_finish (app, 0, "OK");
-      return G_SOURCE_REMOVE;
+      row = find_row (app->open_list, SELF_TEST_OFFLINE_TITLE);
+      return row != NULL && g_strcmp0 (row_state (row), _("Saving…")) == 0 &&
+             gtk_revealer_get_child_revealed (GTK_REVEALER (app->banner)) &&
+             g_str_has_prefix (gtk_label_get_label (GTK_LABEL (app->banner_label)), _("Offline: ")) &&
+             g_strcmp0 (adw_window_title_get_subtitle (app->title), "") != 0;
     }
+}
+
+/* One step of the tests with --server; TRUE when all are done. */
+static gboolean
+self_test_server (TodoApp *app)
+{
+  g_autoptr(SyncobjRecord) record = NULL;
+  JsonObject *synced;
+
+  switch (app->self_test_step)
+    {
+    case SELF_TEST_WAIT_EMPTY:
+      /* A fresh server: the status page. */
+      if (!syncobj_collection_get_ready (app->todos) ||
+          g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (app->stack)), "empty") != 0)
+        return FALSE;
+      type_into_entry (app, SELF_TEST_TITLE);
+      app->self_test_step = SELF_TEST_WAIT_KEYED;
+      return FALSE;
+
+    case SELF_TEST_WAIT_KEYED:
+      /* Sent without a key: it has the server's now. */
+      record = find_record (app, SELF_TEST_TITLE);
+      if (!saved_in (app, app->open_list, SELF_TEST_TITLE))
+        return FALSE;
+      synced = syncobj_record_get_synced_value (record);
+      return json_object_has_member (synced, "id") &&
+             json_object_get_int_member (synced, "id") > 0 &&
+             g_ascii_strtoll (syncobj_record_get_key (record), NULL, 10) == json_object_get_int_member (synced, "id");
+
+    case SELF_TEST_WAIT_SAVED:
+    default:
+      /* The server is down: what the earlier run saved, and the banner. */
+      return find_row (app->open_list, SELF_TEST_TITLE) != NULL &&
+             syncobj_collection_get_status (app->todos) == SYNCOBJ_COLLECTION_STATUS_CACHED &&
+             gtk_revealer_get_child_revealed (GTK_REVEALER (app->banner));
+    }
+}
+
+static gboolean
+self_test_check (gpointer user_data)
+{
+  TodoApp *app = user_data;
+  gboolean done = app->server != NULL ? self_test_simulated (app) : self_test_server (app);
+
+  if (!done)
+    return G_SOURCE_CONTINUE;
+  app->self_test_check_id = 0;
+  self_test_finish (app, 0, "OK");
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -560,139 +1060,16 @@ self_test_timeout (gpointer user_data)
 static void
 self_test_start (TodoApp *app)
 {
-  /* Type into the entry and press Enter, as a user would. */
-  gtk_editable_set_text (GTK_EDITABLE (app->entry), SELF_TEST_TITLE);
-  g_signal_emit_by_name (app->entry, "activate");
+  if (app->server != NULL)
+    {
+      app->self_test_step = SELF_TEST_WAIT_ADDED;
+      type_into_entry (app, SELF_TEST_TITLE);
+    }
+  else
+    app->self_test_step = app->offline_start ? SELF_TEST_WAIT_SAVED : SELF_TEST_WAIT_EMPTY;
 
   app->self_test_check_id = g_timeout_add (20, self_test_check, app);
   app->self_test_timeout_id = g_timeout_add (SELF_TEST_TIMEOUT_MS, self_test_timeout, app);
-}
-
-/* ---- window ---------------------------------------------------------------------- */
-
-static GtkWidget *
-header_button (const char *label,
-               const char *tooltip,
-               GCallback   callback,
-               TodoApp    *app)
-{
-  GtkWidget *button = gtk_button_new_with_label (label);
-
-  gtk_widget_set_tooltip_text (button, tooltip);
-  g_signal_connect_swapped (button, "clicked", callback, app);
-  return button;
-}
-
-/* Buttons that make the simulated server misbehave. */
-static void
-add_simulation_buttons (TodoApp      *app,
-                        GtkHeaderBar *header)
-{
-  gtk_header_bar_pack_start (header,
-                             header_button (_("Fail next save"),
-                                            _("The server fails the next save once; it is retried"),
-                                            G_CALLBACK (fail_next_clicked), app));
-  gtk_header_bar_pack_start (header,
-                             header_button (_("Reject next save"),
-                                            _("The server refuses the next save; it is undone"),
-                                            G_CALLBACK (reject_next_clicked), app));
-  app->offline_button = gtk_toggle_button_new_with_label (_("Offline"));
-  gtk_widget_set_tooltip_text (app->offline_button, _("Saves fail as if the network were down; they wait and are retried"));
-  g_signal_connect (app->offline_button, "toggled", G_CALLBACK (offline_toggled), app);
-  gtk_header_bar_pack_start (header, app->offline_button);
-}
-
-static void
-activate (GtkApplication *application,
-          TodoApp        *app)
-{
-  GtkWidget *header, *box, *scrolled;
-  GtkListItemFactory *factory;
-  GtkNoSelection *selection;
-
-  if (app->window != NULL)
-    {
-      gtk_window_present (GTK_WINDOW (app->window));
-      return;
-    }
-
-  syncobj_gtk_init ();
-  create_collection (app);
-  g_signal_connect (syncobj_registry_get_default (), "transaction-state-changed",
-                    G_CALLBACK (transaction_state_changed), app);
-
-  app->window = gtk_application_window_new (application);
-  gtk_window_set_title (GTK_WINDOW (app->window), _("To-do"));
-  gtk_window_set_default_size (GTK_WINDOW (app->window), 640, 480);
-
-  header = gtk_header_bar_new ();
-  if (app->server != NULL)
-    add_simulation_buttons (app, GTK_HEADER_BAR (header));
-  gtk_header_bar_pack_end (GTK_HEADER_BAR (header),
-                           header_button (_("Inspector"), _("Open the GTK inspector and its Sync page"),
-                                          G_CALLBACK (inspector_clicked), app));
-  gtk_window_set_titlebar (GTK_WINDOW (app->window), header);
-
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-
-  app->entry = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (app->entry), _("What needs to be done?"));
-  gtk_widget_set_margin_start (app->entry, 12);
-  gtk_widget_set_margin_end (app->entry, 12);
-  gtk_widget_set_margin_top (app->entry, 12);
-  g_signal_connect (app->entry, "activate", G_CALLBACK (entry_activated), app);
-  gtk_box_append (GTK_BOX (box), app->entry);
-
-  /* The collection is the list model. */
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (row_setup), app);
-  g_signal_connect (factory, "bind", G_CALLBACK (row_bind), app);
-  g_signal_connect (factory, "unbind", G_CALLBACK (row_unbind), app);
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (app->todos)));
-  app->list_view = gtk_list_view_new (GTK_SELECTION_MODEL (selection), factory);
-  scrolled = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), app->list_view);
-  gtk_widget_set_vexpand (scrolled, TRUE);
-  gtk_box_append (GTK_BOX (box), scrolled);
-
-  app->status = GTK_LABEL (gtk_label_new (_("Changes are saved in the background.")));
-  gtk_label_set_xalign (app->status, 0.0);
-  gtk_label_set_wrap (app->status, TRUE);
-  gtk_widget_set_margin_start (GTK_WIDGET (app->status), 12);
-  gtk_widget_set_margin_end (GTK_WIDGET (app->status), 12);
-  gtk_widget_set_margin_bottom (GTK_WIDGET (app->status), 12);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (app->status));
-
-  gtk_window_set_child (GTK_WINDOW (app->window), box);
-  gtk_window_present (GTK_WINDOW (app->window));
-
-  if (app->self_test)
-    self_test_start (app);
-}
-
-static void
-shutdown (GtkApplication *application,
-          TodoApp        *app)
-{
-  g_signal_handlers_disconnect_by_data (syncobj_registry_get_default (), app);
-  g_clear_handle_id (&app->clock_id, g_source_remove);
-  g_clear_handle_id (&app->self_test_check_id, g_source_remove);
-  g_clear_handle_id (&app->self_test_timeout_id, g_source_remove);
-}
-
-static int
-handle_local_options (GApplication *application,
-                      GVariantDict *options,
-                      TodoApp      *app)
-{
-  if (app->server_uri != NULL &&
-      !g_str_has_prefix (app->server_uri, "http://") &&
-      !g_str_has_prefix (app->server_uri, "https://"))
-    {
-      g_printerr (_("--server needs an http:// or https:// URI, not “%s”\n"), app->server_uri);
-      return 2;
-    }
-  return -1;
 }
 
 int
@@ -702,7 +1079,9 @@ main (int    argc,
   TodoApp app = { 0 };
   GOptionEntry options[] = {
     { "self-test", 0, 0, G_OPTION_ARG_NONE, &app.self_test,
-      N_("Add a to-do, wait until the server has it, print OK and exit"), NULL },
+      N_("Use the window as a user would, check what it shows, print OK and exit"), NULL },
+    { "offline-start", 0, 0, G_OPTION_ARG_NONE, &app.offline_start,
+      N_("With --self-test and --server, the server being down: check that the saved to-dos are shown"), NULL },
 #if HAVE_SYNCOBJ_HTTP
     { "server", 0, 0, G_OPTION_ARG_STRING, &app.server_uri,
       N_("Use the demo server at URI (like http://localhost:8080) instead of a simulated one"), N_("URI") },
@@ -716,11 +1095,13 @@ main (int    argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("todo-gtk");
 
   app.exit_status = 0;
   app.failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  app.failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   app.rows = g_hash_table_new (NULL, NULL);
-  app.application = gtk_application_new ("org.libsyncobj.TodoGtk", G_APPLICATION_NON_UNIQUE);
+  app.application = adw_application_new ("org.libsyncobj.TodoGtk", G_APPLICATION_NON_UNIQUE);
   g_application_add_main_option_entries (G_APPLICATION (app.application), options);
   g_signal_connect (app.application, "handle-local-options", G_CALLBACK (handle_local_options), &app);
   g_signal_connect (app.application, "activate", G_CALLBACK (activate), &app);
@@ -731,11 +1112,15 @@ main (int    argc,
     status = app.exit_status;
 
   g_clear_object (&app.application);
+  g_clear_object (&app.open_view);
+  g_clear_object (&app.done_view);
   g_clear_object (&app.todos);
   g_clear_object (&app.server);
+  g_clear_object (&app.store);
   g_clear_pointer (&app.failures, g_hash_table_unref);
+  g_clear_pointer (&app.failed, g_hash_table_unref);
   g_clear_pointer (&app.rows, g_hash_table_unref);
-  g_free (app.self_test_key);
+  g_free (app.last_toast);
   g_free (app.screenshot);
   g_free (app.server_uri);
   return status;

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Runs the to-do example against the demo server: starts
 # syncobj-demo-server on a free port with a fresh database, runs
-# `todo-gtk --server URL --self-test` under Xvfb, stops the server.
+# `todo-gtk --server URL --self-test` under Xvfb, stops the server, and
+# runs it again with --offline-start: the to-do of the first run must be
+# shown from the default store (in a fresh XDG_DATA_HOME) with the server
+# down. Screenshots go to $SYNCOBJ_TEST_ARTEFACT_DIR when it is set.
 #
 #   todo-server-smoke.sh DEMO_SERVER TODO_GTK [ARGS…]
 #
@@ -35,4 +38,17 @@ fi
 # Keep draining what the server prints so that it never blocks on a full pipe.
 cat <&3 >/dev/null &
 
-"$(dirname "$0")/run-under-xvfb.sh" "$app" --server "http://127.0.0.1:$port" "$@"
+export XDG_DATA_HOME="$workdir/data"
+shots=()
+offline_shots=()
+if [[ -n ${SYNCOBJ_TEST_ARTEFACT_DIR:-} ]]; then
+  shots=(--screenshot "$SYNCOBJ_TEST_ARTEFACT_DIR/todo-gtk-server.png")
+  offline_shots=(--screenshot "$SYNCOBJ_TEST_ARTEFACT_DIR/todo-gtk-offline-start.png")
+fi
+
+"$(dirname "$0")/run-under-xvfb.sh" "$app" --server "http://127.0.0.1:$port" "$@" "${shots[@]}" || exit $?
+
+kill "$server_pid"
+wait "$server_pid" 2>/dev/null
+server_pid=""
+"$(dirname "$0")/run-under-xvfb.sh" "$app" --server "http://127.0.0.1:$port" "$@" --offline-start "${offline_shots[@]}"

@@ -13,10 +13,12 @@ TODO = Path(__file__).resolve().parents[2] / 'examples' / 'python' / 'todo.py'
 SERVER = os.environ.get('SYNCOBJ_DEMO_SERVER')
 
 
-def run_todo(*args, stdin=None):
+def run_todo(*args, stdin=None, data_home=None):
+    env = os.environ.copy()
+    if data_home is not None:
+        env['XDG_DATA_HOME'] = str(data_home)     # where the default store is
     result = subprocess.run([sys.executable, str(TODO), *args], input=stdin,
-                            capture_output=True, text=True, timeout=60,
-                            env=os.environ.copy())
+                            capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -54,7 +56,20 @@ def test_todo_demo_against_the_demo_server(tmp_path):
                               stdout=subprocess.PIPE, text=True)
     try:
         port = int(server.stdout.readline().split()[1])
-        assert_demo_output(run_todo('--server', 'http://127.0.0.1:%d' % port))
+        assert_demo_output(run_todo('--server', 'http://127.0.0.1:%d' % port, data_home=tmp_path))
     finally:
         server.kill()
         server.wait(timeout=10)
+
+    # Started again with the server down: the last-known to-dos, at once,
+    # from the default store; a change made now waits there.
+    out = run_todo('--server', 'http://127.0.0.1:%d' % port, '-',
+                   stdin='list\nadd Offline idea\nquit\n', data_home=tmp_path)
+    assert 'The server cannot be reached' in out
+    listed = out.split('> list', 1)[1].split('> add', 1)[0]
+    assert listed.split('\n')[1:4] == ['      1 [x] Read the libsyncobj README',
+                                       '      2 [x] Buy milk',
+                                       '      4 [ ] Water the plants']
+    assert '* 5 [ ] Offline idea' in out
+    again = run_todo('--server', 'http://127.0.0.1:%d' % port, '-', stdin='list\n', data_home=tmp_path)
+    assert '* 5 [ ] Offline idea' in again
