@@ -97,6 +97,14 @@ gboolean            _syncobj_collection_find_position       (SyncobjCollection  
 /* Re-applies @mutation after a restart (used by the store's recovery). */
 void                _syncobj_collection_restore_mutation    (SyncobjCollection      *self,
                                                              SyncobjPendingMutation *mutation);
+/* Keys from the server, after a restart: the insert of @temporary_key in
+ * @transaction had the answer @created (stored before the restart). An
+ * unfinished one re-keys its record from it at once; a finished one makes
+ * the temporary key name the server's key again. */
+void                _syncobj_collection_restore_created     (SyncobjCollection      *self,
+                                                             SyncobjTransaction     *transaction,
+                                                             const char             *temporary_key,
+                                                             JsonObject             *created);
 
 /* ---- syncobj-collection-conflict.c ----------------------------------------- */
 

@@ -259,6 +259,10 @@ _syncobj_collection_assign_key (SyncobjCollection       *self,
   if (!_syncobj_overlay_take_early_echo (self->overlay, key, &early_synced, error))
     return FALSE;
 
+  /* Durable first: a restart from here on re-keys from it. */
+  if (mutation->transaction != NULL)
+    _syncobj_transaction_note_created (mutation->transaction, mutation, created);
+
   /* An answer of just the key stands for the record as it was sent. */
   if (json_object_get_size (created) == 1 && mutation->modified != NULL)
     created = merged = _syncobj_json_merge (mutation->modified, created);
@@ -278,7 +282,51 @@ void
 _syncobj_collection_restore_mutation (SyncobjCollection      *self,
                                       SyncobjPendingMutation *mutation)
 {
+  const char *key = collection_resolve_key (self, mutation->key);
+
+  /* A write made under a temporary key whose insert had its answer
+   * before the restart: it carries the server's key, as it did then. */
+  if (key != mutation->key)
+    _syncobj_overlay_rekey_write (self->overlay, mutation, key);
+  /* An insert still waiting for its answer: temporary until it comes. */
+  else if (mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT &&
+           g_str_has_prefix (mutation->key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
+    _syncobj_overlay_mark_temporary (self->overlay, mutation->key);
+
   _syncobj_overlay_restore (self->overlay, mutation);
+}
+
+void
+_syncobj_collection_restore_created (SyncobjCollection  *self,
+                                     SyncobjTransaction *transaction,
+                                     const char         *temporary_key,
+                                     JsonObject         *created)
+{
+  g_autoptr(GError) error = NULL;
+  SyncobjPendingMutation *mutation = NULL;
+  char key_buffer[SYNCOBJ_INT_KEY_SIZE];
+  gboolean key_is_int = FALSE;
+  const char *key;
+
+  if (!syncobj_transaction_is_finished (transaction))
+    mutation = _syncobj_transaction_find_mutation (transaction, self, temporary_key);
+  if (mutation != NULL)
+    {
+      if (!_syncobj_collection_assign_key (self, mutation, created, &error))
+        _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, syncobj_transaction_get_id (transaction),
+                                  "collection %s: the stored answer to insert %s brings no key: %s",
+                                  self->id, temporary_key, error->message);
+      return;
+    }
+
+  /* Finished: the record is synced state now; the temporary key names it
+   * for the writes restored after it. */
+  key = _syncobj_json_get_key (created, self->key_member, key_buffer, &key_is_int, &error);
+  if (key == NULL || g_str_has_prefix (key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
+    return;
+  if (self->aliases == NULL)
+    self->aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (self->aliases, g_strdup (temporary_key), g_strdup (key));
 }
 
 /* ---- queue and locks ----------------------------------------------------- */

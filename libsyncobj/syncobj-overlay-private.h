@@ -184,6 +184,11 @@ void            _syncobj_overlay_take_conflict  (SyncobjOverlay         *self,
 /* Recomputes the visible value of @key and announces the change. */
 void            _syncobj_overlay_refresh_key    (SyncobjOverlay         *self,
                                                  const char             *key);
+/* @mutation (restored, not shown yet) was made under the temporary key of
+ * the record now known as @key: it carries @key, the member included. */
+void            _syncobj_overlay_rekey_write    (SyncobjOverlay         *self,
+                                                 SyncobjPendingMutation *mutation,
+                                                 const char             *key);
 /* Re-applies @mutation after a restart. */
 void            _syncobj_overlay_restore        (SyncobjOverlay         *self,
                                                  SyncobjPendingMutation *mutation);

@@ -687,6 +687,23 @@ row_rekey (SyncobjOverlay *self,
   g_hash_table_add (self->rows, row);
 }
 
+/* @layer carries @key (its member in @key_only) instead of a temporary key. */
+static void
+mutation_rekey (SyncobjPendingMutation *layer,
+                JsonObject             *key_only,
+                const char             *key,
+                gint64                  now)
+{
+  g_autoptr(JsonObject) changes = layer->type == SYNCOBJ_MUTATION_TYPE_INSERT
+                                  ? _syncobj_json_merge (key_only, layer->changes)
+                                  : json_object_ref (layer->changes);
+  g_autoptr(JsonObject) original = layer->original != NULL ? _syncobj_json_merge (layer->original, key_only) : NULL;
+  g_autoptr(JsonObject) modified = layer->modified != NULL ? _syncobj_json_merge (layer->modified, key_only) : NULL;
+
+  _syncobj_pending_mutation_set_key (layer, key);
+  _syncobj_pending_mutation_set_values (layer, layer->type, original, modified, changes, now);
+}
+
 /* Every write to the record (the insert and what waits behind it) now
  * carries the server's key, the member included. */
 static void
@@ -700,17 +717,19 @@ row_rekey_layers (SyncobjOverlay *self,
 
   _syncobj_json_set_key (key_only, self->key_member, key, key_is_int);
   for (guint i = 0; row->layers != NULL && i < row->layers->len; i++)
-    {
-      SyncobjPendingMutation *layer = g_ptr_array_index (row->layers, i);
-      g_autoptr(JsonObject) changes = layer->type == SYNCOBJ_MUTATION_TYPE_INSERT
-                                      ? _syncobj_json_merge (key_only, layer->changes)
-                                      : json_object_ref (layer->changes);
-      g_autoptr(JsonObject) original = layer->original != NULL ? _syncobj_json_merge (layer->original, key_only) : NULL;
-      g_autoptr(JsonObject) modified = layer->modified != NULL ? _syncobj_json_merge (layer->modified, key_only) : NULL;
+    mutation_rekey (g_ptr_array_index (row->layers, i), key_only, key, now);
+}
 
-      _syncobj_pending_mutation_set_key (layer, key);
-      _syncobj_pending_mutation_set_values (layer, layer->type, original, modified, changes, now);
-    }
+void
+_syncobj_overlay_rekey_write (SyncobjOverlay         *self,
+                              SyncobjPendingMutation *mutation,
+                              const char             *key)
+{
+  SyncobjRow *row = _syncobj_overlay_find (self, key);
+  g_autoptr(JsonObject) key_only = json_object_new ();
+
+  _syncobj_json_set_key (key_only, self->key_member, key, row != NULL && row->int_key);
+  mutation_rekey (mutation, key_only, key, mutation->updated_at_us);
 }
 
 void

@@ -82,6 +82,10 @@ struct _SyncobjStoredTransaction
   char                    *error_transaction_id;  /* nullable */
   JsonObject              *metadata;              /* nullable */
   GArray                  *attempts;              /* SyncobjStoredAttempt */
+  /* Mutation id → the record the server created for that insert, from
+   * its answer (keys from the server); nullable. Kept with the last
+   * attempt's row, in which that answer came. */
+  JsonObject              *created;
   /* SyncobjStoredMutation. In a snapshot of a change after the commit,
    * NULL: collection, creation date, sequence and mutations never change
    * after the commit, and the store keeps what it has of them. */

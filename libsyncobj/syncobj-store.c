@@ -416,6 +416,10 @@ _syncobj_store_write_cache (SyncobjStore       *self,
       return;
     }
 
+  /* What changed before this commit is written before it (a key the
+   * server assigned before its echo came, above all). */
+  if (self->dirty->len > 0)
+    store_write_dirty (self);
   _syncobj_store_writer_put_cache (self->writer, cache, g_task_new (self, NULL, dirty_written_cb, NULL));
 }
 

@@ -69,6 +69,7 @@ _syncobj_stored_transaction_free (SyncobjStoredTransaction *stored)
   g_clear_error (&stored->error);
   g_free (stored->error_transaction_id);
   g_clear_pointer (&stored->metadata, json_object_unref);
+  g_clear_pointer (&stored->created, json_object_unref);
   g_clear_pointer (&stored->attempts, g_array_unref);
   g_clear_pointer (&stored->mutations, g_ptr_array_unref);
   g_free (stored);
@@ -143,7 +144,8 @@ error_to_text (const GError *error)
 }
 
 static char *
-attempts_to_text (GArray *attempts)
+attempts_to_text (GArray     *attempts,
+                  JsonObject *created)
 {
   GString *out = g_string_new ("[");
 
@@ -164,6 +166,8 @@ attempts_to_text (GArray *attempts)
           append_member (out, "error");
           append_error (out, attempt->error);
         }
+      if (i + 1 == attempts->len)
+        append_object_member (out, "created", created);
       g_string_append_c (out, '}');
     }
   g_string_append_c (out, ']');
@@ -222,7 +226,7 @@ _syncobj_stored_transaction_to_row (SyncobjStoredTransaction *stored)
   row->error = error_to_text (stored->error);
   row->error_transaction_id = g_strdup (stored->error_transaction_id != NULL ? stored->error_transaction_id : "");
   row->metadata = stored->metadata != NULL ? _syncobj_json_write_compact (stored->metadata) : g_strdup ("");
-  row->attempts = attempts_to_text (stored->attempts);
+  row->attempts = attempts_to_text (stored->attempts, stored->created);
 
   if (stored->mutations != NULL)
     {
@@ -383,6 +387,11 @@ _syncobj_stored_transaction_from_row (SyncobjStoreRow  *row,
       error_node = json_object_get_member (object, "error");
       if (error_node != NULL && JSON_NODE_HOLDS_OBJECT (error_node))
         attempt.error = error_from_object (json_node_get_object (error_node));
+      if (json_object_has_member (object, "created"))
+        {
+          g_clear_pointer (&stored->created, json_object_unref);
+          stored->created = dup_object_member (object, "created");
+        }
       g_array_append_val (stored->attempts, attempt);
     }
 

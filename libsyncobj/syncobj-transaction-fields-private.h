@@ -41,6 +41,10 @@ struct _SyncobjTransaction
   GError                  *error;
   char                    *error_transaction_id;
   JsonObject              *metadata;
+  JsonObject              *created;         /* mutation id → the record the
+                                             * server created for that insert
+                                             * (keys from the server); NULL
+                                             * before any */
 
   GWeakRef                 owner;
   GPtrArray               *collections;     /* strong while active */

@@ -39,6 +39,14 @@ void                    _syncobj_transaction_set_conflict     (SyncobjTransactio
 /* New commits get a sequence above @sequence (the highest in a store). */
 void                    _syncobj_transaction_ensure_sequence_above (guint64          sequence);
 
+/* Keys from the server: keeps @created, the record the server created for
+ * @mutation (an insert under a temporary key), in the durable state of
+ * @self, so that a restart re-keys from it; the store writes it before
+ * anything that follows. */
+void                    _syncobj_transaction_note_created     (SyncobjTransaction     *self,
+                                                               SyncobjPendingMutation *mutation,
+                                                               JsonObject             *created);
+
 /* What recovery (syncobj-recovery.c) calls to rebuild transactions from
  * what the store read back: syncobj-transaction-stored.c. */
 typedef struct _SyncobjRecoveryOps SyncobjRecoveryOps;

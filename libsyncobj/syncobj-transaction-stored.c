@@ -73,6 +73,8 @@ transaction_snapshot (SyncobjTransaction *self,
   stored->error = self->error != NULL ? g_error_copy (self->error) : NULL;
   stored->error_transaction_id = g_strdup (self->error_transaction_id);
   stored->metadata = self->metadata != NULL ? json_object_ref (self->metadata) : NULL;
+  /* Only ever added to, on this thread; the row is made before it returns. */
+  stored->created = self->created != NULL ? json_object_ref (self->created) : NULL;
 
   for (guint i = 0; i < n_attempts; i++)
     {
@@ -108,6 +110,21 @@ static SyncobjStoredTransaction *
 transaction_full_snapshot_cb (GObject *source)
 {
   return transaction_snapshot (SYNCOBJ_TRANSACTION (source), TRUE);
+}
+
+void
+_syncobj_transaction_note_created (SyncobjTransaction     *self,
+                                   SyncobjPendingMutation *mutation,
+                                   JsonObject             *created)
+{
+  /* Restored with the transaction: known already. */
+  if (self->created != NULL && json_object_has_member (self->created, mutation->mutation_id))
+    return;
+
+  if (self->created == NULL)
+    self->created = json_object_new ();
+  json_object_set_object_member (self->created, mutation->mutation_id, _syncobj_json_copy (created));
+  _syncobj_transaction_changed (self);
 }
 
 void
@@ -178,6 +195,7 @@ transaction_new_restored (SyncobjCollection        *owner,
   self->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
   self->error_transaction_id = g_strdup (stored->error_transaction_id);
   self->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
+  self->created = stored->created != NULL ? _syncobj_json_copy (stored->created) : NULL;
   self->committed = TRUE;
   self->durable = TRUE;
   self->thread = _syncobj_collection_get_owner (owner);
@@ -415,6 +433,33 @@ restore_mutation (SyncobjTransaction     *self,
   transaction_add_restored_mutation (self, collection, mutation);
 }
 
+/* Keys from the server: the answers to inserts made without a key that
+ * came before the restart (each insert's record takes the server's key
+ * from it, or, finished, leaves its temporary key naming it). */
+static void
+restore_created (SyncobjTransaction       *self,
+                 SyncobjCollection        *owner,
+                 SyncobjStoredTransaction *stored)
+{
+  for (guint i = 0; stored->created != NULL && i < stored->mutations->len; i++)
+    {
+      SyncobjStoredMutation *mutation = g_ptr_array_index (stored->mutations, i);
+      SyncobjCollection *collection = owner;
+      JsonNode *created;
+
+      /* Parked (its collection is not open) or not an answered insert. */
+      if (mutation == NULL)
+        continue;
+      created = json_object_get_member (stored->created, mutation->mutation_id);
+      if (created == NULL || !JSON_NODE_HOLDS_OBJECT (created))
+        continue;
+      if (g_strcmp0 (mutation->collection_id, syncobj_collection_get_id (owner)) != 0)
+        collection = syncobj_registry_lookup_collection (syncobj_registry_get_default (), mutation->collection_id);
+      if (collection != NULL)
+        _syncobj_collection_restore_created (collection, self, mutation->key, json_node_get_object (created));
+    }
+}
+
 static SyncobjTransaction *
 recovery_rebuild (SyncobjCollection        *owner,
                   SyncobjStoredTransaction *stored,
@@ -433,6 +478,7 @@ recovery_rebuild (SyncobjCollection        *owner,
   self = transaction_new_restored (owner, stored);
   for (guint i = 0; i < stored->mutations->len; i++)
     restore_mutation (self, owner, (SyncobjStoredMutation **) &g_ptr_array_index (stored->mutations, i));
+  restore_created (self, owner, stored);
 
   if (state_is_final (self->state) || !transaction_requeue (self))
     *restored = SYNCOBJ_RESTORED_FINISHED;

@@ -1020,6 +1020,7 @@ syncobj_transaction_finalize (GObject *object)
   g_clear_error (&self->error);
   g_free (self->error_transaction_id);
   g_clear_pointer (&self->metadata, json_object_unref);
+  g_clear_pointer (&self->created, json_object_unref);
   g_weak_ref_clear (&self->owner);
   g_clear_pointer (&self->collections, g_ptr_array_unref);
   _syncobj_queue_entry_clear (&self->entry);

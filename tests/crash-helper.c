@@ -26,6 +26,18 @@
  *     after letting the main loop run a little (1), or after a short busy
  *     wait of random length (2).
  *
+ *   crash-helper server-key PATH KILL
+ *     collection "server-keyed" (key-source SERVER): an insert without a
+ *     key ({"title": "milk"}) is persisting, an update of its temporary
+ *     key ({"done": true}) queued behind it; prints "temporary KEY",
+ *     "insert ID" and "update ID". KILL "before-answer": flushed and
+ *     killed with the POST in flight. KILL "after-answer": the server's
+ *     answer ({"id": 7, "title": "milk"}) is given with
+ *     syncobj_persist_job_set_created(), the main loop runs once and the
+ *     store is flushed, then the process is killed before the job
+ *     completes. KILL "after-insert": that answer is given and the insert
+ *     completes; killed, flushed, with the update's PATCH in flight.
+ *
  *   crash-helper cache PATH N KILL
  *     collection "todos" with a sync: a snapshot of N records {"id": "kI",
  *     "v": "old"} with cursor "old", then a pending update of k1 (title
@@ -169,6 +181,60 @@ cache (const char *path,
     syncobj_store_test_flush (store);
   kill (getpid (), SIGKILL);
   return 1;
+}
+
+static int
+server_key (const char *path,
+            const char *kill_at)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  SyncobjTestBackend backend = { 0 };
+  g_autoptr(SyncobjMutator) mutator = syncobj_store_test_backend_init (&backend);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"title\": \"milk\"}");
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"done\": true}");
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *temporary_key = NULL;
+
+  g_assert_no_error (error);
+  collection = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "server-keyed", "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                             "mutator", mutator, "store", store, NULL);
+  inserted = syncobj_collection_insert (collection, value, &error);
+  g_assert_no_error (error);
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  temporary_key = g_strdup (syncobj_record_get_key (record));
+  updated = syncobj_collection_update (collection, temporary_key, changes, &error);
+  g_assert_no_error (error);
+  syncobj_store_test_wait_for_jobs (&backend, 1);
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_QUEUED);
+
+  if (!g_str_equal (kill_at, "before-answer"))
+    {
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (syncobj_transaction_get_mutations (inserted), 0);
+      g_autoptr(JsonObject) created = syncobj_test_object ("{\"id\": 7, \"title\": \"milk\"}");
+
+      g_assert_true (syncobj_persist_job_set_created (last_job (&backend), mutation, created, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (syncobj_record_get_key (record), ==, "7");
+      g_main_context_iteration (NULL, FALSE);
+    }
+  if (g_str_equal (kill_at, "after-insert"))
+    {
+      syncobj_persist_job_complete (last_job (&backend));
+      syncobj_store_test_wait_for_jobs (&backend, 2);
+      g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+    }
+  syncobj_store_test_flush (store);
+
+  printf ("temporary %s\ninsert %s\nupdate %s\n", temporary_key, syncobj_transaction_get_id (inserted),
+          syncobj_transaction_get_id (updated));
+  fflush (stdout);
+  raise (SIGKILL);
+  g_assert_not_reached ();
 }
 
 static int
@@ -452,12 +518,15 @@ main (int   argc,
   if (argc == 3 && g_str_equal (argv[1], "cross-collection"))
     return cross_collection (argv[2]);
 
+  if (argc == 4 && g_str_equal (argv[1], "server-key"))
+    return server_key (argv[2], argv[3]);
+
   if (argc == 5 && g_str_equal (argv[1], "cache"))
     return cache (argv[2], atoi (argv[3]), atoi (argv[4]));
 
   if (argc == 8 && g_str_equal (argv[1], "crash"))
     return crash (argv[2], atoi (argv[3]), argv[4], atoi (argv[5]), atoi (argv[6]), atoi (argv[7]));
 
-  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
+  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | server-key PATH KILL | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
   return 2;
 }

@@ -311,6 +311,209 @@ test_out_of_attempts (void)
   run_kill_point (point, "out-of-attempts.db");
 }
 
+/* ---- keys from the server ---------------------------------------------- */
+
+typedef struct
+{
+  char *temporary_key;
+  char *insert_id;
+  char *update_id;
+} ServerKeyRun;
+
+static void
+server_key_run_clear (ServerKeyRun *run)
+{
+  g_free (run->temporary_key);
+  g_free (run->insert_id);
+  g_free (run->update_id);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServerKeyRun, server_key_run_clear)
+
+/* Runs crash-helper server-key @kill_at on a new file, then opens it again
+ * in *@collection with a backend that keeps the persist jobs. */
+static SyncobjTestBackend *
+run_server_key (const char         *kill_at,
+                ServerKeyRun       *run,
+                SyncobjStore      **store,
+                SyncobjCollection **collection)
+{
+  g_autofree char *name = g_strdup_printf ("server-key-%s.db", kill_at);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), name, NULL);
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  const char *argv[] = { helper, "server-key", path, kill_at, NULL };
+  g_autofree char *output = NULL;
+  g_autofree char *errors = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncobjTestBackend *backend;
+  int status;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, &errors, &status, &error);
+  g_assert_no_error (error);
+  if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGKILL)
+    g_error ("crash-helper did not die of SIGKILL (status %d): %s", status, errors);
+
+  lines = g_strsplit (output, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], "temporary "))
+        run->temporary_key = g_strdup (lines[i] + strlen ("temporary "));
+      else if (g_str_has_prefix (lines[i], "insert "))
+        run->insert_id = g_strdup (lines[i] + strlen ("insert "));
+      else if (g_str_has_prefix (lines[i], "update "))
+        run->update_id = g_strdup (lines[i] + strlen ("update "));
+    }
+  g_assert_nonnull (run->temporary_key);
+  g_assert_true (g_str_has_prefix (run->temporary_key, "~tmp-"));
+  g_assert_nonnull (run->update_id);
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), FALSE);
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  *store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  backend = syncobj_store_test_backend_new (&mutator);
+  *collection = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "server-keyed", "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                              "mutator", mutator, "store", *store, NULL);
+  return backend;
+}
+
+/* The transaction's next persist job, once its call came. */
+static SyncobjPersistJob *
+wait_for_call (SyncobjTestBackend *backend,
+               const char         *transaction_id,
+               guint               attempt)
+{
+  g_autofree char *expected = g_strdup_printf ("%s %u", transaction_id, attempt);
+  SyncobjPersistJob *job;
+
+  syncobj_store_test_wait_for_jobs (backend, backend->jobs->len + 1);
+  g_assert_cmpstr (g_ptr_array_index (backend->calls, backend->calls->len - 1), ==, expected);
+  job = g_ptr_array_index (backend->jobs, backend->jobs->len - 1);
+  g_assert_cmpstr (syncobj_transaction_get_id (syncobj_persist_job_get_transaction (job)), ==, transaction_id);
+  return job;
+}
+
+/* The update queued behind the insert goes out with the server's key once
+ * the insert completes; then nothing is pending. */
+static void
+finish_server_key_run (SyncobjTestBackend *backend,
+                       SyncobjPersistJob  *insert_job,
+                       ServerKeyRun       *run,
+                       SyncobjCollection  *collection)
+{
+  SyncobjTransaction *updated = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run->update_id);
+  g_autoptr(SyncobjPendingMutation) update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
+  SyncobjPersistJob *update_job;
+
+  g_assert_cmpuint (backend->calls->len, ==, 1);
+  syncobj_persist_job_complete (insert_job);
+  update_job = wait_for_call (backend, run->update_id, 1);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (update), ==, "7");
+  syncobj_persist_job_complete (update_job);
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "7");
+  syncobj_test_assert_value (collection, run->temporary_key, "{\"id\": 7, \"title\": \"milk\", \"done\": true}");
+}
+
+/* Killed with the POST in flight: the restarted collection shows the
+ * record under its temporary key, as temporary, and sends the insert
+ * again as the same transaction (the same Idempotency-Key); the answer
+ * re-keys it as if nothing had happened. */
+static void
+test_server_key_before_answer (void)
+{
+  g_auto(ServerKeyRun) run = { 0 };
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  SyncobjTestBackend *backend = run_server_key ("before-answer", &run, &store, &collection);
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, run.temporary_key);
+  g_autoptr(JsonObject) created = syncobj_test_object ("{\"id\": 7, \"title\": \"milk\"}");
+  SyncobjTransaction *inserted = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.insert_id);
+  g_autoptr(SyncobjPendingMutation) insert = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncobjPersistJob *job;
+
+  g_assert_nonnull (record);
+  g_assert_true (syncobj_record_is_temporary (record));
+  syncobj_test_assert_keys (collection, run.temporary_key);
+  insert = g_list_model_get_item (syncobj_transaction_get_mutations (inserted), 0);
+
+  job = wait_for_call (backend, run.insert_id, 2);
+  g_assert_true (syncobj_persist_job_set_created (job, insert, created, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (syncobj_record_get_key (record), ==, "7");
+  g_assert_false (syncobj_record_is_temporary (record));
+
+  finish_server_key_run (backend, job, &run, collection);
+  g_clear_object (&collection);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
+/* Killed after the server's answer was stored but before the insert
+ * completed: the restarted collection re-keys the record from the stored
+ * answer before any request; the insert is sent again as the same
+ * transaction, under the server's key now. */
+static void
+test_server_key_after_answer (void)
+{
+  g_auto(ServerKeyRun) run = { 0 };
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  SyncobjTestBackend *backend = run_server_key ("after-answer", &run, &store, &collection);
+  g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "7");
+  SyncobjTransaction *inserted = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.insert_id);
+  g_autoptr(SyncobjPendingMutation) insert = NULL;
+  SyncobjPersistJob *job;
+
+  g_assert_cmpuint (backend->calls->len, ==, 0);
+  g_assert_nonnull (record);
+  g_assert_false (syncobj_record_is_temporary (record));
+  g_assert_true (syncobj_collection_lookup (collection, run.temporary_key) == record);
+  g_object_unref (record);
+  syncobj_test_assert_keys (collection, "7");
+  insert = g_list_model_get_item (syncobj_transaction_get_mutations (inserted), 0);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (insert), ==, "7");
+
+  job = wait_for_call (backend, run.insert_id, 2);
+  finish_server_key_run (backend, job, &run, collection);
+  g_clear_object (&collection);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
+/* Killed with the update's PATCH in flight, the insert completed: the
+ * update, stored under the temporary key, goes again under the server's
+ * key, which the stored answer of the finished insert names. */
+static void
+test_server_key_after_insert (void)
+{
+  g_auto(ServerKeyRun) run = { 0 };
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  SyncobjTestBackend *backend = run_server_key ("after-insert", &run, &store, &collection);
+  SyncobjTransaction *inserted = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.insert_id);
+  SyncobjTransaction *updated = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.update_id);
+  g_autoptr(SyncobjPendingMutation) update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
+  SyncobjPersistJob *job;
+
+  g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (update), ==, "7");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (update), "{\"id\": 7, \"title\": \"milk\", \"done\": true}");
+  /* The temporary key still names the record, as it did before. */
+  syncobj_test_assert_keys (collection, "7");
+  g_assert_true (syncobj_collection_contains (collection, run.temporary_key));
+
+  job = wait_for_call (backend, run.update_id, 2);
+  syncobj_persist_job_complete (job);
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_clear_object (&collection);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -320,6 +523,9 @@ main (int   argc,
 
   g_test_add_func ("/recovery/kill-points", test_kill_points);
   g_test_add_func ("/recovery/out-of-attempts", test_out_of_attempts);
+  g_test_add_func ("/recovery/server-key/before-answer", test_server_key_before_answer);
+  g_test_add_func ("/recovery/server-key/after-answer", test_server_key_after_answer);
+  g_test_add_func ("/recovery/server-key/after-insert", test_server_key_after_insert);
 
   return g_test_run ();
 }
