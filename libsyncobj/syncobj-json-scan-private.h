@@ -60,6 +60,10 @@ gboolean    _syncobj_json_find_member  (const char  *text,
                                         const char  *name,
                                         gsize       *value_start,
                                         gsize       *value_length);
+/* Whether @text is one valid JSON value (whitespace around it allowed),
+ * checked without building it. */
+gboolean    _syncobj_json_is_valid     (const char  *text,
+                                        gsize        length);
 /* Copies checked JSON text to @out (room for @length bytes) without the
  * whitespace between tokens; returns the length written. */
 gsize       _syncobj_json_minify       (const char  *text,

@@ -705,3 +705,17 @@ _syncobj_json_unescape (const char *p,
 {
   return unescape (p, end, out);
 }
+
+gboolean
+_syncobj_json_is_valid (const char *text,
+                        gsize       length)
+{
+  g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0 };
+  const char *end = text + length;
+  const char *p;
+
+  if (!g_utf8_validate_len (text, length, NULL))
+    return FALSE;
+  p = _syncobj_json_scan_value (&scan, _syncobj_json_skip_ws (text, end));
+  return p != NULL && _syncobj_json_skip_ws (p, end) == end;
+}

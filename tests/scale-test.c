@@ -7,7 +7,8 @@
  * thread with a 512 KiB stack (GLib has no stack-size API, so a pthread).
  *
  * Sizes: 1,000,000 records; 100,000 queued transactions; a 10 MB record;
- * a record with 100,000 members. Under AddressSanitizer or valgrind, which
+ * a record with 100,000 members; a batch answer bringing the keys of
+ * 1,000,000 inserts. Under AddressSanitizer or valgrind, which
  * run many times slower, everything is ten times smaller (the snapshots
  * 100,000 records).
  *
@@ -15,6 +16,8 @@
  */
 #include "store-test-utils.h"
 #include "couch/syncobj-couch-parse-private.h"
+#include "http/syncobj-http-created-private.h"
+#include "http/syncobj-http-request-private.h"
 
 #include <libsoup/soup.h>
 #include <pthread.h>
@@ -816,6 +819,69 @@ test_couch_changes (void)
     g_assert_cmpuint (rows.heap_peak, <, 64 * 1024);
 }
 
+/* ---- keys from the server ------------------------------------------------------ */
+
+/* The peak resident size of this process so far, in bytes. */
+static gsize
+peak_rss (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmHWM:");
+  g_assert_nonnull (line);
+  return (gsize) g_ascii_strtoull (line + strlen ("VmHWM:"), NULL, 10) * 1024;
+}
+
+static gboolean
+count_created_cb (guint       index,
+                  JsonObject *record,
+                  gpointer    user_data)
+{
+  guint *n = user_data;
+
+  g_assert_nonnull (record);
+  g_assert_cmpint (json_object_get_int_member (record, "id"), ==, index + 1);
+  (*n)++;
+  return TRUE;
+}
+
+/* A batch of a million inserts without keys answers about 40 MB: each
+ * created record is read in turn, the answer is never built as a whole
+ * (json-glib would take over a gigabyte), and the check that it is JSON
+ * builds nothing either. */
+static void
+test_batch_answer_keys (void)
+{
+  guint n = scaled (1000000);
+  g_autoptr(GString) answer = g_string_sized_new ((gsize) n * 40);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", "http://127.0.0.1/batch");
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+  gsize before;
+  guint seen = 0;
+
+  g_string_append_printf (answer, "{\"applied\": %u, \"records\": [", n);
+  for (guint i = 1; i <= n; i++)
+    g_string_append_printf (answer, "%s{\"id\": %u, \"title\": \"item %u\"}", i > 1 ? ", " : "", i, i);
+  g_string_append (answer, "]}");
+  body = g_bytes_new_static (answer->str, answer->len);
+  soup_message_headers_set_content_type (soup_message_get_response_headers (message), "application/json", NULL);
+  before = peak_rss ();
+
+  start = g_get_monotonic_time ();
+  g_assert_true (_syncobj_http_check_success_body (message, body, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (_syncobj_http_scan_created (answer->str, answer->len, count_created_cb, &seen), ==, n);
+  g_assert_cmpuint (seen, ==, n);
+  g_test_message ("batch answer of %u created records (%.1f MB): %.2f s, peak grew by %.1f MB", n,
+                  answer->len / 1e6, (g_get_monotonic_time () - start) / 1e6, (peak_rss () - before) / 1e6);
+  /* Bounded: far less than the answer itself. */
+  g_assert_cmpuint (peak_rss () - before, <, answer->len / 4);
+}
+
 /* Runs the test given as @data in a child process of its own: each test
  * at scale leaves nothing behind for the next (100,000 recovered
  * transactions, a 1 GB heap), and a failure names its test. Under valgrind
@@ -862,6 +928,7 @@ main (int   argc,
   add_isolated ("/scale/record/10-mb", test_long_record);
   add_isolated ("/scale/record/100000-members", test_wide_record);
   add_isolated ("/scale/couch/changes", test_couch_changes);
+  add_isolated ("/scale/keys/batch-answer", test_batch_answer_keys);
 
   return g_test_run ();
 }

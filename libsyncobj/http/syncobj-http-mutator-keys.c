@@ -1,63 +1,21 @@
 /* syncobj-http-mutator-keys.c: the keys a server creates for records
  * inserted under a temporary key, from the answer's body or Location
  *
+ * The answers are read by syncobj-http-created.c; this takes the keys
+ * they bring.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "syncobj-http-mutator-private.h"
+#include "syncobj-http-created-private.h"
 #include "syncobj-collection-private.h"
 #include "syncobj-json-util-private.h"
 
-#include <string.h>
-
-/* The key a `Location` header of @message names: the last path segment
- * below @base_uri, an integer when it is the decimal text of one. Sets
- * @key_member of a new object to it; NULL when there is no such header. */
-static JsonObject *
-location_key (SoupMessage *message,
-              const char  *base_uri,
-              const char  *key_member)
-{
-  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
-  g_autoptr(GUri) target = NULL;
-  g_autoptr(GUri) base = NULL;
-  g_autofree char *prefix = NULL;
-  g_autofree char *segment = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  const char *path, *rest;
-  char buffer[SYNCOBJ_INT_KEY_SIZE];
-  gint64 number;
-
-  if (location == NULL)
-    return NULL;
-  target = g_uri_parse_relative (soup_message_get_uri (message), location, SOUP_HTTP_URI_FLAGS, NULL);
-  base = g_uri_parse (base_uri, SOUP_HTTP_URI_FLAGS, NULL);
-  if (target == NULL || base == NULL)
-    return NULL;
-
-  prefix = g_strconcat (g_uri_get_path (base), "/", NULL);
-  path = g_uri_get_path (target);
-  if (!g_str_has_prefix (path, prefix))
-    return NULL;
-  rest = path + strlen (prefix);
-  if (*rest == '\0' || strchr (rest, '/') != NULL)
-    return NULL;
-  segment = g_uri_unescape_string (rest, NULL);
-  if (segment == NULL || *segment == '\0' || !g_utf8_validate (segment, -1, NULL))
-    return NULL;
-
-  object = json_object_new ();
-  if (g_ascii_string_to_signed (segment, 10, G_MININT64, G_MAXINT64, &number, NULL) &&
-      g_str_equal (_syncobj_json_int_key (number, buffer), segment))
-    json_object_set_int_member (object, key_member, number);
-  else
-    json_object_set_string_member (object, key_member, segment);
-  return g_steal_pointer (&object);
-}
-
 /* The record the server created for @mutation, from its answer: @answer
  * (the body, or a batch entry's record) when it holds the key member,
- * else @answer with the key the `Location` header names, if any. */
+ * else @answer with the key the `Location` header of @message (NULL for
+ * a batch) names, if any. */
 static JsonObject *
 created_record (SoupMessage *message,
                 JsonObject  *answer,
@@ -66,12 +24,14 @@ created_record (SoupMessage *message,
 {
   g_autoptr(JsonObject) located = NULL;
 
-  if (answer != NULL && json_object_has_member (answer, key_member))
-    return json_object_ref (answer);
-  located = message != NULL ? location_key (message, base_uri, key_member) : NULL;
-  if (located == NULL)
-    return NULL;
-  return answer != NULL ? _syncobj_json_merge (answer, located) : g_steal_pointer (&located);
+  if (message != NULL && (answer == NULL || !json_object_has_member (answer, key_member)))
+    {
+      g_autofree char *request_uri = g_uri_to_string (soup_message_get_uri (message));
+      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
+
+      located = _syncobj_http_location_key (request_uri, location, base_uri, key_member);
+    }
+  return _syncobj_http_created_record (answer, located, key_member);
 }
 
 /* The answer to @mutation, an insert under a temporary key, brings the
@@ -123,8 +83,42 @@ _syncobj_http_mutator_take_created_key (SyncobjHttpMutator      *self,
   return TRUE;
 }
 
+/* Where a batch answer's entries are taken, in turn. */
+typedef struct
+{
+  SyncobjHttpMutator *self;
+  SyncobjTransaction *transaction;
+  GPtrArray          *mutations;
+  SoupMessage        *message;
+  EchoInfo           *info;
+  GError             *error;
+} BatchKeys;
+
+static gboolean
+take_batch_entry (BatchKeys  *keys,
+                  guint       index,
+                  JsonObject *record)
+{
+  SyncobjPendingMutation *mutation = g_ptr_array_index (keys->mutations, index);
+
+  if (!_syncobj_http_mutator_is_temporary_insert (mutation))
+    return TRUE;
+  return _syncobj_http_mutator_take_created_key (keys->self, keys->transaction, mutation, keys->message,
+                                                 record, keys->info, &keys->error);
+}
+
+static gboolean
+batch_entry_cb (guint       index,
+                JsonObject *record,
+                gpointer    user_data)
+{
+  BatchKeys *keys = user_data;
+
+  return index < keys->mutations->len && take_batch_entry (keys, index, record);
+}
+
 /* The keys a batch answer `{"records": [...]}` brings for the temporary
- * inserts of @run, by position. */
+ * inserts of @mutations, by position, read one entry at a time. */
 gboolean
 _syncobj_http_mutator_take_batch_created_keys (SyncobjHttpMutator  *self,
                                                SyncobjTransaction  *transaction,
@@ -133,29 +127,27 @@ _syncobj_http_mutator_take_batch_created_keys (SyncobjHttpMutator  *self,
                                                GBytes              *body,
                                                GError             **error)
 {
-  g_autoptr(JsonObject) answer = NULL;
-  JsonArray *records = NULL;
-  JsonNode *node;
-  EchoInfo *info = _syncobj_http_mutator_echo_info (transaction);
+  BatchKeys keys = { self, transaction, mutations, message, _syncobj_http_mutator_echo_info (transaction), NULL };
+  gsize length = 0;
+  const char *text = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+  gssize n = 0;
+  gboolean any = FALSE;
 
-  for (guint i = 0; i < mutations->len; i++)
+  for (guint i = 0; i < mutations->len && !any; i++)
+    any = _syncobj_http_mutator_is_temporary_insert (g_ptr_array_index (mutations, i));
+  if (!any)
+    return TRUE;
+
+  if (text != NULL)
+    n = MAX (_syncobj_http_scan_created (text, length, batch_entry_cb, &keys), 0);
+  /* The inserts the answer has no entry for. */
+  for (guint i = (guint) n; keys.error == NULL && i < mutations->len; i++)
+    take_batch_entry (&keys, i, NULL);
+
+  if (keys.error != NULL)
     {
-      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
-      JsonNode *element;
-
-      if (!_syncobj_http_mutator_is_temporary_insert (mutation))
-        continue;
-      if (answer == NULL)
-        {
-          answer = _syncobj_http_mutator_answer_object (body);
-          node = answer != NULL ? json_object_get_member (answer, "records") : NULL;
-          records = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-        }
-      element = records != NULL && i < json_array_get_length (records) ? json_array_get_element (records, i) : NULL;
-      if (!_syncobj_http_mutator_take_created_key (self, transaction, mutation, message,
-                                                   element != NULL && JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL,
-                                                   info, error))
-        return FALSE;
+      g_propagate_error (error, keys.error);
+      return FALSE;
     }
   return TRUE;
 }

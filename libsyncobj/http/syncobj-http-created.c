@@ -1,0 +1,197 @@
+/* syncobj-http-created.c: the keys a server's answers bring for records
+ * inserted without one
+ *
+ * A server that assigns keys answers a POST with the record as created
+ * (or an object with just the key), names it in a `Location` header, or,
+ * for a batch, lists the records as created in order. These read them;
+ * they are parsers of outside data (tests/fuzz/fuzz-created-key.c). A
+ * batch answer is read one entry at a time, never built as a whole: a
+ * batch of a million inserts answers a hundred megabytes.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-http-created-private.h"
+#include "syncobj-json-parser-private.h"
+#include "syncobj-json-scan-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
+#include "syncobj-private.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+JsonObject *
+_syncobj_http_location_key (const char *request_uri,
+                            const char *location,
+                            const char *base_uri,
+                            const char *key_member)
+{
+  g_autoptr(GUri) request = NULL;
+  g_autoptr(GUri) target = NULL;
+  g_autoptr(GUri) base = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *segment = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  const char *path, *rest;
+  char buffer[SYNCOBJ_INT_KEY_SIZE];
+  gint64 number;
+
+  if (location == NULL)
+    return NULL;
+  request = g_uri_parse (request_uri, SOUP_HTTP_URI_FLAGS, NULL);
+  target = request != NULL ? g_uri_parse_relative (request, location, SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+  base = g_uri_parse (base_uri, SOUP_HTTP_URI_FLAGS, NULL);
+  if (target == NULL || base == NULL)
+    return NULL;
+
+  prefix = g_strconcat (g_uri_get_path (base), "/", NULL);
+  path = g_uri_get_path (target);
+  if (!g_str_has_prefix (path, prefix))
+    return NULL;
+  rest = path + strlen (prefix);
+  if (*rest == '\0' || strchr (rest, '/') != NULL)
+    return NULL;
+  segment = g_uri_unescape_string (rest, NULL);
+  if (segment == NULL || *segment == '\0' || !g_utf8_validate (segment, -1, NULL))
+    return NULL;
+
+  object = json_object_new ();
+  if (g_ascii_string_to_signed (segment, 10, G_MININT64, G_MAXINT64, &number, NULL) &&
+      g_str_equal (_syncobj_json_int_key (number, buffer), segment))
+    json_object_set_int_member (object, key_member, number);
+  else
+    json_object_set_string_member (object, key_member, segment);
+  return g_steal_pointer (&object);
+}
+
+JsonObject *
+_syncobj_http_created_record (JsonObject *answer,
+                              JsonObject *located,
+                              const char *key_member)
+{
+  if (answer != NULL && json_object_has_member (answer, key_member))
+    return json_object_ref (answer);
+  if (located == NULL)
+    return NULL;
+  return answer != NULL ? _syncobj_json_merge (answer, located) : json_object_ref (located);
+}
+
+/* ---- batch answers ---------------------------------------------------------- */
+
+/* Whether the string at @p (its opening quote; checked) is @name. */
+static gboolean
+string_is (const char *p,
+           const char *end,
+           const char *name)
+{
+  char buffer[32];
+  gboolean escaped, same;
+  const char *close = _syncobj_json_string_end (p, end, &escaped);
+  char *body;
+
+  if (!escaped)
+    return (gsize) (close - p - 1) == strlen (name) && memcmp (p + 1, name, close - p - 1) == 0;
+
+  body = _syncobj_json_string_body (p + 1, close, TRUE, buffer, sizeof buffer);
+  same = g_str_equal (body, name);
+  if (body != buffer)
+    g_free (body);
+  return same;
+}
+
+/* The value of the last member @name of the JSON object that is all of
+ * @scan's text, [*value, *value_end); FALSE when the text is not one
+ * valid JSON object or has no such member. */
+static gboolean
+find_member (SyncobjJsonScan *scan,
+             const char      *name,
+             const char     **value,
+             const char     **value_end)
+{
+  const char *end = scan->end;
+  const char *p = _syncobj_json_skip_ws (scan->start, end);
+  gboolean found = FALSE;
+
+  if (p >= end || *p != '{')
+    return FALSE;
+  p = _syncobj_json_skip_ws (p + 1, end);
+  if (p < end && *p == '}')
+    return FALSE;
+
+  scan->depth = 1;
+  for (;;)
+    {
+      const char *member = p;
+      const char *start;
+
+      if (p >= end || *p != '"' || (p = _syncobj_json_scan_value (scan, p)) == NULL)
+        return FALSE;
+      p = _syncobj_json_skip_ws (p, end);
+      if (p >= end || *p != ':')
+        return FALSE;
+      start = p = _syncobj_json_skip_ws (p + 1, end);
+      if ((p = _syncobj_json_scan_value (scan, p)) == NULL)
+        return FALSE;
+      if (string_is (member, end, name))
+        {
+          *value = start;
+          *value_end = p;
+          found = TRUE;
+        }
+
+      p = _syncobj_json_skip_ws (p, end);
+      if (p < end && *p == ',')
+        {
+          p = _syncobj_json_skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == '}')
+        return found && _syncobj_json_skip_ws (p + 1, end) == end;
+      return FALSE;
+    }
+}
+
+gssize
+_syncobj_http_scan_created (const char             *text,
+                            gsize                   length,
+                            SyncobjHttpCreatedFunc  func,
+                            gpointer                user_data)
+{
+  g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0 };
+  const char *value = NULL, *value_end = NULL;
+  const char *p;
+  gssize n = 0;
+
+  /* Numbers, escapes and nesting as every parser of outside data checks
+   * them; the entries are then read with the fast reader of checked text. */
+  if (!g_utf8_validate_len (text, length, NULL) ||
+      !_syncobj_json_check_text (text, (gssize) length, SYNCOBJ_ERROR_PARSE, NULL) ||
+      !find_member (&scan, "records", &value, &value_end) || *value != '[')
+    return -1;
+
+  /* Checked as a whole already: each entry is scanned only to find its end. */
+  scan.end = value_end;
+  scan.depth = 1;
+  p = _syncobj_json_skip_ws (value + 1, value_end);
+  if (*p == ']')
+    return 0;
+  for (;;)
+    {
+      const char *entry = p;
+      g_autoptr(JsonObject) record = NULL;
+
+      p = _syncobj_json_scan_value (&scan, p);
+      g_assert (p != NULL);
+      if (*entry == '{')
+        record = _syncobj_json_object_from_text (entry, p - entry);
+      n++;
+      if (!func ((guint) (n - 1), record, user_data))
+        return n;
+
+      p = _syncobj_json_skip_ws (p, value_end);
+      if (*p != ',')
+        return n;
+      p = _syncobj_json_skip_ws (p + 1, value_end);
+    }
+}
