@@ -415,22 +415,27 @@ record_synced_text (SyncobjInspectorPage *self,
   return syncobj_inspector_format_json (syncobj_record_get_synced_value (item));
 }
 
+/* A record inserted without a key shows as such until the server's key
+ * comes; the key column then shows that key (the record notifies). */
 static char *
 record_pending_text (SyncobjInspectorPage *self,
                      gpointer              item)
 {
+  if (syncobj_record_is_temporary (item))
+    /* TRANSLATORS: a record inserted without a key, waiting for the one the server assigns */
+    return g_strdup (_("temporary key"));
   return g_strdup (syncobj_record_get_pending (item) ? _("pending") : _("synced"));
 }
 
 static const char *
 record_state_style (gpointer item)
 {
-  return syncobj_record_get_pending (item) ? "syncobj-waiting" : NULL;
+  return syncobj_record_get_pending (item) || syncobj_record_is_temporary (item) ? "syncobj-waiting" : NULL;
 }
 
 static const Column record_columns[] = {
   { "record-key", record_key_text, 12, 12, NULL },
-  { "record-state", record_pending_text, 7, 7, record_state_style },
+  { "record-state", record_pending_text, 7, 13, record_state_style },
   { "record-value", record_value_text, 20, 0, NULL },
   { "record-synced-value", record_synced_text, 20, 0, NULL },
 };

@@ -613,6 +613,60 @@ test_shows_store_write_error (void)
   g_rmdir (dir);
 }
 
+static void
+keep_job (SyncobjPersistJob *job,
+          gpointer           user_data)
+{
+  *(SyncobjPersistJob **) user_data = g_object_ref (job);
+}
+
+/* A record inserted without a key shows as temporary; once the server's
+ * answer brings its key, the same row shows that key. */
+static void
+test_shows_temporary_keys (void)
+{
+  SyncobjPersistJob *job = NULL;
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (keep_job, &job, NULL);
+  g_autoptr(SyncobjCollection) collection = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "inspected-keys",
+                                                          "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                                                          "mutator", mutator, NULL);
+  g_autoptr(JsonObject) value = parse_object ("{\"title\": \"milk\"}");
+  g_autoptr(JsonObject) created = parse_object ("{\"id\": 7, \"title\": \"milk\"}");
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window, *page, *row;
+
+  insert = syncobj_collection_insert (collection, value, &error);
+  g_assert_no_error (error);
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 800);
+  page = page_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  g_object_set (page, "object", collection, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+
+  row = wait_for_label (page, "record-key", syncobj_record_get_key (record));
+  assert_row_label (row, "record-state", "temporary key");
+  g_assert_true (gtk_widget_has_css_class (ui_test_row_widget (row, "record-state"), "syncobj-waiting"));
+
+  while (job == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  mutation = g_list_model_get_item (syncobj_transaction_get_mutations (insert), 0);
+  g_assert_true (syncobj_persist_job_set_created (job, mutation, created, &error));
+  g_assert_no_error (error);
+  syncobj_persist_job_complete (job);
+  row = wait_for_label (page, "record-key", "7");
+  assert_row_label (row, "record-state", "synced");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&job);
+  g_clear_object (&insert);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
 int
 main (int    argc,
       char **argv)
@@ -626,6 +680,7 @@ main (int    argc,
 
   g_test_add_func ("/gtk/inspector-page/registered", test_registered);
   g_test_add_func ("/gtk/inspector-page/shows-store-write-error", test_shows_store_write_error);
+  g_test_add_func ("/gtk/inspector-page/shows-temporary-keys", test_shows_temporary_keys);
   g_test_add ("/gtk/inspector-page/shows-every-state", Fixture, NULL,
               fixture_set_up, test_shows_every_state, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/tooltips-on-cut-off-cells", Fixture, NULL,
