@@ -79,6 +79,9 @@ gboolean                 syncobj_transaction_rollback                 (SyncobjTr
                                                                        GError            **error);
 SYNCOBJ_AVAILABLE_IN_ALL
 gboolean                 syncobj_transaction_retry_now                (SyncobjTransaction *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+SyncobjTransaction      *syncobj_transaction_retry                    (SyncobjTransaction  *self,
+                                                                       GError             **error);
 
 SYNCOBJ_AVAILABLE_IN_ALL
 void                     syncobj_transaction_wait_async               (SyncobjTransaction  *self,

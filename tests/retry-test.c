@@ -329,6 +329,89 @@ test_classify_makes_error_non_retriable (void)
   syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
 }
 
+/* ---- retrying a failed transaction ------------------------------------------ */
+
+static void
+test_transaction_retry_submits_again (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collection);
+  g_autoptr(SyncobjTransaction) retry = NULL;
+  g_autoptr(JsonObject) metadata = syncobj_test_object ("{\"why\": \"typing\"}");
+  g_autoptr(GError) error = NULL;
+
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 1}");
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"c\", \"n\": 3}");
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_DELETE, "b", NULL);
+  syncobj_transaction_set_metadata (transaction, metadata);
+  g_assert_true (syncobj_transaction_commit (transaction, &error));
+  g_assert_no_error (error);
+
+  /* Not failed: nothing to retry. */
+  g_assert_null (syncobj_transaction_retry (transaction, &error));
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
+  g_clear_error (&error);
+
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  syncobj_test_assert_keys (collection, "a b");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+
+  retry = syncobj_transaction_retry (transaction, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (retry);
+  g_assert_true (retry != transaction);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "failed");
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (retry)), ==, 3);
+  syncobj_test_assert_json (syncobj_transaction_get_metadata (retry), "{\"why\": \"typing\"}");
+  /* Applied optimistically again at once. */
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 3}");
+  g_assert_false (syncobj_collection_contains (collection, "b"));
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, retry, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "a c");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+}
+
+static void
+test_transaction_retry_on_the_record_as_it_is_now (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+  g_autoptr(SyncobjTransaction) retry = NULL;
+  g_autoptr(SyncobjTransaction) retry_delete = NULL;
+  g_autoptr(GError) error = NULL;
+
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  update = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, update, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  delete = syncobj_test_delete (collection, "b");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, delete, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+
+  /* Meanwhile someone else deleted both records. */
+  syncobj_sync_control_emit_delete (control, "a");
+  syncobj_sync_control_emit_delete (control, "b");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_keys (collection, "");
+
+  /* The update brings back what the user saw; the delete has nothing to do. */
+  retry = syncobj_transaction_retry (update, &error);
+  g_assert_no_error (error);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  retry_delete = syncobj_transaction_retry (delete, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (retry_delete)), ==, 0);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (retry_delete), ==, "completed");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, retry, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, "a");
+}
+
 static void
 test_non_retriable_fails_at_once (void)
 {
@@ -545,6 +628,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/retry/classify/vfunc", test_classify_vfunc);
   g_test_add_func ("/retry/non-retriable/fails-at-once", test_non_retriable_fails_at_once);
   g_test_add_func ("/retry/retry-now", test_retry_now);
+  g_test_add_func ("/retry/transaction-retry/submits-again", test_transaction_retry_submits_again);
+  g_test_add_func ("/retry/transaction-retry/on-the-record-as-it-is-now", test_transaction_retry_on_the_record_as_it_is_now);
   g_test_add_func ("/retry/rollback/waiting-for-retry", test_rollback_waiting_for_retry);
   g_test_add_func ("/retry/offline/no-attempt-spent", test_offline_no_attempt_spent);
   g_test_add_func ("/retry/offline/retry-waits-for-network", test_offline_retry_waits_for_network);
