@@ -97,6 +97,10 @@ transaction_leave_lanes (SyncobjTransaction *self)
   _syncobj_queue_leave (&self->entry);
 }
 
+/* A transaction that retries for days keeps its first attempt and the
+ * last ones, no more: current_attempt stays the true count. */
+#define SYNCOBJ_TRANSACTION_KEPT_LAST_ATTEMPTS 20
+
 /* Attempts are kept in a plain array; the list model
  * (syncobj-transaction-properties.c) mirrors it once someone asks. */
 static inline void
@@ -108,16 +112,41 @@ transaction_add_attempt (SyncobjTransaction *self,
   g_ptr_array_add (self->attempt_list, g_object_ref (attempt));
   if (self->attempts != NULL)
     g_list_store_append (self->attempts, attempt);
+
+  if (self->attempt_list->len > 1 + SYNCOBJ_TRANSACTION_KEPT_LAST_ATTEMPTS)
+    {
+      /* The oldest after the first goes. */
+      g_ptr_array_remove_index (self->attempt_list, 1);
+      if (self->attempts != NULL)
+        g_list_store_remove (self->attempts, 1);
+    }
 }
 
-/* The attempt numbered @number (from 1), or NULL. */
+/* The attempt numbered @number (from 1), or NULL when there was none or
+ * it is no longer kept. */
 static inline SyncobjAttempt *
 transaction_get_attempt (SyncobjTransaction *self,
                          guint               number)
 {
-  if (self->attempt_list == NULL || number == 0 || number > self->attempt_list->len)
+  for (guint i = self->attempt_list != NULL ? self->attempt_list->len : 0; i > 0; i--)
+    {
+      SyncobjAttempt *attempt = g_ptr_array_index (self->attempt_list, i - 1);
+
+      if (attempt->number == number)
+        return attempt;
+      if (attempt->number < number)
+        break;
+    }
+  return NULL;
+}
+
+/* The last attempt kept, or NULL. */
+static inline SyncobjAttempt *
+transaction_last_attempt (SyncobjTransaction *self)
+{
+  if (self->attempt_list == NULL || self->attempt_list->len == 0)
     return NULL;
-  return g_ptr_array_index (self->attempt_list, number - 1);
+  return g_ptr_array_index (self->attempt_list, self->attempt_list->len - 1);
 }
 
 /* The state machine's steps (syncobj-transaction.c) that the other files of

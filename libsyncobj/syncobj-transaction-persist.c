@@ -427,6 +427,9 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
   attempt = _syncobj_attempt_new (++self->current_attempt, now_us ());
   transaction_add_attempt (self, attempt);
   _syncobj_transaction_notify (self, PROP_CURRENT_ATTEMPT);
+  _syncobj_transaction_notify (self, PROP_N_ATTEMPTS);
+  if (self->current_attempt > 1 + SYNCOBJ_TRANSACTION_KEPT_LAST_ATTEMPTS)
+    _syncobj_transaction_notify (self, PROP_N_DROPPED_ATTEMPTS);
   if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     _syncobj_transaction_changed (self);
   else

@@ -25,6 +25,8 @@ typedef enum {
   PROP_ERROR_TRANSACTION_ID,
   PROP_COLLECTION,
   PROP_METADATA,
+  PROP_N_ATTEMPTS,
+  PROP_N_DROPPED_ATTEMPTS,
   N_PROPS
 } SyncobjTransactionProperty;
 

@@ -188,6 +188,40 @@ syncobj_transaction_get_current_attempt (SyncobjTransaction *self)
 }
 
 /**
+ * syncobj_transaction_get_n_attempts:
+ * @self: a transaction
+ *
+ * Gets [property@Syncobj.Transaction:n-attempts].
+ *
+ * Returns: the number of persist attempts made, kept or not
+ */
+guint
+syncobj_transaction_get_n_attempts (SyncobjTransaction *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), 0);
+  return self->current_attempt;
+}
+
+/**
+ * syncobj_transaction_get_n_dropped_attempts:
+ * @self: a transaction
+ *
+ * Gets [property@Syncobj.Transaction:n-dropped-attempts].
+ *
+ * Returns: the number of attempts that
+ *   [property@Syncobj.Transaction:attempts] no longer lists
+ */
+guint
+syncobj_transaction_get_n_dropped_attempts (SyncobjTransaction *self)
+{
+  guint kept;
+
+  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), 0);
+  kept = self->attempt_list != NULL ? self->attempt_list->len : 0;
+  return self->current_attempt > kept ? self->current_attempt - kept : 0;
+}
+
+/**
  * syncobj_transaction_get_waiting_for_collection:
  * @self: a transaction
  *
@@ -412,7 +446,11 @@ syncobj_transaction_get_property (GObject    *object,
       g_value_set_object (value, transaction_attempts (self));
       break;
     case PROP_CURRENT_ATTEMPT:
+    case PROP_N_ATTEMPTS:
       g_value_set_uint (value, self->current_attempt);
+      break;
+    case PROP_N_DROPPED_ATTEMPTS:
+      g_value_set_uint (value, syncobj_transaction_get_n_dropped_attempts (self));
       break;
     case PROP_QUEUED_BEHIND:
       g_value_set_string (value, self->queued_behind);
@@ -511,7 +549,11 @@ _syncobj_transaction_install_properties (GObjectClass *object_class)
   /**
    * SyncobjTransaction:attempts:
    *
-   * Every persist attempt, as [class@Syncobj.Attempt], oldest first.
+   * The persist attempts, as [class@Syncobj.Attempt], oldest first: every
+   * one, up to 21; then the first and the last 20, so that a transaction
+   * retrying for days does not grow without bound.
+   * [property@Syncobj.Transaction:n-attempts] counts them all and
+   * [property@Syncobj.Transaction:n-dropped-attempts] those left out.
    */
   properties[PROP_ATTEMPTS] =
     g_param_spec_object ("attempts", NULL, NULL, G_TYPE_LIST_MODEL,
@@ -531,6 +573,26 @@ _syncobj_transaction_install_properties (GObjectClass *object_class)
    *
    * While `queued`, the id of the transaction this one waits for.
    */
+  /**
+   * SyncobjTransaction:n-attempts:
+   *
+   * The number of persist attempts made, including those that
+   * [property@Syncobj.Transaction:attempts] no longer lists.
+   */
+  properties[PROP_N_ATTEMPTS] =
+    g_param_spec_uint ("n-attempts", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjTransaction:n-dropped-attempts:
+   *
+   * The number of attempts between the first and the last 20 that
+   * [property@Syncobj.Transaction:attempts] no longer lists.
+   */
+  properties[PROP_N_DROPPED_ATTEMPTS] =
+    g_param_spec_uint ("n-dropped-attempts", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   properties[PROP_QUEUED_BEHIND] =
     g_param_spec_string ("queued-behind", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -323,8 +323,8 @@ static void
 restore_persisting (SyncobjTransaction *self,
                     SyncobjCollection  *owner)
 {
-  guint n = self->attempt_list != NULL ? self->attempt_list->len : 0;
-  g_autoptr(SyncobjAttempt) last = n > 0 ? g_object_ref (transaction_get_attempt (self, n)) : NULL;
+  SyncobjAttempt *kept = transaction_last_attempt (self);
+  g_autoptr(SyncobjAttempt) last = kept != NULL ? g_object_ref (kept) : NULL;
   SyncobjRetryPolicy *policy = syncobj_collection_get_retry_policy (owner);
   gint64 delay_us = 0;
 

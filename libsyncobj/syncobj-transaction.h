@@ -38,6 +38,10 @@ GListModel              *syncobj_transaction_get_attempts             (SyncobjTr
 SYNCOBJ_AVAILABLE_IN_ALL
 guint                    syncobj_transaction_get_current_attempt      (SyncobjTransaction *self);
 SYNCOBJ_AVAILABLE_IN_ALL
+guint                    syncobj_transaction_get_n_attempts           (SyncobjTransaction *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+guint                    syncobj_transaction_get_n_dropped_attempts   (SyncobjTransaction *self);
+SYNCOBJ_AVAILABLE_IN_ALL
 const char              *syncobj_transaction_get_queued_behind        (SyncobjTransaction *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 const char              *syncobj_transaction_get_waiting_for_collection (SyncobjTransaction *self);

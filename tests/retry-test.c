@@ -13,16 +13,21 @@ to_us (GDateTime *date_time)
   return g_date_time_to_unix (date_time) * G_USEC_PER_SEC + g_date_time_get_microsecond (date_time);
 }
 
+/* The attempt numbered @number, which the transaction keeps. */
 static SyncobjAttempt *
 get_attempt (SyncobjTransaction *transaction,
              guint               number)
 {
-  g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (syncobj_transaction_get_attempts (transaction), number - 1);
+  GListModel *attempts = syncobj_transaction_get_attempts (transaction);
 
-  g_assert_nonnull (attempt);
-  g_assert_cmpuint (syncobj_attempt_get_number (attempt), ==, number);
-  /* The transaction keeps it. */
-  return attempt;
+  for (guint i = 0; i < g_list_model_get_n_items (attempts); i++)
+    {
+      g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (attempts, i);
+
+      if (syncobj_attempt_get_number (attempt) == number)
+        return attempt;   /* the transaction keeps it */
+    }
+  g_assert_not_reached ();
 }
 
 /* ---- the policy ------------------------------------------------------------- */
@@ -244,6 +249,40 @@ test_unlimited_attempts (void)
   g_assert_cmpint (to_us (syncobj_attempt_get_started_at (get_attempt (transaction, 41))) - start, ==,
                    (511000 + 31 * 300000) * (gint64) 1000);
   syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+}
+
+/* Retrying for days keeps the first attempt and the last 20. */
+static void
+test_attempt_history_bounded (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjTestNotify) dropped = NULL;
+  GListModel *attempts;
+  guint n_attempts = 0;
+
+  syncobj_test_exact_retry_policy (collection, 0);
+  syncobj_sync_control_fail_next_persists (control, 29);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  attempts = syncobj_transaction_get_attempts (transaction);   /* the model follows */
+  dropped = syncobj_test_notify_new (transaction, "n-dropped-attempts");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 1000, 3600 * 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_object_get (transaction, "n-attempts", &n_attempts, NULL);
+  g_assert_cmpuint (n_attempts, ==, 30);
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (transaction), ==, 30);
+  g_assert_cmpuint (syncobj_transaction_get_n_dropped_attempts (transaction), ==, 9);
+  g_assert_cmpuint (syncobj_test_notify_count (dropped), ==, 9);
+  g_assert_cmpuint (g_list_model_get_n_items (attempts), ==, 21);
+  for (guint i = 0; i < 21; i++)
+    {
+      g_autoptr(SyncobjAttempt) attempt = g_list_model_get_item (attempts, i);
+
+      g_assert_cmpuint (syncobj_attempt_get_number (attempt), ==, i == 0 ? 1 : i + 10);
+    }
+  g_assert_null (syncobj_attempt_get_error (get_attempt (transaction, 30)));
+  g_assert_nonnull (syncobj_attempt_get_error (get_attempt (transaction, 1)));
 }
 
 /* max-age gives up the transaction at the first failure past it. */
@@ -621,6 +660,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/retry/policy/durable-defaults", test_policy_durable_defaults);
   g_test_add_func ("/retry/attempts/unlimited", test_unlimited_attempts);
   g_test_add_func ("/retry/attempts/max-age", test_max_age);
+  g_test_add_func ("/retry/attempts/history-bounded", test_attempt_history_bounded);
   g_test_add_func ("/retry/attempts/scheduled-exponentially", test_attempts_scheduled_exponentially);
   g_test_add_func ("/retry/attempts/max-then-failed-with-last-error", test_attempts_max_then_failed);
   g_test_add_func ("/retry/attempts/default-policy-five", test_attempts_default_policy_five);
