@@ -62,7 +62,7 @@ syncobj_pending_mutation_finalize (GObject *object)
   g_clear_pointer (&self->metadata, json_object_unref);
   g_clear_pointer (&self->created_at, g_date_time_unref);
   g_clear_pointer (&self->updated_at, g_date_time_unref);
-  g_weak_ref_clear (&self->collection);
+  g_clear_pointer (&self->collection, _syncobj_weak_unref);
 
   G_OBJECT_CLASS (syncobj_pending_mutation_parent_class)->finalize (object);
 }
@@ -87,7 +87,7 @@ syncobj_pending_mutation_get_property (GObject    *object,
       g_value_set_string (value, self->collection_id);
       break;
     case PROP_COLLECTION:
-      g_value_take_object (value, g_weak_ref_get (&self->collection));
+      g_value_take_object (value, _syncobj_weak_get (self->collection));
       break;
     case PROP_MUTATION_TYPE:
       g_value_set_enum (value, self->type);
@@ -263,7 +263,6 @@ syncobj_pending_mutation_class_init (SyncobjPendingMutationClass *klass)
 static void
 syncobj_pending_mutation_init (SyncobjPendingMutation *self)
 {
-  g_weak_ref_init (&self->collection, NULL);
 }
 
 SyncobjPendingMutation *
@@ -289,7 +288,7 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
    * every caller calls next. */
   self->created_at_us = now_us;
   self->updated_at_us = now_us;
-  g_weak_ref_set (&self->collection, collection);
+  self->collection = _syncobj_weak_for (collection);
   self->transaction = transaction;
   self->sequence = (guint64) g_atomic_pointer_add (&last_sequence, 1) + 1;
 
@@ -300,7 +299,7 @@ gboolean
 _syncobj_pending_mutation_is_of (SyncobjPendingMutation *self,
                                  gpointer                collection)
 {
-  g_autoptr(SyncobjCollection) written = g_weak_ref_get (&self->collection);
+  g_autoptr(SyncobjCollection) written = _syncobj_weak_get (self->collection);
 
   return written == collection;
 }
@@ -626,7 +625,7 @@ syncobj_pending_mutation_get_collection (SyncobjPendingMutation *self)
 
   /* Transfer none: whoever holds the collection keeps it alive; the
    * strong reference only guards the read. */
-  collection = g_weak_ref_get (&self->collection);
+  collection = _syncobj_weak_get (self->collection);
   return (SyncobjCollection *) collection;
 }
 

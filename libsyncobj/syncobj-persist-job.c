@@ -379,7 +379,7 @@ syncobj_persist_job_set_created (SyncobjPersistJob       *self,
   g_return_val_if_fail (record != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  collection = g_weak_ref_get (&mutation->collection);
+  collection = _syncobj_weak_get (mutation->collection);
   if (collection == NULL || _syncobj_transaction_find_mutation (self->transaction, collection, mutation->key) != mutation)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,

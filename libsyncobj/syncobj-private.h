@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "syncobj.h"
+#include "syncobj-weak-private.h"
 
 G_BEGIN_DECLS
 
@@ -139,7 +140,7 @@ struct _SyncobjPendingMutation
   JsonObject          *metadata;       /* nullable */
   gint64               created_at_us;
   gint64               updated_at_us;
-  GWeakRef             collection;
+  SyncobjWeak         *collection;
   SyncobjTransaction  *transaction;    /* unowned: the transaction owns us */
   guint64              sequence;       /* creation order, process-wide */
   guint                retired : 1;    /* finished; kept in the overlay until

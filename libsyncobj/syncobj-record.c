@@ -34,7 +34,7 @@ struct _SyncobjRecord
   GObject     parent_instance;
 
   char       *key;
-  GWeakRef    collection;
+  SyncobjWeak *collection;
   JsonObject *value;          /* visible value; NULL when not visible */
   JsonObject *synced_value;   /* NULL when the server has no such key */
   gboolean    pending;
@@ -64,7 +64,7 @@ syncobj_record_finalize (GObject *object)
   g_clear_pointer (&self->key, g_free);
   g_clear_pointer (&self->value, json_object_unref);
   g_clear_pointer (&self->synced_value, json_object_unref);
-  g_weak_ref_clear (&self->collection);
+  g_clear_pointer (&self->collection, _syncobj_weak_unref);
 
   G_OBJECT_CLASS (syncobj_record_parent_class)->finalize (object);
 }
@@ -83,7 +83,7 @@ syncobj_record_get_property (GObject    *object,
       g_value_set_string (value, self->key);
       break;
     case PROP_COLLECTION:
-      g_value_take_object (value, g_weak_ref_get (&self->collection));
+      g_value_take_object (value, _syncobj_weak_get (self->collection));
       break;
     case PROP_VALUE:
       g_value_set_boxed (value, self->value);
@@ -178,7 +178,6 @@ syncobj_record_class_init (SyncobjRecordClass *klass)
 static void
 syncobj_record_init (SyncobjRecord *self)
 {
-  g_weak_ref_init (&self->collection, NULL);
 }
 
 SyncobjRecord *
@@ -194,7 +193,7 @@ _syncobj_record_new (SyncobjCollection *collection,
   self = g_object_new (SYNCOBJ_TYPE_RECORD, NULL);
   self->key = g_strdup (key);
   self->temporary = temporary;
-  g_weak_ref_set (&self->collection, collection);
+  self->collection = _syncobj_weak_for (collection);
 
   return self;
 }
@@ -393,7 +392,7 @@ syncobj_record_get_collection (SyncobjRecord *self)
 
   /* Transfer none: whoever holds the collection keeps it alive; the
    * strong reference only guards the read. */
-  collection = g_weak_ref_get (&self->collection);
+  collection = _syncobj_weak_get (self->collection);
   return (SyncobjCollection *) collection;
 }
 

@@ -52,7 +52,7 @@ assign_server_keys (SyncobjSyncControl *control,
   for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
     {
       g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+      g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
       g_autoptr(JsonObject) key_only = json_object_new ();
       g_autoptr(JsonObject) created = NULL;
       g_autoptr(GError) error = NULL;
@@ -157,7 +157,7 @@ echo_cb (gpointer data)
       g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
       g_autoptr(JsonObject) key_only = json_object_new ();
       g_autoptr(JsonObject) value = NULL;
-      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+      g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
       SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
       JsonObject *known;
 
@@ -238,7 +238,7 @@ syncobj_test_mutator_await_sync_async (SyncobjMutator      *mutator,
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-          g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+          g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
 
           if (collection == syncobj_sync_get_collection (sync))
             g_strv_builder_add (builder, mutation->key);

@@ -46,7 +46,7 @@ struct _SyncobjTransaction
                                              * (keys from the server); NULL
                                              * before any */
 
-  GWeakRef                 owner;
+  SyncobjWeak             *owner;
   GPtrArray               *collections;     /* strong while active */
   SyncobjQueueEntry        entry;           /* our place in the queues; its
                                              * sequence is the commit order */
@@ -87,7 +87,7 @@ transaction_dup_owner (SyncobjTransaction *self)
    * holds: no trip through the weak reference's global lock. */
   if (self->collections->len > 0)
     return g_object_ref (g_ptr_array_index (self->collections, 0));
-  return g_weak_ref_get (&self->owner);
+  return _syncobj_weak_get (self->owner);
 }
 
 /* Leaves every lane; the transactions that now head a lane may start. */

@@ -28,7 +28,7 @@
 static gboolean
 mutation_stores_changes_only (SyncobjPendingMutation *mutation)
 {
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
 
   return collection != NULL && syncobj_collection_get_persistent (collection);
 }
@@ -199,7 +199,8 @@ transaction_new_restored (SyncobjCollection        *owner,
   self->committed = TRUE;
   self->durable = TRUE;
   self->thread = _syncobj_collection_get_owner (owner);
-  g_weak_ref_set (&self->owner, owner);
+  g_clear_pointer (&self->owner, _syncobj_weak_unref);
+  self->owner = _syncobj_weak_for (owner);
 
   for (guint i = 0; i < stored->attempts->len; i++)
     {

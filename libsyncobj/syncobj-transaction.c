@@ -86,7 +86,7 @@ transaction_get_store (SyncobjTransaction *self)
   if (self->collections->len > 0)
     return syncobj_collection_get_store (g_ptr_array_index (self->collections, 0));
 
-  owner = g_weak_ref_get (&self->owner);
+  owner = _syncobj_weak_get (self->owner);
   return owner != NULL ? syncobj_collection_get_store (owner) : NULL;
 }
 
@@ -208,7 +208,8 @@ _syncobj_transaction_new (SyncobjCollection *owner)
   SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
 
   self->thread = _syncobj_collection_get_owner (owner);
-  g_weak_ref_set (&self->owner, owner);
+  g_clear_pointer (&self->owner, _syncobj_weak_unref);
+  self->owner = _syncobj_weak_for (owner);
   g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, self->id, TRUE);
   _syncobj_collection_add_transaction (owner, self);
@@ -318,7 +319,7 @@ void
 _syncobj_transaction_add_mutation (SyncobjTransaction     *self,
                                    SyncobjPendingMutation *mutation)
 {
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
 
   _syncobj_transaction_list_mutation (self, collection, mutation);
 
@@ -333,7 +334,7 @@ void
 _syncobj_transaction_remove_mutation (SyncobjTransaction     *self,
                                       SyncobjPendingMutation *mutation)
 {
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
   guint position;
 
   if (self->mutation_index != NULL)
@@ -374,7 +375,7 @@ transaction_writes_to (SyncobjTransaction *self,
   for (guint i = 0; i < n; i++)
     {
       SyncobjPendingMutation *mutation = _syncobj_object_list_peek (self->mutations, i);
-      g_autoptr(SyncobjCollection) written = g_weak_ref_get (&mutation->collection);
+      g_autoptr(SyncobjCollection) written = _syncobj_weak_get (mutation->collection);
 
       if (written == collection)
         return TRUE;
@@ -549,7 +550,7 @@ transaction_find_dependents (SyncobjTransaction *self,
   for (guint m = 0; m < n; m++)
     {
       g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (self->mutations, m));
-      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+      g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
       SyncobjLane *lane = collection != NULL ? _syncobj_collection_find_lane (collection, mutation->key) : NULL;
 
       /* A collection's lane holds every key of it: scanned once per key. */
@@ -813,7 +814,7 @@ transaction_rewrite (SyncobjTransaction      *retry,
                      SyncobjPendingMutation  *mutation,
                      GError                 **error)
 {
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
   JsonObject *value = mutation->modified != NULL ? mutation->modified : mutation->changes;
   gboolean exists;
 
@@ -1124,7 +1125,7 @@ syncobj_transaction_finalize (GObject *object)
   g_free (self->error_transaction_id);
   g_clear_pointer (&self->metadata, json_object_unref);
   g_clear_pointer (&self->created, json_object_unref);
-  g_weak_ref_clear (&self->owner);
+  g_clear_pointer (&self->owner, _syncobj_weak_unref);
   g_clear_pointer (&self->collections, g_ptr_array_unref);
   _syncobj_queue_entry_clear (&self->entry);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
@@ -1157,5 +1158,4 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
   _syncobj_queue_entry_init (&self->entry, self, transaction_start_cb);
   self->retry_after_ms = -1;
-  g_weak_ref_init (&self->owner, NULL);
 }

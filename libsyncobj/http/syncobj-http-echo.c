@@ -505,7 +505,7 @@ take_created (SyncobjHttpEchoes *echoes,
 
   /* Refused (a key the collection holds for another record): the answer
    * meets the same refusal and fails the insert. */
-  collection = g_weak_ref_get (&entry->insert->collection);
+  collection = _syncobj_weak_get (entry->insert->collection);
   if (collection != NULL &&
       _syncobj_collection_assign_key (collection, entry->insert, json_node_get_object (value), NULL))
     _syncobj_http_echo_watch_rekey (entry->watch, entry->idempotency_key, entry->insert->key);

@@ -112,7 +112,7 @@ _syncobj_http_mutator_await_sync_async (SyncobjMutator      *mutator,
   for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
     {
       g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-      g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
+      g_autoptr(SyncobjCollection) mutation_collection = _syncobj_weak_get (mutation->collection);
 
       if (mutation_collection == collection &&
           !g_hash_table_contains (info->no_echo, mutation->mutation_id))

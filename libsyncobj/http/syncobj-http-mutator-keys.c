@@ -48,7 +48,7 @@ _syncobj_http_mutator_take_created_key (SyncobjHttpMutator      *self,
                                         EchoInfo                *info,
                                         GError                 **error)
 {
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
   SyncobjHttpMutator *target = _syncobj_http_mutator_target (self, mutation);
   g_autoptr(JsonObject) created = NULL;
   g_autofree char *uri = NULL;

@@ -23,7 +23,7 @@ SyncobjHttpMutator *
 _syncobj_http_mutator_target (SyncobjHttpMutator     *self,
                               SyncobjPendingMutation *mutation)
 {
-  g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&mutation->collection);
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
   SyncobjMutator *mutator = collection != NULL ? syncobj_collection_get_mutator (collection) : NULL;
 
   return SYNCOBJ_IS_HTTP_MUTATOR (mutator) ? SYNCOBJ_HTTP_MUTATOR (mutator) : self;

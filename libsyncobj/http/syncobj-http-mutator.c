@@ -301,7 +301,7 @@ persist_sent_cb (GObject      *source,
     }
   if (not_found)
     {
-      g_autoptr(SyncobjCollection) collection = g_weak_ref_get (&run->current->collection);
+      g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (run->current->collection);
       SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
 
       EchoInfo *info = _syncobj_http_mutator_echo_info (run->transaction);
@@ -433,7 +433,7 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
       for (guint i = 0; i < run->mutations->len; i++)
         {
           SyncobjPendingMutation *mutation = g_ptr_array_index (run->mutations, i);
-          g_autoptr(SyncobjCollection) mutation_collection = g_weak_ref_get (&mutation->collection);
+          g_autoptr(SyncobjCollection) mutation_collection = _syncobj_weak_get (mutation->collection);
           g_autofree char *key = NULL;
           gboolean is_put = mutation->replaces ||
                             g_ascii_strcasecmp (_syncobj_http_mutator_target (self, mutation)->update_method, "PUT") == 0;
