@@ -2,11 +2,13 @@
  *
  * The mutator is a SyncobjFuncMutator in front of a one-record server that
  * checks the version each change was based on, as a server honouring
- * If-Match does, and reports a conflict with its current record.
+ * If-Match does, and reports a conflict with its current record; then the
+ * HTTP mutator against the demo server with --versions.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "test-utils.h"
+#include "demo-server-utils.h"
 
 #define RECORDS "[{\"id\": \"a\", \"n\": 0, \"m\": 0, \"version\": 1}]"
 
@@ -467,9 +469,77 @@ test_rollback_from_signal (void)
   conflicts_clear (&conflicts);
 }
 
+/* ---- the HTTP mutator and the demo server ----------------------------------- */
+
+static JsonObject *
+server_record (DemoServer *server,
+               const char *key)
+{
+  g_autoptr(JsonArray) items = demo_server_items (server);
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "id"), key) == 0)
+        return json_object_ref (item);
+    }
+  return NULL;
+}
+
+/* Someone else changed the record (version 2) since the client synced
+ * version 1: the PATCH with If-Match: "1" is answered 412 with the record,
+ * which the change is rebased on and sent again with If-Match: "2". */
+static void
+test_http_412_rebased (void)
+{
+  const char *args[] = { "--versions", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+  g_autoptr(JsonArray) synced = syncobj_test_array ("[{\"id\": \"a\", \"title\": \"A\", \"n\": 0, \"version\": 1}]");
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new ("http-conflict", synced);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *patched = NULL;
+  Conflicts conflicts = { 0 };
+  guint status = 0;
+
+  created = demo_server_request (server, "POST", "/items", NULL, "{\"id\": \"a\", \"title\": \"A\", \"n\": 0}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  patched = demo_server_request (server, "PATCH", "/items/a", NULL, "{\"title\": \"B\"}", &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  collection = syncobj_collection_new ("http-conflict", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+  syncobj_collection_set_version_member (collection, "version");
+  g_signal_connect (collection, "conflict", G_CALLBACK (conflict_cb), &conflicts);
+  WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  WAIT_FOR (syncobj_transaction_is_finished (transaction), 10000);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (transaction), ==, 2);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (transaction), 0);
+  g_assert_error ((GError *) syncobj_attempt_get_error (first), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT);
+  g_assert_cmpuint (syncobj_attempt_get_http_status (first), ==, 412);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  assert_json_text (conflicts.server, "{\"id\": \"a\", \"title\": \"B\", \"n\": 0, \"version\": 2}");
+
+  /* Both changes are on the server. */
+  record = server_record (server, "a");
+  syncobj_test_assert_json (record, "{\"id\": \"a\", \"title\": \"B\", \"n\": 1, \"version\": 3}");
+  conflicts_clear (&conflicts);
+}
+
 int
 main (int argc, char *argv[])
 {
+  /* As in http-test.c: no GSettings schemas for the proxy resolver. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/conflict/properties", test_properties);
@@ -480,6 +550,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/conflict/ten-in-a-row", test_ten_in_a_row);
   g_test_add_func ("/conflict/deleted-on-server", test_deleted_on_server);
   g_test_add_func ("/conflict/rollback-from-signal", test_rollback_from_signal);
+  if (g_getenv ("SYNCOBJ_DEMO_SERVER") != NULL)
+    g_test_add_func ("/conflict/http/412-rebased", test_http_412_rebased);
 
   return g_test_run ();
 }

@@ -73,12 +73,15 @@ SoupMessage        *_syncobj_http_mutator_redirected_request (SoupMessage       
 
 /* The JSON object @body holds, or NULL. */
 JsonObject         *_syncobj_http_mutator_answer_object     (GBytes                  *body);
-/* Turns the answer to @message into success or an error; @not_found is
- * set for a delete answered 404 (success). */
+/* Turns the answer to @message (the request of @mutation, NULL for a
+ * batch) into success or an error; @not_found is set for a delete
+ * answered 404 (success). A 409 or 412 with the record of @mutation's key
+ * in its body is a conflict (SYNCOBJ_ERROR_CONFLICT) reported to the
+ * transaction. */
 gboolean            _syncobj_http_mutator_check_response    (SyncobjTransaction      *transaction,
+                                                             SyncobjPendingMutation  *mutation,
                                                              SoupMessage             *message,
                                                              GBytes                  *body,
-                                                             gboolean                 is_delete,
                                                              gboolean                *not_found,
                                                              GError                 **error);
 

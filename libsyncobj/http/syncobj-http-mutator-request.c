@@ -83,6 +83,35 @@ new_json_request (SyncobjHttpMutator  *self,
   return g_steal_pointer (&message);
 }
 
+/* The precondition of an update or a delete: `If-Match` with the version
+ * its change was based on, the collection's version member in the
+ * mutation's original value. */
+static SoupMessage *
+add_if_match (SoupMessage            *message,
+              SyncobjPendingMutation *mutation)
+{
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autofree char *etag = NULL;
+  const char *member;
+  JsonNode *node;
+
+  if (message == NULL || mutation->original == NULL)
+    return message;
+  collection = _syncobj_weak_get (mutation->collection);
+  member = collection != NULL ? syncobj_collection_get_version_member (collection) : NULL;
+  node = member != NULL ? json_object_get_member (mutation->original, member) : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return message;
+
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", json_node_get_int (node));
+  else if (json_node_get_value_type (node) == G_TYPE_STRING && strchr (json_node_get_string (node), '"') == NULL)
+    etag = g_strdup_printf ("\"%s\"", json_node_get_string (node));
+  if (etag != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (message), "If-Match", etag);
+  return message;
+}
+
 SoupMessage *
 _syncobj_http_mutator_request (SyncobjHttpMutator      *self,
                                SyncobjTransaction      *transaction,
@@ -106,14 +135,14 @@ _syncobj_http_mutator_request (SyncobjHttpMutator      *self,
       if (mutation->replaces || g_ascii_strcasecmp (target->update_method, "PUT") == 0)
         {
           body = _syncobj_json_to_string (mutation->modified);
-          return new_json_request (self, "PUT", item_uri, body, key, error);
+          return add_if_match (new_json_request (self, "PUT", item_uri, body, key, error), mutation);
         }
       body = _syncobj_json_to_string (mutation->changes);
-      return new_json_request (self, target->update_method, item_uri, body, key, error);
+      return add_if_match (new_json_request (self, target->update_method, item_uri, body, key, error), mutation);
 
     case SYNCOBJ_MUTATION_TYPE_DELETE:
     default:
-      return new_json_request (self, "DELETE", item_uri, NULL, key, error);
+      return add_if_match (new_json_request (self, "DELETE", item_uri, NULL, key, error), mutation);
     }
 }
 

@@ -269,7 +269,6 @@ persist_sent_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
   gboolean not_found = FALSE;
-  gboolean is_delete;
 
   body = _syncobj_http_send_and_read_finish (result, &error);
   if (body == NULL)
@@ -293,8 +292,7 @@ persist_sent_cb (GObject      *source,
       return;
     }
 
-  is_delete = run->current != NULL && run->current->type == SYNCOBJ_MUTATION_TYPE_DELETE;
-  if (!_syncobj_http_mutator_check_response (run->transaction, run->message, body, is_delete, &not_found, &error))
+  if (!_syncobj_http_mutator_check_response (run->transaction, run->current, run->message, body, &not_found, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
