@@ -88,3 +88,46 @@ def test_a_persist_function_gives_the_server_key_and_the_record_keeps_its_place(
     assert collection['17'] is record and collection[temporary] is record
     assert record.to_dict() == {'title': 'Groceries', 'id': 17}
     assert changes.take() == []
+
+
+def test_the_key_assigned_recipe_rewrites_a_reference_to_a_list_inserted_offline():
+    # The recipe of keys.md: a to-do points at a list inserted while the
+    # server could not answer; when the list's key comes, the handler
+    # rewrites the to-do, and the server only ever sees the list's key.
+    lists = Syncobj.Collection(id='recipe-lists-py', key_source=Syncobj.KeySource.SERVER)
+    todos = Syncobj.Collection(id='recipe-todos-py')
+    held = []
+    sent = []
+
+    def persist_todo(job):
+        mutations = job.get_transaction().get_mutations()
+        for i in range(mutations.get_n_items()):
+            sent.append(mutations.get_item(i).modified)
+        GLib.idle_add(lambda: job.complete() or GLib.SOURCE_REMOVE)
+
+    lists.set_mutator(Syncobj.FuncMutator.new(held.append))
+    todos.set_mutator(Syncobj.FuncMutator.new(persist_todo))
+
+    def on_key_assigned(lists, temporary_key, key):
+        for todo in list(todos):
+            if todo['list_id'] == temporary_key:
+                todos.update(todo.get_key(), {'list_id': key})
+
+    lists.connect('key-assigned', on_key_assigned)
+
+    list_insert = lists.insert({'name': 'Groceries'})
+    temporary = lists[0].get_key()
+    todos.insert({'id': 't1', 'title': 'Milk', 'list_id': temporary})
+    wait_for(lambda: len(held) == 1 and len(sent) == 1)
+
+    # The server answers the list's insert now, with its own key.
+    job = held[0]
+    mutation = job.get_transaction().get_mutations().get_item(0)
+    job.set_created(mutation, dict(mutation.changes, id=41))
+    job.complete()
+    wait_for(list_insert.is_finished)
+    wait_for(lambda: len(sent) == 2)
+
+    assert todos['t1']['list_id'] == '41'
+    assert sent[1]['list_id'] == '41'
+    assert lists['41'] is lists[temporary]
