@@ -15,7 +15,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 /* node takes a while to start on a busy machine. */
@@ -33,31 +32,6 @@ typedef struct
   SoupSession *session;
   const char  *authorization;  /* of the test's own requests, or NULL */
 } PouchServer;
-
-static void
-die_with_parent (gpointer data)
-{
-  /* A crashed test leaves no server behind. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (socket);
-  g_socket_bind (socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 /* A blocking request from the test itself (the server is another
  * process). Returns the body; @status gets the status (0: no answer). */
@@ -94,8 +68,7 @@ pouch_launch (PouchServer *server)
   g_autofree char *port_text = g_strdup_printf ("%u", server->port);
   gint64 deadline;
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  launcher = syncobj_test_server_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   /* It writes its log and config to its working directory. */
   g_subprocess_launcher_set_cwd (launcher, server->dir);
   server->process = g_subprocess_launcher_spawn (launcher, &error, program, "--host", "127.0.0.1",
@@ -154,7 +127,7 @@ pouch_start (gboolean on_disk)
       server->data_dir = g_build_filename (server->dir, "data", NULL);
       g_assert_cmpint (g_mkdir (server->data_dir, 0700), ==, 0);
     }
-  server->port = free_port ();
+  server->port = syncobj_test_free_port ();
   server->base = g_strdup_printf ("http://127.0.0.1:%u", server->port);
   server->db = g_strconcat (server->base, "/db", NULL);
   server->session = soup_session_new_with_options ("timeout", 120, NULL);

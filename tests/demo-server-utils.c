@@ -9,7 +9,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 gboolean
 demo_server_wake_cb (gpointer data)
@@ -27,13 +26,6 @@ read_port_cb (GObject      *source,
   *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
   if (*line == NULL)
     *line = g_strdup ("");
-}
-
-static void
-die_with_parent (gpointer data)
-{
-  /* A crashed test leaves no server behind. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* Starts the server on @server->port (0: any) and waits for its port. */
@@ -56,8 +48,7 @@ demo_server_spawn (DemoServer *server)
     g_ptr_array_add (argv, g_strdup (server->args[i]));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  launcher = syncobj_test_server_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
 

@@ -15,7 +15,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 /* node takes a while to start on a busy machine. */
@@ -28,31 +27,6 @@ typedef struct
   char        *base;       /* http://127.0.0.1:PORT */
   SoupSession *session;
 } JsonServer;
-
-static void
-die_with_parent (gpointer data)
-{
-  /* A crashed test leaves no server behind. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static guint
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (socket);
-  g_socket_bind (socket, any, FALSE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 /* A blocking request from the test itself (json-server is another
  * process). Returns the body; @status gets the status. */
@@ -101,13 +75,12 @@ json_server_start (const char *db_json)
   g_file_set_contents (db, db_json, -1, &error);
   g_assert_no_error (error);
 
-  port = free_port ();
+  port = syncobj_test_free_port ();
   port_text = g_strdup_printf ("%u", port);
   server->base = g_strdup_printf ("http://127.0.0.1:%u", port);
   server->session = soup_session_new_with_options ("timeout", 10, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  launcher = syncobj_test_server_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   server->process = g_subprocess_launcher_spawn (launcher, &error, program, "--host", "127.0.0.1",
                                                  "--port", port_text, "--quiet", db, NULL);
   g_assert_no_error (error);

@@ -26,7 +26,6 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #define SMALL_STACK_SIZE (512 * 1024)
 
@@ -280,13 +279,6 @@ test_nesting_limit_small_stack (void)
 /* ---- a snapshot over HTTP --------------------------------------------------------- */
 
 static void
-die_with_parent (gpointer data)
-{
-  /* A crashed test leaves no server behind. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
 read_line_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -329,7 +321,7 @@ static GSubprocess *
 demo_server_start (guint  n,
                    guint *port)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = syncobj_test_server_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GDataInputStream) output = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *records = g_strdup_printf ("--records=%u", n);
@@ -338,7 +330,6 @@ demo_server_start (guint  n,
   GSubprocess *server;
 
   g_assert_nonnull (argv[0]);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
 

@@ -251,4 +251,11 @@ void        _syncobj_test_assert_failed_at (const char         *file,
                                             SyncobjError        code,
                                             SyncobjTransaction *root);
 
+/* A launcher for a server process that a test starts: the server dies
+ * with the test, so a crashed test leaves none behind. */
+GSubprocessLauncher *syncobj_test_server_launcher (GSubprocessFlags flags);
+
+/* A TCP port of 127.0.0.1 that is free now, for a server to listen on. */
+guint                syncobj_test_free_port       (void);
+
 G_END_DECLS
