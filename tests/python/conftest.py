@@ -6,6 +6,9 @@
 # GI_TYPELIB_PATH and LD_LIBRARY_PATH at the build tree and PYTHONPATH at
 # introspection/, where gi/overrides/Syncobj.py lives.
 
+import socket
+import time
+
 import gi
 
 gi.require_version('Syncobj', '1.0')
@@ -89,3 +92,27 @@ def echo_to_server(control, job):
             control.emit_delete(change['key'])
         else:
             control.emit_update(change['modified'])
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that is free now, for a test's server."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_listening(process, port, name, timeout_s=30):
+    """Polls until a server process listens on port of 127.0.0.1, for at
+    most timeout_s (node takes a moment to start, more on a busy machine);
+    fails if it exits first."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise AssertionError('%s exited with %d' % (name, process.returncode))
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError('%s did not listen within %d s' % (name, timeout_s))
+            time.sleep(0.05)

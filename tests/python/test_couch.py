@@ -8,7 +8,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,18 +16,14 @@ import urllib.request
 import pytest
 from gi.repository import GLib, Syncobj
 
+from conftest import free_port, wait_until_listening
+
 POUCHDB_SERVER = os.environ.get('SYNCOBJ_POUCHDB_SERVER')
 START_TIMEOUT_S = 30
 REQUEST_TIMEOUT_S = 30
 
 pytestmark = pytest.mark.skipif(not POUCHDB_SERVER or not os.access(POUCHDB_SERVER, os.X_OK),
                                 reason='pouchdb-server is not installed (tests/run-all installs it with npm)')
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 class PouchServer:
@@ -46,17 +41,7 @@ class PouchServer:
         assert self.request('PUT', '')[0] == 201
 
     def wait_until_listening(self):
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError('pouchdb-server exited with %d' % self.process.returncode)
-            try:
-                with urllib.request.urlopen(self.db.rsplit('/', 1)[0] + '/', timeout=1):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError('pouchdb-server did not answer within %d s' % START_TIMEOUT_S)
-                time.sleep(0.05)
+        wait_until_listening(self.process, self.port, 'pouchdb-server', START_TIMEOUT_S)
 
     def request(self, method, path, body=None):
         """Returns (status, decoded JSON body)."""

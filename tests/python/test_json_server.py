@@ -8,7 +8,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,7 +16,7 @@ import urllib.request
 import pytest
 from gi.repository import GLib, Syncobj
 
-from conftest import ItemsChanged
+from conftest import ItemsChanged, free_port, wait_until_listening
 
 JSON_SERVER = os.environ.get('SYNCOBJ_JSON_SERVER')
 START_TIMEOUT_S = 30
@@ -25,12 +24,6 @@ REQUEST_TIMEOUT_S = 10
 
 pytestmark = pytest.mark.skipif(not JSON_SERVER or not os.access(JSON_SERVER, os.X_OK),
                                 reason='json-server is not installed (tests/run-all installs it with npm)')
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 class JsonServer:
@@ -47,20 +40,7 @@ class JsonServer:
         self.wait_until_listening()
 
     def wait_until_listening(self):
-        """Polls until the port answers, for at most START_TIMEOUT_S (node
-        takes a moment to start, more on a busy machine)."""
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError('json-server exited with %d: %s'
-                                     % (self.process.returncode, self.process.stderr.read().decode()))
-            try:
-                with socket.create_connection(('127.0.0.1', self.port), timeout=1):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError('json-server did not listen within %d s' % START_TIMEOUT_S)
-                time.sleep(0.05)
+        wait_until_listening(self.process, self.port, 'json-server', START_TIMEOUT_S)
 
     def request(self, method, path, body=None):
         """Returns (status, headers, decoded JSON body)."""
