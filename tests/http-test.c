@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http/syncobj-http-request-private.h"
+#include "http/syncobj-http-sync-private.h"
 #include "syncobj-network-private.h"
 
 /* Fails unless @object equals the JSON object @expected_json. */
@@ -905,6 +906,55 @@ test_polling_with_etag (void)
   answer = demo_server_request (server, "POST", "/items", "k2", "{\"id\": \"b\"}", &status);
   g_assert_cmpuint (status, ==, 201);
   WAIT_FOR (syncobj_collection_contains (client->collection, "b"), WAIT_TIMEOUT_MS);
+}
+
+static void
+count_get_cb (SoupSession *session,
+              SoupMessage *message,
+              guint       *gets)
+{
+  if (g_str_equal (soup_message_get_method (message), "GET"))
+    (*gets)++;
+}
+
+/* A polling sync polls as soon as the server answers a write, not at the
+ * end of its interval: with a 60 s interval, a transaction that waits for
+ * its echo completes at once, each answer costing one poll. */
+static void
+test_polling_after_answer (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, FALSE);
+  g_autoptr(SyncobjTransaction) first = NULL;
+  g_autoptr(SyncobjTransaction) second = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  gint64 start;
+  guint gets = 0;
+
+  /* No timeout: only the echo can complete a transaction. */
+  syncobj_http_mutator_set_sync_timeout (client->mutator, 0);
+  syncobj_http_sync_set_poll_interval (client->sync, 60000);
+  syncobj_http_sync_reconnect (client->sync);
+  WAIT_FOR (syncobj_http_sync_get_connected (client->sync), WAIT_TIMEOUT_MS);
+  g_signal_connect (client->sync->session, "request-queued", G_CALLBACK (count_get_cb), &gets);
+  start = g_get_monotonic_time ();
+
+  /* Two answers close together: two polls at most. */
+  first = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  second = client_insert (client, "{\"id\": \"b\", \"title\": \"tea\"}");
+  assert_completed (first);
+  assert_completed (second);
+  g_assert_cmpuint (gets, >=, 1);
+  g_assert_cmpuint (gets, <=, 2);
+
+  /* One answer, one poll. */
+  gets = 0;
+  update = client_update (client, "a", "{\"title\": \"oat milk\"}");
+  assert_completed (update);
+  g_assert_cmpuint (gets, ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 60000 * G_TIME_SPAN_MILLISECOND);
+  assert_json (syncobj_collection_lookup_value (client->collection, "a"),
+               "{\"id\": \"a\", \"title\": \"oat milk\"}");
 }
 
 static void
@@ -2425,6 +2475,7 @@ main (int   argc,
   g_test_add_func ("/http/sync/websocket-echo-completes", test_websocket_echo_completes);
   g_test_add_func ("/http/sync/no-echo-waits-for-timeout", test_no_echo_waits_for_timeout);
   g_test_add_func ("/http/sync/polling-with-etag", test_polling_with_etag);
+  g_test_add_func ("/http/sync/polling-after-answer", test_polling_after_answer);
   g_test_add_func ("/http/sync/cached-start-etag", test_cached_start_etag);
   g_test_add_func ("/http/sync/resume/websocket", test_resume_websocket);
   g_test_add_func ("/http/sync/resume/poll", test_resume_poll);

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 typedef struct _SyncobjHttpEchoes SyncobjHttpEchoes;
 
 /* Called when a wait begins, that is when the server just answered a
- * write: a feed waiting to reconnect need not wait any longer. */
+ * write: a feed waiting to reconnect need not wait any longer, nor a poll
+ * for the rest of its interval. */
 typedef void (*SyncobjHttpEchoesWakeFunc) (gpointer data);
 
 SyncobjHttpEchoes *_syncobj_http_echoes_new   (SyncobjSync               *sync,

@@ -312,12 +312,12 @@ _syncobj_http_echo_watch_wait_async (SyncobjHttpEchoWatch *watch,
       return;
     }
 
-  /* The server just answered a write: a feed waiting to reconnect need
-   * not wait any longer. */
-  watch->echoes->wake (watch->echoes->wake_data);
-
   watch->task = g_steal_pointer (&task);
   watch->epoch = ++watch->echoes->epoch;
+  /* The server just answered a write: a feed waiting to reconnect, or a
+   * poll, need not wait any longer. After the epoch, so that a snapshot
+   * requested now counts as requested after the wait began. */
+  watch->echoes->wake (watch->echoes->wake_data);
   if (timeout_ms > 0)
     watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
                                            echo_watch_timeout_cb, watch, NULL);

@@ -45,6 +45,13 @@
  * alone for a batch): a retried request has the same key, so a server that
  * deduplicates applies it once even when an answer was lost.
  *
+ * Without a batch, a transaction of several mutations is not atomic on the
+ * server: when a later request fails for good, the earlier ones stay
+ * applied there (the rollback removes the optimistic changes; the sync
+ * brings back what the server applied). A failed attempt is retried from
+ * the transaction's first mutation, the requests already answered going
+ * out again with the same `Idempotency-Key`.
+ *
  * Answers 400–499, except 408 and 429, fail the transaction at once with
  * %SYNCOBJ_ERROR_NON_RETRIABLE, naming the method, URI, status and the
  * server's reason. The status and body of every error answer stay with

@@ -43,6 +43,9 @@ struct _SyncobjHttpSync
   gboolean                 need_snapshot;  /* the server cannot resume from the cursor */
   char                    *etag;
   guint                    timer;          /* reconnect or poll */
+  gboolean                 poll_again;     /* a write was answered while a poll
+                                            * was in flight: poll once more
+                                            * right after it */
   guint                    handshake_timer; /* the WebSocket's deadline */
   guint                    failures;
   gulong                   online_handler;

@@ -48,7 +48,10 @@
  *
  * Without a WebSocket, the sync polls the snapshot every
  * [property@Syncobj.HttpSync:poll-interval] milliseconds with
- * `If-None-Match`, so an unchanged collection costs a 304. It also polls
+ * `If-None-Match`, so an unchanged collection costs a 304, and at once
+ * when the server answers a write of a [class@Syncobj.HttpMutator] of the
+ * same collection, so that the echo of the change comes without waiting
+ * for the rest of the interval. It also polls
  * when the server answers the WebSocket handshake with something else
  * (until the next reconnect, which tries the WebSocket again).
  *
@@ -247,6 +250,7 @@ stop_connection (SyncobjHttpSync *self)
   if (self->timer != 0)
     _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->timer);
   self->timer = 0;
+  self->poll_again = FALSE;
   g_ptr_array_set_size (self->early_messages, 0);
   self->have_snapshot = FALSE;
   self->feed_refused = FALSE;
@@ -320,9 +324,36 @@ _syncobj_http_sync_is_polling (SyncobjHttpSync *self)
 void
 _syncobj_http_sync_schedule_poll (SyncobjHttpSync *self)
 {
-  if (_syncobj_http_sync_is_polling (self) && self->running && self->poll_interval_ms > 0)
-    self->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->poll_interval_ms,
-                                          schedule_poll_cb, self, NULL);
+  if (!_syncobj_http_sync_is_polling (self) || !self->running || self->poll_interval_ms == 0)
+    return;
+  if (self->poll_again)
+    {
+      /* A write was answered while the last poll was on its way, which
+       * may have missed it. */
+      self->poll_again = FALSE;
+      _syncobj_http_sync_fetch_snapshot (self);
+      return;
+    }
+  self->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->poll_interval_ms,
+                                        schedule_poll_cb, self, NULL);
+}
+
+/* The server just answered a write: poll now rather than at the end of
+ * the interval, so that the echo comes at once. A burst of answers costs
+ * one poll, and one more if a poll was already on its way. */
+static void
+poll_now (SyncobjHttpSync *self)
+{
+  if (!_syncobj_http_sync_is_polling (self) || !self->connected || self->poll_interval_ms == 0)
+    return;
+  if (self->timer == 0)
+    {
+      self->poll_again = TRUE;
+      return;
+    }
+  _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->timer);
+  self->timer = 0;
+  _syncobj_http_sync_fetch_snapshot (self);
 }
 
 /* The snapshot is loaded, or the one shown is current (a 304): the
@@ -479,12 +510,17 @@ echo_wait_begins_cb (gpointer data)
   SyncobjHttpSync *self = data;
 
   /* The server just answered a write: if the feed is waiting to
-   * reconnect, it need not wait any longer. */
-  if (self->running && !self->connected && self->timer != 0)
+   * reconnect, it need not wait any longer; a poll need not wait for the
+   * rest of its interval. */
+  if (!self->running)
+    return;
+  if (!self->connected && self->timer != 0)
     {
       self->failures = 0;
       http_sync_connect (self);
     }
+  else if (self->connected)
+    poll_now (self);
 }
 
 static void
