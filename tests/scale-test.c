@@ -875,8 +875,10 @@ test_batch_answer_keys (void)
   g_assert_cmpuint (seen, ==, n);
   g_test_message ("batch answer of %u created records (%.1f MB): %.2f s, peak grew by %.1f MB", n,
                   answer->len / 1e6, (g_get_monotonic_time () - start) / 1e6, (peak_rss () - before) / 1e6);
-  /* Bounded: far less than the answer itself. */
-  g_assert_cmpuint (peak_rss () - before, <, answer->len / 4);
+  /* Bounded: far less than the answer itself (a sanitizer's quarantine
+   * keeps freed memory resident, so only uninstrumented runs tell). */
+  if (!instrumented ())
+    g_assert_cmpuint (peak_rss () - before, <, answer->len / 4);
 }
 
 /* Runs the test given as @data in a child process of its own: each test
