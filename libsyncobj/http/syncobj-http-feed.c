@@ -227,6 +227,10 @@ _syncobj_http_feed_changes_loaded (SyncobjHttpSync *self,
   gsize length;
   const char *text = g_bytes_get_data (body, &length);
 
+  /* An empty body has no data at all: it is an empty message, which
+   * applying reports. */
+  if (text == NULL)
+    text = "";
   feed_peek (text, length, last);
   if (_syncobj_http_feed_cursor_is_seq (seq))
     g_strlcpy (last, seq, sizeof last);
