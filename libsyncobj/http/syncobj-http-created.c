@@ -79,79 +79,6 @@ _syncobj_http_created_record (JsonObject *answer,
 
 /* ---- batch answers ---------------------------------------------------------- */
 
-/* Whether the string at @p (its opening quote; checked) is @name. */
-static gboolean
-string_is (const char *p,
-           const char *end,
-           const char *name)
-{
-  char buffer[32];
-  gboolean escaped, same;
-  const char *close = _syncobj_json_string_end (p, end, &escaped);
-  char *body;
-
-  if (!escaped)
-    return (gsize) (close - p - 1) == strlen (name) && memcmp (p + 1, name, close - p - 1) == 0;
-
-  body = _syncobj_json_string_body (p + 1, close, TRUE, buffer, sizeof buffer);
-  same = g_str_equal (body, name);
-  if (body != buffer)
-    g_free (body);
-  return same;
-}
-
-/* The value of the last member @name of the JSON object that is all of
- * @scan's text, [*value, *value_end); FALSE when the text is not one
- * valid JSON object or has no such member. */
-static gboolean
-find_member (SyncobjJsonScan *scan,
-             const char      *name,
-             const char     **value,
-             const char     **value_end)
-{
-  const char *end = scan->end;
-  const char *p = _syncobj_json_skip_ws (scan->start, end);
-  gboolean found = FALSE;
-
-  if (p >= end || *p != '{')
-    return FALSE;
-  p = _syncobj_json_skip_ws (p + 1, end);
-  if (p < end && *p == '}')
-    return FALSE;
-
-  scan->depth = 1;
-  for (;;)
-    {
-      const char *member = p;
-      const char *start;
-
-      if (p >= end || *p != '"' || (p = _syncobj_json_scan_value (scan, p)) == NULL)
-        return FALSE;
-      p = _syncobj_json_skip_ws (p, end);
-      if (p >= end || *p != ':')
-        return FALSE;
-      start = p = _syncobj_json_skip_ws (p + 1, end);
-      if ((p = _syncobj_json_scan_value (scan, p)) == NULL)
-        return FALSE;
-      if (string_is (member, end, name))
-        {
-          *value = start;
-          *value_end = p;
-          found = TRUE;
-        }
-
-      p = _syncobj_json_skip_ws (p, end);
-      if (p < end && *p == ',')
-        {
-          p = _syncobj_json_skip_ws (p + 1, end);
-          continue;
-        }
-      if (p < end && *p == '}')
-        return found && _syncobj_json_skip_ws (p + 1, end) == end;
-      return FALSE;
-    }
-}
-
 gssize
 _syncobj_http_scan_created (const char             *text,
                             gsize                   length,
@@ -159,7 +86,8 @@ _syncobj_http_scan_created (const char             *text,
                             gpointer                user_data)
 {
   g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0 };
-  const char *value = NULL, *value_end = NULL;
+  const char *value, *value_end;
+  gsize value_start, value_length;
   const char *p;
   gssize n = 0;
 
@@ -167,8 +95,11 @@ _syncobj_http_scan_created (const char             *text,
    * them; the entries are then read with the fast reader of checked text. */
   if (!g_utf8_validate_len (text, length, NULL) ||
       !_syncobj_json_check_text (text, (gssize) length, SYNCOBJ_ERROR_PARSE, NULL) ||
-      !find_member (&scan, "records", &value, &value_end) || *value != '[')
+      !_syncobj_json_find_member (text, length, "records", &value_start, &value_length) ||
+      text[value_start] != '[')
     return -1;
+  value = text + value_start;
+  value_end = value + value_length;
 
   /* Checked as a whole already: each entry is scanned only to find its end. */
   scan.end = value_end;
