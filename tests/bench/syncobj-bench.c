@@ -780,6 +780,38 @@ live_query_sync_rows (Bench  *bench,
   return expected;
 }
 
+/* M optimistic updates issued at once, each toggling "done" of a record
+ * (added to @transactions). Returns how many records then pass the
+ * filter n < N/2 and not done. */
+static guint
+live_query_toggle_done (Bench      *bench,
+                        gint64     *n_of,
+                        gboolean   *done_of,
+                        guint       half,
+                        GPtrArray  *transactions)
+{
+  g_autoptr(GError) error = NULL;
+  guint expected = 0;
+
+  for (guint i = 0; i < m_ops; i++)
+    {
+      guint k = (guint) ((guint64) i * 7919 % n_records);
+      g_autoptr(JsonObject) changes = json_object_new ();
+      g_autofree char *key = key_of (k);
+      SyncobjTransaction *transaction;
+
+      done_of[k] = !done_of[k];
+      json_object_set_boolean_member (changes, "done", done_of[k]);
+      transaction = syncobj_collection_update (bench->collection, key, changes, &error);
+      if (transaction == NULL)
+        fail ("update %s: %s", key, error->message);
+      g_ptr_array_add (transactions, transaction);
+    }
+  for (guint i = 0; i < n_records; i++)
+    expected += n_of[i] < half && !done_of[i];
+  return expected;
+}
+
 #ifdef HAVE_GTK4
 /* The same live view made of GTK's models over the same collection, in
  * the same process: GtkFilterListModel (a GtkCustomFilter) under a
@@ -842,25 +874,9 @@ run_live_query_gtk (JsonObject *out)
   json_object_set_double_member (out, "gtk_sync_us_per_row", (now_ms () - t0) * 1000 / m_ops);
 
   t0 = now_ms ();
-  for (guint i = 0; i < m_ops; i++)
-    {
-      guint k = (guint) ((guint64) i * 7919 % n_records);
-      g_autoptr(JsonObject) changes = json_object_new ();
-      g_autofree char *key = key_of (k);
-      SyncobjTransaction *transaction;
-
-      done_of[k] = !done_of[k];
-      json_object_set_boolean_member (changes, "done", done_of[k]);
-      transaction = syncobj_collection_update (bench.collection, key, changes, &error);
-      if (transaction == NULL)
-        fail ("update %s: %s", key, error->message);
-      g_ptr_array_add (transactions, transaction);
-    }
+  expected = live_query_toggle_done (&bench, n_of, done_of, half, transactions);
   json_object_set_double_member (out, "gtk_optimistic_us_per_op", (now_ms () - t0) * 1000 / m_ops);
 
-  expected = 0;
-  for (guint i = 0; i < n_records; i++)
-    expected += n_of[i] < half && !done_of[i];
   if (g_list_model_get_n_items (G_LIST_MODEL (sorted)) != expected)
     fail ("GTK: the view holds %u records after the updates, expected %u", g_list_model_get_n_items (G_LIST_MODEL (sorted)), expected);
 
@@ -915,25 +931,9 @@ run_live_query (JsonObject *out)
 
   /* M optimistic updates issued at once, each toggling done. */
   t0 = now_ms ();
-  for (guint i = 0; i < m_ops; i++)
-    {
-      guint k = (guint) ((guint64) i * 7919 % n_records);
-      g_autoptr(JsonObject) changes = json_object_new ();
-      g_autofree char *key = key_of (k);
-      SyncobjTransaction *transaction;
-
-      done_of[k] = !done_of[k];
-      json_object_set_boolean_member (changes, "done", done_of[k]);
-      transaction = syncobj_collection_update (bench.collection, key, changes, &error);
-      if (transaction == NULL)
-        fail ("update %s: %s", key, error->message);
-      g_ptr_array_add (transactions, transaction);
-    }
+  expected = live_query_toggle_done (&bench, n_of, done_of, half, transactions);
   json_object_set_double_member (out, "optimistic_us_per_op", (now_ms () - t0) * 1000 / m_ops);
 
-  expected = 0;
-  for (guint i = 0; i < n_records; i++)
-    expected += n_of[i] < half && !done_of[i];
   verify_live_view (view, &watch, expected);
 
   /* Every write persists and its echo arrives; the view stays right. */
