@@ -130,6 +130,7 @@ syncobj_collection_set_version_member (SyncobjCollection *self,
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
   g_return_if_fail (member == NULL || *member != '\0');
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
 
   if (g_strcmp0 (self->version_member, member) == 0)
     return;
@@ -167,6 +168,7 @@ syncobj_collection_set_conflict_policy (SyncobjCollection     *self,
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
   g_return_if_fail (policy <= SYNCOBJ_CONFLICT_POLICY_CUSTOM);
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
 
   if (self->conflict_policy == policy)
     return;
@@ -194,6 +196,7 @@ syncobj_collection_set_conflict_func (SyncobjCollection   *self,
                                       GDestroyNotify       destroy)
 {
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
 
   _syncobj_collection_conflict_clear (self);
   self->conflict_func = func;

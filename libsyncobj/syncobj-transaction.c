@@ -875,6 +875,7 @@ syncobj_transaction_retry (SyncobjTransaction  *self,
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, NULL);
 
   if (self->state != SYNCOBJ_TRANSACTION_STATE_FAILED)
     {

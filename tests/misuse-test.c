@@ -107,7 +107,19 @@ typedef struct
 {
   SyncobjCollection  *collection;
   SyncobjTransaction *open;
+  SyncobjTransaction *failed;
 } OtherThread;
+
+static JsonObject *
+refused_conflict (SyncobjCollection *collection,
+                  const char        *key,
+                  JsonObject        *local,
+                  JsonObject        *server,
+                  gpointer           user_data)
+{
+  g_assert_not_reached ();
+  return NULL;
+}
 
 static gpointer
 misuse_from_thread (gpointer user_data)
@@ -129,6 +141,10 @@ misuse_from_thread (gpointer user_data)
   g_assert_false (syncobj_sync_load_json_array (sync, "[{\"id\": \"z\"}]", -1, &error));
   g_assert_false (syncobj_sync_apply_json (sync, "{\"type\": \"delete\", \"key\": \"a\"}", -1, &error));
   syncobj_collection_set_strategy (other->collection, SYNCOBJ_STRATEGY_PARALLEL);
+  syncobj_collection_set_version_member (other->collection, "rev");
+  syncobj_collection_set_conflict_policy (other->collection, SYNCOBJ_CONFLICT_POLICY_SERVER_WINS);
+  syncobj_collection_set_conflict_func (other->collection, refused_conflict, NULL, NULL);
+  g_assert_null (syncobj_transaction_retry (other->failed, &error));
   g_assert_no_error (error);
   return NULL;
 }
@@ -142,8 +158,18 @@ test_other_thread_refused (void)
     {
       g_autoptr(SyncobjSyncControl) control = NULL;
       g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
-      g_autoptr(SyncobjTransaction) open = syncobj_collection_begin (collection);
-      OtherThread other = { collection, open };
+      g_autoptr(SyncobjTransaction) open = NULL;
+      g_autoptr(SyncobjTransaction) failed = NULL;
+      OtherThread other = { collection, NULL, NULL };
+
+      /* A failed transaction, which only its own thread may retry. */
+      syncobj_sync_control_fail_next_persist_non_retriable (control);
+      failed = syncobj_test_update (collection, "b", "{\"done\": true}");
+      syncobj_sync_control_run_pending (control);
+      g_assert_cmpstr (syncobj_transaction_get_state_name (failed), ==, "failed");
+      open = syncobj_collection_begin (collection);
+      other.open = open;
+      other.failed = failed;
 
       /* Logged, not fatal, so that what follows the criticals is checked. */
       g_log_set_always_fatal (G_LOG_FATAL_MASK);
@@ -151,7 +177,10 @@ test_other_thread_refused (void)
 
       syncobj_test_assert_keys (collection, "a b c");
       g_assert_cmpint (syncobj_collection_get_strategy (collection), ==, SYNCOBJ_STRATEGY_ORDERED);
+      g_assert_null (syncobj_collection_get_version_member (collection));
+      g_assert_cmpint (syncobj_collection_get_conflict_policy (collection), ==, SYNCOBJ_CONFLICT_POLICY_REBASE);
       g_assert_cmpstr (syncobj_transaction_get_state_name (open), ==, "pending");
+      g_assert_cmpuint (g_list_model_get_n_items (syncobj_collection_get_transactions (collection)), ==, 1);
       g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (open)), ==, 0);
       syncobj_test_transaction_write (open, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"d\"}");
       g_assert_true (syncobj_transaction_commit (open, NULL));
@@ -174,7 +203,11 @@ test_other_thread_refused (void)
                              "*CRITICAL*syncobj_transaction_rollback: called from a thread other*"
                              "*CRITICAL*syncobj_sync_load_json_array: called from a thread other*"
                              "*CRITICAL*syncobj_sync_apply_json: called from a thread other*"
-                             "*CRITICAL*syncobj_collection_set_strategy: called from a thread other*");
+                             "*CRITICAL*syncobj_collection_set_strategy: called from a thread other*"
+                             "*CRITICAL*syncobj_collection_set_version_member: called from a thread other*"
+                             "*CRITICAL*syncobj_collection_set_conflict_policy: called from a thread other*"
+                             "*CRITICAL*syncobj_collection_set_conflict_func: called from a thread other*"
+                             "*CRITICAL*syncobj_transaction_retry: called from a thread other*");
 }
 
 int
