@@ -362,6 +362,36 @@ load_rows (SyncobjStoreWriter  *self,
   return TRUE;
 }
 
+/* Decodes @rows in order and hands each to the main thread. */
+static void
+decode_rows (SyncobjStoreWriter *self,
+             Job                *job,
+             GPtrArray          *rows)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SyncobjStoreRow *row = g_ptr_array_index (rows, i);
+      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+      gpointer decoded = job->decode (row, parser, &error);
+
+      /* The decoded row holds references to objects of the parser's
+       * tree, and JsonObject counts references without atomics: the
+       * tree must go here, before the main thread can see the row, not
+       * when the next row is parsed while the main thread uses it. */
+      g_clear_object (&parser);
+      if (decoded != NULL)
+        g_async_queue_push (job->results, decoded);
+      else
+        {
+          g_message ("Transaction %s in the store %s cannot be read and was skipped: %s",
+                     row->id, self->path, error->message);
+          g_clear_error (&error);
+        }
+    }
+}
+
 /* Reads the rows and decodes them here, handing each to the main thread
  * as soon as it is decoded: the main thread restores the first ones while
  * this thread decodes the next. */
@@ -376,35 +406,33 @@ do_load (SyncobjStoreWriter *self,
     g_strdup_printf ("SELECT * FROM (SELECT %s FROM transactions "
                      "WHERE collection_id = ##collection_id::string AND state IN (4, 5) "
                      "ORDER BY sequence DESC LIMIT ##limit::gint64) ORDER BY sequence", SYNCOBJ_STORE_ROW_COLUMNS);
+  /* Finished inserts older than the history whose answer brought the
+   * server's key: a write stored under the temporary key still needs it
+   * (the answer is kept with the last attempt as a "created" member). */
+  g_autofree char *answered_sql =
+    g_strdup_printf ("SELECT %s FROM transactions WHERE collection_id = ##collection_id::string "
+                     "AND state IN (4, 5) AND attempts LIKE '%%\"created\":%%' "
+                     "AND sequence < (SELECT COALESCE (MIN (sequence), 9223372036854775807) FROM "
+                     "(SELECT sequence FROM transactions WHERE collection_id = ##collection_id::string "
+                     "AND state IN (4, 5) ORDER BY sequence DESC LIMIT ##limit::gint64)) "
+                     "ORDER BY sequence", SYNCOBJ_STORE_ROW_COLUMNS);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  g_autoptr(GPtrArray) unfinished = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
   g_autoptr(GError) error = NULL;
 
-  /* History first: it is older than anything unfinished that follows. */
-  if ((job->history_limit > 0 &&
-       !load_rows (self, finished_sql, job->collection_id, job->history_limit, rows, &error)) ||
-      !load_rows (self, unfinished_sql, job->collection_id, -1, rows, &error))
+  /* History first: it is older than anything unfinished that follows.
+   * Older answered inserts only matter to unfinished writes. */
+  if (!load_rows (self, unfinished_sql, job->collection_id, -1, unfinished, &error) ||
+      (unfinished->len > 0 &&
+       !load_rows (self, answered_sql, job->collection_id, job->history_limit, rows, &error)) ||
+      (job->history_limit > 0 &&
+       !load_rows (self, finished_sql, job->collection_id, job->history_limit, rows, &error)))
     g_message ("Cannot read the transaction store %s: %s", self->path, error->message);
   else
-    for (guint i = 0; i < rows->len; i++)
-      {
-        SyncobjStoreRow *row = g_ptr_array_index (rows, i);
-        g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-        gpointer decoded = job->decode (row, parser, &error);
-
-        /* The decoded row holds references to objects of the parser's
-         * tree, and JsonObject counts references without atomics: the
-         * tree must go here, before the main thread can see the row, not
-         * when the next row is parsed while the main thread uses it. */
-        g_clear_object (&parser);
-        if (decoded != NULL)
-          g_async_queue_push (job->results, decoded);
-        else
-          {
-            g_message ("Transaction %s in the store %s cannot be read and was skipped: %s",
-                       row->id, self->path, error->message);
-            g_clear_error (&error);
-          }
-      }
+    {
+      g_ptr_array_extend_and_steal (rows, g_steal_pointer (&unfinished));
+      decode_rows (self, job, rows);
+    }
 
   g_async_queue_push (job->results, &load_end_mark);
 }

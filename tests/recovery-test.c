@@ -330,10 +330,44 @@ server_key_run_clear (ServerKeyRun *run)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ServerKeyRun, server_key_run_clear)
 
-/* Runs crash-helper server-key @kill_at on a new file, then opens it again
- * in *@collection with a backend that keeps the persist jobs. */
+/* Adds 2^@doublings finished copies of transaction @like to the file at
+ * @path, each committed after everything in it, as a long-running
+ * application leaves them: they fill the history a restart reads back. */
+static void
+add_finished_history (const char *path,
+                      const char *like,
+                      guint       doublings)
+{
+  static const char *columns =
+    "INSERT INTO transactions (id, collection_id, state, created_at, updated_at, sequence, "
+    "current_attempt, counted_attempts, queued_behind, error, error_transaction_id, "
+    "metadata, attempts, mutations) ";
+  g_autoptr(GPtrArray) statements = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (statements,
+                   g_strdup_printf ("%s SELECT 'history', collection_id, 4, created_at, updated_at, "
+                                    "(SELECT MAX (sequence) FROM transactions) + 1, current_attempt, "
+                                    "counted_attempts, '', '', '', metadata, '[]', mutations "
+                                    "FROM transactions WHERE id = '%s'", columns, like));
+  for (guint i = 0; i < doublings; i++)
+    g_ptr_array_add (statements,
+                     g_strdup_printf ("%s SELECT id || '-%u', collection_id, state, created_at, updated_at, "
+                                      "sequence + (SELECT COUNT (*) FROM transactions WHERE id LIKE 'history%%'), "
+                                      "current_attempt, counted_attempts, queued_behind, error, "
+                                      "error_transaction_id, metadata, attempts, mutations "
+                                      "FROM transactions WHERE id LIKE 'history%%'", columns, i));
+  g_ptr_array_add (statements, NULL);
+  syncobj_store_test_run_sql (path, (const char **) statements->pdata);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT COUNT (*) FROM transactions WHERE id LIKE 'history%'"),
+                   ==, 1 << doublings);
+}
+
+/* Runs crash-helper server-key @kill_at on a new file, adds
+ * 2^@history_doublings finished transactions after it (none for 0), then opens it again in *@collection
+ * with a backend that keeps the persist jobs. */
 static SyncobjTestBackend *
 run_server_key (const char         *kill_at,
+                guint               history_doublings,
                 ServerKeyRun       *run,
                 SyncobjStore      **store,
                 SyncobjCollection **collection)
@@ -369,6 +403,8 @@ run_server_key (const char         *kill_at,
   g_assert_nonnull (run->temporary_key);
   g_assert_true (g_str_has_prefix (run->temporary_key, "~tmp-"));
   g_assert_nonnull (run->update_id);
+  if (history_doublings > 0)
+    add_finished_history (path, run->update_id, history_doublings);
 
   _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), FALSE);
   _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
@@ -429,7 +465,7 @@ test_server_key_before_answer (void)
   g_auto(ServerKeyRun) run = { 0 };
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
-  SyncobjTestBackend *backend = run_server_key ("before-answer", &run, &store, &collection);
+  SyncobjTestBackend *backend = run_server_key ("before-answer", 0, &run, &store, &collection);
   g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, run.temporary_key);
   g_autoptr(JsonObject) created = syncobj_test_object ("{\"id\": 7, \"title\": \"milk\"}");
   SyncobjTransaction *inserted = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.insert_id);
@@ -463,7 +499,7 @@ test_server_key_after_answer (void)
   g_auto(ServerKeyRun) run = { 0 };
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
-  SyncobjTestBackend *backend = run_server_key ("after-answer", &run, &store, &collection);
+  SyncobjTestBackend *backend = run_server_key ("after-answer", 0, &run, &store, &collection);
   g_autoptr(SyncobjRecord) record = syncobj_collection_lookup (collection, "7");
   SyncobjTransaction *inserted = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.insert_id);
   g_autoptr(SyncobjPendingMutation) insert = NULL;
@@ -493,7 +529,7 @@ test_server_key_after_insert (void)
   g_auto(ServerKeyRun) run = { 0 };
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
-  SyncobjTestBackend *backend = run_server_key ("after-insert", &run, &store, &collection);
+  SyncobjTestBackend *backend = run_server_key ("after-insert", 0, &run, &store, &collection);
   SyncobjTransaction *inserted = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.insert_id);
   SyncobjTransaction *updated = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.update_id);
   g_autoptr(SyncobjPendingMutation) update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
@@ -514,6 +550,34 @@ test_server_key_after_insert (void)
   syncobj_registry_forget_finished (syncobj_registry_get_default ());
 }
 
+/* As after-insert, with more finished transactions after the insert than
+ * a restart reads back as history: the update stored under the temporary
+ * key still goes out under the server's key, which the store reads from
+ * the insert's answer beyond the history. */
+static void
+test_server_key_after_long_history (void)
+{
+  g_auto(ServerKeyRun) run = { 0 };
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  SyncobjTestBackend *backend = run_server_key ("after-insert", 11, &run, &store, &collection);
+  SyncobjTransaction *updated = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.update_id);
+  g_autoptr(SyncobjPendingMutation) update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
+  SyncobjPersistJob *job;
+
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (update), ==, "7");
+  syncobj_test_assert_keys (collection, "7");
+  g_assert_true (syncobj_collection_contains (collection, run.temporary_key));
+
+  job = wait_for_call (backend, run.update_id, 2);
+  syncobj_persist_job_complete (job);
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "7", "{\"id\": 7, \"title\": \"milk\", \"done\": true}");
+  g_clear_object (&collection);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -526,6 +590,7 @@ main (int   argc,
   g_test_add_func ("/recovery/server-key/before-answer", test_server_key_before_answer);
   g_test_add_func ("/recovery/server-key/after-answer", test_server_key_after_answer);
   g_test_add_func ("/recovery/server-key/after-insert", test_server_key_after_insert);
+  g_test_add_func ("/recovery/server-key/after-long-history", test_server_key_after_long_history);
 
   return g_test_run ();
 }
