@@ -229,6 +229,15 @@ _syncobj_collection_peek_item (SyncobjCollection  *self,
   return row_peek_value (row);
 }
 
+const char *
+_syncobj_collection_peek_key (SyncobjCollection *self,
+                              guint              position)
+{
+  SyncobjRow *row = g_sequence_get (g_sequence_get_iter_at_pos (self->order, position));
+
+  return row->key;
+}
+
 gboolean
 _syncobj_collection_find_position (SyncobjCollection *self,
                                    const char        *key,

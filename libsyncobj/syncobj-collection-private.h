@@ -89,6 +89,10 @@ void                _syncobj_collection_foreach_value       (SyncobjCollection  
 JsonObject         *_syncobj_collection_peek_item           (SyncobjCollection   *self,
                                                              guint                position,
                                                              const char         **key);
+/* The key of the record at @position of the list model, as
+ * _syncobj_collection_peek_item() gives it, without its value. */
+const char         *_syncobj_collection_peek_key            (SyncobjCollection   *self,
+                                                             guint                position);
 /* The position of the record of @key in the list model, if it is in it
  * (announced). */
 gboolean            _syncobj_collection_find_position       (SyncobjCollection   *self,

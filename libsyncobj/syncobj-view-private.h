@@ -37,6 +37,11 @@ gboolean  _syncobj_view_query_parse       (const char        *json,
                                            GError           **error);
 void      _syncobj_view_query_clear       (SyncobjViewQuery  *query);
 
+/* Parses a member path ("owner.name") into its steps, or fails with
+ * SYNCOBJ_ERROR_INVALID_VIEW naming it. */
+char    **_syncobj_view_path_parse        (const char        *member,
+                                           GError           **error);
+
 /* Parses "title" / "-created" / "owner.name" into @members (of
  * SyncobjSortMember, freed by the array). */
 GArray   *_syncobj_sort_members_parse     (const char * const *order_by,

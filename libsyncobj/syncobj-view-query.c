@@ -206,9 +206,9 @@ _syncobj_view_key_is_integer (const char *key,
 
 /* ---- member paths ------------------------------------------------------------ */
 
-static char **
-path_parse (const char  *member,
-            GError     **error)
+char **
+_syncobj_view_path_parse (const char  *member,
+                          GError     **error)
 {
   g_auto(GStrv) path = NULL;
 
@@ -401,7 +401,7 @@ syncobj_condition_new (const char          *member,
   g_return_val_if_fail ((guint) op <= SYNCOBJ_CONDITION_OP_IS_NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  path = path_parse (member, error);
+  path = _syncobj_view_path_parse (member, error);
   if (path == NULL || !check_value (op, value, error))
     return NULL;
 
@@ -817,7 +817,7 @@ _syncobj_sort_members_parse (const char * const  *order_by,
     {
       SyncobjSortMember member = { NULL, order_by[i][0] == '-' };
 
-      member.path = path_parse (order_by[i] + (member.descending ? 1 : 0), error);
+      member.path = _syncobj_view_path_parse (order_by[i] + (member.descending ? 1 : 0), error);
       if (member.path == NULL)
         {
           g_prefix_error (error, _("Sort member “%s”: "), order_by[i]);

@@ -170,4 +170,29 @@ void                  syncobj_view_set_pending_filter (SyncobjView          *sel
 SYNCOBJ_AVAILABLE_IN_ALL
 guint                 syncobj_view_get_n_matched      (SyncobjView          *self);
 
+#define SYNCOBJ_TYPE_JOIN_ROW (syncobj_join_row_get_type ())
+SYNCOBJ_AVAILABLE_IN_0_2
+G_DECLARE_FINAL_TYPE (SyncobjJoinRow, syncobj_join_row, SYNCOBJ, JOIN_ROW, GObject)
+
+SYNCOBJ_AVAILABLE_IN_0_2
+SyncobjRecord        *syncobj_join_row_get_record     (SyncobjJoinRow       *self);
+SYNCOBJ_AVAILABLE_IN_0_2
+SyncobjRecord        *syncobj_join_row_get_joined     (SyncobjJoinRow       *self);
+
+#define SYNCOBJ_TYPE_JOIN (syncobj_join_get_type ())
+SYNCOBJ_AVAILABLE_IN_0_2
+G_DECLARE_FINAL_TYPE (SyncobjJoin, syncobj_join, SYNCOBJ, JOIN, GObject)
+
+SYNCOBJ_AVAILABLE_IN_0_2
+SyncobjJoin          *syncobj_join_new                (GListModel           *source,
+                                                       const char           *member,
+                                                       SyncobjCollection    *other,
+                                                       GError              **error);
+SYNCOBJ_AVAILABLE_IN_0_2
+GListModel           *syncobj_join_get_source         (SyncobjJoin          *self);
+SYNCOBJ_AVAILABLE_IN_0_2
+const char           *syncobj_join_get_member         (SyncobjJoin          *self);
+SYNCOBJ_AVAILABLE_IN_0_2
+SyncobjCollection    *syncobj_join_get_other          (SyncobjJoin          *self);
+
 G_END_DECLS

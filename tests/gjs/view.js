@@ -58,4 +58,30 @@ test('a bad description is an error naming what is wrong', () => {
     assert(error.message.includes('limit'), error.message);
 });
 
+test('a join pairs each to-do with its list and follows both', () => {
+    const [todos] = shop();
+    const [lists, listsControl] = Syncobj.test_collection_new(jsonArray([
+        {id: 'shop', title: 'Shopping'},
+    ]), Syncobj.Strategy.ORDERED);
+    todos.update_json('1', JSON.stringify({list_id: 'shop'}));
+    const join = Syncobj.Join.new(todos, 'list_id', lists);
+    const changes = [];
+    join.connect('items-changed', (model, position, removed, added) => changes.push([position, removed, added]));
+    const pairs = () => {
+        const result = [];
+        for (let i = 0; i < join.get_n_items(); i++) {
+            const row = join.get_item(i);
+            result.push([row.record.key, row.joined ? row.joined.key : null]);
+        }
+        return result;
+    };
+
+    assertEqual(pairs(), [['1', 'shop'], ['2', null], ['3', null]]);
+    listsControl.emit_json(JSON.stringify({type: 'update', value: {id: 'shop', title: 'Groceries'}}));
+    assertEqual(changes, [[0, 1, 1]]);
+    assertEqual(join.get_item(0).joined.get_string('title'), 'Groceries');
+    listsControl.emit_delete('shop');
+    assertEqual(pairs(), [['1', null], ['2', null], ['3', null]]);
+});
+
 run();

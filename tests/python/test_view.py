@@ -105,3 +105,42 @@ def test_condition_from_python(shop):
     condition = Syncobj.Condition.new_from_json('{"member": "n", "op": "in", "value": [1, 2]}')
     assert condition.matches(Syncobj.to_json_object({'n': 2}))
     assert not condition.matches(Syncobj.to_json_object({'n': '2'}))
+
+
+def test_join_pairs_records_and_follows_both_sides(shop):
+    todos, todos_control = shop
+    lists, lists_control = Syncobj.test_collection_new([
+        {'id': 'Ann', 'title': 'Ann’s list'},
+        {'id': 'Bob', 'title': 'Bob’s list'},
+    ])
+    open_todos = todos.view(where={'member': 'done', 'op': '=', 'value': False}, order_by=['title'])
+    join = open_todos.join('owner.name', lists)
+    changes = []
+    join.connect('items-changed', lambda model, *args: changes.append(args))
+
+    assert isinstance(join, Syncobj.Join)
+    assert len(join) == 3
+    assert [(todo['title'], owner and owner['title']) for todo, owner in join] == [
+        ('Apples', None), ('Eggs', None), ('Milk', 'Ann’s list')]
+    todo, owner = join[-1]
+    assert owner.get_key() == 'Ann'
+
+    lists_control.emit_update({'id': 'Joanna', 'title': 'Jo’s'})
+    assert changes == [(1, 1, 1)]
+    assert join[1][1]['title'] == 'Jo’s'
+    lists_control.emit_delete('Ann')
+    assert join[2][1] is None
+    todos.update('3', {'owner': {'name': 'Bob'}})
+    assert join[0][1].get_key() == 'Bob'
+
+    row = join.get_item(0)
+    assert row.props.record.get_key() == '3' and row.props.joined.get_key() == 'Bob'
+    assert todos.join('owner.name', lists)[0][0].get_key() == '1'
+
+
+def test_join_bad_member_raises(shop):
+    collection, control = shop
+    with pytest.raises(GLib.Error) as info:
+        collection.join('owner..name', collection)
+    assert_syncobj_error(info.value, Syncobj.Error.INVALID_VIEW)
+    assert 'owner..name' in info.value.message

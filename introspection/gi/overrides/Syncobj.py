@@ -295,6 +295,11 @@ class Collection(Syncobj.Collection):
         return View.make(self, where=where, order_by=order_by, offset=offset,
                          limit=limit, pending=pending)
 
+    def join(self, member, other):
+        """A live Syncobj.Join pairing each record with the record of other
+        (a Syncobj.Collection) that its member names; see Join."""
+        return Syncobj.Join.new(self, member, other)
+
 
 Collection = override(Collection)
 _export('Collection')
@@ -351,13 +356,12 @@ class View(Syncobj.View):
             yield self.get_item(i)
 
     def __getitem__(self, index):
-        if not isinstance(index, int) or isinstance(index, bool):
-            raise TypeError('view positions are integers, not %s' % type(index).__name__)
-        n = self.get_n_items()
-        position = index + n if index < 0 else index
-        if not 0 <= position < n:
-            raise IndexError('view index out of range')
-        return self.get_item(position)
+        return self.get_item(_position(self, index, 'view'))
+
+    def join(self, member, other):
+        """A live Syncobj.Join pairing each record shown with the record of
+        other (a Syncobj.Collection) that its member names; see Join."""
+        return Syncobj.Join.new(self, member, other)
 
     def keys(self):
         """The keys of the records shown, in order."""
@@ -370,6 +374,40 @@ class View(Syncobj.View):
 
 View = override(View)
 _export('View')
+
+
+def _position(model, index, what):
+    """The position of index (negative from the end) in a list model."""
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise TypeError('%s positions are integers, not %s' % (what, type(index).__name__))
+    n = model.get_n_items()
+    position = index + n if index < 0 else index
+    if not 0 <= position < n:
+        raise IndexError('%s index out of range' % what)
+    return position
+
+
+class Join(Syncobj.Join):
+    """A live Gio.ListModel of Syncobj.JoinRow, each record of a collection
+    or view with the record of another collection that its member names
+    (None when it names none). Iterating, and join[i], give (record,
+    joined) pairs: for todo, todo_list in todos.join('list_id', lists)."""
+
+    def __len__(self):
+        return self.get_n_items()
+
+    def __iter__(self):
+        for i in range(self.get_n_items()):
+            row = self.get_item(i)
+            yield row.get_record(), row.get_joined()
+
+    def __getitem__(self, index):
+        row = self.get_item(_position(self, index, 'join'))
+        return row.get_record(), row.get_joined()
+
+
+Join = override(Join)
+_export('Join')
 
 
 # -- Transactions and mutations ------------------------------------------
