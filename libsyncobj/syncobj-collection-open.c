@@ -11,9 +11,9 @@
  * 1. a worker thread opens the default store if needed and waits while the
  *    store's writer thread reads the cache and the transactions;
  * 2. the collection is created, without its stored state;
- * 3. idle callbacks adopt the cached records, then the transactions, a
- *    slice of at most SLICE_US per main-loop iteration; then the restored
- *    transactions resume, the sync starts and the task returns.
+ * 3. idle callbacks adopt the cached records, then the transactions, then
+ *    resume the restored transactions, a slice of at most SLICE_US per
+ *    main-loop iteration; then the sync starts and the task returns.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -86,6 +86,7 @@ typedef struct
   guint               next_record;
   guint               next_stored;
   GPtrArray          *to_resume;   /* SyncobjTransaction */
+  guint               next_resumed;
 } OpenData;
 
 static void
@@ -189,10 +190,11 @@ adopt_cb (gpointer user_data)
   if (data->next_stored == 0 && g_task_return_error_if_cancelled (task))
     return G_SOURCE_REMOVE;
 
-  if (!adopt_records (data, deadline) || !adopt_transactions (data, deadline))
+  if (!adopt_records (data, deadline) || !adopt_transactions (data, deadline) ||
+      !_syncobj_recovery_resume_until (data->to_resume, &data->next_resumed, deadline,
+                                       _syncobj_transaction_recovery_ops ()))
     return G_SOURCE_CONTINUE;
 
-  _syncobj_recovery_resume (data->to_resume, _syncobj_transaction_recovery_ops ());
   _syncobj_collection_begin_batch (data->collection);
   _syncobj_recovery_collection_opened (data->collection, data->collection->id,
                                        _syncobj_transaction_recovery_ops ());

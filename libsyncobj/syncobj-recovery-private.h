@@ -80,6 +80,12 @@ gboolean          _syncobj_recovery_restore_one (SyncobjCollection        *colle
 /* Once every transaction read is restored: starts @to_resume, in order. */
 void              _syncobj_recovery_resume      (GPtrArray                *to_resume,
                                                  const SyncobjRecoveryOps *ops);
+/* The same a slice at a time: from @to_resume[*@next] on, until
+ * @deadline (monotonic time); TRUE once all are started. */
+gboolean          _syncobj_recovery_resume_until (GPtrArray                *to_resume,
+                                                  guint                    *next,
+                                                  gint64                    deadline,
+                                                  const SyncobjRecoveryOps *ops);
 /* Restores the writes to @collection (just opened, id @collection_id) of
  * transactions that were restored before it was; those that now have all
  * their writes resume. */

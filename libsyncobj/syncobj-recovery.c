@@ -75,12 +75,24 @@ _syncobj_recovery_restore_one (SyncobjCollection        *collection,
   return !ops->is_finished (transaction);
 }
 
+gboolean
+_syncobj_recovery_resume_until (GPtrArray                *to_resume,
+                                guint                    *next,
+                                gint64                    deadline,
+                                const SyncobjRecoveryOps *ops)
+{
+  while (*next < to_resume->len && g_get_monotonic_time () < deadline)
+    ops->resume (g_ptr_array_index (to_resume, (*next)++));
+  return *next == to_resume->len;
+}
+
 void
 _syncobj_recovery_resume (GPtrArray                *to_resume,
                           const SyncobjRecoveryOps *ops)
 {
-  for (guint i = 0; i < to_resume->len; i++)
-    ops->resume (g_ptr_array_index (to_resume, i));
+  guint next = 0;
+
+  _syncobj_recovery_resume_until (to_resume, &next, G_MAXINT64, ops);
 }
 
 void

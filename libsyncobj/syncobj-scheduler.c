@@ -553,6 +553,11 @@ _syncobj_date_time_new (gint64 unix_us)
  * write to the context's wakeup fd every time, where attaching an idle did
  * not. */
 
+/* Work done per main-loop iteration on wake-ups, in µs: well within a
+ * frame at 60 Hz; and wake-ups run between two looks at the clock. */
+#define WAKE_SLICE_US 1000
+#define WAKES_PER_CHECK 32
+
 static void
 wake_clear (gpointer data)
 {
@@ -576,6 +581,25 @@ wake_source_check (GSource *source)
   return g_atomic_int_get (&((WakeSource *) source)->pending);
 }
 
+/* Runs the wake-ups of @wakes from *@next on, until @deadline (monotonic
+ * time): a burst of thousands (a store answering as many commits) is
+ * spread over several main-loop iterations. TRUE once all have run. */
+static gboolean
+wakes_run (GArray *wakes,
+           guint  *next,
+           gint64  deadline)
+{
+  while (*next < wakes->len)
+    {
+      Wake *wake = &g_array_index (wakes, Wake, (*next)++);
+
+      wake->func (wake->data);
+      if (*next % WAKES_PER_CHECK == 0 && g_get_monotonic_time () >= deadline)
+        break;
+    }
+  return *next == wakes->len;
+}
+
 static gboolean
 wake_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
@@ -584,6 +608,7 @@ wake_source_dispatch (GSource     *source,
   WakeSource *wake_source = (WakeSource *) source;
   SyncobjScheduler *self = wake_source->scheduler;
   GArray *wakes;
+  guint next = 0;
 
   /* Wake-ups asked for from here on go to the next dispatch, into the
    * array emptied by the last one. */
@@ -596,11 +621,24 @@ wake_source_dispatch (GSource     *source,
   if (wakes == NULL)
     return G_SOURCE_CONTINUE;
 
-  for (guint i = 0; i < wakes->len; i++)
+  if (!wakes_run (wakes, &next, g_get_monotonic_time () + WAKE_SLICE_US))
     {
-      Wake *wake = &g_array_index (wakes, Wake, i);
-
-      wake->func (wake->data);
+      /* The rest first at the next dispatch, before those asked for
+       * meanwhile. */
+      g_array_remove_range (wakes, 0, next);
+      g_mutex_lock (&self->mutex);
+      if (wake_source->wakes != NULL)
+        {
+          g_array_append_vals (wakes, wake_source->wakes->data, wake_source->wakes->len);
+          g_array_set_clear_func (wake_source->wakes, NULL);
+          g_array_set_size (wake_source->wakes, 0);
+          g_array_set_clear_func (wake_source->wakes, wake_clear);
+        }
+      wake_source->spare = g_steal_pointer (&wake_source->wakes);
+      wake_source->wakes = g_steal_pointer (&wakes);
+      g_atomic_int_set (&wake_source->pending, TRUE);
+      g_mutex_unlock (&self->mutex);
+      return G_SOURCE_CONTINUE;
     }
   g_array_set_size (wakes, 0);
 

@@ -38,6 +38,13 @@
  * [method@Syncobj.Store.flush_async] tells when everything written so far
  * is committed, for example before quitting.
  *
+ * The main thread takes each changed transaction's row once per main-loop
+ * iteration, about a millisecond's worth at a time: thousands of
+ * transactions changed at once are handed to the writer over several
+ * iterations, after drawing and input, and a flush or a cache commit
+ * waits behind them. Only disposing of the store hands over what is left
+ * at once and waits for the writer to commit it.
+ *
  * ## Recovery
  *
  * A collection created with the same id and store after a restart
@@ -90,7 +97,10 @@ struct _SyncobjStore
   /* What changed since the last idle (see _syncobj_store_changed()):
    * written once per main-loop iteration however often it changed. */
   GArray                  *dirty;        /* DirtySource */
-  GHashTable              *dirty_set;
+  GHashTable              *dirty_set;    /* source → 1 + the number of its
+                                          * last entry (dirty_base + index) */
+  guint64                  dirty_base;   /* the number of dirty[0] */
+  guint                    dirty_next;   /* the first not written yet */
   GSource                 *dirty_source;
 };
 
@@ -107,6 +117,12 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* Work done per main-loop iteration while writing a long queue of
+ * changes, in µs: well within a frame at 60 Hz. */
+#define DIRTY_SLICE_US 1000
+/* Rows queued between two looks at the clock. */
+#define DIRTY_PER_CHECK 16
 
 /* ---- opening -------------------------------------------------------------- */
 
@@ -271,11 +287,18 @@ dirty_written_cb (GObject      *source,
   store_note_write (SYNCOBJ_STORE (source), error);
 }
 
-/* Something whose durable state changed, and how to take its snapshot. */
+/* Something whose durable state changed, and how to take its snapshot; or
+ * an operation on the writer that must come after the rows queued before
+ * it (a cache commit, a flush). */
+typedef void (*StoreOpFunc) (SyncobjStore *self,
+                             gpointer      data);
+
 typedef struct
 {
-  GObject                  *source;
+  GObject                  *source;    /* NULL for an operation */
   SyncobjStoreSnapshotFunc  snapshot;
+  StoreOpFunc               op;
+  gpointer                  op_data;
 } DirtySource;
 
 static void
@@ -293,39 +316,117 @@ dirty_new (void)
   return dirty;
 }
 
-/* Queues the rows of what changed since the last call; the answer to the
- * last one tells how they all went. */
+static gboolean dirty_cb (gpointer data);
+
+static void
+dirty_schedule (SyncobjStore *self)
+{
+  g_autoptr(GMainContext) context = NULL;
+
+  if (self->dirty_source != NULL)
+    return;
+
+  context = g_main_context_ref_thread_default ();
+  self->dirty_source = g_idle_source_new ();
+  g_source_set_priority (self->dirty_source, G_PRIORITY_HIGH_IDLE);
+  g_source_set_static_name (self->dirty_source, "[syncobj] store changes");
+  g_source_set_callback (self->dirty_source, dirty_cb, self, NULL);
+  g_source_attach (self->dirty_source, context);
+}
+
+/* Queues, in order, the rows of what changed and the operations behind
+ * them, until @deadline (monotonic time; 0: all of them). The answer to
+ * the last row tells how they all went. TRUE once nothing is left. */
+static gboolean
+store_write_dirty_until (SyncobjStore *self,
+                         gint64        deadline)
+{
+  guint n_rows = 0;
+
+  while (self->dirty_next < self->dirty->len)
+    {
+      DirtySource *changed = &g_array_index (self->dirty, DirtySource, self->dirty_next++);
+      gboolean last = self->dirty_next == self->dirty->len ||
+                      (deadline != 0 && ++n_rows % DIRTY_PER_CHECK == 0 && g_get_monotonic_time () >= deadline);
+
+      if (changed->source != NULL)
+        {
+          /* A change from here on queues it again, behind this row. */
+          g_autoptr(GObject) source = g_steal_pointer (&changed->source);
+          g_autoptr(SyncobjStoredTransaction) snapshot = changed->snapshot (source);
+
+          _syncobj_store_writer_put (self->writer, _syncobj_stored_transaction_to_row (snapshot),
+                                     last ? g_task_new (self, NULL, dirty_written_cb, NULL) : NULL);
+        }
+      else
+        changed->op (self, changed->op_data);
+
+      if (last)
+        break;
+    }
+
+  /* Done with: dropped once they are half of the queue, so that a long
+   * queue costs no more than once to drop. */
+  if (self->dirty_next == self->dirty->len || self->dirty_next > self->dirty->len / 2)
+    {
+      g_array_remove_range (self->dirty, 0, self->dirty_next);
+      self->dirty_base += self->dirty_next;
+      self->dirty_next = 0;
+    }
+  if (self->dirty->len > 0)
+    return FALSE;
+  /* Once, rather than an entry at a time, which would shrink the table
+   * again and again while a long queue is written. */
+  g_hash_table_remove_all (self->dirty_set);
+  return TRUE;
+}
+
+/* Queues everything at once: before an operation that cannot wait. */
 static void
 store_write_dirty (SyncobjStore *self)
 {
-  g_autoptr(GArray) dirty = g_steal_pointer (&self->dirty);
-
-  self->dirty = dirty_new ();
-  g_hash_table_remove_all (self->dirty_set);
   if (self->dirty_source != NULL)
     {
       g_source_destroy (self->dirty_source);
       g_clear_pointer (&self->dirty_source, g_source_unref);
     }
-
-  for (guint i = 0; self->writer != NULL && i < dirty->len; i++)
-    {
-      DirtySource *changed = &g_array_index (dirty, DirtySource, i);
-      g_autoptr(SyncobjStoredTransaction) snapshot = changed->snapshot (changed->source);
-
-      _syncobj_store_writer_put (self->writer, _syncobj_stored_transaction_to_row (snapshot),
-                                 i + 1 == dirty->len ? g_task_new (self, NULL, dirty_written_cb, NULL) : NULL);
-    }
+  if (self->writer != NULL)
+    store_write_dirty_until (self, 0);
 }
 
+/* One slice per main-loop iteration. The first comes before drawing, as
+ * any change is written in the iteration it was made in; the rest of a
+ * long queue (thousands of transactions changed at once) after drawing and
+ * input, so that the application stays responsive while it is written. */
 static gboolean
 dirty_cb (gpointer data)
 {
   SyncobjStore *self = data;
-
+  if (!store_write_dirty_until (self, g_get_monotonic_time () + DIRTY_SLICE_US))
+    {
+      g_source_set_priority (self->dirty_source, G_PRIORITY_DEFAULT_IDLE);
+      return G_SOURCE_CONTINUE;
+    }
   g_clear_pointer (&self->dirty_source, g_source_unref);
-  store_write_dirty (self);
   return G_SOURCE_REMOVE;
+}
+
+/* Runs @op once every row queued so far is on its way to the writer:
+ * at once when none waits. */
+static void
+store_after_dirty (SyncobjStore *self,
+                   StoreOpFunc   op,
+                   gpointer      op_data)
+{
+  DirtySource queued = { NULL, NULL, op, op_data };
+
+  if (self->dirty_next == self->dirty->len)
+    {
+      op (self, op_data);
+      return;
+    }
+  g_array_append_val (self->dirty, queued);
+  dirty_schedule (self);
 }
 
 void
@@ -333,23 +434,21 @@ _syncobj_store_changed (SyncobjStore             *self,
                         GObject                  *source,
                         SyncobjStoreSnapshotFunc  snapshot)
 {
-  DirtySource changed = { NULL, snapshot };
+  DirtySource changed = { NULL, snapshot, NULL, NULL };
+  gpointer queued;
 
-  if (self->writer == NULL || !g_hash_table_add (self->dirty_set, source))
+  if (self->writer == NULL)
+    return;
+  /* Already queued, and not written yet: its row is taken when its turn
+   * comes, with this change. */
+  if (g_hash_table_lookup_extended (self->dirty_set, source, NULL, &queued) &&
+      GPOINTER_TO_SIZE (queued) > self->dirty_base + self->dirty_next)
     return;
 
+  g_hash_table_insert (self->dirty_set, source, GSIZE_TO_POINTER (self->dirty_base + self->dirty->len + 1));
   changed.source = g_object_ref (source);
   g_array_append_val (self->dirty, changed);
-  if (self->dirty_source == NULL)
-    {
-      g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-
-      self->dirty_source = g_idle_source_new ();
-      g_source_set_priority (self->dirty_source, G_PRIORITY_HIGH_IDLE);
-      g_source_set_static_name (self->dirty_source, "[syncobj] store changes");
-      g_source_set_callback (self->dirty_source, dirty_cb, self, NULL);
-      g_source_attach (self->dirty_source, context);
-    }
+  dirty_schedule (self);
 }
 
 /* ---- reading back ------------------------------------------------------------ */
@@ -406,6 +505,13 @@ _syncobj_store_load_free (SyncobjStoreLoad *load)
 
 /* ---- the cache of synced state --------------------------------------------- */
 
+static void
+put_cache_op (SyncobjStore *self,
+              gpointer      cache)
+{
+  _syncobj_store_writer_put_cache (self->writer, cache, g_task_new (self, NULL, dirty_written_cb, NULL));
+}
+
 void
 _syncobj_store_write_cache (SyncobjStore       *self,
                             SyncobjStoredCache *cache)
@@ -418,9 +524,7 @@ _syncobj_store_write_cache (SyncobjStore       *self,
 
   /* What changed before this commit is written before it (a key the
    * server assigned before its echo came, above all). */
-  if (self->dirty->len > 0)
-    store_write_dirty (self);
-  _syncobj_store_writer_put_cache (self->writer, cache, g_task_new (self, NULL, dirty_written_cb, NULL));
+  store_after_dirty (self, put_cache_op, cache);
 }
 
 SyncobjStoredCache *
@@ -545,6 +649,13 @@ flushed_cb (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
+static void
+flush_op (SyncobjStore *self,
+          gpointer      task)
+{
+  _syncobj_store_writer_flush (self->writer, task);
+}
+
 /**
  * syncobj_store_flush_async:
  * @self: a store
@@ -573,11 +684,7 @@ syncobj_store_flush_async (SyncobjStore        *self,
   if (self->writer == NULL)
     g_task_return_boolean (task, TRUE);
   else
-    {
-      store_write_dirty (self);
-      _syncobj_store_writer_flush (self->writer, g_task_new (self, cancellable, flushed_cb,
-                                                             g_steal_pointer (&task)));
-    }
+    store_after_dirty (self, flush_op, g_task_new (self, cancellable, flushed_cb, g_steal_pointer (&task)));
 }
 
 /**
@@ -684,6 +791,13 @@ cache_cleared_cb (GObject      *source,
     g_task_return_error (task, g_steal_pointer (&error));
 }
 
+static void
+clear_cache_op (SyncobjStore *self,
+                gpointer      task)
+{
+  _syncobj_store_writer_clear_cache (self->writer, g_task_get_task_data (task), task);
+}
+
 /**
  * syncobj_store_clear_cache_async:
  * @self: a store
@@ -717,10 +831,10 @@ syncobj_store_clear_cache_async (SyncobjStore        *self,
     g_task_return_boolean (task, TRUE);
   else
     {
-      store_write_dirty (self);
-      _syncobj_store_writer_clear_cache (self->writer, collection_id,
-                                         g_task_new (self, cancellable, cache_cleared_cb,
-                                                     g_steal_pointer (&task)));
+      GTask *clear = g_task_new (self, cancellable, cache_cleared_cb, g_steal_pointer (&task));
+
+      g_task_set_task_data (clear, g_strdup (collection_id), g_free);
+      store_after_dirty (self, clear_cache_op, clear);
     }
 }
 

@@ -4,6 +4,8 @@
  */
 #include "store-test-utils.h"
 
+#include <time.h>
+
 #include <libgda/libgda.h>
 
 void
@@ -16,6 +18,32 @@ syncobj_store_test_wait_for (gboolean *flag)
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, FALSE);
     }
+}
+
+gint64
+syncobj_store_test_thread_cpu_us (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
+  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+}
+
+gint64
+syncobj_store_test_wait_for_longest (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 longest = 0;
+
+  while (!*flag)
+    {
+      gint64 start = syncobj_store_test_thread_cpu_us ();
+
+      g_main_context_iteration (NULL, FALSE);
+      longest = MAX (longest, syncobj_store_test_thread_cpu_us () - start);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  return longest;
 }
 
 static void

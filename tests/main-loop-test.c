@@ -1,0 +1,166 @@
+/* main-loop-test.c: what a store costs one main-loop iteration when it
+ * holds many transactions — a flush right after thousands of commits, and
+ * thousands of unfinished transactions restored with
+ * syncobj_collection_new_with_store_async()
+ *
+ * The longest iteration is measured in CPU time of the main thread, so
+ * that a loaded machine does not count; the bound is generous (a frame at
+ * 60 Hz is 16 ms) and checked only in uninstrumented runs.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "store-test-utils.h"
+
+#include <glib/gstdio.h>
+
+/* µs of CPU time; the work of each iteration is sliced to about 1 ms. */
+#define LONGEST_ITERATION_US 16000
+
+static char *
+make_path (const char *name)
+{
+  g_autofree char *path = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  path = g_build_filename (g_get_user_data_dir (), name, NULL);
+  g_unlink (path);
+  return g_steal_pointer (&path);
+}
+
+static guint
+n_transactions (void)
+{
+  return syncobj_test_instrumented () ? 500 : 20000;
+}
+
+static void
+assert_short (gint64      longest,
+              const char *what)
+{
+  g_test_message ("%s: %u transactions, longest main-loop iteration %" G_GINT64_FORMAT " µs of CPU time",
+                  what, n_transactions (), longest);
+  if (!syncobj_test_instrumented ())
+    g_assert_cmpint (longest, <, LONGEST_ITERATION_US);
+}
+
+static void
+flushed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_store_flush_finish (SYNCOBJ_STORE (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Thousands of transactions committed in one go and a flush at once:
+ * no later iteration is long, and everything is in the file once the
+ * flush is done. */
+static void
+test_flush_many (void)
+{
+  g_autofree char *path = make_path ("main-loop-flush.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = n_transactions ();
+  gboolean flushed = FALSE;
+
+  g_assert_no_error (error);
+  syncobj_store_test_backend_new (&mutator);
+  collection = syncobj_collection_new_with_store ("flushed", NULL, mutator, store);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"k%u\", \"n\": %u}", i, i);
+      g_autoptr(JsonObject) value = syncobj_test_object (json);
+      SyncobjTransaction *transaction = syncobj_collection_insert (collection, value, &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (transactions, transaction);
+    }
+  syncobj_store_flush_async (store, NULL, flushed_cb, &flushed);
+  assert_short (syncobj_store_test_wait_for_longest (&flushed), "flush");
+
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions "
+                                                       "WHERE collection_id = 'flushed'"), ==, n);
+}
+
+typedef struct
+{
+  SyncobjCollection *collection;
+  gboolean           done;
+} OpenResult;
+
+static void
+opened_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  OpenResult *open = user_data;
+  g_autoptr(GError) error = NULL;
+
+  open->collection = syncobj_collection_new_with_store_finish (result, &error);
+  g_assert_no_error (error);
+  open->done = TRUE;
+}
+
+/* Thousands of unfinished transactions left by a killed process come
+ * back through the asynchronous start without a long iteration, up to
+ * the first persist call of the resumed ones. */
+static void
+test_restore_many (void)
+{
+  g_autofree char *path = make_path ("main-loop-restore.db");
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  g_autofree char *n_text = g_strdup_printf ("%u", n_transactions ());
+  const char *argv[] = { helper, "crash", path, "0", "none", n_text, "0", "0", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  OpenResult open = { NULL, FALSE };
+  gint64 longest;
+  guint n = n_transactions ();
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+
+  syncobj_collection_new_with_store_async ("todos", NULL, mutator, store, NULL, opened_cb, &open);
+  longest = syncobj_store_test_wait_for_longest (&open.done);
+  /* The restored transactions resume: the first one persists. */
+  while (backend->jobs->len == 0)
+    {
+      gint64 start = syncobj_store_test_thread_cpu_us ();
+
+      g_main_context_iteration (NULL, TRUE);
+      longest = MAX (longest, syncobj_store_test_thread_cpu_us () - start);
+    }
+  assert_short (longest, "restore");
+
+  /* Every other queued transaction writes two keys. */
+  g_assert_cmpuint (syncobj_collection_get_n_pending (open.collection), ==, n);
+  g_assert_cmpuint (syncobj_collection_get_size (open.collection), ==, n + n / 2);
+  g_clear_object (&open.collection);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  syncobj_test_init (&argc, &argv);
+
+  /* First, as at the start of an application: the registry's index of
+   * transactions, built by the first lookup, is empty. */
+  g_test_add_func ("/main-loop/restore-many", test_restore_many);
+  g_test_add_func ("/main-loop/flush-many", test_flush_many);
+
+  return g_test_run ();
+}
