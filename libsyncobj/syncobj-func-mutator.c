@@ -201,6 +201,23 @@ watch_echo (SyncobjFuncMutator *self,
   return watch;
 }
 
+/* After a persist call: echo-timeout runs from its success; a failed call
+ * reached no server and has no echo to wait for. */
+static void
+echo_watch_persisted (SyncobjFuncMutator *self,
+                      EchoWatch          *watch,
+                      gboolean            ok)
+{
+  if (watch == NULL)
+    return;
+  if (!ok)
+    g_cancellable_cancel (watch->cancellable);
+  else if (!watch->done)
+    watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->echo_timeout_ms,
+                                           echo_timeout_cb, echo_watch_ref (watch),
+                                           (GDestroyNotify) echo_watch_unref);
+}
+
 static void
 persisted_cb (GObject      *object,
               GAsyncResult *result,
@@ -210,20 +227,13 @@ persisted_cb (GObject      *object,
   SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (object);
   EchoWatch *watch = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      /* Nothing reached the server: no echo to wait for. */
-      if (watch != NULL)
-        g_cancellable_cancel (watch->cancellable);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (watch != NULL && !watch->done)
-    watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->echo_timeout_ms,
-                                           echo_timeout_cb, echo_watch_ref (watch),
-                                           (GDestroyNotify) echo_watch_unref);
-  g_task_return_boolean (task, TRUE);
+  echo_watch_persisted (self, watch, ok);
+  if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -253,6 +263,80 @@ syncobj_func_mutator_persist_async (SyncobjMutator      *mutator,
   if (watch != NULL)
     g_task_set_task_data (job_task, watch, (GDestroyNotify) echo_watch_unref);
   run_job (self->persist_func, self->persist_data, transaction, NULL, job_task);
+}
+
+/* A persist call of the collection itself, whose outcome goes to a plain
+ * function: with the echo watch, if any, on the way. */
+typedef struct
+{
+  SyncobjFuncMutator *self;
+  EchoWatch          *watch;
+  SyncobjPersistDone  done;
+  gpointer            data;
+  GDestroyNotify      destroy;
+} DirectCall;
+
+static void
+direct_call_done (GError   *error,
+                  gpointer  user_data)
+{
+  DirectCall *call = user_data;
+
+  echo_watch_persisted (call->self, call->watch, error == NULL);
+  call->done (error, call->data);
+}
+
+static void
+direct_call_free (gpointer user_data)
+{
+  DirectCall *call = user_data;
+
+  if (call->destroy != NULL)
+    call->destroy (call->data);
+  echo_watch_unref (call->watch);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+static void
+syncobj_func_mutator_persist (SyncobjMutator     *mutator,
+                               SyncobjTransaction *transaction,
+                               GCancellable       *cancellable,
+                               SyncobjPersistDone  done,
+                               gpointer            data,
+                               GDestroyNotify      destroy)
+{
+  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
+  g_autoptr(SyncobjPersistJob) job = NULL;
+  EchoWatch *watch;
+  DirectCall *call;
+
+  if (self->persist_func == NULL)
+    {
+      done (NULL, data);
+      if (destroy != NULL)
+        destroy (data);
+      return;
+    }
+
+  watch = watch_echo (self, transaction);
+  if (watch == NULL)
+    {
+      job = _syncobj_persist_job_new_direct (transaction, cancellable, done, data, destroy);
+    }
+  else
+    {
+      call = g_new (DirectCall, 1);
+      call->self = g_object_ref (self);
+      call->watch = watch;
+      call->done = done;
+      call->data = data;
+      call->destroy = destroy;
+      job = _syncobj_persist_job_new_direct (transaction, cancellable, direct_call_done, call, direct_call_free);
+    }
+
+  /* A function that finishes later keeps its own reference. */
+  self->persist_func (job, self->persist_data);
 }
 
 static void
@@ -425,6 +509,7 @@ syncobj_func_mutator_class_init (SyncobjFuncMutatorClass *klass)
 
   /* The finish vfuncs of SyncobjMutator propagate our GTasks. */
   mutator_class->persist_async = syncobj_func_mutator_persist_async;
+  _syncobj_mutator_type_set_persist_func (G_TYPE_FROM_CLASS (klass), syncobj_func_mutator_persist);
   mutator_class->await_sync_async = syncobj_func_mutator_await_sync_async;
   mutator_class->awaits_sync = syncobj_func_mutator_awaits_sync;
 

@@ -2,7 +2,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "syncobj-private.h"
+#include "syncobj-mutator-private.h"
 
 /**
  * SyncobjMutator:
@@ -219,4 +219,27 @@ syncobj_mutator_awaits_sync (SyncobjMutator     *self,
   if (klass->awaits_sync == NULL)
     return TRUE;
   return klass->awaits_sync (self, transaction, sync);
+}
+
+static GQuark
+persist_func_quark (void)
+{
+  static GQuark quark;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("syncobj-mutator-persist-func");
+  return quark;
+}
+
+void
+_syncobj_mutator_type_set_persist_func (GType                     type,
+                                        SyncobjMutatorPersistFunc func)
+{
+  g_type_set_qdata (type, persist_func_quark (), func);
+}
+
+SyncobjMutatorPersistFunc
+_syncobj_mutator_get_persist_func (SyncobjMutator *self)
+{
+  return g_type_get_qdata (G_OBJECT_TYPE (self), persist_func_quark ());
 }

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "syncobj-private.h"
+#include "syncobj-mutator-private.h"
 
 G_BEGIN_DECLS
 
@@ -13,5 +13,14 @@ G_BEGIN_DECLS
 SyncobjPersistJob *_syncobj_persist_job_new (SyncobjTransaction *transaction,
                                              SyncobjSync        *sync,
                                              GTask              *task);
+
+/* A job that calls @done instead of returning a task: nothing is
+ * allocated for a result that only the collection waits for. Finished on
+ * another thread, it calls @done through an idle on its main context. */
+SyncobjPersistJob *_syncobj_persist_job_new_direct (SyncobjTransaction *transaction,
+                                                    GCancellable       *cancellable,
+                                                    SyncobjPersistDone  done,
+                                                    gpointer            data,
+                                                    GDestroyNotify      destroy);
 
 G_END_DECLS

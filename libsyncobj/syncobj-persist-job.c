@@ -35,8 +35,11 @@ struct _SyncobjPersistJob
   SyncobjTransaction *transaction;
   SyncobjSync        *sync;          /* nullable */
   GTask              *task;          /* dropped once finished */
-  GCancellable       *cancellable;   /* nullable, the task's */
-  GMainContext       *context;       /* the task's */
+  SyncobjPersistDone  done;          /* or this, without a task; dropped */
+  gpointer            done_data;     /* once finished */
+  GDestroyNotify      done_destroy;
+  GCancellable       *cancellable;   /* nullable, the call's */
+  GMainContext       *context;       /* the call's */
   gint                finished;      /* atomic boolean */
   GThread            *thread;        /* that made the job */
 };
@@ -54,16 +57,19 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static void job_return (SyncobjPersistJob *self,
+                        GError            *error);
+
 static void
 syncobj_persist_job_dispose (GObject *object)
 {
   SyncobjPersistJob *self = SYNCOBJ_PERSIST_JOB (object);
 
-  if (self->task != NULL &&
+  if ((self->task != NULL || self->done != NULL) &&
       g_atomic_int_compare_and_exchange (&self->finished, FALSE, TRUE))
     {
-      g_task_return_new_error (self->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED,
-                               _("The persist function dropped its job without completing or failing it"));
+      job_return (self, g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED,
+                                             _("The persist function dropped its job without completing or failing it")));
     }
 
   g_clear_object (&self->task);
@@ -181,6 +187,104 @@ _syncobj_persist_job_new (SyncobjTransaction *transaction,
   self->thread = g_thread_self ();
 
   return self;
+}
+
+SyncobjPersistJob *
+_syncobj_persist_job_new_direct (SyncobjTransaction *transaction,
+                                 GCancellable       *cancellable,
+                                 SyncobjPersistDone  done,
+                                 gpointer            data,
+                                 GDestroyNotify      destroy)
+{
+  SyncobjPersistJob *self;
+
+  g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (transaction), NULL);
+  g_return_val_if_fail (done != NULL, NULL);
+
+  self = g_object_new (SYNCOBJ_TYPE_PERSIST_JOB, NULL);
+  self->transaction = g_object_ref (transaction);
+  self->done = done;
+  self->done_data = data;
+  self->done_destroy = destroy;
+  self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  self->context = g_main_context_ref_thread_default ();
+  self->thread = g_thread_self ();
+
+  return self;
+}
+
+/* The outcome of a job made without a task, on its way to its context. */
+typedef struct
+{
+  SyncobjPersistDone  done;
+  gpointer            data;
+  GDestroyNotify      destroy;
+  GError             *error;
+} DoneCall;
+
+static gboolean
+done_call_cb (gpointer user_data)
+{
+  DoneCall *call = user_data;
+
+  call->done (g_steal_pointer (&call->error), call->data);
+  if (call->destroy != NULL)
+    call->destroy (call->data);
+  call->destroy = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+done_call_free (gpointer user_data)
+{
+  DoneCall *call = user_data;
+
+  /* Never dispatched: the context went away first. */
+  if (call->destroy != NULL)
+    call->destroy (call->data);
+  g_clear_error (&call->error);
+  g_free (call);
+}
+
+/* Returns the outcome (@error taken; NULL for success) to the task, or to
+ * the done function: at once on the thread that made the job, where a
+ * result that nobody else waits for needs no main-loop iteration. */
+static void
+job_return (SyncobjPersistJob *self,
+            GError            *error)
+{
+  g_autoptr(GSource) idle = NULL;
+  DoneCall *call;
+
+  if (self->task != NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (self->task, error);
+      else
+        g_task_return_boolean (self->task, TRUE);
+      return;
+    }
+
+  if (g_thread_self () == self->thread)
+    {
+      SyncobjPersistDone done = g_steal_pointer (&self->done);
+      gpointer data = g_steal_pointer (&self->done_data);
+      GDestroyNotify destroy = g_steal_pointer (&self->done_destroy);
+
+      done (error, data);
+      if (destroy != NULL)
+        destroy (data);
+      return;
+    }
+
+  call = g_new0 (DoneCall, 1);
+  call->done = g_steal_pointer (&self->done);
+  call->data = g_steal_pointer (&self->done_data);
+  call->destroy = g_steal_pointer (&self->done_destroy);
+  call->error = error;
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, done_call_cb, call, done_call_free);
+  g_source_attach (idle, self->context);
 }
 
 static gboolean
@@ -437,7 +541,7 @@ syncobj_persist_job_complete (SyncobjPersistJob *self)
   if (!begin_finish (self))
     return;
 
-  g_task_return_boolean (self->task, TRUE);
+  job_return (self, NULL);
   end_finish (self);
 }
 
@@ -482,9 +586,9 @@ syncobj_persist_job_conflict (SyncobjPersistJob *self,
   _syncobj_transaction_set_conflict (self->transaction, key,
                                      current != NULL && JSON_NODE_HOLDS_OBJECT (current)
                                      ? json_node_get_object (current) : NULL);
-  g_task_return_new_error (self->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
-                           _("The server refused the change to “%s”: its record changed meanwhile (conflict)"),
-                           key);
+  job_return (self, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
+                                 _("The server refused the change to “%s”: its record changed meanwhile (conflict)"),
+                                 key));
   end_finish (self);
 }
 
@@ -508,7 +612,7 @@ syncobj_persist_job_fail (SyncobjPersistJob *self,
   if (!begin_finish (self))
     return;
 
-  g_task_return_error (self->task, g_error_copy (error));
+  job_return (self, g_error_copy (error));
   end_finish (self);
 }
 

@@ -15,6 +15,7 @@
 #include "syncobj-retry-policy-private.h"
 #include "syncobj-transaction-persist-private.h"
 #include "syncobj-transaction-properties-private.h"
+#include "syncobj-mutator-private.h"
 
 /* Made on first use: a burst of writes allocates less. */
 static GCancellable *
@@ -332,17 +333,13 @@ transaction_attempt_conflicted (SyncobjTransaction *self,
   _syncobj_transaction_changed (self);
 }
 
+/* The outcome of a persist call: @error NULL on success, or taken. */
 static void
-persist_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+transaction_persist_result (SyncobjTransaction *self,
+                            GError             *error)
 {
-  g_autoptr(SyncobjTransaction) self = user_data;
   g_autoptr(SyncobjAttempt) attempt = NULL;
-  GError *error = NULL;
-  gboolean ok;
 
-  ok = syncobj_mutator_persist_finish (SYNCOBJ_MUTATOR (source), result, &error);
   if (self->state != SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     {
       g_clear_error (&error);
@@ -355,7 +352,7 @@ persist_cb (GObject      *source,
     g_object_ref (attempt);
   _syncobj_attempt_finish (attempt, now_us (), error);
 
-  if (!ok && g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT))
+  if (error != NULL && g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT))
     {
       transaction_attempt_conflicted (self, attempt, error);
       return;
@@ -363,10 +360,31 @@ persist_cb (GObject      *source,
 
   self->conflicts_in_row = 0;
   _syncobj_transaction_clear_conflict (self);
-  if (ok)
+  if (error == NULL)
     transaction_persisted (self);
   else
     transaction_attempt_failed (self, attempt, error);
+}
+
+static void
+persist_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(SyncobjTransaction) self = user_data;
+  GError *error = NULL;
+
+  if (!syncobj_mutator_persist_finish (SYNCOBJ_MUTATOR (source), result, &error) && error == NULL)
+    error = g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED, _("The persist call failed without an error"));
+  transaction_persist_result (self, error);
+}
+
+/* The outcome of a persist call made without a GTask. */
+static void
+persist_done (GError   *error,
+              gpointer  user_data)
+{
+  transaction_persist_result (user_data, error);
 }
 
 /* From the first attempt on, the keys are locked and cannot roll back. */
@@ -389,6 +407,7 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
   g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
   SyncobjMutator *mutator = owner != NULL ? syncobj_collection_get_mutator (owner) : NULL;
   g_autoptr(SyncobjAttempt) attempt = NULL;
+  SyncobjMutatorPersistFunc persist;
 
   if (state_is_final (self->state))
     return;
@@ -435,7 +454,11 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
   else
     _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
 
-  syncobj_mutator_persist_async (mutator, self, transaction_cancellable (self), persist_cb, g_object_ref (self));
+  persist = _syncobj_mutator_get_persist_func (mutator);
+  if (persist != NULL)
+    persist (mutator, self, transaction_cancellable (self), persist_done, g_object_ref (self), g_object_unref);
+  else
+    syncobj_mutator_persist_async (mutator, self, transaction_cancellable (self), persist_cb, g_object_ref (self));
 }
 
 void

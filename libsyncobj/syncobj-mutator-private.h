@@ -1,0 +1,37 @@
+/* syncobj-mutator-private.h: persist calls without a GTask
+ *
+ * A mutator type may offer the collection a persist call whose outcome
+ * goes to a plain function: no GTask is made for a result that only the
+ * collection waits for. syncobj_mutator_persist_async() stays the way for
+ * every other mutator.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-private.h"
+
+G_BEGIN_DECLS
+
+/* The outcome of a persist call: @error is NULL on success, or taken.
+ * Called once, on the thread that made the call, then the call's destroy
+ * function frees @data. */
+typedef void (*SyncobjPersistDone) (GError   *error,
+                                    gpointer  data);
+
+typedef void (*SyncobjMutatorPersistFunc) (SyncobjMutator     *self,
+                                           SyncobjTransaction *transaction,
+                                           GCancellable       *cancellable,
+                                           SyncobjPersistDone  done,
+                                           gpointer            data,
+                                           GDestroyNotify      destroy);
+
+/* Gives the mutators of @type @func (from their class_init). */
+void     _syncobj_mutator_type_set_persist_func (GType                      type,
+                                                 SyncobjMutatorPersistFunc  func);
+
+/* The persist function of @self's type, or NULL: then
+ * syncobj_mutator_persist_async() is the way. */
+SyncobjMutatorPersistFunc _syncobj_mutator_get_persist_func (SyncobjMutator *self);
+
+G_END_DECLS
