@@ -161,6 +161,7 @@ test_other_thread_refused (void)
       g_autoptr(SyncobjTransaction) open = NULL;
       g_autoptr(SyncobjTransaction) failed = NULL;
       OtherThread other = { collection, NULL, NULL };
+      g_autoptr(GListModel) active = NULL;
 
       /* A failed transaction, which only its own thread may retry. */
       syncobj_sync_control_fail_next_persist_non_retriable (control);
@@ -180,7 +181,8 @@ test_other_thread_refused (void)
       g_assert_null (syncobj_collection_get_version_member (collection));
       g_assert_cmpint (syncobj_collection_get_conflict_policy (collection), ==, SYNCOBJ_CONFLICT_POLICY_REBASE);
       g_assert_cmpstr (syncobj_transaction_get_state_name (open), ==, "pending");
-      g_assert_cmpuint (g_list_model_get_n_items (syncobj_collection_get_transactions (collection)), ==, 1);
+      active = syncobj_collection_get_transactions (collection);
+      g_assert_cmpuint (g_list_model_get_n_items (active), ==, 1);
       g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (open)), ==, 0);
       syncobj_test_transaction_write (open, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"d\"}");
       g_assert_true (syncobj_transaction_commit (open, NULL));
