@@ -223,6 +223,7 @@ mutation_take (SyncobjPendingMutation *mutation,
                                         _syncobj_scheduler_now (_syncobj_scheduler_get_default ()));
   mutation->replaces = replaces;
   mutation->merged = type == SYNCOBJ_MUTATION_TYPE_UPDATE && !replaces;
+  mutation->resolved = TRUE;
 }
 
 /* The members the change set, applied again on the server's record. */

@@ -152,6 +152,10 @@ struct _SyncobjPendingMutation
   guint                replaces : 1;   /* an update folded from a delete and an
                                         * insert: changes are the whole record,
                                         * which replaces the one below */
+  guint                resolved : 1;   /* its values come from a conflict
+                                        * resolution: stored whole, since the
+                                        * cache does not have the server's
+                                        * record it is based on */
 
   /* GDateTimes made on demand (syncobj-pending-mutation.c) */
   GDateTime           *created_at;

@@ -65,6 +65,9 @@ struct _SyncobjTransaction
   guint                    committed : 1;
   guint                    durable : 1;
   guint                    started : 1;
+  guint                    mutations_changed : 1;  /* a conflict resolution changed
+                                                    * them: the store writes them
+                                                    * again */
 };
 
 static inline gint64

@@ -330,6 +330,10 @@ transaction_attempt_conflicted (SyncobjTransaction *self,
   if (attempt != NULL)
     _syncobj_attempt_set_retry_scheduled_for (attempt, now_us ());
   _syncobj_transaction_retry_in (self, 0);
+  /* The resolved values are stored: a restart sends them, not the ones
+   * the server refused. */
+  if (outcome == SYNCOBJ_CONFLICT_OUTCOME_RESEND)
+    self->mutations_changed = TRUE;
   _syncobj_transaction_changed (self);
 }
 

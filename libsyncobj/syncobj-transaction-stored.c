@@ -24,12 +24,17 @@
 /* Whether the store keeps @mutation's changes alone: its collection keeps
  * its synced state in the store's cache, from which its original and
  * modified values are rebuilt after a restart (_syncobj_overlay_restore()),
- * so that a one-member change to a large record costs that member. */
+ * so that a one-member change to a large record costs that member. A
+ * write resolved after a conflict is based on the server's record of the
+ * conflict, which the cache may not have yet: it is kept whole. */
 static gboolean
 mutation_stores_changes_only (SyncobjPendingMutation *mutation)
 {
-  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
+  g_autoptr(SyncobjCollection) collection = NULL;
 
+  if (mutation->resolved)
+    return FALSE;
+  collection = _syncobj_weak_get (mutation->collection);
   return collection != NULL && syncobj_collection_get_persistent (collection);
 }
 
@@ -100,10 +105,16 @@ transaction_snapshot (SyncobjTransaction *self,
   return stored;
 }
 
+/* The mutations too once a conflict resolution changed them, so that a
+ * restart sends the resolved values. */
 static SyncobjStoredTransaction *
 transaction_snapshot_cb (GObject *source)
 {
-  return transaction_snapshot (SYNCOBJ_TRANSACTION (source), FALSE);
+  SyncobjTransaction *self = SYNCOBJ_TRANSACTION (source);
+  gboolean with_mutations = self->mutations_changed;
+
+  self->mutations_changed = FALSE;
+  return transaction_snapshot (self, with_mutations);
 }
 
 static SyncobjStoredTransaction *

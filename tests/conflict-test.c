@@ -535,6 +535,107 @@ test_http_412_rebased (void)
   conflicts_clear (&conflicts);
 }
 
+/* A collection on the demo server (--versions) whose sync holds record
+ * "a" at version 1, as the server had it before @prepare ran. */
+static SyncobjCollection *
+http_collection_new (DemoServer         *server,
+                     Conflicts          *conflicts,
+                     SyncobjHttpMutator **mutator)
+{
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autoptr(JsonArray) synced = syncobj_test_array ("[{\"id\": \"a\", \"title\": \"A\", \"n\": 0, \"version\": 1}]");
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new ("http-conflict", synced);
+  g_autofree char *created = NULL;
+  SyncobjCollection *collection;
+  guint status = 0;
+
+  created = demo_server_request (server, "POST", "/items", NULL, "{\"id\": \"a\", \"title\": \"A\", \"n\": 0}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  *mutator = syncobj_http_mutator_new (items);
+  collection = syncobj_collection_new ("http-conflict", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (*mutator));
+  syncobj_collection_set_version_member (collection, "version");
+  g_signal_connect (collection, "conflict", G_CALLBACK (conflict_cb), conflicts);
+  WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+  return collection;
+}
+
+/* The next write is answered 409 with a body that is not the record, as
+ * many servers do. */
+static void
+answer_next_write_409 (DemoServer *server)
+{
+  demo_server_admin (server, "/_admin/faults",
+                     "{\"answer\": 1, \"answer_status\": 409, \"answer_type\": \"application/json\", "
+                     "\"answer_body\": \"{\\\"error\\\": \\\"edit conflict\\\"}\"}");
+}
+
+/* A 409 without the record: the mutator GETs /items/a, the change is
+ * rebased on the record it reads (version 2) and sent again. */
+static void
+test_http_409_fetches_record (void)
+{
+  const char *args[] = { "--versions", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autoptr(SyncobjHttpMutator) mutator = NULL;
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjCollection) collection = http_collection_new (server, &conflicts, &mutator);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autofree char *patched = NULL;
+  guint status = 0;
+
+  patched = demo_server_request (server, "PATCH", "/items/a", NULL, "{\"title\": \"B\"}", &status);
+  g_assert_cmpuint (status, ==, 200);
+  answer_next_write_409 (server);
+
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  WAIT_FOR (syncobj_transaction_is_finished (transaction), 10000);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_cmpint (demo_server_fault_count (server, "answer"), ==, 1);
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (transaction), ==, 2);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (transaction), 0);
+  g_assert_error ((GError *) syncobj_attempt_get_error (first), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT);
+  g_assert_cmpuint (syncobj_attempt_get_http_status (first), ==, 409);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  assert_json_text (conflicts.server, "{\"id\": \"a\", \"title\": \"B\", \"n\": 0, \"version\": 2}");
+
+  record = server_record (server, "a");
+  syncobj_test_assert_json (record, "{\"id\": \"a\", \"title\": \"B\", \"n\": 1, \"version\": 3}");
+  conflicts_clear (&conflicts);
+}
+
+/* A 409 without the record, whose GET answers 404: the server deleted the
+ * record, a conflict with no record. Rebased, the update inserts what the
+ * user saw again. */
+static void
+test_http_409_record_deleted (void)
+{
+  const char *args[] = { "--versions", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autoptr(SyncobjHttpMutator) mutator = NULL;
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjCollection) collection = http_collection_new (server, &conflicts, &mutator);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) record = NULL;
+
+  demo_server_admin (server, "/_admin/delete?key=a", NULL);
+  answer_next_write_409 (server);
+
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  WAIT_FOR (syncobj_transaction_is_finished (transaction), 10000);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (transaction), ==, 2);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  g_assert_cmpstr (conflicts.server, ==, "null");
+
+  record = server_record (server, "a");
+  syncobj_test_assert_json (record, "{\"id\": \"a\", \"title\": \"A\", \"n\": 1, \"version\": 1}");
+  conflicts_clear (&conflicts);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -551,7 +652,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/conflict/deleted-on-server", test_deleted_on_server);
   g_test_add_func ("/conflict/rollback-from-signal", test_rollback_from_signal);
   if (g_getenv ("SYNCOBJ_DEMO_SERVER") != NULL)
-    g_test_add_func ("/conflict/http/412-rebased", test_http_412_rebased);
+    {
+      g_test_add_func ("/conflict/http/412-rebased", test_http_412_rebased);
+      g_test_add_func ("/conflict/http/409-fetches-record", test_http_409_fetches_record);
+      g_test_add_func ("/conflict/http/409-record-deleted", test_http_409_record_deleted);
+    }
 
   return g_test_run ();
 }

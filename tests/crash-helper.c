@@ -46,6 +46,16 @@
  *     process kills itself with SIGKILL: at once (KILL 0), after a busy
  *     wait of random length (1) or once it is flushed (2).
  *
+ *   crash-helper conflict PATH SERVER
+ *     collection "conflicted" (version-member "version") with a sync whose
+ *     snapshot is {"id": "k1", "title": "milk", "likes": 1, "version": 1};
+ *     an update of k1 ({"title": "oat milk"}) conflicts: SERVER "changed"
+ *     reports the server's record {"id": "k1", "title": "milk",
+ *     "likes": 5, "version": 2}, "deleted" reports it deleted. The
+ *     resolution (rebase, the default) is sent again; with that call in
+ *     flight the store is flushed, "update ID" printed and the process
+ *     killed.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -181,6 +191,49 @@ cache (const char *path,
     syncobj_store_test_flush (store);
   kill (getpid (), SIGKILL);
   return 1;
+}
+
+static int
+conflict (const char *path,
+          const char *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  SyncobjTestBackend backend = { 0 };
+  g_autoptr(SyncobjMutator) mutator = syncobj_store_test_backend_init (&backend);
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("conflicted-sync");
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"title\": \"oat milk\"}");
+  g_autoptr(JsonNode) current = NULL;
+  g_autoptr(SyncobjTransaction) updated = NULL;
+
+  g_assert_no_error (error);
+  collection = syncobj_collection_new_with_store ("conflicted", sync, mutator, store);
+  syncobj_collection_set_version_member (collection, "version");
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT,
+                                          "{\"id\": \"k1\", \"title\": \"milk\", \"likes\": 1, \"version\": 1}",
+                                          &error));
+  g_assert_true (syncobj_sync_commit_with_cursor (sync, "1", &error));
+  g_assert_no_error (error);
+  syncobj_sync_mark_ready (sync);
+
+  updated = syncobj_collection_update (collection, "k1", changes, &error);
+  g_assert_no_error (error);
+  syncobj_store_test_wait_for_jobs (&backend, 1);
+  syncobj_store_test_flush (store);
+
+  if (g_str_equal (server, "changed"))
+    current = json_from_string ("{\"id\": \"k1\", \"title\": \"milk\", \"likes\": 5, \"version\": 2}", NULL);
+  syncobj_persist_job_conflict (last_job (&backend), "k1", current);
+  syncobj_store_test_wait_for_jobs (&backend, 2);
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  syncobj_store_test_flush (store);
+
+  printf ("update %s\n", syncobj_transaction_get_id (updated));
+  fflush (stdout);
+  raise (SIGKILL);
+  g_assert_not_reached ();
 }
 
 static int
@@ -521,12 +574,15 @@ main (int   argc,
   if (argc == 4 && g_str_equal (argv[1], "server-key"))
     return server_key (argv[2], argv[3]);
 
+  if (argc == 4 && g_str_equal (argv[1], "conflict"))
+    return conflict (argv[2], argv[3]);
+
   if (argc == 5 && g_str_equal (argv[1], "cache"))
     return cache (argv[2], atoi (argv[3]), atoi (argv[4]));
 
   if (argc == 8 && g_str_equal (argv[1], "crash"))
     return crash (argv[2], atoi (argv[3]), argv[4], atoi (argv[5]), atoi (argv[6]), atoi (argv[7]));
 
-  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | server-key PATH KILL | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
+  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | server-key PATH KILL | conflict PATH SERVER | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
   return 2;
 }

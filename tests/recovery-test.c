@@ -578,6 +578,91 @@ test_server_key_after_long_history (void)
   syncobj_registry_forget_finished (syncobj_registry_get_default ());
 }
 
+/* Runs crash-helper conflict @server, killed with the resolved update in
+ * flight, then opens the file again: the restored update is the resolved
+ * one, based on the server's record of the conflict, and is sent as such. */
+static void
+run_conflict (const char *server,
+              const char *expected_original,
+              const char *expected_modified)
+{
+  g_autofree char *name = g_strdup_printf ("conflict-%s.db", server);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), name, NULL);
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  const char *argv[] = { helper, "conflict", path, server, NULL };
+  g_autofree char *output = NULL;
+  g_autofree char *errors = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("conflicted-sync");
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjPendingMutation) update = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncobjTestBackend *backend;
+  SyncobjTransaction *updated;
+  const char *update_id;
+  SyncobjPersistJob *job;
+  int status;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, &errors, &status, &error);
+  g_assert_no_error (error);
+  if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGKILL)
+    g_error ("crash-helper did not die of SIGKILL (status %d): %s", status, errors);
+  g_assert_true (g_str_has_prefix (output, "update "));
+  g_strchomp (output);
+  update_id = output + strlen ("update ");
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), FALSE);
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  backend = syncobj_store_test_backend_new (&mutator);
+  collection = syncobj_collection_new_with_store ("conflicted", sync, mutator, store);
+  syncobj_collection_set_version_member (collection, "version");
+
+  updated = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), update_id);
+  g_assert_nonnull (updated);
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
+  if (expected_original != NULL)
+    syncobj_store_test_assert_value (syncobj_pending_mutation_get_original (update), expected_original);
+  else
+    g_assert_null (syncobj_pending_mutation_get_original (update));
+  syncobj_store_test_assert_value (syncobj_pending_mutation_get_modified (update), expected_modified);
+  /* The user's change shows; the rest of the record is the cached one
+   * until the sync brings the server's. */
+  g_assert_cmpstr (json_object_get_string_member (syncobj_collection_lookup_value (collection, "k1"), "title"),
+                   ==, "oat milk");
+
+  /* The interrupted attempt goes again at once, with the resolved values. */
+  job = wait_for_call (backend, update_id, 3);
+  g_assert_cmpint (syncobj_pending_mutation_get_mutation_type (update), ==,
+                   expected_original != NULL ? SYNCOBJ_MUTATION_TYPE_UPDATE : SYNCOBJ_MUTATION_TYPE_INSERT);
+  syncobj_persist_job_complete (job);
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_clear_object (&collection);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
+/* The server changed the record: the rebased update (the user's title on
+ * the server's likes and version) survives the restart. */
+static void
+test_conflict_rebased (void)
+{
+  run_conflict ("changed", "{\"id\": \"k1\", \"title\": \"milk\", \"likes\": 5, \"version\": 2}",
+                "{\"id\": \"k1\", \"title\": \"oat milk\", \"likes\": 5, \"version\": 2}");
+}
+
+/* The server deleted the record: the update became an insert of what the
+ * user saw, and stays one after the restart. */
+static void
+test_conflict_deleted (void)
+{
+  run_conflict ("deleted", NULL, "{\"id\": \"k1\", \"title\": \"oat milk\", \"likes\": 1, \"version\": 1}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -591,6 +676,8 @@ main (int   argc,
   g_test_add_func ("/recovery/server-key/after-answer", test_server_key_after_answer);
   g_test_add_func ("/recovery/server-key/after-insert", test_server_key_after_insert);
   g_test_add_func ("/recovery/server-key/after-long-history", test_server_key_after_long_history);
+  g_test_add_func ("/recovery/conflict/rebased", test_conflict_rebased);
+  g_test_add_func ("/recovery/conflict/deleted", test_conflict_deleted);
 
   return g_test_run ();
 }

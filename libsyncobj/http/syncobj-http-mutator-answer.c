@@ -44,38 +44,6 @@ retry_after_ms (SoupMessage *message)
   return MAX ((g_date_time_to_unix (date) * G_USEC_PER_SEC - g_get_real_time ()) / 1000, 0);
 }
 
-/* A 409 or 412 whose body is the server's record of @mutation's key: a
- * conflict, which the collection's conflict policy resolves. */
-static gboolean
-check_conflict (SyncobjTransaction      *transaction,
-                SyncobjPendingMutation  *mutation,
-                SoupMessage             *message,
-                GBytes                  *body,
-                const char              *uri,
-                GError                 **error)
-{
-  g_autoptr(SyncobjCollection) collection = NULL;
-  g_autoptr(JsonObject) current = NULL;
-  char buffer[SYNCOBJ_INT_KEY_SIZE];
-  const char *key;
-
-  if (mutation == NULL)
-    return FALSE;
-  collection = _syncobj_weak_get (mutation->collection);
-  current = _syncobj_http_mutator_answer_object (body);
-  if (collection == NULL || current == NULL)
-    return FALSE;
-  key = _syncobj_json_get_key (current, syncobj_collection_get_key_member (collection), buffer, NULL, NULL);
-  if (g_strcmp0 (key, mutation->key) != 0)
-    return FALSE;
-
-  _syncobj_transaction_set_conflict (transaction, mutation->key, current);
-  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
-               _("%s %s was refused with status %u: the record changed on the server (conflict)"),
-               soup_message_get_method (message), uri, soup_message_get_status (message));
-  return TRUE;
-}
-
 /* Turns the answer to @message (the request of @mutation, NULL for a
  * batch) into success or an error. */
 gboolean
@@ -120,8 +88,7 @@ _syncobj_http_mutator_check_response (SyncobjTransaction      *transaction,
       return FALSE;
     }
 
-  if ((status == SOUP_STATUS_CONFLICT || status == SOUP_STATUS_PRECONDITION_FAILED) &&
-      check_conflict (transaction, mutation, message, body, uri, error))
+  if (_syncobj_http_mutator_check_conflict (transaction, mutation, message, body, error))
     return FALSE;
 
   reason = _syncobj_http_error_reason (message, body);

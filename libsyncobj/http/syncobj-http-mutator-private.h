@@ -2,6 +2,7 @@
  * its files: syncobj-http-mutator.c (persisting, the API),
  * syncobj-http-mutator-request.c (the requests it sends),
  * syncobj-http-mutator-answer.c (reading their answers),
+ * syncobj-http-mutator-conflict.c (conflicts),
  * syncobj-http-mutator-keys.c (keys the server creates) and
  * syncobj-http-mutator-await.c (waiting for the echo)
  *
@@ -84,6 +85,39 @@ gboolean            _syncobj_http_mutator_check_response    (SyncobjTransaction 
                                                              GBytes                  *body,
                                                              gboolean                *not_found,
                                                              GError                 **error);
+
+/* ---- syncobj-http-mutator-conflict.c ------------------------------------------ */
+
+/* Whether @message was answered 409 or 412. */
+gboolean            _syncobj_http_mutator_is_conflict       (SoupMessage             *message);
+/* A 409 or 412 answer to the write of @mutation (NULL for a batch) whose
+ * body is the server's record of its key: reports the conflict to
+ * @transaction and sets @error (SYNCOBJ_ERROR_CONFLICT). */
+gboolean            _syncobj_http_mutator_check_conflict    (SyncobjTransaction      *transaction,
+                                                             SyncobjPendingMutation  *mutation,
+                                                             SoupMessage             *message,
+                                                             GBytes                  *body,
+                                                             GError                 **error);
+/* Whether the answer to the write of @mutation is a 409 or 412 without
+ * its record, which _syncobj_http_mutator_fetch_conflict_async() reads. */
+gboolean            _syncobj_http_mutator_conflict_needs_record (SyncobjPendingMutation *mutation,
+                                                                 SoupMessage            *message,
+                                                                 GBytes                 *body);
+/* GETs the record of @mutation's key after @write was refused (409 or
+ * 412, answered @write_body) without it. Always fails: with
+ * SYNCOBJ_ERROR_CONFLICT once the record (or its absence: 404, 410) is
+ * reported to @transaction, else with the refusal and why the record
+ * could not be read (retriable unless the GET answered without it). */
+void                _syncobj_http_mutator_fetch_conflict_async  (SyncobjHttpMutator     *self,
+                                                                 SyncobjTransaction     *transaction,
+                                                                 SyncobjPendingMutation *mutation,
+                                                                 SoupMessage            *write,
+                                                                 GBytes                 *write_body,
+                                                                 GCancellable           *cancellable,
+                                                                 GAsyncReadyCallback     callback,
+                                                                 gpointer                user_data);
+gboolean            _syncobj_http_mutator_fetch_conflict_finish (GAsyncResult           *result,
+                                                                 GError                **error);
 
 /* ---- syncobj-http-mutator-keys.c ---------------------------------------------- */
 

@@ -267,6 +267,20 @@ persist_reach_cb (GObject      *source,
 }
 
 static void
+persist_conflict_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!_syncobj_http_mutator_fetch_conflict_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_assert_not_reached ();
+}
+
+static void
 persist_sent_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -299,6 +313,13 @@ persist_sent_cb (GObject      *source,
       return;
     }
 
+  if (_syncobj_http_mutator_conflict_needs_record (run->current, run->message, body))
+    {
+      _syncobj_http_mutator_fetch_conflict_async (g_task_get_source_object (task), run->transaction, run->current,
+                                                  run->message, body, g_task_get_cancellable (task),
+                                                  persist_conflict_cb, g_object_ref (task));
+      return;
+    }
   if (!_syncobj_http_mutator_check_response (run->transaction, run->current, run->message, body, &not_found, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));

@@ -1,0 +1,227 @@
+/* syncobj-http-mutator-conflict.c: a SyncobjHttpMutator's conflicts
+ *
+ * A 409 or 412 answer to the write of one mutation is a conflict: the
+ * server's current record goes to the transaction, whose collection
+ * resolves it (syncobj-collection-conflict.c). The record is the answer's
+ * body when the server sends it; otherwise the mutator reads it with a
+ * GET of the item's URI. A 404 or 410 to that GET means the server
+ * deleted the record: a conflict with no record.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-http-mutator-private.h"
+#include "syncobj-transaction-private.h"
+#include "syncobj-attempt-private.h"
+#include "syncobj-json-util-private.h"
+
+gboolean
+_syncobj_http_mutator_is_conflict (SoupMessage *message)
+{
+  guint status = soup_message_get_status (message);
+
+  return status == SOUP_STATUS_CONFLICT || status == SOUP_STATUS_PRECONDITION_FAILED;
+}
+
+/* The record of @mutation's key that @body holds, or NULL. */
+static JsonObject *
+conflict_record (SyncobjPendingMutation *mutation,
+                 GBytes                 *body)
+{
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
+  g_autoptr(JsonObject) current = NULL;
+  char buffer[SYNCOBJ_INT_KEY_SIZE];
+  const char *key;
+
+  current = collection != NULL ? _syncobj_http_mutator_answer_object (body) : NULL;
+  if (current == NULL)
+    return NULL;
+  key = _syncobj_json_get_key (current, syncobj_collection_get_key_member (collection), buffer, NULL, NULL);
+  return g_strcmp0 (key, mutation->key) == 0 ? g_steal_pointer (&current) : NULL;
+}
+
+/* Reports the conflict of @mutation to @transaction with @current (NULL:
+ * deleted on the server), as the error of the write @message. */
+static void
+conflict_report (SyncobjTransaction      *transaction,
+                 SyncobjPendingMutation  *mutation,
+                 SoupMessage             *message,
+                 JsonObject              *current,
+                 GError                 **error)
+{
+  g_autofree char *uri = g_uri_to_string (soup_message_get_uri (message));
+
+  _syncobj_transaction_set_conflict (transaction, mutation->key, current);
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
+               _("%s %s was refused with status %u: the record changed on the server (conflict)"),
+               soup_message_get_method (message), uri, soup_message_get_status (message));
+}
+
+gboolean
+_syncobj_http_mutator_check_conflict (SyncobjTransaction      *transaction,
+                                      SyncobjPendingMutation  *mutation,
+                                      SoupMessage             *message,
+                                      GBytes                  *body,
+                                      GError                 **error)
+{
+  g_autoptr(JsonObject) current = NULL;
+
+  if (mutation == NULL || !_syncobj_http_mutator_is_conflict (message))
+    return FALSE;
+  current = conflict_record (mutation, body);
+  if (current == NULL)
+    return FALSE;
+  conflict_report (transaction, mutation, message, current, error);
+  return TRUE;
+}
+
+gboolean
+_syncobj_http_mutator_conflict_needs_record (SyncobjPendingMutation *mutation,
+                                             SoupMessage            *message,
+                                             GBytes                 *body)
+{
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(JsonObject) current = NULL;
+
+  /* An insert conflicts with a record that exists already: its key is
+   * the mutation's, whose item the GET reads just the same. */
+  if (mutation == NULL || !_syncobj_http_mutator_is_conflict (message) ||
+      _syncobj_http_mutator_is_temporary_insert (mutation))
+    return FALSE;
+  collection = _syncobj_weak_get (mutation->collection);
+  if (collection == NULL)
+    return FALSE;
+  current = conflict_record (mutation, body);
+  return current == NULL;
+}
+
+/* ---- reading the record ------------------------------------------------------- */
+
+typedef struct
+{
+  SyncobjTransaction     *transaction;
+  SyncobjPendingMutation *mutation;
+  SoupMessage            *write;      /* the refused write */
+  GBytes                 *write_body; /* its answer */
+  SoupMessage            *get;
+} ConflictFetch;
+
+static void
+conflict_fetch_free (gpointer data)
+{
+  ConflictFetch *fetch = data;
+
+  g_clear_object (&fetch->transaction);
+  g_clear_object (&fetch->mutation);
+  g_clear_object (&fetch->write);
+  g_clear_pointer (&fetch->write_body, g_bytes_unref);
+  g_clear_object (&fetch->get);
+  g_free (fetch);
+}
+
+/* The write's refusal stays the attempt's error, with what the GET did
+ * not give. */
+static GError *
+conflict_unresolved (ConflictFetch *fetch,
+                     gboolean       retriable,
+                     const char    *why)
+{
+  g_autofree char *uri = g_uri_to_string (soup_message_get_uri (fetch->write));
+  g_autofree char *reason = _syncobj_http_error_reason (fetch->write, fetch->write_body);
+
+  return g_error_new (SYNCOBJ_ERROR, retriable ? SYNCOBJ_ERROR_HTTP : SYNCOBJ_ERROR_NON_RETRIABLE,
+                      _("%s %s was refused with status %u (%s) and the server’s record could not be read: %s"),
+                      soup_message_get_method (fetch->write), uri, soup_message_get_status (fetch->write),
+                      reason, why);
+}
+
+static void
+conflict_fetched_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ConflictFetch *fetch = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) body = _syncobj_http_send_and_read_finish (result, &local_error);
+  g_autoptr(JsonObject) current = NULL;
+  g_autofree char *why = NULL;
+  GError *error = NULL;
+  guint status;
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, conflict_unresolved (fetch, TRUE, local_error->message));
+      return;
+    }
+
+  status = soup_message_get_status (fetch->get);
+  if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE)
+    {
+      /* Deleted on the server. */
+      conflict_report (fetch->transaction, fetch->mutation, fetch->write, NULL, &error);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    current = conflict_record (fetch->mutation, body);
+  if (current != NULL)
+    {
+      conflict_report (fetch->transaction, fetch->mutation, fetch->write, current, &error);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  why = SOUP_STATUS_IS_SUCCESSFUL (status)
+        ? g_strdup_printf (_("GET answered %u without the record of “%s”"), status, fetch->mutation->key)
+        : g_strdup_printf (_("GET answered %u"), status);
+  /* A server that answers the GET with something else than the record
+   * will not do better next time; a failing one may. */
+  g_task_return_error (task, conflict_unresolved (fetch, !SOUP_STATUS_IS_SUCCESSFUL (status), why));
+}
+
+void
+_syncobj_http_mutator_fetch_conflict_async (SyncobjHttpMutator     *self,
+                                            SyncobjTransaction     *transaction,
+                                            SyncobjPendingMutation *mutation,
+                                            SoupMessage            *write,
+                                            GBytes                 *write_body,
+                                            GCancellable           *cancellable,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  SyncobjHttpMutator *target = _syncobj_http_mutator_target (self, mutation);
+  g_autofree char *escaped = g_uri_escape_string (mutation->key, NULL, FALSE);
+  g_autofree char *item_uri = g_strdup_printf ("%s/%s", target->base_uri, escaped);
+  ConflictFetch *fetch = g_new0 (ConflictFetch, 1);
+  SoupMessageHeaders *headers;
+
+  g_task_set_source_tag (task, _syncobj_http_mutator_fetch_conflict_async);
+  g_task_set_task_data (task, fetch, conflict_fetch_free);
+  fetch->transaction = g_object_ref (transaction);
+  fetch->mutation = g_object_ref (mutation);
+  fetch->write = g_object_ref (write);
+  fetch->write_body = write_body != NULL ? g_bytes_ref (write_body) : NULL;
+
+  /* The write's own URI was valid: so is its item's. */
+  fetch->get = soup_message_new ("GET", item_uri);
+  if (fetch->get == NULL)
+    {
+      g_task_return_error (task, conflict_unresolved (fetch, FALSE, item_uri));
+      return;
+    }
+  headers = soup_message_get_request_headers (fetch->get);
+  _syncobj_http_headers_apply (&self->headers, fetch->get);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  _syncobj_attempt_record_http_answer (transaction, soup_message_get_status (write), write_body);
+  _syncobj_http_send_and_read_async (self->session, fetch->get, &self->limits, cancellable,
+                                     conflict_fetched_cb, g_object_ref (task));
+}
+
+gboolean
+_syncobj_http_mutator_fetch_conflict_finish (GAsyncResult  *result,
+                                             GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
