@@ -636,6 +636,122 @@ test_http_409_record_deleted (void)
   conflicts_clear (&conflicts);
 }
 
+/* Without version-member, the ETag the server gave for a record is the
+ * version of the next write: the PATCH answered ETag "2" sends If-Match
+ * "2"; someone else wrote version 3 meanwhile, so the answer is a 412
+ * with the record and ETag "3", on which the change is rebased and sent
+ * again with If-Match "3". */
+static void
+test_http_etag_as_version (void)
+{
+  const char *args[] = { "--versions", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+  g_autoptr(JsonArray) synced = syncobj_test_array ("[{\"id\": \"a\", \"title\": \"A\", \"n\": 0}]");
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new ("http-etag", synced);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) first = NULL;
+  g_autoptr(SyncobjTransaction) second = NULL;
+  g_autoptr(SyncobjAttempt) attempt = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *patched = NULL;
+  Conflicts conflicts = { 0 };
+  guint status = 0;
+
+  created = demo_server_request (server, "POST", "/items", NULL, "{\"id\": \"a\", \"title\": \"A\", \"n\": 0}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  collection = syncobj_collection_new ("http-etag", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+  g_signal_connect (collection, "conflict", G_CALLBACK (conflict_cb), &conflicts);
+  WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+
+  /* No ETag known yet: no precondition. */
+  first = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  WAIT_FOR (syncobj_transaction_is_finished (first), 10000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (first), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (first), ==, 1);
+
+  patched = demo_server_request (server, "PATCH", "/items/a", NULL, "{\"title\": \"B\"}", &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  second = syncobj_test_update (collection, "a", "{\"m\": 1}");
+  WAIT_FOR (syncobj_transaction_is_finished (second), 10000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (second), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (second), ==, 2);
+  attempt = g_list_model_get_item (syncobj_transaction_get_attempts (second), 0);
+  g_assert_error ((GError *) syncobj_attempt_get_error (attempt), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT);
+  g_assert_cmpuint (syncobj_attempt_get_http_status (attempt), ==, 412);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+
+  record = server_record (server, "a");
+  syncobj_test_assert_json (record, "{\"id\": \"a\", \"title\": \"B\", \"n\": 1, \"m\": 1, \"version\": 4}");
+  conflicts_clear (&conflicts);
+}
+
+/* A batch carries each entry's version as "if_match"; the server refuses
+ * the batch with 412 {"index": 1, "current": record}: the second entry
+ * conflicted, is rebased on that record, and the batch goes again. */
+static void
+test_http_batch_conflict (void)
+{
+  const char *args[] = { "--versions", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *batch = demo_server_uri (server, "/batch");
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+  g_autoptr(JsonArray) synced = syncobj_test_array ("[{\"id\": \"a\", \"title\": \"A\", \"n\": 0, \"version\": 1},"
+                                                    " {\"id\": \"b\", \"n\": 0, \"version\": 1}]");
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new ("http-batch-conflict", synced);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"n\": 1}");
+  g_autoptr(JsonObject) a = NULL;
+  g_autoptr(JsonObject) b = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *created_a = NULL;
+  g_autofree char *created_b = NULL;
+  g_autofree char *patched = NULL;
+  Conflicts conflicts = { 0 };
+  guint status = 0;
+
+  created_a = demo_server_request (server, "POST", "/items", NULL, "{\"id\": \"a\", \"title\": \"A\", \"n\": 0}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  created_b = demo_server_request (server, "POST", "/items", NULL, "{\"id\": \"b\", \"n\": 0}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  patched = demo_server_request (server, "PATCH", "/items/a", NULL, "{\"title\": \"B\"}", &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  syncobj_http_mutator_set_batch_uri (mutator, batch);
+  collection = syncobj_collection_new ("http-batch-conflict", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+  syncobj_collection_set_version_member (collection, "version");
+  g_signal_connect (collection, "conflict", G_CALLBACK (conflict_cb), &conflicts);
+  WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+
+  transaction = syncobj_collection_begin (collection);
+  g_assert_true (syncobj_transaction_update (transaction, collection, "b", changes, &error));
+  g_assert_true (syncobj_transaction_update (transaction, collection, "a", changes, &error));
+  g_assert_true (syncobj_transaction_commit (transaction, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (syncobj_transaction_is_finished (transaction), 10000);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (transaction), ==, 2);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (transaction), 0);
+  g_assert_error ((GError *) syncobj_attempt_get_error (first), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT);
+  g_assert_cmpuint (syncobj_attempt_get_http_status (first), ==, 412);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  g_assert_cmpstr (conflicts.key, ==, "a");
+  assert_json_text (conflicts.server, "{\"id\": \"a\", \"title\": \"B\", \"n\": 0, \"version\": 2}");
+
+  a = server_record (server, "a");
+  b = server_record (server, "b");
+  syncobj_test_assert_json (a, "{\"id\": \"a\", \"title\": \"B\", \"n\": 1, \"version\": 3}");
+  syncobj_test_assert_json (b, "{\"id\": \"b\", \"n\": 1, \"version\": 2}");
+  conflicts_clear (&conflicts);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -656,6 +772,8 @@ main (int argc, char *argv[])
       g_test_add_func ("/conflict/http/412-rebased", test_http_412_rebased);
       g_test_add_func ("/conflict/http/409-fetches-record", test_http_409_fetches_record);
       g_test_add_func ("/conflict/http/409-record-deleted", test_http_409_record_deleted);
+      g_test_add_func ("/conflict/http/etag-as-version", test_http_etag_as_version);
+      g_test_add_func ("/conflict/http/batch", test_http_batch_conflict);
     }
 
   return g_test_run ();

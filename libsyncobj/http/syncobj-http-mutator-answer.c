@@ -88,9 +88,6 @@ _syncobj_http_mutator_check_response (SyncobjTransaction      *transaction,
       return FALSE;
     }
 
-  if (_syncobj_http_mutator_check_conflict (transaction, mutation, message, body, error))
-    return FALSE;
-
   reason = _syncobj_http_error_reason (message, body);
 
   if (SOUP_STATUS_IS_CLIENT_ERROR (status) &&

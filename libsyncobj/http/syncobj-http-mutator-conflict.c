@@ -1,11 +1,13 @@
 /* syncobj-http-mutator-conflict.c: a SyncobjHttpMutator's conflicts
  *
- * A 409 or 412 answer to the write of one mutation is a conflict: the
- * server's current record goes to the transaction, whose collection
- * resolves it (syncobj-collection-conflict.c). The record is the answer's
- * body when the server sends it; otherwise the mutator reads it with a
- * GET of the item's URI. A 404 or 410 to that GET means the server
- * deleted the record: a conflict with no record.
+ * A 409 or 412 answer to the write of one mutation, or to a batch naming
+ * the entry that conflicted (`{"index": I, "current": record}`), is a
+ * conflict: the server's current record goes to the transaction, whose
+ * collection resolves it (syncobj-collection-conflict.c). The record is
+ * the answer's (its body, or the batch answer's "current") when the server
+ * sends it; otherwise the mutator reads it with a GET of the item's URI.
+ * A 404 or 410 to that GET, or a batch answer's "current": null, means
+ * the server deleted the record: a conflict with no record.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,29 +17,37 @@
 #include "syncobj-attempt-private.h"
 #include "syncobj-json-util-private.h"
 
-gboolean
-_syncobj_http_mutator_is_conflict (SoupMessage *message)
+static gboolean
+is_conflict (SoupMessage *message)
 {
   guint status = soup_message_get_status (message);
 
   return status == SOUP_STATUS_CONFLICT || status == SOUP_STATUS_PRECONDITION_FAILED;
 }
 
-/* The record of @mutation's key that @body holds, or NULL. */
+/* @object if it is the record of @mutation's key, else NULL. */
 static JsonObject *
-conflict_record (SyncobjPendingMutation *mutation,
-                 GBytes                 *body)
+record_of (SyncobjPendingMutation *mutation,
+           JsonObject             *object)
 {
   g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
-  g_autoptr(JsonObject) current = NULL;
   char buffer[SYNCOBJ_INT_KEY_SIZE];
   const char *key;
 
-  current = collection != NULL ? _syncobj_http_mutator_answer_object (body) : NULL;
-  if (current == NULL)
+  if (collection == NULL || object == NULL)
     return NULL;
-  key = _syncobj_json_get_key (current, syncobj_collection_get_key_member (collection), buffer, NULL, NULL);
-  return g_strcmp0 (key, mutation->key) == 0 ? g_steal_pointer (&current) : NULL;
+  key = _syncobj_json_get_key (object, syncobj_collection_get_key_member (collection), buffer, NULL, NULL);
+  return g_strcmp0 (key, mutation->key) == 0 ? json_object_ref (object) : NULL;
+}
+
+/* Whether the collection of @mutation uses the server's ETags as versions:
+ * a record from a batch answer brings none, so it is read again. */
+static gboolean
+uses_etags (SyncobjPendingMutation *mutation)
+{
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
+
+  return collection != NULL && syncobj_collection_get_version_member (collection) == NULL;
 }
 
 /* Reports the conflict of @mutation to @transaction with @current (NULL:
@@ -53,46 +63,72 @@ conflict_report (SyncobjTransaction      *transaction,
 
   _syncobj_transaction_set_conflict (transaction, mutation->key, current);
   g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
-               _("%s %s was refused with status %u: the record changed on the server (conflict)"),
-               soup_message_get_method (message), uri, soup_message_get_status (message));
+               _("%s %s was refused with status %u: the record “%s” changed on the server (conflict)"),
+               soup_message_get_method (message), uri, soup_message_get_status (message), mutation->key);
 }
 
-gboolean
-_syncobj_http_mutator_check_conflict (SyncobjTransaction      *transaction,
-                                      SyncobjPendingMutation  *mutation,
-                                      SoupMessage             *message,
-                                      GBytes                  *body,
-                                      GError                 **error)
+/* The entry of @mutations that a batch answer names (`"index"`). */
+static SyncobjPendingMutation *
+batch_entry (GPtrArray  *mutations,
+             JsonObject *answer)
 {
-  g_autoptr(JsonObject) current = NULL;
+  JsonNode *node = answer != NULL ? json_object_get_member (answer, "index") : NULL;
+  gint64 index;
 
-  if (mutation == NULL || !_syncobj_http_mutator_is_conflict (message))
-    return FALSE;
-  current = conflict_record (mutation, body);
-  if (current == NULL)
-    return FALSE;
-  conflict_report (transaction, mutation, message, current, error);
-  return TRUE;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return NULL;
+  index = json_node_get_int (node);
+  if (index < 0 || index >= (gint64) mutations->len)
+    return NULL;
+  return g_ptr_array_index (mutations, (guint) index);
 }
 
-gboolean
-_syncobj_http_mutator_conflict_needs_record (SyncobjPendingMutation *mutation,
-                                             SoupMessage            *message,
-                                             GBytes                 *body)
+SyncobjHttpConflict
+_syncobj_http_mutator_take_conflict (SyncobjHttpMutator      *self,
+                                     SyncobjTransaction      *transaction,
+                                     SyncobjPendingMutation  *current,
+                                     GPtrArray               *mutations,
+                                     SoupMessage             *message,
+                                     GBytes                  *body,
+                                     SyncobjPendingMutation **conflicted,
+                                     GError                 **error)
 {
-  g_autoptr(SyncobjCollection) collection = NULL;
-  g_autoptr(JsonObject) current = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  SyncobjPendingMutation *mutation = current;
+  gboolean deleted = FALSE;
 
-  /* An insert conflicts with a record that exists already: its key is
-   * the mutation's, whose item the GET reads just the same. */
-  if (mutation == NULL || !_syncobj_http_mutator_is_conflict (message) ||
-      _syncobj_http_mutator_is_temporary_insert (mutation))
-    return FALSE;
-  collection = _syncobj_weak_get (mutation->collection);
-  if (collection == NULL)
-    return FALSE;
-  current = conflict_record (mutation, body);
-  return current == NULL;
+  *conflicted = NULL;
+  if (!is_conflict (message))
+    return SYNCOBJ_HTTP_CONFLICT_NONE;
+
+  answer = _syncobj_http_mutator_answer_object (body);
+  if (mutation != NULL)
+    record = record_of (mutation, answer);
+  else
+    {
+      JsonNode *node = answer != NULL ? json_object_get_member (answer, "current") : NULL;
+
+      mutation = batch_entry (mutations, answer);
+      if (mutation != NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node) && !uses_etags (mutation))
+        record = record_of (mutation, json_node_get_object (node));
+      deleted = node != NULL && JSON_NODE_HOLDS_NULL (node);
+    }
+  /* A temporary key names no item to read. */
+  if (mutation == NULL || _syncobj_http_mutator_is_temporary_insert (mutation))
+    return SYNCOBJ_HTTP_CONFLICT_NONE;
+
+  *conflicted = mutation;
+  if (record == NULL && !deleted)
+    return SYNCOBJ_HTTP_CONFLICT_NEEDS_RECORD;
+
+  _syncobj_attempt_record_http_answer (transaction, soup_message_get_status (message), body);
+  if (record != NULL && current != NULL)
+    _syncobj_http_mutator_remember_etag (self, mutation, message);
+  else
+    _syncobj_http_mutator_forget_etag (self, mutation);
+  conflict_report (transaction, mutation, message, record, error);
+  return SYNCOBJ_HTTP_CONFLICT_REPORTED;
 }
 
 /* ---- reading the record ------------------------------------------------------- */
@@ -130,9 +166,9 @@ conflict_unresolved (ConflictFetch *fetch,
   g_autofree char *reason = _syncobj_http_error_reason (fetch->write, fetch->write_body);
 
   return g_error_new (SYNCOBJ_ERROR, retriable ? SYNCOBJ_ERROR_HTTP : SYNCOBJ_ERROR_NON_RETRIABLE,
-                      _("%s %s was refused with status %u (%s) and the server’s record could not be read: %s"),
+                      _("%s %s was refused with status %u (%s) and the server’s record of “%s” could not be read: %s"),
                       soup_message_get_method (fetch->write), uri, soup_message_get_status (fetch->write),
-                      reason, why);
+                      reason, fetch->mutation->key, why);
 }
 
 static void
@@ -141,9 +177,11 @@ conflict_fetched_cb (GObject      *source,
                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  SyncobjHttpMutator *self = g_task_get_source_object (task);
   ConflictFetch *fetch = g_task_get_task_data (task);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) body = _syncobj_http_send_and_read_finish (result, &local_error);
+  g_autoptr(JsonObject) answer = NULL;
   g_autoptr(JsonObject) current = NULL;
   g_autofree char *why = NULL;
   GError *error = NULL;
@@ -159,21 +197,26 @@ conflict_fetched_cb (GObject      *source,
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE)
     {
       /* Deleted on the server. */
+      _syncobj_http_mutator_forget_etag (self, fetch->mutation);
       conflict_report (fetch->transaction, fetch->mutation, fetch->write, NULL, &error);
       g_task_return_error (task, error);
       return;
     }
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    current = conflict_record (fetch->mutation, body);
+    {
+      answer = _syncobj_http_mutator_answer_object (body);
+      current = record_of (fetch->mutation, answer);
+    }
   if (current != NULL)
     {
+      _syncobj_http_mutator_remember_etag (self, fetch->mutation, fetch->get);
       conflict_report (fetch->transaction, fetch->mutation, fetch->write, current, &error);
       g_task_return_error (task, error);
       return;
     }
 
   why = SOUP_STATUS_IS_SUCCESSFUL (status)
-        ? g_strdup_printf (_("GET answered %u without the record of “%s”"), status, fetch->mutation->key)
+        ? g_strdup_printf (_("GET answered %u without the record"), status)
         : g_strdup_printf (_("GET answered %u"), status);
   /* A server that answers the GET with something else than the record
    * will not do better next time; a failing one may. */
@@ -195,7 +238,6 @@ _syncobj_http_mutator_fetch_conflict_async (SyncobjHttpMutator     *self,
   g_autofree char *escaped = g_uri_escape_string (mutation->key, NULL, FALSE);
   g_autofree char *item_uri = g_strdup_printf ("%s/%s", target->base_uri, escaped);
   ConflictFetch *fetch = g_new0 (ConflictFetch, 1);
-  SoupMessageHeaders *headers;
 
   g_task_set_source_tag (task, _syncobj_http_mutator_fetch_conflict_async);
   g_task_set_task_data (task, fetch, conflict_fetch_free);
@@ -203,18 +245,16 @@ _syncobj_http_mutator_fetch_conflict_async (SyncobjHttpMutator     *self,
   fetch->mutation = g_object_ref (mutation);
   fetch->write = g_object_ref (write);
   fetch->write_body = write_body != NULL ? g_bytes_ref (write_body) : NULL;
+  _syncobj_attempt_record_http_answer (transaction, soup_message_get_status (write), write_body);
 
-  /* The write's own URI was valid: so is its item's. */
   fetch->get = soup_message_new ("GET", item_uri);
   if (fetch->get == NULL)
     {
       g_task_return_error (task, conflict_unresolved (fetch, FALSE, item_uri));
       return;
     }
-  headers = soup_message_get_request_headers (fetch->get);
   _syncobj_http_headers_apply (&self->headers, fetch->get);
-  soup_message_headers_replace (headers, "Accept", "application/json");
-  _syncobj_attempt_record_http_answer (transaction, soup_message_get_status (write), write_body);
+  soup_message_headers_replace (soup_message_get_request_headers (fetch->get), "Accept", "application/json");
   _syncobj_http_send_and_read_async (self->session, fetch->get, &self->limits, cancellable,
                                      conflict_fetched_cb, g_object_ref (task));
 }

@@ -3,6 +3,7 @@
  * syncobj-http-mutator-request.c (the requests it sends),
  * syncobj-http-mutator-answer.c (reading their answers),
  * syncobj-http-mutator-conflict.c (conflicts),
+ * syncobj-http-mutator-versions.c (the versions sent as preconditions),
  * syncobj-http-mutator-keys.c (keys the server creates) and
  * syncobj-http-mutator-await.c (waiting for the echo)
  *
@@ -30,6 +31,8 @@ struct _SyncobjHttpMutator
   SyncobjHttpLimits   limits;
   SyncobjHttpAuthGate auth;
   SoupSession        *session;
+  GHashTable         *etags;          /* key → the record's last ETag; NULL
+                                       * until one is seen */
 };
 
 /* What the mutator remembers about a transaction between persist and
@@ -88,21 +91,26 @@ gboolean            _syncobj_http_mutator_check_response    (SyncobjTransaction 
 
 /* ---- syncobj-http-mutator-conflict.c ------------------------------------------ */
 
-/* Whether @message was answered 409 or 412. */
-gboolean            _syncobj_http_mutator_is_conflict       (SoupMessage             *message);
-/* A 409 or 412 answer to the write of @mutation (NULL for a batch) whose
- * body is the server's record of its key: reports the conflict to
- * @transaction and sets @error (SYNCOBJ_ERROR_CONFLICT). */
-gboolean            _syncobj_http_mutator_check_conflict    (SyncobjTransaction      *transaction,
-                                                             SyncobjPendingMutation  *mutation,
+typedef enum
+{
+  SYNCOBJ_HTTP_CONFLICT_NONE,          /* no conflict: a refusal, if anything */
+  SYNCOBJ_HTTP_CONFLICT_REPORTED,      /* reported with the answer's record */
+  SYNCOBJ_HTTP_CONFLICT_NEEDS_RECORD,  /* _syncobj_http_mutator_fetch_conflict_async() */
+} SyncobjHttpConflict;
+
+/* Whether the answer to @message, the write of @current or (NULL) the
+ * batch of @mutations, is a conflict (409 or 412): reported to
+ * @transaction with the record the answer brings (@error is then set, a
+ * SYNCOBJ_ERROR_CONFLICT), or whose record must be read. @conflicted is
+ * the mutation that conflicted. */
+SyncobjHttpConflict _syncobj_http_mutator_take_conflict     (SyncobjHttpMutator      *self,
+                                                             SyncobjTransaction      *transaction,
+                                                             SyncobjPendingMutation  *current,
+                                                             GPtrArray               *mutations,
                                                              SoupMessage             *message,
                                                              GBytes                  *body,
+                                                             SyncobjPendingMutation **conflicted,
                                                              GError                 **error);
-/* Whether the answer to the write of @mutation is a 409 or 412 without
- * its record, which _syncobj_http_mutator_fetch_conflict_async() reads. */
-gboolean            _syncobj_http_mutator_conflict_needs_record (SyncobjPendingMutation *mutation,
-                                                                 SoupMessage            *message,
-                                                                 GBytes                 *body);
 /* GETs the record of @mutation's key after @write was refused (409 or
  * 412, answered @write_body) without it. Always fails: with
  * SYNCOBJ_ERROR_CONFLICT once the record (or its absence: 404, 410) is
@@ -118,6 +126,20 @@ void                _syncobj_http_mutator_fetch_conflict_async  (SyncobjHttpMuta
                                                                  gpointer                user_data);
 gboolean            _syncobj_http_mutator_fetch_conflict_finish (GAsyncResult           *result,
                                                                  GError                **error);
+
+/* ---- syncobj-http-mutator-versions.c ------------------------------------------ */
+
+/* Keeps the ETag of @message's answer as the version of @mutation's
+ * record (none: forgets it). */
+void                _syncobj_http_mutator_remember_etag     (SyncobjHttpMutator      *self,
+                                                             SyncobjPendingMutation  *mutation,
+                                                             SoupMessage             *message);
+void                _syncobj_http_mutator_forget_etag       (SyncobjHttpMutator      *self,
+                                                             SyncobjPendingMutation  *mutation);
+/* The precondition of @mutation, an entity tag for If-Match: the version
+ * member of its original value, or the record's ETag; NULL for none. */
+char               *_syncobj_http_mutator_if_match          (SyncobjHttpMutator      *self,
+                                                             SyncobjPendingMutation  *mutation);
 
 /* ---- syncobj-http-mutator-keys.c ---------------------------------------------- */
 

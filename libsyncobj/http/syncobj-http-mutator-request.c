@@ -84,29 +84,14 @@ new_json_request (SyncobjHttpMutator  *self,
 }
 
 /* The precondition of an update or a delete: `If-Match` with the version
- * its change was based on, the collection's version member in the
- * mutation's original value. */
+ * its change was based on (see syncobj-http-mutator-versions.c). */
 static SoupMessage *
-add_if_match (SoupMessage            *message,
+add_if_match (SyncobjHttpMutator     *self,
+              SoupMessage            *message,
               SyncobjPendingMutation *mutation)
 {
-  g_autoptr(SyncobjCollection) collection = NULL;
-  g_autofree char *etag = NULL;
-  const char *member;
-  JsonNode *node;
+  g_autofree char *etag = message != NULL ? _syncobj_http_mutator_if_match (self, mutation) : NULL;
 
-  if (message == NULL || mutation->original == NULL)
-    return message;
-  collection = _syncobj_weak_get (mutation->collection);
-  member = collection != NULL ? syncobj_collection_get_version_member (collection) : NULL;
-  node = member != NULL ? json_object_get_member (mutation->original, member) : NULL;
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return message;
-
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", json_node_get_int (node));
-  else if (json_node_get_value_type (node) == G_TYPE_STRING && strchr (json_node_get_string (node), '"') == NULL)
-    etag = g_strdup_printf ("\"%s\"", json_node_get_string (node));
   if (etag != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (message), "If-Match", etag);
   return message;
@@ -135,14 +120,15 @@ _syncobj_http_mutator_request (SyncobjHttpMutator      *self,
       if (mutation->replaces || g_ascii_strcasecmp (target->update_method, "PUT") == 0)
         {
           body = _syncobj_json_to_string (mutation->modified);
-          return add_if_match (new_json_request (self, "PUT", item_uri, body, key, error), mutation);
+          return add_if_match (self, new_json_request (self, "PUT", item_uri, body, key, error), mutation);
         }
       body = _syncobj_json_to_string (mutation->changes);
-      return add_if_match (new_json_request (self, target->update_method, item_uri, body, key, error), mutation);
+      return add_if_match (self, new_json_request (self, target->update_method, item_uri, body, key, error),
+                           mutation);
 
     case SYNCOBJ_MUTATION_TYPE_DELETE:
     default:
-      return add_if_match (new_json_request (self, "DELETE", item_uri, NULL, key, error), mutation);
+      return add_if_match (self, new_json_request (self, "DELETE", item_uri, NULL, key, error), mutation);
     }
 }
 
@@ -160,6 +146,7 @@ _syncobj_http_mutator_batch_request (SyncobjHttpMutator  *self,
     {
       SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
       g_autofree char *key = _syncobj_http_mutator_idempotency_key (transaction, mutation);
+      g_autofree char *if_match = _syncobj_http_mutator_if_match (self, mutation);
       JsonObject *entry = json_object_new ();
 
       json_object_set_string_member (entry, "type", _syncobj_mutation_type_to_string (mutation->type));
@@ -174,6 +161,9 @@ _syncobj_http_mutator_batch_request (SyncobjHttpMutator  *self,
         json_object_set_object_member (entry, "changes", json_object_ref (mutation->changes));
       if (mutation->replaces)
         json_object_set_boolean_member (entry, "replace", TRUE);
+      /* The precondition of the entry, as If-Match is of a single write. */
+      if (if_match != NULL)
+        json_object_set_string_member (entry, "if_match", if_match);
       json_array_add_object_element (array, entry);
     }
 

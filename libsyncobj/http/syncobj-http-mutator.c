@@ -286,9 +286,11 @@ persist_sent_cb (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  SyncobjHttpMutator *self = g_task_get_source_object (task);
   PersistRun *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
+  SyncobjPendingMutation *conflicted = NULL;
   gboolean not_found = FALSE;
 
   body = _syncobj_http_send_and_read_finish (result, &error);
@@ -313,12 +315,20 @@ persist_sent_cb (GObject      *source,
       return;
     }
 
-  if (_syncobj_http_mutator_conflict_needs_record (run->current, run->message, body))
+  switch (_syncobj_http_mutator_take_conflict (self, run->transaction, run->current, run->mutations,
+                                               run->message, body, &conflicted, &error))
     {
-      _syncobj_http_mutator_fetch_conflict_async (g_task_get_source_object (task), run->transaction, run->current,
-                                                  run->message, body, g_task_get_cancellable (task),
-                                                  persist_conflict_cb, g_object_ref (task));
+    case SYNCOBJ_HTTP_CONFLICT_REPORTED:
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
+    case SYNCOBJ_HTTP_CONFLICT_NEEDS_RECORD:
+      _syncobj_http_mutator_fetch_conflict_async (self, run->transaction, conflicted, run->message, body,
+                                                  g_task_get_cancellable (task), persist_conflict_cb,
+                                                  g_object_ref (task));
+      return;
+    case SYNCOBJ_HTTP_CONFLICT_NONE:
+    default:
+      break;
     }
   if (!_syncobj_http_mutator_check_response (run->transaction, run->current, run->message, body, &not_found, &error))
     {
@@ -370,6 +380,11 @@ persist_sent_cb (GObject      *source,
       return;
     }
 
+  /* The version of the record written, for the next write's If-Match. */
+  if (run->current != NULL && run->current->type == SYNCOBJ_MUTATION_TYPE_DELETE)
+    _syncobj_http_mutator_forget_etag (self, run->current);
+  else if (run->current != NULL)
+    _syncobj_http_mutator_remember_etag (self, run->current, run->message);
   persist_next (task);
 }
 
@@ -816,6 +831,7 @@ syncobj_http_mutator_finalize (GObject *object)
   _syncobj_http_auth_gate_clear (&self->auth);
   _syncobj_http_headers_clear (&self->headers);
   g_clear_object (&self->session);
+  g_clear_pointer (&self->etags, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_http_mutator_parent_class)->finalize (object);
 }

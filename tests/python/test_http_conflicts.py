@@ -91,3 +91,24 @@ def test_409_without_the_record_gets_it_and_rebases(server):
     assert server.requests == [('PATCH', 'a', '"1"'), ('GET', 'a', None), ('PATCH', 'a', '"2"')]
     assert seen == [{'id': 'a', 'likes': 5, 'title': 'theirs', 'version': 2}]
     assert server.records['a'] == {'id': 'a', 'likes': 5, 'title': 'ours', 'version': 3}
+
+
+def test_etag_is_the_version_without_a_version_member(server):
+    # No version member: the ETag of the server's last answer for the
+    # record is sent as If-Match.
+    collection, control = Syncobj.test_collection_new(
+        [{'id': 'a', 'likes': 5, 'title': 'theirs', 'version': 2}])
+    collection.set_mutator(Syncobj.HttpMutator.new(server.url))
+
+    first = collection.update('a', {'title': 'ours'})
+    wait_for(first.is_finished, control, timeout_s=10)
+    assert first.get_state() == State.COMPLETED
+    server.records['a'].update(likes=6, version=4)     # someone else
+
+    second = collection.update('a', {'done': True})
+    wait_for(second.is_finished, control, timeout_s=10)
+
+    assert second.get_state() == State.COMPLETED
+    assert server.requests == [('PATCH', 'a', None), ('PATCH', 'a', '"3"'), ('GET', 'a', None),
+                               ('PATCH', 'a', '"4"')]
+    assert server.records['a'] == {'id': 'a', 'likes': 6, 'title': 'ours', 'done': True, 'version': 5}
