@@ -192,14 +192,6 @@ const SyncobjOverlayViewFuncs _syncobj_collection_overlay_view_funcs = {
 
 /* The visible value of @row (transfer full): a packed row's is built for
  * the caller, not kept in the row. */
-static JsonObject *
-row_peek_value (SyncobjRow *row)
-{
-  if (row->packed != NULL)
-    return _syncobj_json_object_from_text (row->packed, -1);
-  return row->visible != NULL ? json_object_ref (row->visible) : NULL;
-}
-
 void
 _syncobj_collection_foreach_value (SyncobjCollection   *self,
                                    SyncobjRowValueFunc  func,
@@ -210,23 +202,24 @@ _syncobj_collection_foreach_value (SyncobjCollection   *self,
   for (iter = g_sequence_get_begin_iter (self->order); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
     {
       SyncobjRow *row = g_sequence_get (iter);
-      g_autoptr(JsonObject) value = row_peek_value (row);
 
-      func (row->key, value, user_data);
+      func (row->key, row->packed, row->packed != NULL ? NULL : row->visible, user_data);
     }
 }
 
 JsonObject *
 _syncobj_collection_peek_item (SyncobjCollection  *self,
                                guint               position,
-                               const char        **key)
+                               const char        **key,
+                               const char        **packed)
 {
   SyncobjRow *row;
 
   /* @position is one the collection just announced. */
   row = g_sequence_get (g_sequence_get_iter_at_pos (self->order, position));
   *key = row->key;
-  return row_peek_value (row);
+  *packed = row->packed;
+  return row->packed != NULL ? NULL : row->visible;
 }
 
 const char *

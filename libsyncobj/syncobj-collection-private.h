@@ -74,21 +74,24 @@ void                _syncobj_collection_finish_transaction  (SyncobjCollection  
 void                _syncobj_collection_add_transaction     (SyncobjCollection   *self,
                                                              SyncobjTransaction  *transaction);
 /* Calls @func for every visible record, in list order, with its key and
- * its visible value, without making records (a view's first fill). The
- * value of a packed record is built for the call, not kept in the row. */
+ * its visible value, without making records or building values (a
+ * view's first fill): @packed, the record's checked compact JSON text,
+ * for a packed record, else @value (unowned). */
 typedef void (*SyncobjRowValueFunc) (const char *key,
+                                     const char *packed,
                                      JsonObject *value,
                                      gpointer    user_data);
 void                _syncobj_collection_foreach_value       (SyncobjCollection   *self,
                                                              SyncobjRowValueFunc  func,
                                                              gpointer             user_data);
-/* The key and visible value (transfer full) of the record at @position
- * of the list model, without making a record (a view following the
- * collection's items-changed). The key lives as long as the record is
- * in the collection. */
+/* The key and visible value of the record at @position of the list
+ * model, without making a record (a view following the collection's
+ * items-changed): sets *@packed to its packed text, or returns its value
+ * (transfer none). Both live as long as the record is unchanged. */
 JsonObject         *_syncobj_collection_peek_item           (SyncobjCollection   *self,
                                                              guint                position,
-                                                             const char         **key);
+                                                             const char         **key,
+                                                             const char         **packed);
 /* The key of the record at @position of the list model, as
  * _syncobj_collection_peek_item() gives it, without its value. */
 const char         *_syncobj_collection_peek_key            (SyncobjCollection   *self,

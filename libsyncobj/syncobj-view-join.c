@@ -225,18 +225,12 @@ static GParamSpec *properties[N_PROPS];
 /* The key a member value names: a non-empty string, or an integer's
  * canonical text; NULL for anything else. */
 static char *
-target_from_node (JsonNode *node)
+target_from_scalar (const SyncobjViewScalar *scalar)
 {
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-  if (json_node_get_value_type (node) == G_TYPE_STRING)
-    {
-      const char *text = json_node_get_string (node);
-
-      return *text != '\0' ? g_strdup (text) : NULL;
-    }
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  if (scalar->class == SYNCOBJ_VIEW_CLASS_STRING && scalar->length > 0)
+    return g_strndup (scalar->string, scalar->length);
+  if (scalar->class == SYNCOBJ_VIEW_CLASS_NUMBER && scalar->is_int)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, scalar->integer);
   return NULL;
 }
 
@@ -260,12 +254,14 @@ target_resolve (SyncobjJoin *self,
 }
 
 static char *
-target_for_value (SyncobjJoin *self,
-                  JsonObject  *value)
+target_for_value (SyncobjJoin            *self,
+                  const SyncobjViewValue *value)
 {
-  if (value == NULL)
-    return NULL;
-  return target_resolve (self, target_from_node (_syncobj_view_lookup (value, self->path)));
+  g_autofree char *scratch = NULL;
+  SyncobjViewScalar member;
+
+  _syncobj_view_value_get (value, self->path, &scratch, &member);
+  return target_resolve (self, target_from_scalar (&member));
 }
 
 static void
@@ -338,17 +334,19 @@ source_target_at (SyncobjJoin *self,
                   guint        position)
 {
   g_autoptr(SyncobjRecord) record = NULL;
+  SyncobjViewValue value = { NULL, NULL };
 
   if (self->source_collection != NULL)
     {
       const char *key;
-      g_autoptr(JsonObject) value = _syncobj_collection_peek_item (self->source_collection, position, &key);
 
-      return target_for_value (self, value);
+      value.object = _syncobj_collection_peek_item (self->source_collection, position, &key, &value.packed);
+      return target_for_value (self, &value);
     }
 
   record = g_list_model_get_item (self->source, position);
-  return target_for_value (self, syncobj_record_get_value (record));
+  value.object = syncobj_record_get_value (record);
+  return target_for_value (self, &value);
 }
 
 /* ---- announcing changes of the other side -------------------------------------- */

@@ -65,36 +65,105 @@ entry_new (SyncobjView   *self,
 }
 
 static void
+entry_clear_sort_keys (SyncobjViewEntry *entry)
+{
+  for (guint i = 0; i < entry->n_sort_keys; i++)
+    g_free ((char *) entry->sort_keys[i].string);
+  g_clear_pointer (&entry->sort_keys, g_free);
+  entry->n_sort_keys = 0;
+}
+
+static void
 entry_free (SyncobjViewEntry *entry)
 {
   entry_release (entry);
   g_clear_pointer (&entry->value, json_object_unref);
+  entry_clear_sort_keys (entry);
   g_free (entry->key);
   g_free (entry);
 }
 
-/* The first sort member is read at every comparison: found once. */
-static void
-entry_find_sort_node (SyncobjViewEntry *entry)
+/* The members the condition and the sort read first: looked for in one
+ * pass over packed text. */
+static GPtrArray *
+view_member_names (SyncobjView *self)
 {
-  GArray *sort = entry->view->sort;
+  if (self->member_names != NULL)
+    return self->member_names;
 
-  entry->sort_node = NULL;
-  if (sort->len > 0 && entry->value != NULL)
-    entry->sort_node = _syncobj_view_lookup (entry->value, g_array_index (sort, SyncobjSortMember, 0).path);
+  self->member_names = g_ptr_array_new ();
+  if (self->where != NULL)
+    _syncobj_condition_collect_members (self->where, self->member_names);
+  for (guint i = 0; i < self->sort->len; i++)
+    {
+      char *name = g_array_index (self->sort, SyncobjSortMember, i).path[0];
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < self->member_names->len && !seen; j++)
+        seen = strcmp (g_ptr_array_index (self->member_names, j), name) == 0;
+      if (!seen)
+        g_ptr_array_add (self->member_names, name);
+    }
+  return self->member_names;
+}
+
+/* What the entry is filtered and sorted by, read from @value without
+ * building it: whether it meets the condition, and its sort keys. */
+static void
+entry_derive (SyncobjViewEntry       *entry,
+              const SyncobjViewValue *in)
+{
+  SyncobjView *self = entry->view;
+  GPtrArray *names = view_member_names (self);
+  const char *found[8];
+  SyncobjViewValue packed = *in;
+  const SyncobjViewValue *value = in;
+  g_autofree char *scratch = NULL;
+
+  if (in->packed != NULL && names->len > 1 && names->len <= G_N_ELEMENTS (found))
+    {
+      _syncobj_view_value_find_members (&packed, (const char * const *) names->pdata, names->len, found);
+      value = &packed;
+    }
+
+  entry_clear_sort_keys (entry);
+  entry->visible = value->object != NULL || value->packed != NULL;
+  entry->matches = entry->visible && (self->where == NULL || _syncobj_condition_matches_value (self->where, value));
+  if (!entry->visible || self->sort->len == 0)
+    return;
+
+  entry->sort_keys = g_new (SyncobjViewScalar, self->sort->len);
+  entry->n_sort_keys = self->sort->len;
+  for (guint i = 0; i < self->sort->len; i++)
+    {
+      SyncobjViewScalar *key = &entry->sort_keys[i];
+
+      _syncobj_view_value_get (value, g_array_index (self->sort, SyncobjSortMember, i).path, &scratch, key);
+      key->string = key->class == SYNCOBJ_VIEW_CLASS_STRING ? g_strndup (key->string, key->length) : NULL;
+    }
 }
 
 static void
-entry_set_value (SyncobjViewEntry *entry,
-                 JsonObject       *value)
+entry_set_value (SyncobjViewEntry       *entry,
+                 const SyncobjViewValue *value)
 {
   g_assert (entry->sorted_iter == NULL);   /* sorted by its old value */
 
-  if (value != NULL)
-    json_object_ref (value);
+  if (value->object != NULL)
+    json_object_ref (value->object);
   g_clear_pointer (&entry->value, json_object_unref);
-  entry->value = value;
-  entry_find_sort_node (entry);
+  entry->value = value->object;
+  entry_derive (entry, value);
+}
+
+/* entry_set_value() of a value that is an object, or none. */
+static void
+entry_set_object (SyncobjViewEntry *entry,
+                  JsonObject       *object)
+{
+  SyncobjViewValue value = { object, NULL };
+
+  entry_set_value (entry, &value);
 }
 
 static int
@@ -105,23 +174,23 @@ entry_compare (gconstpointer a,
   const SyncobjViewEntry *x = a, *y = b;
   SyncobjView *self = data;
 
-  for (guint i = 0; i < self->sort->len; i++)
+  for (guint i = 0; i < x->n_sort_keys && i < y->n_sort_keys; i++)
     {
-      SyncobjSortMember *member = &g_array_index (self->sort, SyncobjSortMember, i);
-      JsonNode *u = i == 0 ? x->sort_node : _syncobj_view_lookup (x->value, member->path);
-      JsonNode *v = i == 0 ? y->sort_node : _syncobj_view_lookup (y->value, member->path);
+      const SyncobjViewScalar *u = &x->sort_keys[i], *v = &y->sort_keys[i];
+      gboolean u_missing = u->class == SYNCOBJ_VIEW_CLASS_MISSING;
+      gboolean v_missing = v->class == SYNCOBJ_VIEW_CLASS_MISSING;
       int c;
 
-      if (u == NULL || v == NULL)
+      if (u_missing || v_missing)
         {
-          if (u == v)
+          if (u_missing == v_missing)
             continue;
-          return u == NULL ? 1 : -1;   /* missing last, either direction */
+          return u_missing ? 1 : -1;   /* missing last, either direction */
         }
 
-      c = _syncobj_view_compare_nodes (u, v);
+      c = _syncobj_view_compare_scalars (u, v);
       if (c != 0)
-        return member->descending ? -c : c;
+        return g_array_index (self->sort, SyncobjSortMember, i).descending ? -c : c;
     }
 
   if (x->key_is_int != y->key_is_int)
@@ -143,12 +212,12 @@ static gboolean
 entry_passes (SyncobjView      *self,
               SyncobjViewEntry *entry)
 {
-  if (entry->value == NULL)
+  if (!entry->visible)
     return FALSE;
   if (self->pending != SYNCOBJ_PENDING_FILTER_ALL &&
       syncobj_record_get_pending (entry->record) != (self->pending == SYNCOBJ_PENDING_FILTER_ONLY))
     return FALSE;
-  if (self->where != NULL && !syncobj_condition_matches (self->where, entry->value))
+  if (!entry->matches)
     return FALSE;
   if (self->filter_func != NULL && (entry->record == NULL || !self->filter_func (entry->record, self->filter_data)))
     return FALSE;
@@ -305,9 +374,9 @@ entry_stays (SyncobjView      *self,
 /* The record of @entry changed (value or pending state). One that stays
  * where it sorts is announced as changed in place, without moving. */
 static void
-entry_refresh (SyncobjView      *self,
-               SyncobjViewEntry *entry,
-               JsonObject       *value)
+entry_refresh (SyncobjView            *self,
+               SyncobjViewEntry       *entry,
+               const SyncobjViewValue *value)
 {
   GSequenceIter *iter = g_steal_pointer (&entry->sorted_iter);
 
@@ -329,15 +398,65 @@ entry_pending_cb (GObject    *record,
 {
   SyncobjViewEntry *entry = data;
   SyncobjView *self = entry->view;
+  SyncobjViewValue value = { syncobj_record_get_value (SYNCOBJ_RECORD (record)), NULL };
 
-  entry_refresh (self, entry, syncobj_record_get_value (SYNCOBJ_RECORD (record)));
+  entry_refresh (self, entry, &value);
   view_flush (self);
 }
 
-/* Filters and sorts every entry again, and announces the whole window. */
+/* ---- reading the source's values ---------------------------------------------- */
+
+typedef struct
+{
+  SyncobjView   *view;
+  GSequenceIter *iter;
+} Rederive;
+
+static void
+rederive_row_cb (const char *key,
+                 const char *packed,
+                 JsonObject *object,
+                 gpointer    data)
+{
+  Rederive *rederive = data;
+  SyncobjViewValue value = { object, packed };
+
+  entry_derive (g_sequence_get (rederive->iter), &value);
+  rederive->iter = g_sequence_iter_next (rederive->iter);
+}
+
+/* Reads every entry's value from the source again (the condition or the
+ * sort changed): from a collection without making records. */
+static void
+view_rederive (SyncobjView *self)
+{
+  GSequenceIter *iter = g_sequence_get_begin_iter (self->mirror);
+
+  if (SYNCOBJ_IS_COLLECTION (self->source))
+    {
+      Rederive rederive = { self, iter };
+
+      _syncobj_collection_foreach_value (self->collection, rederive_row_cb, &rederive);
+      return;
+    }
+
+  for (guint i = 0; !g_sequence_iter_is_end (iter); i++, iter = g_sequence_iter_next (iter))
+    {
+      SyncobjViewEntry *entry = g_sequence_get (iter);
+      g_autoptr(SyncobjRecord) record = entry->record != NULL ? g_object_ref (entry->record)
+                                                             : g_list_model_get_item (self->source, i);
+      SyncobjViewValue value = { syncobj_record_get_value (record), NULL };
+
+      entry_derive (entry, &value);
+    }
+}
+
+/* Filters and sorts every entry again, and announces the whole window;
+ * with @rederive, after reading every value again. */
 static void
 view_rebuild (SyncobjView *self,
-              guint        old_window)
+              guint        old_window,
+              gboolean     rederive)
 {
   guint old_matched = g_sequence_get_length (self->sorted);
   g_autoptr(GPtrArray) passing = g_ptr_array_new ();
@@ -353,7 +472,13 @@ view_rebuild (SyncobjView *self,
       SyncobjViewEntry *entry = g_sequence_get (iter);
 
       entry->sorted_iter = NULL;
-      entry_find_sort_node (entry);
+    }
+  if (rederive)
+    view_rederive (self);
+  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+    {
+      SyncobjViewEntry *entry = g_sequence_get (iter);
+
       if (entry_passes (self, entry))
         g_ptr_array_add (passing, entry);
     }
@@ -392,10 +517,13 @@ _syncobj_view_update_holds (SyncobjView *self)
 }
 
 void
-_syncobj_view_refilter_all (SyncobjView *self)
+_syncobj_view_refilter_all (SyncobjView *self,
+                            gboolean     rederive)
 {
+  if (rederive)
+    g_clear_pointer (&self->member_names, g_ptr_array_unref);
   if (self->populated)
-    view_rebuild (self, _syncobj_view_window_length (self, g_sequence_get_length (self->sorted)));
+    view_rebuild (self, _syncobj_view_window_length (self, g_sequence_get_length (self->sorted)), rederive);
 }
 
 /* ---- following the source -------------------------------------------------- */
@@ -405,6 +533,7 @@ typedef struct
 {
   const char    *key;      /* the record's, or the collection row's */
   JsonObject    *value;    /* owned */
+  char          *packed;   /* owned: a packed row's text, read from the collection */
   SyncobjRecord *record;   /* owned; NULL when read from the collection */
 } SourceItem;
 
@@ -414,6 +543,7 @@ source_item_clear (gpointer data)
   SourceItem *item = data;
 
   g_clear_pointer (&item->value, json_object_unref);
+  g_clear_pointer (&item->packed, g_free);
   g_clear_object (&item->record);
 }
 
@@ -436,7 +566,13 @@ source_items_read (SyncobjView *self,
 
       if (peek)
         {
-          item->value = _syncobj_collection_peek_item (self->collection, position + i, &item->key);
+          const char *packed;
+
+          /* Copied: announcing one change may run code that changes the
+           * collection before the next item is read. */
+          value = _syncobj_collection_peek_item (self->collection, position + i, &item->key, &packed);
+          item->value = value != NULL ? json_object_ref (value) : NULL;
+          item->packed = g_strdup (packed);
           continue;
         }
       item->record = g_list_model_get_item (self->source, position + i);
@@ -454,8 +590,11 @@ entry_update (SyncobjView      *self,
               SyncobjViewEntry *entry,
               SourceItem       *item)
 {
-  if (item->value != entry->value || entry->sorted_iter == NULL)
-    entry_refresh (self, entry, item->value);
+  SyncobjViewValue value = { item->value, item->packed };
+
+  /* A packed row's text is read afresh for each change. */
+  if (item->packed != NULL || item->value != entry->value || entry->sorted_iter == NULL)
+    entry_refresh (self, entry, &value);
 }
 
 /* Whether the @n entries from @first hold the keys of @items: records
@@ -644,20 +783,22 @@ _syncobj_view_key_assigned_cb (SyncobjCollection *collection,
   g_free (entry->key);
   entry->key = g_strdup (key);
   entry->key_is_int = _syncobj_view_key_is_integer (entry->key, &entry->key_int);
-  entry_set_value (entry, record != NULL ? syncobj_record_get_value (record) : NULL);
+  entry_set_object (entry, record != NULL ? syncobj_record_get_value (record) : NULL);
   entry_place (self, entry);
   view_flush (self);
 }
 
 static void
 populate_row_cb (const char *key,
-                 JsonObject *value,
+                 const char *packed,
+                 JsonObject *object,
                  gpointer    data)
 {
   SyncobjView *self = data;
   SyncobjViewEntry *entry = entry_new_for_key (self, key);
+  SyncobjViewValue value = { object, packed };
 
-  entry_set_value (entry, value);
+  entry_set_value (entry, &value);
   entry->mirror_iter = g_sequence_append (self->mirror, entry);
 }
 
@@ -678,12 +819,12 @@ _syncobj_view_populate (SyncobjView *self)
       g_autoptr(SyncobjRecord) record = g_list_model_get_item (self->source, i);
       SyncobjViewEntry *entry = entry_new (self, record);
 
-      entry_set_value (entry, syncobj_record_get_value (record));
+      entry_set_object (entry, syncobj_record_get_value (record));
       entry->mirror_iter = g_sequence_append (self->mirror, entry);
     }
 
   self->populated = TRUE;
-  view_rebuild (self, 0);
+  view_rebuild (self, 0, FALSE);
 }
 
 /* Frees every entry (the view's dispose). */

@@ -47,15 +47,82 @@ char    **_syncobj_view_path_parse        (const char        *member,
 GArray   *_syncobj_sort_members_parse     (const char * const *order_by,
                                            GError           **error);
 
-/* The node at @path in @value, or NULL when a step is missing or not an
- * object. */
-JsonNode *_syncobj_view_lookup            (JsonObject        *value,
-                                           char             **path);
+/* ---- member values (syncobj-view-value.c) ---------------------------------- */
+
+/* The classes of member values, in the order a sort puts them. */
+typedef enum {
+  SYNCOBJ_VIEW_CLASS_NULL,
+  SYNCOBJ_VIEW_CLASS_BOOLEAN,
+  SYNCOBJ_VIEW_CLASS_NUMBER,
+  SYNCOBJ_VIEW_CLASS_STRING,
+  SYNCOBJ_VIEW_CLASS_OTHER,     /* arrays and objects */
+  SYNCOBJ_VIEW_CLASS_MISSING,   /* no such member (or a step of its path) */
+} SyncobjViewValueClass;
+
+/* A member's value as conditions and sorts see it, read from a JsonNode
+ * or straight from packed text, without building anything. A string is
+ * not nul-terminated: it points into the node or the text it was read
+ * from, or into the reader's scratch. */
+typedef struct
+{
+  SyncobjViewValueClass  class;
+  gboolean          is_int;
+  gboolean          boolean;
+  gint64            integer;
+  double            number;    /* of integers too */
+  const char       *string;
+  gsize             length;
+} SyncobjViewScalar;
+
+/* A record's value as a view reads it: a JsonObject, or the packed text of
+ * a collection's row (checked compact JSON, nul-terminated); both NULL
+ * for no value. */
+typedef struct
+{
+  JsonObject          *object;
+  const char          *packed;
+  /* Optional, for packed text: the members @names (n_names of them)
+   * found in one pass (_syncobj_view_value_find_members()), where their
+   * values begin in @packed (NULL: absent), and the end of @packed. */
+  const char * const  *names;
+  const char         **found;
+  guint                n_names;
+  const char          *end;
+} SyncobjViewValue;
+
+/* Finds the members @names of @value's packed text in one pass, into
+ * @found (room for @n_names), for the lookups that follow. */
+void      _syncobj_view_value_find_members (SyncobjViewValue   *value,
+                                            const char * const *names,
+                                            guint               n_names,
+                                            const char        **found);
+
+/* @node (NULL: missing) as a scalar; strings point into it. */
+void      _syncobj_view_scalar_from_node  (JsonNode          *node,
+                                           SyncobjViewScalar *out);
+
+/* Reads the member at @path of @value into @out. A string that holds
+ * escapes is unescaped into *@scratch (freed and replaced; the caller
+ * frees it once done with @out). */
+void      _syncobj_view_value_get         (const SyncobjViewValue *value,
+                                           char             **path,
+                                           char             **scratch,
+                                           SyncobjViewScalar *out);
 
 /* The total order of a sort on present values: null < booleans < numbers
  * < strings (byte order) < arrays and objects (all equal). */
-int       _syncobj_view_compare_nodes     (JsonNode          *a,
-                                           JsonNode          *b);
+int       _syncobj_view_compare_scalars   (const SyncobjViewScalar *a,
+                                           const SyncobjViewScalar *b);
+
+/* Adds the first step of each member path of @self to @names (char *,
+ * borrowed from @self), once each. */
+void      _syncobj_condition_collect_members (SyncobjCondition *self,
+                                              GPtrArray        *names);
+
+/* syncobj_condition_matches() of a value of either form
+ * (syncobj-view-query.c). */
+gboolean  _syncobj_condition_matches_value (SyncobjCondition       *self,
+                                            const SyncobjViewValue *value);
 
 /* The order of keys among equals: integer keys ("12", "-3": canonical
  * decimal, fitting 64 bits) by value and before the others, which go by
@@ -71,13 +138,16 @@ typedef struct
   SyncobjView   *view;
   char          *key;
   SyncobjRecord *record;       /* held only while view_holds_records() */
-  JsonObject    *value;        /* what the entry is filtered and sorted by */
-  JsonNode      *sort_node;    /* of the first sort member, in value; NULL: none */
+  JsonObject    *value;        /* held when the value came as an object: tells an unchanged one */
+  SyncobjViewScalar *sort_keys;  /* n_sort_keys, one per sort member; strings owned */
+  guint          n_sort_keys;
   GSequenceIter *mirror_iter;  /* in view->mirror */
   GSequenceIter *sorted_iter;  /* in view->sorted; NULL: filtered out */
   gint64         key_int;
   gulong         pending_id;
-  gboolean       key_is_int;
+  guint          key_is_int : 1;
+  guint          visible : 1;    /* the record has a value */
+  guint          matches : 1;    /* it meets view->where */
 } SyncobjViewEntry;
 
 struct _SyncobjView
@@ -92,6 +162,7 @@ struct _SyncobjView
   SyncobjCondition     *where;
   GStrv                 order_by;
   GArray               *sort;           /* SyncobjSortMember */
+  GPtrArray            *member_names;   /* the first steps of where's and sort's paths; NULL: not known yet */
   SyncobjViewFilterFunc filter_func;
   gpointer              filter_data;
   GDestroyNotify        filter_destroy;
@@ -129,7 +200,10 @@ void      _syncobj_view_key_assigned_cb   (SyncobjCollection *collection,
                                            const char        *temporary_key,
                                            const char        *key,
                                            SyncobjView       *self);
-void      _syncobj_view_refilter_all      (SyncobjView       *self);
+/* Filters and sorts every entry again; with @rederive, after reading
+ * every value again (the condition or the sort changed). */
+void      _syncobj_view_refilter_all      (SyncobjView       *self,
+                                           gboolean           rederive);
 void      _syncobj_view_update_holds      (SyncobjView       *self);
 void      _syncobj_view_clear_entries     (SyncobjView       *self);
 guint     _syncobj_view_window_length     (SyncobjView       *self,

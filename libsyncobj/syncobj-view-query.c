@@ -75,105 +75,21 @@ static const char *const op_names[] = {
 
 /* ---- values ---------------------------------------------------------------- */
 
-typedef enum {
-  CLASS_NULL,
-  CLASS_BOOLEAN,
-  CLASS_NUMBER,
-  CLASS_STRING,
-  CLASS_OTHER,    /* arrays and objects */
-} ValueClass;
+typedef SyncobjViewValueClass ValueClass;
+
+#define CLASS_NULL    SYNCOBJ_VIEW_CLASS_NULL
+#define CLASS_NUMBER  SYNCOBJ_VIEW_CLASS_NUMBER
+#define CLASS_STRING  SYNCOBJ_VIEW_CLASS_STRING
+#define CLASS_OTHER   SYNCOBJ_VIEW_CLASS_OTHER
+#define CLASS_MISSING SYNCOBJ_VIEW_CLASS_MISSING
 
 static ValueClass
 value_class (JsonNode *node)
 {
-  GType type;
+  SyncobjViewScalar scalar;
 
-  switch (json_node_get_node_type (node))
-    {
-    case JSON_NODE_NULL:
-      return CLASS_NULL;
-    case JSON_NODE_VALUE:
-      type = json_node_get_value_type (node);
-      if (type == G_TYPE_STRING)
-        return CLASS_STRING;
-      if (type == G_TYPE_BOOLEAN)
-        return CLASS_BOOLEAN;
-      return CLASS_NUMBER;
-    case JSON_NODE_OBJECT:
-    case JSON_NODE_ARRAY:
-    default:
-      return CLASS_OTHER;
-    }
-}
-
-static int
-compare_numbers (JsonNode *a,
-                 JsonNode *b)
-{
-  if (json_node_get_value_type (a) == G_TYPE_INT64 && json_node_get_value_type (b) == G_TYPE_INT64)
-    {
-      gint64 x = json_node_get_int (a), y = json_node_get_int (b);
-      return (x > y) - (x < y);
-    }
-  else
-    {
-      double x = json_node_get_double (a), y = json_node_get_double (b);
-      return (x > y) - (x < y);
-    }
-}
-
-/* Compares two nodes of the same class. */
-static int
-compare_same_class (ValueClass  class,
-                    JsonNode   *a,
-                    JsonNode   *b)
-{
-  switch (class)
-    {
-    case CLASS_BOOLEAN:
-      return (int) json_node_get_boolean (a) - (int) json_node_get_boolean (b);
-    case CLASS_NUMBER:
-      return compare_numbers (a, b);
-    case CLASS_STRING:
-      {
-        int c = strcmp (json_node_get_string (a), json_node_get_string (b));
-        return (c > 0) - (c < 0);
-      }
-    case CLASS_NULL:
-    case CLASS_OTHER:
-    default:
-      return 0;
-    }
-}
-
-int
-_syncobj_view_compare_nodes (JsonNode *a,
-                             JsonNode *b)
-{
-  ValueClass ca = value_class (a), cb = value_class (b);
-
-  if (ca != cb)
-    return ca < cb ? -1 : 1;
-  return compare_same_class (ca, a, b);
-}
-
-JsonNode *
-_syncobj_view_lookup (JsonObject  *value,
-                      char       **path)
-{
-  JsonNode *node = NULL;
-
-  for (guint i = 0; path[i] != NULL; i++)
-    {
-      if (value == NULL)
-        return NULL;
-      node = json_object_get_member (value, path[i]);
-      if (node == NULL)
-        return NULL;
-      value = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-    }
-
-  return node;
+  _syncobj_view_scalar_from_node (node, &scalar);
+  return scalar.class == CLASS_MISSING ? CLASS_OTHER : scalar.class;
 }
 
 gboolean
@@ -482,12 +398,12 @@ syncobj_condition_new_not (SyncobjCondition *condition)
 }
 
 static gboolean
-member_matches (SyncobjCondition *self,
-                JsonNode         *node)
+member_matches (SyncobjCondition        *self,
+                const SyncobjViewScalar *member)
 {
-  ValueClass class;
+  SyncobjViewScalar value;
 
-  if (node == NULL)
+  if (member->class == CLASS_MISSING)
     return FALSE;
 
   switch (self->op)
@@ -495,29 +411,31 @@ member_matches (SyncobjCondition *self,
     case SYNCOBJ_CONDITION_OP_EXISTS:
       return TRUE;
     case SYNCOBJ_CONDITION_OP_IS_NULL:
-      return JSON_NODE_HOLDS_NULL (node);
+      return member->class == CLASS_NULL;
     case SYNCOBJ_CONDITION_OP_CONTAINS:
-      return value_class (node) == CLASS_STRING &&
-             strstr (json_node_get_string (node), json_node_get_string (self->value)) != NULL;
+      {
+        const char *needle = json_node_get_string (self->value);
+
+        return member->class == CLASS_STRING &&
+               (*needle == '\0' || g_strstr_len (member->string, (gssize) member->length, needle) != NULL);
+      }
     case SYNCOBJ_CONDITION_OP_ICONTAINS:
       {
         g_autofree char *folded = NULL;
 
-        if (value_class (node) != CLASS_STRING)
+        if (member->class != CLASS_STRING)
           return FALSE;
-        folded = g_utf8_casefold (json_node_get_string (node), -1);
+        folded = g_utf8_casefold (member->string, (gssize) member->length);
         return strstr (folded, self->folded) != NULL;
       }
     case SYNCOBJ_CONDITION_OP_IN:
       {
         JsonArray *set = json_node_get_array (self->value);
 
-        class = value_class (node);
         for (guint i = 0; i < json_array_get_length (set); i++)
           {
-            JsonNode *element = json_array_get_element (set, i);
-
-            if (value_class (element) == class && compare_same_class (class, node, element) == 0)
+            _syncobj_view_scalar_from_node (json_array_get_element (set, i), &value);
+            if (value.class == member->class && _syncobj_view_compare_scalars (member, &value) == 0)
               return TRUE;
           }
         return FALSE;
@@ -532,12 +450,12 @@ member_matches (SyncobjCondition *self,
       break;
     }
 
-  class = value_class (node);
-  if (class != value_class (self->value))
+  _syncobj_view_scalar_from_node (self->value, &value);
+  if (member->class != value.class)
     return FALSE;
 
   {
-    int c = compare_same_class (class, node, self->value);
+    int c = _syncobj_view_compare_scalars (member, &value);
 
     switch (self->op)
       {
@@ -550,6 +468,58 @@ member_matches (SyncobjCondition *self,
       default: g_assert_not_reached ();
       }
   }
+}
+
+void
+_syncobj_condition_collect_members (SyncobjCondition *self,
+                                    GPtrArray        *names)
+{
+  if (self->kind != KIND_MEMBER)
+    {
+      for (guint i = 0; i < self->children->len; i++)
+        _syncobj_condition_collect_members (g_ptr_array_index (self->children, i), names);
+      return;
+    }
+
+  for (guint i = 0; i < names->len; i++)
+    if (strcmp (g_ptr_array_index (names, i), self->path[0]) == 0)
+      return;
+  g_ptr_array_add (names, self->path[0]);
+}
+
+gboolean
+_syncobj_condition_matches_value (SyncobjCondition       *self,
+                                  const SyncobjViewValue *value)
+{
+  /* The depth of a condition is bounded by that of its JSON text (or by
+   * the program that built it), so recursion is. */
+  switch (self->kind)
+    {
+    case KIND_MEMBER:
+      {
+        g_autofree char *scratch = NULL;
+        SyncobjViewScalar member;
+
+        if (value->object == NULL && value->packed == NULL)
+          return FALSE;
+        _syncobj_view_value_get (value, self->path, &scratch, &member);
+        return member_matches (self, &member);
+      }
+    case KIND_AND:
+      for (guint i = 0; i < self->children->len; i++)
+        if (!_syncobj_condition_matches_value (g_ptr_array_index (self->children, i), value))
+          return FALSE;
+      return TRUE;
+    case KIND_OR:
+      for (guint i = 0; i < self->children->len; i++)
+        if (_syncobj_condition_matches_value (g_ptr_array_index (self->children, i), value))
+          return TRUE;
+      return FALSE;
+    case KIND_NOT:
+      return !_syncobj_condition_matches_value (g_ptr_array_index (self->children, 0), value);
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 /**
@@ -566,29 +536,10 @@ gboolean
 syncobj_condition_matches (SyncobjCondition *self,
                            JsonObject       *value)
 {
-  g_return_val_if_fail (self != NULL, FALSE);
+  SyncobjViewValue of = { value, NULL };
 
-  /* The depth of a condition is bounded by that of its JSON text (or by
-   * the program that built it), so recursion is. */
-  switch (self->kind)
-    {
-    case KIND_MEMBER:
-      return value != NULL && member_matches (self, _syncobj_view_lookup (value, self->path));
-    case KIND_AND:
-      for (guint i = 0; i < self->children->len; i++)
-        if (!syncobj_condition_matches (g_ptr_array_index (self->children, i), value))
-          return FALSE;
-      return TRUE;
-    case KIND_OR:
-      for (guint i = 0; i < self->children->len; i++)
-        if (syncobj_condition_matches (g_ptr_array_index (self->children, i), value))
-          return TRUE;
-      return FALSE;
-    case KIND_NOT:
-      return !syncobj_condition_matches (g_ptr_array_index (self->children, 0), value);
-    default:
-      g_assert_not_reached ();
-    }
+  g_return_val_if_fail (self != NULL, FALSE);
+  return _syncobj_condition_matches_value (self, &of);
 }
 
 /* ---- JSON ---------------------------------------------------------------------- */

@@ -203,6 +203,7 @@ syncobj_view_finalize (GObject *object)
   g_clear_pointer (&self->where, syncobj_condition_unref);
   g_clear_pointer (&self->order_by, g_strfreev);
   g_clear_pointer (&self->sort, g_array_unref);
+  g_clear_pointer (&self->member_names, g_ptr_array_unref);
 
   G_OBJECT_CLASS (syncobj_view_parent_class)->finalize (object);
 }
@@ -563,7 +564,7 @@ syncobj_view_set_where (SyncobjView      *self,
     syncobj_condition_ref (where);
   g_clear_pointer (&self->where, syncobj_condition_unref);
   self->where = where;
-  _syncobj_view_refilter_all (self);
+  _syncobj_view_refilter_all (self, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WHERE]);
 }
 
@@ -612,7 +613,7 @@ syncobj_view_set_order_by (SyncobjView         *self,
   self->sort = g_steal_pointer (&sort);
   g_clear_pointer (&self->order_by, g_strfreev);
   self->order_by = order_by != NULL ? g_strdupv ((char **) order_by) : NULL;
-  _syncobj_view_refilter_all (self);
+  _syncobj_view_refilter_all (self, TRUE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ORDER_BY]);
   return TRUE;
 }
@@ -647,7 +648,7 @@ syncobj_view_set_filter_func (SyncobjView           *self,
   if (old_destroy != NULL)
     old_destroy (old_data);
   _syncobj_view_update_holds (self);
-  _syncobj_view_refilter_all (self);
+  _syncobj_view_refilter_all (self, FALSE);
 }
 
 /**
@@ -661,7 +662,7 @@ void
 syncobj_view_refilter (SyncobjView *self)
 {
   g_return_if_fail (SYNCOBJ_IS_VIEW (self));
-  _syncobj_view_refilter_all (self);
+  _syncobj_view_refilter_all (self, FALSE);
 }
 
 /**
@@ -785,7 +786,7 @@ syncobj_view_set_pending_filter (SyncobjView          *self,
     return;
   self->pending = filter;
   _syncobj_view_update_holds (self);
-  _syncobj_view_refilter_all (self);
+  _syncobj_view_refilter_all (self, FALSE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING_FILTER]);
 }
 

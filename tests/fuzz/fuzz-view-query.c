@@ -3,8 +3,10 @@
  * Input: any bytes, given to the view description parser with their
  * length. Either a GError of SYNCOBJ_ERROR_INVALID_VIEW (valid UTF-8), or
  * a description that syncobj_view_new_from_json() also accepts; the view
- * it makes over a small collection then holds only records that pass its
- * condition, no more than its limit, in its order.
+ * it makes over a small collection, whose records it reads as packed JSON
+ * text, then counts as many matching records as the condition finds on
+ * the same records built as objects, and holds only records that pass
+ * it, no more than its limit.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -21,20 +23,20 @@
   " {\"id\": \"k2\", \"title\": null, \"done\": null, \"n\": [1], \"owner\": {\"name\": {\"x\": 1}}}," \
   " {\"id\": \"09\"}]"
 
-static SyncobjCollection *
-shared_collection (void)
+/* RECORDS as built objects, parsed once. */
+static JsonArray *
+records_parsed (void)
 {
-  static SyncobjCollection *collection;
-  static SyncobjSyncControl *control;
+  static JsonArray *records;
 
-  if (collection == NULL)
+  if (records == NULL)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
 
-      collection = syncobj_test_collection_new_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control, &error);
-      g_assert (collection != NULL);
+      g_assert (json_parser_load_from_data (parser, RECORDS, -1, NULL));
+      records = json_array_ref (json_node_get_array (json_parser_get_root (parser)));
     }
-  return collection;
+  return records;
 }
 
 static void
@@ -42,7 +44,18 @@ check_view (SyncobjView      *view,
             SyncobjViewQuery *query)
 {
   GListModel *model = G_LIST_MODEL (view);
+  JsonArray *records = records_parsed ();
   guint n = g_list_model_get_n_items (model);
+  guint matching = 0;
+
+  /* The view read the records' packed text; the condition here reads
+   * their built objects: both count alike. */
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    if (query->where == NULL || syncobj_condition_matches (query->where, json_array_get_object_element (records, i)))
+      matching++;
+  if (query->pending == SYNCOBJ_PENDING_FILTER_ONLY)
+    matching = 0;
+  g_assert_cmpuint (syncobj_view_get_n_matched (view), ==, matching);
 
   g_assert (n <= query->limit);
   g_assert (n <= syncobj_view_get_n_matched (view));
@@ -78,10 +91,17 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   text = g_strndup ((const char *) data, size);
   if (strlen (text) == size)
     {
-      view = syncobj_view_new_from_json (G_LIST_MODEL (shared_collection ()), text, &error);
+      /* A new collection each time: its records are still packed. */
+      g_autoptr(SyncobjSyncControl) control = NULL;
+      g_autoptr(SyncobjCollection) collection =
+        syncobj_test_collection_new_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control, NULL);
+
+      g_assert (collection != NULL);
+      view = syncobj_view_new_from_json (G_LIST_MODEL (collection), text, &error);
       if (view == NULL)
         g_error ("fuzz: the parser accepted what syncobj_view_new_from_json() refuses: %s", error->message);
       check_view (view, &query);
+      g_clear_object (&view);
     }
 
   _syncobj_view_query_clear (&query);

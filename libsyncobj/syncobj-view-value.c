@@ -1,0 +1,378 @@
+/* syncobj-view-value.c: member values as views read them, from a
+ * JsonObject or straight from a collection's packed text, and their order
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "syncobj-view-private.h"
+#include "syncobj-json-scan-private.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define CLASS_NULL    SYNCOBJ_VIEW_CLASS_NULL
+#define CLASS_BOOLEAN SYNCOBJ_VIEW_CLASS_BOOLEAN
+#define CLASS_NUMBER  SYNCOBJ_VIEW_CLASS_NUMBER
+#define CLASS_STRING  SYNCOBJ_VIEW_CLASS_STRING
+#define CLASS_OTHER   SYNCOBJ_VIEW_CLASS_OTHER
+#define CLASS_MISSING SYNCOBJ_VIEW_CLASS_MISSING
+
+void
+_syncobj_view_scalar_from_node (JsonNode          *node,
+                                SyncobjViewScalar *out)
+{
+  GType type;
+
+  memset (out, 0, sizeof *out);
+  if (node == NULL)
+    {
+      out->class = CLASS_MISSING;
+      return;
+    }
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_NULL:
+      out->class = CLASS_NULL;
+      return;
+    case JSON_NODE_VALUE:
+      type = json_node_get_value_type (node);
+      if (type == G_TYPE_STRING)
+        {
+          out->class = CLASS_STRING;
+          out->string = json_node_get_string (node);
+          if (out->string == NULL)
+            out->string = "";
+          out->length = strlen (out->string);
+        }
+      else if (type == G_TYPE_BOOLEAN)
+        {
+          out->class = CLASS_BOOLEAN;
+          out->boolean = json_node_get_boolean (node);
+        }
+      else
+        {
+          out->class = CLASS_NUMBER;
+          out->is_int = type == G_TYPE_INT64;
+          out->integer = out->is_int ? json_node_get_int (node) : 0;
+          out->number = json_node_get_double (node);
+        }
+      return;
+    case JSON_NODE_OBJECT:
+    case JSON_NODE_ARRAY:
+    default:
+      out->class = CLASS_OTHER;
+      return;
+    }
+}
+
+/* A number of checked JSON text [@p, @end), read as JsonParser and the
+ * packed-record parser read it: an integer when it has neither fraction
+ * nor exponent and fits 64 bits, else a double. */
+static void
+scalar_number (const char        *p,
+               const char        *end,
+               gboolean           is_double,
+               SyncobjViewScalar *out)
+{
+  char buffer[64];
+  gsize len = (gsize) (end - p);
+  g_autofree char *long_text = len >= sizeof buffer ? g_strndup (p, len) : NULL;
+  char *text = long_text != NULL ? long_text : buffer;
+
+  if (long_text == NULL)
+    {
+      memcpy (buffer, p, len);
+      buffer[len] = '\0';
+    }
+
+  out->class = CLASS_NUMBER;
+  if (!is_double)
+    {
+      errno = 0;
+      out->integer = g_ascii_strtoll (text, NULL, 10);
+      if (errno == 0)
+        {
+          out->is_int = TRUE;
+          out->number = (double) out->integer;
+          return;
+        }
+    }
+  out->integer = 0;
+  out->number = g_ascii_strtod (text, NULL);
+}
+
+/* The value at @p of checked, packed JSON text (ending by @end). */
+static void
+scalar_from_text (const char         *p,
+                  const char         *end,
+                  char              **scratch,
+                  SyncobjViewScalar  *out)
+{
+  memset (out, 0, sizeof *out);
+  switch (*p)
+    {
+    case '"':
+      {
+        gboolean escaped;
+        const char *stop = _syncobj_json_string_end (p, end, &escaped);
+
+        out->class = CLASS_STRING;
+        if (!escaped)
+          {
+            out->string = p + 1;
+            out->length = (gsize) (stop - p - 1);
+            return;
+          }
+        /* As json-glib holds it: a C string, cut at an escaped NUL. */
+        g_free (*scratch);
+        *scratch = g_malloc ((gsize) (stop - p));
+        (*scratch)[_syncobj_json_unescape (p + 1, stop, *scratch)] = '\0';
+        out->string = *scratch;
+        out->length = strlen (*scratch);
+        return;
+      }
+    case '{':
+    case '[':
+      out->class = CLASS_OTHER;
+      return;
+    case 't':
+    case 'f':
+      out->class = CLASS_BOOLEAN;
+      out->boolean = *p == 't';
+      return;
+    case 'n':
+      out->class = CLASS_NULL;
+      return;
+    default:
+      {
+        g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
+        gboolean is_double = FALSE;
+        const char *stop = _syncobj_json_scan_number (&scan, p, &is_double);
+
+        scalar_number (p, stop != NULL ? stop : end, is_double, out);
+        return;
+      }
+    }
+}
+
+/* Whether the member name [@p, @stop) of packed text, a string body that
+ * holds escapes when @escaped, is @name. */
+static gboolean
+packed_name_is (const char *p,
+                const char *stop,
+                gboolean    escaped,
+                const char *name,
+                gsize       name_len)
+{
+  char buffer[128];
+  g_autofree char *heap = NULL;
+  char *body;
+
+  if (!escaped)
+    return (gsize) (stop - p) == name_len && memcmp (p, name, name_len) == 0;
+
+  body = _syncobj_json_string_body (p, stop, TRUE, buffer, sizeof buffer);
+  if (body != buffer)
+    heap = body;
+  return strcmp (body, name) == 0;
+}
+
+/* The value of member @name of the checked object text at @p (its '{'),
+ * or NULL: the last one when the name repeats, as in a parsed object. */
+static const char *
+packed_find (const char *p,
+             const char *end,
+             const char *name)
+{
+  g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
+  gsize name_len = strlen (name);
+  const char *found = NULL;
+
+  p = _syncobj_json_skip_ws (p + 1, end);
+  while (p < end && *p == '"')
+    {
+      gboolean escaped;
+      const char *stop = _syncobj_json_string_end (p, end, &escaped);
+      gboolean match;
+
+      if (stop == NULL)
+        return NULL;
+      match = packed_name_is (p + 1, stop, escaped, name, name_len);
+      p = _syncobj_json_skip_ws (stop + 1, end);
+      if (p >= end || *p != ':')
+        return NULL;
+      p = _syncobj_json_skip_ws (p + 1, end);
+      if (match)
+        found = p;
+      scan.depth = 1;
+      p = _syncobj_json_scan_value (&scan, p);
+      if (p == NULL)
+        return NULL;
+      p = _syncobj_json_skip_ws (p, end);
+      if (p >= end || *p != ',')
+        break;
+      p = _syncobj_json_skip_ws (p + 1, end);
+    }
+  return found;
+}
+
+void
+_syncobj_view_value_find_members (SyncobjViewValue   *value,
+                                  const char * const *names,
+                                  guint               n_names,
+                                  const char        **found)
+{
+  g_auto(SyncobjJsonScan) scan = { NULL, NULL, NULL, NULL, 0, NULL, 0 };
+  const char *p, *end;
+
+  memset (found, 0, n_names * sizeof *found);
+  value->end = end = value->packed + strlen (value->packed);
+  value->names = names;
+  value->found = found;
+  value->n_names = n_names;
+
+  p = _syncobj_json_skip_ws (value->packed, end);
+  if (p >= end || *p != '{')
+    return;
+  scan.start = p;
+  scan.end = end;
+  p = _syncobj_json_skip_ws (p + 1, end);
+  while (p < end && *p == '"')
+    {
+      gboolean escaped;
+      const char *stop = _syncobj_json_string_end (p, end, &escaped);
+      int match = -1;
+
+      if (stop == NULL)
+        return;
+      for (guint i = 0; i < n_names && match < 0; i++)
+        if (packed_name_is (p + 1, stop, escaped, names[i], strlen (names[i])))
+          match = (int) i;
+      p = _syncobj_json_skip_ws (stop + 1, end);
+      if (p >= end || *p != ':')
+        return;
+      p = _syncobj_json_skip_ws (p + 1, end);
+      if (match >= 0)
+        found[match] = p;   /* the last of equal names counts */
+      scan.depth = 1;
+      p = _syncobj_json_scan_value (&scan, p);
+      if (p == NULL)
+        return;
+      p = _syncobj_json_skip_ws (p, end);
+      if (p >= end || *p != ',')
+        return;
+      p = _syncobj_json_skip_ws (p + 1, end);
+    }
+}
+
+/* Where the value of @name begins, when a one-pass search looked for it:
+ * sets *@known. */
+static const char *
+found_member (const SyncobjViewValue *value,
+              const char             *name,
+              gboolean               *known)
+{
+  for (guint i = 0; i < value->n_names; i++)
+    if (strcmp (value->names[i], name) == 0)
+      {
+        *known = TRUE;
+        return value->found[i];
+      }
+  *known = FALSE;
+  return NULL;
+}
+
+void
+_syncobj_view_value_get (const SyncobjViewValue  *value,
+                         char                   **path,
+                         char                   **scratch,
+                         SyncobjViewScalar       *out)
+{
+  const char *p, *end, *first;
+  gboolean known;
+
+  if (value->object != NULL)
+    {
+      JsonObject *object = value->object;
+      JsonNode *node = NULL;
+
+      for (guint i = 0; path[i] != NULL; i++)
+        {
+          node = object != NULL ? json_object_get_member (object, path[i]) : NULL;
+          if (node == NULL)
+            break;
+          object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+        }
+      _syncobj_view_scalar_from_node (node, out);
+      return;
+    }
+
+  memset (out, 0, sizeof *out);
+  out->class = CLASS_MISSING;
+  if (value->packed == NULL)
+    return;
+
+  end = value->end != NULL ? value->end : value->packed + strlen (value->packed);
+  p = _syncobj_json_skip_ws (value->packed, end);
+  first = found_member (value, path[0], &known);
+  if (known && first == NULL)
+    return;
+  for (guint i = 0; path[i] != NULL; i++)
+    {
+      if (i == 0 && known)
+        {
+          p = first;
+          continue;
+        }
+      if (p >= end || *p != '{')
+        return;
+      p = packed_find (p, end, path[i]);
+      if (p == NULL)
+        return;
+    }
+  scalar_from_text (p, end, scratch, out);
+}
+
+static int
+compare_strings (const SyncobjViewScalar *a,
+                 const SyncobjViewScalar *b)
+{
+  int c = memcmp (a->string, b->string, MIN (a->length, b->length));
+
+  if (c == 0)
+    return (a->length > b->length) - (a->length < b->length);
+  return (c > 0) - (c < 0);
+}
+
+/* Compares two scalars of the same class. */
+static int
+compare_same_class (const SyncobjViewScalar *a,
+                    const SyncobjViewScalar *b)
+{
+  switch (a->class)
+    {
+    case CLASS_BOOLEAN:
+      return (int) a->boolean - (int) b->boolean;
+    case CLASS_NUMBER:
+      if (a->is_int && b->is_int)
+        return (a->integer > b->integer) - (a->integer < b->integer);
+      return (a->number > b->number) - (a->number < b->number);
+    case CLASS_STRING:
+      return compare_strings (a, b);
+    case CLASS_NULL:
+    case CLASS_OTHER:
+    case CLASS_MISSING:
+    default:
+      return 0;
+    }
+}
+
+int
+_syncobj_view_compare_scalars (const SyncobjViewScalar *a,
+                               const SyncobjViewScalar *b)
+{
+  if (a->class != b->class)
+    return a->class < b->class ? -1 : 1;
+  return compare_same_class (a, b);
+}
+
