@@ -13,6 +13,7 @@
 
 #include "syncobj-http-auth-private.h"
 #include "syncobj-http-echo-private.h"
+#include "syncobj-http-probe-private.h"
 #include "syncobj-http-request-private.h"
 
 G_BEGIN_DECLS

@@ -142,6 +142,7 @@ typedef struct
   guint               auth_status;  /* its status and body */
   GBytes             *auth_body;
   guint               redirects;    /* 307/308 followed for this request */
+  gboolean            unreachable;  /* its server could not be reached */
 } PersistRun;
 
 /* How many 307/308 redirects one write follows before it fails. */
@@ -253,8 +254,18 @@ persist_reach_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   PersistRun *run = g_task_get_task_data (task);
   GError *error = g_steal_pointer (&run->network_error);
+  gboolean reachable = _syncobj_network_can_reach_finish (result);
 
-  if (!_syncobj_network_can_reach_finish (result))
+  if (reachable && run->unreachable)
+    {
+      /* The network is there but the server is not: held, spending no
+       * attempt, while one write at a time probes it. */
+      g_clear_error (&error);
+      run->next = run->current != NULL ? run->next - 1 : 0;
+      _syncobj_http_probe_unreachable (soup_message_get_uri (run->message), task, persist_next);
+      return;
+    }
+  if (!reachable)
     {
       g_autoptr(GError) cause = error;
 
@@ -294,6 +305,7 @@ persist_sent_cb (GObject      *source,
   gboolean not_found = FALSE;
 
   body = _syncobj_http_send_and_read_finish (result, &error);
+  run->unreachable = body == NULL && _syncobj_http_probe_is_unreachable (error);
   if (body == NULL)
     {
       run->network_error = _syncobj_http_network_error (run->message, error);
@@ -307,6 +319,8 @@ persist_sent_cb (GObject      *source,
       return;
     }
 
+  /* The server answers: writes held while it could not be reached go. */
+  _syncobj_http_probe_answered (soup_message_get_uri (run->message));
   if (follow_redirect (task, run))
     return;
   if (_syncobj_http_auth_gate_refused (&SYNCOBJ_HTTP_MUTATOR (g_task_get_source_object (task))->auth, run->message))
@@ -388,6 +402,25 @@ persist_sent_cb (GObject      *source,
   persist_next (task);
 }
 
+/* Holds @run's next request, not built yet, while its server cannot be
+ * reached (see syncobj-http-probe.c). */
+static gboolean
+persist_hold_if_unreachable (SyncobjHttpMutator *self,
+                             GTask              *task,
+                             PersistRun         *run)
+{
+  const char *uri;
+  g_autoptr(GUri) parsed = NULL;
+
+  if (self->batch_uri != NULL)
+    uri = run->next == 0 ? self->batch_uri : NULL;
+  else
+    uri = run->next < run->mutations->len ?
+          _syncobj_http_mutator_target (self, g_ptr_array_index (run->mutations, run->next))->base_uri : NULL;
+  parsed = uri != NULL ? g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+  return parsed != NULL && _syncobj_http_probe_hold_if_unreachable (parsed, task, persist_next);
+}
+
 static void
 persist_next (GTask *task)
 {
@@ -400,6 +433,9 @@ persist_next (GTask *task)
   run->redirects = 0;
 
   if (g_task_return_error_if_cancelled (task))
+    return;
+  /* While the server cannot be reached, one probe at a time goes out. */
+  if (persist_hold_if_unreachable (self, task, run))
     return;
 
   if (self->batch_uri != NULL)

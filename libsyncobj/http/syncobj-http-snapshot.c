@@ -7,6 +7,7 @@
 
 #include "syncobj-http-sync-private.h"
 #include "syncobj-http-feed-private.h"
+#include "syncobj-http-probe-private.h"
 #include "syncobj-sync-private.h"
 
 #include <string.h>
@@ -243,6 +244,8 @@ snapshot_cb (GObject      *source,
       goto out;
     }
 
+  /* The server answers: writes held while it could not be reached go. */
+  _syncobj_http_probe_answered (soup_message_get_uri (request->message));
   status = soup_message_get_status (request->message);
   if (status == SOUP_STATUS_NOT_MODIFIED && request->validator != NULL && !self->have_snapshot)
     {

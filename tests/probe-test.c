@@ -1,0 +1,186 @@
+/* probe-test.c: writes to a server that cannot be reached wait, and one
+ * probe at a time asks whether it is back
+ *
+ * Several collections, each with its own HTTP mutator, write to the base
+ * URI of a demo server that was killed: nothing listens on its port, every
+ * connection is refused. The requests are counted as the mutators make
+ * them (their auth function is called for each). Time is the scheduler's
+ * virtual clock; only the refusals themselves take real (loopback) time.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+#include "demo-server-utils.h"
+#include "http/syncobj-http-probe-private.h"
+
+#define N_COLLECTIONS 4
+
+static guint requests;
+
+static char *
+count_request (const char *method,
+               const char *uri,
+               gpointer    user_data)
+{
+  requests++;
+  return NULL;
+}
+
+static void
+advance (guint ms)
+{
+  _syncobj_scheduler_advance (_syncobj_scheduler_get_default (), ms);
+}
+
+static guint
+n_held (GUri *uri)
+{
+  return _syncobj_http_probe_get_n_held (uri);
+}
+
+/* N collections on one unreachable base URI: N requests go out before the
+ * first refusal comes back; then exactly one request per probe interval
+ * (1 s, 2 s, 4 s…), and a write made meanwhile waits without one. When
+ * the server is back, the probe's answer sends every held write at once;
+ * none spent more than the attempt it started with. */
+static void
+test_one_probe_per_interval (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autoptr(GUri) uri = g_uri_parse (items, SOUP_HTTP_URI_FLAGS, NULL);
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(GPtrArray) collections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonArray) items_after = NULL;
+  g_autoptr(GError) error = NULL;
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  demo_server_kill (server);
+  requests = 0;
+
+  for (guint i = 0; i < N_COLLECTIONS; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("probe-%u", i);
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"k%u\"}", i);
+      g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+      g_autoptr(JsonArray) none = json_array_new ();
+      g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new (id, none);
+      g_autoptr(JsonObject) value = syncobj_test_object (json);
+      SyncobjCollection *collection;
+
+      syncobj_http_mutator_set_auth_func (mutator, count_request, NULL, NULL);
+      collection = syncobj_collection_new (id, SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+      g_ptr_array_add (collections, collection);
+      WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+      g_ptr_array_add (transactions, syncobj_collection_insert (collection, value, &error));
+      g_assert_no_error (error);
+    }
+
+  WAIT_FOR (n_held (uri) == N_COLLECTIONS, 5000);
+  g_assert_cmpuint (requests, ==, N_COLLECTIONS);
+  g_assert_true (syncobj_registry_get_offline (registry));
+
+  /* One probe after 1 s, the next 2 s later. */
+  advance (999);
+  g_assert_cmpuint (requests, ==, N_COLLECTIONS);
+  advance (1);
+  g_assert_cmpuint (requests, ==, N_COLLECTIONS + 1);
+  WAIT_FOR (n_held (uri) == N_COLLECTIONS, 5000);
+  advance (1999);
+  g_assert_cmpuint (requests, ==, N_COLLECTIONS + 1);
+  advance (1);
+  g_assert_cmpuint (requests, ==, N_COLLECTIONS + 2);
+  WAIT_FOR (n_held (uri) == N_COLLECTIONS, 5000);
+
+  /* A write made meanwhile, by another collection, waits without a request. */
+  {
+    g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+    g_autoptr(JsonArray) none = json_array_new ();
+    g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new ("probe-late", none);
+    g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"late\"}");
+    SyncobjCollection *collection;
+
+    syncobj_http_mutator_set_auth_func (mutator, count_request, NULL, NULL);
+    collection = syncobj_collection_new ("probe-late", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+    g_ptr_array_add (collections, collection);
+    WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+    g_ptr_array_add (transactions, syncobj_collection_insert (collection, value, &error));
+    g_assert_no_error (error);
+    WAIT_FOR (n_held (uri) == N_COLLECTIONS + 1, 5000);
+    g_assert_cmpuint (requests, ==, N_COLLECTIONS + 2);
+  }
+
+  /* Back: the next probe is answered, and everything goes at once. */
+  demo_server_restart (server);
+  advance (4000);
+  for (guint i = 0; i < transactions->len; i++)
+    {
+      SyncobjTransaction *transaction = g_ptr_array_index (transactions, i);
+
+      WAIT_FOR (syncobj_transaction_is_finished (transaction), 10000);
+      g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+      g_assert_cmpuint (syncobj_transaction_get_n_attempts (transaction), ==, 1);
+    }
+  g_assert_cmpuint (requests, ==, N_COLLECTIONS + 2 + N_COLLECTIONS + 1);
+  g_assert_cmpuint (n_held (uri), ==, 0);
+  g_assert_false (syncobj_registry_get_offline (registry));
+  items_after = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (items_after), ==, N_COLLECTIONS + 1);
+}
+
+/* A held write rolled back stops waiting, and the server's probe goes on
+ * with the others. */
+static void
+test_rollback_while_held (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autoptr(GUri) uri = g_uri_parse (items, SOUP_HTTP_URI_FLAGS, NULL);
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+  g_autoptr(JsonArray) none = json_array_new ();
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new ("probe-rollback", none);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(JsonObject) first = syncobj_test_object ("{\"id\": \"a\"}");
+  g_autoptr(JsonObject) second = syncobj_test_object ("{\"id\": \"b\"}");
+  g_autoptr(SyncobjTransaction) kept = NULL;
+  g_autoptr(SyncobjTransaction) dropped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  demo_server_kill (server);
+  collection = syncobj_collection_new ("probe-rollback", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+  WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+  dropped = syncobj_collection_insert (collection, first, &error);
+  kept = syncobj_collection_insert (collection, second, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (n_held (uri) >= 1, 5000);
+
+  g_assert_true (syncobj_transaction_rollback (dropped, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (syncobj_transaction_is_finished (dropped), 5000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (dropped), ==, "failed");
+  g_assert_false (syncobj_collection_contains (collection, "a"));
+
+  demo_server_restart (server);
+  advance (1000);
+  WAIT_FOR (syncobj_transaction_is_finished (kept), 10000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (kept), ==, "completed");
+  g_assert_cmpuint (n_held (uri), ==, 0);
+}
+
+int
+main (int argc, char *argv[])
+{
+  /* As in http-test.c: no GSettings schemas for the proxy resolver. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  syncobj_test_init (&argc, &argv);
+
+  if (g_getenv ("SYNCOBJ_DEMO_SERVER") != NULL)
+    {
+      g_test_add_func ("/probe/one-per-interval", test_one_probe_per_interval);
+      g_test_add_func ("/probe/rollback-while-held", test_rollback_while_held);
+    }
+
+  return g_test_run ();
+}
