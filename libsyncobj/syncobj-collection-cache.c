@@ -7,7 +7,7 @@
 #include "syncobj-collection-fields-private.h"
 #include "syncobj-store-private.h"
 #include "syncobj-sync-private.h"
-#include "syncobj-json-parser-private.h"
+#include "syncobj-json-scan-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-writer-private.h"
 
@@ -163,8 +163,8 @@ cached_key_is_int (const char *key,
                    const char *value,
                    const char *key_member)
 {
-  g_autoptr(JsonObject) object = NULL;
   const char *p = *key == '-' ? key + 1 : key;
+  gsize start, length;
 
   if (*p == '\0')
     return FALSE;
@@ -172,8 +172,14 @@ cached_key_is_int (const char *key,
     if (!g_ascii_isdigit (*p))
       return FALSE;
 
-  object = _syncobj_json_object_from_text (value, -1);
-  return object != NULL && _syncobj_json_key_is_int (object, key_member);
+  /* The key member's token, found in the text without building the
+   * record: an integer has neither a fraction nor an exponent. */
+  if (!_syncobj_json_find_member (value, strlen (value), key_member, &start, &length) || length == 0)
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isdigit (value[start + i]) && value[start + i] != '-')
+      return FALSE;
+  return TRUE;
 }
 
 void
