@@ -362,10 +362,24 @@ collect_keys (SyncobjTransaction *transaction,
   GListModel *mutations = syncobj_transaction_get_mutations (transaction);
   SyncobjCollection *collection = syncobj_sync_get_collection (sync);
   const char *collection_id = collection != NULL ? syncobj_collection_get_id (collection) : NULL;
-  g_autoptr(GStrvBuilder) keys = g_strv_builder_new ();
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GStrvBuilder) keys = NULL;
+  g_autoptr(GHashTable) seen = NULL;
   guint n_mutations = g_list_model_get_n_items (mutations);
 
+  if (n_mutations == 1)
+    {
+      /* Most transactions write one record: no set of keys seen. */
+      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, 0);
+      char **one = g_new0 (char *, 2);
+
+      if (collection_id == NULL ||
+          g_strcmp0 (syncobj_pending_mutation_get_collection_id (mutation), collection_id) == 0)
+        one[0] = g_strdup (syncobj_pending_mutation_get_key (mutation));
+      return one;
+    }
+
+  keys = g_strv_builder_new ();
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < n_mutations; i++)
     {
       g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);

@@ -324,13 +324,24 @@ _syncobj_json_get_key (JsonObject  *value,
       return NULL;
     }
 
+  /* Keys are strings far more often than integers: one type lookup, and
+   * the integer's text only for an integer. */
   type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
   if (is_int != NULL)
-    *is_int = type == G_TYPE_INT64;
-  if (type == G_TYPE_INT64)
-    return _syncobj_json_int_key (json_node_get_int (node), buffer);
-  if (type == G_TYPE_STRING && *json_node_get_string (node) != '\0')
-    return json_node_get_string (node);
+    *is_int = FALSE;
+  if (type == G_TYPE_STRING)
+    {
+      const char *key = json_node_get_string (node);
+
+      if (*key != '\0')
+        return key;
+    }
+  else if (type == G_TYPE_INT64)
+    {
+      if (is_int != NULL)
+        *is_int = TRUE;
+      return _syncobj_json_int_key (json_node_get_int (node), buffer);
+    }
 
   g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
                _("Member “%s” of the record must be a non-empty string or an integer"),

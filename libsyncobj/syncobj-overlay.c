@@ -290,12 +290,11 @@ row_refresh_to_full (SyncobjOverlay *self,
       value = json_object_ref (old);
     }
   row->visible = value;
-  if (value != NULL)
+  if (old == NULL && value != NULL)
     {
-      JsonNode *key_node = json_object_get_member (value, self->key_member);
-
-      if (key_node != NULL)
-        row->int_key = JSON_NODE_HOLDS_VALUE (key_node) && json_node_get_value_type (key_node) == G_TYPE_INT64;
+      /* Read when the record appears: no write changes the type of a
+       * visible record's key (updates must not, sync writes set it). */
+      row->int_key = _syncobj_json_key_is_int (value, self->key_member);
     }
 
   /* The record first, so that whoever handles items-changed (a filter

@@ -121,6 +121,12 @@ void              _syncobj_scheduler_wake        (SyncobjScheduler *self,
                                                   SyncobjWakeFunc   func,
                                                   gpointer          data,
                                                   GDestroyNotify    destroy);
+/* The same; called from a wake-up being dispatched, @func runs in that
+ * same dispatch, after the wake-ups before it. */
+void              _syncobj_scheduler_wake_in_dispatch (SyncobjScheduler *self,
+                                                       SyncobjWakeFunc   func,
+                                                       gpointer          data,
+                                                       GDestroyNotify    destroy);
 
 /* ---- syncobj-pending-mutation.c ---------------------------------------- */
 

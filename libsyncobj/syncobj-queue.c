@@ -260,6 +260,9 @@ _syncobj_queue_heads_all (SyncobjQueueEntry  *entry,
   return TRUE;
 }
 
+static void queue_schedule_start (SyncobjQueueEntry *entry,
+                                  gboolean           in_dispatch);
+
 void
 _syncobj_queue_leave (SyncobjQueueEntry *entry)
 {
@@ -275,7 +278,7 @@ _syncobj_queue_leave (SyncobjQueueEntry *entry)
       g_queue_unlink (&link->lane->queue, &link->link);
       next = g_queue_peek_head (&link->lane->queue);
       if (next != NULL)
-        _syncobj_queue_schedule_start (next);
+        queue_schedule_start (next, TRUE);
     }
 
   for (guint i = 0; i < n; i++)
@@ -314,16 +317,30 @@ entry_release_item (gpointer data)
 /* Starting is deferred to the scheduler's wake-up so that a caller sees its
  * transaction `pending` (or `queued`) and can connect to it before the
  * persist call, and so that a burst of writes is started in one main-loop
- * iteration. */
-void
-_syncobj_queue_schedule_start (SyncobjQueueEntry *entry)
+ * iteration. A transaction that was queued behind one that left while the
+ * wake-ups are dispatched starts in that same dispatch: its caller had its
+ * chance long ago, and a burst in one lane needs no iteration per write. */
+static void
+queue_schedule_start (SyncobjQueueEntry *entry,
+                      gboolean           in_dispatch)
 {
+  SyncobjScheduler *scheduler = _syncobj_scheduler_get_default ();
+
   if (entry->start_scheduled)
     return;
 
   entry->start_scheduled = TRUE;
   g_object_ref (entry->item);
-  _syncobj_scheduler_wake (_syncobj_scheduler_get_default (), entry_start_cb, entry, entry_release_item);
+  if (in_dispatch)
+    _syncobj_scheduler_wake_in_dispatch (scheduler, entry_start_cb, entry, entry_release_item);
+  else
+    _syncobj_scheduler_wake (scheduler, entry_start_cb, entry, entry_release_item);
+}
+
+void
+_syncobj_queue_schedule_start (SyncobjQueueEntry *entry)
+{
+  queue_schedule_start (entry, FALSE);
 }
 
 /* ---- key locks ------------------------------------------------------------ */

@@ -58,6 +58,8 @@ typedef struct
   GMainContext     *context;      /* unowned: where it is attached */
   GArray           *wakes;        /* Wake, due at the next dispatch; under the mutex */
   GArray           *spare;        /* emptied wakes kept for reuse; under the mutex */
+  GArray           *running;      /* the wakes being dispatched, or NULL;
+                                   * only the dispatching thread uses it */
   gint              pending;      /* atomic: ready */
 } WakeSource;
 
@@ -609,6 +611,7 @@ wake_source_dispatch (GSource     *source,
   SyncobjScheduler *self = wake_source->scheduler;
   GArray *wakes;
   guint next = 0;
+  gboolean finished;
 
   /* Wake-ups asked for from here on go to the next dispatch, into the
    * array emptied by the last one. */
@@ -621,7 +624,11 @@ wake_source_dispatch (GSource     *source,
   if (wakes == NULL)
     return G_SOURCE_CONTINUE;
 
-  if (!wakes_run (wakes, &next, g_get_monotonic_time () + WAKE_SLICE_US))
+  /* _syncobj_scheduler_wake_in_dispatch() may append to it meanwhile. */
+  wake_source->running = wakes;
+  finished = wakes_run (wakes, &next, g_get_monotonic_time () + WAKE_SLICE_US);
+  wake_source->running = NULL;
+  if (!finished)
     {
       /* The rest first at the next dispatch, before those asked for
        * meanwhile. */
@@ -782,4 +789,36 @@ _syncobj_scheduler_wake (SyncobjScheduler *self,
       else
         g_main_context_wakeup (context);
     }
+}
+
+/* Like _syncobj_scheduler_wake(), but from a wake-up being dispatched on
+ * this thread the call joins that dispatch: it runs once the wake-ups
+ * before it returned, without waiting for another main-loop iteration, and
+ * a chain of such calls runs one after another, not nested. */
+void
+_syncobj_scheduler_wake_in_dispatch (SyncobjScheduler *self,
+                                     SyncobjWakeFunc   func,
+                                     gpointer          data,
+                                     GDestroyNotify    destroy)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  WakeSource *wake_source;
+  Wake wake = { func, data, destroy };
+
+  g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  g_mutex_lock (&self->mutex);
+  wake_source = g_hash_table_lookup (self->wake_sources, context);
+  if (wake_source == NULL || wake_source->running == NULL ||
+      !g_main_context_is_owner (context))
+    {
+      g_mutex_unlock (&self->mutex);
+      _syncobj_scheduler_wake (self, func, data, destroy);
+      return;
+    }
+  g_array_append_val (wake_source->running, wake);
+  g_mutex_unlock (&self->mutex);
 }
