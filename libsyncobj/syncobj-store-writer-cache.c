@@ -401,13 +401,15 @@ _syncobj_store_writer_cache_read (SyncobjStoreWriter  *self,
       _syncobj_stored_cache_add (cache, key, value, -1);
     }
 
-  if (!drop_cursor && !_syncobj_stored_cache_check_cursor (state->cursor, &local_error))
+  /* No cursor (a sync that keeps none) is no cursor to drop. */
+  if (!drop_cursor && state->cursor != NULL &&
+      !_syncobj_stored_cache_check_cursor (state->cursor, &local_error))
     {
       g_message ("Syncobj store %s: the cursor of collection “%s” cannot be read and was dropped: %s",
                  self->path, collection_id, local_error->message);
       drop_cursor = TRUE;
     }
-  cache->cursor = g_strdup (drop_cursor ? "" : state->cursor);
+  cache->cursor = g_strdup (drop_cursor || state->cursor == NULL ? "" : state->cursor);
 
   return g_steal_pointer (&cache);
 }

@@ -360,6 +360,39 @@ test_collection_start_offline (void)
   g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_READY);
 }
 
+/* A sync that keeps no cursor (syncobj_sync_load_json_array()): the cache
+ * reads back quietly at a restart, with no cursor to drop. */
+static void
+test_collection_no_cursor (void)
+{
+  g_autofree char *path = make_path ("cache-plain.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("plain");
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reopen (&store, path);
+  collection = syncobj_collection_new_with_store ("plain", sync, NULL, store);
+  g_assert_true (syncobj_sync_load_json_array (sync, "[{\"id\": \"a\"}, {\"id\": \"b\"}]", -1, &error));
+  g_assert_no_error (error);
+  g_assert_null (syncobj_sync_get_cursor (sync));
+  g_clear_object (&collection);
+
+  /* Opened again with the same store, and after a restart. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(SyncobjSync) again = syncobj_sync_new ("plain");
+
+      if (i == 1)
+        reopen (&store, path);
+      collection = syncobj_collection_new_with_store ("plain", again, NULL, store);
+      syncobj_test_assert_keys (collection, "a b");
+      g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+      syncobj_store_test_assert_not_logged ("*the cursor*");
+      g_clear_object (&collection);
+    }
+}
+
 /* Killed while a snapshot replaces the cache, at different points: a
  * restart offline shows the old snapshot or the new one, never a mix, in
  * its order, with the pending edit on top, and the cursor of what it
@@ -491,6 +524,7 @@ main (int   argc,
   g_test_add_func ("/cache/bad-rows", test_bad_rows);
   g_test_add_func ("/cache/full-disk", test_full_disk);
   g_test_add_func ("/cache/collection/start-offline", test_collection_start_offline);
+  g_test_add_func ("/cache/collection/no-cursor", test_collection_no_cursor);
   g_test_add_data_func ("/cache/collection/killed/at-once", GINT_TO_POINTER (0), test_collection_killed);
   g_test_add_data_func ("/cache/collection/killed/while-writing", GINT_TO_POINTER (1), test_collection_killed);
   g_test_add_data_func ("/cache/collection/killed/after-flush", GINT_TO_POINTER (2), test_collection_killed);

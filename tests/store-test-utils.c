@@ -328,6 +328,16 @@ syncobj_store_test_capture_log (void)
 }
 
 void
+syncobj_store_test_assert_not_logged (const char *pattern)
+{
+  g_mutex_lock (&log_mutex);
+  for (guint i = 0; i < logged->len; i++)
+    if (g_pattern_match_simple (pattern, g_ptr_array_index (logged, i)))
+      g_error ("logged, and should not have been: %s", (char *) g_ptr_array_index (logged, i));
+  g_mutex_unlock (&log_mutex);
+}
+
+void
 syncobj_store_test_assert_logged (const char *pattern)
 {
   gboolean found = pattern == NULL;

@@ -51,6 +51,9 @@ void                syncobj_store_test_capture_log    (void);
 /* Fails the test unless a message matching the glob @pattern was logged
  * since the last call; forgets the messages seen. NULL only forgets. */
 void                syncobj_store_test_assert_logged  (const char        *pattern);
+/* Fails the test if a message matching the glob @pattern was logged since
+ * the last syncobj_store_test_assert_logged(). */
+void                syncobj_store_test_assert_not_logged (const char     *pattern);
 
 /* Fails the test unless @object (nullable) equals the JSON object @expected. */
 void                syncobj_store_test_assert_value   (JsonObject        *object,
