@@ -1084,13 +1084,17 @@ _syncobj_overlay_finish (SyncobjOverlay    *self,
     {
       SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
       SyncobjRow *row;
+      gboolean applied;
 
       if (!all_mine && !_syncobj_pending_mutation_is_of (mutation, self->collection))
         continue;
 
+      /* A change the server applied stays when its transaction fails: it
+       * is synced state now, which the sync's echo confirms. */
+      applied = failed && g_atomic_int_get (&mutation->applied);
       row = _syncobj_overlay_lookup (self, mutation->key);
       if (row != NULL)
-        row_finish_layer (self, row, mutation, failed, synced_by_completion);
+        row_finish_layer (self, row, mutation, failed && !applied, synced_by_completion || applied);
     }
 }
 

@@ -607,6 +607,26 @@ syncobj_pending_mutation_get_state (SyncobjPendingMutation *self)
 }
 
 /**
+ * syncobj_pending_mutation_get_applied:
+ * @self: a pending mutation
+ *
+ * Gets whether the server applied @self, as its mutator reported with
+ * [method@Syncobj.PersistJob.mark_applied]. A mutator that retries a
+ * transaction can leave such changes out; when the transaction fails,
+ * they stay (their [property@Syncobj.PendingMutation:state] is
+ * %SYNCOBJ_MUTATION_STATE_SYNCED) and the others roll back.
+ *
+ * Returns: %TRUE when the server has the change
+ */
+gboolean
+syncobj_pending_mutation_get_applied (SyncobjPendingMutation *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), FALSE);
+
+  return g_atomic_int_get (&self->applied);
+}
+
+/**
  * syncobj_pending_mutation_get_collection:
  * @self: a pending mutation
  *

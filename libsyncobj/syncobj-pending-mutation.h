@@ -42,6 +42,8 @@ GDateTime           *syncobj_pending_mutation_get_updated_at   (SyncobjPendingMu
 SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjMutationState syncobj_pending_mutation_get_state        (SyncobjPendingMutation *self);
 SYNCOBJ_AVAILABLE_IN_ALL
+gboolean             syncobj_pending_mutation_get_applied      (SyncobjPendingMutation *self);
+SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjCollection   *syncobj_pending_mutation_get_collection   (SyncobjPendingMutation *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 const char          *syncobj_pending_mutation_get_collection_id (SyncobjPendingMutation *self);

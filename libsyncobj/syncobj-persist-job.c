@@ -526,6 +526,46 @@ syncobj_persist_job_set_created_json (SyncobjPersistJob       *self,
 }
 
 /**
+ * syncobj_persist_job_mark_applied:
+ * @self: a persist job
+ * @mutation: a mutation of the job's transaction that the server applied
+ *
+ * Reports that the server applied @mutation, before the job finishes.
+ * A backend that writes a transaction's changes one by one (one request
+ * per record, or a bulk request answered record by record, as CouchDB's
+ * `_bulk_docs`) is not atomic: when a later change fails for good, the
+ * earlier ones are on the server already. Mark each as its answer
+ * arrives. Should the transaction then fail (a
+ * [method@Syncobj.PersistJob.fail_non_retriable], the retry policy
+ * giving up, or [method@Syncobj.Transaction.rollback]), the changes
+ * marked applied stay: they become the synced state of their records,
+ * which the sync's echo confirms, and only the others roll back. The
+ * transaction still fails; its [property@Syncobj.Transaction:error] names
+ * the records that rolled back and those that stayed.
+ *
+ * A change marked applied stays so for the transaction's later attempts:
+ * a retry need not send it again (see
+ * [method@Syncobj.PendingMutation.get_applied]); a queued transaction
+ * waiting on its record is not failed with the transaction; and
+ * [method@Syncobj.Transaction.retry] leaves it out. The mark lives in
+ * memory only: after a restart an unfinished transaction is sent whole.
+ *
+ * Marking every change of a transaction applied and then completing the
+ * job is the same as completing it. May be called from any thread.
+ */
+void
+syncobj_persist_job_mark_applied (SyncobjPersistJob      *self,
+                                  SyncobjPendingMutation *mutation)
+{
+  g_return_if_fail (SYNCOBJ_IS_PERSIST_JOB (self));
+  g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (mutation));
+
+  if (!_syncobj_transaction_mark_applied (self->transaction, mutation))
+    g_critical ("%s: mutation %s is not one of transaction %s", G_STRFUNC,
+                mutation->mutation_id, syncobj_transaction_get_id (self->transaction));
+}
+
+/**
  * syncobj_persist_job_complete:
  * @self: a persist job
  *
@@ -644,7 +684,9 @@ syncobj_persist_job_fail_message (SyncobjPersistJob *self,
  *
  * Reports that the call failed for good, with a
  * %SYNCOBJ_ERROR_NON_RETRIABLE error: the transaction fails and its
- * optimistic changes roll back. May be called from any thread, once.
+ * optimistic changes roll back, except those marked with
+ * [method@Syncobj.PersistJob.mark_applied]. May be called from any
+ * thread, once.
  */
 void
 syncobj_persist_job_fail_non_retriable (SyncobjPersistJob *self,

@@ -43,6 +43,9 @@ gboolean            syncobj_persist_job_set_created_json (SyncobjPersistJob     
                                                           const char             *json,
                                                           GError                **error);
 SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_persist_job_mark_applied     (SyncobjPersistJob      *self,
+                                                          SyncobjPendingMutation *mutation);
+SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_persist_job_conflict         (SyncobjPersistJob *self,
                                                           const char        *key,
                                                           JsonNode          *current);

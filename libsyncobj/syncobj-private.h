@@ -162,6 +162,8 @@ struct _SyncobjPendingMutation
                                         * resolution: stored whole, since the
                                         * cache does not have the server's
                                         * record it is based on */
+  gint                 applied;        /* atomic boolean: the server has it
+                                        * (syncobj_persist_job_mark_applied) */
 
   /* GDateTimes made on demand (syncobj-pending-mutation.c) */
   GDateTime           *created_at;

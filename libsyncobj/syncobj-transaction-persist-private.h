@@ -23,4 +23,10 @@ void _syncobj_transaction_stop_waiting              (SyncobjTransaction *self);
 /* Drops a conflict reported and not taken up. */
 void _syncobj_transaction_clear_conflict            (SyncobjTransaction *self);
 
+/* As @self fails: the mutations the server applied are synced now, and
+ * the error names what rolls back. Takes @error, returns the error to
+ * keep. */
+GError *_syncobj_transaction_keep_applied          (SyncobjTransaction *self,
+                                                    GError             *error);
+
 G_END_DECLS

@@ -472,3 +472,81 @@ _syncobj_transaction_retry_in (SyncobjTransaction *self,
   self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay_ms,
                                               retry_cb, self, NULL);
 }
+
+/* ---- partial failures ------------------------------------------------------- */
+
+gboolean
+_syncobj_transaction_mark_applied (SyncobjTransaction     *self,
+                                   SyncobjPendingMutation *mutation)
+{
+  if (mutation->transaction != self)
+    return FALSE;
+
+  g_atomic_int_set (&mutation->applied, TRUE);
+  return TRUE;
+}
+
+/* How many keys an error names in each list before "and N more". */
+#define MAX_KEYS_NAMED 10
+
+static void
+append_key (GString    *list,
+            guint      *n,
+            const char *key)
+{
+  if (++*n > MAX_KEYS_NAMED)
+    return;
+  if (list->len > 0)
+    g_string_append (list, ", ");
+  g_string_append_printf (list, "“%s”", key);
+}
+
+static void
+end_key_list (GString *list,
+              guint    n)
+{
+  if (n > MAX_KEYS_NAMED)
+    g_string_append_printf (list, g_dngettext (GETTEXT_PACKAGE, " and %u more", " and %u more",
+                                               n - MAX_KEYS_NAMED),
+                            n - MAX_KEYS_NAMED);
+}
+
+GError *
+_syncobj_transaction_keep_applied (SyncobjTransaction *self,
+                                   GError             *error)
+{
+  guint n = _syncobj_object_list_get_length (self->mutations);
+  g_autoptr(GString) kept = g_string_new (NULL);
+  g_autoptr(GString) rolled_back = g_string_new (NULL);
+  guint n_kept = 0, n_rolled_back = 0;
+  gint64 now = now_us ();
+  GError *described;
+
+  for (guint i = 0; i < n; i++)
+    {
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (self->mutations, i);
+
+      if (!g_atomic_int_get (&mutation->applied))
+        {
+          append_key (rolled_back, &n_rolled_back, mutation->key);
+          continue;
+        }
+      append_key (kept, &n_kept, mutation->key);
+      _syncobj_pending_mutation_set_state (mutation, SYNCOBJ_MUTATION_STATE_SYNCED, now);
+    }
+  if (n_kept == 0)
+    return error;
+
+  end_key_list (kept, n_kept);
+  end_key_list (rolled_back, n_rolled_back);
+  if (n_rolled_back == 0)
+    described = g_error_new (error->domain, error->code,
+                             _("%s (the server applied every change of the transaction: nothing was rolled back)"),
+                             error->message);
+  else
+    described = g_error_new (error->domain, error->code,
+                             _("%s (the server applied the changes to %s, which stay; the changes to %s were rolled back)"),
+                             error->message, kept->str, rolled_back->str);
+  g_error_free (error);
+  return described;
+}

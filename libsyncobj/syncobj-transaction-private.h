@@ -36,6 +36,12 @@ typedef struct _SyncobjConflict SyncobjConflict;
 void                    _syncobj_transaction_set_conflict     (SyncobjTransaction  *self,
                                                                const char          *key,
                                                                JsonObject          *current);
+/* A mutator reports that the server applied @mutation, one of @self's:
+ * should the transaction fail for good later, that change stays (it
+ * becomes synced state) and only the others roll back. Any thread; FALSE
+ * when @mutation is not one of @self's. */
+gboolean                _syncobj_transaction_mark_applied     (SyncobjTransaction     *self,
+                                                               SyncobjPendingMutation *mutation);
 /* New commits get a sequence above @sequence (the highest in a store). */
 void                    _syncobj_transaction_ensure_sequence_above (guint64          sequence);
 

@@ -553,8 +553,10 @@ transaction_find_dependents (SyncobjTransaction *self,
       g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
       SyncobjLane *lane = collection != NULL ? _syncobj_collection_find_lane (collection, mutation->key) : NULL;
 
-      /* A collection's lane holds every key of it: scanned once per key. */
-      if (lane == NULL || !g_hash_table_add (scanned, g_strdup_printf ("%p %s", (gpointer) lane, mutation->key)))
+      /* A collection's lane holds every key of it: scanned once per key.
+       * What waits on a key whose change the server applied builds on
+       * what stays. */
+      if (lane == NULL || g_atomic_int_get (&mutation->applied) || !g_hash_table_add (scanned, g_strdup_printf ("%p %s", (gpointer) lane, mutation->key)))
         continue;
 
       for (GList *l = transaction_lane_start (self, lane, links); l != NULL; l = l->next)
@@ -631,13 +633,13 @@ transaction_fail_full (SyncobjTransaction *self,
   g_autoptr(GPtrArray) collections = g_ptr_array_ref (self->collections);
 
   g_clear_error (&self->error);
-  self->error = error;
+  self->error = _syncobj_transaction_keep_applied (self, error);
   g_free (self->error_transaction_id);
   self->error_transaction_id = g_strdup (root_id != NULL ? root_id : self->id);
   transaction_pop_open (self);
 
   _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id, "transaction %s failed: %s",
-                            self->id, error->message);
+                            self->id, self->error->message);
 
   /* As in _syncobj_transaction_complete(): announced after the rollback. */
   self->state = SYNCOBJ_TRANSACTION_STATE_FAILED;
@@ -818,6 +820,9 @@ transaction_rewrite (SyncobjTransaction      *retry,
   JsonObject *value = mutation->modified != NULL ? mutation->modified : mutation->changes;
   gboolean exists;
 
+  /* The server applied it: it stayed. */
+  if (g_atomic_int_get (&mutation->applied))
+    return TRUE;
   if (collection == NULL)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
@@ -858,7 +863,9 @@ transaction_rewrite (SyncobjTransaction      *retry,
  * again on the record as it is now: an update to a record that is gone
  * inserts the value the user saw, an insert of a record that exists again
  * sets the inserted members, a delete of a record that is gone is left
- * out. @self stays failed.
+ * out, and so is a change the server applied before the transaction
+ * failed (see [method@Syncobj.PersistJob.mark_applied]). @self stays
+ * failed.
  *
  * Returns: (transfer full): the new transaction, committed; %NULL with
  *   %SYNCOBJ_ERROR_INVALID_STATE when @self did not fail or its collection

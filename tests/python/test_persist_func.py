@@ -94,6 +94,36 @@ def test_persist_function_non_retriable_failure_rolls_back(todos):
     assert collection['1']['title'] == 'Buy milk'
 
 
+def test_persist_function_marks_applied_changes_which_stay(todos):
+    collection, control = todos
+
+    def persist(job):
+        # One request per change: the first is applied, the second refused.
+        first, second = job.get_transaction().get_mutations()
+        control.emit_update(first.modified)
+        job.mark_applied(first)
+        job.fail_non_retriable('"Walk" is too short')
+
+    with_persist_func(collection, persist)
+    transaction = collection.begin()
+    transaction.update(collection, '1', {'done': True})
+    transaction.update(collection, '2', {'title': 'Walk'})
+    transaction.commit()
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.FAILED
+    assert_syncobj_error(transaction.get_error(), Syncobj.Error.NON_RETRIABLE)
+    assert transaction.get_error().message == (
+        '"Walk" is too short (the server applied the changes to \u201c1\u201d, which stay; '
+        'the changes to \u201c2\u201d were rolled back)')
+    first, second = transaction.get_mutations()
+    assert first.get_applied() and not second.get_applied()
+    assert first.get_state() == Syncobj.MutationState.SYNCED
+    assert collection['1'].to_dict() == {'id': '1', 'title': 'Buy milk', 'done': True}
+    assert collection['1'].synced_dict() == collection['1'].to_dict()
+    assert collection['2']['title'] == 'Walk the dog'
+
+
 def test_persist_function_retries_on_the_virtual_clock(todos):
     collection, control = todos
     attempts = []
