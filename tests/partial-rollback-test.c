@@ -1,9 +1,12 @@
 /* partial-rollback-test.c: a transaction that fails after the server
- * applied part of it keeps that part (syncobj_persist_job_mark_applied)
+ * applied part of it keeps that part (syncobj_persist_job_mark_applied):
+ * the engine with a function mutator on the virtual clock, then the HTTP
+ * mutator without a batch URI against the demo server on 127.0.0.1.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "test-utils.h"
+#include "demo-server-utils.h"
 
 #define RECORDS "[{\"id\": \"a\", \"n\": 0}, {\"id\": \"b\", \"n\": 0}]"
 
@@ -386,9 +389,73 @@ test_foreign_mutation_is_refused (void)
   g_test_trap_assert_stderr ("*CRITICAL*syncobj_persist_job_mark_applied: mutation * is not one of transaction *");
 }
 
+/* ---- the HTTP mutator, one request per mutation ----------------------------- */
+
+/* Three inserts without a batch: the server applies the first, refuses
+ * the second (422: the demo server's validation) and never sees the
+ * third. Only the second and third roll back; the first stays and its
+ * echo finds it in place. */
+static void
+test_http_later_request_refused (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *changes = demo_server_uri (server, "/changes");
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+  g_autoptr(SyncobjHttpSync) sync = syncobj_http_sync_new ("partial-http", items, changes);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  g_autoptr(JsonArray) held = NULL;
+  g_autofree char *patched = NULL;
+  guint status = 0;
+  const GError *error;
+
+  collection = syncobj_collection_new ("partial-http", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+
+  transaction = syncobj_collection_begin (collection);
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL,
+                                  "{\"id\": \"a\", \"title\": \"milk\"}");
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL,
+                                  "{\"id\": \"b\", \"title\": \"invalid\"}");
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL,
+                                  "{\"id\": \"c\", \"title\": \"eggs\"}");
+  g_assert_true (syncobj_transaction_commit (transaction, NULL));
+  WAIT_FOR (syncobj_transaction_is_finished (transaction), WAIT_TIMEOUT_MS);
+
+  error = syncobj_transaction_get_error (transaction);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE);
+  g_assert_nonnull (strstr (error->message, "422"));
+  g_assert_nonnull (strstr (error->message, "(the server applied the changes to “a”, which stay; "
+                                           "the changes to “b”, “c” were rolled back)"));
+  g_assert_true (syncobj_pending_mutation_get_applied (mutation_of (transaction, "a")));
+  g_assert_false (syncobj_pending_mutation_get_applied (mutation_of (transaction, "b")));
+  syncobj_test_assert_keys (collection, "a");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"milk\"}");
+  g_assert_false (is_pending (collection, "a"));
+
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 1);
+  held = demo_server_items (server);
+  g_assert_cmpuint (json_array_get_length (held), ==, 1);
+
+  /* The sync goes on from there: a later change of "a" on the server
+   * arrives, and nothing else comes back. */
+  patched = demo_server_request (server, "PATCH", "/items/a", NULL, "{\"title\": \"bread\"}", &status);
+  g_assert_cmpuint (status, ==, 200);
+  WAIT_FOR (g_strcmp0 (json_object_get_string_member (syncobj_collection_lookup_value (collection, "a"), "title"),
+                       "bread") == 0,
+            WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a");
+  assert_synced (collection, "a", "{\"id\": \"a\", \"title\": \"bread\"}");
+}
+
 int
 main (int argc, char *argv[])
 {
+  /* As in http-test.c: no GSettings schemas for the proxy resolver. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/partial-rollback/keeps-applied", test_keeps_applied_rolls_back_rest);
@@ -400,6 +467,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/partial-rollback/retry-leaves-applied-out", test_retry_leaves_applied_out);
   g_test_add_func ("/partial-rollback/error-names-ten-keys", test_error_names_at_most_ten_keys);
   g_test_add_func ("/partial-rollback/foreign-mutation", test_foreign_mutation_is_refused);
+  g_test_add_func ("/partial-rollback/http/later-request-refused", test_http_later_request_refused);
 
   return g_test_run ();
 }

@@ -46,11 +46,13 @@
  * deduplicates applies it once even when an answer was lost.
  *
  * Without a batch, a transaction of several mutations is not atomic on the
- * server: when a later request fails for good, the earlier ones stay
- * applied there (the rollback removes the optimistic changes; the sync
- * brings back what the server applied). A failed attempt is retried from
- * the transaction's first mutation, the requests already answered going
- * out again with the same `Idempotency-Key`.
+ * server: each request is applied on its own. Each mutation whose request
+ * succeeded is marked applied as its answer arrives (see
+ * [method@Syncobj.PersistJob.mark_applied]): when a later request fails
+ * for good, the transaction fails, the changes the server applied stay
+ * (they are synced state, which the sync's echo confirms) and only the
+ * others roll back; the error names both. A failed attempt is retried
+ * from the first mutation the server has not applied.
  *
  * Answers 400–499, except 408 and 429, fail the transaction at once with
  * %SYNCOBJ_ERROR_NON_RETRIABLE, naming the method, URI, status and the
@@ -399,6 +401,10 @@ persist_sent_cb (GObject      *source,
     _syncobj_http_mutator_forget_etag (self, run->current);
   else if (run->current != NULL)
     _syncobj_http_mutator_remember_etag (self, run->current, run->message);
+
+  /* The server has it: should a later request fail for good, it stays. */
+  if (run->current != NULL)
+    _syncobj_transaction_mark_applied (run->transaction, run->current);
   persist_next (task);
 }
 
@@ -450,6 +456,10 @@ persist_next (GTask *task)
     }
   else
     {
+      /* What an earlier attempt had applied is not sent again. */
+      while (run->next < run->mutations->len &&
+             syncobj_pending_mutation_get_applied (g_ptr_array_index (run->mutations, run->next)))
+        run->next++;
       if (run->next >= run->mutations->len)
         {
           g_task_return_boolean (task, TRUE);
