@@ -252,6 +252,13 @@ couch_collection (PouchServer       *server,
   return collection;
 }
 
+/* The _rev of @object, or NULL. */
+static const char *
+json_rev (JsonObject *object)
+{
+  return json_object_get_string_member_with_default (object, "_rev", NULL);
+}
+
 static JsonObject *
 value_of (SyncobjCollection *collection,
           const char        *key)
@@ -325,6 +332,63 @@ test_crud (void)
   /* Another client's change, through the feed. */
   pouch_put (server, "d", "{\"title\": \"D\"}");
   WAIT_FOR (syncobj_collection_contains (collection, "d"), WAIT_TIMEOUT_MS);
+}
+
+/* _bulk_docs is not atomic: of one transaction, the server's validation
+ * refuses one document (forbidden) and writes the others (PouchDB Server
+ * answers the refused one first). Only the refused document rolls back;
+ * those written stay and the sync brings their new revisions. */
+static void
+test_partial_refusal (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  g_autoptr(JsonObject) refused = NULL;
+  const GError *error;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"title\": \"A\"}");
+  pouch_put (server, "_design/validate",
+             "{\"validate_doc_update\": \"function (doc) { if (doc.title === 'invalid') "
+             "throw ({forbidden: 'title must not be invalid'}); }\"}");
+
+  collection = couch_collection (server, "couch-partial", NULL, NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+
+  transaction = syncobj_collection_begin (collection);
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"title\": \"A2\"}");
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL,
+                                  "{\"_id\": \"b\", \"title\": \"invalid\"}");
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL,
+                                  "{\"_id\": \"c\", \"title\": \"C\"}");
+  g_assert_true (syncobj_transaction_commit (transaction, NULL));
+  WAIT_FOR (syncobj_transaction_is_finished (transaction), LONG_TIMEOUT_MS);
+
+  /* The transaction fails, naming the refused document... */
+  error = syncobj_transaction_get_error (transaction);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE);
+  g_assert_nonnull (strstr (error->message, "title must not be invalid"));
+  g_assert_nonnull (strstr (error->message, "the server applied the changes to “a”, “c”, which stay; "
+                                           "the changes to “b” were rolled back"));
+  /* ...which alone rolls back. */
+  g_assert_false (syncobj_collection_contains (collection, "b"));
+  g_assert_cmpstr (member_string (value_of (collection, "a"), "title"), ==, "A2");
+  g_assert_cmpstr (member_string (value_of (collection, "c"), "title"), ==, "C");
+  refused = pouch_get (server, "b");
+  g_assert_null (refused);
+
+  /* The sync brings the new revisions of what stayed. */
+  held = pouch_get (server, "a");
+  g_assert_cmpstr (member_string (held, "title"), ==, "A2");
+  WAIT_FOR (g_strcmp0 (json_rev (value_of (collection, "a")), member_string (held, "_rev")) == 0,
+            WAIT_TIMEOUT_MS);
+  g_clear_pointer (&held, json_object_unref);
+  held = pouch_get (server, "c");
+  WAIT_FOR (g_strcmp0 (json_rev (value_of (collection, "c")), member_string (held, "_rev")) == 0,
+            WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a c");
 }
 
 static void
@@ -702,6 +766,7 @@ main (int   argc,
   g_test_add_data_func ("/couch/auth/basic", GINT_TO_POINTER (FALSE), test_auth);
   g_test_add_data_func ("/couch/auth/cookie-session", GINT_TO_POINTER (TRUE), test_auth);
   g_test_add_func ("/couch/lost-answer", test_lost_answer);
+  g_test_add_func ("/couch/partial-refusal", test_partial_refusal);
   g_test_add_func ("/couch/two-clients-conflict", test_two_clients_conflict);
   g_test_add_func ("/couch/resume-from-cursor", test_resume_from_cursor);
   g_test_add_func ("/couch/ten-thousand", test_ten_thousand);

@@ -51,9 +51,10 @@
  * and sent again with its `_rev`). A document refused
  * for good (`forbidden`, `unauthorized`, `bad_request`, …) fails the
  * transaction with %SYNCOBJ_ERROR_NON_RETRIABLE naming it and the
- * server's reason: the transaction is rolled back, and the documents of
- * it that were written come back from the server through the sync, so
- * only those that failed lose their change. Errors of the request as a
+ * server's reason. Each document written is marked applied (see
+ * [method@Syncobj.PersistJob.mark_applied]), so only the documents that
+ * were not written roll back: those written stay, as synced state, until
+ * the sync's echo brings them with their new `_rev`. Errors of the request as a
  * whole (network, 5xx, timeouts) are retried as by
  * [class@Syncobj.HttpMutator].
  *
@@ -153,7 +154,6 @@ current_rev (SyncobjCouchMutator *self,
 
 typedef struct
 {
-  GHashTable       *done;       /* mutation ids written */
   SyncobjCouchEcho *echo;
 } CouchState;
 
@@ -162,7 +162,6 @@ couch_state_free (gpointer data)
 {
   CouchState *state = data;
 
-  g_hash_table_unref (state->done);
   g_clear_pointer (&state->echo, _syncobj_couch_echo_free);
   g_free (state);
 }
@@ -179,7 +178,6 @@ couch_state_get (SyncobjTransaction *transaction)
   if (state == NULL)
     {
       state = g_new0 (CouchState, 1);
-      state->done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_object_set_qdata_full (G_OBJECT (transaction), quark, state, couch_state_free);
     }
   return state;
@@ -318,7 +316,8 @@ doc_written (GTask                  *task,
   SyncobjCouchMutator *self = g_task_get_source_object (task);
   BulkRun *run = g_task_get_task_data (task);
 
-  g_hash_table_add (run->state->done, g_strdup (mutation->mutation_id));
+  /* Not sent again; should another document be refused, this one stays. */
+  syncobj_persist_job_mark_applied (run->job, mutation);
   note_rev (self, id, current_rev (self, mutation->key, base_rev (mutation)), rev);
   if (run->state->echo != NULL)
     _syncobj_couch_echo_expect (run->state->echo, id, rev);
@@ -343,6 +342,47 @@ append_doc (GString    *list,
   g_string_append_printf (list, "“%s” (%s)", id, what);
 }
 
+/* The entry of @results for each document of @sent, in its order: found
+ * by id (PouchDB Server lists the documents its validation refused
+ * first), the documents sent without an id taking the entries of other
+ * ids in order. NULL when the answer does not fit what was sent. */
+static GPtrArray *
+match_bulk_results (GPtrArray *sent,
+                    GPtrArray *results)
+{
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) matched = g_ptr_array_new ();
+  guint next_unnamed = 0;
+
+  g_ptr_array_set_size (matched, sent->len);
+  for (guint i = 0; i < sent->len; i++)
+    {
+      SyncobjPendingMutation *mutation = g_ptr_array_index (sent, i);
+
+      if (!is_temporary_insert (mutation))
+        g_hash_table_insert (by_id, mutation->key, GUINT_TO_POINTER (i + 1));
+    }
+
+  for (guint r = 0; r < results->len; r++)
+    {
+      SyncobjCouchBulkResult *result = g_ptr_array_index (results, r);
+      guint i = GPOINTER_TO_UINT (g_hash_table_lookup (by_id, result->id));
+
+      if (i > 0 && g_ptr_array_index (matched, i - 1) == NULL)
+        {
+          g_ptr_array_index (matched, i - 1) = result;
+          continue;
+        }
+      while (next_unnamed < sent->len &&
+             !is_temporary_insert (g_ptr_array_index (sent, next_unnamed)))
+        next_unnamed++;
+      if (next_unnamed == sent->len)
+        return NULL;
+      g_ptr_array_index (matched, next_unnamed++) = result;
+    }
+  return g_steal_pointer (&matched);
+}
+
 /* Takes each entry of the answer to the documents of @run. */
 static gboolean
 take_bulk_answer (GTask   *task,
@@ -353,20 +393,23 @@ take_bulk_answer (GTask   *task,
   gsize length;
   const char *text = g_bytes_get_data (body, &length);
   g_autoptr(GPtrArray) results = _syncobj_couch_parse_bulk (text != NULL ? text : "", length, error);
+  g_autoptr(GPtrArray) matched = NULL;
 
   if (results == NULL)
     return FALSE;
-  if (results->len != run->sent->len)
+  if (results->len == run->sent->len)
+    matched = match_bulk_results (run->sent, results);
+  if (matched == NULL)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
-                   _("The _bulk_docs answer of %s has %u entries for %u documents"),
+                   _("The _bulk_docs answer of %s has %u entries that do not match its %u documents"),
                    SYNCOBJ_COUCH_MUTATOR (g_task_get_source_object (task))->uri, results->len, run->sent->len);
       return FALSE;
     }
 
-  for (guint i = 0; i < results->len; i++)
+  for (guint i = 0; i < matched->len; i++)
     {
-      SyncobjCouchBulkResult *result = g_ptr_array_index (results, i);
+      SyncobjCouchBulkResult *result = g_ptr_array_index (matched, i);
       SyncobjPendingMutation *mutation = g_ptr_array_index (run->sent, i);
 
       if (result->error == NULL)
@@ -490,7 +533,7 @@ conflict_read_cb (GObject      *source,
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      g_hash_table_add (run->state->done, g_strdup (mutation->mutation_id));
+      syncobj_persist_job_mark_applied (run->job, mutation);
     }
   else
     {
@@ -650,7 +693,7 @@ bulk_send (GTask *task)
     {
       SyncobjPendingMutation *mutation = g_ptr_array_index (run->sent, i);
 
-      if (g_hash_table_contains (run->state->done, mutation->mutation_id))
+      if (syncobj_pending_mutation_get_applied (mutation))
         g_ptr_array_remove_index (run->sent, i);
     }
   if (run->sent->len == 0)
@@ -724,7 +767,7 @@ syncobj_couch_mutator_persist_async (SyncobjMutator      *mutator,
     {
       g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
 
-      if (g_hash_table_contains (run->state->done, mutation->mutation_id))
+      if (syncobj_pending_mutation_get_applied (mutation))
         continue;
       if (run->state->echo != NULL)
         _syncobj_couch_echo_watch (run->state->echo, mutation->key);
