@@ -8,7 +8,10 @@
  * SIGKILL at random moments and starts it again on the same store.
  *
  *   soak-client --port P --store FILE [--keys N] [--seed S] [--window W]
- *               [--queue-scope key|collection] [--verbose]
+ *               [--queue-scope key|collection] [--couch DB-URI] [--verbose]
+ *
+ * With --couch it writes to the database DB-URI of a CouchDB server
+ * (SyncobjCouchSync + SyncobjCouchMutator) instead, records keyed by "_id".
  *
  * With SOAK_TRACE set, it also says on stderr, with timestamps, what it saw
  * (visible and synced value) at each mutation and every state change of
@@ -53,6 +56,7 @@ typedef struct
   guint              n_keys;
   guint              seed;
   guint              window;
+  const char        *key_member;
 
   gboolean           going;
   guint64            next_index;
@@ -245,7 +249,7 @@ issue_one (guint64 index)
   if (visible == NULL)
     {
       op = "insert";
-      json_object_set_string_member (body, "id", key);
+      json_object_set_string_member (body, client.key_member, key);
       json_object_set_int_member (body, "n", 0);
       json_object_set_int_member (body, "seq", (gint64) index);
       json_object_set_int_member (body, "born", (gint64) index);
@@ -389,8 +393,8 @@ main (int   argc,
 {
   g_autoptr(GOptionContext) context = g_option_context_new ("— the client of the libsyncobj soak");
   g_autoptr(GError) error = NULL;
-  g_autoptr(SyncobjHttpSync) sync = NULL;
-  g_autoptr(SyncobjHttpMutator) mutator = NULL;
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
   g_autoptr(SyncobjRetryPolicy) policy = NULL;
   g_autoptr(GInputStream) stdin_stream = NULL;
   g_autoptr(GPtrArray) transactions = NULL;
@@ -399,6 +403,7 @@ main (int   argc,
   g_autofree char *queue_scope = NULL;
   g_autofree char *items_uri = NULL;
   g_autofree char *changes_uri = NULL;
+  g_autofree char *couch_uri = NULL;
   int port = 0, n_keys = 200, seed = 1, window = 64;
   gboolean verbose = FALSE;
   GOptionEntry entries[] = {
@@ -408,6 +413,7 @@ main (int   argc,
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the choices (1)", "S" },
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "Unfinished transactions at most (64)", "W" },
     { "queue-scope", 0, 0, G_OPTION_ARG_STRING, &queue_scope, "key (default) or collection", "SCOPE" },
+    { "couch", 0, 0, G_OPTION_ARG_STRING, &couch_uri, "A CouchDB database instead of the demo server", "DB-URI" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Show the library's messages", NULL },
     { NULL }
   };
@@ -441,14 +447,35 @@ main (int   argc,
   if (client.store == NULL)
     g_error ("cannot open the store %s: %s", store_path, error->message);
 
-  items_uri = g_strdup_printf ("http://127.0.0.1:%d/items", port);
-  changes_uri = g_strdup_printf ("ws://127.0.0.1:%d/changes", port);
-  sync = syncobj_http_sync_new ("items", items_uri, changes_uri);
-  syncobj_http_sync_set_reconnect_delay (sync, 100);
-  mutator = syncobj_http_mutator_new (items_uri);
-  /* A lost echo (the server killed between its commit and its broadcast)
-   * costs this long before the transaction completes anyway. */
-  syncobj_http_mutator_set_sync_timeout (mutator, 1500);
+  client.key_member = couch_uri != NULL ? "_id" : "id";
+  if (couch_uri != NULL)
+    {
+      SyncobjCouchSync *couch_sync = syncobj_couch_sync_new ("items", couch_uri);
+      SyncobjCouchMutator *couch_mutator = syncobj_couch_mutator_new (couch_uri);
+
+      syncobj_couch_sync_set_reconnect_delay (couch_sync, 100);
+      syncobj_couch_sync_set_heartbeat (couch_sync, 1000);
+      syncobj_couch_mutator_set_sync_timeout (couch_mutator, 1500);
+      sync = SYNCOBJ_SYNC (couch_sync);
+      mutator = SYNCOBJ_MUTATOR (couch_mutator);
+    }
+  else
+    {
+      SyncobjHttpSync *http_sync;
+      SyncobjHttpMutator *http_mutator;
+
+      items_uri = g_strdup_printf ("http://127.0.0.1:%d/items", port);
+      changes_uri = g_strdup_printf ("ws://127.0.0.1:%d/changes", port);
+      http_sync = syncobj_http_sync_new ("items", items_uri, changes_uri);
+      syncobj_http_sync_set_reconnect_delay (http_sync, 100);
+      http_mutator = syncobj_http_mutator_new (items_uri);
+      /* A lost echo (the server killed between its commit and its
+       * broadcast) costs this long before the transaction completes
+       * anyway. */
+      syncobj_http_mutator_set_sync_timeout (http_mutator, 1500);
+      sync = SYNCOBJ_SYNC (http_sync);
+      mutator = SYNCOBJ_MUTATOR (http_mutator);
+    }
 
   /* Short and many: a transient fault, even a server restart, never
    * fails a transaction for good (60 attempts, delays up to 0.4 s). */
@@ -465,6 +492,7 @@ main (int   argc,
    * writes overtake restored ones on the same key). */
   client.collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
                                     "id", "items",
+                                    "key-member", client.key_member,
                                     "sync", sync,
                                     "mutator", mutator,
                                     "store", client.store,
@@ -492,7 +520,7 @@ main (int   argc,
     }
 
   g_signal_connect (client.collection, "notify::ready", G_CALLBACK (ready_cb), NULL);
-  if (tracing)
+  if (tracing && SYNCOBJ_IS_HTTP_SYNC (sync))
     g_signal_connect (sync, "notify::connected", G_CALLBACK (connected_cb), NULL);
   ready_cb (client.collection, NULL, NULL);
 

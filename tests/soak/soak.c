@@ -39,7 +39,14 @@
  *   soak [--mutations 10000] [--keys 200] [--server-restarts 5]
  *        [--client-restarts 5] [--seed S] [--queue-scope key|collection]
  *        [--timeout 600] [--server PATH] [--client PATH] [--keep]
- *        [--verbose] [--sabotage]
+ *        [--verbose] [--sabotage] [--couch [--pouchdb PATH]]
+ *
+ * With --couch the server is PouchDB Server (pouchdb-server from npm:
+ * --pouchdb or $SYNCOBJ_POUCHDB_SERVER) on a data directory, and the client
+ * writes through SyncobjCouchMutator and follows SyncobjCouchSync. It
+ * injects no faults of its own: the server and the client are killed and
+ * restarted as above. What the server applied comes from each document's
+ * revision history (soak-couch.c) instead of an effects log.
  *
  * SOAK_TRACE=1 makes the client say on stderr what it saw at each
  * mutation and each transaction state change.
@@ -55,6 +62,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+
+#include "soak-couch.h"
 
 typedef struct
 {
@@ -96,6 +105,8 @@ typedef struct
   gboolean     keep;
   gboolean     verbose;
   gboolean     sabotage;
+  gboolean     couch;
+  char        *pouchdb_path;
 
   GMainLoop   *loop;
   GRand       *rand;
@@ -203,6 +214,17 @@ admin (const char *method,
 static void verify (void);
 static void client_start (void);
 
+/* The server answers: the run starts, or goes on. */
+static void
+server_answers (void)
+{
+  soak.server_up = TRUE;
+  if (soak.client_generation == 0)
+    client_start ();
+  else if (soak.client_finished && soak.client == NULL)
+    verify ();
+}
+
 static void
 server_line_cb (GObject      *source,
                 GAsyncResult *result,
@@ -226,7 +248,6 @@ server_line_cb (GObject      *source,
       return;
     }
   soak.port = port;
-  soak.server_up = TRUE;
 
   /* Faults for every write request, drawn by the server. */
   faults = g_strdup_printf ("{\"p_fail\": 0.04, \"p_fail_after_apply\": 0.02, \"p_drop\": 0.02,"
@@ -237,11 +258,23 @@ server_line_cb (GObject      *source,
   answer = admin ("POST", "/_admin/faults", faults);
   if (answer == NULL)
     return;
+  server_answers ();
+}
 
-  if (soak.client_generation == 0)
-    client_start ();
-  else if (soak.client_finished && soak.client == NULL)
-    verify ();
+static void
+couch_server_start (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (soak.port == 0)
+    soak.port = soak_couch_free_port ();
+  soak.server = soak_couch_start (soak.pouchdb_path, soak.dir, soak.port, soak.session, &error);
+  if (soak.server == NULL)
+    {
+      fail_run ("cannot start PouchDB Server %s: %s", soak.pouchdb_path, error->message);
+      return;
+    }
+  server_answers ();
 }
 
 static void
@@ -253,6 +286,11 @@ server_start (void)
   g_autofree char *db = g_strdup_printf ("--db=%s", soak.db_path);
   GDataInputStream *output;
 
+  if (soak.couch)
+    {
+      couch_server_start ();
+      return;
+    }
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   soak.server = g_subprocess_launcher_spawn (launcher, &error, soak.server_path, port, db, NULL);
   if (soak.server == NULL)
@@ -322,10 +360,12 @@ client_start (void)
   g_autofree char *keys = g_strdup_printf ("--keys=%d", soak.n_keys);
   g_autofree char *seed = g_strdup_printf ("--seed=%d", soak.seed);
   g_autofree char *scope = g_strdup_printf ("--queue-scope=%s", soak.queue_scope);
+  g_autofree char *couch = g_strdup_printf ("--couch=http://127.0.0.1:%u/db", soak.port);
   GDataInputStream *output;
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   soak.client = g_subprocess_launcher_spawn (launcher, &error, soak.client_path, port, store, keys, seed, scope,
+                                             soak.couch ? couch : (soak.verbose ? "--verbose" : NULL),
                                              soak.verbose ? "--verbose" : NULL, NULL);
   if (soak.client == NULL)
     {
@@ -473,7 +513,7 @@ maybe_inject (gboolean is_issue)
       soak.n_accepted >= soak.server_kill_at[soak.server_kills])
     server_kill ();
 
-  if (soak.server_up && soak.n_accepted >= soak.next_disconnect_at)
+  if (soak.server_up && !soak.couch && soak.n_accepted >= soak.next_disconnect_at)
     {
       g_autofree char *answer = admin ("POST", "/_admin/disconnect", "");
 
@@ -549,6 +589,100 @@ effect_method (const char *op)
   return op;   /* the server logs "insert", "update" (PATCH) and "delete" */
 }
 
+/* One applied change, as the demo server's effects log has it. */
+static void
+add_effect (JsonArray  *effects,
+            Mutation   *m,
+            const char *key,
+            const char *method)
+{
+  JsonObject *effect = json_object_new ();
+  g_autofree char *idempotency_key = m != NULL ? g_strconcat (m->txid, "-couch", NULL) : g_strdup ("");
+
+  json_object_set_string_member (effect, "idempotency_key", idempotency_key);
+  json_object_set_string_member (effect, "key", key);
+  json_object_set_string_member (effect, "method", method);
+  json_array_add_object_element (effects, effect);
+}
+
+/* --couch: the effects log, read from the revision histories (a revision
+ * names its mutation by "seq"; a deletion is the next delete issued on its
+ * key), and the records. */
+static void
+couch_read (JsonNode **faults,
+            JsonNode **effects,
+            JsonNode **items)
+{
+  g_autoptr(GHashTable) by_index = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) deletes_taken = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  g_autoptr(GHashTable) histories = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = g_strdup_printf ("http://127.0.0.1:%u/db", soak.port);
+  JsonArray *log = json_array_new ();
+  JsonArray *docs = NULL;
+  guint n_branches = 0;
+
+  for (guint i = 0; i < soak.mutations->len; i++)
+    {
+      Mutation *m = g_ptr_array_index (soak.mutations, i);
+
+      g_hash_table_insert (by_index, &m->index, m);
+      if (g_hash_table_add (seen, m->key))
+        g_ptr_array_add (keys, m->key);
+    }
+  histories = soak_couch_histories (soak.session, db, keys, &n_branches, &docs, &error);
+  if (histories == NULL)
+    {
+      json_array_unref (log);
+      fail_run ("cannot read the database: %s", error->message);
+      return;
+    }
+  if (n_branches > 0)
+    g_printerr ("soak: %u documents have conflicting revisions\n", n_branches);
+
+  for (guint k = 0; k < keys->len; k++)
+    {
+      const char *key = g_ptr_array_index (keys, k);
+      GArray *history = g_hash_table_lookup (histories, key);
+      guint64 after = 0;
+      gboolean exists = FALSE;
+
+      for (guint r = 0; history != NULL && r < history->len; r++)
+        {
+          gint64 seq = g_array_index (history, gint64, r);
+          Mutation *m = NULL;
+
+          if (seq >= 0)
+            m = g_hash_table_lookup (by_index, &seq);
+          for (guint i = 0; seq == SOAK_COUCH_DELETED && m == NULL && i < soak.mutations->len; i++)
+            {
+              Mutation *d = g_ptr_array_index (soak.mutations, i);
+
+              if (d->index > after && !g_hash_table_contains (deletes_taken, d) &&
+                  g_str_equal (d->key, key) && g_str_equal (d->op, "delete"))
+                m = d;
+            }
+          if (seq == SOAK_COUCH_DELETED && m != NULL)
+            g_hash_table_add (deletes_taken, m);
+          add_effect (log, m != NULL && g_str_equal (m->key, key) ? m : NULL, key,
+                      seq == SOAK_COUCH_DELETED ? "delete" : exists ? "update" : "insert");
+          if (m != NULL)
+            after = m->index;
+          exists = seq != SOAK_COUCH_DELETED;
+        }
+    }
+
+  *faults = json_node_init_object (json_node_alloc (), json_object_new ());
+  *effects = json_node_init_array (json_node_alloc (), log);
+  *items = json_node_init_array (json_node_alloc (), docs);
+  json_array_unref (log);
+  json_array_unref (docs);
+  if (n_branches > 0)
+    fail_run ("%u documents have conflicting revisions", n_branches);
+}
+
 static void
 verify (void)
 {
@@ -581,13 +715,18 @@ verify (void)
   if (soak.failed_run || soak.verified)
     return;
   soak.verified = TRUE;
-  off = admin ("POST", "/_admin/faults", "{}");
-  faults_text = admin ("GET", "/_admin/faults", NULL);
-  effects_text = admin ("GET", "/_admin/effects", NULL);
-  items_text = admin ("GET", "/items", NULL);
-  faults = parse_or_fail (faults_text, "the fault counts");
-  effects = parse_or_fail (effects_text, "the effects log");
-  items = parse_or_fail (items_text, "the records");
+  if (soak.couch)
+    couch_read (&faults, &effects, &items);
+  else
+    {
+      off = admin ("POST", "/_admin/faults", "{}");
+      faults_text = admin ("GET", "/_admin/faults", NULL);
+      effects_text = admin ("GET", "/_admin/effects", NULL);
+      items_text = admin ("GET", "/items", NULL);
+      faults = parse_or_fail (faults_text, "the fault counts");
+      effects = parse_or_fail (effects_text, "the effects log");
+      items = parse_or_fail (items_text, "the records");
+    }
   if (soak.failed_run)
     return;
 
@@ -704,7 +843,7 @@ verify (void)
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonObject *item = json_array_get_object_element (array, i);
-      const char *id = json_object_get_string_member_with_default (item, "id", NULL);
+      const char *id = json_object_get_string_member_with_default (item, soak.couch ? "_id" : "id", NULL);
 
       if (id != NULL)
         g_hash_table_insert (actual, (gpointer) id, json_object_ref (item));
@@ -743,7 +882,7 @@ verify (void)
     static const char *kinds[] = { "fail", "fail_after_apply", "drop", "drop_after_apply", "delay", "html", "truncate" };
 
     for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-      if (soak.n_mutations >= 500 && json_object_get_int_member_with_default (json_node_get_object (faults), kinds[i], 0) == 0)
+      if (!soak.couch && soak.n_mutations >= 500 && json_object_get_int_member_with_default (json_node_get_object (faults), kinds[i], 0) == 0)
         {
           ok = FALSE;
           g_printerr ("soak: no fault of kind %s was injected\n", kinds[i]);
@@ -833,7 +972,12 @@ remove_dir (const char *path)
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *file = g_build_filename (path, name, NULL);
-      g_unlink (file);
+
+      /* PouchDB Server's data (--couch) is a tree. */
+      if (g_file_test (file, G_FILE_TEST_IS_DIR))
+        remove_dir (file);
+      else
+        g_unlink (file);
     }
   g_rmdir (path);
 }
@@ -883,6 +1027,9 @@ main (int   argc,
     { "sabotage", 0, 0, G_OPTION_ARG_NONE, &soak.sabotage,
       "Check the checks: the server ignores Idempotency-Key; succeed only if duplicates are found", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &soak.verbose, "Say what happens", NULL },
+    { "couch", 0, 0, G_OPTION_ARG_NONE, &soak.couch, "Against PouchDB Server, through the CouchDB adapters", NULL },
+    { "pouchdb", 0, 0, G_OPTION_ARG_FILENAME, &soak.pouchdb_path,
+      "The pouchdb-server program (default: $SYNCOBJ_POUCHDB_SERVER)", "PATH" },
     { NULL }
   };
 
@@ -920,6 +1067,13 @@ main (int   argc,
     soak.server_path = g_strdup (g_getenv ("SYNCOBJ_DEMO_SERVER"));
   if (soak.server_path == NULL)
     soak.server_path = g_strdup (SOAK_DEMO_SERVER);
+  if (soak.couch && soak.pouchdb_path == NULL)
+    soak.pouchdb_path = g_strdup (g_getenv ("SYNCOBJ_POUCHDB_SERVER"));
+  if (soak.couch && (soak.pouchdb_path == NULL || soak.sabotage))
+    {
+      g_printerr ("soak: --couch needs --pouchdb or $SYNCOBJ_POUCHDB_SERVER, and has no --sabotage\n");
+      return 2;
+    }
 
   soak.started_us = g_get_monotonic_time ();
   soak.rand = g_rand_new_with_seed ((guint32) soak.seed);
