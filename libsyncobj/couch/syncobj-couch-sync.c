@@ -115,6 +115,7 @@ static guint signals[N_SIGNALS];
 static void couch_sync_connect (SyncobjCouchSync *self);
 static void echo_note (SyncobjCouchSync *self, const SyncobjCouchRow *row);
 static void echo_finish (SyncobjCouchEcho *echo);
+static void echo_finish_complete (SyncobjCouchSync *self);
 
 /* ---- the connection --------------------------------------------------------- */
 
@@ -275,6 +276,7 @@ apply_rows (SyncobjCouchSync  *self,
   const char *text = g_bytes_get_data (body, &length);
   RowsLoad rows = { self, _syncobj_sync_load_new (length), 0 };
   g_autofree char *seq = NULL;
+  gboolean committed;
   g_autoptr(GError) local_error = NULL;
 
   if (!_syncobj_couch_parse_rows (text != NULL ? text : "", length, row_cb, &rows, &seq, &local_error))
@@ -293,7 +295,9 @@ apply_rows (SyncobjCouchSync  *self,
   /* A cursor the store cannot keep only costs a full load next time. */
   if (seq != NULL && !syncobj_sync_set_cursor (sync, seq, &local_error))
     g_debug ("CouchDB sync %s keeps no cursor: %s", self->uri, local_error->message);
-  return syncobj_sync_commit (sync, error);
+  committed = syncobj_sync_commit (sync, error);
+  echo_finish_complete (self);
+  return committed;
 }
 
 static void send_read (SyncobjCouchSync *self, ReadKind kind);
@@ -574,7 +578,30 @@ echo_note (SyncobjCouchSync      *self,
       if (entry == NULL || row->rev == NULL)
         continue;
       entry->seen = MAX (entry->seen, _syncobj_couch_rev_generation (row->rev));
+    }
+}
+
+/* After the commit that brought them: a write its echo completes drops
+ * its optimistic layer onto the record the echo left, never onto the one
+ * before it. */
+static void
+echo_finish_complete (SyncobjCouchSync *self)
+{
+  g_autoptr(GPtrArray) done = g_ptr_array_new ();
+
+  for (guint i = 0; i < self->echoes->len; i++)
+    {
+      SyncobjCouchEcho *echo = g_ptr_array_index (self->echoes, i);
+
       if (echo->waiting != NULL && echo_complete (echo))
+        g_ptr_array_add (done, echo);
+    }
+  /* Finishing one may free others: each is looked up again. */
+  for (guint i = 0; i < done->len; i++)
+    {
+      SyncobjCouchEcho *echo = g_ptr_array_index (done, i);
+
+      if (g_ptr_array_find (self->echoes, echo, NULL) && echo->waiting != NULL && echo_complete (echo))
         echo_finish (echo);
     }
 }
