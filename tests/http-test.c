@@ -386,6 +386,63 @@ test_crud_round_trip (void)
   g_assert_cmpuint (json_array_get_length (items), ==, 0);
 }
 
+/* What the collection shows for "a" when a transaction becomes
+ * completed: the value its echo left, with no layer of its own. */
+static void
+seen_at_completion_cb (SyncobjTransaction *transaction,
+                       GParamSpec         *pspec,
+                       char              **seen)
+{
+  SyncobjCollection *collection = syncobj_transaction_get_collection (transaction);
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  if (syncobj_transaction_get_state (transaction) != SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+    return;
+  record = syncobj_collection_lookup (collection, "a");
+  g_free (*seen);
+  *seen = record != NULL ? syncobj_record_to_json (record) : g_strdup ("none");
+}
+
+/* A transaction completes once its echo is applied, not while the change
+ * that echoes it is still on its way into the collection: a handler of
+ * its completion sees the record as the server left it. The WebSocket
+ * feed's messages carry a cursor, so each is a commit of its own. */
+static void
+test_completed_after_echo (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Client) client = client_new (server, TRUE);
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"a\", \"n\": 1}");
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"n\": 2}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+  g_autofree char *seen = NULL;
+
+  insert = syncobj_collection_begin (client->collection);
+  g_signal_connect (insert, "notify::state", G_CALLBACK (seen_at_completion_cb), &seen);
+  g_assert_true (syncobj_transaction_insert (insert, client->collection, value, &error));
+  g_assert_true (syncobj_transaction_commit (insert, &error));
+  g_assert_no_error (error);
+  assert_completed (insert);
+  g_assert_cmpstr (seen, ==, "{\"id\":\"a\",\"n\":1}");
+
+  update = syncobj_collection_begin (client->collection);
+  g_signal_connect (update, "notify::state", G_CALLBACK (seen_at_completion_cb), &seen);
+  g_assert_true (syncobj_transaction_update (update, client->collection, "a", changes, &error));
+  g_assert_true (syncobj_transaction_commit (update, &error));
+  assert_completed (update);
+  g_assert_cmpstr (seen, ==, "{\"id\":\"a\",\"n\":2}");
+
+  delete = syncobj_collection_begin (client->collection);
+  g_signal_connect (delete, "notify::state", G_CALLBACK (seen_at_completion_cb), &seen);
+  g_assert_true (syncobj_transaction_delete (delete, client->collection, "a", &error));
+  g_assert_true (syncobj_transaction_commit (delete, &error));
+  assert_completed (delete);
+  g_assert_cmpstr (seen, ==, "none");
+}
+
 static void
 test_update_with_put (void)
 {
@@ -2446,6 +2503,7 @@ main (int   argc,
     }
 
   g_test_add_func ("/http/crud/round-trip", test_crud_round_trip);
+  g_test_add_func ("/http/echo/completed-after-echo", test_completed_after_echo);
   g_test_add_func ("/http/crud/update-with-put", test_update_with_put);
   g_test_add_func ("/http/crud/delete-insert-replaces", test_delete_insert_replaces);
   g_test_add_func ("/http/crud/delete-insert-replaces-in-batch", test_delete_insert_replaces_in_batch);

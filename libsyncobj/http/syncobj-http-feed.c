@@ -134,6 +134,7 @@ apply_changes (SyncobjHttpSync *self,
 {
   SyncobjSync *sync = SYNCOBJ_SYNC (self);
   g_autoptr(GError) error = NULL;
+  gboolean applied;
 
   _syncobj_http_echoes_take_created (self->echoes, text, length);
   if (*seq == '\0')
@@ -146,15 +147,18 @@ apply_changes (SyncobjHttpSync *self,
     }
 
   syncobj_sync_begin (sync);
-  if (!syncobj_sync_apply_json (sync, text, (gssize) length, &error))
+  applied = syncobj_sync_apply_json (sync, text, (gssize) length, &error);
+  if (!applied)
     _syncobj_http_sync_report (self, error);
-  else
-    _syncobj_http_echoes_note_message (self->echoes, text, length);
   /* A bad message will not come again: the cursor moves past it. */
   syncobj_sync_set_cursor (sync, seq, NULL);
   g_clear_error (&error);
   if (!syncobj_sync_commit (sync, &error))
     _syncobj_http_sync_report (self, error);
+  /* After the commit: a write its echo completes drops its optimistic
+   * layer onto the record the change left, never onto the one before. */
+  if (applied)
+    _syncobj_http_echoes_note_message (self->echoes, text, length);
 }
 
 /* The feed sent every change since the cursor: the collection shows
