@@ -13,17 +13,6 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-static char *
-make_path (const char *name)
-{
-  g_autofree char *path = NULL;
-
-  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
-  path = g_build_filename (g_get_user_data_dir (), name, NULL);
-  g_unlink (path);
-  return g_steal_pointer (&path);
-}
-
 /* A commit of @collection_id: "key=value" items ("key=" deletes). */
 static SyncobjStoredCache *
 commit_of (const char  *collection_id,
@@ -103,7 +92,7 @@ assert_cache (SyncobjStore *store,
 static void
 test_round_trip (void)
 {
-  g_autofree char *path = make_path ("cache-round-trip.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-round-trip.db");
   g_autoptr(SyncobjStore) store = NULL;
 
   reopen (&store, path);
@@ -128,7 +117,7 @@ test_round_trip (void)
 static void
 test_replace (void)
 {
-  g_autofree char *path = make_path ("cache-replace.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-replace.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *expected = NULL;
@@ -163,7 +152,7 @@ test_replace (void)
 static void
 test_replace_interrupted (void)
 {
-  g_autofree char *path = make_path ("cache-interrupted.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-interrupted.db");
   g_autoptr(SyncobjStore) store = NULL;
   const char *leftover[] = {
     "INSERT INTO cache (collection_id, generation, key, position, value) "
@@ -186,7 +175,7 @@ test_replace_interrupted (void)
 static void
 test_schema_version (void)
 {
-  g_autofree char *path = make_path ("cache-schema.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-schema.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autofree char *described = NULL;
 
@@ -225,7 +214,7 @@ clear (SyncobjStore *store,
 static void
 test_clear (void)
 {
-  g_autofree char *path = make_path ("cache-clear.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-clear.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjStore) memory = syncobj_store_new_in_memory ();
 
@@ -251,7 +240,7 @@ test_clear (void)
 static void
 test_bad_rows (void)
 {
-  g_autofree char *path = make_path ("cache-bad.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-bad.db");
   g_autoptr(SyncobjStore) store = NULL;
   const char *damage[] = {
     "UPDATE cache SET value = '{\"id\":\"b\",' WHERE key = 'b'",
@@ -281,7 +270,7 @@ test_bad_rows (void)
 static void
 test_full_disk (void)
 {
-  g_autofree char *path = make_path ("cache-full-disk.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-full-disk.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -331,7 +320,7 @@ sync_commit (SyncobjSync  *sync,
 static void
 test_collection_start_offline (void)
 {
-  g_autofree char *path = make_path ("cache-start.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-start.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjSync) sync = syncobj_sync_new ("todos-sync");
   g_autoptr(SyncobjCollection) collection = NULL;
@@ -365,7 +354,7 @@ test_collection_start_offline (void)
 static void
 test_collection_no_cursor (void)
 {
-  g_autofree char *path = make_path ("cache-plain.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-plain.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjSync) sync = syncobj_sync_new ("plain");
   g_autoptr(SyncobjCollection) collection = NULL;
@@ -402,7 +391,7 @@ test_collection_killed (gconstpointer data)
 {
   int kill_at = GPOINTER_TO_INT (data);
   g_autofree char *name = g_strdup_printf ("cache-killed-%d.db", kill_at);
-  g_autofree char *path = make_path (name);
+  g_autofree char *path = syncobj_store_test_path (name);
   g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
   g_autofree char *n_text = g_strdup_printf ("%u", 700u);
   g_autofree char *kill_text = g_strdup_printf ("%d", kill_at);
@@ -471,7 +460,7 @@ test_collection_status_error (void)
 static void
 test_collection_schema_version (void)
 {
-  g_autofree char *path = make_path ("cache-collection-schema.db");
+  g_autofree char *path = syncobj_store_test_path ("cache-collection-schema.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjSync) sync = syncobj_sync_new ("schema-sync");
   g_autoptr(SyncobjCollection) collection = NULL;

@@ -17,17 +17,6 @@
 /* µs of CPU time; the work of each iteration is sliced to about 1 ms. */
 #define LONGEST_ITERATION_US 16000
 
-static char *
-make_path (const char *name)
-{
-  g_autofree char *path = NULL;
-
-  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
-  path = g_build_filename (g_get_user_data_dir (), name, NULL);
-  g_unlink (path);
-  return g_steal_pointer (&path);
-}
-
 static guint
 n_transactions (void)
 {
@@ -62,7 +51,7 @@ flushed_cb (GObject      *source,
 static void
 test_flush_many (void)
 {
-  g_autofree char *path = make_path ("main-loop-flush.db");
+  g_autofree char *path = syncobj_store_test_path ("main-loop-flush.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
   g_autoptr(SyncobjMutator) mutator = NULL;
@@ -116,7 +105,7 @@ opened_cb (GObject      *source,
 static void
 test_restore_many (void)
 {
-  g_autofree char *path = make_path ("main-loop-restore.db");
+  g_autofree char *path = syncobj_store_test_path ("main-loop-restore.db");
   g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
   g_autofree char *n_text = g_strdup_printf ("%u", n_transactions ());
   const char *argv[] = { helper, "crash", path, "0", "none", n_text, "0", "0", NULL };

@@ -11,17 +11,6 @@
 
 #include <glib/gstdio.h>
 
-static char *
-make_path (const char *name)
-{
-  g_autofree char *path = NULL;
-
-  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
-  path = g_build_filename (g_get_user_data_dir (), name, NULL);
-  g_unlink (path);
-  return g_steal_pointer (&path);
-}
-
 static guint
 n_records (void)
 {
@@ -85,7 +74,7 @@ items_changed_cb (GListModel *model,
 static void
 test_big_store (void)
 {
-  g_autofree char *path = make_path ("open-async-big.db");
+  g_autofree char *path = syncobj_store_test_path ("open-async-big.db");
   guint n = n_records ();
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = NULL;
@@ -204,7 +193,7 @@ test_default_store (void)
 static void
 test_cancel (void)
 {
-  g_autofree char *path = make_path ("open-async-cancel.db");
+  g_autofree char *path = syncobj_store_test_path ("open-async-cancel.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();

@@ -377,13 +377,6 @@ test_snapshot_http (void)
 
 /* ---- stores -------------------------------------------------------------------------- */
 
-static char *
-make_path (const char *name)
-{
-  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
-  return g_build_filename (g_get_user_data_dir (), name, NULL);
-}
-
 static void
 sqlite_exec (sqlite3    *db,
              const char *sql)
@@ -476,7 +469,7 @@ static void
 test_recovery (void)
 {
   guint n = scaled (100000);
-  g_autofree char *path = make_path ("recovery.db");
+  g_autofree char *path = syncobj_store_test_path ("recovery.db");
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
   g_autoptr(GListModel) active = NULL;
@@ -607,7 +600,7 @@ big_record_everywhere (const char *text)
   static guint calls;
   g_autofree char *name = g_strdup_printf ("big-%u.db", ++calls);
   g_autofree char *restored_name = g_strdup_printf ("big-restored-%u.db", calls);
-  g_autofree char *path = make_path (name);
+  g_autofree char *path = syncobj_store_test_path (name);
   g_autoptr(JsonObject) record = syncobj_test_object (text);
   g_autoptr(JsonObject) changes = syncobj_test_object ("{\"extra\":true}");
   g_autoptr(GError) error = NULL;
@@ -660,7 +653,7 @@ big_record_everywhere (const char *text)
 
   /* Recovered from a store. */
   {
-    g_autofree char *restored_path = make_path (restored_name);
+    g_autofree char *restored_path = syncobj_store_test_path (restored_name);
     g_autoptr(SyncobjStore) store = NULL;
     g_autoptr(SyncobjCollection) collection = NULL;
 

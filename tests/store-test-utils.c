@@ -356,6 +356,13 @@ syncobj_store_test_assert_logged (const char *pattern)
 }
 
 /* Runs @sql on the file with a connection of the test's own. */
+char *
+syncobj_store_test_path (const char *name)
+{
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  return g_build_filename (g_get_user_data_dir (), name, NULL);
+}
+
 void
 syncobj_store_test_run_sql (const char  *path,
          const char **statements)

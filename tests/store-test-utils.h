@@ -58,6 +58,9 @@ void                syncobj_store_test_assert_not_logged (const char     *patter
 /* Fails the test unless @object (nullable) equals the JSON object @expected. */
 void                syncobj_store_test_assert_value   (JsonObject        *object,
                                                        const char        *expected);
+/* The path of a store file named @name in the test's own data directory
+ * (made if need be; each test case has its own). */
+char               *syncobj_store_test_path           (const char        *name);
 /* Runs the NULL-terminated @statements on the SQLite file @path, and
  * reads one integer, with a connection of the test's own. */
 void                syncobj_store_test_run_sql        (const char        *path,

@@ -19,13 +19,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static char *
-make_path (const char *name)
-{
-  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
-  return g_build_filename (g_get_user_data_dir (), name, NULL);
-}
-
 static void
 setup (void)
 {
@@ -75,7 +68,7 @@ test_default_retry_policy (void)
 static void
 test_file_mode (void)
 {
-  g_autofree char *path = make_path ("mode.db");
+  g_autofree char *path = syncobj_store_test_path ("mode.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
   g_autoptr(SyncobjCollection) collection = NULL;
@@ -99,9 +92,9 @@ static void
 test_symlink_refused (gconstpointer data)
 {
   const char *suffix = data;
-  g_autofree char *path = make_path ("link.db");
+  g_autofree char *path = syncobj_store_test_path ("link.db");
   g_autofree char *link = g_strconcat (path, suffix, NULL);
-  g_autofree char *target = make_path ("elsewhere");
+  g_autofree char *target = syncobj_store_test_path ("elsewhere");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = NULL;
   struct stat info;
@@ -125,7 +118,7 @@ test_symlink_refused (gconstpointer data)
 static void
 test_damaged_wal (void)
 {
-  g_autofree char *path = make_path ("damaged-wal.db");
+  g_autofree char *path = syncobj_store_test_path ("damaged-wal.db");
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
@@ -211,7 +204,7 @@ without_values (const char *described)
 static void
 test_round_trip (void)
 {
-  g_autofree char *path = make_path ("round-trip.db");
+  g_autofree char *path = syncobj_store_test_path ("round-trip.db");
   g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
   const char *argv[] = { helper, "round-trip", path, NULL };
   g_autofree char *output = NULL;
@@ -299,7 +292,7 @@ test_round_trip (void)
 static void
 test_same_process_no_duplicate (void)
 {
-  g_autofree char *path = make_path ("awaiting.db");
+  g_autofree char *path = syncobj_store_test_path ("awaiting.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
   g_autoptr(SyncobjMutator) mutator = NULL;
@@ -364,7 +357,7 @@ static const char *schema_v1[] = {
 static void
 test_migration (void)
 {
-  g_autofree char *path = make_path ("v1.db");
+  g_autofree char *path = syncobj_store_test_path ("v1.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
@@ -400,7 +393,7 @@ test_migration (void)
 static void
 test_restored_waits_for_mutator (void)
 {
-  g_autofree char *path = make_path ("no-mutator-yet.db");
+  g_autofree char *path = syncobj_store_test_path ("no-mutator-yet.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
@@ -471,7 +464,7 @@ prune (SyncobjStore *store,
 static void
 test_prune (void)
 {
-  g_autofree char *path = make_path ("prune.db");
+  g_autofree char *path = syncobj_store_test_path ("prune.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
   g_autoptr(SyncobjMutator) mutator = NULL;
@@ -523,7 +516,7 @@ test_prune (void)
 static void
 test_flush (void)
 {
-  g_autofree char *path = make_path ("flush.db");
+  g_autofree char *path = syncobj_store_test_path ("flush.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = g_object_new (SYNCOBJ_TYPE_STORE, "path", path,
                                                 "synchronous", SYNCOBJ_STORE_SYNCHRONOUS_FULL, NULL);
@@ -611,7 +604,7 @@ open_bad (const char *path,
 static void
 test_bad_garbage (void)
 {
-  g_autofree char *path = make_path ("garbage.db");
+  g_autofree char *path = syncobj_store_test_path ("garbage.db");
   g_autofree char *garbage = g_strnfill (8192, 'x');
   g_autoptr(SyncobjStore) store = NULL;
   g_autofree char *after = NULL;
@@ -626,7 +619,7 @@ test_bad_garbage (void)
 static void
 test_bad_truncated (void)
 {
-  g_autofree char *path = make_path ("truncated.db");
+  g_autofree char *path = syncobj_store_test_path ("truncated.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
   g_autoptr(SyncobjMutator) mutator = NULL;
@@ -668,7 +661,7 @@ test_bad_truncated (void)
 static void
 test_bad_newer_schema (void)
 {
-  g_autofree char *path = make_path ("newer.db");
+  g_autofree char *path = syncobj_store_test_path ("newer.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
   const char *bump[] = { "UPDATE meta SET value = 99 WHERE key = 'schema_version'", NULL };
@@ -684,7 +677,7 @@ test_bad_newer_schema (void)
 static void
 test_bad_read_only_directory (void)
 {
-  g_autofree char *dir = make_path ("read-only");
+  g_autofree char *dir = syncobj_store_test_path ("read-only");
   g_autofree char *probe = g_build_filename (dir, "probe", NULL);
   g_autofree char *path = g_build_filename (dir, "store.db", NULL);
   g_autoptr(SyncobjStore) store = NULL;
@@ -722,7 +715,7 @@ test_bad_read_only_directory (void)
 static void
 test_bad_move_aside (void)
 {
-  g_autofree char *path = make_path ("aside.db");
+  g_autofree char *path = syncobj_store_test_path ("aside.db");
   g_autofree char *garbage = g_strnfill (4096, 'z');
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(GDir) dir = NULL;
@@ -801,7 +794,7 @@ insert_json (SyncobjCollection *collection,
 static void
 test_full_disk (void)
 {
-  g_autofree char *path = make_path ("full-disk.db");
+  g_autofree char *path = syncobj_store_test_path ("full-disk.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
   g_autoptr(SyncobjMutator) mutator = NULL;
@@ -914,7 +907,7 @@ test_full_disk (void)
 static void
 test_replacing_update_stored (void)
 {
-  g_autofree char *path = make_path ("replacing.db");
+  g_autofree char *path = syncobj_store_test_path ("replacing.db");
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
   g_autoptr(SyncobjMutator) mutator = NULL;
@@ -949,7 +942,7 @@ test_replacing_update_stored (void)
 static void
 test_cross_collection_restored_in_any_order (void)
 {
-  g_autofree char *path = make_path ("cross-collection.db");
+  g_autofree char *path = syncobj_store_test_path ("cross-collection.db");
   g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
   const char *argv[] = { helper, "cross-collection", path, NULL };
   g_autofree char *output = NULL;
