@@ -121,7 +121,11 @@ walk_member (Walk        *walk,
   p = _syncobj_json_skip_ws (p, end);
   if (p >= end || *p != ':')
     return walk_fail (walk, p, "expected ':'");
-  return _syncobj_json_skip_ws (p + 1, end);
+  p = _syncobj_json_skip_ws (p + 1, end);
+  /* Callers look at the value's first byte: an answer may end here. */
+  if (p >= end)
+    return walk_fail (walk, p, "expected a value");
+  return p;
 }
 
 /* The "rev" of the object at @p (checked text), or of the first element of
