@@ -755,8 +755,6 @@ test_http_batch_conflict (void)
 int
 main (int argc, char *argv[])
 {
-  /* As in http-test.c: no GSettings schemas for the proxy resolver. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/conflict/properties", test_properties);

@@ -757,9 +757,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The isolated XDG directories hide the GSettings schemas that GNOME's
-   * proxy resolver needs; everything here is on 127.0.0.1 anyway. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/couch/crud", test_crud);

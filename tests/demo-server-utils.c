@@ -84,6 +84,16 @@ demo_server_start_with_token (const char *token)
   return demo_server_start_full (token, NULL);
 }
 
+gboolean
+demo_server_test_missing (void)
+{
+  if (g_getenv ("SYNCOBJ_DEMO_SERVER") != NULL)
+    return FALSE;
+
+  g_test_skip ("SYNCOBJ_DEMO_SERVER is not set (the demo server was not built)");
+  return TRUE;
+}
+
 DemoServer *
 demo_server_start (void)
 {

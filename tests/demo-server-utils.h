@@ -50,6 +50,10 @@ DemoServer *demo_server_start_full       (const char         *token,
 DemoServer *demo_server_start_with_token (const char         *token);
 DemoServer *demo_server_start            (void);
 
+/* Marks the test skipped and returns TRUE when $SYNCOBJ_DEMO_SERVER is not
+ * set (the demo server was not built). */
+gboolean    demo_server_test_missing     (void);
+
 /* Kills the server without warning (a crash) and waits until it is gone. */
 void        demo_server_kill             (DemoServer         *server);
 /* Restarts a killed server on the same port with the same database. */

@@ -414,9 +414,6 @@ main (int   argc,
       char *argv[])
 {
   syncobj_test_init (&argc, &argv);
-  /* The isolated test directories have no GSettings schemas, which the
-   * proxy resolver needs; everything here is on 127.0.0.1 anyway. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_log_set_writer_func (count_log_writer, NULL, NULL);
 
   g_test_add_func ("/hostile/defaults", test_defaults);

@@ -123,16 +123,10 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The isolated XDG directories hide the GSettings schemas that GNOME's
-   * proxy resolver needs; everything here is on 127.0.0.1 anyway. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
-  if (g_getenv ("SYNCOBJ_DEMO_SERVER") == NULL)
-    {
-      g_test_skip ("SYNCOBJ_DEMO_SERVER is not set (the demo server was not built)");
-      return g_test_run ();
-    }
+  if (demo_server_test_missing ())
+    return g_test_run ();
 
   g_test_add_func ("/http-snapshot/integer-keys", test_integer_keys);
   g_test_add_func ("/http-snapshot/wrapped-order", test_wrapped_order);

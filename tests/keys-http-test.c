@@ -80,9 +80,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The isolated XDG directories hide the GSettings schemas that GNOME's
-   * proxy resolver needs; the demo server is on 127.0.0.1. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/keys-http/lost-answer-replayed", test_lost_answer_replayed_with_the_same_key);

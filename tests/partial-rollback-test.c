@@ -454,8 +454,6 @@ test_http_later_request_refused (void)
 int
 main (int argc, char *argv[])
 {
-  /* As in http-test.c: no GSettings schemas for the proxy resolver. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/partial-rollback/keeps-applied", test_keeps_applied_rolls_back_rest);

@@ -172,8 +172,6 @@ test_rollback_while_held (void)
 int
 main (int argc, char *argv[])
 {
-  /* As in http-test.c: no GSettings schemas for the proxy resolver. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
   if (g_getenv ("SYNCOBJ_DEMO_SERVER") != NULL)

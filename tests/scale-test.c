@@ -904,9 +904,6 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The isolated XDG directories hide the GSettings schemas that GNOME's
-   * proxy resolver needs; the demo server is on 127.0.0.1. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   syncobj_test_init (&argc, &argv);
 
   add_isolated ("/scale/snapshot/main-thread", test_snapshot_main_thread);

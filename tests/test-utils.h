@@ -36,8 +36,8 @@ syncobj_test_instrumented (void)
 
 G_BEGIN_DECLS
 
-/* g_test_init() with isolated XDG directories, and the locale from the
- * environment (the tests run with LC_ALL=C.UTF-8). */
+/* g_test_init() with isolated XDG directories, the locale from the
+ * environment (the tests run with LC_ALL=C.UTF-8), and no proxy resolver. */
 void        syncobj_test_init        (int         *argc,
                                       char      ***argv);
 
