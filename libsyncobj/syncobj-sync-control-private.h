@@ -20,6 +20,7 @@ struct _SyncobjSyncControl
   guint           persist_count;
   GPtrArray      *persist_log;
   gboolean        offline;
+  gboolean        server_down;
   gboolean        auto_echo;
   gint64          last_server_key;  /* the last integer key the server assigned */
 };

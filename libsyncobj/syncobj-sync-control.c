@@ -331,6 +331,26 @@ syncobj_sync_control_set_offline (SyncobjSyncControl *self,
 }
 
 /**
+ * syncobj_sync_control_set_server_down:
+ * @self: a control
+ * @down: whether the server is down
+ *
+ * Takes the server down or brings it back, with the network up: while it
+ * is down every persist call fails with %G_IO_ERROR_CONNECTION_REFUSED,
+ * a transient failure that spends an attempt and is retried after the
+ * retry policy's backoff. With a durable retry policy
+ * (syncobj_retry_policy_new_durable()) nothing is rolled back however long
+ * the outage lasts; drive it with syncobj_sync_control_advance().
+ */
+void
+syncobj_sync_control_set_server_down (SyncobjSyncControl *self,
+                                      gboolean            down)
+{
+  g_return_if_fail (SYNCOBJ_IS_SYNC_CONTROL (self));
+  self->server_down = !!down;
+}
+
+/**
  * syncobj_sync_control_set_auto_echo:
  * @self: a control
  * @auto_echo: whether persisted changes come back through the sync by

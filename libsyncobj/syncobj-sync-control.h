@@ -62,6 +62,9 @@ SYNCOBJ_AVAILABLE_IN_ALL
 void               syncobj_sync_control_set_offline                 (SyncobjSyncControl *self,
                                                                      gboolean            offline);
 SYNCOBJ_AVAILABLE_IN_ALL
+void               syncobj_sync_control_set_server_down             (SyncobjSyncControl *self,
+                                                                     gboolean            down);
+SYNCOBJ_AVAILABLE_IN_ALL
 void               syncobj_sync_control_set_auto_echo               (SyncobjSyncControl *self,
                                                                      gboolean            auto_echo);
 SYNCOBJ_AVAILABLE_IN_ALL

@@ -114,6 +114,9 @@ syncobj_test_mutator_persist_async (SyncobjMutator      *mutator,
       /* The outcome is decided when the call is made. */
       if (control->offline)
         answer->error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE, _("The network is offline"));
+      else if (control->server_down)
+        answer->error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                                     _("Could not connect to the simulated server: Connection refused"));
       else if (control->fail_non_retriable_count > 0)
         {
           control->fail_non_retriable_count--;

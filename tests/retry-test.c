@@ -251,6 +251,44 @@ test_unlimited_attempts (void)
   syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
 }
 
+/* A server down for five minutes, the network up: each attempt is refused
+ * at the connection and spent, nothing is rolled back, and the change goes
+ * out when the server is back. Without the durable policy the same outage
+ * rolls it back. */
+static void
+test_server_down (gconstpointer data)
+{
+  gboolean durable = GPOINTER_TO_INT (data);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new_durable ();
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  const GError *error;
+
+  if (durable)
+    syncobj_collection_set_retry_policy (collection, policy);
+  syncobj_sync_control_set_server_down (control, TRUE);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_advance (control, 5 * 60 * 1000);
+
+  if (!durable)
+    {
+      g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "failed");
+      syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+      return;
+    }
+
+  g_assert_false (syncobj_transaction_is_finished (transaction));
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (transaction), >=, 8);
+  error = syncobj_attempt_get_error (get_attempt (transaction, syncobj_transaction_get_current_attempt (transaction)));
+  g_assert_error ((GError *) error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+
+  syncobj_sync_control_set_server_down (control, FALSE);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 1000, 300000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+}
+
 /* Retrying for days keeps the first attempt and the last 20. */
 static void
 test_attempt_history_bounded (void)
@@ -660,6 +698,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/retry/policy/durable-defaults", test_policy_durable_defaults);
   g_test_add_func ("/retry/attempts/unlimited", test_unlimited_attempts);
   g_test_add_func ("/retry/attempts/max-age", test_max_age);
+  g_test_add_data_func ("/retry/server-down/durable-waits", GINT_TO_POINTER (TRUE), test_server_down);
+  g_test_add_data_func ("/retry/server-down/default-rolls-back", GINT_TO_POINTER (FALSE), test_server_down);
   g_test_add_func ("/retry/attempts/history-bounded", test_attempt_history_bounded);
   g_test_add_func ("/retry/attempts/scheduled-exponentially", test_attempts_scheduled_exponentially);
   g_test_add_func ("/retry/attempts/max-then-failed-with-last-error", test_attempts_max_then_failed);

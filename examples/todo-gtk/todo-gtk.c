@@ -30,8 +30,9 @@
  * 0 (1 if a step does not happen in time). On the simulated server: adds a
  * to-do and waits until the server has it, ticks one off and sees it move
  * to "Done", has a change rejected and checks the row, the toast and the
- * undone change, and adds a to-do offline and checks the banner and the
- * "Saving…" row. With --server: adds a to-do and waits for the key the
+ * undone change, adds a to-do offline and checks the banner and the
+ * "Saving…" row, then keeps the server down for five virtual minutes with
+ * the network up and checks that the to-do waits and is saved after. With --server: adds a to-do and waits for the key the
  * server gives. With --offline-start (and --server, the server down):
  * checks that the to-do added by an earlier --self-test run is shown from
  * the store, with the banner.
@@ -54,6 +55,8 @@
 #define SIMULATED_NETWORK_DELAY_MS 600
 #define CLOCK_TICK_MS 50
 #define SELF_TEST_TIMEOUT_MS 15000
+#define OUTAGE_MS (5 * 60 * 1000)
+#define OUTAGE_STEP_MS 10000
 #define FLUSH_TIMEOUT_MS 5000
 
 typedef struct {
@@ -81,6 +84,8 @@ typedef struct {
   gboolean            self_test;
   gboolean            offline_start;
   int                 self_test_step;
+  gint64              outage_start;     /* virtual µs, for the self-test */
+  guint               outage_persists;  /* persist calls before the outage */
   char               *screenshot;
   guint               self_test_check_id;
   guint               self_test_timeout_id;
@@ -108,6 +113,7 @@ create_simulated_collection (TodoApp *app)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjRetryPolicy) policy = NULL;
   SyncobjCollection *todos;
 
   json_parser_load_from_data (parser,
@@ -121,6 +127,9 @@ create_simulated_collection (TodoApp *app)
                                               SYNCOBJ_STRATEGY_ORDERED,
                                               &app->server);
   syncobj_sync_control_set_network_delay (app->server, SIMULATED_NETWORK_DELAY_MS);
+  /* As with a store: a change waits out any outage, never rolled back for it. */
+  policy = syncobj_retry_policy_new_durable ();
+  syncobj_collection_set_retry_policy (todos, policy);
   app->clock_id = g_timeout_add (CLOCK_TICK_MS, advance_clock, app);
   return todos;
 }
@@ -571,6 +580,15 @@ offline_changed (GSimpleAction *action,
 }
 
 static void
+server_down_changed (GSimpleAction *action,
+                     GVariant      *value,
+                     TodoApp       *app)
+{
+  g_simple_action_set_state (action, value);
+  syncobj_sync_control_set_server_down (app->server, g_variant_get_boolean (value));
+}
+
+static void
 inspector_activated (GSimpleAction *action,
                      GVariant      *parameter,
                      TodoApp       *app)
@@ -591,6 +609,7 @@ main_menu_button (TodoApp *app)
       g_menu_append (simulation, _("Fail Next Save"), "app.fail-next");
       g_menu_append (simulation, _("Reject Next Save"), "app.reject-next");
       g_menu_append (simulation, _("Simulate Offline"), "app.offline");
+      g_menu_append (simulation, _("Simulate Server Outage"), "app.server-down");
       g_menu_append_section (menu, _("Simulated Server"), G_MENU_MODEL (simulation));
     }
   g_menu_append (menu, _("Inspector"), "app.inspector");
@@ -608,6 +627,7 @@ add_actions (TodoApp *app)
     { "fail-next", (gpointer) fail_next_activated, NULL, NULL, NULL, { 0 } },
     { "reject-next", (gpointer) reject_next_activated, NULL, NULL, NULL, { 0 } },
     { "offline", NULL, NULL, "false", (gpointer) offline_changed, { 0 } },
+    { "server-down", NULL, NULL, "false", (gpointer) server_down_changed, { 0 } },
     { "inspector", (gpointer) inspector_activated, NULL, NULL, NULL, { 0 } },
     { "retry", (gpointer) retry_activated, "s", NULL, NULL, { 0 } },
     { "restore-text", (gpointer) restore_text_activated, "s", NULL, NULL, { 0 } },
@@ -832,6 +852,8 @@ typedef enum {
   SELF_TEST_WAIT_DONE,
   SELF_TEST_WAIT_REJECTED,
   SELF_TEST_WAIT_SAVING,
+  SELF_TEST_OUTAGE,
+  SELF_TEST_WAIT_BACK,
   /* --server */
   SELF_TEST_WAIT_EMPTY,
   SELF_TEST_WAIT_KEYED,
@@ -933,10 +955,44 @@ self_test_finish (TodoApp    *app,
   else
     g_printerr ("%s\n", message);
 
+  g_clear_handle_id (&app->self_test_check_id, g_source_remove);
+  g_clear_handle_id (&app->self_test_timeout_id, g_source_remove);
   if (app->screenshot != NULL)
     save_screenshot (app);
   app->exit_status = status;
   g_application_quit (G_APPLICATION (app->application));
+}
+
+/* A server outage of five virtual minutes, ten seconds per check: the
+ * to-do stays, "Saving…", while the refused attempts go by; then the
+ * server comes back. */
+static gboolean
+self_test_outage (TodoApp *app)
+{
+  GtkWidget *row = find_row (app->open_list, SELF_TEST_OFFLINE_TITLE);
+  g_autoptr(SyncobjRecord) record = find_record (app, SELF_TEST_OFFLINE_TITLE);
+
+  if (row == NULL || record == NULL || !syncobj_record_get_pending (record) ||
+      g_strcmp0 (row_state (row), _("Saving…")) != 0)
+    {
+      self_test_finish (app, 1, "FAIL: the to-do added offline was lost during the server outage");
+      return FALSE;
+    }
+  if (syncobj_sync_control_get_now (app->server) - app->outage_start < OUTAGE_MS * G_GINT64_CONSTANT (1000))
+    {
+      syncobj_sync_control_advance (app->server, OUTAGE_STEP_MS);
+      return FALSE;
+    }
+  /* 1, 2, 4 … 256 s apart: at least eight refused attempts. */
+  if (syncobj_sync_control_get_persist_count (app->server) < app->outage_persists + 8)
+    {
+      self_test_finish (app, 1, "FAIL: the to-do was not sent during the server outage");
+      return FALSE;
+    }
+  g_action_group_change_action_state (G_ACTION_GROUP (app->application), "server-down",
+                                      g_variant_new_boolean (FALSE));
+  app->self_test_step = SELF_TEST_WAIT_BACK;
+  return FALSE;
 }
 
 /* One step of the simulated server's test; TRUE when all are done. */
@@ -986,12 +1042,29 @@ self_test_simulated (TodoApp *app)
       return FALSE;
 
     case SELF_TEST_WAIT_SAVING:
-    default:
       row = find_row (app->open_list, SELF_TEST_OFFLINE_TITLE);
-      return row != NULL && g_strcmp0 (row_state (row), _("Saving…")) == 0 &&
-             gtk_revealer_get_child_revealed (GTK_REVEALER (app->banner)) &&
-             g_str_has_prefix (gtk_label_get_label (GTK_LABEL (app->banner_label)), _("Offline: ")) &&
-             g_strcmp0 (adw_window_title_get_subtitle (app->title), "") != 0;
+      if (row == NULL || g_strcmp0 (row_state (row), _("Saving…")) != 0 ||
+          !gtk_revealer_get_child_revealed (GTK_REVEALER (app->banner)) ||
+          !g_str_has_prefix (gtk_label_get_label (GTK_LABEL (app->banner_label)), _("Offline: ")) ||
+          g_strcmp0 (adw_window_title_get_subtitle (app->title), "") == 0)
+        return FALSE;
+      /* The network comes back, but the server stays down five minutes. */
+      g_action_group_change_action_state (G_ACTION_GROUP (app->application), "server-down",
+                                          g_variant_new_boolean (TRUE));
+      g_action_group_change_action_state (G_ACTION_GROUP (app->application), "offline",
+                                          g_variant_new_boolean (FALSE));
+      app->outage_start = syncobj_sync_control_get_now (app->server);
+      app->outage_persists = syncobj_sync_control_get_persist_count (app->server);
+      app->self_test_step = SELF_TEST_OUTAGE;
+      return FALSE;
+
+    case SELF_TEST_OUTAGE:
+      return self_test_outage (app);
+
+    case SELF_TEST_WAIT_BACK:
+    default:
+      syncobj_sync_control_advance (app->server, OUTAGE_STEP_MS);
+      return saved_in (app, app->open_list, SELF_TEST_OFFLINE_TITLE);
     }
 }
 
