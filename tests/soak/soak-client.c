@@ -406,6 +406,7 @@ main (int   argc,
   g_autofree char *couch_uri = NULL;
   int port = 0, n_keys = 200, seed = 1, window = 64;
   gboolean verbose = FALSE;
+  gboolean default_policy = FALSE;
   GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port of the demo server on 127.0.0.1", "P" },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store_path, "The store file", "FILE" },
@@ -414,6 +415,8 @@ main (int   argc,
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "Unfinished transactions at most (64)", "W" },
     { "queue-scope", 0, 0, G_OPTION_ARG_STRING, &queue_scope, "key (default) or collection", "SCOPE" },
     { "couch", 0, 0, G_OPTION_ARG_STRING, &couch_uri, "A CouchDB database instead of the demo server", "DB-URI" },
+    { "default-policy", 0, 0, G_OPTION_ARG_NONE, &default_policy,
+      "Keep the store's default retry policy (1 s to 5 min, no limit)", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Show the library's messages", NULL },
     { NULL }
   };
@@ -478,13 +481,19 @@ main (int   argc,
     }
 
   /* Short and many: a transient fault, even a server restart, never
-   * fails a transaction for good (60 attempts, delays up to 0.4 s). */
-  policy = syncobj_retry_policy_new ();
-  syncobj_retry_policy_set_initial_delay (policy, 20);
-  syncobj_retry_policy_set_factor (policy, 2.0);
-  syncobj_retry_policy_set_max_delay (policy, 400);
-  syncobj_retry_policy_set_jitter (policy, 0.3);
-  syncobj_retry_policy_set_max_attempts (policy, 60);
+   * fails a transaction for good (60 attempts, delays up to 0.4 s). Or
+   * what a collection with a store has by default. */
+  if (default_policy)
+    policy = syncobj_retry_policy_new_durable ();
+  else
+    {
+      policy = syncobj_retry_policy_new ();
+      syncobj_retry_policy_set_initial_delay (policy, 20);
+      syncobj_retry_policy_set_factor (policy, 2.0);
+      syncobj_retry_policy_set_max_delay (policy, 400);
+      syncobj_retry_policy_set_jitter (policy, 0.3);
+      syncobj_retry_policy_set_max_attempts (policy, 60);
+    }
 
   /* The queue scope and the retry policy at construction: the collection
    * restores the store's unfinished transactions as it is made, into the

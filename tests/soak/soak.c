@@ -8,7 +8,11 @@
  * file. Meanwhile the server is killed with SIGKILL and restarted on the
  * same port and database SERVER_RESTARTS times, the client is killed with
  * SIGKILL and restarted on the same store CLIENT_RESTARTS times, and the
- * server closes the WebSockets now and then. Everything stops by itself.
+ * server closes the WebSockets now and then. With --outages N, the first N
+ * server kills keep it down for 30 to 120 s (--outage-ms) while the client
+ * goes on. The client retries quickly (20 to 400 ms, 60 attempts) unless
+ * --default-policy keeps the store's default (1 s to 5 min, no limit).
+ * Everything stops by itself.
  *
  * What counts as accepted. A mutation is accepted when its transaction was
  * committed without error and is in the client's store file: the client
@@ -37,7 +41,8 @@
  * is not 0 (or a process misbehaved, or --timeout passed).
  *
  *   soak [--mutations 10000] [--keys 200] [--server-restarts 5]
- *        [--client-restarts 5] [--seed S] [--queue-scope key|collection]
+ *        [--client-restarts 5] [--outages 0 [--outage-ms 30000-120000]]
+ *        [--default-policy] [--seed S] [--queue-scope key|collection]
  *        [--timeout 600] [--server PATH] [--client PATH] [--keep]
  *        [--verbose] [--sabotage] [--couch [--pouchdb PATH]]
  *
@@ -97,6 +102,10 @@ typedef struct
   int          n_keys;
   int          n_server_restarts;
   int          n_client_restarts;
+  int          n_outages;
+  int          outage_min_ms;
+  int          outage_max_ms;
+  gboolean     default_policy;
   int          seed;
   int          timeout_s;
   char        *server_path;
@@ -320,9 +329,20 @@ server_kill (void)
   if (soak.verbose)
     g_printerr ("[%6.2f s] server killed (%u), %" G_GUINT64_FORMAT " accepted\n",
                 elapsed_s (), soak.server_kills, soak.n_accepted);
-  /* Down for up to a fifth of a second: retries meet a refused
+  /* The first kills are outages: down for OUTAGE_MIN_MS to OUTAGE_MAX_MS,
+   * while the client keeps issuing mutations, which wait. The others are
+   * down for up to a fifth of a second: retries meet a refused
    * connection, the WebSocket reconnects. */
-  g_timeout_add (g_rand_int_range (soak.rand, 0, 200), server_restart_cb, NULL);
+  if ((int) soak.server_kills <= soak.n_outages)
+    {
+      int down_ms = g_rand_int_range (soak.rand, soak.outage_min_ms, soak.outage_max_ms + 1);
+
+      if (soak.verbose)
+        g_printerr ("[%6.2f s] server down for %d ms\n", elapsed_s (), down_ms);
+      g_timeout_add ((guint) down_ms, server_restart_cb, NULL);
+    }
+  else
+    g_timeout_add (g_rand_int_range (soak.rand, 0, 200), server_restart_cb, NULL);
 }
 
 /* ---- the client -------------------------------------------------------------- */
@@ -361,12 +381,25 @@ client_start (void)
   g_autofree char *seed = g_strdup_printf ("--seed=%d", soak.seed);
   g_autofree char *scope = g_strdup_printf ("--queue-scope=%s", soak.queue_scope);
   g_autofree char *couch = g_strdup_printf ("--couch=http://127.0.0.1:%u/db", soak.port);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
   GDataInputStream *output;
 
+  g_ptr_array_add (args, soak.client_path);
+  g_ptr_array_add (args, port);
+  g_ptr_array_add (args, store);
+  g_ptr_array_add (args, keys);
+  g_ptr_array_add (args, seed);
+  g_ptr_array_add (args, scope);
+  if (soak.couch)
+    g_ptr_array_add (args, couch);
+  if (soak.default_policy)
+    g_ptr_array_add (args, "--default-policy");
+  if (soak.verbose)
+    g_ptr_array_add (args, "--verbose");
+  g_ptr_array_add (args, NULL);
+
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  soak.client = g_subprocess_launcher_spawn (launcher, &error, soak.client_path, port, store, keys, seed, scope,
-                                             soak.couch ? couch : (soak.verbose ? "--verbose" : NULL),
-                                             soak.verbose ? "--verbose" : NULL, NULL);
+  soak.client = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
   if (soak.client == NULL)
     {
       fail_run ("cannot start the client %s: %s", soak.client_path, error->message);
@@ -1012,12 +1045,18 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("— the fault-injection soak of libsyncobj");
   g_autoptr(GError) error = NULL;
   gint64 mutations = 10000;
+  g_autofree char *outage_ms = NULL;
   g_autofree char *self_dir = NULL;
   GOptionEntry entries[] = {
     { "mutations", 'm', 0, G_OPTION_ARG_INT64, &mutations, "Mutations to have accepted (10000)", "N" },
     { "keys", 'k', 0, G_OPTION_ARG_INT, &soak.n_keys, "Keys (200)", "N" },
     { "server-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_server_restarts, "Server kills and restarts (5)", "N" },
     { "client-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_client_restarts, "Client kills and restarts (5)", "N" },
+    { "outages", 0, 0, G_OPTION_ARG_INT, &soak.n_outages,
+      "How many of the server kills keep it down for --outage-ms (0)", "N" },
+    { "outage-ms", 0, 0, G_OPTION_ARG_STRING, &outage_ms, "How long an outage lasts (30000-120000)", "MIN-MAX" },
+    { "default-policy", 0, 0, G_OPTION_ARG_NONE, &soak.default_policy,
+      "The client keeps the store's default retry policy (1 s to 5 min, no limit)", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT, &soak.seed, "Seed (default: random, printed)", "S" },
     { "queue-scope", 0, 0, G_OPTION_ARG_STRING, &soak.queue_scope, "The client's queues: key (default) or collection", "SCOPE" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &soak.timeout_s, "Give up after this many seconds (600)", "S" },
@@ -1049,6 +1088,20 @@ main (int   argc,
       return 2;
     }
   soak.n_mutations = (guint64) mutations;
+  soak.outage_min_ms = 30000;
+  soak.outage_max_ms = 120000;
+  if (outage_ms != NULL &&
+      (sscanf (outage_ms, "%d-%d", &soak.outage_min_ms, &soak.outage_max_ms) != 2 ||
+       soak.outage_min_ms < 0 || soak.outage_max_ms < soak.outage_min_ms))
+    {
+      g_printerr ("soak: --outage-ms is MIN-MAX in milliseconds, such as 30000-120000\n");
+      return 2;
+    }
+  if (soak.n_outages < 0 || soak.n_outages > soak.n_server_restarts)
+    {
+      g_printerr ("soak: --outages is between 0 and --server-restarts\n");
+      return 2;
+    }
   if (soak.queue_scope == NULL)
     soak.queue_scope = g_strdup ("key");
   if (!g_str_equal (soak.queue_scope, "key") && !g_str_equal (soak.queue_scope, "collection"))
@@ -1100,8 +1153,10 @@ main (int   argc,
   soak.db_path = g_build_filename (soak.dir, "server.db", NULL);
   soak.store_path = g_build_filename (soak.dir, "client-store.db", NULL);
 
-  printf ("soak: seed %d, %" G_GUINT64_FORMAT " mutations over %d keys, %d server restarts, %d client restarts, in %s\n",
-          soak.seed, soak.n_mutations, soak.n_keys, soak.n_server_restarts, soak.n_client_restarts, soak.dir);
+  printf ("soak: seed %d, %" G_GUINT64_FORMAT " mutations over %d keys, %d server restarts (%d of them outages),"
+          " %d client restarts, in %s\n",
+          soak.seed, soak.n_mutations, soak.n_keys, soak.n_server_restarts, soak.n_outages,
+          soak.n_client_restarts, soak.dir);
   fflush (stdout);
 
   g_timeout_add_seconds ((guint) soak.timeout_s, timeout_cb, NULL);
