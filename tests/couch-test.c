@@ -226,16 +226,19 @@ assert_completed (SyncobjTransaction *transaction)
   g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
 }
 
+/* A collection of @database (with a @selector, if not NULL). */
 static SyncobjCollection *
-couch_collection (PouchServer       *server,
-                  const char        *id,
-                  SyncobjStore      *store,
-                  SyncobjCouchSync **sync_out)
+couch_collection_of (const char        *database,
+                     const char        *id,
+                     SyncobjStore      *store,
+                     const char        *selector,
+                     SyncobjCouchSync **sync_out)
 {
-  g_autoptr(SyncobjCouchSync) sync = syncobj_couch_sync_new (id, server->db);
-  g_autoptr(SyncobjCouchMutator) mutator = syncobj_couch_mutator_new (server->db);
+  g_autoptr(SyncobjCouchSync) sync = syncobj_couch_sync_new (id, database);
+  g_autoptr(SyncobjCouchMutator) mutator = syncobj_couch_mutator_new (database);
   SyncobjCollection *collection;
 
+  syncobj_couch_sync_set_selector (sync, selector);
   syncobj_couch_sync_set_reconnect_delay (sync, 50);
   syncobj_couch_sync_set_heartbeat (sync, 1000);
   syncobj_couch_mutator_set_sync_timeout (mutator, WAIT_TIMEOUT_MS);
@@ -250,6 +253,15 @@ couch_collection (PouchServer       *server,
   if (sync_out != NULL)
     *sync_out = g_object_ref (sync);
   return collection;
+}
+
+static SyncobjCollection *
+couch_collection (PouchServer       *server,
+                  const char        *id,
+                  SyncobjStore      *store,
+                  SyncobjCouchSync **sync_out)
+{
+  return couch_collection_of (server->db, id, store, NULL, sync_out);
 }
 
 /* The _rev of @object, or NULL. */
@@ -497,6 +509,116 @@ test_resume_from_cursor (void)
   syncobj_test_assert_keys (collection, "a b c");
   g_assert_cmpuint (syncobj_couch_sync_get_full_loads (sync), ==, 0);
   g_assert_cmpstr (syncobj_sync_get_cursor (SYNCOBJ_SYNC (sync)), ==, "3");
+}
+
+#define NOTES "{\"type\": \"note\"}"
+
+/* A selector syncs part of the database, against PouchDB Server (which
+ * reads the selector from the query, where CouchDB reads it from the body
+ * of the POST): the first load holds exactly the matching documents, a
+ * document that comes to match appears, and a restart resumes from the
+ * cursor with no full load. */
+static void
+test_selector (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autofree char *path = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  g_autoptr(JsonObject) b = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  guint status = 0;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"type\": \"note\", \"title\": \"A\"}");
+  pouch_put (server, "b", "{\"type\": \"task\", \"title\": \"B\"}");
+  pouch_put (server, "c", "{\"type\": \"note\", \"title\": \"C\"}");
+  path = g_build_filename (server->dir, "store.db", NULL);
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+
+  collection = couch_collection_of (server->db, "couch-selector", store, NOTES, &sync);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a c");
+  g_assert_cmpuint (syncobj_couch_sync_get_full_loads (sync), ==, 1);
+  g_assert_null (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)));
+
+  /* b comes to match: the feed brings it. */
+  b = pouch_get (server, "b");
+  body = g_strdup_printf ("{\"type\": \"note\", \"title\": \"B\", \"_rev\": \"%s\"}",
+                          member_string (b, "_rev"));
+  pouch_put (server, "b", body);
+  WAIT_FOR (syncobj_collection_contains (collection, "b"), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a c b");
+
+  g_clear_object (&collection);
+  g_clear_object (&sync);
+  store_flush (store);
+  g_clear_object (&store);
+
+  /* Meanwhile on the server: one document that matches, one that does not. */
+  pouch_put (server, "d", "{\"type\": \"note\", \"title\": \"D\"}");
+  pouch_put (server, "e", "{\"type\": \"task\", \"title\": \"E\"}");
+  g_free (pouch_request (server, "GET", "", NULL, &status));
+  g_assert_cmpuint (status, ==, 200);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  collection = couch_collection_of (server->db, "couch-selector", store, NOTES, &sync);
+  syncobj_test_assert_keys (collection, "a c b");
+  WAIT_FOR (syncobj_collection_contains (collection, "d"), WAIT_TIMEOUT_MS);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a c b d");
+  g_assert_cmpuint (syncobj_couch_sync_get_full_loads (sync), ==, 0);
+  g_assert_null (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)));
+}
+
+/* A server that cannot filter by a selector (here one answering 400 to
+ * every request, as a CouchDB 1 does to filter=_selector) gets an error
+ * naming the selector, and the collection stays empty. */
+static void
+refuse_cb (SoupServer        *soup_server,
+           SoupServerMessage *message,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  static const char answer[] = "{\"error\": \"bad_request\", \"reason\": \"unknown filter\"}";
+
+  soup_server_message_set_status (message, SOUP_STATUS_BAD_REQUEST, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, answer, strlen (answer));
+}
+
+static void
+test_selector_refused (void)
+{
+  g_autoptr(SoupServer) soup_server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *database = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  const GError *sync_error;
+
+  soup_server_add_handler (soup_server, NULL, refuse_cb, NULL, NULL);
+  soup_server_listen_local (soup_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (soup_server);
+  base = g_uri_to_string (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  database = g_strconcat (base, "db", NULL);
+
+  collection = couch_collection_of (database, "couch-refused", NULL, NOTES, &sync);
+  WAIT_FOR (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)) != NULL, WAIT_TIMEOUT_MS);
+  sync_error = syncobj_sync_get_error (SYNCOBJ_SYNC (sync));
+  g_assert_error (sync_error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (sync_error->message, "selector {\"type\":\"note\"}"));
+  g_assert_nonnull (strstr (sync_error->message, "bad_request"));
+  g_assert_false (syncobj_collection_get_ready (collection));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 0);
 }
 
 /* 10,000 documents loaded in one _all_docs answer, then followed. */
@@ -766,6 +888,8 @@ main (int   argc,
   g_test_add_func ("/couch/partial-refusal", test_partial_refusal);
   g_test_add_func ("/couch/two-clients-conflict", test_two_clients_conflict);
   g_test_add_func ("/couch/resume-from-cursor", test_resume_from_cursor);
+  g_test_add_func ("/couch/selector", test_selector);
+  g_test_add_func ("/couch/selector-refused", test_selector_refused);
   g_test_add_func ("/couch/ten-thousand", test_ten_thousand);
   g_test_add_func ("/couch/offline-edits", test_offline_edits);
   g_test_add_func ("/couch/server-restart-mid-write", test_server_restart_mid_write);

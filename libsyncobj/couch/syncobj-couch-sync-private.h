@@ -7,6 +7,7 @@
 
 #include "syncobj-private.h"
 #include "syncobj-couch-sync.h"
+#include "syncobj-couch-parse-private.h"
 
 G_BEGIN_DECLS
 
@@ -35,5 +36,18 @@ void              _syncobj_couch_echo_wait_async  (SyncobjCouchEcho    *echo,
                                                    gpointer             user_data);
 gboolean          _syncobj_couch_echo_wait_finish (GAsyncResult        *result,
                                                    GError             **error);
+
+/* Between the sync and its echoes (syncobj-couch-sync-echo.c). */
+GPtrArray *_syncobj_couch_sync_get_echoes      (SyncobjCouchSync      *sync);
+gboolean   _syncobj_couch_sync_is_running      (SyncobjCouchSync      *sync);
+/* The feed brought @row: its revision counts for the echoes waiting. */
+void       _syncobj_couch_echo_note            (SyncobjCouchSync      *sync,
+                                                const SyncobjCouchRow *row);
+/* After a commit: finishes the echoes now complete. */
+void       _syncobj_couch_echo_finish_complete (SyncobjCouchSync      *sync);
+/* The sync stopped: every echo finishes. */
+void       _syncobj_couch_echo_finish_all      (SyncobjCouchSync      *sync);
+/* The sync is finalized: its echoes outlive it unattached. */
+void       _syncobj_couch_echo_detach_all      (SyncobjCouchSync      *sync);
 
 G_END_DECLS

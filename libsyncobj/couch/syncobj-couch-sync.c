@@ -113,9 +113,6 @@ static guint signals[N_SIGNALS];
 #define MAX_RECONNECT_DELAY_MS      30000
 
 static void couch_sync_connect (SyncobjCouchSync *self);
-static void echo_note (SyncobjCouchSync *self, const SyncobjCouchRow *row);
-static void echo_finish (SyncobjCouchEcho *echo);
-static void echo_finish_complete (SyncobjCouchSync *self);
 
 /* ---- the connection --------------------------------------------------------- */
 
@@ -251,7 +248,7 @@ row_cb (const SyncobjCouchRow  *row,
 
   if (g_str_has_prefix (row->id, "_design/"))
     return TRUE;
-  echo_note (rows->self, row);
+  _syncobj_couch_echo_note (rows->self, row);
   if (row->deleted)
     _syncobj_sync_load_add (rows->load, SYNCOBJ_MUTATION_TYPE_DELETE, row->id, row->id_length,
                             FALSE, NULL, 0);
@@ -296,7 +293,7 @@ apply_rows (SyncobjCouchSync  *self,
   if (seq != NULL && !syncobj_sync_set_cursor (sync, seq, &local_error))
     g_debug ("CouchDB sync %s keeps no cursor: %s", self->uri, local_error->message);
   committed = syncobj_sync_commit (sync, error);
-  echo_finish_complete (self);
+  _syncobj_couch_echo_finish_complete (self);
   return committed;
 }
 
@@ -344,8 +341,13 @@ check_status (ReadRequest  *request,
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     return TRUE;
   reason = _syncobj_http_error_reason (request->message, body);
-  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
-               _("CouchDB database %s answered status %u: %s"), request->self->uri, status, reason);
+  if (request->self->selector != NULL && (status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_NOT_FOUND))
+    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                 _("CouchDB database %s cannot filter its changes by the selector %s (status %u: %s)"),
+                 request->self->uri, request->self->selector, status, reason);
+  else
+    g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                 _("CouchDB database %s answered status %u: %s"), request->self->uri, status, reason);
   return FALSE;
 }
 
@@ -409,25 +411,43 @@ read_cb (GObject      *source,
   read_request_free (request);
 }
 
+/* The query of a `_changes` request. With a selector, CouchDB 2 and later
+ * read it from the body of the POST (`filter=_selector`) and ignore the
+ * `selector` parameter; PouchDB Server 4.2 reads only the parameter (and
+ * takes `_selector` alone for the name of a design document). */
+static char *
+changes_query (SyncobjCouchSync *self,
+               ReadKind          kind)
+{
+  GString *query = g_string_new ("include_docs=true");
+
+  if (kind == READ_LONGPOLL)
+    g_string_append_printf (query, "&feed=longpoll&heartbeat=%u", self->heartbeat_ms);
+  if (self->selector != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (self->selector, NULL, FALSE);
+
+      g_string_append_printf (query, "&filter=_selector&selector=%s", escaped);
+    }
+  return g_string_free (query, FALSE);
+}
+
 static void
 send_read (SyncobjCouchSync *self,
            ReadKind          kind)
 {
   const char *cursor = kind == READ_FULL ? NULL : syncobj_sync_get_cursor (SYNCOBJ_SYNC (self));
-  g_autofree char *query = NULL;
   g_autofree char *uri = NULL;
   ReadRequest *request;
 
-  if (kind == READ_LONGPOLL)
-    query = g_strdup_printf ("feed=longpoll&include_docs=true&heartbeat=%u%s", self->heartbeat_ms,
-                             self->selector != NULL ? "&filter=_selector" : "");
   if (kind == READ_FULL && self->selector == NULL)
     uri = couch_uri (self, "_all_docs", "include_docs=true&update_seq=true", NULL);
   else
-    uri = couch_uri (self, "_changes",
-                     query != NULL ? query : self->selector != NULL ? "include_docs=true&filter=_selector"
-                                                                  : "include_docs=true",
-                     kind == READ_FULL ? "0" : cursor);
+    {
+      g_autofree char *query = changes_query (self, kind);
+
+      uri = couch_uri (self, "_changes", query, kind == READ_FULL ? "0" : cursor);
+    }
 
   request = g_new0 (ReadRequest, 1);
   request->self = g_object_ref (self);
@@ -507,183 +527,21 @@ syncobj_couch_sync_stop (SyncobjSync *sync)
   stop_connection (self);
   set_connected (self, FALSE);
   /* Writes waiting for their echo wait no longer. */
-  for (guint i = 0; i < self->echoes->len; i++)
-    echo_finish (g_ptr_array_index (self->echoes, i));
+  _syncobj_couch_echo_finish_all (self);
 }
 
-/* ---- echoes of writes ------------------------------------------------------------ */
+/* ---- for the echoes of writes (syncobj-couch-sync-echo.c) ------------------------ */
 
-typedef struct
+GPtrArray *
+_syncobj_couch_sync_get_echoes (SyncobjCouchSync *self)
 {
-  guint64 seen;      /* the highest generation the feed brought */
-  guint64 wanted;    /* the generation written; 0: nothing awaited */
-} EchoEntry;
-
-struct _SyncobjCouchEcho
-{
-  SyncobjCouchSync *sync;      /* unowned; NULL once it is gone */
-  GHashTable       *entries;   /* id → EchoEntry */
-  GTask            *waiting;
-  guint             timer;
-};
-
-guint64
-_syncobj_couch_rev_generation (const char *rev)
-{
-  guint64 generation = 0;
-
-  for (const char *p = rev; p != NULL && g_ascii_isdigit (*p); p++)
-    {
-      if (generation > G_MAXUINT64 / 10 - 1)
-        return G_MAXUINT64;
-      generation = generation * 10 + (guint64) (*p - '0');
-    }
-  return generation;
-}
-
-static gboolean
-echo_complete (SyncobjCouchEcho *echo)
-{
-  GHashTableIter iter;
-  EchoEntry *entry;
-
-  if (echo->sync == NULL || !echo->sync->running)
-    return TRUE;
-  g_hash_table_iter_init (&iter, echo->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (entry->wanted > entry->seen)
-      return FALSE;
-  return TRUE;
-}
-
-static void
-echo_finish (SyncobjCouchEcho *echo)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&echo->waiting);
-
-  g_clear_handle_id (&echo->timer, g_source_remove);
-  if (task != NULL)
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-echo_note (SyncobjCouchSync      *self,
-           const SyncobjCouchRow *row)
-{
-  for (guint i = 0; i < self->echoes->len; i++)
-    {
-      SyncobjCouchEcho *echo = g_ptr_array_index (self->echoes, i);
-      EchoEntry *entry = g_hash_table_lookup (echo->entries, row->id);
-
-      if (entry == NULL || row->rev == NULL)
-        continue;
-      entry->seen = MAX (entry->seen, _syncobj_couch_rev_generation (row->rev));
-    }
-}
-
-/* After the commit that brought them: a write its echo completes drops
- * its optimistic layer onto the record the echo left, never onto the one
- * before it. */
-static void
-echo_finish_complete (SyncobjCouchSync *self)
-{
-  g_autoptr(GPtrArray) done = g_ptr_array_new ();
-
-  for (guint i = 0; i < self->echoes->len; i++)
-    {
-      SyncobjCouchEcho *echo = g_ptr_array_index (self->echoes, i);
-
-      if (echo->waiting != NULL && echo_complete (echo))
-        g_ptr_array_add (done, echo);
-    }
-  /* Finishing one may free others: each is looked up again. */
-  for (guint i = 0; i < done->len; i++)
-    {
-      SyncobjCouchEcho *echo = g_ptr_array_index (done, i);
-
-      if (g_ptr_array_find (self->echoes, echo, NULL) && echo->waiting != NULL && echo_complete (echo))
-        echo_finish (echo);
-    }
-}
-
-SyncobjCouchEcho *
-_syncobj_couch_echo_new (SyncobjCouchSync *sync)
-{
-  SyncobjCouchEcho *echo = g_new0 (SyncobjCouchEcho, 1);
-
-  echo->sync = sync;
-  echo->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_ptr_array_add (sync->echoes, echo);
-  return echo;
-}
-
-void
-_syncobj_couch_echo_free (SyncobjCouchEcho *echo)
-{
-  if (echo->sync != NULL)
-    g_ptr_array_remove (echo->sync->echoes, echo);
-  echo->sync = NULL;
-  echo_finish (echo);
-  g_hash_table_unref (echo->entries);
-  g_free (echo);
-}
-
-void
-_syncobj_couch_echo_watch (SyncobjCouchEcho *echo,
-                           const char       *id)
-{
-  if (!g_hash_table_contains (echo->entries, id))
-    g_hash_table_insert (echo->entries, g_strdup (id), g_new0 (EchoEntry, 1));
-}
-
-void
-_syncobj_couch_echo_expect (SyncobjCouchEcho *echo,
-                            const char       *id,
-                            const char       *rev)
-{
-  EchoEntry *entry;
-
-  _syncobj_couch_echo_watch (echo, id);
-  entry = g_hash_table_lookup (echo->entries, id);
-  entry->wanted = MAX (entry->wanted, _syncobj_couch_rev_generation (rev));
-}
-
-static gboolean
-echo_timeout_cb (gpointer data)
-{
-  SyncobjCouchEcho *echo = data;
-
-  echo->timer = 0;
-  echo_finish (echo);
-  return G_SOURCE_REMOVE;
-}
-
-void
-_syncobj_couch_echo_wait_async (SyncobjCouchEcho    *echo,
-                                guint                timeout_ms,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, _syncobj_couch_echo_wait_async);
-  if (echo_complete (echo))
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  echo_finish (echo);
-  echo->waiting = g_steal_pointer (&task);
-  if (timeout_ms > 0)
-    echo->timer = g_timeout_add (timeout_ms, echo_timeout_cb, echo);
+  return self->echoes;
 }
 
 gboolean
-_syncobj_couch_echo_wait_finish (GAsyncResult  *result,
-                                 GError       **error)
+_syncobj_couch_sync_is_running (SyncobjCouchSync *self)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return self->running;
 }
 
 /* ---- public API ------------------------------------------------------------------ */
@@ -948,8 +806,7 @@ syncobj_couch_sync_finalize (GObject *object)
 {
   SyncobjCouchSync *self = SYNCOBJ_COUCH_SYNC (object);
 
-  for (guint i = 0; i < self->echoes->len; i++)
-    ((SyncobjCouchEcho *) g_ptr_array_index (self->echoes, i))->sync = NULL;
+  _syncobj_couch_echo_detach_all (self);
   g_ptr_array_unref (self->echoes);
   g_free (self->uri);
   g_free (self->selector);
@@ -1064,9 +921,12 @@ syncobj_couch_sync_class_init (SyncobjCouchSyncClass *klass)
    *
    * A Mango selector (JSON text, such as `{"type": "note"}`) that limits
    * the sync to the documents it matches: the first load and the feed use
-   * `filter=_selector` (CouchDB 2 and later). %NULL (the default) syncs
-   * the whole database. A document that stops matching is not deleted
-   * from the collection: the server sends no change for it.
+   * `filter=_selector`, with the selector in the body of the POST (CouchDB
+   * 2 and later) and in a `selector` query parameter (PouchDB Server). A
+   * server that refuses the filter sets the sync's error, naming the
+   * selector. %NULL (the default) syncs the whole database. A document
+   * that stops matching is not deleted from the collection: the server
+   * sends no change for it.
    */
   properties[PROP_SELECTOR] =
     g_param_spec_string ("selector", NULL, NULL, NULL,

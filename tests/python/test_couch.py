@@ -83,9 +83,10 @@ def drive(control, predicate, timeout_s=60):
         GLib.source_remove(wake)
 
 
-def couch_collection(pouch, name):
+def couch_collection(pouch, name, selector=None):
     sync = Syncobj.CouchSync.new(name, pouch.db)
     sync.props.heartbeat = 1000
+    sync.props.selector = selector
     mutator = Syncobj.CouchMutator.new(pouch.db)
     collection = Syncobj.Collection(id=name, key_member='_id', key_source=Syncobj.KeySource.SERVER,
                                     sync=sync, mutator=mutator)
@@ -162,3 +163,30 @@ def test_two_clients_edit_one_document(pouch):
     status, held = pouch.request('GET', '/s')
     assert status == 200 and held['title'] == 'S from one' and held['count'] == 2
     drive(control, lambda: first['s'].to_dict() == held and second['s'].to_dict() == held)
+
+
+def keys_of(collection):
+    return sorted(r.get_key() for r in collection)
+
+
+def test_selector_syncs_part_of_the_database(pouch):
+    """With a selector only the matching documents are loaded (PouchDB
+    Server reads the selector from the query, CouchDB from the body of the
+    POST: both are sent); a document that comes to match is brought by the
+    feed, one written on the server that does not match stays out."""
+    _, control = Syncobj.test_collection_new([])
+    for key, kind in (('a', 'note'), ('b', 'task'), ('c', 'note')):
+        assert pouch.request('PUT', '/' + key, {'type': kind})[0] == 201
+    collection, sync = couch_collection(pouch, 'couch-py-selector', selector='{"type": "note"}')
+    drive(control, lambda: collection.props.ready)
+    assert keys_of(collection) == ['a', 'c']
+    assert sync.props.selector == '{"type":"note"}'
+    assert sync.get_error() is None
+
+    _, held = pouch.request('GET', '/b')
+    assert pouch.request('PUT', '/b', dict(held, type='note'))[0] == 201
+    assert pouch.request('PUT', '/d', {'type': 'task'})[0] == 201
+    assert pouch.request('PUT', '/e', {'type': 'note'})[0] == 201
+    drive(control, lambda: 'e' in keys_of(collection))
+    assert keys_of(collection) == ['a', 'b', 'c', 'e']
+    assert collection['b'].to_dict()['_rev'].startswith('2-')
