@@ -60,5 +60,12 @@ void             syncobj_http_sync_set_auth_func         (SyncobjHttpSync     *s
                                                           GDestroyNotify       destroy);
 SYNCOBJ_AVAILABLE_IN_ALL
 void             syncobj_http_sync_reconnect             (SyncobjHttpSync     *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean         syncobj_http_sync_get_needs_auth        (SyncobjHttpSync     *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+gboolean         syncobj_http_sync_get_auth_on_forbidden (SyncobjHttpSync     *self);
+SYNCOBJ_AVAILABLE_IN_ALL
+void             syncobj_http_sync_set_auth_on_forbidden (SyncobjHttpSync     *self,
+                                                          gboolean             auth_on_forbidden);
 
 G_END_DECLS

@@ -132,9 +132,17 @@
  *   POST /_admin/broadcast   sends the body as-is to every WebSocket
  *   POST /_admin/disconnect  closes every WebSocket
  *   POST /_admin/delete?key= deletes a record without telling anyone
+ *   POST /_admin/token       {"token": "T" | null, "reads": BOOL, "status":
+ *                            401 | 403}: from now on requests need
+ *                            "Authorization: Bearer T" (null: none), reads
+ *                            too when "reads" is true, and a refusal has
+ *                            "status" (401 by default); a member left out
+ *                            keeps its value. An open WebSocket stays open.
  *
  * Command line: --port N (0: any free port), --db FILE, --fail-next N,
  * --fail-status S, --token T (writes need "Authorization: Bearer T"),
+ * --token-reads (reads need it too: GET /items, /items/KEY and the
+ * WebSocket handshake of /changes, which answers 401 before upgrading),
  * --versions, --change-log N, --records N (adds N records {"id": KEY,
  * "title": "item I"} for I = 0 … N−1, KEY being I in the UUID form
  * "%08x-0000-4000-8000-%012x", before listening: a large collection in a
@@ -190,6 +198,8 @@ typedef struct
   gboolean    ignore_idempotency;
 
   char       *token;            /* writes need "Authorization: Bearer TOKEN" */
+  gboolean    token_reads;      /* reads need it too */
+  guint       token_status;     /* the status of a refusal: 401 or 403 */
   gboolean    versions;         /* records carry a "version" member */
   gint64      change_log_size;  /* changes kept for ?since= */
 } Server;
@@ -1359,6 +1369,28 @@ typedef struct
 
 static void handle_write (Server *self, SoupServerMessage *msg);
 
+/* Whether @msg may go on: without the token it needs, it is answered
+ * with the refusal status (401 by default) and FALSE. */
+static gboolean
+check_token (Server            *self,
+             SoupServerMessage *msg,
+             gboolean           read)
+{
+  const char *authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                            "Authorization");
+  g_autofree char *expected = NULL;
+  g_autofree char *body = NULL;
+
+  if (self->token == NULL || (read && !self->token_reads))
+    return TRUE;
+  expected = g_strdup_printf ("Bearer %s", self->token);
+  if (g_strcmp0 (authorization, expected) == 0)
+    return TRUE;
+  body = error_body ("missing or wrong bearer token");
+  respond (msg, self->token_status, body);
+  return FALSE;
+}
+
 static gboolean
 delayed_cb (gpointer data)
 {
@@ -1382,23 +1414,13 @@ handle_write (Server            *self,
 {
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   const char *idempotency_key = soup_message_headers_get_one (request_headers, "Idempotency-Key");
-  const char *authorization = soup_message_headers_get_one (request_headers, "Authorization");
   Outcome outcome = { 0, };
   gboolean drop_after = FALSE;
   gboolean fail_after = FALSE;
   gboolean truncate = FALSE;
 
-  if (self->token != NULL)
-    {
-      g_autofree char *expected = g_strdup_printf ("Bearer %s", self->token);
-
-      if (g_strcmp0 (authorization, expected) != 0)
-        {
-          g_autofree char *body = error_body ("missing or wrong bearer token");
-          respond (msg, 401, body);
-          return;
-        }
-    }
+  if (!check_token (self, msg, FALSE))
+    return;
 
   if (self->fail_count > 0)
     {
@@ -1537,6 +1559,8 @@ data_handler (SoupServer        *server,
 
   if (g_str_equal (method, "GET") && g_str_has_prefix (path, "/items"))
     {
+      if (!check_token (self, msg, TRUE))
+        return;
       if (self->delay_snapshot_ms > 0)
         {
           hold_request (self, msg, path, query, self->delay_snapshot_ms);
@@ -1559,6 +1583,42 @@ data_handler (SoupServer        *server,
     }
 
   handle_write (self, msg);
+}
+
+/* POST /_admin/token: the token (or none), whether reads need it, and
+ * the status of a refusal. */
+static void
+admin_set_token (Server            *self,
+                 SoupServerMessage *msg)
+{
+  g_autoptr(JsonNode) body = parse_body (msg);
+  JsonObject *settings;
+
+  if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+    {
+      respond (msg, 400, "{\"error\":\"the token settings need a JSON object\"}");
+      return;
+    }
+  settings = json_node_get_object (body);
+  if (json_object_has_member (settings, "token"))
+    {
+      g_free (self->token);
+      self->token = g_strdup (json_object_get_string_member_with_default (settings, "token", NULL));
+    }
+  self->token_reads = json_object_get_boolean_member_with_default (settings, "reads", self->token_reads);
+  self->token_status = (guint) json_object_get_int_member_with_default (settings, "status", self->token_status);
+  respond (msg, 200, "{}");
+}
+
+/* The WebSocket handshake is a read: refused before the upgrade. */
+static void
+changes_early_handler (SoupServer        *server,
+                       SoupServerMessage *msg,
+                       const char        *path,
+                       GHashTable        *query,
+                       gpointer           user_data)
+{
+  check_token (user_data, msg, TRUE);
 }
 
 static void
@@ -1675,6 +1735,8 @@ admin_handler (SoupServer        *server,
         soup_websocket_connection_close (g_ptr_array_index (sockets, i), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
       respond (msg, 200, "{}");
     }
+  else if (g_str_equal (path, "/_admin/token") && g_str_equal (method, "POST"))
+    admin_set_token (self, msg);
   else if (g_str_equal (path, "/_admin/delete") && g_str_equal (method, "POST") &&
            query != NULL && g_hash_table_contains (query, "key"))
     {
@@ -1813,6 +1875,7 @@ main (int   argc,
     { "fail-next", 0, 0, G_OPTION_ARG_INT, &fail_next, "Fail the next N writes", "N" },
     { "fail-status", 0, 0, G_OPTION_ARG_INT, &fail_status, "Status of those failures (503)", "STATUS" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &self.token, "Bearer token that writes must carry", "TOKEN" },
+    { "token-reads", 0, 0, G_OPTION_ARG_NONE, &self.token_reads, "Reads need the token too", NULL },
     { "records", 0, 0, G_OPTION_ARG_INT, &n_records, "Add N records before listening", "N" },
     { "versions", 0, 0, G_OPTION_ARG_NONE, &self.versions, "Give records a \"version\" member and honour If-Match", NULL },
     { "change-log", 0, 0, G_OPTION_ARG_INT64, &change_log_size, "Changes kept for ?since= (10000)", "N" },
@@ -1836,6 +1899,7 @@ main (int   argc,
   self.fail_count = (guint) MAX (fail_next, 0);
   self.change_log_size = MAX (change_log_size, 0);
   self.fail_status = (guint) fail_status;
+  self.token_status = 401;
   self.sockets = g_ptr_array_new_with_free_func (g_object_unref);
   self.rand = g_rand_new ();
   self.loop = g_main_loop_new (NULL, FALSE);
@@ -1844,6 +1908,7 @@ main (int   argc,
   soup_server_add_handler (self.server, "/batch", data_handler, &self, NULL);
   soup_server_add_handler (self.server, "/_admin", admin_handler, &self, NULL);
   soup_server_add_websocket_handler (self.server, "/changes", NULL, NULL, websocket_handler, &self, NULL);
+  soup_server_add_early_handler (self.server, "/changes", changes_early_handler, &self, NULL);
 
   {
     g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);

@@ -31,5 +31,7 @@ void     _syncobj_http_feed_changes_loaded (SyncobjHttpSync *self,
                                             GBytes          *body);
 /* The server cannot resume from the cursor: the full snapshot. */
 void     _syncobj_http_feed_reset          (SyncobjHttpSync *self);
+/* Forgets a burst of malformed messages being counted, without a line. */
+void     _syncobj_http_feed_stop_burst     (SyncobjHttpSync *self);
 
 G_END_DECLS

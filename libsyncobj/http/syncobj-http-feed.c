@@ -5,7 +5,8 @@
  * snapshot, the `"seq"` member of each change message) answers
  * `?since=SEQ` on the WebSocket and poll requests with the changes after
  * SEQ, then `{"type": "caught_up"}`, or with `{"type": "reset"}` (410 for a
- * GET) when it cannot: see introspection/docs/http.md.
+ * GET) when it cannot: see introspection/docs/http.md. A malformed
+ * message is skipped and reported, a burst of them in two lines.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -114,6 +115,81 @@ feed_peek (const char *text,
 
 /* Whether the cursor is a sequence number at or after @seq: a change the
  * snapshot (or an earlier message) already brought. */
+/* ---- malformed messages ---------------------------------------------------------- */
+
+/* A burst of malformed messages is logged as two lines: the first one,
+ * then, once a second passes without another, how many more came and the
+ * last of them (a flood that does not stop gets a line a minute); every
+ * one is still a message-error signal. */
+#define BURST_WINDOW_MS 1000
+#define BURST_WINDOWS_PER_LINE 60
+
+static void
+burst_log_summary (SyncobjHttpSync *self)
+{
+  g_autoptr(GError) last = g_steal_pointer (&self->burst_last);
+  g_autoptr(GError) summary = NULL;
+
+  if (self->burst_count == 0)
+    return;
+  summary = g_error_new (last->domain, last->code,
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "%u more change message from %s was skipped; the last: %s",
+                                      "%u more change messages from %s were skipped; the last: %s",
+                                      self->burst_count),
+                         self->burst_count, self->websocket_uri, last->message);
+  self->burst_count = 0;
+  self->burst_windows = 0;
+  syncobj_sync_mark_error (SYNCOBJ_SYNC (self), summary);
+}
+
+static gboolean
+burst_window_cb (gpointer data)
+{
+  SyncobjHttpSync *self = data;
+
+  if (!self->burst_fresh)
+    {
+      /* A quiet second: the burst is over. */
+      self->burst_timer = 0;
+      burst_log_summary (self);
+      return G_SOURCE_REMOVE;
+    }
+  self->burst_fresh = FALSE;
+  if (++self->burst_windows >= BURST_WINDOWS_PER_LINE)
+    burst_log_summary (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A change message could not be applied: the sync's error and
+ * ::message-error. */
+static void
+feed_report (SyncobjHttpSync *self,
+             const GError    *error)
+{
+  g_signal_emit_by_name (self, "message-error", error);
+  if (self->burst_timer == 0)
+    {
+      syncobj_sync_mark_error (SYNCOBJ_SYNC (self), error);
+      self->burst_timer = g_timeout_add (BURST_WINDOW_MS, burst_window_cb, self);
+      return;
+    }
+  self->burst_count++;
+  self->burst_fresh = TRUE;
+  g_clear_error (&self->burst_last);
+  self->burst_last = g_error_copy (error);
+}
+
+void
+_syncobj_http_feed_stop_burst (SyncobjHttpSync *self)
+{
+  g_clear_handle_id (&self->burst_timer, g_source_remove);
+  g_clear_error (&self->burst_last);
+  self->burst_count = 0;
+  self->burst_windows = 0;
+  self->burst_fresh = FALSE;
+}
+
 static gboolean
 feed_has_seq (SyncobjHttpSync *self,
               const char      *seq)
@@ -140,7 +216,7 @@ apply_changes (SyncobjHttpSync *self,
   if (*seq == '\0')
     {
       if (!syncobj_sync_apply_json (sync, text, (gssize) length, &error))
-        _syncobj_http_sync_report (self, error);
+        feed_report (self, error);
       else
         _syncobj_http_echoes_note_message (self->echoes, text, length);
       return;
@@ -149,12 +225,12 @@ apply_changes (SyncobjHttpSync *self,
   syncobj_sync_begin (sync);
   applied = syncobj_sync_apply_json (sync, text, (gssize) length, &error);
   if (!applied)
-    _syncobj_http_sync_report (self, error);
+    feed_report (self, error);
   /* A bad message will not come again: the cursor moves past it. */
   syncobj_sync_set_cursor (sync, seq, NULL);
   g_clear_error (&error);
   if (!syncobj_sync_commit (sync, &error))
-    _syncobj_http_sync_report (self, error);
+    feed_report (self, error);
   /* After the commit: a write its echo completes drops its optimistic
    * layer onto the record the change left, never onto the one before. */
   if (applied)

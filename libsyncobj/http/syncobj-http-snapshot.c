@@ -246,6 +246,8 @@ snapshot_cb (GObject      *source,
 
   /* The server answers: writes held while it could not be reached go. */
   _syncobj_http_probe_answered (soup_message_get_uri (request->message));
+  if (_syncobj_http_sync_auth_refused (self, request->message, SYNCOBJ_HTTP_SYNC_RESEND_SNAPSHOT))
+    goto out;
   status = soup_message_get_status (request->message);
   if (status == SOUP_STATUS_NOT_MODIFIED && request->validator != NULL && !self->have_snapshot)
     {
@@ -322,6 +324,8 @@ _syncobj_http_sync_fetch_snapshot (SyncobjHttpSync *self)
       syncobj_sync_mark_error (SYNCOBJ_SYNC (self), uri_error);
       return;
     }
+  if (_syncobj_http_sync_auth_wait (self, SYNCOBJ_HTTP_SYNC_RESEND_SNAPSHOT))
+    return;
 
   request = g_new0 (SnapshotRequest, 1);
   request->self = g_object_ref (self);

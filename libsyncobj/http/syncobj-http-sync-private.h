@@ -1,12 +1,14 @@
 /* syncobj-http-sync-private.h: what a SyncobjHttpSync holds, for its
  * files: syncobj-http-sync.c (the connection, the API),
- * syncobj-http-snapshot.c (loading the snapshot) and syncobj-http-feed.c
- * (the change feed, resumed from a cursor)
+ * syncobj-http-snapshot.c (loading the snapshot), syncobj-http-feed.c
+ * (the change feed, resumed from a cursor) and syncobj-http-sync-auth.c
+ * (waiting for credentials)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
+#include "syncobj-http-auth-private.h"
 #include "syncobj-http-echo-private.h"
 #include "syncobj-http-request-private.h"
 
@@ -23,6 +25,7 @@ struct _SyncobjHttpSync
   guint                    reconnect_delay_ms;
   guint                    timeout_ms;
   SyncobjHttpHeaders       headers;
+  SyncobjHttpAuthGate      auth;
   SyncobjHttpLimits        limits;
   guint64                  max_message_size;
   guint                    max_early_messages;
@@ -33,6 +36,7 @@ struct _SyncobjHttpSync
   gboolean                 connected;
   GCancellable            *cancellable;    /* of the current connection */
   SoupWebsocketConnection *socket;
+  SoupMessage             *handshake;      /* of the WebSocket, while it is on its way */
   GPtrArray               *early_messages; /* char *, before the snapshot */
   gboolean                 have_snapshot;  /* of the current connection */
   gboolean                 feed_refused;   /* of the current connection: the
@@ -62,10 +66,6 @@ struct _SyncobjHttpSync
 
 /* ---- syncobj-http-sync.c -------------------------------------------------- */
 
-/* A change message could not be applied: the sync's error and
- * ::message-error. */
-void     _syncobj_http_sync_report         (SyncobjHttpSync *self,
-                                            const GError    *error);
 /* The collection shows current data (a snapshot loaded, a 304, the feed
  * caught up): ready, and what came meanwhile applies. @etag (nullable) is
  * the validator of the next poll. */
@@ -79,6 +79,33 @@ void     _syncobj_http_sync_schedule_poll  (SyncobjHttpSync *self);
  * reconnects with backoff. */
 void     _syncobj_http_sync_connection_failed (SyncobjHttpSync *self,
                                                const GError    *error);
+
+/* Connects: the WebSocket (if any), then the snapshot. */
+void     _syncobj_http_sync_connect        (SyncobjHttpSync *self);
+/* Drops the connection and does not reconnect, with @error as the
+ * sync's error: syncobj_http_sync_reconnect() connects again. */
+void     _syncobj_http_sync_pause          (SyncobjHttpSync *self,
+                                            const GError    *error);
+
+/* ---- syncobj-http-sync-auth.c --------------------------------------------- */
+
+/* What a request refused for want of credentials does once they come. */
+typedef enum
+{
+  SYNCOBJ_HTTP_SYNC_RESEND_CONNECT,   /* connects again (a WebSocket handshake) */
+  SYNCOBJ_HTTP_SYNC_RESEND_SNAPSHOT,  /* the same GET, on the same connection */
+} SyncobjHttpSyncResend;
+
+/* Whether @message's answer asks for credentials (401, or 403 with
+ * auth-on-forbidden): then the sync waits for them, and @resend follows
+ * once they come. */
+gboolean _syncobj_http_sync_auth_refused   (SyncobjHttpSync       *self,
+                                            SoupMessage           *message,
+                                            SyncobjHttpSyncResend  resend);
+/* Whether the sync waits for credentials asked already: then @resend
+ * follows once they come, and nothing is sent before. */
+gboolean _syncobj_http_sync_auth_wait      (SyncobjHttpSync       *self,
+                                            SyncobjHttpSyncResend  resend);
 
 /* ---- syncobj-http-snapshot.c ---------------------------------------------- */
 

@@ -75,6 +75,24 @@
  * the snapshot. Past a limit the sync reconnects with backoff for a fresh
  * snapshot.
  *
+ * A 401 answer (and a 403 with
+ * [property@Syncobj.HttpSync:auth-on-forbidden]) to the snapshot, a poll
+ * or the WebSocket handshake pauses the sync: it enters
+ * [property@Syncobj.HttpSync:needs-auth] and emits
+ * [signal@Syncobj.HttpSync::auth-required] with a
+ * [class@Syncobj.AuthRequest], and neither reconnects nor polls meanwhile;
+ * the collection keeps showing what it has. A credential
+ * ([method@Syncobj.AuthRequest.set_credential]) becomes the sync's
+ * `Authorization` and the refused request goes out again, from the same
+ * cursor: the cached records are not loaded again when the server can
+ * tell what changed. A cancelled request leaves the sync paused, with the
+ * refusal in [property@Syncobj.Sync:error], until
+ * [method@Syncobj.HttpSync.reconnect] (which asks again if the server
+ * still refuses). The sync and the [class@Syncobj.HttpMutator] of a
+ * collection each ask on their own: one handler connected to both
+ * signals can answer both requests with the same token (see the HTTP
+ * guide).
+ *
  * A change message may carry an `"idempotency_key"` member: the
  * `Idempotency-Key` of the request that caused it. A
  * [class@Syncobj.HttpMutator] then knows exactly which echo completes which
@@ -97,11 +115,14 @@ enum {
   PROP_MIN_TRANSFER_RATE,
   PROP_MAX_MESSAGE_SIZE,
   PROP_MAX_EARLY_MESSAGES,
+  PROP_NEEDS_AUTH,
+  PROP_AUTH_ON_FORBIDDEN,
   N_PROPS
 };
 
 enum {
   MESSAGE_ERROR,
+  AUTH_REQUIRED,
   N_SIGNALS
 };
 
@@ -112,80 +133,8 @@ static guint signals[N_SIGNALS];
 #define DEFAULT_MAX_MESSAGE_SIZE   (G_GUINT64_CONSTANT (64) * 1024 * 1024)
 #define DEFAULT_MAX_EARLY_MESSAGES 10000
 
-static void http_sync_connect (SyncobjHttpSync *self);
 
 /* ---- messages ------------------------------------------------------------------ */
-
-/* A burst of malformed messages is logged as two lines: the first one,
- * then, once a second passes without another, how many more came and the
- * last of them (a flood that does not stop gets a line a minute); every
- * one is still a message-error signal. */
-#define BURST_WINDOW_MS 1000
-#define BURST_WINDOWS_PER_LINE 60
-
-static void
-burst_log_summary (SyncobjHttpSync *self)
-{
-  g_autoptr(GError) last = g_steal_pointer (&self->burst_last);
-  g_autoptr(GError) summary = NULL;
-
-  if (self->burst_count == 0)
-    return;
-  summary = g_error_new (last->domain, last->code,
-                         g_dngettext (GETTEXT_PACKAGE,
-                                      "%u more change message from %s was skipped; the last: %s",
-                                      "%u more change messages from %s were skipped; the last: %s",
-                                      self->burst_count),
-                         self->burst_count, self->websocket_uri, last->message);
-  self->burst_count = 0;
-  self->burst_windows = 0;
-  syncobj_sync_mark_error (SYNCOBJ_SYNC (self), summary);
-}
-
-static gboolean
-burst_window_cb (gpointer data)
-{
-  SyncobjHttpSync *self = data;
-
-  if (!self->burst_fresh)
-    {
-      /* A quiet second: the burst is over. */
-      self->burst_timer = 0;
-      burst_log_summary (self);
-      return G_SOURCE_REMOVE;
-    }
-  self->burst_fresh = FALSE;
-  if (++self->burst_windows >= BURST_WINDOWS_PER_LINE)
-    burst_log_summary (self);
-  return G_SOURCE_CONTINUE;
-}
-
-void
-_syncobj_http_sync_report (SyncobjHttpSync *self,
-                           const GError    *error)
-{
-  g_signal_emit (self, signals[MESSAGE_ERROR], 0, error);
-  if (self->burst_timer == 0)
-    {
-      syncobj_sync_mark_error (SYNCOBJ_SYNC (self), error);
-      self->burst_timer = g_timeout_add (BURST_WINDOW_MS, burst_window_cb, self);
-      return;
-    }
-  self->burst_count++;
-  self->burst_fresh = TRUE;
-  g_clear_error (&self->burst_last);
-  self->burst_last = g_error_copy (error);
-}
-
-static void
-stop_burst (SyncobjHttpSync *self)
-{
-  g_clear_handle_id (&self->burst_timer, g_source_remove);
-  g_clear_error (&self->burst_last);
-  self->burst_count = 0;
-  self->burst_windows = 0;
-  self->burst_fresh = FALSE;
-}
 
 static void
 socket_message_cb (SoupWebsocketConnection *socket,
@@ -246,6 +195,7 @@ stop_connection (SyncobjHttpSync *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   close_socket (self);
+  g_clear_object (&self->handshake);
   g_clear_handle_id (&self->handshake_timer, g_source_remove);
   if (self->timer != 0)
     _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->timer);
@@ -264,7 +214,7 @@ reconnect_cb (gpointer data)
   SyncobjHttpSync *self = data;
 
   self->timer = 0;
-  http_sync_connect (self);
+  _syncobj_http_sync_connect (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -291,6 +241,14 @@ _syncobj_http_sync_connection_failed (SyncobjHttpSync *self,
   if (error != NULL)
     syncobj_sync_mark_error (SYNCOBJ_SYNC (self), error);
   schedule_reconnect (self);
+}
+
+void
+_syncobj_http_sync_pause (SyncobjHttpSync *self,
+                          const GError    *error)
+{
+  syncobj_sync_mark_error (SYNCOBJ_SYNC (self), error);
+  stop_connection (self);
 }
 
 static void
@@ -402,10 +360,16 @@ websocket_connected_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupWebsocketConnection) socket = NULL;
 
+  g_autoptr(SoupMessage) handshake = NULL;
+
   socket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_handle_id (&self->handshake_timer, g_source_remove);
+  handshake = g_steal_pointer (&self->handshake);
+  if (socket == NULL && handshake != NULL &&
+      _syncobj_http_sync_auth_refused (self, handshake, SYNCOBJ_HTTP_SYNC_RESEND_CONNECT))
+    return;
   if (socket == NULL && error->domain == SOUP_WEBSOCKET_ERROR)
     {
       g_autoptr(GError) refused = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
@@ -458,14 +422,16 @@ handshake_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-http_sync_connect (SyncobjHttpSync *self)
+void
+_syncobj_http_sync_connect (SyncobjHttpSync *self)
 {
   stop_connection (self);
   if (!self->running)
     return;
 
   self->cancellable = g_cancellable_new ();
+  if (_syncobj_http_sync_auth_wait (self, SYNCOBJ_HTTP_SYNC_RESEND_CONNECT))
+    return;
   if (self->websocket_uri != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -494,6 +460,7 @@ http_sync_connect (SyncobjHttpSync *self)
       message = soup_message_new_from_uri ("GET", uri);
       _syncobj_http_forbid_resend (message);
       _syncobj_http_headers_apply (&self->headers, message);
+      g_set_object (&self->handshake, message);
       soup_session_websocket_connect_async (self->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
                                             self->cancellable, websocket_connected_cb, g_object_ref (self));
       if (soup_session_get_timeout (self->session) > 0)
@@ -517,7 +484,7 @@ echo_wait_begins_cb (gpointer data)
   if (!self->connected && self->timer != 0)
     {
       self->failures = 0;
-      http_sync_connect (self);
+      _syncobj_http_sync_connect (self);
     }
   else if (self->connected)
     poll_now (self);
@@ -532,7 +499,7 @@ online_changed_cb (SyncobjScheduler *scheduler,
   if (_syncobj_scheduler_get_online (scheduler) && self->running && !self->connected && self->timer != 0)
     {
       self->failures = 0;
-      http_sync_connect (self);
+      _syncobj_http_sync_connect (self);
     }
 }
 
@@ -547,7 +514,7 @@ syncobj_http_sync_start (SyncobjSync *sync)
   if (self->online_handler == 0)
     self->online_handler = g_signal_connect (_syncobj_scheduler_get_default (), "notify::online",
                                              G_CALLBACK (online_changed_cb), self);
-  http_sync_connect (self);
+  _syncobj_http_sync_connect (self);
 }
 
 static void
@@ -786,47 +753,6 @@ syncobj_http_sync_get_connected (SyncobjHttpSync *self)
 }
 
 /**
- * syncobj_http_sync_set_header:
- * @self: a sync
- * @name: a header name
- * @value: (nullable): its value, or %NULL to stop sending it
- *
- * Adds a header to every request, the WebSocket handshake included.
- */
-void
-syncobj_http_sync_set_header (SyncobjHttpSync *self,
-                              const char      *name,
-                              const char      *value)
-{
-  g_return_if_fail (SYNCOBJ_IS_HTTP_SYNC (self));
-  g_return_if_fail (name != NULL);
-
-  _syncobj_http_headers_set (&self->headers, name, value);
-}
-
-/**
- * syncobj_http_sync_set_auth_func:
- * @self: a sync
- * @func: (nullable) (scope notified) (closure user_data) (destroy destroy):
- *   called before each request for its `Authorization` header
- * @user_data: closure data for @func
- * @destroy: (nullable): frees @user_data
- *
- * Sets the callback that authorizes requests, called before every request
- * (snapshots, polls, WebSocket handshakes).
- */
-void
-syncobj_http_sync_set_auth_func (SyncobjHttpSync     *self,
-                                 SyncobjHttpAuthFunc  func,
-                                 gpointer             user_data,
-                                 GDestroyNotify       destroy)
-{
-  g_return_if_fail (SYNCOBJ_IS_HTTP_SYNC (self));
-
-  _syncobj_http_headers_set_auth (&self->headers, func, user_data, destroy);
-}
-
-/**
  * syncobj_http_sync_reconnect:
  * @self: a sync
  *
@@ -840,7 +766,7 @@ syncobj_http_sync_reconnect (SyncobjHttpSync *self)
 
   self->failures = 0;
   if (self->running)
-    http_sync_connect (self);
+    _syncobj_http_sync_connect (self);
 }
 
 /* ---- GObject ------------------------------------------------------------------------ */
@@ -851,7 +777,8 @@ syncobj_http_sync_dispose (GObject *object)
   SyncobjHttpSync *self = SYNCOBJ_HTTP_SYNC (object);
 
   syncobj_http_sync_stop (SYNCOBJ_SYNC (self));
-  stop_burst (self);
+  _syncobj_http_auth_gate_clear (&self->auth);
+  _syncobj_http_feed_stop_burst (self);
   _syncobj_http_echoes_cancel (self->echoes);
 
   G_OBJECT_CLASS (syncobj_http_sync_parent_class)->dispose (object);
@@ -915,6 +842,12 @@ syncobj_http_sync_get_property (GObject    *object,
     case PROP_MAX_EARLY_MESSAGES:
       g_value_set_uint (value, self->max_early_messages);
       break;
+    case PROP_NEEDS_AUTH:
+      g_value_set_boolean (value, syncobj_http_sync_get_needs_auth (self));
+      break;
+    case PROP_AUTH_ON_FORBIDDEN:
+      g_value_set_boolean (value, self->auth.auth_on_forbidden);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -959,6 +892,9 @@ syncobj_http_sync_set_property (GObject      *object,
       break;
     case PROP_MAX_EARLY_MESSAGES:
       _syncobj_http_set_uint (object, pspec, &self->max_early_messages, g_value_get_uint (value));
+      break;
+    case PROP_AUTH_ON_FORBIDDEN:
+      syncobj_http_sync_set_auth_on_forbidden (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1109,7 +1045,48 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
     g_param_spec_uint ("max-early-messages", NULL, NULL, 0, G_MAXUINT, DEFAULT_MAX_EARLY_MESSAGES,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * SyncobjHttpSync:needs-auth:
+   *
+   * Whether the server refused the sync for want of credentials (401, or
+   * 403 with [property@Syncobj.HttpSync:auth-on-forbidden]) and it waits
+   * for the application to give them through
+   * [signal@Syncobj.HttpSync::auth-required]. Meanwhile the sync sends
+   * nothing and does not reconnect; the collection keeps what it shows.
+   */
+  properties[PROP_NEEDS_AUTH] =
+    g_param_spec_boolean ("needs-auth", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * SyncobjHttpSync:auth-on-forbidden:
+   *
+   * Whether a 403 answer asks for credentials like a 401 (for servers
+   * that answer an expired token with 403); otherwise a 403 is a failed
+   * connection, retried with backoff.
+   */
+  properties[PROP_AUTH_ON_FORBIDDEN] =
+    g_param_spec_boolean ("auth-on-forbidden", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * SyncobjHttpSync::auth-required:
+   * @self: the sync
+   * @request: what the application completes, now or later
+   *
+   * Emitted when the server refused the sync for want of credentials and
+   * [property@Syncobj.HttpSync:needs-auth] became %TRUE. Keep @request and
+   * call [method@Syncobj.AuthRequest.set_credential] when the credential
+   * is known: the refused request goes out again with it, from the same
+   * cursor. [method@Syncobj.AuthRequest.cancel] leaves the sync paused,
+   * with an error in [property@Syncobj.Sync:error], until
+   * [method@Syncobj.HttpSync.reconnect].
+   */
+  signals[AUTH_REQUIRED] =
+    g_signal_new ("auth-required", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SYNCOBJ_TYPE_AUTH_REQUEST);
 
   /**
    * SyncobjHttpSync::message-error:
@@ -1130,6 +1107,8 @@ syncobj_http_sync_init (SyncobjHttpSync *self)
   self->poll_interval_ms = 5000;
   self->reconnect_delay_ms = 1000;
   _syncobj_http_headers_init (&self->headers);
+  _syncobj_http_auth_gate_init (&self->auth, G_OBJECT (self), &self->headers,
+                                properties[PROP_NEEDS_AUTH], signals[AUTH_REQUIRED]);
   _syncobj_http_limits_init (&self->limits);
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->max_early_messages = DEFAULT_MAX_EARLY_MESSAGES;

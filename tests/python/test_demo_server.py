@@ -26,20 +26,23 @@ pytestmark = pytest.mark.skipif(not SERVER or not hasattr(Syncobj, 'HttpMutator'
 
 
 class DemoServer:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, *args):
         self.process = subprocess.Popen(
-            [SERVER, '--port=0', '--db=%s' % (tmp_path / 'demo.db'), '--token=%s' % TOKEN],
+            [SERVER, '--port=0', '--db=%s' % (tmp_path / 'demo.db'), '--token=%s' % TOKEN, *args],
             stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         assert line.startswith('PORT '), 'the demo server did not start: %r' % line
         self.base = 'http://127.0.0.1:%d' % int(line.split()[1])
 
-    def admin(self, path, body=None):
+    def admin(self, path, body=None, token=None):
         """A request of the test itself, outside libsyncobj (blocking is
         fine: the server is another process)."""
+        headers = {'Content-Type': 'application/json'}
+        if token is not None:
+            headers['Authorization'] = 'Bearer ' + token
         request = urllib.request.Request(self.base + path, method='POST' if body is not None else 'GET',
                                          data=json.dumps(body).encode() if body is not None else None,
-                                         headers={'Content-Type': 'application/json'})
+                                         headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or 'null')
 
@@ -196,3 +199,94 @@ def test_another_clients_change_arrives_as_items_changed(demo, clock):
     assert changes.take() == [(0, 0, 1)]
     assert mine['b'].value == {'id': 'b', 'title': 'From elsewhere'}
     assert mine['b'].pending is False
+
+
+def test_the_sync_and_the_mutator_of_a_collection_share_one_credential(tmp_path, clock):
+    """Reads need the token too: the polling sync is refused, waits for the
+    credential the application gives later, and resumes from its cursor;
+    one handler answers the sync's and the mutator's requests alike."""
+    demo = DemoServer(tmp_path, '--token-reads')
+    try:
+        name = 'shared-%d' % next(counter)
+        sync = Syncobj.HttpSync.new(name, demo.base + '/items', None)
+        sync.props.poll_interval = 1000
+        mutator = Syncobj.HttpMutator.new(demo.base + '/items')
+        token = [None]
+        waiting = []
+        asked_by = []
+
+        def on_auth_required(source, request):
+            asked_by.append(type(source).__name__)
+            if token[0] is not None:
+                request.set_credential('Bearer ' + token[0])
+            else:
+                waiting.append(request)     # the user logs in later
+
+        sync.connect('auth-required', on_auth_required)
+        mutator.connect('auth-required', on_auth_required)
+        collection = Syncobj.Collection.new(name, sync, mutator)
+        wait_for(lambda: len(waiting) == 1)
+        assert sync.props.needs_auth
+        assert waiting[0].get_http_status() == 401
+        assert not collection.props.ready
+
+        # Polls and reconnects would long be due: the sync waits.
+        clock.advance(LONG_ENOUGH_MS)
+        assert asked_by == ['HttpSync']
+        assert sync.props.needs_auth
+
+        token[0] = TOKEN
+        waiting.pop().set_credential('Bearer ' + TOKEN)
+        wait_for(lambda: collection.props.ready)
+        assert not sync.props.needs_auth
+
+        # The mutator has no credential yet: it asks, and gets the same one.
+        transaction = collection.insert({'id': 'a', 'title': 'Shared token'})
+        wait_for(transaction.is_finished, clock)
+        assert transaction.get_state() == State.COMPLETED
+        assert transaction.get_current_attempt() == 1
+        assert asked_by == ['HttpSync', 'HttpMutator']
+        cursor = sync.get_cursor()
+
+        # The token expires: the next poll is refused and asks; the
+        # collection keeps its records and its cursor.
+        token[0] = None
+        demo.admin('/_admin/token', {'token': 'rotated'})
+        demo.admin('/items', {'id': 'b', 'title': 'From elsewhere'}, token='rotated')
+        clock.advance(1000)
+        wait_for(lambda: len(waiting) == 1)
+        assert sync.props.needs_auth
+        assert collection['a']['title'] == 'Shared token'
+        assert 'b' not in collection
+        assert sync.get_cursor() == cursor
+
+        token[0] = 'rotated'
+        waiting.pop().set_credential('Bearer rotated')
+        wait_for(lambda: 'b' in collection)
+        assert collection['a']['title'] == 'Shared token'
+        assert sync.get_cursor() != cursor
+    finally:
+        demo.stop()
+
+
+def test_a_cancelled_auth_request_pauses_the_sync_with_an_error(tmp_path, clock):
+    demo = DemoServer(tmp_path, '--token-reads')
+    try:
+        sync = Syncobj.HttpSync.new('paused-%d' % next(counter), demo.base + '/items', None)
+        asks = []
+
+        def no_credential(sync, request):
+            asks.append(request.get_uri())
+            request.cancel()
+
+        sync.connect('auth-required', no_credential)
+        collection = Syncobj.Collection.new(sync.get_id(), sync, None)
+        wait_for(lambda: sync.get_error() is not None)
+        assert_syncobj_error(sync.get_error(), Syncobj.Error.HTTP)
+        assert '401' in sync.get_error().message
+        assert not sync.props.needs_auth
+        clock.advance(LONG_ENOUGH_MS)
+        assert len(asks) == 1
+        assert not collection.props.ready
+    finally:
+        demo.stop()

@@ -1,0 +1,314 @@
+/* http-auth-test.c: a SyncobjHttpSync refused for want of credentials
+ * waits for them, against the demo server of examples/server/ started
+ * with --token-reads (reads need the token too)
+ *
+ * The sync's timers (polls, reconnects) run on the scheduler's virtual
+ * clock; only the requests themselves take real (loopback) time. The
+ * requests are counted as the sync's session queues them.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+#include "demo-server-utils.h"
+
+#include "http/syncobj-http-sync-private.h"
+
+#define POLL_MS 1000
+
+typedef struct
+{
+  DemoServer         *server;
+  SyncobjCollection  *collection;
+  SyncobjHttpSync    *sync;
+  SyncobjAuthRequest *request;       /* the last one asked */
+  guint               n_asked;
+  GPtrArray          *sent;          /* char *: the URI of every request */
+} Fixture;
+
+static void
+advance (guint ms)
+{
+  _syncobj_scheduler_advance (_syncobj_scheduler_get_default (), ms);
+}
+
+static void
+request_queued_cb (SoupSession *session,
+                   SoupMessage *message,
+                   Fixture     *fixture)
+{
+  g_ptr_array_add (fixture->sent, g_uri_to_string (soup_message_get_uri (message)));
+}
+
+static void
+auth_required_cb (SyncobjHttpSync    *sync,
+                  SyncobjAuthRequest *request,
+                  Fixture            *fixture)
+{
+  g_assert_true (syncobj_http_sync_get_needs_auth (sync));
+  g_set_object (&fixture->request, request);
+  fixture->n_asked++;
+}
+
+static const char *
+last_sent (Fixture *fixture)
+{
+  g_assert_cmpuint (fixture->sent->len, >, 0);
+  return g_ptr_array_index (fixture->sent, fixture->sent->len - 1);
+}
+
+/* Changes the server's token (the old one expires) and the one the test
+ * itself sends. */
+static void
+set_token (Fixture    *fixture,
+           const char *token)
+{
+  g_autofree char *body = g_strdup_printf ("{\"token\": \"%s\"}", token);
+
+  demo_server_admin (fixture->server, "/_admin/token", body);
+  g_free (fixture->server->token);
+  fixture->server->token = g_strdup (token);
+}
+
+static void
+add_record (Fixture    *fixture,
+            const char *json)
+{
+  guint status = 0;
+  g_autofree char *answer = demo_server_request (fixture->server, "POST", "/items", NULL, json, &status);
+
+  g_assert_cmpuint (status, ==, 201);
+}
+
+/* A collection following the server (polling every POLL_MS, or with the
+ * WebSocket), whose sync has no credential yet. */
+static void
+fixture_set_up (Fixture    *fixture,
+                gboolean    websocket,
+                const char *token_settings)
+{
+  const char *args[] = { "--token-reads", NULL };
+  g_autofree char *items = NULL;
+  g_autofree char *changes = NULL;
+  static guint counter;
+  g_autofree char *id = g_strdup_printf ("auth-%u", ++counter);
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  fixture->server = demo_server_start_full ("s3cret", args);
+  if (token_settings != NULL)
+    demo_server_admin (fixture->server, "/_admin/token", token_settings);
+  add_record (fixture, "{\"id\": \"a\", \"title\": \"milk\"}");
+  items = demo_server_uri (fixture->server, "/items");
+  changes = websocket ? demo_server_uri (fixture->server, "/changes") : NULL;
+  fixture->sent = g_ptr_array_new_with_free_func (g_free);
+  fixture->sync = syncobj_http_sync_new (id, items, changes);
+  syncobj_http_sync_set_poll_interval (fixture->sync, websocket ? 0 : POLL_MS);
+  syncobj_http_sync_set_reconnect_delay (fixture->sync, 100);
+  g_signal_connect (fixture->sync->session, "request-queued", G_CALLBACK (request_queued_cb), fixture);
+  g_signal_connect (fixture->sync, "auth-required", G_CALLBACK (auth_required_cb), fixture);
+}
+
+static void
+fixture_start (Fixture *fixture)
+{
+  fixture->collection = syncobj_collection_new (syncobj_sync_get_id (SYNCOBJ_SYNC (fixture->sync)),
+                                                SYNCOBJ_SYNC (fixture->sync), NULL);
+}
+
+static void
+fixture_tear_down (Fixture *fixture)
+{
+  g_clear_object (&fixture->collection);
+  g_clear_object (&fixture->sync);
+  g_clear_object (&fixture->request);
+  g_clear_pointer (&fixture->sent, g_ptr_array_unref);
+  g_clear_pointer (&fixture->server, demo_server_free);
+}
+
+/* The first snapshot is refused: the sync asks, sends nothing more while
+ * the application takes its time (a minute of polls and reconnects), and
+ * loads with the credential given. */
+static void
+test_snapshot_waits_for_credential (void)
+{
+  Fixture fixture = { 0, };
+  gboolean needs_auth = FALSE;
+  guint sent;
+
+  fixture_set_up (&fixture, FALSE, NULL);
+  fixture_start (&fixture);
+  WAIT_FOR (fixture.n_asked == 1, WAIT_TIMEOUT_MS);
+  g_object_get (fixture.sync, "needs-auth", &needs_auth, NULL);
+  g_assert_true (needs_auth);
+  g_assert_cmpuint (syncobj_auth_request_get_http_status (fixture.request), ==, 401);
+  g_assert_nonnull (strstr (syncobj_auth_request_get_uri (fixture.request), "/items"));
+  g_assert_false (syncobj_collection_get_ready (fixture.collection));
+
+  sent = fixture.sent->len;
+  for (guint i = 0; i < 60; i++)
+    advance (1000);
+  g_assert_cmpuint (fixture.sent->len, ==, sent);
+  g_assert_cmpuint (fixture.n_asked, ==, 1);
+
+  syncobj_auth_request_set_credential (fixture.request, "Bearer s3cret");
+  g_assert_false (syncobj_http_sync_get_needs_auth (fixture.sync));
+  WAIT_FOR (syncobj_collection_get_ready (fixture.collection), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (fixture.sent->len, ==, sent + 1);
+  g_assert_true (syncobj_collection_contains (fixture.collection, "a"));
+  g_assert_null (syncobj_sync_get_error (SYNCOBJ_SYNC (fixture.sync)));
+  fixture_tear_down (&fixture);
+}
+
+/* The token expires while the sync polls: the poll that is refused asks
+ * again, the collection keeps what it shows, and the new credential sends
+ * the same poll, the changes since the same cursor, not a whole snapshot. */
+static void
+test_poll_resumes_from_cursor (void)
+{
+  Fixture fixture = { 0, };
+  g_autofree char *cursor = NULL;
+  guint sent;
+
+  fixture_set_up (&fixture, FALSE, NULL);
+  fixture_start (&fixture);
+  WAIT_FOR (fixture.n_asked == 1, WAIT_TIMEOUT_MS);
+  syncobj_auth_request_set_credential (fixture.request, "Bearer s3cret");
+  WAIT_FOR (syncobj_collection_get_ready (fixture.collection), WAIT_TIMEOUT_MS);
+  cursor = g_strdup (syncobj_sync_get_cursor (SYNCOBJ_SYNC (fixture.sync)));
+  g_assert_nonnull (cursor);
+
+  set_token (&fixture, "fresh");
+  add_record (&fixture, "{\"id\": \"b\", \"title\": \"eggs\"}");
+  sent = fixture.sent->len;
+  advance (POLL_MS);
+  WAIT_FOR (fixture.n_asked == 2, WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (fixture.sent->len, ==, sent + 1);
+  g_assert_nonnull (strstr (last_sent (&fixture), "since="));
+  g_assert_true (syncobj_http_sync_get_needs_auth (fixture.sync));
+  g_assert_true (syncobj_collection_contains (fixture.collection, "a"));
+  g_assert_false (syncobj_collection_contains (fixture.collection, "b"));
+  g_assert_cmpstr (syncobj_sync_get_cursor (SYNCOBJ_SYNC (fixture.sync)), ==, cursor);
+
+  for (guint i = 0; i < 30; i++)
+    advance (POLL_MS);
+  g_assert_cmpuint (fixture.sent->len, ==, sent + 1);
+
+  syncobj_auth_request_set_credential (fixture.request, "Bearer fresh");
+  WAIT_FOR (syncobj_collection_contains (fixture.collection, "b"), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (fixture.sent->len, ==, sent + 2);
+  g_assert_nonnull (strstr (last_sent (&fixture), "since="));
+  g_assert_true (syncobj_collection_contains (fixture.collection, "a"));
+  g_assert_cmpstr (syncobj_sync_get_cursor (SYNCOBJ_SYNC (fixture.sync)), !=, cursor);
+  fixture_tear_down (&fixture);
+}
+
+/* The WebSocket handshake is refused: with the credential the feed opens,
+ * and a change made meanwhile on the server arrives. After the token
+ * expires, a reconnect is refused and asks again. */
+static void
+test_websocket_handshake (void)
+{
+  Fixture fixture = { 0, };
+
+  fixture_set_up (&fixture, TRUE, NULL);
+  fixture_start (&fixture);
+  WAIT_FOR (fixture.n_asked == 1, WAIT_TIMEOUT_MS);
+  g_assert_nonnull (strstr (syncobj_auth_request_get_uri (fixture.request), "/changes"));
+  g_assert_false (syncobj_collection_get_ready (fixture.collection));
+  syncobj_auth_request_set_credential (fixture.request, "Bearer s3cret");
+  WAIT_FOR (syncobj_http_sync_get_connected (fixture.sync), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_collection_contains (fixture.collection, "a"));
+  add_record (&fixture, "{\"id\": \"b\"}");
+  WAIT_FOR (syncobj_collection_contains (fixture.collection, "b"), WAIT_TIMEOUT_MS);
+
+  set_token (&fixture, "fresh");
+  demo_server_admin (fixture.server, "/_admin/disconnect", NULL);
+  WAIT_FOR (!syncobj_http_sync_get_connected (fixture.sync), WAIT_TIMEOUT_MS);
+  advance (100);
+  WAIT_FOR (fixture.n_asked == 2, WAIT_TIMEOUT_MS);
+  g_assert_nonnull (strstr (syncobj_auth_request_get_uri (fixture.request), "/changes"));
+  add_record (&fixture, "{\"id\": \"c\"}");
+  syncobj_auth_request_set_credential (fixture.request, "Bearer fresh");
+  WAIT_FOR (syncobj_collection_contains (fixture.collection, "c"), WAIT_TIMEOUT_MS);
+  WAIT_FOR (syncobj_http_sync_get_connected (fixture.sync), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_collection_contains (fixture.collection, "a"));
+  g_assert_true (syncobj_collection_contains (fixture.collection, "b"));
+  fixture_tear_down (&fixture);
+}
+
+/* A cancelled auth request leaves the sync paused with an error saying
+ * why; a reconnect asks again. */
+static void
+test_cancel_pauses (void)
+{
+  Fixture fixture = { 0, };
+  const GError *error;
+  guint sent;
+
+  fixture_set_up (&fixture, FALSE, NULL);
+  fixture_start (&fixture);
+  WAIT_FOR (fixture.n_asked == 1, WAIT_TIMEOUT_MS);
+  syncobj_auth_request_cancel (fixture.request);
+  g_assert_false (syncobj_http_sync_get_needs_auth (fixture.sync));
+  error = syncobj_sync_get_error (SYNCOBJ_SYNC (fixture.sync));
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "401"));
+  g_assert_nonnull (strstr (error->message, "/items"));
+
+  sent = fixture.sent->len;
+  for (guint i = 0; i < 120; i++)
+    advance (1000);
+  g_assert_cmpuint (fixture.sent->len, ==, sent);
+  g_assert_cmpuint (fixture.n_asked, ==, 1);
+  g_assert_false (syncobj_collection_get_ready (fixture.collection));
+
+  syncobj_http_sync_reconnect (fixture.sync);
+  WAIT_FOR (fixture.n_asked == 2, WAIT_TIMEOUT_MS);
+  syncobj_auth_request_set_credential (fixture.request, "Bearer s3cret");
+  WAIT_FOR (syncobj_collection_get_ready (fixture.collection), WAIT_TIMEOUT_MS);
+  fixture_tear_down (&fixture);
+}
+
+/* A 403 is a failed connection, retried with backoff, unless the
+ * application says (auth-on-forbidden) that it asks for credentials. */
+static void
+test_forbidden (void)
+{
+  Fixture fixture = { 0, };
+  guint sent;
+
+  fixture_set_up (&fixture, FALSE, "{\"status\": 403}");
+  fixture_start (&fixture);
+  WAIT_FOR (syncobj_sync_get_error (SYNCOBJ_SYNC (fixture.sync)) != NULL, WAIT_TIMEOUT_MS);
+  g_assert_nonnull (strstr (syncobj_sync_get_error (SYNCOBJ_SYNC (fixture.sync))->message, "403"));
+  WAIT_FOR (fixture.sync->timer != 0, WAIT_TIMEOUT_MS);
+  sent = fixture.sent->len;
+  advance (100);
+  WAIT_FOR (fixture.sent->len == sent + 1 && fixture.sync->timer != 0, WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (fixture.n_asked, ==, 0);
+
+  g_object_set (fixture.sync, "auth-on-forbidden", TRUE, NULL);
+  g_assert_true (syncobj_http_sync_get_auth_on_forbidden (fixture.sync));
+  advance (200);
+  WAIT_FOR (fixture.n_asked == 1, WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (syncobj_auth_request_get_http_status (fixture.request), ==, 403);
+  syncobj_auth_request_set_credential (fixture.request, "Bearer s3cret");
+  WAIT_FOR (syncobj_collection_get_ready (fixture.collection), WAIT_TIMEOUT_MS);
+  fixture_tear_down (&fixture);
+}
+
+int
+main (int argc, char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  if (demo_server_test_missing ())
+    return g_test_run ();
+
+  g_test_add_func ("/http-auth/sync/snapshot-waits-for-credential", test_snapshot_waits_for_credential);
+  g_test_add_func ("/http-auth/sync/poll-resumes-from-cursor", test_poll_resumes_from_cursor);
+  g_test_add_func ("/http-auth/sync/websocket-handshake", test_websocket_handshake);
+  g_test_add_func ("/http-auth/sync/cancel-pauses", test_cancel_pauses);
+  g_test_add_func ("/http-auth/sync/forbidden", test_forbidden);
+
+  return g_test_run ();
+}
