@@ -658,9 +658,9 @@ test_ten_thousand (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, n + 1);
 }
 
-/* Edits made while the server is down wait (a collection with a store
- * retries without limit) and reach it once it is back; the sync
- * reconnects and catches up from its cursor. */
+/* Edits made while the server is down wait, spending no attempt, and
+ * reach it once it is back; the sync reconnects and catches up from its
+ * cursor. */
 static void
 test_offline_edits (void)
 {
@@ -689,10 +689,12 @@ test_offline_edits (void)
   update = syncobj_test_update (collection, "a", "{\"title\": \"A offline\"}");
   delete = syncobj_collection_delete (collection, "b", &error);
   g_assert_no_error (error);
-  /* Shown at once, and still waiting after a failed attempt. */
+  /* Shown at once, and waiting without spending attempts: the server is
+   * unreachable (offline), and one write at a time probes it. */
   syncobj_test_assert_keys (collection, "a c");
-  WAIT_FOR (syncobj_transaction_get_current_attempt (insert) >= 2 &&
-            !syncobj_transaction_is_finished (insert), WAIT_TIMEOUT_MS);
+  WAIT_FOR (syncobj_registry_get_offline (syncobj_registry_get_default ()), WAIT_TIMEOUT_MS);
+  g_assert_false (syncobj_transaction_is_finished (insert));
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 1);
 
   pouch_launch (server);
   assert_completed (insert);

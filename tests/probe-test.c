@@ -169,6 +169,74 @@ test_rollback_while_held (void)
   g_assert_cmpuint (n_held (uri), ==, 0);
 }
 
+/* A CouchDB mutator's write waits as the HTTP mutator's do, with them: the
+ * server cannot be reached, the registry is offline, and the writes of
+ * both mutators to it are held through more than the default retry
+ * policy's five attempts, spending none, while one probe at a time asks;
+ * the probe's answer (any status) sends them all. */
+static void
+test_couch_mutator_waits (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autofree char *database = demo_server_uri (server, "/db");
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autoptr(GUri) uri = g_uri_parse (database, SOUP_HTTP_URI_FLAGS, NULL);
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(SyncobjCouchMutator) couch = syncobj_couch_mutator_new (database);
+  g_autoptr(SyncobjHttpMutator) http = syncobj_http_mutator_new (items);
+  g_autoptr(JsonArray) none = json_array_new ();
+  g_autoptr(SyncobjTestSync) couch_sync = syncobj_test_sync_new ("probe-couch", none);
+  g_autoptr(SyncobjTestSync) http_sync = syncobj_test_sync_new ("probe-couch-http", none);
+  g_autoptr(SyncobjCollection) documents = NULL;
+  g_autoptr(SyncobjCollection) records = NULL;
+  g_autoptr(JsonObject) document = syncobj_test_object ("{\"_id\": \"doc\"}");
+  g_autoptr(JsonObject) record = syncobj_test_object ("{\"id\": \"rec\"}");
+  SyncobjTransaction *writes[2];
+  g_autoptr(GError) error = NULL;
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  demo_server_kill (server);
+  documents = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "probe-couch", "key-member", "_id",
+                            "sync", couch_sync, "mutator", couch, NULL);
+  records = syncobj_collection_new ("probe-couch-http", SYNCOBJ_SYNC (http_sync), SYNCOBJ_MUTATOR (http));
+  WAIT_FOR (syncobj_collection_get_ready (documents) && syncobj_collection_get_ready (records), 5000);
+  writes[0] = syncobj_collection_insert (documents, document, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (n_held (uri) == 1, 5000);
+  g_assert_true (syncobj_registry_get_offline (registry));
+  writes[1] = syncobj_collection_insert (records, record, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (n_held (uri) == 2, 5000);
+
+  for (guint second = 0; second < 60; second++)
+    {
+      advance (1000);
+      WAIT_FOR (n_held (uri) == 2, 5000);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (writes); i++)
+    {
+      g_assert_false (syncobj_transaction_is_finished (writes[i]));
+      g_assert_cmpuint (syncobj_transaction_get_n_attempts (writes[i]), ==, 1);
+    }
+  g_assert_true (syncobj_registry_get_offline (registry));
+
+  /* Back: the next probe is answered, and both writes go out at once (the
+   * demo server has no CouchDB database: 404). */
+  demo_server_restart (server);
+  advance (60000);
+  for (guint i = 0; i < G_N_ELEMENTS (writes); i++)
+    {
+      WAIT_FOR (syncobj_transaction_is_finished (writes[i]), 10000);
+      g_assert_cmpuint (syncobj_transaction_get_n_attempts (writes[i]), ==, 1);
+    }
+  g_assert_nonnull (strstr (syncobj_transaction_get_error (writes[0])->message, "404"));
+  g_assert_cmpstr (syncobj_transaction_get_state_name (writes[1]), ==, "completed");
+  g_assert_cmpuint (n_held (uri), ==, 0);
+  g_assert_false (syncobj_registry_get_offline (registry));
+  g_object_unref (writes[0]);
+  g_object_unref (writes[1]);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -178,6 +246,7 @@ main (int argc, char *argv[])
     {
       g_test_add_func ("/probe/one-per-interval", test_one_probe_per_interval);
       g_test_add_func ("/probe/rollback-while-held", test_rollback_while_held);
+      g_test_add_func ("/probe/couch-mutator-waits", test_couch_mutator_waits);
     }
 
   return g_test_run ();

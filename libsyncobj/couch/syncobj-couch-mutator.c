@@ -11,6 +11,7 @@
 #include "syncobj-collection-private.h"
 #include "http/syncobj-http-request-private.h"
 #include "http/syncobj-http-auth-private.h"
+#include "http/syncobj-http-probe-private.h"
 #include "syncobj-couch-session-private.h"
 #include "syncobj-json-util-private.h"
 
@@ -56,7 +57,12 @@
  * were not written roll back: those written stay, as synced state, until
  * the sync's echo brings them with their new `_rev`. Errors of the request as a
  * whole (network, 5xx, timeouts) are retried as by
- * [class@Syncobj.HttpMutator].
+ * [class@Syncobj.HttpMutator], and a write refused at the connection
+ * (connection refused, host or network unreachable, a name that does not
+ * resolve) while the network is there waits without spending an attempt,
+ * with [property@Syncobj.Registry:offline] on, while one write at a time
+ * probes the server, as the HTTP mutator's writes do (with theirs, when
+ * both write to the same server).
  *
  * After a write the transaction waits until the sync brought the new
  * revisions (up to [property@Syncobj.CouchMutator:sync-timeout]), so that
@@ -303,6 +309,7 @@ bulk_request (SyncobjCouchMutator *self,
 }
 
 static void bulk_send (GTask *task);
+static void bulk_resend (GTask *task);
 static void conflict_next (GTask *task);
 
 /* A document of the answer was written as @rev. */
@@ -643,9 +650,11 @@ bulk_sent_cb (GObject      *source,
 
   if (body == NULL)
     {
-      g_task_return_error (task, _syncobj_http_network_error (run->message, error));
+      _syncobj_http_probe_send_failed (task, run->message, error, bulk_resend);
       return;
     }
+  /* The server answers: writes held while it could not be reached go. */
+  _syncobj_http_probe_answered (soup_message_get_uri (run->message));
   if (_syncobj_http_auth_gate_refused (&self->auth, run->message))
     {
       _syncobj_http_auth_gate_hold (&self->auth, task, run->message, bulk_auth_resume);
@@ -670,6 +679,24 @@ bulk_sent_cb (GObject      *source,
   conflict_next (task);
 }
 
+/* A write held while its server could not be reached goes out. */
+static void
+bulk_resend (GTask *task)
+{
+  bulk_send (g_object_ref (task));
+}
+
+/* Holds @task while the server cannot be reached (see
+ * syncobj-http-probe.c): one write at a time probes it. */
+static gboolean
+bulk_hold_if_unreachable (SyncobjCouchMutator *self,
+                          GTask               *task)
+{
+  g_autoptr(GUri) uri = g_uri_parse (self->uri, SOUP_HTTP_URI_FLAGS, NULL);
+
+  return uri != NULL && _syncobj_http_probe_hold_if_unreachable (uri, task, bulk_resend);
+}
+
 /* Sends the documents of the transaction not written yet (@task taken). */
 static void
 bulk_send (GTask *task)
@@ -685,6 +712,11 @@ bulk_send (GTask *task)
   if (_syncobj_http_auth_gate_needs_auth (&self->auth))
     {
       _syncobj_http_auth_gate_hold (&self->auth, task, NULL, bulk_auth_resume);
+      g_object_unref (task);
+      return;
+    }
+  if (bulk_hold_if_unreachable (self, task))
+    {
       g_object_unref (task);
       return;
     }

@@ -8,6 +8,7 @@
 #include "syncobj-sync-private.h"
 #include "http/syncobj-http-request-private.h"
 #include "http/syncobj-http-auth-private.h"
+#include "http/syncobj-http-probe-private.h"
 #include "syncobj-couch-session-private.h"
 #include "syncobj-json-util-private.h"
 
@@ -407,7 +408,11 @@ read_cb (GObject      *source,
         connection_failed (request->self, _syncobj_http_network_error (request->message, error));
     }
   else if (request->self->running)
-    read_done (request, body);
+    {
+      /* The server answers: writes held while it could not be reached go. */
+      _syncobj_http_probe_answered (soup_message_get_uri (request->message));
+      read_done (request, body);
+    }
   read_request_free (request);
 }
 

@@ -7,7 +7,6 @@
 #include "syncobj-transaction-private.h"
 #include "syncobj-collection-private.h"
 #include "syncobj-attempt-private.h"
-#include "syncobj-network-private.h"
 #include "syncobj-json-util-private.h"
 
 #include <string.h>
@@ -139,12 +138,10 @@ typedef struct
   guint               next;
   SoupMessage        *message;      /* the request in flight */
   SyncobjPendingMutation *current;  /* its mutation; NULL for a batch */
-  GError             *network_error;
   GError             *auth_error;   /* the refusal, while credentials are awaited */
   guint               auth_status;  /* its status and body */
   GBytes             *auth_body;
   guint               redirects;    /* 307/308 followed for this request */
-  gboolean            unreachable;  /* its server could not be reached */
 } PersistRun;
 
 /* How many 307/308 redirects one write follows before it fails. */
@@ -158,7 +155,6 @@ persist_run_free (gpointer data)
   g_clear_object (&run->transaction);
   g_clear_pointer (&run->mutations, g_ptr_array_unref);
   g_clear_object (&run->message);
-  g_clear_error (&run->network_error);
   g_clear_error (&run->auth_error);
   g_clear_pointer (&run->auth_body, g_bytes_unref);
   g_free (run);
@@ -249,37 +245,6 @@ follow_redirect (GTask      *task,
 }
 
 static void
-persist_reach_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  PersistRun *run = g_task_get_task_data (task);
-  GError *error = g_steal_pointer (&run->network_error);
-  gboolean reachable = _syncobj_network_can_reach_finish (result);
-
-  if (reachable && run->unreachable)
-    {
-      /* The network is there but the server is not: held, spending no
-       * attempt, while one write at a time probes it. */
-      g_clear_error (&error);
-      run->next = run->current != NULL ? run->next - 1 : 0;
-      _syncobj_http_probe_unreachable (soup_message_get_uri (run->message), task, persist_next);
-      return;
-    }
-  if (!reachable)
-    {
-      g_autoptr(GError) cause = error;
-
-      /* No attempt is spent while the host cannot be reached. */
-      _syncobj_network_wait_until_reachable (soup_message_get_uri (run->message));
-      error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE,
-                           _("The network is unreachable (%s)"), cause->message);
-    }
-  g_task_return_error (task, error);
-}
-
-static void
 persist_conflict_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -307,17 +272,12 @@ persist_sent_cb (GObject      *source,
   gboolean not_found = FALSE;
 
   body = _syncobj_http_send_and_read_finish (result, &error);
-  run->unreachable = body == NULL && _syncobj_http_probe_is_unreachable (error);
   if (body == NULL)
     {
-      run->network_error = _syncobj_http_network_error (run->message, error);
-      if (!_syncobj_http_is_network_error (error))
-        {
-          g_task_return_error (task, g_steal_pointer (&run->network_error));
-          return;
-        }
-      _syncobj_network_can_reach_async (soup_message_get_uri (run->message), g_task_get_cancellable (task),
-                                        persist_reach_cb, g_object_ref (task));
+      /* Held while its server cannot be reached, it goes out again from
+       * the same mutation. */
+      run->next = run->current != NULL ? run->next - 1 : 0;
+      _syncobj_http_probe_send_failed (task, run->message, error, persist_next);
       return;
     }
 

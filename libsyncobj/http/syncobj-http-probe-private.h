@@ -32,6 +32,18 @@ gboolean  _syncobj_http_probe_hold_if_unreachable (GUri                   *uri,
 void      _syncobj_http_probe_unreachable         (GUri                   *uri,
                                                    GTask                  *task,
                                                    SyncobjHttpProbeResume  resume);
+/* The request @message of @task failed with @error before any answer.
+ * When the network is there but @message's server is not
+ * (_syncobj_http_probe_is_unreachable()), @task is held as
+ * _syncobj_http_probe_unreachable() holds it, spending no attempt, and
+ * @resume sends it again. Otherwise @task returns the error: a network
+ * error as _syncobj_http_network_error() words it, SYNCOBJ_ERROR_OFFLINE
+ * when the network is down (the scheduler then waits for it to come
+ * back). Every HTTP mutator's write goes this way. */
+void      _syncobj_http_probe_send_failed         (GTask                  *task,
+                                                   SoupMessage            *message,
+                                                   const GError           *error,
+                                                   SyncobjHttpProbeResume  resume);
 /* @uri's server answered (any status): it is reachable; the held requests
  * go out at once. */
 void      _syncobj_http_probe_answered            (GUri                   *uri);

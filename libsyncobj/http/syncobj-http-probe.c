@@ -10,12 +10,15 @@
  * time goes out as the probe: 1 s later, then 2 s, 4 s… up to a minute
  * apart. When a probe, or any other request to the server (the sync's
  * reconnection), is answered, the server is reachable again and every
- * held write goes out at once.
+ * held write goes out at once. SyncobjHttpMutator and SyncobjCouchMutator
+ * both send their writes this way.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "syncobj-http-probe-private.h"
+#include "syncobj-http-request-private.h"
+#include "syncobj-network-private.h"
 #include "syncobj-registry-private.h"
 
 #define PROBE_FIRST_DELAY_MS 1000
@@ -282,6 +285,70 @@ _syncobj_http_probe_unreachable (GUri                   *uri,
   held_watch_cancel (server, task);
   if (newly)
     _syncobj_registry_set_reachable (syncobj_registry_get_default (), server->origin, FALSE);
+}
+
+/* ---- a write that got no answer ------------------------------------------------- */
+
+typedef struct
+{
+  GTask                  *task;
+  GUri                   *uri;
+  GError                 *error;        /* what the task returns, if not held */
+  gboolean                unreachable;  /* refused at the connection */
+  SyncobjHttpProbeResume  resume;
+} ReachCheck;
+
+static void
+reach_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  ReachCheck *check = user_data;
+  gboolean reachable = _syncobj_network_can_reach_finish (result);
+
+  if (reachable && check->unreachable)
+    {
+      /* The network is there but the server is not: held, spending no
+       * attempt, while one write at a time probes it. */
+      g_clear_error (&check->error);
+      _syncobj_http_probe_unreachable (check->uri, check->task, check->resume);
+    }
+  else if (!reachable)
+    {
+      /* No attempt is spent while the host cannot be reached. */
+      _syncobj_network_wait_until_reachable (check->uri);
+      g_task_return_new_error (check->task, SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE,
+                               _("The network is unreachable (%s)"), check->error->message);
+    }
+  else
+    g_task_return_error (check->task, g_steal_pointer (&check->error));
+
+  g_clear_error (&check->error);
+  g_uri_unref (check->uri);
+  g_object_unref (check->task);
+  g_free (check);
+}
+
+void
+_syncobj_http_probe_send_failed (GTask                  *task,
+                                 SoupMessage            *message,
+                                 const GError           *error,
+                                 SyncobjHttpProbeResume  resume)
+{
+  ReachCheck *check;
+
+  if (!_syncobj_http_is_network_error (error))
+    {
+      g_task_return_error (task, _syncobj_http_network_error (message, error));
+      return;
+    }
+  check = g_new0 (ReachCheck, 1);
+  check->task = g_object_ref (task);
+  check->uri = g_uri_ref (soup_message_get_uri (message));
+  check->error = _syncobj_http_network_error (message, error);
+  check->unreachable = _syncobj_http_probe_is_unreachable (error);
+  check->resume = resume;
+  _syncobj_network_can_reach_async (check->uri, g_task_get_cancellable (task), reach_cb, check);
 }
 
 void
