@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-persist-job-private.h"
+#include "syncobj-sync-private.h"
 
 /**
  * SyncobjFuncMutator:
@@ -108,13 +109,15 @@ static GStrv collect_keys (SyncobjTransaction *transaction,
 
 /* The echo of one persist call: keys delivered from the start of the call
  * count (a server may echo before it answers); echo-timeout runs from its
- * success, so that a long call is no missing echo. */
+ * success, so that a long call is no missing echo. The watch of the sync
+ * holds one reference, the timer another. */
 typedef struct
 {
   gatomicrefcount  ref;
-  GWeakRef         self;            /* the watch does not keep the mutator */
+  GWeakRef         self;            /* with the timer: it does not keep the mutator */
   char            *transaction_id;
-  GCancellable    *cancellable;     /* stops the wait */
+  SyncobjSync     *sync;            /* unowned, while watched */
+  gpointer         keys_watch;      /* of the sync, while watched */
   guint            timer;           /* echo-timeout, once persisted */
   gboolean         done;            /* the wait finished */
 } EchoWatch;
@@ -133,23 +136,38 @@ echo_watch_unref (EchoWatch *watch)
     return;
   g_weak_ref_clear (&watch->self);
   g_free (watch->transaction_id);
-  g_object_unref (watch->cancellable);
   g_free (watch);
 }
 
+/* The wait finished: every key came back, the sync went away, or nothing
+ * is waited for any more. */
 static void
-echo_watched_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+echo_watch_end (EchoWatch *watch)
 {
-  EchoWatch *watch = user_data;
-
   watch->done = TRUE;
-  syncobj_sync_wait_for_keys_finish (SYNCOBJ_SYNC (object), result, NULL);
   if (watch->timer != 0)
     _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), watch->timer);
   watch->timer = 0;
+  watch->sync = NULL;
+  watch->keys_watch = NULL;
   echo_watch_unref (watch);
+}
+
+static void
+echo_watched_cb (gboolean written,
+                 gpointer user_data)
+{
+  echo_watch_end (user_data);
+}
+
+/* Stops waiting for the echo. */
+static void
+echo_watch_stop (EchoWatch *watch)
+{
+  if (watch->keys_watch == NULL)
+    return;
+  _syncobj_sync_unwatch_keys (watch->sync, watch->keys_watch);
+  echo_watch_end (watch);
 }
 
 static gboolean
@@ -168,7 +186,7 @@ echo_timeout_cb (gpointer user_data)
                  "transactions wait for them (this warning is given once)",
                  watch->transaction_id, self->echo_timeout_ms);
     }
-  g_cancellable_cancel (watch->cancellable);
+  echo_watch_stop (watch);
   return G_SOURCE_REMOVE;
 }
 
@@ -193,11 +211,10 @@ watch_echo (SyncobjFuncMutator *self,
 
   watch = g_new0 (EchoWatch, 1);
   g_atomic_ref_count_init (&watch->ref);
-  g_weak_ref_init (&watch->self, self);
   watch->transaction_id = g_strdup (syncobj_transaction_get_id (transaction));
-  watch->cancellable = g_cancellable_new ();
-  syncobj_sync_wait_for_keys_async (sync, (const char * const *) keys, 0, watch->cancellable,
-                                    echo_watched_cb, echo_watch_ref (watch));
+  watch->sync = sync;
+  watch->keys_watch = _syncobj_sync_watch_keys (sync, (const char * const *) keys,
+                                                echo_watched_cb, echo_watch_ref (watch));
   return watch;
 }
 
@@ -211,11 +228,14 @@ echo_watch_persisted (SyncobjFuncMutator *self,
   if (watch == NULL)
     return;
   if (!ok)
-    g_cancellable_cancel (watch->cancellable);
+    echo_watch_stop (watch);
   else if (!watch->done)
-    watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->echo_timeout_ms,
-                                           echo_timeout_cb, echo_watch_ref (watch),
-                                           (GDestroyNotify) echo_watch_unref);
+    {
+      g_weak_ref_init (&watch->self, self);
+      watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->echo_timeout_ms,
+                                             echo_timeout_cb, echo_watch_ref (watch),
+                                             (GDestroyNotify) echo_watch_unref);
+    }
 }
 
 static void

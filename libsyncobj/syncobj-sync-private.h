@@ -31,6 +31,37 @@ gboolean _syncobj_sync_take_writes (SyncobjSync  *self,
                                     GArray       *writes,
                                     GError      **error);
 
+/* The waiters of syncobj-sync-wait.c, owned by @self. */
+GPtrArray *_syncobj_sync_peek_waiters (SyncobjSync *self);
+
+/* ---- syncobj-sync-wait.c ---------------------------------------------------- */
+
+typedef struct _SyncobjKeyWaiter SyncobjKeyWaiter;
+
+/* @written: TRUE when commits wrote every key watched, FALSE when the sync
+ * went away first. */
+typedef void (*SyncobjKeysWrittenFunc) (gboolean written,
+                                        gpointer user_data);
+
+void     _syncobj_key_waiter_free     (SyncobjKeyWaiter *waiter);
+/* After a commit of @writes reached the collection: wakes the waiters
+ * whose last keys it wrote. */
+void     _syncobj_sync_notify_waiters (SyncobjSync      *self,
+                                       GArray           *writes);
+/* The sync goes away: every waiter ends with an error. */
+void     _syncobj_sync_cancel_waiters (SyncobjSync      *self);
+/* The light form of syncobj_sync_wait_for_keys_async(), for the
+ * library's own echo watches: @func is called once, from the commit that
+ * wrote the last of @keys (not empty), or when @self goes away, never from
+ * inside this call; no GTask, no timeout, no main-loop hop. Returns the
+ * watch, which _syncobj_sync_unwatch_keys() drops without calling @func. */
+gpointer _syncobj_sync_watch_keys     (SyncobjSync             *self,
+                                       const char * const      *keys,
+                                       SyncobjKeysWrittenFunc   func,
+                                       gpointer                 user_data);
+void     _syncobj_sync_unwatch_keys   (SyncobjSync             *self,
+                                       gpointer                 watch);
+
 /* ---- syncobj-sync-load.c ---------------------------------------------------- */
 
 /* Writes built from checked JSON text (a snapshot, a change feed), kept as

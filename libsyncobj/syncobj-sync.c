@@ -41,22 +41,12 @@
 
 typedef struct
 {
-  GTask      *task;
-  GHashTable *remaining;   /* keys not yet seen */
-  guint       timer;
-  GSource    *cancelled_idle;  /* on the task's context */
-  gulong      cancelled_handler;
-  SyncobjSync *sync;       /* unowned */
-} KeyWaiter;
-
-typedef struct
-{
   char              *id;
   SyncobjCollection *collection;     /* weak pointer */
   GArray            *batch;          /* SyncobjSyncWrite, while begun */
   gboolean           truncate;
   GPtrArray         *early_commits;  /* before a collection is attached */
-  GPtrArray         *waiters;        /* KeyWaiter */
+  GPtrArray         *waiters;        /* SyncobjKeyWaiter */
   GError            *error;
   SyncobjSyncCursor  cursor;
   gboolean           ready;
@@ -123,97 +113,12 @@ _syncobj_sync_get_key_member (SyncobjSync *self)
   return sync_key_member (self);
 }
 
-/* ---- waiting for keys ---------------------------------------------------- */
-
-static void
-key_waiter_free (KeyWaiter *waiter)
-{
-  if (waiter->timer != 0)
-    _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), waiter->timer);
-  if (waiter->cancelled_idle != NULL)
-    {
-      g_source_destroy (waiter->cancelled_idle);
-      g_clear_pointer (&waiter->cancelled_idle, g_source_unref);
-    }
-  if (waiter->cancelled_handler != 0)
-    g_cancellable_disconnect (g_task_get_cancellable (waiter->task), waiter->cancelled_handler);
-  g_clear_pointer (&waiter->remaining, g_hash_table_unref);
-  g_clear_object (&waiter->task);
-  g_free (waiter);
-}
-
-static void
-key_waiter_finish (KeyWaiter *waiter,
-                   GError    *error)
-{
-  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (waiter->sync);
-  g_autoptr(GTask) task = g_object_ref (waiter->task);
-
-  g_ptr_array_remove (priv->waiters, waiter);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static gboolean
-key_waiter_timeout_cb (gpointer data)
-{
-  KeyWaiter *waiter = data;
-
-  waiter->timer = 0;
-  key_waiter_finish (waiter,
-                     g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
-                                  _("Timed out waiting for %u record(s) to come back from sync “%s”"),
-                                  g_hash_table_size (waiter->remaining),
-                                  syncobj_sync_get_id (waiter->sync)));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-key_waiter_cancelled_idle (gpointer data)
-{
-  KeyWaiter *waiter = data;
-
-  g_clear_pointer (&waiter->cancelled_idle, g_source_unref);
-  key_waiter_finish (waiter, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                  _("Waiting for the sync was cancelled")));
-  return G_SOURCE_REMOVE;
-}
-
-static void
-key_waiter_cancelled_cb (GCancellable *cancellable,
-                         KeyWaiter    *waiter)
-{
-  /* Never finish from inside the cancellable's signal. */
-  if (waiter->cancelled_idle == NULL)
-    {
-      waiter->cancelled_idle = g_idle_source_new ();
-      g_source_set_callback (waiter->cancelled_idle, key_waiter_cancelled_idle, waiter, NULL);
-      g_source_attach (waiter->cancelled_idle, g_task_get_context (waiter->task));
-    }
-}
-
-static void
-sync_notify_waiters (SyncobjSync *self,
-                     GArray      *writes)
+GPtrArray *
+_syncobj_sync_peek_waiters (SyncobjSync *self)
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
-  g_autoptr(GPtrArray) done = g_ptr_array_new ();
 
-  for (guint i = 0; i < priv->waiters->len; i++)
-    {
-      KeyWaiter *waiter = g_ptr_array_index (priv->waiters, i);
-
-      for (guint j = 0; j < writes->len; j++)
-        g_hash_table_remove (waiter->remaining, g_array_index (writes, SyncobjSyncWrite, j).key);
-
-      if (g_hash_table_size (waiter->remaining) == 0)
-        g_ptr_array_add (done, waiter);
-    }
-
-  for (guint i = 0; i < done->len; i++)
-    key_waiter_finish (g_ptr_array_index (done, i), NULL);
+  return priv->waiters;
 }
 
 /* ---- attaching ------------------------------------------------------------- */
@@ -594,7 +499,7 @@ sync_deliver (SyncobjSync  *self,
     }
   g_free (cursor);
 
-  sync_notify_waiters (self, writes);
+  _syncobj_sync_notify_waiters (self, writes);
   g_signal_emit (self, signals[COMMITTED], 0, writes->len);
   return applied;
 }
@@ -888,91 +793,15 @@ syncobj_sync_mark_error (SyncobjSync  *self,
     _syncobj_collection_sync_failed (priv->collection);
 }
 
-/**
- * syncobj_sync_wait_for_keys_async:
- * @self: a sync
- * @keys: (array zero-terminated=1): the keys to wait for
- * @timeout_ms: give up after this many milliseconds; 0 waits forever
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called when every key was written by a commit
- * @user_data: closure data
- *
- * Waits until commits made from now on have written every key of @keys
- * (held writes count: they arrived). Mutators call it in `await_sync` to
- * wait for the echo of what they persisted.
- */
-void
-syncobj_sync_wait_for_keys_async (SyncobjSync         *self,
-                                  const char * const  *keys,
-                                  guint                timeout_ms,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
-  KeyWaiter *waiter;
-
-  g_return_if_fail (SYNCOBJ_IS_SYNC (self));
-  g_return_if_fail (keys != NULL);
-
-  waiter = g_new0 (KeyWaiter, 1);
-  waiter->sync = self;
-  waiter->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (waiter->task, syncobj_sync_wait_for_keys_async);
-  waiter->remaining = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_hash_table_add (waiter->remaining, g_strdup (keys[i]));
-
-  if (g_hash_table_size (waiter->remaining) == 0)
-    {
-      g_task_return_boolean (waiter->task, TRUE);
-      key_waiter_free (waiter);
-      return;
-    }
-
-  g_ptr_array_add (priv->waiters, waiter);
-  if (timeout_ms > 0)
-    waiter->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), timeout_ms,
-                                            key_waiter_timeout_cb, waiter, NULL);
-  if (cancellable != NULL)
-    waiter->cancelled_handler = g_cancellable_connect (cancellable, G_CALLBACK (key_waiter_cancelled_cb),
-                                                       waiter, NULL);
-}
-
-/**
- * syncobj_sync_wait_for_keys_finish:
- * @self: a sync
- * @result: the result passed to the callback
- * @error: return location for an error
- *
- * Finishes [method@Syncobj.Sync.wait_for_keys_async].
- *
- * Returns: %TRUE when every key came back; %FALSE with
- *   %SYNCOBJ_ERROR_TIMEOUT or a cancellation error
- */
-gboolean
-syncobj_sync_wait_for_keys_finish (SyncobjSync   *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* ---- GObject ---------------------------------------------------------------- */
 
 static void
 syncobj_sync_dispose (GObject *object)
 {
   SyncobjSync *self = SYNCOBJ_SYNC (object);
-  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   _syncobj_sync_detach (self);
-  while (priv->waiters->len > 0)
-    key_waiter_finish (g_ptr_array_index (priv->waiters, 0),
-                       g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
-                                    _("Sync “%s” went away"), priv->id != NULL ? priv->id : ""));
+  _syncobj_sync_cancel_waiters (self);
 
   G_OBJECT_CLASS (syncobj_sync_parent_class)->dispose (object);
 }
@@ -1124,5 +953,5 @@ syncobj_sync_init (SyncobjSync *self)
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   priv->early_commits = g_ptr_array_new_with_free_func (early_commit_free);
-  priv->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) key_waiter_free);
+  priv->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_key_waiter_free);
 }
