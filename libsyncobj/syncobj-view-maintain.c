@@ -41,6 +41,23 @@ entry_release (SyncobjViewEntry *entry)
   g_clear_object (&entry->record);
 }
 
+/* A short key is kept in the entry itself: one allocation less per
+ * record. */
+static void
+entry_set_key (SyncobjViewEntry *entry,
+               const char       *key)
+{
+  gsize length = strlen (key);
+
+  if (entry->key != entry->key_text)
+    g_free (entry->key);
+  if (length < sizeof entry->key_text)
+    entry->key = memcpy (entry->key_text, key, length + 1);
+  else
+    entry->key = g_strndup (key, length);
+  entry->key_is_int = _syncobj_view_key_is_integer (entry->key, &entry->key_int);
+}
+
 static SyncobjViewEntry *
 entry_new_for_key (SyncobjView *self,
                    const char  *key)
@@ -48,8 +65,7 @@ entry_new_for_key (SyncobjView *self,
   SyncobjViewEntry *entry = g_new0 (SyncobjViewEntry, 1);
 
   entry->view = self;
-  entry->key = g_strdup (key);
-  entry->key_is_int = _syncobj_view_key_is_integer (entry->key, &entry->key_int);
+  entry_set_key (entry, key);
   return entry;
 }
 
@@ -68,8 +84,11 @@ static void
 entry_clear_sort_keys (SyncobjViewEntry *entry)
 {
   for (guint i = 0; i < entry->n_sort_keys; i++)
-    g_free ((char *) entry->sort_keys[i].string);
-  g_clear_pointer (&entry->sort_keys, g_free);
+    if (entry->sort_keys[i].string != entry->sort_text)
+      g_free ((char *) entry->sort_keys[i].string);
+  if (entry->sort_keys != &entry->first_sort_key)
+    g_free (entry->sort_keys);
+  entry->sort_keys = NULL;
   entry->n_sort_keys = 0;
 }
 
@@ -79,7 +98,8 @@ entry_free (SyncobjViewEntry *entry)
   entry_release (entry);
   g_clear_pointer (&entry->value, json_object_unref);
   entry_clear_sort_keys (entry);
-  g_free (entry->key);
+  if (entry->key != entry->key_text)
+    g_free (entry->key);
   g_free (entry);
 }
 
@@ -107,6 +127,114 @@ view_member_names (SyncobjView *self)
   return self->member_names;
 }
 
+/* The first 8 bytes of a string, big-endian, zero-padded: in the order
+ * of the strings, where they differ within them. */
+static guint64
+text_bits (const char *text,
+           gsize       length)
+{
+  guint64 bits = 0;
+
+  for (guint i = 0; i < 8; i++)
+    bits = bits << 8 | (i < length ? (guchar) text[i] : 0);
+  return bits;
+}
+
+/* A scalar's value as 64 bits in the order of
+ * _syncobj_view_compare_scalars() within its class (equal bits: look
+ * closer). */
+static guint64
+scalar_bits (const SyncobjViewScalar *key)
+{
+  switch (key->class)
+    {
+    case SYNCOBJ_VIEW_CLASS_BOOLEAN:
+      return key->boolean != FALSE;
+    case SYNCOBJ_VIEW_CLASS_NUMBER:
+      {
+        /* An integer as a double may round, but never out of order. */
+        double number = key->is_int ? (double) key->integer : key->number;
+        guint64 bits;
+
+        if (number == 0)
+          number = 0;   /* -0 is 0 */
+        memcpy (&bits, &number, sizeof bits);
+        return bits >> 63 ? ~bits : bits | G_GUINT64_CONSTANT (0x8000000000000000);
+      }
+    case SYNCOBJ_VIEW_CLASS_STRING:
+      return text_bits (key->string, key->length);
+    case SYNCOBJ_VIEW_CLASS_NULL:
+    case SYNCOBJ_VIEW_CLASS_OTHER:
+    case SYNCOBJ_VIEW_CLASS_MISSING:
+    default:
+      return 0;
+    }
+}
+
+/* Where @entry sorts by its first sort key (or, without a sort, its key),
+ * as entry_compare() orders entries: missing members last in either
+ * direction, then by class, then by value. */
+static void
+entry_set_rank (SyncobjView      *self,
+                SyncobjViewEntry *entry)
+{
+  const SyncobjViewScalar *first;
+
+  if (entry->n_sort_keys == 0)
+    {
+      entry->sort_rank = entry->key_is_int ? 0 : 1;
+      entry->sort_bits = entry->key_is_int ? (guint64) entry->key_int ^ G_GUINT64_CONSTANT (0x8000000000000000)
+                                           : text_bits (entry->key, strlen (entry->key));
+      return;
+    }
+
+  first = &entry->sort_keys[0];
+  if (first->class == SYNCOBJ_VIEW_CLASS_MISSING)
+    {
+      entry->sort_rank = SYNCOBJ_VIEW_CLASS_MISSING + 1;
+      entry->sort_bits = 0;
+    }
+  else if (g_array_index (self->sort, SyncobjSortMember, 0).descending)
+    {
+      entry->sort_rank = SYNCOBJ_VIEW_CLASS_OTHER - first->class;
+      entry->sort_bits = ~scalar_bits (first);
+    }
+  else
+    {
+      entry->sort_rank = first->class;
+      entry->sort_bits = scalar_bits (first);
+    }
+}
+
+/* Reads the sort keys of @value into @entry: the first one's short string
+ * in the entry itself. */
+static void
+entry_read_sort_keys (SyncobjView            *self,
+                      SyncobjViewEntry       *entry,
+                      const SyncobjViewValue *value)
+{
+  g_autofree char *scratch = NULL;
+
+  entry->n_sort_keys = self->sort->len;
+  entry->sort_keys = self->sort->len == 1 ? &entry->first_sort_key : g_new (SyncobjViewScalar, self->sort->len);
+  for (guint i = 0; i < self->sort->len; i++)
+    {
+      SyncobjViewScalar *key = &entry->sort_keys[i];
+
+      _syncobj_view_value_get (value, g_array_index (self->sort, SyncobjSortMember, i).path, &scratch, key);
+      if (key->class != SYNCOBJ_VIEW_CLASS_STRING)
+        key->string = NULL;
+      else if (i == 0 && key->length < sizeof entry->sort_text)
+        {
+          memcpy (entry->sort_text, key->string, key->length);
+          entry->sort_text[key->length] = '\0';
+          key->string = entry->sort_text;
+        }
+      else
+        key->string = g_strndup (key->string, key->length);
+    }
+}
+
 /* What the entry is filtered and sorted by, read from @value without
  * building it: whether it meets the condition, and its sort keys. */
 static void
@@ -118,7 +246,6 @@ entry_derive (SyncobjViewEntry       *entry,
   const char *found[8];
   SyncobjViewValue packed = *in;
   const SyncobjViewValue *value = in;
-  g_autofree char *scratch = NULL;
 
   if (in->packed != NULL && names->len > 1 && names->len <= G_N_ELEMENTS (found))
     {
@@ -129,18 +256,9 @@ entry_derive (SyncobjViewEntry       *entry,
   entry_clear_sort_keys (entry);
   entry->visible = value->object != NULL || value->packed != NULL;
   entry->matches = entry->visible && (self->where == NULL || _syncobj_condition_matches_value (self->where, value));
-  if (!entry->visible || self->sort->len == 0)
-    return;
-
-  entry->sort_keys = g_new (SyncobjViewScalar, self->sort->len);
-  entry->n_sort_keys = self->sort->len;
-  for (guint i = 0; i < self->sort->len; i++)
-    {
-      SyncobjViewScalar *key = &entry->sort_keys[i];
-
-      _syncobj_view_value_get (value, g_array_index (self->sort, SyncobjSortMember, i).path, &scratch, key);
-      key->string = key->class == SYNCOBJ_VIEW_CLASS_STRING ? g_strndup (key->string, key->length) : NULL;
-    }
+  if (entry->visible && self->sort->len > 0)
+    entry_read_sort_keys (self, entry, value);
+  entry_set_rank (self, entry);
 }
 
 static void
@@ -174,6 +292,14 @@ entry_compare (gconstpointer a,
   const SyncobjViewEntry *x = a, *y = b;
   SyncobjView *self = data;
 
+  if (x->n_sort_keys == y->n_sort_keys)
+    {
+      if (x->sort_rank != y->sort_rank)
+        return x->sort_rank < y->sort_rank ? -1 : 1;
+      if (x->sort_bits != y->sort_bits)
+        return x->sort_bits < y->sort_bits ? -1 : 1;
+    }
+
   for (guint i = 0; i < x->n_sort_keys && i < y->n_sort_keys; i++)
     {
       const SyncobjViewScalar *u = &x->sort_keys[i], *v = &y->sort_keys[i];
@@ -200,12 +326,27 @@ entry_compare (gconstpointer a,
   return strcmp (x->key, y->key);
 }
 
-static int
-entry_compare_indirect (gconstpointer a,
-                        gconstpointer b,
-                        gpointer      data)
+/* An entry to sort with where it sorts, side by side in one array: most
+ * comparisons of a build need not read the entries. */
+typedef struct
 {
-  return entry_compare (*(SyncobjViewEntry * const *) a, *(SyncobjViewEntry * const *) b, data);
+  guint             rank;
+  guint64           bits;
+  SyncobjViewEntry *entry;
+} SortSlot;
+
+static int
+slot_compare (gconstpointer a,
+              gconstpointer b,
+              gpointer      data)
+{
+  const SortSlot *x = a, *y = b;
+
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  if (x->bits != y->bits)
+    return x->bits < y->bits ? -1 : 1;
+  return entry_compare (x->entry, y->entry, data);
 }
 
 static gboolean
@@ -459,7 +600,8 @@ view_rebuild (SyncobjView *self,
               gboolean     rederive)
 {
   guint old_matched = g_sequence_get_length (self->sorted);
-  g_autoptr(GPtrArray) passing = g_ptr_array_new ();
+  g_autofree SortSlot *passing = g_new (SortSlot, g_sequence_get_length (self->mirror));
+  guint n_passing = 0;
   GSequenceIter *iter;
   guint new_window;
 
@@ -480,19 +622,16 @@ view_rebuild (SyncobjView *self,
       SyncobjViewEntry *entry = g_sequence_get (iter);
 
       if (entry_passes (self, entry))
-        g_ptr_array_add (passing, entry);
+        passing[n_passing++] = (SortSlot) { entry->sort_rank, entry->sort_bits, entry };
     }
 
-  g_ptr_array_sort_with_data (passing, entry_compare_indirect, self);
-  for (guint i = 0; i < passing->len; i++)
-    {
-      SyncobjViewEntry *entry = g_ptr_array_index (passing, i);
+  /* An entry's sort keys are compared in full only among equal prefixes. */
+  g_qsort_with_data (passing, (gint) n_passing, sizeof *passing, slot_compare, self);
+  for (guint i = 0; i < n_passing; i++)
+    passing[i].entry->sorted_iter = g_sequence_append (self->sorted, passing[i].entry);
 
-      entry->sorted_iter = g_sequence_append (self->sorted, entry);
-    }
-
-  new_window = _syncobj_view_window_length (self, passing->len);
-  if (old_matched != passing->len)
+  new_window = _syncobj_view_window_length (self, n_passing);
+  if (old_matched != n_passing)
     _syncobj_view_notify_n_matched (self);
   _syncobj_view_emit (self, 0, old_window, new_window);
   if (old_window == new_window && old_window > 0)
@@ -780,9 +919,7 @@ _syncobj_view_key_assigned_cb (SyncobjCollection *collection,
 
   record = syncobj_collection_lookup (collection, key);
   entry_unplace (self, entry);
-  g_free (entry->key);
-  entry->key = g_strdup (key);
-  entry->key_is_int = _syncobj_view_key_is_integer (entry->key, &entry->key_int);
+  entry_set_key (entry, key);
   entry_set_object (entry, record != NULL ? syncobj_record_get_value (record) : NULL);
   entry_place (self, entry);
   view_flush (self);

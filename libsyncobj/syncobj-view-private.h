@@ -90,7 +90,7 @@ typedef struct
   const char          *end;
 } SyncobjViewValue;
 
-/* Finds the members @names of @value's packed text in one pass, into
+/* Finds the members @names (at most 8) of @value's packed text in one pass, into
  * @found (room for @n_names), for the lookups that follow. */
 void      _syncobj_view_value_find_members (SyncobjViewValue   *value,
                                             const char * const *names,
@@ -136,11 +136,17 @@ gboolean  _syncobj_view_key_is_integer    (const char        *key,
 typedef struct
 {
   SyncobjView   *view;
-  char          *key;
+  char          *key;          /* key_text when it fits, else owned */
   SyncobjRecord *record;       /* held only while view_holds_records() */
   JsonObject    *value;        /* held when the value came as an object: tells an unchanged one */
-  SyncobjViewScalar *sort_keys;  /* n_sort_keys, one per sort member; strings owned */
+  SyncobjViewScalar *sort_keys;  /* n_sort_keys, one per sort member (first_sort_key for one);
+                                  * strings owned, or in sort_text */
   guint          n_sort_keys;
+  /* Where the entry sorts, to the first sort member (or the key): two
+   * entries whose ranks or bits differ sort as these do; equal ones are
+   * compared in full. */
+  guint          sort_rank;
+  guint64        sort_bits;
   GSequenceIter *mirror_iter;  /* in view->mirror */
   GSequenceIter *sorted_iter;  /* in view->sorted; NULL: filtered out */
   gint64         key_int;
@@ -148,6 +154,9 @@ typedef struct
   guint          key_is_int : 1;
   guint          visible : 1;    /* the record has a value */
   guint          matches : 1;    /* it meets view->where */
+  SyncobjViewScalar first_sort_key;
+  char           sort_text[24];  /* the first sort key's string, when short */
+  char           key_text[16];   /* the key, when short */
 } SyncobjViewEntry;
 
 struct _SyncobjView

@@ -101,6 +101,29 @@ scalar_number (const char        *p,
   out->number = g_ascii_strtod (text, NULL);
 }
 
+/* A short integer of checked JSON text at @p (at most 18 digits: it fits
+ * 64 bits), read directly; FALSE for any other number. */
+static gboolean
+int_from_text (const char        *p,
+               const char        *end,
+               SyncobjViewScalar *out)
+{
+  gboolean negative = p < end && *p == '-';
+  gint64 value = 0;
+  guint digits = 0;
+
+  for (p += negative; p < end && g_ascii_isdigit (*p); p++, digits++)
+    value = value * 10 + (*p - '0');
+  if (digits == 0 || digits > 18 || (p < end && (*p == '.' || *p == 'e' || *p == 'E')))
+    return FALSE;
+
+  out->class = CLASS_NUMBER;
+  out->is_int = TRUE;
+  out->integer = negative ? -value : value;
+  out->number = (double) out->integer;
+  return TRUE;
+}
+
 /* The value at @p of checked, packed JSON text (ending by @end). */
 static void
 scalar_from_text (const char         *p,
@@ -147,7 +170,11 @@ scalar_from_text (const char         *p,
       {
         g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
         gboolean is_double = FALSE;
-        const char *stop = _syncobj_json_scan_number (&scan, p, &is_double);
+        const char *stop;
+
+        if (int_from_text (p, end, out))
+          return;
+        stop = _syncobj_json_scan_number (&scan, p, &is_double);
 
         scalar_number (p, stop != NULL ? stop : end, is_double, out);
         return;
@@ -216,6 +243,32 @@ packed_find (const char *p,
   return found;
 }
 
+/* The end of the value at @p of checked JSON text: a string or a
+ * scalar (which ends at the next ',' or '}' of its object) without the
+ * general scanner. */
+static const char *
+packed_skip_value (SyncobjJsonScan *scan,
+                   const char      *p,
+                   const char      *end)
+{
+  gboolean escaped;
+
+  switch (*p)
+    {
+    case '"':
+      p = _syncobj_json_string_end (p, end, &escaped);
+      return p != NULL ? p + 1 : NULL;
+    case '{':
+    case '[':
+      scan->depth = 1;
+      return _syncobj_json_scan_value (scan, p);
+    default:
+      while (p < end && *p != ',' && *p != '}')
+        p++;
+      return p;
+    }
+}
+
 void
 _syncobj_view_value_find_members (SyncobjViewValue   *value,
                                   const char * const *names,
@@ -223,8 +276,12 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
                                   const char        **found)
 {
   g_auto(SyncobjJsonScan) scan = { NULL, NULL, NULL, NULL, 0, NULL, 0 };
+  gsize lengths[8];
   const char *p, *end;
 
+  g_assert (n_names <= G_N_ELEMENTS (lengths));
+  for (guint i = 0; i < n_names; i++)
+    lengths[i] = strlen (names[i]);
   memset (found, 0, n_names * sizeof *found);
   value->end = end = value->packed + strlen (value->packed);
   value->names = names;
@@ -246,7 +303,7 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
       if (stop == NULL)
         return;
       for (guint i = 0; i < n_names && match < 0; i++)
-        if (packed_name_is (p + 1, stop, escaped, names[i], strlen (names[i])))
+        if (packed_name_is (p + 1, stop, escaped, names[i], lengths[i]))
           match = (int) i;
       p = _syncobj_json_skip_ws (stop + 1, end);
       if (p >= end || *p != ':')
@@ -254,8 +311,7 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
       p = _syncobj_json_skip_ws (p + 1, end);
       if (match >= 0)
         found[match] = p;   /* the last of equal names counts */
-      scan.depth = 1;
-      p = _syncobj_json_scan_value (&scan, p);
+      p = packed_skip_value (&scan, p, end);
       if (p == NULL)
         return;
       p = _syncobj_json_skip_ws (p, end);

@@ -597,7 +597,10 @@ brute_force (Spec       *spec,
   return window;
 }
 
-static const char *const titles[] = { "apple", "Apple", "banana", "b", "Émile", "zed", "" };
+/* Some share their first 8 bytes, and one is longer than a view keeps
+ * inline. */
+static const char *const titles[] = { "apple", "Apple", "banana", "b", "Émile", "zed", "",
+                                      "bananarama", "bananaramas", "bananar", "a title longer than twenty-four bytes" };
 static const char *const names[] = { "Ann", "joanna", "Bob", "BOB" };
 
 static char *
@@ -609,6 +612,8 @@ random_key (GRand *rand)
     return g_strdup_printf ("%d", i - 4);   /* integer keys, some negative */
   if (i < 16)
     return g_strdup_printf ("0%d", i);      /* not integer keys */
+  if (i < 18)
+    return g_strdup_printf ("a key longer than the inline room %d", i);
   return g_strdup_printf ("k%d", i);
 }
 
@@ -623,12 +628,13 @@ random_value (GRand      *rand,
     json_object_set_string_member (value, "id", key);
   if (g_rand_int_range (rand, 0, 8) > 0)
     json_object_set_string_member (value, "title", titles[g_rand_int_range (rand, 0, G_N_ELEMENTS (titles))]);
-  switch (g_rand_int_range (rand, 0, 8))
+  switch (g_rand_int_range (rand, 0, 9))
     {
     case 0: break;
     case 1: json_object_set_null_member (value, "n"); break;
-    case 2: json_object_set_double_member (value, "n", g_rand_int_range (rand, 0, 8) / 2.0); break;
+    case 2: json_object_set_double_member (value, "n", g_rand_int_range (rand, -4, 8) / 2.0); break;
     case 3: json_object_set_string_member (value, "n", "7"); break;
+    case 8: json_object_set_double_member (value, "n", -0.0); break;
     default: json_object_set_int_member (value, "n", g_rand_int_range (rand, -2, 10)); break;
     }
   if (g_rand_int_range (rand, 0, 5) > 0)
