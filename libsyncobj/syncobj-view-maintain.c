@@ -849,6 +849,33 @@ source_items_replace (SyncobjView   *self,
     entry_update (self, g_ptr_array_index (changed, i), &g_array_index (items, SourceItem, i));
 }
 
+/* The common change of a sync commit or a write: one record of a
+ * collection changed in place. Read without a copy, as nothing is
+ * announced before the entry is updated. FALSE: not that case. */
+static gboolean
+source_item_update_in_place (SyncobjView   *self,
+                             guint          position,
+                             GSequenceIter *iter)
+{
+  SourceItem item = { NULL, NULL, NULL, NULL };
+  SyncobjViewEntry *entry;
+  const char *packed;
+
+  if (!SYNCOBJ_IS_COLLECTION (self->source) || view_holds_records (self) ||
+      self->change_open || g_sequence_iter_is_end (iter))
+    return FALSE;
+
+  item.value = _syncobj_collection_peek_item (self->collection, position, &item.key, &packed);
+  entry = g_sequence_get (iter);
+  if (strcmp (entry->key, item.key) != 0)
+    return FALSE;
+
+  item.packed = (char *) packed;   /* borrowed, not cleared */
+  entry_update (self, entry, &item);
+  view_flush (self);
+  return TRUE;
+}
+
 void
 _syncobj_view_source_items_changed_cb (GListModel  *source,
                                        guint        position,
@@ -856,9 +883,13 @@ _syncobj_view_source_items_changed_cb (GListModel  *source,
                                        guint        added,
                                        SyncobjView *self)
 {
-  g_autoptr(GArray) items = source_items_read (self, position, added);
+  g_autoptr(GArray) items = NULL;
   GSequenceIter *first = g_sequence_get_iter_at_pos (self->mirror, position);
 
+  if (removed == 1 && added == 1 && source_item_update_in_place (self, position, first))
+    return;
+
+  items = source_items_read (self, position, added);
   if (removed == added && entries_match (first, items))
     {
       GSequenceIter *iter = first;
