@@ -198,7 +198,7 @@ _syncobj_collection_cache_adopt (SyncobjCollectionCache *self,
         .type = SYNCOBJ_MUTATION_TYPE_INSERT,
         .key = record->key,
         .packed = record->value,
-        .packed_length = strlen (record->value),
+        .packed_length = record->value_length,
         .key_is_int = cached_key_is_int (record->key, record->value, key_member),
       };
 
@@ -213,7 +213,7 @@ void
 _syncobj_collection_cache_adopt_cursor (SyncobjStoredCache *cache,
                                         SyncobjSync        *sync)
 {
-  if (sync != NULL && *cache->cursor != '\0')
+  if (sync != NULL && cache->cursor != NULL && *cache->cursor != '\0')
     _syncobj_sync_restore_cursor (sync, cache->cursor);
 }
 
@@ -222,15 +222,20 @@ _syncobj_collection_cache_restore (SyncobjCollectionCache *self,
                                    const char             *key_member,
                                    SyncobjSync            *sync)
 {
-  g_autoptr(SyncobjStoredCache) cache =
-    _syncobj_store_read_cache (self->store, self->collection_id, self->schema_version);
+  g_autoptr(SyncobjStoreCacheRead) read =
+    _syncobj_store_read_cache_slices (self->store, self->collection_id, self->schema_version);
+  SyncobjStoredCache *slice;
+  gboolean cached = FALSE;
 
-  if (cache == NULL)
-    return FALSE;
-
-  _syncobj_collection_cache_adopt (self, cache, key_member, 0, cache->records->len);
-  _syncobj_collection_cache_adopt_cursor (cache, sync);
-  return TRUE;
+  /* Each slice is shown while the writer thread reads the next. */
+  while (read != NULL && (slice = _syncobj_store_cache_read_next (read)) != NULL)
+    {
+      _syncobj_collection_cache_adopt (self, slice, key_member, 0, slice->records->len);
+      _syncobj_collection_cache_adopt_cursor (slice, sync);
+      _syncobj_stored_cache_free (slice);
+      cached = TRUE;
+    }
+  return cached;
 }
 
 /**

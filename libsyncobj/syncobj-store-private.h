@@ -103,8 +103,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredTransaction, _syncobj_stored_transac
 /* One record of a collection's synced state. */
 typedef struct
 {
-  char *key;
-  char *value;   /* its packed JSON object text; NULL: gone from the synced state */
+  char  *key;
+  char  *value;          /* its packed JSON object text; NULL: gone from the synced state */
+  gsize  value_length;   /* of @value, without its NUL */
 } SyncobjCachedRecord;
 
 /* What one sync commit changed in a collection's synced state (to write),
@@ -121,6 +122,9 @@ struct _SyncobjStoredCache
   /* The sync's cursor after this commit; NULL keeps the one stored, ""
    * drops it. Read back: "" when there is none. */
   char     *cursor;
+  /* Read back: the text of every record, in blocks (GStringChunk) that
+   * the records point into; NULL while the records own their text. */
+  GPtrArray *text;
 };
 
 SyncobjStoredCache       *_syncobj_stored_cache_new         (const char                *collection_id,
@@ -132,11 +136,30 @@ void                      _syncobj_stored_cache_add         (SyncobjStoredCache 
                                                              const char                *key,
                                                              const char                *value,
                                                              gssize                     value_length);
+/* Adds a record read back, its key and text copied once into the
+ * cache's blocks of text. A cache holds records of one kind: added with
+ * this function or with _syncobj_stored_cache_add(), not both. */
+void                      _syncobj_stored_cache_add_read    (SyncobjStoredCache        *cache,
+                                                             const char                *key,
+                                                             gsize                      key_length,
+                                                             const char                *value,
+                                                             gsize                      value_length);
+/* Moves the records (and text) of @slice, read back, after those of
+ * @cache, and its cursor when it has one; frees @slice. */
+void                      _syncobj_stored_cache_append      (SyncobjStoredCache        *cache,
+                                                             SyncobjStoredCache        *slice);
 /* Whether a cached record read back can be shown: a key and a JSON object
  * text that the collection can build. NULL with @error naming the fault. */
 gboolean                  _syncobj_stored_cache_check_record (const char               *key,
                                                               const char               *value,
                                                               GError                  **error);
+/* The same for a key and a text of the given lengths (either may be NULL):
+ * a NUL inside either is a fault. */
+gboolean                  _syncobj_stored_cache_check_text  (const char                *key,
+                                                             gsize                      key_length,
+                                                             const char                *value,
+                                                             gsize                      value_length,
+                                                             GError                   **error);
 /* Whether a cursor read back can be given to a sync: UTF-8 text without
  * control characters, at most 4 KiB. */
 gboolean                  _syncobj_stored_cache_check_cursor (const char               *cursor,
@@ -206,5 +229,18 @@ void                      _syncobj_store_write_cache        (SyncobjStore       
 SyncobjStoredCache       *_syncobj_store_read_cache         (SyncobjStore              *self,
                                                              const char                *collection_id,
                                                              guint                      schema_version);
+/* The same, in slices as the writer thread reads them, so that the
+ * caller shows the records of one slice while the next one is read: each
+ * slice holds the next records in order; the last one also holds the
+ * cursor, the others none. NULL for an in-memory store. */
+typedef struct _SyncobjStoreCacheRead SyncobjStoreCacheRead;
+
+SyncobjStoreCacheRead    *_syncobj_store_read_cache_slices  (SyncobjStore              *self,
+                                                             const char                *collection_id,
+                                                             guint                      schema_version);
+/* The next slice (transfer full), or NULL after the last one. */
+SyncobjStoredCache       *_syncobj_store_cache_read_next    (SyncobjStoreCacheRead     *read);
+void                      _syncobj_store_cache_read_free    (SyncobjStoreCacheRead     *read);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreCacheRead, _syncobj_store_cache_read_free)
 
 G_END_DECLS

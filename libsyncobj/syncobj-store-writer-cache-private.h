@@ -20,11 +20,25 @@ gboolean            _syncobj_store_writer_cache_write (SyncobjStoreWriter  *self
 gboolean            _syncobj_store_writer_cache_clear (SyncobjStoreWriter  *self,
                                                        const char          *collection_id,
                                                        GError             **error);
-/* The cached records of the current generation; NULL when nothing is
- * cached, or it was written for another schema version (then dropped). */
-SyncobjStoredCache *_syncobj_store_writer_cache_read  (SyncobjStoreWriter  *self,
+/* Reads the cached records of the current generation and hands them to
+ * @slices, each a SyncobjStoredCache, the last one with the cursor ("":
+ * none, or dropped). Nothing when nothing is cached, or it was written
+ * for another schema version (then dropped). */
+void                _syncobj_store_writer_cache_read  (SyncobjStoreWriter  *self,
                                                        const char          *collection_id,
                                                        guint                schema_version,
+                                                       GAsyncQueue         *slices,
                                                        GError             **error);
+/* Reads the records of @generation (syncobj-store-writer-cache-read.c),
+ * checks each and hands them to @slices, all but the last slice, which
+ * it returns; sets @skipped when a record could not be shown. NULL with
+ * @error when nothing could be read. */
+SyncobjStoredCache *_syncobj_store_writer_cache_read_rows (SyncobjStoreWriter  *self,
+                                                           const char          *collection_id,
+                                                           guint                schema_version,
+                                                           gint64               generation,
+                                                           GAsyncQueue         *slices,
+                                                           gboolean            *skipped,
+                                                           GError             **error);
 
 G_END_DECLS

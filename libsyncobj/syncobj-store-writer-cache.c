@@ -3,7 +3,8 @@
  * The SQL side of the cache of each collection's synced records and its
  * sync cursor: the generations a snapshot writes and makes current, the
  * records of one sync commit written in the writer's rounds, reading the
- * current generation back (checked, record by record) and clearing it.
+ * current generation back (its records: syncobj-store-writer-cache-read.c)
+ * and clearing it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -99,9 +100,6 @@ static const char *cache_delete_sql =
   "AND generation = ##generation::gint64 AND key = ##key::string";
 static const char *cache_drop_other_generations_sql =
   "DELETE FROM cache WHERE collection_id = ##collection_id::string AND generation <> ##generation::gint64";
-static const char *cache_read_sql =
-  "SELECT key, value FROM cache WHERE collection_id = ##collection_id::string "
-  "AND generation = ##generation::gint64 ORDER BY position";
 static const char *cache_clear_sql =
   "DELETE FROM cache WHERE collection_id = ##collection_id::string";
 static const char *cache_state_clear_sql =
@@ -346,26 +344,24 @@ failed:
 
 /* Reads the records of the current generation, checks each, and skips
  * (with a log line) those that cannot be shown. */
-SyncobjStoredCache *
+void
 _syncobj_store_writer_cache_read (SyncobjStoreWriter  *self,
                                   const char          *collection_id,
                                   guint                schema_version,
+                                  GAsyncQueue         *slices,
                                   GError             **error)
 {
-  static const GType record_types[] = { G_TYPE_STRING, G_TYPE_STRING, G_TYPE_NONE };
-  g_autoptr(SyncobjStoredCache) cache = NULL;
-  g_autoptr(GdaDataModel) model = NULL;
+  g_autoptr(SyncobjStoredCache) last = NULL;
   g_autoptr(GError) local_error = NULL;
   CacheState *state;
   gboolean drop_cursor = FALSE;
-  gint n_rows;
 
   state = cache_state_get (self, collection_id, &local_error);
   if (state == NULL)
     {
       if (local_error != NULL)
         g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+      return;
     }
 
   if (state->schema_version != schema_version)
@@ -374,32 +370,13 @@ _syncobj_store_writer_cache_read (SyncobjStoreWriter  *self,
                  G_GINT64_FORMAT ", not %u; it is dropped", self->path, collection_id,
                  state->schema_version, schema_version);
       _syncobj_store_writer_cache_clear (self, collection_id, error);
-      return NULL;
+      return;
     }
 
-  model = cache_select (self, cache_read_sql, collection_id, state->generation, record_types, error);
-  if (model == NULL)
-    return NULL;
-
-  cache = _syncobj_stored_cache_new (collection_id, schema_version);
-  n_rows = gda_data_model_get_n_rows (model);
-  g_array_set_size (cache->records, 0);
-  for (gint i = 0; i < n_rows; i++)
-    {
-      const char *key = _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 0, i, NULL));
-      const char *value = _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 1, i, NULL));
-
-      if (!_syncobj_stored_cache_check_record (key, value, &local_error))
-        {
-          g_message ("Syncobj store %s: a cached record of collection “%s” cannot be read and was "
-                     "skipped; everything is loaded again: %s", self->path, collection_id,
-                     local_error->message);
-          g_clear_error (&local_error);
-          drop_cursor = TRUE;
-          continue;
-        }
-      _syncobj_stored_cache_add (cache, key, value, -1);
-    }
+  last = _syncobj_store_writer_cache_read_rows (self, collection_id, schema_version, state->generation,
+                                                slices, &drop_cursor, error);
+  if (last == NULL)
+    return;
 
   /* No cursor (a sync that keeps none) is no cursor to drop. */
   if (!drop_cursor && state->cursor != NULL &&
@@ -409,9 +386,8 @@ _syncobj_store_writer_cache_read (SyncobjStoreWriter  *self,
                  self->path, collection_id, local_error->message);
       drop_cursor = TRUE;
     }
-  cache->cursor = g_strdup (drop_cursor || state->cursor == NULL ? "" : state->cursor);
-
-  return g_steal_pointer (&cache);
+  last->cursor = g_strdup (drop_cursor || state->cursor == NULL ? "" : state->cursor);
+  g_async_queue_push (slices, g_steal_pointer (&last));
 }
 
 void

@@ -3,7 +3,8 @@
  * For the files of the writer thread only: syncobj-store-writer.c (the
  * thread, its jobs and rounds, the transactions table),
  * syncobj-store-writer-open.c (opening the file) and
- * syncobj-store-writer-cache.c (the cache tables). The store sees the
+ * syncobj-store-writer-cache.c (the cache tables) and
+ * syncobj-store-writer-cache-read.c (their records read back). The store sees the
  * writer through syncobj-store-writer-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -20,6 +21,9 @@ G_BEGIN_DECLS
 /* At most this many statements in one SQLite transaction: libgda 5 slows
  * down quadratically with longer ones. */
 #define SYNCOBJ_STORE_BATCH 500
+
+/* How long a statement waits for another connection's lock. */
+#define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
 
 /* The parameters of a row, in the order write_row() sets them. */
 enum

@@ -18,8 +18,6 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#define SYNCOBJ_STORE_BUSY_TIMEOUT_MS 5000
-
 /* The parameter names of the row statements, in ROW_* order. */
 static const char *row_holder_names[N_ROW_HOLDERS] = {
   "id", "state", "updated_at", "current_attempt", "counted_attempts", "queued_behind", "error",

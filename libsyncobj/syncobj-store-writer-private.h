@@ -104,9 +104,10 @@ GAsyncQueue        *_syncobj_store_writer_load      (SyncobjStoreWriter     *sel
 void                _syncobj_store_writer_put_cache   (SyncobjStoreWriter *self,
                                                        SyncobjStoredCache *cache,
                                                        GTask              *task);
-/* Reads the cache of @collection_id (see _syncobj_store_read_cache());
- * waits for the writer. */
-SyncobjStoredCache *_syncobj_store_writer_read_cache  (SyncobjStoreWriter *self,
+/* Reads the cache of @collection_id (see _syncobj_store_read_cache_slices()),
+ * handing its slices over as they are read: take them with _load_next()
+ * until it returns NULL, then unref the queue. */
+GAsyncQueue        *_syncobj_store_writer_read_cache  (SyncobjStoreWriter *self,
                                                        const char         *collection_id,
                                                        guint               schema_version);
 /* Deletes the cache of @collection_id, or every cache for NULL; @task

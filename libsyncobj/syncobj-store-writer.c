@@ -460,12 +460,12 @@ do_cache_read (SyncobjStoreWriter *self,
                Job                *job)
 {
   g_autoptr(GError) error = NULL;
-  SyncobjStoredCache *cache = _syncobj_store_writer_cache_read (self, job->collection_id, job->schema_version, &error);
 
+  _syncobj_store_writer_cache_read (self, job->collection_id, job->schema_version, job->results, &error);
   if (error != NULL)
     g_message ("Cannot read the cache of collection “%s” in the transaction store %s: %s",
                job->collection_id, self->path, error->message);
-  g_async_queue_push (job->results, cache != NULL ? (gpointer) cache : &load_end_mark);
+  g_async_queue_push (job->results, &load_end_mark);
 }
 
 static void
@@ -759,13 +759,13 @@ _syncobj_store_writer_put_cache (SyncobjStoreWriter *self,
   queue_job (self, job);
 }
 
-SyncobjStoredCache *
+GAsyncQueue *
 _syncobj_store_writer_read_cache (SyncobjStoreWriter *self,
                                   const char         *collection_id,
                                   guint               schema_version)
 {
   Job *job = g_new0 (Job, 1);
-  g_autoptr(GAsyncQueue) results = g_async_queue_new ();
+  GAsyncQueue *results = g_async_queue_new ();
 
   job->type = JOB_CACHE_READ;
   job->collection_id = g_strdup (collection_id);
@@ -773,7 +773,7 @@ _syncobj_store_writer_read_cache (SyncobjStoreWriter *self,
   job->results = g_async_queue_ref (results);
   queue_job (self, job);
 
-  return _syncobj_store_writer_load_next (results);
+  return results;
 }
 
 void

@@ -527,15 +527,72 @@ _syncobj_store_write_cache (SyncobjStore       *self,
   store_after_dirty (self, put_cache_op, cache);
 }
 
+struct _SyncobjStoreCacheRead
+{
+  GAsyncQueue *slices;
+  gboolean     done;
+};
+
+SyncobjStoreCacheRead *
+_syncobj_store_read_cache_slices (SyncobjStore *self,
+                                  const char   *collection_id,
+                                  guint         schema_version)
+{
+  SyncobjStoreCacheRead *read;
+
+  if (self->writer == NULL)
+    return NULL;
+
+  read = g_new0 (SyncobjStoreCacheRead, 1);
+  read->slices = _syncobj_store_writer_read_cache (self->writer, collection_id, schema_version);
+  return read;
+}
+
+SyncobjStoredCache *
+_syncobj_store_cache_read_next (SyncobjStoreCacheRead *read)
+{
+  SyncobjStoredCache *slice;
+
+  if (read->done)
+    return NULL;
+
+  slice = _syncobj_store_writer_load_next (read->slices);
+  read->done = slice == NULL;
+  return slice;
+}
+
+/* Takes what the writer still hands over. */
+void
+_syncobj_store_cache_read_free (SyncobjStoreCacheRead *read)
+{
+  SyncobjStoredCache *slice;
+
+  if (read == NULL)
+    return;
+
+  while ((slice = _syncobj_store_cache_read_next (read)) != NULL)
+    _syncobj_stored_cache_free (slice);
+  g_async_queue_unref (read->slices);
+  g_free (read);
+}
+
 SyncobjStoredCache *
 _syncobj_store_read_cache (SyncobjStore *self,
                            const char   *collection_id,
                            guint         schema_version)
 {
-  if (self->writer == NULL)
-    return NULL;
+  g_autoptr(SyncobjStoreCacheRead) read = _syncobj_store_read_cache_slices (self, collection_id, schema_version);
+  SyncobjStoredCache *cache = NULL;
+  SyncobjStoredCache *slice;
 
-  return _syncobj_store_writer_read_cache (self->writer, collection_id, schema_version);
+  while (read != NULL && (slice = _syncobj_store_cache_read_next (read)) != NULL)
+    {
+      if (cache == NULL)
+        cache = slice;
+      else
+        _syncobj_stored_cache_append (cache, slice);
+    }
+  return cache;
 }
 
 guint64

@@ -267,6 +267,70 @@ test_bad_rows (void)
   syncobj_store_test_assert_logged ("*the cursor of collection “todos” cannot be read and was dropped*");
 }
 
+/* More records than the writer hands over in one slice, with damage in a
+ * later slice: a value cut at a NUL, a number, a key with a NUL. The
+ * others show in their order, through both readers; the cursor goes. */
+static void
+test_bad_rows_many (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("cache-bad-many.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjStoredCache) cache = _syncobj_stored_cache_new ("todos", 0);
+  g_autoptr(SyncobjStoredCache) read = NULL;
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  const char *damage[] = {
+    "UPDATE cache SET value = '{\"id\":\"k5000\"' || char(0) || '}' WHERE key = 'k5000'",
+    "UPDATE cache SET value = 42 WHERE key = 'k9000'",
+    "UPDATE cache SET key = 'k9001' || char(0) || 'x' WHERE key = 'k9001'",
+    NULL
+  };
+  const guint n = 10000;
+  guint shown = 0;
+
+  reopen (&store, path);
+  cache->cursor = g_strdup ("c1");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+      g_autofree char *value = g_strdup_printf ("{\"id\":\"%s\",\"n\":%u}", key, i);
+
+      _syncobj_stored_cache_add (cache, key, value, -1);
+    }
+  _syncobj_store_write_cache (store, g_steal_pointer (&cache));
+  syncobj_store_test_flush (store);
+  g_clear_object (&store);
+  syncobj_store_test_run_sql (path, damage);
+
+  read = _syncobj_store_read_cache (reopen (&store, path), "todos", 0);
+  g_assert_nonnull (read);
+  g_assert_cmpuint (read->records->len, ==, n - 3);
+  g_assert_cmpstr (read->cursor, ==, "");
+  syncobj_store_test_assert_logged ("*a cached record of collection “todos” cannot be read and was skipped*");
+
+  sync = syncobj_sync_new ("todos-sync");
+  collection = syncobj_collection_new_with_store ("todos", sync, NULL, store);
+  syncobj_store_test_assert_logged ("*a cached record of collection “todos” cannot be read and was skipped*");
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, n - 3);
+  g_assert_null (syncobj_sync_get_cursor (sync));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjRecord) record = NULL;
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+      SyncobjCachedRecord *cached;
+
+      if (i == 5000 || i == 9000 || i == 9001)
+        continue;
+      record = g_list_model_get_item (G_LIST_MODEL (collection), shown);
+      g_assert_cmpstr (syncobj_record_get_key (record), ==, key);
+      cached = &g_array_index (read->records, SyncobjCachedRecord, shown);
+      g_assert_cmpstr (cached->key, ==, key);
+      g_assert_cmpuint (cached->value_length, ==, strlen (cached->value));
+      shown++;
+    }
+}
+
 static void
 test_full_disk (void)
 {
@@ -511,6 +575,7 @@ main (int   argc,
   g_test_add_func ("/cache/schema-version", test_schema_version);
   g_test_add_func ("/cache/clear", test_clear);
   g_test_add_func ("/cache/bad-rows", test_bad_rows);
+  g_test_add_func ("/cache/bad-rows-many", test_bad_rows_many);
   g_test_add_func ("/cache/full-disk", test_full_disk);
   g_test_add_func ("/cache/collection/start-offline", test_collection_start_offline);
   g_test_add_func ("/cache/collection/no-cursor", test_collection_no_cursor);
