@@ -64,6 +64,13 @@ gboolean    _syncobj_json_find_member  (const char  *text,
  * checked without building it. */
 gboolean    _syncobj_json_is_valid     (const char  *text,
                                         gsize        length);
+/* The same, telling in @unusual whether @text has what
+ * _syncobj_json_check_text() looks at beyond that: an escape in a string,
+ * or a number with a fraction, an exponent or more than 18 digits. Valid
+ * text without any passes that check. */
+gboolean    _syncobj_json_is_valid_usual (const char *text,
+                                          gsize       length,
+                                          gboolean   *unusual);
 /* Copies checked JSON text to @out (room for @length bytes) without the
  * whitespace between tokens; returns the length written. */
 gsize       _syncobj_json_minify       (const char  *text,
@@ -84,6 +91,9 @@ typedef struct
    * member and record, so that no stack use grows with the input. */
   char       *scratch;
   gsize       scratch_size;
+  /* Set when a string had an escape, or a number a fraction, an exponent
+   * or more than 18 digits. */
+  gboolean    unusual;
 } SyncobjJsonScan;
 
 void        _syncobj_json_scan_clear   (SyncobjJsonScan *scan);

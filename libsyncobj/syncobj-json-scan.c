@@ -76,6 +76,7 @@ scan_string (SyncobjJsonScan *scan,
       if (c == '\\')
         {
           *escaped = TRUE;
+          scan->unusual = TRUE;
           if (++p >= end)
             break;
           switch (*p)
@@ -111,8 +112,16 @@ _syncobj_json_scan_number (SyncobjJsonScan *scan,
   if (*p == '0')
     p++;
   else
-    while (p < end && g_ascii_isdigit (*p))
-      p++;
+    {
+      const char *digits = p;
+
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+      if (p - digits > 18)
+        scan->unusual = TRUE;
+    }
+  if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
+    scan->unusual = TRUE;
   if (p < end && *p == '.')
     {
       *is_double = TRUE;
@@ -710,12 +719,23 @@ gboolean
 _syncobj_json_is_valid (const char *text,
                         gsize       length)
 {
-  g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0 };
+  gboolean unusual;
+
+  return _syncobj_json_is_valid_usual (text, length, &unusual);
+}
+
+gboolean
+_syncobj_json_is_valid_usual (const char *text,
+                              gsize       length,
+                              gboolean   *unusual)
+{
+  g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0, FALSE };
   const char *end = text + length;
   const char *p;
 
   if (!g_utf8_validate_len (text, length, NULL))
     return FALSE;
   p = _syncobj_json_scan_value (&scan, _syncobj_json_skip_ws (text, end));
+  *unusual = scan.unusual;
   return p != NULL && _syncobj_json_skip_ws (p, end) == end;
 }
