@@ -1633,18 +1633,64 @@ run_recovery (JsonObject *out)
 
 /* ---- cold_start: the cached synced state at start ---------------------------- */
 
-/* The child: N records synced (one snapshot) and cached, nothing pending. */
-static G_GNUC_NORETURN void
-cold_start_prepare (const char *path)
+/* The memory a process holds: the allocator's bytes in use and its
+ * resident set. */
+typedef struct
 {
-  g_autoptr(SyncobjStore) store = store_open (path);
+  double heap;
+  double rss;
+} Footprint;
+
+static Footprint
+footprint (void)
+{
+  g_autofree char *statm = NULL;
+  Footprint now = { heap_in_use (), 0 };
+  unsigned long pages, resident;
+
+  if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) &&
+      sscanf (statm, "%lu %lu", &pages, &resident) == 2)
+    now.rss = (double) resident * sysconf (_SC_PAGESIZE);
+  return now;
+}
+
+/* What the process holds more than at @before, after giving back what
+ * the allocator can. */
+static Footprint
+footprint_growth (Footprint before)
+{
+  Footprint now;
+
+  malloc_trim (0);
+  now = footprint ();
+  now.heap -= before.heap;
+  now.rss -= before.rss;
+  return now;
+}
+
+/* The child: N records synced (one snapshot) and cached, nothing pending.
+ * It writes the growth of its footprint from opening the store to the
+ * synced, cached collection (the initial sync that the cold start
+ * replaces) to @fd. */
+static G_GNUC_NORETURN void
+cold_start_prepare (const char *path,
+                    int         fd)
+{
   g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(SyncobjStore) store = NULL;
+  Footprint before, growth;
   Bench bench;
 
+  malloc_trim (0);
+  before = footprint ();
+  store = store_open (path);
   bench_open_with_store (&bench, persist_never, store);
   bench_load (&bench, snapshot, FALSE);
   drain ();
   store_flush (store);
+  growth = footprint_growth (before);
+  if (write (fd, &growth, sizeof growth) != sizeof growth)
+    _exit (1);
   fflush (NULL);
   _exit (0);
 }
@@ -1690,6 +1736,8 @@ run_cold_start (JsonObject *out)
   g_autoptr(SyncobjSync) sync = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
   double t0, open_ms, elapsed;
+  Footprint before, synced, cold;
+  int fds[2];
   pid_t pid;
   int status;
 
@@ -1697,17 +1745,25 @@ run_cold_start (JsonObject *out)
     fail ("temporary directory: %s", error->message);
   path = g_build_filename (dir, "store.db", NULL);
 
+  if (pipe (fds) != 0)
+    fail ("pipe failed");
   fflush (NULL);
   pid = fork ();
   if (pid < 0)
     fail ("fork failed");
   if (pid == 0)
-    cold_start_prepare (path);
+    cold_start_prepare (path, fds[1]);
+  close (fds[1]);
+  if (read (fds[0], &synced, sizeof synced) != sizeof synced)
+    fail ("preparing the store failed");
+  close (fds[0]);
   waitpid (pid, &status, 0);
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     fail ("preparing the store failed");
 
   /* The restart, with no server: a sync that never answers. */
+  malloc_trim (0);
+  before = footprint ();
   t0 = now_ms ();
   store = store_open (path);
   open_ms = now_ms () - t0;
@@ -1715,6 +1771,7 @@ run_cold_start (JsonObject *out)
   sync = syncobj_sync_new ("b");
   collection = syncobj_collection_new_with_store ("b", sync, NULL, store);
   elapsed = now_ms () - t0;
+  cold = footprint_growth (before);
 
   if (g_list_model_get_n_items (G_LIST_MODEL (collection)) != n_records)
     fail ("%u records visible after the restart, expected %u",
@@ -1733,6 +1790,17 @@ run_cold_start (JsonObject *out)
   json_object_set_string_member (out, "store", "sqlite");
   json_object_set_double_member (out, "cold_start_ms", elapsed);
   json_object_set_double_member (out, "store_open_ms", open_ms);
+  /* The same store and records after the initial sync that wrote them,
+   * in the child: memory after a cold start against memory after an
+   * initial sync. */
+  json_object_set_double_member (out, "heap_after_bytes", cold.heap);
+  json_object_set_double_member (out, "rss_after_bytes", cold.rss);
+  json_object_set_double_member (out, "initial_sync_heap_after_bytes", synced.heap);
+  json_object_set_double_member (out, "initial_sync_rss_after_bytes", synced.rss);
+  json_object_set_double_member (out, "heap_ratio_to_initial_sync", cold.heap / synced.heap);
+  json_object_set_string_member (out, "bytes_measured",
+                                 "growth from opening the store: allocator (mallinfo2 uordblks+hblkhd) "
+                                 "and resident set (/proc/self/statm), after malloc_trim");
 #ifdef HAVE_SQLITE3
   {
     guint n_read = 0;
