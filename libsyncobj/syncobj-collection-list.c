@@ -25,6 +25,13 @@ row_position (SyncobjCollection *self,
   return g_sequence_iter_get_position (row->iter);
 }
 
+/* @self implements GListModel: no checked interface cast per change. */
+static inline GListModel *
+collection_model (SyncobjCollection *self)
+{
+  return (GListModel *) self;
+}
+
 static void
 collection_flush_appends (SyncobjCollection *self)
 {
@@ -58,7 +65,7 @@ collection_flush_appends (SyncobjCollection *self)
 
   if (added > 0)
     {
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
+      g_list_model_items_changed (collection_model (self), position, 0, added);
       _syncobj_collection_notify (self, PROP_N_ITEMS);
     }
 }
@@ -72,7 +79,7 @@ collection_flush_changes (SyncobjCollection *self)
   if (count == 0)
     return;
   self->changed_count = 0;
-  g_list_model_items_changed (G_LIST_MODEL (self), self->changed_start, count, count);
+  g_list_model_items_changed (collection_model (self), self->changed_start, count, count);
 }
 
 /* The visible value of the row at @position changed; the row stays where
@@ -97,7 +104,7 @@ collection_item_changed (SyncobjCollection *self,
       self->changed_count = 1;
     }
   else
-    g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
+    g_list_model_items_changed (collection_model (self), position, 1, 1);
 }
 
 void
@@ -136,7 +143,7 @@ row_appear (gpointer    view,
     {
       row->iter = g_sequence_append (self->order, row);
       row->position = g_sequence_iter_get_position (row->iter);
-      g_list_model_items_changed (G_LIST_MODEL (self), row->position, 0, 1);
+      g_list_model_items_changed (collection_model (self), row->position, 0, 1);
       _syncobj_collection_notify (self, PROP_N_ITEMS);
     }
 }
@@ -156,7 +163,7 @@ row_disappear (gpointer    view,
   g_sequence_remove (row->iter);
   row->iter = NULL;
   self->order_removed = TRUE;
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  g_list_model_items_changed (collection_model (self), position, 1, 0);
   _syncobj_collection_notify (self, PROP_N_ITEMS);
 }
 

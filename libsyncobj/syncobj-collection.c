@@ -90,7 +90,7 @@ void
 _syncobj_collection_notify (SyncobjCollection        *self,
                             SyncobjCollectionProperty prop)
 {
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  g_object_notify_by_pspec ((GObject *) self, properties[prop]);
 }
 
 void

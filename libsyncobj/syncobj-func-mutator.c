@@ -4,6 +4,7 @@
  */
 #include "syncobj-persist-job-private.h"
 #include "syncobj-sync-private.h"
+#include "syncobj-transaction-private.h"
 
 /**
  * SyncobjFuncMutator:
@@ -263,7 +264,7 @@ syncobj_func_mutator_persist_async (SyncobjMutator      *mutator,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
+  SyncobjFuncMutator *self = (SyncobjFuncMutator *) mutator;
   g_autoptr(GTask) task = NULL;
   g_autoptr(GTask) job_task = NULL;
   EchoWatch *watch;
@@ -326,7 +327,7 @@ syncobj_func_mutator_persist (SyncobjMutator     *mutator,
                                gpointer            data,
                                GDestroyNotify      destroy)
 {
-  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
+  SyncobjFuncMutator *self = (SyncobjFuncMutator *) mutator;
   g_autoptr(SyncobjPersistJob) job = NULL;
   EchoWatch *watch;
   DirectCall *call;
@@ -379,17 +380,18 @@ static GStrv
 collect_keys (SyncobjTransaction *transaction,
               SyncobjSync        *sync)
 {
-  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+  /* Read in place: no reference per mutation, no interface checks. */
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
   SyncobjCollection *collection = syncobj_sync_get_collection (sync);
   const char *collection_id = collection != NULL ? syncobj_collection_get_id (collection) : NULL;
   g_autoptr(GStrvBuilder) keys = NULL;
   g_autoptr(GHashTable) seen = NULL;
-  guint n_mutations = g_list_model_get_n_items (mutations);
+  guint n_mutations = _syncobj_object_list_get_length (mutations);
 
   if (n_mutations == 1)
     {
       /* Most transactions write one record: no set of keys seen. */
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, 0);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, 0);
       char **one = g_new0 (char *, 2);
 
       if (collection_id == NULL ||
@@ -402,7 +404,7 @@ collect_keys (SyncobjTransaction *transaction,
   seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < n_mutations; i++)
     {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
       const char *key = syncobj_pending_mutation_get_key (mutation);
 
       if (collection_id != NULL &&
@@ -424,7 +426,7 @@ syncobj_func_mutator_awaits_sync (SyncobjMutator     *mutator,
                                   SyncobjTransaction *transaction,
                                   SyncobjSync        *sync)
 {
-  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
+  SyncobjFuncMutator *self = (SyncobjFuncMutator *) mutator;
 
   return self->await_sync_func != NULL || (self->await_echo && sync != NULL);
 }
@@ -437,7 +439,7 @@ syncobj_func_mutator_await_sync_async (SyncobjMutator      *mutator,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (mutator);
+  SyncobjFuncMutator *self = (SyncobjFuncMutator *) mutator;
   g_autoptr(GTask) task = NULL;
 
   task = g_task_new (self, cancellable, callback, user_data);

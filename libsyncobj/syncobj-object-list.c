@@ -33,20 +33,20 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (SyncobjObjectList, _syncobj_object_list, G_TYPE_O
 static GType
 syncobj_object_list_get_item_type (GListModel *model)
 {
-  return SYNCOBJ_OBJECT_LIST (model)->item_type;
+  return ((SyncobjObjectList *) model)->item_type;
 }
 
 static guint
 syncobj_object_list_get_n_items (GListModel *model)
 {
-  return SYNCOBJ_OBJECT_LIST (model)->items->len;
+  return ((SyncobjObjectList *) model)->items->len;
 }
 
 static gpointer
 syncobj_object_list_get_item (GListModel *model,
                               guint       position)
 {
-  SyncobjObjectList *self = SYNCOBJ_OBJECT_LIST (model);
+  SyncobjObjectList *self = (SyncobjObjectList *) model;
 
   if (position >= self->items->len)
     return NULL;

@@ -936,7 +936,8 @@ overlay_accept_key (SyncobjOverlay    *self,
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (write->type == SYNCOBJ_MUTATION_TYPE_DELETE)
+  /* A delete, a new key or a key of the row's type: no call per write. */
+  if (write->type == SYNCOBJ_MUTATION_TYPE_DELETE || row == NULL || row->int_key == write->key_is_int)
     return TRUE;
 
   if (!_syncobj_overlay_check_key_type (self, row, write->key_is_int, &local_error))
@@ -946,8 +947,7 @@ overlay_accept_key (SyncobjOverlay    *self,
         *clash = g_steal_pointer (&local_error);
       return FALSE;
     }
-  if (row != NULL)
-    row->int_key = write->key_is_int;
+  row->int_key = write->key_is_int;
   return TRUE;
 }
 

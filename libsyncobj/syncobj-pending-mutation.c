@@ -342,7 +342,7 @@ _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
                                       JsonObject             *changes,
                                       gint64                  now_us)
 {
-  GObject *object = G_OBJECT (self);
+  GObject *object = (GObject *) self;
   gboolean type_changed, original_changed, modified_changed, changes_changed, touched = FALSE;
 
   g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
@@ -375,7 +375,7 @@ _syncobj_pending_mutation_set_state (SyncobjPendingMutation *self,
                                      SyncobjMutationState    state,
                                      gint64                  now_us)
 {
-  GObject *object = G_OBJECT (self);
+  GObject *object = (GObject *) self;
   gboolean touched;
 
   g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));

@@ -63,7 +63,7 @@ static void job_return (SyncobjPersistJob *self,
 static void
 syncobj_persist_job_dispose (GObject *object)
 {
-  SyncobjPersistJob *self = SYNCOBJ_PERSIST_JOB (object);
+  SyncobjPersistJob *self = (SyncobjPersistJob *) object;
 
   if ((self->task != NULL || self->done != NULL) &&
       g_atomic_int_compare_and_exchange (&self->finished, FALSE, TRUE))
@@ -87,7 +87,7 @@ syncobj_persist_job_get_property (GObject    *object,
                                   GValue     *value,
                                   GParamSpec *pspec)
 {
-  SyncobjPersistJob *self = SYNCOBJ_PERSIST_JOB (object);
+  SyncobjPersistJob *self = (SyncobjPersistJob *) object;
 
   switch (prop_id)
     {
@@ -290,7 +290,7 @@ job_return (SyncobjPersistJob *self,
 static gboolean
 notify_finished_cb (gpointer user_data)
 {
-  g_object_notify_by_pspec (G_OBJECT (user_data), properties[PROP_FINISHED]);
+  g_object_notify_by_pspec ((GObject *) user_data, properties[PROP_FINISHED]);
   return G_SOURCE_REMOVE;
 }
 

@@ -345,7 +345,7 @@ registry_track_pending (SyncobjRegistry    *self,
     changed = g_hash_table_add (self->pending, transaction);
 
   if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_PENDING]);
+    g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_PENDING]);
 }
 
 /**

@@ -17,7 +17,8 @@ void
 _syncobj_transaction_notify (SyncobjTransaction        *self,
                              SyncobjTransactionProperty prop)
 {
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  /* A plain cast: the notify of every state change needs no type check. */
+  g_object_notify_by_pspec ((GObject *) self, properties[prop]);
 }
 
 /* The attempts list model and the cancellable are made on first use: a
@@ -152,7 +153,7 @@ GListModel *
 syncobj_transaction_get_mutations (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return G_LIST_MODEL (self->mutations);
+  return (GListModel *) self->mutations;
 }
 
 /**
