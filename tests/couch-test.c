@@ -10,6 +10,7 @@
  */
 #include "test-utils.h"
 #include "demo-server-utils.h"
+#include "syncobj-json-util-private.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -513,11 +514,39 @@ test_resume_from_cursor (void)
 
 #define NOTES "{\"type\": \"note\"}"
 
+/* Writes @json over the current revision of @id on the server. */
+static void
+pouch_replace (PouchServer *server,
+               const char  *id,
+               const char  *json)
+{
+  g_autoptr(JsonObject) held = pouch_get (server, id);
+  g_autoptr(JsonObject) value = syncobj_test_object (json);
+  g_autofree char *body = NULL;
+
+  json_object_set_string_member (value, "_rev", member_string (held, "_rev"));
+  body = _syncobj_json_to_string (value);
+  pouch_put (server, id, body);
+}
+
+static void
+pouch_delete (PouchServer *server,
+              const char  *id)
+{
+  g_autoptr(JsonObject) held = pouch_get (server, id);
+  g_autofree char *path = g_strdup_printf ("/%s?rev=%s", id, member_string (held, "_rev"));
+  guint status = 0;
+
+  g_free (pouch_request (server, "DELETE", path, NULL, &status));
+  g_assert_cmpuint (status, ==, 200);
+}
+
 /* A selector syncs part of the database, against PouchDB Server (which
  * reads the selector from the query, where CouchDB reads it from the body
- * of the POST): the first load holds exactly the matching documents, a
- * document that comes to match appears, and a restart resumes from the
- * cursor with no full load. */
+ * of the POST): the first load holds exactly the matching documents; a
+ * document that comes to match appears, one that stops matching or is
+ * deleted leaves; a restart resumes from the cursor with no full load,
+ * and what changed meanwhile is applied the same way. */
 static void
 test_selector (void)
 {
@@ -526,9 +555,7 @@ test_selector (void)
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
   g_autoptr(SyncobjCouchSync) sync = NULL;
-  g_autoptr(JsonObject) b = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *body = NULL;
   guint status = 0;
 
   SKIP_WITHOUT_SERVER (server);
@@ -545,34 +572,64 @@ test_selector (void)
   g_assert_cmpuint (syncobj_couch_sync_get_full_loads (sync), ==, 1);
   g_assert_null (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)));
 
-  /* b comes to match: the feed brings it. */
-  b = pouch_get (server, "b");
-  body = g_strdup_printf ("{\"type\": \"note\", \"title\": \"B\", \"_rev\": \"%s\"}",
-                          member_string (b, "_rev"));
-  pouch_put (server, "b", body);
+  /* b comes to match: the feed brings it. c stops matching and a is
+   * deleted: both leave, though a filtered feed would send neither. */
+  pouch_replace (server, "b", "{\"type\": \"note\", \"title\": \"B\"}");
   WAIT_FOR (syncobj_collection_contains (collection, "b"), WAIT_TIMEOUT_MS);
   syncobj_test_assert_keys (collection, "a c b");
+  pouch_replace (server, "c", "{\"type\": \"task\", \"title\": \"C\"}");
+  WAIT_FOR (!syncobj_collection_contains (collection, "c"), WAIT_TIMEOUT_MS);
+  pouch_delete (server, "a");
+  WAIT_FOR (!syncobj_collection_contains (collection, "a"), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "b");
 
   g_clear_object (&collection);
   g_clear_object (&sync);
   store_flush (store);
   g_clear_object (&store);
 
-  /* Meanwhile on the server: one document that matches, one that does not. */
+  /* Meanwhile on the server: one document that matches, one that does
+   * not, and b stops matching. */
   pouch_put (server, "d", "{\"type\": \"note\", \"title\": \"D\"}");
   pouch_put (server, "e", "{\"type\": \"task\", \"title\": \"E\"}");
+  pouch_replace (server, "b", "{\"type\": \"task\", \"title\": \"B\"}");
   g_free (pouch_request (server, "GET", "", NULL, &status));
   g_assert_cmpuint (status, ==, 200);
 
   store = syncobj_store_new_for_path (path, &error);
   g_assert_no_error (error);
   collection = couch_collection_of (server->db, "couch-selector", store, NOTES, &sync);
-  syncobj_test_assert_keys (collection, "a c b");
+  syncobj_test_assert_keys (collection, "b");
   WAIT_FOR (syncobj_collection_contains (collection, "d"), WAIT_TIMEOUT_MS);
   WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
-  syncobj_test_assert_keys (collection, "a c b d");
+  syncobj_test_assert_keys (collection, "d");
   g_assert_cmpuint (syncobj_couch_sync_get_full_loads (sync), ==, 0);
   g_assert_null (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)));
+}
+
+/* A selector with an operator CouchDB does not know (which PouchDB Server
+ * 4.2 answers with 400, then exits) is refused before any request, with
+ * an error naming it; the server stays up. */
+static void
+test_selector_invalid (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  const GError *sync_error;
+  guint status = 0;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"n\": 1}");
+  collection = couch_collection_of (server->db, "couch-selector-invalid", NULL, "{\"n\": {\"$foo\": 1}}", &sync);
+  WAIT_FOR (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)) != NULL, WAIT_TIMEOUT_MS);
+  sync_error = syncobj_sync_get_error (SYNCOBJ_SYNC (sync));
+  g_assert_error (sync_error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
+  g_assert_nonnull (strstr (sync_error->message, "{\"n\":{\"$foo\":1}}"));
+  g_assert_nonnull (strstr (sync_error->message, "“$foo”"));
+  g_assert_false (syncobj_collection_get_ready (collection));
+  g_free (pouch_request (server, "GET", "/a", NULL, &status));
+  g_assert_cmpuint (status, ==, 200);
 }
 
 /* A server that cannot filter by a selector (here one answering 400 to
@@ -892,6 +949,7 @@ main (int   argc,
   g_test_add_func ("/couch/resume-from-cursor", test_resume_from_cursor);
   g_test_add_func ("/couch/selector", test_selector);
   g_test_add_func ("/couch/selector-refused", test_selector_refused);
+  g_test_add_func ("/couch/selector-invalid", test_selector_invalid);
   g_test_add_func ("/couch/ten-thousand", test_ten_thousand);
   g_test_add_func ("/couch/offline-edits", test_offline_edits);
   g_test_add_func ("/couch/server-restart-mid-write", test_server_restart_mid_write);

@@ -10,6 +10,7 @@
 #include "http/syncobj-http-auth-private.h"
 #include "http/syncobj-http-probe-private.h"
 #include "syncobj-couch-session-private.h"
+#include "syncobj-couch-selector-private.h"
 #include "syncobj-json-util-private.h"
 
 #include <string.h>
@@ -23,7 +24,7 @@
  *
  * The first load reads `GET <database>/_all_docs?include_docs=true&update_seq=true`
  * (with a [property@Syncobj.CouchSync:selector]: `POST
- * <database>/_changes?since=0&filter=_selector&include_docs=true`), as one
+ * <database>/_changes?since=0&filter=_selector&include_docs=true&selector=…`), as one
  * full snapshot, without building a JSON tree per document; its
  * `update_seq` (or `last_seq`) is the sync's cursor
  * ([method@Syncobj.Sync.get_cursor]). Then the sync follows
@@ -64,6 +65,7 @@ struct _SyncobjCouchSync
 
   char                *uri;             /* the database, without a trailing slash */
   char                *selector;        /* JSON text, or NULL */
+  SyncobjCouchSelector *matcher;        /* of the selector, once checked */
   guint                heartbeat_ms;
   guint                reconnect_delay_ms;
   guint                timeout_ms;
@@ -184,13 +186,15 @@ couch_uri (SyncobjCouchSync *self,
                           since != NULL ? "&since=" : "", since != NULL ? escaped : "");
 }
 
+/* A POST with the selector in its body when @post. */
 static SoupMessage *
 couch_request (SyncobjCouchSync *self,
-               const char       *uri)
+               const char       *uri,
+               gboolean          post)
 {
   SoupMessage *message;
 
-  if (self->selector == NULL)
+  if (self->selector == NULL || !post)
     message = soup_message_new ("GET", uri);
   else
     {
@@ -240,24 +244,53 @@ typedef struct
   guint             skipped;
 } RowsLoad;
 
+/* Whether the document of @row goes into the collection (@keep): with a
+ * selector, only when it matches; FALSE with @error for a document that
+ * cannot be read. */
+static gboolean
+row_selected (SyncobjCouchSync       *self,
+              const SyncobjCouchRow  *row,
+              gboolean               *keep,
+              GError                **error)
+{
+  g_autoptr(JsonObject) doc = NULL;
+
+  *keep = TRUE;
+  if (self->matcher == NULL)
+    return TRUE;
+  doc = _syncobj_json_parse_object (row->doc, (gssize) row->doc_length, error);
+  if (doc == NULL)
+    return FALSE;
+  *keep = _syncobj_couch_selector_matches (self->matcher, doc);
+  return TRUE;
+}
+
 static gboolean
 row_cb (const SyncobjCouchRow  *row,
         gpointer                user_data,
         GError                **error)
 {
   RowsLoad *rows = user_data;
+  gboolean keep = FALSE;
 
   if (g_str_has_prefix (row->id, "_design/"))
     return TRUE;
   _syncobj_couch_echo_note (rows->self, row);
-  if (row->deleted)
-    _syncobj_sync_load_add (rows->load, SYNCOBJ_MUTATION_TYPE_DELETE, row->id, row->id_length,
-                            FALSE, NULL, 0);
-  else if (row->doc != NULL)
+  if (!row->deleted && row->doc == NULL)
+    {
+      rows->skipped++;  /* an _all_docs row for a key not found */
+      return TRUE;
+    }
+  if (!row->deleted && !row_selected (rows->self, row, &keep, error))
+    return FALSE;
+  /* A document the selector does not match may have matched before: it
+   * leaves the collection. */
+  if (keep)
     _syncobj_sync_load_add (rows->load, SYNCOBJ_MUTATION_TYPE_INSERT, row->id, row->id_length,
                             FALSE, row->doc, row->doc_length);
   else
-    rows->skipped++;  /* an _all_docs row for a key not found */
+    _syncobj_sync_load_add (rows->load, SYNCOBJ_MUTATION_TYPE_DELETE, row->id, row->id_length,
+                            FALSE, NULL, 0);
   return TRUE;
 }
 
@@ -342,7 +375,8 @@ check_status (ReadRequest  *request,
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     return TRUE;
   reason = _syncobj_http_error_reason (request->message, body);
-  if (request->self->selector != NULL && (status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_NOT_FOUND))
+  if (request->kind == READ_FULL && request->self->selector != NULL &&
+      (status == SOUP_STATUS_BAD_REQUEST || status == SOUP_STATUS_NOT_FOUND))
     g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
                  _("CouchDB database %s cannot filter its changes by the selector %s (status %u: %s)"),
                  request->self->uri, request->self->selector, status, reason);
@@ -416,10 +450,13 @@ read_cb (GObject      *source,
   read_request_free (request);
 }
 
-/* The query of a `_changes` request. With a selector, CouchDB 2 and later
- * read it from the body of the POST (`filter=_selector`) and ignore the
- * `selector` parameter; PouchDB Server 4.2 reads only the parameter (and
- * takes `_selector` alone for the name of a design document). */
+/* The query of a `_changes` request. With a selector, the first load is
+ * filtered by the server: CouchDB 2 and later read the selector from the
+ * body of the POST (`filter=_selector`) and ignore the `selector`
+ * parameter; PouchDB Server 4.2 reads only the parameter (and takes
+ * `_selector` alone for the name of a design document). The feed is not
+ * filtered: a filtered feed leaves out the documents that stop matching
+ * and the deletions, which the selector is evaluated here to remove. */
 static char *
 changes_query (SyncobjCouchSync *self,
                ReadKind          kind)
@@ -428,7 +465,7 @@ changes_query (SyncobjCouchSync *self,
 
   if (kind == READ_LONGPOLL)
     g_string_append_printf (query, "&feed=longpoll&heartbeat=%u", self->heartbeat_ms);
-  if (self->selector != NULL)
+  if (self->selector != NULL && kind == READ_FULL)
     {
       g_autofree char *escaped = g_uri_escape_string (self->selector, NULL, FALSE);
 
@@ -457,7 +494,7 @@ send_read (SyncobjCouchSync *self,
   request = g_new0 (ReadRequest, 1);
   request->self = g_object_ref (self);
   request->kind = kind;
-  request->message = couch_request (self, uri);
+  request->message = couch_request (self, uri, kind == READ_FULL);
   if (request->message == NULL)
     {
       read_request_free (request);
@@ -490,6 +527,21 @@ couch_sync_connect (SyncobjCouchSync *self)
     }
   if (_syncobj_http_auth_gate_needs_auth (&self->auth))
     return;  /* the credential reconnects */
+  if (self->selector != NULL && self->matcher == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->matcher = _syncobj_couch_selector_new (self->selector, &error);
+      if (self->matcher == NULL)
+        {
+          g_autoptr(GError) named = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                                                 _("The selector %s of the CouchDB sync of %s cannot be used: %s"),
+                                                 self->selector, self->uri, error->message);
+
+          syncobj_sync_mark_error (SYNCOBJ_SYNC (self), named);
+          return;
+        }
+    }
   send_read (self, self->need_full_load || syncobj_sync_get_cursor (SYNCOBJ_SYNC (self)) == NULL ?
                    READ_FULL : READ_CATCH_UP);
 }
@@ -629,6 +681,7 @@ syncobj_couch_sync_set_selector (SyncobjCouchSync *self,
     return;
   g_free (self->selector);
   self->selector = parsed != NULL ? _syncobj_json_to_string (parsed) : NULL;
+  g_clear_pointer (&self->matcher, _syncobj_couch_selector_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTOR]);
 }
 
@@ -815,6 +868,7 @@ syncobj_couch_sync_finalize (GObject *object)
   g_ptr_array_unref (self->echoes);
   g_free (self->uri);
   g_free (self->selector);
+  g_clear_pointer (&self->matcher, _syncobj_couch_selector_free);
   _syncobj_http_headers_clear (&self->headers);
   g_clear_object (&self->session);
   G_OBJECT_CLASS (syncobj_couch_sync_parent_class)->finalize (object);
@@ -925,13 +979,19 @@ syncobj_couch_sync_class_init (SyncobjCouchSyncClass *klass)
    * SyncobjCouchSync:selector:
    *
    * A Mango selector (JSON text, such as `{"type": "note"}`) that limits
-   * the sync to the documents it matches: the first load and the feed use
-   * `filter=_selector`, with the selector in the body of the POST (CouchDB
-   * 2 and later) and in a `selector` query parameter (PouchDB Server). A
-   * server that refuses the filter sets the sync's error, naming the
-   * selector. %NULL (the default) syncs the whole database. A document
-   * that stops matching is not deleted from the collection: the server
-   * sends no change for it.
+   * the sync to the documents it matches. %NULL (the default) syncs the
+   * whole database.
+   *
+   * The first load is filtered by the server (`filter=_selector`, with the
+   * selector in the body of the POST for CouchDB 2 and later and in a
+   * `selector` query parameter for PouchDB Server); a server that refuses
+   * the filter sets the sync's error, naming the selector. The feed is
+   * not filtered by the server, which would leave out the documents that
+   * stop matching and the deletions: the sync evaluates the selector on
+   * each document it brings, so a document that stops matching leaves the
+   * collection and one that comes to match joins it. A selector with an
+   * operator CouchDB does not know, or a wrong argument, sets the sync's
+   * error before any request.
    */
   properties[PROP_SELECTOR] =
     g_param_spec_string ("selector", NULL, NULL, NULL,

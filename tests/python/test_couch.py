@@ -173,7 +173,8 @@ def test_selector_syncs_part_of_the_database(pouch):
     """With a selector only the matching documents are loaded (PouchDB
     Server reads the selector from the query, CouchDB from the body of the
     POST: both are sent); a document that comes to match is brought by the
-    feed, one written on the server that does not match stays out."""
+    feed, one written on the server that does not match stays out, one
+    that stops matching leaves."""
     _, control = Syncobj.test_collection_new([])
     for key, kind in (('a', 'note'), ('b', 'task'), ('c', 'note')):
         assert pouch.request('PUT', '/' + key, {'type': kind})[0] == 201
@@ -190,3 +191,8 @@ def test_selector_syncs_part_of_the_database(pouch):
     drive(control, lambda: 'e' in keys_of(collection))
     assert keys_of(collection) == ['a', 'b', 'c', 'e']
     assert collection['b'].to_dict()['_rev'].startswith('2-')
+
+    _, held = pouch.request('GET', '/a')
+    assert pouch.request('PUT', '/a', dict(held, type='archived'))[0] == 201
+    drive(control, lambda: 'a' not in keys_of(collection))
+    assert keys_of(collection) == ['b', 'c', 'e']
