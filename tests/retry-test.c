@@ -284,8 +284,9 @@ test_server_down (gconstpointer data)
   g_assert_error ((GError *) error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
 
+  /* The next retry is due within max-delay plus its jitter. */
   syncobj_sync_control_set_server_down (control, FALSE);
-  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 1000, 300000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 1000, 400000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
   syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
 }
 
