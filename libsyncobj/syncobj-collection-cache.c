@@ -205,8 +205,8 @@ _syncobj_collection_cache_adopt (SyncobjCollectionCache *self,
       g_array_append_val (writes, write);
     }
   /* New keys from text stay packed: nothing is built. */
-  _syncobj_overlay_apply_sync (self->overlay, (SyncobjSyncWrite *) (gpointer) writes->data,
-                               writes->len, FALSE, NULL);
+  _syncobj_overlay_apply_sync_writes (self->overlay, (SyncobjSyncWrite *) (gpointer) writes->data,
+                                      writes->len, NULL);
 }
 
 void

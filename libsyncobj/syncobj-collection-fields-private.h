@@ -15,6 +15,7 @@
 
 G_BEGIN_DECLS
 
+typedef struct _SyncobjSlicedCommit SyncobjSlicedCommit;
 
 struct _SyncobjCollection
 {
@@ -46,6 +47,8 @@ struct _SyncobjCollection
   GHashTable         *active_links;     /* transaction → GList link */
 
   SyncobjCollectionCache *cache;        /* NULL without a persistent store */
+  SyncobjSlicedCommit *sliced;          /* syncobj-collection-slice.c */
+  guint               slice_writes;     /* tests: writes per slice; 0: by time */
   guint               schema_version;
   SyncobjCollectionStatus status;
   guint               ready : 1;
@@ -108,6 +111,11 @@ void _syncobj_collection_get_state_property     (SyncobjCollection        *self,
 /* In syncobj-collection-write.c: fails while the merge function runs. */
 gboolean _syncobj_collection_check_not_merging  (SyncobjCollection        *self,
                                                  GError                  **error);
+
+/* ---- syncobj-collection-slice.c -------------------------------------------- */
+
+/* Drops a sliced commit under way, its caller told it was cancelled. */
+void _syncobj_collection_drop_sliced            (SyncobjCollection        *self);
 
 /* ---- syncobj-collection-conflict.c ---------------------------------------- */
 

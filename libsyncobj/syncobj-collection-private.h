@@ -33,6 +33,25 @@ gboolean            _syncobj_collection_apply_sync          (SyncobjCollection  
                                                              gboolean             truncate,
                                                              const char          *cursor,
                                                              GError             **error);
+/* A sliced commit is applied; @error is the first record refused, or
+ * G_IO_ERROR_CANCELLED when the collection went first. */
+typedef void (*SyncobjSlicedFunc) (gpointer      user_data,
+                                   const GError *error);
+/* Like _syncobj_collection_apply_sync(), with @writes (a reference is
+ * taken) applied over several main-loop iterations of about a millisecond
+ * each, then @done called (syncobj-collection-slice.c). */
+void                _syncobj_collection_apply_sync_sliced   (SyncobjCollection   *self,
+                                                             GArray              *writes,
+                                                             gboolean             truncate,
+                                                             const char          *cursor,
+                                                             SyncobjSlicedFunc    done,
+                                                             gpointer             user_data);
+/* Applies the rest of a sliced commit at once, if one is under way. */
+void                _syncobj_collection_finish_sliced       (SyncobjCollection   *self);
+/* For tests: the next sliced commit applies @n_writes writes per
+ * main-loop iteration, whatever the time they take. */
+void                _syncobj_collection_set_slice_writes    (SyncobjCollection   *self,
+                                                             guint                n_writes);
 /* The sync reports an error (see SyncobjCollection:status). */
 void                _syncobj_collection_sync_failed         (SyncobjCollection   *self);
 /* The documented form of temporary keys: this prefix and a UUID. */

@@ -118,18 +118,31 @@ _syncobj_collection_apply_sync (SyncobjCollection  *self,
                                 const char         *cursor,
                                 GError            **error)
 {
-  gboolean applied;
+  g_autoptr(GError) clash = NULL;
 
   if (!_syncobj_collection_check_not_merging (self, error))
     return FALSE;
 
+  /* Commits apply in their order. */
+  _syncobj_collection_finish_sliced (self);
   _syncobj_collection_begin_batch (self);
-  applied = _syncobj_overlay_apply_sync (self->overlay, writes, n_writes, truncate, error);
+  if (truncate)
+    {
+      _syncobj_overlay_mark_begin (self->overlay);
+      _syncobj_overlay_mark (self->overlay, writes, n_writes);
+      _syncobj_overlay_truncate (self->overlay);
+    }
+  _syncobj_overlay_apply_sync_writes (self->overlay, writes, n_writes, &clash);
   _syncobj_collection_end_batch (self);
   if (self->cache != NULL)
     _syncobj_collection_cache_commit (self->cache, writes, n_writes, truncate, cursor);
 
-  return applied;
+  if (clash != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&clash));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- public API -------------------------------------------------------------- */
@@ -768,6 +781,7 @@ syncobj_collection_dispose (GObject *object)
 
   if (self->sync != NULL)
     _syncobj_sync_detach (self->sync);
+  _syncobj_collection_drop_sliced (self);
 
   _syncobj_overlay_forget_records (self->overlay);
 

@@ -43,7 +43,10 @@ typedef struct
   guint          inline_key : 1;  /* key (and packed text) live after the row */
   guint          int_key : 1;   /* its key member holds an integer (key: its text) */
   guint          temporary : 1; /* a temporary key, until the server's answer */
+  guint          mark : 28;     /* written by the snapshot of that mark: see _syncobj_overlay_truncate() */
 } SyncobjRow;
+
+#define SYNCOBJ_ROW_MARK_MAX ((1u << 28) - 1)
 
 /* A record loaded from JSON text (syncobj_sync_load_json_array()) is kept
  * "packed": its compact JSON text, stored in the same block as the row,
@@ -192,12 +195,21 @@ void            _syncobj_overlay_rekey_write    (SyncobjOverlay         *self,
 /* Re-applies @mutation after a restart. */
 void            _syncobj_overlay_restore        (SyncobjOverlay         *self,
                                                  SyncobjPendingMutation *mutation);
-/* Applies one sync commit; see _syncobj_collection_apply_sync(). */
-gboolean        _syncobj_overlay_apply_sync     (SyncobjOverlay   *self,
+/* A sync commit in parts (see syncobj-collection-slice.c). A snapshot
+ * begins a mark, marks the rows of the keys it writes, and deletes the
+ * synced records of the rows it did not mark, all without a change seen
+ * until the last step; writes then apply, a record refused for its key
+ * type setting *@clash (the first refusal; @clash may be NULL) while the
+ * others apply. */
+void            _syncobj_overlay_mark_begin     (SyncobjOverlay   *self);
+void            _syncobj_overlay_mark           (SyncobjOverlay   *self,
                                                  SyncobjSyncWrite *writes,
-                                                 guint             n_writes,
-                                                 gboolean          truncate,
-                                                 GError          **error);
+                                                 guint             n_writes);
+void            _syncobj_overlay_truncate       (SyncobjOverlay   *self);
+void            _syncobj_overlay_apply_sync_writes (SyncobjOverlay   *self,
+                                                    SyncobjSyncWrite *writes,
+                                                    guint             n_writes,
+                                                    GError          **clash);
 /* Drops (or, while another transaction locks the key, retires) the layers
  * of @mutations (those of this collection; all of them with @all_mine),
  * releases their locks and applies held sync writes. With

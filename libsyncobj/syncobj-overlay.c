@@ -33,6 +33,8 @@ struct _SyncobjOverlay
   const char                    *collection_id;
   const char                    *key_member;
   gboolean                       ordered;
+  guint                          mark;      /* of the snapshot under way: see _syncobj_overlay_truncate() */
+  guint                          n_marked;  /* rows with that mark */
 };
 
 /* ---- rows ------------------------------------------------------------------ */
@@ -133,7 +135,11 @@ _syncobj_overlay_row_maybe_free (SyncobjOverlay *self,
       row->iter == NULL && !row->pending_append &&
       (row->layers == NULL || row->layers->len == 0) &&
       (row->held == NULL || row->held->len == 0))
-    g_hash_table_remove (self->rows, row);
+    {
+      if (row->mark == self->mark)
+        self->n_marked--;
+      g_hash_table_remove (self->rows, row);
+    }
 }
 
 /* Whether @row holds a value, synced, visible or waiting. */
@@ -665,7 +671,11 @@ _syncobj_overlay_take_early_echo (SyncobjOverlay  *self,
   row_refresh (self, early);
   early = _syncobj_overlay_find (self, key);
   if (early != NULL)
-    g_hash_table_remove (self->rows, early);
+    {
+      if (early->mark == self->mark)
+        self->n_marked--;
+      g_hash_table_remove (self->rows, early);
+    }
   return TRUE;
 }
 
@@ -893,26 +903,52 @@ row_sync (SyncobjOverlay   *self,
   row_refresh (self, row);
 }
 
-/* Deletes the synced records not written in this commit. A locked key
- * whose only synced value so far is a held write (say, from an earlier
- * snapshot) is gone too: its held writes end with the deletion. */
-static void
-overlay_truncate (SyncobjOverlay   *self,
-                  SyncobjSyncWrite *writes,
-                  guint             n_writes)
+void
+_syncobj_overlay_mark_begin (SyncobjOverlay *self)
 {
-  g_autoptr(GHashTable) written = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  /* 0 is no snapshot's: new rows have it. */
+  self->mark = (self->mark + 1) & SYNCOBJ_ROW_MARK_MAX;
+  if (self->mark == 0)
+    self->mark = 1;
+  self->n_marked = 0;
+}
+
+void
+_syncobj_overlay_mark (SyncobjOverlay   *self,
+                       SyncobjSyncWrite *writes,
+                       guint             n_writes)
+{
+  for (guint i = 0; i < n_writes; i++)
+    {
+      SyncobjRow *row = _syncobj_overlay_find (self, writes[i].key);
+
+      if (row != NULL && row->mark != self->mark)
+        {
+          row->mark = self->mark;
+          self->n_marked++;
+        }
+    }
+}
+
+/* Deletes the synced records of the rows not marked. A locked key whose
+ * only synced value so far is a held write (say, from an earlier
+ * snapshot) is gone too: its held writes end with the deletion. */
+void
+_syncobj_overlay_truncate (SyncobjOverlay *self)
+{
+  g_autoptr(GPtrArray) gone = NULL;
   GHashTableIter iter;
   SyncobjRow *row;
 
-  for (guint i = 0; i < n_writes; i++)
-    g_hash_table_add (written, writes[i].key);
+  /* Every row is written again: nothing to look for. */
+  if (self->n_marked == g_hash_table_size (self->rows))
+    return;
 
+  gone = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, self->rows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
     if ((row->synced != NULL || row->packed != NULL || (row->held != NULL && row->held->len > 0)) &&
-        !g_hash_table_contains (written, row->key))
+        row->mark != self->mark)
       g_ptr_array_add (gone, row);
 
   for (guint i = 0; i < gone->len; i++)
@@ -943,7 +979,7 @@ overlay_accept_key (SyncobjOverlay    *self,
   if (!_syncobj_overlay_check_key_type (self, row, write->key_is_int, &local_error))
     {
       /* The other records of the commit still apply. */
-      if (*clash == NULL)
+      if (clash != NULL && *clash == NULL)
         *clash = g_steal_pointer (&local_error);
       return FALSE;
     }
@@ -951,24 +987,18 @@ overlay_accept_key (SyncobjOverlay    *self,
   return TRUE;
 }
 
-gboolean
-_syncobj_overlay_apply_sync (SyncobjOverlay    *self,
-                             SyncobjSyncWrite  *writes,
-                             guint              n_writes,
-                             gboolean           truncate,
-                             GError           **error)
+void
+_syncobj_overlay_apply_sync_writes (SyncobjOverlay    *self,
+                                    SyncobjSyncWrite  *writes,
+                                    guint              n_writes,
+                                    GError           **clash)
 {
-  g_autoptr(GError) clash = NULL;
-
-  if (truncate)
-    overlay_truncate (self, writes, n_writes);
-
   for (guint i = 0; i < n_writes; i++)
     {
       /* Looked up once: nothing below removes a row before row_sync(). */
       SyncobjRow *row = _syncobj_overlay_find (self, writes[i].key);
 
-      if (!overlay_accept_key (self, row, &writes[i], &clash))
+      if (!overlay_accept_key (self, row, &writes[i], clash))
         continue;
 
       if (writes[i].packed != NULL)
@@ -980,6 +1010,10 @@ _syncobj_overlay_apply_sync (SyncobjOverlay    *self,
               row_new_packed (self, &writes[i]);
               continue;
             }
+          /* The same compact text: the same record (a snapshot again). */
+          if (row != NULL && row->packed != NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE &&
+              strcmp (row->packed, writes[i].packed) == 0)
+            continue;
           if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
             writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
         }
@@ -993,13 +1027,6 @@ _syncobj_overlay_apply_sync (SyncobjOverlay    *self,
         row = row_ensure (self, writes[i].key);
       row_sync (self, row, &writes[i]);
     }
-
-  if (clash != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&clash));
-      return FALSE;
-    }
-  return TRUE;
 }
 
 /* ---- conflicts ------------------------------------------------------------ */

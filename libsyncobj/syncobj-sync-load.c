@@ -39,11 +39,32 @@ _syncobj_sync_load_free (SyncobjSyncLoad *load)
 {
   /* Writes in the arena own nothing until it is shared; others own their
    * own block. */
-  for (guint i = 0; i < load->writes->len; i++)
+  for (guint i = 0; load->arena != NULL && i < load->writes->len; i++)
     g_clear_pointer (&g_array_index (load->writes, SyncobjSyncWrite, i).arena, g_bytes_unref);
   g_array_unref (load->writes);
   g_free (load->arena);
   g_free (load);
+}
+
+/* Shares the arena: every write holds it (or its own block), and the
+ * array frees what its writes hold. Any thread may do it, and a load of
+ * a hundred thousand records is worth doing it off the main thread. */
+static void
+sync_load_share (SyncobjSyncLoad *load)
+{
+  g_autoptr(GBytes) arena = NULL;
+
+  if (load->arena == NULL)
+    return;
+  arena = g_bytes_new_take (g_steal_pointer (&load->arena), load->size);
+  for (guint i = 0; i < load->writes->len; i++)
+    {
+      SyncobjSyncWrite *write = &g_array_index (load->writes, SyncobjSyncWrite, i);
+
+      if (write->arena == NULL)
+        write->arena = g_bytes_ref (arena);
+    }
+  g_array_set_clear_func (load->writes, (GDestroyNotify) _syncobj_sync_write_clear);
 }
 
 void
@@ -89,18 +110,11 @@ _syncobj_sync_load_take (SyncobjSync      *self,
                          SyncobjSyncLoad  *load,
                          GError          **error)
 {
-  g_autoptr(GArray) writes = g_steal_pointer (&load->writes);
-  g_autoptr(GBytes) arena = g_bytes_new_take (g_steal_pointer (&load->arena), load->size);
+  g_autoptr(GArray) writes = NULL;
 
+  sync_load_share (load);
+  writes = g_steal_pointer (&load->writes);
   g_free (load);
-  for (guint i = 0; i < writes->len; i++)
-    {
-      SyncobjSyncWrite *write = &g_array_index (writes, SyncobjSyncWrite, i);
-
-      if (write->arena == NULL)
-        write->arena = g_bytes_ref (arena);
-    }
-  g_array_set_clear_func (writes, (GDestroyNotify) _syncobj_sync_write_clear);
   return _syncobj_sync_take_writes (self, writes, error);
 }
 
@@ -183,5 +197,6 @@ _syncobj_sync_load_scan_array (const char           *key_member,
       _syncobj_sync_load_free (scan.load);
       return NULL;
     }
+  sync_load_share (scan.load);
   return scan.load;
 }

@@ -30,6 +30,17 @@ const char *_syncobj_sync_get_key_member (SyncobjSync *self);
 gboolean _syncobj_sync_take_writes (SyncobjSync  *self,
                                     GArray       *writes,
                                     GError      **error);
+/* Like syncobj_sync_commit(), for a big commit (a snapshot): the
+ * collection applies it over several main-loop iterations, and then the
+ * sync wakes those waiting for its keys and calls @done (at once without
+ * a collection). @error: the first record refused, or
+ * G_IO_ERROR_CANCELLED when the collection went first. */
+typedef void (*SyncobjSyncCommittedFunc) (SyncobjSync  *self,
+                                          const GError *error,
+                                          gpointer      user_data);
+void     _syncobj_sync_commit_sliced (SyncobjSync              *self,
+                                      SyncobjSyncCommittedFunc  done,
+                                      gpointer                  user_data);
 
 /* The waiters of syncobj-sync-wait.c, owned by @self. */
 GPtrArray *_syncobj_sync_peek_waiters (SyncobjSync *self);

@@ -539,6 +539,65 @@ syncobj_sync_commit (SyncobjSync  *self,
   return sync_deliver (self, writes, truncate, g_steal_pointer (&priv->cursor.pending), error);
 }
 
+typedef struct
+{
+  SyncobjSync              *sync;
+  GArray                   *writes;
+  SyncobjSyncCommittedFunc  done;
+  gpointer                  user_data;
+} SlicedDelivery;
+
+static void
+sliced_delivered_cb (gpointer      data,
+                     const GError *error)
+{
+  SlicedDelivery *delivery = data;
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      sync_notify_waiters (delivery->sync, delivery->writes);
+      g_signal_emit (delivery->sync, signals[COMMITTED], 0, delivery->writes->len);
+    }
+  delivery->done (delivery->sync, error, delivery->user_data);
+  g_object_unref (delivery->sync);
+  g_array_unref (delivery->writes);
+  g_free (delivery);
+}
+
+void
+_syncobj_sync_commit_sliced (SyncobjSync              *self,
+                             SyncobjSyncCommittedFunc  done,
+                             gpointer                  user_data)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  g_autofree char *cursor = NULL;
+  SlicedDelivery *delivery;
+  gboolean truncate;
+
+  g_return_if_fail (priv->batch != NULL);
+
+  if (priv->collection == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      syncobj_sync_commit (self, &error);
+      done (self, error, user_data);
+      return;
+    }
+
+  cursor = g_steal_pointer (&priv->cursor.pending);
+  truncate = priv->truncate;
+  priv->truncate = FALSE;
+  delivery = g_new0 (SlicedDelivery, 1);
+  delivery->sync = g_object_ref (self);
+  delivery->writes = g_steal_pointer (&priv->batch);
+  delivery->done = done;
+  delivery->user_data = user_data;
+  _syncobj_sync_advance_cursor (self, cursor);
+  _syncobj_collection_apply_sync_sliced (priv->collection, delivery->writes, truncate, cursor,
+                                         sliced_delivered_cb, delivery);
+}
+
 gboolean
 _syncobj_sync_take_writes (SyncobjSync  *self,
                   GArray       *writes,
@@ -548,6 +607,14 @@ _syncobj_sync_take_writes (SyncobjSync  *self,
 
   if (priv->batch == NULL)
     return sync_deliver (self, writes, FALSE, NULL, error);
+
+  /* A snapshot joins an empty commit without a copy. */
+  if (priv->batch->len == 0)
+    {
+      g_array_unref (priv->batch);
+      priv->batch = g_array_ref (writes);
+      return TRUE;
+    }
 
   for (guint i = 0; i < writes->len; i++)
     {

@@ -1,7 +1,8 @@
 /* main-loop-test.c: what a store costs one main-loop iteration when it
  * holds many transactions — a flush right after thousands of commits, and
  * thousands of unfinished transactions restored with
- * syncobj_collection_new_with_store_async()
+ * syncobj_collection_new_with_store_async() — and what a snapshot of many
+ * records costs while it is applied in slices
  *
  * The longest iteration is measured in CPU time of the main thread, so
  * that a loaded machine does not count; the bound is generous (a frame at
@@ -11,6 +12,7 @@
  */
 
 #include "store-test-utils.h"
+#include "syncobj-sync-private.h"
 
 #include <glib/gstdio.h>
 
@@ -140,6 +142,67 @@ test_restore_many (void)
   g_clear_object (&open.collection);
 }
 
+static void
+snapshot_applied_cb (SyncobjSync  *sync,
+                     const GError *error,
+                     gpointer      user_data)
+{
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Applies a snapshot of @n records, every @changed_every-th with "n"
+ * changed, as HTTP snapshots are applied; returns the longest main-loop
+ * iteration meanwhile. */
+static gint64
+apply_snapshot (SyncobjSync *sync,
+                guint        n,
+                guint        changed_every)
+{
+  g_autoptr(GString) text = g_string_new ("[");
+  g_autoptr(GError) error = NULL;
+  gboolean applied = FALSE;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, "%s{\"id\": \"k%u\", \"title\": \"item %u\", \"n\": %u}",
+                            i > 0 ? ", " : "", i, i, i % changed_every == 0 ? i + 1 : i);
+  g_string_append_c (text, ']');
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  g_assert_true (syncobj_sync_load_json_array (sync, text->str, (gssize) text->len, &error));
+  g_assert_no_error (error);
+  _syncobj_sync_commit_sliced (sync, snapshot_applied_cb, &applied);
+  return syncobj_store_test_wait_for_longest (&applied);
+}
+
+/* A snapshot of many records into an empty collection, then one that
+ * replaces it with a record in ten changed: no iteration is long. */
+static void
+test_snapshot_many (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("snapshot");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("snapshot", sync, NULL);
+  guint n = syncobj_test_instrumented () ? 2000 : 100000;
+  gint64 longest;
+
+  longest = apply_snapshot (sync, n, n + 1);
+  g_test_message ("first snapshot: %u records, longest main-loop iteration %" G_GINT64_FORMAT " µs of CPU time",
+                  n, longest);
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, n);
+  syncobj_test_assert_value (collection, "k7", "{\"id\": \"k7\", \"title\": \"item 7\", \"n\": 7}");
+  if (!syncobj_test_instrumented ())
+    g_assert_cmpint (longest, <, LONGEST_ITERATION_US);
+
+  longest = apply_snapshot (sync, n, 10);
+  g_test_message ("replacing snapshot: %u records, longest main-loop iteration %" G_GINT64_FORMAT " µs of CPU time",
+                  n, longest);
+  g_assert_cmpuint (syncobj_collection_get_size (collection), ==, n);
+  syncobj_test_assert_value (collection, "k10", "{\"id\": \"k10\", \"title\": \"item 10\", \"n\": 11}");
+  if (!syncobj_test_instrumented ())
+    g_assert_cmpint (longest, <, LONGEST_ITERATION_US);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -150,6 +213,7 @@ main (int    argc,
    * transactions, built by the first lookup, is empty. */
   g_test_add_func ("/main-loop/restore-many", test_restore_many);
   g_test_add_func ("/main-loop/flush-many", test_flush_many);
+  g_test_add_func ("/main-loop/snapshot-many", test_snapshot_many);
 
   return g_test_run ();
 }

@@ -4,6 +4,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "test-utils.h"
+#include "syncobj-collection-private.h"
+#include "syncobj-sync-private.h"
 
 #define RECORDS "[{\"id\": \"a\", \"n\": 0}, {\"id\": \"b\", \"n\": 0}]"
 
@@ -235,6 +237,152 @@ test_truncate_keeps_optimistic (void)
   syncobj_test_assert_keys (collection, "b mine");
 }
 
+/* ---- sliced commits ---------------------------------------------------------------- */
+
+#define SIX_RECORDS "[{\"id\": \"a\", \"n\": 0}, {\"id\": \"b\", \"n\": 0}, {\"id\": \"c\", \"n\": 0}," \
+                    " {\"id\": \"d\", \"n\": 0}, {\"id\": \"e\", \"n\": 0}, {\"id\": \"f\", \"n\": 0}]"
+
+static void
+sliced_done_cb (SyncobjSync  *sync,
+                const GError *error,
+                gpointer      user_data)
+{
+  GError **result = user_data;
+
+  g_assert_null (*result);
+  *result = error != NULL ? g_error_copy (error) : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_EXISTS, "applied");
+}
+
+static void
+write_n (SyncobjSync *sync,
+         const char  *key,
+         guint        n)
+{
+  g_autofree char *json = g_strdup_printf ("{\"id\": \"%s\", \"n\": %u}", key, n);
+
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, json, NULL));
+}
+
+/* Whether the visible value of @key has "n": @n. */
+static gboolean
+shows_n (SyncobjCollection *collection,
+         const char        *key,
+         gint64             n)
+{
+  JsonObject *value = syncobj_collection_lookup_value (collection, key);
+
+  return value != NULL && json_object_get_int_member_with_default (value, "n", -1) == n;
+}
+
+/* A snapshot applied two writes per main-loop iteration: a local update
+ * made before its record's slice composes with the new synced value, and
+ * a sync change to a record the snapshot has not reached yet applies
+ * after the rest of the snapshot, not before it. An unchanged record
+ * keeps its object and position and is never announced. */
+static void
+test_sliced_writes_meanwhile (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (SIX_RECORDS, SYNCOBJ_STRATEGY_PARALLEL, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  g_autoptr(SyncobjRecord) b = syncobj_collection_lookup (collection, "b");
+  g_autoptr(SyncobjRecord) b_again = NULL;
+  g_autoptr(SyncobjTestNotify) b_value = syncobj_test_notify_new (b, "value");
+  g_autoptr(SyncobjTestShadow) shadow = syncobj_test_shadow_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(GArray) committed = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) done = NULL;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_signal_connect (sync, "committed", G_CALLBACK (committed_cb), committed);
+  syncobj_sync_control_set_network_delay (control, 100);
+  _syncobj_collection_set_slice_writes (collection, 2);
+
+  /* a changes, b and e stay, c and f go, g and h are new. */
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  write_n (sync, "a", 1);
+  write_n (sync, "b", 0);
+  write_n (sync, "d", 1);
+  write_n (sync, "e", 0);
+  write_n (sync, "g", 0);
+  write_n (sync, "h", 0);
+  _syncobj_sync_commit_sliced (sync, sliced_done_cb, &done);
+  syncobj_test_assert_keys (collection, "a b c d e f");
+  transaction = syncobj_test_update (collection, "d", "{\"x\": 1}");
+
+  /* The first slice: the deletions, a and b. */
+  while (syncobj_collection_lookup_value (collection, "c") != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  syncobj_test_assert_keys (collection, "a b d e");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  syncobj_test_assert_value (collection, "d", "{\"id\": \"d\", \"n\": 0, \"x\": 1}");
+  g_assert_null (done);
+  g_assert_cmpuint (committed->len, ==, 0);
+
+  /* The second: d (under the local update) and e. */
+  while (!shows_n (collection, "d", 1))
+    g_main_context_iteration (NULL, TRUE);
+  syncobj_test_assert_value (collection, "d", "{\"id\": \"d\", \"n\": 1, \"x\": 1}");
+  syncobj_test_assert_keys (collection, "a b d e");
+  g_assert_null (done);
+
+  /* A change to g: the snapshot's g and h come first. */
+  syncobj_sync_begin (sync);
+  write_n (sync, "g", 5);
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  g_assert_error (done, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  syncobj_test_assert_keys (collection, "a b d e g h");
+  syncobj_test_assert_value (collection, "g", "{\"id\": \"g\", \"n\": 5}");
+  syncobj_test_assert_value (collection, "h", "{\"id\": \"h\", \"n\": 0}");
+  g_assert_cmpuint (committed->len, ==, 2);
+  g_assert_cmpuint (g_array_index (committed, guint, 0), ==, 6);
+  g_assert_cmpuint (g_array_index (committed, guint, 1), ==, 1);
+
+  /* b: the same record, at position 1, never announced. */
+  b_again = g_list_model_get_item (G_LIST_MODEL (collection), 1);
+  g_assert_true (b_again == b);
+  g_assert_cmpuint (syncobj_test_notify_count (b_value), ==, 0);
+  for (guint i = 0; i < changes->changes->len; i += 3)
+    {
+      guint position = g_array_index (changes->changes, guint, i);
+      guint removed = g_array_index (changes->changes, guint, i + 1);
+
+      g_assert_false (position <= 1 && 1 < position + MAX (removed, 1));
+    }
+  syncobj_test_shadow_assert (shadow);
+  syncobj_test_drain (control, collection);
+}
+
+/* A collection that goes while its sliced commit is under way tells the
+ * sync that it was cancelled. */
+static void
+test_sliced_collection_goes (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("sliced");
+  SyncobjCollection *collection = syncobj_collection_new ("sliced", sync, NULL);
+  g_autoptr(GArray) committed = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GError) done = NULL;
+
+  g_signal_connect (sync, "committed", G_CALLBACK (committed_cb), committed);
+  _syncobj_collection_set_slice_writes (collection, 1);
+  syncobj_sync_begin (sync);
+  write_n (sync, "a", 1);
+  write_n (sync, "b", 1);
+  _syncobj_sync_commit_sliced (sync, sliced_done_cb, &done);
+  while (syncobj_collection_get_size (collection) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (done);
+
+  g_object_unref (collection);
+  g_assert_error (done, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (committed->len, ==, 0);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* ---- waiting for keys -------------------------------------------------------------- */
 
 static void
@@ -437,6 +585,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/apply-json/messages", test_apply_json_messages);
   g_test_add_func ("/sync/apply-json/joins-open-commit", test_apply_json_joins_open_commit);
   g_test_add_func ("/sync/truncate/keeps-optimistic", test_truncate_keeps_optimistic);
+  g_test_add_func ("/sync/sliced/writes-meanwhile", test_sliced_writes_meanwhile);
+  g_test_add_func ("/sync/sliced/collection-goes", test_sliced_collection_goes);
   g_test_add_func ("/sync/wait-for-keys/success", test_wait_for_keys_success);
   g_test_add_func ("/sync/wait-for-keys/timeout", test_wait_for_keys_timeout);
   g_test_add_func ("/sync/wait-for-keys/held-writes-count", test_wait_for_keys_held_writes_count);

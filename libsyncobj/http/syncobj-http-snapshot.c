@@ -143,15 +143,41 @@ report_skipped (SyncobjHttpSync *self,
   syncobj_sync_mark_error (SYNCOBJ_SYNC (self), summary);
 }
 
+/* The snapshot is applied (over several main-loop iterations: see
+ * _syncobj_sync_commit_sliced()): the collection is ready, and the
+ * changes that came meanwhile apply. */
+static void
+snapshot_committed_cb (SyncobjSync  *sync,
+                       const GError *error,
+                       gpointer      user_data)
+{
+  SnapshotRequest *request = user_data;
+  SyncobjHttpSync *self = request->self;
+  SoupMessageHeaders *headers = soup_message_get_response_headers (request->message);
+
+  /* The collection went, or the connection was dropped or replaced
+   * meanwhile. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || g_cancellable_is_cancelled (request->cancellable))
+    ;
+  else if (error != NULL)
+    _syncobj_http_sync_connection_failed (self, error);
+  else
+    {
+      self->need_snapshot = FALSE;
+      _syncobj_http_sync_loaded (self, soup_message_headers_get_one (headers, "ETag"));
+    }
+  snapshot_request_free (request);
+}
+
 /* Commits the scanned snapshot as a full replacement of the synced state,
  * with @cursor (nullable: its sequence number, or its ETag) as the cursor:
  * a store keeps it, and the next start resumes from it (?since=) or asks
- * with If-None-Match whether the cached records are current. */
-static gboolean
+ * with If-None-Match whether the cached records are current. Takes
+ * @request, and goes on in snapshot_committed_cb(). */
+static void
 apply_snapshot (SyncobjHttpSync  *self,
                 SnapshotRequest  *request,
-                const char       *cursor,
-                GError          **error)
+                const char       *cursor)
 {
   SyncobjSync *sync = SYNCOBJ_SYNC (self);
   const SyncobjSyncWrite *records;
@@ -167,7 +193,7 @@ apply_snapshot (SyncobjHttpSync  *self,
   /* A validator the store cannot keep only costs the 304 next time. */
   if (cursor != NULL)
     syncobj_sync_set_cursor (sync, cursor, NULL);
-  return syncobj_sync_commit (sync, error);
+  _syncobj_sync_commit_sliced (sync, snapshot_committed_cb, request);
 }
 
 static void
@@ -209,13 +235,8 @@ snapshot_scanned_cb (GObject      *source,
     }
   if (!_syncobj_http_feed_cursor_is_seq (seq))
     seq = NULL;
-  if (!apply_snapshot (self, request, seq != NULL ? seq : etag, &error))
-    {
-      _syncobj_http_sync_connection_failed (self, error);
-      goto out;
-    }
-  self->need_snapshot = FALSE;
-  _syncobj_http_sync_loaded (self, etag);
+  apply_snapshot (self, request, seq != NULL ? seq : etag);
+  return;
 
 out:
   snapshot_request_free (request);
