@@ -3,8 +3,9 @@
  *
  * A snapshot of a hundred thousand records takes well over a frame to
  * apply in one go. A sliced commit applies it in slices instead, each one
- * batch of the list model (one items-changed per contiguous range), from
- * an idle source below the priority of drawing:
+ * batch of the list model (one items-changed per contiguous range): the
+ * first at once, the others from an idle source below the priority of
+ * drawing (a commit done in the first slice is just applied):
  *
  *   1. with truncation, the rows of its keys are marked (nothing shows);
  *   2. the synced records it does not write are deleted, in one step
@@ -177,6 +178,13 @@ _syncobj_collection_apply_sync_sliced (SyncobjCollection *self,
   commit->cursor = g_strdup (cursor);
   commit->done = done;
   commit->user_data = user_data;
+
+  /* A small commit applies at once, as any other. */
+  if (slice_run (commit, g_get_monotonic_time () + SLICE_US))
+    {
+      slice_finish (self, commit);
+      return;
+    }
 
   /* Below drawing (GTK's is G_PRIORITY_HIGH_IDLE + 20): a frame comes
    * between two slices. */

@@ -555,7 +555,7 @@ sliced_delivered_cb (gpointer      data,
 
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      sync_notify_waiters (delivery->sync, delivery->writes);
+      _syncobj_sync_notify_waiters (delivery->sync, delivery->writes);
       g_signal_emit (delivery->sync, signals[COMMITTED], 0, delivery->writes->len);
     }
   delivery->done (delivery->sync, error, delivery->user_data);
