@@ -35,6 +35,7 @@ struct _SyncobjOverlay
   gboolean                       ordered;
   guint                          mark;      /* of the snapshot under way: see _syncobj_overlay_truncate() */
   guint                          n_marked;  /* rows with that mark */
+  guint                          n_records; /* rows with a live record, or more: never fewer */
 };
 
 /* ---- rows ------------------------------------------------------------------ */
@@ -464,6 +465,7 @@ record_finalized_cb (gpointer  data,
   if (row != NULL && row->record == (SyncobjRecord *) where_the_object_was)
     {
       row->record = NULL;
+      self->n_records--;
       _syncobj_overlay_row_maybe_free (self, row);
     }
 }
@@ -479,6 +481,7 @@ _syncobj_overlay_get_record (SyncobjOverlay *self,
   row->record = _syncobj_record_new (self->collection, row->key, row->temporary);
   _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
   g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
+  self->n_records++;
 
   return row->record;
 }
@@ -489,6 +492,11 @@ _syncobj_overlay_forget_records (SyncobjOverlay *self)
   GHashTableIter iter;
   SyncobjRow *row;
 
+  /* Called at the collection's dispose and again when the overlay is
+   * freed: the second time, and whenever no record was made, there is
+   * nothing to visit. */
+  if (self->n_records == 0)
+    return;
   g_hash_table_iter_init (&iter, self->rows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
     if (row->record != NULL)
@@ -496,6 +504,7 @@ _syncobj_overlay_forget_records (SyncobjOverlay *self)
         g_object_weak_unref (G_OBJECT (row->record), record_finalized_cb, self);
         row->record = NULL;
       }
+  self->n_records = 0;
 }
 
 /* ---- local writes -------------------------------------------------------- */
