@@ -98,8 +98,11 @@ void _syncobj_collection_emit_key_assigned      (SyncobjCollection        *self,
 /* Notifies when it changes. */
 void _syncobj_collection_set_status             (SyncobjCollection        *self,
                                                  SyncobjCollectionStatus   status);
-/* Follows the scheduler's online property in SyncobjCollection:offline. */
+/* Follows the network and the servers' reachability in SyncobjCollection:offline. */
 void _syncobj_collection_watch_online           (SyncobjCollection        *self);
+/* Offline: the network is down or the mutator's server cannot be reached
+ * now; notifies when that changes (a new mutator, too). */
+void _syncobj_collection_update_offline         (SyncobjCollection        *self);
 /* Creates the GParamSpecs of ready, status, n-pending and offline in
  * @properties (indexed by SyncobjCollectionProperty). */
 void _syncobj_collection_state_param_specs      (GParamSpec              **properties);

@@ -6,6 +6,7 @@
  */
 
 #include "syncobj-collection-fields-private.h"
+#include "syncobj-mutator-private.h"
 
 /* ---- ready and status ------------------------------------------------------- */
 
@@ -90,12 +91,13 @@ syncobj_collection_get_offline (SyncobjCollection *self)
   return self->offline;
 }
 
-static void
-scheduler_online_cb (GObject           *scheduler,
-                     GParamSpec        *pspec,
-                     SyncobjCollection *self)
+/* Offline: the network is down, or a server the mutator writes to
+ * cannot be reached (the HTTP probe says which). */
+void
+_syncobj_collection_update_offline (SyncobjCollection *self)
 {
-  gboolean offline = !_syncobj_scheduler_get_online (SYNCOBJ_SCHEDULER (scheduler));
+  gboolean offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()) ||
+                     (self->mutator != NULL && _syncobj_mutator_is_unreachable (self->mutator));
 
   if (self->offline == offline)
     return;
@@ -106,9 +108,13 @@ scheduler_online_cb (GObject           *scheduler,
 void
 _syncobj_collection_watch_online (SyncobjCollection *self)
 {
-  self->offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ());
-  g_signal_connect_object (_syncobj_scheduler_get_default (), "notify::online",
-                           G_CALLBACK (scheduler_online_cb), self, 0);
+  SyncobjScheduler *scheduler = _syncobj_scheduler_get_default ();
+
+  self->offline = !_syncobj_scheduler_get_online (scheduler) ||
+                  (self->mutator != NULL && _syncobj_mutator_is_unreachable (self->mutator));
+  g_signal_connect_object (scheduler, "notify::online", G_CALLBACK (_syncobj_collection_update_offline), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (scheduler, "reachability-changed", G_CALLBACK (_syncobj_collection_update_offline), self,
+                           G_CONNECT_SWAPPED);
 }
 
 /**
@@ -148,10 +154,13 @@ _syncobj_collection_state_param_specs (GParamSpec **properties)
   /**
    * SyncobjCollection:offline:
    *
-   * Whether the server cannot be reached now (the network is down):
-   * transactions wait meanwhile, spending no attempt. For an offline
-   * notice; [property@Syncobj.Registry:offline] says the same for the
-   * process.
+   * Whether the server cannot be reached now: the network is down, or a
+   * write of [class@Syncobj.HttpMutator] or [class@Syncobj.CouchMutator]
+   * to the server the collection's mutator writes to found it unreachable
+   * (connection refused, host unreachable, a name that does not resolve)
+   * and no answer has come from it since. Transactions wait meanwhile,
+   * spending no attempt. For an offline notice;
+   * [property@Syncobj.Registry:offline] says the same for the process.
    */
   properties[PROP_OFFLINE] =
     g_param_spec_boolean ("offline", NULL, NULL, FALSE,

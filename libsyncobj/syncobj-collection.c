@@ -354,8 +354,10 @@ syncobj_collection_set_mutator (SyncobjCollection *self,
   SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
   g_return_if_fail (mutator == NULL || SYNCOBJ_IS_MUTATOR (mutator));
 
-  if (g_set_object (&self->mutator, mutator))
-    _syncobj_collection_notify (self, PROP_MUTATOR);
+  if (!g_set_object (&self->mutator, mutator))
+    return;
+  _syncobj_collection_notify (self, PROP_MUTATOR);
+  _syncobj_collection_update_offline (self);
 }
 
 /**

@@ -34,4 +34,17 @@ void     _syncobj_mutator_type_set_persist_func (GType                      type
  * syncobj_mutator_persist_async() is the way. */
 SyncobjMutatorPersistFunc _syncobj_mutator_get_persist_func (SyncobjMutator *self);
 
+/* The servers ("host:port") a mutator of some type writes to, as the
+ * HTTP probe names them: a collection is offline while one of them cannot
+ * be reached. */
+typedef GStrv (*SyncobjMutatorServersFunc) (SyncobjMutator *self);
+
+/* Gives the mutators of @type @func (from their class_init). */
+void     _syncobj_mutator_type_set_servers_func (GType                      type,
+                                                 SyncobjMutatorServersFunc  func);
+
+/* Whether some server @self writes to cannot be reached now: FALSE for a
+ * mutator whose type has no servers function. */
+gboolean _syncobj_mutator_is_unreachable        (SyncobjMutator *self);
+
 G_END_DECLS

@@ -243,3 +243,39 @@ _syncobj_mutator_get_persist_func (SyncobjMutator *self)
 {
   return g_type_get_qdata (G_OBJECT_TYPE (self), persist_func_quark ());
 }
+
+static GQuark
+servers_func_quark (void)
+{
+  static GQuark quark;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("syncobj-mutator-servers-func");
+  return quark;
+}
+
+void
+_syncobj_mutator_type_set_servers_func (GType                     type,
+                                        SyncobjMutatorServersFunc func)
+{
+  g_type_set_qdata (type, servers_func_quark (), func);
+}
+
+gboolean
+_syncobj_mutator_is_unreachable (SyncobjMutator *self)
+{
+  SyncobjMutatorServersFunc func = NULL;
+  SyncobjScheduler *scheduler = _syncobj_scheduler_get_default ();
+  g_auto(GStrv) servers = NULL;
+
+  /* A subclass writes where its parent does. */
+  for (GType type = G_OBJECT_TYPE (self); func == NULL && type != SYNCOBJ_TYPE_MUTATOR; type = g_type_parent (type))
+    func = g_type_get_qdata (type, servers_func_quark ());
+  if (func == NULL || !_syncobj_scheduler_is_unreachable (scheduler, NULL))
+    return FALSE;
+  servers = func (self);
+  for (guint i = 0; servers != NULL && servers[i] != NULL; i++)
+    if (_syncobj_scheduler_is_unreachable (scheduler, servers[i]))
+      return TRUE;
+  return FALSE;
+}

@@ -110,6 +110,16 @@ void              _syncobj_scheduler_run_pending (SyncobjScheduler *self);
 gboolean          _syncobj_scheduler_get_online  (SyncobjScheduler *self);
 void              _syncobj_scheduler_set_online  (SyncobjScheduler *self,
                                                   gboolean          online);
+/* Servers ("host:port", as the HTTP probe names them) that cannot be
+ * reached now while the network is up. The private signal
+ * "reachability-changed" follows each change, on the caller's thread. */
+void              _syncobj_scheduler_set_reachable (SyncobjScheduler *self,
+                                                    const char       *server,
+                                                    gboolean          reachable);
+/* Whether @server cannot be reached now; with @server NULL, whether some
+ * server cannot. */
+gboolean          _syncobj_scheduler_is_unreachable (SyncobjScheduler *self,
+                                                     const char       *server);
 /* A GDateTime (local time zone) for microseconds since the epoch; NULL for 0. */
 GDateTime        *_syncobj_date_time_new         (gint64            unix_us);
 /* Calls @func (@data), then @destroy (@data), from the next dispatch of one

@@ -26,10 +26,4 @@ void _syncobj_registry_transaction_finished (SyncobjRegistry    *self,
 void _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
                                             SyncobjTransaction *transaction);
 
-/* Whether @server (a base URI) can be reached now; the registry is
- * offline while some server cannot, or the network is down. */
-void _syncobj_registry_set_reachable       (SyncobjRegistry    *self,
-                                            const char         *server,
-                                            gboolean            reachable);
-
 G_END_DECLS

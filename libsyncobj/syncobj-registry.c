@@ -47,7 +47,6 @@ struct _SyncobjRegistry
   guint              history_limit;
   GHashTable        *pending;        /* unowned SyncobjTransaction not finished
                                       * (the list holds them) */
-  GHashTable        *unreachable;    /* server URIs that cannot be reached now */
   gboolean           offline;
 };
 
@@ -86,7 +85,6 @@ syncobj_registry_finalize (GObject *object)
   g_clear_pointer (&self->transactions_by_id, g_hash_table_unref);
   g_queue_clear (&self->finished);
   g_clear_pointer (&self->pending, g_hash_table_unref);
-  g_clear_pointer (&self->unreachable, g_hash_table_unref);
 
   G_OBJECT_CLASS (syncobj_registry_parent_class)->finalize (object);
 }
@@ -260,8 +258,9 @@ syncobj_registry_class_init (SyncobjRegistryClass *klass)
 static void
 registry_update_offline (SyncobjRegistry *self)
 {
-  gboolean offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()) ||
-                     g_hash_table_size (self->unreachable) > 0;
+  SyncobjScheduler *scheduler = _syncobj_scheduler_get_default ();
+  gboolean offline = !_syncobj_scheduler_get_online (scheduler) ||
+                     _syncobj_scheduler_is_unreachable (scheduler, NULL);
 
   if (self->offline == offline)
     return;
@@ -271,11 +270,9 @@ registry_update_offline (SyncobjRegistry *self)
 }
 
 static void
-scheduler_online_cb (GObject    *scheduler,
-                     GParamSpec *pspec,
-                     gpointer    user_data)
+scheduler_changed_cb (SyncobjRegistry *self)
 {
-  registry_update_offline (user_data);
+  registry_update_offline (self);
 }
 
 static void
@@ -286,11 +283,13 @@ syncobj_registry_init (SyncobjRegistry *self)
   g_queue_init (&self->finished);
   self->history_limit = DEFAULT_HISTORY_LIMIT;
   self->pending = g_hash_table_new (NULL, NULL);
-  self->unreachable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  /* The registry lives as long as the process: so does this handler. */
+  /* The registry lives as long as the process: so do these handlers. */
   g_signal_connect_object (_syncobj_scheduler_get_default (), "notify::online",
-                           G_CALLBACK (scheduler_online_cb), self, 0);
-  self->offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ());
+                           G_CALLBACK (scheduler_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (_syncobj_scheduler_get_default (), "reachability-changed",
+                           G_CALLBACK (scheduler_changed_cb), self, G_CONNECT_SWAPPED);
+  self->offline = !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()) ||
+                  _syncobj_scheduler_is_unreachable (_syncobj_scheduler_get_default (), NULL);
 }
 
 /* The registry knows collections and transactions through their
@@ -664,19 +663,4 @@ _syncobj_registry_transaction_finished (SyncobjRegistry    *self,
 
   g_queue_push_tail (&self->finished, transaction);
   registry_trim_history (self);
-}
-
-void
-_syncobj_registry_set_reachable (SyncobjRegistry *self,
-                                 const char      *server,
-                                 gboolean         reachable)
-{
-  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
-  g_return_if_fail (server != NULL);
-
-  if (reachable)
-    g_hash_table_remove (self->unreachable, server);
-  else
-    g_hash_table_add (self->unreachable, g_strdup (server));
-  registry_update_offline (self);
 }

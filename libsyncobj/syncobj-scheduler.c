@@ -37,6 +37,7 @@ struct _SyncobjScheduler
   guint       virtual_clock : 1;
 
   gint        online_flag;        /* atomic */
+  GHashTable *unreachable;        /* server → itself; guarded by mutex */
 
   GHashTable *wake_sources;       /* GMainContext → WakeSource (a reference) */
   gpointer    last_wake;          /* the WakeSource used last */
@@ -74,6 +75,14 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  REACHABILITY_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 timer_free (Timer *timer)
@@ -171,6 +180,7 @@ _syncobj_scheduler_finalize (GObject *object)
   g_clear_pointer (&self->virtual_queue, g_sequence_free);
   g_clear_pointer (&self->timers, g_hash_table_unref);
   g_clear_pointer (&self->wake_sources, g_hash_table_unref);
+  g_clear_pointer (&self->unreachable, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (_syncobj_scheduler_parent_class)->finalize (object);
@@ -227,6 +237,10 @@ _syncobj_scheduler_class_init (SyncobjSchedulerClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[REACHABILITY_CHANGED] =
+    g_signal_new ("reachability-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -237,6 +251,7 @@ _syncobj_scheduler_init (SyncobjScheduler *self)
   self->timers = g_hash_table_new (NULL, NULL);
   self->virtual_queue = g_sequence_new (NULL);
   self->online_flag = TRUE;
+  self->unreachable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->wake_sources = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) wake_source_drop);
 }
 
@@ -517,6 +532,39 @@ _syncobj_scheduler_set_online (SyncobjScheduler *self,
     return;
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+}
+
+void
+_syncobj_scheduler_set_reachable (SyncobjScheduler *self,
+                                  const char       *server,
+                                  gboolean          reachable)
+{
+  gboolean changed;
+
+  g_return_if_fail (SYNCOBJ_IS_SCHEDULER (self));
+  g_return_if_fail (server != NULL);
+
+  g_mutex_lock (&self->mutex);
+  changed = reachable ? g_hash_table_remove (self->unreachable, server)
+                      : g_hash_table_add (self->unreachable, g_strdup (server));
+  g_mutex_unlock (&self->mutex);
+  if (changed)
+    g_signal_emit (self, signals[REACHABILITY_CHANGED], 0);
+}
+
+gboolean
+_syncobj_scheduler_is_unreachable (SyncobjScheduler *self,
+                                   const char       *server)
+{
+  gboolean unreachable;
+
+  g_return_val_if_fail (SYNCOBJ_IS_SCHEDULER (self), FALSE);
+
+  g_mutex_lock (&self->mutex);
+  unreachable = server != NULL ? g_hash_table_contains (self->unreachable, server)
+                               : g_hash_table_size (self->unreachable) > 0;
+  g_mutex_unlock (&self->mutex);
+  return unreachable;
 }
 
 GDateTime *

@@ -32,6 +32,12 @@ advance (guint ms)
   _syncobj_scheduler_advance (_syncobj_scheduler_get_default (), ms);
 }
 
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
 static guint
 n_held (GUri *uri)
 {
@@ -204,6 +210,7 @@ test_couch_mutator_waits (void)
   g_assert_no_error (error);
   WAIT_FOR (n_held (uri) == 1, 5000);
   g_assert_true (syncobj_registry_get_offline (registry));
+  g_assert_true (syncobj_collection_get_offline (documents));
   writes[1] = syncobj_collection_insert (records, record, &error);
   g_assert_no_error (error);
   WAIT_FOR (n_held (uri) == 2, 5000);
@@ -233,8 +240,69 @@ test_couch_mutator_waits (void)
   g_assert_cmpstr (syncobj_transaction_get_state_name (writes[1]), ==, "completed");
   g_assert_cmpuint (n_held (uri), ==, 0);
   g_assert_false (syncobj_registry_get_offline (registry));
+  g_assert_false (syncobj_collection_get_offline (documents));
   g_object_unref (writes[0]);
   g_object_unref (writes[1]);
+}
+
+static SyncobjCollection *
+http_collection (const char *id,
+                 const char *base_uri)
+{
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (base_uri);
+  g_autoptr(JsonArray) none = json_array_new ();
+  g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new (id, none);
+  SyncobjCollection *collection = syncobj_collection_new (id, SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+
+  WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+  return collection;
+}
+
+/* A collection is offline while the server its mutator writes to cannot
+ * be reached, with one notify::offline each way; a collection writing to
+ * another server is not; one made meanwhile for the same server starts
+ * offline. The network stays up throughout. */
+static void
+test_collection_offline (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *other = demo_server_uri (server, "/other");
+  g_autoptr(GUri) uri = g_uri_parse (items, SOUP_HTTP_URI_FLAGS, NULL);
+  g_autoptr(SyncobjCollection) down = http_collection ("offline-down", items);
+  g_autoptr(SyncobjCollection) elsewhere = http_collection ("offline-elsewhere", "http://[::1]:9/items");
+  g_autoptr(SyncobjCollection) later = NULL;
+  g_autoptr(SyncobjCollection) same_server = NULL;
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"k\"}");
+  g_autoptr(SyncobjTransaction) write = NULL;
+  g_autoptr(GError) error = NULL;
+  guint notified = 0;
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  g_assert_false (syncobj_collection_get_offline (down));
+  g_signal_connect_swapped (down, "notify::offline", G_CALLBACK (count_cb), &notified);
+  demo_server_kill (server);
+
+  write = syncobj_collection_insert (down, value, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (n_held (uri) == 1, 5000);
+  g_assert_true (syncobj_collection_get_offline (down));
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_false (syncobj_collection_get_offline (elsewhere));
+  g_assert_true (syncobj_registry_get_offline (syncobj_registry_get_default ()));
+  /* Another endpoint of the same server. */
+  later = http_collection ("offline-later", other);
+  g_assert_true (syncobj_collection_get_offline (later));
+
+  demo_server_restart (server);
+  advance (1000);
+  WAIT_FOR (syncobj_transaction_is_finished (write), 10000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (write), ==, "completed");
+  g_assert_false (syncobj_collection_get_offline (down));
+  g_assert_false (syncobj_collection_get_offline (later));
+  g_assert_cmpuint (notified, ==, 2);
+  same_server = http_collection ("offline-same", items);
+  g_assert_false (syncobj_collection_get_offline (same_server));
 }
 
 int
@@ -247,6 +315,7 @@ main (int argc, char *argv[])
       g_test_add_func ("/probe/one-per-interval", test_one_probe_per_interval);
       g_test_add_func ("/probe/rollback-while-held", test_rollback_while_held);
       g_test_add_func ("/probe/couch-mutator-waits", test_couch_mutator_waits);
+      g_test_add_func ("/probe/collection-offline", test_collection_offline);
     }
 
   return g_test_run ();

@@ -14,6 +14,7 @@
 #include "http/syncobj-http-probe-private.h"
 #include "syncobj-couch-session-private.h"
 #include "syncobj-json-util-private.h"
+#include "syncobj-mutator-private.h"
 
 #include <string.h>
 
@@ -1063,6 +1064,14 @@ syncobj_couch_mutator_set_property (GObject      *object,
     }
 }
 
+static GStrv
+syncobj_couch_mutator_servers (SyncobjMutator *mutator)
+{
+  const char *uri = SYNCOBJ_COUCH_MUTATOR (mutator)->uri;
+
+  return _syncobj_http_probe_servers (&uri, 1);
+}
+
 static void
 syncobj_couch_mutator_class_init (SyncobjCouchMutatorClass *klass)
 {
@@ -1071,6 +1080,7 @@ syncobj_couch_mutator_class_init (SyncobjCouchMutatorClass *klass)
 
   _syncobj_ensure_i18n ();
 
+  _syncobj_mutator_type_set_servers_func (G_TYPE_FROM_CLASS (klass), syncobj_couch_mutator_servers);
   object_class->finalize = syncobj_couch_mutator_finalize;
   object_class->get_property = syncobj_couch_mutator_get_property;
   object_class->set_property = syncobj_couch_mutator_set_property;

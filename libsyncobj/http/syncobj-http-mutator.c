@@ -8,6 +8,8 @@
 #include "syncobj-collection-private.h"
 #include "syncobj-attempt-private.h"
 #include "syncobj-json-util-private.h"
+#include "syncobj-mutator-private.h"
+#include "syncobj-http-probe-private.h"
 
 #include <string.h>
 
@@ -925,6 +927,15 @@ syncobj_http_mutator_set_property (GObject      *object,
     }
 }
 
+static GStrv
+syncobj_http_mutator_servers (SyncobjMutator *mutator)
+{
+  SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (mutator);
+  const char *uris[] = { self->base_uri, self->batch_uri };
+
+  return _syncobj_http_probe_servers (uris, G_N_ELEMENTS (uris));
+}
+
 static void
 syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
 {
@@ -938,6 +949,7 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
   object_class->set_property = syncobj_http_mutator_set_property;
 
   mutator_class->persist_async = syncobj_http_mutator_persist_async;
+  _syncobj_mutator_type_set_servers_func (G_TYPE_FROM_CLASS (klass), syncobj_http_mutator_servers);
   mutator_class->await_sync_async = _syncobj_http_mutator_await_sync_async;
 
   /**

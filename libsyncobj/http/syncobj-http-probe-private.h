@@ -16,6 +16,10 @@ typedef void (*SyncobjHttpProbeResume) (GTask *task);
 
 /* "host:port" of @uri: the server that probes stand for. */
 char     *_syncobj_http_probe_origin              (GUri                   *uri);
+/* The servers of @uris (@n_uris of them; NULL and unparsable ones are
+ * passed over), for a mutator's servers function. */
+GStrv     _syncobj_http_probe_servers             (const char * const     *uris,
+                                                   guint                   n_uris);
 /* Whether @error says that the server could not be reached at all:
  * connection refused, host or network unreachable, a name that does not
  * resolve. */

@@ -5,7 +5,8 @@
  * refused, host or network unreachable, a name that does not resolve)
  * while GNetworkMonitor says the network is there, marks the server (its
  * origin: scheme, host and port) unreachable: SyncobjRegistry:offline
- * becomes TRUE and the write is held, spending no attempt, with every
+ * and the SyncobjCollection:offline of the collections writing there
+ * become TRUE and the write is held, spending no attempt, with every
  * later write of every HTTP mutator to that server. One held write at a
  * time goes out as the probe: 1 s later, then 2 s, 4 s… up to a minute
  * apart. When a probe, or any other request to the server (the sync's
@@ -19,7 +20,6 @@
 #include "syncobj-http-probe-private.h"
 #include "syncobj-http-request-private.h"
 #include "syncobj-network-private.h"
-#include "syncobj-registry-private.h"
 
 #define PROBE_FIRST_DELAY_MS 1000
 #define PROBE_MAX_DELAY_MS   60000
@@ -71,6 +71,23 @@ _syncobj_http_probe_origin (GUri *uri)
   if (port < 0)
     port = g_strcmp0 (scheme, "https") == 0 || g_strcmp0 (scheme, "wss") == 0 ? 443 : 80;
   return g_strdup_printf ("%s:%d", g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "", port);
+}
+
+GStrv
+_syncobj_http_probe_servers (const char * const *uris,
+                             guint               n_uris)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < n_uris; i++)
+    {
+      g_autoptr(GUri) uri = uris[i] != NULL ? g_uri_parse (uris[i], SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+      g_autofree char *origin = uri != NULL ? _syncobj_http_probe_origin (uri) : NULL;
+
+      if (origin != NULL)
+        g_strv_builder_add (builder, origin);
+    }
+  return g_strv_builder_end (builder);
 }
 
 /* The server of @uri; with the lock held. */
@@ -284,7 +301,7 @@ _syncobj_http_probe_unreachable (GUri                   *uri,
 
   held_watch_cancel (server, task);
   if (newly)
-    _syncobj_registry_set_reachable (syncobj_registry_get_default (), server->origin, FALSE);
+    _syncobj_scheduler_set_reachable (_syncobj_scheduler_get_default (), server->origin, FALSE);
 }
 
 /* ---- a write that got no answer ------------------------------------------------- */
@@ -375,7 +392,7 @@ _syncobj_http_probe_answered (GUri *uri)
 
   if (timer != 0)
     _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), timer);
-  _syncobj_registry_set_reachable (syncobj_registry_get_default (), server->origin, TRUE);
+  _syncobj_scheduler_set_reachable (_syncobj_scheduler_get_default (), server->origin, TRUE);
 
   /* Everything held resumes at once, in the order it came. */
   for (guint i = 0; i < held->len; i++)
