@@ -963,7 +963,7 @@ apply_batch (Server     *self,
 
     json_object_set_int_member (result, "applied", n);
     json_object_set_array_member (result, "records", g_steal_pointer (&records));
-    root = json_node_init_object (json_node_alloc (), g_steal_pointer (&result));
+    root = json_node_init_object (json_node_alloc (), result);
     outcome_clear (outcome);
     outcome->status = 200;
     outcome->body = json_to_string (root, FALSE);
@@ -1207,7 +1207,7 @@ reset_message (gint64      seq,
   json_object_set_string_member (message, "type", "reset");
   json_object_set_int_member (message, "seq", seq);
   json_object_set_string_member (message, "reason", reason);
-  node = json_node_init_object (json_node_alloc (), g_steal_pointer (&message));
+  node = json_node_init_object (json_node_alloc (), message);
   return json_to_string (node, FALSE);
 }
 
