@@ -747,11 +747,14 @@ test_offline_edits (void)
   delete = syncobj_collection_delete (collection, "b", &error);
   g_assert_no_error (error);
   /* Shown at once, and waiting without spending attempts: the server is
-   * unreachable (offline), and one write at a time probes it. */
+   * unreachable (offline), and one write at a time probes it. When the
+   * sync's reconnection found it refused first, the insert waits before
+   * its first request. */
   syncobj_test_assert_keys (collection, "a c");
-  WAIT_FOR (syncobj_registry_get_offline (syncobj_registry_get_default ()), WAIT_TIMEOUT_MS);
+  WAIT_FOR (syncobj_collection_get_offline (collection), WAIT_TIMEOUT_MS);
+  g_assert_true (syncobj_registry_get_offline (syncobj_registry_get_default ()));
   g_assert_false (syncobj_transaction_is_finished (insert));
-  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), ==, 1);
+  g_assert_cmpuint (syncobj_transaction_get_current_attempt (insert), <=, 1);
 
   pouch_launch (server);
   assert_completed (insert);

@@ -38,6 +38,18 @@ count_cb (guint *count)
   (*count)++;
 }
 
+/* Runs the main context for @ms of real time, for loopback requests. */
+static void
+run_real (guint ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  guint wake = g_timeout_add (5, demo_server_wake_cb, NULL);
+
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
+}
+
 static guint
 n_held (GUri *uri)
 {
@@ -305,6 +317,54 @@ test_collection_offline (void)
   g_assert_false (syncobj_collection_get_offline (same_server));
 }
 
+/* A collection whose HTTP sync finds its server refusing connections is
+ * offline before it writes anything, and a write made then waits for the
+ * probe (or the sync's next answer) without a request of its own. The
+ * sync's answer once the server is back ends it all. */
+static void
+test_sync_finds_server_down (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autoptr(GUri) uri = g_uri_parse (items, SOUP_HTTP_URI_FLAGS, NULL);
+  g_autoptr(SyncobjHttpSync) sync = syncobj_http_sync_new ("offline-sync", items, NULL);
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"k\"}");
+  g_autoptr(SyncobjTransaction) write = NULL;
+  g_autoptr(GError) error = NULL;
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  demo_server_kill (server);
+  syncobj_http_sync_set_reconnect_delay (sync, 1000);
+  syncobj_http_mutator_set_auth_func (mutator, count_request, NULL, NULL);
+  requests = 0;
+  collection = syncobj_collection_new ("offline-sync", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+  WAIT_FOR (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)) != NULL, 5000);
+  g_assert_true (syncobj_collection_get_offline (collection));
+
+  write = syncobj_collection_insert (collection, value, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (n_held (uri) == 1, 5000);
+  g_assert_cmpuint (requests, ==, 0);
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (write), ==, 1);
+
+  demo_server_restart (server);
+  /* The probe (1 s) and the sync's reconnection (its backoff, at most
+   * 30 s) find the server; the write completes once the sync brings its
+   * echo. Real time passes only for loopback requests. */
+  for (guint second = 0; second < 120 && !(syncobj_transaction_is_finished (write) &&
+                                           syncobj_collection_get_ready (collection)); second++)
+    {
+      advance (1000);
+      run_real (50);
+    }
+  g_assert_cmpstr (syncobj_transaction_get_state_name (write), ==, "completed");
+  g_assert_cmpuint (requests, ==, 1);
+  g_assert_true (syncobj_collection_get_ready (collection));
+  g_assert_false (syncobj_collection_get_offline (collection));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -316,6 +376,7 @@ main (int argc, char *argv[])
       g_test_add_func ("/probe/rollback-while-held", test_rollback_while_held);
       g_test_add_func ("/probe/couch-mutator-waits", test_couch_mutator_waits);
       g_test_add_func ("/probe/collection-offline", test_collection_offline);
+      g_test_add_func ("/probe/sync-finds-server-down", test_sync_finds_server_down);
     }
 
   return g_test_run ();

@@ -439,7 +439,10 @@ read_cb (GObject      *source,
   if (body == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && request->self->running)
-        connection_failed (request->self, _syncobj_http_network_error (request->message, error));
+        {
+          _syncobj_http_probe_read_failed (soup_message_get_uri (request->message), error);
+          connection_failed (request->self, _syncobj_http_network_error (request->message, error));
+        }
     }
   else if (request->self->running)
     {

@@ -36,6 +36,13 @@ gboolean  _syncobj_http_probe_hold_if_unreachable (GUri                   *uri,
 void      _syncobj_http_probe_unreachable         (GUri                   *uri,
                                                    GTask                  *task,
                                                    SyncobjHttpProbeResume  resume);
+/* A read of @uri (a sync's snapshot, poll, feed or handshake) failed with
+ * @error before any answer: when @error says the server could not be
+ * reached while the network is up, the server is unreachable as for a
+ * refused write, with nothing held; the collections writing there are
+ * offline, and their writes wait for a probe or an answer to the sync. */
+void      _syncobj_http_probe_read_failed         (GUri                   *uri,
+                                                   const GError           *error);
 /* The request @message of @task failed with @error before any answer.
  * When the network is there but @message's server is not
  * (_syncobj_http_probe_is_unreachable()), @task is held as

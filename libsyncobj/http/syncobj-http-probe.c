@@ -9,9 +9,10 @@
  * become TRUE and the write is held, spending no attempt, with every
  * later write of every HTTP mutator to that server. One held write at a
  * time goes out as the probe: 1 s later, then 2 s, 4 s… up to a minute
- * apart. When a probe, or any other request to the server (the sync's
- * reconnection), is answered, the server is reachable again and every
- * held write goes out at once. SyncobjHttpMutator and SyncobjCouchMutator
+ * apart. A read of the sync refused the same way marks the server
+ * unreachable too. When a probe, or any other request to the server (the
+ * sync's reconnection), is answered, the server is reachable again and
+ * every held write goes out at once. SyncobjHttpMutator and SyncobjCouchMutator
  * both send their writes this way.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -236,7 +237,9 @@ probe_cb (gpointer data)
       held = g_ptr_array_steal_index (server->held, 0);
       g_set_object (&server->probe, held->task);
     }
-  if (server->unreachable)
+  /* With nothing to probe the timer stops; the next held write starts it
+   * again. */
+  if (server->unreachable && (held != NULL || server->held->len > 0 || server->probe != NULL))
     {
       server->delay_ms = MIN (server->delay_ms * 2, PROBE_MAX_DELAY_MS);
       server_schedule_probe (server);
@@ -269,7 +272,10 @@ _syncobj_http_probe_hold_if_unreachable (GUri                   *uri,
   /* The probe itself goes out. */
   hold = server->unreachable && server->probe != task;
   if (hold)
-    server_hold (server, task, resume, FALSE);
+    {
+      server_hold (server, task, resume, FALSE);
+      server_schedule_probe (server);
+    }
   G_UNLOCK (probe);
 
   if (hold)
@@ -300,6 +306,31 @@ _syncobj_http_probe_unreachable (GUri                   *uri,
   G_UNLOCK (probe);
 
   held_watch_cancel (server, task);
+  if (newly)
+    _syncobj_scheduler_set_reachable (_syncobj_scheduler_get_default (), server->origin, FALSE);
+}
+
+void
+_syncobj_http_probe_read_failed (GUri         *uri,
+                                 const GError *error)
+{
+  ProbeServer *server;
+  gboolean newly;
+
+  if (!_syncobj_http_probe_is_unreachable (error) ||
+      !_syncobj_scheduler_get_online (_syncobj_scheduler_get_default ()))
+    return;
+
+  G_LOCK (probe);
+  server = server_for (uri);
+  newly = !server->unreachable;
+  if (newly)
+    {
+      server->unreachable = TRUE;
+      server->delay_ms = PROBE_FIRST_DELAY_MS;
+    }
+  G_UNLOCK (probe);
+
   if (newly)
     _syncobj_scheduler_set_reachable (_syncobj_scheduler_get_default (), server->origin, FALSE);
 }

@@ -261,6 +261,8 @@ snapshot_cb (GObject      *source,
   if (body == NULL)
     {
       g_autoptr(GError) network_error = _syncobj_http_network_error (request->message, error);
+
+      _syncobj_http_probe_read_failed (soup_message_get_uri (request->message), error);
       _syncobj_http_sync_connection_failed (self, network_error);
       goto out;
     }

@@ -7,6 +7,7 @@
 #include "syncobj-http-echo-private.h"
 #include "syncobj-http-feed-private.h"
 #include "syncobj-http-request-private.h"
+#include "syncobj-http-probe-private.h"
 
 #include <string.h>
 
@@ -386,9 +387,13 @@ websocket_connected_cb (GObject      *source,
     }
   if (socket == NULL)
     {
+      g_autoptr(GUri) feed_uri = g_uri_parse (self->websocket_uri, SOUP_HTTP_URI_FLAGS, NULL);
       g_autoptr(GError) connect_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
                                                      _("Cannot connect to the change feed %s: %s"),
                                                      self->websocket_uri, error->message);
+
+      if (feed_uri != NULL)
+        _syncobj_http_probe_read_failed (feed_uri, error);
       _syncobj_http_sync_connection_failed (self, connect_error);
       return;
     }
