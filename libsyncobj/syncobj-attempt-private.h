@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 struct _SyncobjAttempt
 {
   GObject  parent_instance;
-  char    *id;
+  char    *id;                      /* made when read: _syncobj_uuid_lazy() */
   guint    number;
   gint64   started_at_us;
   gint64   completed_at_us;          /* 0 while running */

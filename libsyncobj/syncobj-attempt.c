@@ -204,7 +204,6 @@ _syncobj_attempt_new (guint  number,
 {
   SyncobjAttempt *self = g_object_new (SYNCOBJ_TYPE_ATTEMPT, NULL);
 
-  self->id = _syncobj_uuid_new ();
   self->number = number;
   self->started_at_us = started_at_us;
 
@@ -312,7 +311,7 @@ syncobj_attempt_get_id (SyncobjAttempt *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_ATTEMPT (self), NULL);
 
-  return self->id;
+  return _syncobj_uuid_lazy (&self->id);
 }
 
 /**

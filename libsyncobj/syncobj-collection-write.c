@@ -242,7 +242,7 @@ _syncobj_collection_assign_key (SyncobjCollection       *self,
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                    _("Mutation %s of collection “%s” is not an insert under a temporary key"),
-                   mutation->mutation_id, self->id);
+                   _syncobj_pending_mutation_peek_id (mutation), self->id);
       return FALSE;
     }
 

@@ -322,7 +322,6 @@ direct_call_free (gpointer user_data)
 static void
 syncobj_func_mutator_persist (SyncobjMutator     *mutator,
                                SyncobjTransaction *transaction,
-                               GCancellable       *cancellable,
                                SyncobjPersistDone  done,
                                gpointer            data,
                                GDestroyNotify      destroy)
@@ -343,7 +342,7 @@ syncobj_func_mutator_persist (SyncobjMutator     *mutator,
   watch = watch_echo (self, transaction);
   if (watch == NULL)
     {
-      job = _syncobj_persist_job_new_direct (transaction, cancellable, done, data, destroy);
+      job = _syncobj_persist_job_new_direct (transaction, done, data, destroy);
     }
   else
     {
@@ -353,7 +352,7 @@ syncobj_func_mutator_persist (SyncobjMutator     *mutator,
       call->done = done;
       call->data = data;
       call->destroy = destroy;
-      job = _syncobj_persist_job_new_direct (transaction, cancellable, direct_call_done, call, direct_call_free);
+      job = _syncobj_persist_job_new_direct (transaction, direct_call_done, call, direct_call_free);
     }
 
   /* A function that finishes later keeps its own reference. */

@@ -19,9 +19,10 @@ G_BEGIN_DECLS
 typedef void (*SyncobjPersistDone) (GError   *error,
                                     gpointer  data);
 
+/* A persist call without a GTask; its cancellable is the transaction's,
+ * made when the call asks for it. */
 typedef void (*SyncobjMutatorPersistFunc) (SyncobjMutator     *self,
                                            SyncobjTransaction *transaction,
-                                           GCancellable       *cancellable,
                                            SyncobjPersistDone  done,
                                            gpointer            data,
                                            GDestroyNotify      destroy);

@@ -78,7 +78,7 @@ syncobj_pending_mutation_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_MUTATION_ID:
-      g_value_set_string (value, self->mutation_id);
+      g_value_set_string (value, _syncobj_pending_mutation_peek_id (self));
       break;
     case PROP_KEY:
       g_value_set_string (value, self->key);
@@ -265,6 +265,12 @@ syncobj_pending_mutation_init (SyncobjPendingMutation *self)
 {
 }
 
+const char *
+_syncobj_pending_mutation_peek_id (SyncobjPendingMutation *self)
+{
+  return _syncobj_uuid_lazy (&self->mutation_id);
+}
+
 SyncobjPendingMutation *
 _syncobj_pending_mutation_new (SyncobjCollection   *collection,
                                const char          *collection_id,
@@ -279,7 +285,6 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
   g_return_val_if_fail (key != NULL, NULL);
 
   self = g_object_new (SYNCOBJ_TYPE_PENDING_MUTATION, NULL);
-  self->mutation_id = _syncobj_uuid_new ();
   self->key = g_ref_string_new (key);
   self->collection_id = g_strdup (collection_id);
   self->type = type;
@@ -406,7 +411,7 @@ syncobj_pending_mutation_get_mutation_id (SyncobjPendingMutation *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
-  return self->mutation_id;
+  return _syncobj_pending_mutation_peek_id (self);
 }
 
 void
@@ -692,7 +697,7 @@ syncobj_pending_mutation_to_json (SyncobjPendingMutation *self)
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
   object = json_object_new ();
-  json_object_set_string_member (object, "mutation_id", self->mutation_id);
+  json_object_set_string_member (object, "mutation_id", _syncobj_pending_mutation_peek_id (self));
   json_object_set_string_member (object, "collection", self->collection_id);
   json_object_set_string_member (object, "key", self->key);
   json_object_set_string_member (object, "type", _syncobj_mutation_type_to_string (self->type));

@@ -16,9 +16,9 @@ SyncobjPersistJob *_syncobj_persist_job_new (SyncobjTransaction *transaction,
 
 /* A job that calls @done instead of returning a task: nothing is
  * allocated for a result that only the collection waits for. Finished on
- * another thread, it calls @done through an idle on its main context. */
+ * another thread, it calls @done through an idle on its main context. Its
+ * cancellable is the transaction's, made when asked for. */
 SyncobjPersistJob *_syncobj_persist_job_new_direct (SyncobjTransaction *transaction,
-                                                    GCancellable       *cancellable,
                                                     SyncobjPersistDone  done,
                                                     gpointer            data,
                                                     GDestroyNotify      destroy);

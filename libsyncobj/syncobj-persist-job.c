@@ -38,7 +38,9 @@ struct _SyncobjPersistJob
   SyncobjPersistDone  done;          /* or this, without a task; dropped */
   gpointer            done_data;     /* once finished */
   GDestroyNotify      done_destroy;
-  GCancellable       *cancellable;   /* nullable, the call's */
+  GCancellable       *cancellable;   /* nullable, the call's; a direct
+                                      * job asks the transaction's */
+  gboolean            direct;
   GMainContext       *context;       /* the call's */
   gint                finished;      /* atomic boolean */
   GThread            *thread;        /* that made the job */
@@ -191,7 +193,6 @@ _syncobj_persist_job_new (SyncobjTransaction *transaction,
 
 SyncobjPersistJob *
 _syncobj_persist_job_new_direct (SyncobjTransaction *transaction,
-                                 GCancellable       *cancellable,
                                  SyncobjPersistDone  done,
                                  gpointer            data,
                                  GDestroyNotify      destroy)
@@ -206,7 +207,7 @@ _syncobj_persist_job_new_direct (SyncobjTransaction *transaction,
   self->done = done;
   self->done_data = data;
   self->done_destroy = destroy;
-  self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  self->direct = TRUE;
   self->context = g_main_context_ref_thread_default ();
   self->thread = g_thread_self ();
 
@@ -393,6 +394,8 @@ syncobj_persist_job_get_cancellable (SyncobjPersistJob *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), NULL);
 
+  if (self->direct)
+    return _syncobj_transaction_get_cancellable (self->transaction);
   return self->cancellable;
 }
 
@@ -488,7 +491,7 @@ syncobj_persist_job_set_created (SyncobjPersistJob       *self,
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                    _("Mutation %s is not one of transaction %s"),
-                   mutation->mutation_id, syncobj_transaction_get_id (self->transaction));
+                   _syncobj_pending_mutation_peek_id (mutation), syncobj_transaction_get_id (self->transaction));
       return FALSE;
     }
 
@@ -562,7 +565,7 @@ syncobj_persist_job_mark_applied (SyncobjPersistJob      *self,
 
   if (!_syncobj_transaction_mark_applied (self->transaction, mutation))
     g_critical ("%s: mutation %s is not one of transaction %s", G_STRFUNC,
-                mutation->mutation_id, syncobj_transaction_get_id (self->transaction));
+                _syncobj_pending_mutation_peek_id (mutation), syncobj_transaction_get_id (self->transaction));
 }
 
 /**

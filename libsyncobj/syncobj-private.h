@@ -143,7 +143,7 @@ void              _syncobj_scheduler_wake_in_dispatch (SyncobjScheduler *self,
 struct _SyncobjPendingMutation
 {
   GObject              parent_instance;
-  char                *mutation_id;
+  char                *mutation_id;    /* made when read: see below */
   char                *key;            /* a GRefString: the queue's lanes
                                         * and locks share it */
   char                *collection_id;
@@ -187,10 +187,12 @@ SyncobjPendingMutation *_syncobj_pending_mutation_new       (SyncobjCollection  
                                                              const char             *key,
                                                              SyncobjMutationType     type,
                                                              gint64                  now_us);
-/* Replaces type/original/modified/changes (takes references); notifies. */
+/* The mutation's id, a UUID made on first use (from any thread). */
+const char             *_syncobj_pending_mutation_peek_id    (SyncobjPendingMutation *self);
 /* The server's key replaces a temporary one; notifies. */
 void                    _syncobj_pending_mutation_set_key    (SyncobjPendingMutation *self,
                                                               const char             *key);
+/* Replaces type/original/modified/changes (takes references); notifies. */
 void                    _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
                                                               SyncobjMutationType     type,
                                                               JsonObject             *original,

@@ -53,7 +53,8 @@ struct _SyncobjTransaction
   GPtrArray               *waiters;         /* GTask * of wait_async */
   GPtrArray               *parked;          /* SyncobjStoredMutation: restored
                                                writes to collections not open yet */
-  GCancellable            *cancellable;
+  GCancellable            *cancellable;     /* made on first use */
+  gint                     cancel_requested; /* atomic boolean: rolled back */
   guint                    retry_timer;
   gint                     retry_after_ms;  /* -1: policy decides */
   SyncobjConflict         *conflict;        /* reported by the mutator of the

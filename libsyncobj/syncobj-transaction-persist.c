@@ -17,13 +17,33 @@
 #include "syncobj-transaction-properties-private.h"
 #include "syncobj-mutator-private.h"
 
-/* Made on first use: a burst of writes allocates less. */
+/* Made on first use: a call through a persist function gets it when the
+ * function asks its job (syncobj_persist_job_get_cancellable()), so that a
+ * write whose persist function never asks makes none. */
+GCancellable *
+_syncobj_transaction_get_cancellable (SyncobjTransaction *self)
+{
+  GCancellable *cancellable = g_atomic_pointer_get (&self->cancellable);
+
+  if (G_LIKELY (cancellable != NULL))
+    return cancellable;
+
+  cancellable = g_cancellable_new ();
+  if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, cancellable))
+    {
+      g_object_unref (cancellable);
+      return g_atomic_pointer_get (&self->cancellable);
+    }
+  /* Made after a rollback: cancelled already. */
+  if (g_atomic_int_get (&self->cancel_requested))
+    g_cancellable_cancel (cancellable);
+  return cancellable;
+}
+
 static GCancellable *
 transaction_cancellable (SyncobjTransaction *self)
 {
-  if (self->cancellable == NULL)
-    self->cancellable = g_cancellable_new ();
-  return self->cancellable;
+  return _syncobj_transaction_get_cancellable (self);
 }
 
 /* ---- waiting for the network ---------------------------------------------- */
@@ -460,7 +480,7 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
 
   persist = _syncobj_mutator_get_persist_func (mutator);
   if (persist != NULL)
-    persist (mutator, self, transaction_cancellable (self), persist_done, g_object_ref (self), g_object_unref);
+    persist (mutator, self, persist_done, g_object_ref (self), g_object_unref);
   else
     syncobj_mutator_persist_async (mutator, self, transaction_cancellable (self), persist_cb, g_object_ref (self));
 }

@@ -42,6 +42,9 @@ void                    _syncobj_transaction_set_conflict     (SyncobjTransactio
  * when @mutation is not one of @self's. */
 gboolean                _syncobj_transaction_mark_applied     (SyncobjTransaction     *self,
                                                                SyncobjPendingMutation *mutation);
+/* The cancellable of @self's calls, made on first use (any thread):
+ * cancelled by a rollback, before or after it is made. */
+GCancellable           *_syncobj_transaction_get_cancellable  (SyncobjTransaction     *self);
 /* New commits get a sequence above @sequence (the highest in a store). */
 void                    _syncobj_transaction_ensure_sequence_above (guint64          sequence);
 

@@ -44,7 +44,7 @@ stored_mutation_new (SyncobjPendingMutation *mutation)
   SyncobjStoredMutation *stored = _syncobj_stored_mutation_new ();
   gboolean full = !mutation_stores_changes_only (mutation);
 
-  stored->mutation_id = g_strdup (mutation->mutation_id);
+  stored->mutation_id = g_strdup (_syncobj_pending_mutation_peek_id (mutation));
   stored->collection_id = g_strdup (mutation->collection_id);
   stored->key = g_strdup (mutation->key);
   stored->type = mutation->type;
@@ -85,7 +85,7 @@ transaction_snapshot (SyncobjTransaction *self,
     {
       SyncobjAttempt *attempt = g_ptr_array_index (self->attempt_list, i);
       SyncobjStoredAttempt copy = {
-        g_strdup (attempt->id), attempt->number, attempt->started_at_us, attempt->completed_at_us,
+        g_strdup (syncobj_attempt_get_id (attempt)), attempt->number, attempt->started_at_us, attempt->completed_at_us,
         attempt->retry_scheduled_for_us, attempt->error != NULL ? g_error_copy (attempt->error) : NULL,
       };
 
@@ -129,12 +129,12 @@ _syncobj_transaction_note_created (SyncobjTransaction     *self,
                                    JsonObject             *created)
 {
   /* Restored with the transaction: known already. */
-  if (self->created != NULL && json_object_has_member (self->created, mutation->mutation_id))
+  if (self->created != NULL && json_object_has_member (self->created, _syncobj_pending_mutation_peek_id (mutation)))
     return;
 
   if (self->created == NULL)
     self->created = json_object_new ();
-  json_object_set_object_member (self->created, mutation->mutation_id, _syncobj_json_copy (created));
+  json_object_set_object_member (self->created, _syncobj_pending_mutation_peek_id (mutation), _syncobj_json_copy (created));
   _syncobj_transaction_changed (self);
 }
 

@@ -773,7 +773,8 @@ syncobj_transaction_rollback (SyncobjTransaction  *self,
 
   /* A request in flight, or one waiting for credentials, stops; its
    * answer, if any, is ignored (the transaction is no longer persisting). */
-  if (self->cancellable != NULL)
+  g_atomic_int_set (&self->cancel_requested, TRUE);
+  if (g_atomic_pointer_get (&self->cancellable) != NULL)
     g_cancellable_cancel (self->cancellable);
 
   _syncobj_transaction_fail (self,

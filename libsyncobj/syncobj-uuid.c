@@ -122,3 +122,20 @@ _syncobj_uuid_new (void)
 
   return out;
 }
+
+const char *
+_syncobj_uuid_lazy (char **slot)
+{
+  char *id = g_atomic_pointer_get (slot);
+
+  if (G_LIKELY (id != NULL))
+    return id;
+
+  id = _syncobj_uuid_new ();
+  if (!g_atomic_pointer_compare_and_exchange (slot, NULL, id))
+    {
+      g_free (id);
+      id = g_atomic_pointer_get (slot);
+    }
+  return id;
+}

@@ -115,7 +115,7 @@ _syncobj_http_mutator_await_sync_async (SyncobjMutator      *mutator,
       g_autoptr(SyncobjCollection) mutation_collection = _syncobj_weak_get (mutation->collection);
 
       if (mutation_collection == collection &&
-          !g_hash_table_contains (info->no_echo, mutation->mutation_id))
+          !g_hash_table_contains (info->no_echo, _syncobj_pending_mutation_peek_id (mutation)))
         g_ptr_array_add (keys, g_strdup (mutation->key));
     }
 

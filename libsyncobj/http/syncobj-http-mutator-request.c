@@ -14,7 +14,7 @@ char *
 _syncobj_http_mutator_idempotency_key (SyncobjTransaction     *transaction,
                                        SyncobjPendingMutation *mutation)
 {
-  return g_strdup_printf ("%s-%s", syncobj_transaction_get_id (transaction), mutation->mutation_id);
+  return g_strdup_printf ("%s-%s", syncobj_transaction_get_id (transaction), _syncobj_pending_mutation_peek_id (mutation));
 }
 
 /* The mutator whose URIs serve @mutation: its collection's, when that is an

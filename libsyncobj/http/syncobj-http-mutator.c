@@ -323,7 +323,7 @@ persist_sent_cb (GObject      *source,
 
       /* The server has no such record and will send no echo: tell the sync
        * side, so the record does not come back when the delete completes. */
-      g_hash_table_add (info->no_echo, g_strdup (run->current->mutation_id));
+      g_hash_table_add (info->no_echo, g_strdup (_syncobj_pending_mutation_peek_id (run->current)));
       if (info->watch != NULL)
         _syncobj_http_echo_watch_skip (info->watch, key);
       if (sync != NULL)
