@@ -46,6 +46,23 @@ level_to_priority (GLogLevelFlags level)
   return "5";
 }
 
+/* Whether the default writer drops debug messages of the library: what
+ * G_MESSAGES_DEBUG says is read once (g_log_writer_default_would_drop()
+ * reads the environment on every call, about as much as the rest of a
+ * state change), g_log_set_debug_enabled() counts at every call. */
+static gboolean
+debug_dropped (void)
+{
+  static gsize environment_drops = 0;   /* 1: dropped, 2: shown */
+
+  if (g_log_get_debug_enabled ())
+    return FALSE;
+  if (g_once_init_enter (&environment_drops))
+    g_once_init_leave (&environment_drops,
+                       g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, SYNCOBJ_LOG_DOMAIN) ? 1 : 2);
+  return environment_drops == 1;
+}
+
 void
 _syncobj_log_transaction (GLogLevelFlags  level,
                           const char     *transaction_id,
@@ -59,7 +76,7 @@ _syncobj_log_transaction (GLogLevelFlags  level,
 
   /* Debug messages (one per state change) are off unless G_MESSAGES_DEBUG
    * asks for them: do not format them for nothing. */
-  if (level == G_LOG_LEVEL_DEBUG && g_log_writer_default_would_drop (level, SYNCOBJ_LOG_DOMAIN))
+  if (level == G_LOG_LEVEL_DEBUG && debug_dropped ())
     return;
 
   va_start (args, format);
