@@ -636,6 +636,70 @@ test_http_409_record_deleted (void)
   conflicts_clear (&conflicts);
 }
 
+/* Another client deleted the record: the PATCH with If-Match: "1" is
+ * answered 404, which is a conflict with no record, not a refusal. Rebased,
+ * the update inserts what the user saw again. */
+static void
+test_http_404_update_deleted (void)
+{
+  const char *args[] = { "--versions", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autoptr(SyncobjHttpMutator) mutator = NULL;
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjCollection) collection = http_collection_new (server, &conflicts, &mutator);
+  g_autoptr(SyncobjTransaction) rebased = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(JsonObject) record = NULL;
+
+  demo_server_admin (server, "/_admin/delete?key=a", NULL);
+
+  rebased = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  WAIT_FOR (syncobj_transaction_is_finished (rebased), 10000);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (rebased), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (rebased), ==, 2);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (rebased), 0);
+  g_assert_error ((GError *) syncobj_attempt_get_error (first), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT);
+  g_assert_cmpuint (syncobj_attempt_get_http_status (first), ==, 404);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  g_assert_cmpstr (conflicts.server, ==, "null");
+  record = server_record (server, "a");
+  syncobj_test_assert_json (record, "{\"id\": \"a\", \"title\": \"A\", \"n\": 1, \"version\": 1}");
+
+  conflicts_clear (&conflicts);
+}
+
+/* The same without a version member (a PATCH without If-Match, answered
+ * 404) under SERVER_WINS: the transaction fails with
+ * SYNCOBJ_ERROR_CONFLICT, and the record stays deleted. */
+static void
+test_http_404_update_server_wins (void)
+{
+  const char *args[] = { "--versions", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autoptr(SyncobjHttpMutator) mutator = NULL;
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjCollection) collection = http_collection_new (server, &conflicts, &mutator);
+  g_autoptr(SyncobjTransaction) given_up = NULL;
+  g_autoptr(JsonObject) record = NULL;
+
+  syncobj_collection_set_version_member (collection, NULL);
+  syncobj_collection_set_conflict_policy (collection, SYNCOBJ_CONFLICT_POLICY_SERVER_WINS);
+  demo_server_admin (server, "/_admin/delete?key=a", NULL);
+
+  given_up = syncobj_test_update (collection, "a", "{\"n\": 2}");
+  WAIT_FOR (syncobj_transaction_is_finished (given_up), 10000);
+
+  g_assert_cmpstr (syncobj_transaction_get_state_name (given_up), ==, "failed");
+  g_assert_error ((GError *) syncobj_transaction_get_error (given_up), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT);
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (given_up), ==, 1);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  g_assert_cmpstr (conflicts.server, ==, "null");
+  record = server_record (server, "a");
+  g_assert_null (record);
+  conflicts_clear (&conflicts);
+}
+
 /* Without version-member, the ETag the server gave for a record is the
  * version of the next write: the PATCH answered ETag "2" sends If-Match
  * "2"; someone else wrote version 3 meanwhile, so the answer is a 412
@@ -770,6 +834,8 @@ main (int argc, char *argv[])
       g_test_add_func ("/conflict/http/412-rebased", test_http_412_rebased);
       g_test_add_func ("/conflict/http/409-fetches-record", test_http_409_fetches_record);
       g_test_add_func ("/conflict/http/409-record-deleted", test_http_409_record_deleted);
+      g_test_add_func ("/conflict/http/404-update-deleted", test_http_404_update_deleted);
+      g_test_add_func ("/conflict/http/404-update-server-wins", test_http_404_update_server_wins);
       g_test_add_func ("/conflict/http/etag-as-version", test_http_etag_as_version);
       g_test_add_func ("/conflict/http/batch", test_http_batch_conflict);
     }

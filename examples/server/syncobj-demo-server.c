@@ -82,9 +82,9 @@
  * Every writing request may carry an Idempotency-Key header. Its outcome is
  * stored in the same SQLite transaction as the change, so a replay, even
  * after a crash and restart, returns the first answer and never applies
- * twice. Conflicts (409, 412) and 5xx answers are not stored: they applied
- * nothing, and the same request sent again, after the client resolved
- * the conflict, is judged afresh.
+ * twice. Conflicts (404 for a record deleted meanwhile, 409, 412) and 5xx
+ * answers are not stored: they applied nothing, and the same request sent
+ * again, after the client resolved the conflict, is judged afresh.
  *
  * Fault switches, for tests (never part of a real API):
  *
@@ -212,9 +212,11 @@ typedef struct
 } Outcome;
 
 /* Conflicts apply nothing and are not kept for the Idempotency-Key: a
- * request sent again after the client resolved one is judged afresh. */
+ * request sent again after the client resolved one is judged afresh. A
+ * 404 (the record another client deleted) is such a conflict too. */
 #define OUTCOME_IS_STORED(outcome) \
-  ((outcome)->status < 500 && (outcome)->status != 409 && (outcome)->status != 412)
+  ((outcome)->status < 500 && (outcome)->status != 404 && (outcome)->status != 409 && \
+   (outcome)->status != 412)
 
 static void
 outcome_clear (Outcome *outcome)

@@ -7,7 +7,11 @@
  * the answer's (its body, or the batch answer's "current") when the server
  * sends it; otherwise the mutator reads it with a GET of the item's URI.
  * A 404 or 410 to that GET, or a batch answer's "current": null, means
- * the server deleted the record: a conflict with no record.
+ * the server deleted the record: a conflict with no record. So does a 404
+ * or 410 to the write of an update itself (a PATCH or PUT of a record that
+ * another client deleted meanwhile, with or without If-Match): the record
+ * is gone, which the conflict policy resolves (rebased, the update
+ * inserts it again) instead of failing the transaction.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -23,6 +27,19 @@ is_conflict (SoupMessage *message)
   guint status = soup_message_get_status (message);
 
   return status == SOUP_STATUS_CONFLICT || status == SOUP_STATUS_PRECONDITION_FAILED;
+}
+
+/* Whether @message, the write of the update @current, was answered that
+ * its record does not exist (404 or 410): deleted on the server. */
+static gboolean
+is_gone (SoupMessage            *message,
+         SyncobjPendingMutation *current)
+{
+  guint status = soup_message_get_status (message);
+
+  return current != NULL && current->type == SYNCOBJ_MUTATION_TYPE_UPDATE &&
+         (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE) &&
+         !_syncobj_http_mutator_is_temporary_insert (current);
 }
 
 /* @object if it is the record of @mutation's key, else NULL. */
@@ -99,6 +116,14 @@ _syncobj_http_mutator_take_conflict (SyncobjHttpMutator      *self,
   gboolean deleted = FALSE;
 
   *conflicted = NULL;
+  if (is_gone (message, current))
+    {
+      *conflicted = current;
+      _syncobj_attempt_record_http_answer (transaction, soup_message_get_status (message), body);
+      _syncobj_http_mutator_forget_etag (self, current);
+      conflict_report (transaction, current, message, NULL, error);
+      return SYNCOBJ_HTTP_CONFLICT_REPORTED;
+    }
   if (!is_conflict (message))
     return SYNCOBJ_HTTP_CONFLICT_NONE;
 

@@ -100,8 +100,9 @@ typedef enum
 } SyncobjHttpConflict;
 
 /* Whether the answer to @message, the write of @current or (NULL) the
- * batch of @mutations, is a conflict (409 or 412): reported to
- * @transaction with the record the answer brings (@error is then set, a
+ * batch of @mutations, is a conflict (409 or 412, or 404 or 410 to the
+ * write of an update: the record deleted): reported to @transaction with
+ * the record the answer brings (@error is then set, a
  * SYNCOBJ_ERROR_CONFLICT), or whose record must be read. @conflicted is
  * the mutation that conflicted. */
 SyncobjHttpConflict _syncobj_http_mutator_take_conflict     (SyncobjHttpMutator      *self,
