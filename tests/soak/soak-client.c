@@ -4,11 +4,14 @@
  * SyncobjHttpMutator) with a durable store file, and issues mutations
  * chosen from what it sees: an absent key is inserted, a present one has
  * its counter "n" increased (and "seq" set to the mutation's index) or,
- * now and then, is deleted. soak (the driver) kills this process with
+ * now and then, is deleted. With --member NAME its updates also set NAME
+ * to the mutation's index: another client sharing the keys sets its own,
+ * and the changes of both must stay. soak (the driver) kills this process with
  * SIGKILL at random moments and starts it again on the same store.
  *
  *   soak-client --port P --store FILE [--keys N] [--seed S] [--window W]
- *               [--queue-scope key|collection] [--couch DB-URI] [--verbose]
+ *               [--queue-scope key|collection] [--couch DB-URI] [--member NAME]
+ *               [--verbose]
  *
  * With --couch it writes to the database DB-URI of a CouchDB server
  * (SyncobjCouchSync + SyncobjCouchMutator) instead, records keyed by "_id".
@@ -29,10 +32,22 @@
  *                             only once a syncobj_store_flush_async() begun
  *                             after its commit has finished
  *   failed TXID MESSAGE       the transaction failed for good
- *   finished                  everything issued is finished; then exit 0
+ *   conflict TXID KEY WHAT    the server refused the change of KEY of
+ *                             transaction TXID as based on a version it no
+ *                             longer has (::conflict); WHAT is "deleted"
+ *                             when the server deleted the record, else
+ *                             "changed"
+ *   sent TXID OP JSON         the transaction completed; what its mutation
+ *                             was last sent as (a conflict may have made an
+ *                             update an insert and the other way round, and
+ *                             rebased its changes)
+ *   finished                  everything issued is finished
+ *   record KEY JSON           (after "dump") a record the collection shows
+ *   dumped                    (after "dump") every record was said
  *
  * On stdin, after "ready": "go NEXT COUNT": issue COUNT mutations, with
- * indices from NEXT on.
+ * indices from NEXT on; after "finished": "dump", say what the collection
+ * shows, as often as asked, and "quit": exit 0.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -57,6 +72,7 @@ typedef struct
   guint              seed;
   guint              window;
   const char        *key_member;
+  const char        *own_member;      /* nullable: set by its updates alone */
 
   gboolean           going;
   guint64            next_index;
@@ -148,8 +164,34 @@ check_finished (void)
     {
       client.done = TRUE;
       emit ("finished");
-      g_main_loop_quit (client.loop);
     }
+}
+
+/* What the mutation of a completed transaction was last sent as. */
+static void
+emit_sent (SyncobjTransaction *transaction)
+{
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+  g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, 0);
+  g_autofree char *changes = NULL;
+  const char *op;
+
+  if (mutation == NULL)
+    return;
+  switch (syncobj_pending_mutation_get_mutation_type (mutation))
+    {
+    case SYNCOBJ_MUTATION_TYPE_INSERT:
+      op = "insert";
+      break;
+    case SYNCOBJ_MUTATION_TYPE_UPDATE:
+      op = "update";
+      break;
+    default:
+      op = "delete";
+      break;
+    }
+  changes = value_text (syncobj_pending_mutation_get_changes (mutation));
+  emit ("sent %s %s %s", syncobj_transaction_get_id (transaction), op, changes);
 }
 
 static void
@@ -169,7 +211,9 @@ state_cb (SyncobjTransaction *transaction,
     return;
 
   g_object_set_data (G_OBJECT (transaction), "soak-finished", GINT_TO_POINTER (1));
-  if (syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_FAILED)
+  if (syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
+    emit_sent (transaction);
+  else if (syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_FAILED)
     {
       const GError *error = syncobj_transaction_get_error (transaction);
       g_autofree char *message = g_strdup (error != NULL ? error->message : "no error");
@@ -265,6 +309,8 @@ issue_one (guint64 index)
       op = "update";
       json_object_set_int_member (body, "n", json_object_get_int_member_with_default (visible, "n", -1000000) + 1);
       json_object_set_int_member (body, "seq", (gint64) index);
+      if (client.own_member != NULL)
+        json_object_set_int_member (body, client.own_member, (gint64) index);
       ok = syncobj_transaction_update (transaction, client.collection, key, body, &error);
     }
   if (!ok)
@@ -315,6 +361,21 @@ try_issue (void)
   start_flush ();
 }
 
+/* Every record the collection shows, one line each. */
+static void
+dump (void)
+{
+  g_auto(GStrv) keys = syncobj_collection_get_keys (client.collection);
+
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *text = value_text (syncobj_collection_lookup_value (client.collection, keys[i]));
+
+      emit ("record %s %s", keys[i], text);
+    }
+  emit ("dumped");
+}
+
 static void
 command_cb (GObject      *source,
             GAsyncResult *result,
@@ -332,14 +393,24 @@ command_cb (GObject      *source,
     }
 
   words = g_strsplit (line, " ", -1);
-  if (g_strv_length (words) != 3 || !g_str_equal (words[0], "go"))
+  if (g_strv_length (words) == 3 && g_str_equal (words[0], "go") && !client.going)
+    {
+      client.next_index = g_ascii_strtoull (words[1], NULL, 10);
+      client.remaining = g_ascii_strtoull (words[2], NULL, 10);
+      client.going = TRUE;
+      try_issue ();
+      check_finished ();
+    }
+  else if (g_str_equal (line, "dump") && client.done)
+    dump ();
+  else if (g_str_equal (line, "quit") && client.done)
+    {
+      g_main_loop_quit (client.loop);
+      return;
+    }
+  else
     g_error ("unknown command “%s”", line);
-
-  client.next_index = g_ascii_strtoull (words[1], NULL, 10);
-  client.remaining = g_ascii_strtoull (words[2], NULL, 10);
-  client.going = TRUE;
-  try_issue ();
-  check_finished ();
+  g_data_input_stream_read_line_async (client.input, G_PRIORITY_DEFAULT, NULL, command_cb, NULL);
 }
 
 static void
@@ -380,6 +451,33 @@ log_writer (GLogLevelFlags   level,
 }
 
 static void
+conflict_cb (SyncobjCollection *collection,
+             const char        *key,
+             JsonObject        *local,
+             JsonObject        *server,
+             gpointer           user_data)
+{
+  g_autoptr(GListModel) transactions = syncobj_collection_get_transactions (collection);
+
+  /* The transaction on KEY being sent, as a key's transactions go one at
+   * a time (those before it may still wait for their echo). */
+  for (guint i = 0; i < g_list_model_get_n_items (transactions); i++)
+    {
+      g_autoptr(SyncobjTransaction) transaction = g_list_model_get_item (transactions, i);
+      g_autofree char *keys = transaction_keys (transaction);
+
+      if (g_str_equal (keys, key) &&
+          syncobj_transaction_get_state (transaction) == SYNCOBJ_TRANSACTION_STATE_PERSISTING)
+        {
+          emit ("conflict %s %s %s", syncobj_transaction_get_id (transaction), key,
+                server == NULL ? "deleted" : "changed");
+          return;
+        }
+    }
+  emit ("conflict - %s %s", key, server == NULL ? "deleted" : "changed");
+}
+
+static void
 connected_cb (SyncobjHttpSync *sync,
               GParamSpec      *pspec,
               gpointer         user_data)
@@ -404,6 +502,7 @@ main (int   argc,
   g_autofree char *items_uri = NULL;
   g_autofree char *changes_uri = NULL;
   g_autofree char *couch_uri = NULL;
+  g_autofree char *own_member = NULL;
   int port = 0, n_keys = 200, seed = 1, window = 64;
   gboolean verbose = FALSE;
   gboolean default_policy = FALSE;
@@ -415,6 +514,8 @@ main (int   argc,
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "Unfinished transactions at most (64)", "W" },
     { "queue-scope", 0, 0, G_OPTION_ARG_STRING, &queue_scope, "key (default) or collection", "SCOPE" },
     { "couch", 0, 0, G_OPTION_ARG_STRING, &couch_uri, "A CouchDB database instead of the demo server", "DB-URI" },
+    { "member", 0, 0, G_OPTION_ARG_STRING, &own_member,
+      "A member that this client's updates set to their index, and no other client's", "NAME" },
     { "default-policy", 0, 0, G_OPTION_ARG_NONE, &default_policy,
       "Keep the store's default retry policy (1 s to 5 min, no limit)", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Show the library's messages", NULL },
@@ -440,6 +541,7 @@ main (int   argc,
 
   client.n_keys = (guint) n_keys;
   client.seed = (guint) seed;
+  client.own_member = own_member;
   client.window = (guint) window;
   client.unflushed = g_ptr_array_new_with_free_func (g_object_unref);
   client.loop = g_main_loop_new (NULL, FALSE);
@@ -529,6 +631,7 @@ main (int   argc,
     }
 
   g_signal_connect (client.collection, "notify::ready", G_CALLBACK (ready_cb), NULL);
+  g_signal_connect (client.collection, "conflict", G_CALLBACK (conflict_cb), NULL);
   if (tracing && SYNCOBJ_IS_HTTP_SYNC (sync))
     g_signal_connect (sync, "notify::connected", G_CALLBACK (connected_cb), NULL);
   ready_cb (client.collection, NULL, NULL);

@@ -37,10 +37,20 @@
  * - state mismatches: keys whose record on the server differs from what
  *   replaying the accepted mutations in order gives.
  *
+ * - clients not showing the server's records: at the end, each client
+ *   lists what its collection shows ("dump"), which must be the server's
+ *   records within 15 s (not with --couch).
+ *
+ * With --clients 2, two client processes, each with its own store and
+ * killed and restarted on its own, issue half the mutations each over the
+ * same keys, against the demo server with --versions: their conflicts
+ * resolve through the library's default policy (REBASE), and the checks
+ * follow the server's order instead of one client's (soak-shared.c).
+ *
  * Prints one JSON line of figures and a summary; exits 1 if any of these
  * is not 0 (or a process misbehaved, or --timeout passed).
  *
- *   soak [--mutations 10000] [--keys 200] [--server-restarts 5]
+ *   soak [--mutations 10000] [--keys 200] [--clients 1] [--server-restarts 5]
  *        [--client-restarts 5] [--outages 0 [--outage-ms 30000-120000]]
  *        [--default-policy] [--seed S] [--queue-scope key|collection]
  *        [--timeout 600] [--server PATH] [--client PATH] [--keep]
@@ -69,20 +79,14 @@
 #include <sys/prctl.h>
 
 #include "soak-couch.h"
+#include "soak-shared.h"
 
-typedef struct
-{
-  guint64     index;
-  char       *txid;
-  char       *key;
-  char       *op;
-  JsonObject *body;      /* NULL for a delete */
-  gboolean    accepted;
-  gboolean    failed;
-  guint       applied;
-  guint       generation;   /* of the client that issued it */
-  char       *recovered;    /* state in which a restarted client found it */
-} Mutation;
+#define SOAK_MAX_CLIENTS 2
+/* Client C issues mutations C × SOAK_INDEX_STRIDE, C × SOAK_INDEX_STRIDE + 1, … */
+#define SOAK_INDEX_STRIDE G_GUINT64_CONSTANT (1000000000)
+/* How long the clients have to show the server's records at the end. */
+#define SOAK_CONVERGE_ROUNDS 60
+#define SOAK_CONVERGE_INTERVAL_MS 250
 
 static void
 mutation_free (Mutation *m)
@@ -91,9 +95,34 @@ mutation_free (Mutation *m)
   g_free (m->key);
   g_free (m->op);
   g_free (m->recovered);
+  g_free (m->sent_op);
+  g_clear_pointer (&m->sent, json_object_unref);
   g_clear_pointer (&m->body, json_object_unref);
   g_free (m);
 }
+
+/* One client: a process, killed and restarted on its store file. */
+typedef struct
+{
+  guint          id;
+  char          *store_path;
+  GSubprocess   *process;
+  GOutputStream *in;
+  guint          generation;
+  guint          restart_after_generation;   /* 0: none */
+  guint          runs;
+  guint          kills;
+  guint64       *kill_at;          /* its accepted counts */
+  int            kill_countdown;   /* lines to let by before the kill; -1: none due */
+  gboolean       kill_on_issue;    /* the pending kill counts only "issue" lines */
+  gboolean       finished;
+  gboolean       quitting;         /* told to quit, after the last check */
+  guint64        share;            /* mutations it is to have accepted */
+  guint64        n_accepted;
+  guint64        next_index;
+  GHashTable    *dump;             /* key → record: what it showed last */
+  gboolean       dumping;
+} SoakClient;
 
 typedef struct
 {
@@ -121,7 +150,6 @@ typedef struct
   GRand       *rand;
   char        *dir;
   char        *db_path;
-  char        *store_path;
   SoupSession *session;
   gint64       started_us;
 
@@ -134,16 +162,14 @@ typedef struct
   guint        ws_disconnects;
   guint64      next_disconnect_at;
 
-  /* the client */
-  GSubprocess *client;
-  GOutputStream *client_in;
-  guint        client_generation;
-  guint        restart_after_generation;   /* 0: none */
-  guint        client_runs;
-  guint        client_kills;
-  guint64     *client_kill_at;   /* accepted counts */
-  int          client_kill_countdown;  /* lines to let by before the kill; -1: none due */
-  gboolean     client_finished;
+  /* the clients */
+  int          n_clients;
+  SoakClient   clients[SOAK_MAX_CLIENTS];
+  gboolean     started;
+  guint        converge_rounds;   /* of the final check that the clients show the server's records */
+  guint        n_dumps;           /* clients that answered the current round */
+  guint64      diverged;          /* clients that did not show the server's records in time */
+  guint64      n_conflicts;       /* that the clients' collections resolved */
 
   /* what happened */
   GHashTable  *by_txid;        /* txid → Mutation (owned by mutations) */
@@ -151,8 +177,6 @@ typedef struct
   GHashTable  *failed_txids;   /* txid → message, for transactions not issued by this run */
   guint64      n_accepted;
   guint64      n_accepted_on_recovery;   /* in the store, not yet said accepted at the kill */
-  gboolean     kill_on_issue;            /* the pending client kill counts only "issue" lines */
-  guint64      next_index;
   gboolean     failed_run;
   gboolean     verified;
   char        *failure;
@@ -221,17 +245,41 @@ admin (const char *method,
 /* ---- the server ------------------------------------------------------------ */
 
 static void verify (void);
-static void client_start (void);
+static void client_start (SoakClient *c);
+static void clients_check_start (void);
+
+static gboolean
+all_finished (void)
+{
+  for (int i = 0; i < soak.n_clients; i++)
+    if (!soak.clients[i].finished)
+      return FALSE;
+  return TRUE;
+}
+
+static guint
+total_client_kills (void)
+{
+  guint kills = 0;
+
+  for (int i = 0; i < soak.n_clients; i++)
+    kills += soak.clients[i].kills;
+  return kills;
+}
 
 /* The server answers: the run starts, or goes on. */
 static void
 server_answers (void)
 {
   soak.server_up = TRUE;
-  if (soak.client_generation == 0)
-    client_start ();
-  else if (soak.client_finished && soak.client == NULL)
-    verify ();
+  if (!soak.started)
+    {
+      soak.started = TRUE;
+      for (int i = 0; i < soak.n_clients; i++)
+        client_start (&soak.clients[i]);
+    }
+  else if (all_finished ())
+    clients_check_start ();
 }
 
 static void
@@ -301,7 +349,9 @@ server_start (void)
       return;
     }
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  soak.server = g_subprocess_launcher_spawn (launcher, &error, soak.server_path, port, db, NULL);
+  /* Clients that share keys write with If-Match: records have versions. */
+  soak.server = g_subprocess_launcher_spawn (launcher, &error, soak.server_path, port, db,
+                                             soak.n_clients > 1 ? "--versions" : NULL, NULL);
   if (soak.server == NULL)
     {
       fail_run ("cannot start the demo server %s: %s", soak.server_path, error->message);
@@ -345,42 +395,66 @@ server_kill (void)
     g_timeout_add (g_rand_int_range (soak.rand, 0, 200), server_restart_cb, NULL);
 }
 
-/* ---- the client -------------------------------------------------------------- */
+/* ---- the clients ------------------------------------------------------------- */
 
 static void client_line_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* What client_line_cb() is given: the client and its generation. */
+#define LINE_TAG(c, generation) GUINT_TO_POINTER ((generation) * SOAK_MAX_CLIENTS + (c)->id)
+#define LINE_TAG_CLIENT(tag) (&soak.clients[GPOINTER_TO_UINT (tag) % SOAK_MAX_CLIENTS])
+#define LINE_TAG_GENERATION(tag) (GPOINTER_TO_UINT (tag) / SOAK_MAX_CLIENTS)
+
+static void
+client_say (SoakClient *c,
+            const char *command)
+{
+  if (c->in == NULL ||
+      !g_output_stream_write_all (c->in, command, strlen (command), NULL, NULL, NULL))
+    fail_run ("cannot talk to client %u", c->id);
+}
+
+static gboolean
+all_ended (void)
+{
+  for (int i = 0; i < soak.n_clients; i++)
+    if (soak.clients[i].process != NULL)
+      return FALSE;
+  return TRUE;
+}
+
 /* The client closed its output: killed on purpose, or done. */
 static void
-client_ended (void)
+client_ended (SoakClient *c)
 {
-  g_autoptr(GSubprocess) process = g_steal_pointer (&soak.client);
+  g_autoptr(GSubprocess) process = g_steal_pointer (&c->process);
 
-  g_clear_object (&soak.client_in);
+  g_clear_object (&c->in);
   g_subprocess_wait (process, NULL, NULL);
-  if (!soak.client_finished || !g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+  if (!c->quitting || !g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
     {
-      fail_run ("the client ended on its own before finishing (%s %d)",
+      fail_run ("client %u ended on its own before finishing (%s %d)", c->id,
                 g_subprocess_get_if_signaled (process) ? "signal" : "status",
                 g_subprocess_get_if_signaled (process) ? g_subprocess_get_term_sig (process)
                                                        : g_subprocess_get_exit_status (process));
       return;
     }
-  if (soak.server_up)
+  if (soak.server_up && all_ended ())
     verify ();
 }
 
 static void
-client_start (void)
+client_start (SoakClient *c)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GError) error = NULL;
   g_autofree char *port = g_strdup_printf ("--port=%u", soak.port);
-  g_autofree char *store = g_strdup_printf ("--store=%s", soak.store_path);
+  g_autofree char *store = g_strdup_printf ("--store=%s", c->store_path);
   g_autofree char *keys = g_strdup_printf ("--keys=%d", soak.n_keys);
   g_autofree char *seed = g_strdup_printf ("--seed=%d", soak.seed);
   g_autofree char *scope = g_strdup_printf ("--queue-scope=%s", soak.queue_scope);
   g_autofree char *couch = g_strdup_printf ("--couch=http://127.0.0.1:%u/db", soak.port);
+  g_autofree char *member = g_strdup_printf ("--member=m%u", c->id);
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   GDataInputStream *output;
 
@@ -392,6 +466,8 @@ client_start (void)
   g_ptr_array_add (args, scope);
   if (soak.couch)
     g_ptr_array_add (args, couch);
+  if (soak.n_clients > 1)
+    g_ptr_array_add (args, member);
   if (soak.default_policy)
     g_ptr_array_add (args, "--default-policy");
   if (soak.verbose)
@@ -399,36 +475,36 @@ client_start (void)
   g_ptr_array_add (args, NULL);
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  soak.client = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
-  if (soak.client == NULL)
+  c->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
+  if (c->process == NULL)
     {
       fail_run ("cannot start the client %s: %s", soak.client_path, error->message);
       return;
     }
-  soak.client_generation++;
-  soak.client_runs++;
-  soak.client_in = g_object_ref (g_subprocess_get_stdin_pipe (soak.client));
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (soak.client));
+  c->generation++;
+  c->runs++;
+  c->in = g_object_ref (g_subprocess_get_stdin_pipe (c->process));
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (c->process));
   g_data_input_stream_read_line_async (output, G_PRIORITY_DEFAULT, NULL, client_line_cb,
-                                       GUINT_TO_POINTER (soak.client_generation));
+                                       LINE_TAG (c, c->generation));
 }
 
-/* The next client starts once every line of this one is read (its end
- * of file): the driver must know all it issued before the next says
- * what it recovered. */
+/* The next process of this client starts once every line of this one is
+ * read (its end of file): the driver must know all it issued before the
+ * next says what it recovered. */
 static void
-client_kill (void)
+client_kill (SoakClient *c)
 {
-  soak.restart_after_generation = soak.client_generation;
-  soak.client_generation++;
-  g_subprocess_send_signal (soak.client, SIGKILL);
-  g_clear_object (&soak.client);
-  g_clear_object (&soak.client_in);
-  soak.client_kills++;
-  soak.client_kill_countdown = -1;
+  c->restart_after_generation = c->generation;
+  c->generation++;
+  g_subprocess_send_signal (c->process, SIGKILL);
+  g_clear_object (&c->process);
+  g_clear_object (&c->in);
+  c->kills++;
+  c->kill_countdown = -1;
   if (soak.verbose)
-    g_printerr ("[%6.2f s] client killed (%u), %" G_GUINT64_FORMAT " accepted, %u issued\n",
-                elapsed_s (), soak.client_kills, soak.n_accepted, soak.mutations->len);
+    g_printerr ("[%6.2f s] client %u killed (%u), %" G_GUINT64_FORMAT " accepted, %u issued\n",
+                elapsed_s (), c->id, c->kills, c->n_accepted, soak.mutations->len);
 }
 
 static void
@@ -438,21 +514,46 @@ accept_mutation (Mutation *m)
     return;
   m->accepted = TRUE;
   soak.n_accepted++;
+  soak.clients[m->client].n_accepted++;
 }
 
 static Mutation *
-lookup_txid (const char *txid,
+lookup_txid (SoakClient *c,
+             const char *txid,
              const char *line)
 {
   Mutation *m = g_hash_table_lookup (soak.by_txid, txid);
 
-  if (m == NULL)
-    fail_run ("the client names a transaction it never issued: %s", line);
+  if (m == NULL || m->client != c->id)
+    {
+      fail_run ("client %u names a transaction it never issued: %s", c->id, line);
+      return NULL;
+    }
   return m;
 }
 
+/* "record KEY JSON" lines of a dump: what the client shows. */
 static void
-handle_line (const char *line)
+handle_record (SoakClient *c,
+               const char *key,
+               const char *json,
+               const char *line)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  if (!c->dumping || node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      fail_run ("unexpected line from client %u: %s", c->id, line);
+      return;
+    }
+  g_hash_table_replace (c->dump, g_strdup (key), json_object_ref (json_node_get_object (node)));
+}
+
+static void clients_dumped (void);
+
+static void
+handle_line (SoakClient *c,
+             const char *line)
 {
   g_auto(GStrv) words = g_strsplit (line, " ", 6);
   guint n = g_strv_length (words);
@@ -468,7 +569,8 @@ handle_line (const char *line)
       m->txid = g_strdup (words[2]);
       m->key = g_strdup (words[3]);
       m->op = g_strdup (words[4]);
-      m->generation = soak.client_runs;
+      m->client = c->id;
+      m->generation = c->runs;
       if (!g_str_equal (m->op, "delete"))
         {
           g_autoptr(JsonNode) node = json_from_string (words[5], NULL);
@@ -476,31 +578,31 @@ handle_line (const char *line)
           if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
             {
               mutation_free (m);
-              fail_run ("unreadable line from the client: %s", line);
+              fail_run ("unreadable line from client %u: %s", c->id, line);
               return;
             }
           m->body = json_object_ref (json_node_get_object (node));
         }
-      if (m->index != soak.next_index)
+      if (m->index != c->next_index)
         {
           mutation_free (m);
-          fail_run ("the client issued mutation %s, expected %" G_GUINT64_FORMAT, words[1], soak.next_index);
+          fail_run ("client %u issued mutation %s, expected %" G_GUINT64_FORMAT, c->id, words[1], c->next_index);
           return;
         }
-      soak.next_index++;
+      c->next_index++;
       g_ptr_array_add (soak.mutations, m);
       g_hash_table_insert (soak.by_txid, m->txid, m);
     }
   else if (g_str_equal (words[0], "accepted") && n == 2)
     {
-      Mutation *m = lookup_txid (words[1], line);
+      Mutation *m = lookup_txid (c, words[1], line);
 
       if (m != NULL)
         accept_mutation (m);
     }
   else if (g_str_equal (words[0], "recovered") && n == 3)
     {
-      Mutation *m = lookup_txid (words[1], line);
+      Mutation *m = lookup_txid (c, words[1], line);
 
       if (m != NULL)
         {
@@ -515,31 +617,68 @@ handle_line (const char *line)
     }
   else if (g_str_equal (words[0], "failed") && n >= 2)
     {
-      Mutation *m = lookup_txid (words[1], line);
+      Mutation *m = lookup_txid (c, words[1], line);
 
       if (m != NULL)
         m->failed = TRUE;
       g_printerr ("soak: transaction failed for good: %s\n", line + strlen ("failed "));
     }
+  else if (g_str_equal (words[0], "sent") && n == 4)
+    {
+      Mutation *m = lookup_txid (c, words[1], line);
+      g_autoptr(JsonNode) node = json_from_string (words[3], NULL);
+
+      if (m != NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_free (m->sent_op);
+          g_clear_pointer (&m->sent, json_object_unref);
+          m->sent_op = g_strdup (words[2]);
+          m->sent = json_object_ref (json_node_get_object (node));
+        }
+      else if (m != NULL)
+        fail_run ("unreadable line from client %u: %s", c->id, line);
+    }
+  else if (g_str_equal (words[0], "conflict") && n == 4)
+    {
+      Mutation *m = g_str_equal (words[1], "-") ? NULL : lookup_txid (c, words[1], line);
+
+      soak.n_conflicts++;
+      if (m == NULL && !soak.failed_run)
+        fail_run ("client %u cannot tell which transaction conflicted: %s", c->id, line);
+      if (m != NULL && g_str_equal (words[3], "deleted"))
+        m->reinserted = TRUE;
+    }
   else if (g_str_equal (words[0], "ready") && n == 1)
     {
       g_autofree char *command = g_strdup_printf ("go %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT "\n",
-                                                  soak.next_index, soak.n_mutations - MIN (soak.n_accepted, soak.n_mutations));
+                                                  c->next_index, c->share - MIN (c->n_accepted, c->share));
 
-      if (!g_output_stream_write_all (soak.client_in, command, strlen (command), NULL, NULL, NULL))
-        fail_run ("cannot talk to the client");
+      client_say (c, command);
     }
   else if (g_str_equal (words[0], "finished") && n == 1)
-    soak.client_finished = TRUE;
+    {
+      c->finished = TRUE;
+      if (all_finished () && soak.server_up)
+        clients_check_start ();
+    }
+  else if (g_str_equal (words[0], "record") && n == 3)
+    handle_record (c, words[1], words[2], line);
+  else if (g_str_equal (words[0], "dumped") && n == 1 && c->dumping)
+    {
+      c->dumping = FALSE;
+      if (++soak.n_dumps == (guint) soak.n_clients)
+        clients_dumped ();
+    }
   else
-    fail_run ("unexpected line from the client: %s", line);
+    fail_run ("unexpected line from client %u: %s", c->id, line);
 }
 
 /* Faults whose moment depends on progress: kills, WebSocket closes. */
 static void
-maybe_inject (gboolean is_issue)
+maybe_inject (SoakClient *c,
+              gboolean    is_issue)
 {
-  if (soak.client_finished)
+  if (c->finished)
     return;
 
   if (soak.server_up && (int) soak.server_kills < soak.n_server_restarts &&
@@ -554,20 +693,20 @@ maybe_inject (gboolean is_issue)
       soak.next_disconnect_at += MAX (soak.n_mutations / 10, 1) + g_rand_int_range (soak.rand, 0, 50);
     }
 
-  if (soak.client_kill_countdown < 0 && (int) soak.client_kills < soak.n_client_restarts &&
-      soak.n_accepted >= soak.client_kill_at[soak.client_kills])
+  if (c->kill_countdown < 0 && (int) c->kills < soak.n_client_restarts &&
+      c->n_accepted >= c->kill_at[c->kills])
     /* A random number of lines later, so that the kill falls anywhere:
      * mid-flush, mid-request, with a retry scheduled… */
     {
       /* Half of the kills count only "issue" lines: they fall while the
        * client commits and flushes, between its store and its word. */
-      soak.kill_on_issue = g_rand_boolean (soak.rand);
-      soak.client_kill_countdown = g_rand_int_range (soak.rand, 0, soak.kill_on_issue ? 16 : 48);
+      c->kill_on_issue = g_rand_boolean (soak.rand);
+      c->kill_countdown = g_rand_int_range (soak.rand, 0, c->kill_on_issue ? 16 : 48);
     }
 
-  if (soak.client_kill_countdown >= 0 && (!soak.kill_on_issue || is_issue) &&
-      soak.client_kill_countdown-- == 0)
-    client_kill ();
+  if (c->kill_countdown >= 0 && (!c->kill_on_issue || is_issue) &&
+      c->kill_countdown-- == 0)
+    client_kill (c);
 }
 
 static void
@@ -576,31 +715,146 @@ client_line_cb (GObject      *source,
                 gpointer      user_data)
 {
   GDataInputStream *output = G_DATA_INPUT_STREAM (source);
-  guint generation = GPOINTER_TO_UINT (user_data);
+  SoakClient *c = LINE_TAG_CLIENT (user_data);
+  guint generation = LINE_TAG_GENERATION (user_data);
   g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (output, result, NULL, NULL);
 
   /* A killed client's last lines still count: they were written. */
   if (line == NULL)
     {
       g_object_unref (output);
-      if (generation == soak.restart_after_generation && !soak.failed_run)
+      if (generation == c->restart_after_generation && !soak.failed_run)
         {
-          soak.restart_after_generation = 0;
-          client_start ();
+          c->restart_after_generation = 0;
+          client_start (c);
         }
-      else if (generation == soak.client_generation && !soak.failed_run)
-        client_ended ();
+      else if (generation == c->generation && !soak.failed_run)
+        client_ended (c);
       return;
     }
-  handle_line (line);
+  handle_line (c, line);
   if (soak.failed_run)
     {
       g_object_unref (output);
       return;
     }
-  if (generation == soak.client_generation)
-    maybe_inject (g_str_has_prefix (line, "issue "));
+  if (generation == c->generation)
+    maybe_inject (c, g_str_has_prefix (line, "issue "));
   g_data_input_stream_read_line_async (output, G_PRIORITY_DEFAULT, NULL, client_line_cb, user_data);
+}
+
+/* ---- the clients show the server's records ------------------------------------ */
+
+/* Everything finished: every client is asked what it shows ("dump"),
+ * until each shows the server's records or SOAK_CONVERGE_ROUNDS rounds
+ * passed; then they quit, and the verdict follows. Not with --couch,
+ * whose records the driver reads otherwise. */
+static void
+clients_quit (void)
+{
+  for (int i = 0; i < soak.n_clients; i++)
+    {
+      soak.clients[i].quitting = TRUE;
+      client_say (&soak.clients[i], "quit\n");
+    }
+}
+
+static void
+clients_dump (void)
+{
+  soak.n_dumps = 0;
+  soak.converge_rounds++;
+  for (int i = 0; i < soak.n_clients; i++)
+    {
+      SoakClient *c = &soak.clients[i];
+
+      g_hash_table_remove_all (c->dump);
+      c->dumping = TRUE;
+      client_say (c, "dump\n");
+    }
+}
+
+static void
+clients_check_start (void)
+{
+  if (soak.converge_rounds > 0 || soak.clients[0].quitting || soak.failed_run)
+    return;
+  if (soak.couch)
+    clients_quit ();
+  else
+    clients_dump ();
+}
+
+static gboolean
+clients_dump_cb (gpointer data)
+{
+  if (!soak.failed_run)
+    clients_dump ();
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether @dump (key → record) holds the records of @items, no more. */
+static gboolean
+shows (GHashTable *dump,
+       JsonArray  *items,
+       GString    *why)
+{
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      const char *id = json_object_get_string_member_with_default (item, "id", NULL);
+      /* A record whose key the server made up (no "id" string) was
+       * never the clients'. */
+      JsonObject *shown = id != NULL ? g_hash_table_lookup (dump, id) : NULL;
+
+      if (shown == NULL || !json_object_equal (shown, item))
+        {
+          g_autoptr(JsonNode) server = json_node_init_object (json_node_alloc (), item);
+          g_autoptr(JsonNode) client = shown != NULL ? json_node_init_object (json_node_alloc (), shown) : NULL;
+          g_autofree char *server_text = json_to_string (server, FALSE);
+          g_autofree char *client_text = client != NULL ? json_to_string (client, FALSE) : g_strdup ("missing");
+
+          g_string_append_printf (why, " %s is %s on the server, %s on the client;",
+                                  id != NULL ? id : "(no id)", server_text, client_text);
+          return FALSE;
+        }
+    }
+  if (g_hash_table_size (dump) != json_array_get_length (items))
+    {
+      g_string_append_printf (why, " %u records shown, %u on the server;", g_hash_table_size (dump),
+                              json_array_get_length (items));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+clients_dumped (void)
+{
+  g_autofree char *text = admin ("GET", "/items", NULL);
+  g_autoptr(JsonNode) items = text != NULL ? json_from_string (text, NULL) : NULL;
+  g_autoptr(GString) why = g_string_new ("");
+  guint64 differing = 0;
+
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    {
+      fail_run ("cannot read the server's records");
+      return;
+    }
+  for (int i = 0; i < soak.n_clients; i++)
+    if (!shows (soak.clients[i].dump, json_node_get_array (items), why))
+      differing++;
+
+  if (differing > 0 && soak.converge_rounds < SOAK_CONVERGE_ROUNDS)
+    {
+      g_timeout_add (SOAK_CONVERGE_INTERVAL_MS, clients_dump_cb, NULL);
+      return;
+    }
+  if (differing > 0)
+    g_printerr ("soak: after %u s, %" G_GUINT64_FORMAT " clients do not show the server's records:%s\n",
+                SOAK_CONVERGE_ROUNDS * SOAK_CONVERGE_INTERVAL_MS / 1000, differing, why->str);
+  soak.diverged = differing;
+  clients_quit ();
 }
 
 /* ---- the verdict --------------------------------------------------------------- */
@@ -716,52 +970,22 @@ couch_read (JsonNode **faults,
     fail_run ("%u documents have conflicting revisions", n_branches);
 }
 
+/* One client: the server applied each accepted mutation once, in the
+ * order issued per key, and its records are what replaying them gives. */
 static void
-verify (void)
+check_one_client (JsonNode         *effects,
+                  JsonNode         *items,
+                  SoakSharedCounts *counts)
 {
-  g_autofree char *off = NULL;
-  g_autofree char *faults_text = NULL;
-  g_autofree char *effects_text = NULL;
-  g_autofree char *items_text = NULL;
-  g_autoptr(JsonNode) faults = NULL;
-  g_autoptr(JsonNode) effects = NULL;
-  g_autoptr(JsonNode) items = NULL;
   g_autoptr(GHashTable) last_index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) json_object_unref);
   g_autoptr(GHashTable) actual = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) json_object_unref);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *figures = NULL;
-  guint64 lost = 0, duplicated = 0, order_violations = 0, unaccepted_applied = 0;
-  guint64 permanent_failures = 0, state_mismatches = 0, effect_mismatches = 0, applied = 0;
-  guint64 n_faults = 0;
-  double wall = elapsed_s ();
-  char wall_text[G_ASCII_DTOSTR_BUF_SIZE];
   GHashTableIter iter;
   gpointer key, value;
   JsonArray *array;
   JsonObjectIter members;
   const char *member;
   JsonNode *member_node;
-  gboolean ok;
-
-  if (soak.failed_run || soak.verified)
-    return;
-  soak.verified = TRUE;
-  if (soak.couch)
-    couch_read (&faults, &effects, &items);
-  else
-    {
-      off = admin ("POST", "/_admin/faults", "{}");
-      faults_text = admin ("GET", "/_admin/faults", NULL);
-      effects_text = admin ("GET", "/_admin/effects", NULL);
-      items_text = admin ("GET", "/items", NULL);
-      faults = parse_or_fail (faults_text, "the fault counts");
-      effects = parse_or_fail (effects_text, "the effects log");
-      items = parse_or_fail (items_text, "the records");
-    }
-  if (soak.failed_run)
-    return;
 
   /* Every applied change: whose, how often, in which order per key. */
   array = json_node_get_array (effects);
@@ -774,10 +998,10 @@ verify (void)
       Mutation *m = txid != NULL ? g_hash_table_lookup (soak.by_txid, txid) : NULL;
       guint64 *last;
 
-      applied++;
+      counts->applied++;
       if (m == NULL)
         {
-          unaccepted_applied++;
+          counts->unaccepted_applied++;
           g_printerr ("soak: a change nobody asked for: %s %s (%s)\n",
                       json_object_get_string_member_with_default (effect, "method", "?"),
                       json_object_get_string_member_with_default (effect, "key", "?"), idempotency_key);
@@ -785,18 +1009,18 @@ verify (void)
         }
       if (!m->accepted)
         {
-          unaccepted_applied++;
+          counts->unaccepted_applied++;
           g_printerr ("soak: mutation %" G_GUINT64_FORMAT " was applied but never accepted\n", m->index);
         }
       if (++m->applied > 1)
         {
-          duplicated++;
+          counts->duplicated++;
           g_printerr ("soak: mutation %" G_GUINT64_FORMAT " (%s %s) applied %u times\n", m->index, m->op, m->key, m->applied);
         }
       if (g_strcmp0 (json_object_get_string_member_with_default (effect, "key", NULL), m->key) != 0 ||
           g_strcmp0 (json_object_get_string_member_with_default (effect, "method", NULL), effect_method (m->op)) != 0)
         {
-          effect_mismatches++;
+          counts->state_mismatches++;
           g_printerr ("soak: mutation %" G_GUINT64_FORMAT " is %s %s, the server applied %s %s\n", m->index, m->op, m->key,
                       json_object_get_string_member_with_default (effect, "method", "?"),
                       json_object_get_string_member_with_default (effect, "key", "?"));
@@ -809,7 +1033,7 @@ verify (void)
           for (guint j = 0; j < soak.mutations->len && later == NULL; j++)
             if (((Mutation *) g_ptr_array_index (soak.mutations, j))->index == *last)
               later = g_ptr_array_index (soak.mutations, j);
-          order_violations++;
+          counts->order_violations++;
           g_printerr ("soak: key %s: mutation %" G_GUINT64_FORMAT " (%s, client %u%s%s) applied after mutation %"
                       G_GUINT64_FORMAT " (%s, client %u)\n",
                       m->key, m->index, m->op, m->generation, m->recovered != NULL ? ", recovered " : "",
@@ -832,13 +1056,11 @@ verify (void)
       Mutation *m = g_ptr_array_index (soak.mutations, i);
       JsonObject *current;
 
-      if (m->failed)
-        permanent_failures++;
       if (!m->accepted || m->failed)
         continue;
       if (m->applied == 0)
         {
-          lost++;
+          counts->lost++;
           g_printerr ("soak: mutation %" G_GUINT64_FORMAT " (%s %s) was accepted and never applied\n", m->index, m->op, m->key);
         }
 
@@ -849,7 +1071,7 @@ verify (void)
 
           if (current != NULL)
             {
-              state_mismatches++;
+              counts->state_mismatches++;
               g_printerr ("soak: mutation %" G_GUINT64_FORMAT " inserts %s, which exists\n", m->index, m->key);
             }
           json_object_iter_init (&members, m->body);
@@ -859,7 +1081,7 @@ verify (void)
         }
       else if (current == NULL)
         {
-          state_mismatches++;
+          counts->state_mismatches++;
           g_printerr ("soak: mutation %" G_GUINT64_FORMAT " (%s) names %s, which does not exist\n", m->index, m->op, m->key);
         }
       else if (g_str_equal (m->op, "delete"))
@@ -888,7 +1110,7 @@ verify (void)
 
       if (item == NULL || !json_object_equal (item, value))
         {
-          state_mismatches++;
+          counts->state_mismatches++;
           g_printerr ("soak: record %s differs from the accepted mutations\n", (const char *) key);
         }
     }
@@ -896,20 +1118,80 @@ verify (void)
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (!g_hash_table_contains (expected, key))
       {
-        state_mismatches++;
+        counts->state_mismatches++;
         g_printerr ("soak: record %s should not exist\n", (const char *) key);
       }
 
+}
+
+static void
+verify (void)
+{
+  g_autofree char *off = NULL;
+  g_autofree char *faults_text = NULL;
+  g_autofree char *effects_text = NULL;
+  g_autofree char *items_text = NULL;
+  g_autoptr(JsonNode) faults = NULL;
+  g_autoptr(JsonNode) effects = NULL;
+  g_autoptr(JsonNode) items = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *figures = NULL;
+  guint64 lost = 0, duplicated = 0, order_violations = 0, unaccepted_applied = 0;
+  guint64 permanent_failures = 0, state_mismatches = 0, applied = 0;
+  guint64 n_faults = 0;
+  double wall = elapsed_s ();
+  char wall_text[G_ASCII_DTOSTR_BUF_SIZE];
+  SoakSharedCounts counts = { 0 };
+  JsonObjectIter members;
+  const char *member;
+  JsonNode *member_node;
+  gboolean ok;
+
+  if (soak.failed_run || soak.verified)
+    return;
+  soak.verified = TRUE;
+  if (soak.couch)
+    couch_read (&faults, &effects, &items);
+  else
+    {
+      off = admin ("POST", "/_admin/faults", "{}");
+      faults_text = admin ("GET", "/_admin/faults", NULL);
+      effects_text = admin ("GET", "/_admin/effects", NULL);
+      items_text = admin ("GET", "/items", NULL);
+      faults = parse_or_fail (faults_text, "the fault counts");
+      effects = parse_or_fail (effects_text, "the effects log");
+      items = parse_or_fail (items_text, "the records");
+    }
+  if (soak.failed_run)
+    return;
+
+  if (soak.n_clients > 1)
+    soak_shared_check (soak.mutations, soak.by_txid, json_node_get_array (effects), json_node_get_array (items), &counts);
+  else
+    check_one_client (effects, items, &counts);
+  for (guint i = 0; i < soak.mutations->len; i++)
+    if (((Mutation *) g_ptr_array_index (soak.mutations, i))->failed)
+      permanent_failures++;
+  lost = counts.lost;
+  duplicated = counts.duplicated;
+  order_violations = counts.order_violations;
+  unaccepted_applied = counts.unaccepted_applied;
+  state_mismatches = counts.state_mismatches;
+  applied = counts.applied;
+
   ok = lost == 0 && duplicated == 0 && order_violations == 0 && unaccepted_applied == 0 &&
-       permanent_failures == 0 && state_mismatches == 0 && effect_mismatches == 0 &&
+       permanent_failures == 0 && state_mismatches == 0 && soak.diverged == 0 &&
        soak.n_accepted == soak.n_mutations;
 
   /* A soak that injected nothing proves nothing. */
-  if ((int) soak.server_kills != soak.n_server_restarts || (int) soak.client_kills != soak.n_client_restarts)
+  if ((int) soak.server_kills != soak.n_server_restarts ||
+      (int) total_client_kills () != soak.n_client_restarts * soak.n_clients)
     {
       ok = FALSE;
       g_printerr ("soak: %u of %d server restarts and %u of %d client restarts happened\n",
-                  soak.server_kills, soak.n_server_restarts, soak.client_kills, soak.n_client_restarts);
+                  soak.server_kills, soak.n_server_restarts, total_client_kills (),
+                  soak.n_client_restarts * soak.n_clients);
     }
   {
     static const char *kinds[] = { "fail", "fail_after_apply", "drop", "drop_after_apply", "delay", "html", "truncate" };
@@ -921,6 +1203,13 @@ verify (void)
           g_printerr ("soak: no fault of kind %s was injected\n", kinds[i]);
         }
   }
+
+  /* Clients that share keys and never conflicted tested nothing new. */
+  if (soak.n_clients > 1 && soak.n_mutations >= 500 && soak.n_conflicts == 0)
+    {
+      ok = FALSE;
+      g_printerr ("soak: the clients never conflicted\n");
+    }
 
   /* With the server broken on purpose, the checks must see it. */
   if (soak.sabotage)
@@ -951,14 +1240,22 @@ verify (void)
   FIGURE ("websocket_close", soak.ws_disconnects);
   json_builder_end_object (builder);
   FIGURE ("server_restarts", soak.server_kills);
-  FIGURE ("client_restarts", soak.client_kills);
+  FIGURE ("client_restarts", total_client_kills ());
   FIGURE ("permanent_failures", permanent_failures);
   FIGURE ("lost", lost);
   FIGURE ("duplicated", duplicated);
   FIGURE ("order_violations", order_violations);
   FIGURE ("unaccepted_applied", unaccepted_applied);
-  FIGURE ("state_mismatches", state_mismatches + effect_mismatches);
-  FIGURE ("records", g_hash_table_size (actual));
+  FIGURE ("state_mismatches", state_mismatches);
+  FIGURE ("records", json_array_get_length (json_node_get_array (items)));
+  if (soak.n_clients > 1)
+    {
+      FIGURE ("clients", soak.n_clients);
+      FIGURE ("conflicts", soak.n_conflicts);
+      FIGURE ("rebased", counts.rebased);
+      FIGURE ("deletes_found_done", counts.deletes_done);
+      FIGURE ("clients_diverged", soak.diverged);
+    }
 #undef FIGURE
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
@@ -972,11 +1269,12 @@ verify (void)
           "      %u server restarts, %u client restarts, in %.1f s:\n"
           "      lost %" G_GUINT64_FORMAT ", duplicated %" G_GUINT64_FORMAT ", order violations %" G_GUINT64_FORMAT
           ", applied but not accepted %" G_GUINT64_FORMAT ",\n"
-          "      permanent failures %" G_GUINT64_FORMAT ", records differing %" G_GUINT64_FORMAT " — %s\n",
+          "      permanent failures %" G_GUINT64_FORMAT ", records differing %" G_GUINT64_FORMAT
+          ", clients not showing the server's records %" G_GUINT64_FORMAT " — %s\n",
           soak.n_accepted, soak.n_keys, soak.mutations->len, (guint) (soak.mutations->len - soak.n_accepted),
-          applied, n_faults, soak.ws_disconnects, soak.server_kills, soak.client_kills, wall,
+          applied, n_faults, soak.ws_disconnects, soak.server_kills, total_client_kills (), wall,
           lost, duplicated, order_violations, unaccepted_applied, permanent_failures,
-          state_mismatches + effect_mismatches,
+          state_mismatches, soak.diverged,
           soak.sabotage ? (ok ? "the broken server was caught, as it should be" : "FAILED: the broken server went unseen")
                         : (ok ? "OK" : "FAILED"));
   fflush (stdout);
@@ -1026,11 +1324,12 @@ compare_guint64 (gconstpointer a,
 
 /* COUNT moments spread over the run, jittered, never at the very end. */
 static guint64 *
-spread (int    count,
-        double phase)
+spread (int     count,
+        guint64 total,
+        double  phase)
 {
   guint64 *at = g_new0 (guint64, MAX (count, 1));
-  double step = 0.85 * (double) soak.n_mutations / MAX (count, 1);
+  double step = 0.85 * (double) total / MAX (count, 1);
 
   for (int i = 0; i < count; i++)
     at[i] = (guint64) (step * (i + phase) + g_rand_double_range (soak.rand, -0.25, 0.25) * step);
@@ -1051,7 +1350,9 @@ main (int   argc,
     { "mutations", 'm', 0, G_OPTION_ARG_INT64, &mutations, "Mutations to have accepted (10000)", "N" },
     { "keys", 'k', 0, G_OPTION_ARG_INT, &soak.n_keys, "Keys (200)", "N" },
     { "server-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_server_restarts, "Server kills and restarts (5)", "N" },
-    { "client-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_client_restarts, "Client kills and restarts (5)", "N" },
+    { "client-restarts", 0, 0, G_OPTION_ARG_INT, &soak.n_client_restarts, "Client kills and restarts, of each client (5)", "N" },
+    { "clients", 0, 0, G_OPTION_ARG_INT, &soak.n_clients,
+      "Client processes editing the same keys, each with its own store (1 or 2)", "N" },
     { "outages", 0, 0, G_OPTION_ARG_INT, &soak.n_outages,
       "How many of the server kills keep it down for --outage-ms (0)", "N" },
     { "outage-ms", 0, 0, G_OPTION_ARG_STRING, &outage_ms, "How long an outage lasts (30000-120000)", "MIN-MAX" },
@@ -1075,6 +1376,7 @@ main (int   argc,
   soak.n_keys = 200;
   soak.n_server_restarts = 5;
   soak.n_client_restarts = 5;
+  soak.n_clients = 1;
   soak.timeout_s = 600;
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -1095,6 +1397,12 @@ main (int   argc,
        soak.outage_min_ms < 0 || soak.outage_max_ms < soak.outage_min_ms))
     {
       g_printerr ("soak: --outage-ms is MIN-MAX in milliseconds, such as 30000-120000\n");
+      return 2;
+    }
+  if (soak.n_clients < 1 || soak.n_clients > SOAK_MAX_CLIENTS ||
+      (soak.n_clients > 1 && (soak.couch || soak.sabotage)))
+    {
+      g_printerr ("soak: --clients is 1 or 2; 2 has no --couch and no --sabotage\n");
       return 2;
     }
   if (soak.n_outages < 0 || soak.n_outages > soak.n_server_restarts)
@@ -1140,9 +1448,7 @@ main (int   argc,
   soak.session = soup_session_new ();
   soak.mutations = g_ptr_array_new_with_free_func ((GDestroyNotify) mutation_free);
   soak.by_txid = g_hash_table_new (g_str_hash, g_str_equal);
-  soak.client_kill_countdown = -1;
-  soak.server_kill_at = spread (soak.n_server_restarts, 0.5);
-  soak.client_kill_at = spread (soak.n_client_restarts, 0.75);
+  soak.server_kill_at = spread (soak.n_server_restarts, soak.n_mutations, 0.5);
   soak.next_disconnect_at = MAX (soak.n_mutations / 10, 1);
   soak.dir = g_dir_make_tmp ("syncobj-soak-XXXXXX", &error);
   if (soak.dir == NULL)
@@ -1151,24 +1457,38 @@ main (int   argc,
       return 1;
     }
   soak.db_path = g_build_filename (soak.dir, "server.db", NULL);
-  soak.store_path = g_build_filename (soak.dir, "client-store.db", NULL);
+  for (int i = 0; i < soak.n_clients; i++)
+    {
+      SoakClient *c = &soak.clients[i];
+
+      c->id = (guint) i;
+      /* The first client's file keeps its name of the one-client runs. */
+      c->store_path = i == 0 ? g_build_filename (soak.dir, "client-store.db", NULL)
+                             : g_strdup_printf ("%s/client-store-%d.db", soak.dir, i);
+      c->share = soak.n_mutations / (guint64) soak.n_clients + (i == 0 ? soak.n_mutations % (guint64) soak.n_clients : 0);
+      c->next_index = (guint64) i * SOAK_INDEX_STRIDE;
+      c->kill_countdown = -1;
+      c->kill_at = spread (soak.n_client_restarts, c->share, 0.75);
+      c->dump = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+    }
 
   printf ("soak: seed %d, %" G_GUINT64_FORMAT " mutations over %d keys, %d server restarts (%d of them outages),"
-          " %d client restarts, in %s\n",
+          " %d client restarts of each of %d clients, in %s\n",
           soak.seed, soak.n_mutations, soak.n_keys, soak.n_server_restarts, soak.n_outages,
-          soak.n_client_restarts, soak.dir);
+          soak.n_client_restarts, soak.n_clients, soak.dir);
   fflush (stdout);
 
   g_timeout_add_seconds ((guint) soak.timeout_s, timeout_cb, NULL);
   server_start ();
   g_main_loop_run (soak.loop);
 
-  if (soak.client != NULL)
-    {
-      g_subprocess_send_signal (soak.client, SIGKILL);
-      g_subprocess_wait (soak.client, NULL, NULL);
-      g_clear_object (&soak.client);
-    }
+  for (int i = 0; i < soak.n_clients; i++)
+    if (soak.clients[i].process != NULL)
+      {
+        g_subprocess_send_signal (soak.clients[i].process, SIGKILL);
+        g_subprocess_wait (soak.clients[i].process, NULL, NULL);
+        g_clear_object (&soak.clients[i].process);
+      }
   if (soak.server != NULL)
     {
       g_subprocess_send_signal (soak.server, SIGTERM);
