@@ -226,9 +226,29 @@ mutation_take (SyncobjPendingMutation *mutation,
   mutation->resolved = TRUE;
 }
 
+/* @value with the key member of @mutation's record: a change restored
+ * after a restart whose record was gone from the cache holds only the
+ * members it set. */
+static JsonObject *
+with_key (SyncobjCollection      *self,
+          SyncobjPendingMutation *mutation,
+          JsonObject             *value)
+{
+  g_autoptr(JsonObject) key_only = NULL;
+  SyncobjRow *row;
+
+  if (json_object_has_member (value, self->key_member))
+    return json_object_ref (value);
+  row = _syncobj_overlay_find (self->overlay, mutation->key);
+  key_only = json_object_new ();
+  _syncobj_json_set_key (key_only, self->key_member, mutation->key, row != NULL && row->int_key);
+  return _syncobj_json_merge (value, key_only);
+}
+
 /* The members the change set, applied again on the server's record. */
 static SyncobjConflictOutcome
-conflict_rebase (SyncobjPendingMutation *mutation,
+conflict_rebase (SyncobjCollection      *self,
+                 SyncobjPendingMutation *mutation,
                  JsonObject             *current)
 {
   g_autoptr(JsonObject) modified = NULL;
@@ -244,8 +264,10 @@ conflict_rebase (SyncobjPendingMutation *mutation,
 
   if (current == NULL)
     {
-      /* Deleted on the server: what the user sees is inserted again. */
-      JsonObject *value = mutation->modified != NULL ? mutation->modified : mutation->changes;
+      /* Deleted on the server: what the user sees is inserted again, under
+       * its key. */
+      g_autoptr(JsonObject) value =
+        with_key (self, mutation, mutation->modified != NULL ? mutation->modified : mutation->changes);
 
       mutation_take (mutation, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, value, value, FALSE);
       return SYNCOBJ_CONFLICT_OUTCOME_RESEND;
@@ -324,7 +346,7 @@ _syncobj_collection_resolve_conflict (SyncobjCollection      *self,
   switch (self->conflict_policy)
     {
     case SYNCOBJ_CONFLICT_POLICY_REBASE:
-      outcome = conflict_rebase (mutation, current);
+      outcome = conflict_rebase (self, mutation, current);
       break;
     case SYNCOBJ_CONFLICT_POLICY_SERVER_WINS:
       break;

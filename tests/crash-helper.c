@@ -223,6 +223,20 @@ conflict (const char *path,
   syncobj_store_test_wait_for_jobs (&backend, 1);
   syncobj_store_test_flush (store);
 
+  /* "gone": the sync deletes the record while the update is in flight,
+   * and the application stops. */
+  if (g_str_equal (server, "gone"))
+    {
+      syncobj_sync_begin (sync);
+      g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_DELETE, "{\"id\": \"k1\"}", &error));
+      g_assert_true (syncobj_sync_commit_with_cursor (sync, "2", &error));
+      g_assert_no_error (error);
+      syncobj_store_test_flush (store);
+      printf ("update %s\n", syncobj_transaction_get_id (updated));
+      fflush (stdout);
+      raise (SIGKILL);
+    }
+
   if (g_str_equal (server, "changed"))
     current = json_from_string ("{\"id\": \"k1\", \"title\": \"milk\", \"likes\": 5, \"version\": 2}", NULL);
   syncobj_persist_job_conflict (last_job (&backend), "k1", current);

@@ -663,6 +663,66 @@ test_conflict_deleted (void)
   run_conflict ("deleted", NULL, "{\"id\": \"k1\", \"title\": \"oat milk\", \"likes\": 1, \"version\": 1}");
 }
 
+/* The sync deleted the record while its update was in flight, then the
+ * application stopped: the update restored has no cached record below
+ * it, only its changes. When the server answers that the record is gone,
+ * REBASE inserts it again under its key, not as a record without one
+ * (for which a server would make up a key). */
+static void
+test_conflict_gone_before_restart (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "conflict-gone.db", NULL);
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  const char *argv[] = { helper, "conflict", path, "gone", NULL };
+  g_autofree char *output = NULL;
+  g_autofree char *errors = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("conflicted-sync");
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjPendingMutation) update = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncobjTestBackend *backend;
+  SyncobjTransaction *updated;
+  JsonObject *sent;
+  const char *update_id;
+  SyncobjPersistJob *job;
+  int status;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, &errors, &status, &error);
+  g_assert_no_error (error);
+  if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGKILL)
+    g_error ("crash-helper did not die of SIGKILL (status %d): %s", status, errors);
+  g_assert_true (g_str_has_prefix (output, "update "));
+  g_strchomp (output);
+  update_id = output + strlen ("update ");
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), FALSE);
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  backend = syncobj_store_test_backend_new (&mutator);
+  collection = syncobj_collection_new_with_store ("conflicted", sync, mutator, store);
+  syncobj_collection_set_version_member (collection, "version");
+  updated = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), update_id);
+  g_assert_nonnull (updated);
+  update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
+
+  job = wait_for_call (backend, update_id, 2);
+  syncobj_persist_job_conflict (job, "k1", NULL);
+  job = wait_for_call (backend, update_id, 3);
+  g_assert_cmpint (syncobj_pending_mutation_get_mutation_type (update), ==, SYNCOBJ_MUTATION_TYPE_INSERT);
+  sent = syncobj_pending_mutation_get_modified (update);
+  g_assert_cmpstr (json_object_get_string_member_with_default (sent, "id", NULL), ==, "k1");
+  g_assert_cmpstr (json_object_get_string_member_with_default (sent, "title", NULL), ==, "oat milk");
+  syncobj_persist_job_complete (job);
+  syncobj_store_test_run_pending ();
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_clear_object (&collection);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -678,6 +738,7 @@ main (int   argc,
   g_test_add_func ("/recovery/server-key/after-long-history", test_server_key_after_long_history);
   g_test_add_func ("/recovery/conflict/rebased", test_conflict_rebased);
   g_test_add_func ("/recovery/conflict/deleted", test_conflict_deleted);
+  g_test_add_func ("/recovery/conflict/gone-before-restart", test_conflict_gone_before_restart);
 
   return g_test_run ();
 }
