@@ -18,6 +18,7 @@ struct _SyncobjCollectionCache
   guint           schema_version;
   SyncobjOverlay *overlay;         /* unowned */
   GSequence      *order;           /* SyncobjRow, the list model's order; unowned */
+  GHashTable     *etags;           /* key → the ETag kept with its cached record */
 };
 
 SyncobjCollectionCache *
@@ -44,7 +45,28 @@ _syncobj_collection_cache_new (SyncobjStore   *store,
 void
 _syncobj_collection_cache_free (SyncobjCollectionCache *self)
 {
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->etags, g_hash_table_unref);
   g_free (self);
+}
+
+/* The ETag of @key goes with its record, written (for a record not
+ * cached before) once the row is; a record gone takes its ETag along. */
+static void
+cache_add_etag (SyncobjCollectionCache *self,
+                SyncobjStoredCache     *cache,
+                const char             *key,
+                gboolean                present)
+{
+  const char *etag = self->etags != NULL ? g_hash_table_lookup (self->etags, key) : NULL;
+
+  if (etag == NULL)
+    return;
+  if (present)
+    _syncobj_stored_cache_set_etag (cache, key, etag);
+  else
+    g_hash_table_remove (self->etags, key);
 }
 
 /* Adds the synced value of @key to @cache: what the server sent, held
@@ -62,6 +84,7 @@ cache_add_key (SyncobjCollectionCache *self,
   if (row != NULL && row->packed != NULL)
     {
       _syncobj_stored_cache_add (cache, key, row->packed, -1);
+      cache_add_etag (self, cache, key, TRUE);
       return;
     }
 
@@ -82,6 +105,7 @@ cache_add_key (SyncobjCollectionCache *self,
   if (value != NULL)
     text = _syncobj_json_write_compact (value);
   _syncobj_stored_cache_add (cache, key, text, -1);
+  cache_add_etag (self, cache, key, text != NULL);
 }
 
 static gboolean
@@ -217,6 +241,56 @@ _syncobj_collection_cache_adopt_cursor (SyncobjStoredCache *cache,
     _syncobj_sync_restore_cursor (sync, cache->cursor);
 }
 
+void
+_syncobj_collection_cache_adopt_etags (SyncobjCollectionCache *self,
+                                       SyncobjStoredCache     *cache)
+{
+  if (cache->etags == NULL)
+    return;
+  g_clear_pointer (&self->etags, g_hash_table_unref);
+  self->etags = g_steal_pointer (&cache->etags);
+}
+
+/* ---- the ETags of cached records -------------------------------------------- */
+
+const char *
+_syncobj_collection_get_etag (SyncobjCollection *collection,
+                              const char        *key)
+{
+  SyncobjCollectionCache *self = collection->cache;
+
+  return self != NULL && self->etags != NULL ? g_hash_table_lookup (self->etags, key) : NULL;
+}
+
+void
+_syncobj_collection_keep_etag (SyncobjCollection *collection,
+                               const char        *key,
+                               const char        *etag)
+{
+  SyncobjCollectionCache *self = collection->cache;
+  g_autoptr(SyncobjStoredCache) cache = NULL;
+
+  if (self == NULL)
+    return;
+  if (etag == NULL || *etag == '\0')
+    {
+      if (self->etags == NULL || !g_hash_table_remove (self->etags, key))
+        return;
+    }
+  else
+    {
+      if (self->etags == NULL)
+        self->etags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      if (g_strcmp0 (g_hash_table_lookup (self->etags, key), etag) == 0)
+        return;
+      g_hash_table_replace (self->etags, g_strdup (key), g_strdup (etag));
+    }
+
+  cache = _syncobj_stored_cache_new (self->collection_id, self->schema_version);
+  _syncobj_stored_cache_set_etag (cache, key, etag);
+  _syncobj_store_write_cache (self->store, g_steal_pointer (&cache));
+}
+
 gboolean
 _syncobj_collection_cache_restore (SyncobjCollectionCache *self,
                                    const char             *key_member,
@@ -232,6 +306,7 @@ _syncobj_collection_cache_restore (SyncobjCollectionCache *self,
     {
       _syncobj_collection_cache_adopt (self, slice, key_member, 0, slice->records->len);
       _syncobj_collection_cache_adopt_cursor (slice, sync);
+      _syncobj_collection_cache_adopt_etags (self, slice);
       _syncobj_stored_cache_free (slice);
       cached = TRUE;
     }

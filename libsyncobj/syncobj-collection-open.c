@@ -153,6 +153,7 @@ adopt_records (OpenData *data,
     return FALSE;
 
   _syncobj_collection_cache_adopt_cursor (data->cache, self->sync);
+  _syncobj_collection_cache_adopt_etags (self->cache, data->cache);
   return TRUE;
 }
 

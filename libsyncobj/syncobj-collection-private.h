@@ -176,6 +176,20 @@ void                    _syncobj_collection_cache_adopt   (SyncobjCollectionCach
                                                            guint                   n);
 void                    _syncobj_collection_cache_adopt_cursor (SyncobjStoredCache *cache,
                                                                 SyncobjSync        *sync);
+/* Keeps the ETags read back with @cache (its last slice). */
+void                    _syncobj_collection_cache_adopt_etags (SyncobjCollectionCache *self,
+                                                               SyncobjStoredCache     *cache);
+/* The ETag the server last gave for the record of @key, kept with its
+ * cached record across restarts (an HTTP mutator's If-Match when the
+ * collection has no version member); NULL when none is kept, or without
+ * a persistent store. */
+const char             *_syncobj_collection_get_etag      (SyncobjCollection      *collection,
+                                                           const char             *key);
+/* Keeps @etag (NULL or "": none) as that of the record of @key, in
+ * memory and in the store's cache. */
+void                    _syncobj_collection_keep_etag     (SyncobjCollection      *collection,
+                                                           const char             *key,
+                                                           const char             *etag);
 /* Queues what a sync commit changed in the synced state (everything, for
  * a snapshot that truncates) and @cursor to the store. */
 void                    _syncobj_collection_cache_commit  (SyncobjCollectionCache *self,

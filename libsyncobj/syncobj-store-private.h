@@ -125,6 +125,11 @@ struct _SyncobjStoredCache
   /* Read back: the text of every record, in blocks (GStringChunk) that
    * the records point into; NULL while the records own their text. */
   GPtrArray *text;
+  /* Key → the ETag the server gave for the cached record ("" forgets
+   * it), which an HTTP mutator sends as If-Match; written after the
+   * records, to rows cached already. Read back: the ETags of the cached
+   * records. NULL for none. */
+  GHashTable *etags;
 };
 
 SyncobjStoredCache       *_syncobj_stored_cache_new         (const char                *collection_id,
@@ -144,8 +149,12 @@ void                      _syncobj_stored_cache_add_read    (SyncobjStoredCache 
                                                              gsize                      key_length,
                                                              const char                *value,
                                                              gsize                      value_length);
+/* Sets the ETag of the cached record of @key (NULL or "" forgets it). */
+void                      _syncobj_stored_cache_set_etag    (SyncobjStoredCache        *cache,
+                                                             const char                *key,
+                                                             const char                *etag);
 /* Moves the records (and text) of @slice, read back, after those of
- * @cache, and its cursor when it has one; frees @slice. */
+ * @cache, and its cursor and ETags when it has some; frees @slice. */
 void                      _syncobj_stored_cache_append      (SyncobjStoredCache        *cache,
                                                              SyncobjStoredCache        *slice);
 /* Whether a cached record read back can be shown: a key and a JSON object

@@ -195,7 +195,16 @@ static const char *migration_v4[] = {
   NULL
 };
 
-static const char **migrations[] = { migration_v2, migration_v3, migration_v4 };
+/* Version 5 keeps with each cached record the ETag the server gave for
+ * it ("" for none), which the HTTP mutator sends as If-Match after a
+ * restart. Older rows have none. */
+static const char *migration_v5[] = {
+  "ALTER TABLE cache ADD COLUMN etag TEXT NOT NULL DEFAULT ''",
+  "UPDATE meta SET value = 5 WHERE key = 'schema_version'",
+  NULL
+};
+
+static const char **migrations[] = { migration_v2, migration_v3, migration_v4, migration_v5 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) + 1 == SYNCOBJ_STORE_SCHEMA_VERSION);
 

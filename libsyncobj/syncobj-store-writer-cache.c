@@ -4,7 +4,8 @@
  * sync cursor: the generations a snapshot writes and makes current, the
  * records of one sync commit written in the writer's rounds, reading the
  * current generation back (its records: syncobj-store-writer-cache-read.c)
- * and clearing it.
+ * and clearing it. Each cached record keeps the ETag the server last gave
+ * for it (column `etag`, "" for none), written after its row.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -102,6 +103,12 @@ static const char *cache_drop_other_generations_sql =
   "DELETE FROM cache WHERE collection_id = ##collection_id::string AND generation <> ##generation::gint64";
 static const char *cache_clear_sql =
   "DELETE FROM cache WHERE collection_id = ##collection_id::string";
+static const char *cache_etag_sql =
+  "UPDATE cache SET etag = ##etag::string WHERE collection_id = ##collection_id::string "
+  "AND generation = ##generation::gint64 AND key = ##key::string";
+static const char *cache_etags_select_sql =
+  "SELECT key, etag FROM cache WHERE collection_id = ##collection_id::string "
+  "AND generation = ##generation::gint64 AND etag <> ''";
 static const char *cache_state_clear_sql =
   "DELETE FROM cache_state WHERE collection_id = ##collection_id::string";
 
@@ -234,6 +241,59 @@ cache_drop_other_generations (SyncobjStoreWriter  *self,
          prepared_run (self, prepared, error) >= 0;
 }
 
+/* Sets the ETags of @cache on the rows of the generation @generation
+ * that exist (a record not cached yet gets its ETag when its row is
+ * written, with the commit that brings it). */
+static gboolean
+cache_write_etags (SyncobjStoreWriter  *self,
+                   SyncobjStoreRound   *round,
+                   SyncobjStoredCache  *cache,
+                   gint64               generation,
+                   GError             **error)
+{
+  GHashTableIter iter;
+  gpointer key, etag;
+
+  if (cache->etags == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, cache->etags);
+  while (g_hash_table_iter_next (&iter, &key, &etag))
+    {
+      Prepared *prepared = prepare (self, cache_etag_sql, error);
+
+      if (prepared == NULL ||
+          !_syncobj_store_writer_round_statement (round, 1, error) ||
+          !_syncobj_store_sql_set_text (prepared->params, "collection_id", cache->collection_id, error) ||
+          !_syncobj_store_sql_set_int (prepared->params, "generation", generation, error) ||
+          !_syncobj_store_sql_set_text (prepared->params, "key", key, error) ||
+          !_syncobj_store_sql_set_text (prepared->params, "etag", etag, error) ||
+          prepared_run (self, prepared, error) < 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The ETags of the records of @generation, on @slice. */
+static gboolean
+cache_read_etags (SyncobjStoreWriter  *self,
+                  const char          *collection_id,
+                  gint64               generation,
+                  SyncobjStoredCache  *slice,
+                  GError             **error)
+{
+  static const GType types[] = { G_TYPE_STRING, G_TYPE_STRING, G_TYPE_NONE };
+  g_autoptr(GdaDataModel) model = cache_select (self, cache_etags_select_sql, collection_id, generation,
+                                                types, error);
+
+  if (model == NULL)
+    return FALSE;
+  for (gint i = 0; i < gda_data_model_get_n_rows (model); i++)
+    _syncobj_stored_cache_set_etag (slice,
+                                    _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 0, i, NULL)),
+                                    _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 1, i, NULL)));
+  return TRUE;
+}
+
 /* Writes what one sync commit changed. A snapshot that replaces the cache
  * writes the next generation, which the last statements make current:
  * killed at any point, the file holds the old records or the new ones.
@@ -263,6 +323,10 @@ _syncobj_store_writer_cache_write (SyncobjStoreWriter  *self,
   if (cache->cursor != NULL)
     state.cursor = cache->cursor;
 
+  /* Only ETags: for records cached already, if any. */
+  if (cache->etags != NULL && !cache->replaces && cache->records->len == 0 && cache->cursor == NULL)
+    return committed == NULL || cache_write_etags (self, round, cache, committed->generation, error);
+
   if (cache->replaces)
     {
       /* What a snapshot killed before it became current left behind. */
@@ -281,7 +345,8 @@ _syncobj_store_writer_cache_write (SyncobjStoreWriter  *self,
                              cache->replaces, error))
       return FALSE;
 
-  if (!_syncobj_store_writer_round_statement (round, 2, error) ||
+  if (!cache_write_etags (self, round, cache, state.generation, error) ||
+      !_syncobj_store_writer_round_statement (round, 2, error) ||
       !cache_write_state (self, cache->collection_id, &state, error) ||
       (cache->replaces && !cache_drop_other_generations (self, cache->collection_id, state.generation, error)))
     return FALSE;
@@ -387,6 +452,14 @@ _syncobj_store_writer_cache_read (SyncobjStoreWriter  *self,
       drop_cursor = TRUE;
     }
   last->cursor = g_strdup (drop_cursor || state->cursor == NULL ? "" : state->cursor);
+  /* Without its ETags, a record is written without If-Match: no reason
+   * not to show the cache. */
+  if (!cache_read_etags (self, collection_id, state->generation, last, &local_error))
+    {
+      g_message ("Syncobj store %s: the ETags of collection “%s” cannot be read: %s",
+                 self->path, collection_id, local_error->message);
+      g_clear_error (&local_error);
+    }
   g_async_queue_push (slices, g_steal_pointer (&last));
 }
 

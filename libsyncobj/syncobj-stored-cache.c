@@ -48,7 +48,18 @@ _syncobj_stored_cache_free (SyncobjStoredCache *cache)
   g_array_unref (cache->records);
   g_clear_pointer (&cache->text, g_ptr_array_unref);
   g_free (cache->cursor);
+  g_clear_pointer (&cache->etags, g_hash_table_unref);
   g_free (cache);
+}
+
+void
+_syncobj_stored_cache_set_etag (SyncobjStoredCache *cache,
+                                const char         *key,
+                                const char         *etag)
+{
+  if (cache->etags == NULL)
+    cache->etags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_replace (cache->etags, g_strdup (key), g_strdup (etag != NULL ? etag : ""));
 }
 
 void
@@ -114,6 +125,11 @@ _syncobj_stored_cache_append (SyncobjStoredCache *cache,
     {
       g_free (cache->cursor);
       cache->cursor = g_steal_pointer (&slice->cursor);
+    }
+  if (slice->etags != NULL)
+    {
+      g_clear_pointer (&cache->etags, g_hash_table_unref);
+      cache->etags = g_steal_pointer (&slice->etags);
     }
   _syncobj_stored_cache_free (slice);
 }

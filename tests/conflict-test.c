@@ -753,6 +753,113 @@ test_http_etag_as_version (void)
   conflicts_clear (&conflicts);
 }
 
+static void
+flushed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_store_flush_finish (SYNCOBJ_STORE (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* One run of an application on the store file at @path: a collection of
+ * the demo server's items with the HTTP sync and mutator, no version
+ * member, ready. */
+static SyncobjCollection *
+etag_run_new (DemoServer    *server,
+              const char    *path,
+              SyncobjStore **store,
+              Conflicts     *conflicts)
+{
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *changes = demo_server_uri (server, "/changes");
+  g_autoptr(SyncobjHttpSync) sync = syncobj_http_sync_new ("etag-restart-sync", items, changes);
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (items);
+  g_autoptr(GError) error = NULL;
+  SyncobjCollection *collection;
+
+  *store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  collection = syncobj_collection_new_with_store ("etag-restart", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator), *store);
+  g_signal_connect (collection, "conflict", G_CALLBACK (conflict_cb), conflicts);
+  WAIT_FOR (syncobj_collection_get_ready (collection), 5000);
+  return collection;
+}
+
+static void
+etag_run_end (SyncobjCollection **collection,
+              SyncobjStore      **store)
+{
+  gboolean flushed = FALSE;
+
+  g_clear_object (collection);
+  syncobj_store_flush_async (*store, NULL, flushed_cb, &flushed);
+  WAIT_FOR (flushed, 5000);
+  g_clear_object (store);
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+}
+
+/* Without a version member, the ETag of each record is kept with its
+ * cached record: after a restart between the write and the next update,
+ * that update still sends If-Match with the record's ETag. Someone else
+ * wrote the record meanwhile (version 2): the update sent with If-Match
+ * "1" is refused with 412 and rebased, which only a kept ETag can make
+ * happen. After another restart, the ETag of the rebased write ("3") goes
+ * with the next update, which the server takes at once. */
+static void
+test_http_etag_kept_across_restart (void)
+{
+  const char *args[] = { "--versions", NULL };
+  g_autoptr(DemoServer) server = demo_server_start_full (NULL, args);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "etag-restart.db", NULL);
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjTransaction) rebased = NULL;
+  g_autoptr(SyncobjTransaction) direct = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autofree char *patched = NULL;
+  Conflicts conflicts = { 0 };
+  guint status = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (g_get_user_data_dir (), 0700), ==, 0);
+  collection = etag_run_new (server, path, &store, &conflicts);
+  inserted = syncobj_test_insert (collection, "{\"id\": \"a\", \"title\": \"A\", \"n\": 0}");
+  WAIT_FOR (syncobj_transaction_is_finished (inserted), 10000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (inserted), ==, "completed");
+  etag_run_end (&collection, &store);
+
+  patched = demo_server_request (server, "PATCH", "/items/a", NULL, "{\"title\": \"B\"}", &status);
+  g_assert_cmpuint (status, ==, 200);
+
+  collection = etag_run_new (server, path, &store, &conflicts);
+  rebased = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  WAIT_FOR (syncobj_transaction_is_finished (rebased), 10000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (rebased), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (rebased), ==, 2);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (rebased), 0);
+  g_assert_error ((GError *) syncobj_attempt_get_error (first), SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT);
+  g_assert_cmpuint (syncobj_attempt_get_http_status (first), ==, 412);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  etag_run_end (&collection, &store);
+
+  collection = etag_run_new (server, path, &store, &conflicts);
+  direct = syncobj_test_update (collection, "a", "{\"m\": 1}");
+  WAIT_FOR (syncobj_transaction_is_finished (direct), 10000);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (direct), ==, "completed");
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (direct), ==, 1);
+  g_assert_cmpuint (conflicts.count, ==, 1);
+  etag_run_end (&collection, &store);
+
+  record = server_record (server, "a");
+  syncobj_test_assert_json (record, "{\"id\": \"a\", \"title\": \"B\", \"n\": 1, \"m\": 1, \"version\": 4}");
+  conflicts_clear (&conflicts);
+}
+
 /* A batch carries each entry's version as "if_match"; the server refuses
  * the batch with 412 {"index": 1, "current": record}: the second entry
  * conflicted, is rebased on that record, and the batch goes again. */
@@ -837,6 +944,7 @@ main (int argc, char *argv[])
       g_test_add_func ("/conflict/http/404-update-deleted", test_http_404_update_deleted);
       g_test_add_func ("/conflict/http/404-update-server-wins", test_http_404_update_server_wins);
       g_test_add_func ("/conflict/http/etag-as-version", test_http_etag_as_version);
+      g_test_add_func ("/conflict/http/etag-kept-across-restart", test_http_etag_kept_across_restart);
       g_test_add_func ("/conflict/http/batch", test_http_batch_conflict);
     }
 

@@ -369,9 +369,12 @@ test_migration (void)
 
   store = syncobj_store_new_for_path (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 4);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 5);
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM pragma_table_info('transactions') "
                                     "WHERE name IN ('counted_attempts', 'metadata')"), ==, 2);
+  /* Version 5: each cached record's ETag. */
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM pragma_table_info('cache') "
+                                    "WHERE name = 'etag'"), ==, 1);
   /* Version 3: the cache of synced state, empty. */
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache"), ==, 0);
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache_state"), ==, 0);

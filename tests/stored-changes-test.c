@@ -171,8 +171,9 @@ test_offline_updates_of_big_record (void)
 
 /* A store of schema version 3: its writes carry their original and
  * modified values, which are restored as they are, whatever the cache
- * holds; the file is migrated to version 4. */
+ * holds; the file is migrated to the current version. */
 static const char *version_3_rows[] = {
+  "ALTER TABLE cache DROP COLUMN etag",
   "UPDATE meta SET value = 3 WHERE key = 'schema_version'",
   "INSERT INTO cache VALUES ('v3', 1, 'x', 0, '{\"id\":\"x\",\"v\":5,\"w\":\"cached\"}')",
   "INSERT INTO cache_state VALUES ('v3', 1, 0, '')",
@@ -208,7 +209,7 @@ test_version_3_store (void)
 
   store = syncobj_store_new_for_path (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 4);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 5);
   collection = syncobj_collection_new_with_store ("v3", NULL, NULL, store);
   transactions = syncobj_collection_get_transactions (collection);
   g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, 1);

@@ -5,9 +5,11 @@
  * original value when the collection names one; otherwise the ETag the
  * server last gave for the record: the answer to a write of it (POST,
  * PATCH, PUT), the GET of its item after a conflict, a 409 or 412 with
- * the record. A record whose ETag the mutator never saw is written without
- * a precondition. A single write sends it as `If-Match`, a batch entry as
- * its `"if_match"` member.
+ * the record. The collection keeps each ETag with its cached record in
+ * its store, so that a restart does not lose it; a record whose ETag was
+ * never seen (or whose collection has no persistent store and was seen
+ * before a restart) is written without a precondition. A single write
+ * sends it as `If-Match`, a batch entry as its `"if_match"` member.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -24,6 +26,18 @@ mutator_etags (SyncobjHttpMutator *self)
   if (self->etags == NULL)
     self->etags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self->etags;
+}
+
+/* Keeps @etag (NULL: none) as the version of @mutation's record in its
+ * collection's store too. */
+static void
+collection_keep_etag (SyncobjPendingMutation *mutation,
+                      const char             *etag)
+{
+  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
+
+  if (collection != NULL)
+    _syncobj_collection_keep_etag (collection, mutation->key, etag);
 }
 
 /* Whether @value is an entity tag as RFC 9110 writes one: `"…"` or
@@ -59,6 +73,7 @@ _syncobj_http_mutator_remember_etag (SyncobjHttpMutator     *self,
     g_hash_table_replace (mutator_etags (target), g_strdup (mutation->key), g_strdup (etag));
   else if (target->etags != NULL)
     g_hash_table_remove (target->etags, mutation->key);
+  collection_keep_etag (mutation, etag != NULL && is_entity_tag (etag) ? etag : NULL);
 }
 
 void
@@ -69,6 +84,7 @@ _syncobj_http_mutator_forget_etag (SyncobjHttpMutator     *self,
 
   if (target->etags != NULL)
     g_hash_table_remove (target->etags, mutation->key);
+  collection_keep_etag (mutation, NULL);
 }
 
 /* The version member of @mutation's original value as an entity tag. */
@@ -102,6 +118,9 @@ _syncobj_http_mutator_if_match (SyncobjHttpMutator     *self,
   if (member != NULL)
     return member_version (mutation, member);
 
+  /* What this mutator saw, else what the store kept from a previous run. */
   target = _syncobj_http_mutator_target (self, mutation);
-  return target->etags != NULL ? g_strdup (g_hash_table_lookup (target->etags, mutation->key)) : NULL;
+  if (target->etags != NULL && g_hash_table_contains (target->etags, mutation->key))
+    return g_strdup (g_hash_table_lookup (target->etags, mutation->key));
+  return collection != NULL ? g_strdup (_syncobj_collection_get_etag (collection, mutation->key)) : NULL;
 }
