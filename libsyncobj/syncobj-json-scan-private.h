@@ -52,6 +52,60 @@ gboolean    _syncobj_json_scan_records_skipping (const char            *text,
                                                  SyncobjJsonSkipFunc    skip,
                                                  gpointer               user_data,
                                                  GError               **error);
+/* Whether @text is one JSON object (whitespace around it allowed) with a
+ * valid @key_member, as a snapshot's element must be: sets the key
+ * (unescaped and nul-terminated in @key_out, room for @length +
+ * SYNCOBJ_INT_KEY_SIZE bytes; an integer's decimal text with
+ * @key_is_int), the object's span, whether it is compact (no whitespace
+ * between its tokens), and @unusual as _syncobj_json_is_valid_usual()
+ * does. FALSE for anything else, with no reason: the caller's slower path
+ * names it. */
+gboolean    _syncobj_json_scan_record  (const char   *text,
+                                        gsize         length,
+                                        const char   *key_member,
+                                        char         *key_out,
+                                        gsize        *key_length,
+                                        gboolean     *key_is_int,
+                                        gsize        *object_start,
+                                        gsize        *object_length,
+                                        gboolean     *compact,
+                                        gboolean     *unusual);
+/* One change message {"type": …, "value": {…}, "key": …} as scanned (the
+ * last of equal member names counts). */
+typedef struct
+{
+  char        type[8];          /* the "type" string, when short and without escape; else "" */
+  const char *value;            /* the "value" object's text, or NULL */
+  gsize       value_length;
+  gboolean    has_other_value;  /* a "value" member that is not an object */
+  /* The key member of the "value" object, or without one the "key"
+   * member: unescaped and nul-terminated (valid during the call), an
+   * integer's decimal text with @key_is_int; NULL when absent or not a
+   * non-empty string or an integer within 64 bits. */
+  const char *key;
+  gsize       key_length;
+  gboolean    key_is_int;
+} SyncobjJsonMessage;
+
+typedef gboolean (*SyncobjJsonMessageFunc) (const SyncobjJsonMessage *message,
+                                            gpointer                  user_data);
+/* Scans @text, one change message or an array of them, without building
+ * any JsonNode, and calls @func for each message in order. FALSE when the
+ * text is not such JSON (or has a member name with an escape), or when
+ * @func returns FALSE; the caller's slower path then names the fault.
+ * Sets @unusual as _syncobj_json_is_valid_usual() does. */
+gboolean    _syncobj_json_scan_messages (const char             *text,
+                                         gsize                   length,
+                                         const char             *key_member,
+                                         SyncobjJsonMessageFunc  func,
+                                         gpointer                user_data,
+                                         gboolean               *unusual);
+/* For compact, checked object texts (packed records): whether @update
+ * sets every top-level member of @base (by the text of its name; a name
+ * written with escapes may be missed, never wrongly found), so that
+ * merging @update into @base gives @update. */
+gboolean    _syncobj_json_text_covers  (const char   *update,
+                                        const char   *base);
 /* Whether @text is a JSON object with a member @name (the last one, if
  * several): sets the byte span of its value. The whole text is checked as
  * JSON; FALSE when it is not, or has no such member. */
@@ -94,6 +148,8 @@ typedef struct
   /* Set when a string had an escape, or a number a fraction, an exponent
    * or more than 18 digits. */
   gboolean    unusual;
+  /* Set when whitespace stood between tokens: the text is not compact. */
+  gboolean    spaced;
 } SyncobjJsonScan;
 
 void        _syncobj_json_scan_clear   (SyncobjJsonScan *scan);

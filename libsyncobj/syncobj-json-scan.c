@@ -50,6 +50,41 @@ scan_fail (SyncobjJsonScan *scan,
   return NULL;
 }
 
+/* Skips whitespace between tokens, noting that the text is not compact. */
+static inline const char *
+scan_ws (SyncobjJsonScan *scan,
+         const char      *p)
+{
+  if (p < scan->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    {
+      scan->spaced = TRUE;
+      p = _syncobj_json_skip_ws (p, scan->end);
+    }
+  return p;
+}
+
+/* Whether @text is ASCII: the common case, checked eight bytes at a time
+ * before the full UTF-8 check. */
+static gboolean
+text_is_utf8 (const char *text,
+              gsize       length)
+{
+  gsize i = 0;
+
+  for (; i + 8 <= length; i += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, text + i, 8);
+      if (word & G_GUINT64_CONSTANT (0x8080808080808080))
+        return g_utf8_validate_len (text, length, NULL);
+    }
+  for (; i < length; i++)
+    if ((guchar) text[i] & 0x80)
+      return g_utf8_validate_len (text, length, NULL);
+  return TRUE;
+}
+
 static inline gboolean
 is_hex (char c)
 {
@@ -178,7 +213,7 @@ scan_object (SyncobjJsonScan *scan,
   if (++scan->depth > SCAN_MAX_DEPTH)
     return scan_fail (scan, p, "nested more than " G_STRINGIFY (SCAN_MAX_DEPTH) " levels deep");
 
-  p = _syncobj_json_skip_ws (p + 1, end);
+  p = scan_ws (scan, p + 1);
   if (p < end && *p == '}')
     {
       scan->depth--;
@@ -200,10 +235,10 @@ scan_object (SyncobjJsonScan *scan,
       if (p == NULL)
         return NULL;
       name_stop = p - 1;
-      p = _syncobj_json_skip_ws (p, end);
+      p = scan_ws (scan, p);
       if (p >= end || *p != ':')
         return scan_fail (scan, p, "expected ':'");
-      p = _syncobj_json_skip_ws (p + 1, end);
+      p = scan_ws (scan, p + 1);
       value = p;
       if (p < end && *p == '"')
         p = scan_string (scan, p, &value_escaped);
@@ -247,10 +282,10 @@ scan_object (SyncobjJsonScan *scan,
             *key_kind = 2;
         }
 
-      p = _syncobj_json_skip_ws (p, end);
+      p = scan_ws (scan, p);
       if (p < end && *p == ',')
         {
-          p = _syncobj_json_skip_ws (p + 1, end);
+          p = scan_ws (scan, p + 1);
           continue;
         }
       if (p < end && *p == '}')
@@ -271,7 +306,7 @@ scan_array (SyncobjJsonScan *scan,
   if (++scan->depth > SCAN_MAX_DEPTH)
     return scan_fail (scan, p, "nested more than " G_STRINGIFY (SCAN_MAX_DEPTH) " levels deep");
 
-  p = _syncobj_json_skip_ws (p + 1, end);
+  p = scan_ws (scan, p + 1);
   if (p < end && *p == ']')
     {
       scan->depth--;
@@ -283,10 +318,10 @@ scan_array (SyncobjJsonScan *scan,
       p = _syncobj_json_scan_value (scan, p);
       if (p == NULL)
         return NULL;
-      p = _syncobj_json_skip_ws (p, end);
+      p = scan_ws (scan, p);
       if (p < end && *p == ',')
         {
-          p = _syncobj_json_skip_ws (p + 1, end);
+          p = scan_ws (scan, p + 1);
           continue;
         }
       if (p < end && *p == ']')
@@ -738,4 +773,342 @@ _syncobj_json_is_valid_usual (const char *text,
   p = _syncobj_json_scan_value (&scan, _syncobj_json_skip_ws (text, end));
   *unusual = scan.unusual;
   return p != NULL && _syncobj_json_skip_ws (p, end) == end;
+}
+
+/* ---- one record, change messages ------------------------------------------ */
+
+/* The key of an object scanned with a key member, copied by copy_key(). */
+typedef struct
+{
+  const char *start;
+  const char *end;
+  gboolean    escaped;
+  int         kind;
+} ScannedKey;
+
+static const char *
+scan_key_copy (const ScannedKey  *key,
+               char             **buffer,
+               gsize             *buffer_size,
+               gsize             *key_length)
+{
+  SyncobjJsonSkip reason;
+
+  return copy_key (key->start, key->end, key->escaped, key->kind, buffer, buffer_size, key_length, &reason);
+}
+
+gboolean
+_syncobj_json_scan_record (const char   *text,
+                           gsize         length,
+                           const char   *key_member,
+                           char         *key_out,
+                           gsize        *key_length,
+                           gboolean     *key_is_int,
+                           gsize        *object_start,
+                           gsize        *object_length,
+                           gboolean     *compact,
+                           gboolean     *unusual)
+{
+  g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0, FALSE };
+  const char *end = text + length;
+  ScannedKey key = { NULL, NULL, FALSE, 0 };
+  /* Room for any key of @text: never grown. */
+  gsize key_room = length + SYNCOBJ_INT_KEY_SIZE;
+  const char *object, *p;
+
+  if (!text_is_utf8 (text, length))
+    return FALSE;
+  object = _syncobj_json_skip_ws (text, end);
+  if (object >= end || *object != '{')
+    return FALSE;
+  /* One level more than the object's own: never more lenient than
+   * _syncobj_json_check_text(). */
+  scan.depth = 1;
+  p = scan_object (&scan, object, key_member, strlen (key_member), &key.start, &key.end, &key.escaped, &key.kind);
+  if (p == NULL || _syncobj_json_skip_ws (p, end) != end ||
+      scan_key_copy (&key, &key_out, &key_room, key_length) == NULL)
+    return FALSE;
+
+  *key_is_int = key.kind == 3;
+  *object_start = (gsize) (object - text);
+  *object_length = (gsize) (p - object);
+  *compact = !scan.spaced;
+  *unusual = scan.unusual;
+  return TRUE;
+}
+
+/* Scans one message object at @p (depth already counted for it). */
+static const char *
+scan_message (SyncobjJsonScan     *scan,
+              const char          *p,
+              const char          *key_member,
+              gsize                key_member_len,
+              char               **key_buffer,
+              gsize               *key_buffer_size,
+              SyncobjJsonMessage  *message)
+{
+  const char *end = scan->end;
+  ScannedKey value_key = { NULL, NULL, FALSE, 0 };
+  ScannedKey key = { NULL, NULL, FALSE, 0 };
+
+  *message = (SyncobjJsonMessage) { { 0 } };
+  scan->depth++;
+  p = scan_ws (scan, p + 1);
+  if (p < end && *p == '}')
+    p = NULL;   /* an empty message: not one to apply */
+
+  while (p != NULL)
+    {
+      const char *name = p, *name_stop, *value;
+      gboolean escaped;
+      gsize name_len;
+
+      if (p >= end || *p != '"' || (p = scan_string (scan, p, &escaped)) == NULL || escaped)
+        return NULL;   /* an escaped name is rare: the slow way reads it */
+      name_stop = p - 1;
+      name_len = (gsize) (name_stop - (name + 1));
+      p = scan_ws (scan, p);
+      if (p >= end || *p != ':')
+        return NULL;
+      value = p = scan_ws (scan, p + 1);
+
+      if (name_len == 5 && memcmp (name + 1, "value", 5) == 0 && p < end && *p == '{')
+        {
+          value_key = (ScannedKey) { NULL, NULL, FALSE, 0 };
+          p = scan_object (scan, p, key_member, key_member_len,
+                           &value_key.start, &value_key.end, &value_key.escaped, &value_key.kind);
+          message->value = value;
+          message->value_length = p != NULL ? (gsize) (p - value) : 0;
+        }
+      else if (name_len == 4 && memcmp (name + 1, "type", 4) == 0 && p < end && *p == '"')
+        {
+          p = scan_string (scan, p, &escaped);
+          message->type[0] = '\0';
+          if (p != NULL && !escaped && (gsize) (p - value - 2) < sizeof message->type)
+            {
+              memcpy (message->type, value + 1, (gsize) (p - value - 2));
+              message->type[p - value - 2] = '\0';
+            }
+        }
+      else if (name_len == 3 && memcmp (name + 1, "key", 3) == 0 && p < end && *p == '"')
+        {
+          p = scan_string (scan, p, &key.escaped);
+          key.start = value + 1;
+          key.end = p != NULL ? p - 1 : NULL;
+          key.kind = 1;
+        }
+      else
+        {
+          gboolean is_double = TRUE;
+
+          if (p < end && (*p == '-' || g_ascii_isdigit (*p)))
+            p = _syncobj_json_scan_number (scan, p, &is_double);
+          else
+            p = _syncobj_json_scan_value (scan, p);
+          if (name_len == 3 && memcmp (name + 1, "key", 3) == 0)
+            key = (ScannedKey) { value, p, FALSE, !is_double ? 3 : 2 };
+          else if (name_len == 4 && memcmp (name + 1, "type", 4) == 0)
+            message->type[0] = '\0';
+          else if (name_len == 5 && memcmp (name + 1, "value", 5) == 0)
+            {
+              message->value = NULL;
+              message->has_other_value = TRUE;
+            }
+        }
+      if (p == NULL)
+        return NULL;
+
+      p = scan_ws (scan, p);
+      if (p < end && *p == ',')
+        p = scan_ws (scan, p + 1);
+      else if (p < end && *p == '}')
+        break;
+      else
+        return NULL;
+    }
+  if (p == NULL)
+    return NULL;
+
+  scan->depth--;
+  if (message->value != NULL)
+    {
+      message->has_other_value = FALSE;
+      message->key = scan_key_copy (&value_key, key_buffer, key_buffer_size, &message->key_length);
+      message->key_is_int = value_key.kind == 3;
+    }
+  else
+    {
+      message->key = scan_key_copy (&key, key_buffer, key_buffer_size, &message->key_length);
+      message->key_is_int = key.kind == 3;
+    }
+  return p + 1;
+}
+
+gboolean
+_syncobj_json_scan_messages (const char             *text,
+                             gsize                   length,
+                             const char             *key_member,
+                             SyncobjJsonMessageFunc  func,
+                             gpointer                user_data,
+                             gboolean               *unusual)
+{
+  g_auto(SyncobjJsonScan) scan = { text, text + length, NULL, NULL, 0, NULL, 0, FALSE };
+  g_autofree char *key_buffer = NULL;
+  gsize key_buffer_size = 0;
+  gsize key_member_len = strlen (key_member);
+  const char *end = text + length;
+  SyncobjJsonMessage message;
+  gboolean array;
+  const char *p;
+
+  if (!text_is_utf8 (text, length))
+    return FALSE;
+  p = _syncobj_json_skip_ws (text, end);
+  array = p < end && *p == '[';
+  /* An array level is counted even around a single message: never more
+   * lenient than _syncobj_json_check_text(). */
+  scan.depth = 1;
+  if (array)
+    p = _syncobj_json_skip_ws (p + 1, end);
+
+  for (;;)
+    {
+      if (p >= end || *p != '{')
+        return FALSE;
+      p = scan_message (&scan, p, key_member, key_member_len, &key_buffer, &key_buffer_size, &message);
+      if (p == NULL || !func (&message, user_data))
+        return FALSE;
+      p = _syncobj_json_skip_ws (p, end);
+      if (!array)
+        break;
+      if (p < end && *p == ',')
+        {
+          p = _syncobj_json_skip_ws (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == ']')
+        {
+          p = _syncobj_json_skip_ws (p + 1, end);
+          break;
+        }
+      return FALSE;
+    }
+
+  *unusual = scan.unusual;
+  return p == end;
+}
+
+/* ---- comparing packed records ---------------------------------------------- */
+
+/* In checked, compact object text, @p at a member's value: the position
+ * of the ',' or '}' after it. */
+static const char *
+packed_skip_value (const char *p,
+                   const char *end)
+{
+  guint depth = 0;
+  gboolean escaped;
+
+  /* Scalars first: most members are. */
+  if (p < end && *p == '"')
+    {
+      p = _syncobj_json_string_end (p, end, &escaped);
+      return p != NULL ? p + 1 : NULL;
+    }
+  if (p < end && *p != '{' && *p != '[')
+    {
+      while (p < end && *p != ',' && *p != '}')
+        p++;
+      return p < end ? p : NULL;
+    }
+
+  for (; p < end; p++)
+    switch (*p)
+      {
+      case '"':
+        p = _syncobj_json_string_end (p, end, &escaped);
+        if (p == NULL)
+          return NULL;
+        break;
+      case '{': case '[':
+        depth++;
+        break;
+      case '}': case ']':
+        if (depth == 0)
+          return p;
+        depth--;
+        break;
+      case ',':
+        if (depth == 0)
+          return p;
+        break;
+      default:
+        break;
+      }
+  return NULL;
+}
+
+/* In compact, checked object text, @p at '{' or at the ',' before a
+ * member: sets the member's name (with its quotes) and returns the
+ * position after its value, or NULL after the last member. */
+static const char *
+packed_next_member (SyncobjJsonScan  *scan,
+                    const char       *p,
+                    const char      **name,
+                    gsize            *name_length)
+{
+  gboolean escaped;
+  const char *stop;
+
+  if (p >= scan->end || *p == '}' || p[1] != '"')
+    return NULL;
+  *name = p + 1;
+  stop = _syncobj_json_string_end (p + 1, scan->end, &escaped);
+  if (stop == NULL)
+    return NULL;
+  *name_length = (gsize) (stop + 1 - *name);
+  return packed_skip_value (stop + 2, scan->end);
+}
+
+static gboolean
+packed_has_member (const char *text,
+                   const char *name,
+                   gsize       name_length)
+{
+  g_auto(SyncobjJsonScan) scan = { text, text + strlen (text), NULL, NULL, 0, NULL, 0, FALSE };
+  const char *member;
+  gsize member_length;
+
+  for (const char *p = text; (p = packed_next_member (&scan, p, &member, &member_length)) != NULL; )
+    if (member_length == name_length && memcmp (member, name, name_length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+_syncobj_json_text_covers (const char *update,
+                           const char *base)
+{
+  g_auto(SyncobjJsonScan) base_scan = { base, base + strlen (base), NULL, NULL, 0, NULL, 0, FALSE };
+  g_auto(SyncobjJsonScan) update_scan = { update, update + strlen (update), NULL, NULL, 0, NULL, 0, FALSE };
+  const char *b = base, *u = update;
+  const char *name;
+  gsize name_length;
+
+  /* Servers send whole records, members in the same order: walked side
+   * by side, a name of @base compared with the bytes at the same place in
+   * @update; after a difference, each name is looked for. */
+  while ((b = packed_next_member (&base_scan, b, &name, &name_length)) != NULL)
+    {
+      if (u != NULL && *u != '}' && (gsize) (update_scan.end - u) >= name_length + 2 &&
+          memcmp (u + 1, name, name_length) == 0)
+        {
+          u = packed_skip_value (u + 1 + name_length + 1, update_scan.end);
+          continue;
+        }
+      u = NULL;
+      if (!packed_has_member (update, name, name_length))
+        return FALSE;
+    }
+  return TRUE;
 }

@@ -43,14 +43,17 @@ typedef struct
   guint          inline_key : 1;  /* key (and packed text) live after the row */
   guint          int_key : 1;   /* its key member holds an integer (key: its text) */
   guint          temporary : 1; /* a temporary key, until the server's answer */
-  guint          mark : 28;     /* written by the snapshot of that mark: see _syncobj_overlay_truncate() */
+  guint          packed_owned : 1;  /* packed text in a block of its own, not after the row */
+  guint          mark : 27;     /* written by the snapshot of that mark: see _syncobj_overlay_truncate() */
 } SyncobjRow;
 
-#define SYNCOBJ_ROW_MARK_MAX ((1u << 28) - 1)
+#define SYNCOBJ_ROW_MARK_MAX ((1u << 27) - 1)
 
 /* A record loaded from JSON text (syncobj_sync_load_json_array()) is kept
  * "packed": its compact JSON text, stored in the same block as the row,
- * with synced == visible == NULL and nothing else attached. It is built
+ * with synced == visible == NULL and nothing else attached. A sync write
+ * of JSON text that sets every member of a packed record keeps it packed:
+ * its text then moves to a block of its own. It is built
  * into a JsonObject the first time anybody needs more than its key: about
  * 200 bytes per record instead of about 1 KB. */
 

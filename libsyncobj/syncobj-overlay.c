@@ -12,31 +12,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "syncobj-overlay-private.h"
+#include "syncobj-overlay-rows-private.h"
 #include "syncobj-json-parser-private.h"
+#include "syncobj-json-scan-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-writer-private.h"
 #include "syncobj-queue-private.h"
 #include "syncobj-record-private.h"
 
-struct _SyncobjOverlay
-{
-  GHashTable                    *rows;   /* SyncobjRow, a set by key: see overlay_find() */
-  SyncobjCollection             *collection;
-  SyncobjQueue                  *queue;
-  const SyncobjOverlayViewFuncs *funcs;
-  gpointer                       view;
-  SyncobjMergeFunc               merge_func;
-  gpointer                       merge_data;
-  GDestroyNotify                 merge_destroy;
-  guint                          merging;   /* the merge function is running */
-  const char                    *collection_id;
-  const char                    *key_member;
-  gboolean                       ordered;
-  guint                          mark;      /* of the snapshot under way: see _syncobj_overlay_truncate() */
-  guint                          n_marked;  /* rows with that mark */
-  guint                          n_records; /* rows with a live record, or more: never fewer */
-};
 
 /* ---- rows ------------------------------------------------------------------ */
 
@@ -47,6 +30,8 @@ row_free (gpointer data)
 
   if (!row->inline_key)
     g_free (row->key);
+  if (row->packed_owned)
+    g_free ((char *) row->packed);
   g_clear_pointer (&row->synced, json_object_unref);
   g_clear_pointer (&row->visible, json_object_unref);
   g_clear_pointer (&row->layers, g_ptr_array_unref);
@@ -85,21 +70,31 @@ _syncobj_overlay_peek_rows (SyncobjOverlay *self)
   return self->rows;
 }
 
+/* The row is no longer packed. */
+void
+_syncobj_row_drop_packed (SyncobjRow *row)
+{
+  if (row->packed_owned)
+    g_free ((char *) row->packed);
+  row->packed = NULL;
+  row->packed_owned = FALSE;
+}
+
 /* Builds the JsonObject of a packed row. */
-static void
-row_thaw (SyncobjRow *row)
+void
+_syncobj_row_thaw (SyncobjRow *row)
 {
   if (G_LIKELY (row->packed == NULL))
     return;
 
   row->synced = _syncobj_json_object_from_text (row->packed, -1);
-  row->packed = NULL;
+  _syncobj_row_drop_packed (row);
   if (row->synced == NULL)
     row->synced = _syncobj_json_merge (NULL, NULL);  /* not reached: checked on load */
   row->visible = json_object_ref (row->synced);
 }
 
-/* Every access to a row's values goes through here (or row_ensure). */
+/* Every access to a row's values goes through here (or _syncobj_overlay_row_ensure). */
 SyncobjRow *
 _syncobj_overlay_lookup (SyncobjOverlay *self,
                          const char     *key)
@@ -107,12 +102,12 @@ _syncobj_overlay_lookup (SyncobjOverlay *self,
   SyncobjRow *row = _syncobj_overlay_find (self, key);
 
   if (row != NULL)
-    row_thaw (row);
+    _syncobj_row_thaw (row);
   return row;
 }
 
-static SyncobjRow *
-row_ensure (SyncobjOverlay *self,
+SyncobjRow *
+_syncobj_overlay_row_ensure (SyncobjOverlay *self,
             const char     *key)
 {
   SyncobjRow *row = _syncobj_overlay_lookup (self, key);
@@ -320,8 +315,8 @@ row_refresh_to_full (SyncobjOverlay *self,
 }
 
 /* Recomputes the visible value of @row and announces the change. */
-static void
-row_refresh (SyncobjOverlay *self,
+void
+_syncobj_overlay_row_refresh (SyncobjOverlay *self,
              SyncobjRow     *row)
 {
   row_refresh_to_full (self, row, row_compose (self, row), FALSE);
@@ -390,8 +385,8 @@ row_merge_sync_update (SyncobjRow             *row,
 }
 
 /* @confirmed: see row_merge_sync_update(). */
-static void
-row_apply_sync_write (SyncobjRow             *row,
+void
+_syncobj_row_apply_sync_write (SyncobjRow             *row,
                       SyncobjSyncWrite       *write,
                       SyncobjPendingMutation *confirmed)
 {
@@ -415,8 +410,8 @@ row_apply_sync_write (SyncobjRow             *row,
   row->synced = synced;
 }
 
-static void
-row_hold_sync_write (SyncobjRow       *row,
+void
+_syncobj_row_hold_sync_write (SyncobjRow       *row,
                      SyncobjSyncWrite *write)
 {
   /* A key that lives in the (sealed) value stays there: the copy keeps
@@ -445,7 +440,7 @@ row_release (SyncobjRow             *row,
              SyncobjPendingMutation *confirmed)
 {
   for (guint i = 0; row->held != NULL && i < row->held->len; i++)
-    row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i), i == 0 ? confirmed : NULL);
+    _syncobj_row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i), i == 0 ? confirmed : NULL);
   g_clear_pointer (&row->held, g_array_unref);
 
   for (guint i = row->layers != NULL ? row->layers->len : 0; i > 0; i--)
@@ -477,7 +472,7 @@ _syncobj_overlay_get_record (SyncobjOverlay *self,
   if (row->record != NULL)
     return g_object_ref (row->record);
 
-  row_thaw (row);
+  _syncobj_row_thaw (row);
   row->record = _syncobj_record_new (self->collection, row->key, row->temporary);
   _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
   g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
@@ -574,7 +569,7 @@ _syncobj_overlay_fold (SyncobjOverlay         *self,
                        JsonObject             *value,
                        gint64                  now_us)
 {
-  *write = (SyncobjOverlayWrite) { row_ensure (self, mutation->key) };
+  *write = (SyncobjOverlayWrite) { _syncobj_overlay_row_ensure (self, mutation->key) };
 
   if (mutation_fold (mutation, type, value, now_us))
     return TRUE;
@@ -590,7 +585,7 @@ _syncobj_overlay_push (SyncobjOverlay         *self,
                        JsonObject             *value,
                        gint64                  now_us)
 {
-  SyncobjRow *row = row_ensure (self, created->key);
+  SyncobjRow *row = _syncobj_overlay_row_ensure (self, created->key);
   SyncobjMutationType type = created->type;
   g_autoptr(JsonObject) changes = NULL;
   g_autoptr(JsonObject) modified = NULL;
@@ -636,7 +631,7 @@ _syncobj_overlay_show_write (SyncobjOverlay      *self,
   if (write->have_composed)
     row_refresh_to_full (self, write->row, g_steal_pointer (&write->composed), write->known_different);
   else
-    row_refresh (self, write->row);
+    _syncobj_overlay_row_refresh (self, write->row);
 }
 
 /* ---- keys from the server ---------------------------------------------------- */
@@ -645,7 +640,7 @@ void
 _syncobj_overlay_mark_temporary (SyncobjOverlay *self,
                                  const char     *key)
 {
-  row_ensure (self, key)->temporary = TRUE;
+  _syncobj_overlay_row_ensure (self, key)->temporary = TRUE;
 }
 
 gboolean
@@ -677,7 +672,7 @@ _syncobj_overlay_take_early_echo (SyncobjOverlay  *self,
     }
 
   *synced = g_steal_pointer (&early->synced);
-  row_refresh (self, early);
+  _syncobj_overlay_row_refresh (self, early);
   early = _syncobj_overlay_find (self, key);
   if (early != NULL)
     {
@@ -779,9 +774,9 @@ _syncobj_overlay_rekey (SyncobjOverlay         *self,
     if (early != NULL)
       row->synced = g_steal_pointer (&early);
     if (self->ordered && _syncobj_queue_is_locked (self->queue, key))
-      row_hold_sync_write (row, &write);
+      _syncobj_row_hold_sync_write (row, &write);
     else
-      row_apply_sync_write (row, &write, NULL);
+      _syncobj_row_apply_sync_write (row, &write, NULL);
   }
 
   /* Re-keyed in place: the record notifies, the list model says nothing. */
@@ -827,7 +822,7 @@ void
 _syncobj_overlay_restore (SyncobjOverlay         *self,
                           SyncobjPendingMutation *mutation)
 {
-  SyncobjRow *row = row_ensure (self, mutation->key);
+  SyncobjRow *row = _syncobj_overlay_row_ensure (self, mutation->key);
 
   mutation_rebuild_values (mutation, row->visible);
   row_add_layer (row, mutation);
@@ -835,207 +830,10 @@ _syncobj_overlay_restore (SyncobjOverlay         *self,
    * the composition, without merging every layer again (a thousand
    * restored writes of one record would cost a million merges). */
   if (overlay_merges (self))
-    row_refresh (self, row);
+    _syncobj_overlay_row_refresh (self, row);
   else
     row_refresh_to_full (self, row, layer_apply (row->visible != NULL ? json_object_ref (row->visible) : NULL, mutation),
                          FALSE);
-}
-
-/* ---- the sync side --------------------------------------------------------- */
-
-/* A new, visible row holding @write's text packed, in one block. */
-static void
-row_new_packed (SyncobjOverlay   *self,
-                SyncobjSyncWrite *write)
-{
-  gsize key_length = strlen (write->key);
-  SyncobjRow *row = g_malloc0 (sizeof (SyncobjRow) + key_length + 1 + write->packed_length + 1);
-  char *key = (char *) (row + 1);
-  char *packed = key + key_length + 1;
-
-  memcpy (key, write->key, key_length + 1);
-  memcpy (packed, write->packed, write->packed_length);
-  packed[write->packed_length] = '\0';
-
-  row->key = key;
-  row->inline_key = TRUE;
-  row->int_key = write->key_is_int;
-  row->packed = packed;
-  g_hash_table_add (self->rows, row);
-  self->funcs->appear (self->view, row);
-}
-
-/* A sync write that replaces every member of a packed record (servers
- * usually send whole records) needs no JsonObject built for the old value:
- * the new one is compared as text. Returns FALSE when the write must go
- * the general way. */
-static gboolean
-row_sync_packed (SyncobjOverlay   *self,
-                 SyncobjRow       *row,
-                 SyncobjSyncWrite *write)
-{
-  gboolean covers, same;
-
-  if (write->value == NULL ||
-      (write->type != SYNCOBJ_MUTATION_TYPE_INSERT && write->type != SYNCOBJ_MUTATION_TYPE_UPDATE))
-    return FALSE;
-
-  /* Packed rows have no layers, held writes, locks or record. */
-  if (row == NULL || row->packed == NULL)
-    return FALSE;
-  same = _syncobj_json_text_compare (row->packed, write->value, &covers);
-  if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !covers)
-    return FALSE;
-  if (same)
-    return TRUE;  /* the same record again: nothing changes */
-
-  row->packed = NULL;
-  row->synced = json_object_ref (write->value);
-  row->visible = json_object_ref (write->value);
-  self->funcs->changed (self->view, row);
-  return TRUE;
-}
-
-/* Applies @write now, or holds it while its key is locked. */
-static void
-row_sync (SyncobjOverlay   *self,
-          SyncobjRow       *row,
-          SyncobjSyncWrite *write)
-{
-  if (self->ordered && _syncobj_queue_is_locked (self->queue, row->key))
-    {
-      row_hold_sync_write (row, write);
-      return;
-    }
-
-  row_apply_sync_write (row, write, NULL);
-  row_refresh (self, row);
-}
-
-void
-_syncobj_overlay_mark_begin (SyncobjOverlay *self)
-{
-  /* 0 is no snapshot's: new rows have it. */
-  self->mark = (self->mark + 1) & SYNCOBJ_ROW_MARK_MAX;
-  if (self->mark == 0)
-    self->mark = 1;
-  self->n_marked = 0;
-}
-
-void
-_syncobj_overlay_mark (SyncobjOverlay   *self,
-                       SyncobjSyncWrite *writes,
-                       guint             n_writes)
-{
-  for (guint i = 0; i < n_writes; i++)
-    {
-      SyncobjRow *row = _syncobj_overlay_find (self, writes[i].key);
-
-      if (row != NULL && row->mark != self->mark)
-        {
-          row->mark = self->mark;
-          self->n_marked++;
-        }
-    }
-}
-
-/* Deletes the synced records of the rows not marked. A locked key whose
- * only synced value so far is a held write (say, from an earlier
- * snapshot) is gone too: its held writes end with the deletion. */
-void
-_syncobj_overlay_truncate (SyncobjOverlay *self)
-{
-  g_autoptr(GPtrArray) gone = NULL;
-  GHashTableIter iter;
-  SyncobjRow *row;
-
-  /* Every row is written again: nothing to look for. */
-  if (self->n_marked == g_hash_table_size (self->rows))
-    return;
-
-  gone = g_ptr_array_new ();
-  g_hash_table_iter_init (&iter, self->rows);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
-    if ((row->synced != NULL || row->packed != NULL || (row->held != NULL && row->held->len > 0)) &&
-        row->mark != self->mark)
-      g_ptr_array_add (gone, row);
-
-  for (guint i = 0; i < gone->len; i++)
-    {
-      SyncobjRow *gone_row = g_ptr_array_index (gone, i);
-      SyncobjSyncWrite deletion = { SYNCOBJ_MUTATION_TYPE_DELETE, gone_row->key, NULL };
-
-      row_thaw (gone_row);
-      row_sync (self, gone_row, &deletion);
-    }
-}
-
-/* Whether @write may reach its row: FALSE (with *@clash set to the first
- * refusal) when its key has the type other than the row's; see
- * _syncobj_overlay_check_key_type(). */
-static gboolean
-overlay_accept_key (SyncobjOverlay    *self,
-                    SyncobjRow        *row,
-                    SyncobjSyncWrite  *write,
-                    GError           **clash)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  /* A delete, a new key or a key of the row's type: no call per write. */
-  if (write->type == SYNCOBJ_MUTATION_TYPE_DELETE || row == NULL || row->int_key == write->key_is_int)
-    return TRUE;
-
-  if (!_syncobj_overlay_check_key_type (self, row, write->key_is_int, &local_error))
-    {
-      /* The other records of the commit still apply. */
-      if (clash != NULL && *clash == NULL)
-        *clash = g_steal_pointer (&local_error);
-      return FALSE;
-    }
-  row->int_key = write->key_is_int;
-  return TRUE;
-}
-
-void
-_syncobj_overlay_apply_sync_writes (SyncobjOverlay    *self,
-                                    SyncobjSyncWrite  *writes,
-                                    guint              n_writes,
-                                    GError           **clash)
-{
-  for (guint i = 0; i < n_writes; i++)
-    {
-      /* Looked up once: nothing below removes a row before row_sync(). */
-      SyncobjRow *row = _syncobj_overlay_find (self, writes[i].key);
-
-      if (!overlay_accept_key (self, row, &writes[i], clash))
-        continue;
-
-      if (writes[i].packed != NULL)
-        {
-          /* A new key from JSON text stays packed; anything else needs
-           * the object. */
-          if (row == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
-            {
-              row_new_packed (self, &writes[i]);
-              continue;
-            }
-          /* The same compact text: the same record (a snapshot again). */
-          if (row != NULL && row->packed != NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE &&
-              strcmp (row->packed, writes[i].packed) == 0)
-            continue;
-          if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
-            writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
-        }
-
-      if (row_sync_packed (self, row, &writes[i]))
-        continue;
-
-      if (row != NULL)
-        row_thaw (row);
-      else
-        row = row_ensure (self, writes[i].key);
-      row_sync (self, row, &writes[i]);
-    }
 }
 
 /* ---- conflicts ------------------------------------------------------------ */
@@ -1045,7 +843,7 @@ _syncobj_overlay_take_conflict (SyncobjOverlay *self,
                                 const char     *key,
                                 JsonObject     *current)
 {
-  SyncobjRow *row = row_ensure (self, key);
+  SyncobjRow *row = _syncobj_overlay_row_ensure (self, key);
 
   /* The server's current record is newer than anything the sync sent
    * while the key was locked. */
@@ -1061,7 +859,7 @@ _syncobj_overlay_refresh_key (SyncobjOverlay *self,
   SyncobjRow *row = _syncobj_overlay_lookup (self, key);
 
   if (row != NULL)
-    row_refresh (self, row);
+    _syncobj_overlay_row_refresh (self, row);
 }
 
 /* ---- the end of a transaction --------------------------------------------- */
@@ -1092,7 +890,7 @@ row_finish_layer (SyncobjOverlay         *self,
         .value = mutation->changes,
       };
 
-      row_apply_sync_write (row, &write, confirmed);
+      _syncobj_row_apply_sync_write (row, &write, confirmed);
       confirmed = NULL;   /* the synced value has moved on */
     }
 
@@ -1104,7 +902,7 @@ row_finish_layer (SyncobjOverlay         *self,
   if (!locked)
     row_release (row, confirmed);
 
-  row_refresh (self, row);
+  _syncobj_overlay_row_refresh (self, row);
 }
 
 void

@@ -7,6 +7,7 @@
 #include "syncobj-sync-private.h"
 #include "syncobj-overlay-private.h"
 #include "syncobj-json-scan-private.h"
+#include "syncobj-json-util-private.h"
 #include "syncobj-json-validate-private.h"
 
 #include <string.h>
@@ -199,4 +200,92 @@ _syncobj_sync_load_scan_array (const char           *key_member,
     }
   sync_load_share (scan.load);
   return scan.load;
+}
+
+/* ---- change messages and single records --------------------------------------- */
+
+typedef struct
+{
+  SyncobjSyncLoad *load;
+  guint            n;
+} MessageScan;
+
+/* Takes a message that parse_message() of syncobj-sync.c would take; FALSE
+ * for any other, which that slower path then names. */
+static gboolean
+message_add (const SyncobjJsonMessage *message,
+             gpointer                  user_data)
+{
+  MessageScan *scan = user_data;
+  SyncobjMutationType type;
+
+  if (!_syncobj_mutation_type_from_string (message->type, &type) ||
+      message->key == NULL || message->has_other_value ||
+      (message->value == NULL && type != SYNCOBJ_MUTATION_TYPE_DELETE))
+    return FALSE;
+
+  _syncobj_sync_load_add (scan->load, type, message->key, message->key_length, message->key_is_int,
+                          type != SYNCOBJ_MUTATION_TYPE_DELETE ? message->value : NULL, message->value_length);
+  scan->n++;
+  return TRUE;
+}
+
+SyncobjSyncLoad *
+_syncobj_sync_load_scan_messages (const char *key_member,
+                                  const char *json,
+                                  gsize       length)
+{
+  MessageScan scan = { _syncobj_sync_load_new (length), 0 };
+  gboolean unusual = FALSE;
+
+  /* Text with no escape and no long or fractional number passes
+   * _syncobj_json_check_text() when it scans: no second pass over it. */
+  if (!_syncobj_json_scan_messages (json, length, key_member, message_add, &scan, &unusual) ||
+      (unusual && !_syncobj_json_check_text (json, (gssize) length, SYNCOBJ_ERROR_PARSE, NULL)))
+    {
+      _syncobj_sync_load_free (scan.load);
+      return NULL;
+    }
+  sync_load_share (scan.load);
+  return scan.load;
+}
+
+gboolean
+_syncobj_sync_write_init_text (SyncobjSyncWrite     *write,
+                               SyncobjMutationType   type,
+                               const char           *key_member,
+                               const char           *json,
+                               gsize                 length)
+{
+  /* One block, owned by the write through its key: the key, then the
+   * compact text, each at most the text's length (an integer key's
+   * canonical text at most SYNCOBJ_INT_KEY_SIZE). */
+  char *block = g_malloc (2 * length + SYNCOBJ_INT_KEY_SIZE + 1);
+  gsize key_length, start, object_length;
+  gboolean key_is_int, compact, unusual;
+
+  if (!_syncobj_json_scan_record (json, length, key_member, block, &key_length, &key_is_int,
+                                  &start, &object_length, &compact, &unusual) ||
+      (unusual && !_syncobj_json_check_text (json, (gssize) length, SYNCOBJ_ERROR_PARSE, NULL)))
+    {
+      g_free (block);
+      return FALSE;
+    }
+
+  *write = (SyncobjSyncWrite) { type, block, NULL, FALSE, NULL, 0, NULL, key_is_int };
+  if (type != SYNCOBJ_MUTATION_TYPE_DELETE)
+    {
+      char *packed = block + key_length + 1;
+
+      if (compact)
+        {
+          memcpy (packed, json + start, object_length);
+          write->packed_length = object_length;
+        }
+      else
+        write->packed_length = _syncobj_json_minify (json + start, object_length, packed);
+      packed[write->packed_length] = '\0';
+      write->packed = packed;
+    }
+  return TRUE;
 }

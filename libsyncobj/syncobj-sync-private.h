@@ -106,6 +106,21 @@ SyncobjSyncLoad *_syncobj_sync_load_scan_array (const char           *key_member
                                                 SyncobjJsonSkipFunc   skip,
                                                 gpointer              skip_data,
                                                 GError              **error);
+/* The writes of @json, one change message or an array of them (see
+ * syncobj_sync_apply_json()), as compact text without a JsonNode; NULL
+ * when any message is one syncobj_sync_apply_json() would refuse or the
+ * text is not such JSON: that slower path then names the fault. */
+SyncobjSyncLoad *_syncobj_sync_load_scan_messages (const char *key_member,
+                                                   const char *json,
+                                                   gsize       length);
+/* Fills @write from @json, one record with a valid @key_member, kept as
+ * compact text; FALSE (nothing filled) for any other text, which
+ * syncobj_sync_write_json() then names. */
+gboolean         _syncobj_sync_write_init_text (SyncobjSyncWrite    *write,
+                                                SyncobjMutationType  type,
+                                                const char          *key_member,
+                                                const char          *json,
+                                                gsize                length);
 /* The writes of @load, still its own. */
 const SyncobjSyncWrite *_syncobj_sync_load_peek (SyncobjSyncLoad *load,
                                                  guint           *n_writes);

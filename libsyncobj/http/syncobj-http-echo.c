@@ -544,14 +544,16 @@ _syncobj_http_echoes_note_message (SyncobjHttpEchoes *echoes,
                                    const char        *text,
                                    gsize              length)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GPtrArray) touched = NULL;
   JsonNode *root;
 
+  /* Without a write waiting for its echo, the message is not parsed. */
   if (g_hash_table_size (echoes->watches) == 0)
     return;
 
   /* apply_json accepted it, so it parses. */
+  parser = json_parser_new_immutable ();
   touched = g_ptr_array_new ();
   if (json_parser_load_from_data (parser, text, (gssize) length, NULL) &&
       (root = json_parser_get_root (parser)) != NULL)

@@ -1,0 +1,59 @@
+/* syncobj-overlay-rows-private.h: the overlay's own rows, shared by its
+ * files (syncobj-overlay.c, syncobj-overlay-sync.c) and no others
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "syncobj-overlay-private.h"
+
+G_BEGIN_DECLS
+
+struct _SyncobjOverlay
+{
+  GHashTable                    *rows;   /* SyncobjRow, a set by key: see overlay_find() */
+  SyncobjCollection             *collection;
+  SyncobjQueue                  *queue;
+  const SyncobjOverlayViewFuncs *funcs;
+  gpointer                       view;
+  SyncobjMergeFunc               merge_func;
+  gpointer                       merge_data;
+  GDestroyNotify                 merge_destroy;
+  guint                          merging;   /* the merge function is running */
+  const char                    *collection_id;
+  const char                    *key_member;
+  gboolean                       ordered;
+  guint                          mark;      /* of the snapshot under way: see _syncobj_overlay_truncate() */
+  guint                          n_marked;  /* rows with that mark */
+  guint                          n_records; /* rows with a live record, or more: never fewer */
+};
+
+static inline SyncobjRow *
+_syncobj_overlay_find_row (SyncobjOverlay *self,
+                           const char     *key)
+{
+  SyncobjRow probe = { .key = (char *) key };
+
+  return g_hash_table_lookup (self->rows, &probe);
+}
+
+/* The row of @key, made when missing, its values built. */
+SyncobjRow *_syncobj_overlay_row_ensure   (SyncobjOverlay         *self,
+                                           const char             *key);
+/* Recomputes the visible value of @row and announces the change. */
+void        _syncobj_overlay_row_refresh  (SyncobjOverlay         *self,
+                                           SyncobjRow             *row);
+/* Builds the JsonObject of a packed row. */
+void        _syncobj_row_thaw             (SyncobjRow             *row);
+/* The row is no longer packed: its packed text goes. */
+void        _syncobj_row_drop_packed      (SyncobjRow             *row);
+/* @write reaches the synced value of @row; @confirmed: the update whose
+ * layer the row shows alone, ending now, or NULL. */
+void        _syncobj_row_apply_sync_write (SyncobjRow             *row,
+                                           SyncobjSyncWrite       *write,
+                                           SyncobjPendingMutation *confirmed);
+/* @write waits in @row until the key's last lock releases. */
+void        _syncobj_row_hold_sync_write  (SyncobjRow             *row,
+                                           SyncobjSyncWrite       *write);
+
+G_END_DECLS
