@@ -124,6 +124,8 @@ view_member_names (SyncobjView *self)
       if (!seen)
         g_ptr_array_add (self->member_names, name);
     }
+  for (guint i = 0; i < self->member_names->len && i < G_N_ELEMENTS (self->member_lengths); i++)
+    self->member_lengths[i] = strlen (g_ptr_array_index (self->member_names, i));
   return self->member_names;
 }
 
@@ -249,7 +251,7 @@ entry_derive (SyncobjViewEntry       *entry,
 
   if (in->packed != NULL && names->len > 1 && names->len <= G_N_ELEMENTS (found))
     {
-      _syncobj_view_value_find_members (&packed, (const char * const *) names->pdata, names->len, found);
+      _syncobj_view_value_find_members (&packed, (const char * const *) names->pdata, self->member_lengths, names->len, found);
       value = &packed;
     }
 

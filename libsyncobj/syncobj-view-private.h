@@ -90,10 +90,11 @@ typedef struct
   const char          *end;
 } SyncobjViewValue;
 
-/* Finds the members @names (at most 8) of @value's packed text in one pass, into
+/* Finds the members @names (at most 8, of @lengths) of @value's packed text in one pass, into
  * @found (room for @n_names), for the lookups that follow. */
 void      _syncobj_view_value_find_members (SyncobjViewValue   *value,
                                             const char * const *names,
+                                            const gsize        *lengths,
                                             guint               n_names,
                                             const char        **found);
 
@@ -172,6 +173,7 @@ struct _SyncobjView
   GStrv                 order_by;
   GArray               *sort;           /* SyncobjSortMember */
   GPtrArray            *member_names;   /* the first steps of where's and sort's paths; NULL: not known yet */
+  gsize                 member_lengths[8];  /* of the first 8 member_names */
   SyncobjViewFilterFunc filter_func;
   gpointer              filter_data;
   GDestroyNotify        filter_destroy;

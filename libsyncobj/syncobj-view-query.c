@@ -54,6 +54,7 @@ struct _SyncobjCondition
   char              **path;      /* KIND_MEMBER */
   JsonNode           *value;     /* KIND_MEMBER, sealed; NULL for exists, is_null */
   char               *folded;    /* icontains: the value, case-folded */
+  SyncobjViewScalar   scalar;    /* comparisons: the value as members are read (its string in value) */
   GPtrArray          *children;  /* KIND_AND, KIND_OR, KIND_NOT: SyncobjCondition */
 };
 
@@ -328,6 +329,7 @@ syncobj_condition_new (const char          *member,
     {
       self->value = json_node_copy (value);
       json_node_seal (self->value);
+      _syncobj_view_scalar_from_node (self->value, &self->scalar);
     }
   if (op == SYNCOBJ_CONDITION_OP_ICONTAINS)
     self->folded = g_utf8_casefold (json_node_get_string (value), -1);
@@ -450,12 +452,12 @@ member_matches (SyncobjCondition        *self,
       break;
     }
 
-  _syncobj_view_scalar_from_node (self->value, &value);
-  if (member->class != value.class)
+  /* A comparison's value, read once when the condition was made. */
+  if (member->class != self->scalar.class)
     return FALSE;
 
   {
-    int c = _syncobj_view_compare_scalars (member, &value);
+    int c = _syncobj_view_compare_scalars (member, &self->scalar);
 
     switch (self->op)
       {

@@ -269,55 +269,111 @@ packed_skip_value (SyncobjJsonScan *scan,
     }
 }
 
+/* @p at the opening quote of a string of checked text: its closing
+ * quote, found by a plain walk when it holds no escape (member names
+ * and most values). */
+static inline const char *
+packed_string_end (const char *p,
+                   const char *end,
+                   gboolean   *escaped)
+{
+  const char *q = p + 1;
+
+  while (q < end && *q != '"' && *q != '\\')
+    q++;
+  if (q < end && *q == '"')
+    {
+      *escaped = FALSE;
+      return q;
+    }
+  return _syncobj_json_string_end (p, end, escaped);
+}
+
+/* @p after a token of packed text, nul-terminated at @end: no white
+ * space follows in compact text (every JSON space is below '!', as the
+ * final nul is). */
+static inline const char *
+packed_ws (const char *p,
+           const char *end)
+{
+  return (guchar) *p > ' ' ? p : _syncobj_json_skip_ws (p, end);
+}
+
+/* Which of @names (lengths in @lengths) the member name [@p, @stop) is,
+ * or -1. */
+static inline int
+packed_name_index (const char         *p,
+                   const char         *stop,
+                   gboolean            escaped,
+                   const char * const *names,
+                   const gsize        *lengths,
+                   guint               n_names)
+{
+  gsize length = (gsize) (stop - p);
+
+  for (guint i = 0; i < n_names; i++)
+    {
+      if (escaped)
+        {
+          if (packed_name_is (p, stop, TRUE, names[i], lengths[i]))
+            return (int) i;
+        }
+      else if (length == lengths[i] && (length == 0 || (*p == names[i][0] && memcmp (p, names[i], length) == 0)))
+        return (int) i;
+    }
+  return -1;
+}
+
 void
 _syncobj_view_value_find_members (SyncobjViewValue   *value,
                                   const char * const *names,
+                                  const gsize        *lengths,
                                   guint               n_names,
                                   const char        **found)
 {
   g_auto(SyncobjJsonScan) scan = { NULL, NULL, NULL, NULL, 0, NULL, 0 };
-  gsize lengths[8];
   const char *p, *end;
 
-  g_assert (n_names <= G_N_ELEMENTS (lengths));
-  for (guint i = 0; i < n_names; i++)
-    lengths[i] = strlen (names[i]);
   memset (found, 0, n_names * sizeof *found);
   value->end = end = value->packed + strlen (value->packed);
   value->names = names;
   value->found = found;
   value->n_names = n_names;
 
-  p = _syncobj_json_skip_ws (value->packed, end);
+  p = packed_ws (value->packed, end);
   if (p >= end || *p != '{')
     return;
   scan.start = p;
   scan.end = end;
-  p = _syncobj_json_skip_ws (p + 1, end);
+  p = packed_ws (p + 1, end);
   while (p < end && *p == '"')
     {
       gboolean escaped;
-      const char *stop = _syncobj_json_string_end (p, end, &escaped);
-      int match = -1;
+      const char *stop = packed_string_end (p, end, &escaped);
+      int match;
 
       if (stop == NULL)
         return;
-      for (guint i = 0; i < n_names && match < 0; i++)
-        if (packed_name_is (p + 1, stop, escaped, names[i], lengths[i]))
-          match = (int) i;
-      p = _syncobj_json_skip_ws (stop + 1, end);
+      match = packed_name_index (p + 1, stop, escaped, names, lengths, n_names);
+      p = packed_ws (stop + 1, end);
       if (p >= end || *p != ':')
         return;
-      p = _syncobj_json_skip_ws (p + 1, end);
+      p = packed_ws (p + 1, end);
       if (match >= 0)
         found[match] = p;   /* the last of equal names counts */
-      p = packed_skip_value (&scan, p, end);
+      if (*p == '"')
+        {
+          p = packed_string_end (p, end, &escaped);
+          p = p != NULL ? p + 1 : NULL;
+        }
+      else
+        p = packed_skip_value (&scan, p, end);
       if (p == NULL)
         return;
-      p = _syncobj_json_skip_ws (p, end);
+      p = packed_ws (p, end);
       if (p >= end || *p != ',')
         return;
-      p = _syncobj_json_skip_ws (p + 1, end);
+      p = packed_ws (p + 1, end);
     }
 }
 
@@ -329,7 +385,7 @@ found_member (const SyncobjViewValue *value,
               gboolean               *known)
 {
   for (guint i = 0; i < value->n_names; i++)
-    if (strcmp (value->names[i], name) == 0)
+    if (value->names[i] == name || strcmp (value->names[i], name) == 0)
       {
         *known = TRUE;
         return value->found[i];
@@ -369,17 +425,12 @@ _syncobj_view_value_get (const SyncobjViewValue  *value,
     return;
 
   end = value->end != NULL ? value->end : value->packed + strlen (value->packed);
-  p = _syncobj_json_skip_ws (value->packed, end);
   first = found_member (value, path[0], &known);
   if (known && first == NULL)
     return;
-  for (guint i = 0; path[i] != NULL; i++)
+  p = known ? first : _syncobj_json_skip_ws (value->packed, end);
+  for (guint i = known ? 1 : 0; path[i] != NULL; i++)
     {
-      if (i == 0 && known)
-        {
-          p = first;
-          continue;
-        }
       if (p >= end || *p != '{')
         return;
       p = packed_find (p, end, path[i]);

@@ -253,6 +253,41 @@ test_filter_and_window (void)
   assert_view_keys (page, "b d a c");
 }
 
+/* Rows loaded as JSON text stay packed, and a view reads their members
+ * from the text: names and strings with escapes, a repeated member (the
+ * last counts, as in a parsed object), nested and absent members. */
+static void
+test_packed_members (void)
+{
+  static const char rows[] =
+    "[{\"id\": \"a\", \"t\\u0069tle\": \"b\\u0061nana\", \"n\": 9, \"n\": 1, \"done\": false},"
+    " {\"id\": \"b\", \"title\": \"apple \\\"pie\\\"\", \"n\": 2, \"done\": false, \"owner\": {\"name\": \"Ann\"}},"
+    " {\"id\": \"c\", \"title\": \"apple\", \"n\": 1, \"done\": true},"
+    " {\"id\": \"d\", \"n\": 3, \"done\": false, \"title\": \"apple\"},"
+    " {\"id\": \"e\", \"done\": false, \"title\": \"cherry\"}]";
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjView) open = NULL;
+  g_autoptr(SyncobjView) owned = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (control), rows, -1, &error));
+  g_assert_no_error (error);
+
+  open = view_json (collection, "{\"where\": {\"and\": [{\"member\": \"n\", \"op\": \"<\", \"value\": 3},"
+                                "                     {\"member\": \"done\", \"op\": \"=\", \"value\": false}]},"
+                                " \"order_by\": [\"title\"]}");
+  assert_view_keys (open, "b a");
+  owned = view_json (collection, "{\"where\": {\"member\": \"owner.name\", \"op\": \"exists\"}, \"order_by\": [\"-title\", \"n\"]}");
+  assert_view_keys (owned, "b");
+
+  g_assert_true (syncobj_view_set_order_by (open, (const char * const[]) { "-n", "title", NULL }, &error));
+  g_assert_no_error (error);
+  assert_view_keys (open, "b a");
+  syncobj_view_set_where (open, NULL);
+  assert_view_keys (open, "d b c a e");
+}
+
 static gboolean
 has_owner (SyncobjRecord *record,
            gpointer       user_data)
@@ -1004,6 +1039,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/view/sort/missing-last-ties-by-key", test_sort_missing_last_ties_by_key);
   g_test_add_func ("/view/sort/nested-and-several", test_sort_nested_and_several);
   g_test_add_func ("/view/filter/and-window", test_filter_and_window);
+  g_test_add_func ("/view/packed-members", test_packed_members);
   g_test_add_func ("/view/filter/func", test_filter_func);
   g_test_add_func ("/view/filter/pending", test_pending_filter);
   g_test_add_func ("/view/items-changed/in-place-and-moves", test_items_changed_in_place_and_moves);
