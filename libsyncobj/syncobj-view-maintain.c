@@ -401,7 +401,7 @@ view_flush (SyncobjView *self)
     return;
   self->change_open = FALSE;
 
-  new_length = g_sequence_get_length (self->sorted);
+  new_length = _syncobj_view_seq_get_length (self->sorted);
   old_length = new_length - added + removed;
   before = _syncobj_view_window_length (self, old_length);
   after = _syncobj_view_window_length (self, new_length);
@@ -479,8 +479,8 @@ entry_unplace (SyncobjView      *self,
   if (entry->sorted_iter == NULL)
     return;
 
-  view_note_change (self, g_sequence_iter_get_position (entry->sorted_iter), 1, 0);
-  g_sequence_remove (entry->sorted_iter);
+  view_note_change (self, _syncobj_view_seq_iter_get_position (entry->sorted_iter), 1, 0);
+  _syncobj_view_seq_remove (entry->sorted_iter);
   entry->sorted_iter = NULL;
 }
 
@@ -488,14 +488,14 @@ static void
 entry_place (SyncobjView      *self,
              SyncobjViewEntry *entry)
 {
-  GSequenceIter *before;
+  SyncobjViewSeqIter *before;
 
   if (!entry_passes (self, entry))
     return;
 
-  before = g_sequence_search (self->sorted, entry, entry_compare, self);
-  view_note_change (self, g_sequence_iter_get_position (before), 0, 1);
-  entry->sorted_iter = g_sequence_insert_before (before, entry);
+  before = _syncobj_view_seq_search (self->sorted, entry, entry_compare, self);
+  view_note_change (self, _syncobj_view_seq_iter_get_position (before), 0, 1);
+  entry->sorted_iter = _syncobj_view_seq_insert_before (before, &entry->sorted_node, entry);
 }
 
 /* Whether @entry, placed, passes and still sorts between its neighbours. */
@@ -503,15 +503,15 @@ static gboolean
 entry_stays (SyncobjView      *self,
              SyncobjViewEntry *entry)
 {
-  GSequenceIter *iter = entry->sorted_iter;
-  GSequenceIter *next = g_sequence_iter_next (iter);
+  SyncobjViewSeqIter *iter = entry->sorted_iter;
+  SyncobjViewSeqIter *next = _syncobj_view_seq_iter_next (iter);
 
   if (!entry_passes (self, entry))
     return FALSE;
-  if (!g_sequence_iter_is_begin (iter) &&
-      entry_compare (g_sequence_get (g_sequence_iter_prev (iter)), entry, self) > 0)
+  if (!_syncobj_view_seq_iter_is_begin (iter) &&
+      entry_compare (_syncobj_view_seq_get (_syncobj_view_seq_iter_prev (iter)), entry, self) > 0)
     return FALSE;
-  return g_sequence_iter_is_end (next) || entry_compare (entry, g_sequence_get (next), self) < 0;
+  return _syncobj_view_seq_iter_is_end (next) || entry_compare (entry, _syncobj_view_seq_get (next), self) < 0;
 }
 
 /* The record of @entry changed (value or pending state). One that stays
@@ -521,13 +521,13 @@ entry_refresh (SyncobjView            *self,
                SyncobjViewEntry       *entry,
                const SyncobjViewValue *value)
 {
-  GSequenceIter *iter = g_steal_pointer (&entry->sorted_iter);
+  SyncobjViewSeqIter *iter = g_steal_pointer (&entry->sorted_iter);
 
   entry_set_value (entry, value);
   entry->sorted_iter = iter;
   if (iter != NULL && entry_stays (self, entry))
     {
-      view_note_change (self, g_sequence_iter_get_position (iter), 1, 1);
+      view_note_change (self, _syncobj_view_seq_iter_get_position (iter), 1, 1);
       return;
     }
   entry_unplace (self, entry);
@@ -552,7 +552,7 @@ entry_pending_cb (GObject    *record,
 typedef struct
 {
   SyncobjView   *view;
-  GSequenceIter *iter;
+  SyncobjViewSeqIter *iter;
 } Rederive;
 
 static void
@@ -564,8 +564,8 @@ rederive_row_cb (const char *key,
   Rederive *rederive = data;
   SyncobjViewValue value = { object, packed };
 
-  entry_derive (g_sequence_get (rederive->iter), &value);
-  rederive->iter = g_sequence_iter_next (rederive->iter);
+  entry_derive (_syncobj_view_seq_get (rederive->iter), &value);
+  rederive->iter = _syncobj_view_seq_iter_next (rederive->iter);
 }
 
 /* Reads every entry's value from the source again (the condition or the
@@ -573,7 +573,7 @@ rederive_row_cb (const char *key,
 static void
 view_rederive (SyncobjView *self)
 {
-  GSequenceIter *iter = g_sequence_get_begin_iter (self->mirror);
+  SyncobjViewSeqIter *iter = _syncobj_view_seq_get_begin_iter (self->mirror);
 
   if (SYNCOBJ_IS_COLLECTION (self->source))
     {
@@ -583,15 +583,40 @@ view_rederive (SyncobjView *self)
       return;
     }
 
-  for (guint i = 0; !g_sequence_iter_is_end (iter); i++, iter = g_sequence_iter_next (iter))
+  for (guint i = 0; !_syncobj_view_seq_iter_is_end (iter); i++, iter = _syncobj_view_seq_iter_next (iter))
     {
-      SyncobjViewEntry *entry = g_sequence_get (iter);
+      SyncobjViewEntry *entry = _syncobj_view_seq_get (iter);
       g_autoptr(SyncobjRecord) record = entry->record != NULL ? g_object_ref (entry->record)
                                                              : g_list_model_get_item (self->source, i);
       SyncobjViewValue value = { syncobj_record_get_value (record), NULL };
 
       entry_derive (entry, &value);
     }
+}
+
+/* Fills the empty @seq at once with the entries found at @entry_offset
+ * of the @n items of @items (each of @size bytes), in their nodes at
+ * @node_offset, and points each entry's iterator at @iter_offset to its
+ * node. */
+static void
+view_seq_fill (SyncobjViewSeq *seq,
+               gconstpointer   items,
+               guint           n,
+               gsize           size,
+               gsize           entry_offset,
+               gsize           node_offset,
+               gsize           iter_offset)
+{
+  g_autofree gpointer *entries = g_new (gpointer, MAX (n, 1));
+  g_autofree SyncobjViewSeqIter **nodes = g_new (SyncobjViewSeqIter *, MAX (n, 1));
+
+  for (guint i = 0; i < n; i++)
+    {
+      entries[i] = *(gpointer *) (gpointer) ((const guint8 *) items + i * size + entry_offset);
+      nodes[i] = &G_STRUCT_MEMBER (SyncobjViewSeqIter, entries[i], node_offset);
+      G_STRUCT_MEMBER (SyncobjViewSeqIter *, entries[i], iter_offset) = nodes[i];
+    }
+  _syncobj_view_seq_build (seq, entries, nodes, n);
 }
 
 /* Filters and sorts every entry again, and announces the whole window;
@@ -601,27 +626,27 @@ view_rebuild (SyncobjView *self,
               guint        old_window,
               gboolean     rederive)
 {
-  guint old_matched = g_sequence_get_length (self->sorted);
-  g_autofree SortSlot *passing = g_new (SortSlot, g_sequence_get_length (self->mirror));
+  guint old_matched = _syncobj_view_seq_get_length (self->sorted);
+  g_autofree SortSlot *passing = g_new (SortSlot, _syncobj_view_seq_get_length (self->mirror));
   guint n_passing = 0;
-  GSequenceIter *iter;
+  SyncobjViewSeqIter *iter;
   guint new_window;
 
   g_assert (!self->change_open);
   self->cache_iter = NULL;
-  g_sequence_remove_range (g_sequence_get_begin_iter (self->sorted), g_sequence_get_end_iter (self->sorted));
+  _syncobj_view_seq_clear (self->sorted);
 
-  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+  for (iter = _syncobj_view_seq_get_begin_iter (self->mirror); !_syncobj_view_seq_iter_is_end (iter); iter = _syncobj_view_seq_iter_next (iter))
     {
-      SyncobjViewEntry *entry = g_sequence_get (iter);
+      SyncobjViewEntry *entry = _syncobj_view_seq_get (iter);
 
       entry->sorted_iter = NULL;
     }
   if (rederive)
     view_rederive (self);
-  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+  for (iter = _syncobj_view_seq_get_begin_iter (self->mirror); !_syncobj_view_seq_iter_is_end (iter); iter = _syncobj_view_seq_iter_next (iter))
     {
-      SyncobjViewEntry *entry = g_sequence_get (iter);
+      SyncobjViewEntry *entry = _syncobj_view_seq_get (iter);
 
       if (entry_passes (self, entry))
         passing[n_passing++] = (SortSlot) { entry->sort_rank, entry->sort_bits, entry };
@@ -629,8 +654,8 @@ view_rebuild (SyncobjView *self,
 
   /* An entry's sort keys are compared in full only among equal prefixes. */
   g_qsort_with_data (passing, (gint) n_passing, sizeof *passing, slot_compare, self);
-  for (guint i = 0; i < n_passing; i++)
-    passing[i].entry->sorted_iter = g_sequence_append (self->sorted, passing[i].entry);
+  view_seq_fill (self->sorted, passing, n_passing, sizeof *passing, G_STRUCT_OFFSET (SortSlot, entry),
+                 G_STRUCT_OFFSET (SyncobjViewEntry, sorted_node), G_STRUCT_OFFSET (SyncobjViewEntry, sorted_iter));
 
   new_window = _syncobj_view_window_length (self, n_passing);
   if (old_matched != n_passing)
@@ -645,11 +670,11 @@ void
 _syncobj_view_update_holds (SyncobjView *self)
 {
   gboolean hold = view_holds_records (self);
-  GSequenceIter *iter;
+  SyncobjViewSeqIter *iter;
 
-  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+  for (iter = _syncobj_view_seq_get_begin_iter (self->mirror); !_syncobj_view_seq_iter_is_end (iter); iter = _syncobj_view_seq_iter_next (iter))
     {
-      SyncobjViewEntry *entry = g_sequence_get (iter);
+      SyncobjViewEntry *entry = _syncobj_view_seq_get (iter);
 
       entry_release (entry);
       if (hold)
@@ -664,7 +689,7 @@ _syncobj_view_refilter_all (SyncobjView *self,
   if (rederive)
     g_clear_pointer (&self->member_names, g_ptr_array_unref);
   if (self->populated)
-    view_rebuild (self, _syncobj_view_window_length (self, g_sequence_get_length (self->sorted)), rederive);
+    view_rebuild (self, _syncobj_view_window_length (self, _syncobj_view_seq_get_length (self->sorted)), rederive);
 }
 
 /* ---- following the source -------------------------------------------------- */
@@ -741,14 +766,14 @@ entry_update (SyncobjView      *self,
 /* Whether the @n entries from @first hold the keys of @items: records
  * changed in place, the common case of a sync commit or a write. */
 static gboolean
-entries_match (GSequenceIter *first,
+entries_match (SyncobjViewSeqIter *first,
                GArray        *items)
 {
-  GSequenceIter *iter = first;
+  SyncobjViewSeqIter *iter = first;
 
-  for (guint i = 0; i < items->len; i++, iter = g_sequence_iter_next (iter))
+  for (guint i = 0; i < items->len; i++, iter = _syncobj_view_seq_iter_next (iter))
     {
-      SyncobjViewEntry *entry = g_sequence_get (iter);
+      SyncobjViewEntry *entry = _syncobj_view_seq_get (iter);
 
       if (strcmp (entry->key, g_array_index (items, SourceItem, i).key) != 0)
         return FALSE;
@@ -759,23 +784,19 @@ entries_match (GSequenceIter *first,
 /* Takes the @removed entries from @first out of the mirror. */
 static GPtrArray *
 mirror_take (SyncobjView   *self,
-             GSequenceIter *first,
+             SyncobjViewSeqIter *first,
              guint          removed,
-             GSequenceIter **end)
+             SyncobjViewSeqIter **end)
 {
   GPtrArray *old = g_ptr_array_sized_new (removed);
-  GSequenceIter *iter = first;
+  SyncobjViewSeqIter *iter = first;
 
-  for (guint i = 0; i < removed; i++, iter = g_sequence_iter_next (iter))
-    g_ptr_array_add (old, g_sequence_get (iter));
+  for (guint i = 0; i < removed; i++, iter = _syncobj_view_seq_iter_next (iter))
+    g_ptr_array_add (old, _syncobj_view_seq_get (iter));
   *end = iter;
 
-  /* A range costs a split and a join of the tree: worth it for many. */
-  if (removed > 16)
-    g_sequence_remove_range (first, iter);
-  else
-    for (guint i = 0; i < removed; i++)
-      g_sequence_remove (((SyncobjViewEntry *) g_ptr_array_index (old, i))->mirror_iter);
+  for (guint i = 0; i < removed; i++)
+    _syncobj_view_seq_remove (((SyncobjViewEntry *) g_ptr_array_index (old, i))->mirror_iter);
 
   return old;
 }
@@ -806,11 +827,11 @@ old_entry_take (GPtrArray   *old,
 /* The general case: entries leave and arrive. */
 static void
 source_items_replace (SyncobjView   *self,
-                      GSequenceIter *first,
+                      SyncobjViewSeqIter *first,
                       guint          removed,
                       GArray        *items)
 {
-  GSequenceIter *end;
+  SyncobjViewSeqIter *end;
   g_autoptr(GPtrArray) old = mirror_take (self, first, removed, &end);
   g_autoptr(GHashTable) by_key = NULL;
   g_autoptr(GPtrArray) changed = g_ptr_array_sized_new (items->len);
@@ -834,7 +855,7 @@ source_items_replace (SyncobjView   *self,
             entry_hold (entry, item->record);
         }
       g_ptr_array_add (changed, entry);
-      entry->mirror_iter = g_sequence_insert_before (end, entry);
+      entry->mirror_iter = _syncobj_view_seq_insert_before (end, &entry->mirror_node, entry);
     }
 
   for (guint i = 0; i < old->len; i++)
@@ -857,18 +878,18 @@ source_items_replace (SyncobjView   *self,
 static gboolean
 source_item_update_in_place (SyncobjView   *self,
                              guint          position,
-                             GSequenceIter *iter)
+                             SyncobjViewSeqIter *iter)
 {
   SourceItem item = { NULL, NULL, NULL, NULL };
   SyncobjViewEntry *entry;
   const char *packed;
 
   if (!SYNCOBJ_IS_COLLECTION (self->source) || view_holds_records (self) ||
-      self->change_open || g_sequence_iter_is_end (iter))
+      self->change_open || _syncobj_view_seq_iter_is_end (iter))
     return FALSE;
 
   item.value = _syncobj_collection_peek_item (self->collection, position, &item.key, &packed);
-  entry = g_sequence_get (iter);
+  entry = _syncobj_view_seq_get (iter);
   if (strcmp (entry->key, item.key) != 0)
     return FALSE;
 
@@ -886,7 +907,7 @@ _syncobj_view_source_items_changed_cb (GListModel  *source,
                                        SyncobjView *self)
 {
   g_autoptr(GArray) items = NULL;
-  GSequenceIter *first = g_sequence_get_iter_at_pos (self->mirror, position);
+  SyncobjViewSeqIter *first = _syncobj_view_seq_get_iter_at_pos (self->mirror, position);
 
   if (removed == 1 && added == 1 && source_item_update_in_place (self, position, first))
     return;
@@ -894,10 +915,10 @@ _syncobj_view_source_items_changed_cb (GListModel  *source,
   items = source_items_read (self, position, added);
   if (removed == added && entries_match (first, items))
     {
-      GSequenceIter *iter = first;
+      SyncobjViewSeqIter *iter = first;
 
-      for (guint i = 0; i < added; i++, iter = g_sequence_iter_next (iter))
-        entry_update (self, g_sequence_get (iter), &g_array_index (items, SourceItem, i));
+      for (guint i = 0; i < added; i++, iter = _syncobj_view_seq_iter_next (iter))
+        entry_update (self, _syncobj_view_seq_get (iter), &g_array_index (items, SourceItem, i));
     }
   else
     source_items_replace (self, first, removed, items);
@@ -914,7 +935,7 @@ mirror_find_rekeyed (SyncobjView *self,
                      const char  *temporary_key,
                      const char  *key)
 {
-  GSequenceIter *iter;
+  SyncobjViewSeqIter *iter;
   guint position;
 
   if (SYNCOBJ_IS_COLLECTION (self->source))
@@ -922,15 +943,15 @@ mirror_find_rekeyed (SyncobjView *self,
       SyncobjViewEntry *entry;
 
       if (!_syncobj_collection_find_position (self->collection, key, &position) ||
-          position >= (guint) g_sequence_get_length (self->mirror))
+          position >= (guint) _syncobj_view_seq_get_length (self->mirror))
         return NULL;
-      entry = g_sequence_get (g_sequence_get_iter_at_pos (self->mirror, position));
+      entry = _syncobj_view_seq_get (_syncobj_view_seq_get_iter_at_pos (self->mirror, position));
       return strcmp (entry->key, temporary_key) == 0 ? entry : NULL;
     }
 
-  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+  for (iter = _syncobj_view_seq_get_begin_iter (self->mirror); !_syncobj_view_seq_iter_is_end (iter); iter = _syncobj_view_seq_iter_next (iter))
     {
-      SyncobjViewEntry *entry = g_sequence_get (iter);
+      SyncobjViewEntry *entry = _syncobj_view_seq_get (iter);
 
       if (strcmp (entry->key, temporary_key) == 0)
         return entry;
@@ -958,29 +979,38 @@ _syncobj_view_key_assigned_cb (SyncobjCollection *collection,
   view_flush (self);
 }
 
+typedef struct
+{
+  SyncobjView *view;
+  GPtrArray   *entries;
+} Populate;
+
 static void
 populate_row_cb (const char *key,
                  const char *packed,
                  JsonObject *object,
                  gpointer    data)
 {
-  SyncobjView *self = data;
+  Populate *populate = data;
+  SyncobjView *self = populate->view;
   SyncobjViewEntry *entry = entry_new_for_key (self, key);
   SyncobjViewValue value = { object, packed };
 
   entry_set_value (entry, &value);
-  entry->mirror_iter = g_sequence_append (self->mirror, entry);
+  g_ptr_array_add (populate->entries, entry);
 }
 
 void
 _syncobj_view_populate (SyncobjView *self)
 {
   guint n = g_list_model_get_n_items (self->source);
+  g_autoptr(GPtrArray) entries = g_ptr_array_sized_new (n);
+  Populate populate = { self, entries };
 
   /* From a collection, without making a record per row. */
   if (SYNCOBJ_IS_COLLECTION (self->source) && !view_holds_records (self))
     {
-      _syncobj_collection_foreach_value (self->collection, populate_row_cb, self);
+      _syncobj_collection_foreach_value (self->collection, populate_row_cb, &populate);
       n = 0;
     }
 
@@ -990,8 +1020,12 @@ _syncobj_view_populate (SyncobjView *self)
       SyncobjViewEntry *entry = entry_new (self, record);
 
       entry_set_object (entry, syncobj_record_get_value (record));
-      entry->mirror_iter = g_sequence_append (self->mirror, entry);
+      g_ptr_array_add (entries, entry);
     }
+
+  /* The source's order, built at once. */
+  view_seq_fill (self->mirror, entries->pdata, entries->len, sizeof (gpointer), 0,
+                 G_STRUCT_OFFSET (SyncobjViewEntry, mirror_node), G_STRUCT_OFFSET (SyncobjViewEntry, mirror_iter));
 
   self->populated = TRUE;
   view_rebuild (self, 0, FALSE);
@@ -1001,14 +1035,19 @@ _syncobj_view_populate (SyncobjView *self)
 void
 _syncobj_view_clear_entries (SyncobjView *self)
 {
-  GSequenceIter *iter;
+  g_autoptr(GPtrArray) entries = NULL;
+  SyncobjViewSeqIter *iter;
 
   self->cache_iter = NULL;
   if (self->sorted != NULL)
-    g_sequence_remove_range (g_sequence_get_begin_iter (self->sorted), g_sequence_get_end_iter (self->sorted));
+    _syncobj_view_seq_clear (self->sorted);
   if (self->mirror == NULL)
     return;
-  for (iter = g_sequence_get_begin_iter (self->mirror); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
-    entry_free (g_sequence_get (iter));
-  g_sequence_remove_range (g_sequence_get_begin_iter (self->mirror), g_sequence_get_end_iter (self->mirror));
+  /* The nodes are in the entries: the walk is over before they go. */
+  entries = g_ptr_array_sized_new (_syncobj_view_seq_get_length (self->mirror));
+  for (iter = _syncobj_view_seq_get_begin_iter (self->mirror); !_syncobj_view_seq_iter_is_end (iter); iter = _syncobj_view_seq_iter_next (iter))
+    g_ptr_array_add (entries, _syncobj_view_seq_get (iter));
+  _syncobj_view_seq_clear (self->mirror);
+  for (guint i = 0; i < entries->len; i++)
+    entry_free (g_ptr_array_index (entries, i));
 }

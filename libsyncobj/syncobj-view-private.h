@@ -9,6 +9,7 @@
 #include "syncobj-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-validate-private.h"
+#include "syncobj-view-seq-private.h"
 
 G_BEGIN_DECLS
 
@@ -148,8 +149,8 @@ typedef struct
    * compared in full. */
   guint          sort_rank;
   guint64        sort_bits;
-  GSequenceIter *mirror_iter;  /* in view->mirror */
-  GSequenceIter *sorted_iter;  /* in view->sorted; NULL: filtered out */
+  SyncobjViewSeqIter *mirror_iter;  /* in view->mirror: &mirror_node */
+  SyncobjViewSeqIter *sorted_iter;  /* in view->sorted: &sorted_node; NULL: filtered out */
   gint64         key_int;
   gulong         pending_id;
   guint          key_is_int : 1;
@@ -158,6 +159,8 @@ typedef struct
   SyncobjViewScalar first_sort_key;
   char           sort_text[24];  /* the first sort key's string, when short */
   char           key_text[16];   /* the key, when short */
+  SyncobjViewSeqIter mirror_node;   /* the nodes of the entry in the view's sequences */
+  SyncobjViewSeqIter sorted_node;
 } SyncobjViewEntry;
 
 struct _SyncobjView
@@ -181,8 +184,8 @@ struct _SyncobjView
   guint                 offset;
   guint                 limit;          /* G_MAXUINT: none */
 
-  GSequence            *mirror;         /* SyncobjViewEntry (owned, freed by hand), in the source's order */
-  GSequence            *sorted;         /* SyncobjViewEntry, those that pass, in the view's order */
+  SyncobjViewSeq            *mirror;         /* SyncobjViewEntry (owned, freed by hand), in the source's order */
+  SyncobjViewSeq            *sorted;         /* SyncobjViewEntry, those that pass, in the view's order */
 
   /* Changes made to self->sorted and not announced yet: the positions
    * [change_pos, change_pos + change_added) replace change_removed items. */
@@ -192,7 +195,7 @@ struct _SyncobjView
   gboolean              change_open;
 
   /* g_list_model_get_item() walks forward from the last item asked for. */
-  GSequenceIter        *cache_iter;
+  SyncobjViewSeqIter        *cache_iter;
   guint                 cache_pos;
 
   gboolean              populated;

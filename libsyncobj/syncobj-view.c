@@ -112,7 +112,7 @@ syncobj_view_get_n_items (GListModel *model)
 {
   SyncobjView *self = SYNCOBJ_VIEW (model);
 
-  return _syncobj_view_window_length (self, g_sequence_get_length (self->sorted));
+  return _syncobj_view_window_length (self, _syncobj_view_seq_get_length (self->sorted));
 }
 
 static gpointer
@@ -120,7 +120,7 @@ syncobj_view_get_item (GListModel *model,
                        guint       position)
 {
   SyncobjView *self = SYNCOBJ_VIEW (model);
-  GSequenceIter *iter;
+  SyncobjViewSeqIter *iter;
   SyncobjViewEntry *entry;
 
   if (position >= syncobj_view_get_n_items (model))
@@ -129,15 +129,15 @@ syncobj_view_get_item (GListModel *model,
   /* List widgets ask in order: one step from the last item instead of a
    * walk from the root. */
   if (self->cache_iter != NULL && position == self->cache_pos + 1)
-    iter = g_sequence_iter_next (self->cache_iter);
+    iter = _syncobj_view_seq_iter_next (self->cache_iter);
   else if (self->cache_iter != NULL && position == self->cache_pos)
     iter = self->cache_iter;
   else
-    iter = g_sequence_get_iter_at_pos (self->sorted, self->offset + position);
+    iter = _syncobj_view_seq_get_iter_at_pos (self->sorted, self->offset + position);
 
   self->cache_iter = iter;
   self->cache_pos = position;
-  entry = g_sequence_get (iter);
+  entry = _syncobj_view_seq_get (iter);
   if (entry->record != NULL)
     return g_object_ref (entry->record);
   return syncobj_collection_lookup (self->collection, entry->key);
@@ -198,8 +198,8 @@ syncobj_view_finalize (GObject *object)
 {
   SyncobjView *self = SYNCOBJ_VIEW (object);
 
-  g_sequence_free (self->sorted);
-  g_sequence_free (self->mirror);
+  _syncobj_view_seq_free (self->sorted);
+  _syncobj_view_seq_free (self->mirror);
   g_clear_pointer (&self->where, syncobj_condition_unref);
   g_clear_pointer (&self->order_by, g_strfreev);
   g_clear_pointer (&self->sort, g_array_unref);
@@ -382,8 +382,8 @@ static void
 syncobj_view_init (SyncobjView *self)
 {
   self->limit = G_MAXUINT;
-  self->mirror = g_sequence_new (NULL);
-  self->sorted = g_sequence_new (NULL);
+  self->mirror = _syncobj_view_seq_new ();
+  self->sorted = _syncobj_view_seq_new ();
   self->sort = _syncobj_sort_members_parse (NULL, NULL);
 }
 
@@ -685,7 +685,7 @@ view_set_window (SyncobjView *self,
                  guint        offset,
                  guint        limit)
 {
-  guint n = g_sequence_get_length (self->sorted);
+  guint n = _syncobj_view_seq_get_length (self->sorted);
   guint before = _syncobj_view_window_length (self, n);
   guint after;
 
@@ -802,5 +802,5 @@ guint
 syncobj_view_get_n_matched (SyncobjView *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_VIEW (self), 0);
-  return g_sequence_get_length (self->sorted);
+  return _syncobj_view_seq_get_length (self->sorted);
 }
