@@ -351,6 +351,76 @@ slot_compare (gconstpointer a,
   return entry_compare (x->entry, y->entry, data);
 }
 
+static inline guint
+slot_byte (const SortSlot *slot,
+           guint           b)
+{
+  return b < 8 ? (guint) ((slot->bits >> (8 * b)) & 0xff) : MIN (slot->rank, 255u);
+}
+
+/* Sorts @slots as slot_compare() orders them: a stable radix sort on the
+ * rank and the bits, least significant byte first, that skips the bytes
+ * every slot shares (the rank, the beginning common to the strings);
+ * then each run of equal ranks and bits is compared in full. */
+static void
+slots_sort (SortSlot    *slots,
+            guint        n,
+            SyncobjView *self)
+{
+  g_autofree SortSlot *other = NULL;
+  g_autofree guint *counts = NULL;
+  SortSlot *from = slots, *to;
+  guint start;
+
+  if (n < 256)
+    {
+      g_qsort_with_data (slots, (gint) n, sizeof *slots, slot_compare, self);
+      return;
+    }
+
+  other = g_new (SortSlot, n);
+  counts = g_new0 (guint, 9 * 256);
+  to = other;
+  for (guint i = 0; i < n; i++)
+    for (guint b = 0; b < 9; b++)
+      counts[b * 256 + slot_byte (&slots[i], b)]++;
+
+  for (guint b = 0; b < 9; b++)
+    {
+      guint *count = &counts[b * 256];
+      guint sum = 0;
+      SortSlot *swap;
+
+      if (count[slot_byte (&from[0], b)] == n)
+        continue;
+      for (guint v = 0; v < 256; v++)
+        {
+          guint c = count[v];
+
+          count[v] = sum;
+          sum += c;
+        }
+      for (guint i = 0; i < n; i++)
+        to[count[slot_byte (&from[i], b)]++] = from[i];
+      swap = from;
+      from = to;
+      to = swap;
+    }
+  if (from != slots)
+    memcpy (slots, from, n * sizeof *slots);
+
+  for (start = 0; start < n;)
+    {
+      guint end = start + 1;
+
+      while (end < n && slots[end].rank == slots[start].rank && slots[end].bits == slots[start].bits)
+        end++;
+      if (end - start > 1)
+        g_qsort_with_data (slots + start, (gint) (end - start), sizeof *slots, slot_compare, self);
+      start = end;
+    }
+}
+
 static gboolean
 entry_passes (SyncobjView      *self,
               SyncobjViewEntry *entry)
@@ -384,7 +454,7 @@ _syncobj_view_emit (SyncobjView *self,
 {
   if (removed == 0 && added == 0)
     return;
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  g_list_model_items_changed ((GListModel *) self, position, removed, added);
   if (removed != added)
     _syncobj_view_notify_n_items (self);
 }
@@ -653,7 +723,7 @@ view_rebuild (SyncobjView *self,
     }
 
   /* An entry's sort keys are compared in full only among equal prefixes. */
-  g_qsort_with_data (passing, (gint) n_passing, sizeof *passing, slot_compare, self);
+  slots_sort (passing, n_passing, self);
   view_seq_fill (self->sorted, passing, n_passing, sizeof *passing, G_STRUCT_OFFSET (SortSlot, entry),
                  G_STRUCT_OFFSET (SyncobjViewEntry, sorted_node), G_STRUCT_OFFSET (SyncobjViewEntry, sorted_iter));
 

@@ -933,6 +933,71 @@ test_differential (void)
   syncobj_test_drain (control, collection);
 }
 
+/* Views built over many records at once (a build sorts them in bulk):
+ * the same as the brute force, with titles that tie and that share
+ * their first bytes, values of every kind, records held as objects and
+ * as packed text, and after a new sort. */
+static void
+test_differential_big_build (void)
+{
+  static Spec specs[] = {
+    { "{\"where\": {\"member\": \"done\", \"op\": \"=\", \"value\": false}, \"order_by\": [\"title\"]}", -1 },
+    { "{\"order_by\": [\"-n\", \"title\"]}", -1 },
+    { "{\"order_by\": [\"n\"], \"offset\": 10, \"limit\": 50}", -1 },
+    { "{}", -1 },
+    { "{\"order_by\": [\"done\", \"-title\"]}", -1 },
+    { "{\"order_by\": [\"-title\"], \"where\": {\"member\": \"n\", \"op\": \">=\", \"value\": 0}}", 0 },
+  };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json ("[]", SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autoptr(JsonArray) text_rows = json_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncobjView *views[G_N_ELEMENTS (specs)];
+  Shadow *shadows[G_N_ELEMENTS (specs)];
+  guint n = syncobj_test_instrumented () ? 600 : 3000;
+
+  syncobj_sync_begin (sync);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = i % 3 == 0 ? g_strdup_printf ("%d", (int) i - 700)
+                           : i % 3 == 1 ? g_strdup_printf ("k%u", i)
+                           : g_strdup_printf ("a key longer than the inline room %u", i);
+      g_autoptr(JsonObject) value = random_value (rand, key, TRUE);
+
+      if (g_rand_boolean (rand))
+        {
+          g_autofree char *title = g_strdup_printf ("item %d", g_rand_int_range (rand, 0, 5000));
+
+          json_object_set_string_member (value, "title", title);
+        }
+      if (i % 2 == 0)
+        json_array_add_object_element (text_rows, json_object_ref (value));
+      else
+        g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_INSERT, value, &error));
+      g_assert_no_error (error);
+    }
+  node = json_node_init_array (json_node_alloc (), text_rows);
+  text = json_to_string (node, FALSE);
+  g_assert_true (syncobj_sync_load_json_array (sync, text, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_sync_commit (sync, &error));
+  g_assert_no_error (error);
+
+  views_new (collection, specs, views, shadows, G_N_ELEMENTS (specs));
+  check_views (collection, specs, views, shadows, G_N_ELEMENTS (specs), 0);
+
+  g_assert_true (syncobj_view_set_order_by (views[3], (const char * const[]) { "title", "-n", NULL }, &error));
+  g_assert_no_error (error);
+  specs[3].sort = (char **) syncobj_view_get_order_by (views[3]);
+  check_views (collection, specs, views, shadows, G_N_ELEMENTS (specs), 1);
+
+  views_free (views, shadows, G_N_ELEMENTS (specs));
+}
+
 /* A collection whose server assigns the keys: inserts without a key show
  * under temporary keys, and the persist answers re-key the records in
  * place (no items-changed) with a new value; views sorted by key, or
@@ -1048,6 +1113,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/view/lifetimes", test_lifetimes);
   g_test_add_func ("/view/differential", test_differential);
   g_test_add_func ("/view/differential/server-keys", test_differential_server_keys);
+  g_test_add_func ("/view/differential/big-build", test_differential_big_build);
 
   return g_test_run ();
 }
