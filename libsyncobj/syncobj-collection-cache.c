@@ -17,7 +17,7 @@ struct _SyncobjCollectionCache
   const char     *collection_id;   /* the collection's */
   guint           schema_version;
   SyncobjOverlay *overlay;         /* unowned */
-  GSequence      *order;           /* SyncobjRow, the list model's order; unowned */
+  SyncobjRowOrder *order;          /* SyncobjRow, the list model's order; unowned */
   GHashTable     *etags;           /* key → the ETag kept with its cached record */
 };
 
@@ -26,7 +26,7 @@ _syncobj_collection_cache_new (SyncobjStore   *store,
                                const char     *collection_id,
                                guint           schema_version,
                                SyncobjOverlay *overlay,
-                               GSequence      *order)
+                               SyncobjRowOrder *order)
 {
   SyncobjCollectionCache *self;
 
@@ -120,17 +120,15 @@ static void
 cache_add_all (SyncobjCollectionCache *self,
                SyncobjStoredCache     *cache)
 {
+  SyncobjRowOrderIter it;
   GHashTableIter iter;
   SyncobjRow *row;
 
   cache->replaces = TRUE;
-  for (GSequenceIter *it = g_sequence_get_begin_iter (self->order);
-       !g_sequence_iter_is_end (it); it = g_sequence_iter_next (it))
-    {
-      row = g_sequence_get (it);
-      if (row_has_synced (row))
-        cache_add_key (self, cache, row->key);
-    }
+  _syncobj_row_order_iter_init (&it, self->order);
+  while ((row = _syncobj_row_order_next (&it)) != NULL)
+    if (row_has_synced (row))
+      cache_add_key (self, cache, row->key);
 
   g_hash_table_iter_init (&iter, _syncobj_overlay_peek_rows (self->overlay));
   while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))

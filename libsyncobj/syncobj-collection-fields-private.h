@@ -36,12 +36,11 @@ struct _SyncobjCollection
   SyncobjOverlay     *overlay;          /* rows: what the list model shows */
   SyncobjQueue       *queue;            /* lanes and locked keys */
 
-  GSequence          *order;            /* SyncobjRow, visible and announced */
+  SyncobjRowOrder    *order;            /* SyncobjRow, visible and announced */
   GPtrArray          *pending_appends;  /* SyncobjRow, during a batch */
   guint               changed_start;    /* in-place changes during a batch: */
   guint               changed_count;    /*   one contiguous range, not announced yet */
   guint               batch_depth;
-  guint               order_removed : 1;  /* a row ever left self->order */
 
   GQueue              active;           /* SyncobjTransaction (strong), creation order */
   GHashTable         *active_links;     /* transaction → GList link */

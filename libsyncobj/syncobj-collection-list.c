@@ -12,17 +12,12 @@
 #include "syncobj-collection-list-private.h"
 #include "syncobj-json-parser-private.h"
 
-/* The position of @row (in self->order) in the list model. Rows are only
- * ever appended, so until one leaves, each stays where it was appended;
- * GSequence's walk to the root, a cache miss per level in a big list, is
- * needed only after that. */
+/* The position of @row (in self->order) in the list model. */
 static guint
 row_position (SyncobjCollection *self,
               SyncobjRow        *row)
 {
-  if (!self->order_removed)
-    return row->position;
-  return g_sequence_iter_get_position (row->iter);
+  return _syncobj_row_order_position (self->order, row);
 }
 
 /* @self implements GListModel: no checked interface cast per change. */
@@ -42,11 +37,11 @@ collection_flush_appends (SyncobjCollection *self)
   if (self->pending_appends->len == 0)
     return;
 
-  /* Not before: the length is a walk to the GSequence's root. */
-  position = g_sequence_get_length (self->order);
+  position = _syncobj_row_order_length (self->order);
 
   rows = g_steal_pointer (&self->pending_appends);
   self->pending_appends = g_ptr_array_new ();
+  _syncobj_row_order_reserve (self->order, rows->len);
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -55,8 +50,7 @@ collection_flush_appends (SyncobjCollection *self)
       row->pending_append = FALSE;
       if (_syncobj_row_is_visible (row))
         {
-          row->iter = g_sequence_append (self->order, row);
-          row->position = position + added;
+          _syncobj_row_order_append (self->order, row);
           added++;
         }
       else
@@ -141,9 +135,8 @@ row_appear (gpointer    view,
     }
   else
     {
-      row->iter = g_sequence_append (self->order, row);
-      row->position = g_sequence_iter_get_position (row->iter);
-      g_list_model_items_changed (collection_model (self), row->position, 0, 1);
+      _syncobj_row_order_append (self->order, row);
+      g_list_model_items_changed (collection_model (self), _syncobj_row_order_length (self->order) - 1, 0, 1);
       _syncobj_collection_notify (self, PROP_N_ITEMS);
     }
 }
@@ -159,10 +152,7 @@ row_disappear (gpointer    view,
   if (row->iter == NULL)
     return;
 
-  position = row_position (self, row);
-  g_sequence_remove (row->iter);
-  row->iter = NULL;
-  self->order_removed = TRUE;
+  position = _syncobj_row_order_remove (self->order, row);
   g_list_model_items_changed (collection_model (self), position, 1, 0);
   _syncobj_collection_notify (self, PROP_N_ITEMS);
 }
@@ -204,12 +194,12 @@ _syncobj_collection_foreach_value (SyncobjCollection   *self,
                                    SyncobjRowValueFunc  func,
                                    gpointer             user_data)
 {
-  GSequenceIter *iter;
+  SyncobjRowOrderIter iter;
+  SyncobjRow *row;
 
-  for (iter = g_sequence_get_begin_iter (self->order); !g_sequence_iter_is_end (iter); iter = g_sequence_iter_next (iter))
+  _syncobj_row_order_iter_init (&iter, self->order);
+  while ((row = _syncobj_row_order_next (&iter)) != NULL)
     {
-      SyncobjRow *row = g_sequence_get (iter);
-
       func (row->key, row->packed, row->packed != NULL ? NULL : row->visible, user_data);
     }
 }
@@ -223,7 +213,7 @@ _syncobj_collection_peek_item (SyncobjCollection  *self,
   SyncobjRow *row;
 
   /* @position is one the collection just announced. */
-  row = g_sequence_get (g_sequence_get_iter_at_pos (self->order, position));
+  row = _syncobj_row_order_get (self->order, position);
   *key = row->key;
   *packed = row->packed;
   return row->packed != NULL ? NULL : row->visible;
@@ -233,7 +223,7 @@ const char *
 _syncobj_collection_peek_key (SyncobjCollection *self,
                               guint              position)
 {
-  SyncobjRow *row = g_sequence_get (g_sequence_get_iter_at_pos (self->order, position));
+  SyncobjRow *row = _syncobj_row_order_get (self->order, position);
 
   return row->key;
 }
@@ -263,7 +253,7 @@ static guint
 syncobj_collection_get_n_items (GListModel *model)
 {
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (SYNCOBJ_COLLECTION (model)->owner, 0);
-  return g_sequence_get_length (SYNCOBJ_COLLECTION (model)->order);
+  return _syncobj_row_order_length (SYNCOBJ_COLLECTION (model)->order);
 }
 
 static gpointer
@@ -271,14 +261,12 @@ syncobj_collection_get_item (GListModel *model,
                              guint       position)
 {
   SyncobjCollection *self = SYNCOBJ_COLLECTION (model);
-  GSequenceIter *iter;
 
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
-  if (position >= (guint) g_sequence_get_length (self->order))
+  if (position >= _syncobj_row_order_length (self->order))
     return NULL;
 
-  iter = g_sequence_get_iter_at_pos (self->order, position);
-  return _syncobj_overlay_get_record (self->overlay, g_sequence_get (iter));
+  return _syncobj_overlay_get_record (self->overlay, _syncobj_row_order_get (self->order, position));
 }
 
 void

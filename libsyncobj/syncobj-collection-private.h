@@ -6,6 +6,7 @@
 #pragma once
 
 #include "syncobj-overlay-private.h"
+#include "syncobj-collection-order-private.h"
 #include "syncobj-queue-private.h"
 #include "syncobj-store-private.h"
 
@@ -158,7 +159,7 @@ SyncobjCollectionCache *_syncobj_collection_cache_new     (SyncobjStore         
                                                            const char             *collection_id,
                                                            guint                   schema_version,
                                                            SyncobjOverlay         *overlay,
-                                                           GSequence              *order);
+                                                           SyncobjRowOrder        *order);
 void                    _syncobj_collection_cache_free    (SyncobjCollectionCache *self);
 /* Shows the cached synced records, packed, in their order, and gives the
  * cached cursor to @sync; FALSE when there is no cache. */

@@ -543,7 +543,7 @@ syncobj_collection_get_size (SyncobjCollection *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), 0);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, 0);
-  return g_sequence_get_length (self->order) + self->pending_appends->len;
+  return _syncobj_row_order_length (self->order) + self->pending_appends->len;
 }
 
 /**
@@ -634,20 +634,21 @@ syncobj_collection_lookup_value (SyncobjCollection *self,
 char **
 syncobj_collection_get_keys (SyncobjCollection *self)
 {
+  SyncobjRowOrderIter iter;
   GStrvBuilder *builder;
+  SyncobjRow *row;
   char **keys;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
 
   builder = g_strv_builder_new ();
-  for (GSequenceIter *iter = g_sequence_get_begin_iter (self->order);
-       !g_sequence_iter_is_end (iter);
-       iter = g_sequence_iter_next (iter))
-    g_strv_builder_add (builder, ((SyncobjRow *) g_sequence_get (iter))->key);
+  _syncobj_row_order_iter_init (&iter, self->order);
+  while ((row = _syncobj_row_order_next (&iter)) != NULL)
+    g_strv_builder_add (builder, row->key);
   for (guint i = 0; i < self->pending_appends->len; i++)
     {
-      SyncobjRow *row = g_ptr_array_index (self->pending_appends, i);
+      row = g_ptr_array_index (self->pending_appends, i);
       if (_syncobj_row_is_visible (row))
         g_strv_builder_add (builder, row->key);
     }
@@ -712,6 +713,8 @@ syncobj_collection_get_transactions (SyncobjCollection *self)
 char *
 syncobj_collection_to_json (SyncobjCollection *self)
 {
+  SyncobjRowOrderIter iter;
+  SyncobjRow *row;
   GString *json;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
@@ -719,12 +722,9 @@ syncobj_collection_to_json (SyncobjCollection *self)
 
   /* Packed records are written as they are, without building them. */
   json = g_string_new ("[");
-  for (GSequenceIter *iter = g_sequence_get_begin_iter (self->order);
-       !g_sequence_iter_is_end (iter);
-       iter = g_sequence_iter_next (iter))
+  _syncobj_row_order_iter_init (&iter, self->order);
+  while ((row = _syncobj_row_order_next (&iter)) != NULL)
     {
-      SyncobjRow *row = g_sequence_get (iter);
-
       if (json->len > 1)
         g_string_append_c (json, ',');
       if (row->packed != NULL)
@@ -810,7 +810,7 @@ syncobj_collection_finalize (GObject *object)
   g_free (self->id);
   g_free (self->key_member);
   g_free (self->version_member);
-  g_clear_pointer (&self->order, g_sequence_free);
+  g_clear_pointer (&self->order, _syncobj_row_order_free);
   g_clear_pointer (&self->pending_appends, g_ptr_array_unref);
   g_clear_pointer (&self->overlay, _syncobj_overlay_free);
   g_clear_pointer (&self->active_links, g_hash_table_unref);
@@ -870,7 +870,7 @@ syncobj_collection_get_property (GObject    *object,
       _syncobj_collection_get_state_property (self, prop_id, value);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, g_sequence_get_length (self->order));
+      g_value_set_uint (value, _syncobj_row_order_length (self->order));
       break;
     case PROP_VERSION_MEMBER:
       g_value_set_string (value, self->version_member);
@@ -1131,7 +1131,7 @@ syncobj_collection_init (SyncobjCollection *self)
 {
   self->queue = _syncobj_queue_new (self);
   self->overlay = _syncobj_overlay_new (self, self->queue, &_syncobj_collection_overlay_view_funcs, self);
-  self->order = g_sequence_new (NULL);
+  self->order = _syncobj_row_order_new ();
   self->pending_appends = g_ptr_array_new ();
   self->active_links = g_hash_table_new (NULL, NULL);
   self->owner = g_thread_self ();
