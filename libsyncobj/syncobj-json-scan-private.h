@@ -10,12 +10,13 @@
 
 G_BEGIN_DECLS
 
-/* Called for each record of a snapshot: @object is its JSON text (checked),
- * @key its key, unescaped and nul-terminated (valid during the call); the
+/* Called for each record of a snapshot: @object is its JSON text (checked;
+ * @compact when it has no whitespace between tokens), @key its key, unescaped and nul-terminated (valid during the call); the
  * decimal text of an integer key, with @key_is_int set. */
 typedef gboolean (*SyncobjJsonRecordFunc) (gsize        index,
                                            const char  *object,
                                            gsize        object_length,
+                                           gboolean     compact,
                                            const char  *key,
                                            gsize        key_length,
                                            gboolean     key_is_int,
@@ -77,6 +78,7 @@ typedef struct
   char        type[8];          /* the "type" string, when short and without escape; else "" */
   const char *value;            /* the "value" object's text, or NULL */
   gsize       value_length;
+  gboolean    value_compact;    /* no whitespace between its tokens */
   gboolean    has_other_value;  /* a "value" member that is not an object */
   /* The key member of the "value" object, or without one the "key"
    * member: unescaped and nul-terminated (valid during the call), an

@@ -580,6 +580,7 @@ _syncobj_json_scan_records_skipping (const char            *text,
         else
           {
             scan.depth = 1;
+            scan.spaced = FALSE;
             p = scan_object (&scan, p, key_member, key_member_len, &key, &key_end, &key_escaped, &key_kind);
             if (p == NULL)
               break;
@@ -594,7 +595,7 @@ _syncobj_json_scan_records_skipping (const char            *text,
                 if (!skip_or_fail (skip, user_data, element, reason, key_member, error))
                   return FALSE;
               }
-            else if (!func (index++, object, (gsize) (p - object), key_copy, key_len, key_kind == 3,
+            else if (!func (index++, object, (gsize) (p - object), !scan.spaced, key_copy, key_len, key_kind == 3,
                             user_data, error))
               return FALSE;
           }
@@ -874,9 +875,14 @@ scan_message (SyncobjJsonScan     *scan,
 
       if (name_len == 5 && memcmp (name + 1, "value", 5) == 0 && p < end && *p == '{')
         {
+          gboolean spaced = scan->spaced;
+
           value_key = (ScannedKey) { NULL, NULL, FALSE, 0 };
+          scan->spaced = FALSE;
           p = scan_object (scan, p, key_member, key_member_len,
                            &value_key.start, &value_key.end, &value_key.escaped, &value_key.kind);
+          message->value_compact = !scan->spaced;
+          scan->spaced |= spaced;
           message->value = value;
           message->value_length = p != NULL ? (gsize) (p - value) : 0;
         }

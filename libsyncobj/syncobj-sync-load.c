@@ -75,7 +75,8 @@ _syncobj_sync_load_add (SyncobjSyncLoad     *load,
                         gsize                key_length,
                         gboolean             key_is_int,
                         const char          *object,
-                        gsize                object_length)
+                        gsize                object_length,
+                        gboolean             compact)
 {
   SyncobjSyncWrite write = { type, NULL, NULL, TRUE, NULL, 0, NULL, key_is_int };
   gsize need = key_length + 1 + (object != NULL ? object_length + 1 : 0);
@@ -99,7 +100,13 @@ _syncobj_sync_load_add (SyncobjSyncLoad     *load,
     {
       char *packed = room + key_length + 1;
 
-      write.packed_length = _syncobj_json_minify (object, object_length, packed);
+      if (compact)
+        {
+          memcpy (packed, object, object_length);
+          write.packed_length = object_length;
+        }
+      else
+        write.packed_length = _syncobj_json_minify (object, object_length, packed);
       packed[write.packed_length] = '\0';
       write.packed = packed;
     }
@@ -153,6 +160,7 @@ static gboolean
 array_add_record (gsize        index,
                   const char  *object,
                   gsize        object_length,
+                  gboolean     compact,
                   const char  *key,
                   gsize        key_length,
                   gboolean     key_is_int,
@@ -162,7 +170,7 @@ array_add_record (gsize        index,
   ArrayScan *scan = user_data;
 
   _syncobj_sync_load_add (scan->load, SYNCOBJ_MUTATION_TYPE_INSERT, key, key_length, key_is_int,
-                          object, object_length);
+                          object, object_length, compact);
   return TRUE;
 }
 
@@ -225,7 +233,8 @@ message_add (const SyncobjJsonMessage *message,
     return FALSE;
 
   _syncobj_sync_load_add (scan->load, type, message->key, message->key_length, message->key_is_int,
-                          type != SYNCOBJ_MUTATION_TYPE_DELETE ? message->value : NULL, message->value_length);
+                          type != SYNCOBJ_MUTATION_TYPE_DELETE ? message->value : NULL, message->value_length,
+                          message->value_compact);
   scan->n++;
   return TRUE;
 }

@@ -83,14 +83,16 @@ typedef struct _SyncobjSyncLoad SyncobjSyncLoad;
 /* For writes taken from @text_length bytes of text. */
 SyncobjSyncLoad *_syncobj_sync_load_new  (gsize                text_length);
 void             _syncobj_sync_load_free (SyncobjSyncLoad     *load);
-/* @object: a record's checked JSON text (NULL for a delete of @key). */
+/* @object: a record's checked JSON text (NULL for a delete of @key);
+ * @compact: it has no whitespace between tokens (copied as it is). */
 void             _syncobj_sync_load_add  (SyncobjSyncLoad     *load,
                                           SyncobjMutationType  type,
                                           const char          *key,
                                           gsize                key_length,
                                           gboolean             key_is_int,
                                           const char          *object,
-                                          gsize                object_length);
+                                          gsize                object_length,
+                                          gboolean             compact);
 /* Takes @load's writes (and frees @load) as syncobj_sync_apply_json()
  * takes messages. */
 gboolean         _syncobj_sync_load_take (SyncobjSync         *self,

@@ -287,10 +287,10 @@ row_cb (const SyncobjCouchRow  *row,
    * leaves the collection. */
   if (keep)
     _syncobj_sync_load_add (rows->load, SYNCOBJ_MUTATION_TYPE_INSERT, row->id, row->id_length,
-                            FALSE, row->doc, row->doc_length);
+                            FALSE, row->doc, row->doc_length, FALSE);
   else
     _syncobj_sync_load_add (rows->load, SYNCOBJ_MUTATION_TYPE_DELETE, row->id, row->id_length,
-                            FALSE, NULL, 0);
+                            FALSE, NULL, 0, FALSE);
   return TRUE;
 }
 

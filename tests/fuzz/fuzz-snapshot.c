@@ -20,6 +20,7 @@ static gboolean
 count_record (gsize        index,
               const char  *object,
               gsize        object_length,
+              gboolean     compact,
               const char  *key,
               gsize        key_length,
               gboolean     key_is_int,
