@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-private.h"
+#include "syncobj-error-private.h"
 
 #include <locale.h>
 
@@ -50,8 +51,8 @@ level_to_priority (GLogLevelFlags level)
  * G_MESSAGES_DEBUG says is read once (g_log_writer_default_would_drop()
  * reads the environment on every call, about as much as the rest of a
  * state change), g_log_set_debug_enabled() counts at every call. */
-static gboolean
-debug_dropped (void)
+gboolean
+_syncobj_log_drops_debug (void)
 {
   static gsize environment_drops = 0;   /* 1: dropped, 2: shown */
 
@@ -76,7 +77,7 @@ _syncobj_log_transaction (GLogLevelFlags  level,
 
   /* Debug messages (one per state change) are off unless G_MESSAGES_DEBUG
    * asks for them: do not format them for nothing. */
-  if (level == G_LOG_LEVEL_DEBUG && debug_dropped ())
+  if (level == G_LOG_LEVEL_DEBUG && _syncobj_log_drops_debug ())
     return;
 
   va_start (args, format);

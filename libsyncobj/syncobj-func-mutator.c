@@ -107,6 +107,9 @@ run_job (SyncobjPersistFunc  func,
 
 static GStrv collect_keys (SyncobjTransaction *transaction,
                            SyncobjSync        *sync);
+static gboolean one_key (SyncobjTransaction  *transaction,
+                         SyncobjSync         *sync,
+                         const char         **key);
 
 /* The echo of one persist call: keys delivered from the start of the call
  * count (a server may echo before it answers); echo-timeout runs from its
@@ -116,7 +119,7 @@ typedef struct
 {
   gatomicrefcount  ref;
   GWeakRef         self;            /* with the timer: it does not keep the mutator */
-  char            *transaction_id;
+  SyncobjTransaction *transaction; /* named in the warning */
   SyncobjSync     *sync;            /* unowned, while watched */
   gpointer         keys_watch;      /* of the sync, while watched */
   guint            timer;           /* echo-timeout, once persisted */
@@ -136,7 +139,7 @@ echo_watch_unref (EchoWatch *watch)
   if (!g_atomic_ref_count_dec (&watch->ref))
     return;
   g_weak_ref_clear (&watch->self);
-  g_free (watch->transaction_id);
+  g_object_unref (watch->transaction);
   g_free (watch);
 }
 
@@ -185,7 +188,7 @@ echo_timeout_cb (gpointer user_data)
                  "did not deliver the keys it wrote within %u ms: the collection shows the server's "
                  "old values. Send persisted changes back through the sync, or set await-echo so that "
                  "transactions wait for them (this warning is given once)",
-                 watch->transaction_id, self->echo_timeout_ms);
+                 syncobj_transaction_get_id (watch->transaction), self->echo_timeout_ms);
     }
   echo_watch_stop (watch);
   return G_SOURCE_REMOVE;
@@ -201,21 +204,24 @@ watch_echo (SyncobjFuncMutator *self,
   SyncobjCollection *collection = syncobj_transaction_get_collection (transaction);
   SyncobjSync *sync = collection != NULL ? syncobj_collection_get_sync (collection) : NULL;
   g_auto(GStrv) keys = NULL;
+  const char *one[2] = { NULL, NULL };
+  const char * const *watched = one;
   EchoWatch *watch;
 
   if (sync == NULL || self->warned_no_echo || self->echo_timeout_ms == 0 ||
       self->await_sync_func != NULL || self->await_echo)
     return NULL;
-  keys = collect_keys (transaction, sync);
-  if (keys[0] == NULL)
+  /* One write, the usual case: its key as it is, no array made. */
+  if (!one_key (transaction, sync, &one[0]))
+    watched = (const char * const *) (keys = collect_keys (transaction, sync));
+  if (watched[0] == NULL)
     return NULL;
 
   watch = g_new0 (EchoWatch, 1);
   g_atomic_ref_count_init (&watch->ref);
-  watch->transaction_id = g_strdup (syncobj_transaction_get_id (transaction));
+  watch->transaction = g_object_ref (transaction);
   watch->sync = sync;
-  watch->keys_watch = _syncobj_sync_watch_keys (sync, (const char * const *) keys,
-                                                echo_watched_cb, echo_watch_ref (watch));
+  watch->keys_watch = _syncobj_sync_watch_keys (sync, watched, echo_watched_cb, echo_watch_ref (watch));
   return watch;
 }
 
@@ -373,29 +379,50 @@ wait_for_keys_cb (GObject      *object,
     g_task_return_error (task, g_steal_pointer (&error));
 }
 
+/* For a transaction of one mutation (most write one record): TRUE, with
+ * *@key its key (borrowed) when it is of the collection of @sync, NULL
+ * otherwise. */
+static gboolean
+one_key (SyncobjTransaction  *transaction,
+         SyncobjSync         *sync,
+         const char         **key)
+{
+  /* Read in place: no reference per mutation, no interface checks. */
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
+  SyncobjCollection *collection;
+  SyncobjPendingMutation *mutation;
+
+  if (_syncobj_object_list_get_length (mutations) != 1)
+    return FALSE;
+
+  mutation = _syncobj_object_list_peek (mutations, 0);
+  collection = syncobj_sync_get_collection (sync);
+  *key = NULL;
+  if (collection == NULL ||
+      g_strcmp0 (syncobj_pending_mutation_get_collection_id (mutation), syncobj_collection_get_id (collection)) == 0)
+    *key = syncobj_pending_mutation_get_key (mutation);
+  return TRUE;
+}
+
 /* The keys @transaction wrote in the collection of @sync; a transaction
  * can span collections, and only this one's keys come back through @sync. */
 static GStrv
 collect_keys (SyncobjTransaction *transaction,
               SyncobjSync        *sync)
 {
-  /* Read in place: no reference per mutation, no interface checks. */
   SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
   SyncobjCollection *collection = syncobj_sync_get_collection (sync);
   const char *collection_id = collection != NULL ? syncobj_collection_get_id (collection) : NULL;
   g_autoptr(GStrvBuilder) keys = NULL;
   g_autoptr(GHashTable) seen = NULL;
   guint n_mutations = _syncobj_object_list_get_length (mutations);
+  const char *only;
 
-  if (n_mutations == 1)
+  if (one_key (transaction, sync, &only))
     {
-      /* Most transactions write one record: no set of keys seen. */
-      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, 0);
       char **one = g_new0 (char *, 2);
 
-      if (collection_id == NULL ||
-          g_strcmp0 (syncobj_pending_mutation_get_collection_id (mutation), collection_id) == 0)
-        one[0] = g_strdup (syncobj_pending_mutation_get_key (mutation));
+      one[0] = g_strdup (only);
       return one;
     }
 

@@ -28,7 +28,8 @@ gboolean    _syncobj_json_same_update  (JsonObject  *base,
  * it there: then merging @changes into @value gives an unequal object. */
 gboolean    _syncobj_json_changes_differ (JsonObject *value,
                                           JsonObject *changes);
-/* A sealed copy; members are shared (JsonNodes are copied shallowly). */
+/* A sealed copy; members are shared (JsonNodes are copied shallowly). A
+ * sealed @object is itself the copy (a new reference). */
 JsonObject *_syncobj_json_copy         (JsonObject  *object);
 /* Parses @json which must hold one JSON object; errors name what is wrong
  * (SYNCOBJ_ERROR_INVALID_RECORD). Returns a sealed object. */

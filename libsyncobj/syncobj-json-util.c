@@ -209,6 +209,10 @@ _syncobj_json_copy (JsonObject *object)
 {
   g_return_val_if_fail (object != NULL, NULL);
 
+  /* A sealed object (JSON text parsed by the library, a value of the
+   * collection) cannot change: shared, not copied. */
+  if (json_object_is_immutable (object))
+    return json_object_ref (object);
   return _syncobj_json_merge (object, NULL);
 }
 

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 
 void _syncobj_registry_add_collection      (SyncobjRegistry    *self,
                                             SyncobjCollection  *collection);
-/* Lists @transaction, whose id is @id; @new_id: @id was just made (a
+/* Lists @transaction, whose id is @id; @new_id: a new transaction, whose
+ * id (@id may be NULL) is read only when the index by id needs it (a
  * transaction read back from a store may be listed already: it is then
  * not listed again). */
 void _syncobj_registry_add_transaction     (SyncobjRegistry    *self,

@@ -637,7 +637,8 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
     return;
 
   if (self->transactions_by_id != NULL)
-    g_hash_table_insert (self->transactions_by_id, g_strdup (id), transaction);
+    g_hash_table_insert (self->transactions_by_id, id != NULL ? g_strdup (id) : object_dup_id (transaction),
+                         transaction);
   _syncobj_object_list_append (self->transactions, transaction);
   registry_track_pending (self, transaction);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);

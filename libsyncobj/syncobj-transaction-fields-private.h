@@ -15,6 +15,7 @@
 #include "syncobj-collection-private.h"
 #include "syncobj-queue-private.h"
 #include "syncobj-json-util-private.h"
+#include "syncobj-uuid-private.h"
 
 G_BEGIN_DECLS
 
@@ -23,7 +24,7 @@ struct _SyncobjTransaction
 {
   GObject                  parent_instance;
 
-  char                    *id;
+  char                    *id;              /* made when read: transaction_id() */
   SyncobjTransactionState  state;
   gint64                   created_at_us;
   gint64                   updated_at_us;
@@ -63,6 +64,9 @@ struct _SyncobjTransaction
   gulong                   online_handler;
   gulong                   mutator_handler;  /* on mutator_owner's notify::mutator */
   SyncobjCollection       *mutator_owner;    /* unowned: held in collections */
+  gint64                   lazy_started_us;   /* the first attempt, while it */
+  gint64                   lazy_completed_us; /* is not an object: see below */
+  guint                    lazy_attempt : 1;
   guint                    committed : 1;
   guint                    durable : 1;
   guint                    started : 1;
@@ -70,6 +74,14 @@ struct _SyncobjTransaction
                                                     * them: the store writes them
                                                     * again */
 };
+
+/* The id, a UUID made on first use (from any thread): a write that nobody
+ * names (no store, no log, no HTTP request, no inspector) makes none. */
+static inline const char *
+transaction_id (SyncobjTransaction *self)
+{
+  return _syncobj_uuid_lazy (&self->id);
+}
 
 static inline gint64
 now_us (void)
@@ -105,6 +117,13 @@ transaction_leave_lanes (SyncobjTransaction *self)
  * last ones, no more: current_attempt stays the true count. */
 #define SYNCOBJ_TRANSACTION_KEPT_LAST_ATTEMPTS 20
 
+/* The first attempt is kept as its two times (lazy_attempt) until
+ * somebody asks for it (the attempts list, the store) or it fails: a write
+ * whose persist call succeeds at once makes no SyncobjAttempt, whose
+ * notifications nobody could have connected to. Then it becomes the first
+ * object of attempt_list. */
+void     _syncobj_transaction_realize_attempt   (SyncobjTransaction      *self);
+
 /* Attempts are kept in a plain array; the list model
  * (syncobj-transaction-properties.c) mirrors it once someone asks. */
 static inline void
@@ -132,6 +151,7 @@ static inline SyncobjAttempt *
 transaction_get_attempt (SyncobjTransaction *self,
                          guint               number)
 {
+  _syncobj_transaction_realize_attempt (self);
   for (guint i = self->attempt_list != NULL ? self->attempt_list->len : 0; i > 0; i--)
     {
       SyncobjAttempt *attempt = g_ptr_array_index (self->attempt_list, i - 1);
@@ -148,6 +168,7 @@ transaction_get_attempt (SyncobjTransaction *self,
 static inline SyncobjAttempt *
 transaction_last_attempt (SyncobjTransaction *self)
 {
+  _syncobj_transaction_realize_attempt (self);
   if (self->attempt_list == NULL || self->attempt_list->len == 0)
     return NULL;
   return g_ptr_array_index (self->attempt_list, self->attempt_list->len - 1);

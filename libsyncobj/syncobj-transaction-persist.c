@@ -133,9 +133,9 @@ await_sync_cb (GObject      *source,
 
   /* A persisted transaction can no longer fail: the server has it. */
   if (!syncobj_mutator_await_sync_finish (SYNCOBJ_MUTATOR (source), result, &error))
-    _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self->id,
+    _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, transaction_id (self),
                               "transaction %s persisted, but waiting for its sync echo failed: %s",
-                              self->id, error->message);
+                              transaction_id (self), error->message);
 
   if (self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC)
     _syncobj_transaction_complete (self);
@@ -202,9 +202,9 @@ transaction_attempt_failed (SyncobjTransaction *self,
     delay = syncobj_retry_policy_get_delay (policy, MAX (self->counted_attempts, 1));
   self->retry_after_ms = -1;
 
-  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
+  _syncobj_log_transaction (G_LOG_LEVEL_INFO, transaction_id (self),
                             "transaction %s attempt %u failed (%s); retrying in %u ms",
-                            self->id, attempt->number, error->message, delay);
+                            transaction_id (self), attempt->number, error->message, delay);
   g_error_free (error);
 
   _syncobj_attempt_set_retry_scheduled_for (attempt, now_us () + (gint64) delay * 1000);
@@ -289,9 +289,9 @@ transaction_resolve_conflict (SyncobjTransaction *self,
     {
       /* Nothing known of the server's record: send the same again. */
       if (conflict != NULL)
-        _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self->id,
+        _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, transaction_id (self),
                                   "transaction %s: a conflict was reported on “%s”, which it does not write",
-                                  self->id, conflict->key);
+                                  transaction_id (self), conflict->key);
       return SYNCOBJ_CONFLICT_OUTCOME_RESEND;
     }
 
@@ -338,14 +338,14 @@ transaction_attempt_conflicted (SyncobjTransaction *self,
       _syncobj_transaction_fail (self,
                                  g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
                                               _("Transaction %s conflicted with the server’s records %u times in a row"),
-                                              self->id, self->conflicts_in_row),
+                                              transaction_id (self), self->conflicts_in_row),
                                  NULL);
       return;
     }
 
-  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
+  _syncobj_log_transaction (G_LOG_LEVEL_INFO, transaction_id (self),
                             "transaction %s attempt %u conflicted (%s); sending it again",
-                            self->id, attempt != NULL ? attempt->number : 0, error->message);
+                            transaction_id (self), attempt != NULL ? attempt->number : 0, error->message);
   g_error_free (error);
   if (attempt != NULL)
     _syncobj_attempt_set_retry_scheduled_for (attempt, now_us ());
@@ -371,10 +371,15 @@ transaction_persist_result (SyncobjTransaction *self,
       return;
     }
 
-  attempt = transaction_get_attempt (self, self->current_attempt);
-  if (attempt != NULL)
-    g_object_ref (attempt);
-  _syncobj_attempt_finish (attempt, now_us (), error);
+  if (self->lazy_attempt && error == NULL)
+    self->lazy_completed_us = now_us ();
+  else
+    {
+      attempt = transaction_get_attempt (self, self->current_attempt);
+      if (attempt != NULL)
+        g_object_ref (attempt);
+      _syncobj_attempt_finish (attempt, now_us (), error);
+    }
 
   if (error != NULL && g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT))
     {
@@ -462,13 +467,24 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
       _syncobj_transaction_fail (self,
                                  g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                                  _("Collection “%s” has no mutator to persist transaction %s"),
-                                 "?", self->id),
+                                 "?", transaction_id (self)),
                                  NULL);
       return;
     }
 
-  attempt = _syncobj_attempt_new (++self->current_attempt, now_us ());
-  transaction_add_attempt (self, attempt);
+  /* Nobody holds the attempts list yet: see _syncobj_transaction_realize_attempt(). */
+  if (self->current_attempt == 0 && self->attempt_list == NULL && self->attempts == NULL)
+    {
+      self->current_attempt = 1;
+      self->lazy_attempt = TRUE;
+      self->lazy_started_us = now_us ();
+    }
+  else
+    {
+      _syncobj_transaction_realize_attempt (self);
+      attempt = _syncobj_attempt_new (++self->current_attempt, now_us ());
+      transaction_add_attempt (self, attempt);
+    }
   _syncobj_transaction_notify (self, PROP_CURRENT_ATTEMPT);
   _syncobj_transaction_notify (self, PROP_N_ATTEMPTS);
   if (self->current_attempt > 1 + SYNCOBJ_TRANSACTION_KEPT_LAST_ATTEMPTS)
@@ -483,6 +499,20 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
     persist (mutator, self, persist_done, g_object_ref (self), g_object_unref);
   else
     syncobj_mutator_persist_async (mutator, self, transaction_cancellable (self), persist_cb, g_object_ref (self));
+}
+
+void
+_syncobj_transaction_realize_attempt (SyncobjTransaction *self)
+{
+  g_autoptr(SyncobjAttempt) attempt = NULL;
+
+  if (!self->lazy_attempt)
+    return;
+
+  self->lazy_attempt = FALSE;
+  attempt = _syncobj_attempt_new (self->current_attempt, self->lazy_started_us);
+  attempt->completed_at_us = self->lazy_completed_us;
+  transaction_add_attempt (self, attempt);
 }
 
 void

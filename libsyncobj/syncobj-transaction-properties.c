@@ -27,6 +27,7 @@ _syncobj_transaction_notify (SyncobjTransaction        *self,
 static GListStore *
 transaction_attempts (SyncobjTransaction *self)
 {
+  _syncobj_transaction_realize_attempt (self);
   if (self->attempts == NULL)
     {
       self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
@@ -49,7 +50,7 @@ const char *
 syncobj_transaction_get_id (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->id;
+  return transaction_id (self);
 }
 
 /**
@@ -218,7 +219,7 @@ syncobj_transaction_get_n_dropped_attempts (SyncobjTransaction *self)
   guint kept;
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), 0);
-  kept = self->attempt_list != NULL ? self->attempt_list->len : 0;
+  kept = (self->attempt_list != NULL ? self->attempt_list->len : 0) + self->lazy_attempt;
   return self->current_attempt > kept ? self->current_attempt - kept : 0;
 }
 
@@ -376,7 +377,7 @@ syncobj_transaction_to_json (SyncobjTransaction *self)
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, self->id);
+  json_builder_add_string_value (builder, transaction_id (self));
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, syncobj_transaction_get_state_name (self));
   json_builder_set_member_name (builder, "created_at");
@@ -429,7 +430,7 @@ syncobj_transaction_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_ID:
-      g_value_set_string (value, self->id);
+      g_value_set_string (value, transaction_id (self));
       break;
     case PROP_STATE:
       g_value_set_enum (value, self->state);

@@ -65,9 +65,12 @@ transaction_snapshot (SyncobjTransaction *self,
                       gboolean            with_mutations)
 {
   SyncobjStoredTransaction *stored = _syncobj_stored_transaction_new (with_mutations);
-  guint n_attempts = self->attempt_list != NULL ? self->attempt_list->len : 0;
+  guint n_attempts;
 
-  stored->id = g_strdup (self->id);
+  _syncobj_transaction_realize_attempt (self);
+  n_attempts = self->attempt_list != NULL ? self->attempt_list->len : 0;
+
+  stored->id = g_strdup (transaction_id (self));
   stored->state = self->state;
   stored->created_at_us = self->created_at_us;
   stored->updated_at_us = self->updated_at_us;
@@ -156,8 +159,8 @@ store_saved_cb (GObject      *source,
   /* A store that fails keeps the app working, in memory; the store tells
    * the app (SyncobjStore:write-error) and writes the row again later. */
   if (!_syncobj_store_save_finish (SYNCOBJ_STORE (source), result, &error))
-    _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self->id,
-                              "transaction %s could not be stored: %s", self->id, error->message);
+    _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, transaction_id (self),
+                              "transaction %s could not be stored: %s", transaction_id (self), error->message);
 
   self->durable = TRUE;
   _syncobj_queue_schedule_start (&self->entry);
@@ -231,14 +234,14 @@ transaction_new_restored (SyncobjCollection        *owner,
   active = !state_is_final (self->state);
   if (active)
     g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, self->id, FALSE);
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, transaction_id (self), FALSE);
   if (active)
     _syncobj_collection_add_transaction (owner, self);
   else if (self->state != stored->state)
     {
-      _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id,
+      _syncobj_log_transaction (G_LOG_LEVEL_INFO, transaction_id (self),
                                 "transaction %s had persisted before the restart; it is completed",
-                                self->id);
+                                transaction_id (self));
       _syncobj_transaction_changed (self);
     }
 
@@ -346,7 +349,7 @@ restore_persisting (SyncobjTransaction *self,
     {
       GError *error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED,
                                    _("The application stopped during attempt %u of transaction %s"),
-                                   last->number, self->id);
+                                   last->number, transaction_id (self));
 
       _syncobj_attempt_finish (last, now_us (), error);
       self->counted_attempts++;
@@ -497,9 +500,9 @@ recovery_rebuild (SyncobjCollection        *owner,
   else if (self->parked != NULL)
     {
       *restored = SYNCOBJ_RESTORED_WAITING;
-      _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, self->id,
+      _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, transaction_id (self),
                                 "transaction %s waits until collection “%s” is open: it writes to it",
-                                self->id, ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id);
+                                transaction_id (self), ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id);
     }
   else
     *restored = SYNCOBJ_RESTORED_READY;

@@ -16,6 +16,7 @@
 #include "syncobj-transaction-properties-private.h"
 #include "syncobj-registry-private.h"
 #include "syncobj-uuid-private.h"
+#include "syncobj-error-private.h"
 
 /**
  * SyncobjTransaction:
@@ -112,8 +113,9 @@ _syncobj_transaction_changed (SyncobjTransaction *self)
 static void
 transaction_announce_state (SyncobjTransaction *self)
 {
-  _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, self->id, "transaction %s → %s",
-                            self->id, syncobj_transaction_get_state_name (self));
+  if (!_syncobj_log_drops_debug ())
+    _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, transaction_id (self), "transaction %s → %s",
+                              transaction_id (self), syncobj_transaction_get_state_name (self));
   _syncobj_transaction_changed (self);
   _syncobj_transaction_notify (self, PROP_STATE);
   _syncobj_registry_transaction_changed (syncobj_registry_get_default (), self);
@@ -211,7 +213,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
   self->owner = _syncobj_weak_for (owner);
   g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, self->id, TRUE);
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, NULL, TRUE);
   _syncobj_collection_add_transaction (owner, self);
 
   return self;
@@ -360,7 +362,7 @@ _syncobj_transaction_heads_all_lanes (SyncobjTransaction  *self,
     return TRUE;
 
   if (blocker_id != NULL)
-    *blocker_id = ((SyncobjTransaction *) blocker->item)->id;
+    *blocker_id = transaction_id (blocker->item);
   return FALSE;
 }
 
@@ -425,7 +427,7 @@ transaction_start_cb (gpointer           item,
 
   if (blocker != NULL)
     {
-      _syncobj_transaction_queue_behind (self, ((SyncobjTransaction *) blocker->item)->id);
+      _syncobj_transaction_queue_behind (self, transaction_id (blocker->item));
       return;
     }
 
@@ -617,7 +619,7 @@ transaction_cascade (SyncobjTransaction *self,
       transaction_fail_full (victim,
                              g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_DEPENDENCY_FAILED,
                                           _("Transaction %s failed because transaction %s, which it depends on, failed"),
-                                          victim->id, root_id),
+                                          transaction_id (victim), root_id),
                              root_id, FALSE);
     }
 }
@@ -635,11 +637,11 @@ transaction_fail_full (SyncobjTransaction *self,
   g_clear_error (&self->error);
   self->error = _syncobj_transaction_keep_applied (self, error);
   g_free (self->error_transaction_id);
-  self->error_transaction_id = g_strdup (root_id != NULL ? root_id : self->id);
+  self->error_transaction_id = g_strdup (root_id != NULL ? root_id : transaction_id (self));
   transaction_pop_open (self);
 
-  _syncobj_log_transaction (G_LOG_LEVEL_INFO, self->id, "transaction %s failed: %s",
-                            self->id, self->error->message);
+  _syncobj_log_transaction (G_LOG_LEVEL_INFO, transaction_id (self), "transaction %s failed: %s",
+                            transaction_id (self), self->error->message);
 
   /* As in _syncobj_transaction_complete(): announced after the rollback. */
   self->state = SYNCOBJ_TRANSACTION_STATE_FAILED;
@@ -705,7 +707,7 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                    _("Transaction %s cannot be committed: it is already %s"),
-                   self->id, self->committed && !state_is_final (self->state)
+                   transaction_id (self), self->committed && !state_is_final (self->state)
                              ? _("committed") : syncobj_transaction_get_state_name (self));
       return FALSE;
     }
@@ -767,7 +769,7 @@ syncobj_transaction_rollback (SyncobjTransaction  *self,
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                    _("Transaction %s cannot be rolled back: it is already %s"),
-                   self->id, syncobj_transaction_get_state_name (self));
+                   transaction_id (self), syncobj_transaction_get_state_name (self));
       return FALSE;
     }
 
@@ -779,7 +781,7 @@ syncobj_transaction_rollback (SyncobjTransaction  *self,
 
   _syncobj_transaction_fail (self,
                              g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
-                             _("Transaction %s was rolled back"), self->id),
+                             _("Transaction %s was rolled back"), transaction_id (self)),
                              NULL);
   return TRUE;
 }
@@ -889,14 +891,14 @@ syncobj_transaction_retry (SyncobjTransaction  *self,
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
                    _("Transaction %s cannot be retried: it is %s, not failed"),
-                   self->id, syncobj_transaction_get_state_name (self));
+                   transaction_id (self), syncobj_transaction_get_state_name (self));
       return NULL;
     }
   owner = transaction_dup_owner (self);
   if (owner == NULL)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
-                   _("Transaction %s cannot be retried: its collection no longer exists"), self->id);
+                   _("Transaction %s cannot be retried: its collection no longer exists"), transaction_id (self));
       return NULL;
     }
 
@@ -1160,7 +1162,6 @@ syncobj_transaction_class_init (SyncobjTransactionClass *klass)
 static void
 syncobj_transaction_init (SyncobjTransaction *self)
 {
-  self->id = _syncobj_uuid_new ();
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
   self->mutations = _syncobj_object_list_new (SYNCOBJ_TYPE_PENDING_MUTATION);
