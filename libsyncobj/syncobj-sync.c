@@ -51,6 +51,8 @@ typedef struct
   GArray            *batch;          /* SyncobjSyncWrite, while begun */
   gboolean           truncate;
   GPtrArray         *early_commits;  /* before a collection is attached */
+  gboolean           slicing;        /* a sliced commit is under way */
+  GQueue             behind;         /* EarlyCommit: later commits, waiting for it */
   GPtrArray         *waiters;        /* SyncobjKeyWaiter */
   GError            *error;
   SyncobjSyncCursor  cursor;
@@ -78,11 +80,15 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* A commit not applied yet: made before a collection is attached, or
+ * while a sliced one is under way (then @done is set for a sliced one). */
 typedef struct
 {
-  GArray   *writes;
-  gboolean  truncate;
-  char     *cursor;
+  GArray                   *writes;
+  gboolean                  truncate;
+  char                     *cursor;
+  SyncobjSyncCommittedFunc  done;
+  gpointer                  user_data;
 } EarlyCommit;
 
 static GArray *
@@ -94,15 +100,30 @@ write_array_new (void)
   return writes;
 }
 
+static EarlyCommit *
+early_commit_new (GArray     *writes,
+                  gboolean    truncate,
+                  const char *cursor)
+{
+  EarlyCommit *commit = g_new0 (EarlyCommit, 1);
+
+  commit->writes = g_array_ref (writes);
+  commit->truncate = truncate;
+  commit->cursor = g_strdup (cursor);
+  return commit;
+}
+
 static void
 early_commit_free (gpointer data)
 {
   EarlyCommit *commit = data;
 
-  g_array_unref (commit->writes);
+  g_clear_pointer (&commit->writes, g_array_unref);
   g_free (commit->cursor);
   g_free (commit);
 }
+
+static void sync_drop_behind (SyncobjSync *self);
 
 static const char *
 sync_key_member (SyncobjSync *self)
@@ -174,6 +195,7 @@ _syncobj_sync_detach (SyncobjSync *self)
   if (priv->started && SYNCOBJ_SYNC_GET_CLASS (self)->stop != NULL)
     SYNCOBJ_SYNC_GET_CLASS (self)->stop (self);
   priv->started = FALSE;
+  sync_drop_behind (self);
 
   g_object_remove_weak_pointer (G_OBJECT (priv->collection), (gpointer *) &priv->collection);
   priv->collection = NULL;
@@ -490,7 +512,28 @@ syncobj_sync_truncate (SyncobjSync  *self,
   return TRUE;
 }
 
-/* @cursor (taken, nullable) becomes the sync's cursor with this commit. */
+/* Applies @writes to the collection, then wakes the waiters of their keys
+ * and emits ::committed. */
+static gboolean
+sync_apply (SyncobjSync  *self,
+            GArray       *writes,
+            gboolean      truncate,
+            const char   *cursor,
+            GError      **error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  gboolean applied = _syncobj_collection_apply_sync (priv->collection, (SyncobjSyncWrite *) (gpointer) writes->data,
+                                                     writes->len, truncate, cursor, error);
+
+  _syncobj_sync_notify_waiters (self, writes);
+  g_signal_emit (self, signals[COMMITTED], 0, writes->len);
+  return applied;
+}
+
+/* @cursor (taken, nullable) becomes the sync's cursor with this commit.
+ * A commit made while a sliced one is under way (or others wait behind
+ * it) waits too: commits apply in their order, and the sliced one keeps
+ * its slices. */
 static gboolean
 sync_deliver (SyncobjSync  *self,
               GArray       *writes,
@@ -503,22 +546,17 @@ sync_deliver (SyncobjSync  *self,
 
   _syncobj_sync_advance_cursor (self, cursor);
 
-  if (priv->collection != NULL)
-    applied = _syncobj_collection_apply_sync (priv->collection, (SyncobjSyncWrite *) (gpointer) writes->data,
-                                              writes->len, truncate, cursor, error);
+  if (priv->collection != NULL && (priv->slicing || !g_queue_is_empty (&priv->behind)))
+    g_queue_push_tail (&priv->behind, early_commit_new (writes, truncate, cursor));
+  else if (priv->collection != NULL)
+    applied = sync_apply (self, writes, truncate, cursor, error);
   else
     {
-      EarlyCommit *commit = g_new0 (EarlyCommit, 1);
-
-      commit->writes = g_array_ref (writes);
-      commit->truncate = truncate;
-      commit->cursor = g_steal_pointer (&cursor);
-      g_ptr_array_add (priv->early_commits, commit);
+      g_ptr_array_add (priv->early_commits, early_commit_new (writes, truncate, cursor));
+      _syncobj_sync_notify_waiters (self, writes);
+      g_signal_emit (self, signals[COMMITTED], 0, writes->len);
     }
   g_free (cursor);
-
-  _syncobj_sync_notify_waiters (self, writes);
-  g_signal_emit (self, signals[COMMITTED], 0, writes->len);
   return applied;
 }
 
@@ -529,6 +567,14 @@ sync_deliver (SyncobjSync  *self,
  *
  * Applies the open commit to the collection in one step and wakes
  * [method@Syncobj.Sync.wait_for_keys_async] callers whose keys it wrote.
+ *
+ * While the collection is still applying a big snapshot over several
+ * main-loop iterations (as [class@Syncobj.HttpSync] does), the commit
+ * waits behind it and applies right after it, in the order commits were
+ * made; the callers of [method@Syncobj.Sync.wait_for_keys_async] and
+ * [signal@Syncobj.Sync::committed] learn of it then. It returns %TRUE,
+ * and a record refused then is only logged (debug), as for a commit made
+ * before the sync has a collection.
  *
  * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_INVALID_STATE
  *   without an open commit, or with %SYNCOBJ_ERROR_KEY_EXISTS when a
@@ -565,21 +611,98 @@ typedef struct
   gpointer                  user_data;
 } SlicedDelivery;
 
+static void sync_start_sliced (SyncobjSync              *self,
+                               GArray                   *writes,
+                               gboolean                  truncate,
+                               const char               *cursor,
+                               SyncobjSyncCommittedFunc  done,
+                               gpointer                  user_data);
+
+/* Applies the commits waiting behind a sliced one, in order, until one
+ * of them is sliced too. */
+static void
+sync_drain_behind (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  EarlyCommit *commit;
+
+  while (!priv->slicing && priv->collection != NULL && (commit = g_queue_pop_head (&priv->behind)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (commit->done != NULL)
+        sync_start_sliced (self, g_steal_pointer (&commit->writes), commit->truncate, commit->cursor,
+                           commit->done, commit->user_data);
+      else if (!sync_apply (self, commit->writes, commit->truncate, commit->cursor, &error))
+        g_debug ("Sync “%s”: %s", priv->id, error->message);
+      early_commit_free (commit);
+    }
+}
+
+/* The collection goes: the commits waiting behind a sliced one never
+ * apply; a sliced one among them is told so. */
+static void
+sync_drop_behind (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  EarlyCommit *commit;
+
+  while ((commit = g_queue_pop_head (&priv->behind)) != NULL)
+    {
+      if (commit->done != NULL)
+        {
+          g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                         _("The collection was finalized before the sync commit applied"));
+
+          commit->done (self, error, commit->user_data);
+        }
+      early_commit_free (commit);
+    }
+}
+
 static void
 sliced_delivered_cb (gpointer      data,
                      const GError *error)
 {
   SlicedDelivery *delivery = data;
+  SyncobjSync *self = delivery->sync;
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
+  priv->slicing = FALSE;
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      _syncobj_sync_notify_waiters (delivery->sync, delivery->writes);
-      g_signal_emit (delivery->sync, signals[COMMITTED], 0, delivery->writes->len);
+      _syncobj_sync_notify_waiters (self, delivery->writes);
+      g_signal_emit (self, signals[COMMITTED], 0, delivery->writes->len);
+      /* Before @done: what it commits comes after them. */
+      sync_drain_behind (self);
     }
-  delivery->done (delivery->sync, error, delivery->user_data);
-  g_object_unref (delivery->sync);
+  else
+    sync_drop_behind (self);
+  delivery->done (self, error, delivery->user_data);
+  g_object_unref (self);
   g_array_unref (delivery->writes);
   g_free (delivery);
+}
+
+/* Takes @writes. */
+static void
+sync_start_sliced (SyncobjSync              *self,
+                   GArray                   *writes,
+                   gboolean                  truncate,
+                   const char               *cursor,
+                   SyncobjSyncCommittedFunc  done,
+                   gpointer                  user_data)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+  SlicedDelivery *delivery = g_new0 (SlicedDelivery, 1);
+
+  delivery->sync = g_object_ref (self);
+  delivery->writes = writes;
+  delivery->done = done;
+  delivery->user_data = user_data;
+  priv->slicing = TRUE;
+  _syncobj_collection_apply_sync_sliced (priv->collection, writes, truncate, cursor,
+                                         sliced_delivered_cb, delivery);
 }
 
 void
@@ -589,7 +712,7 @@ _syncobj_sync_commit_sliced (SyncobjSync              *self,
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
   g_autofree char *cursor = NULL;
-  SlicedDelivery *delivery;
+  g_autoptr(GArray) writes = NULL;
   gboolean truncate;
 
   g_return_if_fail (priv->batch != NULL);
@@ -606,14 +729,18 @@ _syncobj_sync_commit_sliced (SyncobjSync              *self,
   cursor = g_steal_pointer (&priv->cursor.pending);
   truncate = priv->truncate;
   priv->truncate = FALSE;
-  delivery = g_new0 (SlicedDelivery, 1);
-  delivery->sync = g_object_ref (self);
-  delivery->writes = g_steal_pointer (&priv->batch);
-  delivery->done = done;
-  delivery->user_data = user_data;
+  writes = g_steal_pointer (&priv->batch);
   _syncobj_sync_advance_cursor (self, cursor);
-  _syncobj_collection_apply_sync_sliced (priv->collection, delivery->writes, truncate, cursor,
-                                         sliced_delivered_cb, delivery);
+  if (priv->slicing || !g_queue_is_empty (&priv->behind))
+    {
+      EarlyCommit *commit = early_commit_new (writes, truncate, cursor);
+
+      commit->done = done;
+      commit->user_data = user_data;
+      g_queue_push_tail (&priv->behind, commit);
+      return;
+    }
+  sync_start_sliced (self, g_steal_pointer (&writes), truncate, cursor, done, user_data);
 }
 
 gboolean
@@ -912,6 +1039,7 @@ syncobj_sync_finalize (GObject *object)
   g_free (priv->id);
   g_clear_pointer (&priv->batch, g_array_unref);
   g_clear_pointer (&priv->early_commits, g_ptr_array_unref);
+  g_queue_clear_full (&priv->behind, early_commit_free);
   g_clear_pointer (&priv->waiters, g_ptr_array_unref);
   g_clear_error (&priv->error);
   g_free (priv->cursor.current);

@@ -352,8 +352,8 @@ shows_n (SyncobjCollection *collection,
 
 /* A snapshot applied two writes per main-loop iteration: a local update
  * made before its record's slice composes with the new synced value, and
- * a sync change to a record the snapshot has not reached yet applies
- * after the rest of the snapshot, not before it. An unchanged record
+ * a sync change to a record the snapshot has not reached yet waits for
+ * the rest of the snapshot's slices and applies after it, not before. An unchanged record
  * keeps its object and position and is never announced. */
 static void
 test_sliced_writes_meanwhile (void)
@@ -401,10 +401,16 @@ test_sliced_writes_meanwhile (void)
   syncobj_test_assert_keys (collection, "a b d e");
   g_assert_null (done);
 
-  /* A change to g: the snapshot's g and h come first. */
+  /* A change to g waits behind the snapshot, whose g and h come first,
+   * still a slice at a time. */
   syncobj_sync_begin (sync);
   write_n (sync, "g", 5);
   g_assert_true (syncobj_sync_commit (sync, NULL));
+  g_assert_null (done);
+  syncobj_test_assert_keys (collection, "a b d e");
+  g_assert_cmpuint (committed->len, ==, 0);
+  while (done == NULL)
+    g_main_context_iteration (NULL, TRUE);
   g_assert_error (done, G_IO_ERROR, G_IO_ERROR_EXISTS);
   syncobj_test_assert_keys (collection, "a b d e g h");
   syncobj_test_assert_value (collection, "g", "{\"id\": \"g\", \"n\": 5}");
@@ -426,6 +432,100 @@ test_sliced_writes_meanwhile (void)
     }
   syncobj_test_shadow_assert (shadow);
   syncobj_test_drain (control, collection);
+}
+
+typedef struct
+{
+  SyncobjCollection *collection;
+  GString           *seen;       /* "N:a=V " per ::committed */
+} CommitLog;
+
+static void
+commit_log_cb (SyncobjSync *sync,
+               guint        n_writes,
+               CommitLog   *log)
+{
+  JsonObject *a = syncobj_collection_lookup_value (log->collection, "a");
+
+  g_string_append_printf (log->seen, "%u:a=%" G_GINT64_FORMAT " ", n_writes,
+                          a != NULL ? json_object_get_int_member_with_default (a, "n", -1) : -1);
+}
+
+static void
+keys_written_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CommitLog *log = user_data;
+  JsonObject *z = syncobj_collection_lookup_value (log->collection, "z");
+
+  g_assert_true (syncobj_sync_wait_for_keys_finish (SYNCOBJ_SYNC (source), result, NULL));
+  g_string_append_printf (log->seen, "z=%" G_GINT64_FORMAT " ", z != NULL ? json_object_get_int_member (z, "n") : -1);
+}
+
+/* Commits made while a snapshot is applied in slices wait behind it, a
+ * sliced one among them too: each applies in its turn, in the order they
+ * were made, the snapshot keeps its slices, and ::committed and the
+ * waiters of their keys come once each applied. */
+static void
+test_sliced_commits_wait (void)
+{
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("sliced");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("sliced", sync, NULL);
+  g_autoptr(GString) seen = g_string_new (NULL);
+  CommitLog log = { collection, seen };
+  g_autoptr(GError) first = NULL;
+  g_autoptr(GError) second = NULL;
+  guint iterations = 0;
+
+  g_signal_connect (sync, "committed", G_CALLBACK (commit_log_cb), &log);
+  _syncobj_collection_set_slice_writes (collection, 1);
+
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  write_n (sync, "a", 1);
+  write_n (sync, "b", 1);
+  write_n (sync, "c", 1);
+  _syncobj_sync_commit_sliced (sync, sliced_done_cb, &first);
+  syncobj_test_assert_keys (collection, "a");
+
+  /* A change to a, a snapshot without b and c, a change to z. */
+  syncobj_sync_begin (sync);
+  write_n (sync, "a", 2);
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  write_n (sync, "a", 3);
+  write_n (sync, "y", 0);
+  _syncobj_sync_commit_sliced (sync, sliced_done_cb, &second);
+  syncobj_sync_begin (sync);
+  write_n (sync, "z", 4);
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  syncobj_sync_wait_for_keys_async (sync, (const char *[]) { "z", NULL }, 0, NULL, keys_written_cb, &log);
+
+  /* Nothing forced: the first snapshot still takes a slice per write. */
+  syncobj_test_assert_keys (collection, "a");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1}");
+  g_assert_cmpstr (seen->str, ==, "");
+  while (first == NULL)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      iterations++;
+    }
+  g_assert_cmpuint (iterations, >=, 2);
+  g_assert_error (first, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  /* The change to a applied right after the first snapshot, and the
+   * second snapshot's first slice. */
+  g_assert_cmpstr (seen->str, ==, "3:a=1 1:a=2 ");
+  g_assert_null (second);
+
+  while (second == NULL || strstr (seen->str, "z=") == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (second, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  /* z shows 4 when its waiter wakes, before ::committed. */
+  g_assert_cmpstr (seen->str, ==, "3:a=1 1:a=2 2:a=3 z=4 1:a=3 ");
+  syncobj_test_assert_keys (collection, "a y z");
+  syncobj_test_assert_value (collection, "z", "{\"id\": \"z\", \"n\": 4}");
 }
 
 /* A collection that goes while its sliced commit is under way tells the
@@ -659,6 +759,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/truncate/keeps-optimistic", test_truncate_keeps_optimistic);
   g_test_add_func ("/sync/sliced/writes-meanwhile", test_sliced_writes_meanwhile);
   g_test_add_func ("/sync/sliced/collection-goes", test_sliced_collection_goes);
+  g_test_add_func ("/sync/sliced/commits-wait", test_sliced_commits_wait);
   g_test_add_func ("/sync/wait-for-keys/success", test_wait_for_keys_success);
   g_test_add_func ("/sync/wait-for-keys/timeout", test_wait_for_keys_timeout);
   g_test_add_func ("/sync/wait-for-keys/held-writes-count", test_wait_for_keys_held_writes_count);
