@@ -812,13 +812,11 @@ live_query_sync_rows (Bench  *bench,
         {
           guint i = (guint) ((guint64) (b * 100 + j) * 31 % n_records);
           gint64 n = (i + half) % n_records;
-          g_autoptr(JsonObject) row = record_new (i, n);
-          char title[32];
+          char row[96];
 
-          g_snprintf (title, sizeof title, "moved %" G_GINT64_FORMAT, n);
-          json_object_set_string_member (row, "title", title);
+          g_snprintf (row, sizeof row, "{\"id\":\"k%u\",\"title\":\"moved %" G_GINT64_FORMAT "\",\"done\":false,\"n\":%" G_GINT64_FORMAT "}", i, n, n);
           n_of[i] = n;
-          if (!syncobj_sync_write (bench->sync, SYNCOBJ_MUTATION_TYPE_UPDATE, row, &error))
+          if (!syncobj_sync_write_json (bench->sync, SYNCOBJ_MUTATION_TYPE_UPDATE, row, &error))
             fail ("sync write: %s", error->message);
         }
       if (!syncobj_sync_commit (bench->sync, &error))
