@@ -283,6 +283,17 @@ _syncobj_http_probe_hold_if_unreachable (GUri                   *uri,
   return hold;
 }
 
+/* With the lock held: whether @server was reachable until now. */
+static gboolean
+server_mark_unreachable (ProbeServer *server)
+{
+  if (server->unreachable)
+    return FALSE;
+  server->unreachable = TRUE;
+  server->delay_ms = PROBE_FIRST_DELAY_MS;
+  return TRUE;
+}
+
 void
 _syncobj_http_probe_unreachable (GUri                   *uri,
                                  GTask                  *task,
@@ -293,12 +304,7 @@ _syncobj_http_probe_unreachable (GUri                   *uri,
 
   G_LOCK (probe);
   server = server_for (uri);
-  newly = !server->unreachable;
-  if (newly)
-    {
-      server->unreachable = TRUE;
-      server->delay_ms = PROBE_FIRST_DELAY_MS;
-    }
+  newly = server_mark_unreachable (server);
   server_hold (server, task, resume, server->probe == task);
   if (server->probe == task)
     g_clear_object (&server->probe);
@@ -323,12 +329,7 @@ _syncobj_http_probe_read_failed (GUri         *uri,
 
   G_LOCK (probe);
   server = server_for (uri);
-  newly = !server->unreachable;
-  if (newly)
-    {
-      server->unreachable = TRUE;
-      server->delay_ms = PROBE_FIRST_DELAY_MS;
-    }
+  newly = server_mark_unreachable (server);
   G_UNLOCK (probe);
 
   if (newly)

@@ -185,12 +185,8 @@ soak_shared_check (GPtrArray        *mutations,
 {
   g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                           (GDestroyNotify) json_object_unref);
-  g_autoptr(GHashTable) actual = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                        (GDestroyNotify) json_object_unref);
   g_autoptr(GHashTable) last_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) deleters = g_hash_table_new (g_str_hash, g_str_equal);   /* key → client bits */
-  GHashTableIter iter;
-  gpointer key, value;
 
   memset (counts, 0, sizeof *counts);
 
@@ -260,10 +256,25 @@ soak_shared_check (GPtrArray        *mutations,
     }
 
   /* The records: the last change of each key, in the server's order. */
+  soak_shared_compare_records (items, "id", expected, "the last change the server applied to it", counts);
+}
+
+void
+soak_shared_compare_records (JsonArray        *items,
+                             const char       *key_member,
+                             GHashTable       *expected,
+                             const char       *what,
+                             SoakSharedCounts *counts)
+{
+  g_autoptr(GHashTable) actual = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                        (GDestroyNotify) json_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonObject *item = json_array_get_object_element (items, i);
-      const char *id = json_object_get_string_member_with_default (item, "id", NULL);
+      const char *id = json_object_get_string_member_with_default (item, key_member, NULL);
 
       if (id != NULL)
         g_hash_table_insert (actual, (gpointer) id, json_object_ref (item));
@@ -276,7 +287,7 @@ soak_shared_check (GPtrArray        *mutations,
       if (item == NULL || !json_object_equal (item, value))
         {
           counts->state_mismatches++;
-          g_printerr ("soak: record %s differs from the last change the server applied to it\n", (const char *) key);
+          g_printerr ("soak: record %s differs from %s\n", (const char *) key, what);
         }
     }
   g_hash_table_iter_init (&iter, actual);

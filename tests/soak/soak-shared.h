@@ -46,6 +46,15 @@ typedef struct
  * order) of clients that edit the same keys, whose conflicts the library
  * resolves with REBASE: see tests/README.md, "Two clients". @by_txid maps
  * transaction ids to @mutations. Says each violation on stderr. */
+/* Counts in @counts' state_mismatches, and prints, each record of @items
+ * (keyed by @key_member) that differs from @expected (key → JsonObject,
+ * which holds @what) or is not in it, and each key of @expected missing
+ * from @items. */
+void soak_shared_compare_records (JsonArray        *items,
+                                  const char       *key_member,
+                                  GHashTable       *expected,
+                                  const char       *what,
+                                  SoakSharedCounts *counts);
 void soak_shared_check (GPtrArray        *mutations,
                         GHashTable       *by_txid,
                         JsonArray        *effects,

@@ -979,9 +979,6 @@ check_one_client (JsonNode         *effects,
 {
   g_autoptr(GHashTable) last_index = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) json_object_unref);
-  g_autoptr(GHashTable) actual = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) json_object_unref);
-  GHashTableIter iter;
-  gpointer key, value;
   JsonArray *array;
   JsonObjectIter members;
   const char *member;
@@ -1094,34 +1091,8 @@ check_one_client (JsonNode         *effects,
         }
     }
 
-  array = json_node_get_array (items);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonObject *item = json_array_get_object_element (array, i);
-      const char *id = json_object_get_string_member_with_default (item, soak.couch ? "_id" : "id", NULL);
-
-      if (id != NULL)
-        g_hash_table_insert (actual, (gpointer) id, json_object_ref (item));
-    }
-  g_hash_table_iter_init (&iter, expected);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      JsonObject *item = g_hash_table_lookup (actual, key);
-
-      if (item == NULL || !json_object_equal (item, value))
-        {
-          counts->state_mismatches++;
-          g_printerr ("soak: record %s differs from the accepted mutations\n", (const char *) key);
-        }
-    }
-  g_hash_table_iter_init (&iter, actual);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_hash_table_contains (expected, key))
-      {
-        counts->state_mismatches++;
-        g_printerr ("soak: record %s should not exist\n", (const char *) key);
-      }
-
+  soak_shared_compare_records (json_node_get_array (items), soak.couch ? "_id" : "id", expected,
+                               "the accepted mutations", counts);
 }
 
 static void
