@@ -94,27 +94,34 @@ read_be32 (const guint8 *p)
   return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
 }
 
-static guint32
-read_le32 (const guint8 *p)
-{
-  return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
-}
-
-/* SQLite's WAL checksum over @data (a multiple of 8 bytes), continuing @sum. */
+/* SQLite's WAL checksum over @data (a multiple of 8 bytes), continuing
+ * @sum. The log is read whole at every open, so each byte order has a loop
+ * of its own, reading whole words. */
 static void
 wal_checksum (gboolean      big_endian,
               const guint8 *data,
               gsize         length,
               guint32       sum[2])
 {
-  for (gsize i = 0; i + 8 <= length; i += 8)
-    {
-      guint32 x0 = big_endian ? read_be32 (data + i) : read_le32 (data + i);
-      guint32 x1 = big_endian ? read_be32 (data + i + 4) : read_le32 (data + i + 4);
+  guint32 s0 = sum[0], s1 = sum[1];
+  guint32 words[2];
 
-      sum[0] += x0 + sum[1];
-      sum[1] += x1 + sum[0];
-    }
+  if (big_endian)
+    for (gsize i = 0; i + 8 <= length; i += 8)
+      {
+        memcpy (words, data + i, 8);
+        s0 += GUINT32_FROM_BE (words[0]) + s1;
+        s1 += GUINT32_FROM_BE (words[1]) + s0;
+      }
+  else
+    for (gsize i = 0; i + 8 <= length; i += 8)
+      {
+        memcpy (words, data + i, 8);
+        s0 += GUINT32_FROM_LE (words[0]) + s1;
+        s1 += GUINT32_FROM_LE (words[1]) + s0;
+      }
+  sum[0] = s0;
+  sum[1] = s1;
 }
 
 /* Whether the -wal file of @path holds committed frames that SQLite
