@@ -25,6 +25,8 @@
 #include <glib/gstdio.h>
 #include <syncobj.h>
 
+#include "bench-records.h"
+
 #ifdef HAVE_SQLITE3
 #include <sqlite3.h>
 #endif
@@ -144,20 +146,6 @@ record_text (char   *out,
   p = append_int (p, n);
   p = append_text (p, "}");
   *p = '\0';
-}
-
-/* The server's snapshot as JSON.stringify would write it. */
-static GString *
-snapshot_text (guint n)
-{
-  GString *text = g_string_sized_new ((gsize) n * 56 + 2);
-
-  g_string_append_c (text, '[');
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (text, "%s{\"id\":\"k%u\",\"title\":\"item %u\",\"done\":false,\"n\":%u}",
-                            i > 0 ? "," : "", i, i, i);
-  g_string_append_c (text, ']');
-  return text;
 }
 
 /* ---- the persist side ------------------------------------------------------ */
@@ -392,7 +380,7 @@ verify_list_watch (Bench  *bench,
 static void
 run_initial_sync (JsonObject *out)
 {
-  g_autoptr(GString) text = snapshot_text (n_records);
+  g_autoptr(GString) text = bench_snapshot_text (n_records);
   g_autoptr(GError) error = NULL;
   Bench bench;
   double t0, parse_ms, load_ms;
@@ -497,7 +485,7 @@ measure_in_child (GString  *snapshot,
 static void
 run_memory (JsonObject *out)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   Bench bench;
 
   /* Warm the type system up so that one-off class data is not counted. */
@@ -517,7 +505,7 @@ run_memory (JsonObject *out)
 static void
 run_update_latency (JsonObject *out)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autofree guint *bumps = g_new0 (guint, n_records);
   Bench bench;
   double t0, elapsed;
@@ -556,7 +544,7 @@ run_update_latency (JsonObject *out)
 static void
 run_long_run (JsonObject *out)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autofree guint *bumps = g_new0 (guint, n_records);
   SyncobjRegistry *registry = syncobj_registry_get_default ();
   Bench bench;
@@ -614,7 +602,7 @@ run_long_run (JsonObject *out)
 static void
 run_burst (JsonObject *out)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autofree guint *bumps = g_new0 (guint, n_records);
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
   Bench bench;
@@ -651,7 +639,7 @@ run_burst (JsonObject *out)
 static void
 run_sync_churn (JsonObject *out)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
   g_autofree gint64 *synced_n = g_new (gint64, n_records);
@@ -885,7 +873,7 @@ gtk_live_sort (gconstpointer a,
 static void
 run_live_query_gtk (JsonObject *out)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
   g_autoptr(GtkSortListModel) sorted = NULL;
@@ -936,7 +924,7 @@ run_live_query_gtk (JsonObject *out)
 static void
 run_live_query (JsonObject *out)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
   g_autoptr(SyncobjView) view = NULL;
@@ -1127,7 +1115,7 @@ raw_sqlite_tx_per_s (const char *dir)
 static void
 run_store_throughput (JsonObject *out)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autofree guint *bumps = g_new0 (guint, n_records);
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
@@ -1282,7 +1270,7 @@ measure_stall (JsonObject   *out,
                const char   *prefix,
                SyncobjStore *store)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autofree guint *bumps = g_new0 (guint, n_records);
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GArray) busy_us = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1723,7 +1711,7 @@ static G_GNUC_NORETURN void
 cold_start_prepare (const char *path,
                     int         fd)
 {
-  g_autoptr(GString) snapshot = snapshot_text (n_records);
+  g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autoptr(SyncobjStore) store = NULL;
   Footprint before, growth;
   Bench bench;
