@@ -69,27 +69,22 @@ cache_add_etag (SyncobjCollectionCache *self,
     g_hash_table_remove (self->etags, key);
 }
 
-/* Adds the synced value of @key to @cache: what the server sent, held
- * sync writes included (the cursor covers them); a deletion when the key
- * has no synced value. */
-static void
-cache_add_key (SyncobjCollectionCache *self,
-               SyncobjStoredCache     *cache,
-               const char             *key)
+/* The synced value of @row as text: what the server sent, held sync
+ * writes included (the cursor covers them); NULL when it has none. The
+ * row's packed text is borrowed; a value built here is returned in
+ * @built too, for the caller to free. */
+static const char *
+row_synced_text (SyncobjRow  *row,
+                 char       **built)
 {
-  SyncobjRow *row = _syncobj_overlay_find (self->overlay, key);
   g_autoptr(JsonObject) value = NULL;
-  g_autofree char *text = NULL;
 
-  if (row != NULL && row->packed != NULL)
-    {
-      _syncobj_stored_cache_add (cache, key, row->packed, -1);
-      cache_add_etag (self, cache, key, TRUE);
-      return;
-    }
+  *built = NULL;
+  if (row->packed != NULL)
+    return row->packed;
 
-  value = row != NULL && row->synced != NULL ? json_object_ref (row->synced) : NULL;
-  for (guint i = 0; row != NULL && row->held != NULL && i < row->held->len; i++)
+  value = row->synced != NULL ? json_object_ref (row->synced) : NULL;
+  for (guint i = 0; row->held != NULL && i < row->held->len; i++)
     {
       SyncobjSyncWrite *write = &g_array_index (row->held, SyncobjSyncWrite, i);
       JsonObject *next = NULL;
@@ -103,7 +98,21 @@ cache_add_key (SyncobjCollectionCache *self,
     }
 
   if (value != NULL)
-    text = _syncobj_json_write_compact (value);
+    *built = _syncobj_json_write_compact (value);
+  return *built;
+}
+
+/* Adds the synced value of @key to @cache, with its ETag; a deletion when
+ * the key has no synced value. */
+static void
+cache_add_key (SyncobjCollectionCache *self,
+               SyncobjStoredCache     *cache,
+               const char             *key)
+{
+  SyncobjRow *row = _syncobj_overlay_find (self->overlay, key);
+  g_autofree char *built = NULL;
+  const char *text = row != NULL ? row_synced_text (row, &built) : NULL;
+
   _syncobj_stored_cache_add (cache, key, text, -1);
   cache_add_etag (self, cache, key, text != NULL);
 }
@@ -114,26 +123,131 @@ row_has_synced (SyncobjRow *row)
   return row->packed != NULL || row->synced != NULL || (row->held != NULL && row->held->len > 0);
 }
 
-/* Every synced record, in the order of the list (synced records hidden by
- * a pending deletion last): a cache that replaces the stored one. */
-static void
-cache_add_all (SyncobjCollectionCache *self,
-               SyncobjStoredCache     *cache)
+/* A cache that replaces the stored one: every synced record, in the order
+ * of the list (synced records hidden by a pending deletion last), gathered
+ * over as many main-loop iterations as it takes (see
+ * syncobj-collection-slice.c). Nothing the rows hold is kept from one
+ * iteration to the next but @next, the row to gather next; the caller
+ * starts again (_gather_restart()) when a row left the list meanwhile. */
+struct _SyncobjCacheGather
 {
-  SyncobjRowOrderIter it;
-  GHashTableIter iter;
-  SyncobjRow *row;
+  SyncobjStoredCache *cache;
+  SyncobjRowOrderIter next;    /* in the collection's order */
+  gboolean            started; /* @next is set */
+};
+
+/* Adds the synced value of @row, if any, with its ETag, to @gather's
+ * replacement: copied into the replacement's blocks of text (few
+ * allocations, all freed at once by the writer thread). */
+static void
+gather_add_row (SyncobjCollectionCache *self,
+                SyncobjCacheGather     *gather,
+                SyncobjRow             *row)
+{
+  g_autofree char *built = NULL;
+  const char *text;
+
+  if (!row_has_synced (row) || (text = row_synced_text (row, &built)) == NULL)
+    return;
+  _syncobj_stored_cache_add_read (gather->cache, row->key, strlen (row->key), text, strlen (text));
+  cache_add_etag (self, gather->cache, row->key, TRUE);
+}
+
+SyncobjCacheGather *
+_syncobj_collection_cache_gather_new (SyncobjCollectionCache *self,
+                                      const char             *cursor)
+{
+  SyncobjCacheGather *gather = g_new0 (SyncobjCacheGather, 1);
+
+  gather->cache = _syncobj_stored_cache_new (self->collection_id, self->schema_version);
+  gather->cache->replaces = TRUE;
+  gather->cache->cursor = g_strdup (cursor);
+  _syncobj_stored_cache_reserve (gather->cache, g_hash_table_size (_syncobj_overlay_peek_rows (self->overlay)));
+  return gather;
+}
+
+void
+_syncobj_collection_cache_gather_free (SyncobjCacheGather *gather)
+{
+  _syncobj_stored_cache_free (gather->cache);
+  g_free (gather);
+}
+
+void
+_syncobj_collection_cache_gather_restart (SyncobjCacheGather *gather)
+{
+  g_autofree char *cursor = g_steal_pointer (&gather->cache->cursor);
+  SyncobjStoredCache *cache = _syncobj_stored_cache_new (gather->cache->collection_id,
+                                                         gather->cache->schema_version);
 
   cache->replaces = TRUE;
-  _syncobj_row_order_iter_init (&it, self->order);
-  while ((row = _syncobj_row_order_next (&it)) != NULL)
-    if (row_has_synced (row))
-      cache_add_key (self, cache, row->key);
+  cache->cursor = g_steal_pointer (&cursor);
+  _syncobj_stored_cache_reserve (cache, gather->cache->records->len);
+  _syncobj_stored_cache_free (gather->cache);
+  gather->cache = cache;
+  gather->started = FALSE;
+}
 
-  g_hash_table_iter_init (&iter, _syncobj_overlay_peek_rows (self->overlay));
-  while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
-    if (row->iter == NULL && row_has_synced (row))
-      cache_add_key (self, cache, row->key);
+/* Rows between two looks at the clock. */
+#define GATHER_ROWS 64
+
+/* Gathers up to @count more rows of the list: FALSE once at its end. */
+static gboolean
+gather_list_rows (SyncobjCollectionCache *self,
+                  SyncobjCacheGather     *gather,
+                  guint                   count)
+{
+  SyncobjRow *row;
+
+  for (guint i = 0; i < count; i++)
+    {
+      if ((row = _syncobj_row_order_next (&gather->next)) == NULL)
+        return FALSE;
+      gather_add_row (self, gather, row);
+    }
+  return TRUE;
+}
+
+gboolean
+_syncobj_collection_cache_gather_run (SyncobjCollectionCache *self,
+                                      SyncobjCacheGather     *gather,
+                                      gint64                  deadline,
+                                      guint                   max_rows)
+{
+  GHashTable *rows = _syncobj_overlay_peek_rows (self->overlay);
+  GHashTableIter iter;
+  SyncobjRow *row;
+  guint n = 0;
+
+  if (!gather->started)
+    _syncobj_row_order_iter_init (&gather->next, self->order);
+  gather->started = TRUE;
+
+  while (gather_list_rows (self, gather, MIN (GATHER_ROWS, max_rows - n)))
+    {
+      n += MIN (GATHER_ROWS, max_rows - n);
+      if (n >= max_rows || (deadline >= 0 && g_get_monotonic_time () >= deadline))
+        return FALSE;
+    }
+
+  /* The rows outside the list, if there are any: those hidden by a
+   * pending deletion, and rows kept for other reasons. */
+  if (g_hash_table_size (rows) > _syncobj_row_order_length (self->order))
+    {
+      g_hash_table_iter_init (&iter, rows);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
+        if (row->iter == NULL)
+          gather_add_row (self, gather, row);
+    }
+  return TRUE;
+}
+
+void
+_syncobj_collection_cache_gather_finish (SyncobjCollectionCache *self,
+                                         SyncobjCacheGather     *gather)
+{
+  _syncobj_store_write_cache (self->store, g_steal_pointer (&gather->cache));
+  g_free (gather);
 }
 
 void
@@ -143,15 +257,21 @@ _syncobj_collection_cache_commit (SyncobjCollectionCache *self,
                                   gboolean                truncate,
                                   const char             *cursor)
 {
-  g_autoptr(SyncobjStoredCache) cache =
-    _syncobj_stored_cache_new (self->collection_id, self->schema_version);
+  g_autoptr(SyncobjStoredCache) cache = NULL;
 
-  cache->cursor = g_strdup (cursor);
   if (truncate)
-    cache_add_all (self, cache);
-  else
-    for (guint i = 0; i < n_writes; i++)
-      cache_add_key (self, cache, writes[i].key);
+    {
+      SyncobjCacheGather *gather = _syncobj_collection_cache_gather_new (self, cursor);
+
+      _syncobj_collection_cache_gather_run (self, gather, -1, G_MAXUINT);
+      _syncobj_collection_cache_gather_finish (self, gather);
+      return;
+    }
+
+  cache = _syncobj_stored_cache_new (self->collection_id, self->schema_version);
+  cache->cursor = g_strdup (cursor);
+  for (guint i = 0; i < n_writes; i++)
+    cache_add_key (self, cache, writes[i].key);
   _syncobj_store_write_cache (self->store, g_steal_pointer (&cache));
 }
 

@@ -41,6 +41,7 @@ struct _SyncobjCollection
   guint               changed_start;    /* in-place changes during a batch: */
   guint               changed_count;    /*   one contiguous range, not announced yet */
   guint               batch_depth;
+  guint               order_removals;   /* rows that left self->order, ever */
 
   GQueue              active;           /* SyncobjTransaction (strong), creation order */
   GHashTable         *active_links;     /* transaction → GList link */

@@ -153,6 +153,7 @@ row_disappear (gpointer    view,
     return;
 
   position = _syncobj_row_order_remove (self->order, row);
+  self->order_removals++;
   g_list_model_items_changed (collection_model (self), position, 1, 0);
   _syncobj_collection_notify (self, PROP_N_ITEMS);
 }

@@ -40,7 +40,8 @@ typedef void (*SyncobjSlicedFunc) (gpointer      user_data,
                                    const GError *error);
 /* Like _syncobj_collection_apply_sync(), with @writes (a reference is
  * taken) applied over several main-loop iterations of about a millisecond
- * each, then @done called (syncobj-collection-slice.c). */
+ * each, then @done called (syncobj-collection-slice.c). Nothing reads
+ * @writes after @done: the collection clears them, a slice at a time. */
 void                _syncobj_collection_apply_sync_sliced   (SyncobjCollection   *self,
                                                              GArray              *writes,
                                                              gboolean             truncate,
@@ -198,6 +199,25 @@ void                    _syncobj_collection_cache_commit  (SyncobjCollectionCach
                                                            guint                   n_writes,
                                                            gboolean                truncate,
                                                            const char             *cursor);
+/* A snapshot's replacement of the cache, gathered from the collection's
+ * rows over several main-loop iterations with the cursor of the commit
+ * that made them. _run() gathers up to @deadline (monotonic time; -1: all
+ * of them) or @max_rows rows: TRUE once every synced record is in. The synced state must
+ * not change in between; when a row left the list, _restart() starts
+ * over. _finish() hands the replacement to the store (one SQLite
+ * transaction) and frees @gather. */
+typedef struct _SyncobjCacheGather SyncobjCacheGather;
+
+SyncobjCacheGather     *_syncobj_collection_cache_gather_new     (SyncobjCollectionCache *self,
+                                                                  const char             *cursor);
+gboolean                _syncobj_collection_cache_gather_run     (SyncobjCollectionCache *self,
+                                                                  SyncobjCacheGather     *gather,
+                                                                  gint64                  deadline,
+                                                                  guint                   max_rows);
+void                    _syncobj_collection_cache_gather_restart (SyncobjCacheGather     *gather);
+void                    _syncobj_collection_cache_gather_finish  (SyncobjCollectionCache *self,
+                                                                  SyncobjCacheGather     *gather);
+void                    _syncobj_collection_cache_gather_free    (SyncobjCacheGather     *gather);
 /* Queues the synced state of the keys of @mutations (those of
  * @collection; all of them with @all_mine) after a transaction ended:
  * held sync writes released, or what a collection without sync completed. */

@@ -11,7 +11,10 @@
  *   2. the synced records it does not write are deleted, in one step
  *      (without looking at each record when none is);
  *   3. its writes apply in order, a slice at a time;
- *   4. the store's cache gets the commit as one replacement, and the
+ *   4. with a store, a snapshot's replacement of the cache is gathered
+ *      from the rows in the list's order, a slice at a time (a commit
+ *      that does not truncate gives only its own keys, at once);
+ *   5. the store's cache gets the commit as one replacement, and the
  *      caller learns that it is applied: only then does the sync wake
  *      those waiting for its keys, or become ready.
  *
@@ -20,8 +23,12 @@
  * on top: a local write meanwhile composes with whichever synced value
  * its record has, as it would before or after a commit in one step, and
  * unchanged records keep their record object and position with no
- * items-changed. Any other sync commit first finishes the sliced one, so
- * that commits still apply in their order.
+ * items-changed. The synced state does not change between step 3 and
+ * step 5 (the sync holds later commits until this one is applied: see
+ * syncobj-sync.c), but a local write may hide a row meanwhile, which
+ * makes step 4 start over; after two such restarts it is done at once.
+ * A sync commit that reaches the collection directly first finishes the
+ * sliced one, so that commits still apply in their order.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -45,10 +52,45 @@ struct _SyncobjSlicedCommit
   gboolean           truncates;    /* the commit is a snapshot */
   char              *cursor;
   GError            *clash;        /* the first record refused */
+  SyncobjCacheGather *gather;      /* step 4; NULL: not started */
+  guint              removals;     /* the collection's order_removals it saw */
+  guint              restarts;     /* of step 4 */
   GSource           *source;
   SyncobjSlicedFunc  done;
   gpointer           user_data;
 };
+
+/* Clears the writes of @data (a GArray) from its end, SLICE_WRITES * 64
+ * per main-loop iteration, then frees it. */
+static gboolean
+release_cb (gpointer data)
+{
+  GArray *writes = data;
+
+  g_array_set_size (writes, writes->len - MIN (writes->len, SLICE_WRITES * 64));
+  return writes->len > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Drops the commit's reference to @writes, the last one once @done has
+ * run: a snapshot's writes are cleared over several iterations, since
+ * clearing 100,000 of them takes longer than a slice. */
+static void
+release_writes (GArray *writes)
+{
+  GSource *source;
+
+  if (writes->len <= SLICE_WRITES * 64)
+    {
+      g_array_unref (writes);
+      return;
+    }
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT_IDLE);
+  g_source_set_callback (source, release_cb, writes, (GDestroyNotify) g_array_unref);
+  g_source_set_static_name (source, "[syncobj] sliced sync commit release");
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+}
 
 static void
 sliced_commit_free (SyncobjSlicedCommit *commit)
@@ -58,7 +100,8 @@ sliced_commit_free (SyncobjSlicedCommit *commit)
       g_source_destroy (commit->source);
       g_source_unref (commit->source);
     }
-  g_array_unref (commit->writes);
+  release_writes (commit->writes);
+  g_clear_pointer (&commit->gather, _syncobj_collection_cache_gather_free);
   g_free (commit->cursor);
   g_clear_error (&commit->clash);
   g_free (commit);
@@ -83,8 +126,39 @@ slice_mark (SyncobjSlicedCommit *commit,
   return TRUE;
 }
 
-/* Steps 1 to 3 up to @deadline (-1: all of them), in one batch of the
- * list model: TRUE once every write is applied. */
+/* Step 4 up to @deadline (G_MAXINT64: all of it; tests may ask for a
+ * number of rows per slice instead): TRUE once the cache's replacement is
+ * gathered, or when there is none to gather. */
+static gboolean
+slice_gather (SyncobjSlicedCommit *commit,
+              gint64               deadline,
+              guint                max_rows)
+{
+  SyncobjCollection *self = commit->collection;
+
+  if (self->cache == NULL || !commit->truncates)
+    return TRUE;
+
+  if (commit->gather == NULL)
+    commit->gather = _syncobj_collection_cache_gather_new (self->cache, commit->cursor);
+  else if (commit->removals != self->order_removals)
+    {
+      /* The row to gather next may have left the list. */
+      _syncobj_collection_cache_gather_restart (commit->gather);
+      if (++commit->restarts > 2)
+        {
+          deadline = G_MAXINT64;
+          max_rows = G_MAXUINT;
+        }
+    }
+  commit->removals = self->order_removals;
+  return _syncobj_collection_cache_gather_run (self->cache, commit->gather,
+                                               deadline == G_MAXINT64 ? -1 : deadline, max_rows);
+}
+
+/* Steps 1 to 4 up to @deadline (-1: all of them), steps 1 to 3 in one
+ * batch of the list model: TRUE once every write is applied and the
+ * cache's replacement gathered. */
 static gboolean
 slice_run (SyncobjSlicedCommit *commit,
            gint64               deadline)
@@ -118,15 +192,19 @@ slice_run (SyncobjSlicedCommit *commit,
       commit->next += n;
     }
   _syncobj_collection_end_batch (self);
-  return commit->next == commit->writes->len;
+  if (commit->next < commit->writes->len)
+    return FALSE;
+  return slice_gather (commit, deadline, budget);
 }
 
-/* Step 4: @self no longer holds @commit. */
+/* Step 5: @self no longer holds @commit. */
 static void
 slice_finish (SyncobjCollection   *self,
               SyncobjSlicedCommit *commit)
 {
-  if (self->cache != NULL)
+  if (commit->gather != NULL)
+    _syncobj_collection_cache_gather_finish (self->cache, g_steal_pointer (&commit->gather));
+  else if (self->cache != NULL)
     _syncobj_collection_cache_commit (self->cache, (SyncobjSyncWrite *) (gpointer) commit->writes->data,
                                       commit->writes->len, commit->truncates, commit->cursor);
   commit->done (commit->user_data, commit->clash);

@@ -136,13 +136,17 @@ SyncobjStoredCache       *_syncobj_stored_cache_new         (const char         
                                                              guint                      schema_version);
 void                      _syncobj_stored_cache_free        (SyncobjStoredCache        *cache);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredCache, _syncobj_stored_cache_free)
+/* Makes room for @n records in @cache, still empty: a big cache built on
+ * the main thread grows without copying its array. */
+void                      _syncobj_stored_cache_reserve     (SyncobjStoredCache        *cache,
+                                                             guint                      n);
 /* Adds a record (copied); @value NULL for a deletion. */
 void                      _syncobj_stored_cache_add         (SyncobjStoredCache        *cache,
                                                              const char                *key,
                                                              const char                *value,
                                                              gssize                     value_length);
-/* Adds a record read back, its key and text copied once into the
- * cache's blocks of text. A cache holds records of one kind: added with
+/* Adds a record read back (or gathered from a collection's rows), its
+ * key and text copied once into the cache's blocks of text. A cache holds records of one kind: added with
  * this function or with _syncobj_stored_cache_add(), not both. */
 void                      _syncobj_stored_cache_add_read    (SyncobjStoredCache        *cache,
                                                              const char                *key,

@@ -63,6 +63,19 @@ _syncobj_stored_cache_set_etag (SyncobjStoredCache *cache,
 }
 
 void
+_syncobj_stored_cache_reserve (SyncobjStoredCache *cache,
+                               guint               n)
+{
+  GArray *records;
+
+  g_return_if_fail (cache->records->len == 0 && cache->text == NULL);
+  records = g_array_sized_new (FALSE, FALSE, sizeof (SyncobjCachedRecord), n);
+  g_array_set_clear_func (records, (GDestroyNotify) cached_record_clear);
+  g_array_unref (cache->records);
+  cache->records = records;
+}
+
+void
 _syncobj_stored_cache_add (SyncobjStoredCache *cache,
                            const char         *key,
                            const char         *value,

@@ -8,6 +8,8 @@
 #include "store-test-utils.h"
 #include "disk-full.h"
 #include "syncobj-store-private.h"
+#include "syncobj-collection-private.h"
+#include "syncobj-sync-private.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -450,6 +452,69 @@ test_collection_no_cursor (void)
     }
 }
 
+static void
+sliced_done_cb (SyncobjSync  *sync,
+                const GError *error,
+                gpointer      user_data)
+{
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* A snapshot applied in slices gathers its replacement of the cache a
+ * slice at a time too; a record hidden by a local deletion meanwhile
+ * makes the gathering start over, and the cache gets every synced record
+ * once, in the list's order with the hidden one last, and the cursor. */
+static void
+test_collection_sliced (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("cache-sliced.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("sliced");
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) deletion = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *keys[] = { "a", "b", "c", "d", "e" };
+  gboolean done = FALSE;
+  guint iterations = 0;
+
+  reopen (&store, path);
+  collection = syncobj_collection_new_with_store ("sliced", sync, mutator, store);
+  _syncobj_collection_set_slice_writes (collection, 1);
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"%s\"}", keys[i]);
+
+      g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, json, NULL));
+    }
+  g_assert_true (syncobj_sync_set_cursor (sync, "s1", NULL));
+  _syncobj_sync_commit_sliced (sync, sliced_done_cb, &done);
+
+  /* Every write applied, the first row gathered. */
+  while (syncobj_collection_get_size (collection) < G_N_ELEMENTS (keys))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (done);
+  deletion = syncobj_collection_delete (collection, "b", &error);
+  g_assert_no_error (error);
+  syncobj_test_assert_keys (collection, "a c d e");
+
+  while (!done)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      iterations++;
+    }
+  /* Started over: the four rows of the list again, one per iteration. */
+  g_assert_cmpuint (iterations, >=, 4);
+  assert_cache (reopen (&store, path), "sliced",
+                "a={\"id\":\"a\"};c={\"id\":\"c\"};d={\"id\":\"d\"};e={\"id\":\"e\"};b={\"id\":\"b\"}|s1");
+  syncobj_store_test_wait_for_jobs (backend, 1);
+  g_ptr_array_set_size (backend->jobs, 0);
+}
+
 /* Killed while a snapshot replaces the cache, at different points: a
  * restart offline shows the old snapshot or the new one, never a mix, in
  * its order, with the pending edit on top, and the cursor of what it
@@ -486,7 +551,7 @@ test_collection_killed (gconstpointer data)
   g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
   cursor = syncobj_sync_get_cursor (sync);
   g_assert_true (g_strcmp0 (cursor, "old") == 0 || g_strcmp0 (cursor, "new") == 0);
-  if (kill_at == 2)
+  if (kill_at == 2 || kill_at == 4)
     g_assert_cmpstr (cursor, ==, "new");
   n = g_str_equal (cursor, "old") ? 700 : 701;
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, n);
@@ -583,9 +648,12 @@ main (int   argc,
   g_test_add_func ("/cache/full-disk", test_full_disk);
   g_test_add_func ("/cache/collection/start-offline", test_collection_start_offline);
   g_test_add_func ("/cache/collection/no-cursor", test_collection_no_cursor);
+  g_test_add_func ("/cache/collection/sliced", test_collection_sliced);
   g_test_add_data_func ("/cache/collection/killed/at-once", GINT_TO_POINTER (0), test_collection_killed);
   g_test_add_data_func ("/cache/collection/killed/while-writing", GINT_TO_POINTER (1), test_collection_killed);
   g_test_add_data_func ("/cache/collection/killed/after-flush", GINT_TO_POINTER (2), test_collection_killed);
+  g_test_add_data_func ("/cache/collection/killed/sliced", GINT_TO_POINTER (3), test_collection_killed);
+  g_test_add_data_func ("/cache/collection/killed/sliced-after-flush", GINT_TO_POINTER (4), test_collection_killed);
   g_test_add_func ("/cache/collection/status-error", test_collection_status_error);
   g_test_add_func ("/cache/collection/schema-version", test_collection_schema_version);
   g_test_add_func ("/cache/collection/bad-cursor", test_collection_bad_cursor);

@@ -44,7 +44,12 @@
  *     "edited"), everything flushed and "flushed" printed; then a snapshot
  *     replacing it with N + 1 records {"v": "new"} (cursor "new") and the
  *     process kills itself with SIGKILL: at once (KILL 0), after a busy
- *     wait of random length (1) or once it is flushed (2).
+ *     wait of random length (1) or once it is flushed (2). KILL 3 and 4:
+ *     the second snapshot applies in slices of 50 writes, one per
+ *     main-loop iteration, as an HTTP snapshot does (its replacement of
+ *     the cache gathered a slice at a time too); killed after a random
+ *     number of iterations while it applies (3), or once it is applied
+ *     and flushed (4).
  *
  *   crash-helper conflict PATH SERVER
  *     collection "conflicted" (version-member "version") with a sync whose
@@ -60,6 +65,8 @@
  */
 
 #include "store-test-utils.h"
+#include "syncobj-collection-private.h"
+#include "syncobj-sync-private.h"
 
 #include <locale.h>
 #include <signal.h>
@@ -153,6 +160,46 @@ snapshot (SyncobjSync *sync,
   g_assert_no_error (error);
 }
 
+static void
+sliced_done_cb (SyncobjSync  *sync,
+                const GError *error,
+                gpointer      user_data)
+{
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* snapshot() in slices of 50 writes; with @kill_after, the process is
+ * killed after that many main-loop iterations if it is still applying. */
+static void
+snapshot_sliced (SyncobjCollection *collection,
+                 SyncobjSync       *sync,
+                 guint              n,
+                 const char        *version,
+                 guint              kill_after)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  _syncobj_collection_set_slice_writes (collection, 50);
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_truncate (sync, &error));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"k%u\", \"v\": \"%s\"}", i, version);
+
+      g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, json, &error));
+    }
+  g_assert_true (syncobj_sync_set_cursor (sync, version, &error));
+  _syncobj_sync_commit_sliced (sync, sliced_done_cb, &done);
+  for (guint i = 0; !done; i++)
+    {
+      if (kill_after > 0 && i == kill_after)
+        kill (getpid (), SIGKILL);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
 static int
 cache (const char *path,
        guint       n,
@@ -179,7 +226,11 @@ cache (const char *path,
   printf ("flushed\n");
   fflush (stdout);
 
-  snapshot (sync, n + 1, "new");
+  if (kill_at >= 3)
+    snapshot_sliced (collection, sync, n + 1, "new",
+                     kill_at == 3 ? (guint) g_random_int_range (1, 2 * (n + 1) / 50) : 0);
+  else
+    snapshot (sync, n + 1, "new");
   if (kill_at == 1)
     {
       gint64 until = g_get_monotonic_time () + g_random_int_range (0, 200000);
@@ -187,7 +238,7 @@ cache (const char *path,
       while (g_get_monotonic_time () < until)
         ;
     }
-  else if (kill_at == 2)
+  else if (kill_at == 2 || kill_at == 4)
     syncobj_store_test_flush (store);
   kill (getpid (), SIGKILL);
   return 1;

@@ -23,7 +23,8 @@ CASES = [
     ("live_query", 3000, 500, ["view_build_ms", "sync_us_per_row", "optimistic_us_per_op"]),
     ("store_throughput", 300, 100, ["tx_per_s"]),
     ("recovery", 10, 100, ["recovery_ms"]),
-    ("http_snapshot", 300, 1, ["http_snapshot_ms", "max_stall_ms"]),
+    ("http_snapshot", 300, 1, ["http_snapshot_ms", "max_stall_ms", "cache_max_stall_ms",
+                               "cache_write_max_stall_cpu_ms"]),
     ("main_loop_stall", 300, 100, ["max_stall_ms", "max_stall_cpu_ms", "p99_iteration_ms",
                                    "memory_max_stall_ms", "memory_max_stall_cpu_ms"]),
 ]
