@@ -769,7 +769,9 @@ _syncobj_json_is_valid_usual (const char *text,
   const char *end = text + length;
   const char *p;
 
-  if (!g_utf8_validate_len (text, length, NULL))
+  /* A NUL fails the scan: in a string as a control character, outside
+   * as no JSON. */
+  if (!text_is_utf8 (text, length))
     return FALSE;
   p = _syncobj_json_scan_value (&scan, _syncobj_json_skip_ws (text, end));
   *unusual = scan.unusual;

@@ -31,7 +31,8 @@ void                _syncobj_store_writer_cache_read  (SyncobjStoreWriter  *self
                                                        GError             **error);
 /* Reads the records of @generation (syncobj-store-writer-cache-read.c),
  * checks each and hands them to @slices, all but the last slice, which
- * it returns; sets @skipped when a record could not be shown. NULL with
+ * it returns with the ETags of the records read; sets @skipped when a
+ * record could not be shown. NULL with
  * @error when nothing could be read. */
 SyncobjStoredCache *_syncobj_store_writer_cache_read_rows (SyncobjStoreWriter  *self,
                                                            const char          *collection_id,

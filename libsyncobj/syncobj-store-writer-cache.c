@@ -106,9 +106,6 @@ static const char *cache_clear_sql =
 static const char *cache_etag_sql =
   "UPDATE cache SET etag = ##etag::string WHERE collection_id = ##collection_id::string "
   "AND generation = ##generation::gint64 AND key = ##key::string";
-static const char *cache_etags_select_sql =
-  "SELECT key, etag FROM cache WHERE collection_id = ##collection_id::string "
-  "AND generation = ##generation::gint64 AND etag <> ''";
 static const char *cache_state_clear_sql =
   "DELETE FROM cache_state WHERE collection_id = ##collection_id::string";
 
@@ -273,27 +270,6 @@ cache_write_etags (SyncobjStoreWriter  *self,
   return TRUE;
 }
 
-/* The ETags of the records of @generation, on @slice. */
-static gboolean
-cache_read_etags (SyncobjStoreWriter  *self,
-                  const char          *collection_id,
-                  gint64               generation,
-                  SyncobjStoredCache  *slice,
-                  GError             **error)
-{
-  static const GType types[] = { G_TYPE_STRING, G_TYPE_STRING, G_TYPE_NONE };
-  g_autoptr(GdaDataModel) model = cache_select (self, cache_etags_select_sql, collection_id, generation,
-                                                types, error);
-
-  if (model == NULL)
-    return FALSE;
-  for (gint i = 0; i < gda_data_model_get_n_rows (model); i++)
-    _syncobj_stored_cache_set_etag (slice,
-                                    _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 0, i, NULL)),
-                                    _syncobj_store_sql_value_text (gda_data_model_get_value_at (model, 1, i, NULL)));
-  return TRUE;
-}
-
 /* Writes what one sync commit changed. A snapshot that replaces the cache
  * writes the next generation, which the last statements make current:
  * killed at any point, the file holds the old records or the new ones.
@@ -452,14 +428,6 @@ _syncobj_store_writer_cache_read (SyncobjStoreWriter  *self,
       drop_cursor = TRUE;
     }
   last->cursor = g_strdup (drop_cursor || state->cursor == NULL ? "" : state->cursor);
-  /* Without its ETags, a record is written without If-Match: no reason
-   * not to show the cache. */
-  if (!cache_read_etags (self, collection_id, state->generation, last, &local_error))
-    {
-      g_message ("Syncobj store %s: the ETags of collection “%s” cannot be read: %s",
-                 self->path, collection_id, local_error->message);
-      g_clear_error (&local_error);
-    }
   g_async_queue_push (slices, g_steal_pointer (&last));
 }
 
