@@ -162,7 +162,7 @@ _syncobj_collection_cache_gather_new (SyncobjCollectionCache *self,
   gather->cache = _syncobj_stored_cache_new (self->collection_id, self->schema_version);
   gather->cache->replaces = TRUE;
   gather->cache->cursor = g_strdup (cursor);
-  _syncobj_stored_cache_reserve (gather->cache, g_hash_table_size (_syncobj_overlay_peek_rows (self->overlay)));
+  _syncobj_stored_cache_reserve (gather->cache, _syncobj_table_size (_syncobj_overlay_peek_rows (self->overlay)));
   return gather;
 }
 
@@ -214,8 +214,8 @@ _syncobj_collection_cache_gather_run (SyncobjCollectionCache *self,
                                       gint64                  deadline,
                                       guint                   max_rows)
 {
-  GHashTable *rows = _syncobj_overlay_peek_rows (self->overlay);
-  GHashTableIter iter;
+  SyncobjTable *rows = _syncobj_overlay_peek_rows (self->overlay);
+  SyncobjTableIter iter;
   SyncobjRow *row;
   guint n = 0;
 
@@ -232,10 +232,10 @@ _syncobj_collection_cache_gather_run (SyncobjCollectionCache *self,
 
   /* The rows outside the list, if there are any: those hidden by a
    * pending deletion, and rows kept for other reasons. */
-  if (g_hash_table_size (rows) > _syncobj_row_order_length (self->order))
+  if (_syncobj_table_size (rows) > _syncobj_row_order_length (self->order))
     {
-      g_hash_table_iter_init (&iter, rows);
-      while (g_hash_table_iter_next (&iter, (gpointer *) &row, NULL))
+      _syncobj_table_iter_init (&iter, rows);
+      while (_syncobj_table_iter_next (&iter, (gpointer *) &row, NULL))
         if (row->iter == NULL)
           gather_add_row (self, gather, row);
     }

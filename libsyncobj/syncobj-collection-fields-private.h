@@ -12,6 +12,7 @@
 #pragma once
 
 #include "syncobj-collection-private.h"
+#include "syncobj-table-private.h"
 
 G_BEGIN_DECLS
 
@@ -44,7 +45,7 @@ struct _SyncobjCollection
   guint               order_removals;   /* rows that left self->order, ever */
 
   GQueue              active;           /* SyncobjTransaction (strong), creation order */
-  GHashTable         *active_links;     /* transaction → GList link */
+  SyncobjTable       *active_links;     /* transaction → GList link */
 
   SyncobjCollectionCache *cache;        /* NULL without a persistent store */
   SyncobjSlicedCommit *sliced;          /* syncobj-collection-slice.c */

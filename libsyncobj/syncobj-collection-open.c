@@ -163,18 +163,21 @@ adopt_transactions (OpenData *data,
                     gint64    deadline)
 {
   SyncobjCollection *self = data->collection;
+  GPtrArray *done = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_transaction_free);
 
   _syncobj_collection_begin_batch (self);
   while (data->next_stored < data->stored->len && g_get_monotonic_time () < deadline)
     {
-      /* Taken by the restore. */
       SyncobjStoredTransaction *stored = g_ptr_array_index (data->stored, data->next_stored);
 
       g_ptr_array_index (data->stored, data->next_stored) = NULL;
       data->next_stored++;
       _syncobj_recovery_restore_one (self, stored, data->to_resume, _syncobj_transaction_recovery_ops ());
+      g_ptr_array_add (done, stored);
     }
   _syncobj_collection_end_batch (self);
+  /* Freed by the thread that decoded them: see _syncobj_store_free_loaded(). */
+  _syncobj_store_free_loaded (self->store, done);
 
   return data->next_stored == data->stored->len;
 }

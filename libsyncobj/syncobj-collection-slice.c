@@ -248,7 +248,7 @@ _syncobj_collection_apply_sync_sliced (SyncobjCollection *self,
   commit->collection = self;
   commit->writes = g_array_ref (writes);
   commit->truncate = commit->truncates = truncate;
-  if (truncate && g_hash_table_size (_syncobj_overlay_peek_rows (self->overlay)) > 0)
+  if (truncate && _syncobj_table_size (_syncobj_overlay_peek_rows (self->overlay)) > 0)
     {
       commit->mark = TRUE;
       _syncobj_overlay_mark_begin (self->overlay);

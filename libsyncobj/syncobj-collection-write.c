@@ -402,10 +402,10 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
   if (self->cache != NULL)
     _syncobj_collection_cache_finish (self->cache, self, mutations, all_mine);
 
-  link = g_hash_table_lookup (self->active_links, transaction);
+  link = _syncobj_table_lookup (self->active_links, transaction);
   if (link != NULL)
     {
-      g_hash_table_remove (self->active_links, transaction);
+      _syncobj_table_remove (self->active_links, transaction);
       g_queue_delete_link (&self->active, link);
       g_object_unref (transaction);
       _syncobj_collection_notify (self, PROP_N_PENDING);
@@ -416,11 +416,11 @@ void
 _syncobj_collection_add_transaction (SyncobjCollection  *self,
                                      SyncobjTransaction *transaction)
 {
-  if (g_hash_table_contains (self->active_links, transaction))
+  if (_syncobj_table_contains (self->active_links, transaction))
     return;
 
   g_queue_push_tail (&self->active, g_object_ref (transaction));
-  g_hash_table_insert (self->active_links, transaction, self->active.tail);
+  _syncobj_table_insert (self->active_links, transaction, self->active.tail);
   _syncobj_collection_notify (self, PROP_N_PENDING);
   _syncobj_collection_emit_transaction_added (self, transaction);
 }

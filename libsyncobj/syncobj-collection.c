@@ -788,7 +788,7 @@ syncobj_collection_dispose (GObject *object)
   _syncobj_overlay_forget_records (self->overlay);
 
   g_queue_clear_full (&self->active, g_object_unref);
-  g_hash_table_remove_all (self->active_links);
+  _syncobj_table_remove_all (self->active_links);
 
   _syncobj_overlay_set_merge_func (self->overlay, NULL, NULL, NULL);
 
@@ -813,7 +813,7 @@ syncobj_collection_finalize (GObject *object)
   g_clear_pointer (&self->order, _syncobj_row_order_free);
   g_clear_pointer (&self->pending_appends, g_ptr_array_unref);
   g_clear_pointer (&self->overlay, _syncobj_overlay_free);
-  g_clear_pointer (&self->active_links, g_hash_table_unref);
+  g_clear_pointer (&self->active_links, _syncobj_table_free);
   g_clear_pointer (&self->queue, _syncobj_queue_free);
   g_clear_pointer (&self->aliases, g_hash_table_unref);
 
@@ -1133,7 +1133,7 @@ syncobj_collection_init (SyncobjCollection *self)
   self->overlay = _syncobj_overlay_new (self, self->queue, &_syncobj_collection_overlay_view_funcs, self);
   self->order = _syncobj_row_order_new ();
   self->pending_appends = g_ptr_array_new ();
-  self->active_links = g_hash_table_new (NULL, NULL);
+  self->active_links = _syncobj_table_new (NULL, NULL, NULL, NULL);
   self->owner = g_thread_self ();
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "syncobj-queue-private.h"
+#include "syncobj-table-private.h"
 
 G_BEGIN_DECLS
 
@@ -110,7 +111,7 @@ void            _syncobj_overlay_set_merge_func (SyncobjOverlay   *self,
 SyncobjRow     *_syncobj_overlay_find           (SyncobjOverlay *self,
                                                  const char     *key);
 /* Every row: a set (key and value are the row). */
-GHashTable     *_syncobj_overlay_peek_rows      (SyncobjOverlay *self);
+SyncobjTable   *_syncobj_overlay_peek_rows      (SyncobjOverlay *self);
 /* The row of @key with its values built, or NULL. */
 SyncobjRow     *_syncobj_overlay_lookup         (SyncobjOverlay *self,
                                                  const char     *key);

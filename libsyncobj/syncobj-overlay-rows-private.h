@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 struct _SyncobjOverlay
 {
-  GHashTable                    *rows;   /* SyncobjRow, a set by key: see overlay_find() */
+  SyncobjTable                  *rows;   /* SyncobjRow, a set by key: see overlay_find() */
   SyncobjCollection             *collection;
   SyncobjQueue                  *queue;
   const SyncobjOverlayViewFuncs *funcs;
@@ -34,7 +34,7 @@ _syncobj_overlay_find_row (SyncobjOverlay *self,
 {
   SyncobjRow probe = { .key = (char *) key };
 
-  return g_hash_table_lookup (self->rows, &probe);
+  return _syncobj_table_lookup (self->rows, &probe);
 }
 
 /* The row of @key, made when missing, its values built. */

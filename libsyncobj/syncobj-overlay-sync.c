@@ -37,7 +37,7 @@ row_new_packed (SyncobjOverlay   *self,
   row->inline_key = TRUE;
   row->int_key = write->key_is_int;
   row->packed = packed;
-  g_hash_table_add (self->rows, row);
+  _syncobj_table_add (self->rows, row);
   self->funcs->appear (self->view, row);
 }
 
@@ -147,16 +147,16 @@ void
 _syncobj_overlay_truncate (SyncobjOverlay *self)
 {
   g_autoptr(GPtrArray) gone = NULL;
-  GHashTableIter iter;
+  SyncobjTableIter iter;
   SyncobjRow *row;
 
   /* Every row is written again: nothing to look for. */
-  if (self->n_marked == g_hash_table_size (self->rows))
+  if (self->n_marked == _syncobj_table_size (self->rows))
     return;
 
   gone = g_ptr_array_new ();
-  g_hash_table_iter_init (&iter, self->rows);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
+  _syncobj_table_iter_init (&iter, self->rows);
+  while (_syncobj_table_iter_next (&iter, NULL, (gpointer *) &row))
     if ((row->synced != NULL || row->packed != NULL || (row->held != NULL && row->held->len > 0)) &&
         row->mark != self->mark)
       g_ptr_array_add (gone, row);

@@ -61,10 +61,10 @@ _syncobj_overlay_find (SyncobjOverlay *self,
 {
   SyncobjRow probe = { .key = (char *) key };
 
-  return g_hash_table_lookup (self->rows, &probe);
+  return _syncobj_table_lookup (self->rows, &probe);
 }
 
-GHashTable *
+SyncobjTable *
 _syncobj_overlay_peek_rows (SyncobjOverlay *self)
 {
   return self->rows;
@@ -116,7 +116,7 @@ _syncobj_overlay_row_ensure (SyncobjOverlay *self,
     {
       row = g_new0 (SyncobjRow, 1);
       row->key = g_strdup (key);
-      g_hash_table_add (self->rows, row);
+      _syncobj_table_add (self->rows, row);
     }
 
   return row;
@@ -134,7 +134,7 @@ _syncobj_overlay_row_maybe_free (SyncobjOverlay *self,
     {
       if (row->mark == self->mark)
         self->n_marked--;
-      g_hash_table_remove (self->rows, row);
+      _syncobj_table_remove (self->rows, row);
     }
 }
 
@@ -484,7 +484,7 @@ _syncobj_overlay_get_record (SyncobjOverlay *self,
 void
 _syncobj_overlay_forget_records (SyncobjOverlay *self)
 {
-  GHashTableIter iter;
+  SyncobjTableIter iter;
   SyncobjRow *row;
 
   /* Called at the collection's dispose and again when the overlay is
@@ -492,8 +492,8 @@ _syncobj_overlay_forget_records (SyncobjOverlay *self)
    * nothing to visit. */
   if (self->n_records == 0)
     return;
-  g_hash_table_iter_init (&iter, self->rows);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &row))
+  _syncobj_table_iter_init (&iter, self->rows);
+  while (_syncobj_table_iter_next (&iter, NULL, (gpointer *) &row))
     if (row->record != NULL)
       {
         g_object_weak_unref (G_OBJECT (row->record), record_finalized_cb, self);
@@ -678,7 +678,7 @@ _syncobj_overlay_take_early_echo (SyncobjOverlay  *self,
     {
       if (early->mark == self->mark)
         self->n_marked--;
-      g_hash_table_remove (self->rows, early);
+      _syncobj_table_remove (self->rows, early);
     }
   return TRUE;
 }
@@ -690,14 +690,14 @@ row_rekey (SyncobjOverlay *self,
            const char     *key,
            gboolean        key_is_int)
 {
-  g_hash_table_steal (self->rows, row);
+  _syncobj_table_steal (self->rows, row);
   if (!row->inline_key)
     g_free (row->key);
   row->inline_key = FALSE;
   row->key = g_strdup (key);
   row->temporary = FALSE;
   row->int_key = key_is_int;
-  g_hash_table_add (self->rows, row);
+  _syncobj_table_add (self->rows, row);
 }
 
 /* @layer carries @key (its member in @key_only) instead of a temporary key. */
@@ -942,7 +942,7 @@ _syncobj_overlay_new (SyncobjCollection             *collection,
 {
   SyncobjOverlay *self = g_new0 (SyncobjOverlay, 1);
 
-  self->rows = g_hash_table_new_full (row_hash, row_equal, row_free, NULL);
+  self->rows = _syncobj_table_new (row_hash, row_equal, row_free, NULL);
   self->collection = collection;
   self->queue = queue;
   self->funcs = funcs;
@@ -957,7 +957,7 @@ _syncobj_overlay_free (SyncobjOverlay *self)
 {
   _syncobj_overlay_forget_records (self);
   _syncobj_overlay_set_merge_func (self, NULL, NULL, NULL);
-  g_clear_pointer (&self->rows, g_hash_table_unref);
+  g_clear_pointer (&self->rows, _syncobj_table_free);
   g_free (self);
 }
 

@@ -12,13 +12,14 @@
  */
 
 #include "syncobj-queue-private.h"
+#include "syncobj-table-private.h"
 
 struct _SyncobjQueue
 {
   gpointer     owner;      /* the collection, unowned: it owns the queue */
   SyncobjLane  lane;
-  GHashTable  *key_lanes;  /* key → SyncobjLane */
-  GHashTable  *locks;      /* key → SyncobjKeyLock */
+  SyncobjTable *key_lanes;  /* key → SyncobjLane */
+  SyncobjTable *locks;      /* key → SyncobjKeyLock */
 };
 
 /* The locks on one key. Its key is the GRefString of the mutation that
@@ -57,8 +58,8 @@ _syncobj_queue_new (gpointer owner)
 
   self->owner = owner;
   self->lane.owner = self;
-  self->key_lanes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, lane_free);
-  self->locks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, key_lock_free);
+  self->key_lanes = _syncobj_table_new (g_str_hash, g_str_equal, NULL, lane_free);
+  self->locks = _syncobj_table_new (g_str_hash, g_str_equal, NULL, key_lock_free);
 
   return self;
 }
@@ -68,8 +69,8 @@ _syncobj_queue_free (SyncobjQueue *self)
 {
   /* The links belong to their entries. */
   g_queue_init (&self->lane.queue);
-  g_clear_pointer (&self->key_lanes, g_hash_table_unref);
-  g_clear_pointer (&self->locks, g_hash_table_unref);
+  g_clear_pointer (&self->key_lanes, _syncobj_table_free);
+  g_clear_pointer (&self->locks, _syncobj_table_free);
   g_free (self);
 }
 
@@ -78,14 +79,14 @@ static SyncobjLane *
 queue_ensure_key_lane (SyncobjQueue *self,
                        const char   *key)
 {
-  SyncobjLane *lane = g_hash_table_lookup (self->key_lanes, key);
+  SyncobjLane *lane = _syncobj_table_lookup (self->key_lanes, key);
 
   if (lane == NULL)
     {
       lane = g_new0 (SyncobjLane, 1);
       lane->key = g_ref_string_acquire ((char *) key);
       lane->owner = self;
-      g_hash_table_insert (self->key_lanes, lane->key, lane);
+      _syncobj_table_insert (self->key_lanes, lane->key, lane);
     }
 
   return lane;
@@ -99,7 +100,7 @@ _syncobj_queue_find_lane (SyncobjQueue      *self,
   if (scope == SYNCOBJ_QUEUE_SCOPE_COLLECTION)
     return &self->lane;
 
-  return g_hash_table_lookup (self->key_lanes, key);
+  return _syncobj_table_lookup (self->key_lanes, key);
 }
 
 /* Frees a key lane once it is empty. */
@@ -108,8 +109,8 @@ queue_release_lane (SyncobjQueue *self,
                     SyncobjLane  *lane)
 {
   if (lane->key != NULL && g_queue_is_empty (&lane->queue) &&
-      g_hash_table_lookup (self->key_lanes, lane->key) == lane)
-    g_hash_table_remove (self->key_lanes, lane->key);
+      _syncobj_table_lookup (self->key_lanes, lane->key) == lane)
+    _syncobj_table_remove (self->key_lanes, lane->key);
 }
 
 /* ---- entries ------------------------------------------------------------ */
@@ -361,13 +362,13 @@ _syncobj_queue_lock (SyncobjQueue      *self,
         continue;
 
       mutation->locked = TRUE;
-      lock = g_hash_table_lookup (self->locks, mutation->key);
+      lock = _syncobj_table_lookup (self->locks, mutation->key);
       if (lock == NULL)
         {
           lock = g_new (SyncobjKeyLock, 1);
           lock->key = g_ref_string_acquire (mutation->key);
           lock->count = 0;
-          g_hash_table_insert (self->locks, lock->key, lock);
+          _syncobj_table_insert (self->locks, lock->key, lock);
         }
       lock->count++;
     }
@@ -381,16 +382,16 @@ _syncobj_queue_unlock (SyncobjQueue           *self,
   SyncobjKeyLock *lock;
 
   mutation->locked = FALSE;
-  if (g_hash_table_size (self->locks) == 0)
+  if (_syncobj_table_size (self->locks) == 0)
     return FALSE;
 
-  lock = g_hash_table_lookup (self->locks, mutation->key);
+  lock = _syncobj_table_lookup (self->locks, mutation->key);
   if (!was_locked || lock == NULL)
     return lock != NULL;
   if (--lock->count > 0)
     return TRUE;
 
-  g_hash_table_remove (self->locks, lock->key);
+  _syncobj_table_remove (self->locks, lock->key);
   return FALSE;
 }
 
@@ -399,7 +400,7 @@ _syncobj_queue_is_locked (SyncobjQueue *self,
                           const char   *key)
 {
   /* Most sync writes come while nothing is locked. */
-  return g_hash_table_size (self->locks) > 0 && g_hash_table_contains (self->locks, key);
+  return _syncobj_table_size (self->locks) > 0 && _syncobj_table_contains (self->locks, key);
 }
 
 void
@@ -407,23 +408,23 @@ _syncobj_queue_rekey (SyncobjQueue *self,
                       const char   *old_key,
                       const char   *key)
 {
-  SyncobjLane *lane = g_hash_table_lookup (self->key_lanes, old_key);
-  SyncobjKeyLock *lock = g_hash_table_lookup (self->locks, old_key);
+  SyncobjLane *lane = _syncobj_table_lookup (self->key_lanes, old_key);
+  SyncobjKeyLock *lock = _syncobj_table_lookup (self->locks, old_key);
 
   if (lane != NULL)
     {
-      g_hash_table_steal (self->key_lanes, old_key);
+      _syncobj_table_steal (self->key_lanes, old_key);
       g_ref_string_release (lane->key);
       lane->key = g_ref_string_new (key);
-      g_hash_table_insert (self->key_lanes, lane->key, lane);
+      _syncobj_table_insert (self->key_lanes, lane->key, lane);
     }
 
   if (lock != NULL)
     {
-      g_hash_table_steal (self->locks, old_key);
+      _syncobj_table_steal (self->locks, old_key);
       g_ref_string_release (lock->key);
       lock->key = g_ref_string_new (key);
-      g_hash_table_replace (self->locks, lock->key, lock);
+      _syncobj_table_replace (self->locks, lock->key, lock);
     }
 }
 
@@ -438,11 +439,11 @@ char **
 _syncobj_queue_dup_locked_keys (SyncobjQueue *self)
 {
   g_autoptr(GPtrArray) keys = g_ptr_array_new ();
-  GHashTableIter iter;
+  SyncobjTableIter iter;
   const char *key;
 
-  g_hash_table_iter_init (&iter, self->locks);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+  _syncobj_table_iter_init (&iter, self->locks);
+  while (_syncobj_table_iter_next (&iter, (gpointer *) &key, NULL))
     g_ptr_array_add (keys, g_strdup (key));
 
   g_ptr_array_sort (keys, compare_key_pointers);

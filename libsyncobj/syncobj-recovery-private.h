@@ -70,7 +70,7 @@ void              _syncobj_recovery_begin       (SyncobjStore             *store
  * waits on any thread. */
 SyncobjStoreLoad *_syncobj_recovery_load        (SyncobjStore             *store,
                                                  const char               *collection_id);
-/* Rebuilds @stored (taken) into @collection, unless it is alive already;
+/* Rebuilds @stored (not taken, but parts of it may be) into @collection, unless it is alive already;
  * unfinished transactions that can start are added to @to_resume
  * (SyncobjTransaction, strong). TRUE when it is unfinished. */
 gboolean          _syncobj_recovery_restore_one (SyncobjCollection        *collection,

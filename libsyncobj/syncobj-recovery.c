@@ -56,7 +56,6 @@ _syncobj_recovery_restore_one (SyncobjCollection        *collection,
                                GPtrArray                *to_resume,
                                const SyncobjRecoveryOps *ops)
 {
-  g_autoptr(SyncobjStoredTransaction) owned = stored;
   g_autoptr(SyncobjTransaction) transaction = NULL;
   SyncobjRestored restored;
 
@@ -117,6 +116,7 @@ _syncobj_recovery_restore (SyncobjStore             *store,
   while ((stored = _syncobj_store_load_next (load)) != NULL)
     {
       _syncobj_recovery_restore_one (collection, stored, to_resume, ops);
+      _syncobj_stored_transaction_free (stored);
       n_restored++;
     }
   _syncobj_recovery_resume (to_resume, ops);

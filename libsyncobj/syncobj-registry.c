@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-registry-private.h"
+#include "syncobj-table-private.h"
 
 /**
  * SyncobjRegistry:
@@ -40,12 +41,12 @@ struct _SyncobjRegistry
   SyncobjObjectList *collections;    /* weak: the registry does not keep
                                        * collections alive */
   SyncobjObjectList *transactions;
-  GHashTable        *transactions_by_id;   /* id → unowned SyncobjTransaction;
+  SyncobjTable      *transactions_by_id;   /* id → unowned SyncobjTransaction;
                                             * made by the first lookup */
   GQueue             finished;       /* unowned SyncobjTransaction, listed
                                       * and finished, oldest first */
   guint              history_limit;
-  GHashTable        *pending;        /* unowned SyncobjTransaction not finished
+  SyncobjTable      *pending;        /* unowned SyncobjTransaction not finished
                                       * (the list holds them) */
   gboolean           offline;
 };
@@ -82,9 +83,9 @@ syncobj_registry_finalize (GObject *object)
 
   g_clear_object (&self->collections);
   g_clear_object (&self->transactions);
-  g_clear_pointer (&self->transactions_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->transactions_by_id, _syncobj_table_free);
   g_queue_clear (&self->finished);
-  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->pending, _syncobj_table_free);
 
   G_OBJECT_CLASS (syncobj_registry_parent_class)->finalize (object);
 }
@@ -282,7 +283,7 @@ syncobj_registry_init (SyncobjRegistry *self)
   self->transactions = _syncobj_object_list_new (SYNCOBJ_TYPE_TRANSACTION);
   g_queue_init (&self->finished);
   self->history_limit = DEFAULT_HISTORY_LIMIT;
-  self->pending = g_hash_table_new (NULL, NULL);
+  self->pending = _syncobj_table_new (NULL, NULL, NULL, NULL);
   /* The registry lives as long as the process: so do these handlers. */
   g_signal_connect_object (_syncobj_scheduler_get_default (), "notify::online",
                            G_CALLBACK (scheduler_changed_cb), self, G_CONNECT_SWAPPED);
@@ -306,19 +307,19 @@ object_dup_id (gpointer object)
 /* The index of the listed transactions by id, made on first use: many
  * applications never look one up, and a write then costs no insertion
  * into an ever growing table. */
-static GHashTable *
+static SyncobjTable *
 registry_index (SyncobjRegistry *self)
 {
   if (self->transactions_by_id == NULL)
     {
       guint n = _syncobj_object_list_get_length (self->transactions);
 
-      self->transactions_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      self->transactions_by_id = _syncobj_table_new (g_str_hash, g_str_equal, g_free, NULL);
       for (guint i = 0; i < n; i++)
         {
           SyncobjTransaction *transaction = _syncobj_object_list_peek (self->transactions, i);
 
-          g_hash_table_insert (self->transactions_by_id, object_dup_id (transaction), transaction);
+          _syncobj_table_insert (self->transactions_by_id, object_dup_id (transaction), transaction);
         }
     }
 
@@ -339,9 +340,9 @@ registry_track_pending (SyncobjRegistry    *self,
   gboolean changed;
 
   if (transaction_is_finished (transaction))
-    changed = g_hash_table_remove (self->pending, transaction);
+    changed = _syncobj_table_remove (self->pending, transaction);
   else
-    changed = g_hash_table_add (self->pending, transaction);
+    changed = _syncobj_table_add (self->pending, transaction);
 
   if (changed)
     g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_PENDING]);
@@ -451,7 +452,7 @@ syncobj_registry_lookup_transaction (SyncobjRegistry *self,
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  return g_hash_table_lookup (registry_index (self), id);
+  return _syncobj_table_lookup (registry_index (self), id);
 }
 
 /**
@@ -468,7 +469,7 @@ syncobj_registry_get_n_pending (SyncobjRegistry *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), 0);
 
-  return g_hash_table_size (self->pending);
+  return _syncobj_table_size (self->pending);
 }
 
 /**
@@ -529,7 +530,7 @@ syncobj_registry_forget_finished (SyncobjRegistry *self)
             {
               g_autofree char *id = object_dup_id (transaction);
 
-              g_hash_table_remove (self->transactions_by_id, id);
+              _syncobj_table_remove (self->transactions_by_id, id);
             }
           start--;
         }
@@ -568,7 +569,7 @@ registry_trim_history (SyncobjRegistry *self)
         {
           g_autofree char *id = object_dup_id (oldest);
 
-          g_hash_table_remove (self->transactions_by_id, id);
+          _syncobj_table_remove (self->transactions_by_id, id);
         }
       _syncobj_object_list_remove_range (self->transactions, position, 1);
     }
@@ -633,11 +634,11 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
   g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
 
   /* A transaction read back from a store may be listed already. */
-  if (!new_id && g_hash_table_contains (registry_index (self), id))
+  if (!new_id && _syncobj_table_contains (registry_index (self), id))
     return;
 
   if (self->transactions_by_id != NULL)
-    g_hash_table_insert (self->transactions_by_id, id != NULL ? g_strdup (id) : object_dup_id (transaction),
+    _syncobj_table_insert (self->transactions_by_id, id != NULL ? g_strdup (id) : object_dup_id (transaction),
                          transaction);
   _syncobj_object_list_append (self->transactions, transaction);
   registry_track_pending (self, transaction);

@@ -9,6 +9,7 @@
  */
 
 #include "syncobj-store-answers-private.h"
+#include "syncobj-private.h"
 
 typedef struct
 {
@@ -108,6 +109,7 @@ complete_in_context (gpointer data)
       completion_free (completion);
     }
 
+  _syncobj_slice_end ();
   return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 

@@ -97,6 +97,10 @@ struct _SyncobjStoredTransaction
 SyncobjStoredTransaction *_syncobj_stored_transaction_new   (gboolean               with_mutations);
 void                      _syncobj_stored_transaction_free  (SyncobjStoredTransaction *stored);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoredTransaction, _syncobj_stored_transaction_free)
+/* Drops the JSON objects of @stored, which it shares with what was made
+ * from it (their reference counts are not atomic): the rest of @stored may
+ * then be freed on another thread. */
+void                      _syncobj_stored_transaction_drop_json (SyncobjStoredTransaction *stored);
 
 /* ---- the cache of synced state (syncobj-stored-cache.c) ------------------- */
 
@@ -224,6 +228,12 @@ SyncobjStoreLoad         *_syncobj_store_load               (SyncobjStore       
 /* The next transaction (transfer full), or NULL after the last one. */
 SyncobjStoredTransaction *_syncobj_store_load_next          (SyncobjStoreLoad          *load);
 void                      _syncobj_store_load_free          (SyncobjStoreLoad          *load);
+/* Frees @stored (taken: SyncobjStoredTransaction taken from
+ * _syncobj_store_load_next(), with its free function) on the store's
+ * writer thread, which made them (see _syncobj_store_writer_free()); their
+ * JSON objects are dropped here first. */
+void                      _syncobj_store_free_loaded        (SyncobjStore              *self,
+                                                             GPtrArray                 *stored);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreLoad, _syncobj_store_load_free)
 
 /* Queues @cache (taken), what one sync commit changed, to be committed in

@@ -60,6 +60,7 @@ typedef enum
   JOB_CACHE,         /* a sync commit's records; written in order with the rows */
   JOB_CACHE_READ,
   JOB_CACHE_CLEAR,
+  JOB_FREE,          /* what the thread decoded, back to be freed */
 } JobType;
 
 typedef struct
@@ -75,6 +76,7 @@ typedef struct
   SyncobjStoredCache *cache;       /* JOB_CACHE; JOB_CACHE_READ: the answer */
   guint            schema_version; /* JOB_CACHE_READ */
   gboolean         done;           /* JOB_CACHE_READ: the answer is there */
+  GPtrArray       *garbage;        /* JOB_FREE: freed by its free function */
 } Job;
 
 struct _SyncobjStoreWriter

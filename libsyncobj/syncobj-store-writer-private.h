@@ -78,6 +78,13 @@ void                _syncobj_store_writer_put    (SyncobjStoreWriter  *self,
 /* @task returns TRUE once everything queued before is committed. */
 void                _syncobj_store_writer_flush  (SyncobjStoreWriter  *self,
                                                   GTask               *task);
+/* Frees @garbage (taken), what this thread decoded, on this thread, in
+ * order with the jobs queued before. Blocks go back to the allocator of
+ * the thread that made them: freed on the main thread, glibc keeps them
+ * in this thread's arena until a large request there merges them all at
+ * once, tens of milliseconds after a start from a big store. */
+void                _syncobj_store_writer_free   (SyncobjStoreWriter  *self,
+                                                  GPtrArray           *garbage);
 /* @task returns the number of finished transactions updated before
  * @older_than_us that were deleted (as a gssize). */
 void                _syncobj_store_writer_prune  (SyncobjStoreWriter  *self,

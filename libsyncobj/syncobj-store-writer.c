@@ -58,6 +58,7 @@ _syncobj_store_writer_job_free (Job *job)
   g_free (job->collection_id);
   g_clear_pointer (&job->results, g_async_queue_unref);
   g_clear_pointer (&job->cache, _syncobj_stored_cache_free);
+  g_clear_pointer (&job->garbage, g_ptr_array_unref);
   g_free (job);
 }
 
@@ -512,6 +513,14 @@ process (SyncobjStoreWriter *self,
         case JOB_CACHE_CLEAR:
           do_cache_clear (self, job);
           break;
+        case JOB_FREE:
+          g_clear_pointer (&job->garbage, g_ptr_array_unref);
+          /* glibc's malloc merges the small blocks a thread's arena got
+           * back (its fastbins) at the next large request in that arena:
+           * made here, rather than by some later request of the main
+           * thread that lands in this arena, all at once. */
+          g_free (g_malloc (4096));
+          break;
         case JOB_ROW:
         case JOB_CACHE:
         default:
@@ -703,6 +712,17 @@ _syncobj_store_writer_flush (SyncobjStoreWriter *self,
 
   job->type = JOB_FLUSH;
   job->task = task;
+  queue_job (self, job);
+}
+
+void
+_syncobj_store_writer_free (SyncobjStoreWriter *self,
+                            GPtrArray          *garbage)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->type = JOB_FREE;
+  job->garbage = garbage;
   queue_job (self, job);
 }
 

@@ -402,6 +402,8 @@ static gboolean
 dirty_cb (gpointer data)
 {
   SyncobjStore *self = data;
+
+  _syncobj_slice_end ();
   if (!store_write_dirty_until (self, g_get_monotonic_time () + DIRTY_SLICE_US))
     {
       g_source_set_priority (self->dirty_source, G_PRIORITY_DEFAULT_IDLE);
@@ -501,6 +503,20 @@ _syncobj_store_load_free (SyncobjStoreLoad *load)
     _syncobj_stored_transaction_free (stored);
   g_async_queue_unref (load->results);
   g_free (load);
+}
+
+void
+_syncobj_store_free_loaded (SyncobjStore *self,
+                            GPtrArray    *stored)
+{
+  if (self->writer == NULL)
+    {
+      g_ptr_array_unref (stored);
+      return;
+    }
+  for (guint i = 0; i < stored->len; i++)
+    _syncobj_stored_transaction_drop_json (g_ptr_array_index (stored, i));
+  _syncobj_store_writer_free (self->writer, stored);
 }
 
 /* ---- the cache of synced state --------------------------------------------- */

@@ -75,6 +75,24 @@ _syncobj_stored_transaction_free (SyncobjStoredTransaction *stored)
   g_free (stored);
 }
 
+void
+_syncobj_stored_transaction_drop_json (SyncobjStoredTransaction *stored)
+{
+  g_clear_pointer (&stored->metadata, json_object_unref);
+  g_clear_pointer (&stored->created, json_object_unref);
+  for (guint i = 0; stored->mutations != NULL && i < stored->mutations->len; i++)
+    {
+      SyncobjStoredMutation *mutation = g_ptr_array_index (stored->mutations, i);
+
+      if (mutation == NULL)
+        continue;
+      g_clear_pointer (&mutation->original, json_object_unref);
+      g_clear_pointer (&mutation->modified, json_object_unref);
+      g_clear_pointer (&mutation->changes, json_object_unref);
+      g_clear_pointer (&mutation->metadata, json_object_unref);
+    }
+}
+
 /* ---- to a row ----------------------------------------------------------------- */
 
 /* The rows are written as text directly (syncobj-json-writer.c):
