@@ -129,85 +129,6 @@ view_member_names (SyncobjView *self)
   return self->member_names;
 }
 
-/* The first 8 bytes of a string, big-endian, zero-padded: in the order
- * of the strings, where they differ within them. */
-static guint64
-text_bits (const char *text,
-           gsize       length)
-{
-  guint64 bits = 0;
-
-  for (guint i = 0; i < 8; i++)
-    bits = bits << 8 | (i < length ? (guchar) text[i] : 0);
-  return bits;
-}
-
-/* A scalar's value as 64 bits in the order of
- * _syncobj_view_compare_scalars() within its class (equal bits: look
- * closer). */
-static guint64
-scalar_bits (const SyncobjViewScalar *key)
-{
-  switch (key->class)
-    {
-    case SYNCOBJ_VIEW_CLASS_BOOLEAN:
-      return key->boolean != FALSE;
-    case SYNCOBJ_VIEW_CLASS_NUMBER:
-      {
-        /* An integer as a double may round, but never out of order. */
-        double number = key->is_int ? (double) key->integer : key->number;
-        guint64 bits;
-
-        if (number == 0)
-          number = 0;   /* -0 is 0 */
-        memcpy (&bits, &number, sizeof bits);
-        return bits >> 63 ? ~bits : bits | G_GUINT64_CONSTANT (0x8000000000000000);
-      }
-    case SYNCOBJ_VIEW_CLASS_STRING:
-      return text_bits (key->string, key->length);
-    case SYNCOBJ_VIEW_CLASS_NULL:
-    case SYNCOBJ_VIEW_CLASS_OTHER:
-    case SYNCOBJ_VIEW_CLASS_MISSING:
-    default:
-      return 0;
-    }
-}
-
-/* Where @entry sorts by its first sort key (or, without a sort, its key),
- * as entry_compare() orders entries: missing members last in either
- * direction, then by class, then by value. */
-static void
-entry_set_rank (SyncobjView      *self,
-                SyncobjViewEntry *entry)
-{
-  const SyncobjViewScalar *first;
-
-  if (entry->n_sort_keys == 0)
-    {
-      entry->sort_rank = entry->key_is_int ? 0 : 1;
-      entry->sort_bits = entry->key_is_int ? (guint64) entry->key_int ^ G_GUINT64_CONSTANT (0x8000000000000000)
-                                           : text_bits (entry->key, strlen (entry->key));
-      return;
-    }
-
-  first = &entry->sort_keys[0];
-  if (first->class == SYNCOBJ_VIEW_CLASS_MISSING)
-    {
-      entry->sort_rank = SYNCOBJ_VIEW_CLASS_MISSING + 1;
-      entry->sort_bits = 0;
-    }
-  else if (g_array_index (self->sort, SyncobjSortMember, 0).descending)
-    {
-      entry->sort_rank = SYNCOBJ_VIEW_CLASS_OTHER - first->class;
-      entry->sort_bits = ~scalar_bits (first);
-    }
-  else
-    {
-      entry->sort_rank = first->class;
-      entry->sort_bits = scalar_bits (first);
-    }
-}
-
 /* Reads the sort keys of @value into @entry: the first one's short string
  * in the entry itself. */
 static void
@@ -246,12 +167,16 @@ entry_derive (SyncobjViewEntry       *entry,
   SyncobjView *self = entry->view;
   GPtrArray *names = view_member_names (self);
   const char *found[8];
+  SyncobjViewScalar scalars[G_N_ELEMENTS (found)];
   SyncobjViewValue packed = *in;
   const SyncobjViewValue *value = in;
 
-  if (in->packed != NULL && names->len > 1 && names->len <= G_N_ELEMENTS (found))
+  /* Each member found, and its value read, once for the condition and
+   * the sort. */
+  if (in->packed != NULL && names->len > 0 && names->len <= G_N_ELEMENTS (found))
     {
-      _syncobj_view_value_find_members (&packed, (const char * const *) names->pdata, self->member_lengths, names->len, found);
+      _syncobj_view_value_find_members (&packed, (const char * const *) names->pdata, self->member_lengths,
+                                        names->len, found, scalars);
       value = &packed;
     }
 
@@ -260,7 +185,7 @@ entry_derive (SyncobjViewEntry       *entry,
   entry->matches = entry->visible && (self->where == NULL || _syncobj_condition_matches_value (self->where, value));
   if (entry->visible && self->sort->len > 0)
     entry_read_sort_keys (self, entry, value);
-  entry_set_rank (self, entry);
+  _syncobj_view_entry_set_rank (self, entry);
 }
 
 static void
@@ -284,141 +209,6 @@ entry_set_object (SyncobjViewEntry *entry,
   SyncobjViewValue value = { object, NULL };
 
   entry_set_value (entry, &value);
-}
-
-static int
-entry_compare (gconstpointer a,
-               gconstpointer b,
-               gpointer      data)
-{
-  const SyncobjViewEntry *x = a, *y = b;
-  SyncobjView *self = data;
-
-  if (x->n_sort_keys == y->n_sort_keys)
-    {
-      if (x->sort_rank != y->sort_rank)
-        return x->sort_rank < y->sort_rank ? -1 : 1;
-      if (x->sort_bits != y->sort_bits)
-        return x->sort_bits < y->sort_bits ? -1 : 1;
-    }
-
-  for (guint i = 0; i < x->n_sort_keys && i < y->n_sort_keys; i++)
-    {
-      const SyncobjViewScalar *u = &x->sort_keys[i], *v = &y->sort_keys[i];
-      gboolean u_missing = u->class == SYNCOBJ_VIEW_CLASS_MISSING;
-      gboolean v_missing = v->class == SYNCOBJ_VIEW_CLASS_MISSING;
-      int c;
-
-      if (u_missing || v_missing)
-        {
-          if (u_missing == v_missing)
-            continue;
-          return u_missing ? 1 : -1;   /* missing last, either direction */
-        }
-
-      c = _syncobj_view_compare_scalars (u, v);
-      if (c != 0)
-        return g_array_index (self->sort, SyncobjSortMember, i).descending ? -c : c;
-    }
-
-  if (x->key_is_int != y->key_is_int)
-    return x->key_is_int ? -1 : 1;
-  if (x->key_is_int)
-    return (x->key_int > y->key_int) - (x->key_int < y->key_int);
-  return strcmp (x->key, y->key);
-}
-
-/* An entry to sort with where it sorts, side by side in one array: most
- * comparisons of a build need not read the entries. */
-typedef struct
-{
-  guint             rank;
-  guint64           bits;
-  SyncobjViewEntry *entry;
-} SortSlot;
-
-static int
-slot_compare (gconstpointer a,
-              gconstpointer b,
-              gpointer      data)
-{
-  const SortSlot *x = a, *y = b;
-
-  if (x->rank != y->rank)
-    return x->rank < y->rank ? -1 : 1;
-  if (x->bits != y->bits)
-    return x->bits < y->bits ? -1 : 1;
-  return entry_compare (x->entry, y->entry, data);
-}
-
-static inline guint
-slot_byte (const SortSlot *slot,
-           guint           b)
-{
-  return b < 8 ? (guint) ((slot->bits >> (8 * b)) & 0xff) : MIN (slot->rank, 255u);
-}
-
-/* Sorts @slots as slot_compare() orders them: a stable radix sort on the
- * rank and the bits, least significant byte first, that skips the bytes
- * every slot shares (the rank, the beginning common to the strings);
- * then each run of equal ranks and bits is compared in full. */
-static void
-slots_sort (SortSlot    *slots,
-            guint        n,
-            SyncobjView *self)
-{
-  g_autofree SortSlot *other = NULL;
-  g_autofree guint *counts = NULL;
-  SortSlot *from = slots, *to;
-  guint start;
-
-  if (n < 256)
-    {
-      g_qsort_with_data (slots, (gint) n, sizeof *slots, slot_compare, self);
-      return;
-    }
-
-  other = g_new (SortSlot, n);
-  counts = g_new0 (guint, 9 * 256);
-  to = other;
-  for (guint i = 0; i < n; i++)
-    for (guint b = 0; b < 9; b++)
-      counts[b * 256 + slot_byte (&slots[i], b)]++;
-
-  for (guint b = 0; b < 9; b++)
-    {
-      guint *count = &counts[b * 256];
-      guint sum = 0;
-      SortSlot *swap;
-
-      if (count[slot_byte (&from[0], b)] == n)
-        continue;
-      for (guint v = 0; v < 256; v++)
-        {
-          guint c = count[v];
-
-          count[v] = sum;
-          sum += c;
-        }
-      for (guint i = 0; i < n; i++)
-        to[count[slot_byte (&from[i], b)]++] = from[i];
-      swap = from;
-      from = to;
-      to = swap;
-    }
-  if (from != slots)
-    memcpy (slots, from, n * sizeof *slots);
-
-  for (start = 0; start < n;)
-    {
-      guint end = start + 1;
-
-      while (end < n && slots[end].rank == slots[start].rank && slots[end].bits == slots[start].bits)
-        end++;
-      if (end - start > 1)
-        g_qsort_with_data (slots + start, (gint) (end - start), sizeof *slots, slot_compare, self);
-      start = end;
-    }
 }
 
 static gboolean
@@ -563,7 +353,7 @@ entry_place (SyncobjView      *self,
   if (!entry_passes (self, entry))
     return;
 
-  before = _syncobj_view_seq_search (self->sorted, entry, entry_compare, self);
+  before = _syncobj_view_seq_search (self->sorted, entry, _syncobj_view_entry_compare, self);
   view_note_change (self, _syncobj_view_seq_iter_get_position (before), 0, 1);
   entry->sorted_iter = _syncobj_view_seq_insert_before (before, &entry->sorted_node, entry);
 }
@@ -579,9 +369,9 @@ entry_stays (SyncobjView      *self,
   if (!entry_passes (self, entry))
     return FALSE;
   if (!_syncobj_view_seq_iter_is_begin (iter) &&
-      entry_compare (_syncobj_view_seq_get (_syncobj_view_seq_iter_prev (iter)), entry, self) > 0)
+      _syncobj_view_entry_compare (_syncobj_view_seq_get (_syncobj_view_seq_iter_prev (iter)), entry, self) > 0)
     return FALSE;
-  return _syncobj_view_seq_iter_is_end (next) || entry_compare (entry, _syncobj_view_seq_get (next), self) < 0;
+  return _syncobj_view_seq_iter_is_end (next) || _syncobj_view_entry_compare (entry, _syncobj_view_seq_get (next), self) < 0;
 }
 
 /* The record of @entry changed (value or pending state). One that stays
@@ -697,7 +487,7 @@ view_rebuild (SyncobjView *self,
               gboolean     rederive)
 {
   guint old_matched = _syncobj_view_seq_get_length (self->sorted);
-  g_autofree SortSlot *passing = g_new (SortSlot, _syncobj_view_seq_get_length (self->mirror));
+  g_autofree SyncobjViewEntry **passing = g_new (SyncobjViewEntry *, MAX (_syncobj_view_seq_get_length (self->mirror), 1));
   guint n_passing = 0;
   SyncobjViewSeqIter *iter;
   guint new_window;
@@ -719,12 +509,12 @@ view_rebuild (SyncobjView *self,
       SyncobjViewEntry *entry = _syncobj_view_seq_get (iter);
 
       if (entry_passes (self, entry))
-        passing[n_passing++] = (SortSlot) { entry->sort_rank, entry->sort_bits, entry };
+        passing[n_passing++] = entry;
     }
 
   /* An entry's sort keys are compared in full only among equal prefixes. */
-  slots_sort (passing, n_passing, self);
-  view_seq_fill (self->sorted, passing, n_passing, sizeof *passing, G_STRUCT_OFFSET (SortSlot, entry),
+  _syncobj_view_sort_entries (self, passing, n_passing);
+  view_seq_fill (self->sorted, passing, n_passing, sizeof *passing, 0,
                  G_STRUCT_OFFSET (SyncobjViewEntry, sorted_node), G_STRUCT_OFFSET (SyncobjViewEntry, sorted_iter));
 
   new_window = _syncobj_view_window_length (self, n_passing);

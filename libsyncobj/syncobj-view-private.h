@@ -89,15 +89,22 @@ typedef struct
   const char         **found;
   guint                n_names;
   const char          *end;
+  /* Optional, with @found: the members' values, each read once (bit i
+   * of @read set when @scalars[i] holds that of @names[i]; an absent
+   * member reads as missing). */
+  SyncobjViewScalar   *scalars;
+  guint                read;
 } SyncobjViewValue;
 
 /* Finds the members @names (at most 8, of @lengths) of @value's packed text in one pass, into
- * @found (room for @n_names), for the lookups that follow. */
+ * @found (room for @n_names), for the lookups that follow; with
+ * @scalars (room for @n_names), reads their values there too. */
 void      _syncobj_view_value_find_members (SyncobjViewValue   *value,
                                             const char * const *names,
                                             const gsize        *lengths,
                                             guint               n_names,
-                                            const char        **found);
+                                            const char        **found,
+                                            SyncobjViewScalar  *scalars);
 
 /* @node (NULL: missing) as a scalar; strings point into it. */
 void      _syncobj_view_scalar_from_node  (JsonNode          *node,
@@ -226,6 +233,20 @@ void      _syncobj_view_emit              (SyncobjView       *self,
                                            guint              position,
                                            guint              removed,
                                            guint              added);
+
+/* syncobj-view-sort.c */
+/* Where @entry sorts by its first sort key (or its key), from its sort
+ * keys: entry->sort_rank and entry->sort_bits. */
+void      _syncobj_view_entry_set_rank    (SyncobjView       *self,
+                                           SyncobjViewEntry  *entry);
+/* The view's order of two entries (a GCompareDataFunc of the view). */
+int       _syncobj_view_entry_compare     (gconstpointer      a,
+                                           gconstpointer      b,
+                                           gpointer           view);
+/* Sorts the @n @entries, whose ranks are set, in the view's order. */
+void      _syncobj_view_sort_entries      (SyncobjView       *self,
+                                           SyncobjViewEntry **entries,
+                                           guint              n);
 
 /* syncobj-view.c */
 void      _syncobj_view_notify_n_items    (SyncobjView       *self);

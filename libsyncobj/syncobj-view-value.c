@@ -124,6 +124,22 @@ int_from_text (const char        *p,
   return TRUE;
 }
 
+/* The number at @p of checked JSON text (ending by @end). */
+static void
+number_from_text (const char        *p,
+                  const char        *end,
+                  SyncobjViewScalar *out)
+{
+  g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
+  gboolean is_double = FALSE;
+  const char *stop;
+
+  if (int_from_text (p, end, out))
+    return;
+  stop = _syncobj_json_scan_number (&scan, p, &is_double);
+  scalar_number (p, stop != NULL ? stop : end, is_double, out);
+}
+
 /* The value at @p of checked, packed JSON text (ending by @end). */
 static void
 scalar_from_text (const char         *p,
@@ -167,18 +183,8 @@ scalar_from_text (const char         *p,
       out->class = CLASS_NULL;
       return;
     default:
-      {
-        g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
-        gboolean is_double = FALSE;
-        const char *stop;
-
-        if (int_from_text (p, end, out))
-          return;
-        stop = _syncobj_json_scan_number (&scan, p, &is_double);
-
-        scalar_number (p, stop != NULL ? stop : end, is_double, out);
-        return;
-      }
+      number_from_text (p, end, out);
+      return;
     }
 }
 
@@ -324,12 +330,48 @@ packed_name_index (const char         *p,
   return -1;
 }
 
+/* The scalar value [@p, @stop) of packed text, when read without
+ * scratch (not a string with escapes): into @out. */
+static gboolean
+packed_scalar (const char        *p,
+               const char        *stop,
+               gboolean           escaped,
+               SyncobjViewScalar *out)
+{
+  switch (*p)
+    {
+    case '"':
+      if (escaped)
+        return FALSE;
+      out->class = CLASS_STRING;
+      out->string = p + 1;
+      out->length = (gsize) (stop - p - 2);
+      return TRUE;
+    case '{':
+    case '[':
+      out->class = CLASS_OTHER;
+      return TRUE;
+    case 't':
+    case 'f':
+      out->class = CLASS_BOOLEAN;
+      out->boolean = *p == 't';
+      return TRUE;
+    case 'n':
+      out->class = CLASS_NULL;
+      return TRUE;
+    default:
+      number_from_text (p, stop, out);
+      return TRUE;
+    }
+}
+
 void
 _syncobj_view_value_find_members (SyncobjViewValue   *value,
                                   const char * const *names,
                                   const gsize        *lengths,
                                   guint               n_names,
-                                  const char        **found)
+                                  const char        **found,
+                                  SyncobjViewScalar  *scalars)
 {
   g_auto(SyncobjJsonScan) scan = { NULL, NULL, NULL, NULL, 0, NULL, 0 };
   const char *p, *end;
@@ -339,6 +381,15 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
   value->names = names;
   value->found = found;
   value->n_names = n_names;
+  value->scalars = scalars;
+  value->read = 0;
+  if (scalars != NULL)
+    {
+      memset (scalars, 0, n_names * sizeof *scalars);
+      for (guint i = 0; i < n_names; i++)
+        scalars[i].class = CLASS_MISSING;
+      value->read = (1u << n_names) - 1;
+    }
 
   p = packed_ws (value->packed, end);
   if (p >= end || *p != '{')
@@ -348,8 +399,9 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
   p = packed_ws (p + 1, end);
   while (p < end && *p == '"')
     {
-      gboolean escaped;
+      gboolean escaped = FALSE;
       const char *stop = packed_string_end (p, end, &escaped);
+      const char *start;
       int match;
 
       if (stop == NULL)
@@ -358,9 +410,8 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
       p = packed_ws (stop + 1, end);
       if (p >= end || *p != ':')
         return;
-      p = packed_ws (p + 1, end);
-      if (match >= 0)
-        found[match] = p;   /* the last of equal names counts */
+      start = p = packed_ws (p + 1, end);
+      escaped = FALSE;
       if (*p == '"')
         {
           p = packed_string_end (p, end, &escaped);
@@ -370,6 +421,15 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
         p = packed_skip_value (&scan, p, end);
       if (p == NULL)
         return;
+      if (match >= 0)
+        {
+          /* The last of equal names counts. */
+          found[match] = start;
+          if (scalars != NULL && !packed_scalar (start, p, escaped, &scalars[match]))
+            value->read &= ~(1u << match);
+          else if (scalars != NULL)
+            value->read |= 1u << match;
+        }
       p = packed_ws (p, end);
       if (p >= end || *p != ',')
         return;
@@ -377,21 +437,18 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
     }
 }
 
-/* Where the value of @name begins, when a one-pass search looked for it:
- * sets *@known. */
-static const char *
-found_member (const SyncobjViewValue *value,
-              const char             *name,
-              gboolean               *known)
+/* Which of the members a one-pass search looked for @name is, or -1. */
+static int
+found_index (const SyncobjViewValue *value,
+             const char             *name)
 {
   for (guint i = 0; i < value->n_names; i++)
-    if (value->names[i] == name || strcmp (value->names[i], name) == 0)
-      {
-        *known = TRUE;
-        return value->found[i];
-      }
-  *known = FALSE;
-  return NULL;
+    if (value->names[i] == name)
+      return (int) i;
+  for (guint i = 0; i < value->n_names; i++)
+    if (strcmp (value->names[i], name) == 0)
+      return (int) i;
+  return -1;
 }
 
 void
@@ -402,6 +459,7 @@ _syncobj_view_value_get (const SyncobjViewValue  *value,
 {
   const char *p, *end, *first;
   gboolean known;
+  int index;
 
   if (value->object != NULL)
     {
@@ -419,13 +477,20 @@ _syncobj_view_value_get (const SyncobjViewValue  *value,
       return;
     }
 
+  index = value->n_names > 0 ? found_index (value, path[0]) : -1;
+  if (index >= 0 && path[1] == NULL && (value->read & (1u << index)) != 0)
+    {
+      *out = value->scalars[index];   /* read once, by the search */
+      return;
+    }
+
   memset (out, 0, sizeof *out);
   out->class = CLASS_MISSING;
   if (value->packed == NULL)
     return;
-
   end = value->end != NULL ? value->end : value->packed + strlen (value->packed);
-  first = found_member (value, path[0], &known);
+  known = index >= 0;
+  first = known ? value->found[index] : NULL;
   if (known && first == NULL)
     return;
   p = known ? first : _syncobj_json_skip_ws (value->packed, end);

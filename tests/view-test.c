@@ -935,7 +935,7 @@ test_differential (void)
 
 /* Views built over many records at once (a build sorts them in bulk):
  * the same as the brute force, with titles that tie and that share
- * their first bytes, values of every kind, records held as objects and
+ * their first 8, 16 or 32 bytes, values of every kind, records held as objects and
  * as packed text, and after a new sort. */
 static void
 test_differential_big_build (void)
@@ -970,7 +970,10 @@ test_differential_big_build (void)
 
       if (g_rand_boolean (rand))
         {
-          g_autofree char *title = g_strdup_printf ("item %d", g_rand_int_range (rand, 0, 5000));
+          /* Runs that share 8 bytes and more: a build sorts them on
+           * their next 8 bytes, and so on. */
+          g_autofree char *title = g_strdup_printf (g_rand_boolean (rand) ? "an item %d" : "an item that goes on and on %d",
+                                                    g_rand_int_range (rand, 0, 5000));
 
           json_object_set_string_member (value, "title", title);
         }
