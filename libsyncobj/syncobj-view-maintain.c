@@ -62,7 +62,12 @@ static SyncobjViewEntry *
 entry_new_for_key (SyncobjView *self,
                    const char  *key)
 {
-  SyncobjViewEntry *entry = g_new0 (SyncobjViewEntry, 1);
+  SyncobjViewEntry *entry;
+
+  if (self->free_entries != NULL && self->free_entries->len > 0)
+    entry = g_ptr_array_steal_index_fast (self->free_entries, self->free_entries->len - 1);
+  else
+    entry = g_new0 (SyncobjViewEntry, 1);
 
   entry->view = self;
   entry_set_key (entry, key);
@@ -95,12 +100,25 @@ entry_clear_sort_keys (SyncobjViewEntry *entry)
 static void
 entry_free (SyncobjViewEntry *entry)
 {
+  SyncobjView *self = entry->view;
+
   entry_release (entry);
   g_clear_pointer (&entry->value, json_object_unref);
   entry_clear_sort_keys (entry);
   if (entry->key != entry->key_text)
     g_free (entry->key);
-  g_free (entry);
+  if (!entry->in_block)
+    {
+      g_free (entry);
+      return;
+    }
+  if (self->entry_blocks == NULL)
+    return;   /* its block is going */
+  memset (entry, 0, sizeof *entry);
+  entry->in_block = TRUE;
+  if (self->free_entries == NULL)
+    self->free_entries = g_ptr_array_new ();
+  g_ptr_array_add (self->free_entries, entry);
 }
 
 /* The members the condition and the sort read first: looked for in one
@@ -845,6 +863,26 @@ typedef struct
   GPtrArray   *entries;
 } Populate;
 
+/* Room for @n entries of a build, in one block. */
+static void
+view_add_entry_block (SyncobjView *self,
+                      guint        n)
+{
+  SyncobjViewEntry *block = g_new0 (SyncobjViewEntry, MAX (n, 1));
+
+  if (self->entry_blocks == NULL)
+    self->entry_blocks = g_ptr_array_new_with_free_func (g_free);
+  if (self->free_entries == NULL)
+    self->free_entries = g_ptr_array_sized_new (n);
+  g_ptr_array_add (self->entry_blocks, block);
+  /* Taken from the end: in order. */
+  for (guint i = n; i > 0; i--)
+    {
+      block[i - 1].in_block = TRUE;
+      g_ptr_array_add (self->free_entries, &block[i - 1]);
+    }
+}
+
 static void
 populate_row_cb (const char *key,
                  const char *packed,
@@ -866,6 +904,8 @@ _syncobj_view_populate (SyncobjView *self)
   guint n = g_list_model_get_n_items (self->source);
   g_autoptr(GPtrArray) entries = g_ptr_array_sized_new (n);
   Populate populate = { self, entries };
+
+  view_add_entry_block (self, n);
 
   /* From a collection, without making a record per row. */
   if (SYNCOBJ_IS_COLLECTION (self->source) && !view_holds_records (self))
@@ -895,10 +935,12 @@ _syncobj_view_populate (SyncobjView *self)
 void
 _syncobj_view_clear_entries (SyncobjView *self)
 {
+  g_autoptr(GPtrArray) blocks = g_steal_pointer (&self->entry_blocks);
   g_autoptr(GPtrArray) entries = NULL;
   SyncobjViewSeqIter *iter;
 
   self->cache_iter = NULL;
+  g_clear_pointer (&self->free_entries, g_ptr_array_unref);
   if (self->sorted != NULL)
     _syncobj_view_seq_clear (self->sorted);
   if (self->mirror == NULL)

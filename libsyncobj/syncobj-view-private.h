@@ -163,6 +163,7 @@ typedef struct
   guint          key_is_int : 1;
   guint          visible : 1;    /* the record has a value */
   guint          matches : 1;    /* it meets view->where */
+  guint          in_block : 1;   /* in one of view->entry_blocks */
   SyncobjViewScalar first_sort_key;
   char           sort_text[24];  /* the first sort key's string, when short */
   char           key_text[16];   /* the key, when short */
@@ -206,6 +207,11 @@ struct _SyncobjView
   guint                 cache_pos;
 
   gboolean              populated;
+
+  /* The entries of a build are allocated together; those freed since
+   * are reused. */
+  GPtrArray            *entry_blocks;   /* SyncobjViewEntry[] */
+  GPtrArray            *free_entries;   /* SyncobjViewEntry, zeroed, in_block */
 };
 
 /* syncobj-view-maintain.c */

@@ -266,7 +266,7 @@ typedef struct
 } SortRun;
 
 /* Runs shorter than this are sorted by comparisons. */
-#define RADIX_MIN 256
+#define RADIX_MIN 64
 /* Runs of equal bits at least this long look at the next 8 bytes of
  * their strings before being compared in full. */
 #define DEEPEN_MIN 8

@@ -112,7 +112,7 @@ int_from_text (const char        *p,
   gint64 value = 0;
   guint digits = 0;
 
-  for (p += negative; p < end && g_ascii_isdigit (*p); p++, digits++)
+  for (p += negative; p < end && (guchar) (*p - '0') < 10; p++, digits++)
     value = value * 10 + (*p - '0');
   if (digits == 0 || digits > 18 || (p < end && (*p == '.' || *p == 'e' || *p == 'E')))
     return FALSE;
@@ -130,14 +130,14 @@ number_from_text (const char        *p,
                   const char        *end,
                   SyncobjViewScalar *out)
 {
-  g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
-  gboolean is_double = FALSE;
-  const char *stop;
+  if (!int_from_text (p, end, out))
+    {
+      g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
+      gboolean is_double = FALSE;
+      const char *stop = _syncobj_json_scan_number (&scan, p, &is_double);
 
-  if (int_from_text (p, end, out))
-    return;
-  stop = _syncobj_json_scan_number (&scan, p, &is_double);
-  scalar_number (p, stop != NULL ? stop : end, is_double, out);
+      scalar_number (p, stop != NULL ? stop : end, is_double, out);
+    }
 }
 
 /* The value at @p of checked, packed JSON text (ending by @end). */
@@ -275,6 +275,41 @@ packed_skip_value (SyncobjJsonScan *scan,
     }
 }
 
+#define EVERY_BYTE(b) (G_GUINT64_CONSTANT (0x0101010101010101) * (b))
+
+/* The first '"' or '\\' of [@q, @end), or @end: eight bytes are looked
+ * at together while eight remain (a byte equal to c is a zero byte of
+ * the word xor c, which the classic zero-byte test finds). */
+static inline const char *
+string_stop (const char *q,
+             const char *end)
+{
+  while (end - q >= 8)
+    {
+      guint64 word, quote, slash, flags;
+
+      memcpy (&word, q, sizeof word);
+      quote = word ^ EVERY_BYTE ('"');
+      slash = word ^ EVERY_BYTE ('\\');
+      flags = ((quote - EVERY_BYTE (1)) & ~quote) | ((slash - EVERY_BYTE (1)) & ~slash);
+      flags &= EVERY_BYTE (0x80);
+      if (flags != 0)
+        {
+#if defined(__GNUC__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
+          return q + (__builtin_ctzll (flags) >> 3);   /* the lowest flag is exact */
+#else
+          while (*q != '"' && *q != '\\')
+            q++;
+          return q;
+#endif
+        }
+      q += 8;
+    }
+  while (q < end && *q != '"' && *q != '\\')
+    q++;
+  return q;
+}
+
 /* @p at the opening quote of a string of checked text: its closing
  * quote, found by a plain walk when it holds no escape (member names
  * and most values). */
@@ -283,10 +318,8 @@ packed_string_end (const char *p,
                    const char *end,
                    gboolean   *escaped)
 {
-  const char *q = p + 1;
+  const char *q = string_stop (p + 1, end);
 
-  while (q < end && *q != '"' && *q != '\\')
-    q++;
   if (q < end && *q == '"')
     {
       *escaped = FALSE;
@@ -324,8 +357,15 @@ packed_name_index (const char         *p,
           if (packed_name_is (p, stop, TRUE, names[i], lengths[i]))
             return (int) i;
         }
-      else if (length == lengths[i] && (length == 0 || (*p == names[i][0] && memcmp (p, names[i], length) == 0)))
-        return (int) i;
+      else if (length == lengths[i])
+        {
+          gsize k = 0;
+
+          while (k < length && p[k] == names[i][k])
+            k++;
+          if (k == length)
+            return (int) i;
+        }
     }
   return -1;
 }
