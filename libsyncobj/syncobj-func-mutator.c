@@ -56,6 +56,7 @@ struct _SyncobjFuncMutator
   gboolean            await_echo;
   guint               echo_timeout_ms;
   gboolean            warned_no_echo;   /* the one-time warning was given */
+  SyncobjPersistJob  *spare_job;        /* atomic: a retired direct job */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjFuncMutator, syncobj_func_mutator, SYNCOBJ_TYPE_MUTATOR)
@@ -334,6 +335,7 @@ syncobj_func_mutator_persist (SyncobjMutator     *mutator,
 {
   SyncobjFuncMutator *self = (SyncobjFuncMutator *) mutator;
   g_autoptr(SyncobjPersistJob) job = NULL;
+  g_autoptr(SyncobjPersistJob) spare = NULL;
   EchoWatch *watch;
   DirectCall *call;
 
@@ -345,10 +347,11 @@ syncobj_func_mutator_persist (SyncobjMutator     *mutator,
       return;
     }
 
+  spare = g_atomic_pointer_exchange (&self->spare_job, NULL);
   watch = watch_echo (self, transaction);
   if (watch == NULL)
     {
-      job = _syncobj_persist_job_new_direct (transaction, done, data, destroy);
+      job = _syncobj_persist_job_new_direct (&spare, transaction, done, data, destroy);
     }
   else
     {
@@ -358,11 +361,16 @@ syncobj_func_mutator_persist (SyncobjMutator     *mutator,
       call->done = done;
       call->data = data;
       call->destroy = destroy;
-      job = _syncobj_persist_job_new_direct (transaction, direct_call_done, call, direct_call_free);
+      job = _syncobj_persist_job_new_direct (&spare, transaction, direct_call_done, call, direct_call_free);
     }
+  g_clear_object (&spare);   /* made on another thread or context */
 
   /* A function that finishes later keeps its own reference. */
   self->persist_func (job, self->persist_data);
+
+  if (_syncobj_persist_job_retire (job) &&
+      g_atomic_pointer_compare_and_exchange (&self->spare_job, NULL, job))
+    job = NULL;
 }
 
 static void
@@ -505,6 +513,7 @@ syncobj_func_mutator_finalize (GObject *object)
 {
   SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (object);
 
+  g_clear_object (&self->spare_job);
   replace_func (&self->persist_func, &self->persist_data, &self->persist_destroy,
                 NULL, NULL, NULL);
   replace_func (&self->await_sync_func, &self->await_sync_data, &self->await_sync_destroy,

@@ -18,9 +18,18 @@ SyncobjPersistJob *_syncobj_persist_job_new (SyncobjTransaction *transaction,
  * allocated for a result that only the collection waits for. Finished on
  * another thread, it calls @done through an idle on its main context. Its
  * cancellable is the transaction's, made when asked for. */
-SyncobjPersistJob *_syncobj_persist_job_new_direct (SyncobjTransaction *transaction,
-                                                    SyncobjPersistDone  done,
-                                                    gpointer            data,
-                                                    GDestroyNotify      destroy);
+SyncobjPersistJob *_syncobj_persist_job_new_direct (SyncobjPersistJob  **spare,
+                                                    SyncobjTransaction  *transaction,
+                                                    SyncobjPersistDone   done,
+                                                    gpointer             data,
+                                                    GDestroyNotify       destroy);
+
+/* A direct job, once finished, that nothing but the caller can reach (no
+ * other reference, no weak reference, no data set on it) is emptied for
+ * reuse: TRUE, with its handlers disconnected and its transaction
+ * dropped. The caller keeps it as the @spare of a later
+ * _syncobj_persist_job_new_direct(), which takes it on the same thread
+ * and main context: a write then makes no object for its persist call. */
+gboolean _syncobj_persist_job_retire (SyncobjPersistJob *self);
 
 G_END_DECLS

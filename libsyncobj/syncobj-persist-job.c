@@ -21,7 +21,10 @@
  * [method@Syncobj.PersistJob.conflict] when the server refused a change
  * because its record changed meanwhile. To finish it after
  * returning, keep a reference to the job. A job may be finished from any
- * thread; the result reaches the collection on its own main context.
+ * thread; the result reaches the collection on its own main context. A
+ * finished job that nothing references any more may be reused by its
+ * mutator for a later call: do not keep a pointer to it without a
+ * reference.
  *
  * A job released without being finished fails its call with
  * %SYNCOBJ_ERROR_FAILED, so a forgotten job turns into a retry rather than
@@ -61,6 +64,7 @@ static GParamSpec *properties[N_PROPS];
 
 static void job_return (SyncobjPersistJob *self,
                         GError            *error);
+static SyncobjPersistJob *job_take_spare (SyncobjPersistJob **spare);
 
 static void
 syncobj_persist_job_dispose (GObject *object)
@@ -192,26 +196,75 @@ _syncobj_persist_job_new (SyncobjTransaction *transaction,
 }
 
 SyncobjPersistJob *
-_syncobj_persist_job_new_direct (SyncobjTransaction *transaction,
-                                 SyncobjPersistDone  done,
-                                 gpointer            data,
-                                 GDestroyNotify      destroy)
+_syncobj_persist_job_new_direct (SyncobjPersistJob  **spare,
+                                 SyncobjTransaction  *transaction,
+                                 SyncobjPersistDone   done,
+                                 gpointer             data,
+                                 GDestroyNotify       destroy)
 {
   SyncobjPersistJob *self;
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (transaction), NULL);
   g_return_val_if_fail (done != NULL, NULL);
 
-  self = g_object_new (SYNCOBJ_TYPE_PERSIST_JOB, NULL);
+  self = spare != NULL ? job_take_spare (spare) : NULL;
+  if (self == NULL)
+    {
+      self = g_object_new (SYNCOBJ_TYPE_PERSIST_JOB, NULL);
+      self->direct = TRUE;
+      self->context = g_main_context_ref_thread_default ();
+      self->thread = g_thread_self ();
+    }
   self->transaction = g_object_ref (transaction);
   self->done = done;
   self->done_data = data;
   self->done_destroy = destroy;
-  self->direct = TRUE;
-  self->context = g_main_context_ref_thread_default ();
-  self->thread = g_thread_self ();
 
   return self;
+}
+
+/* Whether @self, a direct job retired by _syncobj_persist_job_retire(),
+ * can be the next job of the calling thread and its main context. */
+static SyncobjPersistJob *
+job_take_spare (SyncobjPersistJob **spare)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+
+  if (*spare == NULL || (*spare)->thread != g_thread_self () ||
+      (*spare)->context != (context != NULL ? context : g_main_context_default ()))
+    return NULL;
+
+  g_atomic_int_set (&(*spare)->finished, FALSE);
+  return g_steal_pointer (spare);
+}
+
+/* No outside reference: neither a strong one besides the caller's nor a
+ * weak one, and no data set on the object (a binding's wrapper). */
+static gboolean
+job_unreachable (SyncobjPersistJob *self)
+{
+  GObject *object = (GObject *) self;
+
+  return g_atomic_int_get (&object->ref_count) == 1 &&
+         ((gsize) g_atomic_pointer_get (&object->qdata) & ~(gsize) G_DATALIST_FLAGS_MASK) == 0;
+}
+
+gboolean
+_syncobj_persist_job_retire (SyncobjPersistJob *self)
+{
+  if (!self->direct || !g_atomic_int_get (&self->finished) || self->done != NULL ||
+      !job_unreachable (self))
+    return FALSE;
+
+  /* What finalizing would do for whoever connected: handlers go, their
+   * data is freed. A destroy notify may have taken a reference. */
+  g_signal_handlers_destroy (self);
+  if (!job_unreachable (self))
+    return FALSE;
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->transaction);
+  return TRUE;
 }
 
 /* The outcome of a job made without a task, on its way to its context. */

@@ -424,6 +424,86 @@ test_finished_job_keeps_no_mutator (void)
   backend_clear (&backend);
 }
 
+/* What a persist function that completes at once saw of each job, and
+ * what became of the handler and the weak reference it left on it. */
+typedef struct
+{
+  GPtrArray *transactions;   /* SyncobjTransaction, of each call */
+  guint      unfinished;     /* calls whose job was not finished yet */
+  guint      notified;       /* notify::finished of any job */
+  guint      handlers_freed;
+  guint      weak_notified;
+  gboolean   weak_ref;       /* leave a weak reference on each job */
+} Watcher;
+
+static void
+watcher_finished_cb (GObject    *job,
+                     GParamSpec *pspec,
+                     gpointer    user_data)
+{
+  ((Watcher *) user_data)->notified++;
+}
+
+static void
+watcher_handler_freed (gpointer  user_data,
+                       GClosure *closure)
+{
+  ((Watcher *) user_data)->handlers_freed++;
+}
+
+static void
+watcher_weak_notify (gpointer  user_data,
+                     GObject  *where_the_object_was)
+{
+  ((Watcher *) user_data)->weak_notified++;
+}
+
+static void
+watcher_persist (SyncobjPersistJob *job,
+                 gpointer           user_data)
+{
+  Watcher *watcher = user_data;
+
+  g_ptr_array_add (watcher->transactions, g_object_ref (syncobj_persist_job_get_transaction (job)));
+  if (!syncobj_persist_job_get_finished (job))
+    watcher->unfinished++;
+  g_signal_connect_data (job, "notify::finished", G_CALLBACK (watcher_finished_cb),
+                         watcher, watcher_handler_freed, 0);
+  if (watcher->weak_ref)
+    g_object_weak_ref (G_OBJECT (job), watcher_weak_notify, watcher);
+  syncobj_persist_job_complete (job);
+}
+
+/* A job that its persist function lets go is released as the function
+ * returns: its handlers are disconnected (their data freed) and a weak
+ * reference is notified, as when it is finalized, and the next call gets
+ * a job of its own transaction, unfinished. */
+static void
+test_released_job (gconstpointer data)
+{
+  Watcher watcher = { g_ptr_array_new_with_free_func (g_object_unref), .weak_ref = GPOINTER_TO_INT (data) };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (watcher_persist, &watcher, NULL);
+
+  syncobj_collection_set_mutator (collection, mutator);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *changes = g_strdup_printf ("{\"n\": %u}", i + 1);
+      g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", changes);
+
+      syncobj_sync_control_run_pending (control);
+      g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+      g_assert_cmpuint (watcher.transactions->len, ==, i + 1);
+      g_assert_true (g_ptr_array_index (watcher.transactions, i) == transaction);
+      g_assert_cmpuint (watcher.unfinished, ==, i + 1);
+      g_assert_cmpuint (watcher.notified, ==, i + 1);
+      g_assert_cmpuint (watcher.handlers_freed, ==, i + 1);
+      g_assert_cmpuint (watcher.weak_notified, ==, watcher.weak_ref ? i + 1 : 0);
+    }
+  g_ptr_array_unref (watcher.transactions);
+}
+
 static gpointer
 complete_in_thread (gpointer data)
 {
@@ -501,6 +581,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/func-mutator/destroy-notify", test_destroy_notify);
   g_test_add_func ("/func-mutator/finished-job-keeps-no-mutator", test_finished_job_keeps_no_mutator);
   g_test_add_func ("/func-mutator/replaced-mutator-takes-next-attempt", test_replaced_mutator_takes_next_attempt);
+  g_test_add_data_func ("/func-mutator/released-job/handlers", GINT_TO_POINTER (FALSE), test_released_job);
+  g_test_add_data_func ("/func-mutator/released-job/weak-ref", GINT_TO_POINTER (TRUE), test_released_job);
 
   return g_test_run ();
 }
