@@ -13,4 +13,11 @@ G_BEGIN_DECLS
 JsonObject *_syncobj_json_object_from_text (const char *text,
                                             gssize      length);
 
+/* A node from JSON text that is outside data (a row of the store): checked
+ * as the scanner checks a record, and as _syncobj_json_check_text() does
+ * when it holds escapes or unusual numbers, then built without JsonParser.
+ * NULL when the text fails a check; JsonParser then names the fault. */
+JsonNode   *_syncobj_json_node_from_text (const char *text,
+                                          gssize      length);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "syncobj-json-parser-private.h"
 #include "syncobj-json-scan-private.h"
 #include "syncobj-json-util-private.h"
+#include "syncobj-json-validate-private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -227,4 +228,31 @@ _syncobj_json_object_from_text (const char *text,
 
   json_object_seal (object);
   return object;
+}
+
+JsonNode *
+_syncobj_json_node_from_text (const char *text,
+                              gssize      length)
+{
+  const char *end;
+  const char *p;
+  JsonNode *node = NULL;
+  gboolean unusual = TRUE;
+
+  if (length < 0)
+    length = (gssize) strlen (text);
+  end = text + length;
+
+  /* The scan bounds the nesting, so building cannot recurse deeper. */
+  if (!_syncobj_json_is_valid_usual (text, (gsize) length, &unusual) ||
+      (unusual && !_syncobj_json_check_text (text, length, SYNCOBJ_ERROR_STORE, NULL)))
+    return NULL;
+
+  p = build_value (_syncobj_json_skip_ws (text, end), end, &node);
+  if (p == NULL || _syncobj_json_skip_ws (p, end) != end)
+    {
+      g_clear_pointer (&node, json_node_unref);
+      return NULL;
+    }
+  return node;
 }

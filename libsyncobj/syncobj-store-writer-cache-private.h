@@ -29,7 +29,7 @@ void                _syncobj_store_writer_cache_read  (SyncobjStoreWriter  *self
                                                        guint                schema_version,
                                                        GAsyncQueue         *slices,
                                                        GError             **error);
-/* Reads the records of @generation (syncobj-store-writer-cache-read.c),
+/* Reads the records of @generation (syncobj-store-writer-read.c),
  * checks each and hands them to @slices, all but the last slice, which
  * it returns with the ETags of the records read; sets @skipped when a
  * record could not be shown. NULL with

@@ -3,7 +3,7 @@
  * The SQL side of the cache of each collection's synced records and its
  * sync cursor: the generations a snapshot writes and makes current, the
  * records of one sync commit written in the writer's rounds, reading the
- * current generation back (its records: syncobj-store-writer-cache-read.c)
+ * current generation back (its records: syncobj-store-writer-read.c)
  * and clearing it. Each cached record keeps the ETag the server last gave
  * for it (column `etag`, "" for none), written after its row.
  *

@@ -4,8 +4,8 @@
  * thread, its jobs and rounds, the transactions table),
  * syncobj-store-writer-open.c (opening the file) and
  * syncobj-store-writer-cache.c (the cache tables) and
- * syncobj-store-writer-cache-read.c (their records read back). The store sees the
- * writer through syncobj-store-writer-private.h.
+ * syncobj-store-writer-read.c (transactions and cached records read back).
+ * The store sees the writer through syncobj-store-writer-private.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -99,6 +99,10 @@ struct _SyncobjStoreWriter
 
   /* writer thread only */
   GdaConnection *cnc;
+  /* The file SQLite opened for @cnc, which the readers of
+   * syncobj-store-writer-read.c open too: libgda's SQLite provider opens
+   * PATH.db instead of PATH when that exists. */
+  char          *file;
   GdaStatement  *insert;
   GdaSet        *insert_params;
   GdaStatement  *update;
@@ -134,6 +138,16 @@ void     _syncobj_store_writer_complete_job    (SyncobjStoreWriter *self,
                                                 Job                *job,
                                                 GError             *error,
                                                 gssize              value);
+/* Appends to @rows (of SyncobjStoreRow) the rows of the transactions
+ * table that @sql (SYNCOBJ_STORE_ROW_COLUMNS; ?1 the collection id, ?2
+ * @limit if it is not negative) selects, read through sqlite3 itself
+ * (syncobj-store-writer-read.c). */
+gboolean _syncobj_store_writer_read_rows       (SyncobjStoreWriter  *self,
+                                                const char          *sql,
+                                                const char          *collection_id,
+                                                gint64               limit,
+                                                GPtrArray           *rows,
+                                                GError             **error);
 /* Before a statement: opens a transaction, or commits a full one and opens
  * the next. With @room, that many statements must go into one. */
 gboolean _syncobj_store_writer_round_statement (SyncobjStoreRound  *round,

@@ -204,6 +204,23 @@ check_not_symlink (const char  *path,
   return TRUE;
 }
 
+/* Sets self->file to the file SQLite has open as the main database. */
+static gboolean
+find_file (SyncobjStoreWriter  *self,
+           GError             **error)
+{
+  g_autoptr(GdaDataModel) model = gda_connection_execute_select_command (self->cnc, "PRAGMA database_list", error);
+  const GValue *value = model != NULL ? gda_data_model_get_value_at (model, 2, 0, error) : NULL;
+
+  if (value == NULL)
+    return FALSE;
+  g_free (self->file);
+  self->file = g_strdup (G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL &&
+                         *g_value_get_string (value) != '\0'
+                         ? g_value_get_string (value) : self->path);
+  return TRUE;
+}
+
 /* Opens the connection and brings the schema up to date. */
 static gboolean
 open_connection (SyncobjStoreWriter  *self,
@@ -308,6 +325,9 @@ open_connection (SyncobjStoreWriter  *self,
     return FALSE;
 
   if (!_syncobj_store_sql_migrate (self->cnc, self->path, error) || !prepare_statements (self, error))
+    return FALSE;
+
+  if (!find_file (self, error))
     return FALSE;
 
   g_clear_pointer (&ignored, g_free);

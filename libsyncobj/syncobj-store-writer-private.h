@@ -42,10 +42,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjStoreRow, _syncobj_store_row_free)
 /* The row of @stored; without mutations, an update that keeps the
  * collection, creation date, sequence and mutations already written. */
 SyncobjStoreRow          *_syncobj_stored_transaction_to_row   (SyncobjStoredTransaction  *stored);
-/* Decodes @row (on the writer thread, with a parser of the thread's own);
- * NULL with @error (SYNCOBJ_ERROR_STORE) when it cannot be restored. */
+/* Decodes @row (on the writer thread); NULL with @error
+ * (SYNCOBJ_ERROR_STORE) when it cannot be restored. */
 SyncobjStoredTransaction *_syncobj_stored_transaction_from_row (SyncobjStoreRow           *row,
-                                                                JsonParser                *parser,
                                                                 GError                   **error);
 /* Decodes @row as a restart would, and drops the result: whether the row
  * can be restored (tests/fuzz/fuzz-store-row.c feeds it damaged rows). */
@@ -91,9 +90,8 @@ void                _syncobj_store_writer_prune  (SyncobjStoreWriter  *self,
                                                   gint64               older_than_us,
                                                   GTask               *task);
 /* Turns a row into what the main thread restores (NULL with @error to skip
- * it); runs on the writer thread, with a parser of the thread's own. */
+ * it); runs on the writer thread. */
 typedef gpointer (*SyncobjStoreDecodeFunc) (SyncobjStoreRow  *row,
-                                            JsonParser       *parser,
                                             GError          **error);
 
 /* Reads the rows of @collection_id (after everything queued before is

@@ -25,12 +25,6 @@
 /* Pushed after the last decoded row of a load. */
 static char load_end_mark;
 
-static const GType row_column_types[] = {
-  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT64, G_TYPE_INT64, G_TYPE_INT64,
-  G_TYPE_INT64, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_NONE,
-};
-
 void
 _syncobj_store_row_free (SyncobjStoreRow *row)
 {
@@ -309,60 +303,6 @@ do_prune (SyncobjStoreWriter *self,
     _syncobj_store_writer_complete_job (self, job, NULL, removed);
 }
 
-static gboolean
-load_rows (SyncobjStoreWriter  *self,
-           const char          *sql,
-           const char          *collection_id,
-           gint64               limit,
-           GPtrArray           *rows,
-           GError             **error)
-{
-  GdaStatement *statement = cached_statement (self, sql, error);
-  g_autoptr(GdaSet) params = NULL;
-  g_autoptr(GdaDataModel) model = NULL;
-  gint n_rows;
-
-  if (statement == NULL ||
-      !gda_statement_get_parameters (statement, &params, error) ||
-      !_syncobj_store_sql_set_text (params, "collection_id", collection_id, error) ||
-      (limit >= 0 && !_syncobj_store_sql_set_int (params, "limit", limit, error)))
-    return FALSE;
-
-  /* Random access reads the rows once; a cursor's iterator would set (and
-   * signal) fourteen holders per row. */
-  model = gda_connection_statement_execute_select_full (self->cnc, statement, params,
-                                                        GDA_STATEMENT_MODEL_RANDOM_ACCESS,
-                                                        (GType *) row_column_types, error);
-  if (model == NULL)
-    return FALSE;
-
-  n_rows = gda_data_model_get_n_rows (model);
-  for (gint i = 0; i < n_rows; i++)
-    {
-      SyncobjStoreRow *row = g_new0 (SyncobjStoreRow, 1);
-
-#define CELL(column) gda_data_model_get_value_at (model, column, i, NULL)
-      row->id = g_strdup (_syncobj_store_sql_value_text (CELL (0)));
-      row->collection_id = g_strdup (_syncobj_store_sql_value_text (CELL (1)));
-      row->state = _syncobj_store_sql_value_int (CELL (2));
-      row->created_at = _syncobj_store_sql_value_int (CELL (3));
-      row->updated_at = _syncobj_store_sql_value_int (CELL (4));
-      row->sequence = _syncobj_store_sql_value_int (CELL (5));
-      row->current_attempt = _syncobj_store_sql_value_int (CELL (6));
-      row->counted_attempts = _syncobj_store_sql_value_int (CELL (7));
-      row->queued_behind = g_strdup (_syncobj_store_sql_value_text (CELL (8)));
-      row->error = g_strdup (_syncobj_store_sql_value_text (CELL (9)));
-      row->error_transaction_id = g_strdup (_syncobj_store_sql_value_text (CELL (10)));
-      row->metadata = g_strdup (_syncobj_store_sql_value_text (CELL (11)));
-      row->attempts = g_strdup (_syncobj_store_sql_value_text (CELL (12)));
-      row->mutations = g_strdup (_syncobj_store_sql_value_text (CELL (13)));
-#undef CELL
-      g_ptr_array_add (rows, row);
-    }
-
-  return TRUE;
-}
-
 /* Decodes @rows in order and hands each to the main thread. */
 static void
 decode_rows (SyncobjStoreWriter *self,
@@ -374,14 +314,11 @@ decode_rows (SyncobjStoreWriter *self,
   for (guint i = 0; i < rows->len; i++)
     {
       SyncobjStoreRow *row = g_ptr_array_index (rows, i);
-      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-      gpointer decoded = job->decode (row, parser, &error);
+      /* The decoded row holds references to objects of a tree built
+       * here, and JsonObject counts references without atomics: the
+       * decoder drops the tree before the main thread can see the row. */
+      gpointer decoded = job->decode (row, &error);
 
-      /* The decoded row holds references to objects of the parser's
-       * tree, and JsonObject counts references without atomics: the
-       * tree must go here, before the main thread can see the row, not
-       * when the next row is parsed while the main thread uses it. */
-      g_clear_object (&parser);
       if (decoded != NULL)
         g_async_queue_push (job->results, decoded);
       else
@@ -401,21 +338,21 @@ do_load (SyncobjStoreWriter *self,
          Job                *job)
 {
   g_autofree char *unfinished_sql =
-    g_strdup_printf ("SELECT %s FROM transactions WHERE collection_id = ##collection_id::string "
+    g_strdup_printf ("SELECT %s FROM transactions WHERE collection_id = ?1 "
                      "AND state NOT IN (4, 5) ORDER BY sequence", SYNCOBJ_STORE_ROW_COLUMNS);
   g_autofree char *finished_sql =
     g_strdup_printf ("SELECT * FROM (SELECT %s FROM transactions "
-                     "WHERE collection_id = ##collection_id::string AND state IN (4, 5) "
-                     "ORDER BY sequence DESC LIMIT ##limit::gint64) ORDER BY sequence", SYNCOBJ_STORE_ROW_COLUMNS);
+                     "WHERE collection_id = ?1 AND state IN (4, 5) "
+                     "ORDER BY sequence DESC LIMIT ?2) ORDER BY sequence", SYNCOBJ_STORE_ROW_COLUMNS);
   /* Finished inserts older than the history whose answer brought the
    * server's key: a write stored under the temporary key still needs it
    * (the answer is kept with the last attempt as a "created" member). */
   g_autofree char *answered_sql =
-    g_strdup_printf ("SELECT %s FROM transactions WHERE collection_id = ##collection_id::string "
+    g_strdup_printf ("SELECT %s FROM transactions WHERE collection_id = ?1 "
                      "AND state IN (4, 5) AND attempts LIKE '%%\"created\":%%' "
                      "AND sequence < (SELECT COALESCE (MIN (sequence), 9223372036854775807) FROM "
-                     "(SELECT sequence FROM transactions WHERE collection_id = ##collection_id::string "
-                     "AND state IN (4, 5) ORDER BY sequence DESC LIMIT ##limit::gint64)) "
+                     "(SELECT sequence FROM transactions WHERE collection_id = ?1 "
+                     "AND state IN (4, 5) ORDER BY sequence DESC LIMIT ?2)) "
                      "ORDER BY sequence", SYNCOBJ_STORE_ROW_COLUMNS);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
   g_autoptr(GPtrArray) unfinished = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
@@ -423,11 +360,11 @@ do_load (SyncobjStoreWriter *self,
 
   /* History first: it is older than anything unfinished that follows.
    * Older answered inserts only matter to unfinished writes. */
-  if (!load_rows (self, unfinished_sql, job->collection_id, -1, unfinished, &error) ||
+  if (!_syncobj_store_writer_read_rows (self, unfinished_sql, job->collection_id, -1, unfinished, &error) ||
       (unfinished->len > 0 &&
-       !load_rows (self, answered_sql, job->collection_id, job->history_limit, rows, &error)) ||
+       !_syncobj_store_writer_read_rows (self, answered_sql, job->collection_id, job->history_limit, rows, &error)) ||
       (job->history_limit > 0 &&
-       !load_rows (self, finished_sql, job->collection_id, job->history_limit, rows, &error)))
+       !_syncobj_store_writer_read_rows (self, finished_sql, job->collection_id, job->history_limit, rows, &error)))
     g_message ("Cannot read the transaction store %s: %s", self->path, error->message);
   else
     {
@@ -666,6 +603,7 @@ writer_free (SyncobjStoreWriter *self)
   g_cond_clear (&self->cond);
   g_cond_clear (&self->done_cond);
   g_free (self->path);
+  g_free (self->file);
   g_hash_table_unref (self->statements);
   _syncobj_store_answers_free (self->answers);
   g_ptr_array_unref (self->unwritten);

@@ -12,6 +12,7 @@
  */
 
 #include "syncobj-store-writer-private.h"
+#include "syncobj-json-parser-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-validate-private.h"
 #include "syncobj-json-writer-private.h"
@@ -258,17 +259,21 @@ _syncobj_stored_transaction_to_row (SyncobjStoredTransaction *stored)
 
 /* ---- from a row ---------------------------------------------------------------- */
 
-/* Parses @text with @parser (reused: creating a parser per blob costs more
- * than parsing a small one); the node belongs to the parser until the next
- * call. */
+/* Parses @text, checked first as outside data; JsonParser only names what
+ * is wrong with text that fails the checks. */
 static JsonNode *
-parse_text (JsonParser  *parser,
-            const char  *text,
+parse_text (const char  *text,
             const char  *what,
             GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *node = _syncobj_json_node_from_text (text, -1);
 
+  if (node != NULL)
+    return node;
+
+  parser = json_parser_new_immutable ();
   /* A damaged file is outside data too: checked before json-glib sees it. */
   if (!_syncobj_json_check_text (text, -1, SYNCOBJ_ERROR_STORE, &local_error) ||
       !json_parser_load_from_data (parser, text, -1, &local_error) ||
@@ -282,7 +287,7 @@ parse_text (JsonParser  *parser,
       return NULL;
     }
 
-  return json_parser_get_root (parser);
+  return json_node_ref (json_parser_get_root (parser));
 }
 
 /* A sealed reference to the object member @name, or NULL. */
@@ -333,12 +338,11 @@ error_from_object (JsonObject *object)
 
 SyncobjStoredTransaction *
 _syncobj_stored_transaction_from_row (SyncobjStoreRow  *row,
-                                      JsonParser       *parser,
                                       GError          **error)
 {
   g_autoptr(SyncobjStoredTransaction) stored = _syncobj_stored_transaction_new (TRUE);
-  JsonNode *mutations = NULL;
-  JsonNode *attempts = NULL;
+  g_autoptr(JsonNode) mutations = NULL;
+  g_autoptr(JsonNode) attempts = NULL;
   JsonArray *array;
 
   if (row->state < SYNCOBJ_TRANSACTION_STATE_PENDING || row->state > SYNCOBJ_TRANSACTION_STATE_FAILED)
@@ -361,7 +365,7 @@ _syncobj_stored_transaction_from_row (SyncobjStoreRow  *row,
 
   if (*row->error != '\0')
     {
-      JsonNode *node = parse_text (parser, row->error, _("error"), error);
+      g_autoptr(JsonNode) node = parse_text (row->error, _("error"), error);
 
       if (node == NULL)
         return NULL;
@@ -376,7 +380,15 @@ _syncobj_stored_transaction_from_row (SyncobjStoreRow  *row,
 
   if (*row->metadata != '\0')
     {
-      stored->metadata = _syncobj_json_parse_object (row->metadata, -1, error);
+      g_autoptr(JsonNode) node = _syncobj_json_node_from_text (row->metadata, -1);
+
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        {
+          stored->metadata = json_node_dup_object (node);
+          json_object_seal (stored->metadata);
+        }
+      else
+        stored->metadata = _syncobj_json_parse_object (row->metadata, -1, error);
       if (stored->metadata == NULL)
         return NULL;
     }
@@ -384,7 +396,7 @@ _syncobj_stored_transaction_from_row (SyncobjStoreRow  *row,
   /* Most unfinished transactions have not been attempted yet. */
   if (!g_str_equal (row->attempts, "[]"))
     {
-      attempts = parse_text (parser, row->attempts, _("attempts"), error);
+      attempts = parse_text (row->attempts, _("attempts"), error);
       if (attempts == NULL)
         return NULL;
     }
@@ -413,7 +425,7 @@ _syncobj_stored_transaction_from_row (SyncobjStoreRow  *row,
       g_array_append_val (stored->attempts, attempt);
     }
 
-  mutations = parse_text (parser, row->mutations, _("mutations"), error);
+  mutations = parse_text (row->mutations, _("mutations"), error);
   if (mutations == NULL)
     return NULL;
   array = JSON_NODE_HOLDS_ARRAY (mutations) ? json_node_get_array (mutations) : NULL;
@@ -474,8 +486,7 @@ gboolean
 _syncobj_store_check_row (SyncobjStoreRow  *row,
                           GError          **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(SyncobjStoredTransaction) stored = _syncobj_stored_transaction_from_row (row, parser, error);
+  g_autoptr(SyncobjStoredTransaction) stored = _syncobj_stored_transaction_from_row (row, error);
 
   return stored != NULL;
 }

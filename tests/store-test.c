@@ -1056,7 +1056,6 @@ test_row_round_trip (void)
   g_autoptr(SyncobjStoredTransaction) stored = _syncobj_stored_transaction_new (TRUE);
   g_autoptr(SyncobjStoredTransaction) read = NULL;
   g_autoptr(SyncobjStoreRow) row = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) error = NULL;
   SyncobjStoredAttempt attempt = { g_strdup ("a-1"), 1, 100, 200, 300,
                                    g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED, "line\n\"quoted\"") };
@@ -1086,7 +1085,7 @@ test_row_round_trip (void)
   g_ptr_array_add (stored->mutations, update);
 
   row = _syncobj_stored_transaction_to_row (stored);
-  read = _syncobj_stored_transaction_from_row (row, parser, &error);
+  read = _syncobj_stored_transaction_from_row (row, &error);
   g_assert_no_error (error);
 
   g_assert_cmpstr (read->id, ==, "t-1");

@@ -1,8 +1,9 @@
-/* syncobj-store-writer-cache-read.c: cached records read back, on the writer thread
+/* syncobj-store-writer-read.c: rows read back, on the writer thread
  *
- * The records of a collection's current cache generation, read through
- * sqlite3 itself rather than libgda: libgda copies every value into a
- * GValue of a row object of a model, which took most of a start's time.
+ * The transactions a restart restores, and the records of a collection's
+ * current cache generation, read through sqlite3 itself rather than
+ * libgda: libgda copies every value into a GValue of a row object of a
+ * model, which took most of a start's time.
  * The file is the one the writer's libgda connection has open, through
  * the same libsqlite3, so that SQLite's own locks keep the two apart. It
  * is opened read-only for one read, on the writer thread between its
@@ -38,7 +39,7 @@ open_reader (SyncobjStoreWriter  *self,
 #ifdef SQLITE_OPEN_NOFOLLOW
   flags |= SQLITE_OPEN_NOFOLLOW;
 #endif
-  if (sqlite3_open_v2 (self->path, &db, flags, NULL) != SQLITE_OK)
+  if (sqlite3_open_v2 (self->file, &db, flags, NULL) != SQLITE_OK)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, "%s",
                    db != NULL ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
@@ -48,6 +49,73 @@ open_reader (SyncobjStoreWriter  *self,
   sqlite3_busy_timeout (db, SYNCOBJ_STORE_BUSY_TIMEOUT_MS);
   return db;
 }
+
+/* ---- transactions ------------------------------------------------------------ */
+
+/* The text of column @column of @select ("" for NULL); copied. */
+static char *
+column_text (sqlite3_stmt *select,
+             int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (select, column);
+
+  return g_strdup (text != NULL ? text : "");
+}
+
+gboolean
+_syncobj_store_writer_read_rows (SyncobjStoreWriter  *self,
+                                 const char          *sql,
+                                 const char          *collection_id,
+                                 gint64               limit,
+                                 GPtrArray           *rows,
+                                 GError             **error)
+{
+  sqlite3 *db = open_reader (self, error);
+  sqlite3_stmt *select = NULL;
+  int status;
+
+  if (db == NULL)
+    return FALSE;
+  if (sqlite3_prepare_v2 (db, sql, -1, &select, NULL) != SQLITE_OK ||
+      sqlite3_bind_text (select, 1, collection_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+      (limit >= 0 && sqlite3_bind_int64 (select, 2, limit) != SQLITE_OK))
+    goto failed;
+
+  while ((status = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      SyncobjStoreRow *row = g_new0 (SyncobjStoreRow, 1);
+
+      row->id = column_text (select, 0);
+      row->collection_id = column_text (select, 1);
+      row->state = sqlite3_column_int64 (select, 2);
+      row->created_at = sqlite3_column_int64 (select, 3);
+      row->updated_at = sqlite3_column_int64 (select, 4);
+      row->sequence = sqlite3_column_int64 (select, 5);
+      row->current_attempt = sqlite3_column_int64 (select, 6);
+      row->counted_attempts = sqlite3_column_int64 (select, 7);
+      row->queued_behind = column_text (select, 8);
+      row->error = column_text (select, 9);
+      row->error_transaction_id = column_text (select, 10);
+      row->metadata = column_text (select, 11);
+      row->attempts = column_text (select, 12);
+      row->mutations = column_text (select, 13);
+      g_ptr_array_add (rows, row);
+    }
+  if (status != SQLITE_DONE)
+    goto failed;
+
+  sqlite3_finalize (select);
+  sqlite3_close (db);
+  return TRUE;
+
+failed:
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE, "%s", sqlite3_errmsg (db));
+  sqlite3_finalize (select);
+  sqlite3_close (db);
+  return FALSE;
+}
+
+/* ---- cached records ------------------------------------------------------------ */
 
 /* Adds the record of @select's row to @slice, and its ETag, if any, to
  * @etags; or logs why it cannot be shown: FALSE then. */
