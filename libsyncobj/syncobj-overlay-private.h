@@ -52,11 +52,13 @@ typedef struct
 
 /* A record loaded from JSON text (syncobj_sync_load_json_array()) is kept
  * "packed": its compact JSON text, stored in the same block as the row,
- * with synced == visible == NULL and nothing else attached. A sync write
- * of JSON text that sets every member of a packed record keeps it packed:
- * its text then moves to a block of its own. It is built
- * into a JsonObject the first time anybody needs more than its key: about
- * 200 bytes per record instead of about 1 KB. */
+ * with synced == visible == NULL and nothing else attached but, maybe, its
+ * SyncobjRecord, which then holds the only JsonObject of the value (it goes
+ * with the record). A sync write of JSON text that sets every member of a
+ * packed record without a record keeps it packed: its text then moves to
+ * a block of its own. It is built into a JsonObject (the record's, if
+ * any) the first time anybody needs more than its key or its record:
+ * about 200 bytes per record instead of about 1 KB. */
 
 static inline gboolean
 _syncobj_row_is_visible (SyncobjRow *row)

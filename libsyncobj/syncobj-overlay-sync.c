@@ -56,7 +56,7 @@ row_sync_packed (SyncobjOverlay   *self,
       (write->type != SYNCOBJ_MUTATION_TYPE_INSERT && write->type != SYNCOBJ_MUTATION_TYPE_UPDATE))
     return FALSE;
 
-  /* Packed rows have no layers, held writes, locks or record. */
+  /* Packed rows have no layers, held writes or locks. */
   if (row == NULL || row->packed == NULL)
     return FALSE;
   same = _syncobj_json_text_compare (row->packed, write->value, &covers);
@@ -64,6 +64,8 @@ row_sync_packed (SyncobjOverlay   *self,
     return FALSE;
   if (same)
     return TRUE;  /* the same record again: nothing changes */
+  if (row->record != NULL)
+    return FALSE;  /* the general way updates the record */
 
   _syncobj_row_drop_packed (row);
   row->synced = json_object_ref (write->value);
@@ -83,8 +85,10 @@ row_sync_text (SyncobjOverlay   *self,
 {
   char *packed;
 
-  /* Packed rows have no layers, held writes, locks or record. */
-  if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !_syncobj_json_text_covers (write->packed, row->packed))
+  /* Packed rows have no layers, held writes or locks; the general way
+   * updates a record. */
+  if (row->record != NULL ||
+      (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !_syncobj_json_text_covers (write->packed, row->packed)))
     return FALSE;
 
   packed = g_malloc (write->packed_length + 1);

@@ -80,17 +80,29 @@ _syncobj_row_drop_packed (SyncobjRow *row)
   row->packed_owned = FALSE;
 }
 
-/* Builds the JsonObject of a packed row. */
+/* The JsonObject of a packed row's text (transfer full). */
+static JsonObject *
+row_packed_value (SyncobjRow *row)
+{
+  JsonObject *value = _syncobj_json_object_from_text (row->packed, -1);
+
+  return value != NULL ? value : _syncobj_json_merge (NULL, NULL);  /* not reached: checked on load */
+}
+
+/* Builds the JsonObject of a packed row. A packed row's record holds its
+ * value, built from the same text: the row takes that object, so the
+ * record sees no change. */
 void
 _syncobj_row_thaw (SyncobjRow *row)
 {
   if (G_LIKELY (row->packed == NULL))
     return;
 
-  row->synced = _syncobj_json_object_from_text (row->packed, -1);
+  if (row->record != NULL)
+    row->synced = json_object_ref (syncobj_record_get_synced_value (row->record));
+  else
+    row->synced = row_packed_value (row);
   _syncobj_row_drop_packed (row);
-  if (row->synced == NULL)
-    row->synced = _syncobj_json_merge (NULL, NULL);  /* not reached: checked on load */
   row->visible = json_object_ref (row->synced);
 }
 
@@ -455,7 +467,7 @@ record_finalized_cb (gpointer  data,
                      GObject  *where_the_object_was)
 {
   SyncobjOverlay *self = data;
-  SyncobjRow *row = _syncobj_overlay_lookup (self, syncobj_record_get_key ((SyncobjRecord *) where_the_object_was));
+  SyncobjRow *row = _syncobj_overlay_find (self, syncobj_record_get_key ((SyncobjRecord *) where_the_object_was));
 
   if (row != NULL && row->record == (SyncobjRecord *) where_the_object_was)
     {
@@ -472,9 +484,18 @@ _syncobj_overlay_get_record (SyncobjOverlay *self,
   if (row->record != NULL)
     return g_object_ref (row->record);
 
-  _syncobj_row_thaw (row);
   row->record = _syncobj_record_new (self->collection, row->key, row->temporary);
-  _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
+  if (row->packed != NULL)
+    {
+      /* The row stays packed: its value is built for the record alone and
+       * goes with it (a list view showing a few rows of a big collection
+       * at a time leaves no values behind). */
+      g_autoptr(JsonObject) value = row_packed_value (row);
+
+      _syncobj_record_update (row->record, value, value, FALSE);
+    }
+  else
+    _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
   g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
   self->n_records++;
 

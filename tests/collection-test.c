@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "test-utils.h"
+#include "syncobj-collection-fields-private.h"
 
 #include <string.h>
 
@@ -703,6 +704,62 @@ test_packed_records_and_json (void)
   syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"c\", \"n\": 0}");
 }
 
+/* A record made for a row kept as text holds the only JsonObject of its
+ * value: the row stays text and lets the object go with the record (a
+ * list view scrolling through a big collection leaves no values behind).
+ * The record follows every change of its row all the same. */
+static void
+test_packed_record_keeps_text (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = packed_collection_new (&control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  g_autoptr(SyncobjRecord) a = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  g_autoptr(SyncobjRecord) b = g_list_model_get_item (G_LIST_MODEL (collection), 1);
+  g_autoptr(SyncobjRecord) c = g_list_model_get_item (G_LIST_MODEL (collection), 2);
+  g_autoptr(SyncobjTestNotify) a_value = syncobj_test_notify_new (a, "value");
+  g_autoptr(SyncobjTestNotify) b_value = syncobj_test_notify_new (b, "value");
+  g_autoptr(SyncobjTestNotify) c_value = syncobj_test_notify_new (c, "value");
+
+  g_assert_nonnull (_syncobj_overlay_find (collection->overlay, "b")->packed);
+  syncobj_test_assert_json (syncobj_record_get_value (b), "{\"id\": \"b\", \"n\": 0}");
+  g_assert_true (syncobj_record_get_synced_value (b) == syncobj_record_get_value (b));
+  g_assert_false (syncobj_record_get_pending (b));
+
+  /* Reading the row's value builds it from the record's: no change. */
+  g_assert_true (syncobj_collection_lookup_value (collection, "b") == syncobj_record_get_value (b));
+  g_assert_null (_syncobj_overlay_find (collection->overlay, "b")->packed);
+  g_assert_cmpuint (syncobj_test_notify_count (b_value), ==, 0);
+
+  /* The same text again changes nothing; a server row as text, then as
+   * an object, replaces the row and the record sees each. */
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_UPDATE, "{\"id\":\"a\",\"n\":0,\"tags\":[1,2]}", NULL));
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_UPDATE, "{\"id\":\"c\",\"n\":5}", NULL));
+  g_assert_true (syncobj_sync_commit (sync, NULL));
+  g_assert_cmpuint (syncobj_test_notify_count (a_value), ==, 0);
+  g_assert_cmpuint (syncobj_test_notify_count (c_value), ==, 1);
+  g_assert_cmpint (syncobj_record_get_int (c, "n"), ==, 5);
+  syncobj_test_emit_update (control, "{\"id\": \"c\", \"n\": 6}");
+  g_assert_cmpuint (syncobj_test_notify_count (c_value), ==, 2);
+  g_assert_cmpint (syncobj_record_get_int (c, "n"), ==, 6);
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 6}");
+
+  /* Without its record, a row kept as text is text alone; a new record
+   * has its value. */
+  g_assert_nonnull (_syncobj_overlay_find (collection->overlay, "a")->packed);
+  g_clear_pointer (&a_value, syncobj_test_notify_free);
+  g_clear_object (&a);
+  g_assert_nonnull (_syncobj_overlay_find (collection->overlay, "a")->packed);
+  a = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  syncobj_test_assert_json (syncobj_record_get_value (a), "{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]}");
+
+  /* A deletion reaches the record of a row kept as text. */
+  syncobj_sync_control_emit_delete (control, "a");
+  g_assert_false (syncobj_record_get_visible (a));
+  syncobj_test_assert_keys (collection, "b c");
+}
+
 /* A server that sends a record again, member for member as it is kept,
  * changes nothing; any difference in a value or in the order of the
  * members replaces it. */
@@ -1359,6 +1416,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/packed/lock-holds-sync-update", test_packed_lock_holds_sync_update);
   g_test_add_func ("/collection/packed/truncate", test_packed_truncate);
   g_test_add_func ("/collection/packed/records-and-json", test_packed_records_and_json);
+  g_test_add_func ("/collection/packed/record-keeps-text", test_packed_record_keeps_text);
   g_test_add_func ("/collection/packed/same-record-again", test_packed_same_record_again);
   g_test_add_func ("/collection/ordered/echo-of-update-becomes-synced", test_echo_of_update_becomes_synced);
 
