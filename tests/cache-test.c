@@ -452,15 +452,6 @@ test_collection_no_cursor (void)
     }
 }
 
-static void
-sliced_done_cb (SyncobjSync  *sync,
-                const GError *error,
-                gpointer      user_data)
-{
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
-}
-
 /* A snapshot applied in slices gathers its replacement of the cache a
  * slice at a time too; a record hidden by a local deletion meanwhile
  * makes the gathering start over, and the cache gets every synced record
@@ -492,7 +483,7 @@ test_collection_sliced (void)
       g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, json, NULL));
     }
   g_assert_true (syncobj_sync_set_cursor (sync, "s1", NULL));
-  _syncobj_sync_commit_sliced (sync, sliced_done_cb, &done);
+  _syncobj_sync_commit_sliced (sync, syncobj_store_test_sliced_done_cb, &done);
 
   /* Every write applied, the first row gathered. */
   while (syncobj_collection_get_size (collection) < G_N_ELEMENTS (keys))

@@ -160,15 +160,6 @@ snapshot (SyncobjSync *sync,
   g_assert_no_error (error);
 }
 
-static void
-sliced_done_cb (SyncobjSync  *sync,
-                const GError *error,
-                gpointer      user_data)
-{
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
-}
-
 /* snapshot() in slices of 50 writes; with @kill_after, the process is
  * killed after that many main-loop iterations if it is still applying. */
 static void
@@ -191,7 +182,7 @@ snapshot_sliced (SyncobjCollection *collection,
       g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, json, &error));
     }
   g_assert_true (syncobj_sync_set_cursor (sync, version, &error));
-  _syncobj_sync_commit_sliced (sync, sliced_done_cb, &done);
+  _syncobj_sync_commit_sliced (sync, syncobj_store_test_sliced_done_cb, &done);
   for (guint i = 0; !done; i++)
     {
       if (kill_after > 0 && i == kill_after)

@@ -414,3 +414,12 @@ syncobj_store_test_query_int (const char *path,
   g_object_unref (cnc);
   return result;
 }
+
+void
+syncobj_store_test_sliced_done_cb (SyncobjSync  *sync,
+                                   const GError *error,
+                                   gpointer      user_data)
+{
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}

@@ -71,4 +71,10 @@ gint64              syncobj_store_test_query_int      (const char        *path,
 /* Every field of @transaction, its attempts and its mutations, as JSON. */
 char               *syncobj_store_test_describe       (SyncobjTransaction *transaction);
 
+/* The done callback of a sliced commit: asserts it applied and sets the
+ * gboolean at @user_data. */
+void                syncobj_store_test_sliced_done_cb (SyncobjSync    *sync,
+                                                       const GError   *error,
+                                                       gpointer        user_data);
+
 G_END_DECLS

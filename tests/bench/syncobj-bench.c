@@ -1018,6 +1018,19 @@ store_flush (SyncobjStore *store)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* A file name for a store in a new temporary directory (@dir, which
+ * remove_store_files() removes). */
+static char *
+bench_temp_store (char **dir)
+{
+  g_autoptr(GError) error = NULL;
+
+  *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
+  if (*dir == NULL)
+    fail ("temporary directory: %s", error->message);
+  return g_build_filename (*dir, "store.db", NULL);
+}
+
 static SyncobjStore *
 store_open (const char *path)
 {
@@ -1118,16 +1131,12 @@ run_store_throughput (JsonObject *out)
   g_autoptr(GString) snapshot = bench_snapshot_text (n_records);
   g_autofree guint *bumps = g_new0 (guint, n_records);
   g_autoptr(GPtrArray) transactions = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
-  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = bench_temp_store (&dir);
   g_autoptr(SyncobjStore) store = NULL;
   Bench bench;
   double t0, elapsed;
 
-  if (dir == NULL)
-    fail ("temporary directory: %s", error->message);
-  path = g_build_filename (dir, "store.db", NULL);
   store = store_open (path);
 
   bench_open_with_store (&bench, persist_at_once, store);
@@ -1359,14 +1368,10 @@ measure_burst_flush (JsonObject   *out,
 static void
 run_main_loop_stall (JsonObject *out)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
-  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = bench_temp_store (&dir);
   g_autoptr(SyncobjStore) store = NULL;
 
-  if (dir == NULL)
-    fail ("temporary directory: %s", error->message);
-  path = g_build_filename (dir, "store.db", NULL);
   store = store_open (path);
 
   g_main_context_set_poll_func (NULL, stall_poll);
@@ -1388,14 +1393,10 @@ run_main_loop_stall (JsonObject *out)
 static void
 run_burst_flush (JsonObject *out)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
-  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = bench_temp_store (&dir);
   g_autoptr(SyncobjStore) store = NULL;
 
-  if (dir == NULL)
-    fail ("temporary directory: %s", error->message);
-  path = g_build_filename (dir, "store.db", NULL);
   store = store_open (path);
 
   g_main_context_set_poll_func (NULL, stall_poll);
@@ -1681,9 +1682,8 @@ recovery_async_max_stall_cpu_ms (const char *path)
 static void
 run_recovery (JsonObject *out)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
-  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = bench_temp_store (&dir);
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjSync) sync = NULL;
   g_autoptr(SyncobjMutator) mutator = NULL;
@@ -1693,9 +1693,6 @@ run_recovery (JsonObject *out)
   pid_t pid;
   int status;
 
-  if (dir == NULL)
-    fail ("temporary directory: %s", error->message);
-  path = g_build_filename (dir, "store.db", NULL);
 
   /* The first run, in a child process that ends with M transactions
    * unfinished. */
@@ -1849,9 +1846,8 @@ raw_sqlite_read_ms (const char *path,
 static void
 run_cold_start (JsonObject *out)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
-  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = bench_temp_store (&dir);
   g_autoptr(SyncobjStore) store = NULL;
   g_autoptr(SyncobjSync) sync = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
@@ -1861,9 +1857,6 @@ run_cold_start (JsonObject *out)
   pid_t pid;
   int status;
 
-  if (dir == NULL)
-    fail ("temporary directory: %s", error->message);
-  path = g_build_filename (dir, "store.db", NULL);
 
   if (pipe (fds) != 0)
     fail ("pipe failed");
