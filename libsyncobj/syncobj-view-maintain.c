@@ -74,17 +74,6 @@ entry_new_for_key (SyncobjView *self,
   return entry;
 }
 
-static SyncobjViewEntry *
-entry_new (SyncobjView   *self,
-           SyncobjRecord *record)
-{
-  SyncobjViewEntry *entry = entry_new_for_key (self, syncobj_record_get_key (record));
-
-  if (view_holds_records (self))
-    entry_hold (entry, record);
-  return entry;
-}
-
 static void
 entry_clear_sort_keys (SyncobjViewEntry *entry)
 {
@@ -497,6 +486,30 @@ view_seq_fill (SyncobjViewSeq *seq,
   _syncobj_view_seq_build (seq, entries, nodes, n);
 }
 
+/* Sorts the @n_passing entries that pass, fills self->sorted with them
+ * and announces the whole window (@old_window items before). */
+static void
+view_show_passing (SyncobjView       *self,
+                   guint              old_window,
+                   guint              old_matched,
+                   SyncobjViewEntry **passing,
+                   guint              n_passing)
+{
+  guint new_window;
+
+  /* An entry's sort keys are compared in full only among equal prefixes. */
+  _syncobj_view_sort_entries (self, passing, n_passing);
+  view_seq_fill (self->sorted, passing, n_passing, sizeof *passing, 0,
+                 G_STRUCT_OFFSET (SyncobjViewEntry, sorted_node), G_STRUCT_OFFSET (SyncobjViewEntry, sorted_iter));
+
+  new_window = _syncobj_view_window_length (self, n_passing);
+  if (old_matched != n_passing)
+    _syncobj_view_notify_n_matched (self);
+  _syncobj_view_emit (self, 0, old_window, new_window);
+  if (old_window == new_window && old_window > 0)
+    _syncobj_view_notify_n_items (self);
+}
+
 /* Filters and sorts every entry again, and announces the whole window;
  * with @rederive, after reading every value again. */
 static void
@@ -508,7 +521,6 @@ view_rebuild (SyncobjView *self,
   g_autofree SyncobjViewEntry **passing = g_new (SyncobjViewEntry *, MAX (_syncobj_view_seq_get_length (self->mirror), 1));
   guint n_passing = 0;
   SyncobjViewSeqIter *iter;
-  guint new_window;
 
   g_assert (!self->change_open);
   self->cache_iter = NULL;
@@ -530,17 +542,7 @@ view_rebuild (SyncobjView *self,
         passing[n_passing++] = entry;
     }
 
-  /* An entry's sort keys are compared in full only among equal prefixes. */
-  _syncobj_view_sort_entries (self, passing, n_passing);
-  view_seq_fill (self->sorted, passing, n_passing, sizeof *passing, 0,
-                 G_STRUCT_OFFSET (SyncobjViewEntry, sorted_node), G_STRUCT_OFFSET (SyncobjViewEntry, sorted_iter));
-
-  new_window = _syncobj_view_window_length (self, n_passing);
-  if (old_matched != n_passing)
-    _syncobj_view_notify_n_matched (self);
-  _syncobj_view_emit (self, 0, old_window, new_window);
-  if (old_window == new_window && old_window > 0)
-    _syncobj_view_notify_n_items (self);
+  view_show_passing (self, old_window, old_matched, passing, n_passing);
 }
 
 /* Holds the records of every entry, or none, as the filter needs. */
@@ -857,14 +859,60 @@ _syncobj_view_key_assigned_cb (SyncobjCollection *collection,
   view_flush (self);
 }
 
+/* ---- the build ------------------------------------------------------------------ */
+
+/* Builds of at least this many records read and sort them on two threads. */
+#define PARALLEL_MIN_DEFAULT 20000
+
+static guint parallel_min = PARALLEL_MIN_DEFAULT;
+
+void
+_syncobj_view_set_parallel_min (guint n)
+{
+  parallel_min = n > 0 ? n : PARALLEL_MIN_DEFAULT;
+}
+
+gboolean
+_syncobj_view_build_in_parallel (guint n)
+{
+  return n >= parallel_min;
+}
+
+void
+_syncobj_view_run_two (GThreadFunc func,
+                       gpointer    first,
+                       gpointer    second)
+{
+  GThread *thread = g_thread_try_new ("syncobj-view-build", func, second, NULL);
+
+  func (first);
+  if (thread != NULL)
+    g_thread_join (thread);
+  else
+    func (second);
+}
+
+/* A row of the collection to read into its entry: its key and packed
+ * text, which nothing changes during the build. */
 typedef struct
 {
-  SyncobjView *view;
-  GPtrArray   *entries;
-} Populate;
+  const char *key;
+  const char *packed;   /* NULL: read already */
+} BuildRow;
 
-/* Room for @n entries of a build, in one block. */
-static void
+typedef struct
+{
+  SyncobjView       *view;
+  SyncobjViewEntry  *block;      /* room for n_block entries */
+  guint              n_block;
+  guint              n;          /* entries so far */
+  SyncobjViewEntry **entries;    /* in the source's order: block's */
+  BuildRow          *rows;       /* of a collection: one per entry */
+} Build;
+
+/* Room for @n entries of a build, in one block. Its pages are touched
+ * first by whoever fills each entry. */
+static SyncobjViewEntry *
 view_add_entry_block (SyncobjView *self,
                       guint        n)
 {
@@ -872,63 +920,153 @@ view_add_entry_block (SyncobjView *self,
 
   if (self->entry_blocks == NULL)
     self->entry_blocks = g_ptr_array_new_with_free_func (g_free);
-  if (self->free_entries == NULL)
-    self->free_entries = g_ptr_array_sized_new (n);
   g_ptr_array_add (self->entry_blocks, block);
-  /* Taken from the end: in order. */
-  for (guint i = n; i > 0; i--)
-    {
-      block[i - 1].in_block = TRUE;
-      g_ptr_array_add (self->free_entries, &block[i - 1]);
-    }
+  return block;
 }
 
-static void
-populate_row_cb (const char *key,
-                 const char *packed,
-                 JsonObject *object,
-                 gpointer    data)
+/* The next entry of the build, for @key: there is one per item of the
+ * source, which does not change during the build. */
+static SyncobjViewEntry *
+build_entry_new (Build      *build,
+                 const char *key)
 {
-  Populate *populate = data;
-  SyncobjView *self = populate->view;
-  SyncobjViewEntry *entry = entry_new_for_key (self, key);
+  SyncobjViewEntry *entry;
+
+  g_assert (build->n < build->n_block);
+  entry = &build->block[build->n];
+  entry->in_block = TRUE;
+  entry->view = build->view;
+  entry_set_key (entry, key);
+  build->entries[build->n++] = entry;
+  return entry;
+}
+
+/* A row of packed text is only noted, to be read by build_part_read();
+ * the others are read here. */
+static void
+build_row_cb (const char *key,
+              const char *packed,
+              JsonObject *object,
+              gpointer    data)
+{
+  Build *build = data;
   SyncobjViewValue value = { object, packed };
 
-  entry_set_value (entry, &value);
-  g_ptr_array_add (populate->entries, entry);
+  g_assert (build->n < build->n_block);
+  if (packed != NULL)
+    {
+      build->rows[build->n] = (BuildRow) { key, packed };
+      build->entries[build->n] = &build->block[build->n];
+      build->n++;
+      return;
+    }
+  entry_set_value (build_entry_new (build, key), &value);
+  build->rows[build->n - 1] = (BuildRow) { key, NULL };
+}
+
+/* The entries [start, end) of a build from a collection, read on a thread
+ * of their own: nothing there but the entries, the immutable packed
+ * text, and the view's condition and sort, read only. */
+typedef struct
+{
+  Build             *build;
+  guint              start;
+  guint              end;
+  SyncobjViewEntry **passing;    /* room for end - start */
+  guint              n_passing;
+} BuildPart;
+
+static gpointer
+build_part_read (gpointer data)
+{
+  BuildPart *part = data;
+  Build *build = part->build;
+
+  for (guint i = part->start; i < part->end; i++)
+    {
+      SyncobjViewEntry *entry = build->entries[i];
+
+      if (build->rows[i].packed != NULL)
+        {
+          SyncobjViewValue value = { NULL, build->rows[i].packed };
+
+          entry->in_block = TRUE;
+          entry->view = build->view;
+          entry_set_key (entry, build->rows[i].key);
+          entry_derive (entry, &value);
+        }
+      if (entry_passes (build->view, entry))
+        part->passing[part->n_passing++] = entry;
+    }
+  return NULL;
+}
+
+/* Reads the rows of a collection into their entries, on two threads for
+ * a big one, and returns those that pass, in the source's order. */
+static SyncobjViewEntry **
+build_read_collection (Build *build,
+                       guint *n_passing)
+{
+  SyncobjViewEntry **passing;
+  BuildPart parts[2] = { { build }, { build } };
+  guint n_parts = _syncobj_view_build_in_parallel (build->n_block) ? 2 : 1;
+
+  build->rows = g_new (BuildRow, MAX (build->n_block, 1));
+  _syncobj_collection_foreach_value (build->view->collection, build_row_cb, build);
+
+  view_member_names (build->view);   /* made here, read there */
+  passing = g_new (SyncobjViewEntry *, MAX (build->n, 1));
+  parts[0].end = n_parts == 2 ? build->n / 2 : build->n;
+  parts[0].passing = passing;
+  parts[1].start = parts[0].end;
+  parts[1].end = build->n;
+  parts[1].passing = passing + parts[0].end;
+  if (n_parts == 2)
+    _syncobj_view_run_two (build_part_read, &parts[0], &parts[1]);
+  else
+    build_part_read (&parts[0]);
+
+  memmove (passing + parts[0].n_passing, parts[1].passing, parts[1].n_passing * sizeof *passing);
+  *n_passing = parts[0].n_passing + parts[1].n_passing;
+  g_clear_pointer (&build->rows, g_free);
+  return passing;
 }
 
 void
 _syncobj_view_populate (SyncobjView *self)
 {
   guint n = g_list_model_get_n_items (self->source);
-  g_autoptr(GPtrArray) entries = g_ptr_array_sized_new (n);
-  Populate populate = { self, entries };
-
-  view_add_entry_block (self, n);
+  g_autofree SyncobjViewEntry **entries = g_new (SyncobjViewEntry *, MAX (n, 1));
+  g_autofree SyncobjViewEntry **passing = NULL;
+  Build build = { self, view_add_entry_block (self, n), n, 0, entries, NULL };
+  guint n_passing = 0;
 
   /* From a collection, without making a record per row. */
   if (SYNCOBJ_IS_COLLECTION (self->source) && !view_holds_records (self))
+    passing = build_read_collection (&build, &n_passing);
+  else
     {
-      _syncobj_collection_foreach_value (self->collection, populate_row_cb, &populate);
-      n = 0;
-    }
+      passing = g_new (SyncobjViewEntry *, MAX (n, 1));
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(SyncobjRecord) record = g_list_model_get_item (self->source, i);
+          SyncobjViewEntry *entry = build_entry_new (&build, syncobj_record_get_key (record));
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SyncobjRecord) record = g_list_model_get_item (self->source, i);
-      SyncobjViewEntry *entry = entry_new (self, record);
-
-      entry_set_object (entry, syncobj_record_get_value (record));
-      g_ptr_array_add (entries, entry);
+          if (view_holds_records (self))
+            entry_hold (entry, record);
+          entry_set_object (entry, syncobj_record_get_value (record));
+          if (entry_passes (self, entry))
+            passing[n_passing++] = entry;
+        }
     }
 
   /* The source's order, built at once. */
-  view_seq_fill (self->mirror, entries->pdata, entries->len, sizeof (gpointer), 0,
+  view_seq_fill (self->mirror, build.entries, build.n, sizeof (gpointer), 0,
                  G_STRUCT_OFFSET (SyncobjViewEntry, mirror_node), G_STRUCT_OFFSET (SyncobjViewEntry, mirror_iter));
 
   self->populated = TRUE;
-  view_rebuild (self, 0, FALSE);
+  self->cache_iter = NULL;
+  view_show_passing (self, 0, 0, passing, n_passing);
 }
 
 /* Frees every entry (the view's dispose). */

@@ -215,7 +215,18 @@ struct _SyncobjView
 };
 
 /* syncobj-view-maintain.c */
+/* Builds the view from its source, at once. */
 void      _syncobj_view_populate          (SyncobjView       *self);
+/* Whether a build of @n entries reads the records' packed text and sorts
+ * on two threads: from 20,000 entries on, or from @n set by
+ * _syncobj_view_set_parallel_min() (tests; 0: the default again). */
+gboolean  _syncobj_view_build_in_parallel (guint              n);
+void      _syncobj_view_set_parallel_min  (guint              n);
+/* Runs @func on @first here and on @second on a thread of its own (here
+ * too when none can be made), and returns once both are done. */
+void      _syncobj_view_run_two           (GThreadFunc        func,
+                                           gpointer           first,
+                                           gpointer           second);
 void      _syncobj_view_source_items_changed_cb (GListModel  *source,
                                            guint              position,
                                            guint              removed,
@@ -249,7 +260,10 @@ void      _syncobj_view_entry_set_rank    (SyncobjView       *self,
 int       _syncobj_view_entry_compare     (gconstpointer      a,
                                            gconstpointer      b,
                                            gpointer           view);
-/* Sorts the @n @entries, whose ranks are set, in the view's order. */
+/* Sorts the @n @entries, whose ranks are set, in the view's order: each
+ * half on its own thread, then merged, for many entries
+ * (_syncobj_view_build_in_parallel()). Reads the entries and the view's
+ * sort, and changes nothing but @entries. */
 void      _syncobj_view_sort_entries      (SyncobjView       *self,
                                            SyncobjViewEntry **entries,
                                            guint              n);

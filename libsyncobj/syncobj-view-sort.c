@@ -319,16 +319,91 @@ slots_sort (SortSlot    *slots,
     }
 }
 
+/* A part of the slots, sorted on a thread of its own. */
+typedef struct
+{
+  SyncobjView *view;
+  SortSlot    *slots;
+  guint        n;
+} SortPart;
+
+static gpointer
+sort_part (gpointer data)
+{
+  SortPart *part = data;
+
+  slots_sort (part->slots, part->n, part->view);
+  return NULL;
+}
+
+static inline gboolean
+slot_key_less (const SortSlot *x,
+               const SortSlot *y)
+{
+  return x->rank != y->rank ? x->rank < y->rank : x->bits < y->bits;
+}
+
+/* Moves the @n slots whose rank and bits are below a pivot, the median of
+ * a sample, before the others, and returns how many there are: every
+ * slot of the first part sorts before every slot of the second, as slots
+ * of equal rank and bits are all in the second. */
+static guint
+slots_partition (SortSlot *slots,
+                 guint     n)
+{
+  SortSlot sample[63], pivot, swap;
+  guint lo = 0, hi = n;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sample); i++)
+    {
+      guint j = i;
+
+      pivot = slots[(gsize) i * n / G_N_ELEMENTS (sample)];
+      for (; j > 0 && slot_key_less (&pivot, &sample[j - 1]); j--)
+        sample[j] = sample[j - 1];
+      sample[j] = pivot;
+    }
+  pivot = sample[G_N_ELEMENTS (sample) / 2];
+
+  while (lo < hi)
+    {
+      if (slot_key_less (&slots[lo], &pivot))
+        lo++;
+      else
+        {
+          hi--;
+          swap = slots[lo];
+          slots[lo] = slots[hi];
+          slots[hi] = swap;
+        }
+    }
+  return lo;
+}
+
 void
 _syncobj_view_sort_entries (SyncobjView       *self,
                             SyncobjViewEntry **entries,
                             guint              n)
 {
   g_autofree SortSlot *slots = g_new (SortSlot, MAX (n, 1));
+  SortPart parts[2] = { { self, slots, n }, { self, slots, 0 } };
 
   for (guint i = 0; i < n; i++)
     slots[i] = (SortSlot) { entries[i]->sort_rank, entries[i]->sort_bits, entries[i] };
-  slots_sort (slots, n, self);
+
+  /* Many entries: split in two by where they sort, each part sorted on
+   * its own thread; the parts follow each other. */
+  if (_syncobj_view_build_in_parallel (n))
+    {
+      parts[0].n = slots_partition (slots, n);
+      parts[1].slots = slots + parts[0].n;
+      parts[1].n = n - parts[0].n;
+    }
+  if (parts[0].n > 0 && parts[1].n > 0)
+    _syncobj_view_run_two (sort_part, &parts[0], &parts[1]);
+  else
+    sort_part (parts[0].n > 0 ? &parts[0] : &parts[1]);
+
   for (guint i = 0; i < n; i++)
     entries[i] = slots[i].entry;
 }

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "test-utils.h"
+#include "syncobj-view-private.h"
 
 #include <string.h>
 
@@ -1001,6 +1002,95 @@ test_differential_big_build (void)
   views_free (views, shadows, G_N_ELEMENTS (specs));
 }
 
+/* The same, with builds and sorts on two threads (from far fewer entries
+ * than the default threshold). */
+static void
+test_differential_big_build_parallel (void)
+{
+  _syncobj_view_set_parallel_min (256);
+  g_assert_true (_syncobj_view_build_in_parallel (3000));
+  test_differential_big_build ();
+  _syncobj_view_set_parallel_min (0);
+}
+
+/* A build on two threads gives the list a build on one does, item for
+ * item, for records held as packed text and as objects, and so does a
+ * new sort of every entry. */
+static void
+test_build_parallel_same (void)
+{
+  static const char *specs[] = {
+    "{\"where\": {\"member\": \"done\", \"op\": \"=\", \"value\": false}, \"order_by\": [\"title\"]}",
+    "{\"where\": {\"or\": [{\"member\": \"n\", \"op\": \"<\", \"value\": 3}, {\"member\": \"owner.name\", \"op\": \"icontains\", \"value\": \"an\"}]},"
+    " \"order_by\": [\"-n\", \"title\"]}",
+    "{\"order_by\": [\"-title\"], \"offset\": 7, \"limit\": 900}",
+    "{}",
+  };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json ("[]", SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autoptr(JsonArray) text_rows = json_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = syncobj_test_instrumented () ? 1000 : 4000;
+
+  syncobj_sync_begin (sync);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = i % 3 == 0 ? g_strdup_printf ("%d", (int) i - 900) : g_strdup_printf ("k%u", i);
+      g_autoptr(JsonObject) value = random_value (rand, key, TRUE);
+
+      if (i % 5 != 0)
+        json_array_add_object_element (text_rows, json_object_ref (value));
+      else
+        g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_INSERT, value, &error));
+      g_assert_no_error (error);
+    }
+  node = json_node_init_array (json_node_alloc (), text_rows);
+  text = json_to_string (node, FALSE);
+  g_assert_true (syncobj_sync_load_json_array (sync, text, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_sync_commit (sync, &error));
+  g_assert_no_error (error);
+
+  for (guint s = 0; s < G_N_ELEMENTS (specs); s++)
+    {
+      g_autoptr(SyncobjView) one = NULL;
+      g_autoptr(SyncobjView) two = NULL;
+      g_autofree char *one_keys = NULL;
+      g_autofree char *two_keys = NULL;
+
+      _syncobj_view_set_parallel_min (G_MAXUINT);
+      g_assert_false (_syncobj_view_build_in_parallel (n));
+      one = syncobj_view_new_from_json (G_LIST_MODEL (collection), specs[s], &error);
+      g_assert_no_error (error);
+      _syncobj_view_set_parallel_min (64);
+      g_assert_true (_syncobj_view_build_in_parallel (n / 10));
+      two = syncobj_view_new_from_json (G_LIST_MODEL (collection), specs[s], &error);
+      g_assert_no_error (error);
+
+      one_keys = model_keys (G_LIST_MODEL (one));
+      two_keys = model_keys (G_LIST_MODEL (two));
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (two)), >, 100);
+      g_assert_cmpstr (two_keys, ==, one_keys);
+      g_clear_pointer (&one_keys, g_free);
+      g_clear_pointer (&two_keys, g_free);
+
+      /* Every entry sorted again. */
+      g_assert_true (syncobj_view_set_order_by (two, (const char * const[]) { "title", "-n", NULL }, &error));
+      g_assert_no_error (error);
+      _syncobj_view_set_parallel_min (G_MAXUINT);
+      g_assert_true (syncobj_view_set_order_by (one, (const char * const[]) { "title", "-n", NULL }, &error));
+      g_assert_no_error (error);
+      one_keys = model_keys (G_LIST_MODEL (one));
+      two_keys = model_keys (G_LIST_MODEL (two));
+      g_assert_cmpstr (two_keys, ==, one_keys);
+    }
+  _syncobj_view_set_parallel_min (0);
+}
+
 /* A collection whose server assigns the keys: inserts without a key show
  * under temporary keys, and the persist answers re-key the records in
  * place (no items-changed) with a new value; views sorted by key, or
@@ -1117,6 +1207,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/view/differential", test_differential);
   g_test_add_func ("/view/differential/server-keys", test_differential_server_keys);
   g_test_add_func ("/view/differential/big-build", test_differential_big_build);
+  g_test_add_func ("/view/differential/big-build/parallel", test_differential_big_build_parallel);
+  g_test_add_func ("/view/build/parallel-same", test_build_parallel_same);
 
   return g_test_run ();
 }
