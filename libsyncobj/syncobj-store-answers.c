@@ -3,7 +3,9 @@
  * The store's writer thread finishes tasks created on main contexts: the
  * answers (a boolean, a count or an error) go back from one idle per
  * context, a few per main-loop iteration, in the order the writer gave
- * them; the writer never holds the last reference of a task.
+ * them; the writer never holds the last reference of a task. What the
+ * threads of those contexts made for the writer (the rows it wrote) goes
+ * back the same way, to be freed there a slice at a time.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -11,19 +13,46 @@
 #include "syncobj-store-answers-private.h"
 #include "syncobj-private.h"
 
+/* An answer to a task; or, with @garbage, things to free. */
 typedef struct
 {
-  GTask    *task;
-  GError   *error;
-  gssize    value;
-  gboolean  is_int;   /* a prune's count; else a boolean */
+  GTask          *task;
+  GError         *error;
+  gssize          value;
+  gboolean        is_int;        /* a prune's count; else a boolean */
+  GPtrArray      *garbage;       /* no free function: @garbage_free */
+  GMainContext   *context;       /* the garbage's */
+  GDestroyNotify  garbage_free;
+  guint           garbage_done;  /* the items freed so far */
 } Completion;
+
+/* Frees up to *@budget more items of @completion's garbage, in order, and
+ * takes them from *@budget; TRUE once every item is freed. */
+static gboolean
+garbage_free_some (Completion *completion,
+                   guint      *budget)
+{
+  guint n = MIN (*budget, completion->garbage->len - completion->garbage_done);
+
+  for (guint i = 0; i < n; i++)
+    completion->garbage_free (g_ptr_array_index (completion->garbage, completion->garbage_done++));
+  *budget -= n;
+  return completion->garbage_done == completion->garbage->len;
+}
 
 static void
 completion_free (Completion *completion)
 {
   g_clear_object (&completion->task);
   g_clear_error (&completion->error);
+  if (completion->garbage != NULL)
+    {
+      guint all = G_MAXUINT;
+
+      garbage_free_some (completion, &all);
+      g_ptr_array_unref (completion->garbage);
+    }
+  g_clear_pointer (&completion->context, g_main_context_unref);
   g_free (completion);
 }
 
@@ -86,12 +115,31 @@ complete_in_context (gpointer data)
 {
   AnswerQueue *queue = data;
   Completion *batch[ANSWERS_PER_DISPATCH];
-  guint n = 0;
+  Completion *unfinished = NULL;   /* garbage with items left */
+  guint n = 0, budget = SYNCOBJ_STORE_GARBAGE_PER_DISPATCH;
   gboolean more;
 
+  /* Only this idle takes from the queue: the garbage is freed outside the
+   * lock, and what is left of it goes back to the head. */
   g_mutex_lock (&queue->mutex);
-  while (n < ANSWERS_PER_DISPATCH && !g_queue_is_empty (&queue->completions))
-    batch[n++] = g_queue_pop_head (&queue->completions);
+  while (n < ANSWERS_PER_DISPATCH && budget > 0 && !g_queue_is_empty (&queue->completions))
+    {
+      Completion *completion = g_queue_pop_head (&queue->completions);
+
+      if (completion->garbage == NULL)
+        {
+          batch[n++] = completion;
+          continue;
+        }
+      g_mutex_unlock (&queue->mutex);
+      if (garbage_free_some (completion, &budget))
+        completion_free (completion);
+      else
+        unfinished = completion;
+      g_mutex_lock (&queue->mutex);
+      if (unfinished != NULL)
+        g_queue_push_head (&queue->completions, unfinished);
+    }
   more = !g_queue_is_empty (&queue->completions);
   queue->scheduled = more;
   g_mutex_unlock (&queue->mutex);
@@ -147,6 +195,25 @@ _syncobj_store_answers_add (SyncobjStoreAnswers *self,
   g_ptr_array_add (self->pending, completion);
 }
 
+void
+_syncobj_store_answers_add_garbage (SyncobjStoreAnswers *self,
+                                    GMainContext        *context,
+                                    gpointer             item,
+                                    GDestroyNotify       free_func)
+{
+  Completion *last = self->pending->len > 0 ? g_ptr_array_index (self->pending, self->pending->len - 1) : NULL;
+
+  if (last == NULL || last->garbage == NULL || last->context != context || last->garbage_free != free_func)
+    {
+      last = g_new0 (Completion, 1);
+      last->garbage = g_ptr_array_new ();
+      last->garbage_free = free_func;
+      last->context = g_main_context_ref (context);
+      g_ptr_array_add (self->pending, last);
+    }
+  g_ptr_array_add (last->garbage, item);
+}
+
 /* Answers go back from an idle on each task's own context (see
  * AnswerQueue): this thread must never hold the last reference of a task,
  * which may be the last reference of the store that owns it. */
@@ -156,7 +223,8 @@ _syncobj_store_answers_send (SyncobjStoreAnswers *self)
   for (guint i = 0; i < self->pending->len; i++)
     {
       Completion *completion = g_ptr_array_index (self->pending, i);
-      GMainContext *context = g_task_get_context (completion->task);
+      GMainContext *context = completion->garbage != NULL ? completion->context
+                                                          : g_task_get_context (completion->task);
       AnswerQueue *queue = g_hash_table_lookup (self->queues, context);
 
       if (queue == NULL)

@@ -77,6 +77,9 @@ typedef struct
   guint            schema_version; /* JOB_CACHE_READ */
   gboolean         done;           /* JOB_CACHE_READ: the answer is there */
   GPtrArray       *garbage;        /* JOB_FREE: freed by its free function */
+  /* JOB_ROW, JOB_CACHE: the context of the thread that made the job, where
+   * it goes back to be freed (see _syncobj_store_answers_add_garbage()) */
+  GMainContext    *context;
 } Job;
 
 struct _SyncobjStoreWriter

@@ -53,6 +53,7 @@ _syncobj_store_writer_job_free (Job *job)
   g_clear_pointer (&job->results, g_async_queue_unref);
   g_clear_pointer (&job->cache, _syncobj_stored_cache_free);
   g_clear_pointer (&job->garbage, g_ptr_array_unref);
+  g_clear_pointer (&job->context, g_main_context_unref);
   g_free (job);
 }
 
@@ -496,9 +497,19 @@ writer_thread (gpointer data)
       g_mutex_unlock (&self->mutex);
 
       process (self, jobs);
-      _syncobj_store_answers_send (self->answers);
+      /* The rows and caches, made by the thread that queued them, go back
+       * to it to be freed: see _syncobj_store_answers_add_garbage(). */
+      for (guint i = 0; i < jobs->len; i++)
+        {
+          Job *done = g_ptr_array_index (jobs, i);
 
-      g_ptr_array_foreach (jobs, (GFunc) _syncobj_store_writer_job_free, NULL);
+          if (done->context != NULL)
+            _syncobj_store_answers_add_garbage (self->answers, done->context, done,
+                                                (GDestroyNotify) _syncobj_store_writer_job_free);
+          else
+            _syncobj_store_writer_job_free (done);
+        }
+      _syncobj_store_answers_send (self->answers);
       g_mutex_lock (&self->mutex);
     }
 
@@ -639,6 +650,7 @@ _syncobj_store_writer_put (SyncobjStoreWriter *self,
   job->type = JOB_ROW;
   job->row = row;
   job->task = task;
+  job->context = g_main_context_ref_thread_default ();
   queue_job (self, job);
 }
 
@@ -714,6 +726,7 @@ _syncobj_store_writer_put_cache (SyncobjStoreWriter *self,
   job->type = JOB_CACHE;
   job->cache = cache;
   job->task = task;
+  job->context = g_main_context_ref_thread_default ();
   queue_job (self, job);
 }
 

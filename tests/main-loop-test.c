@@ -1,8 +1,9 @@
 /* main-loop-test.c: what a store costs one main-loop iteration when it
  * holds many transactions — a flush right after thousands of commits, and
  * thousands of unfinished transactions restored with
- * syncobj_collection_new_with_store_async() — and what a snapshot of many
- * records costs while it is applied in slices
+ * syncobj_collection_new_with_store_async() — what a snapshot of many
+ * records costs while it is applied in slices, and how the writer thread's
+ * answers and the rows it wrote come back, a slice per iteration
  *
  * The longest iteration is measured in CPU time of the main thread, so
  * that a loaded machine does not count; the bound is generous (a frame at
@@ -13,6 +14,7 @@
 
 #include "store-test-utils.h"
 #include "syncobj-sync-private.h"
+#include "syncobj-store-answers-private.h"
 
 #include <glib/gstdio.h>
 
@@ -203,6 +205,155 @@ test_snapshot_many (void)
     g_assert_cmpint (longest, <, LONGEST_ITERATION_US);
 }
 
+/* What the writer thread hands back: answers to tasks, and garbage made
+ * on the main thread (the rows it wrote), in the writer's order. */
+typedef struct
+{
+  GThread   *main_thread;
+  GArray    *freed;        /* guint: the garbage items, in the order freed */
+  GArray    *answered;     /* guint: the tasks, in the order answered */
+  guint      wrong_thread; /* items freed on another thread */
+} Handback;
+
+typedef struct
+{
+  Handback *handback;
+  guint     number;
+} GarbageItem;
+
+static void
+garbage_item_free (GarbageItem *item)
+{
+  g_array_append_val (item->handback->freed, item->number);
+  if (g_thread_self () != item->handback->main_thread)
+    item->handback->wrong_thread++;
+  g_free (item);
+}
+
+static void
+answered_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Handback *handback = user_data;
+  guint number = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
+
+  g_assert_true (g_task_propagate_boolean (G_TASK (result), NULL));
+  g_array_append_val (handback->answered, number);
+}
+
+#define HANDBACK_ITEMS 5000
+#define HANDBACK_TASK_EVERY 100
+
+typedef struct
+{
+  SyncobjStoreAnswers *answers;
+  GPtrArray           *tasks;
+  Handback            *handback;
+} Writer;
+
+/* As the writer thread after a round: answers, then the round's garbage. */
+static gpointer
+writer_round (gpointer data)
+{
+  Writer *writer = data;
+  g_autoptr(GMainContext) context = g_main_context_ref (g_main_context_default ());
+  guint task = 0;
+
+  for (guint i = 0; i < HANDBACK_ITEMS; i++)
+    {
+      GarbageItem *item = g_new0 (GarbageItem, 1);
+
+      if (i % HANDBACK_TASK_EVERY == 0)
+        _syncobj_store_answers_add (writer->answers, g_ptr_array_index (writer->tasks, task++), NULL, TRUE, FALSE);
+      item->handback = writer->handback;
+      item->number = i;
+      _syncobj_store_answers_add_garbage (writer->answers, context, item, (GDestroyNotify) garbage_item_free);
+    }
+  _syncobj_store_answers_send (writer->answers);
+  return NULL;
+}
+
+/* What the main thread made for the writer comes back to it and is freed
+ * there a slice per main-loop iteration, in order, with the answers in
+ * order between: nothing lost, no iteration frees it all. */
+static void
+test_garbage_sliced (void)
+{
+  Handback handback = { g_thread_self (), g_array_new (FALSE, FALSE, sizeof (guint)),
+                        g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new ();
+  Writer writer = { _syncobj_store_answers_new (), tasks, &handback };
+  guint n_tasks = HANDBACK_ITEMS / HANDBACK_TASK_EVERY;
+  guint iterations = 0;
+
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      GTask *task = g_task_new (NULL, NULL, answered_cb, &handback);
+
+      g_task_set_task_data (task, GUINT_TO_POINTER (i), NULL);
+      g_ptr_array_add (tasks, task);
+    }
+  g_thread_join (g_thread_new ("writer", writer_round, &writer));
+  g_assert_cmpuint (handback.freed->len, ==, 0);
+
+  while (handback.freed->len < HANDBACK_ITEMS || handback.answered->len < n_tasks)
+    {
+      guint before = handback.freed->len;
+
+      g_assert_true (g_main_context_iteration (NULL, FALSE));
+      g_assert_cmpuint (handback.freed->len - before, <=, SYNCOBJ_STORE_GARBAGE_PER_DISPATCH);
+      iterations++;
+    }
+  g_assert_cmpuint (iterations, >=, HANDBACK_ITEMS / SYNCOBJ_STORE_GARBAGE_PER_DISPATCH);
+
+  g_assert_cmpuint (handback.wrong_thread, ==, 0);
+  for (guint i = 0; i < HANDBACK_ITEMS; i++)
+    g_assert_cmpuint (g_array_index (handback.freed, guint, i), ==, i);
+  g_assert_cmpuint (handback.answered->len, ==, n_tasks);
+  for (guint i = 0; i < n_tasks; i++)
+    g_assert_cmpuint (g_array_index (handback.answered, guint, i), ==, i);
+
+  _syncobj_store_answers_free (writer.answers);
+  g_array_unref (handback.freed);
+  g_array_unref (handback.answered);
+}
+
+/* Garbage not freed yet when the store's writer goes is still freed, on
+ * its context, a slice per iteration. */
+static void
+test_garbage_freed_with_answers (void)
+{
+  Handback handback = { g_thread_self (), g_array_new (FALSE, FALSE, sizeof (guint)),
+                        g_array_new (FALSE, FALSE, sizeof (guint)), 0 };
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  SyncobjStoreAnswers *answers = _syncobj_store_answers_new ();
+
+  for (guint i = 0; i < 3 * SYNCOBJ_STORE_GARBAGE_PER_DISPATCH; i++)
+    {
+      GarbageItem *item = g_new0 (GarbageItem, 1);
+
+      item->handback = &handback;
+      item->number = i;
+      _syncobj_store_answers_add_garbage (answers, context, item, (GDestroyNotify) garbage_item_free);
+    }
+  _syncobj_store_answers_send (answers);
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_cmpuint (handback.freed->len, ==, SYNCOBJ_STORE_GARBAGE_PER_DISPATCH);
+
+  /* The idle holds the queue. */
+  _syncobj_store_answers_free (answers);
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_cmpuint (handback.freed->len, ==, 2 * SYNCOBJ_STORE_GARBAGE_PER_DISPATCH);
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_false (g_main_context_pending (context));
+  g_assert_cmpuint (handback.freed->len, ==, 3 * SYNCOBJ_STORE_GARBAGE_PER_DISPATCH);
+  for (guint i = 0; i < handback.freed->len; i++)
+    g_assert_cmpuint (g_array_index (handback.freed, guint, i), ==, i);
+  g_array_unref (handback.freed);
+  g_array_unref (handback.answered);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -214,6 +365,8 @@ main (int    argc,
   g_test_add_func ("/main-loop/restore-many", test_restore_many);
   g_test_add_func ("/main-loop/flush-many", test_flush_many);
   g_test_add_func ("/main-loop/snapshot-many", test_snapshot_many);
+  g_test_add_func ("/main-loop/garbage-sliced", test_garbage_sliced);
+  g_test_add_func ("/main-loop/garbage-freed-with-answers", test_garbage_freed_with_answers);
 
   return g_test_run ();
 }
