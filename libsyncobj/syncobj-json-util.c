@@ -49,6 +49,7 @@ _syncobj_json_merge (JsonObject *base,
       JsonObjectIter iter;
       const char *name;
       JsonNode *node;
+      guint replaced = 0;
 
       /* One pass: a member that @changes sets is set once, with its new
        * value, in @base's order; json-glib's replacing of a member costs
@@ -58,12 +59,17 @@ _syncobj_json_merge (JsonObject *base,
         {
           JsonNode *changed = json_object_get_member (changes, name);
 
+          replaced += changed != NULL;
           set_member_shared (merged, name, changed != NULL ? changed : node);
         }
-      json_object_iter_init_ordered (&iter, changes);
-      while (json_object_iter_next_ordered (&iter, &name, &node))
-        if (!json_object_has_member (base, name))
-          set_member_shared (merged, name, node);
+      /* The usual update sets members the record has: none is new. */
+      if (replaced < json_object_get_size (changes))
+        {
+          json_object_iter_init_ordered (&iter, changes);
+          while (json_object_iter_next_ordered (&iter, &name, &node))
+            if (!json_object_has_member (base, name))
+              set_member_shared (merged, name, node);
+        }
     }
   else if (base != NULL)
     copy_members (merged, base);

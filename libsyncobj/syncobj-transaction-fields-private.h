@@ -38,7 +38,9 @@ struct _SyncobjTransaction
                                              * once there are many mutations */
   guint                    current_attempt;
   guint                    counted_attempts; /* offline attempts do not count */
-  char                    *queued_behind;
+  char                    *queued_behind;   /* made when read from: */
+  SyncobjTransaction      *queued_behind_blocker; /* strong; its id is made
+                                             * only when someone asks */
   GError                  *error;
   char                    *error_transaction_id;
   JsonObject              *metadata;
@@ -183,20 +185,22 @@ void     _syncobj_transaction_set_state          (SyncobjTransaction      *self,
                                                   SyncobjTransactionState  state);
 void     _syncobj_transaction_set_queued_behind  (SyncobjTransaction      *self,
                                                   const char              *id);
+/* The id of the transaction @self waits behind, or NULL. */
+const char *_syncobj_transaction_peek_queued_behind (SyncobjTransaction   *self);
 void     _syncobj_transaction_set_mutations_state (SyncobjTransaction   *self,
                                                    SyncobjMutationState  state);
 /* Lists @mutation (of @collection) in the transaction. */
 void     _syncobj_transaction_list_mutation      (SyncobjTransaction     *self,
                                                   SyncobjCollection      *collection,
                                                   SyncobjPendingMutation *mutation);
-/* Whether @self heads every lane it is in; otherwise *@blocker_id (when
- * not NULL) names a transaction ahead of it. */
+/* Whether @self heads every lane it is in; otherwise *@blocker (when
+ * not NULL) is a transaction ahead of it. */
 gboolean _syncobj_transaction_heads_all_lanes    (SyncobjTransaction  *self,
-                                                  const char         **blocker_id);
+                                                  SyncobjTransaction **blocker);
 void     _syncobj_transaction_join_lanes         (SyncobjTransaction *self);
-/* Waits behind @blocker_id. */
+/* Waits behind @blocker. */
 void     _syncobj_transaction_queue_behind       (SyncobjTransaction *self,
-                                                  const char         *blocker_id);
+                                                  SyncobjTransaction *blocker);
 void     _syncobj_transaction_complete           (SyncobjTransaction *self);
 /* Fails @self (taking @error) and the queued transactions that depend on it. */
 void     _syncobj_transaction_fail               (SyncobjTransaction *self,

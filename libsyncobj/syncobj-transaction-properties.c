@@ -256,7 +256,7 @@ const char *
 syncobj_transaction_get_queued_behind (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->queued_behind;
+  return _syncobj_transaction_peek_queued_behind (self);
 }
 
 /**
@@ -386,7 +386,7 @@ syncobj_transaction_to_json (SyncobjTransaction *self)
   json_builder_add_string_value (builder, updated);
   json_builder_set_member_name (builder, "current_attempt");
   json_builder_add_int_value (builder, self->current_attempt);
-  if (self->queued_behind != NULL)
+  if (_syncobj_transaction_peek_queued_behind (self) != NULL)
     {
       json_builder_set_member_name (builder, "queued_behind");
       json_builder_add_string_value (builder, self->queued_behind);
@@ -455,7 +455,7 @@ syncobj_transaction_get_property (GObject    *object,
       g_value_set_uint (value, syncobj_transaction_get_n_dropped_attempts (self));
       break;
     case PROP_QUEUED_BEHIND:
-      g_value_set_string (value, self->queued_behind);
+      g_value_set_string (value, _syncobj_transaction_peek_queued_behind (self));
       break;
     case PROP_WAITING_FOR_COLLECTION:
       g_value_set_string (value, syncobj_transaction_get_waiting_for_collection (self));

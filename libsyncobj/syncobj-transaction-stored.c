@@ -77,7 +77,7 @@ transaction_snapshot (SyncobjTransaction *self,
   stored->sequence = self->entry.sequence;
   stored->current_attempt = self->current_attempt;
   stored->counted_attempts = self->counted_attempts;
-  stored->queued_behind = g_strdup (self->queued_behind);
+  stored->queued_behind = g_strdup (_syncobj_transaction_peek_queued_behind (self));
   stored->error = self->error != NULL ? g_error_copy (self->error) : NULL;
   stored->error_transaction_id = g_strdup (self->error_transaction_id);
   stored->metadata = self->metadata != NULL ? json_object_ref (self->metadata) : NULL;
@@ -388,12 +388,12 @@ transaction_resume (SyncobjTransaction *self)
     restore_persisting (self, owner);
   else
     {
-      const char *blocker_id = NULL;
+      SyncobjTransaction *blocker = NULL;
 
-      if (_syncobj_transaction_heads_all_lanes (self, &blocker_id))
+      if (_syncobj_transaction_heads_all_lanes (self, &blocker))
         _syncobj_queue_schedule_start (&self->entry);
       else
-        _syncobj_transaction_queue_behind (self, blocker_id);
+        _syncobj_transaction_queue_behind (self, blocker);
     }
 }
 

@@ -136,12 +136,43 @@ void
 _syncobj_transaction_set_queued_behind (SyncobjTransaction *self,
                                         const char         *id)
 {
-  if (g_strcmp0 (self->queued_behind, id) == 0)
+  if (self->queued_behind_blocker == NULL && g_strcmp0 (self->queued_behind, id) == 0)
     return;
 
+  g_clear_object (&self->queued_behind_blocker);
   g_free (self->queued_behind);
   self->queued_behind = g_strdup (id);
   _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
+}
+
+/* Waits behind @blocker: its id, a UUID made on first use, is made only
+ * when someone reads queued-behind (the store, the inspector, a handler);
+ * a burst of writes to one queue makes none. */
+static void
+transaction_set_queued_behind_blocker (SyncobjTransaction *self,
+                                       SyncobjTransaction *blocker)
+{
+  if (self->queued_behind_blocker == blocker && blocker != NULL)
+    return;
+  if (self->queued_behind_blocker == NULL && self->queued_behind != NULL &&
+      g_strcmp0 (self->queued_behind, g_atomic_pointer_get (&blocker->id)) == 0)
+    return;
+
+  g_set_object (&self->queued_behind_blocker, blocker);
+  g_clear_pointer (&self->queued_behind, g_free);
+  _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
+}
+
+const char *
+_syncobj_transaction_peek_queued_behind (SyncobjTransaction *self)
+{
+  if (self->queued_behind_blocker != NULL)
+    {
+      g_autoptr(SyncobjTransaction) blocker = g_steal_pointer (&self->queued_behind_blocker);
+
+      self->queued_behind = g_strdup (transaction_id (blocker));
+    }
+  return self->queued_behind;
 }
 
 void
@@ -350,19 +381,19 @@ _syncobj_transaction_remove_mutation (SyncobjTransaction     *self,
 
 /* ---- queue ---------------------------------------------------------------- */
 
-/* Whether @self may go: it heads every lane it is in. Otherwise *@blocker_id
- * (when not NULL) names a transaction ahead of it. */
+/* Whether @self may go: it heads every lane it is in. Otherwise *@blocker
+ * (when not NULL) is a transaction ahead of it. */
 gboolean
 _syncobj_transaction_heads_all_lanes (SyncobjTransaction  *self,
-                                      const char         **blocker_id)
+                                      SyncobjTransaction **blocker)
 {
-  SyncobjQueueEntry *blocker = NULL;
+  SyncobjQueueEntry *entry = NULL;
 
-  if (_syncobj_queue_heads_all (&self->entry, &blocker))
+  if (_syncobj_queue_heads_all (&self->entry, &entry))
     return TRUE;
 
-  if (blocker_id != NULL)
-    *blocker_id = transaction_id (blocker->item);
+  if (blocker != NULL)
+    *blocker = entry->item;
   return FALSE;
 }
 
@@ -400,12 +431,12 @@ _syncobj_transaction_join_lanes (SyncobjTransaction *self)
     }
 }
 
-/* Waits behind @blocker_id. */
+/* Waits behind @blocker. */
 void
 _syncobj_transaction_queue_behind (SyncobjTransaction *self,
-                                   const char         *blocker_id)
+                                   SyncobjTransaction *blocker)
 {
-  _syncobj_transaction_set_queued_behind (self, blocker_id);
+  transaction_set_queued_behind_blocker (self, blocker);
   _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
 }
 
@@ -427,7 +458,7 @@ transaction_start_cb (gpointer           item,
 
   if (blocker != NULL)
     {
-      _syncobj_transaction_queue_behind (self, transaction_id (blocker->item));
+      _syncobj_transaction_queue_behind (self, blocker->item);
       return;
     }
 
@@ -440,6 +471,8 @@ transaction_finish (SyncobjTransaction *self)
 {
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
 
+  /* A transaction that ended queued names its blocker without keeping it. */
+  _syncobj_transaction_peek_queued_behind (self);
   _syncobj_transaction_stop_waiting (self);
   if (self->retry_timer != 0)
     {
@@ -697,7 +730,7 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
                             GError             **error)
 {
   SyncobjStore *store;
-  const char *blocker_id = NULL;
+  SyncobjTransaction *blocker = NULL;
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
@@ -730,8 +763,8 @@ syncobj_transaction_commit (SyncobjTransaction  *self,
   else
     self->durable = TRUE;
 
-  if (!_syncobj_transaction_heads_all_lanes (self, &blocker_id))
-    _syncobj_transaction_queue_behind (self, blocker_id);
+  if (!_syncobj_transaction_heads_all_lanes (self, &blocker))
+    _syncobj_transaction_queue_behind (self, blocker);
   else if (self->durable)
     _syncobj_queue_schedule_start (&self->entry);
 
@@ -1132,6 +1165,7 @@ syncobj_transaction_finalize (GObject *object)
   g_clear_pointer (&self->attempt_list, g_ptr_array_unref);
   g_clear_pointer (&self->mutation_index, g_hash_table_unref);
   g_free (self->queued_behind);
+  g_clear_object (&self->queued_behind_blocker);
   g_clear_error (&self->error);
   g_free (self->error_transaction_id);
   g_clear_pointer (&self->metadata, json_object_unref);
