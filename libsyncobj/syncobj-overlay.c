@@ -484,18 +484,14 @@ _syncobj_overlay_get_record (SyncobjOverlay *self,
   if (row->record != NULL)
     return g_object_ref (row->record);
 
-  row->record = _syncobj_record_new (self->collection, row->key, row->temporary);
+  /* A packed row stays packed: its record reads the row's text, and
+   * builds its value only when asked for it (a list view binding a label
+   * to a member of each row it shows builds none). */
   if (row->packed != NULL)
-    {
-      /* The row stays packed: its value is built for the record alone and
-       * goes with it (a list view showing a few rows of a big collection
-       * at a time leaves no values behind). */
-      g_autoptr(JsonObject) value = row_packed_value (row);
-
-      _syncobj_record_update (row->record, value, value, FALSE);
-    }
+    row->record = _syncobj_record_new_packed (self->collection, row->key, row->temporary, row->packed);
   else
-    _syncobj_record_update (row->record, row->visible, row->synced, row_is_pending (row));
+    row->record = _syncobj_record_new (self->collection, row->key, row->temporary,
+                                       row->visible, row->synced, row_is_pending (row));
   g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
   self->n_records++;
 
@@ -517,6 +513,8 @@ _syncobj_overlay_forget_records (SyncobjOverlay *self)
   while (_syncobj_table_iter_next (&iter, NULL, (gpointer *) &row))
     if (row->record != NULL)
       {
+        /* The record may outlive the row whose text it reads. */
+        _syncobj_record_unpack (row->record);
         g_object_weak_unref (G_OBJECT (row->record), record_finalized_cb, self);
         row->record = NULL;
       }

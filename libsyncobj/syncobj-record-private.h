@@ -8,14 +8,32 @@
 
 G_BEGIN_DECLS
 
+/* A record holding the snapshot (references taken; NULL value = not
+ * visible), made without notifications. */
 SyncobjRecord *_syncobj_record_new    (SyncobjCollection *collection,
                                        const char        *key,
-                                       gboolean           temporary);
+                                       gboolean           temporary,
+                                       JsonObject        *value,
+                                       JsonObject        *synced_value,
+                                       gboolean           pending);
+/* A record whose value and synced value are the checked compact JSON
+ * object text @packed, borrowed: it must stay unchanged until
+ * _syncobj_record_unpack() or _syncobj_record_update(). The JsonObject is
+ * built when somebody asks for it; the typed getters read the text. */
+SyncobjRecord *_syncobj_record_new_packed (SyncobjCollection *collection,
+                                           const char        *key,
+                                           gboolean           temporary,
+                                           const char        *packed);
+/* Builds the value of a packed record now: it no longer reads the text. */
+void           _syncobj_record_unpack (SyncobjRecord     *self);
+/* Whether @self still reads packed text (no JsonObject built yet). */
+gboolean       _syncobj_record_is_packed (SyncobjRecord  *self);
 /* The server's key replaces the temporary one: notify::key. */
 void           _syncobj_record_set_key (SyncobjRecord    *self,
                                         const char       *key);
 /* Sets the snapshot (references taken; NULL value = not visible) and emits
- * notify for each property that changed. */
+ * notify for each property that changed. A packed record builds its
+ * value first and lets go of the text. */
 void           _syncobj_record_update (SyncobjRecord     *self,
                                        JsonObject        *value,
                                        JsonObject        *synced_value,

@@ -3,7 +3,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-record-private.h"
+#include "syncobj-json-parser-private.h"
 #include "syncobj-json-util-private.h"
+#include "syncobj-view-private.h"
+
+#include <string.h>
 
 /**
  * SyncobjRecord:
@@ -29,6 +33,16 @@
  * collection, on its main context.
  */
 
+/* A string member read by syncobj_record_get_string() from packed text,
+ * kept until the value changes: its name and text follow it in one block. */
+typedef struct _RecordString RecordString;
+struct _RecordString
+{
+  RecordString *next;
+  const char   *text;
+  char          name[];
+};
+
 struct _SyncobjRecord
 {
   GObject     parent_instance;
@@ -37,6 +51,12 @@ struct _SyncobjRecord
   SyncobjWeak *collection;
   JsonObject *value;          /* visible value; NULL when not visible */
   JsonObject *synced_value;   /* NULL when the server has no such key */
+  /* The checked compact text of the value (and synced value) while no
+   * JsonObject was built for it: borrowed from the collection's row,
+   * which keeps it unchanged until _syncobj_record_unpack(). The typed
+   * getters read it without building the object. */
+  const char *packed;
+  RecordString *strings;      /* read from @packed, valid until the value changes */
   gboolean    pending;
   gboolean    temporary;      /* the key is a temporary one (server keys) */
 };
@@ -57,10 +77,40 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
+record_strings_free (SyncobjRecord *self)
+{
+  while (self->strings != NULL)
+    {
+      RecordString *next = self->strings->next;
+
+      g_free (self->strings);
+      self->strings = next;
+    }
+}
+
+/* Builds the JsonObject of a packed value: the record's value from then on. */
+static void
+record_build (SyncobjRecord *self)
+{
+  JsonObject *value;
+
+  if (G_LIKELY (self->packed == NULL))
+    return;
+
+  value = _syncobj_json_object_from_text (self->packed, -1);
+  if (value == NULL)
+    value = _syncobj_json_merge (NULL, NULL);  /* not reached: the text was checked */
+  self->packed = NULL;
+  self->value = value;
+  self->synced_value = json_object_ref (value);
+}
+
+static void
 syncobj_record_finalize (GObject *object)
 {
   SyncobjRecord *self = SYNCOBJ_RECORD (object);
 
+  record_strings_free (self);
   g_clear_pointer (&self->key, g_free);
   g_clear_pointer (&self->value, json_object_unref);
   g_clear_pointer (&self->synced_value, json_object_unref);
@@ -86,16 +136,16 @@ syncobj_record_get_property (GObject    *object,
       g_value_take_object (value, _syncobj_weak_get (self->collection));
       break;
     case PROP_VALUE:
-      g_value_set_boxed (value, self->value);
+      g_value_set_boxed (value, syncobj_record_get_value (self));
       break;
     case PROP_SYNCED_VALUE:
-      g_value_set_boxed (value, self->synced_value);
+      g_value_set_boxed (value, syncobj_record_get_synced_value (self));
       break;
     case PROP_PENDING:
       g_value_set_boolean (value, self->pending);
       break;
     case PROP_VISIBLE:
-      g_value_set_boolean (value, self->value != NULL);
+      g_value_set_boolean (value, syncobj_record_get_visible (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -180,10 +230,14 @@ syncobj_record_init (SyncobjRecord *self)
 {
 }
 
+/* No notification: nobody can be connected to a record being made. */
 SyncobjRecord *
 _syncobj_record_new (SyncobjCollection *collection,
                      const char        *key,
-                     gboolean           temporary)
+                     gboolean           temporary,
+                     JsonObject        *value,
+                     JsonObject        *synced_value,
+                     gboolean           pending)
 {
   SyncobjRecord *self;
 
@@ -194,8 +248,41 @@ _syncobj_record_new (SyncobjCollection *collection,
   self->key = g_strdup (key);
   self->temporary = temporary;
   self->collection = _syncobj_weak_for (collection);
+  self->value = value != NULL ? json_object_ref (value) : NULL;
+  self->synced_value = synced_value != NULL ? json_object_ref (synced_value) : NULL;
+  self->pending = !!pending;
 
   return self;
+}
+
+SyncobjRecord *
+_syncobj_record_new_packed (SyncobjCollection *collection,
+                            const char        *key,
+                            gboolean           temporary,
+                            const char        *packed)
+{
+  SyncobjRecord *self = _syncobj_record_new (collection, key, temporary, NULL, NULL, FALSE);
+
+  g_return_val_if_fail (packed != NULL, self);
+
+  self->packed = packed;
+  return self;
+}
+
+void
+_syncobj_record_unpack (SyncobjRecord *self)
+{
+  g_return_if_fail (SYNCOBJ_IS_RECORD (self));
+
+  record_build (self);
+}
+
+gboolean
+_syncobj_record_is_packed (SyncobjRecord *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
+
+  return self->packed != NULL;
 }
 
 void
@@ -223,6 +310,9 @@ _syncobj_record_update (SyncobjRecord *self,
   g_return_if_fail (SYNCOBJ_IS_RECORD (self));
 
   pending = !!pending;
+  /* The caller's values are JsonObjects: the packed text goes, and with
+   * it the borrowed pointer. */
+  record_build (self);
   was_visible = self->value != NULL;
 
   g_object_freeze_notify (object);
@@ -230,6 +320,7 @@ _syncobj_record_update (SyncobjRecord *self,
   /* Values are immutable snapshots: a new pointer is a new value. */
   if (self->value != value)
     {
+      record_strings_free (self);
       g_clear_pointer (&self->value, json_object_unref);
       self->value = value != NULL ? json_object_ref (value) : NULL;
       g_object_notify_by_pspec (object, properties[PROP_VALUE]);
@@ -249,6 +340,67 @@ _syncobj_record_update (SyncobjRecord *self,
     g_object_notify_by_pspec (object, properties[PROP_VISIBLE]);
 
   g_object_thaw_notify (object);
+}
+
+/* The member @name of packed text as a scalar (or missing); a string
+ * with escapes is unescaped into *@scratch, which the caller frees. */
+static void
+packed_member (SyncobjRecord     *self,
+               const char        *name,
+               char             **scratch,
+               SyncobjViewScalar *out)
+{
+  SyncobjViewValue value = { .packed = self->packed };
+  char *path[] = { (char *) name, NULL };
+
+  _syncobj_view_value_get (&value, path, scratch, out);
+}
+
+/* A string member of packed text, copied once and kept with the record. */
+static const char *
+packed_string (SyncobjRecord *self,
+               const char    *name)
+{
+  g_autofree char *scratch = NULL;
+  SyncobjViewScalar scalar;
+  RecordString *string;
+  gsize name_length;
+  char *text;
+
+  for (string = self->strings; string != NULL; string = string->next)
+    if (strcmp (string->name, name) == 0)
+      return string->text;
+
+  packed_member (self, name, &scratch, &scalar);
+  if (scalar.class != SYNCOBJ_VIEW_CLASS_STRING)
+    return NULL;
+
+  name_length = strlen (name);
+  string = g_malloc (sizeof (RecordString) + name_length + 1 + scalar.length + 1);
+  memcpy (string->name, name, name_length + 1);
+  text = string->name + name_length + 1;
+  memcpy (text, scalar.string, scalar.length);
+  text[scalar.length] = '\0';
+  string->text = text;
+  string->next = self->strings;
+  self->strings = string;
+  return text;
+}
+
+/* Whether @number is an integer within 64 bits, as *@integer. */
+static gboolean
+double_is_int (double  number,
+               gint64 *integer)
+{
+  /* -2^63 and 2^63 are exact doubles; the range is half-open. NaN and
+   * the infinities fail the range test, so the cast is defined. */
+  if (number >= -9223372036854775808.0 && number < 9223372036854775808.0 &&
+      (double) (gint64) number == number)
+    {
+      *integer = (gint64) number;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 /* The member @name of the visible value when it holds a scalar. */
@@ -319,6 +471,7 @@ syncobj_record_get_value (SyncobjRecord *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
 
+  record_build (self);
   return self->value;
 }
 
@@ -337,6 +490,7 @@ syncobj_record_get_synced_value (SyncobjRecord *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
 
+  record_build (self);
   return self->synced_value;
 }
 
@@ -370,7 +524,7 @@ syncobj_record_get_visible (SyncobjRecord *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
 
-  return self->value != NULL;
+  return self->packed != NULL || self->value != NULL;
 }
 
 /**
@@ -413,6 +567,14 @@ syncobj_record_has_member (SyncobjRecord *self,
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
   g_return_val_if_fail (member != NULL, FALSE);
 
+  if (self->packed != NULL)
+    {
+      g_autofree char *scratch = NULL;
+      SyncobjViewScalar scalar;
+
+      packed_member (self, member, &scratch, &scalar);
+      return scalar.class != SYNCOBJ_VIEW_CLASS_MISSING;
+    }
   return self->value != NULL && json_object_has_member (self->value, member);
 }
 
@@ -436,6 +598,8 @@ syncobj_record_get_string (SyncobjRecord *self,
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
   g_return_val_if_fail (member != NULL, NULL);
 
+  if (self->packed != NULL)
+    return packed_string (self, member);
   node = get_scalar_member (self, member);
   if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
@@ -464,6 +628,20 @@ syncobj_record_get_int (SyncobjRecord *self,
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), 0);
   g_return_val_if_fail (member != NULL, 0);
 
+  if (self->packed != NULL)
+    {
+      g_autofree char *scratch = NULL;
+      SyncobjViewScalar scalar;
+      gint64 integer;
+
+      packed_member (self, member, &scratch, &scalar);
+      if (scalar.class != SYNCOBJ_VIEW_CLASS_NUMBER)
+        return 0;
+      if (scalar.is_int)
+        return scalar.integer;
+      return double_is_int (scalar.number, &integer) ? integer : 0;
+    }
+
   node = get_scalar_member (self, member);
   if (node == NULL)
     return 0;
@@ -474,13 +652,10 @@ syncobj_record_get_int (SyncobjRecord *self,
 
   if (type == G_TYPE_DOUBLE)
     {
-      double number = json_node_get_double (node);
+      gint64 integer;
 
-      /* -2^63 and 2^63 are exact doubles; the range is half-open. NaN and
-       * the infinities fail the range test, so the cast is defined. */
-      if (number >= -9223372036854775808.0 && number < 9223372036854775808.0 &&
-          (double) (gint64) number == number)
-        return (gint64) number;
+      if (double_is_int (json_node_get_double (node), &integer))
+        return integer;
     }
 
   return 0;
@@ -506,6 +681,15 @@ syncobj_record_get_double (SyncobjRecord *self,
 
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), 0.0);
   g_return_val_if_fail (member != NULL, 0.0);
+
+  if (self->packed != NULL)
+    {
+      g_autofree char *scratch = NULL;
+      SyncobjViewScalar scalar;
+
+      packed_member (self, member, &scratch, &scalar);
+      return scalar.class == SYNCOBJ_VIEW_CLASS_NUMBER ? scalar.number : 0.0;
+    }
 
   node = get_scalar_member (self, member);
   if (node == NULL)
@@ -539,6 +723,15 @@ syncobj_record_get_boolean (SyncobjRecord *self,
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), FALSE);
   g_return_val_if_fail (member != NULL, FALSE);
 
+  if (self->packed != NULL)
+    {
+      g_autofree char *scratch = NULL;
+      SyncobjViewScalar scalar;
+
+      packed_member (self, member, &scratch, &scalar);
+      return scalar.class == SYNCOBJ_VIEW_CLASS_BOOLEAN && scalar.boolean;
+    }
+
   node = get_scalar_member (self, member);
   if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
     return FALSE;
@@ -560,6 +753,7 @@ syncobj_record_to_json (SyncobjRecord *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_RECORD (self), NULL);
 
+  record_build (self);
   if (self->value == NULL)
     return g_strdup ("null");
 

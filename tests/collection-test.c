@@ -5,6 +5,7 @@
  */
 #include "test-utils.h"
 #include "syncobj-collection-fields-private.h"
+#include "syncobj-record-private.h"
 
 #include <string.h>
 
@@ -760,6 +761,121 @@ test_packed_record_keeps_text (void)
   syncobj_test_assert_keys (collection, "b c");
 }
 
+/* What the typed getters read from a record of a row kept as text is
+ * what they read from its JsonObject, and reading it builds no object
+ * (a list view binding a label to one member of each row it shows). */
+static void
+test_packed_record_reads_text (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autoptr(SyncobjTestNotify) values = NULL;
+  const char *members[] = { "s", "e", "u", "i", "neg", "f", "frac", "big", "huge", "t", "no",
+                            "z", "o", "l", "dup", "missing", "empty" };
+  const char *title;
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (control),
+                                               "[{\"id\": \"a\", \"s\": \"text\", \"e\": \"say \\\"hi\\\"\\n\","
+                                               " \"u\": \"caf\\u00e9 \u00e9t\u00e9\", \"i\": 7, \"neg\": -42, \"f\": 2.0,"
+                                               " \"frac\": 0.5, \"big\": 9223372036854775807, \"huge\": 1e300,"
+                                               " \"t\": true, \"no\": false, \"z\": null, \"o\": {\"s\": \"in\"},"
+                                               " \"l\": [\"x\"], \"dup\": 1, \"dup\": \"last\", \"empty\": \"\"}]",
+                                               -1, NULL));
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  values = syncobj_test_notify_new (record, "value");
+  g_assert_true (_syncobj_record_is_packed (record));
+
+  g_assert_cmpstr (syncobj_record_get_string (record, "s"), ==, "text");
+  g_assert_cmpstr (syncobj_record_get_string (record, "e"), ==, "say \"hi\"\n");
+  g_assert_cmpstr (syncobj_record_get_string (record, "u"), ==, "caf\u00e9 \u00e9t\u00e9");
+  g_assert_cmpstr (syncobj_record_get_string (record, "dup"), ==, "last");
+  g_assert_cmpstr (syncobj_record_get_string (record, "empty"), ==, "");
+  g_assert_null (syncobj_record_get_string (record, "i"));
+  g_assert_null (syncobj_record_get_string (record, "o"));
+  g_assert_null (syncobj_record_get_string (record, "z"));
+  g_assert_null (syncobj_record_get_string (record, "missing"));
+  g_assert_cmpint (syncobj_record_get_int (record, "i"), ==, 7);
+  g_assert_cmpint (syncobj_record_get_int (record, "neg"), ==, -42);
+  g_assert_cmpint (syncobj_record_get_int (record, "f"), ==, 2);
+  g_assert_cmpint (syncobj_record_get_int (record, "frac"), ==, 0);
+  g_assert_cmpint (syncobj_record_get_int (record, "big"), ==, G_MAXINT64);
+  g_assert_cmpint (syncobj_record_get_int (record, "huge"), ==, 0);
+  g_assert_cmpint (syncobj_record_get_int (record, "s"), ==, 0);
+  g_assert_cmpfloat (syncobj_record_get_double (record, "i"), ==, 7.0);
+  g_assert_cmpfloat (syncobj_record_get_double (record, "frac"), ==, 0.5);
+  g_assert_cmpfloat (syncobj_record_get_double (record, "huge"), ==, 1e300);
+  g_assert_cmpfloat (syncobj_record_get_double (record, "o"), ==, 0.0);
+  g_assert_true (syncobj_record_get_boolean (record, "t"));
+  g_assert_false (syncobj_record_get_boolean (record, "no"));
+  g_assert_false (syncobj_record_get_boolean (record, "s"));
+  g_assert_true (syncobj_record_has_member (record, "z"));
+  g_assert_true (syncobj_record_has_member (record, "o"));
+  g_assert_false (syncobj_record_has_member (record, "missing"));
+  g_assert_true (syncobj_record_get_visible (record));
+  g_assert_false (syncobj_record_get_pending (record));
+  /* A string read is kept with the record: the same pointer again. */
+  title = syncobj_record_get_string (record, "e");
+  g_assert_true (syncobj_record_get_string (record, "e") == title);
+  g_assert_true (_syncobj_record_is_packed (record));
+
+  /* Each getter reads the same from the built object, which is no
+   * change of value. */
+  {
+    gint64 ints[G_N_ELEMENTS (members)];
+    double doubles[G_N_ELEMENTS (members)];
+    gboolean booleans[G_N_ELEMENTS (members)], has[G_N_ELEMENTS (members)];
+    char *strings[G_N_ELEMENTS (members)];
+
+    for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+      {
+        strings[i] = g_strdup (syncobj_record_get_string (record, members[i]));
+        ints[i] = syncobj_record_get_int (record, members[i]);
+        doubles[i] = syncobj_record_get_double (record, members[i]);
+        booleans[i] = syncobj_record_get_boolean (record, members[i]);
+        has[i] = syncobj_record_has_member (record, members[i]);
+      }
+    g_assert_nonnull (syncobj_record_get_value (record));
+    g_assert_false (_syncobj_record_is_packed (record));
+    for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+      {
+        g_assert_cmpstr (syncobj_record_get_string (record, members[i]), ==, strings[i]);
+        g_assert_cmpint (syncobj_record_get_int (record, members[i]), ==, ints[i]);
+        g_assert_cmpfloat (syncobj_record_get_double (record, members[i]), ==, doubles[i]);
+        g_assert_cmpint (syncobj_record_get_boolean (record, members[i]), ==, booleans[i]);
+        g_assert_cmpint (syncobj_record_has_member (record, members[i]), ==, has[i]);
+        g_free (strings[i]);
+      }
+  }
+  g_assert_cmpuint (syncobj_test_notify_count (values), ==, 0);
+  g_assert_cmpstr (syncobj_record_get_string (record, "e"), ==, "say \"hi\"\n");
+}
+
+/* A record of a row kept as text that outlives its collection keeps its
+ * value; one whose row changes reads the new value. */
+static void
+test_packed_record_outlives_text (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  SyncobjCollection *collection = packed_collection_new (&control);
+  g_autoptr(SyncobjRecord) a = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  g_autoptr(SyncobjRecord) b = g_list_model_get_item (G_LIST_MODEL (collection), 1);
+  g_autoptr(SyncobjTestNotify) b_value = syncobj_test_notify_new (b, "value");
+
+  g_assert_true (_syncobj_record_is_packed (a));
+  g_assert_cmpint (syncobj_record_get_int (b, "n"), ==, 0);
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"n\": 3}");
+  g_assert_cmpuint (syncobj_test_notify_count (b_value), ==, 1);
+  g_assert_cmpint (syncobj_record_get_int (b, "n"), ==, 3);
+
+  g_object_unref (collection);
+  g_assert_null (syncobj_record_get_collection (a));
+  g_assert_false (_syncobj_record_is_packed (a));
+  g_assert_cmpstr (syncobj_record_get_key (a), ==, "a");
+  g_assert_cmpint (syncobj_record_get_int (a, "n"), ==, 0);
+  syncobj_test_assert_json (syncobj_record_get_value (a), "{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]}");
+}
+
 /* A server that sends a record again, member for member as it is kept,
  * changes nothing; any difference in a value or in the order of the
  * members replaces it. */
@@ -1417,6 +1533,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/packed/truncate", test_packed_truncate);
   g_test_add_func ("/collection/packed/records-and-json", test_packed_records_and_json);
   g_test_add_func ("/collection/packed/record-keeps-text", test_packed_record_keeps_text);
+  g_test_add_func ("/collection/packed/record-reads-text", test_packed_record_reads_text);
+  g_test_add_func ("/collection/packed/record-outlives-text", test_packed_record_outlives_text);
   g_test_add_func ("/collection/packed/same-record-again", test_packed_same_record_again);
   g_test_add_func ("/collection/ordered/echo-of-update-becomes-synced", test_echo_of_update_becomes_synced);
 
