@@ -23,7 +23,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModel, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GdaDataModelIter, g_object_unref)
 
 /* The current schema; older files are migrated on open, newer ones refused. */
-#define SYNCOBJ_STORE_SCHEMA_VERSION 5
+#define SYNCOBJ_STORE_SCHEMA_VERSION 6
 
 GdaStatement *_syncobj_store_sql_parse           (const char     *sql,
                                                   GError        **error);

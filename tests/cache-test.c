@@ -174,6 +174,63 @@ test_replace_interrupted (void)
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache"), ==, 1);
 }
 
+/* A file of schema version 5, which kept the cache by key with an index
+ * by position, as an older libsyncobj wrote it. */
+static const char *cache_v5[] = {
+  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INT64 NOT NULL)",
+  "CREATE TABLE transactions (id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL,"
+  " state INT64 NOT NULL, created_at INT64 NOT NULL, updated_at INT64 NOT NULL,"
+  " sequence INT64 NOT NULL, current_attempt INT64 NOT NULL, queued_behind TEXT NOT NULL,"
+  " error TEXT NOT NULL, error_transaction_id TEXT NOT NULL, attempts TEXT NOT NULL,"
+  " mutations TEXT NOT NULL, counted_attempts INT64 NOT NULL DEFAULT 0,"
+  " metadata TEXT NOT NULL DEFAULT '')",
+  "CREATE INDEX transactions_by_collection ON transactions (collection_id, sequence)",
+  "CREATE INDEX transactions_by_state ON transactions (state, updated_at)",
+  "CREATE TABLE cache (collection_id TEXT NOT NULL, generation INT64 NOT NULL, key TEXT NOT NULL,"
+  " position INT64 NOT NULL, value TEXT NOT NULL, etag TEXT NOT NULL DEFAULT '',"
+  " PRIMARY KEY (collection_id, generation, key))",
+  "CREATE INDEX cache_by_position ON cache (collection_id, generation, position)",
+  "CREATE TABLE cache_state (collection_id TEXT PRIMARY KEY NOT NULL, generation INT64 NOT NULL,"
+  " schema_version INT64 NOT NULL, cursor TEXT NOT NULL)",
+  "INSERT INTO meta (key, value) VALUES ('schema_version', 5)",
+  /* Inserted out of their order, with a gap and a position used twice. */
+  "INSERT INTO cache VALUES ('todos', 3, 'a', 7, '{\"id\":\"a\"}', '\"e-a\"')",
+  "INSERT INTO cache VALUES ('todos', 3, 'c', 0, '{\"id\":\"c\"}', '')",
+  "INSERT INTO cache VALUES ('todos', 3, 'b', 7, '{\"id\":\"b\"}', '')",
+  "INSERT INTO cache VALUES ('todos', 2, 'z', 0, '{\"id\":\"z\"}', '')",
+  "INSERT INTO cache VALUES ('other', 1, 'x', 4, '{\"id\":\"x\"}', '')",
+  "INSERT INTO cache_state VALUES ('todos', 3, 0, 'c5')",
+  "INSERT INTO cache_state VALUES ('other', 1, 0, 'o5')",
+  NULL
+};
+
+/* A cache written by version 5 reads in the same order once migrated to
+ * the table keyed by position, and takes updates, deletions, new keys
+ * and a snapshot. */
+static void
+test_migration_v5 (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("cache-v5.db");
+  g_autoptr(SyncobjStore) store = NULL;
+
+  syncobj_store_test_run_sql (path, cache_v5);
+  assert_cache (reopen (&store, path), "todos", "c={\"id\":\"c\"};a={\"id\":\"a\"};b={\"id\":\"b\"}|c5");
+  assert_cache (store, "other", "x={\"id\":\"x\"}|o5");
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 6);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM sqlite_master "
+                                                 "WHERE name = 'cache' AND sql LIKE '%WITHOUT ROWID%'"), ==, 1);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT position FROM cache WHERE key = 'b'"), ==, 2);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache "
+                                                 "WHERE key = 'a' AND etag = '\"e-a\"'"), ==, 1);
+
+  write_commit (store, "todos", FALSE, "c6",
+                (const char *[]) { "a={\"id\":\"a\",\"n\":1}", "c=", "d={\"id\":\"d\"}", NULL });
+  assert_cache (reopen (&store, path), "todos", "a={\"id\":\"a\",\"n\":1};b={\"id\":\"b\"};d={\"id\":\"d\"}|c6");
+  write_commit (store, "todos", TRUE, "c7", (const char *[]) { "e={\"id\":\"e\"}", "b={\"id\":\"b\"}", NULL });
+  assert_cache (reopen (&store, path), "todos", "e={\"id\":\"e\"};b={\"id\":\"b\"}|c7");
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM cache WHERE collection_id = 'todos'"), ==, 2);
+}
+
 static void
 test_schema_version (void)
 {
@@ -632,6 +689,7 @@ main (int   argc,
   g_test_add_func ("/cache/round-trip", test_round_trip);
   g_test_add_func ("/cache/replace", test_replace);
   g_test_add_func ("/cache/replace-interrupted", test_replace_interrupted);
+  g_test_add_func ("/cache/migration/v5", test_migration_v5);
   g_test_add_func ("/cache/schema-version", test_schema_version);
   g_test_add_func ("/cache/clear", test_clear);
   g_test_add_func ("/cache/bad-rows", test_bad_rows);

@@ -369,7 +369,7 @@ test_migration (void)
 
   store = syncobj_store_new_for_path (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 5);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 6);
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM pragma_table_info('transactions') "
                                     "WHERE name IN ('counted_attempts', 'metadata')"), ==, 2);
   /* Version 5: each cached record's ETag. */

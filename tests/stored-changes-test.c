@@ -209,7 +209,7 @@ test_version_3_store (void)
 
   store = syncobj_store_new_for_path (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 5);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT value FROM meta WHERE key = 'schema_version'"), ==, 6);
   collection = syncobj_collection_new_with_store ("v3", NULL, NULL, store);
   transactions = syncobj_collection_get_transactions (collection);
   g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, 1);

@@ -1825,7 +1825,9 @@ cold_start_prepare (const char *path,
 
 #ifdef HAVE_SQLITE3
 /* The same rows read by raw sqlite3 from the same file in this process,
- * each key and text copied out: a floor for any cache on this disk. */
+ * each key and text copied out: a floor for any cache on this disk. The
+ * cache's table is keyed by (collection_id, generation, position), so
+ * the natural read in position order is a scan of its primary key. */
 static double
 raw_sqlite_read_ms (const char *path,
                     guint      *n_read)
