@@ -116,6 +116,12 @@ struct _SyncobjStoreWriter
    * jobs, one per transaction, written again before the next rows. */
   GPtrArray     *unwritten;
   GError        *write_error; /* why, while unwritten is not empty */
+  /* The integrity check not run at open: it runs once the first
+   * collection's start has read the file (see syncobj-store-writer-open.c). */
+  gboolean       check_pending;
+  gboolean       check_due;
+  /* What that check found: the file is not written any more. */
+  GError        *damaged;
   /* collection id → CacheState: the cache_state rows, as committed */
   GHashTable    *cache_states;
   GHashTable    *prepared;    /* SQL (static) → Prepared */

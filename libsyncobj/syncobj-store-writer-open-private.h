@@ -13,6 +13,9 @@ G_BEGIN_DECLS
  * moved aside and a new one created when the store asked for that. */
 gboolean _syncobj_store_writer_connect    (SyncobjStoreWriter  *self,
                                            GError             **error);
+/* Runs the integrity check that the open left for later, if it is due;
+ * damage sets self->damaged and self->write_error. */
+void     _syncobj_store_writer_check      (SyncobjStoreWriter  *self);
 /* Closes the connection and drops its statements. */
 void     _syncobj_store_writer_disconnect (SyncobjStoreWriter  *self);
 

@@ -235,6 +235,9 @@ write_batch (SyncobjStoreWriter *self,
   if (order->len == 0)
     return;
 
+  /* A file found damaged is not written: everything stays in memory. */
+  if (self->damaged != NULL)
+    error = g_error_copy (self->damaged);
   for (round.job = 0; round.job < order->len && error == NULL; round.job++)
     write_job (self, &round, g_ptr_array_index (order, round.job), &error);
   if (error == NULL)
@@ -270,9 +273,11 @@ write_batch (SyncobjStoreWriter *self,
         g_message ("Syncobj store %s: writing failed, the changes are kept in memory "
                    "and written again later: %s", self->path, error->message);
       g_clear_error (&self->write_error);
-      self->write_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                                       _("Cannot write to the transaction store %s: %s"),
-                                       self->path, error->message);
+      self->write_error = self->damaged != NULL
+                          ? g_error_copy (self->damaged)
+                          : g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                                         _("Cannot write to the transaction store %s: %s"),
+                                         self->path, error->message);
     }
 
   for (guint i = start; i < end; i++)
@@ -289,6 +294,11 @@ do_prune (SyncobjStoreWriter *self,
   g_autoptr(GdaSet) params = NULL;
   gint removed = -1;
 
+  if (self->damaged != NULL)
+    {
+      _syncobj_store_writer_complete_job (self, job, g_error_copy (self->damaged), 0);
+      return;
+    }
   statement = cached_statement (self, "DELETE FROM transactions WHERE state IN (4, 5) "
                                "AND updated_at < ##older_than::gint64", &error);
   if (statement != NULL &&
@@ -374,6 +384,11 @@ do_load (SyncobjStoreWriter *self,
     }
 
   g_async_queue_push (job->results, &load_end_mark);
+
+  /* The start has read what it needs: the check left from the open is
+   * due, after this round. */
+  self->check_due = self->check_pending;
+  self->check_pending = FALSE;
 }
 
 static void
@@ -386,7 +401,9 @@ do_cache_clear (SyncobjStoreWriter *self,
   if (self->unwritten->len > 0)
     write_batch (self, NULL, 0, 0);
 
-  if (_syncobj_store_writer_cache_clear (self, job->collection_id, &error))
+  if (self->damaged != NULL)
+    _syncobj_store_writer_complete_job (self, job, g_error_copy (self->damaged), 0);
+  else if (_syncobj_store_writer_cache_clear (self, job->collection_id, &error))
     _syncobj_store_writer_complete_job (self, job, NULL, TRUE);
   else
     _syncobj_store_writer_complete_job (self, job, g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
@@ -510,6 +527,7 @@ writer_thread (gpointer data)
             _syncobj_store_writer_job_free (done);
         }
       _syncobj_store_answers_send (self->answers);
+      _syncobj_store_writer_check (self);
       g_mutex_lock (&self->mutex);
     }
 
@@ -621,6 +639,7 @@ writer_free (SyncobjStoreWriter *self)
   g_hash_table_unref (self->cache_states);
   g_hash_table_unref (self->prepared);
   g_clear_error (&self->write_error);
+  g_clear_error (&self->damaged);
   g_free (self);
 }
 

@@ -71,6 +71,13 @@
  * a damaged file is renamed to `PATH.corrupt-TIMESTAMP`, and a new one
  * made, only when [property@Syncobj.Store:move-corrupt-aside] is set.
  *
+ * Opening checks what costs little (the header, the write-ahead log, the
+ * schema, the length). SQLite's full check of the file runs at open only
+ * with `move-corrupt-aside`; otherwise it runs on the store's thread once
+ * the first collection's start has read the file, and damage it finds
+ * stops every write to the file and sets
+ * [property@Syncobj.Store:write-error].
+ *
  * ## When writing fails
  *
  * A write that fails once the file is open (the disk is full, an I/O
@@ -1071,7 +1078,9 @@ syncobj_store_class_init (SyncobjStoreClass *klass)
    *
    * Whether a damaged file is renamed to `PATH.corrupt-TIMESTAMP` and
    * replaced by a new, empty store. Off by default: the file is left alone
-   * and the store works in memory.
+   * and the store works in memory. When set, the whole file is checked as
+   * the store opens (SQLite's `quick_check`, which reads all of it);
+   * without it, that check runs after the first collection's start.
    */
   properties[PROP_MOVE_CORRUPT_ASIDE] =
     g_param_spec_boolean ("move-corrupt-aside", NULL, NULL, FALSE,

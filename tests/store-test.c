@@ -794,6 +794,79 @@ insert_json (SyncobjCollection *collection,
   return transaction;
 }
 
+/* Damage only a full check finds: the root page of the cache's index by
+ * key, which neither opening the file nor a start reads. The store opens
+ * and the start shows the cached records at once; the check that runs
+ * after the start stops every write to the file and says why in
+ * write-error. A store that moves a damaged file aside checks at open. */
+static void
+test_bad_found_after_start (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("found-later.db");
+  g_autofree char *message = g_strdup_printf ("*%s was corrupt*moved to*", path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) inserted = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  gint64 root, page_size;
+  gboolean moved = FALSE;
+  const char *name;
+  const char *fill[] = {
+    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999) "
+    "INSERT INTO cache (collection_id, generation, key, position, value) "
+    "SELECT 'later', 1, 'k' || i, i, '{\"id\":\"k' || i || '\"}' FROM n",
+    "INSERT INTO cache_state VALUES ('later', 1, 0, '')",
+    NULL
+  };
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  syncobj_store_test_run_sql (path, fill);
+  root = syncobj_store_test_query_int (path, "SELECT rootpage FROM sqlite_master WHERE name = 'cache_by_key'");
+  page_size = syncobj_store_test_query_int (path, "PRAGMA page_size");
+  contents = read_file (path, &length);
+  g_assert_cmpuint (length, >, (gsize) (root * page_size));
+  contents[(root - 1) * page_size] = 0x7f;   /* no type of B-tree page */
+  write_file (path, contents, length);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (syncobj_store_get_persistent (store));
+  syncobj_store_test_backend_new (&mutator);
+  collection = syncobj_collection_new_with_store ("later", NULL, mutator, store);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 2000);
+
+  inserted = insert_json (collection, "{\"id\": \"new\"}");
+  error = flush_error (store);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, "damaged"));
+  g_assert_nonnull (syncobj_store_get_write_error (store));
+  g_assert_cmpstr (syncobj_store_get_write_error (store)->message, ==, error->message);
+  syncobj_store_test_assert_logged ("*found-later.db: the database is damaged*nothing more is written*");
+  g_assert_true (syncobj_collection_contains (collection, "new"));
+  g_clear_error (&error);
+
+  /* Nothing was written to the damaged file. */
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 0);
+  g_clear_object (&inserted);
+  g_clear_object (&collection);
+  g_clear_object (&store);
+
+  store = g_object_new (SYNCOBJ_TYPE_STORE, "path", path, "move-corrupt-aside", TRUE, NULL);
+  syncobj_store_test_assert_logged (message);
+  g_assert_true (syncobj_store_get_persistent (store));
+  dir = g_dir_open (g_get_user_data_dir (), 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "found-later.db.corrupt-"))
+      moved = TRUE;
+  g_assert_true (moved);
+}
+
 static void
 test_full_disk (void)
 {
@@ -1174,6 +1247,7 @@ main (int   argc,
   g_test_add_func ("/store/bad-file/move-aside", test_bad_move_aside);
   g_test_add_data_func ("/store/bad-file/symlink", "", test_symlink_refused);
   g_test_add_func ("/store/bad-file/damaged-wal", test_damaged_wal);
+  g_test_add_func ("/store/bad-file/found-after-start", test_bad_found_after_start);
   g_test_add_data_func ("/store/bad-file/symlink-wal", "-wal", test_symlink_refused);
   g_test_add_func ("/store/full-disk", test_full_disk);
   g_test_add_func ("/store/replacing-update-stored", test_replacing_update_stored);
