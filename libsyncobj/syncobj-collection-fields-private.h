@@ -33,6 +33,8 @@ struct _SyncobjCollection
   SyncobjStrategy     strategy;
   SyncobjQueueScope   queue_scope;
   GThread            *owner;            /* the thread that created it */
+  SyncobjWeak        *weak;             /* its handle, kept from the first
+                                         * write on for the next ones */
 
   SyncobjOverlay     *overlay;          /* rows: what the list model shows */
   SyncobjQueue       *queue;            /* lanes and locked keys */

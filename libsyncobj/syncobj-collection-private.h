@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 
 /* The thread that created the collection; see SYNCOBJ_RETURN_VAL_IF_NOT_OWNER(). */
 GThread            *_syncobj_collection_get_owner           (SyncobjCollection   *self);
+/* A new reference to the collection's weak handle. */
+SyncobjWeak        *_syncobj_collection_dup_weak            (SyncobjCollection   *self);
 /* The one write path: validates, picks the transaction (@transaction, else
  * the thread's open one, else a new one committed at once) and applies the
  * write optimistically. Returns the transaction (transfer full). */

@@ -147,6 +147,23 @@ _syncobj_collection_get_owner (SyncobjCollection *self)
   return self->owner;
 }
 
+/* Every write makes a transaction and a pending mutation that point at
+ * the collection weakly: the handle is looked up once, not per write. */
+SyncobjWeak *
+_syncobj_collection_dup_weak (SyncobjCollection *self)
+{
+  SyncobjWeak *weak = g_atomic_pointer_get (&self->weak);
+
+  if (G_UNLIKELY (weak == NULL))
+    {
+      weak = _syncobj_weak_for (self);
+      if (!g_atomic_pointer_compare_and_exchange (&self->weak, NULL, weak))
+        _syncobj_weak_unref (weak);
+      weak = g_atomic_pointer_get (&self->weak);
+    }
+  return _syncobj_weak_ref (weak);
+}
+
 gboolean
 _syncobj_collection_check_not_merging (SyncobjCollection  *self,
                                        GError            **error)
@@ -211,10 +228,10 @@ _syncobj_collection_write (SyncobjCollection    *self,
   else
     {
       g_autoptr(SyncobjPendingMutation) created =
-        _syncobj_pending_mutation_new (self, self->id, target, key, type, now);
+        _syncobj_pending_mutation_new (_syncobj_collection_dup_weak (self), self->id, target, key, type, now);
 
       _syncobj_overlay_push (self->overlay, &write, created, value, now);
-      _syncobj_transaction_add_mutation (target, created);
+      _syncobj_transaction_add_mutation (target, self, created);
     }
 
   _syncobj_overlay_show_write (self->overlay, &write);

@@ -810,6 +810,7 @@ syncobj_collection_finalize (GObject *object)
   g_free (self->id);
   g_free (self->key_member);
   g_free (self->version_member);
+  g_clear_pointer (&self->weak, _syncobj_weak_unref);
   g_clear_pointer (&self->order, _syncobj_row_order_free);
   g_clear_pointer (&self->pending_appends, g_ptr_array_unref);
   g_clear_pointer (&self->overlay, _syncobj_overlay_free);

@@ -272,7 +272,7 @@ _syncobj_pending_mutation_peek_id (SyncobjPendingMutation *self)
 }
 
 SyncobjPendingMutation *
-_syncobj_pending_mutation_new (SyncobjCollection   *collection,
+_syncobj_pending_mutation_new (SyncobjWeak         *collection,
                                const char          *collection_id,
                                SyncobjTransaction  *transaction,
                                const char          *key,
@@ -281,7 +281,7 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
 {
   SyncobjPendingMutation *self;
 
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), NULL);
+  g_return_val_if_fail (collection != NULL, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
   self = g_object_new (SYNCOBJ_TYPE_PENDING_MUTATION, NULL);
@@ -293,7 +293,7 @@ _syncobj_pending_mutation_new (SyncobjCollection   *collection,
    * every caller calls next. */
   self->created_at_us = now_us;
   self->updated_at_us = now_us;
-  self->collection = _syncobj_weak_for (collection);
+  self->collection = collection;
   self->transaction = transaction;
   self->sequence = (guint64) g_atomic_pointer_add (&last_sequence, 1) + 1;
 
@@ -350,7 +350,6 @@ _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
   GObject *object = (GObject *) self;
   gboolean type_changed, original_changed, modified_changed, changes_changed, touched = FALSE;
 
-  g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
   g_return_if_fail (changes != NULL);
 
   type_changed = self->type != type;
@@ -382,8 +381,6 @@ _syncobj_pending_mutation_set_state (SyncobjPendingMutation *self,
 {
   GObject *object = (GObject *) self;
   gboolean touched;
-
-  g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
 
   if (self->state == state)
     return;

@@ -197,8 +197,9 @@ struct _SyncobjPendingMutation
   GDateTime           *updated_at;
 };
 
-/* @collection_id: the id of @collection (which it does not ask for). */
-SyncobjPendingMutation *_syncobj_pending_mutation_new       (SyncobjCollection      *collection,
+/* @collection: the weak handle of the collection written to (transfer
+ * full); @collection_id: its id (which it does not ask for). */
+SyncobjPendingMutation *_syncobj_pending_mutation_new       (SyncobjWeak            *collection,
                                                              const char             *collection_id,
                                                              SyncobjTransaction     *transaction,
                                                              const char             *key,

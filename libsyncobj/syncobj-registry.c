@@ -630,9 +630,6 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
                                    const char         *id,
                                    gboolean            new_id)
 {
-  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
-  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
-
   /* A transaction read back from a store may be listed already. */
   if (!new_id && _syncobj_table_contains (registry_index (self), id))
     return;
@@ -649,9 +646,6 @@ void
 _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
                                        SyncobjTransaction *transaction)
 {
-  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
-  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
-
   registry_track_pending (self, transaction);
   g_signal_emit (self, signals[TRANSACTION_STATE_CHANGED], 0, transaction);
 }
@@ -660,9 +654,6 @@ void
 _syncobj_registry_transaction_finished (SyncobjRegistry    *self,
                                         SyncobjTransaction *transaction)
 {
-  g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
-  g_return_if_fail (SYNCOBJ_IS_TRANSACTION (transaction));
-
   g_queue_push_tail (&self->finished, transaction);
   registry_trim_history (self);
 }

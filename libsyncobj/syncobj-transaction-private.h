@@ -17,7 +17,9 @@ gboolean                _syncobj_transaction_is_committed     (SyncobjTransactio
 SyncobjPendingMutation *_syncobj_transaction_find_mutation    (SyncobjTransaction  *self,
                                                                SyncobjCollection   *collection,
                                                                const char          *key);
+/* @mutation is a write to @collection. */
 void                    _syncobj_transaction_add_mutation     (SyncobjTransaction     *self,
+                                                               SyncobjCollection      *collection,
                                                                SyncobjPendingMutation *mutation);
 void                    _syncobj_transaction_remove_mutation  (SyncobjTransaction     *self,
                                                                SyncobjPendingMutation *mutation);

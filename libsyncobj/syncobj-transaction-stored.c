@@ -260,7 +260,7 @@ transaction_add_restored_mutation (SyncobjTransaction     *self,
       return;
     }
 
-  _syncobj_transaction_add_mutation (self, mutation);
+  _syncobj_transaction_add_mutation (self, collection, mutation);
   _syncobj_collection_restore_mutation (collection, mutation);
 }
 
@@ -433,7 +433,8 @@ restore_mutation (SyncobjTransaction     *self,
       return;
     }
 
-  mutation = _syncobj_pending_mutation_new (collection, syncobj_collection_get_id (collection), self,
+  mutation = _syncobj_pending_mutation_new (_syncobj_collection_dup_weak (collection),
+                                            syncobj_collection_get_id (collection), self,
                                             stored->key, stored->type, stored->created_at_us);
   g_free (mutation->mutation_id);
   mutation->mutation_id = g_strdup (stored->mutation_id);

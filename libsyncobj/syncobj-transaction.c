@@ -242,7 +242,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
 
   self->thread = _syncobj_collection_get_owner (owner);
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
-  self->owner = _syncobj_weak_for (owner);
+  self->owner = _syncobj_collection_dup_weak (owner);
   g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, NULL, TRUE);
   _syncobj_collection_add_transaction (owner, self);
@@ -350,10 +350,9 @@ _syncobj_transaction_list_mutation (SyncobjTransaction     *self,
 
 void
 _syncobj_transaction_add_mutation (SyncobjTransaction     *self,
+                                   SyncobjCollection      *collection,
                                    SyncobjPendingMutation *mutation)
 {
-  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
-
   _syncobj_transaction_list_mutation (self, collection, mutation);
 
   if (!g_ptr_array_find (self->collections, collection, NULL))

@@ -19,6 +19,8 @@ typedef struct _SyncobjWeak SyncobjWeak;
 
 SyncobjWeak *_syncobj_weak_for   (gpointer     object);
 void         _syncobj_weak_unref (SyncobjWeak *weak);
+/* Another reference to a handle @weak holds already. */
+SyncobjWeak *_syncobj_weak_ref   (SyncobjWeak *weak);
 gpointer     _syncobj_weak_get   (SyncobjWeak *weak);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncobjWeak, _syncobj_weak_unref)

@@ -59,6 +59,13 @@ _syncobj_weak_for (gpointer object)
   return weak;
 }
 
+SyncobjWeak *
+_syncobj_weak_ref (SyncobjWeak *weak)
+{
+  g_atomic_ref_count_inc (&weak->ref_count);
+  return weak;
+}
+
 void
 _syncobj_weak_unref (SyncobjWeak *weak)
 {
