@@ -145,7 +145,9 @@ _syncobj_sync_notify_waiters (SyncobjSync *self,
                               GArray      *writes)
 {
   GPtrArray *waiters = _syncobj_sync_peek_waiters (self);
-  g_autoptr(GPtrArray) done = NULL;
+  g_autoptr(GPtrArray) more = NULL;
+  KeyWaiter *done[8];   /* a commit usually satisfies one or two: no allocation */
+  guint n_done = 0;
 
   for (guint i = 0; i < waiters->len; i++)
     {
@@ -154,16 +156,22 @@ _syncobj_sync_notify_waiters (SyncobjSync *self,
       for (guint j = 0; j < writes->len && !key_waiter_satisfied (waiter); j++)
         key_waiter_saw (waiter, g_array_index (writes, SyncobjSyncWrite, j).key);
 
-      if (key_waiter_satisfied (waiter))
+      if (!key_waiter_satisfied (waiter))
+        continue;
+      if (n_done < G_N_ELEMENTS (done))
+        done[n_done++] = waiter;
+      else
         {
-          if (done == NULL)
-            done = g_ptr_array_new ();
-          g_ptr_array_add (done, waiter);
+          if (more == NULL)
+            more = g_ptr_array_new ();
+          g_ptr_array_add (more, waiter);
         }
     }
 
-  for (guint i = 0; done != NULL && i < done->len; i++)
-    key_waiter_finish (g_ptr_array_index (done, i), NULL);
+  for (guint i = 0; i < n_done; i++)
+    key_waiter_finish (done[i], NULL);
+  for (guint i = 0; more != NULL && i < more->len; i++)
+    key_waiter_finish (g_ptr_array_index (more, i), NULL);
 }
 
 void
