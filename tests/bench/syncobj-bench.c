@@ -14,6 +14,7 @@
  */
 
 #define _GNU_SOURCE   /* RUSAGE_THREAD */
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <glib/gstdio.h>
 #include <syncobj.h>
 
+#include "bench-measure.h"
 #include "bench-records.h"
 
 #ifdef HAVE_SQLITE3
@@ -64,6 +66,8 @@ now_ms (void)
   return g_get_monotonic_time () / 1000.0;
 }
 
+static void remove_temp_dirs (void);
+
 static G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) void
 fail (const char *format,
       ...)
@@ -75,6 +79,7 @@ fail (const char *format,
   vfprintf (stderr, format, args);
   fprintf (stderr, "\n");
   va_end (args);
+  remove_temp_dirs ();
   exit (1);
 }
 
@@ -414,14 +419,6 @@ run_initial_sync (JsonObject *out)
   bench_close (&bench);
 }
 
-static gsize
-heap_in_use (void)
-{
-  struct mallinfo2 info = mallinfo2 ();
-
-  return info.uordblks + info.hblkhd;
-}
-
 /* Heap growth per record of a loaded collection. */
 static double
 measure_memory (GString  *snapshot,
@@ -431,11 +428,11 @@ measure_memory (GString  *snapshot,
   gsize before, after;
 
   malloc_trim (0);
-  before = heap_in_use ();
+  before = bench_heap_in_use ();
   bench_open (&bench, persist_at_once);
   bench_load (&bench, snapshot, objects);
   drain ();
-  after = heap_in_use ();
+  after = bench_heap_in_use ();
 
   verify_list_watch (&bench, 1);
   if (verify_counts (&bench, NULL) != n_records)
@@ -566,7 +563,7 @@ run_long_run (JsonObject *out)
     }
   drain ();
   malloc_trim (0);
-  before = heap_in_use ();
+  before = bench_heap_in_use ();
 
   t0 = now_ms ();
   for (guint i = 0; i < m_ops; i++)
@@ -583,7 +580,7 @@ run_long_run (JsonObject *out)
   drain ();
   elapsed = now_ms () - t0;
   malloc_trim (0);
-  after = heap_in_use ();
+  after = bench_heap_in_use ();
   growth = (double) after - (double) before;
 
   json_object_set_double_member (out, "growth_mb", growth / 1e6);
@@ -1029,16 +1026,36 @@ store_flush (SyncobjStore *store)
     g_main_context_iteration (NULL, TRUE);
 }
 
-/* A file name for a store in a new temporary directory (@dir, which
- * remove_store_files() removes). */
+/* The temporary directories of this process, until removed: a workload
+ * that fails removes them too (a store of a million transactions takes
+ * gigabytes). Children made by fork() leave them to their parent. */
+static GPtrArray *temp_dirs;
+static pid_t temp_dirs_owner;
+
+/* A new temporary directory, which remove_temp_dir() removes with
+ * everything in it. */
+static char *
+bench_temp_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
+
+  if (dir == NULL)
+    fail ("temporary directory: %s", error->message);
+  if (temp_dirs == NULL)
+    {
+      temp_dirs = g_ptr_array_new_with_free_func (g_free);
+      temp_dirs_owner = getpid ();
+    }
+  g_ptr_array_add (temp_dirs, g_strdup (dir));
+  return dir;
+}
+
+/* A file name for a store in a new temporary directory (@dir). */
 static char *
 bench_temp_store (char **dir)
 {
-  g_autoptr(GError) error = NULL;
-
-  *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
-  if (*dir == NULL)
-    fail ("temporary directory: %s", error->message);
+  *dir = bench_temp_dir ();
   return g_build_filename (*dir, "store.db", NULL);
 }
 
@@ -1055,19 +1072,39 @@ store_open (const char *path)
   return store;
 }
 
+/* Removes @dir, made by bench_temp_dir(), with the files in it: a store,
+ * its -wal, -shm and -journal files, whatever else a workload wrote. */
 static void
-remove_store_files (const char *dir,
-                    const char *path)
+remove_temp_dir (const char *dir)
 {
-  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint index;
 
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
     {
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
-      g_unlink (file);
+      g_autofree char *file = g_build_filename (dir, name, NULL);
+
+      if (g_unlink (file) != 0)
+        fprintf (stderr, "syncobj-bench: cannot remove %s: %s\n", file, g_strerror (errno));
     }
-  if (*dir != '\0')
-    g_rmdir (dir);
+  if (g_rmdir (dir) != 0)
+    fprintf (stderr, "syncobj-bench: cannot remove %s: %s\n", dir, g_strerror (errno));
+  if (temp_dirs != NULL && g_ptr_array_find_with_equal_func (temp_dirs, dir, g_str_equal, &index))
+    g_ptr_array_remove_index (temp_dirs, index);
+}
+
+static void
+remove_temp_dirs (void)
+{
+  if (temp_dirs == NULL || getpid () != temp_dirs_owner)
+    return;
+  while (temp_dirs->len > 0)
+    {
+      g_autofree char *dir = g_strdup (g_ptr_array_index (temp_dirs, temp_dirs->len - 1));
+
+      remove_temp_dir (dir);
+    }
 }
 
 #ifdef HAVE_SQLITE3
@@ -1127,7 +1164,6 @@ raw_sqlite_tx_per_s (const char *dir)
   sqlite3_finalize (insert);
   sqlite3_finalize (update);
   sqlite3_close (db);
-  remove_store_files ("", path);
 
   return m_ops / (elapsed / 1000.0);
 }
@@ -1177,7 +1213,7 @@ run_store_throughput (JsonObject *out)
 
   bench_close (&bench);
   g_clear_object (&store);
-  remove_store_files (dir, path);
+  remove_temp_dir (dir);
 }
 
 /* ---- main_loop_stall: what the store costs the main thread ------------------ */
@@ -1198,15 +1234,6 @@ typedef struct
 
 static StallWatch *stall_watch;
 
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
 static gint
 stall_poll (GPollFD *fds,
             guint    n_fds,
@@ -1217,7 +1244,7 @@ stall_poll (GPollFD *fds,
   if (stall_watch != NULL && stall_watch->returned != 0)
     {
       gint64 busy = g_get_monotonic_time () - stall_watch->returned;
-      gint64 busy_cpu = thread_cpu_us () - stall_watch->returned_cpu;
+      gint64 busy_cpu = bench_thread_cpu_us () - stall_watch->returned_cpu;
 
       g_array_append_val (stall_watch->busy_us, busy);
       g_array_append_val (stall_watch->busy_cpu_us, busy_cpu);
@@ -1236,7 +1263,7 @@ stall_poll (GPollFD *fds,
   if (stall_watch != NULL)
     {
       stall_watch->returned = g_get_monotonic_time ();
-      stall_watch->returned_cpu = thread_cpu_us ();
+      stall_watch->returned_cpu = bench_thread_cpu_us ();
       if (g_getenv ("STALL_DEBUG") != NULL)
         {
           struct rusage ru;
@@ -1395,7 +1422,7 @@ run_main_loop_stall (JsonObject *out)
   json_object_set_double_member (out, "tx_per_s", 1000);
   json_object_set_int_member (out, "verified_records", n_records);
   g_clear_object (&store);
-  remove_store_files (dir, path);
+  remove_temp_dir (dir);
 }
 
 /* burst_flush alone: M inserts at once through a new store, then a flush
@@ -1417,7 +1444,7 @@ run_burst_flush (JsonObject *out)
   json_object_set_string_member (out, "store", "sqlite");
   json_object_set_int_member (out, "verified_records", m_ops);
   g_clear_object (&store);
-  remove_store_files (dir, path);
+  remove_temp_dir (dir);
 }
 
 /* ---- http_snapshot: a snapshot from the demo server ----------------------- */
@@ -1513,7 +1540,7 @@ http_snapshot_load (const char   *uri,
     fail ("http_snapshot: not ready after 10 minutes");
   if (syncobj_collection_get_size (collection) != n_records)
     fail ("http_snapshot: %u records, not %u", syncobj_collection_get_size (collection), n_records);
-  *heap_loaded = heap_in_use ();
+  *heap_loaded = bench_heap_in_use ();
 
   for (guint i = 0; i < busy_us->len; i++)
     {
@@ -1538,10 +1565,8 @@ http_snapshot_load (const char   *uri,
 static void
 run_http_snapshot (JsonObject *out)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("syncobj-bench-XXXXXX", &error);
+  g_autofree char *dir = bench_temp_dir ();
   g_autofree char *store_path = NULL;
-  g_autofree char *db = NULL;
   g_autoptr(GSubprocess) server = NULL;
   g_autoptr(SyncobjStore) store = NULL;
   g_autofree char *uri = NULL;
@@ -1549,13 +1574,11 @@ run_http_snapshot (JsonObject *out)
   gsize before, after;
   guint port = 0;
 
-  if (dir == NULL)
-    fail ("temporary directory: %s", error->message);
   server = demo_server_start (dir, &port);
   uri = g_strdup_printf ("http://127.0.0.1:%u/items", port);
 
   malloc_trim (0);
-  before = heap_in_use ();
+  before = bench_heap_in_use ();
   elapsed = http_snapshot_load (uri, NULL, &max, &max_cpu, &tail_cpu, &after);
   json_object_set_double_member (out, "http_snapshot_ms", elapsed);
   json_object_set_double_member (out, "bytes_per_record", ((double) after - (double) before) / n_records);
@@ -1572,12 +1595,10 @@ run_http_snapshot (JsonObject *out)
   json_object_set_double_member (out, "cache_write_max_stall_cpu_ms", tail_cpu);
   json_object_set_int_member (out, "verified_records", n_records);
   g_clear_object (&store);
-  remove_store_files (dir, store_path);
 
   g_subprocess_force_exit (server);
   g_subprocess_wait (server, NULL, NULL);
-  db = g_build_filename (dir, "demo.db", NULL);
-  remove_store_files (dir, db);
+  remove_temp_dir (dir);
 }
 
 /* Inserts committed between two turns of the main loop while the store is
@@ -1756,7 +1777,7 @@ run_recovery (JsonObject *out)
   g_clear_object (&collection);
   g_clear_object (&store);
   g_clear_pointer (&backend.held, g_ptr_array_unref);
-  remove_store_files (dir, path);
+  remove_temp_dir (dir);
 }
 
 /* ---- cold_start: the cached synced state at start ---------------------------- */
@@ -1773,7 +1794,7 @@ static Footprint
 footprint (void)
 {
   g_autofree char *statm = NULL;
-  Footprint now = { heap_in_use (), 0 };
+  Footprint now = { bench_heap_in_use (), 0 };
   unsigned long pages, resident;
 
   if (g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) &&
@@ -1949,7 +1970,7 @@ run_cold_start (JsonObject *out)
 
   g_clear_object (&collection);
   g_clear_object (&store);
-  remove_store_files (dir, path);
+  remove_temp_dir (dir);
 }
 
 int

@@ -21,14 +21,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <gtk/gtk.h>
 #include <syncobj.h>
 
+#include "bench-measure.h"
 #include "bench-records.h"
 
 typedef enum
@@ -91,30 +90,13 @@ fail (const char *format,
   exit (1);
 }
 
-static gsize
-heap_in_use (void)
-{
-  struct mallinfo2 info = mallinfo2 ();
-
-  return info.uordblks + info.hblkhd;
-}
-
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
 /* ---- timing main-loop iterations ---------------------------------------- */
 
 static void
 iteration_done (Scroll *self)
 {
   gint64 busy = g_get_monotonic_time () - self->returned_us;
-  gint64 busy_cpu = thread_cpu_us () - self->returned_cpu_us;
+  gint64 busy_cpu = bench_thread_cpu_us () - self->returned_cpu_us;
 
   if (self->phase == PHASE_SHOWING)
     self->showing_max_us = MAX (self->showing_max_us, busy);
@@ -141,7 +123,7 @@ timed_poll (GPollFD *fds,
   if (watched != NULL)
     {
       watched->returned_us = g_get_monotonic_time ();
-      watched->returned_cpu_us = thread_cpu_us ();
+      watched->returned_cpu_us = bench_thread_cpu_us ();
     }
   return result;
 }
@@ -221,7 +203,7 @@ after_paint_cb (GdkFrameClock *clock,
     {
       self->first_frame_ms = (g_get_monotonic_time () - self->shown_us) / 1000.0;
       self->phase = PHASE_SCROLLING;
-      self->heap_shown = heap_in_use ();
+      self->heap_shown = bench_heap_in_use ();
       self->scroll_start_us = g_get_monotonic_time ();
       g_idle_add_full (G_PRIORITY_DEFAULT, step_cb, self, NULL);
       return;
@@ -235,7 +217,7 @@ after_paint_cb (GdkFrameClock *clock,
   if (self->step == 2 * self->steps)
     {
       self->scroll_ms = (g_get_monotonic_time () - self->scroll_start_us) / 1000.0;
-      self->heap_scrolled = heap_in_use ();
+      self->heap_scrolled = bench_heap_in_use ();
       self->phase = PHASE_DONE;
       return;
     }
