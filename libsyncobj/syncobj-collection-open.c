@@ -231,7 +231,7 @@ read_done_cb (GObject      *source,
   g_private_set (&constructing_deferred, NULL);
 
   _syncobj_recovery_begin (data->store, _syncobj_transaction_recovery_ops ());
-  data->to_resume = g_ptr_array_new_with_free_func (g_object_unref);
+  data->to_resume = _syncobj_recovery_to_resume_new ();
 
   /* Below redrawing and input: the application stays responsive. */
   idle = g_idle_source_new ();

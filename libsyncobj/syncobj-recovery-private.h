@@ -77,6 +77,9 @@ gboolean          _syncobj_recovery_restore_one (SyncobjCollection        *colle
                                                  SyncobjStoredTransaction *stored,
                                                  GPtrArray                *to_resume,
                                                  const SyncobjRecoveryOps *ops);
+/* The array of transactions to resume that _restore_one() fills: the
+ * resume functions drop each reference as they start its transaction. */
+GPtrArray        *_syncobj_recovery_to_resume_new (void);
 /* Once every transaction read is restored: starts @to_resume, in order. */
 void              _syncobj_recovery_resume      (GPtrArray                *to_resume,
                                                  const SyncobjRecoveryOps *ops);

@@ -4,6 +4,7 @@
  */
 
 #include "syncobj-store-writer-private.h"
+#include "syncobj-table-private.h"
 
 #include <glib/gstdio.h>
 
@@ -104,7 +105,7 @@ struct _SyncobjStore
   /* What changed since the last idle (see _syncobj_store_changed()):
    * written once per main-loop iteration however often it changed. */
   GArray                  *dirty;        /* DirtySource */
-  GHashTable              *dirty_set;    /* source → 1 + the number of its
+  SyncobjTable            *dirty_set;    /* source → 1 + the number of its
                                           * last entry (dirty_base + index) */
   guint64                  dirty_base;   /* the number of dirty[0] */
   guint                    dirty_next;   /* the first not written yet */
@@ -384,7 +385,7 @@ store_write_dirty_until (SyncobjStore *self,
     return FALSE;
   /* Once, rather than an entry at a time, which would shrink the table
    * again and again while a long queue is written. */
-  g_hash_table_remove_all (self->dirty_set);
+  _syncobj_table_remove_all (self->dirty_set);
   return TRUE;
 }
 
@@ -450,11 +451,11 @@ _syncobj_store_changed (SyncobjStore             *self,
     return;
   /* Already queued, and not written yet: its row is taken when its turn
    * comes, with this change. */
-  if (g_hash_table_lookup_extended (self->dirty_set, source, NULL, &queued) &&
+  if (_syncobj_table_lookup_extended (self->dirty_set, source, NULL, &queued) &&
       GPOINTER_TO_SIZE (queued) > self->dirty_base + self->dirty_next)
     return;
 
-  g_hash_table_insert (self->dirty_set, source, GSIZE_TO_POINTER (self->dirty_base + self->dirty->len + 1));
+  _syncobj_table_insert (self->dirty_set, source, GSIZE_TO_POINTER (self->dirty_base + self->dirty->len + 1));
   changed.source = g_object_ref (source);
   g_array_append_val (self->dirty, changed);
   dirty_schedule (self);
@@ -979,7 +980,7 @@ syncobj_store_finalize (GObject *object)
   g_clear_error (&self->open_error);
   g_clear_error (&self->write_error);
   g_clear_pointer (&self->dirty, g_array_unref);
-  g_clear_pointer (&self->dirty_set, g_hash_table_unref);
+  g_clear_pointer (&self->dirty_set, _syncobj_table_free);
 
   G_OBJECT_CLASS (syncobj_store_parent_class)->finalize (object);
 }
@@ -1115,5 +1116,5 @@ static void
 syncobj_store_init (SyncobjStore *self)
 {
   self->dirty = dirty_new ();
-  self->dirty_set = g_hash_table_new (NULL, NULL);
+  self->dirty_set = _syncobj_table_new (NULL, NULL, NULL, NULL);
 }

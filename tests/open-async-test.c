@@ -1,13 +1,14 @@
 /* open-async-test.c: syncobj_collection_new_with_store_async() — a big
  * store restored without a long main-loop iteration, records appearing a
- * slice at a time, the restored transactions resumed, the default store,
- * cancellation
+ * slice at a time, the restored transactions resumed (in order, a slice
+ * at a time, each let go as it starts), the default store, cancellation
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "store-test-utils.h"
 #include "syncobj-store-private.h"
+#include "syncobj-recovery-private.h"
 
 #include <glib/gstdio.h>
 
@@ -216,6 +217,62 @@ test_cancel (void)
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions WHERE state NOT IN (4, 5)"), ==, 1);
 }
 
+#define N_RESUMED 100
+
+/* What resume_order() saw: the number of each transaction resumed, in
+ * order, and how many of those before it were still alive. */
+static gpointer resume_objects[N_RESUMED];
+static GArray *resumed;
+static guint resumed_alive_before;
+
+static void
+resume_order (SyncobjTransaction *transaction)
+{
+  guint number = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (transaction), "number"));
+
+  g_array_append_val (resumed, number);
+  for (guint i = 0; i < number; i++)
+    if (resume_objects[i] != NULL)
+      resumed_alive_before++;
+}
+
+/* A start resumes its transactions in order, a slice at a time, and
+ * lets go of each as it starts it, not all at the end. */
+static void
+test_resume_sliced (void)
+{
+  SyncobjRecoveryOps ops = { 0, };
+  g_autoptr(GPtrArray) to_resume = _syncobj_recovery_to_resume_new ();
+  guint next = 0;
+
+  ops.resume = resume_order;
+  resumed = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < N_RESUMED; i++)
+    {
+      resume_objects[i] = g_object_new (G_TYPE_OBJECT, NULL);
+      g_object_set_data (resume_objects[i], "number", GUINT_TO_POINTER (i));
+      g_object_add_weak_pointer (resume_objects[i], &resume_objects[i]);
+      g_ptr_array_add (to_resume, resume_objects[i]);
+    }
+
+  /* A slice whose time is up starts nothing. */
+  g_assert_false (_syncobj_recovery_resume_until (to_resume, &next, 0, &ops));
+  g_assert_cmpuint (next, ==, 0);
+  g_assert_cmpuint (resumed->len, ==, 0);
+
+  g_assert_true (_syncobj_recovery_resume_until (to_resume, &next, G_MAXINT64, &ops));
+  g_assert_cmpuint (next, ==, N_RESUMED);
+  g_assert_cmpuint (resumed->len, ==, N_RESUMED);
+  for (guint i = 0; i < N_RESUMED; i++)
+    {
+      g_assert_cmpuint (g_array_index (resumed, guint, i), ==, i);
+      g_assert_null (resume_objects[i]);
+    }
+  /* Held by nothing else, each went as soon as it was resumed. */
+  g_assert_cmpuint (resumed_alive_before, ==, 0);
+  g_clear_pointer (&resumed, g_array_unref);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -223,6 +280,7 @@ main (int    argc,
   syncobj_test_init (&argc, &argv);
 
   /* The big store last: its restored transaction stays alive. */
+  g_test_add_func ("/open-async/resume-sliced", test_resume_sliced);
   g_test_add_func ("/open-async/cancel", test_cancel);
   g_test_add_func ("/open-async/default-store", test_default_store);
   g_test_add_func ("/open-async/big-store", test_big_store);
