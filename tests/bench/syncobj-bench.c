@@ -1602,14 +1602,16 @@ run_http_snapshot (JsonObject *out)
 }
 
 /* Inserts committed between two turns of the main loop while the store is
- * prepared: the store's writer thread writes one batch while the next is
- * made, and the queue of rows to write stays short. */
+ * prepared through the library: the store's writer thread writes one batch
+ * while the next is made, and the queue of rows to write stays short. */
 #define PREPARE_BATCH 10000
 
-/* The child: M inserts whose persist never answers, committed to the store,
- * then the process ends as if killed. */
-static G_GNUC_NORETURN void
-recovery_prepare (const char *path)
+/* M inserts whose persist never answers, committed to the store through a
+ * collection. The writer thread takes about 100 µs per insert (its row,
+ * then its first attempt, each a statement through libgda): minutes for a
+ * million. */
+static void
+recovery_prepare_through_library (const char *path)
 {
   g_autoptr(SyncobjStore) store = store_open (path);
   g_autoptr(GError) error = NULL;
@@ -1628,6 +1630,104 @@ recovery_prepare (const char *path)
     }
   drain ();
   store_flush (store);
+}
+
+#ifdef HAVE_SQLITE3
+static void
+sqlite_exec (sqlite3    *db,
+             const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    fail ("sqlite3: %s: %s", sql, message);
+}
+
+/* The rows recovery_prepare_through_library() leaves (the first insert
+ * persisting, its first attempt started; each of the others pending,
+ * queued behind the one before, as the collection persists one
+ * transaction at a time), written with sqlite3 in one
+ * SQLite transaction, in the oldest format of the store (version 1),
+ * which every later version opens and migrates; then opened once through
+ * the library, which migrates it. Seconds for a million. */
+static void
+recovery_prepare_with_sqlite (const char *path)
+{
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(GString) attempts = g_string_new (NULL);
+  g_autoptr(GString) mutations = g_string_new (NULL);
+  gint64 now = g_get_real_time ();
+  sqlite3 *db = NULL;
+  sqlite3_stmt *insert = NULL;
+
+  if (sqlite3_open (path, &db) != SQLITE_OK)
+    fail ("sqlite3: %s", sqlite3_errmsg (db));
+  sqlite_exec (db,
+               "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INT64 NOT NULL);"
+               "CREATE TABLE transactions (id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL,"
+               " state INT64 NOT NULL, created_at INT64 NOT NULL, updated_at INT64 NOT NULL,"
+               " sequence INT64 NOT NULL, current_attempt INT64 NOT NULL, queued_behind TEXT NOT NULL,"
+               " error TEXT NOT NULL, error_transaction_id TEXT NOT NULL, attempts TEXT NOT NULL,"
+               " mutations TEXT NOT NULL);"
+               "CREATE INDEX transactions_by_collection ON transactions (collection_id, sequence);"
+               "INSERT INTO meta (key, value) VALUES ('schema_version', 1);"
+               "BEGIN");
+  /* State 2 (persisting) with its first attempt, or 1 (pending). */
+  if (sqlite3_prepare_v2 (db, "INSERT INTO transactions VALUES (?1, 'b', ?6, ?2, ?2, ?3, ?7, ?8, '', '', ?4, ?5)",
+                          -1, &insert, NULL) != SQLITE_OK)
+    fail ("sqlite3: %s", sqlite3_errmsg (db));
+
+  for (guint i = 0; i < m_ops; i++)
+    {
+      char id[37], previous[37];
+
+      /* Ids of the form of a UUID, unique to the row, the attempt and the
+       * mutation. */
+      g_snprintf (id, sizeof id, "%08x-0000-4000-8000-%012x", i, i);
+      g_snprintf (previous, sizeof previous, "%08x-0000-4000-8000-%012x", i - 1, i - 1);
+      if (i == 0)
+        g_string_printf (attempts, "[{\"id\":\"%08x-0000-4000-8001-%012x\",\"number\":1,"
+                         "\"started_at\":%" G_GINT64_FORMAT ",\"completed_at\":0,\"retry_scheduled_for\":0}]",
+                         i, i, now);
+      else
+        g_string_assign (attempts, "[]");
+      g_string_printf (mutations, "[{\"id\":\"%08x-0000-4000-8002-%012x\",\"collection\":\"b\",\"key\":\"k%u\","
+                       "\"type\":\"insert\",\"changes\":{\"id\":\"k%u\",\"title\":\"item %u\",\"done\":false,\"n\":%u},"
+                       "\"created_at\":%" G_GINT64_FORMAT ",\"updated_at\":%" G_GINT64_FORMAT "}]",
+                       i, i, i, i, i, i, now, now);
+      sqlite3_bind_text (insert, 1, id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (insert, 2, now);
+      sqlite3_bind_int64 (insert, 3, (gint64) i + 1);
+      sqlite3_bind_text (insert, 4, attempts->str, (int) attempts->len, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 5, mutations->str, (int) mutations->len, SQLITE_STATIC);
+      sqlite3_bind_int (insert, 6, i == 0 ? 2 : 1);
+      sqlite3_bind_int (insert, 7, i == 0 ? 1 : 0);
+      sqlite3_bind_text (insert, 8, i == 0 ? "" : previous, -1, SQLITE_STATIC);
+      if (sqlite3_step (insert) != SQLITE_DONE)
+        fail ("sqlite3: %s", sqlite3_errmsg (db));
+      sqlite3_reset (insert);
+    }
+  sqlite3_finalize (insert);
+  sqlite_exec (db, "COMMIT");
+  if (sqlite3_close (db) != SQLITE_OK)
+    fail ("sqlite3: cannot close %s", path);
+
+  store = store_open (path);
+}
+#endif
+
+/* The child: M unfinished transactions in the store, then the process ends
+ * as if killed. Written with sqlite3 when the benchmark has it, unless
+ * RECOVERY_PREPARE=library. */
+static G_GNUC_NORETURN void
+recovery_prepare (const char *path)
+{
+#ifdef HAVE_SQLITE3
+  if (g_strcmp0 (g_getenv ("RECOVERY_PREPARE"), "library") != 0)
+    recovery_prepare_with_sqlite (path);
+  else
+#endif
+    recovery_prepare_through_library (path);
   fflush (NULL);
   _exit (0);
 }
@@ -1721,13 +1821,13 @@ run_recovery (JsonObject *out)
   g_autoptr(SyncobjMutator) mutator = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
   Backend backend = { NULL, g_ptr_array_new_with_free_func (g_object_unref), 0 };
-  double t0, elapsed, async_stall_cpu_ms;
+  double t0, elapsed, async_stall_cpu_ms, prepare_ms;
   pid_t pid;
   int status;
 
-
   /* The first run, in a child process that ends with M transactions
    * unfinished. */
+  t0 = now_ms ();
   fflush (NULL);
   pid = fork ();
   if (pid < 0)
@@ -1737,6 +1837,7 @@ run_recovery (JsonObject *out)
   waitpid (pid, &status, 0);
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     fail ("preparing the store failed");
+  prepare_ms = now_ms () - t0;
 
   /* The same restart without blocking the main loop, in a process of its
    * own, before this one opens the file. */
@@ -1772,6 +1873,7 @@ run_recovery (JsonObject *out)
   json_object_set_string_member (out, "store", "sqlite");
   json_object_set_double_member (out, "recovery_ms", elapsed);
   json_object_set_double_member (out, "async_max_stall_cpu_ms", async_stall_cpu_ms);
+  json_object_set_double_member (out, "prepare_ms", prepare_ms);
   json_object_set_int_member (out, "verified_records", m_ops);
 
   g_clear_object (&collection);
