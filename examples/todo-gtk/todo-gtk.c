@@ -264,13 +264,13 @@ row_refresh (GtkWidget *row)
   gulong toggled_handler = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (check), "todo-toggled"));
   const char *failure;
 
-  if (record == NULL || syncobj_record_get_value (record) == NULL)
+  if (record == NULL || !syncobj_record_get_visible (record))
     return;
 
   g_signal_handler_block (check, toggled_handler);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), syncobj_record_get_boolean (record, "done"));
   g_signal_handler_unblock (check, toggled_handler);
-  gtk_label_set_label (GTK_LABEL (title), syncobj_record_get_string (record, "title"));
+  gtk_inscription_set_text (GTK_INSCRIPTION (title), syncobj_record_get_string (record, "title"));
 
   failure = g_hash_table_lookup (app->failures, syncobj_record_get_key (record));
   gtk_widget_remove_css_class (state, "error");
@@ -331,7 +331,9 @@ row_setup (GtkSignalListItemFactory *factory,
 {
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *check = gtk_check_button_new ();
-  GtkWidget *title = gtk_label_new (NULL);
+  /* A GtkInscription sizes itself from its font, not from its text: the
+   * list view does not lay out the title of every row it binds. */
+  GtkWidget *title = gtk_inscription_new (NULL);
   GtkWidget *state = gtk_label_new (NULL);
   GtkWidget *delete = gtk_button_new_from_icon_name ("user-trash-symbolic");
   gulong handler;
@@ -342,8 +344,9 @@ row_setup (GtkSignalListItemFactory *factory,
   gtk_widget_set_margin_bottom (row, 6);
   gtk_widget_set_name (title, "todo-title");
   gtk_widget_set_name (state, "todo-state");
-  gtk_label_set_xalign (GTK_LABEL (title), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (title), 30);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (title), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_widget_set_valign (title, GTK_ALIGN_CENTER);
   gtk_widget_set_hexpand (title, TRUE);
   gtk_widget_add_css_class (delete, "flat");
   gtk_widget_set_tooltip_text (delete, _("Delete"));
@@ -868,9 +871,9 @@ find_row (GtkWidget  *widget,
 {
   if (!gtk_widget_get_mapped (widget))
     return NULL;
-  if (GTK_IS_LABEL (widget) &&
+  if (GTK_IS_INSCRIPTION (widget) &&
       g_strcmp0 (gtk_widget_get_name (widget), "todo-title") == 0 &&
-      g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), title) == 0)
+      g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (widget)), title) == 0)
     return gtk_widget_get_parent (widget);
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
     {
