@@ -464,48 +464,45 @@ view_rederive (SyncobjView *self)
     }
 }
 
-/* Fills the empty @seq at once with the entries found at @entry_offset
- * of the @n items of @items (each of @size bytes), in their nodes at
+/* Fills the empty @seq at once with the @n @entries, in their nodes at
  * @node_offset, and points each entry's iterator at @iter_offset to its
  * node. */
-static void
-view_seq_fill (SyncobjViewSeq *seq,
-               gconstpointer   items,
-               guint           n,
-               gsize           size,
-               gsize           entry_offset,
-               gsize           node_offset,
-               gsize           iter_offset)
+typedef struct
 {
-  g_autofree gpointer *entries = g_new (gpointer, MAX (n, 1));
-  g_autofree SyncobjViewSeqIter **nodes = g_new (SyncobjViewSeqIter *, MAX (n, 1));
+  SyncobjViewSeq    *seq;
+  SyncobjViewEntry **entries;
+  guint              n;
+  gsize              node_offset;
+  gsize              iter_offset;
+} SeqFill;
 
-  for (guint i = 0; i < n; i++)
-    {
-      entries[i] = *(gpointer *) (gpointer) ((const guint8 *) items + i * size + entry_offset);
-      nodes[i] = &G_STRUCT_MEMBER (SyncobjViewSeqIter, entries[i], node_offset);
-      G_STRUCT_MEMBER (SyncobjViewSeqIter *, entries[i], iter_offset) = nodes[i];
-    }
-  _syncobj_view_seq_build (seq, entries, nodes, n);
+#define MIRROR_FILL(seq, entries, n) \
+  { seq, entries, n, G_STRUCT_OFFSET (SyncobjViewEntry, mirror_node), G_STRUCT_OFFSET (SyncobjViewEntry, mirror_iter) }
+#define SORTED_FILL(seq, entries, n) \
+  { seq, entries, n, G_STRUCT_OFFSET (SyncobjViewEntry, sorted_node), G_STRUCT_OFFSET (SyncobjViewEntry, sorted_iter) }
+
+static gpointer
+view_seq_fill (gpointer data)
+{
+  SeqFill *fill = data;
+
+  for (guint i = 0; i < fill->n; i++)
+    G_STRUCT_MEMBER (SyncobjViewSeqIter *, fill->entries[i], fill->iter_offset) =
+      &G_STRUCT_MEMBER (SyncobjViewSeqIter, fill->entries[i], fill->node_offset);
+  _syncobj_view_seq_build (fill->seq, (gpointer *) fill->entries, fill->node_offset, fill->n);
+  return NULL;
 }
 
-/* Sorts the @n_passing entries that pass, fills self->sorted with them
- * and announces the whole window (@old_window items before). */
+/* Announces the whole window, now of the @n_passing entries in
+ * self->sorted (@old_window items before, of @old_matched). */
 static void
-view_show_passing (SyncobjView       *self,
-                   guint              old_window,
-                   guint              old_matched,
-                   SyncobjViewEntry **passing,
-                   guint              n_passing)
+view_announce_all (SyncobjView *self,
+                   guint        old_window,
+                   guint        old_matched,
+                   guint        n_passing)
 {
-  guint new_window;
+  guint new_window = _syncobj_view_window_length (self, n_passing);
 
-  /* An entry's sort keys are compared in full only among equal prefixes. */
-  _syncobj_view_sort_entries (self, passing, n_passing);
-  view_seq_fill (self->sorted, passing, n_passing, sizeof *passing, 0,
-                 G_STRUCT_OFFSET (SyncobjViewEntry, sorted_node), G_STRUCT_OFFSET (SyncobjViewEntry, sorted_iter));
-
-  new_window = _syncobj_view_window_length (self, n_passing);
   if (old_matched != n_passing)
     _syncobj_view_notify_n_matched (self);
   _syncobj_view_emit (self, 0, old_window, new_window);
@@ -545,7 +542,14 @@ view_rebuild (SyncobjView *self,
         passing[n_passing++] = entry;
     }
 
-  view_show_passing (self, old_window, old_matched, passing, n_passing);
+  {
+    SeqFill fill = SORTED_FILL (self->sorted, passing, n_passing);
+
+    /* An entry's sort keys are compared in full only among equal prefixes. */
+    _syncobj_view_sort_entries (self, passing, n_passing);
+    view_seq_fill (&fill);
+  }
+  view_announce_all (self, old_window, old_matched, n_passing);
 }
 
 /* Holds the records of every entry, or none, as the filter needs. */
@@ -1080,13 +1084,26 @@ _syncobj_view_populate (SyncobjView *self)
         }
     }
 
-  /* The source's order, built at once. */
-  view_seq_fill (self->mirror, build.entries, build.n, sizeof (gpointer), 0,
-                 G_STRUCT_OFFSET (SyncobjViewEntry, mirror_node), G_STRUCT_OFFSET (SyncobjViewEntry, mirror_iter));
+  _syncobj_view_sort_entries (self, passing, n_passing);
+
+  /* The source's order and the view's, each built at once: in fields of
+   * their own of the entries, so a big build fills them side by side. */
+  {
+    SeqFill fills[2] = { SORTED_FILL (self->sorted, passing, n_passing),
+                         MIRROR_FILL (self->mirror, build.entries, build.n) };
+
+    if (_syncobj_view_build_in_parallel (build.n))
+      _syncobj_view_run_two (view_seq_fill, &fills[0], &fills[1]);
+    else
+      {
+        view_seq_fill (&fills[0]);
+        view_seq_fill (&fills[1]);
+      }
+  }
 
   self->populated = TRUE;
   self->cache_iter = NULL;
-  view_show_passing (self, 0, 0, passing, n_passing);
+  view_announce_all (self, 0, 0, n_passing);
 }
 
 /* Frees every entry (the view's dispose). */

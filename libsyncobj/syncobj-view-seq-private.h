@@ -50,10 +50,11 @@ SyncobjViewSeqIter *_syncobj_view_seq_search           (SyncobjViewSeq      *sel
                                                         gpointer             data,
                                                         GCompareDataFunc     compare,
                                                         gpointer             user_data);
-/* Fills an empty sequence with the @n items of @data, in @nodes, in O(n). */
+/* Fills an empty sequence with the @n items of @data, each in the node
+ * at @node_offset inside it, in O(n). */
 void                _syncobj_view_seq_build            (SyncobjViewSeq      *self,
                                                         gpointer            *data,
-                                                        SyncobjViewSeqIter **nodes,
+                                                        gsize                node_offset,
                                                         guint                n);
 
 G_END_DECLS

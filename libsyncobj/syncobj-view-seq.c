@@ -337,7 +337,7 @@ _syncobj_view_seq_search (SyncobjViewSeq   *self,
 void
 _syncobj_view_seq_build (SyncobjViewSeq      *self,
                          gpointer            *data,
-                         SyncobjViewSeqIter **nodes,
+                         gsize                node_offset,
                          guint                n)
 {
   g_autofree SyncobjViewSeqIter **stack = g_new (SyncobjViewSeqIter *, (gsize) n + 1);
@@ -350,7 +350,7 @@ _syncobj_view_seq_build (SyncobjViewSeq      *self,
    * below the one it stops at. A popped node's subtree is complete. */
   for (guint i = 0; i <= n; i++)
     {
-      SyncobjViewSeqIter *node = i < n ? node_init (nodes[i], data[i]) : self->end;
+      SyncobjViewSeqIter *node = i < n ? node_init (&G_STRUCT_MEMBER (SyncobjViewSeqIter, data[i], node_offset), data[i]) : self->end;
       SyncobjViewSeqIter *last = NULL;
 
       while (depth > 0 && stack[depth - 1]->priority < node->priority)

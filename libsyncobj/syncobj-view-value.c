@@ -268,6 +268,11 @@ packed_skip_value (SyncobjJsonScan *scan,
     case '[':
       scan->depth = 1;
       return _syncobj_json_scan_value (scan, p);
+    case 't':
+    case 'n':
+      return p + 4;   /* true, null: the text is checked */
+    case 'f':
+      return p + 5;
     default:
       while (p < end && *p != ',' && *p != '}')
         p++;
