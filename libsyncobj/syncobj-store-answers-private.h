@@ -28,6 +28,18 @@ void                 _syncobj_store_answers_add  (SyncobjStoreAnswers *self,
                                                   GError              *error,
                                                   gssize               value,
                                                   gboolean             is_int);
+/* Called on its context with the writer's answer: NULL, or why it failed. */
+typedef void (*SyncobjStoreDoneFunc) (const GError *error,
+                                      gpointer      user_data);
+
+/* Keeps the answer for @done, called with @user_data on @context: @error
+ * (taken) or NULL. Lighter than a GTask for the answers of every
+ * committed transaction. */
+void                 _syncobj_store_answers_add_done (SyncobjStoreAnswers *self,
+                                                      GMainContext        *context,
+                                                      SyncobjStoreDoneFunc done,
+                                                      gpointer             user_data,
+                                                      GError              *error);
 /* Keeps @item (taken), made on a thread of @context, to be freed there
  * with @free_func, a few at a time per main-loop iteration: the blocks go
  * back to the allocator of the thread that made them (see

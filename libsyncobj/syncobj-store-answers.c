@@ -13,15 +13,17 @@
 #include "syncobj-store-answers-private.h"
 #include "syncobj-private.h"
 
-/* An answer to a task; or, with @garbage, things to free. */
+/* An answer to a task or to @done; or, with @garbage, things to free. */
 typedef struct
 {
   GTask          *task;
+  SyncobjStoreDoneFunc done;
+  gpointer        done_data;
   GError         *error;
   gssize          value;
   gboolean        is_int;        /* a prune's count; else a boolean */
   GPtrArray      *garbage;       /* no free function: @garbage_free */
-  GMainContext   *context;       /* the garbage's */
+  GMainContext   *context;       /* the garbage's, or @done's */
   GDestroyNotify  garbage_free;
   guint           garbage_done;  /* the items freed so far */
 } Completion;
@@ -148,7 +150,9 @@ complete_in_context (gpointer data)
     {
       Completion *completion = batch[i];
 
-      if (completion->error != NULL)
+      if (completion->done != NULL)
+        completion->done (completion->error, completion->done_data);
+      else if (completion->error != NULL)
         g_task_return_error (completion->task, g_steal_pointer (&completion->error));
       else if (completion->is_int)
         g_task_return_int (completion->task, completion->value);
@@ -196,6 +200,22 @@ _syncobj_store_answers_add (SyncobjStoreAnswers *self,
 }
 
 void
+_syncobj_store_answers_add_done (SyncobjStoreAnswers  *self,
+                                 GMainContext         *context,
+                                 SyncobjStoreDoneFunc  done,
+                                 gpointer              user_data,
+                                 GError               *error)
+{
+  Completion *completion = g_new0 (Completion, 1);
+
+  completion->done = done;
+  completion->done_data = user_data;
+  completion->error = error;
+  completion->context = g_main_context_ref (context);
+  g_ptr_array_add (self->pending, completion);
+}
+
+void
 _syncobj_store_answers_add_garbage (SyncobjStoreAnswers *self,
                                     GMainContext        *context,
                                     gpointer             item,
@@ -223,8 +243,8 @@ _syncobj_store_answers_send (SyncobjStoreAnswers *self)
   for (guint i = 0; i < self->pending->len; i++)
     {
       Completion *completion = g_ptr_array_index (self->pending, i);
-      GMainContext *context = completion->garbage != NULL ? completion->context
-                                                          : g_task_get_context (completion->task);
+      GMainContext *context = completion->task == NULL ? completion->context
+                                                       : g_task_get_context (completion->task);
       AnswerQueue *queue = g_hash_table_lookup (self->queues, context);
 
       if (queue == NULL)

@@ -187,18 +187,22 @@ gboolean                  _syncobj_stored_cache_check_cursor (const char        
 /* Takes the snapshot of @source's durable state. */
 typedef SyncobjStoredTransaction *(*SyncobjStoreSnapshotFunc) (GObject *source);
 
+/* Called once a transaction is saved (@error NULL) or could not be (the
+ * store keeps it and writes it later, see SyncobjStore:write-error). */
+typedef void (*SyncobjStoreSavedFunc) (SyncobjStore *store,
+                                       const GError *error,
+                                       gpointer      user_data);
+
 /* Writes a committed transaction, @source, before its first persist
  * attempt: @snapshot is called at once (not at all for an in-memory
- * store) and must give the snapshot with its mutations. The callback runs
- * on the caller's main context once it is on disk. */
-void                      _syncobj_store_save_async         (SyncobjStore              *self,
+ * store) and must give the snapshot with its mutations. @saved runs on
+ * the caller's main context once it is on disk, never before this
+ * returns. No GTask: a burst of commits makes one save each. */
+void                      _syncobj_store_save               (SyncobjStore              *self,
                                                              GObject                   *source,
                                                              SyncobjStoreSnapshotFunc   snapshot,
-                                                             GAsyncReadyCallback        callback,
+                                                             SyncobjStoreSavedFunc      saved,
                                                              gpointer                   user_data);
-gboolean                  _syncobj_store_save_finish        (SyncobjStore              *self,
-                                                             GAsyncResult              *result,
-                                                             GError                   **error);
 
 /* Records that the durable state of @source (a reference is kept until it
  * is written) changed. @snapshot is called once per main-loop iteration

@@ -68,6 +68,8 @@ typedef struct
   JobType          type;
   SyncobjStoreRow *row;            /* JOB_ROW */
   GTask           *task;           /* nullable */
+  SyncobjStoreDoneFunc on_done;    /* JOB_ROW, instead of @task: nullable */
+  gpointer         on_done_data;
   gint64           older_than_us;  /* JOB_PRUNE */
   char            *collection_id;  /* JOB_LOAD */
   guint            history_limit;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "syncobj-store-private.h"
+#include "syncobj-store-answers-private.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,12 @@ gint64              _syncobj_store_writer_get_max_sequence (SyncobjStoreWriter *
 void                _syncobj_store_writer_put    (SyncobjStoreWriter  *self,
                                                   SyncobjStoreRow     *row,
                                                   GTask               *task);
+/* As _put(), with @done called on the caller's context instead of a
+ * task (see _syncobj_store_answers_add_done()). */
+void                _syncobj_store_writer_put_done (SyncobjStoreWriter   *self,
+                                                    SyncobjStoreRow      *row,
+                                                    SyncobjStoreDoneFunc  done,
+                                                    gpointer              user_data);
 /* @task returns TRUE once everything queued before is committed. */
 void                _syncobj_store_writer_flush  (SyncobjStoreWriter  *self,
                                                   GTask               *task);

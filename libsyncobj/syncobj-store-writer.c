@@ -67,7 +67,10 @@ _syncobj_store_writer_complete_job (SyncobjStoreWriter *self,
 {
   if (job->task == NULL)
     {
-      g_clear_error (&error);
+      if (job->on_done != NULL)
+        _syncobj_store_answers_add_done (self->answers, job->context, job->on_done, job->on_done_data, error);
+      else
+        g_clear_error (&error);
       return;
     }
 
@@ -669,6 +672,22 @@ _syncobj_store_writer_put (SyncobjStoreWriter *self,
   job->type = JOB_ROW;
   job->row = row;
   job->task = task;
+  job->context = g_main_context_ref_thread_default ();
+  queue_job (self, job);
+}
+
+void
+_syncobj_store_writer_put_done (SyncobjStoreWriter   *self,
+                                SyncobjStoreRow      *row,
+                                SyncobjStoreDoneFunc  done,
+                                gpointer              user_data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->type = JOB_ROW;
+  job->row = row;
+  job->on_done = done;
+  job->on_done_data = user_data;
   job->context = g_main_context_ref_thread_default ();
   queue_job (self, job);
 }

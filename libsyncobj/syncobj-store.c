@@ -243,45 +243,61 @@ store_note_write (SyncobjStore *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WRITE_ERROR]);
 }
 
-void
-_syncobj_store_save_async (SyncobjStore             *self,
-                           GObject                  *source,
-                           SyncobjStoreSnapshotFunc  snapshot,
-                           GAsyncReadyCallback       callback,
-                           gpointer                  user_data)
+typedef struct
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  g_autoptr(SyncobjStoredTransaction) transaction = NULL;
+  SyncobjStore          *store;   /* strong, as a task's source object */
+  SyncobjStoreSavedFunc  saved;
+  gpointer               user_data;
+} Save;
 
-  g_task_set_source_tag (task, _syncobj_store_save_async);
+static void
+save_done (const GError *error,
+           gpointer      data)
+{
+  Save *save = data;
+
+  store_note_write (save->store, error);
+  save->saved (save->store, error, save->user_data);
+  g_object_unref (save->store);
+  g_free (save);
+}
+
+static gboolean
+save_in_memory_cb (gpointer data)
+{
+  save_done (NULL, data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_syncobj_store_save (SyncobjStore             *self,
+                     GObject                  *source,
+                     SyncobjStoreSnapshotFunc  snapshot,
+                     SyncobjStoreSavedFunc     saved,
+                     gpointer                  user_data)
+{
+  g_autoptr(SyncobjStoredTransaction) transaction = NULL;
+  Save *save = g_new0 (Save, 1);
+
+  save->store = g_object_ref (self);
+  save->saved = saved;
+  save->user_data = user_data;
 
   if (self->writer == NULL)
     {
-      g_task_return_boolean (task, TRUE);
+      g_autoptr(GSource) idle = g_idle_source_new ();
+
+      g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (idle, "[syncobj] saved in memory");
+      g_source_set_callback (idle, save_in_memory_cb, save, NULL);
+      g_source_attach (idle, g_main_context_get_thread_default ());
       return;
     }
 
   transaction = snapshot (source);
   g_return_if_fail (transaction->mutations != NULL);
-  _syncobj_store_writer_put (self->writer, _syncobj_stored_transaction_to_row (transaction),
-                             g_steal_pointer (&task));
-}
-
-gboolean
-_syncobj_store_save_finish (SyncobjStore  *self,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (g_task_propagate_boolean (G_TASK (result), &local_error))
-    {
-      store_note_write (self, NULL);
-      return TRUE;
-    }
-  store_note_write (self, local_error);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
+  _syncobj_store_writer_put_done (self->writer, _syncobj_stored_transaction_to_row (transaction),
+                                  save_done, save);
 }
 
 static void

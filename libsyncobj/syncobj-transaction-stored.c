@@ -149,16 +149,15 @@ _syncobj_transaction_store_changed (SyncobjTransaction *self,
 }
 
 static void
-store_saved_cb (GObject      *source,
-                GAsyncResult *result,
+store_saved_cb (SyncobjStore *store,
+                const GError *error,
                 gpointer      user_data)
 {
   g_autoptr(SyncobjTransaction) self = user_data;
-  g_autoptr(GError) error = NULL;
 
   /* A store that fails keeps the app working, in memory; the store tells
    * the app (SyncobjStore:write-error) and writes the row again later. */
-  if (!_syncobj_store_save_finish (SYNCOBJ_STORE (source), result, &error))
+  if (error != NULL)
     _syncobj_log_transaction (G_LOG_LEVEL_DEBUG, transaction_id (self),
                               "transaction %s could not be stored: %s", transaction_id (self), error->message);
 
@@ -170,8 +169,8 @@ void
 _syncobj_transaction_save (SyncobjTransaction *self,
                            SyncobjStore       *store)
 {
-  _syncobj_store_save_async (store, G_OBJECT (self), transaction_full_snapshot_cb, store_saved_cb,
-                             g_object_ref (self));
+  _syncobj_store_save (store, G_OBJECT (self), transaction_full_snapshot_cb, store_saved_cb,
+                       g_object_ref (self));
 }
 
 /* ---- rebuilt by recovery -------------------------------------------------- */

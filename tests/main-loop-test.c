@@ -205,13 +205,14 @@ test_snapshot_many (void)
     g_assert_cmpint (longest, <, LONGEST_ITERATION_US);
 }
 
-/* What the writer thread hands back: answers to tasks, and garbage made
- * on the main thread (the rows it wrote), in the writer's order. */
+/* What the writer thread hands back: answers to tasks and to functions,
+ * and garbage made on the main thread (the rows it wrote), in the
+ * writer's order. */
 typedef struct
 {
   GThread   *main_thread;
   GArray    *freed;        /* guint: the garbage items, in the order freed */
-  GArray    *answered;     /* guint: the tasks, in the order answered */
+  GArray    *answered;     /* guint: the answers, in the order given */
   guint      wrong_thread; /* items freed on another thread */
 } Handback;
 
@@ -239,7 +240,21 @@ answered_cb (GObject      *source,
   guint number = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
 
   g_assert_true (g_task_propagate_boolean (G_TASK (result), NULL));
+  number *= 2;
   g_array_append_val (handback->answered, number);
+}
+
+/* The answer to a function, between the tasks' (2 × its number + 1). */
+static void
+answered_done (const GError *error,
+               gpointer      user_data)
+{
+  GarbageItem *item = user_data;
+  guint number = 2 * item->number + 1;
+
+  g_assert_no_error (error);
+  g_array_append_val (item->handback->answered, number);
+  g_free (item);
 }
 
 #define HANDBACK_ITEMS 5000
@@ -266,6 +281,14 @@ writer_round (gpointer data)
 
       if (i % HANDBACK_TASK_EVERY == 0)
         _syncobj_store_answers_add (writer->answers, g_ptr_array_index (writer->tasks, task++), NULL, TRUE, FALSE);
+      if (i % HANDBACK_TASK_EVERY == HANDBACK_TASK_EVERY / 2)
+        {
+          GarbageItem *done = g_new0 (GarbageItem, 1);
+
+          done->handback = writer->handback;
+          done->number = i / HANDBACK_TASK_EVERY;
+          _syncobj_store_answers_add_done (writer->answers, context, answered_done, done, NULL);
+        }
       item->handback = writer->handback;
       item->number = i;
       _syncobj_store_answers_add_garbage (writer->answers, context, item, (GDestroyNotify) garbage_item_free);
@@ -275,8 +298,9 @@ writer_round (gpointer data)
 }
 
 /* What the main thread made for the writer comes back to it and is freed
- * there a slice per main-loop iteration, in order, with the answers in
- * order between: nothing lost, no iteration frees it all. */
+ * there a slice per main-loop iteration, in order, with the answers to
+ * tasks and to functions in order between: nothing lost, no iteration
+ * frees it all. */
 static void
 test_garbage_sliced (void)
 {
@@ -297,7 +321,7 @@ test_garbage_sliced (void)
   g_thread_join (g_thread_new ("writer", writer_round, &writer));
   g_assert_cmpuint (handback.freed->len, ==, 0);
 
-  while (handback.freed->len < HANDBACK_ITEMS || handback.answered->len < n_tasks)
+  while (handback.freed->len < HANDBACK_ITEMS || handback.answered->len < 2 * n_tasks)
     {
       guint before = handback.freed->len;
 
@@ -310,8 +334,8 @@ test_garbage_sliced (void)
   g_assert_cmpuint (handback.wrong_thread, ==, 0);
   for (guint i = 0; i < HANDBACK_ITEMS; i++)
     g_assert_cmpuint (g_array_index (handback.freed, guint, i), ==, i);
-  g_assert_cmpuint (handback.answered->len, ==, n_tasks);
-  for (guint i = 0; i < n_tasks; i++)
+  g_assert_cmpuint (handback.answered->len, ==, 2 * n_tasks);
+  for (guint i = 0; i < 2 * n_tasks; i++)
     g_assert_cmpuint (g_array_index (handback.answered, guint, i), ==, i);
 
   _syncobj_store_answers_free (writer.answers);
