@@ -242,6 +242,13 @@ _syncobj_collection_find_position (SyncobjCollection *self,
   return TRUE;
 }
 
+const char *
+_syncobj_collection_resolve_key (SyncobjCollection *self,
+                                 const char        *key)
+{
+  return collection_resolve_key (self, key);
+}
+
 /* ---- GListModel --------------------------------------------------------------- */
 
 static GType

@@ -124,6 +124,11 @@ const char         *_syncobj_collection_peek_key            (SyncobjCollection  
 gboolean            _syncobj_collection_find_position       (SyncobjCollection   *self,
                                                              const char          *key,
                                                              guint               *position);
+/* The key under which the collection holds what @key names: the
+ * server's key for a temporary key it replaced, whether or not a record
+ * of it is visible now; else @key itself. */
+const char         *_syncobj_collection_resolve_key         (SyncobjCollection   *self,
+                                                             const char          *key);
 /* Re-applies @mutation after a restart (used by the store's recovery). */
 void                _syncobj_collection_restore_mutation    (SyncobjCollection      *self,
                                                              SyncobjPendingMutation *mutation);

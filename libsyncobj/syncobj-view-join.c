@@ -236,21 +236,23 @@ target_from_scalar (const SyncobjViewScalar *scalar)
 
 /* The key under which the other collection holds what @reference names:
  * a temporary key the server has replaced names the record under its
- * new key. */
+ * new key, also while no record of it is visible (deleted, or its write
+ * rolled back): the pair must be found under the new key when the
+ * record comes back, announced under that key. */
 static char *
 target_resolve (SyncobjJoin *self,
                 char        *reference)
 {
-  g_autoptr(SyncobjRecord) record = NULL;
+  const char *key;
 
-  if (reference == NULL || !g_str_has_prefix (reference, "~tmp-"))
+  if (reference == NULL || !g_str_has_prefix (reference, SYNCOBJ_TEMPORARY_KEY_PREFIX))
     return reference;
 
-  record = syncobj_collection_lookup (self->other, reference);
-  if (record == NULL || strcmp (syncobj_record_get_key (record), reference) == 0)
+  key = _syncobj_collection_resolve_key (self->other, reference);
+  if (strcmp (key, reference) == 0)
     return reference;
   g_free (reference);
-  return g_strdup (syncobj_record_get_key (record));
+  return g_strdup (key);
 }
 
 static char *

@@ -320,6 +320,62 @@ test_temporary_keys_on_both_sides (void)
   syncobj_test_drain (lists_control, lists);
 }
 
+/* A to-do that names a list by its old temporary key while the list is
+ * deleted still names the list's new key: when the delete is rolled
+ * back, the list comes back under that key and the pair is announced. */
+static void
+test_temporary_key_of_a_list_deleted_then_restored (void)
+{
+  g_autoptr(SyncobjSyncControl) lists_control = NULL;
+  g_autoptr(SyncobjSyncControl) todos_control = NULL;
+  g_autoptr(SyncobjCollection) lists_unused = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &lists_control);
+  g_autoptr(SyncobjCollection) todos = syncobj_test_collection_from_json ("[]", SYNCOBJ_STRATEGY_ORDERED, &todos_control);
+  g_autoptr(SyncobjCollection) lists = server_keys_collection ("join-deleted-lists", lists_control);
+  g_autoptr(SyncobjJoin) join = join_new (G_LIST_MODEL (todos), "list_id", lists);
+  g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+  g_autoptr(SyncobjTransaction) list_insert = NULL;
+  g_autoptr(SyncobjTransaction) todo_insert = NULL;
+  g_autoptr(SyncobjTransaction) list_delete = NULL;
+  g_autoptr(SyncobjTransaction) todo_update = NULL;
+  g_autoptr(SyncobjRecord) list = NULL;
+  g_autoptr(SyncobjJoinRow) before = NULL;
+  g_autoptr(SyncobjJoinRow) after = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *expected = NULL;
+
+  syncobj_sync_control_set_network_delay (lists_control, 100);
+  syncobj_sync_control_set_network_delay (todos_control, 100);
+  list_insert = syncobj_test_insert (lists, "{\"title\": \"Home\"}");
+  list = g_list_model_get_item (G_LIST_MODEL (lists), 0);
+  value = g_strdup_printf ("{\"id\": \"milk\", \"list_id\": \"%s\"}", syncobj_record_get_key (list));
+  todo_insert = syncobj_test_insert (todos, value);
+  g_assert_cmpint (syncobj_test_wait_transaction (lists_control, list_insert, 10, 5000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_false (syncobj_record_is_temporary (list));
+  expected = g_strdup_printf ("milk>%s", syncobj_record_get_key (list));
+  assert_pairs (join, expected);
+
+  /* The list is deleted; meanwhile the to-do changes, still naming the
+   * list by its temporary key. */
+  list_delete = syncobj_test_delete (lists, syncobj_record_get_key (list));
+  assert_pairs (join, "milk>-");
+  todo_update = syncobj_test_update (todos, "milk", "{\"title\": \"Milk\"}");
+  assert_pairs (join, "milk>-");
+
+  /* The delete rolls back: the list is back, and so is the pair, as a
+   * new row. */
+  before = g_list_model_get_item (G_LIST_MODEL (join), 0);
+  changes = syncobj_test_items_changed_new (G_LIST_MODEL (join));
+  syncobj_transaction_rollback (list_delete, NULL);
+  syncobj_test_items_changed_assert (changes, "0,1,1");
+  after = g_list_model_get_item (G_LIST_MODEL (join), 0);
+  g_assert_true (after != before);
+  g_assert_true (syncobj_join_row_get_joined (after) == list);
+  assert_pairs (join, expected);
+
+  syncobj_test_drain (todos_control, todos);
+  syncobj_test_drain (lists_control, lists);
+}
+
 /* ---- lifetimes ------------------------------------------------------------------ */
 
 static void
@@ -819,6 +875,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/view-join/join-of-a-view", test_join_of_a_view);
   g_test_add_func ("/view-join/self-join", test_self_join);
   g_test_add_func ("/view-join/temporary-keys-on-both-sides", test_temporary_keys_on_both_sides);
+  g_test_add_func ("/view-join/temporary-key-of-a-list-deleted-then-restored",
+                   test_temporary_key_of_a_list_deleted_then_restored);
   g_test_add_func ("/view-join/lifetimes", test_lifetimes);
   g_test_add_func ("/view-join/differential", test_differential);
   g_test_add_func ("/view-join/differential/server-keys", test_differential_server_keys);
