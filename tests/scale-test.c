@@ -14,6 +14,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "store-schema-v1.h"
 #include "store-test-utils.h"
 #include "couch/syncobj-couch-parse-private.h"
 #include "http/syncobj-http-created-private.h"
@@ -387,18 +388,6 @@ sqlite_exec (sqlite3    *db,
     g_error ("%s: %s", sql, message);
 }
 
-/* The oldest store format (version 1), which every later version opens
- * (migrating it): rows written straight into it stand for a store that an
- * application left with unfinished transactions. */
-static const char store_schema_v1[] =
-  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INT64 NOT NULL);"
-  "CREATE TABLE transactions (id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL,"
-  " state INT64 NOT NULL, created_at INT64 NOT NULL, updated_at INT64 NOT NULL,"
-  " sequence INT64 NOT NULL, current_attempt INT64 NOT NULL, queued_behind TEXT NOT NULL,"
-  " error TEXT NOT NULL, error_transaction_id TEXT NOT NULL, attempts TEXT NOT NULL,"
-  " mutations TEXT NOT NULL);"
-  "CREATE INDEX transactions_by_collection ON transactions (collection_id, sequence);"
-  "INSERT INTO meta (key, value) VALUES ('schema_version', 1);";
 
 /* Writes a store at @path holding @n pending transactions of the
  * collection @collection_id, transaction i inserting the record that
@@ -414,7 +403,7 @@ write_store (const char  *path,
   sqlite3_stmt *insert = NULL;
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  sqlite_exec (db, store_schema_v1);
+  sqlite_exec (db, SYNCOBJ_TEST_SCHEMA_V1);
   sqlite_exec (db, "BEGIN");
   g_assert_cmpint (sqlite3_prepare_v2 (db,
                      "INSERT INTO transactions VALUES (?1, ?2, 0, 1700000000000000, 1700000000000000,"

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "store-schema-v1.h"
 #include "store-test-utils.h"
 #include "disk-full.h"
 #include "syncobj-store-writer-private.h"
@@ -338,14 +339,10 @@ test_same_process_no_duplicate (void)
 }
 
 static const char *schema_v1[] = {
-  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INT64 NOT NULL)",
-  "CREATE TABLE transactions (id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL,"
-  " state INT64 NOT NULL, created_at INT64 NOT NULL, updated_at INT64 NOT NULL,"
-  " sequence INT64 NOT NULL, current_attempt INT64 NOT NULL, queued_behind TEXT NOT NULL,"
-  " error TEXT NOT NULL, error_transaction_id TEXT NOT NULL, attempts TEXT NOT NULL,"
-  " mutations TEXT NOT NULL)",
-  "CREATE INDEX transactions_by_collection ON transactions (collection_id, sequence)",
-  "INSERT INTO meta (key, value) VALUES ('schema_version', 1)",
+  SYNCOBJ_TEST_SCHEMA_V1_META,
+  SYNCOBJ_TEST_SCHEMA_V1_TRANSACTIONS,
+  SYNCOBJ_TEST_SCHEMA_V1_INDEX,
+  SYNCOBJ_TEST_SCHEMA_V1_VERSION,
   "INSERT INTO transactions VALUES ('00000000-0000-4000-8000-000000000001', 'old', 0,"
   " 1700000000000000, 1700000000000000, 7, 0, '', '', '', '[]',"
   " '[{\"id\":\"m1\",\"collection\":\"old\",\"key\":\"x\",\"type\":\"insert\","

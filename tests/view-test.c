@@ -653,6 +653,25 @@ random_key (GRand *rand)
   return g_strdup_printf ("k%d", i);
 }
 
+/* Loads @text_rows, if any, into the sync's open commit as one JSON
+ * text: the collection keeps such rows packed and views read them
+ * without building them. */
+static void
+load_text_rows (SyncobjSync *sync,
+                JsonArray   *text_rows)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (json_array_get_length (text_rows) == 0)
+    return;
+  node = json_node_init_array (json_node_alloc (), text_rows);
+  text = json_to_string (node, FALSE);
+  g_assert_true (syncobj_sync_load_json_array (sync, text, -1, &error));
+  g_assert_no_error (error);
+}
+
 static JsonObject *
 random_value (GRand      *rand,
               const char *key,
@@ -723,14 +742,7 @@ random_step (GRand              *rand,
           g_assert_no_error (error);
         }
       g_hash_table_unref (seen);
-      if (json_array_get_length (text_rows) > 0)
-        {
-          g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), text_rows);
-          g_autofree char *text = json_to_string (node, FALSE);
-
-          g_assert_true (syncobj_sync_load_json_array (sync, text, -1, &error));
-          g_assert_no_error (error);
-        }
+      load_text_rows (sync, text_rows);
       g_assert_true (syncobj_sync_commit (sync, &error));
       g_assert_no_error (error);
     }
@@ -954,8 +966,6 @@ test_differential_big_build (void)
   SyncobjSync *sync = syncobj_sync_control_get_sync (control);
   g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
   g_autoptr(JsonArray) text_rows = json_array_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   SyncobjView *views[G_N_ELEMENTS (specs)];
   Shadow *shadows[G_N_ELEMENTS (specs)];
@@ -984,10 +994,7 @@ test_differential_big_build (void)
         g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_INSERT, value, &error));
       g_assert_no_error (error);
     }
-  node = json_node_init_array (json_node_alloc (), text_rows);
-  text = json_to_string (node, FALSE);
-  g_assert_true (syncobj_sync_load_json_array (sync, text, -1, &error));
-  g_assert_no_error (error);
+  load_text_rows (sync, text_rows);
   g_assert_true (syncobj_sync_commit (sync, &error));
   g_assert_no_error (error);
 
@@ -1031,8 +1038,6 @@ test_build_parallel_same (void)
   SyncobjSync *sync = syncobj_sync_control_get_sync (control);
   g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
   g_autoptr(JsonArray) text_rows = json_array_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   guint n = syncobj_test_instrumented () ? 1000 : 4000;
 
@@ -1048,10 +1053,7 @@ test_build_parallel_same (void)
         g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_INSERT, value, &error));
       g_assert_no_error (error);
     }
-  node = json_node_init_array (json_node_alloc (), text_rows);
-  text = json_to_string (node, FALSE);
-  g_assert_true (syncobj_sync_load_json_array (sync, text, -1, &error));
-  g_assert_no_error (error);
+  load_text_rows (sync, text_rows);
   g_assert_true (syncobj_sync_commit (sync, &error));
   g_assert_no_error (error);
 

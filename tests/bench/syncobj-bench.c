@@ -28,6 +28,7 @@
 
 #include "bench-measure.h"
 #include "bench-records.h"
+#include "../store-schema-v1.h"
 
 #ifdef HAVE_SQLITE3
 #include <sqlite3.h>
@@ -1663,14 +1664,7 @@ recovery_prepare_with_sqlite (const char *path)
   if (sqlite3_open (path, &db) != SQLITE_OK)
     fail ("sqlite3: %s", sqlite3_errmsg (db));
   sqlite_exec (db,
-               "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value INT64 NOT NULL);"
-               "CREATE TABLE transactions (id TEXT PRIMARY KEY NOT NULL, collection_id TEXT NOT NULL,"
-               " state INT64 NOT NULL, created_at INT64 NOT NULL, updated_at INT64 NOT NULL,"
-               " sequence INT64 NOT NULL, current_attempt INT64 NOT NULL, queued_behind TEXT NOT NULL,"
-               " error TEXT NOT NULL, error_transaction_id TEXT NOT NULL, attempts TEXT NOT NULL,"
-               " mutations TEXT NOT NULL);"
-               "CREATE INDEX transactions_by_collection ON transactions (collection_id, sequence);"
-               "INSERT INTO meta (key, value) VALUES ('schema_version', 1);"
+               SYNCOBJ_TEST_SCHEMA_V1
                "BEGIN");
   /* State 2 (persisting) with its first attempt, or 1 (pending). */
   if (sqlite3_prepare_v2 (db, "INSERT INTO transactions VALUES (?1, 'b', ?6, ?2, ?2, ?3, ?7, ?8, '', '', ?4, ?5)",
