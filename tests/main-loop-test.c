@@ -131,10 +131,10 @@ test_restore_many (void)
   /* The restored transactions resume: the first one persists. */
   while (backend->jobs->len == 0)
     {
-      gint64 start = syncobj_store_test_thread_cpu_us ();
+      gint64 start = syncobj_test_thread_cpu_us ();
 
       g_main_context_iteration (NULL, TRUE);
-      longest = MAX (longest, syncobj_store_test_thread_cpu_us () - start);
+      longest = MAX (longest, syncobj_test_thread_cpu_us () - start);
     }
   assert_short (longest, "restore");
 

@@ -4,7 +4,6 @@
  */
 #include "store-test-utils.h"
 
-#include <time.h>
 
 #include <libgda/libgda.h>
 
@@ -21,15 +20,6 @@ syncobj_store_test_wait_for (gboolean *flag)
 }
 
 gint64
-syncobj_store_test_thread_cpu_us (void)
-{
-  struct timespec now;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
-  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
-}
-
-gint64
 syncobj_store_test_wait_for_longest (gboolean *flag)
 {
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
@@ -37,10 +27,10 @@ syncobj_store_test_wait_for_longest (gboolean *flag)
 
   while (!*flag)
     {
-      gint64 start = syncobj_store_test_thread_cpu_us ();
+      gint64 start = syncobj_test_thread_cpu_us ();
 
       g_main_context_iteration (NULL, FALSE);
-      longest = MAX (longest, syncobj_store_test_thread_cpu_us () - start);
+      longest = MAX (longest, syncobj_test_thread_cpu_us () - start);
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     }
   return longest;

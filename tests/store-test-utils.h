@@ -5,6 +5,7 @@
 #pragma once
 
 #include "test-utils.h"
+#include "thread-cpu.h"
 #include "syncobj-transaction-private.h"
 
 G_BEGIN_DECLS
@@ -15,9 +16,6 @@ void                syncobj_store_test_wait_for       (gboolean          *flag);
 /* syncobj_store_flush_async() and waits for it. */
 void                syncobj_store_test_flush          (SyncobjStore      *store);
 void                syncobj_store_test_run_pending    (void);
-/* CPU time of this thread, in µs: what the main loop spends, whatever
- * else the machine runs. */
-gint64              syncobj_store_test_thread_cpu_us  (void);
 /* As syncobj_store_test_wait_for(); returns the longest main-loop
  * iteration meanwhile, in µs of this thread's CPU time. */
 gint64              syncobj_store_test_wait_for_longest (gboolean    *flag);

@@ -6,16 +6,6 @@
 #include "bench-measure.h"
 
 #include <malloc.h>
-#include <time.h>
-
-gint64
-bench_thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
 
 gsize
 bench_heap_in_use (void)

@@ -7,11 +7,9 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
+#include "../thread-cpu.h"
 
-/* CPU time of the calling thread, in µs: what a main-loop iteration spent,
- * whatever else the machine runs. */
-gint64 bench_thread_cpu_us (void);
+G_BEGIN_DECLS
 
 /* The allocator's bytes in use (mallinfo2 uordblks + hblkhd). */
 gsize  bench_heap_in_use   (void);

@@ -1245,7 +1245,7 @@ stall_poll (GPollFD *fds,
   if (stall_watch != NULL && stall_watch->returned != 0)
     {
       gint64 busy = g_get_monotonic_time () - stall_watch->returned;
-      gint64 busy_cpu = bench_thread_cpu_us () - stall_watch->returned_cpu;
+      gint64 busy_cpu = syncobj_test_thread_cpu_us () - stall_watch->returned_cpu;
 
       g_array_append_val (stall_watch->busy_us, busy);
       g_array_append_val (stall_watch->busy_cpu_us, busy_cpu);
@@ -1264,7 +1264,7 @@ stall_poll (GPollFD *fds,
   if (stall_watch != NULL)
     {
       stall_watch->returned = g_get_monotonic_time ();
-      stall_watch->returned_cpu = bench_thread_cpu_us ();
+      stall_watch->returned_cpu = syncobj_test_thread_cpu_us ();
       if (g_getenv ("STALL_DEBUG") != NULL)
         {
           struct rusage ru;

@@ -103,7 +103,7 @@ static void
 iteration_done (Scroll *self)
 {
   gint64 busy = g_get_monotonic_time () - self->returned_us;
-  gint64 busy_cpu = bench_thread_cpu_us () - self->returned_cpu_us;
+  gint64 busy_cpu = syncobj_test_thread_cpu_us () - self->returned_cpu_us;
 
   if (self->phase == PHASE_SHOWING)
     self->showing_max_us = MAX (self->showing_max_us, busy);
@@ -130,7 +130,7 @@ timed_poll (GPollFD *fds,
   if (watched != NULL)
     {
       watched->returned_us = g_get_monotonic_time ();
-      watched->returned_cpu_us = bench_thread_cpu_us ();
+      watched->returned_cpu_us = syncobj_test_thread_cpu_us ();
     }
   return result;
 }
