@@ -33,6 +33,10 @@ struct _SyncobjTable
   GHashTable     *whole;     /* NULL once every entry is in a shard */
   GHashTable    **shards;    /* NULL until split; each made on first use */
   guint           n_split;   /* entries in the shards */
+  /* Where the moves out of `whole` go on from; valid while `moving` is
+   * set, which a change of `whole` by anything else clears. */
+  GHashTableIter  move_iter;
+  gboolean        moving;
 };
 
 static GHashTable *
@@ -104,29 +108,41 @@ shard_ensure (SyncobjTable  *self,
   return *slot;
 }
 
-/* Moves up to MOVES_PER_CHANGE entries out of the unsplit table. Each
- * call starts over from its first bucket: the emptied ones cost a test
- * each, a few thousand in all. */
+/* Moves up to MOVES_PER_CHANGE entries out of the unsplit table. The
+ * moves go on from where the last ones stopped, so that the emptied
+ * buckets are passed once in all; after any other change of `whole`
+ * they start over from its first bucket. */
 static void
 table_move_some (SyncobjTable *self)
 {
-  GHashTableIter iter;
   gpointer key, value;
   guint moved = 0;
 
   if (self->whole == NULL)
     return;
 
-  g_hash_table_iter_init (&iter, self->whole);
-  while (moved < MOVES_PER_CHANGE && g_hash_table_iter_next (&iter, &key, &value))
+  if (!self->moving)
     {
-      g_hash_table_iter_steal (&iter);
+      g_hash_table_iter_init (&self->move_iter, self->whole);
+      self->moving = TRUE;
+    }
+  while (moved < MOVES_PER_CHANGE)
+    {
+      if (!g_hash_table_iter_next (&self->move_iter, &key, &value))
+        {
+          self->moving = FALSE;
+          break;
+        }
+      g_hash_table_iter_steal (&self->move_iter);
       g_hash_table_insert (shard_ensure (self, key), key, value);
       self->n_split++;
       moved++;
     }
   if (g_hash_table_size (self->whole) == 0)
-    g_clear_pointer (&self->whole, g_hash_table_unref);
+    {
+      g_clear_pointer (&self->whole, g_hash_table_unref);
+      self->moving = FALSE;
+    }
 }
 
 static gboolean
@@ -165,7 +181,10 @@ table_put (SyncobjTable *self,
 
   /* Not moved yet: changed where it is. */
   if (self->whole != NULL && g_hash_table_contains (self->whole, key))
-    added = hash_put (self->whole, key, value, mode);
+    {
+      added = hash_put (self->whole, key, value, mode);
+      self->moving = FALSE;
+    }
   else if ((added = hash_put (shard_ensure (self, key), key, value, mode)))
     self->n_split++;
   table_move_some (self);
@@ -251,6 +270,8 @@ table_take_out (SyncobjTable  *self,
     {
       found = self->whole != NULL &&
               (steal ? g_hash_table_steal (self->whole, key) : g_hash_table_remove (self->whole, key));
+      if (found)
+        self->moving = FALSE;
     }
   table_move_some (self);
   return found;
@@ -275,6 +296,7 @@ void
 _syncobj_table_remove_all (SyncobjTable *self)
 {
   table_drop_shards (self);
+  self->moving = FALSE;
   if (self->whole != NULL)
     g_hash_table_remove_all (self->whole);
   else
