@@ -187,6 +187,9 @@ void     _syncobj_transaction_set_queued_behind  (SyncobjTransaction      *self,
                                                   const char              *id);
 /* The id of the transaction @self waits behind, or NULL. */
 const char *_syncobj_transaction_peek_queued_behind (SyncobjTransaction   *self);
+/* Waits behind @blocker, whose id is made only when someone reads it. */
+void     _syncobj_transaction_set_queued_behind_blocker (SyncobjTransaction *self,
+                                                         SyncobjTransaction *blocker);
 void     _syncobj_transaction_set_mutations_state (SyncobjTransaction   *self,
                                                    SyncobjMutationState  state);
 /* Lists @mutation (of @collection) in the transaction. */

@@ -243,6 +243,49 @@ syncobj_transaction_get_waiting_for_collection (SyncobjTransaction *self)
   return ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id;
 }
 
+void
+_syncobj_transaction_set_queued_behind (SyncobjTransaction *self,
+                                        const char         *id)
+{
+  if (self->queued_behind_blocker == NULL && g_strcmp0 (self->queued_behind, id) == 0)
+    return;
+
+  g_clear_object (&self->queued_behind_blocker);
+  g_free (self->queued_behind);
+  self->queued_behind = g_strdup (id);
+  _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
+}
+
+/* Waits behind @blocker: its id, a UUID made on first use, is made only
+ * when someone reads queued-behind (the store, the inspector, a handler);
+ * a burst of writes to one queue makes none. */
+void
+_syncobj_transaction_set_queued_behind_blocker (SyncobjTransaction *self,
+                                                SyncobjTransaction *blocker)
+{
+  if (self->queued_behind_blocker == blocker && blocker != NULL)
+    return;
+  if (self->queued_behind_blocker == NULL && self->queued_behind != NULL &&
+      g_strcmp0 (self->queued_behind, g_atomic_pointer_get (&blocker->id)) == 0)
+    return;
+
+  g_set_object (&self->queued_behind_blocker, blocker);
+  g_clear_pointer (&self->queued_behind, g_free);
+  _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
+}
+
+const char *
+_syncobj_transaction_peek_queued_behind (SyncobjTransaction *self)
+{
+  if (self->queued_behind_blocker != NULL)
+    {
+      g_autoptr(SyncobjTransaction) blocker = g_steal_pointer (&self->queued_behind_blocker);
+
+      self->queued_behind = g_strdup (transaction_id (blocker));
+    }
+  return self->queued_behind;
+}
+
 /**
  * syncobj_transaction_get_queued_behind:
  * @self: a transaction

@@ -133,49 +133,6 @@ _syncobj_transaction_set_state (SyncobjTransaction      *self,
 }
 
 void
-_syncobj_transaction_set_queued_behind (SyncobjTransaction *self,
-                                        const char         *id)
-{
-  if (self->queued_behind_blocker == NULL && g_strcmp0 (self->queued_behind, id) == 0)
-    return;
-
-  g_clear_object (&self->queued_behind_blocker);
-  g_free (self->queued_behind);
-  self->queued_behind = g_strdup (id);
-  _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
-}
-
-/* Waits behind @blocker: its id, a UUID made on first use, is made only
- * when someone reads queued-behind (the store, the inspector, a handler);
- * a burst of writes to one queue makes none. */
-static void
-transaction_set_queued_behind_blocker (SyncobjTransaction *self,
-                                       SyncobjTransaction *blocker)
-{
-  if (self->queued_behind_blocker == blocker && blocker != NULL)
-    return;
-  if (self->queued_behind_blocker == NULL && self->queued_behind != NULL &&
-      g_strcmp0 (self->queued_behind, g_atomic_pointer_get (&blocker->id)) == 0)
-    return;
-
-  g_set_object (&self->queued_behind_blocker, blocker);
-  g_clear_pointer (&self->queued_behind, g_free);
-  _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
-}
-
-const char *
-_syncobj_transaction_peek_queued_behind (SyncobjTransaction *self)
-{
-  if (self->queued_behind_blocker != NULL)
-    {
-      g_autoptr(SyncobjTransaction) blocker = g_steal_pointer (&self->queued_behind_blocker);
-
-      self->queued_behind = g_strdup (transaction_id (blocker));
-    }
-  return self->queued_behind;
-}
-
-void
 _syncobj_transaction_set_mutations_state (SyncobjTransaction   *self,
                                           SyncobjMutationState  state)
 {
@@ -435,7 +392,7 @@ void
 _syncobj_transaction_queue_behind (SyncobjTransaction *self,
                                    SyncobjTransaction *blocker)
 {
-  transaction_set_queued_behind_blocker (self, blocker);
+  _syncobj_transaction_set_queued_behind_blocker (self, blocker);
   _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_QUEUED);
 }
 
