@@ -116,16 +116,31 @@ static gboolean one_key (SyncobjTransaction  *transaction,
  * count (a server may echo before it answers); echo-timeout runs from its
  * success, so that a long call is no missing echo. The watch of the sync
  * holds one reference, the timer another. */
+typedef struct _SyncobjFuncMutatorEchoWatch EchoWatch;
+
+/* A persist call of the collection itself, whose outcome goes to a plain
+ * function: with the echo watch on the way. It lives in the watch, so
+ * that a call makes one allocation. */
 typedef struct
+{
+  SyncobjFuncMutator *self;
+  SyncobjPersistDone  done;
+  gpointer            data;
+  GDestroyNotify      destroy;
+} DirectCall;
+
+struct _SyncobjFuncMutatorEchoWatch
 {
   gatomicrefcount  ref;
   GWeakRef         self;            /* with the timer: it does not keep the mutator */
+  gboolean         self_set;        /* self was initialised */
   SyncobjTransaction *transaction; /* named in the warning */
   SyncobjSync     *sync;            /* unowned, while watched */
   gpointer         keys_watch;      /* of the sync, while watched */
   guint            timer;           /* echo-timeout, once persisted */
   gboolean         done;            /* the wait finished */
-} EchoWatch;
+  DirectCall       call;            /* of a direct persist call */
+};
 
 static EchoWatch *
 echo_watch_ref (EchoWatch *watch)
@@ -139,7 +154,8 @@ echo_watch_unref (EchoWatch *watch)
 {
   if (!g_atomic_ref_count_dec (&watch->ref))
     return;
-  g_weak_ref_clear (&watch->self);
+  if (watch->self_set)
+    g_weak_ref_clear (&watch->self);
   g_object_unref (watch->transaction);
   g_free (watch);
 }
@@ -240,6 +256,7 @@ echo_watch_persisted (SyncobjFuncMutator *self,
   else if (!watch->done)
     {
       g_weak_ref_init (&watch->self, self);
+      watch->self_set = TRUE;
       watch->timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), self->echo_timeout_ms,
                                              echo_timeout_cb, echo_watch_ref (watch),
                                              (GDestroyNotify) echo_watch_unref);
@@ -293,37 +310,28 @@ syncobj_func_mutator_persist_async (SyncobjMutator      *mutator,
   run_job (self->persist_func, self->persist_data, transaction, NULL, job_task);
 }
 
-/* A persist call of the collection itself, whose outcome goes to a plain
- * function: with the echo watch, if any, on the way. */
-typedef struct
-{
-  SyncobjFuncMutator *self;
-  EchoWatch          *watch;
-  SyncobjPersistDone  done;
-  gpointer            data;
-  GDestroyNotify      destroy;
-} DirectCall;
-
+/* @user_data: the EchoWatch whose call it is */
 static void
 direct_call_done (GError   *error,
                   gpointer  user_data)
 {
-  DirectCall *call = user_data;
+  EchoWatch *watch = user_data;
 
-  echo_watch_persisted (call->self, call->watch, error == NULL);
-  call->done (error, call->data);
+  echo_watch_persisted (watch->call.self, watch, error == NULL);
+  watch->call.done (error, watch->call.data);
 }
 
 static void
 direct_call_free (gpointer user_data)
 {
-  DirectCall *call = user_data;
+  EchoWatch *watch = user_data;
+  SyncobjFuncMutator *self = g_steal_pointer (&watch->call.self);
 
-  if (call->destroy != NULL)
-    call->destroy (call->data);
-  echo_watch_unref (call->watch);
-  g_object_unref (call->self);
-  g_free (call);
+  if (watch->call.destroy != NULL)
+    watch->call.destroy (watch->call.data);
+  watch->call.destroy = NULL;
+  echo_watch_unref (watch);
+  g_object_unref (self);
 }
 
 static void
@@ -337,7 +345,6 @@ syncobj_func_mutator_persist (SyncobjMutator     *mutator,
   g_autoptr(SyncobjPersistJob) job = NULL;
   g_autoptr(SyncobjPersistJob) spare = NULL;
   EchoWatch *watch;
-  DirectCall *call;
 
   if (self->persist_func == NULL)
     {
@@ -355,13 +362,12 @@ syncobj_func_mutator_persist (SyncobjMutator     *mutator,
     }
   else
     {
-      call = g_new (DirectCall, 1);
-      call->self = g_object_ref (self);
-      call->watch = watch;
-      call->done = done;
-      call->data = data;
-      call->destroy = destroy;
-      job = _syncobj_persist_job_new_direct (&spare, transaction, direct_call_done, call, direct_call_free);
+      /* The job holds the watch's reference of watch_echo(). */
+      watch->call.self = g_object_ref (self);
+      watch->call.done = done;
+      watch->call.data = data;
+      watch->call.destroy = destroy;
+      job = _syncobj_persist_job_new_direct (&spare, transaction, direct_call_done, watch, direct_call_free);
     }
   g_clear_object (&spare);   /* made on another thread or context */
 

@@ -26,6 +26,7 @@ struct _SyncobjOverlay
   guint                          mark;      /* of the snapshot under way: see _syncobj_overlay_truncate() */
   guint                          n_marked;  /* rows with that mark */
   guint                          n_records; /* rows with a live record, or more: never fewer */
+  GArray                        *spare_held; /* empty, for the next held sync write */
 };
 
 static inline SyncobjRow *

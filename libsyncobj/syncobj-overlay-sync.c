@@ -109,6 +109,10 @@ row_sync (SyncobjOverlay   *self,
 {
   if (self->ordered && _syncobj_queue_is_locked (self->queue, row->key))
     {
+      /* An echo per write is held each time: the array of the last
+       * release serves again. */
+      if (row->held == NULL)
+        row->held = g_steal_pointer (&self->spare_held);
       _syncobj_row_hold_sync_write (row, write);
       return;
     }

@@ -448,11 +448,18 @@ _syncobj_row_hold_sync_write (SyncobjRow       *row,
 /* When the last lock of a key releases: held sync writes reach the synced
  * state and retired layers leave the overlay, before one refresh. */
 static void
-row_release (SyncobjRow             *row,
+row_release (SyncobjOverlay         *self,
+             SyncobjRow             *row,
              SyncobjPendingMutation *confirmed)
 {
   for (guint i = 0; row->held != NULL && i < row->held->len; i++)
     _syncobj_row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i), i == 0 ? confirmed : NULL);
+  /* A small array is kept for the next hold (see row_sync()). */
+  if (row->held != NULL && row->held->len <= 4 && self->spare_held == NULL)
+    {
+      g_array_set_size (row->held, 0);
+      self->spare_held = g_steal_pointer (&row->held);
+    }
   g_clear_pointer (&row->held, g_array_unref);
 
   for (guint i = row->layers != NULL ? row->layers->len : 0; i > 0; i--)
@@ -919,7 +926,7 @@ row_finish_layer (SyncobjOverlay         *self,
     mutation->retired = TRUE;
 
   if (!locked)
-    row_release (row, confirmed);
+    row_release (self, row, confirmed);
 
   _syncobj_overlay_row_refresh (self, row);
 }
@@ -977,6 +984,7 @@ _syncobj_overlay_free (SyncobjOverlay *self)
   _syncobj_overlay_forget_records (self);
   _syncobj_overlay_set_merge_func (self, NULL, NULL, NULL);
   g_clear_pointer (&self->rows, _syncobj_table_free);
+  g_clear_pointer (&self->spare_held, g_array_unref);
   g_free (self);
 }
 

@@ -20,9 +20,19 @@ struct _SyncobjKeyWaiter
   guint                 timer;
   GSource              *cancelled_idle; /* on the task's context */
   gulong                cancelled_handler;
+  char                  key_inline[32];  /* a short key (most are): no copy */
 };
 
 typedef struct _SyncobjKeyWaiter KeyWaiter;
+
+/* The one key was seen (or the waiter goes). */
+static void
+key_waiter_drop_key (KeyWaiter *waiter)
+{
+  if (waiter->key != waiter->key_inline)
+    g_free (waiter->key);
+  waiter->key = NULL;
+}
 
 void
 _syncobj_key_waiter_free (KeyWaiter *waiter)
@@ -37,7 +47,7 @@ _syncobj_key_waiter_free (KeyWaiter *waiter)
   if (waiter->cancelled_handler != 0)
     g_cancellable_disconnect (g_task_get_cancellable (waiter->task), waiter->cancelled_handler);
   g_clear_pointer (&waiter->remaining, g_hash_table_unref);
-  g_free (waiter->key);
+  key_waiter_drop_key (waiter);
   g_clear_object (&waiter->task);
   g_free (waiter);
 }
@@ -120,7 +130,12 @@ key_waiter_new (SyncobjSync        *sync,
   waiter->sync = sync;
   if (keys[0] != NULL && keys[1] == NULL)
     {
-      waiter->key = g_strdup (keys[0]);
+      gsize length = strlen (keys[0]);
+
+      if (length < sizeof waiter->key_inline)
+        waiter->key = memcpy (waiter->key_inline, keys[0], length + 1);
+      else
+        waiter->key = g_strdup (keys[0]);
       return waiter;
     }
 
@@ -135,7 +150,7 @@ key_waiter_saw (KeyWaiter  *waiter,
                 const char *key)
 {
   if (waiter->key != NULL && strcmp (waiter->key, key) == 0)
-    g_clear_pointer (&waiter->key, g_free);
+    key_waiter_drop_key (waiter);
   else if (waiter->remaining != NULL)
     g_hash_table_remove (waiter->remaining, key);
 }

@@ -49,6 +49,8 @@ typedef struct
   char              *id;
   SyncobjCollection *collection;     /* weak pointer */
   GArray            *batch;          /* SyncobjSyncWrite, while begun */
+  gboolean           batch_shared;   /* batch is a snapshot's array */
+  GArray            *spare_batch;    /* empty, for the next begin */
   gboolean           truncate;
   GPtrArray         *early_commits;  /* before a collection is attached */
   gboolean           slicing;        /* a sliced commit is under way */
@@ -90,6 +92,9 @@ typedef struct
   SyncobjSyncCommittedFunc  done;
   gpointer                  user_data;
 } EarlyCommit;
+
+/* The largest commit whose array is kept for the next one. */
+#define SPARE_BATCH_MAX 64
 
 static GArray *
 write_array_new (void)
@@ -307,7 +312,8 @@ syncobj_sync_begin (SyncobjSync *self)
 
   if (priv->batch == NULL)
     {
-      priv->batch = write_array_new ();
+      priv->batch = priv->spare_batch != NULL ? g_steal_pointer (&priv->spare_batch) : write_array_new ();
+      priv->batch_shared = FALSE;
       priv->truncate = FALSE;
     }
 }
@@ -587,7 +593,7 @@ syncobj_sync_commit (SyncobjSync  *self,
 {
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
   g_autoptr(GArray) writes = NULL;
-  gboolean truncate;
+  gboolean truncate, reusable, applied;
 
   g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
@@ -599,8 +605,19 @@ syncobj_sync_commit (SyncobjSync  *self,
   writes = g_steal_pointer (&priv->batch);
   truncate = priv->truncate;
   priv->truncate = FALSE;
+  /* Applied at once, the array is ours alone afterwards: a small one is
+   * kept for the next commit (an echo per write makes one commit each),
+   * rather than freed and made again. */
+  reusable = !priv->batch_shared && writes->len <= SPARE_BATCH_MAX &&
+             priv->collection != NULL && !priv->slicing && g_queue_is_empty (&priv->behind);
 
-  return sync_deliver (self, writes, truncate, g_steal_pointer (&priv->cursor.pending), error);
+  applied = sync_deliver (self, writes, truncate, g_steal_pointer (&priv->cursor.pending), error);
+  if (reusable && priv->spare_batch == NULL)
+    {
+      g_array_set_size (writes, 0);
+      priv->spare_batch = g_steal_pointer (&writes);
+    }
+  return applied;
 }
 
 typedef struct
@@ -758,6 +775,7 @@ _syncobj_sync_take_writes (SyncobjSync  *self,
     {
       g_array_unref (priv->batch);
       priv->batch = g_array_ref (writes);
+      priv->batch_shared = TRUE;
       return TRUE;
     }
 
@@ -1038,6 +1056,7 @@ syncobj_sync_finalize (GObject *object)
 
   g_free (priv->id);
   g_clear_pointer (&priv->batch, g_array_unref);
+  g_clear_pointer (&priv->spare_batch, g_array_unref);
   g_clear_pointer (&priv->early_commits, g_ptr_array_unref);
   g_queue_clear_full (&priv->behind, early_commit_free);
   g_clear_pointer (&priv->waiters, g_ptr_array_unref);

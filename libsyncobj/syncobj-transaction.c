@@ -139,11 +139,10 @@ _syncobj_transaction_set_mutations_state (SyncobjTransaction   *self,
   guint n = _syncobj_object_list_get_length (self->mutations);
   gint64 now = now_us ();
 
+  /* The transaction holds its mutations; each keeps itself alive while
+   * it notifies. */
   for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (self->mutations, i));
-      _syncobj_pending_mutation_set_state (mutation, state, now);
-    }
+    _syncobj_pending_mutation_set_state (_syncobj_object_list_peek (self->mutations, i), state, now);
 }
 
 /* ---- the open transaction of this thread (syncobj_collection_begin) ---- */

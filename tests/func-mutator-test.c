@@ -561,6 +561,234 @@ test_replaced_mutator_takes_next_attempt (void)
   backend_clear (&backend);
 }
 
+/* ---- the order of what a completion announces -------------------------------- */
+
+typedef struct
+{
+  GString            *log;
+  SyncobjCollection  *collection;
+  SyncobjTransaction *transaction;   /* the one watched */
+  SyncobjRecord      *record;
+  const char         *echo;          /* what the server sends back */
+} OrderLog;
+
+static void
+order_add (OrderLog   *order,
+           const char *format,
+           ...) G_GNUC_PRINTF (2, 3);
+
+static void
+order_add (OrderLog   *order,
+           const char *format,
+           ...)
+{
+  va_list args;
+
+  if (order->log->len > 0)
+    g_string_append_c (order->log, '\n');
+  va_start (args, format);
+  g_string_append_vprintf (order->log, format, args);
+  va_end (args);
+}
+
+/* Timestamps are left out: whether they change depends on the clock. */
+static gboolean
+order_skips (GParamSpec *pspec)
+{
+  return g_str_equal (pspec->name, "updated-at");
+}
+
+static void
+order_transaction_notify_cb (SyncobjTransaction *transaction,
+                             GParamSpec         *pspec,
+                             OrderLog           *order)
+{
+  g_autofree char *value = NULL;
+
+  if (order_skips (pspec))
+    return;
+  if (!g_str_equal (pspec->name, "state"))
+    {
+      order_add (order, "transaction %s", pspec->name);
+      return;
+    }
+  /* What a handler of notify::state sees of the record. */
+  value = syncobj_record_to_json (order->record);
+  order_add (order, "transaction state %s: %s pending=%d", syncobj_transaction_get_state_name (transaction),
+             value, syncobj_record_get_pending (order->record));
+}
+
+static void
+order_mutation_notify_cb (SyncobjPendingMutation *mutation,
+                          GParamSpec             *pspec,
+                          OrderLog               *order)
+{
+  if (!order_skips (pspec))
+    order_add (order, "mutation %s", pspec->name);
+}
+
+static void
+order_record_notify_cb (SyncobjRecord *record,
+                        GParamSpec    *pspec,
+                        OrderLog      *order)
+{
+  g_autofree char *value = NULL;
+
+  if (order_skips (pspec))
+    return;
+  value = syncobj_record_to_json (record);
+  order_add (order, "record %s: %s", pspec->name, value);
+}
+
+static void
+order_collection_notify_cb (SyncobjCollection *collection,
+                            GParamSpec        *pspec,
+                            OrderLog          *order)
+{
+  order_add (order, "collection %s", pspec->name);
+}
+
+static void
+order_items_changed_cb (GListModel *model,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        OrderLog   *order)
+{
+  order_add (order, "items-changed %u %u %u", position, removed, added);
+}
+
+static void
+order_committed_cb (SyncobjSync *sync,
+                    guint        n_writes,
+                    OrderLog    *order)
+{
+  order_add (order, "sync committed %u", n_writes);
+}
+
+static void
+order_registry_cb (SyncobjRegistry    *registry,
+                   SyncobjTransaction *transaction,
+                   OrderLog           *order)
+{
+  if (transaction == order->transaction)
+    order_add (order, "registry state-changed %s", syncobj_transaction_get_state_name (transaction));
+}
+
+static void
+order_job_notify_cb (SyncobjPersistJob *job,
+                     GParamSpec        *pspec,
+                     OrderLog          *order)
+{
+  order_add (order, "job %s", pspec->name);
+}
+
+static void
+order_wait_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  OrderLog *order = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_transaction_wait_finish (SYNCOBJ_TRANSACTION (source), result, &error));
+  order_add (order, "wait finished");
+}
+
+/* A server that echoes the change through the sync, then answers (as the
+ * benchmarks' backend does). */
+static void
+order_echo_persist (SyncobjPersistJob *job,
+                    gpointer           user_data)
+{
+  OrderLog *order = user_data;
+  SyncobjSync *sync = syncobj_collection_get_sync (order->collection);
+  g_autoptr(JsonObject) echo = syncobj_test_object (order->echo);
+  g_autoptr(GError) error = NULL;
+
+  order_add (order, "persist call");
+  g_signal_connect (job, "notify", G_CALLBACK (order_job_notify_cb), order);
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_UPDATE, echo, &error));
+  g_assert_true (syncobj_sync_commit (sync, &error));
+  g_assert_no_error (error);
+  order_add (order, "echo committed");
+  syncobj_persist_job_complete (job);
+  order_add (order, "complete returned");
+  g_signal_handlers_disconnect_by_data (job, order);
+}
+
+/* Every signal from the persist call to `completed`, in order, for an
+ * echo that confirms the optimistic value and for one that differs. */
+static void
+test_completion_order (gconstpointer data)
+{
+  gboolean confirms = GPOINTER_TO_INT (data);
+  g_autofree char *expected = NULL;
+  const char *n;
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(GString) log = g_string_new (NULL);
+  OrderLog order = { log, collection, NULL, NULL,
+                     confirms ? "{\"id\": \"a\", \"n\": 1}" : "{\"id\": \"a\", \"n\": 5}" };
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (order_echo_persist, &order, NULL);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+
+  syncobj_collection_set_mutator (collection, mutator);
+  record = syncobj_collection_lookup (collection, "a");
+  order.record = record;
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  order.transaction = transaction;
+  mutation = g_list_model_get_item (syncobj_transaction_get_mutations (transaction), 0);
+
+  g_signal_connect (transaction, "notify", G_CALLBACK (order_transaction_notify_cb), &order);
+  g_signal_connect (mutation, "notify", G_CALLBACK (order_mutation_notify_cb), &order);
+  g_signal_connect (record, "notify", G_CALLBACK (order_record_notify_cb), &order);
+  g_signal_connect (collection, "notify", G_CALLBACK (order_collection_notify_cb), &order);
+  g_signal_connect (collection, "items-changed", G_CALLBACK (order_items_changed_cb), &order);
+  g_signal_connect (syncobj_collection_get_sync (collection), "committed", G_CALLBACK (order_committed_cb), &order);
+  g_signal_connect (registry, "transaction-state-changed", G_CALLBACK (order_registry_cb), &order);
+  syncobj_transaction_wait_async (transaction, NULL, order_wait_cb, &order);
+
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+
+  g_signal_handlers_disconnect_by_data (registry, &order);
+  g_signal_handlers_disconnect_by_data (syncobj_collection_get_sync (collection), &order);
+  g_signal_handlers_disconnect_by_data (collection, &order);
+  g_signal_handlers_disconnect_by_data (record, &order);
+  g_signal_handlers_disconnect_by_data (mutation, &order);
+  g_signal_handlers_disconnect_by_data (transaction, &order);
+
+  n = confirms ? "1" : "5";
+  expected = g_strdup_printf ("mutation state\n"
+                              "transaction current-attempt\n"
+                              "transaction n-attempts\n"
+                              "transaction state persisting: {\"id\":\"a\",\"n\":1} pending=1\n"
+                              "registry state-changed persisting\n"
+                              "persist call\n"
+                              "sync committed 1\n"
+                              "echo committed\n"
+                              "transaction state persisted_awaiting_sync: {\"id\":\"a\",\"n\":1} pending=1\n"
+                              "registry state-changed persisted_awaiting_sync\n"
+                              "mutation state\n"
+                              /* The records show the outcome before the state says it. */
+                              "record pending: {\"id\":\"a\",\"n\":%s}\n"
+                              "record synced-value: {\"id\":\"a\",\"n\":%s}\n"
+                              "%s"
+                              "collection n-pending\n"
+                              "transaction state completed: {\"id\":\"a\",\"n\":%s} pending=0\n"
+                              "registry state-changed completed\n"
+                              "wait finished\n"
+                              "job finished\n"
+                              "complete returned",
+                              n, n, confirms ? "" : "record value: {\"id\":\"a\",\"n\":5}\nitems-changed 0 1 1\n", n);
+  g_assert_cmpstr (log->str, ==, expected);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -570,6 +798,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/func-mutator/complete/later-from-idle", test_complete_later_from_idle);
   g_test_add_func ("/func-mutator/complete/at-once", test_complete_at_once);
   g_test_add_func ("/func-mutator/complete/from-another-thread", test_complete_from_another_thread);
+  g_test_add_data_func ("/func-mutator/complete/order/echo-confirms", GINT_TO_POINTER (TRUE), test_completion_order);
+  g_test_add_data_func ("/func-mutator/complete/order/echo-differs", GINT_TO_POINTER (FALSE), test_completion_order);
   g_test_add_func ("/func-mutator/fail/retried", test_fail_is_retried);
   g_test_add_func ("/func-mutator/fail/non-retriable", test_fail_non_retriable);
   g_test_add_func ("/func-mutator/fail/dropped-job", test_dropped_job_fails_attempt);
