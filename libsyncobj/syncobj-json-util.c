@@ -146,17 +146,6 @@ _syncobj_json_merge_is (JsonObject *base,
   return json_object_get_size (expected) == json_object_get_size (base) + added;
 }
 
-/* The value @changes sets for @name, else the one of @base. */
-static JsonNode *
-updated_member (JsonObject *base,
-                JsonObject *changes,
-                const char *name)
-{
-  JsonNode *node = json_object_get_member (changes, name);
-
-  return node != NULL ? node : json_object_get_member (base, name);
-}
-
 gboolean
 _syncobj_json_same_update (JsonObject *base,
                            JsonObject *a,
@@ -165,22 +154,36 @@ _syncobj_json_same_update (JsonObject *base,
   JsonObjectIter iter;
   const char *name;
   JsonNode *node;
+  guint shared = 0;
 
   /* Neither adds a member, so both merges list @base's members in its
    * order; they are the same when every member either sets has the same
-   * value in both. */
-  json_object_iter_init (&iter, a);
-  while (json_object_iter_next (&iter, &name, &node))
-    if (!json_object_has_member (base, name) || !nodes_identical (node, updated_member (base, b, name)))
-      return FALSE;
-
-  /* Members both set were compared above. */
+   * value in both. First the members @b sets (an echo sets what the
+   * update set, and the key): each lookup in @a tells whether @a sets it
+   * too. */
   json_object_iter_init (&iter, b);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      JsonNode *base_node = json_object_get_member (base, name);
+      JsonNode *a_node;
+
+      if (base_node == NULL)
+        return FALSE;
+      a_node = json_object_get_member (a, name);
+      shared += a_node != NULL;
+      if (!nodes_identical (node, a_node != NULL ? a_node : base_node))
+        return FALSE;
+    }
+
+  /* Then those only @a sets, unless @b sets them all. */
+  if (shared == json_object_get_size (a))
+    return TRUE;
+  json_object_iter_init (&iter, a);
   while (json_object_iter_next (&iter, &name, &node))
     {
       JsonNode *base_node;
 
-      if (json_object_has_member (a, name))
+      if (json_object_has_member (b, name))
         continue;
       base_node = json_object_get_member (base, name);
       if (base_node == NULL || !nodes_identical (node, base_node))

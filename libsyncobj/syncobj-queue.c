@@ -20,6 +20,7 @@ struct _SyncobjQueue
   SyncobjLane  lane;
   SyncobjTable *key_lanes;  /* key → SyncobjLane */
   SyncobjTable *locks;      /* key → SyncobjKeyLock */
+  gpointer      spare_lock; /* a freed SyncobjKeyLock, for the next lock */
 };
 
 /* The locks on one key. Its key is the GRefString of the mutation that
@@ -71,6 +72,7 @@ _syncobj_queue_free (SyncobjQueue *self)
   g_queue_init (&self->lane.queue);
   g_clear_pointer (&self->key_lanes, _syncobj_table_free);
   g_clear_pointer (&self->locks, _syncobj_table_free);
+  g_free (self->spare_lock);
   g_free (self);
 }
 
@@ -362,10 +364,13 @@ _syncobj_queue_lock (SyncobjQueue      *self,
         continue;
 
       mutation->locked = TRUE;
-      lock = _syncobj_table_lookup (self->locks, mutation->key);
+      /* Most writes lock while nothing else is locked: no lookup. */
+      lock = _syncobj_table_size (self->locks) > 0 ? _syncobj_table_lookup (self->locks, mutation->key) : NULL;
       if (lock == NULL)
         {
-          lock = g_new (SyncobjKeyLock, 1);
+          /* A write locks and unlocks one key after another: the lock
+           * of the last one serves again. */
+          lock = self->spare_lock != NULL ? g_steal_pointer (&self->spare_lock) : g_new (SyncobjKeyLock, 1);
           lock->key = g_ref_string_acquire (mutation->key);
           lock->count = 0;
           _syncobj_table_insert (self->locks, lock->key, lock);
@@ -391,7 +396,12 @@ _syncobj_queue_unlock (SyncobjQueue           *self,
   if (--lock->count > 0)
     return TRUE;
 
-  _syncobj_table_remove (self->locks, lock->key);
+  _syncobj_table_steal (self->locks, lock->key);
+  g_ref_string_release (lock->key);
+  if (self->spare_lock == NULL)
+    self->spare_lock = lock;
+  else
+    g_free (lock);
   return FALSE;
 }
 

@@ -6,6 +6,7 @@
 #include "test-utils.h"
 #include "syncobj-collection-private.h"
 #include "syncobj-sync-private.h"
+#include "syncobj-json-util-private.h"
 
 #define RECORDS "[{\"id\": \"a\", \"n\": 0}, {\"id\": \"b\", \"n\": 0}]"
 
@@ -740,6 +741,79 @@ test_test_harness_echo_timeout (void)
   syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
 }
 
+/* One key, short (kept in the waiter) or long (copied): a longer key that
+ * starts with it or a shorter one it starts with is another key. */
+static void
+test_wait_for_one_key (void)
+{
+  const char *long_key = "a-key-longer-than-the-thirty-one-bytes-kept-inline";
+  g_autofree char *records = g_strdup_printf ("[{\"id\": \"a\", \"n\": 0}, {\"id\": \"%s\", \"n\": 0}, "
+                                              "{\"id\": \"ab\", \"n\": 0}]", long_key);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (records, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  const char *short_keys[] = { "a", NULL };
+  const char *long_keys[] = { long_key, NULL };
+  g_autoptr(GError) short_result = NULL;
+  g_autoptr(GError) long_result = NULL;
+  g_autofree char *long_update = g_strdup_printf ("{\"id\": \"%s\", \"n\": 1}", long_key);
+
+  syncobj_sync_wait_for_keys_async (sync, short_keys, 10000, NULL, wait_for_keys_cb, &short_result);
+  syncobj_sync_wait_for_keys_async (sync, long_keys, 10000, NULL, wait_for_keys_cb, &long_result);
+  syncobj_test_emit_update (control, "{\"id\": \"ab\", \"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_null (short_result);
+  g_assert_null (long_result);
+
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  g_assert_error (short_result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_assert_null (long_result);
+
+  syncobj_test_emit_update (control, long_update);
+  syncobj_sync_control_run_pending (control);
+  g_assert_error (long_result, G_IO_ERROR, G_IO_ERROR_EXISTS);
+}
+
+/* Whether an echo sets what an update set: _syncobj_json_same_update(). */
+static void
+test_echo_same_update (void)
+{
+  static const struct {
+    const char *base, *a, *b;
+    gboolean    same;
+  } cases[] = {
+    /* The usual echo: the update's members and the key. */
+    { "{\"id\": \"a\", \"n\": 0, \"t\": \"x\"}", "{\"n\": 1}", "{\"n\": 1, \"id\": \"a\"}", TRUE },
+    { "{\"id\": \"a\", \"n\": 0, \"t\": \"x\"}", "{\"n\": 1}", "{\"n\": 2, \"id\": \"a\"}", FALSE },
+    { "{\"id\": \"a\", \"n\": 0, \"t\": \"x\"}", "{\"n\": 1}", "{\"n\": 1, \"id\": \"b\"}", FALSE },
+    /* Of the same JSON type only. */
+    { "{\"id\": \"a\", \"n\": 0}", "{\"n\": 1}", "{\"n\": 1.0}", FALSE },
+    /* A member only one sets must keep the base's value. */
+    { "{\"id\": \"a\", \"n\": 0, \"t\": \"x\"}", "{\"n\": 1, \"t\": \"x\"}", "{\"n\": 1}", TRUE },
+    { "{\"id\": \"a\", \"n\": 0, \"t\": \"x\"}", "{\"n\": 1, \"t\": \"y\"}", "{\"n\": 1}", FALSE },
+    { "{\"id\": \"a\", \"n\": 0, \"t\": \"x\"}", "{\"n\": 1}", "{\"n\": 1, \"t\": \"y\"}", FALSE },
+    { "{\"id\": \"a\", \"n\": 0, \"t\": \"x\"}", "{\"t\": \"x\"}", "{\"n\": 0}", TRUE },
+    /* A member the base lacks, on either side. */
+    { "{\"id\": \"a\", \"n\": 0}", "{\"n\": 1, \"new\": 1}", "{\"n\": 1, \"new\": 1}", FALSE },
+    { "{\"id\": \"a\", \"n\": 0}", "{\"n\": 1, \"new\": 1}", "{\"n\": 1}", FALSE },
+    { "{\"id\": \"a\", \"n\": 0}", "{\"n\": 1}", "{\"n\": 1, \"new\": 1}", FALSE },
+    /* Nothing set on either side. */
+    { "{\"id\": \"a\"}", "{}", "{}", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) base = syncobj_test_object (cases[i].base);
+      g_autoptr(JsonObject) a = syncobj_test_object (cases[i].a);
+      g_autoptr(JsonObject) b = syncobj_test_object (cases[i].b);
+
+      g_test_message ("case %u", i);
+      g_assert_cmpint (_syncobj_json_same_update (base, a, b), ==, cases[i].same);
+      g_assert_cmpint (_syncobj_json_same_update (base, b, a), ==, cases[i].same);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -766,6 +840,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/wait-for-keys/cancelled", test_wait_for_keys_cancelled);
   g_test_add_func ("/sync/wait-for-keys/cancelled-on-thread-default-context", test_wait_for_keys_cancelled_on_thread_default_context);
   g_test_add_func ("/sync/wait-for-keys/no-keys", test_wait_for_no_keys);
+  g_test_add_func ("/sync/wait-for-keys/one-key", test_wait_for_one_key);
+  g_test_add_func ("/sync/echo/same-update", test_echo_same_update);
 
   return g_test_run ();
 }
