@@ -70,15 +70,37 @@ _syncobj_slice_end (void)
 
 /* ---- syncobj-object-list.c ------------------------------------------- */
 
-/* A list model over an array of objects (strong references, or weak ones
- * for a list made with _new_weak(), which drops an item when it is
- * finalized): O(1) append and access by position, ::items-changed on each
- * change. */
-#define SYNCOBJ_TYPE_OBJECT_LIST (_syncobj_object_list_get_type ())
-G_DECLARE_FINAL_TYPE (SyncobjObjectList, _syncobj_object_list, SYNCOBJ, OBJECT_LIST, GObject)
+/* An array of objects (strong references, or weak ones for a list made
+ * with _init_weak(), which drops an item when it is finalized), embedded in
+ * its owner: O(1) append, access by position and removal at the front (the
+ * oldest of a history). Its GListModel view, which reports every change
+ * with ::items-changed, is made when someone asks for it: most lists (the
+ * mutations of a transaction) are never looked at as a model, and then
+ * cost no object. A list of one item allocates nothing. */
+typedef struct _SyncobjObjectList SyncobjObjectList;
 
-SyncobjObjectList *_syncobj_object_list_new          (GType              item_type);
-SyncobjObjectList *_syncobj_object_list_new_weak     (GType              item_type);
+struct _SyncobjObjectList
+{
+  gpointer *items;      /* items[start] to items[start + len - 1]; NULL while
+                         * the list has held at most one item: then @one */
+  gpointer  one;
+  guint     start;
+  guint     len;
+  guint     alloc;
+  guint     weak : 1;
+  GType     item_type;
+  GObject  *model;      /* the view, made on first read; strong */
+};
+
+void               _syncobj_object_list_init         (SyncobjObjectList *self,
+                                                      GType              item_type);
+void               _syncobj_object_list_init_weak    (SyncobjObjectList *self,
+                                                      GType              item_type);
+/* Lets go of the items; a view that someone still holds keeps them. */
+void               _syncobj_object_list_clear        (SyncobjObjectList *self);
+/* The list as a GListModel (transfer none), made on first call: it shows
+ * the items and reports every later change. */
+GListModel        *_syncobj_object_list_get_model    (SyncobjObjectList *self);
 void               _syncobj_object_list_append       (SyncobjObjectList *self,
                                                       gpointer           item);
 void               _syncobj_object_list_remove_range (SyncobjObjectList *self,
@@ -87,10 +109,22 @@ void               _syncobj_object_list_remove_range (SyncobjObjectList *self,
 gboolean           _syncobj_object_list_find         (SyncobjObjectList *self,
                                                       gpointer           item,
                                                       guint             *position);
-guint              _syncobj_object_list_get_length   (SyncobjObjectList *self);
+
+static inline guint
+_syncobj_object_list_get_length (SyncobjObjectList *self)
+{
+  return self->len;
+}
+
 /* The item at @position, borrowed. */
-gpointer           _syncobj_object_list_peek         (SyncobjObjectList *self,
-                                                      guint              position);
+static inline gpointer
+_syncobj_object_list_peek (SyncobjObjectList *self,
+                           guint              position)
+{
+  g_return_val_if_fail (position < self->len, NULL);
+
+  return self->items != NULL ? self->items[self->start + position] : self->one;
+}
 
 /* ---- syncobj-scheduler.c --------------------------------------------- */
 

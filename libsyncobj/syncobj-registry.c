@@ -38,13 +38,16 @@ struct _SyncobjRegistry
 {
   GObject            parent_instance;
 
-  SyncobjObjectList *collections;    /* weak: the registry does not keep
+  SyncobjObjectList  collections;    /* weak: the registry does not keep
                                        * collections alive */
-  SyncobjObjectList *transactions;
+  SyncobjObjectList  transactions;
   SyncobjTable      *transactions_by_id;   /* id → unowned SyncobjTransaction;
                                             * made by the first lookup */
-  GQueue             finished;       /* unowned SyncobjTransaction, listed
-                                      * and finished, oldest first */
+  GPtrArray         *finished;       /* unowned SyncobjTransaction, listed
+                                      * and finished, oldest first, from
+                                      * finished_head on (the oldest leave
+                                      * from the front: O(1)) */
+  guint              finished_head;
   guint              history_limit;
   SyncobjTable      *pending;        /* unowned SyncobjTransaction not finished
                                       * (the list holds them) */
@@ -81,10 +84,10 @@ syncobj_registry_finalize (GObject *object)
 {
   SyncobjRegistry *self = SYNCOBJ_REGISTRY (object);
 
-  g_clear_object (&self->collections);
-  g_clear_object (&self->transactions);
+  _syncobj_object_list_clear (&self->collections);
+  _syncobj_object_list_clear (&self->transactions);
   g_clear_pointer (&self->transactions_by_id, _syncobj_table_free);
-  g_queue_clear (&self->finished);
+  g_clear_pointer (&self->finished, g_ptr_array_unref);
   g_clear_pointer (&self->pending, _syncobj_table_free);
 
   G_OBJECT_CLASS (syncobj_registry_parent_class)->finalize (object);
@@ -279,9 +282,9 @@ scheduler_changed_cb (SyncobjRegistry *self)
 static void
 syncobj_registry_init (SyncobjRegistry *self)
 {
-  self->collections = _syncobj_object_list_new_weak (SYNCOBJ_TYPE_COLLECTION);
-  self->transactions = _syncobj_object_list_new (SYNCOBJ_TYPE_TRANSACTION);
-  g_queue_init (&self->finished);
+  _syncobj_object_list_init_weak (&self->collections, SYNCOBJ_TYPE_COLLECTION);
+  _syncobj_object_list_init (&self->transactions, SYNCOBJ_TYPE_TRANSACTION);
+  self->finished = g_ptr_array_new ();
   self->history_limit = DEFAULT_HISTORY_LIMIT;
   self->pending = _syncobj_table_new (NULL, NULL, NULL, NULL);
   /* The registry lives as long as the process: so do these handlers. */
@@ -312,12 +315,12 @@ registry_index (SyncobjRegistry *self)
 {
   if (self->transactions_by_id == NULL)
     {
-      guint n = _syncobj_object_list_get_length (self->transactions);
+      guint n = _syncobj_object_list_get_length (&self->transactions);
 
       self->transactions_by_id = _syncobj_table_new (g_str_hash, g_str_equal, g_free, NULL);
       for (guint i = 0; i < n; i++)
         {
-          SyncobjTransaction *transaction = _syncobj_object_list_peek (self->transactions, i);
+          SyncobjTransaction *transaction = _syncobj_object_list_peek (&self->transactions, i);
 
           _syncobj_table_insert (self->transactions_by_id, object_dup_id (transaction), transaction);
         }
@@ -382,7 +385,7 @@ syncobj_registry_get_collections (SyncobjRegistry *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
 
-  return G_LIST_MODEL (self->collections);
+  return _syncobj_object_list_get_model (&self->collections);
 }
 
 /**
@@ -399,7 +402,7 @@ syncobj_registry_get_transactions (SyncobjRegistry *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
 
-  return G_LIST_MODEL (self->transactions);
+  return _syncobj_object_list_get_model (&self->transactions);
 }
 
 /**
@@ -422,10 +425,10 @@ syncobj_registry_lookup_collection (SyncobjRegistry *self,
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  n_collections = _syncobj_object_list_get_length (self->collections);
+  n_collections = _syncobj_object_list_get_length (&self->collections);
   for (guint i = 0; i < n_collections; i++)
     {
-      SyncobjCollection *collection = _syncobj_object_list_peek (self->collections, i);
+      SyncobjCollection *collection = _syncobj_object_list_peek (&self->collections, i);
       g_autofree char *collection_id = object_dup_id (collection);
 
       if (g_strcmp0 (collection_id, id) == 0)
@@ -502,14 +505,12 @@ syncobj_registry_get_offline (SyncobjRegistry *self)
 guint
 syncobj_registry_forget_finished (SyncobjRegistry *self)
 {
-  GListModel *model;
   guint removed = 0;
   guint end;
 
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), 0);
 
-  model = G_LIST_MODEL (self->transactions);
-  end = g_list_model_get_n_items (model);
+  end = _syncobj_object_list_get_length (&self->transactions);
 
   /* From the back, one splice per run of finished transactions, so that
    * views see few and small changes. */
@@ -519,11 +520,11 @@ syncobj_registry_forget_finished (SyncobjRegistry *self)
 
       for (;;)
         {
-          g_autoptr(SyncobjTransaction) transaction = NULL;
+          SyncobjTransaction *transaction;
 
           if (start == 0)
             break;
-          transaction = g_list_model_get_item (model, start - 1);
+          transaction = _syncobj_object_list_peek (&self->transactions, start - 1);
           if (!transaction_is_finished (transaction))
             break;
           if (self->transactions_by_id != NULL)
@@ -537,7 +538,7 @@ syncobj_registry_forget_finished (SyncobjRegistry *self)
 
       if (start < end)
         {
-          _syncobj_object_list_remove_range (self->transactions, start, end - start);
+          _syncobj_object_list_remove_range (&self->transactions, start, end - start);
           removed += end - start;
           end = start;
         }
@@ -548,22 +549,52 @@ syncobj_registry_forget_finished (SyncobjRegistry *self)
     }
 
   /* Every finished transaction left the list. */
-  g_queue_clear (&self->finished);
+  g_ptr_array_set_size (self->finished, 0);
+  self->finished_head = 0;
 
   return removed;
 }
 
+static guint
+registry_n_finished (SyncobjRegistry *self)
+{
+  return self->finished->len - self->finished_head;
+}
+
+/* The oldest finished transaction leaves the queue of finished ones. The
+ * gap it leaves at the front closes once it is as long as the rest: each
+ * transaction moves once per as many that leave. */
+static SyncobjTransaction *
+registry_pop_finished (SyncobjRegistry *self)
+{
+  SyncobjTransaction *oldest = g_ptr_array_index (self->finished, self->finished_head++);
+
+  if (self->finished_head == self->finished->len)
+    {
+      g_ptr_array_set_size (self->finished, 0);
+      self->finished_head = 0;
+    }
+  else if (self->finished_head >= registry_n_finished (self))
+    {
+      g_ptr_array_remove_range (self->finished, 0, self->finished_head);
+      self->finished_head = 0;
+    }
+
+  return oldest;
+}
+
 /* Drops the oldest finished transactions beyond the limit. Most often the
- * oldest is near the head of the list: it was created early. */
+ * oldest is at the head of the list (it was created early), from where the
+ * list drops it in O(1). */
 static void
 registry_trim_history (SyncobjRegistry *self)
 {
-  while (self->finished.length > self->history_limit)
+  while (registry_n_finished (self) > self->history_limit)
     {
-      SyncobjTransaction *oldest = g_queue_pop_head (&self->finished);
+      SyncobjTransaction *oldest = registry_pop_finished (self);
       guint position;
 
-      if (!_syncobj_object_list_find (self->transactions, oldest, &position))
+      if (!_syncobj_object_list_find (&self->transactions, oldest, &position))
         continue;
       if (self->transactions_by_id != NULL)
         {
@@ -571,7 +602,7 @@ registry_trim_history (SyncobjRegistry *self)
 
           _syncobj_table_remove (self->transactions_by_id, id);
         }
-      _syncobj_object_list_remove_range (self->transactions, position, 1);
+      _syncobj_object_list_remove_range (&self->transactions, position, 1);
     }
 }
 
@@ -620,7 +651,7 @@ _syncobj_registry_add_collection (SyncobjRegistry   *self,
   g_return_if_fail (SYNCOBJ_IS_REGISTRY (self));
   g_return_if_fail (SYNCOBJ_IS_COLLECTION (collection));
 
-  _syncobj_object_list_append (self->collections, collection);
+  _syncobj_object_list_append (&self->collections, collection);
   g_signal_emit (self, signals[COLLECTION_ADDED], 0, collection);
 }
 
@@ -637,7 +668,7 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
   if (self->transactions_by_id != NULL)
     _syncobj_table_insert (self->transactions_by_id, id != NULL ? g_strdup (id) : object_dup_id (transaction),
                          transaction);
-  _syncobj_object_list_append (self->transactions, transaction);
+  _syncobj_object_list_append (&self->transactions, transaction);
   registry_track_pending (self, transaction);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
 }
@@ -646,7 +677,12 @@ void
 _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
                                        SyncobjTransaction *transaction)
 {
-  registry_track_pending (self, transaction);
+  /* A transaction is counted in n-pending from when it is added, not
+   * finished (every transaction is added before its state first changes),
+   * until it is finished, which it then stays: only the end of one
+   * changes the count. */
+  if (transaction_is_finished (transaction) && _syncobj_table_remove (self->pending, transaction))
+    g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_PENDING]);
   g_signal_emit (self, signals[TRANSACTION_STATE_CHANGED], 0, transaction);
 }
 
@@ -654,6 +690,6 @@ void
 _syncobj_registry_transaction_finished (SyncobjRegistry    *self,
                                         SyncobjTransaction *transaction)
 {
-  g_queue_push_tail (&self->finished, transaction);
+  g_ptr_array_add (self->finished, transaction);
   registry_trim_history (self);
 }

@@ -30,7 +30,8 @@ struct _SyncobjTransaction
   gint64                   updated_at_us;
   GDateTime               *created_at;      /* caches */
   GDateTime               *updated_at;
-  SyncobjObjectList       *mutations;
+  SyncobjObjectList       *mutations;       /* &mutation_list */
+  SyncobjObjectList        mutation_list;
   GThread                 *thread;          /* its collection's owner thread */
   GListStore              *attempts;        /* made when asked for */
   GPtrArray               *attempt_list;    /* SyncobjAttempt, the same */

@@ -154,7 +154,7 @@ GListModel *
 syncobj_transaction_get_mutations (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return (GListModel *) self->mutations;
+  return _syncobj_object_list_get_model (self->mutations);
 }
 
 /**
@@ -485,7 +485,7 @@ syncobj_transaction_get_property (GObject    *object,
       g_value_set_boxed (value, syncobj_transaction_get_updated_at (self));
       break;
     case PROP_MUTATIONS:
-      g_value_set_object (value, self->mutations);
+      g_value_set_object (value, _syncobj_object_list_get_model (self->mutations));
       break;
     case PROP_ATTEMPTS:
       g_value_set_object (value, transaction_attempts (self));

@@ -1115,7 +1115,7 @@ syncobj_transaction_finalize (GObject *object)
   g_free (self->id);
   g_clear_pointer (&self->created_at, g_date_time_unref);
   g_clear_pointer (&self->updated_at, g_date_time_unref);
-  g_clear_object (&self->mutations);
+  _syncobj_object_list_clear (self->mutations);
   g_clear_object (&self->attempts);
   g_clear_pointer (&self->attempt_list, g_ptr_array_unref);
   g_clear_pointer (&self->mutation_index, g_hash_table_unref);
@@ -1153,7 +1153,8 @@ syncobj_transaction_init (SyncobjTransaction *self)
 {
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
-  self->mutations = _syncobj_object_list_new (SYNCOBJ_TYPE_PENDING_MUTATION);
+  self->mutations = &self->mutation_list;
+  _syncobj_object_list_init (self->mutations, SYNCOBJ_TYPE_PENDING_MUTATION);
   self->collections = g_ptr_array_new_with_free_func (g_object_unref);
   _syncobj_queue_entry_init (&self->entry, self, transaction_start_cb);
   self->retry_after_ms = -1;

@@ -295,6 +295,61 @@ test_history_limit (void)
   syncobj_registry_set_history_limit (registry, 1000);
 }
 
+/* A history many times longer than the limit leaves the list oldest first,
+ * at every step, and a view connected after the list was made sees each
+ * arrival and each departure. */
+static void
+test_history_trims_in_order (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  GListModel *transactions = syncobj_registry_get_transactions (registry);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+  g_autoptr(SyncobjTransaction) last = NULL;
+  g_autofree char *expected = NULL;
+  guint active;
+
+  syncobj_registry_forget_finished (registry);
+  active = g_list_model_get_n_items (transactions);   /* left by other tests */
+  syncobj_registry_set_history_limit (registry, 3);
+  changes = syncobj_test_items_changed_new (transactions);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *changes_json = g_strdup_printf ("{\"n\": %u}", i + 1);
+      guint kept = MIN (i + 1, 3);
+
+      g_ptr_array_add (done, syncobj_test_update (collection, "a", changes_json));
+      syncobj_test_drain (control, collection);
+
+      g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, active + kept);
+      for (guint k = 0; k < kept; k++)
+        {
+          g_autoptr(SyncobjTransaction) listed = g_list_model_get_item (transactions, active + k);
+
+          g_assert_true (listed == g_ptr_array_index (done, i + 1 - kept + k));
+        }
+      for (guint k = 0; k + kept <= i; k++)
+        g_assert_null (syncobj_registry_lookup_transaction (registry,
+                                                            syncobj_transaction_get_id (g_ptr_array_index (done, k))));
+    }
+
+  /* Each write added one at the end; from the fourth on, the oldest left. */
+  g_assert_cmpuint (syncobj_test_items_changed_count (changes), ==, 40 + 37);
+
+  /* A lower limit: the two oldest leave, one after the other. */
+  syncobj_test_items_changed_clear (changes);
+  syncobj_registry_set_history_limit (registry, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, active + 1);
+  expected = g_strdup_printf ("%u,1,0 %u,1,0", active, active);
+  syncobj_test_items_changed_assert (changes, expected);
+  last = g_list_model_get_item (transactions, active);
+  g_assert_true (last == g_ptr_array_index (done, 39));
+  syncobj_registry_set_history_limit (registry, 1000);
+}
+
 /* ---- structured logging ------------------------------------------------------ */
 
 static GPtrArray *logged_ids;   /* SYNCOBJ_TRANSACTION_ID of Syncobj records */
@@ -438,6 +493,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/registry/transactions/state-changed-signal", test_transaction_state_changed_signal);
   g_test_add_func ("/registry/transactions/forget-finished", test_forget_finished);
   g_test_add_func ("/registry/transactions/history-limit", test_history_limit);
+  g_test_add_func ("/registry/transactions/history-trims-in-order", test_history_trims_in_order);
   g_test_add_func ("/registry/logging/names-the-transaction", test_log_names_transaction);
 
   g_test_add_func ("/registry/n-pending", test_n_pending);

@@ -1182,6 +1182,68 @@ test_rollback_uncommitted_across_collections (void)
   g_assert_cmpuint (syncobj_sync_control_get_persist_count (control_a), ==, 0);
 }
 
+/* The list of a transaction's mutations is made when first asked for:
+ * asked for before any write, or after some, it shows every mutation and
+ * reports the later ones to a handler connected then; one that outlives
+ * its transaction still shows them. */
+static void
+test_mutations_list_made_on_demand (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjTransaction *early = syncobj_collection_begin (collection);
+  SyncobjTransaction *late = NULL;
+  g_autoptr(GListModel) kept = NULL;
+  g_autoptr(SyncobjTestItemsChanged) early_changes = NULL;
+  g_autoptr(SyncobjTestItemsChanged) late_changes = NULL;
+  g_autoptr(SyncobjPendingMutation) first = NULL;
+
+  /* Asked for before any write. */
+  early_changes = syncobj_test_items_changed_new (syncobj_transaction_get_mutations (early));
+  g_assert_cmpuint (g_list_model_get_n_items (syncobj_transaction_get_mutations (early)), ==, 0);
+  g_assert_true (g_list_model_get_item_type (syncobj_transaction_get_mutations (early)) == SYNCOBJ_TYPE_PENDING_MUTATION);
+  syncobj_test_transaction_write (early, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 1}");
+  syncobj_test_transaction_write (early, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "b", "{\"n\": 1}");
+  syncobj_test_transaction_write (early, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 2}");  /* folds */
+  syncobj_test_items_changed_assert (early_changes, "0,0,1 1,0,1");
+  g_assert_true (syncobj_transaction_get_mutations (early) == syncobj_transaction_get_mutations (early));
+  g_assert_true (syncobj_transaction_rollback (early, NULL));
+  g_clear_pointer (&early_changes, syncobj_test_items_changed_free);
+  g_object_unref (early);
+
+  /* Asked for after two writes (beyond the one a list holds without an
+   * array); a handler connected then sees the later ones. */
+  late = syncobj_collection_begin (collection);
+  syncobj_test_transaction_write (late, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "a", "{\"n\": 3}");
+  syncobj_test_transaction_write (late, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "b", "{\"n\": 3}");
+  kept = g_object_ref (syncobj_transaction_get_mutations (late));
+  late_changes = syncobj_test_items_changed_new (kept);
+  g_assert_cmpuint (g_list_model_get_n_items (kept), ==, 2);
+  syncobj_test_transaction_write (late, collection, SYNCOBJ_MUTATION_TYPE_DELETE, "c", NULL);
+  syncobj_test_transaction_write (late, collection, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"d\", \"n\": 0}");
+  syncobj_test_items_changed_assert (late_changes, "2,0,1 3,0,1");
+  first = g_list_model_get_item (kept, 0);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (first), ==, "a");
+
+  /* An insert then a delete of one key leaves nothing: the mutation goes. */
+  syncobj_test_transaction_write (late, collection, SYNCOBJ_MUTATION_TYPE_DELETE, "d", NULL);
+  syncobj_test_items_changed_assert (late_changes, "2,0,1 3,0,1 3,1,0");
+  g_assert_true (syncobj_transaction_commit (late, NULL));
+  syncobj_test_drain (control, collection);
+  g_assert_cmpint (syncobj_transaction_get_state (late), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  /* The list outlives the transaction with its mutations. */
+  syncobj_registry_forget_finished (syncobj_registry_get_default ());
+  g_object_add_weak_pointer (G_OBJECT (late), (gpointer *) &late);
+  g_object_unref (late);
+  g_assert_null (late);
+  g_assert_cmpuint (g_list_model_get_n_items (kept), ==, 3);
+  g_clear_object (&first);
+  first = g_list_model_get_item (kept, 2);
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (first), ==, "c");
+  g_assert_null (g_list_model_get_item (kept, 3));
+}
+
 static void
 test_pending_mutation_fields (void)
 {
@@ -1507,6 +1569,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/ordered/begun-on-one-collection-writing-another", test_begun_on_one_collection_writing_another);
   g_test_add_func ("/transaction/rollback/uncommitted-across-collections", test_rollback_uncommitted_across_collections);
   g_test_add_func ("/transaction/mutations/fields", test_pending_mutation_fields);
+  g_test_add_func ("/transaction/mutations/list-made-on-demand", test_mutations_list_made_on_demand);
   g_test_add_func ("/transaction/fields-and-json", test_fields_and_json);
   g_test_add_func ("/transaction/wait/cancelled", test_wait_cancelled);
   g_test_add_func ("/transaction/state/notified-after-rollback", test_state_notified_after_rollback);
