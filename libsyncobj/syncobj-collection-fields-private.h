@@ -22,7 +22,8 @@ struct _SyncobjCollection
 {
   GObject             parent_instance;
 
-  char               *id;
+  char               *id;              /* a GRefString once constructed: every
+                                         * pending mutation shares it */
   char               *key_member;
   SyncobjKeySource    key_source;
   GHashTable         *aliases;          /* temporary key → the server's key; NULL before any */

@@ -354,9 +354,9 @@ static gboolean
 transaction_only_touches (SyncobjTransaction *transaction,
                           SyncobjCollection  *self)
 {
-  GPtrArray *collections = _syncobj_transaction_get_collections (transaction);
+  SyncobjObjectList *collections = _syncobj_transaction_get_collections (transaction);
 
-  return collections->len == 1 && g_ptr_array_index (collections, 0) == self;
+  return _syncobj_object_list_get_length (collections) == 1 && _syncobj_object_list_peek (collections, 0) == self;
 }
 
 void

@@ -746,6 +746,7 @@ static void
 syncobj_collection_constructed (GObject *object)
 {
   SyncobjCollection *self = SYNCOBJ_COLLECTION (object);
+  char *id;
 
   G_OBJECT_CLASS (syncobj_collection_parent_class)->constructed (object);
 
@@ -761,6 +762,11 @@ syncobj_collection_constructed (GObject *object)
         }
       self->id = g_uuid_string_random ();
     }
+  /* A GRefString: every pending mutation of the collection keeps it
+   * without a copy. */
+  id = g_ref_string_new (self->id);
+  g_free (self->id);
+  self->id = id;
   if (self->key_member == NULL)
     self->key_member = g_strdup ("id");
   _syncobj_overlay_set_names (self->overlay, self->id, self->key_member);
@@ -807,7 +813,7 @@ syncobj_collection_finalize (GObject *object)
 {
   SyncobjCollection *self = SYNCOBJ_COLLECTION (object);
 
-  g_free (self->id);
+  g_clear_pointer (&self->id, g_ref_string_release);
   g_free (self->key_member);
   g_free (self->version_member);
   g_clear_pointer (&self->weak, _syncobj_weak_unref);

@@ -55,7 +55,7 @@ syncobj_pending_mutation_finalize (GObject *object)
 
   g_clear_pointer (&self->mutation_id, g_free);
   g_clear_pointer (&self->key, g_ref_string_release);
-  g_clear_pointer (&self->collection_id, g_free);
+  g_clear_pointer (&self->collection_id, g_ref_string_release);
   g_clear_pointer (&self->original, json_object_unref);
   g_clear_pointer (&self->modified, json_object_unref);
   g_clear_pointer (&self->changes, json_object_unref);
@@ -286,7 +286,7 @@ _syncobj_pending_mutation_new (SyncobjWeak         *collection,
 
   self = g_object_new (SYNCOBJ_TYPE_PENDING_MUTATION, NULL);
   self->key = g_ref_string_new (key);
-  self->collection_id = g_strdup (collection_id);
+  self->collection_id = g_ref_string_acquire ((char *) collection_id);
   self->type = type;
   self->state = SYNCOBJ_MUTATION_STATE_CREATED;
   /* changes stays NULL until _syncobj_pending_mutation_set_values(), which

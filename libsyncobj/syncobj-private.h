@@ -197,7 +197,7 @@ struct _SyncobjPendingMutation
   char                *mutation_id;    /* made when read: see below */
   char                *key;            /* a GRefString: the queue's lanes
                                         * and locks share it */
-  char                *collection_id;
+  char                *collection_id;  /* a GRefString, its collection's */
   SyncobjMutationType  type;
   SyncobjMutationState state;
   JsonObject          *original;       /* nullable: NULL for an insert */
@@ -232,7 +232,8 @@ struct _SyncobjPendingMutation
 };
 
 /* @collection: the weak handle of the collection written to (transfer
- * full); @collection_id: its id (which it does not ask for). */
+ * full); @collection_id: its id (which it does not ask for), the
+ * GRefString the collection keeps (syncobj_collection_get_id()). */
 SyncobjPendingMutation *_syncobj_pending_mutation_new       (SyncobjWeak            *collection,
                                                              const char             *collection_id,
                                                              SyncobjTransaction     *transaction,

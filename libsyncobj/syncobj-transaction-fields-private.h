@@ -51,7 +51,8 @@ struct _SyncobjTransaction
                                              * before any */
 
   SyncobjWeak             *owner;
-  GPtrArray               *collections;     /* strong while active */
+  SyncobjObjectList       *collections;     /* &collection_list */
+  SyncobjObjectList        collection_list; /* strong while active */
   SyncobjQueueEntry        entry;           /* our place in the queues; its
                                              * sequence is the commit order */
   GPtrArray               *waiters;         /* GTask * of wait_async */
@@ -105,7 +106,7 @@ transaction_dup_owner (SyncobjTransaction *self)
   /* While the transaction is active its owner is the first collection it
    * holds: no trip through the weak reference's global lock. */
   if (self->collections->len > 0)
-    return g_object_ref (g_ptr_array_index (self->collections, 0));
+    return g_object_ref (_syncobj_object_list_peek (self->collections, 0));
   return _syncobj_weak_get (self->owner);
 }
 

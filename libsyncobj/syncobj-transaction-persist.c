@@ -282,7 +282,7 @@ transaction_resolve_conflict (SyncobjTransaction *self,
 
   for (guint i = 0; conflict != NULL && mutation == NULL && i < self->collections->len; i++)
     {
-      collection = g_ptr_array_index (self->collections, i);
+      collection = _syncobj_object_list_peek (self->collections, i);
       mutation = _syncobj_transaction_find_mutation (self, collection, conflict->key);
     }
   if (mutation == NULL)
@@ -426,7 +426,7 @@ _syncobj_transaction_mark_started (SyncobjTransaction *self)
   self->started = TRUE;
   _syncobj_transaction_set_queued_behind (self, NULL);
   for (guint i = 0; i < self->collections->len; i++)
-    _syncobj_collection_lock (g_ptr_array_index (self->collections, i), self);
+    _syncobj_collection_lock (_syncobj_object_list_peek (self->collections, i), self);
   _syncobj_transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_PERSISTING);
 }
 

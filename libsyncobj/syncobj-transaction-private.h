@@ -24,7 +24,7 @@ void                    _syncobj_transaction_add_mutation     (SyncobjTransactio
 void                    _syncobj_transaction_remove_mutation  (SyncobjTransaction     *self,
                                                                SyncobjPendingMutation *mutation);
 /* Collections touched, in first-touch order (transfer none). */
-GPtrArray              *_syncobj_transaction_get_collections  (SyncobjTransaction  *self);
+SyncobjObjectList      *_syncobj_transaction_get_collections  (SyncobjTransaction  *self);
 /* The mutations, for reading without a reference per item. */
 SyncobjObjectList      *_syncobj_transaction_peek_mutations   (SyncobjTransaction  *self);
 guint64                 _syncobj_transaction_get_sequence     (SyncobjTransaction  *self);

@@ -85,7 +85,7 @@ transaction_get_store (SyncobjTransaction *self)
 
   /* While active, the owner is held by the transaction: no reference. */
   if (self->collections->len > 0)
-    return syncobj_collection_get_store (g_ptr_array_index (self->collections, 0));
+    return syncobj_collection_get_store (_syncobj_object_list_peek (self->collections, 0));
 
   owner = _syncobj_weak_get (self->owner);
   return owner != NULL ? syncobj_collection_get_store (owner) : NULL;
@@ -199,7 +199,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
   self->thread = _syncobj_collection_get_owner (owner);
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
   self->owner = _syncobj_collection_dup_weak (owner);
-  g_ptr_array_add (self->collections, g_object_ref (owner));   /* first: see transaction_dup_owner() */
+  _syncobj_object_list_append (self->collections, owner);   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, NULL, TRUE);
   _syncobj_collection_add_transaction (owner, self);
 
@@ -218,7 +218,7 @@ _syncobj_transaction_get_sequence (SyncobjTransaction *self)
   return self->entry.sequence;
 }
 
-GPtrArray *
+SyncobjObjectList *
 _syncobj_transaction_get_collections (SyncobjTransaction *self)
 {
   return self->collections;
@@ -311,9 +311,9 @@ _syncobj_transaction_add_mutation (SyncobjTransaction     *self,
 {
   _syncobj_transaction_list_mutation (self, collection, mutation);
 
-  if (!g_ptr_array_find (self->collections, collection, NULL))
+  if (!_syncobj_object_list_find (self->collections, collection, NULL))
     {
-      g_ptr_array_add (self->collections, g_object_ref (collection));
+      _syncobj_object_list_append (self->collections, collection);
       _syncobj_collection_add_transaction (collection, self);
     }
 }
@@ -379,7 +379,7 @@ _syncobj_transaction_join_lanes (SyncobjTransaction *self)
 {
   for (guint i = 0; i < self->collections->len; i++)
     {
-      SyncobjCollection *collection = g_ptr_array_index (self->collections, i);
+      SyncobjCollection *collection = _syncobj_object_list_peek (self->collections, i);
 
       if ((self->collections->len == 1 && self->parked == NULL) || transaction_writes_to (self, collection))
         _syncobj_collection_join_lanes (collection, self, &self->entry, FALSE);
@@ -451,24 +451,55 @@ transaction_finish (SyncobjTransaction *self)
 
   /* Finished transactions stay in the registry as history, up to its
    * limit; they no longer keep their collections alive. */
-  g_ptr_array_set_size (self->collections, 0);
+  _syncobj_object_list_remove_range (self->collections, 0, self->collections->len);
   _syncobj_registry_transaction_finished (syncobj_registry_get_default (), self);
+}
+
+/* The collections of a transaction, held while they finish it: a handler
+ * may end it meanwhile, which lets go of them. Most transactions have
+ * one: no allocation then. */
+typedef struct
+{
+  SyncobjCollection  *few[2];
+  SyncobjCollection **items;
+  guint               len;
+} HeldCollections;
+
+static void
+held_collections_init (HeldCollections    *held,
+                       SyncobjTransaction *self)
+{
+  held->len = _syncobj_object_list_get_length (self->collections);
+  held->items = held->len <= G_N_ELEMENTS (held->few) ? held->few : g_new (SyncobjCollection *, held->len);
+  for (guint i = 0; i < held->len; i++)
+    held->items[i] = g_object_ref (_syncobj_object_list_peek (self->collections, i));
+}
+
+static void
+held_collections_clear (HeldCollections *held)
+{
+  for (guint i = 0; i < held->len; i++)
+    g_object_unref (held->items[i]);
+  if (held->items != held->few)
+    g_free (held->items);
 }
 
 void
 _syncobj_transaction_complete (SyncobjTransaction *self)
 {
   g_autoptr(SyncobjTransaction) keep = g_object_ref (self);   /* the registry may let go */
-  g_autoptr(GPtrArray) collections = g_ptr_array_ref (self->collections);
+  HeldCollections collections;
 
+  held_collections_init (&collections, self);
   _syncobj_transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_SYNCED);
   /* Final at once, announced once the collections show the outcome: a
    * handler of notify::state sees the records as they now stay. */
   self->state = SYNCOBJ_TRANSACTION_STATE_COMPLETED;
-  for (guint i = 0; i < collections->len; i++)
-    _syncobj_collection_finish_transaction (g_ptr_array_index (collections, i), self, FALSE);
+  for (guint i = 0; i < collections.len; i++)
+    _syncobj_collection_finish_transaction (collections.items[i], self, FALSE);
   transaction_announce_state (self);
   transaction_finish (self);
+  held_collections_clear (&collections);
 }
 
 static gint
@@ -620,8 +651,9 @@ transaction_fail_full (SyncobjTransaction *self,
                        gboolean            cascade)
 {
   g_autoptr(SyncobjTransaction) keep = g_object_ref (self);
-  g_autoptr(GPtrArray) collections = g_ptr_array_ref (self->collections);
+  HeldCollections collections;
 
+  held_collections_init (&collections, self);
   g_clear_error (&self->error);
   self->error = _syncobj_transaction_keep_applied (self, error);
   g_free (self->error_transaction_id);
@@ -633,8 +665,8 @@ transaction_fail_full (SyncobjTransaction *self,
 
   /* As in _syncobj_transaction_complete(): announced after the rollback. */
   self->state = SYNCOBJ_TRANSACTION_STATE_FAILED;
-  for (guint i = 0; i < collections->len; i++)
-    _syncobj_collection_finish_transaction (g_ptr_array_index (collections, i), self, TRUE);
+  for (guint i = 0; i < collections.len; i++)
+    _syncobj_collection_finish_transaction (collections.items[i], self, TRUE);
 
   _syncobj_transaction_notify (self, PROP_ERROR);
   _syncobj_transaction_notify (self, PROP_ERROR_TRANSACTION_ID);
@@ -648,6 +680,7 @@ transaction_fail_full (SyncobjTransaction *self,
     }
 
   transaction_finish (self);
+  held_collections_clear (&collections);
 }
 
 void
@@ -1102,7 +1135,7 @@ syncobj_transaction_dispose (GObject *object)
       _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);
       self->retry_timer = 0;
     }
-  g_ptr_array_set_size (self->collections, 0);
+  _syncobj_object_list_remove_range (self->collections, 0, self->collections->len);
 
   G_OBJECT_CLASS (syncobj_transaction_parent_class)->dispose (object);
 }
@@ -1126,7 +1159,7 @@ syncobj_transaction_finalize (GObject *object)
   g_clear_pointer (&self->metadata, json_object_unref);
   g_clear_pointer (&self->created, json_object_unref);
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
-  g_clear_pointer (&self->collections, g_ptr_array_unref);
+  _syncobj_object_list_clear (self->collections);
   _syncobj_queue_entry_clear (&self->entry);
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_pointer (&self->parked, g_ptr_array_unref);
@@ -1155,7 +1188,8 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->created_at_us = self->updated_at_us = now_us ();
   self->mutations = &self->mutation_list;
   _syncobj_object_list_init (self->mutations, SYNCOBJ_TYPE_PENDING_MUTATION);
-  self->collections = g_ptr_array_new_with_free_func (g_object_unref);
+  self->collections = &self->collection_list;
+  _syncobj_object_list_init (self->collections, SYNCOBJ_TYPE_COLLECTION);
   _syncobj_queue_entry_init (&self->entry, self, transaction_start_cb);
   self->retry_after_ms = -1;
 }
