@@ -94,6 +94,8 @@ void                _syncobj_collection_lock                (SyncobjCollection  
 void                _syncobj_collection_finish_transaction  (SyncobjCollection   *self,
                                                              SyncobjTransaction  *transaction,
                                                              gboolean             failed);
+/* Lets go of the active transactions (dispose). */
+void                _syncobj_collection_drop_active         (SyncobjCollection   *self);
 void                _syncobj_collection_add_transaction     (SyncobjCollection   *self,
                                                              SyncobjTransaction  *transaction);
 /* Calls @func for every visible record, in list order, with its key and

@@ -400,6 +400,49 @@ _syncobj_collection_lock (SyncobjCollection  *self,
                        transaction_only_touches (transaction, self));
 }
 
+/* A transaction's link in the queue of active transactions of the
+ * collection it was begun on is part of the transaction: adding it and
+ * removing it allocate nothing and look nothing up. Its links in other
+ * collections are allocated and found through active_links. */
+static GList *
+collection_own_link (SyncobjCollection  *self,
+                     SyncobjTransaction *transaction)
+{
+  SyncobjObjectList *collections = _syncobj_transaction_get_collections (transaction);
+
+  if (_syncobj_object_list_get_length (collections) == 0 || _syncobj_object_list_peek (collections, 0) != self)
+    return NULL;
+  return _syncobj_transaction_peek_owner_link (transaction);
+}
+
+static gboolean
+collection_link_is_queued (SyncobjCollection *self,
+                           GList             *link)
+{
+  return link->prev != NULL || self->active.head == link;
+}
+
+/* Empties the queue of active transactions (on dispose). */
+void
+_syncobj_collection_drop_active (SyncobjCollection *self)
+{
+  GList *link = self->active.head;
+
+  while (link != NULL)
+    {
+      GList *next = link->next;
+      SyncobjTransaction *transaction = link->data;
+
+      link->prev = link->next = NULL;
+      if (link != _syncobj_transaction_peek_owner_link (transaction))
+        g_list_free_1 (link);
+      g_object_unref (transaction);
+      link = next;
+    }
+  g_queue_init (&self->active);
+  _syncobj_table_remove_all (self->active_links);
+}
+
 void
 _syncobj_collection_finish_transaction (SyncobjCollection  *self,
                                         SyncobjTransaction *transaction,
@@ -419,25 +462,45 @@ _syncobj_collection_finish_transaction (SyncobjCollection  *self,
   if (self->cache != NULL)
     _syncobj_collection_cache_finish (self->cache, self, mutations, all_mine);
 
-  link = _syncobj_table_lookup (self->active_links, transaction);
+  link = collection_own_link (self, transaction);
   if (link != NULL)
     {
+      if (!collection_link_is_queued (self, link))
+        return;
+      g_queue_unlink (&self->active, link);
+    }
+  else
+    {
+      link = _syncobj_table_lookup (self->active_links, transaction);
+      if (link == NULL)
+        return;
       _syncobj_table_remove (self->active_links, transaction);
       g_queue_delete_link (&self->active, link);
-      g_object_unref (transaction);
-      _syncobj_collection_notify (self, PROP_N_PENDING);
     }
+  g_object_unref (transaction);
+  _syncobj_collection_notify (self, PROP_N_PENDING);
 }
 
 void
 _syncobj_collection_add_transaction (SyncobjCollection  *self,
                                      SyncobjTransaction *transaction)
 {
-  if (_syncobj_table_contains (self->active_links, transaction))
-    return;
+  GList *link = collection_own_link (self, transaction);
 
-  g_queue_push_tail (&self->active, g_object_ref (transaction));
-  _syncobj_table_insert (self->active_links, transaction, self->active.tail);
+  if (link != NULL)
+    {
+      if (collection_link_is_queued (self, link))
+        return;
+      g_queue_push_tail_link (&self->active, link);
+    }
+  else
+    {
+      if (_syncobj_table_contains (self->active_links, transaction))
+        return;
+      g_queue_push_tail (&self->active, transaction);
+      _syncobj_table_insert (self->active_links, transaction, self->active.tail);
+    }
+  g_object_ref (transaction);
   _syncobj_collection_notify (self, PROP_N_PENDING);
   _syncobj_collection_emit_transaction_added (self, transaction);
 }

@@ -793,8 +793,7 @@ syncobj_collection_dispose (GObject *object)
 
   _syncobj_overlay_forget_records (self->overlay);
 
-  g_queue_clear_full (&self->active, g_object_unref);
-  _syncobj_table_remove_all (self->active_links);
+  _syncobj_collection_drop_active (self);
 
   _syncobj_overlay_set_merge_func (self->overlay, NULL, NULL, NULL);
 

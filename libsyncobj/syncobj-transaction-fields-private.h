@@ -53,6 +53,9 @@ struct _SyncobjTransaction
   SyncobjWeak             *owner;
   SyncobjObjectList       *collections;     /* &collection_list */
   SyncobjObjectList        collection_list; /* strong while active */
+  GList                    owner_link;      /* our link in the queue of active
+                                             * transactions of collections[0];
+                                             * its data is us */
   SyncobjQueueEntry        entry;           /* our place in the queues; its
                                              * sequence is the commit order */
   GPtrArray               *waiters;         /* GTask * of wait_async */

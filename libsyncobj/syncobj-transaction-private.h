@@ -25,6 +25,9 @@ void                    _syncobj_transaction_remove_mutation  (SyncobjTransactio
                                                                SyncobjPendingMutation *mutation);
 /* Collections touched, in first-touch order (transfer none). */
 SyncobjObjectList      *_syncobj_transaction_get_collections  (SyncobjTransaction  *self);
+/* The link of @self in the queue of active transactions of its first
+ * collection (syncobj-collection-write.c): part of @self. */
+GList                  *_syncobj_transaction_peek_owner_link  (SyncobjTransaction  *self);
 /* The mutations, for reading without a reference per item. */
 SyncobjObjectList      *_syncobj_transaction_peek_mutations   (SyncobjTransaction  *self);
 guint64                 _syncobj_transaction_get_sequence     (SyncobjTransaction  *self);

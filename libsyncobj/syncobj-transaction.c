@@ -224,6 +224,12 @@ _syncobj_transaction_get_collections (SyncobjTransaction *self)
   return self->collections;
 }
 
+GList *
+_syncobj_transaction_peek_owner_link (SyncobjTransaction *self)
+{
+  return &self->owner_link;
+}
+
 SyncobjObjectList *
 _syncobj_transaction_peek_mutations (SyncobjTransaction *self)
 {
@@ -1190,6 +1196,7 @@ syncobj_transaction_init (SyncobjTransaction *self)
   _syncobj_object_list_init (self->mutations, SYNCOBJ_TYPE_PENDING_MUTATION);
   self->collections = &self->collection_list;
   _syncobj_object_list_init (self->collections, SYNCOBJ_TYPE_COLLECTION);
+  self->owner_link.data = self;
   _syncobj_queue_entry_init (&self->entry, self, transaction_start_cb);
   self->retry_after_ms = -1;
 }

@@ -436,6 +436,67 @@ test_cross_collection (void)
 }
 
 static void
+assert_active (SyncobjCollection  *collection,
+               SyncobjTransaction *first,
+               ...)
+{
+  g_autoptr(GListModel) active = syncobj_collection_get_transactions (collection);
+  guint n = 0;
+  va_list args;
+
+  va_start (args, first);
+  for (SyncobjTransaction *expected = first; expected != NULL; expected = va_arg (args, SyncobjTransaction *))
+    {
+      g_autoptr(SyncobjTransaction) listed = g_list_model_get_item (active, n++);
+
+      g_assert_true (listed == expected);
+    }
+  va_end (args);
+  g_assert_cmpuint (g_list_model_get_n_items (active), ==, n);
+  g_assert_cmpuint (syncobj_collection_get_n_pending (collection), ==, n);
+}
+
+/* Each collection lists the active transactions that touch it in the order
+ * they first did, whether they were begun on it or not, until they end. */
+static void
+test_cross_collection_active_in_order (void)
+{
+  g_autoptr(SyncobjSyncControl) control_a = NULL;
+  g_autoptr(SyncobjSyncControl) control_b = NULL;
+  g_autoptr(SyncobjCollection) lists = syncobj_test_collection_from_json ("[{\"id\": \"l1\", \"count\": 0}]", SYNCOBJ_STRATEGY_ORDERED, &control_a);
+  g_autoptr(SyncobjCollection) todos = syncobj_test_collection_from_json ("[]", SYNCOBJ_STRATEGY_ORDERED, &control_b);
+  g_autoptr(SyncobjTransaction) elsewhere = syncobj_collection_begin (lists);
+  g_autoptr(SyncobjTransaction) own = NULL;
+  g_autoptr(SyncobjTransaction) both = NULL;
+  g_autoptr(SyncobjTransaction) joined = NULL;
+
+  /* Begun on lists, writes to todos only. */
+  joined = syncobj_test_insert (todos, "{\"id\": \"t1\"}");
+  g_assert_true (joined == elsewhere);
+  g_clear_object (&joined);
+  g_assert_true (syncobj_transaction_commit (elsewhere, NULL));
+  own = syncobj_test_update (todos, "t1", "{\"done\": true}");
+  both = syncobj_collection_begin (todos);
+  syncobj_test_transaction_write (both, todos, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, "{\"id\": \"t2\"}");
+  syncobj_test_transaction_write (both, lists, SYNCOBJ_MUTATION_TYPE_UPDATE, "l1", "{\"count\": 2}");
+  g_assert_true (syncobj_transaction_commit (both, NULL));
+
+  assert_active (lists, elsewhere, both, NULL);
+  assert_active (todos, elsewhere, own, both, NULL);
+
+  g_assert_true (syncobj_transaction_rollback (own, NULL));
+  assert_active (lists, elsewhere, both, NULL);
+  assert_active (todos, elsewhere, both, NULL);
+
+  syncobj_test_drain (control_a, lists);
+  syncobj_test_drain (control_b, todos);
+  g_assert_cmpint (syncobj_transaction_get_state (elsewhere), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (syncobj_transaction_get_state (both), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  assert_active (lists, NULL);
+  assert_active (todos, NULL);
+}
+
+static void
 test_cross_collection_failure_rolls_back_both (void)
 {
   g_autoptr(SyncobjSyncControl) control_a = NULL;
@@ -1550,6 +1611,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/merge/delete-insert-is-update", test_merge_delete_insert);
   g_test_add_func ("/transaction/merge/delete-insert-replaces-the-record", test_merge_delete_insert_replaces_the_record);
   g_test_add_func ("/transaction/cross-collection/one-transaction", test_cross_collection);
+  g_test_add_func ("/transaction/cross-collection/active-in-order", test_cross_collection_active_in_order);
   g_test_add_func ("/transaction/cross-collection/failure-rolls-back-both", test_cross_collection_failure_rolls_back_both);
   g_test_add_func ("/transaction/ordered/fifo", test_ordered_fifo);
   g_test_add_func ("/transaction/ordered/next-starts-when-previous-persisted", test_ordered_next_starts_when_persisted);
