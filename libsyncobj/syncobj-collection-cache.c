@@ -7,6 +7,7 @@
 #include "syncobj-collection-fields-private.h"
 #include "syncobj-store-private.h"
 #include "syncobj-sync-private.h"
+#include "syncobj-json-parser-private.h"
 #include "syncobj-json-scan-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-writer-private.h"
@@ -80,10 +81,14 @@ row_synced_text (SyncobjRow  *row,
   g_autoptr(JsonObject) value = NULL;
 
   *built = NULL;
-  if (row->packed != NULL)
+  if (row->packed != NULL && (row->held == NULL || row->held->len == 0))
     return row->packed;
 
-  value = row->synced != NULL ? json_object_ref (row->synced) : NULL;
+  /* A packed row holds writes while an update kept as text waits. */
+  if (row->packed != NULL)
+    value = _syncobj_json_object_from_text (row->packed, -1);
+  else
+    value = row->synced != NULL ? json_object_ref (row->synced) : NULL;
   for (guint i = 0; row->held != NULL && i < row->held->len; i++)
     {
       SyncobjSyncWrite *write = &g_array_index (row->held, SyncobjSyncWrite, i);

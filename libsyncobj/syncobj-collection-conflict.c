@@ -334,9 +334,15 @@ _syncobj_collection_resolve_conflict (SyncobjCollection      *self,
 {
   g_autoptr(SyncobjCollection) keep = g_object_ref (self);
   g_autoptr(SyncobjPendingMutation) keep_mutation = g_object_ref (mutation);
-  g_autoptr(JsonObject) local = mutation->modified != NULL ? json_object_ref (mutation->modified) : NULL;
+  g_autoptr(JsonObject) local = NULL;
   g_autoptr(JsonObject) merged = NULL;
   SyncobjConflictOutcome outcome = SYNCOBJ_CONFLICT_OUTCOME_GIVE_UP;
+
+  /* The row's values built first: a write kept as text has its objects
+   * from then on. */
+  _syncobj_overlay_lookup (self->overlay, mutation->key);
+  _syncobj_pending_mutation_ensure (mutation);
+  local = mutation->modified != NULL ? json_object_ref (mutation->modified) : NULL;
 
   if (current != NULL)
     json_object_seal (current);

@@ -201,7 +201,9 @@ _syncobj_collection_foreach_value (SyncobjCollection   *self,
   _syncobj_row_order_iter_init (&iter, self->order);
   while ((row = _syncobj_row_order_next (&iter)) != NULL)
     {
-      func (row->key, row->packed, row->packed != NULL ? NULL : row->visible, user_data);
+      const char *text = _syncobj_row_peek_text (row);
+
+      func (row->key, text, text != NULL ? NULL : row->visible, user_data);
     }
 }
 
@@ -216,8 +218,8 @@ _syncobj_collection_peek_item (SyncobjCollection  *self,
   /* @position is one the collection just announced. */
   row = _syncobj_row_order_get (self->order, position);
   *key = row->key;
-  *packed = row->packed;
-  return row->packed != NULL ? NULL : row->visible;
+  *packed = _syncobj_row_peek_text (row);
+  return *packed != NULL ? NULL : row->visible;
 }
 
 const char *

@@ -96,19 +96,20 @@ collection_validate_write (SyncobjCollection    *self,
       return FALSE;
     }
 
-  row = _syncobj_overlay_lookup (self->overlay, *key);
+  /* Whether it is visible is enough: the write builds what it needs. */
+  row = _syncobj_overlay_find (self->overlay, *key);
 
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !_syncobj_overlay_check_key_type (self->overlay, row, key_is_int, error))
     return FALSE;
 
-  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && row->visible != NULL)
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && _syncobj_row_is_visible (row))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
                    _("Record “%s” already exists in collection “%s”"), *key, self->id);
       return FALSE;
     }
 
-  if (type != SYNCOBJ_MUTATION_TYPE_INSERT && (row == NULL || row->visible == NULL))
+  if (type != SYNCOBJ_MUTATION_TYPE_INSERT && (row == NULL || !_syncobj_row_is_visible (row)))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_NOT_FOUND,
                    _("No record “%s” in collection “%s”"), *key, self->id);

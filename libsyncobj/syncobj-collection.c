@@ -590,8 +590,9 @@ syncobj_collection_lookup (SyncobjCollection *self,
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  row = _syncobj_overlay_lookup (self->overlay, collection_resolve_key (self, key));
-  if (row == NULL || row->visible == NULL)
+  /* A packed row's record reads its text: nothing is built. */
+  row = _syncobj_overlay_find (self->overlay, collection_resolve_key (self, key));
+  if (row == NULL || !_syncobj_row_is_visible (row))
     return NULL;
 
   return _syncobj_overlay_get_record (self->overlay, row);
@@ -728,7 +729,7 @@ syncobj_collection_to_json (SyncobjCollection *self)
       if (json->len > 1)
         g_string_append_c (json, ',');
       if (row->packed != NULL)
-        g_string_append (json, row->packed);
+        g_string_append (json, _syncobj_row_peek_text (row));
       else
         {
           g_autofree char *text = _syncobj_json_to_string (row->visible);

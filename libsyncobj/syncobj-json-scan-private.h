@@ -108,6 +108,10 @@ gboolean    _syncobj_json_scan_messages (const char             *text,
  * merging @update into @base gives @update. */
 gboolean    _syncobj_json_text_covers  (const char   *update,
                                         const char   *base);
+/* In checked, compact object text, @p at a member's value: the position
+ * of the ',' or '}' after it, or NULL. */
+const char *_syncobj_json_packed_skip_value (const char *p,
+                                             const char *end);
 /* Whether @text is a JSON object with a member @name (the last one, if
  * several): sets the byte span of its value. The whole text is checked as
  * JSON; FALSE when it is not, or has no such member. */

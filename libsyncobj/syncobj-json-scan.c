@@ -1008,11 +1008,9 @@ _syncobj_json_scan_messages (const char             *text,
 
 /* ---- comparing packed records ---------------------------------------------- */
 
-/* In checked, compact object text, @p at a member's value: the position
- * of the ',' or '}' after it. */
-static const char *
-packed_skip_value (const char *p,
-                   const char *end)
+const char *
+_syncobj_json_packed_skip_value (const char *p,
+                                 const char *end)
 {
   guint depth = 0;
   gboolean escaped;
@@ -1075,7 +1073,7 @@ packed_next_member (SyncobjJsonScan  *scan,
   if (stop == NULL)
     return NULL;
   *name_length = (gsize) (stop + 1 - *name);
-  return packed_skip_value (stop + 2, scan->end);
+  return _syncobj_json_packed_skip_value (stop + 2, scan->end);
 }
 
 static gboolean
@@ -1111,7 +1109,7 @@ _syncobj_json_text_covers (const char *update,
       if (u != NULL && *u != '}' && (gsize) (update_scan.end - u) >= name_length + 2 &&
           memcmp (u + 1, name, name_length) == 0)
         {
-          u = packed_skip_value (u + 1 + name_length + 1, update_scan.end);
+          u = _syncobj_json_packed_skip_value (u + 1 + name_length + 1, update_scan.end);
           continue;
         }
       u = NULL;

@@ -21,6 +21,10 @@ gboolean    _syncobj_json_text_compare (const char *text,
 /* Appends the JSON text of @string (a JSON string) to @out. */
 void        _syncobj_json_write_string (GString    *out,
                                         const char *string);
+/* Appends the compact text of one member value to @out, as
+ * _syncobj_json_write_compact() writes it. */
+void        _syncobj_json_write_node   (GString    *out,
+                                        JsonNode   *node);
 /* Appends the compact JSON text of @object to @out, as
  * _syncobj_json_write_compact() writes it. */
 void        _syncobj_json_write_object (GString    *out,

@@ -101,6 +101,13 @@ write_node (GString  *out,
 }
 
 void
+_syncobj_json_write_node (GString  *out,
+                          JsonNode *node)
+{
+  write_node (out, node);
+}
+
+void
 _syncobj_json_write_object (GString    *out,
                             JsonObject *object)
 {

@@ -66,6 +66,27 @@ _syncobj_row_is_visible (SyncobjRow *row)
   return row->visible != NULL || row->packed != NULL;
 }
 
+/* A packed row may also carry one update kept as text
+ * (syncobj-overlay-text.c): then its packed text is the synced value, its
+ * one layer that update, with its values as text, and the visible value
+ * is the update's modified text. Whatever needs more builds the row's
+ * values (_syncobj_overlay_lookup()), and those of the layer. */
+static inline gboolean
+_syncobj_row_has_text_layers (SyncobjRow *row)
+{
+  return row->packed != NULL && row->layers != NULL && row->layers->len > 0;
+}
+
+/* The compact JSON text of the visible value of a packed row, or NULL
+ * when the row is not packed. */
+static inline const char *
+_syncobj_row_peek_text (SyncobjRow *row)
+{
+  if (row->packed == NULL || row->layers == NULL || row->layers->len == 0)
+    return row->packed;
+  return _syncobj_pending_mutation_peek_text_modified (g_ptr_array_index (row->layers, row->layers->len - 1));
+}
+
 /* How the overlay tells the list model above it what it shows; handed to
  * _syncobj_overlay_new(). */
 typedef struct
@@ -144,6 +165,7 @@ typedef struct
   JsonObject *composed;         /* owned, when have_composed */
   gboolean    have_composed;
   gboolean    known_different;
+  gboolean    text;             /* kept as text: syncobj-overlay-text.c */
 } SyncobjOverlayWrite;
 
 gboolean                _syncobj_overlay_fold       (SyncobjOverlay         *self,

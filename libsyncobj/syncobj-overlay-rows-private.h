@@ -44,8 +44,34 @@ SyncobjRow *_syncobj_overlay_row_ensure   (SyncobjOverlay         *self,
 /* Recomputes the visible value of @row and announces the change. */
 void        _syncobj_overlay_row_refresh  (SyncobjOverlay         *self,
                                            SyncobjRow             *row);
-/* Builds the JsonObject of a packed row. */
+/* Builds the JsonObject of a packed row (and the values of its layers
+ * kept as text). */
 void        _syncobj_row_thaw             (SyncobjRow             *row);
+/* The same for a row with layers kept as text (syncobj-overlay-text.c). */
+void        _syncobj_row_thaw_text        (SyncobjRow             *row);
+/* @mutation becomes the last layer of @row. */
+void        _syncobj_row_add_layer        (SyncobjRow             *row,
+                                           SyncobjPendingMutation *mutation);
+/* An update of @row (packed) kept as text, when it can be (see
+ * syncobj-overlay-text.c): TRUE, with @write set, or FALSE with nothing
+ * done. */
+gboolean    _syncobj_overlay_push_text    (SyncobjOverlay         *self,
+                                           SyncobjOverlayWrite    *write,
+                                           SyncobjRow             *row,
+                                           SyncobjPendingMutation *created,
+                                           JsonObject             *value,
+                                           gint64                  now_us);
+/* Ends the layer of @mutation in @row, which holds it as text, without
+ * building anything when it can (see _syncobj_overlay_finish()): FALSE
+ * when it did nothing and the general way must. */
+gboolean    _syncobj_overlay_finish_text  (SyncobjOverlay         *self,
+                                           SyncobjRow             *row,
+                                           SyncobjPendingMutation *mutation,
+                                           gboolean                failed,
+                                           gboolean                synced_by_completion);
+/* Announces the write _syncobj_overlay_push_text() made. */
+void        _syncobj_overlay_show_text    (SyncobjOverlay         *self,
+                                           SyncobjOverlayWrite    *write);
 /* The row is no longer packed: its packed text goes. */
 void        _syncobj_row_drop_packed      (SyncobjRow             *row);
 /* @write reaches the synced value of @row; @confirmed: the update whose

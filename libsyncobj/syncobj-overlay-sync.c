@@ -219,6 +219,21 @@ _syncobj_overlay_apply_sync_writes (SyncobjOverlay    *self,
       if (!overlay_accept_key (self, row, &writes[i], clash))
         continue;
 
+      /* A row with an update kept as text holds a write to its locked
+       * key as it is (its echo, usually); otherwise it builds its values:
+       * it is not what the packed ways below expect. */
+      if (row != NULL && _syncobj_row_has_text_layers (row))
+        {
+          if (self->ordered && _syncobj_queue_is_locked (self->queue, row->key))
+            {
+              if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
+                writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
+              _syncobj_row_hold_sync_write (row, &writes[i]);
+              continue;
+            }
+          _syncobj_row_thaw (row);
+        }
+
       if (writes[i].packed != NULL)
         {
           /* A new key from JSON text stays packed; anything else needs

@@ -98,6 +98,12 @@ _syncobj_row_thaw (SyncobjRow *row)
   if (G_LIKELY (row->packed == NULL))
     return;
 
+  if (_syncobj_row_has_text_layers (row))
+    {
+      _syncobj_row_thaw_text (row);
+      return;
+    }
+
   if (row->record != NULL)
     row->synced = json_object_ref (syncobj_record_get_synced_value (row->record));
   else
@@ -187,9 +193,9 @@ row_is_pending (SyncobjRow *row)
   return FALSE;
 }
 
-static void
-row_add_layer (SyncobjRow             *row,
-               SyncobjPendingMutation *mutation)
+void
+_syncobj_row_add_layer (SyncobjRow             *row,
+                        SyncobjPendingMutation *mutation)
 {
   if (row->layers == NULL)
     row->layers = g_ptr_array_new_with_free_func (g_object_unref);
@@ -491,6 +497,11 @@ _syncobj_overlay_get_record (SyncobjOverlay *self,
   if (row->record != NULL)
     return g_object_ref (row->record);
 
+  /* A record reads one text, its value and synced value: a row with
+   * writes kept as text builds its values. */
+  if (_syncobj_row_has_text_layers (row))
+    _syncobj_row_thaw (row);
+
   /* A packed row stays packed: its record reads the row's text, and
    * builds its value only when asked for it (a list view binding a label
    * to a member of each row it shows builds none). */
@@ -611,11 +622,21 @@ _syncobj_overlay_push (SyncobjOverlay         *self,
                        JsonObject             *value,
                        gint64                  now_us)
 {
-  SyncobjRow *row = _syncobj_overlay_row_ensure (self, created->key);
+  SyncobjRow *row;
   SyncobjMutationType type = created->type;
   g_autoptr(JsonObject) changes = NULL;
   g_autoptr(JsonObject) modified = NULL;
 
+  /* An update of a record held as text, kept as text. */
+  row = _syncobj_overlay_find (self, created->key);
+  if (row != NULL && row->packed != NULL && type == SYNCOBJ_MUTATION_TYPE_UPDATE && !overlay_merges (self) &&
+      _syncobj_overlay_push_text (self, write, row, created, value, now_us))
+    return;
+
+  if (row != NULL)
+    _syncobj_row_thaw (row);
+  else
+    row = _syncobj_overlay_row_ensure (self, created->key);
   *write = (SyncobjOverlayWrite) { row };
 
   switch (type)
@@ -638,7 +659,7 @@ _syncobj_overlay_push (SyncobjOverlay         *self,
     }
 
   _syncobj_pending_mutation_set_values (created, type, row->visible, modified, changes, now_us);
-  row_add_layer (row, created);
+  _syncobj_row_add_layer (row, created);
 
   /* The new layer is the last one, so the composition of all layers is
    * the visible value with it applied: `modified`. No need to compose (and
@@ -654,7 +675,9 @@ void
 _syncobj_overlay_show_write (SyncobjOverlay      *self,
                              SyncobjOverlayWrite *write)
 {
-  if (write->have_composed)
+  if (write->text)
+    _syncobj_overlay_show_text (self, write);
+  else if (write->have_composed)
     row_refresh_to_full (self, write->row, g_steal_pointer (&write->composed), write->known_different);
   else
     _syncobj_overlay_row_refresh (self, write->row);
@@ -851,7 +874,7 @@ _syncobj_overlay_restore (SyncobjOverlay         *self,
   SyncobjRow *row = _syncobj_overlay_row_ensure (self, mutation->key);
 
   mutation_rebuild_values (mutation, row->visible);
-  row_add_layer (row, mutation);
+  _syncobj_row_add_layer (row, mutation);
   /* The new layer is the last one: the visible value with it applied is
    * the composition, without merging every layer again (a thousand
    * restored writes of one record would cost a million merges). */
@@ -952,9 +975,15 @@ _syncobj_overlay_finish (SyncobjOverlay    *self,
       /* A change the server applied stays when its transaction fails: it
        * is synced state now, which the sync's echo confirms. */
       applied = failed && g_atomic_int_get (&mutation->applied);
-      row = _syncobj_overlay_lookup (self, mutation->key);
-      if (row != NULL)
-        row_finish_layer (self, row, mutation, failed && !applied, synced_by_completion || applied);
+      row = _syncobj_overlay_find (self, mutation->key);
+      if (row == NULL)
+        continue;
+      /* An update kept as text usually ends as text. */
+      if (_syncobj_row_has_text_layers (row) &&
+          _syncobj_overlay_finish_text (self, row, mutation, failed && !applied, synced_by_completion || applied))
+        continue;
+      _syncobj_row_thaw (row);
+      row_finish_layer (self, row, mutation, failed && !applied, synced_by_completion || applied);
     }
 }
 

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "syncobj-private.h"
+#include "syncobj-json-parser-private.h"
 #include "syncobj-json-util-private.h"
 #include "syncobj-uuid-private.h"
 
@@ -59,6 +60,7 @@ syncobj_pending_mutation_finalize (GObject *object)
   g_clear_pointer (&self->original, json_object_unref);
   g_clear_pointer (&self->modified, json_object_unref);
   g_clear_pointer (&self->changes, json_object_unref);
+  g_clear_pointer (&self->text, g_free);
   g_clear_pointer (&self->metadata, json_object_unref);
   g_clear_pointer (&self->created_at, g_date_time_unref);
   g_clear_pointer (&self->updated_at, g_date_time_unref);
@@ -96,12 +98,15 @@ syncobj_pending_mutation_get_property (GObject    *object,
       g_value_set_enum (value, self->state);
       break;
     case PROP_ORIGINAL:
+      _syncobj_pending_mutation_ensure (self);
       g_value_set_boxed (value, self->original);
       break;
     case PROP_MODIFIED:
+      _syncobj_pending_mutation_ensure (self);
       g_value_set_boxed (value, self->modified);
       break;
     case PROP_CHANGES:
+      _syncobj_pending_mutation_ensure_changes (self);
       g_value_set_boxed (value, self->changes);
       break;
     case PROP_METADATA:
@@ -357,6 +362,8 @@ _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
   original_changed = replace_object (&self->original, original);
   modified_changed = replace_object (&self->modified, modified);
   changes_changed = replace_object (&self->changes, changes);
+  /* New values as objects: any text is stale. */
+  g_clear_pointer (&self->text, g_free);
   if (type_changed || original_changed || modified_changed || changes_changed)
     touched = touch (self, now_us);
 
@@ -372,6 +379,79 @@ _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
   if (type_changed)
     g_object_notify_by_pspec (object, properties[PROP_MUTATION_TYPE]);
   g_object_unref (object);
+}
+
+void
+_syncobj_pending_mutation_set_text (SyncobjPendingMutation *self,
+                                    char                   *text,
+                                    guint                   text_changes,
+                                    guint                   text_modified,
+                                    gboolean                adds,
+                                    gint64                  now_us)
+{
+  GObject *object = (GObject *) self;
+  gboolean touched;
+
+  g_clear_pointer (&self->original, json_object_unref);
+  g_clear_pointer (&self->modified, json_object_unref);
+  g_clear_pointer (&self->changes, json_object_unref);
+  g_free (self->text);
+  self->text = text;
+  self->text_changes = text_changes;
+  self->text_modified = text_modified;
+  self->text_adds = !!adds;
+  self->type = SYNCOBJ_MUTATION_TYPE_UPDATE;
+  self->merged = TRUE;
+  touched = touch (self, now_us);
+
+  /* What _syncobj_pending_mutation_set_values() notifies for new values. */
+  g_object_ref (object);
+  if (touched)
+    g_object_notify_by_pspec (object, properties[PROP_UPDATED_AT]);
+  g_object_notify_by_pspec (object, properties[PROP_CHANGES]);
+  g_object_notify_by_pspec (object, properties[PROP_MODIFIED]);
+  g_object_notify_by_pspec (object, properties[PROP_ORIGINAL]);
+  g_object_unref (object);
+}
+
+/* A value text checked when its record was loaded, or written by
+ * syncobj-overlay-text.c. */
+static JsonObject *
+object_from_text (const char *text)
+{
+  JsonObject *value = _syncobj_json_object_from_text (text, -1);
+
+  return value != NULL ? value : _syncobj_json_merge (NULL, NULL);  /* not reached */
+}
+
+void
+_syncobj_pending_mutation_build_changes (SyncobjPendingMutation *self)
+{
+  if (self->text != NULL && self->changes == NULL)
+    self->changes = object_from_text (self->text + self->text_changes);
+}
+
+void
+_syncobj_pending_mutation_build (SyncobjPendingMutation *self,
+                                 JsonObject             *original)
+{
+  if (self->text == NULL)
+    return;
+
+  _syncobj_pending_mutation_build_changes (self);
+  if (self->original == NULL)
+    self->original = original != NULL ? json_object_ref (original) : object_from_text (self->text);
+  /* As an update's modified value is made: the merge (same members, same
+   * order as the text). */
+  if (self->modified == NULL)
+    self->modified = _syncobj_json_merge (self->original, self->changes);
+}
+
+void
+_syncobj_pending_mutation_drop_text (SyncobjPendingMutation *self)
+{
+  _syncobj_pending_mutation_build (self, NULL);
+  g_clear_pointer (&self->text, g_free);
 }
 
 void
@@ -468,6 +548,7 @@ syncobj_pending_mutation_get_original (SyncobjPendingMutation *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
+  _syncobj_pending_mutation_ensure (self);
   return self->original;
 }
 
@@ -484,6 +565,7 @@ syncobj_pending_mutation_get_modified (SyncobjPendingMutation *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
+  _syncobj_pending_mutation_ensure (self);
   return self->modified;
 }
 
@@ -501,6 +583,7 @@ syncobj_pending_mutation_get_changes (SyncobjPendingMutation *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
+  _syncobj_pending_mutation_ensure_changes (self);
   return self->changes;
 }
 
@@ -693,6 +776,7 @@ syncobj_pending_mutation_to_json (SyncobjPendingMutation *self)
 
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
+  _syncobj_pending_mutation_ensure (self);
   object = json_object_new ();
   json_object_set_string_member (object, "mutation_id", _syncobj_pending_mutation_peek_id (self));
   json_object_set_string_member (object, "collection", self->collection_id);

@@ -202,8 +202,18 @@ struct _SyncobjPendingMutation
   SyncobjMutationState state;
   JsonObject          *original;       /* nullable: NULL for an insert */
   JsonObject          *modified;       /* nullable: NULL for a delete */
-  JsonObject          *changes;        /* never NULL once its values are set;
+  JsonObject          *changes;        /* never NULL once its values are set
+                                        * (but while they are text, below);
                                         * empty for a delete */
+  /* An update of a record held as JSON text (syncobj-overlay-text.c) keeps
+   * its values as text: one block, "original\0changes\0modified\0".
+   * original, modified and changes are NULL until somebody asks for them
+   * (_syncobj_pending_mutation_ensure()); the text stays until the
+   * overlay builds the row it writes to. */
+  char                *text;
+  guint                text_changes;   /* offsets in @text */
+  guint                text_modified;
+  guint                text_adds : 1;  /* its changes add members */
   JsonObject          *metadata;       /* nullable */
   gint64               created_at_us;
   gint64               updated_at_us;
@@ -252,6 +262,50 @@ void                    _syncobj_pending_mutation_set_values (SyncobjPendingMuta
                                                               JsonObject             *modified,
                                                               JsonObject             *changes,
                                                               gint64                  now_us);
+/* Sets the values of @self, an update, as text: @text (transfer full) is
+ * "original\0changes\0modified\0" with the offsets of the last two, each
+ * compact JSON object text, modified being original with changes merged
+ * in. Notifies as _syncobj_pending_mutation_set_values() does. */
+void                    _syncobj_pending_mutation_set_text   (SyncobjPendingMutation *self,
+                                                              char                   *text,
+                                                              guint                   text_changes,
+                                                              guint                   text_modified,
+                                                              gboolean                adds,
+                                                              gint64                  now_us);
+/* Builds the JsonObjects of values kept as text, those not built yet,
+ * without notifying (they do not change): @original, when not NULL, is
+ * the value below (the overlay's, equal to the text); the text stays. */
+void                    _syncobj_pending_mutation_build      (SyncobjPendingMutation *self,
+                                                              JsonObject             *original);
+/* The same for the changes alone (a small object): what persist
+ * functions read first. */
+void                    _syncobj_pending_mutation_build_changes (SyncobjPendingMutation *self);
+/* The text is no longer needed: the values are built. */
+void                    _syncobj_pending_mutation_drop_text  (SyncobjPendingMutation *self);
+
+/* Every read of original, modified or changes goes through here first
+ * (or through the next one, for the changes alone). */
+static inline void
+_syncobj_pending_mutation_ensure (SyncobjPendingMutation *self)
+{
+  if (G_UNLIKELY (self->text != NULL && self->modified == NULL))
+    _syncobj_pending_mutation_build (self, NULL);
+}
+
+static inline void
+_syncobj_pending_mutation_ensure_changes (SyncobjPendingMutation *self)
+{
+  if (G_UNLIKELY (self->text != NULL && self->changes == NULL))
+    _syncobj_pending_mutation_build_changes (self);
+}
+
+/* The modified value's text of a mutation whose values are text. */
+static inline const char *
+_syncobj_pending_mutation_peek_text_modified (SyncobjPendingMutation *self)
+{
+  return self->text + self->text_modified;
+}
+
 /* Whether @self writes to @collection (compared, never called). */
 gboolean                _syncobj_pending_mutation_is_of      (SyncobjPendingMutation *self,
                                                               gpointer                collection);

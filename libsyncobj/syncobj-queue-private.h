@@ -104,6 +104,10 @@ gboolean      _syncobj_queue_unlock             (SyncobjQueue           *self,
                                                  SyncobjPendingMutation *mutation);
 gboolean      _syncobj_queue_is_locked          (SyncobjQueue       *self,
                                                  const char         *key);
+/* Whether releasing the lock of @mutation (if any) leaves its key
+ * unlocked: what _syncobj_queue_unlock() would return, negated. */
+gboolean      _syncobj_queue_unlock_frees       (SyncobjQueue           *self,
+                                                 SyncobjPendingMutation *mutation);
 /* The record of @old_key took @key (from the server): its key lane and
  * locks go with it. */
 void          _syncobj_queue_rekey              (SyncobjQueue       *self,

@@ -406,6 +406,18 @@ _syncobj_queue_unlock (SyncobjQueue           *self,
 }
 
 gboolean
+_syncobj_queue_unlock_frees (SyncobjQueue           *self,
+                             SyncobjPendingMutation *mutation)
+{
+  SyncobjKeyLock *lock;
+
+  if (_syncobj_table_size (self->locks) == 0)
+    return TRUE;
+  lock = _syncobj_table_lookup (self->locks, mutation->key);
+  return lock == NULL || (mutation->locked && lock->count == 1);
+}
+
+gboolean
 _syncobj_queue_is_locked (SyncobjQueue *self,
                           const char   *key)
 {

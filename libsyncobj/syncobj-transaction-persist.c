@@ -494,7 +494,18 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
   else
     _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
 
+  /* The library's mutators read the values of the mutations: those kept
+   * as text are built now. A persist function reads them through the
+   * getters, which build what it asks for. */
   persist = _syncobj_mutator_get_persist_func (mutator);
+  if (persist == NULL)
+    {
+      SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (self);
+      guint n = _syncobj_object_list_get_length (mutations);
+
+      for (guint i = 0; i < n; i++)
+        _syncobj_pending_mutation_ensure (_syncobj_object_list_peek (mutations, i));
+    }
   if (persist != NULL)
     persist (mutator, self, persist_done, g_object_ref (self), g_object_unref);
   else

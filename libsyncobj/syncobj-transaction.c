@@ -847,8 +847,11 @@ transaction_rewrite (SyncobjTransaction      *retry,
                      GError                 **error)
 {
   g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
-  JsonObject *value = mutation->modified != NULL ? mutation->modified : mutation->changes;
+  JsonObject *value;
   gboolean exists;
+
+  _syncobj_pending_mutation_ensure (mutation);
+  value = mutation->modified != NULL ? mutation->modified : mutation->changes;
 
   /* The server applied it: it stayed. */
   if (g_atomic_int_get (&mutation->applied))

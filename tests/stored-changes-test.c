@@ -7,6 +7,7 @@
  */
 
 #include "store-test-utils.h"
+#include "syncobj-collection-fields-private.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -230,6 +231,84 @@ test_version_3_store (void)
   remove_store (path);
 }
 
+/* A run that ends with an update of a record held as JSON text unsent:
+ * the update keeps its values as text (see syncobj-overlay-text.c) and
+ * the store writes its changes all the same. */
+static void
+make_text_update (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("text-sync");
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  g_assert_no_error (error);
+  syncobj_store_test_backend_new (&mutator);
+  collection = syncobj_collection_new_with_store ("text", sync, mutator, store);
+  g_assert_true (syncobj_sync_load_json_array (sync, "[{\"id\": \"a\", \"n\": 0}, {\"id\": \"b\", \"n\": 0, \"title\": \"B\"}]",
+                                               -1, &error));
+  g_assert_no_error (error);
+  syncobj_sync_mark_ready (sync);
+
+  _syncobj_scheduler_set_online (_syncobj_scheduler_get_default (), FALSE);
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 5}");
+  g_assert_nonnull (_syncobj_overlay_find (collection->overlay, "b")->packed);
+  syncobj_store_test_flush (store);
+}
+
+/* ... and a restart shows it on the cached record, with its values
+ * rebuilt. */
+static void
+test_text_update_restored (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(GListModel) transactions = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+
+  if (g_test_subprocess ())
+    {
+      path = shared_path ("stored-text", getppid ());
+      make_text_update (path);
+      return;
+    }
+
+  path = shared_path ("stored-text", getpid ());
+  remove_store (path);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions "
+                                                       "WHERE mutations LIKE '%\"changes\":{\"n\":5}%'"), ==, 1);
+
+  _syncobj_scheduler_set_online (_syncobj_scheduler_get_default (), FALSE);
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  sync = syncobj_sync_new ("text-sync");
+  collection = syncobj_collection_new_with_store ("text", sync, NULL, store);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+  transactions = syncobj_collection_get_transactions (collection);
+  g_assert_cmpuint (g_list_model_get_n_items (transactions), ==, 1);
+  syncobj_store_test_assert_value (syncobj_collection_lookup_value (collection, "b"),
+                                   "{\"id\": \"b\", \"n\": 5, \"title\": \"B\"}");
+  mutation = first_mutation (transactions, 0);
+  syncobj_store_test_assert_value (syncobj_pending_mutation_get_changes (mutation), "{\"n\": 5}");
+  syncobj_store_test_assert_value (syncobj_pending_mutation_get_original (mutation),
+                                   "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+  syncobj_store_test_assert_value (syncobj_pending_mutation_get_modified (mutation),
+                                   "{\"id\": \"b\", \"n\": 5, \"title\": \"B\"}");
+
+  g_clear_object (&collection);
+  syncobj_store_test_flush (store);
+  g_clear_object (&store);
+  _syncobj_scheduler_set_online (_syncobj_scheduler_get_default (), TRUE);
+  remove_store (path);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -237,6 +316,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/stored-changes/offline-updates-of-big-record", test_offline_updates_of_big_record);
   g_test_add_func ("/stored-changes/version-3-store", test_version_3_store);
+  g_test_add_func ("/stored-changes/text-update-restored", test_text_update_restored);
 
   return g_test_run ();
 }

@@ -1,0 +1,362 @@
+/* syncobj-overlay-text.c: updates of records held as JSON text
+ *
+ * A record loaded from JSON text is kept packed (see
+ * syncobj-overlay-private.h). An optimistic update of it that sets members
+ * to strings, integers, booleans or null is kept as text too: the new
+ * visible value is the packed text with those members replaced (in place)
+ * or added (at the end), as _syncobj_json_merge() orders them, and the
+ * pending mutation keeps its original, changes and modified values as
+ * text, building JsonObjects only when somebody asks for them. The row
+ * stays packed, its text the synced value, with that update as its one
+ * layer. Whatever needs more (a record, a sync write, the end of the
+ * transaction, a second write, a conflict) builds the row's values first:
+ * _syncobj_row_thaw_text(), reached through _syncobj_overlay_lookup().
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "syncobj-overlay-rows-private.h"
+#include "syncobj-json-parser-private.h"
+#include "syncobj-json-scan-private.h"
+#include "syncobj-json-util-private.h"
+#include "syncobj-json-writer-private.h"
+#include "syncobj-queue-private.h"
+#include "syncobj-view-private.h"
+
+#include <string.h>
+
+/* At most this many members are looked for in one pass of the text. */
+#define TEXT_MAX_MEMBERS 8
+
+/* The members of @object (at most TEXT_MAX_MEMBERS, some) in @names, in
+ * its order; FALSE when there are more, or when one is neither a string,
+ * an integer, a boolean nor null (values whose compact text has one
+ * form), unless @any_value. */
+static gboolean
+object_names (JsonObject  *object,
+              gboolean     any_value,
+              const char **names,
+              JsonNode   **nodes,
+              guint       *n_names)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+  guint n = 0;
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
+    {
+      if (n == TEXT_MAX_MEMBERS)
+        return FALSE;
+      if (!any_value && JSON_NODE_TYPE (node) != JSON_NODE_NULL)
+        {
+          GType type;
+
+          if (JSON_NODE_TYPE (node) != JSON_NODE_VALUE)
+            return FALSE;
+          type = json_node_get_value_type (node);
+          if (type != G_TYPE_STRING && type != G_TYPE_INT64 && type != G_TYPE_BOOLEAN)
+            return FALSE;
+        }
+      names[n] = name;
+      nodes[n] = node;
+      n++;
+    }
+  *n_names = n;
+  return n > 0;
+}
+
+/* Finds the members @names of the compact, checked object text @text in
+ * one pass: where each value begins (NULL: absent) and ends. */
+static gboolean
+text_find_members (const char        *text,
+                   const char *const *names,
+                   guint              n_names,
+                   const char       **starts,
+                   const char       **ends)
+{
+  SyncobjViewValue value = { .packed = text };
+  gsize lengths[TEXT_MAX_MEMBERS] = { 0 };
+
+  for (guint i = 0; i < n_names; i++)
+    lengths[i] = strlen (names[i]);
+  _syncobj_view_value_find_members (&value, names, lengths, n_names, starts, NULL);
+  for (guint i = 0; i < n_names; i++)
+    {
+      ends[i] = starts[i] != NULL ? _syncobj_json_packed_skip_value (starts[i], value.end) : NULL;
+      if (starts[i] != NULL && ends[i] == NULL)
+        return FALSE;  /* not reached: the text is checked */
+    }
+  return TRUE;
+}
+
+/* Whether the value text [@p, @end) may be written otherwise with the same
+ * value (an escape, a fraction, an exponent, a long number): then other
+ * text does not tell that the value changed. */
+static gboolean
+value_text_has_other_forms (const char *p,
+                            const char *end)
+{
+  gsize length = (gsize) (end - p);
+
+  if (*p == '"')
+    return memchr (p, '\\', length) != NULL;
+  if (*p == '-' || g_ascii_isdigit (*p))
+    {
+      if (length > 18)
+        return TRUE;
+      for (gsize i = 0; i < length; i++)
+        if (p[i] == '.' || p[i] == 'e' || p[i] == 'E')
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* Appends to @block the compact text @base (@base_length bytes) with the
+ * members @names set to @nodes: those it has in place, the others added
+ * at the end, as _syncobj_json_merge() orders them. FALSE when an old
+ * value is written in a form whose change the text cannot tell. */
+static gboolean
+splice_members (GString           *block,
+                const char        *base,
+                gsize              base_length,
+                const char *const *names,
+                JsonNode         **nodes,
+                guint              n_names,
+                gboolean          *adds)
+{
+  const char *starts[TEXT_MAX_MEMBERS], *ends[TEXT_MAX_MEMBERS];
+  guint order[TEXT_MAX_MEMBERS], n_found = 0;
+  const char *copied = base;
+
+  if (!text_find_members (base, names, n_names, starts, ends))
+    return FALSE;
+
+  /* The members found, in the order of the text. */
+  for (guint i = 0; i < n_names; i++)
+    if (starts[i] != NULL)
+      {
+        guint j = n_found++;
+
+        for (; j > 0 && starts[order[j - 1]] > starts[i]; j--)
+          order[j] = order[j - 1];
+        order[j] = i;
+      }
+
+  for (guint k = 0; k < n_found; k++)
+    {
+      guint i = order[k];
+      gsize at;
+
+      g_string_append_len (block, copied, starts[i] - copied);
+      at = block->len;
+      _syncobj_json_write_node (block, nodes[i]);
+      if ((block->len - at != (gsize) (ends[i] - starts[i]) ||
+           memcmp (block->str + at, starts[i], block->len - at) != 0) &&
+          value_text_has_other_forms (starts[i], ends[i]))
+        return FALSE;
+      copied = ends[i];
+    }
+
+  /* Up to the closing brace, then the new members. */
+  g_string_append_len (block, copied, base + base_length - 1 - copied);
+  *adds = n_found < n_names;
+  for (guint i = 0; i < n_names; i++)
+    if (starts[i] == NULL)
+      {
+        if (block->str[block->len - 1] != '{')
+          g_string_append_c (block, ',');
+        _syncobj_json_write_string (block, names[i]);
+        g_string_append_c (block, ':');
+        _syncobj_json_write_node (block, nodes[i]);
+      }
+  g_string_append_c (block, '}');
+  return TRUE;
+}
+
+gboolean
+_syncobj_overlay_push_text (SyncobjOverlay         *self,
+                            SyncobjOverlayWrite    *write,
+                            SyncobjRow             *row,
+                            SyncobjPendingMutation *created,
+                            JsonObject             *value,
+                            gint64                  now_us)
+{  const char *names[TEXT_MAX_MEMBERS];
+  JsonNode *nodes[TEXT_MAX_MEMBERS];
+  guint n_names;
+  gsize base_length;
+  GString *block;
+  guint text_changes, text_modified;
+  gboolean different;
+  gboolean adds = FALSE;
+
+  /* A record reads the row's one text; the rest is unusual. A second
+   * pending write builds the values: layers built as objects share their
+   * members, texts would each copy the whole record (a thousand offline
+   * edits of a big record). */
+  if (row->packed == NULL || row->record != NULL || row->temporary ||
+      (row->layers != NULL && row->layers->len > 0) ||
+      (row->held != NULL && row->held->len > 0) ||
+      !object_names (value, FALSE, names, nodes, &n_names))
+    return FALSE;
+
+  /* "original\0changes\0modified\0", modified made from original. */
+  base_length = strlen (row->packed);
+  block = g_string_sized_new (base_length * 2 + 64);
+  g_string_append_len (block, row->packed, (gssize) base_length + 1);
+  text_changes = (guint) block->len;
+  _syncobj_json_write_object (block, value);
+  g_string_append_c (block, '\0');
+  text_modified = (guint) block->len;
+  if (!splice_members (block, row->packed, base_length, names, nodes, n_names, &adds))
+    {
+      g_string_free (block, TRUE);
+      return FALSE;
+    }
+
+  different = block->len - text_modified != base_length ||
+              memcmp (block->str + text_modified, row->packed, base_length) != 0;
+  _syncobj_pending_mutation_set_text (created, g_string_free (block, FALSE), text_changes, text_modified, adds, now_us);
+  _syncobj_row_add_layer (row, created);
+
+  *write = (SyncobjOverlayWrite) { row, .known_different = different, .text = TRUE };
+  return TRUE;
+}
+
+/* Whether @echo, a sync write's update, merged into the original value of
+ * @mutation (an update kept as text, adding no member) gives its modified
+ * value: it sets every member the update set, and each member it sets is
+ * written in the modified text as it writes it. */
+static gboolean
+echo_confirms (SyncobjPendingMutation *mutation,
+               JsonObject             *echo)
+{
+  const char *modified = _syncobj_pending_mutation_peek_text_modified (mutation);
+  const char *names[TEXT_MAX_MEMBERS], *starts[TEXT_MAX_MEMBERS], *ends[TEXT_MAX_MEMBERS];
+  JsonNode *nodes[TEXT_MAX_MEMBERS];
+  g_autoptr(GString) piece = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  guint n_names;
+
+  if (mutation->text_adds || !object_names (echo, FALSE, names, nodes, &n_names))
+    return FALSE;
+
+  _syncobj_pending_mutation_ensure_changes (mutation);
+  json_object_iter_init (&iter, mutation->changes);
+  while (json_object_iter_next (&iter, &name, NULL))
+    if (!json_object_has_member (echo, name))
+      return FALSE;
+
+  if (!text_find_members (modified, names, n_names, starts, ends))
+    return FALSE;
+  piece = g_string_sized_new (32);
+  for (guint i = 0; i < n_names; i++)
+    {
+      if (starts[i] == NULL)
+        return FALSE;
+      g_string_truncate (piece, 0);
+      _syncobj_json_write_node (piece, nodes[i]);
+      if ((gsize) (ends[i] - starts[i]) != piece->len || memcmp (starts[i], piece->str, piece->len) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The packed text of @row becomes @text (a copy). */
+static void
+row_set_packed (SyncobjRow *row,
+                const char *text)
+{
+  char *packed = g_strdup (text);
+
+  _syncobj_row_drop_packed (row);
+  row->packed = packed;
+  row->packed_owned = TRUE;
+}
+
+gboolean
+_syncobj_overlay_finish_text (SyncobjOverlay         *self,
+                              SyncobjRow             *row,
+                              SyncobjPendingMutation *mutation,
+                              gboolean                failed,
+                              gboolean                synced_by_completion)
+{
+  const char *modified;
+  SyncobjSyncWrite *echo = NULL;
+  gboolean changed;
+
+  /* The usual end of an update: it completed, alone on its key, and the
+   * server's echo (held while the key was locked) set what it set, or
+   * nothing echoes and it is synced by completing. A failure, or any
+   * other write, takes the general way. */
+  if (failed || row->layers->len != 1 || g_ptr_array_index (row->layers, 0) != mutation ||
+      !_syncobj_queue_unlock_frees (self->queue, mutation))
+    return FALSE;
+  if (row->held != NULL && row->held->len > 1)
+    return FALSE;
+  if (row->held != NULL && row->held->len == 1)
+    {
+      echo = &g_array_index (row->held, SyncobjSyncWrite, 0);
+      if (echo->type != SYNCOBJ_MUTATION_TYPE_UPDATE || echo->value == NULL || !echo_confirms (mutation, echo->value))
+        return FALSE;
+    }
+
+  modified = _syncobj_pending_mutation_peek_text_modified (mutation);
+  _syncobj_queue_unlock (self->queue, mutation);
+
+  /* Confirmed (by the echo, or by completing without sync): the modified
+   * text is the synced value, and nothing visible changes. Without an
+   * echo yet, the row shows its synced text until the sync brings it. */
+  changed = echo == NULL && !synced_by_completion && strcmp (modified, row->packed) != 0;
+  if (echo != NULL || synced_by_completion)
+    row_set_packed (row, modified);
+  g_clear_pointer (&row->held, g_array_unref);
+  g_ptr_array_remove (row->layers, mutation);
+
+  if (changed)
+    self->funcs->changed (self->view, row);
+  return TRUE;
+}
+
+void
+_syncobj_overlay_show_text (SyncobjOverlay      *self,
+                            SyncobjOverlayWrite *write)
+{
+  /* Visible before and after, no record: the list model hears of it. */
+  if (write->known_different)
+    self->funcs->changed (self->view, write->row);
+}
+
+void
+_syncobj_row_thaw_text (SyncobjRow *row)
+{
+  SyncobjPendingMutation *first = g_ptr_array_index (row->layers, 0);
+  JsonObject *value;
+
+  /* The first layer's original, when somebody asked for it, is the
+   * synced value already built. */
+  if (first->original != NULL)
+    row->synced = json_object_ref (first->original);
+  else
+    {
+      row->synced = _syncobj_json_object_from_text (row->packed, -1);
+      if (row->synced == NULL)
+        row->synced = _syncobj_json_merge (NULL, NULL);  /* not reached: checked on load */
+    }
+
+  /* Each layer's original is the value below it, as for any update. */
+  value = row->synced;
+  for (guint i = 0; i < row->layers->len; i++)
+    {
+      SyncobjPendingMutation *layer = g_ptr_array_index (row->layers, i);
+
+      _syncobj_pending_mutation_build (layer, value);
+      _syncobj_pending_mutation_drop_text (layer);
+      value = layer->modified;
+    }
+
+  _syncobj_row_drop_packed (row);
+  row->visible = json_object_ref (value);
+}

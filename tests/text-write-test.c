@@ -1,0 +1,459 @@
+/* text-write-test.c: optimistic updates of records held as JSON text
+ *
+ * A record loaded from JSON text stays text (packed) until something
+ * needs its JsonObject; an update that sets strings, integers, booleans
+ * or null keeps it text too, its pending mutation included. Whatever
+ * reads it, through any API, sees what the same update of a built record
+ * gives.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "test-utils.h"
+#include "syncobj-collection-fields-private.h"
+#include "syncobj-record-private.h"
+
+#include <string.h>
+
+#define RECORDS \
+  "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]}," \
+  " {\"id\": \"b\", \"n\": 0, \"title\": \"B\"}," \
+  " {\"id\": \"c\", \"n\": 0}]"
+
+static SyncobjCollection *
+text_collection_new (SyncobjSyncControl **control)
+{
+  SyncobjCollection *collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, control);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (*control), RECORDS, -1, &error));
+  g_assert_no_error (error);
+  return collection;
+}
+
+/* Whether the row of @key is still text, with @n_layers updates kept as
+ * text on it. */
+static void
+assert_text_row (SyncobjCollection *collection,
+                 const char        *key,
+                 guint              n_layers)
+{
+  SyncobjRow *row = _syncobj_overlay_find (collection->overlay, key);
+
+  g_assert_nonnull (row);
+  g_assert_nonnull (row->packed);
+  g_assert_null (row->visible);
+  g_assert_null (row->record);
+  g_assert_cmpuint (row->layers != NULL ? row->layers->len : 0, ==, n_layers);
+}
+
+static void
+assert_json_text (const char *text,
+                  const char *expected)
+{
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  g_autoptr(JsonNode) want = json_from_string (expected, NULL);
+
+  g_assert_nonnull (node);
+  if (!json_node_equal (node, want))
+    g_error ("%s: expected %s", text, expected);
+}
+
+static SyncobjPendingMutation *
+only_mutation (SyncobjTransaction *transaction)
+{
+  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+
+  g_assert_cmpuint (g_list_model_get_n_items (mutations), ==, 1);
+  return g_list_model_get_item (mutations, 0);
+}
+
+/* The update is kept as text, and every read of it gives what the same
+ * update of a built record gives: the list as JSON, the mutation's
+ * values, the record's typed getters, the visible and synced values. */
+static void
+test_update_then_read (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *json = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 12, \"title\": \"Bé \\\"q\\\"\", \"done\": true, \"x\": null}");
+  assert_text_row (collection, "b", 1);
+  syncobj_test_items_changed_assert (changes, "1,1,1");
+
+  /* Members replaced in place, new ones at the end, as a merge orders them. */
+  json = syncobj_collection_to_json (collection);
+  assert_json_text (json, "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                          " {\"id\": \"b\", \"n\": 12, \"title\": \"Bé \\\"q\\\"\", \"done\": true, \"x\": null},"
+                          " {\"id\": \"c\", \"n\": 0}]");
+  g_assert_nonnull (strstr (json, "{\"id\":\"b\",\"n\":12,\"title\":\"Bé \\\"q\\\"\",\"done\":true,\"x\":null}"));
+
+  /* The mutation's values, built when asked for; the row stays text. */
+  mutation = only_mutation (transaction);
+  g_assert_cmpint (syncobj_pending_mutation_get_mutation_type (mutation), ==, SYNCOBJ_MUTATION_TYPE_UPDATE);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (mutation), "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_changes (mutation),
+                            "{\"n\": 12, \"title\": \"Bé \\\"q\\\"\", \"done\": true, \"x\": null}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation),
+                            "{\"id\": \"b\", \"n\": 12, \"title\": \"Bé \\\"q\\\"\", \"done\": true, \"x\": null}");
+  assert_text_row (collection, "b", 1);
+
+  /* The record's typed getters, pending state and values. */
+  record = syncobj_collection_lookup (collection, "b");
+  g_assert_nonnull (record);
+  g_assert_cmpint (syncobj_record_get_int (record, "n"), ==, 12);
+  g_assert_cmpstr (syncobj_record_get_string (record, "title"), ==, "Bé \"q\"");
+  g_assert_true (syncobj_record_get_boolean (record, "done"));
+  g_assert_true (syncobj_record_get_pending (record));
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 12, \"title\": \"Bé \\\"q\\\"\", \"done\": true, \"x\": null}");
+  g_assert_true (syncobj_record_get_value (record) == syncobj_pending_mutation_get_modified (mutation) ||
+                 json_object_equal (syncobj_record_get_value (record), syncobj_pending_mutation_get_modified (mutation)));
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_false (syncobj_record_get_pending (record));
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 12, \"title\": \"Bé \\\"q\\\"\", \"done\": true, \"x\": null}");
+}
+
+/* Read through the record first: what it reads is the new text. */
+static void
+test_record_after_update (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "c", "{\"n\": 7}");
+  assert_text_row (collection, "c", 1);
+  record = syncobj_collection_lookup (collection, "c");
+  g_assert_cmpint (syncobj_record_get_int (record, "n"), ==, 7);
+  g_assert_true (syncobj_record_get_pending (record));
+  syncobj_test_assert_json (syncobj_record_get_value (record), "{\"id\": \"c\", \"n\": 7}");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"c\", \"n\": 0}");
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_json (syncobj_record_get_value (record), "{\"id\": \"c\", \"n\": 7}");
+}
+
+/* A failed update rolls back to the synced text. */
+static void
+test_rollback (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *json = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  assert_text_row (collection, "a", 1);
+  syncobj_test_items_changed_assert (changes, "0,1,1");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  syncobj_test_items_changed_assert (changes, "0,1,1 0,1,1");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]}");
+  record = syncobj_collection_lookup (collection, "a");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]}");
+  g_assert_false (syncobj_record_get_pending (record));
+  json = syncobj_collection_to_json (collection);
+  assert_json_text (json, RECORDS);
+  syncobj_test_assert_locked_keys (collection, "");
+}
+
+/* Two updates of one record in one transaction fold into one mutation. */
+static void
+test_two_updates_one_transaction (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_collection_begin (collection);
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "b", "{\"n\": 1}");
+  assert_text_row (collection, "b", 1);
+  syncobj_test_transaction_write (transaction, collection, SYNCOBJ_MUTATION_TYPE_UPDATE, "b", "{\"n\": 2, \"done\": false}");
+  g_assert_true (syncobj_transaction_commit (transaction, NULL));
+
+  mutation = only_mutation (transaction);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (mutation), "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_changes (mutation), "{\"n\": 2, \"done\": false}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 2, \"title\": \"B\", \"done\": false}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 2, \"title\": \"B\", \"done\": false}");
+}
+
+/* Two transactions updating one record: the second one builds the values
+ * (its original is the first one's modified value); the first one failing
+ * fails the second, which waits behind it. */
+static void
+test_two_updates_two_transactions (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjPendingMutation) m1 = NULL;
+  g_autoptr(SyncobjPendingMutation) m2 = NULL;
+  g_autofree char *json = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  t1 = syncobj_test_update (collection, "c", "{\"n\": 1, \"title\": \"one\"}");
+  assert_text_row (collection, "c", 1);
+  t2 = syncobj_test_update (collection, "c", "{\"n\": 2}");
+  g_assert_null (_syncobj_overlay_find (collection->overlay, "c")->packed);
+  json = syncobj_collection_to_json (collection);
+  g_assert_nonnull (strstr (json, "{\"id\":\"c\",\"n\":2,\"title\":\"one\"}"));
+
+  m1 = only_mutation (t1);
+  m2 = only_mutation (t2);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (m1), "{\"id\": \"c\", \"n\": 1, \"title\": \"one\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (m2), "{\"id\": \"c\", \"n\": 1, \"title\": \"one\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (m2), "{\"id\": \"c\", \"n\": 2, \"title\": \"one\"}");
+
+  /* What waits behind it on the key fails with it: both roll back. */
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t1, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t2, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 0}");
+  g_clear_pointer (&json, g_free);
+  json = syncobj_collection_to_json (collection);
+  assert_json_text (json, RECORDS);
+}
+
+/* Two transactions updating one record, both completing. */
+static void
+test_two_updates_two_transactions_complete (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "c", "{\"n\": 1, \"title\": \"one\"}");
+  assert_text_row (collection, "c", 1);
+  t2 = syncobj_test_update (collection, "c", "{\"n\": 2}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t1, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 2, \"title\": \"one\"}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t2, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 2, \"title\": \"one\"}");
+}
+
+/* An update that sets what the record holds changes nothing visible. */
+static void
+test_same_value (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 0, \"title\": \"B\"}");
+  syncobj_test_items_changed_assert (changes, "");
+  syncobj_test_drain (control, collection);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+}
+
+/* Updates that are not kept as text (a nested value, a number with a
+ * fraction) give the same values the general way. */
+static void
+test_general_way (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+
+  t1 = syncobj_test_update (collection, "a", "{\"tags\": [3]}");
+  g_assert_null (_syncobj_overlay_find (collection->overlay, "a")->packed);
+  t2 = syncobj_test_update (collection, "b", "{\"ratio\": 0.5}");
+  g_assert_null (_syncobj_overlay_find (collection->overlay, "b")->packed);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0, \"tags\": [3]}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 0, \"title\": \"B\", \"ratio\": 0.5}");
+  syncobj_test_drain (control, collection);
+}
+
+/* A view over the collection sees the new value without building it. */
+static void
+test_view_sees_update (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjView) view = syncobj_collection_view_json (collection,
+                                                              "{\"where\": {\"member\": \"n\", \"op\": \">\", \"value\": 0},"
+                                                              " \"order_by\": [\"-n\"]}",
+                                                              &error);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjRecord) first = NULL;
+
+  g_assert_no_error (error);
+  syncobj_sync_control_set_network_delay (control, 100);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (view)), ==, 0);
+  t1 = syncobj_test_update (collection, "c", "{\"n\": 3}");
+  t2 = syncobj_test_update (collection, "a", "{\"n\": 5}");
+  assert_text_row (collection, "c", 1);
+  assert_text_row (collection, "a", 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (view)), ==, 2);
+  first = g_list_model_get_item (G_LIST_MODEL (view), 0);
+  g_assert_cmpstr (syncobj_record_get_key (first), ==, "a");
+  g_assert_cmpint (syncobj_record_get_int (first, "n"), ==, 5);
+  syncobj_test_drain (control, collection);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (view)), ==, 2);
+}
+
+/* A sync write for the record while the update is pending waits for the
+ * key's lock, then merges under the update's value. */
+static void
+test_sync_write_while_pending (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autofree char *json = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 1}");
+  assert_text_row (collection, "b", 1);
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_locked_keys (collection, "b");
+  assert_text_row (collection, "b", 1);
+  /* JSON text from the sync side, for a record whose update is text. */
+  g_assert_true (syncobj_sync_control_emit_json (control, "{\"type\": \"update\", \"value\": {\"id\": \"b\", \"n\": 9, \"color\": \"red\"}}", NULL));
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 1, \"title\": \"B\"}");
+  syncobj_test_emit_update (control, "{\"id\": \"c\", \"n\": 4}");
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 4}");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 1, \"title\": \"B\", \"color\": \"red\"}");
+  json = syncobj_collection_to_json (collection);
+  assert_json_text (json, "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                          " {\"id\": \"b\", \"n\": 1, \"title\": \"B\", \"color\": \"red\"},"
+                          " {\"id\": \"c\", \"n\": 4}]");
+}
+
+/* An update nobody reads ends as text: its echo confirms it, and the
+ * modified text becomes the synced one, with nothing built and no change
+ * announced. */
+static void
+test_confirmed_stays_text (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *json = NULL;
+  SyncobjRow *row;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 4, \"title\": \"four\"}");
+  syncobj_test_items_changed_assert (changes, "1,1,1");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_items_changed_assert (changes, "1,1,1");
+  row = _syncobj_overlay_find (collection->overlay, "b");
+  g_assert_cmpstr (row->packed, ==, "{\"id\":\"b\",\"n\":4,\"title\":\"four\"}");
+  g_assert_true (row->layers == NULL || row->layers->len == 0);
+  g_assert_true (row->held == NULL || row->held->len == 0);
+  syncobj_test_assert_locked_keys (collection, "");
+
+  json = syncobj_collection_to_json (collection);
+  assert_json_text (json, "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                          " {\"id\": \"b\", \"n\": 4, \"title\": \"four\"}, {\"id\": \"c\", \"n\": 0}]");
+  record = syncobj_collection_lookup (collection, "b");
+  g_assert_false (syncobj_record_get_pending (record));
+  g_assert_cmpstr (syncobj_record_get_string (record, "title"), ==, "four");
+  syncobj_test_assert_json (syncobj_record_get_synced_value (record), "{\"id\": \"b\", \"n\": 4, \"title\": \"four\"}");
+
+  /* And again, on the new text. */
+  g_clear_object (&record);
+  g_clear_object (&transaction);
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 5}");
+  assert_text_row (collection, "b", 1);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 5, \"title\": \"four\"}");
+}
+
+/* A mutator that waits for the sync's echo: the echo, held while the key
+ * is locked, confirms the update, which ends as text; an echo that sets
+ * something else is merged the general way. */
+static void
+test_echo_awaited (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  syncobj_sync_control_set_auto_echo (control, FALSE);
+  t1 = syncobj_test_update (collection, "c", "{\"n\": 8}");
+  syncobj_sync_control_advance (control, 500);
+  g_assert_false (syncobj_transaction_is_finished (t1));
+  syncobj_test_emit_update (control, "{\"id\": \"c\", \"n\": 8}");
+  assert_text_row (collection, "c", 1);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t1, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_items_changed_assert (changes, "2,1,1");
+  g_assert_cmpstr (_syncobj_overlay_find (collection->overlay, "c")->packed, ==, "{\"id\":\"c\",\"n\":8}");
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 8}");
+
+  /* An echo that sets a member the update did not. */
+  t2 = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_advance (control, 500);
+  syncobj_test_emit_update (control, "{\"id\": \"a\", \"n\": 1, \"extra\": true}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2]}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t2, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 1, \"tags\": [1, 2], \"extra\": true}");
+}
+
+/* The mutation's values outlive the collection. */
+static void
+test_mutation_outlives_collection (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  SyncobjCollection *collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 3}");
+  mutation = only_mutation (transaction);
+  g_object_unref (collection);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), "{\"id\": \"b\", \"n\": 3, \"title\": \"B\"}");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/text-write/update-then-read", test_update_then_read);
+  g_test_add_func ("/text-write/record-after-update", test_record_after_update);
+  g_test_add_func ("/text-write/rollback", test_rollback);
+  g_test_add_func ("/text-write/two-updates/one-transaction", test_two_updates_one_transaction);
+  g_test_add_func ("/text-write/two-updates/two-transactions", test_two_updates_two_transactions);
+  g_test_add_func ("/text-write/two-updates/two-transactions-complete", test_two_updates_two_transactions_complete);
+  g_test_add_func ("/text-write/same-value", test_same_value);
+  g_test_add_func ("/text-write/general-way", test_general_way);
+  g_test_add_func ("/text-write/view-sees-update", test_view_sees_update);
+  g_test_add_func ("/text-write/sync-write-while-pending", test_sync_write_while_pending);
+  g_test_add_func ("/text-write/mutation-outlives-collection", test_mutation_outlives_collection);
+  g_test_add_func ("/text-write/confirmed-stays-text", test_confirmed_stays_text);
+  g_test_add_func ("/text-write/echo-awaited", test_echo_awaited);
+
+  return g_test_run ();
+}
