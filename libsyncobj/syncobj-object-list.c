@@ -73,13 +73,13 @@ syncobj_object_list_model_iface_init (GListModelInterface *iface)
 static void
 syncobj_object_list_model_finalize (GObject *object)
 {
-  SyncobjObjectListModel *self = SYNCOBJ_OBJECT_LIST_MODEL (object);
+  SyncobjObjectListModel *self = (SyncobjObjectListModel *) object;   /* no type check: one per write */
 
   /* The items the owner left to us; we do not hold ourselves. */
   self->own.model = NULL;
   _syncobj_object_list_clear (&self->own);
 
-  G_OBJECT_CLASS (syncobj_object_list_model_parent_class)->finalize (object);
+  ((GObjectClass *) syncobj_object_list_model_parent_class)->finalize (object);
 }
 
 static void

@@ -49,10 +49,12 @@ static GParamSpec *properties[N_PROPS];
  * atomically with the GLib API. */
 static gsize last_sequence = 0;
 
+/* Every write finalizes one: plain casts, without the type checks of the
+ * macros. */
 static void
 syncobj_pending_mutation_finalize (GObject *object)
 {
-  SyncobjPendingMutation *self = SYNCOBJ_PENDING_MUTATION (object);
+  SyncobjPendingMutation *self = (SyncobjPendingMutation *) object;
 
   g_clear_pointer (&self->mutation_id, g_free);
   g_clear_pointer (&self->key, g_ref_string_release);
@@ -66,7 +68,7 @@ syncobj_pending_mutation_finalize (GObject *object)
   g_clear_pointer (&self->updated_at, g_date_time_unref);
   g_clear_pointer (&self->collection, _syncobj_weak_unref);
 
-  G_OBJECT_CLASS (syncobj_pending_mutation_parent_class)->finalize (object);
+  ((GObjectClass *) syncobj_pending_mutation_parent_class)->finalize (object);
 }
 
 static void

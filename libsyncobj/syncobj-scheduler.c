@@ -35,6 +35,8 @@ struct _SyncobjScheduler
   guint       last_id;
   gint64      virtual_now_us;
   guint       virtual_clock : 1;
+  gint        virtual_flag;       /* atomic: virtual_clock, for
+                                   * _syncobj_scheduler_now() */
 
   gint        online_flag;        /* atomic */
   GHashTable *unreachable;        /* server → itself; guarded by mutex */
@@ -274,7 +276,10 @@ _syncobj_scheduler_now (SyncobjScheduler *self)
   gint64 now;
 
   /* Read several times per write: no type check (it is always the
-   * default scheduler). */
+   * default scheduler), and no lock for the real clock. */
+  if (!g_atomic_int_get (&self->virtual_flag))
+    return g_get_real_time ();
+
   g_mutex_lock (&self->mutex);
   now = self->virtual_clock ? self->virtual_now_us : g_get_real_time ();
   g_mutex_unlock (&self->mutex);
@@ -372,6 +377,7 @@ _syncobj_scheduler_set_virtual (SyncobjScheduler *self,
 
       self->virtual_clock = TRUE;
       self->virtual_now_us = g_get_real_time ();
+      g_atomic_int_set (&self->virtual_flag, TRUE);
 
       /* Pending real timeouts move to the virtual queue with the time they
        * had left; idles stay real. */
@@ -412,6 +418,7 @@ _syncobj_scheduler_set_virtual (SyncobjScheduler *self,
                                g_sequence_get_end_iter (self->virtual_queue));
 
       self->virtual_clock = FALSE;
+      g_atomic_int_set (&self->virtual_flag, FALSE);
       self->virtual_now_us = 0;
     }
 

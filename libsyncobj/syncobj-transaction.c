@@ -1133,10 +1133,12 @@ syncobj_transaction_wait_finish (SyncobjTransaction  *self,
 
 /* ---- GObject ---------------------------------------------------------------- */
 
+/* Every write disposes and finalizes a transaction (once the registry lets
+ * go of it): plain casts, without the type checks of the macros. */
 static void
 syncobj_transaction_dispose (GObject *object)
 {
-  SyncobjTransaction *self = SYNCOBJ_TRANSACTION (object);
+  SyncobjTransaction *self = (SyncobjTransaction *) object;
 
   _syncobj_transaction_stop_waiting (self);
   if (self->retry_timer != 0)
@@ -1146,13 +1148,13 @@ syncobj_transaction_dispose (GObject *object)
     }
   _syncobj_object_list_remove_range (self->collections, 0, self->collections->len);
 
-  G_OBJECT_CLASS (syncobj_transaction_parent_class)->dispose (object);
+  ((GObjectClass *) syncobj_transaction_parent_class)->dispose (object);
 }
 
 static void
 syncobj_transaction_finalize (GObject *object)
 {
-  SyncobjTransaction *self = SYNCOBJ_TRANSACTION (object);
+  SyncobjTransaction *self = (SyncobjTransaction *) object;
 
   g_free (self->id);
   g_clear_pointer (&self->created_at, g_date_time_unref);
@@ -1175,7 +1177,7 @@ syncobj_transaction_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   _syncobj_transaction_clear_conflict (self);
 
-  G_OBJECT_CLASS (syncobj_transaction_parent_class)->finalize (object);
+  ((GObjectClass *) syncobj_transaction_parent_class)->finalize (object);
 }
 
 static void
