@@ -57,6 +57,7 @@ struct _SyncobjFuncMutator
   guint               echo_timeout_ms;
   gboolean            warned_no_echo;   /* the one-time warning was given */
   SyncobjPersistJob  *spare_job;        /* atomic: a retired direct job */
+  gpointer            spare_watch;      /* atomic: a freed EchoWatch */
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjFuncMutator, syncobj_func_mutator, SYNCOBJ_TYPE_MUTATOR)
@@ -149,15 +150,25 @@ echo_watch_ref (EchoWatch *watch)
   return watch;
 }
 
+/* Drops a reference to @watch. The last one frees it: into the spare
+ * slot of @self (nullable) when that is empty, for the next call. */
 static void
-echo_watch_unref (EchoWatch *watch)
+echo_watch_release (EchoWatch          *watch,
+                    SyncobjFuncMutator *self)
 {
   if (!g_atomic_ref_count_dec (&watch->ref))
     return;
   if (watch->self_set)
     g_weak_ref_clear (&watch->self);
   g_object_unref (watch->transaction);
-  g_free (watch);
+  if (self == NULL || !g_atomic_pointer_compare_and_exchange (&self->spare_watch, NULL, watch))
+    g_free (watch);
+}
+
+static void
+echo_watch_unref (EchoWatch *watch)
+{
+  echo_watch_release (watch, NULL);
 }
 
 /* The wait finished: every key came back, the sync went away, or nothing
@@ -234,7 +245,11 @@ watch_echo (SyncobjFuncMutator *self,
   if (watched[0] == NULL)
     return NULL;
 
-  watch = g_new0 (EchoWatch, 1);
+  watch = g_atomic_pointer_exchange (&self->spare_watch, NULL);
+  if (watch != NULL)
+    memset (watch, 0, sizeof (EchoWatch));
+  else
+    watch = g_new0 (EchoWatch, 1);
   g_atomic_ref_count_init (&watch->ref);
   watch->transaction = g_object_ref (transaction);
   watch->sync = sync;
@@ -330,7 +345,7 @@ direct_call_free (gpointer user_data)
   if (watch->call.destroy != NULL)
     watch->call.destroy (watch->call.data);
   watch->call.destroy = NULL;
-  echo_watch_unref (watch);
+  echo_watch_release (watch, self);
   g_object_unref (self);
 }
 
@@ -520,6 +535,7 @@ syncobj_func_mutator_finalize (GObject *object)
   SyncobjFuncMutator *self = SYNCOBJ_FUNC_MUTATOR (object);
 
   g_clear_object (&self->spare_job);
+  g_clear_pointer (&self->spare_watch, g_free);
   replace_func (&self->persist_func, &self->persist_data, &self->persist_destroy,
                 NULL, NULL, NULL);
   replace_func (&self->await_sync_func, &self->await_sync_data, &self->await_sync_destroy,

@@ -44,6 +44,9 @@ void     _syncobj_sync_commit_sliced (SyncobjSync              *self,
 
 /* The waiters of syncobj-sync-wait.c, owned by @self. */
 GPtrArray *_syncobj_sync_peek_waiters (SyncobjSync *self);
+/* Where a freed waiter's memory waits for the next one (NULL or a
+ * SyncobjKeyWaiter), freed with @self. */
+gpointer  *_syncobj_sync_spare_waiter_slot (SyncobjSync *self);
 
 /* ---- syncobj-sync-wait.c ---------------------------------------------------- */
 

@@ -37,6 +37,8 @@ key_waiter_drop_key (KeyWaiter *waiter)
 void
 _syncobj_key_waiter_free (KeyWaiter *waiter)
 {
+  gpointer *slot;
+
   if (waiter->timer != 0)
     _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), waiter->timer);
   if (waiter->cancelled_idle != NULL)
@@ -49,7 +51,14 @@ _syncobj_key_waiter_free (KeyWaiter *waiter)
   g_clear_pointer (&waiter->remaining, g_hash_table_unref);
   key_waiter_drop_key (waiter);
   g_clear_object (&waiter->task);
-  g_free (waiter);
+
+  /* An echo watch is made and ended for every persisted write: the next
+   * one takes this memory. */
+  slot = _syncobj_sync_spare_waiter_slot (waiter->sync);
+  if (*slot == NULL)
+    *slot = waiter;
+  else
+    g_free (waiter);
 }
 
 static gboolean
@@ -125,7 +134,8 @@ static KeyWaiter *
 key_waiter_new (SyncobjSync        *sync,
                 const char * const *keys)
 {
-  KeyWaiter *waiter = g_new0 (KeyWaiter, 1);
+  gpointer *slot = _syncobj_sync_spare_waiter_slot (sync);
+  KeyWaiter *waiter = *slot != NULL ? memset (g_steal_pointer (slot), 0, sizeof (KeyWaiter)) : g_new0 (KeyWaiter, 1);
 
   waiter->sync = sync;
   if (keys[0] != NULL && keys[1] == NULL)

@@ -56,6 +56,7 @@ typedef struct
   gboolean           slicing;        /* a sliced commit is under way */
   GQueue             behind;         /* EarlyCommit: later commits, waiting for it */
   GPtrArray         *waiters;        /* SyncobjKeyWaiter */
+  gpointer           spare_waiter;   /* a freed SyncobjKeyWaiter */
   GError            *error;
   SyncobjSyncCursor  cursor;
   gboolean           ready;
@@ -150,6 +151,14 @@ _syncobj_sync_peek_waiters (SyncobjSync *self)
   SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
 
   return priv->waiters;
+}
+
+gpointer *
+_syncobj_sync_spare_waiter_slot (SyncobjSync *self)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
+  return &priv->spare_waiter;
 }
 
 /* ---- attaching ------------------------------------------------------------- */
@@ -1060,6 +1069,7 @@ syncobj_sync_finalize (GObject *object)
   g_clear_pointer (&priv->early_commits, g_ptr_array_unref);
   g_queue_clear_full (&priv->behind, early_commit_free);
   g_clear_pointer (&priv->waiters, g_ptr_array_unref);
+  g_clear_pointer (&priv->spare_waiter, g_free);
   g_clear_error (&priv->error);
   g_free (priv->cursor.current);
   g_free (priv->cursor.pending);
