@@ -16,9 +16,7 @@
  */
 
 #include "syncobj-overlay-rows-private.h"
-#include "syncobj-json-parser-private.h"
 #include "syncobj-json-scan-private.h"
-#include "syncobj-json-util-private.h"
 #include "syncobj-json-writer-private.h"
 #include "syncobj-queue-private.h"
 #include "syncobj-view-private.h"
@@ -335,16 +333,10 @@ _syncobj_row_thaw_text (SyncobjRow *row)
   SyncobjPendingMutation *first = g_ptr_array_index (row->layers, 0);
   JsonObject *value;
 
-  /* The first layer's original, when somebody asked for it, is the
-   * synced value already built. */
-  if (first->original != NULL)
-    row->synced = json_object_ref (first->original);
-  else
-    {
-      row->synced = _syncobj_json_object_from_text (row->packed, -1);
-      if (row->synced == NULL)
-        row->synced = _syncobj_json_merge (NULL, NULL);  /* not reached: checked on load */
-    }
+  /* The first layer's original, built from its copy of the packed text
+   * (or before, when somebody asked for it), is the synced value. */
+  _syncobj_pending_mutation_build (first, NULL);
+  row->synced = json_object_ref (first->original);
 
   /* Each layer's original is the value below it, as for any update. */
   value = row->synced;

@@ -343,6 +343,25 @@ replace_object (JsonObject **slot,
   return TRUE;
 }
 
+/* Values kept as text are built by whichever thread reads them first (a
+ * persist function may hand its job to a worker that reads them): one
+ * lock for all mutations, taken only to build them and to let the text
+ * go. Each value is published whole, once built. */
+static GMutex text_lock;
+
+static void
+forget_text (SyncobjPendingMutation *self)
+{
+  char *text;
+
+  if (self->text == NULL)
+    return;
+  g_mutex_lock (&text_lock);
+  text = g_steal_pointer (&self->text);
+  g_mutex_unlock (&text_lock);
+  g_free (text);
+}
+
 /* Every field changes first, then the notifications go out, newest first
  * (the order a notify freeze would give), without the cost of a freeze on
  * every write. */
@@ -365,7 +384,7 @@ _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
   modified_changed = replace_object (&self->modified, modified);
   changes_changed = replace_object (&self->changes, changes);
   /* New values as objects: any text is stale. */
-  g_clear_pointer (&self->text, g_free);
+  forget_text (self);
   if (type_changed || original_changed || modified_changed || changes_changed)
     touched = touch (self, now_us);
 
@@ -426,34 +445,45 @@ object_from_text (const char *text)
   return value != NULL ? value : _syncobj_json_merge (NULL, NULL);  /* not reached */
 }
 
+static void
+build_changes_locked (SyncobjPendingMutation *self)
+{
+  if (self->text != NULL && self->changes == NULL)
+    g_atomic_pointer_set (&self->changes, object_from_text (self->text + self->text_changes));
+}
+
 void
 _syncobj_pending_mutation_build_changes (SyncobjPendingMutation *self)
 {
-  if (self->text != NULL && self->changes == NULL)
-    self->changes = object_from_text (self->text + self->text_changes);
+  g_mutex_lock (&text_lock);
+  build_changes_locked (self);
+  g_mutex_unlock (&text_lock);
 }
 
 void
 _syncobj_pending_mutation_build (SyncobjPendingMutation *self,
                                  JsonObject             *original)
 {
-  if (self->text == NULL)
-    return;
-
-  _syncobj_pending_mutation_build_changes (self);
-  if (self->original == NULL)
-    self->original = original != NULL ? json_object_ref (original) : object_from_text (self->text);
-  /* As an update's modified value is made: the merge (same members, same
-   * order as the text). */
-  if (self->modified == NULL)
-    self->modified = _syncobj_json_merge (self->original, self->changes);
+  g_mutex_lock (&text_lock);
+  if (self->text != NULL)
+    {
+      build_changes_locked (self);
+      if (self->original == NULL)
+        g_atomic_pointer_set (&self->original,
+                              original != NULL ? json_object_ref (original) : object_from_text (self->text));
+      /* As an update's modified value is made: the merge (same members,
+       * same order as the text). */
+      if (self->modified == NULL)
+        g_atomic_pointer_set (&self->modified, _syncobj_json_merge (self->original, self->changes));
+    }
+  g_mutex_unlock (&text_lock);
 }
 
 void
 _syncobj_pending_mutation_drop_text (SyncobjPendingMutation *self)
 {
   _syncobj_pending_mutation_build (self, NULL);
-  g_clear_pointer (&self->text, g_free);
+  forget_text (self);
 }
 
 void

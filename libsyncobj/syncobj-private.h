@@ -274,7 +274,9 @@ void                    _syncobj_pending_mutation_set_text   (SyncobjPendingMuta
                                                               gint64                  now_us);
 /* Builds the JsonObjects of values kept as text, those not built yet,
  * without notifying (they do not change): @original, when not NULL, is
- * the value below (the overlay's, equal to the text); the text stays. */
+ * the value below (the overlay's, equal to the text); the text stays.
+ * Safe from any thread (a persist function may read the values in a
+ * worker); only the owner thread lets the text go. */
 void                    _syncobj_pending_mutation_build      (SyncobjPendingMutation *self,
                                                               JsonObject             *original);
 /* The same for the changes alone (a small object): what persist
@@ -288,14 +290,14 @@ void                    _syncobj_pending_mutation_drop_text  (SyncobjPendingMuta
 static inline void
 _syncobj_pending_mutation_ensure (SyncobjPendingMutation *self)
 {
-  if (G_UNLIKELY (self->text != NULL && self->modified == NULL))
+  if (G_UNLIKELY (g_atomic_pointer_get (&self->modified) == NULL && g_atomic_pointer_get (&self->text) != NULL))
     _syncobj_pending_mutation_build (self, NULL);
 }
 
 static inline void
 _syncobj_pending_mutation_ensure_changes (SyncobjPendingMutation *self)
 {
-  if (G_UNLIKELY (self->text != NULL && self->changes == NULL))
+  if (G_UNLIKELY (g_atomic_pointer_get (&self->changes) == NULL && g_atomic_pointer_get (&self->text) != NULL))
     _syncobj_pending_mutation_build_changes (self);
 }
 

@@ -44,7 +44,11 @@ stored_mutation_new (SyncobjPendingMutation *mutation)
   SyncobjStoredMutation *stored = _syncobj_stored_mutation_new ();
   gboolean full = !mutation_stores_changes_only (mutation);
 
-  _syncobj_pending_mutation_ensure (mutation);
+  /* A write kept as text builds what is stored. */
+  if (full)
+    _syncobj_pending_mutation_ensure (mutation);
+  else
+    _syncobj_pending_mutation_ensure_changes (mutation);
   stored->mutation_id = g_strdup (_syncobj_pending_mutation_peek_id (mutation));
   stored->collection_id = g_strdup (mutation->collection_id);
   stored->key = g_strdup (mutation->key);

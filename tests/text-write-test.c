@@ -435,6 +435,63 @@ test_mutation_outlives_collection (void)
   syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), "{\"id\": \"b\", \"n\": 3, \"title\": \"B\"}");
 }
 
+/* A persist function that hands its job to a worker thread, which reads
+ * the values of an update kept as text (building them there) and
+ * completes the job. */
+typedef struct
+{
+  GThread *worker;
+  gboolean values_read;
+} WorkerBackend;
+
+static gpointer
+worker_read_values (gpointer data)
+{
+  g_autoptr(SyncobjPersistJob) job = data;
+  GListModel *mutations = syncobj_transaction_get_mutations (syncobj_persist_job_get_transaction (job));
+  g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, 0);
+  g_autofree char *json = NULL;
+
+  syncobj_test_assert_json (syncobj_pending_mutation_get_changes (mutation), "{\"n\": 3}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), "{\"id\": \"b\", \"n\": 3, \"title\": \"B\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (mutation), "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+  json = syncobj_pending_mutation_to_json (mutation);
+  g_assert_nonnull (strstr (json, "\"changes\":{\"n\":3}"));
+  syncobj_persist_job_complete (job);
+  return NULL;
+}
+
+static void
+worker_persist (SyncobjPersistJob *job,
+                gpointer           user_data)
+{
+  WorkerBackend *backend = user_data;
+
+  backend->worker = g_thread_new ("persist-worker", worker_read_values, g_object_ref (job));
+}
+
+static void
+test_values_read_in_worker (void)
+{
+  WorkerBackend backend = { NULL, FALSE };
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("text-worker");
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (worker_persist, &backend, NULL);
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("text-worker", sync, mutator);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_load_json_array (sync, RECORDS, -1, &error));
+  g_assert_no_error (error);
+  syncobj_sync_mark_ready (sync);
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 3}");
+  assert_text_row (collection, "b", 1);
+  while (!syncobj_transaction_is_finished (transaction))
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (backend.worker);
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -454,6 +511,7 @@ main (int   argc,
   g_test_add_func ("/text-write/mutation-outlives-collection", test_mutation_outlives_collection);
   g_test_add_func ("/text-write/confirmed-stays-text", test_confirmed_stays_text);
   g_test_add_func ("/text-write/echo-awaited", test_echo_awaited);
+  g_test_add_func ("/text-write/values-read-in-worker", test_values_read_in_worker);
 
   return g_test_run ();
 }
