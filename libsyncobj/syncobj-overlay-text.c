@@ -180,7 +180,8 @@ _syncobj_overlay_push_text (SyncobjOverlay         *self,
                             SyncobjPendingMutation *created,
                             JsonObject             *value,
                             gint64                  now_us)
-{  const char *names[TEXT_MAX_MEMBERS];
+{
+  const char *names[TEXT_MAX_MEMBERS];
   JsonNode *nodes[TEXT_MAX_MEMBERS];
   guint n_names;
   gsize base_length;
