@@ -948,52 +948,6 @@ syncobj_sync_apply_json (SyncobjSync  *self,
 }
 
 /**
- * syncobj_sync_load_json_array:
- * @self: a sync
- * @json: a JSON array of records, as JSON text (an HTTP body, say)
- * @length: the length of @json in bytes, or -1 if nul-terminated
- * @error: return location for an error
- *
- * Inserts every record of a JSON array as the synced state, as one commit,
- * or adds the inserts to the open commit if there is one. This is the fast
- * way to load a server's snapshot: `[{"id": "a", …}, {"id": "b", …}]`.
- *
- * A key member holds a non-empty string or an integer within 64 bits; the
- * key of an integer is its decimal text (`1` is the record `"1"`).
- *
- * Returns: %TRUE on success; %FALSE with %SYNCOBJ_ERROR_PARSE naming the
- *   first element that is not a record with a valid key (or the syntax
- *   error), and nothing applied; or with %SYNCOBJ_ERROR_KEY_EXISTS as
- *   [method@Syncobj.Sync.commit] gives it
- */
-gboolean
-syncobj_sync_load_json_array (SyncobjSync  *self,
-                              const char   *json,
-                              gssize        length,
-                              GError      **error)
-{
-  SyncobjSyncLoad *load;
-
-  g_return_val_if_fail (SYNCOBJ_IS_SYNC (self), FALSE);
-  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_sync_get_owner (self), FALSE);
-  g_return_val_if_fail (json != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (length < 0)
-    length = (gssize) strlen (json);
-
-  /* No JsonNode is built: the text is checked and split into records,
-   * which the collection keeps as compact text. What the scanner lets
-   * through but could not be stored or sent back intact (lone surrogates,
-   * "\u0000", out-of-range numbers, absurd nesting) is refused as by every
-   * other entry point. */
-  load = _syncobj_sync_load_scan_array (sync_key_member (self), json, (gsize) length, NULL, NULL, error);
-  if (load == NULL)
-    return FALSE;
-  return _syncobj_sync_load_take (self, load, error);
-}
-
-/**
  * syncobj_sync_mark_ready:
  * @self: a sync
  *
