@@ -238,7 +238,7 @@ _syncobj_collection_write (SyncobjCollection    *self,
   _syncobj_overlay_show_write (self->overlay, &write);
 
   if (auto_commit)
-    syncobj_transaction_commit (target, NULL);
+    _syncobj_transaction_commit (target, NULL);
 
   return g_steal_pointer (&target);
 }

@@ -111,16 +111,54 @@ value_text_has_other_forms (const char *p,
   return FALSE;
 }
 
+/* Appends @length bytes at @p to @block, which has room for them most of
+ * the time (it was sized for the whole block). */
+static inline void
+block_append (GString    *block,
+              const char *p,
+              gsize       length)
+{
+  if (G_LIKELY (block->len + length < block->allocated_len))
+    {
+      memcpy (block->str + block->len, p, length);
+      block->len += length;
+      block->str[block->len] = '\0';
+    }
+  else
+    g_string_append_len (block, p, (gssize) length);
+}
+
+/* Appends to @block the @length bytes it holds at @offset. */
+static inline void
+block_append_own (GString *block,
+                  gsize    offset,
+                  gsize    length)
+{
+  gsize at = block->len;
+
+  if (G_LIKELY (at + length < block->allocated_len))
+    {
+      block->len += length;
+      block->str[block->len] = '\0';
+    }
+  else
+    g_string_set_size (block, at + length);
+  memcpy (block->str + at, block->str + offset, length);
+}
+
 /* Appends to @block the compact text @base (@base_length bytes) with the
- * members @names set to @nodes: those it has in place, the others added
- * at the end, as _syncobj_json_merge() orders them. FALSE when an old
- * value is written in a form whose change the text cannot tell. */
+ * members @names set to the values whose text is in @block at
+ * @value_starts (@value_lengths bytes each): those it has in place, the
+ * others added at the end, as _syncobj_json_merge() orders them. FALSE
+ * when an old value is written in a form whose change the text cannot
+ * tell. */
 static gboolean
 splice_members (GString           *block,
                 const char        *base,
                 gsize              base_length,
                 const char *const *names,
-                JsonNode         **nodes,
+                const gsize       *value_starts,
+                const gsize       *value_lengths,
                 guint              n_names,
                 gboolean          *adds)
 {
@@ -145,20 +183,19 @@ splice_members (GString           *block,
   for (guint k = 0; k < n_found; k++)
     {
       guint i = order[k];
-      gsize at;
+      gsize length = value_lengths[i];
 
-      g_string_append_len (block, copied, starts[i] - copied);
-      at = block->len;
-      _syncobj_json_write_node (block, nodes[i]);
-      if ((block->len - at != (gsize) (ends[i] - starts[i]) ||
-           memcmp (block->str + at, starts[i], block->len - at) != 0) &&
+      if ((length != (gsize) (ends[i] - starts[i]) ||
+           memcmp (block->str + value_starts[i], starts[i], length) != 0) &&
           value_text_has_other_forms (starts[i], ends[i]))
         return FALSE;
+      block_append (block, copied, (gsize) (starts[i] - copied));
+      block_append_own (block, value_starts[i], length);
       copied = ends[i];
     }
 
   /* Up to the closing brace, then the new members. */
-  g_string_append_len (block, copied, base + base_length - 1 - copied);
+  block_append (block, copied, (gsize) (base + base_length - 1 - copied));
   *adds = n_found < n_names;
   for (guint i = 0; i < n_names; i++)
     if (starts[i] == NULL)
@@ -167,7 +204,7 @@ splice_members (GString           *block,
           g_string_append_c (block, ',');
         _syncobj_json_write_string (block, names[i]);
         g_string_append_c (block, ':');
-        _syncobj_json_write_node (block, nodes[i]);
+        block_append_own (block, value_starts[i], value_lengths[i]);
       }
   g_string_append_c (block, '}');
   return TRUE;
@@ -183,9 +220,10 @@ _syncobj_overlay_push_text (SyncobjOverlay         *self,
 {
   const char *names[TEXT_MAX_MEMBERS];
   JsonNode *nodes[TEXT_MAX_MEMBERS];
+  gsize value_starts[TEXT_MAX_MEMBERS], value_lengths[TEXT_MAX_MEMBERS];
   guint n_names;
   gsize base_length;
-  GString *block;
+  GString block;
   guint text_changes, text_modified;
   gboolean different;
   gboolean adds = FALSE;
@@ -200,23 +238,43 @@ _syncobj_overlay_push_text (SyncobjOverlay         *self,
       !object_names (value, FALSE, names, nodes, &n_names))
     return FALSE;
 
-  /* "original\0changes\0modified\0", modified made from original. */
+  /* "original\0changes\0modified\0", modified made from original. The
+   * block becomes the mutation's: a GString of our own, whose text alone
+   * is allocated, and sized for the usual block at once. */
   base_length = strlen (row->packed);
-  block = g_string_sized_new (base_length * 2 + 64);
-  g_string_append_len (block, row->packed, (gssize) base_length + 1);
-  text_changes = (guint) block->len;
-  _syncobj_json_write_object (block, value);
-  g_string_append_c (block, '\0');
-  text_modified = (guint) block->len;
-  if (!splice_members (block, row->packed, base_length, names, nodes, n_names, &adds))
+  block.allocated_len = base_length * 2 + 64;
+  block.str = g_malloc (block.allocated_len);
+  block.len = 0;
+  block_append (&block, row->packed, base_length + 1);
+
+  /* The changes, written as _syncobj_json_write_object() writes them
+   * (object_names() gave the members in its order); each value is written
+   * once, and copied into the modified text. */
+  text_changes = (guint) block.len;
+  g_string_append_c (&block, '{');
+  for (guint i = 0; i < n_names; i++)
     {
-      g_string_free (block, TRUE);
+      if (i > 0)
+        g_string_append_c (&block, ',');
+      _syncobj_json_write_string (&block, names[i]);
+      g_string_append_c (&block, ':');
+      value_starts[i] = block.len;
+      _syncobj_json_write_node (&block, nodes[i]);
+      value_lengths[i] = block.len - value_starts[i];
+    }
+  g_string_append_c (&block, '}');
+  block_append (&block, "", 1);
+
+  text_modified = (guint) block.len;
+  if (!splice_members (&block, row->packed, base_length, names, value_starts, value_lengths, n_names, &adds))
+    {
+      g_free (block.str);
       return FALSE;
     }
 
-  different = block->len - text_modified != base_length ||
-              memcmp (block->str + text_modified, row->packed, base_length) != 0;
-  _syncobj_pending_mutation_set_text (created, g_string_free (block, FALSE), text_changes, text_modified, adds, now_us);
+  different = block.len - text_modified != base_length ||
+              memcmp (block.str + text_modified, row->packed, base_length) != 0;
+  _syncobj_pending_mutation_set_text (created, block.str, text_changes, text_modified, adds, now_us);
   _syncobj_row_add_layer (row, created);
 
   *write = (SyncobjOverlayWrite) { row, .known_different = different, .text = TRUE };

@@ -362,6 +362,16 @@ forget_text (SyncobjPendingMutation *self)
   g_free (text);
 }
 
+/* Whether @self never had values: _syncobj_pending_mutation_new() made
+ * it, and the caller (the write that made it, or the store that reads it
+ * back) sets them before anybody else holds it. Nobody can have connected
+ * to its notifications yet: setting its first values notifies nothing. */
+static inline gboolean
+mutation_is_fresh (SyncobjPendingMutation *self)
+{
+  return self->changes == NULL && self->text == NULL && self->original == NULL && self->modified == NULL;
+}
+
 /* Every field changes first, then the notifications go out, newest first
  * (the order a notify freeze would give), without the cost of a freeze on
  * every write. */
@@ -375,9 +385,11 @@ _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
 {
   GObject *object = (GObject *) self;
   gboolean type_changed, original_changed, modified_changed, changes_changed, touched = FALSE;
+  gboolean fresh;
 
   g_return_if_fail (changes != NULL);
 
+  fresh = mutation_is_fresh (self);
   type_changed = self->type != type;
   self->type = type;
   original_changed = replace_object (&self->original, original);
@@ -387,6 +399,8 @@ _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
   forget_text (self);
   if (type_changed || original_changed || modified_changed || changes_changed)
     touched = touch (self, now_us);
+  if (fresh)
+    return;
 
   g_object_ref (object);
   if (touched)
@@ -411,6 +425,7 @@ _syncobj_pending_mutation_set_text (SyncobjPendingMutation *self,
                                     gint64                  now_us)
 {
   GObject *object = (GObject *) self;
+  gboolean fresh = mutation_is_fresh (self);
   gboolean touched;
 
   g_clear_pointer (&self->original, json_object_unref);
@@ -424,6 +439,8 @@ _syncobj_pending_mutation_set_text (SyncobjPendingMutation *self,
   self->type = SYNCOBJ_MUTATION_TYPE_UPDATE;
   self->merged = TRUE;
   touched = touch (self, now_us);
+  if (fresh)
+    return;
 
   /* What _syncobj_pending_mutation_set_values() notifies for new values. */
   g_object_ref (object);

@@ -49,8 +49,9 @@ struct _SyncobjRegistry
                                       * from the front: O(1)) */
   guint              finished_head;
   guint              history_limit;
-  SyncobjTable      *pending;        /* unowned SyncobjTransaction not finished
-                                      * (the list holds them) */
+  guint              n_pending;      /* listed transactions not finished;
+                                      * each counted one says so
+                                      * (_syncobj_transaction_get_counted_pending()) */
   gboolean           offline;
 };
 
@@ -88,7 +89,6 @@ syncobj_registry_finalize (GObject *object)
   _syncobj_object_list_clear (&self->transactions);
   g_clear_pointer (&self->transactions_by_id, _syncobj_table_free);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
-  g_clear_pointer (&self->pending, _syncobj_table_free);
 
   G_OBJECT_CLASS (syncobj_registry_parent_class)->finalize (object);
 }
@@ -286,7 +286,6 @@ syncobj_registry_init (SyncobjRegistry *self)
   _syncobj_object_list_init (&self->transactions, SYNCOBJ_TYPE_TRANSACTION);
   self->finished = g_ptr_array_new ();
   self->history_limit = DEFAULT_HISTORY_LIMIT;
-  self->pending = _syncobj_table_new (NULL, NULL, NULL, NULL);
   /* The registry lives as long as the process: so do these handlers. */
   g_signal_connect_object (_syncobj_scheduler_get_default (), "notify::online",
                            G_CALLBACK (scheduler_changed_cb), self, G_CONNECT_SWAPPED);
@@ -335,20 +334,22 @@ transaction_is_finished (SyncobjTransaction *transaction)
   return syncobj_transaction_is_finished (transaction);
 }
 
-/* Counts @transaction in n-pending while it is not finished. */
+/* Counts @transaction in n-pending while it is not finished: a plain
+ * counter, and the transaction's flag *@counted that says it is counted. */
 static void
 registry_track_pending (SyncobjRegistry    *self,
-                        SyncobjTransaction *transaction)
+                        SyncobjTransaction *transaction,
+                        gboolean           *counted)
 {
-  gboolean changed;
+  if (*counted == !transaction_is_finished (transaction))
+    return;
 
-  if (transaction_is_finished (transaction))
-    changed = _syncobj_table_remove (self->pending, transaction);
+  *counted = !*counted;
+  if (*counted)
+    self->n_pending++;
   else
-    changed = _syncobj_table_add (self->pending, transaction);
-
-  if (changed)
-    g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_PENDING]);
+    self->n_pending--;
+  g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_PENDING]);
 }
 
 /**
@@ -472,7 +473,7 @@ syncobj_registry_get_n_pending (SyncobjRegistry *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_REGISTRY (self), 0);
 
-  return _syncobj_table_size (self->pending);
+  return self->n_pending;
 }
 
 /**
@@ -659,7 +660,8 @@ void
 _syncobj_registry_add_transaction (SyncobjRegistry    *self,
                                    SyncobjTransaction *transaction,
                                    const char         *id,
-                                   gboolean            new_id)
+                                   gboolean            new_id,
+                                   gboolean           *counted)
 {
   /* A transaction read back from a store may be listed already. */
   if (!new_id && _syncobj_table_contains (registry_index (self), id))
@@ -669,20 +671,21 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
     _syncobj_table_insert (self->transactions_by_id, id != NULL ? g_strdup (id) : object_dup_id (transaction),
                          transaction);
   _syncobj_object_list_append (&self->transactions, transaction);
-  registry_track_pending (self, transaction);
+  registry_track_pending (self, transaction, counted);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
 }
 
 void
 _syncobj_registry_transaction_changed (SyncobjRegistry    *self,
-                                       SyncobjTransaction *transaction)
+                                       SyncobjTransaction *transaction,
+                                       gboolean           *counted)
 {
   /* A transaction is counted in n-pending from when it is added, not
    * finished (every transaction is added before its state first changes),
    * until it is finished, which it then stays: only the end of one
    * changes the count. */
-  if (transaction_is_finished (transaction) && _syncobj_table_remove (self->pending, transaction))
-    g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_PENDING]);
+  if (*counted && transaction_is_finished (transaction))
+    registry_track_pending (self, transaction, counted);
   g_signal_emit (self, signals[TRANSACTION_STATE_CHANGED], 0, transaction);
 }
 

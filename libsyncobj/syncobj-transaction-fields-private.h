@@ -73,6 +73,8 @@ struct _SyncobjTransaction
   SyncobjCollection       *mutator_owner;    /* unowned: held in collections */
   gint64                   lazy_started_us;   /* the first attempt, while it */
   gint64                   lazy_completed_us; /* is not an object: see below */
+  gboolean                 counted_pending;   /* in the registry's n-pending;
+                                              * the registry keeps it */
   guint                    lazy_attempt : 1;
   guint                    committed : 1;
   guint                    durable : 1;

@@ -14,6 +14,10 @@ SyncobjTransaction     *_syncobj_transaction_new              (SyncobjCollection
 SyncobjTransaction     *_syncobj_transaction_get_open         (void);
 void                    _syncobj_transaction_push_open        (SyncobjTransaction  *self);
 gboolean                _syncobj_transaction_is_committed     (SyncobjTransaction  *self);
+/* syncobj_transaction_commit() without the checks of its arguments: for
+ * the write that made @self, on its collection's thread. */
+gboolean                _syncobj_transaction_commit           (SyncobjTransaction  *self,
+                                                               GError             **error);
 SyncobjPendingMutation *_syncobj_transaction_find_mutation    (SyncobjTransaction  *self,
                                                                SyncobjCollection   *collection,
                                                                const char          *key);

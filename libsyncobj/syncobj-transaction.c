@@ -119,7 +119,7 @@ transaction_announce_state (SyncobjTransaction *self)
                               transaction_id (self), syncobj_transaction_get_state_name (self));
   _syncobj_transaction_changed (self);
   _syncobj_transaction_notify (self, PROP_STATE);
-  _syncobj_registry_transaction_changed (syncobj_registry_get_default (), self);
+  _syncobj_registry_transaction_changed (syncobj_registry_get_default (), self, &self->counted_pending);
 }
 
 void
@@ -201,7 +201,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
   self->owner = _syncobj_collection_dup_weak (owner);
   _syncobj_object_list_append (self->collections, owner);   /* first: see transaction_dup_owner() */
-  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, NULL, TRUE);
+  _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, NULL, TRUE, &self->counted_pending);
   _syncobj_collection_add_transaction (owner, self);
 
   return self;
@@ -724,12 +724,19 @@ gboolean
 syncobj_transaction_commit (SyncobjTransaction  *self,
                             GError             **error)
 {
-  SyncobjStore *store;
-  SyncobjTransaction *blocker = NULL;
-
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return _syncobj_transaction_commit (self, error);
+}
+
+gboolean
+_syncobj_transaction_commit (SyncobjTransaction  *self,
+                             GError             **error)
+{
+  SyncobjStore *store;
+  SyncobjTransaction *blocker = NULL;
 
   if (self->committed || state_is_final (self->state))
     {

@@ -447,6 +447,84 @@ test_n_pending (void)
   syncobj_test_drain (control, collection);
 }
 
+/* What n-pending says when each state of one transaction is announced:
+ * to a handler of notify::state the transaction that ends still counts;
+ * to a handler of ::transaction-state-changed it no longer does. Only
+ * the end changes the count, once, whatever states came before. */
+typedef struct
+{
+  SyncobjTransaction *watched;
+  GString            *seen;
+  guint               before;
+} PendingSeen;
+
+static void
+seen_on_notify_cb (SyncobjTransaction *transaction,
+                   GParamSpec         *pspec,
+                   PendingSeen        *seen)
+{
+  g_string_append_printf (seen->seen, "%s%s:%u", seen->seen->len > 0 ? " " : "",
+                          syncobj_transaction_get_state_name (transaction),
+                          syncobj_registry_get_n_pending (syncobj_registry_get_default ()) - seen->before);
+}
+
+static void
+seen_on_state_changed_cb (SyncobjRegistry    *registry,
+                          SyncobjTransaction *transaction,
+                          PendingSeen        *seen)
+{
+  if (transaction == seen->watched)
+    g_string_append_printf (seen->seen, "/%u", syncobj_registry_get_n_pending (registry) - seen->before);
+}
+
+static void
+test_n_pending_across_states (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) first = NULL;
+  g_autoptr(SyncobjTransaction) second = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  PendingSeen seen = { NULL, text, syncobj_registry_get_n_pending (registry) };
+  guint notified = 0;
+  gulong notify_handler = g_signal_connect (registry, "notify::n-pending", G_CALLBACK (count_notify), &notified);
+  gulong state_handler = g_signal_connect (registry, "transaction-state-changed", G_CALLBACK (seen_on_state_changed_cb), &seen);
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  first = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  second = syncobj_test_update (collection, "a", "{\"n\": 2}");
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, seen.before + 2);
+
+  /* queued → persisting → persisted_awaiting_sync → completed */
+  seen.watched = second;
+  g_signal_connect (second, "notify::state", G_CALLBACK (seen_on_notify_cb), &seen);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, second, 100, 10000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpstr (text->str, ==, "persisting:2/2 persisted_awaiting_sync:1/1 completed:1/0");
+  g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, seen.before);
+  g_assert_cmpuint (notified, ==, 4);
+
+  /* A rollback ends one too, once. */
+  g_clear_object (&first);
+  g_string_truncate (text, 0);
+  syncobj_sync_control_set_offline (control, TRUE);
+  first = syncobj_test_update (collection, "a", "{\"n\": 3}");
+  seen.watched = first;
+  g_signal_connect (first, "notify::state", G_CALLBACK (seen_on_notify_cb), &seen);
+  g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, seen.before + 1);
+  g_assert_true (syncobj_transaction_rollback (first, NULL));
+  g_assert_false (syncobj_transaction_rollback (first, NULL));
+  g_assert_cmpstr (text->str, ==, "failed:1/0");
+  g_assert_cmpuint (syncobj_registry_get_n_pending (registry), ==, seen.before);
+  g_assert_cmpuint (notified, ==, 6);
+
+  g_signal_handler_disconnect (registry, notify_handler);
+  g_signal_handler_disconnect (registry, state_handler);
+  syncobj_sync_control_set_offline (control, FALSE);
+  syncobj_test_drain (control, collection);
+}
+
 /* offline follows the network, with notify. */
 static void
 test_offline (void)
@@ -497,6 +575,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/registry/logging/names-the-transaction", test_log_names_transaction);
 
   g_test_add_func ("/registry/n-pending", test_n_pending);
+  g_test_add_func ("/registry/n-pending/across-states", test_n_pending_across_states);
   g_test_add_func ("/registry/offline", test_offline);
 
   return g_test_run ();

@@ -492,6 +492,91 @@ test_values_read_in_worker (void)
   syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
 }
 
+/* The mutation's block of text, piece by piece: the original, the changes
+ * as JSON writes them (in their order) and the modified value, members
+ * replaced in place and new ones at the end; a value much longer than the
+ * record grows the block. */
+static void
+test_texts_exact (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = g_strnfill (700, 't');
+  g_autofree char *expected_changes = g_strdup_printf ("{\"title\":\"%s\",\"n\":-7,\"new\":\"x\\\"y\",\"none\":null}", title);
+  g_autofree char *expected_modified = g_strdup_printf ("{\"id\":\"b\",\"n\":-7,\"title\":\"%s\",\"new\":\"x\\\"y\",\"none\":null}", title);
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  json_object_set_string_member (changes, "title", title);
+  json_object_set_int_member (changes, "n", -7);
+  json_object_set_string_member (changes, "new", "x\"y");
+  json_object_set_null_member (changes, "none");
+  transaction = syncobj_collection_update (collection, "b", changes, &error);
+  g_assert_no_error (error);
+  assert_text_row (collection, "b", 1);
+
+  mutation = only_mutation (transaction);
+  g_assert_nonnull (mutation->text);
+  g_assert_cmpstr (mutation->text, ==, "{\"id\":\"b\",\"n\":0,\"title\":\"B\"}");
+  g_assert_cmpstr (mutation->text + mutation->text_changes, ==, expected_changes);
+  g_assert_cmpstr (mutation->text + mutation->text_modified, ==, expected_modified);
+  g_assert_true (mutation->text_adds);
+
+  /* Replaced in place only: nothing added. */
+  g_clear_object (&mutation);
+  g_clear_object (&transaction);
+  transaction = syncobj_test_update (collection, "c", "{\"n\": 123456}");
+  mutation = only_mutation (transaction);
+  g_assert_cmpstr (mutation->text + mutation->text_changes, ==, "{\"n\":123456}");
+  g_assert_cmpstr (mutation->text + mutation->text_modified, ==, "{\"id\":\"c\",\"n\":123456}");
+  g_assert_false (mutation->text_adds);
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 123456}");
+  syncobj_test_drain (control, collection);
+}
+
+static void
+record_notify_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  GString    *names)
+{
+  g_string_append_printf (names, "%s%s", names->len > 0 ? " " : "", g_param_spec_get_name (pspec));
+}
+
+/* The first values of a new mutation notify nobody (nobody holds it yet);
+ * a second write to its key, in the same transaction, notifies what
+ * changed, newest first, as any change of its values does. */
+static void
+test_fold_notifies (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = syncobj_collection_begin (collection);
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  syncobj_test_update (collection, "b", "{\"n\": 1}");
+  g_object_unref (transaction);   /* the write returned it again */
+  mutation = only_mutation (transaction);
+  g_assert_cmpuint (mutation->updated_at_us, ==, mutation->created_at_us);
+  g_signal_connect (mutation, "notify", G_CALLBACK (record_notify_cb), names);
+
+  syncobj_sync_control_advance (control, 10);
+  syncobj_test_update (collection, "b", "{\"n\": 2}");
+  g_object_unref (transaction);
+  g_assert_cmpstr (names->str, ==, "updated-at changes modified");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_changes (mutation), "{\"n\": 2}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), "{\"id\": \"b\", \"n\": 2, \"title\": \"B\"}");
+
+  g_assert_true (syncobj_transaction_commit (transaction, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpstr (names->str, ==, "updated-at changes modified state state");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -512,6 +597,8 @@ main (int   argc,
   g_test_add_func ("/text-write/confirmed-stays-text", test_confirmed_stays_text);
   g_test_add_func ("/text-write/echo-awaited", test_echo_awaited);
   g_test_add_func ("/text-write/values-read-in-worker", test_values_read_in_worker);
+  g_test_add_func ("/text-write/texts-exact", test_texts_exact);
+  g_test_add_func ("/text-write/fold-notifies", test_fold_notifies);
 
   return g_test_run ();
 }
