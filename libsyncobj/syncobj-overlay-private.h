@@ -37,7 +37,7 @@ typedef struct
   GPtrArray     *layers;        /* SyncobjPendingMutation, creation order */
   GArray        *held;          /* SyncobjSyncWrite held while locked */
   GSequenceIter *iter;          /* position in the list model */
-  SyncobjRecord *record;        /* weak */
+  SyncobjRecord *record;        /* not held: it tells when it goes */
   const char    *packed;        /* see below */
   guint          position;      /* in the list model when appended; see row_position() */
   guint          pending_append : 1;

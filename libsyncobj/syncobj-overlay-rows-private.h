@@ -13,6 +13,7 @@ struct _SyncobjOverlay
 {
   SyncobjTable                  *rows;   /* SyncobjRow, a set by key: see overlay_find() */
   SyncobjCollection             *collection;
+  SyncobjWeak                   *collection_weak;  /* its handle, for the records; made with the first */
   SyncobjQueue                  *queue;
   const SyncobjOverlayViewFuncs *funcs;
   gpointer                       view;
@@ -25,7 +26,7 @@ struct _SyncobjOverlay
   gboolean                       ordered;
   guint                          mark;      /* of the snapshot under way: see _syncobj_overlay_truncate() */
   guint                          n_marked;  /* rows with that mark */
-  guint                          n_records; /* rows with a live record, or more: never fewer */
+  guint                          n_records; /* rows with a live record */
   GArray                        *spare_held; /* empty, for the next held sync write */
 };
 

@@ -298,7 +298,7 @@ row_refresh_to_full (SyncobjOverlay *self,
   /* A handler of ::items-changed or ::notify may drop the last reference
    * to the record (a list view unbinding the removed row does); the row
    * must outlive this function, so the record stays alive until its end
-   * and the row is freed from record_finalized_cb() after it. Taken after
+   * and the row is freed from overlay_record_gone() after it. Taken after
    * the flush, whose handlers may have made the record. */
   keep_record = row->record != NULL ? g_object_ref (row->record) : NULL;
   old = g_steal_pointer (&row->visible);
@@ -475,27 +475,33 @@ row_release (SyncobjOverlay         *self,
 
 /* ---- records ------------------------------------------------------------- */
 
+/* The live record of @row was finalized. */
 static void
-record_finalized_cb (gpointer  data,
-                     GObject  *where_the_object_was)
+overlay_record_gone (gpointer owner,
+                     gpointer data)
 {
-  SyncobjOverlay *self = data;
-  SyncobjRow *row = _syncobj_overlay_find (self, syncobj_record_get_key ((SyncobjRecord *) where_the_object_was));
+  SyncobjOverlay *self = owner;
+  SyncobjRow *row = data;
 
-  if (row != NULL && row->record == (SyncobjRecord *) where_the_object_was)
-    {
-      row->record = NULL;
-      self->n_records--;
-      _syncobj_overlay_row_maybe_free (self, row);
-    }
+  row->record = NULL;
+  self->n_records--;
+  _syncobj_overlay_row_maybe_free (self, row);
 }
 
 SyncobjRecord *
 _syncobj_overlay_get_record (SyncobjOverlay *self,
                              SyncobjRow     *row)
 {
+  SyncobjWeak *collection;
+
   if (row->record != NULL)
     return g_object_ref (row->record);
+
+  /* The collection's one handle, looked up once: each record takes a
+   * reference to it. */
+  if (G_UNLIKELY (self->collection_weak == NULL))
+    self->collection_weak = _syncobj_weak_for (self->collection);
+  collection = self->collection_weak != NULL ? _syncobj_weak_ref (self->collection_weak) : NULL;
 
   /* A record reads one text, its value and synced value: a row with
    * writes kept as text builds its values. */
@@ -506,11 +512,13 @@ _syncobj_overlay_get_record (SyncobjOverlay *self,
    * builds its value only when asked for it (a list view binding a label
    * to a member of each row it shows builds none). */
   if (row->packed != NULL)
-    row->record = _syncobj_record_new_packed (self->collection, row->key, row->temporary, row->packed);
+    row->record = _syncobj_record_new_packed (collection, row->key, row->temporary, row->packed);
   else
-    row->record = _syncobj_record_new (self->collection, row->key, row->temporary,
+    row->record = _syncobj_record_new (collection, row->key, row->temporary,
                                        row->visible, row->synced, row_is_pending (row));
-  g_object_weak_ref (G_OBJECT (row->record), record_finalized_cb, self);
+  /* The row stays (_syncobj_overlay_row_maybe_free() keeps a row with a
+   * record) until the record tells it is gone. */
+  _syncobj_record_attach (row->record, overlay_record_gone, self, row);
   self->n_records++;
 
   return row->record;
@@ -532,8 +540,7 @@ _syncobj_overlay_forget_records (SyncobjOverlay *self)
     if (row->record != NULL)
       {
         /* The record may outlive the row whose text it reads. */
-        _syncobj_record_unpack (row->record);
-        g_object_weak_unref (G_OBJECT (row->record), record_finalized_cb, self);
+        _syncobj_record_detach (row->record);
         row->record = NULL;
       }
   self->n_records = 0;
@@ -1014,6 +1021,7 @@ _syncobj_overlay_free (SyncobjOverlay *self)
   _syncobj_overlay_set_merge_func (self, NULL, NULL, NULL);
   g_clear_pointer (&self->rows, _syncobj_table_free);
   g_clear_pointer (&self->spare_held, g_array_unref);
+  g_clear_pointer (&self->collection_weak, _syncobj_weak_unref);
   g_free (self);
 }
 

@@ -43,12 +43,20 @@ struct _RecordString
   char          name[];
 };
 
+/* Keys up to this size (the nul included) live in the record. */
+#define RECORD_KEY_INLINE 24
+
 struct _SyncobjRecord
 {
   GObject     parent_instance;
 
-  char       *key;
+  char       *key;            /* key_inline, or its own block */
   SyncobjWeak *collection;
+  /* While the record is the live record of its row: whom it tells when
+   * it is finalized (see _syncobj_record_attach()); NULL once detached. */
+  SyncobjRecordGoneFunc gone;
+  gpointer    gone_owner;
+  gpointer    gone_data;
   JsonObject *value;          /* visible value; NULL when not visible */
   JsonObject *synced_value;   /* NULL when the server has no such key */
   /* The checked compact text of the value (and synced value) while no
@@ -59,6 +67,7 @@ struct _SyncobjRecord
   RecordString *strings;      /* read from @packed, valid until the value changes */
   gboolean    pending;
   gboolean    temporary;      /* the key is a temporary one (server keys) */
+  char        key_inline[RECORD_KEY_INLINE];
 };
 
 G_DEFINE_FINAL_TYPE (SyncobjRecord, syncobj_record, G_TYPE_OBJECT)
@@ -105,13 +114,32 @@ record_build (SyncobjRecord *self)
   self->synced_value = json_object_ref (value);
 }
 
+/* @key may be the record's own. */
+static void
+record_set_key (SyncobjRecord *self,
+                const char    *key)
+{
+  gsize size = strlen (key) + 1;
+  char *old = self->key != self->key_inline ? self->key : NULL;
+  char *copy = size <= sizeof self->key_inline ? self->key_inline : g_malloc (size);
+
+  memmove (copy, key, size);
+  self->key = copy;
+  g_free (old);
+}
+
 static void
 syncobj_record_finalize (GObject *object)
 {
-  SyncobjRecord *self = SYNCOBJ_RECORD (object);
+  SyncobjRecord *self = (SyncobjRecord *) object;
 
+  /* The row forgets its record; records may not be used from another
+   * thread, so this runs on the collection's. */
+  if (self->gone != NULL)
+    self->gone (self->gone_owner, self->gone_data);
   record_strings_free (self);
-  g_clear_pointer (&self->key, g_free);
+  if (self->key != self->key_inline)
+    g_free (self->key);
   g_clear_pointer (&self->value, json_object_unref);
   g_clear_pointer (&self->synced_value, json_object_unref);
   g_clear_pointer (&self->collection, _syncobj_weak_unref);
@@ -232,7 +260,7 @@ syncobj_record_init (SyncobjRecord *self)
 
 /* No notification: nobody can be connected to a record being made. */
 SyncobjRecord *
-_syncobj_record_new (SyncobjCollection *collection,
+_syncobj_record_new (SyncobjWeak       *collection,
                      const char        *key,
                      gboolean           temporary,
                      JsonObject        *value,
@@ -241,13 +269,12 @@ _syncobj_record_new (SyncobjCollection *collection,
 {
   SyncobjRecord *self;
 
-  g_return_val_if_fail (collection == NULL || SYNCOBJ_IS_COLLECTION (collection), NULL);
   g_return_val_if_fail (key != NULL, NULL);
 
-  self = g_object_new (SYNCOBJ_TYPE_RECORD, NULL);
-  self->key = g_strdup (key);
+  self = (SyncobjRecord *) g_object_new_with_properties (SYNCOBJ_TYPE_RECORD, 0, NULL, NULL);
+  record_set_key (self, key);
   self->temporary = temporary;
-  self->collection = _syncobj_weak_for (collection);
+  self->collection = collection;
   self->value = value != NULL ? json_object_ref (value) : NULL;
   self->synced_value = synced_value != NULL ? json_object_ref (synced_value) : NULL;
   self->pending = !!pending;
@@ -256,7 +283,7 @@ _syncobj_record_new (SyncobjCollection *collection,
 }
 
 SyncobjRecord *
-_syncobj_record_new_packed (SyncobjCollection *collection,
+_syncobj_record_new_packed (SyncobjWeak       *collection,
                             const char        *key,
                             gboolean           temporary,
                             const char        *packed)
@@ -267,6 +294,32 @@ _syncobj_record_new_packed (SyncobjCollection *collection,
 
   self->packed = packed;
   return self;
+}
+
+void
+_syncobj_record_attach (SyncobjRecord         *self,
+                        SyncobjRecordGoneFunc  gone,
+                        gpointer               owner,
+                        gpointer               data)
+{
+  g_return_if_fail (SYNCOBJ_IS_RECORD (self));
+  g_return_if_fail (self->gone == NULL);
+
+  self->gone = gone;
+  self->gone_owner = owner;
+  self->gone_data = data;
+}
+
+void
+_syncobj_record_detach (SyncobjRecord *self)
+{
+  g_return_if_fail (SYNCOBJ_IS_RECORD (self));
+
+  /* The record may outlive the row whose text it reads. */
+  record_build (self);
+  self->gone = NULL;
+  self->gone_owner = NULL;
+  self->gone_data = NULL;
 }
 
 void
@@ -292,8 +345,7 @@ _syncobj_record_set_key (SyncobjRecord *self,
   g_return_if_fail (SYNCOBJ_IS_RECORD (self));
   g_return_if_fail (key != NULL);
 
-  g_free (self->key);
-  self->key = g_strdup (key);
+  record_set_key (self, key);
   self->temporary = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY]);
 }

@@ -210,45 +210,6 @@ packed_name_is (const char *p,
   return strcmp (body, name) == 0;
 }
 
-/* The value of member @name of the checked object text at @p (its '{'),
- * or NULL: the last one when the name repeats, as in a parsed object. */
-static const char *
-packed_find (const char *p,
-             const char *end,
-             const char *name)
-{
-  g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
-  gsize name_len = strlen (name);
-  const char *found = NULL;
-
-  p = _syncobj_json_skip_ws (p + 1, end);
-  while (p < end && *p == '"')
-    {
-      gboolean escaped;
-      const char *stop = _syncobj_json_string_end (p, end, &escaped);
-      gboolean match;
-
-      if (stop == NULL)
-        return NULL;
-      match = packed_name_is (p + 1, stop, escaped, name, name_len);
-      p = _syncobj_json_skip_ws (stop + 1, end);
-      if (p >= end || *p != ':')
-        return NULL;
-      p = _syncobj_json_skip_ws (p + 1, end);
-      if (match)
-        found = p;
-      scan.depth = 1;
-      p = _syncobj_json_scan_value (&scan, p);
-      if (p == NULL)
-        return NULL;
-      p = _syncobj_json_skip_ws (p, end);
-      if (p >= end || *p != ',')
-        break;
-      p = _syncobj_json_skip_ws (p + 1, end);
-    }
-  return found;
-}
-
 /* The end of the value at @p of checked JSON text: a string or a
  * scalar (which ends at the next ',' or '}' of its object) without the
  * general scanner. */
@@ -496,6 +457,52 @@ found_index (const SyncobjViewValue *value,
   return -1;
 }
 
+/* The value of member @name of the checked object text at @p (its '{'),
+ * nul-terminated at @end, or NULL: the last one when the name repeats, as
+ * in a parsed object. The one-pass walk of
+ * _syncobj_view_value_find_members(), for one name. */
+static const char *
+packed_find (const char *p,
+             const char *end,
+             const char *name)
+{
+  g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
+  gsize name_len = strlen (name);
+  const char *found = NULL;
+
+  p = packed_ws (p + 1, end);
+  while (p < end && *p == '"')
+    {
+      gboolean escaped = FALSE;
+      const char *stop = packed_string_end (p, end, &escaped);
+      gboolean match;
+
+      if (stop == NULL)
+        return NULL;
+      match = packed_name_is (p + 1, stop, escaped, name, name_len);
+      p = packed_ws (stop + 1, end);
+      if (p >= end || *p != ':')
+        return NULL;
+      p = packed_ws (p + 1, end);
+      if (match)
+        found = p;
+      if (*p == '"')
+        {
+          p = packed_string_end (p, end, &escaped);
+          p = p != NULL ? p + 1 : NULL;
+        }
+      else
+        p = packed_skip_value (&scan, p, end);
+      if (p == NULL)
+        return NULL;
+      p = packed_ws (p, end);
+      if (p >= end || *p != ',')
+        break;
+      p = packed_ws (p + 1, end);
+    }
+  return found;
+}
+
 void
 _syncobj_view_value_get (const SyncobjViewValue  *value,
                          char                   **path,
@@ -538,7 +545,7 @@ _syncobj_view_value_get (const SyncobjViewValue  *value,
   first = known ? value->found[index] : NULL;
   if (known && first == NULL)
     return;
-  p = known ? first : _syncobj_json_skip_ws (value->packed, end);
+  p = known ? first : packed_ws (value->packed, end);
   for (guint i = known ? 1 : 0; path[i] != NULL; i++)
     {
       if (p >= end || *p != '{')

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "test-utils.h"
+#include "syncobj-record-private.h"
 
 #define RECORDS \
   "[{\"id\": \"a\", \"title\": \"A\", \"count\": 3, \"ratio\": 0.5, \"done\": true}," \
@@ -213,6 +214,160 @@ test_getters_wrong_types (void)
   syncobj_test_drain (control, collection);
 }
 
+/* A record nobody holds any more is gone: the next lookup makes another,
+ * which reads the value of now; a record still held is the one returned. */
+static void
+test_remade_after_last_unref (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  SyncobjRecord *record = syncobj_collection_lookup (collection, "a");
+  SyncobjRecord *again;
+  gpointer gone = record;
+
+  g_assert_cmpint (syncobj_record_get_int (record, "count"), ==, 3);
+  g_object_add_weak_pointer (G_OBJECT (record), &gone);
+  g_object_unref (record);
+  g_assert_null (gone);
+
+  /* Changed while no record exists. */
+  transaction = syncobj_test_update (collection, "a", "{\"count\": 4}");
+  record = syncobj_collection_lookup (collection, "a");
+  g_assert_cmpint (syncobj_record_get_int (record, "count"), ==, 4);
+  g_assert_true (syncobj_record_get_pending (record));
+  again = syncobj_collection_lookup (collection, "a");
+  g_assert_true (again == record);
+  g_object_unref (again);
+  syncobj_test_drain (control, collection);
+  g_assert_false (syncobj_record_get_pending (record));
+  g_object_unref (record);
+
+  /* Many times over, each read of a new record. */
+  for (gint64 i = 0; i < 50; i++)
+    {
+      g_autoptr(SyncobjTransaction) bump = NULL;
+      g_autofree char *changes = g_strdup_printf ("{\"count\": %" G_GINT64_FORMAT "}", 5 + i);
+
+      record = syncobj_collection_lookup (collection, "a");
+      g_assert_cmpint (syncobj_record_get_int (record, "count"), ==, 4 + i);
+      g_object_unref (record);
+      bump = syncobj_test_update (collection, "a", changes);
+    }
+  syncobj_test_drain (control, collection);
+  record = syncobj_collection_lookup (collection, "a");
+  g_assert_cmpint (syncobj_record_get_int (record, "count"), ==, 54);
+  g_assert_cmpstr (syncobj_record_get_string (record, "title"), ==, "A");
+  g_object_unref (record);
+}
+
+/* The record of a deleted key keeps its row until it goes: then the key
+ * is free, and an insert of it makes a new record. */
+static void
+test_deleted_row_goes_with_record (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  SyncobjRecord *record = syncobj_collection_lookup (collection, "a");
+  SyncobjRecord *inserted;
+  gpointer gone = record;
+
+  g_object_add_weak_pointer (G_OBJECT (record), &gone);
+  transaction = syncobj_test_delete (collection, "a");
+  syncobj_test_drain (control, collection);
+  g_assert_false (syncobj_record_get_visible (record));
+  g_assert_null (syncobj_collection_lookup (collection, "a"));
+  g_object_unref (record);
+  g_assert_null (gone);
+  g_assert_null (syncobj_collection_lookup (collection, "a"));
+
+  g_clear_object (&transaction);
+  transaction = syncobj_test_insert (collection, "{\"id\": \"a\", \"count\": 9}");
+  inserted = syncobj_collection_lookup (collection, "a");
+  g_assert_cmpint (syncobj_record_get_int (inserted, "count"), ==, 9);
+  g_assert_true (syncobj_record_get_visible (inserted));
+  syncobj_test_drain (control, collection);
+  g_object_unref (inserted);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 2);
+}
+
+/* Records outlive their collection, packed or built, whatever the
+ * length of their key; each goes on its own time, before or after. */
+static void
+test_records_outlive_collection (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  const char *long_key = "a key much longer than the twenty-four bytes a record keeps inside";
+  g_autofree char *json = g_strdup_printf ("[{\"id\": \"%s\", \"n\": 1}, {\"id\": \"b\", \"n\": 2},"
+                                           " {\"id\": \"c\", \"n\": 3}]", long_key);
+  SyncobjCollection *collection = syncobj_test_collection_from_json (json, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRecord) first = syncobj_collection_lookup (collection, long_key);
+  g_autoptr(SyncobjRecord) built = syncobj_collection_lookup (collection, "b");
+  SyncobjRecord *dropped = syncobj_collection_lookup (collection, "c");
+  gpointer gone = NULL;
+
+  g_assert_cmpstr (syncobj_record_get_key (first), ==, long_key);
+  g_assert_nonnull (syncobj_record_get_value (built));
+  g_object_unref (dropped);
+
+  gone = collection;
+  g_object_add_weak_pointer (G_OBJECT (collection), &gone);
+  g_object_unref (collection);
+  g_assert_null (gone);
+
+  g_assert_null (syncobj_record_get_collection (first));
+  g_assert_null (syncobj_record_get_collection (built));
+  g_assert_cmpstr (syncobj_record_get_key (first), ==, long_key);
+  g_assert_cmpint (syncobj_record_get_int (first, "n"), ==, 1);
+  g_assert_cmpint (syncobj_record_get_int (built, "n"), ==, 2);
+  g_assert_true (syncobj_record_get_visible (first));
+  g_assert_false (_syncobj_record_is_packed (first));
+}
+
+/* A member read from packed text is found past nested values, strings
+ * that hold what looks like the member, and escaped names; the last of
+ * repeated names counts: as the built object reads it. */
+static void
+test_getters_packed_walk (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjRecord) record = NULL;
+  const char *members[] = { "n", "m", "o", "s", "t", "k", "missing" };
+  gint64 ints[G_N_ELEMENTS (members)];
+  g_autofree char *strings[G_N_ELEMENTS (members)] = { NULL };
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (control),
+                                               "[{\"id\": \"a\", \"o\": {\"n\": 1, \"l\": [{\"n\": 2}, \"]}\"]},"
+                                               " \"s\": \"\\\"n\\\": 3, \\\\\", \"n\": 4, \"t\": \"x\","
+                                               " \"\\u006d\": 5, \"k\": [1, {\"n\": 6}], \"n\": 7, \"t\": \"last\"}]",
+                                               -1, NULL));
+  record = syncobj_collection_lookup (collection, "a");
+  g_assert_true (_syncobj_record_is_packed (record));
+  g_assert_cmpint (syncobj_record_get_int (record, "n"), ==, 7);
+  g_assert_cmpint (syncobj_record_get_int (record, "m"), ==, 5);
+  g_assert_cmpstr (syncobj_record_get_string (record, "t"), ==, "last");
+  g_assert_cmpstr (syncobj_record_get_string (record, "s"), ==, "\"n\": 3, \\");
+  g_assert_true (syncobj_record_has_member (record, "k"));
+  g_assert_false (syncobj_record_get_boolean (record, "o"));
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      ints[i] = syncobj_record_get_int (record, members[i]);
+      strings[i] = g_strdup (syncobj_record_get_string (record, members[i]));
+    }
+  g_assert_true (_syncobj_record_is_packed (record));
+
+  g_assert_nonnull (syncobj_record_get_value (record));
+  g_assert_false (_syncobj_record_is_packed (record));
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      g_assert_cmpint (syncobj_record_get_int (record, members[i]), ==, ints[i]);
+      g_assert_cmpstr (syncobj_record_get_string (record, members[i]), ==, strings[i]);
+      g_clear_pointer (&strings[i], g_free);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -227,6 +382,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/record/notify/pending-cleared-on-failure", test_pending_cleared_on_failure);
   g_test_add_func ("/record/visible/false-after-delete", test_deleted_record_not_visible);
   g_test_add_func ("/record/outlives-collection", test_record_outlives_collection);
+  g_test_add_func ("/record/identity/remade-after-last-unref", test_remade_after_last_unref);
+  g_test_add_func ("/record/identity/deleted-row-goes-with-record", test_deleted_row_goes_with_record);
+  g_test_add_func ("/record/outlives-collection/many", test_records_outlive_collection);
+  g_test_add_func ("/record/getters-packed-walk", test_getters_packed_walk);
 
   return g_test_run ();
 }

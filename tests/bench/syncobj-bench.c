@@ -84,12 +84,6 @@ fail (const char *format,
   exit (1);
 }
 
-static char *
-key_of (guint i)
-{
-  return g_strdup_printf ("k%u", i);
-}
-
 /* {"id":"k<i>","title":"item <i>","done":false,"n":<n>} */
 static JsonObject *
 record_new (guint  i,
@@ -124,6 +118,31 @@ append_int (char   *out,
   while (n > 0)
     *out++ = digits[--n];
   return out;
+}
+
+/* Room for the key of any record: "k" and the digits of a guint. */
+#define KEY_SIZE 16
+
+/* The key of record @i, "k<i>", written into @out, which it returns:
+ * without a heap block, as cheap as TanStack's 'k' + i. */
+static const char *
+key_write (char  *out,
+           guint  i)
+{
+  char *end;
+
+  out[0] = 'k';
+  end = append_int (out + 1, i);
+  *end = '\0';
+  return out;
+}
+
+static char *
+key_of (guint i)
+{
+  char key[KEY_SIZE];
+
+  return g_strdup (key_write (key, i));
 }
 
 static char *
@@ -337,7 +356,8 @@ bump (Bench *bench,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) changes = json_object_new ();
-  g_autofree char *key = key_of (i);
+  char buffer[KEY_SIZE];
+  const char *key = key_write (buffer, i);
   SyncobjTransaction *transaction;
 
   json_object_set_int_member (changes, "n", visible_n (bench, key) + 1);
