@@ -94,6 +94,8 @@ row_synced_text (SyncobjRow  *row,
       SyncobjSyncWrite *write = &g_array_index (row->held, SyncobjSyncWrite, i);
       JsonObject *next = NULL;
 
+      _syncobj_sync_write_ensure_value (write);   /* held as text */
+
       if (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && value != NULL)
         next = _syncobj_json_merge (value, write->value);
       else if (write->type != SYNCOBJ_MUTATION_TYPE_DELETE && write->value != NULL)

@@ -27,6 +27,26 @@
  * mutator = syncobj_func_mutator_new (persist, NULL, NULL);
  * ```
  *
+ * A backend that sends each change on its own (a `PATCH` per record)
+ * walks the mutations with [method@Syncobj.PersistJob.get_n_mutations]
+ * and [method@Syncobj.PersistJob.get_mutation] and takes each one's
+ * changes as text with [method@Syncobj.PendingMutation.get_changes_json];
+ * the server's echo goes back as text too, with
+ * [method@Syncobj.Sync.write_json]. An update of a record the sync
+ * delivered as JSON text then goes from the write to `completed` without
+ * a `JsonObject` built: its changes are copied, not serialized, and an
+ * echo that sets what it set, written the same, is compared as text.
+ *
+ * ```c
+ * for (guint i = 0; i < syncobj_persist_job_get_n_mutations (job); i++)
+ *   {
+ *     SyncobjPendingMutation *mutation = syncobj_persist_job_get_mutation (job, i);
+ *     g_autofree char *body = syncobj_pending_mutation_get_changes_json (mutation);
+ *
+ *     // PATCH body to …/syncobj_pending_mutation_get_key (mutation)
+ *   }
+ * ```
+ *
  * After a transaction is persisted the mutator can wait for its echo:
  * with an await-sync function (see
  * [method@Syncobj.FuncMutator.set_await_sync_func]), or, with

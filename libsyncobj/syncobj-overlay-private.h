@@ -25,6 +25,9 @@ typedef struct
 } SyncobjSyncWrite;
 
 void _syncobj_sync_write_clear (SyncobjSyncWrite *write);
+/* Builds the value of a write that has only its text (a held write kept
+ * as text; see _syncobj_row_hold_sync_write()). */
+void _syncobj_sync_write_ensure_value (SyncobjSyncWrite *write);
 
 /* The state of one key: its synced value, the layers of the transactions
  * writing to it, and what is visible. The list model's fields (iter,

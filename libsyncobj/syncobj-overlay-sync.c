@@ -220,14 +220,13 @@ _syncobj_overlay_apply_sync_writes (SyncobjOverlay    *self,
         continue;
 
       /* A row with an update kept as text holds a write to its locked
-       * key as it is (its echo, usually); otherwise it builds its values:
-       * it is not what the packed ways below expect. */
+       * key as it is (its echo, usually), JSON text staying text until
+       * the row is built; otherwise it builds its values: it is not what
+       * the packed ways below expect. */
       if (row != NULL && _syncobj_row_has_text_layers (row))
         {
           if (self->ordered && _syncobj_queue_is_locked (self->queue, row->key))
             {
-              if (writes[i].value == NULL && writes[i].type != SYNCOBJ_MUTATION_TYPE_DELETE)
-                writes[i].value = _syncobj_json_object_from_text (writes[i].packed, writes[i].packed_length);
               _syncobj_row_hold_sync_write (row, &writes[i]);
               continue;
             }

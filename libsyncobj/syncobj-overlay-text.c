@@ -321,6 +321,90 @@ echo_confirms (SyncobjPendingMutation *mutation,
   return TRUE;
 }
 
+/* The members of the compact, checked object text @text (@length bytes):
+ * their names (between the quotes) and where their values begin and end.
+ * FALSE for more than TEXT_MAX_MEMBERS, or a name written with an escape. */
+static gboolean
+text_members (const char  *text,
+              gsize        length,
+              const char **names,
+              gsize       *lengths,
+              const char **starts,
+              const char **ends,
+              guint       *n_members)
+{
+  const char *end = text + length;
+  const char *p = text + 1;
+  guint n = 0;
+
+  if (length < 2 || *text != '{')
+    return FALSE;
+  while (*p == '"')
+    {
+      gboolean escaped;
+      const char *stop = _syncobj_json_string_end (p, end, &escaped);
+
+      if (n == TEXT_MAX_MEMBERS || stop == NULL || escaped || stop[1] != ':')
+        return FALSE;
+      names[n] = p + 1;
+      lengths[n] = (gsize) (stop - p - 1);
+      starts[n] = stop + 2;
+      p = _syncobj_json_packed_skip_value (starts[n], end);
+      if (p == NULL)
+        return FALSE;
+      ends[n++] = p;
+      if (*p == ',')
+        p++;
+    }
+  *n_members = n;
+  return *p == '}';
+}
+
+/* echo_confirms() for an echo kept as its compact JSON text: each member
+ * it sets is written in the modified text with the same bytes (the same
+ * value; another form of it takes the general way). */
+static gboolean
+echo_text_confirms (SyncobjPendingMutation *mutation,
+                    SyncobjSyncWrite       *echo)
+{
+  const char *modified = _syncobj_pending_mutation_peek_text_modified (mutation);
+  const char *changes = mutation->text + mutation->text_changes;
+  const char *names[TEXT_MAX_MEMBERS], *starts[TEXT_MAX_MEMBERS], *ends[TEXT_MAX_MEMBERS];
+  const char *set[TEXT_MAX_MEMBERS], *set_starts[TEXT_MAX_MEMBERS], *set_ends[TEXT_MAX_MEMBERS];
+  const char *found[TEXT_MAX_MEMBERS];
+  gsize lengths[TEXT_MAX_MEMBERS], set_lengths[TEXT_MAX_MEMBERS];
+  SyncobjViewValue value = { .packed = modified };
+  guint n_names, n_set;
+
+  if (mutation->text_adds ||
+      !text_members (echo->packed, echo->packed_length, names, lengths, starts, ends, &n_names) ||
+      !text_members (changes, (gsize) (mutation->text_modified - mutation->text_changes - 1),
+                     set, set_lengths, set_starts, set_ends, &n_set))
+    return FALSE;
+
+  /* It sets every member the update set. */
+  for (guint j = 0; j < n_set; j++)
+    {
+      guint i = 0;
+
+      while (i < n_names && (lengths[i] != set_lengths[j] || memcmp (names[i], set[j], lengths[i]) != 0))
+        i++;
+      if (i == n_names)
+        return FALSE;
+    }
+
+  _syncobj_view_value_find_members (&value, names, lengths, n_names, found, NULL);
+  for (guint i = 0; i < n_names; i++)
+    {
+      const char *found_end = found[i] != NULL ? _syncobj_json_packed_skip_value (found[i], value.end) : NULL;
+
+      if (found_end == NULL || found_end - found[i] != ends[i] - starts[i] ||
+          memcmp (found[i], starts[i], (gsize) (ends[i] - starts[i])) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The packed text of @row becomes @text (a copy). */
 static void
 row_set_packed (SyncobjRow *row,
@@ -356,7 +440,9 @@ _syncobj_overlay_finish_text (SyncobjOverlay         *self,
   if (row->held != NULL && row->held->len == 1)
     {
       echo = &g_array_index (row->held, SyncobjSyncWrite, 0);
-      if (echo->type != SYNCOBJ_MUTATION_TYPE_UPDATE || echo->value == NULL || !echo_confirms (mutation, echo->value))
+      if (echo->type != SYNCOBJ_MUTATION_TYPE_UPDATE ||
+          !(echo->value != NULL ? echo_confirms (mutation, echo->value)
+                                : echo->packed != NULL && echo_text_confirms (mutation, echo)))
         return FALSE;
     }
 
@@ -369,6 +455,12 @@ _syncobj_overlay_finish_text (SyncobjOverlay         *self,
   changed = echo == NULL && !synced_by_completion && strcmp (modified, row->packed) != 0;
   if (echo != NULL || synced_by_completion)
     row_set_packed (row, modified);
+  /* The array serves the next echo (see row_sync()). */
+  if (row->held != NULL && self->spare_held == NULL)
+    {
+      g_array_set_size (row->held, 0);
+      self->spare_held = g_steal_pointer (&row->held);
+    }
   g_clear_pointer (&row->held, g_array_unref);
   g_ptr_array_remove (row->layers, mutation);
 
@@ -410,4 +502,8 @@ _syncobj_row_thaw_text (SyncobjRow *row)
 
   _syncobj_row_drop_packed (row);
   row->visible = json_object_ref (value);
+
+  /* Held writes kept as text are built with the row. */
+  for (guint i = 0; row->held != NULL && i < row->held->len; i++)
+    _syncobj_sync_write_ensure_value (&g_array_index (row->held, SyncobjSyncWrite, i));
 }

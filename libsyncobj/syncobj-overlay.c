@@ -354,6 +354,13 @@ _syncobj_sync_write_clear (SyncobjSyncWrite *write)
   g_clear_pointer (&write->arena, g_bytes_unref);
 }
 
+void
+_syncobj_sync_write_ensure_value (SyncobjSyncWrite *write)
+{
+  if (write->value == NULL && write->packed != NULL && write->type != SYNCOBJ_MUTATION_TYPE_DELETE)
+    write->value = _syncobj_json_object_from_text (write->packed, write->packed_length);
+}
+
 /* Whether @changes sets every member of @base, so that merging @changes
  * into @base gives @changes (members in @changes' order). */
 static gboolean
@@ -437,11 +444,29 @@ _syncobj_row_hold_sync_write (SyncobjRow       *row,
   gboolean borrow = write->key_borrowed && write->value != NULL && write->arena == NULL && write->packed == NULL;
   SyncobjSyncWrite copy = {
     write->type,
-    borrow ? write->key : g_strdup (write->key),
+    borrow ? write->key : NULL,
     write->value != NULL ? json_object_ref (write->value) : NULL,
     borrow,
     .key_is_int = write->key_is_int,
   };
+
+  if (write->value == NULL && write->packed != NULL && write->type != SYNCOBJ_MUTATION_TYPE_DELETE)
+    {
+      /* Text without its object (held by a row with an update kept as
+       * text): the key and the text in one block, owned through the key. */
+      gsize key_length = strlen (write->key);
+      char *block = g_malloc (key_length + 1 + write->packed_length + 1);
+      char *packed = block + key_length + 1;
+
+      memcpy (block, write->key, key_length + 1);
+      memcpy (packed, write->packed, write->packed_length);
+      packed[write->packed_length] = '\0';
+      copy.key = block;
+      copy.packed = packed;
+      copy.packed_length = write->packed_length;
+    }
+  else if (!borrow)
+    copy.key = g_strdup (write->key);
 
   if (row->held == NULL)
     {
@@ -459,7 +484,12 @@ row_release (SyncobjOverlay         *self,
              SyncobjPendingMutation *confirmed)
 {
   for (guint i = 0; row->held != NULL && i < row->held->len; i++)
-    _syncobj_row_apply_sync_write (row, &g_array_index (row->held, SyncobjSyncWrite, i), i == 0 ? confirmed : NULL);
+    {
+      SyncobjSyncWrite *write = &g_array_index (row->held, SyncobjSyncWrite, i);
+
+      _syncobj_sync_write_ensure_value (write);
+      _syncobj_row_apply_sync_write (row, write, i == 0 ? confirmed : NULL);
+    }
   /* A small array is kept for the next hold (see row_sync()). */
   if (row->held != NULL && row->held->len <= 4 && self->spare_held == NULL)
     {

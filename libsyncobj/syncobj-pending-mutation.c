@@ -5,6 +5,7 @@
 #include "syncobj-private.h"
 #include "syncobj-json-parser-private.h"
 #include "syncobj-json-util-private.h"
+#include "syncobj-json-writer-private.h"
 #include "syncobj-uuid-private.h"
 
 /**
@@ -634,6 +635,43 @@ syncobj_pending_mutation_get_changes (SyncobjPendingMutation *self)
 
   _syncobj_pending_mutation_ensure_changes (self);
   return self->changes;
+}
+
+/**
+ * syncobj_pending_mutation_get_changes_json:
+ * @self: a pending mutation
+ *
+ * Gets [property@Syncobj.PendingMutation:changes] as compact JSON text,
+ * the body a backend that takes the changed members sends. An update of a
+ * record the sync delivered as JSON text keeps its changes as text: this
+ * copies it, without building the `JsonObject` that
+ * [method@Syncobj.PendingMutation.get_changes] returns. May be called
+ * from any thread.
+ *
+ * Returns: (transfer full): the JSON text of the changes, an object
+ *
+ * Since: 0.2
+ */
+char *
+syncobj_pending_mutation_get_changes_json (SyncobjPendingMutation *self)
+{
+  char *json = NULL;
+
+  g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
+
+  if (g_atomic_pointer_get (&self->changes) == NULL)
+    {
+      /* The text may go meanwhile (the row is built): then the object is there. */
+      g_mutex_lock (&text_lock);
+      if (self->text != NULL)
+        json = g_strdup (self->text + self->text_changes);
+      g_mutex_unlock (&text_lock);
+      if (json != NULL)
+        return json;
+    }
+
+  _syncobj_pending_mutation_ensure_changes (self);
+  return _syncobj_json_write_compact (self->changes);
 }
 
 /**

@@ -30,6 +30,8 @@ SYNCOBJ_AVAILABLE_IN_ALL
 JsonObject          *syncobj_pending_mutation_get_modified     (SyncobjPendingMutation *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 JsonObject          *syncobj_pending_mutation_get_changes      (SyncobjPendingMutation *self);
+SYNCOBJ_AVAILABLE_IN_0_2
+char                *syncobj_pending_mutation_get_changes_json (SyncobjPendingMutation *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 JsonObject          *syncobj_pending_mutation_get_metadata     (SyncobjPendingMutation *self);
 SYNCOBJ_AVAILABLE_IN_ALL

@@ -507,6 +507,67 @@ syncobj_persist_job_get_changes_json (SyncobjPersistJob *self)
 }
 
 /**
+ * syncobj_persist_job_get_n_mutations:
+ * @self: a persist job
+ *
+ * Gets the number of mutations of the transaction of @self: with
+ * [method@Syncobj.PersistJob.get_mutation], a way to walk them without the
+ * list model of [method@Syncobj.Transaction.get_mutations].
+ *
+ * Returns: the number of mutations, one per written key
+ *
+ * Since: 0.2
+ */
+guint
+syncobj_persist_job_get_n_mutations (SyncobjPersistJob *self)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), 0);
+
+  return _syncobj_object_list_get_length (_syncobj_transaction_peek_mutations (self->transaction));
+}
+
+/**
+ * syncobj_persist_job_get_mutation:
+ * @self: a persist job
+ * @position: the position of the mutation, below
+ *   [method@Syncobj.PersistJob.get_n_mutations]
+ *
+ * Gets one mutation of the transaction of @self, in the order of
+ * [method@Syncobj.Transaction.get_mutations]. A persist function that
+ * sends each change on its own reads them this way, and their key and
+ * changes with [method@Syncobj.PendingMutation.get_key] and
+ * [method@Syncobj.PendingMutation.get_changes_json]:
+ *
+ * ```c
+ * for (guint i = 0; i < syncobj_persist_job_get_n_mutations (job); i++)
+ *   {
+ *     SyncobjPendingMutation *mutation = syncobj_persist_job_get_mutation (job, i);
+ *     g_autofree char *body = syncobj_pending_mutation_get_changes_json (mutation);
+ *
+ *     // send body to the record syncobj_pending_mutation_get_key (mutation)
+ *   }
+ * ```
+ *
+ * Returns: (transfer none) (nullable): the mutation, or %NULL when
+ *   @position is out of range
+ *
+ * Since: 0.2
+ */
+SyncobjPendingMutation *
+syncobj_persist_job_get_mutation (SyncobjPersistJob *self,
+                                  guint              position)
+{
+  SyncobjObjectList *mutations;
+
+  g_return_val_if_fail (SYNCOBJ_IS_PERSIST_JOB (self), NULL);
+
+  mutations = _syncobj_transaction_peek_mutations (self->transaction);
+  if (position >= _syncobj_object_list_get_length (mutations))
+    return NULL;
+  return _syncobj_object_list_peek (mutations, position);
+}
+
+/**
  * syncobj_persist_job_set_created:
  * @self: a persist job
  * @mutation: an insert of the job's transaction, made without a key in a

@@ -30,6 +30,11 @@ SYNCOBJ_AVAILABLE_IN_ALL
 gboolean            syncobj_persist_job_get_finished     (SyncobjPersistJob *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 char               *syncobj_persist_job_get_changes_json (SyncobjPersistJob *self);
+SYNCOBJ_AVAILABLE_IN_0_2
+guint               syncobj_persist_job_get_n_mutations  (SyncobjPersistJob *self);
+SYNCOBJ_AVAILABLE_IN_0_2
+SyncobjPendingMutation *syncobj_persist_job_get_mutation (SyncobjPersistJob *self,
+                                                          guint              position);
 SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_persist_job_complete         (SyncobjPersistJob *self);
 SYNCOBJ_AVAILABLE_IN_ALL

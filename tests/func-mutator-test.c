@@ -570,6 +570,7 @@ typedef struct
   SyncobjTransaction *transaction;   /* the one watched */
   SyncobjRecord      *record;
   const char         *echo;          /* what the server sends back */
+  gboolean            text_echo;     /* as JSON text */
 } OrderLog;
 
 static void
@@ -709,7 +710,10 @@ order_echo_persist (SyncobjPersistJob *job,
   order_add (order, "persist call");
   g_signal_connect (job, "notify", G_CALLBACK (order_job_notify_cb), order);
   syncobj_sync_begin (sync);
-  g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_UPDATE, echo, &error));
+  if (order->text_echo)
+    g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_UPDATE, order->echo, &error));
+  else
+    g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_UPDATE, echo, &error));
   g_assert_true (syncobj_sync_commit (sync, &error));
   g_assert_no_error (error);
   order_add (order, "echo committed");
@@ -718,19 +722,24 @@ order_echo_persist (SyncobjPersistJob *job,
   g_signal_handlers_disconnect_by_data (job, order);
 }
 
+#define ORDER_CONFIRMS 1
+#define ORDER_TEXT_ECHO 2
+
 /* Every signal from the persist call to `completed`, in order, for an
- * echo that confirms the optimistic value and for one that differs. */
+ * echo that confirms the optimistic value and for one that differs; the
+ * echo as a JsonObject or as JSON text. */
 static void
 test_completion_order (gconstpointer data)
 {
-  gboolean confirms = GPOINTER_TO_INT (data);
+  gboolean confirms = (GPOINTER_TO_INT (data) & ORDER_CONFIRMS) != 0;
   g_autofree char *expected = NULL;
   const char *n;
   g_autoptr(SyncobjSyncControl) control = NULL;
   g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
   g_autoptr(GString) log = g_string_new (NULL);
   OrderLog order = { log, collection, NULL, NULL,
-                     confirms ? "{\"id\": \"a\", \"n\": 1}" : "{\"id\": \"a\", \"n\": 5}" };
+                     confirms ? "{\"id\": \"a\", \"n\": 1}" : "{\"id\": \"a\", \"n\": 5}",
+                     (GPOINTER_TO_INT (data) & ORDER_TEXT_ECHO) != 0 };
   g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (order_echo_persist, &order, NULL);
   g_autoptr(SyncobjTransaction) transaction = NULL;
   g_autoptr(SyncobjPendingMutation) mutation = NULL;
@@ -789,6 +798,67 @@ test_completion_order (gconstpointer data)
   g_assert_cmpstr (log->str, ==, expected);
 }
 
+/* ---- the mutations of a job, without the list model -------------------------- */
+
+static void
+mutations_persist (SyncobjPersistJob *job,
+                   gpointer           user_data)
+{
+  GListModel *model = syncobj_transaction_get_mutations (syncobj_persist_job_get_transaction (job));
+  guint n = syncobj_persist_job_get_n_mutations (job);
+  GString *seen = user_data;
+
+  g_assert_cmpuint (n, ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjPendingMutation) listed = g_list_model_get_item (model, i);
+      SyncobjPendingMutation *mutation = syncobj_persist_job_get_mutation (job, i);
+      g_autofree char *changes = syncobj_pending_mutation_get_changes_json (mutation);
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), syncobj_pending_mutation_get_changes (mutation));
+      g_autofree char *expected = json_to_string (node, FALSE);
+
+      g_assert_true (mutation == listed);
+      g_assert_cmpstr (changes, ==, expected);
+      g_string_append_printf (seen, "%s %s;", syncobj_pending_mutation_get_key (mutation), changes);
+    }
+  g_assert_null (syncobj_persist_job_get_mutation (job, n));
+  syncobj_persist_job_complete (job);
+}
+
+/* syncobj_persist_job_get_n_mutations() and get_mutation() walk what
+ * syncobj_transaction_get_mutations() lists; get_changes_json() is the
+ * changes as compact text: an insert, an update of a built record, a
+ * delete. */
+static void
+test_job_mutations (void)
+{
+  g_autoptr(GString) seen = g_string_new (NULL);
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (mutations_persist, seen, NULL);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) inserted = syncobj_test_object ("{\"id\": \"b\", \"s\": \"é\\\"\", \"x\": [1, {\"y\": null}]}");
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"n\": 2.5}");
+  g_autoptr(GError) error = NULL;
+
+  syncobj_collection_set_mutator (collection, mutator);
+  transaction = syncobj_collection_begin (collection);
+  g_assert_true (syncobj_transaction_insert (transaction, collection, inserted, &error));
+  g_assert_true (syncobj_transaction_update (transaction, collection, "a", changes, &error));
+  g_assert_no_error (error);
+  g_assert_true (syncobj_transaction_commit (transaction, &error));
+  g_assert_no_error (error);
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (transaction), ==, "completed");
+  g_assert_cmpstr (seen->str, ==, "b {\"id\":\"b\",\"s\":\"é\\\"\",\"x\":[1,{\"y\":null}]};a {\"n\":2.5};");
+
+  g_string_truncate (seen, 0);
+  g_clear_object (&transaction);
+  transaction = syncobj_test_delete (collection, "a");
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (seen->str, ==, "a {};");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -798,8 +868,12 @@ main (int argc, char *argv[])
   g_test_add_func ("/func-mutator/complete/later-from-idle", test_complete_later_from_idle);
   g_test_add_func ("/func-mutator/complete/at-once", test_complete_at_once);
   g_test_add_func ("/func-mutator/complete/from-another-thread", test_complete_from_another_thread);
-  g_test_add_data_func ("/func-mutator/complete/order/echo-confirms", GINT_TO_POINTER (TRUE), test_completion_order);
-  g_test_add_data_func ("/func-mutator/complete/order/echo-differs", GINT_TO_POINTER (FALSE), test_completion_order);
+  g_test_add_data_func ("/func-mutator/complete/order/echo-confirms", GINT_TO_POINTER (ORDER_CONFIRMS), test_completion_order);
+  g_test_add_data_func ("/func-mutator/complete/order/echo-differs", GINT_TO_POINTER (0), test_completion_order);
+  g_test_add_data_func ("/func-mutator/complete/order/text-echo-confirms", GINT_TO_POINTER (ORDER_CONFIRMS | ORDER_TEXT_ECHO),
+                        test_completion_order);
+  g_test_add_data_func ("/func-mutator/complete/order/text-echo-differs", GINT_TO_POINTER (ORDER_TEXT_ECHO), test_completion_order);
+  g_test_add_func ("/func-mutator/job/mutations", test_job_mutations);
   g_test_add_func ("/func-mutator/fail/retried", test_fail_is_retried);
   g_test_add_func ("/func-mutator/fail/non-retriable", test_fail_non_retriable);
   g_test_add_func ("/func-mutator/fail/dropped-job", test_dropped_job_fails_attempt);

@@ -577,6 +577,166 @@ test_fold_notifies (void)
   g_assert_cmpstr (names->str, ==, "updated-at changes modified state state");
 }
 
+/* A server that takes the changes as JSON text and echoes them, with the
+ * key, as JSON text (as an HTTP backend does), then completes the job or
+ * keeps it. */
+typedef struct
+{
+  SyncobjSync       *sync;
+  SyncobjCollection *collection;
+  const char        *echo;      /* NULL: the changes and the key */
+  GPtrArray         *jobs;      /* nullable: kept here, unfinished */
+  guint              held_as_text;
+} TextBackend;
+
+static void
+text_echo_persist (SyncobjPersistJob *job,
+                   gpointer           user_data)
+{
+  TextBackend *backend = user_data;
+  SyncobjPendingMutation *mutation = syncobj_persist_job_get_mutation (job, 0);
+  g_autofree char *changes = syncobj_pending_mutation_get_changes_json (mutation);
+  g_autofree char *echo = NULL;
+  g_autoptr(GError) error = NULL;
+  SyncobjRow *row;
+
+  g_assert_cmpuint (syncobj_persist_job_get_n_mutations (job), ==, 1);
+  changes[strlen (changes) - 1] = '\0';
+  echo = backend->echo != NULL ? g_strdup (backend->echo)
+                               : g_strdup_printf ("%s,\"id\":\"%s\"}", changes, syncobj_pending_mutation_get_key (mutation));
+  syncobj_sync_begin (backend->sync);
+  g_assert_true (syncobj_sync_write_json (backend->sync, SYNCOBJ_MUTATION_TYPE_UPDATE, echo, &error));
+  g_assert_true (syncobj_sync_commit (backend->sync, &error));
+  g_assert_no_error (error);
+
+  /* Held while the key is locked, as text: nothing built. */
+  row = _syncobj_overlay_find (backend->collection->overlay, syncobj_pending_mutation_get_key (mutation));
+  g_assert_nonnull (row->held);
+  g_assert_cmpuint (row->held->len, ==, 1);
+  g_assert_null (g_array_index (row->held, SyncobjSyncWrite, 0).value);
+  g_assert_nonnull (g_array_index (row->held, SyncobjSyncWrite, 0).packed);
+  backend->held_as_text++;
+
+  if (backend->jobs != NULL)
+    g_ptr_array_add (backend->jobs, g_object_ref (job));
+  else
+    syncobj_persist_job_complete (job);
+}
+
+static SyncobjCollection *
+text_backend_collection_new (TextBackend *backend)
+{
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (text_echo_persist, backend, NULL);
+  g_autoptr(GError) error = NULL;
+
+  backend->sync = syncobj_sync_new ("text-echo");
+  backend->collection = syncobj_collection_new ("text-echo", backend->sync, mutator);
+  g_assert_true (syncobj_sync_load_json_array (backend->sync, RECORDS, -1, &error));
+  g_assert_no_error (error);
+  syncobj_sync_mark_ready (backend->sync);
+  return backend->collection;
+}
+
+static void
+text_backend_clear (TextBackend *backend)
+{
+  g_clear_object (&backend->collection);
+  g_clear_object (&backend->sync);
+  g_clear_pointer (&backend->jobs, g_ptr_array_unref);
+}
+
+static void
+run_until_finished (SyncobjTransaction *transaction)
+{
+  while (!syncobj_transaction_is_finished (transaction))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+}
+
+/* An echo sent as JSON text is held as text, and when it sets what the
+ * update set, written the same, the update ends as text: nothing is
+ * built and nothing visible changes. */
+static void
+test_text_echo_confirms (void)
+{
+  TextBackend backend = { NULL };
+  SyncobjCollection *collection = text_backend_collection_new (&backend);
+  g_autoptr(SyncobjTestItemsChanged) changes = syncobj_test_items_changed_new (G_LIST_MODEL (collection));
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autofree char *json = NULL;
+  SyncobjRow *row;
+
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 4, \"title\": \"fo\\\"ur\"}");
+  assert_text_row (collection, "b", 1);
+  run_until_finished (transaction);
+  g_assert_cmpuint (backend.held_as_text, ==, 1);
+  syncobj_test_items_changed_assert (changes, "1,1,1");
+  row = _syncobj_overlay_find (collection->overlay, "b");
+  g_assert_cmpstr (row->packed, ==, "{\"id\":\"b\",\"n\":4,\"title\":\"fo\\\"ur\"}");
+  g_assert_null (row->visible);
+  g_assert_true (row->layers == NULL || row->layers->len == 0);
+  g_assert_true (row->held == NULL || row->held->len == 0);
+  json = syncobj_collection_to_json (collection);
+  assert_json_text (json, "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
+                          " {\"id\": \"b\", \"n\": 4, \"title\": \"fo\\\"ur\"}, {\"id\": \"c\", \"n\": 0}]");
+  text_backend_clear (&backend);
+}
+
+/* An echo held as text that the update's text cannot confirm (another
+ * form of the same value, another member, one member missing) is built
+ * when the update ends, and merged the general way. */
+static void
+test_text_echo_general_way (gconstpointer data)
+{
+  TextBackend backend = { NULL, NULL, data };
+  SyncobjCollection *collection = text_backend_collection_new (&backend);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) expected = syncobj_test_object ("{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+  g_autoptr(JsonNode) expected_node = NULL;
+  g_autofree char *expected_json = NULL;
+  g_autoptr(JsonObject) echo = syncobj_test_object (data);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 4, \"title\": \"B\"}");
+  run_until_finished (transaction);
+  g_assert_cmpuint (backend.held_as_text, ==, 1);
+  /* The synced value, the echo merged into it. */
+  json_object_iter_init (&iter, echo);
+  while (json_object_iter_next (&iter, &name, &node))
+    json_object_set_member (expected, name, json_node_copy (node));
+  expected_node = json_node_init_object (json_node_alloc (), expected);
+  expected_json = json_to_string (expected_node, FALSE);
+  syncobj_test_assert_value (collection, "b", expected_json);
+  text_backend_clear (&backend);
+}
+
+/* A record read while its echo is held as text: the row is built, the
+ * held echo with it, and the end of the update applies it. */
+static void
+test_text_echo_read_while_held (void)
+{
+  TextBackend backend = { NULL };
+  SyncobjCollection *collection = text_backend_collection_new (&backend);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  backend.jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  backend.echo = "{\"id\": \"b\", \"n\": 7, \"color\": \"red\"}";
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 4}");
+  while (backend.jobs->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  record = syncobj_collection_lookup (collection, "b");
+  g_assert_cmpint (syncobj_record_get_int (record, "n"), ==, 4);
+  g_assert_nonnull (g_array_index (_syncobj_overlay_find (collection->overlay, "b")->held, SyncobjSyncWrite, 0).value);
+  syncobj_persist_job_complete (g_ptr_array_index (backend.jobs, 0));
+  run_until_finished (transaction);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 7, \"title\": \"B\", \"color\": \"red\"}");
+  g_clear_object (&record);
+  text_backend_clear (&backend);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -599,6 +759,16 @@ main (int   argc,
   g_test_add_func ("/text-write/values-read-in-worker", test_values_read_in_worker);
   g_test_add_func ("/text-write/texts-exact", test_texts_exact);
   g_test_add_func ("/text-write/fold-notifies", test_fold_notifies);
+  g_test_add_func ("/text-write/text-echo/confirms", test_text_echo_confirms);
+  g_test_add_data_func ("/text-write/text-echo/other-form", "{\"id\": \"b\", \"n\": 4.0, \"title\": \"\\u0042\"}",
+                        test_text_echo_general_way);
+  g_test_add_data_func ("/text-write/text-echo/other-member", "{\"id\": \"b\", \"n\": 4, \"title\": \"B\", \"x\": 1}",
+                        test_text_echo_general_way);
+  g_test_add_data_func ("/text-write/text-echo/member-missing", "{\"id\": \"b\", \"n\": 4}",
+                        test_text_echo_general_way);
+  g_test_add_data_func ("/text-write/text-echo/other-value", "{\"id\": \"b\", \"n\": 5, \"title\": \"B\"}",
+                        test_text_echo_general_way);
+  g_test_add_func ("/text-write/text-echo/read-while-held", test_text_echo_read_while_held);
 
   return g_test_run ();
 }

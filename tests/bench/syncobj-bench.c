@@ -179,18 +179,46 @@ typedef struct
 {
   SyncobjSync *sync;   /* unowned: where the server's echo arrives */
   GPtrArray   *held;   /* jobs never answered (sync_churn) */
+  GString     *echo;   /* nullable: the text of the last echo */
   guint64      persisted;
 } Backend;
 
+static void
+backend_clear (Backend *backend)
+{
+  g_clear_pointer (&backend->held, g_ptr_array_unref);
+  if (backend->echo != NULL)
+    g_string_free (g_steal_pointer (&backend->echo), TRUE);
+}
+
+/* Appends @text to @echo as a JSON string. */
+static void
+append_json_string (GString    *echo,
+                    const char *text)
+{
+  g_string_append_c (echo, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (echo, '\\');
+      if ((guchar) *p < 0x20)
+        g_string_append_printf (echo, "\\u%04x", (guint) (guchar) *p);
+      else
+        g_string_append_c (echo, *p);
+    }
+  g_string_append_c (echo, '"');
+}
+
 /* The server accepts the transaction at once; its new state comes back
- * through the sync, as the echo of a real backend would. */
+ * through the sync, as the echo of a real backend would: every changed
+ * member and the key. Like an HTTP backend, it takes the changes as JSON
+ * text and hands the echo over as JSON text. */
 static void
 persist_at_once (SyncobjPersistJob *job,
                  gpointer           user_data)
 {
   Backend *backend = user_data;
-  GListModel *mutations = syncobj_transaction_get_mutations (syncobj_persist_job_get_transaction (job));
-  guint n = g_list_model_get_n_items (mutations);
+  guint n = syncobj_persist_job_get_n_mutations (job);
   g_autoptr(GError) error = NULL;
 
   backend->persisted++;
@@ -198,18 +226,22 @@ persist_at_once (SyncobjPersistJob *job,
   syncobj_sync_begin (backend->sync);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SyncobjPendingMutation) mutation = g_list_model_get_item (mutations, i);
-      g_autoptr(JsonObject) echo = json_object_new ();
-      JsonObject *changes = syncobj_pending_mutation_get_changes (mutation);
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *node;
+      SyncobjPendingMutation *mutation = syncobj_persist_job_get_mutation (job, i);
+      g_autofree char *changes = syncobj_pending_mutation_get_changes_json (mutation);
+      gsize length = strlen (changes);
+      GString *echo = backend->echo;
 
-      json_object_iter_init_ordered (&iter, changes);
-      while (json_object_iter_next_ordered (&iter, &name, &node))
-        json_object_set_member (echo, name, json_node_copy (node));
-      json_object_set_string_member (echo, "id", syncobj_pending_mutation_get_key (mutation));
-      if (!syncobj_sync_write (backend->sync, SYNCOBJ_MUTATION_TYPE_UPDATE, echo, &error))
+      /* {…changes…,"id":"<key>"} */
+      if (echo == NULL)
+        echo = backend->echo = g_string_sized_new (128);
+      g_string_truncate (echo, 0);
+      g_string_append_len (echo, changes, (gssize) length - 1);
+      if (length > 2)
+        g_string_append_c (echo, ',');
+      g_string_append (echo, "\"id\":");
+      append_json_string (echo, syncobj_pending_mutation_get_key (mutation));
+      g_string_append_c (echo, '}');
+      if (!syncobj_sync_write_json (backend->sync, SYNCOBJ_MUTATION_TYPE_UPDATE, echo->str, &error))
         fail ("echo: %s", error->message);
     }
   if (!syncobj_sync_commit (backend->sync, &error))
@@ -270,7 +302,7 @@ bench_close (Bench *bench)
   g_signal_handler_disconnect (bench->collection, bench->handler);
   g_clear_object (&bench->collection);
   g_clear_object (&bench->sync);
-  g_clear_pointer (&bench->backend.held, g_ptr_array_unref);
+  backend_clear (&bench->backend);
 }
 
 /* N records in one sync commit, as TanStack's make() does: from the
@@ -793,7 +825,7 @@ run_sync_churn (JsonObject *out)
   g_clear_object (&bench.collection);
   g_ptr_array_set_size (transactions, 0);
   g_clear_object (&bench.sync);
-  g_clear_pointer (&bench.backend.held, g_ptr_array_unref);
+  backend_clear (&bench.backend);
 }
 
 /* ---- live views --------------------------------------------------------------- */
@@ -1794,7 +1826,7 @@ recovery_async (const char *path,
   g_autoptr(GArray) busy_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) busy_cpu_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   StallWatch watch = { 0, 0, busy_us, busy_cpu_us, 0, 0 };
-  Backend backend = { NULL, g_ptr_array_new_with_free_func (g_object_unref), 0 };
+  Backend backend = { NULL, g_ptr_array_new_with_free_func (g_object_unref), NULL, 0 };
   SyncobjCollection *collection = NULL;
   SyncobjStore *store = store_open (path);
   SyncobjMutator *mutator = syncobj_func_mutator_new (persist_never, &backend, NULL);
@@ -1858,7 +1890,7 @@ run_recovery (JsonObject *out)
   g_autoptr(SyncobjSync) sync = NULL;
   g_autoptr(SyncobjMutator) mutator = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
-  Backend backend = { NULL, g_ptr_array_new_with_free_func (g_object_unref), 0 };
+  Backend backend = { NULL, g_ptr_array_new_with_free_func (g_object_unref), NULL, 0 };
   double t0, elapsed, async_stall_cpu_ms, prepare_ms;
   pid_t pid;
   int status;
@@ -1916,7 +1948,7 @@ run_recovery (JsonObject *out)
 
   g_clear_object (&collection);
   g_clear_object (&store);
-  g_clear_pointer (&backend.held, g_ptr_array_unref);
+  backend_clear (&backend);
   remove_temp_dir (dir);
 }
 

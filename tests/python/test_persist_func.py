@@ -2,6 +2,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import json
 import threading
 
 from gi.repository import GLib, Syncobj
@@ -248,3 +249,27 @@ def test_await_sync_function_in_python_finishes_the_wait(todos):
     assert waits == [(control.get_sync(), 'tag')]
     assert transaction.get_state() == State.COMPLETED
     assert collection['3'].synced_value == {'id': '3', 'title': 'Echoed'}
+
+
+def test_persist_function_walks_mutations_as_json_text(todos):
+    collection, control = todos
+    seen = []
+
+    def persist(job):
+        for i in range(job.get_n_mutations()):
+            mutation = job.get_mutation(i)
+            seen.append((mutation.get_key(), json.loads(mutation.get_changes_json())))
+        assert job.get_mutation(job.get_n_mutations()) is None
+        echo_to_server(control, job)
+        job.complete()
+
+    with_persist_func(collection, persist)
+    transaction = collection.begin()
+    transaction.update(collection, '1', {'done': True, 'title': 'Ünïcode "quoted"'})
+    transaction.insert(collection, {'id': '3', 'tags': [1, {'x': None}]})
+    transaction.commit()
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert seen == [('1', {'done': True, 'title': 'Ünïcode "quoted"'}),
+                    ('3', {'id': '3', 'tags': [1, {'x': None}]})]
