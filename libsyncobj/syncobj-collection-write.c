@@ -58,6 +58,7 @@ collection_validate_write (SyncobjCollection    *self,
                            const char          **key,
                            char                  key_buffer[SYNCOBJ_INT_KEY_SIZE],
                            JsonObject           *value,
+                           SyncobjRow          **found,
                            GError              **error)
 {
   SyncobjRow *row;
@@ -97,7 +98,7 @@ collection_validate_write (SyncobjCollection    *self,
     }
 
   /* Whether it is visible is enough: the write builds what it needs. */
-  row = _syncobj_overlay_find (self->overlay, *key);
+  row = *found = _syncobj_overlay_find (self->overlay, *key);
 
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !_syncobj_overlay_check_key_type (self->overlay, row, key_is_int, error))
     return FALSE;
@@ -189,12 +190,14 @@ _syncobj_collection_write (SyncobjCollection    *self,
   g_autoptr(SyncobjTransaction) target = NULL;
   SyncobjPendingMutation *mutation;
   SyncobjOverlayWrite write;
+  SyncobjRow *row;
+  guint rows_epoch;
   gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
   gboolean auto_commit;
   char key_buffer[SYNCOBJ_INT_KEY_SIZE];
   g_autofree char *temporary_key = NULL;
 
-  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
+  /* Every caller checked that this is the collection's thread. */
   if (!_syncobj_collection_check_not_merging (self, error))
     return NULL;
 
@@ -209,8 +212,12 @@ _syncobj_collection_write (SyncobjCollection    *self,
   else if (type != SYNCOBJ_MUTATION_TYPE_INSERT)
     key = collection_resolve_key (self, key);
 
-  if (!collection_validate_write (self, type, &key, key_buffer, value, error))
+  if (!collection_validate_write (self, type, &key, key_buffer, value, &row, error))
     return NULL;
+
+  /* The handlers of the new transaction's signals may change the rows:
+   * the row found stays usable while the epoch stays. */
+  rows_epoch = _syncobj_overlay_get_rows_epoch (self->overlay);
 
   target = collection_pick_transaction (self, transaction, &auto_commit, error);
   if (target == NULL)
@@ -231,7 +238,8 @@ _syncobj_collection_write (SyncobjCollection    *self,
       g_autoptr(SyncobjPendingMutation) created =
         _syncobj_pending_mutation_new (_syncobj_collection_dup_weak (self), self->id, target, key, type, now);
 
-      _syncobj_overlay_push (self->overlay, &write, created, value, now);
+      _syncobj_overlay_push (self->overlay, &write, created, value,
+                             _syncobj_overlay_get_rows_epoch (self->overlay) == rows_epoch ? row : NULL, now);
       _syncobj_transaction_add_mutation (target, self, created);
     }
 

@@ -177,11 +177,18 @@ gboolean                _syncobj_overlay_fold       (SyncobjOverlay         *sel
                                                      SyncobjMutationType     type,
                                                      JsonObject             *value,
                                                      gint64                  now_us);
+/* @row: the row of @created's key, when the caller found it since the
+ * rows epoch last changed (saves looking it up again), or NULL. */
 void                    _syncobj_overlay_push       (SyncobjOverlay         *self,
                                                      SyncobjOverlayWrite    *write,
                                                      SyncobjPendingMutation *created,
                                                      JsonObject             *value,
+                                                     SyncobjRow             *row,
                                                      gint64                  now_us);
+/* Changes whenever a row leaves the table of rows (freed, or under a new
+ * key): a row found by _syncobj_overlay_find() is still the row of its key
+ * as long as the epoch stays the same, whatever ran meanwhile. */
+guint                   _syncobj_overlay_get_rows_epoch (SyncobjOverlay *self);
 void                    _syncobj_overlay_show_write (SyncobjOverlay         *self,
                                                      SyncobjOverlayWrite    *write);
 

@@ -28,6 +28,8 @@ struct _SyncobjOverlay
   guint                          n_marked;  /* rows with that mark */
   guint                          n_records; /* rows with a live record */
   GArray                        *spare_held; /* empty, for the next held sync write */
+  guint                          rows_epoch; /* changes when a row leaves the table:
+                                              * see _syncobj_overlay_get_rows_epoch() */
 };
 
 static inline SyncobjRow *

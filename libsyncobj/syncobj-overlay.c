@@ -152,8 +152,15 @@ _syncobj_overlay_row_maybe_free (SyncobjOverlay *self,
     {
       if (row->mark == self->mark)
         self->n_marked--;
+      self->rows_epoch++;
       _syncobj_table_remove (self->rows, row);
     }
+}
+
+guint
+_syncobj_overlay_get_rows_epoch (SyncobjOverlay *self)
+{
+  return self->rows_epoch;
 }
 
 /* Whether @row holds a value, synced, visible or waiting. */
@@ -657,15 +664,16 @@ _syncobj_overlay_push (SyncobjOverlay         *self,
                        SyncobjOverlayWrite    *write,
                        SyncobjPendingMutation *created,
                        JsonObject             *value,
+                       SyncobjRow             *row,
                        gint64                  now_us)
 {
-  SyncobjRow *row;
   SyncobjMutationType type = created->type;
   g_autoptr(JsonObject) changes = NULL;
   g_autoptr(JsonObject) modified = NULL;
 
   /* An update of a record held as text, kept as text. */
-  row = _syncobj_overlay_find (self, created->key);
+  if (row == NULL)
+    row = _syncobj_overlay_find (self, created->key);
   if (row != NULL && row->packed != NULL && type == SYNCOBJ_MUTATION_TYPE_UPDATE && !overlay_merges (self) &&
       _syncobj_overlay_push_text (self, write, row, created, value, now_us))
     return;
@@ -764,6 +772,7 @@ _syncobj_overlay_take_early_echo (SyncobjOverlay  *self,
     {
       if (early->mark == self->mark)
         self->n_marked--;
+      self->rows_epoch++;
       _syncobj_table_remove (self->rows, early);
     }
   return TRUE;
@@ -776,6 +785,7 @@ row_rekey (SyncobjOverlay *self,
            const char     *key,
            gboolean        key_is_int)
 {
+  self->rows_epoch++;
   _syncobj_table_steal (self->rows, row);
   if (!row->inline_key)
     g_free (row->key);

@@ -671,7 +671,15 @@ _syncobj_registry_add_transaction (SyncobjRegistry    *self,
     _syncobj_table_insert (self->transactions_by_id, id != NULL ? g_strdup (id) : object_dup_id (transaction),
                          transaction);
   _syncobj_object_list_append (&self->transactions, transaction);
-  registry_track_pending (self, transaction, counted);
+  if (new_id)
+    {
+      /* A new transaction is pending: it counts. */
+      *counted = TRUE;
+      self->n_pending++;
+      g_object_notify_by_pspec ((GObject *) self, properties[PROP_N_PENDING]);
+    }
+  else
+    registry_track_pending (self, transaction, counted);
   g_signal_emit (self, signals[TRANSACTION_ADDED], 0, transaction);
 }
 

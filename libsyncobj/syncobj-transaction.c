@@ -262,8 +262,11 @@ _syncobj_transaction_find_mutation (SyncobjTransaction *self,
 {
   g_autofree char *index_key = NULL;
   const char *collection_id;
-  guint n;
+  guint n = _syncobj_object_list_get_length (self->mutations);
 
+  /* A new transaction, the usual case: nothing to look for. */
+  if (n == 0)
+    return NULL;
   if (self->mutation_index != NULL)
     {
       index_key = mutation_index_key (collection, key);
@@ -271,7 +274,6 @@ _syncobj_transaction_find_mutation (SyncobjTransaction *self,
     }
 
   collection_id = syncobj_collection_get_id (collection);
-  n = _syncobj_object_list_get_length (self->mutations);
   for (guint i = 0; i < n; i++)
     {
       SyncobjPendingMutation *mutation = _syncobj_object_list_peek (self->mutations, i);
@@ -844,6 +846,7 @@ syncobj_transaction_insert (SyncobjTransaction  *self,
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), FALSE);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_collection_get_owner (collection), FALSE);
 
   transaction = _syncobj_collection_write (collection, self, SYNCOBJ_MUTATION_TYPE_INSERT, NULL, value, error);
   return transaction != NULL;
@@ -874,6 +877,7 @@ syncobj_transaction_update (SyncobjTransaction  *self,
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), FALSE);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_collection_get_owner (collection), FALSE);
 
   transaction = _syncobj_collection_write (collection, self, SYNCOBJ_MUTATION_TYPE_UPDATE, key, changes, error);
   return transaction != NULL;
@@ -902,6 +906,7 @@ syncobj_transaction_delete (SyncobjTransaction  *self,
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (collection), FALSE);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
+  SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (_syncobj_collection_get_owner (collection), FALSE);
 
   transaction = _syncobj_collection_write (collection, self, SYNCOBJ_MUTATION_TYPE_DELETE, key, NULL, error);
   return transaction != NULL;

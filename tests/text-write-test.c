@@ -737,6 +737,42 @@ test_text_echo_read_while_held (void)
   text_backend_clear (&backend);
 }
 
+static void
+replace_b_cb (SyncobjCollection  *collection,
+              SyncobjTransaction *transaction,
+              SyncobjSyncControl *control)
+{
+  syncobj_sync_control_emit_delete (control, "b");
+  g_assert_null (_syncobj_overlay_find (collection->overlay, "b"));
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"n\": 7, \"title\": \"again\"}");
+}
+
+/* A handler of ::transaction-added that replaces the row of the key being
+ * written (the sync deletes the record and brings it back): the write
+ * finds the new row, as it did before the check found the first one.
+ * (Under AddressSanitizer, a write to the row found first would touch
+ * freed memory.) */
+static void
+test_row_replaced_meanwhile (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"n\": 5}");
+  g_autoptr(GError) error = NULL;
+  gulong handler;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  handler = g_signal_connect (collection, "transaction-added", G_CALLBACK (replace_b_cb), control);
+  transaction = syncobj_collection_update (collection, "b", changes, &error);
+  g_signal_handler_disconnect (collection, handler);
+  g_assert_no_error (error);
+  g_assert_nonnull (transaction);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 5, \"title\": \"again\"}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 5, \"title\": \"again\"}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -769,6 +805,7 @@ main (int   argc,
   g_test_add_data_func ("/text-write/text-echo/other-value", "{\"id\": \"b\", \"n\": 5, \"title\": \"B\"}",
                         test_text_echo_general_way);
   g_test_add_func ("/text-write/text-echo/read-while-held", test_text_echo_read_while_held);
+  g_test_add_func ("/text-write/row-replaced-meanwhile", test_row_replaced_meanwhile);
 
   return g_test_run ();
 }
