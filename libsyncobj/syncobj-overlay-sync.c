@@ -227,6 +227,8 @@ _syncobj_overlay_apply_sync_writes (SyncobjOverlay    *self,
         {
           if (self->ordered && _syncobj_queue_is_locked (self->queue, row->key))
             {
+              if (row->held == NULL)
+                row->held = g_steal_pointer (&self->spare_held);
               _syncobj_row_hold_sync_write (row, &writes[i]);
               continue;
             }

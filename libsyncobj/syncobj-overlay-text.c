@@ -321,6 +321,37 @@ echo_confirms (SyncobjPendingMutation *mutation,
   return TRUE;
 }
 
+/* In compact, checked object text ending at @end, *@p at a member (or at
+ * the closing brace): reads the member's name (between the quotes) and
+ * where its value begins and ends, and moves *@p to the next. FALSE at
+ * the end of the object, or at a name written with an escape (*@p is
+ * then left where it was). */
+static gboolean
+text_next_member (const char **p,
+                  const char  *end,
+                  const char **name,
+                  gsize       *length,
+                  const char **start,
+                  const char **stop)
+{
+  gboolean escaped;
+  const char *quote;
+
+  if (**p != '"')
+    return FALSE;
+  quote = _syncobj_json_string_end (*p, end, &escaped);
+  if (quote == NULL || escaped || quote[1] != ':')
+    return FALSE;
+  *name = *p + 1;
+  *length = (gsize) (quote - *p - 1);
+  *start = quote + 2;
+  *stop = _syncobj_json_packed_skip_value (*start, end);
+  if (*stop == NULL)
+    return FALSE;
+  *p = **stop == ',' ? *stop + 1 : *stop;
+  return TRUE;
+}
+
 /* The members of the compact, checked object text @text (@length bytes):
  * their names (between the quotes) and where their values begin and end.
  * FALSE for more than TEXT_MAX_MEMBERS, or a name written with an escape. */
@@ -339,70 +370,56 @@ text_members (const char  *text,
 
   if (length < 2 || *text != '{')
     return FALSE;
-  while (*p == '"')
-    {
-      gboolean escaped;
-      const char *stop = _syncobj_json_string_end (p, end, &escaped);
-
-      if (n == TEXT_MAX_MEMBERS || stop == NULL || escaped || stop[1] != ':')
-        return FALSE;
-      names[n] = p + 1;
-      lengths[n] = (gsize) (stop - p - 1);
-      starts[n] = stop + 2;
-      p = _syncobj_json_packed_skip_value (starts[n], end);
-      if (p == NULL)
-        return FALSE;
-      ends[n++] = p;
-      if (*p == ',')
-        p++;
-    }
+  while (n < TEXT_MAX_MEMBERS && text_next_member (&p, end, &names[n], &lengths[n], &starts[n], &ends[n]))
+    n++;
   *n_members = n;
   return *p == '}';
 }
 
 /* echo_confirms() for an echo kept as its compact JSON text: each member
  * it sets is written in the modified text with the same bytes (the same
- * value; another form of it takes the general way). */
+ * value; another form of it takes the general way). One walk of each
+ * text. */
 static gboolean
 echo_text_confirms (SyncobjPendingMutation *mutation,
                     SyncobjSyncWrite       *echo)
 {
   const char *modified = _syncobj_pending_mutation_peek_text_modified (mutation);
   const char *changes = mutation->text + mutation->text_changes;
+  const char *changes_end = mutation->text + mutation->text_modified - 1;
   const char *names[TEXT_MAX_MEMBERS], *starts[TEXT_MAX_MEMBERS], *ends[TEXT_MAX_MEMBERS];
-  const char *set[TEXT_MAX_MEMBERS], *set_starts[TEXT_MAX_MEMBERS], *set_ends[TEXT_MAX_MEMBERS];
-  const char *found[TEXT_MAX_MEMBERS];
-  gsize lengths[TEXT_MAX_MEMBERS], set_lengths[TEXT_MAX_MEMBERS];
-  SyncobjViewValue value = { .packed = modified };
-  guint n_names, n_set;
+  const char *name, *start, *stop, *p, *modified_end;
+  gsize lengths[TEXT_MAX_MEMBERS], length;
+  guint n_names, found = 0;
 
   if (mutation->text_adds ||
-      !text_members (echo->packed, echo->packed_length, names, lengths, starts, ends, &n_names) ||
-      !text_members (changes, (gsize) (mutation->text_modified - mutation->text_changes - 1),
-                     set, set_lengths, set_starts, set_ends, &n_set))
+      !text_members (echo->packed, echo->packed_length, names, lengths, starts, ends, &n_names))
     return FALSE;
 
   /* It sets every member the update set. */
-  for (guint j = 0; j < n_set; j++)
+  for (p = changes + 1; text_next_member (&p, changes_end, &name, &length, &start, &stop);)
     {
       guint i = 0;
 
-      while (i < n_names && (lengths[i] != set_lengths[j] || memcmp (names[i], set[j], lengths[i]) != 0))
+      while (i < n_names && (lengths[i] != length || memcmp (names[i], name, length) != 0))
         i++;
       if (i == n_names)
         return FALSE;
     }
+  if (*p != '}')
+    return FALSE;
 
-  _syncobj_view_value_find_members (&value, names, lengths, n_names, found, NULL);
-  for (guint i = 0; i < n_names; i++)
-    {
-      const char *found_end = found[i] != NULL ? _syncobj_json_packed_skip_value (found[i], value.end) : NULL;
-
-      if (found_end == NULL || found_end - found[i] != ends[i] - starts[i] ||
-          memcmp (found[i], starts[i], (gsize) (ends[i] - starts[i])) != 0)
-        return FALSE;
-    }
-  return TRUE;
+  /* Each member it sets is in the modified text, written the same. */
+  modified_end = modified + strlen (modified);
+  for (p = modified + 1; text_next_member (&p, modified_end, &name, &length, &start, &stop);)
+    for (guint i = 0; i < n_names; i++)
+      if (lengths[i] == length && memcmp (names[i], name, length) == 0)
+        {
+          if (stop - start != ends[i] - starts[i] || memcmp (start, starts[i], (gsize) (stop - start)) != 0)
+            return FALSE;
+          found |= 1u << i;
+        }
+  return *p == '}' && found == (1u << n_names) - 1;
 }
 
 /* The packed text of @row becomes @text (a copy). */

@@ -659,16 +659,15 @@ syncobj_pending_mutation_get_changes_json (SyncobjPendingMutation *self)
 
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
-  if (g_atomic_pointer_get (&self->changes) == NULL)
-    {
-      /* The text may go meanwhile (the row is built): then the object is there. */
-      g_mutex_lock (&text_lock);
-      if (self->text != NULL)
-        json = g_strdup (self->text + self->text_changes);
-      g_mutex_unlock (&text_lock);
-      if (json != NULL)
-        return json;
-    }
+  /* The text, even when the object was built from it: copied, not
+   * written again. It may go meanwhile (the row is built): then the
+   * object is there. */
+  g_mutex_lock (&text_lock);
+  if (self->text != NULL)
+    json = g_strdup (self->text + self->text_changes);
+  g_mutex_unlock (&text_lock);
+  if (json != NULL)
+    return json;
 
   _syncobj_pending_mutation_ensure_changes (self);
   return _syncobj_json_write_compact (self->changes);

@@ -122,7 +122,8 @@ _syncobj_http_mutator_request (SyncobjHttpMutator      *self,
           body = _syncobj_json_to_string (mutation->modified);
           return add_if_match (self, new_json_request (self, "PUT", item_uri, body, key, error), mutation);
         }
-      body = _syncobj_json_to_string (mutation->changes);
+      /* The changes of an update kept as text are that text. */
+      body = syncobj_pending_mutation_get_changes_json (mutation);
       return add_if_match (self, new_json_request (self, target->update_method, item_uri, body, key, error),
                            mutation);
 
