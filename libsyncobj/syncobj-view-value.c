@@ -474,9 +474,15 @@ packed_find (const char *p,
   while (p < end && *p == '"')
     {
       gboolean escaped = FALSE;
-      const char *stop = packed_string_end (p, end, &escaped);
+      const char *stop = p + 1;
       gboolean match;
 
+      /* Member names are short: looked at byte by byte (the checked
+       * text ends each string with a quote before its nul). */
+      while (*stop != '"' && *stop != '\\')
+        stop++;
+      if (*stop == '\\')
+        stop = packed_string_end (p, end, &escaped);
       if (stop == NULL)
         return NULL;
       match = packed_name_is (p + 1, stop, escaped, name, name_len);
