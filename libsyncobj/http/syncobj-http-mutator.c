@@ -457,7 +457,7 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
 {
   SyncobjHttpMutator *self = SYNCOBJ_HTTP_MUTATOR (mutator);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+  SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (transaction);
   SyncobjCollection *owner = syncobj_transaction_get_collection (transaction);
   SyncobjSync *sync = owner != NULL ? syncobj_collection_get_sync (owner) : NULL;
   SyncobjHttpEchoes *echoes = _syncobj_http_echoes_of (sync);
@@ -469,8 +469,9 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
 
   run->transaction = g_object_ref (transaction);
   run->mutations = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < g_list_model_get_n_items (mutations); i++)
-    g_ptr_array_add (run->mutations, g_list_model_get_item (mutations, i));
+  /* Read in place: no list model made for the call. */
+  for (guint i = 0; i < _syncobj_object_list_get_length (mutations); i++)
+    g_ptr_array_add (run->mutations, g_object_ref (_syncobj_object_list_peek (mutations, i)));
 
   /* An echo may overtake the answer: watch for it from before the first
    * request goes out. */
