@@ -679,6 +679,42 @@ test_collection_bad_cursor (void)
   g_assert_null (syncobj_sync_get_cursor (sync));
 }
 
+/* A sync write to a key whose update is kept as text is held as text
+ * while the key is locked; the cache, which keeps what the server sent,
+ * takes it (built from that text) when the commit is flushed. */
+static void
+test_collection_held_text (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("cache-held-text.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("held-sync");
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *query = "SELECT count(*) FROM cache WHERE collection_id = 'held' AND key = 'a' "
+                      "AND value = '{\"id\":\"a\",\"title\":\"server\"}'";
+
+  reopen (&store, path);
+  collection = syncobj_collection_new_with_store ("held", sync, mutator, store);
+  sync_commit (sync, TRUE, "c1", (const char *[]) { "{\"id\": \"a\", \"title\": \"one\"}", NULL });
+  syncobj_sync_mark_ready (sync);
+  transaction = syncobj_collection_update_json (collection, "a", "{\"title\": \"mine\"}", &error);
+  g_assert_no_error (error);
+  syncobj_store_test_wait_for_jobs (backend, 1);
+
+  sync_commit (sync, FALSE, "c2", (const char *[]) { "{\"id\": \"a\", \"title\": \"server\"}", NULL });
+  syncobj_store_test_flush (store);
+  g_assert_cmpint (syncobj_store_test_query_int (path, query), ==, 1);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"mine\"}");
+
+  syncobj_persist_job_complete (g_ptr_array_index (backend->jobs, 0));
+  while (!syncobj_transaction_is_finished (transaction))
+    g_main_context_iteration (NULL, TRUE);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"server\"}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -706,6 +742,7 @@ main (int   argc,
   g_test_add_func ("/cache/collection/status-error", test_collection_status_error);
   g_test_add_func ("/cache/collection/schema-version", test_collection_schema_version);
   g_test_add_func ("/cache/collection/bad-cursor", test_collection_bad_cursor);
+  g_test_add_func ("/cache/collection/held-text", test_collection_held_text);
 
   return g_test_run ();
 }
