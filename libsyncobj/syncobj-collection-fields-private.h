@@ -46,6 +46,8 @@ struct _SyncobjCollection
   guint               changed_count;    /*   one contiguous range, not announced yet */
   guint               batch_depth;
   guint               order_removals;   /* rows that left self->order, ever */
+  guint               shown_changes;    /* rows that appeared, changed or left, ever:
+                                         * see _syncobj_collection_write() */
 
   GQueue              active;           /* SyncobjTransaction (strong), creation order */
   SyncobjTable       *active_links;     /* transaction → GList link */

@@ -126,6 +126,7 @@ row_appear (gpointer    view,
 {
   SyncobjCollection *self = view;
 
+  self->shown_changes++;
   if (row->pending_append)
     ; /* already waiting for the end of the batch */
   else if (self->batch_depth > 0)
@@ -149,6 +150,7 @@ row_disappear (gpointer    view,
   SyncobjCollection *self = view;
   guint position;
 
+  self->shown_changes++;
   if (row->iter == NULL)
     return;
 
@@ -164,6 +166,7 @@ row_changed (gpointer    view,
 {
   SyncobjCollection *self = view;
 
+  self->shown_changes++;
   if (row->iter != NULL)
     collection_item_changed (self, row_position (self, row));
 }

@@ -52,12 +52,46 @@ collection_pick_transaction (SyncobjCollection   *self,
   return _syncobj_transaction_new (self);
 }
 
+/* Whether @key can be written as @type with what is visible now: an
+ * insert needs it absent (and of the key type of its row's past), an
+ * update or delete needs it visible. *@found is its row, if any. */
+static gboolean
+collection_check_visible (SyncobjCollection    *self,
+                          SyncobjMutationType   type,
+                          const char           *key,
+                          gboolean              key_is_int,
+                          SyncobjRow          **found,
+                          GError              **error)
+{
+  /* Whether it is visible is enough: the write builds what it needs. */
+  SyncobjRow *row = *found = _syncobj_overlay_find (self->overlay, key);
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !_syncobj_overlay_check_key_type (self->overlay, row, key_is_int, error))
+    return FALSE;
+
+  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && _syncobj_row_is_visible (row))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
+                   _("Record “%s” already exists in collection “%s”"), key, self->id);
+      return FALSE;
+    }
+
+  if (type != SYNCOBJ_MUTATION_TYPE_INSERT && (row == NULL || !_syncobj_row_is_visible (row)))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_NOT_FOUND,
+                   _("No record “%s” in collection “%s”"), key, self->id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 collection_validate_write (SyncobjCollection    *self,
                            SyncobjMutationType   type,
                            const char          **key,
                            char                  key_buffer[SYNCOBJ_INT_KEY_SIZE],
                            JsonObject           *value,
+                           gboolean             *is_int,
                            SyncobjRow          **found,
                            GError              **error)
 {
@@ -81,6 +115,7 @@ collection_validate_write (SyncobjCollection    *self,
         *key = _syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, error);
       if (*key == NULL)
         return FALSE;
+      *is_int = key_is_int;
       if (!key_is_int && g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX) &&
           json_object_has_member (value, self->key_member))
         {
@@ -97,25 +132,9 @@ collection_validate_write (SyncobjCollection    *self,
       return FALSE;
     }
 
-  /* Whether it is visible is enough: the write builds what it needs. */
-  row = *found = _syncobj_overlay_find (self->overlay, *key);
-
-  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && !_syncobj_overlay_check_key_type (self->overlay, row, key_is_int, error))
+  if (!collection_check_visible (self, type, *key, key_is_int, found, error))
     return FALSE;
-
-  if (type == SYNCOBJ_MUTATION_TYPE_INSERT && row != NULL && _syncobj_row_is_visible (row))
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
-                   _("Record “%s” already exists in collection “%s”"), *key, self->id);
-      return FALSE;
-    }
-
-  if (type != SYNCOBJ_MUTATION_TYPE_INSERT && (row == NULL || !_syncobj_row_is_visible (row)))
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_NOT_FOUND,
-                   _("No record “%s” in collection “%s”"), *key, self->id);
-      return FALSE;
-    }
+  row = *found;
 
   if (type == SYNCOBJ_MUTATION_TYPE_UPDATE)
     {
@@ -191,7 +210,8 @@ _syncobj_collection_write (SyncobjCollection    *self,
   SyncobjPendingMutation *mutation;
   SyncobjOverlayWrite write;
   SyncobjRow *row;
-  guint rows_epoch;
+  guint rows_epoch, shown_changes;
+  gboolean key_is_int = FALSE;
   gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
   gboolean auto_commit;
   char key_buffer[SYNCOBJ_INT_KEY_SIZE];
@@ -212,16 +232,28 @@ _syncobj_collection_write (SyncobjCollection    *self,
   else if (type != SYNCOBJ_MUTATION_TYPE_INSERT)
     key = collection_resolve_key (self, key);
 
-  if (!collection_validate_write (self, type, &key, key_buffer, value, &row, error))
+  if (!collection_validate_write (self, type, &key, key_buffer, value, &key_is_int, &row, error))
     return NULL;
 
   /* The handlers of the new transaction's signals may change the rows:
    * the row found stays usable while the epoch stays. */
   rows_epoch = _syncobj_overlay_get_rows_epoch (self->overlay);
+  shown_changes = self->shown_changes;
 
   target = collection_pick_transaction (self, transaction, &auto_commit, error);
   if (target == NULL)
     return NULL;
+
+  /* They may also have made the write impossible (deleted the record it
+   * updates, inserted its key): it is checked again against what they
+   * left, and fails as if it had come after them. */
+  if (self->shown_changes != shown_changes &&
+      !collection_check_visible (self, type, key, key_is_int, &row, error))
+    {
+      if (auto_commit)
+        syncobj_transaction_rollback (target, NULL);
+      return NULL;
+    }
 
   if (temporary_key != NULL)
     _syncobj_overlay_mark_temporary (self->overlay, key);

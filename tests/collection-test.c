@@ -108,6 +108,75 @@ test_delete_then_insert_same_key (void)
   syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"title\": \"B2\"}");
 }
 
+/* A handler of ::transaction-added runs after the write was checked and
+ * before it is applied. When it makes the write impossible (deletes the
+ * record being updated, inserts the key being inserted), the write fails
+ * as if it had come after, with its transaction failed and nothing
+ * changed. */
+typedef struct
+{
+  SyncobjCollection  *collection;
+  SyncobjTransaction *inner;
+  const char         *json;   /* insert this; NULL: delete "b" */
+  gboolean            done;
+} Meddler;
+
+static void
+meddle_cb (SyncobjCollection  *collection,
+           SyncobjTransaction *transaction,
+           Meddler            *meddler)
+{
+  if (meddler->done)
+    return;  /* only the first write meddles */
+  meddler->done = TRUE;
+  meddler->inner = meddler->json != NULL ? syncobj_test_insert (collection, meddler->json)
+                                         : syncobj_test_delete (collection, "b");
+}
+
+static void
+check_write_meddled (const char         *what,
+                     const char         *json,
+                     gint                code,
+                     const char         *keys)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(JsonObject) value = syncobj_test_object (json);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(GError) error = NULL;
+  Meddler meddler = { collection, NULL, NULL, FALSE };
+  gulong handler;
+
+  if (g_str_equal (what, "insert"))
+    meddler.json = json;
+  handler = g_signal_connect (collection, "transaction-added", G_CALLBACK (meddle_cb), &meddler);
+  transaction = g_str_equal (what, "insert") ? syncobj_collection_insert (collection, value, &error)
+                                             : syncobj_collection_update (collection, "b", value, &error);
+  g_signal_handler_disconnect (collection, handler);
+
+  g_assert_error (error, SYNCOBJ_ERROR, code);
+  g_assert_null (transaction);
+  g_assert_nonnull (meddler.inner);
+  syncobj_test_assert_keys (collection, keys);
+  /* Only the handler's write is pending. */
+  g_assert_cmpuint (syncobj_collection_get_n_pending (collection), ==, 1);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, meddler.inner, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_keys (collection, keys);
+  g_clear_object (&meddler.inner);
+}
+
+static void
+test_update_of_record_deleted_meanwhile (void)
+{
+  check_write_meddled ("update", "{\"done\": true}", SYNCOBJ_ERROR_KEY_NOT_FOUND, "a c");
+}
+
+static void
+test_insert_of_key_inserted_meanwhile (void)
+{
+  check_write_meddled ("insert", "{\"id\": \"d\", \"title\": \"D\"}", SYNCOBJ_ERROR_KEY_EXISTS, "a b c d");
+}
+
 static void
 test_to_json (void)
 {
@@ -1476,6 +1545,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/insert/copies-value", test_insert_copies_value);
   g_test_add_func ("/collection/update/shallow-merge", test_update_shallow_merge);
   g_test_add_func ("/collection/update/may-repeat-key", test_update_may_repeat_key);
+  g_test_add_func ("/collection/update/record-deleted-meanwhile", test_update_of_record_deleted_meanwhile);
+  g_test_add_func ("/collection/insert/key-inserted-meanwhile", test_insert_of_key_inserted_meanwhile);
   g_test_add_func ("/collection/delete/removes", test_delete_removes);
   g_test_add_func ("/collection/delete/then-insert-same-key", test_delete_then_insert_same_key);
   g_test_add_func ("/collection/to-json", test_to_json);
