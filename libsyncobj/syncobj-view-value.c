@@ -294,6 +294,21 @@ packed_string_end (const char *p,
   return _syncobj_json_string_end (p, end, escaped);
 }
 
+/* The end of the member value at @p: a string (*@escaped says whether
+ * it holds an escape) or anything else, through packed_skip_value(). */
+static inline const char *
+packed_value_end (SyncobjJsonScan *scan,
+                  const char      *p,
+                  const char      *end,
+                  gboolean        *escaped)
+{
+  *escaped = FALSE;
+  if (*p != '"')
+    return packed_skip_value (scan, p, end);
+  p = packed_string_end (p, end, escaped);
+  return p != NULL ? p + 1 : NULL;
+}
+
 /* @p after a token of packed text, nul-terminated at @end: no white
  * space follows in compact text (every JSON space is below '!', as the
  * final nul is). */
@@ -417,14 +432,7 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
       if (p >= end || *p != ':')
         return;
       start = p = packed_ws (p + 1, end);
-      escaped = FALSE;
-      if (*p == '"')
-        {
-          p = packed_string_end (p, end, &escaped);
-          p = p != NULL ? p + 1 : NULL;
-        }
-      else
-        p = packed_skip_value (&scan, p, end);
+      p = packed_value_end (&scan, p, end, &escaped);
       if (p == NULL)
         return;
       if (match >= 0)
@@ -492,13 +500,7 @@ packed_find (const char *p,
       p = packed_ws (p + 1, end);
       if (match)
         found = p;
-      if (*p == '"')
-        {
-          p = packed_string_end (p, end, &escaped);
-          p = p != NULL ? p + 1 : NULL;
-        }
-      else
-        p = packed_skip_value (&scan, p, end);
+      p = packed_value_end (&scan, p, end, &escaped);
       if (p == NULL)
         return NULL;
       p = packed_ws (p, end);
