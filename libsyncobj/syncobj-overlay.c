@@ -361,10 +361,17 @@ _syncobj_sync_write_clear (SyncobjSyncWrite *write)
   g_clear_pointer (&write->arena, g_bytes_unref);
 }
 
+/* Whether @write holds its record as text only, without its object. */
+static inline gboolean
+sync_write_is_text_only (const SyncobjSyncWrite *write)
+{
+  return write->value == NULL && write->packed != NULL && write->type != SYNCOBJ_MUTATION_TYPE_DELETE;
+}
+
 void
 _syncobj_sync_write_ensure_value (SyncobjSyncWrite *write)
 {
-  if (write->value == NULL && write->packed != NULL && write->type != SYNCOBJ_MUTATION_TYPE_DELETE)
+  if (sync_write_is_text_only (write))
     write->value = _syncobj_json_object_from_text (write->packed, write->packed_length);
 }
 
@@ -457,7 +464,7 @@ _syncobj_row_hold_sync_write (SyncobjRow       *row,
     .key_is_int = write->key_is_int,
   };
 
-  if (write->value == NULL && write->packed != NULL && write->type != SYNCOBJ_MUTATION_TYPE_DELETE)
+  if (sync_write_is_text_only (write))
     {
       /* Text without its object (held by a row with an update kept as
        * text): the key and the text in one block, owned through the key. */

@@ -210,37 +210,6 @@ packed_name_is (const char *p,
   return strcmp (body, name) == 0;
 }
 
-/* The end of the value at @p of checked JSON text: a string or a
- * scalar (which ends at the next ',' or '}' of its object) without the
- * general scanner. */
-static const char *
-packed_skip_value (SyncobjJsonScan *scan,
-                   const char      *p,
-                   const char      *end)
-{
-  gboolean escaped;
-
-  switch (*p)
-    {
-    case '"':
-      p = _syncobj_json_string_end (p, end, &escaped);
-      return p != NULL ? p + 1 : NULL;
-    case '{':
-    case '[':
-      scan->depth = 1;
-      return _syncobj_json_scan_value (scan, p);
-    case 't':
-    case 'n':
-      return p + 4;   /* true, null: the text is checked */
-    case 'f':
-      return p + 5;
-    default:
-      while (p < end && *p != ',' && *p != '}')
-        p++;
-      return p;
-    }
-}
-
 #define EVERY_BYTE(b) (G_GUINT64_CONSTANT (0x0101010101010101) * (b))
 
 /* The first '"' or '\\' of [@q, @end), or @end: eight bytes are looked
@@ -295,16 +264,16 @@ packed_string_end (const char *p,
 }
 
 /* The end of the member value at @p: a string (*@escaped says whether
- * it holds an escape) or anything else, through packed_skip_value(). */
+ * it holds an escape) or anything else, through
+ * _syncobj_json_packed_skip_value(). */
 static inline const char *
-packed_value_end (SyncobjJsonScan *scan,
-                  const char      *p,
-                  const char      *end,
-                  gboolean        *escaped)
+packed_value_end (const char *p,
+                  const char *end,
+                  gboolean   *escaped)
 {
   *escaped = FALSE;
   if (*p != '"')
-    return packed_skip_value (scan, p, end);
+    return _syncobj_json_packed_skip_value (p, end);
   p = packed_string_end (p, end, escaped);
   return p != NULL ? p + 1 : NULL;
 }
@@ -394,7 +363,6 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
                                   const char        **found,
                                   SyncobjViewScalar  *scalars)
 {
-  g_auto(SyncobjJsonScan) scan = { NULL, NULL, NULL, NULL, 0, NULL, 0 };
   const char *p, *end;
 
   memset (found, 0, n_names * sizeof *found);
@@ -415,8 +383,6 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
   p = packed_ws (value->packed, end);
   if (p >= end || *p != '{')
     return;
-  scan.start = p;
-  scan.end = end;
   p = packed_ws (p + 1, end);
   while (p < end && *p == '"')
     {
@@ -432,7 +398,7 @@ _syncobj_view_value_find_members (SyncobjViewValue   *value,
       if (p >= end || *p != ':')
         return;
       start = p = packed_ws (p + 1, end);
-      p = packed_value_end (&scan, p, end, &escaped);
+      p = packed_value_end (p, end, &escaped);
       if (p == NULL)
         return;
       if (match >= 0)
@@ -474,7 +440,6 @@ packed_find (const char *p,
              const char *end,
              const char *name)
 {
-  g_auto(SyncobjJsonScan) scan = { p, end, NULL, NULL, 0, NULL, 0 };
   gsize name_len = strlen (name);
   const char *found = NULL;
 
@@ -500,7 +465,7 @@ packed_find (const char *p,
       p = packed_ws (p + 1, end);
       if (match)
         found = p;
-      p = packed_value_end (&scan, p, end, &escaped);
+      p = packed_value_end (p, end, &escaped);
       if (p == NULL)
         return NULL;
       p = packed_ws (p, end);
