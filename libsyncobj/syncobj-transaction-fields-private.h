@@ -20,28 +20,20 @@
 G_BEGIN_DECLS
 
 
-struct _SyncobjTransaction
+/* What few transactions use: made on first use by transaction_extras(), so
+ * that an ordinary write, persisted at once, allocates none of it. Read
+ * through transaction_peek_extras(), which gives an empty block (never
+ * written) while there is none. */
+typedef struct
 {
-  GObject                  parent_instance;
-
-  char                    *id;              /* made when read: transaction_id() */
-  SyncobjTransactionState  state;
-  gint64                   created_at_us;
-  gint64                   updated_at_us;
   GDateTime               *created_at;      /* caches */
   GDateTime               *updated_at;
-  SyncobjObjectList       *mutations;       /* &mutation_list */
-  SyncobjObjectList        mutation_list;
-  GThread                 *thread;          /* its collection's owner thread */
   GListStore              *attempts;        /* made when asked for */
   GPtrArray               *attempt_list;    /* SyncobjAttempt, the same */
   GHashTable              *mutation_index;  /* "collection\nkey" → mutation; made
                                              * once there are many mutations */
-  guint                    current_attempt;
-  guint                    counted_attempts; /* offline attempts do not count */
-  char                    *queued_behind;   /* made when read from: */
-  SyncobjTransaction      *queued_behind_blocker; /* strong; its id is made
-                                             * only when someone asks */
+  char                    *queued_behind;   /* made when read from
+                                             * queued_behind_blocker */
   GError                  *error;
   char                    *error_transaction_id;
   JsonObject              *metadata;
@@ -49,30 +41,46 @@ struct _SyncobjTransaction
                                              * server created for that insert
                                              * (keys from the server); NULL
                                              * before any */
+  GPtrArray               *waiters;         /* GTask * of wait_async */
+  GPtrArray               *parked;          /* SyncobjStoredMutation: restored
+                                               writes to collections not open yet */
+  GCancellable            *cancellable;     /* made on first use; atomic */
+  SyncobjConflict         *conflict;        /* reported by the mutator of the
+                                             * current attempt; under a lock */
+  gulong                   online_handler;
+  gulong                   mutator_handler;  /* on mutator_owner's notify::mutator */
+  SyncobjCollection       *mutator_owner;    /* unowned: held in collections */
+  guint                    counted_attempts; /* offline attempts do not count */
+  guint                    retry_timer;
+  gint                     retry_after_ms;  /* -1: policy decides */
+  guint                    conflicts_in_row;
+  gint                     cancel_requested; /* atomic boolean: rolled back */
+} SyncobjTransactionExtras;
 
+struct _SyncobjTransaction
+{
+  GObject                  parent_instance;
+
+  char                    *id;              /* made when read: transaction_id() */
+  SyncobjTransactionState  state;
+  guint                    current_attempt;
+  gint64                   created_at_us;
+  gint64                   updated_at_us;
+  gint64                   lazy_started_us;   /* the first attempt, while it */
+  gint64                   lazy_completed_us; /* is not an object: see below */
+  SyncobjObjectList        mutations;
+  GThread                 *thread;          /* its collection's owner thread */
   SyncobjWeak             *owner;
-  SyncobjObjectList       *collections;     /* &collection_list */
-  SyncobjObjectList        collection_list; /* strong while active */
+  SyncobjObjectList        collections;     /* strong while active */
   GList                    owner_link;      /* our link in the queue of active
                                              * transactions of collections[0];
                                              * its data is us */
   SyncobjQueueEntry        entry;           /* our place in the queues; its
                                              * sequence is the commit order */
-  GPtrArray               *waiters;         /* GTask * of wait_async */
-  GPtrArray               *parked;          /* SyncobjStoredMutation: restored
-                                               writes to collections not open yet */
-  GCancellable            *cancellable;     /* made on first use */
-  gint                     cancel_requested; /* atomic boolean: rolled back */
-  guint                    retry_timer;
-  gint                     retry_after_ms;  /* -1: policy decides */
-  SyncobjConflict         *conflict;        /* reported by the mutator of the
-                                             * current attempt; under a lock */
-  guint                    conflicts_in_row;
-  gulong                   online_handler;
-  gulong                   mutator_handler;  /* on mutator_owner's notify::mutator */
-  SyncobjCollection       *mutator_owner;    /* unowned: held in collections */
-  gint64                   lazy_started_us;   /* the first attempt, while it */
-  gint64                   lazy_completed_us; /* is not an object: see below */
+  SyncobjTransactionExtras *extras;         /* made on first use (any thread:
+                                             * atomic); see above */
+  SyncobjTransaction      *queued_behind_blocker; /* strong; its id is made
+                                             * only when someone asks */
   gboolean                 counted_pending;   /* in the registry's n-pending;
                                               * the registry keeps it */
   guint                    lazy_attempt : 1;
@@ -83,6 +91,37 @@ struct _SyncobjTransaction
                                                     * them: the store writes them
                                                     * again */
 };
+
+/* The empty block that transaction_peek_extras() gives while there is none. */
+extern const SyncobjTransactionExtras _syncobj_transaction_no_extras;
+
+/* The extras, for reading: never NULL. */
+static inline const SyncobjTransactionExtras *
+transaction_peek_extras (SyncobjTransaction *self)
+{
+  const SyncobjTransactionExtras *extras = g_atomic_pointer_get (&self->extras);
+
+  return G_LIKELY (extras == NULL) ? &_syncobj_transaction_no_extras : extras;
+}
+
+/* The extras when they were made, else NULL: for clearing. */
+static inline SyncobjTransactionExtras *
+transaction_get_extras (SyncobjTransaction *self)
+{
+  return g_atomic_pointer_get (&self->extras);
+}
+
+/* Makes them on first use (from any thread). */
+SyncobjTransactionExtras *_syncobj_transaction_make_extras (SyncobjTransaction *self);
+
+/* The extras, for writing: made on first use. */
+static inline SyncobjTransactionExtras *
+transaction_extras (SyncobjTransaction *self)
+{
+  SyncobjTransactionExtras *extras = g_atomic_pointer_get (&self->extras);
+
+  return G_LIKELY (extras != NULL) ? extras : _syncobj_transaction_make_extras (self);
+}
 
 /* The id, a UUID made on first use (from any thread): a write that nobody
  * names (no store, no log, no HTTP request, no inspector) makes none. */
@@ -110,8 +149,8 @@ transaction_dup_owner (SyncobjTransaction *self)
 {
   /* While the transaction is active its owner is the first collection it
    * holds: no trip through the weak reference's global lock. */
-  if (self->collections->len > 0)
-    return g_object_ref (_syncobj_object_list_peek (self->collections, 0));
+  if (self->collections.len > 0)
+    return g_object_ref (_syncobj_object_list_peek (&self->collections, 0));
   return _syncobj_weak_get (self->owner);
 }
 
@@ -139,18 +178,20 @@ static inline void
 transaction_add_attempt (SyncobjTransaction *self,
                          SyncobjAttempt     *attempt)
 {
-  if (self->attempt_list == NULL)
-    self->attempt_list = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (self->attempt_list, g_object_ref (attempt));
-  if (self->attempts != NULL)
-    g_list_store_append (self->attempts, attempt);
+  SyncobjTransactionExtras *extras = transaction_extras (self);
 
-  if (self->attempt_list->len > 1 + SYNCOBJ_TRANSACTION_KEPT_LAST_ATTEMPTS)
+  if (extras->attempt_list == NULL)
+    extras->attempt_list = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (extras->attempt_list, g_object_ref (attempt));
+  if (extras->attempts != NULL)
+    g_list_store_append (extras->attempts, attempt);
+
+  if (extras->attempt_list->len > 1 + SYNCOBJ_TRANSACTION_KEPT_LAST_ATTEMPTS)
     {
       /* The oldest after the first goes. */
-      g_ptr_array_remove_index (self->attempt_list, 1);
-      if (self->attempts != NULL)
-        g_list_store_remove (self->attempts, 1);
+      g_ptr_array_remove_index (extras->attempt_list, 1);
+      if (extras->attempts != NULL)
+        g_list_store_remove (extras->attempts, 1);
     }
 }
 
@@ -160,10 +201,13 @@ static inline SyncobjAttempt *
 transaction_get_attempt (SyncobjTransaction *self,
                          guint               number)
 {
+  GPtrArray *attempt_list;
+
   _syncobj_transaction_realize_attempt (self);
-  for (guint i = self->attempt_list != NULL ? self->attempt_list->len : 0; i > 0; i--)
+  attempt_list = transaction_peek_extras (self)->attempt_list;
+  for (guint i = attempt_list != NULL ? attempt_list->len : 0; i > 0; i--)
     {
-      SyncobjAttempt *attempt = g_ptr_array_index (self->attempt_list, i - 1);
+      SyncobjAttempt *attempt = g_ptr_array_index (attempt_list, i - 1);
 
       if (attempt->number == number)
         return attempt;
@@ -177,10 +221,13 @@ transaction_get_attempt (SyncobjTransaction *self,
 static inline SyncobjAttempt *
 transaction_last_attempt (SyncobjTransaction *self)
 {
+  GPtrArray *attempt_list;
+
   _syncobj_transaction_realize_attempt (self);
-  if (self->attempt_list == NULL || self->attempt_list->len == 0)
+  attempt_list = transaction_peek_extras (self)->attempt_list;
+  if (attempt_list == NULL || attempt_list->len == 0)
     return NULL;
-  return g_ptr_array_index (self->attempt_list, self->attempt_list->len - 1);
+  return g_ptr_array_index (attempt_list, attempt_list->len - 1);
 }
 
 /* The state machine's steps (syncobj-transaction.c) that the other files of

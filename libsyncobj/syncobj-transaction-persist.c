@@ -23,19 +23,20 @@
 GCancellable *
 _syncobj_transaction_get_cancellable (SyncobjTransaction *self)
 {
-  GCancellable *cancellable = g_atomic_pointer_get (&self->cancellable);
+  SyncobjTransactionExtras *extras = transaction_extras (self);
+  GCancellable *cancellable = g_atomic_pointer_get (&extras->cancellable);
 
   if (G_LIKELY (cancellable != NULL))
     return cancellable;
 
   cancellable = g_cancellable_new ();
-  if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, cancellable))
+  if (!g_atomic_pointer_compare_and_exchange (&extras->cancellable, NULL, cancellable))
     {
       g_object_unref (cancellable);
-      return g_atomic_pointer_get (&self->cancellable);
+      return g_atomic_pointer_get (&extras->cancellable);
     }
   /* Made after a rollback: cancelled already. */
-  if (g_atomic_int_get (&self->cancel_requested))
+  if (g_atomic_int_get (&extras->cancel_requested))
     g_cancellable_cancel (cancellable);
   return cancellable;
 }
@@ -51,16 +52,20 @@ transaction_cancellable (SyncobjTransaction *self)
 void
 _syncobj_transaction_stop_waiting (SyncobjTransaction *self)
 {
-  if (self->online_handler != 0)
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
+
+  if (extras == NULL)
+    return;
+  if (extras->online_handler != 0)
     {
-      g_signal_handler_disconnect (_syncobj_scheduler_get_default (), self->online_handler);
-      self->online_handler = 0;
+      g_signal_handler_disconnect (_syncobj_scheduler_get_default (), extras->online_handler);
+      extras->online_handler = 0;
     }
-  if (self->mutator_handler != 0)
+  if (extras->mutator_handler != 0)
     {
-      g_signal_handler_disconnect (self->mutator_owner, self->mutator_handler);
-      self->mutator_handler = 0;
-      self->mutator_owner = NULL;
+      g_signal_handler_disconnect (extras->mutator_owner, extras->mutator_handler);
+      extras->mutator_handler = 0;
+      extras->mutator_owner = NULL;
     }
 }
 
@@ -84,15 +89,18 @@ static void
 transaction_wait_for_mutator (SyncobjTransaction *self,
                               SyncobjCollection  *owner)
 {
+  SyncobjTransactionExtras *extras;
+
   if (!self->started)
     {
       _syncobj_transaction_set_queued_behind (self, NULL);
       _syncobj_transaction_set_state (self, SYNCOBJ_TRANSACTION_STATE_PENDING);
     }
-  if (self->mutator_handler != 0)
+  extras = transaction_extras (self);
+  if (extras->mutator_handler != 0)
     return;
-  self->mutator_owner = owner;
-  self->mutator_handler = g_signal_connect (owner, "notify::mutator", G_CALLBACK (mutator_changed_cb), self);
+  extras->mutator_owner = owner;
+  extras->mutator_handler = g_signal_connect (owner, "notify::mutator", G_CALLBACK (mutator_changed_cb), self);
 }
 
 static void
@@ -103,12 +111,15 @@ online_changed_cb (SyncobjScheduler   *scheduler,
   if (!_syncobj_scheduler_get_online (scheduler))
     return;
 
+  SyncobjTransactionExtras *extras;
+
   _syncobj_transaction_stop_waiting (self);
-  if (self->retry_timer != 0)
+  extras = transaction_get_extras (self);
+  if (extras != NULL && extras->retry_timer != 0)
     {
       /* Back online: pending work resumes at once. */
-      _syncobj_scheduler_remove (scheduler, self->retry_timer);
-      self->retry_timer = 0;
+      _syncobj_scheduler_remove (scheduler, extras->retry_timer);
+      extras->retry_timer = 0;
     }
   _syncobj_transaction_start_attempt (self);
 }
@@ -116,8 +127,10 @@ online_changed_cb (SyncobjScheduler   *scheduler,
 static void
 transaction_wait_for_network (SyncobjTransaction *self)
 {
-  if (self->online_handler == 0)
-    self->online_handler = g_signal_connect (_syncobj_scheduler_get_default (), "notify::online",
+  SyncobjTransactionExtras *extras = transaction_extras (self);
+
+  if (extras->online_handler == 0)
+    extras->online_handler = g_signal_connect (_syncobj_scheduler_get_default (), "notify::online",
                                              G_CALLBACK (online_changed_cb), self);
 }
 
@@ -167,7 +180,7 @@ retry_cb (gpointer data)
 {
   SyncobjTransaction *self = data;
 
-  self->retry_timer = 0;
+  transaction_extras (self)->retry_timer = 0;
   _syncobj_transaction_start_attempt (self);
 
   return G_SOURCE_REMOVE;
@@ -181,14 +194,15 @@ transaction_attempt_failed (SyncobjTransaction *self,
   g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
   SyncobjRetryPolicy *policy = owner != NULL ? syncobj_collection_get_retry_policy (owner) : NULL;
   gboolean offline = g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_OFFLINE);
+  SyncobjTransactionExtras *extras = transaction_extras (self);
   guint delay;
 
   if (!offline)
-    self->counted_attempts++;
+    extras->counted_attempts++;
 
   if (policy == NULL ||
       (!offline && !syncobj_retry_policy_is_retriable (policy, error)) ||
-      (!offline && _syncobj_retry_policy_gives_up (policy, self->counted_attempts,
+      (!offline && _syncobj_retry_policy_gives_up (policy, extras->counted_attempts,
                                                    now_us () - self->created_at_us)))
     {
       _syncobj_transaction_fail (self, error, NULL);
@@ -196,11 +210,11 @@ transaction_attempt_failed (SyncobjTransaction *self,
     }
 
   /* A server's Retry-After never waits longer than the policy allows. */
-  if (self->retry_after_ms >= 0)
-    delay = MIN ((guint) self->retry_after_ms, syncobj_retry_policy_get_max_delay (policy));
+  if (extras->retry_after_ms >= 0)
+    delay = MIN ((guint) extras->retry_after_ms, syncobj_retry_policy_get_max_delay (policy));
   else
-    delay = syncobj_retry_policy_get_delay (policy, MAX (self->counted_attempts, 1));
-  self->retry_after_ms = -1;
+    delay = syncobj_retry_policy_get_delay (policy, MAX (extras->counted_attempts, 1));
+  extras->retry_after_ms = -1;
 
   _syncobj_log_transaction (G_LOG_LEVEL_INFO, transaction_id (self),
                             "transaction %s attempt %u failed (%s); retrying in %u ms",
@@ -208,7 +222,7 @@ transaction_attempt_failed (SyncobjTransaction *self,
   g_error_free (error);
 
   _syncobj_attempt_set_retry_scheduled_for (attempt, now_us () + (gint64) delay * 1000);
-  self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay,
+  extras->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay,
                                               retry_cb, self, NULL);
   _syncobj_transaction_changed (self);
   if (offline)
@@ -242,14 +256,15 @@ _syncobj_transaction_set_conflict (SyncobjTransaction *self,
                                    JsonObject         *current)
 {
   SyncobjConflict *conflict = g_new0 (SyncobjConflict, 1);
+  SyncobjTransactionExtras *extras = transaction_extras (self);
   SyncobjConflict *old;
 
   conflict->key = g_strdup (key);
   conflict->current = current != NULL ? json_object_ref (current) : NULL;
 
   G_LOCK (conflict);
-  old = self->conflict;
-  self->conflict = conflict;
+  old = extras->conflict;
+  extras->conflict = conflict;
   G_UNLOCK (conflict);
 
   g_clear_pointer (&old, conflict_free);
@@ -258,10 +273,13 @@ _syncobj_transaction_set_conflict (SyncobjTransaction *self,
 static SyncobjConflict *
 transaction_take_conflict (SyncobjTransaction *self)
 {
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
   SyncobjConflict *conflict;
 
+  if (extras == NULL)
+    return NULL;
   G_LOCK (conflict);
-  conflict = g_steal_pointer (&self->conflict);
+  conflict = g_steal_pointer (&extras->conflict);
   G_UNLOCK (conflict);
   return conflict;
 }
@@ -269,7 +287,10 @@ transaction_take_conflict (SyncobjTransaction *self)
 void
 _syncobj_transaction_clear_conflict (SyncobjTransaction *self)
 {
-  g_clear_pointer (&self->conflict, conflict_free);
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
+
+  if (extras != NULL)
+    g_clear_pointer (&extras->conflict, conflict_free);
 }
 
 /* Lets the collection of the conflicting key resolve it. */
@@ -280,9 +301,9 @@ transaction_resolve_conflict (SyncobjTransaction *self,
   SyncobjCollection *collection = NULL;
   SyncobjPendingMutation *mutation = NULL;
 
-  for (guint i = 0; conflict != NULL && mutation == NULL && i < self->collections->len; i++)
+  for (guint i = 0; conflict != NULL && mutation == NULL && i < self->collections.len; i++)
     {
-      collection = _syncobj_object_list_peek (self->collections, i);
+      collection = _syncobj_object_list_peek (&self->collections, i);
       mutation = _syncobj_transaction_find_mutation (self, collection, conflict->key);
     }
   if (mutation == NULL)
@@ -306,9 +327,10 @@ transaction_attempt_conflicted (SyncobjTransaction *self,
                                 GError             *error)
 {
   SyncobjConflict *conflict = transaction_take_conflict (self);
+  SyncobjTransactionExtras *extras = transaction_extras (self);
   SyncobjConflictOutcome outcome;
 
-  self->conflicts_in_row++;
+  extras->conflicts_in_row++;
   outcome = transaction_resolve_conflict (self, conflict);
   g_clear_pointer (&conflict, conflict_free);
   if (state_is_final (self->state))
@@ -323,7 +345,7 @@ transaction_attempt_conflicted (SyncobjTransaction *self,
       _syncobj_transaction_fail (self, error, NULL);
       return;
     }
-  if (outcome == SYNCOBJ_CONFLICT_OUTCOME_DONE && _syncobj_object_list_get_length (self->mutations) == 1)
+  if (outcome == SYNCOBJ_CONFLICT_OUTCOME_DONE && _syncobj_object_list_get_length (&self->mutations) == 1)
     {
       /* The server has what the transaction wanted: nothing to echo. */
       g_error_free (error);
@@ -332,13 +354,13 @@ transaction_attempt_conflicted (SyncobjTransaction *self,
       _syncobj_transaction_complete (self);
       return;
     }
-  if (self->conflicts_in_row >= MAX_CONFLICTS_IN_ROW)
+  if (extras->conflicts_in_row >= MAX_CONFLICTS_IN_ROW)
     {
       g_error_free (error);
       _syncobj_transaction_fail (self,
                                  g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT,
                                               _("Transaction %s conflicted with the server’s records %u times in a row"),
-                                              transaction_id (self), self->conflicts_in_row),
+                                              transaction_id (self), extras->conflicts_in_row),
                                  NULL);
       return;
     }
@@ -363,6 +385,7 @@ transaction_persist_result (SyncobjTransaction *self,
                             GError             *error)
 {
   g_autoptr(SyncobjAttempt) attempt = NULL;
+  SyncobjTransactionExtras *extras;
 
   if (self->state != SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     {
@@ -387,7 +410,9 @@ transaction_persist_result (SyncobjTransaction *self,
       return;
     }
 
-  self->conflicts_in_row = 0;
+  extras = transaction_get_extras (self);
+  if (extras != NULL)
+    extras->conflicts_in_row = 0;
   _syncobj_transaction_clear_conflict (self);
   if (error == NULL)
     transaction_persisted (self);
@@ -425,8 +450,8 @@ _syncobj_transaction_mark_started (SyncobjTransaction *self)
 
   self->started = TRUE;
   _syncobj_transaction_set_queued_behind (self, NULL);
-  for (guint i = 0; i < self->collections->len; i++)
-    _syncobj_collection_lock (_syncobj_object_list_peek (self->collections, i), self);
+  for (guint i = 0; i < self->collections.len; i++)
+    _syncobj_collection_lock (_syncobj_object_list_peek (&self->collections, i), self);
   _syncobj_transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_PERSISTING);
 }
 
@@ -473,7 +498,8 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
     }
 
   /* Nobody holds the attempts list yet: see _syncobj_transaction_realize_attempt(). */
-  if (self->current_attempt == 0 && self->attempt_list == NULL && self->attempts == NULL)
+  if (self->current_attempt == 0 && transaction_peek_extras (self)->attempt_list == NULL &&
+      transaction_peek_extras (self)->attempts == NULL)
     {
       self->current_attempt = 1;
       self->lazy_attempt = TRUE;
@@ -530,7 +556,7 @@ void
 _syncobj_transaction_retry_in (SyncobjTransaction *self,
                                guint               delay_ms)
 {
-  self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay_ms,
+  transaction_extras (self)->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), delay_ms,
                                               retry_cb, self, NULL);
 }
 
@@ -576,7 +602,7 @@ GError *
 _syncobj_transaction_keep_applied (SyncobjTransaction *self,
                                    GError             *error)
 {
-  guint n = _syncobj_object_list_get_length (self->mutations);
+  guint n = _syncobj_object_list_get_length (&self->mutations);
   g_autoptr(GString) kept = g_string_new (NULL);
   g_autoptr(GString) rolled_back = g_string_new (NULL);
   guint n_kept = 0, n_rolled_back = 0;
@@ -585,7 +611,7 @@ _syncobj_transaction_keep_applied (SyncobjTransaction *self,
 
   for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (self->mutations, i);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (&self->mutations, i);
 
       if (!g_atomic_int_get (&mutation->applied))
         {

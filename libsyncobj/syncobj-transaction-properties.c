@@ -27,14 +27,17 @@ _syncobj_transaction_notify (SyncobjTransaction        *self,
 static GListStore *
 transaction_attempts (SyncobjTransaction *self)
 {
+  SyncobjTransactionExtras *extras;
+
   _syncobj_transaction_realize_attempt (self);
-  if (self->attempts == NULL)
+  extras = transaction_extras (self);
+  if (extras->attempts == NULL)
     {
-      self->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
-      if (self->attempt_list != NULL)
-        g_list_store_splice (self->attempts, 0, 0, self->attempt_list->pdata, self->attempt_list->len);
+      extras->attempts = g_list_store_new (SYNCOBJ_TYPE_ATTEMPT);
+      if (extras->attempt_list != NULL)
+        g_list_store_splice (extras->attempts, 0, 0, extras->attempt_list->pdata, extras->attempt_list->len);
     }
-  return self->attempts;
+  return extras->attempts;
 }
 
 /**
@@ -115,11 +118,14 @@ syncobj_transaction_is_finished (SyncobjTransaction *self)
 GDateTime *
 syncobj_transaction_get_created_at (SyncobjTransaction *self)
 {
+  SyncobjTransactionExtras *extras;
+
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
 
-  if (self->created_at == NULL)
-    self->created_at = _syncobj_date_time_new (self->created_at_us);
-  return self->created_at;
+  extras = transaction_extras (self);
+  if (extras->created_at == NULL)
+    extras->created_at = _syncobj_date_time_new (self->created_at_us);
+  return extras->created_at;
 }
 
 /**
@@ -134,11 +140,14 @@ syncobj_transaction_get_created_at (SyncobjTransaction *self)
 GDateTime *
 syncobj_transaction_get_updated_at (SyncobjTransaction *self)
 {
+  SyncobjTransactionExtras *extras;
+
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
 
-  if (self->updated_at == NULL)
-    self->updated_at = _syncobj_date_time_new (self->updated_at_us);
-  return self->updated_at;
+  extras = transaction_extras (self);
+  if (extras->updated_at == NULL)
+    extras->updated_at = _syncobj_date_time_new (self->updated_at_us);
+  return extras->updated_at;
 }
 
 /**
@@ -154,7 +163,7 @@ GListModel *
 syncobj_transaction_get_mutations (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return _syncobj_object_list_get_model (self->mutations);
+  return _syncobj_object_list_get_model (&self->mutations);
 }
 
 /**
@@ -216,10 +225,12 @@ syncobj_transaction_get_n_attempts (SyncobjTransaction *self)
 guint
 syncobj_transaction_get_n_dropped_attempts (SyncobjTransaction *self)
 {
+  GPtrArray *attempt_list;
   guint kept;
 
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), 0);
-  kept = (self->attempt_list != NULL ? self->attempt_list->len : 0) + self->lazy_attempt;
+  attempt_list = transaction_peek_extras (self)->attempt_list;
+  kept = (attempt_list != NULL ? attempt_list->len : 0) + self->lazy_attempt;
   return self->current_attempt > kept ? self->current_attempt - kept : 0;
 }
 
@@ -236,23 +247,32 @@ syncobj_transaction_get_n_dropped_attempts (SyncobjTransaction *self)
 const char *
 syncobj_transaction_get_waiting_for_collection (SyncobjTransaction *self)
 {
+  GPtrArray *parked;
+
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
 
-  if (self->parked == NULL || self->parked->len == 0)
+  parked = transaction_peek_extras (self)->parked;
+  if (parked == NULL || parked->len == 0)
     return NULL;
-  return ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id;
+  return ((SyncobjStoredMutation *) g_ptr_array_index (parked, 0))->collection_id;
 }
 
 void
 _syncobj_transaction_set_queued_behind (SyncobjTransaction *self,
                                         const char         *id)
 {
-  if (self->queued_behind_blocker == NULL && g_strcmp0 (self->queued_behind, id) == 0)
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
+
+  if (self->queued_behind_blocker == NULL && g_strcmp0 (extras != NULL ? extras->queued_behind : NULL, id) == 0)
     return;
 
   g_clear_object (&self->queued_behind_blocker);
-  g_free (self->queued_behind);
-  self->queued_behind = g_strdup (id);
+  if (id != NULL || extras != NULL)
+    {
+      extras = transaction_extras (self);
+      g_free (extras->queued_behind);
+      extras->queued_behind = g_strdup (id);
+    }
   _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
 }
 
@@ -263,14 +283,17 @@ void
 _syncobj_transaction_set_queued_behind_blocker (SyncobjTransaction *self,
                                                 SyncobjTransaction *blocker)
 {
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
+
   if (self->queued_behind_blocker == blocker && blocker != NULL)
     return;
-  if (self->queued_behind_blocker == NULL && self->queued_behind != NULL &&
-      g_strcmp0 (self->queued_behind, g_atomic_pointer_get (&blocker->id)) == 0)
+  if (self->queued_behind_blocker == NULL && extras != NULL && extras->queued_behind != NULL &&
+      g_strcmp0 (extras->queued_behind, g_atomic_pointer_get (&blocker->id)) == 0)
     return;
 
   g_set_object (&self->queued_behind_blocker, blocker);
-  g_clear_pointer (&self->queued_behind, g_free);
+  if (extras != NULL)
+    g_clear_pointer (&extras->queued_behind, g_free);
   _syncobj_transaction_notify (self, PROP_QUEUED_BEHIND);
 }
 
@@ -280,10 +303,12 @@ _syncobj_transaction_peek_queued_behind (SyncobjTransaction *self)
   if (self->queued_behind_blocker != NULL)
     {
       g_autoptr(SyncobjTransaction) blocker = g_steal_pointer (&self->queued_behind_blocker);
+      SyncobjTransactionExtras *extras = transaction_extras (self);
 
-      self->queued_behind = g_strdup (transaction_id (blocker));
+      g_free (extras->queued_behind);
+      extras->queued_behind = g_strdup (transaction_id (blocker));
     }
-  return self->queued_behind;
+  return transaction_peek_extras (self)->queued_behind;
 }
 
 /**
@@ -314,7 +339,7 @@ const GError *
 syncobj_transaction_get_error (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->error;
+  return transaction_peek_extras (self)->error;
 }
 
 /**
@@ -330,7 +355,7 @@ const char *
 syncobj_transaction_get_error_transaction_id (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->error_transaction_id;
+  return transaction_peek_extras (self)->error_transaction_id;
 }
 
 /**
@@ -368,7 +393,7 @@ JsonObject *
 syncobj_transaction_get_metadata (SyncobjTransaction *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), NULL);
-  return self->metadata;
+  return transaction_peek_extras (self)->metadata;
 }
 
 /**
@@ -382,13 +407,16 @@ void
 syncobj_transaction_set_metadata (SyncobjTransaction *self,
                                   JsonObject         *metadata)
 {
+  SyncobjTransactionExtras *extras;
+
   g_return_if_fail (SYNCOBJ_IS_TRANSACTION (self));
   SYNCOBJ_RETURN_IF_NOT_OWNER (self->thread);
 
-  if (self->metadata == metadata)
+  if (transaction_peek_extras (self)->metadata == metadata)
     return;
-  g_clear_pointer (&self->metadata, json_object_unref);
-  self->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
+  extras = transaction_extras (self);
+  g_clear_pointer (&extras->metadata, json_object_unref);
+  extras->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
   _syncobj_transaction_notify (self, PROP_METADATA);
   /* The store keeps metadata too. */
   _syncobj_transaction_changed (self);
@@ -432,24 +460,24 @@ syncobj_transaction_to_json (SyncobjTransaction *self)
   if (_syncobj_transaction_peek_queued_behind (self) != NULL)
     {
       json_builder_set_member_name (builder, "queued_behind");
-      json_builder_add_string_value (builder, self->queued_behind);
+      json_builder_add_string_value (builder, _syncobj_transaction_peek_queued_behind (self));
     }
-  if (self->error != NULL)
+  if (transaction_peek_extras (self)->error != NULL)
     {
       json_builder_set_member_name (builder, "error");
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "message");
-      json_builder_add_string_value (builder, self->error->message);
+      json_builder_add_string_value (builder, transaction_peek_extras (self)->error->message);
       json_builder_set_member_name (builder, "transaction_id");
-      json_builder_add_string_value (builder, self->error_transaction_id);
+      json_builder_add_string_value (builder, transaction_peek_extras (self)->error_transaction_id);
       json_builder_end_object (builder);
     }
   json_builder_set_member_name (builder, "mutations");
   json_builder_begin_array (builder);
-  n = _syncobj_object_list_get_length (self->mutations);
+  n = _syncobj_object_list_get_length (&self->mutations);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (self->mutations, i));
+      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (&self->mutations, i));
       g_autofree char *text = syncobj_pending_mutation_to_json (mutation);
 
       json_builder_add_value (builder, json_from_string (text, NULL));
@@ -485,7 +513,7 @@ syncobj_transaction_get_property (GObject    *object,
       g_value_set_boxed (value, syncobj_transaction_get_updated_at (self));
       break;
     case PROP_MUTATIONS:
-      g_value_set_object (value, _syncobj_object_list_get_model (self->mutations));
+      g_value_set_object (value, _syncobj_object_list_get_model (&self->mutations));
       break;
     case PROP_ATTEMPTS:
       g_value_set_object (value, transaction_attempts (self));
@@ -504,16 +532,16 @@ syncobj_transaction_get_property (GObject    *object,
       g_value_set_string (value, syncobj_transaction_get_waiting_for_collection (self));
       break;
     case PROP_ERROR:
-      g_value_set_boxed (value, self->error);
+      g_value_set_boxed (value, transaction_peek_extras (self)->error);
       break;
     case PROP_ERROR_TRANSACTION_ID:
-      g_value_set_string (value, self->error_transaction_id);
+      g_value_set_string (value, transaction_peek_extras (self)->error_transaction_id);
       break;
     case PROP_COLLECTION:
       g_value_take_object (value, transaction_dup_owner (self));
       break;
     case PROP_METADATA:
-      g_value_set_boxed (value, self->metadata);
+      g_value_set_boxed (value, transaction_peek_extras (self)->metadata);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -23,14 +23,17 @@
 gboolean
 syncobj_transaction_retry_now (SyncobjTransaction *self)
 {
+  SyncobjTransactionExtras *extras;
+
   g_return_val_if_fail (SYNCOBJ_IS_TRANSACTION (self), FALSE);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
 
-  if (self->retry_timer == 0)
+  extras = transaction_get_extras (self);
+  if (extras == NULL || extras->retry_timer == 0)
     return FALSE;
 
-  _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);
-  self->retry_timer = 0;
+  _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), extras->retry_timer);
+  extras->retry_timer = 0;
   _syncobj_transaction_start_attempt (self);
   return TRUE;
 }
@@ -131,12 +134,12 @@ syncobj_transaction_retry (SyncobjTransaction  *self,
     }
 
   retry = syncobj_collection_begin (owner);
-  if (self->metadata != NULL)
-    syncobj_transaction_set_metadata (retry, self->metadata);
+  if (transaction_peek_extras (self)->metadata != NULL)
+    syncobj_transaction_set_metadata (retry, transaction_peek_extras (self)->metadata);
 
-  n = _syncobj_object_list_get_length (self->mutations);
+  n = _syncobj_object_list_get_length (&self->mutations);
   for (guint i = 0; i < n; i++)
-    if (!transaction_rewrite (retry, _syncobj_object_list_peek (self->mutations, i), error))
+    if (!transaction_rewrite (retry, _syncobj_object_list_peek (&self->mutations, i), error))
       {
         syncobj_transaction_rollback (retry, NULL);
         return NULL;

@@ -70,10 +70,13 @@ transaction_snapshot (SyncobjTransaction *self,
                       gboolean            with_mutations)
 {
   SyncobjStoredTransaction *stored = _syncobj_stored_transaction_new (with_mutations);
+  const SyncobjTransactionExtras *extras;
   guint n_attempts;
 
   _syncobj_transaction_realize_attempt (self);
-  n_attempts = self->attempt_list != NULL ? self->attempt_list->len : 0;
+  stored->queued_behind = g_strdup (_syncobj_transaction_peek_queued_behind (self));
+  extras = transaction_peek_extras (self);
+  n_attempts = extras->attempt_list != NULL ? extras->attempt_list->len : 0;
 
   stored->id = g_strdup (transaction_id (self));
   stored->state = self->state;
@@ -81,17 +84,16 @@ transaction_snapshot (SyncobjTransaction *self,
   stored->updated_at_us = self->updated_at_us;
   stored->sequence = self->entry.sequence;
   stored->current_attempt = self->current_attempt;
-  stored->counted_attempts = self->counted_attempts;
-  stored->queued_behind = g_strdup (_syncobj_transaction_peek_queued_behind (self));
-  stored->error = self->error != NULL ? g_error_copy (self->error) : NULL;
-  stored->error_transaction_id = g_strdup (self->error_transaction_id);
-  stored->metadata = self->metadata != NULL ? json_object_ref (self->metadata) : NULL;
+  stored->counted_attempts = extras->counted_attempts;
+  stored->error = extras->error != NULL ? g_error_copy (extras->error) : NULL;
+  stored->error_transaction_id = g_strdup (extras->error_transaction_id);
+  stored->metadata = extras->metadata != NULL ? json_object_ref (extras->metadata) : NULL;
   /* Only ever added to, on this thread; the row is made before it returns. */
-  stored->created = self->created != NULL ? json_object_ref (self->created) : NULL;
+  stored->created = extras->created != NULL ? json_object_ref (extras->created) : NULL;
 
   for (guint i = 0; i < n_attempts; i++)
     {
-      SyncobjAttempt *attempt = g_ptr_array_index (self->attempt_list, i);
+      SyncobjAttempt *attempt = g_ptr_array_index (extras->attempt_list, i);
       SyncobjStoredAttempt copy = {
         g_strdup (syncobj_attempt_get_id (attempt)), attempt->number, attempt->started_at_us, attempt->completed_at_us,
         attempt->retry_scheduled_for_us, attempt->error != NULL ? g_error_copy (attempt->error) : NULL,
@@ -103,11 +105,11 @@ transaction_snapshot (SyncobjTransaction *self,
   if (with_mutations)
     {
       g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
-      guint n = _syncobj_object_list_get_length (self->mutations);
+      guint n = _syncobj_object_list_get_length (&self->mutations);
 
       stored->collection_id = g_strdup (owner != NULL ? syncobj_collection_get_id (owner) : "");
       for (guint i = 0; i < n; i++)
-        g_ptr_array_add (stored->mutations, stored_mutation_new (_syncobj_object_list_peek (self->mutations, i)));
+        g_ptr_array_add (stored->mutations, stored_mutation_new (_syncobj_object_list_peek (&self->mutations, i)));
     }
 
   return stored;
@@ -136,13 +138,15 @@ _syncobj_transaction_note_created (SyncobjTransaction     *self,
                                    SyncobjPendingMutation *mutation,
                                    JsonObject             *created)
 {
+  SyncobjTransactionExtras *extras = transaction_extras (self);
+
   /* Restored with the transaction: known already. */
-  if (self->created != NULL && json_object_has_member (self->created, _syncobj_pending_mutation_peek_id (mutation)))
+  if (extras->created != NULL && json_object_has_member (extras->created, _syncobj_pending_mutation_peek_id (mutation)))
     return;
 
-  if (self->created == NULL)
-    self->created = json_object_new ();
-  json_object_set_object_member (self->created, _syncobj_pending_mutation_peek_id (mutation), _syncobj_json_copy (created));
+  if (extras->created == NULL)
+    extras->created = json_object_new ();
+  json_object_set_object_member (extras->created, _syncobj_pending_mutation_peek_id (mutation), _syncobj_json_copy (created));
   _syncobj_transaction_changed (self);
 }
 
@@ -208,12 +212,18 @@ transaction_new_restored (SyncobjCollection        *owner,
   self->updated_at_us = stored->updated_at_us;
   self->entry.sequence = stored->sequence;
   self->current_attempt = stored->current_attempt;
-  self->counted_attempts = stored->counted_attempts;
-  self->queued_behind = g_strdup (stored->queued_behind);
-  self->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
-  self->error_transaction_id = g_strdup (stored->error_transaction_id);
-  self->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
-  self->created = stored->created != NULL ? _syncobj_json_copy (stored->created) : NULL;
+  if (stored->counted_attempts != 0 || stored->queued_behind != NULL || stored->error != NULL ||
+      stored->error_transaction_id != NULL || stored->metadata != NULL || stored->created != NULL)
+    {
+      SyncobjTransactionExtras *extras = transaction_extras (self);
+
+      extras->counted_attempts = stored->counted_attempts;
+      extras->queued_behind = g_strdup (stored->queued_behind);
+      extras->error = stored->error != NULL ? g_error_copy (stored->error) : NULL;
+      extras->error_transaction_id = g_strdup (stored->error_transaction_id);
+      extras->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
+      extras->created = stored->created != NULL ? _syncobj_json_copy (stored->created) : NULL;
+    }
   self->committed = TRUE;
   self->durable = TRUE;
   self->thread = _syncobj_collection_get_owner (owner);
@@ -237,7 +247,7 @@ transaction_new_restored (SyncobjCollection        *owner,
 
   active = !state_is_final (self->state);
   if (active)
-    _syncobj_object_list_append (self->collections, owner);   /* first: see transaction_dup_owner() */
+    _syncobj_object_list_append (&self->collections, owner);   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, transaction_id (self), FALSE,
                                      &self->counted_pending);
   if (active)
@@ -273,18 +283,21 @@ static void
 transaction_park_mutation (SyncobjTransaction    *self,
                            SyncobjStoredMutation *mutation)
 {
-  if (self->parked == NULL)
-    self->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
-  g_ptr_array_add (self->parked, mutation);
+  SyncobjTransactionExtras *extras = transaction_extras (self);
+
+  if (extras->parked == NULL)
+    extras->parked = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_mutation_free);
+  g_ptr_array_add (extras->parked, mutation);
 }
 
 static gboolean
 transaction_parked_changed (SyncobjTransaction *self)
 {
-  gboolean done = self->parked->len == 0;
+  SyncobjTransactionExtras *extras = transaction_extras (self);
+  gboolean done = extras->parked->len == 0;
 
   if (done)
-    g_clear_pointer (&self->parked, g_ptr_array_unref);
+    g_clear_pointer (&extras->parked, g_ptr_array_unref);
   _syncobj_transaction_notify (self, PROP_WAITING_FOR_COLLECTION);
   return done;
 }
@@ -292,7 +305,7 @@ transaction_parked_changed (SyncobjTransaction *self)
 static gboolean
 transaction_requeue (SyncobjTransaction *self)
 {
-  if (_syncobj_object_list_get_length (self->mutations) == 0 && self->parked == NULL)
+  if (_syncobj_object_list_get_length (&self->mutations) == 0 && transaction_peek_extras (self)->parked == NULL)
     {
       _syncobj_transaction_complete (self);
       return FALSE;
@@ -332,7 +345,7 @@ restore_fail_cb (gpointer data)
 {
   RestoreFailure *failure = data;
 
-  failure->transaction->retry_timer = 0;
+  transaction_extras (failure->transaction)->retry_timer = 0;
   _syncobj_transaction_fail (failure->transaction, g_steal_pointer (&failure->error), NULL);
   return G_SOURCE_REMOVE;
 }
@@ -357,9 +370,9 @@ restore_persisting (SyncobjTransaction *self,
                                    last->number, transaction_id (self));
 
       _syncobj_attempt_finish (last, now_us (), error);
-      self->counted_attempts++;
+      transaction_extras (self)->counted_attempts++;
       _syncobj_transaction_changed (self);
-      if (policy != NULL && _syncobj_retry_policy_gives_up (policy, self->counted_attempts,
+      if (policy != NULL && _syncobj_retry_policy_gives_up (policy, transaction_extras (self)->counted_attempts,
                                                             now_us () - self->created_at_us))
         {
           /* Out of attempts: it fails from an idle, once every restored
@@ -369,7 +382,7 @@ restore_persisting (SyncobjTransaction *self,
 
           failure->transaction = g_object_ref (self);
           failure->error = error;
-          self->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), 0,
+          transaction_extras (self)->retry_timer = _syncobj_scheduler_add (_syncobj_scheduler_get_default (), 0,
                                                       restore_fail_cb, failure, restore_failure_free);
           return;
         }
@@ -503,12 +516,12 @@ recovery_rebuild (SyncobjCollection        *owner,
 
   if (state_is_final (self->state) || !transaction_requeue (self))
     *restored = SYNCOBJ_RESTORED_FINISHED;
-  else if (self->parked != NULL)
+  else if (transaction_peek_extras (self)->parked != NULL)
     {
       *restored = SYNCOBJ_RESTORED_WAITING;
       _syncobj_log_transaction (G_LOG_LEVEL_MESSAGE, transaction_id (self),
                                 "transaction %s waits until collection “%s” is open: it writes to it",
-                                transaction_id (self), ((SyncobjStoredMutation *) g_ptr_array_index (self->parked, 0))->collection_id);
+                                transaction_id (self), syncobj_transaction_get_waiting_for_collection (self));
     }
   else
     *restored = SYNCOBJ_RESTORED_READY;
@@ -526,8 +539,10 @@ static gboolean
 recovery_waits_for (SyncobjTransaction *self,
                     const char         *id)
 {
-  for (guint i = 0; self->parked != NULL && i < self->parked->len; i++)
-    if (g_strcmp0 (((SyncobjStoredMutation *) g_ptr_array_index (self->parked, i))->collection_id, id) == 0)
+  GPtrArray *parked = transaction_peek_extras (self)->parked;
+
+  for (guint i = 0; parked != NULL && i < parked->len; i++)
+    if (g_strcmp0 (((SyncobjStoredMutation *) g_ptr_array_index (parked, i))->collection_id, id) == 0)
       return TRUE;
   return FALSE;
 }
@@ -538,13 +553,14 @@ recovery_unpark (SyncobjTransaction *self,
 {
   g_autoptr(SyncobjCollection) owner = transaction_dup_owner (self);
   const char *id = syncobj_collection_get_id (collection);
+  GPtrArray *parked = transaction_peek_extras (self)->parked;
 
   if (owner == NULL || state_is_final (self->state))
     return FALSE;
 
-  for (guint j = 0; j < self->parked->len;)
+  for (guint j = 0; j < parked->len;)
     {
-      SyncobjStoredMutation **slot = (SyncobjStoredMutation **) &g_ptr_array_index (self->parked, j);
+      SyncobjStoredMutation **slot = (SyncobjStoredMutation **) &g_ptr_array_index (parked, j);
 
       if (g_strcmp0 ((*slot)->collection_id, id) != 0)
         {
@@ -552,7 +568,7 @@ recovery_unpark (SyncobjTransaction *self,
           continue;
         }
       restore_mutation (self, owner, slot);
-      g_ptr_array_remove_index (self->parked, j);
+      g_ptr_array_remove_index (parked, j);
     }
   transaction_join_lanes_of (self, collection);
 

@@ -85,8 +85,8 @@ transaction_get_store (SyncobjTransaction *self)
   g_autoptr(SyncobjCollection) owner = NULL;
 
   /* While active, the owner is held by the transaction: no reference. */
-  if (self->collections->len > 0)
-    return syncobj_collection_get_store (_syncobj_object_list_peek (self->collections, 0));
+  if (self->collections.len > 0)
+    return syncobj_collection_get_store (_syncobj_object_list_peek (&self->collections, 0));
 
   owner = _syncobj_weak_get (self->owner);
   return owner != NULL ? syncobj_collection_get_store (owner) : NULL;
@@ -95,8 +95,11 @@ transaction_get_store (SyncobjTransaction *self)
 static void
 transaction_touch (SyncobjTransaction *self)
 {
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
+
   self->updated_at_us = now_us ();
-  g_clear_pointer (&self->updated_at, g_date_time_unref);
+  if (extras != NULL)
+    g_clear_pointer (&extras->updated_at, g_date_time_unref);
   _syncobj_transaction_notify (self, PROP_UPDATED_AT);
 }
 
@@ -137,13 +140,13 @@ void
 _syncobj_transaction_set_mutations_state (SyncobjTransaction   *self,
                                           SyncobjMutationState  state)
 {
-  guint n = _syncobj_object_list_get_length (self->mutations);
+  guint n = _syncobj_object_list_get_length (&self->mutations);
   gint64 now = now_us ();
 
   /* The transaction holds its mutations; each keeps itself alive while
    * it notifies. */
   for (guint i = 0; i < n; i++)
-    _syncobj_pending_mutation_set_state (_syncobj_object_list_peek (self->mutations, i), state, now);
+    _syncobj_pending_mutation_set_state (_syncobj_object_list_peek (&self->mutations, i), state, now);
 }
 
 /* ---- the open transaction of this thread (syncobj_collection_begin) ---- */
@@ -200,7 +203,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
   self->thread = _syncobj_collection_get_owner (owner);
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
   self->owner = _syncobj_collection_dup_weak (owner);
-  _syncobj_object_list_append (self->collections, owner);   /* first: see transaction_dup_owner() */
+  _syncobj_object_list_append (&self->collections, owner);   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, NULL, TRUE, &self->counted_pending);
   _syncobj_collection_add_transaction (owner, self);
 
@@ -222,7 +225,7 @@ _syncobj_transaction_get_sequence (SyncobjTransaction *self)
 SyncobjObjectList *
 _syncobj_transaction_get_collections (SyncobjTransaction *self)
 {
-  return self->collections;
+  return &self->collections;
 }
 
 GList *
@@ -234,14 +237,14 @@ _syncobj_transaction_peek_owner_link (SyncobjTransaction *self)
 SyncobjObjectList *
 _syncobj_transaction_peek_mutations (SyncobjTransaction *self)
 {
-  return self->mutations;
+  return &self->mutations;
 }
 
 void
 _syncobj_transaction_set_retry_after (SyncobjTransaction *self,
                                       guint               delay_ms)
 {
-  self->retry_after_ms = (gint) MIN (delay_ms, (guint) G_MAXINT);
+  transaction_extras (self)->retry_after_ms = (gint) MIN (delay_ms, (guint) G_MAXINT);
 }
 
 static char *
@@ -262,21 +265,23 @@ _syncobj_transaction_find_mutation (SyncobjTransaction *self,
 {
   g_autofree char *index_key = NULL;
   const char *collection_id;
-  guint n = _syncobj_object_list_get_length (self->mutations);
+  GHashTable *mutation_index;
+  guint n = _syncobj_object_list_get_length (&self->mutations);
 
   /* A new transaction, the usual case: nothing to look for. */
   if (n == 0)
     return NULL;
-  if (self->mutation_index != NULL)
+  mutation_index = transaction_peek_extras (self)->mutation_index;
+  if (mutation_index != NULL)
     {
       index_key = mutation_index_key (collection, key);
-      return g_hash_table_lookup (self->mutation_index, index_key);
+      return g_hash_table_lookup (mutation_index, index_key);
     }
 
   collection_id = syncobj_collection_get_id (collection);
   for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (self->mutations, i);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (&self->mutations, i);
 
       if (g_str_equal (mutation->key, key) && g_strcmp0 (mutation->collection_id, collection_id) == 0)
         return mutation;  /* the list keeps it alive */
@@ -291,21 +296,23 @@ _syncobj_transaction_list_mutation (SyncobjTransaction     *self,
                                     SyncobjCollection      *collection,
                                     SyncobjPendingMutation *mutation)
 {
+  GHashTable *mutation_index = transaction_peek_extras (self)->mutation_index;
   guint n;
 
-  _syncobj_object_list_append (self->mutations, mutation);
-  n = _syncobj_object_list_get_length (self->mutations);
+  _syncobj_object_list_append (&self->mutations, mutation);
+  n = _syncobj_object_list_get_length (&self->mutations);
 
-  if (self->mutation_index != NULL)
-    g_hash_table_insert (self->mutation_index, mutation_index_key (collection, mutation->key), mutation);
+  if (mutation_index != NULL)
+    g_hash_table_insert (mutation_index, mutation_index_key (collection, mutation->key), mutation);
   else if (n > MUTATION_INDEX_MIN)
     {
-      self->mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      transaction_extras (self)->mutation_index = mutation_index;
       for (guint i = 0; i < n; i++)
         {
-          SyncobjPendingMutation *listed = _syncobj_object_list_peek (self->mutations, i);
+          SyncobjPendingMutation *listed = _syncobj_object_list_peek (&self->mutations, i);
 
-          g_hash_table_insert (self->mutation_index,
+          g_hash_table_insert (mutation_index,
                                g_strconcat (listed->collection_id != NULL ? listed->collection_id : "",
                                             "\n", listed->key, NULL),
                                listed);
@@ -320,9 +327,9 @@ _syncobj_transaction_add_mutation (SyncobjTransaction     *self,
 {
   _syncobj_transaction_list_mutation (self, collection, mutation);
 
-  if (!_syncobj_object_list_find (self->collections, collection, NULL))
+  if (!_syncobj_object_list_find (&self->collections, collection, NULL))
     {
-      _syncobj_object_list_append (self->collections, collection);
+      _syncobj_object_list_append (&self->collections, collection);
       _syncobj_collection_add_transaction (collection, self);
     }
 }
@@ -332,15 +339,16 @@ _syncobj_transaction_remove_mutation (SyncobjTransaction     *self,
                                       SyncobjPendingMutation *mutation)
 {
   g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
+  GHashTable *mutation_index = transaction_peek_extras (self)->mutation_index;
   guint position;
 
-  if (self->mutation_index != NULL)
+  if (mutation_index != NULL)
     {
       g_autofree char *index_key = mutation_index_key (collection, mutation->key);
-      g_hash_table_remove (self->mutation_index, index_key);
+      g_hash_table_remove (mutation_index, index_key);
     }
-  if (_syncobj_object_list_find (self->mutations, mutation, &position))
-    _syncobj_object_list_remove_range (self->mutations, position, 1);
+  if (_syncobj_object_list_find (&self->mutations, mutation, &position))
+    _syncobj_object_list_remove_range (&self->mutations, position, 1);
 }
 
 /* ---- queue ---------------------------------------------------------------- */
@@ -367,11 +375,11 @@ static gboolean
 transaction_writes_to (SyncobjTransaction *self,
                        SyncobjCollection  *collection)
 {
-  guint n = _syncobj_object_list_get_length (self->mutations);
+  guint n = _syncobj_object_list_get_length (&self->mutations);
 
   for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (self->mutations, i);
+      SyncobjPendingMutation *mutation = _syncobj_object_list_peek (&self->mutations, i);
       g_autoptr(SyncobjCollection) written = _syncobj_weak_get (mutation->collection);
 
       if (written == collection)
@@ -386,11 +394,11 @@ transaction_writes_to (SyncobjTransaction *self,
 void
 _syncobj_transaction_join_lanes (SyncobjTransaction *self)
 {
-  for (guint i = 0; i < self->collections->len; i++)
+  for (guint i = 0; i < self->collections.len; i++)
     {
-      SyncobjCollection *collection = _syncobj_object_list_peek (self->collections, i);
+      SyncobjCollection *collection = _syncobj_object_list_peek (&self->collections, i);
 
-      if ((self->collections->len == 1 && self->parked == NULL) || transaction_writes_to (self, collection))
+      if ((self->collections.len == 1 && transaction_peek_extras (self)->parked == NULL) || transaction_writes_to (self, collection))
         _syncobj_collection_join_lanes (collection, self, &self->entry, FALSE);
     }
 }
@@ -433,15 +441,16 @@ transaction_start_cb (gpointer           item,
 static void
 transaction_finish (SyncobjTransaction *self)
 {
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
+  g_autoptr(GPtrArray) waiters = extras != NULL ? g_steal_pointer (&extras->waiters) : NULL;
 
   /* A transaction that ended queued names its blocker without keeping it. */
   _syncobj_transaction_peek_queued_behind (self);
   _syncobj_transaction_stop_waiting (self);
-  if (self->retry_timer != 0)
+  if (extras != NULL && extras->retry_timer != 0)
     {
-      _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);
-      self->retry_timer = 0;
+      _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), extras->retry_timer);
+      extras->retry_timer = 0;
     }
 
   for (guint i = 0; waiters != NULL && i < waiters->len; i++)
@@ -455,12 +464,12 @@ transaction_finish (SyncobjTransaction *self)
       if (self->state == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
         g_task_return_boolean (task, TRUE);
       else
-        g_task_return_error (task, g_error_copy (self->error));
+        g_task_return_error (task, g_error_copy (extras->error));
     }
 
   /* Finished transactions stay in the registry as history, up to its
    * limit; they no longer keep their collections alive. */
-  _syncobj_object_list_remove_range (self->collections, 0, self->collections->len);
+  _syncobj_object_list_remove_range (&self->collections, 0, self->collections.len);
   _syncobj_registry_transaction_finished (syncobj_registry_get_default (), self);
 }
 
@@ -478,10 +487,10 @@ static void
 held_collections_init (HeldCollections    *held,
                        SyncobjTransaction *self)
 {
-  held->len = _syncobj_object_list_get_length (self->collections);
+  held->len = _syncobj_object_list_get_length (&self->collections);
   held->items = held->len <= G_N_ELEMENTS (held->few) ? held->few : g_new (SyncobjCollection *, held->len);
   for (guint i = 0; i < held->len; i++)
-    held->items[i] = g_object_ref (_syncobj_object_list_peek (self->collections, i));
+    held->items[i] = g_object_ref (_syncobj_object_list_peek (&self->collections, i));
 }
 
 static void
@@ -563,7 +572,7 @@ transaction_find_dependents (SyncobjTransaction *self,
                              GHashTable         *seen,
                              GSequence          *found)
 {
-  guint n = _syncobj_object_list_get_length (self->mutations);
+  guint n = _syncobj_object_list_get_length (&self->mutations);
   g_autoptr(GHashTable) links = NULL;
 
   if (self->entry.more != NULL && self->entry.more->len > 8)
@@ -579,7 +588,7 @@ transaction_find_dependents (SyncobjTransaction *self,
 
   for (guint m = 0; m < n; m++)
     {
-      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (self->mutations, m));
+      g_autoptr(SyncobjPendingMutation) mutation = g_object_ref (_syncobj_object_list_peek (&self->mutations, m));
       g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
       SyncobjLane *lane = collection != NULL ? _syncobj_collection_find_lane (collection, mutation->key) : NULL;
 
@@ -660,17 +669,18 @@ transaction_fail_full (SyncobjTransaction *self,
                        gboolean            cascade)
 {
   g_autoptr(SyncobjTransaction) keep = g_object_ref (self);
+  SyncobjTransactionExtras *extras = transaction_extras (self);
   HeldCollections collections;
 
   held_collections_init (&collections, self);
-  g_clear_error (&self->error);
-  self->error = _syncobj_transaction_keep_applied (self, error);
-  g_free (self->error_transaction_id);
-  self->error_transaction_id = g_strdup (root_id != NULL ? root_id : transaction_id (self));
+  g_clear_error (&extras->error);
+  extras->error = _syncobj_transaction_keep_applied (self, error);
+  g_free (extras->error_transaction_id);
+  extras->error_transaction_id = g_strdup (root_id != NULL ? root_id : transaction_id (self));
   transaction_pop_open (self);
 
   _syncobj_log_transaction (G_LOG_LEVEL_INFO, transaction_id (self), "transaction %s failed: %s",
-                            transaction_id (self), self->error->message);
+                            transaction_id (self), extras->error->message);
 
   /* As in _syncobj_transaction_complete(): announced after the rollback. */
   self->state = SYNCOBJ_TRANSACTION_STATE_FAILED;
@@ -684,7 +694,7 @@ transaction_fail_full (SyncobjTransaction *self,
   if (self->committed)
     {
       if (cascade)
-        transaction_cascade (self, self->error_transaction_id);
+        transaction_cascade (self, extras->error_transaction_id);
       transaction_leave_lanes (self);
     }
 
@@ -753,7 +763,7 @@ _syncobj_transaction_commit (SyncobjTransaction  *self,
   self->committed = TRUE;
   self->entry.sequence = next_sequence ();
 
-  if (_syncobj_object_list_get_length (self->mutations) == 0)
+  if (_syncobj_object_list_get_length (&self->mutations) == 0)
     {
       _syncobj_transaction_complete (self);
       return TRUE;
@@ -802,6 +812,8 @@ syncobj_transaction_rollback (SyncobjTransaction  *self,
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->thread, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  SyncobjTransactionExtras *extras;
+
   if (state_is_final (self->state) || self->state == SYNCOBJ_TRANSACTION_STATE_PERSISTED_AWAITING_SYNC)
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
@@ -812,9 +824,10 @@ syncobj_transaction_rollback (SyncobjTransaction  *self,
 
   /* A request in flight, or one waiting for credentials, stops; its
    * answer, if any, is ignored (the transaction is no longer persisting). */
-  g_atomic_int_set (&self->cancel_requested, TRUE);
-  if (g_atomic_pointer_get (&self->cancellable) != NULL)
-    g_cancellable_cancel (self->cancellable);
+  extras = transaction_extras (self);
+  g_atomic_int_set (&extras->cancel_requested, TRUE);
+  if (g_atomic_pointer_get (&extras->cancellable) != NULL)
+    g_cancellable_cancel (extras->cancellable);
 
   _syncobj_transaction_fail (self,
                              g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_CANCELLED,
@@ -919,11 +932,12 @@ wait_cancelled_idle (gpointer data)
 {
   GTask *task = data;
   SyncobjTransaction *self = g_task_get_source_object (task);
+  GPtrArray *waiters = transaction_peek_extras (self)->waiters;
   guint index;
 
-  if (self->waiters != NULL && g_ptr_array_find (self->waiters, task, &index))
+  if (waiters != NULL && g_ptr_array_find (waiters, task, &index))
     {
-      g_autoptr(GTask) cancelled = g_ptr_array_steal_index (self->waiters, index);
+      g_autoptr(GTask) cancelled = g_ptr_array_steal_index (waiters, index);
 
       g_cancellable_disconnect (g_task_get_cancellable (cancelled),
                                 GPOINTER_TO_SIZE (g_task_get_task_data (cancelled)));
@@ -972,7 +986,7 @@ syncobj_transaction_wait_async (SyncobjTransaction  *self,
   if (self->state == SYNCOBJ_TRANSACTION_STATE_COMPLETED)
     g_task_return_boolean (task, TRUE);
   else if (self->state == SYNCOBJ_TRANSACTION_STATE_FAILED)
-    g_task_return_error (task, g_error_copy (self->error));
+    g_task_return_error (task, g_error_copy (transaction_peek_extras (self)->error));
   else if (!g_task_return_error_if_cancelled (task))
     {
       if (cancellable != NULL)
@@ -981,9 +995,11 @@ syncobj_transaction_wait_async (SyncobjTransaction  *self,
                                                                        task, NULL)),
                               NULL);
       /* Made on first use: most transactions are never waited for. */
-      if (self->waiters == NULL)
-        self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
-      g_ptr_array_add (self->waiters, g_steal_pointer (&task));
+      SyncobjTransactionExtras *extras = transaction_extras (self);
+
+      if (extras->waiters == NULL)
+        extras->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (extras->waiters, g_steal_pointer (&task));
     }
 }
 
@@ -1010,20 +1026,60 @@ syncobj_transaction_wait_finish (SyncobjTransaction  *self,
 
 /* ---- GObject ---------------------------------------------------------------- */
 
+/* ---- what few transactions use ------------------------------------------------ */
+
+const SyncobjTransactionExtras _syncobj_transaction_no_extras = { .retry_after_ms = -1 };
+
+SyncobjTransactionExtras *
+_syncobj_transaction_make_extras (SyncobjTransaction *self)
+{
+  SyncobjTransactionExtras *extras = g_new0 (SyncobjTransactionExtras, 1);
+
+  extras->retry_after_ms = -1;
+  /* A mutator may report a conflict, or ask for the cancellable, from
+   * another thread: the first to make them wins. */
+  if (!g_atomic_pointer_compare_and_exchange (&self->extras, NULL, extras))
+    {
+      g_free (extras);
+      return g_atomic_pointer_get (&self->extras);
+    }
+  return extras;
+}
+
+static void
+transaction_extras_free (SyncobjTransactionExtras *extras)
+{
+  g_clear_pointer (&extras->created_at, g_date_time_unref);
+  g_clear_pointer (&extras->updated_at, g_date_time_unref);
+  g_clear_object (&extras->attempts);
+  g_clear_pointer (&extras->attempt_list, g_ptr_array_unref);
+  g_clear_pointer (&extras->mutation_index, g_hash_table_unref);
+  g_free (extras->queued_behind);
+  g_clear_error (&extras->error);
+  g_free (extras->error_transaction_id);
+  g_clear_pointer (&extras->metadata, json_object_unref);
+  g_clear_pointer (&extras->created, json_object_unref);
+  g_clear_pointer (&extras->waiters, g_ptr_array_unref);
+  g_clear_pointer (&extras->parked, g_ptr_array_unref);
+  g_clear_object (&extras->cancellable);
+  g_free (extras);
+}
+
 /* Every write disposes and finalizes a transaction (once the registry lets
  * go of it): plain casts, without the type checks of the macros. */
 static void
 syncobj_transaction_dispose (GObject *object)
 {
   SyncobjTransaction *self = (SyncobjTransaction *) object;
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
 
   _syncobj_transaction_stop_waiting (self);
-  if (self->retry_timer != 0)
+  if (extras != NULL && extras->retry_timer != 0)
     {
-      _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), self->retry_timer);
-      self->retry_timer = 0;
+      _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), extras->retry_timer);
+      extras->retry_timer = 0;
     }
-  _syncobj_object_list_remove_range (self->collections, 0, self->collections->len);
+  _syncobj_object_list_remove_range (&self->collections, 0, self->collections.len);
 
   ((GObjectClass *) syncobj_transaction_parent_class)->dispose (object);
 }
@@ -1034,25 +1090,13 @@ syncobj_transaction_finalize (GObject *object)
   SyncobjTransaction *self = (SyncobjTransaction *) object;
 
   g_free (self->id);
-  g_clear_pointer (&self->created_at, g_date_time_unref);
-  g_clear_pointer (&self->updated_at, g_date_time_unref);
-  _syncobj_object_list_clear (self->mutations);
-  g_clear_object (&self->attempts);
-  g_clear_pointer (&self->attempt_list, g_ptr_array_unref);
-  g_clear_pointer (&self->mutation_index, g_hash_table_unref);
-  g_free (self->queued_behind);
-  g_clear_object (&self->queued_behind_blocker);
-  g_clear_error (&self->error);
-  g_free (self->error_transaction_id);
-  g_clear_pointer (&self->metadata, json_object_unref);
-  g_clear_pointer (&self->created, json_object_unref);
+  _syncobj_object_list_clear (&self->mutations);
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
-  _syncobj_object_list_clear (self->collections);
+  _syncobj_object_list_clear (&self->collections);
   _syncobj_queue_entry_clear (&self->entry);
-  g_clear_pointer (&self->waiters, g_ptr_array_unref);
-  g_clear_pointer (&self->parked, g_ptr_array_unref);
-  g_clear_object (&self->cancellable);
+  g_clear_object (&self->queued_behind_blocker);
   _syncobj_transaction_clear_conflict (self);
+  g_clear_pointer (&self->extras, transaction_extras_free);
 
   ((GObjectClass *) syncobj_transaction_parent_class)->finalize (object);
 }
@@ -1074,11 +1118,8 @@ syncobj_transaction_init (SyncobjTransaction *self)
 {
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
-  self->mutations = &self->mutation_list;
-  _syncobj_object_list_init (self->mutations, SYNCOBJ_TYPE_PENDING_MUTATION);
-  self->collections = &self->collection_list;
-  _syncobj_object_list_init (self->collections, SYNCOBJ_TYPE_COLLECTION);
+  _syncobj_object_list_init (&self->mutations, SYNCOBJ_TYPE_PENDING_MUTATION);
+  _syncobj_object_list_init (&self->collections, SYNCOBJ_TYPE_COLLECTION);
   self->owner_link.data = self;
   _syncobj_queue_entry_init (&self->entry, self, transaction_start_cb);
-  self->retry_after_ms = -1;
 }
