@@ -15,7 +15,10 @@
 #include "syncobj-json-util-private.h"
 #include "syncobj-json-validate-private.h"
 #include "syncobj-json-parser-private.h"
+#include "syncobj-json-flat-private.h"
 #include "syncobj-uuid-private.h"
+
+#include <string.h>
 
 /* ---- the write path ------------------------------------------------------- */
 
@@ -85,12 +88,33 @@ collection_check_visible (SyncobjCollection    *self,
   return TRUE;
 }
 
+/* Whether member @member of @flat, the changes of an update of @key,
+ * holds @key itself, as _syncobj_json_get_key() reads it: a non-empty
+ * string for a string key, the integer for an integer key. */
+static gboolean
+flat_sets_key (const SyncobjJsonFlat *flat,
+               guint                  member,
+               const char            *key,
+               gboolean               int_key)
+{
+  const char *value = flat->text + flat->value_starts[member];
+  gsize length = flat->value_lengths[member];
+  gsize key_length = strlen (key);
+
+  if (*value == '"')
+    return !int_key && length == key_length + 2 && memcmp (value + 1, key, key_length) == 0;
+  if (*value == '-' || g_ascii_isdigit (*value))
+    return int_key && length == key_length && memcmp (value, key, key_length) == 0;
+  return FALSE;
+}
+
 static gboolean
 collection_validate_write (SyncobjCollection    *self,
                            SyncobjMutationType   type,
                            const char          **key,
                            char                  key_buffer[SYNCOBJ_INT_KEY_SIZE],
                            JsonObject           *value,
+                           const SyncobjJsonFlat *flat,
                            gboolean             *is_int,
                            SyncobjRow          **found,
                            GError              **error)
@@ -136,7 +160,19 @@ collection_validate_write (SyncobjCollection    *self,
     return FALSE;
   row = *found;
 
-  if (type == SYNCOBJ_MUTATION_TYPE_UPDATE)
+  if (type == SYNCOBJ_MUTATION_TYPE_UPDATE && value == NULL && flat != NULL)
+    {
+      int member = _syncobj_json_flat_find (flat, self->key_member);
+
+      if (member >= 0 && !flat_sets_key (flat, (guint) member, *key, row->int_key))
+        {
+          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                       _("An update must not change the key of record “%s” (member “%s”)"),
+                       *key, self->key_member);
+          return FALSE;
+        }
+    }
+  else if (type == SYNCOBJ_MUTATION_TYPE_UPDATE)
     {
       JsonNode *key_node;
 
@@ -198,15 +234,19 @@ _syncobj_collection_check_not_merging (SyncobjCollection  *self,
   return FALSE;
 }
 
-SyncobjTransaction *
-_syncobj_collection_write (SyncobjCollection    *self,
-                           SyncobjTransaction   *transaction,
-                           SyncobjMutationType   type,
-                           const char           *key,
-                           JsonObject           *value,
-                           GError              **error)
+/* A write of @value, or for an update of the changes @flat (text), with
+ * @value NULL: built only when the write cannot keep them as text. */
+static SyncobjTransaction *
+collection_write (SyncobjCollection     *self,
+                  SyncobjTransaction    *transaction,
+                  SyncobjMutationType    type,
+                  const char            *key,
+                  JsonObject            *value,
+                  const SyncobjJsonFlat *flat,
+                  GError               **error)
 {
   g_autoptr(SyncobjTransaction) target = NULL;
+  g_autoptr(JsonObject) built = NULL;
   SyncobjPendingMutation *mutation;
   SyncobjOverlayWrite write;
   SyncobjRow *row;
@@ -232,7 +272,7 @@ _syncobj_collection_write (SyncobjCollection    *self,
   else if (type != SYNCOBJ_MUTATION_TYPE_INSERT)
     key = collection_resolve_key (self, key);
 
-  if (!collection_validate_write (self, type, &key, key_buffer, value, &key_is_int, &row, error))
+  if (!collection_validate_write (self, type, &key, key_buffer, value, flat, &key_is_int, &row, error))
     return NULL;
 
   /* The handlers of the new transaction's signals may change the rows:
@@ -262,6 +302,8 @@ _syncobj_collection_write (SyncobjCollection    *self,
 
   if (mutation != NULL)
     {
+      if (value == NULL && flat != NULL)
+        value = built = _syncobj_json_object_from_text (flat->text, (gssize) flat->length);
       if (!_syncobj_overlay_fold (self->overlay, &write, mutation, type, value, now))
         _syncobj_transaction_remove_mutation (target, mutation);
     }
@@ -270,8 +312,13 @@ _syncobj_collection_write (SyncobjCollection    *self,
       g_autoptr(SyncobjPendingMutation) created =
         _syncobj_pending_mutation_new (_syncobj_collection_dup_weak (self), self->id, target, key, type, now);
 
-      _syncobj_overlay_push (self->overlay, &write, created, value,
-                             _syncobj_overlay_get_rows_epoch (self->overlay) == rows_epoch ? row : NULL, now);
+      if (_syncobj_overlay_get_rows_epoch (self->overlay) != rows_epoch)
+        row = NULL;
+      if (value == NULL && flat != NULL &&
+          !_syncobj_overlay_push_text_changes (self->overlay, &write, row, created, flat, now))
+        value = built = _syncobj_json_object_from_text (flat->text, (gssize) flat->length);
+      if (value != NULL || flat == NULL)
+        _syncobj_overlay_push (self->overlay, &write, created, value, row, now);
       _syncobj_transaction_add_mutation (target, self, created);
     }
 
@@ -281,6 +328,17 @@ _syncobj_collection_write (SyncobjCollection    *self,
     _syncobj_transaction_commit (target, NULL);
 
   return g_steal_pointer (&target);
+}
+
+SyncobjTransaction *
+_syncobj_collection_write (SyncobjCollection    *self,
+                           SyncobjTransaction   *transaction,
+                           SyncobjMutationType   type,
+                           const char           *key,
+                           JsonObject           *value,
+                           GError              **error)
+{
+  return collection_write (self, transaction, type, key, value, NULL, error);
 }
 
 gboolean
@@ -675,10 +733,27 @@ syncobj_collection_update_json (SyncobjCollection  *self,
                                 GError            **error)
 {
   g_autoptr(JsonObject) changes = NULL;
+  char buffer[256];
+  SyncobjJsonFlat flat;
+  gsize length;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The usual changes, a few flat members, are read in one pass and kept
+   * as text when the record is; anything else is parsed in full. */
+  length = strlen (json);
+  if (length < sizeof buffer && _syncobj_json_flat_read (json, length, buffer, &flat))
+    return collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_UPDATE, key, NULL, &flat, error);
+  if (length >= sizeof buffer)
+    {
+      g_autofree char *copy = g_malloc (length + 1);
+
+      if (_syncobj_json_flat_read (json, length, copy, &flat))
+        return collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_UPDATE, key, NULL, &flat, error);
+    }
 
   changes = _syncobj_json_parse_object (json, -1, error);
   if (changes == NULL)

@@ -6,6 +6,7 @@
 
 #include "syncobj-queue-private.h"
 #include "syncobj-table-private.h"
+#include "syncobj-json-flat-private.h"
 
 G_BEGIN_DECLS
 
@@ -185,6 +186,16 @@ void                    _syncobj_overlay_push       (SyncobjOverlay         *sel
                                                      JsonObject             *value,
                                                      SyncobjRow             *row,
                                                      gint64                  now_us);
+/* The same for an update whose changes are flat JSON text (see
+ * syncobj-overlay-text.c), kept as text: FALSE, with nothing done, when
+ * it cannot be (@row NULL or not held as text, a merge function, ...); then
+ * _syncobj_overlay_push() with the changes built takes it. */
+gboolean                _syncobj_overlay_push_text_changes (SyncobjOverlay         *self,
+                                                            SyncobjOverlayWrite    *write,
+                                                            SyncobjRow             *row,
+                                                            SyncobjPendingMutation *created,
+                                                            const SyncobjJsonFlat  *changes,
+                                                            gint64                  now_us);
 /* Changes whenever a row leaves the table of rows (freed, or under a new
  * key): a row found by _syncobj_overlay_find() is still the row of its key
  * as long as the epoch stays the same, whatever ran meanwhile. */

@@ -18,13 +18,14 @@
 #include "syncobj-overlay-rows-private.h"
 #include "syncobj-json-scan-private.h"
 #include "syncobj-json-writer-private.h"
+#include "syncobj-json-flat-private.h"
 #include "syncobj-queue-private.h"
 #include "syncobj-view-private.h"
 
 #include <string.h>
 
 /* At most this many members are looked for in one pass of the text. */
-#define TEXT_MAX_MEMBERS 8
+#define TEXT_MAX_MEMBERS SYNCOBJ_JSON_FLAT_MAX_MEMBERS
 
 /* The members of @object (at most TEXT_MAX_MEMBERS, some) in @names, in
  * its order; FALSE when there are more, or when one is neither a string,
@@ -66,10 +67,12 @@ object_names (JsonObject  *object,
 }
 
 /* Finds the members @names of the compact, checked object text @text in
- * one pass: where each value begins (NULL: absent) and ends. */
+ * one pass: where each value begins (NULL: absent) and ends. The names
+ * are @name_lengths bytes long, or nul-terminated when it is NULL. */
 static gboolean
 text_find_members (const char        *text,
                    const char *const *names,
+                   const gsize       *name_lengths,
                    guint              n_names,
                    const char       **starts,
                    const char       **ends)
@@ -78,7 +81,7 @@ text_find_members (const char        *text,
   gsize lengths[TEXT_MAX_MEMBERS] = { 0 };
 
   for (guint i = 0; i < n_names; i++)
-    lengths[i] = strlen (names[i]);
+    lengths[i] = name_lengths != NULL ? name_lengths[i] : strlen (names[i]);
   _syncobj_view_value_find_members (&value, names, lengths, n_names, starts, NULL);
   for (guint i = 0; i < n_names; i++)
     {
@@ -151,12 +154,14 @@ block_append_own (GString *block,
  * @value_starts (@value_lengths bytes each): those it has in place, the
  * others added at the end, as _syncobj_json_merge() orders them. FALSE
  * when an old value is written in a form whose change the text cannot
- * tell. */
+ * tell. With @name_lengths, the names are that long and need no escape;
+ * without, they are nul-terminated. */
 static gboolean
 splice_members (GString           *block,
                 const char        *base,
                 gsize              base_length,
                 const char *const *names,
+                const gsize       *name_lengths,
                 const gsize       *value_starts,
                 const gsize       *value_lengths,
                 guint              n_names,
@@ -166,7 +171,7 @@ splice_members (GString           *block,
   guint order[TEXT_MAX_MEMBERS], n_found = 0;
   const char *copied = base;
 
-  if (!text_find_members (base, names, n_names, starts, ends))
+  if (!text_find_members (base, names, name_lengths, n_names, starts, ends))
     return FALSE;
 
   /* The members found, in the order of the text. */
@@ -202,11 +207,86 @@ splice_members (GString           *block,
       {
         if (block->str[block->len - 1] != '{')
           g_string_append_c (block, ',');
-        _syncobj_json_write_string (block, names[i]);
+        if (name_lengths != NULL)
+          {
+            g_string_append_c (block, '"');
+            block_append (block, names[i], name_lengths[i]);
+            g_string_append_c (block, '"');
+          }
+        else
+          _syncobj_json_write_string (block, names[i]);
         g_string_append_c (block, ':');
         block_append_own (block, value_starts[i], value_lengths[i]);
       }
   g_string_append_c (block, '}');
+  return TRUE;
+}
+
+/* Whether an update of @row can be kept as text. A record reads the
+ * row's one text; the rest is unusual. A second pending write builds the
+ * values: layers built as objects share their members, texts would each
+ * copy the whole record (a thousand offline edits of a big record). */
+static gboolean
+row_takes_text (SyncobjRow *row)
+{
+  return row->packed != NULL && row->record == NULL && !row->temporary &&
+         (row->layers == NULL || row->layers->len == 0) &&
+         (row->held == NULL || row->held->len == 0);
+}
+
+/* Begins the block "original\0changes\0modified\0" of an update of @row
+ * with its original, modified made from original. The block becomes the
+ * mutation's: a GString of our own, whose text alone is allocated, and
+ * sized for the usual block at once. */
+static void
+block_begin (GString    *block,
+             SyncobjRow *row,
+             gsize       base_length,
+             gsize       changes_length)
+{
+  block->allocated_len = base_length * 2 + changes_length + 64;
+  block->str = g_malloc (block->allocated_len);
+  block->len = 0;
+  block_append (block, row->packed, base_length + 1);
+}
+
+/* Ends the block begun by block_begin(), which holds the changes (their
+ * members @names, their values at @value_starts), with the modified text,
+ * and makes @created, which takes it, the layer of @row; FALSE (the block
+ * freed) when the text cannot tell the change. */
+static gboolean
+block_finish (GString                *block,
+              SyncobjOverlayWrite    *write,
+              SyncobjRow             *row,
+              SyncobjPendingMutation *created,
+              gsize                   base_length,
+              guint                   text_changes,
+              const char *const      *names,
+              const gsize            *name_lengths,
+              const gsize            *value_starts,
+              const gsize            *value_lengths,
+              guint                   n_names,
+              gint64                  now_us)
+{
+  guint text_modified;
+  gboolean different;
+  gboolean adds = FALSE;
+
+  block_append (block, "", 1);
+  text_modified = (guint) block->len;
+  if (!splice_members (block, row->packed, base_length, names, name_lengths, value_starts, value_lengths,
+                       n_names, &adds))
+    {
+      g_free (block->str);
+      return FALSE;
+    }
+
+  different = block->len - text_modified != base_length ||
+              memcmp (block->str + text_modified, row->packed, base_length) != 0;
+  _syncobj_pending_mutation_set_text (created, block->str, text_changes, text_modified, adds, now_us);
+  _syncobj_row_add_layer (row, created);
+
+  *write = (SyncobjOverlayWrite) { row, .known_different = different, .text = TRUE };
   return TRUE;
 }
 
@@ -224,28 +304,13 @@ _syncobj_overlay_push_text (SyncobjOverlay         *self,
   guint n_names;
   gsize base_length;
   GString block;
-  guint text_changes, text_modified;
-  gboolean different;
-  gboolean adds = FALSE;
+  guint text_changes;
 
-  /* A record reads the row's one text; the rest is unusual. A second
-   * pending write builds the values: layers built as objects share their
-   * members, texts would each copy the whole record (a thousand offline
-   * edits of a big record). */
-  if (row->packed == NULL || row->record != NULL || row->temporary ||
-      (row->layers != NULL && row->layers->len > 0) ||
-      (row->held != NULL && row->held->len > 0) ||
-      !object_names (value, FALSE, names, nodes, &n_names))
+  if (!row_takes_text (row) || !object_names (value, FALSE, names, nodes, &n_names))
     return FALSE;
 
-  /* "original\0changes\0modified\0", modified made from original. The
-   * block becomes the mutation's: a GString of our own, whose text alone
-   * is allocated, and sized for the usual block at once. */
   base_length = strlen (row->packed);
-  block.allocated_len = base_length * 2 + 64;
-  block.str = g_malloc (block.allocated_len);
-  block.len = 0;
-  block_append (&block, row->packed, base_length + 1);
+  block_begin (&block, row, base_length, 0);
 
   /* The changes, written as _syncobj_json_write_object() writes them
    * (object_names() gave the members in its order); each value is written
@@ -263,22 +328,38 @@ _syncobj_overlay_push_text (SyncobjOverlay         *self,
       value_lengths[i] = block.len - value_starts[i];
     }
   g_string_append_c (&block, '}');
-  block_append (&block, "", 1);
 
-  text_modified = (guint) block.len;
-  if (!splice_members (&block, row->packed, base_length, names, value_starts, value_lengths, n_names, &adds))
-    {
-      g_free (block.str);
-      return FALSE;
-    }
+  return block_finish (&block, write, row, created, base_length, text_changes, names, NULL,
+                       value_starts, value_lengths, n_names, now_us);
+}
 
-  different = block.len - text_modified != base_length ||
-              memcmp (block.str + text_modified, row->packed, base_length) != 0;
-  _syncobj_pending_mutation_set_text (created, block.str, text_changes, text_modified, adds, now_us);
-  _syncobj_row_add_layer (row, created);
+gboolean
+_syncobj_overlay_push_text_changes (SyncobjOverlay         *self,
+                                    SyncobjOverlayWrite    *write,
+                                    SyncobjRow             *row,
+                                    SyncobjPendingMutation *created,
+                                    const SyncobjJsonFlat  *changes,
+                                    gint64                  now_us)
+{
+  gsize value_starts[TEXT_MAX_MEMBERS];
+  gsize base_length;
+  GString block;
+  guint text_changes;
 
-  *write = (SyncobjOverlayWrite) { row, .known_different = different, .text = TRUE };
-  return TRUE;
+  /* The changes are text already, written as
+   * _syncobj_json_write_object() writes them: copied as they are. */
+  if (row == NULL || !row_takes_text (row) || (!self->ordered && self->merge_func != NULL))
+    return FALSE;
+
+  base_length = strlen (row->packed);
+  block_begin (&block, row, base_length, changes->length);
+  text_changes = (guint) block.len;
+  block_append (&block, changes->text, changes->length);
+  for (guint i = 0; i < changes->n_members; i++)
+    value_starts[i] = text_changes + changes->value_starts[i];
+
+  return block_finish (&block, write, row, created, base_length, text_changes, changes->names,
+                       changes->name_lengths, value_starts, changes->value_lengths, changes->n_members, now_us);
 }
 
 /* Whether @echo, a sync write's update, merged into the original value of
@@ -306,7 +387,7 @@ echo_confirms (SyncobjPendingMutation *mutation,
     if (!json_object_has_member (echo, name))
       return FALSE;
 
-  if (!text_find_members (modified, names, n_names, starts, ends))
+  if (!text_find_members (modified, names, NULL, n_names, starts, ends))
     return FALSE;
   piece = g_string_sized_new (32);
   for (guint i = 0; i < n_names; i++)

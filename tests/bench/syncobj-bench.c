@@ -381,19 +381,50 @@ visible_n (Bench      *bench,
   return syncobj_record_get_int (record, "n");
 }
 
-/* One optimistic update, as `d => { d.n++ }`. */
+/* Room for the changes of bump(): {"n":} and the digits of a gint64. */
+#define CHANGES_SIZE 32
+
+/* One optimistic update, as `d => { d.n++ }`, written the way an
+ * application writing JSON text writes it: the changes `{"n":<value>}` in
+ * a stack buffer (like key_write()) given to
+ * syncobj_collection_update_json(), the public text API that GJS
+ * (`collection.update_json(key, JSON.stringify(changes))`) and C
+ * applications use; the backend's side takes its changes as text too.
+ * The compare table uses this form. SYNCOBJ_BENCH_CHANGES=object builds a
+ * JsonObject per update and calls syncobj_collection_update() instead, as
+ * a C application holding JsonObjects does. */
 static SyncobjTransaction *
 bump (Bench *bench,
       guint  i)
 {
+  static int as_object = -1;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) changes = json_object_new ();
   char buffer[KEY_SIZE];
   const char *key = key_write (buffer, i);
+  gint64 n = visible_n (bench, key) + 1;
   SyncobjTransaction *transaction;
 
-  json_object_set_int_member (changes, "n", visible_n (bench, key) + 1);
-  transaction = syncobj_collection_update (bench->collection, key, changes, &error);
+  if (G_UNLIKELY (as_object < 0))
+    as_object = g_strcmp0 (g_getenv ("SYNCOBJ_BENCH_CHANGES"), "object") == 0;
+
+  if (as_object)
+    {
+      g_autoptr(JsonObject) changes = json_object_new ();
+
+      json_object_set_int_member (changes, "n", n);
+      transaction = syncobj_collection_update (bench->collection, key, changes, &error);
+    }
+  else
+    {
+      char changes[CHANGES_SIZE];
+      char *end;
+
+      memcpy (changes, "{\"n\":", 5);
+      end = append_int (changes + 5, n);
+      end[0] = '}';
+      end[1] = '\0';
+      transaction = syncobj_collection_update_json (bench->collection, key, changes, &error);
+    }
   if (transaction == NULL)
     fail ("update %s: %s", key, error->message);
   return transaction;

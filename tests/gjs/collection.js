@@ -181,4 +181,39 @@ test('sync updates from JSON text', () => {
     assertEqual(JSON.parse(collection.to_json()).length, 2);
 });
 
+// A record held as JSON text (as a sync loads it), written to as text
+// and as a Json.Object: the same changes, values and errors.
+function loadedFromText() {
+    const [collection, control] = Syncobj.test_collection_new(null, Syncobj.Strategy.ORDERED);
+    collection.get_sync().load_json_array('[{"id": "a", "n": 0, "title": "A"}]', -1);
+    return collection;
+}
+
+test('update_json gives what update of the parsed changes gives', () => {
+    const texts = [
+        JSON.stringify({n: 5}), '{ "n" : 5 , "title" : "café ✓" }', '{"n": 5.0}', '{"n": -0}',
+        '{"n": 1, "n": 2}', '{"title": "a\\"b"}', JSON.stringify({done: true, none: null}),
+        JSON.stringify({tags: [1, {x: 2}]}), JSON.stringify({id: 'a'}),
+    ];
+
+    for (const text of texts) {
+        const asText = loadedFromText();
+        const asObject = loadedFromText();
+        const byText = asText.update_json('a', text);
+        const byObject = Syncobj.Collection.prototype.update.call(asObject, 'a',
+            imports.gi.Json.from_string(text).get_object());
+        const mutationText = byText.get_mutations().get_item(0);
+        const mutationObject = byObject.get_mutations().get_item(0);
+
+        assertEqual(mutationText.get_changes_json(), mutationObject.get_changes_json(), text);
+        assertEqual(asText.to_json(), asObject.to_json(), text);
+        assertEqual(asText.lookup('a').to_json(), asObject.lookup('a').to_json(), text);
+    }
+
+    assertThrowsSyncobjError(() => loadedFromText().update_json('a', JSON.stringify({id: 'b'})),
+        Syncobj.Error.INVALID_RECORD);
+    assertThrowsSyncobjError(() => loadedFromText().update_json('a', '{"n": 1,}'), Syncobj.Error.INVALID_RECORD);
+    assertThrowsSyncobjError(() => loadedFromText().update_json('zz', '{"n": 1}'), Syncobj.Error.KEY_NOT_FOUND);
+});
+
 run();

@@ -225,3 +225,53 @@ def test_shared_creates_from_its_arguments_when_none_is_live():
     assert collection.get_id() == 'python-shared-new'
     assert collection.get_mutator() is mutator
     assert len(collection) == 0
+
+
+def _loaded_from_text():
+    """A collection whose record is held as JSON text, as a sync loads it."""
+    collection, control = Syncobj.test_collection_new([])
+    collection.get_sync().load_json_array('[{"id": "a", "n": 0, "title": "A"}]', -1)
+    return collection, control
+
+
+def _typed(value):
+    return {name: (member, type(member).__name__) for name, member in value.items()}
+
+
+@pytest.mark.parametrize('changes', [
+    '{"n":5}', '{ "n" : 5 , "title" : "café ✓" }', '{"n": 5.0}', '{"n": -0}', '{"n": 1, "n": 2}',
+    '{"title": "a\\"b"}', '{"new": null, "done": true}', '{"tags": [1, {"x": 2}]}', '{"id": "a"}',
+])
+def test_update_json_is_update_of_the_parsed_changes(changes):
+    as_text, _ = _loaded_from_text()
+    as_object, _ = _loaded_from_text()
+
+    by_text = as_text.update_json('a', changes)
+    by_object = Syncobj.Collection.update(as_object, 'a', Json.from_string(changes).get_object())
+
+    mutation_text = by_text.get_mutations().get_item(0)
+    mutation_object = by_object.get_mutations().get_item(0)
+    assert mutation_text.get_changes_json() == mutation_object.get_changes_json()
+    for getter in ('get_original', 'get_changes', 'get_modified'):
+        assert (_typed(Syncobj.to_python(getattr(mutation_text, getter)()))
+                == _typed(Syncobj.to_python(getattr(mutation_object, getter)())))
+    assert as_text.to_json() == as_object.to_json()
+    assert _typed(as_text['a'].to_dict()) == _typed(as_object['a'].to_dict())
+
+
+@pytest.mark.parametrize('changes, code', [
+    ('{"id": "b"}', Syncobj.Error.INVALID_RECORD),
+    ('{"n": 1,}', Syncobj.Error.INVALID_RECORD),
+    ('[{"n": 1}]', Syncobj.Error.INVALID_RECORD),
+    ('{"n": 12345678901234567890}', Syncobj.Error.INVALID_RECORD),
+])
+def test_update_json_refuses_what_update_refuses(changes, code):
+    collection, control = _loaded_from_text()
+
+    with pytest.raises(GLib.Error) as raised:
+        collection.update_json('a', changes)
+    assert_syncobj_error(raised.value, code)
+    with pytest.raises(GLib.Error) as raised:
+        collection.update_json('missing', '{"n": 1}')
+    assert_syncobj_error(raised.value, Syncobj.Error.KEY_NOT_FOUND)
+    assert collection['a'].to_dict() == {'id': 'a', 'n': 0, 'title': 'A'}
