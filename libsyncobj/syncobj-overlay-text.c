@@ -237,14 +237,16 @@ row_takes_text (SyncobjRow *row)
 /* Begins the block "original\0changes\0modified\0" of an update of @row
  * with its original, modified made from original. The block becomes the
  * mutation's: a GString of our own, whose text alone is allocated, and
- * sized for the usual block at once. */
+ * sized for the usual block at once; exactly, when the changes' text is
+ * known (@changes_length, else 0): modified is at most original and the
+ * changes less a brace, each with its nul, and one more byte of room. */
 static void
 block_begin (GString    *block,
              SyncobjRow *row,
              gsize       base_length,
              gsize       changes_length)
 {
-  block->allocated_len = base_length * 2 + changes_length + 64;
+  block->allocated_len = changes_length > 0 ? (base_length + changes_length) * 2 + 4 : base_length * 2 + 64;
   block->str = g_malloc (block->allocated_len);
   block->len = 0;
   block_append (block, row->packed, base_length + 1);
