@@ -686,6 +686,26 @@ syncobj_collection_delete (SyncobjCollection  *self,
   return _syncobj_collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_DELETE, key, NULL, error);
 }
 
+/* Room on the stack for the compact text of usual JSON text. */
+#define FLAT_BUFFER_SIZE 256
+
+/* Reads @json as a flat object (see syncobj-json-flat.c) into @flat: its
+ * compact text in @buffer (FLAT_BUFFER_SIZE bytes) when it fits, else in
+ * *@copy, which the caller frees. */
+static gboolean
+collection_read_flat (const char      *json,
+                      char            *buffer,
+                      char           **copy,
+                      SyncobjJsonFlat *flat)
+{
+  gsize length = strlen (json);
+  char *out = buffer;
+
+  if (length >= FLAT_BUFFER_SIZE)
+    out = *copy = g_malloc (length + 1);
+  return _syncobj_json_flat_read (json, length, out, flat);
+}
+
 /**
  * syncobj_collection_insert_json:
  * @self: a collection
@@ -703,12 +723,20 @@ syncobj_collection_insert_json (SyncobjCollection  *self,
                                 GError            **error)
 {
   g_autoptr(JsonObject) value = NULL;
+  g_autofree char *copy = NULL;
+  char buffer[FLAT_BUFFER_SIZE];
+  SyncobjJsonFlat flat;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
   g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  value = _syncobj_json_parse_object (json, -1, error);
+  /* A flat record, read in one pass, is built without JsonParser. */
+  if (collection_read_flat (json, buffer, &copy, &flat))
+    value = _syncobj_json_object_from_text (flat.text, (gssize) flat.length);
+  else
+    value = _syncobj_json_parse_object (json, -1, error);
   if (value == NULL)
     return NULL;
 
@@ -733,9 +761,9 @@ syncobj_collection_update_json (SyncobjCollection  *self,
                                 GError            **error)
 {
   g_autoptr(JsonObject) changes = NULL;
-  char buffer[256];
+  g_autofree char *copy = NULL;
+  char buffer[FLAT_BUFFER_SIZE];
   SyncobjJsonFlat flat;
-  gsize length;
 
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
   SYNCOBJ_RETURN_VAL_IF_NOT_OWNER (self->owner, NULL);
@@ -744,16 +772,8 @@ syncobj_collection_update_json (SyncobjCollection  *self,
 
   /* The usual changes, a few flat members, are read in one pass and kept
    * as text when the record is; anything else is parsed in full. */
-  length = strlen (json);
-  if (length < sizeof buffer && _syncobj_json_flat_read (json, length, buffer, &flat))
+  if (collection_read_flat (json, buffer, &copy, &flat))
     return collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_UPDATE, key, NULL, &flat, error);
-  if (length >= sizeof buffer)
-    {
-      g_autofree char *copy = g_malloc (length + 1);
-
-      if (_syncobj_json_flat_read (json, length, copy, &flat))
-        return collection_write (self, NULL, SYNCOBJ_MUTATION_TYPE_UPDATE, key, NULL, &flat, error);
-    }
 
   changes = _syncobj_json_parse_object (json, -1, error);
   if (changes == NULL)

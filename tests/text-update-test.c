@@ -118,12 +118,15 @@ side_write (Side       *side,
 {
   g_autoptr(JsonObject) changes = NULL;
 
+  /* No key: an insert. */
   if (form == AS_TEXT)
-    return syncobj_collection_update_json (side->collection, key, text, error);
+    return key != NULL ? syncobj_collection_update_json (side->collection, key, text, error)
+                       : syncobj_collection_insert_json (side->collection, text, error);
   changes = _syncobj_json_parse_object (text, -1, error);
   if (changes == NULL)
     return NULL;
-  return syncobj_collection_update (side->collection, key, changes, error);
+  return key != NULL ? syncobj_collection_update (side->collection, key, changes, error)
+                     : syncobj_collection_insert (side->collection, changes, error);
 }
 
 static char *
@@ -214,14 +217,16 @@ assert_same_collection (Side       *a,
   g_assert_cmpint (syncobj_record_has_member (record_a, "n"), ==, syncobj_record_has_member (record_b, "n"));
 }
 
-/* Updates @key with @text as text and as an object, each on its own
- * collection, and compares everything. Returns whether it was accepted. */
+/* Updates @key with @text (inserts @text when @key is NULL) as text and
+ * as an object, each on its own collection, and compares everything.
+ * Returns whether it was accepted. */
 static gboolean
 compare_update (const char *records,
                 Setting     setting,
                 const char *key,
                 const char *text)
 {
+  const char *compared = key != NULL ? key : "d";
   Side a = { 0 }, b = { 0 };
   g_autoptr(GError) error_a = NULL;
   g_autoptr(GError) error_b = NULL;
@@ -230,10 +235,10 @@ compare_update (const char *records,
   gboolean accepted;
 
   /* One after the other: an open transaction is the thread's. */
-  side_open (&a, records, setting, key);
+  side_open (&a, records, setting, compared);
   transaction_a = side_write (&a, AS_TEXT, key, text, &error_a);
   side_commit (&a);
-  side_open (&b, records, setting, key);
+  side_open (&b, records, setting, compared);
   transaction_b = side_write (&b, AS_OBJECT, key, text, &error_b);
   side_commit (&b);
 
@@ -270,7 +275,7 @@ compare_update (const char *records,
           assert_same_mutation (mutation_a, mutation_b);
         }
     }
-  assert_same_collection (&a, &b, key);
+  assert_same_collection (&a, &b, compared);
 
   side_close (&a);
   side_close (&b);
@@ -386,6 +391,40 @@ test_compare_key_member (void)
     {
       g_test_message ("%s: changes %s", keyed[i].key, keyed[i].text);
       g_assert_cmpint (compare_update (keyed[i].records, PLAIN, keyed[i].key, keyed[i].text), ==, keyed[i].accepted);
+    }
+}
+
+/* insert_json() reads a flat record in one pass too: the same as parsing
+ * it and inserting the object. */
+static void
+test_compare_insert (void)
+{
+  static const struct
+  {
+    const char *records;
+    const char *text;
+    gboolean    accepted;
+  } inserts[] = {
+    { RECORDS, "{\"id\":\"d\",\"n\":1}", TRUE },
+    { RECORDS, " { \"n\" : 2 , \"id\" : \"d\", \"t\": \"é ✓\", \"x\": null, \"y\": false }", TRUE },
+    { RECORDS, "{\"id\":\"d\",\"n\":-0,\"m\":1.5,\"s\":\"a\\\"b\"}", TRUE },
+    { RECORDS, "{\"id\":\"d\",\"id\":\"e\"}", TRUE },
+    { RECORDS, "{\"id\":\"d\",\"tags\":[1]}", TRUE },
+    { RECORDS, "{\"id\":\"a\",\"n\":1}", FALSE },
+    { RECORDS, "{\"n\":1}", FALSE },
+    { RECORDS, "{\"id\":\"\"}", FALSE },
+    { RECORDS, "{\"id\":true}", FALSE },
+    { RECORDS, "{\"id\":\"d\",}", FALSE },
+    { RECORDS, "[{\"id\":\"d\"}]", FALSE },
+    { INT_RECORDS, "{\"id\":9,\"n\":1}", TRUE },
+    { INT_RECORDS, "{\"id\":7}", FALSE },
+    { INT_RECORDS, "{\"id\":\"7\"}", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inserts); i++)
+    {
+      g_test_message ("insert %s", inserts[i].text);
+      g_assert_cmpint (compare_update (inserts[i].records, PLAIN, NULL, inserts[i].text), ==, inserts[i].accepted);
     }
 }
 
@@ -523,6 +562,7 @@ main (int   argc,
   g_test_add_data_func ("/text-update/compare/gathered", GINT_TO_POINTER (GATHERED), test_compare_cases);
   g_test_add_data_func ("/text-update/compare/merging", GINT_TO_POINTER (MERGING), test_compare_cases);
   g_test_add_func ("/text-update/compare/key-member", test_compare_key_member);
+  g_test_add_func ("/text-update/compare/insert", test_compare_insert);
   g_test_add_func ("/text-update/kept-as-text", test_kept_as_text);
   g_test_add_func ("/text-update/huge", test_huge);
 
