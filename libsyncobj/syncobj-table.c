@@ -6,6 +6,12 @@
  * change moves up to MOVES_PER_CHANGE entries out of `whole`, which is
  * dropped once empty. A key is in `whole` or in its shard, never both.
  *
+ * A change or lookup hashes its key once: the hash picks the shard, and
+ * the shard's GHashTable, whose hash function is shard_hash(), takes the
+ * same hash from `shard_known_hash`, set just before each call into it
+ * (a GHashTable calls its hash function first thing, before any destroy
+ * function could call back into another table).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -39,10 +45,29 @@ struct _SyncobjTable
   gboolean        moving;
 };
 
+/* The hash of the key of the next call into a shard, on this thread. */
+#if defined(__GNUC__) && defined(__ELF__)
+static __thread guint shard_known_hash __attribute__ ((tls_model ("initial-exec")));
+#else
+static _Thread_local guint shard_known_hash;
+#endif
+
+static guint
+shard_hash (gconstpointer key)
+{
+  return shard_known_hash;
+}
+
 static GHashTable *
 table_new_hash (SyncobjTable *self)
 {
   return g_hash_table_new_full (self->hash, self->equal, self->key_destroy, self->value_destroy);
+}
+
+static GHashTable *
+table_new_shard (SyncobjTable *self)
+{
+  return g_hash_table_new_full (shard_hash, self->equal, self->key_destroy, self->value_destroy);
 }
 
 SyncobjTable *
@@ -88,23 +113,25 @@ _syncobj_table_size (SyncobjTable *self)
   return (self->whole != NULL ? g_hash_table_size (self->whole) : 0) + self->n_split;
 }
 
-/* The top bits of a multiplicative hash: independent of the bucket a
- * shard's own GHashTable picks from the same hash. */
+/* The shard of a key of hash @hash: the top bits of a multiplicative hash,
+ * independent of the bucket a shard's own GHashTable picks from the same
+ * hash. Also makes @hash the one the next call into a shard takes. */
 static GHashTable **
-shard_slot (SyncobjTable  *self,
-            gconstpointer  key)
+shard_slot (SyncobjTable *self,
+            guint         hash)
 {
-  return &self->shards[(self->hash (key) * 0x9E3779B1u) >> (32 - SHARD_BITS)];
+  shard_known_hash = hash;
+  return &self->shards[(hash * 0x9E3779B1u) >> (32 - SHARD_BITS)];
 }
 
 static GHashTable *
-shard_ensure (SyncobjTable  *self,
-              gconstpointer  key)
+shard_ensure (SyncobjTable *self,
+              guint         hash)
 {
-  GHashTable **slot = shard_slot (self, key);
+  GHashTable **slot = shard_slot (self, hash);
 
   if (*slot == NULL)
-    *slot = table_new_hash (self);
+    *slot = table_new_shard (self);
   return *slot;
 }
 
@@ -134,7 +161,7 @@ table_move_some (SyncobjTable *self)
           break;
         }
       g_hash_table_iter_steal (&self->move_iter);
-      g_hash_table_insert (shard_ensure (self, key), key, value);
+      g_hash_table_insert (shard_ensure (self, self->hash (key)), key, value);
       self->n_split++;
       moved++;
     }
@@ -185,7 +212,7 @@ table_put (SyncobjTable *self,
       added = hash_put (self->whole, key, value, mode);
       self->moving = FALSE;
     }
-  else if ((added = hash_put (shard_ensure (self, key), key, value, mode)))
+  else if ((added = hash_put (shard_ensure (self, self->hash (key)), key, value, mode)))
     self->n_split++;
   table_move_some (self);
   return added;
@@ -222,7 +249,7 @@ _syncobj_table_lookup_extended (SyncobjTable  *self,
 {
   GHashTable *shard;
 
-  if (self->shards != NULL && (shard = *shard_slot (self, key)) != NULL &&
+  if (self->shards != NULL && (shard = *shard_slot (self, self->hash (key))) != NULL &&
       g_hash_table_lookup_extended (shard, key, orig_key, value))
     return TRUE;
   return self->whole != NULL && g_hash_table_lookup_extended (self->whole, key, orig_key, value);
@@ -232,12 +259,20 @@ gpointer
 _syncobj_table_lookup (SyncobjTable  *self,
                        gconstpointer  key)
 {
-  gpointer value = NULL;
+  GHashTable *shard;
 
   if (self->shards == NULL)
     return g_hash_table_lookup (self->whole, key);
-  _syncobj_table_lookup_extended (self, key, NULL, &value);
-  return value;
+  /* Once split, most keys are in their shard (and `whole` is gone). */
+  shard = *shard_slot (self, self->hash (key));
+  if (shard != NULL)
+    {
+      gpointer value = g_hash_table_lookup (shard, key);
+
+      if (value != NULL || self->whole == NULL)
+        return value;
+    }
+  return self->whole != NULL ? g_hash_table_lookup (self->whole, key) : NULL;
 }
 
 gboolean
@@ -260,7 +295,7 @@ table_take_out (SyncobjTable  *self,
   if (self->shards == NULL)
     return steal ? g_hash_table_steal (self->whole, key) : g_hash_table_remove (self->whole, key);
 
-  shard = *shard_slot (self, key);
+  shard = *shard_slot (self, self->hash (key));
   if (shard != NULL && (steal ? g_hash_table_steal (shard, key) : g_hash_table_remove (shard, key)))
     {
       self->n_split--;

@@ -157,6 +157,80 @@ test_table_pointer_set (void)
     g_assert_cmpint (_syncobj_table_contains (set, &items[i]), ==, i % 2 == 1);
 }
 
+static guint hash_calls;
+
+static guint
+counting_str_hash (gconstpointer key)
+{
+  hash_calls++;
+  return g_str_hash (key);
+}
+
+static SyncobjTable *other_table;
+static guint other_found;
+
+/* A destroy function that looks into another split table. */
+static void
+value_free_looking_up (gpointer value)
+{
+  if (other_table != NULL && _syncobj_table_lookup (other_table, "k-7") != NULL)
+    other_found++;
+  g_free (value);
+}
+
+/* Once split, a lookup, insertion or removal hashes its key once (the hash
+ * that picks the shard serves the shard's own GHashTable), and destroy
+ * functions that use other tables meanwhile see their own entries. */
+static void
+test_table_hash_once (void)
+{
+  const guint n = SYNCOBJ_TABLE_SPLIT_AT * 2;
+  g_autoptr(SyncobjTable) table = _syncobj_table_new (counting_str_hash, g_str_equal, g_free,
+                                                      value_free_looking_up);
+  g_autoptr(SyncobjTable) other = _syncobj_table_new (g_str_hash, g_str_equal, g_free, g_free);
+  guint expected_found = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_true (_syncobj_table_insert (table, g_strdup_printf ("k-%u", i), g_strdup ("v")));
+      g_assert_true (_syncobj_table_insert (other, g_strdup_printf ("k-%u", i), g_strdup ("w")));
+    }
+  /* Every entry moved out of the unsplit table by now. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k-%u", i);
+
+      hash_calls = 0;
+      g_assert_cmpstr (_syncobj_table_lookup (table, key), ==, "v");
+      g_assert_cmpuint (hash_calls, ==, 1);
+      hash_calls = 0;
+      g_assert_true (_syncobj_table_contains (table, key));
+      g_assert_cmpuint (hash_calls, ==, 1);
+    }
+
+  other_table = other;
+  other_found = 0;
+  for (guint i = 0; i < n; i += 3)
+    {
+      g_autofree char *key = g_strdup_printf ("k-%u", i);
+
+      hash_calls = 0;
+      /* Replacing frees the old value, which looks into `other`. */
+      g_assert_false (_syncobj_table_replace (table, g_strdup (key), g_strdup ("v2")));
+      g_assert_cmpuint (hash_calls, ==, 1);
+      expected_found++;
+      g_assert_cmpstr (_syncobj_table_lookup (table, key), ==, "v2");
+      hash_calls = 0;
+      g_assert_true (_syncobj_table_remove (table, key));
+      g_assert_cmpuint (hash_calls, ==, 1);
+      expected_found++;
+      g_assert_null (_syncobj_table_lookup (table, key));
+      g_assert_cmpstr (_syncobj_table_lookup (other, key), ==, "w");
+    }
+  g_assert_cmpuint (other_found, ==, expected_found);
+  other_table = NULL;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -165,6 +239,7 @@ main (int   argc,
 
   g_test_add_func ("/table/like-ghashtable", test_table_like_ghashtable);
   g_test_add_func ("/table/pointer-set", test_table_pointer_set);
+  g_test_add_func ("/table/hash-once", test_table_hash_once);
 
   return g_test_run ();
 }
