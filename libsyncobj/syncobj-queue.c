@@ -14,14 +14,7 @@
 #include "syncobj-queue-private.h"
 #include "syncobj-table-private.h"
 
-struct _SyncobjQueue
-{
-  gpointer     owner;      /* the collection, unowned: it owns the queue */
-  SyncobjLane  lane;
-  SyncobjTable *key_lanes;  /* key → SyncobjLane */
-  SyncobjTable *locks;      /* key → SyncobjKeyLock */
-  gpointer      spare_lock; /* a freed SyncobjKeyLock, for the next lock */
-};
+#include <string.h>
 
 /* The locks on one key. Its key is the GRefString of the mutation that
  * locked it first (pending mutations keep their key as one): no copy. */
@@ -30,6 +23,20 @@ typedef struct
   char *key;
   guint count;
 } SyncobjKeyLock;
+
+struct _SyncobjQueue
+{
+  gpointer     owner;      /* the collection, unowned: it owns the queue */
+  SyncobjLane  lane;
+  SyncobjTable *key_lanes;  /* key → SyncobjLane */
+  /* The locked keys: `solo`, then the table. Most often one key is
+   * locked at a time (a write locks when it starts and unlocks when it
+   * ends): that lock is `solo`, outside the table, so that locking,
+   * testing and unlocking it hash nothing. */
+  SyncobjKeyLock *solo;     /* or NULL */
+  SyncobjTable *locks;      /* key → SyncobjKeyLock, the others */
+  gpointer      spare_lock; /* a freed SyncobjKeyLock, for the next lock */
+};
 
 static void
 key_lock_free (gpointer data)
@@ -72,6 +79,7 @@ _syncobj_queue_free (SyncobjQueue *self)
   g_queue_init (&self->lane.queue);
   g_clear_pointer (&self->key_lanes, _syncobj_table_free);
   g_clear_pointer (&self->locks, _syncobj_table_free);
+  g_clear_pointer (&self->solo, key_lock_free);
   g_free (self->spare_lock);
   g_free (self);
 }
@@ -348,6 +356,29 @@ _syncobj_queue_schedule_start (SyncobjQueueEntry *entry)
 
 /* ---- key locks ------------------------------------------------------------ */
 
+static gboolean
+key_lock_is_of (SyncobjKeyLock *lock,
+                const char     *key)
+{
+  /* A mutation's key is most often the very GRefString that locked. */
+  return lock->key == key || strcmp (lock->key, key) == 0;
+}
+
+/* The lock on @key, or NULL. */
+static SyncobjKeyLock *
+queue_find_lock (SyncobjQueue *self,
+                 const char   *key)
+{
+  SyncobjKeyLock *solo = self->solo;
+
+  if (solo != NULL && key_lock_is_of (solo, key))
+    return solo;
+  /* Most writes lock while nothing else is locked: no lookup. */
+  if (_syncobj_table_size (self->locks) == 0)
+    return NULL;
+  return _syncobj_table_lookup (self->locks, key);
+}
+
 void
 _syncobj_queue_lock (SyncobjQueue      *self,
                      SyncobjObjectList *mutations,
@@ -364,8 +395,7 @@ _syncobj_queue_lock (SyncobjQueue      *self,
         continue;
 
       mutation->locked = TRUE;
-      /* Most writes lock while nothing else is locked: no lookup. */
-      lock = _syncobj_table_size (self->locks) > 0 ? _syncobj_table_lookup (self->locks, mutation->key) : NULL;
+      lock = queue_find_lock (self, mutation->key);
       if (lock == NULL)
         {
           /* A write locks and unlocks one key after another: the lock
@@ -373,7 +403,10 @@ _syncobj_queue_lock (SyncobjQueue      *self,
           lock = self->spare_lock != NULL ? g_steal_pointer (&self->spare_lock) : g_new (SyncobjKeyLock, 1);
           lock->key = g_ref_string_acquire (mutation->key);
           lock->count = 0;
-          _syncobj_table_insert (self->locks, lock->key, lock);
+          if (self->solo == NULL)
+            self->solo = lock;
+          else
+            _syncobj_table_insert (self->locks, lock->key, lock);
         }
       lock->count++;
     }
@@ -387,16 +420,16 @@ _syncobj_queue_unlock (SyncobjQueue           *self,
   SyncobjKeyLock *lock;
 
   mutation->locked = FALSE;
-  if (_syncobj_table_size (self->locks) == 0)
-    return FALSE;
-
-  lock = _syncobj_table_lookup (self->locks, mutation->key);
+  lock = queue_find_lock (self, mutation->key);
   if (!was_locked || lock == NULL)
     return lock != NULL;
   if (--lock->count > 0)
     return TRUE;
 
-  _syncobj_table_steal (self->locks, lock->key);
+  if (lock == self->solo)
+    self->solo = NULL;
+  else
+    _syncobj_table_steal (self->locks, lock->key);
   g_ref_string_release (lock->key);
   if (self->spare_lock == NULL)
     self->spare_lock = lock;
@@ -409,11 +442,8 @@ gboolean
 _syncobj_queue_unlock_frees (SyncobjQueue           *self,
                              SyncobjPendingMutation *mutation)
 {
-  SyncobjKeyLock *lock;
+  SyncobjKeyLock *lock = queue_find_lock (self, mutation->key);
 
-  if (_syncobj_table_size (self->locks) == 0)
-    return TRUE;
-  lock = _syncobj_table_lookup (self->locks, mutation->key);
   return lock == NULL || (mutation->locked && lock->count == 1);
 }
 
@@ -421,8 +451,7 @@ gboolean
 _syncobj_queue_is_locked (SyncobjQueue *self,
                           const char   *key)
 {
-  /* Most sync writes come while nothing is locked. */
-  return _syncobj_table_size (self->locks) > 0 && _syncobj_table_contains (self->locks, key);
+  return queue_find_lock (self, key) != NULL;
 }
 
 void
@@ -431,7 +460,7 @@ _syncobj_queue_rekey (SyncobjQueue *self,
                       const char   *key)
 {
   SyncobjLane *lane = _syncobj_table_lookup (self->key_lanes, old_key);
-  SyncobjKeyLock *lock = _syncobj_table_lookup (self->locks, old_key);
+  SyncobjKeyLock *lock = queue_find_lock (self, old_key);
 
   if (lane != NULL)
     {
@@ -443,10 +472,24 @@ _syncobj_queue_rekey (SyncobjQueue *self,
 
   if (lock != NULL)
     {
-      _syncobj_table_steal (self->locks, old_key);
+      if (lock != self->solo)
+        _syncobj_table_steal (self->locks, old_key);
       g_ref_string_release (lock->key);
       lock->key = g_ref_string_new (key);
-      _syncobj_table_replace (self->locks, lock->key, lock);
+      if (lock == self->solo)
+        {
+          /* The table may hold a lock on the new key already: that one
+           * gives way, as a replacement in the table would. */
+          if (_syncobj_table_size (self->locks) > 0)
+            _syncobj_table_remove (self->locks, key);
+        }
+      else if (self->solo != NULL && key_lock_is_of (self->solo, key))
+        {
+          key_lock_free (self->solo);
+          self->solo = lock;
+        }
+      else
+        _syncobj_table_replace (self->locks, lock->key, lock);
     }
 }
 
@@ -464,6 +507,8 @@ _syncobj_queue_dup_locked_keys (SyncobjQueue *self)
   SyncobjTableIter iter;
   const char *key;
 
+  if (self->solo != NULL)
+    g_ptr_array_add (keys, g_strdup (self->solo->key));
   _syncobj_table_iter_init (&iter, self->locks);
   while (_syncobj_table_iter_next (&iter, (gpointer *) &key, NULL))
     g_ptr_array_add (keys, g_strdup (key));

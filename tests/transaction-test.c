@@ -625,6 +625,46 @@ test_ordered_key_scope_parallel_keys (void)
   g_assert_cmpstr (syncobj_transaction_get_state_name (t2), ==, "completed");
 }
 
+/* Keys locked and unlocked in another order than they were locked: the
+ * first key locked is unlocked while others stay locked, then locked
+ * again. */
+static void
+test_ordered_key_scope_locks_interleaved (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (THREE_RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+  g_autoptr(SyncobjTransaction) t4 = NULL;
+
+  syncobj_collection_set_queue_scope (collection, SYNCOBJ_QUEUE_SCOPE_KEY);
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_sync_control_set_network_delay (control, 500);
+  t2 = syncobj_test_update (collection, "c", "{\"n\": 2}");
+  t3 = syncobj_test_update (collection, "b", "{\"n\": 3}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_locked_keys (collection, "a b c");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t1, 50, 5000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_false (syncobj_transaction_is_finished (t2));
+  g_assert_false (syncobj_transaction_is_finished (t3));
+  syncobj_test_assert_locked_keys (collection, "b c");
+
+  t4 = syncobj_test_update (collection, "a", "{\"n\": 4}");
+  syncobj_sync_control_run_pending (control);
+  syncobj_test_assert_locked_keys (collection, "a b c");
+
+  syncobj_test_drain (control, collection);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (t4), ==, "completed");
+  syncobj_test_assert_locked_keys (collection, "");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 4}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 3}");
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 2}");
+}
+
 static void
 test_ordered_key_scope_same_key_queued (void)
 {
@@ -1617,6 +1657,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/transaction/ordered/next-starts-when-previous-persisted", test_ordered_next_starts_when_persisted);
   g_test_add_func ("/transaction/ordered/queued-behind-names-the-one-ahead", test_ordered_queued_behind);
   g_test_add_func ("/transaction/ordered/key-scope/independent-keys-in-parallel", test_ordered_key_scope_parallel_keys);
+  g_test_add_func ("/transaction/ordered/key-scope/locks-interleaved", test_ordered_key_scope_locks_interleaved);
   g_test_add_func ("/transaction/ordered/key-scope/same-key-queued", test_ordered_key_scope_same_key_queued);
   g_test_add_func ("/transaction/ordered/key-scope/queued-behind-follows-blockers", test_ordered_key_scope_queued_behind_follows_blockers);
   g_test_add_func ("/transaction/ordered/dependent-rollback", test_ordered_dependent_rollback);
