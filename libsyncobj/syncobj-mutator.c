@@ -221,27 +221,55 @@ syncobj_mutator_awaits_sync (SyncobjMutator     *self,
   return klass->awaits_sync (self, transaction, sync);
 }
 
-static GQuark
-persist_func_quark (void)
-{
-  static GQuark quark;
+/* The types with a persist function: a handful, given theirs from their
+ * class_init. A persist call looks its type up here, which costs a few
+ * comparisons where type data cost a lookup under the type lock. An entry
+ * is written before the count that shows it is published; a mutator's
+ * type was initialized (so its entry published) before the mutator was
+ * made. */
+#define MAX_PERSIST_FUNCS 16
 
-  if (G_UNLIKELY (quark == 0))
-    quark = g_quark_from_static_string ("syncobj-mutator-persist-func");
-  return quark;
-}
+static struct
+{
+  GType                     type;
+  SyncobjMutatorPersistFunc func;
+} persist_funcs[MAX_PERSIST_FUNCS];
+static guint n_persist_funcs;   /* atomic */
+G_LOCK_DEFINE_STATIC (persist_funcs);
 
 void
 _syncobj_mutator_type_set_persist_func (GType                     type,
                                         SyncobjMutatorPersistFunc func)
 {
-  g_type_set_qdata (type, persist_func_quark (), func);
+  guint n;
+
+  G_LOCK (persist_funcs);
+  n = g_atomic_int_get (&n_persist_funcs);
+  for (guint i = 0; i < n; i++)
+    if (persist_funcs[i].type == type)
+      {
+        /* Only class_init sets one: it never changes. */
+        g_assert (persist_funcs[i].func == func);
+        G_UNLOCK (persist_funcs);
+        return;
+      }
+  g_assert (n < MAX_PERSIST_FUNCS);
+  persist_funcs[n].type = type;
+  persist_funcs[n].func = func;
+  g_atomic_int_set (&n_persist_funcs, n + 1);
+  G_UNLOCK (persist_funcs);
 }
 
 SyncobjMutatorPersistFunc
 _syncobj_mutator_get_persist_func (SyncobjMutator *self)
 {
-  return g_type_get_qdata (G_OBJECT_TYPE (self), persist_func_quark ());
+  GType type = G_OBJECT_TYPE (self);
+  guint n = g_atomic_int_get (&n_persist_funcs);
+
+  for (guint i = 0; i < n; i++)
+    if (persist_funcs[i].type == type)
+      return persist_funcs[i].func;
+  return NULL;
 }
 
 static GQuark
