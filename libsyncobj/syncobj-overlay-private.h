@@ -38,7 +38,8 @@ typedef struct
   char          *key;
   JsonObject    *synced;        /* NULL: absent from the synced state */
   JsonObject    *visible;       /* NULL: not visible */
-  GPtrArray     *layers;        /* SyncobjPendingMutation, creation order */
+  gpointer       layers;        /* SyncobjPendingMutation, creation order: see
+                                 * _syncobj_row_peek_layer() */
   GArray        *held;          /* SyncobjSyncWrite held while locked */
   GSequenceIter *iter;          /* position in the list model */
   SyncobjRecord *record;        /* not held: it tells when it goes */
@@ -78,7 +79,39 @@ _syncobj_row_is_visible (SyncobjRow *row)
 static inline gboolean
 _syncobj_row_has_text_layers (SyncobjRow *row)
 {
-  return row->packed != NULL && row->layers != NULL && row->layers->len > 0;
+  return row->packed != NULL && row->layers != NULL;
+}
+
+/* The layers of a row, each held (a reference): none (NULL), one, by far
+ * the usual case, held in place, or more, in a GPtrArray tagged with the
+ * lowest bit of the pointer. */
+#define SYNCOBJ_ROW_LAYERS_ARRAY ((guintptr) 1)
+
+/* The array of a row's layers when it has more than one, else NULL. */
+static inline GPtrArray *
+_syncobj_row_peek_layer_array (SyncobjRow *row)
+{
+  guintptr layers = (guintptr) row->layers;
+
+  return (layers & SYNCOBJ_ROW_LAYERS_ARRAY) != 0 ? (GPtrArray *) (layers & ~SYNCOBJ_ROW_LAYERS_ARRAY) : NULL;
+}
+
+static inline guint
+_syncobj_row_get_n_layers (SyncobjRow *row)
+{
+  GPtrArray *array = _syncobj_row_peek_layer_array (row);
+
+  return array != NULL ? array->len : row->layers != NULL;
+}
+
+/* The layer at @position (borrowed). */
+static inline SyncobjPendingMutation *
+_syncobj_row_peek_layer (SyncobjRow *row,
+                         guint       position)
+{
+  GPtrArray *array = _syncobj_row_peek_layer_array (row);
+
+  return array != NULL ? g_ptr_array_index (array, position) : row->layers;
 }
 
 /* The compact JSON text of the visible value of a packed row, or NULL
@@ -86,9 +119,9 @@ _syncobj_row_has_text_layers (SyncobjRow *row)
 static inline const char *
 _syncobj_row_peek_text (SyncobjRow *row)
 {
-  if (row->packed == NULL || row->layers == NULL || row->layers->len == 0)
+  if (row->packed == NULL || row->layers == NULL)
     return row->packed;
-  return _syncobj_pending_mutation_peek_text_modified (g_ptr_array_index (row->layers, row->layers->len - 1));
+  return _syncobj_pending_mutation_peek_text_modified (_syncobj_row_peek_layer (row, _syncobj_row_get_n_layers (row) - 1));
 }
 
 /* How the overlay tells the list model above it what it shows; handed to

@@ -55,6 +55,12 @@ void        _syncobj_row_thaw_text        (SyncobjRow             *row);
 /* @mutation becomes the last layer of @row. */
 void        _syncobj_row_add_layer        (SyncobjRow             *row,
                                            SyncobjPendingMutation *mutation);
+/* Removes (and lets go of) the layer at @position. */
+void        _syncobj_row_remove_layer_index (SyncobjRow           *row,
+                                             guint                 position);
+/* Removes the layer of @mutation, when @row has it. */
+void        _syncobj_row_remove_layer     (SyncobjRow             *row,
+                                           SyncobjPendingMutation *mutation);
 /* An update of @row (packed) kept as text, when it can be (see
  * syncobj-overlay-text.c): TRUE, with @write set, or FALSE with nothing
  * done. */

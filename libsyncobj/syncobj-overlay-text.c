@@ -230,7 +230,7 @@ static gboolean
 row_takes_text (SyncobjRow *row)
 {
   return row->packed != NULL && row->record == NULL && !row->temporary &&
-         (row->layers == NULL || row->layers->len == 0) &&
+         row->layers == NULL &&
          (row->held == NULL || row->held->len == 0);
 }
 
@@ -285,6 +285,10 @@ block_finish (GString                *block,
 
   different = block->len - text_modified != base_length ||
               memcmp (block->str + text_modified, row->packed, base_length) != 0;
+  /* It stays while the update is pending, and after, in the history of
+   * finished transactions: no room to spare. */
+  if (block->len + 1 + 16 <= block->allocated_len)
+    block->str = g_realloc (block->str, block->len + 1);
   _syncobj_pending_mutation_set_text (created, block->str, text_changes, text_modified, adds, now_us);
   _syncobj_row_add_layer (row, created);
 
@@ -532,7 +536,7 @@ _syncobj_overlay_finish_text (SyncobjOverlay         *self,
    * server's echo (held while the key was locked) set what it set, or
    * nothing echoes and it is synced by completing. A failure, or any
    * other write, takes the general way. */
-  if (failed || row->layers->len != 1 || g_ptr_array_index (row->layers, 0) != mutation ||
+  if (failed || row->layers != (gpointer) mutation ||
       !_syncobj_queue_unlock_frees (self->queue, mutation))
     return FALSE;
   if (row->held != NULL && row->held->len > 1)
@@ -562,7 +566,7 @@ _syncobj_overlay_finish_text (SyncobjOverlay         *self,
       self->spare_held = g_steal_pointer (&row->held);
     }
   g_clear_pointer (&row->held, g_array_unref);
-  g_ptr_array_remove (row->layers, mutation);
+  _syncobj_row_remove_layer_index (row, 0);
 
   if (changed)
     self->funcs->changed (self->view, row);
@@ -581,7 +585,8 @@ _syncobj_overlay_show_text (SyncobjOverlay      *self,
 void
 _syncobj_row_thaw_text (SyncobjRow *row)
 {
-  SyncobjPendingMutation *first = g_ptr_array_index (row->layers, 0);
+  SyncobjPendingMutation *first = _syncobj_row_peek_layer (row, 0);
+  guint n = _syncobj_row_get_n_layers (row);
   JsonObject *value;
 
   /* The first layer's original, built from its copy of the packed text
@@ -591,9 +596,9 @@ _syncobj_row_thaw_text (SyncobjRow *row)
 
   /* Each layer's original is the value below it, as for any update. */
   value = row->synced;
-  for (guint i = 0; i < row->layers->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      SyncobjPendingMutation *layer = g_ptr_array_index (row->layers, i);
+      SyncobjPendingMutation *layer = _syncobj_row_peek_layer (row, i);
 
       _syncobj_pending_mutation_build (layer, value);
       _syncobj_pending_mutation_drop_text (layer);

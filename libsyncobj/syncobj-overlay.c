@@ -24,6 +24,18 @@
 /* ---- rows ------------------------------------------------------------------ */
 
 static void
+row_clear_layers (SyncobjRow *row)
+{
+  GPtrArray *array = _syncobj_row_peek_layer_array (row);
+
+  if (array != NULL)
+    g_ptr_array_unref (array);
+  else if (row->layers != NULL)
+    g_object_unref (row->layers);
+  row->layers = NULL;
+}
+
+static void
 row_free (gpointer data)
 {
   SyncobjRow *row = data;
@@ -34,7 +46,7 @@ row_free (gpointer data)
     g_free ((char *) row->packed);
   g_clear_pointer (&row->synced, json_object_unref);
   g_clear_pointer (&row->visible, json_object_unref);
-  g_clear_pointer (&row->layers, g_ptr_array_unref);
+  row_clear_layers (row);
   g_clear_pointer (&row->held, g_array_unref);
   g_free (row);
 }
@@ -147,7 +159,7 @@ _syncobj_overlay_row_maybe_free (SyncobjOverlay *self,
 {
   if (row->synced == NULL && row->visible == NULL && row->packed == NULL && row->record == NULL &&
       row->iter == NULL && !row->pending_append &&
-      (row->layers == NULL || row->layers->len == 0) &&
+      row->layers == NULL &&
       (row->held == NULL || row->held->len == 0))
     {
       if (row->mark == self->mark)
@@ -194,8 +206,10 @@ _syncobj_overlay_check_key_type (SyncobjOverlay  *self,
 static gboolean
 row_is_pending (SyncobjRow *row)
 {
-  for (guint i = 0; row->layers != NULL && i < row->layers->len; i++)
-    if (!((SyncobjPendingMutation *) g_ptr_array_index (row->layers, i))->retired)
+  guint n = _syncobj_row_get_n_layers (row);
+
+  for (guint i = 0; i < n; i++)
+    if (!_syncobj_row_peek_layer (row, i)->retired)
       return TRUE;
   return FALSE;
 }
@@ -204,9 +218,60 @@ void
 _syncobj_row_add_layer (SyncobjRow             *row,
                         SyncobjPendingMutation *mutation)
 {
+  GPtrArray *array;
+
+  g_object_ref (mutation);
   if (row->layers == NULL)
-    row->layers = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (row->layers, g_object_ref (mutation));
+    {
+      row->layers = mutation;
+      return;
+    }
+
+  array = _syncobj_row_peek_layer_array (row);
+  if (array == NULL)
+    {
+      /* A second layer: the layers move to an array. */
+      array = g_ptr_array_new_full (4, g_object_unref);
+      g_ptr_array_add (array, row->layers);
+      row->layers = (gpointer) ((guintptr) array | SYNCOBJ_ROW_LAYERS_ARRAY);
+    }
+  g_ptr_array_add (array, mutation);
+}
+
+void
+_syncobj_row_remove_layer_index (SyncobjRow *row,
+                                 guint       position)
+{
+  GPtrArray *array = _syncobj_row_peek_layer_array (row);
+
+  if (array == NULL)
+    {
+      g_return_if_fail (position == 0 && row->layers != NULL);
+      g_clear_object ((SyncobjPendingMutation **) &row->layers);
+      return;
+    }
+
+  g_ptr_array_remove_index (array, position);
+  if (array->len == 1)
+    {
+      /* One layer left: held in place again. */
+      row->layers = g_ptr_array_steal_index (array, 0);
+      g_ptr_array_unref (array);
+    }
+}
+
+void
+_syncobj_row_remove_layer (SyncobjRow             *row,
+                           SyncobjPendingMutation *mutation)
+{
+  guint n = _syncobj_row_get_n_layers (row);
+
+  for (guint i = 0; i < n; i++)
+    if (_syncobj_row_peek_layer (row, i) == mutation)
+      {
+        _syncobj_row_remove_layer_index (row, i);
+        return;
+      }
 }
 
 /* Whether the merge function, not the layers, makes the visible value. */
@@ -265,24 +330,34 @@ row_compose (SyncobjOverlay *self,
              SyncobjRow     *row)
 {
   JsonObject *value;
+  guint n = _syncobj_row_get_n_layers (row);
 
-  if (row->layers == NULL || row->layers->len == 0)
+  if (n == 0)
     return row->synced != NULL ? json_object_ref (row->synced) : NULL;
 
   if (overlay_merges (self))
     {
+      GPtrArray *layers = _syncobj_row_peek_layer_array (row);
+      g_autoptr(GPtrArray) one = NULL;
+
+      /* The merge function takes an array, even of one layer. */
+      if (layers == NULL)
+        {
+          layers = one = g_ptr_array_new_full (1, g_object_unref);
+          g_ptr_array_add (one, g_object_ref (row->layers));
+        }
       /* A write from the merge function would compose the row again, and
        * call it again, without end: the collection refuses writes
        * meanwhile (_syncobj_overlay_is_merging()). */
       self->merging++;
-      value = self->merge_func (self->collection, row->key, row->synced, row->layers, self->merge_data);
+      value = self->merge_func (self->collection, row->key, row->synced, layers, self->merge_data);
       self->merging--;
       return value;
     }
 
   value = row->synced != NULL ? json_object_ref (row->synced) : NULL;
-  for (guint i = 0; i < row->layers->len; i++)
-    value = layer_apply (value, g_ptr_array_index (row->layers, i));
+  for (guint i = 0; i < n; i++)
+    value = layer_apply (value, _syncobj_row_peek_layer (row, i));
 
   return value;
 }
@@ -512,9 +587,9 @@ row_release (SyncobjOverlay         *self,
     }
   g_clear_pointer (&row->held, g_array_unref);
 
-  for (guint i = row->layers != NULL ? row->layers->len : 0; i > 0; i--)
-    if (((SyncobjPendingMutation *) g_ptr_array_index (row->layers, i - 1))->retired)
-      g_ptr_array_remove_index (row->layers, i - 1);
+  for (guint i = _syncobj_row_get_n_layers (row); i > 0; i--)
+    if (_syncobj_row_peek_layer (row, i - 1)->retired)
+      _syncobj_row_remove_layer_index (row, i - 1);
 }
 
 /* ---- records ------------------------------------------------------------- */
@@ -662,7 +737,7 @@ _syncobj_overlay_fold (SyncobjOverlay         *self,
   if (mutation_fold (mutation, type, value, now_us))
     return TRUE;
 
-  g_ptr_array_remove (write->row->layers, mutation);
+  _syncobj_row_remove_layer (write->row, mutation);
   return FALSE;
 }
 
@@ -764,7 +839,7 @@ _syncobj_overlay_take_early_echo (SyncobjOverlay  *self,
   *synced = NULL;
   if (early == NULL)
     return TRUE;
-  if ((early->layers != NULL && early->layers->len > 0) || (early->held != NULL && early->held->len > 0) ||
+  if (early->layers != NULL || (early->held != NULL && early->held->len > 0) ||
       early->record != NULL || _syncobj_queue_is_locked (self->queue, key))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_KEY_EXISTS,
@@ -830,10 +905,11 @@ row_rekey_layers (SyncobjOverlay *self,
 {
   g_autoptr(JsonObject) key_only = json_object_new ();
   gint64 now = _syncobj_scheduler_now (_syncobj_scheduler_get_default ());
+  guint n = _syncobj_row_get_n_layers (row);
 
   _syncobj_json_set_key (key_only, self->key_member, key, key_is_int);
-  for (guint i = 0; row->layers != NULL && i < row->layers->len; i++)
-    mutation_rekey (g_ptr_array_index (row->layers, i), key_only, key, now);
+  for (guint i = 0; i < n; i++)
+    mutation_rekey (_syncobj_row_peek_layer (row, i), key_only, key, now);
 }
 
 void
@@ -977,8 +1053,7 @@ row_finish_layer (SyncobjOverlay         *self,
 {
   /* A completed update that the row shows alone: its echo is likely to
    * set exactly what it set. */
-  SyncobjPendingMutation *confirmed = !failed && row->layers != NULL && row->layers->len == 1 &&
-                                      g_ptr_array_index (row->layers, 0) == mutation ? mutation : NULL;
+  SyncobjPendingMutation *confirmed = !failed && row->layers == (gpointer) mutation ? mutation : NULL;
   gboolean locked;
 
   locked = _syncobj_queue_unlock (self->queue, mutation);
@@ -998,7 +1073,7 @@ row_finish_layer (SyncobjOverlay         *self,
     }
 
   if (failed || !locked)
-    g_ptr_array_remove (row->layers, mutation);
+    _syncobj_row_remove_layer (row, mutation);
   else
     mutation->retired = TRUE;
 

@@ -57,16 +57,20 @@ syncobj_pending_mutation_finalize (GObject *object)
 {
   SyncobjPendingMutation *self = (SyncobjPendingMutation *) object;
 
-  g_clear_pointer (&self->mutation_id, g_free);
+  if (self->extra != NULL)
+    {
+      g_free (self->extra->mutation_id);
+      g_clear_pointer (&self->extra->metadata, json_object_unref);
+      g_clear_pointer (&self->extra->created_at, g_date_time_unref);
+      g_clear_pointer (&self->extra->updated_at, g_date_time_unref);
+      g_clear_pointer (&self->extra, g_free);
+    }
   g_clear_pointer (&self->key, g_ref_string_release);
   g_clear_pointer (&self->collection_id, g_ref_string_release);
   g_clear_pointer (&self->original, json_object_unref);
   g_clear_pointer (&self->modified, json_object_unref);
   g_clear_pointer (&self->changes, json_object_unref);
   g_clear_pointer (&self->text, g_free);
-  g_clear_pointer (&self->metadata, json_object_unref);
-  g_clear_pointer (&self->created_at, g_date_time_unref);
-  g_clear_pointer (&self->updated_at, g_date_time_unref);
   g_clear_pointer (&self->collection, _syncobj_weak_unref);
 
   ((GObjectClass *) syncobj_pending_mutation_parent_class)->finalize (object);
@@ -113,7 +117,7 @@ syncobj_pending_mutation_get_property (GObject    *object,
       g_value_set_boxed (value, self->changes);
       break;
     case PROP_METADATA:
-      g_value_set_boxed (value, self->metadata);
+      g_value_set_boxed (value, syncobj_pending_mutation_get_metadata (self));
       break;
     case PROP_CREATED_AT:
       g_value_set_boxed (value, syncobj_pending_mutation_get_created_at (self));
@@ -273,10 +277,42 @@ syncobj_pending_mutation_init (SyncobjPendingMutation *self)
 {
 }
 
+/* The extra fields of @self, made on first use (from any thread: the id
+ * may be read from a worker). */
+static SyncobjPendingMutationExtra *
+mutation_get_extra (SyncobjPendingMutation *self)
+{
+  SyncobjPendingMutationExtra *extra = g_atomic_pointer_get (&self->extra);
+
+  if (G_LIKELY (extra != NULL))
+    return extra;
+
+  extra = g_new0 (SyncobjPendingMutationExtra, 1);
+  if (!g_atomic_pointer_compare_and_exchange (&self->extra, NULL, extra))
+    {
+      g_free (extra);
+      extra = g_atomic_pointer_get (&self->extra);
+    }
+  return extra;
+}
+
 const char *
 _syncobj_pending_mutation_peek_id (SyncobjPendingMutation *self)
 {
-  return _syncobj_uuid_lazy (&self->mutation_id);
+  return _syncobj_uuid_lazy (&mutation_get_extra (self)->mutation_id);
+}
+
+void
+_syncobj_pending_mutation_restore_extra (SyncobjPendingMutation *self,
+                                         const char             *mutation_id,
+                                         JsonObject             *metadata)
+{
+  SyncobjPendingMutationExtra *extra = mutation_get_extra (self);
+
+  g_free (extra->mutation_id);
+  extra->mutation_id = g_strdup (mutation_id);
+  g_clear_pointer (&extra->metadata, json_object_unref);
+  extra->metadata = metadata != NULL ? json_object_ref (metadata) : NULL;
 }
 
 SyncobjPendingMutation *
@@ -326,7 +362,8 @@ touch (SyncobjPendingMutation *self,
     return FALSE;
 
   self->updated_at_us = now_us;
-  g_clear_pointer (&self->updated_at, g_date_time_unref);
+  if (self->extra != NULL)
+    g_clear_pointer (&self->extra->updated_at, g_date_time_unref);
   return TRUE;
 }
 
@@ -686,7 +723,7 @@ syncobj_pending_mutation_get_metadata (SyncobjPendingMutation *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
-  return self->metadata;
+  return self->extra != NULL ? self->extra->metadata : NULL;
 }
 
 /**
@@ -702,14 +739,16 @@ syncobj_pending_mutation_set_metadata (SyncobjPendingMutation *self,
                                        JsonObject             *metadata)
 {
   GObject *object = G_OBJECT (self);
+  SyncobjPendingMutationExtra *extra;
 
   g_return_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self));
 
-  if (_syncobj_json_equal (self->metadata, metadata))
+  if (_syncobj_json_equal (syncobj_pending_mutation_get_metadata (self), metadata))
     return;
 
-  g_clear_pointer (&self->metadata, json_object_unref);
-  self->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
+  extra = mutation_get_extra (self);
+  g_clear_pointer (&extra->metadata, json_object_unref);
+  extra->metadata = metadata != NULL ? _syncobj_json_copy (metadata) : NULL;
 
   g_object_freeze_notify (object);
   g_object_notify_by_pspec (object, properties[PROP_METADATA]);
@@ -741,7 +780,7 @@ syncobj_pending_mutation_get_created_at (SyncobjPendingMutation *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
-  return cached_date_time (&self->created_at, self->created_at_us);
+  return cached_date_time (&mutation_get_extra (self)->created_at, self->created_at_us);
 }
 
 /**
@@ -758,7 +797,7 @@ syncobj_pending_mutation_get_updated_at (SyncobjPendingMutation *self)
 {
   g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (self), NULL);
 
-  return cached_date_time (&self->updated_at, self->updated_at_us);
+  return cached_date_time (&mutation_get_extra (self)->updated_at, self->updated_at_us);
 }
 
 /**
@@ -873,8 +912,8 @@ syncobj_pending_mutation_to_json (SyncobjPendingMutation *self)
     json_object_set_object_member (object, "original", json_object_ref (self->original));
   if (self->modified != NULL)
     json_object_set_object_member (object, "modified", json_object_ref (self->modified));
-  if (self->metadata != NULL)
-    json_object_set_object_member (object, "metadata", json_object_ref (self->metadata));
+  if (syncobj_pending_mutation_get_metadata (self) != NULL)
+    json_object_set_object_member (object, "metadata", json_object_ref (self->extra->metadata));
 
   return _syncobj_json_to_string (object);
 }

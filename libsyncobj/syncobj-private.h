@@ -191,10 +191,21 @@ void              _syncobj_scheduler_wake_in_dispatch (SyncobjScheduler *self,
 
 /* ---- syncobj-pending-mutation.c ---------------------------------------- */
 
+/* What a mutation rarely needs, made on first use: an update written and
+ * persisted never reads its id, metadata or dates as objects. */
+typedef struct
+{
+  char                *mutation_id;    /* made when read: see below */
+  JsonObject          *metadata;       /* nullable */
+  /* GDateTimes made on demand (syncobj-pending-mutation.c) */
+  GDateTime           *created_at;
+  GDateTime           *updated_at;
+} SyncobjPendingMutationExtra;
+
 struct _SyncobjPendingMutation
 {
   GObject              parent_instance;
-  char                *mutation_id;    /* made when read: see below */
+  SyncobjPendingMutationExtra *extra;  /* nullable, made on first use */
   char                *key;            /* a GRefString: the queue's lanes
                                         * and locks share it */
   char                *collection_id;  /* a GRefString, its collection's */
@@ -213,8 +224,6 @@ struct _SyncobjPendingMutation
   char                *text;
   guint                text_changes;   /* offsets in @text */
   guint                text_modified;
-  guint                text_adds : 1;  /* its changes add members */
-  JsonObject          *metadata;       /* nullable */
   gint64               created_at_us;
   gint64               updated_at_us;
   SyncobjWeak         *collection;
@@ -233,12 +242,9 @@ struct _SyncobjPendingMutation
                                         * resolution: stored whole, since the
                                         * cache does not have the server's
                                         * record it is based on */
+  guint                text_adds : 1;  /* its changes (text) add members */
   gint                 applied;        /* atomic boolean: the server has it
                                         * (syncobj_persist_job_mark_applied) */
-
-  /* GDateTimes made on demand (syncobj-pending-mutation.c) */
-  GDateTime           *created_at;
-  GDateTime           *updated_at;
 };
 
 /* @collection: the weak handle of the collection written to (transfer
@@ -252,6 +258,11 @@ SyncobjPendingMutation *_syncobj_pending_mutation_new       (SyncobjWeak        
                                                              gint64                  now_us);
 /* The mutation's id, a UUID made on first use (from any thread). */
 const char             *_syncobj_pending_mutation_peek_id    (SyncobjPendingMutation *self);
+/* A mutation read back from a store takes its id and metadata (a
+ * reference, nullable) again, without notifying. */
+void                    _syncobj_pending_mutation_restore_extra (SyncobjPendingMutation *self,
+                                                                 const char             *mutation_id,
+                                                                 JsonObject             *metadata);
 /* The server's key replaces a temporary one; notifies. */
 void                    _syncobj_pending_mutation_set_key    (SyncobjPendingMutation *self,
                                                               const char             *key);

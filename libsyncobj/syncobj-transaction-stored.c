@@ -56,7 +56,8 @@ stored_mutation_new (SyncobjPendingMutation *mutation)
   stored->original = full && mutation->original != NULL ? json_object_ref (mutation->original) : NULL;
   stored->modified = full && mutation->modified != NULL ? json_object_ref (mutation->modified) : NULL;
   stored->changes = mutation->changes != NULL ? json_object_ref (mutation->changes) : NULL;
-  stored->metadata = mutation->metadata != NULL ? json_object_ref (mutation->metadata) : NULL;
+  stored->metadata = syncobj_pending_mutation_get_metadata (mutation) != NULL
+                     ? json_object_ref (syncobj_pending_mutation_get_metadata (mutation)) : NULL;
   stored->replaces = mutation->replaces;
   stored->created_at_us = mutation->created_at_us;
   stored->updated_at_us = mutation->updated_at_us;
@@ -454,12 +455,10 @@ restore_mutation (SyncobjTransaction     *self,
   mutation = _syncobj_pending_mutation_new (_syncobj_collection_dup_weak (collection),
                                             syncobj_collection_get_id (collection), self,
                                             stored->key, stored->type, stored->created_at_us);
-  g_free (mutation->mutation_id);
-  mutation->mutation_id = g_strdup (stored->mutation_id);
+  _syncobj_pending_mutation_restore_extra (mutation, stored->mutation_id, stored->metadata);
   _syncobj_pending_mutation_set_values (mutation, stored->type, stored->original, stored->modified,
                                         stored->changes, stored->updated_at_us);
   mutation->updated_at_us = stored->updated_at_us;
-  mutation->metadata = stored->metadata != NULL ? json_object_ref (stored->metadata) : NULL;
   mutation->replaces = stored->replaces;
   mutation->state = restored_mutation_state (self);
   mutation->restored = TRUE;

@@ -43,7 +43,7 @@ assert_text_row (SyncobjCollection *collection,
   g_assert_nonnull (row->packed);
   g_assert_null (row->visible);
   g_assert_null (row->record);
-  g_assert_cmpuint (row->layers != NULL ? row->layers->len : 0, ==, n_layers);
+  g_assert_cmpuint (_syncobj_row_get_n_layers (row), ==, n_layers);
 }
 
 static void
@@ -365,7 +365,7 @@ test_confirmed_stays_text (void)
   syncobj_test_items_changed_assert (changes, "1,1,1");
   row = _syncobj_overlay_find (collection->overlay, "b");
   g_assert_cmpstr (row->packed, ==, "{\"id\":\"b\",\"n\":4,\"title\":\"four\"}");
-  g_assert_true (row->layers == NULL || row->layers->len == 0);
+  g_assert_cmpuint (_syncobj_row_get_n_layers (row), ==, 0);
   g_assert_true (row->held == NULL || row->held->len == 0);
   syncobj_test_assert_locked_keys (collection, "");
 
@@ -674,7 +674,7 @@ test_text_echo_confirms (void)
   row = _syncobj_overlay_find (collection->overlay, "b");
   g_assert_cmpstr (row->packed, ==, "{\"id\":\"b\",\"n\":4,\"title\":\"fo\\\"ur\"}");
   g_assert_null (row->visible);
-  g_assert_true (row->layers == NULL || row->layers->len == 0);
+  g_assert_cmpuint (_syncobj_row_get_n_layers (row), ==, 0);
   g_assert_true (row->held == NULL || row->held->len == 0);
   json = syncobj_collection_to_json (collection);
   assert_json_text (json, "[{\"id\": \"a\", \"n\": 0, \"tags\": [1, 2]},"
