@@ -453,9 +453,8 @@ static gboolean
 transaction_only_touches (SyncobjTransaction *transaction,
                           SyncobjCollection  *self)
 {
-  SyncobjObjectList *collections = _syncobj_transaction_get_collections (transaction);
-
-  return _syncobj_object_list_get_length (collections) == 1 && _syncobj_object_list_peek (collections, 0) == self;
+  return _syncobj_transaction_get_n_collections (transaction) == 1 &&
+         _syncobj_transaction_peek_collection (transaction, 0) == self;
 }
 
 void
@@ -507,9 +506,8 @@ static GList *
 collection_own_link (SyncobjCollection  *self,
                      SyncobjTransaction *transaction)
 {
-  SyncobjObjectList *collections = _syncobj_transaction_get_collections (transaction);
-
-  if (_syncobj_object_list_get_length (collections) == 0 || _syncobj_object_list_peek (collections, 0) != self)
+  if (_syncobj_transaction_get_n_collections (transaction) == 0 ||
+      _syncobj_transaction_peek_collection (transaction, 0) != self)
     return NULL;
   return _syncobj_transaction_peek_owner_link (transaction);
 }

@@ -44,12 +44,14 @@ typedef struct
   GPtrArray               *waiters;         /* GTask * of wait_async */
   GPtrArray               *parked;          /* SyncobjStoredMutation: restored
                                                writes to collections not open yet */
+  GPtrArray               *more_collections; /* strong while active: those
+                                             * touched after collection */
   GCancellable            *cancellable;     /* made on first use; atomic */
   SyncobjConflict         *conflict;        /* reported by the mutator of the
                                              * current attempt; under a lock */
   gulong                   online_handler;
   gulong                   mutator_handler;  /* on mutator_owner's notify::mutator */
-  SyncobjCollection       *mutator_owner;    /* unowned: held in collections */
+  SyncobjCollection       *mutator_owner;    /* unowned: held as collection */
   guint                    counted_attempts; /* offline attempts do not count */
   guint                    retry_timer;
   gint                     retry_after_ms;  /* -1: policy decides */
@@ -66,14 +68,18 @@ struct _SyncobjTransaction
   guint                    current_attempt;
   gint64                   created_at_us;
   gint64                   updated_at_us;
-  gint64                   lazy_started_us;   /* the first attempt, while it */
-  gint64                   lazy_completed_us; /* is not an object: see below */
+  guint32                  lazy_started;    /* the first attempt, while it is
+                                             * not an object (see below): µs
+                                             * after created_at_us */
+  guint32                  lazy_completed;  /* the same + 1; 0: not yet */
   SyncobjObjectList        mutations;
   GThread                 *thread;          /* its collection's owner thread */
   SyncobjWeak             *owner;
-  SyncobjObjectList        collections;     /* strong while active */
+  SyncobjCollection       *collection;      /* strong while active: the
+                                             * first touched, the owner; the
+                                             * others are more_collections */
   GList                    owner_link;      /* our link in the queue of active
-                                             * transactions of collections[0];
+                                             * transactions of collection;
                                              * its data is us */
   SyncobjQueueEntry        entry;           /* our place in the queues; its
                                              * sequence is the commit order */
@@ -144,13 +150,35 @@ state_is_final (SyncobjTransactionState state)
          state == SYNCOBJ_TRANSACTION_STATE_FAILED;
 }
 
+/* The collections it holds while active, in first-touch order: the
+ * owner first. Most transactions touch one. */
+static inline guint
+transaction_n_collections (SyncobjTransaction *self)
+{
+  GPtrArray *more;
+
+  if (self->collection == NULL)
+    return 0;
+  more = transaction_peek_extras (self)->more_collections;
+  return 1 + (more != NULL ? more->len : 0);
+}
+
+static inline SyncobjCollection *
+transaction_peek_collection (SyncobjTransaction *self,
+                             guint               position)
+{
+  if (position == 0)
+    return self->collection;
+  return g_ptr_array_index (transaction_peek_extras (self)->more_collections, position - 1);
+}
+
 static inline SyncobjCollection *
 transaction_dup_owner (SyncobjTransaction *self)
 {
   /* While the transaction is active its owner is the first collection it
    * holds: no trip through the weak reference's global lock. */
-  if (self->collections.len > 0)
-    return g_object_ref (_syncobj_object_list_peek (&self->collections, 0));
+  if (self->collection != NULL)
+    return g_object_ref (self->collection);
   return _syncobj_weak_get (self->owner);
 }
 
@@ -169,7 +197,22 @@ transaction_leave_lanes (SyncobjTransaction *self)
  * somebody asks for it (the attempts list, the store) or it fails: a write
  * whose persist call succeeds at once makes no SyncobjAttempt, whose
  * notifications nobody could have connected to. Then it becomes the first
- * object of attempt_list. */
+ * object of attempt_list. The times are kept as µs after created_at_us;
+ * one that does not fit (an attempt more than an hour after the
+ * transaction was created) makes the object at once. */
+static inline gboolean
+transaction_lazy_time (SyncobjTransaction *self,
+                       gint64              us,
+                       guint32            *after_created)
+{
+  gint64 delta = us - self->created_at_us;
+
+  if (delta < 0 || delta >= G_MAXUINT32)
+    return FALSE;
+  *after_created = (guint32) delta;
+  return TRUE;
+}
+
 void     _syncobj_transaction_realize_attempt   (SyncobjTransaction      *self);
 
 /* Attempts are kept in a plain array; the list model

@@ -301,9 +301,9 @@ transaction_resolve_conflict (SyncobjTransaction *self,
   SyncobjCollection *collection = NULL;
   SyncobjPendingMutation *mutation = NULL;
 
-  for (guint i = 0; conflict != NULL && mutation == NULL && i < self->collections.len; i++)
+  for (guint i = 0; conflict != NULL && mutation == NULL && i < transaction_n_collections (self); i++)
     {
-      collection = _syncobj_object_list_peek (&self->collections, i);
+      collection = transaction_peek_collection (self, i);
       mutation = _syncobj_transaction_find_mutation (self, collection, conflict->key);
     }
   if (mutation == NULL)
@@ -386,6 +386,8 @@ transaction_persist_result (SyncobjTransaction *self,
 {
   g_autoptr(SyncobjAttempt) attempt = NULL;
   SyncobjTransactionExtras *extras;
+  guint32 completed;
+  gint64 now;
 
   if (self->state != SYNCOBJ_TRANSACTION_STATE_PERSISTING)
     {
@@ -394,14 +396,15 @@ transaction_persist_result (SyncobjTransaction *self,
       return;
     }
 
-  if (self->lazy_attempt && error == NULL)
-    self->lazy_completed_us = now_us ();
+  now = now_us ();
+  if (self->lazy_attempt && error == NULL && transaction_lazy_time (self, now, &completed))
+    self->lazy_completed = completed + 1;
   else
     {
       attempt = transaction_get_attempt (self, self->current_attempt);
       if (attempt != NULL)
         g_object_ref (attempt);
-      _syncobj_attempt_finish (attempt, now_us (), error);
+      _syncobj_attempt_finish (attempt, now, error);
     }
 
   if (error != NULL && g_error_matches (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_CONFLICT))
@@ -450,8 +453,8 @@ _syncobj_transaction_mark_started (SyncobjTransaction *self)
 
   self->started = TRUE;
   _syncobj_transaction_set_queued_behind (self, NULL);
-  for (guint i = 0; i < self->collections.len; i++)
-    _syncobj_collection_lock (_syncobj_object_list_peek (&self->collections, i), self);
+  for (guint i = 0; i < transaction_n_collections (self); i++)
+    _syncobj_collection_lock (transaction_peek_collection (self, i), self);
   _syncobj_transaction_set_mutations_state (self, SYNCOBJ_MUTATION_STATE_PERSISTING);
 }
 
@@ -499,11 +502,12 @@ _syncobj_transaction_start_attempt (SyncobjTransaction *self)
 
   /* Nobody holds the attempts list yet: see _syncobj_transaction_realize_attempt(). */
   if (self->current_attempt == 0 && transaction_peek_extras (self)->attempt_list == NULL &&
-      transaction_peek_extras (self)->attempts == NULL)
+      transaction_peek_extras (self)->attempts == NULL &&
+      transaction_lazy_time (self, now_us (), &self->lazy_started))
     {
       self->current_attempt = 1;
       self->lazy_attempt = TRUE;
-      self->lazy_started_us = now_us ();
+      self->lazy_completed = 0;
     }
   else
     {
@@ -547,8 +551,9 @@ _syncobj_transaction_realize_attempt (SyncobjTransaction *self)
     return;
 
   self->lazy_attempt = FALSE;
-  attempt = _syncobj_attempt_new (self->current_attempt, self->lazy_started_us);
-  attempt->completed_at_us = self->lazy_completed_us;
+  attempt = _syncobj_attempt_new (self->current_attempt, self->created_at_us + self->lazy_started);
+  if (self->lazy_completed != 0)
+    attempt->completed_at_us = self->created_at_us + self->lazy_completed - 1;
   transaction_add_attempt (self, attempt);
 }
 

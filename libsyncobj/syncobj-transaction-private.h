@@ -27,8 +27,11 @@ void                    _syncobj_transaction_add_mutation     (SyncobjTransactio
                                                                SyncobjPendingMutation *mutation);
 void                    _syncobj_transaction_remove_mutation  (SyncobjTransaction     *self,
                                                                SyncobjPendingMutation *mutation);
-/* Collections touched, in first-touch order (transfer none). */
-SyncobjObjectList      *_syncobj_transaction_get_collections  (SyncobjTransaction  *self);
+/* How many collections @self holds while active (touched, in first-touch
+ * order), and the one at @position (transfer none). */
+guint                   _syncobj_transaction_get_n_collections (SyncobjTransaction *self);
+SyncobjCollection      *_syncobj_transaction_peek_collection  (SyncobjTransaction  *self,
+                                                               guint                position);
 /* The link of @self in the queue of active transactions of its first
  * collection (syncobj-collection-write.c): part of @self. */
 GList                  *_syncobj_transaction_peek_owner_link  (SyncobjTransaction  *self);

@@ -248,7 +248,7 @@ transaction_new_restored (SyncobjCollection        *owner,
 
   active = !state_is_final (self->state);
   if (active)
-    _syncobj_object_list_append (&self->collections, owner);   /* first: see transaction_dup_owner() */
+    self->collection = g_object_ref (owner);   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, transaction_id (self), FALSE,
                                      &self->counted_pending);
   if (active)

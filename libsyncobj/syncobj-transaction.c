@@ -85,8 +85,8 @@ transaction_get_store (SyncobjTransaction *self)
   g_autoptr(SyncobjCollection) owner = NULL;
 
   /* While active, the owner is held by the transaction: no reference. */
-  if (self->collections.len > 0)
-    return syncobj_collection_get_store (_syncobj_object_list_peek (&self->collections, 0));
+  if (self->collection != NULL)
+    return syncobj_collection_get_store (self->collection);
 
   owner = _syncobj_weak_get (self->owner);
   return owner != NULL ? syncobj_collection_get_store (owner) : NULL;
@@ -203,7 +203,7 @@ _syncobj_transaction_new (SyncobjCollection *owner)
   self->thread = _syncobj_collection_get_owner (owner);
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
   self->owner = _syncobj_collection_dup_weak (owner);
-  _syncobj_object_list_append (&self->collections, owner);   /* first: see transaction_dup_owner() */
+  self->collection = g_object_ref (owner);   /* first: see transaction_dup_owner() */
   _syncobj_registry_add_transaction (syncobj_registry_get_default (), self, NULL, TRUE, &self->counted_pending);
   _syncobj_collection_add_transaction (owner, self);
 
@@ -222,10 +222,57 @@ _syncobj_transaction_get_sequence (SyncobjTransaction *self)
   return self->entry.sequence;
 }
 
-SyncobjObjectList *
-_syncobj_transaction_get_collections (SyncobjTransaction *self)
+guint
+_syncobj_transaction_get_n_collections (SyncobjTransaction *self)
 {
-  return &self->collections;
+  return transaction_n_collections (self);
+}
+
+SyncobjCollection *
+_syncobj_transaction_peek_collection (SyncobjTransaction *self,
+                                      guint               position)
+{
+  return transaction_peek_collection (self, position);
+}
+
+/* Holds @collection from now on, after the others. */
+static void
+transaction_hold_collection (SyncobjTransaction *self,
+                             SyncobjCollection  *collection)
+{
+  SyncobjTransactionExtras *extras;
+
+  if (self->collection == NULL)
+    {
+      self->collection = g_object_ref (collection);
+      return;
+    }
+  extras = transaction_extras (self);
+  if (extras->more_collections == NULL)
+    extras->more_collections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (extras->more_collections, g_object_ref (collection));
+}
+
+static gboolean
+transaction_holds_collection (SyncobjTransaction *self,
+                              SyncobjCollection  *collection)
+{
+  guint n = transaction_n_collections (self);
+
+  for (guint i = 0; i < n; i++)
+    if (transaction_peek_collection (self, i) == collection)
+      return TRUE;
+  return FALSE;
+}
+
+/* Lets go of every collection; the fields are cleared before the first
+ * is let go (its finalization may look at them). */
+static void
+transaction_release_collections (SyncobjTransaction *self)
+{
+  SyncobjTransactionExtras *extras = transaction_get_extras (self);
+  g_autoptr(GPtrArray) more = extras != NULL ? g_steal_pointer (&extras->more_collections) : NULL;
+  g_autoptr(SyncobjCollection) first = g_steal_pointer (&self->collection);
 }
 
 GList *
@@ -327,9 +374,9 @@ _syncobj_transaction_add_mutation (SyncobjTransaction     *self,
 {
   _syncobj_transaction_list_mutation (self, collection, mutation);
 
-  if (!_syncobj_object_list_find (&self->collections, collection, NULL))
+  if (!transaction_holds_collection (self, collection))
     {
-      _syncobj_object_list_append (&self->collections, collection);
+      transaction_hold_collection (self, collection);
       _syncobj_collection_add_transaction (collection, self);
     }
 }
@@ -394,11 +441,13 @@ transaction_writes_to (SyncobjTransaction *self,
 void
 _syncobj_transaction_join_lanes (SyncobjTransaction *self)
 {
-  for (guint i = 0; i < self->collections.len; i++)
-    {
-      SyncobjCollection *collection = _syncobj_object_list_peek (&self->collections, i);
+  guint n = transaction_n_collections (self);
 
-      if ((self->collections.len == 1 && transaction_peek_extras (self)->parked == NULL) || transaction_writes_to (self, collection))
+  for (guint i = 0; i < n; i++)
+    {
+      SyncobjCollection *collection = transaction_peek_collection (self, i);
+
+      if ((n == 1 && transaction_peek_extras (self)->parked == NULL) || transaction_writes_to (self, collection))
         _syncobj_collection_join_lanes (collection, self, &self->entry, FALSE);
     }
 }
@@ -469,7 +518,7 @@ transaction_finish (SyncobjTransaction *self)
 
   /* Finished transactions stay in the registry as history, up to its
    * limit; they no longer keep their collections alive. */
-  _syncobj_object_list_remove_range (&self->collections, 0, self->collections.len);
+  transaction_release_collections (self);
   _syncobj_registry_transaction_finished (syncobj_registry_get_default (), self);
 }
 
@@ -487,10 +536,10 @@ static void
 held_collections_init (HeldCollections    *held,
                        SyncobjTransaction *self)
 {
-  held->len = _syncobj_object_list_get_length (&self->collections);
+  held->len = transaction_n_collections (self);
   held->items = held->len <= G_N_ELEMENTS (held->few) ? held->few : g_new (SyncobjCollection *, held->len);
   for (guint i = 0; i < held->len; i++)
-    held->items[i] = g_object_ref (_syncobj_object_list_peek (&self->collections, i));
+    held->items[i] = g_object_ref (transaction_peek_collection (self, i));
 }
 
 static void
@@ -1061,6 +1110,7 @@ transaction_extras_free (SyncobjTransactionExtras *extras)
   g_clear_pointer (&extras->created, json_object_unref);
   g_clear_pointer (&extras->waiters, g_ptr_array_unref);
   g_clear_pointer (&extras->parked, g_ptr_array_unref);
+  g_clear_pointer (&extras->more_collections, g_ptr_array_unref);
   g_clear_object (&extras->cancellable);
   g_free (extras);
 }
@@ -1079,7 +1129,7 @@ syncobj_transaction_dispose (GObject *object)
       _syncobj_scheduler_remove (_syncobj_scheduler_get_default (), extras->retry_timer);
       extras->retry_timer = 0;
     }
-  _syncobj_object_list_remove_range (&self->collections, 0, self->collections.len);
+  transaction_release_collections (self);
 
   ((GObjectClass *) syncobj_transaction_parent_class)->dispose (object);
 }
@@ -1092,7 +1142,7 @@ syncobj_transaction_finalize (GObject *object)
   g_free (self->id);
   _syncobj_object_list_clear (&self->mutations);
   g_clear_pointer (&self->owner, _syncobj_weak_unref);
-  _syncobj_object_list_clear (&self->collections);
+  transaction_release_collections (self);
   _syncobj_queue_entry_clear (&self->entry);
   g_clear_object (&self->queued_behind_blocker);
   _syncobj_transaction_clear_conflict (self);
@@ -1119,7 +1169,6 @@ syncobj_transaction_init (SyncobjTransaction *self)
   self->state = SYNCOBJ_TRANSACTION_STATE_PENDING;
   self->created_at_us = self->updated_at_us = now_us ();
   _syncobj_object_list_init (&self->mutations, SYNCOBJ_TYPE_PENDING_MUTATION);
-  _syncobj_object_list_init (&self->collections, SYNCOBJ_TYPE_COLLECTION);
   self->owner_link.data = self;
   _syncobj_queue_entry_init (&self->entry, self, transaction_start_cb);
 }

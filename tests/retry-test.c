@@ -533,6 +533,44 @@ test_retry_now (void)
   g_assert_cmpuint (syncobj_sync_control_get_persist_count (control), ==, 2);
 }
 
+/* The first attempt of a write persisted at once is kept in a compact
+ * form until someone asks for it: its times stay exact however late it
+ * starts or ends, beyond the 2^32 µs (71 minutes) after the creation of
+ * the transaction that the compact form holds. */
+static void
+test_attempts_first_late (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjTransaction) late_start = NULL;
+  g_autoptr(SyncobjTransaction) late_end = NULL;
+  const gint64 two_hours_ms = 2 * 3600 * 1000;
+  gint64 created;
+
+  /* Starts two hours after it was created (offline meanwhile). */
+  syncobj_sync_control_set_offline (control, TRUE);
+  late_start = syncobj_test_update (collection, "a", "{\"n\": 1}");
+  created = syncobj_sync_control_get_now (control);
+  syncobj_sync_control_advance (control, two_hours_ms);
+  syncobj_sync_control_set_offline (control, FALSE);
+  syncobj_sync_control_run_pending (control);
+  g_assert_cmpstr (syncobj_transaction_get_state_name (late_start), ==, "completed");
+  g_assert_cmpint (to_us (syncobj_transaction_get_created_at (late_start)), ==, created);
+  g_assert_cmpint (to_us (syncobj_attempt_get_started_at (get_attempt (late_start, 1))), ==, created + two_hours_ms * 1000);
+  g_assert_cmpint (to_us (syncobj_attempt_get_completed_at (get_attempt (late_start, 1))), ==, created + two_hours_ms * 1000);
+
+  /* Starts at once; the server answers two hours later. */
+  syncobj_sync_control_set_network_delay (control, two_hours_ms);
+  late_end = syncobj_test_update (collection, "b", "{\"n\": 1}");
+  created = syncobj_sync_control_get_now (control);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, late_end, 60000, 6 * 3600 * 1000), ==,
+                   SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpint (to_us (syncobj_attempt_get_started_at (get_attempt (late_end, 1))), ==, created);
+  g_assert_cmpint (to_us (syncobj_attempt_get_completed_at (get_attempt (late_end, 1))), ==, created + two_hours_ms * 1000);
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (late_end), ==, 1);
+  syncobj_sync_control_set_network_delay (control, 0);
+}
+
 /* ---- offline ------------------------------------------------------------------ */
 
 static void
@@ -712,6 +750,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/retry/transaction-retry/submits-again", test_transaction_retry_submits_again);
   g_test_add_func ("/retry/transaction-retry/on-the-record-as-it-is-now", test_transaction_retry_on_the_record_as_it_is_now);
   g_test_add_func ("/retry/rollback/waiting-for-retry", test_rollback_waiting_for_retry);
+  g_test_add_func ("/retry/attempts/first-late", test_attempts_first_late);
   g_test_add_func ("/retry/offline/no-attempt-spent", test_offline_no_attempt_spent);
   g_test_add_func ("/retry/offline/retry-waits-for-network", test_offline_retry_waits_for_network);
   g_test_add_func ("/retry/offline/back-before-retry-is-due", test_offline_back_before_retry_is_due);
