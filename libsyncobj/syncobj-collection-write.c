@@ -748,7 +748,13 @@ syncobj_collection_insert_json (SyncobjCollection  *self,
  * @json: the changes as JSON text (an object)
  * @error: return location for an error
  *
- * Like [method@Syncobj.Collection.update], for JSON text.
+ * Like [method@Syncobj.Collection.update], for JSON text (from
+ * JavaScript: `collection.update_json(key, JSON.stringify(changes))`).
+ * Changes of a few flat members (strings, integers, booleans, null) are
+ * read in one pass and, on a record held as JSON text, kept as text
+ * without building a `JsonObject`; any other text is parsed in full. The
+ * result and the errors are those of parsing @json and calling
+ * [method@Syncobj.Collection.update].
  *
  * Returns: (transfer full): the transaction, or %NULL with @error set
  */
