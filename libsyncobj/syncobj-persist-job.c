@@ -190,7 +190,7 @@ _syncobj_persist_job_new (SyncobjTransaction *transaction,
   self->task = g_object_ref (task);
   self->cancellable = g_task_get_cancellable (task) != NULL ? g_object_ref (g_task_get_cancellable (task)) : NULL;
   self->context = g_main_context_ref (g_task_get_context (task));
-  self->thread = g_thread_self ();
+  self->thread = _syncobj_thread_self ();
 
   return self;
 }
@@ -213,7 +213,7 @@ _syncobj_persist_job_new_direct (SyncobjPersistJob  **spare,
       self = g_object_new (SYNCOBJ_TYPE_PERSIST_JOB, NULL);
       self->direct = TRUE;
       self->context = g_main_context_ref_thread_default ();
-      self->thread = g_thread_self ();
+      self->thread = _syncobj_thread_self ();
     }
   self->transaction = g_object_ref (transaction);
   self->done = done;
@@ -230,7 +230,7 @@ job_take_spare (SyncobjPersistJob **spare)
 {
   GMainContext *context = g_main_context_get_thread_default ();
 
-  if (*spare == NULL || (*spare)->thread != g_thread_self () ||
+  if (*spare == NULL || (*spare)->thread != _syncobj_thread_self () ||
       (*spare)->context != (context != NULL ? context : g_main_context_default ()))
     return NULL;
 
@@ -319,7 +319,7 @@ job_return (SyncobjPersistJob *self,
       return;
     }
 
-  if (g_thread_self () == self->thread)
+  if (_syncobj_thread_self () == self->thread)
     {
       SyncobjPersistDone done = g_steal_pointer (&self->done);
       gpointer data = g_steal_pointer (&self->done_data);
@@ -372,7 +372,7 @@ end_finish (SyncobjPersistJob *self)
   g_autoptr(GSource) idle = NULL;
 
   g_clear_object (&self->task);
-  if (g_thread_self () == self->thread)
+  if (_syncobj_thread_self () == self->thread)
     {
       notify_finished_cb (self);
       return;

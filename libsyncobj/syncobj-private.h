@@ -40,11 +40,26 @@ void        _syncobj_log_transaction (GLogLevelFlags  level,
 #define SYNCOBJ_RETURN_IF_NOT_OWNER(owner) \
   G_STMT_START { if (SYNCOBJ_IS_NOT_OWNER (owner)) return; } G_STMT_END
 
+/* A thread-local variable. On ELF with GCC or Clang in the initial-exec
+ * model: read with one instruction, where the default model of a shared
+ * library calls __tls_get_addr(). Only for a few bytes: a library loaded
+ * with dlopen() takes them from the static TLS that glibc keeps for it. */
+#if defined(__GNUC__) && defined(__ELF__)
+#define SYNCOBJ_THREAD_LOCAL __thread __attribute__ ((tls_model ("initial-exec")))
+#else
+#define SYNCOBJ_THREAD_LOCAL _Thread_local
+#endif
+
+/* g_thread_self(), which looks the thread up through a GPrivate each time,
+ * kept in a thread-local variable: the owner checks of every public call
+ * read it (syncobj-scheduler.c). */
+GThread *_syncobj_thread_self (void);
+
 static inline gboolean
 _syncobj_is_not_owner (GThread    *owner,
                        const char *function)
 {
-  if (owner == NULL || owner == g_thread_self ())
+  if (owner == NULL || owner == _syncobj_thread_self ())
     return FALSE;
   g_critical ("%s: called from a thread other than the one that created the collection; "
               "a collection is used from that thread only", function);

@@ -270,6 +270,18 @@ _syncobj_scheduler_get_default (void)
   return (SyncobjScheduler *) default_scheduler;
 }
 
+GThread *
+_syncobj_thread_self (void)
+{
+  /* Valid while the thread runs: GLib frees a thread's GThread once the
+   * thread ended. */
+  static SYNCOBJ_THREAD_LOCAL GThread *thread;
+
+  if (G_UNLIKELY (thread == NULL))
+    thread = g_thread_self ();
+  return thread;
+}
+
 gint64
 _syncobj_scheduler_now (SyncobjScheduler *self)
 {

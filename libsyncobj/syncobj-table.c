@@ -16,6 +16,7 @@
  */
 
 #include "syncobj-table-private.h"
+#include "syncobj-private.h"
 
 #define SHARD_BITS 8
 #define N_SHARDS (1u << SHARD_BITS)
@@ -46,11 +47,7 @@ struct _SyncobjTable
 };
 
 /* The hash of the key of the next call into a shard, on this thread. */
-#if defined(__GNUC__) && defined(__ELF__)
-static __thread guint shard_known_hash __attribute__ ((tls_model ("initial-exec")));
-#else
-static _Thread_local guint shard_known_hash;
-#endif
+static SYNCOBJ_THREAD_LOCAL guint shard_known_hash;
 
 static guint
 shard_hash (gconstpointer key)
