@@ -49,7 +49,7 @@ typedef struct
   guint          inline_key : 1;  /* key (and packed text) live after the row */
   guint          int_key : 1;   /* its key member holds an integer (key: its text) */
   guint          temporary : 1; /* a temporary key, until the server's answer */
-  guint          packed_owned : 1;  /* packed text in a block of its own, not after the row */
+  guint          packed_owned : 1;  /* packed text a shared text (a reference), not after the row */
   guint          mark : 27;     /* written by the snapshot of that mark: see _syncobj_overlay_truncate() */
 } SyncobjRow;
 

@@ -91,9 +91,7 @@ row_sync_text (SyncobjOverlay   *self,
       (write->type == SYNCOBJ_MUTATION_TYPE_UPDATE && !_syncobj_json_text_covers (write->packed, row->packed)))
     return FALSE;
 
-  packed = g_malloc (write->packed_length + 1);
-  memcpy (packed, write->packed, write->packed_length);
-  packed[write->packed_length] = '\0';
+  packed = _syncobj_shared_text_new (write->packed, write->packed_length);
   _syncobj_row_drop_packed (row);
   row->packed = packed;
   row->packed_owned = TRUE;

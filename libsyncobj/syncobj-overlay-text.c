@@ -234,22 +234,25 @@ row_takes_text (SyncobjRow *row)
          (row->held == NULL || row->held->len == 0);
 }
 
-/* Begins the block "original\0changes\0modified\0" of an update of @row
- * with its original, modified made from original. The block becomes the
- * mutation's: a GString of our own, whose text alone is allocated, and
+/* Begins the block of an update of @row, which becomes the mutation's
+ * shared text "modified\0changes\0", modified made from the row's text,
+ * the original (which the mutation borrows): a GString of our own, whose
+ * text alone is allocated, after the room for the reference count, and
  * sized for the usual block at once; exactly, when the changes' text is
  * known (@changes_length, else 0): modified is at most original and the
- * changes less a brace, each with its nul, and one more byte of room. */
+ * changes less a brace, each with its nul, and one more byte of room.
+ * The changes come first, each value written once, then copied into the
+ * modified text; the two swap places at the end (block_finish()). */
 static void
 block_begin (GString    *block,
              SyncobjRow *row,
              gsize       base_length,
              gsize       changes_length)
 {
-  block->allocated_len = changes_length > 0 ? (base_length + changes_length) * 2 + 4 : base_length * 2 + 64;
+  block->allocated_len = SYNCOBJ_SHARED_TEXT_HEADER + base_length +
+                         (changes_length > 0 ? changes_length * 2 + 4 : 128);
   block->str = g_malloc (block->allocated_len);
-  block->len = 0;
-  block_append (block, row->packed, base_length + 1);
+  block->len = SYNCOBJ_SHARED_TEXT_HEADER;
 }
 
 /* Ends the block begun by block_begin(), which holds the changes (their
@@ -270,7 +273,9 @@ block_finish (GString                *block,
               guint                   n_names,
               gint64                  now_us)
 {
-  guint text_modified;
+  gsize text_modified, changes_length, modified_length;
+  char spare[256];
+  char *changes;
   gboolean different;
   gboolean adds = FALSE;
 
@@ -283,13 +288,24 @@ block_finish (GString                *block,
       return FALSE;
     }
 
-  different = block->len - text_modified != base_length ||
-              memcmp (block->str + text_modified, row->packed, base_length) != 0;
+  modified_length = block->len - text_modified;
+  different = modified_length != base_length || memcmp (block->str + text_modified, row->packed, base_length) != 0;
+
+  /* The modified text first: the row may take it as its packed text. */
+  changes_length = text_modified - text_changes;   /* with its nul */
+  changes = changes_length <= sizeof spare ? spare : g_malloc (changes_length);
+  memcpy (changes, block->str + text_changes, changes_length);
+  memmove (block->str + SYNCOBJ_SHARED_TEXT_HEADER, block->str + text_modified, modified_length + 1);
+  memcpy (block->str + SYNCOBJ_SHARED_TEXT_HEADER + modified_length + 1, changes, changes_length);
+  if (changes != spare)
+    g_free (changes);
+  block->len = SYNCOBJ_SHARED_TEXT_HEADER + modified_length + 1 + changes_length;
+
   /* It stays while the update is pending, and after, in the history of
    * finished transactions: no room to spare. */
-  if (block->len + 1 + 16 <= block->allocated_len)
-    block->str = g_realloc (block->str, block->len + 1);
-  _syncobj_pending_mutation_set_text (created, block->str, text_changes, text_modified, adds, now_us);
+  if (block->len + 16 <= block->allocated_len)
+    block->str = g_realloc (block->str, block->len);
+  _syncobj_pending_mutation_set_text (created, _syncobj_shared_text_take (block->str), row->packed, adds, now_us);
   _syncobj_row_add_layer (row, created);
 
   *write = (SyncobjOverlayWrite) { row, .known_different = different, .text = TRUE };
@@ -472,8 +488,8 @@ echo_text_confirms (SyncobjPendingMutation *mutation,
                     SyncobjSyncWrite       *echo)
 {
   const char *modified = _syncobj_pending_mutation_peek_text_modified (mutation);
-  const char *changes = mutation->text + mutation->text_changes;
-  const char *changes_end = mutation->text + mutation->text_modified - 1;
+  const char *changes = _syncobj_pending_mutation_peek_text_changes (mutation);
+  const char *changes_end = changes + strlen (changes);
   const char *names[TEXT_MAX_MEMBERS], *starts[TEXT_MAX_MEMBERS], *ends[TEXT_MAX_MEMBERS];
   const char *name, *start, *stop, *p, *modified_end;
   gsize lengths[TEXT_MAX_MEMBERS], length;
@@ -509,15 +525,16 @@ echo_text_confirms (SyncobjPendingMutation *mutation,
   return *p == '}' && found == (1u << n_names) - 1;
 }
 
-/* The packed text of @row becomes @text (a copy). */
+/* The modified text of @mutation, the one layer of @row, becomes the
+ * packed text of @row, shared: @mutation keeps the row's text as its
+ * original. */
 static void
-row_set_packed (SyncobjRow *row,
-                const char *text)
+row_take_modified (SyncobjRow             *row,
+                   SyncobjPendingMutation *mutation)
 {
-  char *packed = g_strdup (text);
-
+  _syncobj_pending_mutation_keep_original (mutation, row->packed_owned);
   _syncobj_row_drop_packed (row);
-  row->packed = packed;
+  row->packed = _syncobj_shared_text_ref (mutation->text);
   row->packed_owned = TRUE;
 }
 
@@ -558,7 +575,7 @@ _syncobj_overlay_finish_text (SyncobjOverlay         *self,
    * echo yet, the row shows its synced text until the sync brings it. */
   changed = echo == NULL && !synced_by_completion && strcmp (modified, row->packed) != 0;
   if (echo != NULL || synced_by_completion)
-    row_set_packed (row, modified);
+    row_take_modified (row, mutation);
   /* The array serves the next echo (see row_sync()). */
   if (row->held != NULL && self->spare_held == NULL)
     {

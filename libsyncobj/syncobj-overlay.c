@@ -23,11 +23,24 @@
 
 /* ---- rows ------------------------------------------------------------------ */
 
+/* The layers of a packed row keep their own original text before the
+ * row's text goes (see _syncobj_pending_mutation_keep_original()). */
+static void
+row_layers_keep_original (SyncobjRow *row)
+{
+  guint n = _syncobj_row_get_n_layers (row);
+
+  for (guint i = 0; i < n; i++)
+    _syncobj_pending_mutation_keep_original (_syncobj_row_peek_layer (row, i), row->packed_owned);
+}
+
 static void
 row_clear_layers (SyncobjRow *row)
 {
   GPtrArray *array = _syncobj_row_peek_layer_array (row);
 
+  if (row->packed != NULL)
+    row_layers_keep_original (row);
   if (array != NULL)
     g_ptr_array_unref (array);
   else if (row->layers != NULL)
@@ -40,13 +53,14 @@ row_free (gpointer data)
 {
   SyncobjRow *row = data;
 
+  /* The layers first: they may read the packed text. */
+  row_clear_layers (row);
   if (!row->inline_key)
     g_free (row->key);
   if (row->packed_owned)
-    g_free ((char *) row->packed);
+    _syncobj_shared_text_unref (row->packed);
   g_clear_pointer (&row->synced, json_object_unref);
   g_clear_pointer (&row->visible, json_object_unref);
-  row_clear_layers (row);
   g_clear_pointer (&row->held, g_array_unref);
   g_free (row);
 }
@@ -86,8 +100,10 @@ _syncobj_overlay_peek_rows (SyncobjOverlay *self)
 void
 _syncobj_row_drop_packed (SyncobjRow *row)
 {
+  if (row->layers != NULL && row->packed != NULL)
+    row_layers_keep_original (row);
   if (row->packed_owned)
-    g_free ((char *) row->packed);
+    _syncobj_shared_text_unref (row->packed);
   row->packed = NULL;
   row->packed_owned = FALSE;
 }
@@ -244,6 +260,9 @@ _syncobj_row_remove_layer_index (SyncobjRow *row,
 {
   GPtrArray *array = _syncobj_row_peek_layer_array (row);
 
+  /* A layer leaving a packed row no longer borrows its text. */
+  if (row->packed != NULL)
+    _syncobj_pending_mutation_keep_original (_syncobj_row_peek_layer (row, position), row->packed_owned);
   if (array == NULL)
     {
       g_return_if_fail (position == 0 && row->layers != NULL);

@@ -70,7 +70,9 @@ syncobj_pending_mutation_finalize (GObject *object)
   g_clear_pointer (&self->original, json_object_unref);
   g_clear_pointer (&self->modified, json_object_unref);
   g_clear_pointer (&self->changes, json_object_unref);
-  g_clear_pointer (&self->text, g_free);
+  _syncobj_shared_text_unref (self->text);
+  if (self->text_original_owned)
+    _syncobj_shared_text_unref (self->text_original);
   g_clear_pointer (&self->collection, _syncobj_weak_unref);
 
   ((GObjectClass *) syncobj_pending_mutation_parent_class)->finalize (object);
@@ -387,17 +389,53 @@ replace_object (JsonObject **slot,
  * go. Each value is published whole, once built. */
 static GMutex text_lock;
 
+char *
+_syncobj_shared_text_new (const char *text,
+                          gsize       length)
+{
+  char *block = g_malloc (SYNCOBJ_SHARED_TEXT_HEADER + length + 1);
+  char *copy = _syncobj_shared_text_take (block);
+
+  memcpy (copy, text, length);
+  copy[length] = '\0';
+  return copy;
+}
+
 static void
 forget_text (SyncobjPendingMutation *self)
 {
+  const char *original = NULL;
   char *text;
 
   if (self->text == NULL)
     return;
   g_mutex_lock (&text_lock);
   text = g_steal_pointer (&self->text);
+  if (self->text_original_owned)
+    original = self->text_original;
+  self->text_original = NULL;
+  self->text_original_owned = FALSE;
   g_mutex_unlock (&text_lock);
-  g_free (text);
+  _syncobj_shared_text_unref (text);
+  _syncobj_shared_text_unref (original);
+}
+
+void
+_syncobj_pending_mutation_keep_original (SyncobjPendingMutation *self,
+                                         gboolean                shared)
+{
+  const char *original;
+
+  if (self->text == NULL || self->text_original_owned)
+    return;
+  /* Copied before taking the lock; a reader of the original from another
+   * thread sees the borrowed text or its own, never a freed one. */
+  original = shared ? _syncobj_shared_text_ref (self->text_original)
+                    : _syncobj_shared_text_new (self->text_original, strlen (self->text_original));
+  g_mutex_lock (&text_lock);
+  self->text_original = original;
+  self->text_original_owned = TRUE;
+  g_mutex_unlock (&text_lock);
 }
 
 /* Whether @self never had values: _syncobj_pending_mutation_new() made
@@ -457,8 +495,7 @@ _syncobj_pending_mutation_set_values (SyncobjPendingMutation *self,
 void
 _syncobj_pending_mutation_set_text (SyncobjPendingMutation *self,
                                     char                   *text,
-                                    guint                   text_changes,
-                                    guint                   text_modified,
+                                    const char             *original,
                                     gboolean                adds,
                                     gint64                  now_us)
 {
@@ -469,10 +506,9 @@ _syncobj_pending_mutation_set_text (SyncobjPendingMutation *self,
   g_clear_pointer (&self->original, json_object_unref);
   g_clear_pointer (&self->modified, json_object_unref);
   g_clear_pointer (&self->changes, json_object_unref);
-  g_free (self->text);
+  forget_text (self);
   self->text = text;
-  self->text_changes = text_changes;
-  self->text_modified = text_modified;
+  self->text_original = original;
   self->text_adds = !!adds;
   self->type = SYNCOBJ_MUTATION_TYPE_UPDATE;
   self->merged = TRUE;
@@ -504,7 +540,7 @@ static void
 build_changes_locked (SyncobjPendingMutation *self)
 {
   if (self->text != NULL && self->changes == NULL)
-    g_atomic_pointer_set (&self->changes, object_from_text (self->text + self->text_changes));
+    g_atomic_pointer_set (&self->changes, object_from_text (_syncobj_pending_mutation_peek_text_changes (self)));
 }
 
 void
@@ -525,7 +561,7 @@ _syncobj_pending_mutation_build (SyncobjPendingMutation *self,
       build_changes_locked (self);
       if (self->original == NULL)
         g_atomic_pointer_set (&self->original,
-                              original != NULL ? json_object_ref (original) : object_from_text (self->text));
+                              original != NULL ? json_object_ref (original) : object_from_text (self->text_original));
       /* As an update's modified value is made: the merge (same members,
        * same order as the text). */
       if (self->modified == NULL)
@@ -701,7 +737,7 @@ syncobj_pending_mutation_get_changes_json (SyncobjPendingMutation *self)
    * object is there. */
   g_mutex_lock (&text_lock);
   if (self->text != NULL)
-    json = g_strdup (self->text + self->text_changes);
+    json = g_strdup (_syncobj_pending_mutation_peek_text_changes (self));
   g_mutex_unlock (&text_lock);
   if (json != NULL)
     return json;

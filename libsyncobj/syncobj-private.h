@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "syncobj.h"
 #include "syncobj-weak-private.h"
@@ -204,6 +205,40 @@ void              _syncobj_scheduler_wake_in_dispatch (SyncobjScheduler *self,
                                                        gpointer          data,
                                                        GDestroyNotify    destroy);
 
+/* ---- shared text (syncobj-pending-mutation.c) ------------------------- */
+
+/* A text held by several owners: the packed text of a row and the values
+ * of an update kept as text share one. Its reference count (atomic: a
+ * mutation may be finalized on any thread) takes the bytes before it. */
+#define SYNCOBJ_SHARED_TEXT_HEADER (sizeof (gint))
+
+/* @block, from g_malloc(): SYNCOBJ_SHARED_TEXT_HEADER bytes, then the
+ * text. Returns the text, with its one reference. */
+static inline char *
+_syncobj_shared_text_take (char *block)
+{
+  *(gint *) block = 1;
+  return block + SYNCOBJ_SHARED_TEXT_HEADER;
+}
+
+/* A shared text copied from the @length bytes at @text (a NUL follows). */
+char       *_syncobj_shared_text_new   (const char *text,
+                                        gsize       length);
+
+static inline const char *
+_syncobj_shared_text_ref (const char *text)
+{
+  g_atomic_int_inc ((gint *) (text - SYNCOBJ_SHARED_TEXT_HEADER));
+  return text;
+}
+
+static inline void
+_syncobj_shared_text_unref (const char *text)
+{
+  if (text != NULL && g_atomic_int_dec_and_test ((gint *) (text - SYNCOBJ_SHARED_TEXT_HEADER)))
+    g_free ((char *) text - SYNCOBJ_SHARED_TEXT_HEADER);
+}
+
 /* ---- syncobj-pending-mutation.c ---------------------------------------- */
 
 /* What a mutation rarely needs, made on first use: an update written and
@@ -232,13 +267,18 @@ struct _SyncobjPendingMutation
                                         * (but while they are text, below);
                                         * empty for a delete */
   /* An update of a record held as JSON text (syncobj-overlay-text.c) keeps
-   * its values as text: one block, "original\0changes\0modified\0".
-   * original, modified and changes are NULL until somebody asks for them
+   * its values as text: @text, a shared text "modified\0changes\0" (the
+   * row takes a reference to it when the modified value becomes its synced
+   * one), and @text_original, the original's text. While the update is a
+   * layer of its row and the row's packed text is unchanged, that is the
+   * row's text, borrowed; then its own (text_original_owned), a reference
+   * when the row's was a shared text, or a copy
+   * (_syncobj_pending_mutation_keep_original()). original, modified and
+   * changes are NULL until somebody asks for them
    * (_syncobj_pending_mutation_ensure()); the text stays until the
    * overlay builds the row it writes to. */
   char                *text;
-  guint                text_changes;   /* offsets in @text */
-  guint                text_modified;
+  const char          *text_original;
   gint64               created_at_us;
   gint64               updated_at_us;
   SyncobjWeak         *collection;
@@ -258,6 +298,7 @@ struct _SyncobjPendingMutation
                                         * cache does not have the server's
                                         * record it is based on */
   guint                text_adds : 1;  /* its changes (text) add members */
+  guint                text_original_owned : 1;
   gint                 applied;        /* atomic boolean: the server has it
                                         * (syncobj_persist_job_mark_applied) */
 };
@@ -288,16 +329,23 @@ void                    _syncobj_pending_mutation_set_values (SyncobjPendingMuta
                                                               JsonObject             *modified,
                                                               JsonObject             *changes,
                                                               gint64                  now_us);
-/* Sets the values of @self, an update, as text: @text (transfer full) is
- * "original\0changes\0modified\0" with the offsets of the last two, each
- * compact JSON object text, modified being original with changes merged
- * in. Notifies as _syncobj_pending_mutation_set_values() does. */
+/* Sets the values of @self, an update, as text: @text (a shared text,
+ * transfer full) is "modified\0changes\0", each compact JSON object text,
+ * modified being @original with changes merged in; @original is the
+ * packed text of the row @self becomes the layer of (borrowed: see
+ * _syncobj_pending_mutation_keep_original()). Notifies as
+ * _syncobj_pending_mutation_set_values() does. */
 void                    _syncobj_pending_mutation_set_text   (SyncobjPendingMutation *self,
                                                               char                   *text,
-                                                              guint                   text_changes,
-                                                              guint                   text_modified,
+                                                              const char             *original,
                                                               gboolean                adds,
                                                               gint64                  now_us);
+/* The packed text of the row @self is a layer of, the original that
+ * @self borrows, is about to change, or @self leaves the row: @self keeps
+ * its own, a reference when the row's is a shared text (@shared), else a
+ * copy. Nothing to do for values not kept as text, or already kept. */
+void                    _syncobj_pending_mutation_keep_original (SyncobjPendingMutation *self,
+                                                                 gboolean                shared);
 /* Builds the JsonObjects of values kept as text, those not built yet,
  * without notifying (they do not change): @original, when not NULL, is
  * the value below (the overlay's, equal to the text); the text stays.
@@ -331,7 +379,14 @@ _syncobj_pending_mutation_ensure_changes (SyncobjPendingMutation *self)
 static inline const char *
 _syncobj_pending_mutation_peek_text_modified (SyncobjPendingMutation *self)
 {
-  return self->text + self->text_modified;
+  return self->text;
+}
+
+/* The changes' text of a mutation whose values are text. */
+static inline const char *
+_syncobj_pending_mutation_peek_text_changes (SyncobjPendingMutation *self)
+{
+  return self->text + strlen (self->text) + 1;
 }
 
 /* Whether @self writes to @collection (compared, never called). */

@@ -185,9 +185,9 @@ assert_same_mutation (SyncobjPendingMutation *a,
   g_assert_cmpint (a->text != NULL, ==, b->text != NULL);
   if (a->text != NULL)
     {
-      g_assert_cmpstr (a->text, ==, b->text);
-      g_assert_cmpstr (a->text + a->text_changes, ==, b->text + b->text_changes);
-      g_assert_cmpstr (a->text + a->text_modified, ==, b->text + b->text_modified);
+      g_assert_cmpstr (a->text_original, ==, b->text_original);
+      g_assert_cmpstr (_syncobj_pending_mutation_peek_text_changes (a), ==, _syncobj_pending_mutation_peek_text_changes (b));
+      g_assert_cmpstr (_syncobj_pending_mutation_peek_text_modified (a), ==, _syncobj_pending_mutation_peek_text_modified (b));
       g_assert_cmpint (a->text_adds, ==, b->text_adds);
     }
 
@@ -502,7 +502,7 @@ test_kept_as_text (void)
       mutation = g_list_model_get_item (mutations, 0);
       g_assert_nonnull (mutation->text);
       g_assert_null (mutation->changes);
-      g_assert_cmpstr (mutation->text + mutation->text_changes, ==, text);
+      g_assert_cmpstr (_syncobj_pending_mutation_peek_text_changes (mutation), ==, text);
 
       g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==,
                        SYNCOBJ_TRANSACTION_STATE_COMPLETED);

@@ -431,8 +431,113 @@ test_mutation_outlives_collection (void)
   syncobj_sync_control_set_network_delay (control, 100);
   transaction = syncobj_test_update (collection, "b", "{\"n\": 3}");
   mutation = only_mutation (transaction);
+  /* The original is the row's text, which goes with the collection. */
+  g_assert_true (mutation->text_original == _syncobj_overlay_find (collection->overlay, "b")->packed);
   g_object_unref (collection);
+  g_assert_nonnull (mutation->text);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (mutation), "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
   syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), "{\"id\": \"b\", \"n\": 3, \"title\": \"B\"}");
+}
+
+/* An update kept as text shares texts with its row: its original is the
+ * row's text while it waits, and its modified text becomes the row's
+ * when it is confirmed. Each finished update keeps its values, whatever
+ * the row's text becomes later. */
+static void
+test_texts_shared (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = text_collection_new (&control);
+  g_autoptr(SyncobjTransaction) t1 = NULL;
+  g_autoptr(SyncobjTransaction) t2 = NULL;
+  g_autoptr(SyncobjTransaction) t3 = NULL;
+  g_autoptr(SyncobjPendingMutation) m1 = NULL;
+  g_autoptr(SyncobjPendingMutation) m2 = NULL;
+  g_autoptr(SyncobjPendingMutation) m3 = NULL;
+  g_autofree char *changes1 = NULL;
+  SyncobjRow *row;
+
+  syncobj_sync_control_set_network_delay (control, 100);
+  t1 = syncobj_test_update (collection, "b", "{\"n\": 1}");
+  m1 = only_mutation (t1);
+  row = _syncobj_overlay_find (collection->overlay, "b");
+  g_assert_true (m1->text_original == row->packed);
+  g_assert_false (m1->text_original_owned);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t1, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+
+  /* Confirmed: the row's text is the update's modified text; the update
+   * keeps a copy of the text the row had after it. */
+  row = _syncobj_overlay_find (collection->overlay, "b");
+  g_assert_true (row->packed == m1->text);
+  g_assert_true (m1->text_original_owned);
+  g_assert_cmpstr (m1->text_original, ==, "{\"id\":\"b\",\"n\":0,\"title\":\"B\"}");
+
+  /* The next update's original is that shared text; once it is
+   * confirmed, it keeps the row's reference to it. */
+  t2 = syncobj_test_update (collection, "b", "{\"n\": 2}");
+  m2 = only_mutation (t2);
+  g_assert_true (m2->text_original == m1->text);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t2, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_true (m2->text_original == m1->text);
+  g_assert_true (m2->text_original_owned);
+  g_assert_true (_syncobj_overlay_find (collection->overlay, "b")->packed == m2->text);
+
+  /* A sync write replaces the row's text: both keep their values. */
+  syncobj_test_emit_update (control, "{\"id\": \"b\", \"n\": 7, \"title\": \"seven\"}");
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 7, \"title\": \"seven\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (m1), "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (m1), "{\"id\": \"b\", \"n\": 1, \"title\": \"B\"}");
+  changes1 = syncobj_pending_mutation_get_changes_json (m1);
+  g_assert_cmpstr (changes1, ==, "{\"n\":1}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (m2), "{\"id\": \"b\", \"n\": 1, \"title\": \"B\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (m2), "{\"id\": \"b\", \"n\": 2, \"title\": \"B\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_changes (m2), "{\"n\": 2}");
+
+  /* The first update goes (the history lets it go) before the second,
+   * which still holds the text they shared. */
+  g_clear_object (&t1);
+  g_clear_object (&m1);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (m2), "{\"id\": \"b\", \"n\": 1, \"title\": \"B\"}");
+
+  /* An update that fails leaves the row's text as it was, and keeps its
+   * own copy of the original. */
+  syncobj_sync_control_fail_next_persist_non_retriable (control);
+  t3 = syncobj_test_update (collection, "c", "{\"n\": 3}");
+  m3 = only_mutation (t3);
+  g_assert_false (m3->text_original_owned);
+  g_assert_cmpint (syncobj_test_wait_transaction (control, t3, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 0}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (m3), "{\"id\": \"c\", \"n\": 0}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (m3), "{\"id\": \"c\", \"n\": 3}");
+}
+
+/* In a parallel collection a sync write reaches a record at once, while
+ * an update kept as text waits on it: the update's original stays the
+ * text the row had when it was written. */
+static void
+test_sync_write_replaces_shared_text (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_PARALLEL, &control);
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(SyncobjPendingMutation) mutation = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (syncobj_sync_load_json_array (syncobj_sync_control_get_sync (control), RECORDS, -1, &error));
+  g_assert_no_error (error);
+  syncobj_sync_control_set_network_delay (control, 100);
+  transaction = syncobj_test_update (collection, "b", "{\"n\": 1}");
+  mutation = only_mutation (transaction);
+  assert_text_row (collection, "b", 1);
+  g_assert_true (mutation->text_original == _syncobj_overlay_find (collection->overlay, "b")->packed);
+
+  g_assert_true (syncobj_sync_control_emit_json (control, "{\"type\": \"update\", \"value\": {\"id\": \"b\", \"n\": 9, \"title\": \"nine\"}}", NULL));
+  syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 1, \"title\": \"nine\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (mutation), "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
+  syncobj_test_assert_json (syncobj_pending_mutation_get_modified (mutation), "{\"id\": \"b\", \"n\": 1, \"title\": \"B\"}");
+  g_assert_cmpint (syncobj_test_wait_transaction (control, transaction, 100, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  syncobj_test_assert_json (syncobj_pending_mutation_get_original (mutation), "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
 }
 
 /* A persist function that hands its job to a worker thread, which reads
@@ -492,10 +597,10 @@ test_values_read_in_worker (void)
   syncobj_test_assert_value (collection, "b", "{\"id\": \"b\", \"n\": 0, \"title\": \"B\"}");
 }
 
-/* The mutation's block of text, piece by piece: the original, the changes
- * as JSON writes them (in their order) and the modified value, members
- * replaced in place and new ones at the end; a value much longer than the
- * record grows the block. */
+/* The mutation's texts, piece by piece: the original (the row's text,
+ * borrowed), the changes as JSON writes them (in their order) and the
+ * modified value, members replaced in place and new ones at the end; a
+ * value much longer than the record grows the block. */
 static void
 test_texts_exact (void)
 {
@@ -520,9 +625,10 @@ test_texts_exact (void)
 
   mutation = only_mutation (transaction);
   g_assert_nonnull (mutation->text);
-  g_assert_cmpstr (mutation->text, ==, "{\"id\":\"b\",\"n\":0,\"title\":\"B\"}");
-  g_assert_cmpstr (mutation->text + mutation->text_changes, ==, expected_changes);
-  g_assert_cmpstr (mutation->text + mutation->text_modified, ==, expected_modified);
+  g_assert_cmpstr (mutation->text_original, ==, "{\"id\":\"b\",\"n\":0,\"title\":\"B\"}");
+  g_assert_false (mutation->text_original_owned);
+  g_assert_cmpstr (_syncobj_pending_mutation_peek_text_changes (mutation), ==, expected_changes);
+  g_assert_cmpstr (_syncobj_pending_mutation_peek_text_modified (mutation), ==, expected_modified);
   g_assert_true (mutation->text_adds);
 
   /* Replaced in place only: nothing added. */
@@ -530,8 +636,8 @@ test_texts_exact (void)
   g_clear_object (&transaction);
   transaction = syncobj_test_update (collection, "c", "{\"n\": 123456}");
   mutation = only_mutation (transaction);
-  g_assert_cmpstr (mutation->text + mutation->text_changes, ==, "{\"n\":123456}");
-  g_assert_cmpstr (mutation->text + mutation->text_modified, ==, "{\"id\":\"c\",\"n\":123456}");
+  g_assert_cmpstr (_syncobj_pending_mutation_peek_text_changes (mutation), ==, "{\"n\":123456}");
+  g_assert_cmpstr (_syncobj_pending_mutation_peek_text_modified (mutation), ==, "{\"id\":\"c\",\"n\":123456}");
   g_assert_false (mutation->text_adds);
   syncobj_test_assert_value (collection, "c", "{\"id\": \"c\", \"n\": 123456}");
   syncobj_test_drain (control, collection);
@@ -790,6 +896,8 @@ main (int   argc,
   g_test_add_func ("/text-write/view-sees-update", test_view_sees_update);
   g_test_add_func ("/text-write/sync-write-while-pending", test_sync_write_while_pending);
   g_test_add_func ("/text-write/mutation-outlives-collection", test_mutation_outlives_collection);
+  g_test_add_func ("/text-write/texts-shared", test_texts_shared);
+  g_test_add_func ("/text-write/sync-write-replaces-shared-text", test_sync_write_replaces_shared_text);
   g_test_add_func ("/text-write/confirmed-stays-text", test_confirmed_stays_text);
   g_test_add_func ("/text-write/echo-awaited", test_echo_awaited);
   g_test_add_func ("/text-write/values-read-in-worker", test_values_read_in_worker);
