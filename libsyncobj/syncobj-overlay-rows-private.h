@@ -52,6 +52,11 @@ void        _syncobj_overlay_row_refresh  (SyncobjOverlay         *self,
 void        _syncobj_row_thaw             (SyncobjRow             *row);
 /* The same for a row with layers kept as text (syncobj-overlay-text.c). */
 void        _syncobj_row_thaw_text        (SyncobjRow             *row);
+/* The layers of a packed @row keep their own original text, before the
+ * row's text goes (syncobj-overlay-layers.c). */
+void        _syncobj_row_layers_keep_original (SyncobjRow        *row);
+/* Lets go of every layer of @row. */
+void        _syncobj_row_clear_layers     (SyncobjRow             *row);
 /* @mutation becomes the last layer of @row. */
 void        _syncobj_row_add_layer        (SyncobjRow             *row,
                                            SyncobjPendingMutation *mutation);
