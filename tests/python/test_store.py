@@ -81,3 +81,37 @@ def test_full_disk_is_reported_and_nothing_is_lost(tmp_path):
     assert resumed['transactions'] == [full['transaction']]
     assert resumed['visible_at_once'] == {'id': 'a', 'title': 'Written before the crash'}
     assert resumed['states'] == ['completed']
+
+
+DEFAULT_STORE_SCRIPT = '''
+import sys
+import gi
+gi.require_version('Syncobj', '1.0')
+from gi.repository import GLib, Syncobj
+if len(sys.argv) > 1:
+    GLib.set_prgname(sys.argv[1])
+print(Syncobj.Store.get_default().props.path)
+'''
+
+
+def default_store_path(tmp_path, script_name, *args):
+    script = tmp_path / script_name
+    script.write_text(DEFAULT_STORE_SCRIPT)
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / 'data'))
+    result = subprocess.run([sys.executable, str(script), *args], capture_output=True,
+                            text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_each_python_program_has_a_default_store_of_its_own(tmp_path):
+    # Without a program name both scripts shared data/syncobj/syncobj/:
+    # one's cached records and unfinished writes came back in the other.
+    data = tmp_path / 'data'
+    assert default_store_path(tmp_path, 'notes.py') == \
+        str(data / 'notes.py' / 'syncobj' / 'transactions.db')
+    assert default_store_path(tmp_path, 'tasks.py') == \
+        str(data / 'tasks.py' / 'syncobj' / 'transactions.db')
+    # A name the program sets itself, before the first use, wins.
+    assert default_store_path(tmp_path, 'tasks.py', 'org.example.Tasks') == \
+        str(data / 'org.example.Tasks' / 'syncobj' / 'transactions.db')

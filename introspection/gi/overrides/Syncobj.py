@@ -12,6 +12,7 @@
 
 import inspect
 import json
+import os
 import sys
 import traceback
 
@@ -27,6 +28,32 @@ __all__ = []
 
 def _export(name):
     __all__.append(name)
+
+
+# -- The program's name --------------------------------------------------
+
+# The default store is $XDG_DATA_HOME/PRGNAME/syncobj/transactions.db. A
+# Python program has no PRGNAME until something sets one, and without it
+# every script would share one store: one script's cached records and
+# unfinished writes would show up in another's collection of the same id,
+# and go to its server. Name the program after its script, as
+# Gio.Application.run() does, unless it already has a name (set it with
+# GLib.set_prgname() before this import to choose the folder).
+
+
+def _name_the_program():
+    if GLib.get_prgname() is not None:
+        return
+    script = sys.argv[0] if getattr(sys, 'argv', None) else ''
+    if script in ('', '-', '-c', '-m'):
+        return                        # interactive: the store's own default
+    name = os.path.basename(script)
+    if name == '__main__.py':         # python3 -m package
+        name = os.path.basename(os.path.dirname(os.path.abspath(script))) or name
+    GLib.set_prgname(name)
+
+
+_name_the_program()
 
 
 # -- JSON <-> Python -----------------------------------------------------
