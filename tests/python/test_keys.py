@@ -30,6 +30,37 @@ def test_integer_keys_are_known_by_their_text_and_keep_their_type():
     assert collection.to_list() == [{'id': 1, 'title': 'A2'}, {'id': 3, 'title': 'C'}]
 
 
+def test_an_integer_id_as_it_comes_from_the_record_is_a_key():
+    # A newcomer on a server of integer ids writes back the id the record
+    # holds: update(record['id'], ...) was a TypeError, and `1 in
+    # collection` was False.
+    collection, control = Syncobj.test_collection_new(
+        [{'id': 1, 'title': 'A'}, {'id': 2, 'title': 'B'}, {'id': 3, 'title': 'C'}])
+    record = collection['2']
+
+    assert 1 in collection and 4 not in collection and True not in collection
+    assert collection.get(2) is record and collection.lookup(2) is record
+    assert collection.contains(3) and collection.lookup_value(3).get_int_member('id') == 3
+    assert collection.get(4) is None
+    assert collection[1] is record                     # an int index is a position
+
+    updated = collection.update(record['id'], {'title': 'B2'})
+    deleted = collection.delete(1)
+    with collection.begin() as transaction:
+        transaction.update(collection, 3, {'title': 'C2'})
+    with collection.begin() as transaction:
+        transaction.delete(collection, 3)
+    control.advance(1000)
+
+    assert updated.get_state() == Syncobj.TransactionState.COMPLETED
+    assert deleted.get_state() == Syncobj.TransactionState.COMPLETED
+    assert collection.to_list() == [{'id': 2, 'title': 'B2'}]
+    control.emit_delete(2)
+    assert len(collection) == 0
+    with pytest.raises(TypeError):
+        collection.update(True, {'title': 'a bool is no key'})
+
+
 def test_integer_and_string_key_with_the_same_text_are_refused():
     collection, control = Syncobj.test_collection_new([{'id': 1}])
 

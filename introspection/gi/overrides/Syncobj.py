@@ -120,6 +120,14 @@ ERROR_DOMAIN = GLib.quark_to_string(Syncobj.error_quark())
 _export('ERROR_DOMAIN')
 
 
+def _key(key):
+    """A record's key from a str, or from an int as the server's integer
+    ids are (json-server, SERIAL columns): the key of {"id": 7} is "7"."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    return key
+
+
 # -- Records -------------------------------------------------------------
 
 
@@ -211,7 +219,13 @@ class Collection(Syncobj.Collection):
     """A keyed data set and a Gio.ListModel of Syncobj.Record:
     len(collection), iteration over records, collection[key] (KeyError when
     no record is visible for key), key in collection, and writes that take
-    dicts."""
+    dicts.
+
+    Keys are strings; the methods that take a key (get, lookup, contains,
+    update, delete, `in`) also take an int, the key of an integer id
+    ({"id": 7} is "7"). collection[i] with an int is the record at
+    position i of the list: collection["7"] or collection.get(7) is the
+    record of id 7."""
 
     def __len__(self):
         return self.get_n_items()
@@ -238,11 +252,29 @@ class Collection(Syncobj.Collection):
     def __contains__(self, key):
         if isinstance(key, Record):
             key = key.get_key()
+        key = _key(key)
         return isinstance(key, str) and self.contains(key)
 
     def get(self, key, default=None):
         record = self.lookup(key)
         return record if record is not None else default
+
+    def lookup(self, key):
+        return super().lookup(_key(key))
+
+    def lookup_value(self, key):
+        return super().lookup_value(_key(key))
+
+    def contains(self, key):
+        return super().contains(_key(key))
+
+    def delete(self, key):
+        """Deletes the record of key (a str, or an int id); returns the
+        transaction."""
+        return super().delete(_key(key))
+
+    def update_json(self, key, json_text):
+        return super().update_json(_key(key), json_text)
 
     def keys(self):
         return list(self.get_keys())
@@ -261,6 +293,7 @@ class Collection(Syncobj.Collection):
 
     def update(self, key, changes):
         """Merges changes (a dict or a Json.Object) into the record of key."""
+        key = _key(key)
         if isinstance(changes, Json.Object):
             return super().update(key, changes)
         if not isinstance(changes, dict):
@@ -465,7 +498,10 @@ class Transaction(Syncobj.Transaction):
         return super().insert(collection, to_json_object(value))
 
     def update(self, collection, key, changes):
-        return super().update(collection, key, to_json_object(changes))
+        return super().update(collection, _key(key), to_json_object(changes))
+
+    def delete(self, collection, key):
+        return super().delete(collection, _key(key))
 
     def set_metadata(self, metadata):
         return super().set_metadata(to_json_object(metadata))
@@ -542,7 +578,7 @@ class PersistJob(Syncobj.PersistJob):
         Json.Object or Json.Node), or None when the server deleted it."""
         if current is not None and not isinstance(current, Json.Node):
             current = Json.Node.alloc().init_object(to_json_object(current))
-        return super().conflict(key, current)
+        return super().conflict(_key(key), current)
 
 
 PersistJob = override(PersistJob)
@@ -623,6 +659,9 @@ class SyncControl(Syncobj.SyncControl):
 
     def emit_update(self, value):
         return super().emit_update(to_json_object(value))
+
+    def emit_delete(self, key):
+        return super().emit_delete(_key(key))
 
 
 SyncControl = override(SyncControl)
