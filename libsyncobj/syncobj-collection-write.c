@@ -212,12 +212,8 @@ _syncobj_collection_dup_weak (SyncobjCollection *self)
   SyncobjWeak *weak = g_atomic_pointer_get (&self->weak);
 
   if (G_UNLIKELY (weak == NULL))
-    {
-      weak = _syncobj_weak_for (self);
-      if (!g_atomic_pointer_compare_and_exchange (&self->weak, NULL, weak))
-        _syncobj_weak_unref (weak);
-      weak = g_atomic_pointer_get (&self->weak);
-    }
+    weak = _syncobj_atomic_publish ((gpointer *) &self->weak, _syncobj_weak_for (self),
+                                    (GDestroyNotify) _syncobj_weak_unref);
   return _syncobj_weak_ref (weak);
 }
 
@@ -311,13 +307,17 @@ collection_write (SyncobjCollection     *self,
     {
       g_autoptr(SyncobjPendingMutation) created =
         _syncobj_pending_mutation_new (_syncobj_collection_dup_weak (self), self->id, target, key, type, now);
+      gboolean pushed_as_text = FALSE;
 
       if (_syncobj_overlay_get_rows_epoch (self->overlay) != rows_epoch)
         row = NULL;
-      if (value == NULL && flat != NULL &&
-          !_syncobj_overlay_push_text_changes (self->overlay, &write, row, created, flat, now))
-        value = built = _syncobj_json_object_from_text (flat->text, (gssize) flat->length);
-      if (value != NULL || flat == NULL)
+      if (value == NULL && flat != NULL)
+        {
+          pushed_as_text = _syncobj_overlay_push_text_changes (self->overlay, &write, row, created, flat, now);
+          if (!pushed_as_text)
+            value = built = _syncobj_json_object_from_text (flat->text, (gssize) flat->length);
+        }
+      if (!pushed_as_text)
         _syncobj_overlay_push (self->overlay, &write, created, value, row, now);
       _syncobj_transaction_add_mutation (target, self, created);
     }
@@ -687,9 +687,16 @@ syncobj_collection_delete (SyncobjCollection  *self,
 /* Room on the stack for the compact text of usual JSON text. */
 #define FLAT_BUFFER_SIZE 256
 
+/* Longer texts are parsed in full without a try: a flat read copies its
+ * text before it knows whether the text is flat, and the longest texts
+ * are the least often flat (a 100 MB nested text was copied only to be
+ * declined). */
+#define FLAT_MAX_LENGTH (64 * 1024)
+
 /* Reads @json as a flat object (see syncobj-json-flat.c) into @flat: its
  * compact text in @buffer (FLAT_BUFFER_SIZE bytes) when it fits, else in
- * *@copy, which the caller frees. */
+ * *@copy, which the caller frees. FALSE for a text that is not flat, or
+ * longer than FLAT_MAX_LENGTH. */
 static gboolean
 collection_read_flat (const char      *json,
                       char            *buffer,
@@ -699,6 +706,8 @@ collection_read_flat (const char      *json,
   gsize length = strlen (json);
   char *out = buffer;
 
+  if (length > FLAT_MAX_LENGTH)
+    return FALSE;
   if (length >= FLAT_BUFFER_SIZE)
     out = *copy = g_malloc (length + 1);
   return _syncobj_json_flat_read (json, length, out, flat);

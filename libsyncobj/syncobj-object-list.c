@@ -232,9 +232,7 @@ _syncobj_object_list_get_model (SyncobjObjectList *self)
       SyncobjObjectListModel *made = g_object_new (SYNCOBJ_TYPE_OBJECT_LIST_MODEL, NULL);
 
       made->list = self;
-      if (!g_atomic_pointer_compare_and_exchange (&self->model, NULL, (GObject *) made))
-        g_object_unref (made);
-      model = g_atomic_pointer_get (&self->model);
+      model = _syncobj_atomic_publish ((gpointer *) &self->model, made, g_object_unref);
     }
 
   return G_LIST_MODEL (model);

@@ -289,13 +289,8 @@ mutation_get_extra (SyncobjPendingMutation *self)
   if (G_LIKELY (extra != NULL))
     return extra;
 
-  extra = g_new0 (SyncobjPendingMutationExtra, 1);
-  if (!g_atomic_pointer_compare_and_exchange (&self->extra, NULL, extra))
-    {
-      g_free (extra);
-      extra = g_atomic_pointer_get (&self->extra);
-    }
-  return extra;
+  return _syncobj_atomic_publish ((gpointer *) &self->extra,
+                                  g_new0 (SyncobjPendingMutationExtra, 1), g_free);
 }
 
 const char *

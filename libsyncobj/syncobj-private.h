@@ -67,6 +67,23 @@ _syncobj_is_not_owner (GThread    *owner,
   return TRUE;
 }
 
+/* ---- made on first use, from any thread ------------------------------- */
+
+/* Publishes @made in the empty *@slot and returns it; if another thread
+ * published first, frees @made with @free_func and returns the winner.
+ * For what is made on first use and may be asked for from another thread
+ * (a mutator's worker reading an id or reporting a conflict). */
+static inline gpointer
+_syncobj_atomic_publish (gpointer       *slot,
+                         gpointer        made,
+                         GDestroyNotify  free_func)
+{
+  if (g_atomic_pointer_compare_and_exchange (slot, NULL, made))
+    return made;
+  free_func (made);
+  return g_atomic_pointer_get (slot);
+}
+
 /* ---- long work a slice per main-loop iteration ------------------------- */
 
 /* Ends one slice of long work done a slice per main-loop iteration (the

@@ -25,18 +25,15 @@ _syncobj_transaction_get_cancellable (SyncobjTransaction *self)
 {
   SyncobjTransactionExtras *extras = transaction_extras (self);
   GCancellable *cancellable = g_atomic_pointer_get (&extras->cancellable);
+  GCancellable *made;
 
   if (G_LIKELY (cancellable != NULL))
     return cancellable;
 
-  cancellable = g_cancellable_new ();
-  if (!g_atomic_pointer_compare_and_exchange (&extras->cancellable, NULL, cancellable))
-    {
-      g_object_unref (cancellable);
-      return g_atomic_pointer_get (&extras->cancellable);
-    }
+  made = g_cancellable_new ();
+  cancellable = _syncobj_atomic_publish ((gpointer *) &extras->cancellable, made, g_object_unref);
   /* Made after a rollback: cancelled already. */
-  if (g_atomic_int_get (&extras->cancel_requested))
+  if (cancellable == made && g_atomic_int_get (&extras->cancel_requested))
     g_cancellable_cancel (cancellable);
   return cancellable;
 }

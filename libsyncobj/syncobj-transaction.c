@@ -1087,12 +1087,7 @@ _syncobj_transaction_make_extras (SyncobjTransaction *self)
   extras->retry_after_ms = -1;
   /* A mutator may report a conflict, or ask for the cancellable, from
    * another thread: the first to make them wins. */
-  if (!g_atomic_pointer_compare_and_exchange (&self->extras, NULL, extras))
-    {
-      g_free (extras);
-      return g_atomic_pointer_get (&self->extras);
-    }
-  return extras;
+  return _syncobj_atomic_publish ((gpointer *) &self->extras, extras, g_free);
 }
 
 static void

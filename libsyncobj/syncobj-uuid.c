@@ -131,11 +131,5 @@ _syncobj_uuid_lazy (char **slot)
   if (G_LIKELY (id != NULL))
     return id;
 
-  id = _syncobj_uuid_new ();
-  if (!g_atomic_pointer_compare_and_exchange (slot, NULL, id))
-    {
-      g_free (id);
-      id = g_atomic_pointer_get (slot);
-    }
-  return id;
+  return _syncobj_atomic_publish ((gpointer *) slot, _syncobj_uuid_new (), g_free);
 }
