@@ -383,7 +383,8 @@ syncobj_collection_new_with_store_async (const char          *id,
  * g_object_new_with_properties() does, and starts it from its store as
  * [func@Syncobj.Collection.new_with_store_async] does: "id" must be given;
  * a missing or %NULL "store" is [func@Syncobj.Store.get_default]. Finish
- * with [ctor@Syncobj.Collection.new_with_store_finish].
+ * with [ctor@Syncobj.Collection.new_with_properties_finish] (or
+ * [ctor@Syncobj.Collection.new_with_store_finish], which does the same).
  *
  * Since: 0.2
  */
@@ -447,4 +448,28 @@ syncobj_collection_new_with_store_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == syncobj_collection_new_with_store_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * syncobj_collection_new_with_properties_finish:
+ * @result: the result given to the callback of
+ *   [func@Syncobj.Collection.new_with_properties_async]
+ * @error: return location for an error
+ *
+ * Finishes [func@Syncobj.Collection.new_with_properties_async], as
+ * [ctor@Syncobj.Collection.new_with_store_finish] does. Its name pairs it
+ * with the start, which the bindings need: in Vala the start is the async
+ * constructor `Syncobj.Collection.with_properties_async`, whose `yield`
+ * gives the collection or throws.
+ *
+ * Returns: (transfer full): the collection, or %NULL with
+ *   %G_IO_ERROR_CANCELLED when the start was given up
+ *
+ * Since: 0.2
+ */
+SyncobjCollection *
+syncobj_collection_new_with_properties_finish (GAsyncResult  *result,
+                                               GError       **error)
+{
+  return syncobj_collection_new_with_store_finish (result, error);
 }

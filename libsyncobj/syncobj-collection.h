@@ -99,6 +99,9 @@ SYNCOBJ_AVAILABLE_IN_0_2
 SyncobjCollection  *syncobj_collection_new_with_store_finish (GAsyncResult        *result,
                                                               GError             **error);
 SYNCOBJ_AVAILABLE_IN_0_2
+SyncobjCollection  *syncobj_collection_new_with_properties_finish (GAsyncResult   *result,
+                                                                   GError        **error);
+SYNCOBJ_AVAILABLE_IN_0_2
 SyncobjCollection  *syncobj_collection_get_or_create    (const char        *id,
                                                          SyncobjSync       *sync,
                                                          SyncobjMutator    *mutator,

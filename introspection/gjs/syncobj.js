@@ -4,13 +4,16 @@
 //
 // Makes libsyncobj feel like JavaScript:
 //  - collections, the registry's lists and a transaction's mutations and
-//    attempts are iterable (for...of, spread);
+//    attempts are iterable (for...of, spread), and so are views and joins;
 //  - writes, sync updates and metadata take plain objects as well as
 //    Json.Object (insert, update, Sync.write, SyncControl.emit_update,
 //    Transaction.insert/update/set_metadata), and test collections take a
 //    plain array of records;
 //  - a merge or conflict function may return a plain object, and
 //    PersistJob.conflict takes the current record as a plain object;
+//  - a view's description may be a plain object (Collection.view_json,
+//    View.new_from_json), a condition's value a plain value
+//    (Condition.new);
 //  - JSON.stringify(record) gives the record's visible value.
 //
 // Installed in $datadir/gjs-1.0, which is on GJS's search path:
@@ -71,6 +74,26 @@ function toJs(value) {
     return JSON.parse(Json.to_string(node, false));
 }
 
+// A view description as JSON text, from the text or a plain object.
+function toViewJson(description) {
+    if (typeof description === 'string')
+        return description;
+    if (description === null || typeof description !== 'object' || Array.isArray(description))
+        throw new TypeError(`the view description must be JSON text or a plain object, not ${Array.isArray(description) ? 'an array' : description === null ? 'null' : typeof description}`);
+    return JSON.stringify(description, _replacer);
+}
+
+// A Json.Node from a plain value (a Json.Node as is; undefined gives null,
+// for the operators that take no value).
+function toJsonNode(value, what = 'the value') {
+    if (value === undefined || value === null || value instanceof Json.Node)
+        return value ?? null;
+    const text = JSON.stringify(value, (member, v) => _replacer(member || what, v));
+    if (text === undefined)
+        throw new TypeError(`${what} (${typeof value}) is not representable as JSON`);
+    return Json.from_string(text);
+}
+
 // -- iteration ------------------------------------------------------------
 
 function* _listModelItems() {
@@ -101,6 +124,9 @@ function _patch() {
     // Collections; the registry's lists and a transaction's mutations are
     // one private list type each, reached through the registry.
     _makeIterable(Syncobj.Collection.prototype);
+    // Views (records) and joins (rows) are list models a script walks too.
+    _makeIterable(Syncobj.View.prototype);
+    _makeIterable(Syncobj.Join.prototype);
     _makeIterable(Object.getPrototypeOf(registry.get_collections()));
     _makeIterable(Object.getPrototypeOf(registry.get_transactions()));
     // A transaction's attempts are a Gio.ListStore.
@@ -139,6 +165,18 @@ function _patch() {
         if (current === null || current === undefined || current instanceof Json.Node)
             return conflict.call(this, key, current ?? null);
         return conflict.call(this, key, Json.Node.alloc().init_object(toJsonObject(current, 'the current record')));
+    });
+
+    // A view's description may be a plain object; a condition's value a
+    // plain value (a Json.Node still works).
+    _wrap(Syncobj.Collection.prototype, 'view_json', viewJson => function (description) {
+        return viewJson.call(this, toViewJson(description));
+    });
+    _wrap(Syncobj.View, 'new_from_json', newFromJson => function (source, description) {
+        return newFromJson(source, toViewJson(description));
+    });
+    _wrap(Syncobj.Condition, 'new', conditionNew => function (member, op, value) {
+        return conditionNew(member, op, toJsonNode(value));
     });
 
     _wrap(Syncobj.Transaction.prototype, 'insert', insert => function (collection, value) {

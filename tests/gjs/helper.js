@@ -154,4 +154,45 @@ test('JSON.stringify of a record gives its visible value', () => {
     assertEqual(JSON.parse(JSON.stringify([...collection])).length, 2);
 });
 
+test('views and joins are iterable, and follow the collection', () => {
+    const [collection] = todos();
+    collection.insert({id: '3', title: 'Água', done: false});
+    const open = collection.view_json('{"where": {"member": "done", "op": "=", "value": false}, "order_by": ["title"]}');
+
+    assertEqual([...open].map(record => record.key), ['1', '3']);
+    collection.update('1', {done: true});
+    const titles = [];
+    for (const record of open)
+        titles.push(record.get_string('title'));
+    assertEqual(titles, ['Água']);
+
+    const [lists] = Syncobj.test_collection_new([{id: 'home', title: 'Home'}]);
+    collection.update('3', {list_id: 'home'});
+    const join = Syncobj.Join.new(open, 'list_id', lists);
+    assertEqual([...join].map(row => [row.record.key, row.joined?.key ?? null]), [['3', 'home']]);
+});
+
+test('a view description and a condition value may be plain', () => {
+    const [collection] = todos();
+    collection.insert({id: '3', title: 'Água', done: false});
+
+    const open = collection.view_json({where: {member: 'done', op: '=', value: false}, order_by: ['-title']});
+    assertEqual([...open].map(record => record.key), ['3', '1']);
+    const first = Syncobj.View.new_from_json(open, {order_by: ['title'], limit: 1});
+    assertEqual([...first].map(record => record.key), ['1']);
+    const some = Syncobj.View.new(collection, Syncobj.Condition.new('id', Syncobj.ConditionOp.IN, ['2', '3']), ['title']);
+    assertEqual([...some].map(record => record.key), ['2', '3']);   // 'W' < 'Á' by code point
+    const all = Syncobj.View.new(collection, Syncobj.Condition.new('done', Syncobj.ConditionOp.EXISTS), null);
+    assertEqual(all.get_n_items(), 3);
+    // The JSON text and a Json.Node still work.
+    assertEqual(collection.view_json('{"limit": 2}').get_n_items(), 2);
+    const done = Syncobj.Condition.new('done', Syncobj.ConditionOp.EQ, Json.from_string('true'));
+    assertEqual([...Syncobj.View.new(collection, done, null)].map(record => record.key), ['2']);
+
+    assertThrowsTypeError(() => collection.view_json(['done']), /JSON text or a plain object, not an array/);
+    assertThrowsTypeError(() => Syncobj.Condition.new('n', Syncobj.ConditionOp.EQ, NaN), /NaN\) is not representable/);
+    // The library's own errors still come through.
+    assertThrowsSyncobjError(() => collection.view_json({limit: -1}), Syncobj.Error.INVALID_VIEW);
+});
+
 run();

@@ -98,11 +98,45 @@ void test_list_model_and_shared_instance () {
     assert_cmpstrv (titles, {"Buy milk", "Walk the dog"});
 }
 
+/* A collection whose key member is not "id" (a CouchDB database's "_id")
+ * can only be made with its properties: started off the main loop, the
+ * async constructor gives it back, or throws. */
+async Syncobj.Collection start_with_properties (Syncobj.Store store) throws Error {
+    string[] names = {"id", "key-member", "store"};
+    Value[] values = {Value (typeof (string)), Value (typeof (string)), Value (typeof (Syncobj.Store))};
+    values[0].set_string ("vala-couch-notes");
+    values[1].set_string ("_id");
+    values[2].set_object (store);
+    return yield new Syncobj.Collection.with_properties_async (names, values, null);
+}
+
+void test_start_with_properties_async () {
+    var loop = new MainLoop ();
+    var store = new Syncobj.Store.in_memory ();
+    Syncobj.Collection? collection = null;
+    start_with_properties.begin (store, (obj, result) => {
+        try {
+            collection = start_with_properties.end (result);
+        } catch (Error e) {
+            error ("start: %s", e.message);
+        }
+        loop.quit ();
+    });
+    loop.run ();
+
+    assert_nonnull (collection);
+    assert_cmpstr (collection.id, CompareOperator.EQ, "vala-couch-notes");
+    assert_cmpstr (collection.key_member, CompareOperator.EQ, "_id");
+    assert_true (collection.store == store);
+    assert_cmpuint (collection.get_n_items (), CompareOperator.EQ, 0);
+}
+
 int main (string[] args) {
     Test.init (ref args);
     Test.add_func ("/vala/collection/insert-visible-then-completes", test_insert_is_visible_then_completes);
     Test.add_func ("/vala/collection/update-merges-and-completes", test_update_merges_and_completes);
     Test.add_func ("/vala/collection/bad-write-throws-and-changes-nothing", test_bad_write_throws_and_changes_nothing);
     Test.add_func ("/vala/collection/list-model-and-shared-instance", test_list_model_and_shared_instance);
+    Test.add_func ("/vala/collection/start-with-properties-async", test_start_with_properties_async);
     return Test.run ();
 }
