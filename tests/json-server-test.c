@@ -239,6 +239,69 @@ test_server_keys (void)
   syncobj_test_assert_keys (collection, "1");
 }
 
+/* An insert under the application's key that json-server applied but
+ * whose answer was lost (or the application was killed meanwhile): sent
+ * again, json-server refuses it with 500 "Insert failed, duplicate id",
+ * as often as it is retried. The mutator reads the item back: json-server
+ * holds it as inserted, so the insert is applied and the writes queued
+ * behind it go on. A record of that key with other values is no proof:
+ * that refusal stands, retried and failed like any 500. Here the first
+ * request of each is refused too (the records are there from the start),
+ * and only the ones sent again are read back. */
+static void
+test_insert_replay_refused_as_duplicate (void)
+{
+  g_autoptr(JsonServer) server = json_server_start ("{\"items\": [{\"id\": \"a\", \"title\": \"A\"}, "
+                                                    "{\"id\": \"b\", \"title\": \"someone else's\"}]}");
+  g_autoptr(SyncobjHttpMutator) mutator = NULL;
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) other = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  g_autofree char *items = NULL;
+  const GError *error;
+
+  if (server == NULL)
+    {
+      g_test_skip ("json-server is not installed: SYNCOBJ_JSON_SERVER is not set to its program "
+                   "(tests/run-all installs json-server 0.17.4 with npm)");
+      return;
+    }
+
+  items = g_strconcat (server->base, "/items", NULL);
+  mutator = syncobj_http_mutator_new (items);
+  syncobj_http_mutator_set_timeout (mutator, WAIT_TIMEOUT_MS);
+  /* No sync: nothing to wait for once json-server has answered. */
+  syncobj_retry_policy_set_max_attempts (policy, 3);
+  syncobj_retry_policy_set_initial_delay (policy, 10);
+  syncobj_retry_policy_set_max_delay (policy, 20);
+  syncobj_retry_policy_set_jitter (policy, 0);
+  collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                             "id", "json-server-replay",
+                             "mutator", mutator,
+                             "retry-policy", policy,
+                             NULL);
+
+  insert = syncobj_test_insert (collection, "{\"id\": \"a\", \"title\": \"A\"}");
+  update = syncobj_test_update (collection, "a", "{\"done\": true}");
+  assert_completed (insert);
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (insert), ==, 2);
+  assert_completed (update);
+  held = json_server_get (server, "/items/a");
+  assert_json (held, "{\"id\": \"a\", \"title\": \"A\", \"done\": true}");
+
+  other = syncobj_test_insert (collection, "{\"id\": \"b\", \"title\": \"mine\"}");
+  WAIT_FOR (syncobj_transaction_is_finished (other), WAIT_TIMEOUT_MS);
+  g_assert_cmpint (syncobj_transaction_get_state (other), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (syncobj_transaction_get_n_attempts (other), ==, 3);
+  error = syncobj_transaction_get_error (other);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "500"));
+  g_assert_false (syncobj_collection_contains (collection, "b"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -246,6 +309,7 @@ main (int   argc,
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/json-server/server-keys", test_server_keys);
+  g_test_add_func ("/json-server/insert-replay-refused-as-duplicate", test_insert_replay_refused_as_duplicate);
 
   return g_test_run ();
 }

@@ -90,6 +90,26 @@ gboolean            _syncobj_http_mutator_check_response    (SyncobjTransaction 
                                                              gboolean                *not_found,
                                                              GError                 **error);
 
+/* ---- syncobj-http-mutator-replay.c -------------------------------------------- */
+
+/* Whether the refusal @message of the insert @mutation, sent again, may
+ * mean that the server applied it before: checked with a GET of the item. */
+gboolean            _syncobj_http_mutator_replay_needs_check   (SyncobjTransaction     *transaction,
+                                                                SyncobjPendingMutation *mutation,
+                                                                SoupMessage            *message);
+/* TRUE when the server holds the record as @mutation inserted it; else
+ * the error of the refusal @write. */
+void                _syncobj_http_mutator_replay_check_async   (SyncobjHttpMutator     *self,
+                                                                SyncobjTransaction     *transaction,
+                                                                SyncobjPendingMutation *mutation,
+                                                                SoupMessage            *write,
+                                                                GBytes                 *write_body,
+                                                                GCancellable           *cancellable,
+                                                                GAsyncReadyCallback     callback,
+                                                                gpointer                user_data);
+gboolean            _syncobj_http_mutator_replay_check_finish  (GAsyncResult           *result,
+                                                                GError                **error);
+
 /* ---- syncobj-http-mutator-conflict.c ------------------------------------------ */
 
 typedef enum

@@ -44,7 +44,10 @@
  * Every request carries `Content-Type: application/json` and
  * `Idempotency-Key: <transaction id>-<mutation id>` (the transaction id
  * alone for a batch): a retried request has the same key, so a server that
- * deduplicates applies it once even when an answer was lost.
+ * deduplicates applies it once even when an answer was lost. An insert
+ * under the application's key that is sent again and refused (by a server
+ * that applied it the first time but does not deduplicate) counts as
+ * applied when a `GET` of the item shows every member it sent.
  *
  * Without a batch, a transaction of several mutations is not atomic on the
  * server: each request is applied on its own. Each mutation whose request
@@ -260,6 +263,25 @@ persist_conflict_cb (GObject      *source,
     g_assert_not_reached ();
 }
 
+/* The insert sent again was refused, but the server holds it as sent. */
+static void
+persist_replay_checked_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PersistRun *run = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!_syncobj_http_mutator_replay_check_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  _syncobj_transaction_mark_applied (run->transaction, run->current);
+  persist_next (task);
+}
+
 static void
 persist_sent_cb (GObject      *source,
                  GAsyncResult *result,
@@ -307,6 +329,14 @@ persist_sent_cb (GObject      *source,
     case SYNCOBJ_HTTP_CONFLICT_NONE:
     default:
       break;
+    }
+  /* An insert sent again and refused: the server may hold it already. */
+  if (_syncobj_http_mutator_replay_needs_check (run->transaction, run->current, run->message))
+    {
+      _syncobj_http_mutator_replay_check_async (self, run->transaction, run->current, run->message, body,
+                                                g_task_get_cancellable (task), persist_replay_checked_cb,
+                                                g_object_ref (task));
+      return;
     }
   if (!_syncobj_http_mutator_check_response (run->transaction, run->current, run->message, body, &not_found, &error))
     {
