@@ -2492,11 +2492,34 @@ test_other_bodies (void)
   g_assert_cmpint (demo_server_fault_count (server, "answer"), ==, G_N_ELEMENTS (body_cases));
 }
 
+/* The record's URI below the base: one more path segment, before the
+ * base's query (an API key), never after it, and no doubled slash. */
+static void
+test_item_uri (void)
+{
+  static const struct { const char *base, *key, *expected; } cases[] = {
+    { "http://h/items", "7", "http://h/items/7" },
+    { "http://h/items/", "7", "http://h/items/7" },
+    { "http://h/items?api_key=K&x=1", "a b", "http://h/items/a%20b?api_key=K&x=1" },
+    { "http://h/items/?api_key=K#top", "a/b?c", "http://h/items/a%2Fb%3Fc?api_key=K" },
+    { "http://h/items#top", "7", "http://h/items/7" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *uri = _syncobj_http_item_uri (cases[i].base, cases[i].key);
+
+      g_assert_cmpstr (uri, ==, cases[i].expected);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   syncobj_test_init (&argc, &argv);
+
+  g_test_add_func ("/http/item-uri", test_item_uri);
 
   if (demo_server_test_missing ())
     return g_test_run ();

@@ -260,8 +260,7 @@ _syncobj_http_mutator_fetch_conflict_async (SyncobjHttpMutator     *self,
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   SyncobjHttpMutator *target = _syncobj_http_mutator_target (self, mutation);
-  g_autofree char *escaped = g_uri_escape_string (mutation->key, NULL, FALSE);
-  g_autofree char *item_uri = g_strdup_printf ("%s/%s", target->base_uri, escaped);
+  g_autofree char *item_uri = _syncobj_http_item_uri (target->base_uri, mutation->key);
   ConflictFetch *fetch = g_new0 (ConflictFetch, 1);
 
   g_task_set_source_tag (task, _syncobj_http_mutator_fetch_conflict_async);

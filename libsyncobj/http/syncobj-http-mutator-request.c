@@ -105,8 +105,7 @@ _syncobj_http_mutator_request (SyncobjHttpMutator      *self,
 {
   SyncobjHttpMutator *target = _syncobj_http_mutator_target (self, mutation);
   g_autofree char *key = _syncobj_http_mutator_idempotency_key (transaction, mutation);
-  g_autofree char *escaped = g_uri_escape_string (mutation->key, NULL, FALSE);
-  g_autofree char *item_uri = g_strdup_printf ("%s/%s", target->base_uri, escaped);
+  g_autofree char *item_uri = _syncobj_http_item_uri (target->base_uri, mutation->key);
   g_autofree char *body = NULL;
 
   switch (mutation->type)

@@ -987,7 +987,9 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
    * SyncobjHttpMutator:base-uri:
    *
    * The collection's endpoint: inserts are posted here, updates and
-   * deletes go to `<base-uri>/<key>`.
+   * deletes go to `<base-uri>/<key>`, the key escaped as one path segment
+   * placed before the base's query, if any (`https://h/todos?api_key=K`
+   * gives `https://h/todos/7?api_key=K`; a trailing slash is not doubled).
    */
   properties[PROP_BASE_URI] =
     g_param_spec_string ("base-uri", NULL, NULL, NULL,

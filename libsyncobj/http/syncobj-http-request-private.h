@@ -51,6 +51,14 @@ void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,
  * and keep reusing connections. */
 void       _syncobj_http_forbid_resend  (SoupMessage        *message);
 
+/* The URI of the record of @key below @base_uri: the key, escaped, as one
+ * more path segment (after the base's path, its trailing slash included),
+ * with the base's query kept after it: `https://h/api/todos?key=K` and
+ * `7` give `https://h/api/todos/7?key=K`, `https://h/api/todos/` gives
+ * `https://h/api/todos/7`. A fragment is dropped (never sent). */
+char      *_syncobj_http_item_uri       (const char         *base_uri,
+                                         const char         *key);
+
 /* The default of the timeout properties, in milliseconds. */
 #define SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS 30000
 

@@ -85,6 +85,20 @@ _syncobj_http_session_set_timeout (SoupSession *session,
   soup_session_set_timeout (session, timeout_seconds (timeout_ms));
 }
 
+char *
+_syncobj_http_item_uri (const char *base_uri,
+                        const char *key)
+{
+  g_autofree char *escaped = g_uri_escape_string (key, NULL, FALSE);
+  gsize path_end = strcspn (base_uri, "?#");
+  gboolean has_slash = path_end > 0 && base_uri[path_end - 1] == '/';
+  g_autofree char *path = g_strndup (base_uri, path_end);
+  const char *query = base_uri[path_end] == '?' ? base_uri + path_end : "";
+  gsize query_end = strcspn (query, "#");
+
+  return g_strdup_printf ("%s%s%s%.*s", path, has_slash ? "" : "/", escaped, (int) query_end, query);
+}
+
 void
 _syncobj_http_forbid_resend (SoupMessage *message)
 {
