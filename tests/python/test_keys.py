@@ -61,6 +61,20 @@ def test_an_integer_id_as_it_comes_from_the_record_is_a_key():
         collection.update(True, {'title': 'a bool is no key'})
 
 
+def test_an_insert_without_a_key_says_how_to_let_the_server_assign_it():
+    # json-server, SERIAL columns: the newcomer inserts {'title': ...}
+    # into a collection of client keys, the default, and used to read only
+    # "Record has no “id” member".
+    collection, control = Syncobj.test_collection_new([])
+
+    with pytest.raises(GLib.Error) as raised:
+        collection.insert({'title': 'No id'})
+    assert_syncobj_error(raised.value, Syncobj.Error.INVALID_RECORD)
+    assert 'has no “id” member' in raised.value.message
+    assert 'key-source' in raised.value.message and 'SERVER' in raised.value.message
+    assert len(collection) == 0
+
+
 def test_integer_and_string_key_with_the_same_text_are_refused():
     collection, control = Syncobj.test_collection_new([{'id': 1}])
 
