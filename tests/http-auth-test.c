@@ -296,10 +296,60 @@ test_forbidden (void)
   fixture_tear_down (&fixture);
 }
 
+/* The messages of the library that match unhandled_pattern. */
+static const char *unhandled_pattern =
+  "SyncobjHttpSync: http://127.0.0.1:*/items was refused with status 401 and "
+  "nothing is connected to its ::auth-required signal;*";
+static guint unhandled_logged;
+
+static GLogWriterOutput
+counting_writer (GLogLevelFlags   level,
+                 const GLogField *fields,
+                 gsize            n_fields,
+                 gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+        g_pattern_match_simple (unhandled_pattern, fields[i].value))
+      unhandled_logged++;
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+/* An application that connects nothing to ::auth-required (a newcomer
+ * with an expired token) is told why nothing happens: once, when the
+ * sync starts waiting, not at every poll. */
+static void
+test_no_handler_is_logged (void)
+{
+  const char *args[] = { "--token-reads", NULL };
+  g_autoptr(DemoServer) server = NULL;
+  g_autofree char *items = NULL;
+  g_autoptr(SyncobjHttpSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  server = demo_server_start_full ("s3cret", args);
+  items = demo_server_uri (server, "/items");
+  sync = syncobj_http_sync_new ("auth-unhandled", items, NULL);
+  syncobj_http_sync_set_poll_interval (sync, POLL_MS);
+
+  unhandled_logged = 0;
+  collection = syncobj_collection_new ("auth-unhandled", SYNCOBJ_SYNC (sync), NULL);
+  WAIT_FOR (syncobj_http_sync_get_needs_auth (sync), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (unhandled_logged, ==, 1);
+
+  advance (10 * POLL_MS);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_true (syncobj_http_sync_get_needs_auth (sync));
+  g_assert_false (syncobj_collection_get_ready (collection));
+  g_assert_cmpuint (unhandled_logged, ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
   syncobj_test_init (&argc, &argv);
+  g_log_set_writer_func (counting_writer, NULL, NULL);
 
   if (demo_server_test_missing ())
     return g_test_run ();
@@ -309,6 +359,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/http-auth/sync/websocket-handshake", test_websocket_handshake);
   g_test_add_func ("/http-auth/sync/cancel-pauses", test_cancel_pauses);
   g_test_add_func ("/http-auth/sync/forbidden", test_forbidden);
+  g_test_add_func ("/http-auth/sync/no-handler-is-logged", test_no_handler_is_logged);
 
   return g_test_run ();
 }

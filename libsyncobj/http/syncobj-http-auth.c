@@ -192,6 +192,13 @@ _syncobj_http_auth_gate_hold_status (SyncobjHttpAuthGate       *gate,
 
       request = _syncobj_auth_request_new (uri, status, auth_done_cb, gate);
       gate->request = g_object_ref (request);
+      /* Nothing else opens the gate: without a handler the requests
+       * would wait for ever, and nothing would say why. */
+      if (!g_signal_has_handler_pending (gate->owner, gate->signal_id, 0, FALSE))
+        g_message ("%s: %s was refused with status %u and nothing is connected to its "
+                   "::auth-required signal; its requests wait until a handler gives a "
+                   "credential (syncobj_auth_request_set_credential())",
+                   G_OBJECT_TYPE_NAME (gate->owner), uri != NULL ? uri : "a request", status);
       g_object_notify_by_pspec (gate->owner, gate->needs_auth_pspec);
       g_signal_emit (gate->owner, gate->signal_id, 0, request);
     }
