@@ -2,6 +2,8 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import json
+
 import pytest
 from gi.repository import GLib, Syncobj
 
@@ -117,3 +119,22 @@ def test_wait_for_keys_times_out_on_the_virtual_clock(todos):
     wait_for(lambda: errors, control)
 
     assert_syncobj_error(errors[0], Syncobj.Error.TIMEOUT)
+
+
+def test_json_text_is_taken_whole_and_its_length_counts_characters():
+    # A snapshot of text that is not ASCII, passed with len(text) (the
+    # characters, where C counts bytes) was cut short: "Malformed
+    # snapshot: the text ends before the JSON value does"; and the length
+    # could not be left out.
+    sync = Syncobj.Sync.new('python-json-text')
+    collection = Syncobj.Collection.new('python-json-text', sync, None)
+    text = json.dumps([{'id': 'a', 'title': 'café crème'}, {'id': 'b', 'title': '東京'}],
+                      ensure_ascii=False)
+
+    assert sync.load_json_array(text, len(text))
+    assert collection.to_list() == [{'id': 'a', 'title': 'café crème'}, {'id': 'b', 'title': '東京'}]
+    assert sync.load_json_array(text)
+    message = json.dumps({'type': 'update', 'value': {'id': 'a', 'title': 'thé'}}, ensure_ascii=False)
+    assert sync.apply_json(message)
+    assert sync.apply_json(message, len(message))
+    assert collection['a']['title'] == 'thé'

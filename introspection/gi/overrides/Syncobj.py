@@ -632,10 +632,25 @@ _export('FuncMutator')
 
 
 class Sync(Syncobj.Sync):
-    """The sync side; write() takes a dict."""
+    """The sync side; write() takes a dict, load_json_array() and
+    apply_json() a str (its length is optional)."""
 
     def write(self, type, value):
         return super().write(type, to_json_object(value))
+
+    # A length counts bytes of UTF-8 in C; a Python str is passed whole, so
+    # a length is read as a count of its characters, as len(text) gives.
+    def load_json_array(self, json, length=-1):
+        """Loads a snapshot, a JSON array of records given as text."""
+        if length >= 0 and isinstance(json, str):
+            json = json[:length]
+        return super().load_json_array(json, -1)
+
+    def apply_json(self, json, length=-1):
+        """Applies one change message given as text."""
+        if length >= 0 and isinstance(json, str):
+            json = json[:length]
+        return super().apply_json(json, -1)
 
 
 Sync = override(Sync)
