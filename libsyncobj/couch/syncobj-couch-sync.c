@@ -585,7 +585,10 @@ syncobj_couch_sync_stop (SyncobjSync *sync)
     g_signal_handler_disconnect (_syncobj_scheduler_get_default (), self->online_handler);
   self->online_handler = 0;
   stop_connection (self);
-  set_connected (self, FALSE);
+  /* Without notify::connected: a sync stops only when its collection goes
+   * away, and that may be a binding's garbage collector finalizing it,
+   * which cannot call back into the script (GJS refuses with a critical). */
+  self->connected = FALSE;
   /* Writes waiting for their echo wait no longer. */
   _syncobj_couch_echo_finish_all (self);
 }
@@ -1028,7 +1031,9 @@ syncobj_couch_sync_class_init (SyncobjCouchSyncClass *klass)
   /**
    * SyncobjCouchSync:connected:
    *
-   * Whether the last request to the server succeeded.
+   * Whether the last request to the server succeeded. It turns %FALSE
+   * without a notification when the collection goes away and the sync
+   * stops.
    */
   properties[PROP_CONNECTED] =
     g_param_spec_boolean ("connected", NULL, NULL, FALSE,

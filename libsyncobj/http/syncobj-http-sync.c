@@ -531,6 +531,10 @@ syncobj_http_sync_stop (SyncobjSync *sync)
   if (self->online_handler != 0)
     g_signal_handler_disconnect (_syncobj_scheduler_get_default (), self->online_handler);
   self->online_handler = 0;
+  /* Without notify::connected: a sync stops only when its collection goes
+   * away, and that may be a binding's garbage collector finalizing it,
+   * which cannot call back into the script (GJS refuses with a critical). */
+  self->connected = FALSE;
   stop_connection (self);
 }
 
@@ -998,7 +1002,8 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
    * SyncobjHttpSync:connected:
    *
    * Whether the sync is up to date with the server: the snapshot of the
-   * current connection was applied.
+   * current connection was applied. It turns %FALSE without a
+   * notification when the collection goes away and the sync stops.
    */
   properties[PROP_CONNECTED] =
     g_param_spec_boolean ("connected", NULL, NULL, FALSE,
