@@ -187,11 +187,30 @@ syncobj_store_new_in_memory (void)
   return g_object_new (SYNCOBJ_TYPE_STORE, NULL);
 }
 
+/* The folder of the default store: the program's name, else its
+ * executable's, as GApplication would name it. */
+static char *
+program_name (void)
+{
+  const char *name = g_get_prgname ();
+  g_autofree char *executable = NULL;
+
+  if (name != NULL)
+    return g_strdup (name);
+  executable = g_file_read_link ("/proc/self/exe", NULL);
+  if (executable != NULL)
+    return g_path_get_basename (executable);
+  return g_strdup ("syncobj");
+}
+
 /**
  * syncobj_store_get_default:
  *
  * The store of the application, in
  * `$XDG_DATA_HOME/PRGNAME/syncobj/transactions.db` (see g_get_prgname()).
+ * A program that has no name (a C program that sets none, uses no
+ * `GApplication` and parses no `GOptionContext`) is named after its
+ * executable, so that two programs never share their collections' data.
  * If it cannot be opened, the reason is logged and the store works in
  * memory ([property@Syncobj.Store:persistent] is %FALSE).
  *
@@ -207,10 +226,8 @@ syncobj_store_get_default (void)
 
   if (g_once_init_enter (&default_store))
     {
-      const char *name = g_get_prgname ();
-      g_autofree char *dir = g_build_filename (g_get_user_data_dir (),
-                                               name != NULL ? name : "syncobj",
-                                               "syncobj", NULL);
+      g_autofree char *name = program_name ();
+      g_autofree char *dir = g_build_filename (g_get_user_data_dir (), name, "syncobj", NULL);
       g_autofree char *path = g_build_filename (dir, "transactions.db", NULL);
 
       /* A failure shows when the file is opened, with its reason. */

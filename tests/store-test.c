@@ -179,6 +179,24 @@ test_default (void)
   g_assert_true (g_file_test (expected, G_FILE_TEST_IS_REGULAR));
 }
 
+/* A C program that names itself nowhere has its executable's folder,
+ * not one that every such program would share. */
+static void
+test_default_without_program_name (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *expected = NULL;
+
+      g_set_prgname (NULL);
+      expected = g_build_filename (g_get_user_data_dir (), "store-test", "syncobj", "transactions.db", NULL);
+      g_assert_cmpstr (syncobj_store_get_path (syncobj_store_get_default ()), ==, expected);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 /* Another process writes three transactions in different states; this
  * one reads them back field by field. */
 /* @described (syncobj_store_test_describe()) with the original and
@@ -1232,6 +1250,7 @@ main (int   argc,
   g_test_add_func ("/store/restored-waits-for-mutator", test_restored_waits_for_mutator);
   g_test_add_func ("/store/file-mode", test_file_mode);
   g_test_add_func ("/store/default", test_default);
+  g_test_add_func ("/store/default-without-program-name", test_default_without_program_name);
   g_test_add_func ("/store/round-trip", test_round_trip);
   g_test_add_func ("/store/same-process-no-duplicate", test_same_process_no_duplicate);
   g_test_add_func ("/store/migration/v1", test_migration);
