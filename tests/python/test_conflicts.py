@@ -3,6 +3,9 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import re
+from pathlib import Path
+
 from gi.repository import Json, Syncobj
 
 from conftest import assert_syncobj_error, wait_for
@@ -99,3 +102,23 @@ def test_conflict_function_may_return_a_json_object():
 
     assert transaction.get_state() == State.COMPLETED
     assert server.record == {'id': 'a', 'likes': 42, 'version': 3}
+
+
+def test_the_conflict_function_of_the_guide_runs_as_written():
+    # conflicts.md's Python sample called server.get_int_member() on what
+    # is a dict from Python: the function raised, and the change was given
+    # up as if it had returned None.
+    guide = Path(__file__).resolve().parents[2] / 'introspection' / 'docs' / 'conflicts.md'
+    (snippet,) = re.findall(r'```python\n(.*?)```', guide.read_text(encoding='utf-8'), re.S)
+    server = Server()
+    collection, control = collection_with(server)
+
+    exec(snippet, {'collection': collection})
+    transaction = collection.update('a', {'likes': 1})
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.COMPLETED
+    assert server.record == {'id': 'a', 'likes': 6, 'version': 3}
+    # The sample's globals hold the collection, which holds the sample's
+    # function: a cycle through C that Python cannot collect.
+    collection.set_conflict_func(None)
