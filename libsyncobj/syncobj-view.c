@@ -321,7 +321,10 @@ syncobj_view_class_init (SyncobjViewClass *klass)
    * SyncobjView:order-by: (getter get_order_by) (setter set_order_by)
    *
    * The sort: member paths, each prefixed with `-` for a descending
-   * order; %NULL or empty to sort by key alone.
+   * order; %NULL or empty to sort by key alone. An invalid path set
+   * through the property (`view.order_by = […]` in a binding) is a
+   * programming error, logged as a critical, and leaves the sort as it
+   * was; [method@Syncobj.View.set_order_by] reports it as an error.
    */
   properties[PROP_ORDER_BY] =
     g_param_spec_boxed ("order-by", NULL, NULL, G_TYPE_STRV,

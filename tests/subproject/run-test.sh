@@ -13,7 +13,8 @@ rm -rf "$work"
 mkdir -p "$work/subprojects"
 cp "$source_root/tests/subproject/meson.build" \
    "$source_root/tests/subproject/subproject-app.c" \
-   "$source_root/tests/subproject/subproject-gtk-app.c" "$work/"
+   "$source_root/tests/subproject/subproject-gtk-app.c" \
+   "$source_root/tests/subproject/subproject-vala-app.vala" "$work/"
 ln -s "$source_root" "$work/subprojects/libsyncobj"
 
 # --force-fallback-for: an installed libsyncobj must not be used instead.
@@ -21,4 +22,4 @@ ln -s "$source_root" "$work/subprojects/libsyncobj"
 meson setup "$work/_build" "$work" --buildtype=plain \
   --force-fallback-for=syncobj-1,syncobj-gtk-1
 meson compile -C "$work/_build"
-meson test -C "$work/_build" --print-errorlogs subproject-app
+meson test -C "$work/_build" --print-errorlogs
