@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import pytest
-from gi.repository import GLib, Json, Syncobj
+from gi.repository import GLib, GObject, Json, Syncobj
 
 from conftest import assert_syncobj_error
 
@@ -275,3 +275,51 @@ def test_update_json_refuses_what_update_refuses(changes, code):
         collection.update_json('missing', '{"n": 1}')
     assert_syncobj_error(raised.value, Syncobj.Error.KEY_NOT_FOUND)
     assert collection['a'].to_dict() == {'id': 'a', 'n': 0, 'title': 'A'}
+
+
+def test_a_loop_over_the_collection_may_write_to_it():
+    # "Delete the done ones": the loop used to skip the record after each
+    # one it deleted, then got None past the shrunken end
+    # (AttributeError: 'NoneType' object has no attribute 'key').
+    collection, control = Syncobj.test_collection_new(
+        [{'id': str(i), 'done': i % 2 == 0} for i in range(6)])
+
+    for record in collection:
+        if record['done']:
+            collection.delete(record.key)
+    assert collection.keys() == ['1', '3', '5']
+
+    # Updates in place and inserts: each record of the start once, and
+    # none of those the loop added.
+    seen = []
+    for record in collection:
+        seen.append(record.key)
+        collection.update(record.key, {'seen': True})
+        collection.insert({'id': 'copy-' + record.key})
+    assert seen == ['1', '3', '5']
+    assert collection.keys() == ['1', '3', '5', 'copy-1', 'copy-3', 'copy-5']
+
+    seen = [record.key for record in collection if collection.delete(record.key)]
+    assert seen == ['1', '3', '5', 'copy-1', 'copy-3', 'copy-5']
+    assert len(collection) == 0
+
+
+def test_a_loop_over_a_view_may_change_what_it_shows():
+    collection, control = Syncobj.test_collection_new(
+        [{'id': str(i), 'done': i % 2 == 0} for i in range(6)])
+    done = collection.view(where={'member': 'done', 'op': '=', 'value': True})
+
+    seen = []
+    for record in done:
+        seen.append(record.key)
+        collection.update(record.key, {'done': False})
+    assert seen == ['0', '2', '4'] and len(done) == 0
+
+
+def test_a_loop_left_early_stops_watching_the_collection(todos):
+    collection, control = todos
+    signal_id = GObject.signal_lookup('items-changed', Syncobj.Collection)
+
+    for record in collection:
+        break
+    assert not GObject.signal_has_handler_pending(collection, signal_id, 0, False)

@@ -120,6 +120,38 @@ ERROR_DOMAIN = GLib.quark_to_string(Syncobj.error_quark())
 _export('ERROR_DOMAIN')
 
 
+def _shift(index, position, removed, added):
+    """Where the item at index is after items-changed(position, removed,
+    added); an index inside the removed run goes to the end of the added
+    one."""
+    if position >= index:
+        return index
+    if position + removed <= index:
+        return index + added - removed
+    return position + added
+
+
+def _iterate(model):
+    """Yields the items of a live Gio.ListModel that a loop may change: a
+    loop that deletes, updates or inserts records still visits each of the
+    items the model held when the loop began (and still holds) once, in
+    order, and nothing it adds."""
+    bounds = [0, model.get_n_items()]          # the next item, the end
+
+    def on_items_changed(model, position, removed, added):
+        bounds[0] = _shift(bounds[0], position, removed, added)
+        bounds[1] = _shift(bounds[1], position, removed, added)
+
+    handler = model.connect('items-changed', on_items_changed)
+    try:
+        while bounds[0] < min(bounds[1], model.get_n_items()):
+            index = bounds[0]
+            bounds[0] = index + 1
+            yield model.get_item(index)
+    finally:
+        model.disconnect(handler)
+
+
 def _key(key):
     """A record's key from a str, or from an int as the server's integer
     ids are (json-server, SERIAL columns): the key of {"id": 7} is "7"."""
@@ -231,8 +263,7 @@ class Collection(Syncobj.Collection):
         return self.get_n_items()
 
     def __iter__(self):
-        for i in range(self.get_n_items()):
-            yield self.get_item(i)
+        return _iterate(self)
 
     def __getitem__(self, key):
         if isinstance(key, str):
@@ -412,8 +443,7 @@ class View(Syncobj.View):
         return self.get_n_items()
 
     def __iter__(self):
-        for i in range(self.get_n_items()):
-            yield self.get_item(i)
+        return _iterate(self)
 
     def __getitem__(self, index):
         return self.get_item(_position(self, index, 'view'))
@@ -457,8 +487,7 @@ class Join(Syncobj.Join):
         return self.get_n_items()
 
     def __iter__(self):
-        for i in range(self.get_n_items()):
-            row = self.get_item(i)
+        for row in _iterate(self):
             yield row.get_record(), row.get_joined()
 
     def __getitem__(self, index):
