@@ -302,6 +302,53 @@ test_insert_replay_refused_as_duplicate (void)
   g_assert_false (syncobj_collection_contains (collection, "b"));
 }
 
+/* An update that changes nothing on the server (the value it sets is the
+ * server's already): json-server's snapshot keeps its ETag, so every poll
+ * after the answer is a 304. That answer says the records shown are
+ * current, which holds the update: it completes at the next poll, without
+ * waiting out the sync timeout (longer than the test's wait here). */
+static void
+test_update_unchanged_completes_on_304 (void)
+{
+  g_autoptr(JsonServer) server = json_server_start ("{\"items\": [{\"id\": \"a\", \"title\": \"A\", \"done\": true}]}");
+  g_autoptr(SyncobjHttpMutator) mutator = NULL;
+  g_autoptr(SyncobjHttpSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) changed = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autofree char *items = NULL;
+
+  if (server == NULL)
+    {
+      g_test_skip ("json-server is not installed: SYNCOBJ_JSON_SERVER is not set to its program "
+                   "(tests/run-all installs json-server 0.17.4 with npm)");
+      return;
+    }
+
+  items = g_strconcat (server->base, "/items", NULL);
+  mutator = syncobj_http_mutator_new (items);
+  syncobj_http_mutator_set_sync_timeout (mutator, 100 * WAIT_TIMEOUT_MS);
+  syncobj_http_mutator_set_timeout (mutator, WAIT_TIMEOUT_MS);
+  sync = syncobj_http_sync_new ("json-server-unchanged", items, NULL);
+  syncobj_http_sync_set_poll_interval (sync, 50);
+  collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                             "id", "json-server-unchanged",
+                             "sync", sync,
+                             "mutator", mutator,
+                             NULL);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+
+  update = syncobj_test_update (collection, "a", "{\"done\": true}");
+  assert_completed (update);
+
+  /* A write that changes the server's records still waits for them. */
+  changed = syncobj_test_update (collection, "a", "{\"done\": false}");
+  assert_completed (changed);
+  record = syncobj_collection_lookup (collection, "a");
+  assert_json (syncobj_record_get_value (record), "{\"id\": \"a\", \"title\": \"A\", \"done\": false}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -310,6 +357,7 @@ main (int   argc,
 
   g_test_add_func ("/json-server/server-keys", test_server_keys);
   g_test_add_func ("/json-server/insert-replay-refused-as-duplicate", test_insert_replay_refused_as_duplicate);
+  g_test_add_func ("/json-server/update-unchanged-completes-on-304", test_update_unchanged_completes_on_304);
 
   return g_test_run ();
 }

@@ -46,6 +46,10 @@ void       _syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes      *echoes,
 void       _syncobj_http_echoes_take_created  (SyncobjHttpEchoes *echoes,
                                                const char        *text,
                                                gsize              length);
+/* A snapshot requested at @request_epoch was answered 304: the synced
+ * state is current, the echo of the writes answered before it. */
+void       _syncobj_http_echoes_note_unchanged (SyncobjHttpEchoes *echoes,
+                                                guint64            request_epoch);
 /* Finishes the waits that are complete. */
 void       _syncobj_http_echoes_check         (SyncobjHttpEchoes *echoes);
 /* The sync goes away: every wait fails with SYNCOBJ_ERROR_CANCELLED. */

@@ -472,6 +472,28 @@ _syncobj_http_echoes_note_snapshot (SyncobjHttpEchoes      *echoes,
     }
 }
 
+/* The server said (304) that nothing changed since the snapshot applied
+ * last: as that snapshot again, requested at @request_epoch, it is the
+ * echo of every write the server had answered by then. */
+void
+_syncobj_http_echoes_note_unchanged (SyncobjHttpEchoes *echoes,
+                                     guint64            request_epoch)
+{
+  GHashTableIter iter;
+  gpointer watch_pointer;
+
+  g_hash_table_iter_init (&iter, echoes->watches);
+  while (g_hash_table_iter_next (&iter, &watch_pointer, NULL))
+    {
+      SyncobjHttpEchoWatch *watch = watch_pointer;
+
+      if (watch->task == NULL || watch->epoch >= request_epoch)
+        continue;
+      for (guint i = 0; i < watch->entries->len; i++)
+        echo_entry_done (g_ptr_array_index (watch->entries, i));
+    }
+}
+
 void
 _syncobj_http_echoes_check (SyncobjHttpEchoes *echoes)
 {

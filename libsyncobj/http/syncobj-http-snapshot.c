@@ -280,6 +280,10 @@ snapshot_cb (GObject      *source,
     }
   if (status == SOUP_STATUS_NOT_MODIFIED)
     {
+      /* Unchanged since the snapshot shown: it holds the writes answered
+       * before this request (a write that changed nothing, say). */
+      _syncobj_http_echoes_note_unchanged (self->echoes, request->epoch);
+      _syncobj_http_echoes_check (self->echoes);
       _syncobj_http_sync_schedule_poll (self);
       goto out;
     }
