@@ -56,6 +56,22 @@ say (const char *format,
   fflush (stdout);
 }
 
+#define LABEL_WIDTH 28
+
+/* @label followed by spaces up to LABEL_WIDTH characters: printf's
+ * "%-28s" counts bytes, and the labels hold curly quotes. */
+static char *
+pad_label (const char *label)
+{
+  glong length = g_utf8_strlen (label, -1);
+  GString *padded = g_string_new (label);
+
+  while (length++ < LABEL_WIDTH)
+    g_string_append_c (padded, ' ');
+  return g_string_free (padded, FALSE);
+}
+
+/* The transaction's label, padded to LABEL_WIDTH columns. */
 static const char *
 describe (SyncobjTransaction *transaction)
 {
@@ -71,11 +87,11 @@ state_cb (SyncobjTransaction *transaction,
   guint attempt = syncobj_transaction_get_current_attempt (transaction);
 
   if (error != NULL)
-    say ("  %-28s %s: %s", describe (transaction), syncobj_transaction_get_state_name (transaction), error->message);
+    say ("  %s %s: %s", describe (transaction), syncobj_transaction_get_state_name (transaction), error->message);
   else if (attempt > 1)
-    say ("  %-28s %s (attempt %u)", describe (transaction), syncobj_transaction_get_state_name (transaction), attempt);
+    say ("  %s %s (attempt %u)", describe (transaction), syncobj_transaction_get_state_name (transaction), attempt);
   else
-    say ("  %-28s %s", describe (transaction), syncobj_transaction_get_state_name (transaction));
+    say ("  %s %s", describe (transaction), syncobj_transaction_get_state_name (transaction));
 }
 
 static void
@@ -88,7 +104,7 @@ attempt_cb (SyncobjTransaction *transaction,
   g_autoptr(SyncobjAttempt) previous = n >= 2 ? g_list_model_get_item (attempts, n - 2) : NULL;
 
   if (previous != NULL && syncobj_attempt_get_error (previous) != NULL)
-    say ("  %-28s attempt %u failed (%s); attempt %u", describe (transaction),
+    say ("  %s attempt %u failed (%s); attempt %u", describe (transaction),
          n - 1, syncobj_attempt_get_error (previous)->message, n);
 }
 
@@ -96,8 +112,8 @@ static SyncobjTransaction *
 track (SyncobjTransaction *transaction,
        const char         *label)
 {
-  g_object_set_data_full (G_OBJECT (transaction), "demo-label", g_strdup (label), g_free);
-  say ("  %-28s %s (visible at once)", label, syncobj_transaction_get_state_name (transaction));
+  g_object_set_data_full (G_OBJECT (transaction), "demo-label", pad_label (label), g_free);
+  say ("  %s %s (visible at once)", describe (transaction), syncobj_transaction_get_state_name (transaction));
   g_signal_connect (transaction, "notify::state", G_CALLBACK (state_cb), NULL);
   g_signal_connect (transaction, "notify::current-attempt", G_CALLBACK (attempt_cb), NULL);
   return transaction;
