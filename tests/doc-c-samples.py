@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-# Checks the C samples of README.md and of the guides (introspection/docs/)
-# against the introspection data, as a newcomer copies them:
+# Checks the C samples of README.md, of the guides (introspection/docs/) and
+# of the gi-docgen comments (libsyncobj/) against the introspection data, as
+# a newcomer copies them:
 #
 #  - every syncobj_* function they call exists (a c:identifier of the GIR,
 #    or of the GTK library's GIR when it is given);
@@ -44,6 +45,14 @@ def samples(root):
         for match in re.finditer(r'```c\n(.*?)```', text, re.S):
             line = text.count('\n', 0, match.start()) + 2
             yield os.path.relpath(path, root), line, match.group(1)
+    # The samples of the gi-docgen comments, without their leading " * ".
+    sources = glob.glob(os.path.join(root, 'libsyncobj', '**', '*.[ch]'), recursive=True)
+    for path in sorted(sources):
+        text = open(path, encoding='utf-8').read()
+        for match in re.finditer(r'\n \* ```c\n(.*?)\n \* ```', text, re.S):
+            line = text.count('\n', 0, match.start()) + 3
+            code = '\n'.join(re.sub(r'^ \* ?', '', l) for l in match.group(1).split('\n'))
+            yield os.path.relpath(path, root), line, code
 
 
 def main():
