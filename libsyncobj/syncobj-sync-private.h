@@ -27,6 +27,13 @@ gboolean _syncobj_sync_check_begun (SyncobjSync  *self,
  * (moved, not copied); otherwise they are one commit of their own. */
 /* The key member of the collection the sync feeds ("id" before it has one). */
 const char *_syncobj_sync_get_key_member (SyncobjSync *self);
+
+/* Keeps @error as the sync's error and logs it, as
+ * syncobj_sync_mark_error() does, for a problem that is not a failure
+ * of the sync (it works another way): the collection's status does not
+ * become ERROR. */
+void _syncobj_sync_note_error (SyncobjSync  *self,
+                               const GError *error);
 gboolean _syncobj_sync_take_writes (SyncobjSync  *self,
                                     GArray       *writes,
                                     GError      **error);

@@ -989,14 +989,23 @@ syncobj_sync_mark_error (SyncobjSync  *self,
   SYNCOBJ_RETURN_IF_NOT_OWNER (_syncobj_sync_get_owner (self));
   g_return_if_fail (error != NULL);
 
+  _syncobj_sync_note_error (self, error);
+  if (priv->collection != NULL)
+    _syncobj_collection_sync_failed (priv->collection);
+}
+
+void
+_syncobj_sync_note_error (SyncobjSync  *self,
+                          const GError *error)
+{
+  SyncobjSyncPrivate *priv = syncobj_sync_get_instance_private (self);
+
   g_clear_error (&priv->error);
   priv->error = g_error_copy (error);
   g_log_structured (SYNCOBJ_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                     "SYNCOBJ_SYNC_ID", priv->id != NULL ? priv->id : "",
                     "MESSAGE", "sync %s: %s", priv->id != NULL ? priv->id : "", error->message);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-  if (priv->collection != NULL)
-    _syncobj_collection_sync_failed (priv->collection);
 }
 
 /* ---- GObject ---------------------------------------------------------------- */

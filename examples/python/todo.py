@@ -107,7 +107,12 @@ class DemoServer:
         self.todos.get_retry_policy().props.initial_delay = 500    # a snappier demo
         self.start = GLib.get_monotonic_time()
         deadline = self.start + 10_000_000
-        while (not self.todos.props.ready and sync.get_error() is None
+        # Until the sync has caught up, the server is found unreachable, or
+        # it failed with nothing cached (ERROR). The sync's error alone is
+        # no reason to stop: a server without a change feed is polled.
+        Status = Syncobj.CollectionStatus
+        while (not self.todos.props.ready and self.todos.props.status != Status.ERROR
+               and not (self.todos.props.status == Status.CACHED and self.todos.props.offline)
                and GLib.get_monotonic_time() < deadline):
             GLib.MainContext.default().iteration(True)
         if self.todos.props.ready:

@@ -8,6 +8,7 @@
 #include "syncobj-http-feed-private.h"
 #include "syncobj-http-request-private.h"
 #include "syncobj-http-probe-private.h"
+#include "syncobj-sync-private.h"
 
 #include <string.h>
 
@@ -378,8 +379,10 @@ websocket_connected_cb (GObject      *source,
                                                self->websocket_uri, error->message);
 
       /* The server answers, but not with a WebSocket (a proxy in the
-       * way, an API without one): poll until the next reconnect. */
-      syncobj_sync_mark_error (SYNCOBJ_SYNC (self), refused);
+       * way, an API without one): poll until the next reconnect. The sync
+       * works that way: the error says so, but the collection's status
+       * does not go through ERROR before the snapshot that follows. */
+      _syncobj_sync_note_error (SYNCOBJ_SYNC (self), refused);
       self->feed_refused = TRUE;
       self->resuming = FALSE;
       _syncobj_http_sync_fetch_snapshot (self);

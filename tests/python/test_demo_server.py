@@ -135,6 +135,32 @@ def test_a_base_uri_with_a_query_keeps_it_after_the_key(demo, clock):
     assert demo.admin('/items') == []
 
 
+def test_a_server_without_a_change_feed_is_polled_and_the_status_skips_error(demo, clock):
+    # json-server and many REST APIs answer the WebSocket URI with a plain
+    # page: the sync polls instead, as documented, and its error says so.
+    # The collection went LOADING -> ERROR -> READY: an application that
+    # took ERROR for "cannot load" gave up on a sync that works.
+    sync = Syncobj.HttpSync.new('items-no-feed', demo.base + '/items',
+                                demo.base.replace('http', 'ws') + '/items')
+    mutator = Syncobj.HttpMutator.new(demo.base + '/items')
+    mutator.set_header('Authorization', 'Bearer ' + TOKEN)
+    collection = Syncobj.Collection.new('items-no-feed', sync, mutator)
+    statuses = []
+    collection.connect('notify::status', lambda c, _: statuses.append(c.props.status))
+    errors = []
+    sync.connect('notify::error', lambda s, _: errors.append(s.props.error))
+
+    wait_for(lambda: collection.props.ready)
+    assert statuses == [Syncobj.CollectionStatus.READY]
+    assert len(errors) == 1 and 'polling instead' in sync.props.error.message
+    assert sync.props.connected
+
+    transaction = collection.insert({'id': 'a', 'title': 'Polled'})
+    wait_for(transaction.is_finished, clock)
+    assert transaction.get_state() == State.COMPLETED
+    assert demo.admin('/items') == [{'id': 'a', 'title': 'Polled'}]
+
+
 def test_a_401_waits_for_the_credential_the_application_gives_later(demo, clock):
     collection, asked = items_collection(demo, auth=False)
     mutator = collection.get_mutator()
