@@ -93,3 +93,34 @@ def test_readme_wait_callback_reports_the_failure(capsys):
 
     assert transaction.get_state() == Syncobj.TransactionState.FAILED
     assert 'Simulated non-retriable failure' in ''.join(printed)
+
+
+def server_keyed_parts(tmp_path, name):
+    """A sync, a mutator whose server assigns id 7, and a store."""
+    sync = Syncobj.Sync.new(name)
+
+    def persist(job):
+        mutation = job.get_transaction().get_mutations().get_item(0)
+        job.set_created(mutation, dict(mutation.changes, id=7))
+        job.complete()
+
+    return {'Syncobj': Syncobj, 'sync': sync, 'mutator': Syncobj.FuncMutator.new(persist),
+            'store': Syncobj.Store.new_for_path(str(tmp_path / (name + '.db')))}
+
+
+def test_readme_server_keys_snippet_runs(tmp_path, capsys):
+    namespace = server_keyed_parts(tmp_path, 'readme-keys')
+    exec(snippet_containing('key_source=Syncobj.KeySource.SERVER'), namespace)
+    todos = namespace['todos']
+    wait_for(lambda: 'is now 7' in capsys.readouterr().out)
+    assert todos['7'].to_dict() == {'title': 'Buy milk', 'id': 7}
+    assert todos.props.store is namespace['store']
+
+
+def test_readme_asynchronous_start_snippet_runs(tmp_path):
+    namespace = server_keyed_parts(tmp_path, 'readme-async')
+    exec(snippet_containing('new_with_properties_async'), namespace)
+    wait_for(lambda: 'todos' in namespace)
+    todos = namespace['todos']
+    assert todos.props.key_source == Syncobj.KeySource.SERVER
+    assert todos.props.store is namespace['store']
