@@ -937,6 +937,61 @@ test_auth (gconstpointer data)
   g_assert_cmpuint (sync_asked, ==, 1);
 }
 
+/* A server that answers every request with a 200 and a heartbeat's
+ * newline, then closes the connection: what a client sees of a CouchDB
+ * that goes away during a long poll. */
+static gboolean
+cut_short_incoming_cb (GSocketService    *service,
+                       GSocketConnection *connection,
+                       GObject           *source,
+                       gpointer           user_data)
+{
+  static const char answer[] = "HTTP/1.1 200 OK\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Transfer-Encoding: chunked\r\n"
+                               "\r\n"
+                               "1\r\n\n\r\n";
+  GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  guint *connections = user_data;
+
+  (*connections)++;
+  g_output_stream_write_all (output, answer, strlen (answer), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+/* An answer cut short is a lost connection, retried, and said so; not an
+ * answer the sync could not read ("Malformed CouchDB answer at byte 0"). */
+static void
+test_answer_cut_short (void)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *db = NULL;
+  guint connections = 0;
+  guint16 port;
+  const GError *sync_error;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (cut_short_incoming_cb), &connections);
+  db = g_strdup_printf ("http://127.0.0.1:%u/db", port);
+
+  collection = couch_collection_of (db, "couch-cut-short", NULL, NULL, &sync);
+  WAIT_FOR (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)) != NULL, WAIT_TIMEOUT_MS);
+
+  sync_error = syncobj_sync_get_error (SYNCOBJ_SYNC (sync));
+  g_assert_error ((GError *) sync_error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (sync_error->message, "closed before the answer"));
+  g_assert_false (syncobj_couch_sync_get_connected (sync));
+  g_assert_false (syncobj_collection_get_ready (collection));
+  /* And it is tried again. */
+  WAIT_FOR (connections >= 2, WAIT_TIMEOUT_MS);
+  g_socket_service_stop (service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -956,6 +1011,7 @@ main (int   argc,
   g_test_add_func ("/couch/ten-thousand", test_ten_thousand);
   g_test_add_func ("/couch/offline-edits", test_offline_edits);
   g_test_add_func ("/couch/server-restart-mid-write", test_server_restart_mid_write);
+  g_test_add_func ("/couch/answer-cut-short", test_answer_cut_short);
 
   return g_test_run ();
 }

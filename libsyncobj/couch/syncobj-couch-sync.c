@@ -427,6 +427,27 @@ read_done (ReadRequest *request,
   send_read (self, READ_LONGPOLL);
 }
 
+/* Whether a 2xx @body holds nothing but the heartbeats' newlines. Every
+ * answer of CouchDB's ends with its JSON, so such a body is one whose
+ * connection closed before the answer (the server went away during a long
+ * poll): libsoup gives what arrived without an error. */
+static gboolean
+body_cut_short (SoupMessage *message,
+                GBytes      *body)
+{
+  gsize length;
+  const char *text = g_bytes_get_data (body, &length);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (message)))
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    {
+      if (!g_ascii_isspace (text[i]))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 read_cb (GObject      *source,
          GAsyncResult *result,
@@ -436,6 +457,12 @@ read_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = _syncobj_http_send_and_read_finish (result, &error);
 
+  if (body != NULL && body_cut_short (request->message, body))
+    {
+      g_clear_pointer (&body, g_bytes_unref);
+      error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                   _("The connection closed before the answer came"));
+    }
   if (body == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && request->self->running)
