@@ -12,8 +12,8 @@
 //  - a merge or conflict function may return a plain object, and
 //    PersistJob.conflict takes the current record as a plain object;
 //  - a view's description may be a plain object (Collection.view_json,
-//    View.new_from_json), a condition's value a plain value
-//    (Condition.new);
+//    View.new_from_json), whose "where" may be a function of the record,
+//    and a condition's value a plain value (Condition.new);
 //  - JSON.stringify(record) gives the record's visible value.
 //
 // Installed in $datadir/gjs-1.0, which is on GJS's search path:
@@ -80,7 +80,24 @@ function toViewJson(description) {
         return description;
     if (description === null || typeof description !== 'object' || Array.isArray(description))
         throw new TypeError(`the view description must be JSON text or a plain object, not ${Array.isArray(description) ? 'an array' : description === null ? 'null' : typeof description}`);
-    return JSON.stringify(description, _replacer);
+    // JSON.stringify would drop a function silently.
+    return JSON.stringify(description, (member, value) => {
+        if (typeof value === 'function')
+            throw new TypeError(`${member} of the view description is a function; only "where" may be one`);
+        return _replacer(member, value);
+    });
+}
+
+// Makes a view with make(json) from a description whose "where" may be a
+// function of the record: the view's filter function, as in Python.
+function _makeView(make, description) {
+    if (description !== null && typeof description === 'object' && typeof description.where === 'function') {
+        const {where, ...rest} = description;
+        const view = make(toViewJson(rest));
+        view.set_filter_func(where);
+        return view;
+    }
+    return make(toViewJson(description));
 }
 
 // A Json.Node from a plain value (a Json.Node as is; undefined gives null,
@@ -170,10 +187,10 @@ function _patch() {
     // A view's description may be a plain object; a condition's value a
     // plain value (a Json.Node still works).
     _wrap(Syncobj.Collection.prototype, 'view_json', viewJson => function (description) {
-        return viewJson.call(this, toViewJson(description));
+        return _makeView(json => viewJson.call(this, json), description);
     });
     _wrap(Syncobj.View, 'new_from_json', newFromJson => function (source, description) {
-        return newFromJson(source, toViewJson(description));
+        return _makeView(json => newFromJson(source, json), description);
     });
     _wrap(Syncobj.Condition, 'new', conditionNew => function (member, op, value) {
         return conditionNew(member, op, toJsonNode(value));

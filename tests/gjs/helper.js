@@ -189,7 +189,16 @@ test('a view description and a condition value may be plain', () => {
     const done = Syncobj.Condition.new('done', Syncobj.ConditionOp.EQ, Json.from_string('true'));
     assertEqual([...Syncobj.View.new(collection, done, null)].map(record => record.key), ['2']);
 
+    // "where" may be a function of the record, as in Python.
+    const walks = collection.view_json({where: record => record.get_string('title').startsWith('W'),
+        order_by: ['title']});
+    assertEqual([...walks].map(record => record.key), ['2']);
+    collection.insert({id: '4', title: 'Wash up', done: false});
+    assertEqual([...walks].map(record => record.key), ['2', '4']);
+
     assertThrowsTypeError(() => collection.view_json(['done']), /JSON text or a plain object, not an array/);
+    assertThrowsTypeError(() => collection.view_json({order_by: () => 'title'}),
+        /order_by of the view description is a function/);
     assertThrowsTypeError(() => Syncobj.Condition.new('n', Syncobj.ConditionOp.EQ, NaN), /NaN\) is not representable/);
     // The library's own errors still come through.
     assertThrowsSyncobjError(() => collection.view_json({limit: -1}), Syncobj.Error.INVALID_VIEW);
