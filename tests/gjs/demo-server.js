@@ -157,4 +157,22 @@ test("another client's change arrives as items-changed", async () => {
     server.stop();
 });
 
+test('a collection dropped by the garbage collector stops its sync without calling the script', async () => {
+    const server = await startServer();
+    const changes = [];
+    await (async () => {
+        const [collection] = await itemsCollection(server);
+        const sync = collection.get_sync();
+        sync.connect('notify::connected', () => changes.push(sync.connected));
+    })();
+    // Nothing holds the collection now. Its finalization (here, or at the
+    // latest when the process exits) used to notify ::connected from the
+    // garbage collector's sweep, which GJS refuses with a critical.
+    await waitFor(() => true);
+    imports.system.gc();
+    await waitFor(() => true);
+    assertEqual(changes, []);
+    server.stop();
+});
+
 run();
