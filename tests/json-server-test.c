@@ -249,8 +249,9 @@ test_server_keys (void)
  * request of each is refused too (the records are there from the start),
  * and only the ones sent again are read back. */
 static void
-test_insert_replay_refused_as_duplicate (void)
+test_insert_replay_refused_as_duplicate (gconstpointer data)
 {
+  const char *query = data;
   g_autoptr(JsonServer) server = json_server_start ("{\"items\": [{\"id\": \"a\", \"title\": \"A\"}, "
                                                     "{\"id\": \"b\", \"title\": \"someone else's\"}]}");
   g_autoptr(SyncobjHttpMutator) mutator = NULL;
@@ -270,7 +271,8 @@ test_insert_replay_refused_as_duplicate (void)
       return;
     }
 
-  items = g_strconcat (server->base, "/items", NULL);
+  /* With a query, the item read back is …/items/a?query as well. */
+  items = g_strconcat (server->base, "/items", query, NULL);
   mutator = syncobj_http_mutator_new (items);
   syncobj_http_mutator_set_timeout (mutator, WAIT_TIMEOUT_MS);
   /* No sync: nothing to wait for once json-server has answered. */
@@ -356,7 +358,10 @@ main (int   argc,
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/json-server/server-keys", test_server_keys);
-  g_test_add_func ("/json-server/insert-replay-refused-as-duplicate", test_insert_replay_refused_as_duplicate);
+  g_test_add_data_func ("/json-server/insert-replay-refused-as-duplicate", "",
+                        test_insert_replay_refused_as_duplicate);
+  g_test_add_data_func ("/json-server/insert-replay-refused-as-duplicate/base-with-query", "?source=test",
+                        test_insert_replay_refused_as_duplicate);
   g_test_add_func ("/json-server/update-unchanged-completes-on-304", test_update_unchanged_completes_on_304);
 
   return g_test_run ();

@@ -158,32 +158,69 @@ _syncobj_http_mutator_take_conflict (SyncobjHttpMutator      *self,
 
 /* ---- reading the record ------------------------------------------------------- */
 
-typedef struct
-{
-  SyncobjTransaction     *transaction;
-  SyncobjPendingMutation *mutation;
-  SoupMessage            *write;      /* the refused write */
-  GBytes                 *write_body; /* its answer */
-  SoupMessage            *get;
-} ConflictFetch;
-
 static void
-conflict_fetch_free (gpointer data)
+read_back_free (gpointer data)
 {
-  ConflictFetch *fetch = data;
+  SyncobjHttpReadBack *read = data;
 
-  g_clear_object (&fetch->transaction);
-  g_clear_object (&fetch->mutation);
-  g_clear_object (&fetch->write);
-  g_clear_pointer (&fetch->write_body, g_bytes_unref);
-  g_clear_object (&fetch->get);
-  g_free (fetch);
+  g_clear_object (&read->transaction);
+  g_clear_object (&read->mutation);
+  g_clear_object (&read->write);
+  g_clear_pointer (&read->write_body, g_bytes_unref);
+  g_clear_object (&read->get);
+  g_free (read);
+}
+
+GTask *
+_syncobj_http_read_back_task_new (SyncobjHttpMutator     *self,
+                                  SyncobjTransaction     *transaction,
+                                  SyncobjPendingMutation *mutation,
+                                  SoupMessage            *write,
+                                  GBytes                 *write_body,
+                                  GCancellable           *cancellable,
+                                  GAsyncReadyCallback     callback,
+                                  gpointer                user_data,
+                                  gpointer                source_tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  SyncobjHttpReadBack *read = g_new0 (SyncobjHttpReadBack, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, read, read_back_free);
+  read->transaction = g_object_ref (transaction);
+  read->mutation = g_object_ref (mutation);
+  read->write = g_object_ref (write);
+  read->write_body = write_body != NULL ? g_bytes_ref (write_body) : NULL;
+  return task;
+}
+
+gboolean
+_syncobj_http_read_back_send (GTask                *task,
+                              GAsyncReadyCallback   read_cb,
+                              char                **item_uri)
+{
+  SyncobjHttpMutator *self = g_task_get_source_object (task);
+  SyncobjHttpReadBack *read = g_task_get_task_data (task);
+  SyncobjHttpMutator *target = _syncobj_http_mutator_target (self, read->mutation);
+  g_autofree char *uri = _syncobj_http_item_uri (target->base_uri, read->mutation->key);
+
+  read->get = soup_message_new ("GET", uri);
+  if (read->get == NULL)
+    {
+      *item_uri = g_steal_pointer (&uri);
+      return FALSE;
+    }
+  _syncobj_http_headers_apply (&self->headers, read->get);
+  soup_message_headers_replace (soup_message_get_request_headers (read->get), "Accept", "application/json");
+  _syncobj_http_send_and_read_async (self->session, read->get, &self->limits,
+                                     g_task_get_cancellable (task), read_cb, g_object_ref (task));
+  return TRUE;
 }
 
 /* The write's refusal stays the attempt's error, with what the GET did
  * not give. */
 static GError *
-conflict_unresolved (ConflictFetch *fetch,
+conflict_unresolved (SyncobjHttpReadBack *fetch,
                      gboolean       retriable,
                      const char    *why)
 {
@@ -203,7 +240,7 @@ conflict_fetched_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   SyncobjHttpMutator *self = g_task_get_source_object (task);
-  ConflictFetch *fetch = g_task_get_task_data (task);
+  SyncobjHttpReadBack *fetch = g_task_get_task_data (task);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GBytes) body = _syncobj_http_send_and_read_finish (result, &local_error);
   g_autoptr(JsonObject) answer = NULL;
@@ -258,29 +295,14 @@ _syncobj_http_mutator_fetch_conflict_async (SyncobjHttpMutator     *self,
                                             GAsyncReadyCallback     callback,
                                             gpointer                user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  SyncobjHttpMutator *target = _syncobj_http_mutator_target (self, mutation);
-  g_autofree char *item_uri = _syncobj_http_item_uri (target->base_uri, mutation->key);
-  ConflictFetch *fetch = g_new0 (ConflictFetch, 1);
+  g_autoptr(GTask) task = _syncobj_http_read_back_task_new (self, transaction, mutation, write, write_body,
+                                                             cancellable, callback, user_data,
+                                                             _syncobj_http_mutator_fetch_conflict_async);
+  g_autofree char *item_uri = NULL;
 
-  g_task_set_source_tag (task, _syncobj_http_mutator_fetch_conflict_async);
-  g_task_set_task_data (task, fetch, conflict_fetch_free);
-  fetch->transaction = g_object_ref (transaction);
-  fetch->mutation = g_object_ref (mutation);
-  fetch->write = g_object_ref (write);
-  fetch->write_body = write_body != NULL ? g_bytes_ref (write_body) : NULL;
   _syncobj_attempt_record_http_answer (transaction, soup_message_get_status (write), write_body);
-
-  fetch->get = soup_message_new ("GET", item_uri);
-  if (fetch->get == NULL)
-    {
-      g_task_return_error (task, conflict_unresolved (fetch, FALSE, item_uri));
-      return;
-    }
-  _syncobj_http_headers_apply (&self->headers, fetch->get);
-  soup_message_headers_replace (soup_message_get_request_headers (fetch->get), "Accept", "application/json");
-  _syncobj_http_send_and_read_async (self->session, fetch->get, &self->limits, cancellable,
-                                     conflict_fetched_cb, g_object_ref (task));
+  if (!_syncobj_http_read_back_send (task, conflict_fetched_cb, &item_uri))
+    g_task_return_error (task, conflict_unresolved (g_task_get_task_data (task), FALSE, item_uri));
 }
 
 gboolean

@@ -110,6 +110,39 @@ void                _syncobj_http_mutator_replay_check_async   (SyncobjHttpMutat
 gboolean            _syncobj_http_mutator_replay_check_finish  (GAsyncResult           *result,
                                                                 GError                **error);
 
+/* ---- reading an item back after a refused write (syncobj-http-mutator-conflict.c) */
+
+/* What a GET of a mutation's item after its write was refused keeps: the
+ * conflict fetch and the check of an insert sent again both read the item
+ * back. The data of their GTask. */
+typedef struct
+{
+  SyncobjTransaction     *transaction;
+  SyncobjPendingMutation *mutation;
+  SoupMessage            *write;       /* the refused write */
+  GBytes                 *write_body;  /* its answer, or NULL */
+  SoupMessage            *get;         /* the GET of the item, once made */
+} SyncobjHttpReadBack;
+
+/* A task of @self (tagged @source_tag) whose data is a read-back of
+ * @mutation's item after @write, answered @write_body, was refused. */
+GTask              *_syncobj_http_read_back_task_new           (SyncobjHttpMutator     *self,
+                                                                SyncobjTransaction     *transaction,
+                                                                SyncobjPendingMutation *mutation,
+                                                                SoupMessage            *write,
+                                                                GBytes                 *write_body,
+                                                                GCancellable           *cancellable,
+                                                                GAsyncReadyCallback     callback,
+                                                                gpointer                user_data,
+                                                                gpointer                source_tag);
+/* Sends the GET of the item of @task's read-back (the target's item URI,
+ * with the mutator's headers) to @read_cb, with a new reference to @task
+ * as its data. FALSE, sending nothing, when the item's URI is not valid:
+ * then *@item_uri holds it (free it). */
+gboolean            _syncobj_http_read_back_send               (GTask                  *task,
+                                                                GAsyncReadyCallback     read_cb,
+                                                                char                  **item_uri);
+
 /* ---- syncobj-http-mutator-conflict.c ------------------------------------------ */
 
 typedef enum

@@ -19,28 +19,6 @@
 #include "syncobj-transaction-private.h"
 #include "syncobj-json-util-private.h"
 
-typedef struct
-{
-  SyncobjTransaction     *transaction;
-  SyncobjPendingMutation *mutation;
-  SoupMessage            *write;       /* the refused insert */
-  GBytes                 *write_body;  /* its answer */
-  SoupMessage            *get;
-} ReadBack;
-
-static void
-read_back_free (gpointer data)
-{
-  ReadBack *read = data;
-
-  g_clear_object (&read->transaction);
-  g_clear_object (&read->mutation);
-  g_clear_object (&read->write);
-  g_clear_pointer (&read->write_body, g_bytes_unref);
-  g_clear_object (&read->get);
-  g_free (read);
-}
-
 gboolean
 _syncobj_http_mutator_replay_needs_check (SyncobjTransaction     *transaction,
                                           SyncobjPendingMutation *mutation,
@@ -80,7 +58,7 @@ holds_every_member (JsonObject *held,
 
 /* The refusal stands: the error the write's answer gives unchecked. */
 static GError *
-refusal (ReadBack *read)
+refusal (SyncobjHttpReadBack *read)
 {
   GError *error = NULL;
   gboolean not_found = FALSE;
@@ -98,7 +76,7 @@ read_back_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   SyncobjHttpMutator *self = g_task_get_source_object (task);
-  ReadBack *read = g_task_get_task_data (task);
+  SyncobjHttpReadBack *read = g_task_get_task_data (task);
   g_autoptr(GBytes) body = _syncobj_http_send_and_read_finish (result, NULL);
   g_autoptr(JsonObject) held = NULL;
 
@@ -126,29 +104,13 @@ _syncobj_http_mutator_replay_check_async (SyncobjHttpMutator     *self,
                                           GAsyncReadyCallback     callback,
                                           gpointer                user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  SyncobjHttpMutator *target = _syncobj_http_mutator_target (self, mutation);
-  g_autofree char *escaped = g_uri_escape_string (mutation->key, NULL, FALSE);
-  g_autofree char *item_uri = g_strdup_printf ("%s/%s", target->base_uri, escaped);
-  ReadBack *read = g_new0 (ReadBack, 1);
+  g_autoptr(GTask) task = _syncobj_http_read_back_task_new (self, transaction, mutation, write, write_body,
+                                                             cancellable, callback, user_data,
+                                                             _syncobj_http_mutator_replay_check_async);
+  g_autofree char *item_uri = NULL;
 
-  g_task_set_source_tag (task, _syncobj_http_mutator_replay_check_async);
-  g_task_set_task_data (task, read, read_back_free);
-  read->transaction = g_object_ref (transaction);
-  read->mutation = g_object_ref (mutation);
-  read->write = g_object_ref (write);
-  read->write_body = write_body != NULL ? g_bytes_ref (write_body) : NULL;
-
-  read->get = soup_message_new ("GET", item_uri);
-  if (read->get == NULL)
-    {
-      g_task_return_error (task, refusal (read));
-      return;
-    }
-  _syncobj_http_headers_apply (&self->headers, read->get);
-  soup_message_headers_replace (soup_message_get_request_headers (read->get), "Accept", "application/json");
-  _syncobj_http_send_and_read_async (self->session, read->get, &self->limits, cancellable,
-                                     read_back_cb, g_object_ref (task));
+  if (!_syncobj_http_read_back_send (task, read_back_cb, &item_uri))
+    g_task_return_error (task, refusal (g_task_get_task_data (task)));
 }
 
 gboolean
