@@ -178,6 +178,8 @@ struct _SyncobjJoin
 
   GListModel        *source;
   SyncobjCollection *source_collection;  /* unowned; NULL when the source is a view */
+  SyncobjCollection *assigned_from;      /* whose key-assigned re-keys the source's records:
+                                          * the source, or the view's collection */
   SyncobjCollection *other;
   char              *member;
   char             **path;
@@ -497,8 +499,10 @@ source_items_changed_cb (GListModel  *source,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
-/* A record of a source collection took the server's key in place,
- * without items-changed; its value may have changed with it. */
+/* A record of the source took the server's key in place, without
+ * items-changed (a view announces it only when the record moves, and the
+ * view follows first: it connected first); its value may have changed
+ * with it. */
 static void
 source_key_assigned_cb (SyncobjCollection *collection,
                         const char        *temporary_key,
@@ -507,9 +511,13 @@ source_key_assigned_cb (SyncobjCollection *collection,
 {
   JoinEntry *entry;
   guint position;
+  gboolean found;
 
-  if (!_syncobj_collection_find_position (collection, key, &position) ||
-      position >= (guint) g_sequence_get_length (self->entries))
+  if (self->source_collection != NULL)
+    found = _syncobj_collection_find_position (collection, key, &position);
+  else
+    found = _syncobj_view_find_position (SYNCOBJ_VIEW (self->source), key, &position);
+  if (!found || position >= (guint) g_sequence_get_length (self->entries))
     return;
 
   entry = g_sequence_get (g_sequence_get_iter_at_pos (self->entries, position));
@@ -603,11 +611,11 @@ syncobj_join_constructed (GObject *object)
   /* The source first: in a join of a collection with itself, the source's
    * entries follow a change before the other side announces it. */
   if (SYNCOBJ_IS_COLLECTION (self->source))
-    {
-      self->source_collection = SYNCOBJ_COLLECTION (self->source);
-      self->source_assigned_id = g_signal_connect (self->source_collection, "key-assigned",
-                                                   G_CALLBACK (source_key_assigned_cb), self);
-    }
+    self->source_collection = SYNCOBJ_COLLECTION (self->source);
+  self->assigned_from = g_object_ref (self->source_collection != NULL ? self->source_collection
+                                      : SYNCOBJ_VIEW (self->source)->collection);
+  self->source_assigned_id = g_signal_connect (self->assigned_from, "key-assigned",
+                                               G_CALLBACK (source_key_assigned_cb), self);
   self->source_changed_id = g_signal_connect (self->source, "items-changed",
                                               G_CALLBACK (source_items_changed_cb), self);
   self->other_changed_id = g_signal_connect (self->other, "items-changed",
@@ -624,11 +632,10 @@ syncobj_join_dispose (GObject *object)
   GSequenceIter *iter;
 
   if (self->source != NULL)
-    {
-      g_clear_signal_handler (&self->source_changed_id, self->source);
-      if (self->source_collection != NULL)
-        g_clear_signal_handler (&self->source_assigned_id, self->source_collection);
-    }
+    g_clear_signal_handler (&self->source_changed_id, self->source);
+  if (self->assigned_from != NULL)
+    g_clear_signal_handler (&self->source_assigned_id, self->assigned_from);
+  g_clear_object (&self->assigned_from);
   if (self->other != NULL)
     {
       g_clear_signal_handler (&self->other_changed_id, self->other);

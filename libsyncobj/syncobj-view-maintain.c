@@ -854,16 +854,42 @@ _syncobj_view_key_assigned_cb (SyncobjCollection *collection,
 {
   SyncobjViewEntry *entry = mirror_find_rekeyed (self, temporary_key, key);
   g_autoptr(SyncobjRecord) record = NULL;
+  SyncobjViewSeqIter *iter;
 
   if (entry == NULL)
     return;   /* not in this view's source, or followed already */
 
   record = syncobj_collection_lookup (collection, key);
-  entry_unplace (self, entry);
+  iter = g_steal_pointer (&entry->sorted_iter);
   entry_set_key (entry, key);
   entry_set_object (entry, record != NULL ? syncobj_record_get_value (record) : NULL);
+  entry->sorted_iter = iter;
+  /* As in the collection, a record that keeps its place is re-keyed
+   * without items-changed: its notify::key says it. One that no longer
+   * sorts there, or leaves the view, moves like any other. */
+  if (iter != NULL && entry_stays (self, entry))
+    return;
+  entry_unplace (self, entry);
   entry_place (self, entry);
   view_flush (self);
+}
+
+gboolean
+_syncobj_view_find_position (SyncobjView *self,
+                             const char  *key,
+                             guint       *position)
+{
+  SyncobjViewEntry *entry = mirror_find_rekeyed (self, key, key);
+  guint sorted;
+
+  if (entry == NULL || entry->sorted_iter == NULL)
+    return FALSE;
+  sorted = _syncobj_view_seq_iter_get_position (entry->sorted_iter);
+  if (sorted < self->offset ||
+      sorted - self->offset >= _syncobj_view_window_length (self, _syncobj_view_seq_get_length (self->sorted)))
+    return FALSE;
+  *position = sorted - self->offset;
+  return TRUE;
 }
 
 /* ---- the build ------------------------------------------------------------------ */

@@ -238,6 +238,11 @@ void      _syncobj_view_key_assigned_cb   (SyncobjCollection *collection,
                                            const char        *temporary_key,
                                            const char        *key,
                                            SyncobjView       *self);
+/* The position in the view's window of the record of @key, if it shows
+ * there: for a join over the view, after the view followed a re-key. */
+gboolean  _syncobj_view_find_position     (SyncobjView       *self,
+                                           const char        *key,
+                                           guint             *position);
 /* Filters and sorts every entry again; with @rederive, after reading
  * every value again (the condition or the sort changed). */
 void      _syncobj_view_refilter_all      (SyncobjView       *self,

@@ -1188,12 +1188,82 @@ test_differential_server_keys (void)
   syncobj_test_drain (control, collection);
 }
 
+/* A re-key that leaves the record where it sorts is announced by the
+ * record's notify::key only, in a view as in the collection; one that
+ * makes it sort elsewhere moves it. The test server gives the key 1 to
+ * the first insert without a key. */
+static void
+test_server_keys_rekey_in_place (void)
+{
+  static const struct
+  {
+    const char *json;
+    guint       changes;   /* items-changed while the insert completes */
+    guint       position;  /* of the record, after */
+  } cases[] = {
+    { "{\"order_by\": [\"title\"]}", 0, 0 },
+    { "{\"where\": {\"member\": \"title\", \"op\": \"exists\"}, \"order_by\": [\"-title\"]}", 0, 1 },
+    /* By key, its temporary key sorts after 5; 1 sorts before: removed
+     * at 1, added at 0. */
+    { "{}", 2, 0 },
+    /* Without an id it sorts last; with the id 1, first. */
+    { "{\"order_by\": [\"id\"]}", 2, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SyncobjSyncControl) control = NULL;
+      g_autoptr(SyncobjCollection) unused = syncobj_test_collection_from_json (NULL, SYNCOBJ_STRATEGY_ORDERED, &control);
+      g_autofree char *id = g_strdup_printf ("view-rekey-%u", i);
+      g_autoptr(SyncobjTestSync) sync = syncobj_test_sync_new (id, NULL);
+      g_autoptr(SyncobjCollection) collection = g_object_new (SYNCOBJ_TYPE_COLLECTION,
+                                                              "id", id,
+                                                              "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                                                              "sync", sync,
+                                                              "mutator", syncobj_sync_control_get_mutator (control),
+                                                              NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SyncobjView) view = NULL;
+      g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+      g_autoptr(SyncobjTransaction) inserted = NULL;
+      g_autoptr(SyncobjRecord) record = NULL;
+      g_autoptr(SyncobjRecord) after = NULL;
+
+      g_assert_true (syncobj_sync_load_json_array (SYNCOBJ_SYNC (sync), "[{\"id\": 5, \"title\": \"b\"}]", -1, &error));
+      syncobj_sync_mark_ready (SYNCOBJ_SYNC (sync));
+      view = syncobj_view_new_from_json (G_LIST_MODEL (collection), cases[i].json, &error);
+      g_assert_no_error (error);
+      syncobj_sync_control_set_network_delay (control, 100);
+
+      inserted = syncobj_test_insert (collection, "{\"title\": \"a\"}");
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (view)), ==, 2);
+      for (guint j = 0; record == NULL; j++)
+        {
+          g_autoptr(SyncobjRecord) item = g_list_model_get_item (G_LIST_MODEL (collection), j);
+
+          if (syncobj_record_is_temporary (item))
+            record = g_steal_pointer (&item);
+        }
+      changes = syncobj_test_items_changed_new (G_LIST_MODEL (view));
+
+      syncobj_test_drain (control, collection);
+
+      g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+      g_assert_cmpstr (syncobj_record_get_key (record), ==, "1");
+      g_assert_cmpuint (syncobj_test_items_changed_count (changes), ==, cases[i].changes);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (view)), ==, 2);
+      after = g_list_model_get_item (G_LIST_MODEL (view), cases[i].position);
+      g_assert_true (after == record);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/view/condition/operators", test_condition_operators);
+  g_test_add_func ("/view/server-keys/rekey-in-place", test_server_keys_rekey_in_place);
   g_test_add_func ("/view/condition/c-api", test_condition_c_api);
   g_test_add_func ("/view/description/errors", test_description_errors);
   g_test_add_func ("/view/sort/missing-last-ties-by-key", test_sort_missing_last_ties_by_key);
