@@ -135,19 +135,20 @@ collection_validate_write (SyncobjCollection    *self,
                        _("Cannot insert into collection “%s”: the record must be a JSON object"), self->id);
           return FALSE;
         }
-      /* Without a temporary key, the keys are the application's: say
-       * how to let a server that assigns them do so. */
-      if ((*key == NULL || !g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX)) &&
-          !json_object_has_member (value, self->key_member))
-        {
-          g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
-                       _("Cannot insert into collection “%s”: the record has no “%s” member "
-                         "(when the server assigns keys, set the collection's key-source to SERVER)"),
-                       self->id, self->key_member);
-          return FALSE;
-        }
       if (*key == NULL || !g_str_has_prefix (*key, SYNCOBJ_TEMPORARY_KEY_PREFIX))
-        *key = _syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, error);
+        {
+          /* Without a temporary key, the keys are the application's: say
+           * how to let a server that assigns them do so. */
+          if (!json_object_has_member (value, self->key_member))
+            {
+              g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_RECORD,
+                           _("Cannot insert into collection “%s”: the record has no “%s” member "
+                             "(when the server assigns keys, set the collection's key-source to SERVER)"),
+                           self->id, self->key_member);
+              return FALSE;
+            }
+          *key = _syncobj_json_get_key (value, self->key_member, key_buffer, &key_is_int, error);
+        }
       if (*key == NULL)
         return FALSE;
       *is_int = key_is_int;

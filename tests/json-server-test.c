@@ -52,7 +52,8 @@ json_server_request (JsonServer *server,
 }
 
 /* Starts json-server on a free port of 127.0.0.1 over a db.json of its own
- * holding @db_json; NULL when json-server is not installed. */
+ * holding @db_json; NULL, with the test marked skipped, when json-server
+ * is not installed. */
 static JsonServer *
 json_server_start (const char *db_json)
 {
@@ -66,7 +67,11 @@ json_server_start (const char *db_json)
   guint port, status = 0;
 
   if (program == NULL || !g_file_test (program, G_FILE_TEST_IS_EXECUTABLE))
-    return NULL;
+    {
+      g_test_skip ("json-server is not installed: SYNCOBJ_JSON_SERVER is not set to its program "
+                   "(tests/run-all installs json-server 0.17.4 with npm)");
+      return NULL;
+    }
 
   server = g_new0 (JsonServer, 1);
   server->dir = g_dir_make_tmp ("syncobj-json-server-XXXXXX", &error);
@@ -186,11 +191,7 @@ test_server_keys (void)
   g_autofree char *temporary_key = NULL;
 
   if (server == NULL)
-    {
-      g_test_skip ("json-server is not installed: SYNCOBJ_JSON_SERVER is not set to its program "
-                   "(tests/run-all installs json-server 0.17.4 with npm)");
-      return;
-    }
+    return;   /* skipped */
 
   items = g_strconcat (server->base, "/items", NULL);
   mutator = syncobj_http_mutator_new (items);
@@ -265,11 +266,7 @@ test_insert_replay_refused_as_duplicate (gconstpointer data)
   const GError *error;
 
   if (server == NULL)
-    {
-      g_test_skip ("json-server is not installed: SYNCOBJ_JSON_SERVER is not set to its program "
-                   "(tests/run-all installs json-server 0.17.4 with npm)");
-      return;
-    }
+    return;   /* skipped */
 
   /* With a query, the item read back is …/items/a?query as well. */
   items = g_strconcat (server->base, "/items", query, NULL);
@@ -322,11 +319,7 @@ test_update_unchanged_completes_on_304 (void)
   g_autofree char *items = NULL;
 
   if (server == NULL)
-    {
-      g_test_skip ("json-server is not installed: SYNCOBJ_JSON_SERVER is not set to its program "
-                   "(tests/run-all installs json-server 0.17.4 with npm)");
-      return;
-    }
+    return;   /* skipped */
 
   items = g_strconcat (server->base, "/items", NULL);
   mutator = syncobj_http_mutator_new (items);

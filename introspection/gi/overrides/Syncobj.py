@@ -669,17 +669,17 @@ class Sync(Syncobj.Sync):
 
     # A length counts bytes of UTF-8 in C; a Python str is passed whole, so
     # a length is read as a count of its characters, as len(text) gives.
+    @staticmethod
+    def _text(json, length):
+        return json[:length] if length >= 0 and isinstance(json, str) else json
+
     def load_json_array(self, json, length=-1):
         """Loads a snapshot, a JSON array of records given as text."""
-        if length >= 0 and isinstance(json, str):
-            json = json[:length]
-        return super().load_json_array(json, -1)
+        return super().load_json_array(self._text(json, length), -1)
 
     def apply_json(self, json, length=-1):
         """Applies one change message given as text."""
-        if length >= 0 and isinstance(json, str):
-            json = json[:length]
-        return super().apply_json(json, -1)
+        return super().apply_json(self._text(json, length), -1)
 
 
 Sync = override(Sync)
