@@ -822,20 +822,26 @@ test_server_restart_mid_write (void)
  * second write is a conflict, rebased on the first one's revision (the
  * default policy) and sent again; both collections converge on the merge. */
 static void
-test_two_clients_conflict (void)
+test_two_clients_conflict (gconstpointer data)
 {
+  const char *query = data;
   g_autoptr(PouchServer) server = pouch_start (FALSE);
   g_autoptr(SyncobjCollection) first = NULL;
   g_autoptr(SyncobjCollection) second = NULL;
   g_autoptr(SyncobjTransaction) one = NULL;
   g_autoptr(SyncobjTransaction) two = NULL;
   g_autoptr(JsonObject) held = NULL;
+  g_autofree char *database = NULL;
   guint conflicts = 0;
 
   SKIP_WITHOUT_SERVER (server);
   pouch_put (server, "s", "{\"title\": \"S\", \"count\": 1}");
-  first = couch_collection (server, "couch-first", NULL, NULL);
-  second = couch_collection (server, "couch-second", NULL, NULL);
+  /* A query in the database URI (an API key, a proxy's token) stays the
+   * query of every request: the snapshot, the feed, _bulk_docs and the
+   * conflict's read of the document. */
+  database = g_strconcat (server->db, query, NULL);
+  first = couch_collection_of (database, "couch-first", NULL, NULL, NULL);
+  second = couch_collection_of (database, "couch-second", NULL, NULL, NULL);
   g_signal_connect_swapped (second, "conflict", G_CALLBACK (count_cb), &conflicts);
   g_signal_connect_swapped (first, "conflict", G_CALLBACK (count_cb), &conflicts);
   WAIT_FOR (syncobj_collection_get_ready (first) && syncobj_collection_get_ready (second), WAIT_TIMEOUT_MS);
@@ -900,8 +906,10 @@ give_credential_cb (GObject            *owner,
 static void
 test_auth (gconstpointer data)
 {
-  gboolean cookie_session = GPOINTER_TO_INT (data);
+  const char *mode = data;
+  gboolean cookie_session = !g_str_equal (mode, "basic");
   g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autofree char *database = NULL;
   g_autoptr(SyncobjCouchSync) sync = NULL;
   g_autoptr(SyncobjCollection) collection = NULL;
   g_autoptr(SyncobjTransaction) insert = NULL;
@@ -913,7 +921,10 @@ test_auth (gconstpointer data)
   pouch_put (server, "a", "{\"title\": \"A\"}");
   pouch_require_auth (server);
 
-  collection = couch_collection (server, cookie_session ? "couch-cookie" : "couch-basic", NULL, &sync);
+  /* "cookie-with-query": the login goes to /_session with the database
+   * URI's query. */
+  database = g_strconcat (server->db, g_str_equal (mode, "cookie-with-query") ? "?client=test" : "", NULL);
+  collection = couch_collection_of (database, cookie_session ? "couch-cookie" : "couch-basic", NULL, NULL, &sync);
   mutator = SYNCOBJ_COUCH_MUTATOR (syncobj_collection_get_mutator (collection));
   syncobj_couch_sync_set_cookie_session (sync, cookie_session);
   syncobj_couch_mutator_set_cookie_session (mutator, cookie_session);
@@ -999,11 +1010,14 @@ main (int   argc,
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/couch/crud", test_crud);
-  g_test_add_data_func ("/couch/auth/basic", GINT_TO_POINTER (FALSE), test_auth);
-  g_test_add_data_func ("/couch/auth/cookie-session", GINT_TO_POINTER (TRUE), test_auth);
+  g_test_add_data_func ("/couch/auth/basic", "basic", test_auth);
+  g_test_add_data_func ("/couch/auth/cookie-session", "cookie", test_auth);
+  g_test_add_data_func ("/couch/auth/cookie-session/database-with-query", "cookie-with-query", test_auth);
   g_test_add_func ("/couch/lost-answer", test_lost_answer);
   g_test_add_func ("/couch/partial-refusal", test_partial_refusal);
-  g_test_add_func ("/couch/two-clients-conflict", test_two_clients_conflict);
+  g_test_add_data_func ("/couch/two-clients-conflict", "", test_two_clients_conflict);
+  g_test_add_data_func ("/couch/two-clients-conflict/database-with-query", "?client=test",
+                        test_two_clients_conflict);
   g_test_add_func ("/couch/resume-from-cursor", test_resume_from_cursor);
   g_test_add_func ("/couch/selector", test_selector);
   g_test_add_func ("/couch/selector-refused", test_selector_refused);

@@ -2513,6 +2513,25 @@ test_item_uri (void)
     }
 }
 
+/* A child URI with a query of its own: the base's query first, then it. */
+static void
+test_uri_child (void)
+{
+  static const struct { const char *base, *segment, *query, *expected; } cases[] = {
+    { "http://h/db", "_changes", "since=0", "http://h/db/_changes?since=0" },
+    { "http://h/db?k=K", "_changes", "since=0", "http://h/db/_changes?k=K&since=0" },
+    { "http://h/db/?k=K#f", "_bulk_docs", NULL, "http://h/db/_bulk_docs?k=K" },
+    { "http://h/db#f", "_all_docs", "", "http://h/db/_all_docs" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *uri = _syncobj_http_uri_child (cases[i].base, cases[i].segment, cases[i].query);
+
+      g_assert_cmpstr (uri, ==, cases[i].expected);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2520,6 +2539,7 @@ main (int   argc,
   syncobj_test_init (&argc, &argv);
 
   g_test_add_func ("/http/item-uri", test_item_uri);
+  g_test_add_func ("/http/uri-child", test_uri_child);
 
   if (demo_server_test_missing ())
     return g_test_run ();

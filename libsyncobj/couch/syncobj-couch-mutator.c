@@ -301,7 +301,7 @@ bulk_request (SyncobjCouchMutator *self,
 {
   g_autoptr(JsonArray) docs = json_array_new ();
   g_autoptr(JsonObject) body = json_object_new ();
-  g_autofree char *uri = g_strdup_printf ("%s/_bulk_docs", self->uri);
+  g_autofree char *uri = _syncobj_http_uri_child (self->uri, "_bulk_docs", NULL);
 
   for (guint i = 0; i < run->sent->len; i++)
     json_array_add_object_element (docs, bulk_doc (self, g_ptr_array_index (run->sent, i)));
@@ -565,7 +565,6 @@ conflict_next (GTask *task)
   SyncobjCouchMutator *self = g_task_get_source_object (task);
   BulkRun *run = g_task_get_task_data (task);
   SyncobjPendingMutation *mutation;
-  g_autofree char *escaped = NULL;
   g_autofree char *uri = NULL;
 
   if (run->conflicts->len == 0)
@@ -574,8 +573,7 @@ conflict_next (GTask *task)
       return;
     }
   mutation = g_ptr_array_index (run->conflicts, 0);
-  escaped = g_uri_escape_string (mutation->key, NULL, FALSE);
-  uri = g_strdup_printf ("%s/%s", self->uri, escaped);
+  uri = _syncobj_http_item_uri (self->uri, mutation->key);
   g_clear_object (&run->message);
   run->message = couch_message (self, "GET", uri, NULL);
   _syncobj_http_send_and_read_async (self->session, run->message, &self->limits,

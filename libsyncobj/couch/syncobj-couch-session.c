@@ -36,16 +36,23 @@ basic_credential (const char  *authorization,
   return TRUE;
 }
 
-/* <scheme>://<host>[:port]/_session for a database URI. */
+/* <scheme>://<host>[:port][/<prefix>]/_session for a database URI, with
+ * the database URI's query kept. */
 static char *
 session_uri (const char *database_uri)
 {
-  const char *slash = strrchr (database_uri, '/');
+  gsize path_end = strcspn (database_uri, "?#");
   const char *scheme_end = strstr (database_uri, "://");
+  const char *slash = NULL;
+  const char *query = database_uri[path_end] == '?' ? database_uri + path_end : "";
 
+  for (const char *p = database_uri; p < database_uri + path_end; p++)
+    if (*p == '/')
+      slash = p;
   if (slash == NULL || scheme_end == NULL || slash < scheme_end + 3)
-    return g_strconcat (database_uri, "/_session", NULL);
-  return g_strdup_printf ("%.*s/_session", (int) (slash - database_uri), database_uri);
+    slash = database_uri + path_end;
+  return g_strdup_printf ("%.*s/_session%.*s", (int) (slash - database_uri), database_uri,
+                          (int) strcspn (query, "#"), query);
 }
 
 typedef struct

@@ -173,7 +173,8 @@ connection_failed (SyncobjCouchSync *self,
 
 /* ---- requests ----------------------------------------------------------------- */
 
-/* <database>/@path?@query with since=@since (escaped) when given. */
+/* <database>/@path?@query with since=@since (escaped) when given, after
+ * the database URI's own query. */
 static char *
 couch_uri (SyncobjCouchSync *self,
            const char       *path,
@@ -181,9 +182,10 @@ couch_uri (SyncobjCouchSync *self,
            const char       *since)
 {
   g_autofree char *escaped = since != NULL ? g_uri_escape_string (since, NULL, FALSE) : NULL;
+  g_autofree char *full_query = g_strdup_printf ("%s%s%s", query, since != NULL ? "&since=" : "",
+                                                 since != NULL ? escaped : "");
 
-  return g_strdup_printf ("%s/%s?%s%s%s", self->uri, path, query,
-                          since != NULL ? "&since=" : "", since != NULL ? escaped : "");
+  return _syncobj_http_uri_child (self->uri, path, full_query);
 }
 
 /* A POST with the selector in its body when @post. */

@@ -58,6 +58,13 @@ void       _syncobj_http_forbid_resend  (SoupMessage        *message);
  * `https://h/api/todos/7`. A fragment is dropped (never sent). */
 char      *_syncobj_http_item_uri       (const char         *base_uri,
                                          const char         *key);
+/* @base_uri with @segment (already escaped) as one more path segment,
+ * and @query (nullable, without its `?`) after the base's own query:
+ * `http://h/db?k=K`, `_changes` and `since=0` give
+ * `http://h/db/_changes?k=K&since=0`. A fragment is dropped. */
+char      *_syncobj_http_uri_child      (const char         *base_uri,
+                                         const char         *segment,
+                                         const char         *query);
 
 /* The default of the timeout properties, in milliseconds. */
 #define SYNCOBJ_HTTP_DEFAULT_TIMEOUT_MS 30000

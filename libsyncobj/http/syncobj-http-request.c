@@ -86,17 +86,30 @@ _syncobj_http_session_set_timeout (SoupSession *session,
 }
 
 char *
+_syncobj_http_uri_child (const char *base_uri,
+                         const char *segment,
+                         const char *query)
+{
+  gsize path_end = strcspn (base_uri, "?#");
+  gboolean has_slash = path_end > 0 && base_uri[path_end - 1] == '/';
+  const char *base_query = base_uri[path_end] == '?' ? base_uri + path_end + 1 : "";
+  int base_query_length = (int) strcspn (base_query, "#");
+  gboolean has_query = query != NULL && query[0] != '\0';
+
+  return g_strdup_printf ("%.*s%s%s%s%.*s%s%s", (int) path_end, base_uri, has_slash ? "" : "/", segment,
+                          base_query_length > 0 || has_query ? "?" : "",
+                          base_query_length, base_query,
+                          base_query_length > 0 && has_query ? "&" : "",
+                          has_query ? query : "");
+}
+
+char *
 _syncobj_http_item_uri (const char *base_uri,
                         const char *key)
 {
   g_autofree char *escaped = g_uri_escape_string (key, NULL, FALSE);
-  gsize path_end = strcspn (base_uri, "?#");
-  gboolean has_slash = path_end > 0 && base_uri[path_end - 1] == '/';
-  g_autofree char *path = g_strndup (base_uri, path_end);
-  const char *query = base_uri[path_end] == '?' ? base_uri + path_end : "";
-  gsize query_end = strcspn (query, "#");
 
-  return g_strdup_printf ("%s%s%s%.*s", path, has_slash ? "" : "/", escaped, (int) query_end, query);
+  return _syncobj_http_uri_child (base_uri, escaped, NULL);
 }
 
 void
