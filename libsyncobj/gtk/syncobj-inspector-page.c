@@ -977,6 +977,15 @@ syncobj_inspector_page_dispose (GObject *object)
   g_clear_handle_id (&self->state_changes_id, g_source_remove);
   if (self->registry != NULL)
     g_signal_handlers_disconnect_by_data (self->registry, self);
+  /* The selection models of the template announce, as they go, that
+   * nothing is selected any more; the page, half gone, no longer
+   * follows them. */
+  if (self->collections_selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->collections_selection, self);
+  if (self->transactions_selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->transactions_selection, self);
+  if (self->state_filter != NULL)
+    g_signal_handlers_disconnect_by_data (self->state_filter, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SYNCOBJ_TYPE_INSPECTOR_PAGE);
   g_clear_object (&self->object);
   g_clear_object (&self->registry);

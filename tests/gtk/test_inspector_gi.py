@@ -4,6 +4,9 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import subprocess
+import sys
+
 import gi
 
 gi.require_version('Gtk', '4.0')
@@ -90,3 +93,46 @@ def test_page_shows_python_collections_and_transactions():
         assert wait_for(lambda: 'completed' in labels(page, 'transaction-state'))
     finally:
         window.destroy()
+
+
+
+# Run in a child process: PyGObject logs GLib criticals without aborting,
+# so the child's standard error is what shows them.
+PAGE_GOES_WITH_ITS_WINDOW = """
+import gi
+gi.require_version('Gtk', '4.0')
+gi.require_version('Syncobj', '1.0')
+gi.require_version('SyncobjGtk', '1.0')
+from gi.repository import Gio, GLib, GObject, Gtk, Syncobj, SyncobjGtk
+Gtk.init()
+SyncobjGtk.init()
+
+def show_and_close():
+    first, _ = Syncobj.test_collection_new([{'id': 'f1'}])
+    second, _ = Syncobj.test_collection_new([{'id': 's1'}])
+    window = Gtk.Window()
+    point = Gio.IOExtensionPoint.lookup('gtk-inspector-page')
+    page = GObject.new(point.get_extension_by_name('libsyncobj').get_type())
+    window.set_child(page)
+    window.present()
+    page.props.object = second
+    for _ in range(50):
+        GLib.MainContext.default().iteration(False)
+    window.destroy()
+
+show_and_close()
+print('closed')
+"""
+
+
+def test_page_goes_with_its_window_while_a_collection_is_selected():
+    """The window holds the last reference to the page: the page goes when
+    Python drops the window, with a collection other than the first
+    selected. Its selection models then announce that nothing is selected
+    any more; the page, half disposed, must not follow them (it did, with
+    a critical)."""
+    child = subprocess.run([sys.executable, '-c', PAGE_GOES_WITH_ITS_WINDOW],
+                           capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout == 'closed\n'
+    assert 'CRITICAL' not in child.stderr, child.stderr
