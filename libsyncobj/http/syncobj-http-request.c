@@ -536,8 +536,8 @@ read_chunk_cb (GObject      *source,
     {
       read_run_done (run);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                               _("the answer is larger than %" G_GUINT64_FORMAT " bytes (max-body-size)"),
-                               run->limits.max_body_size);
+                               _("the answer is larger than %llu bytes (max-body-size)"),
+                               (unsigned long long) run->limits.max_body_size);
       return;
     }
   read_next (g_steal_pointer (&task));
