@@ -349,14 +349,21 @@ notify_finished_cb (gpointer user_data)
 }
 
 /* Claims the right to return the result of the task: %FALSE, with a
- * critical, when the job was finished already. */
+ * critical naming @function and the transaction, when the job was
+ * finished already (a persist function that completes, then fails, or
+ * finishes a job it kept from an earlier attempt). */
 static gboolean
-begin_finish (SyncobjPersistJob *self)
+begin_finish (SyncobjPersistJob *self,
+              const char        *function)
 {
-  gboolean first = g_atomic_int_compare_and_exchange (&self->finished, FALSE, TRUE);
+  if (g_atomic_int_compare_and_exchange (&self->finished, FALSE, TRUE))
+    return TRUE;
 
-  g_return_val_if_fail (first, FALSE);
-  return first;
+  g_critical ("%s: the job of transaction %s is finished already; a persist job is finished "
+              "exactly once, with complete(), fail(), fail_message(), fail_non_retriable() "
+              "or conflict()", function,
+              self->transaction != NULL ? syncobj_transaction_get_id (self->transaction) : "(none)");
+  return FALSE;
 }
 
 /* Drops the task, whose result is given: a finished job that the app
@@ -695,7 +702,7 @@ syncobj_persist_job_complete (SyncobjPersistJob *self)
 {
   g_return_if_fail (SYNCOBJ_IS_PERSIST_JOB (self));
 
-  if (!begin_finish (self))
+  if (!begin_finish (self, G_STRFUNC))
     return;
 
   job_return (self, NULL);
@@ -737,7 +744,7 @@ syncobj_persist_job_conflict (SyncobjPersistJob *self,
   g_return_if_fail (key != NULL);
   g_return_if_fail (current == NULL || JSON_NODE_HOLDS_OBJECT (current) || JSON_NODE_HOLDS_NULL (current));
 
-  if (!begin_finish (self))
+  if (!begin_finish (self, G_STRFUNC))
     return;
 
   _syncobj_transaction_set_conflict (self->transaction, key,
@@ -766,7 +773,7 @@ syncobj_persist_job_fail (SyncobjPersistJob *self,
   g_return_if_fail (SYNCOBJ_IS_PERSIST_JOB (self));
   g_return_if_fail (error != NULL);
 
-  if (!begin_finish (self))
+  if (!begin_finish (self, G_STRFUNC))
     return;
 
   job_return (self, g_error_copy (error));

@@ -214,6 +214,41 @@ test_fail_non_retriable (void)
   backend_clear (&backend);
 }
 
+/* A job finished twice keeps its first outcome, and the critical says
+ * which call and which transaction, not an internal assertion. */
+static void
+test_finished_twice_names_the_call (void)
+{
+  if (g_test_subprocess ())
+    {
+      Backend backend = { 0 };
+      g_autoptr(SyncobjSyncControl) control = NULL;
+      g_autoptr(SyncobjCollection) collection = func_collection_new (&backend, KEEP, &control);
+      g_autoptr(SyncobjTransaction) transaction = syncobj_test_update (collection, "a", "{\"n\": 1}");
+      SyncobjPersistJob *job;
+
+      syncobj_sync_control_run_pending (control);
+      job = backend_job (&backend, 0);
+      syncobj_persist_job_fail_non_retriable (job, "rejected by the server");
+      /* Logged, not fatal, so that what follows the critical is checked. */
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);
+      g_printerr ("transaction %s\n", syncobj_transaction_get_id (transaction));
+      syncobj_persist_job_complete (job);
+      syncobj_test_drain (control, collection);
+
+      syncobj_test_assert_failed (transaction, SYNCOBJ_ERROR_NON_RETRIABLE, NULL);
+      syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"n\": 0}");
+      backend_clear (&backend);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("transaction *\n*CRITICAL*syncobj_persist_job_complete: the job of transaction "
+                             "*-*-*-*-* is finished already; a persist job is finished exactly once*");
+  g_test_trap_assert_stderr_unmatched ("*begin_finish*");
+}
+
 static void
 test_dropped_job_fails_attempt (void)
 {
@@ -877,6 +912,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/func-mutator/fail/retried", test_fail_is_retried);
   g_test_add_func ("/func-mutator/fail/non-retriable", test_fail_non_retriable);
   g_test_add_func ("/func-mutator/fail/dropped-job", test_dropped_job_fails_attempt);
+  g_test_add_func ("/func-mutator/job/finished-twice-names-the-call", test_finished_twice_names_the_call);
   g_test_add_func ("/func-mutator/await-echo/completes-on-echo", test_await_echo);
   g_test_add_func ("/func-mutator/await-echo/timeout-completes", test_await_echo_timeout_completes);
   g_test_add_func ("/func-mutator/no-echo/warns-once", test_no_echo_warns_once);
