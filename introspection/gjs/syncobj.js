@@ -14,7 +14,9 @@
 //  - a view's description may be a plain object (Collection.view_json,
 //    View.new_from_json), whose "where" may be a function of the record,
 //    and a condition's value a plain value (Condition.new);
-//  - JSON.stringify(record) gives the record's visible value.
+//  - JSON.stringify(record) gives the record's visible value, of a mutation
+//    or a transaction what its to_json() gives, and of a Json.Object,
+//    Json.Array or Json.Node (record.value, mutation.changes) its JSON.
 //
 // Installed in $datadir/gjs-1.0, which is on GJS's search path:
 //
@@ -230,6 +232,24 @@ function _patch() {
         Syncobj.Record.prototype.toJSON = function () {
             return toJs(this.get_value());
         };
+    }
+    // A mutation and a transaction as their to_json() describes them.
+    for (const type of [Syncobj.PendingMutation, Syncobj.Transaction]) {
+        if (!('toJSON' in type.prototype)) {
+            type.prototype.toJSON = function () {
+                return JSON.parse(this.to_json());
+            };
+        }
+    }
+    // record.value, mutation.changes, the synced value a merge or conflict
+    // function gets: JSON.stringify would give {} for a boxed Json value,
+    // which has no members of its own to JavaScript.
+    for (const type of [Json.Object, Json.Array, Json.Node]) {
+        if (!('toJSON' in type.prototype)) {
+            type.prototype.toJSON = function () {
+                return toJs(this);
+            };
+        }
     }
 }
 

@@ -154,6 +154,27 @@ test('JSON.stringify of a record gives its visible value', () => {
     assertEqual(JSON.parse(JSON.stringify([...collection])).length, 2);
 });
 
+test('JSON.stringify of a Json value, a mutation or a transaction gives its JSON', () => {
+    const [collection] = todos();
+    const record = collection.lookup('1');
+    const transaction = collection.update('1', {done: true});
+    const [mutation] = transaction.get_mutations();
+
+    // Boxed Json values have no members of their own: {} without toJSON.
+    assertEqual(JSON.parse(JSON.stringify(record.value)), {id: '1', title: 'Buy milk', done: true});
+    assertEqual(JSON.parse(JSON.stringify(record.synced_value)), {id: '1', title: 'Buy milk', done: false});
+    assertEqual(JSON.parse(JSON.stringify(mutation.changes)), {done: true});
+    assertEqual(JSON.parse(JSON.stringify({changes: mutation.get_changes()})), {changes: {done: true}});
+    assertEqual(JSON.parse(JSON.stringify(Json.from_string('[1, "a", null]'))), [1, 'a', null]);
+    assertEqual(JSON.parse(JSON.stringify(Json.from_string('[1]').get_array())), [1]);
+    assertEqual(JSON.stringify(Json.Node.new(Json.NodeType.NULL)), 'null');
+
+    const described = JSON.parse(JSON.stringify(mutation));
+    assertEqual([described.key, described.type, described.changes], ['1', 'update', {done: true}]);
+    const whole = JSON.parse(JSON.stringify(transaction));
+    assertEqual([whole.id, whole.mutations.length], [transaction.id, 1]);
+});
+
 test('views and joins are iterable, and follow the collection', () => {
     const [collection] = todos();
     collection.insert({id: '3', title: 'Água', done: false});
