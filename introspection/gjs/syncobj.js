@@ -9,6 +9,9 @@
 //    Json.Object (insert, update, Sync.write, SyncControl.emit_update,
 //    Transaction.insert/update/set_metadata), and test collections take a
 //    plain array of records;
+//  - what a persist function throws, or its promise rejects with, fails
+//    the attempt (a GLib.Error as is, anything else as a retriable
+//    failure) instead of leaving the transaction waiting;
 //  - a merge or conflict function may return a plain object, and
 //    PersistJob.conflict takes the current record as a plain object;
 //  - a view's description may be a plain object (Collection.view_json,
@@ -28,7 +31,7 @@
 
 imports.gi.versions.Syncobj = '1.0';
 imports.gi.versions.Json = '1.0';
-const {Gio, Json} = imports.gi;
+const {Gio, GLib, Json} = imports.gi;
 var Syncobj = imports.gi.Syncobj;
 
 var VERSION = '0.2';
@@ -111,6 +114,36 @@ function toJsonNode(value, what = 'the value') {
     if (text === undefined)
         throw new TypeError(`${what} (${typeof value}) is not representable as JSON`);
     return Json.from_string(text);
+}
+
+// -- persist functions ----------------------------------------------------
+
+// Runs func(job). What it throws, or what the promise of an async function
+// rejects with, fails the job (a GLib.Error as is, anything else as a
+// retriable failure with its text, the stack printed) instead of leaving
+// the transaction waiting until the garbage collector drops the job.
+function _wrapPersistFunc(func) {
+    const fail = (job, e) => {
+        if (!(e instanceof GLib.Error))
+            printerr(`libsyncobj: the persist function threw: ${e}\n${e?.stack ?? ''}`);
+        if (job.get_finished())
+            return;
+        if (e instanceof GLib.Error)
+            job.fail(e);
+        else
+            job.fail_message(String(e));
+    };
+    return job => {
+        let result;
+        try {
+            result = func(job);
+        } catch (e) {
+            fail(job, e);
+            return;
+        }
+        if (result !== null && typeof result?.then === 'function')
+            result.then(null, e => fail(job, e));
+    };
 }
 
 // -- iteration ------------------------------------------------------------
@@ -216,6 +249,13 @@ function _patch() {
     });
     _wrap(Syncobj.SyncControl.prototype, 'emit_update', emitUpdate => function (value) {
         return emitUpdate.call(this, toJsonObject(value));
+    });
+
+    _wrap(Syncobj.FuncMutator, 'new', funcMutatorNew => function (func) {
+        return funcMutatorNew(typeof func === 'function' ? _wrapPersistFunc(func) : func);
+    });
+    _wrap(Syncobj.FuncMutator.prototype, 'set_await_sync_func', setAwaitSyncFunc => function (func) {
+        return setAwaitSyncFunc.call(this, typeof func === 'function' ? _wrapPersistFunc(func) : func);
     });
 
     _wrap(Syncobj, 'test_collection_new', testCollectionNew => function (initialData, strategy) {

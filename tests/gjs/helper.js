@@ -3,7 +3,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 imports.searchPath.unshift(imports.gi.GLib.path_get_dirname(imports.system.programPath));
-const {test, run, assert, assertEqual, assertThrowsSyncobjError, keys, toJs, value} = imports.lib.harness;
+const {
+    test, run, assert, assertEqual, assertSyncobjError, assertThrowsSyncobjError, keys, toJs, value,
+    waitFor, later, echoToServer, LONG_ENOUGH_MS,
+} = imports.lib.harness;
 const {Syncobj} = imports.syncobj;
 const {GLib, Json} = imports.gi;
 const Type = Syncobj.MutationType;
@@ -173,6 +176,45 @@ test('JSON.stringify of a Json value, a mutation or a transaction gives its JSON
     assertEqual([described.key, described.type, described.changes], ['1', 'update', {done: true}]);
     const whole = JSON.parse(JSON.stringify(transaction));
     assertEqual([whole.id, whole.mutations.length], [transaction.id, 1]);
+});
+
+test('a persist function that throws or rejects fails the attempt, which is retried', async () => {
+    const [collection, control] = todos();
+    let calls = 0;
+    collection.set_mutator(Syncobj.FuncMutator.new(async job => {
+        calls++;
+        await later(1);
+        if (calls === 1)
+            throw new Error('connection reset');    // no try/catch: a rejected promise
+        echoToServer(control, job);
+        job.complete();
+    }));
+
+    const transaction = collection.update('1', {done: true});
+    await waitFor(() => transaction.get_attempts().get_n_items() === 1 &&
+        transaction.get_attempts().get_item(0).get_error() !== null, control);
+    const error = transaction.get_attempts().get_item(0).get_error();
+    assertSyncobjError(error, Syncobj.Error.FAILED);
+    assertEqual(error.message, 'Error: connection reset');
+    assertEqual(value(collection, '1').done, true);     // nothing rolled back
+    control.advance(LONG_ENOUGH_MS);
+    await transaction.wait_async(null);
+    assertEqual(calls, 2);
+    assertEqual(value(collection, '1').done, true);
+});
+
+test('a persist function that throws a GLib.Error fails the attempt with it', async () => {
+    const [collection] = todos();
+    collection.set_mutator(Syncobj.FuncMutator.new(job => {
+        throw new GLib.Error(Syncobj.error_quark(), Syncobj.Error.NON_RETRIABLE, `refused ${job.get_attempt()}`);
+    }));
+
+    const transaction = collection.update('1', {title: ''});
+    let error = null;
+    await transaction.wait_async(null).catch(e => (error = e));
+    assertSyncobjError(error, Syncobj.Error.NON_RETRIABLE);
+    assertEqual(error.message, 'refused 1');
+    assertEqual(value(collection, '1').title, 'Buy milk');
 });
 
 test('views and joins are iterable, and follow the collection', () => {
