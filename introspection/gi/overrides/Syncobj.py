@@ -12,6 +12,7 @@
 
 import inspect
 import json
+import locale
 import os
 import sys
 import traceback
@@ -54,6 +55,26 @@ def _name_the_program():
 
 
 _name_the_program()
+
+
+# -- The user's language -------------------------------------------------
+
+# Python sets only LC_CTYPE from the environment. While LC_MESSAGES is
+# "C", GNU gettext ignores LANGUAGE and LC_MESSAGES, so the library's
+# error messages stayed English under LANGUAGE=de. Take the user's
+# LC_MESSAGES, as Gtk.init() and GJS do, unless the program chose one
+# (locale.setlocale(locale.LC_MESSAGES, ...) before this import).
+
+
+def _use_the_users_language():
+    try:
+        if locale.setlocale(locale.LC_MESSAGES) in ('C', 'POSIX'):
+            locale.setlocale(locale.LC_MESSAGES, '')
+    except (AttributeError, locale.Error):
+        pass                          # no LC_MESSAGES here, or a locale not installed
+
+
+_use_the_users_language()
 
 
 # -- JSON <-> Python -----------------------------------------------------
