@@ -126,6 +126,54 @@ def test_retriable_failures_are_retried_on_the_virtual_clock(todos):
     assert collection['3']['title'] == 'Eventually'
 
 
+def test_classify_function_in_python_decides_what_is_retried(todos):
+    collection, control = todos
+    policy = Syncobj.RetryPolicy.new()
+    policy.props.jitter = 0.0
+    seen = []
+
+    def classify(error):
+        seen.append(error.message)
+        return 'quota' not in error.message
+
+    policy.set_classify_func(classify)
+    collection.props.retry_policy = policy
+    messages = iter(['Server busy', 'quota exceeded'])
+    collection.set_mutator(Syncobj.FuncMutator.new(lambda job: job.fail_message(next(messages))))
+
+    transaction = collection.update('1', {'title': 'Oat milk'})
+    control.advance(LONG_ENOUGH_MS)
+
+    assert seen == ['Server busy', 'quota exceeded']
+    assert transaction.get_state() == State.FAILED
+    assert len(transaction.get_attempts()) == 2
+    assert collection['1']['title'] == 'Buy milk'
+
+
+def test_classify_function_of_the_wrong_arity_is_refused_when_set():
+    policy = Syncobj.RetryPolicy.new()
+    with pytest.raises(TypeError, match=r'cannot be called as func\(error\)'):
+        policy.set_classify_func(lambda policy, error: True)
+    with pytest.raises(TypeError, match=r'cannot be called as func\(error, user_data0\)'):
+        policy.set_classify_func(lambda error: True, 'data')
+    policy.set_classify_func(lambda error, data: data == 'retry', 'retry')
+    policy.set_classify_func(None)
+
+
+def test_classify_function_that_raises_retries_and_says_why(todos, capfd):
+    collection, control = todos
+    policy = Syncobj.RetryPolicy.new()
+
+    def classify(error):
+        raise KeyError(error.message)
+
+    policy.set_classify_func(classify)
+    error = GLib.Error.new_literal(Syncobj.error_quark(), 'Server busy', Syncobj.Error.FAILED)
+    # A bug in the function never throws the user's change away.
+    assert policy.is_retriable(error) is True
+    assert "KeyError: 'Server busy'" in capfd.readouterr().err
+
+
 def test_ordered_dependent_transaction_fails_with_the_first(todos):
     collection, control = todos
     control.fail_next_persist_non_retriable()

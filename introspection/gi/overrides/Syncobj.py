@@ -635,6 +635,38 @@ PersistJob = override(PersistJob)
 _export('PersistJob')
 
 
+# -- Retry policies ------------------------------------------------------
+
+
+class RetryPolicy(Syncobj.RetryPolicy):
+    """When and how often a failed transaction is tried again."""
+
+    def set_classify_func(self, func, *user_data):
+        """Sets func(error, *user_data), which returns True when error may
+        be retried. A func that cannot take these arguments (such as
+        classify(policy, error)) is refused here with a TypeError. An
+        exception it raises is printed and the error retried, as without a
+        classify function, so that a bug in it never throws a change away.
+        None as func goes back to retrying everything."""
+        if func is None:
+            return super().set_classify_func(None)
+        _check_arity(func, 1 + len(user_data),
+                     'func(error%s)' % ''.join(', user_data%d' % i for i in range(len(user_data))))
+
+        def classify(error, *data):
+            try:
+                return bool(func(error, *data))
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                return True
+
+        return super().set_classify_func(classify, *user_data)
+
+
+RetryPolicy = override(RetryPolicy)
+_export('RetryPolicy')
+
+
 # -- Persist functions ---------------------------------------------------
 
 
