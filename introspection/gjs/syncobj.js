@@ -12,6 +12,8 @@
 //  - what a persist function throws, or its promise rejects with, fails
 //    the attempt (a GLib.Error as is, anything else as a retriable
 //    failure) instead of leaving the transaction waiting;
+//  - a classify function of the wrong arity is refused when set, and what
+//    it throws retries the error;
 //  - a merge or conflict function may return a plain object, and
 //    PersistJob.conflict takes the current record as a plain object;
 //  - a view's description may be a plain object (Collection.view_json,
@@ -201,6 +203,26 @@ function _patch() {
             throw new TypeError(`the merge function takes ${func.length} arguments; it is called as func(collection, key, synced, mutations)`);
         return setMergeFunc.call(this, (collection, key, synced, mutations) =>
             toJsonObject(func(collection, key, synced, mutations), 'the merged value'));
+    });
+
+    // A classify function is called as func(error). What it throws is
+    // printed and the error retried, as without a function: a bug in it
+    // must not throw a change away (GJS would return false: roll back).
+    _wrap(Syncobj.RetryPolicy.prototype, 'set_classify_func', setClassifyFunc => function (func) {
+        if (func === null || func === undefined)
+            return setClassifyFunc.call(this, null);
+        if (typeof func !== 'function')
+            throw new TypeError('the classify function must be a function');
+        if (func.length > 1)
+            throw new TypeError(`the classify function takes ${func.length} arguments; it is called as func(error)`);
+        return setClassifyFunc.call(this, error => {
+            try {
+                return Boolean(func(error));
+            } catch (e) {
+                printerr(`libsyncobj: the classify function threw: ${e}\n${e?.stack ?? ''}`);
+                return true;
+            }
+        });
     });
 
     _wrap(Syncobj.Collection.prototype, 'set_conflict_func', setConflictFunc => function (func) {

@@ -217,6 +217,22 @@ test('a persist function that throws a GLib.Error fails the attempt with it', as
     assertEqual(value(collection, '1').title, 'Buy milk');
 });
 
+test('a classify function of the wrong arity is refused, and what it throws retries', () => {
+    const policy = Syncobj.RetryPolicy.new();
+    const busy = new GLib.Error(Syncobj.error_quark(), Syncobj.Error.FAILED, 'Server busy');
+    const quota = new GLib.Error(Syncobj.error_quark(), Syncobj.Error.FAILED, 'quota exceeded');
+
+    assertThrowsTypeError(() => policy.set_classify_func((p, error) => true), /takes 2 arguments; it is called as func\(error\)/);
+    policy.set_classify_func(error => !error.message.includes('quota'));
+    assertEqual([policy.is_retriable(busy), policy.is_retriable(quota)], [true, false]);
+
+    // A bug in the function never throws the user's change away.
+    policy.set_classify_func(error => error.no.such.member);
+    assertEqual(policy.is_retriable(quota), true);
+    policy.set_classify_func(null);
+    assertEqual(policy.is_retriable(quota), true);
+});
+
 test('views and joins are iterable, and follow the collection', () => {
     const [collection] = todos();
     collection.insert({id: '3', title: 'Água', done: false});
