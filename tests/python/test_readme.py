@@ -16,6 +16,7 @@ from conftest import wait_for
 TOP = Path(__file__).resolve().parents[2]
 README = TOP / 'README.md'
 GUIDE = TOP / 'introspection' / 'docs' / 'python.md'
+TESTING = TOP / 'introspection' / 'docs' / 'testing.md'
 
 
 def python_snippets(path=GUIDE):
@@ -124,3 +125,15 @@ def test_readme_asynchronous_start_snippet_runs(tmp_path):
     todos = namespace['todos']
     assert todos.props.key_source == Syncobj.KeySource.SERVER
     assert todos.props.store is namespace['store']
+
+
+def test_testing_guide_persist_function_under_test_runs():
+    (snippet,) = python_snippets(TESTING)
+    namespace = {'Syncobj': Syncobj}
+
+    exec(snippet, namespace)
+
+    transaction = namespace['transaction']
+    # The echo came: the value stays once the optimistic layer is gone.
+    assert [a.get_error() is None for a in transaction.get_attempts()] == [False, False, True]
+    assert namespace['todos']['1'].to_dict() == {'id': '1', 'title': 'Buy milk', 'done': True}
