@@ -206,6 +206,30 @@ def test_transaction_as_context_manager_rolls_back_on_an_exception(todos):
     assert control.get_persist_count() == 0
 
 
+def test_transaction_the_block_ends_itself_is_left_as_it_is(todos):
+    collection, control = todos
+    control.set_network_delay(100)
+
+    # Given up on a condition inside the block: no error at its end.
+    with collection.begin() as given_up:
+        collection.insert({'id': '3', 'title': 'Abandoned'})
+        given_up.rollback()
+    assert given_up.get_state() == Syncobj.TransactionState.FAILED
+    assert '3' not in collection
+
+    # Committed inside the block, then an exception: the commit stands.
+    with pytest.raises(RuntimeError):
+        with collection.begin() as committed:
+            collection.update('1', {'done': True})
+            committed.commit()
+            raise RuntimeError('after the commit')
+    assert committed.get_state() == Syncobj.TransactionState.PENDING
+    control.advance(1000)
+    assert committed.get_state() == Syncobj.TransactionState.COMPLETED
+    assert collection['1']['done'] is True
+    assert control.get_persist_count() == 1
+
+
 def test_shared_returns_the_live_instance_for_an_id():
     first = Syncobj.Collection.shared('python-shared')
     mutator = Syncobj.FuncMutator.new(lambda job: job.complete())

@@ -527,7 +527,8 @@ class Transaction(Syncobj.Transaction):
     """A set of writes persisted all-or-nothing; its writes take dicts.
 
     A transaction from Collection.begin() is also a context manager: it
-    commits when the block ends and rolls back when the block raises.
+    commits when the block ends and rolls back when the block raises,
+    unless the block committed or rolled it back itself.
 
         with todos.begin() as transaction:
             transaction.insert(todos, {"id": "3", "title": "Water plants"})
@@ -538,11 +539,21 @@ class Transaction(Syncobj.Transaction):
         return self
 
     def __exit__(self, exc_type, exc_value, traceback_):
+        # Only a transaction the block left open: one it committed or
+        # rolled back itself (to give the writes up on a condition) stays
+        # as it is, as with sqlite3's connection.
+        if self.get_state() != Syncobj.TransactionState.PENDING or getattr(self, '_committed', False):
+            return False
         if exc_type is None:
             self.commit()
-        elif self.get_state() == Syncobj.TransactionState.PENDING:
+        else:
             self.rollback()
         return False
+
+    def commit(self):
+        result = super().commit()
+        self._committed = True
+        return result
 
     def insert(self, collection, value):
         return super().insert(collection, to_json_object(value))
