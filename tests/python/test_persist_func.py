@@ -5,6 +5,8 @@
 import json
 import threading
 
+import pytest
+
 from gi.repository import GLib, Syncobj
 
 from conftest import LONG_ENOUGH_MS, assert_syncobj_error, echo_to_server, wait_for
@@ -195,6 +197,39 @@ def test_exception_in_persist_function_fails_the_attempt(todos, capfd):
 
     assert transaction.get_state() == State.COMPLETED
     assert collection['3']['title'] == 'Survives'
+
+
+def test_a_persist_function_that_cannot_run_is_refused_when_set():
+    async def persist(job):
+        job.complete()
+
+    # Nothing would await it: every attempt would end as a dropped job.
+    with pytest.raises(TypeError, match=r'persist is a coroutine function \(async def\)'):
+        Syncobj.FuncMutator.new(persist)
+    with pytest.raises(TypeError, match=r'cannot be called as func\(job\)'):
+        Syncobj.FuncMutator.new(lambda job, collection: job.complete())
+    with pytest.raises(TypeError, match=r'cannot be called as func\(job, user_data0\)'):
+        Syncobj.FuncMutator.new(lambda job: job.complete(), 'data')
+    mutator = Syncobj.FuncMutator.new(lambda job, data: job.complete(), 'data')
+    with pytest.raises(TypeError, match=r'coroutine function'):
+        mutator.set_await_sync_func(persist)
+
+
+def test_a_persist_function_returning_a_coroutine_fails_the_attempt_saying_so(todos, capfd):
+    collection, control = todos
+
+    async def send(job):
+        job.complete()
+
+    with_persist_func(collection, lambda job: send(job))
+    transaction = collection.update('1', {'done': True})
+    wait_for(lambda: len(transaction.get_attempts()) == 1 and
+             transaction.get_attempts()[0].get_error() is not None, control)
+
+    error = transaction.get_attempts()[0].get_error()
+    assert_syncobj_error(error, Syncobj.Error.FAILED)
+    assert 'returned coroutine, which nothing awaits' in error.message
+    assert 'never awaited' not in capfd.readouterr().err
 
 
 def test_exception_raising_glib_error_fails_with_it(todos):

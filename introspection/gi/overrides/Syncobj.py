@@ -681,14 +681,30 @@ _export('RetryPolicy')
 # -- Persist functions ---------------------------------------------------
 
 
-def _wrap_persist_func(func):
+def _wrap_persist_func(func, n_user_data):
     """Runs func(job, *user_data); an exception it raises fails the job
     (GLib.Error as is, anything else as a retriable failure) instead of
-    leaving the transaction waiting for ever."""
+    leaving the transaction waiting for ever.
+
+    A func that cannot be called so, or a coroutine function (async def:
+    PyGObject runs no asyncio loop to await it, and every attempt would
+    end as a job dropped unfinished), is refused with a TypeError."""
+    if inspect.iscoroutinefunction(func):
+        raise TypeError('%s is a coroutine function (async def), which nothing would await: '
+                        'write a plain function that finishes the job now or later, from '
+                        'GLib.timeout_add, GLib.idle_add, a thread or another async call'
+                        % getattr(func, '__qualname__', repr(func)))
+    _check_arity(func, 1 + n_user_data,
+                 'func(job%s)' % ''.join(', user_data%d' % i for i in range(n_user_data)))
 
     def persist(job, *user_data):
         try:
-            func(job, *user_data)
+            result = func(job, *user_data)
+            if inspect.isawaitable(result):
+                if hasattr(result, 'close'):
+                    result.close()
+                raise TypeError('the persist function returned %s, which nothing awaits: '
+                                'finish the job from a plain function' % type(result).__name__)
         except GLib.Error as e:
             if not job.get_finished():
                 job.fail(e)
@@ -709,12 +725,12 @@ class FuncMutator(Syncobj.FuncMutator):
     def new(cls, func, *user_data):
         if func is None:
             return Syncobj.FuncMutator.new(None)
-        return Syncobj.FuncMutator.new(_wrap_persist_func(func), *user_data)
+        return Syncobj.FuncMutator.new(_wrap_persist_func(func, len(user_data)), *user_data)
 
     def set_await_sync_func(self, func, *user_data):
         if func is None:
             return super().set_await_sync_func(None)
-        return super().set_await_sync_func(_wrap_persist_func(func), *user_data)
+        return super().set_await_sync_func(_wrap_persist_func(func, len(user_data)), *user_data)
 
 
 FuncMutator = override(FuncMutator)
