@@ -2,6 +2,8 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import collections.abc
+
 import pytest
 from gi.repository import GLib, GObject, Json, Syncobj
 
@@ -24,6 +26,25 @@ def test_record_is_a_read_only_mapping(todos):
         record['missing']
     with pytest.raises(TypeError):
         record['title'] = 'changed'
+
+
+def test_record_compares_equal_to_a_dict_of_its_visible_value(todos):
+    collection, control = todos
+    record = collection['1']
+    collection.update('1', {'done': True})
+
+    assert record == {'id': '1', 'title': 'Buy milk', 'done': True}
+    assert record != {'id': '1', 'title': 'Buy milk', 'done': False}
+    assert record != 'Buy milk'
+    # Records are one object per key: equal to themselves only, hashable.
+    assert record == collection['1'] and record != collection['2']
+    assert {record: 'seen'}[collection['1']] == 'seen'
+    assert isinstance(record, collections.abc.Mapping)
+    match record:
+        case {'done': True, 'title': title}:
+            assert title == 'Buy milk'
+        case _:
+            raise AssertionError('a mapping pattern did not match the record')
 
 
 def test_record_nested_values_become_python_values():

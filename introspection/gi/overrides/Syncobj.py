@@ -10,6 +10,7 @@
 # (the library has JSON-text entry points; json-glib parses faster than a
 # member-by-member build from Python).
 
+import collections.abc
 import inspect
 import json
 import locale
@@ -244,8 +245,26 @@ class Record(Syncobj.Record):
     def __repr__(self):
         return '<Syncobj.Record %r %s>' % (self.get_key(), self.to_json())
 
+    # record == {"id": "1", ...} compares the visible value, as a mapping
+    # does; two records are equal only when they are the same object (one
+    # per key and collection), so that records stay hashable by identity.
+    def __eq__(self, other):
+        if isinstance(other, Syncobj.Record):
+            return self is other
+        if isinstance(other, collections.abc.Mapping):
+            return self.to_dict() == dict(other.items())
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self):
+        return object.__hash__(self)
+
 
 Record = override(Record)
+collections.abc.Mapping.register(Record)   # isinstance(), match … case {…}
 _export('Record')
 
 
