@@ -116,6 +116,23 @@ def test_insert_of_a_non_mapping_is_a_type_error_and_changes_nothing(todos):
     assert len(collection) == 2
 
 
+def test_a_value_json_cannot_hold_is_refused_naming_where_it_is(todos):
+    collection, control = todos
+
+    with pytest.raises(TypeError, match=r'^the changes cannot be written as JSON: “due” is nan$'):
+        collection.update('1', {'due': float('nan')})
+    with pytest.raises(TypeError, match=r'^the record cannot be written as JSON: “tags\[1\]\.at” is inf$'):
+        collection.insert({'id': '5', 'tags': ['a', {'at': float('inf')}]})
+    with pytest.raises(TypeError, match=r'“seen” is of type set$'):
+        collection.insert({'id': '5', 'seen': {1, 2}})
+    with pytest.raises(TypeError, match=r'^the records cannot be written as JSON: “\[1\]\.n” is -inf$'):
+        Syncobj.test_collection_new([{'id': '1'}, {'id': '2', 'n': float('-inf')}])
+
+    assert collection.to_list() == [{'id': '1', 'title': 'Buy milk', 'done': False},
+                                    {'id': '2', 'title': 'Walk the dog', 'done': True}]
+    assert not collection['1'].pending
+
+
 def test_insert_of_an_existing_key_raises_key_exists(todos):
     collection, control = todos
 

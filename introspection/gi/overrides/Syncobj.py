@@ -98,11 +98,36 @@ def to_python(value):
     return json.loads(Json.to_string(node, False))
 
 
+def _unwritable(value, path=''):
+    """Where and what the first part of value is that JSON cannot hold
+    (NaN, an infinity, a set, bytes …), as “tags[1].when” is inf; or None."""
+    where = '“%s”' % path if path else 'it'
+    if isinstance(value, float) and (value != value or value in (float('inf'), float('-inf'))):
+        return '%s is %r' % (where, value)
+    if value is None or isinstance(value, (str, int, float)):
+        return None
+    if isinstance(value, dict):
+        for member, item in value.items():
+            if not isinstance(member, (str, int, float, bool)) and member is not None:
+                return '%s has a member name of type %s' % (where, type(member).__name__)
+            found = _unwritable(item, '%s.%s' % (path, member) if path else str(member))
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _unwritable(item, '%s[%d]' % (path, index))
+            if found:
+                return found
+        return None
+    return '%s is of type %s' % (where, type(value).__name__)
+
+
 def _dumps(value, what):
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as e:
-        raise TypeError('%s is not representable as JSON: %s' % (what, e)) from None
+        raise TypeError('%s cannot be written as JSON: %s' % (what, _unwritable(value) or e)) from None
 
 
 def to_json_object(value):
