@@ -14,6 +14,8 @@
 //    failure) instead of leaving the transaction waiting;
 //  - a classify function of the wrong arity is refused when set, and what
 //    it throws retries the error;
+//  - every call that takes a key also takes the integer a record holds
+//    (json-server's ids): collection.update(7, …) is update('7', …);
 //  - a merge or conflict function may return a plain object, and
 //    PersistJob.conflict takes the current record as a plain object;
 //  - a view's description may be a plain object (Collection.view_json,
@@ -79,6 +81,19 @@ function toJs(value) {
     else if (value instanceof Json.Array)
         node = Json.Node.alloc().init_array(value);
     return JSON.parse(Json.to_string(node, false));
+}
+
+// A record's key from a string, or from an integer as the server's integer
+// ids are (json-server, SERIAL columns): the key of {id: 7} is '7'.
+function toKey(key) {
+    if (typeof key === 'bigint')
+        return String(key);
+    if (typeof key === 'number') {
+        if (!Number.isSafeInteger(key))
+            throw new TypeError(`the key ${key} is not an integer JavaScript holds exactly; keys are strings or integers`);
+        return String(key);
+    }
+    return key;
 }
 
 // A view description as JSON text, from the text or a plain object.
@@ -190,7 +205,22 @@ function _patch() {
         return insert.call(this, toJsonObject(value));
     });
     _wrap(Syncobj.Collection.prototype, 'update', update => function (key, changes) {
-        return update.call(this, key, toJsonObject(changes, 'the changes'));
+        return update.call(this, toKey(key), toJsonObject(changes, 'the changes'));
+    });
+    // Every call that takes a key also takes the integer a record holds.
+    for (const name of ['contains', 'delete', 'lookup', 'lookup_value', 'update_json']) {
+        _wrap(Syncobj.Collection.prototype, name, original => function (key, ...rest) {
+            return original.call(this, toKey(key), ...rest);
+        });
+    }
+    _wrap(Syncobj.Transaction.prototype, 'delete', del => function (collection, key) {
+        return del.call(this, collection, toKey(key));
+    });
+    _wrap(Syncobj.SyncControl.prototype, 'emit_delete', emitDelete => function (key) {
+        return emitDelete.call(this, toKey(key));
+    });
+    _wrap(Syncobj.Sync.prototype, 'wait_for_keys_async', waitForKeys => function (keys, ...rest) {
+        return waitForKeys.call(this, Array.isArray(keys) ? keys.map(toKey) : keys, ...rest);
     });
     _wrap(Syncobj.Collection.prototype, 'set_merge_func', setMergeFunc => function (func) {
         if (func === null || func === undefined)
@@ -237,8 +267,8 @@ function _patch() {
     });
     _wrap(Syncobj.PersistJob.prototype, 'conflict', conflict => function (key, current) {
         if (current === null || current === undefined || current instanceof Json.Node)
-            return conflict.call(this, key, current ?? null);
-        return conflict.call(this, key, Json.Node.alloc().init_object(toJsonObject(current, 'the current record')));
+            return conflict.call(this, toKey(key), current ?? null);
+        return conflict.call(this, toKey(key), Json.Node.alloc().init_object(toJsonObject(current, 'the current record')));
     });
 
     // A view's description may be a plain object; a condition's value a
@@ -257,7 +287,7 @@ function _patch() {
         return insert.call(this, collection, toJsonObject(value));
     });
     _wrap(Syncobj.Transaction.prototype, 'update', update => function (collection, key, changes) {
-        return update.call(this, collection, key, toJsonObject(changes, 'the changes'));
+        return update.call(this, collection, toKey(key), toJsonObject(changes, 'the changes'));
     });
     _wrap(Syncobj.Transaction.prototype, 'set_metadata', setMetadata => function (metadata) {
         return setMetadata.call(this, toJsonObject(metadata, 'the metadata'));

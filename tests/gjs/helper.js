@@ -233,6 +233,28 @@ test('a classify function of the wrong arity is refused, and what it throws retr
     assertEqual(policy.is_retriable(quota), true);
 });
 
+test('every call that takes a key also takes the integer a record holds', async () => {
+    const [collection, control] = Syncobj.test_collection_new([{id: 7, title: 'From json-server'}, {id: 8}]);
+    const record = JSON.parse(JSON.stringify(collection.lookup('7')));
+
+    assertEqual(collection.lookup(record.id).key, '7');
+    assert(collection.contains(7) && collection.lookup_value(7) !== null);
+    collection.update(record.id, {done: true});
+    collection.update_json(7, '{"title": "Renamed"}');
+    assertEqual(value(collection, '7'), {id: 7, title: 'Renamed', done: true});
+
+    const transaction = collection.begin();
+    transaction.update(collection, 8, {n: 1});
+    transaction.delete(collection, 7);
+    transaction.commit();
+    assertEqual(keys(collection), ['8']);
+    control.emit_delete(8);
+    assertEqual(keys(collection), []);
+
+    assertThrowsTypeError(() => collection.lookup(1.5), /key 1\.5 is not an integer JavaScript holds exactly/);
+    assertThrowsTypeError(() => collection.delete(2 ** 60), /not an integer JavaScript holds exactly/);
+});
+
 test('views and joins are iterable, and follow the collection', () => {
     const [collection] = todos();
     collection.insert({id: '3', title: 'Água', done: false});
