@@ -101,6 +101,19 @@ def test_wait_for_keys_finishes_when_the_sync_delivers_them(todos):
     assert results == [True]
 
 
+def test_wait_for_keys_takes_the_integer_ids_records_hold(todos):
+    collection, control = todos
+    results = []
+
+    control.get_sync().wait_for_keys_async(
+        [7, '8'], 5000, None, lambda sync, result: results.append(sync.wait_for_keys_finish(result)))
+    control.emit_update({'id': 7})
+    control.emit_update({'id': 8})
+    wait_for(lambda: results, control)
+
+    assert results == [True]
+
+
 def test_wait_for_keys_times_out_on_the_virtual_clock(todos):
     collection, control = todos
     errors = []

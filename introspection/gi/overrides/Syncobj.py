@@ -805,6 +805,11 @@ class Sync(Syncobj.Sync):
         """Applies one change message given as text."""
         return super().apply_json(self._text(json, length), -1)
 
+    def wait_for_keys_async(self, keys, *args):
+        """Waits until the sync delivers keys (str, or the int a record
+        holds)."""
+        return super().wait_for_keys_async([_key(key) for key in keys], *args)
+
 
 Sync = override(Sync)
 _export('Sync')
