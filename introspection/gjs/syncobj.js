@@ -5,6 +5,8 @@
 // Makes libsyncobj feel like JavaScript:
 //  - collections, the registry's lists and a transaction's mutations and
 //    attempts are iterable (for...of, spread), and so are views and joins;
+//    a loop may write to the collection it walks (each record it held when
+//    the loop began and still holds is visited once, none it adds);
 //  - writes, sync updates and metadata take plain objects as well as
 //    Json.Object (insert, update, Sync.write, SyncControl.emit_update,
 //    Transaction.insert/update/set_metadata), and test collections take a
@@ -165,9 +167,34 @@ function _wrapPersistFunc(func) {
 
 // -- iteration ------------------------------------------------------------
 
+// Where the item at index is after items-changed(position, removed,
+// added); an index inside the removed run goes to the end of the added one.
+function _shift(index, position, removed, added) {
+    if (position >= index)
+        return index;
+    if (position + removed <= index)
+        return index + added - removed;
+    return position + added;
+}
+
+// The items of a live list model that a loop may change, as in Python: a
+// loop that deletes, updates or inserts records still visits each of the
+// items the model held when it began (and still holds) once, in order,
+// and none that it adds. (Counting positions alone would skip the record
+// after each one deleted, and visit every one inserted.)
 function* _listModelItems() {
-    for (let i = 0; i < this.get_n_items(); i++)
-        yield this.get_item(i);
+    let next = 0;
+    let end = this.get_n_items();
+    const handler = this.connect('items-changed', (model, position, removed, added) => {
+        next = _shift(next, position, removed, added);
+        end = _shift(end, position, removed, added);
+    });
+    try {
+        while (next < Math.min(end, this.get_n_items()))
+            yield this.get_item(next++);
+    } finally {
+        this.disconnect(handler);
+    }
 }
 
 function _makeIterable(prototype) {

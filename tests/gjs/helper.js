@@ -8,7 +8,7 @@ const {
     waitFor, later, echoToServer, LONG_ENOUGH_MS,
 } = imports.lib.harness;
 const {Syncobj} = imports.syncobj;
-const {GLib, Json} = imports.gi;
+const {GLib, GObject, Json} = imports.gi;
 const Type = Syncobj.MutationType;
 const State = Syncobj.TransactionState;
 
@@ -253,6 +253,39 @@ test('every call that takes a key also takes the integer a record holds', async 
 
     assertThrowsTypeError(() => collection.lookup(1.5), /key 1\.5 is not an integer JavaScript holds exactly/);
     assertThrowsTypeError(() => collection.delete(2 ** 60), /not an integer JavaScript holds exactly/);
+});
+
+test('a loop over a collection may write to it', () => {
+    // "Delete the done ones": counting positions skipped the record after
+    // each one deleted.
+    const [collection] = Syncobj.test_collection_new(
+        [0, 1, 2, 3, 4, 5].map(i => ({id: String(i), done: i % 3 !== 2})));
+    for (const record of collection) {
+        if (record.get_boolean('done'))
+            collection.delete(record.key);
+    }
+    assertEqual(keys(collection), ['2', '5']);
+
+    // Updates in place and inserts: each record of the start once, and
+    // none of those the loop added.
+    const seen = [];
+    for (const record of collection) {
+        seen.push(record.key);
+        if (seen.length > 4)
+            break;          // would visit what it inserts, for ever
+        collection.update(record.key, {seen: true});
+        collection.insert({id: `copy-${record.key}`});
+    }
+    assertEqual(seen, ['2', '5']);
+    assertEqual(keys(collection), ['2', '5', 'copy-2', 'copy-5']);
+
+    // A loop left early stops watching the collection.
+    const signalId = GObject.signal_lookup('items-changed', Syncobj.Collection);
+    for (const record of collection) {
+        assert(GObject.signal_has_handler_pending(collection, signalId, 0, false));
+        break;
+    }
+    assert(!GObject.signal_has_handler_pending(collection, signalId, 0, false));
 });
 
 test('views and joins are iterable, and follow the collection', () => {
