@@ -232,6 +232,27 @@ def test_a_persist_function_returning_a_coroutine_fails_the_attempt_saying_so(to
     assert 'never awaited' not in capfd.readouterr().err
 
 
+def test_fail_takes_any_exception_as_a_retriable_failure(todos):
+    collection, control = todos
+    jobs = []
+    with_persist_func(collection, jobs.append)
+
+    transaction = collection.update('1', {'done': True})
+    wait_for(lambda: jobs, control)
+    try:
+        raise ConnectionResetError(104, 'Connection reset by peer')
+    except Exception as e:                       # as a persist function would
+        jobs[0].fail(e)
+    wait_for(lambda: transaction.get_attempts()[0].get_error() is not None, control)
+
+    error = transaction.get_attempts()[0].get_error()
+    assert_syncobj_error(error, Syncobj.Error.FAILED)
+    assert error.message == 'ConnectionResetError: [Errno 104] Connection reset by peer'
+    control.advance(LONG_ENOUGH_MS)
+    wait_for(lambda: len(jobs) == 2, control)
+    assert transaction.get_state() == State.PERSISTING        # retried
+
+
 def test_exception_raising_glib_error_fails_with_it(todos):
     collection, control = todos
 

@@ -668,6 +668,14 @@ class PersistJob(Syncobj.PersistJob):
         get_changes_json())."""
         return json.loads(self.get_changes_json())
 
+    def fail(self, error):
+        """Reports that the call failed with error, a GLib.Error or any
+        other exception (an OSError of the network, say), which fails it
+        as a retriable Syncobj.Error.FAILED with its type and text."""
+        if isinstance(error, BaseException) and not isinstance(error, GLib.Error):
+            return self.fail_message('%s: %s' % (type(error).__name__, error))
+        return super().fail(error)
+
     def set_created(self, mutation, record):
         """Tells the key the server gave the record that mutation (an
         insert made without a key) inserted: record is the record as the
@@ -755,7 +763,7 @@ def _wrap_persist_func(func, n_user_data):
         except Exception as e:
             traceback.print_exc(file=sys.stderr)
             if not job.get_finished():
-                job.fail_message('%s: %s' % (type(e).__name__, e))
+                job.fail(e)
 
     return persist
 
