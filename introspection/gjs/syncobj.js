@@ -13,7 +13,8 @@
 //    plain array of records;
 //  - what a persist function throws, or its promise rejects with, fails
 //    the attempt (a GLib.Error as is, anything else as a retriable
-//    failure) instead of leaving the transaction waiting;
+//    failure) instead of leaving the transaction waiting, and so does
+//    PersistJob.fail() with any error a catch gets;
 //  - a classify function of the wrong arity is refused when set, and what
 //    it throws retries the error;
 //  - every call that takes a key also takes the integer a record holds
@@ -145,12 +146,8 @@ function _wrapPersistFunc(func) {
     const fail = (job, e) => {
         if (!(e instanceof GLib.Error))
             printerr(`libsyncobj: the persist function threw: ${e}\n${e?.stack ?? ''}`);
-        if (job.get_finished())
-            return;
-        if (e instanceof GLib.Error)
+        if (!job.get_finished())
             job.fail(e);
-        else
-            job.fail_message(String(e));
     };
     return job => {
         let result;
@@ -291,6 +288,14 @@ function _patch() {
             throw new TypeError(`the conflict function takes ${func.length} arguments; it is called as func(collection, key, local, server)`);
         return setConflictFunc.call(this, (collection, key, local, server) =>
             toJsonObject(func(collection, key, local, server), 'the resolved value'));
+    });
+    // job.fail(e) takes what a catch gets: a GLib.Error as is, anything
+    // else (an Error of fetch or JSON.parse) as a retriable failure with
+    // its text.
+    _wrap(Syncobj.PersistJob.prototype, 'fail', fail => function (error) {
+        if (error instanceof GLib.Error)
+            return fail.call(this, error);
+        return this.fail_message(String(error));
     });
     _wrap(Syncobj.PersistJob.prototype, 'conflict', conflict => function (key, current) {
         if (current === null || current === undefined || current instanceof Json.Node)

@@ -217,6 +217,30 @@ test('a persist function that throws a GLib.Error fails the attempt with it', as
     assertEqual(value(collection, '1').title, 'Buy milk');
 });
 
+test('job.fail takes any error a catch gets', async () => {
+    const [collection, control] = todos();
+    const jobs = [];
+    collection.set_mutator(Syncobj.FuncMutator.new(job => {
+        jobs.push(job);
+    }));
+
+    const transaction = collection.update('1', {done: true});
+    await waitFor(() => jobs.length === 1, control);
+    jobs[0].fail(new Error('socket hang up'));
+    await waitFor(() => transaction.get_attempts().get_item(0).get_error() !== null, control);
+    const error = transaction.get_attempts().get_item(0).get_error();
+    assertSyncobjError(error, Syncobj.Error.FAILED);
+    assertEqual(error.message, 'Error: socket hang up');
+
+    control.advance(LONG_ENOUGH_MS);
+    await waitFor(() => jobs.length === 2, control);
+    jobs[1].fail(new GLib.Error(Syncobj.error_quark(), Syncobj.Error.NON_RETRIABLE, 'refused'));
+    let failure = null;
+    await transaction.wait_async(null).catch(e => (failure = e));
+    assertSyncobjError(failure, Syncobj.Error.NON_RETRIABLE);
+    assertEqual(value(collection, '1').done, false);
+});
+
 test('a classify function of the wrong arity is refused, and what it throws retries', () => {
     const policy = Syncobj.RetryPolicy.new();
     const busy = new GLib.Error(Syncobj.error_quark(), Syncobj.Error.FAILED, 'Server busy');
