@@ -455,6 +455,12 @@ _syncobj_collection_restore_created (SyncobjCollection  *self,
   if (self->aliases == NULL)
     self->aliases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (self->aliases, g_strdup (temporary_key), g_strdup (key));
+
+  /* The insert itself names the record by the server's key, as it did
+   * before the restart once its answer came. */
+  mutation = _syncobj_transaction_find_mutation (transaction, self, temporary_key);
+  if (mutation != NULL && mutation->type == SYNCOBJ_MUTATION_TYPE_INSERT)
+    _syncobj_pending_mutation_set_key (mutation, key);
 }
 
 /* ---- queue and locks ----------------------------------------------------- */

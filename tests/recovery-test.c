@@ -532,10 +532,14 @@ test_server_key_after_insert (void)
   SyncobjTestBackend *backend = run_server_key ("after-insert", 0, &run, &store, &collection);
   SyncobjTransaction *inserted = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.insert_id);
   SyncobjTransaction *updated = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), run.update_id);
+  g_autoptr(SyncobjPendingMutation) insert = g_list_model_get_item (syncobj_transaction_get_mutations (inserted), 0);
   g_autoptr(SyncobjPendingMutation) update = g_list_model_get_item (syncobj_transaction_get_mutations (updated), 0);
   SyncobjPersistJob *job;
 
   g_assert_cmpint (syncobj_transaction_get_state (inserted), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  /* The finished insert says the server's key, as it did before the
+   * restart (the inspector's Keys column and its details show it). */
+  g_assert_cmpstr (syncobj_pending_mutation_get_key (insert), ==, "7");
   g_assert_cmpstr (syncobj_pending_mutation_get_key (update), ==, "7");
   syncobj_test_assert_json (syncobj_pending_mutation_get_modified (update), "{\"id\": 7, \"title\": \"milk\", \"done\": true}");
   /* The temporary key still names the record, as it did before. */
