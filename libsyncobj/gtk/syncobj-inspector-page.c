@@ -20,8 +20,9 @@
  * [class@Syncobj.Transaction] with its state, age, attempts, queue position,
  * the keys it locks and why it has not reached the server yet.
  *
- * Waiting retries can be started at once and transactions that have not
- * started persisting can be rolled back from the page.
+ * Waiting retries can be started at once and transactions that the server
+ * does not have yet (pending, queued or persisting) can be rolled back from
+ * the page.
  *
  * Everything comes from [func@Syncobj.Registry.get_default]. The page is
  * private: syncobj_gtk_init() (called by the libsyncobj inspector module
