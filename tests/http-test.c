@@ -330,6 +330,76 @@ test_redirect_followed (gconstpointer data)
   assert_json (json_array_get_object_element (items, 0), "{\"id\": \"a\", \"title\": \"oat milk\"}");
 }
 
+/* A 307 whose Location names no host (`http:/items`, which GLib parses)
+ * cannot be followed: libsoup asserts that a request has a host. The
+ * write fails as any other unfollowed redirect does, naming where it was
+ * sent. */
+static void
+test_redirect_without_host (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start ();
+  g_autoptr(Redirector) redirector = redirector_new (server, 307);
+  g_autoptr(Client) client = NULL;
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjAttempt) first = NULL;
+  g_autoptr(JsonArray) effects = NULL;
+  const GError *error;
+
+  g_free (redirector->target);
+  redirector->target = g_strdup ("http:");
+  client = client_behind_redirector (server, redirector);
+  syncobj_retry_policy_set_max_attempts (policy, 2);
+  syncobj_retry_policy_set_initial_delay (policy, 10);
+  syncobj_retry_policy_set_jitter (policy, 0);
+  syncobj_collection_set_retry_policy (client->collection, policy);
+
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  wait_finished (insert);
+
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  g_assert_cmpuint (redirector->requests, ==, 2);
+  first = g_list_model_get_item (syncobj_transaction_get_attempts (insert), 0);
+  error = syncobj_attempt_get_error (first);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "307"));
+  g_assert_nonnull (strstr (error->message, "“http:/items”"));
+  g_assert_null (strstr (error->message, "follows only 307 and 308"));
+  effects = demo_server_effects (server);
+  g_assert_cmpuint (json_array_get_length (effects), ==, 0);
+}
+
+/* A base URI without a scheme, as `localhost:3000/todos` is (GLib reads
+ * `localhost` as its scheme), names no host: the write fails at once,
+ * saying so, and the sync reports it, without a libsoup critical. */
+static void
+test_uri_without_host (void)
+{
+  g_autoptr(SyncobjHttpSync) sync =
+    syncobj_http_sync_new ("no-host", "localhost:3000/todos", "localhost:3000/changes");
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new ("localhost:3000/todos");
+  g_autoptr(SyncobjCollection) collection =
+    syncobj_collection_new ("no-host", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"a\"}");
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(GError) error = NULL;
+  const GError *failure;
+
+  insert = syncobj_collection_insert (collection, value, &error);
+  g_assert_no_error (error);
+  wait_finished (insert);
+
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
+  failure = syncobj_transaction_get_error (insert);
+  g_assert_error (failure, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE);
+  g_assert_nonnull (strstr (failure->message, "“localhost:3000/todos”"));
+  g_assert_nonnull (strstr (failure->message, "http://"));
+  WAIT_FOR (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)) != NULL, WAIT_TIMEOUT_MS);
+  g_assert_error (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)), SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
+  g_assert_nonnull (strstr (syncobj_sync_get_error (SYNCOBJ_SYNC (sync))->message, "localhost:3000/"));
+  g_assert_null (syncobj_collection_lookup_value (collection, "a"));
+}
+
 /* ---- tests ------------------------------------------------------------------------ */
 
 static void
@@ -2602,6 +2672,8 @@ main (int   argc,
   g_test_add_data_func ("/http/redirect/303-not-success", GUINT_TO_POINTER (303), test_redirect_not_success);
   g_test_add_data_func ("/http/redirect/307-followed", GUINT_TO_POINTER (307), test_redirect_followed);
   g_test_add_data_func ("/http/redirect/308-followed", GUINT_TO_POINTER (308), test_redirect_followed);
+  g_test_add_func ("/http/redirect/307-without-host-not-followed", test_redirect_without_host);
+  g_test_add_func ("/http/bad-uri/no-host", test_uri_without_host);
 
   return g_test_run ();
 }

@@ -82,9 +82,15 @@ _syncobj_http_mutator_check_response (SyncobjTransaction      *transaction,
       /* Never a success: the write did not reach its resource. Retriable,
        * so that a store keeps the change until the application points the
        * mutator at the new address that the error names. */
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
-                   _("%s %s was redirected with status %u to “%s”; a write follows only 307 and 308 redirects"),
-                   soup_message_get_method (message), uri, status, location != NULL ? location : "");
+      if (status == SOUP_STATUS_TEMPORARY_REDIRECT || status == SOUP_STATUS_PERMANENT_REDIRECT)
+        /* One the mutator did not follow (see follow_redirect()). */
+        g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                     _("%s %s was redirected with status %u to “%s”, which was not followed: it is not an http:// or https:// URI with a host, or one redirect too many"),
+                     soup_message_get_method (message), uri, status, location != NULL ? location : "");
+      else
+        g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP,
+                     _("%s %s was redirected with status %u to “%s”; a write follows only 307 and 308 redirects"),
+                     soup_message_get_method (message), uri, status, location != NULL ? location : "");
       return FALSE;
     }
 

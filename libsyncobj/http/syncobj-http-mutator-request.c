@@ -46,17 +46,12 @@ new_json_request (SyncobjHttpMutator  *self,
                   const char          *key,
                   GError             **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GUri) parsed = g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, &local_error);
+  g_autoptr(GUri) parsed = _syncobj_http_parse_uri (uri, FALSE, SYNCOBJ_ERROR_NON_RETRIABLE, error);
   g_autoptr(SoupMessage) message = NULL;
   SoupMessageHeaders *headers;
 
   if (parsed == NULL)
-    {
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_NON_RETRIABLE,
-                   _("“%s” is not a valid URI: %s"), uri, local_error->message);
-      return NULL;
-    }
+    return NULL;
 
   message = soup_message_new_from_uri (method, parsed);
   /* The Idempotency-Key makes a resend safe; libsoup then reuses idle

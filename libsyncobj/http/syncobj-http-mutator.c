@@ -236,8 +236,7 @@ follow_redirect (GTask      *task,
   if (location == NULL)
     return FALSE;
   target = g_uri_parse_relative (soup_message_get_uri (run->message), location, SOUP_HTTP_URI_FLAGS, NULL);
-  if (target == NULL ||
-      (g_strcmp0 (g_uri_get_scheme (target), "http") != 0 && g_strcmp0 (g_uri_get_scheme (target), "https") != 0))
+  if (target == NULL || !_syncobj_http_uri_is_sendable (target, FALSE))
     return FALSE;
 
   copy = _syncobj_http_mutator_redirected_request (run->message, target);

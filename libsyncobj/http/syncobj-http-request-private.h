@@ -51,6 +51,19 @@ void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,
  * and keep reusing connections. */
 void       _syncobj_http_forbid_resend  (SoupMessage        *message);
 
+/* Whether libsoup can send a request to @uri: an http or https URI (ws or
+ * wss too when @websocket) with a host. libsoup asserts it
+ * (SOUP_URI_IS_VALID) and GLib parses `localhost:3000/todos` as a URI of
+ * scheme `localhost` without a host. */
+gboolean   _syncobj_http_uri_is_sendable (GUri              *uri,
+                                          gboolean           websocket);
+/* @uri parsed, when a request can go to it; else NULL and an error of
+ * SYNCOBJ_ERROR and @error_code naming @uri and what is wrong. */
+GUri      *_syncobj_http_parse_uri      (const char         *uri,
+                                         gboolean            websocket,
+                                         int                 error_code,
+                                         GError            **error);
+
 /* The URI of the record of @key below @base_uri: the key, escaped, as one
  * more path segment (after the base's path, its trailing slash included),
  * with the base's query kept after it: `https://h/api/todos?key=K` and

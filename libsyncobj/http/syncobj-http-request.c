@@ -85,6 +85,45 @@ _syncobj_http_session_set_timeout (SoupSession *session,
   soup_session_set_timeout (session, timeout_seconds (timeout_ms));
 }
 
+gboolean
+_syncobj_http_uri_is_sendable (GUri     *uri,
+                               gboolean  websocket)
+{
+  const char *scheme = g_uri_get_scheme (uri);
+  const char *host = g_uri_get_host (uri);
+
+  if (host == NULL || host[0] == '\0' || scheme == NULL)
+    return FALSE;
+  return g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0 ||
+         (websocket && (g_ascii_strcasecmp (scheme, "ws") == 0 || g_ascii_strcasecmp (scheme, "wss") == 0));
+}
+
+GUri *
+_syncobj_http_parse_uri (const char  *uri,
+                         gboolean     websocket,
+                         int          error_code,
+                         GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GUri) parsed = g_uri_parse (uri, SOUP_HTTP_URI_FLAGS, &local_error);
+
+  if (parsed == NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, error_code,
+                   _("“%s” is not a valid URI: %s"), uri, local_error->message);
+      return NULL;
+    }
+  if (!_syncobj_http_uri_is_sendable (parsed, websocket))
+    {
+      g_set_error (error, SYNCOBJ_ERROR, error_code,
+                   websocket ? _("“%s” is not a valid URI: it must begin with ws://, wss://, http:// or https:// and name a host")
+                             : _("“%s” is not a valid URI: it must begin with http:// or https:// and name a host"),
+                   uri);
+      return NULL;
+    }
+  return g_steal_pointer (&parsed);
+}
+
 char *
 _syncobj_http_uri_child (const char *base_uri,
                          const char *segment,

@@ -342,13 +342,11 @@ _syncobj_http_sync_fetch_snapshot (SyncobjHttpSync *self)
 {
   SnapshotRequest *request;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (self->uri, SOUP_HTTP_URI_FLAGS, &error);
+  g_autoptr(GUri) uri = _syncobj_http_parse_uri (self->uri, FALSE, SYNCOBJ_ERROR_INVALID_STATE, &error);
 
   if (uri == NULL)
     {
-      g_autoptr(GError) uri_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
-                                                 _("“%s” is not a valid URI: %s"), self->uri, error->message);
-      syncobj_sync_mark_error (SYNCOBJ_SYNC (self), uri_error);
+      syncobj_sync_mark_error (SYNCOBJ_SYNC (self), error);
       return;
     }
   if (_syncobj_http_sync_auth_wait (self, SYNCOBJ_HTTP_SYNC_RESEND_SNAPSHOT))

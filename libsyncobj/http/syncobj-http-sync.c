@@ -443,15 +443,12 @@ _syncobj_http_sync_connect (SyncobjHttpSync *self)
   if (self->websocket_uri != NULL)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GUri) uri = g_uri_parse (self->websocket_uri, SOUP_HTTP_URI_FLAGS, &error);
+      g_autoptr(GUri) uri = _syncobj_http_parse_uri (self->websocket_uri, TRUE, SYNCOBJ_ERROR_INVALID_STATE, &error);
       g_autoptr(SoupMessage) message = NULL;
 
       if (uri == NULL)
         {
-          g_autoptr(GError) uri_error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
-                                                     _("“%s” is not a valid URI: %s"),
-                                                     self->websocket_uri, error->message);
-          syncobj_sync_mark_error (SYNCOBJ_SYNC (self), uri_error);
+          syncobj_sync_mark_error (SYNCOBJ_SYNC (self), error);
           return;
         }
       /* The first connection of a run resumes from the cached cursor. */
