@@ -39,6 +39,13 @@ static GPrivate constructing_deferred;
 static void
 collection_start_sync (SyncobjCollection *self)
 {
+  /* The restored optimistic changes are saved data too: a first run that
+   * never reached its server cached nothing, but its pending inserts show
+   * after a restart, and they are not current data. */
+  if (self->status == SYNCOBJ_COLLECTION_STATUS_LOADING &&
+      g_list_model_get_n_items (G_LIST_MODEL (self)) > 0)
+    _syncobj_collection_set_status (self, SYNCOBJ_COLLECTION_STATUS_CACHED);
+
   if (self->sync != NULL)
     _syncobj_sync_attach (self->sync, self);
   else

@@ -185,8 +185,12 @@ _syncobj_collection_state_param_specs (GParamSpec **properties)
    * restored optimistic changes on top: the status is then
    * %SYNCOBJ_COLLECTION_STATUS_CACHED until the sync has caught up
    * (%SYNCOBJ_COLLECTION_STATUS_READY, when
-   * [property@Syncobj.Collection:ready] becomes %TRUE). Without a cache it
-   * starts %SYNCOBJ_COLLECTION_STATUS_LOADING, and becomes
+   * [property@Syncobj.Collection:ready] becomes %TRUE). The restored
+   * optimistic changes count as saved data too: after a first run that
+   * never reached its server (nothing cached), a restart that shows the
+   * records of its unfinished inserts is %SYNCOBJ_COLLECTION_STATUS_CACHED
+   * as well. With nothing saved to show it starts
+   * %SYNCOBJ_COLLECTION_STATUS_LOADING, and becomes
    * %SYNCOBJ_COLLECTION_STATUS_ERROR if the sync reports an error before
    * anything could be shown. Once ready, it stays ready when the network
    * drops later.

@@ -186,11 +186,14 @@ syncobj_collection_new (const char     *id,
  *
  * Creates a collection whose transactions and synced records survive a
  * restart. The synced records cached in @store for @id are shown, in their
- * order, when this function returns ([property@Syncobj.Collection:status]
- * is then %SYNCOBJ_COLLECTION_STATUS_CACHED), and so are the optimistic
+ * order, when this function returns, and so are the optimistic
  * changes of the unfinished transactions that @store holds for @id, which
- * resume in their original order (see [class@Syncobj.Store]). It waits
- * for the disk for the time reading them takes.
+ * resume in their original order (see [class@Syncobj.Store]);
+ * [property@Syncobj.Collection:status] is then
+ * %SYNCOBJ_COLLECTION_STATUS_CACHED when anything saved is shown (a cache,
+ * or only the records of unfinished inserts after a first run that never
+ * reached its server). It waits for the disk for the time reading them
+ * takes.
  *
  * Restored transactions are queued with the strategy, queue scope and
  * retry policy the collection has while it is constructed: when they differ
