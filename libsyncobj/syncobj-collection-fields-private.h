@@ -53,6 +53,8 @@ struct _SyncobjCollection
   SyncobjTable       *active_links;     /* transaction → GList link */
 
   SyncobjCollectionCache *cache;        /* NULL without a persistent store */
+  GError             *open_twice;       /* another live collection of this id
+                                         * uses the store: writes fail so */
   SyncobjSlicedCommit *sliced;          /* syncobj-collection-slice.c */
   guint               slice_writes;     /* tests: writes per slice; 0: by time */
   guint               schema_version;

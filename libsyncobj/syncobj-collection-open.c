@@ -52,9 +52,58 @@ collection_start_sync (SyncobjCollection *self)
     _syncobj_collection_set_ready (self, TRUE);
 }
 
+static gboolean
+same_file (SyncobjStore *a,
+           SyncobjStore *b)
+{
+  const char *path = syncobj_store_get_path (a);
+
+  return a == b || (path != NULL && g_strcmp0 (path, syncobj_store_get_path (b)) == 0);
+}
+
+/* Whether another live collection of this process has @self's id and
+ * keeps it in the same file (a collection nobody references lives on
+ * while it has unfinished transactions). Those are alive: a start
+ * restores none of them a second time, @self would not show them, and
+ * its own writes would race them and the first one's cache writes.
+ * @self shows the cached records and refuses writes, saying why. */
+static gboolean
+collection_is_open_twice (SyncobjCollection *self)
+{
+  GListModel *collections;
+  guint n;
+
+  if (self->store == NULL)
+    return FALSE;
+
+  collections = syncobj_registry_get_collections (syncobj_registry_get_default ());
+  n = g_list_model_get_n_items (collections);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SyncobjCollection) other = g_list_model_get_item (collections, i);
+      const char *path = syncobj_store_get_path (self->store);
+
+      if (other == self || other->store == NULL || other->open_twice != NULL ||
+          g_strcmp0 (other->id, self->id) != 0 || !same_file (self->store, other->store))
+        continue;
+
+      self->open_twice = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE,
+                                      _("Collection “%s” is open twice on the store “%s”: this process has another "
+                                        "live collection of that id, whose unfinished changes this one does not "
+                                        "show. Use that collection: syncobj_collection_get_or_create() returns "
+                                        "it"),
+                                      self->id, path != NULL ? path : _("in memory"));
+      g_message ("%s", self->open_twice->message);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 void
 _syncobj_collection_open (SyncobjCollection *self)
 {
+  gboolean twice = collection_is_open_twice (self);
+
   self->cache = _syncobj_collection_cache_new (self->store, self->id, self->schema_version,
                                                self->overlay, self->order);
   if (g_private_get (&constructing_deferred) != NULL)
@@ -66,11 +115,16 @@ _syncobj_collection_open (SyncobjCollection *self)
   _syncobj_collection_begin_batch (self);
   if (self->cache != NULL && _syncobj_collection_cache_restore (self->cache, self->key_member, self->sync))
     self->status = SYNCOBJ_COLLECTION_STATUS_CACHED;
-  if (self->store != NULL)
+  /* A collection open twice shows the cached records only: the
+   * transactions, and the writes to the cache, stay the first one's. */
+  if (self->store != NULL && !twice)
     _syncobj_recovery_restore (self->store, self, self->id, _syncobj_transaction_recovery_ops ());
   /* Writes to this collection of transactions restored by another one. */
-  _syncobj_recovery_collection_opened (self, self->id, _syncobj_transaction_recovery_ops ());
+  if (!twice)
+    _syncobj_recovery_collection_opened (self, self->id, _syncobj_transaction_recovery_ops ());
   _syncobj_collection_end_batch (self);
+  if (twice)
+    g_clear_pointer (&self->cache, _syncobj_collection_cache_free);
 
   collection_start_sync (self);
 }
@@ -179,7 +233,8 @@ adopt_transactions (OpenData *data,
 
       g_ptr_array_index (data->stored, data->next_stored) = NULL;
       data->next_stored++;
-      _syncobj_recovery_restore_one (self, stored, data->to_resume, _syncobj_transaction_recovery_ops ());
+      if (self->open_twice == NULL)
+        _syncobj_recovery_restore_one (self, stored, data->to_resume, _syncobj_transaction_recovery_ops ());
       g_ptr_array_add (done, stored);
     }
   _syncobj_collection_end_batch (self);
@@ -207,9 +262,12 @@ adopt_cb (gpointer user_data)
     return G_SOURCE_CONTINUE;
 
   _syncobj_collection_begin_batch (data->collection);
-  _syncobj_recovery_collection_opened (data->collection, data->collection->id,
-                                       _syncobj_transaction_recovery_ops ());
+  if (data->collection->open_twice == NULL)
+    _syncobj_recovery_collection_opened (data->collection, data->collection->id,
+                                         _syncobj_transaction_recovery_ops ());
   _syncobj_collection_end_batch (data->collection);
+  if (data->collection->open_twice != NULL)
+    g_clear_pointer (&data->collection->cache, _syncobj_collection_cache_free);
   collection_start_sync (data->collection);
 
   g_task_return_pointer (task, g_object_ref (data->collection), g_object_unref);

@@ -268,6 +268,11 @@ collection_write (SyncobjCollection     *self,
   /* Every caller checked that this is the collection's thread. */
   if (!_syncobj_collection_check_not_merging (self, error))
     return NULL;
+  if (self->open_twice != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->open_twice));
+      return NULL;
+    }
 
   if (type == SYNCOBJ_MUTATION_TYPE_INSERT && value != NULL &&
       self->key_source == SYNCOBJ_KEY_SOURCE_SERVER &&

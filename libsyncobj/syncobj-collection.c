@@ -203,6 +203,17 @@ syncobj_collection_new (const char     *id,
  * [ctor@Syncobj.Collection.new] uses no store: collections persist only
  * when given one.
  *
+ * One process has one live collection per id and store file: while
+ * another collection of @id lives on the same file (a collection nobody
+ * references lives on while it has unfinished transactions), the new one
+ * shows the cached records but not that collection's unfinished changes,
+ * and its writes fail with %SYNCOBJ_ERROR_INVALID_STATE, saying so; its
+ * sync's records are not cached. Share the live collection instead
+ * ([ctor@Syncobj.Collection.get_or_create]). A collection disposed of
+ * (g_object_run_dispose()) leaves the registry at once; its unfinished
+ * transactions, alive in the process, are restored only by the next start
+ * of the program.
+ *
  * Returns: (transfer full): a new collection
  */
 SyncobjCollection *
@@ -826,6 +837,7 @@ syncobj_collection_finalize (GObject *object)
   g_clear_pointer (&self->active_links, _syncobj_table_free);
   g_clear_pointer (&self->queue, _syncobj_queue_free);
   g_clear_pointer (&self->aliases, g_hash_table_unref);
+  g_clear_error (&self->open_twice);
 
   G_OBJECT_CLASS (syncobj_collection_parent_class)->finalize (object);
 }

@@ -356,6 +356,109 @@ test_same_process_no_duplicate (void)
   g_clear_object (&collection);
 }
 
+/* A second live collection with the same id on the same file (the same
+ * store, or another store of that path) shows the cached records but
+ * none of the first one's unfinished changes, which stay the first
+ * one's: its writes fail with a GError that says so, and nothing is
+ * persisted twice. */
+static void
+test_same_process_open_twice (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("twice.db");
+  g_autofree char *other_path = syncobj_store_test_path ("twice-other.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjStore) reopened = NULL;
+  g_autoptr(SyncobjStore) other_file = NULL;
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("open-twice-sync");
+  g_autoptr(SyncobjCollection) first = NULL;
+  g_autoptr(SyncobjCollection) shared = NULL;
+  g_autoptr(SyncobjTransaction) transaction = NULL;
+  g_autoptr(JsonObject) cached = syncobj_test_object ("{\"id\": \"cached\"}");
+  g_autoptr(JsonObject) value = syncobj_test_object ("{\"id\": \"k\"}");
+  SyncobjStore *stores[2];
+
+  g_assert_no_error (error);
+  first = syncobj_collection_new_with_store ("open-twice", sync, mutator, store);
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write (sync, SYNCOBJ_MUTATION_TYPE_INSERT, cached, NULL));
+  g_assert_true (syncobj_sync_commit (sync, &error));
+  g_assert_no_error (error);
+  syncobj_sync_mark_ready (sync);
+  /* The persist call never answers: the insert stays unfinished. */
+  transaction = syncobj_collection_insert (first, value, &error);
+  g_assert_no_error (error);
+  syncobj_store_test_wait_for_jobs (backend, 1);
+  syncobj_store_test_flush (store);
+
+  reopened = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  stores[0] = store;
+  stores[1] = reopened;
+  for (guint i = 0; i < G_N_ELEMENTS (stores); i++)
+    {
+      g_autoptr(SyncobjSync) twin_sync = syncobj_sync_new ("open-twice-sync");
+      g_autoptr(SyncobjCollection) twin = syncobj_collection_new_with_store ("open-twice", twin_sync, mutator, stores[i]);
+      g_autoptr(JsonObject) again = syncobj_test_object ("{\"id\": \"k\", \"title\": \"again\"}");
+      g_autoptr(JsonObject) server = syncobj_test_object ("{\"id\": \"from-twin-sync\"}");
+      g_autoptr(SyncobjTransaction) refused = NULL;
+
+      /* The cache shows; the first one's insert does not. */
+      g_assert_cmpint (syncobj_collection_get_status (twin), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+      g_assert_true (syncobj_collection_contains (twin, "cached"));
+      g_assert_false (syncobj_collection_contains (twin, "k"));
+      g_assert_cmpuint (syncobj_collection_get_n_pending (twin), ==, 0);
+
+      refused = syncobj_collection_insert (twin, again, &error);
+      g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
+      g_assert_nonnull (strstr (error->message, "open twice"));
+      g_assert_nonnull (strstr (error->message, path));
+      g_assert_null (refused);
+      g_clear_error (&error);
+      g_assert_false (syncobj_collection_contains (twin, "k"));
+
+      /* Its sync's commits are not written to the first one's cache. */
+      syncobj_sync_begin (twin_sync);
+      g_assert_true (syncobj_sync_write (twin_sync, SYNCOBJ_MUTATION_TYPE_INSERT, server, NULL));
+      g_assert_true (syncobj_sync_commit (twin_sync, &error));
+      g_assert_no_error (error);
+      g_assert_true (syncobj_collection_contains (twin, "from-twin-sync"));
+      syncobj_store_test_flush (stores[i]);
+      g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT COUNT(*) FROM cache"), ==, 1);
+    }
+  g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  g_assert_cmpuint (backend->jobs->len, ==, 1);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT COUNT(*) FROM transactions"), ==, 1);
+
+  /* Sharing it is the way: the first one, with its insert. */
+  shared = syncobj_collection_get_or_create ("open-twice", NULL, NULL, store);
+  g_assert_true (shared == first);
+
+  /* Another file, or no store, is another collection. */
+  other_file = syncobj_store_new_for_path (other_path, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(SyncobjCollection) elsewhere = syncobj_collection_new_with_store ("open-twice", NULL, mutator, other_file);
+    g_autoptr(SyncobjCollection) in_memory = syncobj_collection_new ("open-twice", NULL, mutator);
+    g_autoptr(SyncobjTransaction) inserted = syncobj_collection_insert (elsewhere, value, &error);
+    g_autoptr(SyncobjTransaction) inserted_in_memory = NULL;
+
+    g_assert_no_error (error);
+    inserted_in_memory = syncobj_collection_insert (in_memory, value, &error);
+    g_assert_no_error (error);
+    syncobj_transaction_rollback (inserted, NULL);
+    syncobj_transaction_rollback (inserted_in_memory, NULL);
+  }
+  syncobj_transaction_rollback (transaction, NULL);
+  syncobj_store_test_run_pending ();
+  /* The jobs hold the mutator, which holds the backend. */
+  g_ptr_array_set_size (backend->jobs, 0);
+  g_clear_object (&shared);
+  g_clear_object (&first);
+}
+
 static const char *schema_v1[] = {
   SYNCOBJ_TEST_SCHEMA_V1_META,
   SYNCOBJ_TEST_SCHEMA_V1_TRANSACTIONS,
@@ -1253,6 +1356,7 @@ main (int   argc,
   g_test_add_func ("/store/default-without-program-name", test_default_without_program_name);
   g_test_add_func ("/store/round-trip", test_round_trip);
   g_test_add_func ("/store/same-process-no-duplicate", test_same_process_no_duplicate);
+  g_test_add_func ("/store/same-process-open-twice", test_same_process_open_twice);
   g_test_add_func ("/store/migration/v1", test_migration);
   g_test_add_func ("/store/prune", test_prune);
   g_test_add_func ("/store/flush", test_flush);

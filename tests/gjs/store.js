@@ -80,6 +80,37 @@ test('completed transaction does not come back', async () => {
     assertEqual(again.visibleAtOnce, {id: 'a', title: 'Written before the crash'});
 });
 
+test('a second collection of one id on one store file refuses writes, and says why', () => {
+    const path = storePath();
+    const store = Syncobj.Store.new_for_path(path);
+    // The server never answers: the insert stays unfinished.
+    const mutator = Syncobj.FuncMutator.new(async () => {});
+    let first = Syncobj.Collection.new_with_store('todos', null, mutator, store);
+    const pending = first.insert_json(JSON.stringify({id: 'a', title: 'Typed first'}));
+
+    // "Restarting" inside the script: the first one is still alive.
+    const second = Syncobj.Collection.new_with_store('todos', null, mutator, Syncobj.Store.new_for_path(path));
+    assertEqual(second.lookup('a'), null);
+    let error = null;
+    try {
+        second.insert_json(JSON.stringify({id: 'a', title: 'Typed again'}));
+    } catch (e) {
+        error = e;
+    }
+    assertEqual(error?.matches(Syncobj.error_quark(), Syncobj.Error.INVALID_STATE), true);
+    assertEqual(/open twice on the store/.test(error.message), true, error.message);
+    assertEqual(second.n_pending, 0);
+
+    // The live one is shared.
+    assertEqual(Syncobj.Collection.get_or_create('todos', null, null, store) === first, true);
+    assertEqual(first.n_pending, 1);
+
+    pending.rollback();
+    second.run_dispose();
+    first.run_dispose();
+    first = null;
+});
+
 test('clean up', () => removeTmpDirs());
 
 run();
