@@ -387,6 +387,9 @@ test_filter_by_state (Fixture       *fixture,
 
   filter = ui_test_find_widget (fixture->page, "state-filter");
   g_assert_true (GTK_IS_DROP_DOWN (filter));
+  /* Its label names it (for screen readers, and Alt+S reaches it). */
+  g_assert_true (gtk_label_get_mnemonic_widget (GTK_LABEL (ui_test_find_widget (fixture->page, "state-filter-label"))) ==
+                 filter);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (filter), 3);
   item = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (filter));
   g_assert_cmpstr (gtk_string_object_get_string (item), ==, "Queued");
