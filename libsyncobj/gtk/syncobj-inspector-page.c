@@ -53,6 +53,7 @@ struct _SyncobjInspectorPage
   GtkColumnView       *attempts_view;
 
   GHashTable          *bound_cells;     /* CellBinding* set: the cells showing an item */
+  char                *unmapped_selection; /* the id of the collection selected when unmapped */
   guint                tick_id;
   guint                state_changes_id;
 };
@@ -847,11 +848,44 @@ tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The rows of a list hold their items: while the page is not shown (the
+ * inspector closed, which hides it), it lists no collection, so that the
+ * application's collections go when the application drops them. Shown
+ * again, it lists those that remain and selects the same one. */
+static void
+attach_collections (SyncobjInspectorPage *self)
+{
+  GListModel *collections = syncobj_registry_get_collections (self->registry);
+
+  if (gtk_single_selection_get_model (self->collections_selection) == collections)
+    return;
+  gtk_single_selection_set_model (self->collections_selection, collections);
+  for (guint i = 0; self->unmapped_selection != NULL && i < g_list_model_get_n_items (collections); i++)
+    {
+      g_autoptr(SyncobjCollection) collection = g_list_model_get_item (collections, i);
+
+      if (g_strcmp0 (syncobj_collection_get_id (collection), self->unmapped_selection) == 0)
+        gtk_single_selection_set_selected (self->collections_selection, i);
+    }
+  g_clear_pointer (&self->unmapped_selection, g_free);
+}
+
+static void
+detach_collections (SyncobjInspectorPage *self)
+{
+  SyncobjCollection *selected = gtk_single_selection_get_selected_item (self->collections_selection);
+
+  g_free (self->unmapped_selection);
+  self->unmapped_selection = selected != NULL ? g_strdup (syncobj_collection_get_id (selected)) : NULL;
+  gtk_single_selection_set_model (self->collections_selection, NULL);
+}
+
 static void
 syncobj_inspector_page_map (GtkWidget *widget)
 {
   SyncobjInspectorPage *self = SYNCOBJ_INSPECTOR_PAGE (widget);
 
+  attach_collections (self);
   GTK_WIDGET_CLASS (syncobj_inspector_page_parent_class)->map (widget);
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, tick, self);
@@ -865,6 +899,7 @@ syncobj_inspector_page_unmap (GtkWidget *widget)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   GTK_WIDGET_CLASS (syncobj_inspector_page_parent_class)->unmap (widget);
+  detach_collections (self);
 }
 
 /* ---- actions ------------------------------------------------------------ */
@@ -956,9 +991,8 @@ syncobj_inspector_page_init (SyncobjInspectorPage *self)
   setup_actions_column (self);
   setup_columns (self, attempt_columns, G_N_ELEMENTS (attempt_columns));
 
-  /* The models are the registry's own lists: nothing is copied. */
-  gtk_single_selection_set_model (self->collections_selection,
-                                  syncobj_registry_get_collections (self->registry));
+  /* The models are the registry's own lists: nothing is copied. That of
+   * the collections is there while the page is shown (map). */
   gtk_custom_filter_set_filter_func (self->filter, filter_transaction, self, NULL);
   gtk_filter_list_model_set_model (self->transactions_filtered,
                                    syncobj_registry_get_transactions (self->registry));
@@ -1000,6 +1034,7 @@ syncobj_inspector_page_finalize (GObject *object)
   SyncobjInspectorPage *self = SYNCOBJ_INSPECTOR_PAGE (object);
 
   g_clear_pointer (&self->bound_cells, g_hash_table_unref);
+  g_free (self->unmapped_selection);
 
   G_OBJECT_CLASS (syncobj_inspector_page_parent_class)->finalize (object);
 }
@@ -1036,7 +1071,13 @@ set_object (SyncobjInspectorPage *self,
   if (SYNCOBJ_IS_RECORD (object))
     object = G_OBJECT (syncobj_record_get_collection (SYNCOBJ_RECORD (object)));
 
-  if (SYNCOBJ_IS_COLLECTION (object))
+  if (SYNCOBJ_IS_COLLECTION (object) && gtk_single_selection_get_model (self->collections_selection) == NULL)
+    {
+      /* Not shown (another page of the inspector is): selected when shown. */
+      g_free (self->unmapped_selection);
+      self->unmapped_selection = g_strdup (syncobj_collection_get_id (SYNCOBJ_COLLECTION (object)));
+    }
+  else if (SYNCOBJ_IS_COLLECTION (object))
     select_item (self->collections_selection, object);
   else if (SYNCOBJ_IS_TRANSACTION (object))
     {

@@ -505,6 +505,71 @@ test_follows_live_changes (Fixture       *fixture,
   assert_row_label (row, "transaction-state", "completed");
 }
 
+/* The inspector hides its window when closed and keeps its pages: a page
+ * not shown lists no collection, so that those the application drops go
+ * (the rows of a list hold their items). Shown again, it lists those that
+ * remain, with the same one selected, or the one the inspector selected
+ * meanwhile. */
+static void
+test_hidden_page_keeps_no_collection (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  SyncobjCollection *dropped = syncobj_test_collection_new_for_id ("dropped", NULL, SYNCOBJ_STRATEGY_ORDERED,
+                                                                   &control);
+
+  g_object_set (fixture->page, "object", fixture->parallel, NULL);
+  wait_for_label (fixture->page, "collection-id", "dropped");
+  wait_for_label (fixture->page, "record-key", "x");
+
+  gtk_widget_set_visible (fixture->window, FALSE);
+  ui_test_iterate (10);
+  g_object_add_weak_pointer (G_OBJECT (dropped), (gpointer *) &dropped);
+  g_object_unref (dropped);
+  ui_test_iterate (10);
+  g_assert_null (dropped);
+
+  gtk_widget_set_visible (fixture->window, TRUE);
+  wait_for_label (fixture->page, "collection-id", "groceries");
+  wait_for_label (fixture->page, "record-key", "x");
+  g_assert_null (ui_test_find_label (fixture->page, "collection-id", "dropped"));
+
+  /* Selected by the inspector while not shown. */
+  gtk_widget_set_visible (fixture->window, FALSE);
+  g_object_set (fixture->page, "object", fixture->collection, NULL);
+  gtk_widget_set_visible (fixture->window, TRUE);
+  wait_for_label (fixture->page, "record-key", "a");
+}
+
+/* A page the inspector made but never showed (another of its pages is
+ * shown, as when it opens) keeps no collection alive either. */
+static void
+test_unshown_page_keeps_no_collection (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  SyncobjCollection *dropped = syncobj_test_collection_new_for_id ("never-shown", NULL, SYNCOBJ_STRATEGY_ORDERED,
+                                                                   &control);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *stack = gtk_stack_new ();
+  GtkWidget *page = page_new ();
+
+  gtk_stack_add_named (GTK_STACK (stack), gtk_label_new ("Objects"), "objects");
+  gtk_stack_add_named (GTK_STACK (stack), page, "sync");
+  gtk_stack_set_visible_child_name (GTK_STACK (stack), "objects");
+  gtk_window_set_child (GTK_WINDOW (window), stack);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  ui_test_iterate (20);
+
+  g_object_add_weak_pointer (G_OBJECT (dropped), (gpointer *) &dropped);
+  g_object_unref (dropped);
+  ui_test_iterate (10);
+  g_assert_null (dropped);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  ui_test_iterate (10);
+}
+
 static void
 test_registered (void)
 {
@@ -684,6 +749,7 @@ main (int    argc,
   g_test_add_func ("/gtk/inspector-page/registered", test_registered);
   g_test_add_func ("/gtk/inspector-page/shows-store-write-error", test_shows_store_write_error);
   g_test_add_func ("/gtk/inspector-page/shows-temporary-keys", test_shows_temporary_keys);
+  g_test_add_func ("/gtk/inspector-page/unshown-page-keeps-no-collection", test_unshown_page_keeps_no_collection);
   g_test_add ("/gtk/inspector-page/shows-every-state", Fixture, NULL,
               fixture_set_up, test_shows_every_state, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/tooltips-on-cut-off-cells", Fixture, NULL,
@@ -696,6 +762,8 @@ main (int    argc,
               fixture_set_up, test_retry_now, fixture_tear_down);
   g_test_add ("/gtk/inspector-page/rollback", Fixture, NULL,
               fixture_set_up, test_rollback, fixture_tear_down);
+  g_test_add ("/gtk/inspector-page/hidden-page-keeps-no-collection", Fixture, NULL,
+              fixture_set_up, test_hidden_page_keeps_no_collection, fixture_tear_down);
 
   return g_test_run ();
 }
