@@ -1687,6 +1687,7 @@ typedef struct
   char       *location;   /* nullable */
   guint       posts;
   JsonObject *posted;     /* the last POST's body */
+  const char *moved;      /* nullable: a path answered with a 308 to /api/items */
 } Answerer;
 
 static void
@@ -1698,6 +1699,13 @@ answerer_cb (SoupServer        *server,
 {
   Answerer *answerer = user_data;
 
+  if (answerer->moved != NULL && g_str_equal (path, answerer->moved))
+    {
+      soup_server_message_set_status (message, 308, NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                    "Location", "/api/items");
+      return;
+    }
   if (g_strcmp0 (soup_server_message_get_method (message), "POST") != 0)
     {
       soup_server_message_set_status (message, 204, NULL);
@@ -1852,6 +1860,38 @@ test_server_key_answers (void)
           g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 0);
         }
     }
+}
+
+/* An API that moved (308) and answers its inserts with just a Location:
+ * the key is read below the URI the insert was redirected to, not below
+ * the mutator's old base, which the new Location is not under. */
+static void
+test_server_key_after_redirect (void)
+{
+  g_autoptr(Answerer) answerer = answerer_new (201, NULL);
+  g_autofree char *old_items = answerer_uri (answerer, "/v1/items");
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (old_items);
+  g_autoptr(SyncobjCollection) collection =
+    g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "moved", "key-source", SYNCOBJ_KEY_SOURCE_SERVER,
+                  "mutator", mutator, NULL);
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  answerer->moved = "/v1/items";
+  answerer->location = g_strdup ("/api/items/42");
+  syncobj_retry_policy_set_max_attempts (policy, 1);
+  syncobj_collection_set_retry_policy (collection, policy);
+  insert = syncobj_test_insert (collection, "{\"title\": \"A\"}");
+  wait_finished (insert);
+
+  g_assert_no_error (syncobj_transaction_get_error (insert));
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (answerer->posts, ==, 1);
+  record = syncobj_collection_lookup (collection, "42");
+  g_assert_nonnull (record);
+  g_assert_false (syncobj_record_is_temporary (record));
+  assert_json (syncobj_record_get_value (record), "{\"title\": \"A\", \"id\": 42}");
 }
 
 static char *
@@ -2639,6 +2679,7 @@ main (int   argc,
   g_test_add_func ("/http/keys/from-body", test_server_key_from_body);
   g_test_add_func ("/http/keys/from-batch", test_server_key_from_batch);
   g_test_add_func ("/http/keys/answers", test_server_key_answers);
+  g_test_add_func ("/http/keys/location-after-redirect", test_server_key_after_redirect);
   g_test_add_func ("/http/mutator/auth-request/pauses-until-credential", test_auth_request_pauses);
   g_test_add_func ("/http/mutator/auth-request/forbidden", test_auth_on_forbidden);
   g_test_add_func ("/http/mutator/auth-request/rollback", test_auth_request_rollback);

@@ -15,7 +15,8 @@
 /* The record the server created for @mutation, from its answer: @answer
  * (the body, or a batch entry's record) when it holds the key member,
  * else @answer with the key the `Location` header of @message (NULL for
- * a batch) names, if any. */
+ * a batch) names, if any: below @base_uri, or below the URI the POST went
+ * to when a 307 or 308 moved it (the collection's new address). */
 static JsonObject *
 created_record (SoupMessage *message,
                 JsonObject  *answer,
@@ -30,6 +31,8 @@ created_record (SoupMessage *message,
       const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
 
       located = _syncobj_http_location_key (request_uri, location, base_uri, key_member);
+      if (located == NULL)
+        located = _syncobj_http_location_key (request_uri, location, request_uri, key_member);
     }
   return _syncobj_http_created_record (answer, located, key_member);
 }
