@@ -21,7 +21,7 @@ import traceback
 from ..module import get_introspection_module
 from ..overrides import override
 
-from gi.repository import GLib, Gio, Json  # noqa: F401 (Gio: ListModel override)
+from gi.repository import GLib, Gio, GObject, Json  # noqa: F401 (Gio: ListModel override)
 
 Syncobj = get_introspection_module('Syncobj')
 
@@ -395,6 +395,31 @@ class Collection(Syncobj.Collection):
         if not isinstance(changes, dict):
             changes = to_python(to_json_object(changes))
         return self.update_json(key, _dumps(changes, 'the changes'))
+
+    @staticmethod
+    def new_with_properties_async(names, values, cancellable=None, callback=None, *user_data):
+        """Creates a collection with the properties names (a list of str)
+        set to values (a list of as many plain values) and starts it from
+        its store without blocking; finish with new_with_properties_finish().
+
+        Lists of different lengths, or a name that is no property of
+        Syncobj.Collection, raise here: the C call would read past the
+        shorter list, or leave the property unset with only a warning."""
+        names, values = list(names), list(values)
+        if len(names) != len(values):
+            raise ValueError('%d property names but %d values' % (len(names), len(values)))
+        typed = []
+        for name, value in zip(names, values):
+            pspec = Syncobj.Collection.find_property(name) if isinstance(name, str) else None
+            if pspec is None:
+                raise TypeError('Syncobj.Collection has no property %r' % (name,))
+            try:
+                typed.append(GObject.Value(pspec.value_type, value))
+            except (TypeError, ValueError) as e:
+                raise TypeError('property %r of Syncobj.Collection takes a %s, not %r: %s'
+                                % (name, pspec.value_type.name, value, e)) from None
+        return Syncobj.Collection.new_with_properties_async(names, typed, cancellable, callback,
+                                                            *user_data)
 
     @classmethod
     def shared(cls, id, sync=None, mutator=None, store=None):
