@@ -38,7 +38,7 @@
 
 imports.gi.versions.Syncobj = '1.0';
 imports.gi.versions.Json = '1.0';
-const {Gio, GLib, Json} = imports.gi;
+const {Gio, GLib, GObject, Json} = imports.gi;
 var Syncobj = imports.gi.Syncobj;
 
 var VERSION = '0.2';
@@ -340,6 +340,21 @@ function _patch() {
     });
     _wrap(Syncobj.FuncMutator.prototype, 'set_await_sync_func', setAwaitSyncFunc => function (func) {
         return setAwaitSyncFunc.call(this, typeof func === 'function' ? _wrapPersistFunc(func) : func);
+    });
+
+    // Its two arrays share one length: arrays of different lengths made
+    // the C call read past the shorter one (a crash), and a misspelt name
+    // left the property unset with only a warning.
+    _wrap(Syncobj.Collection, 'new_with_properties_async', start => function (names, values, ...rest) {
+        if (!Array.isArray(names) || !Array.isArray(values))
+            throw new TypeError('the property names and values must be arrays');
+        if (names.length !== values.length)
+            throw new RangeError(`${names.length} property names but ${values.length} values`);
+        for (const name of names) {
+            if (typeof name !== 'string' || GObject.Object.find_property.call(Syncobj.Collection, name) === null)
+                throw new TypeError(`Syncobj.Collection has no property ${JSON.stringify(name)}`);
+        }
+        return start(names, values, ...rest);
     });
 
     _wrap(Syncobj, 'test_collection_new', testCollectionNew => function (initialData, strategy) {

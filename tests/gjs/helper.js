@@ -312,6 +312,29 @@ test('a loop over a collection may write to it', () => {
     assert(!GObject.signal_has_handler_pending(collection, signalId, 0, false));
 });
 
+test('a start with properties checks its arrays before calling', async () => {
+    const start = Syncobj.Collection.new_with_properties_async;
+    const store = Syncobj.Store.new_in_memory();
+
+    // Arrays of different lengths: the C call would read past the shorter.
+    let thrown = null;
+    try {
+        start(['id'], ['gjs-props', store], null, () => {});
+    } catch (e) {
+        thrown = e;
+    }
+    assert(thrown instanceof RangeError && /1 property names but 2 values/.test(thrown.message), `${thrown}`);
+    assertThrowsTypeError(() => start(['id', 'keysource'], ['gjs-props', 1], null, () => {}),
+        /Syncobj.Collection has no property "keysource"/);
+    assertEqual(Syncobj.Registry.get_default().lookup_collection('gjs-props'), null);
+
+    const collection = await new Promise(resolve => start(['id', 'key_source', 'store'],
+        ['gjs-props', Syncobj.KeySource.SERVER, store], null,
+        (_, result) => resolve(Syncobj.Collection.new_with_properties_finish(result))));
+    assertEqual(collection.key_source, Syncobj.KeySource.SERVER);
+    collection.run_dispose();
+});
+
 test('views and joins are iterable, and follow the collection', () => {
     const [collection] = todos();
     collection.insert({id: '3', title: 'Água', done: false});
