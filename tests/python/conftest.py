@@ -6,6 +6,7 @@
 # GI_TYPELIB_PATH and LD_LIBRARY_PATH at the build tree and PYTHONPATH at
 # introspection/, where gi/overrides/Syncobj.py lives.
 
+import gc
 import socket
 import time
 
@@ -21,6 +22,17 @@ from gi.repository import GLib, Syncobj  # noqa: E402
 # retry scheduled 1 s ahead fires only from control.advance(). Enough
 # virtual time for any backoff of the default policy (30 s cap + jitter).
 LONG_ENOUGH_MS = 60_000
+
+
+@pytest.fixture(autouse=True)
+def finalize_what_the_test_left():
+    """Collects each test's garbage before the next test: a collection
+    left in a reference cycle would otherwise live on with its timers,
+    which the next test's virtual clock would fire (the warning of a
+    persist function's missing echo, fatal in this suite), depending on
+    when the garbage collector happens to run."""
+    yield
+    gc.collect()
 
 
 def wait_for(predicate, control=None, timeout_s=5.0):
