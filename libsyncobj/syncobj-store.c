@@ -146,7 +146,8 @@ store_open (SyncobjStore  *self,
 
 /**
  * syncobj_store_new_for_path:
- * @path: (type filename): the SQLite file; created (mode 0600) if missing
+ * @path: (type filename): the SQLite file; created (mode 0600) if missing,
+ *   in a directory that must exist
  * @error: return location for an error
  *
  * Opens the store in @path, migrating an older file to the current schema.
