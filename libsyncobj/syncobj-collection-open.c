@@ -138,6 +138,7 @@ typedef struct
   GArray             *values;      /* GValue */
   char               *id;
   guint               schema_version;
+  guint               history_limit;
   SyncobjStore       *store;       /* NULL until the default store is open */
   /* read by the worker thread */
   SyncobjStoredCache *cache;       /* nullable */
@@ -181,7 +182,7 @@ read_thread (GTask        *task,
 
   data->cache = _syncobj_store_read_cache (data->store, data->id, data->schema_version);
   data->stored = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_stored_transaction_free);
-  load = _syncobj_recovery_load (data->store, data->id);
+  load = _syncobj_recovery_load (data->store, data->id, data->history_limit);
   while (load != NULL && (stored = _syncobj_store_load_next (load)) != NULL)
     g_ptr_array_add (data->stored, stored);
 
@@ -342,6 +343,7 @@ open_async (GPtrArray           *names,
   g_value_init (&g_array_index (values, GValue, values->len - 1), SYNCOBJ_TYPE_STORE);
   data->names = names;
   data->values = values;
+  data->history_limit = _syncobj_recovery_history_limit ();
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, syncobj_collection_new_with_store_async);

@@ -66,10 +66,14 @@ void              _syncobj_recovery_restore     (SyncobjStore             *store
  * is restored: new commits come after every one in @store. */
 void              _syncobj_recovery_begin       (SyncobjStore             *store,
                                                  const SyncobjRecoveryOps *ops);
-/* Asks @store for what it holds for @collection_id (see _syncobj_store_load());
- * waits on any thread. */
+/* How many finished transactions a start restores per collection: the
+ * registry's history-limit. Main thread. */
+guint             _syncobj_recovery_history_limit (void);
+/* Asks @store for what it holds for @collection_id (see _syncobj_store_load()),
+ * with the newest @history_limit finished transactions; waits on any thread. */
 SyncobjStoreLoad *_syncobj_recovery_load        (SyncobjStore             *store,
-                                                 const char               *collection_id);
+                                                 const char               *collection_id,
+                                                 guint                     history_limit);
 /* Rebuilds @stored (not taken, but parts of it may be) into @collection, unless it is alive already;
  * unfinished transactions that can start are added to @to_resume
  * (SyncobjTransaction, strong). TRUE when it is unfinished. */

@@ -15,9 +15,7 @@
 #include "syncobj-recovery-private.h"
 
 #include "syncobj-store-private.h"
-
-/* Finished transactions restored per collection, newest first. */
-#define HISTORY_LIMIT 1000
+#include "syncobj-registry.h"
 
 /* Restored transactions with writes to collections that were not open
  * yet: they keep their place in their queues and start once every
@@ -43,11 +41,20 @@ _syncobj_recovery_begin (SyncobjStore             *store,
   ops->sequence_floor (_syncobj_store_get_max_sequence (store));
 }
 
+/* Finished transactions come back as history: as many as the registry
+ * keeps (the newest). */
+guint
+_syncobj_recovery_history_limit (void)
+{
+  return syncobj_registry_get_history_limit (syncobj_registry_get_default ());
+}
+
 SyncobjStoreLoad *
 _syncobj_recovery_load (SyncobjStore *store,
-                        const char   *collection_id)
+                        const char   *collection_id,
+                        guint         history_limit)
 {
-  return _syncobj_store_load (store, collection_id, HISTORY_LIMIT);
+  return _syncobj_store_load (store, collection_id, history_limit);
 }
 
 gboolean
@@ -130,7 +137,7 @@ _syncobj_recovery_restore (SyncobjStore             *store,
   _syncobj_recovery_begin (store, ops);
 
   /* The writer thread reads and decodes while this one restores. */
-  load = _syncobj_recovery_load (store, collection_id);
+  load = _syncobj_recovery_load (store, collection_id, _syncobj_recovery_history_limit ());
   if (load == NULL)
     return;
 

@@ -182,7 +182,10 @@ syncobj_registry_class_init (SyncobjRegistryClass *klass)
    * When one more finishes, the oldest finished one leaves the list, so
    * that a process that runs for days keeps bounded memory. Active
    * transactions are always listed. 0 keeps none; %G_MAXUINT keeps every
-   * one. A collection with a durable store keeps its full history there.
+   * one. A collection with a durable store keeps its full history there,
+   * and its start lists the newest finished transactions of the store up
+   * to this limit: raise it before creating the collection to read more
+   * of the history back.
    */
   properties[PROP_HISTORY_LIMIT] =
     g_param_spec_uint ("history-limit", NULL, NULL,

@@ -55,8 +55,10 @@
  * completed: the server has them. The others resume in their original
  * order with their attempts: a retry waits for the rest of its scheduled
  * delay, an attempt interrupted by the restart counts as failed and is
- * retried at once. Finished transactions come back as history (the newest
- * 1000 per collection) in the [class@Syncobj.Registry].
+ * retried at once. Finished transactions come back as history in the
+ * [class@Syncobj.Registry]: the newest of each collection, as many as
+ * [property@Syncobj.Registry:history-limit] keeps (1000 by default; set
+ * it before creating the collection to read more of the history back).
  *
  * Nothing is removed automatically; [method@Syncobj.Store.prune_async]
  * removes finished transactions older than a date.

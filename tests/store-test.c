@@ -459,6 +459,86 @@ test_same_process_open_twice (void)
   g_clear_object (&first);
 }
 
+static void
+complete_at_once (SyncobjPersistJob *job,
+                  gpointer           user_data)
+{
+  syncobj_persist_job_complete (job);
+}
+
+static guint
+count_listed (const char *collection_id)
+{
+  GListModel *transactions = syncobj_registry_get_transactions (syncobj_registry_get_default ());
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (transactions); i++)
+    {
+      g_autoptr(SyncobjTransaction) transaction = g_list_model_get_item (transactions, i);
+      g_autoptr(SyncobjCollection) owner = NULL;
+
+      g_object_get (transaction, "collection", &owner, NULL);
+      if (owner == NULL)
+        {
+          GListModel *mutations = syncobj_transaction_get_mutations (transaction);
+          g_autoptr(SyncobjPendingMutation) first = g_list_model_get_item (mutations, 0);
+
+          if (first != NULL && g_strcmp0 (syncobj_pending_mutation_get_collection_id (first), collection_id) == 0)
+            n++;
+        }
+      else if (g_strcmp0 (syncobj_collection_get_id (owner), collection_id) == 0)
+        n++;
+    }
+  return n;
+}
+
+/* A start reads back as much finished history as the registry keeps:
+ * more than the default 1000 when the application raised the limit. */
+static void
+test_history_read_back (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("history.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (complete_at_once, NULL, NULL);
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  guint limit = syncobj_registry_get_history_limit (registry);
+  SyncobjCollection *collection;
+  const guint n = 1005;
+  const guint limits[] = { G_MAXUINT, 1002, 3, 0 };
+  const guint expected[] = { 1005, 1002, 3, 0 };
+
+  g_assert_no_error (error);
+  syncobj_registry_set_history_limit (registry, 0);
+  collection = syncobj_collection_new_with_store ("history", NULL, mutator, store);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"k%u\"}", i);
+      g_autoptr(JsonObject) value = syncobj_test_object (json);
+      g_autoptr(SyncobjTransaction) transaction = syncobj_collection_insert (collection, value, &error);
+
+      g_assert_no_error (error);
+    }
+  while (syncobj_collection_get_n_pending (collection) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  syncobj_store_test_flush (store);
+  g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT COUNT(*) FROM transactions WHERE state = 4"), ==, n);
+  g_clear_object (&collection);
+
+  for (guint i = 0; i < G_N_ELEMENTS (limits); i++)
+    {
+      g_autoptr(SyncobjStore) reopened = syncobj_store_new_for_path (path, &error);
+
+      g_assert_no_error (error);
+      syncobj_registry_set_history_limit (registry, limits[i]);
+      collection = syncobj_collection_new_with_store ("history", NULL, mutator, reopened);
+      g_assert_cmpuint (count_listed ("history"), ==, expected[i]);
+      g_clear_object (&collection);
+      syncobj_registry_forget_finished (registry);
+    }
+  syncobj_registry_set_history_limit (registry, limit);
+}
+
 static const char *schema_v1[] = {
   SYNCOBJ_TEST_SCHEMA_V1_META,
   SYNCOBJ_TEST_SCHEMA_V1_TRANSACTIONS,
@@ -1357,6 +1437,7 @@ main (int   argc,
   g_test_add_func ("/store/round-trip", test_round_trip);
   g_test_add_func ("/store/same-process-no-duplicate", test_same_process_no_duplicate);
   g_test_add_func ("/store/same-process-open-twice", test_same_process_open_twice);
+  g_test_add_func ("/store/history-read-back", test_history_read_back);
   g_test_add_func ("/store/migration/v1", test_migration);
   g_test_add_func ("/store/prune", test_prune);
   g_test_add_func ("/store/flush", test_flush);
