@@ -61,12 +61,14 @@ same_file (SyncobjStore *a,
   return a == b || (path != NULL && g_strcmp0 (path, syncobj_store_get_path (b)) == 0);
 }
 
-/* Whether another live collection of this process has @self's id and
- * keeps it in the same file (a collection nobody references lives on
- * while it has unfinished transactions). Those are alive: a start
- * restores none of them a second time, @self would not show them, and
- * its own writes would race them and the first one's cache writes.
- * @self shows the cached records and refuses writes, saying why. */
+/* Whether another live collection of this process has @self's id, keeps
+ * it in the same file and has unfinished transactions (a collection
+ * nobody references lives on while it has them). Those are alive: a
+ * start restores none of them a second time, @self would not show them,
+ * and its own writes would race them and the first one's cache writes.
+ * @self shows the cached records and refuses writes, saying why. A live
+ * collection with nothing unfinished leaves nothing to race: @self is a
+ * collection like any other. */
 static gboolean
 collection_is_open_twice (SyncobjCollection *self)
 {
@@ -83,7 +85,7 @@ collection_is_open_twice (SyncobjCollection *self)
       g_autoptr(SyncobjCollection) other = g_list_model_get_item (collections, i);
       const char *path = syncobj_store_get_path (self->store);
 
-      if (other == self || other->store == NULL || other->open_twice != NULL ||
+      if (other == self || other->store == NULL || other->open_twice != NULL || g_queue_is_empty (&other->active) ||
           g_strcmp0 (other->id, self->id) != 0 || !same_file (self->store, other->store))
         continue;
 

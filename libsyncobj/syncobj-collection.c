@@ -204,11 +204,12 @@ syncobj_collection_new (const char     *id,
  * when given one.
  *
  * One process has one live collection per id and store file: while
- * another collection of @id lives on the same file (a collection nobody
- * references lives on while it has unfinished transactions), the new one
- * shows the cached records but not that collection's unfinished changes,
- * and its writes fail with %SYNCOBJ_ERROR_INVALID_STATE, saying so; its
- * sync's records are not cached. Share the live collection instead
+ * another collection of @id lives on the same file with unfinished
+ * transactions (a collection nobody references lives on while it has
+ * them), the new one shows the cached records but not that collection's
+ * unfinished changes, and its writes fail with
+ * %SYNCOBJ_ERROR_INVALID_STATE, saying so; its sync's records are not
+ * cached. A live one with nothing unfinished does not stand in the way. Share the live collection instead
  * ([ctor@Syncobj.Collection.get_or_create]). A collection disposed of
  * (g_object_run_dispose()) leaves the registry at once; its unfinished
  * transactions, alive in the process, are restored only by the next start
