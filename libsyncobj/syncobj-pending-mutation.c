@@ -322,7 +322,8 @@ _syncobj_pending_mutation_new (SyncobjWeak         *collection,
 {
   SyncobjPendingMutation *self;
 
-  g_return_val_if_fail (collection != NULL, NULL);
+  /* @collection is NULL for history read back from the store whose
+   * collection is not open. */
   g_return_val_if_fail (key != NULL, NULL);
 
   self = g_object_new (SYNCOBJ_TYPE_PENDING_MUTATION, NULL);

@@ -61,6 +61,7 @@ typedef enum
   JOB_CACHE_READ,
   JOB_CACHE_CLEAR,
   JOB_FREE,          /* what the thread decoded, back to be freed */
+  JOB_HISTORY,       /* a page of finished transactions, newest first */
 } JobType;
 
 typedef struct
@@ -71,8 +72,10 @@ typedef struct
   SyncobjStoreDoneFunc on_done;    /* JOB_ROW, instead of @task: nullable */
   gpointer         on_done_data;
   gint64           older_than_us;  /* JOB_PRUNE */
-  char            *collection_id;  /* JOB_LOAD */
-  guint            history_limit;
+  char            *collection_id;  /* JOB_LOAD; JOB_HISTORY: NULL for every collection */
+  guint            history_limit;  /* JOB_HISTORY: the page's size */
+  guint            history_offset; /* JOB_HISTORY: counted from the newest */
+  GError         **error_out;      /* JOB_HISTORY: set before the end mark */
   SyncobjStoreDecodeFunc decode;
   GAsyncQueue     *results;        /* decoded rows, then the end mark */
   SyncobjStoredCache *cache;       /* JOB_CACHE; JOB_CACHE_READ: the answer */
@@ -157,6 +160,14 @@ gboolean _syncobj_store_writer_read_rows       (SyncobjStoreWriter  *self,
                                                 const char          *sql,
                                                 const char          *collection_id,
                                                 gint64               limit,
+                                                GPtrArray           *rows,
+                                                GError             **error);
+/* The same, with ?3 bound to @offset when it is not negative. */
+gboolean _syncobj_store_writer_read_rows_page  (SyncobjStoreWriter  *self,
+                                                const char          *sql,
+                                                const char          *collection_id,
+                                                gint64               limit,
+                                                gint64               offset,
                                                 GPtrArray           *rows,
                                                 GError             **error);
 /* Before a statement: opens a transaction, or commits a full one and opens

@@ -110,6 +110,17 @@ GAsyncQueue        *_syncobj_store_writer_load      (SyncobjStoreWriter     *sel
                                                      const char             *collection_id,
                                                      guint                   history_limit,
                                                      SyncobjStoreDecodeFunc  decode);
+/* Reads @limit finished transactions of @collection_id (NULL: of every
+ * collection), newest first, skipping the @offset newest (after
+ * everything queued before is written), each decoded by @decode on the
+ * writer thread. Take them with _load_next() until it returns NULL, then
+ * unref the queue; a read that failed has set @error_out by then. */
+GAsyncQueue        *_syncobj_store_writer_read_history (SyncobjStoreWriter     *self,
+                                                        const char             *collection_id,
+                                                        guint                   offset,
+                                                        guint                   limit,
+                                                        SyncobjStoreDecodeFunc  decode,
+                                                        GError                **error_out);
 /* Queues @cache (taken), a sync commit's changes to the cached synced
  * state, written in order with the rows queued around it; @task
  * (nullable, taken) as for _put(). */
@@ -127,6 +138,20 @@ GAsyncQueue        *_syncobj_store_writer_read_cache  (SyncobjStoreWriter *self,
 void                _syncobj_store_writer_clear_cache (SyncobjStoreWriter *self,
                                                        const char         *collection_id,
                                                        GTask              *task);
+/* ---- syncobj-store.c ------------------------------------------------------- */
+
+typedef void (*SyncobjStoreOpFunc) (SyncobjStore *store,
+                                    gpointer      op_data);
+
+/* Calls @op once every change recorded so far (see _syncobj_store_changed())
+ * is queued to the writer, so that what @op queues comes after it: at
+ * once when nothing is waiting. */
+void                _syncobj_store_after_changes (SyncobjStore       *self,
+                                                  SyncobjStoreOpFunc  op,
+                                                  gpointer            op_data);
+/* The writer thread of @self; NULL for an in-memory store. */
+SyncobjStoreWriter *_syncobj_store_peek_writer   (SyncobjStore       *self);
+
 /* Waits for the next decoded row; NULL after the last. */
 gpointer            _syncobj_store_writer_load_next (GAsyncQueue            *results);
 

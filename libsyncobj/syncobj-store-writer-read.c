@@ -70,6 +70,18 @@ _syncobj_store_writer_read_rows (SyncobjStoreWriter  *self,
                                  GPtrArray           *rows,
                                  GError             **error)
 {
+  return _syncobj_store_writer_read_rows_page (self, sql, collection_id, limit, -1, rows, error);
+}
+
+gboolean
+_syncobj_store_writer_read_rows_page (SyncobjStoreWriter  *self,
+                                      const char          *sql,
+                                      const char          *collection_id,
+                                      gint64               limit,
+                                      gint64               offset,
+                                      GPtrArray           *rows,
+                                      GError             **error)
+{
   sqlite3 *db = open_reader (self, error);
   sqlite3_stmt *select = NULL;
   int status;
@@ -78,7 +90,8 @@ _syncobj_store_writer_read_rows (SyncobjStoreWriter  *self,
     return FALSE;
   if (sqlite3_prepare_v2 (db, sql, -1, &select, NULL) != SQLITE_OK ||
       sqlite3_bind_text (select, 1, collection_id, -1, SQLITE_STATIC) != SQLITE_OK ||
-      (limit >= 0 && sqlite3_bind_int64 (select, 2, limit) != SQLITE_OK))
+      (limit >= 0 && sqlite3_bind_int64 (select, 2, limit) != SQLITE_OK) ||
+      (offset >= 0 && sqlite3_bind_int64 (select, 3, offset) != SQLITE_OK))
     goto failed;
 
   while ((status = sqlite3_step (select)) == SQLITE_ROW)

@@ -394,6 +394,35 @@ do_load (SyncobjStoreWriter *self,
   self->check_pending = FALSE;
 }
 
+/* Reads a page of finished transactions, newest first, and decodes them
+ * here as do_load() does; a read that fails leaves its error in
+ * job->error_out, before the end mark. The page is cut in SQL, with the
+ * index of a collection's rows by commit order: a page deep into a long
+ * history does not read the history into memory. */
+static void
+do_history (SyncobjStoreWriter *self,
+            Job                *job)
+{
+  static const char *of_collection_sql =
+    "SELECT " SYNCOBJ_STORE_ROW_COLUMNS " FROM transactions WHERE collection_id = ?1 "
+    "AND state IN (4, 5) ORDER BY sequence DESC LIMIT ?2 OFFSET ?3";
+  static const char *of_all_sql =
+    "SELECT " SYNCOBJ_STORE_ROW_COLUMNS " FROM transactions WHERE ?1 IS NULL "
+    "AND state IN (4, 5) ORDER BY sequence DESC LIMIT ?2 OFFSET ?3";
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) _syncobj_store_row_free);
+  g_autoptr(GError) error = NULL;
+
+  if (!_syncobj_store_writer_read_rows_page (self, job->collection_id != NULL ? of_collection_sql : of_all_sql,
+                                             job->collection_id, job->history_limit, job->history_offset,
+                                             rows, &error))
+    g_propagate_prefixed_error (job->error_out, g_steal_pointer (&error),
+                                _("Cannot read the history in the transaction store %s: "), self->path);
+  else
+    decode_rows (self, job, rows);
+
+  g_async_queue_push (job->results, &load_end_mark);
+}
+
 static void
 do_cache_clear (SyncobjStoreWriter *self,
                 Job                *job)
@@ -464,6 +493,9 @@ process (SyncobjStoreWriter *self,
           break;
         case JOB_LOAD:
           do_load (self, job);
+          break;
+        case JOB_HISTORY:
+          do_history (self, job);
           break;
         case JOB_CACHE_READ:
           do_cache_read (self, job);
@@ -740,6 +772,29 @@ _syncobj_store_writer_load (SyncobjStoreWriter     *self,
   job->collection_id = g_strdup (collection_id);
   job->history_limit = history_limit;
   job->decode = decode;
+  job->results = g_async_queue_ref (results);
+  queue_job (self, job);
+
+  return results;
+}
+
+GAsyncQueue *
+_syncobj_store_writer_read_history (SyncobjStoreWriter     *self,
+                                    const char             *collection_id,
+                                    guint                   offset,
+                                    guint                   limit,
+                                    SyncobjStoreDecodeFunc  decode,
+                                    GError                **error_out)
+{
+  Job *job = g_new0 (Job, 1);
+  GAsyncQueue *results = g_async_queue_new ();
+
+  job->type = JOB_HISTORY;
+  job->collection_id = g_strdup (collection_id);
+  job->history_offset = offset;
+  job->history_limit = limit;
+  job->decode = decode;
+  job->error_out = error_out;
   job->results = g_async_queue_ref (results);
   queue_job (self, job);
 

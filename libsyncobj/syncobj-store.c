@@ -476,6 +476,20 @@ store_after_dirty (SyncobjStore *self,
 }
 
 void
+_syncobj_store_after_changes (SyncobjStore       *self,
+                              SyncobjStoreOpFunc  op,
+                              gpointer            op_data)
+{
+  store_after_dirty (self, op, op_data);
+}
+
+SyncobjStoreWriter *
+_syncobj_store_peek_writer (SyncobjStore *self)
+{
+  return self->writer;
+}
+
+void
 _syncobj_store_changed (SyncobjStore             *self,
                         GObject                  *source,
                         SyncobjStoreSnapshotFunc  snapshot)

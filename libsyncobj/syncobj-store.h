@@ -85,4 +85,17 @@ gboolean                 syncobj_store_clear_cache_finish (SyncobjStore         
                                                            GAsyncResult         *result,
                                                            GError              **error);
 
+SYNCOBJ_AVAILABLE_IN_ALL
+void                     syncobj_store_read_history_async  (SyncobjStore         *self,
+                                                            const char           *collection_id,
+                                                            guint                 offset,
+                                                            guint                 limit,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+SYNCOBJ_AVAILABLE_IN_ALL
+GListModel              *syncobj_store_read_history_finish (SyncobjStore         *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+
 G_END_DECLS

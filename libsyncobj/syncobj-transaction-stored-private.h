@@ -18,4 +18,9 @@ void _syncobj_transaction_save          (SyncobjTransaction *self,
 void _syncobj_transaction_store_changed (SyncobjTransaction *self,
                                          SyncobjStore       *store);
 
+/* A finished transaction read back from the store as history: its
+ * writes listed (their collections may be closed), in no collection,
+ * queue or registry: never retried, resumed or counted as pending. */
+SyncobjTransaction *_syncobj_transaction_new_history (SyncobjStoredTransaction *stored);
+
 G_END_DECLS

@@ -198,14 +198,15 @@ attempt_from_stored (SyncobjStoredAttempt *stored)
   return attempt;
 }
 
+/* A transaction with the durable state of @stored, in no collection and
+ * not in the registry; *@last: its last attempt (nullable). */
 static SyncobjTransaction *
-transaction_new_restored (SyncobjCollection        *owner,
-                          SyncobjStoredTransaction *stored)
+transaction_new_from_stored (SyncobjStoredTransaction  *stored,
+                             SyncobjAttempt           **last)
 {
   SyncobjTransaction *self = g_object_new (SYNCOBJ_TYPE_TRANSACTION, NULL);
-  SyncobjAttempt *last = NULL;
-  gboolean active;
 
+  *last = NULL;
   g_free (self->id);
   self->id = g_strdup (stored->id);
   self->state = stored->state;
@@ -227,17 +228,29 @@ transaction_new_restored (SyncobjCollection        *owner,
     }
   self->committed = TRUE;
   self->durable = TRUE;
-  self->thread = _syncobj_collection_get_owner (owner);
-  g_clear_pointer (&self->owner, _syncobj_weak_unref);
-  self->owner = _syncobj_weak_for (owner);
 
   for (guint i = 0; i < stored->attempts->len; i++)
     {
       g_autoptr(SyncobjAttempt) attempt = attempt_from_stored (&g_array_index (stored->attempts, SyncobjStoredAttempt, i));
 
       transaction_add_attempt (self, attempt);
-      last = attempt;
+      *last = attempt;
     }
+
+  return self;
+}
+
+static SyncobjTransaction *
+transaction_new_restored (SyncobjCollection        *owner,
+                          SyncobjStoredTransaction *stored)
+{
+  SyncobjAttempt *last;
+  SyncobjTransaction *self = transaction_new_from_stored (stored, &last);
+  gboolean active;
+
+  self->thread = _syncobj_collection_get_owner (owner);
+  g_clear_pointer (&self->owner, _syncobj_weak_unref);
+  self->owner = _syncobj_weak_for (owner);
 
   /* Persisted before the restart: the server has it (the specification
    * assumes success); its optimistic state is not re-applied. */
@@ -431,6 +444,32 @@ restored_mutation_state (SyncobjTransaction *self)
   return SYNCOBJ_MUTATION_STATE_CREATED;
 }
 
+/* The write @stored of @self, to @collection (NULL: history of a
+ * collection that is not open). */
+static SyncobjPendingMutation *
+mutation_from_stored (SyncobjTransaction    *self,
+                      SyncobjCollection     *collection,
+                      SyncobjStoredMutation *stored)
+{
+  /* The mutation takes a reference to its collection's id string. */
+  char *collection_id = collection != NULL ? g_ref_string_acquire ((char *) syncobj_collection_get_id (collection))
+                                           : g_ref_string_new (stored->collection_id);
+  SyncobjPendingMutation *mutation;
+
+  mutation = _syncobj_pending_mutation_new (collection != NULL ? _syncobj_collection_dup_weak (collection) : NULL,
+                                            collection_id, self,
+                                            stored->key, stored->type, stored->created_at_us);
+  g_ref_string_release (collection_id);
+  _syncobj_pending_mutation_restore_extra (mutation, stored->mutation_id, stored->metadata);
+  _syncobj_pending_mutation_set_values (mutation, stored->type, stored->original, stored->modified,
+                                        stored->changes, stored->updated_at_us);
+  mutation->updated_at_us = stored->updated_at_us;
+  mutation->replaces = stored->replaces;
+  mutation->state = restored_mutation_state (self);
+  mutation->restored = TRUE;
+  return mutation;
+}
+
 /* Restores the write in *@slot. One to a collection that is not open yet
  * is parked (taken from *@slot) when the transaction is unfinished: it is
  * restored when that collection opens. History needs no collection. */
@@ -452,17 +491,7 @@ restore_mutation (SyncobjTransaction     *self,
       return;
     }
 
-  mutation = _syncobj_pending_mutation_new (_syncobj_collection_dup_weak (collection),
-                                            syncobj_collection_get_id (collection), self,
-                                            stored->key, stored->type, stored->created_at_us);
-  _syncobj_pending_mutation_restore_extra (mutation, stored->mutation_id, stored->metadata);
-  _syncobj_pending_mutation_set_values (mutation, stored->type, stored->original, stored->modified,
-                                        stored->changes, stored->updated_at_us);
-  mutation->updated_at_us = stored->updated_at_us;
-  mutation->replaces = stored->replaces;
-  mutation->state = restored_mutation_state (self);
-  mutation->restored = TRUE;
-
+  mutation = mutation_from_stored (self, collection, stored);
   transaction_add_restored_mutation (self, collection, mutation);
 }
 
@@ -587,4 +616,32 @@ const SyncobjRecoveryOps *
 _syncobj_transaction_recovery_ops (void)
 {
   return &recovery_ops;
+}
+
+/* ---- history read back from the store ------------------------------------ */
+
+SyncobjTransaction *
+_syncobj_transaction_new_history (SyncobjStoredTransaction *stored)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  SyncobjAttempt *last;
+  SyncobjTransaction *self = transaction_new_from_stored (stored, &last);
+  SyncobjCollection *owner = syncobj_registry_lookup_collection (registry, stored->collection_id);
+
+  if (owner != NULL)
+    {
+      self->thread = _syncobj_collection_get_owner (owner);
+      g_clear_pointer (&self->owner, _syncobj_weak_unref);
+      self->owner = _syncobj_weak_for (owner);
+    }
+  for (guint i = 0; i < stored->mutations->len; i++)
+    {
+      SyncobjStoredMutation *mutation = g_ptr_array_index (stored->mutations, i);
+      SyncobjCollection *collection = syncobj_registry_lookup_collection (registry, mutation->collection_id);
+      g_autoptr(SyncobjPendingMutation) listed = mutation_from_stored (self, collection, mutation);
+
+      /* Listed only: it joins no collection, queue or registry. */
+      _syncobj_transaction_list_mutation (self, collection, listed);
+    }
+  return self;
 }

@@ -337,7 +337,8 @@ _syncobj_transaction_find_mutation (SyncobjTransaction *self,
   return NULL;
 }
 
-/* Lists @mutation (of @collection) in the transaction. */
+/* Lists @mutation (of @collection; NULL for history of a collection that
+ * is not open) in the transaction. */
 void
 _syncobj_transaction_list_mutation (SyncobjTransaction     *self,
                                     SyncobjCollection      *collection,
@@ -350,7 +351,10 @@ _syncobj_transaction_list_mutation (SyncobjTransaction     *self,
   n = _syncobj_object_list_get_length (&self->mutations);
 
   if (mutation_index != NULL)
-    g_hash_table_insert (mutation_index, mutation_index_key (collection, mutation->key), mutation);
+    g_hash_table_insert (mutation_index,
+                         g_strconcat (mutation->collection_id != NULL ? mutation->collection_id : "",
+                                      "\n", mutation->key, NULL),
+                         mutation);
   else if (n > MUTATION_INDEX_MIN)
     {
       mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
