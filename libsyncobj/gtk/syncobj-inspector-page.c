@@ -10,6 +10,7 @@
 #include "syncobj-gtk.h"
 #include "syncobj-inspector-page-private.h"
 #include "syncobj-inspector-text-private.h"
+#include "syncobj-inspector-history-private.h"
 
 /**
  * SyncobjInspectorPage:
@@ -51,6 +52,11 @@ struct _SyncobjInspectorPage
   GtkCustomFilter     *filter;
   GtkLabel            *details;
   GtkColumnView       *attempts_view;
+  GtkWidget           *show_older;
+
+  /* Older history read from the selected collection's store, listed
+   * after the registry's transactions. */
+  SyncobjInspectorHistory *history;
 
   GHashTable          *bound_cells;     /* CellBinding* set: the cells showing an item */
   char                *unmapped_selection; /* the id of the collection selected when unmapped */
@@ -741,12 +747,29 @@ update_details (SyncobjInspectorPage *self)
 }
 
 static void
+history_changed (gpointer user_data)
+{
+  SyncobjInspectorPage *self = user_data;
+
+  if (self->show_older != NULL)
+    gtk_widget_set_sensitive (self->show_older, syncobj_inspector_history_can_read (self->history));
+}
+
+static void
+show_older_clicked (SyncobjInspectorPage *self)
+{
+  syncobj_inspector_history_read_more (self->history);
+}
+
+static void
 collection_selected (SyncobjInspectorPage *self)
 {
   SyncobjCollection *collection = gtk_single_selection_get_selected_item (self->collections_selection);
   g_autoptr(GtkNoSelection) records = NULL;
   g_autofree char *title = NULL;
 
+  syncobj_inspector_history_set_collection (self->history, collection);
+  history_changed (self);
   if (collection == NULL)
     {
       gtk_column_view_set_model (self->records_view, NULL);
@@ -980,8 +1003,11 @@ forget_finished_activated (GtkWidget  *widget,
 static void
 syncobj_inspector_page_init (SyncobjInspectorPage *self)
 {
+  GListStore *parts;
+  GtkFlattenListModel *all;
   self->registry = g_object_ref (syncobj_registry_get_default ());
   self->bound_cells = g_hash_table_new (NULL, NULL);
+  self->history = syncobj_inspector_history_new (history_changed, self);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -994,8 +1020,12 @@ syncobj_inspector_page_init (SyncobjInspectorPage *self)
   /* The models are the registry's own lists: nothing is copied. That of
    * the collections is there while the page is shown (map). */
   gtk_custom_filter_set_filter_func (self->filter, filter_transaction, self, NULL);
-  gtk_filter_list_model_set_model (self->transactions_filtered,
-                                   syncobj_registry_get_transactions (self->registry));
+  parts = g_list_store_new (G_TYPE_LIST_MODEL);
+  g_list_store_append (parts, syncobj_registry_get_transactions (self->registry));
+  g_list_store_append (parts, syncobj_inspector_history_get_model (self->history));
+  all = gtk_flatten_list_model_new (G_LIST_MODEL (parts));
+  gtk_filter_list_model_set_model (self->transactions_filtered, G_LIST_MODEL (all));
+  g_object_unref (all);
 
   g_signal_connect_object (self->registry, "transaction-state-changed",
                            G_CALLBACK (transaction_state_changed), self, G_CONNECT_SWAPPED);
@@ -1022,6 +1052,7 @@ syncobj_inspector_page_dispose (GObject *object)
   if (self->state_filter != NULL)
     g_signal_handlers_disconnect_by_data (self->state_filter, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SYNCOBJ_TYPE_INSPECTOR_PAGE);
+  g_clear_pointer (&self->history, syncobj_inspector_history_free);
   g_clear_object (&self->object);
   g_clear_object (&self->registry);
 
@@ -1176,6 +1207,7 @@ syncobj_inspector_page_class_init (SyncobjInspectorPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, filter);
   gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, details);
   gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, attempts_view);
+  gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, show_older);
   bind_factories (widget_class, collection_columns, G_N_ELEMENTS (collection_columns));
   bind_factories (widget_class, record_columns, G_N_ELEMENTS (record_columns));
   bind_factories (widget_class, transaction_columns, G_N_ELEMENTS (transaction_columns));
@@ -1184,6 +1216,7 @@ syncobj_inspector_page_class_init (SyncobjInspectorPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, state_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, collection_selected);
   gtk_widget_class_bind_template_callback (widget_class, update_details);
+  gtk_widget_class_bind_template_callback (widget_class, show_older_clicked);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "syncobj-inspector-page");

@@ -681,6 +681,87 @@ test_shows_store_write_error (void)
   g_rmdir (dir);
 }
 
+static gboolean
+widget_insensitive (gpointer data)
+{
+  return !gtk_widget_get_sensitive (data);
+}
+
+/* The registry keeps the newest finished transactions only; "Show older"
+ * appends the older ones of the selected collection from its store. */
+static void
+test_shows_older_history (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autofree char *dir = g_dir_make_tmp ("syncobj-inspector-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "store.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjMutator) mutator = syncobj_func_mutator_new (persist_at_once, NULL, NULL);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GtkSingleSelection *collections;
+  GtkWidget *window, *page, *button;
+
+  g_assert_no_error (error);
+  syncobj_registry_forget_finished (registry);
+  syncobj_registry_set_history_limit (registry, 2);
+  collection = syncobj_collection_new_with_store ("inspected-history", NULL, mutator, store);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\": \"h%u\"}", i);
+      g_autoptr(JsonObject) value = parse_object (json);
+      g_autoptr(SyncobjTransaction) insert = syncobj_collection_insert (collection, value, &error);
+
+      g_assert_no_error (error);
+      while (!syncobj_transaction_is_finished (insert))
+        g_main_context_iteration (NULL, TRUE);
+      g_ptr_array_add (ids, g_strdup (syncobj_transaction_get_id (insert)));
+    }
+  g_assert_null (syncobj_registry_lookup_transaction (registry, g_ptr_array_index (ids, 0)));
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 1500, 800);
+  page = page_new ();
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for_label (page, "collection-id", "inspected-history");
+  collections = GTK_SINGLE_SELECTION (gtk_column_view_get_model (GTK_COLUMN_VIEW (ui_test_find_widget (page, "collections"))));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (collections)); i++)
+    {
+      g_autoptr(SyncobjCollection) listed = g_list_model_get_item (G_LIST_MODEL (collections), i);
+
+      if (listed == collection)
+        gtk_single_selection_set_selected (collections, i);
+    }
+  wait_for_label (page, "transaction-id", g_ptr_array_index (ids, 5));
+  g_assert_null (ui_test_find_label (page, "transaction-id", g_ptr_array_index (ids, 0)));
+
+  button = ui_test_find_widget (page, "show-older");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Show _older");
+  g_signal_emit_by_name (button, "clicked");
+  for (guint i = 0; i < 6; i++)
+    wait_for_label (page, "transaction-id", g_ptr_array_index (ids, i));
+  /* All read: nothing older is left. */
+  g_assert_true (ui_test_wait_until (widget_insensitive, button, WAIT_MS));
+  g_assert_null (syncobj_registry_lookup_transaction (registry, g_ptr_array_index (ids, 0)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  syncobj_registry_set_history_limit (registry, 1000);
+  flush (store);
+  g_clear_object (&collection);
+  g_clear_object (&store);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *file = g_strconcat (path, (const char *[]) { "", "-wal", "-shm" }[i], NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (dir);
+}
+
 static void
 keep_job (SyncobjPersistJob *job,
           gpointer           user_data)
@@ -749,6 +830,7 @@ main (int    argc,
   g_test_add_func ("/gtk/inspector-page/registered", test_registered);
   g_test_add_func ("/gtk/inspector-page/shows-store-write-error", test_shows_store_write_error);
   g_test_add_func ("/gtk/inspector-page/shows-temporary-keys", test_shows_temporary_keys);
+  g_test_add_func ("/gtk/inspector-page/shows-older-history", test_shows_older_history);
   g_test_add_func ("/gtk/inspector-page/unshown-page-keeps-no-collection", test_unshown_page_keeps_no_collection);
   g_test_add ("/gtk/inspector-page/shows-every-state", Fixture, NULL,
               fixture_set_up, test_shows_every_state, fixture_tear_down);
