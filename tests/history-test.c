@@ -7,6 +7,7 @@
 #include "store-test-utils.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 static void
 setup (void)
@@ -256,7 +257,7 @@ test_scale (void)
   g_autofree char *id = NULL;
   g_autofree char *copy_sql = NULL;
   g_autoptr(GListModel) page = NULL;
-  const char *statements[2] = { NULL, NULL };
+  sqlite3 *db = NULL;
 
   g_assert_no_error (error);
   collection = syncobj_collection_new_with_store ("scale", NULL, mutator, store);
@@ -266,7 +267,9 @@ test_scale (void)
   g_clear_object (&collection);
   g_clear_object (&store);
 
-  /* The stored row, copied 100,000 times with commit order n. */
+  /* The stored row, copied 100,000 times with commit order and id n,
+   * through sqlite3 itself (libgda's parser leaks a little of this
+   * statement). */
   copy_sql = g_strdup_printf (
     "INSERT INTO transactions (id, collection_id, state, created_at, updated_at, sequence, "
     "current_attempt, counted_attempts, queued_behind, error, error_transaction_id, metadata, "
@@ -275,8 +278,9 @@ test_scale (void)
     "SELECT printf ('scale-%%06d', i), collection_id, state, created_at, updated_at, 1000000 + i, "
     "current_attempt, counted_attempts, queued_behind, error, error_transaction_id, metadata, "
     "attempts, mutations FROM transactions, n WHERE id = '%s'", id);
-  statements[0] = copy_sql;
-  syncobj_store_test_run_sql (path, statements);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, copy_sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions"), ==, 100001);
 
   store = syncobj_store_new_for_path (path, &error);
