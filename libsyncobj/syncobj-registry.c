@@ -185,7 +185,8 @@ syncobj_registry_class_init (SyncobjRegistryClass *klass)
    * one. A collection with a durable store keeps its full history there,
    * and its start lists the newest finished transactions of the store up
    * to this limit: raise it before creating the collection to read more
-   * of the history back.
+   * of the history back, or read older pages on demand with
+   * [method@Syncobj.Store.read_history_async].
    */
   properties[PROP_HISTORY_LIMIT] =
     g_param_spec_uint ("history-limit", NULL, NULL,

@@ -58,7 +58,8 @@
  * retried at once. Finished transactions come back as history in the
  * [class@Syncobj.Registry]: the newest of each collection, as many as
  * [property@Syncobj.Registry:history-limit] keeps (1000 by default; set
- * it before creating the collection to read more of the history back).
+ * it before creating the collection to read more of the history back, or
+ * read older pages with [method@Syncobj.Store.read_history_async]).
  *
  * Nothing is removed automatically; [method@Syncobj.Store.prune_async]
  * removes finished transactions older than a date.
