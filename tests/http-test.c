@@ -2623,6 +2623,17 @@ test_item_uri (void)
     }
 }
 
+/* An empty change-feed URI is none: the sync polls, as with NULL. */
+static void
+test_empty_websocket_uri (void)
+{
+  g_autoptr(SyncobjHttpSync) empty = syncobj_http_sync_new ("empty-feed", "http://127.0.0.1:1/items", "");
+  g_autoptr(SyncobjHttpSync) none = syncobj_http_sync_new ("no-feed", "http://127.0.0.1:1/items", NULL);
+
+  g_assert_null (syncobj_http_sync_get_websocket_uri (empty));
+  g_assert_null (syncobj_http_sync_get_websocket_uri (none));
+}
+
 /* A child URI with a query of its own: the base's query first, then it. */
 static void
 test_uri_child (void)
@@ -2650,6 +2661,7 @@ main (int   argc,
 
   g_test_add_func ("/http/item-uri", test_item_uri);
   g_test_add_func ("/http/uri-child", test_uri_child);
+  g_test_add_func ("/http/sync/empty-websocket-uri", test_empty_websocket_uri);
 
   if (demo_server_test_missing ())
     return g_test_run ();

@@ -289,6 +289,25 @@ function _patch() {
         return setConflictFunc.call(this, (collection, key, local, server) =>
             toJsonObject(func(collection, key, local, server), 'the resolved value'));
     });
+    // An auth function that returns nothing (undefined) sends no header, as
+    // null does; one that throws is printed and sends none either (GJS
+    // would log a critical for a value that is no string).
+    for (const type of [Syncobj.HttpMutator, Syncobj.HttpSync]) {
+        _wrap(type.prototype, 'set_auth_func', setAuthFunc => function (func) {
+            if (func === null || func === undefined)
+                return setAuthFunc.call(this, null);
+            if (typeof func !== 'function')
+                throw new TypeError('the auth function must be a function');
+            return setAuthFunc.call(this, (method, uri) => {
+                try {
+                    return func(method, uri) ?? null;
+                } catch (e) {
+                    printerr(`libsyncobj: the auth function threw: ${e}\n${e?.stack ?? ''}`);
+                    return null;
+                }
+            });
+        });
+    }
     // job.fail(e) takes what a catch gets: a GLib.Error as is, anything
     // else (an Error of fetch or JSON.parse) as a retriable failure with
     // its text.

@@ -545,7 +545,7 @@ syncobj_http_sync_stop (SyncobjSync *sync)
  * @id: the id of the sync (the collection's id by convention)
  * @uri: where to `GET` the snapshot of the collection
  * @websocket_uri: (nullable): the change feed (`ws://` or `wss://`, or
- *   `http(s)://`), or %NULL to poll @uri
+ *   `http(s)://`), or %NULL (or an empty string) to poll @uri
  *
  * Creates a sync for an HTTP/JSON API.
  *
@@ -878,7 +878,8 @@ syncobj_http_sync_set_property (GObject      *object,
       break;
     case PROP_WEBSOCKET_URI:
       g_free (self->websocket_uri);
-      self->websocket_uri = g_value_dup_string (value);
+      /* "" is no feed, as NULL: what a binding without None passes. */
+      self->websocket_uri = g_strcmp0 (g_value_get_string (value), "") != 0 ? g_value_dup_string (value) : NULL;
       break;
     case PROP_ARRAY_MEMBER:
       syncobj_http_sync_set_array_member (self, g_value_get_string (value));
@@ -938,7 +939,8 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
   /**
    * SyncobjHttpSync:websocket-uri:
    *
-   * The WebSocket change feed; without one, the sync polls.
+   * The WebSocket change feed; without one (%NULL, or an empty string
+   * when set), the sync polls.
    */
   properties[PROP_WEBSOCKET_URI] =
     g_param_spec_string ("websocket-uri", NULL, NULL, NULL,

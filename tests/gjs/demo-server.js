@@ -14,6 +14,9 @@ const {
 } = imports.lib.harness;
 imports.gi.versions.Soup = '3.0';
 const {GLib, Gio, Soup, Syncobj} = imports.gi;
+// The helper (imports.syncobj) patches that namespace: its auth function
+// wrapper is under test here.
+imports.syncobj;
 const State = Syncobj.TransactionState;
 
 const SERVER = GLib.getenv('SYNCOBJ_DEMO_SERVER');
@@ -118,6 +121,25 @@ test('a 401 waits for the credential the application gives later', async () => {
     assert(!mutator.needs_auth, 'needs-auth after the credential');
     assertEqual(await server.admin('/items/a'), {id: 'a', title: 'No token yet'});
     server.stop();
+});
+
+test('an auth function that returns undefined or throws sends no header', async () => {
+    for (const func of [() => undefined, () => { throw new Error('no token store'); }]) {
+        const server = await startServer();
+        const [collection] = await itemsCollection(server);
+        const mutator = collection.get_mutator();
+        const requests = [];
+        mutator.set_auth_func(func);
+        mutator.connect('auth-required', (_mutator, request) => requests.push(request));
+
+        const transaction = collection.insert_json('{"id": "a", "title": "No header"}');
+        await waitFor(() => requests.length === 1);
+        assertEqual(requests[0].get_http_status(), 401);
+        requests[0].set_credential(`Bearer ${TOKEN}`);
+        await transaction.wait_async(null);
+        assertEqual(transaction.state, State.COMPLETED);
+        server.stop();
+    }
 });
 
 test('server errors are retried on the virtual clock', async () => {
