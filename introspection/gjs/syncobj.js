@@ -316,6 +316,11 @@ function _patch() {
             return fail.call(this, error);
         return this.fail_message(String(error));
     });
+    // job.set_created(mutation, {id: 5, …}) takes the server's record as a
+    // plain object, as insert() takes one.
+    _wrap(Syncobj.PersistJob.prototype, 'set_created', setCreated => function (mutation, record) {
+        return setCreated.call(this, mutation, toJsonObject(record, 'the created record'));
+    });
     _wrap(Syncobj.PersistJob.prototype, 'conflict', conflict => function (key, current) {
         if (current === null || current === undefined || current instanceof Json.Node)
             return conflict.call(this, toKey(key), current ?? null);

@@ -385,4 +385,18 @@ test('a view description and a condition value may be plain', () => {
     assertThrowsSyncobjError(() => collection.view_json({limit: -1}), Syncobj.Error.INVALID_VIEW);
 });
 
+test('job.set_created takes the server record as a plain object', async () => {
+    const collection = new Syncobj.Collection({id: 'helper-server-keyed', key_source: Syncobj.KeySource.SERVER});
+    collection.set_mutator(Syncobj.FuncMutator.new(job => {
+        for (const mutation of job.get_transaction().get_mutations())
+            job.set_created(mutation, {...toJs(mutation.changes), id: 5});
+        job.complete();
+    }));
+
+    const transaction = collection.insert({title: 'Groceries'});
+    await waitFor(() => transaction.is_finished());
+    assertEqual(transaction.state, State.COMPLETED);
+    assertEqual(value(collection, '5'), {id: 5, title: 'Groceries'});
+});
+
 run();
