@@ -256,6 +256,24 @@ client_behind_redirector (DemoServer *server,
   return client;
 }
 
+/* Inserts "a" with two attempts 10 ms apart and waits until it is
+ * finished. */
+static SyncobjTransaction *
+insert_with_two_attempts (Client *client)
+{
+  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
+  SyncobjTransaction *insert;
+
+  syncobj_retry_policy_set_max_attempts (policy, 2);
+  syncobj_retry_policy_set_initial_delay (policy, 10);
+  syncobj_retry_policy_set_jitter (policy, 0);
+  syncobj_collection_set_retry_policy (client->collection, policy);
+
+  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
+  wait_finished (insert);
+  return insert;
+}
+
 /* 301, 302 and 303 answers to a write are never its success: libsoup would
  * turn the POST into a bodyless GET, and that GET's 200 would complete the
  * transaction while the server never saw the insert. */
@@ -266,20 +284,13 @@ test_redirect_not_success (gconstpointer data)
   g_autoptr(DemoServer) server = demo_server_start ();
   g_autoptr(Redirector) redirector = redirector_new (server, status);
   g_autoptr(Client) client = client_behind_redirector (server, redirector);
-  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
   g_autoptr(SyncobjTransaction) insert = NULL;
   g_autoptr(SyncobjAttempt) first = NULL;
   g_autoptr(JsonArray) effects = NULL;
   g_autofree char *status_text = g_strdup_printf ("%u", status);
   const GError *error;
 
-  syncobj_retry_policy_set_max_attempts (policy, 2);
-  syncobj_retry_policy_set_initial_delay (policy, 10);
-  syncobj_retry_policy_set_jitter (policy, 0);
-  syncobj_collection_set_retry_policy (client->collection, policy);
-
-  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
-  wait_finished (insert);
+  insert = insert_with_two_attempts (client);
 
   g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
   /* Retriable: both attempts were spent, the redirect was not followed. */
@@ -340,7 +351,6 @@ test_redirect_without_host (void)
   g_autoptr(DemoServer) server = demo_server_start ();
   g_autoptr(Redirector) redirector = redirector_new (server, 307);
   g_autoptr(Client) client = NULL;
-  g_autoptr(SyncobjRetryPolicy) policy = syncobj_retry_policy_new ();
   g_autoptr(SyncobjTransaction) insert = NULL;
   g_autoptr(SyncobjAttempt) first = NULL;
   g_autoptr(JsonArray) effects = NULL;
@@ -349,13 +359,7 @@ test_redirect_without_host (void)
   g_free (redirector->target);
   redirector->target = g_strdup ("http:");
   client = client_behind_redirector (server, redirector);
-  syncobj_retry_policy_set_max_attempts (policy, 2);
-  syncobj_retry_policy_set_initial_delay (policy, 10);
-  syncobj_retry_policy_set_jitter (policy, 0);
-  syncobj_collection_set_retry_policy (client->collection, policy);
-
-  insert = client_insert (client, "{\"id\": \"a\", \"title\": \"milk\"}");
-  wait_finished (insert);
+  insert = insert_with_two_attempts (client);
 
   g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_FAILED);
   g_assert_cmpuint (redirector->requests, ==, 2);
