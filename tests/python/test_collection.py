@@ -78,6 +78,8 @@ def test_collection_len_iteration_and_lookup(todos):
     assert collection[-1] is collection['2']
     assert '1' in collection and 'nope' not in collection
     assert collection.get('nope') is None
+    assert collection.get(None) is None and collection.get(None, 'fallback') == 'fallback'
+    assert None not in collection
     assert collection.to_list() == [dict(r) for r in collection]
     with pytest.raises(KeyError):
         collection['nope']

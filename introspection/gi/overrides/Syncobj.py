@@ -352,6 +352,11 @@ class Collection(Syncobj.Collection):
         return isinstance(key, str) and self.contains(key)
 
     def get(self, key, default=None):
+        # As dict.get: a key no record can have (None, a record["id"]
+        # that is missing) gives the default, as `None in collection` is
+        # False.
+        if key is None:
+            return default
         record = self.lookup(key)
         return record if record is not None else default
 
