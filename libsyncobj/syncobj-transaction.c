@@ -294,11 +294,13 @@ _syncobj_transaction_set_retry_after (SyncobjTransaction *self,
   transaction_extras (self)->retry_after_ms = (gint) MIN (delay_ms, (guint) G_MAXINT);
 }
 
+/* The index's key of the mutation of @key to the collection of
+ * @collection_id (NULL for none). */
 static char *
-mutation_index_key (SyncobjCollection *collection,
-                    const char        *key)
+mutation_index_key (const char *collection_id,
+                    const char *key)
 {
-  return g_strconcat (syncobj_collection_get_id (collection), "\n", key, NULL);
+  return g_strconcat (collection_id != NULL ? collection_id : "", "\n", key, NULL);
 }
 
 /* Most transactions hold one mutation: a short list is searched, the
@@ -318,14 +320,14 @@ _syncobj_transaction_find_mutation (SyncobjTransaction *self,
   /* A new transaction, the usual case: nothing to look for. */
   if (n == 0)
     return NULL;
+  collection_id = syncobj_collection_get_id (collection);
   mutation_index = transaction_peek_extras (self)->mutation_index;
   if (mutation_index != NULL)
     {
-      index_key = mutation_index_key (collection, key);
+      index_key = mutation_index_key (collection_id, key);
       return g_hash_table_lookup (mutation_index, index_key);
     }
 
-  collection_id = syncobj_collection_get_id (collection);
   for (guint i = 0; i < n; i++)
     {
       SyncobjPendingMutation *mutation = _syncobj_object_list_peek (&self->mutations, i);
@@ -351,10 +353,7 @@ _syncobj_transaction_list_mutation (SyncobjTransaction     *self,
   n = _syncobj_object_list_get_length (&self->mutations);
 
   if (mutation_index != NULL)
-    g_hash_table_insert (mutation_index,
-                         g_strconcat (mutation->collection_id != NULL ? mutation->collection_id : "",
-                                      "\n", mutation->key, NULL),
-                         mutation);
+    g_hash_table_insert (mutation_index, mutation_index_key (mutation->collection_id, mutation->key), mutation);
   else if (n > MUTATION_INDEX_MIN)
     {
       mutation_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -363,10 +362,7 @@ _syncobj_transaction_list_mutation (SyncobjTransaction     *self,
         {
           SyncobjPendingMutation *listed = _syncobj_object_list_peek (&self->mutations, i);
 
-          g_hash_table_insert (mutation_index,
-                               g_strconcat (listed->collection_id != NULL ? listed->collection_id : "",
-                                            "\n", listed->key, NULL),
-                               listed);
+          g_hash_table_insert (mutation_index, mutation_index_key (listed->collection_id, listed->key), listed);
         }
     }
 }
@@ -389,13 +385,12 @@ void
 _syncobj_transaction_remove_mutation (SyncobjTransaction     *self,
                                       SyncobjPendingMutation *mutation)
 {
-  g_autoptr(SyncobjCollection) collection = _syncobj_weak_get (mutation->collection);
   GHashTable *mutation_index = transaction_peek_extras (self)->mutation_index;
   guint position;
 
   if (mutation_index != NULL)
     {
-      g_autofree char *index_key = mutation_index_key (collection, mutation->key);
+      g_autofree char *index_key = mutation_index_key (mutation->collection_id, mutation->key);
       g_hash_table_remove (mutation_index, index_key);
     }
   if (_syncobj_object_list_find (&self->mutations, mutation, &position))
