@@ -240,6 +240,17 @@ transaction_new_from_stored (SyncobjStoredTransaction  *stored,
   return self;
 }
 
+/* @owner, a collection, becomes the collection @self was begun on, and
+ * its thread @self's. */
+static void
+transaction_set_owner (SyncobjTransaction *self,
+                       SyncobjCollection  *owner)
+{
+  self->thread = _syncobj_collection_get_owner (owner);
+  g_clear_pointer (&self->owner, _syncobj_weak_unref);
+  self->owner = _syncobj_weak_for (owner);
+}
+
 static SyncobjTransaction *
 transaction_new_restored (SyncobjCollection        *owner,
                           SyncobjStoredTransaction *stored)
@@ -248,9 +259,7 @@ transaction_new_restored (SyncobjCollection        *owner,
   SyncobjTransaction *self = transaction_new_from_stored (stored, &last);
   gboolean active;
 
-  self->thread = _syncobj_collection_get_owner (owner);
-  g_clear_pointer (&self->owner, _syncobj_weak_unref);
-  self->owner = _syncobj_weak_for (owner);
+  transaction_set_owner (self, owner);
 
   /* Persisted before the restart: the server has it (the specification
    * assumes success); its optimistic state is not re-applied. */
@@ -629,11 +638,7 @@ _syncobj_transaction_new_history (SyncobjStoredTransaction *stored)
   SyncobjCollection *owner = syncobj_registry_lookup_collection (registry, stored->collection_id);
 
   if (owner != NULL)
-    {
-      self->thread = _syncobj_collection_get_owner (owner);
-      g_clear_pointer (&self->owner, _syncobj_weak_unref);
-      self->owner = _syncobj_weak_for (owner);
-    }
+    transaction_set_owner (self, owner);
   for (guint i = 0; i < stored->mutations->len; i++)
     {
       SyncobjStoredMutation *mutation = g_ptr_array_index (stored->mutations, i);
