@@ -73,17 +73,19 @@ static gboolean
 collection_is_open_twice (SyncobjCollection *self)
 {
   GListModel *collections;
+  const char *path;
   guint n;
 
   if (self->store == NULL)
     return FALSE;
+
+  path = syncobj_store_get_path (self->store);
 
   collections = syncobj_registry_get_collections (syncobj_registry_get_default ());
   n = g_list_model_get_n_items (collections);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(SyncobjCollection) other = g_list_model_get_item (collections, i);
-      const char *path = syncobj_store_get_path (self->store);
 
       if (other == self || other->store == NULL || other->open_twice != NULL || g_queue_is_empty (&other->active) ||
           g_strcmp0 (other->id, self->id) != 0 || !same_file (self->store, other->store))

@@ -209,7 +209,8 @@ syncobj_collection_new (const char     *id,
  * them), the new one shows the cached records but not that collection's
  * unfinished changes, and its writes fail with
  * %SYNCOBJ_ERROR_INVALID_STATE, saying so; its sync's records are not
- * cached. A live one with nothing unfinished does not stand in the way. Share the live collection instead
+ * cached. A live one with nothing unfinished does not stand in the way.
+ * Share the live collection instead
  * ([func@Syncobj.Collection.get_or_create]). A collection disposed of
  * (g_object_run_dispose()) leaves the registry at once; its unfinished
  * transactions, alive in the process, are restored only by the next start

@@ -89,8 +89,9 @@ read_op (SyncobjStore *store,
  * inspector shows the next page as the user asks for it.
  *
  * The page is read on the store's own thread, after every change recorded
- * before this call is written. The file is read a page at a time: a page
- * deep into a long history costs that page, not the history before it.
+ * before this call is written. Only the page is held in memory; SQLite
+ * still steps over the @offset rows it skips, so a page deep into a long
+ * history takes longer than the first.
  *
  * An in-memory store keeps no history: it gives an empty page. A stored
  * transaction that cannot be read back is skipped, with a log line.
