@@ -13,6 +13,7 @@
 
 #include "syncobj-store-writer-private.h"
 #include "syncobj-store-answers-private.h"
+#include "syncobj-store-lock-private.h"
 
 #include <libgda/libgda.h>
 
@@ -99,6 +100,7 @@ struct _SyncobjStoreWriter
 
   /* set while opening, then read-only */
   char          *path;
+  SyncobjStoreLock *lock;     /* held from open to free */
   gboolean       synchronous_full;
   gboolean       move_corrupt_aside;
   GError        *open_error;

@@ -600,9 +600,21 @@ _syncobj_store_writer_open (const char  *path,
                             gboolean     move_corrupt_aside,
                             GError     **error)
 {
-  SyncobjStoreWriter *self = g_new0 (SyncobjStoreWriter, 1);
+  g_autoptr(GError) lock_error = NULL;
+  SyncobjStoreLock *lock = _syncobj_store_lock_acquire (path, &lock_error);
+  SyncobjStoreWriter *self;
+
+  if (lock == NULL)
+    {
+      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
+                   _("Cannot open the transaction store %s: %s"), path, lock_error->message);
+      return NULL;
+    }
 
   ensure_gda ();
+
+  self = g_new0 (SyncobjStoreWriter, 1);
+  self->lock = lock;
 
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
@@ -675,6 +687,9 @@ writer_free (SyncobjStoreWriter *self)
   g_hash_table_unref (self->prepared);
   g_clear_error (&self->write_error);
   g_clear_error (&self->damaged);
+  /* After the connection is closed: the next holder finds SQLite's
+   * files as this one left them. */
+  _syncobj_store_lock_release (self->lock);
   g_free (self);
 }
 

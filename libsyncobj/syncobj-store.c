@@ -156,6 +156,10 @@ store_open (SyncobjStore  *self,
  * Opens the store in @path, migrating an older file to the current schema.
  * Waits for the disk: call it at start-up.
  *
+ * One process at a time may have a store file open: the store locks
+ * `PATH.lock` until it is finalized, and fails here while another process
+ * holds that lock. Stores of one path in one process share the file.
+ *
  * Returns: (transfer full) (nullable): the store, or %NULL with
  *   %SYNCOBJ_ERROR_STORE naming @path and the reason; the file is left
  *   untouched

@@ -61,6 +61,11 @@
  *     flight the store is flushed, "update ID" printed and the process
  *     killed.
  *
+ *   crash-helper hold PATH
+ *     opens the store, prints "open" and keeps it open until its standard
+ *     input ends, then exits normally; if the store cannot be opened, prints
+ *     "refused MESSAGE" and exits with 1.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -614,6 +619,25 @@ crash (const char *path,
   g_assert_not_reached ();
 }
 
+static int
+hold (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  char line[16];
+
+  if (store == NULL)
+    {
+      printf ("refused %s\n", error->message);
+      return 1;
+    }
+  printf ("open\n");
+  fflush (stdout);
+  while (fgets (line, sizeof line, stdin) != NULL)
+    ;
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -636,9 +660,12 @@ main (int   argc,
   if (argc == 5 && g_str_equal (argv[1], "cache"))
     return cache (argv[2], atoi (argv[3]), atoi (argv[4]));
 
+  if (argc == 3 && g_str_equal (argv[1], "hold"))
+    return hold (argv[2]);
+
   if (argc == 8 && g_str_equal (argv[1], "crash"))
     return crash (argv[2], atoi (argv[3]), argv[4], atoi (argv[5]), atoi (argv[6]), atoi (argv[7]));
 
-  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | server-key PATH KILL | conflict PATH SERVER | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
+  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | server-key PATH KILL | conflict PATH SERVER | hold PATH | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
   return 2;
 }

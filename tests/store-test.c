@@ -197,6 +197,74 @@ test_default_without_program_name (void)
   g_test_trap_assert_passed ();
 }
 
+/* One process at a time on a store file: while another process has it
+ * open, new_for_path() fails naming that process, and a store made with
+ * g_object_new() (as the default store is) works in memory; once that
+ * process ends, the file opens. Two stores of one path in this process
+ * share the file, as a restart within a program does. */
+static void
+test_lock_other_process (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("locked.db");
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  g_autoptr(GSubprocess) holder = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *pid = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) refused = NULL;
+  g_autoptr(SyncobjStore) in_memory = NULL;
+  g_autoptr(SyncobjStore) first = NULL;
+  g_autoptr(SyncobjStore) second = NULL;
+
+  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                             helper, "hold", path, NULL);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
+  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "open");
+  pid = g_strdup_printf ("(%s)", g_subprocess_get_identifier (holder));
+
+  refused = syncobj_store_new_for_path (path, &error);
+  g_assert_null (refused);
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, pid));
+  g_clear_error (&error);
+
+  in_memory = g_object_new (SYNCOBJ_TYPE_STORE, "path", path, NULL);
+  g_assert_false (syncobj_store_get_persistent (in_memory));
+  g_assert_error (syncobj_store_get_open_error (in_memory), SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE);
+
+  /* The holder ends: the file is free. */
+  g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (holder), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (holder, NULL, &error));
+  g_assert_no_error (error);
+
+  first = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  second = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (syncobj_store_get_persistent (second));
+  g_clear_object (&first);
+
+  /* The lock is this process's while either store is open. */
+  g_clear_object (&output);
+  g_clear_object (&holder);
+  g_clear_pointer (&line, g_free);
+  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, helper, "hold", path, NULL);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
+  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "refused "));
+  g_assert_nonnull (strstr (line, "another process"));
+  g_assert_false (g_subprocess_wait_check (holder, NULL, NULL));
+  g_clear_object (&second);
+}
+
 /* Another process writes three transactions in different states; this
  * one reads them back field by field. */
 /* @described (syncobj_store_test_describe()) with the original and
@@ -1454,6 +1522,7 @@ main (int   argc,
   g_test_add_func ("/store/default", test_default);
   g_test_add_func ("/store/default-without-program-name", test_default_without_program_name);
   g_test_add_func ("/store/round-trip", test_round_trip);
+  g_test_add_func ("/store/lock/other-process", test_lock_other_process);
   g_test_add_func ("/store/same-process-no-duplicate", test_same_process_no_duplicate);
   g_test_add_func ("/store/same-process-open-twice", test_same_process_open_twice);
   g_test_add_func ("/store/history-read-back", test_history_read_back);

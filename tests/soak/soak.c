@@ -498,6 +498,9 @@ client_kill (SoakClient *c)
   c->restart_after_generation = c->generation;
   c->generation++;
   g_subprocess_send_signal (c->process, SIGKILL);
+  /* Gone for good before the next one opens the store: a store file takes
+   * one process at a time. */
+  g_subprocess_wait (c->process, NULL, NULL);
   g_clear_object (&c->process);
   g_clear_object (&c->in);
   c->kills++;
