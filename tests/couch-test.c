@@ -948,6 +948,44 @@ test_auth (gconstpointer data)
   g_assert_cmpuint (sync_asked, ==, 1);
 }
 
+/* A database URI with a name and password (`http://admin:s%65cret@…`,
+ * percent-encoded as a URI has it) reads and writes with them as a Basic
+ * credential from the first request, asking the application nothing; the
+ * password shows in no property. */
+static void
+test_auth_in_uri (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autofree char *database = NULL;
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  SyncobjCouchMutator *mutator;
+  guint sync_asked = 0, mutator_asked = 0;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"title\": \"A\"}");
+  pouch_require_auth (server);
+
+  database = g_strdup_printf ("http://admin:s%%65cret@127.0.0.1:%u/db/", server->port);
+  collection = couch_collection_of (database, "couch-uri-auth", NULL, NULL, &sync);
+  mutator = SYNCOBJ_COUCH_MUTATOR (syncobj_collection_get_mutator (collection));
+  g_signal_connect (sync, "auth-required", G_CALLBACK (give_credential_cb), &sync_asked);
+  g_signal_connect (mutator, "auth-required", G_CALLBACK (give_credential_cb), &mutator_asked);
+  g_assert_cmpstr (syncobj_couch_sync_get_database_uri (sync), ==, server->db);
+  g_assert_cmpstr (syncobj_couch_mutator_get_database_uri (mutator), ==, server->db);
+
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+  syncobj_test_assert_keys (collection, "a");
+  insert = syncobj_test_insert (collection, "{\"_id\": \"b\", \"title\": \"B\"}");
+  assert_completed (insert);
+  held = pouch_get (server, "b");
+  g_assert_cmpstr (member_string (held, "title"), ==, "B");
+  g_assert_cmpuint (sync_asked, ==, 0);
+  g_assert_cmpuint (mutator_asked, ==, 0);
+}
+
 /* A server that answers every request with a 200 and a heartbeat's
  * newline, then closes the connection: what a client sees of a CouchDB
  * that goes away during a long poll. */
@@ -1013,6 +1051,7 @@ main (int   argc,
   g_test_add_data_func ("/couch/auth/basic", "basic", test_auth);
   g_test_add_data_func ("/couch/auth/cookie-session", "cookie", test_auth);
   g_test_add_data_func ("/couch/auth/cookie-session/database-with-query", "cookie-with-query", test_auth);
+  g_test_add_func ("/couch/auth/in-the-uri", test_auth_in_uri);
   g_test_add_func ("/couch/lost-answer", test_lost_answer);
   g_test_add_func ("/couch/partial-refusal", test_partial_refusal);
   g_test_add_data_func ("/couch/two-clients-conflict", "", test_two_clients_conflict);

@@ -863,7 +863,9 @@ syncobj_couch_mutator_await_sync_async (SyncobjMutator      *mutator,
 
 /**
  * syncobj_couch_mutator_new:
- * @database_uri: the database, such as `https://host:5984/notes`
+ * @database_uri: the database, such as `https://host:5984/notes`; a
+ *   name and password in it (`https://name:password@host/notes`) are its
+ *   `Basic` credential
  *
  * Creates a mutator writing to one CouchDB database.
  *
@@ -1042,14 +1044,7 @@ syncobj_couch_mutator_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_DATABASE_URI:
-      {
-        const char *uri = g_value_get_string (value);
-        gsize length = uri != NULL ? strlen (uri) : 0;
-
-        while (length > 0 && uri[length - 1] == '/')
-          length--;
-        self->uri = g_strndup (uri != NULL ? uri : "", length);
-      }
+      self->uri = _syncobj_couch_database_uri (g_value_get_string (value), &self->headers);
       break;
     case PROP_SYNC_TIMEOUT:
       syncobj_couch_mutator_set_sync_timeout (self, g_value_get_uint (value));
@@ -1090,7 +1085,10 @@ syncobj_couch_mutator_class_init (SyncobjCouchMutatorClass *klass)
   /**
    * SyncobjCouchMutator:database-uri:
    *
-   * The database written to, such as `https://host:5984/notes`.
+   * The database written to, such as `https://host:5984/notes`,
+   * without a trailing slash. A name and password in the URI given
+   * (`https://name:password@host:5984/notes`) are taken out of it and
+   * sent as a `Basic` credential.
    */
   properties[PROP_DATABASE_URI] =
     g_param_spec_string ("database-uri", NULL, NULL, NULL,

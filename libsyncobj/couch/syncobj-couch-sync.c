@@ -642,7 +642,8 @@ _syncobj_couch_sync_is_running (SyncobjCouchSync *self)
  * syncobj_couch_sync_new:
  * @id: the id of the sync (the collection's id by convention)
  * @database_uri: the database, such as `https://host:5984/notes` (with
- *   no trailing slash needed)
+ *   no trailing slash needed); a name and password in it
+ *   (`https://name:password@host/notes`) are its `Basic` credential
  *
  * Creates a sync following one CouchDB database.
  *
@@ -959,14 +960,7 @@ syncobj_couch_sync_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_DATABASE_URI:
-      {
-        const char *uri = g_value_get_string (value);
-        gsize length = uri != NULL ? strlen (uri) : 0;
-
-        while (length > 0 && uri[length - 1] == '/')
-          length--;
-        self->uri = g_strndup (uri != NULL ? uri : "", length);
-      }
+      self->uri = _syncobj_couch_database_uri (g_value_get_string (value), &self->headers);
       break;
     case PROP_SELECTOR:
       syncobj_couch_sync_set_selector (self, g_value_get_string (value));
@@ -1004,7 +998,10 @@ syncobj_couch_sync_class_init (SyncobjCouchSyncClass *klass)
   /**
    * SyncobjCouchSync:database-uri:
    *
-   * The database followed, such as `https://host:5984/notes`.
+   * The database followed, such as `https://host:5984/notes`, without
+   * a trailing slash. A name and password in the URI given
+   * (`https://name:password@host:5984/notes`) are taken out of it and
+   * sent as a `Basic` credential.
    */
   properties[PROP_DATABASE_URI] =
     g_param_spec_string ("database-uri", NULL, NULL, NULL,
