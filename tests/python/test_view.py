@@ -107,6 +107,27 @@ def test_condition_from_python(shop):
     assert not condition.matches(Syncobj.to_json_object({'n': '2'}))
 
 
+def test_condition_takes_python_values(shop):
+    """Condition.new() takes the value as Python gives it (not a Json.Node),
+    new_from_json() a dict, matches() a dict or a record; a view of a
+    Condition object is View.new(), and where= says so when given one."""
+    collection, control = shop
+    done = Syncobj.Condition.new('done', Syncobj.ConditionOp.EQ, False)
+    assert done.matches({'done': False}) and not done.matches(collection['2'])
+    assert Syncobj.Condition.new('owner', Syncobj.ConditionOp.EQ, None).matches({'owner': None})
+    assert Syncobj.Condition.new('owner', Syncobj.ConditionOp.IS_NULL).matches({'owner': None})
+    recent = Syncobj.Condition.new_from_json({'member': 'created', 'op': 'in', 'value': [2, 3]})
+    both = Syncobj.Condition.new_and(done, recent)
+    assert Syncobj.View.new(collection, both, ['title']).keys() == ['3', '4', '1']
+
+    with pytest.raises(TypeError) as info:
+        collection.view(where=both)
+    assert 'View.new' in str(info.value)
+    with pytest.raises(TypeError) as info:
+        Syncobj.Condition.new('created', Syncobj.ConditionOp.IN, {1, 2})
+    assert 'set' in str(info.value)
+
+
 def test_join_pairs_records_and_follows_both_sides(shop):
     todos, todos_control = shop
     lists, lists_control = Syncobj.test_collection_new([

@@ -494,6 +494,38 @@ _export('Collection')
 # -- Views -----------------------------------------------------------------
 
 
+class Condition(Syncobj.Condition):
+    """A condition on a record's value, for a view's where. Its value and
+    what matches() judges are plain Python values:
+    Syncobj.Condition.new('done', Syncobj.ConditionOp.EQ, False),
+    condition.matches({'done': False})."""
+
+    @staticmethod
+    def new(member, op, value=None):
+        """A condition on member; value is any JSON-able Python value (None
+        is JSON null, or no value for EXISTS and IS_NULL), or a Json.Node."""
+        if not isinstance(value, Json.Node) and not (
+                value is None and op in (Syncobj.ConditionOp.EXISTS, Syncobj.ConditionOp.IS_NULL)):
+            value = Json.from_string(_dumps(value, 'the condition\'s value'))
+        return Syncobj.Condition.new(member, op, value)
+
+    @staticmethod
+    def new_from_json(json_text):
+        """A condition from its JSON form, as text or as a dict."""
+        if not isinstance(json_text, str):
+            json_text = _dumps(json_text, 'the condition')
+        return Syncobj.Condition.new_from_json(json_text)
+
+    def matches(self, value):
+        """Whether value (a dict, a Syncobj.Record or a Json.Object) meets
+        the condition."""
+        return super().matches(to_json_object(value))
+
+
+Condition = override(Condition)
+_export('Condition')
+
+
 class View(Syncobj.View):
     """A live, filtered and sorted Gio.ListModel of Syncobj.Record: len(view),
     iteration, view[i]. Make one with collection.view(...)."""
@@ -510,6 +542,10 @@ class View(Syncobj.View):
         not fit raises GLib.Error with Syncobj.Error.INVALID_VIEW."""
         description = {}
         func = None
+        if isinstance(where, Syncobj.Condition):
+            raise TypeError('where takes a condition in its JSON form (a dict) or a function; '
+                            'make a view of a Syncobj.Condition with Syncobj.View.new(source, '
+                            'condition, order_by)')
         if callable(where):
             func = where
         elif where is not None:
