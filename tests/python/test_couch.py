@@ -8,10 +8,12 @@
 
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from gi.repository import GLib, Syncobj
@@ -196,3 +198,25 @@ def test_selector_syncs_part_of_the_database(pouch):
     assert pouch.request('PUT', '/a', dict(held, type='archived'))[0] == 201
     drive(control, lambda: 'a' not in keys_of(collection))
     assert keys_of(collection) == ['b', 'c', 'e']
+
+
+def test_the_guide_sample_runs_as_written(pouch, tmp_path):
+    """couchdb.md's Python sample, with the test's database and store: it
+    updated "groceries" before the collection had loaded it, which raised
+    "No record “groceries”"; it now waits for ready."""
+    _, control = Syncobj.test_collection_new([])
+    for key, kind in (('groceries', 'note'), ('other', 'task')):
+        assert pouch.request('PUT', '/' + key, {'type': kind, 'done': False})[0] == 201
+    guide = Path(__file__).resolve().parents[2] / 'introspection' / 'docs' / 'couchdb.md'
+    (snippet,) = re.findall(r'```python\n(.*?)```', guide.read_text(encoding='utf-8'), re.S)
+    snippet = snippet.replace("'https://couch.example.com:6984/notes'", repr(pouch.db))
+    snippet = snippet.replace('Syncobj.Store.get_default()',
+                              'Syncobj.Store.new_for_path(%r)' % str(tmp_path / 'notes.db'))
+    namespace = {}
+
+    exec(snippet, namespace)
+    notes = namespace['notes']
+    drive(control, lambda: pouch.request('GET', '/groceries')[1]['done'] is True)
+    drive(control, lambda: not notes['groceries'].pending)
+    assert keys_of(notes) == ['groceries']
+    assert notes['groceries']['_rev'].startswith('2-')
