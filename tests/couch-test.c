@@ -609,7 +609,29 @@ test_selector (void)
 
 /* A selector with an operator CouchDB does not know (which PouchDB Server
  * 4.2 answers with 400, then exits) is refused before any request, with
- * an error naming it; the server stays up. */
+ * an error naming it; the server stays up. So is text that is no JSON
+ * object (a selector typed by a user): it was a critical that left the
+ * selector unset, and the whole database was synced. */
+static void
+test_selector_not_json (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  const GError *sync_error;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"type\": \"note\"}");
+  collection = couch_collection_of (server->db, "couch-selector-not-json", NULL, "{\"type\": \"note\"", &sync);
+  g_assert_cmpstr (syncobj_couch_sync_get_selector (sync), ==, "{\"type\": \"note\"");
+  WAIT_FOR (syncobj_sync_get_error (SYNCOBJ_SYNC (sync)) != NULL, WAIT_TIMEOUT_MS);
+  sync_error = syncobj_sync_get_error (SYNCOBJ_SYNC (sync));
+  g_assert_error (sync_error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_STATE);
+  g_assert_nonnull (strstr (sync_error->message, "{\"type\": \"note\""));
+  g_assert_false (syncobj_collection_get_ready (collection));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 0);
+}
+
 static void
 test_selector_invalid (void)
 {
@@ -1061,6 +1083,7 @@ main (int   argc,
   g_test_add_func ("/couch/selector", test_selector);
   g_test_add_func ("/couch/selector-refused", test_selector_refused);
   g_test_add_func ("/couch/selector-invalid", test_selector_invalid);
+  g_test_add_func ("/couch/selector-invalid/not-json", test_selector_not_json);
   g_test_add_func ("/couch/ten-thousand", test_ten_thousand);
   g_test_add_func ("/couch/offline-edits", test_offline_edits);
   g_test_add_func ("/couch/server-restart-mid-write", test_server_restart_mid_write);

@@ -703,20 +703,13 @@ syncobj_couch_sync_set_selector (SyncobjCouchSync *self,
   g_return_if_fail (SYNCOBJ_IS_COUCH_SYNC (self));
 
   if (selector_json != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      parsed = _syncobj_json_parse_object (selector_json, -1, &error);
-      if (parsed == NULL)
-        {
-          g_critical ("%s: the selector is not a JSON object: %s", G_STRFUNC, error->message);
-          return;
-        }
-    }
+    parsed = _syncobj_json_parse_object (selector_json, -1, NULL);
   if (g_strcmp0 (self->selector, selector_json) == 0)
     return;
   g_free (self->selector);
-  self->selector = parsed != NULL ? _syncobj_json_to_string (parsed) : NULL;
+  /* Text that is no JSON object is kept as it is: the start refuses it
+   * with the sync's error, as it does a selector it cannot use. */
+  self->selector = parsed != NULL ? _syncobj_json_to_string (parsed) : g_strdup (selector_json);
   g_clear_pointer (&self->matcher, _syncobj_couch_selector_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTOR]);
 }
@@ -1021,9 +1014,10 @@ syncobj_couch_sync_class_init (SyncobjCouchSyncClass *klass)
    * not filtered by the server, which would leave out the documents that
    * stop matching and the deletions: the sync evaluates the selector on
    * each document it brings, so a document that stops matching leaves the
-   * collection and one that comes to match joins it. A selector with an
-   * operator CouchDB does not know, or a wrong argument, sets the sync's
-   * error before any request.
+   * collection and one that comes to match joins it. A selector that is
+   * not a JSON object, has an operator CouchDB does not know, or a wrong
+   * argument, sets the sync's error before any request, naming it; the
+   * sync then loads nothing.
    */
   properties[PROP_SELECTOR] =
     g_param_spec_string ("selector", NULL, NULL, NULL,
