@@ -209,6 +209,39 @@ syncobj_collection_set_conflict_func (SyncobjCollection   *self,
     syncobj_collection_set_conflict_policy (self, SYNCOBJ_CONFLICT_POLICY_REBASE);
 }
 
+/**
+ * syncobj_collection_resolve_conflict_with:
+ * @self: a collection
+ * @policy: %SYNCOBJ_CONFLICT_POLICY_REBASE,
+ *   %SYNCOBJ_CONFLICT_POLICY_SERVER_WINS or
+ *   %SYNCOBJ_CONFLICT_POLICY_CLIENT_WINS
+ *
+ * Called from a [callback@Syncobj.ConflictFunc]: resolves the conflict
+ * it is resolving as @policy does, whatever the function returns. A
+ * function can so leave the cases it has no answer for to a built-in
+ * policy: a rebase, which also resends a delete, is what no returned
+ * value can express.
+ *
+ * The Python and JavaScript bindings call it with
+ * %SYNCOBJ_CONFLICT_POLICY_REBASE when a conflict function written in
+ * those languages raises, so that the user's change is not given up.
+ *
+ * Called at any other time, it logs a critical and does nothing.
+ */
+void
+syncobj_collection_resolve_conflict_with (SyncobjCollection     *self,
+                                          SyncobjConflictPolicy  policy)
+{
+  g_return_if_fail (SYNCOBJ_IS_COLLECTION (self));
+  g_return_if_fail (policy == SYNCOBJ_CONFLICT_POLICY_REBASE ||
+                    policy == SYNCOBJ_CONFLICT_POLICY_SERVER_WINS ||
+                    policy == SYNCOBJ_CONFLICT_POLICY_CLIENT_WINS);
+  SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
+  g_return_if_fail (self->conflict_resolving);
+
+  self->conflict_resolve_with = policy;
+}
+
 /* ---- resolving ------------------------------------------------------------- */
 
 static void
@@ -337,6 +370,7 @@ _syncobj_collection_resolve_conflict (SyncobjCollection      *self,
   g_autoptr(JsonObject) local = NULL;
   g_autoptr(JsonObject) merged = NULL;
   SyncobjConflictOutcome outcome = SYNCOBJ_CONFLICT_OUTCOME_GIVE_UP;
+  SyncobjConflictPolicy policy;
 
   /* The row's values built first: a write kept as text has its objects
    * from then on. */
@@ -349,7 +383,22 @@ _syncobj_collection_resolve_conflict (SyncobjCollection      *self,
   _syncobj_overlay_take_conflict (self->overlay, mutation->key, current);
   g_signal_emit (self, conflict_signal, 0, mutation->key, local, current);
 
-  switch (self->conflict_policy)
+  policy = self->conflict_policy;
+  if (policy == SYNCOBJ_CONFLICT_POLICY_CUSTOM && self->conflict_func != NULL)
+    {
+      gboolean was_resolving = self->conflict_resolving;
+      SyncobjConflictPolicy was_with = self->conflict_resolve_with;
+
+      /* syncobj_collection_resolve_conflict_with() may name a policy. */
+      self->conflict_resolving = TRUE;
+      self->conflict_resolve_with = SYNCOBJ_CONFLICT_POLICY_CUSTOM;
+      merged = self->conflict_func (self, mutation->key, local, current, self->conflict_data);
+      policy = self->conflict_resolve_with;
+      self->conflict_resolving = was_resolving;
+      self->conflict_resolve_with = was_with;
+    }
+
+  switch (policy)
     {
     case SYNCOBJ_CONFLICT_POLICY_REBASE:
       outcome = conflict_rebase (self, mutation, current);
@@ -360,8 +409,6 @@ _syncobj_collection_resolve_conflict (SyncobjCollection      *self,
       outcome = conflict_replace (self, mutation, current, local);
       break;
     case SYNCOBJ_CONFLICT_POLICY_CUSTOM:
-      if (self->conflict_func != NULL)
-        merged = self->conflict_func (self, mutation->key, local, current, self->conflict_data);
       if (merged != NULL)
         outcome = conflict_replace (self, mutation, current, merged);
       break;

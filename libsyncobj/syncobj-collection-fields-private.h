@@ -68,6 +68,9 @@ struct _SyncobjCollection
   SyncobjConflictFunc conflict_func;
   gpointer            conflict_data;
   GDestroyNotify      conflict_destroy;
+  gboolean            conflict_resolving; /* the conflict function runs */
+  SyncobjConflictPolicy conflict_resolve_with; /* what it asked for; CUSTOM:
+                                              * its return value */
 };
 
 typedef enum {

@@ -480,6 +480,39 @@ syncobj_collection_set_merge_func (SyncobjCollection *self,
 }
 
 /**
+ * syncobj_collection_compose_default:
+ * @self: a collection
+ * @synced: (nullable): the synced value, or %NULL when the server has none
+ * @mutations: (element-type SyncobjPendingMutation): pending mutations of
+ *   one key, in creation order
+ *
+ * The default composition, what a collection shows without a merge
+ * function: @synced with the changes of each of @mutations applied in
+ * order (an insert's values, an update's members or replacement value; a
+ * delete hides the record).
+ *
+ * A [callback@Syncobj.MergeFunc] may call it with its arguments to start
+ * from that value. The Python and JavaScript bindings fall back to it when
+ * a merge function written in those languages raises, so that the record
+ * stays visible with the user's changes.
+ *
+ * Returns: (transfer full) (nullable): the composed value, or %NULL when
+ *   the record is hidden
+ */
+JsonObject *
+syncobj_collection_compose_default (SyncobjCollection *self,
+                                    JsonObject        *synced,
+                                    GPtrArray         *mutations)
+{
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (self), NULL);
+  g_return_val_if_fail (mutations != NULL, NULL);
+  for (guint i = 0; i < mutations->len; i++)
+    g_return_val_if_fail (SYNCOBJ_IS_PENDING_MUTATION (g_ptr_array_index (mutations, i)), NULL);
+
+  return _syncobj_overlay_compose (synced, mutations);
+}
+
+/**
  * syncobj_collection_get_retry_policy:
  * @self: a collection
  *

@@ -139,6 +139,10 @@ void                syncobj_collection_set_merge_func   (SyncobjCollection *self
                                                          gpointer           user_data,
                                                          GDestroyNotify     destroy);
 SYNCOBJ_AVAILABLE_IN_ALL
+JsonObject         *syncobj_collection_compose_default  (SyncobjCollection *self,
+                                                         JsonObject        *synced,
+                                                         GPtrArray         *mutations);
+SYNCOBJ_AVAILABLE_IN_ALL
 const char         *syncobj_collection_get_version_member  (SyncobjCollection     *self);
 SYNCOBJ_AVAILABLE_IN_ALL
 void                syncobj_collection_set_version_member  (SyncobjCollection     *self,
@@ -153,6 +157,9 @@ void                syncobj_collection_set_conflict_func   (SyncobjCollection   
                                                             SyncobjConflictFunc    func,
                                                             gpointer               user_data,
                                                             GDestroyNotify         destroy);
+SYNCOBJ_AVAILABLE_IN_ALL
+void                syncobj_collection_resolve_conflict_with (SyncobjCollection     *self,
+                                                              SyncobjConflictPolicy  policy);
 SYNCOBJ_AVAILABLE_IN_ALL
 SyncobjRetryPolicy *syncobj_collection_get_retry_policy (SyncobjCollection *self);
 SYNCOBJ_AVAILABLE_IN_ALL

@@ -165,6 +165,10 @@ void            _syncobj_overlay_set_merge_func (SyncobjOverlay   *self,
                                                  SyncobjMergeFunc  func,
                                                  gpointer          user_data,
                                                  GDestroyNotify    destroy);
+/* The value without a merge function: @synced (nullable) with each of
+ * @mutations (SyncobjPendingMutation, creation order) applied. */
+JsonObject     *_syncobj_overlay_compose        (JsonObject       *synced,
+                                                 GPtrArray        *mutations);
 
 /* The row of @key, packed or not, or NULL: enough for its key and whether
  * it is visible. */

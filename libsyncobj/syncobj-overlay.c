@@ -255,6 +255,23 @@ layer_apply (JsonObject             *value,
     }
 }
 
+JsonObject *
+_syncobj_overlay_compose (JsonObject *synced,
+                          GPtrArray  *mutations)
+{
+  JsonObject *value = synced != NULL ? json_object_ref (synced) : NULL;
+
+  for (guint i = 0; mutations != NULL && i < mutations->len; i++)
+    {
+      SyncobjPendingMutation *mutation = g_ptr_array_index (mutations, i);
+
+      /* A write kept as text gets its objects. */
+      _syncobj_pending_mutation_ensure (mutation);
+      value = layer_apply (value, mutation);
+    }
+  return value;
+}
+
 /* visible = synced with every layer's changes applied in creation order. */
 static JsonObject *
 row_compose (SyncobjOverlay *self,

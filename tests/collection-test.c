@@ -6,6 +6,7 @@
 #include "test-utils.h"
 #include "syncobj-collection-fields-private.h"
 #include "syncobj-record-private.h"
+#include "syncobj-json-util-private.h"
 
 #include <string.h>
 
@@ -657,6 +658,50 @@ test_parallel_merge_func_may_hide (void)
   g_assert_cmpstr (syncobj_transaction_get_state_name (insert), ==, "completed");
   syncobj_test_assert_keys (collection, "a c d b");
   syncobj_sync_control_set_auto_echo (control, TRUE);
+}
+
+/* The default composition, with a "merged" mark: a merge function that
+ * starts from what the collection would show without it. */
+static JsonObject *
+marking_merge (SyncobjCollection *collection,
+               const char        *key,
+               JsonObject        *synced,
+               GPtrArray         *mutations,
+               gpointer           user_data)
+{
+  g_autoptr(JsonObject) visible = syncobj_collection_compose_default (collection, synced, mutations);
+  g_autoptr(JsonObject) marked = json_object_new ();
+
+  if (visible == NULL)
+    return NULL;
+  json_object_set_int_member (marked, "merged", mutations->len);
+  return _syncobj_json_merge (visible, marked);
+}
+
+static void
+test_parallel_merge_func_composes_default (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_PARALLEL, &control);
+  g_autoptr(SyncobjTransaction) update = NULL;
+  g_autoptr(SyncobjTransaction) replace = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjTransaction) delete = NULL;
+
+  syncobj_collection_set_merge_func (collection, marking_merge, NULL, NULL);
+  syncobj_sync_control_set_auto_echo (control, FALSE);
+  syncobj_sync_control_set_network_delay (control, 100);
+
+  update = syncobj_test_update (collection, "a", "{\"done\": true}");
+  replace = syncobj_test_update (collection, "a", "{\"title\": \"A2\"}");
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A2\", \"done\": true, \"merged\": 2}");
+  insert = syncobj_test_insert (collection, "{\"id\": \"d\", \"title\": \"D\"}");
+  syncobj_test_assert_value (collection, "d", "{\"id\": \"d\", \"title\": \"D\", \"merged\": 1}");
+  delete = syncobj_test_delete (collection, "b");
+  syncobj_test_assert_keys (collection, "a c d");
+
+  syncobj_sync_control_set_auto_echo (control, TRUE);
+  syncobj_test_drain (control, collection);
 }
 
 static void
@@ -1567,6 +1612,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/collection/ordered/lock/queued-does-not-lock", test_lock_queued_does_not_lock);
   g_test_add_func ("/collection/parallel/sync-applies-at-once", test_parallel_sync_applies_at_once);
   g_test_add_func ("/collection/parallel/merge-func-may-hide", test_parallel_merge_func_may_hide);
+  g_test_add_func ("/collection/parallel/merge-func-composes-default", test_parallel_merge_func_composes_default);
   g_test_add_func ("/collection/ordered/lock/completed-echo-survives-later-failure", test_lock_completed_echo_survives_later_failure);
   g_test_add_func ("/collection/ordered/lock/completed-while-another-locks", test_lock_completed_while_another_locks);
   g_test_add_func ("/collection/n-items-notify", test_n_items_notify);

@@ -372,6 +372,53 @@ test_custom (void)
   conflicts_clear (&conflicts);
 }
 
+/* Leaves every conflict to REBASE, whatever it returns. */
+static JsonObject *
+leave_to_rebase (SyncobjCollection *collection,
+                 const char        *key,
+                 JsonObject        *local,
+                 JsonObject        *remote,
+                 gpointer           user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  syncobj_collection_resolve_conflict_with (collection, SYNCOBJ_CONFLICT_POLICY_REBASE);
+  return json_object_new ();
+}
+
+/* A conflict function may leave a conflict to a policy: a delete rebased
+ * is sent again, which no value it could return says. */
+static void
+test_custom_leaves_to_policy (void)
+{
+  Server server = { 0 };
+  Conflicts conflicts = { 0 };
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = conflict_collection_new (&server, &conflicts, &control);
+  g_autoptr(SyncobjTransaction) delete = NULL;
+  guint calls = 0;
+
+  syncobj_collection_set_conflict_func (collection, leave_to_rebase, &calls, NULL);
+  server_write (&server, server.record);
+  delete = syncobj_test_delete (collection, "a");
+
+  g_assert_cmpint (syncobj_test_wait_transaction (control, delete, 10, 1000), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_cmpuint (server.calls, ==, 2);
+  g_assert_null (server.record);
+  g_assert_cmpint (syncobj_collection_get_conflict_policy (collection), ==, SYNCOBJ_CONFLICT_POLICY_CUSTOM);
+
+  /* Only from a conflict function. */
+  g_test_expect_message ("Syncobj", G_LOG_LEVEL_CRITICAL, "*conflict_resolving*");
+  syncobj_collection_resolve_conflict_with (collection, SYNCOBJ_CONFLICT_POLICY_SERVER_WINS);
+  g_test_assert_expected_messages ();
+
+  syncobj_test_drain (control, collection);
+  server_clear (&server);
+  conflicts_clear (&conflicts);
+}
+
 static void
 test_ten_in_a_row (void)
 {
@@ -933,6 +980,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/conflict/server-wins", test_server_wins);
   g_test_add_func ("/conflict/client-wins", test_client_wins);
   g_test_add_func ("/conflict/custom", test_custom);
+  g_test_add_func ("/conflict/custom-leaves-to-policy", test_custom_leaves_to_policy);
   g_test_add_func ("/conflict/ten-in-a-row", test_ten_in_a_row);
   g_test_add_func ("/conflict/deleted-on-server", test_deleted_on_server);
   g_test_add_func ("/conflict/rollback-from-signal", test_rollback_from_signal);

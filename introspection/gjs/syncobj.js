@@ -255,8 +255,16 @@ function _patch() {
         // collection as its "synced" value (func.length is 0 with ...args).
         if (func.length !== 0 && func.length !== 4)
             throw new TypeError(`the merge function takes ${func.length} arguments; it is called as func(collection, key, synced, mutations)`);
-        return setMergeFunc.call(this, (collection, key, synced, mutations) =>
-            toJsonObject(func(collection, key, synced, mutations), 'the merged value'));
+        // What it throws is printed and the record shows the default
+        // composition: a bug in it must not hide what the user typed.
+        return setMergeFunc.call(this, (collection, key, synced, mutations) => {
+            try {
+                return toJsonObject(func(collection, key, synced, mutations), 'the merged value');
+            } catch (e) {
+                printerr(`libsyncobj: the merge function threw: ${e}\n${e?.stack ?? ''}`);
+                return collection.compose_default(synced, mutations);
+            }
+        });
     });
 
     // A classify function is called as func(error). What it throws is
@@ -286,8 +294,17 @@ function _patch() {
             throw new TypeError('the conflict function must be a function');
         if (func.length !== 0 && func.length !== 4)
             throw new TypeError(`the conflict function takes ${func.length} arguments; it is called as func(collection, key, local, server)`);
-        return setConflictFunc.call(this, (collection, key, local, server) =>
-            toJsonObject(func(collection, key, local, server), 'the resolved value'));
+        // What it throws is printed and the conflict resolved as REBASE
+        // does: a bug in it must not give the user's change up.
+        return setConflictFunc.call(this, (collection, key, local, server) => {
+            try {
+                return toJsonObject(func(collection, key, local, server), 'the resolved value');
+            } catch (e) {
+                printerr(`libsyncobj: the conflict function threw: ${e}\n${e?.stack ?? ''}`);
+                collection.resolve_conflict_with(Syncobj.ConflictPolicy.REBASE);
+                return null;
+            }
+        });
     });
     // An auth function that returns nothing (undefined) sends no header, as
     // null does; one that throws is printed and sends none either (GJS

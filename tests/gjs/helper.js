@@ -149,6 +149,39 @@ test('a merge function of the wrong arity is refused when set', () => {
     assertEqual(value(counters, 'likes').count, 11);
 });
 
+test('a merge function that throws shows the default composition', () => {
+    const [counters] = Syncobj.test_collection_new([{id: 'likes', count: 10}], Syncobj.Strategy.PARALLEL);
+    counters.set_merge_func((collection, key, synced, mutations) => synced.no_such_method());
+
+    counters.update('likes', {count: 11});
+
+    // Not hidden: the update over the synced value, as without a function.
+    assertEqual(value(counters, 'likes'), {id: 'likes', count: 11});
+});
+
+test('a conflict function that throws rebases the change', async () => {
+    const server = {id: 'a', likes: 5, title: 'theirs', version: 2};
+    const [collection, control] = Syncobj.test_collection_new(
+        [{id: 'a', likes: 0, title: 'mine', version: 1}], Syncobj.Strategy.ORDERED);
+    collection.version_member = 'version';
+    collection.set_mutator(Syncobj.FuncMutator.new(job => {
+        const [change] = JSON.parse(job.get_changes_json());
+        if (change.original.version !== server.version) {
+            job.conflict(change.key, server);
+            return;
+        }
+        Object.assign(server, change.modified, {version: server.version + 1});
+        job.complete();
+    }));
+    collection.set_conflict_func((c, key, local, remote) => local.no_such_method());
+
+    const transaction = collection.update('a', {title: 'ours'});
+    await waitFor(() => transaction.is_finished(), control);
+
+    assertEqual(transaction.state, State.COMPLETED);
+    assertEqual(server, {id: 'a', likes: 5, title: 'ours', version: 3});
+});
+
 test('JSON.stringify of a record gives its visible value', () => {
     const [collection] = todos();
     collection.update('1', {done: true});

@@ -122,3 +122,38 @@ def test_the_conflict_function_of_the_guide_runs_as_written():
     # The sample's globals hold the collection, which holds the sample's
     # function: a cycle through C that Python cannot collect.
     collection.set_conflict_func(None)
+
+
+def test_conflict_function_that_raises_rebases_the_change(capfd):
+    server = Server()
+    collection, control = collection_with(server)
+
+    def broken(collection_, key, local, remote):
+        return local['no such member']
+
+    collection.set_conflict_func(broken)
+    transaction = collection.update('a', {'title': 'ours'})
+    wait_for(transaction.is_finished, control)
+
+    # Not given up: the title went over version 2, as REBASE does.
+    assert transaction.get_state() == State.COMPLETED
+    assert server.record == {'id': 'a', 'likes': 5, 'title': 'ours', 'version': 3}
+    assert 'KeyError' in capfd.readouterr().err
+
+
+def test_conflict_function_may_leave_a_conflict_to_a_policy():
+    server = Server()
+    collection, control = collection_with(server)
+
+    def server_wins_on_titles(collection_, key, local, remote):
+        collection_.resolve_conflict_with(Syncobj.ConflictPolicy.SERVER_WINS)
+        return {'title': 'ignored'}
+
+    collection.set_conflict_func(server_wins_on_titles)
+    transaction = collection.update('a', {'title': 'ours'})
+    wait_for(transaction.is_finished, control)
+
+    assert transaction.get_state() == State.FAILED
+    assert_syncobj_error(transaction.get_error(), Syncobj.Error.CONFLICT)
+    assert server.record == {'id': 'a', 'likes': 5, 'title': 'theirs', 'version': 2}
+    assert collection['a'].to_dict() == server.record

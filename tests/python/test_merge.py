@@ -136,3 +136,35 @@ def test_merge_function_arity_counts_the_user_data():
     collection.set_merge_func(lambda *args: add_up(*args[:4]), 'extra')
     collection.update('likes', {'add': 1})
     assert collection['likes']['count'] == 11
+
+
+def test_merge_function_that_raises_shows_the_default_composition(capfd):
+    collection, control = counters()
+
+    def broken(collection_, key, synced, mutations):
+        raise KeyError('no such member')
+
+    collection.set_merge_func(broken)
+    collection.update('likes', {'count': 11})
+
+    # Not hidden: the synced value with the update applied, as without a
+    # merge function.
+    assert dict(collection['likes']) == {'id': 'likes', 'count': 11}
+    assert 'KeyError' in capfd.readouterr().err
+
+
+def test_merge_function_may_start_from_the_default_composition():
+    collection, control = counters()
+
+    def stamped(collection_, key, synced, mutations):
+        value = collection_.compose_default(synced, mutations)
+        value['pending'] = len(mutations)
+        return value
+
+    collection.set_merge_func(stamped)
+    collection.update('likes', {'count': 11})
+    collection.update('likes', {'title': 'likes'})
+
+    assert dict(collection['likes']) == {'id': 'likes', 'count': 11, 'title': 'likes',
+                                         'pending': 2}
+    collection.set_merge_func(None)

@@ -441,6 +441,11 @@ class Collection(Syncobj.Collection):
         (or a Json.Object), or None to hide the record. None as func goes
         back to the default composition.
 
+        An exception func raises (or a value that is no dict) is printed, and
+        the record shows the default composition
+        (Syncobj.Collection.compose_default()) until the next change, so that
+        a bug in func never hides what the user typed.
+
         A func that cannot take these arguments (such as a two-argument
         merge(synced, pending)) is refused here with a TypeError, not when
         it is first called."""
@@ -451,10 +456,21 @@ class Collection(Syncobj.Collection):
                      % ''.join(', user_data%d' % i for i in range(len(user_data))))
 
         def merge(collection, key, synced, mutations, *data):
-            result = func(collection, key, to_python(synced), list(mutations), *data)
-            return to_json_object(result)
+            try:
+                result = func(collection, key, to_python(synced), list(mutations), *data)
+                return to_json_object(result)
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                return Syncobj.Collection.compose_default(collection, synced, mutations)
 
         return super().set_merge_func(merge, *user_data)
+
+    def compose_default(self, synced, mutations):
+        """What the collection shows without a merge function: synced (a
+        dict, a Json.Object or None) with each of mutations applied in order,
+        as a dict, or None when the record is hidden. A merge function may
+        start from it."""
+        return to_python(super().compose_default(to_json_object(synced), list(mutations)))
 
     def set_conflict_func(self, func, *user_data):
         """Sets the function that resolves conflicts, and the conflict
@@ -462,7 +478,12 @@ class Collection(Syncobj.Collection):
         gets the local value and the server's current record as dicts (None
         for a delete, or a record deleted on the server) and returns the
         value to send as a dict (or a Json.Object), or None to give the
-        change up. None as func goes back to the REBASE policy."""
+        change up. None as func goes back to the REBASE policy.
+
+        An exception func raises (or a value that is no dict) is printed, and
+        the conflict is resolved as REBASE does
+        (Syncobj.Collection.resolve_conflict_with()), so that a bug in func
+        never gives the user's change up."""
         if func is None:
             return super().set_conflict_func(None)
         _check_arity(func, 4 + len(user_data),
@@ -470,8 +491,13 @@ class Collection(Syncobj.Collection):
                      % ''.join(', user_data%d' % i for i in range(len(user_data))))
 
         def resolve(collection, key, local, server, *data):
-            result = func(collection, key, to_python(local), to_python(server), *data)
-            return to_json_object(result)
+            try:
+                result = func(collection, key, to_python(local), to_python(server), *data)
+                return to_json_object(result)
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                collection.resolve_conflict_with(Syncobj.ConflictPolicy.REBASE)
+                return None
 
         return super().set_conflict_func(resolve, *user_data)
 
