@@ -392,6 +392,8 @@ syncobj_collection_get_strategy (SyncobjCollection *self)
   return self->strategy;
 }
 
+static void recompose_pending (SyncobjCollection *self);
+
 /**
  * syncobj_collection_set_strategy:
  * @self: a collection
@@ -412,6 +414,7 @@ syncobj_collection_set_strategy (SyncobjCollection *self,
   self->strategy = strategy;
   _syncobj_overlay_set_ordered (self->overlay, collection_is_ordered (self));
   _syncobj_collection_notify (self, PROP_STRATEGY);
+  recompose_pending (self);
 }
 
 /**
@@ -455,6 +458,37 @@ syncobj_collection_set_queue_scope (SyncobjCollection *self,
   _syncobj_collection_notify (self, PROP_QUEUE_SCOPE);
 }
 
+/* Composes again the visible value of every key with pending changes:
+ * a merge function or a strategy set while writes are pending changes
+ * what they show. The keys are gathered first: a handler of the changes
+ * announced may end transactions. */
+static void
+recompose_pending (SyncobjCollection *self)
+{
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                      (GDestroyNotify) g_ref_string_release, NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  for (GList *l = self->active.head; l != NULL; l = l->next)
+    {
+      SyncobjObjectList *mutations = _syncobj_transaction_peek_mutations (l->data);
+
+      for (guint i = 0; i < _syncobj_object_list_get_length (mutations); i++)
+        {
+          SyncobjPendingMutation *mutation = _syncobj_object_list_peek (mutations, i);
+
+          if (g_str_equal (mutation->collection_id, self->id) &&
+              !g_hash_table_contains (keys, mutation->key))
+            g_hash_table_add (keys, g_ref_string_acquire (mutation->key));
+        }
+    }
+
+  g_hash_table_iter_init (&iter, keys);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    _syncobj_overlay_refresh_key (self->overlay, key);
+}
+
 /**
  * syncobj_collection_set_merge_func:
  * @self: a collection
@@ -465,7 +499,9 @@ syncobj_collection_set_queue_scope (SyncobjCollection *self,
  *
  * Sets the function that computes visible values of a parallel collection
  * from the synced value and the pending mutations of a key. It is ignored
- * by ordered collections.
+ * by ordered collections. The records with pending mutations show what
+ * the new function (or, for %NULL, the default composition) gives at
+ * once.
  */
 void
 syncobj_collection_set_merge_func (SyncobjCollection *self,
@@ -477,6 +513,7 @@ syncobj_collection_set_merge_func (SyncobjCollection *self,
   SYNCOBJ_RETURN_IF_NOT_OWNER (self->owner);
 
   _syncobj_overlay_set_merge_func (self->overlay, func, user_data, destroy);
+  recompose_pending (self);
 }
 
 /**

@@ -700,6 +700,14 @@ test_parallel_merge_func_composes_default (void)
   delete = syncobj_test_delete (collection, "b");
   syncobj_test_assert_keys (collection, "a c d");
 
+  /* Unset: the records with pending changes show the default at once. */
+  syncobj_collection_set_merge_func (collection, NULL, NULL, NULL);
+  syncobj_test_assert_value (collection, "a", "{\"id\": \"a\", \"title\": \"A2\", \"done\": true}");
+  syncobj_test_assert_value (collection, "d", "{\"id\": \"d\", \"title\": \"D\"}");
+  syncobj_test_assert_keys (collection, "a c d");
+  syncobj_collection_set_merge_func (collection, marking_merge, NULL, NULL);
+  syncobj_test_assert_value (collection, "d", "{\"id\": \"d\", \"title\": \"D\", \"merged\": 1}");
+
   syncobj_sync_control_set_auto_echo (control, TRUE);
   syncobj_test_drain (control, collection);
 }
