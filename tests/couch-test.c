@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* node takes a while to start on a busy machine. */
@@ -539,6 +540,71 @@ pouch_delete (PouchServer *server,
 
   g_free (pouch_request (server, "DELETE", path, NULL, &status));
   g_assert_cmpuint (status, ==, 200);
+}
+
+/* The client was killed with an update's first attempt applied and its
+ * echo (the revision it made) cached with the sync's cursor, but not its
+ * answer (crash-helper echoed). Restored, the update is based on the
+ * cached document, which already holds its change: it completes without
+ * writing the change again as one more revision. */
+static void
+test_restored_write_echoed (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  g_autoptr(JsonObject) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before_text = NULL;
+  g_autofree char *after_text = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "crash-helper", NULL);
+  g_autofree char *output = NULL;
+  g_autofree char *errors = NULL;
+  g_autofree char *body = NULL;
+  SyncobjTransaction *updated;
+  guint status = 0;
+  int wait_status;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_put (server, "a", "{\"n\": 1}");
+  before = pouch_get (server, "a");
+  /* The update's first attempt, applied by the server. */
+  pouch_replace (server, "a", "{\"n\": 2}");
+  after = pouch_get (server, "a");
+  before_text = _syncobj_json_to_string (before);
+  after_text = _syncobj_json_to_string (after);
+
+  path = g_build_filename (server->dir, "store.db", NULL);
+  {
+    const char *argv[] = { helper, "echoed", path, before_text, after_text, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &output, &errors, &wait_status, &error);
+    g_assert_no_error (error);
+    if (!WIFSIGNALED (wait_status) || WTERMSIG (wait_status) != SIGKILL)
+      g_error ("crash-helper did not die of SIGKILL (status %d): %s", wait_status, errors);
+  }
+  g_assert_true (g_str_has_prefix (output, "update "));
+  g_strchomp (output);
+
+  store = syncobj_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  collection = couch_collection (server, "echoed", store, NULL);
+  updated = syncobj_registry_lookup_transaction (syncobj_registry_get_default (), output + strlen ("update "));
+  g_assert_nonnull (updated);
+  assert_completed (updated);
+
+  /* Two revisions and two writes: the change was not written again. */
+  held = pouch_get (server, "a");
+  g_assert_cmpstr (member_string (held, "_rev"), ==, member_string (after, "_rev"));
+  body = pouch_request (server, "GET", "", NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  info = syncobj_test_object (body);
+  g_assert_cmpint (json_object_get_int_member (info, "update_seq"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (value_of (collection, "a"), "n"), ==, 2);
 }
 
 /* A selector syncs part of the database, against PouchDB Server (which
@@ -1075,6 +1141,7 @@ main (int   argc,
   g_test_add_data_func ("/couch/auth/cookie-session/database-with-query", "cookie-with-query", test_auth);
   g_test_add_func ("/couch/auth/in-the-uri", test_auth_in_uri);
   g_test_add_func ("/couch/lost-answer", test_lost_answer);
+  g_test_add_func ("/couch/restored-write-echoed", test_restored_write_echoed);
   g_test_add_func ("/couch/partial-refusal", test_partial_refusal);
   g_test_add_data_func ("/couch/two-clients-conflict", "", test_two_clients_conflict);
   g_test_add_data_func ("/couch/two-clients-conflict/database-with-query", "?client=test",

@@ -66,6 +66,14 @@
  *     input ends, then exits normally; if the store cannot be opened, prints
  *     "refused MESSAGE" and exits with 1.
  *
+ *   crash-helper echoed PATH BEFORE AFTER
+ *     collection "echoed" (key-member "_id") with a sync whose snapshot
+ *     is the document BEFORE (cursor "1"); an update of it ({"n": 2}) is
+ *     persisting when the sync brings AFTER (cursor "2"), the document as
+ *     that update's first attempt left it on the server: its echo, held
+ *     while the update runs, and cached with the cursor. Flushed, then
+ *     "update ID" printed and the process killed before the answer.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -288,6 +296,47 @@ conflict (const char *path,
     current = json_from_string ("{\"id\": \"k1\", \"title\": \"milk\", \"likes\": 5, \"version\": 2}", NULL);
   syncobj_persist_job_conflict (last_job (&backend), "k1", current);
   syncobj_store_test_wait_for_jobs (&backend, 2);
+  g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
+  syncobj_store_test_flush (store);
+
+  printf ("update %s\n", syncobj_transaction_get_id (updated));
+  fflush (stdout);
+  raise (SIGKILL);
+  g_assert_not_reached ();
+}
+
+static int
+echoed (const char *path,
+        const char *before,
+        const char *after)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  SyncobjTestBackend backend = { 0 };
+  g_autoptr(SyncobjMutator) mutator = syncobj_store_test_backend_init (&backend);
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("echoed");
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(JsonObject) changes = syncobj_test_object ("{\"n\": 2}");
+  g_autoptr(SyncobjTransaction) updated = NULL;
+
+  g_assert_no_error (error);
+  collection = g_object_new (SYNCOBJ_TYPE_COLLECTION, "id", "echoed", "key-member", "_id",
+                             "sync", sync, "mutator", mutator, "store", store, NULL);
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, before, &error));
+  g_assert_true (syncobj_sync_commit_with_cursor (sync, "1", &error));
+  g_assert_no_error (error);
+  syncobj_sync_mark_ready (sync);
+
+  updated = syncobj_collection_update (collection, "a", changes, &error);
+  g_assert_no_error (error);
+  syncobj_store_test_wait_for_jobs (&backend, 1);
+
+  /* The server applied the update; its echo comes before its answer. */
+  syncobj_sync_begin (sync);
+  g_assert_true (syncobj_sync_write_json (sync, SYNCOBJ_MUTATION_TYPE_INSERT, after, &error));
+  g_assert_true (syncobj_sync_commit_with_cursor (sync, "2", &error));
+  g_assert_no_error (error);
   g_assert_cmpint (syncobj_transaction_get_state (updated), ==, SYNCOBJ_TRANSACTION_STATE_PERSISTING);
   syncobj_store_test_flush (store);
 
@@ -657,6 +706,9 @@ main (int   argc,
   if (argc == 4 && g_str_equal (argv[1], "conflict"))
     return conflict (argv[2], argv[3]);
 
+  if (argc == 5 && g_str_equal (argv[1], "echoed"))
+    return echoed (argv[2], argv[3], argv[4]);
+
   if (argc == 5 && g_str_equal (argv[1], "cache"))
     return cache (argv[2], atoi (argv[3]), atoi (argv[4]));
 
@@ -666,6 +718,6 @@ main (int   argc,
   if (argc == 8 && g_str_equal (argv[1], "crash"))
     return crash (argv[2], atoi (argv[3]), argv[4], atoi (argv[5]), atoi (argv[6]), atoi (argv[7]));
 
-  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | server-key PATH KILL | conflict PATH SERVER | hold PATH | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
+  fprintf (stderr, "usage: %s round-trip PATH | cross-collection PATH | cache PATH N KILL | server-key PATH KILL | conflict PATH SERVER | hold PATH | echoed PATH BEFORE AFTER | crash PATH N_AWAITING HEAD N_QUEUED N_TAIL TAIL_WAIT\n", argv[0]);
   return 2;
 }

@@ -47,7 +47,8 @@
  * (the document moved on since the revision sent) is looked at: the
  * mutator reads the current revision and when it already holds the
  * change (a retry whose first attempt was applied though its answer was
- * lost) the document is done; otherwise the conflict goes to the
+ * lost) the document is done (so is an update restored after a restart
+ * whose cached document already holds it); otherwise the conflict goes to the
  * collection's [property@Syncobj.Collection:conflict-policy] with the
  * current revision (by default the change is applied again on top of it
  * and sent again with its `_rev`). A document refused
@@ -494,6 +495,28 @@ holds_change (SyncobjPendingMutation *mutation,
   return TRUE;
 }
 
+/* Whether @mutation, an update restored after a restart, was applied
+ * before it: the store caches a document's echo with the sync's cursor,
+ * so it can hold the revision the update's first attempt made although
+ * the answer never reached the store. Such an update is rebuilt on that
+ * revision, and sending it would apply it a second time. The synced
+ * document is the server's while no write of ours moved it in this run. */
+static gboolean
+restored_update_applied (SyncobjCouchMutator    *self,
+                         SyncobjPendingMutation *mutation)
+{
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+
+  if (!mutation->restored || mutation->resolved || mutation->type != SYNCOBJ_MUTATION_TYPE_UPDATE ||
+      g_hash_table_contains (self->revs, mutation->key))
+    return FALSE;
+  collection = _syncobj_weak_get (mutation->collection);
+  record = collection != NULL ? syncobj_collection_lookup (collection, mutation->key) : NULL;
+  return record != NULL && syncobj_record_get_synced_value (record) != NULL &&
+         holds_change (mutation, syncobj_record_get_synced_value (record));
+}
+
 static void
 conflict_read_cb (GObject      *source,
                   GAsyncResult *result,
@@ -800,6 +823,11 @@ syncobj_couch_mutator_persist_async (SyncobjMutator      *mutator,
 
       if (syncobj_pending_mutation_get_applied (mutation))
         continue;
+      if (restored_update_applied (self, mutation))
+        {
+          syncobj_persist_job_mark_applied (job, mutation);
+          continue;
+        }
       if (run->state->echo != NULL)
         _syncobj_couch_echo_watch (run->state->echo, mutation->key);
       g_ptr_array_add (run->sent, g_steal_pointer (&mutation));
