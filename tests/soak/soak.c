@@ -896,8 +896,8 @@ add_effect (JsonArray  *effects,
 }
 
 /* --couch: the effects log, read from the revision histories (a revision
- * names its mutation by "seq"; a deletion is the next delete issued on its
- * key), and the records. */
+ * names its mutation by "seq"; a deletion is the next accepted delete
+ * issued on its key, else the next delete), and the records. */
 static void
 couch_read (JsonNode **faults,
             JsonNode **effects,
@@ -946,14 +946,22 @@ couch_read (JsonNode **faults,
 
           if (seq >= 0)
             m = g_hash_table_lookup (by_index, &seq);
-          for (guint i = 0; seq == SOAK_COUCH_DELETED && m == NULL && i < soak.mutations->len; i++)
-            {
-              Mutation *d = g_ptr_array_index (soak.mutations, i);
+          /* A deletion names no mutation: it is the first accepted delete
+           * of the key issued after the change before it, else the first
+           * delete. One not accepted never reached the store, so it was
+           * never sent: the client was killed, the restarted one may
+           * delete the key again, and that delete made this revision.
+           * Taking the first delete issued would count the sent one lost
+           * and the unsent one applied. */
+          for (guint pass = 0; seq == SOAK_COUCH_DELETED && m == NULL && pass < 2; pass++)
+            for (guint i = 0; m == NULL && i < soak.mutations->len; i++)
+              {
+                Mutation *d = g_ptr_array_index (soak.mutations, i);
 
-              if (d->index > after && !g_hash_table_contains (deletes_taken, d) &&
-                  g_str_equal (d->key, key) && g_str_equal (d->op, "delete"))
-                m = d;
-            }
+                if (d->index > after && (pass == 1 || d->accepted) && !g_hash_table_contains (deletes_taken, d) &&
+                    g_str_equal (d->key, key) && g_str_equal (d->op, "delete"))
+                  m = d;
+              }
           if (seq == SOAK_COUCH_DELETED && m != NULL)
             g_hash_table_add (deletes_taken, m);
           add_effect (log, m != NULL && g_str_equal (m->key, key) ? m : NULL, key,
