@@ -20,8 +20,9 @@ JsonObject *_syncobj_http_location_key      (const char *request_uri,
 
 /* The record the server created, from its answer: @answer (the body, or a
  * batch entry's record; nullable) when it holds @key_member, else @answer
- * with the key of @located (from _syncobj_http_location_key(); nullable).
- * NULL when neither brings a key. */
+ * with the key of @located (from _syncobj_http_location_key(); nullable),
+ * else the record @answer wraps in one member (`{"data": {"id": 7}}`).
+ * NULL when none brings a key. */
 JsonObject *_syncobj_http_created_record    (JsonObject *answer,
                                              JsonObject *located,
                                              const char *key_member);

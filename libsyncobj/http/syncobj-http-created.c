@@ -65,16 +65,43 @@ _syncobj_http_location_key (const char *request_uri,
   return g_steal_pointer (&object);
 }
 
+/* The record of an answer that wraps it (`{"data": {"id": 7, …}}`, with
+ * perhaps `"meta"` or `"links"` beside it): the one member whose value is
+ * an object that holds @key_member. NULL when none or several do. */
+static JsonObject *
+wrapped_record (JsonObject *answer,
+                const char *key_member)
+{
+  JsonObjectIter iter;
+  JsonObject *found = NULL;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, answer);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (member) || !json_object_has_member (json_node_get_object (member), key_member))
+        continue;
+      if (found != NULL)
+        return NULL;
+      found = json_node_get_object (member);
+    }
+  return found;
+}
+
 JsonObject *
 _syncobj_http_created_record (JsonObject *answer,
                               JsonObject *located,
                               const char *key_member)
 {
+  JsonObject *wrapped;
+
   if (answer != NULL && json_object_has_member (answer, key_member))
     return json_object_ref (answer);
-  if (located == NULL)
-    return NULL;
-  return answer != NULL ? _syncobj_json_merge (answer, located) : json_object_ref (located);
+  if (located != NULL)
+    return answer != NULL ? _syncobj_json_merge (answer, located) : json_object_ref (located);
+  wrapped = answer != NULL ? wrapped_record (answer, key_member) : NULL;
+  return wrapped != NULL ? json_object_ref (wrapped) : NULL;
 }
 
 /* ---- batch answers ---------------------------------------------------------- */
