@@ -32,6 +32,22 @@ def test_keywords_filter_sort_and_limit(shop):
     assert [record['title'] for record in view] == ['Apples', 'Milk']
 
 
+def test_slices_give_lists(shop):
+    """view[:2], collection[1:3] and join[-1:] slice as a list does, into a
+    list of the records (pairs, for a join) at those positions."""
+    collection, control = shop
+    view = collection.view(order_by=['title'])
+
+    assert [record.get_key() for record in view[:2]] == ['3', '2']
+    assert [record.get_key() for record in view[::-2]] == ['1', '2']
+    assert view[10:] == []
+    assert [record.get_key() for record in collection[1:3]] == ['2', '3']
+    ((todo, joined),) = view.join('id', collection)[-1:]
+    assert todo is joined and todo.get_key() == '1'
+    with pytest.raises(TypeError):
+        view['1']
+
+
 def test_view_follows_changes(shop):
     collection, control = shop
     view = collection.view(where={'member': 'owner.name', 'op': 'icontains', 'value': 'AN'},

@@ -336,12 +336,8 @@ class Collection(Syncobj.Collection):
             if record is None:
                 raise KeyError(key)
             return record
-        if isinstance(key, int) and not isinstance(key, bool):
-            n = self.get_n_items()
-            index = key + n if key < 0 else key
-            if not 0 <= index < n:
-                raise IndexError('collection index out of range')
-            return self.get_item(index)
+        if (isinstance(key, int) and not isinstance(key, bool)) or isinstance(key, slice):
+            return _at(self, key, 'collection')
         raise TypeError('collection keys are strings (or positions), not %s'
                         % type(key).__name__)
 
@@ -603,7 +599,7 @@ class View(Syncobj.View):
         return _iterate(self)
 
     def __getitem__(self, index):
-        return self.get_item(_position(self, index, 'view'))
+        return _at(self, index, 'view')
 
     def join(self, member, other):
         """A live Syncobj.Join pairing each record shown with the record of
@@ -621,6 +617,14 @@ class View(Syncobj.View):
 
 View = override(View)
 _export('View')
+
+
+def _at(model, index, what, item=lambda got: got):
+    """model[index]: the item at a position (negative from the end), or
+    for a slice a list of the items at its positions, as a list gives."""
+    if isinstance(index, slice):
+        return [item(model.get_item(i)) for i in range(*index.indices(model.get_n_items()))]
+    return item(model.get_item(_position(model, index, what)))
 
 
 def _position(model, index, what):
@@ -648,8 +652,7 @@ class Join(Syncobj.Join):
             yield row.get_record(), row.get_joined()
 
     def __getitem__(self, index):
-        row = self.get_item(_position(self, index, 'join'))
-        return row.get_record(), row.get_joined()
+        return _at(self, index, 'join', lambda row: (row.get_record(), row.get_joined()))
 
 
 Join = override(Join)
