@@ -51,39 +51,50 @@ scalar_bits (const SyncobjViewScalar *key)
     }
 }
 
-/* Where @entry sorts by its first sort key (or, without a sort, its key),
- * as _syncobj_view_entry_compare() orders entries: missing members last in either
- * direction, then by class, then by value. */
+/* Where @entry sorts by its sort key @key (its key itself past its sort
+ * keys), as _syncobj_view_entry_compare() orders entries: missing
+ * members last in either direction, then by class, then by value. */
+static void
+key_rank (SyncobjView            *self,
+          const SyncobjViewEntry *entry,
+          guint                   key,
+          guint                  *rank,
+          guint64                *bits)
+{
+  const SyncobjViewScalar *value;
+
+  if (key >= entry->n_sort_keys)
+    {
+      *rank = entry->key_is_int ? 0 : 1;
+      *bits = entry->key_is_int ? (guint64) entry->key_int ^ G_GUINT64_CONSTANT (0x8000000000000000)
+                                : text_bits (entry->key, strlen (entry->key));
+      return;
+    }
+
+  value = &entry->sort_keys[key];
+  if (value->class == SYNCOBJ_VIEW_CLASS_MISSING)
+    {
+      *rank = SYNCOBJ_VIEW_CLASS_MISSING + 1;
+      *bits = 0;
+    }
+  else if (g_array_index (self->sort, SyncobjSortMember, key).descending)
+    {
+      *rank = SYNCOBJ_VIEW_CLASS_OTHER - value->class;
+      *bits = ~scalar_bits (value);
+    }
+  else
+    {
+      *rank = value->class;
+      *bits = scalar_bits (value);
+    }
+}
+
+/* Where @entry sorts by its first sort key (or, without a sort, its key). */
 void
 _syncobj_view_entry_set_rank (SyncobjView      *self,
                               SyncobjViewEntry *entry)
 {
-  const SyncobjViewScalar *first;
-
-  if (entry->n_sort_keys == 0)
-    {
-      entry->sort_rank = entry->key_is_int ? 0 : 1;
-      entry->sort_bits = entry->key_is_int ? (guint64) entry->key_int ^ G_GUINT64_CONSTANT (0x8000000000000000)
-                                           : text_bits (entry->key, strlen (entry->key));
-      return;
-    }
-
-  first = &entry->sort_keys[0];
-  if (first->class == SYNCOBJ_VIEW_CLASS_MISSING)
-    {
-      entry->sort_rank = SYNCOBJ_VIEW_CLASS_MISSING + 1;
-      entry->sort_bits = 0;
-    }
-  else if (g_array_index (self->sort, SyncobjSortMember, 0).descending)
-    {
-      entry->sort_rank = SYNCOBJ_VIEW_CLASS_OTHER - first->class;
-      entry->sort_bits = ~scalar_bits (first);
-    }
-  else
-    {
-      entry->sort_rank = first->class;
-      entry->sort_bits = scalar_bits (first);
-    }
+  key_rank (self, entry, 0, &entry->sort_rank, &entry->sort_bits);
 }
 
 int
@@ -158,15 +169,16 @@ slot_byte (const SortSlot *slot,
   return b < 8 ? (guint) ((slot->bits >> (8 * b)) & 0xff) : MIN (slot->rank, 255u);
 }
 
-/* The string @entry sorts by first, if it sorts by one: its first sort
- * key, or without a sort its key (unless an integer one). */
+/* The string @entry sorts by at sort member @key, if it is one: its sort
+ * key's, or past the sort members its key (unless an integer one). */
 static gboolean
 entry_sort_string (SyncobjView            *self,
                    const SyncobjViewEntry *entry,
+                   guint                   key,
                    const char            **string,
                    gsize                  *length)
 {
-  if (self->sort->len == 0)
+  if (key >= self->sort->len)
     {
       if (entry->key_is_int)
         return FALSE;
@@ -174,23 +186,25 @@ entry_sort_string (SyncobjView            *self,
       *length = strlen (entry->key);
       return TRUE;
     }
-  if (entry->n_sort_keys == 0 || entry->sort_keys[0].class != SYNCOBJ_VIEW_CLASS_STRING)
+  if (key >= entry->n_sort_keys || entry->sort_keys[key].class != SYNCOBJ_VIEW_CLASS_STRING)
     return FALSE;
-  *string = entry->sort_keys[0].string;
-  *length = entry->sort_keys[0].length;
+  *string = entry->sort_keys[key].string;
+  *length = entry->sort_keys[key].length;
   return TRUE;
 }
 
-/* Gives the @n slots, whose strings share their first 8 × @level bytes,
- * the next 8 bytes as their bits. FALSE (the slots unchanged) when
- * they do not all sort by a string or none is that long. */
+/* Gives the @n slots, whose strings at sort key @key share their first
+ * 8 × @level bytes, the next 8 bytes as their bits. FALSE (the slots
+ * unchanged) when they do not all sort by a string there or none is that
+ * long. */
 static gboolean
 slots_deepen (SyncobjView *self,
               SortSlot    *slots,
               guint        n,
+              guint        key,
               guint        level)
 {
-  gboolean descending = self->sort->len > 0 && g_array_index (self->sort, SyncobjSortMember, 0).descending;
+  gboolean descending = key < self->sort->len && g_array_index (self->sort, SyncobjSortMember, key).descending;
   gsize skip = (gsize) level * 8;
   gboolean longer = FALSE;
   const char *string;
@@ -198,7 +212,7 @@ slots_deepen (SyncobjView *self,
 
   for (guint i = 0; i < n; i++)
     {
-      if (!entry_sort_string (self, slots[i].entry, &string, &length))
+      if (!entry_sort_string (self, slots[i].entry, key, &string, &length))
         return FALSE;
       longer |= length > skip;
     }
@@ -209,10 +223,43 @@ slots_deepen (SyncobjView *self,
     {
       guint64 bits;
 
-      entry_sort_string (self, slots[i].entry, &string, &length);
+      entry_sort_string (self, slots[i].entry, key, &string, &length);
       bits = length > skip ? text_bits (string + skip, length - skip) : 0;
       slots[i].bits = descending ? ~bits : bits;
     }
+  return TRUE;
+}
+
+/* Gives the @n slots, equal at sort key @key, the rank and bits of their
+ * next sort key (or of their key, past the last): a first sort member of
+ * a few values (a priority, a flag) leaves long runs that the next member
+ * sorts. FALSE (the slots unchanged) unless every one has every sort key
+ * and all are equal at @key in full. */
+static gboolean
+slots_next_key (SyncobjView *self,
+                SortSlot    *slots,
+                guint        n,
+                guint        key)
+{
+  const SyncobjViewEntry *first = slots[0].entry;
+
+  if (key >= self->sort->len)
+    return FALSE;   /* keys differ */
+  for (guint i = 0; i < n; i++)
+    {
+      const SyncobjViewEntry *entry = slots[i].entry;
+      const SyncobjViewScalar *u, *v;
+
+      if (entry->n_sort_keys != self->sort->len)
+        return FALSE;
+      u = &entry->sort_keys[key];
+      v = &first->sort_keys[key];
+      if ((u->class == SYNCOBJ_VIEW_CLASS_MISSING) != (v->class == SYNCOBJ_VIEW_CLASS_MISSING) ||
+          (u->class != SYNCOBJ_VIEW_CLASS_MISSING && _syncobj_view_compare_scalars (u, v) != 0))
+        return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    key_rank (self, slots[i].entry, key + 1, &slots[i].rank, &slots[i].bits);
   return TRUE;
 }
 
@@ -256,12 +303,13 @@ slots_radix_sort (SortSlot *slots,
     memcpy (slots, from, n * sizeof *slots);
 }
 
-/* A part of the slots to sort: those strings share their first 8 ×
- * @level bytes. */
+/* A part of the slots to sort: equal before their sort key @key, whose
+ * strings share their first 8 × @level bytes. */
 typedef struct
 {
   guint start;
   guint n;
+  guint key;
   guint level;
 } SortRun;
 
@@ -273,7 +321,8 @@ typedef struct
 
 /* Sorts @slots as slot_compare() orders them: a radix sort on the rank
  * and the bits, then, within each run of equal ones, on the next 8
- * bytes of their strings, and so on; short runs are compared in full. */
+ * bytes of their strings, and so on, then on the next sort key; short
+ * runs are compared in full. */
 static void
 slots_sort (SortSlot    *slots,
             guint        n,
@@ -281,7 +330,7 @@ slots_sort (SortSlot    *slots,
 {
   g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (SortRun));
   g_autofree SortSlot *other = n >= RADIX_MIN ? g_new (SortSlot, n) : NULL;
-  SortRun run = { 0, n, 0 };
+  SortRun run = { 0, n, 0, 0 };
 
   /* A stack of runs instead of recursion: strings may be long. */
   g_array_append_val (runs, run);
@@ -306,11 +355,17 @@ slots_sort (SortSlot    *slots,
 
           while (end < run.n && part[end].rank == part[start].rank && part[end].bits == part[start].bits)
             end++;
-          if (end - start >= DEEPEN_MIN && slots_deepen (self, part + start, end - start, run.level + 1))
+          if (end - start >= DEEPEN_MIN && slots_deepen (self, part + start, end - start, run.key, run.level + 1))
             {
-              SortRun deeper = { run.start + start, end - start, run.level + 1 };
+              SortRun deeper = { run.start + start, end - start, run.key, run.level + 1 };
 
               g_array_append_val (runs, deeper);
+            }
+          else if (end - start >= DEEPEN_MIN && slots_next_key (self, part + start, end - start, run.key))
+            {
+              SortRun next = { run.start + start, end - start, run.key + 1, 0 };
+
+              g_array_append_val (runs, next);
             }
           else if (end - start > 1)
             g_qsort_with_data (part + start, (gint) (end - start), sizeof *part, slot_compare, self);
