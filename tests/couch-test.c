@@ -1036,6 +1036,40 @@ test_auth (gconstpointer data)
   g_assert_cmpuint (sync_asked, ==, 1);
 }
 
+/* The first write to a database that needs credentials is an insert
+ * without an _id: PouchDB Server refuses it with an entry that has no
+ * "id" ({"error": "unauthorized", …}). The mutator asks for credentials
+ * and sends it again; the insert was failed for good as a malformed
+ * answer, and the document lost. */
+static void
+test_auth_server_assigned_id (void)
+{
+  g_autoptr(PouchServer) server = pouch_start (FALSE);
+  g_autoptr(SyncobjCouchSync) sync = NULL;
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(SyncobjRecord) record = NULL;
+  g_autoptr(JsonObject) held = NULL;
+  SyncobjCouchMutator *mutator;
+  guint sync_asked = 0, mutator_asked = 0;
+
+  SKIP_WITHOUT_SERVER (server);
+  pouch_require_auth (server);
+  collection = couch_collection_of (server->db, "couch-auth-server-id", NULL, NULL, &sync);
+  mutator = SYNCOBJ_COUCH_MUTATOR (syncobj_collection_get_mutator (collection));
+  g_signal_connect (sync, "auth-required", G_CALLBACK (give_credential_cb), &sync_asked);
+  g_signal_connect (mutator, "auth-required", G_CALLBACK (give_credential_cb), &mutator_asked);
+  WAIT_FOR (syncobj_collection_get_ready (collection), WAIT_TIMEOUT_MS);
+
+  insert = syncobj_test_insert (collection, "{\"title\": \"N\"}");
+  record = g_list_model_get_item (G_LIST_MODEL (collection), 0);
+  assert_completed (insert);
+  g_assert_cmpuint (mutator_asked, ==, 1);
+  g_assert_false (syncobj_record_is_temporary (record));
+  held = pouch_get (server, syncobj_record_get_key (record));
+  g_assert_cmpstr (member_string (held, "title"), ==, "N");
+}
+
 /* A database URI with a name and password (`http://admin:s%65cret@…`,
  * percent-encoded as a URI has it) reads and writes with them as a Basic
  * credential from the first request, asking the application nothing; the
@@ -1140,6 +1174,7 @@ main (int   argc,
   g_test_add_data_func ("/couch/auth/cookie-session", "cookie", test_auth);
   g_test_add_data_func ("/couch/auth/cookie-session/database-with-query", "cookie-with-query", test_auth);
   g_test_add_func ("/couch/auth/in-the-uri", test_auth_in_uri);
+  g_test_add_func ("/couch/auth/server-assigned-id", test_auth_server_assigned_id);
   g_test_add_func ("/couch/lost-answer", test_lost_answer);
   g_test_add_func ("/couch/restored-write-echoed", test_restored_write_echoed);
   g_test_add_func ("/couch/partial-refusal", test_partial_refusal);

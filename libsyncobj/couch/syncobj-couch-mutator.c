@@ -354,7 +354,8 @@ append_doc (GString    *list,
 /* The entry of @results for each document of @sent, in its order: found
  * by id (PouchDB Server lists the documents its validation refused
  * first), the documents sent without an id taking the entries of other
- * ids in order. NULL when the answer does not fit what was sent. */
+ * ids, or of none (a refusal), in order. NULL when the answer does not
+ * fit what was sent. */
 static GPtrArray *
 match_bulk_results (GPtrArray *sent,
                     GPtrArray *results)
@@ -375,7 +376,7 @@ match_bulk_results (GPtrArray *sent,
   for (guint r = 0; r < results->len; r++)
     {
       SyncobjCouchBulkResult *result = g_ptr_array_index (results, r);
-      guint i = GPOINTER_TO_UINT (g_hash_table_lookup (by_id, result->id));
+      guint i = result->id != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (by_id, result->id)) : 0;
 
       if (i > 0 && g_ptr_array_index (matched, i - 1) == NULL)
         {

@@ -42,7 +42,7 @@ gboolean _syncobj_couch_parse_rows (const char           *text,
 /* One entry of a `_bulk_docs` answer. */
 typedef struct
 {
-  char *id;
+  char *id;                /* NULL: a refused document sent without one */
   char *rev;               /* of a document written */
   char *error;             /* "conflict", "forbidden", …; NULL when written */
   char *reason;
@@ -51,8 +51,8 @@ typedef struct
 void _syncobj_couch_bulk_result_free (SyncobjCouchBulkResult *result);
 
 /* The entries of a `_bulk_docs` answer (a JSON array of objects, each with
- * a string "id" and either "ok"/"rev" or "error"), in order; NULL with
- * SYNCOBJ_ERROR_PARSE otherwise. */
+ * a string "id" and either "ok"/"rev" or "error"; an "error" may come
+ * without an "id"), in order; NULL with SYNCOBJ_ERROR_PARSE otherwise. */
 GPtrArray *_syncobj_couch_parse_bulk (const char  *text,
                                       gsize        length,
                                       GError     **error);

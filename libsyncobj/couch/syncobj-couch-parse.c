@@ -422,7 +422,9 @@ bulk_result (JsonNode  *node,
   id = object != NULL ? _syncobj_json_get_string_member (object, "id") : NULL;
   rev = object != NULL ? _syncobj_json_get_string_member (object, "rev") : NULL;
   failure = object != NULL ? _syncobj_json_get_string_member (object, "error") : NULL;
-  if (id == NULL || (rev == NULL && failure == NULL))
+  /* A document sent without an id and refused has none in its entry
+   * (PouchDB Server: {"error": "unauthorized", …}). */
+  if (failure == NULL && (id == NULL || rev == NULL))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE,
                    _("Malformed CouchDB _bulk_docs answer: entry %u is not an object with an “id” and a “rev” or an “error”"),
