@@ -659,7 +659,9 @@ condition_from_node (JsonNode  *node,
   if (json_object_has_member (object, "member"))
     return member_condition_from_object (object, error);
 
-  if (json_object_get_size (object) != 1)
+  /* {"op": "exists"}: the member is what is missing, not "op" unknown. */
+  if (json_object_get_size (object) != 1 || json_object_has_member (object, "op") ||
+      json_object_has_member (object, "value"))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_VIEW,
                    _("A condition needs “member”, or exactly one of “and”, “or” and “not”"));

@@ -157,6 +157,8 @@ test_description_errors (void)
     { "{\"where\": {\"member\": \"n\", \"op\": \"exists\", \"value\": 1}}", "exists" },
     { "{\"where\": {\"member\": \"n\", \"op\": \"=\"}}", "=" },
     { "{\"where\": {\"member\": \"n\"}}", "op" },
+    { "{\"where\": {\"op\": \"exists\"}}", "needs “member”" },
+    { "{\"where\": {\"not\": {\"value\": 1}}}", "needs “member”" },
     { "{\"where\": {\"member\": 5, \"op\": \"exists\"}}", "member" },
     { "{\"where\": {\"member\": \"\", \"op\": \"exists\"}}", "empty" },
     { "{\"where\": {\"member\": \"n\", \"op\": \"exists\", \"valeu\": 1}}", "valeu" },
