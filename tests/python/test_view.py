@@ -75,6 +75,18 @@ def test_filter_function_and_view_of_view(shop):
     assert top.to_list()[0]['title'] == 'Eggs'
 
 
+def test_a_filter_function_that_raises_leaves_the_record_out(shop, capsys):
+    """As views.md says: the record the function raised for is left out,
+    the others are judged, and the traceback is printed."""
+    collection, control = shop
+    view = collection.view(where=lambda record: record['owner']['name'] != 'Bob', order_by=['title'])
+
+    assert view.keys() == ['4', '1']            # 2 is Bob's, 3 has no owner
+    assert 'KeyError' in capsys.readouterr().err
+    collection.update('3', {'owner': {'name': 'Cy'}})
+    assert view.keys() == ['3', '4', '1']
+
+
 def test_pending_filter(shop):
     collection, control = shop
     control.set_network_delay(100)
