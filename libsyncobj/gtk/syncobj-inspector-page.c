@@ -9,8 +9,10 @@
 
 #include "syncobj-gtk.h"
 #include "syncobj-inspector-page-private.h"
-#include "syncobj-inspector-text-private.h"
+#include "syncobj-inspector-cells-private.h"
+#include "syncobj-inspector-columns-private.h"
 #include "syncobj-inspector-history-private.h"
+#include "syncobj-inspector-text-private.h"
 
 /**
  * SyncobjInspectorPage:
@@ -29,8 +31,10 @@
  * private: syncobj_gtk_init() (called by the libsyncobj inspector module
  * too) registers it on the "gtk-inspector-page" extension point, and GTK
  * creates it. Its widgets are the template syncobj-inspector-page.ui; the
- * cells of its column views are made here, by the factory of each column
- * (the factory's id in the template is the widget name of its cells).
+ * cells of its column views are made by the factory of each column (the
+ * factory's id in the template is the widget name of its cells): how, in
+ * syncobj-inspector-cells.c, and what they show, in
+ * syncobj-inspector-columns.c.
  */
 
 struct _SyncobjInspectorPage
@@ -58,7 +62,7 @@ struct _SyncobjInspectorPage
    * after the registry's transactions. */
   SyncobjInspectorHistory *history;
 
-  GHashTable          *bound_cells;     /* CellBinding* set: the cells showing an item */
+  SyncobjInspectorCells cells;        /* the cells showing an item */
   char                *unmapped_selection; /* the id of the collection selected when unmapped */
   guint                tick_id;
   guint                state_changes_id;
@@ -88,579 +92,6 @@ typedef enum {
   FILTER_COMPLETED,
   FILTER_FAILED,
 } StateFilter;
-
-/* ---- cells -------------------------------------------------------------- */
-
-/* Every cell of every view is a label (or a box of buttons) showing one
- * aspect of its row's item. A cell follows ::notify of its item and is
- * also refreshed when any transaction changes state (locks, queues and
- * collections depend on other objects) and once a second (ages). */
-
-typedef char *(*CellTextFunc) (SyncobjInspectorPage *self,
-                               gpointer              item);
-
-typedef struct _CellBinding CellBinding;
-typedef void (*CellRefreshFunc) (CellBinding *binding);
-
-/* A style class for the cell of @item ("syncobj-failed", …), or NULL. */
-typedef const char *(*CellStyleFunc) (gpointer item);
-
-/* A column of the template: its title, width and order are there. */
-typedef struct {
-  const char      *name;             /* the factory's id, the cells' widget name */
-  CellTextFunc     text;
-  int              width_chars;      /* 0: small */
-  int              max_width_chars;  /* 0: as wide as the column */
-  CellStyleFunc    style;
-} Column;
-
-struct _CellBinding
-{
-  SyncobjInspectorPage *page;
-  const Column         *column;
-  GtkWidget            *widget;  /* unowned: the binding belongs to it */
-  GObject              *item;    /* while bound */
-  gulong                notify_handler;
-  CellRefreshFunc       refresh;
-  const char           *style;   /* the style class set by column->style */
-};
-
-static void
-cell_binding_free (CellBinding *binding)
-{
-  /* A cell destroyed while bound (GTK unbinds first; be safe anyway). The
-   * page disposes of its widgets before it finalizes the set. */
-  if (binding->item != NULL && binding->page->bound_cells != NULL)
-    g_hash_table_remove (binding->page->bound_cells, binding);
-  g_clear_signal_handler (&binding->notify_handler, binding->item);
-  g_clear_object (&binding->item);
-  g_free (binding);
-}
-
-/* The text colour of the state classes. A Pango attribute rather than
- * CSS: it needs no style provider and works in any theme. */
-static void
-set_colour (GtkLabel   *label,
-            const char *style)
-{
-  static const struct { const char *style; guint16 red, green, blue; } colours[] = {
-    { "syncobj-waiting", 0xc6c6, 0x4646, 0x0000 },
-    { "syncobj-done", 0x2626, 0xa2a2, 0x6969 },
-    { "syncobj-failed", 0xc0c0, 0x1c1c, 0x2828 },
-  };
-  g_autoptr(PangoAttrList) attributes = NULL;
-
-  for (gsize i = 0; style != NULL && i < G_N_ELEMENTS (colours); i++)
-    if (g_str_equal (style, colours[i].style))
-      {
-        attributes = pango_attr_list_new ();
-        pango_attr_list_insert (attributes, pango_attr_foreground_new (colours[i].red,
-                                                                       colours[i].green,
-                                                                       colours[i].blue));
-      }
-  gtk_label_set_attributes (label, attributes);
-}
-
-static void
-cell_refresh_label (CellBinding *binding)
-{
-  g_autofree char *text = NULL;
-  GtkLabel *label = GTK_LABEL (binding->widget);
-
-  if (binding->item == NULL)
-    return;
-  text = binding->column->text (binding->page, binding->item);
-  if (text == NULL)
-    text = g_strdup ("");
-  if (g_strcmp0 (gtk_label_get_label (label), text) != 0)
-    gtk_label_set_label (label, text);
-
-  if (binding->column->style != NULL)
-    {
-      const char *style = binding->column->style (binding->item);
-
-      if (g_strcmp0 (style, binding->style) != 0)
-        {
-          if (binding->style != NULL)
-            gtk_widget_remove_css_class (binding->widget, binding->style);
-          if (style != NULL)
-            gtk_widget_add_css_class (binding->widget, style);
-          binding->style = style;
-          set_colour (label, style);
-        }
-    }
-}
-
-static void
-cell_item_notify (CellBinding *binding)
-{
-  binding->refresh (binding);
-}
-
-/* A cell cut off at its width (ids are long, values longer) shows its whole
- * text as a tooltip; one that fits shows none. */
-static gboolean
-cell_query_tooltip (GtkLabel   *label,
-                    int         x,
-                    int         y,
-                    gboolean    keyboard_mode,
-                    GtkTooltip *tooltip)
-{
-  if (!pango_layout_is_ellipsized (gtk_label_get_layout (label)))
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, gtk_label_get_label (label));
-  return TRUE;
-}
-
-static void
-cell_setup (GtkSignalListItemFactory *factory,
-            GtkListItem              *list_item,
-            const Column             *column)
-{
-  SyncobjInspectorPage *self = g_object_get_data (G_OBJECT (factory), "syncobj-page");
-  CellBinding *binding = g_new0 (CellBinding, 1);
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_width_chars (GTK_LABEL (label), column->width_chars > 0 ? column->width_chars : 4);
-  /* Fixed columns stay narrow (ids are long); the tooltip has the text. */
-  if (column->max_width_chars > 0)
-    gtk_label_set_max_width_chars (GTK_LABEL (label), column->max_width_chars);
-  gtk_widget_set_name (label, column->name);
-  gtk_widget_set_has_tooltip (label, TRUE);
-  g_signal_connect (label, "query-tooltip", G_CALLBACK (cell_query_tooltip), NULL);
-
-  binding->page = self;
-  binding->column = column;
-  binding->widget = label;
-  binding->refresh = cell_refresh_label;
-  g_object_set_data_full (G_OBJECT (label), "syncobj-cell", binding,
-                          (GDestroyNotify) cell_binding_free);
-  gtk_list_item_set_child (list_item, label);
-}
-
-static void
-cell_bind (GtkSignalListItemFactory *factory,
-           GtkListItem              *list_item,
-           const Column             *column)
-{
-  GtkWidget *widget = gtk_list_item_get_child (list_item);
-  CellBinding *binding = g_object_get_data (G_OBJECT (widget), "syncobj-cell");
-
-  binding->item = g_object_ref (gtk_list_item_get_item (list_item));
-  binding->notify_handler = g_signal_connect_swapped (binding->item, "notify",
-                                                      G_CALLBACK (cell_item_notify), binding);
-  g_hash_table_add (binding->page->bound_cells, binding);
-  binding->refresh (binding);
-}
-
-static void
-cell_unbind (GtkSignalListItemFactory *factory,
-             GtkListItem              *list_item,
-             const Column             *column)
-{
-  GtkWidget *widget = gtk_list_item_get_child (list_item);
-  CellBinding *binding = g_object_get_data (G_OBJECT (widget), "syncobj-cell");
-
-  g_hash_table_remove (binding->page->bound_cells, binding);
-  g_clear_signal_handler (&binding->notify_handler, binding->item);
-  g_clear_object (&binding->item);
-}
-
-/* Makes the cells of @column with the factory of the template whose id is
- * the column's name (declared by bind_factories()). */
-static void
-setup_column (SyncobjInspectorPage *self,
-              const Column         *column)
-{
-  GObject *factory = gtk_widget_get_template_child (GTK_WIDGET (self), SYNCOBJ_TYPE_INSPECTOR_PAGE,
-                                                    column->name);
-
-  g_assert (GTK_IS_SIGNAL_LIST_ITEM_FACTORY (factory));
-  g_object_set_data (factory, "syncobj-page", self);
-  g_signal_connect (factory, "setup", G_CALLBACK (cell_setup), (gpointer) column);
-  g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), (gpointer) column);
-  g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), (gpointer) column);
-}
-
-/* Lets setup_column() find the factories of @columns in the template. */
-static void
-bind_factories (GtkWidgetClass *widget_class,
-                const Column   *columns,
-                gsize           n_columns)
-{
-  for (gsize i = 0; i < n_columns; i++)
-    gtk_widget_class_bind_template_child_full (widget_class, columns[i].name, FALSE, 0);
-}
-
-static void
-setup_columns (SyncobjInspectorPage *self,
-               const Column         *columns,
-               gsize                 n_columns)
-{
-  for (gsize i = 0; i < n_columns; i++)
-    setup_column (self, &columns[i]);
-}
-
-/* ---- collections -------------------------------------------------------- */
-
-static char *
-collection_id_text (SyncobjInspectorPage *self,
-                    gpointer              item)
-{
-  return g_strdup (syncobj_collection_get_id (item));
-}
-
-static char *
-collection_strategy_text (SyncobjInspectorPage *self,
-                          gpointer              item)
-{
-  gboolean ordered = syncobj_collection_get_strategy (item) == SYNCOBJ_STRATEGY_ORDERED;
-
-  if (!ordered)
-    return g_strdup (_("parallel"));
-  if (syncobj_collection_get_queue_scope (item) == SYNCOBJ_QUEUE_SCOPE_KEY)
-    return g_strdup (_("ordered per key"));
-  return g_strdup (_("ordered"));
-}
-
-static char *
-collection_size_text (SyncobjInspectorPage *self,
-                      gpointer              item)
-{
-  return g_strdup_printf ("%u", syncobj_collection_get_size (item));
-}
-
-/* Whether the collection shows saved or current data, and where its
- * sync's change feed stands. */
-static char *
-collection_status_text (SyncobjInspectorPage *self,
-                        gpointer              item)
-{
-  SyncobjSync *sync = syncobj_collection_get_sync (item);
-  const char *cursor = sync != NULL ? syncobj_sync_get_cursor (sync) : NULL;
-  const char *status;
-
-  switch (syncobj_collection_get_status (item))
-    {
-    case SYNCOBJ_COLLECTION_STATUS_CACHED:
-      status = _("cached");
-      break;
-    case SYNCOBJ_COLLECTION_STATUS_READY:
-      status = _("ready");
-      break;
-    case SYNCOBJ_COLLECTION_STATUS_ERROR:
-      status = _("error");
-      break;
-    case SYNCOBJ_COLLECTION_STATUS_LOADING:
-    default:
-      status = _("loading");
-      break;
-    }
-
-  if (cursor == NULL)
-    return g_strdup (status);
-  /* TRANSLATORS: a collection's status, then its sync's cursor */
-  return g_strdup_printf (_("%s, cursor %s"), status, cursor);
-}
-
-/* Where the collection's transactions are kept, and whether the last
- * write to the store failed (a full disk): then they are only in memory
- * until the store writes them again. */
-static char *
-collection_persistent_text (SyncobjInspectorPage *self,
-                            gpointer              item)
-{
-  SyncobjStore *store = syncobj_collection_get_store (item);
-  const GError *write_error = store != NULL ? syncobj_store_get_write_error (store) : NULL;
-
-  if (!syncobj_collection_get_persistent (item))
-    return g_strdup (_("in memory"));
-  if (write_error != NULL)
-    return g_strdup_printf (_("not written: %s"), write_error->message);
-  return g_strdup (_("on disk"));
-}
-
-static char *
-collection_locked_text (SyncobjInspectorPage *self,
-                        gpointer              item)
-{
-  g_auto(GStrv) keys = syncobj_collection_get_locked_keys (item);
-
-  return g_strjoinv (", ", keys);
-}
-
-static const Column collection_columns[] = {
-  { "collection-id", collection_id_text, 12, 0, NULL },
-  { "collection-strategy", collection_strategy_text, 0, 0, NULL },
-  { "collection-size", collection_size_text, 0, 0, NULL },
-  { "collection-status", collection_status_text, 0, 0, NULL },
-  { "collection-persistent", collection_persistent_text, 0, 0, NULL },
-  { "collection-locked-keys", collection_locked_text, 8, 0, NULL },
-};
-
-/* ---- records ------------------------------------------------------------ */
-
-static char *
-record_key_text (SyncobjInspectorPage *self,
-                 gpointer              item)
-{
-  return g_strdup (syncobj_record_get_key (item));
-}
-
-static char *
-record_value_text (SyncobjInspectorPage *self,
-                   gpointer              item)
-{
-  return syncobj_inspector_format_json (syncobj_record_get_value (item));
-}
-
-static char *
-record_synced_text (SyncobjInspectorPage *self,
-                    gpointer              item)
-{
-  return syncobj_inspector_format_json (syncobj_record_get_synced_value (item));
-}
-
-/* A record inserted without a key shows as such until the server's key
- * comes; the key column then shows that key (the record notifies). */
-static char *
-record_pending_text (SyncobjInspectorPage *self,
-                     gpointer              item)
-{
-  if (syncobj_record_is_temporary (item))
-    /* TRANSLATORS: a record inserted without a key, waiting for the one the server assigns */
-    return g_strdup (_("temporary key"));
-  return g_strdup (syncobj_record_get_pending (item) ? _("pending") : _("synced"));
-}
-
-static const char *
-record_state_style (gpointer item)
-{
-  return syncobj_record_get_pending (item) || syncobj_record_is_temporary (item) ? "syncobj-waiting" : NULL;
-}
-
-static const Column record_columns[] = {
-  { "record-key", record_key_text, 12, 12, NULL },
-  { "record-state", record_pending_text, 7, 13, record_state_style },
-  { "record-value", record_value_text, 20, 0, NULL },
-  { "record-synced-value", record_synced_text, 20, 0, NULL },
-};
-
-/* ---- transactions ------------------------------------------------------- */
-
-static char *
-transaction_id_text (SyncobjInspectorPage *self,
-                     gpointer              item)
-{
-  return g_strdup (syncobj_transaction_get_id (item));
-}
-
-static char *
-transaction_collection_text (SyncobjInspectorPage *self,
-                             gpointer              item)
-{
-  return syncobj_inspector_transaction_collections (item);
-}
-
-static char *
-transaction_state_text (SyncobjInspectorPage *self,
-                        gpointer              item)
-{
-  return g_strdup (syncobj_inspector_state_label (syncobj_transaction_get_state (item)));
-}
-
-static char *
-transaction_age_text (SyncobjInspectorPage *self,
-                      gpointer              item)
-{
-  GDateTime *created = syncobj_transaction_get_created_at (item);
-
-  if (created == NULL)
-    return g_strdup ("");
-  return syncobj_inspector_format_duration (g_get_real_time () - syncobj_inspector_date_time_to_us (created));
-}
-
-static char *
-transaction_attempts_text (SyncobjInspectorPage *self,
-                           gpointer              item)
-{
-  return g_strdup_printf ("%u", g_list_model_get_n_items (syncobj_transaction_get_attempts (item)));
-}
-
-static char *
-transaction_queued_behind_text (SyncobjInspectorPage *self,
-                                gpointer              item)
-{
-  return g_strdup (syncobj_transaction_get_queued_behind (item));
-}
-
-static char *
-transaction_keys_text (SyncobjInspectorPage *self,
-                       gpointer              item)
-{
-  return syncobj_inspector_transaction_keys (item);
-}
-
-static char *
-transaction_reason_text (SyncobjInspectorPage *self,
-                         gpointer              item)
-{
-  return syncobj_inspector_transaction_reason (item);
-}
-
-static const char *
-transaction_state_style (gpointer item)
-{
-  switch (syncobj_transaction_get_state (item))
-    {
-    case SYNCOBJ_TRANSACTION_STATE_FAILED:
-      return "syncobj-failed";
-    case SYNCOBJ_TRANSACTION_STATE_COMPLETED:
-      return "syncobj-done";
-    case SYNCOBJ_TRANSACTION_STATE_PERSISTING:
-      return syncobj_inspector_waits_for_retry (item) ? "syncobj-waiting" : NULL;
-    default:
-      return NULL;
-    }
-}
-
-static const Column transaction_columns[] = {
-  { "transaction-id", transaction_id_text, 13, 13, NULL },
-  { "transaction-collection", transaction_collection_text, 18, 18, NULL },
-  { "transaction-state", transaction_state_text, 13, 13, transaction_state_style },
-  { "transaction-age", transaction_age_text, 0, 0, NULL },
-  { "transaction-attempts", transaction_attempts_text, 0, 0, NULL },
-  { "transaction-queued-behind", transaction_queued_behind_text, 13, 13, NULL },
-  { "transaction-keys", transaction_keys_text, 12, 12, NULL },
-  { "transaction-reason", transaction_reason_text, 24, 0, NULL },
-};
-
-/* The actions column: "Retry now" and "Roll back" buttons, shown only on
- * the rows they apply to. They activate the page's actions with the
- * transaction id. */
-static void
-cell_refresh_actions (CellBinding *binding)
-{
-  SyncobjTransaction *transaction = SYNCOBJ_TRANSACTION (binding->item);
-  GtkWidget *retry = gtk_widget_get_first_child (binding->widget);
-  GtkWidget *rollback = gtk_widget_get_next_sibling (retry);
-  GVariant *target = g_variant_new_string (syncobj_transaction_get_id (transaction));
-
-  g_variant_ref_sink (target);
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (retry), target);
-  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (rollback), target);
-  g_variant_unref (target);
-
-  gtk_widget_set_visible (retry, syncobj_inspector_waits_for_retry (transaction));
-  gtk_widget_set_visible (rollback, syncobj_inspector_can_roll_back (transaction));
-}
-
-static void
-actions_setup (GtkSignalListItemFactory *factory,
-               GtkListItem              *list_item,
-               SyncobjInspectorPage     *self)
-{
-  CellBinding *binding = g_new0 (CellBinding, 1);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-  GtkWidget *retry = gtk_button_new_with_label (_("Retry now"));
-  GtkWidget *rollback = gtk_button_new_with_label (_("Roll back"));
-
-  gtk_widget_set_name (box, "transaction-actions");
-  gtk_widget_set_name (retry, "retry-now");
-  gtk_widget_set_name (rollback, "rollback");
-  /* The target (the transaction id) is set on bind; give the buttons one
-   * of the right type before the action so that GTK never sees a
-   * mismatch. */
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (retry), "s", "");
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (rollback), "s", "");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (retry), "inspector-page.retry-now");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (rollback), "inspector-page.rollback");
-  gtk_widget_add_css_class (retry, "flat");
-  gtk_widget_add_css_class (rollback, "flat");
-  gtk_box_append (GTK_BOX (box), retry);
-  gtk_box_append (GTK_BOX (box), rollback);
-
-  binding->page = self;
-  binding->widget = box;
-  binding->refresh = cell_refresh_actions;
-  g_object_set_data_full (G_OBJECT (box), "syncobj-cell", binding,
-                          (GDestroyNotify) cell_binding_free);
-  gtk_list_item_set_child (list_item, box);
-}
-
-static void
-setup_actions_column (SyncobjInspectorPage *self)
-{
-  GObject *factory = gtk_widget_get_template_child (GTK_WIDGET (self), SYNCOBJ_TYPE_INSPECTOR_PAGE,
-                                                    "transaction-actions");
-
-  g_assert (GTK_IS_SIGNAL_LIST_ITEM_FACTORY (factory));
-  g_signal_connect (factory, "setup", G_CALLBACK (actions_setup), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), NULL);
-}
-
-/* ---- attempts ----------------------------------------------------------- */
-
-static char *
-attempt_number_text (SyncobjInspectorPage *self,
-                     gpointer              item)
-{
-  return g_strdup_printf ("%u", syncobj_attempt_get_number (item));
-}
-
-static char *
-attempt_started_text (SyncobjInspectorPage *self,
-                      gpointer              item)
-{
-  return syncobj_inspector_format_clock (syncobj_attempt_get_started_at (item));
-}
-
-static char *
-attempt_completed_text (SyncobjInspectorPage *self,
-                        gpointer              item)
-{
-  if (syncobj_attempt_get_completed_at (item) == NULL)
-    return g_strdup (_("running"));
-  return syncobj_inspector_format_clock (syncobj_attempt_get_completed_at (item));
-}
-
-static char *
-attempt_error_text (SyncobjInspectorPage *self,
-                    gpointer              item)
-{
-  const GError *error = syncobj_attempt_get_error (item);
-
-  if (error != NULL)
-    return g_strdup (error->message);
-  return g_strdup (syncobj_attempt_get_completed_at (item) != NULL ? _("succeeded") : "");
-}
-
-static char *
-attempt_retry_text (SyncobjInspectorPage *self,
-                    gpointer              item)
-{
-  GDateTime *when = syncobj_attempt_get_retry_scheduled_for (item);
-  g_autofree char *clock = NULL;
-  g_autofree char *in = NULL;
-
-  if (when == NULL)
-    return g_strdup ("");
-  clock = syncobj_inspector_format_clock (when);
-  in = syncobj_inspector_format_duration (syncobj_inspector_date_time_to_us (when) - g_get_real_time ());
-  /* Translators: a time of day, then how long until then, like "14:03:07 (in 2 s)" */
-  return g_strdup_printf (_("%s (in %s)"), clock, in);
-}
-
-static const Column attempt_columns[] = {
-  { "attempt-number", attempt_number_text, 0, 0, NULL },
-  { "attempt-started", attempt_started_text, 0, 0, NULL },
-  { "attempt-completed", attempt_completed_text, 0, 0, NULL },
-  { "attempt-error", attempt_error_text, 16, 0, NULL },
-  { "attempt-retry", attempt_retry_text, 18, 18, NULL },
-};
 
 /* ---- selection and details --------------------------------------------- */
 
@@ -829,15 +260,7 @@ state_filter_changed (SyncobjInspectorPage *self)
 static void
 refresh_all (SyncobjInspectorPage *self)
 {
-  /* A copy: a refresh never binds or unbinds, but stay safe. */
-  g_autoptr(GList) cells = g_hash_table_get_keys (self->bound_cells);
-
-  for (GList *l = cells; l != NULL; l = l->next)
-    {
-      CellBinding *binding = l->data;
-
-      binding->refresh (binding);
-    }
+  syncobj_inspector_cells_refresh (&self->cells);
   update_details (self);
 }
 
@@ -1006,16 +429,12 @@ syncobj_inspector_page_init (SyncobjInspectorPage *self)
   GListStore *parts;
   GtkFlattenListModel *all;
   self->registry = g_object_ref (syncobj_registry_get_default ());
-  self->bound_cells = g_hash_table_new (NULL, NULL);
+  syncobj_inspector_cells_init (&self->cells);
   self->history = syncobj_inspector_history_new (history_changed, self);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  setup_columns (self, collection_columns, G_N_ELEMENTS (collection_columns));
-  setup_columns (self, record_columns, G_N_ELEMENTS (record_columns));
-  setup_columns (self, transaction_columns, G_N_ELEMENTS (transaction_columns));
-  setup_actions_column (self);
-  setup_columns (self, attempt_columns, G_N_ELEMENTS (attempt_columns));
+  syncobj_inspector_columns_setup (&self->cells, GTK_WIDGET (self));
 
   /* The models are the registry's own lists: nothing is copied. That of
    * the collections is there while the page is shown (map). */
@@ -1064,7 +483,7 @@ syncobj_inspector_page_finalize (GObject *object)
 {
   SyncobjInspectorPage *self = SYNCOBJ_INSPECTOR_PAGE (object);
 
-  g_clear_pointer (&self->bound_cells, g_hash_table_unref);
+  syncobj_inspector_cells_clear (&self->cells);
   g_free (self->unmapped_selection);
 
   G_OBJECT_CLASS (syncobj_inspector_page_parent_class)->finalize (object);
@@ -1208,11 +627,7 @@ syncobj_inspector_page_class_init (SyncobjInspectorPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, details);
   gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, attempts_view);
   gtk_widget_class_bind_template_child (widget_class, SyncobjInspectorPage, show_older);
-  bind_factories (widget_class, collection_columns, G_N_ELEMENTS (collection_columns));
-  bind_factories (widget_class, record_columns, G_N_ELEMENTS (record_columns));
-  bind_factories (widget_class, transaction_columns, G_N_ELEMENTS (transaction_columns));
-  gtk_widget_class_bind_template_child_full (widget_class, "transaction-actions", FALSE, 0);
-  bind_factories (widget_class, attempt_columns, G_N_ELEMENTS (attempt_columns));
+  syncobj_inspector_columns_bind (widget_class);
   gtk_widget_class_bind_template_callback (widget_class, state_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, collection_selected);
   gtk_widget_class_bind_template_callback (widget_class, update_details);
