@@ -126,6 +126,13 @@ void _syncobj_collection_get_state_property     (SyncobjCollection        *self,
 gboolean _syncobj_collection_check_not_merging  (SyncobjCollection        *self,
                                                  GError                  **error);
 
+/* ---- syncobj-collection-merge.c -------------------------------------------- */
+
+/* Composes again the visible value of every key with pending changes: a
+ * merge function or a strategy set while writes are pending changes what
+ * they show. */
+void _syncobj_collection_recompose_pending      (SyncobjCollection        *self);
+
 /* ---- syncobj-collection-slice.c -------------------------------------------- */
 
 /* Drops a sliced commit under way, its caller told it was cancelled. */

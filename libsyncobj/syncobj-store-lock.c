@@ -92,17 +92,11 @@ _syncobj_store_lock_acquire (const char  *path,
   int fd, saved_errno;
 
   fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
+  if (fd < 0 || fstat (fd, &info) != 0)
     {
       saved_errno = errno;
-      g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
-                   _("cannot open its lock file %s: %s"), lock_path, g_strerror (saved_errno));
-      return NULL;
-    }
-  if (fstat (fd, &info) != 0)
-    {
-      saved_errno = errno;
-      close (fd);
+      if (fd >= 0)
+        close (fd);
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_STORE,
                    _("cannot open its lock file %s: %s"), lock_path, g_strerror (saved_errno));
       return NULL;
