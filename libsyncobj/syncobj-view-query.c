@@ -14,8 +14,8 @@
  *
  * A member condition names a member path (`"done"`, or `"owner.name"` to
  * reach into nested objects), a [enum@Syncobj.ConditionOp] and a value.
- * Conditions combine with [method@Syncobj.Condition.new_and],
- * [method@Syncobj.Condition.new_or] and [method@Syncobj.Condition.new_not].
+ * Conditions combine with [ctor@Syncobj.Condition.new_and],
+ * [ctor@Syncobj.Condition.new_or] and [ctor@Syncobj.Condition.new_not].
  *
  * ## Semantics
  *
@@ -351,7 +351,7 @@ condition_new_pair (Kind              kind,
 }
 
 /**
- * syncobj_condition_new_and:
+ * syncobj_condition_new_and: (constructor)
  * @first: (transfer full): a condition
  * @second: (transfer full): another condition
  *
@@ -368,7 +368,7 @@ syncobj_condition_new_and (SyncobjCondition *first,
 }
 
 /**
- * syncobj_condition_new_or:
+ * syncobj_condition_new_or: (constructor)
  * @first: (transfer full): a condition
  * @second: (transfer full): another condition
  *
@@ -385,7 +385,7 @@ syncobj_condition_new_or (SyncobjCondition *first,
 }
 
 /**
- * syncobj_condition_new_not:
+ * syncobj_condition_new_not: (constructor)
  * @condition: (transfer full): a condition
  *
  * Makes a condition that holds when @condition does not.

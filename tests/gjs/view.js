@@ -48,6 +48,19 @@ test('a filter function and a view of a view', () => {
     assertEqual(viewKeys(top), ['1']);
 });
 
+test('conditions combine with the new_and, new_or and new_not constructors', () => {
+    const [collection] = shop();
+    const open = Syncobj.Condition.new_from_json('{"member": "done", "op": "=", "value": false}');
+    const apples = Syncobj.Condition.new_from_json('{"member": "title", "op": "=", "value": "Apples"}');
+    const either = Syncobj.Condition.new_or(Syncobj.Condition.new_not(open), apples);
+    const both = Syncobj.Condition.new_and(open, Syncobj.Condition.new_not(apples));
+
+    assertEqual(viewKeys(Syncobj.View.new(collection, either, ['title'])), ['3', '2']);
+    assertEqual(viewKeys(Syncobj.View.new(collection, both, null)), ['1']);
+    // The parts stay the script's own: combining takes copies.
+    assertEqual(viewKeys(Syncobj.View.new(collection, open, ['title'])), ['3', '1']);
+});
+
 test('a bad description is an error naming what is wrong', () => {
     const [collection] = shop();
 
