@@ -16,7 +16,7 @@ CASES = [
     # workload, N, M, keys that must be numbers
     ("initial_sync", 300, 10, ["initial_sync_ms", "parse_floor_ms"]),
     ("memory", 300, 10, ["bytes_per_record"]),
-    ("update_latency", 300, 50, ["us_per_op"]),
+    ("update_latency", 300, 50, ["us_per_op", "main_loop_us"]),
     ("burst", 300, 200, ["apply_us_per_op", "complete_us_per_op"]),
     ("sync_churn", 3000, 500, ["us_per_row"]),
     ("long_run", 50, 1500, ["us_per_op", "history_limit"]),
