@@ -324,6 +324,16 @@ delete_clicked (GtkButton *button,
     show_error (app, error);
 }
 
+/* A control that shows only an icon or a box has no text a screen
+ * reader could say: @name is its tooltip and its accessible label. */
+static void
+name_control (GtkWidget  *control,
+              const char *name)
+{
+  gtk_widget_set_tooltip_text (control, name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
 static void
 row_setup (GtkSignalListItemFactory *factory,
            GtkListItem              *item,
@@ -349,8 +359,8 @@ row_setup (GtkSignalListItemFactory *factory,
   gtk_widget_set_valign (title, GTK_ALIGN_CENTER);
   gtk_widget_set_hexpand (title, TRUE);
   gtk_widget_add_css_class (delete, "flat");
-  gtk_widget_set_tooltip_text (delete, _("Delete"));
-  gtk_widget_set_tooltip_text (check, _("Done"));
+  name_control (delete, _("Delete"));
+  name_control (check, _("Done"));
 
   gtk_box_append (GTK_BOX (row), check);
   gtk_box_append (GTK_BOX (row), title);
@@ -619,7 +629,7 @@ main_menu_button (TodoApp *app)
 
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "open-menu-symbolic");
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), G_MENU_MODEL (menu));
-  gtk_widget_set_tooltip_text (button, _("Main Menu"));
+  name_control (button, _("Main Menu"));
   return button;
 }
 
@@ -1014,8 +1024,18 @@ self_test_simulated (TodoApp *app)
     case SELF_TEST_WAIT_ADDED:
       if (!saved_in (app, app->open_list, SELF_TEST_TITLE))
         return FALSE;
-      /* Ticked off, it moves to the "Done" view. */
       row = find_row (app->open_list, SELF_TEST_TITLE);
+      /* Its check box and its delete button have names a screen reader
+       * can say. */
+      if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (gtk_widget_get_first_child (row)),
+                                             GTK_ACCESSIBLE_PROPERTY_LABEL) ||
+          !gtk_test_accessible_has_property (GTK_ACCESSIBLE (gtk_widget_get_last_child (row)),
+                                             GTK_ACCESSIBLE_PROPERTY_LABEL))
+        {
+          self_test_finish (app, 1, "FAIL: a control of a to-do row has no accessible name");
+          return FALSE;
+        }
+      /* Ticked off, it moves to the "Done" view. */
       gtk_check_button_set_active (GTK_CHECK_BUTTON (gtk_widget_get_first_child (row)), TRUE);
       app->self_test_step = SELF_TEST_WAIT_DONE;
       return FALSE;
