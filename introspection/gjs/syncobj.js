@@ -23,7 +23,11 @@
 //    PersistJob.conflict takes the current record as a plain object;
 //  - a view's description may be a plain object (Collection.view_json,
 //    View.new_from_json), whose "where" may be a function of the record,
-//    and a condition's value a plain value (Condition.new);
+//    a condition's value a plain value (Condition.new), a condition a
+//    plain object (Condition.new_from_json), and Condition.matches judges
+//    a plain object or a record;
+//  - what a view's filter function throws is printed and leaves the
+//    record out;
 //  - JSON.stringify(record) gives the record's visible value, of a mutation
 //    or a transaction what its to_json() gives, and of a Json.Object,
 //    Json.Array or Json.Node (record.value, mutation.changes) its JSON.
@@ -107,8 +111,11 @@ function toViewJson(description) {
         throw new TypeError(`the view description must be JSON text or a plain object, not ${Array.isArray(description) ? 'an array' : description === null ? 'null' : typeof description}`);
     // JSON.stringify would drop a function silently.
     return JSON.stringify(description, (member, value) => {
-        if (typeof value === 'function')
-            throw new TypeError(`${member} of the view description is a function; only "where" may be one`);
+        if (typeof value === 'function') {
+            // In an array ("and": [f]) the member is the index.
+            const where = /^[0-9]+$/.test(member) ? `item ${member} of an array` : member;
+            throw new TypeError(`${where} of the view description is a function; only "where" itself may be one`);
+        }
         return _replacer(member, value);
     });
 }
@@ -126,9 +133,9 @@ function _makeView(make, description) {
 }
 
 // A Json.Node from a plain value (a Json.Node as is; undefined gives null,
-// for the operators that take no value).
+// for the operators that take no value; null gives JSON null).
 function toJsonNode(value, what = 'the value') {
-    if (value === undefined || value === null || value instanceof Json.Node)
+    if (value === undefined || value instanceof Json.Node)
         return value ?? null;
     const text = JSON.stringify(value, (member, v) => _replacer(member || what, v));
     if (text === undefined)
@@ -352,8 +359,42 @@ function _patch() {
     _wrap(Syncobj.View, 'new_from_json', newFromJson => function (source, description) {
         return _makeView(json => newFromJson(source, json), description);
     });
+    // null is JSON null (`= null`), or no value for EXISTS and IS_NULL, as
+    // in Python.
     _wrap(Syncobj.Condition, 'new', conditionNew => function (member, op, value) {
-        return conditionNew(member, op, toJsonNode(value));
+        if (value === null && (op === Syncobj.ConditionOp.EXISTS || op === Syncobj.ConditionOp.IS_NULL))
+            value = undefined;
+        return conditionNew(member, op, toJsonNode(value, "the condition's value"));
+    });
+    _wrap(Syncobj.Condition, 'new_from_json', newFromJson => function (json) {
+        if (typeof json === 'string')
+            return newFromJson(json);
+        if (json === null || typeof json !== 'object' || Array.isArray(json))
+            throw new TypeError(`the condition must be JSON text or a plain object, not ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`);
+        return newFromJson(JSON.stringify(json, _replacer));
+    });
+    // matches() judges a plain object or a record (its visible value) too.
+    _wrap(Syncobj.Condition.prototype, 'matches', matches => function (value) {
+        if (value instanceof Syncobj.Record)
+            value = value.get_value();
+        return matches.call(this, toJsonObject(value, 'the value'));
+    });
+    // A filter function is called as func(record). What it throws is
+    // printed and leaves the record out, as if it returned false (GJS
+    // alone logs a critical, fatal under G_DEBUG=fatal-warnings).
+    _wrap(Syncobj.View.prototype, 'set_filter_func', setFilterFunc => function (func) {
+        if (func === null || func === undefined)
+            return setFilterFunc.call(this, null);
+        if (typeof func !== 'function')
+            throw new TypeError('the filter function must be a function');
+        return setFilterFunc.call(this, record => {
+            try {
+                return Boolean(func(record));
+            } catch (e) {
+                printerr(`libsyncobj: the filter function threw for the record “${record.key}”: ${e}\n${e?.stack ?? ''}`);
+                return false;
+            }
+        });
     });
 
     _wrap(Syncobj.Transaction.prototype, 'insert', insert => function (collection, value) {

@@ -418,6 +418,47 @@ test('a view description and a condition value may be plain', () => {
     assertThrowsSyncobjError(() => collection.view_json({limit: -1}), Syncobj.Error.INVALID_VIEW);
 });
 
+test('a condition takes null and plain objects as Python does', () => {
+    const [collection] = todos();
+    collection.insert({id: '3', title: 'No date', due: null});
+    const keysOf = view => [...view].map(record => record.key);
+    const Op = Syncobj.ConditionOp;
+
+    // null is JSON null; for EXISTS and IS_NULL it is no value.
+    assertEqual(keysOf(Syncobj.View.new(collection, Syncobj.Condition.new('due', Op.EQ, null), null)), ['3']);
+    assertEqual(keysOf(Syncobj.View.new(collection, Syncobj.Condition.new('due', Op.IS_NULL, null), null)), ['3']);
+    assertEqual(keysOf(Syncobj.View.new(collection, Syncobj.Condition.new('done', Op.EXISTS, null), null)), ['1', '2']);
+
+    const open = Syncobj.Condition.new_from_json({member: 'done', op: '=', value: false});
+    assertEqual(keysOf(Syncobj.View.new(collection, open, null)), ['1']);
+    assert(open.matches({done: false}));
+    assert(!open.matches({done: true}));
+    assert(open.matches(collection.lookup('1')), 'a record is judged by its visible value');
+    assert(!open.matches(null));
+    assertThrowsTypeError(() => Syncobj.Condition.new_from_json(['done']), /JSON text or a plain object, not an array/);
+    assertThrowsTypeError(() => open.matches('done'), /plain object/);
+});
+
+test('a filter function that throws leaves the record out', () => {
+    const [collection] = todos();
+    collection.insert({id: '3', title: 'No date'});
+    const view = collection.view_json({order_by: ['title']});
+    // record.get_string('due') is null for a record without it: .length throws.
+    view.set_filter_func(record => record.key === '3' || record.get_string('title').length > 0);
+    assertEqual([...view].map(record => record.key), ['1', '3', '2']);
+    view.set_filter_func(record => record.get_string('due').length > 0);
+    assertEqual(view.get_n_items(), 0);
+    const late = collection.view_json({where: record => record.get_string('due').startsWith('2020')});
+    assertEqual(late.get_n_items(), 0);
+    collection.update('1', {due: '2020-01-01'});
+    assertEqual([...late].map(record => record.key), ['1']);
+    assertThrowsTypeError(() => view.set_filter_func('done'), /must be a function/);
+    assertThrowsTypeError(() => collection.view_json({where: {and: [() => true]}}),
+        /item 0 of an array of the view description is a function; only "where" itself/);
+    view.set_filter_func(null);
+    assertEqual(view.get_n_items(), 3);
+});
+
 test('job.set_created takes the server record as a plain object', async () => {
     const collection = new Syncobj.Collection({id: 'helper-server-keyed', key_source: Syncobj.KeySource.SERVER});
     collection.set_mutator(Syncobj.FuncMutator.new(job => {
