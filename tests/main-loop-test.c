@@ -5,9 +5,12 @@
  * records costs while it is applied in slices, and how the writer thread's
  * answers and the rows it wrote come back, a slice per iteration
  *
- * The longest iteration is measured in CPU time of the main thread, so
- * that a loaded machine does not count; the bound is generous (a frame at
- * 60 Hz is 16 ms) and checked only in uninstrumented runs.
+ * Each iteration is measured in CPU time of the main thread, and the
+ * tests check a ratio within the same run, not a time: no iteration holds
+ * more than a quarter of the main thread's work of the whole operation
+ * (unsliced, one would hold all of it). How long the longest iteration
+ * takes is measured by the benchmark (syncobj-bench main_loop_stall and
+ * http_snapshot); the tests print it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -18,8 +21,9 @@
 
 #include <glib/gstdio.h>
 
-/* µs of CPU time; the work of each iteration is sliced to about 1 ms. */
-#define LONGEST_ITERATION_US 16000
+/* No iteration holds more than 1/SHARE of the operation's work on the
+ * main thread; its slices are about 1 ms each. */
+#define SHARE 4
 
 static guint
 n_transactions (void)
@@ -27,14 +31,19 @@ n_transactions (void)
   return syncobj_test_instrumented () ? 500 : 20000;
 }
 
+/* @longest and @total in µs of the main thread's CPU time; checked only
+ * in uninstrumented runs, whose sizes make many slices. */
 static void
-assert_short (gint64      longest,
-              const char *what)
+assert_sliced (gint64      longest,
+               gint64      total,
+               const char *what,
+               guint       n)
 {
-  g_test_message ("%s: %u transactions, longest main-loop iteration %" G_GINT64_FORMAT " µs of CPU time",
-                  what, n_transactions (), longest);
+  g_test_message ("%s: %u items, longest main-loop iteration %" G_GINT64_FORMAT " µs of CPU time "
+                  "of %" G_GINT64_FORMAT " µs in all",
+                  what, n, longest, total);
   if (!syncobj_test_instrumented ())
-    g_assert_cmpint (longest, <, LONGEST_ITERATION_US);
+    g_assert_cmpint (longest * SHARE, <, total);
 }
 
 static void
@@ -77,8 +86,12 @@ test_flush_many (void)
       g_assert_no_error (error);
       g_ptr_array_add (transactions, transaction);
     }
+  gint64 total = 0;
+  gint64 longest;
+
   syncobj_store_flush_async (store, NULL, flushed_cb, &flushed);
-  assert_short (syncobj_store_test_wait_for_longest (&flushed), "flush");
+  longest = syncobj_store_test_wait_for_longest (&flushed, &total);
+  assert_sliced (longest, total, "flush", n);
 
   g_assert_cmpint (syncobj_store_test_query_int (path, "SELECT count(*) FROM transactions "
                                                        "WHERE collection_id = 'flushed'"), ==, n);
@@ -118,7 +131,7 @@ test_restore_many (void)
   g_autoptr(SyncobjMutator) mutator = NULL;
   SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
   OpenResult open = { NULL, FALSE };
-  gint64 longest;
+  gint64 longest, total = 0;
   guint n = n_transactions ();
 
   g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, &error);
@@ -127,16 +140,19 @@ test_restore_many (void)
   g_assert_no_error (error);
 
   syncobj_collection_new_with_store_async ("todos", NULL, mutator, store, NULL, opened_cb, &open);
-  longest = syncobj_store_test_wait_for_longest (&open.done);
+  longest = syncobj_store_test_wait_for_longest (&open.done, &total);
   /* The restored transactions resume: the first one persists. */
   while (backend->jobs->len == 0)
     {
       gint64 start = syncobj_test_thread_cpu_us ();
+      gint64 spent;
 
       g_main_context_iteration (NULL, TRUE);
-      longest = MAX (longest, syncobj_test_thread_cpu_us () - start);
+      spent = syncobj_test_thread_cpu_us () - start;
+      longest = MAX (longest, spent);
+      total += spent;
     }
-  assert_short (longest, "restore");
+  assert_sliced (longest, total, "restore", n);
 
   /* Every other queued transaction writes two keys. */
   g_assert_cmpuint (syncobj_collection_get_n_pending (open.collection), ==, n);
@@ -155,11 +171,12 @@ snapshot_applied_cb (SyncobjSync  *sync,
 
 /* Applies a snapshot of @n records, every @changed_every-th with "n"
  * changed, as HTTP snapshots are applied; returns the longest main-loop
- * iteration meanwhile. */
+ * iteration meanwhile, and the CPU time of all in *@total. */
 static gint64
 apply_snapshot (SyncobjSync *sync,
                 guint        n,
-                guint        changed_every)
+                guint        changed_every,
+                gint64      *total)
 {
   g_autoptr(GString) text = g_string_new ("[");
   g_autoptr(GError) error = NULL;
@@ -175,7 +192,8 @@ apply_snapshot (SyncobjSync *sync,
   g_assert_true (syncobj_sync_load_json_array (sync, text->str, (gssize) text->len, &error));
   g_assert_no_error (error);
   _syncobj_sync_commit_sliced (sync, snapshot_applied_cb, &applied);
-  return syncobj_store_test_wait_for_longest (&applied);
+  *total = 0;
+  return syncobj_store_test_wait_for_longest (&applied, total);
 }
 
 /* A snapshot of many records into an empty collection, then one that
@@ -186,23 +204,17 @@ test_snapshot_many (void)
   g_autoptr(SyncobjSync) sync = syncobj_sync_new ("snapshot");
   g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("snapshot", sync, NULL);
   guint n = syncobj_test_instrumented () ? 2000 : 100000;
-  gint64 longest;
+  gint64 longest, total;
 
-  longest = apply_snapshot (sync, n, n + 1);
-  g_test_message ("first snapshot: %u records, longest main-loop iteration %" G_GINT64_FORMAT " µs of CPU time",
-                  n, longest);
+  longest = apply_snapshot (sync, n, n + 1, &total);
+  assert_sliced (longest, total, "first snapshot", n);
   g_assert_cmpuint (syncobj_collection_get_size (collection), ==, n);
   syncobj_test_assert_value (collection, "k7", "{\"id\": \"k7\", \"title\": \"item 7\", \"n\": 7}");
-  if (!syncobj_test_instrumented ())
-    g_assert_cmpint (longest, <, LONGEST_ITERATION_US);
 
-  longest = apply_snapshot (sync, n, 10);
-  g_test_message ("replacing snapshot: %u records, longest main-loop iteration %" G_GINT64_FORMAT " µs of CPU time",
-                  n, longest);
+  longest = apply_snapshot (sync, n, 10, &total);
+  assert_sliced (longest, total, "replacing snapshot", n);
   g_assert_cmpuint (syncobj_collection_get_size (collection), ==, n);
   syncobj_test_assert_value (collection, "k10", "{\"id\": \"k10\", \"title\": \"item 10\", \"n\": 11}");
-  if (!syncobj_test_instrumented ())
-    g_assert_cmpint (longest, <, LONGEST_ITERATION_US);
 }
 
 /* What the writer thread hands back: answers to tasks and to functions,

@@ -17,8 +17,10 @@ void                syncobj_store_test_wait_for       (gboolean          *flag);
 void                syncobj_store_test_flush          (SyncobjStore      *store);
 void                syncobj_store_test_run_pending    (void);
 /* As syncobj_store_test_wait_for(); returns the longest main-loop
- * iteration meanwhile, in µs of this thread's CPU time. */
-gint64              syncobj_store_test_wait_for_longest (gboolean    *flag);
+ * iteration meanwhile, in µs of this thread's CPU time, and adds the
+ * CPU time of all of them to *@total. */
+gint64              syncobj_store_test_wait_for_longest (gboolean    *flag,
+                                                         gint64      *total);
 
 /* A mutator that keeps every persist job for the test to finish, or
  * completes them at once. */
