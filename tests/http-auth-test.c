@@ -11,6 +11,7 @@
 #include "test-utils.h"
 #include "demo-server-utils.h"
 
+#include "http/syncobj-http-mutator-private.h"
 #include "http/syncobj-http-sync-private.h"
 
 #define POLL_MS 1000
@@ -296,6 +297,77 @@ test_forbidden (void)
   fixture_tear_down (&fixture);
 }
 
+static void
+authorization_queued_cb (SoupSession *session,
+                         SoupMessage *message,
+                         GPtrArray   *sent)
+{
+  const char *authorization = soup_message_headers_get_one (soup_message_get_request_headers (message),
+                                                            "Authorization");
+
+  g_ptr_array_add (sent, g_strdup (authorization != NULL ? authorization : ""));
+}
+
+/* A name and password in the URIs of the sync and the mutator are a Basic
+ * credential sent from the first request, and are shown nowhere: not in
+ * the URI properties, nor in the auth request the refusal brings. */
+static void
+test_credential_in_uri (void)
+{
+  g_autoptr(DemoServer) server = demo_server_start_with_token ("s3cret");
+  g_autofree char *items = demo_server_uri (server, "/items");
+  g_autofree char *changes = demo_server_uri (server, "/changes");
+  g_autofree char *with_password = g_strconcat ("http://ann:p%40ss@", items + strlen ("http://"), NULL);
+  g_autofree char *changes_with_password = g_strconcat ("ws://ann:p%40ss@", changes + strlen ("http://"), NULL);
+  g_autofree char *expected_changes = g_strconcat ("ws://", changes + strlen ("http://"), NULL);
+  g_autofree char *batch = g_strconcat (with_password, "/_batch", NULL);
+  g_autofree char *expected_batch = g_strconcat (items, "/_batch", NULL);
+  g_autofree char *basic = g_base64_encode ((const guchar *) "ann:p@ss", strlen ("ann:p@ss"));
+  g_autofree char *expected = g_strconcat ("Basic ", basic, NULL);
+  g_autoptr(GPtrArray) sync_sent = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) mutator_sent = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SyncobjHttpSync) sync = syncobj_http_sync_new ("auth-uri", with_password, changes_with_password);
+  g_autoptr(SyncobjHttpMutator) mutator = syncobj_http_mutator_new (with_password);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjTransaction) insert = NULL;
+  g_autoptr(JsonObject) record = syncobj_test_object ("{\"id\": \"b\"}");
+  SyncobjAuthRequest *asked = NULL;
+  char *websocket_uri = NULL;
+
+  g_assert_cmpstr (syncobj_http_sync_get_uri (sync), ==, items);
+  g_assert_cmpstr (syncobj_http_sync_get_websocket_uri (sync), ==, expected_changes);
+  g_assert_cmpstr (syncobj_http_mutator_get_base_uri (mutator), ==, items);
+  g_object_get (sync, "websocket-uri", &websocket_uri, NULL);
+  g_assert_cmpstr (websocket_uri, ==, expected_changes);
+  g_free (websocket_uri);
+  syncobj_http_mutator_set_batch_uri (mutator, batch);
+  g_assert_cmpstr (syncobj_http_mutator_get_batch_uri (mutator), ==, expected_batch);
+  syncobj_http_mutator_set_batch_uri (mutator, NULL);
+
+  _syncobj_scheduler_set_virtual (_syncobj_scheduler_get_default (), TRUE);
+  syncobj_http_sync_set_poll_interval (sync, 0);
+  g_signal_connect (sync->session, "request-queued", G_CALLBACK (authorization_queued_cb), sync_sent);
+  g_signal_connect (mutator->session, "request-queued", G_CALLBACK (authorization_queued_cb), mutator_sent);
+  g_signal_connect_swapped (mutator, "auth-required", G_CALLBACK (g_set_object), &asked);
+  collection = syncobj_collection_new ("auth-uri", SYNCOBJ_SYNC (sync), SYNCOBJ_MUTATOR (mutator));
+  WAIT_FOR (syncobj_collection_get_ready (collection) && syncobj_http_sync_get_connected (sync), WAIT_TIMEOUT_MS);
+  g_assert_cmpuint (sync_sent->len, ==, 2);   /* the snapshot, the feed's handshake */
+  g_assert_cmpstr (g_ptr_array_index (sync_sent, 0), ==, expected);
+  g_assert_cmpstr (g_ptr_array_index (sync_sent, 1), ==, expected);
+
+  /* The demo server wants its token for writes: the Basic credential is
+   * refused, and the refused URI shows no password. */
+  insert = syncobj_collection_insert (collection, record, NULL);
+  WAIT_FOR (asked != NULL, WAIT_TIMEOUT_MS);
+  g_assert_cmpstr (g_ptr_array_index (mutator_sent, 0), ==, expected);
+  g_assert_null (strstr (syncobj_auth_request_get_uri (asked), "p%40ss"));
+  g_assert_true (g_str_has_prefix (syncobj_auth_request_get_uri (asked), items));
+  syncobj_auth_request_set_credential (asked, "Bearer s3cret");
+  WAIT_FOR (syncobj_transaction_is_finished (insert), WAIT_TIMEOUT_MS);
+  g_assert_no_error (syncobj_transaction_get_error (insert));
+  g_clear_object (&asked);
+}
+
 /* The messages of the library that match unhandled_pattern. */
 static const char *unhandled_pattern =
   "SyncobjHttpSync: http://127.0.0.1:*/items was refused with status 401 and "
@@ -360,6 +432,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/http-auth/sync/cancel-pauses", test_cancel_pauses);
   g_test_add_func ("/http-auth/sync/forbidden", test_forbidden);
   g_test_add_func ("/http-auth/sync/no-handler-is-logged", test_no_handler_is_logged);
+  g_test_add_func ("/http-auth/credential-in-uri", test_credential_in_uri);
 
   return g_test_run ();
 }

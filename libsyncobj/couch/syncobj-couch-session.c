@@ -7,47 +7,16 @@
 
 #include <string.h>
 
-/* @text percent-decoded, or as it is when it holds a bad escape. */
-static char *
-unescaped (const char *text,
-           gsize       length)
-{
-  g_autofree char *part = g_strndup (text, length);
-  char *decoded = g_uri_unescape_string (part, NULL);
-
-  return decoded != NULL ? decoded : g_steal_pointer (&part);
-}
-
 char *
 _syncobj_couch_database_uri (const char         *uri,
                              SyncobjHttpHeaders *headers)
 {
-  gsize length = uri != NULL ? strlen (uri) : 0;
-  const char *scheme_end = uri != NULL ? strstr (uri, "://") : NULL;
-  const char *authority = scheme_end != NULL ? scheme_end + 3 : NULL;
-  const char *at = NULL;
+  char *database = _syncobj_http_uri_take_userinfo (uri != NULL ? uri : "", headers);
+  gsize length = strlen (database);
 
-  while (length > 0 && uri[length - 1] == '/')
-    length--;
-  if (authority != NULL)
-    for (const char *p = authority; p < uri + length && strchr ("/?#", *p) == NULL; p++)
-      if (*p == '@')
-        at = p;
-  if (at == NULL)
-    return g_strndup (uri != NULL ? uri : "", length);
-
-  {
-    const char *colon = memchr (authority, ':', (gsize) (at - authority));
-    g_autofree char *name = unescaped (authority, (gsize) ((colon != NULL ? colon : at) - authority));
-    g_autofree char *password = colon != NULL ? unescaped (colon + 1, (gsize) (at - colon - 1)) : g_strdup ("");
-    g_autofree char *pair = g_strconcat (name, ":", password, NULL);
-    g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
-    g_autofree char *credential = g_strconcat ("Basic ", encoded, NULL);
-
-    if (name[0] != '\0')
-      _syncobj_http_headers_set_credential (headers, credential);
-    return g_strdup_printf ("%.*s%.*s", (int) (authority - uri), uri, (int) (uri + length - at - 1), at + 1);
-  }
+  while (length > 0 && database[length - 1] == '/')
+    database[--length] = '\0';
+  return database;
 }
 
 void

@@ -535,7 +535,9 @@ syncobj_http_mutator_persist_async (SyncobjMutator      *mutator,
 
 /**
  * syncobj_http_mutator_new:
- * @base_uri: the collection's endpoint, e.g. `https://example.com/api/todos`
+ * @base_uri: the collection's endpoint, e.g. `https://example.com/api/todos`;
+ *   a name and password in it (`https://name:password@host/todos`) are its
+ *   `Basic` credential
  *
  * Creates a mutator that persists to the REST endpoint @base_uri.
  *
@@ -598,7 +600,7 @@ syncobj_http_mutator_set_batch_uri (SyncobjHttpMutator *self,
   if (g_strcmp0 (self->batch_uri, batch_uri) == 0)
     return;
   g_free (self->batch_uri);
-  self->batch_uri = g_strdup (batch_uri);
+  self->batch_uri = _syncobj_http_uri_take_userinfo (batch_uri, &self->headers);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BATCH_URI]);
 }
 
@@ -852,7 +854,7 @@ syncobj_http_mutator_set_base_uri (SyncobjHttpMutator *self,
   gsize length;
 
   g_free (self->base_uri);
-  self->base_uri = g_strdup (base_uri != NULL ? base_uri : "");
+  self->base_uri = _syncobj_http_uri_take_userinfo (base_uri != NULL ? base_uri : "", &self->headers);
   length = strlen (self->base_uri);
   while (length > 0 && self->base_uri[length - 1] == '/')
     self->base_uri[--length] = '\0';
@@ -989,6 +991,8 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
    * deletes go to `<base-uri>/<key>`, the key escaped as one path segment
    * placed before the base's query, if any (`https://h/todos?api_key=K`
    * gives `https://h/todos/7?api_key=K`; a trailing slash is not doubled).
+   * A name and password in the URI given (`https://name:password@h/todos`)
+   * are taken out of it and sent as a `Basic` credential.
    */
   properties[PROP_BASE_URI] =
     g_param_spec_string ("base-uri", NULL, NULL, NULL,
@@ -998,6 +1002,8 @@ syncobj_http_mutator_class_init (SyncobjHttpMutatorClass *klass)
    * SyncobjHttpMutator:batch-uri:
    *
    * When set, each transaction is one `POST` of all its mutations here.
+   * A name and password in it are taken out, as from
+   * [property@Syncobj.HttpMutator:base-uri].
    */
   properties[PROP_BATCH_URI] =
     g_param_spec_string ("batch-uri", NULL, NULL, NULL,

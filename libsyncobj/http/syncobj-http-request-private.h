@@ -35,6 +35,12 @@ void       _syncobj_http_headers_set_auth (SyncobjHttpHeaders  *headers,
  * sent from then on, in place of the auth callback's. */
 void       _syncobj_http_headers_set_credential (SyncobjHttpHeaders *headers,
                                                  const char         *authorization);
+/* @uri without its user information (`name:password@`), so that no
+ * password shows in a property or an error; when there is some with a
+ * name, it becomes the Basic credential of @headers (the name and
+ * password percent-decoded). NULL stays NULL. */
+char      *_syncobj_http_uri_take_userinfo (const char         *uri,
+                                            SyncobjHttpHeaders *headers);
 /* Sets the extra headers, then Authorization from the credential or the
  * callback. */
 void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,

@@ -66,6 +66,46 @@ _syncobj_http_headers_set_credential (SyncobjHttpHeaders *headers,
   headers->credential = g_strdup (authorization);
 }
 
+/* @text percent-decoded, or as it is when it holds a bad escape. */
+static char *
+unescaped (const char *text,
+           gsize       length)
+{
+  g_autofree char *part = g_strndup (text, length);
+  char *decoded = g_uri_unescape_string (part, NULL);
+
+  return decoded != NULL ? decoded : g_steal_pointer (&part);
+}
+
+char *
+_syncobj_http_uri_take_userinfo (const char         *uri,
+                                 SyncobjHttpHeaders *headers)
+{
+  const char *scheme_end = uri != NULL ? strstr (uri, "://") : NULL;
+  const char *authority = scheme_end != NULL ? scheme_end + 3 : NULL;
+  const char *at = NULL;
+
+  if (authority != NULL)
+    for (const char *p = authority; *p != '\0' && strchr ("/?#", *p) == NULL; p++)
+      if (*p == '@')
+        at = p;
+  if (at == NULL)
+    return g_strdup (uri);
+
+  {
+    const char *colon = memchr (authority, ':', (gsize) (at - authority));
+    g_autofree char *name = unescaped (authority, (gsize) ((colon != NULL ? colon : at) - authority));
+    g_autofree char *password = colon != NULL ? unescaped (colon + 1, (gsize) (at - colon - 1)) : g_strdup ("");
+    g_autofree char *pair = g_strconcat (name, ":", password, NULL);
+    g_autofree char *encoded = g_base64_encode ((const guchar *) pair, strlen (pair));
+    g_autofree char *credential = g_strconcat ("Basic ", encoded, NULL);
+
+    if (name[0] != '\0')
+      _syncobj_http_headers_set_credential (headers, credential);
+    return g_strdup_printf ("%.*s%s", (int) (authority - uri), uri, at + 1);
+  }
+}
+
 static guint
 timeout_seconds (guint timeout_ms)
 {

@@ -543,7 +543,8 @@ syncobj_http_sync_stop (SyncobjSync *sync)
 /**
  * syncobj_http_sync_new:
  * @id: the id of the sync (the collection's id by convention)
- * @uri: where to `GET` the snapshot of the collection
+ * @uri: where to `GET` the snapshot of the collection; a name and password
+ *   in it (`https://name:password@host/todos`) are its `Basic` credential
  * @websocket_uri: (nullable): the change feed (`ws://` or `wss://`, or
  *   `http(s)://`), or %NULL (or an empty string) to poll @uri
  *
@@ -874,12 +875,13 @@ syncobj_http_sync_set_property (GObject      *object,
     {
     case PROP_URI:
       g_free (self->uri);
-      self->uri = g_value_dup_string (value);
+      self->uri = _syncobj_http_uri_take_userinfo (g_value_get_string (value), &self->headers);
       break;
     case PROP_WEBSOCKET_URI:
       g_free (self->websocket_uri);
       /* "" is no feed, as NULL: what a binding without None passes. */
-      self->websocket_uri = g_strcmp0 (g_value_get_string (value), "") != 0 ? g_value_dup_string (value) : NULL;
+      self->websocket_uri = g_strcmp0 (g_value_get_string (value), "") != 0 ?
+                            _syncobj_http_uri_take_userinfo (g_value_get_string (value), &self->headers) : NULL;
       break;
     case PROP_ARRAY_MEMBER:
       syncobj_http_sync_set_array_member (self, g_value_get_string (value));
@@ -930,7 +932,10 @@ syncobj_http_sync_class_init (SyncobjHttpSyncClass *klass)
   /**
    * SyncobjHttpSync:uri:
    *
-   * Where to `GET` the snapshot of the collection.
+   * Where to `GET` the snapshot of the collection. A name and password in
+   * the URI given (`https://name:password@host/todos`) are taken out of it
+   * and sent as a `Basic` credential, as are those of
+   * [property@Syncobj.HttpSync:websocket-uri].
    */
   properties[PROP_URI] =
     g_param_spec_string ("uri", NULL, NULL, NULL,
