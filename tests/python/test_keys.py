@@ -3,6 +3,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from gi.repository import GLib, Syncobj
@@ -153,17 +155,18 @@ def test_the_key_assigned_recipe_rewrites_a_reference_to_a_list_inserted_offline
     lists.set_mutator(Syncobj.FuncMutator.new(held.append))
     todos.set_mutator(Syncobj.FuncMutator.new(persist_todo))
 
-    def on_key_assigned(lists, temporary_key, key):
-        for todo in list(todos):
-            if todo['list_id'] == temporary_key:
-                todos.update(todo.get_key(), {'list_id': key})
-
-    lists.connect('key-assigned', on_key_assigned)
+    # The recipe as keys.md writes it, but for its first line (the
+    # collection made above).
+    guide = Path(__file__).resolve().parents[2] / 'introspection' / 'docs' / 'keys.md'
+    (recipe,) = re.findall(r'```python\n(.*?)```', guide.read_text(encoding='utf-8'), re.S)
+    assert recipe.startswith('lists = ')
+    exec(recipe.split('\n', 1)[1], {'lists': lists, 'todos': todos})
 
     list_insert = lists.insert({'name': 'Groceries'})
     temporary = lists[0].get_key()
+    todos.insert({'id': 't0', 'title': 'Bread'})      # in no list
     todos.insert({'id': 't1', 'title': 'Milk', 'list_id': temporary})
-    wait_for(lambda: len(held) == 1 and len(sent) == 1)
+    wait_for(lambda: len(held) == 1 and len(sent) == 2)
 
     # The server answers the list's insert now, with its own key.
     job = held[0]
@@ -171,8 +174,9 @@ def test_the_key_assigned_recipe_rewrites_a_reference_to_a_list_inserted_offline
     job.set_created(mutation, dict(mutation.changes, id=41))
     job.complete()
     wait_for(list_insert.is_finished)
-    wait_for(lambda: len(sent) == 2)
+    wait_for(lambda: len(sent) == 3)
 
     assert todos['t1']['list_id'] == '41'
-    assert sent[1]['list_id'] == '41'
+    assert sent[2]['list_id'] == '41'
+    assert 'list_id' not in todos['t0']
     assert lists['41'] is lists[temporary]
