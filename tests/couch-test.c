@@ -761,7 +761,7 @@ test_selector_refused (void)
   sync_error = syncobj_sync_get_error (SYNCOBJ_SYNC (sync));
   g_assert_error (sync_error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_HTTP);
   g_assert_nonnull (strstr (sync_error->message, "selector {\"type\":\"note\"}"));
-  g_assert_nonnull (strstr (sync_error->message, "bad_request"));
+  g_assert_nonnull (strstr (sync_error->message, "bad_request: unknown filter"));
   g_assert_false (syncobj_collection_get_ready (collection));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (collection)), ==, 0);
 }

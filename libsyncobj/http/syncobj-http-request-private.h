@@ -156,7 +156,8 @@ GBytes    *_syncobj_http_send_and_read_finish (GAsyncResult            *result,
                                                GError                 **error);
 
 /* The reason the server gave in an error body ({"error": "…"},
- * {"message": "…"}, {"error": {"message": "…"}} or short text), else (an
+ * {"message": "…"}, {"error": {"message": "…"}}, CouchDB's {"error": "…",
+ * "reason": "…"} as `error: reason`, or short text), else (an
  * HTML error page, no body) the status' reason phrase. */
 char      *_syncobj_http_error_reason   (SoupMessage        *message,
                                          GBytes             *body);
