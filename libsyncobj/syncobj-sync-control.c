@@ -37,7 +37,8 @@ scheduler (void)
  * @id: the id of the collection
  * @initial_data: (nullable): the server's records (JSON objects)
  * @strategy: the strategy of the collection
- * @control: (out) (transfer full): return location for the control
+ * @control: (out) (transfer full) (optional): return location for the
+ *   control
  *
  * Like [func@Syncobj.test_collection_new], with a chosen id (to reopen the
  * transactions of a store, for instance).
@@ -54,7 +55,6 @@ syncobj_test_collection_new_for_id (const char          *id,
   SyncobjCollection *collection;
 
   g_return_val_if_fail (id != NULL, NULL);
-  g_return_val_if_fail (control != NULL, NULL);
 
   _syncobj_scheduler_set_virtual (scheduler (), TRUE);
 
@@ -68,7 +68,10 @@ syncobj_test_collection_new_for_id (const char          *id,
                              "mutator", self->mutator,
                              "strategy", strategy,
                              NULL);
-  *control = self;
+  if (control != NULL)
+    *control = self;
+  else
+    g_object_unref (self);
   return collection;
 }
 
@@ -76,7 +79,9 @@ syncobj_test_collection_new_for_id (const char          *id,
  * syncobj_test_collection_new:
  * @initial_data: (nullable): the server's records (JSON objects)
  * @strategy: the strategy of the collection
- * @control: (out) (transfer full): return location for the control
+ * @control: (out) (transfer full) (optional): return location for the
+ *   control (%NULL: the server answers without a delay; the clock and
+ *   failures cannot be driven)
  *
  * Creates a collection over a [class@Syncobj.TestSync] whose initial data
  * is committed and ready at once, with a mutator that plays the server, and

@@ -716,6 +716,26 @@ test_test_collection_from_json_text (void)
   g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_PARSE);
 }
 
+/* The control is optional, as for the JSON-text form: without one the
+ * collection is ready and its writes reach the played server. */
+static void
+test_test_collection_without_control (void)
+{
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_new (NULL, SYNCOBJ_STRATEGY_ORDERED, NULL);
+  g_autoptr(SyncobjCollection) named = syncobj_test_collection_new_for_id ("no-control", NULL,
+                                                                           SYNCOBJ_STRATEGY_PARALLEL, NULL);
+  g_autoptr(SyncobjTransaction) insert = NULL;
+
+  g_assert_true (syncobj_collection_get_ready (collection));
+  g_assert_true (syncobj_collection_get_ready (named));
+  g_assert_cmpstr (syncobj_collection_get_id (named), ==, "no-control");
+  insert = syncobj_test_insert (collection, "{\"id\": \"a\"}");
+  syncobj_test_assert_keys (collection, "a");
+  while (!syncobj_transaction_is_finished (insert))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (syncobj_transaction_get_state (insert), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+}
+
 /* Without auto-echo the test sends echoes by hand; one that never comes
  * makes the transaction wait 30 s of virtual time, then it completes (the
  * server has it), as with any mutator. */
@@ -822,6 +842,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/subclass/start-and-stop", test_subclass_start);
   g_test_add_func ("/sync/plain/writes", test_plain_writes);
   g_test_add_func ("/sync/test-harness/from-json-text", test_test_collection_from_json_text);
+  g_test_add_func ("/sync/test-harness/without-control", test_test_collection_without_control);
   g_test_add_func ("/sync/test-harness/echo-timeout", test_test_harness_echo_timeout);
   g_test_add_func ("/sync/plain/commits-before-attach", test_commits_before_attach);
   g_test_add_func ("/sync/plain/write-seals-value", test_write_value_is_sealed);
