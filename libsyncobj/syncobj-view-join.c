@@ -802,7 +802,8 @@ syncobj_join_init (SyncobjJoin *self)
  * [class@Syncobj.JoinRow] per record of @source, in its order.
  *
  * Returns: (transfer full): a new join, or %NULL with
- *   %SYNCOBJ_ERROR_INVALID_VIEW when @member is not a member path
+ *   %SYNCOBJ_ERROR_INVALID_VIEW when @member is not a member path or
+ *   @source is another list model (a `GtkFilterListModel`, a join)
  *
  * Since: 0.2
  */
@@ -814,10 +815,12 @@ syncobj_join_new (GListModel         *source,
 {
   g_auto(GStrv) path = NULL;
 
-  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (source) || SYNCOBJ_IS_VIEW (source), NULL);
+  g_return_val_if_fail (G_IS_LIST_MODEL (source), NULL);
   g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (other), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (!_syncobj_view_source_check (source, error))
+    return NULL;
   path = _syncobj_view_path_parse (member, error);
   if (path == NULL)
     return NULL;

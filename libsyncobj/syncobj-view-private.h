@@ -38,6 +38,11 @@ gboolean  _syncobj_view_query_parse       (const char        *json,
                                            GError           **error);
 void      _syncobj_view_query_clear       (SyncobjViewQuery  *query);
 
+/* Whether @source is what a view or a join can show (a collection or a
+ * view), or fails with SYNCOBJ_ERROR_INVALID_VIEW naming its type. */
+gboolean  _syncobj_view_source_check      (GListModel        *source,
+                                           GError           **error);
+
 /* Parses a member path ("owner.name") into its steps, or fails with
  * SYNCOBJ_ERROR_INVALID_VIEW naming it. */
 char    **_syncobj_view_path_parse        (const char        *member,

@@ -392,6 +392,18 @@ syncobj_view_init (SyncobjView *self)
 
 /* ---- public API ------------------------------------------------------------------ */
 
+gboolean
+_syncobj_view_source_check (GListModel  *source,
+                            GError     **error)
+{
+  if (SYNCOBJ_IS_COLLECTION (source) || SYNCOBJ_IS_VIEW (source))
+    return TRUE;
+  g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_VIEW,
+               _("A view or a join shows a collection or a view, not a %s"),
+               G_OBJECT_TYPE_NAME (source));
+  return FALSE;
+}
+
 /**
  * syncobj_view_new:
  * @source: a [class@Syncobj.Collection], or another [class@Syncobj.View]
@@ -399,9 +411,10 @@ syncobj_view_init (SyncobjView *self)
  * @order_by: (nullable) (array zero-terminated=1): member paths to sort by,
  *   each prefixed with `-` for a descending order
  *
- * Makes a view of @source and fills it. Invalid sort members are a
- * programming error; use [ctor@Syncobj.View.new_from_json] for outside
- * input.
+ * Makes a view of @source and fills it. Another list model as @source
+ * (a `GtkFilterListModel`, a [class@Syncobj.Join]) and invalid sort
+ * members are programming errors; use [ctor@Syncobj.View.new_from_json]
+ * for outside input, which fails with %SYNCOBJ_ERROR_INVALID_VIEW.
  *
  * Returns: (transfer full): a new view
  */
@@ -410,7 +423,7 @@ syncobj_view_new (GListModel         *source,
                   SyncobjCondition   *where,
                   const char * const *order_by)
 {
-  g_return_val_if_fail (G_IS_LIST_MODEL (source), NULL);
+  g_return_val_if_fail (SYNCOBJ_IS_COLLECTION (source) || SYNCOBJ_IS_VIEW (source), NULL);
 
   return g_object_new (SYNCOBJ_TYPE_VIEW,
                        "source", source,
@@ -437,7 +450,8 @@ syncobj_view_new (GListModel         *source,
  *
  * Returns: (transfer full): a new view, or %NULL with
  *   %SYNCOBJ_ERROR_INVALID_VIEW naming the member, operator or value type
- *   at fault
+ *   at fault, or the type of @source when it is another list model (a
+ *   `GtkFilterListModel`, a [class@Syncobj.Join])
  */
 SyncobjView *
 syncobj_view_new_from_json (GListModel  *source,
@@ -451,7 +465,8 @@ syncobj_view_new_from_json (GListModel  *source,
   g_return_val_if_fail (json != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_syncobj_view_query_parse (json, -1, &query, error))
+  if (!_syncobj_view_source_check (source, error) ||
+      !_syncobj_view_query_parse (json, -1, &query, error))
     return NULL;
 
   self = g_object_new (SYNCOBJ_TYPE_VIEW,

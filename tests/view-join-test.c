@@ -123,6 +123,22 @@ test_nested_member_and_errors (void)
   g_clear_error (&error);
   g_assert_null (syncobj_join_new (G_LIST_MODEL (todos), "", lists, &error));
   g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_VIEW);
+  g_clear_error (&error);
+
+  /* A join is no source of a view or a join, nor is any other list model
+   * (a GtkFilterListModel, a GListStore): an error naming it, not a
+   * critical and an empty list. */
+  g_assert_null (syncobj_view_new_from_json (G_LIST_MODEL (join), "{}", &error));
+  g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_VIEW);
+  g_assert_nonnull (strstr (error->message, "SyncobjJoin"));
+  g_clear_error (&error);
+  {
+    g_autoptr(GListStore) store = g_list_store_new (SYNCOBJ_TYPE_RECORD);
+
+    g_assert_null (syncobj_join_new (G_LIST_MODEL (store), "list.id", lists, &error));
+    g_assert_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_VIEW);
+    g_assert_nonnull (strstr (error->message, "GListStore"));
+  }
 }
 
 /* ---- following both sides ------------------------------------------------------ */

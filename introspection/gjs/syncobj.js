@@ -356,6 +356,14 @@ function _patch() {
     _wrap(Syncobj.Collection.prototype, 'view_json', viewJson => function (description) {
         return _makeView(json => viewJson.call(this, json), description);
     });
+    // Syncobj.View.new of another list model (a Gtk.FilterListModel, a
+    // join) is a TypeError, not a critical (new_from_json throws its
+    // GLib.Error).
+    _wrap(Syncobj.View, 'new', viewNew => function (source, where, orderBy) {
+        if (!(source instanceof Syncobj.Collection) && !(source instanceof Syncobj.View))
+            throw new TypeError(`a view shows a collection or a view, not ${source?.constructor?.name ?? source}`);
+        return viewNew(source, where, orderBy);
+    });
     _wrap(Syncobj.View, 'new_from_json', newFromJson => function (source, description) {
         return _makeView(json => newFromJson(source, json), description);
     });

@@ -8,7 +8,7 @@ const {
     waitFor, later, echoToServer, LONG_ENOUGH_MS,
 } = imports.lib.harness;
 const {Syncobj} = imports.syncobj;
-const {GLib, GObject, Json} = imports.gi;
+const {Gio, GLib, GObject, Json} = imports.gi;
 const Type = Syncobj.MutationType;
 const State = Syncobj.TransactionState;
 
@@ -457,6 +457,20 @@ test('a filter function that throws leaves the record out', () => {
         /item 0 of an array of the view description is a function; only "where" itself/);
     view.set_filter_func(null);
     assertEqual(view.get_n_items(), 3);
+});
+
+test('a view of another list model is an error, not a critical', () => {
+    const [collection] = todos();
+    const join = Syncobj.Join.new(collection, 'list_id', collection);
+    const store = new Gio.ListStore({item_type: Syncobj.Record});
+
+    assertThrowsTypeError(() => Syncobj.View.new(store, null, ['title']), /a view shows a collection or a view, not/);
+    assertThrowsTypeError(() => Syncobj.View.new(join, null, null), /not Syncobj_Join/);
+    let error = assertThrowsSyncobjError(() => Syncobj.View.new_from_json(join, {order_by: ['title']}),
+        Syncobj.Error.INVALID_VIEW);
+    assert(error.message.includes('SyncobjJoin'), error.message);
+    error = assertThrowsSyncobjError(() => Syncobj.Join.new(store, 'list_id', collection), Syncobj.Error.INVALID_VIEW);
+    assert(error.message.includes('GListStore'), error.message);
 });
 
 test('job.set_created takes the server record as a plain object', async () => {
