@@ -28,6 +28,7 @@
 //    a plain object or a record;
 //  - what a view's filter function throws is printed and leaves the
 //    record out;
+//  - a CouchDB sync's selector may be a plain object;
 //  - JSON.stringify(record) gives the record's visible value, of a mutation
 //    or a transaction what its to_json() gives, and of a Json.Object,
 //    Json.Array or Json.Node (record.value, mutation.changes) its JSON.
@@ -362,8 +363,31 @@ function _patch() {
     _wrap(Syncobj.View, 'new', viewNew => function (source, where, orderBy) {
         if (!(source instanceof Syncobj.Collection) && !(source instanceof Syncobj.View))
             throw new TypeError(`a view shows a collection or a view, not ${source?.constructor?.name ?? source}`);
-        return viewNew(source, where, orderBy);
+        return viewNew(source, where ?? null, orderBy ?? null);
     });
+    // A CouchDB selector may be a plain object: sync.selector = {type: 'note'}.
+    if (Syncobj.CouchSync !== undefined) {
+        const toSelector = selector => selector !== null && typeof selector === 'object'
+            ? JSON.stringify(selector, _replacer) : selector;
+        _wrap(Syncobj.CouchSync.prototype, 'set_selector', setSelector => function (selector) {
+            return setSelector.call(this, toSelector(selector) ?? null);
+        });
+        const property = Object.getOwnPropertyDescriptor(Syncobj.CouchSync.prototype, 'selector');
+        if (property?.configurable && !property.set?._syncobjWrapped) {
+            const set = function (selector) {
+                this.set_selector(selector);
+            };
+            set._syncobjWrapped = true;
+            Object.defineProperty(Syncobj.CouchSync.prototype, 'selector', {
+                configurable: true,
+                enumerable: property.enumerable,
+                get() {
+                    return this.get_selector();
+                },
+                set,
+            });
+        }
+    }
     _wrap(Syncobj.View, 'new_from_json', newFromJson => function (source, description) {
         return _makeView(json => newFromJson(source, json), description);
     });

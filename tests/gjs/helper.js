@@ -473,6 +473,26 @@ test('a view of another list model is an error, not a critical', () => {
     assert(error.message.includes('GListStore'), error.message);
 });
 
+test('a CouchDB selector may be a plain object', () => {
+    if (Syncobj.CouchSync === undefined)
+        return;
+    const sync = Syncobj.CouchSync.new('helper-selector', 'http://127.0.0.1:1/notes');
+    sync.selector = {type: 'note', done: {$ne: true}};
+    assertEqual(JSON.parse(sync.selector), {type: 'note', done: {$ne: true}});
+    sync.set_selector({type: 'task'});
+    assertEqual(JSON.parse(sync.get_selector()), {type: 'task'});
+    sync.selector = '{"type": "note"}';   // JSON text still works
+    assertEqual(JSON.parse(sync.selector), {type: 'note'});
+    sync.selector = null;
+    assertEqual(sync.selector, null);
+});
+
+test('Syncobj.View.new takes its condition and sort as optional', () => {
+    const [collection] = todos();
+    assertEqual([...Syncobj.View.new(collection)].map(record => record.key), ['1', '2']);
+    assertEqual([...Syncobj.View.new(collection, undefined, ['-title'])].map(record => record.key), ['2', '1']);
+});
+
 test('job.set_created takes the server record as a plain object', async () => {
     const collection = new Syncobj.Collection({id: 'helper-server-keyed', key_source: Syncobj.KeySource.SERVER});
     collection.set_mutator(Syncobj.FuncMutator.new(job => {
