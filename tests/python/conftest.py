@@ -7,8 +7,11 @@
 # introspection/, where gi/overrides/Syncobj.py lives.
 
 import gc
+import re
 import socket
+import textwrap
 import time
+from pathlib import Path
 
 import gi
 
@@ -22,6 +25,19 @@ from gi.repository import GLib, Syncobj  # noqa: E402
 # retry scheduled 1 s ahead fires only from control.advance(). Enough
 # virtual time for any backoff of the default policy (30 s cap + jitter).
 LONG_ENOUGH_MS = 60_000
+
+
+TOP = Path(__file__).resolve().parents[2]
+
+
+def doc_snippets(guide, language='python'):
+    """The code blocks of @language in @guide (a name under
+    introspection/docs/, such as 'keys.md', or a Path), as a newcomer
+    copies them: a block indented in a list item is dedented."""
+    path = guide if isinstance(guide, Path) else TOP / 'introspection' / 'docs' / guide
+    text = path.read_text(encoding='utf-8')
+    return [textwrap.dedent(match.group(2))
+            for match in re.finditer(r'^( *)```%s\n(.*?)^\1```' % re.escape(language), text, re.S | re.M)]
 
 
 @pytest.fixture(autouse=True)

@@ -3,12 +3,9 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-import re
-from pathlib import Path
-
 from gi.repository import Json, Syncobj
 
-from conftest import assert_syncobj_error, wait_for
+from conftest import assert_syncobj_error, doc_snippets, wait_for
 
 State = Syncobj.TransactionState
 
@@ -108,8 +105,7 @@ def test_the_conflict_function_of_the_guide_runs_as_written():
     # conflicts.md's Python sample called server.get_int_member() on what
     # is a dict from Python: the function raised, and the change was given
     # up as if it had returned None.
-    guide = Path(__file__).resolve().parents[2] / 'introspection' / 'docs' / 'conflicts.md'
-    (snippet,) = re.findall(r'```python\n(.*?)```', guide.read_text(encoding='utf-8'), re.S)
+    (snippet,) = doc_snippets('conflicts.md')
     server = Server()
     collection, control = collection_with(server)
 

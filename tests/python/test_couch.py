@@ -8,17 +8,15 @@
 
 import json
 import os
-import re
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from gi.repository import GLib, Syncobj
 
-from conftest import free_port, wait_until_listening
+from conftest import doc_snippets, free_port, wait_until_listening
 
 POUCHDB_SERVER = os.environ.get('SYNCOBJ_POUCHDB_SERVER')
 START_TIMEOUT_S = 30
@@ -207,8 +205,7 @@ def test_the_guide_sample_runs_as_written(pouch, tmp_path):
     _, control = Syncobj.test_collection_new([])
     for key, kind in (('groceries', 'note'), ('other', 'task')):
         assert pouch.request('PUT', '/' + key, {'type': kind, 'done': False})[0] == 201
-    guide = Path(__file__).resolve().parents[2] / 'introspection' / 'docs' / 'couchdb.md'
-    (snippet,) = re.findall(r'```python\n(.*?)```', guide.read_text(encoding='utf-8'), re.S)
+    (snippet,) = doc_snippets('couchdb.md')
     snippet = snippet.replace("'https://couch.example.com:6984/notes'", repr(pouch.db))
     snippet = snippet.replace('Syncobj.Store.get_default()',
                               'Syncobj.Store.new_for_path(%r)' % str(tmp_path / 'notes.db'))

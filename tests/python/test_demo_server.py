@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from gi.repository import Syncobj
 
-from conftest import LONG_ENOUGH_MS, ItemsChanged, assert_syncobj_error, wait_for
+from conftest import LONG_ENOUGH_MS, ItemsChanged, assert_syncobj_error, doc_snippets, wait_for
 
 SERVER = os.environ.get('SYNCOBJ_DEMO_SERVER')
 TOKEN = 'python-token'
@@ -314,6 +314,41 @@ def test_the_sync_and_the_mutator_of_a_collection_share_one_credential(tmp_path,
         wait_for(lambda: 'b' in collection)
         assert collection['a']['title'] == 'Shared token'
         assert sync.get_cursor() != cursor
+    finally:
+        demo.stop()
+
+
+def test_the_http_guide_handler_shares_one_login_between_sync_and_mutator(tmp_path, clock):
+    """http.md's handler, connected to the sync and the mutator of one
+    collection, as the guide writes it: the user logs in once for both,
+    and again when the token itself is refused."""
+    demo = DemoServer(tmp_path, '--token-reads')
+    try:
+        name = 'guide-auth-%d' % next(counter)
+        sync = Syncobj.HttpSync.new(name, demo.base + '/items', None)
+        mutator = Syncobj.HttpMutator.new(demo.base + '/items')
+        logins = []                     # the callbacks of the login dialogs shown
+        (snippet,) = [s for s in doc_snippets('http.md') if 'log_in(' in s]
+        exec(snippet, {'sync': sync, 'mutator': mutator, 'log_in': logins.append})
+        collection = Syncobj.Collection.new(name, sync, mutator)
+        wait_for(lambda: len(logins) == 1)
+        logins[0](TOKEN)
+        wait_for(lambda: collection.props.ready)
+
+        # The mutator is refused without a token: answered with the same.
+        transaction = collection.insert({'id': 'a', 'title': 'Logged in once'})
+        wait_for(transaction.is_finished, clock)
+        assert transaction.get_state() == State.COMPLETED
+        assert len(logins) == 1
+
+        # The token expires: its refusal asks the user again.
+        demo.admin('/_admin/token', {'token': 'rotated'})
+        transaction = collection.insert({'id': 'b', 'title': 'Logged in again'})
+        wait_for(lambda: len(logins) == 2)
+        logins[1]('rotated')
+        wait_for(transaction.is_finished, clock)
+        assert transaction.get_state() == State.COMPLETED
+        assert demo.admin('/items/b', token='rotated') == {'id': 'b', 'title': 'Logged in again'}
     finally:
         demo.stop()
 

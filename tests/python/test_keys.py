@@ -3,13 +3,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
 import json
-import re
-from pathlib import Path
 
 import pytest
 from gi.repository import GLib, Syncobj
 
-from conftest import ItemsChanged, assert_syncobj_error, wait_for
+from conftest import ItemsChanged, assert_syncobj_error, doc_snippets, wait_for
 
 
 def test_integer_keys_are_known_by_their_text_and_keep_their_type():
@@ -157,8 +155,7 @@ def test_the_key_assigned_recipe_rewrites_a_reference_to_a_list_inserted_offline
 
     # The recipe as keys.md writes it, but for its first line (the
     # collection made above).
-    guide = Path(__file__).resolve().parents[2] / 'introspection' / 'docs' / 'keys.md'
-    (recipe,) = re.findall(r'```python\n(.*?)```', guide.read_text(encoding='utf-8'), re.S)
+    (recipe,) = doc_snippets('keys.md')
     assert recipe.startswith('lists = ')
     exec(recipe.split('\n', 1)[1], {'lists': lists, 'todos': todos})
 

@@ -6,12 +6,11 @@
 # The guide's persist function is exercised over real HTTP in
 # test_http_persist.py; this runs the other snippets in one namespace.
 
-import re
 from pathlib import Path
 
 from gi.repository import Syncobj
 
-from conftest import wait_for
+from conftest import doc_snippets, wait_for
 
 TOP = Path(__file__).resolve().parents[2]
 README = TOP / 'README.md'
@@ -20,7 +19,7 @@ TESTING = TOP / 'introspection' / 'docs' / 'testing.md'
 
 
 def python_snippets(path=GUIDE):
-    return re.findall(r'```python\n(.*?)```', path.read_text(encoding='utf-8'), re.S)
+    return doc_snippets(path)
 
 
 def snippet_containing(needle):
