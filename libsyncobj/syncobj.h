@@ -27,6 +27,7 @@
 #include "syncobj-persist-job.h"
 #include "syncobj-func-mutator.h"
 #include "syncobj-registry.h"
+#include "syncobj-history.h"
 #include "syncobj-store.h"
 #include "syncobj-test-sync.h"
 #include "syncobj-sync-control.h"

@@ -297,6 +297,119 @@ test_scale (void)
   g_assert_cmpstr (syncobj_transaction_get_id (item (page, 100)), ==, id);
 }
 
+/* Reads the next page of @history and runs until it is listed. */
+static void
+history_read_page (SyncobjHistory *history)
+{
+  g_assert_true (syncobj_history_get_can_read_more (history));
+  syncobj_history_read_more (history);
+  g_assert_true (syncobj_history_get_reading (history));
+  g_assert_false (syncobj_history_get_can_read_more (history));
+  while (syncobj_history_get_reading (history))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* The registry keeps the newest 200 finished transactions (a page); a
+ * SyncobjHistory lists the older ones of its collection, read from the
+ * store a page at a time, newest first, never one the registry holds;
+ * another collection empties it; one in memory has no older history. */
+static void
+test_history_model (void)
+{
+  SyncobjRegistry *registry = syncobj_registry_get_default ();
+  g_autofree char *path = syncobj_store_test_path ("history-model.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SyncobjStore) store = syncobj_store_new_for_path (path, &error);
+  g_autoptr(SyncobjStore) memory = syncobj_store_new_in_memory ();
+  g_autoptr(SyncobjMutator) mutator = NULL;
+  SyncobjTestBackend *backend = syncobj_store_test_backend_new (&mutator);
+  g_autoptr(SyncobjCollection) collection = NULL;
+  g_autoptr(SyncobjCollection) in_memory = NULL;
+  g_autoptr(SyncobjHistory) history = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SyncobjTestItemsChanged) changes = NULL;
+  g_autoptr(SyncobjTestNotify) can_read_more = NULL;
+  guint n = 450;
+
+  g_assert_no_error (error);
+  syncobj_registry_forget_finished (registry);
+  syncobj_registry_set_history_limit (registry, 200);
+  collection = syncobj_collection_new_with_store ("history-model", NULL, mutator, store);
+  in_memory = syncobj_collection_new_with_store ("history-model-memory", NULL, mutator, memory);
+  backend->complete_at_once = TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("h-%02u", i);
+
+      g_ptr_array_add (ids, insert_done (collection, key, i));
+    }
+  g_assert_null (syncobj_registry_lookup_transaction (registry, g_ptr_array_index (ids, n - 201)));
+  g_assert_nonnull (syncobj_registry_lookup_transaction (registry, g_ptr_array_index (ids, n - 200)));
+
+  history = syncobj_history_new (collection);
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (history)) == SYNCOBJ_TYPE_TRANSACTION);
+  g_assert_true (syncobj_history_get_collection (history) == collection);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
+  changes = syncobj_test_items_changed_new (G_LIST_MODEL (history));
+  can_read_more = syncobj_test_notify_new (history, "can-read-more");
+
+  /* The first page (the newest 200) is all in the registry: the second
+   * one is read at once, and listed. */
+  history_read_page (history);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 200);
+  syncobj_test_items_changed_assert (changes, "0,0,200");
+  syncobj_test_notify_assert (can_read_more, "false | true");
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(SyncobjTransaction) transaction = g_list_model_get_item (G_LIST_MODEL (history), i);
+
+      g_assert_cmpstr (syncobj_transaction_get_id (transaction), ==, g_ptr_array_index (ids, n - 201 - i));
+      g_assert_cmpint (syncobj_transaction_get_state (transaction), ==, SYNCOBJ_TRANSACTION_STATE_COMPLETED);
+      g_assert_null (syncobj_registry_lookup_transaction (registry, syncobj_transaction_get_id (transaction)));
+    }
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (history), 200));
+
+  /* The last page is short: nothing older is left. */
+  history_read_page (history);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, n - 200);
+  syncobj_test_items_changed_assert (changes, "0,0,200 200,0,50");
+  syncobj_test_notify_assert (can_read_more, "false | true | false");
+  g_assert_false (syncobj_history_get_can_read_more (history));
+  {
+    g_autoptr(SyncobjTransaction) oldest = g_list_model_get_item (G_LIST_MODEL (history), n - 201);
+
+    g_assert_cmpstr (syncobj_transaction_get_id (oldest), ==, g_ptr_array_index (ids, 0));
+    assert_insert (oldest, "history-model", 0);
+  }
+  syncobj_history_read_more (history);
+  g_assert_false (syncobj_history_get_reading (history));
+
+  /* A collection in memory: emptied, nothing to read. */
+  g_object_set (history, "collection", in_memory, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 0);
+  syncobj_test_items_changed_assert (changes, "0,0,200 200,0,50 0,250,0");
+  g_assert_false (syncobj_history_get_can_read_more (history));
+
+  /* Back to the first one: its history from the newest again. A read
+   * running when the collection changes is dropped. */
+  syncobj_history_set_collection (history, collection);
+  g_assert_true (syncobj_history_get_can_read_more (history));
+  syncobj_history_read_more (history);
+  syncobj_history_set_collection (history, NULL);
+  g_assert_false (syncobj_history_get_reading (history));
+  syncobj_history_set_collection (history, collection);
+  history_read_page (history);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 200);
+
+  /* The history does not keep its collection alive. */
+  g_clear_object (&in_memory);
+  g_clear_object (&collection);
+  g_assert_null (syncobj_history_get_collection (history));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 200);
+
+  syncobj_registry_set_history_limit (registry, 1000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -306,5 +419,6 @@ main (int argc, char **argv)
   g_test_add_func ("/history/pages", test_pages);
   g_test_add_func ("/history/in-memory", test_in_memory);
   g_test_add_func ("/history/scale", test_scale);
+  g_test_add_func ("/history/model", test_history_model);
   return g_test_run ();
 }

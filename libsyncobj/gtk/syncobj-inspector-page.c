@@ -11,7 +11,6 @@
 #include "syncobj-inspector-page-private.h"
 #include "syncobj-inspector-cells-private.h"
 #include "syncobj-inspector-columns-private.h"
-#include "syncobj-inspector-history-private.h"
 #include "syncobj-inspector-text-private.h"
 
 /**
@@ -60,7 +59,7 @@ struct _SyncobjInspectorPage
 
   /* Older history read from the selected collection's store, listed
    * after the registry's transactions. */
-  SyncobjInspectorHistory *history;
+  SyncobjHistory      *history;
 
   SyncobjInspectorCells cells;        /* the cells showing an item */
   char                *unmapped_selection; /* the id of the collection selected when unmapped */
@@ -178,18 +177,16 @@ update_details (SyncobjInspectorPage *self)
 }
 
 static void
-history_changed (gpointer user_data)
+history_changed (SyncobjInspectorPage *self)
 {
-  SyncobjInspectorPage *self = user_data;
-
   if (self->show_older != NULL)
-    gtk_widget_set_sensitive (self->show_older, syncobj_inspector_history_can_read (self->history));
+    gtk_widget_set_sensitive (self->show_older, syncobj_history_get_can_read_more (self->history));
 }
 
 static void
 show_older_clicked (SyncobjInspectorPage *self)
 {
-  syncobj_inspector_history_read_more (self->history);
+  syncobj_history_read_more (self->history);
 }
 
 static void
@@ -199,7 +196,7 @@ collection_selected (SyncobjInspectorPage *self)
   g_autoptr(GtkNoSelection) records = NULL;
   g_autofree char *title = NULL;
 
-  syncobj_inspector_history_set_collection (self->history, collection);
+  syncobj_history_set_collection (self->history, collection);
   history_changed (self);
   if (collection == NULL)
     {
@@ -430,7 +427,9 @@ syncobj_inspector_page_init (SyncobjInspectorPage *self)
   GtkFlattenListModel *all;
   self->registry = g_object_ref (syncobj_registry_get_default ());
   syncobj_inspector_cells_init (&self->cells);
-  self->history = syncobj_inspector_history_new (history_changed, self);
+  self->history = syncobj_history_new (NULL);
+  g_signal_connect_object (self->history, "notify::can-read-more",
+                           G_CALLBACK (history_changed), self, G_CONNECT_SWAPPED);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -441,7 +440,7 @@ syncobj_inspector_page_init (SyncobjInspectorPage *self)
   gtk_custom_filter_set_filter_func (self->filter, filter_transaction, self, NULL);
   parts = g_list_store_new (G_TYPE_LIST_MODEL);
   g_list_store_append (parts, syncobj_registry_get_transactions (self->registry));
-  g_list_store_append (parts, syncobj_inspector_history_get_model (self->history));
+  g_list_store_append (parts, self->history);
   all = gtk_flatten_list_model_new (G_LIST_MODEL (parts));
   gtk_filter_list_model_set_model (self->transactions_filtered, G_LIST_MODEL (all));
   g_object_unref (all);
@@ -471,7 +470,7 @@ syncobj_inspector_page_dispose (GObject *object)
   if (self->state_filter != NULL)
     g_signal_handlers_disconnect_by_data (self->state_filter, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SYNCOBJ_TYPE_INSPECTOR_PAGE);
-  g_clear_pointer (&self->history, syncobj_inspector_history_free);
+  g_clear_object (&self->history);
   g_clear_object (&self->object);
   g_clear_object (&self->registry);
 

@@ -110,3 +110,34 @@ def test_in_memory_store_keeps_no_history():
 
     assert read_history(store, 'py-history-memory', 0, 100) == []
     assert read_history(store, None, 0, 100) == []
+
+
+def test_history_model_pages_older_transactions(tmp_path, history_limit_10):
+    registry = history_limit_10
+    store = Syncobj.Store.new_for_path(str(tmp_path / 'model.db'))
+    mutator = Syncobj.FuncMutator.new(complete_at_once)
+    collection = Syncobj.Collection.new_with_store('py-history-model', None, mutator, store)
+    ctx = GLib.MainContext.default()
+    ids = []
+    for n in range(30):
+        transaction = collection.insert({'id': 'm-%02d' % n, 'n': n})
+        while not transaction.is_finished():
+            ctx.iteration(True)
+        ids.append(transaction.get_id())
+
+    history = Syncobj.History.new(collection)
+    assert history.props.collection == collection
+    assert history.props.can_read_more
+    added = []
+    history.connect('items-changed', lambda model, position, removed, n_added: added.append(n_added))
+    history.read_more()
+    assert history.props.reading
+    while history.props.reading:
+        ctx.iteration(True)
+
+    # The 20 the registry no longer holds, newest first; the last page was
+    # short, so nothing older is left.
+    assert added == [20]
+    assert [t.get_id() for t in history] == ids[19::-1]
+    assert all(registry.lookup_transaction(t.get_id()) is None for t in history)
+    assert not history.props.can_read_more
