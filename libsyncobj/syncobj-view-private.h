@@ -71,13 +71,14 @@ typedef enum {
  * from, or into the reader's scratch. */
 typedef struct
 {
-  SyncobjViewValueClass  class;
-  gboolean          is_int;
-  gboolean          boolean;
   gint64            integer;
   double            number;    /* of integers too */
   const char       *string;
   gsize             length;
+  /* In one word (a view holds a scalar per record and sort member). */
+  SyncobjViewValueClass  class : 8;
+  guint             is_int : 1;
+  guint             boolean : 1;
 } SyncobjViewScalar;
 
 /* A record's value as a view reads it: a JsonObject, or the packed text of

@@ -20,9 +20,9 @@ struct _SyncobjViewSeqIter
   SyncobjViewSeqIter *right;
   SyncobjViewSeqIter *parent;
   gpointer            data;
-  guint               size;       /* of the subtree */
   guint32             priority;
-  gboolean            is_end;
+  guint               size : 31;  /* of the subtree */
+  guint               is_end : 1;
 };
 
 SyncobjViewSeq     *_syncobj_view_seq_new              (void);

@@ -100,7 +100,7 @@ _syncobj_view_seq_clear (SyncobjViewSeq *self)
 guint
 _syncobj_view_seq_get_length (SyncobjViewSeq *self)
 {
-  return node_root (self->end)->size - 1;
+  return node_size (node_root (self->end)) - 1;
 }
 
 SyncobjViewSeqIter *
@@ -196,7 +196,7 @@ _syncobj_view_seq_get_iter_at_pos (SyncobjViewSeq *self,
 {
   SyncobjViewSeqIter *node = node_root (self->end);
 
-  if (position >= node->size - 1)
+  if (position >= node_size (node) - 1)
     return self->end;
   for (;;)
     {

@@ -47,7 +47,7 @@ _syncobj_view_scalar_from_node (JsonNode          *node,
       else if (type == G_TYPE_BOOLEAN)
         {
           out->class = CLASS_BOOLEAN;
-          out->boolean = json_node_get_boolean (node);
+          out->boolean = json_node_get_boolean (node) != FALSE;
         }
       else
         {
