@@ -14,13 +14,23 @@ void
 _syncobj_collection_set_ready (SyncobjCollection *self,
                                gboolean           ready)
 {
+  gboolean status_changed = FALSE;
+
   if (self->ready == !!ready)
     return;
 
+  /* Both change before either is notified: a handler of notify::ready
+   * (where an application shows the collection as up to date) reads the
+   * status READY too, not LOADING or CACHED. */
   self->ready = !!ready;
+  if (self->ready && self->status != SYNCOBJ_COLLECTION_STATUS_READY)
+    {
+      self->status = SYNCOBJ_COLLECTION_STATUS_READY;
+      status_changed = TRUE;
+    }
   _syncobj_collection_notify (self, PROP_READY);
-  if (self->ready)
-    _syncobj_collection_set_status (self, SYNCOBJ_COLLECTION_STATUS_READY);
+  if (status_changed)
+    _syncobj_collection_notify (self, PROP_STATUS);
 }
 
 void

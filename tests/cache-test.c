@@ -639,6 +639,61 @@ test_collection_status_error (void)
 }
 
 static void
+record_status_at_ready (SyncobjCollection *collection,
+                        GParamSpec        *pspec,
+                        GArray            *statuses)
+{
+  SyncobjCollectionStatus status = syncobj_collection_get_status (collection);
+
+  g_assert_true (syncobj_collection_get_ready (collection));
+  g_array_append_val (statuses, status);
+}
+
+static void
+count_notify (guint *count)
+{
+  (*count)++;
+}
+
+/* In a handler of notify::ready the status is READY already, whether the
+ * collection was loading or showing its cache; notify::status follows. */
+static void
+test_collection_status_at_ready (void)
+{
+  g_autofree char *path = syncobj_store_test_path ("cache-collection-status-at-ready.db");
+  g_autoptr(SyncobjStore) store = NULL;
+  g_autoptr(SyncobjSync) sync = syncobj_sync_new ("status-sync");
+  g_autoptr(SyncobjCollection) collection = syncobj_collection_new ("status", sync, NULL);
+  g_autoptr(GArray) statuses = g_array_new (FALSE, FALSE, sizeof (SyncobjCollectionStatus));
+  guint n_status_notifies = 0;
+
+  g_signal_connect (collection, "notify::ready", G_CALLBACK (record_status_at_ready), statuses);
+  g_signal_connect_swapped (collection, "notify::status", G_CALLBACK (count_notify), &n_status_notifies);
+  syncobj_sync_mark_ready (sync);
+  g_assert_cmpuint (statuses->len, ==, 1);
+  g_assert_cmpint (g_array_index (statuses, SyncobjCollectionStatus, 0), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+  g_assert_cmpuint (n_status_notifies, ==, 1);
+  g_clear_object (&collection);
+  g_clear_object (&sync);
+
+  /* From the cache. */
+  reopen (&store, path);
+  sync = syncobj_sync_new ("status-sync");
+  collection = syncobj_collection_new_with_store ("status", sync, NULL, store);
+  sync_commit (sync, FALSE, "c1", (const char *[]) { "{\"id\": \"a\"}", NULL });
+  g_clear_object (&collection);
+  g_clear_object (&sync);
+  reopen (&store, path);
+  sync = syncobj_sync_new ("status-sync");
+  collection = syncobj_collection_new_with_store ("status", sync, NULL, store);
+  g_assert_cmpint (syncobj_collection_get_status (collection), ==, SYNCOBJ_COLLECTION_STATUS_CACHED);
+  g_signal_connect (collection, "notify::ready", G_CALLBACK (record_status_at_ready), statuses);
+  syncobj_sync_mark_ready (sync);
+  g_assert_cmpuint (statuses->len, ==, 2);
+  g_assert_cmpint (g_array_index (statuses, SyncobjCollectionStatus, 1), ==, SYNCOBJ_COLLECTION_STATUS_READY);
+}
+
+static void
 test_collection_schema_version (void)
 {
   g_autofree char *path = syncobj_store_test_path ("cache-collection-schema.db");
@@ -740,6 +795,7 @@ main (int   argc,
   g_test_add_data_func ("/cache/collection/killed/sliced", GINT_TO_POINTER (3), test_collection_killed);
   g_test_add_data_func ("/cache/collection/killed/sliced-after-flush", GINT_TO_POINTER (4), test_collection_killed);
   g_test_add_func ("/cache/collection/status-error", test_collection_status_error);
+  g_test_add_func ("/cache/collection/status-at-ready", test_collection_status_at_ready);
   g_test_add_func ("/cache/collection/schema-version", test_collection_schema_version);
   g_test_add_func ("/cache/collection/bad-cursor", test_collection_bad_cursor);
   g_test_add_func ("/cache/collection/held-text", test_collection_held_text);
