@@ -610,6 +610,25 @@ test_wait_for_keys_timeout (void)
   g_assert_error (result, SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT);
 }
 
+/* A wait that times out while the sync has an error names that error:
+ * the reason nothing came. */
+static void
+test_wait_for_keys_timeout_names_the_sync_error (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (RECORDS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  SyncobjSync *sync = syncobj_sync_control_get_sync (control);
+  const char *keys[] = { "z", NULL };
+  g_autoptr(GError) sync_error = g_error_new_literal (SYNCOBJ_ERROR, SYNCOBJ_ERROR_FAILED, "the feed was refused");
+  g_autoptr(GError) result = NULL;
+
+  syncobj_sync_mark_error (sync, sync_error);
+  syncobj_sync_wait_for_keys_async (sync, keys, 1000, NULL, wait_for_keys_cb, &result);
+  syncobj_sync_control_advance (control, 1000);
+  g_assert_error (result, SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (result->message, "the feed was refused"));
+}
+
 static void
 test_wait_for_keys_held_writes_count (void)
 {
@@ -857,6 +876,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/sync/sliced/commits-wait", test_sliced_commits_wait);
   g_test_add_func ("/sync/wait-for-keys/success", test_wait_for_keys_success);
   g_test_add_func ("/sync/wait-for-keys/timeout", test_wait_for_keys_timeout);
+  g_test_add_func ("/sync/wait-for-keys/timeout-names-the-sync-error", test_wait_for_keys_timeout_names_the_sync_error);
   g_test_add_func ("/sync/wait-for-keys/held-writes-count", test_wait_for_keys_held_writes_count);
   g_test_add_func ("/sync/wait-for-keys/cancelled", test_wait_for_keys_cancelled);
   g_test_add_func ("/sync/wait-for-keys/cancelled-on-thread-default-context", test_wait_for_keys_cancelled_on_thread_default_context);
