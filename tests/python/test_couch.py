@@ -217,3 +217,21 @@ def test_the_guide_sample_runs_as_written(pouch, tmp_path):
     drive(control, lambda: not notes['groceries'].pending)
     assert keys_of(notes) == ['groceries']
     assert notes['groceries']['_rev'].startswith('2-')
+
+
+def test_selector_may_be_a_dict():
+    """A Mango selector as a dict, as the GJS helper takes a plain object:
+    set_selector() and the constructor's selector keyword write it as
+    JSON; text and None go through as they are."""
+    sync = Syncobj.CouchSync.new('couch-py-selector-dict', 'http://127.0.0.1:9/db')
+    sync.set_selector({'type': 'note', 'n': {'$gt': 1}})
+    assert json.loads(sync.props.selector) == {'type': 'note', 'n': {'$gt': 1}}
+    sync.set_selector('{"type": "task"}')
+    assert json.loads(sync.props.selector) == {'type': 'task'}
+    sync.set_selector(None)
+    assert sync.props.selector is None
+    made = Syncobj.CouchSync(id='couch-py-selector-kw', database_uri='http://127.0.0.1:9/db',
+                             selector={'type': 'note'})
+    assert json.loads(made.props.selector) == {'type': 'note'}
+    with pytest.raises(TypeError, match='selector'):
+        sync.set_selector({'when': object()})

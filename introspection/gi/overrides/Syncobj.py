@@ -918,6 +918,30 @@ Sync = override(Sync)
 _export('Sync')
 
 
+def _selector(selector):
+    return selector if selector is None or isinstance(selector, str) else _dumps(selector, 'the selector')
+
+
+class CouchSync(Syncobj.CouchSync):
+    """A CouchDB sync; its selector may be a dict:
+    sync.set_selector({'type': 'note'}), or selector={'type': 'note'} among
+    the constructor's keywords."""
+
+    def __init__(self, **kwargs):
+        if 'selector' in kwargs:
+            kwargs['selector'] = _selector(kwargs['selector'])
+        super().__init__(**kwargs)
+
+    def set_selector(self, selector):
+        """A Mango selector, as a dict or as JSON text; None syncs the whole
+        database."""
+        return super().set_selector(_selector(selector))
+
+
+CouchSync = override(CouchSync)
+_export('CouchSync')
+
+
 class TestSync(Syncobj.TestSync):
     __test__ = False  # not a pytest test class
 
