@@ -715,7 +715,13 @@ parse_root (const char  *json,
     }
 
   root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL)
+    {
+      g_set_error_literal (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_VIEW,
+                           _("Expected a JSON object, got empty text"));
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, SYNCOBJ_ERROR, SYNCOBJ_ERROR_INVALID_VIEW,
                    _("Expected a JSON object, got %s"), _syncobj_json_kind (root));
@@ -886,6 +892,15 @@ query_member_parse (const char        *name,
                     SyncobjViewQuery  *query,
                     GError           **error)
 {
+  static const char *const members[] = { "where", "order_by", "offset", "limit", "pending" };
+
+  /* A member given as null is not given: JSON.stringify ({limit: null})
+   * and json.dumps ({"limit": None}) write an unset option that way. */
+  if (JSON_NODE_HOLDS_NULL (node))
+    for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+      if (strcmp (name, members[i]) == 0)
+        return TRUE;
+
   if (strcmp (name, "where") == 0)
     return (query->where = condition_from_node (node, error)) != NULL;
   if (strcmp (name, "order_by") == 0)

@@ -177,6 +177,9 @@ test_description_errors (void)
     { "{\"pending\": true}", "boolean" },
     { "[]", "array" },
     { "{\"where\": ", "JSON" },
+    { "", "empty text" },
+    { "   ", "empty text" },
+    { "{\"limt\": null}", "limt" },
   };
 
   g_autoptr(SyncobjSyncControl) control = NULL;
@@ -192,6 +195,30 @@ test_description_errors (void)
       if (strstr (error->message, cases[i].named) == NULL)
         g_error ("%s: “%s” does not name %s", cases[i].json, error->message, cases[i].named);
     }
+}
+
+/* A member given as null is not given, as JSON.stringify() and
+ * json.dumps() write an unset option. */
+static void
+test_description_null_members (void)
+{
+  g_autoptr(SyncobjSyncControl) control = NULL;
+  g_autoptr(SyncobjCollection) collection = syncobj_test_collection_from_json (TODOS, SYNCOBJ_STRATEGY_ORDERED, &control);
+  g_autoptr(SyncobjView) plain = view_json (collection, "{}");
+  g_autoptr(SyncobjView) nulls = view_json (collection, "{\"where\": null, \"order_by\": null, \"offset\": null, "
+                                                       "\"limit\": null, \"pending\": null}");
+  g_autoptr(SyncobjView) limited = view_json (collection, "{\"order_by\": [\"-id\"], \"limit\": 2, \"offset\": null}");
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (nulls)), >, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (nulls)), ==, g_list_model_get_n_items (G_LIST_MODEL (plain)));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (plain)); i++)
+    {
+      g_autoptr(SyncobjRecord) a = g_list_model_get_item (G_LIST_MODEL (plain), i);
+      g_autoptr(SyncobjRecord) b = g_list_model_get_item (G_LIST_MODEL (nulls), i);
+
+      g_assert_true (a == b);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (limited)), ==, 2);
 }
 
 /* ---- sort --------------------------------------------------------------------- */
@@ -1268,6 +1295,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/view/server-keys/rekey-in-place", test_server_keys_rekey_in_place);
   g_test_add_func ("/view/condition/c-api", test_condition_c_api);
   g_test_add_func ("/view/description/errors", test_description_errors);
+  g_test_add_func ("/view/description/null-members", test_description_null_members);
   g_test_add_func ("/view/sort/missing-last-ties-by-key", test_sort_missing_last_ties_by_key);
   g_test_add_func ("/view/sort/nested-and-several", test_sort_nested_and_several);
   g_test_add_func ("/view/filter/and-window", test_filter_and_window);
