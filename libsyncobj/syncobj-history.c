@@ -114,8 +114,8 @@ syncobj_history_list_model_init (GListModelInterface *iface)
   iface->get_item = history_get_item;
 }
 
-/* Runs @change, then notifies what it changed of can-read-more and
- * reading. */
+/* The properties a change may flip, read before it: after it,
+ * history_notify_since() notifies those that changed. */
 typedef struct
 {
   gboolean can_read_more;
@@ -125,7 +125,7 @@ typedef struct
 static HistoryState
 history_state (SyncobjHistory *self)
 {
-  return (HistoryState) { syncobj_history_get_can_read_more (self), self->cancellable != NULL };
+  return (HistoryState) { syncobj_history_get_can_read_more (self), syncobj_history_get_reading (self) };
 }
 
 static void
