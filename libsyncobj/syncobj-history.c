@@ -338,9 +338,17 @@ syncobj_history_set_collection (SyncobjHistory    *self,
       if (store != NULL && !syncobj_store_get_persistent (store))
         store = NULL;
     }
+  /* The same history (a collection of the same id and store, made again
+   * after the first was finalized): only the property changes. */
   if (g_strcmp0 (id, self->collection_id) == 0 && store == self->store)
     {
-      g_weak_ref_set (&self->collection, collection);
+      g_autoptr(SyncobjCollection) old = g_weak_ref_get (&self->collection);
+
+      if (old != collection)
+        {
+          g_weak_ref_set (&self->collection, collection);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLLECTION]);
+        }
       return;
     }
 

@@ -407,6 +407,20 @@ test_history_model (void)
   g_assert_null (syncobj_history_get_collection (history));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 200);
 
+  /* The collection made again (same id, same store): the property changes
+   * and is notified; what was read stays. */
+  {
+    g_autoptr(SyncobjCollection) again = syncobj_collection_new_with_store ("history-model", NULL, mutator, store);
+    g_autoptr(SyncobjTestNotify) collection_notified = syncobj_test_notify_new (history, "collection");
+
+    syncobj_history_set_collection (history, again);
+    g_assert_true (syncobj_history_get_collection (history) == again);
+    g_assert_cmpuint (syncobj_test_notify_count (collection_notified), ==, 1);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (history)), ==, 200);
+    syncobj_history_set_collection (history, again);
+    g_assert_cmpuint (syncobj_test_notify_count (collection_notified), ==, 1);
+  }
+
   syncobj_registry_set_history_limit (registry, 1000);
 }
 
