@@ -130,6 +130,12 @@ def _dumps(value, what):
         raise TypeError('%s cannot be written as JSON: %s' % (what, _unwritable(value) or e)) from None
 
 
+def _json_text(value, what):
+    """value as JSON text: a str is taken as JSON text already; anything
+    else is written as JSON."""
+    return value if isinstance(value, str) else _dumps(value, what)
+
+
 def to_json_object(value):
     """Converts a dict (or a Mapping such as a Syncobj.Record) to a
     Json.Object. A Json.Object is returned as is; None stays None."""
@@ -534,9 +540,7 @@ class Condition(Syncobj.Condition):
     @staticmethod
     def new_from_json(json_text):
         """A condition from its JSON form, as text or as a dict."""
-        if not isinstance(json_text, str):
-            json_text = _dumps(json_text, 'the condition')
-        return Syncobj.Condition.new_from_json(json_text)
+        return Syncobj.Condition.new_from_json(_json_text(json_text, 'the condition'))
 
     def matches(self, value):
         """Whether value (a dict, a Syncobj.Record or a Json.Object) meets
@@ -919,7 +923,7 @@ _export('Sync')
 
 
 def _selector(selector):
-    return selector if selector is None or isinstance(selector, str) else _dumps(selector, 'the selector')
+    return None if selector is None else _json_text(selector, 'the selector')
 
 
 class CouchSync(Syncobj.CouchSync):
