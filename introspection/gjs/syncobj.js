@@ -104,14 +104,19 @@ function toKey(key) {
     return key;
 }
 
+// JSON text, from the text or a plain object (what names it in the error).
+function toJsonText(value, what, replacer = _replacer) {
+    if (typeof value === 'string')
+        return value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+        throw new TypeError(`${what} must be JSON text or a plain object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+    return JSON.stringify(value, replacer);
+}
+
 // A view description as JSON text, from the text or a plain object.
 function toViewJson(description) {
-    if (typeof description === 'string')
-        return description;
-    if (description === null || typeof description !== 'object' || Array.isArray(description))
-        throw new TypeError(`the view description must be JSON text or a plain object, not ${Array.isArray(description) ? 'an array' : description === null ? 'null' : typeof description}`);
     // JSON.stringify would drop a function silently.
-    return JSON.stringify(description, (member, value) => {
+    return toJsonText(description, 'the view description', (member, value) => {
         if (typeof value === 'function') {
             // In an array ("and": [f]) the member is the index.
             const where = /^[0-9]+$/.test(member) ? `item ${member} of an array` : member;
@@ -399,11 +404,7 @@ function _patch() {
         return conditionNew(member, op, toJsonNode(value, "the condition's value"));
     });
     _wrap(Syncobj.Condition, 'new_from_json', newFromJson => function (json) {
-        if (typeof json === 'string')
-            return newFromJson(json);
-        if (json === null || typeof json !== 'object' || Array.isArray(json))
-            throw new TypeError(`the condition must be JSON text or a plain object, not ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`);
-        return newFromJson(JSON.stringify(json, _replacer));
+        return newFromJson(toJsonText(json, 'the condition'));
     });
     // matches() judges a plain object or a record (its visible value) too.
     _wrap(Syncobj.Condition.prototype, 'matches', matches => function (value) {
