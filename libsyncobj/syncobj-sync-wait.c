@@ -96,22 +96,22 @@ key_waiter_timeout_cb (gpointer data)
   KeyWaiter *waiter = data;
   guint n_remaining = (waiter->key != NULL ? 1 : 0) +
                       (waiter->remaining != NULL ? g_hash_table_size (waiter->remaining) : 0);
-
+  const char *id = syncobj_sync_get_id (waiter->sync);
   const GError *sync_error = syncobj_sync_get_error (waiter->sync);
+  GError *error;
 
   waiter->timer = 0;
   /* The sync's own error says why nothing came (a refused request, a
    * collection it cannot serve): name it rather than only the time. */
   if (sync_error != NULL)
-    key_waiter_finish (waiter,
-                       g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
-                                    _("Timed out waiting for %u record(s) to come back from sync “%s”, whose last error is: %s"),
-                                    n_remaining, syncobj_sync_get_id (waiter->sync), sync_error->message));
+    error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
+                         _("Timed out waiting for %u record(s) to come back from sync “%s”, whose last error is: %s"),
+                         n_remaining, id, sync_error->message);
   else
-    key_waiter_finish (waiter,
-                       g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
-                                    _("Timed out waiting for %u record(s) to come back from sync “%s”"),
-                                    n_remaining, syncobj_sync_get_id (waiter->sync)));
+    error = g_error_new (SYNCOBJ_ERROR, SYNCOBJ_ERROR_TIMEOUT,
+                         _("Timed out waiting for %u record(s) to come back from sync “%s”"),
+                         n_remaining, id);
+  key_waiter_finish (waiter, error);
   return G_SOURCE_REMOVE;
 }
 
