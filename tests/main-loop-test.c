@@ -143,15 +143,7 @@ test_restore_many (void)
   longest = syncobj_store_test_wait_for_longest (&open.done, &total);
   /* The restored transactions resume: the first one persists. */
   while (backend->jobs->len == 0)
-    {
-      gint64 start = syncobj_test_thread_cpu_us ();
-      gint64 spent;
-
-      g_main_context_iteration (NULL, TRUE);
-      spent = syncobj_test_thread_cpu_us () - start;
-      longest = MAX (longest, spent);
-      total += spent;
-    }
+    syncobj_store_test_iterate_measured (&longest, &total);
   assert_sliced (longest, total, "restore", n);
 
   /* Every other queued transaction writes two keys. */

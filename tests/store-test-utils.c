@@ -22,6 +22,19 @@ syncobj_store_test_wait_for (gboolean *flag)
     }
 }
 
+void
+syncobj_store_test_iterate_measured (gint64 *longest,
+                                     gint64 *total)
+{
+  gint64 start = syncobj_test_thread_cpu_us ();
+  gint64 spent;
+
+  g_main_context_iteration (NULL, TRUE);
+  spent = syncobj_test_thread_cpu_us () - start;
+  *longest = MAX (*longest, spent);
+  *total += spent;
+}
+
 gint64
 syncobj_store_test_wait_for_longest (gboolean *flag,
                                      gint64   *total)
@@ -31,14 +44,7 @@ syncobj_store_test_wait_for_longest (gboolean *flag,
 
   while (!*flag)
     {
-      gint64 start = syncobj_test_thread_cpu_us ();
-      gint64 spent;
-
-      /* Blocking: waiting costs no CPU time, so *@total is the work. */
-      g_main_context_iteration (NULL, TRUE);
-      spent = syncobj_test_thread_cpu_us () - start;
-      longest = MAX (longest, spent);
-      *total += spent;
+      syncobj_store_test_iterate_measured (&longest, total);
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     }
   return longest;

@@ -16,6 +16,11 @@ void                syncobj_store_test_wait_for       (gboolean          *flag);
 /* syncobj_store_flush_async() and waits for it. */
 void                syncobj_store_test_flush          (SyncobjStore      *store);
 void                syncobj_store_test_run_pending    (void);
+/* One blocking main-loop iteration, measured in µs of this thread's CPU
+ * time (waiting costs none, so the sum is the work): raises *@longest to
+ * it and adds it to *@total. */
+void                syncobj_store_test_iterate_measured (gint64      *longest,
+                                                         gint64      *total);
 /* As syncobj_store_test_wait_for(); returns the longest main-loop
  * iteration meanwhile, in µs of this thread's CPU time, and adds the
  * CPU time of all of them to *@total. */
