@@ -1073,7 +1073,7 @@ syncobj_couch_mutator_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_DATABASE_URI:
-      self->uri = _syncobj_couch_database_uri (g_value_get_string (value), &self->headers);
+      self->uri = _syncobj_http_base_uri (g_value_get_string (value), &self->headers);
       break;
     case PROP_SYNC_TIMEOUT:
       syncobj_couch_mutator_set_sync_timeout (self, g_value_get_uint (value));

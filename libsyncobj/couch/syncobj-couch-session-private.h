@@ -10,12 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* @uri as the database's URI: without its trailing slashes and without
- * its user information (`name:password@`, so that no password is shown in
- * an error or a property), which, when there is some, becomes the Basic
- * credential of @headers (the name and password percent-decoded). */
-char    *_syncobj_couch_database_uri         (const char          *uri,
-                                              SyncobjHttpHeaders  *headers);
 /* Gives @session a cookie jar, where the AuthSession cookie goes. */
 void     _syncobj_couch_session_init         (SoupSession         *session);
 /* Exchanges the Basic credential of @headers (given through a

@@ -7,18 +7,6 @@
 
 #include <string.h>
 
-char *
-_syncobj_couch_database_uri (const char         *uri,
-                             SyncobjHttpHeaders *headers)
-{
-  char *database = _syncobj_http_uri_take_userinfo (uri != NULL ? uri : "", headers);
-  gsize length = strlen (database);
-
-  while (length > 0 && database[length - 1] == '/')
-    database[--length] = '\0';
-  return database;
-}
-
 void
 _syncobj_couch_session_init (SoupSession *session)
 {

@@ -953,7 +953,7 @@ syncobj_couch_sync_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_DATABASE_URI:
-      self->uri = _syncobj_couch_database_uri (g_value_get_string (value), &self->headers);
+      self->uri = _syncobj_http_base_uri (g_value_get_string (value), &self->headers);
       break;
     case PROP_SELECTOR:
       syncobj_couch_sync_set_selector (self, g_value_get_string (value));

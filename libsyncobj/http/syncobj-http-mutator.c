@@ -851,13 +851,8 @@ static void
 syncobj_http_mutator_set_base_uri (SyncobjHttpMutator *self,
                                    const char         *base_uri)
 {
-  gsize length;
-
   g_free (self->base_uri);
-  self->base_uri = _syncobj_http_uri_take_userinfo (base_uri != NULL ? base_uri : "", &self->headers);
-  length = strlen (self->base_uri);
-  while (length > 0 && self->base_uri[length - 1] == '/')
-    self->base_uri[--length] = '\0';
+  self->base_uri = _syncobj_http_base_uri (base_uri, &self->headers);
 }
 
 static void

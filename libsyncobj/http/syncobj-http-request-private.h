@@ -41,6 +41,12 @@ void       _syncobj_http_headers_set_credential (SyncobjHttpHeaders *headers,
  * password percent-decoded). NULL stays NULL. */
 char      *_syncobj_http_uri_take_userinfo (const char         *uri,
                                             SyncobjHttpHeaders *headers);
+/* @uri (NULL: "") as a base URI that paths are appended to: without its
+ * trailing slashes, and its user information taken as by
+ * _syncobj_http_uri_take_userinfo(). A REST collection's base and a
+ * CouchDB database are such URIs. */
+char      *_syncobj_http_base_uri        (const char         *uri,
+                                            SyncobjHttpHeaders *headers);
 /* Sets the extra headers, then Authorization from the credential or the
  * callback. */
 void       _syncobj_http_headers_apply  (SyncobjHttpHeaders *headers,

@@ -106,6 +106,18 @@ _syncobj_http_uri_take_userinfo (const char         *uri,
   }
 }
 
+char *
+_syncobj_http_base_uri (const char         *uri,
+                        SyncobjHttpHeaders *headers)
+{
+  char *base = _syncobj_http_uri_take_userinfo (uri != NULL ? uri : "", headers);
+  gsize length = strlen (base);
+
+  while (length > 0 && base[length - 1] == '/')
+    base[--length] = '\0';
+  return base;
+}
+
 static guint
 timeout_seconds (guint timeout_ms)
 {
