@@ -323,16 +323,17 @@ _syncobj_http_error_reason (SoupMessage *message,
           JsonNode *error = json_object_get_member (object, "error");
           const char *text = NULL;
 
-          const char *detail = _syncobj_json_get_string_member (object, "reason");
-
-          /* CouchDB's {"error": "not_found", "reason": "Database does not
-           * exist."}: the code alone would leave out the reason. */
-          if (error != NULL && JSON_NODE_HOLDS_VALUE (error) &&
-              json_node_get_value_type (error) == G_TYPE_STRING && detail != NULL)
-            return g_strdup_printf ("%s: %s", json_node_get_string (error), detail);
           if (error != NULL && JSON_NODE_HOLDS_VALUE (error) &&
               json_node_get_value_type (error) == G_TYPE_STRING)
-            text = json_node_get_string (error);
+            {
+              const char *reason = _syncobj_json_get_string_member (object, "reason");
+
+              /* CouchDB's {"error": "not_found", "reason": "Database does
+               * not exist."}: the code alone would leave out the reason. */
+              if (reason != NULL)
+                return g_strdup_printf ("%s: %s", json_node_get_string (error), reason);
+              text = json_node_get_string (error);
+            }
           else if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
             text = _syncobj_json_get_string_member (json_node_get_object (error), "message");
           if (text == NULL)
